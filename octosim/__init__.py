@@ -1,0 +1,3 @@
+"""octosim: a simulated Octopus Deploy server on a virtual clock."""
+
+__all__: list[str] = []

@@ -1,0 +1,68 @@
+"""The API layer's own request and response: plain data, no httpx.
+
+The transport converts httpx requests into :class:`ApiRequest`; the direct driver builds them
+itself and reads :attr:`ApiResponse.data` without ever serialising JSON, which is what makes
+Monte Carlo runs through the real routes cheap.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+__all__ = ["JSON_CONTENT_TYPE", "ApiRequest", "ApiResponse"]
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """One request as the API sees it.
+
+    ``path`` is percent-decoded and has no query; ``query`` keeps repeated keys in order;
+    ``headers`` has lower-case names.
+    """
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """Return header ``name`` (any case), or ``default``."""
+        return self.headers.get(name.lower(), default)
+
+
+class ApiResponse:
+    """One response. ``data`` is the JSON value before serialisation (None for non-JSON)."""
+
+    __slots__ = ("__dict__", "data", "headers", "status")
+
+    def __init__(
+        self,
+        status: int,
+        data: Any = None,
+        *,
+        text: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.data = data
+        self.headers: dict[str, str] = dict(headers or {})
+        if text is not None:
+            self.headers.setdefault("content-type", "text/plain; charset=utf-8")
+            self.__dict__["content"] = text.encode()
+        else:
+            self.headers.setdefault("content-type", JSON_CONTENT_TYPE)
+
+    @cached_property
+    def content(self) -> bytes:
+        """The body bytes (JSON is serialised on first access only)."""
+        return json.dumps(self.data, separators=(",", ":")).encode()
+
+    def __repr__(self) -> str:
+        return f"ApiResponse({self.status}, {self.headers.get('content-type')!r})"

@@ -1,0 +1,297 @@
+"""The task engine: creation, the queue with its task cap, execution, cancel, rerun, set-state.
+
+Every state change goes through :meth:`TaskEngine._move`, which checks it against the tables
+in :mod:`octosim.model.states` and journals it. Tasks are stored by id (O(1) get, and listing
+by ``ids=`` costs nothing per task stored); the queue is FIFO among tasks whose QueueTime
+has come.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from octosim.clock import VirtualClock
+from octosim.journal import Journal, Kind
+from octosim.model.executors import ArgumentError, Executor, GenericExecutor, TaskRun
+from octosim.model.states import (
+    SET_STATE_TARGETS,
+    SET_STATE_TRANSITIONS,
+    TASK_TRANSITIONS,
+    TaskState,
+    check,
+)
+from octosim.model.tasks import ActivityStatus, LogCategory, Task
+from octosim.model.world import World
+
+__all__ = ["DEFAULT_TASK_CAP", "EngineError", "TaskEngine", "UnknownTaskType"]
+
+#: Octopus runs 5 tasks at once per node by default (the "task cap").
+DEFAULT_TASK_CAP = 5
+SERVER_NODE = "OCTOPUS-SIM-01"
+
+
+class EngineError(ValueError):
+    """A request the engine refuses, with the message the API returns as a 400."""
+
+
+class UnknownTaskType(EngineError):
+    """A create request naming a task type no executor is registered for."""
+
+
+class TaskEngine:
+    """Owns every task of one simulated server.
+
+    ``cancel_delay``: seconds a task spends in Cancelling before it is Canceled (real
+    servers take a moment to stop the work; 0 is allowed but skips nothing: the task still
+    passes through Cancelling).
+    """
+
+    def __init__(
+        self,
+        clock: VirtualClock,
+        journal: Journal,
+        world: World,
+        rng: random.Random,
+        *,
+        task_cap: int = DEFAULT_TASK_CAP,
+        cancel_delay: float = 2.0,
+    ) -> None:
+        self.clock = clock
+        self.journal = journal
+        self.world = world
+        self.rng = rng
+        self.cancel_delay = cancel_delay
+        self._task_cap = task_cap
+        self.tasks: dict[str, Task] = {}
+        self.executors: dict[str, Executor] = {}
+        self._queue: deque[Task] = deque()
+        self._runs: dict[str, TaskRun] = {}
+        self._by_machine: dict[str, list[str]] = {}
+        self._next_number = 0
+        for name in ("Upgrade", "UpdateCalamari", "Retention", "Backup"):
+            self.register(GenericExecutor(name, f"{name} task"))
+
+    # -- configuration ----------------------------------------------------------------------
+    def register(self, executor: Executor) -> None:
+        """Add or replace the executor for ``executor.name``."""
+        self.executors[executor.name] = executor
+
+    @property
+    def task_cap(self) -> int:
+        """How many tasks may execute at once."""
+        return self._task_cap
+
+    @task_cap.setter
+    def task_cap(self, value: int) -> None:
+        if value < 1:
+            raise EngineError(f"task cap must be at least 1, not {value}")
+        self._task_cap = value
+        self._pump()  # a raised cap may let queued tasks start now
+
+    # -- queries ----------------------------------------------------------------------------
+    def get(self, task_id: str) -> Task | None:
+        """Return the task with this id, or None."""
+        return self.tasks.get(task_id)
+
+    def newest_first(self) -> Iterator[Task]:
+        """Yield every task, newest first (the order Octopus lists them in)."""
+        return reversed(self.tasks.values())
+
+    def for_machine(self, machine_id: str) -> list[Task]:
+        """Return the tasks that targeted ``machine_id``, newest first."""
+        return [self.tasks[i] for i in reversed(self._by_machine.get(machine_id, []))]
+
+    @property
+    def executing(self) -> int:
+        """Tasks holding an execution slot (Executing or Cancelling)."""
+        return len(self._runs)
+
+    def queued_ahead_of(self, task: Task) -> list[Task]:
+        """Return the tasks queued ahead of ``task`` (empty unless it is Queued)."""
+        if task.state is not TaskState.Queued:
+            return []
+        ahead = []
+        for other in self._queue:
+            if other is task:
+                break
+            ahead.append(other)
+        return ahead
+
+    # -- commands ---------------------------------------------------------------------------
+    def create(
+        self,
+        space_id: str,
+        name: str,
+        arguments: Mapping[str, Any],
+        *,
+        description: str | None = None,
+        queue_time: float | None = None,
+        queue_time_expiry: float | None = None,
+        rerun_of: str | None = None,
+    ) -> Task:
+        """Create and queue a task; return it (possibly already Executing).
+
+        Raises UnknownTaskType or ArgumentError (both → 400 in the API).
+        """
+        executor = self.executors.get(name)
+        if executor is None:
+            known = ", ".join(sorted(self.executors))
+            raise UnknownTaskType(
+                f"The task type {name!r} is not supported by this server. Task types: {known}"
+            )
+        args = executor.validate(arguments, space_id, self.world)
+        now = self.clock.now()
+        self._next_number += 1
+        task = Task(
+            id=f"ServerTasks-{self._next_number}",
+            space_id=space_id,
+            name=name,
+            description=description or executor.description or name,
+            arguments=args,
+            queue_time=max(now, queue_time) if queue_time is not None else now,
+            queue_time_expiry=queue_time_expiry,
+            created=now,
+            machine_ids=tuple(args.get("MachineIds") or ()),
+            rerun_of=rerun_of,
+        )
+        self.tasks[task.id] = task
+        for machine_id in task.machine_ids:
+            self._by_machine.setdefault(machine_id, []).append(task.id)
+        task.log.write(now, f"Task {task.id} queued: {task.description}", LogCategory.Verbose)
+        self.journal.record(
+            now, Kind.Task, f"{task.id} {name} {task.description!r} created (Queued)", task.id
+        )
+        self._queue.append(task)
+        if task.queue_time > now:
+            self.clock.call_at(task.queue_time, self._pump)
+        if queue_time_expiry is not None:
+            self.clock.call_at(queue_time_expiry, lambda: self._expire(task))
+        self._pump()
+        return task
+
+    def cancel(self, task: Task) -> Task:
+        """Cancel ``task``: a queued one at once, an executing one via Cancelling.
+        Cancelling a task that is already cancelling or completed changes nothing."""
+        if task.state is TaskState.Queued:
+            self._queue.remove(task)
+            self._finish(task, TaskState.Canceled, "The task was canceled.")
+        elif task.state is TaskState.Executing:
+            self._move(task, TaskState.Cancelling)
+            task.log.write(self.clock.now(), "Cancellation requested", LogCategory.Warning)
+            self._runs[task.id].cancelled()
+            self.clock.call_later(self.cancel_delay, lambda: self._cancelled(task))
+        return task
+
+    def rerun(self, task: Task) -> Task:
+        """Queue a new task with the same type, description and arguments; return it.
+        Raises EngineError unless ``task`` has completed."""
+        if not task.can_rerun:
+            raise EngineError("This task cannot be re-run.")
+        return self.create(
+            task.space_id, task.name, task.arguments, description=task.description,
+            rerun_of=task.id,
+        )
+
+    def set_state(self, task: Task, state: str, reason: str) -> Task:
+        """Change a completed task's state by hand (Canceled, Failed or Success); return it.
+        Raises EngineError with Octopus's wording when the change is not allowed."""
+        if not reason.strip():
+            raise EngineError("No reason was provided.")
+        try:
+            new = TaskState(state)
+        except ValueError:
+            new = None
+        if new not in SET_STATE_TARGETS:
+            raise EngineError(
+                "The task can not be put into the state.  Valid states are: Canceled, Failed, Success."
+            )
+        assert new is not None
+        if task.state is new:
+            raise EngineError("The task is already in the state.")
+        if task.state not in SET_STATE_TRANSITIONS:
+            raise EngineError(
+                "The task state can not be changed to the selected state.  It can only be "
+                "changed out of the states: Canceled, Failed, Success."
+            )
+        check(SET_STATE_TRANSITIONS, task.state, new, f"{task.id} set-state")
+        old = task.state
+        task.state = new
+        now = self.clock.now()
+        task.last_updated_time = now
+        task.error_message = "" if new is TaskState.Success else f"State changed by hand: {reason}"
+        task.log.write(now, f"Task state changed from {old} to {new}: {reason}", LogCategory.Warning)
+        self.journal.record(now, Kind.Task, f"{task.id} {old} → {new} (set by hand: {reason})",
+                            task.id)
+        return task
+
+    # -- called by executors ----------------------------------------------------------------
+    def complete(self, task: Task, *, succeeded: bool, error_message: str = "") -> None:
+        """End an executing task in Success or Failed (executors call this via TaskRun)."""
+        if succeeded:
+            self._finish(task, TaskState.Success, "")
+        else:
+            self._finish(task, TaskState.Failed, error_message or "The task failed.")
+
+    # -- internals --------------------------------------------------------------------------
+    def _move(self, task: Task, new: TaskState) -> None:
+        check(TASK_TRANSITIONS, task.state, new, task.id)
+        old = task.state
+        task.state = new
+        task.last_updated_time = self.clock.now()
+        self.journal.record(self.clock.now(), Kind.Task, f"{task.id} {old} → {new}", task.id)
+
+    def _finish(self, task: Task, state: TaskState, error_message: str) -> None:
+        self._move(task, state)
+        now = self.clock.now()
+        task.completed_time = now
+        task.error_message = error_message
+        status = {
+            TaskState.Success: ActivityStatus.Success,
+            TaskState.Canceled: ActivityStatus.Canceled,
+        }.get(state, ActivityStatus.Failed)
+        if error_message:
+            task.log.write(now, error_message, LogCategory.Error if state is TaskState.Failed
+                           else LogCategory.Warning)
+        task.log.finish(now, status)
+        if self._runs.pop(task.id, None) is not None:
+            self._pump()  # a slot came free
+
+    def _cancelled(self, task: Task) -> None:
+        if task.state is TaskState.Cancelling:
+            self._finish(task, TaskState.Canceled, "The task was canceled.")
+
+    def _expire(self, task: Task) -> None:
+        if task.state is TaskState.Queued:
+            self._queue.remove(task)
+            self._finish(
+                task, TaskState.TimedOut,
+                "The task was not started before its QueueTimeExpiry and has timed out.",
+            )
+
+    def _pump(self) -> None:
+        """Start queued tasks, oldest first, while slots are free and their QueueTime came."""
+        now = self.clock.now()
+        while len(self._runs) < self._task_cap:
+            task = next((t for t in self._queue if t.queue_time <= now), None)
+            if task is None:
+                return
+            self._queue.remove(task)
+            self._start(task)
+
+    def _start(self, task: Task) -> None:
+        self._move(task, TaskState.Executing)
+        now = self.clock.now()
+        task.start_time = now
+        task.server_node = SERVER_NODE
+        task.has_been_picked_up = True
+        task.log.started = now
+        task.log.status = ActivityStatus.Running
+        run = TaskRun(self, task)
+        self._runs[task.id] = run
+        try:
+            self.executors[task.name].start(run)
+        except ArgumentError as exc:  # arguments that only fail at run time (a machine gone)
+            run.fail("; ".join(exc.problems))

@@ -1,0 +1,190 @@
+"""Server tasks and their activity logs (the domain objects; the engine moves them).
+
+A task's ``IsCompleted`` and ``FinishedSuccessfully`` are derived from its state, never
+stored apart, so they cannot disagree with it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from octosim.model.states import TaskState
+
+__all__ = [
+    "ActivityElement",
+    "ActivityStatus",
+    "LogCategory",
+    "LogElement",
+    "Task",
+]
+
+
+class LogCategory(StrEnum):
+    """A log line's category, as Octopus names them."""
+
+    Trace = "Trace"
+    Verbose = "Verbose"
+    Info = "Info"
+    Highlight = "Highlight"
+    Wait = "Wait"
+    Gap = "Gap"
+    Alert = "Alert"
+    Warning = "Warning"
+    Error = "Error"
+    Fatal = "Fatal"
+    Planned = "Planned"
+    Updated = "Updated"
+    Finished = "Finished"
+    Abandoned = "Abandoned"
+
+
+class ActivityStatus(StrEnum):
+    """An activity element's status."""
+
+    Pending = "Pending"
+    Running = "Running"
+    Success = "Success"
+    Failed = "Failed"
+    Skipped = "Skipped"
+    SuccessWithWarning = "SuccessWithWarning"
+    Canceled = "Canceled"
+
+
+@dataclass(frozen=True, slots=True)
+class LogElement:
+    """One log line: its category, virtual time, text and optional detail."""
+
+    category: LogCategory
+    occurred_at: float
+    message: str
+    number: int
+    detail: str | None = None
+
+
+@dataclass
+class ActivityElement:
+    """A node of a task's activity log tree (the task, a step, a target)."""
+
+    id: str
+    name: str
+    status: ActivityStatus = ActivityStatus.Pending
+    started: float | None = None
+    ended: float | None = None
+    show_at_summary_level: bool = True
+    children: list[ActivityElement] = field(default_factory=list)
+    log: list[LogElement] = field(default_factory=list)
+    progress_percentage: int = 0
+    progress_message: str = ""
+    # Shared by every node of one tree so log lines are numbered across the whole task.
+    _numbers: itertools.count[int] = field(default_factory=itertools.count, repr=False)
+
+    def child(self, name: str, *, started: float | None = None) -> ActivityElement:
+        """Add and return a child element (Running if ``started`` is given)."""
+        node = ActivityElement(
+            f"{self.id}/{len(self.children) + 1}", name, _numbers=self._numbers,
+            status=ActivityStatus.Running if started is not None else ActivityStatus.Pending,
+            started=started,
+        )
+        self.children.append(node)
+        return node
+
+    def write(
+        self, t: float, message: str, category: LogCategory = LogCategory.Info,
+        detail: str | None = None,
+    ) -> LogElement:
+        """Append a log line at virtual time ``t`` and return it."""
+        element = LogElement(category, t, message, next(self._numbers), detail)
+        self.log.append(element)
+        return element
+
+    def finish(self, t: float, status: ActivityStatus) -> None:
+        """Close this element (and any child still open) with ``status`` at time ``t``."""
+        for node in self.children:
+            if node.ended is None:
+                node.finish(t, status if node.status is ActivityStatus.Running else node.status)
+        if self.started is None:
+            self.started = t
+        self.ended = t
+        self.status = status
+        self.progress_percentage = 100
+
+    def walk(self) -> list[ActivityElement]:
+        """Return this element and all its descendants, depth first."""
+        out = [self]
+        for node in self.children:
+            out.extend(node.walk())
+        return out
+
+    @property
+    def has_warnings_or_errors(self) -> bool:
+        """True if any line in this subtree is a Warning, Error or Fatal."""
+        bad = {LogCategory.Warning, LogCategory.Error, LogCategory.Fatal}
+        return any(e.category in bad for node in self.walk() for e in node.log)
+
+
+@dataclass
+class Task:
+    """A server task. Times are virtual seconds; the API layer renders them as dates."""
+
+    id: str
+    space_id: str
+    name: str
+    description: str
+    arguments: dict[str, Any]
+    queue_time: float
+    queue_time_expiry: float | None
+    created: float
+    state: TaskState = TaskState.Queued
+    start_time: float | None = None
+    completed_time: float | None = None
+    last_updated_time: float = 0.0
+    error_message: str = ""
+    server_node: str | None = None
+    has_been_picked_up: bool = False
+    machine_ids: tuple[str, ...] = ()
+    rerun_of: str | None = None
+    log: ActivityElement = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = ActivityElement(self.id, self.description or self.name)
+        self.last_updated_time = self.created
+
+    @property
+    def number(self) -> int:
+        """The N of ``ServerTasks-N``: creation order, used for newest-first sorting."""
+        return int(self.id.rsplit("-", 1)[1])
+
+    @property
+    def is_completed(self) -> bool:
+        """Octopus's ``IsCompleted``: derived from the state, never stored."""
+        return self.state.is_completed
+
+    @property
+    def finished_successfully(self) -> bool:
+        """Octopus's ``FinishedSuccessfully``: the state is Success."""
+        return self.state is TaskState.Success
+
+    @property
+    def is_active(self) -> bool:
+        """The list filter ``active``: Queued, Executing or Cancelling."""
+        return not self.state.is_completed
+
+    @property
+    def is_running(self) -> bool:
+        """The list filter ``running``: Executing or Cancelling."""
+        return self.state in (TaskState.Executing, TaskState.Cancelling)
+
+    @property
+    def can_rerun(self) -> bool:
+        """A task can be re-run once it has completed."""
+        return self.state.is_completed
+
+    @property
+    def has_warnings_or_errors(self) -> bool:
+        """True if the activity log holds a warning or error, or the task failed."""
+        return self.state in (TaskState.Failed, TaskState.TimedOut) or (
+            self.log.has_warnings_or_errors
+        )

@@ -1,0 +1,171 @@
+"""The :class:`Simulation`: one simulated Octopus server, its clock, journal and faults.
+
+This is the object users hold. It wires the layers together (clock → model → api →
+transport) and hands out what a test needs: an ``httpx`` transport, bound clients, a respx
+mount, the direct request handler, and the timeline.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from octosim.clock import VirtualClock
+from octosim.faults import FaultPlan
+from octosim.journal import Journal
+from octosim.model.engine import DEFAULT_TASK_CAP, TaskEngine
+from octosim.model.world import World, default_world
+
+if TYPE_CHECKING:
+    import httpx
+    import respx
+
+    from octosim.api.app import OctopusApi
+    from octosim.api.messages import ApiRequest, ApiResponse
+    from octosim.transport import SimulatorTransport
+
+__all__ = ["DEFAULT_BASE_URL", "ServerOptions", "Simulation"]
+
+#: Where a mounted simulation answers. A loopback address, so that a request that somehow
+#: escapes the mock can only ever reach this machine.
+DEFAULT_BASE_URL = "http://127.0.0.1:8065"
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """How the simulated server behaves where real servers differ or the facts are
+    unconfirmed (octopus-api.md). Defaults are the most plausible real behaviour.
+
+    - ``strict_content_type``: reject a JSON body sent with a non-JSON content type (the
+      seed's second ``Invoke-RestMethod`` does this and real servers accept it).
+    - ``anonymous_root``: serve ``GET /api`` without a key, as real servers serve browsers.
+    - ``wrong_key_status``: the status for a key that does not exist (401; unconfirmed).
+    - ``max_body_bytes``: larger request bodies get a 400.
+    - ``default_read_timeout``: the virtual seconds a client waits for an answer that never
+      comes (a read-timeout fault) when its request carries no read timeout of its own.
+    """
+
+    base_url: str = DEFAULT_BASE_URL
+    version: str = "2021.2.7727"
+    strict_content_type: bool = False
+    anonymous_root: bool = True
+    wrong_key_status: int = 401
+    max_body_bytes: int = 1_048_576
+    default_read_timeout: float = 30.0
+    task_cap: int = DEFAULT_TASK_CAP
+    cancel_delay: float = 2.0
+    installation_id: str = "3f1d5a1c-7a3e-4c2e-9d8b-0c6f5e2a9b41"
+
+    def __post_init__(self) -> None:
+        if self.wrong_key_status not in (401, 403):
+            raise ValueError(f"wrong_key_status must be 401 or 403, not {self.wrong_key_status}")
+        if self.max_body_bytes < 1:
+            raise ValueError("max_body_bytes must be at least 1")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https://: {self.base_url!r}")
+
+
+@dataclass
+class Simulation:
+    """A simulated Octopus server.
+
+    Build one with a seed (everything random is drawn from it) and optionally a hand-built
+    :class:`~octosim.model.world.World`; scenarios build both for you
+    (:meth:`from_scenario`). The same seed and the same requests give the same journal.
+    """
+
+    world: World | None = None
+    seed: int = 0
+    options: ServerOptions = field(default_factory=ServerOptions)
+    api_key: str | None = None
+    journal_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+        self.clock = VirtualClock()
+        self.journal = Journal(limit=self.journal_limit)
+        if self.world is None:
+            self.world = default_world(self.rng, api_key=self.api_key)
+        elif self.api_key is not None and self.api_key not in self.world.api_keys:
+            admin = next(iter(self.world.users.values()))
+            self.world.add_api_key(admin.id, self.api_key)
+        if self.api_key is None:
+            self.api_key = next(iter(self.world.api_keys))
+        self.engine = TaskEngine(
+            self.clock, self.journal, self.world, self.rng,
+            task_cap=self.options.task_cap, cancel_delay=self.options.cancel_delay,
+        )
+        self.faults = FaultPlan()
+        self.scenario: Any = None
+        from octosim.api.app import OctopusApi  # the api layer sits above the model
+
+        self.api: OctopusApi = OctopusApi(self)
+
+    @classmethod
+    def from_scenario(cls, scenario: Any = "default", *, seed: int = 0, **kwargs: Any) -> Simulation:
+        """Build a simulation from a scenario (a preset name, a path to a TOML file, or a
+        :class:`~octosim.scenario.Scenario`) and a seed."""
+        from octosim.scenario import build_simulation
+
+        return build_simulation(scenario, seed=seed, **kwargs)
+
+    def __repr__(self) -> str:  # never show the key
+        return (
+            f"Simulation(seed={self.seed}, now={self.clock.now():.3f}, "
+            f"tasks={len(self.engine.tasks)}, base_url={self.base_url!r})"
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The URL the mounted simulation answers at."""
+        return self.options.base_url
+
+    @property
+    def model(self) -> World:
+        """The world (typed non-optional once built)."""
+        assert self.world is not None
+        return self.world
+
+    # -- the seams to clients ---------------------------------------------------------------
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        """Serve one request through the routes, with no HTTP and no faults."""
+        return self.api.handle(request)
+
+    def transport(self) -> SimulatorTransport:
+        """Return an ``httpx`` transport (sync and async) serving this simulation."""
+        from octosim.transport import SimulatorTransport
+
+        return SimulatorTransport(self)
+
+    def client(self, *, api_key: str | None = None, **kwargs: Any) -> httpx.Client:
+        """Return an ``httpx.Client`` bound to this simulation with a valid key."""
+        import httpx
+
+        headers = {"X-Octopus-ApiKey": api_key or self.api_key or ""}
+        headers.update(kwargs.pop("headers", {}))
+        return httpx.Client(
+            base_url=self.base_url, transport=self.transport(), headers=headers, **kwargs
+        )
+
+    def async_client(self, *, api_key: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
+        """Return an ``httpx.AsyncClient`` bound to this simulation with a valid key."""
+        import httpx
+
+        headers = {"X-Octopus-ApiKey": api_key or self.api_key or ""}
+        headers.update(kwargs.pop("headers", {}))
+        return httpx.AsyncClient(
+            base_url=self.base_url, transport=self.transport(), headers=headers, **kwargs
+        )
+
+    def mount(self, router: respx.Router | None = None) -> respx.Route:
+        """Route every request under :attr:`base_url` through ``router`` (default: the
+        global ``respx.mock``) to this simulation; returns the respx route. Other routes
+        on the same router keep working."""
+        from octosim.transport import mount
+
+        return mount(self, router)
+
+    def timeline(self, *, last: int | None = None) -> str:
+        """Return the journal as a readable timeline."""
+        return self.journal.timeline(last=last)

@@ -1,0 +1,3 @@
+"""The Tentacle restart client: library and ``restart-tentacle`` CLI."""
+
+__all__: list[str] = []

@@ -1,0 +1,187 @@
+"""The verdict of one restart run: outcome, reason, timeline, tasks, counts.
+
+Times (``started``, ``ended``, phase bounds, log lines) are seconds on the *driver's* clock:
+``time.monotonic()`` for a real run, virtual seconds under the simulator. They are for
+durations and ordering, not wall-clock dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from restart.errors import RestartError
+from restart.exitcodes import ExitCode
+
+__all__ = ["Outcome", "Phase", "Progress", "RestartReport", "TaskRecord"]
+
+
+class Outcome(StrEnum):
+    """How a run ended.
+
+    - ``restarted``: the Tentacle's start time changed after the restart was accepted, and
+      a health check created after that change was seen succeeded (``stable_checks`` times
+      in a row). The only outcome that means success.
+    - ``not_restarted``: the run finished but the Tentacle did not (verifiably) restart: the
+      restart task failed, the start time never changed, or could not be read.
+    - ``timed_out``: the deadline, or the health window, ran out before a verdict.
+    - ``failed``: an error stopped the run (see ``RestartReport.error``), or it was
+      interrupted (``RestartReport.interrupted``).
+    """
+
+    RESTARTED = "restarted"
+    NOT_RESTARTED = "not_restarted"
+    TIMED_OUT = "timed_out"
+    FAILED = "failed"
+
+
+_EXIT_CODES = {
+    Outcome.RESTARTED: ExitCode.RESTARTED,
+    Outcome.NOT_RESTARTED: ExitCode.NOT_RESTARTED,
+    Outcome.TIMED_OUT: ExitCode.TIMED_OUT,
+    Outcome.FAILED: ExitCode.FAILED,
+}
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of the run and when it ran: ``preflight``, ``witness``, ``restart``,
+    ``wait``, ``verify``, ``health``, ``cleanup`` (the seed port: ``restart``, ``wait``,
+    ``health``)."""
+
+    name: str
+    started: float
+    ended: float
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """A server task the run created. ``kind``: ``probe`` (start-time probe), ``restart``
+    or ``health``. ``state`` is the last state seen (None if it was never read back);
+    ``web_link`` opens it in the Octopus web portal."""
+
+    id: str
+    kind: str
+    description: str
+    state: str | None
+    web_link: str
+    created: float
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress line, as the seed's Write-Host / Write-Highlight lines.
+
+    ``level`` is ``info``, ``highlight`` (a line with a task link), ``warning`` or
+    ``error``; the seed port uses PowerShell's stream names: ``output`` (Write-Output),
+    ``host`` (Write-Host), ``highlight`` (Write-Highlight), ``error`` (Write-Error).
+    """
+
+    at: float
+    level: str
+    text: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class RestartReport:
+    """The verdict of a restart run (see :class:`Outcome`), with its evidence.
+
+    ``witness_before`` / ``witness_after`` are the Tentacle process start times (UTC) read
+    before the restart and after it (None: not read). ``requests`` counts every HTTP request
+    sent, ``retries`` the ones that repeated a failed request or poll. ``error`` is the typed
+    error that stopped a ``failed`` run, if one did. ``log`` holds the progress lines.
+    """
+
+    outcome: Outcome
+    reason: str
+    space_id: str
+    machine_id: str | None
+    machine_name: str | None
+    os: str | None
+    started: float
+    ended: float
+    deadline: float | None
+    phases: tuple[Phase, ...] = ()
+    tasks: tuple[TaskRecord, ...] = ()
+    requests: int = 0
+    retries: int = 0
+    witness_before: tuple[datetime, ...] | None = None
+    witness_after: tuple[datetime, ...] | None = None
+    healthy_checks: int = 0
+    interrupted: bool = False
+    procedure: str = "restart"
+    log: tuple[Progress, ...] = ()
+    error: RestartError | None = field(default=None, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """True only for :attr:`Outcome.RESTARTED`."""
+        return self.outcome is Outcome.RESTARTED
+
+    @property
+    def duration(self) -> float:
+        """Seconds from start to finish on the driver's clock."""
+        return self.ended - self.started
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """The CLI exit code for this report (:mod:`restart.exitcodes`)."""
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
+        if self.error is not None:
+            return self.error.exit_code
+        return _EXIT_CODES[self.outcome]
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the report as JSON-ready data (the CLI's ``--json``): enums as their
+        values, datetimes as ISO-8601 strings, the error as ``{type, message, exit_code}``."""
+
+        def times(w: tuple[datetime, ...] | None) -> list[str] | None:
+            return None if w is None else [t.isoformat() for t in w]
+
+        return {
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+            "exit_code": int(self.exit_code),
+            "procedure": self.procedure,
+            "space_id": self.space_id,
+            "machine_id": self.machine_id,
+            "machine_name": self.machine_name,
+            "os": self.os,
+            "started": self.started,
+            "ended": self.ended,
+            "duration": self.duration,
+            "deadline": self.deadline,
+            "interrupted": self.interrupted,
+            "requests": self.requests,
+            "retries": self.retries,
+            "healthy_checks": self.healthy_checks,
+            "witness_before": times(self.witness_before),
+            "witness_after": times(self.witness_after),
+            "phases": [
+                {"name": p.name, "started": p.started, "ended": p.ended} for p in self.phases
+            ],
+            "tasks": [
+                {
+                    "id": t.id,
+                    "kind": t.kind,
+                    "description": t.description,
+                    "state": t.state,
+                    "web_link": t.web_link,
+                    "created": t.created,
+                }
+                for t in self.tasks
+            ],
+            "error": None
+            if self.error is None
+            else {
+                "type": type(self.error).__name__,
+                "message": self.error.message,
+                "exit_code": int(self.error.exit_code),
+            },
+            "log": [
+                {"at": p.at, "level": p.level, "text": p.text, "link": p.link} for p in self.log
+            ],
+        }

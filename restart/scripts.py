@@ -1,0 +1,122 @@
+"""The scripts this client runs on the Tentacle, as exact strings the simulator recognises.
+
+Two kinds: a *probe* that prints the Tentacle process start time (the restart witness), and
+a *detached restart* that returns at once and restarts the service ``delay`` seconds later,
+so the AdHocScript task that started it can finish ``Success`` before its own Tentacle goes.
+
+Service names (``octopus-api.md`` section 7): on Windows the default instance is the service
+``OctopusDeploy Tentacle`` and a named instance NAME is ``OctopusDeploy Tentacle: NAME``. The
+seed's pattern ``'OctopusDeploy Tentacle:*'`` therefore never matches the default instance;
+:data:`WINDOWS_SERVICE_PATTERN` (no colon) matches both. On Linux the default unit is
+``Tentacle.service``; a named instance's unit is its name with whitespace runs turned into
+``-``, plus ``.service``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from restart.errors import ConfigurationError
+from restart.target import AgentOS
+
+__all__ = [
+    "LINUX_DEFAULT_UNIT",
+    "LINUX_PROBE",
+    "SELF_RESTART_EXIT_CODES",
+    "WINDOWS_PROBE",
+    "WINDOWS_SERVICE_PATTERN",
+    "WINDOWS_SERVICE_PREFIX",
+    "is_self_restart_failure",
+    "linux_restart_script",
+    "linux_unit",
+    "probe_script",
+    "restart_script",
+    "windows_restart_script",
+    "windows_service_pattern",
+]
+
+#: Prints one ISO-8601 round-trip ("o") UTC start time per Tentacle process.
+WINDOWS_PROBE = '(Get-Process -Name Tentacle).StartTime.ToUniversalTime().ToString("o")'
+#: Prints one ``ps -o lstart=`` start time (``Thu Nov 26 06:47:20 2026``) per Tentacle
+#: process. ``lstart`` has no zone: the witness reads it as UTC. Only equality matters, and
+#: the same machine prints the same zone before and after the restart.
+LINUX_PROBE = "ps -o lstart= -C Tentacle"
+
+WINDOWS_SERVICE_PREFIX = "OctopusDeploy Tentacle"
+#: Matches the default instance and every named instance (PowerShell wildcard rules).
+WINDOWS_SERVICE_PATTERN = WINDOWS_SERVICE_PREFIX + "*"
+LINUX_DEFAULT_UNIT = "Tentacle.service"
+
+#: Exit codes of a script killed by the restart of the Tentacle running it: -46 ("result
+#: unknown") on Windows, 1 on Linux. A restart task that fails with one of these may well
+#: have restarted the Tentacle; the start time decides.
+SELF_RESTART_EXIT_CODES = (-46, 1)
+_SELF_RESTART = re.compile(
+    r"exit code (?:" + "|".join(str(c) for c in SELF_RESTART_EXIT_CODES) + r")(?!\d)(?!\.\d)",
+    re.IGNORECASE,
+)
+_SYSTEMD_UNIT = re.compile(r"[A-Za-z0-9:_.\\@-]+\.service")
+
+
+def windows_service_pattern(instance: str | None) -> str:
+    """Return the Get-Service pattern: every instance (None) or exactly named ``instance``."""
+    return WINDOWS_SERVICE_PATTERN if instance is None else f"{WINDOWS_SERVICE_PREFIX}: {instance}"
+
+
+def linux_unit(instance: str | None) -> str:
+    """Return the systemd unit of ``instance`` (None: the default ``Tentacle.service``).
+
+    Raises ConfigurationError when the name does not make a valid unit name.
+    """
+    if instance is None:
+        return LINUX_DEFAULT_UNIT
+    unit = re.sub(r"\s+", "-", instance.strip()) + ".service"
+    if not _SYSTEMD_UNIT.fullmatch(unit):
+        raise ConfigurationError(
+            f"Tentacle instance {instance!r} does not map to a systemd unit name ({unit!r}); "
+            "pass the instance name exactly as `Tentacle list-instances` prints it"
+        )
+    return unit
+
+
+def windows_restart_script(delay: int, instance: str | None = None) -> str:
+    """Return the PowerShell body that restarts the service(s) ``delay`` seconds later in a
+    detached ``powershell.exe``. ``'`` in the name is doubled for the single-quoted pattern."""
+    pattern = windows_service_pattern(instance).replace("'", "''")
+    return (
+        "Start-Process powershell.exe -WorkingDirectory $env:TEMP -ArgumentList "
+        f'"-NoProfile -Command `"&{{Start-Sleep {int(delay)} ; Get-Service \'{pattern}\' '
+        '| Restart-Service -Force}`""'
+    )
+
+
+def linux_restart_script(delay: int, instance: str | None = None) -> str:
+    """Return the Bash body that restarts the unit ``delay`` seconds later, detached with
+    ``nohup ... &``. Raises ConfigurationError for an instance without a valid unit name."""
+    return (
+        f"nohup sh -c 'sleep {int(delay)}; systemctl restart {linux_unit(instance)}' "
+        ">/dev/null 2>&1 &"
+    )
+
+
+def restart_script(os: AgentOS, delay: int, instance: str | None = None) -> tuple[str, str]:
+    """Return ``(Syntax, ScriptBody)`` of the detached restart for ``os``.
+
+    Raises ConfigurationError as :func:`linux_unit` does.
+    """
+    if os is AgentOS.WINDOWS:
+        return "PowerShell", windows_restart_script(delay, instance)
+    return "Bash", linux_restart_script(delay, instance)
+
+
+def probe_script(os: AgentOS) -> tuple[str, str]:
+    """Return ``(Syntax, ScriptBody)`` of the start-time probe for ``os``."""
+    if os is AgentOS.WINDOWS:
+        return "PowerShell", WINDOWS_PROBE
+    return "Bash", LINUX_PROBE
+
+
+def is_self_restart_failure(error_message: str) -> bool:
+    """Return True if a failed task's ``ErrorMessage`` names a self-restart exit code, as in
+    ``The remote script failed with exit code -46``."""
+    return _SELF_RESTART.search(error_message) is not None

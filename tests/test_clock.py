@@ -1,0 +1,124 @@
+"""The virtual clock: ordering, ties, cancellation, errors, wall view."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from octosim.clock import DEFAULT_EPOCH, ClockError, VirtualClock
+
+
+def test_time_starts_at_zero_and_only_sleep_moves_it() -> None:
+    clock = VirtualClock()
+    assert clock.now() == 0.0
+    clock.sleep(2.5)
+    assert clock.now() == 2.5
+    clock.sleep(0)
+    assert clock.now() == 2.5
+
+
+def test_events_run_in_time_order_and_ties_in_scheduling_order() -> None:
+    clock = VirtualClock()
+    ran: list[str] = []
+    clock.call_later(3, lambda: ran.append("c@3"))
+    clock.call_later(1, lambda: ran.append("a@1"))
+    clock.call_later(1, lambda: ran.append("b@1"))
+    clock.call_at(2, lambda: ran.append(f"at2 now={clock.now()}"))
+    clock.sleep(2.5)
+    assert ran == ["a@1", "b@1", "at2 now=2.0"]
+    clock.sleep(10)
+    assert ran[-1] == "c@3"
+    assert clock.now() == 12.5
+
+
+def test_event_sees_its_own_time_and_may_schedule_more_within_the_sleep() -> None:
+    clock = VirtualClock()
+    seen: list[float] = []
+
+    def chain() -> None:
+        seen.append(clock.now())
+        if len(seen) < 3:
+            clock.call_later(1, chain)
+
+    clock.call_later(1, chain)
+    clock.sleep(5)
+    assert seen == [1.0, 2.0, 3.0]
+
+
+def test_cancelled_event_does_not_run_and_cancel_is_idempotent() -> None:
+    clock = VirtualClock()
+    ran: list[int] = []
+    handle = clock.call_later(1, lambda: ran.append(1))
+    handle.cancel()
+    handle.cancel()
+    clock.sleep(2)
+    assert ran == []
+    assert clock.pending == 0
+
+
+@pytest.mark.parametrize("bad", [-1.0, math.nan, math.inf, -math.inf])
+def test_bad_sleeps_and_delays_are_errors(bad: float) -> None:
+    clock = VirtualClock()
+    with pytest.raises(ClockError, match="finite number"):
+        clock.sleep(bad)
+    with pytest.raises(ClockError):
+        clock.call_later(bad, lambda: None)
+    assert clock.now() == 0.0
+
+
+def test_callback_cannot_sleep() -> None:
+    clock = VirtualClock()
+    clock.call_later(1, lambda: clock.sleep(1))
+    with pytest.raises(ClockError, match="cannot sleep"):
+        clock.sleep(2)
+
+
+def test_past_call_at_runs_at_next_advance_and_time_never_goes_back() -> None:
+    clock = VirtualClock()
+    clock.sleep(5)
+    times: list[float] = []
+    clock.call_at(1, lambda: times.append(clock.now()))
+    clock.advance_to(3)  # earlier than now: no-op for time, but due events run
+    assert times == [5.0]
+    assert clock.now() == 5.0
+
+
+def test_wall_view_is_epoch_plus_virtual_seconds() -> None:
+    clock = VirtualClock()
+    clock.sleep(61.5)
+    assert clock.wall() == DEFAULT_EPOCH + timedelta(seconds=61.5)
+    assert clock.wall(0) == DEFAULT_EPOCH
+    with pytest.raises(ClockError, match="timezone-aware"):
+        VirtualClock(datetime(2024, 1, 1))  # noqa: DTZ001
+    assert VirtualClock(datetime(2030, 1, 1, tzinfo=UTC)).wall().year == 2030
+
+
+def test_run_until_idle_stops_at_last_event() -> None:
+    clock = VirtualClock()
+    clock.call_later(4, lambda: None)
+    clock.call_later(100, lambda: None)
+    clock.run_until_idle(limit=50)
+    assert clock.now() == 4
+    assert clock.next_event_time() == 100
+
+
+@given(st.lists(st.tuples(st.floats(0, 1e6), st.integers()), max_size=40),
+       st.lists(st.floats(0, 1e5), max_size=10))
+def test_events_always_run_in_nondecreasing_time(
+    events: list[tuple[float, int]], sleeps: list[float]
+) -> None:
+    clock = VirtualClock()
+    order: list[tuple[float, float]] = []
+    for when, _ in events:
+        clock.call_at(when, lambda w=when: order.append((w, clock.now())))
+    for s in sleeps:
+        before = clock.now()
+        clock.sleep(s)
+        assert clock.now() >= before
+    clock.run_until_idle()
+    assert [now for _, now in order] == sorted(now for _, now in order)
+    assert all(now == max(when, 0) for when, now in order)
