@@ -103,7 +103,9 @@ class Simulation:
         self.api: OctopusApi = OctopusApi(self)
 
     @classmethod
-    def from_scenario(cls, scenario: Any = "default", *, seed: int = 0, **kwargs: Any) -> Simulation:
+    def from_scenario(
+        cls, scenario: Any = "default", *, seed: int = 0, **kwargs: Any
+    ) -> Simulation:
         """Build a simulation from a scenario (a preset name, a path to a TOML file, or a
         :class:`~octosim.scenario.Scenario`) and a seed."""
         from octosim.scenario import build_simulation

@@ -206,7 +206,8 @@ class TaskEngine:
             new = None
         if new not in SET_STATE_TARGETS:
             raise EngineError(
-                "The task can not be put into the state.  Valid states are: Canceled, Failed, Success."
+                "The task can not be put into the state.  "
+                "Valid states are: Canceled, Failed, Success."
             )
         assert new is not None
         if task.state is new:
@@ -222,7 +223,9 @@ class TaskEngine:
         now = self.clock.now()
         task.last_updated_time = now
         task.error_message = "" if new is TaskState.Success else f"State changed by hand: {reason}"
-        task.log.write(now, f"Task state changed from {old} to {new}: {reason}", LogCategory.Warning)
+        task.log.write(
+            now, f"Task state changed from {old} to {new}: {reason}", LogCategory.Warning
+        )
         self.journal.record(now, Kind.Task, f"{task.id} {old} → {new} (set by hand: {reason})",
                             task.id)
         return task

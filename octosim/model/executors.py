@@ -182,7 +182,8 @@ class GenericExecutor:
 
     def start(self, run: TaskRun) -> None:
         """Log, then end the task after the drawn duration."""
-        duration = self.duration + (run.rng.uniform(-self.jitter, self.jitter) if self.jitter else 0)
+        jitter = run.rng.uniform(-self.jitter, self.jitter) if self.jitter else 0.0
+        duration = self.duration + jitter
         fails = self.failure_rate > 0 and run.rng.random() < self.failure_rate
         step = run.task.log.child(self.description or self.name, started=run.clock.now())
         run.step = step

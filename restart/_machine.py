@@ -1,0 +1,131 @@
+"""A generator, run as a sans-IO machine (``start`` / ``send`` / ``cancel``).
+
+The procedure and the seed port are written as plain, linear generators that ``yield`` a
+:class:`~restart.protocol.Send` or :class:`~restart.protocol.Sleep` and receive the
+resulting event, then ``return`` the report. This class turns that into the h11-style
+protocol of :mod:`restart.protocol` and checks the driver keeps its side of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+from restart.protocol import Action, Event, Finish, Response, Send, Sleep, TransportFailure
+from restart.report import RestartReport
+
+__all__ = ["Body", "Cancelled", "GeneratorMachine", "ProtocolError"]
+
+Body = Generator[Send | Sleep, Event, RestartReport]
+
+
+class ProtocolError(RuntimeError):
+    """The driver broke the protocol: sent before start, after Finish, the wrong event for
+    the pending action, or a clock that went backwards. A bug in the driver, not in Octopus."""
+
+
+class Cancelled(BaseException):  # noqa: N818 - it is a signal, like KeyboardInterrupt
+    """Thrown into the body by :meth:`GeneratorMachine.cancel`.
+
+    A BaseException so that no ``except Exception`` in a body can swallow it by accident.
+    """
+
+
+class GeneratorMachine:
+    """Base class: subclasses implement :meth:`_body`; ``self.now`` is the driver's time."""
+
+    def __init__(self) -> None:
+        self._gen: Body | None = None
+        self._pending: Action | None = None
+        self._now = 0.0
+        self._cancel_requested = False
+
+    @property
+    def now(self) -> float:
+        """The time the driver handed in with the latest call."""
+        return self._now
+
+    @property
+    def finished(self) -> bool:
+        """True once a :class:`Finish` was returned."""
+        return isinstance(self._pending, Finish)
+
+    def _body(self) -> Body:
+        raise NotImplementedError
+
+    def start(self, now: float) -> Action:
+        """Begin the run at time ``now``; return the first action.
+
+        Raises ProtocolError if already started.
+        """
+        if self._gen is not None:
+            raise ProtocolError("start() was already called; create a new machine per run")
+        self._now = now
+        self._gen = self._body()
+        return self._advance(None, first=True)
+
+    def send(self, event: Event, now: float) -> Action:
+        """Hand in the result of the pending action at time ``now``; return the next action.
+
+        ``event`` is the Response or TransportFailure for a Send, None after a Sleep.
+        Raises ProtocolError on a mismatched event, a call before start or after Finish, or
+        a ``now`` earlier than the last one.
+        """
+        pending = self._check_call(now)
+        if isinstance(pending, Send) and not isinstance(event, Response | TransportFailure):
+            raise ProtocolError(
+                f"the pending action is Send; answer it with a Response or TransportFailure, "
+                f"got {type(event).__name__}"
+            )
+        if isinstance(pending, Sleep) and event is not None:
+            raise ProtocolError("the pending action is Sleep; answer it with None")
+        return self._advance(event)
+
+    def cancel(self, now: float) -> Action:
+        """Interrupt the run (Ctrl-C, asyncio cancellation) at time ``now``: the pending action
+        is abandoned and the next actions are the cleanup, ending in Finish. Returns the next
+        action (the same Finish if already finished).
+
+        Cancelling again during cleanup abandons only the pending action: the cleanup goes
+        on with the next one. Raises ProtocolError before start.
+        """
+        if self.finished:
+            assert isinstance(self._pending, Finish)
+            return self._pending
+        pending = self._check_call(now)
+        if self._cancel_requested:
+            abandoned: Event = (
+                TransportFailure("other", "abandoned: cancelled")
+                if isinstance(pending, Send)
+                else None
+            )
+            return self._advance(abandoned)
+        self._cancel_requested = True
+        return self._advance(None, throw=True)
+
+    def _check_call(self, now: float) -> Action:
+        if self._gen is None or self._pending is None:
+            raise ProtocolError("call start(now) first")
+        if isinstance(self._pending, Finish):
+            raise ProtocolError("the run is finished; read the report from the Finish action")
+        if now < self._now:
+            raise ProtocolError(
+                f"the clock went backwards ({now!r} < {self._now!r}); drive the machine with a "
+                "monotonic clock such as time.monotonic"
+            )
+        self._now = now
+        return self._pending
+
+    def _advance(self, event: Event, *, first: bool = False, throw: bool = False) -> Action:
+        assert self._gen is not None
+        action: Action
+        try:
+            if first:
+                action = next(self._gen)
+            elif throw:
+                action = self._gen.throw(Cancelled())
+            else:
+                action = self._gen.send(event)
+        except StopIteration as stop:
+            action = Finish(stop.value)
+        self._pending = action
+        return action
