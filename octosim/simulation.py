@@ -96,6 +96,9 @@ class Simulation:
             self.clock, self.journal, self.world, self.rng,
             task_cap=self.options.task_cap, cancel_delay=self.options.cancel_delay,
         )
+        from octosim.model.agents import install_tentacles  # agents + Health/AdHocScript
+
+        install_tentacles(self.engine)
         self.faults = FaultPlan()
         self.scenario: Any = None
         from octosim.api.app import OctopusApi  # the api layer sits above the model

@@ -23,7 +23,7 @@ class ProtocolError(RuntimeError):
     the pending action, or a clock that went backwards. A bug in the driver, not in Octopus."""
 
 
-class Cancelled(BaseException):  # noqa: N818 - it is a signal, like KeyboardInterrupt
+class Cancelled(BaseException):
     """Thrown into the body by :meth:`GeneratorMachine.cancel`.
 
     A BaseException so that no ``except Exception`` in a body can swallow it by accident.
@@ -38,6 +38,9 @@ class GeneratorMachine:
         self._pending: Action | None = None
         self._now = 0.0
         self._cancel_requested = False
+        # Set by a body while it cleans up: a cancel() then abandons only the pending action
+        # instead of throwing Cancelled into the cleanup.
+        self._shielded = False
 
     @property
     def now(self) -> float:
@@ -85,14 +88,15 @@ class GeneratorMachine:
         is abandoned and the next actions are the cleanup, ending in Finish. Returns the next
         action (the same Finish if already finished).
 
-        Cancelling again during cleanup abandons only the pending action: the cleanup goes
-        on with the next one. Raises ProtocolError before start.
+        Cancelling during cleanup (a second cancel, or one after the run already gave up)
+        abandons only the pending action: the cleanup goes on with the next one. Raises
+        ProtocolError before start.
         """
         if self.finished:
             assert isinstance(self._pending, Finish)
             return self._pending
         pending = self._check_call(now)
-        if self._cancel_requested:
+        if self._cancel_requested or self._shielded:
             abandoned: Event = (
                 TransportFailure("other", "abandoned: cancelled")
                 if isinstance(pending, Send)

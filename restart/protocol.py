@@ -7,7 +7,8 @@ runs this loop, h11-style::
     action = machine.start(now)
     while not isinstance(action, Finish):
         if isinstance(action, Send):
-            event = <perform action.request within action.timeout seconds>  # Response | TransportFailure
+            # a Response, or a TransportFailure if no answer came within action.timeout
+            event = <perform action.request>
         else:  # Sleep
             <sleep action.seconds>; event = None
         action = machine.send(event, now)

@@ -85,7 +85,7 @@ def windows_restart_script(delay: int, instance: str | None = None) -> str:
     pattern = windows_service_pattern(instance).replace("'", "''")
     return (
         "Start-Process powershell.exe -WorkingDirectory $env:TEMP -ArgumentList "
-        f'"-NoProfile -Command `"&{{Start-Sleep {int(delay)} ; Get-Service \'{pattern}\' '
+        f"\"-NoProfile -Command `\"&{{Start-Sleep {int(delay)} ; Get-Service '{pattern}' "
         '| Restart-Service -Force}`""'
     )
 

@@ -5,9 +5,9 @@ prints one start time per Tentacle process. Octopus stores each printed line as 
 element's ``MessageText`` somewhere in the task's ``ActivityLogs`` tree. The witness is the
 sorted tuple of every such time, in UTC; it changes only when a Tentacle process restarts.
 
-Only lines that are *entirely* a timestamp count (a message may hold several lines): Octopus's own log lines also carry
-dates ("Task started at ..."), and a witness that caught them would change on every probe
-and prove restarts that never happened.
+Only lines that are *entirely* a timestamp count (a message may hold several lines):
+Octopus's own log lines also carry dates ("Task started at ..."), and a witness that caught
+them would change on every probe and prove restarts that never happened.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ _LSTART = re.compile(
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{1,2})\s+"
     r"(\d{2}):(\d{2}):(\d{2})\s+(\d{4})"
 )
-_MONTHS = ("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec").split()
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def parse_start_time(text: str) -> datetime | None:
@@ -50,9 +50,14 @@ def parse_start_time(text: str) -> datetime | None:
         month, day, hour, minute, second, year = ps.groups()
         try:
             return datetime(
-                int(year), _MONTHS.index(month) + 1, int(day),
-                int(hour), int(minute), int(second), tzinfo=UTC,
-            )  # fmt: skip
+                int(year),
+                _MONTHS.index(month) + 1,
+                int(day),
+                int(hour),
+                int(minute),
+                int(second),
+                tzinfo=UTC,
+            )
         except ValueError:
             return None
     return None

@@ -13,9 +13,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-__all__ = ["JSON_CONTENT_TYPE", "ApiRequest", "ApiResponse"]
+__all__ = ["JSON_CONTENT_TYPE", "ApiRequest", "ApiResponse", "encode_json"]
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+# One encoder for every response: json.dumps with custom separators builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
+def encode_json(value: Any) -> bytes:
+    """Return ``value`` as compact JSON bytes (what every JSON response body is)."""
+    return _ENCODER.encode(value).encode()
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,10 @@ class ApiResponse:
         *,
         text: str | None = None,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> None:
+        # ``content``: ``data`` already serialised (a render cache hands both over), so
+        # the bytes are not computed again; it must be exactly ``data`` as JSON.
         self.status = status
         self.data = data
         self.headers: dict[str, str] = dict(headers or {})
@@ -58,11 +68,13 @@ class ApiResponse:
             self.__dict__["content"] = text.encode()
         else:
             self.headers.setdefault("content-type", JSON_CONTENT_TYPE)
+            if content is not None:
+                self.__dict__["content"] = content
 
     @cached_property
     def content(self) -> bytes:
         """The body bytes (JSON is serialised on first access only)."""
-        return json.dumps(self.data, separators=(",", ":")).encode()
+        return encode_json(self.data)
 
     def __repr__(self) -> str:
         return f"ApiResponse({self.status}, {self.headers.get('content-type')!r})"

@@ -1,0 +1,171 @@
+""":class:`OctopusApi`: the simulated server's REST surface, ``ApiRequest`` in, ``ApiResponse``
+out, no HTTP objects anywhere (the transport does that conversion).
+
+Each request is routed (:mod:`octosim.api.router`), authenticated, authorised and handed to
+its handler; every *input* problem becomes an Octopus error body with a 4xx status. An
+unexpected exception is a simulator bug and is deliberately not caught: the fuzz tests are
+there to find it, and a 500 would hide it. Every request leaves one journal line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from octosim.api.auth import authenticate, presented_key
+from octosim.api.context import RequestContext
+from octosim.api.errors import (
+    NOT_FOUND_ROUTE,
+    ApiError,
+    bad_request,
+    error_response,
+    fault_response,
+)
+from octosim.api.messages import ApiRequest, ApiResponse
+from octosim.api.router import Handler, Match, Route, Router
+from octosim.api.routes import TABLE
+from octosim.api.task_cache import TaskCache
+from octosim.api.timefmt import Dates
+from octosim.journal import Kind
+from octosim.model.engine import EngineError
+from octosim.model.executors import ArgumentError
+from octosim.model.world import Permission
+
+if TYPE_CHECKING:
+    from octosim.faults import FaultRule
+    from octosim.simulation import Simulation
+
+__all__ = ["OctopusApi"]
+
+
+class OctopusApi:
+    """The routes of one simulation. ``unhandled`` lists requests that matched no route
+    (404) or no method of their path (405), in order, for strict test modes."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.router = Router()
+        self.dates = Dates(sim.clock)
+        self.tasks = TaskCache(self.dates)
+        self.unhandled: list[ApiRequest] = []
+        for spec in TABLE:
+            self.router.add(Route(*spec))
+
+    def add_route(
+        self,
+        method: str,
+        pattern: str,
+        handler: Handler,
+        *,
+        permission: Permission | None = None,
+        space_scoped: bool = True,
+    ) -> Route:
+        """Serve ``method pattern`` with ``handler``, with the same authentication, error
+        bodies and journal as the built-in routes; returns the route.
+
+        ``pattern`` is the unscoped URL path, e.g. ``/api/projects/{id}``; with
+        ``space_scoped`` it is also served at ``/api/{spaceId}/projects/{id}`` and
+        ``/api/spaces/{spaceId}/projects/{id}``. ``handler(ctx)`` gets a
+        :class:`~octosim.api.context.RequestContext` and returns an ``ApiResponse`` or a
+        JSON value (sent as 200); it raises :class:`~octosim.api.errors.ApiError` for an
+        error body. ``permission`` is checked in the request's space (the default space in
+        the unscoped form). A route with the same method and path replaces the old one.
+
+        Raises RouteError for a pattern not under ``/api``; ValueError for a bad method.
+        """
+        verb = method.upper()
+        if not verb.isalpha() or not verb.isascii():
+            raise ValueError(f"method must be an HTTP method such as GET, not {method!r}")
+        return self.router.add(
+            Route(verb, pattern, handler, permission=permission, space_scoped=space_scoped)
+        )
+
+    def fault_response(self, rule: FaultRule) -> ApiResponse:
+        """Return what the server answers when a ``Status`` fault rule fires (the request
+        is not processed): the rule's status, an Octopus error body, ``Retry-After`` on a
+        429/503 if the rule sets one. Shared by the transport and the live server."""
+        return fault_response(rule)
+
+    # -- serving ----------------------------------------------------------------------------
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        """Serve one request and journal it. Returns the response; raises only on a bug."""
+        method = request.method.upper()
+        matched = self.router.match(method, request.path)
+        subject = ""
+        try:
+            if isinstance(matched, Match):
+                subject = matched.params.get("id", "")
+                response = self._serve(matched, request)
+            else:
+                response = self._unhandled(method, request, matched)
+        except BaseException as exc:
+            self._journal(request, f"raised {type(exc).__name__}", subject)
+            raise
+        self._journal(request, str(response.status), subject)
+        return response
+
+    def _serve(self, matched: Match, request: ApiRequest) -> ApiResponse:
+        route = matched.route
+        ctx = RequestContext(
+            self.sim, request, route, matched.params, scoped=matched.scoped, tasks=self.tasks
+        )
+        sim = self.sim
+        try:
+            if not (
+                route.anonymous and sim.options.anonymous_root and presented_key(request) is None
+            ):
+                ctx.user = authenticate(
+                    sim.model, request, wrong_key_status=sim.options.wrong_key_status
+                )
+            if len(request.body) > sim.options.max_body_bytes:
+                raise bad_request(
+                    f"The request body is {len(request.body)} bytes; this server accepts at "
+                    f"most {sim.options.max_body_bytes} (ServerOptions.max_body_bytes)."
+                )
+            if ctx.scoped:
+                ctx.path_space()  # 404 for an unknown space before anything else
+            if route.permission is not None and (ctx.scoped or not route.authorizes_itself):
+                space_id = ctx.space_id
+                if space_id is None and route.space_scoped:
+                    space_id = sim.model.default_space.id
+                ctx.require(route.permission, space_id)
+            result = route.handler(ctx)
+        except ApiError as exc:
+            return exc.response()
+        except ArgumentError as exc:  # domain refusals raised straight from user handlers
+            return bad_request(*exc.problems).response()
+        except EngineError as exc:
+            return bad_request(str(exc)).response()
+        return result if isinstance(result, ApiResponse) else ApiResponse(200, result)
+
+    def _unhandled(
+        self, method: str, request: ApiRequest, allowed: list[str] | None
+    ) -> ApiResponse:
+        self.unhandled.append(request)
+        if allowed:
+            return error_response(
+                405,
+                f"The method {method} is not allowed for {request.path}.",
+                [f"This resource answers {', '.join(allowed)}."],
+                headers={"allow": ", ".join(allowed)},
+            )
+        return error_response(
+            404,
+            NOT_FOUND_ROUTE,
+            [
+                f"No route matches {method} {request.path}. The simulator serves the routes "
+                "listed in docs/api.md; add others with sim.api.add_route(...)."
+            ],
+        )
+
+    def _journal(self, request: ApiRequest, outcome: str, subject: str) -> None:
+        target = request.path
+        if request.query:
+            # Never journal a key: drop apikey whatever its case; the rest helps a reader.
+            kept = [(k, v) for k, v in request.query if k.lower() != "apikey"]
+            if kept:
+                target = f"{target}?{urlencode(kept, safe=',')}"
+        self.sim.journal.record(
+            self.sim.clock.now(), Kind.Request, f"{request.method.upper()} {target} → {outcome}",
+            subject,
+        )

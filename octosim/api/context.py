@@ -1,0 +1,198 @@
+"""What a handler gets: the request, its route parameters, the caller, the space, and
+helpers that turn every input problem into a 400 that names it.
+
+The query and the JSON body are parsed on first use only, so a plain ``GET`` by id never
+pays for parsing it does not need.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from octosim.api.errors import (
+    MISSING_KEY,
+    NO_BODY,
+    ApiError,
+    bad_request,
+    missing_permission,
+    space_not_found,
+)
+from octosim.api.messages import ApiRequest
+from octosim.api.params import QueryParams
+from octosim.journal import Kind
+from octosim.model.world import Permission, Space, User
+
+if TYPE_CHECKING:
+    from octosim.api.router import Route
+    from octosim.api.task_cache import TaskCache
+    from octosim.simulation import Simulation
+
+__all__ = ["RequestContext"]
+
+
+def _reject_constant(name: str) -> Any:
+    # json accepts NaN and Infinity, which are not JSON and cannot be echoed back as JSON.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    return "a string" if isinstance(value, str) else "null"
+
+
+class RequestContext:
+    """One request being handled.
+
+    ``params``: the route's path parameters. ``scoped``: the space came from the path
+    (``/api/{spaceId}/...`` or ``/api/spaces/{spaceId}/...``), in which case ``space_id`` is
+    that (existing) space; otherwise ``space_id`` is None and :meth:`space` picks one.
+    ``user`` is None only for an anonymous ``GET /api``.
+    """
+
+    __slots__ = ("_body", "_query", "dates", "params", "request", "route", "scoped", "sim",
+                 "space_id", "tasks", "user")
+
+    def __init__(
+        self,
+        sim: Simulation,
+        request: ApiRequest,
+        route: Route,
+        params: dict[str, str],
+        *,
+        scoped: bool,
+        tasks: TaskCache,
+    ) -> None:
+        self.sim = sim
+        self.request = request
+        self.route = route
+        self.params = params
+        self.scoped = scoped
+        self.tasks = tasks  # renders TaskResources (memoised)
+        self.dates = tasks.dates
+        self.space_id: str | None = params.get("spaceId") if scoped else None
+        self.user: User | None = None
+        self._query: QueryParams | None = None
+        self._body: Any = None
+
+    @property
+    def query(self) -> QueryParams:
+        """The query parameters (case-insensitive names)."""
+        if self._query is None:
+            self._query = QueryParams(self.request.query)
+        return self._query
+
+    @property
+    def now(self) -> float:
+        """The current virtual time."""
+        return self.sim.clock.now()
+
+    # -- spaces and permissions -------------------------------------------------------------
+    def space(self, explicit: object = None, *, what: str = "SpaceId") -> Space:
+        """Return the space this request acts in: the path's space when scoped, else
+        ``explicit`` (a body's ``SpaceId``) if given, else the default space.
+
+        Raises ApiError: 400 if ``explicit`` is not a string naming an existing space.
+        """
+        world = self.sim.model
+        if self.space_id is not None:
+            return world.spaces[self.space_id]
+        if explicit is None or explicit == "":
+            return world.default_space
+        if not isinstance(explicit, str):
+            raise bad_request(f"{what}: expected a space id such as \"Spaces-1\", got {explicit!r}")
+        space = world.spaces.get(explicit)
+        if space is None:
+            raise bad_request(f"{what}: the space {explicit!r} does not exist.")
+        return space
+
+    def require_user(self) -> User:
+        """Return the caller. Raises ApiError 401 if the request is anonymous."""
+        if self.user is None:
+            raise ApiError(401, MISSING_KEY)
+        return self.user
+
+    def require(self, permission: Permission, space_id: str | None) -> User:
+        """Return the caller if it holds ``permission`` in ``space_id``. Raises ApiError 403
+        naming the permission (401 if the request is anonymous)."""
+        user = self.require_user()
+        if not user.can(permission, space_id):
+            raise missing_permission(permission.value)
+        return user
+
+    def path_space(self) -> Space:
+        """Return the space named by the ``spaceId`` or ``id`` path parameter. Raises
+        ApiError 404 "The requested space ... does not exist" if there is none."""
+        space_id = self.params.get("spaceId") or self.params.get("id") or ""
+        space = self.sim.model.spaces.get(space_id)
+        if space is None:
+            raise space_not_found(space_id)
+        return space
+
+    # -- the body ---------------------------------------------------------------------------
+    def json(self) -> Any:
+        """Return the parsed JSON body, or None if the body is empty.
+
+        A JSON body declared as another content type is accepted (and noted in the journal)
+        unless ``options.strict_content_type``, where it is a 415. Raises ApiError 400 for a
+        body that is not UTF-8 JSON.
+        """
+        if self._body is not None:
+            return self._body
+        raw = self.request.body
+        if not raw.strip():
+            return None
+        declared = (self.request.header("content-type") or "").split(";")[0].strip().lower()
+        if declared != "application/json" and not declared.endswith("+json"):
+            self._content_type_mismatch(declared)
+        try:
+            text = raw.decode("utf-8-sig")
+            self._body = json.loads(text, parse_constant=_reject_constant)
+        except UnicodeDecodeError:
+            raise bad_request("The request body is not UTF-8 text; send UTF-8 JSON.") from None
+        except RecursionError:
+            raise bad_request("The request body is nested too deeply to read.") from None
+        except ValueError as exc:
+            raise bad_request(f"The request body is not valid JSON: {exc}.") from None
+        return self._body
+
+    def _content_type_mismatch(self, declared: str) -> None:
+        shown = declared or "no content type"
+        if self.sim.options.strict_content_type:
+            raise ApiError(
+                415,
+                "The request body has an unsupported content type.",
+                [
+                    f"The body was sent as {shown}; this server (strict_content_type) "
+                    "only reads JSON. Send the header Content-Type: application/json."
+                ],
+            )
+        if not declared:
+            return  # hand-built requests (the direct driver) often carry no headers at all
+        self.sim.journal.record(
+            self.now, Kind.Note,
+            f"accepted a JSON body sent as {shown} (a stricter server would reject it; "
+            "send Content-Type: application/json)",
+        )
+
+    def body(self, *, required: bool = True, empty: str = NO_BODY) -> dict[str, Any]:
+        """Return the JSON body as an object (``{}`` if empty and not ``required``).
+
+        Raises ApiError 400: ``empty`` for a missing body when ``required``, or for a body
+        that is not a JSON object.
+        """
+        value = self.json()
+        if value is None:
+            if required:
+                raise bad_request(empty)
+            return {}
+        if not isinstance(value, dict):
+            raise bad_request(
+                f"The request body must be a JSON object ({{...}}), not {_json_type(value)}."
+            )
+        return value

@@ -1,0 +1,77 @@
+"""Paged collections: ``skip``/``take`` and the Octopus ``ResourceCollection`` envelope.
+
+Octopus clients page by following ``Links["Page.Next"]`` until it is **absent** (it is left
+out on the last page, not set to null), so the links keep the request's filters: a client
+that follows them sees the same filtered list, page after page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from octosim.api.params import QueryParams
+
+__all__ = ["ALL", "DEFAULT_TAKE", "collection", "page_window"]
+
+#: Octopus's default page size for tasks and most collections (octopus-api.md §3).
+DEFAULT_TAKE = 30
+#: What clients send for "everything" (int.MaxValue); also used in ``Page.All``.
+ALL = 2147483647
+
+T = TypeVar("T")
+
+# Never echoed into links: paging is rewritten per link, the key is a secret.
+_DROPPED = frozenset({"skip", "take", "apikey"})
+
+
+def page_window(query: QueryParams, default_take: int = DEFAULT_TAKE) -> tuple[int, int]:
+    """Return ``(skip, take)`` from the query. Raises ApiError (400) for a value that is
+    not a whole number >= 0."""
+    return query.integer("skip", 0), query.integer("take", default_take)
+
+
+def collection(
+    item_type: str,
+    items: Sequence[T],
+    render: Callable[[T], dict[str, Any]],
+    *,
+    skip: int,
+    take: int,
+    path: str,
+    template: str,
+    query: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """Return the collection document for ``items`` (every match, already filtered and
+    sorted): the ``skip``/``take`` window of them rendered with ``render``, the counts, and
+    links built on ``path`` keeping the non-paging parameters of ``query``.
+
+    ``Page.Next`` is present only when items follow this page.
+    """
+    total = len(items)
+    window = items[skip : skip + take] if take else []
+    pages = max(1, -(-total // take)) if take else 1
+    kept = [(k, v) for k, v in query if k.lower() not in _DROPPED]
+
+    def link(s: int, t: int) -> str:
+        return f"{path}?{urlencode([*kept, ('skip', str(s)), ('take', str(t))], safe=',')}"
+
+    links = {
+        "Self": link(skip, take),
+        "Template": template,
+        "Page.All": link(0, ALL),
+        "Page.Current": link(skip, take),
+        "Page.Last": link((pages - 1) * take, take),
+    }
+    if take and skip + take < total:
+        links["Page.Next"] = link(skip + take, take)
+    return {
+        "ItemType": item_type,
+        "TotalResults": total,
+        "ItemsPerPage": take,
+        "NumberOfPages": pages,
+        "LastPageNumber": pages - 1,
+        "Items": [render(item) for item in window],
+        "Links": links,
+    }

@@ -1,0 +1,170 @@
+"""Tasks as Octopus JSON: TaskResource, TaskDetailsResource (the activity log tree), the
+raw log text and task types.
+
+Pure functions of the domain objects and a :class:`~octosim.api.timefmt.Dates`; the values
+are plain JSON-ready dicts, lists and scalars so the direct driver can read them unserialised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from octosim.api.timefmt import Dates, duration_text
+from octosim.model.executors import Executor
+from octosim.model.states import TaskState
+from octosim.model.tasks import ActivityElement, LogCategory, LogElement, Task
+
+__all__ = [
+    "activity_node",
+    "raw_log",
+    "task_details",
+    "task_links",
+    "task_resource",
+    "task_type_resource",
+    "task_types",
+]
+
+#: What ``Completed`` says while a task is not complete (a date once it is).
+_IN_PROGRESS = {
+    TaskState.Queued: "Queued...",
+    TaskState.Executing: "Executing...",
+    TaskState.Cancelling: "Cancelling...",
+}
+#: Log categories hidden unless ``verbose=true`` (Trace is below Verbose, so it goes too).
+_VERBOSE_ONLY = frozenset({LogCategory.Verbose, LogCategory.Trace})
+
+
+def task_links(task: Task) -> dict[str, str]:
+    """Return a task's ``Links``. Task links use the unscoped form, which finds a task in
+    any space (task ids are unique across the server)."""
+    base = f"/api/tasks/{task.id}"
+    return {
+        "Self": base,
+        "Web": f"/app#/{task.space_id}/tasks/{task.id}",
+        "Raw": f"{base}/raw",
+        "Rerun": f"/api/tasks/rerun/{task.id}",
+        "Cancel": f"{base}/cancel",
+        "State": f"{base}/state",
+        "QueuedBehind": f"{base}/queued-behind{{?skip,take}}",
+        "Details": f"{base}/details{{?verbose,tail,ranges}}",
+        "Artifacts": f"/api/{task.space_id}/artifacts?regarding={task.id}",
+        "Interruptions": f"/api/{task.space_id}/interruptions?regarding={task.id}",
+    }
+
+
+def task_resource(task: Task, dates: Dates, now: float) -> dict[str, Any]:
+    """Return ``task`` as a TaskResource at virtual time ``now`` (which the in-progress
+    ``Duration`` is measured to)."""
+    state = task.state
+    completed = task.completed_time
+    # Duration counts from the start, or from the queue time while the task waits.
+    since = task.start_time if task.start_time is not None else task.queue_time
+    duration = max(0.0, (completed if completed is not None else now) - since)
+    return {
+        "Id": task.id,
+        "SpaceId": task.space_id,
+        "Name": task.name,
+        "Description": task.description,
+        "Arguments": task.arguments,
+        "State": state.value,
+        "Completed": _IN_PROGRESS[state] if completed is None else dates.long(completed),
+        "QueueTime": dates.iso(task.queue_time),
+        "QueueTimeExpiry": dates.iso_or_none(task.queue_time_expiry),
+        "StartTime": dates.iso_or_none(task.start_time),
+        "LastUpdatedTime": dates.iso(task.last_updated_time),
+        "CompletedTime": dates.iso_or_none(completed),
+        "ServerNode": task.server_node,
+        "Duration": duration_text(duration),
+        "ErrorMessage": task.error_message,
+        "HasBeenPickedUpByProcessor": task.has_been_picked_up,
+        "IsCompleted": task.is_completed,
+        "FinishedSuccessfully": task.finished_successfully,
+        "HasPendingInterruptions": False,
+        "HasPendingPreconditions": False,
+        "PendingInterruptionTypes": [],
+        "CanRerun": task.can_rerun,
+        "HasWarningsOrErrors": task.has_warnings_or_errors,
+        "ProjectId": None,
+        "EstimatedRemainingQueueDurationSeconds": None,
+        "Links": task_links(task),
+    }
+
+
+def _log_element(element: LogElement, dates: Dates) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "Category": element.category.value,
+        "OccurredAt": dates.iso(element.occurred_at),
+        "MessageText": element.message,
+        "Number": element.number,
+    }
+    if element.detail is not None:
+        out["Detail"] = element.detail
+    return out
+
+
+def activity_node(
+    node: ActivityElement, dates: Dates, *, verbose: bool = False, tail: int | None = None
+) -> dict[str, Any]:
+    """Return an activity element and its subtree as an ActivityLogTreeNode.
+
+    ``verbose`` False leaves out Verbose and Trace lines; ``tail`` keeps only each element's
+    last N lines (after that filtering).
+    """
+    lines: list[LogElement] = (
+        node.log if verbose else [e for e in node.log if e.category not in _VERBOSE_ONLY]
+    )
+    if tail is not None:
+        lines = lines[-tail:] if tail else []
+    return {
+        "Id": node.id,
+        "Name": node.name,
+        "Started": dates.iso_or_none(node.started),
+        "Ended": dates.iso_or_none(node.ended),
+        "Status": node.status.value,
+        "Children": [activity_node(c, dates, verbose=verbose, tail=tail) for c in node.children],
+        "ShowAtSummaryLevel": node.show_at_summary_level,
+        "LogElements": [_log_element(e, dates) for e in lines],
+        "ProgressPercentage": node.progress_percentage,
+        "ProgressMessage": node.progress_message,
+    }
+
+
+def raw_log(task: Task, dates: Dates) -> str:
+    """Return the task's log as plain text, one line per log element in tree order:
+    ``2024-01-15 09:00:17.205 +00:00  Info        Message``."""
+    return "".join(
+        f"{dates.raw(e.occurred_at)}  {e.category.value:<11} {e.message}\n"
+        for node in task.log.walk()
+        for e in node.log
+    )
+
+
+def task_details(
+    task: Task, dates: Dates, now: float, *, verbose: bool = False, tail: int | None = None
+) -> dict[str, Any]:
+    """Return a TaskDetailsResource: the task, its progress and its activity log tree."""
+    if task.is_completed:
+        percentage = 100
+    elif task.state is TaskState.Queued:
+        percentage = 0
+    else:
+        percentage = task.log.progress_percentage
+    return {
+        "Id": task.id,
+        "Task": task_resource(task, dates, now),
+        "Progress": {"ProgressPercentage": percentage, "EstimatedTimeRemaining": None},
+        "PhysicalLogSize": len(raw_log(task, dates).encode()),
+        "ActivityLogs": [activity_node(task.log, dates, verbose=verbose, tail=tail)],
+        "Links": {"Self": f"/api/tasks/{task.id}/details"},
+    }
+
+
+def task_type_resource(executor: Executor) -> dict[str, Any]:
+    """Return one TaskTypeResource: ``{Id, Name, Links}`` (Id is the type used in create)."""
+    return {"Id": executor.name, "Name": executor.description or executor.name, "Links": {}}
+
+
+def task_types(executors: Iterable[Executor]) -> list[dict[str, Any]]:
+    """Return the task types, sorted by Id."""
+    return [task_type_resource(e) for e in sorted(executors, key=lambda e: e.name)]

@@ -1,0 +1,64 @@
+"""Rendered TaskResources, memoised until the task changes.
+
+Clients poll one task every few seconds, and rendering it (about twenty fields, five dates)
+and serialising it costs more than the rest of a request together; the latency benchmark
+holds the simulator to 1.25x a static mock. A task's JSON changes only when its state, last
+update, error message, warnings or (while it runs) its human ``Duration`` change, so those
+are the cache key. The cached value is shared between responses: treat
+``ApiResponse.data`` as read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from octosim.api.messages import encode_json
+from octosim.api.resources import task_resource
+from octosim.api.timefmt import Dates, duration_text
+from octosim.model.tasks import Task
+
+__all__ = ["TaskCache"]
+
+# Enough for every task a test polls; cleared (not LRU) when full, since a clear is cheap
+# and a list of 100,000 tasks would otherwise pin 100,000 rendered dicts.
+_LIMIT = 4096
+
+
+class TaskCache:
+    """TaskResources of one simulation, rendered with ``dates``."""
+
+    __slots__ = ("_entries", "dates")
+
+    def __init__(self, dates: Dates) -> None:
+        self.dates = dates
+        # task id → [key, data, content or None (serialised on first need)]
+        self._entries: dict[str, list[Any]] = {}
+
+    def _entry(self, task: Task, now: float) -> list[Any]:
+        if task.completed_time is None:
+            since = task.start_time if task.start_time is not None else task.queue_time
+            duration: str | None = duration_text(max(0.0, now - since))
+        else:
+            duration = None  # fixed once completed
+        key = (task.state, task.last_updated_time, task.error_message,
+               task.has_warnings_or_errors, duration)
+        entry = self._entries.get(task.id)
+        if entry is None or entry[0] != key:
+            if len(self._entries) >= _LIMIT:
+                self._entries.clear()
+            entry = [key, task_resource(task, self.dates, now), None]
+            self._entries[task.id] = entry
+        return entry
+
+    def resource(self, task: Task, now: float) -> dict[str, Any]:
+        """Return ``task`` as a TaskResource at virtual time ``now``."""
+        data: dict[str, Any] = self._entry(task, now)[1]
+        return data
+
+    def resource_and_json(self, task: Task, now: float) -> tuple[dict[str, Any], bytes]:
+        """Return the TaskResource and its serialised JSON body."""
+        entry = self._entry(task, now)
+        if entry[2] is None:
+            entry[2] = encode_json(entry[1])
+        content: bytes = entry[2]
+        return entry[1], content

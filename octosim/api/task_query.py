@@ -1,0 +1,123 @@
+"""The task list's filters (octopus-api.md §3), parsed up front and applied in one pass.
+
+``ids=`` is answered by looking each id up, so its cost does not grow with the number of
+tasks stored (the TS client's waiter polls it). Without ``ids`` every stored task is
+visited once, newest first.
+
+Boolean filters follow Octopus: ``active=true`` keeps only active tasks, ``active=false``
+(or absent) does not filter; the same for ``running``, ``hasPendingInterruptions`` and
+``hasWarningsOrErrors``. Text filters compare case-insensitively.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from datetime import datetime
+
+from octosim.api.errors import bad_request
+from octosim.api.params import QueryParams
+from octosim.model.engine import TaskEngine
+from octosim.model.states import TaskState
+from octosim.model.tasks import Task
+
+__all__ = ["select_tasks"]
+
+_STATES = {s.value.lower(): s for s in TaskState}
+Predicate = Callable[[Task], bool]
+
+
+def _states(values: list[str]) -> frozenset[TaskState]:
+    unknown = [v for v in values if v.lower() not in _STATES]
+    if unknown:
+        raise bad_request(
+            f"states: {', '.join(repr(v) for v in unknown)} is not a task state; use "
+            f"{', '.join(s.value for s in TaskState)} (comma-separated for several)."
+        )
+    return frozenset(_STATES[v.lower()] for v in values)
+
+
+def _in_environment(task: Task, env_id: str) -> bool:
+    args = task.arguments
+    if args.get("EnvironmentId") == env_id:
+        return True
+    ids = args.get("EnvironmentIds")
+    return isinstance(ids, list) and env_id in ids
+
+
+def _predicates(query: QueryParams, epoch: datetime) -> list[Predicate]:
+    """Return a predicate per filter present. Raises ApiError (400) for a bad value."""
+    preds: list[Predicate] = []
+    states = query.values("states")
+    if states:
+        wanted = _states(states)
+        preds.append(lambda t: t.state in wanted)
+    name = query.get("name")
+    if name:
+        folded = name.casefold()
+        preds.append(lambda t: t.name.casefold() == folded)
+    if query.flag("active"):
+        preds.append(lambda t: t.is_active)
+    if query.flag("running"):
+        preds.append(lambda t: t.is_running)
+    if query.flag("hasPendingInterruptions"):
+        preds.append(lambda t: False)  # the simulator never raises interruptions
+    if query.flag("hasWarningsOrErrors"):
+        preds.append(lambda t: t.has_warnings_or_errors)
+    query.flag("includeSystem")  # validated only: every simulated task belongs to a space
+    node = query.get("node")
+    if node:
+        preds.append(lambda t: (t.server_node or "").casefold() == node.casefold())
+    environment = query.get("environment")
+    if environment:
+        preds.append(lambda t: _in_environment(t, environment))
+    for unmodelled in ("project", "tenant", "runbook"):
+        if query.get(unmodelled):  # no simulated task has one, so none matches
+            preds.append(lambda t: False)
+    partial = query.get("partialName")
+    if partial:
+        needle = partial.casefold()
+        preds.append(
+            lambda t: needle in t.description.casefold() or needle in t.name.casefold()
+        )
+    description = query.get("description")
+    if description:
+        text = description.casefold()
+        preds.append(lambda t: text in t.description.casefold())
+    preds.extend(_date_predicates(query, epoch))
+    return preds
+
+
+def _date_predicates(query: QueryParams, epoch: datetime) -> Iterable[Predicate]:
+    def seconds(name: str) -> float | None:
+        when = query.date(name)
+        return None if when is None else (when - epoch).total_seconds()
+
+    from_queue, to_queue = seconds("fromQueueDate"), seconds("toQueueDate")
+    from_done, to_done = seconds("fromCompletedDate"), seconds("toCompletedDate")
+    if from_queue is not None:
+        yield lambda t: t.queue_time >= from_queue
+    if to_queue is not None:
+        yield lambda t: t.queue_time <= to_queue
+    if from_done is not None:
+        yield lambda t: t.completed_time is not None and t.completed_time >= from_done
+    if to_done is not None:
+        yield lambda t: t.completed_time is not None and t.completed_time <= to_done
+
+
+def select_tasks(
+    engine: TaskEngine, query: QueryParams, space_ids: Collection[str], epoch: datetime
+) -> list[Task]:
+    """Return the tasks in ``space_ids`` matching every filter in ``query``, newest first.
+
+    Raises ApiError (400) naming a filter with a bad value.
+    """
+    preds = _predicates(query, epoch)
+    ids = query.values("ids")
+    candidates: Iterable[Task]
+    if ids:
+        found = {t.id: t for t in map(engine.get, ids) if t is not None}
+        candidates = sorted(found.values(), key=lambda t: t.number, reverse=True)
+    else:
+        candidates = engine.newest_first()
+    spaces = space_ids if isinstance(space_ids, set | frozenset) else set(space_ids)
+    return [t for t in candidates if t.space_id in spaces and all(p(t) for p in preds)]

@@ -1,0 +1,79 @@
+"""Virtual time as Octopus writes it: ISO-8601 dates, human durations, the "Completed" text.
+
+Dates are rendered from :meth:`VirtualClock.wall`, so they are reproducible byte for byte;
+the same few instants are rendered over and over (a task polled every 5 s re-sends its
+QueueTime each time), so rendered dates are memoised per virtual time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from octosim.clock import VirtualClock
+
+__all__ = ["Dates", "duration_text"]
+
+# Enough for every timestamp a long simulation keeps re-sending; cleared (not LRU) when full
+# because a clear costs nothing and the hot timestamps come straight back.
+_CACHE_LIMIT = 65_536
+
+
+class Dates:
+    """Renders virtual times of one clock. ``iso(17.205)`` → ``2024-01-15T09:00:17.205+00:00``."""
+
+    __slots__ = ("_clock", "_iso")
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self._clock = clock
+        self._iso: dict[float, str] = {}
+
+    def iso(self, t: float) -> str:
+        """Return virtual time ``t`` as ISO-8601 with milliseconds and offset."""
+        text = self._iso.get(t)
+        if text is None:
+            if len(self._iso) >= _CACHE_LIMIT:
+                self._iso.clear()
+            text = self._wall(t).isoformat(timespec="milliseconds")
+            self._iso[t] = text
+        return text
+
+    def _wall(self, t: float) -> datetime:
+        # A client may send QueueTimeExpiry 9999-12-31; a float round trip can step past
+        # datetime's range, where the nearest representable instant is the honest answer.
+        try:
+            return self._clock.wall(t)
+        except OverflowError:
+            return datetime.max.replace(tzinfo=UTC) if t > 0 else datetime.min.replace(tzinfo=UTC)
+
+    def iso_or_none(self, t: float | None) -> str | None:
+        """Return :meth:`iso` of ``t``, or None when ``t`` is None (not happened yet)."""
+        return None if t is None else self.iso(t)
+
+    def raw(self, t: float) -> str:
+        """Return ``t`` as the raw task log writes it: ``2024-01-15 09:00:17.205 +00:00``."""
+        iso = self.iso(t)
+        return f"{iso[:10]} {iso[11:23]} {iso[23:]}"
+
+    def long(self, t: float) -> str:
+        """Return ``t`` in the long human form Octopus puts in a task's ``Completed``:
+        ``Monday, 15 January 2024 9:00:17 AM +00:00``."""
+        dt = self._wall(t)
+        hour = dt.hour % 12 or 12
+        offset = self.iso(t)[23:]
+        return (
+            f"{dt:%A}, {dt.day} {dt:%B %Y} {hour}:{dt:%M:%S} "
+            f"{'AM' if dt.hour < 12 else 'PM'} {offset}"
+        )
+
+
+def duration_text(seconds: float) -> str:
+    """Return a duration as Octopus's human text: ``less than a second``, ``1 second``,
+    ``32 seconds``, ``1 minute``, ``5 minutes``, ``2 hours``, ``3 days`` (whole units, rounded
+    down, the largest unit that fits)."""
+    if seconds < 1:
+        return "less than a second"
+    for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute"), (1, "second")):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+    raise AssertionError("unreachable: seconds >= 1 always fits a unit")  # pragma: no cover

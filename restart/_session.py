@@ -1,0 +1,323 @@
+"""The procedure's toolbox: requests with retries inside a time limit, and server tasks
+(create without duplicates, poll, cancel). Every method is a generator to ``yield from``.
+
+The limit is the procedure's business: it is the work deadline while restarting and the
+cleanup deadline while cleaning up. Nothing here sleeps or waits past it; instead
+:class:`DeadlineReached` is raised, early when a wait could not end in time anyway.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from restart._http import (
+    describe_event,
+    error_for,
+    is_ambiguous,
+    is_success,
+    is_transient,
+    retry_after,
+)
+from restart.errors import ServerError
+from restart.policy import RestartPolicy
+from restart.protocol import Event, Request, Response, Send, Sleep
+from restart.report import TaskRecord
+
+__all__ = [
+    "COMPLETED_STATES",
+    "DeadlineReached",
+    "Session",
+    "Steps",
+    "TrackedTask",
+    "json_object",
+    "timespan",
+]
+
+T = TypeVar("T")
+Steps = Generator[Send | Sleep, Event, T]
+
+#: Task states after which a task never changes again.
+COMPLETED_STATES = frozenset({"Success", "Failed", "Canceled", "TimedOut"})
+
+
+class DeadlineReached(Exception):
+    """The current time limit does not leave room for the next request or wait."""
+
+
+def timespan(seconds: float) -> str:
+    """Return whole ``seconds`` (rounded down) as a .NET TimeSpan string, ``[d.]hh:mm:ss``."""
+    total = max(0, math.floor(seconds))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    return f"{days}.{clock}" if days else clock
+
+
+def json_object(response: Response, request: Request) -> dict[str, Any]:
+    """Return the response body as a JSON object. Raises ServerError when it is not one
+    (a proxy's HTML page, a server that is not Octopus)."""
+    if isinstance(response.json, dict):
+        return response.json
+    raise ServerError(
+        f"Octopus answered {request.describe()} with something that is not a JSON object "
+        f"(HTTP {response.status}). Check that the URL points at the Octopus server itself, "
+        "not at a proxy or login page.",
+        status=response.status,
+    )
+
+
+@dataclass
+class TrackedTask:
+    """A task this run created (or may have created), and what is known of it."""
+
+    id: str
+    kind: str
+    description: str
+    state: str | None
+    web_link: str
+    created: float
+    cancel_requested: bool = False
+
+    @property
+    def completed(self) -> bool:
+        """True once the task is known to be in a final state."""
+        return self.state in COMPLETED_STATES
+
+    def record(self) -> TaskRecord:
+        """Return the immutable record for the report."""
+        return TaskRecord(
+            self.id, self.kind, self.description, self.state, self.web_link, self.created
+        )
+
+
+class Session:
+    """Requests, retries and task bookkeeping for one run. ``clock`` returns the driver's
+    time as last handed to the machine; ``limit`` is the time nothing may run past."""
+
+    def __init__(
+        self,
+        *,
+        policy: RestartPolicy,
+        rng: random.Random,
+        space_id: str,
+        web_base_url: str,
+        clock: Callable[[], float],
+    ) -> None:
+        self.policy = policy
+        self.rng = rng
+        self.space_id = space_id
+        self.web_base_url = web_base_url.rstrip("/")
+        self.clock = clock
+        self.limit = math.inf
+        self.requests = 0
+        self.retries = 0
+        self.tasks: dict[str, TrackedTask] = {}
+        # Description of each create that failed ambiguously -> (kind, task type). Kept to
+        # the end: a create still in flight at the server may turn up after a lookup missed it.
+        self.ambiguous: dict[str, tuple[str, str]] = {}
+
+    # -- paths ---------------------------------------------------------------------------
+    def space_path(self, *parts: str) -> str:
+        """Return ``/api/{space}/part/...`` with every part percent-encoded."""
+        return "/".join(["/api", *(quote(p, safe="") for p in (self.space_id, *parts))])
+
+    # -- time ----------------------------------------------------------------------------
+    def left(self) -> float:
+        """Seconds until the limit."""
+        return self.limit - self.clock()
+
+    def sleep(self, seconds: float, why: str = "wait") -> Steps[None]:
+        """Sleep ``seconds``. Raises DeadlineReached at once if the sleep would reach the
+        limit: nothing useful could follow it."""
+        if seconds <= 0:
+            return
+        if self.clock() + seconds >= self.limit:
+            raise DeadlineReached(f"no time left for a {seconds:g} s {why}")
+        yield Sleep(seconds)
+
+    # -- requests ------------------------------------------------------------------------
+    def send(self, request: Request) -> Steps[Event]:
+        """Send ``request`` once, with a timeout that ends by the limit. Returns the event.
+        Raises DeadlineReached when the limit has passed."""
+        left = self.left()
+        if left <= 0:
+            raise DeadlineReached(f"no time left to send {request.describe()}")
+        self.requests += 1
+        event = yield Send(request, min(self.policy.request_timeout, left))
+        return event
+
+    def call(self, request: Request) -> Steps[Response]:
+        """Send ``request`` until it succeeds, retrying transient failures with backoff.
+
+        Returns the 2xx Response. Raises the typed error of a fatal status (at once),
+        ServerError after ``max_attempts`` transient failures, DeadlineReached when the
+        limit leaves no room for the next try.
+        """
+        attempt = 1
+        while True:
+            event = yield from self.send(request)
+            if is_success(event):
+                assert isinstance(event, Response)
+                return event
+            if not is_transient(event):
+                assert isinstance(event, Response)
+                raise error_for(request, event)
+            yield from self._retry(request, event, attempt)
+            attempt += 1
+
+    def _retry(self, request: Request, event: Event, attempt: int) -> Steps[None]:
+        # Shared by call() and create_task(): give up, or count a retry and back off.
+        if attempt >= self.policy.max_attempts:
+            raise ServerError(
+                f"Octopus kept failing {request.describe()}: {attempt} attempts, the last "
+                f"{describe_event(event)}. Check that the server is up and reachable, then "
+                "run again.",
+                status=event.status if isinstance(event, Response) else None,
+            )
+        delay = self.policy.backoff(attempt, self.rng)
+        asked = retry_after(event) if isinstance(event, Response) else None
+        if asked is not None:
+            # The server knows its own load better than our cap does.
+            delay = max(delay, asked)
+        why = f"retry of {request.describe()} ({describe_event(event)})"
+        self.retries += 1
+        yield from self.sleep(delay, why)
+
+    # -- tasks ---------------------------------------------------------------------------
+    def web_link(self, task: dict[str, Any]) -> str:
+        """Return the web-portal link of a TaskResource: base URL + ``Links.Web``."""
+        links = task.get("Links")
+        web = links.get("Web") if isinstance(links, dict) else None
+        if not isinstance(web, str):
+            web = f"/app#/{self.space_id}/tasks/{task.get('Id')}"
+        return self.web_base_url + web
+
+    def track(self, kind: str, task: dict[str, Any], description: str) -> TrackedTask:
+        """Remember a task this run created; update it if already known. Returns it."""
+        task_id = str(task.get("Id"))
+        state = task.get("State")
+        known = self.tasks.get(task_id)
+        if known is None:
+            known = TrackedTask(task_id, kind, description, None, self.web_link(task), self.clock())
+            self.tasks[task_id] = known
+        if isinstance(state, str):
+            known.state = state
+        return known
+
+    def create_task(
+        self, kind: str, name: str, description: str, arguments: dict[str, object]
+    ) -> Steps[dict[str, Any]]:
+        """Create a task (``POST /api/{space}/tasks``) and return its TaskResource.
+
+        ``description`` must be unique to this create: after an ambiguous failure (no answer
+        or a 5xx) the task list is searched for it before posting again, so a task Octopus
+        did create is adopted rather than duplicated. Raises as :meth:`call`.
+        """
+        body = {
+            "Name": name,
+            "Description": description,
+            "SpaceId": self.space_id,
+            "Arguments": arguments,
+        }
+        request = Request("POST", self.space_path("tasks"), json=body)
+        attempt = 1
+        while True:
+            event = yield from self.send(request)
+            if is_success(event):
+                assert isinstance(event, Response)
+                task = json_object(event, request)
+                if not isinstance(task.get("Id"), str):
+                    raise ServerError(
+                        f"Octopus answered {request.describe()} without a task Id; this is not "
+                        "a TaskResource. Check that the URL points at the Octopus server."
+                    )
+                self.track(kind, task, description)
+                return task
+            if not is_transient(event):
+                assert isinstance(event, Response)
+                raise error_for(request, event)
+            if is_ambiguous(event):
+                self.ambiguous[description] = (kind, name)
+                found = yield from self.find_tasks(kind, name, description)
+                if found:
+                    return found[0]
+            yield from self._retry(request, event, attempt)
+            attempt += 1
+
+    def find_tasks(self, kind: str, name: str, description: str) -> Steps[list[dict[str, Any]]]:
+        """Return (and track) the tasks of type ``name`` with exactly ``description``, newest
+        first, from ``GET /api/{space}/tasks?name=NAME&take=30``. Raises as :meth:`call`."""
+        request = Request("GET", self.space_path("tasks"), params=(("name", name), ("take", "30")))
+        response = yield from self.call(request)
+        items = json_object(response, request).get("Items")
+        found = [
+            item
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict)
+            and item.get("Description") == description
+            and isinstance(item.get("Id"), str)
+        ]
+        for item in found:
+            self.track(kind, item, description)
+        return found
+
+    def wait_for_task(
+        self, task: dict[str, Any], waiting: Callable[[], None] | None = None
+    ) -> Steps[dict[str, Any]]:
+        """Poll ``GET /api/{space}/tasks/{id}`` every ``poll_interval`` until the task is
+        complete; return its final TaskResource. ``waiting`` is called before each poll.
+
+        A poll that fails transiently is a missed poll, retried a ``poll_interval`` (or the
+        server's ``Retry-After``) later, so polls never come faster than the policy allows.
+        Raises the typed error of a fatal status, DeadlineReached at the limit.
+        """
+        task_id = str(task.get("Id"))
+        request = Request("GET", self.space_path("tasks", task_id))
+        delay = self.policy.poll_interval
+        while not _is_complete(task):
+            if waiting is not None:
+                waiting()
+            yield from self.sleep(delay, f"poll of {task_id}")
+            event = yield from self.send(request)
+            delay = self.policy.poll_interval
+            if is_success(event):
+                assert isinstance(event, Response)
+                task = json_object(event, request)
+                if task_id in self.tasks:
+                    self.track(self.tasks[task_id].kind, task, self.tasks[task_id].description)
+                continue
+            if not is_transient(event):
+                assert isinstance(event, Response)
+                raise error_for(request, event)
+            self.retries += 1
+            asked = retry_after(event) if isinstance(event, Response) else None
+            if asked is not None:
+                delay = max(delay, asked)
+        return task
+
+    def cancel_task(self, tracked: TrackedTask) -> Steps[None]:
+        """Cancel a task (``POST /api/{space}/tasks/{id}/cancel`` with ``{}``) and record the
+        state Octopus answers. Raises as :meth:`call`."""
+        request = Request("POST", self.space_path("tasks", tracked.id, "cancel"), json={})
+        tracked.cancel_requested = True
+        response = yield from self.call(request)
+        state = response.json.get("State") if isinstance(response.json, dict) else None
+        tracked.state = state if isinstance(state, str) else "Cancelling"
+
+    def refresh_task(self, tracked: TrackedTask) -> Steps[None]:
+        """Read a task's current state once. Raises as :meth:`call`."""
+        request = Request("GET", self.space_path("tasks", tracked.id))
+        response = yield from self.call(request)
+        state = json_object(response, request).get("State")
+        if isinstance(state, str):
+            tracked.state = state
+
+
+def _is_complete(task: dict[str, Any]) -> bool:
+    return task.get("IsCompleted") is True or task.get("State") in COMPLETED_STATES

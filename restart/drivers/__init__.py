@@ -1,0 +1,13 @@
+"""Drivers: the edges that run a sans-IO machine against something real.
+
+- :func:`restart.drivers.sync.run_sync` — an ``httpx.Client``.
+- :func:`restart.drivers.async_.run_async` — an ``httpx.AsyncClient``.
+- :func:`restart.drivers.loop.drive` / :func:`~restart.drivers.loop.adrive` — the loop
+  itself, for any transport function (the simulator's direct driver uses it).
+"""
+
+from __future__ import annotations
+
+from restart.drivers.loop import Machine, adrive, drive
+
+__all__ = ["Machine", "adrive", "drive"]

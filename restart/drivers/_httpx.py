@@ -1,0 +1,102 @@
+"""Conversions between the sans-IO vocabulary and httpx, shared by both httpx drivers."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from restart.errors import ConfigurationError
+from restart.protocol import Response, Send, TransportFailure
+
+__all__ = [
+    "API_KEY_HEADER",
+    "REDACTED",
+    "check_client",
+    "failure_for",
+    "redactor",
+    "request_kwargs",
+    "to_response",
+]
+
+API_KEY_HEADER = "X-Octopus-ApiKey"
+REDACTED = "API-***"
+_log = logging.getLogger("restart.http")
+
+
+def check_client(client: httpx.Client | httpx.AsyncClient) -> str:
+    """Return the client's base URL (the Octopus server root) for task links.
+
+    Raises ConfigurationError when the client has no base URL: request paths are relative.
+    """
+    base = str(client.base_url)
+    if not base:
+        raise ConfigurationError(
+            "the httpx client has no base_url; create it with base_url=<Octopus server URL> "
+            f"and headers={{'{API_KEY_HEADER}': <key>}} (see restart.client)"
+        )
+    return base
+
+
+def redactor(client: httpx.Client | httpx.AsyncClient) -> Callable[[str], str]:
+    """Return a function that blanks the client's API key out of a text.
+
+    The procedure never holds the key, but a proxy or a misconfigured server could echo it
+    in an error page; every text an answer brings in passes through this first.
+    """
+    secret = client.headers.get(API_KEY_HEADER, "")
+    if len(secret) < 4:  # nothing worth hiding; replacing "" would corrupt every text
+        return lambda text: text
+    return lambda text: text.replace(secret, REDACTED)
+
+
+def request_kwargs(send: Send) -> dict[str, Any]:
+    """Return the keyword arguments of ``client.request`` for ``send``."""
+    request = send.request
+    headers = {"Content-Type": request.content_type} if request.content_type else {}
+    return {
+        "method": request.method,
+        "url": request.path,
+        "params": list(request.params),
+        "content": None if request.json is None else json.dumps(request.json).encode(),
+        "headers": headers,
+        "timeout": send.timeout,
+    }
+
+
+def to_response(send: Send, answer: httpx.Response, redact: Callable[[str], str] = str) -> Response:
+    """Return the sans-IO Response for an httpx response (JSON parsed when it parses), with
+    ``redact`` applied to the body and headers first."""
+    text = redact(answer.text)
+    body: object | None = None
+    if text.strip():
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = None
+    _log.debug("%s -> %s", send.request.describe(), answer.status_code)
+    headers = {k.lower(): redact(v) for k, v in answer.headers.items()}
+    return Response(answer.status_code, headers, body, text)
+
+
+def failure_for(
+    send: Send, exc: httpx.RequestError, redact: Callable[[str], str] = str
+) -> TransportFailure:
+    """Return the TransportFailure for an httpx request error.
+
+    ConnectError/ConnectTimeout -> ``connect``; Read/Write/PoolTimeout -> ``timeout``;
+    anything else -> ``other``.
+    """
+    kind: Any
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        kind = "connect"
+    elif isinstance(exc, httpx.TimeoutException):
+        kind = "timeout"
+    else:
+        kind = "other"
+    message = redact(str(exc) or type(exc).__name__)
+    _log.debug("%s -> %s error: %s", send.request.describe(), kind, message)
+    return TransportFailure(kind, message)

@@ -1,0 +1,188 @@
+"""The sync and async httpx drivers, through httpx.MockTransport and a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from typing import Any
+
+import httpx
+import pytest
+
+from restart import (
+    AuthenticationError,
+    ConfigurationError,
+    Outcome,
+    Progress,
+    RestartPolicy,
+    RestartTarget,
+    TransportFailure,
+    run_async,
+    run_sync,
+)
+from restart.drivers._httpx import failure_for, request_kwargs
+from restart.protocol import Request, Send
+
+TARGET = RestartTarget("Spaces-1", machine_id="Machines-1")
+
+
+def test_sync_driver_restarts(octopus: Any, sync_client: httpx.Client, clock: Any) -> None:
+    events: list[Progress] = []
+    report = run_sync(
+        sync_client, TARGET, clock=clock.now, sleep=clock.sleep,
+        rng=random.Random(0), on_event=events.append,
+    )  # fmt: skip
+
+    assert report.outcome is Outcome.RESTARTED, report.reason
+    assert events == list(report.log)
+    assert report.tasks[0].web_link.startswith("http://octopus.test/app#/Spaces-1/tasks/")
+    assert report.started == 1000.0 and report.ended == clock.now()
+    assert sum(clock.slept) == pytest.approx(report.duration)
+
+
+def test_sync_driver_sends_json_timeouts_and_key(
+    octopus: Any, sync_client: httpx.Client, clock: Any, kit: Any
+) -> None:
+    run_sync(sync_client, TARGET, clock=clock.now, sleep=clock.sleep)
+    sent: list[httpx.Request] = octopus.http
+    assert all(r.headers["X-Octopus-ApiKey"] == kit.API_KEY for r in sent)
+    assert all(r.extensions["timeout"]["read"] == 30.0 for r in sent)
+    post = next(r for r in sent if r.method == "POST")
+    assert post.headers["Content-Type"] == "application/json"
+    assert json.loads(post.content)["Name"] == "AdHocScript"
+    get = next(r for r in sent if r.method == "GET")
+    assert "content-type" not in get.headers
+
+
+def test_sync_driver_raises_typed_errors_with_the_report(clock: Any, kit: Any) -> None:
+    octopus = kit.FakeOctopus(clock)
+    client = httpx.Client(
+        base_url=kit.BASE_URL,
+        headers={"X-Octopus-ApiKey": "API-WRONG"},
+        transport=httpx.MockTransport(kit.http_handler(octopus)),
+    )
+    with pytest.raises(AuthenticationError) as caught:
+        run_sync(client, TARGET, clock=clock.now, sleep=clock.sleep)
+    assert caught.value.report is not None
+    assert caught.value.report.outcome is Outcome.FAILED
+    assert caught.value.status == 401
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (httpx.ConnectError("refused"), "connect"),
+        (httpx.ConnectTimeout("slow"), "connect"),
+        (httpx.ReadTimeout("slow"), "timeout"),
+        (httpx.WriteTimeout("slow"), "timeout"),
+        (httpx.PoolTimeout("busy"), "timeout"),
+        (httpx.RemoteProtocolError("bad"), "other"),
+        (httpx.ReadError("reset"), "other"),
+    ],
+)
+def test_transport_errors_map_to_kinds(exc: httpx.RequestError, kind: str) -> None:
+    failure = failure_for(Send(Request("GET", "/api"), 1.0), exc)
+    assert failure == TransportFailure(kind, str(exc))  # type: ignore[arg-type]
+
+
+def test_request_kwargs_pass_the_timeout_and_content_type() -> None:
+    send = Send(Request("POST", "/api/tasks", json={"a": 1}, content_type="text/x"), 4.5)
+    kwargs = request_kwargs(send)
+    assert kwargs["timeout"] == 4.5
+    assert kwargs["headers"] == {"Content-Type": "text/x"}
+    assert json.loads(kwargs["content"]) == {"a": 1}
+
+
+def test_connection_errors_are_retried(octopus: Any, sync_client: httpx.Client, clock: Any) -> None:
+    octopus.fail("GET", "/api", TransportFailure("connect", "refused"), times=2)
+    report = run_sync(sync_client, TARGET, clock=clock.now, sleep=clock.sleep)
+    assert report.outcome is Outcome.RESTARTED
+    assert report.retries == 2
+
+
+def test_client_without_base_url_is_refused(clock: Any) -> None:
+    with pytest.raises(ConfigurationError, match="base_url"):
+        run_sync(httpx.Client(), TARGET, clock=clock.now, sleep=clock.sleep)
+
+
+def test_ctrl_c_cancels_created_tasks_and_returns(
+    octopus: Any, sync_client: httpx.Client, clock: Any
+) -> None:
+    def sleep(seconds: float) -> None:
+        if octopus.created("AdHocScript")[1:]:  # the restart task exists: interrupt now
+            raise KeyboardInterrupt
+        clock.sleep(seconds)
+
+    report = run_sync(sync_client, TARGET, clock=clock.now, sleep=sleep)
+
+    assert report.interrupted and report.outcome is Outcome.FAILED
+    assert int(report.exit_code) == 130
+    assert octopus.paths("POST")[-1] == "/api/Spaces-1/tasks/ServerTasks-2/cancel"
+    assert report.tasks[-1].state == "Canceled"
+
+
+def test_async_driver_restarts(octopus: Any, clock: Any, kit: Any) -> None:
+    async def main() -> Any:
+        async with httpx.AsyncClient(
+            base_url=kit.BASE_URL,
+            headers={"X-Octopus-ApiKey": kit.API_KEY},
+            transport=httpx.MockTransport(kit.http_handler(octopus)),
+        ) as client:
+            return await run_async(
+                client, TARGET, RestartPolicy(stable_checks=2),
+                clock=clock.now, sleep=clock.async_sleep,
+            )  # fmt: skip
+
+    report = asyncio.run(main())
+    assert report.outcome is Outcome.RESTARTED, report.reason
+    assert report.healthy_checks == 2
+
+
+def test_async_cancellation_cleans_up_then_propagates(octopus: Any, clock: Any, kit: Any) -> None:
+    events: list[Progress] = []
+
+    async def sleep(seconds: float) -> None:
+        if octopus.created("AdHocScript")[1:]:
+            raise asyncio.CancelledError
+        clock.sleep(seconds)
+
+    async def main() -> None:
+        async with httpx.AsyncClient(
+            base_url=kit.BASE_URL,
+            headers={"X-Octopus-ApiKey": kit.API_KEY},
+            transport=httpx.MockTransport(kit.http_handler(octopus)),
+        ) as client:
+            await run_async(client, TARGET, clock=clock.now, sleep=sleep, on_event=events.append)
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(main())
+    assert octopus.paths("POST")[-1] == "/api/Spaces-1/tasks/ServerTasks-2/cancel"
+    assert events[-1].text.startswith("Outcome: failed: interrupted")
+
+
+def test_async_task_cancel_from_outside(octopus: Any, clock: Any, kit: Any) -> None:
+    # A real task.cancel() arrives while the driver awaits its sleep.
+    async def main() -> None:
+        gate = asyncio.Event()
+
+        async def sleep(seconds: float) -> None:
+            clock.sleep(seconds)
+            if octopus.created("AdHocScript")[1:]:
+                gate.set()
+                await asyncio.Event().wait()  # parked until cancelled
+
+        async with httpx.AsyncClient(
+            base_url=kit.BASE_URL,
+            headers={"X-Octopus-ApiKey": kit.API_KEY},
+            transport=httpx.MockTransport(kit.http_handler(octopus)),
+        ) as client:
+            task = asyncio.ensure_future(run_async(client, TARGET, clock=clock.now, sleep=sleep))
+            await gate.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(main())
+    octopus.settle()
+    assert all(octopus.completed(t) for t in octopus.created())
