@@ -153,7 +153,7 @@ class SimulationFactory:
             )
         except ScenarioError as exc:
             raise pytest.UsageError(f"octosim: {exc}") from None
-        sim.strict = self._settings.strict  # type: ignore[attr-defined]
+        sim.strict = self._settings.strict
         self.made.append(sim)
         return sim
 
@@ -161,7 +161,7 @@ class SimulationFactory:
         """Fail the test if a strict simulation saw requests it does not implement."""
         problems = []
         for sim in self.made:
-            if getattr(sim, "strict", True) and sim.api.unhandled:
+            if sim.strict and sim.api.unhandled:
                 lines = "\n".join(f"  {r.method} {r.path}" for r in sim.api.unhandled[:20])
                 problems.append(lines)
         if problems:

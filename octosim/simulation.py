@@ -66,7 +66,7 @@ class ServerOptions:
             raise ValueError(f"base_url must start with http:// or https://: {self.base_url!r}")
 
 
-@dataclass
+@dataclass(eq=False)
 class Simulation:
     """A simulated Octopus server.
 
@@ -101,6 +101,8 @@ class Simulation:
         install_tentacles(self.engine)
         self.faults = FaultPlan()
         self.scenario: Any = None
+        self.strict = True  # the pytest plugin fails tests that hit unimplemented routes
+        self._routers: list[respx.MockRouter] = []
         from octosim.api.app import OctopusApi  # the api layer sits above the model
 
         self.api: OctopusApi = OctopusApi(self)
@@ -170,6 +172,21 @@ class Simulation:
         from octosim.transport import mount
 
         return mount(self, router)
+
+    def __enter__(self) -> Simulation:
+        """Mount this simulation for every httpx client until ``__exit__``: a respx router
+        of its own is started, so it coexists with the test's ``respx_mock`` routes, and a
+        request to any other host fails loudly instead of reaching the network."""
+        import respx
+
+        router = respx.mock(assert_all_called=False, assert_all_mocked=True)
+        self.mount(router)
+        router.__enter__()
+        self._routers.append(router)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._routers.pop().__exit__(*exc_info)
 
     def timeline(self, *, last: int | None = None) -> str:
         """Return the journal as a readable timeline."""

@@ -15,11 +15,14 @@ from urllib.parse import urlencode
 from octosim.api.auth import authenticate, presented_key
 from octosim.api.context import RequestContext
 from octosim.api.errors import (
+    MISSING_KEY,
     NOT_FOUND_ROUTE,
     ApiError,
     bad_request,
     error_response,
     fault_response,
+    missing_permission,
+    space_not_found,
 )
 from octosim.api.messages import ApiRequest, ApiResponse
 from octosim.api.router import Handler, Match, Route, Router
@@ -29,7 +32,7 @@ from octosim.api.timefmt import Dates
 from octosim.journal import Kind
 from octosim.model.engine import EngineError
 from octosim.model.executors import ArgumentError
-from octosim.model.world import Permission
+from octosim.model.world import Permission, User
 
 if TYPE_CHECKING:
     from octosim.faults import FaultRule
@@ -109,26 +112,29 @@ class OctopusApi:
         ctx = RequestContext(
             self.sim, request, route, matched.params, scoped=matched.scoped, tasks=self.tasks
         )
-        sim = self.sim
+        sim, options, world = self.sim, self.sim.options, self.sim.model
+        user: User | None = None
         try:
-            if not (
-                route.anonymous and sim.options.anonymous_root and presented_key(request) is None
-            ):
-                ctx.user = authenticate(
-                    sim.model, request, wrong_key_status=sim.options.wrong_key_status
+            if not (route.anonymous and options.anonymous_root and presented_key(request) is None):
+                ctx.user = user = authenticate(
+                    world, request, wrong_key_status=options.wrong_key_status
                 )
-            if len(request.body) > sim.options.max_body_bytes:
+            if len(request.body) > options.max_body_bytes:
                 raise bad_request(
                     f"The request body is {len(request.body)} bytes; this server accepts at "
-                    f"most {sim.options.max_body_bytes} (ServerOptions.max_body_bytes)."
+                    f"most {options.max_body_bytes} (ServerOptions.max_body_bytes)."
                 )
-            if ctx.scoped:
-                ctx.path_space()  # 404 for an unknown space before anything else
-            if route.permission is not None and (ctx.scoped or not route.authorizes_itself):
-                space_id = ctx.space_id
+            space_id = ctx.space_id
+            if space_id is not None and space_id not in world.spaces:
+                raise space_not_found(space_id)  # before anything else about the space
+            permission = route.permission
+            if permission is not None and (ctx.scoped or not route.authorizes_itself):
                 if space_id is None and route.space_scoped:
-                    space_id = sim.model.default_space.id
-                ctx.require(route.permission, space_id)
+                    space_id = world.default_space.id
+                if user is None:
+                    raise ApiError(401, MISSING_KEY)
+                if not user.can(permission, space_id):
+                    raise missing_permission(permission.value)
             result = route.handler(ctx)
         except ApiError as exc:
             return exc.response()

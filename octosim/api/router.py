@@ -36,6 +36,11 @@ _CONSTRAINTS: dict[str, Callable[[str], bool]] = {"space": _is_space_id}
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
 
 
+#: Distinct (method, path) pairs remembered; a fuzz test or a crawl of many ids just clears
+#: and refills it.
+_MEMO_LIMIT = 4096
+
+
 class RouteError(ValueError):
     """A pattern the router cannot register (not starting with ``/api``, a bad parameter)."""
 
@@ -104,6 +109,9 @@ class Router:
     def __init__(self) -> None:
         self._root = _Node()
         self.routes: list[Route] = []
+        # (method, path) → result. Clients poll the same few URLs over and over; a hit
+        # costs one dict lookup. Cleared when a route is added and when full.
+        self._memo: dict[tuple[str, str], Match | list[str] | None] = {}
 
     def add(self, route: Route) -> Route:
         """Register ``route`` (at all three URL forms if space-scoped); it replaces any
@@ -123,6 +131,7 @@ class Router:
         else:
             self._insert(route, segments, scoped=False)
         self.routes.append(route)
+        self._memo.clear()
         return route
 
     def _insert(self, route: Route, segments: list[str], *, scoped: bool) -> None:
@@ -147,7 +156,18 @@ class Router:
 
     def match(self, method: str, path: str) -> Match | list[str] | None:
         """Return the Match for ``method`` and ``path``; if the path exists only for other
-        methods, the sorted list of those methods (a 405); None if no route has the path."""
+        methods, the sorted list of those methods (a 405); None if no route has the path.
+        The result is shared between calls: do not modify it."""
+        key = (method, path)
+        try:
+            return self._memo[key]
+        except KeyError:
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            found = self._memo[key] = self._match(method, path)
+            return found
+
+    def _match(self, method: str, path: str) -> Match | list[str] | None:
         segments = split_path(path)
         # Fast path: literals first, no backtracking. It is right for every built-in route
         # and is what keeps routing to a few microseconds.

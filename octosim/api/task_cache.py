@@ -3,8 +3,8 @@
 Clients poll one task every few seconds, and rendering it (about twenty fields, five dates)
 and serialising it costs more than the rest of a request together; the latency benchmark
 holds the simulator to 1.25x a static mock. A task's JSON changes only when its state, last
-update, error message, warnings or (while it runs) its human ``Duration`` change, so those
-are the cache key. The cached value is shared between responses: treat
+update, error message, log (for ``HasWarningsOrErrors``) or, while it is not complete, its
+human ``Duration`` change, so those are the cache key. The cached value is shared between responses: treat
 ``ApiResponse.data`` as read-only.
 """
 
@@ -15,13 +15,20 @@ from typing import Any
 from octosim.api.messages import encode_json
 from octosim.api.resources import task_resource
 from octosim.api.timefmt import Dates, duration_text
-from octosim.model.tasks import Task
+from octosim.model.tasks import ActivityElement, Task
 
 __all__ = ["TaskCache"]
 
 # Enough for every task a test polls; cleared (not LRU) when full, since a clear is cheap
 # and a list of 100,000 tasks would otherwise pin 100,000 rendered dicts.
 _LIMIT = 4096
+
+
+def _lines(node: ActivityElement) -> int:
+    count = len(node.log)
+    for child in node.children:
+        count += _lines(child)
+    return count
 
 
 class TaskCache:
@@ -40,8 +47,10 @@ class TaskCache:
             duration: str | None = duration_text(max(0.0, now - since))
         else:
             duration = None  # fixed once completed
-        key = (task.state, task.last_updated_time, task.error_message,
-               task.has_warnings_or_errors, duration)
+        # The log's size stands for its content (HasWarningsOrErrors): lines are only ever
+        # appended, and counting is cheaper than scanning them.
+        key = (task.state, task.last_updated_time, task.error_message, _lines(task.log),
+               duration)
         entry = self._entries.get(task.id)
         if entry is None or entry[0] != key:
             if len(self._entries) >= _LIMIT:

@@ -63,7 +63,8 @@ class ScriptContext:
     """One script running on one target: what a behaviour may look at and act on.
 
     ``element`` is the target's activity element (``Running script on web-01``);
-    ``killed_with`` is the exit code once the script has been killed.
+    ``ended`` is set once the script has finished or been killed, ``killed_with`` to the
+    exit code when it was killed.
     """
 
     run: TaskRun
@@ -72,6 +73,7 @@ class ScriptContext:
     element: ActivityElement
     syntax: ScriptSyntax
     body: str
+    ended: bool = False
     killed_with: int | None = None
 
     def log(self, message: str, category: LogCategory = LogCategory.Info) -> None:
@@ -123,7 +125,6 @@ class ScriptContext:
                 f"Instance {name} of tentacle has not been configured on this machine.",
                 LogCategory.Error,
             )
-        self.note(f"'{name}' matches no {target.kind} on {self.machine.name}; nothing restarted")
 
 
 #: What an effect does: called once per target as the script starts.
@@ -131,7 +132,15 @@ Behaviour = Callable[[ScriptContext, Any], None]
 
 
 def _names(services: list[TentacleService]) -> str:
-    return ", ".join(repr(s.name) for s in services) or "nothing"
+    return ", ".join(repr(s.name) for s in services)
+
+
+def _restarting(what: str, targets: tuple[ServiceTarget, ...],
+                services: list[TentacleService], when: str) -> str:
+    if services:
+        return f"{what} of {_names(services)}{when}"
+    patterns = ", ".join(repr(t.name) for t in targets)
+    return f"{what}: {patterns} matches no service; nothing restarts"
 
 
 def detached_restart(ctx: ScriptContext, effect: DetachedRestart) -> None:
@@ -140,7 +149,7 @@ def detached_restart(ctx: ScriptContext, effect: DetachedRestart) -> None:
     delay later, every matching service restarts."""
     services = ctx.resolve(effect.targets)
     delay = effect.delay_seconds + draw(ctx.run.rng, ctx.agent.timing.startup_delay)
-    ctx.note(f"detached restart of {_names(services)} in {delay:.1f}s")
+    ctx.note(_restarting("detached restart", effect.targets, services, f" in {delay:.1f}s"))
     if not services:
         return
     ctx.log(
@@ -156,7 +165,7 @@ def self_restart(ctx: ScriptContext, effect: SelfRestart) -> None:
     """Restart the matching services now. If that stops the Tentacle running the script,
     the script is killed (the task fails with §7's exit code) and the restart goes on."""
     services = ctx.resolve(effect.targets)
-    ctx.note(f"synchronous restart of {_names(services)}")
+    ctx.note(_restarting("synchronous restart", effect.targets, services, ""))
     ctx.agent.restart(services, cause=f"synchronous restart from {ctx.run.task.id}")
 
 
@@ -288,9 +297,13 @@ class AdHocScriptExecutor:
         run, agent = ctx.run, ctx.agent
         ctx.log(f"Executing {ctx.syntax.value} script on {ctx.machine.name}", LogCategory.Verbose)
 
+        def end_script() -> None:
+            ctx.ended = True
+            unwatch()
+
         def killed(service: TentacleService, old: ServiceState, new: ServiceState) -> None:
             # Stopping the Tentacle that runs the script kills the script with it.
-            if service is agent.instance and new is ServiceState.StopPending and not ended:
+            if service is agent.instance and new is ServiceState.StopPending and not ctx.ended:
                 end_script()
                 code = EXIT_CODES.get(agent.os_family, 1)
                 ctx.killed_with = code
@@ -299,14 +312,8 @@ class AdHocScriptExecutor:
                 ctx.note(f"script killed by the Tentacle stopping (exit code {code})")
                 finish(message)
 
-        ended = False
         unwatch = agent.watch(killed)
         run.on_cancel(unwatch)
-
-        def end_script() -> None:
-            nonlocal ended
-            ended = True
-            unwatch()
 
         if not effects:
             ctx.log(ctx.body, LogCategory.Verbose)
@@ -324,7 +331,7 @@ class AdHocScriptExecutor:
             return
 
         def completed() -> None:
-            if not ended:
+            if not ctx.ended:
                 end_script()
                 finish(None)
 

@@ -306,7 +306,8 @@ class Contact:
         if self._done:
             return
         self._stop()
-        self._on_done(connected, reason)
+        if not self.run.finished:  # the task may have ended meanwhile (its Timeout)
+            self._on_done(connected, reason)
 
 
 @dataclass

@@ -84,16 +84,19 @@ def _task_problems(sim: Simulation) -> list[str]:
 
 def _cap_problems(sim: Simulation) -> list[str]:
     engine, now = sim.engine, sim.clock.now()
-    caps = _CAPS.setdefault(engine, [])
+    # The engine starts with the options' cap; anything later is seen only by the checks.
+    caps = _CAPS.setdefault(engine, [(-math.inf, sim.options.task_cap)])
     if not caps or caps[-1][1] != engine.task_cap:
         caps.append((now, engine.task_cap))
 
     def cap_at(t: float) -> int:
-        # The cap recorded at or before t, or the one recorded next after it: it changed
-        # at some unknown moment in between.
-        before = [c for when, c in caps if when <= t]
+        # A cap seen at one check may have been set any time after the check before it, so
+        # a start at t may have used the cap last seen before t, any seen at t, or the
+        # next one seen after t: allow the largest.
+        before = [c for when, c in caps if when < t][-1:]
+        during = [c for when, c in caps if when == t]
         after = [c for when, c in caps if when > t][:1]
-        return max(before[-1:] + after)
+        return max(before + during + after)
 
     spans = [(t.start_time, t.completed_time if t.completed_time is not None else math.inf, t)
              for t in engine.tasks.values() if t.start_time is not None]

@@ -422,7 +422,8 @@ def test_users_register_their_own_handlers_and_behaviours() -> None:
     engine, _, agent = make(("Web",))
     ex = executor(engine)
     ex.interpreter.register(
-        lambda body, syntax: (Reboot(body),) if body.startswith("Restart-Computer") else None
+        lambda body, syntax: (Reboot(body),) if body.startswith("Restart-Computer") else None,
+        first=True,
     )
     seen: list[ScriptSyntax] = []
 

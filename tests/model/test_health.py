@@ -292,6 +292,18 @@ def test_a_polling_request_times_out_after_two_minutes() -> None:
     assert machine.health_status is HealthStatus.Unavailable
 
 
+def test_a_task_that_timed_out_is_not_touched_when_the_tentacle_returns() -> None:
+    engine, machine, agent = make(style=CommunicationStyle.Polling)
+    agent.restart([agent.instance])  # Running again at 22
+    task = health(engine, Timeout="00:00:10", MachineTimeout="00:05:00")
+    engine.clock.sleep(10)
+    assert task.state is TaskState.Failed
+    before = lines(task)
+    engine.clock.run_until_idle()
+    assert agent.is_up and lines(task) == before
+    assert machine.health_status is HealthStatus.Unknown
+
+
 # -- targets ----------------------------------------------------------------------------------
 def test_targets_come_from_machine_ids_or_the_environment_or_the_space() -> None:
     engine, _machine, _ = make()

@@ -1,0 +1,147 @@
+"""Every covered route, at every URL form, answers JSON that Octopus's own Swagger 2021.2
+spec accepts (through the real transport, so what is validated is the bytes a client gets)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from swagger import assert_valid
+
+from octosim.api.router import split_path
+from octosim.simulation import Simulation
+
+FORMS = ("/api", "/api/Spaces-1", "/api/spaces/Spaces-1")
+_ID = re.compile(r"[A-Za-z]+-\d+")
+
+
+def _world() -> tuple[Simulation, dict[str, str]]:
+    """A simulation with a completed task, executing tasks and a queued one."""
+    sim = Simulation(seed=3)
+    ids: dict[str, str] = {}
+    with sim.client() as c:
+        ids["done"] = c.post("/api/tasks", json={"Name": "Upgrade"}).json()["Id"]
+        sim.clock.sleep(60)
+        ids["failed"] = c.post("/api/tasks", json={"Name": "Upgrade"}).json()["Id"]
+        sim.clock.sleep(60)
+        for _ in range(sim.engine.task_cap):
+            ids["running"] = c.post("/api/tasks", json={"Name": "Upgrade"}).json()["Id"]
+        ids["queued"] = c.post("/api/tasks", json={"Name": "Upgrade"}).json()["Id"]
+        sim.clock.sleep(3)
+        # a task with a warning in its log, so every log field is exercised
+        r = c.post(f"/api/tasks/{ids['failed']}/state", json={"State": "Failed", "Reason": "x"})
+        assert r.status_code == 200, r.text
+    machine = next(iter(sim.model.machines.values()))
+    machine.last_checked = 1.0
+    machine.connection_logs.append("Health check succeeded")
+    ids["machine"] = machine.id
+    ids["environment"] = machine.environment_ids[0]
+    ids["user"] = next(iter(sim.model.users))
+    return sim, ids
+
+
+# (method, path template, json body, expected status, definition, is-array)
+CONNECT = [
+    ("GET", "/api", None, 200, "RootResource", False),
+    ("GET", "/api/", None, 200, "RootResource", False),
+    ("GET", "/api/Spaces-1", None, 200, "SpaceRootResource", False),
+    ("GET", "/api/spaces", None, 200, "SpaceResourceCollection", False),
+    ("GET", "/api/spaces/all", None, 200, "SpaceResource", True),
+    ("GET", "/api/spaces/Spaces-1", None, 200, "SpaceResource", False),
+    ("GET", "/api/users/me", None, 200, "UserResource", False),
+    ("GET", "/api/users/{user}/spaces", None, 200, "SpaceResource", True),
+]
+SCOPED = [
+    ("GET", "{p}/tasks", None, 200, "TaskResourceCollection", False),
+    ("GET", "{p}/tasks?take=2", None, 200, "TaskResourceCollection", False),
+    ("POST", "{p}/tasks", {"Name": "Upgrade", "Description": "d"}, 201, "TaskResource", False),
+    ("GET", "{p}/tasks/tasktypes", None, 200, "TaskTypeResource", True),
+    ("GET", "{p}/tasks/{done}", None, 200, "TaskResource", False),
+    ("GET", "{p}/tasks/{running}", None, 200, "TaskResource", False),
+    ("GET", "{p}/tasks/{queued}", None, 200, "TaskResource", False),
+    ("GET", "{p}/tasks/{done}/details", None, 200, "TaskDetailsResource", False),
+    ("GET", "{p}/tasks/{failed}/details?verbose=true", None, 200, "TaskDetailsResource", False),
+    ("GET", "{p}/tasks/{running}/details?tail=1", None, 200, "TaskDetailsResource", False),
+    ("GET", "{p}/tasks/{done}/raw", None, 200, None, False),
+    ("POST", "{p}/tasks/{running}/cancel", None, 200, "TaskResource", False),
+    ("POST", "{p}/tasks/rerun/{done}", None, 200, "TaskResource", False),
+    ("POST", "{p}/tasks/{done}/state", {"State": "Failed", "Reason": "r"}, 200, "TaskResource",
+     False),
+    ("GET", "{p}/tasks/{queued}/queued-behind", None, 200, "TaskResourceCollection", False),
+    ("GET", "{p}/environments", None, 200, "EnvironmentResourceCollection", False),
+    ("GET", "{p}/environments/all", None, 200, "EnvironmentResource", True),
+    ("GET", "{p}/environments/{environment}", None, 200, "EnvironmentResource", False),
+    ("GET", "{p}/machines", None, 200, "DeploymentTargetResourceCollection", False),
+    ("GET", "{p}/machines/all", None, 200, "DeploymentTargetResource", True),
+    ("GET", "{p}/machines/{machine}", None, 200, "DeploymentTargetResource", False),
+    ("GET", "{p}/machines/{machine}/connection", None, 200, "MachineConnectionStatus", False),
+    ("GET", "{p}/machines/{machine}/tasks", None, 200, "TaskResourceCollection", False),
+    # error bodies
+    ("GET", "{p}/tasks/ServerTasks-999", None, 404, "Error", False),
+    ("POST", "{p}/tasks", {"Name": "NoSuchType"}, 400, "Error", False),
+]
+
+
+def _cases() -> list[tuple[str, str, Any, int, str | None, bool]]:
+    cases = list(CONNECT)
+    for form in FORMS:
+        cases += [(m, p.replace("{p}", form), b, s, d, a) for m, p, b, s, d, a in SCOPED]
+    return cases
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "definition", "array"), _cases())
+def test_route_answers_valid_swagger_json(
+    method: str, path: str, body: Any, status: int, definition: str | None, array: bool
+) -> None:
+    sim, ids = _world()  # fresh per case: cancel/rerun/state change the world
+    url = path.format(**ids)
+    with sim.client() as client:
+        response = client.request(method, url, json=body)
+    assert response.status_code == status, response.text
+    if definition is None:
+        assert response.headers["content-type"].startswith("text/plain")
+        return
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert_valid(response.json(), definition, array=array, where=f"{method} {url}")
+
+
+def test_walk_covers_every_registered_route() -> None:
+    """The walk above names every route in the table, at every URL form it is served at."""
+    sim = Simulation()
+    walked = {
+        (m, _shape(p.split("?")[0].format(**dict.fromkeys(
+            ("done", "running", "queued", "failed", "machine", "environment", "user"), "X"))))
+        for m, p, *_ in _cases()
+    }
+    expected = set()
+    for route in sim.api.router.routes:
+        rest = route.pattern[len("/api"):]
+        forms = FORMS if route.space_scoped else ("/api",)
+        for form in forms:
+            expected.add((route.method, _shape(form + rest if route.space_scoped else
+                                               route.pattern)))
+    assert expected <= walked, sorted(expected - walked)
+
+
+def _shape(path: str) -> str:
+    """A path with every id-like segment replaced by {}, for comparing to patterns."""
+    out = []
+    for segment in split_path(path):
+        is_param = segment.startswith("{") or segment == "X" or _ID.fullmatch(segment)
+        out.append("{}" if is_param else segment.lower())
+    return "/" + "/".join(out)
+
+
+def test_error_body_is_a_valid_swagger_error(client: httpx.Client) -> None:
+    response = client.get("/api/nowhere")
+    assert response.status_code == 404
+    assert_valid(response.json(), "Error")
+
+
+def test_validation_really_rejects_a_wrong_shape() -> None:
+    with pytest.raises(AssertionError, match="State"):
+        assert_valid({"Id": "ServerTasks-1", "State": "Sleeping"}, "TaskResource")
+    with pytest.raises(AssertionError, match="Links"):
+        assert_valid({"Id": "ServerTasks-1", "Links": {"Self": 3}}, "TaskResource")
