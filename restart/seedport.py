@@ -52,10 +52,11 @@ __all__ = [
     "run_seed_script",
 ]
 
-#: The seed's ``$script``, character for character (note the two spaces after -Command).
+#: The seed's ``$script``, byte for byte: after ``-Command`` the file has a space and then a
+#: no-break space (U+00A0, pasted from the article), which a real server receives as sent.
 SEED_RESTART_SCRIPT = (
     "Start-Process powershell.exe -WorkingDirectory $env:TEMP -ArgumentList "
-    "\"-Command  `\"&{Start-Sleep 3 ; Get-Service 'OctopusDeploy Tentacle:*' | "
+    "\"-Command \u00a0`\"&{Start-Sleep 3 ; Get-Service 'OctopusDeploy Tentacle:*' | "
     'Restart-Service}`""'
 )
 SEED_POLL_SECONDS = 5  # Start-Sleep -Seconds 5

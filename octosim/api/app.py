@@ -112,7 +112,7 @@ class OctopusApi:
         ctx = RequestContext(
             self.sim, request, route, matched.params, scoped=matched.scoped, tasks=self.tasks
         )
-        sim, options, world = self.sim, self.sim.options, self.sim.model
+        options, world = self.sim.options, self.sim.model
         user: User | None = None
         try:
             if not (route.anonymous and options.anonymous_root and presented_key(request) is None):

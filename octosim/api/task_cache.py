@@ -2,10 +2,10 @@
 
 Clients poll one task every few seconds, and rendering it (about twenty fields, five dates)
 and serialising it costs more than the rest of a request together; the latency benchmark
-holds the simulator to 1.25x a static mock. A task's JSON changes only when its state, last
-update, error message, log (for ``HasWarningsOrErrors``) or, while it is not complete, its
-human ``Duration`` change, so those are the cache key. The cached value is shared between responses: treat
-``ApiResponse.data`` as read-only.
+holds the simulator to 1.25x a static mock. A task's JSON changes only when its
+state, last update, error message, log (for ``HasWarningsOrErrors``) or, while it is not
+complete, its human ``Duration`` change, so those are the cache key. The cached value is
+shared between responses: treat ``ApiResponse.data`` as read-only.
 """
 
 from __future__ import annotations

@@ -34,7 +34,13 @@ Known limits (it is a recogniser, not a shell):
 * Variables resolve only from plain assignments of literals earlier in the same scope
   (``$n = 'OctopusDeploy Tentacle'``, ``UNIT=Tentacle``); a target that depends on anything
   else (parameters, ``$env:``, computed strings) is dropped, and so is an effect left with
-  no target. ``foreach ($x in <literals>)`` and ``ForEach-Object`` bind ``$x``/``$_``.
+  no target. ``foreach ($x in <literals>)`` and ``ForEach-Object`` bind ``$x``/``$_``; a
+  sh ``for`` loop does not bind its variable.
+* A command PowerShell would refuse to bind (more positional arguments than it takes, as in
+  ``Restart-Service OctopusDeploy Tentacle``) does nothing. An ``-ArgumentList`` array is
+  joined with plain spaces as Windows PowerShell 5.1 does (PowerShell 7.3+ would quote
+  elements with spaces). The first bare argument to powershell/pwsh is read as a command
+  (Windows PowerShell's reading; pwsh would take it as a ``-File``).
 * ``Where-Object`` narrows a Get-Service pipeline only by ``Name``/``DisplayName`` with
   ``-like``/``-eq``; other filters are ignored (the unfiltered names pass). ``-Exclude``
   is ignored. ``-DisplayName X`` is treated like ``-Name X`` (Tentacle's display name is
@@ -167,12 +173,13 @@ class WitnessProbe:
 ScriptEffect = DetachedRestart | SelfRestart | WitnessProbe
 ScriptHandler = Callable[[str, ScriptSyntax], "tuple[ScriptEffect, ...] | None"]
 
-#: The ScriptBody the seed script (restart-tentacle.ps1) sends: its single-quoted ``$script``
-#: with ``''`` undone. (The file itself has U+00A0 as the second "space" after -Command; that
-#: variant is recognised identically.)
+#: The ScriptBody the seed script (restart-tentacle.ps1) sends, byte for byte: its single-quoted
+#: ``$script`` with ``''`` undone. After ``-Command`` the file has a space and then a no-break
+#: space (U+00A0, pasted from the article); the escape keeps that visible. A body with two
+#: plain spaces is recognised identically.
 SEED_SCRIPT_BODY = (
     "Start-Process powershell.exe -WorkingDirectory $env:TEMP -ArgumentList "
-    "\"-Command  `\"&{Start-Sleep 3 ; Get-Service 'OctopusDeploy Tentacle:*' | "
+    "\"-Command \u00a0`\"&{Start-Sleep 3 ; Get-Service 'OctopusDeploy Tentacle:*' | "
     "Restart-Service}`\"\""
 )
 
@@ -269,13 +276,14 @@ class _Scope:
     # (kind, casefolded name) -> (target, delay when stopped): Stop then Start = a restart
     stopped: dict[tuple[str, str], tuple[ServiceTarget, float]] = field(default_factory=dict)
 
-    def detach(self, source: str, extra_delay: float = 0.0, *, keep_vars: bool = True) -> _Scope:
-        """A scope for code launched from here that outlives the script."""
+    def detach(self, source: str, *, keep_vars: bool = True) -> _Scope:
+        """A scope for code launched from here that outlives the script; ``source`` is the
+        launching text (kept from the outermost launcher when already detached)."""
         return _Scope(
             effects=self.effects,
             detached=True,
             source=self.source if self.detached else source,
-            delay=self.delay + extra_delay,
+            delay=self.delay,
             variables=dict(self.variables) if keep_vars else {},
         )
 
@@ -654,6 +662,13 @@ class _ShParser:
         return _ShAndOr(start, end, commands, background) if commands else None
 
     def _command(self, closer: str | None, depth: int) -> _ShCommand | None:
+        # Reserved words only introduce what follows (`then { ...; }`, `function f { ...; }`):
+        # skip them so a `{`/`(` after them still opens a compound command.
+        while (tok := self._peek()) is not None and tok.kind == "word" and (
+                tok.value in _SH_PREFIX_WORDS or tok.value == "function"):
+            self.i += 2 if tok.value == "function" else 1
+            if tok.value == "function":
+                self._function_def_parens()
         tok = self._peek()
         if tok is None:
             return None
@@ -684,6 +699,12 @@ class _ShParser:
         if not words:
             return None
         return _ShCommand(words[0].start, words[-1].end, words=words)
+
+    def _function_def_parens(self) -> None:
+        """Skip the optional ``()`` after ``function NAME``."""
+        nxt = self._peek()
+        if nxt is not None and nxt.kind == "op" and nxt.value == "(":
+            self._function_def()
 
     def _function_def(self) -> bool:
         nxt = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else None
@@ -735,8 +756,6 @@ def _sh_simple(command: _ShCommand, text: str, context: str, scope: _Scope, dept
     while values and values[0] in _SH_PREFIX_WORDS:
         values.pop(0)
     if not values or values[0] in _SH_END_WORDS or values[0] in ("for", "case", "select"):
-        return
-    if values[0] == "function":
         return
     if all(_SH_ASSIGN.match(v) for v in values):  # NAME=value ...: remember literal values
         for v in values:
@@ -1290,12 +1309,12 @@ _JOB_SPEC = _PsSpec(
             "streaminghost"),
     switches=("runas32",),
     positional=("scriptblock",),
-    aliases={"args": "argumentlist", "command": "scriptblock", "psath": "literalpath",
+    aliases={"args": "argumentlist", "command": "scriptblock", "pspath": "literalpath",
              "lp": "literalpath"},
 )
 _INVOKE_SPEC = _PsSpec(
     values=("scriptblock", "computername", "session", "argumentlist", "inputobject", "jobname",
-            "credential", "filepath", "vmname", "vmid", "containerid", "hostname", "uri",
+            "credential", "filepath", "vmname", "vmid", "containerid", "hostname",
             "connectionuri", "port", "configurationname", "throttlelimit", "authentication",
             "sessionoption", "applicationname", "sessionname", "username", "keyfilepath",
             "subsystem", "sshconnectiontimeout", "options", "sshtransport"),
@@ -1329,6 +1348,9 @@ class _Bound:
 
     params: dict[str, list[_PsTok]]
     off: set[str]  # switches given as -Switch:$false
+    # More positional arguments than the cmdlet takes: PowerShell refuses the whole command
+    # ("A positional parameter cannot be found that accepts argument ...").
+    error: bool = False
 
     def has(self, name: str) -> bool:
         return name in self.params and name not in self.off
@@ -1401,7 +1423,7 @@ def _ps_bind(args: list[_PsTok], spec: _PsSpec) -> _Bound:
     slots = [p for p in spec.positional if p not in params]
     for slot, item in zip(slots, positional, strict=False):
         params[slot] = item
-    return _Bound(params, off)
+    return _Bound(params, off, error=len(positional) > len(slots))
 
 
 def _win_split(cmdline: str) -> list[str]:
@@ -1594,7 +1616,7 @@ class _PsCall:
     # -- services ---------------------------------------------------------------------------
     def service_names(self) -> tuple[_Bound, list[str]] | None:
         bound = _ps_bind(self.args, _SERVICE_SPEC)
-        if bound.has("whatif") or bound.has("computername"):
+        if bound.error or bound.has("whatif") or bound.has("computername"):
             return None  # nothing happens here
         names = self.bound_values(bound, "name", "displayname", "inputobject")
         return bound, names or list(self.flow.names)
@@ -1696,6 +1718,8 @@ class _PsCall:
 
     def start_sleep(self) -> _Flow:
         bound = _ps_bind(self.args, _SLEEP_SPEC)
+        if bound.error:
+            return _Flow()
         seconds = _number(" ".join(self.bound_values(bound, "seconds"))) or 0.0
         ms = _number(" ".join(self.bound_values(bound, "milliseconds"))) or 0.0
         span = " ".join(self.bound_values(bound, "duration"))
@@ -1723,10 +1747,12 @@ class _PsCall:
         """``Start-Process powershell|pwsh|Tentacle ... -ArgumentList ...``: detached unless
         ``-Wait``; the argument list is joined and split as Windows would."""
         bound = _ps_bind(self.args, _START_PROCESS_SPEC)
-        files = self.bound_values(bound, "filepath")
-        if bound.has("whatif") or not files:
+        if bound.error or bound.has("whatif") or not bound.params.get("filepath"):
             return _Flow()
-        base = _basename(files[0])
+        # Only the file name matters: "$PSHOME\powershell.exe" is powershell whatever $PSHOME is.
+        file = bound.params["filepath"][0]
+        files = self.bound_values(bound, "filepath") or [_VAR_REF.sub("", file.value)]
+        base = _basename(_restore(files[0]))
         argv = _win_split(" ".join(self.bound_values(bound, "argumentlist")))
         scope = (self.scope if bound.has("wait")
                  else self.scope.detach(self.source, keep_vars=False))

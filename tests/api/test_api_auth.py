@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from octosim.api.messages import ApiResponse
 
 from octosim.api.errors import MISSING_KEY, WRONG_KEY
+from octosim.api.messages import ApiResponse
 from octosim.model.world import Permission
 from octosim.simulation import ServerOptions, Simulation
 

@@ -28,10 +28,11 @@ def run(octopus: Any) -> Any:
 
 
 def test_script_body_is_the_seed_verbatim() -> None:
-    # The PowerShell source: '...-Command  `"&{Start-Sleep 3 ; Get-Service ''OctopusDeploy
-    # Tentacle:*'' | Restart-Service}`""' -- single-quoted, so '' is one quote.
+    # The PowerShell source: '...-Command \u00a0`"&{Start-Sleep 3 ; Get-Service ''OctopusDeploy
+    # Tentacle:*'' | Restart-Service}`""' -- single-quoted, so '' is one quote; the file has
+    # a space and a no-break space after -Command.
     assert SEED_RESTART_SCRIPT == (
-        'Start-Process powershell.exe -WorkingDirectory $env:TEMP -ArgumentList "-Command  `"&'
+        'Start-Process powershell.exe -WorkingDirectory $env:TEMP -ArgumentList "-Command \u00a0`"&'
         "{Start-Sleep 3 ; Get-Service 'OctopusDeploy Tentacle:*' | Restart-Service}`\"\""
     )
 

@@ -1,0 +1,207 @@
+"""The transport: httpx sync/async, base-URL prefixes, respx mounting, and every fault kind in
+virtual time."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+import respx
+
+from octosim.faults import FaultKind, FaultRule
+from octosim.journal import Kind
+from octosim.simulation import ServerOptions, Simulation
+
+CREATE = {"Name": "Upgrade"}
+
+
+def faults(sim: Simulation) -> list[str]:
+    return [e.text for e in sim.journal.entries(kind=Kind.Fault)]
+
+
+def test_requests_take_no_virtual_time(sim: Simulation, client: httpx.Client) -> None:
+    for _ in range(50):
+        assert client.get("/api/Spaces-1/tasks").status_code == 200
+    assert sim.clock.now() == 0.0
+
+
+def test_async_client(sim: Simulation) -> None:
+    async def run() -> list[int]:
+        async with sim.async_client() as client:
+            created = await client.post("/api/tasks", json=CREATE)
+            got = await client.get(f"/api/tasks/{created.json()['Id']}")
+            missing = await client.get("/api/tasks/ServerTasks-9")
+            return [created.status_code, got.status_code, missing.status_code]
+
+    assert asyncio.run(run()) == [201, 200, 404]
+
+
+def test_path_is_percent_decoded(client: httpx.Client) -> None:
+    client.post("/api/tasks", json=CREATE)
+    assert client.get("/api/Spaces-1/tasks/ServerTasks%2D1").json()["Id"] == "ServerTasks-1"
+
+
+def test_base_url_path_prefix_is_stripped() -> None:
+    sim = Simulation(options=ServerOptions(base_url="http://octopus.example:8080/octopus/"))
+    with sim.client() as client:
+        assert client.get("/api").status_code == 200
+        assert client.post("/api/Spaces-1/tasks", json=CREATE).status_code == 201
+    assert "GET /api → 200" in sim.timeline()
+
+
+def test_response_headers_and_body(client: httpx.Client) -> None:
+    response = client.get("/api/tasks/ServerTasks-1")
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.json()["ErrorMessage"] == "The resource 'ServerTasks-1' was not found."
+    assert response.request.url.path == "/api/tasks/ServerTasks-1"
+
+
+# -- faults -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("status", "retry_after", "header"),
+                         [(503, 5, "5"), (429, 1.5, "2"), (500, None, None), (503, None, None)])
+def test_status_fault_is_answered_without_processing(
+    sim: Simulation, client: httpx.Client, status: int, retry_after: float | None,
+    header: str | None,
+) -> None:
+    sim.faults.add(FaultRule(FaultKind.Status, status=status, retry_after=retry_after))
+    response = client.post("/api/tasks", json=CREATE)
+    assert response.status_code == status
+    assert response.headers.get("retry-after") == header
+    body = response.json()
+    assert body["ErrorMessage"] and body["Errors"] == []
+    assert sim.engine.tasks == {}  # not processed
+    assert faults(sim) == [f"POST /api/tasks: answered {status} (injected, not processed)"]
+
+
+def test_connect_error_is_raised_unprocessed(sim: Simulation, client: httpx.Client) -> None:
+    sim.faults.add(FaultRule(FaultKind.ConnectError))
+    with pytest.raises(httpx.ConnectError) as caught:
+        client.post("/api/tasks", json=CREATE)
+    assert caught.value.request.url.path == "/api/tasks"
+    assert sim.engine.tasks == {}
+    assert sim.clock.now() == 0.0
+    assert "connection refused" in faults(sim)[0]
+
+
+def test_read_timeout_is_processed_and_waits_the_timeout(sim: Simulation) -> None:
+    sim.faults.add(FaultRule(FaultKind.ReadTimeout, method="POST"))
+    with sim.client(timeout=7.0) as client:
+        with pytest.raises(httpx.ReadTimeout) as caught:
+            client.post("/api/tasks", json=CREATE)
+        assert caught.value.request.method == "POST"
+        assert list(sim.engine.tasks) == ["ServerTasks-1"]  # the ambiguous case: it happened
+        assert sim.clock.now() == 7.0
+        assert client.get("/api/tasks/ServerTasks-1").status_code == 200  # GETs unaffected
+    assert "POST /api/tasks → 201" in sim.timeline()
+
+
+def test_read_timeout_without_a_client_timeout_uses_the_default() -> None:
+    sim = Simulation(options=ServerOptions(default_read_timeout=12.5))
+    sim.faults.add(FaultRule(FaultKind.ReadTimeout))
+    with sim.client(timeout=None) as client, pytest.raises(httpx.ReadTimeout):
+        client.get("/api")
+    assert sim.clock.now() == 12.5
+
+
+def test_latency_advances_the_virtual_clock(sim: Simulation, client: httpx.Client) -> None:
+    sim.faults.add(FaultRule(FaultKind.Latency, latency=2.0))
+    sim.faults.add(FaultRule(FaultKind.Latency, latency=0.5, route=r"/tasks"))
+    assert client.get("/api").status_code == 200
+    assert sim.clock.now() == 2.0
+    assert client.post("/api/tasks", json=CREATE).json()["QueueTime"].endswith("04.500+00:00")
+    assert sim.clock.now() == 4.5
+    assert faults(sim) == ["GET /api: latency 2s", "POST /api/tasks: latency 2.5s"]
+
+
+def test_latency_beyond_the_read_timeout(sim: Simulation) -> None:
+    sim.faults.add(FaultRule(FaultKind.Latency, latency=10.0, method="POST"))
+    with sim.client(timeout=4.0) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            client.post("/api/tasks", json=CREATE)
+        assert sim.clock.now() == 4.0
+        assert sim.engine.tasks == {}  # the server has not got to it yet ...
+        sim.clock.sleep(6.0)
+        assert list(sim.engine.tasks) == ["ServerTasks-1"]  # ... and then it has
+    assert "exceeds the read timeout 4s" in faults(sim)[0]
+
+
+def test_latency_with_a_status_fault(sim: Simulation, client: httpx.Client) -> None:
+    sim.faults.add(FaultRule(FaultKind.Latency, latency=1.0))
+    sim.faults.add(FaultRule(FaultKind.Status, status=502))
+    assert client.get("/api").status_code == 502
+    assert sim.clock.now() == 1.0
+
+
+def test_fault_windows_and_routes(sim: Simulation, client: httpx.Client) -> None:
+    sim.faults.add(FaultRule(FaultKind.Status, status=503, window=(10.0, 20.0),
+                             route=r"^/api/tasks"))
+    assert client.post("/api/tasks", json=CREATE).status_code == 201
+    sim.clock.advance_to(10.0)
+    assert client.post("/api/tasks", json=CREATE).status_code == 503
+    assert client.get("/api").status_code == 200
+    sim.clock.advance_to(20.0)
+    assert client.post("/api/tasks", json=CREATE).status_code == 201
+
+
+def test_async_client_sees_faults(sim: Simulation) -> None:
+    sim.faults.add(FaultRule(FaultKind.ConnectError, rate=1.0, method="GET"))
+
+    async def run() -> None:
+        async with sim.async_client() as client:
+            assert (await client.post("/api/tasks", json=CREATE)).status_code == 201
+            with pytest.raises(httpx.ConnectError):
+                await client.get("/api")
+
+    asyncio.run(run())
+
+
+# -- respx -----------------------------------------------------------------------------------
+def test_mount_coexists_with_the_tests_own_routes(sim: Simulation) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        other = router.get("https://other.example/thing").respond(200, json={"other": True})
+        custom = router.get(f"{sim.base_url}/api/custom").respond(201, json={"mine": True})
+        mounted = sim.mount(router)
+        key = {"X-Octopus-ApiKey": sim.api_key or ""}
+        assert httpx.get("https://other.example/thing").json() == {"other": True}
+        assert httpx.get(f"{sim.base_url}/api/custom", headers=key).status_code == 201
+        created = httpx.post(f"{sim.base_url}/api/tasks", json=CREATE, headers=key)
+        assert created.status_code == 201
+        assert httpx.get(f"{sim.base_url}/api/tasks/ServerTasks-1", headers=key).status_code == 200
+        assert other.call_count == custom.call_count == 1
+        assert mounted.call_count == 2
+    # a request to another port of the same host is not the simulation's
+    assert not mounted.pattern.match(httpx.Request("GET", "http://127.0.0.1:80650/api"))
+
+
+def test_mount_on_the_global_router(sim: Simulation) -> None:
+    with respx.mock:
+        sim.mount()
+        response = httpx.get(f"{sim.base_url}/api/users/me",
+                             headers={"X-Octopus-ApiKey": sim.api_key or ""})
+        assert response.json()["Username"] == "admin"
+    assert not respx.mock.routes  # respx rolls its routes back on exit
+
+
+def test_mount_serves_async_clients_and_faults(sim: Simulation) -> None:
+    sim.faults.add(FaultRule(FaultKind.Status, status=503, retry_after=3, method="DELETE"))
+
+    async def run() -> tuple[int, int, str | None]:
+        async with httpx.AsyncClient(base_url=sim.base_url,
+                                     headers={"X-Octopus-ApiKey": sim.api_key or ""}) as client:
+            ok = await client.post("/api/tasks", json=CREATE)
+            busy = await client.delete("/api/tasks/ServerTasks-1")
+            return ok.status_code, busy.status_code, busy.headers.get("retry-after")
+
+    with respx.mock(assert_all_called=False) as router:
+        sim.mount(router)
+        assert asyncio.run(run()) == (201, 503, "3")
+
+
+def test_mount_raises_transport_errors_with_the_request(sim: Simulation) -> None:
+    sim.faults.add(FaultRule(FaultKind.ConnectError))
+    with respx.mock(assert_all_called=False) as router:
+        sim.mount(router)
+        with pytest.raises(httpx.ConnectError) as caught:
+            httpx.get(f"{sim.base_url}/api")
+        assert caught.value.request.url.path == "/api"

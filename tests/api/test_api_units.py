@@ -1,0 +1,90 @@
+"""Small units of the API layer: date rendering, query parsing, the collection envelope, the
+task render cache."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from octosim.api.errors import ApiError
+from octosim.api.paging import collection
+from octosim.api.params import QueryParams, parse_date
+from octosim.api.timefmt import Dates
+from octosim.clock import VirtualClock
+from octosim.model.tasks import LogCategory
+from octosim.simulation import Simulation
+
+
+@pytest.fixture
+def dates() -> Dates:
+    return Dates(VirtualClock())
+
+
+def test_iso_dates(dates: Dates) -> None:
+    assert dates.iso(17.2051) == "2024-01-15T09:00:17.205+00:00"
+    assert dates.iso(0) == "2024-01-15T09:00:00.000+00:00"
+    assert dates.iso_or_none(None) is None
+    assert dates.raw(3661.5) == "2024-01-15 10:01:01.500 +00:00"
+    assert dates.long(0) == "Monday, 15 January 2024 9:00:00 AM +00:00"
+    assert dates.long(4 * 3600) == "Monday, 15 January 2024 1:00:00 PM +00:00"
+    assert dates.long(3 * 3600) == "Monday, 15 January 2024 12:00:00 PM +00:00"
+    assert dates.iso(1e12).startswith("9999-12-31T23:59:59")  # beyond datetime's range
+    assert dates.iso(-1e12).startswith("0001-01-01T00:00:00")
+
+
+def test_query_params() -> None:
+    query = QueryParams([("IDS", "a,b"), ("ids", " c "), ("Take", "5"), ("flag", "TRUE"),
+                         ("empty", "")])
+    assert query.values("Ids") == ["a", "b", "c"]
+    assert query.values("missing") is None and query.values("empty") == []
+    assert query.integer("take", 30) == 5 and query.integer("skip", 0) == 0
+    assert query.flag("flag") is True and query.flag("empty") is None
+    assert "TAKE" in query and query.names() == ["ids", "take", "flag", "empty"]
+    with pytest.raises(ApiError):
+        QueryParams([("take", "٣")]).integer("take", 30)  # a non-ASCII digit
+
+
+def test_parse_date() -> None:
+    assert parse_date("2024-01-15T10:00:00+01:00", "x") == datetime(2024, 1, 15, 9, tzinfo=UTC)
+    assert parse_date("2024-01-15T09:00:00Z", "x") == datetime(2024, 1, 15, 9, tzinfo=UTC)
+    assert parse_date("2024-01-15", "x") == datetime(2024, 1, 15, tzinfo=UTC)
+    for bad in ("0001-01-01T00:00:00+14:00", "soon", 5, None):
+        with pytest.raises(ApiError):
+            parse_date(bad, "x")
+
+
+@pytest.mark.parametrize(
+    ("total", "skip", "take", "pages", "items", "has_next"),
+    [(0, 0, 30, 1, 0, False), (30, 0, 30, 1, 30, False), (31, 0, 30, 2, 30, True),
+     (31, 30, 30, 2, 1, False), (31, 60, 30, 2, 0, False), (10, 3, 4, 3, 4, True),
+     (10, 0, 0, 1, 0, False)],
+)
+def test_collection_envelope(total: int, skip: int, take: int, pages: int, items: int,
+                             has_next: bool) -> None:
+    page = collection("Thing", list(range(total)), lambda n: {"Id": str(n)}, skip=skip,
+                      take=take, path="/api/things", template="/api/things{?skip,take}",
+                      query=[("name", "x"), ("ApiKey", "API-SECRET"), ("skip", "9")])
+    assert (page["TotalResults"], page["NumberOfPages"], page["LastPageNumber"]) == (
+        total, pages, pages - 1)
+    assert len(page["Items"]) == items
+    assert ("Page.Next" in page["Links"]) is has_next
+    assert page["Links"]["Self"] == f"/api/things?name=x&skip={skip}&take={take}"
+    assert "API-SECRET" not in str(page["Links"])
+
+
+def test_task_cache_follows_every_change(sim: Simulation) -> None:
+    """The render cache must never serve a stale task: state, log lines and Duration."""
+    cache = sim.api.tasks
+    task = sim.engine.create("Spaces-1", "Upgrade", {})
+    first = cache.resource(task, sim.clock.now())
+    assert cache.resource(task, sim.clock.now()) is first  # a hit
+    sim.clock.sleep(5)
+    assert cache.resource(task, sim.clock.now())["Duration"] == "5 seconds"
+    sim.clock.sleep(10)
+    done = cache.resource(task, sim.clock.now())
+    assert done["State"] == "Success" and done["HasWarningsOrErrors"] is False
+    task.log.children[0].write(sim.clock.now(), "late trouble", LogCategory.Error)
+    assert cache.resource(task, sim.clock.now())["HasWarningsOrErrors"] is True
+    _, content = cache.resource_and_json(task, sim.clock.now())
+    assert b'"HasWarningsOrErrors":true' in content
