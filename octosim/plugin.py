@@ -160,7 +160,7 @@ class OctopusSettings:
     overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
-def settings_for(config: pytest.Config, item: pytest.Item | None) -> OctopusSettings:
+def _settings_for(config: pytest.Config, item: pytest.Item | None) -> OctopusSettings:
     """Return the settings for ``item`` (None: outside any test, the session's defaults).
 
     Raises pytest.UsageError for an ``octopus`` marker with positional arguments, an
@@ -240,6 +240,7 @@ class _TestRecord:
     """The simulations one test made, for its failure report and its strictness check."""
 
     recent: deque[Simulation] = field(default_factory=lambda: deque(maxlen=_REPORTED_SIMS))
+    example: object = None  # the Hypothesis example that made ``recent``
     pending: list[Simulation] = field(default_factory=list)  # not yet checked for strictness
     unhandled: list[str] = field(default_factory=list)  # found in finished Hypothesis examples
     reported: bool = False
@@ -264,7 +265,7 @@ class SimulationFactory:
     @property
     def settings(self) -> OctopusSettings:
         """The settings of the running test (the session's outside a test)."""
-        return settings_for(self._config, self._item)
+        return _settings_for(self._config, self._item)
 
     @property
     def made(self) -> list[Simulation]:
@@ -295,7 +296,7 @@ class SimulationFactory:
         from octosim.scenario import ScenarioError, build_simulation
 
         item = self._item
-        settings = settings_for(self._config, item)
+        settings = _settings_for(self._config, item)
         if seed is None:
             drawn = None if settings.seed_is_explicit else _seed_from_hypothesis()
             seed = settings.seed if drawn is None else drawn
@@ -324,41 +325,57 @@ def _seed_from_hypothesis() -> int | None:
     the way ``st.data()`` does; if a future Hypothesis lacks those attributes this returns
     None and the configured seed is used, as it would be outside Hypothesis.
     """
-    hypothesis = sys.modules.get("hypothesis")
-    if hypothesis is None:
-        return None  # never imported: no @given test can be running
-    from hypothesis import control
-
-    if not control.currently_in_test_context():
+    example = _running_example()
+    if example is None:
         return None
-    try:
-        data = control.current_build_context().data
-        draw = data.draw
-    except (AttributeError, hypothesis.errors.InvalidArgument):
+    data = getattr(example, "data", None)
+    draw = getattr(data, "draw", None)
+    if draw is None:
         return None
     if getattr(data, "max_choices", None) == 0:
         return None  # an explicit @example runs on empty data: a draw would abort it
     from octosim.strategies import seeds
 
+    from hypothesis import note
+
     seed = int(draw(seeds()))
-    hypothesis.note(f"octopus_factory: seed={seed} (drawn by Hypothesis)")
+    note(f"octopus_factory: seed={seed} (drawn by Hypothesis)")
     return seed
 
 
 def _remember(item: pytest.Item, sim: Simulation) -> None:
     record = item.stash.setdefault(_RECORD, _TestRecord())
-    record.recent.append(sim)
     record.pending.append(sim)
-    hypothesis = sys.modules.get("hypothesis")
-    if hypothesis is not None and hypothesis.control.currently_in_test_context():
-        # Collect the example's unhandled requests when it ends and let the simulation
-        # go: a test of 500 examples must not keep 500 simulations alive until it ends.
-        def harvest() -> None:
-            record.unhandled.extend(_unhandled(sim))
-            if sim in record.pending:
-                record.pending.remove(sim)
+    example = _running_example()
+    if example is None:
+        record.recent.append(sim)
+        return
+    from hypothesis.control import cleanup
 
-        hypothesis.control.cleanup(harvest)
+    # Report only the newest example's simulations: when a test fails, that is the shrunk
+    # example Hypothesis replays last, not whatever ran before it.
+    if record.example is not example:
+        record.example = example
+        record.recent.clear()
+    record.recent.append(sim)
+
+    # Collect the example's unhandled requests when it ends and let the simulation go: a
+    # test of 500 examples must not keep 500 simulations alive until it ends.
+    def harvest() -> None:
+        record.unhandled.extend(_unhandled(sim))
+        if sim in record.pending:
+            record.pending.remove(sim)
+
+    cleanup(harvest)
+
+
+def _running_example() -> object | None:
+    """Return the running Hypothesis example's build context, or None outside one."""
+    if "hypothesis" not in sys.modules:
+        return None  # never imported: no @given test can be running
+    from hypothesis.control import current_build_context, currently_in_test_context
+
+    return current_build_context() if currently_in_test_context() else None
 
 
 def _unhandled(sim: Simulation) -> list[str]:
@@ -406,7 +423,8 @@ def _refuse_inside_given(request: pytest.FixtureRequest, fixture: str) -> None:
 
     if not is_hypothesis_test(getattr(request, "function", None)):
         return
-    used = [name for name in _PER_TEST_FIXTURES if name in request.fixturenames] or [fixture]
+    used = [f for f in _PER_TEST_FIXTURES if f in request.fixturenames] or [fixture]
+    name = getattr(request.node, "originalname", request.node.name)
     if fixture == "octopus_server":
         replacement = ("        with LiveServer(octopus_factory()) as server:  "
                        "# from octosim.server\n")
@@ -417,9 +435,8 @@ def _refuse_inside_given(request: pytest.FixtureRequest, fixture: str) -> None:
         "once per test, so every Hypothesis example would share one simulation, its clock "
         "and its journal.\nMake a fresh one in each example with the octopus_factory "
         "fixture instead:\n\n"
-        "    @given(...)\n"
-        f"    def {request.node.originalname if hasattr(request.node, 'originalname') else 'test'}"
-        "(octopus_factory, ...):\n" + replacement + "            ...\n",
+        f"    @given(...)\n    def {name}(octopus_factory, ...):\n"
+        + replacement + "            ...\n",
         pytrace=False,
     )
 
@@ -552,13 +569,14 @@ def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any],
     A hook on the fixture's result rather than an autouse fixture: it costs nothing in
     tests that do not use Faker and also reaches ``request.getfixturevalue("faker")``.
     """
+    __tracebackhide__ = True  # a failing fixture's traceback should start at the fixture
     value = yield
-    if fixturedef.argname == "faker" and hasattr(value, "add_provider"):
-        # Faker's own fixture hands out one session-wide instance: add the provider once.
-        if not hasattr(value, "octopus_api_key"):
-            from octosim.faker_provider import OctopusProvider
+    # Faker's own fixture hands out one session-wide instance: add the provider once.
+    if (fixturedef.argname == "faker" and hasattr(value, "add_provider")
+            and not hasattr(value, "octopus_api_key")):
+        from octosim.faker_provider import OctopusProvider
 
-            value.add_provider(OctopusProvider)
+        value.add_provider(OctopusProvider)
     return value
 
 
@@ -569,6 +587,9 @@ def pytest_runtest_makereport(
     """Add the timelines of the test's newest simulations to its first failing report."""
     report = yield
     record = item.stash.get(_RECORD, None)
+    if record is not None and call.when == "teardown":
+        # Items live as long as the session: let their simulations go with the test.
+        del item.stash[_RECORD]
     if report.failed and record is not None and record.recent and not record.reported:
         record.reported = True
         sims = list(record.recent)
@@ -576,5 +597,6 @@ def pytest_runtest_makereport(
             name = getattr(sim.scenario, "name", "custom")
             which = f", {n} of the last {len(sims)}" if len(sims) > 1 else ""
             title = f"octosim timeline (scenario {name}, seed {sim.seed}{which})"
-            report.sections.append((title, sim.timeline(last=_TIMELINE_LINES)))
+            timeline = sim.timeline(last=_TIMELINE_LINES) or "(nothing happened: no requests)"
+            report.sections.append((title, timeline))
     return report

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from octosim.clock import VirtualClock
@@ -185,8 +186,13 @@ class Simulation:
         self._routers.append(router)
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self._routers.pop().__exit__(*exc_info)
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._routers.pop().__exit__(exc_type, exc, tb)
 
     def timeline(self, *, last: int | None = None) -> str:
         """Return the journal as a readable timeline."""

@@ -65,6 +65,9 @@ class TaskEngine:
         self.rng = rng
         self.cancel_delay = cancel_delay
         self._task_cap = task_cap
+        #: (virtual time, cap) for the initial cap and every change: lets invariant checks
+        #: judge each task's start against the cap in force at that instant.
+        self.cap_history: list[tuple[float, int]] = [(clock.now(), task_cap)]
         self.tasks: dict[str, Task] = {}
         self.executors: dict[str, Executor] = {}
         self._queue: deque[Task] = deque()
@@ -89,6 +92,7 @@ class TaskEngine:
         if value < 1:
             raise EngineError(f"task cap must be at least 1, not {value}")
         self._task_cap = value
+        self.cap_history.append((self.clock.now(), value))
         self._pump()  # a raised cap may let queued tasks start now
 
     # -- queries ----------------------------------------------------------------------------

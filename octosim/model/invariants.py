@@ -9,24 +9,14 @@ from __future__ import annotations
 
 import itertools
 import math
-import weakref
 from typing import TYPE_CHECKING
 
 from octosim.model.states import HealthStatus, ServiceState, TaskState
 
 if TYPE_CHECKING:
-    from octosim.model.engine import TaskEngine
     from octosim.simulation import Simulation
 
 __all__ = ["check_invariants"]
-
-# The engine does not record the task cap over time, so each check remembers the cap it
-# saw, per engine: a task that started between two checks may have used either cap.
-# Checking after every step (as the state-machine tests do) makes this exact.
-_CAPS: weakref.WeakKeyDictionary[TaskEngine, list[tuple[float, int]]] = (
-    weakref.WeakKeyDictionary()
-)
-
 
 def check_invariants(sim: Simulation) -> None:
     """Return if every invariant holds; raise AssertionError listing each broken one.
@@ -83,20 +73,15 @@ def _task_problems(sim: Simulation) -> list[str]:
 
 
 def _cap_problems(sim: Simulation) -> list[str]:
-    engine, now = sim.engine, sim.clock.now()
-    # The engine starts with the options' cap; anything later is seen only by the checks.
-    caps = _CAPS.setdefault(engine, [(-math.inf, sim.options.task_cap)])
-    if not caps or caps[-1][1] != engine.task_cap:
-        caps.append((now, engine.task_cap))
+    engine = sim.engine
+    history = engine.cap_history
 
     def cap_at(t: float) -> int:
-        # A cap seen at one check may have been set any time after the check before it, so
-        # a start at t may have used the cap last seen before t, any seen at t, or the
-        # next one seen after t: allow the largest.
-        before = [c for when, c in caps if when < t][-1:]
-        during = [c for when, c in caps if when == t]
-        after = [c for when, c in caps if when > t][:1]
-        return max(before + during + after)
+        # Several changes can share one instant (a test lowering then raising the cap):
+        # a task starting then may have started under any of them, so allow the largest.
+        before = [c for when, c in history if when < t][-1:]
+        during = [c for when, c in history if when == t]
+        return max(before + during)
 
     spans = [(t.start_time, t.completed_time if t.completed_time is not None else math.inf, t)
              for t in engine.tasks.values() if t.start_time is not None]

@@ -1,0 +1,391 @@
+"""Hypothesis strategies for octosim worlds and the restart client's policies.
+
+Every strategy draws plain data (numbers, choices, lists) and builds octosim's own frozen
+dataclasses from it, so Hypothesis can shrink a failing example to its simplest form and
+replay it from its database or a ``@reproduce_failure`` blob. The simplest form is always
+the ordinary one: seed 0, the ``default`` preset's single Windows Tentacle, the default
+timings, no faults, the default :class:`~restart.policy.RestartPolicy`.
+
+A simulation's only random source is ``random.Random(seed)``, so the seed *is* its
+randomness: draw it with :func:`seeds` and the simulation's every coin flip is part of the
+example. (That is also why these strategies never call ``hypothesis.register_random``:
+docs/pytest.md explains.)
+
+Bounds keep one example's virtual run short (minutes, not hours) and its failures
+transient: rates of faults and failed starts are capped, not merely probabilities.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from hypothesis import strategies as st
+
+from octosim.faults import FaultKind, FaultPlan, FaultRule
+from octosim.model.agents import DEFAULT_INSTANCE, ServiceTiming, Span
+from octosim.model.health import HealthSettings
+from octosim.scenario import (
+    AgentSpec,
+    BackgroundLoad,
+    MachinePolicySpec,
+    Scenario,
+    ServerSpec,
+    build_simulation,
+)
+from octosim.scenario import presets as preset_names
+
+if TYPE_CHECKING:
+    from octosim.simulation import Simulation
+    from restart.policy import RestartPolicy
+
+__all__ = [
+    "MAX_SEED",
+    "agents",
+    "fault_plans",
+    "fault_rules",
+    "presets",
+    "restart_policies",
+    "scenarios",
+    "seeds",
+    "simulations",
+    "timings",
+]
+
+#: The largest seed :func:`seeds` draws (seeds are 32-bit, as Hypothesis's own are).
+MAX_SEED = 2**32 - 1
+
+#: Instance names drawn for named instances: real-looking ones, and one with a space (a
+#: Linux unit name turns it into ``Blue-Green.service``).
+_INSTANCE_NAMES = ("Web", "Api", "Worker", "Blue Green")
+_ROLES = (("web-server",), ("app-server",), ("web-server", "app-server"))
+#: The statuses of transient server errors, simplest (and commonest) first.
+_STATUSES = (503, 500, 502, 504, 429)
+
+
+def seeds() -> st.SearchStrategy[int]:
+    """Return a strategy for simulation seeds, 0 to :data:`MAX_SEED`; shrinks toward 0."""
+    return st.integers(0, MAX_SEED)
+
+
+# -- small pieces ------------------------------------------------------------------------------
+def _seconds(low: float, high: float) -> st.SearchStrategy[float]:
+    # Tenths of a second: readable in a falsifying example, and still covering ties.
+    return st.integers(round(low * 10), round(high * 10)).map(lambda n: n / 10)
+
+
+def _rate(high: float) -> st.SearchStrategy[float]:
+    # Thousandths; shrinks toward 0, where a rule stops firing and drops out of the story.
+    return st.integers(0, round(high * 1000)).map(lambda n: n / 1000)
+
+
+def _span(low: float, high: float, default: Span) -> st.SearchStrategy[Span]:
+    """The default span, a fixed duration, or a [min, max] range, all within [low, high]."""
+    drawn = st.tuples(_seconds(low, high), _seconds(low, high)).map(
+        lambda pair: (min(pair), max(pair))
+    )
+    return st.one_of(st.just(default), drawn)
+
+
+def _or_default(default: Any, strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    # The default first: Hypothesis shrinks a one_of toward its first branch.
+    return st.one_of(st.just(default), strategy)
+
+
+# -- agents --------------------------------------------------------------------------------------
+def timings(
+    *,
+    max_stop: float = 60.0,
+    max_start: float = 180.0,
+    max_startup_delay: float = 10.0,
+    max_fail_to_start_rate: float = 0.2,
+    watchdog: bool = True,
+) -> st.SearchStrategy[ServiceTiming]:
+    """Return a strategy for a Tentacle's service timing (virtual seconds).
+
+    Stops take up to ``max_stop``, starts up to ``max_start``, a detached restart's new
+    process up to ``max_startup_delay`` to start; scripts run 0.1–5 s. A start fails with
+    a chance of at most ``max_fail_to_start_rate``; with ``watchdog``, a watchdog may start
+    a failed service again 10–300 s later. Shrinks toward :class:`ServiceTiming` ()'s
+    defaults (which never fail).
+    """
+    d = ServiceTiming()
+    return st.builds(
+        ServiceTiming,
+        stop_seconds=_span(0, max_stop, d.stop_seconds),
+        start_seconds=_span(0, max_start, d.start_seconds),
+        startup_delay=_span(0, max_startup_delay, d.startup_delay),
+        script_seconds=_span(0.1, 5, d.script_seconds),
+        fail_to_start_rate=_or_default(0.0, _rate(max_fail_to_start_rate)),
+        watchdog_interval=st.one_of(st.none(), _seconds(10, 300)) if watchdog else st.none(),
+    )
+
+
+@st.composite
+def _instances(draw: st.DrawFn, layouts: tuple[str, ...]
+               ) -> tuple[tuple[str, ...], str | None]:
+    layout = draw(st.sampled_from(layouts))
+    if layout == "default":
+        return (DEFAULT_INSTANCE,), None
+    if layout == "named":
+        return (draw(st.sampled_from(_INSTANCE_NAMES)),), None
+    names = draw(st.lists(st.sampled_from((DEFAULT_INSTANCE, *_INSTANCE_NAMES)),
+                          min_size=2, max_size=3, unique=True))
+    return tuple(names), draw(st.sampled_from(names))
+
+
+def agents(
+    *,
+    name: str = "web-01",
+    os: Sequence[str] = ("Windows", "Linux"),
+    instances: Sequence[str] = ("default", "named", "several"),
+    communication_styles: Sequence[str] = ("listening", "polling"),
+    environments: Sequence[str] = ("Development",),
+    timing: st.SearchStrategy[ServiceTiming] | None = None,
+) -> st.SearchStrategy[AgentSpec]:
+    """Return a strategy for one deployment target and its Tentacle, named ``name``.
+
+    ``os``: drawn from these. ``instances``: the layouts to draw from: ``"default"`` (the
+    default instance only, ``OctopusDeploy Tentacle``), ``"named"`` (one named instance such
+    as ``Web``), ``"several"`` (two or three instances, one of them registered as the
+    machine). ``timing``: default :func:`timings` (). Shrinks toward a Windows listening
+    Tentacle with the default instance, as the ``default`` preset has.
+
+    Raises ValueError for an unknown layout.
+    """
+    unknown = set(instances) - {"default", "named", "several"}
+    if unknown or not instances:
+        raise ValueError(f"instances: expected layouts among 'default', 'named', 'several', "
+                         f"got {list(instances)!r}")
+
+    def make(os_: str, layout: tuple[tuple[str, ...], str | None], style: str,
+             environment: str, roles: tuple[str, ...], timing_: ServiceTiming) -> AgentSpec:
+        names, registered = layout
+        return AgentSpec(
+            name=name, os=os_, communication_style=style, instances=names,
+            instance=registered, environment=environment, roles=roles,
+            stop_seconds=timing_.stop_seconds, start_seconds=timing_.start_seconds,
+            startup_delay=timing_.startup_delay, script_seconds=timing_.script_seconds,
+            fail_to_start_rate=timing_.fail_to_start_rate,
+            watchdog_interval=timing_.watchdog_interval,
+        )
+
+    return st.builds(
+        make, st.sampled_from(tuple(os)), _instances(tuple(instances)),
+        st.sampled_from(tuple(communication_styles)), st.sampled_from(tuple(environments)),
+        st.sampled_from(_ROLES), timing if timing is not None else timings(),
+    )
+
+
+# -- faults ----------------------------------------------------------------------------------
+def fault_rules(
+    *,
+    max_rate: float = 0.1,
+    kinds: Sequence[FaultKind] = tuple(FaultKind),
+    statuses: Sequence[int] = _STATUSES,
+    max_latency: float = 5.0,
+    windows: bool = True,
+) -> st.SearchStrategy[FaultRule]:
+    """Return a strategy for one transient HTTP fault rule.
+
+    ``kinds``: error statuses (``statuses``, with an optional ``Retry-After`` of 0–30 s on
+    503 and 429), connection errors, read timeouts, latency (0.1–``max_latency`` s). Each
+    fires with a chance of at most ``max_rate`` (0 ≤ max_rate ≤ 1); with ``windows`` it
+    may apply only during a stretch of the first ten minutes. Shrinks toward a 503 with
+    rate 0, which never fires.
+
+    Raises ValueError for a ``max_rate`` outside [0, 1].
+    """
+    if not 0 <= max_rate <= 1:
+        raise ValueError(f"max_rate must be between 0 and 1, got {max_rate!r}")
+    window = st.tuples(_seconds(0, 600), _seconds(0, 600)).map(
+        lambda pair: (min(pair), max(pair))
+    )
+
+    @st.composite
+    def rule(draw: st.DrawFn) -> FaultRule:
+        kind = draw(st.sampled_from(tuple(kinds)))
+        args: dict[str, Any] = {"kind": kind, "rate": draw(_rate(max_rate))}
+        if kind is FaultKind.Status:
+            args["status"] = status = draw(st.sampled_from(tuple(statuses)))
+            if status in (429, 503):
+                args["retry_after"] = draw(st.one_of(st.none(), _seconds(0, 30)))
+        elif kind is FaultKind.Latency:
+            args["latency"] = draw(_seconds(0.1, max_latency))
+        if windows:
+            args["window"] = draw(st.one_of(st.none(), window))
+        return FaultRule(**args)
+
+    return rule()
+
+
+def fault_plans(*, max_rules: int = 3, **rule_options: Any) -> st.SearchStrategy[FaultPlan]:
+    """Return a strategy for a :class:`~octosim.faults.FaultPlan` of up to ``max_rules``
+    rules drawn by :func:`fault_rules` (``rule_options`` are its keyword arguments). Each
+    draw is a new plan; apply one with ``sim.faults.rules.extend(plan.rules)``. Shrinks
+    toward the empty plan."""
+    return st.lists(fault_rules(**rule_options), max_size=max_rules).map(
+        lambda rules: FaultPlan(rules=rules)
+    )
+
+
+# -- scenarios -------------------------------------------------------------------------------
+def presets(*names: str) -> st.SearchStrategy[Scenario]:
+    """Return a strategy for the shipped presets (all, or those named), as Scenarios.
+
+    ``default`` comes first when included, so failures shrink toward it. Raises
+    ScenarioError for an unknown name.
+    """
+    chosen = list(names) or preset_names()
+    if "default" in chosen:
+        chosen.remove("default")
+        chosen.insert(0, "default")
+    return st.sampled_from([Scenario.load(n) for n in chosen])
+
+
+@st.composite
+def _server(draw: st.DrawFn, max_task_cap: int) -> ServerSpec:
+    task_cap = draw(_or_default(ServerSpec.task_cap, st.integers(1, max_task_cap)))
+    load = draw(_or_default(BackgroundLoad(), st.builds(
+        BackgroundLoad,
+        count=st.integers(1, task_cap),
+        duration=_span(10, 120, BackgroundLoad.duration),
+        repeat_until=_seconds(0, 600),
+    )))
+    return ServerSpec(task_cap=task_cap, background_load=load)
+
+
+def _health(max_flaky_rate: float) -> st.SearchStrategy[HealthSettings]:
+    d = HealthSettings()
+    return _or_default(d, st.builds(
+        HealthSettings,
+        check_seconds=_span(0.5, 10, d.check_seconds),
+        flaky_activation_rate=_rate(1.0),
+        flaky_failure_rate=_rate(max_flaky_rate),
+    ))
+
+
+def _policy() -> st.SearchStrategy[MachinePolicySpec]:
+    return _or_default(MachinePolicySpec(), st.builds(
+        MachinePolicySpec,
+        may_be_offline=st.booleans(),
+        retry_window=_seconds(0, 300),
+        retry_interval=_seconds(1, 30),
+    ))
+
+
+def scenarios(
+    *,
+    max_agents: int = 2,
+    agent: st.SearchStrategy[AgentSpec] | None = None,
+    faults: bool = True,
+    max_fault_rate: float = 0.1,
+    max_task_cap: int = 5,
+    max_flaky_rate: float = 0.5,
+) -> st.SearchStrategy[Scenario]:
+    """Return a strategy for whole worlds, as :class:`~octosim.scenario.Scenario` objects.
+
+    1 to ``max_agents`` agents (``agent``: default :func:`agents` (), renamed ``web-01``,
+    ``web-02``, ... in order so machine names are unique), spread over the three default
+    environments; a task cap of 1 to ``max_task_cap``, perhaps kept busy by background
+    tasks for up to ten minutes; a machine policy; health checks flaky in some runs (a check
+    fails with a chance of at most ``max_flaky_rate``); with ``faults``, up to three
+    :func:`fault_rules` firing at most ``max_fault_rate`` each. Every scenario drawn builds
+    (``build_simulation``) and survives ``Scenario.from_dict(s.to_dict())``. Shrinks toward
+    the ``default`` preset's world without faults.
+    """
+    environments = Scenario.environments
+    one_agent = agent if agent is not None else agents(environments=environments)
+    fault_list = (st.lists(fault_rules(max_rate=max_fault_rate), max_size=3).map(tuple)
+                  if faults else st.just(()))
+
+    def make(specs: list[AgentSpec], server: ServerSpec, policy: MachinePolicySpec,
+             health: HealthSettings, rules: tuple[FaultRule, ...]) -> Scenario:
+        named = tuple(dataclasses.replace(a, name=f"web-{i:02d}")
+                      for i, a in enumerate(specs, 1))
+        return Scenario(name="drawn", environments=environments, agents=named,
+                        server=server, machine_policy=policy, health=health, faults=rules)
+
+    return st.builds(
+        make, st.lists(one_agent, min_size=1, max_size=max_agents), _server(max_task_cap),
+        _policy(), _health(max_flaky_rate), fault_list,
+    )
+
+
+# simulations() names its parameters after these strategies: keep a way to reach them.
+_all_scenarios, _all_seeds = scenarios, seeds
+
+
+def simulations(
+    scenarios: st.SearchStrategy[Scenario] | None = None,
+    seeds: st.SearchStrategy[int] | None = None,
+    **overrides: Any,
+) -> st.SearchStrategy[Simulation]:
+    """Return a strategy for fresh, unmounted simulations: a scenario (default
+    :func:`scenarios` ()) and a seed (default :func:`seeds` ()) given to
+    :func:`~octosim.scenario.build_simulation` with ``overrides``. A falsifying example
+    prints as that call, so it can be pasted back to replay.
+
+    Inside pytest, ``octopus_factory(scenario=..., seed=...)`` with drawn values does the
+    same and also puts the simulation's timeline in the failure report.
+    """
+    return st.builds(
+        build_simulation,
+        scenarios if scenarios is not None else _all_scenarios(),
+        seed=seeds if seeds is not None else _all_seeds(),
+        **{k: st.just(v) for k, v in overrides.items()},
+    )
+
+
+# -- the restart client ----------------------------------------------------------------------
+def restart_policies(
+    *,
+    max_deadline: float = 600.0,
+    instances: Sequence[str | None] = (None,),
+) -> st.SearchStrategy[RestartPolicy]:
+    """Return a strategy for valid :class:`restart.policy.RestartPolicy` objects.
+
+    Every knob is its default or a value in a range a real operator might pick: polls every
+    0.5–15 s, waits of up to a minute and a half after the restart, a health window of up
+    to 5 minutes, health task timeouts of 1–120 s, per-request timeouts of 1–60 s, up to 6
+    attempts with backoff capped at 60 s, 1–3 stable checks. The deadline is 30 s to
+    ``max_deadline`` and bounds a run's virtual duration. ``instance`` is drawn from
+    ``instances``. Shrinks toward ``RestartPolicy()``.
+
+    Imports the ``restart`` package when called, not when this module is imported.
+    """
+    from restart.policy import RestartPolicy
+
+    d = RestartPolicy()
+
+    @st.composite
+    def policy(draw: st.DrawFn) -> RestartPolicy:
+        task_timeout = draw(_or_default(d.health_task_timeout, _seconds(1, 120)))
+        machine_timeout = draw(_or_default(
+            min(d.health_machine_timeout, task_timeout), _seconds(1, task_timeout)))
+        deadline = draw(_or_default(min(d.deadline, max_deadline), _seconds(30, max_deadline)))
+        cleanup = draw(_or_default(d.cleanup_allowance if d.cleanup_allowance < deadline
+                                   else 0.0, _seconds(0, min(30, deadline / 2))))
+        retry_base = draw(_or_default(d.retry_base, _seconds(0.1, 5)))
+        retry_cap = draw(_or_default(max(d.retry_cap, retry_base), _seconds(retry_base, 60)))
+        return RestartPolicy(
+            poll_interval=draw(_or_default(d.poll_interval, _seconds(0.5, 15))),
+            script_delay=draw(_or_default(d.script_delay, st.integers(0, 10))),
+            post_restart_wait=draw(_or_default(d.post_restart_wait, _seconds(0, 90))),
+            health_window=draw(_or_default(d.health_window, _seconds(0, 300))),
+            health_task_timeout=task_timeout,
+            health_machine_timeout=machine_timeout,
+            deadline=deadline,
+            cleanup_allowance=cleanup,
+            request_timeout=draw(_or_default(d.request_timeout, _seconds(1, 60))),
+            max_attempts=draw(_or_default(d.max_attempts, st.integers(1, 6))),
+            retry_base=retry_base,
+            retry_cap=retry_cap,
+            retry_jitter=draw(_or_default(d.retry_jitter, _rate(1.0))),
+            stable_checks=draw(_or_default(d.stable_checks, st.integers(1, 3))),
+            probe_attempts=draw(_or_default(d.probe_attempts, st.integers(1, 3))),
+            instance=draw(st.sampled_from(tuple(instances))),
+        )
+
+    return policy()
