@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -36,7 +37,9 @@ def _port(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"--port must be a whole number, not {text!r}") from None
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"--port must be 0-65535 (0 picks a free one), not {value}")
+        raise argparse.ArgumentTypeError(
+            f"--port must be 0-65535 (0 picks a free one), not {value}"
+        )
     return value
 
 
@@ -98,8 +101,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
     uv = uvicorn.Server(server.config())
-    uv.run(sockets=[sock])  # uvicorn handles SIGINT/SIGTERM and shuts down gracefully
-    sock.close()
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the
+    # handler that was there before: make that handler raise KeyboardInterrupt for both,
+    # so either signal ends here, cleanly, with exit code 0.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        uv.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
     if args.timeline:
         print(sim.timeline())
     print("octosim stopped.", flush=True)

@@ -6,6 +6,7 @@ and it is how determinism is tested, so rendering is a pure function of the entr
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -43,19 +44,18 @@ class Journal:
     """An append-only, ordered record of what happened in one simulation."""
 
     def __init__(self, *, limit: int | None = None) -> None:
-        # A long Monte Carlo run can make millions of entries; ``limit`` keeps the newest.
-        self._entries: list[Entry] = []
-        self._limit = limit
+        # A long Monte Carlo run can make millions of entries; ``limit`` keeps the newest
+        # (a bounded deque drops the oldest in O(1)).
+        self._entries: deque[Entry] = deque(maxlen=limit)
         self.dropped = 0
 
     def record(self, t: float, kind: Kind, text: str, subject: str = "") -> Entry:
         """Append an entry and return it."""
         entry = Entry(t, kind, text, subject)
-        self._entries.append(entry)
-        if self._limit is not None and len(self._entries) > self._limit:
-            drop = len(self._entries) - self._limit
-            del self._entries[:drop]
-            self.dropped += drop
+        entries = self._entries
+        if entries.maxlen is not None and len(entries) == entries.maxlen:
+            self.dropped += 1
+        entries.append(entry)
         return entry
 
     def __iter__(self) -> Iterator[Entry]:
@@ -84,7 +84,7 @@ class Journal:
             head.append(f"... {self.dropped} earlier entries dropped (journal limit)")
         if last is not None and len(entries) > last:
             head.append(f"... {len(entries) - last} earlier entries not shown")
-            entries = entries[-last:]
+            entries = entries[len(entries) - last :]
         return "\n".join(head + [e.render() for e in entries])
 
     def __str__(self) -> str:

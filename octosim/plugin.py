@@ -116,10 +116,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _default_scenario(config: pytest.Config) -> tuple[str, str]:
+    """Return the session's scenario (a preset name, or a TOML path made absolute) and
+    where it came from. A relative path is taken from where it was written: the directory
+    pytest was started in for ``--octosim-scenario``, the ini file's for the ini option."""
     option = config.getoption("--octosim-scenario", None)
     if option:
-        return str(option), "--octosim-scenario"
-    return str(config.getini("octosim_scenario") or "default"), "ini option octosim_scenario"
+        return _locate(str(option), config.invocation_params.dir), "--octosim-scenario"
+    raw = str(config.getini("octosim_scenario") or "default")
+    base = config.inipath.parent if config.inipath is not None else config.rootpath
+    return _locate(raw, base), "ini option octosim_scenario"
+
+
+def _locate(scenario: str, base: Path) -> str:
+    # The same test Scenario.load applies to tell a path from a preset name.
+    path = Path(scenario)
+    if (path.suffix == ".toml" or len(path.parts) > 1) and not path.is_absolute():
+        return str(base / path)
+    return scenario
 
 
 def _default_seed(config: pytest.Config) -> int:
@@ -137,7 +150,7 @@ def _default_seed(config: pytest.Config) -> int:
 
 def pytest_report_header(config: pytest.Config) -> str:
     """Return the header line naming the session's default scenario, seed and strictness."""
-    scenario, _ = _default_scenario(config)
+    scenario = config.getoption("--octosim-scenario", None) or config.getini("octosim_scenario")
     strict = "true" if config.getini("octosim_strict") else "false"
     return (f"octosim: scenario={scenario} seed={_default_seed(config)} strict={strict} "
             "(--octosim-scenario / --octosim-seed to change)")
@@ -183,11 +196,11 @@ def _settings_for(config: pytest.Config, item: pytest.Item | None) -> OctopusSet
         kwargs.update(marker.kwargs)
     if not kwargs:
         return settings
-    return _apply_marker(settings, kwargs, item.nodeid)
+    return _apply_marker(settings, kwargs, item.nodeid, item.path.parent)
 
 
-def _apply_marker(settings: OctopusSettings, kwargs: dict[str, Any],
-                  nodeid: str) -> OctopusSettings:
+def _apply_marker(settings: OctopusSettings, kwargs: dict[str, Any], nodeid: str,
+                  test_dir: Path) -> OctopusSettings:
     __tracebackhide__ = True
     from octosim.simulation import ServerOptions
 
@@ -208,6 +221,11 @@ def _apply_marker(settings: OctopusSettings, kwargs: dict[str, Any],
         if not isinstance(scenario, str | Path | Scenario):
             raise usage(f"scenario must be a preset name, a TOML path or a Scenario, "
                         f"not {scenario!r}")
+        # A relative path is taken from the test file's directory, where it was written.
+        if isinstance(scenario, str):
+            scenario = _locate(scenario, test_dir)
+        elif isinstance(scenario, Path) and not scenario.is_absolute():
+            scenario = test_dir / scenario
         changes["scenario"] = scenario
     if kwargs.get("seed") is not None:
         seed = kwargs["seed"]
@@ -334,9 +352,9 @@ def _seed_from_hypothesis() -> int | None:
         return None
     if getattr(data, "max_choices", None) == 0:
         return None  # an explicit @example runs on empty data: a draw would abort it
-    from octosim.strategies import seeds
-
     from hypothesis import note
+
+    from octosim.strategies import seeds
 
     seed = int(draw(seeds()))
     note(f"octopus_factory: seed={seed} (drawn by Hypothesis)")

@@ -202,7 +202,6 @@ class LiveServer:
         """Start serving in a daemon thread; return once it accepts connections."""
         sock = self.bind()
         self._server = uvicorn.Server(self.config())
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
             name=f"octosim-serve-{self.port}",

@@ -4,20 +4,10 @@ a :class:`~octosim.simulation.Simulation`, plus the HTTP-level faults of its Fau
 Requests take no time, real or virtual, unless a fault adds latency; then the *virtual*
 clock advances (running whatever falls due meanwhile), never the real one.
 
-Faults, decided once per request by :meth:`FaultPlan.decide`:
-
-- latency: the answer comes ``latency`` virtual seconds later (processed after the wait).
-  If that exceeds the request's read timeout, the client waits its timeout and gets
-  ``httpx.ReadTimeout``; the server still handles the request at send time + latency.
-- ``Status``: the server answers that status with an Octopus error body without
-  processing the request (``Retry-After`` on a 503/429 when the rule sets it).
-- ``ConnectError``: ``httpx.ConnectError`` at once; the request never reached the server.
-- ``ReadTimeout``: the server *processes* the request, the answer is lost; the client waits
-  its read timeout and gets ``httpx.ReadTimeout`` (the ambiguous case clients must survive).
-
+Faults are applied by :func:`octosim.delivery.deliver` (shared with the restart client's
+direct driver, so a fault means the same on every edge); its docstring has the semantics.
 The read timeout is the request's own (``request.extensions["timeout"]["read"]``), or
-``ServerOptions.default_read_timeout`` when it has none; a request with no timeout at all
-(``timeout=None``) waits out any latency, and waits the default for a lost answer.
+``ServerOptions.default_read_timeout`` when it has none; ``timeout=None`` waits for ever.
 """
 
 from __future__ import annotations
@@ -29,8 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from octosim.api.messages import ApiRequest, ApiResponse
-from octosim.faults import NO_FAULT, FaultKind
-from octosim.journal import Kind
+from octosim.delivery import Lost, deliver
 
 if TYPE_CHECKING:
     import respx
@@ -80,54 +69,14 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     # -- one request ------------------------------------------------------------------------
     def exchange(self, request: httpx.Request) -> httpx.Response:
-        """Apply the fault plan and serve ``request`` (its body already read)."""
-        sim = self.sim
-        api_request = to_api_request(request, self._prefix)
-        decision = sim.faults.decide(api_request.method, api_request.path, sim.clock.now(),
-                                     sim.rng)
-        if decision is NO_FAULT:
-            return _to_httpx(sim.handle(api_request), request)
-        failure = decision.failure
-        where = f"{api_request.method.upper()} {api_request.path}"
-        if failure is not None and failure.kind is FaultKind.ConnectError:
-            self._note(where, "connection refused (injected ConnectError, not processed)")
-            raise httpx.ConnectError(
-                f"[octosim] injected connection error for {where}", request=request
-            )
-        read_timeout = self._read_timeout(request)
-        if failure is not None and failure.kind is FaultKind.ReadTimeout:
-            wait = read_timeout if read_timeout is not None else sim.options.default_read_timeout
-            sim.handle(api_request)  # processed: only the answer is lost
-            self._note(where, f"answer lost (injected ReadTimeout after {wait:g}s; processed)")
-            sim.clock.sleep(wait)
-            raise httpx.ReadTimeout(
-                f"[octosim] injected read timeout for {where} after {wait:g}s", request=request
-            )
-        latency = decision.latency
-        if read_timeout is not None and latency > read_timeout:
-            processed = failure is None
-            if processed:
-                # The server gets to it after `latency`; the client has given up by then.
-                sim.clock.call_at(sim.clock.now() + latency, lambda: sim.handle(api_request))
-            fate = f"processed at +{latency:g}s" if processed else "not processed"
-            self._note(
-                where,
-                f"latency {latency:g}s exceeds the read timeout {read_timeout:g}s "
-                f"(ReadTimeout; {fate})",
-            )
-            sim.clock.sleep(read_timeout)
-            raise httpx.ReadTimeout(
-                f"[octosim] read timeout for {where}: the answer takes {latency:g}s, "
-                f"the timeout is {read_timeout:g}s",
-                request=request,
-            )
-        if latency > 0:
-            self._note(where, f"latency {latency:g}s")
-            sim.clock.sleep(latency)
-        if failure is not None:  # a Status rule: answered without processing
-            self._note(where, f"answered {failure.status} (injected, not processed)")
-            return _to_httpx(sim.api.fault_response(failure), request)
-        return _to_httpx(sim.handle(api_request), request)
+        """Apply the fault plan and serve ``request`` (its body already read); raise
+        httpx.ConnectError / httpx.ReadTimeout, with ``request`` attached, for lost answers."""
+        answer = deliver(self.sim, to_api_request(request, self._prefix),
+                         self._read_timeout(request))
+        if isinstance(answer, Lost):
+            error = httpx.ConnectError if answer.kind == "connect" else httpx.ReadTimeout
+            raise error(answer.message, request=request)
+        return _to_httpx(answer, request)
 
     def _read_timeout(self, request: httpx.Request) -> float | None:
         timeouts = request.extensions.get("timeout")
@@ -135,9 +84,6 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return self.sim.options.default_read_timeout
         value = timeouts["read"]
         return None if value is None else float(value)
-
-    def _note(self, where: str, text: str) -> None:
-        self.sim.journal.record(self.sim.clock.now(), Kind.Fault, f"{where}: {text}")
 
 
 def _to_httpx(response: ApiResponse, request: httpx.Request) -> httpx.Response:

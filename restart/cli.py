@@ -1,8 +1,11 @@
 """``restart-tentacle``: restart a Tentacle from the command line.
 
 Subcommands are registered in :data:`COMMANDS` (name -> :class:`Command`); ``run`` talks to
-a real Octopus server. More subcommands (``simulate``, ``validate``) plug in the same way:
-``COMMANDS["simulate"] = Command(help=..., configure=..., handler=...)``.
+a real Octopus server, ``simulate`` (:mod:`restart.simulate`) runs the same client against
+the embedded octosim simulator. More subcommands plug in the same way:
+``COMMANDS["validate"] = Command(help=..., configure=..., handler=...)``, reusing
+:func:`add_policy_arguments`, :func:`policy_from_args`, :func:`add_output_arguments`,
+:func:`progress_printer` and :func:`print_summary` so every command reads and prints alike.
 
 Exit codes are :class:`restart.exitcodes.ExitCode` (one table, documented there and in
 ``docs/restart.md``): 0 restarted, 1 failed, 2 usage, 3 not restarted, 4 timed out,
@@ -37,7 +40,21 @@ from restart.policy import RestartPolicy
 from restart.report import Outcome, Progress, RestartReport
 from restart.target import AgentOS, RestartTarget
 
-__all__ = ["COMMANDS", "CliContext", "ClientFactory", "Command", "build_parser", "main"]
+__all__ = [
+    "COMMANDS",
+    "CliContext",
+    "ClientFactory",
+    "Command",
+    "add_output_arguments",
+    "add_policy_arguments",
+    "build_parser",
+    "given_policy_flags",
+    "main",
+    "policy_from_args",
+    "policy_overrides",
+    "print_summary",
+    "progress_printer",
+]
 
 ClientFactory = Callable[[str, str, RestartPolicy], httpx.Client]
 
@@ -98,6 +115,21 @@ def _default_client(url: str, api_key: str, policy: RestartPolicy) -> httpx.Clie
     return octopus_client(url, api_key, timeout=policy.request_timeout)
 
 
+# -- simulate (restart.simulate) ------------------------------------------------------------
+# Imported on use: restart.simulate imports this module's helpers (a cycle at import time
+# otherwise), and only `simulate` needs octosim at all.
+def _configure_simulate(parser: argparse.ArgumentParser) -> None:
+    from restart.simulate import configure
+
+    configure(parser)
+
+
+def _simulate(args: argparse.Namespace, ctx: CliContext) -> int:
+    from restart.simulate import handle
+
+    return handle(args, ctx)
+
+
 # -- run ------------------------------------------------------------------------------------
 def _configure_run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -122,6 +154,15 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
         "--instance",
         help="restart only this named Tentacle instance (default: every instance)",
     )
+    add_policy_arguments(parser)
+    add_output_arguments(parser)
+
+
+# -- helpers shared by the subcommands ---------------------------------------------------------
+def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add one flag per timing knob of :class:`RestartPolicy` (all optional: a flag left out
+    keeps the policy's default, so the defaults live in one place). ``--instance`` is not
+    among them: each command puts it in its own group."""
     timing = parser.add_argument_group("policy (seconds; defaults are the seed script's)")
     d = RestartPolicy()
     timing.add_argument("--deadline", type=float, help=f"overall deadline [{d.deadline:g}]")
@@ -152,9 +193,56 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
         "--request-timeout", type=float, help=f"per HTTP request [{d.request_timeout:g}]"
     )
     timing.add_argument("--max-attempts", type=int, help=f"tries per request [{d.max_attempts}]")
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """Add ``--json`` and ``--quiet``; return the group so a command can add its own."""
     output = parser.add_argument_group("output")
     output.add_argument("--json", action="store_true", help="print the report as JSON")
     output.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    return output
+
+
+def policy_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the policy fields set on the command line (flag given -> field value)."""
+    return {
+        field_name: getattr(args, flag)
+        for flag, field_name in _POLICY_FLAGS.items()
+        if getattr(args, flag, None) is not None
+    }
+
+
+def given_policy_flags(args: argparse.Namespace) -> list[str]:
+    """Return the policy flags given on the command line, spelled as typed (``--deadline``)."""
+    return [
+        "--" + flag.replace("_", "-")
+        for flag in _POLICY_FLAGS
+        if getattr(args, flag, None) is not None
+    ]
+
+
+def policy_from_args(args: argparse.Namespace) -> RestartPolicy:
+    """Return the policy the flags describe. Raises ConfigurationError naming a bad field."""
+    return RestartPolicy(**policy_overrides(args))
+
+
+def progress_printer(
+    args: argparse.Namespace, ctx: CliContext, started: float
+) -> Callable[[Progress], None]:
+    """Return the ``on_event`` callback that prints progress lines to stderr, stamped with
+    seconds since ``started`` on the run's clock (nothing with ``--quiet``)."""
+
+    def progress(line: Progress) -> None:
+        if getattr(args, "quiet", False):
+            return
+        text = Text(f"[{line.at - started:6.1f}s] ", style="dim")
+        text.append(line.text, style=_STYLES.get(line.level, ""))
+        if line.link:
+            text.append(" ")
+            text.append(line.link, style=f"link {line.link}")
+        ctx.err.print(text, soft_wrap=True)
+
+    return progress
 
 
 def _run(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -168,12 +256,7 @@ def _run(args: argparse.Namespace, ctx: CliContext) -> int:
             "no API key: set OCTOPUS_API_KEY (preferred: it keeps the key out of shell "
             "history and process lists) or pass --api-key"
         )
-    overrides = {
-        field_name: getattr(args, flag)
-        for flag, field_name in _POLICY_FLAGS.items()
-        if getattr(args, flag) is not None
-    }
-    policy = RestartPolicy(**overrides)
+    policy = policy_from_args(args)
     by_name = args.name or not args.machine.startswith(_MACHINE_ID)
     target = RestartTarget(
         space_id=space,
@@ -181,18 +264,7 @@ def _run(args: argparse.Namespace, ctx: CliContext) -> int:
         machine_name=args.machine if by_name else None,
         os=AgentOS(args.os) if args.os else None,
     )
-    started = ctx.clock()
-
-    def progress(line: Progress) -> None:
-        if args.quiet:
-            return
-        text = Text(f"[{line.at - started:6.1f}s] ", style="dim")
-        text.append(line.text, style=_STYLES.get(line.level, ""))
-        if line.link:
-            text.append(" ")
-            text.append(line.link, style=f"link {line.link}")
-        ctx.err.print(text, soft_wrap=True)
-
+    progress = progress_printer(args, ctx, ctx.clock())
     with ctx.client_factory(url, api_key, policy) as client:
         report = run_sync(
             client, target, policy, clock=ctx.clock, sleep=ctx.sleep, on_event=progress
@@ -205,6 +277,12 @@ def _show(report: RestartReport, args: argparse.Namespace, ctx: CliContext) -> N
     if args.json:
         ctx.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
         return
+    print_summary(report, ctx)
+
+
+def print_summary(report: RestartReport, ctx: CliContext) -> None:
+    """Print the human summary of ``report`` to stdout: phases, tasks with links, outcome,
+    request and retry counts."""
     out = ctx.out
     if report.phases:
         phases = Table("phase", "started", "ended", "seconds", title="Phases", title_justify="left")
@@ -236,6 +314,18 @@ COMMANDS: dict[str, Command] = {
             "and a health check afterwards must pass. Exit codes: 0 restarted, 1 failed, "
             "2 usage, 3 not restarted, 4 timed out, 5 authentication, 6 not found, "
             "130 interrupted."
+        ),
+    ),
+    "simulate": Command(
+        help="run the client (or the seed script) against the embedded simulator",
+        configure=_configure_simulate,
+        handler=_simulate,
+        description=(
+            "Run the same restart as `run` against an in-process octosim simulation of a "
+            "scenario (a preset name or a .toml file) in virtual time, then print the "
+            "simulator's timeline and what really happened to the Tentacle. Exit codes as "
+            "`run`: 0 restarted, 1 failed, 2 usage, 3 not restarted, 4 timed out, "
+            "5 authentication, 6 not found."
         ),
     ),
 }

@@ -24,7 +24,7 @@ def test_body_matches_the_seed_file_exactly() -> None:
         if line.startswith("$script = '")
     )
     # A PowerShell single-quoted string: strip the quotes, undo '' doubling.
-    assert SEED_SCRIPT_BODY == line[len("$script = '") : -1].replace("''", "'")
+    assert line[len("$script = '") : -1].replace("''", "'") == SEED_SCRIPT_BODY
 
 
 def test_exact_body_is_a_detached_restart_of_named_instances_only() -> None:

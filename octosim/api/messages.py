@@ -25,12 +25,13 @@ def encode_json(value: Any) -> bytes:
     return _ENCODER.encode(value).encode()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ApiRequest:
     """One request as the API sees it.
 
     ``path`` is percent-decoded and has no query; ``query`` keeps repeated keys in order;
-    ``headers`` has lower-case names.
+    ``headers`` has lower-case names. Its repr shows no header values and no ``apikey``
+    query value, so a failing test that prints a request never prints a key.
     """
 
     method: str
@@ -42,6 +43,13 @@ class ApiRequest:
     def header(self, name: str, default: str | None = None) -> str | None:
         """Return header ``name`` (any case), or ``default``."""
         return self.headers.get(name.lower(), default)
+
+    def __repr__(self) -> str:
+        query = [(k, "***" if k.lower() == "apikey" else v) for k, v in self.query]
+        return (
+            f"ApiRequest({self.method!r}, {self.path!r}, query={query!r}, "
+            f"headers={sorted(self.headers)!r}, body=<{len(self.body)} bytes>)"
+        )
 
 
 class ApiResponse:

@@ -15,20 +15,13 @@ from typing import Any
 from octosim.api.messages import encode_json
 from octosim.api.resources import task_resource
 from octosim.api.timefmt import Dates, duration_text
-from octosim.model.tasks import ActivityElement, Task
+from octosim.model.tasks import Task
 
 __all__ = ["TaskCache"]
 
 # Enough for every task a test polls; cleared (not LRU) when full, since a clear is cheap
 # and a list of 100,000 tasks would otherwise pin 100,000 rendered dicts.
 _LIMIT = 4096
-
-
-def _lines(node: ActivityElement) -> int:
-    count = len(node.log)
-    for child in node.children:
-        count += _lines(child)
-    return count
 
 
 class TaskCache:
@@ -47,9 +40,9 @@ class TaskCache:
             duration: str | None = duration_text(max(0.0, now - since))
         else:
             duration = None  # fixed once completed
-        # The log's size stands for its content (HasWarningsOrErrors): lines are only ever
-        # appended, and counting is cheaper than scanning them.
-        key = (task.state, task.last_updated_time, task.error_message, _lines(task.log),
+        # The log's version stands for its content (HasWarningsOrErrors): lines are only
+        # ever appended, and the version counts them in O(1).
+        key = (task.state, task.last_updated_time, task.error_message, task.log.version,
                duration)
         entry = self._entries.get(task.id)
         if entry is None or entry[0] != key:

@@ -6,7 +6,6 @@ stored apart, so they cannot disagree with it.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -64,6 +63,20 @@ class LogElement:
     detail: str | None = None
 
 
+class _LineCounter:
+    """Numbers log lines across one task's whole tree; its value is the tree's version."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def next(self) -> int:
+        n = self.value
+        self.value += 1
+        return n
+
+
 @dataclass
 class ActivityElement:
     """A node of a task's activity log tree (the task, a step, a target)."""
@@ -79,7 +92,7 @@ class ActivityElement:
     progress_percentage: int = 0
     progress_message: str = ""
     # Shared by every node of one tree so log lines are numbered across the whole task.
-    _numbers: itertools.count[int] = field(default_factory=itertools.count, repr=False)
+    _numbers: _LineCounter = field(default_factory=_LineCounter, repr=False)
 
     def child(self, name: str, *, started: float | None = None) -> ActivityElement:
         """Add and return a child element (Running if ``started`` is given)."""
@@ -96,9 +109,15 @@ class ActivityElement:
         detail: str | None = None,
     ) -> LogElement:
         """Append a log line at virtual time ``t`` and return it."""
-        element = LogElement(category, t, message, next(self._numbers), detail)
+        element = LogElement(category, t, message, self._numbers.next(), detail)
         self.log.append(element)
         return element
+
+    @property
+    def version(self) -> int:
+        """Lines written anywhere in this tree so far: O(1), changes on every write (the
+        API's render cache keys on it)."""
+        return self._numbers.value
 
     def finish(self, t: float, status: ActivityStatus) -> None:
         """Close this element (and any child still open) with ``status`` at time ``t``."""

@@ -23,7 +23,6 @@ from restart.target import RestartTarget
 
 if TYPE_CHECKING:
     from octosim.simulation import Simulation
-
     from restart.drivers.loop import Machine
 
 __all__ = ["direct_transport", "run_direct"]

@@ -56,14 +56,15 @@ def definition_names() -> set[str]:
 
 
 @functools.cache
-def validator(definition: str, *, array: bool = False) -> jsonschema.protocols.Validator:
-    """Return a validator for ``definition`` (or an array of it when ``array``)."""
+def validator(definition: str, *, array: bool = False) -> Any:
+    """Return a jsonschema validator for ``definition`` (or an array of it when ``array``).
+    Raises KeyError for a name the spec does not define."""
     if definition not in _definitions():
         raise KeyError(f"no definition {definition!r} in {SWAGGER_PATH.name}")
     ref = {"$ref": f"#/definitions/{definition}"}
     schema = {"definitions": _definitions(), **({"type": "array", "items": ref} if array else ref)}
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
-    return cls(schema)  # type: ignore[no-any-return]
+    cls: Any = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
+    return cls(schema)
 
 
 def assert_valid(value: Any, definition: str, *, array: bool = False, where: str = "") -> None:

@@ -157,3 +157,12 @@ def test_the_key_never_reaches_the_journal(sim: Simulation, call: Call) -> None:
     assert key not in timeline
     assert "API-SOMETHINGELSE" not in timeline
     assert f"GET {TASKS}?take=1 → 200" in timeline
+
+
+def test_a_request_repr_never_shows_a_key(sim: Simulation, call: Call) -> None:
+    key = sim.api_key or ""
+    call("GET", "/api/nowhere", query={"ApiKey": key},
+         headers={"Authorization": f"Bearer {key}"})
+    (request,) = sim.api.unhandled
+    assert key not in repr(request)
+    assert "authorization" in repr(request) and "/api/nowhere" in repr(request)

@@ -43,7 +43,7 @@ def _world() -> tuple[Simulation, dict[str, str]]:
 
 
 # (method, path template, json body, expected status, definition, is-array)
-CONNECT = [
+CONNECT: list[tuple[str, str, Any, int, str | None, bool]] = [
     ("GET", "/api", None, 200, "RootResource", False),
     ("GET", "/api/", None, 200, "RootResource", False),
     ("GET", "/api/Spaces-1", None, 200, "SpaceRootResource", False),
@@ -53,7 +53,7 @@ CONNECT = [
     ("GET", "/api/users/me", None, 200, "UserResource", False),
     ("GET", "/api/users/{user}/spaces", None, 200, "SpaceResource", True),
 ]
-SCOPED = [
+SCOPED: list[tuple[str, str, Any, int, str | None, bool]] = [
     ("GET", "{p}/tasks", None, 200, "TaskResourceCollection", False),
     ("GET", "{p}/tasks?take=2", None, 200, "TaskResourceCollection", False),
     ("POST", "{p}/tasks", {"Name": "Upgrade", "Description": "d"}, 201, "TaskResource", False),
@@ -84,8 +84,11 @@ SCOPED = [
 ]
 
 
-def _cases() -> list[tuple[str, str, Any, int, str | None, bool]]:
-    cases = list(CONNECT)
+Case = tuple[str, str, Any, int, str | None, bool]
+
+
+def _cases() -> list[Case]:
+    cases: list[Case] = list(CONNECT)
     for form in FORMS:
         cases += [(m, p.replace("{p}", form), b, s, d, a) for m, p, b, s, d, a in SCOPED]
     return cases

@@ -1,0 +1,333 @@
+"""Validate a restart policy by Monte Carlo: many simulated restarts, judged against the truth.
+
+:func:`validate` runs the client (and, if asked, the seed script) ``runs`` times against
+each scenario, one fresh :class:`~octosim.simulation.Simulation` per run with seed
+``seed + i``, on every core. Each run's report is checked against the simulation's own
+state, so a *false success* (success reported, but the Tentacle did not restart or is not
+up and healthy) is caught, not counted as a success. It then recommends the smallest
+health window and post-restart wait that reach the target success rate
+(:mod:`restart.validate_recommend`).
+
+``restart-tentacle validate`` (:data:`VALIDATE_COMMAND`, in :mod:`restart.validate_cli`) is
+the command line on top; ``docs/validate.md`` explains how to read its verdict.
+
+Same arguments, same result, whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from restart.policy import RestartPolicy
+from restart.validate_exec import Group, ProgressCallback, Runner, default_workers
+from restart.validate_recommend import Recommendation, recommend
+from restart.validate_stats import RunRecord, Summary, records, summarise
+
+if TYPE_CHECKING:
+    from octosim.scenario import Scenario
+
+    from restart.cli import Command
+
+__all__ = [
+    "DEFAULT_RECOMMEND_RUNS",
+    "DEFAULT_RUNS",
+    "DEFAULT_TARGET",
+    "VALIDATE_COMMAND",
+    "ScenarioResult",
+    "ValidationResult",
+    "Verdict",
+    "impossible_reason",
+    "load_scenarios",
+    "validate",
+]
+
+DEFAULT_RUNS = 1000
+DEFAULT_TARGET = 0.99
+#: Runs per recommendation candidate. A 0.99 target needs at least 100 to mean anything;
+#: 200 tells 99% from 98% well enough while keeping the search to a few seconds.
+DEFAULT_RECOMMEND_RUNS = 200
+
+
+class Verdict(StrEnum):
+    """How the client did on one scenario.
+
+    - ``pass``: success rate at or above the target, no false success, always by the
+      deadline.
+    - ``correctly-fails``: success is impossible by construction (e.g. ``never-returns``)
+      and the client never claimed it and always gave up by its deadline.
+    - ``below-target``: safe and bounded, but too few restarts were verified.
+    - ``over-deadline``: some run returned after the deadline (a client bug).
+    - ``false-success``: the client reported a restart that did not happen (a client bug,
+      the worst kind).
+    """
+
+    PASS = "pass"
+    CORRECTLY_FAILS = "correctly-fails"
+    BELOW_TARGET = "below-target"
+    OVER_DEADLINE = "over-deadline"
+    FALSE_SUCCESS = "false-success"
+
+    @property
+    def passed(self) -> bool:
+        """True for the verdicts that meet the bar."""
+        return self in (Verdict.PASS, Verdict.CORRECTLY_FAILS)
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """One scenario: the client's runs and summary, the seed script's if compared.
+
+    ``impossible``: why success cannot happen in this scenario by construction (None: it
+    can); such a scenario is judged by "no false success and stopped by its deadline".
+    """
+
+    name: str
+    impossible: str | None
+    verdict: Verdict
+    client: Summary
+    runs: tuple[RunRecord, ...] = field(repr=False)
+    seed_script: Summary | None = None
+    seed_runs: tuple[RunRecord, ...] = field(default=(), repr=False)
+
+    def to_dict(self, *, include_runs: bool = False) -> dict[str, object]:
+        """Return the result as JSON-ready data (every run too, with ``include_runs``)."""
+        out: dict[str, object] = {
+            "name": self.name,
+            "impossible": self.impossible,
+            "verdict": self.verdict.value,
+            "passed": self.verdict.passed,
+            "client": self.client.to_dict(),
+            "seed_script": None if self.seed_script is None else self.seed_script.to_dict(),
+        }
+        if include_runs:
+            out["runs"] = [r.to_dict() for r in self.runs]
+            out["seed_runs"] = [r.to_dict() for r in self.seed_runs]
+        return out
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """Everything :func:`validate` found. ``passed``: every scenario's verdict passed.
+
+    ``wall_seconds`` and ``workers`` describe how it ran, not what it found; they are left
+    out of equality so results from different machines compare equal.
+    """
+
+    policy: RestartPolicy
+    target: float
+    runs: int
+    seed: int
+    scenarios: tuple[ScenarioResult, ...]
+    recommendation: Recommendation | None
+    runs_executed: int
+    wall_seconds: float = field(default=0.0, compare=False)
+    workers: int = field(default=1, compare=False)
+
+    @property
+    def passed(self) -> bool:
+        """Every scenario passed (``pass`` or ``correctly-fails``)."""
+        return all(s.verdict.passed for s in self.scenarios)
+
+    @property
+    def simulated_seconds(self) -> float:
+        """Virtual seconds of every client and seed-script run (not the recommendation's)."""
+        return sum(
+            s.client.simulated_seconds + (s.seed_script.simulated_seconds if s.seed_script
+                                          else 0.0)
+            for s in self.scenarios
+        )
+
+    def to_dict(self, *, include_runs: bool = False) -> dict[str, object]:
+        """Return the result as JSON-ready data (the CLI's ``--json``)."""
+        return {
+            "passed": self.passed,
+            "target": self.target,
+            "runs": self.runs,
+            "seed": self.seed,
+            "policy": dataclasses.asdict(self.policy),
+            "scenarios": [s.to_dict(include_runs=include_runs) for s in self.scenarios],
+            "recommendation": None if self.recommendation is None
+            else self.recommendation.to_dict(),
+            "runs_executed": self.runs_executed,
+            "simulated_seconds": self.simulated_seconds,
+            "wall_seconds": self.wall_seconds,
+            "workers": self.workers,
+        }
+
+
+def load_scenarios(scenarios: Sequence[str | Path | Scenario] | None) -> list[Scenario]:
+    """Return the scenarios: each a preset name, a ``.toml`` path or a Scenario; None or
+    empty means every shipped preset. Raises ScenarioError for one that cannot be read."""
+    from octosim.scenario import Scenario, presets
+
+    items: Sequence[str | Path | Scenario] = scenarios or presets()
+    return [s if isinstance(s, Scenario) else Scenario.load(s) for s in items]
+
+
+def impossible_reason(scenario: Scenario) -> str | None:
+    """Return why no restart can succeed in ``scenario`` by construction, or None.
+
+    Today that is one case: every start of the restarted Tentacle fails
+    (``fail_to_start_rate = 1``), so it never comes back, watchdog or not.
+    """
+    agent = scenario.agents[0]
+    if agent.fail_to_start_rate >= 1.0:
+        return f"every start of {agent.name}'s Tentacle fails (fail_to_start_rate = 1)"
+    return None
+
+
+def validate(
+    policy: RestartPolicy | None = None,
+    scenarios: Sequence[str | Path | Scenario] | None = None,
+    runs: int = DEFAULT_RUNS,
+    seed: int = 0,
+    workers: int | None = None,
+    compare_seed_script: bool = False,
+    progress: ProgressCallback | None = None,
+    *,
+    target: float = DEFAULT_TARGET,
+    recommend_knobs: bool = True,
+    recommend_runs: int = DEFAULT_RECOMMEND_RUNS,
+) -> ValidationResult:
+    """Run ``policy`` ``runs`` times on each scenario and judge it; see the module docstring.
+
+    ``scenarios``: preset names, ``.toml`` paths or Scenarios (None: every preset).
+    ``workers``: processes (None: every CPU; 1: in this process). ``progress(stage, done,
+    total)`` is called per finished chunk; stages are ``client``, ``seed script`` and
+    ``recommendation``. ``recommend_runs``: runs per recommendation candidate (at most
+    ``runs``); ``recommend_knobs=False`` skips the search.
+
+    Raises ValueError for ``runs``/``recommend_runs``/``workers`` < 1 or a target outside
+    (0, 1]; ScenarioError for a scenario that cannot be read; RuntimeError (naming the
+    scenario and seed) if a run crashes.
+    """
+    policy = policy if policy is not None else RestartPolicy()
+    _check(runs, target, workers, recommend_runs)
+    loaded = load_scenarios(scenarios)
+    workers = workers if workers is not None else default_workers()
+    started = time.perf_counter()
+    with Runner(workers, progress) as runner:
+        client_rows = runner.run(
+            [Group("client", sc, policy, seed, runs) for sc in loaded], "client"
+        )
+        seed_rows = (
+            runner.run([Group("seed", sc, policy, seed, runs) for sc in loaded], "seed script")
+            if compare_seed_script
+            else [[] for _ in loaded]
+        )
+        results = [
+            _scenario_result(sc, policy, target, seed, rows, srows, compare_seed_script)
+            for sc, rows, srows in zip(loaded, client_rows, seed_rows, strict=True)
+        ]
+        executed = runs * len(loaded) * (2 if compare_seed_script else 1)
+        recommendation = None
+        if recommend_knobs:
+            recommendation, extra = _recommend(runner, policy, loaded, results, target, seed,
+                                               min(runs, recommend_runs))
+            executed += extra
+    return ValidationResult(
+        policy=policy,
+        target=target,
+        runs=runs,
+        seed=seed,
+        scenarios=tuple(results),
+        recommendation=recommendation,
+        runs_executed=executed,
+        wall_seconds=time.perf_counter() - started,
+        workers=workers,
+    )
+
+
+def _check(runs: int, target: float, workers: int | None, recommend_runs: int) -> None:
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, got {runs}")
+    if recommend_runs < 1:
+        raise ValueError(f"recommend_runs must be at least 1, got {recommend_runs}")
+    if not 0.0 < target <= 1.0:
+        raise ValueError(
+            f"target is a success rate in (0, 1], e.g. 0.99 for 99%, got {target!r}"
+        )
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1 (or None for every CPU), got {workers}")
+
+
+def _scenario_result(
+    scenario: Scenario,
+    policy: RestartPolicy,
+    target: float,
+    seed: int,
+    rows: Any,
+    seed_rows: Any,
+    compared: bool,
+) -> ScenarioResult:
+    runs = records(rows, seed)
+    client = summarise(runs, policy.deadline)
+    impossible = impossible_reason(scenario)
+    seed_runs = records(seed_rows, seed)
+    return ScenarioResult(
+        name=scenario.name,
+        impossible=impossible,
+        verdict=_judge(client, impossible is not None, target),
+        client=client,
+        runs=runs,
+        # The seed script has no deadline of its own; None: "within deadline" is all runs.
+        seed_script=summarise(seed_runs, None) if compared else None,
+        seed_runs=seed_runs,
+    )
+
+
+def _judge(client: Summary, impossible: bool, target: float) -> Verdict:
+    if client.false_successes:
+        return Verdict.FALSE_SUCCESS
+    if not client.all_within_deadline:
+        return Verdict.OVER_DEADLINE
+    if impossible:
+        return Verdict.CORRECTLY_FAILS
+    return Verdict.PASS if client.success_rate >= target else Verdict.BELOW_TARGET
+
+
+def _recommend(
+    runner: Runner,
+    policy: RestartPolicy,
+    scenarios: list[Scenario],
+    results: list[ScenarioResult],
+    target: float,
+    seed: int,
+    per_candidate: int,
+) -> tuple[Recommendation, int]:
+    # Impossible scenarios cannot be helped by any value: searching them would only report
+    # "unreachable" for the wrong reason.
+    usable = [i for i, r in enumerate(results) if r.impossible is None]
+    executed = 0
+
+    def measure(asks: Sequence[tuple[int, RestartPolicy]]) -> list[float]:
+        nonlocal executed
+        groups = [Group("client", scenarios[usable[i]], p, seed, per_candidate) for i, p in asks]
+        executed += per_candidate * len(groups)
+        rows = runner.run(groups, "recommendation")
+        return [summarise(records(r, seed), None).success_rate for r in rows]
+
+    # The first per_candidate runs of the main validation used the same seeds and the
+    # policy's own values: their success rate is the search's starting point, for free.
+    current = [
+        summarise(results[i].runs[:per_candidate], None).success_rate for i in usable
+    ]
+    names = [results[i].name for i in usable]
+    return recommend(policy, names, current, target, per_candidate, measure), executed
+
+
+def __getattr__(name: str) -> Command:
+    # VALIDATE_COMMAND lives with the CLI code (restart.validate_cli), which imports
+    # restart.cli; loading it lazily keeps the library free of CLI imports and lets
+    # restart.cli import this module without an import cycle.
+    if name == "VALIDATE_COMMAND":
+        from restart.validate_cli import VALIDATE_COMMAND
+
+        return VALIDATE_COMMAND
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

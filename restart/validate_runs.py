@@ -1,0 +1,148 @@
+"""One validation run: a restart (or the seed script) in a fresh simulation, and the truth.
+
+The client's report says what the client *believes*; the simulation knows what *happened*.
+After each run the Tentacle service is read straight from the model: did a new process of
+the restarted instance start during the run, is it Running now, and does Octopus consider
+the machine healthy? A report of success that the model contradicts is a false success.
+
+Runs are executed in chunks (:class:`Chunk`, :func:`run_chunk`) and come back as compact
+tuples (:data:`Row`), because chunks cross process boundaries and a whole
+:class:`~restart.report.RestartReport` per run (timeline, log, tasks) would cost more to
+pickle than the run itself.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from restart.drivers.direct import drive_direct, run_direct
+from restart.policy import RestartPolicy
+from restart.report import Outcome, RestartReport
+from restart.seedport import SeedScript, SeedVariables
+from restart.target import RestartTarget
+
+if TYPE_CHECKING:
+    from octosim.model.agents import TentacleService
+    from octosim.model.world import Machine
+    from octosim.scenario import Scenario
+    from octosim.simulation import Simulation
+
+__all__ = ["MACHINE_ID", "OUTCOMES", "Chunk", "Procedure", "Row", "run_chunk", "run_one"]
+
+#: The machine every run restarts: the scenario's first ``[[agents]]`` entry.
+MACHINE_ID = "Machines-1"
+
+#: Which restart algorithm a run drives: this client, or the seed script's port.
+Procedure = Literal["client", "seed"]
+
+#: Outcomes by position: a Row carries the index, not the enum, to stay a plain tuple.
+OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+
+#: One run, compactly: ``(index, outcome index in OUTCOMES, duration in virtual seconds,
+#: reason ("" for a reported success: it is boilerplate), truth: restarted, up, healthy)``.
+Row = tuple[int, int, float, str, bool, bool, bool]
+
+_SPACE = "Spaces-1"
+_HEALTHY = frozenset({"Healthy", "HasWarnings"})  # HasWarnings: reachable, still usable
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Runs ``start .. start+count-1`` of one group; run ``i`` uses seed ``base_seed + i``.
+
+    ``key`` is the caller's name for the group (a scenario and a policy), handed back with
+    the rows so results can be gathered in any order.
+    """
+
+    key: int
+    procedure: Procedure
+    scenario: Scenario
+    policy: RestartPolicy
+    base_seed: int
+    start: int
+    count: int
+
+
+def run_chunk(chunk: Chunk) -> tuple[int, list[Row]]:
+    """Run every run of ``chunk`` in order; return ``(chunk.key, rows)``.
+
+    Top-level and argument-picklable so a process pool can call it. Raises RuntimeError
+    naming the scenario and seed if a run raises (a bug in the client or the simulator:
+    rerun that seed alone to see it).
+    """
+    rows = [
+        run_one(chunk.procedure, chunk.scenario, chunk.policy, chunk.base_seed + i, index=i)
+        for i in range(chunk.start, chunk.start + chunk.count)
+    ]
+    return chunk.key, rows
+
+
+def run_one(
+    procedure: Procedure,
+    scenario: Scenario,
+    policy: RestartPolicy,
+    seed: int,
+    *,
+    index: int = 0,
+) -> Row:
+    """Run one restart of the scenario's first machine with ``seed``; return its Row.
+
+    The simulation is built from ``seed`` and the client's jitter/token source is
+    ``random.Random(seed)``, so a run is a pure function of its arguments.
+    """
+    from octosim.simulation import Simulation
+
+    try:
+        sim = Simulation.from_scenario(scenario, seed=seed)
+        machine = sim.model.machines[MACHINE_ID]
+        service = _restarted_service(machine, policy if procedure == "client" else None)
+        starts_before = service.starts
+        report = _drive(procedure, sim, machine, policy, seed)
+    except Exception as exc:
+        raise RuntimeError(
+            f"validation run {index} ({procedure}) of scenario {scenario.name!r} with seed "
+            f"{seed} raised {type(exc).__name__}: {exc}; this is a bug, reproduce it with "
+            f"restart.validate_runs.run_one({procedure!r}, scenario, policy, {seed})"
+        ) from exc
+    outcome = report.outcome
+    return (
+        index,
+        OUTCOMES.index(outcome),
+        report.duration,
+        "" if outcome is Outcome.RESTARTED else report.reason,
+        service.starts > starts_before,
+        service.state.value == "Running",
+        machine.health_status.value in _HEALTHY,
+    )
+
+
+def _drive(
+    procedure: Procedure, sim: Simulation, machine: Machine, policy: RestartPolicy, seed: int
+) -> RestartReport:
+    if procedure == "client":
+        target = RestartTarget(_SPACE, machine_id=MACHINE_ID)
+        return run_direct(sim, target, policy, rng=random.Random(seed), raise_errors=False)
+    variables = SeedVariables(
+        server_url=sim.base_url,
+        space_id=_SPACE,
+        machine_id=MACHINE_ID,
+        machine_name=machine.name,
+        environment_id=machine.environment_ids[0] if machine.environment_ids else None,
+    )
+    return drive_direct(sim, SeedScript(variables), raise_errors=False)
+
+
+def _restarted_service(machine: Machine, policy: RestartPolicy | None) -> TentacleService:
+    # The truth is judged on the instance the run was asked to restart: the policy's named
+    # instance if it has one (and it exists), else the instance registered as the machine.
+    agent = machine.agent
+    if agent is None:  # pragma: no cover - every scenario machine gets an agent
+        raise RuntimeError(f"{machine.name} has no Tentacle agent")
+    if policy is not None and policy.instance is not None:
+        wanted = policy.instance.lower()
+        for service in agent.services.values():
+            if service.instance.lower() == wanted:
+                return service
+    return agent.instance

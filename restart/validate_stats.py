@@ -1,0 +1,195 @@
+"""What a set of validation runs adds up to: rates, false successes, durations, reasons.
+
+Percentiles use the nearest-rank method (the smallest duration at or above that share of
+runs): it always names a duration some run really took, and needs no interpolation choice.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from restart.report import Outcome
+from restart.validate_runs import OUTCOMES, Row
+
+__all__ = ["Durations", "RunRecord", "Summary", "normalise_reason", "records", "summarise"]
+
+# Numbers (task ids, seconds, counts) differ from run to run; without them, reasons that
+# mean the same thing group together.
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# Deadline comparisons allow for float rounding in virtual time.
+_EPSILON = 1e-6
+
+
+def normalise_reason(reason: str) -> str:
+    """Return ``reason`` with every number replaced by ``N``, for grouping."""
+    return _NUMBER.sub("N", reason)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run: what the procedure reported, and the truth read from the simulation.
+
+    ``restarted``: a new process of the restarted instance started during the run.
+    ``up``: that instance is Running when the run returns. ``healthy``: the machine's
+    HealthStatus is Healthy (or HasWarnings) then.
+    """
+
+    index: int
+    seed: int
+    outcome: Outcome
+    duration: float
+    reason: str
+    restarted: bool
+    up: bool
+    healthy: bool
+
+    @property
+    def reported_success(self) -> bool:
+        """The procedure said the Tentacle restarted."""
+        return self.outcome is Outcome.RESTARTED
+
+    @property
+    def really_restarted(self) -> bool:
+        """The model agrees: restarted, up and healthy at the end."""
+        return self.restarted and self.up and self.healthy
+
+    @property
+    def false_success(self) -> bool:
+        """Reported success that the model contradicts."""
+        return self.reported_success and not self.really_restarted
+
+    @property
+    def verified_success(self) -> bool:
+        """Reported success that the model confirms."""
+        return self.reported_success and self.really_restarted
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the run as JSON-ready data."""
+        return {
+            "index": self.index,
+            "seed": self.seed,
+            "outcome": self.outcome.value,
+            "duration": self.duration,
+            "reason": self.reason,
+            "restarted": self.restarted,
+            "up": self.up,
+            "healthy": self.healthy,
+            "false_success": self.false_success,
+        }
+
+
+def records(rows: Sequence[Row], base_seed: int) -> tuple[RunRecord, ...]:
+    """Return the RunRecords of ``rows`` (in their order)."""
+    return tuple(
+        RunRecord(i, base_seed + i, OUTCOMES[o], d, r, s, u, h) for i, o, d, r, s, u, h in rows
+    )
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Run durations in virtual seconds: nearest-rank p50/p95/p99 and the maximum."""
+
+    p50: float
+    p95: float
+    p99: float
+    max: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Durations:
+        """Return the percentiles of ``values`` (all zero when there are none)."""
+        ordered = sorted(values)
+        if not ordered:
+            return cls(0.0, 0.0, 0.0, 0.0)
+
+        def rank(p: float) -> float:
+            return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+        return cls(rank(0.50), rank(0.95), rank(0.99), ordered[-1])
+
+    def to_dict(self) -> dict[str, float]:
+        """Return the percentiles as JSON-ready data."""
+        return {"p50": self.p50, "p95": self.p95, "p99": self.p99, "max": self.max}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One procedure's runs on one scenario, added up.
+
+    ``successes``: reported successes the model confirms. ``false_successes``: reported
+    successes it contradicts. ``unverified``: runs that did not report success although
+    the Tentacle did restart and is healthy (a missed success, not a safety problem).
+    ``within_deadline``: runs that returned by ``deadline`` (None: no deadline to hold,
+    the seed script has none). ``reasons``: why runs did not succeed, numbers replaced by
+    ``N``, most frequent first. ``simulated_seconds``: the sum of all durations.
+    """
+
+    runs: int
+    successes: int
+    false_successes: int
+    unverified: int
+    within_deadline: int
+    deadline: float | None
+    durations: Durations
+    outcomes: tuple[tuple[str, int], ...]
+    reasons: tuple[tuple[str, int], ...]
+    simulated_seconds: float
+
+    @property
+    def success_rate(self) -> float:
+        """Verified successes / runs (0 with no runs)."""
+        return self.successes / self.runs if self.runs else 0.0
+
+    @property
+    def reported_successes(self) -> int:
+        """Runs that reported success, true or false."""
+        return self.successes + self.false_successes
+
+    @property
+    def all_within_deadline(self) -> bool:
+        """Every run returned by the deadline."""
+        return self.within_deadline == self.runs
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the summary as JSON-ready data."""
+        return {
+            "runs": self.runs,
+            "successes": self.successes,
+            "success_rate": self.success_rate,
+            "reported_successes": self.reported_successes,
+            "false_successes": self.false_successes,
+            "unverified": self.unverified,
+            "deadline": self.deadline,
+            "within_deadline": self.within_deadline,
+            "durations": self.durations.to_dict(),
+            "outcomes": dict(self.outcomes),
+            "reasons": [{"reason": r, "runs": n} for r, n in self.reasons],
+            "simulated_seconds": self.simulated_seconds,
+        }
+
+
+def summarise(runs: Sequence[RunRecord], deadline: float | None) -> Summary:
+    """Add up ``runs``; ``deadline`` (seconds, or None) is what "within deadline" means."""
+    outcomes = Counter(r.outcome.value for r in runs)
+    reasons = Counter(normalise_reason(r.reason) for r in runs if not r.reported_success)
+    false_successes = sum(r.false_success for r in runs)
+    if false_successes:
+        # A false success carries no failure reason of its own: name it, it is the worst kind.
+        reasons["reported success, but the Tentacle did not really restart"] = false_successes
+    durations = [r.duration for r in runs]
+    limit = math.inf if deadline is None else deadline + _EPSILON
+    return Summary(
+        runs=len(runs),
+        successes=sum(r.verified_success for r in runs),
+        false_successes=false_successes,
+        unverified=sum(not r.reported_success and r.really_restarted for r in runs),
+        within_deadline=sum(d <= limit for d in durations),
+        deadline=deadline,
+        durations=Durations.of(durations),
+        outcomes=tuple(sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
+        reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        simulated_seconds=sum(durations),
+    )
