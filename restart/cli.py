@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import sys
 import time
@@ -59,6 +60,10 @@ __all__ = [
 ClientFactory = Callable[[str, str, RestartPolicy], httpx.Client]
 
 _MACHINE_ID = "Machines-"
+# The drivers also log each progress line to the "restart" logger. The CLI prints them
+# itself, so without a handler of its own logging's last-resort handler would print every
+# warning a second time, unformatted, on stderr. A user's own logging setup still applies.
+_QUIET_LOGS = logging.NullHandler()
 _STYLES = {
     "warning": "yellow",
     "error": "red",
@@ -364,6 +369,7 @@ def main(
     ``time.monotonic``/``time.sleep``, ``stdout``/``stderr`` the streams. Never raises for
     expected failures; they become exit codes and a message on stderr.
     """
+    logging.getLogger("restart").addHandler(_QUIET_LOGS)  # once: same handler each call
     out_stream = stdout if stdout is not None else sys.stdout
     err_stream = stderr if stderr is not None else sys.stderr
     err = Console(file=err_stream, highlight=False, soft_wrap=True)

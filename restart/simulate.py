@@ -526,8 +526,9 @@ def handle(args: argparse.Namespace, ctx: CliContext) -> int:
         )
     policy = None if args.seed_script else policy_from_args(args)
     sim = load_simulation(args.scenario, args.seed)
+    progress = progress_printer(args, ctx, sim.clock.now())
     if args.seed_script and not args.quiet:
-        ctx.err.print(Text(_SEED_LABEL, style="bold yellow"), soft_wrap=True)
+        progress = _labelled(progress, ctx)
     result = simulate(
         args.scenario,
         seed=args.seed,
@@ -535,7 +536,7 @@ def handle(args: argparse.Namespace, ctx: CliContext) -> int:
         policy=policy,
         driver=args.driver,
         seed_script=args.seed_script,
-        on_event=progress_printer(args, ctx, sim.clock.now()),
+        on_event=progress,
         sim=sim,
     )
     report = result.report
@@ -546,6 +547,21 @@ def handle(args: argparse.Namespace, ctx: CliContext) -> int:
     if report.error is not None:
         ctx.err.print(Text(f"error: {report.error.message}", style="bold red"), soft_wrap=True)
     return result.exit_code
+
+
+def _labelled(progress: Callable[[Progress], None], ctx: CliContext) -> Callable[[Progress], None]:
+    # The label goes out with the first line the seed script writes, so a run that never
+    # starts (a bad machine) is not labelled as if it had.
+    labelled = False
+
+    def first_labelled(line: Progress) -> None:
+        nonlocal labelled
+        if not labelled:
+            labelled = True
+            ctx.err.print(Text(_SEED_LABEL, style="bold yellow"), soft_wrap=True)
+        progress(line)
+
+    return first_labelled
 
 
 def _print_human(result: SimulationRun, args: argparse.Namespace, ctx: CliContext) -> None:

@@ -25,7 +25,6 @@ from octosim.model.executors import ArgumentError, TaskRun, machine_ids_argument
 from octosim.model.health import Contact, HealthSettings, record_health
 from octosim.model.scripts import (
     DetachedRestart,
-    ScriptEffect,
     ScriptInterpreter,
     ScriptSyntax,
     SelfRestart,
@@ -268,7 +267,7 @@ class AdHocScriptExecutor:
 
     def _run_on(
         self, run: TaskRun, machine: Machine, body: str, syntax: ScriptSyntax,
-        effects: tuple[ScriptEffect, ...], done: Callable[[Machine, str | None], None],
+        effects: tuple[object, ...], done: Callable[[Machine, str | None], None],
     ) -> None:
         element = run.task.log.child(f"Running script on {machine.name}", started=run.clock.now())
         assert machine.agent is not None, "install_tentacles attaches an agent to every machine"
@@ -291,7 +290,7 @@ class AdHocScriptExecutor:
         Contact(run, machine, element, connected).start()
 
     def _execute(
-        self, ctx: ScriptContext, effects: tuple[ScriptEffect, ...],
+        self, ctx: ScriptContext, effects: tuple[object, ...],
         finish: Callable[[str | None], None],
     ) -> None:
         run, agent = ctx.run, ctx.agent

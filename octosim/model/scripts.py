@@ -171,7 +171,9 @@ class WitnessProbe:
 
 
 ScriptEffect = DetachedRestart | SelfRestart | WitnessProbe
-ScriptHandler = Callable[[str, ScriptSyntax], "tuple[ScriptEffect, ...] | None"]
+#: A recogniser. It may return effects of its own types (anything), as long as the
+#: AdHocScript executor has a behaviour for them (``AdHocScriptExecutor.on``).
+ScriptHandler = Callable[[str, ScriptSyntax], "tuple[object, ...] | None"]
 
 #: The ScriptBody the seed script (restart-tentacle.ps1) sends, byte for byte: its single-quoted
 #: ``$script`` with ``''`` undone. After ``-Command`` the file has a space and then a no-break
@@ -1908,8 +1910,9 @@ class ScriptInterpreter:
             self.handlers.append(handler)
         return handler
 
-    def interpret(self, body: str, syntax: ScriptSyntax) -> tuple[ScriptEffect, ...]:
-        """Return the effects of ``body`` in script order; ``()`` when no handler knows it."""
+    def interpret(self, body: str, syntax: ScriptSyntax) -> tuple[object, ...]:
+        """Return the effects of ``body`` in script order; ``()`` when no handler knows it.
+        The built-in handlers return :data:`ScriptEffect` s; user handlers may add their own."""
         for handler in self.handlers:
             result = handler(body, syntax)
             if result is not None:
@@ -1921,7 +1924,7 @@ class ScriptInterpreter:
 DEFAULT_INTERPRETER = ScriptInterpreter()
 
 
-def interpret(body: str, syntax: ScriptSyntax) -> tuple[ScriptEffect, ...]:
+def interpret(body: str, syntax: ScriptSyntax) -> tuple[object, ...]:
     """Return the effects of ``body`` (in ``syntax``) in script order, with
     :data:`DEFAULT_INTERPRETER`; ``()`` for a plain script. The built-ins never raise."""
     return DEFAULT_INTERPRETER.interpret(body, syntax)

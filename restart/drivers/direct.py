@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from octosim.simulation import Simulation
     from restart.drivers.loop import Machine
 
-__all__ = ["direct_transport", "run_direct"]
+__all__ = ["direct_transport", "drive_direct", "run_direct"]
 
 
 def direct_transport(sim: Simulation) -> Callable[[Send], Response | TransportFailure]:
@@ -44,12 +44,14 @@ def direct_transport(sim: Simulation) -> Callable[[Send], Response | TransportFa
         if request.content_type is not None:
             headers["content-type"] = request.content_type
         answer = deliver(
-            sim, ApiRequest(request.method, request.path, request.params, headers, body),
+            sim,
+            ApiRequest(request.method, request.path, request.params, headers, body),
             send.timeout,
         )
         if isinstance(answer, Lost):
-            return TransportFailure("connect" if answer.kind == "connect" else "timeout",
-                                    answer.message)
+            return TransportFailure(
+                "connect" if answer.kind == "connect" else "timeout", answer.message
+            )
         data = answer.data
         text = "" if data is not None else answer.content.decode("utf-8", "replace")
         return Response(answer.status, answer.headers, data, text)
@@ -72,7 +74,10 @@ def run_direct(
     ServerError) when one ended the run and ``raise_errors``.
     """
     procedure = RestartProcedure(
-        target, policy, rng=rng, web_base_url=sim.base_url,
+        target,
+        policy,
+        rng=rng,
+        web_base_url=sim.base_url,
         on_progress=logging_sink(on_event) if on_event is not None else None,
     )
     return drive_direct(sim, procedure, raise_errors=raise_errors)
@@ -80,5 +85,10 @@ def run_direct(
 
 def drive_direct(sim: Simulation, machine: Machine, *, raise_errors: bool = True) -> RestartReport:
     """Run any restart machine (the procedure or the seed port) inside ``sim``."""
-    return drive(machine, direct_transport(sim), clock=sim.clock.now, sleep=sim.clock.sleep,
-                 raise_errors=raise_errors)
+    return drive(
+        machine,
+        direct_transport(sim),
+        clock=sim.clock.now,
+        sleep=sim.clock.sleep,
+        raise_errors=raise_errors,
+    )

@@ -32,6 +32,7 @@ from octosim.model.scripts import (
 from octosim.model.states import HealthStatus, ServiceState
 from octosim.model.tasks import LogCategory, Task
 from octosim.model.world import Machine
+from octosim.simulation import Simulation
 
 FAST = ServiceTiming(stop_seconds=(2, 2), start_seconds=(5, 5), startup_delay=(1, 1),
                      script_seconds=(1, 1))
@@ -445,3 +446,37 @@ def test_an_effect_without_a_behaviour_is_a_clear_error() -> None:
     executor(engine).interpreter.register(lambda body, syntax: (Reboot(body),), first=True)
     with pytest.raises(LookupError, match=r"no behaviour for Reboot: register one with"):
         script(engine, "anything")
+
+
+def test_user_effect_type_with_its_own_handler_and_behaviour() -> None:
+    """A user's own recogniser may return an effect type of its own (typed as object),
+    and the executor runs the behaviour registered for that type."""
+    @dataclass(frozen=True)
+    class SetEnv:
+        name: str
+        value: str
+
+    def recognise(body: str, syntax: ScriptSyntax) -> tuple[object, ...] | None:
+        if body.startswith("setx "):
+            _, name, value = body.split()
+            return (SetEnv(name, value),)
+        return None
+
+    seen: list[SetEnv] = []
+
+    def behaviour(ctx: ScriptContext, effect: SetEnv) -> None:
+        seen.append(effect)
+        ctx.log(f"{effect.name} set to {effect.value}")
+
+    sim = Simulation(seed=1)
+    executor = sim.engine.executors["AdHocScript"]
+    assert isinstance(executor, AdHocScriptExecutor)
+    executor.interpreter.register(recognise, first=True)
+    executor.on(SetEnv, behaviour)
+    task = sim.engine.create("Spaces-1", "AdHocScript", {
+        "ScriptBody": "setx JAVA_HOME C:\\jdk", "MachineIds": ["Machines-1"]})
+    sim.clock.sleep(60)
+    assert task.state.value == "Success"
+    assert seen == [SetEnv("JAVA_HOME", "C:\\jdk")]
+    messages = [e.message for node in task.log.walk() for e in node.log]
+    assert "JAVA_HOME set to C:\\jdk" in messages
