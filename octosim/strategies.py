@@ -192,8 +192,8 @@ def fault_rules(
     ``kinds``: error statuses (``statuses``, with an optional ``Retry-After`` of 0–30 s on
     503 and 429), connection errors, read timeouts, latency (0.1–``max_latency`` s). Each
     fires with a chance of at most ``max_rate`` (0 ≤ max_rate ≤ 1); with ``windows`` it
-    may apply only during a stretch of the first ten minutes. Shrinks toward a 503 with
-    rate 0, which never fires.
+    may apply only during a stretch of the first ten minutes. Shrinks toward the first of
+    ``kinds`` and of ``statuses`` (a 503) with rate 0, which never fires.
 
     Raises ValueError for a ``max_rate`` outside [0, 1].
     """
@@ -205,16 +205,21 @@ def fault_rules(
 
     @st.composite
     def rule(draw: st.DrawFn) -> FaultRule:
+        # Every field is drawn whatever the kind, so all kinds cost the same number of
+        # choices and shrinking moves between them freely, toward the first (a status).
         kind = draw(st.sampled_from(tuple(kinds)))
-        args: dict[str, Any] = {"kind": kind, "rate": draw(_rate(max_rate))}
+        rate = draw(_rate(max_rate))
+        status = draw(st.sampled_from(tuple(statuses)))
+        retry_after = draw(st.one_of(st.none(), _seconds(0, 30)))
+        latency = draw(_seconds(0.1, max_latency))
+        during = draw(st.one_of(st.none(), window)) if windows else None
+        args: dict[str, Any] = {"kind": kind, "rate": rate, "window": during}
         if kind is FaultKind.Status:
-            args["status"] = status = draw(st.sampled_from(tuple(statuses)))
-            if status in (429, 503):
-                args["retry_after"] = draw(st.one_of(st.none(), _seconds(0, 30)))
+            args["status"] = status
+            if status in (429, 503):  # the statuses that carry Retry-After
+                args["retry_after"] = retry_after
         elif kind is FaultKind.Latency:
-            args["latency"] = draw(_seconds(0.1, max_latency))
-        if windows:
-            args["window"] = draw(st.one_of(st.none(), window))
+            args["latency"] = latency
         return FaultRule(**args)
 
     return rule()

@@ -42,7 +42,7 @@ def test_a_session_that_uses_no_fixture_builds_nothing(pytester: pytest.Pytester
             assert "octosim.scenario" not in sys.modules
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:faker")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["plugins:*octosim-*"])
 
@@ -80,7 +80,10 @@ def test_the_plugin_works_under_xdist(pytester: pytest.Pytester) -> None:
                 assert client.get("/api/tasks").is_success
         """,
     )
-    result = pytester.runpytest_subprocess("-n", "2", "-p", "xdist", "-p", "no:cacheprovider")
+    # Faker is not used here and is the slowest plugin to import in each of 3 processes.
+    result = pytester.runpytest_subprocess(
+        "-n", "2", "-p", "xdist", "-p", "no:cacheprovider", "-p", "no:faker"
+    )
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines([
         "octosim: scenario=default seed=0 strict=true*",

@@ -1,0 +1,222 @@
+"""``restart-tentacle validate``: the command line on top of :func:`restart.validate.validate`.
+
+Exit codes: 0 every scenario passed (the target met where success is possible, no false
+success, every run by its deadline; impossible scenarios failed cleanly); 1 some scenario
+did not; 2 bad input (``restart.exitcodes.ExitCode.USAGE``), with a message saying what
+to do. Output: tables and a verdict on stdout (or ``--json``), the progress bar on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
+from rich.text import Text
+
+from restart.cli import _POLICY_FLAGS, CliContext, Command
+from restart.errors import ConfigurationError
+from restart.exitcodes import ExitCode
+from restart.policy import RestartPolicy
+from restart.validate import (
+    DEFAULT_RECOMMEND_RUNS,
+    DEFAULT_RUNS,
+    DEFAULT_TARGET,
+    ValidationResult,
+    load_scenarios,
+    validate,
+)
+
+__all__ = ["EXIT_FAILED", "EXIT_PASSED", "EXIT_USAGE", "VALIDATE_COMMAND"]
+
+EXIT_PASSED = 0
+EXIT_FAILED = 1
+EXIT_USAGE = int(ExitCode.USAGE)
+
+
+class _Usage(Exception):
+    """Bad input: the message says what to do instead."""
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    what = parser.add_argument_group("what to run")
+    what.add_argument(
+        "--scenario", action="append", dest="scenarios", metavar="NAME|PATH",
+        help="a preset name or a scenario .toml file; repeat for several [every preset]",
+    )
+    what.add_argument("--runs", type=int, default=DEFAULT_RUNS,
+                      help=f"runs per scenario [{DEFAULT_RUNS}]")
+    what.add_argument("--seed", type=int, default=0,
+                      help="seed of run 0; run i uses seed+i [0]")
+    what.add_argument("--workers", type=int, default=None,
+                      help="processes to use [every CPU]; 1 runs in this process")
+    what.add_argument("--compare-seed-script", action="store_true",
+                      help="also run the seed script's algorithm on the same seeds")
+    judge = parser.add_argument_group("judging")
+    judge.add_argument("--target", type=float, default=DEFAULT_TARGET,
+                       help=f"success rate each scenario must reach, in (0, 1] "
+                            f"[{DEFAULT_TARGET:g}]")
+    judge.add_argument("--no-recommend", action="store_true",
+                       help="skip the search for the smallest health window and wait")
+    judge.add_argument("--recommend-runs", type=int, default=DEFAULT_RECOMMEND_RUNS,
+                       help=f"runs per recommendation candidate, at most --runs "
+                            f"[{DEFAULT_RECOMMEND_RUNS}]")
+    output = parser.add_argument_group("output")
+    output.add_argument("--json", action="store_true", help="print the result as JSON")
+    output.add_argument("--plot", metavar="FILE.png",
+                        help="draw run durations against the deadline (needs the plot extra)")
+    output.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_policy_flags(parser)
+
+
+def _add_policy_flags(parser: argparse.ArgumentParser) -> None:
+    # The same flags as `restart-tentacle run` (restart.cli._POLICY_FLAGS maps them to the
+    # policy's fields), so a policy validated here is pasted there unchanged.
+    d = RestartPolicy()
+    timing = parser.add_argument_group("policy to validate (seconds; defaults are the client's)")
+    timing.add_argument("--deadline", type=float, help=f"overall deadline [{d.deadline:g}]")
+    timing.add_argument("--poll-interval", type=float,
+                        help=f"task polling interval [{d.poll_interval:g}]")
+    timing.add_argument("--script-delay", type=int,
+                        help=f"delay before the restart [{d.script_delay}]")
+    timing.add_argument("--wait", type=float,
+                        help=f"wait after the restart task [{d.post_restart_wait:g}]")
+    timing.add_argument("--health-window", type=float,
+                        help=f"time to come back healthy [{d.health_window:g}]")
+    timing.add_argument("--health-timeout", type=float,
+                        help=f"health task Timeout [{d.health_task_timeout:g}]")
+    timing.add_argument("--machine-timeout", type=float,
+                        help=f"health task MachineTimeout [{d.health_machine_timeout:g}]")
+    timing.add_argument("--stable-checks", type=int,
+                        help=f"consecutive healthy checks [{d.stable_checks}]")
+    timing.add_argument("--request-timeout", type=float,
+                        help=f"per HTTP request [{d.request_timeout:g}]")
+    timing.add_argument("--max-attempts", type=int, help=f"tries per request [{d.max_attempts}]")
+    timing.add_argument("--instance", help="restart only this named Tentacle instance")
+
+
+def _policy(args: argparse.Namespace) -> RestartPolicy:
+    overrides = {
+        name: getattr(args, flag)
+        for flag, name in _POLICY_FLAGS.items()
+        if getattr(args, flag, None) is not None
+    }
+    try:
+        return RestartPolicy(**overrides)
+    except ConfigurationError as exc:
+        raise _Usage(f"{exc.message} (fix the policy flag)") from None
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.runs < 1:
+        raise _Usage(f"--runs must be at least 1, got {args.runs}")
+    if args.recommend_runs < 1:
+        raise _Usage(f"--recommend-runs must be at least 1, got {args.recommend_runs}")
+    if args.workers is not None and args.workers < 1:
+        raise _Usage(f"--workers must be at least 1 (leave it out to use every CPU), "
+                     f"got {args.workers}")
+    if not 0.0 < args.target <= 1.0:
+        raise _Usage(f"--target is a success rate in (0, 1], e.g. 0.99 for 99%, "
+                     f"got {args.target:g}")
+    if args.plot:
+        from restart.validate_plot import PlotUnavailable, check_plot_available
+
+        try:
+            check_plot_available()
+        except PlotUnavailable as exc:
+            raise _Usage(str(exc)) from None
+
+
+def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
+    from octosim.scenario import ScenarioError
+
+    try:
+        _check(args)
+        policy = _policy(args)
+        scenarios = load_scenarios(args.scenarios)
+    except _Usage as exc:
+        return _usage(ctx, str(exc))
+    except ScenarioError as exc:
+        return _usage(ctx, str(exc))
+    with _ProgressBar(ctx, enabled=not args.quiet) as bar:
+        result = validate(
+            policy, scenarios, runs=args.runs, seed=args.seed, workers=args.workers,
+            compare_seed_script=args.compare_seed_script, progress=bar.update,
+            target=args.target, recommend_knobs=not args.no_recommend,
+            recommend_runs=args.recommend_runs,
+        )
+    if args.plot:
+        from restart.validate_plot import plot
+
+        try:
+            plot(result, args.plot)
+        except OSError as exc:
+            return _usage(ctx, f"cannot write the plot to {args.plot}: {exc.strerror}")
+    _show(result, args, ctx)
+    return EXIT_PASSED if result.passed else EXIT_FAILED
+
+
+def _show(result: ValidationResult, args: argparse.Namespace, ctx: CliContext) -> None:
+    from restart.validate_view import render, verdict_text
+
+    if args.json:
+        document: dict[str, Any] = result.to_dict()
+        document["verdict"] = verdict_text(result)
+        ctx.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        ctx.out.print(render(result))
+    if args.plot:
+        ctx.err.print(f"plot written to {args.plot}")
+
+
+def _usage(ctx: CliContext, message: str) -> int:
+    ctx.err.print(Text(f"error: {message}", style="bold red"), soft_wrap=True)
+    return EXIT_USAGE
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr, one line per stage, advanced per finished chunk.
+
+    Refreshed by hand, not by rich's timer thread: the process pool forks its workers
+    after the bar starts, and forking a process that runs other threads can deadlock.
+    """
+
+    def __init__(self, ctx: CliContext, *, enabled: bool) -> None:
+        self._progress = Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=ctx.err, auto_refresh=False, transient=False,
+            disable=not enabled,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> _ProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._progress.refresh()
+        self._progress.stop()
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        task = self._tasks.get(stage)
+        if task is None:
+            task = self._tasks[stage] = self._progress.add_task(stage, total=total)
+        self._progress.update(task, completed=done, total=total)
+        self._progress.refresh()
+
+
+VALIDATE_COMMAND = Command(
+    help="run a restart policy many times in the simulator and judge it",
+    configure=_configure,
+    handler=_handler,
+    description=(
+        "Run the restart client (with the policy given by the flags) many times against "
+        "simulated Octopus servers -- by default every shipped scenario, 1000 runs each, "
+        "on every CPU -- and check each report against what really happened. Prints the "
+        "success rate, false successes (success reported but no restart), durations and "
+        "failure reasons per scenario, the smallest health window and post-restart wait "
+        "that reach --target, and a verdict. Exit codes: 0 every scenario passed, 1 some "
+        "did not, 2 bad input."
+    ),
+)

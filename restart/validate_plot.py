@@ -1,0 +1,96 @@
+"""``--plot FILE.png``: every run's duration against the deadline, one row per scenario.
+
+matplotlib is optional (the ``plot`` extra) and imported only here, only when a plot is
+asked for; without it :class:`PlotUnavailable` says how to install it. The figure is drawn
+with the Agg canvas directly, never through pyplot, so no global backend is switched and
+nothing tries to open a window.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from restart.validate import ValidationResult
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from restart.validate_stats import RunRecord
+
+__all__ = ["INSTALL_HINT", "PlotUnavailable", "check_plot_available", "plot"]
+
+INSTALL_HINT = "pip install 'octosim[plot]'"
+
+# Colours say what a run means, not which scenario it is.
+_VERIFIED = "#2e7d32"
+_FAILED = "#ef6c00"
+_FALSE = "#c62828"
+# Points in a row are spread vertically (deterministically) so a thousand runs that took
+# the same time do not hide behind one dot.
+_JITTER = 0.28
+
+
+class PlotUnavailable(RuntimeError):
+    """matplotlib is not installed."""
+
+
+def check_plot_available() -> None:
+    """Raise PlotUnavailable (with the install command) unless matplotlib can be imported."""
+    if importlib.util.find_spec("matplotlib") is None:
+        raise PlotUnavailable(
+            f"--plot needs matplotlib, which is not installed: {INSTALL_HINT} "
+            "(or leave out --plot)"
+        )
+
+
+def plot(result: ValidationResult, path: str | Path) -> Path:
+    """Draw every run's duration against the deadline into ``path`` (PNG); return it.
+
+    Client runs are dots (green verified, orange not, red false success); with the seed
+    script compared, its runs are crosses just below. Raises PlotUnavailable without
+    matplotlib, OSError if the file cannot be written.
+    """
+    check_plot_available()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    names = [s.name for s in result.scenarios]
+    figure = Figure(figsize=(10, 1.0 + 0.6 * len(names)), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    compared = any(s.seed_runs for s in result.scenarios)
+    for row, s in enumerate(result.scenarios):
+        _points(axes, s.runs, row + (0.15 if compared else 0.0), "o")
+        if compared:
+            _points(axes, s.seed_runs, row - 0.25, "x")
+    axes.axvline(result.policy.deadline, color="black", linestyle="--", linewidth=1)
+    axes.text(result.policy.deadline, len(names) - 0.5,
+              f" deadline {result.policy.deadline:g} s", va="top", fontsize=8)
+    axes.set_yticks(range(len(names)), names)
+    axes.set_ylim(-0.6, len(names) - 0.4)
+    axes.invert_yaxis()
+    axes.set_xlabel("run duration (virtual seconds)")
+    seed_note = "; × = seed script" if compared else ""
+    axes.set_title(
+        f"{result.runs} runs per scenario: green verified, orange not restarted/timed out, "
+        f"red false success{seed_note}",
+        fontsize=9,
+    )
+    axes.grid(axis="x", alpha=0.3)
+    target = Path(path)
+    figure.savefig(target, format="png", dpi=110)
+    return target
+
+
+def _points(axes: Axes, runs: tuple[RunRecord, ...], y: float, marker: str) -> None:
+    if not runs:
+        return
+    n = len(runs)
+    xs = [r.duration for r in runs]
+    ys = [y + _JITTER * ((i * 0.618_034) % 1.0 - 0.5) for i in range(n)]  # golden-ratio spread
+    colours = [
+        _FALSE if r.false_success else _VERIFIED if r.verified_success else _FAILED for r in runs
+    ]
+    axes.scatter(xs, ys, c=colours, marker=marker, s=8, alpha=0.6, linewidths=0.8)

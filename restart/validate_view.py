@@ -1,0 +1,278 @@
+"""How a validation result reads: rich tables and a plain-English verdict.
+
+The verdict paragraph is written for someone who has never seen the tool: it says whether
+the timeouts hold, whether the client ever claimed a restart that did not happen, what the
+impossible scenarios showed, and what to change, with the flag to change it.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group as RenderGroup
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from restart.validate import ScenarioResult, ValidationResult, Verdict
+from restart.validate_recommend import KnobRecommendation
+from restart.validate_stats import Summary
+
+__all__ = ["recommendation_table", "render", "scenario_table", "seed_table", "verdict_text"]
+
+_VERDICT_STYLES = {
+    Verdict.PASS: "bold green",
+    Verdict.CORRECTLY_FAILS: "green",
+    Verdict.BELOW_TARGET: "bold yellow",
+    Verdict.OVER_DEADLINE: "bold red",
+    Verdict.FALSE_SUCCESS: "bold red",
+}
+_VERDICT_LABELS = {
+    Verdict.PASS: "✔ pass",
+    Verdict.CORRECTLY_FAILS: "✔ correctly fails",
+    Verdict.BELOW_TARGET: "✘ below target",
+    Verdict.OVER_DEADLINE: "✘ over deadline",
+    Verdict.FALSE_SUCCESS: "✘ FALSE SUCCESS",
+}
+# The flag that sets each knob, so advice can be pasted onto the command line.
+_FLAGS = {"health_window": "--health-window", "post_restart_wait": "--wait"}
+_NAMES = {"health_window": "health window", "post_restart_wait": "post-restart wait"}
+_REASON_WIDTH = 70  # table cells stay one screen wide; full reasons are listed below
+
+
+def _pct(rate: float) -> str:
+    # One decimal, but never round 99.96% up to a "100.0%" that hides a failure.
+    text = f"{rate * 100:.1f}%"
+    return "99.9%" if text == "100.0%" and rate < 1.0 else text
+
+
+def _secs(value: float) -> str:
+    return f"{value:.0f}"
+
+
+def _short(reason: str) -> str:
+    return reason if len(reason) <= _REASON_WIDTH else reason[: _REASON_WIDTH - 1] + "…"
+
+
+def scenario_table(result: ValidationResult) -> Table:
+    """One row per scenario: runs, verified success, false successes, durations, deadline,
+    the most common failure reason and the verdict."""
+    table = Table(
+        title=f"Client: {result.runs} runs per scenario, target {_pct(result.target)}",
+        title_justify="left",
+    )
+    for name in ("scenario", "runs", "success", "false succ.", "p50 s", "p95 s", "p99 s",
+                 "max s", "in deadline", "top failure reason", "verdict"):
+        numeric = name not in ("scenario", "top failure reason", "verdict")
+        table.add_column(name, justify="right" if numeric else "left")
+    for s in result.scenarios:
+        c = s.client
+        d = c.durations
+        within = "all" if c.all_within_deadline else f"{c.within_deadline}/{c.runs}"
+        table.add_row(
+            s.name,
+            str(c.runs),
+            _pct(c.success_rate),
+            Text(str(c.false_successes), style="bold red" if c.false_successes else ""),
+            _secs(d.p50), _secs(d.p95), _secs(d.p99), _secs(d.max),
+            within,
+            _short(c.reasons[0][0]) if c.reasons else "",
+            Text(_VERDICT_LABELS[s.verdict], style=_VERDICT_STYLES[s.verdict]),
+        )
+    return table
+
+
+def seed_table(result: ValidationResult) -> Table | None:
+    """The seed script beside the client on the same seeds (None if not compared)."""
+    if not any(s.seed_script for s in result.scenarios):
+        return None
+    table = Table(title="Seed script vs this client, same seeds", title_justify="left")
+    for name in ("scenario", "seed: says restarted", "seed: false succ.", "seed: verified",
+                 "seed: max s", "client: verified", "client: false succ."):
+        table.add_column(name, justify="left" if name == "scenario" else "right")
+    for s in result.scenarios:
+        seed = s.seed_script
+        if seed is None:
+            continue
+        table.add_row(
+            s.name,
+            _pct(seed.reported_successes / seed.runs if seed.runs else 0.0),
+            Text(str(seed.false_successes), style="bold red" if seed.false_successes else ""),
+            _pct(seed.success_rate),
+            _secs(seed.durations.max),
+            _pct(s.client.success_rate),
+            str(s.client.false_successes),
+        )
+    return table
+
+
+def recommendation_table(result: ValidationResult) -> Table | None:
+    """Each knob: the current value, the smallest value reaching the target, the deadline
+    that goes with it, the scenario that needs it most, and where it is unreachable."""
+    rec = result.recommendation
+    if rec is None:
+        return None
+    table = Table(
+        title=(f"Smallest values reaching {_pct(rec.target)} "
+               f"({rec.runs_per_candidate} runs per candidate, the other knob unchanged)"),
+        title_justify="left",
+    )
+    for name in ("knob", "flag", "now s", "recommended s", "deadline s", "needed by",
+                 "unreachable in"):
+        table.add_column(name, justify="right" if name.endswith(" s") else "left")
+    for k in rec.knobs:
+        table.add_row(
+            _NAMES[k.knob],
+            _FLAGS[k.knob],
+            _secs(k.current),
+            "unreachable" if k.value is None else _secs(k.value),
+            "" if k.deadline is None else _secs(k.deadline),
+            k.limiting or "",
+            ", ".join(k.unreachable),
+        )
+    return table
+
+
+def _reason_lines(result: ValidationResult) -> Text | None:
+    lines = Text()
+    for s in result.scenarios:
+        if not s.client.reasons or s.verdict is Verdict.CORRECTLY_FAILS:
+            continue
+        lines.append(f"{s.name}:\n", style="bold")
+        for reason, count in s.client.reasons[:3]:
+            lines.append(f"  {count:>5} × {reason}\n")
+    if not lines.plain:
+        return None
+    heading = Text("Why client runs did not succeed (numbers shown as N):\n", style="italic")
+    return heading + lines
+
+
+def render(result: ValidationResult) -> RenderableType:
+    """Everything the CLI prints without ``--json``: tables, reasons, verdict."""
+    parts: list[RenderableType] = [scenario_table(result)]
+    reasons = _reason_lines(result)
+    if reasons is not None:
+        parts.append(reasons)
+    for extra in (seed_table(result), recommendation_table(result)):
+        if extra is not None:
+            parts.append(extra)
+    parts.append(Text(verdict_text(result), style="bold" if result.passed else ""))
+    return RenderGroup(*parts)
+
+
+def verdict_text(result: ValidationResult) -> str:
+    """Return the one-paragraph verdict in plain English."""
+    possible = [s for s in result.scenarios if s.impossible is None]
+    impossible = [s for s in result.scenarios if s.impossible is not None]
+    policy = result.policy
+    sentences = [_headline(result, possible)]
+    false_total = sum(s.client.false_successes for s in result.scenarios)
+    if false_total == 0:
+        sentences.append("The client never reported a restart that did not happen.")
+    for s in impossible:
+        sentences.append(_impossible_sentence(s, policy.deadline))
+    over = [s for s in result.scenarios if not s.client.all_within_deadline]
+    if over:
+        sentences.append(
+            "Runs went past the deadline in " + ", ".join(s.name for s in over)
+            + ": the client must always return by it, so this is a bug in restart-tentacle."
+        )
+    if result.recommendation is not None:
+        sentences.append(_advice(result))
+    seed = _seed_sentence(result)
+    if seed:
+        sentences.append(seed)
+    return " ".join(sentences)
+
+
+def _headline(result: ValidationResult, possible: list[ScenarioResult]) -> str:
+    unsafe = [s for s in result.scenarios if s.verdict is Verdict.FALSE_SUCCESS]
+    if unsafe:
+        total = sum(s.client.false_successes for s in unsafe)
+        return (
+            f"✘ Unsafe: the client reported {total} restart(s) that did not happen (in "
+            f"{', '.join(s.name for s in unsafe)}). That is a bug in restart-tentacle, not "
+            "a timeout to tune: report it with the seeds from --json."
+        )
+    runs = sum(s.client.runs for s in possible)
+    verified = sum(s.client.successes for s in possible)
+    overall = verified / runs if runs else 0.0
+    count = f"{len(possible)} scenario{'s' if len(possible) != 1 else ''}"
+    within = f"within the {result.policy.deadline:g} s deadline"
+    low = [s for s in possible if s.verdict is Verdict.BELOW_TARGET]
+    if low:
+        worst = ", ".join(f"{s.name} ({_pct(s.client.success_rate)})" for s in low)
+        return (
+            f"✘ Your timeouts are too short for some scenarios: {_pct(overall)} of restarts "
+            f"were verified {within} across {count}, but {worst} "
+            f"{'falls' if len(low) == 1 else 'fall'} below the {_pct(result.target)} target."
+        )
+    if not possible:
+        return "✔ No scenario here can succeed by construction, so only safety was judged."
+    if not result.passed:
+        return f"✘ {_pct(overall)} of restarts were verified {within} across {count}."
+    return (
+        f"✔ Your timeouts hold: {_pct(overall)} of restarts were verified {within} across "
+        f"{count} (target {_pct(result.target)} in each)."
+    )
+
+
+def _impossible_sentence(s: ScenarioResult, deadline: float) -> str:
+    reason = f"success is impossible there: {s.impossible}"
+    if s.verdict is Verdict.CORRECTLY_FAILS:
+        return (
+            f"{s.name}: the client correctly gave up by its {deadline:g} s deadline every "
+            f"time ({reason}); that is the right answer, not a policy problem."
+        )
+    return f"{s.name}: {reason}, and the client did not fail cleanly ({s.verdict.value})."
+
+
+def _advice(result: ValidationResult) -> str:
+    rec = result.recommendation
+    assert rec is not None
+    parts: list[str] = []
+    for k in rec.knobs:
+        parts.append(_knob_advice(k))
+    text = (
+        f"Smallest values that reach {_pct(rec.target)} (searched one knob at a time on "
+        f"{rec.runs_per_candidate} runs per candidate): " + "; ".join(parts) + "."
+    )
+    return text
+
+
+def _knob_advice(k: KnobRecommendation) -> str:
+    name, flag = _NAMES[k.knob], _FLAGS[k.knob]
+    unreachable = (
+        f" (unreachable in {', '.join(k.unreachable)} even at the largest value tried: "
+        "its failures are not about this knob)" if k.unreachable else ""
+    )
+    if k.value is None:
+        return f"{name}: no value tried reaches the target{unreachable}"
+    assert k.deadline is not None
+    deadline = f"{flag} {k.value:g} --deadline {k.deadline:g}"
+    needed = f", needed by {k.limiting}" if k.limiting else ""
+    if k.value > k.current:
+        return f"raise the {name} to {k.value:g} s{needed} ({deadline}){unreachable}"
+    if k.value < k.current:
+        return (f"the {name} could shrink from {k.current:g} s to {k.value:g} s{needed} "
+                f"({deadline}){unreachable}")
+    return f"the {name} of {k.current:g} s is already the smallest that works{unreachable}"
+
+
+def _seed_sentence(result: ValidationResult) -> str:
+    compared = [(s, s.seed_script) for s in result.scenarios if s.seed_script is not None]
+    if not compared:
+        return ""
+    false_in = [(s.name, seed) for s, seed in compared if seed.false_successes]
+    runs = sum(seed.runs for _, seed in compared)
+    verified = sum(seed.successes for _, seed in compared)
+    base = f"The seed script, on the same seeds, verified {_pct(verified / runs)} of restarts"
+    if not false_in:
+        return base + " and never reported one falsely."
+    where = ", ".join(f"{name} {_false_rate(seed)}" for name, seed in false_in)
+    return (
+        f"{base}, and reported success although the Tentacle did not restart in {where}: "
+        "it takes a successful restart task as proof."
+    )
+
+
+def _false_rate(seed: Summary) -> str:
+    return f"({seed.false_successes}/{seed.runs} runs)"
