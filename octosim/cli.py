@@ -2,31 +2,52 @@
 
     octosim serve --port 0 --scenario named-instance --seed 7 --rate 10
 
-prints the URL and API key, then serves until Ctrl-C or SIGTERM.
+prints the URL and API key, then serves until Ctrl-C or SIGTERM (exit code 0).
+
+Exit codes: 0 stopped by Ctrl-C / SIGTERM; 1 the address cannot be bound (a port in use);
+2 a usage error (a bad flag value, an unknown scenario, a non-loopback ``--host`` without
+``--allow-remote``), with a message saying what to do.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import math
 import re
-import signal
+import secrets
+import string
 import sys
 from collections.abc import Sequence
 
-from octosim.server import LiveServer, NonLoopbackError
+__all__ = ["build_parser", "generate_key", "main"]
 
-__all__ = ["main"]
+_KEY = re.compile(r"API-[A-Z0-9]+")
+#: Generated keys look like real ones: ``API-`` and 27 uppercase letters and digits.
+_KEY_LENGTH = 27
+
+
+def generate_key() -> str:
+    """Return a fresh random API key in Octopus's format (``API-`` + 27 of ``A-Z0-9``).
+
+    Drawn from :mod:`secrets`, not from the scenario's seed: a key that followed from
+    ``--seed`` (0 by default) could be guessed by anything else on the machine.
+    """
+    alphabet = string.ascii_uppercase + string.digits
+    return "API-" + "".join(secrets.choice(alphabet) for _ in range(_KEY_LENGTH))
 
 
 def _rate(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--rate must be a number, not {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"must be a number of virtual seconds per real second (e.g. 1, 60), not {text!r}"
+        ) from None
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(
-            f"--rate must be a positive number of virtual seconds per real second, not {text}"
+            f"must be a positive, finite number of virtual seconds per real second "
+            f"(e.g. 1, 60), not {text}"
         )
     return value
 
@@ -35,12 +56,25 @@ def _port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--port must be a whole number, not {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number 0-65535 (0 picks a free one), not {text!r}"
+        ) from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(
-            f"--port must be 0-65535 (0 picks a free one), not {value}"
+            f"must be 0-65535 (0 picks a free one), not {value}"
         )
     return value
+
+
+def _key(text: str) -> str:
+    if _KEY.fullmatch(text) is None:
+        # The value is a secret (or a typo of one): say what is wrong, never echo it.
+        raise argparse.ArgumentTypeError(
+            f"must be API- followed by uppercase letters and digits, like the keys Octopus "
+            f"issues (the {len(text)} characters given are not); omit --api-key to have "
+            "one generated"
+        )
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,15 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser(
         "serve", help="serve the simulator over HTTP on a loopback address",
-        description="Serve the simulator over HTTP for clients that are not Python.",
+        description="Serve the simulator over HTTP for clients that are not Python. Prints "
+                    "its URL and API key, then serves until Ctrl-C or SIGTERM.",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8065, help="port; 0 picks a free one")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind (default 127.0.0.1; loopback only unless "
+                            "--allow-remote)")
+    serve.add_argument("--port", type=_port, default=8065,
+                       help="port (default 8065); 0 picks a free one")
     serve.add_argument("--scenario", default="default",
                        help="a preset name or a path to a scenario TOML file (default: default)")
     serve.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    serve.add_argument("--api-key", default=None,
-                       help="the API key to accept (API-...); generated and printed if omitted")
+    serve.add_argument("--api-key", type=_key, default=None, metavar="KEY",
+                       help="the API key to accept (API-...); a random one is generated and "
+                            "printed if omitted")
     serve.add_argument("--rate", type=_rate, default=1.0,
                        help="virtual seconds per real second (default 1.0; higher makes "
                             "scripts that sleep finish sooner)")
@@ -67,59 +106,66 @@ def build_parser() -> argparse.ArgumentParser:
                        help="allow a non-loopback --host (the simulator has no TLS)")
     serve.add_argument("--timeline", action="store_true",
                        help="print the simulation's timeline when the server stops")
+    # Usage errors found after parsing are reported by the subcommand's own parser, so the
+    # message comes with "octosim serve" usage.
+    serve.set_defaults(command_parser=serve)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``octosim`` command; return its exit code (2 for usage errors)."""
+    """Run the ``octosim`` command; return its exit code (see the module docstring).
+
+    Raises SystemExit(2) for usage errors, as argparse does.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    return _serve(args, args.command_parser)
+
+
+def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    # Imported here so that --help and usage errors stay fast.
     from octosim.scenario import ScenarioError
+    from octosim.server import LiveServer, NonLoopbackError, check_host
     from octosim.simulation import Simulation
 
-    if args.api_key is not None and not _looks_like_key(args.api_key):
-        parser.error(f"--api-key must look like API- followed by uppercase letters and digits "
-                     f"(got {len(args.api_key)} characters that do not)")
     try:
-        sim = Simulation.from_scenario(args.scenario, seed=args.seed, api_key=args.api_key)
-    except ScenarioError as exc:
-        parser.error(str(exc))
-    try:
-        server = LiveServer(sim, host=args.host, port=args.port, rate=args.rate,
-                            allow_remote=args.allow_remote, log_level="warning")
-        sock = server.bind()
+        check_host(args.host, allow_remote=args.allow_remote)  # before anything is built
     except NonLoopbackError as exc:
         parser.error(str(exc))
-    except OSError as exc:
-        print(f"octosim: cannot listen on {args.host}:{args.port}: {exc.strerror}. "
-              "Pick another --port, or 0 for any free one.", file=sys.stderr)
-        return 1
-    print(f"octosim serving {server.url}  (scenario {args.scenario}, seed {args.seed}, "
-          f"rate {args.rate:g}x)", flush=True)
-    print(f"API key: {sim.api_key}", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
-    import uvicorn
-
-    uv = uvicorn.Server(server.config())
-    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the
-    # handler that was there before: make that handler raise KeyboardInterrupt for both,
-    # so either signal ends here, cleanly, with exit code 0.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Always an explicit key, so the simulation's random draws depend only on the scenario
+    # and the seed: Simulation.from_scenario(NAME, seed=N, api_key=KEY) replays a run.
+    key = args.api_key or generate_key()
     try:
-        uv.run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sock.close()
+        sim = Simulation.from_scenario(args.scenario, seed=args.seed, api_key=key)
+    except ScenarioError as exc:
+        parser.error(f"--scenario: {exc}")
+    server = LiveServer(sim, host=args.host, port=args.port, rate=args.rate,
+                        allow_remote=args.allow_remote, log_config=True)
+    try:
+        server.bind()
+    except OSError as exc:
+        reason = ("the port is already in use" if exc.errno == errno.EADDRINUSE
+                  else exc.strerror or str(exc))
+        print(f"octosim: cannot listen on {args.host}:{args.port}: {reason}. Pick another "
+              "--port, or --port 0 for any free one.", file=sys.stderr)
+        return 1
+
+    def ready() -> None:
+        print(f"octosim serving {server.url}  (scenario {args.scenario}, seed {args.seed}, "
+              f"rate {args.rate:g}x)")
+        print(f"API key: {key}")
+        if args.allow_remote and server.host.lower() != "localhost":
+            print("warning: --allow-remote: plain HTTP, and the key above opens everything",
+                  file=sys.stderr)
+        print("Press Ctrl-C to stop.", flush=True)
+
+    server.run(on_ready=ready)
     if args.timeline:
-        print(sim.timeline())
+        with server.app.lock:
+            server.app.catch_up()  # what is due by now has happened
+            print(sim.timeline())
     print("octosim stopped.", flush=True)
     return 0
-
-
-def _looks_like_key(key: str) -> bool:
-    # The Go client refuses anything else before sending, so a server should too.
-    return re.fullmatch(r"API-[A-Z0-9]+", key) is not None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -391,9 +391,14 @@ def _running_example() -> object | None:
     """Return the running Hypothesis example's build context, or None outside one."""
     if "hypothesis" not in sys.modules:
         return None  # never imported: no @given test can be running
-    from hypothesis.control import current_build_context, currently_in_test_context
+    from hypothesis import control
 
-    return current_build_context() if currently_in_test_context() else None
+    if not control.currently_in_test_context():
+        return None
+    # Undocumented (the public API only says whether an example runs, not which one);
+    # without it every example looks like the first, which costs only report precision.
+    current = getattr(control, "current_build_context", None)
+    return current() if current is not None else control
 
 
 def _unhandled(sim: Simulation) -> list[str]:

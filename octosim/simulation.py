@@ -176,12 +176,16 @@ class Simulation:
 
     def __enter__(self) -> Simulation:
         """Mount this simulation for every httpx client until ``__exit__``: a respx router
-        of its own is started, so it coexists with the test's ``respx_mock`` routes, and a
-        request to any other host fails loudly instead of reaching the network."""
+        of its own is started, so it coexists with the test's ``respx_mock`` routes. Other
+        loopback addresses pass through (a live server in the same test); a request to any
+        other host fails loudly instead of reaching the network."""
         import respx
 
         router = respx.mock(assert_all_called=False, assert_all_mocked=True)
         self.mount(router)
+        # Other loopback servers (a live octosim, a test's own server) can only be on this
+        # machine: let requests to them through, after this simulation's own route.
+        router.route(host__in=("127.0.0.1", "localhost", "[::1]", "::1")).pass_through()
         router.__enter__()
         self._routers.append(router)
         return self

@@ -107,7 +107,7 @@ def timings(
     Stops take up to ``max_stop``, starts up to ``max_start``, a detached restart's new
     process up to ``max_startup_delay`` to start; scripts run 0.1–5 s. A start fails with
     a chance of at most ``max_fail_to_start_rate``; with ``watchdog``, a watchdog may start
-    a failed service again 10–300 s later. Shrinks toward :class:`ServiceTiming` ()'s
+    a failed service again 10–300 s later. Shrinks toward ``ServiceTiming()``, the
     defaults (which never fail).
     """
     d = ServiceTiming()
@@ -149,7 +149,7 @@ def agents(
     ``os``: drawn from these. ``instances``: the layouts to draw from: ``"default"`` (the
     default instance only, ``OctopusDeploy Tentacle``), ``"named"`` (one named instance such
     as ``Web``), ``"several"`` (two or three instances, one of them registered as the
-    machine). ``timing``: default :func:`timings` (). Shrinks toward a Windows listening
+    machine). ``timing``: default ``timings()``. Shrinks toward a Windows listening
     Tentacle with the default instance, as the ``default`` preset has.
 
     Raises ValueError for an unknown layout.
@@ -291,7 +291,7 @@ def scenarios(
 ) -> st.SearchStrategy[Scenario]:
     """Return a strategy for whole worlds, as :class:`~octosim.scenario.Scenario` objects.
 
-    1 to ``max_agents`` agents (``agent``: default :func:`agents` (), renamed ``web-01``,
+    1 to ``max_agents`` agents (``agent``: default ``agents()``, renamed ``web-01``,
     ``web-02``, ... in order so machine names are unique), spread over the three default
     environments; a task cap of 1 to ``max_task_cap``, perhaps kept busy by background
     tasks for up to ten minutes; a machine policy; health checks flaky in some runs (a check
@@ -328,7 +328,7 @@ def simulations(
     **overrides: Any,
 ) -> st.SearchStrategy[Simulation]:
     """Return a strategy for fresh, unmounted simulations: a scenario (default
-    :func:`scenarios` ()) and a seed (default :func:`seeds` ()) given to
+    ``scenarios()``) and a seed (default ``seeds()``) given to
     :func:`~octosim.scenario.build_simulation` with ``overrides``. A falsifying example
     prints as that call, so it can be pasted back to replay.
 

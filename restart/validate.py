@@ -31,14 +31,13 @@ from restart.validate_stats import RunRecord, Summary, records, summarise
 
 if TYPE_CHECKING:
     from octosim.scenario import Scenario
-
     from restart.cli import Command
 
 __all__ = [
     "DEFAULT_RECOMMEND_RUNS",
     "DEFAULT_RUNS",
     "DEFAULT_TARGET",
-    "VALIDATE_COMMAND",
+    "VALIDATE_COMMAND",  # noqa: F822 - provided lazily by __getattr__ (see the end)
     "ScenarioResult",
     "ValidationResult",
     "Verdict",
@@ -318,8 +317,10 @@ def _recommend(
     current = [
         summarise(results[i].runs[:per_candidate], None).success_rate for i in usable
     ]
+    reach = [[r.reach for r in results[i].runs[:per_candidate]] for i in usable]
     names = [results[i].name for i in usable]
-    return recommend(policy, names, current, target, per_candidate, measure), executed
+    found = recommend(policy, names, current, target, per_candidate, measure, reach=reach)
+    return found, executed
 
 
 def __getattr__(name: str) -> Command:

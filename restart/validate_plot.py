@@ -66,8 +66,9 @@ def plot(result: ValidationResult, path: str | Path) -> Path:
         if compared:
             _points(axes, s.seed_runs, row - 0.25, "x")
     axes.axvline(result.policy.deadline, color="black", linestyle="--", linewidth=1)
-    axes.text(result.policy.deadline, len(names) - 0.5,
-              f" deadline {result.policy.deadline:g} s", va="top", fontsize=8)
+    # Top right of the line, inside the axes (the y axis is inverted below).
+    axes.text(result.policy.deadline, -0.55, f"deadline {result.policy.deadline:g} s ",
+              ha="right", va="top", fontsize=8)
     axes.set_yticks(range(len(names)), names)
     axes.set_ylim(-0.6, len(names) - 0.4)
     axes.invert_yaxis()

@@ -10,6 +10,11 @@ same for every candidate, so a shorter window also means a shorter run, and a lo
 is not cut off by the old deadline. The recommended value is the largest of the
 per-scenario answers: the smallest value that works in every scenario where one works.
 
+The first round is steered by the validation runs themselves: a successful run shows how
+far into "wait + window" it had to go (:func:`~restart.validate_runs.reach`), so the value
+the target share of runs stays within is a good first guess; the guess and the grid value
+below it are measured first, which usually settles the search in one round.
+
 Bisection assumes more time never hurts (a larger value succeeds whenever a smaller one
 does). It holds for these knobs in the simulator up to run-to-run noise; with few runs per
 candidate a value near the threshold may come out one grid step off either way.
@@ -18,6 +23,7 @@ candidate a value near the threshold may come out one grid step off either way.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -84,12 +90,13 @@ class KnobRecommendation:
         return tuple(n.scenario for n in self.needs if n.value is None)
 
     @property
-    def limiting(self) -> str | None:
-        """The reachable scenario that needs the largest value (the first on a tie)."""
-        reachable = [n for n in self.needs if n.value is not None]
-        if not reachable:
-            return None
-        return max(reachable, key=lambda n: n.value or 0.0).scenario
+    def limiting(self) -> tuple[str, ...]:
+        """The reachable scenarios that need ``value``, unless every scenario is content
+        with the smallest value tried (then nothing limits it)."""
+        values = [n.value for n in self.needs if n.value is not None]
+        if not values or max(values) <= min(min(GRIDS[self.knob]), self.current):
+            return ()
+        return tuple(n.scenario for n in self.needs if n.value == self.value)
 
     def to_dict(self) -> dict[str, object]:
         """Return it as JSON-ready data."""
@@ -98,7 +105,7 @@ class KnobRecommendation:
             "current": self.current,
             "value": self.value,
             "deadline": self.deadline,
-            "limiting": self.limiting,
+            "limiting": list(self.limiting),
             "unreachable": list(self.unreachable),
             "scenarios": [n.to_dict() for n in self.needs],
         }
@@ -129,41 +136,79 @@ def candidate_policy(policy: RestartPolicy, knob: str, value: float) -> RestartP
     """
     current = float(getattr(policy, knob))
     deadline = max(policy.deadline + (value - current), policy.cleanup_allowance + 1.0)
-    changes: dict[str, float] = {knob: value, "deadline": deadline}
-    return dataclasses.replace(policy, **changes)
+    if knob == "health_window":
+        return dataclasses.replace(policy, health_window=value, deadline=deadline)
+    if knob == "post_restart_wait":
+        return dataclasses.replace(policy, post_restart_wait=value, deadline=deadline)
+    raise ValueError(f"unknown knob {knob!r}; knobs: {', '.join(GRIDS)}")
 
 
 @dataclass
 class _Search:
-    """Bisection state for one (knob, scenario): ``grid[hi]`` is known to pass (once
-    ``top_known``), ``grid[lo]`` to fail (``lo == -1``: nothing below is known)."""
+    """Bisection for one (knob, scenario) over ``grid`` indices.
+
+    ``lo``: the largest index known to miss the target (-1: none). ``hi``: the smallest
+    index known to reach it, above ``lo`` (None: none known yet). Nothing strictly between
+    them has been tried, so every ask is new. A result that contradicts monotonicity (a
+    miss at or above ``hi``, a pass at or below ``lo``) is resolved towards the larger
+    value: the answer always lies above every value seen to miss.
+    """
 
     knob: str
     scenario: int
     grid: tuple[float, ...]
-    lo: int
-    hi: int
-    top_known: bool
-    tried: dict[float, float]
-    unreachable: bool = False
+    hint: int | None
+    lo: int = -1
+    hi: int | None = None
+    tried: dict[float, float] = dataclasses.field(default_factory=dict)
+
+    @property
+    def unreachable(self) -> bool:
+        return self.lo == len(self.grid) - 1
 
     @property
     def done(self) -> bool:
-        return self.unreachable or (self.top_known and self.hi - self.lo <= 1)
+        return self.unreachable or (self.hi is not None and self.hi - self.lo <= 1)
 
-    def next_value(self) -> float:
-        return self.grid[self.hi if not self.top_known else (self.lo + self.hi) // 2]
+    def asks(self) -> list[float]:
+        hint, self.hint = self.hint, None  # the hint steers the first round only
+        if hint is not None:
+            upper = len(self.grid) if self.hi is None else self.hi
+            picks = [i for i in (hint - 1, hint) if self.lo < i < upper]
+            if picks:
+                return [self.grid[i] for i in picks]
+        if self.hi is None:
+            return [self.grid[-1]]
+        return [self.grid[(self.lo + self.hi) // 2]]
 
     def record(self, value: float, rate: float, target: float) -> None:
         self.tried[value] = rate
         index = self.grid.index(value)
-        if not self.top_known:
-            self.top_known = True
-            self.unreachable = rate < target
-        elif rate >= target:
-            self.hi = index
+        if rate >= target:
+            if index > self.lo and (self.hi is None or index < self.hi):
+                self.hi = index
         else:
-            self.lo = index
+            self.lo = max(self.lo, index)
+            if self.hi is not None and self.hi <= self.lo:
+                self.hi = None
+
+
+def _hint(grid: tuple[float, ...], needed: float) -> int | None:
+    # The smallest grid index whose value is above `needed` (None: above the whole grid).
+    for i, value in enumerate(grid):
+        if value > needed:
+            return i
+    return None
+
+
+def _quantile_reach(reach: Sequence[float | None], target: float) -> float | None:
+    # The reach that a share `target` of the runs stays within (None: not that many
+    # runs succeeded, so the runs say nothing about how much time would be enough).
+    if not reach:
+        return None
+    ordered = sorted(math.inf if r is None else r for r in reach)
+    value = ordered[max(0, math.ceil(target * len(ordered)) - 1)]
+    return None if math.isinf(value) else value
 
 
 def recommend(
@@ -174,33 +219,34 @@ def recommend(
     runs_per_candidate: int,
     measure: Measure,
     knobs: Sequence[str] = tuple(GRIDS),
+    reach: Sequence[Sequence[float | None]] | None = None,
 ) -> Recommendation:
     """Search each knob for each scenario (see the module docstring).
 
     ``current_rates[i]``: scenario ``i``'s success rate at the policy's own values on the
-    same seeds ``measure`` uses (it saves one candidate per search). Every round of the
-    searches, across knobs and scenarios, goes to ``measure`` as one batch so a pool stays
-    busy. Returns the Recommendation.
+    same seeds ``measure`` uses (it saves one candidate per search). ``reach[i]``: those
+    runs' :func:`~restart.validate_runs.reach` values; when given, the first round tries
+    the value they predict and the one below it, which usually settles a search at once
+    (the prediction only steers the search: every answer is measured). Every round, across
+    knobs and scenarios, goes to ``measure`` as one batch so a pool stays busy. Returns the
+    Recommendation.
     """
     searches: list[_Search] = []
     for knob in knobs:
         current = float(getattr(policy, knob))
         grid = tuple(sorted({float(v) for v in GRIDS[knob]} | {current}))
-        at = grid.index(current)
+        # Success needs reach < post_restart_wait + health_window: the other knob is held.
+        other = policy.health_window if knob == "post_restart_wait" else policy.post_restart_wait
         for i, rate in enumerate(current_rates):
-            passes = rate >= target
-            # Failing at the top of the grid already: nothing larger is on offer.
-            at_top = at == len(grid) - 1
-            searches.append(
-                _Search(knob, i, grid, lo=-1 if passes else at,
-                        hi=at if passes else len(grid) - 1, top_known=passes or at_top,
-                        tried={current: rate}, unreachable=not passes and at_top)
-            )
+            q = _quantile_reach(reach[i], target) if reach is not None else None
+            search = _Search(knob, i, grid, hint=None if q is None else _hint(grid, q - other))
+            search.record(current, rate, target)
+            searches.append(search)
     while True:
         pending = [s for s in searches if not s.done]
         if not pending:
             break
-        asks = [(s, s.next_value()) for s in pending]
+        asks = [(s, v) for s in pending for v in s.asks()]
         rates = measure([(s.scenario, candidate_policy(policy, s.knob, v)) for s, v in asks])
         for (search, value), rate in zip(asks, rates, strict=True):
             search.record(value, rate, target)
@@ -217,7 +263,7 @@ def _knob_result(
     needs = tuple(
         ScenarioNeed(
             scenarios[s.scenario],
-            None if s.unreachable else s.grid[s.hi],
+            None if s.unreachable or s.hi is None else s.grid[s.hi],
             tuple(sorted(s.tried.items())),
         )
         for s in searches

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from octosim.scenario import Scenario
     from octosim.simulation import Simulation
 
-__all__ = ["MACHINE_ID", "OUTCOMES", "Chunk", "Procedure", "Row", "run_chunk", "run_one"]
+__all__ = ["MACHINE_ID", "OUTCOMES", "Chunk", "Procedure", "Row", "reach", "run_chunk", "run_one"]
 
 #: The machine every run restarts: the scenario's first ``[[agents]]`` entry.
 MACHINE_ID = "Machines-1"
@@ -41,8 +41,11 @@ Procedure = Literal["client", "seed"]
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 
 #: One run, compactly: ``(index, outcome index in OUTCOMES, duration in virtual seconds,
-#: reason ("" for a reported success: it is boilerplate), truth: restarted, up, healthy)``.
-Row = tuple[int, int, float, str, bool, bool, bool]
+#: reason ("" for a reported success: it is boilerplate), truth: restarted, up, healthy,
+#: reach)``. ``reach``: for a client run that reported success, seconds from the start of
+#: the post-restart wait to the creation of the last task it needed (see :func:`reach`);
+#: None otherwise.
+Row = tuple[int, int, float, str, bool, bool, bool, float | None]
 
 _SPACE = "Spaces-1"
 _HEALTHY = frozenset({"Healthy", "HasWarnings"})  # HasWarnings: reachable, still usable
@@ -115,7 +118,27 @@ def run_one(
         service.starts > starts_before,
         service.state.value == "Running",
         machine.health_status.value in _HEALTHY,
+        reach(report) if procedure == "client" else None,
     )
+
+
+def reach(report: RestartReport) -> float | None:
+    """Return how far into "wait + health window" a successful client run had to go.
+
+    Seconds from the start of the post-restart wait to the creation of the last task the
+    run created (the health check that completed the verdict). The procedure starts a new
+    probe or check only while ``now < wait end + health_window``, so this run would also
+    have succeeded with any ``post_restart_wait + health_window`` above it (the run is the
+    same up to that point). The creation time is read after the POST answered, a little
+    after the decision to create, so the estimate errs on the long side. None unless the
+    run reported success.
+    """
+    if report.outcome is not Outcome.RESTARTED or not report.tasks:
+        return None
+    wait = next((p for p in report.phases if p.name == "wait"), None)
+    if wait is None:
+        return None
+    return max(t.created for t in report.tasks) - wait.started
 
 
 def _drive(

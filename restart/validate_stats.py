@@ -35,7 +35,8 @@ class RunRecord:
 
     ``restarted``: a new process of the restarted instance started during the run.
     ``up``: that instance is Running when the run returns. ``healthy``: the machine's
-    HealthStatus is Healthy (or HasWarnings) then.
+    HealthStatus is Healthy (or HasWarnings) then. ``reach``: see
+    :func:`restart.validate_runs.reach` (client runs that reported success only).
     """
 
     index: int
@@ -46,6 +47,7 @@ class RunRecord:
     restarted: bool
     up: bool
     healthy: bool
+    reach: float | None = None
 
     @property
     def reported_success(self) -> bool:
@@ -85,7 +87,8 @@ class RunRecord:
 def records(rows: Sequence[Row], base_seed: int) -> tuple[RunRecord, ...]:
     """Return the RunRecords of ``rows`` (in their order)."""
     return tuple(
-        RunRecord(i, base_seed + i, OUTCOMES[o], d, r, s, u, h) for i, o, d, r, s, u, h in rows
+        RunRecord(i, base_seed + i, OUTCOMES[o], d, r, s, u, h, x)
+        for i, o, d, r, s, u, h, x in rows
     )
 
 

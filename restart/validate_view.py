@@ -7,6 +7,7 @@ impossible scenarios showed, and what to change, with the flag to change it.
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Group as RenderGroup
 from rich.console import RenderableType
 from rich.table import Table
@@ -27,16 +28,14 @@ _VERDICT_STYLES = {
 }
 _VERDICT_LABELS = {
     Verdict.PASS: "✔ pass",
-    Verdict.CORRECTLY_FAILS: "✔ correctly fails",
-    Verdict.BELOW_TARGET: "✘ below target",
-    Verdict.OVER_DEADLINE: "✘ over deadline",
-    Verdict.FALSE_SUCCESS: "✘ FALSE SUCCESS",
+    Verdict.CORRECTLY_FAILS: "✔ gives up",
+    Verdict.BELOW_TARGET: "✘ too few",
+    Verdict.OVER_DEADLINE: "✘ too late",
+    Verdict.FALSE_SUCCESS: "✘ UNSAFE",
 }
 # The flag that sets each knob, so advice can be pasted onto the command line.
 _FLAGS = {"health_window": "--health-window", "post_restart_wait": "--wait"}
 _NAMES = {"health_window": "health window", "post_restart_wait": "post-restart wait"}
-_REASON_WIDTH = 70  # table cells stay one screen wide; full reasons are listed below
-
 
 def _pct(rate: float) -> str:
     # One decimal, but never round 99.96% up to a "100.0%" that hides a failure.
@@ -48,33 +47,35 @@ def _secs(value: float) -> str:
     return f"{value:.0f}"
 
 
-def _short(reason: str) -> str:
-    return reason if len(reason) <= _REASON_WIDTH else reason[: _REASON_WIDTH - 1] + "…"
+def _table(title: str, columns: list[tuple[str, str]]) -> Table:
+    # A light box and no row lines: the tables must fit an 80-column terminal.
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
+    for name, justify in columns:
+        # Headers break only where they say ("\n"); cells never wrap.
+        table.add_column(name, justify="right" if justify == "r" else "left", no_wrap=True)
+    return table
 
 
 def scenario_table(result: ValidationResult) -> Table:
-    """One row per scenario: runs, verified success, false successes, durations, deadline,
-    the most common failure reason and the verdict."""
-    table = Table(
-        title=f"Client: {result.runs} runs per scenario, target {_pct(result.target)}",
-        title_justify="left",
+    """One row per scenario: runs, verified success, false successes, durations, how many
+    runs returned by the deadline, and the verdict. (Failure reasons are listed apart.)"""
+    table = _table(
+        f"Client: {result.runs} runs per scenario, target {_pct(result.target)}, "
+        f"deadline {result.policy.deadline:g} s",
+        [("scenario", "l"), ("runs", "r"), ("verified", "r"), ("false\nsucc.", "r"),
+         ("p50/p95/p99\n/max s", "r"), ("by\ndeadline", "r"), ("verdict", "l")],
     )
-    for name in ("scenario", "runs", "success", "false succ.", "p50 s", "p95 s", "p99 s",
-                 "max s", "in deadline", "top failure reason", "verdict"):
-        numeric = name not in ("scenario", "top failure reason", "verdict")
-        table.add_column(name, justify="right" if numeric else "left")
     for s in result.scenarios:
         c = s.client
         d = c.durations
-        within = "all" if c.all_within_deadline else f"{c.within_deadline}/{c.runs}"
         table.add_row(
             s.name,
             str(c.runs),
             _pct(c.success_rate),
             Text(str(c.false_successes), style="bold red" if c.false_successes else ""),
-            _secs(d.p50), _secs(d.p95), _secs(d.p99), _secs(d.max),
-            within,
-            _short(c.reasons[0][0]) if c.reasons else "",
+            "/".join(_secs(v) for v in (d.p50, d.p95, d.p99, d.max)),
+            "all" if c.all_within_deadline else f"{c.within_deadline}",
             Text(_VERDICT_LABELS[s.verdict], style=_VERDICT_STYLES[s.verdict]),
         )
     return table
@@ -84,10 +85,12 @@ def seed_table(result: ValidationResult) -> Table | None:
     """The seed script beside the client on the same seeds (None if not compared)."""
     if not any(s.seed_script for s in result.scenarios):
         return None
-    table = Table(title="Seed script vs this client, same seeds", title_justify="left")
-    for name in ("scenario", "seed: says restarted", "seed: false succ.", "seed: verified",
-                 "seed: max s", "client: verified", "client: false succ."):
-        table.add_column(name, justify="left" if name == "scenario" else "right")
+    table = _table(
+        "The seed script on the same seeds (it has no deadline)",
+        [("scenario", "l"), ("says\nrestarted", "r"), ("false\nsucc.", "r"),
+         ("verified", "r"), ("max s", "r"), ("client\nverified", "r"),
+         ("client\nfalse succ.", "r")],
+    )
     for s in result.scenarios:
         seed = s.seed_script
         if seed is None:
@@ -110,22 +113,19 @@ def recommendation_table(result: ValidationResult) -> Table | None:
     rec = result.recommendation
     if rec is None:
         return None
-    table = Table(
-        title=(f"Smallest values reaching {_pct(rec.target)} "
-               f"({rec.runs_per_candidate} runs per candidate, the other knob unchanged)"),
-        title_justify="left",
+    table = _table(
+        f"Smallest values reaching {_pct(rec.target)} ({rec.runs_per_candidate} runs per "
+        "candidate; the other knob unchanged)",
+        [("flag", "l"), ("now s", "r"), ("smallest s", "r"), ("with\n--deadline", "r"),
+         ("needed by", "l"), ("unreachable\nin", "l")],
     )
-    for name in ("knob", "flag", "now s", "recommended s", "deadline s", "needed by",
-                 "unreachable in"):
-        table.add_column(name, justify="right" if name.endswith(" s") else "left")
     for k in rec.knobs:
         table.add_row(
-            _NAMES[k.knob],
             _FLAGS[k.knob],
             _secs(k.current),
             "unreachable" if k.value is None else _secs(k.value),
             "" if k.deadline is None else _secs(k.deadline),
-            k.limiting or "",
+            ", ".join(k.limiting),
             ", ".join(k.unreachable),
         )
     return table
@@ -228,33 +228,34 @@ def _impossible_sentence(s: ScenarioResult, deadline: float) -> str:
 def _advice(result: ValidationResult) -> str:
     rec = result.recommendation
     assert rec is not None
-    parts: list[str] = []
-    for k in rec.knobs:
-        parts.append(_knob_advice(k))
-    text = (
-        f"Smallest values that reach {_pct(rec.target)} (searched one knob at a time on "
-        f"{rec.runs_per_candidate} runs per candidate): " + "; ".join(parts) + "."
+    parts = [_knob_advice(k) for k in rec.knobs]
+    return (
+        " ".join(parts) + f" (Each knob was searched on its own, on {rec.runs_per_candidate} "
+        "runs per candidate: confirm a change with a full run using those flags.)"
     )
-    return text
 
 
 def _knob_advice(k: KnobRecommendation) -> str:
     name, flag = _NAMES[k.knob], _FLAGS[k.knob]
-    unreachable = (
-        f" (unreachable in {', '.join(k.unreachable)} even at the largest value tried: "
-        "its failures are not about this knob)" if k.unreachable else ""
-    )
+    missing = ""
+    if k.unreachable:
+        # Unreachable means the largest value on the grid was tried and still missed.
+        largest = max(v for n in k.needs if n.value is None for v, _ in n.tried)
+        verb = "misses" if len(k.unreachable) == 1 else "miss"
+        missing = f"{', '.join(k.unreachable)} {verb} the target even at {largest:g} s"
     if k.value is None:
-        return f"{name}: no value tried reaches the target{unreachable}"
+        return f"No {name} reaches the target: {missing}."
     assert k.deadline is not None
-    deadline = f"{flag} {k.value:g} --deadline {k.deadline:g}"
-    needed = f", needed by {k.limiting}" if k.limiting else ""
+    flags = f"{flag} {k.value:g} --deadline {k.deadline:g}"
+    needed = f"; {', '.join(k.limiting)} {'needs' if len(k.limiting) == 1 else 'need'} it" if (
+        k.limiting) else ""
     if k.value > k.current:
-        return f"raise the {name} to {k.value:g} s{needed} ({deadline}){unreachable}"
-    if k.value < k.current:
-        return (f"the {name} could shrink from {k.current:g} s to {k.value:g} s{needed} "
-                f"({deadline}){unreachable}")
-    return f"the {name} of {k.current:g} s is already the smallest that works{unreachable}"
+        text = f"Raise the {name} to {k.value:g} s ({flags}){needed}"
+    elif k.value < k.current:
+        text = f"The {name} could shrink from {k.current:g} s to {k.value:g} s ({flags}){needed}"
+    else:
+        text = f"The {name} of {k.current:g} s is already the smallest that works{needed}"
+    return text + (f", except that {missing}." if k.unreachable else ".")
 
 
 def _seed_sentence(result: ValidationResult) -> str:

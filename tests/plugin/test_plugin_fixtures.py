@@ -152,3 +152,20 @@ def test_octopus_server_serves_over_real_http_on_loopback(pytester: pytest.Pytes
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_octopus_and_octopus_server_together(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_both(octopus, octopus_server):
+            mounted = httpx.get(octopus.base_url + "/api/Spaces-1/machines",
+                                headers={"X-Octopus-ApiKey": octopus.api_key})
+            live = httpx.get(octopus_server.url + "/api/Spaces-1/machines",
+                             headers={"X-Octopus-ApiKey": octopus_server.sim.api_key})
+            assert (mounted.status_code, live.status_code) == (200, 200)
+            assert len(octopus_server.sim.journal) == 1  # it really went over the socket
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)

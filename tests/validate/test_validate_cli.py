@@ -1,0 +1,120 @@
+"""``restart-tentacle validate``: exit codes, output, --json, --plot, bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from restart import cli
+from restart.validate import VALIDATE_COMMAND
+
+
+@pytest.fixture(autouse=True)
+def _registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Registered here too, so these tests do not depend on where restart.cli wires it in.
+    monkeypatch.setitem(cli.COMMANDS, "validate", VALIDATE_COMMAND)
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["validate", "--workers", "1", *argv], stdout=out, stderr=err, env={})
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_a_policy_that_holds_exits_0_with_a_verdict() -> None:
+    code, out, _ = run("--scenario", "named-instance", "--scenario", "never-returns",
+                       "--runs", "20", "--recommend-runs", "10")
+    assert code == 0
+    assert "named-instance" in out and "✔ pass" in out and "✔ gives up" in out
+    assert "✔ Your timeouts hold: 100.0% of restarts were verified within the 330 s" in out
+    assert "never-returns: the client correctly gave up by its 330 s deadline" in out
+    assert "never reported a restart that did not happen" in out
+
+
+def test_a_policy_that_misses_the_target_exits_1_and_says_what_to_raise() -> None:
+    code, out, _ = run("--scenario", "slow-windows", "--health-window", "30", "--runs", "20",
+                       "--recommend-runs", "20")
+    assert code == 1
+    assert "✘ Your timeouts are too short" in out and "slow-windows" in out
+    assert "Raise the health window to" in out and "--health-window" in out
+
+
+def test_the_seed_scripts_false_successes_show_up_beside_the_client() -> None:
+    code, out, _ = run("--scenario", "default", "--runs", "10", "--compare-seed-script",
+                       "--no-recommend")
+    assert code == 0  # the seed script is a baseline: it does not fail the policy
+    assert "The seed script on the same seeds" in out
+    assert "reported success although the Tentacle did not restart in default (10/10 runs)" \
+        in out
+
+
+def test_json_output() -> None:
+    code, out, err = run("--scenario", "default", "--runs", "10", "--json", "--no-recommend",
+                         "--compare-seed-script")
+    assert code == 0
+    document = json.loads(out)
+    assert document["passed"] is True and document["recommendation"] is None
+    assert document["verdict"].startswith("✔ Your timeouts hold")
+    assert document["scenarios"][0]["seed_script"]["false_successes"] == 10
+    assert "client" in err  # the progress bar goes to stderr, never into the JSON
+
+
+def test_quiet_hides_the_progress_bar() -> None:
+    _, _, err = run("--scenario", "default", "--runs", "5", "--no-recommend", "-q")
+    assert err == ""
+
+
+def test_policy_flags_are_the_ones_run_takes() -> None:
+    code, out, _ = run("--scenario", "default", "--runs", "5", "--no-recommend", "--json",
+                       "--deadline", "400", "--wait", "10", "--stable-checks", "2")
+    policy = json.loads(out)["policy"]
+    assert code == 0
+    assert (policy["deadline"], policy["post_restart_wait"], policy["stable_checks"]) == (
+        400, 10, 2)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--runs", "0"], "--runs must be at least 1"),
+        (["--target", "0"], "--target is a success rate in (0, 1]"),
+        (["--target", "1.5"], "--target is a success rate in (0, 1]"),
+        (["--recommend-runs", "0"], "--recommend-runs must be at least 1"),
+        (["--scenario", "nope"], "there is no preset named 'nope'"),
+        (["--scenario", "missing/world.toml"], "cannot read it"),
+        (["--deadline", "5"], "cleanup_allowance"),
+    ],
+)
+def test_bad_input_exits_2_with_what_to_do(argv: list[str], message: str) -> None:
+    code, out, err = run(*argv)
+    assert code == 2
+    assert message in err and out == ""
+
+
+def test_workers_below_1_is_bad_input() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["validate", "--workers", "0"], stdout=out, stderr=err, env={})
+    assert code == 2 and "--workers must be at least 1" in err.getvalue()
+
+
+def test_plot_without_matplotlib_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    code, _, err = run("--scenario", "default", "--runs", "5", "--plot", "x.png")
+    assert code == 2
+    assert "pip install 'octosim[plot]'" in err
+
+
+def test_plot_writes_a_png(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "durations.png"
+    code, _, err = run("--scenario", "default", "--scenario", "never-returns", "--runs", "10",
+                       "--no-recommend", "--compare-seed-script", "--plot", str(target))
+    assert code == 0
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"plot written to {target}" in err
