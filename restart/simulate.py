@@ -124,7 +124,7 @@ class Truth:
     def describe(self, started: float = 0.0) -> str:
         """One sentence for the summary; times are seconds since ``started``."""
         service = f"service {self.service!r}"
-        if self.restarted:
+        if self.restarted and self.restarts:
             first = self.restarts[0]
             again = "" if len(self.restarts) == 1 else f"; {len(self.restarts)} new processes"
             return (
@@ -132,6 +132,8 @@ class Truth:
                 f"{first.launched - started:.1f} s ({service} running again at "
                 f"{first.running - started:.1f} s{again})."
             )
+        if self.restarted:  # a new witness without a recorded start: recorder not active
+            return f"Simulator truth: the Tentacle process restarted ({service})."
         if self.went_down is None:
             why = f"{service} kept the process started {self.witness_before}"
         else:
