@@ -392,9 +392,11 @@ class LiveServer:
         use).
         """
         if self._socket is None:
-            family, kind, proto, _, address = socket.getaddrinfo(
-                self.host, self.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-            )[0]
+            found = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM,
+                                       flags=socket.AI_PASSIVE)
+            # "localhost" may list ::1 first; IPv4 is what every client tries for it.
+            found.sort(key=lambda info: info[0] != socket.AF_INET)
+            family, kind, proto, _, address = found[0]
             sock = socket.socket(family, kind, proto)
             try:
                 # Rebinding a port in TIME_WAIT after a restart; never a port in active use.

@@ -204,3 +204,10 @@ def test_ipv6_loopback_is_served(serve: ServerFactory) -> None:
     server = serve(host="::1")
     assert server.url == f"http://[::1]:{server.port}"
     assert httpx.get(server.url + "/api").json()["Application"] == "Octopus Deploy"
+
+
+def test_localhost_is_served_on_ipv4(serve: ServerFactory) -> None:
+    server = serve(host="localhost")
+    assert server.url == f"http://localhost:{server.port}"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5):
+        pass  # 127.0.0.1 answers: what every client tries first for "localhost"
