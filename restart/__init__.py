@@ -15,6 +15,8 @@ transport function. :mod:`restart.seedport` is the original seed script, kept as
 
 from __future__ import annotations
 
+import logging
+
 from restart.client import async_octopus_client, octopus_client
 from restart.drivers.async_ import run_async
 from restart.drivers.loop import adrive, drive
@@ -64,3 +66,8 @@ __all__ = [
     "run_async",
     "run_sync",
 ]
+
+# A library's logger gets a NullHandler (the logging HOWTO's advice): without one, Python's
+# last-resort handler prints every warning to stderr a second time, beside the progress
+# lines the caller already shows.
+logging.getLogger("restart").addHandler(logging.NullHandler())

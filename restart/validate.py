@@ -48,8 +48,9 @@ __all__ = [
 
 DEFAULT_RUNS = 1000
 DEFAULT_TARGET = 0.99
-#: Runs per recommendation candidate. A 0.99 target needs at least 100 to mean anything;
-#: 200 tells 99% from 98% well enough while keeping the search to a few seconds.
+#: Real runs that check each recommended value (the values themselves are predicted from
+#: the validation's runs, see restart.validate_recommend): enough to catch a prediction
+#: that does not hold, few enough to cost a second or two.
 DEFAULT_RECOMMEND_RUNS = 200
 
 
@@ -199,8 +200,8 @@ def validate(
     ``scenarios``: preset names, ``.toml`` paths or Scenarios (None: every preset).
     ``workers``: processes (None: every CPU; 1: in this process). ``progress(stage, done,
     total)`` is called per finished chunk; stages are ``client``, ``seed script`` and
-    ``recommendation``. ``recommend_runs``: runs per recommendation candidate (at most
-    ``runs``); ``recommend_knobs=False`` skips the search.
+    ``recommendation``. ``recommend_runs``: real runs that check each recommended value
+    (at most ``runs``); ``recommend_knobs=False`` skips the recommendation.
 
     Raises ValueError for ``runs``/``recommend_runs``/``workers`` < 1 or a target outside
     (0, 1]; ScenarioError for a scenario that cannot be read; RuntimeError (naming the
@@ -298,28 +299,31 @@ def _recommend(
     results: list[ScenarioResult],
     target: float,
     seed: int,
-    per_candidate: int,
+    check_runs: int,
 ) -> tuple[Recommendation, int]:
     # Impossible scenarios cannot be helped by any value: searching them would only report
     # "unreachable" for the wrong reason.
     usable = [i for i, r in enumerate(results) if r.impossible is None]
     executed = 0
 
-    def measure(asks: Sequence[tuple[int, RestartPolicy]]) -> list[float]:
+    def measure(
+        asks: Sequence[tuple[int, RestartPolicy]], runs: int
+    ) -> list[tuple[RunRecord, ...]]:
         nonlocal executed
-        groups = [Group("client", scenarios[usable[i]], p, seed, per_candidate) for i, p in asks]
-        executed += per_candidate * len(groups)
-        rows = runner.run(groups, "recommendation")
-        return [summarise(records(r, seed), None).success_rate for r in rows]
+        if not asks:
+            return []
+        groups = [Group("client", scenarios[usable[i]], p, seed, runs) for i, p in asks]
+        executed += runs * len(groups)
+        return [records(rows, seed) for rows in runner.run(groups, "recommendation")]
 
-    # The first per_candidate runs of the main validation used the same seeds and the
-    # policy's own values: their success rate is the search's starting point, for free.
-    current = [
-        summarise(results[i].runs[:per_candidate], None).success_rate for i in usable
-    ]
-    reach = [[r.reach for r in results[i].runs[:per_candidate]] for i in usable]
-    names = [results[i].name for i in usable]
-    found = recommend(policy, names, current, target, per_candidate, measure, reach=reach)
+    found = recommend(
+        policy,
+        [results[i].name for i in usable],
+        [results[i].runs for i in usable],
+        target,
+        measure,
+        check_runs=check_runs,
+    )
     return found, executed
 
 

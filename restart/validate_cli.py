@@ -15,7 +15,13 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
 from rich.text import Text
 
-from restart.cli import _POLICY_FLAGS, CliContext, Command
+from restart.cli import (
+    CliContext,
+    Command,
+    add_output_arguments,
+    add_policy_arguments,
+    policy_from_args,
+)
 from restart.errors import ConfigurationError
 from restart.exitcodes import ExitCode
 from restart.policy import RestartPolicy
@@ -53,6 +59,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                       help="processes to use [every CPU]; 1 runs in this process")
     what.add_argument("--compare-seed-script", action="store_true",
                       help="also run the seed script's algorithm on the same seeds")
+    what.add_argument("--instance", help="restart only this named Tentacle instance")
     judge = parser.add_argument_group("judging")
     judge.add_argument("--target", type=float, default=DEFAULT_TARGET,
                        help=f"success rate each scenario must reach, in (0, 1] "
@@ -60,50 +67,19 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     judge.add_argument("--no-recommend", action="store_true",
                        help="skip the search for the smallest health window and wait")
     judge.add_argument("--recommend-runs", type=int, default=DEFAULT_RECOMMEND_RUNS,
-                       help=f"runs per recommendation candidate, at most --runs "
+                       help=f"real runs that check each recommended value, at most --runs "
                             f"[{DEFAULT_RECOMMEND_RUNS}]")
-    output = parser.add_argument_group("output")
-    output.add_argument("--json", action="store_true", help="print the result as JSON")
+    # The same policy flags as `restart-tentacle run`, so a policy validated here is
+    # pasted there unchanged.
+    add_policy_arguments(parser)
+    output = add_output_arguments(parser)
     output.add_argument("--plot", metavar="FILE.png",
                         help="draw run durations against the deadline (needs the plot extra)")
-    output.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    _add_policy_flags(parser)
-
-
-def _add_policy_flags(parser: argparse.ArgumentParser) -> None:
-    # The same flags as `restart-tentacle run` (restart.cli._POLICY_FLAGS maps them to the
-    # policy's fields), so a policy validated here is pasted there unchanged.
-    d = RestartPolicy()
-    timing = parser.add_argument_group("policy to validate (seconds; defaults are the client's)")
-    timing.add_argument("--deadline", type=float, help=f"overall deadline [{d.deadline:g}]")
-    timing.add_argument("--poll-interval", type=float,
-                        help=f"task polling interval [{d.poll_interval:g}]")
-    timing.add_argument("--script-delay", type=int,
-                        help=f"delay before the restart [{d.script_delay}]")
-    timing.add_argument("--wait", type=float,
-                        help=f"wait after the restart task [{d.post_restart_wait:g}]")
-    timing.add_argument("--health-window", type=float,
-                        help=f"time to come back healthy [{d.health_window:g}]")
-    timing.add_argument("--health-timeout", type=float,
-                        help=f"health task Timeout [{d.health_task_timeout:g}]")
-    timing.add_argument("--machine-timeout", type=float,
-                        help=f"health task MachineTimeout [{d.health_machine_timeout:g}]")
-    timing.add_argument("--stable-checks", type=int,
-                        help=f"consecutive healthy checks [{d.stable_checks}]")
-    timing.add_argument("--request-timeout", type=float,
-                        help=f"per HTTP request [{d.request_timeout:g}]")
-    timing.add_argument("--max-attempts", type=int, help=f"tries per request [{d.max_attempts}]")
-    timing.add_argument("--instance", help="restart only this named Tentacle instance")
 
 
 def _policy(args: argparse.Namespace) -> RestartPolicy:
-    overrides = {
-        name: getattr(args, flag)
-        for flag, name in _POLICY_FLAGS.items()
-        if getattr(args, flag, None) is not None
-    }
     try:
-        return RestartPolicy(**overrides)
+        return policy_from_args(args)
     except ConfigurationError as exc:
         raise _Usage(f"{exc.message} (fix the policy flag)") from None
 

@@ -1,33 +1,42 @@
 """The smallest health window and post-restart wait that reach a target success rate.
 
-Method (``docs/validate.md``): each knob is searched on its own, the other held at the
-policy's value, on a fixed grid of readable values (plus the policy's own value). For each
-scenario, a bisection over the grid finds the smallest value whose success rate reaches
-the target on the *same seeds* each time (runs ``0 .. n-1``), so candidates differ only in
-the knob. The deadline moves with the knob (``deadline + (value - current)``): the slack
-after the window (the last health check's Timeout, one poll, the cleanup allowance) is the
-same for every candidate, so a shorter window also means a shorter run, and a longer one
-is not cut off by the old deadline. The recommended value is the largest of the
-per-scenario answers: the smallest value that works in every scenario where one works.
+Method (``docs/validate.md`` has the long form)
+------------------------------------------------
+The procedure starts a new start-time probe or health check only while ``now < end of
+the post-restart wait + health_window``. A run that succeeded shows how far into "wait +
+window" it had to go: its *reach* (:func:`restart.validate_runs.reach`). Up to that point
+a run with a shorter window is the *same* run (same seed, same requests, same answers), so
+it succeeds with any wait + window above its reach. The success rate of every smaller
+value of either knob can therefore be *predicted* from runs already made:
 
-The first round is steered by the validation runs themselves: a successful run shows how
-far into "wait + window" it had to go (:func:`~restart.validate_runs.reach`), so the value
-the target share of runs stays within is a good first guess; the guess and the grid value
-below it are measured first, which usually settles the search in one round.
+- from the validation's own runs, for values up to the policy's (shrinking a knob);
+- for a scenario that misses the target, from one extra batch with the health window at
+  the top of its grid (900 s), which covers every larger value of both knobs.
 
-Bisection assumes more time never hurts (a larger value succeeds whenever a smaller one
-does). It holds for these knobs in the simulator up to run-to-run noise; with few runs per
-candidate a value near the threshold may come out one grid step off either way.
+Each knob is searched on its own, the other held at the policy's value. Per scenario the
+answer is the smallest grid value whose predicted rate reaches the target (unreachable if
+even the top misses); the recommendation is the largest answer, and the deadline moves
+with the knob (``deadline + (value - current)``) so the slack after the window (the last
+health check's Timeout, one poll, the cleanup allowance) stays as it was.
+
+The prediction is then *checked*: the recommended value is run for real (``check_runs``
+seeds, the same seeds) in every scenario that needs it. If those runs succeed less often
+than predicted on the same seeds (the shortcut did not hold: e.g. a shorter wait changed
+which requests were made), the value moves one grid step up and is checked again.
+
+The reach is read when a task's creation was answered, a little after the decision to
+create it (more so when requests are retried), so predictions err low: they never promise
+more than a real run delivers on the window, and the check covers the wait.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from restart.policy import RestartPolicy
+from restart.validate_stats import RunRecord
 
 __all__ = [
     "GRIDS",
@@ -36,6 +45,7 @@ __all__ = [
     "Recommendation",
     "ScenarioNeed",
     "candidate_policy",
+    "predicted_rate",
     "recommend",
 ]
 
@@ -46,26 +56,33 @@ GRIDS: dict[str, tuple[float, ...]] = {
     "post_restart_wait": (0, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300),
 }
 
-#: ``measure([(scenario index, policy), ...])`` -> the verified success rate of each, on
-#: the same seeds every time.
-Measure = Callable[[Sequence[tuple[int, RestartPolicy]]], list[float]]
+#: ``measure([(scenario index, policy), ...], runs)`` -> each one's runs, seeds
+#: ``seed .. seed+runs-1`` (the same seeds as the validation).
+Measure = Callable[[Sequence[tuple[int, RestartPolicy]], int], list[tuple[RunRecord, ...]]]
 
 
 @dataclass(frozen=True)
 class ScenarioNeed:
-    """What one scenario needs: the smallest grid value reaching the target (None: not
-    even the largest), and every (value, success rate) tried, by value."""
+    """What one scenario needs of one knob.
+
+    ``value``: the smallest grid value reaching the target (None: not even the largest).
+    ``predicted``: (value, predicted success rate) for each grid value the runs cover.
+    ``measured``: (value, success rate, runs) for each value really run.
+    """
 
     scenario: str
     value: float | None
-    tried: tuple[tuple[float, float], ...]
+    predicted: tuple[tuple[float, float], ...]
+    measured: tuple[tuple[float, float, int], ...]
 
     def to_dict(self) -> dict[str, object]:
         """Return it as JSON-ready data."""
         return {
             "scenario": self.scenario,
             "value": self.value,
-            "tried": [{"value": v, "success_rate": r} for v, r in self.tried],
+            "predicted": [{"value": v, "success_rate": r} for v, r in self.predicted],
+            "measured": [{"value": v, "success_rate": r, "runs": n}
+                         for v, r, n in self.measured],
         }
 
 
@@ -73,7 +90,7 @@ class ScenarioNeed:
 class KnobRecommendation:
     """The recommendation for one knob.
 
-    ``value``: the smallest grid value that reaches the target in every scenario listed in
+    ``value``: the smallest grid value that reaches the target in every scenario in
     ``needs`` where any value does (None if none does); ``deadline``: the deadline that
     goes with it. ``unreachable``: scenarios where not even the largest value does.
     """
@@ -91,10 +108,9 @@ class KnobRecommendation:
 
     @property
     def limiting(self) -> tuple[str, ...]:
-        """The reachable scenarios that need ``value``, unless every scenario is content
-        with the smallest value tried (then nothing limits it)."""
-        values = [n.value for n in self.needs if n.value is not None]
-        if not values or max(values) <= min(min(GRIDS[self.knob]), self.current):
+        """The scenarios that need ``value``, unless it is the smallest value on offer
+        (then nothing limits it)."""
+        if self.value is None or self.value <= min(min(GRIDS[self.knob]), self.current):
             return ()
         return tuple(n.scenario for n in self.needs if n.value == self.value)
 
@@ -113,17 +129,20 @@ class KnobRecommendation:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """Both knobs' recommendations; ``runs_per_candidate`` runs were drawn per candidate."""
+    """Both knobs' recommendations. Predictions came from ``runs`` runs per scenario; each
+    recommended value was checked on ``check_runs`` real runs."""
 
     target: float
-    runs_per_candidate: int
+    runs: int
+    check_runs: int
     knobs: tuple[KnobRecommendation, ...]
 
     def to_dict(self) -> dict[str, object]:
         """Return it as JSON-ready data."""
         return {
             "target": self.target,
-            "runs_per_candidate": self.runs_per_candidate,
+            "runs": self.runs,
+            "check_runs": self.check_runs,
             "knobs": [k.to_dict() for k in self.knobs],
         }
 
@@ -132,7 +151,7 @@ def candidate_policy(policy: RestartPolicy, knob: str, value: float) -> RestartP
     """Return ``policy`` with ``knob`` set to ``value`` and the deadline moved by as much.
 
     The deadline never drops to the cleanup allowance (the policy would be invalid): it
-    keeps at least one second of work time.
+    keeps at least one second of work time. Raises ValueError for an unknown knob.
     """
     current = float(getattr(policy, knob))
     deadline = max(policy.deadline + (value - current), policy.cleanup_allowance + 1.0)
@@ -143,133 +162,170 @@ def candidate_policy(policy: RestartPolicy, knob: str, value: float) -> RestartP
     raise ValueError(f"unknown knob {knob!r}; knobs: {', '.join(GRIDS)}")
 
 
+def predicted_rate(runs: Sequence[RunRecord], budget: float) -> float:
+    """The share of ``runs`` that would succeed with ``wait + window = budget``: verified
+    successes whose reach is below it (0 with no runs)."""
+    if not runs:
+        return 0.0
+    hits = sum(r.verified_success and r.reach is not None and r.reach < budget for r in runs)
+    return hits / len(runs)
+
+
 @dataclass
-class _Search:
-    """Bisection for one (knob, scenario) over ``grid`` indices.
+class _Source:
+    """Runs made with ``wait`` and ``window``: they predict any budget up to their own."""
 
-    ``lo``: the largest index known to miss the target (-1: none). ``hi``: the smallest
-    index known to reach it, above ``lo`` (None: none known yet). Nothing strictly between
-    them has been tried, so every ask is new. A result that contradicts monotonicity (a
-    miss at or above ``hi``, a pass at or below ``lo``) is resolved towards the larger
-    value: the answer always lies above every value seen to miss.
-    """
+    runs: tuple[RunRecord, ...]
+    wait: float
+    window: float
 
+    @property
+    def budget(self) -> float:
+        return self.wait + self.window
+
+
+@dataclass
+class _Need:
     knob: str
     scenario: int
     grid: tuple[float, ...]
-    hint: int | None
-    lo: int = -1
-    hi: int | None = None
-    tried: dict[float, float] = dataclasses.field(default_factory=dict)
+    other: float  # the other knob's value, held fixed
+    source: _Source
+    measured: dict[float, tuple[RestartPolicy, tuple[RunRecord, ...]]]
+    value: float | None = None
 
-    @property
-    def unreachable(self) -> bool:
-        return self.lo == len(self.grid) - 1
+    def predict(self, value: float, runs: Sequence[RunRecord] | None = None) -> float:
+        return predicted_rate(self.source.runs if runs is None else runs, value + self.other)
 
-    @property
-    def done(self) -> bool:
-        return self.unreachable or (self.hi is not None and self.hi - self.lo <= 1)
-
-    def asks(self) -> list[float]:
-        hint, self.hint = self.hint, None  # the hint steers the first round only
-        if hint is not None:
-            upper = len(self.grid) if self.hi is None else self.hi
-            picks = [i for i in (hint - 1, hint) if self.lo < i < upper]
-            if picks:
-                return [self.grid[i] for i in picks]
-        if self.hi is None:
-            return [self.grid[-1]]
-        return [self.grid[(self.lo + self.hi) // 2]]
-
-    def record(self, value: float, rate: float, target: float) -> None:
-        self.tried[value] = rate
-        index = self.grid.index(value)
-        if rate >= target:
-            if index > self.lo and (self.hi is None or index < self.hi):
-                self.hi = index
-        else:
-            self.lo = max(self.lo, index)
-            if self.hi is not None and self.hi <= self.lo:
-                self.hi = None
-
-
-def _hint(grid: tuple[float, ...], needed: float) -> int | None:
-    # The smallest grid index whose value is above `needed` (None: above the whole grid).
-    for i, value in enumerate(grid):
-        if value > needed:
-            return i
-    return None
-
-
-def _quantile_reach(reach: Sequence[float | None], target: float) -> float | None:
-    # The reach that a share `target` of the runs stays within (None: not that many
-    # runs succeeded, so the runs say nothing about how much time would be enough).
-    if not reach:
-        return None
-    ordered = sorted(math.inf if r is None else r for r in reach)
-    value = ordered[max(0, math.ceil(target * len(ordered)) - 1)]
-    return None if math.isinf(value) else value
+    def covered(self) -> list[float]:
+        return [v for v in self.grid if v + self.other <= self.source.budget + 1e-9]
 
 
 def recommend(
     policy: RestartPolicy,
     scenarios: Sequence[str],
-    current_rates: Sequence[float],
+    runs: Sequence[tuple[RunRecord, ...]],
     target: float,
-    runs_per_candidate: int,
     measure: Measure,
+    *,
+    check_runs: int,
     knobs: Sequence[str] = tuple(GRIDS),
-    reach: Sequence[Sequence[float | None]] | None = None,
 ) -> Recommendation:
-    """Search each knob for each scenario (see the module docstring).
+    """Recommend each knob (see the module docstring).
 
-    ``current_rates[i]``: scenario ``i``'s success rate at the policy's own values on the
-    same seeds ``measure`` uses (it saves one candidate per search). ``reach[i]``: those
-    runs' :func:`~restart.validate_runs.reach` values; when given, the first round tries
-    the value they predict and the one below it, which usually settles a search at once
-    (the prediction only steers the search: every answer is measured). Every round, across
-    knobs and scenarios, goes to ``measure`` as one batch so a pool stays busy. Returns the
+    ``runs[i]``: scenario ``i``'s validation runs at the policy's own values. ``measure``
+    makes the extra runs: one batch at the top of the window grid for the scenarios that
+    miss the target, then the checks (``check_runs`` runs each). Returns the
     Recommendation.
     """
-    searches: list[_Search] = []
+    top = max(max(GRIDS["health_window"]), policy.health_window)
+    wide = candidate_policy(policy, "health_window", top)
+    total = len(runs[0]) if runs else 0
+    failing = [i for i, r in enumerate(runs) if _rate(r) < target and top > policy.health_window]
+    wide_runs = dict(zip(failing, measure([(i, wide) for i in failing], total), strict=True))
+
+    needs: list[_Need] = []
     for knob in knobs:
         current = float(getattr(policy, knob))
         grid = tuple(sorted({float(v) for v in GRIDS[knob]} | {current}))
-        # Success needs reach < post_restart_wait + health_window: the other knob is held.
         other = policy.health_window if knob == "post_restart_wait" else policy.post_restart_wait
-        for i, rate in enumerate(current_rates):
-            q = _quantile_reach(reach[i], target) if reach is not None else None
-            search = _Search(knob, i, grid, hint=None if q is None else _hint(grid, q - other))
-            search.record(current, rate, target)
-            searches.append(search)
-    while True:
-        pending = [s for s in searches if not s.done]
-        if not pending:
-            break
-        asks = [(s, v) for s in pending for v in s.asks()]
-        rates = measure([(s.scenario, candidate_policy(policy, s.knob, v)) for s, v in asks])
-        for (search, value), rate in zip(asks, rates, strict=True):
-            search.record(value, rate, target)
+        for i, own in enumerate(runs):
+            source = _Source(own, policy.post_restart_wait, policy.health_window)
+            measured = {current: (policy, own)}
+            if i in wide_runs:
+                source = _Source(wide_runs[i], policy.post_restart_wait, top)
+                if knob == "health_window":
+                    measured[top] = (wide, wide_runs[i])
+            need = _Need(knob, i, grid, other, source, measured)
+            need.value = _smallest(need, current, target)
+            needs.append(need)
+
+    _check(policy, needs, knobs, measure, check_runs, target)
     return Recommendation(
         target=target,
-        runs_per_candidate=runs_per_candidate,
-        knobs=tuple(_knob_result(policy, knob, scenarios, searches) for knob in knobs),
+        runs=total,
+        check_runs=check_runs,
+        knobs=tuple(_knob_result(policy, knob, scenarios, needs) for knob in knobs),
     )
+
+
+def _rate(runs: Sequence[RunRecord]) -> float:
+    return sum(r.verified_success for r in runs) / len(runs) if runs else 0.0
+
+
+def _smallest(need: _Need, current: float, target: float) -> float | None:
+    for value in need.covered():
+        if need.predict(value) >= target:
+            return value
+    if _rate(need.measured[current][1]) >= target:
+        # Measured to pass, predicted short: the reach lags the decision (retries).
+        return current
+    return None
+
+
+def _check(
+    policy: RestartPolicy,
+    needs: list[_Need],
+    knobs: Sequence[str],
+    measure: Measure,
+    check_runs: int,
+    target: float,
+) -> None:
+    # Run each knob's recommendation where it is needed and not yet measured; step a
+    # knob up one grid value whenever a check falls short of its prediction.
+    while True:
+        asks: list[tuple[_Need, float, RestartPolicy]] = []
+        for knob in knobs:
+            value = _overall(needs, knob)
+            for need in needs:
+                if need.knob == knob and need.value == value and value not in need.measured:
+                    asks.append((need, value, candidate_policy(policy, knob, value)))
+        if not asks:
+            return
+        results = measure([(n.scenario, p) for n, _, p in asks], check_runs)
+        for (need, value, candidate), got in zip(asks, results, strict=True):
+            need.measured[value] = (candidate, got)
+            seeds = need.source.runs[: len(got)]
+            if _rate(got) + 1e-9 < need.predict(value, seeds):
+                need.value = _next(need, value, target)
+
+
+def _next(need: _Need, value: float, target: float) -> float | None:
+    # The next grid value up that was measured, or is predicted, to reach the target.
+    for candidate in need.grid:
+        if candidate <= value:
+            continue
+        if candidate in need.measured:
+            if _rate(need.measured[candidate][1]) >= target:
+                return candidate
+        elif candidate in need.covered() and need.predict(candidate) >= target:
+            return candidate
+    return None
+
+
+def _overall(needs: list[_Need], knob: str) -> float | None:
+    values = [n.value for n in needs if n.knob == knob and n.value is not None]
+    return max(values) if values else None
 
 
 def _knob_result(
-    policy: RestartPolicy, knob: str, scenarios: Sequence[str], searches: list[_Search]
+    policy: RestartPolicy, knob: str, scenarios: Sequence[str], needs: list[_Need]
 ) -> KnobRecommendation:
-    needs = tuple(
-        ScenarioNeed(
-            scenarios[s.scenario],
-            None if s.unreachable or s.hi is None else s.grid[s.hi],
-            tuple(sorted(s.tried.items())),
-        )
-        for s in searches
-        if s.knob == knob
-    )
-    values = [n.value for n in needs if n.value is not None]
-    value = max(values) if values else None
+    mine = [n for n in needs if n.knob == knob]
+    value = _overall(needs, knob)
     deadline = None if value is None else candidate_policy(policy, knob, value).deadline
-    return KnobRecommendation(knob, float(getattr(policy, knob)), value, deadline, needs)
+    return KnobRecommendation(
+        knob,
+        float(getattr(policy, knob)),
+        value,
+        deadline,
+        tuple(
+            ScenarioNeed(
+                scenarios[n.scenario],
+                n.value,
+                tuple((v, n.predict(v)) for v in n.covered()),
+                tuple(sorted((v, _rate(r), len(r)) for v, (_, r) in n.measured.items())),
+            )
+            for n in mine
+        ),
+    )

@@ -114,8 +114,8 @@ def recommendation_table(result: ValidationResult) -> Table | None:
     if rec is None:
         return None
     table = _table(
-        f"Smallest values reaching {_pct(rec.target)} ({rec.runs_per_candidate} runs per "
-        "candidate; the other knob unchanged)",
+        f"Smallest values reaching {_pct(rec.target)} in every scenario (the other knob "
+        "unchanged)",
         [("flag", "l"), ("now s", "r"), ("smallest s", "r"), ("with\n--deadline", "r"),
          ("needed by", "l"), ("unreachable\nin", "l")],
     )
@@ -230,8 +230,9 @@ def _advice(result: ValidationResult) -> str:
     assert rec is not None
     parts = [_knob_advice(k) for k in rec.knobs]
     return (
-        " ".join(parts) + f" (Each knob was searched on its own, on {rec.runs_per_candidate} "
-        "runs per candidate: confirm a change with a full run using those flags.)"
+        " ".join(parts) + f" (Each knob on its own, predicted from the {rec.runs} runs per "
+        f"scenario and checked on {rec.check_runs} real runs; confirm a change with a full "
+        "run using those flags.)"
     )
 
 

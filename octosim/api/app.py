@@ -9,6 +9,7 @@ there to find it, and a 500 would hide it. Every request leaves one journal line
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -41,18 +42,35 @@ if TYPE_CHECKING:
 __all__ = ["OctopusApi"]
 
 
+def _build_router() -> Router:
+    router = Router()
+    for spec in TABLE:
+        router.add(Route(*spec))
+    return router
+
+
+@functools.cache
+def _builtin_router() -> Router:
+    """The built-in routes, compiled once per process and shared by every simulation that
+    adds none of its own (a router holds no per-simulation state: its memo maps method and
+    path to routes only)."""
+    return _build_router()
+
+
 class OctopusApi:
     """The routes of one simulation. ``unhandled`` lists requests that matched no route
     (404) or no method of their path (405), in order, for strict test modes."""
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
-        self.router = Router()
+        # Every simulation starts with the same built-in table: share one compiled router
+        # (building it costs more than a whole simulated restart) and copy it the first time
+        # this simulation adds a route of its own.
+        self.router = _builtin_router()
+        self._own_router = False
         self.dates = Dates(sim.clock)
         self.tasks = TaskCache(self.dates)
         self.unhandled: list[ApiRequest] = []
-        for spec in TABLE:
-            self.router.add(Route(*spec))
 
     def add_route(
         self,
@@ -79,6 +97,9 @@ class OctopusApi:
         verb = method.upper()
         if not verb.isalpha() or not verb.isascii():
             raise ValueError(f"method must be an HTTP method such as GET, not {method!r}")
+        if not self._own_router:
+            self.router = _build_router()
+            self._own_router = True
         return self.router.add(
             Route(verb, pattern, handler, permission=permission, space_scoped=space_scoped)
         )

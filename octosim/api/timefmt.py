@@ -18,6 +18,11 @@ __all__ = ["Dates", "duration_text"]
 _CACHE_LIMIT = 65_536
 
 
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
 class Dates:
     """Renders virtual times of one clock. ``iso(17.205)`` → ``2024-01-15T09:00:17.205+00:00``."""
 
@@ -56,13 +61,14 @@ class Dates:
 
     def long(self, t: float) -> str:
         """Return ``t`` in the long human form Octopus puts in a task's ``Completed``:
-        ``Monday, 15 January 2024 9:00:17 AM +00:00``."""
+        ``Monday, 15 January 2024 9:00:17 AM +00:00``. English names from tables, not
+        ``strftime``: they must not follow the machine's locale, and tables are faster."""
         dt = self._wall(t)
         hour = dt.hour % 12 or 12
         offset = self.iso(t)[23:]
         return (
-            f"{dt:%A}, {dt.day} {dt:%B %Y} {hour}:{dt:%M:%S} "
-            f"{'AM' if dt.hour < 12 else 'PM'} {offset}"
+            f"{_DAYS[dt.weekday()]}, {dt.day} {_MONTHS[dt.month - 1]} {dt.year} "
+            f"{hour}:{dt.minute:02d}:{dt.second:02d} {'AM' if dt.hour < 12 else 'PM'} {offset}"
         )
 
 

@@ -73,6 +73,7 @@ Known limits (it is a recogniser, not a shell):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from octosim.model.scripts._common import _Scope
@@ -123,6 +124,10 @@ SEED_SCRIPT_BODY = (
 # ==== handlers and the registry ===============================================================
 
 
+# The built-in handlers are pure functions of (body, syntax) returning immutable effects, so
+# their results are cached: clients send the same few scripts (a probe, a restart) over and
+# over, and parsing PowerShell is the most expensive thing a simulated request does.
+@functools.lru_cache(maxsize=512)
 def powershell_handler(body: str, syntax: ScriptSyntax) -> tuple[ScriptEffect, ...] | None:
     """Built-in handler for PowerShell bodies: their effects, or None if none (or not PS)."""
     if syntax is not ScriptSyntax.PowerShell:
@@ -132,6 +137,7 @@ def powershell_handler(body: str, syntax: ScriptSyntax) -> tuple[ScriptEffect, .
     return tuple(scope.effects) or None
 
 
+@functools.lru_cache(maxsize=512)
 def bash_handler(body: str, syntax: ScriptSyntax) -> tuple[ScriptEffect, ...] | None:
     """Built-in handler for Bash bodies: their effects, or None if none (or not Bash)."""
     if syntax is not ScriptSyntax.Bash:
