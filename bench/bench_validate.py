@@ -21,7 +21,6 @@ import resource
 import time
 
 from octosim.scenario import presets
-
 from restart.validate import validate
 from restart.validate_exec import default_workers
 

@@ -112,9 +112,10 @@ def check_host(host: str, *, allow_remote: bool = False) -> None:
 
 @dataclass(frozen=True)
 class _Plan:
-    """What to do after the locked part of a request: wait ``wait`` real seconds, then
-    answer ``response`` (with ``content``), or process it now if ``later`` is set, or drop
-    the connection when there is neither."""
+    """What to do after the locked part of a request: wait ``wait`` real seconds; then, if
+    ``later`` is set, process the request (or answer its Status fault) as it says; else
+    answer ``response`` (its bytes are ``content``), or drop the connection if there is none.
+    """
 
     response: ApiResponse | None = None
     content: bytes = b""
@@ -279,7 +280,7 @@ class SimulatorApp:
             return _Plan(response, response.content)
 
     def _note(self, where: str, text: str) -> None:
-        # The same wording as octosim.delivery, so timelines read alike on every edge.
+        # Worded as octosim.delivery's notes, so timelines read alike on every edge.
         self.sim.journal.record(self.sim.clock.now(), Kind.Fault, f"{where}: {text}")
 
 

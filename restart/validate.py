@@ -178,7 +178,7 @@ def impossible_reason(scenario: Scenario) -> str | None:
     """
     agent = scenario.agents[0]
     if agent.fail_to_start_rate >= 1.0:
-        return f"every start of {agent.name}'s Tentacle fails (fail_to_start_rate = 1)"
+        return f"every start of {agent.name}'s Tentacle fails: fail_to_start_rate = 1"
     return None
 
 

@@ -3,7 +3,8 @@
 Exit codes: 0 every scenario passed (the target met where success is possible, no false
 success, every run by its deadline; impossible scenarios failed cleanly); 1 some scenario
 did not; 2 bad input (``restart.exitcodes.ExitCode.USAGE``), with a message saying what
-to do. Output: tables and a verdict on stdout (or ``--json``), the progress bar on stderr.
+to do; 130 interrupted (Ctrl-C). Output: tables and a verdict on stdout (or ``--json``),
+the progress bar on stderr.
 """
 
 from __future__ import annotations
@@ -115,13 +116,18 @@ def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
         return _usage(ctx, str(exc))
     except ScenarioError as exc:
         return _usage(ctx, str(exc))
-    with _ProgressBar(ctx, enabled=not args.quiet) as bar:
-        result = validate(
-            policy, scenarios, runs=args.runs, seed=args.seed, workers=args.workers,
-            compare_seed_script=args.compare_seed_script, progress=bar.update,
-            target=args.target, recommend_knobs=not args.no_recommend,
-            recommend_runs=args.recommend_runs,
-        )
+    try:
+        with _ProgressBar(ctx, enabled=not args.quiet) as bar:
+            result = validate(
+                policy, scenarios, runs=args.runs, seed=args.seed, workers=args.workers,
+                compare_seed_script=args.compare_seed_script, progress=bar.update,
+                target=args.target, recommend_knobs=not args.no_recommend,
+                recommend_runs=args.recommend_runs,
+            )
+    except KeyboardInterrupt:
+        # Simulated runs leave nothing behind to clean up: stop, say so, no verdict.
+        ctx.err.print(Text("interrupted: no verdict", style="bold red"))
+        return int(ExitCode.INTERRUPTED)
     if args.plot:
         from restart.validate_plot import plot
 
@@ -193,6 +199,6 @@ VALIDATE_COMMAND = Command(
         "success rate, false successes (success reported but no restart), durations and "
         "failure reasons per scenario, the smallest health window and post-restart wait "
         "that reach --target, and a verdict. Exit codes: 0 every scenario passed, 1 some "
-        "did not, 2 bad input."
+        "did not, 2 bad input, 130 interrupted."
     ),
 )

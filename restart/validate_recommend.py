@@ -218,7 +218,7 @@ def recommend(
     miss the target, then the checks (``check_runs`` runs each). Returns the
     Recommendation.
     """
-    top = max(max(GRIDS["health_window"]), policy.health_window)
+    top = float(max(max(GRIDS["health_window"]), policy.health_window))
     wide = candidate_policy(policy, "health_window", top)
     total = len(runs[0]) if runs else 0
     failing = [i for i, r in enumerate(runs) if _rate(r) < target and top > policy.health_window]
@@ -277,6 +277,8 @@ def _check(
         asks: list[tuple[_Need, float, RestartPolicy]] = []
         for knob in knobs:
             value = _overall(needs, knob)
+            if value is None:
+                continue
             for need in needs:
                 if need.knob == knob and need.value == value and value not in need.measured:
                     asks.append((need, value, candidate_policy(policy, knob, value)))

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from restart.validate import ScenarioResult, ValidationResult, Verdict
-from restart.validate_recommend import KnobRecommendation
+from restart.validate_recommend import GRIDS, KnobRecommendation
 from restart.validate_stats import Summary
 
 __all__ = ["recommendation_table", "render", "scenario_table", "seed_table", "verdict_text"]
@@ -216,47 +216,64 @@ def _headline(result: ValidationResult, possible: list[ScenarioResult]) -> str:
 
 
 def _impossible_sentence(s: ScenarioResult, deadline: float) -> str:
-    reason = f"success is impossible there: {s.impossible}"
+    reason = f"success is impossible there ({s.impossible})"
     if s.verdict is Verdict.CORRECTLY_FAILS:
         return (
-            f"{s.name}: the client correctly gave up by its {deadline:g} s deadline every "
-            f"time ({reason}); that is the right answer, not a policy problem."
+            f"{s.name}: {reason}, and the client correctly gave up by its {deadline:g} s "
+            "deadline every time: the right answer, not a policy problem."
         )
-    return f"{s.name}: {reason}, and the client did not fail cleanly ({s.verdict.value})."
+    return f"{s.name}: {reason}, but the client did not fail cleanly ({s.verdict.value})."
 
 
 def _advice(result: ValidationResult) -> str:
     rec = result.recommendation
     assert rec is not None
-    parts = [_knob_advice(k) for k in rec.knobs]
-    return (
-        " ".join(parts) + f" (Each knob on its own, predicted from the {rec.runs} runs per "
-        f"scenario and checked on {rec.check_runs} real runs; confirm a change with a full "
-        "run using those flags.)"
+    raises = [k for k in rec.knobs if k.value is not None and k.value > k.current]
+    parts = [_knob_advice(k) for k in rec.knobs if k not in raises]
+    if raises:
+        # Raising either knob buys the same thing (more time after the restart): they are
+        # alternatives, not steps to take together.
+        parts.insert(0, "Raise " + " or, instead, ".join(_raise(k) for k in raises) + ".")
+    return " ".join(parts) + (
+        f" (Each knob on its own, predicted from the {rec.runs} runs per scenario and "
+        f"checked on {rec.check_runs} real runs; confirm a change with a full run using "
+        "those flags.)"
     )
+
+
+def _raise(k: KnobRecommendation) -> str:
+    assert k.value is not None and k.deadline is not None
+    needed = f"; {_names(k.limiting)} {'needs' if len(k.limiting) == 1 else 'need'} it" if (
+        k.limiting) else ""
+    text = (f"the {_NAMES[k.knob]} to {k.value:g} s ({_FLAGS[k.knob]} {k.value:g} "
+            f"--deadline {k.deadline:g}{needed})")
+    return text + (f", though {_missing(k)}" if k.unreachable else "")
 
 
 def _knob_advice(k: KnobRecommendation) -> str:
     name, flag = _NAMES[k.knob], _FLAGS[k.knob]
-    missing = ""
-    if k.unreachable:
-        # Unreachable means the largest value on the grid was tried and still missed.
-        largest = max(v for n in k.needs if n.value is None for v, _ in n.tried)
-        verb = "misses" if len(k.unreachable) == 1 else "miss"
-        missing = f"{', '.join(k.unreachable)} {verb} the target even at {largest:g} s"
     if k.value is None:
-        return f"No {name} reaches the target: {missing}."
+        return f"No {name} reaches the target: {_missing(k)}."
     assert k.deadline is not None
     flags = f"{flag} {k.value:g} --deadline {k.deadline:g}"
-    needed = f"; {', '.join(k.limiting)} {'needs' if len(k.limiting) == 1 else 'need'} it" if (
+    needed = f"; {_names(k.limiting)} {'needs' if len(k.limiting) == 1 else 'need'} it" if (
         k.limiting) else ""
-    if k.value > k.current:
-        text = f"Raise the {name} to {k.value:g} s ({flags}){needed}"
-    elif k.value < k.current:
-        text = f"The {name} could shrink from {k.current:g} s to {k.value:g} s ({flags}){needed}"
+    if k.value < k.current:
+        text = f"The {name} could shrink from {k.current:g} s to {k.value:g} s ({flags}{needed})"
     else:
         text = f"The {name} of {k.current:g} s is already the smallest that works{needed}"
-    return text + (f", except that {missing}." if k.unreachable else ".")
+    return text + (f", though {_missing(k)}." if k.unreachable else ".")
+
+
+def _missing(k: KnobRecommendation) -> str:
+    # Unreachable means even the largest value on the grid was predicted or run and missed.
+    verb = "misses" if len(k.unreachable) == 1 else "miss"
+    return (f"{_names(k.unreachable)} {verb} the target even at "
+            f"{max(*GRIDS[k.knob], k.current):g} s")
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(names)
 
 
 def _seed_sentence(result: ValidationResult) -> str:

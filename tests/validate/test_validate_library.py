@@ -61,23 +61,28 @@ def test_never_returns_is_judged_by_giving_up_in_time() -> None:
 
 def test_a_short_health_window_misses_the_target_and_the_recommendation_is_sane() -> None:
     policy = RestartPolicy(health_window=30, post_restart_wait=30)
-    result = validate(policy, ["slow-windows"], runs=30, workers=1, recommend_runs=30)
+    result = validate(policy, ["slow-windows"], runs=40, workers=1, recommend_runs=20)
     s = result.scenarios[0]
     assert s.verdict is Verdict.BELOW_TARGET and not result.passed
     assert result.recommendation is not None
 
-    window = result.recommendation.knobs[0]
+    window, wait = result.recommendation.knobs
     assert window.knob == "health_window"
-    assert window.value is not None and window.value > 30
+    assert window.value is not None and 30 < window.value < 900
     assert window.deadline == policy.deadline + window.value - 30  # the slack is kept
     need = window.needs[0]
-    tried = dict(need.tried)
-    assert tried[window.value] >= 0.99
-    assert all(rate < 0.99 for value, rate in tried.items() if value < window.value)
-    # More time never made it worse on these seeds.
-    rates = [rate for _, rate in need.tried]
-    assert rates == sorted(rates)
-    assert result.runs_executed > 30
+    predicted = dict(need.predicted)
+    assert predicted[window.value] >= 0.99
+    assert all(rate < 0.99 for value, rate in predicted.items() if value < window.value)
+    rates = [rate for _, rate in need.predicted]
+    assert rates == sorted(rates)  # more time never makes it worse
+    # The prediction was checked by real runs of the recommended value (20 of them).
+    measured = {value: (rate, runs) for value, rate, runs in need.measured}
+    assert measured[window.value][1] == 20
+    assert measured[30] == (s.client.success_rate, 40)
+    # The same runs say how much longer a wait would have to be instead.
+    assert wait.value is not None and wait.value > 30
+    assert result.runs_executed > 40
 
 
 def test_impossible_scenarios_are_left_out_of_the_recommendation() -> None:

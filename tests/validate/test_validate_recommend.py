@@ -1,92 +1,124 @@
-"""The recommendation search, against made-up success curves (no simulation)."""
+"""The recommendation: predictions from each run's reach, checked by real runs (no
+simulation here: runs are made up)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 from restart.policy import RestartPolicy
-from restart.validate_recommend import GRIDS, candidate_policy, recommend
+from restart.report import Outcome
+from restart.validate_recommend import GRIDS, candidate_policy, predicted_rate, recommend
+from restart.validate_stats import RunRecord
 
 POLICY = RestartPolicy()  # health_window 180, post_restart_wait 30, deadline 330
+Made = Callable[[int, RestartPolicy, int], RunRecord]
 
 
-class Curve:
-    """A fake `measure`: success rate as a function of (scenario, policy); records asks."""
-
-    def __init__(self, rate: Callable[[int, RestartPolicy], float]) -> None:
-        self.rate = rate
-        self.asks: list[tuple[int, float, float]] = []
-        self.rounds = 0
-
-    def __call__(self, asks: Sequence[tuple[int, RestartPolicy]]) -> list[float]:
-        self.rounds += 1
-        self.asks.extend((i, p.health_window, p.post_restart_wait) for i, p in asks)
-        return [self.rate(i, p) for i, p in asks]
+def run(seed: int, reach: float | None) -> RunRecord:
+    """A run that succeeded with this reach, or (None) did not succeed."""
+    ok = reach is not None
+    outcome = Outcome.RESTARTED if ok else Outcome.TIMED_OUT
+    return RunRecord(seed, seed, outcome, 1.0, "" if ok else "timed out", ok, ok, ok, reach)
 
 
-def step(threshold: float) -> Callable[[int, RestartPolicy], float]:
-    """Success once wait + window reaches `threshold`."""
-    return lambda _, p: 1.0 if p.post_restart_wait + p.health_window >= threshold else 0.5
+def by_reach(needs: Sequence[float]) -> Made:
+    """Run `seed` of scenario `i` needs wait + window > needs[seed] (the model is exact)."""
+
+    def make(i: int, policy: RestartPolicy, seed: int) -> RunRecord:
+        budget = policy.post_restart_wait + policy.health_window
+        need = needs[seed]
+        return run(seed, need if need < budget else None)
+
+    return make
 
 
-def test_bisection_finds_the_smallest_grid_value_on_each_knob() -> None:
-    curve = Curve(step(120))  # needs window >= 90 (with wait 30), wait >= 0 (with 180)
-    rec = recommend(POLICY, ["s"], [1.0], 0.99, 50, curve)
+class Fake:
+    """A fake `measure` that makes runs with `make` and records what it was asked."""
+
+    def __init__(self, make: Made) -> None:
+        self.make = make
+        self.asks: list[tuple[int, float, float, int]] = []
+
+    def runs(self, i: int, policy: RestartPolicy, n: int) -> tuple[RunRecord, ...]:
+        return tuple(self.make(i, policy, seed) for seed in range(n))
+
+    def __call__(
+        self, asks: Sequence[tuple[int, RestartPolicy]], n: int
+    ) -> list[tuple[RunRecord, ...]]:
+        self.asks.extend((i, p.health_window, p.post_restart_wait, n) for i, p in asks)
+        return [self.runs(i, p, n) for i, p in asks]
+
+
+def test_shrinking_is_predicted_from_the_validation_runs_and_checked_once() -> None:
+    fake = Fake(by_reach([100.0] * 20))  # every run needs wait + window > 100
+    own = fake.runs(0, POLICY, 20)
+    rec = recommend(POLICY, ["s"], [own], 0.99, fake, check_runs=5)
 
     window, wait = rec.knobs
     assert (window.knob, window.value, window.deadline) == ("health_window", 90, 240)
     assert (wait.knob, wait.value, wait.deadline) == ("post_restart_wait", 0, 300)
-    assert window.limiting == ("s",) and wait.limiting == ()  # 0 is the floor: nothing limits
-    tried = dict(window.needs[0].tried)
-    assert tried[90] == 1.0 and tried[60] == 0.5
-    # log2 of the grid below 180, not the whole grid.
-    assert len(curve.asks) <= 8 and curve.rounds <= 4
+    assert window.limiting == ("s",) and wait.limiting == ()  # 0 is the floor
+    assert sorted(fake.asks) == [(0, 90, 30, 5), (0, 180, 0, 5)]  # one check per knob
+    predicted = dict(window.needs[0].predicted)
+    assert predicted[60] == 0.0 and predicted[90] == 1.0 and 240 not in predicted
+    assert rec.runs == 20 and rec.check_runs == 5
 
 
-def test_a_value_above_the_current_one_is_found_when_the_current_one_misses() -> None:
-    curve = Curve(step(400))
-    rec = recommend(POLICY, ["slow"], [0.5], 0.99, 50, curve)
+def test_a_scenario_below_target_gets_one_wide_batch_that_predicts_both_knobs() -> None:
+    needs = [400.0] * 19 + [50.0]  # 19 of 20 need a budget above 400
+    fake = Fake(by_reach(needs))
+    own = fake.runs(0, POLICY, 20)
+    rec = recommend(POLICY, ["slow"], [own], 0.99, fake, check_runs=4)
+
     window, wait = rec.knobs
-    assert window.value == 450 and window.deadline == 600
-    assert wait.value == 300  # 300 + 180 >= 400; 180 + 180 is not
+    assert window.value == 450 and window.deadline == 600  # 30 + 450 > 400
+    assert wait.value == 300  # 300 + 180 > 400; 180 + 180 is not
+    wide = [a for a in fake.asks if a[1] == 900]
+    assert wide == [(0, 900, 30, 20)]  # the full run count, once
+    assert (900.0, 1.0, 20) in window.needs[0].measured
 
 
-def test_unreachable_when_even_the_largest_value_misses() -> None:
-    curve = Curve(lambda i, p: 0.9 if i == 1 else 1.0)  # scenario 1 never gets there
-    rec = recommend(POLICY, ["fine", "stuck"], [1.0, 0.9], 0.99, 50, curve)
+def test_unreachable_when_even_the_widest_runs_miss() -> None:
+    fake = Fake(lambda i, p, seed: run(seed, 10.0 if i == 0 or seed % 2 else None))
+    runs = [fake.runs(0, POLICY, 10), fake.runs(1, POLICY, 10)]
+    rec = recommend(POLICY, ["fine", "stuck"], runs, 0.99, fake, check_runs=10)
     for knob in rec.knobs:
         assert knob.unreachable == ("stuck",)
         assert knob.value == min(GRIDS[knob.knob])  # what the reachable scenario needs
-        stuck = knob.needs[1]
-        assert stuck.value is None and max(GRIDS[knob.knob]) in dict(stuck.tried)
+        assert knob.needs[1].value is None
 
 
-def test_hints_settle_a_search_in_one_round() -> None:
-    curve = Curve(step(120))
-    # Runs that needed up to 100 s after the wait began: window > 100 - 30 -> 90.
-    reach = [[100.0, 40.0, 100.0, 60.0]]
-    rec = recommend(POLICY, ["s"], [1.0], 0.99, 4, curve, reach=reach)
-    assert rec.knobs[0].value == 90
-    window_asks = sorted(w for _, w, wait in curve.asks if wait == 30)
-    assert window_asks == [60, 90]  # the guess and the value below it, nothing else
+def test_a_prediction_that_does_not_hold_moves_the_value_up() -> None:
+    # Reach says 100 s is enough, but a window below 120 s really fails every run.
+    def make(i: int, policy: RestartPolicy, seed: int) -> RunRecord:
+        return run(seed, 100.0 if policy.health_window >= 120 else None)
+
+    fake = Fake(make)
+    own = fake.runs(0, POLICY, 10)
+    rec = recommend(POLICY, ["liar"], [own], 0.99, fake, check_runs=3,
+                    knobs=["health_window"])
+    window = rec.knobs[0]
+    assert window.value == 120
+    measured = {v: r for v, r, _ in window.needs[0].measured}
+    assert measured[90] == 0.0 and measured[120] == 1.0
 
 
-def test_a_wrong_hint_only_costs_a_round() -> None:
-    curve = Curve(step(120))
-    rec = recommend(POLICY, ["s"], [1.0], 0.99, 2, curve, reach=[[10.0, 10.0]])
-    assert rec.knobs[0].value == 90
+def test_a_measured_pass_wins_over_a_short_prediction() -> None:
+    # Successes whose reach is past the budget (the reach lags the decision): predicted
+    # 0, measured 100%. The policy's own value is then the answer, not "unreachable".
+    fake = Fake(lambda i, p, seed: run(seed, 215.0))
+    own = fake.runs(0, POLICY, 10)
+    rec = recommend(POLICY, ["laggy"], [own], 0.99, fake, check_runs=3)
+    assert [k.value for k in rec.knobs] == [180, 30]
+    assert fake.asks == []
 
 
-def test_noise_resolves_towards_the_larger_value() -> None:
-    # Passes at 60, misses at 90, passes from 120 on: the answer stays above every miss.
-    table = {15: 0.0, 30: 0.0, 45: 0.0, 60: 1.0, 90: 0.0}
-    curve = Curve(lambda _, p: table.get(int(p.health_window), 1.0))
-    # The hint (100 s of reach, 30 s of wait) makes the first round try 60 and 90.
-    rec = recommend(POLICY, ["noisy"], [1.0], 0.99, 1, curve, knobs=["health_window"],
-                    reach=[[100.0]])
-    tried = dict(rec.knobs[0].needs[0].tried)
-    assert tried[60] == 1.0 and tried[90] == 0.0
-    assert rec.knobs[0].value == 120
+def test_predicted_rate_counts_verified_successes_under_the_budget() -> None:
+    runs = [run(0, 10.0), run(1, 50.0), run(2, None), run(3, 49.9)]
+    false = RunRecord(4, 4, Outcome.RESTARTED, 1.0, "", False, True, True, 1.0)
+    assert predicted_rate(runs, 50.0) == 0.5
+    assert predicted_rate([*runs, false], 1000.0) == 0.6  # a false success never counts
+    assert predicted_rate([], 10.0) == 0.0
 
 
 def test_candidate_policy_moves_the_deadline_with_the_knob() -> None:
