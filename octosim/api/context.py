@@ -139,8 +139,9 @@ class RequestContext:
         """Return the parsed JSON body, or None if the body is empty.
 
         A JSON body declared as another content type is accepted (and noted in the journal)
-        unless ``options.strict_content_type``, where it is a 415. Raises ApiError 400 for a
-        body that is not UTF-8 JSON.
+        unless ``options.strict_content_type``, where it is a 415. A body that is not UTF-8
+        is read with U+FFFD for bad bytes, as ASP.NET does (a 400 when strict). Raises
+        ApiError 400 for a body that is not JSON.
         """
         if self._body is not None:
             return self._body
@@ -152,14 +153,33 @@ class RequestContext:
             self._content_type_mismatch(declared)
         try:
             text = raw.decode("utf-8-sig")
-            self._body = json.loads(text, parse_constant=_reject_constant)
         except UnicodeDecodeError:
-            raise bad_request("The request body is not UTF-8 text; send UTF-8 JSON.") from None
+            text = self._not_utf8(raw)
+        try:
+            self._body = json.loads(text, parse_constant=_reject_constant)
         except RecursionError:
             raise bad_request("The request body is nested too deeply to read.") from None
         except ValueError as exc:
             raise bad_request(f"The request body is not valid JSON: {exc}.") from None
         return self._body
+
+    def _not_utf8(self, raw: bytes) -> str:
+        # Windows PowerShell 5.1 sends a string -Body with no charset as ISO-8859-1, so the
+        # seed's no-break space arrives as the byte 0xA0. ASP.NET's UTF-8 decoder does not
+        # refuse such a body: it puts U+FFFD in place of each bad byte. Do the same (and
+        # say so), unless strict, where it is the 400 a stricter server would send.
+        if self.sim.options.strict_content_type:
+            raise bad_request(
+                "The request body is not UTF-8 text; send UTF-8 JSON (in Windows PowerShell: "
+                "-ContentType 'application/json; charset=utf-8')."
+            )
+        self.sim.journal.record(
+            self.now, Kind.Note,
+            "the request body is not valid UTF-8: read with U+FFFD for each bad byte, as "
+            "ASP.NET does (in Windows PowerShell send -ContentType "
+            "'application/json; charset=utf-8')",
+        )
+        return raw.decode("utf-8-sig", errors="replace")
 
     def _content_type_mismatch(self, declared: str) -> None:
         shown = declared or "no content type"

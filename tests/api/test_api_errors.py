@@ -85,13 +85,36 @@ def test_empty_create_body_is_400_not_500(call: Call) -> None:
                      mentions=NO_BODY)
 
 
+def test_latin1_body_is_read_as_aspnet_does_unless_strict() -> None:
+    """Windows PowerShell 5.1 sends a string body with no charset as ISO-8859-1: the seed's
+    no-break space arrives as byte 0xA0. The server reads it with U+FFFD and says so; a
+    strict server answers 400 saying how to send UTF-8."""
+    body = (
+        '{"Name": "AdHocScript", "Arguments": {"MachineIds": ["Machines-1"], '
+        '"ScriptBody": "Write-Host a\u00a0b"}}'
+    ).encode("latin-1")
+    lenient = Simulation(seed=1)
+    with lenient.client() as client:
+        answer = client.post("/api/tasks", content=body,
+                             headers={"Content-Type": "application/json"})
+    assert answer.status_code == 201
+    assert answer.json()["Arguments"]["ScriptBody"] == "Write-Host a\ufffdb"
+    assert "not valid UTF-8" in lenient.timeline()
+    strict = Simulation(seed=1, options=ServerOptions(strict_content_type=True))
+    with strict.client() as client:
+        answer = client.post("/api/tasks", content=body,
+                             headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert "charset=utf-8" in " ".join(answer.json()["Errors"] + [answer.json()["ErrorMessage"]])
+
+
 @pytest.mark.parametrize(
     ("body", "mentions"),
     [
         (b"{", "not valid JSON"),
         (b'{"Name": "Upgrade",}', "not valid JSON"),
         (b'{"Name": NaN}', "not valid JSON"),
-        (b"\xff\xfe{}", "UTF-8"),
+        (b"\xff\xfe{}", "not valid JSON"),  # read with U+FFFD, as ASP.NET does: not JSON
         (b"[1, 2]", "must be a JSON object"),
         (b'"Upgrade"', "must be a JSON object"),
         (b"42", "must be a JSON object"),
