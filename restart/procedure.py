@@ -30,12 +30,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from restart._machine import Body, Cancelled, GeneratorMachine, ProtocolError
+from restart._machine import Body, Cancelled, ProtocolError
+from restart._narration import NarratedMachine
 from restart._session import DeadlineReached, Session, Steps, json_object, timespan
 from restart.errors import ConfigurationError, NotFoundError, RestartError, ServerError
 from restart.policy import RestartPolicy
 from restart.protocol import Action, Event, Finish, Request, Send, Sleep
-from restart.report import Outcome, Phase, Progress, RestartReport
+from restart.report import Outcome, Progress, RestartReport
 from restart.scripts import is_self_restart_failure, probe_script, restart_script
 from restart.target import AgentOS, RestartTarget
 from restart.witness import witness_from_details
@@ -92,7 +93,7 @@ def detect_os(machine: dict[str, Any], label: str) -> AgentOS:
     )
 
 
-class RestartProcedure(GeneratorMachine):
+class RestartProcedure(NarratedMachine):
     """One restart of one Tentacle, as a sans-IO machine: ``start`` / ``send`` / ``cancel``
     (see :mod:`restart.protocol`), ending in ``Finish(report)``.
 
@@ -111,7 +112,7 @@ class RestartProcedure(GeneratorMachine):
         web_base_url: str = "",
         on_progress: Callable[[Progress], None] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(on_progress)
         self.target = target
         self.policy = policy if policy is not None else RestartPolicy()
         self._rng = rng if rng is not None else random.Random()
@@ -125,11 +126,6 @@ class RestartProcedure(GeneratorMachine):
             web_base_url=web_base_url,
             clock=lambda: self.now,
         )
-        self._on_progress = on_progress
-        self._log: list[Progress] = []
-        self._phases: list[Phase] = []
-        self._phase_name: str | None = None
-        self._phase_start = 0.0
         self._creates = 0
         self.machine_id = target.machine_id
         self.machine_name = target.machine_name
@@ -139,17 +135,6 @@ class RestartProcedure(GeneratorMachine):
         self.healthy_checks = 0
 
     # -- bookkeeping ---------------------------------------------------------------------
-    def _emit(self, text: str, level: str = "info", link: str | None = None) -> None:
-        line = Progress(self.now, level, text, link)
-        self._log.append(line)
-        if self._on_progress is not None:
-            self._on_progress(line)
-
-    def _phase(self, name: str | None) -> None:
-        if self._phase_name is not None:
-            self._phases.append(Phase(self._phase_name, self._phase_start, self.now))
-        self._phase_name, self._phase_start = name, self.now
-
     def _description(self, what: str) -> str:
         # The seed's descriptions, plus a tag unique to this create (see Session.create_task).
         self._creates += 1

@@ -34,12 +34,13 @@ from typing import Any
 import httpx
 
 from restart._http import describe_event, is_success
-from restart._machine import Body, Cancelled, GeneratorMachine
+from restart._machine import Body, Cancelled
+from restart._narration import NarratedMachine
 from restart._session import Steps
 from restart.drivers.loop import drive
 from restart.drivers.sync import sync_transport
 from restart.protocol import JSON, Request, Response, Send, Sleep
-from restart.report import Outcome, Phase, Progress, RestartReport, TaskRecord
+from restart.report import Outcome, Progress, RestartReport, TaskRecord
 
 __all__ = [
     "SEED_HEALTH_TIMEOUT",
@@ -88,7 +89,7 @@ class _ScriptStopped(Exception):
         self.message = message
 
 
-class SeedScript(GeneratorMachine):
+class SeedScript(NarratedMachine):
     """The seed script as a sans-IO machine (``start`` / ``send`` / ``cancel``).
 
     Baseline only; see the module docstring for what it faithfully gets wrong.
@@ -100,27 +101,14 @@ class SeedScript(GeneratorMachine):
         *,
         on_progress: Callable[[Progress], None] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(on_progress)
         self.variables = variables
-        self._on_progress = on_progress
-        self._log: list[Progress] = []
-        self._phases: list[Phase] = []
-        self._phase_name: str | None = None
-        self._phase_start = 0.0
         self._tasks: dict[str, TaskRecord] = {}
         self._requests = 0
 
     # -- PowerShell's streams ------------------------------------------------------------
     def _write(self, level: str, text: str, link: str | None = None) -> None:
-        line = Progress(self.now, level, text, link)
-        self._log.append(line)
-        if self._on_progress is not None:
-            self._on_progress(line)
-
-    def _phase(self, name: str | None) -> None:
-        if self._phase_name is not None:
-            self._phases.append(Phase(self._phase_name, self._phase_start, self.now))
-        self._phase_name, self._phase_start = name, self.now
+        self._emit(text, level, link)
 
     def _invoke(self, request: Request, kind: str) -> Steps[dict[str, Any]]:
         # Invoke-RestMethod: wait as long as it takes, throw on anything but 2xx.

@@ -1,0 +1,40 @@
+"""What every restart machine keeps while it runs: progress lines and timed phases.
+
+The procedure and the seed port both narrate (the seed's Write-Host lines, the client's
+progress) and both time their phases for the report; this base class is that bookkeeping,
+once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from restart._machine import GeneratorMachine
+from restart.report import Phase, Progress
+
+__all__ = ["NarratedMachine"]
+
+
+class NarratedMachine(GeneratorMachine):
+    """A :class:`GeneratorMachine` that records progress lines (passing each to
+    ``on_progress``) and the phases it went through, on the driver's clock."""
+
+    def __init__(self, on_progress: Callable[[Progress], None] | None = None) -> None:
+        super().__init__()
+        self._on_progress = on_progress
+        self._log: list[Progress] = []
+        self._phases: list[Phase] = []
+        self._phase_name: str | None = None
+        self._phase_start = 0.0
+
+    def _emit(self, text: str, level: str = "info", link: str | None = None) -> None:
+        line = Progress(self.now, level, text, link)
+        self._log.append(line)
+        if self._on_progress is not None:
+            self._on_progress(line)
+
+    def _phase(self, name: str | None) -> None:
+        """End the current phase (if any) now and begin ``name`` (None: begin nothing)."""
+        if self._phase_name is not None:
+            self._phases.append(Phase(self._phase_name, self._phase_start, self.now))
+        self._phase_name, self._phase_start = name, self.now
