@@ -176,7 +176,9 @@ class Session:
         if attempt >= self.policy.max_attempts:
             raise ServerError(
                 f"Octopus kept failing {request.describe()}: {attempt} attempts, the last "
-                f"{describe_event(event)}. Check that the server is up and reachable, then "
+                # Octopus's own messages end in a full stop already.
+                f"{describe_event(event).rstrip('.')}. Check that the server is up and "
+                "reachable, then "
                 "run again.",
                 status=event.status if isinstance(event, Response) else None,
             )

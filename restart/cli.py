@@ -335,6 +335,11 @@ COMMANDS: dict[str, Command] = {
     ),
 }
 
+# validate's CLI module builds on this one's helpers, so it is imported once they exist.
+from restart.validate import VALIDATE_COMMAND  # noqa: E402
+
+COMMANDS["validate"] = VALIDATE_COMMAND
+
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every registered subcommand."""

@@ -22,11 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from restart.policy import RestartPolicy
 from restart.validate_exec import Group, ProgressCallback, Runner, default_workers
 from restart.validate_recommend import Recommendation, recommend
+from restart.validate_runs import Row
 from restart.validate_stats import RunRecord, Summary, records, summarise
 
 if TYPE_CHECKING:
@@ -227,7 +228,8 @@ def validate(
         ]
         executed = runs * len(loaded) * (2 if compare_seed_script else 1)
         recommendation = None
-        if recommend_knobs:
+        # Nothing to recommend when no scenario can succeed by construction.
+        if recommend_knobs and any(r.impossible is None for r in results):
             recommendation, extra = _recommend(runner, policy, loaded, results, target, seed,
                                                min(runs, recommend_runs))
             executed += extra
@@ -262,8 +264,8 @@ def _scenario_result(
     policy: RestartPolicy,
     target: float,
     seed: int,
-    rows: Any,
-    seed_rows: Any,
+    rows: Sequence[Row],
+    seed_rows: Sequence[Row],
     compared: bool,
 ) -> ScenarioResult:
     runs = records(rows, seed)

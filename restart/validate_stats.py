@@ -22,6 +22,8 @@ __all__ = ["Durations", "RunRecord", "Summary", "normalise_reason", "records", "
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # Deadline comparisons allow for float rounding in virtual time.
 _EPSILON = 1e-6
+# Seeds of bad runs kept for replay: enough to reproduce, few enough for the JSON.
+_SEEDS_KEPT = 10
 
 
 def normalise_reason(reason: str) -> str:
@@ -81,6 +83,7 @@ class RunRecord:
             "up": self.up,
             "healthy": self.healthy,
             "false_success": self.false_success,
+            "reach": self.reach,
         }
 
 
@@ -128,6 +131,8 @@ class Summary:
     ``within_deadline``: runs that returned by ``deadline`` (None: no deadline to hold,
     the seed script has none). ``reasons``: why runs did not succeed, numbers replaced by
     ``N``, most frequent first. ``simulated_seconds``: the sum of all durations.
+    ``false_success_seeds`` / ``late_seeds``: the seeds of the first few false successes
+    and runs past the deadline, to replay them (``restart.validate_runs.run_one``).
     """
 
     runs: int
@@ -140,6 +145,8 @@ class Summary:
     outcomes: tuple[tuple[str, int], ...]
     reasons: tuple[tuple[str, int], ...]
     simulated_seconds: float
+    false_success_seeds: tuple[int, ...] = ()
+    late_seeds: tuple[int, ...] = ()
 
     @property
     def success_rate(self) -> float:
@@ -171,6 +178,8 @@ class Summary:
             "outcomes": dict(self.outcomes),
             "reasons": [{"reason": r, "runs": n} for r, n in self.reasons],
             "simulated_seconds": self.simulated_seconds,
+            "false_success_seeds": list(self.false_success_seeds),
+            "late_seeds": list(self.late_seeds),
         }
 
 
@@ -195,4 +204,6 @@ def summarise(runs: Sequence[RunRecord], deadline: float | None) -> Summary:
         outcomes=tuple(sorted(outcomes.items(), key=lambda kv: (-kv[1], kv[0]))),
         reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         simulated_seconds=sum(durations),
+        false_success_seeds=tuple(r.seed for r in runs if r.false_success)[:_SEEDS_KEPT],
+        late_seeds=tuple(r.seed for r in runs if r.duration > limit)[:_SEEDS_KEPT],
     )

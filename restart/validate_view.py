@@ -52,8 +52,11 @@ def _table(title: str, columns: list[tuple[str, str]]) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   collapse_padding=True)
     for name, justify in columns:
-        # Headers break only where they say ("\n"); cells never wrap.
-        table.add_column(name, justify="right" if justify == "r" else "left", no_wrap=True)
+        # Headers break only where they say ("\n"); numbers never wrap; a long scenario
+        # name (a user's file) folds onto a second line rather than losing its end.
+        first = name == "scenario"
+        table.add_column(name, justify="right" if justify == "r" else "left",
+                         no_wrap=not first, overflow="fold" if first else "ellipsis")
     return table
 
 
@@ -190,7 +193,7 @@ def _headline(result: ValidationResult, possible: list[ScenarioResult]) -> str:
         return (
             f"✘ Unsafe: the client reported {total} restart(s) that did not happen (in "
             f"{', '.join(s.name for s in unsafe)}). That is a bug in restart-tentacle, not "
-            "a timeout to tune: report it with the seeds from --json."
+            "a timeout to tune: report it with the seeds (false_success_seeds in --json)."
         )
     runs = sum(s.client.runs for s in possible)
     verified = sum(s.client.successes for s in possible)
@@ -206,7 +209,10 @@ def _headline(result: ValidationResult, possible: list[ScenarioResult]) -> str:
             f"{'falls' if len(low) == 1 else 'fall'} below the {_pct(result.target)} target."
         )
     if not possible:
-        return "✔ No scenario here can succeed by construction, so only safety was judged."
+        if result.passed:
+            return ("✔ No scenario here can succeed by construction, so only safety was "
+                    "judged, and it held.")
+        return "✘ No scenario here can succeed by construction, and the client misbehaved."
     if not result.passed:
         return f"✘ {_pct(overall)} of restarts were verified {within} across {count}."
     return (

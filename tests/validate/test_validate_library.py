@@ -93,6 +93,11 @@ def test_impossible_scenarios_are_left_out_of_the_recommendation() -> None:
         assert [n.scenario for n in knob.needs] == ["named-instance"]
 
 
+def test_no_recommendation_when_nothing_can_succeed() -> None:
+    result = validate(scenarios=["never-returns"], runs=5, workers=1)
+    assert result.recommendation is None and result.runs_executed == 5
+
+
 def test_json_shape() -> None:
     result = validate(scenarios=["named-instance"], runs=10, workers=1,
                       compare_seed_script=True, recommend_runs=10)
@@ -140,24 +145,25 @@ def test_impossible_reason() -> None:
     assert impossible_reason(Scenario.load("default")) is None
 
 
-def _run(outcome: Outcome, restarted: bool, up: bool = True, duration: float = 10.0,
-         reason: str = "") -> RunRecord:
-    return RunRecord(0, 0, outcome, duration, reason, restarted, up, True)
+def _run(seed: int, outcome: Outcome, restarted: bool, up: bool = True,
+         duration: float = 10.0, reason: str = "") -> RunRecord:
+    return RunRecord(seed, seed, outcome, duration, reason, restarted, up, True)
 
 
 def test_false_successes_are_counted_apart_from_successes() -> None:
     runs = [
-        _run(Outcome.RESTARTED, restarted=True),
-        _run(Outcome.RESTARTED, restarted=False),  # said so, did not happen
-        _run(Outcome.RESTARTED, restarted=True, up=False),  # restarted, but down at the end
-        _run(Outcome.TIMED_OUT, restarted=True, duration=400, reason="timed out after 400 s"),
-        _run(Outcome.NOT_RESTARTED, restarted=False, reason="timed out after 12 s"),
+        _run(0, Outcome.RESTARTED, restarted=True),
+        _run(1, Outcome.RESTARTED, restarted=False),  # said so, did not happen
+        _run(2, Outcome.RESTARTED, restarted=True, up=False),  # restarted, down at the end
+        _run(3, Outcome.TIMED_OUT, restarted=True, duration=400, reason="timed out after 400 s"),
+        _run(4, Outcome.NOT_RESTARTED, restarted=False, reason="timed out after 12 s"),
     ]
     summary = summarise(runs, deadline=330)
 
     assert summary.successes == 1 and summary.false_successes == 2
     assert summary.reported_successes == 3 and summary.unverified == 1
     assert summary.within_deadline == 4 and not summary.all_within_deadline
+    assert summary.false_success_seeds == (1, 2) and summary.late_seeds == (3,)
     assert dict(summary.reasons) == {
         "timed out after N s": 2,
         "reported success, but the Tentacle did not really restart": 2,
