@@ -26,4 +26,7 @@ def test_safe(octopus_factory: Any, props: Any, driver: str, data: st.DataObject
     run = props.run_client(sim, case, driver)
     event(f"outcome: {run.outcome or type(run.error).__name__}")
     problem = props.safe_problem(run)
+    if problem is not None and (bug := props.known_bug(run)):
+        event(f"known bug: {bug}")  # reproduced in test_props_known_bugs.py
+        return
     assert problem is None, props.explain(run, problem)
