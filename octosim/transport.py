@@ -41,7 +41,11 @@ def to_api_request(request: httpx.Request, prefix: str = "") -> ApiRequest:
         if raw_query
         else ()
     )
-    return ApiRequest(request.method, path, query, request.headers, request.content)
+    # A plain dict, built in one pass: the routes read several headers per request, and each
+    # httpx.Headers lookup re-scans and re-decodes the whole list. items() merges repeated
+    # names with ", " exactly as Headers.get does, and its names are lower-case.
+    headers = dict(request.headers.items())
+    return ApiRequest(request.method, path, query, headers, request.content)
 
 
 class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):

@@ -12,6 +12,7 @@ import math
 import random
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -43,6 +44,13 @@ Steps = Generator[Send | Sleep, Event, T]
 
 #: Task states after which a task never changes again.
 COMPLETED_STATES = frozenset({"Success", "Failed", "Canceled", "TimedOut"})
+
+
+@lru_cache(maxsize=256)
+def _segment(part: str) -> str:
+    # A run builds a dozen paths from the same few parts (the space, "tasks", task ids):
+    # quote each once. Pure function of its argument, so memoising it changes nothing.
+    return quote(part, safe="")
 
 
 class DeadlineReached(Exception):
@@ -125,7 +133,7 @@ class Session:
     # -- paths ---------------------------------------------------------------------------
     def space_path(self, *parts: str) -> str:
         """Return ``/api/{space}/part/...`` with every part percent-encoded."""
-        return "/".join(["/api", *(quote(p, safe="") for p in (self.space_id, *parts))])
+        return "/".join(["/api", *(_segment(p) for p in (self.space_id, *parts))])
 
     # -- time ----------------------------------------------------------------------------
     def left(self) -> float:

@@ -89,9 +89,8 @@ def list_tasks(ctx: RequestContext) -> dict[str, Any]:
 
 def get_task(ctx: RequestContext) -> ApiResponse:
     """``GET .../tasks/{id}``: one TaskResource (the most polled route: served from the
-    render cache, body bytes included)."""
-    data, content = ctx.tasks.resource_and_json(find_task(ctx, Permission.TaskView), ctx.now)
-    return ApiResponse(200, data, content=content)
+    render cache, body bytes serialised at most once per task state)."""
+    return ctx.tasks.response(find_task(ctx, Permission.TaskView), ctx.now)
 
 
 def get_task_details(ctx: RequestContext) -> dict[str, Any]:

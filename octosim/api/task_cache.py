@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from octosim.api.messages import encode_json
+from octosim.api.messages import ApiResponse, encode_json
 from octosim.api.resources import task_resource
 from octosim.api.timefmt import Dates, duration_text
 from octosim.model.tasks import Task
@@ -60,7 +60,35 @@ class TaskCache:
     def resource_and_json(self, task: Task, now: float) -> tuple[dict[str, Any], bytes]:
         """Return the TaskResource and its serialised JSON body."""
         entry = self._entry(task, now)
-        if entry[2] is None:
-            entry[2] = encode_json(entry[1])
-        content: bytes = entry[2]
-        return entry[1], content
+        return entry[1], _entry_json(entry)
+
+    def response(self, task: Task, now: float) -> ApiResponse:
+        """Return a 200 with ``task``'s TaskResource whose body bytes are serialised only
+        when read (the direct driver reads ``data`` alone), then kept in the cache entry so
+        the next poll of an unchanged task reuses them."""
+        entry = self._entry(task, now)
+        return _CachedTaskResponse(entry)
+
+
+def _entry_json(entry: list[Any]) -> bytes:
+    if entry[2] is None:
+        entry[2] = encode_json(entry[1])
+    content: bytes = entry[2]
+    return content
+
+
+class _CachedTaskResponse(ApiResponse):
+    """A 200 TaskResource whose ``content`` comes from (and is memoised in) a cache entry.
+    The entry is never mutated once built (a changed task gets a new entry), so the bytes
+    always match ``data``."""
+
+    __slots__ = ("_entry",)
+
+    def __init__(self, entry: list[Any]) -> None:
+        super().__init__(200, entry[1])
+        self._entry = entry
+
+    @property
+    def content(self) -> bytes:
+        """The body bytes (serialised on the first read of this task state only)."""
+        return _entry_json(self._entry)

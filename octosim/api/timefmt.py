@@ -26,11 +26,12 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 class Dates:
     """Renders virtual times of one clock. ``iso(17.205)`` → ``2024-01-15T09:00:17.205+00:00``."""
 
-    __slots__ = ("_clock", "_iso")
+    __slots__ = ("_clock", "_iso", "_long")
 
     def __init__(self, clock: VirtualClock) -> None:
         self._clock = clock
         self._iso: dict[float, str] = {}
+        self._long: dict[float, str] = {}  # a completed task re-sends its Completed text
 
     def iso(self, t: float) -> str:
         """Return virtual time ``t`` as ISO-8601 with milliseconds and offset."""
@@ -63,13 +64,20 @@ class Dates:
         """Return ``t`` in the long human form Octopus puts in a task's ``Completed``:
         ``Monday, 15 January 2024 9:00:17 AM +00:00``. English names from tables, not
         ``strftime``: they must not follow the machine's locale, and tables are faster."""
-        dt = self._wall(t)
-        hour = dt.hour % 12 or 12
-        offset = self.iso(t)[23:]
-        return (
-            f"{_DAYS[dt.weekday()]}, {dt.day} {_MONTHS[dt.month - 1]} {dt.year} "
-            f"{hour}:{dt.minute:02d}:{dt.second:02d} {'AM' if dt.hour < 12 else 'PM'} {offset}"
-        )
+        text = self._long.get(t)
+        if text is None:
+            if len(self._long) >= _CACHE_LIMIT:
+                self._long.clear()
+            dt = self._wall(t)
+            hour = dt.hour % 12 or 12
+            offset = self.iso(t)[23:]
+            text = (
+                f"{_DAYS[dt.weekday()]}, {dt.day} {_MONTHS[dt.month - 1]} {dt.year} "
+                f"{hour}:{dt.minute:02d}:{dt.second:02d} {'AM' if dt.hour < 12 else 'PM'} "
+                f"{offset}"
+            )
+            self._long[t] = text
+        return text
 
 
 def duration_text(seconds: float) -> str:

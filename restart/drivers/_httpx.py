@@ -56,7 +56,8 @@ def redactor(client: httpx.Client | httpx.AsyncClient) -> Callable[[str], str]:
 def request_kwargs(send: Send) -> dict[str, Any]:
     """Return the keyword arguments of ``client.request`` for ``send``."""
     request = send.request
-    headers = {"Content-Type": request.content_type} if request.content_type else {}
+    # None, not {}, without a content type: httpx merges even an empty dict into a copy.
+    headers = {"Content-Type": request.content_type} if request.content_type else None
     return {
         "method": request.method,
         "url": request.path,
@@ -71,24 +72,28 @@ def request_kwargs(send: Send) -> dict[str, Any]:
 def to_response(send: Send, answer: httpx.Response, redact: Callable[[str], str] = str) -> Response:
     """Return the sans-IO Response for an httpx response (JSON parsed when it parses), with
     ``redact`` applied to the body and headers first."""
-    text = redact(_body_text(answer))
+    # One pass over httpx.Headers (each lookup in it re-scans and re-decodes every header);
+    # its names are lower-case already, and repeated ones are joined as Headers.get joins them.
+    raw_headers = dict(answer.headers.items())
+    text = redact(_body_text(answer, raw_headers.get("content-type", "")))
     body: object | None = None
     if text.strip():
         try:
             body = json.loads(text)
         except ValueError:
             body = None
-    _log.debug("%s -> %s", send.request.describe(), answer.status_code)
-    headers = {k.lower(): redact(v) for k, v in answer.headers.items()}
+    if _log.isEnabledFor(logging.DEBUG):  # describe() formats the request: only when logged
+        _log.debug("%s -> %s", send.request.describe(), answer.status_code)
+    headers = {k: redact(v) for k, v in raw_headers.items()}
     return Response(answer.status_code, headers, body, text)
 
 
-def _body_text(answer: httpx.Response) -> str:
+def _body_text(answer: httpx.Response, content_type: str) -> str:
     # JSON is UTF-8 (RFC 8259 §8.1), so a JSON answer that names no other charset is decoded
     # directly: .text would look the charset up by parsing the Content-Type header with
     # email.message, about 5% of a whole restart's time under the simulator. Anything else
     # (a proxy's HTML error page, a declared UTF-16) is decoded as its Content-Type says.
-    content_type = answer.headers.get("content-type", "").lower()
+    content_type = content_type.lower()
     if "json" in content_type and ("charset" not in content_type or "utf-8" in content_type):
         return answer.content.decode("utf-8-sig", "replace")  # -sig: tolerate a BOM
     return answer.text

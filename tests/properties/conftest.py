@@ -387,6 +387,7 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
         created = None
         if request.method == "POST" and request.url.path.endswith("/tasks") and (
                 response.status_code == 201):
+            response.read()  # an in-memory stream: reading it here leaves it readable
             created = response.json().get("Id")
         ra = response.headers.get("retry-after")
         self.sent.append(Sent(done=now(), status=response.status_code,
@@ -665,10 +666,11 @@ def clean_problem(run: Run) -> str | None:
 
 def frugal_problem(run: Run) -> str | None:
     """Frugal: (1) a task is polled no sooner than ``poll_interval`` after its creation or
-    its previous poll (a single read-back after a refused cancel excepted); (2) a request
+    its previous poll (reading it back after a cancel Octopus refused is no poll); (2) a request
     repeated after a transient failure waits at least the backoff's least value,
     ``retry_base * (1 - retry_jitter)``, or the poll interval for polls, and never less
-    than the server's Retry-After (cleanup excepted: it starts afresh); (3) at most
+    than the server's Retry-After (the cleanup's back-to-back task-list lookups and the
+    read-back after a refused cancel are new requests, not retries); (3) at most
     ``3 * floor(deadline / poll_interval) + 8`` requests, plus two for each failed one."""
     policy = run.case.policy
     p, sent = policy.poll_interval, run.sent
@@ -688,9 +690,9 @@ def frugal_problem(run: Run) -> str | None:
         if not (s.method == "GET" and m):
             continue
         task_id = m.group(1)
-        if task_id in cancelled:  # the read-back after a cancel Octopus refused
-            cancelled.discard(task_id)
-        elif task_id in last and s.t - last[task_id] < p - 1e-9:
+        if task_id in cancelled:
+            continue  # read-backs after a cancel Octopus refused: calls, not polls (see (2))
+        if task_id in last and s.t - last[task_id] < p - 1e-9:
             return (f"polled {task_id} at {s.t:g} s, {s.t - last[task_id]:g} s after the "
                     f"previous poll or its creation (poll_interval {p:g} s)")
         last[task_id] = s.t
@@ -698,10 +700,24 @@ def frugal_problem(run: Run) -> str | None:
     for i, failed in enumerate(sent):
         if not failed.failed_transiently:
             continue
-        again = next((s for s in sent[i + 1:] if s.same_request(failed)), None)
-        if again is None or again.t >= cleanup_from > failed.done:
+        j = next((j for j in range(i + 1, len(sent)) if sent[j].same_request(failed)), None)
+        if j is None:
             continue
-        poll = failed.method == "GET" and tasks_path.match(failed.path) is not None
+        again, between = sent[j], sent[i + 1:j]
+        task_id = (m.group(1) if (m := tasks_path.match(failed.path)) else None)
+        # Not a retry, though the same request: the read-back of a task after a cancel
+        # Octopus refused, and the cleanup's task-list lookups, one per create it is unsure
+        # of, back to back (creates of one task type list the same page).
+        cancels = [k for k, s in enumerate(sent) if task_id and s.method == "POST"
+                   and s.path.endswith(f"/tasks/{task_id}/cancel")]
+        if any(i < k < j for k in cancels):
+            continue
+        if again.t >= cleanup_from and again.path.endswith("/tasks") and again.method == "GET":
+            continue
+        # A GET of a task is a poll (retried a poll interval later) until the run asked to
+        # cancel it; afterwards it is a read-back, retried with backoff like any call.
+        poll = failed.method == "GET" and task_id is not None and not any(
+            k < i for k in cancels)
         floor = max(p if poll else least, failed.retry_after or 0.0)
         if again.t - failed.done < floor - 1e-9:
             return (f"repeated {failed.method} {failed.path} {again.t - failed.done:g} s after "
@@ -724,6 +740,12 @@ KNOWN_BUGS = {
         "instance, instance=None restarts Tentacle.service (not the machine's unit) and the "
         "witness, the set of *every* Tentacle process's start time, changes with it: outcome "
         "restarted although the machine's own Tentacle never restarted"
+    ),
+    "wrong-key-403-advice": (
+        "Honest: a server that answers an unknown API key with 403 (ServerOptions."
+        "wrong_key_status=403) gets PermissionDeniedError whose advice says 'The API key is "
+        "valid but its user lacks a permission ... ask an Octopus administrator', right after "
+        "Octopus's own 'The API key you provided was not valid': it never says to check the key"
     ),
     "windows-default-instance-by-name": (
         "Live: on Windows, instance='Tentacle' (the default instance, as `Tentacle "

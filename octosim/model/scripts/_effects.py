@@ -27,13 +27,15 @@ def parse_syntax(value: str) -> ScriptSyntax:
 
     Raises :class:`ValueError` naming the valid syntaxes when ``value`` is none of them.
     """
-    wanted = value.strip().casefold()
-    for syntax in ScriptSyntax:
-        if syntax.value.casefold() == wanted:
-            return syntax
+    syntax = _SYNTAXES.get(value.strip().casefold())
+    if syntax is not None:
+        return syntax
     valid = ", ".join(s.value for s in ScriptSyntax)
     raise ValueError(f"unknown script syntax {value!r}; expected one of: {valid}")
 
+
+#: Each syntax by its case-folded name (every AdHocScript create and start looks one up).
+_SYNTAXES = {syntax.value.casefold(): syntax for syntax in ScriptSyntax}
 
 TargetKind = Literal["windows-service", "systemd-unit", "tentacle-instance"]
 
