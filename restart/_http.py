@@ -120,6 +120,15 @@ def error_for(request: Request, response: Response) -> RestartError:
             "server.",
             status=status,
         )
+    if status == 403 and "not valid" in text:
+        # Some servers answer a key that does not exist with 403 (octopus-api.md §2 leaves
+        # 401 vs 403 open): believe Octopus's words over the status code.
+        return AuthenticationError(
+            f"Octopus refused the API key for {where} (403): {text} Check OCTOPUS_API_KEY "
+            "(or --api-key): it must be a current API key (API-...) of a user of this "
+            "server.",
+            status=status,
+        )
     if status == 403:
         return PermissionDeniedError(
             f"Octopus denied {where} (403): {text} The API key is valid but its user lacks "

@@ -20,8 +20,10 @@ from restart.errors import ConfigurationError
 from restart.target import AgentOS
 
 __all__ = [
+    "DEFAULT_INSTANCE",
     "LINUX_DEFAULT_UNIT",
     "LINUX_PROBE",
+    "LINUX_TENTACLE_CLI",
     "SELF_RESTART_EXIT_CODES",
     "WINDOWS_PROBE",
     "WINDOWS_SERVICE_PATTERN",
@@ -46,6 +48,10 @@ WINDOWS_SERVICE_PREFIX = "OctopusDeploy Tentacle"
 #: Matches the default instance and every named instance (PowerShell wildcard rules).
 WINDOWS_SERVICE_PATTERN = WINDOWS_SERVICE_PREFIX + "*"
 LINUX_DEFAULT_UNIT = "Tentacle.service"
+#: Where the Linux Tentacle packages install the Tentacle command.
+LINUX_TENTACLE_CLI = "/opt/octopus/tentacle/Tentacle"
+#: The default instance's name, as ``Tentacle list-instances`` prints it.
+DEFAULT_INSTANCE = "Tentacle"
 
 #: Exit codes of a script killed by the restart of the Tentacle running it: -46 ("result
 #: unknown") on Windows, 1 on Linux. A restart task that fails with one of these may well
@@ -59,8 +65,16 @@ _SYSTEMD_UNIT = re.compile(r"[A-Za-z0-9:_.\\@-]+\.service")
 
 
 def windows_service_pattern(instance: str | None) -> str:
-    """Return the Get-Service pattern: every instance (None) or exactly named ``instance``."""
-    return WINDOWS_SERVICE_PATTERN if instance is None else f"{WINDOWS_SERVICE_PREFIX}: {instance}"
+    """Return the Get-Service pattern: every instance (None) or exactly named ``instance``.
+
+    ``Tentacle list-instances`` calls the default instance ``Tentacle``, but its service has
+    no suffix (``OctopusDeploy Tentacle``): that name maps to the bare service name.
+    """
+    if instance is None:
+        return WINDOWS_SERVICE_PATTERN
+    if instance.casefold() == DEFAULT_INSTANCE.casefold():
+        return WINDOWS_SERVICE_PREFIX
+    return f"{WINDOWS_SERVICE_PREFIX}: {instance}"
 
 
 def linux_unit(instance: str | None) -> str:
@@ -91,12 +105,21 @@ def windows_restart_script(delay: int, instance: str | None = None) -> str:
 
 
 def linux_restart_script(delay: int, instance: str | None = None) -> str:
-    """Return the Bash body that restarts the unit ``delay`` seconds later, detached with
-    ``nohup ... &``. Raises ConfigurationError for an instance without a valid unit name."""
-    return (
-        f"nohup sh -c 'sleep {int(delay)}; systemctl restart {linux_unit(instance)}' "
-        ">/dev/null 2>&1 &"
-    )
+    """Return the Bash body that restarts ``delay`` seconds later, detached with
+    ``nohup ... &``: the named instance's systemd unit, or with no instance *every* instance
+    through the Tentacle CLI (``service --restart --instance "*"``).
+
+    Why every instance: a machine may be registered as a named instance (``Web.service``)
+    beside the default one; restarting only ``Tentacle.service`` would leave it untouched
+    while the probe (every Tentacle process) saw a new start time — a false success. This
+    matches Windows, where the default pattern matches every instance.
+
+    Raises ConfigurationError for an instance without a valid unit name."""
+    if instance is None:
+        action = f'{LINUX_TENTACLE_CLI} service --restart --instance "*"'
+    else:
+        action = f"systemctl restart {linux_unit(instance)}"
+    return f"nohup sh -c 'sleep {int(delay)}; {action}' >/dev/null 2>&1 &"
 
 
 def restart_script(os: AgentOS, delay: int, instance: str | None = None) -> tuple[str, str]:

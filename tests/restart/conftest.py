@@ -263,7 +263,7 @@ class FakeOctopus:
             if self.probe_prints:
                 task.log.append(self.witness_line(t))
             return
-        if "Restart-Service" in body or "systemctl restart" in body:
+        if "Restart-Service" in body or "systemctl restart" in body or "--restart" in body:
             if self.self_restart_error is not None:
                 task.state, task.error = "Failed", self.self_restart_error
                 self.restarts.append((t, t + self.down_for))
@@ -283,7 +283,8 @@ class FakeOctopus:
         unit = (
             re.sub(r"\s+", "-", self.instance) + ".service" if self.instance else "Tentacle.service"
         )
-        return f"systemctl restart {unit}'" in body
+        # `Tentacle service --restart --instance "*"` restarts every instance.
+        return f"systemctl restart {unit}'" in body or '--restart --instance "*"' in body
 
     def resource(self, task: FakeTask) -> dict[str, Any]:
         state = task.state if self.completed(task) else "Executing"

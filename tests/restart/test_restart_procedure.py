@@ -141,7 +141,8 @@ def test_linux_machine_by_name(make_octopus: Any) -> None:
     probe, restart = octopus.created()[:2]
     assert probe.arguments["Syntax"] == "Bash" and probe.arguments["ScriptBody"] == LINUX_PROBE
     assert restart.arguments["ScriptBody"] == (
-        "nohup sh -c 'sleep 3; systemctl restart Tentacle.service' >/dev/null 2>&1 &"
+        "nohup sh -c 'sleep 3; /opt/octopus/tentacle/Tentacle service --restart "
+        "--instance \"*\"' >/dev/null 2>&1 &"
     )
 
 

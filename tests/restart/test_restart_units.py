@@ -85,12 +85,21 @@ def test_windows_scripts() -> None:
     )
     assert "Get-Service 'OctopusDeploy Tentacle: Blue'" in windows_restart_script(3, "Blue")
     assert "Get-Service 'OctopusDeploy Tentacle: O''Neil'" in windows_restart_script(3, "O'Neil")
+    # The default instance by the name Tentacle gives it: its service has no suffix.
+    for name in ("Tentacle", "tentacle"):
+        assert "Get-Service 'OctopusDeploy Tentacle' " in windows_restart_script(3, name)
     assert restart_script(AgentOS.WINDOWS, 5)[0] == "PowerShell"
 
 
 def test_linux_scripts() -> None:
+    # No instance: every instance, through the Tentacle CLI (a machine may be a named
+    # instance beside the default one); a named instance: its own unit.
     assert linux_restart_script(3) == (
-        "nohup sh -c 'sleep 3; systemctl restart Tentacle.service' >/dev/null 2>&1 &"
+        "nohup sh -c 'sleep 3; /opt/octopus/tentacle/Tentacle service --restart "
+        "--instance \"*\"' >/dev/null 2>&1 &"
+    )
+    assert linux_restart_script(3, "Web") == (
+        "nohup sh -c 'sleep 3; systemctl restart Web.service' >/dev/null 2>&1 &"
     )
     assert linux_unit("My  Blue\tInstance") == "My-Blue-Instance.service"
     assert restart_script(AgentOS.LINUX, 3)[0] == "Bash"
