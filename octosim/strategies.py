@@ -18,6 +18,7 @@ transient: rates of faults and failed starts are capped, not merely probabilitie
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -70,16 +71,22 @@ def seeds() -> st.SearchStrategy[int]:
 
 
 # -- small pieces ------------------------------------------------------------------------------
+# The pieces are cached: composite strategies call them inside every draw, and a new strategy
+# object costs Hypothesis a fresh analysis each time (most of the time spent drawing a
+# scenario). Strategies are immutable, so sharing them is safe; arguments are hashable.
+@functools.lru_cache(maxsize=1024)
 def _seconds(low: float, high: float) -> st.SearchStrategy[float]:
     # Tenths of a second: readable in a falsifying example, and still covering ties.
     return st.integers(round(low * 10), round(high * 10)).map(lambda n: n / 10)
 
 
+@functools.lru_cache(maxsize=1024)
 def _rate(high: float) -> st.SearchStrategy[float]:
     # Thousandths; shrinks toward 0, where a rule stops firing and drops out of the story.
     return st.integers(0, round(high * 1000)).map(lambda n: n / 1000)
 
 
+@functools.lru_cache(maxsize=1024)
 def _span(low: float, high: float, default: Span) -> st.SearchStrategy[Span]:
     """The default span, a fixed duration, or a [min, max] range, all within [low, high]."""
     drawn = st.tuples(_seconds(low, high), _seconds(low, high)).map(
@@ -88,6 +95,7 @@ def _span(low: float, high: float, default: Span) -> st.SearchStrategy[Span]:
     return st.one_of(st.just(default), drawn)
 
 
+@functools.lru_cache(maxsize=1024)
 def _or_default(default: Any, strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     # The default first: Hypothesis shrinks a one_of toward its first branch.
     return st.one_of(st.just(default), strategy)
