@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 import math
 import random
@@ -31,7 +30,7 @@ import pytest
 from hypothesis import strategies as st
 
 from octosim.faults import NO_FAULT, Decision, FaultKind, FaultPlan, FaultRule
-from octosim.model.agents import DEFAULT_INSTANCE, TentacleAgent
+from octosim.model.agents import TentacleAgent
 from octosim.model.executors import GenericExecutor
 from octosim.model.health import HALIBUT_RETRY_DELAY
 from octosim.model.states import ServiceState, TaskState
@@ -48,10 +47,20 @@ from octosim.strategies import (
     seeds,
     timings,
 )
-from restart import RestartError, RestartPolicy, RestartReport, RestartTarget, run_async, run_sync
+from restart import (
+    RestartError,
+    RestartPolicy,
+    RestartProcedure,
+    RestartReport,
+    RestartTarget,
+    run_async,
+    run_sync,
+)
+from restart.drivers.direct import direct_transport
+from restart.drivers.loop import drive, logging_sink
 from restart.policy import DEFAULT_DEADLINE
 from restart.report import Outcome, Progress
-from restart.seedport import SeedVariables, run_seed_script
+from restart.seedport import SeedScript, SeedVariables, run_seed_script
 
 #: Every task description the client writes ends with this tag (restart/procedure.py), so
 #: its tasks can be found in the model even when the client lost track of one.
@@ -116,12 +125,14 @@ def describe(case: Case) -> str:
             f"registered={a.instance or a.instances[0]!r} stop={a.stop_seconds} "
             f"start={a.start_seconds} startup={a.startup_delay} script={a.script_seconds} "
             f"fail_to_start={a.fail_to_start_rate} watchdog={a.watchdog_interval}")
-    load = sc.server.background_load
+    load, mp, health = sc.server.background_load, sc.machine_policy, sc.health
     lines.append(f"  server: cap={sc.server.task_cap} load={load.count}x{load.duration} until "
-                 f"{load.repeat_until}; policy={sc.machine_policy}; health={sc.health.check_seconds}"
-                 f" flaky={sc.health.flaky_activation_rate}/{sc.health.flaky_failure_rate}")
+                 f"{load.repeat_until}; machine policy: may_be_offline={mp.may_be_offline} "
+                 f"retry {mp.retry_interval:g}s/{mp.retry_window:g}s; health checks "
+                 f"{health.check_seconds} s, flaky {health.flaky_activation_rate}/"
+                 f"{health.flaky_failure_rate}")
     for rule in (*sc.faults, *case.faults):
-        lines.append(f"  fault: {rule}")
+        lines.append(f"  fault: {_rule(rule)}")
     if case.jam:
         lines.append(f"  jam: {case.jam}")
     if case.interrupt_after is not None:
@@ -131,6 +142,14 @@ def describe(case: Case) -> str:
                if getattr(case.policy, f.name) != getattr(d, f.name)}
     lines.append(f"  policy: {changed or 'RestartPolicy()'}")
     return "\n".join(lines)
+
+
+def _rule(rule: FaultRule) -> str:
+    what = {FaultKind.Status: f"{rule.status}" + (
+        f" Retry-After {rule.retry_after:g}" if rule.retry_after is not None else ""),
+        FaultKind.Latency: f"latency {rule.latency:g}s"}.get(rule.kind, rule.kind.value)
+    when = f" during {rule.window}" if rule.window else ""
+    return f"{what} at rate {rule.rate:g}{when}"
 
 
 def _registered(agent: AgentSpec) -> str:
@@ -154,30 +173,47 @@ def jams(max_count: int = 6) -> st.SearchStrategy[Jam | None]:
     ))
 
 
+# Strategies are built once: building one (octosim's composites inspect their own source)
+# and validating it on first use cost more than drawing from it, and a strategy made inside
+# a draw is made again for every example.
+_WORLDS = st.one_of(presets(), scenarios(max_fault_rate=0.2))
+_POLICIES = restart_policies()
+_FAULT_PLANS = fault_plans(max_rules=2, max_rate=0.2)
+_JAMS = jams()
+_PER_MILLE = st.integers(0, 1000)
+_TENTHS_OF_A_MINUTE = st.integers(0, 600).map(lambda n: n / 10)
+
+
 @st.composite
-def any_cases(draw: st.DrawFn, *, interrupts: bool = False,
-              max_fault_rate: float = 0.2) -> Case:
-    """Every world the strategies can draw (presets included: never-returns, flaky-network,
-    busy-server, ...), an extra fault plan, a jammed task queue, any valid policy with any
-    instance of the target machine, the target by id or name; with ``interrupts``, a
-    Ctrl-C at a drawn moment of the run (or none)."""
-    scenario = draw(st.one_of(presets(), scenarios(max_fault_rate=max_fault_rate)),
-                    label="scenario")
-    policy = draw(restart_policies(instances=_instance_choices(scenario)), label="policy")
+def _any_cases(draw: st.DrawFn, interrupts: bool) -> Case:
+    scenario = draw(_WORLDS, label="scenario")
+    policy = draw(_POLICIES, label="policy")
+    policy = dataclasses.replace(
+        policy, instance=draw(st.sampled_from(_instance_choices(scenario)), label="instance"))
     interrupt = None
-    if interrupts:
-        interrupt = draw(st.one_of(
-            st.none(), st.integers(0, round(policy.deadline * 10)).map(lambda n: n / 10)))
+    if interrupts and draw(st.booleans()):
+        interrupt = round(policy.deadline * draw(_PER_MILLE) / 1000, 1)
     return Case(
         scenario=scenario,
         seed=draw(seeds(), label="seed"),
         policy=policy,
         client_seed=draw(seeds(), label="client_seed"),
         by=draw(st.sampled_from(("id", "name"))),
-        faults=tuple(draw(fault_plans(max_rules=2, max_rate=max_fault_rate)).rules),
-        jam=draw(jams()),
+        faults=tuple(draw(_FAULT_PLANS).rules),
+        jam=draw(_JAMS),
         interrupt_after=interrupt,
     )
+
+
+_ANY = {flag: _any_cases(flag) for flag in (False, True)}
+
+
+def any_cases(*, interrupts: bool = False) -> st.SearchStrategy[Case]:
+    """Every world the strategies can draw (presets included: never-returns, flaky-network,
+    busy-server, ...) with faults at rates up to 0.2 and an extra fault plan on top, a
+    jammed task queue, any valid policy with any instance of the target machine, the target
+    by id or name; with ``interrupts``, a Ctrl-C at a drawn moment of the run (or none)."""
+    return _ANY[interrupts]
 
 
 # -- the live family -----------------------------------------------------------------------------
@@ -215,27 +251,24 @@ def live_budget(scenario: Scenario, policy: RestartPolicy) -> tuple[float, float
 
 def _legit_instances(agent: AgentSpec) -> tuple[str | None, ...]:
     """The ``--instance`` values a user would pass to restart this machine's Tentacle:
-    its registered instance's name as ``Tentacle list-instances`` prints it, or nothing
-    where the default does it (Windows: every instance; Linux: only ``Tentacle.service``)."""
-    registered = _registered(agent)
-    if agent.os == "Windows" or registered.lower() == DEFAULT_INSTANCE.lower():
-        return (None, registered)
-    return (registered,)
+    none (the client then restarts every instance, docs/restart.md), or its registered
+    instance's name as ``Tentacle list-instances`` prints it (``Tentacle`` for the default
+    instance)."""
+    return (None, _registered(agent))
+
+
+_LIVE_WORLDS = scenarios(
+    agent=agents(timing=timings(max_fail_to_start_rate=0.0, watchdog=False)),
+    faults=False, max_flaky_rate=0.0)
 
 
 @st.composite
-def live_cases(draw: st.DrawFn, *, slack: float = 60.0) -> Case:
-    """The live family: worlds with nothing random that can stop a restart (no HTTP
-    faults, starts never fail, health checks never flaky, no background load, no jam),
-    drawn agent timings and machine policies, and a policy whose health window and work
-    time are :func:`live_budget` plus 0..``slack`` seconds; health task timeouts long
-    enough for one check (``check_seconds`` max + 1 s)."""
-    agent = agents(timing=timings(max_fail_to_start_rate=0.0, watchdog=False))
-    drawn = draw(scenarios(agent=agent, faults=False, max_flaky_rate=0.0), label="scenario")
+def _live_cases(draw: st.DrawFn) -> Case:
+    drawn = draw(_LIVE_WORLDS, label="scenario")
     scenario = dataclasses.replace(
         drawn, server=ServerSpec(task_cap=max(2, drawn.server.task_cap)))
     first = scenario.agents[0]
-    base = draw(restart_policies(), label="policy knobs")
+    base = draw(_POLICIES, label="policy knobs")
     check = scenario.health.check_seconds[1]
     task_timeout = max(base.health_task_timeout, math.ceil(check) + 1.0)
     machine_timeout = min(task_timeout, max(base.health_machine_timeout, math.ceil(check) + 1))
@@ -243,15 +276,26 @@ def live_cases(draw: st.DrawFn, *, slack: float = 60.0) -> Case:
         base, instance=draw(st.sampled_from(_legit_instances(first)), label="instance"),
         health_task_timeout=task_timeout, health_machine_timeout=machine_timeout)
     window, work = live_budget(scenario, knobs)
-    tenths = st.integers(0, round(slack * 10)).map(lambda n: n / 10)
-    window += draw(tenths, label="window slack")
-    work += draw(tenths, label="work slack")
+    window += draw(_TENTHS_OF_A_MINUTE, label="window slack")
+    work += draw(_TENTHS_OF_A_MINUTE, label="work slack")
     policy = dataclasses.replace(
         knobs, health_window=round(window, 1),
         deadline=round(work + knobs.cleanup_allowance, 1) + 0.1)
     return Case(scenario=scenario, seed=draw(seeds(), label="seed"), policy=policy,
                 client_seed=draw(seeds(), label="client_seed"),
                 by=draw(st.sampled_from(("id", "name"))))
+
+
+_LIVE = _live_cases()
+
+
+def live_cases() -> st.SearchStrategy[Case]:
+    """The live family: worlds with nothing random that can stop a restart (no HTTP
+    faults, starts never fail, health checks never flaky, no background load, no jam),
+    drawn agent timings and machine policies, and a policy whose health window and work
+    time are :func:`live_budget` plus 0..60 s each; health task timeouts long enough for
+    one check (``check_seconds`` max + 1 s)."""
+    return _LIVE
 
 
 # -- transient faults the world's random source never sees ----------------------------------------
@@ -304,21 +348,31 @@ TRANSIENT_KINDS = (FaultKind.Status, FaultKind.ConnectError, FaultKind.ReadTimeo
 TRANSIENT_STATUSES = (503, 502, 504, 429)
 
 
+_TRANSIENT_RULES = st.lists(fault_rules(kinds=TRANSIENT_KINDS, statuses=TRANSIENT_STATUSES,
+                                        max_rate=0.2, windows=False), min_size=1, max_size=3)
+MAX_TRANSIENT_RATE = 0.2
+
+
 @st.composite
-def transient_plans(draw: st.DrawFn, *, max_rate: float = 0.2,
-                    max_budget: int = 8) -> tuple[tuple[FaultRule, ...], int, int]:
-    """Return ``(rules, budget, fault_seed)``: one to three rules of the transient kinds
-    whose rates add up to at most ``max_rate``, how many requests may fail in all, and the
-    seed of the plan's own random source."""
-    rules = draw(st.lists(fault_rules(kinds=TRANSIENT_KINDS, statuses=TRANSIENT_STATUSES,
-                                      max_rate=max_rate, windows=False),
-                          min_size=1, max_size=3), label="fault rules")
+def _transient_plans(draw: st.DrawFn) -> tuple[tuple[FaultRule, ...], int, int]:
+    rules = draw(_TRANSIENT_RULES, label="fault rules")
     total = sum(r.rate for r in rules)
-    if total > max_rate:  # scaled down rather than filtered: every draw stays usable
-        rules = [dataclasses.replace(r, rate=math.floor(r.rate * max_rate / total * 1000)
-                                     / 1000) for r in rules]
-    budget = draw(st.integers(1, max_budget), label="fault budget")
+    if total > MAX_TRANSIENT_RATE:  # scaled down rather than filtered: every draw is usable
+        rules = [dataclasses.replace(
+            r, rate=math.floor(r.rate * MAX_TRANSIENT_RATE / total * 1000) / 1000)
+            for r in rules]
+    budget = draw(st.integers(1, 8), label="fault budget")
     return tuple(rules), budget, draw(seeds(), label="fault seed")
+
+
+_TRANSIENT = _transient_plans()
+
+
+def transient_plans() -> st.SearchStrategy[tuple[tuple[FaultRule, ...], int, int]]:
+    """``(rules, budget, fault_seed)``: one to three rules of the transient kinds whose
+    rates add up to at most 0.2, how many requests may fail in all (1..8), and the seed of
+    the plan's own random source."""
+    return _TRANSIENT
 
 
 def retry_allowance(policy: RestartPolicy, budget: int) -> float:
@@ -376,13 +430,12 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def _record(self, request: httpx.Request) -> httpx.Response:
         now = self.sim.clock.now
-        t = now()
-        common = {"t": t, "method": request.method, "path": request.url.path,
-                  "query": request.url.query.decode(), "body": request.content}
+        sent = Sent(now(), now(), request.method, request.url.path,
+                    request.url.query.decode(), request.content, None)
         try:
             response = self.inner.exchange(request)
         except httpx.TransportError as exc:
-            self.sent.append(Sent(done=now(), status=None, error=type(exc).__name__, **common))
+            self.sent.append(dataclasses.replace(sent, done=now(), error=type(exc).__name__))
             raise
         created = None
         if request.method == "POST" and request.url.path.endswith("/tasks") and (
@@ -390,8 +443,9 @@ class Recorder(httpx.BaseTransport, httpx.AsyncBaseTransport):
             response.read()  # an in-memory stream: reading it here leaves it readable
             created = response.json().get("Id")
         ra = response.headers.get("retry-after")
-        self.sent.append(Sent(done=now(), status=response.status_code,
-                              retry_after=float(ra) if ra else None, created=created, **common))
+        self.sent.append(dataclasses.replace(
+            sent, done=now(), status=response.status_code,
+            retry_after=float(ra) if ra else None, created=created))
         return response
 
 
@@ -448,6 +502,10 @@ class Run:
         return sorted(found + extra, key=lambda t: t.number)
 
     def outcome_line(self) -> str:
+        """``<procedure> via <driver>: <outcome>: <reason>`` in one line."""
+        if self.unbounded:
+            return (f"{self.procedure} via {self.driver}: still running when the guard "
+                    f"stopped it at {self.returned_at - self.started:g} s: {self.reason}")
         what = self.outcome.value if self.outcome else type(self.error).__name__
         return f"{self.procedure} via {self.driver}: {what}: {self.reason}"
 
@@ -512,10 +570,11 @@ def run_client(sim: Simulation, case: Case, driver: str, *, target: RestartTarge
                api_key: str | None = None) -> Run:
     """Run the restart client on ``sim`` through ``driver`` (``sync``: ``run_sync`` over
     ``sim.client()``; ``async``: ``run_async`` over ``sim.async_client()`` under
-    ``asyncio.run``), with the simulation's clock and a client ``random.Random`` seeded from
-    the case. A typed error is caught (``run.error``, ``run.report`` from it); a case with
-    ``interrupt_after`` is interrupted then: Ctrl-C (KeyboardInterrupt out of ``sleep``) for
-    sync, cancellation of the running task for async (as Ctrl-C under ``asyncio.run``)."""
+    ``asyncio.run``; ``direct``, for the benchmark only: no HTTP), with the simulation's
+    clock and a client ``random.Random`` seeded from the case. A typed error is caught
+    (``run.error``, and ``run.report`` from it); a case with ``interrupt_after`` is
+    interrupted then: Ctrl-C (KeyboardInterrupt out of ``sleep``) for sync and direct,
+    cancellation of the running task for async (as Ctrl-C under ``asyncio.run``)."""
     run, unwatch = _prepare(sim, case, driver, "restart")
     recorder = Recorder(sim)
     target = target if target is not None else case.target()
@@ -533,15 +592,22 @@ def run_client(sim: Simulation, case: Case, driver: str, *, target: RestartTarge
     common: dict[str, Any] = {"clock": sim.clock.now, "rng": random.Random(case.client_seed),
                               "on_event": run.progress.append}
     mounts = {"all://": recorder}
+    def sleep(seconds: float) -> None:
+        if interrupt_now(seconds):
+            raise KeyboardInterrupt
+        sim.clock.sleep(seconds)
+
     try:
         if driver == "sync":
-            def sleep(seconds: float) -> None:
-                if interrupt_now(seconds):
-                    raise KeyboardInterrupt
-                sim.clock.sleep(seconds)
-
             with sim.client(api_key=api_key, mounts=mounts) as client:
                 run.report = run_sync(client, target, case.policy, sleep=sleep, **common)
+        elif driver == "direct":  # for bench/bench_properties.py; requests are not recorded
+            assert api_key is None, "the direct driver always uses the simulation's own key"
+            procedure = RestartProcedure(target, case.policy, rng=common["rng"],
+                                         web_base_url=sim.base_url,
+                                         on_progress=logging_sink(run.progress.append))
+            run.report = drive(procedure, direct_transport(sim), clock=sim.clock.now,
+                               sleep=sleep)
         else:
             async def asleep(seconds: float) -> None:
                 if interrupt_now(seconds):
@@ -570,11 +636,13 @@ class _Unbounded(Exception):
     """Raised by the guard's sleep: the seed port ran past :data:`SEED_GUARD`."""
 
 
-def run_seed(sim: Simulation, case: Case) -> Run:
-    """Run the seed port (BASELINE, ``run_seed_script``, sync) on ``sim`` with a guard: a
-    sleep that stops it once virtual time would pass :data:`SEED_GUARD` (``run.unbounded``;
-    the seed has no deadline of its own, so without the guard it would poll for ever)."""
-    run, unwatch = _prepare(sim, case, "sync", "seed")
+def run_seed(sim: Simulation, case: Case, driver: str = "sync") -> Run:
+    """Run the seed port (BASELINE) on ``sim`` with a guard: a sleep that stops it once
+    virtual time would pass :data:`SEED_GUARD` (``run.unbounded``; the seed has no deadline
+    of its own, so without the guard it would poll for ever). ``driver``: ``sync``
+    (``run_seed_script`` over ``sim.client()``) or ``direct`` (no HTTP, the same requests
+    and journal, about three times faster: for searches that run it hundreds of times)."""
+    run, unwatch = _prepare(sim, case, driver, "seed")
     recorder = Recorder(sim)
     machine = sim.model.machines["Machines-1"]
     variables = SeedVariables(sim.base_url, "Spaces-1", machine.id, machine.name,
@@ -586,9 +654,14 @@ def run_seed(sim: Simulation, case: Case) -> Run:
         sim.clock.sleep(seconds)
 
     try:
-        with sim.client(mounts={"all://": recorder}) as client:
-            run.report = run_seed_script(client, variables, clock=sim.clock.now, sleep=sleep,
-                                         on_event=run.progress.append)
+        if driver == "direct":
+            script = SeedScript(variables, on_progress=run.progress.append)
+            run.report = drive(script, direct_transport(sim), clock=sim.clock.now,
+                               sleep=sleep)
+        else:
+            with sim.client(mounts={"all://": recorder}) as client:
+                run.report = run_seed_script(client, variables, clock=sim.clock.now,
+                                             sleep=sleep, on_event=run.progress.append)
     except _Unbounded:
         run.unbounded = True
     finally:
@@ -666,12 +739,12 @@ def clean_problem(run: Run) -> str | None:
 
 def frugal_problem(run: Run) -> str | None:
     """Frugal: (1) a task is polled no sooner than ``poll_interval`` after its creation or
-    its previous poll (reading it back after a cancel Octopus refused is no poll); (2) a request
-    repeated after a transient failure waits at least the backoff's least value,
+    its previous poll (reading it back after a cancel Octopus refused is no poll); (2) a
+    request repeated after a transient failure waits at least the backoff's least value,
     ``retry_base * (1 - retry_jitter)``, or the poll interval for polls, and never less
     than the server's Retry-After (the cleanup's back-to-back task-list lookups and the
     read-back after a refused cancel are new requests, not retries); (3) at most
-    ``3 * floor(deadline / poll_interval) + 8`` requests, plus two for each failed one."""
+    :func:`request_bound` requests."""
     policy = run.case.policy
     p, sent = policy.poll_interval, run.sent
     tasks_path = re.compile(r"^/api/[^/]+/tasks/([^/]+)$")
@@ -703,7 +776,7 @@ def frugal_problem(run: Run) -> str | None:
         j = next((j for j in range(i + 1, len(sent)) if sent[j].same_request(failed)), None)
         if j is None:
             continue
-        again, between = sent[j], sent[i + 1:j]
+        again = sent[j]
         task_id = (m.group(1) if (m := tasks_path.match(failed.path)) else None)
         # Not a retry, though the same request: the read-back of a task after a cancel
         # Octopus refused, and the cleanup's task-list lookups, one per create it is unsure
@@ -722,51 +795,21 @@ def frugal_problem(run: Run) -> str | None:
         if again.t - failed.done < floor - 1e-9:
             return (f"repeated {failed.method} {failed.path} {again.t - failed.done:g} s after "
                     f"it failed ({failed.status or failed.error}); it must wait >= {floor:g} s")
-    failures = sum(s.failed_transiently for s in sent)
-    bound = 3 * math.floor(policy.deadline / p) + 8 + 2 * failures
+    bound = request_bound(run)
     if len(sent) > bound:
+        failures = sum(s.failed_transiently for s in sent)
         return f"sent {len(sent)} requests; the bound is {bound} ({failures} failed)"
     return None
 
 
-#: Violations found by this suite that cannot be fixed outside ``restart/``: reported to
-#: the lead, reproduced exactly (and ``xfail(strict=True)``) in test_props_known_bugs.py.
-#: The property tests recognise them by their signature below and let such an example
-#: pass with a Hypothesis ``event``, so they keep guarding everything else; once a bug is
-#: fixed its strict xfail fails, and its entry (and signature) goes.
-KNOWN_BUGS = {
-    "linux-default-unit-verifies-other-instance": (
-        "Safe: on a Linux machine registered as a named instance that also runs the default "
-        "instance, instance=None restarts Tentacle.service (not the machine's unit) and the "
-        "witness, the set of *every* Tentacle process's start time, changes with it: outcome "
-        "restarted although the machine's own Tentacle never restarted"
-    ),
-    "wrong-key-403-advice": (
-        "Honest: a server that answers an unknown API key with 403 (ServerOptions."
-        "wrong_key_status=403) gets PermissionDeniedError whose advice says 'The API key is "
-        "valid but its user lacks a permission ... ask an Octopus administrator', right after "
-        "Octopus's own 'The API key you provided was not valid': it never says to check the key"
-    ),
-    "windows-default-instance-by-name": (
-        "Live: on Windows, instance='Tentacle' (the default instance, as `Tentacle "
-        "list-instances` prints it) becomes the pattern 'OctopusDeploy Tentacle: Tentacle', "
-        "which matches no service: nothing restarts, outcome not_restarted"
-    ),
-}
-
-
-def known_bug(run: Run) -> str | None:
-    """Return the KNOWN_BUGS key whose signature this run's case has, or None."""
-    agent = run.case.scenario.agents[0]
-    instance = run.case.policy.instance
-    names = {i.lower() for i in agent.instances}
-    if (agent.os == "Linux" and instance is None and DEFAULT_INSTANCE.lower() in names
-            and _registered(agent).lower() != DEFAULT_INSTANCE.lower()):
-        return "linux-default-unit-verifies-other-instance"
-    if agent.os == "Windows" and instance is not None and (
-            instance.lower() == DEFAULT_INSTANCE.lower()):
-        return "windows-default-instance-by-name"
-    return None
+def request_bound(run: Run) -> int:
+    """Frugal's bound on the requests of a run: three per poll interval of the deadline
+    (a poll, a details read, the next create), eight for the preflight, the first create and
+    the cleanup, and two per failed request (its repeat, and a task-list lookup after a lost
+    create)."""
+    failures = sum(s.failed_transiently for s in run.sent)
+    return 3 * math.floor(run.case.policy.deadline / run.case.policy.poll_interval) + 8 + (
+        2 * failures)
 
 
 def explain(run: Run, problem: str, *, last: int = 60) -> str:
@@ -776,14 +819,6 @@ def explain(run: Run, problem: str, *, last: int = 60) -> str:
             f"reproduce: octopus_factory(scenario=<case.scenario>, seed={run.case.seed}), "
             f"client rng random.Random({run.case.client_seed})\n"
             f"--- timeline (last {last} lines) ---\n{run.sim.timeline(last=last)}")
-
-
-def profile_examples(fraction: float) -> int:
-    """``fraction`` of the loaded profile's max_examples (at least 1): per-test budgets stay
-    proportional, so ``thorough`` still runs ten times what ``default`` runs."""
-    from hypothesis import settings
-
-    return max(1, round(settings.default.max_examples * fraction))
 
 
 class _Props(SimpleNamespace):
@@ -815,8 +850,7 @@ def props() -> SimpleNamespace:
         any_cases=any_cases, live_cases=live_cases, jams=jams, transient_plans=transient_plans,
         live_budget=live_budget, retry_allowance=retry_allowance,
         build=build, apply_jam=apply_jam, run_client=run_client, run_seed=run_seed,
-        KNOWN_BUGS=KNOWN_BUGS, known_bug=known_bug, describe=describe, explain=explain, profile_examples=profile_examples,
+        describe=describe, explain=explain,
         bounded_problem=bounded_problem, safe_problem=safe_problem,
-        clean_problem=clean_problem, frugal_problem=frugal_problem,
-        dumps=lambda value: json.dumps(value, default=str),
+        clean_problem=clean_problem, frugal_problem=frugal_problem, request_bound=request_bound,
     )

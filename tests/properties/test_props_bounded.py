@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import event, given, note
+from hypothesis import event, given, note, settings, target
 from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize("driver", ["sync", "async"])
+# Three times the profile's examples: rare worlds need them, and the budget allows it.
+@settings(max_examples=3 * settings().max_examples)
 @given(data=st.data())
 def test_bounded(octopus_factory: Any, props: Any, driver: str, data: st.DataObject) -> None:
     case = data.draw(props.any_cases(), label="case")
@@ -24,5 +26,7 @@ def test_bounded(octopus_factory: Any, props: Any, driver: str, data: st.DataObj
     sim = props.build(octopus_factory, case)
     run = props.run_client(sim, case, driver)
     event(f"outcome: {run.outcome or type(run.error).__name__}")
+    # Steer generation toward runs that use their whole deadline, where an overrun would be.
+    target((run.returned_at - run.started) / case.policy.deadline, label="deadline used")
     problem = props.bounded_problem(run)
     assert problem is None, props.explain(run, problem)

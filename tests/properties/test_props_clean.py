@@ -18,13 +18,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import event, given, note
+from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
 from octosim.model.states import TaskState
 
 
 @pytest.mark.parametrize("driver", ["sync", "async"])
+# Three times the profile's examples: rare worlds need them, and the budget allows it.
+@settings(max_examples=3 * settings().max_examples)
 @given(data=st.data())
 def test_clean(octopus_factory: Any, props: Any, driver: str, data: st.DataObject) -> None:
     case = data.draw(props.any_cases(interrupts=True), label="case")

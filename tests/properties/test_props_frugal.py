@@ -15,11 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import event, given, note
+from hypothesis import event, given, note, settings, target
 from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize("driver", ["sync", "async"])
+# Three times the profile's examples: rare worlds need them, and the budget allows it.
+@settings(max_examples=3 * settings().max_examples)
 @given(data=st.data())
 def test_frugal(octopus_factory: Any, props: Any, driver: str, data: st.DataObject) -> None:
     case = data.draw(props.any_cases(), label="case")
@@ -28,5 +30,7 @@ def test_frugal(octopus_factory: Any, props: Any, driver: str, data: st.DataObje
     run = props.run_client(sim, case, driver)
     failures = sum(s.failed_transiently for s in run.sent)
     event(f"failed requests: {min(failures, 3)}{'+' if failures > 3 else ''}")
+    # Steer generation toward runs that come close to the bound, where a breach would be.
+    target(len(run.sent) / props.request_bound(run), label="requests / bound")
     problem = props.frugal_problem(run)
     assert problem is None, props.explain(run, problem)

@@ -11,8 +11,11 @@ it is the point of these tests). The restart client runs in the same world for c
 - *tolerant*: one 503 on one request ends the seed with ``failed`` where, fault-free, it
   restarts the Tentacle (Invoke-RestMethod throws; the seed never retries).
 
-The timelines go to the terminal through ``capsys.disabled()``; under pytest-xdist a worker's
-terminal is not yours, so each is also a report section: ``pytest -rP`` shows it.
+The searches drive the seed port with the direct driver (the same requests and journal, no
+HTTP: they may run it hundreds of times); the counterexample is then replayed through the
+sync driver for the printout. The timelines go to the terminal through
+``capsys.disabled()``; under pytest-xdist a worker's terminal is not yours, so each is also
+a report section: ``pytest -rP`` shows it.
 """
 
 from __future__ import annotations
@@ -20,25 +23,53 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from hypothesis import find, settings
+from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
 from octosim.model.states import TaskState
-from octosim.strategies import presets, scenarios, seeds
+from octosim.scenario import Scenario
+from octosim.strategies import agents, presets, seeds
 from restart import RestartPolicy
 from restart.report import Outcome
 
 #: find() stops at the first counterexample, so a generous budget costs little when the
 #: seed is as broken as expected; a multiple of the profile's, so ``thorough`` searches more.
-FIND = settings(settings.default, database=None, max_examples=settings.default.max_examples * 4)
-TIMELINE_LINES = 40  # with the summary around it, each printout stays within 60 lines
+FIND = settings(database=None, max_examples=4 * settings().max_examples,
+                phases=(Phase.generate, Phase.shrink))
+TIMELINE_LINES = 30  # with the summary around it, each printout stays within 60 lines
 
 
-def _show(request: Any, capsys: Any, title: str, run: Any, props: Any, extra: str) -> None:
-    text = "\n".join([
-        f"=== {title} ===", props.describe(run.case), run.outcome_line(), extra,
-        f"--- seed port timeline (last {TIMELINE_LINES} lines) ---",
-        run.sim.timeline(last=TIMELINE_LINES), ""])
+def condensed(sim: Any, limit: int) -> str:
+    """The timeline with each run of three or more identical lines (a poll repeated every
+    few seconds) folded into its first line, a count and its last line; then its last
+    ``limit`` lines."""
+    entries = list(sim.journal)
+    lines: list[str] = []
+    i = 0
+    while i < len(entries):
+        j = i
+        while j + 1 < len(entries) and (entries[j + 1].kind, entries[j + 1].text) == (
+                entries[i].kind, entries[i].text):
+            j += 1
+        if j - i >= 2:
+            lines += [entries[i].render(),
+                      f"{'':12} ... the same {j - i - 1} more times ...", entries[j].render()]
+        else:
+            lines += [e.render() for e in entries[i:j + 1]]
+        i = j + 1
+    if len(lines) > limit:
+        lines = [f"... {len(lines) - limit} earlier lines not shown", *lines[-limit + 1:]]
+    return "\n".join(lines)
+
+
+def _show(request: Any, capsys: Any, title: str, run: Any, props: Any, extra: str,
+          contrast: Any = None) -> None:
+    parts = [f"=== {title} ===", props.describe(run.case), run.outcome_line(), extra,
+             "--- the seed port's timeline ---", condensed(run.sim, TIMELINE_LINES)]
+    if contrast is not None:
+        parts += ["--- the client's timeline, same world (its first lines) ---",
+                  "\n".join(contrast.sim.timeline().splitlines()[:12])]
+    text = "\n".join(parts) + "\n"
     assert len(text.splitlines()) <= 60
     with capsys.disabled():
         print("\n" + text)
@@ -47,11 +78,13 @@ def _show(request: Any, capsys: Any, title: str, run: Any, props: Any, extra: st
 
 def test_seed_port_is_not_safe(octopus_factory: Any, props: Any, capsys: Any,
                                request: Any) -> None:
-    worlds = st.builds(props.Case, scenario=scenarios(faults=False), seed=seeds(),
+    # One drawn Tentacle (any OS, instance layout, timing) in an otherwise default world.
+    one_agent = st.builds(lambda agent: Scenario("drawn", agents=(agent,)), agents())
+    worlds = st.builds(props.Case, scenario=one_agent, seed=seeds(),
                        policy=st.just(RestartPolicy()))
 
     def unsafe(case: Any) -> bool:
-        run = props.run_seed(props.build(octopus_factory, case), case)
+        run = props.run_seed(props.build(octopus_factory, case), case, "direct")
         return props.safe_problem(run) is not None
 
     case = find(worlds, unsafe, settings=FIND)
@@ -77,7 +110,7 @@ def test_seed_port_is_not_bounded(octopus_factory: Any, props: Any, capsys: Any,
     busy = st.builds(props.Jam, at=st.integers(0, 600).map(lambda n: n / 10),
                      count=st.integers(1, 6),
                      duration=st.sampled_from((60.0, 600.0, 3600.0, 86_400.0)))
-    worlds = st.builds(props.Case, scenario=presets("named-instance", "default", "linux"),
+    worlds = st.builds(props.Case, scenario=presets("named-instance", "slow-windows", "polling"),
                        seed=seeds(), policy=st.just(RestartPolicy()), jam=busy)
 
     def stuck_in_health(run: Any) -> list[Any]:
@@ -85,7 +118,7 @@ def test_seed_port_is_not_bounded(octopus_factory: Any, props: Any, capsys: Any,
                 and run.states[t.id] in (TaskState.Queued, TaskState.Executing)]
 
     def unbounded(case: Any) -> bool:
-        run = props.run_seed(props.build(octopus_factory, case), case)
+        run = props.run_seed(props.build(octopus_factory, case), case, "direct")
         return run.unbounded and bool(stuck_in_health(run))
 
     case = find(worlds, unbounded, settings=FIND)
@@ -95,8 +128,8 @@ def test_seed_port_is_not_bounded(octopus_factory: Any, props: Any, capsys: Any,
     _show(request, capsys, "seed port vs Bounded: the shrunk counterexample", run, props,
           f"Bounded broken: {props.bounded_problem(run)}; {stuck[0].id} is "
           f"{run.states[stuck[0].id]} since {stuck[0].created:g} s\n"
-          f"the client, same world: {client.outcome_line()} after "
-          f"{client.returned_at - client.started:g} s (deadline {case.policy.deadline:g} s)")
+          f"the client, same world: returned at {client.returned_at - client.started:g} s: "
+          f"{client.outcome_line()}")
 
     assert case.jam is not None and case.jam.count >= case.scenario.server.task_cap
     assert case.jam.duration > props.SEED_GUARD
@@ -118,10 +151,10 @@ def test_seed_port_is_not_tolerant(octopus_factory: Any, props: Any, capsys: Any
 
     def intolerant(world: tuple[Any, int]) -> bool:
         case, index = world
-        clean = props.run_seed(props.build(octopus_factory, case), case)
+        clean = props.run_seed(props.build(octopus_factory, case), case, "direct")
         if clean.outcome is not Outcome.RESTARTED or props.safe_problem(clean):
             return False  # only worlds where the seed really restarts the Tentacle
-        return props.run_seed(with_one_503(case, index), case).outcome is not (
+        return props.run_seed(with_one_503(case, index), case, "direct").outcome is not (
             Outcome.RESTARTED)
 
     case, index = find(worlds, intolerant, settings=FIND)
@@ -131,7 +164,7 @@ def test_seed_port_is_not_tolerant(octopus_factory: Any, props: Any, capsys: Any
     _show(request, capsys, "seed port vs Tolerant: the shrunk counterexample", run, props,
           f"Tolerant broken: request #{index} answered 503 -> {run.outcome_line()}\n"
           f"fault-free the seed restarts; the client, same world and 503: "
-          f"{client.outcome_line()}")
+          f"{client.outcome_line()}", contrast=client)
 
     assert len(faults) == 1 and "503" in faults[0].text
     assert run.outcome is Outcome.FAILED and "503" in run.reason
