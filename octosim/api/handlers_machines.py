@@ -6,7 +6,7 @@ the unscoped form finds the resource in any space and checks permission in that 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from octosim.api.context import RequestContext
 from octosim.api.errors import bad_request, resource_not_found
@@ -48,19 +48,29 @@ def _space_machines(ctx: RequestContext) -> list[Machine]:
     return sorted(machines, key=lambda m: (m.name.casefold(), m.id))
 
 
-def _machine_filters(query: QueryParams, machines: list[Machine]) -> list[Machine]:
-    """Apply the list filters; raises ApiError (400) for an unknown health status or a
-    non-boolean isDisabled."""
+Named = TypeVar("Named", Machine, Environment)
+
+
+def _by_id_and_name(query: QueryParams, items: list[Named]) -> list[Named]:
+    """The filters machines and environments share: ``ids``, ``name`` (exact, any case) and
+    ``partialName`` (a substring, any case)."""
     ids = query.values("ids")
     if ids:
         wanted = set(ids)
-        machines = [m for m in machines if m.id in wanted]
+        items = [item for item in items if item.id in wanted]
     name = query.get("name")
     if name:
-        machines = [m for m in machines if m.name.casefold() == name.casefold()]
+        items = [item for item in items if item.name.casefold() == name.casefold()]
     partial = query.get("partialName")
     if partial:
-        machines = [m for m in machines if partial.casefold() in m.name.casefold()]
+        items = [item for item in items if partial.casefold() in item.name.casefold()]
+    return items
+
+
+def _machine_filters(query: QueryParams, machines: list[Machine]) -> list[Machine]:
+    """Apply the list filters; raises ApiError (400) for an unknown health status or a
+    non-boolean isDisabled."""
+    machines = _by_id_and_name(query, machines)
     roles = query.values("roles")
     if roles:
         wanted_roles = {r.casefold() for r in roles}
@@ -147,16 +157,7 @@ def list_environments(ctx: RequestContext) -> dict[str, Any]:
     query = ctx.query
     skip, take = page_window(query)
     envs = _space_environments(ctx)
-    ids = query.values("ids")
-    if ids:
-        wanted = set(ids)
-        envs = [e for e in envs if e.id in wanted]
-    name = query.get("name")
-    if name:
-        envs = [e for e in envs if e.name.casefold() == name.casefold()]
-    partial = query.get("partialName")
-    if partial:
-        envs = [e for e in envs if partial.casefold() in e.name.casefold()]
+    envs = _by_id_and_name(query, envs)
     return collection(
         "Environment", envs, environment_resource, skip=skip, take=take,
         path=ctx.request.path, template=f"{ctx.request.path}{ENVIRONMENT_QUERY}",
