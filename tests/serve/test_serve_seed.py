@@ -55,14 +55,31 @@ def convertto_json(value: Any, depth: int = 0) -> str:
     return text
 
 
+class ManualRealClock:
+    """The server's "real" clock, advanced by the test: Start-Sleep moves it instead of
+    waiting, so the flow runs over real sockets without sleeping in real time."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+REAL = ManualRealClock()
+
+
 def sleep_virtual(seconds: float) -> None:
-    """``Start-Sleep`` in the script's virtual seconds (a short, bounded real wait)."""
-    time.sleep(seconds / RATE)
+    """``Start-Sleep`` in the script's virtual seconds: advance the server's real clock by
+    the real seconds that take at ``RATE``."""
+    REAL.t += seconds / RATE
 
 
 def test_the_seed_request_sequence_restarts_a_named_instance(serve: ServerFactory) -> None:
     sim = Simulation.from_scenario("named-instance", seed=1)
     server = serve(sim, rate=RATE)
+    server.app.monotonic = REAL
+    server.app.anchor()  # virtual time now follows the manual clock, from here
     agent = sim.model.machines[MACHINE].agent
     assert agent is not None and agent.instance.starts == 0
     sent: list[httpx.Request] = []
