@@ -44,8 +44,8 @@ __all__ = ["OctopusApi"]
 
 def _build_router() -> Router:
     router = Router()
-    for spec in TABLE:
-        router.add(Route(*spec))
+    for route in TABLE:
+        router.add(route)
     return router
 
 

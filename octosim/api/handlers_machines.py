@@ -6,13 +6,14 @@ the unscoped form finds the resource in any space and checks permission in that 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from octosim.api.context import RequestContext
 from octosim.api.errors import bad_request, resource_not_found
 from octosim.api.handlers_tasks import task_collection
 from octosim.api.paging import collection, page_window
-from octosim.api.params import QueryParams
+from octosim.api.params import QueryParams, by_id_and_name
 from octosim.api.resources_world import (
     ENVIRONMENT_QUERY,
     MACHINE_QUERY,
@@ -48,29 +49,10 @@ def _space_machines(ctx: RequestContext) -> list[Machine]:
     return sorted(machines, key=lambda m: (m.name.casefold(), m.id))
 
 
-Named = TypeVar("Named", Machine, Environment)
-
-
-def _by_id_and_name(query: QueryParams, items: list[Named]) -> list[Named]:
-    """The filters machines and environments share: ``ids``, ``name`` (exact, any case) and
-    ``partialName`` (a substring, any case)."""
-    ids = query.values("ids")
-    if ids:
-        wanted = set(ids)
-        items = [item for item in items if item.id in wanted]
-    name = query.get("name")
-    if name:
-        items = [item for item in items if item.name.casefold() == name.casefold()]
-    partial = query.get("partialName")
-    if partial:
-        items = [item for item in items if partial.casefold() in item.name.casefold()]
-    return items
-
-
 def _machine_filters(query: QueryParams, machines: list[Machine]) -> list[Machine]:
     """Apply the list filters; raises ApiError (400) for an unknown health status or a
     non-boolean isDisabled."""
-    machines = _by_id_and_name(query, machines)
+    machines = by_id_and_name(query, machines)
     roles = query.values("roles")
     if roles:
         wanted_roles = {r.casefold() for r in roles}
@@ -118,14 +100,23 @@ def list_all_machines(ctx: RequestContext) -> list[dict[str, Any]]:
     return [_render_machine(ctx, m) for m in _space_machines(ctx)]
 
 
-def _find_machine(ctx: RequestContext) -> Machine:
-    machine_id = ctx.params["id"]
-    machine = ctx.sim.model.machines.get(machine_id)
-    if machine is None or (ctx.space_id is not None and machine.space_id != ctx.space_id):
-        raise resource_not_found(machine_id)
+InSpace = TypeVar("InSpace", Machine, Environment)
+
+
+def _find(ctx: RequestContext, items: Mapping[str, InSpace], permission: Permission) -> InSpace:
+    """Return the item the path's ``{id}`` names: 404 if unknown or in another space than
+    the path's. Unscoped, the permission is checked in the item's own space."""
+    item_id = ctx.params["id"]
+    item = items.get(item_id)
+    if item is None or (ctx.space_id is not None and item.space_id != ctx.space_id):
+        raise resource_not_found(item_id)
     if not ctx.scoped:
-        ctx.require(Permission.MachineView, machine.space_id)
-    return machine
+        ctx.require(permission, item.space_id)
+    return item
+
+
+def _find_machine(ctx: RequestContext) -> Machine:
+    return _find(ctx, ctx.sim.model.machines, Permission.MachineView)
 
 
 def get_machine(ctx: RequestContext) -> dict[str, Any]:
@@ -157,7 +148,7 @@ def list_environments(ctx: RequestContext) -> dict[str, Any]:
     query = ctx.query
     skip, take = page_window(query)
     envs = _space_environments(ctx)
-    envs = _by_id_and_name(query, envs)
+    envs = by_id_and_name(query, envs)
     return collection(
         "Environment", envs, environment_resource, skip=skip, take=take,
         path=ctx.request.path, template=f"{ctx.request.path}{ENVIRONMENT_QUERY}",
@@ -172,10 +163,6 @@ def list_all_environments(ctx: RequestContext) -> list[dict[str, Any]]:
 
 def get_environment(ctx: RequestContext) -> dict[str, Any]:
     """``GET .../environments/{id}``: one environment; 404 if unknown."""
-    env_id = ctx.params["id"]
-    env = ctx.sim.model.environments.get(env_id)
-    if env is None or (ctx.space_id is not None and env.space_id != ctx.space_id):
-        raise resource_not_found(env_id)
-    if not ctx.scoped:
-        ctx.require(Permission.EnvironmentView, env.space_id)
-    return environment_resource(env)
+    return environment_resource(
+        _find(ctx, ctx.sim.model.environments, Permission.EnvironmentView)
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from octosim.api.context import RequestContext
 from octosim.api.errors import missing_permission, resource_not_found
 from octosim.api.paging import collection, page_window
+from octosim.api.params import by_id_and_name
 from octosim.api.resources_world import (
     SPACE_QUERY,
     root_resource,
@@ -46,18 +47,7 @@ def list_spaces(ctx: RequestContext) -> dict[str, Any]:
     ``name`` (exact, any case) and ``ids``; only spaces the caller may view."""
     query = ctx.query
     skip, take = page_window(query)
-    spaces = _visible_spaces(ctx, ctx.require_user())
-    ids = query.values("ids")
-    if ids:
-        wanted = set(ids)
-        spaces = [s for s in spaces if s.id in wanted]
-    partial = query.get("partialName")
-    if partial:
-        needle = partial.casefold()
-        spaces = [s for s in spaces if needle in s.name.casefold()]
-    name = query.get("name")
-    if name:
-        spaces = [s for s in spaces if s.name.casefold() == name.casefold()]
+    spaces = by_id_and_name(query, _visible_spaces(ctx, ctx.require_user()))
     return collection(
         "Space", spaces, space_resource, skip=skip, take=take,
         path=ctx.request.path, template=_SPACES_TEMPLATE, query=ctx.request.query,

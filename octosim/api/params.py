@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Protocol, TypeVar
 
 from octosim.api.errors import bad_request
 
-__all__ = ["QueryParams", "parse_date"]
+__all__ = ["QueryParams", "by_id_and_name", "parse_date"]
 
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
@@ -110,3 +111,30 @@ def parse_date(value: object, what: str) -> datetime:
     raise bad_request(
         f"{what}: {value!r} is not a date; use ISO 8601, e.g. 2024-01-15T09:00:00.000+00:00."
     )
+
+
+class _Named(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+Named = TypeVar("Named", bound=_Named)
+
+
+def by_id_and_name(query: QueryParams, items: list[Named]) -> list[Named]:
+    """Return ``items`` kept by the filters spaces, environments and machines share:
+    ``ids``, ``name`` (exact, any case) and ``partialName`` (a substring, any case)."""
+    ids = query.values("ids")
+    if ids:
+        wanted = set(ids)
+        items = [item for item in items if item.id in wanted]
+    name = query.get("name")
+    if name:
+        items = [item for item in items if item.name.casefold() == name.casefold()]
+    partial = query.get("partialName")
+    if partial:
+        items = [item for item in items if partial.casefold() in item.name.casefold()]
+    return items
