@@ -30,7 +30,7 @@ class ClockError(ValueError):
     """A request the clock cannot honour: a negative, NaN or infinite duration or time."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class ScheduledCall:
     """A handle on one scheduled callback; :meth:`cancel` it to stop it from running."""
 

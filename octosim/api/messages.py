@@ -17,7 +17,10 @@ __all__ = ["JSON_CONTENT_TYPE", "ApiRequest", "ApiResponse", "encode_json"]
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 # One encoder for every response: json.dumps with custom separators builds a new one per call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
+# Without the circular-reference check (a dict of every container's id, on every encode):
+# responses are trees built afresh, and a cycle a user route might return still fails, as a
+# RecursionError instead of a ValueError.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
 def encode_json(value: Any) -> bytes:

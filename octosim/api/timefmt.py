@@ -10,17 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from octosim.clock import VirtualClock
+from octosim.model.datetext import long_date
 
 __all__ = ["Dates", "duration_text"]
 
 # Enough for every timestamp a long simulation keeps re-sending; cleared (not LRU) when full
 # because a clear costs nothing and the hot timestamps come straight back.
 _CACHE_LIMIT = 65_536
-
-
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 
 
 class Dates:
@@ -62,21 +58,13 @@ class Dates:
 
     def long(self, t: float) -> str:
         """Return ``t`` in the long human form Octopus puts in a task's ``Completed``:
-        ``Monday, 15 January 2024 9:00:17 AM +00:00``. English names from tables, not
-        ``strftime``: they must not follow the machine's locale, and tables are faster."""
+        ``Monday, 15 January 2024 9:00:17 AM +00:00`` (memoised
+        :func:`~octosim.model.datetext.long_date`)."""
         text = self._long.get(t)
         if text is None:
             if len(self._long) >= _CACHE_LIMIT:
                 self._long.clear()
-            dt = self._wall(t)
-            hour = dt.hour % 12 or 12
-            offset = self.iso(t)[23:]
-            text = (
-                f"{_DAYS[dt.weekday()]}, {dt.day} {_MONTHS[dt.month - 1]} {dt.year} "
-                f"{hour}:{dt.minute:02d}:{dt.second:02d} {'AM' if dt.hour < 12 else 'PM'} "
-                f"{offset}"
-            )
-            self._long[t] = text
+            text = self._long[t] = long_date(self._wall(t))
         return text
 
 

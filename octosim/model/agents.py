@@ -114,9 +114,18 @@ def format_process_start(wall: datetime, style: Literal["powershell", "bash"]) -
     (``Mon Jan 15 09:00:17 2024``, the day space-padded as ps pads it).
     """
     if style == "powershell":
-        offset = wall.strftime("%z")
-        return f"{wall:%Y-%m-%dT%H:%M:%S}.{wall.microsecond:06d}0{offset[:3]}:{offset[3:]}"
-    return f"{wall:%a %b} {wall.day:>2} {wall:%H:%M:%S %Y}"
+        iso = wall.isoformat(timespec="microseconds")  # ...T09:00:17.205000+00:00
+        return f"{iso[:26]}0{iso[26:]}"  # .NET's "o" has seven fractional digits
+    # English names from tables: ps prints them in the C locale, whatever this machine's
+    # locale is (strftime's %a/%b would follow it).
+    return (
+        f"{_PS_DAYS[wall.weekday()]} {_PS_MONTHS[wall.month - 1]} {wall.day:>2} "
+        f"{wall.hour:02d}:{wall.minute:02d}:{wall.second:02d} {wall.year}"
+    )
+
+
+_PS_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_PS_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)

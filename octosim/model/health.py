@@ -21,12 +21,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from octosim.clock import ScheduledCall
 from octosim.journal import Kind
 from octosim.model.agents import Span, draw, span
+from octosim.model.datetext import long_date
 from octosim.model.executors import ArgumentError, TaskRun, machine_ids_argument
 from octosim.model.states import HealthStatus, ServiceState
 from octosim.model.tasks import ActivityElement, ActivityStatus, LogCategory
@@ -108,12 +108,6 @@ def format_timespan(seconds: float) -> str:
     )
 
 
-def _long_date(wall: datetime) -> str:
-    # .NET's long date and time ("F") as Octopus prints LastChecked in summaries.
-    hour = wall.hour % 12 or 12
-    return f"{wall:%A}, {wall.day} {wall:%B %Y} {hour}:{wall:%M:%S %p} +00:00"
-
-
 def _seconds(value: float) -> str:
     return f"{value:.0f}" if value == int(value) else f"{value:g}"
 
@@ -161,7 +155,7 @@ def record_health(
     now = run.clock.now()
     old = machine.health_status
     machine.health_status = status
-    machine.status_summary = summary.format(last_checked=_long_date(run.clock.wall(now)))
+    machine.status_summary = summary.format(last_checked=long_date(run.clock.wall(now)))
     machine.last_checked = now
     if machine.agent is not None:
         machine.agent.last_health = (now, status)

@@ -63,17 +63,25 @@ class LogElement:
     detail: str | None = None
 
 
-class _LineCounter:
-    """Numbers log lines across one task's whole tree; its value is the tree's version."""
+_ALERTS = frozenset({LogCategory.Warning, LogCategory.Error, LogCategory.Fatal})
 
-    __slots__ = ("value",)
+
+class _LineCounter:
+    """Numbers log lines across one task's whole tree; its value is the tree's version.
+    It also counts the tree's Warning/Error/Fatal lines, so a tree without any (the usual
+    case, asked on every render) answers ``has_warnings_or_errors`` without a walk."""
+
+    __slots__ = ("alerts", "value")
 
     def __init__(self) -> None:
         self.value = 0
+        self.alerts = 0
 
-    def next(self) -> int:
+    def next(self, category: LogCategory) -> int:
         n = self.value
         self.value += 1
+        if category in _ALERTS:
+            self.alerts += 1
         return n
 
 
@@ -109,7 +117,7 @@ class ActivityElement:
         detail: str | None = None,
     ) -> LogElement:
         """Append a log line at virtual time ``t`` and return it."""
-        element = LogElement(category, t, message, self._numbers.next(), detail)
+        element = LogElement(category, t, message, self._numbers.next(category), detail)
         self.log.append(element)
         return element
 
@@ -140,8 +148,9 @@ class ActivityElement:
     @property
     def has_warnings_or_errors(self) -> bool:
         """True if any line in this subtree is a Warning, Error or Fatal."""
-        bad = {LogCategory.Warning, LogCategory.Error, LogCategory.Fatal}
-        return any(e.category in bad for node in self.walk() for e in node.log)
+        if not self._numbers.alerts:  # none anywhere in the whole tree
+            return False
+        return any(e.category in _ALERTS for node in self.walk() for e in node.log)
 
 
 @dataclass

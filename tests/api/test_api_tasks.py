@@ -8,9 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from octosim.api.messages import ApiResponse
-from octosim.api.timefmt import duration_text
+from octosim.api.messages import ApiRequest, ApiResponse
+from octosim.api.resources import raw_log, raw_log_size
+from octosim.api.timefmt import Dates, duration_text
+from octosim.model.tasks import LogCategory
 from octosim.simulation import Simulation
 
 Call = Callable[..., ApiResponse]
@@ -271,6 +275,24 @@ def test_raw_log(sim: Simulation, call: Call, make_task: MakeTask) -> None:
     assert first is not None
     assert first.group(1) == "Verbose" and first.group(2).startswith(f"Task {task_id} queued")
     assert lines[0].startswith("2024-01-15 09:00:00.000 +00:00  Verbose     ")
+
+
+@given(st.lists(st.tuples(st.sampled_from(list(LogCategory)), st.text()), max_size=6),
+       st.floats(0, 1e6, allow_nan=False))
+def test_physical_log_size_is_the_raw_logs_byte_length(
+    lines: list[tuple[LogCategory, str]], at: float
+) -> None:
+    # The details compute the size without formatting the log: it must stay exact, for
+    # any message (non-ASCII too), any category and any time.
+    sim = Simulation()
+    task = sim.engine.create("Spaces-1", "Upgrade", {})
+    for category, message in lines:
+        task.log.child("Step", started=at).write(at, message, category)
+    dates = Dates(sim.clock)
+    assert raw_log_size(task, dates) == len(raw_log(task, dates).encode())
+    details = sim.handle(ApiRequest("GET", f"/api/tasks/{task.id}/details", (),
+                                    {"x-octopus-apikey": sim.api_key or ""}))
+    assert details.data["PhysicalLogSize"] == len(raw_log(task, dates).encode())
 
 
 # -- queued-behind and task types -----------------------------------------------------------

@@ -12,6 +12,7 @@ import respx
 from octosim.faults import FaultKind, FaultRule
 from octosim.journal import Kind
 from octosim.simulation import ServerOptions, Simulation
+from octosim.transport import to_api_request
 
 CREATE = {"Name": "Upgrade"}
 
@@ -40,6 +41,21 @@ def test_async_client(sim: Simulation) -> None:
 def test_path_is_percent_decoded(client: httpx.Client) -> None:
     client.post("/api/tasks", json=CREATE)
     assert client.get("/api/Spaces-1/tasks/ServerTasks%2D1").json()["Id"] == "ServerTasks-1"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("X-Octopus-ApiKey", "API-X"), ("Accept", "a"), ("accept", "b")],
+        [("X-Note", "caf\u00e9".encode()), ("X-Other", b"plain")],  # UTF-8: httpx decodes as such
+        [("X-Latin", b"\xa0\xff")],  # not UTF-8: httpx falls back to ISO-8859-1
+    ],
+)
+def test_request_headers_reach_the_routes_as_httpx_reads_them(
+    headers: list[tuple[str, str | bytes]],
+) -> None:
+    request = httpx.Request("GET", "http://127.0.0.1:8065/api", headers=headers)
+    assert to_api_request(request).headers == dict(request.headers.items())
 
 
 def test_base_url_path_prefix_is_stripped() -> None:
