@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from octosim.api.context import RequestContext
 from octosim.api.errors import missing_permission, resource_not_found
+from octosim.api.messages import ApiResponse, encode_json
 from octosim.api.paging import collection, page_window
 from octosim.api.params import by_id_and_name
 from octosim.api.resources_world import (
@@ -30,10 +32,18 @@ __all__ = [
 _SPACES_TEMPLATE = f"/api/spaces{SPACE_QUERY}"
 
 
-def get_root(ctx: RequestContext) -> dict[str, Any]:
-    """``GET /api``: the root document."""
+def get_root(ctx: RequestContext) -> ApiResponse:
+    """``GET /api``: the root document (the first request of every client session; it
+    depends only on the server's options, so it is rendered and serialised once)."""
     options = ctx.sim.options
-    return root_resource(options.version, options.installation_id)
+    data, content = _root(options.version, options.installation_id)
+    return ApiResponse(200, data, content=content)
+
+
+@lru_cache(maxsize=16)
+def _root(version: str, installation_id: str) -> tuple[dict[str, Any], bytes]:
+    data = root_resource(version, installation_id)
+    return data, encode_json(data)
 
 
 def _visible_spaces(ctx: RequestContext, user: User) -> list[Space]:

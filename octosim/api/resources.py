@@ -8,6 +8,7 @@ are plain JSON-ready dicts, lists and scalars so the direct driver can read them
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from octosim.api.timefmt import Dates, duration_text
@@ -38,19 +39,25 @@ _VERBOSE_ONLY = frozenset({LogCategory.Verbose, LogCategory.Trace})
 
 def task_links(task: Task) -> dict[str, str]:
     """Return a task's ``Links``. Task links use the unscoped form, which finds a task in
-    any space (task ids are unique across the server)."""
-    base = f"/api/tasks/{task.id}"
+    any space (task ids are unique across the server). The dict is shared between renders
+    of the task (it never changes): treat it as read-only, like all rendered data."""
+    return _task_links(task.id, task.space_id)
+
+
+@lru_cache(maxsize=4096)
+def _task_links(task_id: str, space_id: str) -> dict[str, str]:
+    base = f"/api/tasks/{task_id}"
     return {
         "Self": base,
-        "Web": f"/app#/{task.space_id}/tasks/{task.id}",
+        "Web": f"/app#/{space_id}/tasks/{task_id}",
         "Raw": f"{base}/raw",
-        "Rerun": f"/api/tasks/rerun/{task.id}",
+        "Rerun": f"/api/tasks/rerun/{task_id}",
         "Cancel": f"{base}/cancel",
         "State": f"{base}/state",
         "QueuedBehind": f"{base}/queued-behind{{?skip,take}}",
         "Details": f"{base}/details{{?verbose,tail,ranges}}",
-        "Artifacts": f"/api/{task.space_id}/artifacts?regarding={task.id}",
-        "Interruptions": f"/api/{task.space_id}/interruptions?regarding={task.id}",
+        "Artifacts": f"/api/{space_id}/artifacts?regarding={task_id}",
+        "Interruptions": f"/api/{space_id}/interruptions?regarding={task_id}",
     }
 
 
