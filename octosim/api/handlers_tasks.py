@@ -93,17 +93,19 @@ def get_task(ctx: RequestContext) -> ApiResponse:
     return ctx.tasks.response(find_task(ctx, Permission.TaskView), ctx.now)
 
 
-def get_task_details(ctx: RequestContext) -> dict[str, Any]:
+def get_task_details(ctx: RequestContext) -> ApiResponse:
     """``GET .../tasks/{id}/details?verbose&tail&ranges``: the TaskDetailsResource.
     ``verbose`` (default false) includes Verbose lines; ``tail=N`` keeps each activity's
-    last N lines; ``ranges`` is accepted and ignored."""
+    last N lines; ``ranges`` is accepted and ignored. The embedded TaskResource comes from
+    the render cache (a client usually polled the task just before)."""
     task = find_task(ctx, Permission.TaskView)
     query = ctx.query
     verbose = bool(query.flag("verbose"))
     tail = query.integer("tail", -1) if "tail" in query else -1
-    return task_details(
-        task, ctx.dates, ctx.now, verbose=verbose, tail=None if tail < 0 else tail
-    )
+    dates, now = ctx.dates, ctx.now
+    return ctx.tasks.details_response(task, now, lambda resource: task_details(
+        task, dates, now, verbose=verbose, tail=None if tail < 0 else tail, resource=resource,
+    ))
 
 
 def get_task_raw(ctx: RequestContext) -> ApiResponse:

@@ -164,9 +164,11 @@ def raw_log_size(task: Task, dates: Dates) -> int:
 
 
 def task_details(
-    task: Task, dates: Dates, now: float, *, verbose: bool = False, tail: int | None = None
+    task: Task, dates: Dates, now: float, *, verbose: bool = False, tail: int | None = None,
+    resource: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return a TaskDetailsResource: the task, its progress and its activity log tree."""
+    """Return a TaskDetailsResource: the task, its progress and its activity log tree.
+    ``resource``: the task's TaskResource at ``now`` when already rendered."""
     if task.is_completed:
         percentage = 100
     elif task.state is TaskState.Queued:
@@ -175,7 +177,7 @@ def task_details(
         percentage = task.log.progress_percentage
     return {
         "Id": task.id,
-        "Task": task_resource(task, dates, now),
+        "Task": task_resource(task, dates, now) if resource is None else resource,
         "Progress": {"ProgressPercentage": percentage, "EstimatedTimeRemaining": None},
         "PhysicalLogSize": raw_log_size(task, dates),
         "ActivityLogs": [activity_node(task.log, dates, verbose=verbose, tail=tail)],

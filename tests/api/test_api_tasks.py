@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from octosim.api.messages import ApiRequest, ApiResponse
+from octosim.api.messages import ApiRequest, ApiResponse, encode_json
 from octosim.api.resources import raw_log, raw_log_size
 from octosim.api.timefmt import Dates, duration_text
 from octosim.model.tasks import LogCategory
@@ -293,6 +293,27 @@ def test_physical_log_size_is_the_raw_logs_byte_length(
     details = sim.handle(ApiRequest("GET", f"/api/tasks/{task.id}/details", (),
                                     {"x-octopus-apikey": sim.api_key or ""}))
     assert details.data["PhysicalLogSize"] == len(raw_log(task, dates).encode())
+
+
+@pytest.mark.parametrize("polled_first", [False, True])
+@pytest.mark.parametrize("advance", [0.0, 3.0, 600.0])
+@pytest.mark.parametrize("query", [{}, {"verbose": "true"}, {"tail": "1"}])
+def test_details_body_is_exactly_its_data_as_json(
+    sim: Simulation, call: Call, make_task: MakeTask, polled_first: bool, advance: float,
+    query: dict[str, str],
+) -> None:
+    # The details body splices in the task's memoised JSON: it must still be byte for byte
+    # what serialising the whole resource gives, whatever the task's state.
+    fill_slots(sim, make_task)
+    queued = make_task()["Id"]
+    sim.clock.sleep(advance)
+    for task_id in ("ServerTasks-1", queued):
+        if polled_first:
+            call("GET", f"/api/tasks/{task_id}")
+        response = call("GET", f"/api/tasks/{task_id}/details", query=query)
+        assert response.status == 200
+        assert response.content == encode_json(response.data)
+        assert response.data["Task"] == call("GET", f"/api/tasks/{task_id}").data
 
 
 # -- queued-behind and task types -----------------------------------------------------------
