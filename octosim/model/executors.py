@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from octosim.clock import ScheduledCall, VirtualClock
 from octosim.journal import Journal, Kind
+from octosim.model.states import TaskState
 from octosim.model.tasks import ActivityElement, ActivityStatus, LogCategory, Task
 
 if TYPE_CHECKING:
@@ -65,31 +66,20 @@ class TaskRun:
         self._calls: list[ScheduledCall] = []
         self._cancel_hooks: list[Callable[[], None]] = []
         self.step: ActivityElement = task.log
-
-    @property
-    def clock(self) -> VirtualClock:
-        """The simulation's clock."""
-        return self.engine.clock
-
-    @property
-    def rng(self) -> random.Random:
-        """The simulation's one seeded random source."""
-        return self.engine.rng
-
-    @property
-    def world(self) -> World:
-        """The world the task runs in."""
-        return self.engine.world
-
-    @property
-    def journal(self) -> Journal:
-        """The simulation's journal."""
-        return self.engine.journal
+        # Plain attributes, not properties: executors read them on every step.
+        #: The simulation's clock.
+        self.clock: VirtualClock = engine.clock
+        #: The simulation's one seeded random source.
+        self.rng: random.Random = engine.rng
+        #: The world the task runs in.
+        self.world: World = engine.world
+        #: The simulation's journal.
+        self.journal: Journal = engine.journal
 
     @property
     def finished(self) -> bool:
         """True once the task has left Executing (completed or being cancelled)."""
-        return self.task.state.value != "Executing"
+        return self.task.state is not TaskState.Executing
 
     def call_later(self, delay: float, callback: Callable[[], object]) -> ScheduledCall:
         """Schedule ``callback`` in ``delay`` seconds, unless the task is cancelled first."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from octosim.clock import ScheduledCall
@@ -76,6 +77,11 @@ def parse_timespan(text: str) -> float:
     """
     if not isinstance(text, str):
         raise ValueError(f"expected a TimeSpan string ({_TIMESPAN_FORM}), got {text!r}")
+    return _parse_timespan(text)
+
+
+@lru_cache(maxsize=256)  # clients send the same few TimeSpans ("00:01:00") again and again
+def _parse_timespan(text: str) -> float:
     match = _TIMESPAN.fullmatch(text)
     if match is None:
         raise ValueError(f"{text!r} is not a TimeSpan; use {_TIMESPAN_FORM}")
@@ -200,6 +206,9 @@ class Contact:
 
     def start(self) -> None:
         """Begin trying (the first attempt happens now)."""
+        if self.agent.is_up:  # answers at once (listening or polling): nothing to arm
+            self._finish(True, "")
+            return
         self._started = self.run.clock.now()
         self.run.on_cancel(self._stop)
         if self._deadline is not None:
