@@ -19,7 +19,6 @@ __all__ = [
     "failure_for",
     "redactor",
     "request_kwargs",
-    "resolving_kwargs",
     "to_response",
 ]
 
@@ -68,40 +67,6 @@ def request_kwargs(send: Send) -> dict[str, Any]:
         "headers": headers,
         "timeout": send.timeout,
     }
-
-
-def resolving_kwargs(
-    client: httpx.Client | httpx.AsyncClient,
-) -> Callable[[Send], dict[str, Any]]:
-    """Return :func:`request_kwargs` for ``client`` with the URL already resolved.
-
-    httpx parses and re-serialises the whole URL twice per request to join a relative path
-    to ``base_url`` and merge ``params``: a third of its own cost per request. A restart
-    asks for a handful of distinct URLs (the same task is polled again and again), so each
-    distinct (path, query) is resolved once, by httpx itself (``build_request``, hence the
-    same URL byte for byte), and later requests pass the absolute ``httpx.URL``, which httpx
-    takes as it is.
-    """
-    resolved: dict[tuple[str, tuple[tuple[str, str], ...]], httpx.URL] = {}
-
-    def kwargs(send: Send) -> dict[str, Any]:
-        built = request_kwargs(send)
-        key = (send.request.path, send.request.params)
-        url = resolved.get(key)
-        if url is None:
-            if len(resolved) >= _RESOLVED_URLS:  # a long run: forget the old ones
-                resolved.clear()
-            url = resolved[key] = client.build_request(
-                "GET", built["url"], params=built["params"]
-            ).url
-        built["url"] = url
-        built["params"] = None
-        return built
-
-    return kwargs
-
-
-_RESOLVED_URLS = 256
 
 
 def to_response(send: Send, answer: httpx.Response, redact: Callable[[str], str] = str) -> Response:

@@ -13,7 +13,7 @@ from restart.drivers._httpx import (
     check_client,
     failure_for,
     redactor,
-    resolving_kwargs,
+    request_kwargs,
     to_response,
 )
 from restart.drivers.loop import adrive, logging_sink
@@ -34,11 +34,10 @@ def async_transport(
     The client's API key is blanked out of everything the answers bring in.
     """
     redact = redactor(client)
-    kwargs = resolving_kwargs(client)
 
     async def transport(send: Send) -> Response | TransportFailure:
         try:
-            answer = await client.request(**kwargs(send))
+            answer = await client.request(**request_kwargs(send))
         except httpx.RequestError as exc:
             return failure_for(send, exc, redact)
         return to_response(send, answer, redact)

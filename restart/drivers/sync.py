@@ -12,7 +12,7 @@ from restart.drivers._httpx import (
     check_client,
     failure_for,
     redactor,
-    resolving_kwargs,
+    request_kwargs,
     to_response,
 )
 from restart.drivers.loop import drive, logging_sink
@@ -31,11 +31,10 @@ def sync_transport(client: httpx.Client) -> Callable[[Send], Response | Transpor
     The client's API key is blanked out of everything the answers bring in.
     """
     redact = redactor(client)
-    kwargs = resolving_kwargs(client)
 
     def transport(send: Send) -> Response | TransportFailure:
         try:
-            answer = client.request(**kwargs(send))
+            answer = client.request(**request_kwargs(send))
         except httpx.RequestError as exc:
             return failure_for(send, exc, redact)
         return to_response(send, answer, redact)
