@@ -79,6 +79,29 @@ def representative_task() -> bytes:
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
+def static_client(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.Client:
+    """An httpx client on a static MockTransport, configured as ``sim.client()`` is."""
+    return httpx.Client(
+        base_url="http://127.0.0.1:8065",
+        transport=httpx.MockTransport(handler),
+        headers={"X-Octopus-ApiKey": "API-BENCH0000000000000000000"},
+    )
+
+
+def counter_clock() -> tuple[Callable[[], float], Callable[[float], None]]:
+    """A clock and sleep over a plain counter: virtual time with no simulator behind it."""
+    now = 0.0
+
+    def clock() -> float:
+        return now
+
+    def sleep(seconds: float) -> None:
+        nonlocal now
+        now += seconds
+
+    return clock, sleep
+
+
 def simulator_conversation() -> tuple[list[tuple[str, str]], list[Answer]]:
     """One restart through ``sim.client()``: every request (method, URL) and answer
     (status, raw headers, body), in order."""
@@ -112,20 +135,8 @@ def client_against_static(
         status, headers, content = next(replay)
         return httpx.Response(status, headers=headers, content=content)
 
-    now = 0.0
-
-    def clock() -> float:
-        return now
-
-    def sleep(seconds: float) -> None:
-        nonlocal now
-        now += seconds
-
-    with httpx.Client(
-        base_url="http://127.0.0.1:8065",
-        transport=httpx.MockTransport(handler),
-        headers={"X-Octopus-ApiKey": "API-BENCH0000000000000000000"},
-    ) as client:
+    clock, sleep = counter_clock()
+    with static_client(handler) as client:
         start = time.perf_counter()
         report = run_sync(client, TARGET, clock=clock, sleep=sleep, rng=random.Random(SEED))
         elapsed = time.perf_counter() - start
@@ -144,11 +155,7 @@ def static_requests(body: bytes, count: int) -> Callable[[], float]:
         return httpx.Response(200, content=body, headers=headers)
 
     def run() -> float:
-        with httpx.Client(
-            base_url="http://127.0.0.1:8065",
-            transport=httpx.MockTransport(handler),
-            headers={"X-Octopus-ApiKey": "API-BENCH0000000000000000000"},
-        ) as client:
+        with static_client(handler) as client:
             start = time.perf_counter()
             for _ in range(count):
                 client.get("/api/Spaces-1/tasks/ServerTasks-2", timeout=30.0).json()
@@ -187,15 +194,8 @@ def procedure_alone(tape: list[tuple[Send, Response | TransportFailure]]) -> flo
     """Replay ``tape`` to a fresh procedure (same seed, same virtual times); return the
     seconds the procedure took. The default preset adds no latency, so virtual time moves
     only by the procedure's own sleeps and the replay sees exactly the recorded times."""
-    now = 0.0
     answers = iter(tape)
-
-    def clock() -> float:
-        return now
-
-    def sleep(seconds: float) -> None:
-        nonlocal now
-        now += seconds
+    clock, sleep = counter_clock()
 
     def replay(send: Send) -> Response | TransportFailure:
         sent, answer = next(answers)
