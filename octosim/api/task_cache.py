@@ -70,7 +70,6 @@ class TaskCache:
         entry = self._entry(task, now)
         return _CachedTaskResponse(entry)
 
-
     def details_response(
         self, task: Task, now: float, render: Callable[[dict[str, Any]], dict[str, Any]]
     ) -> ApiResponse:
