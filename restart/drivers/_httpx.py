@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
+from restart.drivers.loop import logging_sink
 from restart.errors import ConfigurationError
+from restart.policy import RestartPolicy
+from restart.procedure import RestartProcedure
 from restart.protocol import Response, Send, TransportFailure
+from restart.report import Progress
+from restart.target import RestartTarget
 
 __all__ = [
     "API_KEY_HEADER",
     "REDACTED",
     "check_client",
     "failure_for",
+    "procedure_for",
     "redactor",
     "request_kwargs",
     "to_response",
@@ -39,6 +46,24 @@ def check_client(client: httpx.Client | httpx.AsyncClient) -> str:
             f"and headers={{'{API_KEY_HEADER}': <key>}} (see restart.client)"
         )
     return base
+
+
+def procedure_for(
+    client: httpx.Client | httpx.AsyncClient,
+    target: RestartTarget,
+    policy: RestartPolicy | None,
+    rng: random.Random | None,
+    on_event: Callable[[Progress], None] | None,
+) -> RestartProcedure:
+    """Return the procedure both httpx drivers run: task links on the client's base URL
+    (ConfigurationError without one), progress to ``on_event`` and the ``restart`` logger."""
+    return RestartProcedure(
+        target,
+        policy,
+        rng=rng,
+        web_base_url=check_client(client),
+        on_progress=logging_sink(on_event),
+    )
 
 
 def redactor(client: httpx.Client | httpx.AsyncClient) -> Callable[[str], str]:

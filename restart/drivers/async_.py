@@ -10,15 +10,14 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from restart.drivers._httpx import (
-    check_client,
     failure_for,
+    procedure_for,
     redactor,
     request_kwargs,
     to_response,
 )
-from restart.drivers.loop import adrive, logging_sink
+from restart.drivers.loop import adrive
 from restart.policy import RestartPolicy
-from restart.procedure import RestartProcedure
 from restart.protocol import Response, Send, TransportFailure
 from restart.report import Progress, RestartReport
 from restart.target import RestartTarget
@@ -63,11 +62,5 @@ async def run_async(
 
     Raises the typed RestartError that ended the run, or CancelledError.
     """
-    procedure = RestartProcedure(
-        target,
-        policy,
-        rng=rng,
-        web_base_url=check_client(client),
-        on_progress=logging_sink(on_event),
-    )
+    procedure = procedure_for(client, target, policy, rng, on_event)
     return await adrive(procedure, async_transport(client), clock=clock, sleep=sleep)

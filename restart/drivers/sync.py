@@ -9,15 +9,14 @@ from collections.abc import Callable
 import httpx
 
 from restart.drivers._httpx import (
-    check_client,
     failure_for,
+    procedure_for,
     redactor,
     request_kwargs,
     to_response,
 )
-from restart.drivers.loop import drive, logging_sink
+from restart.drivers.loop import drive
 from restart.policy import RestartPolicy
-from restart.procedure import RestartProcedure
 from restart.protocol import Response, Send, TransportFailure
 from restart.report import Progress, RestartReport
 from restart.target import RestartTarget
@@ -66,11 +65,5 @@ def run_sync(
     Raises ConfigurationError, AuthenticationError (PermissionDeniedError), NotFoundError
     or ServerError when one ends the run (``err.report`` holds the report).
     """
-    procedure = RestartProcedure(
-        target,
-        policy,
-        rng=rng,
-        web_base_url=check_client(client),
-        on_progress=logging_sink(on_event),
-    )
+    procedure = procedure_for(client, target, policy, rng, on_event)
     return drive(procedure, sync_transport(client), clock=clock, sleep=sleep)
