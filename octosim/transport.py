@@ -13,6 +13,7 @@ The read timeout is the request's own (``request.extensions["timeout"]["read"]``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 
     from octosim.simulation import Simulation
 
-__all__ = ["SimulatorTransport", "mount", "to_api_request"]
+__all__ = ["RequestHeaders", "SimulatorTransport", "mount", "to_api_request"]
+
 
 def to_api_request(request: httpx.Request, prefix: str = "") -> ApiRequest:
     """Return ``request`` as an :class:`ApiRequest`: the percent-decoded path without the
@@ -41,16 +43,65 @@ def to_api_request(request: httpx.Request, prefix: str = "") -> ApiRequest:
         if raw_query
         else ()
     )
-    # A plain dict, built in one pass: the routes read several headers per request, and each
-    # httpx.Headers lookup re-scans and re-decodes the whole list. Names lower-cased and
-    # repeated ones joined with ", " as Headers.get joins them, decoded with the encoding
-    # httpx settled on for this header set (what Headers.items() does, at half the cost).
-    headers: dict[str, str] = {}
-    encoding = request.headers.encoding
-    for raw_name, raw_value in request.headers.raw:
-        name, value = raw_name.lower().decode(encoding), raw_value.decode(encoding)
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    headers = RequestHeaders(request.headers)
     return ApiRequest(request.method, path, query, headers, request.content)
+
+
+class RequestHeaders(Mapping[str, str]):
+    """An httpx request's headers as the routes read them: names in lower case, repeated
+    ones joined with ", ", each decoded as ``httpx.Headers`` decodes it.
+
+    Decoded on lookup: a route reads two or three of a request's dozen headers, and
+    decoding them all up front cost more than routing the request. A name or value that is
+    not plain ASCII takes the slow road through the whole decoded set, since its text
+    depends on the encoding httpx settles on for all of them.
+    """
+
+    __slots__ = ("_all", "_by_name", "_headers")
+
+    def __init__(self, headers: httpx.Headers) -> None:
+        self._headers = headers
+        self._by_name: dict[bytes, bytes] | None = None  # lower-case name → raw value
+        self._all: dict[str, str] | None = None
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        """Return header ``name`` (lower case), or ``default``."""
+        by_name = self._by_name
+        if by_name is None:
+            # httpx keeps each header as (name, lower-case name, value), compared as
+            # Headers.__getitem__ compares them (a private attribute, stable since httpx
+            # 0.18; the public .raw is the fallback should it ever go).
+            entries = getattr(self._headers, "_list", None) or self._lowered()
+            by_name = self._by_name = {entry[1]: entry[2] for entry in entries}
+            if len(by_name) != len(entries):
+                by_name = self._by_name = {}  # a name is repeated: every lookup decodes all
+        if by_name and name.isascii():
+            value = by_name.get(name.encode())
+            if value is None:
+                return default
+            if value.isascii():
+                return value.decode()
+        return self._decoded().get(name, default)
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def _lowered(self) -> list[tuple[bytes, bytes, bytes]]:
+        return [(raw, raw.lower(), value) for raw, value in self._headers.raw]
+
+    def _decoded(self) -> dict[str, str]:
+        if self._all is None:
+            self._all = dict(self._headers.items())
+        return self._all
 
 
 class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):

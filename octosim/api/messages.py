@@ -13,19 +13,28 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import orjson
+
 __all__ = ["JSON_CONTENT_TYPE", "ApiRequest", "ApiResponse", "encode_json"]
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
-# One encoder for every response: json.dumps with custom separators builds a new one per call.
-# Without the circular-reference check (a dict of every container's id, on every encode):
-# responses are trees built afresh, and a cycle a user route might return still fails, as a
+# orjson writes the same compact bytes as ``json.dumps(value, separators=(",", ":"))`` for
+# every value the routes build (text is UTF-8 rather than \u-escaped, as the real server
+# writes it), about ten times faster: serialising answers was a fifth of a simulated
+# restart's cost. What orjson refuses (an int beyond 64 bits, a non-str key, a cycle from a
+# user route, a lone surrogate it cannot write as UTF-8) goes to the standard library,
+# which answers (\u-escaped) or raises as it always did. That encoder skips the
+# circular-reference check: our trees are built afresh, and a cycle still fails, as a
 # RecursionError instead of a ValueError.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
 def encode_json(value: Any) -> bytes:
-    """Return ``value`` as compact JSON bytes (what every JSON response body is)."""
-    return _ENCODER.encode(value).encode()
+    """Return ``value`` as compact UTF-8 JSON bytes (what every JSON response body is)."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return _ENCODER.encode(value).encode()
 
 
 @dataclass(frozen=True, repr=False)

@@ -8,6 +8,8 @@ import asyncio
 import httpx
 import pytest
 import respx
+from hypothesis import given
+from hypothesis import strategies as st
 
 from octosim.faults import FaultKind, FaultRule
 from octosim.journal import Kind
@@ -56,6 +58,32 @@ def test_request_headers_reach_the_routes_as_httpx_reads_them(
 ) -> None:
     request = httpx.Request("GET", "http://127.0.0.1:8065/api", headers=headers)
     assert to_api_request(request).headers == dict(request.headers.items())
+
+
+@given(
+    headers=st.lists(
+        st.tuples(
+            st.sampled_from(["X-Octopus-ApiKey", "x-octopus-apikey", "Accept", "X-Note", "Ü"]),
+            st.one_of(st.text(max_size=8), st.binary(max_size=8)),
+        ),
+        max_size=6,
+    ),
+    asked=st.sampled_from(["x-octopus-apikey", "accept", "x-note", "ü", "X-Note", "absent"]),
+)
+def test_each_header_lookup_reads_as_httpx_reads_it(
+    headers: list[tuple[str, str | bytes]], asked: str
+) -> None:
+    # Headers are decoded on lookup, ASCII ones on a fast road: any mix of repeated names,
+    # UTF-8, Latin-1 and raw bytes must still read exactly as httpx.Headers reads it.
+    try:
+        request = httpx.Request("GET", "http://127.0.0.1:8065/api", headers=headers)
+    except (UnicodeEncodeError, ValueError):
+        return  # not a header httpx lets anyone send
+    expected = dict(request.headers.items())
+    seen = to_api_request(request).headers
+    assert seen.get(asked) == expected.get(asked)
+    assert (asked in seen) == (asked in expected)
+    assert dict(seen) == expected
 
 
 def test_base_url_path_prefix_is_stripped() -> None:

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import json
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from octosim.api.errors import ApiError
+from octosim.api.messages import encode_json
 from octosim.api.paging import collection
 from octosim.api.params import QueryParams, parse_date
 from octosim.api.timefmt import Dates
@@ -31,6 +36,26 @@ def test_iso_dates(dates: Dates) -> None:
     assert dates.long(3 * 3600) == "Monday, 15 January 2024 12:00:00 PM +00:00"
     assert dates.iso(1e12).startswith("9999-12-31T23:59:59")  # beyond datetime's range
     assert dates.iso(-1e12).startswith("0001-01-01T00:00:00")
+
+
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+))
+def test_json_bodies_are_compact_utf8_that_reads_back_the_same(value: object) -> None:
+    body = encode_json(value)
+    assert json.loads(body) == value
+    assert body == json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_json_bodies_orjson_refuses_still_encode_as_before() -> None:
+    # Beyond 64 bits, a key that is not a string, a lone surrogate: the standard library's
+    # answer (\u-escaped), not an error.
+    assert encode_json({"n": 2**70, 1: "é"}) == b'{"n":1180591620717411303424,"1":"\\u00e9"}'
+    assert encode_json(["\ud800"]) == b'["\\ud800"]'
+    with pytest.raises(TypeError):
+        encode_json({"not json": object()})
 
 
 def test_query_params() -> None:
