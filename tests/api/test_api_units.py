@@ -3,9 +3,8 @@ task render cache."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import json
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
