@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import orjson
@@ -67,7 +66,7 @@ class ApiRequest:
 class ApiResponse:
     """One response. ``data`` is the JSON value before serialisation (None for non-JSON)."""
 
-    __slots__ = ("__dict__", "data", "headers", "status")
+    __slots__ = ("_content", "data", "headers", "status")
 
     def __init__(
         self,
@@ -83,18 +82,21 @@ class ApiResponse:
         self.status = status
         self.data = data
         self.headers: dict[str, str] = dict(headers or {})
+        self._content: bytes | None = content
         if text is not None:
             self.headers.setdefault("content-type", "text/plain; charset=utf-8")
-            self.__dict__["content"] = text.encode()
+            self._content = text.encode()
         else:
             self.headers.setdefault("content-type", JSON_CONTENT_TYPE)
-            if content is not None:
-                self.__dict__["content"] = content
 
-    @cached_property
+    @property
     def content(self) -> bytes:
-        """The body bytes (JSON is serialised on first access only)."""
-        return encode_json(self.data)
+        """The body bytes (JSON is serialised on first access only). A plain slot, not a
+        cached_property: that one takes a lock on every first read."""
+        content = self._content
+        if content is None:
+            content = self._content = encode_json(self.data)
+        return content
 
     def __repr__(self) -> str:
         return f"ApiResponse({self.status}, {self.headers.get('content-type')!r})"

@@ -117,7 +117,7 @@ class _EmbeddingResponse(ApiResponse):
     @property
     def content(self) -> bytes:
         """The body bytes: ``data`` as JSON, exactly as :func:`encode_json` would write it."""
-        content: bytes | None = self.__dict__.get("content")
+        content = self._content
         if content is None:
             data = self.data
             assert list(data)[:2] == ["Id", "Task"] and data["Task"] is self._entry[1]
@@ -126,5 +126,5 @@ class _EmbeddingResponse(ApiResponse):
                 b'{"Id":', encode_json(data["Id"]), b',"Task":', _entry_json(self._entry),
                 b"," if rest else b"", encode_json(rest)[1:] if rest else b"}",
             ))
-            self.__dict__["content"] = content
+            self._content = content
         return content

@@ -220,9 +220,12 @@ class AdHocScriptExecutor:
         except ValueError as exc:
             problems.append(f"Syntax: {exc}")
         try:
+            checked = None
             if "MachineIds" in args:
-                args["MachineIds"] = machine_ids_argument(args, space_id, world, required=False)
-            targets = _targets(args, space_id, world)
+                checked = args["MachineIds"] = machine_ids_argument(
+                    args, space_id, world, required=False
+                )
+            targets = _targets(args, space_id, world, checked)
         except ArgumentError as exc:
             problems.extend(exc.problems)
         else:
@@ -387,16 +390,22 @@ def _id_list(args: Mapping[str, Any], key: str) -> list[str]:
     raise ArgumentError([f"{key}: expected a list of strings, got {raw!r}"])
 
 
-def _targets(args: Mapping[str, Any], space_id: str, world: World) -> list[Machine]:
-    """Return the machines a script runs on (empty for the Octopus Server itself)."""
+def _targets(
+    args: Mapping[str, Any], space_id: str, world: World, checked: list[str] | None = None
+) -> list[Machine]:
+    """Return the machines a script runs on (empty for the Octopus Server itself).
+    ``checked``: the MachineIds argument as :func:`machine_ids_argument` has just returned
+    it (validation reads it once, not twice); by default it is checked here, since a
+    queued task's machine may be gone by the time it starts."""
     kind = _target_type(args)
     if kind in ("Workers", "WorkerPools"):
         raise ArgumentError([f"TargetType: the simulated server has no workers ({kind})"])
     if kind == "OctopusServer":
         return []
     if kind == "Machines":
-        return [world.machines[i] for i in machine_ids_argument(args, space_id, world,
-                                                                  required=False)]
+        if checked is None:
+            checked = machine_ids_argument(args, space_id, world, required=False)
+        return [world.machines[i] for i in checked]
     env_ids = _id_list(args, "EnvironmentIds")
     unknown = [e for e in env_ids if getattr(world.environments.get(e), "space_id", None)
                != space_id]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from octosim.api.app import _query_text
 from octosim.api.errors import ApiError
 from octosim.api.messages import encode_json
 from octosim.api.paging import collection
@@ -55,6 +57,12 @@ def test_json_bodies_orjson_refuses_still_encode_as_before() -> None:
     assert encode_json(["\ud800"]) == b'["\\ud800"]'
     with pytest.raises(TypeError):
         encode_json({"not json": object()})
+
+
+@given(st.lists(st.tuples(st.text(), st.text()), max_size=4))
+def test_journal_writes_a_query_as_urlencode_would(pairs: list[tuple[str, str]]) -> None:
+    # The journal joins plain queries itself (a fast road); any text must read the same.
+    assert _query_text(pairs) == urlencode(pairs, safe=",")
 
 
 def test_query_params() -> None:
