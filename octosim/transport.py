@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
@@ -47,6 +48,9 @@ def to_api_request(request: httpx.Request, prefix: str = "") -> ApiRequest:
     return ApiRequest(request.method, path, query, headers, request.content)
 
 
+_NAME_AND_VALUE = itemgetter(1, 2)  # (name, lower-case name, value) → (lower-case, value)
+
+
 class RequestHeaders(Mapping[str, str]):
     """An httpx request's headers as the routes read them: names in lower case, repeated
     ones joined with ", ", each decoded as ``httpx.Headers`` decodes it.
@@ -72,7 +76,7 @@ class RequestHeaders(Mapping[str, str]):
             # Headers.__getitem__ compares them (a private attribute, stable since httpx
             # 0.18; the public .raw is the fallback should it ever go).
             entries = getattr(self._headers, "_list", None) or self._lowered()
-            by_name = self._by_name = {entry[1]: entry[2] for entry in entries}
+            by_name = self._by_name = dict(map(_NAME_AND_VALUE, entries))
             if len(by_name) != len(entries):
                 by_name = self._by_name = {}  # a name is repeated: every lookup decodes all
         if by_name and name.isascii():

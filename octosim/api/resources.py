@@ -13,7 +13,7 @@ from typing import Any
 
 from octosim.api.timefmt import Dates, duration_text
 from octosim.model.executors import Executor
-from octosim.model.states import TaskState
+from octosim.model.states import COMPLETED, TaskState
 from octosim.model.tasks import ActivityElement, LogCategory, LogElement, Task
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "raw_log",
     "raw_log_size",
     "task_details",
+    "task_fixed_fields",
     "task_links",
     "task_resource",
     "task_type_resource",
@@ -61,38 +62,63 @@ def _task_links(task_id: str, space_id: str) -> dict[str, str]:
     }
 
 
-def task_resource(task: Task, dates: Dates, now: float) -> dict[str, Any]:
+def task_resource(
+    task: Task, dates: Dates, now: float, fixed: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Return ``task`` as a TaskResource at virtual time ``now`` (which the in-progress
-    ``Duration`` is measured to)."""
+    ``Duration`` is measured to). ``fixed``: :func:`task_fixed_fields` of this task, when
+    the caller keeps it between renders."""
     state = task.state
     completed = task.completed_time
     # Duration counts from the start, or from the queue time while the task waits.
     since = task.start_time if task.start_time is not None else task.queue_time
     duration = max(0.0, (completed if completed is not None else now) - since)
+    # A copy of the fields that never change, every key already in its place (so the JSON
+    # keeps Octopus's field order), then the ones that do.
+    data = (task_fixed_fields(task, dates) if fixed is None else fixed).copy()
+    data["State"] = state.value
+    data["Completed"] = _IN_PROGRESS[state] if completed is None else dates.long(completed)
+    data["StartTime"] = dates.iso_or_none(task.start_time)
+    data["LastUpdatedTime"] = dates.iso(task.last_updated_time)
+    data["CompletedTime"] = dates.iso_or_none(completed)
+    data["ServerNode"] = task.server_node
+    data["Duration"] = duration_text(duration)
+    data["ErrorMessage"] = task.error_message
+    data["HasBeenPickedUpByProcessor"] = task.has_been_picked_up
+    data["IsCompleted"] = state in COMPLETED  # TaskState.is_completed, without its lookup
+    data["FinishedSuccessfully"] = task.finished_successfully
+    data["CanRerun"] = task.can_rerun
+    data["HasWarningsOrErrors"] = task.has_warnings_or_errors
+    return data
+
+
+def task_fixed_fields(task: Task, dates: Dates) -> dict[str, Any]:
+    """Return every TaskResource field in order, those that never change after creation
+    set, the rest None (:func:`task_resource` fills them in on a copy)."""
     return {
         "Id": task.id,
         "SpaceId": task.space_id,
         "Name": task.name,
         "Description": task.description,
         "Arguments": task.arguments,
-        "State": state.value,
-        "Completed": _IN_PROGRESS[state] if completed is None else dates.long(completed),
+        "State": None,
+        "Completed": None,
         "QueueTime": dates.iso(task.queue_time),
         "QueueTimeExpiry": dates.iso_or_none(task.queue_time_expiry),
-        "StartTime": dates.iso_or_none(task.start_time),
-        "LastUpdatedTime": dates.iso(task.last_updated_time),
-        "CompletedTime": dates.iso_or_none(completed),
-        "ServerNode": task.server_node,
-        "Duration": duration_text(duration),
-        "ErrorMessage": task.error_message,
-        "HasBeenPickedUpByProcessor": task.has_been_picked_up,
-        "IsCompleted": task.is_completed,
-        "FinishedSuccessfully": task.finished_successfully,
+        "StartTime": None,
+        "LastUpdatedTime": None,
+        "CompletedTime": None,
+        "ServerNode": None,
+        "Duration": None,
+        "ErrorMessage": None,
+        "HasBeenPickedUpByProcessor": None,
+        "IsCompleted": None,
+        "FinishedSuccessfully": None,
         "HasPendingInterruptions": False,
         "HasPendingPreconditions": False,
         "PendingInterruptionTypes": [],
-        "CanRerun": task.can_rerun,
-        "HasWarningsOrErrors": task.has_warnings_or_errors,
+        "CanRerun": None,
+        "HasWarningsOrErrors": None,
         "ProjectId": None,
         "EstimatedRemainingQueueDurationSeconds": None,
         "Links": task_links(task),

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from octosim.api.messages import ApiResponse, encode_json
-from octosim.api.resources import task_resource
+from octosim.api.resources import task_fixed_fields, task_resource
 from octosim.api.timefmt import Dates, duration_text
 from octosim.model.tasks import Task
 
@@ -28,12 +28,14 @@ _LIMIT = 4096
 class TaskCache:
     """TaskResources of one simulation, rendered with ``dates``."""
 
-    __slots__ = ("_entries", "dates")
+    __slots__ = ("_entries", "_fixed", "dates")
 
     def __init__(self, dates: Dates) -> None:
         self.dates = dates
         # task id → [key, data, content or None (serialised on first need)]
         self._entries: dict[str, list[Any]] = {}
+        # task id → the TaskResource fields that never change (task_fixed_fields)
+        self._fixed: dict[str, dict[str, Any]] = {}
 
     def _entry(self, task: Task, now: float) -> list[Any]:
         if task.completed_time is None:
@@ -49,7 +51,11 @@ class TaskCache:
         if entry is None or entry[0] != key:
             if len(self._entries) >= _LIMIT:
                 self._entries.clear()
-            entry = [key, task_resource(task, self.dates, now), None]
+                self._fixed.clear()
+            fixed = self._fixed.get(task.id)
+            if fixed is None:
+                fixed = self._fixed[task.id] = task_fixed_fields(task, self.dates)
+            entry = [key, task_resource(task, self.dates, now, fixed), None]
             self._entries[task.id] = entry
         return entry
 
