@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from octosim.faults import FaultKind, FaultRule
 from octosim.journal import Kind
 from octosim.simulation import ServerOptions, Simulation
-from octosim.transport import to_api_request
+from octosim.transport import RequestHeaders, to_api_request
 
 CREATE = {"Name": "Upgrade"}
 
@@ -84,6 +84,20 @@ def test_each_header_lookup_reads_as_httpx_reads_it(
     assert seen.get(asked) == expected.get(asked)
     assert (asked in seen) == (asked in expected)
     assert dict(seen) == expected
+
+
+def test_header_lookups_do_not_need_httpx_internals() -> None:
+    # RequestHeaders reads httpx's private (name, lower-case name, value) list when it is
+    # there, and the public .raw otherwise: both roads must give the same answers.
+    class PublicOnly:
+        def __init__(self, headers: httpx.Headers) -> None:
+            self.raw, self.items = headers.raw, headers.items
+
+    headers = httpx.Headers([("X-Octopus-ApiKey", "API-X"), ("Accept", "a"), ("accept", "b")])
+    for view in (RequestHeaders(headers), RequestHeaders(PublicOnly(headers))):  # type: ignore[arg-type]
+        assert view.get("x-octopus-apikey") == "API-X"
+        assert view["accept"] == "a, b" and view.get("absent", "-") == "-"
+        assert dict(view) == dict(headers.items())
 
 
 def test_base_url_path_prefix_is_stripped() -> None:
