@@ -92,7 +92,7 @@ class ApiResponse:
     @property
     def content(self) -> bytes:
         """The body bytes (JSON is serialised on first access only). A plain slot, not a
-        cached_property: that one takes a lock on every first read."""
+        cached_property, which on Python 3.11 takes a lock on every first read."""
         content = self._content
         if content is None:
             content = self._content = encode_json(self.data)
