@@ -4,6 +4,7 @@ virtual time."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -56,7 +57,7 @@ def test_path_is_percent_decoded(client: httpx.Client) -> None:
 def test_request_headers_reach_the_routes_as_httpx_reads_them(
     headers: list[tuple[str, str | bytes]],
 ) -> None:
-    request = httpx.Request("GET", "http://127.0.0.1:8065/api", headers=headers)
+    request = httpx.Request("GET", "http://127.0.0.1:8065/api", headers=cast(Any, headers))
     assert to_api_request(request).headers == dict(request.headers.items())
 
 
@@ -76,7 +77,7 @@ def test_each_header_lookup_reads_as_httpx_reads_it(
     # Headers are decoded on lookup, ASCII ones on a fast road: any mix of repeated names,
     # UTF-8, Latin-1 and raw bytes must still read exactly as httpx.Headers reads it.
     try:
-        request = httpx.Request("GET", "http://127.0.0.1:8065/api", headers=headers)
+        request = httpx.Request("GET", "http://127.0.0.1:8065/api", headers=cast(Any, headers))
     except (UnicodeEncodeError, ValueError):
         return  # not a header httpx lets anyone send
     expected = dict(request.headers.items())
