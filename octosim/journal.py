@@ -51,15 +51,15 @@ class Journal:
         # A long Monte Carlo run can make millions of entries; ``limit`` keeps the newest
         # (a bounded deque drops the oldest in O(1)).
         self._entries: deque[Entry] = deque(maxlen=limit)
+        self._limit = limit
         self.dropped = 0
 
     def record(self, t: float, kind: Kind, text: str, subject: str = "") -> Entry:
         """Append an entry and return it."""
-        entry = _new_entry(Entry, (t, kind, text, subject))
-        entries = self._entries
-        if entries.maxlen is not None and len(entries) == entries.maxlen:
+        entry: Entry = _new_entry(Entry, (t, kind, text, subject))
+        if self._limit is not None and len(self._entries) == self._limit:
             self.dropped += 1
-        entries.append(entry)
+        self._entries.append(entry)
         return entry
 
     def __iter__(self) -> Iterator[Entry]:

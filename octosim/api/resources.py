@@ -14,7 +14,7 @@ from typing import Any
 from octosim.api.timefmt import Dates, duration_text
 from octosim.model.executors import Executor
 from octosim.model.states import COMPLETED, TaskState
-from octosim.model.tasks import ActivityElement, LogCategory, LogElement, Task
+from octosim.model.tasks import ActivityElement, ActivityStatus, LogCategory, LogElement, Task
 
 __all__ = [
     "activity_node",
@@ -36,6 +36,12 @@ _IN_PROGRESS = {
 }
 #: Log categories hidden unless ``verbose=true`` (Trace is below Verbose, so it goes too).
 _VERBOSE_ONLY = frozenset({LogCategory.Verbose, LogCategory.Trace})
+#: Each state, status and category name as a plain str. A StrEnum member hashes and
+#: compares as its value, so ``_TEXT[member]`` is one C lookup; ``member.value`` is a
+#: Python-level property call on 3.11, a few of them on every rendered task.
+_TEXT: dict[str, str] = {
+    m.value: m.value for enum in (TaskState, ActivityStatus, LogCategory) for m in enum
+}
 
 
 def task_links(task: Task) -> dict[str, str]:
@@ -76,7 +82,7 @@ def task_resource(
     # A copy of the fields that never change, every key already in its place (so the JSON
     # keeps Octopus's field order), then the ones that do.
     data = (task_fixed_fields(task, dates) if fixed is None else fixed).copy()
-    data["State"] = state.value
+    data["State"] = _TEXT[state]
     data["Completed"] = _IN_PROGRESS[state] if completed is None else dates.long(completed)
     data["StartTime"] = dates.iso_or_none(task.start_time)
     data["LastUpdatedTime"] = dates.iso(task.last_updated_time)
@@ -127,7 +133,7 @@ def task_fixed_fields(task: Task, dates: Dates) -> dict[str, Any]:
 
 def _log_element(element: LogElement, dates: Dates) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "Category": element.category.value,
+        "Category": _TEXT[element.category],
         "OccurredAt": dates.iso(element.occurred_at),
         "MessageText": element.message,
         "Number": element.number,
@@ -155,7 +161,7 @@ def activity_node(
         "Name": node.name,
         "Started": dates.iso_or_none(node.started),
         "Ended": dates.iso_or_none(node.ended),
-        "Status": node.status.value,
+        "Status": _TEXT[node.status],
         "Children": [activity_node(c, dates, verbose=verbose, tail=tail) for c in node.children],
         "ShowAtSummaryLevel": node.show_at_summary_level,
         "LogElements": [_log_element(e, dates) for e in lines],
@@ -185,7 +191,7 @@ def raw_log_size(task: Task, dates: Dates) -> int:
             # date plus one character; dates and categories are ASCII.
             message = e.message
             chars = len(message) if message.isascii() else len(message.encode())
-            size += len(dates.iso(e.occurred_at)) + max(11, len(e.category.value)) + chars + 5
+            size += len(dates.iso(e.occurred_at)) + max(11, len(e.category)) + chars + 5
     return size
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from octosim.model.states import TaskState
 
@@ -52,15 +52,19 @@ class ActivityStatus(StrEnum):
     Canceled = "Canceled"
 
 
-@dataclass(frozen=True, slots=True)
-class LogElement:
-    """One log line: its category, virtual time, text and optional detail."""
+class LogElement(NamedTuple):
+    """One log line: its category, virtual time, text, number in the task's log and
+    optional detail. Immutable; a named tuple rather than a frozen dataclass because every
+    task writes several and a frozen dataclass is several times slower to build."""
 
     category: LogCategory
     occurred_at: float
     message: str
     number: int
     detail: str | None = None
+
+
+_new_line = tuple.__new__  # LogElement(...) without the generated __new__'s argument handling
 
 
 _ALERTS = frozenset({LogCategory.Warning, LogCategory.Error, LogCategory.Fatal})
@@ -117,7 +121,9 @@ class ActivityElement:
         detail: str | None = None,
     ) -> LogElement:
         """Append a log line at virtual time ``t`` and return it."""
-        element = LogElement(category, t, message, self._numbers.next(category), detail)
+        element: LogElement = _new_line(
+            LogElement, (category, t, message, self._numbers.next(category), detail)
+        )
         self.log.append(element)
         return element
 

@@ -39,6 +39,22 @@ def test_iso_dates(dates: Dates) -> None:
     assert dates.iso(-1e12).startswith("0001-01-01T00:00:00")
 
 
+def test_rendered_dates_are_memoised_and_the_memo_is_bounded(
+    dates: Dates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from octosim.api import timefmt
+
+    monkeypatch.setattr(timefmt, "_CACHE_LIMIT", 3)
+    first = dates.iso(1.0)
+    assert dates.iso(1.0) is first  # a hit returns the rendered text itself
+    texts = [dates.iso(float(t)) for t in range(10)]  # fills and clears the memo twice
+    assert texts == [f"2024-01-15T09:00:{t:02d}.000+00:00" for t in range(10)]
+    assert dates.iso_or_none(None) is None  # "not happened yet" survives a clear
+    assert dates.iso_or_none(2.5) == "2024-01-15T09:00:02.500+00:00"
+    assert [dates.long(float(t)) for t in range(5)][-1] == (
+        "Monday, 15 January 2024 9:00:04 AM +00:00")
+
+
 @given(st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
@@ -63,6 +79,16 @@ def test_json_bodies_orjson_refuses_still_encode_as_before() -> None:
 def test_journal_writes_a_query_as_urlencode_would(pairs: list[tuple[str, str]]) -> None:
     # The journal joins plain queries itself (a fast road); any text must read the same.
     assert _query_text(pairs) == urlencode(pairs, safe=",")
+
+
+@given(st.text(alphabet="ab=&%+2é ;", max_size=24))
+def test_request_queries_split_as_parse_qsl_splits_them(text: str) -> None:
+    # The transport splits a query with nothing to unquote itself (a fast road).
+    from urllib.parse import parse_qsl
+
+    from octosim.transport import _query_pairs
+
+    assert _query_pairs(text) == tuple(parse_qsl(text, keep_blank_values=True))
 
 
 def test_query_params() -> None:
@@ -120,3 +146,22 @@ def test_task_cache_follows_every_change(sim: Simulation) -> None:
     assert cache.resource(task, sim.clock.now())["HasWarningsOrErrors"] is True
     _, content = cache.resource_and_json(task, sim.clock.now())
     assert b'"HasWarningsOrErrors":true' in content
+
+
+def test_api_requests_are_frozen_dataclasses_with_defaults() -> None:
+    # ApiRequest writes its own __init__ (a frozen dataclass's generated one is slow); it
+    # must still behave as the dataclass it is declared as.
+    import dataclasses
+
+    from octosim.api.messages import ApiRequest
+
+    request = ApiRequest("GET", "/api")
+    assert (request.query, dict(request.headers), request.body) == ((), {}, b"")
+    assert ApiRequest("GET", "/api") == request
+    assert ApiRequest("GET", "/api").headers is not request.headers  # a dict each
+    moved = dataclasses.replace(request, path="/api/tasks", body=b"{}")
+    assert (moved.method, moved.path, moved.body) == ("GET", "/api/tasks", b"{}")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        request.path = "/elsewhere"  # type: ignore[misc]
+    assert [f.name for f in dataclasses.fields(request)] == [
+        "method", "path", "query", "headers", "body"]

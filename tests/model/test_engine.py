@@ -12,7 +12,7 @@ from octosim.journal import Journal, Kind
 from octosim.model import GenericExecutor, TaskEngine, TaskState, default_world
 from octosim.model.engine import EngineError, UnknownTaskType
 from octosim.model.executors import ArgumentError
-from octosim.model.tasks import ActivityStatus
+from octosim.model.tasks import ActivityStatus, LogCategory
 
 
 def make_engine(cap: int = 2, cancel_delay: float = 2.0) -> TaskEngine:
@@ -34,6 +34,20 @@ def test_a_task_starts_at_once_when_a_slot_is_free_and_succeeds() -> None:
     assert task.state is TaskState.Success
     assert task.is_completed and task.finished_successfully and task.error_message == ""
     assert task.completed_time == 10.0 and task.log.status is ActivityStatus.Success
+
+
+def test_log_lines_are_numbered_across_the_task_and_immutable() -> None:
+    engine = make_engine()
+    task = engine.create("Spaces-1", "Slow", {})
+    step = task.log.child("Step", started=0.0)
+    line = step.write(1.5, "careful", LogCategory.Warning, detail="why")
+    assert (line.category, line.occurred_at, line.message, line.detail) == (
+        LogCategory.Warning, 1.5, "careful", "why")
+    assert line.number == task.log.version - 1  # numbered across the whole tree
+    assert task.log.has_warnings_or_errors
+    with pytest.raises(AttributeError):
+        line.message = "changed"  # type: ignore[misc]
+    assert task.log.write(2.0, "plain").detail is None
 
 
 def test_a_failing_task_says_so() -> None:
