@@ -22,7 +22,7 @@ def presented_key(request: ApiRequest, query: QueryParams | None = None) -> str 
     ``query`` is the parsed query if the caller already has it (it is parsed here only
     when no header carries a key, which keeps the common case cheap).
     """
-    header = request.header("x-octopus-apikey")
+    header = request.headers.get("x-octopus-apikey")  # names are lower case already
     if header is not None and header.strip():
         return header.strip()
     if request.query:

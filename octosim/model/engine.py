@@ -244,11 +244,11 @@ class TaskEngine:
 
     # -- internals --------------------------------------------------------------------------
     def _move(self, task: Task, new: TaskState) -> None:
-        check(TASK_TRANSITIONS, task.state, new, task.id)
         old = task.state
+        check(TASK_TRANSITIONS, old, new, task.id)
         task.state = new
-        task.last_updated_time = self.clock.now()
-        self.journal.record(self.clock.now(), Kind.Task, f"{task.id} {old} → {new}", task.id)
+        now = task.last_updated_time = self.clock.now()
+        self.journal.record(now, Kind.Task, f"{task.id} {old} → {new}", task.id)
 
     def _finish(self, task: Task, state: TaskState, error_message: str) -> None:
         self._move(task, state)
@@ -282,8 +282,10 @@ class TaskEngine:
         """Start queued tasks, oldest first, while slots are free and their QueueTime came."""
         now = self.clock.now()
         while len(self._runs) < self._task_cap:
-            task = next((t for t in self._queue if t.queue_time <= now), None)
-            if task is None:
+            for task in self._queue:
+                if task.queue_time <= now:
+                    break
+            else:
                 return
             self._queue.remove(task)
             self._start(task)
