@@ -149,12 +149,13 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def _read_timeout(self, request: httpx.Request) -> float | None:
         timeouts = request.extensions.get("timeout")
-        if not isinstance(timeouts, dict) or "read" not in timeouts:
+        value = timeouts.get("read", _UNSET) if isinstance(timeouts, dict) else _UNSET
+        if value is _UNSET:
             return self.sim.options.default_read_timeout
-        value = timeouts["read"]
         return None if value is None else float(value)
 
 
+_UNSET = object()
 # The headers of most answers, and the same encoded once.
 _JSON_ONLY = {"content-type": JSON_CONTENT_TYPE}
 _JSON_ONLY_RAW = [(b"content-type", JSON_CONTENT_TYPE.encode())]

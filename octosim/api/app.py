@@ -136,9 +136,9 @@ class OctopusApi:
             else:
                 response = self._unhandled(method, request, matched)
         except BaseException as exc:
-            self._journal(request, f"raised {type(exc).__name__}", subject)
+            self._journal(method, request, f"raised {type(exc).__name__}", subject)
             raise
-        self._journal(request, str(response.status), subject)
+        self._journal(method, request, str(response.status), subject)
         return response
 
     def _serve(self, matched: Match, request: ApiRequest) -> ApiResponse:
@@ -198,7 +198,7 @@ class OctopusApi:
             ],
         )
 
-    def _journal(self, request: ApiRequest, outcome: str, subject: str) -> None:
+    def _journal(self, method: str, request: ApiRequest, outcome: str, subject: str) -> None:
         target = request.path
         if request.query:
             # Never journal a key: drop apikey whatever its case; the rest helps a reader.
@@ -206,6 +206,6 @@ class OctopusApi:
             if kept:
                 target = f"{target}?{_query_text(kept)}"
         self.sim.journal.record(
-            self.sim.clock.now(), Kind.Request, f"{request.method.upper()} {target} → {outcome}",
+            self.sim.clock.now(), Kind.Request, f"{method} {target} → {outcome}",
             subject,
         )

@@ -91,9 +91,11 @@ def task_resource(
     data["Duration"] = duration_text(duration)
     data["ErrorMessage"] = task.error_message
     data["HasBeenPickedUpByProcessor"] = task.has_been_picked_up
-    data["IsCompleted"] = state in COMPLETED  # TaskState.is_completed, without its lookup
-    data["FinishedSuccessfully"] = task.finished_successfully
-    data["CanRerun"] = task.can_rerun
+    # Task.is_completed, .can_rerun and .finished_successfully read off the state here,
+    # without three property calls on every poll.
+    data["IsCompleted"] = completed_state = state in COMPLETED
+    data["FinishedSuccessfully"] = state is TaskState.Success
+    data["CanRerun"] = completed_state
     data["HasWarningsOrErrors"] = task.has_warnings_or_errors
     return data
 

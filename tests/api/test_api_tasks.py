@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from octosim.api.messages import ApiRequest, ApiResponse, encode_json
 from octosim.api.resources import raw_log, raw_log_size
 from octosim.api.timefmt import Dates, duration_text
+from octosim.clock import VirtualClock
+from octosim.model.states import TaskState
 from octosim.model.tasks import LogCategory
 from octosim.simulation import Simulation
 
@@ -101,6 +103,22 @@ def test_completed_task_fields(sim: Simulation, call: Call, make_task: MakeTask)
     assert ISO.fullmatch(done["CompletedTime"])
     assert done["Completed"] == "Monday, 15 January 2024 9:00:27 AM +00:00"
     assert done["Duration"] == "10 seconds"
+
+
+@pytest.mark.parametrize("state", list(TaskState))
+def test_derived_fields_are_the_tasks_own_in_every_state(state: TaskState) -> None:
+    # The resource reads IsCompleted, FinishedSuccessfully and CanRerun off the state
+    # itself (a fast road): they must agree with Task's properties whatever the state.
+    from octosim.api.resources import task_resource
+    from octosim.model.tasks import Task
+
+    task = Task("ServerTasks-9", "Spaces-1", "Health", "d", {}, 0.0, None, 0.0, state=state,
+                completed_time=4.0 if state.is_completed else None)
+    data = task_resource(task, Dates(VirtualClock()), 5.0)
+    assert data["State"] == state.value and type(data["State"]) is str
+    assert (data["IsCompleted"], data["FinishedSuccessfully"], data["CanRerun"],
+            data["HasWarningsOrErrors"]) == (task.is_completed, task.finished_successfully,
+                                             task.can_rerun, task.has_warnings_or_errors)
 
 
 @pytest.mark.parametrize(
