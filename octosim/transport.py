@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -149,7 +149,7 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def _read_timeout(self, request: httpx.Request) -> float | None:
         timeouts = request.extensions.get("timeout")
-        value = timeouts.get("read", _UNSET) if isinstance(timeouts, dict) else _UNSET
+        value: Any = timeouts.get("read", _UNSET) if isinstance(timeouts, dict) else _UNSET
         if value is _UNSET:
             return self.sim.options.default_read_timeout
         return None if value is None else float(value)
