@@ -97,13 +97,16 @@ class ApiResponse:
         # the bytes are not computed again; it must be exactly ``data`` as JSON.
         self.status = status
         self.data = data
-        self.headers: dict[str, str] = dict(headers or {})
         self._content: bytes | None = content
         if text is not None:
+            self.headers: dict[str, str] = dict(headers or {})
             self.headers.setdefault("content-type", "text/plain; charset=utf-8")
             self._content = text.encode()
-        else:
+        elif headers:
+            self.headers = dict(headers)
             self.headers.setdefault("content-type", JSON_CONTENT_TYPE)
+        else:  # most answers: JSON and nothing else to say
+            self.headers = {"content-type": JSON_CONTENT_TYPE}
 
     @property
     def content(self) -> bytes:

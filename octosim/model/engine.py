@@ -33,6 +33,13 @@ DEFAULT_TASK_CAP = 5
 SERVER_NODE = "OCTOPUS-SIM-01"
 
 
+#: The activity log's status for a task that ends in each state (Failed for the rest).
+_LOG_STATUS = {
+    TaskState.Success: ActivityStatus.Success,
+    TaskState.Canceled: ActivityStatus.Canceled,
+}
+
+
 class EngineError(ValueError):
     """A request the engine refuses, with the message the API returns as a 400."""
 
@@ -255,10 +262,7 @@ class TaskEngine:
         now = self.clock.now()
         task.completed_time = now
         task.error_message = error_message
-        status = {
-            TaskState.Success: ActivityStatus.Success,
-            TaskState.Canceled: ActivityStatus.Canceled,
-        }.get(state, ActivityStatus.Failed)
+        status = _LOG_STATUS.get(state, ActivityStatus.Failed)
         if error_message:
             task.log.write(now, error_message, LogCategory.Error if state is TaskState.Failed
                            else LogCategory.Warning)

@@ -161,7 +161,10 @@ def record_health(
     now = run.clock.now()
     old = machine.health_status
     machine.health_status = status
-    machine.status_summary = summary.format(last_checked=long_date(run.clock.wall(now)))
+    machine.status_summary = (
+        summary.format(last_checked=long_date(run.clock.wall(now)))
+        if "{" in summary or "}" in summary else summary  # (rendering the date costs)
+    )
     machine.last_checked = now
     if machine.agent is not None:
         machine.agent.last_health = (now, status)

@@ -120,6 +120,8 @@ def test_latin1_body_is_read_as_aspnet_does_unless_strict() -> None:
         (b"42", "must be a JSON object"),
         (b"[" * 100_000, "nested too deeply"),
         (b"9" * 5_000, "not valid JSON"),
+        (b"\xef\xbb\xbf\xef\xbb\xbf[]", "not valid JSON"),  # one BOM is dropped, not two
+        (b"\xef\xbb\xbf[]", "must be a JSON object"),  # one BOM is dropped
     ],
 )
 def test_malformed_bodies_are_400_naming_the_problem(
