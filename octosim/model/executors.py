@@ -121,6 +121,9 @@ class TaskRun:
             hook()
 
 
+_is_str = str.__instancecheck__  # isinstance(x, str) as a C callable, for map()
+
+
 def machine_ids_argument(
     arguments: Mapping[str, Any], space_id: str, world: World, *, required: bool
 ) -> list[str]:
@@ -134,13 +137,12 @@ def machine_ids_argument(
         ids: list[str] = []
     elif isinstance(raw, str):
         ids = [part.strip() for part in raw.split(",") if part.strip()]
-    elif isinstance(raw, list) and all(isinstance(x, str) for x in raw):
+    elif isinstance(raw, list) and all(map(_is_str, raw)):
         ids = list(raw)
     else:
         raise ArgumentError(["MachineIds must be a list of machine ids, e.g. [\"Machines-1\"]"])
-    unknown = [
-        i for i in ids if i not in world.machines or world.machines[i].space_id != space_id
-    ]
+    machines = world.machines
+    unknown = [i for i in ids if (m := machines.get(i)) is None or m.space_id != space_id]
     if unknown:
         raise ArgumentError(
             [f"Machine(s) {', '.join(unknown)} do not exist in space {space_id}"]

@@ -73,20 +73,14 @@ _ALERTS = frozenset({LogCategory.Warning, LogCategory.Error, LogCategory.Fatal})
 class _LineCounter:
     """Numbers log lines across one task's whole tree; its value is the tree's version.
     It also counts the tree's Warning/Error/Fatal lines, so a tree without any (the usual
-    case, asked on every render) answers ``has_warnings_or_errors`` without a walk."""
+    case, asked on every render) answers ``has_warnings_or_errors`` without a walk.
+    :meth:`ActivityElement.write` advances both."""
 
     __slots__ = ("alerts", "value")
 
     def __init__(self) -> None:
         self.value = 0
         self.alerts = 0
-
-    def next(self, category: LogCategory) -> int:
-        n = self.value
-        self.value += 1
-        if category in _ALERTS:
-            self.alerts += 1
-        return n
 
 
 @dataclass
@@ -121,9 +115,12 @@ class ActivityElement:
         detail: str | None = None,
     ) -> LogElement:
         """Append a log line at virtual time ``t`` and return it."""
-        element: LogElement = _new_line(
-            LogElement, (category, t, message, self._numbers.next(category), detail)
-        )
+        numbers = self._numbers  # number the line across the tree, count it if an alert
+        number = numbers.value
+        numbers.value = number + 1
+        if category in _ALERTS:
+            numbers.alerts += 1
+        element: LogElement = _new_line(LogElement, (category, t, message, number, detail))
         self.log.append(element)
         return element
 
