@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import cast
 
 from octosim.clock import VirtualClock
-from octosim.model.datetext import long_date
+from octosim.model.datetext import iso_milliseconds, long_date
 
 __all__ = ["Dates", "duration_text"]
 
@@ -61,7 +61,7 @@ class Dates:
         self.long = cast("Callable[[float], str]", _Rendered(self._long).__getitem__)
 
     def _iso(self, t: float) -> str:
-        return self._wall(t).isoformat(timespec="milliseconds")
+        return iso_milliseconds(self._wall(t))
 
     def _long(self, t: float) -> str:
         return long_date(self._wall(t))

@@ -1,12 +1,21 @@
-"""Dates in .NET's long form, as Octopus writes them in Completed and status summaries."""
+"""Dates in .NET's long form, as Octopus writes them in Completed and status summaries, and
+the JSON form written from digit tables."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from octosim.model.datetext import long_date
+from octosim.model.datetext import iso_milliseconds, long_date
+
+#: Any fixed UTC offset datetime accepts, down to the microsecond, or none at all.
+OFFSETS = st.none() | st.timedeltas(
+    min_value=timedelta(hours=-23, minutes=-59, seconds=-59, microseconds=-999_999),
+    max_value=timedelta(hours=23, minutes=59, seconds=59, microseconds=999_999),
+).map(timezone)
 
 
 @pytest.mark.parametrize(
@@ -37,3 +46,16 @@ def test_long_date_names_every_day_and_month_in_english() -> None:
     months = [long_date(datetime(2024, m, 1, tzinfo=UTC)).split()[2] for m in range(1, 13)]
     assert months == ["January", "February", "March", "April", "May", "June", "July",
                       "August", "September", "October", "November", "December"]
+
+
+@given(st.datetimes(), OFFSETS)
+def test_iso_milliseconds_is_isoformat(naive: datetime, tz: timezone | None) -> None:
+    wall = naive.replace(tzinfo=tz)
+    assert iso_milliseconds(wall) == wall.isoformat(timespec="milliseconds")
+
+
+@given(st.datetimes(), OFFSETS)
+def test_long_date_ends_with_the_offset_isoformat_writes(naive: datetime,
+                                                         tz: timezone | None) -> None:
+    wall = naive.replace(tzinfo=tz)
+    assert long_date(wall).endswith(" " + wall.isoformat(timespec="milliseconds")[23:])
