@@ -320,8 +320,8 @@ def test_details_body_is_exactly_its_data_as_json(
     sim: Simulation, call: Call, make_task: MakeTask, polled_first: bool, advance: float,
     query: dict[str, str],
 ) -> None:
-    # The details body splices in the task's memoised JSON: it must still be byte for byte
-    # what serialising the whole resource gives, whatever the task's state.
+    # The details embed the task's memoised TaskResource: the body must be byte for byte
+    # what serialising the whole resource gives, whatever the task's state and cache.
     fill_slots(sim, make_task)
     queued = make_task()["Id"]
     sim.clock.sleep(advance)
