@@ -61,7 +61,7 @@ class ApiRequest:
     ) -> None:
         # Written out (dataclass keeps a class's own __init__): the generated one of a
         # frozen dataclass sets each field through object.__setattr__, five calls on every
-        # request; one update of the instance dict does the same at a fifth of the cost.
+        # request; one update of the instance dict does the same in about 60% of the time.
         self.__dict__.update(
             method=method, path=path, query=query,
             headers={} if headers is None else headers, body=body,

@@ -161,9 +161,10 @@ def record_health(
     now = run.clock.now()
     old = machine.health_status
     machine.health_status = status
+    # Render the date only for a summary that has a field for it (most have none).
     machine.status_summary = (
         summary.format(last_checked=long_date(run.clock.wall(now)))
-        if "{" in summary or "}" in summary else summary  # (rendering the date costs)
+        if "{" in summary or "}" in summary else summary
     )
     machine.last_checked = now
     if machine.agent is not None:

@@ -81,16 +81,6 @@ def test_journal_writes_a_query_as_urlencode_would(pairs: list[tuple[str, str]])
     assert _query_text(pairs) == urlencode(pairs, safe=",")
 
 
-@given(st.text(alphabet="ab=&%+2é ;", max_size=24))
-def test_request_queries_split_as_parse_qsl_splits_them(text: str) -> None:
-    # The transport splits a query with nothing to unquote itself (a fast road).
-    from urllib.parse import parse_qsl
-
-    from octosim.transport import _query_pairs
-
-    assert _query_pairs(text) == tuple(parse_qsl(text, keep_blank_values=True))
-
-
 def test_query_params() -> None:
     query = QueryParams([("IDS", "a,b"), ("ids", " c "), ("Take", "5"), ("flag", "TRUE"),
                          ("empty", "")])
