@@ -267,7 +267,7 @@ class TaskEngine:
             task.log.write(now, error_message, LogCategory.Error if state is TaskState.Failed
                            else LogCategory.Warning)
         task.log.finish(now, status)
-        if self._runs.pop(task.id, None) is not None:
+        if self._runs.pop(task.id, None) is not None and self._queue:
             self._pump()  # a slot came free
 
     def _cancelled(self, task: Task) -> None:

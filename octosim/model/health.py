@@ -35,7 +35,7 @@ from octosim.model.world import CommunicationStyle
 
 if TYPE_CHECKING:
     from octosim.model.agents import TentacleService
-    from octosim.model.world import Machine, World
+    from octosim.model.world import Machine, MachinePolicy, World
 
 __all__ = [
     "HALIBUT_ATTEMPTS",
@@ -199,7 +199,6 @@ class Contact:
         self.machine = machine
         self.agent = machine.agent
         self.element = element
-        self.policy = run.world.policy_for(machine)
         self._on_done = on_done
         self._deadline = deadline
         self._deadline_reason = deadline_reason
@@ -208,10 +207,17 @@ class Contact:
         self._calls: list[ScheduledCall] = []
         self._unwatch: Callable[[], None] | None = None
 
+    @property
+    def policy(self) -> MachinePolicy:
+        """The machine policy whose retry settings govern this contact."""
+        return self.run.world.policy_for(self.machine)
+
     def start(self) -> None:
         """Begin trying (the first attempt happens now)."""
         if self.agent.is_up:  # answers at once (listening or polling): nothing to arm
-            self._finish(True, "")
+            self._done = True
+            if not self.run.finished:
+                self._on_done(True, "")
             return
         self._started = self.run.clock.now()
         self.run.on_cancel(self._stop)
@@ -269,8 +275,9 @@ class Contact:
     def _round_failed(self) -> None:
         now = self.run.clock.now()
         elapsed = now - self._started
-        interval = self.policy.retry_interval
-        if elapsed + interval < self.policy.retry_window:
+        policy = self.policy
+        interval = policy.retry_interval
+        if elapsed + interval < policy.retry_window:
             self._log(
                 "An error occurred communicating with Tentacle. This action will be retried "
                 f"after {_seconds(interval)} seconds...",
