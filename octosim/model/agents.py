@@ -24,6 +24,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Literal
 
 from octosim.journal import Kind
+from octosim.model.datetext import iso_microseconds
 from octosim.model.states import SERVICE_TRANSITIONS, HealthStatus, ServiceState, check
 from octosim.model.wildcard import wildcard_match
 
@@ -114,7 +115,7 @@ def format_process_start(wall: datetime, style: Literal["powershell", "bash"]) -
     (``Mon Jan 15 09:00:17 2024``, the day space-padded as ps pads it).
     """
     if style == "powershell":
-        iso = wall.isoformat(timespec="microseconds")  # ...T09:00:17.205000+00:00
+        iso = iso_microseconds(wall)  # ...T09:00:17.205000+00:00
         return f"{iso[:26]}0{iso[26:]}"  # .NET's "o" has seven fractional digits
     # English names from tables: ps prints them in the C locale, whatever this machine's
     # locale is (strftime's %a/%b would follow it).

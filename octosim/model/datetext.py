@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
-__all__ = ["iso_milliseconds", "long_date"]
+__all__ = ["iso_microseconds", "iso_milliseconds", "long_date"]
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -53,6 +53,23 @@ def iso_milliseconds(wall: datetime) -> str:
         f"{wall.year}-{_TWO[wall.month]}-{_TWO[wall.day]}T{_TWO[wall.hour]}:"
         f"{_TWO[wall.minute]}:{_TWO[wall.second]}.{_THREE[wall.microsecond // 1000]}"
         f"{_offset_text(wall.utcoffset())}"
+    )
+
+
+def iso_microseconds(wall: datetime) -> str:
+    """Return ``wall.isoformat(timespec="microseconds")``, the same text, faster.
+
+    >>> from datetime import UTC
+    >>> iso_microseconds(datetime(2024, 1, 15, 9, 0, 17, 205999, tzinfo=UTC))
+    '2024-01-15T09:00:17.205999+00:00'
+    """
+    if wall.year < 1000:
+        return wall.isoformat(timespec="microseconds")
+    micro = wall.microsecond
+    return (
+        f"{wall.year}-{_TWO[wall.month]}-{_TWO[wall.day]}T{_TWO[wall.hour]}:"
+        f"{_TWO[wall.minute]}:{_TWO[wall.second]}.{_THREE[micro // 1000]}"
+        f"{_THREE[micro % 1000]}{_offset_text(wall.utcoffset())}"
     )
 
 

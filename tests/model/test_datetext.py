@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from octosim.model.datetext import iso_milliseconds, long_date
+from octosim.model.datetext import iso_microseconds, iso_milliseconds, long_date
 
 #: Any fixed UTC offset datetime accepts, down to the microsecond, or none at all.
 OFFSETS = st.none() | st.timedeltas(
@@ -49,9 +49,10 @@ def test_long_date_names_every_day_and_month_in_english() -> None:
 
 
 @given(st.datetimes(), OFFSETS)
-def test_iso_milliseconds_is_isoformat(naive: datetime, tz: timezone | None) -> None:
+def test_iso_texts_are_isoformat(naive: datetime, tz: timezone | None) -> None:
     wall = naive.replace(tzinfo=tz)
     assert iso_milliseconds(wall) == wall.isoformat(timespec="milliseconds")
+    assert iso_microseconds(wall) == wall.isoformat(timespec="microseconds")
 
 
 @given(st.datetimes(), OFFSETS)
