@@ -49,11 +49,7 @@ def iso_milliseconds(wall: datetime) -> str:
     """
     if wall.year < 1000:  # isoformat pads the year to four digits
         return wall.isoformat(timespec="milliseconds")
-    return (
-        f"{wall.year}-{_TWO[wall.month]}-{_TWO[wall.day]}T{_TWO[wall.hour]}:"
-        f"{_TWO[wall.minute]}:{_TWO[wall.second]}.{_THREE[wall.microsecond // 1000]}"
-        f"{_offset_text(wall.utcoffset())}"
-    )
+    return f"{_seconds(wall)}.{_THREE[wall.microsecond // 1000]}{_offset_text(wall.utcoffset())}"
 
 
 def iso_microseconds(wall: datetime) -> str:
@@ -67,9 +63,16 @@ def iso_microseconds(wall: datetime) -> str:
         return wall.isoformat(timespec="microseconds")
     micro = wall.microsecond
     return (
+        f"{_seconds(wall)}.{_THREE[micro // 1000]}{_THREE[micro % 1000]}"
+        f"{_offset_text(wall.utcoffset())}"
+    )
+
+
+def _seconds(wall: datetime) -> str:
+    """``wall`` as isoformat writes it up to the seconds (a year of four digits)."""
+    return (
         f"{wall.year}-{_TWO[wall.month]}-{_TWO[wall.day]}T{_TWO[wall.hour]}:"
-        f"{_TWO[wall.minute]}:{_TWO[wall.second]}.{_THREE[micro // 1000]}"
-        f"{_THREE[micro % 1000]}{_offset_text(wall.utcoffset())}"
+        f"{_TWO[wall.minute]}:{_TWO[wall.second]}"
     )
 
 
