@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
@@ -29,9 +31,14 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over both packages."""
+    """mypy --strict over both packages, the tests and each example (an example imports
+    the module beside it, so each is checked from its own directory)."""
     session.install("-e", ".[test]")
     session.run("mypy", "--strict", "octosim", "restart")
+    session.run("mypy", "--strict", "--explicit-package-bases", "tests")
+    for example in sorted(Path("examples").iterdir()):
+        if example.is_dir():
+            session.run("mypy", "--strict", str(example))
 
 
 @nox.session

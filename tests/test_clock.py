@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -113,8 +114,11 @@ def test_events_always_run_in_nondecreasing_time(
 ) -> None:
     clock = VirtualClock()
     order: list[tuple[float, float]] = []
+    def record(when: float) -> None:
+        order.append((when, clock.now()))
+
     for when, _ in events:
-        clock.call_at(when, lambda w=when: order.append((w, clock.now())))
+        clock.call_at(when, functools.partial(record, when))
     for s in sleeps:
         before = clock.now()
         clock.sleep(s)

@@ -56,7 +56,7 @@ def probe(style: str) -> Shape:
     return ("probe", style)
 
 
-def shape(effects: tuple[ScriptEffect, ...]) -> list[Shape]:
+def shape(effects: tuple[object, ...]) -> list[Shape]:
     """Effects without their ``source`` text, for compact tables."""
     out: list[Shape] = []
     for effect in effects:
@@ -65,6 +65,7 @@ def shape(effects: tuple[ScriptEffect, ...]) -> list[Shape]:
         elif isinstance(effect, SelfRestart):
             out.append(sync(*effect.targets))
         else:
+            assert isinstance(effect, WitnessProbe), effect
             out.append(probe(effect.style))
     return out
 
@@ -146,7 +147,7 @@ BASH_PROBE_BODY = "ps -o lstart= -C Tentacle"
 def test_restart_client_bodies(body: str, syntax: ScriptSyntax, expected: list[Shape]) -> None:
     effects = interpret(body, syntax)
     assert shape(effects) == expected
-    assert all(e.source == body for e in effects)
+    assert all(isinstance(e, ScriptEffect) and e.source == body for e in effects)
 
 
 # ---- PowerShell ------------------------------------------------------------------------------
@@ -493,8 +494,10 @@ def test_interpret_never_raises_on_script_like_text(parts: list[str], syntax: Sc
     for effect in interpret("".join(parts), syntax):
         if isinstance(effect, DetachedRestart):
             assert effect.delay_seconds >= 0
-        if not isinstance(effect, WitnessProbe):
+        if isinstance(effect, DetachedRestart | SelfRestart):
             assert effect.targets
+        else:
+            assert isinstance(effect, WitnessProbe), effect
 
 
 INSTANCE_NAMES = st.text(

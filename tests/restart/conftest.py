@@ -12,7 +12,7 @@ import fnmatch
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -395,13 +395,13 @@ def make_octopus(clock: FakeClock) -> Callable[..., FakeOctopus]:
 
 
 @pytest.fixture
-def sync_client(octopus: FakeOctopus) -> httpx.Client:
+def sync_client(octopus: FakeOctopus) -> Iterator[httpx.Client]:
     with httpx.Client(
         base_url=BASE_URL,
         headers={"X-Octopus-ApiKey": API_KEY},
         transport=httpx.MockTransport(http_handler(octopus)),
     ) as client:
-        yield client  # type: ignore[misc]
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -54,7 +54,8 @@ def run_world(world: dict[str, Any], kit: Any) -> tuple[Any, Any]:
                 octopus.handle(send.request)  # Octopus acted; the answer is lost
                 return TransportFailure("timeout", "lost")
             return Response(503)
-        return octopus.transport(send)
+        answer: Response | TransportFailure = octopus.transport(send)
+        return answer
 
     policy = RestartPolicy(deadline=world["deadline"], stable_checks=world["stable"],
                            cleanup_allowance=min(10.0, world["deadline"] / 4))  # fmt: skip

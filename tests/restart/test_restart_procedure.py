@@ -265,6 +265,7 @@ def test_advice_in_messages(kit: Any) -> None:
         proc, _ = start()
         proc.send(ROOT, 0.0)
         finish = proc.send(kit.error_response(status, "x"), 0.0)
+        assert isinstance(finish, Finish)
         assert advice in str(finish.report.error)
 
 
@@ -305,6 +306,7 @@ def test_unknown_space(octopus: Any) -> None:
 def test_not_octopus_at_the_url() -> None:
     proc, _ = start()
     action = proc.send(Response(200, {}, None, "<html>login</html>"), 0.0)
+    assert isinstance(action, Finish)
     assert isinstance(action.report.error, ConfigurationError)
 
 
@@ -421,7 +423,8 @@ def test_lost_create_turning_up_later_is_cancelled(octopus: Any) -> None:
     lost: list[Request] = []
 
     def route_tasks(request: Request, rest: list[str], params: dict[str, str]) -> Any:
-        if request.method == "POST" and not rest and request.json["Name"] == "Health" and not lost:
+        body: Any = request.json
+        if request.method == "POST" and not rest and body["Name"] == "Health" and not lost:
             lost.append(request)  # Octopus is still working on it...
             return Response(504)
         if request.method == "GET" and params.get("name") == "Health" and len(lost) == 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -47,7 +48,7 @@ def run_failing(octopus: Any, clock: Any, kit: Any, server_key: str = SECRET) ->
         return error, lines
 
 
-SCENARIOS = {
+SCENARIOS: dict[str, Callable[[Any], object]] = {
     "wrong key (401)": lambda o: None,
     "forbidden (403)": lambda o: o.fail("GET", "/machines", 403),
     "server errors until giving up": lambda o: o.fail("POST", "/tasks", 500, times=99),
