@@ -650,7 +650,7 @@ def _start_background_load(sim: Simulation, load: BackgroundLoad) -> None:
     if load.count == 0:
         return
     sim.engine.register(_BackgroundExecutor(load.task, load))
-    space_id = sim.model.default_space.id
+    space_id = sim.world.default_space.id
     for i in range(load.count):
         sim.engine.create(space_id, load.task, {}, description=f"Background load {i + 1}")
 

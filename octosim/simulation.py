@@ -8,7 +8,7 @@ mount, the direct request handler, and the timeline.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -67,7 +67,6 @@ class ServerOptions:
             raise ValueError(f"base_url must start with http:// or https://: {self.base_url!r}")
 
 
-@dataclass(eq=False)
 class Simulation:
     """A simulated Octopus server.
 
@@ -76,23 +75,28 @@ class Simulation:
     (:meth:`from_scenario`). The same seed and the same requests give the same journal.
     """
 
-    world: World | None = None
-    seed: int = 0
-    options: ServerOptions = field(default_factory=ServerOptions)
-    api_key: str | None = None
-    journal_limit: int | None = None
-
-    def __post_init__(self) -> None:
-        self.rng = random.Random(self.seed)
+    def __init__(
+        self,
+        world: World | None = None,
+        seed: int = 0,
+        options: ServerOptions | None = None,
+        api_key: str | None = None,
+        journal_limit: int | None = None,
+    ) -> None:
+        self.seed = seed
+        self.options = options if options is not None else ServerOptions()
+        self.journal_limit = journal_limit
+        self.rng = random.Random(seed)
         self.clock = VirtualClock()
-        self.journal = Journal(limit=self.journal_limit)
-        if self.world is None:
-            self.world = default_world(self.rng, api_key=self.api_key)
-        elif self.api_key is not None and self.api_key not in self.world.api_keys:
-            admin = next(iter(self.world.users.values()))
-            self.world.add_api_key(admin.id, self.api_key)
-        if self.api_key is None:
-            self.api_key = next(iter(self.world.api_keys))
+        self.journal = Journal(limit=journal_limit)
+        if world is None:
+            world = default_world(self.rng, api_key=api_key)
+        elif api_key is not None and api_key not in world.api_keys:
+            admin = next(iter(world.users.values()))
+            world.add_api_key(admin.id, api_key)
+        #: The simulated server's domain state: spaces, machines, agents, users and keys.
+        self.world: World = world
+        self.api_key: str = api_key if api_key is not None else next(iter(world.api_keys))
         self.engine = TaskEngine(
             self.clock, self.journal, self.world, self.rng,
             task_cap=self.options.task_cap, cancel_delay=self.options.cancel_delay,
@@ -129,12 +133,6 @@ class Simulation:
         """The URL the mounted simulation answers at."""
         return self.options.base_url
 
-    @property
-    def model(self) -> World:
-        """The world (typed non-optional once built)."""
-        assert self.world is not None
-        return self.world
-
     # -- the seams to clients ---------------------------------------------------------------
     def handle(self, request: ApiRequest) -> ApiResponse:
         """Serve one request through the routes, with no HTTP and no faults."""
@@ -150,7 +148,7 @@ class Simulation:
         """Return an ``httpx.Client`` bound to this simulation with a valid key."""
         import httpx
 
-        headers = {"X-Octopus-ApiKey": api_key or self.api_key or ""}
+        headers = {"X-Octopus-ApiKey": api_key or self.api_key}
         headers.update(kwargs.pop("headers", {}))
         return httpx.Client(
             base_url=self.base_url, transport=self.transport(), headers=headers, **kwargs
@@ -160,7 +158,7 @@ class Simulation:
         """Return an ``httpx.AsyncClient`` bound to this simulation with a valid key."""
         import httpx
 
-        headers = {"X-Octopus-ApiKey": api_key or self.api_key or ""}
+        headers = {"X-Octopus-ApiKey": api_key or self.api_key}
         headers.update(kwargs.pop("headers", {}))
         return httpx.AsyncClient(
             base_url=self.base_url, transport=self.transport(), headers=headers, **kwargs

@@ -303,11 +303,11 @@ def load_simulation(scenario: str, seed: int = 0) -> Simulation:
 
 
 def _find_machine(sim: Simulation, machine: str | None) -> Machine | None:
-    machines = list(sim.model.machines.values())
+    machines = list(sim.world.machines.values())
     if machine is None:
         return machines[0] if machines else None
     if machine.startswith(_MACHINE_ID):
-        return sim.model.machines.get(machine)
+        return sim.world.machines.get(machine)
     # As the client matches names: exactly first, then ignoring case.
     exact = [m for m in machines if m.name == machine]
     loose = [m for m in machines if m.name.lower() == machine.lower()]
@@ -315,7 +315,7 @@ def _find_machine(sim: Simulation, machine: str | None) -> Machine | None:
 
 
 def _machine_list(sim: Simulation) -> str:
-    return ", ".join(f"{m.id} ({m.name})" for m in sim.model.machines.values()) or "none"
+    return ", ".join(f"{m.id} ({m.name})" for m in sim.world.machines.values()) or "none"
 
 
 def simulate(

@@ -99,7 +99,7 @@ def run_one(
 
     try:
         sim = Simulation.from_scenario(scenario, seed=seed)
-        machine = sim.model.machines[MACHINE_ID]
+        machine = sim.world.machines[MACHINE_ID]
         service = _restarted_service(machine, policy if procedure == "client" else None)
         starts_before = service.starts
         report = _drive(procedure, sim, machine, policy, seed)

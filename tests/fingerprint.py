@@ -81,8 +81,7 @@ def _direct(sim: Simulation, seed: int, bodies: list[str]) -> RestartReport:
 
 
 def _seedport(sim: Simulation, seed: int, bodies: list[str]) -> RestartReport:
-    machine = sim.world.machines["Machines-1"] if sim.world else None
-    assert machine is not None
+    machine = sim.world.machines["Machines-1"]
     variables = SeedVariables(
         server_url=sim.base_url, space_id=machine.space_id, machine_id=machine.id,
         machine_name=machine.name, environment_id=machine.environment_ids[0],

@@ -30,7 +30,7 @@ PRESETS = ["busy-server", "default", "flaky-health", "flaky-network", "linux",
 
 def restart_and_check(sim: Simulation, minutes: float = 10) -> None:
     """Restart the first machine's Tentacle, health check it every 30 s, check invariants."""
-    machine = next(iter(sim.model.machines.values()))
+    machine = next(iter(sim.world.machines.values()))
     assert machine.agent is not None
     machine.agent.restart([machine.agent.instance])
     for _ in range(int(minutes * 2)):
@@ -63,12 +63,12 @@ def test_default_is_exactly_what_simulation_builds_with_no_scenario() -> None:
             (m.id, m.name, m.uri, m.thumbprint, m.environment_ids, m.roles, m.os_family,
              m.communication_style, m.machine_policy_id, m.agent and list(m.agent.services),
              m.agent and m.agent.timing)
-            for m in sim.model.machines.values()
-        ], sorted(sim.model.environments), sorted(sim.model.policies), sim.api_key
+            for m in sim.world.machines.values()
+        ], sorted(sim.world.environments), sorted(sim.world.policies), sim.api_key
 
     assert world(plain) == world(preset)
     assert plain.rng.getstate() == preset.rng.getstate()
-    assert plain.model.rng is plain.rng and preset.model.rng is preset.rng
+    assert plain.world.rng is plain.rng and preset.world.rng is preset.rng
     assert plain.options == preset.options
     assert sorted(plain.engine.executors) == sorted(preset.engine.executors)
     # The same requests then give the same journal.
@@ -78,10 +78,10 @@ def test_default_is_exactly_what_simulation_builds_with_no_scenario() -> None:
 
 
 def test_named_instance_and_linux_name_their_services_as_real_tentacles_do() -> None:
-    named = Simulation.from_scenario("named-instance").model.machines["Machines-1"]
+    named = Simulation.from_scenario("named-instance").world.machines["Machines-1"]
     assert named.agent is not None
     assert list(named.agent.services) == ["OctopusDeploy Tentacle: Web"]
-    linux = Simulation.from_scenario("linux").model.machines["Machines-1"]
+    linux = Simulation.from_scenario("linux").world.machines["Machines-1"]
     assert linux.agent is not None and linux.os_family == "Linux" and linux.name == "app-01"
     assert list(linux.agent.services) == ["Tentacle.service"]
     assert linux.operating_system.startswith("Ubuntu") and linux.shell_name == "Bash"
@@ -89,7 +89,7 @@ def test_named_instance_and_linux_name_their_services_as_real_tentacles_do() -> 
 
 def test_slow_windows_takes_its_time() -> None:
     sim = Simulation.from_scenario("slow-windows", seed=2)
-    agent = sim.model.machines["Machines-1"].agent
+    agent = sim.world.machines["Machines-1"].agent
     assert agent is not None and agent.timing == ServiceTiming(
         stop_seconds=(10, 30), start_seconds=(40, 120), startup_delay=(5, 5),
     )
@@ -132,7 +132,7 @@ def test_busy_server_keeps_the_cap_full_and_new_tasks_wait() -> None:
 
 def test_never_returns_stays_down() -> None:
     sim = Simulation.from_scenario("never-returns")
-    agent = sim.model.machines["Machines-1"].agent
+    agent = sim.world.machines["Machines-1"].agent
     assert agent is not None
     agent.restart([agent.instance])
     sim.clock.sleep(3600)
@@ -142,7 +142,7 @@ def test_never_returns_stays_down() -> None:
 def test_watchdog_brings_failed_starts_back() -> None:
     for seed in range(10):
         sim = Simulation.from_scenario("watchdog", seed=seed)
-        agent = sim.model.machines["Machines-1"].agent
+        agent = sim.world.machines["Machines-1"].agent
         assert agent is not None
         agent.restart([agent.instance])
         sim.clock.run_until_idle()
@@ -153,7 +153,7 @@ def test_watchdog_brings_failed_starts_back() -> None:
 
 
 def test_polling_preset_is_polling() -> None:
-    machine = Simulation.from_scenario("polling").model.machines["Machines-1"]
+    machine = Simulation.from_scenario("polling").world.machines["Machines-1"]
     assert machine.communication_style is CommunicationStyle.Polling
     assert machine.uri.startswith("poll://")
 
@@ -190,7 +190,7 @@ def test_overrides_win_over_the_scenario() -> None:
                            api_key="API-TESTTESTTESTTESTTESTTEST1", journal_limit=10)
     assert sim.engine.task_cap == 1 and sim.options.strict_content_type
     assert sim.api_key == "API-TESTTESTTESTTESTTESTTEST1"
-    assert sim.model.user_for_key("API-TESTTESTTESTTESTTESTTEST1") is not None
+    assert sim.world.user_for_key("API-TESTTESTTESTTESTTESTTEST1") is not None
     whole = build_simulation("default", options=ServerOptions(task_cap=2))
     assert whole.engine.task_cap == 2
     with pytest.raises(TypeError, match=r"unknown override\(s\) task_kap; valid: api_key"):
@@ -208,7 +208,7 @@ def test_a_scenario_can_build_a_different_world() -> None:
         health=HealthSettings(check_seconds=(1, 1)),
     )
     sim = build_simulation(scenario, seed=9)
-    web, db = sim.model.machines.values()
+    web, db = sim.world.machines.values()
     assert (web.id, db.id) == ("Machines-1", "Machines-2")
     assert web.environment_ids == db.environment_ids == ["Environments-1"]
     assert web.agent is not None and web.agent.instance.name == "OctopusDeploy Tentacle: Web"
@@ -217,15 +217,15 @@ def test_a_scenario_can_build_a_different_world() -> None:
     task = sim.engine.create("Spaces-1", "Health", {"EnvironmentId": "Environments-1"})
     sim.clock.run_until_idle()
     assert task.state is TaskState.Success
-    assert {m.health_status for m in sim.model.machines.values()} == {HealthStatus.Healthy}
+    assert {m.health_status for m in sim.world.machines.values()} == {HealthStatus.Healthy}
 
 
 def test_the_machine_policy_comes_from_the_scenario() -> None:
     scenario = Scenario.from_dict({"machine_policy": {
         "may_be_offline": True, "retry_window": 20, "retry_interval": 5}})
     sim = build_simulation(scenario)
-    machine = sim.model.machines["Machines-1"]
-    policy = sim.model.policy_for(machine)
+    machine = sim.world.machines["Machines-1"]
+    policy = sim.world.policy_for(machine)
     assert (policy.may_be_offline, policy.retry_window, policy.retry_interval) == (True, 20, 5)
     assert machine.agent is not None
     machine.agent.stop([machine.agent.instance])
@@ -242,7 +242,7 @@ def test_scenarios_load_from_files(tmp_path: Path) -> None:
         scenario = Scenario.load(ref)
         assert scenario.name == "mine" and scenario.agents[0].name == "app-07"
         assert scenario.agents[0].stop_seconds == (1.0, 2.0)
-    assert Simulation.from_scenario(str(path)).model.machines["Machines-1"].name == "app-07"
+    assert Simulation.from_scenario(str(path)).world.machines["Machines-1"].name == "app-07"
 
 
 # -- broken scenarios ------------------------------------------------------------------------
@@ -394,8 +394,8 @@ def test_broken_fault_rules_name_the_field(table: dict[str, object], expected: s
 def test_invariants_catch_a_health_status_no_check_produced() -> None:
     sim = Simulation()
     check_invariants(sim)
-    sim.model.machines["Machines-1"].health_status = HealthStatus.Healthy
-    sim.model.machines["Machines-1"].last_checked = 0.0
+    sim.world.machines["Machines-1"].health_status = HealthStatus.Healthy
+    sim.world.machines["Machines-1"].last_checked = 0.0
     with pytest.raises(AssertionError, match=r"web-01: LastChecked 0\.0 but never checked"):
         check_invariants(sim)
 
@@ -405,7 +405,7 @@ def test_invariants_catch_disagreeing_health_and_broken_task_fields() -> None:
     task = sim.engine.create("Spaces-1", "Health", {})
     sim.clock.run_until_idle()
     check_invariants(sim)
-    sim.model.machines["Machines-1"].health_status = HealthStatus.Unavailable
+    sim.world.machines["Machines-1"].health_status = HealthStatus.Unavailable
     task.completed_time = None
     with pytest.raises(AssertionError) as caught:
         check_invariants(sim)

@@ -154,7 +154,7 @@ def test_against_the_default_instance_nothing_restarts_but_the_flow_passes() -> 
     assert run.restart_task["State"] == "Success"
     assert [t["State"] for t in run.health_tasks] == ["Success"]
     assert probe_witness(sim) == before  # the restart never happened
-    agent = sim.model.machines[MACHINE].agent
+    agent = sim.world.machines[MACHINE].agent
     assert agent is not None and agent.instance.starts == 0
     assert not sim.journal.entries(kind=Kind.Service)
     assert (
@@ -168,7 +168,7 @@ def test_against_the_default_instance_nothing_restarts_but_the_flow_passes() -> 
     messages = [e["MessageText"] for child in details["ActivityLogs"][0]["Children"]
                 for e in child["LogElements"]]
     assert any("no service on web-01 matches 'OctopusDeploy Tentacle:*'" in m for m in messages)
-    assert sim.model.machines[MACHINE].health_status.value == "Healthy"
+    assert sim.world.machines[MACHINE].health_status.value == "Healthy"
 
 
 def test_against_a_named_instance_the_restart_happens_and_the_witness_changes() -> None:
@@ -180,7 +180,7 @@ def test_against_a_named_instance_the_restart_happens_and_the_witness_changes() 
     assert run.succeeded, run.output
     after = probe_witness(sim)
     assert after != before and after.startswith("2024-01-15T09:00:")
-    agent = sim.model.machines[MACHINE].agent
+    agent = sim.world.machines[MACHINE].agent
     assert agent is not None and agent.instance.starts == 1
     changes = [e.text.split("' ", 1)[1] for e in sim.journal.entries(kind=Kind.Service)
                if "→" in e.text]
@@ -222,12 +222,12 @@ def test_the_seed_flow_journal_reads_as_a_timeline() -> None:
 def test_the_seed_flow_against_presets_where_the_tentacle_is_late_or_gone(preset: str) -> None:
     sim = Simulation.from_scenario(preset, seed=3)
     run = run_seed(sim)
-    agent = sim.model.machines[MACHINE].agent
+    agent = sim.world.machines[MACHINE].agent
     assert agent is not None
     if preset == "never-returns":
         assert not run.succeeded and not agent.is_up
         assert {t["State"] for t in run.health_tasks} == {"Failed"}
-        assert sim.model.machines[MACHINE].health_status.value == "Unavailable"
+        assert sim.world.machines[MACHINE].health_status.value == "Unavailable"
     else:
         # Slow, but back inside the seed's 3-minute loop.
         assert run.succeeded and agent.instance.starts == 1
@@ -253,7 +253,7 @@ def test_the_seed_flow_always_ends_and_keeps_the_invariants(preset: str, seed: i
     # The seed reports success exactly when its last health check passed...
     assert run.succeeded == (bool(run.health_tasks) and run.health_tasks[-1]["State"] == "Success")
     # ...which, against the default instance, says nothing about a restart.
-    agent = sim.model.machines[MACHINE].agent
+    agent = sim.world.machines[MACHINE].agent
     assert agent is not None
     if preset in ("default", "linux"):
         assert agent.instance.starts == 0

@@ -34,7 +34,7 @@ def test_every_drawn_scenario_builds_and_survives_its_own_schema(
     scenario: Scenario, seed: int
 ) -> None:
     sim = build_simulation(scenario, seed=seed)
-    assert [m.name for m in sim.model.machines.values()] == [a.name for a in scenario.agents]
+    assert [m.name for m in sim.world.machines.values()] == [a.name for a in scenario.agents]
     assert Scenario.from_dict(scenario.to_dict()) == scenario
     assert 1 <= len(scenario.agents) <= 2
     assert all(rule.rate <= 0.1 for rule in scenario.faults)
@@ -44,7 +44,7 @@ def test_every_drawn_scenario_builds_and_survives_its_own_schema(
 @given(simulations())
 def test_a_drawn_world_runs_for_ten_minutes_and_keeps_its_invariants(sim: Simulation) -> None:
     assert sim.clock.now() == 0
-    machines = [m.id for m in sim.model.machines.values()]
+    machines = [m.id for m in sim.world.machines.values()]
     with sim.client() as client:
         try:
             created = client.post("/api/tasks", json={

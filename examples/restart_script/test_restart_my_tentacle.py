@@ -33,7 +33,7 @@ def octopus_env(octopus: Simulation, monkeypatch: pytest.MonkeyPatch) -> Simulat
 def test_it_restarts_a_named_instance(
     octopus_env: Simulation, octopus_time: Simulation, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    agent = octopus_env.model.machines["Machines-1"].agent
+    agent = octopus_env.world.machines["Machines-1"].agent
     assert agent is not None
     before = agent.witness
 
@@ -50,7 +50,7 @@ def test_it_restarts_a_named_instance(
 def test_against_the_default_instance_it_says_success_but_nothing_restarted(
     octopus_env: Simulation, octopus_time: Simulation, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    agent = octopus_env.model.machines["Machines-1"].agent
+    agent = octopus_env.world.machines["Machines-1"].agent
     assert agent is not None
     before = agent.witness
 
@@ -92,5 +92,5 @@ def test_for_any_seed_a_named_instance_restarts(
         env = {"OCTOPUS_URL": sim.base_url, "OCTOPUS_API_KEY": sim.api_key or ""}
         with mock.patch.dict(os.environ, env):
             assert restart_my_tentacle.main(["Machines-1"]) == 0
-        agent = sim.model.machines["Machines-1"].agent
+        agent = sim.world.machines["Machines-1"].agent
         assert agent is not None and agent.instance.starts == 1

@@ -146,7 +146,7 @@ class OctopusApi:
         ctx = RequestContext(
             self.sim, request, route, matched.params, scoped=matched.scoped, tasks=self.tasks
         )
-        options, world = self.sim.options, self.sim.model
+        options, world = self.sim.options, self.sim.world
         user: User | None = None
         try:
             if not (route.anonymous and options.anonymous_root and presented_key(request) is None):

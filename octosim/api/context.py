@@ -109,7 +109,7 @@ class RequestContext:
 
         Raises ApiError: 400 if ``explicit`` is not a string naming an existing space.
         """
-        world = self.sim.model
+        world = self.sim.world
         if self.space_id is not None:
             return world.spaces[self.space_id]
         if explicit is None or explicit == "":
@@ -139,7 +139,7 @@ class RequestContext:
         """Return the space named by the ``spaceId`` or ``id`` path parameter. Raises
         ApiError 404 "The requested space ... does not exist" if there is none."""
         space_id = self.params.get("spaceId") or self.params.get("id") or ""
-        space = self.sim.model.spaces.get(space_id)
+        space = self.sim.world.spaces.get(space_id)
         if space is None:
             raise space_not_found(space_id)
         return space

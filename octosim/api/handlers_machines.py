@@ -45,7 +45,7 @@ def _render_machine(ctx: RequestContext, machine: Machine) -> dict[str, Any]:
 
 def _space_machines(ctx: RequestContext) -> list[Machine]:
     space_id = ctx.space().id
-    machines = [m for m in ctx.sim.model.machines.values() if m.space_id == space_id]
+    machines = [m for m in ctx.sim.world.machines.values() if m.space_id == space_id]
     return sorted(machines, key=lambda m: (m.name.casefold(), m.id))
 
 
@@ -116,7 +116,7 @@ def _find(ctx: RequestContext, items: Mapping[str, InSpace], permission: Permiss
 
 
 def _find_machine(ctx: RequestContext) -> Machine:
-    return _find(ctx, ctx.sim.model.machines, Permission.MachineView)
+    return _find(ctx, ctx.sim.world.machines, Permission.MachineView)
 
 
 def get_machine(ctx: RequestContext) -> dict[str, Any]:
@@ -138,7 +138,7 @@ def list_machine_tasks(ctx: RequestContext) -> dict[str, Any]:
 
 def _space_environments(ctx: RequestContext) -> list[Environment]:
     space_id = ctx.space().id
-    envs = [e for e in ctx.sim.model.environments.values() if e.space_id == space_id]
+    envs = [e for e in ctx.sim.world.environments.values() if e.space_id == space_id]
     return sorted(envs, key=lambda e: (e.sort_order, e.name.casefold()))
 
 
@@ -164,5 +164,5 @@ def list_all_environments(ctx: RequestContext) -> list[dict[str, Any]]:
 def get_environment(ctx: RequestContext) -> dict[str, Any]:
     """``GET .../environments/{id}``: one environment; 404 if unknown."""
     return environment_resource(
-        _find(ctx, ctx.sim.model.environments, Permission.EnvironmentView)
+        _find(ctx, ctx.sim.world.environments, Permission.EnvironmentView)
     )

@@ -77,7 +77,7 @@ def list_tasks(ctx: RequestContext) -> dict[str, Any]:
         space_ids = {ctx.space_id}
     else:
         user = ctx.require_user()
-        space_ids = {s for s in ctx.sim.model.spaces if user.can(Permission.TaskView, s)}
+        space_ids = {s for s in ctx.sim.world.spaces if user.can(Permission.TaskView, s)}
         if not space_ids:
             raise missing_permission(Permission.TaskView.value)
     wanted = query.values("spaces")

@@ -98,7 +98,7 @@ def _cap_problems(sim: Simulation) -> list[str]:
 def _machine_problems(sim: Simulation) -> list[str]:
     now = sim.clock.now()
     out: list[str] = []
-    for machine in sim.model.machines.values():
+    for machine in sim.world.machines.values():
         name = machine.name
         if not isinstance(machine.health_status, HealthStatus):
             out.append(f"{name}: HealthStatus {machine.health_status!r} is not a HealthStatus")

@@ -69,8 +69,8 @@ def test_wrong_key_status_is_configurable() -> None:
 
 
 def test_missing_permission_is_403_naming_it(sim: Simulation, call: Call) -> None:
-    viewer = sim.model.add_user("viewer", system_permissions=[Permission.TaskView])
-    key = sim.model.add_api_key(viewer.id).key
+    viewer = sim.world.add_user("viewer", system_permissions=[Permission.TaskView])
+    key = sim.world.add_api_key(viewer.id).key
     assert call("GET", TASKS, key=key).status == 200
     response = call("POST", TASKS, key=key, json_body={"Name": "Upgrade"})
     assert response.status == 403
@@ -101,22 +101,22 @@ def test_each_route_checks_its_permission(
     sim: Simulation, call: Call, method: str, path: str, permission: str
 ) -> None:
     call("POST", "/api/tasks", json_body={"Name": "Upgrade"})
-    nobody = sim.model.add_user("nobody", system_permissions=[])
-    key = sim.model.add_api_key(nobody.id).key
+    nobody = sim.world.add_user("nobody", system_permissions=[])
+    key = sim.world.add_api_key(nobody.id).key
     response = call(method, path, key=key, json_body={"State": "Failed", "Reason": "r"})
     assert response.status == 403, response.data
     assert response.data["ErrorMessage"].endswith(f"Missing permission: {permission}")
 
 
 def test_space_permissions_apply_per_space(sim: Simulation, call: Call) -> None:
-    second = sim.model.add_space("Second")
+    second = sim.world.add_space("Second")
     call("POST", "/api/tasks", json_body={"Name": "Upgrade"})  # ServerTasks-1 in Spaces-1
     call("POST", "/api/tasks", json_body={"Name": "Upgrade", "SpaceId": second.id})
-    user = sim.model.add_user(
+    user = sim.world.add_user(
         "scoped", system_permissions=[],
         space_permissions={second.id: [Permission.TaskView, Permission.SpaceView]},
     )
-    key = sim.model.add_api_key(user.id).key
+    key = sim.world.add_api_key(user.id).key
     assert call("GET", f"/api/{second.id}/tasks", key=key).status == 200
     assert call("GET", "/api/Spaces-1/tasks", key=key).status == 403
     # the unscoped list shows only what the user may see; a by-id get checks the task's space

@@ -60,7 +60,7 @@ def test_unknown_task_is_404_with_octopus_text(call: Call) -> None:
 
 
 def test_task_of_another_space_is_404_in_a_scoped_form(call: Call, sim: Simulation) -> None:
-    second = sim.model.add_space("Second")
+    second = sim.world.add_space("Second")
     call("POST", "/api/tasks", json_body={"Name": "Upgrade"})
     assert call("GET", "/api/Spaces-1/tasks/ServerTasks-1").status == 200
     assert_error(call("GET", f"/api/{second.id}/tasks/ServerTasks-1"), 404)

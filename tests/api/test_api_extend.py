@@ -36,8 +36,8 @@ def test_added_route_is_served_at_three_forms(sim: Simulation, call: Call) -> No
 def test_added_route_has_auth_errors_and_journal(sim: Simulation, call: Call) -> None:
     sim.api.add_route("GET", "/api/projects/{id}", project, permission=Permission.TaskCreate)
     assert call("GET", "/api/projects/Projects-1", key=None).status == 401
-    viewer = sim.model.add_user("viewer", system_permissions=[Permission.TaskView])
-    key = sim.model.add_api_key(viewer.id).key
+    viewer = sim.world.add_user("viewer", system_permissions=[Permission.TaskView])
+    key = sim.world.add_api_key(viewer.id).key
     denied = call("GET", "/api/projects/Projects-1", key=key)
     assert denied.status == 403
     assert denied.data["ErrorMessage"].endswith("Missing permission: TaskCreate")

@@ -173,7 +173,7 @@ def test_list_by_ids_does_not_visit_every_task(sim: Simulation, call: Call,
 
 
 def test_list_other_space(sim: Simulation, call: Call, make_task: MakeTask) -> None:
-    second = sim.model.add_space("Second")
+    second = sim.world.add_space("Second")
     make_task()
     make_task(SpaceId=second.id)
     assert ids_of(call("GET", f"/api/{second.id}/tasks")) == [t(2)]
@@ -196,7 +196,7 @@ def test_root_document(call: Call, sim: Simulation) -> None:
 
 
 def test_spaces_ts_client_connect(call: Call, sim: Simulation) -> None:
-    sim.model.add_space("Default Two")
+    sim.world.add_space("Default Two")
     page = call("GET", "/api/spaces",
                 query={"partialName": "Default", "skip": "0", "take": "2147483647"}).data
     assert page["TotalResults"] == 2
@@ -239,7 +239,7 @@ def machines(sim: Simulation) -> None:
     """Machines-1 web-01 (Development, web-server, Listening, Unknown); Machines-2 db-01
     (Test, db, Polling, Linux, Healthy); Machines-3 app-01 (Production, web-server, disabled,
     Unavailable)."""
-    world = sim.model
+    world = sim.world
     world.add_machine("Spaces-1", "db-01", ["Environments-2"], roles=["db"], os_family="Linux",
                       communication_style=CommunicationStyle.Polling,
                       health_status=HealthStatus.Healthy)
@@ -275,7 +275,7 @@ def test_machine_filters(call: Call, query: Any, expected: list[int]) -> None:
 
 
 def test_machine_thumbprint_filter_and_all(call: Call, sim: Simulation) -> None:
-    thumbprint = sim.model.machines["Machines-1"].thumbprint
+    thumbprint = sim.world.machines["Machines-1"].thumbprint
     assert ids_of(call("GET", "/api/machines", query={"thumbprint": thumbprint.lower()})) == [
         "Machines-1"]
     everything = call("GET", "/api/Spaces-1/machines/all").data
@@ -291,13 +291,13 @@ def test_machine_resource(call: Call, sim: Simulation) -> None:
     endpoint = machine["Endpoint"]
     assert endpoint["CommunicationStyle"] == "TentaclePassive"
     assert endpoint["Uri"].startswith("https://web-01:10933")
-    assert endpoint["TentacleVersionDetails"]["Version"] == sim.model.machines[
+    assert endpoint["TentacleVersionDetails"]["Version"] == sim.world.machines[
         "Machines-1"].tentacle_version
     assert machine["Links"]["Connection"] == "/api/Spaces-1/machines/Machines-1/connection"
 
 
 def test_machine_connection(call: Call, sim: Simulation) -> None:
-    machine = sim.model.machines["Machines-1"]
+    machine = sim.world.machines["Machines-1"]
     status = call("GET", "/api/machines/Machines-1/connection").data
     assert (status["MachineId"], status["LastChecked"], status["Logs"]) == (
         "Machines-1", None, [])

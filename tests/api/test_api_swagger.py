@@ -33,12 +33,12 @@ def _world() -> tuple[Simulation, dict[str, str]]:
         # a task with a warning in its log, so every log field is exercised
         r = c.post(f"/api/tasks/{ids['failed']}/state", json={"State": "Failed", "Reason": "x"})
         assert r.status_code == 200, r.text
-    machine = next(iter(sim.model.machines.values()))
+    machine = next(iter(sim.world.machines.values()))
     machine.last_checked = 1.0
     machine.connection_logs.append("Health check succeeded")
     ids["machine"] = machine.id
     ids["environment"] = machine.environment_ids[0]
-    ids["user"] = next(iter(sim.model.users))
+    ids["user"] = next(iter(sim.world.users))
     return sim, ids
 
 

@@ -59,7 +59,7 @@ def test_create_answers_201_with_the_full_resource(call: Call, sim: Simulation) 
 
 
 def test_unscoped_create_uses_body_space_else_default(call: Call, sim: Simulation) -> None:
-    second = sim.model.add_space("Second")
+    second = sim.world.add_space("Second")
     assert call("POST", "/api/tasks", json_body={"Name": "Upgrade"}).data["SpaceId"] == "Spaces-1"
     body = {"Name": "Upgrade", "SpaceId": second.id}
     assert call("POST", "/api/tasks", json_body=body).data["SpaceId"] == second.id

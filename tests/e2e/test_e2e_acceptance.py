@@ -27,13 +27,13 @@ TARGET = RestartTarget("Spaces-1", machine_id="Machines-1")
 
 
 def agent_of(sim: Simulation) -> TentacleAgent:
-    agent = sim.model.machines["Machines-1"].agent
+    agent = sim.world.machines["Machines-1"].agent
     assert agent is not None
     return agent
 
 
 def seed_variables(sim: Simulation) -> SeedVariables:
-    machine = sim.model.machines["Machines-1"]
+    machine = sim.world.machines["Machines-1"]
     return SeedVariables(
         server_url=sim.base_url,
         space_id=machine.space_id,

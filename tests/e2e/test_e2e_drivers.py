@@ -10,7 +10,7 @@ async driver (``sim.async_client()``) and the direct driver (no HTTP), and each 
 - agree with the model: ``restarted`` only if the Tentacle's process start time really
   changed, with the report's witnesses equal to the model's.
 
-The oracle is the model (``sim.model``, ``sim.engine.tasks``), never the API the client read.
+The oracle is the model (``sim.world``, ``sim.engine.tasks``), never the API the client read.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class Before:
 
 
 def before(sim: Simulation) -> Before:
-    agent = sim.model.machines["Machines-1"].agent
+    agent = sim.world.machines["Machines-1"].agent
     assert agent is not None
     return Before(agent.witness)
 
@@ -71,14 +71,14 @@ def wall(sim: Simulation, t: float) -> datetime:
     """A process start time as the client can read it: Linux's ``ps -o lstart=`` prints
     whole seconds, PowerShell's ``ToString("o")`` down to the microsecond here."""
     at = sim.clock.wall(t)
-    linux = sim.model.machines["Machines-1"].os_family == "Linux"
+    linux = sim.world.machines["Machines-1"].os_family == "Linux"
     return at.replace(microsecond=0) if linux else at
 
 
 def check_run(preset: str, sim: Simulation, report: RestartReport, start: Before) -> None:
     """Assert the run's outcome, bound, cleanliness and agreement with the model."""
     timeline = sim.timeline(last=60)
-    agent = sim.model.machines["Machines-1"].agent
+    agent = sim.world.machines["Machines-1"].agent
     assert agent is not None
     restarted = agent.witness != start.witness  # the truth, read before time moves on
 

@@ -55,7 +55,7 @@ def test_a_marker_scenario_path_is_read_from_the_test_files_directory(
         "import pytest\n\n"
         "@pytest.mark.octopus(scenario='../scenarios/two.toml')\n"
         "def test_it(octopus):\n"
-        "    assert [m.name for m in octopus.model.machines.values()] == ['web-01', 'db-01']\n"
+        "    assert [m.name for m in octopus.world.machines.values()] == ['web-01', 'db-01']\n"
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 

@@ -532,7 +532,7 @@ def build(factory: Callable[..., Simulation], case: Case, **overrides: Any) -> S
 def apply_jam(sim: Simulation, jam: Jam) -> None:
     """Schedule ``jam`` on ``sim``: its tasks are queued at ``jam.at``."""
     sim.engine.register(GenericExecutor(JAM_TASK, "Deploy release", duration=jam.duration))
-    space = sim.model.default_space.id
+    space = sim.world.default_space.id
 
     def fill() -> None:
         for i in range(jam.count):
@@ -543,7 +543,7 @@ def apply_jam(sim: Simulation, jam: Jam) -> None:
 
 def _prepare(sim: Simulation, case: Case, driver: str, procedure: str) -> tuple[Run, Callable[
         [], None]]:
-    agent = sim.model.machines["Machines-1"].agent
+    agent = sim.world.machines["Machines-1"].agent
     assert agent is not None
     run = Run(sim, case, driver, procedure, started=sim.clock.now(),
               before=dict(agent.process_start_times),
@@ -557,7 +557,7 @@ def _prepare(sim: Simulation, case: Case, driver: str, procedure: str) -> tuple[
 def _finish(run: Run, unwatch: Callable[[], None]) -> Run:
     sim = run.sim
     unwatch()
-    agent = sim.model.machines["Machines-1"].agent
+    agent = sim.world.machines["Machines-1"].agent
     assert agent is not None
     run.returned_at = sim.clock.now()
     run.after = dict(agent.process_start_times)
@@ -644,7 +644,7 @@ def run_seed(sim: Simulation, case: Case, driver: str = "sync") -> Run:
     and journal, about three times faster: for searches that run it hundreds of times)."""
     run, unwatch = _prepare(sim, case, driver, "seed")
     recorder = Recorder(sim)
-    machine = sim.model.machines["Machines-1"]
+    machine = sim.world.machines["Machines-1"]
     variables = SeedVariables(sim.base_url, "Spaces-1", machine.id, machine.name,
                               machine.environment_ids[0])
 

@@ -113,9 +113,9 @@ def test_honest(octopus_factory: Any, props: Any, caplog: Any, driver: str,
         assume(api_key != sim.api_key)
     elif kind == "no-permission":
         missing = set(r["missing"]) | ({Permission.TaskCancel} if r["also_cancel"] else set())
-        user = sim.model.add_user("restarter", system_permissions=(), space_permissions={
+        user = sim.world.add_user("restarter", system_permissions=(), space_permissions={
             "Spaces-1": [p for p in Permission if p not in missing]})
-        api_key = sim.model.add_api_key(user.id, purpose="restart").key
+        api_key = sim.world.add_api_key(user.id, purpose="restart").key
     elif kind == "unknown-machine-id":
         target = RestartTarget("Spaces-1", machine_id="Machines-99")
     elif kind == "unknown-machine-name":

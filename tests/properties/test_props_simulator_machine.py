@@ -49,7 +49,7 @@ class SimulatorMachine(RuleBasedStateMachine):
         note(f"scenario {preset!r}, seed {seed}")
         self.sim = Simulation.from_scenario(preset, seed=seed)
         self.client = self.sim.client(timeout=30)
-        self.machine = next(iter(self.sim.model.machines.values()))
+        self.machine = next(iter(self.sim.world.machines.values()))
         self.status_faults = False
 
     def teardown(self) -> None:

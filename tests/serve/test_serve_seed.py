@@ -80,7 +80,7 @@ def test_the_seed_request_sequence_restarts_a_named_instance(serve: ServerFactor
     server = serve(sim, rate=RATE)
     server.app.monotonic = REAL
     server.app.anchor()  # virtual time now follows the manual clock, from here
-    agent = sim.model.machines[MACHINE].agent
+    agent = sim.world.machines[MACHINE].agent
     assert agent is not None and agent.instance.starts == 0
     sent: list[httpx.Request] = []
     client = httpx.Client(base_url=server.url, timeout=10,
