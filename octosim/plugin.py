@@ -202,7 +202,7 @@ def _settings_for(config: pytest.Config, item: pytest.Item | None) -> OctopusSet
 def _apply_marker(settings: OctopusSettings, kwargs: dict[str, Any], nodeid: str,
                   test_dir: Path) -> OctopusSettings:
     __tracebackhide__ = True
-    from octosim.simulation import ServerOptions
+    from octosim.options import ServerOptions
 
     def usage(text: str) -> pytest.UsageError:
         return pytest.UsageError(f"{nodeid}: @pytest.mark.octopus: {text}")

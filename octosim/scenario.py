@@ -406,7 +406,7 @@ def _read_agent(r: _Reader, environments: tuple[str, ...]) -> AgentSpec:
 
 def _read_server(r: _Reader) -> ServerSpec:
     r.keys(_fields(ServerSpec))
-    from octosim.simulation import ServerOptions  # the simulation sits above the scenario
+    from octosim.options import ServerOptions
 
     load = r.sub("background_load")
     load.keys(_fields(BackgroundLoad))

@@ -8,15 +8,15 @@ mount, the direct request handler, and the timeline.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from octosim.clock import VirtualClock
 from octosim.faults import FaultPlan
 from octosim.journal import Journal
-from octosim.model.engine import DEFAULT_TASK_CAP, TaskEngine
+from octosim.model.engine import TaskEngine
 from octosim.model.world import World, default_world
+from octosim.options import DEFAULT_BASE_URL, ServerOptions
 
 if TYPE_CHECKING:
     import httpx
@@ -28,43 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_BASE_URL", "ServerOptions", "Simulation"]
 
-#: Where a mounted simulation answers. A loopback address, so that a request that somehow
-#: escapes the mock can only ever reach this machine.
-DEFAULT_BASE_URL = "http://127.0.0.1:8065"
-
-
-@dataclass(frozen=True)
-class ServerOptions:
-    """How the simulated server behaves where real servers differ or the facts are
-    unconfirmed (octopus-api.md). Defaults are the most plausible real behaviour.
-
-    - ``strict_content_type``: reject a JSON body sent with a non-JSON content type (the
-      seed's second ``Invoke-RestMethod`` does this and real servers accept it).
-    - ``anonymous_root``: serve ``GET /api`` without a key, as real servers serve browsers.
-    - ``wrong_key_status``: the status for a key that does not exist (401; unconfirmed).
-    - ``max_body_bytes``: larger request bodies get a 400.
-    - ``default_read_timeout``: the virtual seconds a client waits for an answer that never
-      comes (a read-timeout fault) when its request carries no read timeout of its own.
-    """
-
-    base_url: str = DEFAULT_BASE_URL
-    version: str = "2021.2.7727"
-    strict_content_type: bool = False
-    anonymous_root: bool = True
-    wrong_key_status: int = 401
-    max_body_bytes: int = 1_048_576
-    default_read_timeout: float = 30.0
-    task_cap: int = DEFAULT_TASK_CAP
-    cancel_delay: float = 2.0
-    installation_id: str = "3f1d5a1c-7a3e-4c2e-9d8b-0c6f5e2a9b41"
-
-    def __post_init__(self) -> None:
-        if self.wrong_key_status not in (401, 403):
-            raise ValueError(f"wrong_key_status must be 401 or 403, not {self.wrong_key_status}")
-        if self.max_body_bytes < 1:
-            raise ValueError("max_body_bytes must be at least 1")
-        if not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https://: {self.base_url!r}")
 
 
 class Simulation:
@@ -110,7 +73,10 @@ class Simulation:
         self._routers: list[respx.MockRouter] = []
         from octosim.api.app import OctopusApi  # the api layer sits above the model
 
-        self.api: OctopusApi = OctopusApi(self)
+        self.api: OctopusApi = OctopusApi(
+            world=self.world, engine=self.engine, clock=self.clock, journal=self.journal,
+            options=self.options,
+        )
 
     @classmethod
     def from_scenario(

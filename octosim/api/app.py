@@ -37,8 +37,12 @@ from octosim.model.executors import ArgumentError
 from octosim.model.world import Permission, User
 
 if TYPE_CHECKING:
+    from octosim.clock import VirtualClock
     from octosim.faults import FaultRule
-    from octosim.simulation import Simulation
+    from octosim.journal import Journal
+    from octosim.model.engine import TaskEngine
+    from octosim.model.world import World
+    from octosim.options import ServerOptions
 
 __all__ = ["OctopusApi"]
 
@@ -74,14 +78,26 @@ class OctopusApi:
     """The routes of one simulation. ``unhandled`` lists requests that matched no route
     (404) or no method of their path (405), in order, for strict test modes."""
 
-    def __init__(self, sim: Simulation) -> None:
-        self.sim = sim
+    def __init__(
+        self,
+        *,
+        world: World,
+        engine: TaskEngine,
+        clock: VirtualClock,
+        journal: Journal,
+        options: ServerOptions,
+    ) -> None:
+        self.world = world
+        self.engine = engine
+        self.clock = clock
+        self.journal = journal
+        self.options = options
         # Every simulation starts with the same built-in table: share one compiled router
         # (building it costs more than a whole simulated restart) and copy it the first time
         # this simulation adds a route of its own.
         self.router = _builtin_router()
         self._own_router = False
-        self.dates = Dates(sim.clock)
+        self.dates = Dates(clock)
         self.tasks = TaskCache(self.dates)
         self.unhandled: list[ApiRequest] = []
 
@@ -144,9 +160,9 @@ class OctopusApi:
     def _serve(self, matched: Match, request: ApiRequest) -> ApiResponse:
         route = matched.route
         ctx = RequestContext(
-            self.sim, request, route, matched.params, scoped=matched.scoped, tasks=self.tasks
+            self, request, route, matched.params, scoped=matched.scoped, tasks=self.tasks
         )
-        options, world = self.sim.options, self.sim.world
+        options, world = self.options, self.world
         user: User | None = None
         try:
             if not (route.anonymous and options.anonymous_root and presented_key(request) is None):
@@ -205,7 +221,7 @@ class OctopusApi:
             kept = [(k, v) for k, v in request.query if k.lower() != "apikey"]
             if kept:
                 target = f"{target}?{_query_text(kept)}"
-        self.sim.journal.record(
-            self.sim.clock.now(), Kind.Request, f"{method} {target} → {outcome}",
+        self.journal.record(
+            self.clock.now(), Kind.Request, f"{method} {target} → {outcome}",
             subject,
         )

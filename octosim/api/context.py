@@ -24,9 +24,14 @@ from octosim.journal import Kind
 from octosim.model.world import Permission, Space, User
 
 if TYPE_CHECKING:
+    from octosim.api.app import OctopusApi
     from octosim.api.router import Route
     from octosim.api.task_cache import TaskCache
-    from octosim.simulation import Simulation
+    from octosim.clock import VirtualClock
+    from octosim.journal import Journal
+    from octosim.model.engine import TaskEngine
+    from octosim.model.world import World
+    from octosim.options import ServerOptions
 
 __all__ = ["RequestContext"]
 
@@ -65,12 +70,12 @@ class RequestContext:
     ``user`` is None only for an anonymous ``GET /api``.
     """
 
-    __slots__ = ("_body", "_query", "dates", "params", "request", "route", "scoped", "sim",
-                 "space_id", "tasks", "user")
+    __slots__ = ("_body", "_query", "clock", "dates", "engine", "journal", "options", "params",
+                 "request", "route", "scoped", "space_id", "tasks", "user", "world")
 
     def __init__(
         self,
-        sim: Simulation,
+        api: OctopusApi,
         request: ApiRequest,
         route: Route,
         params: dict[str, str],
@@ -78,7 +83,12 @@ class RequestContext:
         scoped: bool,
         tasks: TaskCache,
     ) -> None:
-        self.sim = sim
+        #: The simulation's parts a handler may read and change.
+        self.world: World = api.world
+        self.engine: TaskEngine = api.engine
+        self.clock: VirtualClock = api.clock
+        self.journal: Journal = api.journal
+        self.options: ServerOptions = api.options
         self.request = request
         self.route = route
         self.params = params
@@ -100,7 +110,7 @@ class RequestContext:
     @property
     def now(self) -> float:
         """The current virtual time."""
-        return self.sim.clock.now()
+        return self.clock.now()
 
     # -- spaces and permissions -------------------------------------------------------------
     def space(self, explicit: object = None, *, what: str = "SpaceId") -> Space:
@@ -109,7 +119,7 @@ class RequestContext:
 
         Raises ApiError: 400 if ``explicit`` is not a string naming an existing space.
         """
-        world = self.sim.world
+        world = self.world
         if self.space_id is not None:
             return world.spaces[self.space_id]
         if explicit is None or explicit == "":
@@ -139,7 +149,7 @@ class RequestContext:
         """Return the space named by the ``spaceId`` or ``id`` path parameter. Raises
         ApiError 404 "The requested space ... does not exist" if there is none."""
         space_id = self.params.get("spaceId") or self.params.get("id") or ""
-        space = self.sim.world.spaces.get(space_id)
+        space = self.world.spaces.get(space_id)
         if space is None:
             raise space_not_found(space_id)
         return space
@@ -179,12 +189,12 @@ class RequestContext:
         # seed's no-break space arrives as the byte 0xA0. ASP.NET's UTF-8 decoder does not
         # refuse such a body: it puts U+FFFD in place of each bad byte. Do the same (and
         # say so), unless strict, where it is the 400 a stricter server would send.
-        if self.sim.options.strict_content_type:
+        if self.options.strict_content_type:
             raise bad_request(
                 "The request body is not UTF-8 text; send UTF-8 JSON (in Windows PowerShell: "
                 "-ContentType 'application/json; charset=utf-8')."
             )
-        self.sim.journal.record(
+        self.journal.record(
             self.now, Kind.Note,
             "the request body is not valid UTF-8: read with U+FFFD for each bad byte, as "
             "ASP.NET does (in Windows PowerShell send -ContentType "
@@ -194,7 +204,7 @@ class RequestContext:
 
     def _content_type_mismatch(self, declared: str) -> None:
         shown = declared or "no content type"
-        if self.sim.options.strict_content_type:
+        if self.options.strict_content_type:
             raise ApiError(
                 415,
                 "The request body has an unsupported content type.",
@@ -205,7 +215,7 @@ class RequestContext:
             )
         if not declared:
             return  # hand-built requests (the direct driver) often carry no headers at all
-        self.sim.journal.record(
+        self.journal.record(
             self.now, Kind.Note,
             f"accepted a JSON body sent as {shown} (a stricter server would reject it; "
             "send Content-Type: application/json)",

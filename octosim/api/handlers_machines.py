@@ -39,13 +39,13 @@ _HEALTH = {h.value.lower(): h for h in HealthStatus}
 
 
 def _render_machine(ctx: RequestContext, machine: Machine) -> dict[str, Any]:
-    in_process = any(t.is_running for t in ctx.sim.engine.for_machine(machine.id))
+    in_process = any(t.is_running for t in ctx.engine.for_machine(machine.id))
     return machine_resource(machine, in_process=in_process)
 
 
 def _space_machines(ctx: RequestContext) -> list[Machine]:
     space_id = ctx.space().id
-    machines = [m for m in ctx.sim.world.machines.values() if m.space_id == space_id]
+    machines = [m for m in ctx.world.machines.values() if m.space_id == space_id]
     return sorted(machines, key=lambda m: (m.name.casefold(), m.id))
 
 
@@ -116,7 +116,7 @@ def _find(ctx: RequestContext, items: Mapping[str, InSpace], permission: Permiss
 
 
 def _find_machine(ctx: RequestContext) -> Machine:
-    return _find(ctx, ctx.sim.world.machines, Permission.MachineView)
+    return _find(ctx, ctx.world.machines, Permission.MachineView)
 
 
 def get_machine(ctx: RequestContext) -> dict[str, Any]:
@@ -133,12 +133,12 @@ def list_machine_tasks(ctx: RequestContext) -> dict[str, Any]:
     """``GET .../machines/{id}/tasks``: the tasks that targeted it, newest first, paged."""
     machine = _find_machine(ctx)
     ctx.require(Permission.TaskView, machine.space_id)
-    return task_collection(ctx, ctx.sim.engine.for_machine(machine.id))
+    return task_collection(ctx, ctx.engine.for_machine(machine.id))
 
 
 def _space_environments(ctx: RequestContext) -> list[Environment]:
     space_id = ctx.space().id
-    envs = [e for e in ctx.sim.world.environments.values() if e.space_id == space_id]
+    envs = [e for e in ctx.world.environments.values() if e.space_id == space_id]
     return sorted(envs, key=lambda e: (e.sort_order, e.name.casefold()))
 
 
@@ -164,5 +164,5 @@ def list_all_environments(ctx: RequestContext) -> list[dict[str, Any]]:
 def get_environment(ctx: RequestContext) -> dict[str, Any]:
     """``GET .../environments/{id}``: one environment; 404 if unknown."""
     return environment_resource(
-        _find(ctx, ctx.sim.world.environments, Permission.EnvironmentView)
+        _find(ctx, ctx.world.environments, Permission.EnvironmentView)
     )

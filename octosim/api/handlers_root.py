@@ -35,7 +35,7 @@ _SPACES_TEMPLATE = f"/api/spaces{SPACE_QUERY}"
 def get_root(ctx: RequestContext) -> ApiResponse:
     """``GET /api``: the root document (the first request of every client session; it
     depends only on the server's options, so it is rendered and serialised once)."""
-    options = ctx.sim.options
+    options = ctx.options
     data, content = _root(options.version, options.installation_id)
     return ApiResponse(200, data, content=content)
 
@@ -48,7 +48,7 @@ def _root(version: str, installation_id: str) -> tuple[dict[str, Any], bytes]:
 
 def _visible_spaces(ctx: RequestContext, user: User) -> list[Space]:
     """The spaces ``user`` may view, sorted by name (Octopus lists spaces by name)."""
-    spaces = [s for s in ctx.sim.world.spaces.values() if user.can(Permission.SpaceView, s.id)]
+    spaces = [s for s in ctx.world.spaces.values() if user.can(Permission.SpaceView, s.id)]
     return sorted(spaces, key=lambda s: (s.name.casefold(), s.id))
 
 
@@ -94,7 +94,7 @@ def get_user_spaces(ctx: RequestContext) -> list[dict[str, Any]]:
     user; a user may list only their own spaces unless they may view every space."""
     caller = ctx.require_user()
     user_id = ctx.params["id"]
-    user = caller if user_id.lower() == "me" else ctx.sim.world.users.get(user_id)
+    user = caller if user_id.lower() == "me" else ctx.world.users.get(user_id)
     if user is None:
         raise resource_not_found(user_id)
     if user is not caller and Permission.SpaceView not in caller.system_permissions:

@@ -45,7 +45,7 @@ def find_task(ctx: RequestContext, permission: Permission, task_id: str | None =
     """Return the task named by the ``id`` path parameter, checking ``permission`` in its
     space. Raises ApiError 404 ``The resource 'ServerTasks-N' was not found.`` or 403."""
     task_id = task_id if task_id is not None else ctx.params["id"]
-    task = ctx.sim.engine.get(task_id)
+    task = ctx.engine.get(task_id)
     if task is None or (ctx.space_id is not None and task.space_id != ctx.space_id):
         raise resource_not_found(task_id)
     if not ctx.scoped:  # a scoped form was authorised against its space already
@@ -77,13 +77,13 @@ def list_tasks(ctx: RequestContext) -> dict[str, Any]:
         space_ids = {ctx.space_id}
     else:
         user = ctx.require_user()
-        space_ids = {s for s in ctx.sim.world.spaces if user.can(Permission.TaskView, s)}
+        space_ids = {s for s in ctx.world.spaces if user.can(Permission.TaskView, s)}
         if not space_ids:
             raise missing_permission(Permission.TaskView.value)
     wanted = query.values("spaces")
     if wanted:
         space_ids &= set(wanted)
-    tasks = select_tasks(ctx.sim.engine, query, space_ids, ctx.sim.clock.epoch)
+    tasks = select_tasks(ctx.engine, query, space_ids, ctx.clock.epoch)
     return task_collection(ctx, tasks)
 
 
@@ -145,7 +145,7 @@ def create_task(ctx: RequestContext) -> ApiResponse:
         try:
             times[field] = (
                 None if value is None
-                else (parse_date(value, field) - ctx.sim.clock.epoch).total_seconds()
+                else (parse_date(value, field) - ctx.clock.epoch).total_seconds()
             )
         except ApiError as exc:
             problems.extend(exc.errors)
@@ -155,7 +155,7 @@ def create_task(ctx: RequestContext) -> ApiResponse:
     ctx.require(Permission.TaskCreate, space.id)
     assert isinstance(name, str) and isinstance(arguments, dict)
     try:
-        task = ctx.sim.engine.create(
+        task = ctx.engine.create(
             space.id, name.strip(), arguments, description=description,
             queue_time=times["QueueTime"], queue_time_expiry=times["QueueTimeExpiry"],
         )
@@ -171,7 +171,7 @@ def cancel_task(ctx: RequestContext) -> dict[str, Any]:
     """``POST .../tasks/{id}/cancel`` (any body, usually empty or ``{}``): cancel the task
     and return it. A completed task is returned unchanged."""
     task = find_task(ctx, Permission.TaskCancel)
-    return _render(ctx, ctx.sim.engine.cancel(task))
+    return _render(ctx, ctx.engine.cancel(task))
 
 
 def rerun_task(ctx: RequestContext) -> dict[str, Any]:
@@ -179,7 +179,7 @@ def rerun_task(ctx: RequestContext) -> dict[str, Any]:
     task. 400 "This task cannot be re-run." while it has not completed."""
     task = find_task(ctx, Permission.TaskCreate)
     try:
-        return _render(ctx, ctx.sim.engine.rerun(task))
+        return _render(ctx, ctx.engine.rerun(task))
     except EngineError as exc:
         raise bad_request(str(exc)) from None
 
@@ -197,7 +197,7 @@ def set_task_state(ctx: RequestContext) -> dict[str, Any]:
     # Enum names are matched in any case, as the real server's JSON reader does.
     state = _STATE_NAMES.get(state.strip().lower(), state.strip())
     try:
-        return _render(ctx, ctx.sim.engine.set_state(task, state, reason))
+        return _render(ctx, ctx.engine.set_state(task, state, reason))
     except EngineError as exc:
         raise bad_request(str(exc)) from None
 
@@ -205,9 +205,9 @@ def set_task_state(ctx: RequestContext) -> dict[str, Any]:
 def list_queued_behind(ctx: RequestContext) -> dict[str, Any]:
     """``GET .../tasks/{id}/queued-behind``: the tasks queued ahead of it, paged."""
     task = find_task(ctx, Permission.TaskView)
-    return task_collection(ctx, ctx.sim.engine.queued_ahead_of(task))
+    return task_collection(ctx, ctx.engine.queued_ahead_of(task))
 
 
 def list_task_types(ctx: RequestContext) -> list[dict[str, Any]]:
     """``GET .../tasks/tasktypes``: ``[{Id, Name, Links}]``, one per registered executor."""
-    return task_types(ctx.sim.engine.executors.values())
+    return task_types(ctx.engine.executors.values())
