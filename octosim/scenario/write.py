@@ -17,7 +17,7 @@ from typing import Any
 
 from octosim.scenario._knob import KNOB, Knob, knob_of
 
-__all__ = ["to_dict", "to_toml"]
+__all__ = ["dumps", "to_dict", "to_toml"]
 
 
 def to_dict(value: Any) -> dict[str, Any]:
@@ -64,8 +64,14 @@ def _is_number(x: Any) -> bool:
 # -- TOML text ----------------------------------------------------------------------------------
 def to_toml(value: Any) -> str:
     """Return dataclass ``value`` as a TOML document."""
+    return dumps(to_dict(value))
+
+
+def dumps(table: Mapping[str, Any]) -> str:
+    """Return ``table`` (strings, numbers, booleans, lists and tables) as a TOML document.
+    Raises TypeError for a value TOML cannot hold (None, an object)."""
     lines: list[str] = []
-    _emit(to_dict(value), [], lines)
+    _emit(table, [], lines)
     return "\n".join(lines).strip() + "\n"
 
 
