@@ -230,3 +230,12 @@ def test_the_default_world_is_the_default_scenario_built() -> None:
     plain = Simulation(seed=3)
     assert plain.world.machines["Machines-1"].agent is not None
     assert plain.world.machines["Machines-1"].agent.timing == AgentSpec().timing
+
+
+def test_an_agent_without_an_environment_is_in_the_first_one() -> None:
+    scenario = Scenario.from_dict({"environments": ["Production", "Test"],
+                                   "agents": [{"name": "web-01"}]})
+    assert scenario.agents[0].environment_name is None
+    assert Scenario.from_toml(scenario.to_toml()) == scenario
+    machine = build(scenario).world.machines["Machines-1"]
+    assert machine.environment_ids == ["Environments-1"]

@@ -42,7 +42,8 @@ def build_world(scenario: Scenario, rng: random.Random, *, api_key: str | None =
     envs = {name: world.add_environment(space.id, name) for name in scenario.environments}
     for spec in scenario.agents:
         machine = world.add_machine(
-            space.id, spec.name, [envs[spec.environment_name].id], roles=spec.roles,
+            space.id, spec.name, [envs[spec.environment_name or scenario.environments[0]].id],
+            roles=spec.roles,
             os_family=spec.os, communication_style=_STYLES[spec.communication_style],
         )
         TentacleAgent(machine, spec.instances, timing=spec.timing, registered=spec.instance)

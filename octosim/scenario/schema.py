@@ -86,8 +86,9 @@ def _check_agent(agent: AgentSpec) -> Iterator[tuple[str, str]]:
 class AgentSpec:
     """One deployment target and its Tentacle (a ``[[agents]]`` table).
 
-    ``environment_name`` is written ``environment`` in TOML. ``instance``: the instance
-    registered as the machine (None: the first of ``instances``).
+    ``environment_name`` is written ``environment`` in TOML (None: the scenario's first
+    environment). ``instance``: the instance registered as the machine (None: the first of
+    ``instances``).
     """
 
     name: str = "web-01"
@@ -97,7 +98,7 @@ class AgentSpec:
     instances: tuple[str, ...] = field(default=(DEFAULT_INSTANCE,),
                                        metadata=knob(low=1, high=MAX_INSTANCES))
     instance: str | None = None
-    environment_name: str = field(default="Development", metadata=knob(toml="environment"))
+    environment_name: str | None = field(default=None, metadata=knob(toml="environment"))
     roles: tuple[str, ...] = field(default=("web-server",), metadata=knob(high=MAX_ROLES))
     stop_seconds: Span = field(default=_TIMING.stop_seconds, metadata=knob(unit="seconds"))
     start_seconds: Span = field(default=_TIMING.start_seconds, metadata=knob(unit="seconds"))
@@ -225,6 +226,10 @@ _HEALTH_KNOBS = {
 
 
 # -- the whole ----------------------------------------------------------------------------------
+#: A fresh server's one Tentacle, in Development as the ``default`` preset says.
+_DEFAULT_AGENT = AgentSpec(environment_name="Development")
+
+
 def _check_scenario(scenario: Scenario) -> Iterator[tuple[str, str]]:
     lowered = [e.lower() for e in scenario.environments]
     if len(set(lowered)) != len(lowered):
@@ -234,7 +239,7 @@ def _check_scenario(scenario: Scenario) -> Iterator[tuple[str, str]]:
     for dup in sorted({n for n in names if names.count(n) > 1}):
         yield "agents", f"two agents are named {dup!r}; machine names must be unique"
     for i, agent in enumerate(scenario.agents):
-        if agent.environment_name not in scenario.environments:
+        if agent.environment_name not in (None, *scenario.environments):
             yield f"agents[{i}].environment", (
                 f"expected one of the environments {show(list(scenario.environments))}, "
                 f"got {show(agent.environment_name)}")
@@ -249,8 +254,8 @@ class Scenario:
     description: str = ""
     environments: tuple[str, ...] = field(default=("Development", "Test", "Production"),
                                           metadata=knob(low=1, high=MAX_ENVIRONMENTS))
-    agents: tuple[AgentSpec, ...] = field(default=(AgentSpec(),),
-                                          metadata=knob(low=1, high=MAX_AGENTS, check=_check_agent))
+    agents: tuple[AgentSpec, ...] = field(default=(_DEFAULT_AGENT,), metadata=knob(
+        low=1, high=MAX_AGENTS, check=_check_agent))
     server: ServerSpec = field(default_factory=ServerSpec, metadata=knob(check=_check_server))
     machine_policy: MachinePolicySpec = field(default_factory=MachinePolicySpec)
     health: HealthSettings = field(default_factory=HealthSettings,
