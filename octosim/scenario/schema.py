@@ -20,8 +20,12 @@ from octosim.model.agents import DEFAULT_INSTANCE, ServiceTiming, Span
 from octosim.model.engine import DEFAULT_TASK_CAP
 from octosim.model.health import HealthSettings
 from octosim.options import ServerOptions
-from octosim.scenario import read, write
 from octosim.scenario._knob import Knob, ScenarioError, knob, show
+from octosim.scenario.read import from_dict as read_dict
+from octosim.scenario.read import from_toml as read_toml
+from octosim.scenario.read import load as read_file_or_preset
+from octosim.scenario.write import to_dict as write_dict
+from octosim.scenario.write import to_toml as write_toml
 
 __all__ = [
     "FAULT_KEYS",
@@ -266,28 +270,29 @@ class Scenario:
 
     @classmethod
     def load(cls, name_or_path: str | Path) -> Scenario:
-        """Return the preset named ``name_or_path`` (see :func:`~.read.presets`), or the
-        scenario in that TOML file (a Path, or a string ending in ``.toml`` or containing a
-        folder). Raises ScenarioError for an unknown preset, a missing or unreadable file,
-        text that is not UTF-8, invalid TOML, or an invalid scenario."""
-        return read.load(cls, name_or_path, _check_scenario)
+        """Return the preset named ``name_or_path`` (see
+        :func:`~octosim.scenario.read.presets`), or the scenario in that TOML file (a Path,
+        or a string ending in ``.toml`` or containing a folder). Raises ScenarioError for
+        an unknown preset, a missing or unreadable file, text that is not UTF-8, invalid
+        TOML, or an invalid scenario."""
+        return read_file_or_preset(cls, name_or_path, _check_scenario)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "") -> Scenario:
         """Return the scenario described by ``data`` (the TOML schema as Python values).
         Raises ScenarioError listing every problem."""
-        return read.from_dict(cls, data, source=source, check=_check_scenario)
+        return read_dict(cls, data, source=source, check=_check_scenario)
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "") -> Scenario:
         """Return the scenario in TOML ``text``. Raises ScenarioError listing every
         problem."""
-        return read.from_toml(cls, text, source=source, check=_check_scenario)
+        return read_toml(cls, text, source=source, check=_check_scenario)
 
     def to_dict(self) -> dict[str, Any]:
         """Return this scenario in the TOML schema (``from_dict(s.to_dict()) == s``)."""
-        return write.to_dict(self)
+        return write_dict(self)
 
     def to_toml(self) -> str:
         """Return this scenario as a TOML document (``from_toml(s.to_toml()) == s``)."""
-        return write.to_toml(self)
+        return write_toml(self)
