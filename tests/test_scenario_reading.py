@@ -169,9 +169,13 @@ def test_the_same_values_without_the_loop_are_fine() -> None:
         ({"faults": [{"kind": "latency"}] * 101},
          "faults: expected 0 to 100 [[faults]] tables, got 101"),
         ({"environments": ["Dev", "dev"]}, "environments: environment names must be unique"),
+        ({"agents": [{"name": " "}]}, 'agents[0].name: expected a name that is not blank'),
+        ({"faults": [{"kind": "latency", "method": ""}]},
+         'faults[0].method: expected an HTTP method such as "GET" (omit it for none), '
+         'got ""'),
     ],
 )
-def test_counts_are_bounded(data: dict[str, object], expected: str) -> None:
+def test_counts_are_bounded_and_names_not_blank(data: dict[str, object], expected: str) -> None:
     found = problems(data)
     assert any(p.startswith(expected) for p in found), found
 

@@ -95,7 +95,8 @@ class AgentSpec:
     ``instances``).
     """
 
-    name: str = "web-01"
+    name: str = field(default="web-01", metadata=knob(pattern=r"(?s).*\S.*",
+                                                      pattern_text="a name that is not blank"))
     os: str = field(default="Windows", metadata=knob(choices=OS_FAMILIES, fold_case=True))
     communication_style: str = field(default="listening",
                                      metadata=knob(choices=STYLES, fold_case=True))
@@ -221,6 +222,7 @@ _FAULT_KNOBS = {
     "retry_after": _SECONDS,
     "latency": _SECONDS,
     "window": _SECONDS,
+    "method": Knob(pattern="[A-Za-z]+", pattern_text='an HTTP method such as "GET"'),
 }
 _HEALTH_KNOBS = {
     "check_seconds": _SECONDS,
