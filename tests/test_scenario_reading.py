@@ -243,3 +243,10 @@ def test_an_agent_without_an_environment_is_in_the_first_one() -> None:
     assert Scenario.from_toml(scenario.to_toml()) == scenario
     machine = build(scenario).world.machines["Machines-1"]
     assert machine.environment_ids == ["Environments-1"]
+
+
+def test_a_scenario_built_in_python_with_an_unknown_environment_is_a_scenario_error() -> None:
+    scenario = Scenario(agents=(AgentSpec(environment_name="Staging"),))
+    with pytest.raises(ScenarioError, match=r"agents\[0\]\.environment: expected one of the "
+                                            r"environments .*got 'Staging'"):
+        Simulation.from_scenario(scenario)

@@ -22,6 +22,7 @@ from octosim.model.agents import TentacleAgent
 from octosim.model.health import HealthSettings
 from octosim.model.world import CommunicationStyle, World
 from octosim.options import ServerOptions
+from octosim.scenario._knob import ScenarioError
 from octosim.scenario.schema import BackgroundLoad, Scenario
 
 __all__ = ["OVERRIDES", "Build", "build", "build_world"]
@@ -36,15 +37,20 @@ def build_world(scenario: Scenario, rng: random.Random, *, api_key: str | None =
     """Return the world of ``scenario``, drawing ids and thumbprints from ``rng``: space
     ``Spaces-1`` named ``Default``, the environments, a machine per agent with its Tentacle
     agent (not yet bound), an admin user and one API key (``api_key`` if given, else drawn),
-    and the default machine policy as the scenario says."""
+    and the default machine policy as the scenario says. Raises ScenarioError for an agent
+    in an environment the scenario does not have."""
     world = World(rng)
     space = world.add_space("Default", is_default=True)
     envs = {name: world.add_environment(space.id, name) for name in scenario.environments}
-    for spec in scenario.agents:
+    for i, spec in enumerate(scenario.agents):
+        environment = envs.get(spec.environment_name or scenario.environments[0])
+        if environment is None:  # a Scenario built in Python is not read, so not checked
+            raise ScenarioError([f"agents[{i}].environment: expected one of the environments "
+                                 f"{list(scenario.environments)}, got "
+                                 f"{spec.environment_name!r}"], scenario.name)
         machine = world.add_machine(
-            space.id, spec.name, [envs[spec.environment_name or scenario.environments[0]].id],
-            roles=spec.roles,
-            os_family=spec.os, communication_style=_STYLES[spec.communication_style],
+            space.id, spec.name, [environment.id], roles=spec.roles, os_family=spec.os,
+            communication_style=_STYLES[spec.communication_style],
         )
         TentacleAgent(machine, spec.instances, timing=spec.timing, registered=spec.instance)
     admin = world.add_user("admin", display_name="Administrator")
