@@ -39,7 +39,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 
-from octosim.scenario import build_simulation
+from octosim.simulation import Simulation
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"direct": 100.0, "sync": 30.0}  # examples per second, end to end
@@ -58,7 +58,7 @@ def load_kit() -> ModuleType:
 
 def bounded_example(kit: ModuleType, case: Any, driver: str) -> bool:
     """The bounded property's body for one case; True when it holds."""
-    sim = kit.build(build_simulation, case)
+    sim = kit.build(Simulation.from_scenario, case)
     run = kit.run_client(sim, case, driver)
     return kit.bounded_problem(run) is None
 

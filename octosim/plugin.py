@@ -53,9 +53,9 @@ _MARKER_DOC = (
     "of octopus_server (default 1); overrides: api_key, journal_limit, options, or any "
     "ServerOptions field such as task_cap=2 or strict_content_type=True."
 )
-#: Marker keys the plugin reads itself; every other key goes to build_simulation.
+#: Marker keys the plugin reads itself; every other key goes to Simulation.from_scenario.
 _OWN_KEYS = ("scenario", "seed", "strict", "rate")
-#: build_simulation's overrides besides the ServerOptions fields.
+#: Simulation.from_scenario's overrides besides the ServerOptions fields.
 _SIMULATION_KEYS = ("api_key", "journal_limit", "options")
 #: The fixtures that hold one simulation for the whole test.
 _PER_TEST_FIXTURES = (
@@ -162,7 +162,7 @@ class OctopusSettings:
 
     ``seed_is_explicit``: the seed came from the ``octopus`` marker (so it also holds
     inside Hypothesis examples, which otherwise draw their own). ``overrides``: keyword
-    arguments for :func:`~octosim.scenario.build_simulation`.
+    arguments for :meth:`~octosim.simulation.Simulation.from_scenario`.
     """
 
     scenario: Any = "default"
@@ -311,7 +311,8 @@ class SimulationFactory:
         override, pytest.UsageError for a bad marker or configured scenario.
         """
         __tracebackhide__ = True
-        from octosim.scenario import ScenarioError, build_simulation
+        from octosim.scenario import ScenarioError
+        from octosim.simulation import Simulation
 
         item = self._item
         settings = _settings_for(self._config, item)
@@ -319,7 +320,7 @@ class SimulationFactory:
             drawn = None if settings.seed_is_explicit else _seed_from_hypothesis()
             seed = settings.seed if drawn is None else drawn
         try:
-            sim = build_simulation(
+            sim = Simulation.from_scenario(
                 settings.scenario if scenario is None else scenario, seed=seed,
                 **{**settings.overrides, **overrides},
             )

@@ -8,6 +8,7 @@ mount, the direct request handler, and the timeline.
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +16,10 @@ from octosim.clock import VirtualClock
 from octosim.faults import FaultPlan
 from octosim.journal import Journal
 from octosim.model.engine import TaskEngine
-from octosim.model.world import World, default_world
+from octosim.model.health import HealthExecutor
+from octosim.model.world import World
 from octosim.options import DEFAULT_BASE_URL, ServerOptions
+from octosim.scenario import Scenario, build, build_world, start_background_load
 
 if TYPE_CHECKING:
     import httpx
@@ -52,8 +55,8 @@ class Simulation:
         self.rng = random.Random(seed)
         self.clock = VirtualClock()
         self.journal = Journal(limit=journal_limit)
-        if world is None:
-            world = default_world(self.rng, api_key=api_key)
+        if world is None:  # the default world is the default scenario's
+            world = build_world(Scenario(), self.rng, api_key=api_key)
         elif api_key is not None and api_key not in world.api_keys:
             admin = next(iter(world.users.values()))
             world.add_api_key(admin.id, api_key)
@@ -80,13 +83,28 @@ class Simulation:
 
     @classmethod
     def from_scenario(
-        cls, scenario: Any = "default", *, seed: int = 0, **kwargs: Any
+        cls, scenario: Scenario | str | Path = "default", *, seed: int = 0,
+        journal_limit: int | None = None, **overrides: Any,
     ) -> Simulation:
         """Build a simulation from a scenario (a preset name, a path to a TOML file, or a
-        :class:`~octosim.scenario.Scenario`) and a seed."""
-        from octosim.scenario import build_simulation
+        :class:`~octosim.scenario.Scenario`) and a seed.
 
-        return build_simulation(scenario, seed=seed, **kwargs)
+        ``overrides``: ``api_key``, ``options`` (a whole ServerOptions), or any single
+        ServerOptions field (``task_cap=1``), which wins over the scenario. Raises
+        ScenarioError for a bad scenario, TypeError for an unknown override.
+        """
+        built = build(scenario, seed, **overrides)
+        sim = cls(world=built.world, seed=seed, options=built.options,
+                  api_key=overrides.get("api_key"), journal_limit=journal_limit)
+        # One random source for everything, continuing where building the world left it:
+        # the same state Simulation() reaches by building the default world from its own.
+        sim.rng.setstate(built.rng.getstate())
+        built.world.rng = sim.rng
+        sim.engine.register(HealthExecutor(built.health))
+        sim.faults.rules.extend(built.faults)
+        sim.scenario = built.scenario
+        start_background_load(sim.engine, built.background_load)
+        return sim
 
     def __repr__(self) -> str:  # never show the key
         return (

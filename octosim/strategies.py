@@ -33,12 +33,11 @@ from octosim.scenario import (
     MachinePolicySpec,
     Scenario,
     ServerSpec,
-    build_simulation,
 )
 from octosim.scenario import presets as preset_names
+from octosim.simulation import Simulation
 
 if TYPE_CHECKING:
-    from octosim.simulation import Simulation
     from restart.policy import RestartPolicy
 
 __all__ = [
@@ -172,7 +171,7 @@ def agents(
         names, registered = layout
         return AgentSpec(
             name=name, os=os_, communication_style=style, instances=names,
-            instance=registered, environment=environment, roles=roles,
+            instance=registered, environment_name=environment, roles=roles,
             stop_seconds=timing_.stop_seconds, start_seconds=timing_.start_seconds,
             startup_delay=timing_.startup_delay, script_seconds=timing_.script_seconds,
             fail_to_start_rate=timing_.fail_to_start_rate,
@@ -305,7 +304,7 @@ def scenarios(
     tasks for up to ten minutes; a machine policy; health checks flaky in some runs (a check
     fails with a chance of at most ``max_flaky_rate``); with ``faults``, up to three
     :func:`fault_rules` firing at most ``max_fault_rate`` each. Every scenario drawn builds
-    (``build_simulation``) and survives ``Scenario.from_dict(s.to_dict())``. Shrinks toward
+    (``Simulation.from_scenario``) and survives ``Scenario.from_dict(s.to_dict())``. Shrinks toward
     the ``default`` preset's world without faults.
     """
     environments = Scenario.environments
@@ -337,14 +336,15 @@ def simulations(
 ) -> st.SearchStrategy[Simulation]:
     """Return a strategy for fresh, unmounted simulations: a scenario (default
     ``scenarios()``) and a seed (default ``seeds()``) given to
-    :func:`~octosim.scenario.build_simulation` with ``overrides``. A falsifying example
-    prints as that call, so it can be pasted back to replay.
+    :meth:`Simulation.from_scenario <octosim.simulation.Simulation.from_scenario>` with
+    ``overrides``. A falsifying example prints as that call, so it can be pasted back to
+    replay.
 
     Inside pytest, ``octopus_factory(scenario=..., seed=...)`` with drawn values does the
     same and also puts the simulation's timeline in the failure report.
     """
     return st.builds(
-        build_simulation,
+        Simulation.from_scenario,
         scenarios if scenarios is not None else _all_scenarios(),
         seed=seeds if seeds is not None else _all_seeds(),
         **{k: st.just(v) for k, v in overrides.items()},

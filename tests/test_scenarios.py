@@ -19,7 +19,6 @@ from octosim.scenario import (
     AgentSpec,
     Scenario,
     ScenarioError,
-    build_simulation,
     presets,
 )
 from octosim.simulation import ServerOptions, Simulation
@@ -174,7 +173,7 @@ def test_scenario_faults_reach_the_transport() -> None:
     scenario = Scenario.from_dict({"faults": [
         {"kind": "status", "status": 503, "retry_after": 7, "route": "^/api/tasks"},
     ]})
-    sim = build_simulation(scenario)
+    sim = Simulation.from_scenario(scenario)
     with sim.client() as client:
         assert client.get("/api").status_code == 200
         failed = client.get("/api/tasks")
@@ -186,28 +185,28 @@ def test_scenario_faults_reach_the_transport() -> None:
 
 # -- building -----------------------------------------------------------------------------------
 def test_overrides_win_over_the_scenario() -> None:
-    sim = build_simulation("busy-server", seed=3, task_cap=1, strict_content_type=True,
+    sim = Simulation.from_scenario("busy-server", seed=3, task_cap=1, strict_content_type=True,
                            api_key="API-TESTTESTTESTTESTTESTTEST1", journal_limit=10)
     assert sim.engine.task_cap == 1 and sim.options.strict_content_type
     assert sim.api_key == "API-TESTTESTTESTTESTTESTTEST1"
     assert sim.world.user_for_key("API-TESTTESTTESTTESTTESTTEST1") is not None
-    whole = build_simulation("default", options=ServerOptions(task_cap=2))
+    whole = Simulation.from_scenario("default", options=ServerOptions(task_cap=2))
     assert whole.engine.task_cap == 2
     with pytest.raises(TypeError, match=r"unknown override\(s\) task_kap; valid: api_key"):
-        build_simulation("default", task_kap=1)
+        Simulation.from_scenario("default", task_kap=1)
 
 
 def test_a_scenario_can_build_a_different_world() -> None:
     scenario = Scenario(
         environments=("Production",),
         agents=(
-            AgentSpec(name="web-01", instances=("Web", "Tentacle"), environment="Production"),
+            AgentSpec(name="web-01", instances=("Web", "Tentacle"), environment_name="Production"),
             AgentSpec(name="db-01", os="Linux", communication_style="polling",
-                      environment="Production", roles=("db",), instances=("My DB",)),
+                      environment_name="Production", roles=("db",), instances=("My DB",)),
         ),
         health=HealthSettings(check_seconds=(1, 1)),
     )
-    sim = build_simulation(scenario, seed=9)
+    sim = Simulation.from_scenario(scenario, seed=9)
     web, db = sim.world.machines.values()
     assert (web.id, db.id) == ("Machines-1", "Machines-2")
     assert web.environment_ids == db.environment_ids == ["Environments-1"]
@@ -223,7 +222,7 @@ def test_a_scenario_can_build_a_different_world() -> None:
 def test_the_machine_policy_comes_from_the_scenario() -> None:
     scenario = Scenario.from_dict({"machine_policy": {
         "may_be_offline": True, "retry_window": 20, "retry_interval": 5}})
-    sim = build_simulation(scenario)
+    sim = Simulation.from_scenario(scenario)
     machine = sim.world.machines["Machines-1"]
     policy = sim.world.policy_for(machine)
     assert (policy.may_be_offline, policy.retry_window, policy.retry_interval) == (True, 20, 5)
@@ -274,10 +273,11 @@ def test_the_issue_example_message() -> None:
         ({"agents": [{"communication_style": "push"}]},
          'agents[0].communication_style: expected one of "listening", "polling", got "push"'),
         ({"agents": [{"fail_to_start_rate": 2}]},
-         "agents[0].fail_to_start_rate: expected a number between 0.0 and 1.0, got 2"),
+         "agents[0].fail_to_start_rate: expected a number between 0 and 1, got 2"),
         ({"agents": [{"watchdog_interval": 0}]},
-         "agents[0].watchdog_interval: expected a number of seconds > 0"),
-        ({"agents": [{"instances": []}]}, "agents[0].instances: expected one or more"),
+         "agents[0].watchdog_interval: expected a number of seconds >= 0.001 (omit it for none), "
+         "got 0"),
+        ({"agents": [{"instances": []}]}, "agents[0].instances: expected 1 to 32 strings, got 0"),
         ({"agents": [{"instances": ["Web", "WEB"]}]}, "agents[0].instances: instance names"),
         ({"agents": [{"instances": ["Web"], "instance": "Api"}]},
          'agents[0].instance: expected one of the instances ["Web"], got "Api"'),
@@ -285,21 +285,25 @@ def test_the_issue_example_message() -> None:
          'agents[0].environment: expected one of the environments ["Development", "Test", '
          '"Production"], got "Staging"'),
         ({"agents": [{"name": "a"}, {"name": "A"}]}, "agents: two agents are named 'a'"),
-        ({"agents": []}, "agents: expected at least one [[agents]] table"),
+        ({"agents": []}, "agents: expected 1 to 10000 [[agents]] tables, got 0"),
         ({"agents": {"name": "x"}}, "agents: expected a list of tables ([[agents]])"),
         ({"agents": [{"roles": "web"}]}, 'agents[0].roles: expected a list of strings, got "web"'),
-        ({"server": {"task_cap": 0}}, "server.task_cap: expected a whole number >= 1, got 0"),
+        ({"server": {"task_cap": 0}},
+         "server.task_cap: expected a whole number between 1 and 10000, got 0"),
         ({"server": {"options": {"strict": True}}}, "server.options: unknown key 'strict'"),
         ({"server": {"options": {"wrong_key_status": 500}}},
-         "server.options: wrong_key_status must be 401 or 403, not 500"),
+         "server.options.wrong_key_status: expected one of [401, 403], got 500"),
+        ({"server": {"options": {"base_url": "ftp://x"}}},
+         'server.options.base_url: expected an http:// or https:// URL, got "ftp://x"'),
         ({"server": {"background_load": {"count": -1}}},
-         "server.background_load.count: expected a whole number >= 0, got -1"),
+         "server.background_load.count: expected a whole number between 0 and 10000, "
+         "got -1"),
         ({"machine_policy": {"may_be_offline": "yes"}},
          'machine_policy.may_be_offline: expected true or false, got "yes"'),
         ({"machine_policy": {"retry_interval": 0}},
-         "machine_policy.retry_interval: expected a number > 0, got 0"),
+         "machine_policy.retry_interval: expected a number of seconds >= 0.001, got 0"),
         ({"health": {"flaky_failure_rate": -0.1}},
-         "health.flaky_failure_rate: expected a number between 0.0 and 1.0, got -0.1"),
+         "health.flaky_failure_rate: expected a number between 0 and 1, got -0.1"),
         ({"health": {"error_message": "{oops}"}}, "health.error_message: cannot be filled in"),
         ({"health": "flaky"}, 'health: expected a table, got "flaky"'),
     ],
@@ -375,14 +379,16 @@ def test_every_fault_kind_parses_and_round_trips(table: dict[str, object], rule:
          "status, window"),
         ({"kind": "connect-error", "status": 503}, "faults[0]: unknown key 'status'"),
         ({"kind": "latency", "rate": 1.5},
-         "faults[0].rate: expected a number between 0.0 and 1.0, got 1.5"),
-        ({"kind": "latency", "latency": -1}, "faults[0].latency: expected a number >= 0.0"),
+         "faults[0].rate: expected a number between 0 and 1, got 1.5"),
+        ({"kind": "latency", "latency": -1},
+         "faults[0].latency: expected a number of seconds >= 0, got -1"),
         ({"kind": "status", "window": [60, 10]},
-         "faults[0].window: expected seconds >= 0 with min <= max, got [60, 10]"),
+         "faults[0].window: expected seconds >= 0 with min <= max (omit it for none), "
+         "got [60, 10]"),
         ({"kind": "status", "route": "("},
          "faults[0]: fault rule status: route '(' is not a valid regular expression"),
         ({"kind": "status", "retry_after": "soon"},
-         'faults[0].retry_after: expected a number, got "soon"'),
+         'faults[0].retry_after: expected a number of seconds >= 0 (omit it for none), got "soon"'),
     ],
 )
 def test_broken_fault_rules_name_the_field(table: dict[str, object], expected: str) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from octosim.faults import FAULT_STATUSES, FaultKind, FaultPlan, FaultRule
 from octosim.model.agents import DEFAULT_INSTANCE, ServiceTiming
 from octosim.model.invariants import check_invariants
-from octosim.scenario import AgentSpec, Scenario, build_simulation, presets
+from octosim.scenario import AgentSpec, Scenario, presets
 from octosim.simulation import Simulation
 from octosim.strategies import (
     MAX_SEED,
@@ -33,7 +33,7 @@ from octosim.strategies import presets as preset_scenarios
 def test_every_drawn_scenario_builds_and_survives_its_own_schema(
     scenario: Scenario, seed: int
 ) -> None:
-    sim = build_simulation(scenario, seed=seed)
+    sim = Simulation.from_scenario(scenario, seed=seed)
     assert [m.name for m in sim.world.machines.values()] == [a.name for a in scenario.agents]
     assert Scenario.from_dict(scenario.to_dict()) == scenario
     assert 1 <= len(scenario.agents) <= 2
@@ -65,7 +65,7 @@ def test_agents_are_real_tentacles(agent: AgentSpec) -> None:
     assert len({i.lower() for i in agent.instances}) == len(agent.instances)
     assert agent.instance is None or agent.instance in agent.instances
     assert agent.timing.fail_to_start_rate <= 0.2  # validated by ServiceTiming too
-    build_simulation(Scenario(agents=(agent,)))
+    Simulation.from_scenario(Scenario(agents=(agent,)))
 
 
 def test_agent_layouts_can_be_chosen() -> None:
@@ -132,7 +132,7 @@ def test_a_restart_with_a_drawn_policy_returns_by_its_deadline(
     from restart import RestartError, RestartPolicy, RestartTarget, run_sync
 
     assert isinstance(policy, RestartPolicy)
-    sim = build_simulation(scenario, seed=seed)
+    sim = Simulation.from_scenario(scenario, seed=seed)
     # A typed error is a verdict too; what matters here is when the verdict came.
     with sim.client() as client, contextlib.suppress(RestartError):
         run_sync(client, RestartTarget(machine_id="Machines-1"), policy,

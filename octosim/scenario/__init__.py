@@ -1,0 +1,60 @@
+"""Scenarios: small, seedable descriptions of a simulated world, as TOML or as data.
+
+A :class:`Scenario` says which Tentacles exist (OS, instances, communication style, how long
+a stop and a start take, the chance a start fails, a watchdog), how health checks behave,
+the server (task cap, background load, options), the machine policy and the HTTP faults.
+Named presets ship inside the package (``octosim/presets/*.toml``); users write their own
+in the same schema (``docs/scenarios.md``).
+
+- :mod:`.schema`: the dataclasses, each field declared once with its TOML name and bounds.
+- :mod:`.read`: TOML, a file or a preset → Scenario, strictly: every problem of a document
+  at once, each named by its key (``agents[0].stop_seconds: expected a number or
+  [min, max], got "fast"``), raised as one :class:`ScenarioError`.
+- :mod:`.write`: Scenario → the TOML schema's values → TOML text.
+- :mod:`.build`: Scenario and seed → the world and the parts a simulation is made of;
+  ``Simulation.from_scenario`` assembles one.
+"""
+
+from __future__ import annotations
+
+from octosim.scenario._knob import ScenarioError
+from octosim.scenario._load import start_background_load
+from octosim.scenario.build import Build, build, build_world
+from octosim.scenario.read import presets
+from octosim.scenario.schema import (
+    MAX_AGENTS,
+    MAX_BACKGROUND_TASKS,
+    MAX_ENVIRONMENTS,
+    MAX_FAULTS,
+    MAX_INSTANCES,
+    MAX_ROLES,
+    MAX_TASK_CAP,
+    MIN_INTERVAL,
+    AgentSpec,
+    BackgroundLoad,
+    MachinePolicySpec,
+    Scenario,
+    ServerSpec,
+)
+
+__all__ = [
+    "MAX_AGENTS",
+    "MAX_BACKGROUND_TASKS",
+    "MAX_ENVIRONMENTS",
+    "MAX_FAULTS",
+    "MAX_INSTANCES",
+    "MAX_ROLES",
+    "MAX_TASK_CAP",
+    "MIN_INTERVAL",
+    "AgentSpec",
+    "BackgroundLoad",
+    "Build",
+    "MachinePolicySpec",
+    "Scenario",
+    "ScenarioError",
+    "ServerSpec",
+    "build",
+    "build_world",
+    "presets",
+    "start_background_load",
+]
