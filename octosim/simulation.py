@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from octosim.clock import VirtualClock
+from octosim.delivery import ServerParts
 from octosim.faults import FaultPlan
 from octosim.journal import Journal
 from octosim.model.engine import TaskEngine
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from octosim.transport import SimulatorTransport
 
 __all__ = ["DEFAULT_BASE_URL", "ServerOptions", "Simulation"]
-
 
 
 class Simulation:
@@ -67,7 +67,6 @@ class Simulation:
         from octosim.model.agents import install_tentacles  # agents + Health/AdHocScript
 
         install_tentacles(self.engine)
-        self.faults = FaultPlan()
         self.scenario: Any = None
         self.strict = True  # the pytest plugin fails tests that hit unimplemented routes
         self._routers: list[respx.MockRouter] = []
@@ -76,6 +75,13 @@ class Simulation:
         self.api: OctopusApi = OctopusApi(
             world=self.world, engine=self.engine, clock=self.clock, journal=self.journal,
             options=self.options,
+        )
+        #: What a request passes through on every edge (octosim.delivery.deliver, the httpx
+        #: transport, the live server): the fault plan, the clock, the rng, the journal, the
+        #: options and the routes.
+        self.parts = ServerParts(
+            faults=FaultPlan(), clock=self.clock, rng=self.rng, journal=self.journal,
+            options=self.options, handler=self.api.handle,
         )
 
     @classmethod
@@ -87,6 +93,15 @@ class Simulation:
         from octosim.scenario import build_simulation
 
         return build_simulation(scenario, seed=seed, **kwargs)
+
+    @property
+    def faults(self) -> FaultPlan:
+        """The HTTP faults injected on every edge; assign a new plan at any time."""
+        return self.parts.faults
+
+    @faults.setter
+    def faults(self, plan: FaultPlan) -> None:
+        self.parts.faults = plan
 
     def __repr__(self) -> str:  # never show the key
         return (
@@ -108,7 +123,7 @@ class Simulation:
         """Return an ``httpx`` transport (sync and async) serving this simulation."""
         from octosim.transport import SimulatorTransport
 
-        return SimulatorTransport(self)
+        return SimulatorTransport(self.parts)
 
     def client(self, *, api_key: str | None = None, **kwargs: Any) -> httpx.Client:
         """Return an ``httpx.Client`` bound to this simulation with a valid key."""
@@ -136,7 +151,7 @@ class Simulation:
         on the same router keep working."""
         from octosim.transport import mount
 
-        return mount(self, router)
+        return mount(self.parts, router)
 
     def __enter__(self) -> Simulation:
         """Mount this simulation for every httpx client until ``__exit__``: a respx router
