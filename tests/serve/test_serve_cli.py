@@ -177,7 +177,11 @@ def test_other_hosts_need_allow_remote(host: str) -> None:
     (["--rate", "fast"], "--rate: must be a number of virtual seconds per real second"),
     (["--port", "65536"], "--port: must be 0-65535 (0 picks a free one)"),
     (["--port", "http"], "--port: must be a whole number 0-65535"),
-    (["--seed", "x"], "--seed: invalid int value"),
+    (["--seed", "x"], "--seed: expected a whole number >= 0, got 'x'"),
+    (["--seed", "-1"], "--seed: expected a whole number >= 0, got -1"),
+    (["--keep-alive", "0"], "--keep-alive: must be a positive, finite number of seconds"),
+    (["--idle-timeout", "nan"], "--idle-timeout: must be a positive, finite number of seconds"),
+    (["--timeline-limit", "0"], "--timeline-limit: must be a whole number of timeline entries"),
     (["--scenario", "no-such-preset"], "there is no preset named 'no-such-preset'; presets:"),
     (["--scenario", "missing/world.toml"], "--scenario: scenario missing/world.toml"),
 ])
@@ -190,6 +194,30 @@ def test_bad_flags_exit_2_saying_what_to_do(
     err = capsys.readouterr().err
     assert message in err
     assert err.startswith("usage: octosim serve")
+
+
+def test_a_prefix_of_a_flag_is_not_taken_for_it(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", "0", "--time"])  # not --timeline, nor --timeline-limit
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --time" in capsys.readouterr().err
+
+
+def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"octosim {version('octosim')}\n"
+
+
+def test_python_dash_m_octosim_is_the_octosim_command() -> None:
+    done = subprocess.run([sys.executable, "-m", "octosim", "serve", "--seed", "-1"],
+                          capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: octosim serve")
+    assert "--seed: expected a whole number >= 0, got -1" in done.stderr
 
 
 def test_a_bad_key_is_never_echoed(capsys: pytest.CaptureFixture[str]) -> None:
