@@ -235,3 +235,36 @@ def test_a_port_in_use_is_a_clear_message_and_exit_1(capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert err == (f"octosim: cannot listen on 127.0.0.1:{port}: the port is already in use. "
                    "Pick another --port, or --port 0 for any free one.\n")
+
+
+def test_verbose_logs_each_request_as_it_is_served_and_quiet_does_not(
+    served: type[Served],
+) -> None:
+    for verbose in (True, False):
+        key = generate_key()
+        server = served("--port", "0", "--api-key", key, *(["-v"] if verbose else []))
+        server.wait_for_start()
+        url = URL_LINE.match(server.lines[0]).group(1)  # type: ignore[union-attr]
+        httpx.get(f"{url}/api/tasks", headers={"X-Octopus-ApiKey": key}, timeout=5)
+        httpx.get(f"{url}/api/nope", headers={"X-Octopus-ApiKey": key}, timeout=5)
+
+        code, stderr = server.stop(signal.SIGINT)
+
+        assert code == 0, stderr
+        logged = re.findall(r"^(GET \S+ → \d+) at \d+\.\d{3}s \(virtual\)$", stderr, re.M)
+        assert logged == (["GET /api/tasks → 200", "GET /api/nope → 404"] if verbose else [])
+
+
+def test_the_timeline_is_bounded_by_timeline_limit(served: type[Served]) -> None:
+    key = generate_key()
+    server = served("--port", "0", "--api-key", key, "--timeline", "--timeline-limit", "3")
+    server.wait_for_start()
+    url = URL_LINE.match(server.lines[0]).group(1)  # type: ignore[union-attr]
+    for n in range(6):
+        httpx.get(f"{url}/api/tasks?take={n}", headers={"X-Octopus-ApiKey": key}, timeout=5)
+
+    code, stderr = server.stop(signal.SIGINT)
+
+    assert code == 0, stderr
+    requests = [line for line in server.lines if "GET /api/tasks" in line]
+    assert len(requests) == 3 and "take=5" in "".join(requests)  # the newest kept
