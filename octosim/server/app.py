@@ -120,15 +120,8 @@ class SimulatorApp:
 
     # -- one request ---------------------------------------------------------------------
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        refusal = self._refusal(scope)
-        if refusal is not None:
-            await respond(send, refusal)
-            return
-        body = await self._read_body(receive)
+        body = await self._admit(scope, receive, send)
         if body is None:
-            return  # the client went away before sending its whole request
-        if isinstance(body, int):
-            await respond(send, self._too_large(scope, body))
             return
         request = ApiRequest(
             method=scope["method"],
@@ -154,6 +147,20 @@ class SimulatorApp:
         LOG.info("%s %s → %d at %.3fs (virtual)", request.method, request.path, given.status,
                  self.sim.clock.now())
         await respond(send, given)
+
+    async def _admit(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """Return the request's whole body, or None when the server answered the request
+        itself (a refusal) or the client went away before sending all of it."""
+        refusal = self._refusal(scope)
+        if refusal is None:
+            body = await self._read_body(receive)
+            if body is None or not isinstance(body, int):
+                return body
+            refusal = self._too_large(scope, body)
+        LOG.info("%s %s → %d (refused by the server) at %.3fs (virtual)", scope["method"],
+                 scope["path"], refusal.status, self.sim.clock.now())
+        await respond(send, refusal)
+        return None
 
     def _arrive(self, request: ApiRequest) -> tuple[Fate, ApiResponse | None]:
         """The part of a request that happens when it arrives, under the lock."""

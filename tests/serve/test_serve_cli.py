@@ -247,12 +247,16 @@ def test_verbose_logs_each_request_as_it_is_served_and_quiet_does_not(
         url = URL_LINE.match(server.lines[0]).group(1)  # type: ignore[union-attr]
         httpx.get(f"{url}/api/tasks", headers={"X-Octopus-ApiKey": key}, timeout=5)
         httpx.get(f"{url}/api/nope", headers={"X-Octopus-ApiKey": key}, timeout=5)
+        with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1]))) as sock:
+            sock.sendall(b"get /api HTTP/1.1\r\nHost: octosim\r\n\r\n")
+            assert sock.recv(4096).startswith(b"HTTP/1.1 501")
 
         code, stderr = server.stop(signal.SIGINT)
 
         assert code == 0, stderr
-        logged = re.findall(r"^(GET \S+ → \d+) at \d+\.\d{3}s \(virtual\)$", stderr, re.M)
-        assert logged == (["GET /api/tasks → 200", "GET /api/nope → 404"] if verbose else [])
+        logged = re.findall(r"^(\w+ \S+ → \d+.*) at \d+\.\d{3}s \(virtual\)$", stderr, re.M)
+        assert logged == (["GET /api/tasks → 200", "GET /api/nope → 404",
+                           "get /api → 501 (refused by the server)"] if verbose else [])
 
 
 def test_the_timeline_is_bounded_by_timeline_limit(served: type[Served]) -> None:
