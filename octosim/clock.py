@@ -39,8 +39,8 @@ REAL_MONOTONIC: Callable[[], float] = time.monotonic
 #: How many events may run at one virtual instant before the clock gives up. Real
 #: schedules run a handful per instant (a task and the script effects it sets off); only a
 #: callback that reschedules itself with no delay gets near this, and it would otherwise
-#: never let time move again. High enough that no real scenario meets it, low enough to
-#: give up in well under a second.
+#: never let time move again. High enough that no real scenario meets it (a whole
+#: background load queued at once included), low enough to give up within seconds.
 MAX_EVENTS_PER_INSTANT = 100_000
 
 
@@ -245,14 +245,36 @@ class PacedClock:
         return f"PacedClock(rate={self._rate:g}, clock={self.clock!r})"
 
 
-def _describe(callback: Callable[[], object]) -> str:
+def _describe(callback: object, depth: int = 0) -> str:
     # A qualname says where the callback was written ("HealthExecutor.start.<locals>.tick");
-    # a partial or a callable object has none, and its repr is the best we have.
+    # a partial or a callable object has none, and its repr is the best we have. A wrapper
+    # closure (a task's guard around its own callback) names little: name what it wraps too.
     name = getattr(callback, "__qualname__", None)
+    if not isinstance(name, str):
+        return repr(callback)
     module = getattr(callback, "__module__", None)
-    if isinstance(name, str):
-        return f"{module}.{name}" if isinstance(module, str) else name
-    return repr(callback)
+    text = f"{module}.{name}" if isinstance(module, str) else name
+    wrapped = getattr(callback, "__wrapped__", None)
+    if wrapped is None:
+        cells = getattr(callback, "__closure__", None) or ()
+        wrapped = next((cell.cell_contents for cell in cells
+                        if _is_function(_cell_value(cell))), None)
+    if wrapped is not None and wrapped is not callback and depth == 0:
+        text += f" (wrapping {_describe(wrapped, depth + 1)})"
+    return text
+
+
+def _cell_value(cell: object) -> object:
+    try:
+        return getattr(cell, "cell_contents", None)
+    except ValueError:  # an empty cell
+        return None
+
+
+def _is_function(value: object) -> bool:
+    # Functions, bound methods and partials, not the objects a closure also captures
+    # (a task run, a clock) that merely happen to be callable.
+    return hasattr(value, "__code__") or hasattr(value, "__func__") or hasattr(value, "func")
 
 
 def _check_duration(seconds: float, what: str) -> None:

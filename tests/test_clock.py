@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -211,3 +212,20 @@ def test_changing_the_rate_keeps_the_time_reached() -> None:
 def test_a_rate_that_is_not_a_positive_finite_number_is_refused(rate: float) -> None:
     with pytest.raises(ClockError, match="positive number of virtual seconds"):
         PacedClock(VirtualClock(), rate=rate)
+
+
+def test_a_wrapper_closure_is_named_with_what_it_wraps() -> None:
+    clock = VirtualClock(max_events_per_instant=3)
+
+    def guard(callback: Callable[[], None]) -> Callable[[], None]:
+        def guarded() -> None:
+            callback()
+        return guarded
+
+    def again() -> None:
+        clock.call_later(0, guard(again))
+
+    clock.call_later(0, again)
+    with pytest.raises(ClockError, match=r"guard\.<locals>\.guarded \(wrapping "
+                                         r"\S+again\) keeps rescheduling"):
+        clock.sleep(1)
