@@ -82,6 +82,10 @@ class SimulatorApp:
         #: Why the simulation cannot go on (its clock refused an instant that never ends),
         #: once that happened; every request is then answered 500 at once.
         self.stuck: str | None = None
+        # Set when the server stops: requests held by a fault's wait end at once (dropped)
+        # instead of keeping the stop waiting. Made on the serving loop, at startup.
+        self._stopping: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def rate(self) -> float:
@@ -108,10 +112,18 @@ class SimulatorApp:
             await self._lifespan(receive, send)
         # Anything else (websocket) is not served: returning makes the server refuse it.
 
+    def release(self) -> None:
+        """End the waits of requests held by a fault (latency, a read-timeout silence) at
+        once, dropping their connections: the server is stopping. Safe from any thread."""
+        loop, stopping = self._loop, self._stopping
+        if loop is not None and stopping is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(stopping.set)
+
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self._loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
                 self.anchor()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -135,7 +147,9 @@ class SimulatorApp:
         if isinstance(arrived, ApiResponse) and fate is UNTOUCHED:
             given: ApiResponse | Lost = arrived  # the hot path: no fault, nothing to wait for
         elif fate.wait is not None:
-            await asyncio.sleep(self.clock.real_seconds(fate.wait))
+            if not await self._wait(self.clock.real_seconds(fate.wait)):
+                await drop(receive, send)  # the server is stopping
+                return
             given = self._answer(request, fate, arrived)
         else:
             given = self._answer(request, fate, arrived)
@@ -161,6 +175,17 @@ class SimulatorApp:
                  scope["path"], refusal.status, self.sim.clock.now())
         await respond(send, refusal)
         return None
+
+    async def _wait(self, seconds: float) -> bool:
+        """Wait ``seconds`` real seconds; return False if the server stopped meanwhile."""
+        if self._stopping is None:  # served without lifespan events: nothing can release it
+            await asyncio.sleep(seconds)
+            return True
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            return True
+        return False
 
     def _arrive(self, request: ApiRequest) -> tuple[Fate, ApiResponse | None]:
         """The part of a request that happens when it arrives, under the lock."""

@@ -226,6 +226,7 @@ class LiveServer:
             # with this one in place again, which lands here: a clean return, exit code 0.
             self.stopped_by = sig
             server.should_exit = True
+            self.app.release()
 
         signals = (signal.SIGINT, signal.SIGTERM)
         previous = {sig: signal.signal(sig, stop_on) for sig in signals} if main else {}
@@ -245,6 +246,7 @@ class LiveServer:
         server, thread = self._server, self._thread
         if server is not None:
             server.should_exit = True
+            self.app.release()
         if thread is None and server is not None:
             return  # serving in run(), in another thread: run() cleans up as it returns
         if thread is not None and thread is not threading.current_thread():

@@ -237,3 +237,29 @@ def test_stop_after_requests_under_virtual_time_is_fast_and_leaves_no_thread() -
         took = REAL_MONOTONIC() - began
     assert took < 1.0
     assert not [t for t in threading.enumerate() if t.name.startswith("octosim-serve")]
+
+
+def test_stop_while_a_fault_holds_a_connection_drops_it_at_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sim = Simulation()
+    sim.faults.add(FaultRule(FaultKind.ReadTimeout))  # silent for 30 real seconds at rate 1
+    server = LiveServer(sim).start()
+    failures: list[BaseException] = []
+
+    def client() -> None:
+        try:
+            httpx.get(server.url + "/api", timeout=60)
+        except httpx.TransportError as exc:
+            failures.append(exc)
+
+    held = threading.Thread(target=client)
+    held.start()
+    while "answer lost" not in sim.timeline():
+        _real_sleep(0.01)  # until the request is being held
+    began = REAL_MONOTONIC()
+    server.stop()
+    assert REAL_MONOTONIC() - began < 1.0
+    held.join(timeout=5)
+    assert len(failures) == 1  # dropped: the server went away
+    assert "Exception in ASGI application" not in caplog.text
