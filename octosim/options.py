@@ -10,11 +10,20 @@ from dataclasses import dataclass
 
 from octosim.model.engine import DEFAULT_TASK_CAP
 
-__all__ = ["DEFAULT_BASE_URL", "ServerOptions"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_IDLE_TIMEOUT", "DEFAULT_KEEP_ALIVE", "ServerOptions"]
 
 #: Where a mounted simulation answers. A loopback address, so that a request that somehow
 #: escapes the mock can only ever reach this machine.
 DEFAULT_BASE_URL = "http://127.0.0.1:8065"
+
+
+#: The live server's connections (octosim.server.LiveServer), in real seconds. An idle
+#: kept-alive connection stays open as long as Kestrel (real Octopus) keeps it: uvicorn's
+#: own 5 s is exactly the seed script's poll interval, and drops polls.
+DEFAULT_KEEP_ALIVE = 130.0
+#: A connection silent while the client owes the server (part of) a request is closed after
+#: this long, as Kestrel's request-headers timeout.
+DEFAULT_IDLE_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from octosim.clock import VirtualClock
+from octosim.delivery import ServerParts
 from octosim.faults import FaultPlan
 from octosim.journal import Journal
 from octosim.model.engine import TaskEngine
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from octosim.transport import SimulatorTransport
 
 __all__ = ["DEFAULT_BASE_URL", "ServerOptions", "Simulation"]
-
 
 
 class Simulation:
@@ -70,7 +70,6 @@ class Simulation:
         from octosim.model.agents import install_tentacles  # agents + Health/AdHocScript
 
         install_tentacles(self.engine)
-        self.faults = FaultPlan()
         self.scenario: Any = None
         self.strict = True  # the pytest plugin fails tests that hit unimplemented routes
         self._routers: list[respx.MockRouter] = []
@@ -79,6 +78,13 @@ class Simulation:
         self.api: OctopusApi = OctopusApi(
             world=self.world, engine=self.engine, clock=self.clock, journal=self.journal,
             options=self.options,
+        )
+        #: What a request passes through on every edge (octosim.delivery.deliver, the httpx
+        #: transport, the live server): the fault plan, the clock, the rng, the journal, the
+        #: options and the routes.
+        self.parts = ServerParts(
+            faults=FaultPlan(), clock=self.clock, rng=self.rng, journal=self.journal,
+            options=self.options, handler=self.api.handle,
         )
 
     @classmethod
@@ -106,6 +112,15 @@ class Simulation:
         start_background_load(sim.engine, built.background_load)
         return sim
 
+    @property
+    def faults(self) -> FaultPlan:
+        """The HTTP faults injected on every edge; assign a new plan at any time."""
+        return self.parts.faults
+
+    @faults.setter
+    def faults(self, plan: FaultPlan) -> None:
+        self.parts.faults = plan
+
     def __repr__(self) -> str:  # never show the key
         return (
             f"Simulation(seed={self.seed}, now={self.clock.now():.3f}, "
@@ -126,7 +141,7 @@ class Simulation:
         """Return an ``httpx`` transport (sync and async) serving this simulation."""
         from octosim.transport import SimulatorTransport
 
-        return SimulatorTransport(self)
+        return SimulatorTransport(self.parts)
 
     def client(self, *, api_key: str | None = None, **kwargs: Any) -> httpx.Client:
         """Return an ``httpx.Client`` bound to this simulation with a valid key."""
@@ -154,7 +169,7 @@ class Simulation:
         on the same router keep working."""
         from octosim.transport import mount
 
-        return mount(self, router)
+        return mount(self.parts, router)
 
     def __enter__(self) -> Simulation:
         """Mount this simulation for every httpx client until ``__exit__``: a respx router

@@ -1,5 +1,7 @@
 """The seam to clients: an ``httpx`` transport (sync and async) and a respx mount that serve
-a :class:`~octosim.simulation.Simulation`, plus the HTTP-level faults of its FaultPlan.
+a simulated server (:class:`~octosim.delivery.ServerParts`, which a
+:class:`~octosim.simulation.Simulation` hands out), plus the HTTP-level faults of its
+FaultPlan.
 
 Requests take no time, real or virtual, unless a fault adds latency; then the *virtual*
 clock advances (running whatever falls due meanwhile), never the real one.
@@ -13,28 +15,25 @@ The read timeout is the request's own (``request.extensions["timeout"]["read"]``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from operator import itemgetter
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from octosim.api.messages import JSON_CONTENT_TYPE, ApiRequest, ApiResponse
-from octosim.delivery import Lost, deliver
+from octosim.delivery import Lost, ServerParts, deliver
 
 if TYPE_CHECKING:
     import respx
 
-    from octosim.simulation import Simulation
-
-__all__ = ["RequestHeaders", "SimulatorTransport", "mount", "to_api_request"]
+__all__ = ["SimulatorTransport", "mount", "to_api_request"]
 
 
 def to_api_request(request: httpx.Request, prefix: str = "") -> ApiRequest:
     """Return ``request`` as an :class:`ApiRequest`: the percent-decoded path without the
-    base URL's path ``prefix``, the query as ordered pairs, the headers (case-insensitive),
-    and the body (which must already have been read)."""
+    base URL's path ``prefix``, the query as ordered pairs, the headers (names in lower
+    case, a repeated name's values joined with ", "), and the body (which must already
+    have been read)."""
     path = request.url.path
     if prefix and (path == prefix or path.startswith(prefix + "/")):
         path = path[len(prefix) :] or "/"
@@ -44,76 +43,18 @@ def to_api_request(request: httpx.Request, prefix: str = "") -> ApiRequest:
         if raw_query
         else ()
     )
-    headers = RequestHeaders(request.headers)
+    # httpx's own reading: names in lower case, a repeated name's values joined with ", ".
+    headers = dict(request.headers.items())
     return ApiRequest(request.method, path, query, headers, request.content)
 
 
-_NAME_AND_VALUE = itemgetter(1, 2)  # (name, lower-case name, value) → (lower-case, value)
-
-
-class RequestHeaders(Mapping[str, str]):
-    """An httpx request's headers as the routes read them: names in lower case, repeated
-    ones joined with ", ", each decoded as ``httpx.Headers`` decodes it.
-
-    Decoded on lookup: a route reads two or three of a request's dozen headers, and
-    decoding them all up front cost more than routing the request. A name or value that is
-    not plain ASCII takes the slow road through the whole decoded set, since its text
-    depends on the encoding httpx settles on for all of them.
-    """
-
-    __slots__ = ("_all", "_by_name", "_headers")
-
-    def __init__(self, headers: httpx.Headers) -> None:
-        self._headers = headers
-        self._by_name: dict[bytes, bytes] | None = None  # lower-case name → raw value
-        self._all: dict[str, str] | None = None
-
-    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        """Return header ``name`` (lower case), or ``default``."""
-        by_name = self._by_name
-        if by_name is None:
-            # httpx keeps each header as (name, lower-case name, value), compared as
-            # Headers.__getitem__ compares them (a private attribute, stable since httpx
-            # 0.18; the public .raw is the fallback should it ever go).
-            entries = getattr(self._headers, "_list", None) or self._lowered()
-            by_name = self._by_name = dict(map(_NAME_AND_VALUE, entries))
-            if len(by_name) != len(entries):
-                by_name = self._by_name = {}  # a name is repeated: every lookup decodes all
-        if by_name and name.isascii():
-            value = by_name.get(name.encode())
-            if value is None:
-                return default
-            if value.isascii():
-                return value.decode()
-        return self._decoded().get(name, default)
-
-    def __getitem__(self, name: str) -> str:
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._decoded())
-
-    def __len__(self) -> int:
-        return len(self._decoded())
-
-    def _lowered(self) -> list[tuple[bytes, bytes, bytes]]:
-        return [(raw, raw.lower(), value) for raw, value in self._headers.raw]
-
-    def _decoded(self) -> dict[str, str]:
-        if self._all is None:
-            self._all = dict(self._headers.items())
-        return self._all
-
-
 class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """Serves a simulation to ``httpx.Client`` and ``httpx.AsyncClient`` alike."""
+    """Serves a simulated server (its :class:`~octosim.delivery.ServerParts`) to
+    ``httpx.Client`` and ``httpx.AsyncClient`` alike, at ``parts.options.base_url``."""
 
-    def __init__(self, sim: Simulation) -> None:
-        self.sim = sim
-        self._prefix = urlsplit(sim.base_url).path.rstrip("/")
+    def __init__(self, parts: ServerParts) -> None:
+        self.parts = parts
+        self._prefix = urlsplit(parts.options.base_url).path.rstrip("/")
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Serve one request (sync). Raises httpx.ConnectError / httpx.ReadTimeout when a
@@ -135,7 +76,7 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def exchange(self, request: httpx.Request) -> httpx.Response:
         """Apply the fault plan and serve ``request`` (its body already read); raise
         httpx.ConnectError / httpx.ReadTimeout, with ``request`` attached, for lost answers."""
-        answer = deliver(self.sim, to_api_request(request, self._prefix),
+        answer = deliver(self.parts, to_api_request(request, self._prefix),
                          self._read_timeout(request))
         if isinstance(answer, Lost):
             error = httpx.ConnectError if answer.kind == "connect" else httpx.ReadTimeout
@@ -145,7 +86,7 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def _read_timeout(self, request: httpx.Request) -> float | None:
         timeouts = request.extensions.get("timeout")
         if not isinstance(timeouts, dict) or "read" not in timeouts:
-            return self.sim.options.default_read_timeout
+            return self.parts.options.default_read_timeout
         value = timeouts["read"]
         return None if value is None else float(value)
 
@@ -169,9 +110,10 @@ def _to_httpx(response: ApiResponse, request: httpx.Request) -> httpx.Response:
     )
 
 
-def mount(sim: Simulation, router: respx.Router | None = None) -> respx.Route:
-    """Route every request under ``sim.base_url`` on ``router`` (default: the global
-    ``respx.mock``) to the simulation, faults included; returns the respx route.
+def mount(parts: ServerParts, router: respx.Router | None = None) -> respx.Route:
+    """Route every request under ``parts.options.base_url`` on ``router`` (default: the
+    global ``respx.mock``) to the simulated server, faults included; returns the respx
+    route.
 
     Routes registered on the router *before* the mount are matched first, so a test can
     still mock one path under the base URL itself; routes for other hosts are untouched.
@@ -179,7 +121,7 @@ def mount(sim: Simulation, router: respx.Router | None = None) -> respx.Route:
     import respx
 
     target = router if router is not None else respx.mock
-    base = str(httpx.URL(sim.base_url)).rstrip("/")
+    base = str(httpx.URL(parts.options.base_url)).rstrip("/")
     route = target.route(url__regex=rf"^{re.escape(base)}(?:[/?#]|$)")
-    route.side_effect = SimulatorTransport(sim)
+    route.side_effect = SimulatorTransport(parts)
     return route

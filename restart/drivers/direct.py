@@ -44,7 +44,7 @@ def direct_transport(sim: Simulation) -> Callable[[Send], Response | TransportFa
         if request.content_type is not None:
             headers["content-type"] = request.content_type
         answer = deliver(
-            sim,
+            sim.parts,
             ApiRequest(request.method, request.path, request.params, headers, body),
             send.timeout,
         )

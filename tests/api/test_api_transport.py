@@ -12,10 +12,12 @@ import respx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from octosim.faults import FaultKind, FaultRule
+from octosim.api.messages import ApiRequest
+from octosim.delivery import Processing, decide
+from octosim.faults import FaultKind, FaultPlan, FaultRule
 from octosim.journal import Kind
 from octosim.simulation import ServerOptions, Simulation
-from octosim.transport import RequestHeaders, to_api_request
+from octosim.transport import to_api_request
 
 CREATE = {"Name": "Upgrade"}
 
@@ -87,18 +89,11 @@ def test_each_header_lookup_reads_as_httpx_reads_it(
     assert dict(seen) == expected
 
 
-def test_header_lookups_do_not_need_httpx_internals() -> None:
-    # RequestHeaders reads httpx's private (name, lower-case name, value) list when it is
-    # there, and the public .raw otherwise: both roads must give the same answers.
-    class PublicOnly:
-        def __init__(self, headers: httpx.Headers) -> None:
-            self.raw, self.items = headers.raw, headers.items
-
+def test_headers_reach_the_api_as_a_plain_mapping_of_lower_case_names() -> None:
+    # Built with httpx's public API only: repeated names read as one ", "-joined value.
     headers = httpx.Headers([("X-Octopus-ApiKey", "API-X"), ("Accept", "a"), ("accept", "b")])
-    for view in (RequestHeaders(headers), RequestHeaders(PublicOnly(headers))):  # type: ignore[arg-type]
-        assert view.get("x-octopus-apikey") == "API-X"
-        assert view["accept"] == "a, b" and view.get("absent", "-") == "-"
-        assert dict(view) == dict(headers.items())
+    seen = to_api_request(httpx.Request("GET", "http://127.0.0.1:8065/api", headers=headers))
+    assert seen.headers == {"host": "127.0.0.1:8065", "x-octopus-apikey": "API-X", "accept": "a, b"}
 
 
 def test_base_url_path_prefix_is_stripped() -> None:
@@ -264,3 +259,37 @@ def test_mount_raises_transport_errors_with_the_request(sim: Simulation) -> None
         with pytest.raises(httpx.ConnectError) as caught:
             httpx.get(f"{sim.base_url}/api")
         assert caught.value.request.url.path == "/api"
+
+
+# -- the fault decision, apart from any edge ------------------------------------------------
+@pytest.mark.parametrize(("rules", "read_timeout", "expected"), [
+    ([], 30.0, (Processing.Now, None, None, None)),
+    ([FaultRule(FaultKind.ConnectError)], 30.0, (Processing.Never, None, None, "connect")),
+    ([FaultRule(FaultKind.ReadTimeout)], 4.0, (Processing.Now, 4.0, None, "timeout")),
+    ([FaultRule(FaultKind.ReadTimeout)], None, (Processing.Now, 30.0, None, "timeout")),
+    ([FaultRule(FaultKind.Latency, latency=5)], 30.0, (Processing.AfterWait, 5.0, None, None)),
+    ([FaultRule(FaultKind.Latency, latency=5)], 2.0, (Processing.Later, 2.0, None, "timeout")),
+    ([FaultRule(FaultKind.Latency, latency=5), FaultRule(FaultKind.Status, status=503)], None,
+     (Processing.Never, 5.0, 503, None)),
+])
+def test_the_fault_decision_says_what_happens_and_does_nothing(
+    rules: list[FaultRule], read_timeout: float | None,
+    expected: tuple[Processing, float | None, int | None, str | None],
+) -> None:
+    sim = Simulation()
+    for rule in rules:
+        sim.faults.add(rule)
+    before = len(sim.journal.entries())
+    fate = decide(sim.parts, ApiRequest("POST", "/api/tasks"), read_timeout)
+    status = fate.status_rule.status if fate.status_rule is not None else None
+    lost = fate.lost.kind if fate.lost is not None else None
+    assert (fate.processing, fate.wait, status, lost) == expected
+    # Sans-IO: no time passed, nothing was handled or journaled.
+    assert sim.clock.now() == 0 and len(sim.journal.entries()) == before
+    assert sim.engine.tasks == {}
+
+
+def test_a_new_fault_plan_reaches_transports_already_handed_out(sim: Simulation) -> None:
+    with sim.client() as client:
+        sim.faults = FaultPlan([FaultRule(FaultKind.Status, status=502)])
+        assert client.get("/api").status_code == 502

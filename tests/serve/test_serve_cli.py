@@ -177,7 +177,11 @@ def test_other_hosts_need_allow_remote(host: str) -> None:
     (["--rate", "fast"], "--rate: must be a number of virtual seconds per real second"),
     (["--port", "65536"], "--port: must be 0-65535 (0 picks a free one)"),
     (["--port", "http"], "--port: must be a whole number 0-65535"),
-    (["--seed", "x"], "--seed: invalid int value"),
+    (["--seed", "x"], "--seed: expected a whole number >= 0, got 'x'"),
+    (["--seed", "-1"], "--seed: expected a whole number >= 0, got -1"),
+    (["--keep-alive", "0"], "--keep-alive: must be a positive, finite number of seconds"),
+    (["--idle-timeout", "nan"], "--idle-timeout: must be a positive, finite number of seconds"),
+    (["--timeline-limit", "0"], "--timeline-limit: must be a whole number of timeline entries"),
     (["--scenario", "no-such-preset"], "there is no preset named 'no-such-preset'; presets:"),
     (["--scenario", "missing/world.toml"], "--scenario: scenario missing/world.toml"),
 ])
@@ -190,6 +194,30 @@ def test_bad_flags_exit_2_saying_what_to_do(
     err = capsys.readouterr().err
     assert message in err
     assert err.startswith("usage: octosim serve")
+
+
+def test_a_prefix_of_a_flag_is_not_taken_for_it(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", "0", "--time"])  # not --timeline, nor --timeline-limit
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --time" in capsys.readouterr().err
+
+
+def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"octosim {version('octosim')}\n"
+
+
+def test_python_dash_m_octosim_is_the_octosim_command() -> None:
+    done = subprocess.run([sys.executable, "-m", "octosim", "serve", "--seed", "-1"],
+                          capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: octosim serve")
+    assert "--seed: expected a whole number >= 0, got -1" in done.stderr
 
 
 def test_a_bad_key_is_never_echoed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -207,3 +235,40 @@ def test_a_port_in_use_is_a_clear_message_and_exit_1(capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert err == (f"octosim: cannot listen on 127.0.0.1:{port}: the port is already in use. "
                    "Pick another --port, or --port 0 for any free one.\n")
+
+
+def test_verbose_logs_each_request_as_it_is_served_and_quiet_does_not(
+    served: type[Served],
+) -> None:
+    for verbose in (True, False):
+        key = generate_key()
+        server = served("--port", "0", "--api-key", key, *(["-v"] if verbose else []))
+        server.wait_for_start()
+        url = URL_LINE.match(server.lines[0]).group(1)  # type: ignore[union-attr]
+        httpx.get(f"{url}/api/tasks", headers={"X-Octopus-ApiKey": key}, timeout=5)
+        httpx.get(f"{url}/api/nope", headers={"X-Octopus-ApiKey": key}, timeout=5)
+        with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1]))) as sock:
+            sock.sendall(b"get /api HTTP/1.1\r\nHost: octosim\r\n\r\n")
+            assert sock.recv(4096).startswith(b"HTTP/1.1 501")
+
+        code, stderr = server.stop(signal.SIGINT)
+
+        assert code == 0, stderr
+        logged = re.findall(r"^(\w+ \S+ → \d+.*) at \d+\.\d{3}s \(virtual\)$", stderr, re.M)
+        assert logged == (["GET /api/tasks → 200", "GET /api/nope → 404",
+                           "get /api → 501 (refused by the server)"] if verbose else [])
+
+
+def test_the_timeline_is_bounded_by_timeline_limit(served: type[Served]) -> None:
+    key = generate_key()
+    server = served("--port", "0", "--api-key", key, "--timeline", "--timeline-limit", "3")
+    server.wait_for_start()
+    url = URL_LINE.match(server.lines[0]).group(1)  # type: ignore[union-attr]
+    for n in range(6):
+        httpx.get(f"{url}/api/tasks?take={n}", headers={"X-Octopus-ApiKey": key}, timeout=5)
+
+    code, stderr = server.stop(signal.SIGINT)
+
+    assert code == 0, stderr
+    requests = [line for line in server.lines if "GET /api/tasks" in line]
+    assert len(requests) == 3 and "take=5" in "".join(requests)  # the newest kept

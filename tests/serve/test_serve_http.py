@@ -20,13 +20,13 @@ ServerFactory = Callable[..., LiveServer]  # the ``serve`` fixture (conftest.py)
 def spy_on(sim: Simulation) -> list[ApiRequest]:
     """Record every ApiRequest the simulation is asked to handle."""
     seen: list[ApiRequest] = []
-    handle = sim.handle
+    handle = sim.parts.handler
 
     def recording(request: ApiRequest) -> ApiResponse:
         seen.append(request)
         return handle(request)
 
-    sim.handle = recording  # type: ignore[method-assign]
+    sim.parts.handler = recording
     return seen
 
 
@@ -160,7 +160,7 @@ def test_expect_100_continue_is_answered_before_the_body_is_sent(
 def test_the_clock_catches_up_with_scaled_real_time_before_each_request() -> None:
     real = [100.0]
     sim = Simulation()
-    app = SimulatorApp(sim, rate=60, monotonic=lambda: real[0])
+    app = SimulatorApp(sim, rate=60, real=lambda: real[0])
     fired: list[float] = []
     sim.clock.call_at(90, lambda: fired.append(sim.clock.now()))
     real[0] += 1.0  # one real second
@@ -179,7 +179,7 @@ def test_time_before_the_server_starts_does_not_count() -> None:
     real = [0.0]
     sim = Simulation()
     server = LiveServer(sim, rate=1000)
-    server.app.monotonic = lambda: real[0]
+    server.app.clock.real = lambda: real[0]
     server.app.anchor()
     real[0] = 10.0  # ten real seconds pass before serving starts ...
     with server, httpx.Client(headers={"X-Octopus-ApiKey": server.api_key}) as client:

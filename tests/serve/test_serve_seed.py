@@ -78,7 +78,7 @@ def sleep_virtual(seconds: float) -> None:
 def test_the_seed_request_sequence_restarts_a_named_instance(serve: ServerFactory) -> None:
     sim = Simulation.from_scenario("named-instance", seed=1)
     server = serve(sim, rate=RATE)
-    server.app.monotonic = REAL
+    server.app.clock.real = REAL
     server.app.anchor()  # virtual time now follows the manual clock, from here
     agent = sim.world.machines[MACHINE].agent
     assert agent is not None and agent.instance.starts == 0
