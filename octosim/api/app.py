@@ -10,7 +10,6 @@ there to find it, and a 500 would hide it. Every request leaves one journal line
 from __future__ import annotations
 
 import functools
-import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -27,10 +26,13 @@ from octosim.api.errors import (
     space_not_found,
 )
 from octosim.api.messages import ApiRequest, ApiResponse
+from octosim.api.redact import masked_query
 from octosim.api.router import Handler, Match, Route, Router
 from octosim.api.routes import TABLE
 from octosim.api.task_cache import TaskCache
+from octosim.api.tasks import task_fixed_fields, task_resource
 from octosim.api.timefmt import Dates
+from octosim.api.unhandled import UnhandledRequests
 from octosim.journal import Kind
 from octosim.model.engine import EngineError
 from octosim.model.executors import ArgumentError
@@ -45,18 +47,6 @@ if TYPE_CHECKING:
     from octosim.options import ServerOptions
 
 __all__ = ["OctopusApi"]
-
-
-# What urlencode(..., safe=",") leaves as it is: most queries (verbose=true, take=30,
-# ids=ServerTasks-1,ServerTasks-2) are only that, and joining them is a tenth of the cost.
-_VERBATIM = re.compile(r"[A-Za-z0-9_.~,-]*")
-
-
-def _query_text(pairs: list[tuple[str, str]]) -> str:
-    """Return ``pairs`` as urlencode(pairs, safe=",") writes them."""
-    if all(_VERBATIM.fullmatch(k) and _VERBATIM.fullmatch(v) for k, v in pairs):
-        return "&".join(f"{k}={v}" for k, v in pairs)
-    return urlencode(pairs, safe=",")
 
 
 def _build_router() -> Router:
@@ -75,8 +65,9 @@ def _builtin_router() -> Router:
 
 
 class OctopusApi:
-    """The routes of one simulation. ``unhandled`` lists requests that matched no route
-    (404) or no method of their path (405), in order, for strict test modes."""
+    """The routes of one simulation. ``unhandled`` lists the method and path of requests
+    that matched no route (404) or no method of their path (405), for strict test modes
+    (:class:`~octosim.api.unhandled.UnhandledRequests`: distinct pairs, bounded)."""
 
     def __init__(
         self,
@@ -98,8 +89,10 @@ class OctopusApi:
         self.router = _builtin_router()
         self._own_router = False
         self.dates = Dates(clock)
-        self.tasks = TaskCache(self.dates)
-        self.unhandled: list[ApiRequest] = []
+        self.task_renders = TaskCache(
+            self.dates, render=task_resource, fixed_fields=task_fixed_fields
+        )
+        self.unhandled = UnhandledRequests()
 
     def add_route(
         self,
@@ -159,10 +152,12 @@ class OctopusApi:
 
     def _serve(self, matched: Match, request: ApiRequest) -> ApiResponse:
         route = matched.route
-        ctx = RequestContext(
-            self, request, route, matched.params, scoped=matched.scoped, tasks=self.tasks
-        )
         options, world = self.options, self.world
+        ctx = RequestContext(
+            request, matched.params, scoped=matched.scoped, world=world, engine=self.engine,
+            clock=self.clock, journal=self.journal, options=options,
+            task_renders=self.task_renders, links=self.router.links,
+        )
         user: User | None = None
         try:
             if not (route.anonymous and options.anonymous_root and presented_key(request) is None):
@@ -197,7 +192,7 @@ class OctopusApi:
     def _unhandled(
         self, method: str, request: ApiRequest, allowed: list[str] | None
     ) -> ApiResponse:
-        self.unhandled.append(request)
+        self.unhandled.record(method, request.path)
         if allowed:
             return error_response(
                 405,
@@ -217,10 +212,10 @@ class OctopusApi:
     def _journal(self, method: str, request: ApiRequest, outcome: str, subject: str) -> None:
         target = request.path
         if request.query:
-            # Never journal a key: drop apikey whatever its case; the rest helps a reader.
-            kept = [(k, v) for k, v in request.query if k.lower() != "apikey"]
+            # Never journal a key (nor what looks like one); the rest helps a reader.
+            kept = masked_query(request.query)
             if kept:
-                target = f"{target}?{_query_text(kept)}"
+                target = f"{target}?{urlencode(kept, safe=',')}"
         self.journal.record(
             self.clock.now(), Kind.Request, f"{method} {target} → {outcome}",
             subject,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from octosim.api.errors import MISSING_KEY, WRONG_KEY
-from octosim.api.messages import ApiResponse
+from octosim.api.messages import ApiRequest, ApiResponse
 from octosim.model.world import Permission
 from octosim.simulation import ServerOptions, Simulation
 
@@ -161,8 +161,11 @@ def test_the_key_never_reaches_the_journal(sim: Simulation, call: Call) -> None:
 
 def test_a_request_repr_never_shows_a_key(sim: Simulation, call: Call) -> None:
     key = sim.api_key or ""
-    call("GET", "/api/nowhere", query={"ApiKey": key},
-         headers={"Authorization": f"Bearer {key}"})
-    (request,) = sim.api.unhandled
+    request = ApiRequest("GET", "/api/nowhere", (("ApiKey", key), ("api_key", key)),
+                         {"authorization": f"Bearer {key}"})
     assert key not in repr(request)
     assert "authorization" in repr(request) and "/api/nowhere" in repr(request)
+    call("GET", "/api/nowhere", query={"ApiKey": key},
+         headers={"Authorization": f"Bearer {key}"})
+    (unhandled,) = sim.api.unhandled  # only the method and the path are kept
+    assert unhandled == ("GET", "/api/nowhere", 1) and key not in repr(sim.api.unhandled)

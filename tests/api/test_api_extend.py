@@ -30,7 +30,7 @@ def test_added_route_is_served_at_three_forms(sim: Simulation, call: Call) -> No
     assert call("GET", "/api/Spaces-1/projects/Projects-1").data["Scoped"] is True
     assert call("GET", "/api/spaces/Spaces-1/projects/Projects-1").data["Scoped"] is True
     assert call("GET", "/api/Spaces-7/projects/Projects-1").status == 404
-    assert sim.api.unhandled == []
+    assert list(sim.api.unhandled) == []
 
 
 def test_added_route_has_auth_errors_and_journal(sim: Simulation, call: Call) -> None:
