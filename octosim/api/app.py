@@ -49,6 +49,10 @@ if TYPE_CHECKING:
 __all__ = ["OctopusApi"]
 
 
+#: Characters of a request's path and query written in its journal line.
+_TARGET_LIMIT = 2048
+
+
 def _build_router() -> Router:
     router = Router()
     for route in TABLE:
@@ -216,6 +220,8 @@ class OctopusApi:
             kept = masked_query(request.query)
             if kept:
                 target = f"{target}?{urlencode(kept, safe=',')}"
+        if len(target) > _TARGET_LIMIT:  # anyone may send a long path; a reader needs its start
+            target = f"{target[:_TARGET_LIMIT]}… ({len(target)} characters)"
         self.journal.record(
             self.clock.now(), Kind.Request, f"{method} {target} → {outcome}",
             subject,

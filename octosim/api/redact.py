@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 __all__ = ["MASK", "is_key_name", "masked_query", "without_keys"]
 
-#: What a masked value reads as.
-MASK = "***"
+#: What a masked value reads as (letters only, so it reads the same URL-encoded).
+MASK = "REDACTED"
 
 # Names compared with case and separators folded away: X-Octopus-ApiKey, api_key and API-KEY
 # all become "...apikey".

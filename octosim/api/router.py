@@ -119,7 +119,7 @@ class Router:
         self._links: CollectionLinks | None = None
         # (method, path) → result. Clients poll the same few URLs over and over; a hit
         # costs one dict lookup. Cleared when a route is added and when full.
-        self._memo: dict[tuple[str, str], Match | list[str] | None] = {}
+        self._memo: dict[tuple[str, str], Match] = {}
 
     def add(self, route: Route) -> Route:
         """Register ``route`` (at all three URL forms if space-scoped); it replaces any
@@ -182,9 +182,13 @@ class Router:
         try:
             return self._memo[key]
         except KeyError:
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
-            found = self._memo[key] = self._match(method, path)
+            found = self._match(method, path)
+            # Only matches are remembered: a 404 or 405 is rare in a client that works, and
+            # remembering what a fuzzer or a crawler invents would hold its paths for nothing.
+            if isinstance(found, Match):
+                if len(self._memo) >= _MEMO_LIMIT:
+                    self._memo.clear()
+                self._memo[key] = found
             return found
 
     def _match(self, method: str, path: str) -> Match | list[str] | None:

@@ -1,56 +1,47 @@
 """The requests no route answered, kept as the strict test modes need them and no more.
 
 Anyone may send them, unauthenticated, with bodies up to the transport's limit, so only the
-method and the path are kept (never a body, never a header), each distinct pair once, up to
-a fixed number of pairs and a fixed path length: memory stays bounded whatever is sent.
+method and the path are kept (never a body, never a header), the newest :data:`LIMIT` of
+them, each path cut at :data:`PATH_LIMIT` characters: memory stays bounded whatever is sent.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, overload
 
-__all__ = ["UnhandledRequest", "UnhandledRequests"]
+__all__ = ["LIMIT", "PATH_LIMIT", "UnhandledRequest", "UnhandledRequests"]
 
-#: Distinct (method, path) pairs kept: far more than any test's mistakes, far less than a
-#: crawler or a fuzzer sends.
-LIMIT = 256
+#: Requests kept (the newest): far more than any test's mistakes, far less than a crawler or
+#: a fuzzer sends.
+LIMIT = 1000
 #: Characters of a path kept; a longer one is cut and ends in "…".
 PATH_LIMIT = 1024
 
 
 class UnhandledRequest(NamedTuple):
-    """One distinct request no route answered, and how many ``times`` it came."""
+    """One request no route answered: its method and path, nothing else."""
 
     method: str
     path: str
-    times: int = 1
 
 
 class UnhandledRequests(Sequence[UnhandledRequest]):
-    """The distinct (method, path) pairs no route answered, in first-seen order.
-
-    A read-only sequence of :class:`UnhandledRequest`; ``total`` counts every unhandled
-    request, including repeats and those beyond :data:`LIMIT` distinct pairs.
-    """
+    """The newest :data:`LIMIT` requests no route answered, oldest first: a read-only
+    sequence of :class:`UnhandledRequest`. ``total`` counts every one, including those no
+    longer kept."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[str, str], int] = {}
+        self._kept: deque[UnhandledRequest] = deque(maxlen=LIMIT)
         self.total = 0
 
     def record(self, method: str, path: str) -> None:
-        """Count one unhandled request (only its method and path are kept)."""
+        """Note one unhandled request (only its method and path)."""
         self.total += 1
         if len(path) > PATH_LIMIT:
             path = path[: PATH_LIMIT - 1] + "…"
-        key = (method[:16], path)
-        if key in self._counts:
-            self._counts[key] += 1
-        elif len(self._counts) < LIMIT:
-            self._counts[key] = 1
-
-    def _entries(self) -> list[UnhandledRequest]:
-        return [UnhandledRequest(m, p, n) for (m, p), n in self._counts.items()]
+        self._kept.append(UnhandledRequest(method[:16], path))
 
     @overload
     def __getitem__(self, index: int) -> UnhandledRequest: ...
@@ -59,13 +50,15 @@ class UnhandledRequests(Sequence[UnhandledRequest]):
     def __getitem__(self, index: slice) -> list[UnhandledRequest]: ...
 
     def __getitem__(self, index: int | slice) -> UnhandledRequest | list[UnhandledRequest]:
-        return self._entries()[index]
+        if isinstance(index, slice):
+            return list(self._kept)[index]
+        return self._kept[index]
 
     def __iter__(self) -> Iterator[UnhandledRequest]:
-        return iter(self._entries())
+        return iter(self._kept)
 
     def __len__(self) -> int:
-        return len(self._counts)
+        return len(self._kept)
 
     def __repr__(self) -> str:
-        return f"UnhandledRequests({self._entries()!r}, total={self.total})"
+        return f"UnhandledRequests({list(self._kept)!r}, total={self.total})"
