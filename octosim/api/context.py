@@ -77,7 +77,9 @@ class RequestContext:
     ``params``: the route's path parameters. ``scoped``: the space came from the path
     (``/api/{spaceId}/...`` or ``/api/spaces/{spaceId}/...``), in which case ``space_id`` is
     that (existing) space; otherwise ``space_id`` is None and :meth:`space` picks one.
-    ``user`` is None only for an anonymous ``GET /api``.
+    ``user`` is None only for an anonymous ``GET /api``. ``world``, ``engine``, ``clock``,
+    ``journal`` and ``options`` are the simulation's parts; ``task_renders`` memoises
+    TaskResources; ``links`` are the collections the routes name.
     """
 
     __slots__ = ("_body", "_query", "clock", "dates", "engine", "journal", "links", "options",

@@ -138,3 +138,36 @@ def test_router_prefers_literals_and_backtracks() -> None:
     assert not isinstance(found, list) and found is not None and found.route is c
     assert router.match("DELETE", "/api/things/x") == ["GET"]
     assert router.match("GET", "/api/nothing") is None
+
+
+def test_collection_links_come_from_the_routes() -> None:
+    router = Router()
+
+    def handler(ctx: RequestContext) -> None:
+        return None
+
+    router.add(Route("GET", "/api/{spaceId:space}", handler, space_scoped=False,
+                     link="SpaceHome"))
+    router.add(Route("GET", "/api/projects", handler, link="Projects",
+                     link_template="{/id}{?skip,take}"))
+    router.add(Route("GET", "/api/projects/{id}", handler))
+    assert router.links.root() == {"SpaceHome": "/api/{spaceId}",
+                                   "Projects": "/api/projects{/id}{?skip,take}"}
+    router.add(Route("GET", "/api/projects", handler, link="Projects"))  # the first link stays
+    router.add(Route("GET", "/api/releases", handler, link="Releases"))
+    assert router.links.space("Spaces-2") == {
+        "Projects": "/api/Spaces-2/projects{/id}{?skip,take}",
+        "Releases": "/api/Spaces-2/releases"}
+
+
+def test_the_root_document_and_space_homes_list_every_area_in_table_order(call: Call) -> None:
+    from octosim.api.routes import TABLE
+
+    linked = [r.link for r in TABLE if r.link is not None]
+    assert list(call("GET", "/api").data["Links"]) == ["Self", *linked, "Web"]
+    home = call("GET", "/api/Spaces-1").data["Links"]
+    scoped = [r.link for r in TABLE if r.link is not None and r.space_scoped]
+    assert list(home) == ["Self", *scoped, "Web"]
+    assert home["Tasks"].startswith("/api/Spaces-1/tasks{/id}{?skip,")
+    space = call("GET", "/api/spaces/Spaces-1").data["Links"]
+    assert {k: space[k] for k in scoped} == {k: home[k] for k in scoped}
