@@ -106,6 +106,8 @@ class OctopusApi:
         *,
         permission: Permission | None = None,
         space_scoped: bool = True,
+        link: str | None = None,
+        link_template: str = "",
     ) -> Route:
         """Serve ``method pattern`` with ``handler``, with the same authentication, error
         bodies and journal as the built-in routes; returns the route.
@@ -117,6 +119,8 @@ class OctopusApi:
         JSON value (sent as 200); it raises :class:`~octosim.api.errors.ApiError` for an
         error body. ``permission`` is checked in the request's space (the default space in
         the unscoped form). A route with the same method and path replaces the old one.
+        ``link`` lists the route under that name in the root document's ``Links`` (and each
+        space home's, if space-scoped), ``link_template`` following its path.
 
         Raises RouteError for a pattern not under ``/api``; ValueError for a bad method.
         """
@@ -127,7 +131,8 @@ class OctopusApi:
             self.router = _build_router()
             self._own_router = True
         return self.router.add(
-            Route(verb, pattern, handler, permission=permission, space_scoped=space_scoped)
+            Route(verb, pattern, handler, permission=permission, space_scoped=space_scoped,
+                  link=link, link_template=link_template)
         )
 
     def fault_response(self, rule: FaultRule) -> ApiResponse:

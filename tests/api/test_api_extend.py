@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from octosim.api import ApiError, ApiResponse, RequestContext, RouteError
+from octosim.api import ApiError, ApiRequest, ApiResponse, RequestContext, RouteError
 from octosim.api.router import Route, Router
 from octosim.journal import Kind
 from octosim.model.world import Permission
@@ -171,3 +171,14 @@ def test_the_root_document_and_space_homes_list_every_area_in_table_order(call: 
     assert home["Tasks"].startswith("/api/Spaces-1/tasks{/id}{?skip,")
     space = call("GET", "/api/spaces/Spaces-1").data["Links"]
     assert {k: space[k] for k in scoped} == {k: home[k] for k in scoped}
+
+
+def test_an_added_collection_is_listed_in_the_root_document(sim: Simulation, call: Call) -> None:
+    before = call("GET", "/api").data["Links"]
+    sim.api.add_route("GET", "/api/projects", lambda ctx: [], link="Projects",
+                      link_template="{/id}{?skip,take}")
+    assert call("GET", "/api").data["Links"]["Projects"] == "/api/projects{/id}{?skip,take}"
+    assert call("GET", "/api/Spaces-1").data["Links"]["Projects"] == (
+        "/api/Spaces-1/projects{/id}{?skip,take}")
+    assert "Projects" not in before and "Projects" not in Simulation(seed=1).handle(
+        ApiRequest("GET", "/api")).data["Links"]  # other simulations are untouched
