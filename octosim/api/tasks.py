@@ -72,6 +72,7 @@ _IN_PROGRESS = {
 #: Log categories hidden unless ``verbose=true`` (Trace is below Verbose, so it goes too).
 _VERBOSE_ONLY = frozenset({LogCategory.Verbose, LogCategory.Trace})
 
+
 def task_links(task: Task) -> dict[str, str]:
     """Return a task's ``Links``. Task links use the unscoped form, which finds a task in
     any space (task ids are unique across the server). The dict is shared between renders
