@@ -71,7 +71,7 @@ def _builtin_router() -> Router:
 class OctopusApi:
     """The routes of one simulation. ``unhandled`` lists the method and path of requests
     that matched no route (404) or no method of their path (405), for strict test modes
-    (:class:`~octosim.api.unhandled.UnhandledRequests`: distinct pairs, bounded)."""
+    (:class:`~octosim.api.unhandled.UnhandledRequests`: the newest, never a body)."""
 
     def __init__(
         self,
@@ -149,7 +149,7 @@ class OctopusApi:
         subject = ""
         try:
             if isinstance(matched, Match):
-                subject = matched.params.get("id", "")
+                subject = matched.params.get("id", "")[:_TARGET_LIMIT]
                 response = self._serve(matched, request)
             else:
                 response = self._unhandled(method, request, matched)

@@ -40,6 +40,8 @@ _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
 #: Distinct (method, path) pairs remembered; a fuzz test or a crawl of many ids just clears
 #: and refills it.
 _MEMO_LIMIT = 4096
+#: Longer paths are matched every time: real ones are a few dozen characters.
+_MEMO_PATH_LIMIT = 256
 
 
 class RouteError(ValueError):
@@ -183,9 +185,10 @@ class Router:
             return self._memo[key]
         except KeyError:
             found = self._match(method, path)
-            # Only matches are remembered: a 404 or 405 is rare in a client that works, and
-            # remembering what a fuzzer or a crawler invents would hold its paths for nothing.
-            if isinstance(found, Match):
+            # Only matches of paths a client polls are remembered: a 404 or 405 is rare in a
+            # client that works, and remembering what a fuzzer invents (any path, any length,
+            # before authentication) would hold its paths for nothing.
+            if isinstance(found, Match) and len(path) <= _MEMO_PATH_LIMIT:
                 if len(self._memo) >= _MEMO_LIMIT:
                     self._memo.clear()
                 self._memo[key] = found

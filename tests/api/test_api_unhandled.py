@@ -81,3 +81,16 @@ def test_unknown_routes_through_http_keep_no_body(size: int) -> None:
     (entry,) = sim.api.unhandled
     assert entry == ("POST", "/api/no-such-route")
     assert not any(isinstance(v, bytes | httpx.Request) for v in entry)
+
+
+def test_long_paths_that_match_a_route_are_not_remembered_either() -> None:
+    sim = Simulation(seed=1)
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for n in range(500):  # a 404 of a task id, before any key is checked
+            sim.handle(ApiRequest("GET", f"/api/tasks/ServerTasks-{n}{'9' * 100_000}"))
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert after - before < 8 * MiB, f"{after - before} bytes kept"
