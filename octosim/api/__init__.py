@@ -1,7 +1,25 @@
-"""The simulated server's REST surface: routes, resources, auth, paging, error bodies.
+"""The simulated server's REST surface, by Octopus area: ``ApiRequest`` in, ``ApiResponse``
+out, no HTTP anywhere (:mod:`octosim.transport` and the live server are the seams to it).
 
-Nothing here knows HTTP: :class:`OctopusApi` maps an :class:`ApiRequest` to an
-:class:`ApiResponse`; :mod:`octosim.transport` is the seam to ``httpx``.
+Areas, each one module of the same shape (resources: domain → Octopus JSON; handlers:
+``handler(ctx) -> JSON | ApiResponse``; ``ROUTES``: a tuple of keyword
+:class:`~octosim.api.router.Route`):
+
+- :mod:`~octosim.api.spaces`: the root document, spaces, space homes, users;
+- :mod:`~octosim.api.tasks`: server tasks (with :mod:`~octosim.api.task_query`, the list's
+  filters, and :mod:`~octosim.api.task_cache`, the memoised renders);
+- :mod:`~octosim.api.infrastructure`: machines (deployment targets) and environments.
+
+Shared plumbing, each a module of its own: ``router`` (the compiled route table), ``context``
+(what a handler gets; ``ctx.find`` is the one lookup of a space-scoped resource by id),
+``errors``, ``paging``, ``params``, ``messages``, ``auth``, ``redact``, ``links``,
+``timefmt``, ``unhandled``; ``app`` (:class:`OctopusApi`) puts them together.
+
+A new area (projects, releases, deployments): write ``octosim/api/projects.py`` in the same
+shape, find by id with ``ctx.find(lookup, permission)``, give its collection route
+``link="Projects"`` (the root document and space homes then list it), and add its
+``ROUTES`` to ``TABLE`` in :mod:`~octosim.api.routes`. Nothing here imports the layers above
+(simulation, transport, delivery, server, scenario, plugin) or ``restart``.
 """
 
 from octosim.api.app import OctopusApi

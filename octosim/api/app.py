@@ -10,7 +10,6 @@ there to find it, and a 500 would hide it. Every request leaves one journal line
 from __future__ import annotations
 
 import functools
-import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -27,10 +26,13 @@ from octosim.api.errors import (
     space_not_found,
 )
 from octosim.api.messages import ApiRequest, ApiResponse
+from octosim.api.redact import masked_query
 from octosim.api.router import Handler, Match, Route, Router
 from octosim.api.routes import TABLE
 from octosim.api.task_cache import TaskCache
+from octosim.api.tasks import task_fixed_fields, task_resource
 from octosim.api.timefmt import Dates
+from octosim.api.unhandled import UnhandledRequests
 from octosim.journal import Kind
 from octosim.model.engine import EngineError
 from octosim.model.executors import ArgumentError
@@ -47,16 +49,8 @@ if TYPE_CHECKING:
 __all__ = ["OctopusApi"]
 
 
-# What urlencode(..., safe=",") leaves as it is: most queries (verbose=true, take=30,
-# ids=ServerTasks-1,ServerTasks-2) are only that, and joining them is a tenth of the cost.
-_VERBATIM = re.compile(r"[A-Za-z0-9_.~,-]*")
-
-
-def _query_text(pairs: list[tuple[str, str]]) -> str:
-    """Return ``pairs`` as urlencode(pairs, safe=",") writes them."""
-    if all(_VERBATIM.fullmatch(k) and _VERBATIM.fullmatch(v) for k, v in pairs):
-        return "&".join(f"{k}={v}" for k, v in pairs)
-    return urlencode(pairs, safe=",")
+#: Characters of a request's path and query written in its journal line.
+_TARGET_LIMIT = 2048
 
 
 def _build_router() -> Router:
@@ -75,8 +69,9 @@ def _builtin_router() -> Router:
 
 
 class OctopusApi:
-    """The routes of one simulation. ``unhandled`` lists requests that matched no route
-    (404) or no method of their path (405), in order, for strict test modes."""
+    """The routes of one simulation. ``unhandled`` lists the method and path of requests
+    that matched no route (404) or no method of their path (405), for strict test modes
+    (:class:`~octosim.api.unhandled.UnhandledRequests`: the newest, never a body)."""
 
     def __init__(
         self,
@@ -98,8 +93,10 @@ class OctopusApi:
         self.router = _builtin_router()
         self._own_router = False
         self.dates = Dates(clock)
-        self.tasks = TaskCache(self.dates)
-        self.unhandled: list[ApiRequest] = []
+        self.task_renders = TaskCache(
+            self.dates, render=task_resource, fixed_fields=task_fixed_fields
+        )
+        self.unhandled = UnhandledRequests()
 
     def add_route(
         self,
@@ -109,6 +106,8 @@ class OctopusApi:
         *,
         permission: Permission | None = None,
         space_scoped: bool = True,
+        link: str | None = None,
+        link_template: str = "",
     ) -> Route:
         """Serve ``method pattern`` with ``handler``, with the same authentication, error
         bodies and journal as the built-in routes; returns the route.
@@ -120,6 +119,8 @@ class OctopusApi:
         JSON value (sent as 200); it raises :class:`~octosim.api.errors.ApiError` for an
         error body. ``permission`` is checked in the request's space (the default space in
         the unscoped form). A route with the same method and path replaces the old one.
+        ``link`` lists the route under that name in the root document's ``Links`` (and each
+        space home's, if space-scoped), ``link_template`` following its path.
 
         Raises RouteError for a pattern not under ``/api``; ValueError for a bad method.
         """
@@ -130,7 +131,8 @@ class OctopusApi:
             self.router = _build_router()
             self._own_router = True
         return self.router.add(
-            Route(verb, pattern, handler, permission=permission, space_scoped=space_scoped)
+            Route(verb, pattern, handler, permission=permission, space_scoped=space_scoped,
+                  link=link, link_template=link_template)
         )
 
     def fault_response(self, rule: FaultRule) -> ApiResponse:
@@ -147,7 +149,7 @@ class OctopusApi:
         subject = ""
         try:
             if isinstance(matched, Match):
-                subject = matched.params.get("id", "")
+                subject = matched.params.get("id", "")[:_TARGET_LIMIT]
                 response = self._serve(matched, request)
             else:
                 response = self._unhandled(method, request, matched)
@@ -159,10 +161,12 @@ class OctopusApi:
 
     def _serve(self, matched: Match, request: ApiRequest) -> ApiResponse:
         route = matched.route
-        ctx = RequestContext(
-            self, request, route, matched.params, scoped=matched.scoped, tasks=self.tasks
-        )
         options, world = self.options, self.world
+        ctx = RequestContext(
+            request, matched.params, scoped=matched.scoped, world=world, engine=self.engine,
+            clock=self.clock, journal=self.journal, options=options,
+            task_renders=self.task_renders, links=self.router.links,
+        )
         user: User | None = None
         try:
             if not (route.anonymous and options.anonymous_root and presented_key(request) is None):
@@ -197,7 +201,7 @@ class OctopusApi:
     def _unhandled(
         self, method: str, request: ApiRequest, allowed: list[str] | None
     ) -> ApiResponse:
-        self.unhandled.append(request)
+        self.unhandled.record(method, request.path)
         if allowed:
             return error_response(
                 405,
@@ -217,10 +221,12 @@ class OctopusApi:
     def _journal(self, method: str, request: ApiRequest, outcome: str, subject: str) -> None:
         target = request.path
         if request.query:
-            # Never journal a key: drop apikey whatever its case; the rest helps a reader.
-            kept = [(k, v) for k, v in request.query if k.lower() != "apikey"]
+            # Never journal a key (nor what looks like one); the rest helps a reader.
+            kept = masked_query(request.query)
             if kept:
-                target = f"{target}?{_query_text(kept)}"
+                target = f"{target}?{urlencode(kept, safe=',')}"
+        if len(target) > _TARGET_LIMIT:  # anyone may send a long path; a reader needs its start
+            target = f"{target[:_TARGET_LIMIT]}… ({len(target)} characters)"
         self.journal.record(
             self.clock.now(), Kind.Request, f"{method} {target} → {outcome}",
             subject,

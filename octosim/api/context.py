@@ -8,7 +8,8 @@ pays for parsing it does not need.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from octosim.api.errors import (
     MISSING_KEY,
@@ -16,6 +17,7 @@ from octosim.api.errors import (
     ApiError,
     bad_request,
     missing_permission,
+    resource_not_found,
     space_not_found,
 )
 from octosim.api.messages import ApiRequest
@@ -24,9 +26,9 @@ from octosim.journal import Kind
 from octosim.model.world import Permission, Space, User
 
 if TYPE_CHECKING:
-    from octosim.api.app import OctopusApi
-    from octosim.api.router import Route
+    from octosim.api.links import CollectionLinks
     from octosim.api.task_cache import TaskCache
+    from octosim.api.timefmt import Dates
     from octosim.clock import VirtualClock
     from octosim.journal import Journal
     from octosim.model.engine import TaskEngine
@@ -61,40 +63,54 @@ def _json_type(value: object) -> str:
     return "a string" if isinstance(value, str) else "null"
 
 
+class _InSpace(Protocol):
+    @property
+    def space_id(self) -> str: ...
+
+
+InSpace = TypeVar("InSpace", bound=_InSpace)
+
+
 class RequestContext:
     """One request being handled.
 
     ``params``: the route's path parameters. ``scoped``: the space came from the path
     (``/api/{spaceId}/...`` or ``/api/spaces/{spaceId}/...``), in which case ``space_id`` is
     that (existing) space; otherwise ``space_id`` is None and :meth:`space` picks one.
-    ``user`` is None only for an anonymous ``GET /api``.
+    ``user`` is None only for an anonymous ``GET /api``. ``world``, ``engine``, ``clock``,
+    ``journal`` and ``options`` are the simulation's parts; ``task_renders`` memoises
+    TaskResources; ``links`` are the collections the routes name.
     """
 
-    __slots__ = ("_body", "_query", "clock", "dates", "engine", "journal", "options", "params",
-                 "request", "route", "scoped", "space_id", "tasks", "user", "world")
+    __slots__ = ("_body", "_query", "clock", "dates", "engine", "journal", "links", "options",
+                 "params", "request", "scoped", "space_id", "task_renders", "user", "world")
 
     def __init__(
         self,
-        api: OctopusApi,
         request: ApiRequest,
-        route: Route,
         params: dict[str, str],
         *,
         scoped: bool,
-        tasks: TaskCache,
+        world: World,
+        engine: TaskEngine,
+        clock: VirtualClock,
+        journal: Journal,
+        options: ServerOptions,
+        task_renders: TaskCache,
+        links: CollectionLinks,
     ) -> None:
         #: The simulation's parts a handler may read and change.
-        self.world: World = api.world
-        self.engine: TaskEngine = api.engine
-        self.clock: VirtualClock = api.clock
-        self.journal: Journal = api.journal
-        self.options: ServerOptions = api.options
+        self.world = world
+        self.engine = engine
+        self.clock = clock
+        self.journal = journal
+        self.options = options
         self.request = request
-        self.route = route
         self.params = params
         self.scoped = scoped
-        self.tasks = tasks  # renders TaskResources (memoised)
-        self.dates = tasks.dates
+        self.task_renders = task_renders  # TaskResources, memoised until a task changes
+        self.dates: Dates = task_renders.dates
+        self.links = links  # the collections the root document and space homes list
         self.space_id: str | None = params.get("spaceId") if scoped else None
         self.user: User | None = None
         self._query: QueryParams | None = None
@@ -144,6 +160,44 @@ class RequestContext:
         if not user.can(permission, space_id):
             raise missing_permission(permission.value)
         return user
+
+    def find(
+        self,
+        lookup: Callable[[str], InSpace | None],
+        permission: Permission,
+        item_id: str | None = None,
+    ) -> InSpace:
+        """Return the space-scoped resource ``lookup(id)`` finds for the ``id`` path parameter
+        (or ``item_id``), as the caller may see it.
+
+        Ids are unique across the server, so the unscoped form finds a resource in any space
+        and checks ``permission`` in *that* space; a scoped form was authorised against its
+        own space already, and another space's resource does not exist there.
+
+        Raises ApiError: 404 ``The resource 'X' was not found.`` if unknown (or in another
+        space than the path's); 403 naming ``permission`` if the caller lacks it there.
+        """
+        item_id = self.params["id"] if item_id is None else item_id
+        item = lookup(item_id)
+        if item is None or (self.space_id is not None and item.space_id != self.space_id):
+            raise resource_not_found(item_id)
+        if not self.scoped:
+            self.require(permission, item.space_id)
+        return item
+
+    def may_view(self, permission: Permission, items: list[InSpace]) -> list[InSpace]:
+        """Return the ``items`` whose space the caller holds ``permission`` in, in order:
+        what every list must do with resources gathered from more than one space."""
+        user = self.require_user()
+        allowed: dict[str, bool] = {}
+        kept = []
+        for item in items:
+            ok = allowed.get(item.space_id)
+            if ok is None:
+                ok = allowed[item.space_id] = user.can(permission, item.space_id)
+            if ok:
+                kept.append(item)
+        return kept
 
     def path_space(self) -> Space:
         """Return the space named by the ``spaceId`` or ``id`` path parameter. Raises

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from octosim.api.params import QueryParams
+from octosim.api.redact import without_keys
 
 __all__ = ["ALL", "DEFAULT_TAKE", "collection", "page_window"]
 
@@ -22,8 +23,8 @@ ALL = 2147483647
 
 T = TypeVar("T")
 
-# Never echoed into links: paging is rewritten per link, the key is a secret.
-_DROPPED = frozenset({"skip", "take", "apikey"})
+# Rewritten per link (and the key, or anything named like one, is never echoed).
+_PAGING = frozenset({"skip", "take"})
 
 
 def page_window(query: QueryParams, default_take: int = DEFAULT_TAKE) -> tuple[int, int]:
@@ -52,7 +53,7 @@ def collection(
     total = len(items)
     window = items[skip : skip + take] if take else []
     pages = max(1, -(-total // take)) if take else 1
-    kept = [(k, v) for k, v in query if k.lower() not in _DROPPED]
+    kept = [(k, v) for k, v in without_keys(query) if k.lower() not in _PAGING]
 
     def link(s: int, t: int) -> str:
         return f"{path}?{urlencode([*kept, ('skip', str(s)), ('take', str(t))], safe=',')}"

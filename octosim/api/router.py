@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
+
+from octosim.api.links import CollectionLink, CollectionLinks
 
 if TYPE_CHECKING:
     from octosim.api.context import RequestContext
@@ -23,7 +25,6 @@ __all__ = ["Handler", "Match", "Route", "RouteError", "Router", "split_path"]
 
 #: A handler takes the request context and returns an ApiResponse or a JSON value (→ 200).
 Handler: TypeAlias = "Callable[[RequestContext], Any]"
-
 
 
 def _is_space_id(segment: str) -> bool:
@@ -39,6 +40,8 @@ _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
 #: Distinct (method, path) pairs remembered; a fuzz test or a crawl of many ids just clears
 #: and refills it.
 _MEMO_LIMIT = 4096
+#: Longer paths are matched every time: real ones are a few dozen characters.
+_MEMO_PATH_LIMIT = 256
 
 
 class RouteError(ValueError):
@@ -47,7 +50,7 @@ class RouteError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class Route:
-    """One registered operation.
+    """One registered operation: ``method``, ``pattern`` and ``handler``, then keywords.
 
     ``permission`` is checked against the request's space before the handler runs.
     ``authorizes_itself``: in the unscoped form the handler checks the permission against
@@ -55,15 +58,21 @@ class Route:
     the task is found); built-in routes use it, user routes normally do not.
     ``anonymous``: served without credentials when ``ServerOptions.anonymous_root`` is set
     (only ``GET /api``).
+    ``link``: the name under which the root document (and, if space-scoped, each space home)
+    lists this route as a collection, with ``link_template`` after the path
+    (``{/id}{?skip,take}``); None for routes that are not listed.
     """
 
     method: str
     pattern: str
     handler: Handler
+    _: KW_ONLY
     permission: Permission | None = None
     space_scoped: bool = True
     authorizes_itself: bool = False
     anonymous: bool = False
+    link: str | None = None
+    link_template: str = ""
 
 
 class Match(NamedTuple):
@@ -109,9 +118,10 @@ class Router:
     def __init__(self) -> None:
         self._root = _Node()
         self.routes: list[Route] = []
+        self._links: CollectionLinks | None = None
         # (method, path) → result. Clients poll the same few URLs over and over; a hit
         # costs one dict lookup. Cleared when a route is added and when full.
-        self._memo: dict[tuple[str, str], Match | list[str] | None] = {}
+        self._memo: dict[tuple[str, str], Match] = {}
 
     def add(self, route: Route) -> Route:
         """Register ``route`` (at all three URL forms if space-scoped); it replaces any
@@ -132,7 +142,19 @@ class Router:
             self._insert(route, segments, scoped=False)
         self.routes.append(route)
         self._memo.clear()
+        self._links = None
         return route
+
+    @property
+    def links(self) -> CollectionLinks:
+        """The collection links the routes name (:attr:`Route.link`), in the order added."""
+        if self._links is None:
+            self._links = CollectionLinks.of(
+                CollectionLink(r.link, r.pattern, r.link_template, r.space_scoped)
+                for r in self.routes
+                if r.link is not None
+            )
+        return self._links
 
     def _insert(self, route: Route, segments: list[str], *, scoped: bool) -> None:
         node = self._root
@@ -162,9 +184,14 @@ class Router:
         try:
             return self._memo[key]
         except KeyError:
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
-            found = self._memo[key] = self._match(method, path)
+            found = self._match(method, path)
+            # Only matches of paths a client polls are remembered: a 404 or 405 is rare in a
+            # client that works, and remembering what a fuzzer invents (any path, any length,
+            # before authentication) would hold its paths for nothing.
+            if isinstance(found, Match) and len(path) <= _MEMO_PATH_LIMIT:
+                if len(self._memo) >= _MEMO_LIMIT:
+                    self._memo.clear()
+                self._memo[key] = found
             return found
 
     def _match(self, method: str, path: str) -> Match | list[str] | None:

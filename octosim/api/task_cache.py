@@ -14,11 +14,15 @@ from collections.abc import Callable
 from typing import Any
 
 from octosim.api.messages import ApiResponse, encode_json
-from octosim.api.resources import task_fixed_fields, task_resource
 from octosim.api.timefmt import Dates, duration_text
 from octosim.model.tasks import Task
 
-__all__ = ["TaskCache"]
+__all__ = ["FixedFields", "Render", "TaskCache"]
+
+#: Renders a task's fields that never change (``octosim.api.tasks.task_fixed_fields``).
+FixedFields = Callable[[Task, Dates], dict[str, Any]]
+#: Renders a TaskResource at a time from those fields (``octosim.api.tasks.task_resource``).
+Render = Callable[[Task, Dates, float, "dict[str, Any] | None"], dict[str, Any]]
 
 # Enough for every task a test polls; cleared (not LRU) when full, since a clear is cheap
 # and a list of 100,000 tasks would otherwise pin 100,000 rendered dicts.
@@ -26,12 +30,16 @@ _LIMIT = 4096
 
 
 class TaskCache:
-    """TaskResources of one simulation, rendered with ``dates``."""
+    """TaskResources of one simulation, rendered with ``dates`` by the tasks area's
+    ``render`` and ``fixed_fields`` (handed in, so that this cache sits below the handlers
+    that use it)."""
 
-    __slots__ = ("_entries", "_fixed", "dates")
+    __slots__ = ("_entries", "_fixed", "dates", "fixed_fields", "render")
 
-    def __init__(self, dates: Dates) -> None:
+    def __init__(self, dates: Dates, *, render: Render, fixed_fields: FixedFields) -> None:
         self.dates = dates
+        self.render = render
+        self.fixed_fields = fixed_fields
         # task id → [key, data, content or None (serialised on first need)]
         self._entries: dict[str, list[Any]] = {}
         # task id → the TaskResource fields that never change (task_fixed_fields)
@@ -54,8 +62,8 @@ class TaskCache:
                 self._fixed.clear()
             fixed = self._fixed.get(task.id)
             if fixed is None:
-                fixed = self._fixed[task.id] = task_fixed_fields(task, self.dates)
-            entry = [key, task_resource(task, self.dates, now, fixed), None]
+                fixed = self._fixed[task.id] = self.fixed_fields(task, self.dates)
+            entry = [key, self.render(task, self.dates, now, fixed), None]
             self._entries[task.id] = entry
         return entry
 
@@ -63,11 +71,6 @@ class TaskCache:
         """Return ``task`` as a TaskResource at virtual time ``now``."""
         data: dict[str, Any] = self._entry(task, now)[1]
         return data
-
-    def resource_and_json(self, task: Task, now: float) -> tuple[dict[str, Any], bytes]:
-        """Return the TaskResource and its serialised JSON body."""
-        entry = self._entry(task, now)
-        return entry[1], _entry_json(entry)
 
     def response(self, task: Task, now: float) -> ApiResponse:
         """Return a 200 with ``task``'s TaskResource whose body bytes are serialised only

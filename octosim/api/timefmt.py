@@ -7,9 +7,7 @@ QueueTime each time), so rendered dates are memoised per virtual time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import cast
 
 from octosim.clock import VirtualClock
 from octosim.model.datetext import iso_milliseconds, long_date
@@ -21,50 +19,39 @@ __all__ = ["Dates", "duration_text"]
 _CACHE_LIMIT = 65_536
 
 
-class _Rendered(dict[float | None, str | None]):
-    """Virtual time → its text, rendered on first use. A hit is a plain dict lookup, with
-    no Python frame: a TaskResource looks up seven dates, and a restart renders dozens."""
-
-    __slots__ = ("_render",)
-
-    def __init__(self, render: Callable[[float], str]) -> None:
-        super().__init__({None: None})  # "not happened yet" stays None
-        self._render = render
-
-    def __missing__(self, t: float) -> str:
-        if len(self) >= _CACHE_LIMIT:
-            self.clear()
-            self[None] = None
-        text = self[t] = self._render(t)
-        return text
-
-
 class Dates:
     """Renders virtual times of one clock. ``iso(17.205)`` → ``2024-01-15T09:00:17.205+00:00``.
 
-    ``iso``, ``iso_or_none`` and ``long`` are lookups in memos of rendered text (bound
-    ``dict.__getitem__``), not methods: the same few instants are rendered over and over.
+    Each rendered text is memoised per virtual time: the same few instants are rendered over
+    and over.
     """
 
-    __slots__ = ("_clock", "iso", "iso_or_none", "long")
+    __slots__ = ("_clock", "_iso", "_long")
 
     def __init__(self, clock: VirtualClock) -> None:
         self._clock = clock
-        iso = _Rendered(self._iso).__getitem__
-        #: Return virtual time ``t`` as ISO-8601 with milliseconds and offset.
-        self.iso = cast("Callable[[float], str]", iso)
-        #: Return :attr:`iso` of ``t``, or None when ``t`` is None (not happened yet).
-        self.iso_or_none: Callable[[float | None], str | None] = iso
-        #: Return ``t`` in the long human form Octopus puts in a task's ``Completed``:
-        #: ``Monday, 15 January 2024 9:00:17 AM +00:00``
-        #: (:func:`~octosim.model.datetext.long_date`).
-        self.long = cast("Callable[[float], str]", _Rendered(self._long).__getitem__)
+        self._iso: dict[float, str] = {}
+        self._long: dict[float, str] = {}
 
-    def _iso(self, t: float) -> str:
-        return iso_milliseconds(self._wall(t))
+    def iso(self, t: float) -> str:
+        """Return virtual time ``t`` as ISO-8601 with milliseconds and offset."""
+        text = self._iso.get(t)
+        if text is None:
+            text = _remember(self._iso, t, iso_milliseconds(self._wall(t)))
+        return text
 
-    def _long(self, t: float) -> str:
-        return long_date(self._wall(t))
+    def iso_or_none(self, t: float | None) -> str | None:
+        """Return :meth:`iso` of ``t``, or None when ``t`` is None (not happened yet)."""
+        return None if t is None else self.iso(t)
+
+    def long(self, t: float) -> str:
+        """Return ``t`` in the long human form Octopus puts in a task's ``Completed``:
+        ``Monday, 15 January 2024 9:00:17 AM +00:00``
+        (:func:`~octosim.model.datetext.long_date`)."""
+        text = self._long.get(t)
+        if text is None:
+            text = _remember(self._long, t, long_date(self._wall(t)))
+        return text
 
     def _wall(self, t: float) -> datetime:
         # A client may send QueueTimeExpiry 9999-12-31; a float round trip can step past
@@ -78,6 +65,13 @@ class Dates:
         """Return ``t`` as the raw task log writes it: ``2024-01-15 09:00:17.205 +00:00``."""
         iso = self.iso(t)
         return f"{iso[:10]} {iso[11:23]} {iso[23:]}"
+
+
+def _remember(memo: dict[float, str], t: float, text: str) -> str:
+    if len(memo) >= _CACHE_LIMIT:
+        memo.clear()
+    memo[t] = text
+    return text
 
 
 def duration_text(seconds: float) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from octosim.api.errors import MISSING_KEY, WRONG_KEY
-from octosim.api.messages import ApiResponse
+from octosim.api.messages import ApiRequest, ApiResponse
 from octosim.model.world import Permission
 from octosim.simulation import ServerOptions, Simulation
 
@@ -159,10 +159,34 @@ def test_the_key_never_reaches_the_journal(sim: Simulation, call: Call) -> None:
     assert f"GET {TASKS}?take=1 → 200" in timeline
 
 
+@pytest.mark.parametrize("name", ["api_key", "API_KEY", "X-Octopus-ApiKey", "apiKeys", "token"])
+def test_key_like_query_names_are_masked_in_the_journal(
+    sim: Simulation, call: Call, name: str
+) -> None:
+    """Not the key, so not read as one, but a mistyped key is still a secret (issue 14)."""
+    key = sim.api_key or ""
+    call("GET", TASKS, query=[(name, key), ("take", "1")])
+    call("GET", TASKS, query=[(name, "hunter2")])
+    timeline = sim.timeline()
+    assert key not in timeline and "hunter2" not in timeline
+    assert f"GET {TASKS}?{name}=REDACTED&take=1 → 200" in timeline
+    page = call("GET", TASKS, query=[(name, "hunter2"), ("take", "1")]).data
+    assert "hunter2" not in str(page["Links"])  # nor echoed into page links
+
+
+def test_a_value_shaped_like_a_key_is_masked_under_any_name(sim: Simulation, call: Call) -> None:
+    key = sim.api_key or ""
+    call("GET", TASKS, query=[("partialName", key)])
+    assert key not in sim.timeline()
+
+
 def test_a_request_repr_never_shows_a_key(sim: Simulation, call: Call) -> None:
     key = sim.api_key or ""
-    call("GET", "/api/nowhere", query={"ApiKey": key},
-         headers={"Authorization": f"Bearer {key}"})
-    (request,) = sim.api.unhandled
+    request = ApiRequest("GET", "/api/nowhere", (("ApiKey", key), ("api_key", key)),
+                         {"authorization": f"Bearer {key}"})
     assert key not in repr(request)
     assert "authorization" in repr(request) and "/api/nowhere" in repr(request)
+    call("GET", "/api/nowhere", query={"ApiKey": key},
+         headers={"Authorization": f"Bearer {key}"})
+    (unhandled,) = sim.api.unhandled  # only the method and the path are kept
+    assert unhandled == ("GET", "/api/nowhere") and key not in repr(sim.api.unhandled)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from octosim.api import ApiError, ApiResponse, RequestContext, RouteError
+from octosim.api import ApiError, ApiRequest, ApiResponse, RequestContext, RouteError
 from octosim.api.router import Route, Router
 from octosim.journal import Kind
 from octosim.model.world import Permission
@@ -30,7 +30,7 @@ def test_added_route_is_served_at_three_forms(sim: Simulation, call: Call) -> No
     assert call("GET", "/api/Spaces-1/projects/Projects-1").data["Scoped"] is True
     assert call("GET", "/api/spaces/Spaces-1/projects/Projects-1").data["Scoped"] is True
     assert call("GET", "/api/Spaces-7/projects/Projects-1").status == 404
-    assert sim.api.unhandled == []
+    assert list(sim.api.unhandled) == []
 
 
 def test_added_route_has_auth_errors_and_journal(sim: Simulation, call: Call) -> None:
@@ -138,3 +138,47 @@ def test_router_prefers_literals_and_backtracks() -> None:
     assert not isinstance(found, list) and found is not None and found.route is c
     assert router.match("DELETE", "/api/things/x") == ["GET"]
     assert router.match("GET", "/api/nothing") is None
+
+
+def test_collection_links_come_from_the_routes() -> None:
+    router = Router()
+
+    def handler(ctx: RequestContext) -> None:
+        return None
+
+    router.add(Route("GET", "/api/{spaceId:space}", handler, space_scoped=False,
+                     link="SpaceHome"))
+    router.add(Route("GET", "/api/projects", handler, link="Projects",
+                     link_template="{/id}{?skip,take}"))
+    router.add(Route("GET", "/api/projects/{id}", handler))
+    assert router.links.root() == {"SpaceHome": "/api/{spaceId}",
+                                   "Projects": "/api/projects{/id}{?skip,take}"}
+    router.add(Route("GET", "/api/projects", handler, link="Projects"))  # the first link stays
+    router.add(Route("GET", "/api/releases", handler, link="Releases"))
+    assert router.links.space("Spaces-2") == {
+        "Projects": "/api/Spaces-2/projects{/id}{?skip,take}",
+        "Releases": "/api/Spaces-2/releases"}
+
+
+def test_the_root_document_and_space_homes_list_every_area_in_table_order(call: Call) -> None:
+    from octosim.api.routes import TABLE
+
+    linked = [r.link for r in TABLE if r.link is not None]
+    assert list(call("GET", "/api").data["Links"]) == ["Self", *linked, "Web"]
+    home = call("GET", "/api/Spaces-1").data["Links"]
+    scoped = [r.link for r in TABLE if r.link is not None and r.space_scoped]
+    assert list(home) == ["Self", *scoped, "Web"]
+    assert home["Tasks"].startswith("/api/Spaces-1/tasks{/id}{?skip,")
+    space = call("GET", "/api/spaces/Spaces-1").data["Links"]
+    assert {k: space[k] for k in scoped} == {k: home[k] for k in scoped}
+
+
+def test_an_added_collection_is_listed_in_the_root_document(sim: Simulation, call: Call) -> None:
+    before = call("GET", "/api").data["Links"]
+    sim.api.add_route("GET", "/api/projects", lambda ctx: [], link="Projects",
+                      link_template="{/id}{?skip,take}")
+    assert call("GET", "/api").data["Links"]["Projects"] == "/api/projects{/id}{?skip,take}"
+    assert call("GET", "/api/Spaces-1").data["Links"]["Projects"] == (
+        "/api/Spaces-1/projects{/id}{?skip,take}")
+    assert "Projects" not in before and "Projects" not in Simulation(seed=1).handle(
+        ApiRequest("GET", "/api")).data["Links"]  # other simulations are untouched

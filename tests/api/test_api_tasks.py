@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from octosim.api.messages import ApiRequest, ApiResponse, encode_json
-from octosim.api.resources import raw_log, raw_log_size
+from octosim.api.tasks import raw_log, raw_log_size
 from octosim.api.timefmt import Dates, duration_text
 from octosim.clock import VirtualClock
 from octosim.model.states import TaskState
@@ -109,7 +109,7 @@ def test_completed_task_fields(sim: Simulation, call: Call, make_task: MakeTask)
 def test_derived_fields_are_the_tasks_own_in_every_state(state: TaskState) -> None:
     # The resource reads IsCompleted, FinishedSuccessfully and CanRerun off the state
     # itself (a fast road): they must agree with Task's properties whatever the state.
-    from octosim.api.resources import task_resource
+    from octosim.api.tasks import task_resource
     from octosim.model.tasks import Task
 
     task = Task("ServerTasks-9", "Spaces-1", "Health", "d", {}, 0.0, None, 0.0, state=state,

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from octosim.api.app import _query_text
 from octosim.api.errors import ApiError
 from octosim.api.messages import encode_json
 from octosim.api.paging import collection
 from octosim.api.params import QueryParams, parse_date
+from octosim.api.redact import MASK, is_key_name, masked_query, without_keys
 from octosim.api.timefmt import Dates
 from octosim.clock import VirtualClock
 from octosim.model.tasks import LogCategory
@@ -75,10 +74,26 @@ def test_json_bodies_orjson_refuses_still_encode_as_before() -> None:
         encode_json({"not json": object()})
 
 
-@given(st.lists(st.tuples(st.text(), st.text()), max_size=4))
-def test_journal_writes_a_query_as_urlencode_would(pairs: list[tuple[str, str]]) -> None:
-    # The journal joins plain queries itself (a fast road); any text must read the same.
-    assert _query_text(pairs) == urlencode(pairs, safe=",")
+@pytest.mark.parametrize("name", [
+    "api_key", "API_KEY", "Api-Key", "X-Octopus-ApiKey", "x_octopus_apikey",
+    "ApiKeys", "token", "access_token", "Authorization", "password", "key", "KEY",
+])
+def test_key_like_names_are_recognised_in_any_case_and_spelling(name: str) -> None:
+    assert is_key_name(name)
+    assert masked_query([(name, "hunter2"), ("take", "5")]) == [(name, MASK), ("take", "5")]
+    assert without_keys([(name, "hunter2"), ("take", "5")]) == [("take", "5")]
+
+
+@pytest.mark.parametrize("name", ["take", "ids", "keyword", "monkey", "partialName", "states"])
+def test_ordinary_names_are_kept(name: str) -> None:
+    assert not is_key_name(name)
+    assert masked_query([(name, "x")]) == [(name, "x")]
+
+
+def test_the_key_itself_is_dropped_and_key_shaped_values_masked_under_any_name() -> None:
+    key = "API-ABCDEFGHIJKLMNOPQRSTUVWXYZ0"
+    assert masked_query([("ApiKey", key), ("name", key), ("q", f"x{key.lower()}y")]) == [
+        ("name", MASK), ("q", MASK)]
 
 
 def test_query_params() -> None:
@@ -123,7 +138,7 @@ def test_collection_envelope(total: int, skip: int, take: int, pages: int, items
 
 def test_task_cache_follows_every_change(sim: Simulation) -> None:
     """The render cache must never serve a stale task: state, log lines and Duration."""
-    cache = sim.api.tasks
+    cache = sim.api.task_renders
     task = sim.engine.create("Spaces-1", "Upgrade", {})
     first = cache.resource(task, sim.clock.now())
     assert cache.resource(task, sim.clock.now()) is first  # a hit
@@ -134,13 +149,11 @@ def test_task_cache_follows_every_change(sim: Simulation) -> None:
     assert done["State"] == "Success" and done["HasWarningsOrErrors"] is False
     task.log.children[0].write(sim.clock.now(), "late trouble", LogCategory.Error)
     assert cache.resource(task, sim.clock.now())["HasWarningsOrErrors"] is True
-    _, content = cache.resource_and_json(task, sim.clock.now())
+    content = cache.response(task, sim.clock.now()).content
     assert b'"HasWarningsOrErrors":true' in content
 
 
 def test_api_requests_are_frozen_dataclasses_with_defaults() -> None:
-    # ApiRequest writes its own __init__ (a frozen dataclass's generated one is slow); it
-    # must still behave as the dataclass it is declared as.
     import dataclasses
 
     from octosim.api.messages import ApiRequest
