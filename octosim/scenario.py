@@ -615,7 +615,6 @@ def build_simulation(
     world.rng = sim.rng
     sim.engine.register(HealthExecutor(sc.health))
     sim.faults.rules.extend(sc.faults)
-    sim.scenario = sc
     _start_background_load(sim, sc.server.background_load)
     return sim
 

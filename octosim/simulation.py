@@ -68,8 +68,6 @@ class Simulation:
 
         install_tentacles(self.engine)
         self.faults = FaultPlan()
-        self.scenario: Any = None
-        self.strict = True  # the pytest plugin fails tests that hit unimplemented routes
         self._routers: list[respx.MockRouter] = []
         from octosim.api.app import OctopusApi  # the api layer sits above the model
 
