@@ -41,8 +41,10 @@ class _JumpingSelector(selectors.DefaultSelector):
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         ready = super().select(0)
-        if ready or timeout is None or timeout <= 0:
-            return ready if ready or timeout is not None else super().select(None)
+        if ready or (timeout is not None and timeout <= 0):
+            return ready
+        if timeout is None:  # no timer at all: only I/O (another thread) can wake the loop
+            return super().select(None)
         if self._lock is None:
             self._clock.sleep(timeout)
         else:

@@ -194,14 +194,22 @@ def _wall_clock(clock: VirtualClock, thread: int) -> Iterator[None]:
 
 def _user_modules() -> list[ModuleType]:
     """Return the loaded modules that are the user's own code (see the module docstring)."""
-    found = []
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
-        if (not path or name.partition(".")[0] == "octosim"
-                or path.startswith(_NOT_USER)):
-            continue
-        found.append(module)
-    return found
+    return [module for name, module in list(sys.modules.items()) if _is_user(name, module)]
+
+
+#: Where each loaded module's code lives does not change: decide once per module object.
+_USER: dict[int, tuple[ModuleType, bool]] = {}
+
+
+def _is_user(name: str, module: ModuleType) -> bool:
+    known = _USER.get(id(module))
+    if known is not None and known[0] is module:
+        return known[1]
+    path = getattr(module, "__file__", None)
+    user = bool(path) and name.partition(".")[0] != "octosim" and not str(path).startswith(
+        _NOT_USER)
+    _USER[id(module)] = (module, user)
+    return user
 
 
 def _rebind(module: ModuleType, fakes: dict[str, Callable[..., Any]],

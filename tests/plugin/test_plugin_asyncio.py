@@ -140,3 +140,25 @@ def test_two_clocks_by_mistake_fail_naming_the_fixtures(pytester: pytest.Pyteste
     result.stdout.fnmatch_lines(["*virtual time already runs on another simulation's clock "
                                  "(started by octopus_time)*octopus_time, octopus_loop and "
                                  "octopus_server all share*"])
+
+
+def test_a_loop_with_no_timer_waits_for_real_io_from_a_thread() -> None:
+    import asyncio
+    import threading
+
+    from octosim.aio import VirtualTimeLoop
+    from octosim.clock import VirtualClock
+
+    clock = VirtualClock()
+    loop = VirtualTimeLoop(clock)
+
+    async def wait_for_the_thread() -> str:
+        done: asyncio.Future[str] = loop.create_future()
+        threading.Thread(target=lambda: loop.call_soon_threadsafe(done.set_result, "ok")).start()
+        return await done
+
+    try:
+        assert loop.run_until_complete(wait_for_the_thread()) == "ok"
+    finally:
+        loop.close()
+    assert clock.now() == 0  # nothing to jump to: the loop waited for the thread's wake-up
