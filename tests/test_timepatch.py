@@ -178,3 +178,14 @@ def test_two_clocks_at_once_fail_naming_the_fixtures() -> None:
     with virtual_time(clock), virtual_time(clock):  # the same clock twice is harmless
         time.sleep(1)
     assert clock.now() == 1
+
+
+def test_a_plain_asyncio_loop_keeps_real_time_instead_of_hanging() -> None:
+    import asyncio
+
+    clock = VirtualClock()
+    with virtual_time(clock):
+        # Its timers are real: with the frozen virtual clock it would wait forever.
+        asyncio.run(asyncio.wait_for(asyncio.sleep(0.01), timeout=5))
+        assert time.monotonic() == 1000.0  # the test's own reads are still virtual
+    assert clock.now() == 0
