@@ -10,8 +10,11 @@ script reads is the simulation's :class:`~octosim.clock.VirtualClock`:
 
 It reaches references taken before the block: ``from time import sleep`` and default
 arguments such as ``def wait(sleep=time.sleep)``. Other threads (a live server's event loop,
-a thread the test starts, pytest's own timing) keep reading real time, so a server stopped
-after a request made in virtual time stops at once.
+a thread the test starts) keep reading real time, so a server stopped after a request made
+in virtual time stops at once. In the test's thread, installed libraries see the virtual
+wall clock (it is patched at C level) but keep real counters and sleeps (pytest's
+durations, for one); so does a plain asyncio loop, whose timers would otherwise never fall
+due (:mod:`octosim.aio` runs asyncio in virtual time).
 
 Why time-machine for the wall clock, and not freezegun (both researched):
 
@@ -49,7 +52,7 @@ from typing import Any
 
 from octosim.clock import ClockError, VirtualClock
 
-__all__ = ["VirtualTimeError", "active_clock", "virtual_time"]
+__all__ = ["VirtualTimeError", "virtual_time"]
 
 #: The monotonic and perf counters start here rather than at 0, as real ones do not start
 #: at 0 either: code that treats 0 as "unset" keeps working.
@@ -78,12 +81,8 @@ class _Active:
     owner: str
 
 
+#: The virtual_time blocks entered and not yet left, innermost last.
 _active: list[_Active] = []
-
-
-def active_clock() -> VirtualClock | None:
-    """Return the clock :func:`virtual_time` runs on now, or None outside it."""
-    return _active[-1].clock if _active else None
 
 
 @contextmanager
