@@ -11,10 +11,11 @@ script reads is the simulation's :class:`~octosim.clock.VirtualClock`:
 It reaches references taken before the block: ``from time import sleep`` and default
 arguments such as ``def wait(sleep=time.sleep)``. Other threads (a live server's event loop,
 a thread the test starts) keep reading real time, so a server stopped after a request made
-in virtual time stops at once. In the test's thread, installed libraries see the virtual
-wall clock (it is patched at C level) but keep real counters and sleeps (pytest's
-durations, for one); so does a plain asyncio loop, whose timers would otherwise never fall
-due (:mod:`octosim.aio` runs asyncio in virtual time).
+in virtual time stops at once. In the test's thread, installed libraries see virtual time
+through ``time.monotonic()``-style calls and the wall clock, but names they imported keep
+the real functions (pytest's durations, for one). A plain asyncio loop keeps real time, as
+its timers would never fall due on a clock that only sleeping moves (:mod:`octosim.aio`
+runs asyncio in virtual time).
 
 Why time-machine for the wall clock, and not freezegun (both researched):
 
