@@ -9,6 +9,7 @@ With the pytest plugin installed it is registered on Faker's own ``faker`` fixtu
     fake = Faker()
     fake.add_provider(OctopusProvider)
     fake.octopus_api_key()        # 'API-4G7QK2...'
+    fake.octopus_step_variables_for(sim)  # a machine, environment and space sim really has
 
 Every value is drawn from Faker's own random source, so ``Faker.seed(n)`` / the
 ``faker_seed`` fixture make them reproducible.
@@ -17,8 +18,12 @@ Every value is drawn from Faker's own random source, so ``Faker.seed(n)`` / the
 from __future__ import annotations
 
 import string
+from typing import TYPE_CHECKING
 
 from faker.providers import BaseProvider
+
+if TYPE_CHECKING:
+    from octosim.simulation import Simulation
 
 __all__ = ["OctopusProvider"]
 
@@ -106,5 +111,37 @@ class OctopusProvider(BaseProvider):
             "Octopus.Space.Id": self.octopus_space_id(),
             "Octopus.Web.BaseUrl": server_url,
             "Octopus.Action.TargetRoles": ",".join(self.octopus_roles()) if run_on_server else "",
+            "Octopus.Action.RunOnServer": "True" if run_on_server else "False",
+        }
+
+    def octopus_step_variables_for(
+        self, sim: Simulation, *, machine_id: str | None = None, run_on_server: bool = True
+    ) -> dict[str, str]:
+        """Return the step variables of :meth:`octopus_step_variables` for a machine that
+        exists in ``sim`` (``machine_id``, or one drawn from its machines): its id, name,
+        first environment, space and roles, and ``sim``'s base URL, so a script given them
+        finds every id it looks up.
+
+        Raises ValueError if ``sim`` has no machines, or none with ``machine_id``.
+        """
+        machines = sim.world.machines
+        if machine_id is None:
+            if not machines:
+                raise ValueError("the simulation has no machines: build it from a scenario "
+                                 "with agents, e.g. octopus_factory(scenario='default')")
+            machine_id = str(self.random_element(sorted(machines)))
+        if machine_id not in machines:
+            raise ValueError(f"the simulation has no machine {machine_id!r}; it has "
+                             f"{', '.join(sorted(machines)) or 'none'}")
+        machine = machines[machine_id]
+        environment = sim.world.environments[machine.environment_ids[0]]
+        return {
+            "Octopus.Machine.Id": machine.id,
+            "Octopus.Machine.Name": machine.name,
+            "Octopus.Environment.Id": environment.id,
+            "Octopus.Environment.Name": environment.name,
+            "Octopus.Space.Id": machine.space_id,
+            "Octopus.Web.BaseUrl": sim.base_url,
+            "Octopus.Action.TargetRoles": ",".join(machine.roles) if run_on_server else "",
             "Octopus.Action.RunOnServer": "True" if run_on_server else "False",
         }

@@ -70,8 +70,6 @@ class Simulation:
         from octosim.model.agents import install_tentacles  # agents + Health/AdHocScript
 
         install_tentacles(self.engine)
-        self.scenario: Any = None
-        self.strict = True  # the pytest plugin fails tests that hit unimplemented routes
         self._routers: list[respx.MockRouter] = []
         from octosim.api.app import OctopusApi  # the api layer sits above the model
 
@@ -108,7 +106,6 @@ class Simulation:
         built.world.rng = sim.rng
         sim.engine.register(HealthExecutor(built.health))
         sim.faults.rules.extend(built.faults)
-        sim.scenario = built.scenario
         start_background_load(sim.engine, built.background_load)
         return sim
 

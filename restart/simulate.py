@@ -569,7 +569,9 @@ def _labelled(progress: Callable[[Progress], None], ctx: CliContext) -> Callable
 def _print_human(result: SimulationRun, args: argparse.Namespace, ctx: CliContext) -> None:
     out = ctx.out
     sim, report = result.sim, result.report
-    description = getattr(sim.scenario, "description", "") or ""
+    from octosim.scenario import Scenario
+
+    description = Scenario.load(result.scenario).description or ""
     title = f"Simulation: scenario {result.scenario}, seed {result.seed}, {result.driver} driver"
     out.print(Text(title, style="bold"), soft_wrap=True)
     if description:

@@ -64,3 +64,23 @@ def test_same_seed_same_values() -> None:
         f.add_provider(OctopusProvider)
         f.seed_instance(7)
     assert [a.octopus_api_key() for _ in range(3)] == [b.octopus_api_key() for _ in range(3)]
+
+
+def test_step_variables_for_a_simulation_name_what_it_has(fake: Faker) -> None:
+    from octosim.simulation import Simulation
+
+    sim = Simulation.from_scenario("linux", seed=3)
+    for _ in range(20):
+        variables = fake.octopus_step_variables_for(sim)
+        machine = sim.world.machines[variables["Octopus.Machine.Id"]]
+        assert variables["Octopus.Machine.Name"] == machine.name
+        assert variables["Octopus.Environment.Id"] in machine.environment_ids
+        environment = sim.world.environments[variables["Octopus.Environment.Id"]]
+        assert variables["Octopus.Environment.Name"] == environment.name
+        assert variables["Octopus.Space.Id"] == machine.space_id in sim.world.spaces
+        assert variables["Octopus.Action.TargetRoles"] == ",".join(machine.roles)
+        assert variables["Octopus.Web.BaseUrl"] == sim.base_url
+    chosen = sorted(sim.world.machines)[-1]
+    assert fake.octopus_step_variables_for(sim, machine_id=chosen)["Octopus.Machine.Id"] == chosen
+    with pytest.raises(ValueError, match="has no machine 'Machines-999'; it has Machines-1"):
+        fake.octopus_step_variables_for(sim, machine_id="Machines-999")

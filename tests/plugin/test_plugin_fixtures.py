@@ -53,7 +53,7 @@ def test_octopus_factory_makes_fresh_simulations_that_mount_for_a_with_block(
             first = octopus_factory(base_url=base_url)
             second = octopus_factory(scenario="linux", seed=5)
             assert first is not second
-            assert (second.seed, second.scenario.name) == (5, "linux")
+            assert (second.seed, octopus_factory.record_of(second).scenario.name) == (5, "linux")
             assert octopus_factory.made == [first, second]
             with first as sim:
                 headers = {"X-Octopus-ApiKey": sim.api_key}
@@ -154,18 +154,22 @@ def test_octopus_server_serves_over_real_http_on_loopback(pytester: pytest.Pytes
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
-def test_octopus_and_octopus_server_together(pytester: pytest.Pytester) -> None:
+def test_octopus_and_octopus_server_together_are_one_simulation(
+    pytester: pytest.Pytester,
+) -> None:
     pytester.makepyfile(
         """
         import httpx
 
         def test_both(octopus, octopus_server):
+            assert octopus_server.sim is octopus  # two doors, one simulation, one clock
             mounted = httpx.get(octopus.base_url + "/api/Spaces-1/machines",
                                 headers={"X-Octopus-ApiKey": octopus.api_key})
             live = httpx.get(octopus_server.url + "/api/Spaces-1/machines",
                              headers={"X-Octopus-ApiKey": octopus_server.sim.api_key})
             assert (mounted.status_code, live.status_code) == (200, 200)
-            assert len(octopus_server.sim.journal) == 1  # it really went over the socket
+            # one request in-process, one over the socket, both in the one journal
+            assert len(octopus.journal) == 2
         """
     )
     pytester.runpytest().assert_outcomes(passed=1)

@@ -153,7 +153,7 @@ def test_seeds_strategy_with_the_factory(pytester: pytest.Pytester) -> None:
         @given(scenario=presets("default", "linux"), seed=seeds())
         def test_drawn(octopus_factory, scenario, seed):
             with octopus_factory(scenario=scenario, seed=seed) as sim:
-                assert (sim.seed, sim.scenario) == (seed, scenario)
+                assert (sim.seed, octopus_factory.record_of(sim).scenario) == (seed, scenario)
         """
     )
     pytester.runpytest(*ARGS).assert_outcomes(passed=1)

@@ -6,8 +6,10 @@ import pytest
 
 #: An inner test printing what its simulation was built from, for the precedence tests.
 SHOW = """
+from octosim.pytest.factory import record_of
+
 def test_show(octopus):
-    print(f"\\nBUILT scenario={octopus.scenario.name} seed={octopus.seed}")
+    print(f"\\nBUILT scenario={record_of(octopus).scenario.name} seed={octopus.seed}")
 """
 
 
@@ -20,10 +22,12 @@ def test_the_marker_sets_scenario_seed_and_any_server_option(pytester: pytest.Py
         """
         import pytest
 
+        from octosim.pytest.factory import record_of
+
         @pytest.mark.octopus(scenario="linux", seed=9, task_cap=2, strict_content_type=True,
                              api_key="API-MARKER0000000000000000000")
         def test_marker(octopus, octopus_client):
-            assert (octopus.scenario.name, octopus.seed) == ("linux", 9)
+            assert (record_of(octopus).scenario.name, octopus.seed) == ("linux", 9)
             assert octopus.options.task_cap == 2 and octopus.engine.task_cap == 2
             assert octopus.options.strict_content_type
             assert octopus.api_key == "API-MARKER0000000000000000000"
@@ -33,12 +37,13 @@ def test_the_marker_sets_scenario_seed_and_any_server_option(pytester: pytest.Py
         class TestMerged:
             @pytest.mark.octopus(seed=4)
             def test_class_and_function_markers_merge(self, octopus):
-                assert (octopus.scenario.name, octopus.seed) == ("linux", 4)
+                assert (record_of(octopus).scenario.name, octopus.seed) == ("linux", 4)
 
             @pytest.mark.octopus(scenario="named-instance")
             def test_the_closest_marker_wins(self, octopus_factory):
-                assert octopus_factory().scenario.name == "named-instance"
-                assert octopus_factory(scenario="default").scenario.name == "default"
+                scenario_of = lambda sim: octopus_factory.record_of(sim).scenario.name
+                assert scenario_of(octopus_factory()) == "named-instance"
+                assert scenario_of(octopus_factory(scenario="default")) == "default"
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
@@ -115,7 +120,7 @@ import pytest
 
 @pytest.mark.octopus(scenario="polling", seed=77)
 def test_marked(octopus):
-    print(f"\\nBUILT scenario={octopus.scenario.name} seed={octopus.seed}")
+    print(f"\\nBUILT scenario={record_of(octopus).scenario.name} seed={octopus.seed}")
 """)
     args = ("-p", "no:cacheprovider", "-s")
 

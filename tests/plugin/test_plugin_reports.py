@@ -93,7 +93,7 @@ def test_strictness_can_be_relaxed(pytester: pytest.Pytester, how: str) -> None:
         pytester.makepyfile(UNIMPLEMENTED)
     else:
         relax = ("sim = octopus_factory(strict=False)" if how == "factory"
-                 else "sim = octopus_factory()\n    sim.strict = False")
+                 else "sim = octopus_factory()\n    octopus_factory.record_of(sim).strict = False")
         pytester.makepyfile(f"""
 def test_unimplemented(octopus_factory):
     {relax}
