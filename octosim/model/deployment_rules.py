@@ -37,6 +37,7 @@ __all__ = [
     "create_release",
     "create_runbook_run",
     "lifecycle_of",
+    "no_targets_error",
     "plan_deployment",
     "publish_runbook_snapshot",
     "record_deployment_outcome",
@@ -151,13 +152,15 @@ def create_deployment(
     """Create a deployment of a release to an environment (and tenant); return it.
 
     ``fields`` sets other :class:`Deployment` attributes (``specific_machine_ids``,
-    ``skip_actions``, ``queue_time``, …). Raises DeploymentModelError if the environment is
-    not in the lifecycle, not yet allowed by it, the tenant is not connected there, or no
+    ``skip_actions``, ``queue_time``, …). ``environment_id`` and ``tenant_id`` may also be
+    names. Raises DeploymentModelError if either is unknown, the environment is not in the
+    lifecycle, not yet allowed by it, the tenant is not connected there, or no
     step would run (each refusal with Octopus's help text where Octopus adds it).
     """
     release = store.releases[release_id]
     project = store.projects[release.project_id]
-    environment = store.world.environments[environment_id]
+    [environment] = store.environments(release.space_id, [environment_id])
+    environment_id = environment.id
     lifecycle = lifecycle_of(store, release)
     pairs = [(e.id, e.sort_order) for e in store.environments_of(release.space_id)]
     in_lifecycle = {env for p in effective_phases(lifecycle, pairs) for env in p.environment_ids}
@@ -167,7 +170,8 @@ def create_deployment(
             version=release.version, project=project.name, environment=environment.name))
     if environment_id not in allowed_environment_ids(store, release):
         raise DeploymentModelError([choices.lifecycle_not_allowed, HELP_TEXT])
-    tenant = store.tenants[tenant_id] if tenant_id else None
+    tenant = store.tenant(release.space_id, tenant_id) if tenant_id else None
+    tenant_id = tenant.id if tenant else None
     if tenant is not None and not tenant.is_connected(project.id, environment_id):
         raise DeploymentModelError(choices.tenant_not_connected.format(
             tenant=tenant.name, project=project.name, environment=environment.name))
@@ -190,6 +194,18 @@ def create_deployment(
         setattr(deployment, key, value)
     store.deployments[deployment.id] = deployment
     return deployment
+
+
+def no_targets_error(store: DeploymentStore, project_id: str, plan: DeploymentPlan) -> str | None:
+    """Return the error a Deploy task fails with when no step of ``plan`` has anywhere to
+    run and the project does not allow deployments to no targets; else None.
+
+    A skipped step alone is not an error (§2.4: it is skipped even when another step has
+    targets); only a plan where every step is skipped is.
+    """
+    if plan.has_targets or store.projects[project_id].allow_deployments_to_no_targets:
+        return None
+    return store.choices.no_targets
 
 
 def record_deployment_outcome(store: DeploymentStore, deployment_id: str, succeeded: bool) -> None:
@@ -235,7 +251,10 @@ def create_runbook_run(
     for an unknown snapshot, or when the runbook may not run in that environment.
     """
     runbook = store.runbooks[runbook_id]
-    environment = store.world.environments[environment_id]
+    [environment] = store.environments(runbook.space_id, [environment_id])
+    environment_id = environment.id
+    if tenant_id:
+        tenant_id = store.tenant(runbook.space_id, tenant_id).id
     if snapshot:
         chosen = next((s for s in store.runbook_snapshots.values()
                        if s.runbook_id == runbook_id and snapshot in (s.id, s.name)), None)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from octosim.clock import DEFAULT_EPOCH
 from octosim.model.datetext import iso_milliseconds
 from octosim.model.deployments import concurrency_tag, runbook_run_concurrency_tag
+from octosim.model.machine_environment import tentacle_process_variables
 from octosim.model.projects import RUN_ON_SERVER, SCRIPT_BODY, SCRIPT_SYNTAX, TARGET_ROLES
 from octosim.model.variables import (
     OutputVariables,
@@ -43,6 +44,7 @@ __all__ = [
     "deployment_variables",
     "machine_variables",
     "runbook_run_variables",
+    "tentacle_agent_variables",
     "variables_for_target",
     "worker_pool_variables",
 ]
@@ -126,9 +128,14 @@ def deployment_variables(
         "Octopus.Web.ReleaseLink": f"/app#/{deployment.space_id}/releases/{release.id}",
         "Octopus.Web.DeploymentLink": f"/app#/{deployment.space_id}/deployments/{deployment.id}",
     }
-    previous = [d for d in store.deployments.values()
-                if d.project_id == deployment.project_id and d.succeeded
-                and d.environment_id == deployment.environment_id and d.id != deployment.id]
+    previous: list[Deployment] = []
+    for earlier in store.deployments.values():  # in creation order
+        if earlier.id == deployment.id:
+            break
+        if (earlier.succeeded and earlier.project_id == deployment.project_id
+                and earlier.environment_id == deployment.environment_id
+                and earlier.tenant_id == deployment.tenant_id):
+            previous.append(earlier)
     values["Octopus.Deployment.PreviousSuccessful.Id"] = previous[-1].id if previous else ""
     if deployment.tenant_id:
         tenant = store.tenants[deployment.tenant_id]
@@ -188,6 +195,20 @@ def machine_variables(machine: Machine) -> VariableDictionary:
     if machine.uri.startswith("https://"):
         values["Octopus.Machine.Hostname"] = machine.uri.split("//", 1)[1].split(":", 1)[0]
     return VariableDictionary(values)
+
+
+def tentacle_agent_variables(
+    os_family: str, instance_name: str = "Tentacle", version: str = "6.3.417"
+) -> VariableDictionary:
+    """Return ``Octopus.Tentacle.Agent.*`` and ``Octopus.Agent.ProgramDirectoryPath`` for the
+    Tentacle (or worker) that runs the script, consistent with its process variables."""
+    process = tentacle_process_variables(os_family, instance_name, version)
+    return VariableDictionary({
+        "Octopus.Tentacle.Agent.ApplicationDirectoryPath": process["TentacleApplications"],
+        "Octopus.Tentacle.Agent.InstanceName": instance_name,
+        "Octopus.Tentacle.Agent.ProgramDirectoryPath": process["TentacleProgramDirectoryPath"],
+        "Octopus.Agent.ProgramDirectoryPath": process["AgentProgramDirectoryPath"],
+    })
 
 
 def worker_pool_variables(pool_id: str, pool_name: str) -> VariableDictionary:

@@ -11,6 +11,8 @@ from octosim.model.deployment_rules import (
     allowed_environment_ids,
     create_deployment,
     create_release,
+    no_targets_error,
+    plan_deployment,
     record_deployment_outcome,
 )
 from octosim.model.deployment_store import DeploymentStore
@@ -145,3 +147,31 @@ def test_more_successes_never_allow_fewer_environments(
         assert set(allowed) <= set(now)
         assert now[: len(allowed)] == allowed
         allowed = now
+
+
+def test_a_plan_where_every_step_is_skipped_fails_unless_the_project_allows_it(
+    store: DeploymentStore,
+) -> None:
+    project = store.add_project("Spaces-1", "App")
+    store.set_process(project.deployment_process_id, [
+        script_step("Web", roles="web-server"), script_step("App", roles="app-server")])
+    release = create_release(store, project.id)
+    assert no_targets_error(store, project.id, plan_deployment(store, release, DEV)) is None
+    empty = plan_deployment(store, release, TEST)
+    assert no_targets_error(store, project.id, empty) == (
+        "There must be at least one machine to deploy to in the environment.")
+    project.allow_deployments_to_no_targets = True
+    assert no_targets_error(store, project.id, empty) is None
+
+
+def test_environments_and_tenants_may_be_named_and_unknown_ones_are_refused(
+    store: DeploymentStore,
+) -> None:
+    release = released(store)
+    assert create_deployment(store, release.id, "development").environment_id == DEV
+    with pytest.raises(DeploymentModelError) as caught:
+        create_deployment(store, release.id, "Staging")
+    assert caught.value.errors == ("Unable to locate deployment environment(s) named 'Staging'",)
+    with pytest.raises(DeploymentModelError) as unknown_tenant:
+        create_deployment(store, release.id, DEV, tenant_id="Nobody")
+    assert unknown_tenant.value.status_code == 404

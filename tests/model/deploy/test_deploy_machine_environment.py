@@ -12,6 +12,7 @@ from octosim.model.machine_environment import (
     MachineEnvironment,
     tentacle_process_variables,
 )
+from octosim.model.system_variables import tentacle_agent_variables
 
 
 def test_a_machine_level_change_reaches_the_store_not_the_snapshot() -> None:
@@ -81,6 +82,15 @@ def test_tentacle_process_variables_have_every_confirmed_name() -> None:
     assert tentacle_process_variables("Windows", "Blue")["TentacleHome"] == r"C:\Octopus\Blue"
     assert tentacle_process_variables("Linux")["TentacleApplications"] == (
         "/home/Octopus/Applications")
+
+
+def test_the_agent_s_octopus_variables_agree_with_its_process_variables() -> None:
+    seen = tentacle_agent_variables("Windows", "Blue")
+    assert seen["Octopus.Tentacle.Agent.InstanceName"] == "Blue"
+    assert seen["Octopus.Tentacle.Agent.ApplicationDirectoryPath"] == (
+        r"C:\Octopus\Blue\Applications")
+    assert seen["Octopus.Agent.ProgramDirectoryPath"] == (
+        r"C:\Program Files\Octopus Deploy\Tentacle")
 
 
 def test_an_environment_block_names_its_os() -> None:

@@ -188,3 +188,18 @@ def test_a_target_sees_system_variables_with_real_values(store: DeploymentStore)
     assert seen.substitute(seen["Where"]) == "on web-01 in Development"
     assert seen.is_sensitive("password") and "hunter2" in seen.sensitive_values()
     assert seen.evaluated()["Where"] == "on web-01 in Development"
+
+
+def test_previous_successful_is_the_last_earlier_success_in_the_same_environment(
+    store: DeploymentStore,
+) -> None:
+    project = store.add_project("Spaces-1", "App")
+    store.set_process(project.deployment_process_id, [script_step("S", on_server=True)])
+    release = create_release(store, project.id)
+    first, second, third = (create_deployment(store, release.id, DEV) for _ in range(3))
+    first.succeeded, second.succeeded, third.succeeded = True, False, True
+    task = TaskInfo("ServerTasks-1", "Deploy")
+    assert deployment_variables(store, third, task)[
+        "Octopus.Deployment.PreviousSuccessful.Id"] == first.id
+    assert deployment_variables(store, first, task)[
+        "Octopus.Deployment.PreviousSuccessful.Id"] == ""
