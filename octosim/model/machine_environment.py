@@ -35,6 +35,7 @@ __all__ = [
     "WINDOWS_SERVICE_ENVIRONMENT",
     "EnvironmentBlock",
     "MachineEnvironment",
+    "MachineEnvironments",
     "tentacle_process_variables",
 ]
 
@@ -243,3 +244,34 @@ class MachineEnvironment:
             for name, value in layer.items():
                 block[name] = value
         return block
+
+
+class MachineEnvironments:
+    """The :class:`MachineEnvironment` of every Tentacle and worker of a world, by id.
+
+    One is made on first use, with the OS's fresh machine environment; the agent's service
+    start calls :meth:`MachineEnvironment.service_started` on it.
+    """
+
+    def __init__(self, choices: DeploymentChoices = DEFAULT_CHOICES) -> None:
+        self.choices = choices
+        self._by_id: dict[str, MachineEnvironment] = {}
+
+    def of(self, machine_id: str, os_family: str) -> MachineEnvironment:
+        """Return the environment of ``machine_id`` (a machine or worker id), making it for
+        ``os_family`` if it has none yet.
+
+        Raises ValueError if it exists for another OS family.
+        """
+        env = self._by_id.get(machine_id)
+        if env is None:
+            env = MachineEnvironment(os_family, choices=self.choices)
+            self._by_id[machine_id] = env
+        elif env.os_family != os_family:
+            raise ValueError(
+                f"{machine_id} has a {env.os_family} environment; it cannot be {os_family}"
+            )
+        return env
+
+    def __contains__(self, machine_id: object) -> bool:
+        return machine_id in self._by_id

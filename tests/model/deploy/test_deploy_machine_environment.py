@@ -10,6 +10,7 @@ from octosim.model.deploy_choices import DeploymentChoices
 from octosim.model.machine_environment import (
     EnvironmentBlock,
     MachineEnvironment,
+    MachineEnvironments,
     tentacle_process_variables,
 )
 from octosim.model.system_variables import tentacle_agent_variables
@@ -119,3 +120,13 @@ def test_only_a_restart_changes_what_scripts_see(os_family: str, ops: list[tuple
                 assert all(env.snapshot[k] == v for k, v in env.store.items())
             continue
         assert dict(env.snapshot.items()) == before
+
+
+def test_each_machine_has_one_environment_made_on_first_use() -> None:
+    environments = MachineEnvironments()
+    web = environments.of("Machines-1", "Windows")
+    assert environments.of("Machines-1", "Windows") is web and "Machines-1" in environments
+    assert environments.of("Workers-1", "Linux").os_family == "Linux"
+    assert "Machines-2" not in environments
+    with pytest.raises(ValueError, match="has a Windows environment; it cannot be Linux"):
+        environments.of("Machines-1", "Linux")
