@@ -211,10 +211,15 @@ class DeploymentStore:
         """Replace a process's steps (as ``PUT …/deploymentprocesses`` does); bump its Version.
 
         Steps and actions without an ``id`` get one (a GUID drawn from the world's random
-        source, so a seed replays). Returns the process.
+        source, so a seed replays). Returns the process. Raises DeploymentModelError if a
+        step's ``Octopus.Action.MaxParallelism`` is not a positive whole number.
         """
         process = self.processes.get(process_id) or self._runbook_process(process_id)
         for step in steps:
+            try:
+                step.max_parallelism  # noqa: B018 - validates the property now, not mid-deployment
+            except ValueError as bad:
+                raise DeploymentModelError(str(bad)) from None
             step.id = step.id or self._guid()
             for action in step.actions:
                 action.id = action.id or self._guid()

@@ -102,6 +102,11 @@ def test_set_process_gives_steps_and_actions_ids_and_bumps_the_version(
     step = process.steps[0]
     assert len(step.id) == 36 and len(step.actions[0].id) == 36
     assert step.id != step.actions[0].id
+    bad = script_step("Bad")
+    bad.properties["Octopus.Action.MaxParallelism"] = "-1"
+    with pytest.raises(DeploymentModelError, match="must be a positive whole number, not '-1'"):
+        store.set_process(project.deployment_process_id, [bad])
+    assert store.process_of(project.id).version == 1
 
 
 def test_machine_tenancy_defaults_to_untenanted(store: DeploymentStore) -> None:
