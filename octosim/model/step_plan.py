@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from octosim.model.deploy_choices import DEFAULT_CHOICES, DeploymentChoices
 from octosim.model.projects import DeploymentAction, DeploymentProcess, DeploymentStep, StartTrigger
@@ -30,6 +30,8 @@ from octosim.model.tenants import MachineTenancy, Tenant
 
 if TYPE_CHECKING:
     from octosim.model.world import Machine
+
+_Item = TypeVar("_Item")
 
 __all__ = [
     "FALSE_VALUES",
@@ -215,45 +217,47 @@ def _plan_step(
     return PlannedStep(number, step, actions, placement, targets, window, reason)
 
 
-class RollingWindow:
-    """Hands out a step's targets so that no more than ``max_parallelism`` run at once.
+class RollingWindow(Generic[_Item]):
+    """Hands out a step's targets (or a group's steps: at most 10 run at once, §2.4) so
+    that no more than ``max_parallelism`` run at once.
 
-    :meth:`start` returns the first targets; each :meth:`finished` returns the next one to
-    start (if any). Targets start in the order given.
+    :meth:`start` returns the first items; each :meth:`finished` returns the next one to
+    start (if any). Items start in the order given.
     """
 
-    def __init__(self, targets: Sequence[PlannedTarget], max_parallelism: int) -> None:
+    def __init__(self, targets: Sequence[_Item], max_parallelism: int) -> None:
         if max_parallelism < 1:
             raise ValueError(f"max_parallelism must be at least 1, not {max_parallelism}")
         self._waiting = list(targets)
         self._limit = max_parallelism
-        self.running: list[PlannedTarget] = []
-        self.done: list[PlannedTarget] = []
+        self.running: list[_Item] = []
+        self.done: list[_Item] = []
 
-    def _take(self) -> list[PlannedTarget]:
-        started: list[PlannedTarget] = []
+    def _take(self) -> list[_Item]:
+        started: list[_Item] = []
         while self._waiting and len(self.running) < self._limit:
             target = self._waiting.pop(0)
             self.running.append(target)
             started.append(target)
         return started
 
-    def start(self) -> list[PlannedTarget]:
-        """Return the targets to start now."""
+    def start(self) -> list[_Item]:
+        """Return the items to start now."""
         return self._take()
 
-    def finished(self, target: PlannedTarget) -> list[PlannedTarget]:
-        """Record that ``target`` finished; return the targets to start now.
+    def finished(self, target: _Item) -> list[_Item]:
+        """Record that ``target`` finished; return the items to start now.
 
         Raises ValueError if ``target`` was not running.
         """
         if target not in self.running:
-            raise ValueError(f"{target.machine_name!r} is not running in this window")
+            name = target.machine_name if isinstance(target, PlannedTarget) else target
+            raise ValueError(f"{name!r} is not running in this window")
         self.running.remove(target)
         self.done.append(target)
         return self._take()
 
     @property
     def is_complete(self) -> bool:
-        """Return True when every target has finished."""
+        """Return True when every item has finished."""
         return not self._waiting and not self.running

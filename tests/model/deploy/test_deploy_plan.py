@@ -183,3 +183,12 @@ def test_after_a_failure_only_failure_and_always_steps_run(
             assert runs == (condition in (StepCondition.Failure, StepCondition.Always))
         if runs and fails:
             failed = True
+
+
+def test_the_same_window_bounds_the_steps_of_a_group(store: DeploymentStore) -> None:
+    steps = [script_step(f"S{n}", on_server=True, start_trigger=StartTrigger.StartWithPrevious)
+             for n in range(12)]
+    [group] = plan_steps(process(*steps), DEV, "Channels-1", store.world.machines.values()).groups
+    window = RollingWindow(list(group), 10)
+    assert [s.name for s in window.start()] == [f"S{n}" for n in range(10)]
+    assert [s.name for s in window.finished(group[3])] == ["S10"]

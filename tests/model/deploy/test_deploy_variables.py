@@ -203,3 +203,43 @@ def test_previous_successful_is_the_last_earlier_success_in_the_same_environment
         "Octopus.Deployment.PreviousSuccessful.Id"] == first.id
     assert deployment_variables(store, first, task)[
         "Octopus.Deployment.PreviousSuccessful.Id"] == ""
+
+
+_scopes = st.builds(
+    VariableScope,
+    environment=st.sampled_from([(), (DEV,), ("Environments-2",)]),
+    role=st.sampled_from([(), ("web-server",), ("db",)]),
+    machine=st.sampled_from([(), ("Machines-1",), ("Machines-2",)]),
+    tenant=st.sampled_from([(), ("Tenants-1",)]),
+)
+
+
+@given(values=st.lists(st.tuples(st.sampled_from(["A", "a", "B"]), _scopes), max_size=10),
+       machine=st.sampled_from([None, "Machines-1", "Machines-2"]),
+       tenant=st.sampled_from([None, "Tenants-1"]))
+def test_the_resolved_value_applies_and_none_that_applies_is_more_specific(
+    values: list[tuple[str, VariableScope]], machine: str | None, tenant: str | None
+) -> None:
+    variables = [Variable(name, str(i), scope=scope) for i, (name, scope) in enumerate(values)]
+    roles = ("web-server",) if machine == "Machines-1" else ()
+    ctx = ScopeContext(DEV, machine, roles, tenant_id=tenant)
+    resolved = resolve(variables, ctx)
+
+    def rank(scope: VariableScope) -> tuple[bool, ...]:
+        return (bool(scope.machine), bool(scope.role), bool(scope.tenant),
+                bool(scope.environment))
+
+    def applies(scope: VariableScope) -> bool:
+        return ((not scope.environment or DEV in scope.environment)
+                and (not scope.role or bool(set(scope.role) & set(roles)))
+                and (not scope.machine or machine in scope.machine)
+                and (not scope.tenant or tenant in scope.tenant))
+
+    for name in {"a", "b"}:
+        candidates = [v for v in variables if v.name.lower() == name and applies(v.scope)]
+        if not candidates:
+            assert name not in resolved
+            continue
+        chosen = variables[int(resolved[name])]
+        assert chosen in candidates
+        assert all(rank(v.scope) <= rank(chosen.scope) for v in candidates)
