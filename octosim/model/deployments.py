@@ -1,0 +1,149 @@
+"""Deployments, and the texts and tags a Deploy or RunbookRun task is given.
+
+- :class:`Deployment`: a ``Deployments-N`` of a release to an environment (and tenant). Its
+  ``task_id`` is set by whoever queues the Deploy task; ``succeeded`` is recorded when that
+  task ends, so the lifecycle can tell where a release has been deployed.
+- :func:`concurrency_tag`: two tasks with the same tag never run at once (§2.2, CONFIRMED):
+  untenanted ``#{Octopus.Project.Id}/#{Octopus.Environment.Id}``, tenanted
+  ``#{Octopus.Deployment.Tenant.Id}/#{Octopus.Project.Id}/#{Octopus.Environment.Id}``, runbook
+  runs ``Tenants-Id/Projects-Id/Runbooks-Id/Environments-Id``; the project variable
+  ``Octopus.Task.ConcurrencyTag`` overrides it and may itself use variables.
+- :func:`deploy_description`, :func:`runbook_run_description`: the task ``Description``
+  (``Deploy {Project} release {Version} to {Environment}``, CONFIRMED; the rest per
+  :class:`~octosim.model.deploy_choices.DeploymentChoices`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from octosim.model.deploy_choices import DEFAULT_CHOICES, DeploymentChoices
+from octosim.model.variables import substitute
+
+__all__ = [
+    "CONCURRENCY_TAG_VARIABLE",
+    "TENANTED_CONCURRENCY_TAG",
+    "UNTENANTED_CONCURRENCY_TAG",
+    "Deployment",
+    "concurrency_tag",
+    "deploy_description",
+    "deployment_name",
+    "runbook_run_concurrency_tag",
+    "runbook_run_description",
+    "runbook_run_name",
+]
+
+CONCURRENCY_TAG_VARIABLE = "Octopus.Task.ConcurrencyTag"
+UNTENANTED_CONCURRENCY_TAG = "#{Octopus.Project.Id}/#{Octopus.Environment.Id}"
+TENANTED_CONCURRENCY_TAG = (
+    "#{Octopus.Deployment.Tenant.Id}/#{Octopus.Project.Id}/#{Octopus.Environment.Id}"
+)
+
+
+@dataclass
+class Deployment:
+    """A ``Deployments-N``."""
+
+    id: str
+    space_id: str
+    project_id: str
+    release_id: str
+    channel_id: str
+    environment_id: str
+    name: str
+    created: float
+    tenant_id: str | None = None
+    task_id: str | None = None
+    comments: str = ""
+    use_guided_failure: bool = False
+    skip_actions: list[str] = field(default_factory=list)
+    specific_machine_ids: list[str] = field(default_factory=list)
+    excluded_machine_ids: list[str] = field(default_factory=list)
+    force_package_redeployment: bool = False
+    queue_time: float | None = None
+    queue_time_expiry: float | None = None
+    #: None until the Deploy task ends; then whether it succeeded.
+    succeeded: bool | None = None
+
+
+def concurrency_tag(
+    project_id: str,
+    environment_id: str,
+    tenant_id: str | None = None,
+    variables: Mapping[str, str] | None = None,
+) -> str:
+    """Return the concurrency tag of a deployment.
+
+    ``variables`` are the deployment's project variables: ``Octopus.Task.ConcurrencyTag``
+    there replaces the default, substituted with the deployment's ids and those variables.
+    """
+    values = dict(variables or {})
+    values.update({
+        "Octopus.Project.Id": project_id,
+        "Octopus.Environment.Id": environment_id,
+        "Octopus.Deployment.Tenant.Id": tenant_id or "",
+    })
+    default = TENANTED_CONCURRENCY_TAG if tenant_id else UNTENANTED_CONCURRENCY_TAG
+    template = next(
+        (v for k, v in values.items() if k.lower() == CONCURRENCY_TAG_VARIABLE.lower()), default
+    )
+    return substitute(template, values)
+
+
+def runbook_run_concurrency_tag(
+    project_id: str,
+    runbook_id: str,
+    environment_id: str,
+    tenant_id: str | None = None,
+    variables: Mapping[str, str] | None = None,
+) -> str:
+    """Return the concurrency tag of a runbook run (``Tenants-Id/`` only when tenanted),
+    overridden like :func:`concurrency_tag`."""
+    parts = [tenant_id] if tenant_id else []
+    default = "/".join([*parts, project_id, runbook_id, environment_id])
+    values = dict(variables or {})
+    override = next(
+        (v for k, v in values.items() if k.lower() == CONCURRENCY_TAG_VARIABLE.lower()), None
+    )
+    if override is None:
+        return default
+    values.update({
+        "Octopus.Project.Id": project_id,
+        "Octopus.Runbook.Id": runbook_id,
+        "Octopus.Environment.Id": environment_id,
+        "Octopus.Deployment.Tenant.Id": tenant_id or "",
+    })
+    return substitute(override, values)
+
+
+def deploy_description(
+    project: str, version: str, environment: str, tenant: str | None = None,
+    choices: DeploymentChoices = DEFAULT_CHOICES,
+) -> str:
+    """Return a Deploy task's ``Description`` (names, not ids)."""
+    text = f"Deploy {project} release {version} to {environment}"
+    if tenant:
+        text += choices.tenanted_description_suffix.format(tenant=tenant)
+    return text
+
+
+def runbook_run_description(
+    runbook: str, environment: str, tenant: str | None = None,
+    choices: DeploymentChoices = DEFAULT_CHOICES,
+) -> str:
+    """Return a RunbookRun task's ``Description`` (names, not ids)."""
+    text = choices.runbook_run_description.format(runbook=runbook, environment=environment)
+    if tenant:
+        text += choices.tenanted_description_suffix.format(tenant=tenant)
+    return text
+
+
+def deployment_name(environment: str) -> str:
+    """Return a deployment's ``Name``: ``Deploy to Production`` (the docs' example)."""
+    return f"Deploy to {environment}"
+
+
+def runbook_run_name(environment: str) -> str:
+    """Return a runbook run's ``Name``: ``Run on Production`` (the docs' example)."""
+    return f"Run on {environment}"

@@ -1,0 +1,147 @@
+"""Releases: Octopus's version rules and texts, the default template, channels, the snapshot."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from octosim.model.deploy_errors import DeploymentModelError
+from octosim.model.deployment_rules import create_release
+from octosim.model.deployment_store import DeploymentStore
+from octosim.model.releases import next_version, parse_version
+from octosim.model.variables import Variable
+from tests.model.deploy.builders import fresh_store, script_step
+
+
+def test_releases_without_a_version_count_up_from_0_0_1(store: DeploymentStore) -> None:
+    project = store.add_project("Spaces-1", "App")
+    versions = [create_release(store, project.id).version for _ in range(3)]
+    assert versions == ["0.0.1", "0.0.2", "0.0.3"]
+    assert [r.id for r in store.releases_of(project.id)] == ["Releases-3", "Releases-2",
+                                                              "Releases-1"]
+
+
+def test_the_template_continues_from_the_highest_version(store: DeploymentStore) -> None:
+    project = store.add_project("Spaces-1", "App")
+    create_release(store, project.id, version="2.4")
+    create_release(store, project.id, version="1.0.9")
+    assert create_release(store, project.id).version == "2.4.1"
+
+
+def test_a_duplicate_version_is_refused_with_octopus_s_text(store: DeploymentStore) -> None:
+    project = store.add_project("Spaces-1", "App")
+    first = create_release(store, project.id, version="1.0.0")
+    with pytest.raises(DeploymentModelError) as caught:
+        create_release(store, project.id, version="1.0.0")
+    assert caught.value.errors == (
+        "Release '1.0.0' already exists for this project. Please use a different version, "
+        "or look at using a mask to auto-increment the number.",)
+    assert caught.value.error_message == "There was a problem with your request."
+    assert caught.value.status_code == 400
+    again = create_release(store, project.id, version="1.0.0", ignore_if_already_exists=True)
+    assert again is first
+
+
+@pytest.mark.parametrize("bad", ["", "1.2.3.4.5", "v1", "1..2", "1.2-", "abc", "1.2.3 beta"])
+def test_an_invalid_version_is_refused_with_octopus_s_text(bad: str) -> None:
+    with pytest.raises(DeploymentModelError) as caught:
+        parse_version(bad)
+    assert caught.value.errors[0].startswith(
+        f"The release number '{bad}' does not appear to be a valid version number. The "
+        "version must consist of between 1 and 4 number only parts")
+
+
+@pytest.mark.parametrize("good", ["2", "2.1", "2.4.0.23", "2.4-beta", "1-beta.2", "1.0.0+abc"])
+def test_octopus_s_examples_of_valid_versions_parse(good: str) -> None:
+    assert parse_version(good).text == good
+
+
+def test_versions_order_like_semver() -> None:
+    ordered = ["1.0-alpha", "1.0-alpha.2", "1.0-beta", "1.0", "1.0.1", "1.2", "10.0"]
+    assert sorted(ordered, key=parse_version) == ordered
+
+
+def test_a_disabled_project_cannot_have_releases(store: DeploymentStore) -> None:
+    project = store.add_project("Spaces-1", "App")
+    project.is_disabled = True
+    with pytest.raises(DeploymentModelError) as caught:
+        create_release(store, project.id)
+    assert caught.value.errors == ("The project is disabled, so releases cannot be created",)
+
+
+def test_a_channel_is_required_when_there_is_no_default_and_more_than_one(
+    store: DeploymentStore,
+) -> None:
+    project = store.add_project("Spaces-1", "App")
+    hotfix = store.add_channel(project.id, "Hotfix")
+    assert create_release(store, project.id).channel_id == "Channels-1"
+    assert create_release(store, project.id, channel="Hotfix").channel_id == hotfix.id
+    for channel in store.channels_of(project.id):
+        channel.is_default = False
+    with pytest.raises(DeploymentModelError) as caught:
+        create_release(store, project.id)
+    assert caught.value.errors == (
+        "A channelId must be provided for a release when more than one exists for that "
+        "project and no default channel has been specified.",)
+    with pytest.raises(DeploymentModelError) as unknown:
+        create_release(store, project.id, channel="Nope")
+    assert unknown.value.status_code == 404
+
+
+def test_a_release_snapshots_the_process_and_variables(store: DeploymentStore) -> None:
+    project = store.add_project("Spaces-1", "App")
+    store.set_process(project.deployment_process_id, [script_step("One")])
+    store.set_variables(project.variable_set_id, [Variable("Greeting", "hello")])
+    release = create_release(store, project.id)
+    process = store.process_of(project.id)
+    process.steps[0].actions[0].properties["Octopus.Action.Script.ScriptBody"] = "exit 1"
+    process.steps.append(script_step("Two"))
+    store.set_variables(project.variable_set_id, [Variable("Greeting", "changed")])
+    assert [s.name for s in release.process.steps] == ["One"]
+    assert release.process.steps[0].actions[0].script_body == "Write-Host 'hello'"
+    assert [(v.name, v.value) for v in release.variables] == [("Greeting", "hello")]
+    assert release.project_deployment_process_snapshot_id == "deploymentprocess-Projects-1-s-1"
+    assert release.project_variable_set_snapshot_id == "variableset-Projects-1-s-1"
+
+
+_edits = st.lists(st.sampled_from(["add", "rename", "body", "vars", "remove"]), max_size=8)
+
+
+@given(edits=_edits)
+def test_a_release_s_snapshot_never_changes_whatever_the_project_does(edits: list[str]) -> None:
+    store = fresh_store()
+    project = store.add_project("Spaces-1", "App")
+    store.set_process(project.deployment_process_id, [script_step("One"), script_step("Two")])
+    store.set_variables(project.variable_set_id, [Variable("X", "1")])
+    release = create_release(store, project.id)
+    before = (repr(release.process), release.variables)
+    process = store.process_of(project.id)
+    for edit in edits:
+        if edit == "add":
+            process.steps.append(script_step("More"))
+        elif edit == "rename" and process.steps:
+            process.steps[0].name += "!"
+        elif edit == "body" and process.steps:
+            process.steps[-1].actions[0].properties["Octopus.Action.Script.ScriptBody"] = "x"
+        elif edit == "vars":
+            store.variables_of(project.id).variables.append(Variable("Y", "2"))
+        elif edit == "remove" and process.steps:
+            process.steps.pop()
+        create_release(store, project.id)
+    assert (repr(release.process), release.variables) == before
+
+
+@given(explicit=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30)),
+                         max_size=5),
+       automatic=st.integers(1, 5))
+def test_template_numbering_is_monotone_and_never_collides(
+    explicit: list[tuple[int, int, int]], automatic: int
+) -> None:
+    existing = [".".join(map(str, v)) for v in explicit]
+    versions = list(dict.fromkeys(existing))
+    for _ in range(automatic):
+        new = next_version(versions)
+        assert new not in versions
+        assert all(parse_version(new) > parse_version(v) for v in versions)
+        versions.append(new)
