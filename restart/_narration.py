@@ -1,4 +1,4 @@
-"""What every restart machine keeps while it runs: progress lines and timed phases.
+"""What every restart procedure keeps while it runs: progress lines and timed phases.
 
 The procedure and the seed port both narrate (the seed's Write-Host lines, the client's
 progress) and both time their phases for the report; this base class is that bookkeeping,
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from restart._machine import GeneratorMachine
+from restart._stepper import GeneratorProcedure
 from restart.report import Phase, Progress
 
-__all__ = ["NarratedMachine"]
+__all__ = ["NarratedProcedure"]
 
 
-class NarratedMachine(GeneratorMachine):
-    """A :class:`GeneratorMachine` that records progress lines (passing each to
+class NarratedProcedure(GeneratorProcedure):
+    """A :class:`GeneratorProcedure` that records progress lines (passing each to
     ``on_progress``) and the phases it went through, on the driver's clock."""
 
     def __init__(self, on_progress: Callable[[Progress], None] | None = None) -> None:

@@ -30,9 +30,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from restart._machine import Body, Cancelled, ProtocolError
-from restart._narration import NarratedMachine
+from restart._narration import NarratedProcedure
 from restart._session import DeadlineReached, Session, Steps, json_object, timespan
+from restart._stepper import Body, Cancelled, ProtocolError
 from restart.errors import ConfigurationError, NotFoundError, RestartError, ServerError
 from restart.policy import RestartPolicy
 from restart.protocol import Action, Event, Finish, Request, Send, Sleep
@@ -93,8 +93,8 @@ def detect_os(machine: dict[str, Any], label: str) -> AgentOS:
     )
 
 
-class RestartProcedure(NarratedMachine):
-    """One restart of one Tentacle, as a sans-IO machine: ``start`` / ``send`` / ``cancel``
+class RestartProcedure(NarratedProcedure):
+    """One restart of one Tentacle, as a sans-IO procedure: ``start`` / ``send`` / ``cancel``
     (see :mod:`restart.protocol`), ending in ``Finish(report)``.
 
     ``web_base_url`` is prefixed to task links (the server URL the driver talks to);

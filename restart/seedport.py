@@ -1,5 +1,5 @@
 """BASELINE ONLY: the seed script (``shared/seed/restart-tentacle.ps1``), ported to Python
-request for request and sleep for sleep, as a sans-IO machine the same drivers can run.
+request for request and sleep for sleep, as a sans-IO procedure the same drivers can run.
 
 It exists so the properties the real client is tested against can be run against the
 algorithm it replaces, and show what they catch. It is never used by ``restart-tentacle
@@ -34,9 +34,9 @@ from typing import Any
 import httpx
 
 from restart._http import describe_event, is_success
-from restart._machine import Body, Cancelled
-from restart._narration import NarratedMachine
+from restart._narration import NarratedProcedure
 from restart._session import Steps
+from restart._stepper import Body, Cancelled
 from restart.drivers.loop import drive
 from restart.drivers.sync import sync_transport
 from restart.protocol import JSON, Request, Response, Send, Sleep
@@ -89,8 +89,8 @@ class _ScriptStopped(Exception):
         self.message = message
 
 
-class SeedScript(NarratedMachine):
-    """The seed script as a sans-IO machine (``start`` / ``send`` / ``cancel``).
+class SeedScript(NarratedProcedure):
+    """The seed script as a sans-IO procedure (``start`` / ``send`` / ``cancel``).
 
     Baseline only; see the module docstring for what it faithfully gets wrong.
     """

@@ -23,7 +23,7 @@ from restart.target import RestartTarget
 
 if TYPE_CHECKING:
     from octosim.simulation import Simulation
-    from restart.drivers.loop import Machine
+    from restart.drivers.loop import Procedure
 
 __all__ = ["direct_transport", "drive_direct", "run_direct"]
 
@@ -83,10 +83,12 @@ def run_direct(
     return drive_direct(sim, procedure, raise_errors=raise_errors)
 
 
-def drive_direct(sim: Simulation, machine: Machine, *, raise_errors: bool = True) -> RestartReport:
-    """Run any restart machine (the procedure or the seed port) inside ``sim``."""
+def drive_direct(
+    sim: Simulation, procedure: Procedure, *, raise_errors: bool = True
+) -> RestartReport:
+    """Run any restart procedure (the procedure or the seed port) inside ``sim``."""
     return drive(
-        machine,
+        procedure,
         direct_transport(sim),
         clock=sim.clock.now,
         sleep=sim.clock.sleep,

@@ -27,7 +27,7 @@ from restart import (
     Sleep,
     TransportFailure,
 )
-from restart._machine import ProtocolError
+from restart._stepper import ProtocolError
 from restart.drivers.loop import drive
 from restart.scripts import LINUX_PROBE, WINDOWS_PROBE
 
