@@ -29,6 +29,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -100,8 +101,9 @@ class SeedScript(NarratedProcedure):
         variables: SeedVariables,
         *,
         on_progress: Callable[[Progress], None] | None = None,
+        wall_clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(on_progress)
+        super().__init__(on_progress, wall_clock)
         self.variables = variables
         self._tasks: dict[str, TaskRecord] = {}
         self._requests = 0
@@ -143,6 +145,7 @@ class SeedScript(NarratedProcedure):
     def _body(self) -> Body:
         v = self.variables
         started = self.now
+        started_at = self._wall_now()
         interrupted = False
         try:
             outcome, reason = yield from self._script()
@@ -168,6 +171,7 @@ class SeedScript(NarratedProcedure):
             retries=0,
             interrupted=interrupted,
             procedure="seed",
+            started_at=started_at,
             log=tuple(self._log),
         )
 
@@ -255,6 +259,7 @@ def run_seed_script(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     on_event: Callable[[Progress], None] | None = None,
+    wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> RestartReport:
     """Run the seed port (BASELINE ONLY) through ``client`` and return its report.
 
@@ -262,5 +267,5 @@ def run_seed_script(
     :func:`restart.drivers.sync.run_sync`. Never raises for Octopus's answers: the seed's
     terminating errors are its report's outcome and reason.
     """
-    script = SeedScript(variables, on_progress=on_event)
+    script = SeedScript(variables, on_progress=on_event, wall_clock=wall_clock)
     return drive(script, sync_transport(client), clock=clock, sleep=sleep)

@@ -6,6 +6,7 @@ import json
 import logging
 import random
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -54,6 +55,7 @@ def procedure_for(
     policy: RestartPolicy | None,
     rng: random.Random | None,
     on_event: Callable[[Progress], None] | None,
+    wall_clock: Callable[[], datetime] | None = None,
 ) -> RestartProcedure:
     """Return the procedure both httpx drivers run: task links on the client's base URL
     (ConfigurationError without one), progress to ``on_event`` and the ``restart`` logger."""
@@ -63,6 +65,7 @@ def procedure_for(
         rng=rng,
         web_base_url=check_client(client),
         on_progress=logging_sink(on_event),
+        wall_clock=wall_clock,
     )
 
 

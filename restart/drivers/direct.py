@@ -79,6 +79,7 @@ def run_direct(
         rng=rng,
         web_base_url=sim.base_url,
         on_progress=logging_sink(on_event) if on_event is not None else None,
+        wall_clock=sim.clock.wall,
     )
     return drive_direct(sim, procedure, raise_errors=raise_errors)
 
