@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -25,8 +26,10 @@ __all__ = [
     "check_client",
     "failure_for",
     "procedure_for",
+    "redact_json",
     "redactor",
     "request_kwargs",
+    "secret_pattern",
     "to_response",
 ]
 
@@ -69,8 +72,32 @@ def procedure_for(
     )
 
 
+def secret_pattern(secret: str) -> re.Pattern[str]:
+    """Return a pattern that finds ``secret`` in every form an echo may take: any letter
+    case, and each character as itself, percent-encoded (once or twice), JSON-escaped
+    (``\\u0041``) or as an HTML character reference (``&#65;``, ``&#x41;``), in any mix."""
+    parts = []
+    for char in secret:
+        code = ord(char)
+        parts.append(
+            "(?:"
+            + "|".join(
+                (
+                    re.escape(char),
+                    f"%(?:25)?{code:02x}",
+                    f"\\\\u{code:04x}",
+                    f"&#0*{code};",
+                    f"&#x0*{code:x};",
+                )
+            )
+            + ")"
+        )
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
 def redactor(client: httpx.Client | httpx.AsyncClient) -> Callable[[str], str]:
-    """Return a function that blanks the client's API key out of a text.
+    """Return a function that blanks the client's API key out of a text, in every form
+    :func:`secret_pattern` finds.
 
     The procedure never holds the key, but a proxy or a misconfigured server could echo it
     in an error page; every text an answer brings in passes through this first.
@@ -78,7 +105,20 @@ def redactor(client: httpx.Client | httpx.AsyncClient) -> Callable[[str], str]:
     secret = client.headers.get(API_KEY_HEADER, "")
     if len(secret) < 4:  # nothing worth hiding; replacing "" would corrupt every text
         return lambda text: text
-    return lambda text: text.replace(secret, REDACTED)
+    pattern = secret_pattern(secret)
+    return lambda text: pattern.sub(REDACTED, text)
+
+
+def redact_json(value: object, redact: Callable[[str], str]) -> object:
+    """Return the decoded JSON ``value`` with ``redact`` applied to every string in it,
+    names included: what JSON escaping hid in the raw text is plain once decoded."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [redact_json(item, redact) for item in value]
+    if isinstance(value, dict):
+        return {redact(str(k)): redact_json(v, redact) for k, v in value.items()}
+    return value
 
 
 def request_kwargs(send: Send) -> dict[str, Any]:
@@ -99,17 +139,22 @@ def request_kwargs(send: Send) -> dict[str, Any]:
 
 def to_response(send: Send, answer: httpx.Response, redact: Callable[[str], str] = str) -> Response:
     """Return the sans-IO Response for an httpx response (JSON parsed when it parses), with
-    ``redact`` applied to the body and headers first."""
+    ``redact`` applied to the headers, the raw text and every decoded JSON string."""
     # One pass over httpx.Headers (each lookup in it re-scans and re-decodes every header);
     # its names are lower-case already, and repeated ones are joined as Headers.get joins them.
     raw_headers = dict(answer.headers.items())
-    text = redact(_body_text(answer, raw_headers.get("content-type", "")))
+    raw = _body_text(answer, raw_headers.get("content-type", ""))
     body: object | None = None
-    if text.strip():
+    if raw.strip():
         try:
-            body = json.loads(text)
+            body = json.loads(raw)
         except ValueError:
             body = None
+    text = redact(raw)
+    # Redact after decoding. When the raw text holds no form of the key (the pattern knows
+    # its JSON escapes), no decoded string can: skip walking every answer.
+    if body is not None and text != raw:
+        body = redact_json(body, redact)
     if _log.isEnabledFor(logging.DEBUG):  # describe() formats the request: only when logged
         _log.debug("%s -> %s", send.request.describe(), answer.status_code)
     headers = {k: redact(v) for k, v in raw_headers.items()}
