@@ -152,8 +152,8 @@ class RestartReport:
         values, the error as ``{type, message, exit_code}``, and one meaning per kind of
         value: moments (``started``, ``ended``, ``deadline_at``, phase bounds,
         ``tasks[].created``, ``log[].at``, witnesses) as ISO-8601 UTC strings (null when the
-        driver gave no wall clock), durations (``duration``, ``deadline``: the policy's
-        seconds) as seconds."""
+        driver gave no wall clock), durations (``duration``, ``phases[].duration``,
+        ``deadline``: the policy's seconds) as seconds."""
 
         def times(w: tuple[datetime, ...] | None) -> list[str] | None:
             return None if w is None else [t.isoformat() for t in w]
@@ -183,7 +183,12 @@ class RestartReport:
             "witness_before": times(self.witness_before),
             "witness_after": times(self.witness_after),
             "phases": [
-                {"name": p.name, "started": at(p.started), "ended": at(p.ended)}
+                {
+                    "name": p.name,
+                    "started": at(p.started),
+                    "ended": at(p.ended),
+                    "duration": p.ended - p.started,
+                }
                 for p in self.phases
             ],
             "tasks": [
