@@ -28,6 +28,7 @@ from restart.report import Progress, RestartReport
 __all__ = ["Procedure", "adrive", "drive", "logging_sink", "raise_for_error"]
 
 _log = logging.getLogger("restart")
+_LOG_LEVELS = {"warning": logging.WARNING, "error": logging.WARNING, "verbose": logging.DEBUG}
 
 
 class Procedure(Protocol):
@@ -51,10 +52,11 @@ def logging_sink(
     on_event: Callable[[Progress], None] | None,
 ) -> Callable[[Progress], None]:
     """Return a progress callback that logs each line to the ``restart`` logger (INFO,
-    WARNING for warnings and errors) and then calls ``on_event``, if given."""
+    WARNING for warnings and errors, DEBUG for the verbose request and retry lines) and
+    then calls ``on_event``, if given."""
 
     def sink(progress: Progress) -> None:
-        level = logging.WARNING if progress.level in ("warning", "error") else logging.INFO
+        level = _LOG_LEVELS.get(progress.level, logging.INFO)
         _log.log(level, "%s%s", progress.text, f" {progress.link}" if progress.link else "")
         if on_event is not None:
             on_event(progress)
