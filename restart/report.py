@@ -9,6 +9,7 @@ simulation's virtual wall time under the simulator), which turns any of them int
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -16,7 +17,7 @@ from enum import StrEnum
 from restart.errors import RestartError
 from restart.exitcodes import ExitCode
 
-__all__ = ["Outcome", "Phase", "Progress", "RestartReport", "TaskRecord"]
+__all__ = ["Outcome", "Phase", "Progress", "RestartReport", "TaskRecord", "reason_group"]
 
 
 class Outcome(StrEnum):
@@ -218,3 +219,26 @@ class RestartReport:
 def _iso_utc(moment: datetime) -> str:
     # One form for every moment: UTC, milliseconds, "Z" (as Octopus writes its own times).
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# What differs between runs that failed for the same reason: task ids, the run token, times,
+# elapsed seconds, jittered waits (the only numbers with a fraction). Policy values (the
+# health window, "1 of 2" checks, attempts) and HTTP statuses are the reason itself.
+_RUN_SPECIFIC = (
+    (re.compile(r"\bServerTasks-\d+"), "ServerTasks-N"),
+    (re.compile(r"restart-tentacle [0-9a-f]{8}/\d+"), "restart-tentacle TOKEN/N"),
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?"), "TIME"),
+    (re.compile(r"\bafter \d+(?:\.\d+)? s\b"), "after N s"),
+    (re.compile(r"\b\d+\.\d+\b"), "N"),
+)
+
+
+def reason_group(reason: str) -> str:
+    """Return ``reason`` with what differs from run to run (task ids, times, elapsed and
+    jittered seconds) replaced, and the numbers that explain it kept, for grouping
+    failures: ``only 0 of 2 consecutive health checks succeeded within the 180 s health
+    window`` stays as it is; ``the restart task ServerTasks-12 ended Failed`` becomes
+    ``the restart task ServerTasks-N ended Failed``."""
+    for pattern, replacement in _RUN_SPECIFIC:
+        reason = pattern.sub(replacement, reason)
+    return reason

@@ -28,7 +28,7 @@ from restart import (
 )
 from restart.drivers.direct import direct_transport, run_direct
 from restart.drivers.loop import drive
-from restart.report import Progress, RestartReport
+from restart.report import Progress, RestartReport, reason_group
 
 MACHINE = RestartTarget("Spaces-1", machine_id="Machines-1")
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -189,3 +189,30 @@ def test_nobody_listening_costs_no_verbose_lines() -> None:
     report = run_direct(sim, MACHINE, rng=random.Random(0))
     assert report.outcome is Outcome.RESTARTED and report.log
 
+
+
+# -- grouped failure reasons keep their numbers ------------------------------------------------
+@pytest.mark.parametrize(
+    ("reason", "group"),
+    [
+        (
+            "the Tentacle restarted (its start time changed) but only 0 of 2 consecutive "
+            "health checks succeeded within the 180 s health window",
+            "the Tentacle restarted (its start time changed) but only 0 of 2 consecutive "
+            "health checks succeeded within the 180 s health window",
+        ),
+        (
+            "the restart task ServerTasks-12 ended Failed: exit code 3",
+            "the restart task ServerTasks-N ended Failed: exit code 3",
+        ),
+        (
+            "timed out in phase health after 312 s (deadline 330 s): no time left for a "
+            "2.718 s retry of GET /api/Spaces-1/tasks/ServerTasks-4 (HTTP 503: busy)",
+            "timed out in phase health after N s (deadline 330 s): no time left for a "
+            "N s retry of GET /api/Spaces-1/tasks/ServerTasks-N (HTTP 503: busy)",
+        ),
+        ("timed out after 400 s", "timed out after N s"),
+    ],
+)
+def test_grouped_reasons_keep_the_numbers_that_explain_them(reason: str, group: str) -> None:
+    assert reason_group(reason) == group
