@@ -3,6 +3,7 @@ names, the report's JSON, what Ctrl-C really did, readable progress lines, ``-v`
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 from datetime import datetime
@@ -216,3 +217,14 @@ def test_nobody_listening_costs_no_verbose_lines() -> None:
 )
 def test_grouped_reasons_keep_the_numbers_that_explain_them(reason: str, group: str) -> None:
     assert reason_group(reason) == group
+
+
+def test_verbose_lines_are_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="restart")
+    sim = Simulation.from_scenario("default", seed=0)
+
+    run_direct(sim, MACHINE, rng=random.Random(0), on_event=lambda line: None)
+
+    levels = {r.getMessage(): r.levelno for r in caplog.records if r.name == "restart"}
+    assert levels["GET /api: HTTP 200"] == logging.DEBUG
+    assert levels["Restart initiated"] == logging.INFO
