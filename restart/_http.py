@@ -138,8 +138,9 @@ def error_for(request: Request, response: Response) -> RestartError:
         )
     if status == 404:
         return NotFoundError(
-            f"Octopus has nothing at {where} (404): {text} Check the space id "
-            "(--space / OCTOPUS_SPACE, e.g. Spaces-1) and the machine id or name.",
+            f"Octopus has nothing at {where} (404): {text} Check the space "
+            "(--space / OCTOPUS_SPACE: an id such as Spaces-1, or a name) and the machine id "
+            "or name.",
             status=status,
         )
     if status == 400:

@@ -24,9 +24,10 @@ from restart._http import (
     is_transient,
     retry_after,
 )
+from restart._narration import clause
 from restart.errors import ServerError
 from restart.policy import RestartPolicy
-from restart.protocol import Event, Request, Response, Send, Sleep
+from restart.protocol import Event, Request, Response, Send, Sleep, TransportFailure
 from restart.report import TaskRecord
 
 __all__ = [
@@ -106,7 +107,8 @@ class TrackedTask:
 
 class Session:
     """Requests, retries and task bookkeeping for one run. ``clock`` returns the driver's
-    time as last handed to the machine; ``limit`` is the time nothing may run past."""
+    time as last handed to the procedure; ``limit`` is the time nothing may run past;
+    ``narrate`` (optional) receives a line per request and per retry, with the reason."""
 
     def __init__(
         self,
@@ -116,8 +118,12 @@ class Session:
         space_id: str,
         web_base_url: str,
         clock: Callable[[], float],
+        narrate: Callable[[str], None] | None = None,
     ) -> None:
         self.policy = policy
+        # Told each request's result and each retry's reason (``-v``); None: nobody listens,
+        # and the hot path formats nothing.
+        self.narrate = narrate
         self.rng = rng
         self.space_id = space_id
         self.web_base_url = web_base_url.rstrip("/")
@@ -158,6 +164,12 @@ class Session:
             raise DeadlineReached(f"no time left to send {request.describe()}")
         self.requests += 1
         event = yield Send(request, min(self.policy.request_timeout, left))
+        if self.narrate is not None:
+            ok = isinstance(event, Response) and is_success(event)
+            answer = f"HTTP {event.status}" if isinstance(event, Response) and ok else (
+                describe_event(event)
+            )
+            self.narrate(f"{request.describe()}: {clause(answer)}")
         return event
 
     def call(self, request: Request) -> Steps[Response]:
@@ -195,8 +207,13 @@ class Session:
         if asked is not None:
             # The server knows its own load better than our cap does.
             delay = max(delay, asked)
-        why = f"retry of {request.describe()} ({describe_event(event)})"
+        why = f"retry of {request.describe()} ({clause(describe_event(event))})"
         self.retries += 1
+        if self.narrate is not None:
+            self.narrate(
+                f"Retrying {request.describe()} in {delay:.1f} s (attempt {attempt + 1} of "
+                f"{self.policy.max_attempts}): {clause(describe_event(event))}."
+            )
         yield from self.sleep(delay, why)
 
     # -- tasks ---------------------------------------------------------------------------
@@ -221,13 +238,26 @@ class Session:
         return known
 
     def create_task(
-        self, kind: str, name: str, description: str, arguments: dict[str, object]
+        self,
+        kind: str,
+        name: str,
+        description: str,
+        arguments: dict[str, object],
+        *,
+        repeatable: bool = True,
     ) -> Steps[dict[str, Any]]:
         """Create a task (``POST /api/{space}/tasks``) and return its TaskResource.
 
         ``description`` must be unique to this create: after an ambiguous failure (no answer
         or a 5xx) the task list is searched for it before posting again, so a task Octopus
-        did create is adopted rather than duplicated. Raises as :meth:`call`.
+        did create is adopted rather than duplicated.
+
+        A create whose answer was lost (a timeout, a connection dropped after the request
+        went out) may still be on its way to Octopus, so a miss proves nothing.
+        ``repeatable=False`` (the restart: two would restart the Tentacle twice) then never
+        posts again: it looks for the task every ``poll_interval`` until it appears or the
+        limit comes. Raises as :meth:`call`;
+        DeadlineReached, saying so, when a lost create's task never appeared.
         """
         body = {
             "Name": name,
@@ -257,8 +287,38 @@ class Session:
                 found = yield from self.find_tasks(kind, name, description)
                 if found:
                     return found[0]
+                # A refused connection never reached Octopus: only a lost *answer* may
+                # still turn into a task.
+                if not repeatable and isinstance(event, TransportFailure) and (
+                    event.kind != "connect"
+                ):
+                    return (yield from self._await_lost_create(kind, name, description, event))
             yield from self._retry(request, event, attempt)
             attempt += 1
+
+    def _await_lost_create(
+        self, kind: str, name: str, description: str, lost: TransportFailure
+    ) -> Steps[dict[str, Any]]:
+        # Never post again: look for the task until it shows up (it is adopted) or the
+        # limit comes (DeadlineReached, with the reason in words).
+        what = f"{kind} task {description!r}"
+        if self.narrate is not None:
+            self.narrate(
+                f"The answer to the {kind} task's create was lost ({lost.kind} error); it is "
+                f"not sent again. Looking for the task every {self.policy.poll_interval:g} s."
+            )
+        while True:
+            try:
+                yield from self.sleep(self.policy.poll_interval, f"lookup of the {what}")
+            except DeadlineReached:
+                raise DeadlineReached(
+                    f"the answer to the {kind} task's create was lost ({clause(lost.message)}) "
+                    f"and no task {description!r} appeared; it was not sent again, so that "
+                    "Octopus could not run it twice (look for it in the Octopus web portal)"
+                ) from None
+            found = yield from self.find_tasks(kind, name, description)
+            if found:
+                return found[0]
 
     def find_tasks(self, kind: str, name: str, description: str) -> Steps[list[dict[str, Any]]]:
         """Return (and track) the tasks of type ``name`` with exactly ``description``, newest
@@ -309,6 +369,11 @@ class Session:
             asked = retry_after(event) if isinstance(event, Response) else None
             if asked is not None:
                 delay = max(delay, asked)
+            if self.narrate is not None:
+                self.narrate(
+                    f"The poll of {task_id} failed ({clause(describe_event(event))}); "
+                    f"polling again in {delay:g} s."
+                )
         return task
 
     def cancel_task(self, tracked: TrackedTask) -> Steps[None]:

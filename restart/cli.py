@@ -240,6 +240,8 @@ def progress_printer(
     def progress(line: Progress) -> None:
         if getattr(args, "quiet", False):
             return
+        if line.level == "verbose" and not getattr(args, "verbose", False):
+            return
         text = Text(f"[{line.at - started:6.1f}s] ", style="dim")
         text.append(line.text, style=_STYLES.get(line.level, ""))
         if line.link:

@@ -26,13 +26,22 @@ from __future__ import annotations
 import contextlib
 import math
 import random
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from restart._machine import Body, Cancelled, ProtocolError
-from restart._narration import NarratedMachine
-from restart._session import DeadlineReached, Session, Steps, json_object, timespan
+from restart._narration import NarratedProcedure, clause
+from restart._session import (
+    COMPLETED_STATES,
+    DeadlineReached,
+    Session,
+    Steps,
+    TrackedTask,
+    json_object,
+    timespan,
+)
+from restart._stepper import Body, Cancelled, ProtocolError
 from restart.errors import ConfigurationError, NotFoundError, RestartError, ServerError
 from restart.policy import RestartPolicy
 from restart.protocol import Action, Event, Finish, Request, Send, Sleep
@@ -53,6 +62,8 @@ __all__ = [
 ]
 
 Witness = tuple[datetime, ...]
+# An id is used as it is; anything else is a space name, resolved in preflight.
+_SPACE_ID = re.compile(r"Spaces-\d+")
 _TENTACLE_STYLES = frozenset({"TentaclePassive", "TentacleActive"})
 _LINUX_WORDS = (
     "linux",
@@ -93,12 +104,15 @@ def detect_os(machine: dict[str, Any], label: str) -> AgentOS:
     )
 
 
-class RestartProcedure(NarratedMachine):
-    """One restart of one Tentacle, as a sans-IO machine: ``start`` / ``send`` / ``cancel``
+class RestartProcedure(NarratedProcedure):
+    """One restart of one Tentacle, as a sans-IO procedure: ``start`` / ``send`` / ``cancel``
     (see :mod:`restart.protocol`), ending in ``Finish(report)``.
 
     ``web_base_url`` is prefixed to task links (the server URL the driver talks to);
-    ``on_progress`` receives each progress line as it happens (they are in the report too).
+    ``on_progress`` receives each progress line as it happens (they are in the report too,
+    except the ``verbose`` ones: each request and retry). ``wall_clock`` returns the current
+    UTC moment; it is read once, at the start, to date the report (the driver's: real time,
+    or a simulation's virtual wall time).
     The machine never raises for Octopus's answers: errors end the run with outcome
     ``failed`` and the typed error in ``report.error``; the drivers raise it.
     """
@@ -111,8 +125,9 @@ class RestartProcedure(NarratedMachine):
         rng: random.Random | None = None,
         web_base_url: str = "",
         on_progress: Callable[[Progress], None] | None = None,
+        wall_clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(on_progress)
+        super().__init__(on_progress, wall_clock)
         self.target = target
         self.policy = policy if policy is not None else RestartPolicy()
         self._rng = rng if rng is not None else random.Random()
@@ -125,6 +140,7 @@ class RestartProcedure(NarratedMachine):
             space_id=target.space_id,
             web_base_url=web_base_url,
             clock=lambda: self.now,
+            narrate=(lambda text: self._emit(text, "verbose")) if on_progress else None,
         )
         self._creates = 0
         self.machine_id = target.machine_id
@@ -133,6 +149,8 @@ class RestartProcedure(NarratedMachine):
         self.witness_before: Witness | None = None
         self.witness_after: Witness | None = None
         self.healthy_checks = 0
+        # How far the run got, for an interrupted report: set as each milestone passes.
+        self._milestone = "before the restart was requested: the Tentacle was not restarted"
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _description(self, what: str) -> str:
@@ -145,6 +163,7 @@ class RestartProcedure(NarratedMachine):
     def _body(self) -> Body:
         s, policy = self._session, self.policy
         started = self.now
+        started_at = self._wall_now()
         deadline = started + policy.deadline
         s.limit = started + policy.work_time
         error: RestartError | None = None
@@ -158,7 +177,8 @@ class RestartProcedure(NarratedMachine):
                 f"(deadline {policy.deadline:g} s): {exc}"
             )
         except Cancelled:
-            outcome, reason, interrupted = Outcome.FAILED, "interrupted", True
+            outcome, interrupted = Outcome.FAILED, True
+            reason = f"interrupted {self._milestone}"
         except RestartError as exc:
             outcome, reason, error = Outcome.FAILED, str(exc), exc
         except Exception as exc:  # a bug must not leave tasks running: clean up, then report
@@ -181,7 +201,7 @@ class RestartProcedure(NarratedMachine):
         report = RestartReport(
             outcome=outcome,
             reason=reason,
-            space_id=self.target.space_id,
+            space_id=s.space_id,
             machine_id=self.machine_id,
             machine_name=self.machine_name,
             os=self.os.value if self.os else None,
@@ -199,6 +219,7 @@ class RestartProcedure(NarratedMachine):
             procedure="restart",
             log=tuple(self._log),
             error=error,
+            started_at=started_at,
         )
         if error is not None:
             error.report = report
@@ -220,12 +241,17 @@ class RestartProcedure(NarratedMachine):
 
         self._phase("restart")
         syntax, body = restart_script(self.os, policy.script_delay, policy.instance)
+        self._milestone = (
+            "while the restart task was being created: the Tentacle may still restart"
+        )
         task = yield from s.create_task(
             "restart",
             "AdHocScript",
             self._description("Restarting Tentacle on"),
             self._script_arguments(syntax, body),
+            repeatable=False,
         )
+        self._milestone = "after the restart task was created: the Tentacle may still restart"
         self._emit("Restart initiated")
         self._emit(f"Restart Tentacle Task: {task.get('Id')}", "highlight", s.web_link(task))
         task = yield from s.wait_for_task(
@@ -235,16 +261,17 @@ class RestartProcedure(NarratedMachine):
         if state != "Success":
             if state == "Failed" and is_self_restart_failure(message):
                 self._emit(
-                    f"The restart task failed ({message}): the restart most likely killed the "
-                    "script that asked for it. The Tentacle's start time will decide.",
+                    f"The restart task failed ({clause(message)}): the restart most likely "
+                    "killed the script that asked for it. The Tentacle's start time will decide.",
                     "warning",
                 )
             else:
                 return Outcome.NOT_RESTARTED, (
                     f"the restart task {task.get('Id')} ended {state}"
-                    f"{': ' + message if message else ''}; the Tentacle was not restarted"
+                    f"{': ' + clause(message) if message else ''}; the Tentacle was not restarted"
                 )
         self._emit("Restart executed")
+        self._milestone = "after the restart task ran: the Tentacle may still restart"
 
         self._phase("wait")
         self._emit(f"Waiting {policy.post_restart_wait:g} s for the Tentacle to restart.")
@@ -265,7 +292,9 @@ class RestartProcedure(NarratedMachine):
             f"{policy.stable_checks} health check(s) in a row afterwards"
         )
         if state != "Success":
-            reason += f"; the restart task failed ({message}) because the restart killed it"
+            reason += (
+                f"; the restart task failed ({clause(message)}) because the restart killed it"
+            )
         return Outcome.RESTARTED, reason
 
     def _verify(self, window_end: float) -> Steps[tuple[Outcome, str] | None]:
@@ -283,6 +312,9 @@ class RestartProcedure(NarratedMachine):
                 # while the probe runs drops out of the set without having restarted.
                 if set(after) - set(self.witness_before):
                     self._emit("The Tentacle restarted: its start time changed.")
+                    self._milestone = (
+                        "after the Tentacle restarted: restarted, health not confirmed"
+                    )
                     return None
             yield from s.sleep(policy.poll_interval, "start-time probe")
         if problem or self.witness_after is None:
@@ -336,12 +368,18 @@ class RestartProcedure(NarratedMachine):
     def _preflight(self) -> Steps[None]:
         s, target = self._session, self.target
         root_request = Request("GET", "/api")
-        root = yield from s.call(root_request)
-        if not isinstance(root.json, dict):
+        try:
+            root = yield from s.call(root_request)
+        except NotFoundError:
+            root = None  # any plain web server: nothing at /api
+        if root is None or not isinstance(root.json, dict):
             raise ConfigurationError(
-                "the server did not answer GET /api with Octopus's root document; check that "
-                "the URL is the Octopus server's address (without /api or /app)"
+                "this is not an Octopus server: it did not answer GET /api with Octopus's "
+                "root document; check OCTOPUS_URL (--url): it must be the Octopus server's "
+                "address, without /api or /app"
             )
+        if not _SPACE_ID.fullmatch(s.space_id):
+            s.space_id = yield from self._space_id(s.space_id)
         if target.machine_id:
             request = Request("GET", s.space_path("machines", target.machine_id))
             machine = json_object((yield from s.call(request)), request)
@@ -367,7 +405,31 @@ class RestartProcedure(NarratedMachine):
                 "(TentaclePassive) and polling (TentacleActive) Tentacles can be restarted"
             )
         self.os = target.os if target.os is not None else detect_os(machine, label)
-        self._emit(f"Machine {label} in {target.space_id}: {self.os.value} Tentacle, enabled.")
+        self._emit(f"Machine {label} in {s.space_id}: {self.os.value} Tentacle, enabled.")
+
+    def _space_id(self, space: str) -> Steps[str]:
+        """Return the id of the space named ``space`` (or with that id), as the Octopus CLI
+        resolves ``--space``: from ``GET /api/spaces/all``. Raises NotFoundError naming the
+        spaces the key can see when none matches."""
+        request = Request("GET", "/api/spaces/all")
+        response = yield from self._session.call(request)
+        listed = response.json if isinstance(response.json, list) else []
+        spaces = [x for x in listed if isinstance(x, dict) and isinstance(x.get("Id"), str)]
+        for match in (
+            lambda x: x.get("Id") == space or x.get("Name") == space,
+            lambda x: str(x.get("Name", "")).casefold() == space.casefold(),
+        ):
+            found = [x for x in spaces if match(x)]
+            if len(found) == 1:
+                space_id = str(found[0]["Id"])
+                self._emit(f"Space {space!r} is {space_id}.")
+                return space_id
+        known = ", ".join(f"{x.get('Name')} ({x['Id']})" for x in spaces) or "none"
+        raise NotFoundError(
+            f"no space named {space!r} on this Octopus server (the API key can see: {known}); "
+            "pass --space / OCTOPUS_SPACE with one of these names or ids",
+            status=404,
+        )
 
     def _machine_by_name(self, request: Request, name: str) -> Steps[dict[str, Any]]:
         response = yield from self._session.call(request)
@@ -378,7 +440,7 @@ class RestartProcedure(NarratedMachine):
             exact = [m for m in machines if str(m.get("Name", "")).casefold() == name.casefold()]
         if len(exact) != 1:
             raise NotFoundError(
-                f"no machine named {name!r} in space {self.target.space_id}"
+                f"no machine named {name!r} in space {self._session.space_id}"
                 + (f" ({len(exact)} match)" if exact else "")
                 + "; check the name (or pass the id, Machines-N) and the space "
                 "(--space / OCTOPUS_SPACE)"
@@ -412,7 +474,7 @@ class RestartProcedure(NarratedMachine):
         if task.get("State") != "Success":
             message = str(task.get("ErrorMessage") or "")
             problem = f"probe task {task_id} ended {task.get('State')}" + (
-                f": {message}" if message else ""
+                f": {clause(message)}" if message else ""
             )
             self._emit(f"Could not read the start time: {problem}.", "warning")
             return None, problem
@@ -474,9 +536,7 @@ class RestartProcedure(NarratedMachine):
                 continue
             try:
                 yield from s.cancel_task(tracked)
-                self._emit(
-                    f"Cancelled {tracked.kind} task {tracked.id}.", "warning", tracked.web_link
-                )
+                self._emit(_cancel_outcome(tracked), "warning", tracked.web_link)
             except RestartError:
                 # Octopus refuses to cancel a task that completed meanwhile; check that.
                 with contextlib.suppress(RestartError, DeadlineReached):
@@ -487,3 +547,14 @@ class RestartProcedure(NarratedMachine):
                 failed.append(tracked.id)
         self._phase(None)
         return ", ".join(failed)
+
+
+def _cancel_outcome(tracked: TrackedTask) -> str:
+    # Say what really happened: Octopus answers a cancel with the task as it now is, and a
+    # task that finished meanwhile (Success included) keeps its state.
+    what = f"{tracked.kind} task {tracked.id}"
+    if tracked.state in ("Canceled", "Cancelling"):
+        return f"Cancelled {what}."
+    if tracked.state in COMPLETED_STATES:
+        return f"The {what} had already finished ({tracked.state}); nothing to cancel."
+    return f"Asked Octopus to cancel {what} (it was {tracked.state})."

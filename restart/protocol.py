@@ -1,20 +1,20 @@
 """The sans-IO vocabulary shared by the procedure, the seed port and every driver.
 
-A *machine* (:class:`~restart.procedure.RestartProcedure` or
+A *procedure* (:class:`~restart.procedure.RestartProcedure` or
 :class:`~restart.seedport.SeedScript`) never performs I/O and never reads a clock. Its driver
 runs this loop, h11-style::
 
-    action = machine.start(now)
+    action = procedure.start(now)
     while not isinstance(action, Finish):
         if isinstance(action, Send):
             # a Response, or a TransportFailure if no answer came within action.timeout
             event = <perform action.request>
         else:  # Sleep
             <sleep action.seconds>; event = None
-        action = machine.send(event, now)
+        action = procedure.send(event, now)
     report = action.report
 
-and calls ``machine.cancel(now)`` instead of ``send`` when the user interrupts (Ctrl-C,
+and calls ``procedure.cancel(now)`` instead of ``send`` when the user interrupts (Ctrl-C,
 asyncio cancellation); the actions that follow are the cleanup, ending in :class:`Finish`.
 
 Requests are plain data: no base URL, no credentials. The driver resolves ``path`` against

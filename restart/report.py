@@ -1,20 +1,23 @@
 """The verdict of one restart run: outcome, reason, timeline, tasks, counts.
 
 Times (``started``, ``ended``, phase bounds, log lines) are seconds on the *driver's* clock:
-``time.monotonic()`` for a real run, virtual seconds under the simulator. They are for
-durations and ordering, not wall-clock dates.
+``time.monotonic()`` for a real run, virtual seconds under the simulator. ``started_at`` is
+the wall-clock moment of ``started`` (UTC, from the driver: real time for a real run, the
+simulation's virtual wall time under the simulator), which turns any of them into a moment.
+:meth:`RestartReport.to_dict` gives moments as ISO-8601 UTC and durations as seconds.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from restart.errors import RestartError
 from restart.exitcodes import ExitCode
 
-__all__ = ["Outcome", "Phase", "Progress", "RestartReport", "TaskRecord"]
+__all__ = ["Outcome", "Phase", "Progress", "RestartReport", "TaskRecord", "reason_group"]
 
 
 class Outcome(StrEnum):
@@ -73,9 +76,11 @@ class TaskRecord:
 class Progress:
     """One progress line, as the seed's Write-Host / Write-Highlight lines.
 
-    ``level`` is ``info``, ``highlight`` (a line with a task link), ``warning`` or
-    ``error``; the seed port uses PowerShell's stream names: ``output`` (Write-Output),
-    ``host`` (Write-Host), ``highlight`` (Write-Highlight), ``error`` (Write-Error).
+    ``level`` is ``info``, ``highlight`` (a line with a task link), ``warning``,
+    ``error`` or ``verbose`` (each request and retry, for ``-v``; passed to
+    ``on_progress`` but not kept in the report's log); the seed port uses PowerShell's
+    stream names: ``output`` (Write-Output), ``host`` (Write-Host), ``highlight``
+    (Write-Highlight), ``error`` (Write-Error).
     """
 
     at: float
@@ -92,6 +97,8 @@ class RestartReport:
     before the restart and after it (None: not read). ``requests`` counts every HTTP request
     sent, ``retries`` the ones that repeated a failed request or poll. ``error`` is the typed
     error that stopped a ``failed`` run, if one did. ``log`` holds the progress lines.
+    ``deadline`` is the moment (driver's clock) the run had to end by; ``started_at`` the
+    wall-clock moment of ``started`` (None when the driver gave no wall clock).
     """
 
     outcome: Outcome
@@ -114,6 +121,13 @@ class RestartReport:
     procedure: str = "restart"
     log: tuple[Progress, ...] = ()
     error: RestartError | None = field(default=None, compare=False)
+    started_at: datetime | None = None
+
+    def moment(self, t: float) -> datetime | None:
+        """Return driver time ``t`` as a UTC wall-clock moment (None without ``started_at``)."""
+        if self.started_at is None:
+            return None
+        return self.started_at + timedelta(seconds=t - self.started)
 
     @property
     def ok(self) -> bool:
@@ -136,10 +150,18 @@ class RestartReport:
 
     def to_dict(self) -> dict[str, object]:
         """Return the report as JSON-ready data (the CLI's ``--json``): enums as their
-        values, datetimes as ISO-8601 strings, the error as ``{type, message, exit_code}``."""
+        values, the error as ``{type, message, exit_code}``, and one meaning per kind of
+        value: moments (``started``, ``ended``, ``deadline_at``, phase bounds,
+        ``tasks[].created``, ``log[].at``, witnesses) as ISO-8601 UTC strings (null when the
+        driver gave no wall clock), durations (``duration``, ``phases[].duration``,
+        ``deadline``: the policy's seconds) as seconds."""
 
         def times(w: tuple[datetime, ...] | None) -> list[str] | None:
             return None if w is None else [t.isoformat() for t in w]
+
+        def at(t: float) -> str | None:
+            moment = self.moment(t)
+            return None if moment is None else _iso_utc(moment)
 
         return {
             "outcome": self.outcome.value,
@@ -150,10 +172,11 @@ class RestartReport:
             "machine_id": self.machine_id,
             "machine_name": self.machine_name,
             "os": self.os,
-            "started": self.started,
-            "ended": self.ended,
+            "started": at(self.started),
+            "ended": at(self.ended),
             "duration": self.duration,
-            "deadline": self.deadline,
+            "deadline": None if self.deadline is None else self.deadline - self.started,
+            "deadline_at": None if self.deadline is None else at(self.deadline),
             "interrupted": self.interrupted,
             "requests": self.requests,
             "retries": self.retries,
@@ -161,7 +184,13 @@ class RestartReport:
             "witness_before": times(self.witness_before),
             "witness_after": times(self.witness_after),
             "phases": [
-                {"name": p.name, "started": p.started, "ended": p.ended} for p in self.phases
+                {
+                    "name": p.name,
+                    "started": at(p.started),
+                    "ended": at(p.ended),
+                    "duration": p.ended - p.started,
+                }
+                for p in self.phases
             ],
             "tasks": [
                 {
@@ -170,7 +199,7 @@ class RestartReport:
                     "description": t.description,
                     "state": t.state,
                     "web_link": t.web_link,
-                    "created": t.created,
+                    "created": at(t.created),
                 }
                 for t in self.tasks
             ],
@@ -182,6 +211,34 @@ class RestartReport:
                 "exit_code": int(self.error.exit_code),
             },
             "log": [
-                {"at": p.at, "level": p.level, "text": p.text, "link": p.link} for p in self.log
+                {"at": at(p.at), "level": p.level, "text": p.text, "link": p.link} for p in self.log
             ],
         }
+
+
+def _iso_utc(moment: datetime) -> str:
+    # One form for every moment: UTC, milliseconds, "Z" (as Octopus writes its own times).
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# What differs between runs that failed for the same reason: task ids, the run token, times,
+# elapsed seconds, jittered waits (the only numbers with a fraction). Policy values (the
+# health window, "1 of 2" checks, attempts) and HTTP statuses are the reason itself.
+_RUN_SPECIFIC = (
+    (re.compile(r"\bServerTasks-\d+"), "ServerTasks-N"),
+    (re.compile(r"restart-tentacle [0-9a-f]{8}/\d+"), "restart-tentacle TOKEN/N"),
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?"), "TIME"),
+    (re.compile(r"\bafter \d+(?:\.\d+)? s\b"), "after N s"),
+    (re.compile(r"\b\d+\.\d+\b"), "N"),
+)
+
+
+def reason_group(reason: str) -> str:
+    """Return ``reason`` with what differs from run to run (task ids, times, elapsed and
+    jittered seconds) replaced, and the numbers that explain it kept, for grouping
+    failures: ``only 0 of 2 consecutive health checks succeeded within the 180 s health
+    window`` stays as it is; ``the restart task ServerTasks-12 ended Failed`` becomes
+    ``the restart task ServerTasks-N ended Failed``."""
+    for pattern, replacement in _RUN_SPECIFIC:
+        reason = pattern.sub(replacement, reason)
+    return reason

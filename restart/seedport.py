@@ -1,5 +1,5 @@
 """BASELINE ONLY: the seed script (``shared/seed/restart-tentacle.ps1``), ported to Python
-request for request and sleep for sleep, as a sans-IO machine the same drivers can run.
+request for request and sleep for sleep, as a sans-IO procedure the same drivers can run.
 
 It exists so the properties the real client is tested against can be run against the
 algorithm it replaces, and show what they catch. It is never used by ``restart-tentacle
@@ -29,14 +29,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from restart._http import describe_event, is_success
-from restart._machine import Body, Cancelled
-from restart._narration import NarratedMachine
+from restart._narration import NarratedProcedure
 from restart._session import Steps
+from restart._stepper import Body, Cancelled
 from restart.drivers.loop import drive
 from restart.drivers.sync import sync_transport
 from restart.protocol import JSON, Request, Response, Send, Sleep
@@ -89,8 +90,8 @@ class _ScriptStopped(Exception):
         self.message = message
 
 
-class SeedScript(NarratedMachine):
-    """The seed script as a sans-IO machine (``start`` / ``send`` / ``cancel``).
+class SeedScript(NarratedProcedure):
+    """The seed script as a sans-IO procedure (``start`` / ``send`` / ``cancel``).
 
     Baseline only; see the module docstring for what it faithfully gets wrong.
     """
@@ -100,8 +101,9 @@ class SeedScript(NarratedMachine):
         variables: SeedVariables,
         *,
         on_progress: Callable[[Progress], None] | None = None,
+        wall_clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(on_progress)
+        super().__init__(on_progress, wall_clock)
         self.variables = variables
         self._tasks: dict[str, TaskRecord] = {}
         self._requests = 0
@@ -143,6 +145,7 @@ class SeedScript(NarratedMachine):
     def _body(self) -> Body:
         v = self.variables
         started = self.now
+        started_at = self._wall_now()
         interrupted = False
         try:
             outcome, reason = yield from self._script()
@@ -168,6 +171,7 @@ class SeedScript(NarratedMachine):
             retries=0,
             interrupted=interrupted,
             procedure="seed",
+            started_at=started_at,
             log=tuple(self._log),
         )
 
@@ -255,6 +259,7 @@ def run_seed_script(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     on_event: Callable[[Progress], None] | None = None,
+    wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> RestartReport:
     """Run the seed port (BASELINE ONLY) through ``client`` and return its report.
 
@@ -262,5 +267,5 @@ def run_seed_script(
     :func:`restart.drivers.sync.run_sync`. Never raises for Octopus's answers: the seed's
     terminating errors are its report's outcome and reason.
     """
-    script = SeedScript(variables, on_progress=on_event)
+    script = SeedScript(variables, on_progress=on_event, wall_clock=wall_clock)
     return drive(script, sync_transport(client), clock=clock, sleep=sleep)

@@ -389,9 +389,10 @@ def _drive(
         if driver == "sync":
             with sim.client() as client:
                 return run_seed_script(
-                    client, variables, clock=clock, sleep=sleep, on_event=on_event
+                    client, variables, clock=clock, sleep=sleep, on_event=on_event,
+                    wall_clock=sim.clock.wall,
                 )
-        script = SeedScript(variables, on_progress=on_event)
+        script = SeedScript(variables, on_progress=on_event, wall_clock=sim.clock.wall)
         if driver == "direct":
             return drive_direct(sim, script, raise_errors=False)
         return asyncio.run(_seed_async(sim, script))
@@ -402,7 +403,8 @@ def _drive(
         if driver == "sync":
             with sim.client() as client:
                 return run_sync(
-                    client, target, policy, clock=clock, sleep=sleep, rng=rng, on_event=on_event
+                    client, target, policy, clock=clock, sleep=sleep, rng=rng, on_event=on_event,
+                    wall_clock=sim.clock.wall,
                 )
         if driver == "async":
             return asyncio.run(_client_async(sim, target, policy, rng, on_event))
@@ -448,6 +450,7 @@ async def _client_async(
             sleep=_async_sleep(sim),
             rng=rng,
             on_event=on_event,
+            wall_clock=sim.clock.wall,
         )
 
 

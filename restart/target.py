@@ -10,7 +10,7 @@ from restart.errors import ConfigurationError
 
 __all__ = ["AgentOS", "RestartTarget"]
 
-# Ids and space ids become path segments; anything that could change the path is refused.
+# Machine ids become path segments; anything that could change the path is refused.
 _PATH_UNSAFE = re.compile(r"[/?#%\\\s]")
 
 
@@ -25,7 +25,9 @@ class AgentOS(StrEnum):
 class RestartTarget:
     """The machine whose Tentacle to restart.
 
-    Give ``machine_id`` (``Machines-12``), ``machine_name``, or both (the id wins and the name
+    ``space_id`` is a space id (``Spaces-1``) or a space name (``Default``), which the
+    procedure resolves as the Octopus CLI does. Give ``machine_id`` (``Machines-12``),
+    ``machine_name``, or both (the id wins and the name
     is only used in task descriptions, which is what an Octopus step knows). ``os`` skips
     telling the OS from the machine resource. ``environment_id`` is informational here (the
     seed sends it in its health checks; this client restricts them by ``MachineIds`` alone).
@@ -45,14 +47,18 @@ class RestartTarget:
             raise ConfigurationError(
                 "no machine given: pass a machine id (Machines-N) or a machine name"
             )
-        for label, value in (("space id", self.space_id), ("machine id", self.machine_id)):
-            if value is None:
-                continue
-            if not value or _PATH_UNSAFE.search(value):
-                raise ConfigurationError(
-                    f"{label} {value!r} is not an Octopus id: ids look like Spaces-1 or "
-                    "Machines-12 (pass names with --machine NAME; spaces by id)"
-                )
+        if not self.space_id.strip():
+            raise ConfigurationError(
+                "no space given: pass a space id (Spaces-1) or name (Default) with --space / "
+                "OCTOPUS_SPACE"
+            )
+        if self.machine_id is not None and (
+            not self.machine_id or _PATH_UNSAFE.search(self.machine_id)
+        ):
+            raise ConfigurationError(
+                f"machine id {self.machine_id!r} is not an Octopus id: ids look like "
+                "Machines-12 (pass names with --machine NAME)"
+            )
         if self.os is not None and not isinstance(self.os, AgentOS):
             object.__setattr__(self, "os", AgentOS(self.os))
 

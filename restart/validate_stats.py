@@ -7,19 +7,15 @@ runs): it always names a duration some run really took, and needs no interpolati
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from restart.report import Outcome
+from restart.report import Outcome, reason_group
 from restart.validate_runs import OUTCOMES, Row
 
 __all__ = ["Durations", "RunRecord", "Summary", "normalise_reason", "records", "summarise"]
 
-# Numbers (task ids, seconds, counts) differ from run to run; without them, reasons that
-# mean the same thing group together.
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # Deadline comparisons allow for float rounding in virtual time.
 _EPSILON = 1e-6
 # Seeds of bad runs kept for replay: enough to reproduce, few enough for the JSON.
@@ -27,8 +23,8 @@ _SEEDS_KEPT = 10
 
 
 def normalise_reason(reason: str) -> str:
-    """Return ``reason`` with every number replaced by ``N``, for grouping."""
-    return _NUMBER.sub("N", reason)
+    """Return ``reason`` grouped as :func:`restart.report.reason_group` groups it."""
+    return reason_group(reason)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Drivers: the edges that run a sans-IO machine against something real.
+"""Drivers: the edges that run a sans-IO procedure against something real.
 
 - :func:`restart.drivers.sync.run_sync` — an ``httpx.Client``.
 - :func:`restart.drivers.async_.run_async` — an ``httpx.AsyncClient``.
@@ -8,6 +8,6 @@
 
 from __future__ import annotations
 
-from restart.drivers.loop import Machine, adrive, drive
+from restart.drivers.loop import Procedure, adrive, drive
 
-__all__ = ["Machine", "adrive", "drive"]
+__all__ = ["Procedure", "adrive", "drive"]

@@ -6,6 +6,7 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import httpx
 
@@ -53,6 +54,7 @@ async def run_async(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     rng: random.Random | None = None,
     on_event: Callable[[Progress], None] | None = None,
+    wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> RestartReport:
     """Restart ``target``'s Tentacle through ``client`` and return the report.
 
@@ -62,5 +64,5 @@ async def run_async(
 
     Raises the typed RestartError that ended the run, or CancelledError.
     """
-    procedure = procedure_for(client, target, policy, rng, on_event)
+    procedure = procedure_for(client, target, policy, rng, on_event, wall_clock)
     return await adrive(procedure, async_transport(client), clock=clock, sleep=sleep)

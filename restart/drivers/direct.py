@@ -23,7 +23,7 @@ from restart.target import RestartTarget
 
 if TYPE_CHECKING:
     from octosim.simulation import Simulation
-    from restart.drivers.loop import Machine
+    from restart.drivers.loop import Procedure
 
 __all__ = ["direct_transport", "drive_direct", "run_direct"]
 
@@ -79,14 +79,17 @@ def run_direct(
         rng=rng,
         web_base_url=sim.base_url,
         on_progress=logging_sink(on_event) if on_event is not None else None,
+        wall_clock=sim.clock.wall,
     )
     return drive_direct(sim, procedure, raise_errors=raise_errors)
 
 
-def drive_direct(sim: Simulation, machine: Machine, *, raise_errors: bool = True) -> RestartReport:
-    """Run any restart machine (the procedure or the seed port) inside ``sim``."""
+def drive_direct(
+    sim: Simulation, procedure: Procedure, *, raise_errors: bool = True
+) -> RestartReport:
+    """Run any restart procedure (the procedure or the seed port) inside ``sim``."""
     return drive(
-        machine,
+        procedure,
         direct_transport(sim),
         clock=sim.clock.now,
         sleep=sim.clock.sleep,

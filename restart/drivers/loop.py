@@ -3,7 +3,7 @@
 A transport is a function from :class:`~restart.protocol.Send` to the event (a
 :class:`~restart.protocol.Response` or :class:`~restart.protocol.TransportFailure`). It must
 honour ``send.timeout`` and must not raise for transport problems: it reports them as a
-TransportFailure, so the machine can retry, and clean up if it gives up.
+TransportFailure, so the procedure can retry, and clean up if it gives up.
 
 A direct in-process driver is then a few lines::
 
@@ -25,12 +25,13 @@ from typing import Protocol
 from restart.protocol import Action, Event, Finish, Response, Send, TransportFailure
 from restart.report import Progress, RestartReport
 
-__all__ = ["Machine", "adrive", "drive", "logging_sink", "raise_for_error"]
+__all__ = ["Procedure", "adrive", "drive", "logging_sink", "raise_for_error"]
 
 _log = logging.getLogger("restart")
+_LOG_LEVELS = {"warning": logging.WARNING, "error": logging.WARNING, "verbose": logging.DEBUG}
 
 
-class Machine(Protocol):
+class Procedure(Protocol):
     """What a driver runs: :class:`~restart.procedure.RestartProcedure` or
     :class:`~restart.seedport.SeedScript`."""
 
@@ -51,10 +52,11 @@ def logging_sink(
     on_event: Callable[[Progress], None] | None,
 ) -> Callable[[Progress], None]:
     """Return a progress callback that logs each line to the ``restart`` logger (INFO,
-    WARNING for warnings and errors) and then calls ``on_event``, if given."""
+    WARNING for warnings and errors, DEBUG for the verbose request and retry lines) and
+    then calls ``on_event``, if given."""
 
     def sink(progress: Progress) -> None:
-        level = logging.WARNING if progress.level in ("warning", "error") else logging.INFO
+        level = _LOG_LEVELS.get(progress.level, logging.INFO)
         _log.log(level, "%s%s", progress.text, f" {progress.link}" if progress.link else "")
         if on_event is not None:
             on_event(progress)
@@ -71,16 +73,16 @@ def raise_for_error(report: RestartReport) -> RestartReport:
 
 
 def drive(
-    machine: Machine,
+    procedure: Procedure,
     transport: Callable[[Send], Response | TransportFailure],
     *,
     clock: Callable[[], float],
     sleep: Callable[[float], None],
     raise_errors: bool = True,
 ) -> RestartReport:
-    """Run ``machine`` to the end with ``transport``, ``clock`` and ``sleep``.
+    """Run ``procedure`` to the end with ``transport``, ``clock`` and ``sleep``.
 
-    On KeyboardInterrupt the machine is cancelled and its cleanup (bounded by the policy's
+    On KeyboardInterrupt the procedure is cancelled and its cleanup (bounded by the policy's
     cleanup allowance) is driven to the end; the report (``interrupted=True``, outcome
     ``failed``) is then *returned*, not re-raised, so the caller can show what was cleaned
     up. A second Ctrl-C during cleanup propagates at once.
@@ -88,17 +90,17 @@ def drive(
     Returns the report. Raises the report's typed error (a
     :class:`~restart.errors.RestartError`) when ``raise_errors`` and one ended the run.
     """
-    action = machine.start(clock())
+    action = procedure.start(clock())
     try:
-        action = _run(machine, action, transport, clock, sleep)
+        action = _run(procedure, action, transport, clock, sleep)
     except KeyboardInterrupt:
-        action = _run(machine, machine.cancel(clock()), transport, clock, sleep)
+        action = _run(procedure, procedure.cancel(clock()), transport, clock, sleep)
     assert isinstance(action, Finish)
     return raise_for_error(action.report) if raise_errors else action.report
 
 
 def _run(
-    machine: Machine,
+    procedure: Procedure,
     action: Action,
     transport: Callable[[Send], Response | TransportFailure],
     clock: Callable[[], float],
@@ -111,22 +113,22 @@ def _run(
         else:
             sleep(action.seconds)
             event = None
-        action = machine.send(event, clock())
+        action = procedure.send(event, clock())
     return action
 
 
 async def adrive(
-    machine: Machine,
+    procedure: Procedure,
     transport: Callable[[Send], Awaitable[Response | TransportFailure]],
     *,
     clock: Callable[[], float],
     sleep: Callable[[float], Awaitable[None]],
     raise_errors: bool = True,
 ) -> RestartReport:
-    """Run ``machine`` to the end, awaiting ``transport`` and ``sleep``.
+    """Run ``procedure`` to the end, awaiting ``transport`` and ``sleep``.
 
     On cancellation (``task.cancel()``, ``asyncio.timeout``, Ctrl-C under ``asyncio.run``)
-    the machine is cancelled and its cleanup runs to the end, shielded from further
+    the procedure is cancelled and its cleanup runs to the end, shielded from further
     cancellation (it is bounded by the policy's cleanup allowance); then CancelledError is
     re-raised, as asyncio requires. The report is lost with it, but its last progress line
     (``Outcome: failed: interrupted ...``) reaches ``on_event``.
@@ -134,12 +136,12 @@ async def adrive(
     Returns the report. Raises the report's typed error when ``raise_errors`` and one
     ended the run; CancelledError when cancelled.
     """
-    action = machine.start(clock())
+    action = procedure.start(clock())
     try:
-        action = await _arun(machine, action, transport, clock, sleep)
+        action = await _arun(procedure, action, transport, clock, sleep)
     except asyncio.CancelledError:
         cleanup = asyncio.ensure_future(
-            _arun(machine, machine.cancel(clock()), transport, clock, sleep)
+            _arun(procedure, procedure.cancel(clock()), transport, clock, sleep)
         )
         while not cleanup.done():
             try:
@@ -153,7 +155,7 @@ async def adrive(
 
 
 async def _arun(
-    machine: Machine,
+    procedure: Procedure,
     action: Action,
     transport: Callable[[Send], Awaitable[Response | TransportFailure]],
     clock: Callable[[], float],
@@ -166,5 +168,5 @@ async def _arun(
         else:
             await sleep(action.seconds)
             event = None
-        action = machine.send(event, clock())
+        action = procedure.send(event, clock())
     return action

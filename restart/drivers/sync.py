@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 
@@ -50,6 +51,7 @@ def run_sync(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
     on_event: Callable[[Progress], None] | None = None,
+    wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> RestartReport:
     """Restart ``target``'s Tentacle through ``client`` and return the report.
 
@@ -57,7 +59,8 @@ def run_sync(
     its ``X-Octopus-ApiKey`` header (:func:`restart.client.octopus_client` makes one).
     ``clock``/``sleep`` are the only time sources (pass a virtual clock's to simulate);
     ``rng`` draws backoff jitter and the run token; ``on_event`` receives progress lines,
-    which are also logged to the ``restart`` logger.
+    which are also logged to the ``restart`` logger. ``wall_clock`` (UTC) dates the report's
+    moments; pass a simulation's virtual wall clock (``sim.clock.wall``) with its ``clock``.
 
     Ctrl-C cancels the tasks the run created, then *returns* the report with
     ``interrupted=True`` and outcome ``failed`` (a second Ctrl-C propagates at once).
@@ -65,5 +68,5 @@ def run_sync(
     Raises ConfigurationError, AuthenticationError (PermissionDeniedError), NotFoundError
     or ServerError when one ends the run (``err.report`` holds the report).
     """
-    procedure = procedure_for(client, target, policy, rng, on_event)
+    procedure = procedure_for(client, target, policy, rng, on_event, wall_clock)
     return drive(procedure, sync_transport(client), clock=clock, sleep=sleep)

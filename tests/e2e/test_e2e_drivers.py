@@ -169,14 +169,16 @@ async def test_the_three_drivers_agree(preset: str) -> None:
     sim = Simulation.from_scenario(preset, seed=seed)
     with sim.client() as client:
         report = run_sync(
-            client, TARGET, clock=sim.clock.now, sleep=sim.clock.sleep, rng=random.Random(seed)
+            client, TARGET, clock=sim.clock.now, sleep=sim.clock.sleep, rng=random.Random(seed),
+            wall_clock=sim.clock.wall,
         )
     runs.append((report.to_dict(), sim.timeline()))
 
     sim = Simulation.from_scenario(preset, seed=seed)
     async with sim.async_client() as aclient:
         report = await run_async(
-            aclient, TARGET, clock=sim.clock.now, sleep=virtual_sleep(sim), rng=random.Random(seed)
+            aclient, TARGET, clock=sim.clock.now, sleep=virtual_sleep(sim), rng=random.Random(seed),
+            wall_clock=sim.clock.wall,
         )
     runs.append((report.to_dict(), sim.timeline()))
 

@@ -56,8 +56,8 @@ SUBSETS.sort(key=len)
 EXPECTED: dict[str, tuple[type[Exception], int | None, str]] = {
     "wrong-key": (AuthenticationError, 401, "Check OCTOPUS_API_KEY"),
     "no-permission": (PermissionDeniedError, 403, "ask an Octopus administrator"),
-    "unknown-machine-id": (NotFoundError, 404, "Check the space id"),
-    "unknown-space": (NotFoundError, 404, "Check the space id"),
+    "unknown-machine-id": (NotFoundError, 404, "Check the space (--space"),
+    "unknown-space": (NotFoundError, 404, "Check the space (--space"),
     "unknown-machine-name": (NotFoundError, None, "check the name"),
     "rejected": (ServerError, 400, "please report it"),
 }

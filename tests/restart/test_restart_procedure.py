@@ -27,7 +27,7 @@ from restart import (
     Sleep,
     TransportFailure,
 )
-from restart._machine import ProtocolError
+from restart._stepper import ProtocolError
 from restart.drivers.loop import drive
 from restart.scripts import LINUX_PROBE, WINDOWS_PROBE
 
@@ -497,7 +497,9 @@ def test_cancel_interrupts_and_cleans_up() -> None:
     assert isinstance(action, Finish)
     report = action.report
     assert report.interrupted and report.outcome is Outcome.FAILED
-    assert report.reason == "interrupted"
+    assert report.reason == (
+        "interrupted before the restart was requested: the Tentacle was not restarted"
+    )
     assert report.tasks[0].state == "Canceled"
     assert int(report.exit_code) == 130
 

@@ -1,4 +1,4 @@
-"""A generator, run as a sans-IO machine (``start`` / ``send`` / ``cancel``).
+"""A generator, run as a sans-IO procedure (``start`` / ``send`` / ``cancel``).
 
 The procedure and the seed port are written as plain, linear generators that ``yield`` a
 :class:`~restart.protocol.Send` or :class:`~restart.protocol.Sleep` and receive the
@@ -13,7 +13,7 @@ from collections.abc import Generator
 from restart.protocol import Action, Event, Finish, Response, Send, Sleep, TransportFailure
 from restart.report import RestartReport
 
-__all__ = ["Body", "Cancelled", "GeneratorMachine", "ProtocolError"]
+__all__ = ["Body", "Cancelled", "GeneratorProcedure", "ProtocolError"]
 
 Body = Generator[Send | Sleep, Event, RestartReport]
 
@@ -24,13 +24,13 @@ class ProtocolError(RuntimeError):
 
 
 class Cancelled(BaseException):
-    """Thrown into the body by :meth:`GeneratorMachine.cancel`.
+    """Thrown into the body by :meth:`GeneratorProcedure.cancel`.
 
     A BaseException so that no ``except Exception`` in a body can swallow it by accident.
     """
 
 
-class GeneratorMachine:
+class GeneratorProcedure:
     """Base class: subclasses implement :meth:`_body`; ``self.now`` is the driver's time."""
 
     def __init__(self) -> None:
@@ -61,7 +61,7 @@ class GeneratorMachine:
         Raises ProtocolError if already started.
         """
         if self._gen is not None:
-            raise ProtocolError("start() was already called; create a new machine per run")
+            raise ProtocolError("start() was already called; create a new procedure per run")
         self._now = now
         self._gen = self._body()
         return self._advance(None, first=True)
@@ -113,7 +113,7 @@ class GeneratorMachine:
             raise ProtocolError("the run is finished; read the report from the Finish action")
         if now < self._now:
             raise ProtocolError(
-                f"the clock went backwards ({now!r} < {self._now!r}); drive the machine with a "
+                f"the clock went backwards ({now!r} < {self._now!r}); drive the procedure with a "
                 "monotonic clock such as time.monotonic"
             )
         self._now = now
