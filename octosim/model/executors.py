@@ -121,9 +121,6 @@ class TaskRun:
             hook()
 
 
-_is_str = str.__instancecheck__  # isinstance(x, str) as a C callable, for map()
-
-
 def machine_ids_argument(
     arguments: Mapping[str, Any], space_id: str, world: World, *, required: bool
 ) -> list[str]:
@@ -137,7 +134,7 @@ def machine_ids_argument(
         ids: list[str] = []
     elif isinstance(raw, str):
         ids = [part.strip() for part in raw.split(",") if part.strip()]
-    elif isinstance(raw, list) and all(map(_is_str, raw)):
+    elif isinstance(raw, list) and all(isinstance(x, str) for x in raw):
         ids = list(raw)
     else:
         raise ArgumentError(["MachineIds must be a list of machine ids, e.g. [\"Machines-1\"]"])

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALL_PERMISSIONS",
     "ApiKey",
+    "ApiKeyTable",
     "CommunicationStyle",
     "Environment",
     "Machine",
@@ -172,6 +173,20 @@ class ApiKey:
     purpose: str = ""
 
 
+class ApiKeyTable(dict[str, ApiKey]):
+    """The world's API keys, by the key itself (so authentication is one lookup).
+
+    A plain dict in every way but one: its repr and str name each key's id and owner,
+    never a key, so a table printed in a traceback, a log or a test failure leaks nothing.
+    """
+
+    def __repr__(self) -> str:
+        keys = ", ".join(f"{k.id} (user {k.user_id})" for k in self.values())
+        return f"ApiKeyTable([{keys}])"
+
+    __str__ = __repr__
+
+
 def generate_api_key(rng: random.Random) -> str:
     """Return a key in the real format: ``API-`` and 27 uppercase letters and digits."""
     return "API-" + "".join(rng.choices(string.ascii_uppercase + string.digits, k=27))
@@ -182,7 +197,10 @@ def _slug(name: str) -> str:
 
 
 class World:
-    """Everything the server knows that is not a task, indexed for O(1) lookups by id."""
+    """Everything the server knows that is not a task, indexed for O(1) lookups by id.
+
+    Its repr counts what it holds and never shows an API key.
+    """
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -191,8 +209,15 @@ class World:
         self.machines: dict[str, Machine] = {}
         self.policies: dict[str, MachinePolicy] = {}
         self.users: dict[str, User] = {}
-        self.api_keys: dict[str, ApiKey] = {}  # by the key itself: auth is one lookup
+        self.api_keys = ApiKeyTable()
         self._counters: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"World(spaces={len(self.spaces)}, environments={len(self.environments)}, "
+            f"machines={len(self.machines)}, users={len(self.users)}, "
+            f"api_keys={len(self.api_keys)})"
+        )
 
     def next_id(self, kind: str) -> str:
         """Return the next ``Kind-N`` id for ``kind`` (``Machines`` → ``Machines-1``, ...)."""
