@@ -64,7 +64,7 @@ class Simulation:
             self.clock, self.journal, self.world, self.rng,
             task_cap=self.options.task_cap, cancel_delay=self.options.cancel_delay,
         )
-        from octosim.model.agents import install_tentacles  # agents + Health/AdHocScript
+        from octosim.model.install import install_tentacles  # agents + every executor
 
         install_tentacles(self.engine)
         self.faults = FaultPlan()

@@ -11,11 +11,18 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from octosim.clock import VirtualClock
 from octosim.journal import Journal, Kind
-from octosim.model.executors import ArgumentError, Executor, GenericExecutor, TaskRun
+from octosim.model.executors import (
+    ArgumentError,
+    CallbackAdapter,
+    CallbackExecutor,
+    Executor,
+    TaskRun,
+    drive,
+)
 from octosim.model.states import (
     SET_STATE_TARGETS,
     SET_STATE_TRANSITIONS,
@@ -51,6 +58,9 @@ class UnknownTaskType(EngineError):
 class TaskEngine:
     """Owns every task of one simulated server.
 
+    Executors are registered on it (:meth:`register`) and driven by it: each task's flow
+    (:mod:`octosim.model.executors`) runs while the task is Executing.
+
     ``cancel_delay``: seconds a task spends in Cancelling before it is Canceled (real
     servers take a moment to stop the work; 0 is allowed but skips nothing: the task still
     passes through Cancelling).
@@ -81,13 +91,15 @@ class TaskEngine:
         self._runs: dict[str, TaskRun] = {}
         self._by_machine: dict[str, list[str]] = {}
         self._next_number = 0
-        for name in ("Upgrade", "UpdateCalamari", "Retention", "Backup"):
-            self.register(GenericExecutor(name, f"{name} task"))
 
     # -- configuration ----------------------------------------------------------------------
-    def register(self, executor: Executor) -> None:
-        """Add or replace the executor for ``executor.name``."""
-        self.executors[executor.name] = executor
+    def register(self, executor: Executor | CallbackExecutor) -> None:
+        """Add or replace the executor for ``executor.name``. A new engine has none: the
+        simulator's own are registered by :func:`~octosim.model.install.install_tentacles`.
+        An executor written before flows (``start(run)``) is wrapped in a CallbackAdapter."""
+        if not hasattr(executor, "execute"):
+            executor = CallbackAdapter(executor)
+        self.executors[executor.name] = cast(Executor, executor)
 
     @property
     def task_cap(self) -> int:
@@ -305,6 +317,6 @@ class TaskEngine:
         run = TaskRun(self, task)
         self._runs[task.id] = run
         try:
-            self.executors[task.name].start(run)
+            drive(run, self.executors[task.name].execute(run))
         except ArgumentError as exc:  # arguments that only fail at run time (a machine gone)
             run.fail("; ".join(exc.problems))

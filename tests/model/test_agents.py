@@ -11,15 +11,9 @@ import pytest
 from octosim.clock import VirtualClock
 from octosim.journal import Journal, Kind
 from octosim.model import TaskEngine, default_world
-from octosim.model.agents import (
-    INITIAL_PROCESS_START,
-    ServiceTiming,
-    TentacleAgent,
-    draw,
-    format_process_start,
-    service_name,
-    span,
-)
+from octosim.model.agents import INITIAL_PROCESS_START, ServiceTiming, TentacleAgent, service_name
+from octosim.model.durations import draw, span
+from octosim.model.witness import format_process_start
 from octosim.model.states import IllegalTransition, ServiceState
 from octosim.model.world import Machine
 
