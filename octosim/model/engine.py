@@ -15,14 +15,8 @@ from typing import Any, cast
 
 from octosim.clock import VirtualClock
 from octosim.journal import Journal, Kind
-from octosim.model.executors import (
-    ArgumentError,
-    CallbackAdapter,
-    CallbackExecutor,
-    Executor,
-    TaskRun,
-    drive,
-)
+from octosim.model.callbacks import CallbackAdapter, CallbackExecutor
+from octosim.model.executors import ArgumentError, Executor, TaskRun, drive
 from octosim.model.states import (
     SET_STATE_TARGETS,
     SET_STATE_TRANSITIONS,

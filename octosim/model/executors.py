@@ -38,6 +38,9 @@ code, with no callbacks. An executor that waits for ten seconds and fails one ti
             yield Delay(10)
             return "It failed." if fails else None
 
+Executors written before flows (``start(run)`` scheduling callbacks) are still accepted:
+:mod:`octosim.model.callbacks` adapts them.
+
 Cancelling a task stops whatever its flow waits on (timers, contacts, the flows inside an
 :class:`AllOf`) and the flow is never resumed, so executors need no cancellation
 bookkeeping of their own.
@@ -61,8 +64,6 @@ if TYPE_CHECKING:
 __all__ = [
     "AllOf",
     "ArgumentError",
-    "CallbackAdapter",
-    "CallbackExecutor",
     "Delay",
     "Executor",
     "FirstOf",
@@ -106,50 +107,6 @@ class Executor(Protocol):
         """Return the flow that executes ``run.task``; what it returns ends the task
         (None: Success; a string: Failed with that ErrorMessage)."""
         ...
-
-
-class CallbackExecutor(Protocol):
-    """An executor written before flows: ``start(run)`` schedules callbacks on the run and
-    ends the task with ``run.succeed()``/``run.fail()``. Still accepted by
-    :meth:`~octosim.model.engine.TaskEngine.register` (as a :class:`CallbackAdapter`), so
-    users' executors keep working; write new ones as flows."""
-
-    name: str
-    description: str
-
-    def validate(
-        self, arguments: Mapping[str, Any], space_id: str, world: World
-    ) -> dict[str, Any]:
-        """Return ``arguments`` normalised (echoed back by the API); raise ArgumentError."""
-        ...
-
-    def start(self, run: TaskRun) -> None:
-        """Begin executing ``run.task``; end it later with ``run.succeed()``/``run.fail()``."""
-        ...
-
-
-class CallbackAdapter:
-    """A :class:`CallbackExecutor` as an :class:`Executor`: its flow calls ``start`` and
-    then waits for ever, the task being ended by the callbacks ``start`` scheduled."""
-
-    def __init__(self, executor: CallbackExecutor) -> None:
-        self.executor = executor
-        self.name = executor.name
-        self.description = executor.description
-
-    def __repr__(self) -> str:
-        return f"CallbackAdapter({self.executor!r})"
-
-    def validate(
-        self, arguments: Mapping[str, Any], space_id: str, world: World
-    ) -> dict[str, Any]:
-        """The wrapped executor's validation."""
-        return self.executor.validate(arguments, space_id, world)
-
-    def execute(self, run: TaskRun) -> Flow:
-        """Call ``start``; the task ends when its callbacks say so."""
-        self.executor.start(run)
-        yield Forever()
 
 
 class TaskHost(Protocol):

@@ -14,9 +14,9 @@ from octosim.journal import Journal, Kind
 from octosim.model import TaskEngine, TaskState, default_world
 from octosim.model.adhoc import AdHocScriptExecutor
 from octosim.model.agents import INITIAL_PROCESS_START, ServiceTiming, TentacleAgent
+from octosim.model.executors import ArgumentError
 from octosim.model.install import install_tentacles
 from octosim.model.scripting import ScriptContext
-from octosim.model.executors import ArgumentError
 from octosim.model.scripts import (
     SEED_SCRIPT_BODY,
     DetachedRestart,

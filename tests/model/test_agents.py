@@ -13,8 +13,8 @@ from octosim.journal import Journal, Kind
 from octosim.model import TaskEngine, default_world
 from octosim.model.agents import INITIAL_PROCESS_START, ServiceTiming, TentacleAgent, service_name
 from octosim.model.durations import draw, span
-from octosim.model.witness import format_process_start
 from octosim.model.states import IllegalTransition, ServiceState
+from octosim.model.witness import format_process_start
 from octosim.model.world import Machine
 
 FAST = ServiceTiming(stop_seconds=(2, 2), start_seconds=(5, 5), startup_delay=(1, 1))

@@ -13,9 +13,9 @@ from octosim.model import TaskEngine, TaskState, default_world
 from octosim.model.agents import ServiceTiming, TentacleAgent
 from octosim.model.executors import ArgumentError
 from octosim.model.health import HEALTHY_SUMMARY, HealthExecutor, HealthSettings
-from octosim.model.timespan import format_timespan, parse_timespan
 from octosim.model.states import HealthStatus, ServiceState
 from octosim.model.tasks import LogCategory, Task
+from octosim.model.timespan import format_timespan, parse_timespan
 from octosim.model.world import CommunicationStyle, Machine
 
 REFUSED = (

@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 
 from octosim.faults import NO_FAULT, Decision, FaultKind, FaultPlan, FaultRule
 from octosim.model.agents import TentacleAgent
-from octosim.model.generic import GenericExecutor
 from octosim.model.contact import HALIBUT_RETRY_DELAY
+from octosim.model.generic import GenericExecutor
 from octosim.model.states import ServiceState, TaskState
 from octosim.model.tasks import Task
 from octosim.scenario import AgentSpec, Scenario, ServerSpec
