@@ -180,7 +180,7 @@ def test_background_load_holds_slots_and_replaces_itself_until_repeat_until() ->
     # 1, 2 end at 10 and are replaced; 3 runs 10-20 and its replacement too...
     assert [t.start_time for t in engine.tasks.values()] == [0, 0, 10, 10, 20, 20, 30]
     with pytest.raises(ValueError, match="count must be >= 0"):
-        start_background_load(engine, "Spaces-1", task="X", count=-1, duration=1,
+        start_background_load(engine, "Spaces-1", task="X", count=-1, duration=(1, 1),
                               repeat_until=0)
 
 
