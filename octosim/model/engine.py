@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Iterator, Mapping
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from octosim.clock import VirtualClock
 from octosim.journal import Journal, Kind
@@ -27,7 +27,7 @@ from octosim.model.states import (
 from octosim.model.tasks import ActivityStatus, LogCategory, Task
 from octosim.model.world import World
 
-__all__ = ["DEFAULT_TASK_CAP", "EngineError", "TaskEngine", "UnknownTaskType"]
+__all__ = ["DEFAULT_TASK_CAP", "CapChange", "EngineError", "TaskEngine", "UnknownTaskType"]
 
 #: Octopus runs 5 tasks at once per node by default (the "task cap").
 DEFAULT_TASK_CAP = 5
@@ -39,6 +39,13 @@ _LOG_STATUS = {
     TaskState.Success: ActivityStatus.Success,
     TaskState.Canceled: ActivityStatus.Canceled,
 }
+
+
+class CapChange(NamedTuple):
+    """The task cap in force from virtual time ``at`` on."""
+
+    at: float
+    cap: int
 
 
 class EngineError(ValueError):
@@ -78,7 +85,7 @@ class TaskEngine:
         self._task_cap = task_cap
         #: (virtual time, cap) for the initial cap and every change: lets invariant checks
         #: judge each task's start against the cap in force at that instant.
-        self.cap_history: list[tuple[float, int]] = [(clock.now(), task_cap)]
+        self.cap_history: list[CapChange] = [CapChange(clock.now(), task_cap)]
         self.tasks: dict[str, Task] = {}
         self.executors: dict[str, Executor] = {}
         self._queue: deque[Task] = deque()
@@ -105,7 +112,7 @@ class TaskEngine:
         if value < 1:
             raise EngineError(f"task cap must be at least 1, not {value}")
         self._task_cap = value
-        self.cap_history.append((self.clock.now(), value))
+        self.cap_history.append(CapChange(self.clock.now(), value))
         self._pump()  # a raised cap may let queued tasks start now
 
     # -- queries ----------------------------------------------------------------------------

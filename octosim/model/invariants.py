@@ -87,8 +87,8 @@ def _cap_problems(engine: TaskEngine) -> list[str]:
     def cap_at(t: float) -> int:
         # Several changes can share one instant (a test lowering then raising the cap):
         # a task starting then may have started under any of them, so allow the largest.
-        before = [c for when, c in history if when < t][-1:]
-        during = [c for when, c in history if when == t]
+        before = [change.cap for change in history if change.at < t][-1:]
+        during = [change.cap for change in history if change.at == t]
         return max(before + during)
 
     spans = [(t.start_time, t.completed_time if t.completed_time is not None else math.inf, t)
