@@ -113,6 +113,10 @@ class Contact:
 
     def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
         """Start trying (the first attempt happens now)."""
+        agent = self.machine.agent
+        if agent is not None and agent.is_up:  # answers at once (listening or polling)
+            resume(None)
+            return _nothing
         return Subflow(self._reach(run)).begin(run, resume)
 
     def _reach(self, run: TaskRun) -> Flow:
@@ -182,6 +186,10 @@ class Contact:
 
     def _log(self, run: TaskRun, message: str, category: LogCategory) -> None:
         run.log(message, category, self.element)
+
+
+def _nothing() -> None:
+    """Nothing to stop: the Tentacle answered at once."""
 
 
 def _seconds(value: float) -> str:

@@ -244,6 +244,7 @@ class TaskEngine:
         check(SET_STATE_TRANSITIONS, task.state, new, f"{task.id} set-state")
         old = task.state
         task.state = new
+        task.touch()
         now = self.clock.now()
         task.last_updated_time = now
         task.error_message = "" if new is TaskState.Success else f"State changed by hand: {reason}"
@@ -267,6 +268,9 @@ class TaskEngine:
         old = task.state
         check(TASK_TRANSITIONS, old, new, task.id)
         task.state = new
+        # One touch covers the fields _start and _finish set right after: nothing renders
+        # a task in the middle of an engine step.
+        task.touch()
         now = task.last_updated_time = self.clock.now()
         self.journal.record(now, Kind.Task, f"{task.id} {old} → {new}", task.id)
 

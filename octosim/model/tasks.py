@@ -159,9 +159,10 @@ class ActivityElement:
 class Task:
     """A server task. Times are virtual seconds; the API layer renders them as dates.
 
-    :attr:`revision` changes on every change to the task: any field set (the engine moves
-    its state and sets its times), any line written to its log, any log element finished.
-    A cache of anything rendered from a task keys on it.
+    :attr:`revision` changes on every change to the task: the engine :meth:`touch`-es it
+    whenever it changes the task (its state, times, error message), and every line written
+    to its log or log element finished counts too. A cache of anything rendered from a
+    task keys on it.
     """
 
     id: str
@@ -187,14 +188,11 @@ class Task:
         self.log = ActivityElement(self.id, self.description or self.name)
         self.last_updated_time = self.created
 
-    def __setattr__(self, name: str, value: object) -> None:
-        # Every assignment counts, not a list of "fields that matter": a field added to
-        # tasks later then bumps the revision without anyone remembering to, and a render
-        # cache keyed on it can never serve it stale.
-        object.__setattr__(self, name, value)
-        log = self.__dict__.get("log")
-        if log is not None:
-            log._numbers.revision += 1
+    def touch(self) -> None:
+        """Record that this task changed: its :attr:`revision` moves on. The engine calls
+        it on every change it makes (state, times, error message); log writes count by
+        themselves. Code that sets a field of a task outside the engine calls it too."""
+        self.log._numbers.revision += 1
 
     @property
     def revision(self) -> int:
