@@ -27,9 +27,7 @@ class Kind(StrEnum):
 
 
 class Entry(NamedTuple):
-    """One journal line: virtual time in seconds, kind, and a sentence. Immutable; a named
-    tuple rather than a frozen dataclass because a restart writes dozens of them and a
-    frozen dataclass is several times slower to build."""
+    """One journal line: virtual time in seconds, kind, and a sentence. Immutable."""
 
     t: float
     kind: Kind
@@ -39,9 +37,6 @@ class Entry(NamedTuple):
     def render(self) -> str:
         """Return the entry as one timeline line, e.g. ``[  35.000s] task     ...``."""
         return f"[{self.t:9.3f}s] {self.kind.value:<8} {self.text}"
-
-
-_new_entry = tuple.__new__  # Entry(...) without the generated __new__'s argument handling
 
 
 class Journal:
@@ -56,7 +51,7 @@ class Journal:
 
     def record(self, t: float, kind: Kind, text: str, subject: str = "") -> Entry:
         """Append an entry and return it."""
-        entry: Entry = _new_entry(Entry, (t, kind, text, subject))
+        entry = Entry(t, kind, text, subject)
         if self._limit is not None and len(self._entries) == self._limit:
             self.dropped += 1
         self._entries.append(entry)

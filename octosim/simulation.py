@@ -12,21 +12,23 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from octosim.api.app import OctopusApi
 from octosim.clock import VirtualClock
 from octosim.delivery import ServerParts
 from octosim.faults import FaultPlan
 from octosim.journal import Journal
+from octosim.model.background import start_background_load
 from octosim.model.engine import TaskEngine
-from octosim.model.health import HealthExecutor
+from octosim.model.health import HealthSettings
+from octosim.model.install import install_tentacles
 from octosim.model.world import World
 from octosim.options import DEFAULT_BASE_URL, ServerOptions
-from octosim.scenario import Scenario, build, build_world, start_background_load
+from octosim.scenario import Scenario, build, build_world
 
 if TYPE_CHECKING:
     import httpx
     import respx
 
-    from octosim.api.app import OctopusApi
     from octosim.api.messages import ApiRequest, ApiResponse
     from octosim.transport import SimulatorTransport
 
@@ -48,6 +50,7 @@ class Simulation:
         options: ServerOptions | None = None,
         api_key: str | None = None,
         journal_limit: int | None = None,
+        health: HealthSettings | None = None,
     ) -> None:
         self.seed = seed
         self.options = options if options is not None else ServerOptions()
@@ -67,13 +70,9 @@ class Simulation:
             self.clock, self.journal, self.world, self.rng,
             task_cap=self.options.task_cap, cancel_delay=self.options.cancel_delay,
         )
-        from octosim.model.agents import install_tentacles  # agents + Health/AdHocScript
-
-        install_tentacles(self.engine)
+        install_tentacles(self.engine, health=health)
         self._routers: list[respx.MockRouter] = []
-        from octosim.api.app import OctopusApi  # the api layer sits above the model
-
-        self.api: OctopusApi = OctopusApi(
+        self.api = OctopusApi(
             world=self.world, engine=self.engine, clock=self.clock, journal=self.journal,
             options=self.options,
         )
@@ -99,14 +98,18 @@ class Simulation:
         """
         built = build(scenario, seed, **overrides)
         sim = cls(world=built.world, seed=seed, options=built.options,
-                  api_key=overrides.get("api_key"), journal_limit=journal_limit)
+                  api_key=overrides.get("api_key"), journal_limit=journal_limit,
+                  health=built.health)
         # One random source for everything, continuing where building the world left it:
         # the same state Simulation() reaches by building the default world from its own.
         sim.rng.setstate(built.rng.getstate())
         built.world.rng = sim.rng
-        sim.engine.register(HealthExecutor(built.health))
         sim.faults.rules.extend(built.faults)
-        start_background_load(sim.engine, built.background_load)
+        load = built.background_load
+        start_background_load(
+            sim.engine, sim.world.default_space.id, task=load.task, count=load.count,
+            duration=load.duration, repeat_until=load.repeat_until,
+        )
         return sim
 
     @property

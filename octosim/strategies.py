@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import strategies as st
 
 from octosim.faults import FaultKind, FaultPlan, FaultRule
-from octosim.model.agents import DEFAULT_INSTANCE, ServiceTiming, Span
+from octosim.model.agents import DEFAULT_INSTANCE, ServiceTiming
+from octosim.model.durations import Span
 from octosim.model.health import HealthSettings
 from octosim.scenario import (
     AgentSpec,

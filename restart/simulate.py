@@ -47,8 +47,6 @@ from restart.target import RestartTarget
 
 if TYPE_CHECKING:
     from octosim.journal import Entry
-    from octosim.model.agents import TentacleAgent, TentacleService
-    from octosim.model.states import ServiceState
     from octosim.model.world import Machine
     from octosim.simulation import Simulation
 
@@ -178,62 +176,39 @@ class Truth:
 
 class TruthRecorder:
     """Watches one machine's Tentacle services during a run (``with`` block) and then
-    tells what really happened (:meth:`truth`). Only the model is read, never the API."""
+    tells what really happened (:meth:`truth`), through the model's public truth API
+    (:class:`octosim.model.truth.TentacleTruth`), never the HTTP API."""
 
     def __init__(self, sim: Simulation, machine: Machine) -> None:
-        agent = machine.agent
-        if agent is None:
-            raise ValueError(f"machine {machine.id} has no Tentacle agent")
-        self._sim = sim
+        from octosim.model.truth import TentacleTruth
+
         self._machine = machine
-        self._agent: TentacleAgent = agent
-        self._service = agent.instance
-        self._before = agent.witness
-        self._restarts: list[ServiceRestart] = []
-        self._failed = 0
-        self._down: float | None = None
-        self._unwatch: Callable[[], None] | None = None
+        self._watch = TentacleTruth(machine, sim.clock)  # raises ValueError without an agent
 
     def __enter__(self) -> TruthRecorder:
-        self._unwatch = self._agent.watch(self._seen)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._unwatch is not None:
-            self._unwatch()
-            self._unwatch = None
-
-    def _seen(self, service: TentacleService, old: ServiceState, new: ServiceState) -> None:
-        from octosim.model.states import ServiceState
-
-        now = self._sim.clock.now()
-        ours = service is self._service
-        if ours and old is ServiceState.Running and self._down is None:
-            self._down = now
-        if old is ServiceState.StartPending and new is ServiceState.Running:
-            # process_started is the launch (StartPending began): the witness a probe reads.
-            self._restarts.append(ServiceRestart(service.name, service.process_started, now))
-        elif ours and old is ServiceState.StartPending and new is ServiceState.Stopped:
-            self._failed += 1
+        self._watch.close()
 
     def truth(self) -> Truth:
         """What happened so far."""
-        from octosim.model.agents import format_process_start
+        watch = self._watch
+        service = watch.service
 
-        clock = self._sim.clock
-        ours = tuple(r for r in self._restarts if r.service == self._service.name)
+        every = [ServiceRestart(r.service, r.launched, r.running) for r in watch.restarts()]
         return Truth(
             machine_id=self._machine.id,
             machine_name=self._machine.name,
-            service=self._service.name,
-            restarted=self._agent.witness != self._before,
-            witness_before=format_process_start(clock.wall(self._before), "powershell"),
-            witness_after=format_process_start(clock.wall(self._agent.witness), "powershell"),
-            state=str(self._service.state),
-            restarts=ours,
-            other_restarts=tuple(r for r in self._restarts if r.service != self._service.name),
-            failed_starts=self._failed,
-            went_down=self._down,
+            service=service,
+            restarted=watch.restarted,
+            witness_before=watch.witness_text(watch.witness_before),
+            witness_after=watch.witness_text(watch.witness),
+            state=str(watch.state()),
+            restarts=tuple(r for r in every if r.service == service),
+            other_restarts=tuple(r for r in every if r.service != service),
+            failed_starts=watch.failed_starts(),
+            went_down=watch.went_down,
         )
 
 

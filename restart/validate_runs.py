@@ -24,7 +24,7 @@ from restart.seedport import SeedScript, SeedVariables
 from restart.target import RestartTarget
 
 if TYPE_CHECKING:
-    from octosim.model.agents import TentacleService
+    from octosim.model.truth import TentacleTruth
     from octosim.model.world import Machine
     from octosim.scenario import Scenario
     from octosim.simulation import Simulation
@@ -95,14 +95,15 @@ def run_one(
     The simulation is built from ``seed`` and the client's jitter/token source is
     ``random.Random(seed)``, so a run is a pure function of its arguments.
     """
+    from octosim.model.truth import TentacleTruth
     from octosim.simulation import Simulation
 
     try:
         sim = Simulation.from_scenario(scenario, seed=seed)
         machine = sim.world.machines[MACHINE_ID]
-        service = _restarted_service(machine, policy if procedure == "client" else None)
-        starts_before = service.starts
-        report = _drive(procedure, sim, machine, policy, seed)
+        with TentacleTruth(machine, sim.clock) as truth:
+            service = _restarted_service(truth, policy if procedure == "client" else None)
+            report = _drive(procedure, sim, machine, policy, seed)
     except Exception as exc:
         raise RuntimeError(
             f"validation run {index} ({procedure}) of scenario {scenario.name!r} with seed "
@@ -115,8 +116,8 @@ def run_one(
         OUTCOMES.index(outcome),
         report.duration,
         "" if outcome is Outcome.RESTARTED else report.reason,
-        service.starts > starts_before,
-        service.state.value == "Running",
+        bool(truth.restarts(service)),
+        truth.state(service).value == "Running",
         machine.health_status.value in _HEALTHY,
         reach(report) if procedure == "client" else None,
     )
@@ -157,15 +158,8 @@ def _drive(
     return drive_direct(sim, SeedScript(variables), raise_errors=False)
 
 
-def _restarted_service(machine: Machine, policy: RestartPolicy | None) -> TentacleService:
+def _restarted_service(truth: TentacleTruth, policy: RestartPolicy | None) -> str:
     # The truth is judged on the instance the run was asked to restart: the policy's named
     # instance if it has one (and it exists), else the instance registered as the machine.
-    agent = machine.agent
-    if agent is None:  # pragma: no cover - every scenario machine gets an agent
-        raise RuntimeError(f"{machine.name} has no Tentacle agent")
-    if policy is not None and policy.instance is not None:
-        wanted = policy.instance.lower()
-        for service in agent.services.values():
-            if service.instance.lower() == wanted:
-                return service
-    return agent.instance
+    named = truth.service_of(policy.instance) if policy is not None else None
+    return named if named is not None else truth.service

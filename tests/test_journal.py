@@ -28,3 +28,10 @@ def test_limit_keeps_newest_and_says_so() -> None:
         journal.record(i, Kind.Note, f"n{i}")
     assert [e.text for e in journal] == ["n3", "n4"]
     assert journal.timeline().splitlines()[0] == "... 3 earlier entries dropped (journal limit)"
+
+
+def test_entries_are_named_tuples_built_by_their_fields() -> None:
+    entry = Journal().record(2.0, Kind.Note, "hello", "Machines-1")
+    assert (entry.t, entry.kind, entry.text, entry.subject) == (2.0, Kind.Note, "hello",
+                                                                "Machines-1")
+    assert entry._fields == ("t", "kind", "text", "subject")

@@ -35,7 +35,7 @@ def restart_and_check(sim: Simulation, minutes: float = 10) -> None:
     for _ in range(int(minutes * 2)):
         sim.engine.create("Spaces-1", "Health", {"MachineIds": [machine.id]})
         sim.clock.sleep(30)
-        check_invariants(sim)
+        check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
 
 
 # -- presets ------------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def test_busy_server_keeps_the_cap_full_and_new_tasks_wait() -> None:
     background = [t for t in sim.engine.tasks.values() if t.name == "Retention"]
     assert len(background) > 30 and sim.engine.executing == 0
     assert max(t.created for t in background) < 600
-    check_invariants(sim)
+    check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
 
 
 def test_never_returns_stays_down() -> None:
@@ -398,22 +398,22 @@ def test_broken_fault_rules_name_the_field(table: dict[str, object], expected: s
 # -- invariants ----------------------------------------------------------------------------------
 def test_invariants_catch_a_health_status_no_check_produced() -> None:
     sim = Simulation()
-    check_invariants(sim)
+    check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
     sim.world.machines["Machines-1"].health_status = HealthStatus.Healthy
     sim.world.machines["Machines-1"].last_checked = 0.0
     with pytest.raises(AssertionError, match=r"web-01: LastChecked 0\.0 but never checked"):
-        check_invariants(sim)
+        check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
 
 
 def test_invariants_catch_disagreeing_health_and_broken_task_fields() -> None:
     sim = Simulation()
     task = sim.engine.create("Spaces-1", "Health", {})
     sim.clock.run_until_idle()
-    check_invariants(sim)
+    check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
     sim.world.machines["Machines-1"].health_status = HealthStatus.Unavailable
     task.completed_time = None
     with pytest.raises(AssertionError) as caught:
-        check_invariants(sim)
+        check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
     text = str(caught.value)
     assert "web-01: HealthStatus Unavailable" in text and "gave Healthy" in text
     assert f"{task.id}: Success with CompletedTime None" in text
@@ -424,22 +424,22 @@ def test_invariants_catch_a_task_started_beyond_the_cap() -> None:
     sim = Simulation(options=ServerOptions(task_cap=1))
     sim.engine.create("Spaces-1", "Retention", {})
     queued = sim.engine.create("Spaces-1", "Retention", {})
-    check_invariants(sim)
+    check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
     # Force the queued task into a slot the engine would not give it.
     queued.state, queued.start_time, queued.has_been_picked_up = TaskState.Executing, 0.0, True
     with pytest.raises(AssertionError, match=r"started at 0\.0 with 2 tasks running \(cap 1\)"):
-        check_invariants(sim)
+        check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
 
 
 def test_a_lowered_cap_does_not_break_the_invariants() -> None:
     sim = Simulation()
     for _ in range(4):
         sim.engine.create("Spaces-1", "Retention", {})
-    check_invariants(sim)
+    check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
     sim.engine.task_cap = 1
-    check_invariants(sim)
+    check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
     sim.clock.run_until_idle()
-    check_invariants(sim)
+    check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
 
 
 def test_scenario_is_immutable() -> None:
@@ -455,4 +455,4 @@ def test_a_cap_lowered_before_the_first_check_does_not_break_the_invariants() ->
     sim.clock.sleep(1)
     sim.engine.task_cap = 1
     sim.clock.sleep(1)
-    check_invariants(sim)
+    check_invariants(sim.engine, sim.world, sim.clock, sim.journal)

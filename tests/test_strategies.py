@@ -55,7 +55,7 @@ def test_a_drawn_world_runs_for_ten_minutes_and_keeps_its_invariants(sim: Simula
             # A fault rule may have answered instead of the server.
             assert created.status_code in (201, *FAULT_STATUSES), created.text
     sim.clock.sleep(600)
-    check_invariants(sim)
+    check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
 
 
 @given(agents())

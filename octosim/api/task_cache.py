@@ -2,10 +2,11 @@
 
 Clients poll one task every few seconds, and rendering it (about twenty fields, five dates)
 and serialising it costs more than the rest of a request together; the latency benchmark
-holds the simulator to 1.25x a static mock. A task's JSON changes only when its
-state, last update, error message, log (for ``HasWarningsOrErrors``) or, while it is not
-complete, its human ``Duration`` change, so those are the cache key. The cached value is
-shared between responses: treat ``ApiResponse.data`` as read-only.
+holds the simulator to 1.25x a static mock. A task's JSON changes only when the task
+changes (:attr:`~octosim.model.tasks.Task.revision`, which every change to it bumps) or,
+while it is not complete, its human ``Duration`` changes, so those two are the cache key:
+a field added to tasks later can never be served stale. The cached value is shared between
+responses: treat ``ApiResponse.data`` as read-only.
 """
 
 from __future__ import annotations
@@ -51,10 +52,7 @@ class TaskCache:
             duration: str | None = duration_text(max(0.0, now - since))
         else:
             duration = None  # fixed once completed
-        # The log's version stands for its content (HasWarningsOrErrors): lines are only
-        # ever appended, and the version counts them in O(1).
-        key = (task.state, task.last_updated_time, task.error_message, task.log.version,
-               duration)
+        key = (task.revision, duration)
         entry = self._entries.get(task.id)
         if entry is None or entry[0] != key:
             if len(self._entries) >= _LIMIT:

@@ -1,9 +1,40 @@
-"""The simulated server's domain model: pure state and rules, no HTTP."""
+"""The simulated server's domain model: pure state and rules, no HTTP.
+
+Its modules, each knowing only those listed before it (no import cycle; a test reads the
+imports to keep it so):
+
+- ``states``, ``tasks``, ``datetext``, ``wildcard``, ``durations``, ``timespan``,
+  ``witness``: the vocabulary (state tables, tasks and their logs, dates, wildcards, Spans
+  and draws, .NET TimeSpans, how a process start time prints).
+- ``scripts``: a ScriptBody read into effects. ``agents``: a Tentacle's services, their
+  state machine and the witness. ``world``: spaces, environments, machines, users, keys.
+- ``executors``: how an executor is written (a flow) and driven; ``callbacks``: older
+  callback executors adapted. ``engine``: tasks, the queue and its cap.
+- The Tentacle-task toolkit: ``targets`` (by machine, environment, role), ``contact``
+  (Halibut reaching a Tentacle), ``scripting`` (a script run on a target).
+- Executors: ``generic``, ``health``, ``adhoc``, ``background``; ``install`` registers them
+  (the one place). ``truth``: what really happened to a Tentacle; ``invariants``: the
+  simulator's own rules, checked from outside.
+"""
 
 from octosim.model.engine import DEFAULT_TASK_CAP, EngineError, TaskEngine, UnknownTaskType
-from octosim.model.executors import ArgumentError, Executor, GenericExecutor, TaskRun
+from octosim.model.executors import (
+    AllOf,
+    ArgumentError,
+    Delay,
+    Executor,
+    FirstOf,
+    Flow,
+    Forever,
+    Subflow,
+    TaskRun,
+    Wait,
+)
+from octosim.model.generic import GenericExecutor
+from octosim.model.install import install_tentacles
 from octosim.model.states import HealthStatus, IllegalTransition, ServiceState, TaskState
 from octosim.model.tasks import ActivityElement, ActivityStatus, LogCategory, LogElement, Task
+from octosim.model.truth import ServiceChange, ServiceRestart, TentacleTruth
 from octosim.model.world import (
     ApiKey,
     CommunicationStyle,
@@ -15,19 +46,23 @@ from octosim.model.world import (
     User,
     World,
     WorldError,
-    default_world,
 )
 
 __all__ = [
     "DEFAULT_TASK_CAP",
     "ActivityElement",
     "ActivityStatus",
+    "AllOf",
     "ApiKey",
     "ArgumentError",
     "CommunicationStyle",
+    "Delay",
     "EngineError",
     "Environment",
     "Executor",
+    "FirstOf",
+    "Flow",
+    "Forever",
     "GenericExecutor",
     "HealthStatus",
     "IllegalTransition",
@@ -36,15 +71,20 @@ __all__ = [
     "Machine",
     "MachinePolicy",
     "Permission",
+    "ServiceChange",
+    "ServiceRestart",
     "ServiceState",
     "Space",
+    "Subflow",
     "Task",
     "TaskEngine",
     "TaskRun",
     "TaskState",
+    "TentacleTruth",
     "UnknownTaskType",
     "User",
+    "Wait",
     "World",
     "WorldError",
-    "default_world",
+    "install_tentacles",
 ]

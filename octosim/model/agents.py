@@ -19,38 +19,34 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from octosim.journal import Kind
-from octosim.model.datetext import iso_microseconds
+from octosim.model.durations import Span, draw, span
 from octosim.model.states import SERVICE_TRANSITIONS, HealthStatus, ServiceState, check
 from octosim.model.wildcard import wildcard_match
+from octosim.model.witness import format_process_start
 
 if TYPE_CHECKING:
     import random
 
     from octosim.clock import VirtualClock
     from octosim.journal import Journal
-    from octosim.model.engine import TaskEngine
     from octosim.model.scripts import ServiceTarget
-    from octosim.model.world import Machine
 
 __all__ = [
     "DEFAULT_INSTANCE",
     "INITIAL_PROCESS_START",
     "WINDOWS_SERVICE",
+    "AgentBinding",
+    "AgentHost",
+    "HealthRecord",
     "ServiceTiming",
     "ServiceWatcher",
-    "Span",
     "TentacleAgent",
     "TentacleService",
-    "draw",
-    "format_process_start",
-    "install_tentacles",
     "service_name",
-    "span",
 ]
 
 #: Tentacle's own name for the instance created without ``--instance``.
@@ -63,34 +59,32 @@ WINDOWS_SERVICE = "OctopusDeploy Tentacle"
 #: no random numbers and a scenario's world equals the default one draw for draw.
 INITIAL_PROCESS_START = -86_400.0 + 17.205
 
-#: A duration range in seconds, ``(min, max)``; a fixed duration is ``(d, d)``.
-Span = tuple[float, float]
-
 #: Called on every service change: ``(service, old state, new state)``.
 ServiceWatcher = Callable[["TentacleService", ServiceState, ServiceState], None]
 
 
-def span(value: float | Sequence[float]) -> Span:
-    """Return ``value`` (a number or ``[min, max]``) as a Span.
+class AgentHost(Protocol):
+    """What an agent needs of the machine it runs on (a :class:`~octosim.model.world.Machine`
+    is one): the world sits below the agents and knows nothing of them but this slot."""
 
-    Raises ValueError unless it is finite, >= 0 and min <= max.
-    """
-    if isinstance(value, int | float):
-        lo = hi = float(value)
-    else:
-        if len(value) != 2:
-            raise ValueError(f"expected a number or [min, max], got {list(value)!r}")
-        lo, hi = float(value[0]), float(value[1])
-    if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0 or lo > hi:
-        raise ValueError(f"expected 0 <= min <= max (finite seconds), got [{lo}, {hi}]")
-    return (lo, hi)
+    id: str
+    name: str
+    os_family: str
+    agent: TentacleAgent | None
 
 
-def draw(rng: random.Random, value: Span) -> float:
-    """Return a duration drawn uniformly from ``value``; a fixed one draws nothing, so
-    making a range fixed does not shift every later draw of the seed."""
-    lo, hi = value
-    return lo if lo == hi else rng.uniform(lo, hi)
+class AgentBinding(Protocol):
+    """Where a bound agent takes time, randomness and its journal from (a
+    :class:`~octosim.model.engine.TaskEngine` is one)."""
+
+    @property
+    def clock(self) -> VirtualClock: ...
+
+    @property
+    def rng(self) -> random.Random: ...
+
+    @property
+    def journal(self) -> Journal: ...
 
 
 def service_name(os_family: str, instance: str) -> str:
@@ -107,26 +101,11 @@ def service_name(os_family: str, instance: str) -> str:
     return "-".join(instance.split()) + ".service"
 
 
-def format_process_start(wall: datetime, style: Literal["powershell", "bash"]) -> str:
-    """Return a process start time as a script would print it.
+class HealthRecord(NamedTuple):
+    """The outcome of a machine's last health interaction: when, and the status it set."""
 
-    ``powershell``: ``(Get-Process).StartTime.ToString("o")`` on a DateTimeOffset, seven
-    fractional digits (``2024-01-15T09:00:17.2050000+00:00``). ``bash``: ``ps -o lstart=``
-    (``Mon Jan 15 09:00:17 2024``, the day space-padded as ps pads it).
-    """
-    if style == "powershell":
-        iso = iso_microseconds(wall)  # ...T09:00:17.205000+00:00
-        return f"{iso[:26]}0{iso[26:]}"  # .NET's "o" has seven fractional digits
-    # English names from tables: ps prints them in the C locale, whatever this machine's
-    # locale is (strftime's %a/%b would follow it).
-    return (
-        f"{_PS_DAYS[wall.weekday()]} {_PS_MONTHS[wall.month - 1]} {wall.day:>2} "
-        f"{wall.hour:02d}:{wall.minute:02d}:{wall.second:02d} {wall.year}"
-    )
-
-
-_PS_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_PS_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    at: float
+    status: HealthStatus
 
 
 @dataclass(frozen=True)
@@ -187,13 +166,13 @@ class TentacleAgent:
     Building one attaches it to ``machine`` (``machine.agent``). ``instances`` are Tentacle
     instance names (``"Tentacle"`` is the default instance); ``registered`` names the one the
     machine is (default: the first). It acts on the clock only once bound to an engine
-    (:meth:`bind`, done by :func:`install_tentacles`). Raises ValueError for no instances,
-    duplicate names or an unknown ``registered``.
+    (:meth:`bind`, done by :func:`~octosim.model.install.install_tentacles`). Raises
+    ValueError for no instances, duplicate names or an unknown ``registered``.
     """
 
     def __init__(
         self,
-        machine: Machine,
+        machine: AgentHost,
         instances: Sequence[str] = (DEFAULT_INSTANCE,),
         *,
         timing: ServiceTiming | None = None,
@@ -220,9 +199,9 @@ class TentacleAgent:
             )
         self.instance = by_instance[wanted.lower()]
         # The outcome of the machine's last health interaction, written with its HealthStatus
-        # by health.record_health; the invariants check that the two agree.
-        self.last_health: tuple[float, HealthStatus] | None = None
-        self._engine: TaskEngine | None = None
+        # by contact.record_health; the invariants check that the two agree.
+        self.last_health: HealthRecord | None = None
+        self._engine: AgentBinding | None = None
         self._watchers: list[ServiceWatcher] = []
         machine.agent = self
 
@@ -231,12 +210,12 @@ class TentacleAgent:
         return f"TentacleAgent({self.machine.name!r}, {{{states}}})"
 
     # -- wiring -----------------------------------------------------------------------------
-    def bind(self, engine: TaskEngine) -> None:
+    def bind(self, engine: AgentBinding) -> None:
         """Use ``engine``'s clock, journal and random source from now on."""
         self._engine = engine
 
     @property
-    def _bound(self) -> TaskEngine:
+    def _bound(self) -> AgentBinding:
         if self._engine is None:
             raise RuntimeError(
                 f"the agent on {self.machine.name} is not bound to a simulation: "
@@ -401,21 +380,3 @@ class TentacleAgent:
         self.journal.record(
             self.clock.now(), Kind.Service, f"{self.machine.name}: {text}", self.machine.id
         )
-
-
-def install_tentacles(engine: TaskEngine) -> None:
-    """Give every machine of ``engine.world`` without an agent a default one (the default
-    instance, default timing), bind every agent to ``engine``, and register the executors
-    that talk to Tentacles (``Health``, ``AdHocScript``) with their default settings.
-
-    Draws no random numbers, so it never shifts a seed's later draws.
-    """
-    # Imported here: those executors are built on this module.
-    from octosim.model.adhoc import AdHocScriptExecutor
-    from octosim.model.health import HealthExecutor
-
-    for machine in engine.world.machines.values():
-        agent = machine.agent if machine.agent is not None else TentacleAgent(machine)
-        agent.bind(engine)
-    engine.register(HealthExecutor())
-    engine.register(AdHocScriptExecutor())

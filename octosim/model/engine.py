@@ -11,11 +11,12 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from octosim.clock import VirtualClock
 from octosim.journal import Journal, Kind
-from octosim.model.executors import ArgumentError, Executor, GenericExecutor, TaskRun
+from octosim.model.callbacks import CallbackAdapter, CallbackExecutor
+from octosim.model.executors import ArgumentError, Executor, TaskRun, drive
 from octosim.model.states import (
     SET_STATE_TARGETS,
     SET_STATE_TRANSITIONS,
@@ -26,7 +27,7 @@ from octosim.model.states import (
 from octosim.model.tasks import ActivityStatus, LogCategory, Task
 from octosim.model.world import World
 
-__all__ = ["DEFAULT_TASK_CAP", "EngineError", "TaskEngine", "UnknownTaskType"]
+__all__ = ["DEFAULT_TASK_CAP", "CapChange", "EngineError", "TaskEngine", "UnknownTaskType"]
 
 #: Octopus runs 5 tasks at once per node by default (the "task cap").
 DEFAULT_TASK_CAP = 5
@@ -40,6 +41,13 @@ _LOG_STATUS = {
 }
 
 
+class CapChange(NamedTuple):
+    """The task cap in force from virtual time ``at`` on."""
+
+    at: float
+    cap: int
+
+
 class EngineError(ValueError):
     """A request the engine refuses, with the message the API returns as a 400."""
 
@@ -50,6 +58,9 @@ class UnknownTaskType(EngineError):
 
 class TaskEngine:
     """Owns every task of one simulated server.
+
+    Executors are registered on it (:meth:`register`) and driven by it: each task's flow
+    (:mod:`octosim.model.executors`) runs while the task is Executing.
 
     ``cancel_delay``: seconds a task spends in Cancelling before it is Canceled (real
     servers take a moment to stop the work; 0 is allowed but skips nothing: the task still
@@ -74,20 +85,22 @@ class TaskEngine:
         self._task_cap = task_cap
         #: (virtual time, cap) for the initial cap and every change: lets invariant checks
         #: judge each task's start against the cap in force at that instant.
-        self.cap_history: list[tuple[float, int]] = [(clock.now(), task_cap)]
+        self.cap_history: list[CapChange] = [CapChange(clock.now(), task_cap)]
         self.tasks: dict[str, Task] = {}
         self.executors: dict[str, Executor] = {}
         self._queue: deque[Task] = deque()
         self._runs: dict[str, TaskRun] = {}
         self._by_machine: dict[str, list[str]] = {}
         self._next_number = 0
-        for name in ("Upgrade", "UpdateCalamari", "Retention", "Backup"):
-            self.register(GenericExecutor(name, f"{name} task"))
 
     # -- configuration ----------------------------------------------------------------------
-    def register(self, executor: Executor) -> None:
-        """Add or replace the executor for ``executor.name``."""
-        self.executors[executor.name] = executor
+    def register(self, executor: Executor | CallbackExecutor) -> None:
+        """Add or replace the executor for ``executor.name``. A new engine has none: the
+        simulator's own are registered by :func:`~octosim.model.install.install_tentacles`.
+        An executor written before flows (``start(run)``) is wrapped in a CallbackAdapter."""
+        if not hasattr(executor, "execute"):
+            executor = CallbackAdapter(executor)
+        self.executors[executor.name] = cast(Executor, executor)
 
     @property
     def task_cap(self) -> int:
@@ -99,7 +112,7 @@ class TaskEngine:
         if value < 1:
             raise EngineError(f"task cap must be at least 1, not {value}")
         self._task_cap = value
-        self.cap_history.append((self.clock.now(), value))
+        self.cap_history.append(CapChange(self.clock.now(), value))
         self._pump()  # a raised cap may let queued tasks start now
 
     # -- queries ----------------------------------------------------------------------------
@@ -231,6 +244,7 @@ class TaskEngine:
         check(SET_STATE_TRANSITIONS, task.state, new, f"{task.id} set-state")
         old = task.state
         task.state = new
+        task.touch()
         now = self.clock.now()
         task.last_updated_time = now
         task.error_message = "" if new is TaskState.Success else f"State changed by hand: {reason}"
@@ -254,6 +268,9 @@ class TaskEngine:
         old = task.state
         check(TASK_TRANSITIONS, old, new, task.id)
         task.state = new
+        # One touch covers the fields _start and _finish set right after: nothing renders
+        # a task in the middle of an engine step.
+        task.touch()
         now = task.last_updated_time = self.clock.now()
         self.journal.record(now, Kind.Task, f"{task.id} {old} → {new}", task.id)
 
@@ -305,6 +322,6 @@ class TaskEngine:
         run = TaskRun(self, task)
         self._runs[task.id] = run
         try:
-            self.executors[task.name].start(run)
+            drive(run, self.executors[task.name].execute(run))
         except ArgumentError as exc:  # arguments that only fail at run time (a machine gone)
             run.fail("; ".join(exc.problems))

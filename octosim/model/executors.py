@@ -1,35 +1,86 @@
 """Task executors: what a task of each type does while it is Executing. Pluggable.
 
-An executor validates a create request's ``Arguments`` (returning them normalised, or raising
-:class:`ArgumentError` with every problem) and, once the engine starts the task, schedules
-its work on the clock through a :class:`TaskRun`, which ends the task with ``succeed`` or
-``fail``. Everything an executor schedules through its run is cancelled for it when the task
-is cancelled, so executors never need their own cancellation bookkeeping.
+An executor has a ``name`` (the task type, ``Health``), a default ``description``, a
+``validate`` that returns a create request's ``Arguments`` normalised (or raises
+:class:`ArgumentError` listing every problem), and an ``execute`` that returns a *flow*: a
+generator that does the task's work and **yields what it waits for**. The engine drives it
+in virtual time, as ``restart/drivers/loop.py`` drives the restart procedure: it starts the
+wait, and sends the wait's result back into the generator when it comes. What a flow
+returns ends the task: ``None`` is Success, a string is Failed with that ErrorMessage.
+
+What a flow can wait for (each is a :class:`Wait`):
+
+- :class:`Delay` ``(seconds)``: time passing; resumes with None.
+- :class:`Forever` ``()``: nothing; the task runs until it is cancelled.
+- :class:`AllOf` ``(flows)``: several flows side by side (one per target); resumes with the
+  list of their results, in the order given, once every one has returned.
+- :class:`FirstOf` ``(waits or flows)``: a race; resumes with ``(index, result)`` of the
+  first to finish, and stops the others.
+- :class:`Subflow` ``(flow)``: a flow as one wait (``yield from flow`` as an object).
+- the Tentacle toolkit's waits, :class:`~octosim.model.contact.Contact` (Halibut reaching a
+  Tentacle) and :class:`~octosim.model.scripting.ScriptRun` (a script run on a target).
+
+A flow composes others with ``yield from`` (one after the other) or the two combinators
+(side by side), so a deployment (steps × targets × rolling windows) is written as plain
+code, with no callbacks. An executor that waits for ten seconds and fails one time in ten::
+
+    @dataclass
+    class Flaky:
+        name: str = "Flaky"
+        description: str = "A task that sometimes fails"
+
+        def validate(self, arguments, space_id, world):
+            return dict(arguments)
+
+        def execute(self, run):
+            fails = run.rng.random() < 0.1
+            run.log("Working")
+            yield Delay(10)
+            return "It failed." if fails else None
+
+Executors written before flows (``start(run)`` scheduling callbacks) are still accepted:
+:mod:`octosim.model.callbacks` adapts them.
+
+Cancelling a task stops whatever its flow waits on (timers, contacts, the flows inside an
+:class:`AllOf`) and the flow is never resumed, so executors need no cancellation
+bookkeeping of their own.
 """
 
 from __future__ import annotations
 
+import functools
 import random
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from octosim.clock import ScheduledCall, VirtualClock
 from octosim.journal import Journal, Kind
 from octosim.model.states import TaskState
-from octosim.model.tasks import ActivityElement, ActivityStatus, LogCategory, Task
+from octosim.model.tasks import ActivityElement, LogCategory, Task
 
 if TYPE_CHECKING:
-    from octosim.model.engine import TaskEngine
     from octosim.model.world import World
 
 __all__ = [
+    "AllOf",
     "ArgumentError",
+    "Delay",
     "Executor",
-    "GenericExecutor",
+    "FirstOf",
+    "Flow",
+    "Forever",
+    "Resume",
+    "Subflow",
+    "TaskHost",
     "TaskRun",
-    "machine_ids_argument",
+    "Wait",
+    "drive",
 ]
+
+#: A generator that yields what it waits for and returns its result.
+Flow = Generator["Wait", Any, Any]
+#: What a wait calls, once, with its result.
+Resume = Callable[[Any], None]
 
 
 class ArgumentError(ValueError):
@@ -52,21 +103,56 @@ class Executor(Protocol):
         """Return ``arguments`` normalised (echoed back by the API); raise ArgumentError."""
         ...
 
-    def start(self, run: TaskRun) -> None:
-        """Begin executing ``run.task``; end it later with ``run.succeed()``/``run.fail()``."""
+    def execute(self, run: TaskRun) -> Flow:
+        """Return the flow that executes ``run.task``; what it returns ends the task
+        (None: Success; a string: Failed with that ErrorMessage)."""
         ...
+
+
+class TaskHost(Protocol):
+    """What a run needs of the engine that runs it (a
+    :class:`~octosim.model.engine.TaskEngine` is one)."""
+
+    @property
+    def clock(self) -> VirtualClock: ...
+
+    @property
+    def journal(self) -> Journal: ...
+
+    @property
+    def world(self) -> World: ...
+
+    @property
+    def rng(self) -> random.Random: ...
+
+    @property
+    def executors(self) -> Mapping[str, Executor]: ...
+
+    def complete(self, task: Task, *, succeeded: bool, error_message: str = "") -> None: ...
+
+    def create(
+        self,
+        space_id: str,
+        name: str,
+        arguments: Mapping[str, Any],
+        *,
+        description: str | None = None,
+        queue_time: float | None = None,
+        queue_time_expiry: float | None = None,
+        rerun_of: str | None = None,
+    ) -> Task: ...
 
 
 class TaskRun:
     """One execution of one task: the executor's handle on time, randomness and the log."""
 
-    def __init__(self, engine: TaskEngine, task: Task) -> None:
+    def __init__(self, engine: TaskHost, task: Task) -> None:
         self.engine = engine
         self.task = task
         self._calls: list[ScheduledCall] = []
         self._cancel_hooks: list[Callable[[], None]] = []
+        self._end_hooks: list[Callable[[], None]] = []
         self.step: ActivityElement = task.log
-        # Plain attributes, not properties: executors read them on every step.
         #: The simulation's clock.
         self.clock: VirtualClock = engine.clock
         #: The simulation's one seeded random source.
@@ -93,6 +179,11 @@ class TaskRun:
     def on_cancel(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` if the task is cancelled while executing."""
         self._cancel_hooks.append(hook)
+
+    def on_end(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` right after the task ends by its flow returning (its execution
+        slot already free; not when it is cancelled)."""
+        self._end_hooks.append(hook)
 
     def log(self, message: str, category: LogCategory = LogCategory.Info,
             element: ActivityElement | None = None) -> None:
@@ -121,73 +212,200 @@ class TaskRun:
             hook()
 
 
-_is_str = str.__instancecheck__  # isinstance(x, str) as a C callable, for map()
+# -- what a flow waits for ------------------------------------------------------------------------
+class Wait(Protocol):
+    """Something a flow waits for. ``begin`` starts waiting, calls ``resume(result)`` once
+    when it is over (possibly at once, before ``begin`` returns), and returns a function
+    that stops the wait (after which ``resume`` is never called)."""
+
+    def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
+        """Start waiting during ``run``; return a function that stops the wait."""
+        ...
 
 
-def machine_ids_argument(
-    arguments: Mapping[str, Any], space_id: str, world: World, *, required: bool
-) -> list[str]:
-    """Return the ``MachineIds`` argument as a list of known machine ids in ``space_id``.
+class Delay:
+    """Time passing: resumes with None after ``seconds`` (negative counts as 0)."""
 
-    Accepts a list or a comma-separated string. Raises ArgumentError naming unknown ids,
-    or if ``required`` and none were given.
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __repr__(self) -> str:
+        return f"Delay({self.seconds!r})"
+
+    def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
+        """Schedule the resumption on the run's clock (cancelled with the task)."""
+        return run.call_later(self.seconds, lambda: resume(None)).cancel
+
+
+class Forever:
+    """Nothing: a flow that yields it waits until its task is cancelled."""
+
+    def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
+        """Never resume."""
+        return _nothing
+
+
+class AllOf:
+    """Several flows side by side, started in the order given; resumes with the list of
+    their results (in that order) once every one has returned."""
+
+    def __init__(self, flows: tuple[Flow, ...] | list[Flow]) -> None:
+        self.flows = tuple(flows)
+
+    def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
+        """Start every flow; resume when the last returns."""
+        results: list[Any] = [None] * len(self.flows)
+        pending = set(range(len(self.flows)))
+        drivers: list[_Driver] = []
+
+        def returned(index: int, value: Any) -> None:
+            results[index] = value
+            pending.discard(index)
+            if not pending:
+                resume(results)
+
+        for index, flow in enumerate(self.flows):
+            drivers.append(_Driver(run, flow, functools.partial(returned, index)))
+        if not pending:
+            resume(results)
+        for driver in drivers:
+            driver.start()
+        return lambda: _stop_all(drivers)
+
+
+class FirstOf:
+    """A race between waits (or flows), started in the order given: resumes with
+    ``(index, result)`` of the first to finish and stops the others."""
+
+    def __init__(self, *contenders: Wait | Flow) -> None:
+        self.contenders = contenders
+
+    def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
+        """Start the contenders one by one until one finishes."""
+        stops: list[Callable[[], None]] = []
+        won: list[bool] = [False]
+
+        def finished(index: int, value: Any) -> None:
+            if won[0]:
+                return
+            won[0] = True
+            _stop_all(stops)
+            resume((index, value))
+
+        for index, contender in enumerate(self.contenders):
+            stops.append(_as_wait(contender).begin(run, functools.partial(finished, index)))
+            if won[0]:  # finished at once: the later ones never start
+                stops[-1]()
+                break
+        return lambda: _stop_all(stops)
+
+
+# -- the driver -----------------------------------------------------------------------------------
+def drive(run: TaskRun, flow: Flow) -> None:
+    """Drive ``flow`` as ``run``'s execution: what it returns ends the task (None:
+    Success, a string: Failed with it). Cancelling the task stops what it waits on.
+    An exception from the flow's first step propagates to the caller (the engine)."""
+
+    def returned(result: object) -> None:
+        if run.finished:
+            return
+        if result is None:
+            run.succeed()
+        else:
+            run.fail(str(result))
+        for hook in run._end_hooks:
+            hook()
+
+    driver = _Driver(run, flow, returned)
+    run.on_cancel(driver.stop)
+    driver.start()
+
+
+class _Driver:
+    """Runs one flow: sends each wait's result back into it until it returns."""
+
+    __slots__ = ("_done", "_flow", "_run", "_stop", "_stopped")
+
+    def __init__(self, run: TaskRun, flow: Flow, done: Resume) -> None:
+        self._run = run
+        self._flow = flow
+        self._done = done
+        self._stop: Callable[[], None] = _nothing
+        self._stopped = False
+
+    def start(self) -> None:
+        self._advance(None)
+
+    def stop(self) -> None:
+        """Stop the current wait; the flow is never resumed."""
+        if not self._stopped:
+            self._stopped = True
+            self._stop()
+
+    def _advance(self, value: object) -> None:
+        try:
+            wait = self._flow.send(value)
+        except StopIteration as stop:
+            self._stopped = True
+            self._done(stop.value)
+            return
+        resumption = _Resumption(self)
+        stop_wait = _as_wait(wait).begin(self._run, resumption)
+        if not resumption.arrived:
+            self._stop = stop_wait
+
+
+class _Resumption:
+    """The one-shot ``resume`` handed to a wait.
+
+    It advances the flow at once, even while the wait's ``begin`` is still running (a
+    Tentacle already up, a script killed by the restart it starts): the flow is suspended
+    at its ``yield`` then, and what it does next happens at the same moment, in the same
+    order, as the change that ended the wait.
     """
-    raw = arguments.get("MachineIds")
-    if raw is None or raw == "":
-        ids: list[str] = []
-    elif isinstance(raw, str):
-        ids = [part.strip() for part in raw.split(",") if part.strip()]
-    elif isinstance(raw, list) and all(map(_is_str, raw)):
-        ids = list(raw)
-    else:
-        raise ArgumentError(["MachineIds must be a list of machine ids, e.g. [\"Machines-1\"]"])
-    machines = world.machines
-    unknown = [i for i in ids if (m := machines.get(i)) is None or m.space_id != space_id]
-    if unknown:
-        raise ArgumentError(
-            [f"Machine(s) {', '.join(unknown)} do not exist in space {space_id}"]
-        )
-    if required and not ids:
-        raise ArgumentError(["MachineIds: at least one machine id is required"])
-    return ids
+
+    __slots__ = ("arrived", "driver")
+
+    def __init__(self, driver: _Driver) -> None:
+        self.driver = driver
+        self.arrived = False
+
+    def __call__(self, value: object) -> None:
+        driver = self.driver
+        # Once the task has ended (its Timeout, a cancel) nothing it waited for matters.
+        if self.arrived or driver._stopped or driver._run.finished:
+            return
+        self.arrived = True
+        driver._stop = _nothing
+        driver._advance(value)
 
 
-@dataclass
-class GenericExecutor:
-    """Runs for ``duration`` seconds (± ``jitter``), then succeeds, or fails with
-    probability ``failure_rate``. Stands in for task types the simulator does not model."""
+class Subflow:
+    """A flow as one wait: ``result = yield Subflow(flow)`` is ``result = yield from
+    flow``, for waits that are written as flows themselves (a Halibut contact)."""
 
-    name: str
-    description: str = ""
-    duration: float = 10.0
-    jitter: float = 0.0
-    failure_rate: float = 0.0
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
 
-    def validate(
-        self, arguments: Mapping[str, Any], space_id: str, world: World
-    ) -> dict[str, Any]:
-        """Return the arguments unchanged, checking ``MachineIds`` if present."""
-        args = dict(arguments)
-        if "MachineIds" in args:
-            args["MachineIds"] = machine_ids_argument(args, space_id, world, required=False)
-        return args
+    def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
+        """Drive the flow; resume with what it returns."""
+        driver = _Driver(run, self.flow, resume)
+        driver.start()
+        return driver.stop
 
-    def start(self, run: TaskRun) -> None:
-        """Log, then end the task after the drawn duration."""
-        jitter = run.rng.uniform(-self.jitter, self.jitter) if self.jitter else 0.0
-        duration = self.duration + jitter
-        fails = self.failure_rate > 0 and run.rng.random() < self.failure_rate
-        step = run.task.log.child(self.description or self.name, started=run.clock.now())
-        run.step = step
-        run.log(f"Running {self.name}")
 
-        def done() -> None:
-            if fails:
-                run.log(f"{self.name} failed", LogCategory.Error)
-                step.finish(run.clock.now(), ActivityStatus.Failed)
-                run.fail(f"The {self.name} task failed.")
-            else:
-                step.finish(run.clock.now(), ActivityStatus.Success)
-                run.succeed()
+def _as_wait(item: Wait | Flow) -> Wait:
+    if isinstance(item, Generator):
+        return Subflow(item)
+    return item
 
-        run.call_later(max(0.0, duration), done)
+
+def _stop_all(stops: list[_Driver] | list[Callable[[], None]]) -> None:
+    for stop in stops:
+        stop.stop() if isinstance(stop, _Driver) else stop()
+
+
+def _nothing() -> None:
+    """A wait that has nothing to stop."""

@@ -1,8 +1,11 @@
 """The simulator's own invariants (DESIGN.md §3), checked from the outside after any step.
 
-:func:`check_invariants` looks at a simulation's tasks, machines and agents and raises
-AssertionError listing every broken rule, with the end of the timeline, so a failing
-Hypothesis example shows what led there.
+:func:`check_invariants` looks at the task engine, the world's machines and agents, and the
+clock, and raises AssertionError listing every broken rule with the end of the journal's
+timeline, so a failing Hypothesis example shows what led there. It takes those parts, not
+a whole simulation, so the model never depends on the layers above it::
+
+    check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
 """
 
 from __future__ import annotations
@@ -14,11 +17,17 @@ from typing import TYPE_CHECKING
 from octosim.model.states import HealthStatus, ServiceState, TaskState
 
 if TYPE_CHECKING:
-    from octosim.simulation import Simulation
+    from octosim.clock import VirtualClock
+    from octosim.journal import Journal
+    from octosim.model.engine import TaskEngine
+    from octosim.model.world import World
 
 __all__ = ["check_invariants"]
 
-def check_invariants(sim: Simulation) -> None:
+
+def check_invariants(
+    engine: TaskEngine, world: World, clock: VirtualClock, journal: Journal
+) -> None:
     """Return if every invariant holds; raise AssertionError listing each broken one.
 
     - every task's state is legal and its derived fields agree with it; times are ordered
@@ -27,19 +36,19 @@ def check_invariants(sim: Simulation) -> None:
     - each machine's HealthStatus and LastChecked are those of its last health interaction;
     - every Tentacle service is in a legal state and no process started in the future.
     """
-    problems = _task_problems(sim) + _cap_problems(sim) + _machine_problems(sim)
+    now = clock.now()
+    problems = _task_problems(engine, now) + _cap_problems(engine) + _machine_problems(world, now)
     if problems:
         raise AssertionError(
             "simulation invariants broken:\n" + "\n".join(f"- {p}" for p in problems)
-            + "\n\ntimeline (newest last):\n" + sim.journal.timeline(last=40)
+            + "\n\ntimeline (newest last):\n" + journal.timeline(last=40)
         )
 
 
-def _task_problems(sim: Simulation) -> list[str]:
-    now = sim.clock.now()
+def _task_problems(engine: TaskEngine, now: float) -> list[str]:
     out: list[str] = []
     running = 0
-    for task in sim.engine.tasks.values():
+    for task in engine.tasks.values():
         state = task.state
         tid = task.id
         if not isinstance(state, TaskState):
@@ -66,21 +75,20 @@ def _task_problems(sim: Simulation) -> list[str]:
         for (n1, t1), (n2, t2) in itertools.pairwise(present):
             if t1 > t2:
                 out.append(f"{tid}: {n1} {t1} is after {n2} {t2}")
-    if running != sim.engine.executing:
+    if running != engine.executing:
         out.append(f"{running} tasks are Executing/Cancelling but the engine holds "
-                   f"{sim.engine.executing} slots")
+                   f"{engine.executing} slots")
     return out
 
 
-def _cap_problems(sim: Simulation) -> list[str]:
-    engine = sim.engine
+def _cap_problems(engine: TaskEngine) -> list[str]:
     history = engine.cap_history
 
     def cap_at(t: float) -> int:
         # Several changes can share one instant (a test lowering then raising the cap):
         # a task starting then may have started under any of them, so allow the largest.
-        before = [c for when, c in history if when < t][-1:]
-        during = [c for when, c in history if when == t]
+        before = [change.cap for change in history if change.at < t][-1:]
+        during = [change.cap for change in history if change.at == t]
         return max(before + during)
 
     spans = [(t.start_time, t.completed_time if t.completed_time is not None else math.inf, t)
@@ -95,10 +103,9 @@ def _cap_problems(sim: Simulation) -> list[str]:
     return out
 
 
-def _machine_problems(sim: Simulation) -> list[str]:
-    now = sim.clock.now()
+def _machine_problems(world: World, now: float) -> list[str]:
     out: list[str] = []
-    for machine in sim.world.machines.values():
+    for machine in world.machines.values():
         name = machine.name
         if not isinstance(machine.health_status, HealthStatus):
             out.append(f"{name}: HealthStatus {machine.health_status!r} is not a HealthStatus")

@@ -54,8 +54,7 @@ class ActivityStatus(StrEnum):
 
 class LogElement(NamedTuple):
     """One log line: its category, virtual time, text, number in the task's log and
-    optional detail. Immutable; a named tuple rather than a frozen dataclass because every
-    task writes several and a frozen dataclass is several times slower to build."""
+    optional detail. Immutable."""
 
     category: LogCategory
     occurred_at: float
@@ -64,23 +63,22 @@ class LogElement(NamedTuple):
     detail: str | None = None
 
 
-_new_line = tuple.__new__  # LogElement(...) without the generated __new__'s argument handling
-
-
 _ALERTS = frozenset({LogCategory.Warning, LogCategory.Error, LogCategory.Fatal})
 
 
 class _LineCounter:
-    """Numbers log lines across one task's whole tree; its value is the tree's version.
-    It also counts the tree's Warning/Error/Fatal lines, so a tree without any (the usual
-    case, asked on every render) answers ``has_warnings_or_errors`` without a walk.
-    :meth:`ActivityElement.write` advances both."""
+    """Numbers log lines across one task's whole tree (``value``) and counts the tree's
+    Warning/Error/Fatal lines (``alerts``), so a tree without any (the usual case, asked on
+    every render) answers ``has_warnings_or_errors`` without a walk. ``revision`` counts
+    every change to the tree (a line, an element finished) and, once the tree is a task's
+    log, every change to the task: it is :attr:`Task.revision`."""
 
-    __slots__ = ("alerts", "value")
+    __slots__ = ("alerts", "revision", "value")
 
     def __init__(self) -> None:
         self.value = 0
         self.alerts = 0
+        self.revision = 0
 
 
 @dataclass
@@ -118,16 +116,16 @@ class ActivityElement:
         numbers = self._numbers  # number the line across the tree, count it if an alert
         number = numbers.value
         numbers.value = number + 1
+        numbers.revision += 1
         if category in _ALERTS:
             numbers.alerts += 1
-        element: LogElement = _new_line(LogElement, (category, t, message, number, detail))
+        element = LogElement(category, t, message, number, detail)
         self.log.append(element)
         return element
 
     @property
     def version(self) -> int:
-        """Lines written anywhere in this tree so far: O(1), changes on every write (the
-        API's render cache keys on it)."""
+        """Lines written anywhere in this tree so far: O(1), changes on every write."""
         return self._numbers.value
 
     def finish(self, t: float, status: ActivityStatus) -> None:
@@ -140,6 +138,7 @@ class ActivityElement:
         self.ended = t
         self.status = status
         self.progress_percentage = 100
+        self._numbers.revision += 1
 
     def walk(self) -> list[ActivityElement]:
         """Return this element and all its descendants, depth first."""
@@ -158,7 +157,13 @@ class ActivityElement:
 
 @dataclass
 class Task:
-    """A server task. Times are virtual seconds; the API layer renders them as dates."""
+    """A server task. Times are virtual seconds; the API layer renders them as dates.
+
+    :attr:`revision` changes on every change to the task: the engine :meth:`touch`-es it
+    whenever it changes the task (its state, times, error message), and every line written
+    to its log or log element finished counts too. A cache of anything rendered from a
+    task keys on it.
+    """
 
     id: str
     space_id: str
@@ -182,6 +187,17 @@ class Task:
     def __post_init__(self) -> None:
         self.log = ActivityElement(self.id, self.description or self.name)
         self.last_updated_time = self.created
+
+    def touch(self) -> None:
+        """Record that this task changed: its :attr:`revision` moves on. The engine calls
+        it on every change it makes (state, times, error message); log writes count by
+        themselves. Code that sets a field of a task outside the engine calls it too."""
+        self.log._numbers.revision += 1
+
+    @property
+    def revision(self) -> int:
+        """A number that changes on every change to this task (fields, state, log)."""
+        return self.log._numbers.revision
 
     @property
     def number(self) -> int:

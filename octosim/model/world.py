@@ -1,7 +1,8 @@
 """The static world a simulated server holds: spaces, environments, machines, users, keys.
 
-A plain Python API, no pytest and no HTTP: build a :class:`World` by hand or start from
-:func:`default_world`, which looks like a fresh real server. Ids follow Octopus's
+A plain Python API, no pytest and no HTTP: build a :class:`World` by hand, or let a scenario
+build one (:func:`octosim.scenario.build_world`; the default scenario looks like a fresh real
+server). Ids follow Octopus's
 ``Kind-N`` scheme and are allocated in order, so the same building steps give the same ids.
 """
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALL_PERMISSIONS",
     "ApiKey",
+    "ApiKeyTable",
     "CommunicationStyle",
     "Environment",
     "Machine",
@@ -31,7 +33,6 @@ __all__ = [
     "User",
     "World",
     "WorldError",
-    "default_world",
     "generate_api_key",
 ]
 
@@ -172,6 +173,20 @@ class ApiKey:
     purpose: str = ""
 
 
+class ApiKeyTable(dict[str, ApiKey]):
+    """The world's API keys, by the key itself (so authentication is one lookup).
+
+    A plain dict in every way but one: its repr and str name each key's id and owner,
+    never a key, so a table printed in a traceback, a log or a test failure leaks nothing.
+    """
+
+    def __repr__(self) -> str:
+        keys = ", ".join(f"{k.id} (user {k.user_id})" for k in self.values())
+        return f"ApiKeyTable([{keys}])"
+
+    __str__ = __repr__
+
+
 def generate_api_key(rng: random.Random) -> str:
     """Return a key in the real format: ``API-`` and 27 uppercase letters and digits."""
     return "API-" + "".join(rng.choices(string.ascii_uppercase + string.digits, k=27))
@@ -182,7 +197,10 @@ def _slug(name: str) -> str:
 
 
 class World:
-    """Everything the server knows that is not a task, indexed for O(1) lookups by id."""
+    """Everything the server knows that is not a task, indexed for O(1) lookups by id.
+
+    Its repr counts what it holds and never shows an API key.
+    """
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -191,8 +209,15 @@ class World:
         self.machines: dict[str, Machine] = {}
         self.policies: dict[str, MachinePolicy] = {}
         self.users: dict[str, User] = {}
-        self.api_keys: dict[str, ApiKey] = {}  # by the key itself: auth is one lookup
+        self.api_keys = ApiKeyTable()
         self._counters: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"World(spaces={len(self.spaces)}, environments={len(self.environments)}, "
+            f"machines={len(self.machines)}, users={len(self.users)}, "
+            f"api_keys={len(self.api_keys)})"
+        )
 
     def next_id(self, kind: str) -> str:
         """Return the next ``Kind-N`` id for ``kind`` (``Machines`` → ``Machines-1``, ...)."""
@@ -331,21 +356,3 @@ class World:
         """Return the user owning API key ``key``, or None if no such key exists."""
         api_key = self.api_keys.get(key)
         return self.users[api_key.user_id] if api_key else None
-
-
-def default_world(rng: random.Random, *, api_key: str | None = None) -> World:
-    """Return a world like a fresh real server: space ``Spaces-1`` named ``Default``
-    (IsDefault), environments Development/Test/Production, one Windows listening Tentacle
-    ``web-01`` in Development with role ``web-server``, an admin user and one API key with
-    full access (``api_key`` if given, else generated from ``rng``). The machine's agent is
-    attached by the scenario, not here.
-    """
-    world = World(rng)
-    space = world.add_space("Default", is_default=True)
-    dev = world.add_environment(space.id, "Development")
-    world.add_environment(space.id, "Test")
-    world.add_environment(space.id, "Production")
-    world.add_machine(space.id, "web-01", [dev.id], roles=["web-server"])
-    admin = world.add_user("admin", display_name="Administrator")
-    world.add_api_key(admin.id, api_key, purpose="octosim")
-    return world

@@ -18,7 +18,6 @@ in the same schema (``docs/scenarios.md``).
 from __future__ import annotations
 
 from octosim.scenario._knob import ScenarioError
-from octosim.scenario._load import start_background_load
 from octosim.scenario.build import Build, build, build_world
 from octosim.scenario.read import presets
 from octosim.scenario.schema import (
@@ -56,5 +55,4 @@ __all__ = [
     "build",
     "build_world",
     "presets",
-    "start_background_load",
 ]

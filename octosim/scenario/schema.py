@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from octosim.faults import FAULT_STATUSES, FaultKind, FaultRule
-from octosim.model.agents import DEFAULT_INSTANCE, ServiceTiming, Span
+from octosim.model.agents import DEFAULT_INSTANCE, ServiceTiming
+from octosim.model.durations import Span
 from octosim.model.engine import DEFAULT_TASK_CAP
 from octosim.model.health import HealthSettings
 from octosim.options import ServerOptions

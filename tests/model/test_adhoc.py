@@ -11,15 +11,12 @@ import pytest
 
 from octosim.clock import VirtualClock
 from octosim.journal import Journal, Kind
-from octosim.model import TaskEngine, TaskState, default_world
-from octosim.model.adhoc import AdHocScriptExecutor, ScriptContext
-from octosim.model.agents import (
-    INITIAL_PROCESS_START,
-    ServiceTiming,
-    TentacleAgent,
-    install_tentacles,
-)
+from octosim.model import TaskEngine, TaskState
+from octosim.model.adhoc import AdHocScriptExecutor
+from octosim.model.agents import INITIAL_PROCESS_START, ServiceTiming, TentacleAgent
 from octosim.model.executors import ArgumentError
+from octosim.model.install import install_tentacles
+from octosim.model.scripting import ScriptContext
 from octosim.model.scripts import (
     SEED_SCRIPT_BODY,
     DetachedRestart,
@@ -33,6 +30,7 @@ from octosim.model.states import HealthStatus, ServiceState
 from octosim.model.tasks import LogCategory, Task
 from octosim.model.world import Machine
 from octosim.simulation import Simulation
+from tests.worlds import default_world
 
 FAST = ServiceTiming(stop_seconds=(2, 2), start_seconds=(5, 5), startup_delay=(1, 1),
                      script_seconds=(1, 1))

@@ -10,18 +10,13 @@ import pytest
 
 from octosim.clock import VirtualClock
 from octosim.journal import Journal, Kind
-from octosim.model import TaskEngine, default_world
-from octosim.model.agents import (
-    INITIAL_PROCESS_START,
-    ServiceTiming,
-    TentacleAgent,
-    draw,
-    format_process_start,
-    service_name,
-    span,
-)
+from octosim.model import TaskEngine
+from octosim.model.agents import INITIAL_PROCESS_START, ServiceTiming, TentacleAgent, service_name
+from octosim.model.durations import draw, span
 from octosim.model.states import IllegalTransition, ServiceState
+from octosim.model.witness import format_process_start
 from octosim.model.world import Machine
+from tests.worlds import default_world
 
 FAST = ServiceTiming(stop_seconds=(2, 2), start_seconds=(5, 5), startup_delay=(1, 1))
 

@@ -9,10 +9,11 @@ import pytest
 
 from octosim.clock import VirtualClock
 from octosim.journal import Journal, Kind
-from octosim.model import GenericExecutor, TaskEngine, TaskState, default_world
+from octosim.model import GenericExecutor, TaskEngine, TaskState
 from octosim.model.engine import EngineError, UnknownTaskType
 from octosim.model.executors import ArgumentError
 from octosim.model.tasks import ActivityStatus, LogCategory
+from tests.worlds import default_world
 
 
 def make_engine(cap: int = 2, cancel_delay: float = 2.0) -> TaskEngine:

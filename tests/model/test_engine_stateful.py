@@ -23,9 +23,10 @@ from hypothesis.stateful import (
 
 from octosim.clock import VirtualClock
 from octosim.journal import Journal
-from octosim.model import GenericExecutor, Task, TaskEngine, TaskState, default_world
+from octosim.model import GenericExecutor, Task, TaskEngine, TaskState
 from octosim.model.engine import EngineError
 from octosim.model.states import SET_STATE_TRANSITIONS, TASK_TRANSITIONS
+from tests.worlds import default_world
 
 SNAPSHOT_FIELDS = ("state", "start_time", "completed_time", "error_message", "server_node")
 

@@ -9,19 +9,15 @@ import pytest
 
 from octosim.clock import VirtualClock
 from octosim.journal import Journal, Kind
-from octosim.model import TaskEngine, TaskState, default_world
+from octosim.model import TaskEngine, TaskState
 from octosim.model.agents import ServiceTiming, TentacleAgent
 from octosim.model.executors import ArgumentError
-from octosim.model.health import (
-    HEALTHY_SUMMARY,
-    HealthExecutor,
-    HealthSettings,
-    format_timespan,
-    parse_timespan,
-)
+from octosim.model.health import HEALTHY_SUMMARY, HealthExecutor, HealthSettings
 from octosim.model.states import HealthStatus, ServiceState
 from octosim.model.tasks import LogCategory, Task
+from octosim.model.timespan import format_timespan, parse_timespan
 from octosim.model.world import CommunicationStyle, Machine
+from tests.worlds import default_world
 
 REFUSED = (
     "The remote host at https://web-01:10933/ refused the connection. This may mean that the "

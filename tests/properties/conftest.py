@@ -30,11 +30,11 @@ import pytest
 from hypothesis import strategies as st
 
 from octosim.faults import NO_FAULT, Decision, FaultKind, FaultPlan, FaultRule
-from octosim.model.agents import TentacleAgent
-from octosim.model.executors import GenericExecutor
-from octosim.model.health import HALIBUT_RETRY_DELAY
+from octosim.model.contact import HALIBUT_RETRY_DELAY
+from octosim.model.generic import GenericExecutor
 from octosim.model.states import ServiceState, TaskState
 from octosim.model.tasks import Task
+from octosim.model.truth import TentacleTruth
 from octosim.scenario import AgentSpec, Scenario, ServerSpec
 from octosim.simulation import Simulation
 from octosim.strategies import (
@@ -510,15 +510,6 @@ class Run:
         return f"{self.procedure} via {self.driver}: {what}: {self.reason}"
 
 
-def _target_services(agent: TentacleAgent, instance: str | None) -> str | None:
-    if instance is None:
-        return agent.instance.name
-    for service in agent.services.values():
-        if service.instance.lower() == instance.lower():
-            return service.name
-    return None  # the policy names an instance this machine does not have
-
-
 def build(factory: Callable[..., Simulation], case: Case, **overrides: Any) -> Simulation:
     """Return the case's simulation from ``octopus_factory`` (so the plugin reports its
     timeline and checks it strictly), with the case's extra faults and jam applied."""
@@ -541,28 +532,23 @@ def apply_jam(sim: Simulation, jam: Jam) -> None:
     sim.clock.call_at(jam.at, fill)
 
 
-def _prepare(sim: Simulation, case: Case, driver: str, procedure: str) -> tuple[Run, Callable[
-        [], None]]:
-    agent = sim.world.machines["Machines-1"].agent
-    assert agent is not None
+def _prepare(sim: Simulation, case: Case, driver: str, procedure: str
+             ) -> tuple[Run, TentacleTruth]:
+    truth = TentacleTruth(sim.world.machines["Machines-1"], sim.clock)
     run = Run(sim, case, driver, procedure, started=sim.clock.now(),
-              before=dict(agent.process_start_times),
-              target_service=_target_services(agent, case.policy.instance),
-              registered_service=agent.instance.name)
-    unwatch = agent.watch(lambda s, old, new: run.changes.append(
-        (sim.clock.now(), s.name, old, new)))
-    return run, unwatch
+              before=dict(truth.process_start_times_before),
+              target_service=truth.service_of(case.policy.instance),
+              registered_service=truth.service)
+    return run, truth
 
 
-def _finish(run: Run, unwatch: Callable[[], None]) -> Run:
-    sim = run.sim
-    unwatch()
-    agent = sim.world.machines["Machines-1"].agent
-    assert agent is not None
-    run.returned_at = sim.clock.now()
-    run.after = dict(agent.process_start_times)
-    run.registered_up = agent.is_up
-    run.states = {t.id: t.state for t in sim.engine.tasks.values()}
+def _finish(run: Run, truth: TentacleTruth) -> Run:
+    truth.close()
+    run.returned_at = run.sim.clock.now()
+    run.after = dict(truth.process_start_times)
+    run.registered_up = truth.is_up
+    run.changes = [(c.at, c.service, c.old, c.new) for c in truth.changes()]
+    run.states = {t.id: t.state for t in run.sim.engine.tasks.values()}
     return run
 
 
@@ -575,7 +561,7 @@ def run_client(sim: Simulation, case: Case, driver: str, *, target: RestartTarge
     (``run.error``, and ``run.report`` from it); a case with ``interrupt_after`` is
     interrupted then: Ctrl-C (KeyboardInterrupt out of ``sleep``) for sync and direct,
     cancellation of the running task for async (as Ctrl-C under ``asyncio.run``)."""
-    run, unwatch = _prepare(sim, case, driver, "restart")
+    run, truth = _prepare(sim, case, driver, "restart")
     recorder = Recorder(sim)
     target = target if target is not None else case.target()
     due = math.inf if case.interrupt_after is None else run.started + case.interrupt_after
@@ -628,7 +614,7 @@ def run_client(sim: Simulation, case: Case, driver: str, *, target: RestartTarge
         run.error = exc
     finally:
         run.sent = recorder.sent
-        _finish(run, unwatch)
+        _finish(run, truth)
     return run
 
 
@@ -642,7 +628,7 @@ def run_seed(sim: Simulation, case: Case, driver: str = "sync") -> Run:
     of its own, so without the guard it would poll for ever). ``driver``: ``sync``
     (``run_seed_script`` over ``sim.client()``) or ``direct`` (no HTTP, the same requests
     and journal, about three times faster: for searches that run it hundreds of times)."""
-    run, unwatch = _prepare(sim, case, driver, "seed")
+    run, truth = _prepare(sim, case, driver, "seed")
     recorder = Recorder(sim)
     machine = sim.world.machines["Machines-1"]
     variables = SeedVariables(sim.base_url, "Spaces-1", machine.id, machine.name,
@@ -666,7 +652,7 @@ def run_seed(sim: Simulation, case: Case, driver: str = "sync") -> Run:
         run.unbounded = True
     finally:
         run.sent = recorder.sent
-        _finish(run, unwatch)
+        _finish(run, truth)
     return run
 
 

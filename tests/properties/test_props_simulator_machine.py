@@ -138,7 +138,7 @@ class SimulatorMachine(RuleBasedStateMachine):
     @invariant()
     def simulator_invariants_hold(self) -> None:
         if hasattr(self, "sim"):
-            check_invariants(self.sim)
+            check_invariants(self.sim.engine, self.sim.world, self.sim.clock, self.sim.journal)
 
     @invariant()
     def health_status_is_the_last_checks_outcome(self) -> None:

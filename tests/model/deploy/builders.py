@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from octosim.model import default_world
 from octosim.model.deployment_store import DeploymentStore
 from octosim.model.projects import DeploymentAction, DeploymentStep
+from tests.worlds import default_world
 
 
 def fresh_store(seed: int = 0) -> DeploymentStore:
