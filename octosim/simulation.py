@@ -17,6 +17,7 @@ from octosim.journal import Journal
 from octosim.model.engine import TaskEngine
 from octosim.model.world import World, default_world
 from octosim.options import DEFAULT_BASE_URL, ServerOptions
+from octosim.requestlog import RequestLog
 
 if TYPE_CHECKING:
     import httpx
@@ -52,6 +53,8 @@ class Simulation:
         self.rng = random.Random(seed)
         self.clock = VirtualClock()
         self.journal = Journal(limit=journal_limit)
+        #: Every request an HTTP client made to this simulation (octosim.requestlog).
+        self.requests = RequestLog()
         if world is None:
             world = default_world(self.rng, api_key=api_key)
         elif api_key is not None and api_key not in world.api_keys:
@@ -140,9 +143,10 @@ class Simulation:
 
     def __enter__(self) -> Simulation:
         """Mount this simulation for every httpx client until ``__exit__``: a respx router
-        of its own is started, so it coexists with the test's ``respx_mock`` routes. Other
-        loopback addresses pass through (a live server in the same test); a request to any
-        other host fails loudly instead of reaching the network."""
+        of its own is started, so it coexists with the test's ``respx_mock`` routes; and
+        for requests, urllib3 and aiohttp (:mod:`octosim.intercept`). Other loopback
+        addresses pass through (a live server in the same test); a request to any other
+        host fails loudly instead of reaching the network."""
         import respx
 
         router = respx.mock(assert_all_called=False, assert_all_mocked=True)
@@ -152,6 +156,9 @@ class Simulation:
         router.route(host__in=("127.0.0.1", "localhost", "[::1]", "::1")).pass_through()
         router.__enter__()
         self._routers.append(router)
+        from octosim import intercept  # requests, urllib3, aiohttp
+
+        intercept.enter(self)
         return self
 
     def __exit__(
@@ -160,6 +167,9 @@ class Simulation:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        from octosim import intercept
+
+        intercept.leave(self)
         self._routers.pop().__exit__(exc_type, exc, tb)
 
     def timeline(self, *, last: int | None = None) -> str:
