@@ -1,11 +1,15 @@
-"""aiohttp served by an entered simulation, through ``aioresponses``.
+"""aiohttp served by an entered simulation, beside a test's own ``aioresponses``.
 
-``aioresponses`` replaces ``ClientSession._request`` and answers from its routes. While a
-simulation is entered one such mock of ours is started, answering for every entered
-simulation and refusing other non-loopback hosts; loopback hosts pass through to real
-aiohttp. A test's own ``aioresponses()`` keeps its routes, matched first, and its strictness
-for other URLs, and answers the simulation's URLs from the simulation: its ``match`` is
-wrapped while a simulation is entered (aioresponses has no hook for a fallback).
+While a simulation is entered, ``ClientSession._request`` (the one method every aiohttp
+request goes through, and the one ``aioresponses`` replaces) answers for every entered
+simulation, refuses other non-loopback hosts, and leaves loopback hosts to real aiohttp.
+The answers are built by ``aioresponses``, so they are the responses its users know. It is
+a plain function rather than an ``aioresponses`` instance because ``aioresponses`` cannot
+be nested: a second one (the test's own) fails to start over a first.
+
+A test's own ``aioresponses()`` keeps its routes, matched first, and its strictness for
+other URLs, and answers the simulation's URLs from the simulation: its ``match`` is wrapped
+while a simulation is entered (aioresponses has no hook for a fallback).
 
 Faults raise what aiohttp raises: ``ClientConnectorError`` for a connection error and
 ``SocketTimeoutError`` (a ``ServerTimeoutError``, an ``asyncio.TimeoutError``) for a lost
@@ -15,6 +19,7 @@ answer, after the client's read timeout (``sock_read``, else ``total``, of the r
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -25,6 +30,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 from aioresponses import aioresponses
+from aioresponses.compat import merge_params, normalize_url
 from aioresponses.core import RequestMatch
 from yarl import URL
 
@@ -120,20 +126,35 @@ def _remembering_session(request_mock: Any) -> Any:
     return request_mock_in_session
 
 
-class _Simulations(aioresponses):
-    """Our own mock: no routes; entered simulations answer, other non-loopback hosts are
-    refused, loopback hosts pass through to aiohttp."""
-
-    def __init__(self) -> None:
-        super().__init__(passthrough_unmatched=True)
-
-    async def match(self, method: str, url: URL, allow_redirects: bool = True,
-                    **kwargs: Any) -> Any:
-        response = await super().match(method, url, allow_redirects=allow_redirects, **kwargs)
-        if response is None and not intercept.is_loopback(url.host or ""):
+def _serving_simulations(request: Any) -> Any:
+    @functools.wraps(request)
+    async def request_or_simulation(self: aiohttp.ClientSession, method: str,
+                                    str_or_url: Any, **kwargs: Any) -> Any:
+        url = normalize_url(merge_params(self._build_url(str_or_url), kwargs.get("params")))
+        if intercept.find(url.scheme, url.host or "", url.port, url.path) is None:
+            if intercept.is_loopback(url.host or ""):
+                return await request(self, method, str_or_url, **kwargs)
             raise aiohttp.ClientConnectorError(_key(url), OSError(111, intercept.refusal(
                 str(url))))
+        if self.closed:
+            raise RuntimeError("Session is closed")
+        kwargs["headers"] = self._prepare_headers(kwargs.get("headers"))
+        token = _session.set(self)
+        try:
+            response = await _answer(method, url, kwargs)
+        finally:
+            _session.reset(token)
+        assert response is not None  # found above
+        check = kwargs.get("raise_for_status")
+        if check is None:
+            check = self._raise_for_status
+        if callable(check):
+            await check(response)
+        elif check:
+            response.raise_for_status()
         return response
+
+    return request_or_simulation
 
 
 @contextmanager
@@ -144,5 +165,7 @@ def patched() -> Iterator[None]:
             aioresponses, "match", _matching_simulations(aioresponses.match)))
         stack.enter_context(mock.patch.object(
             aioresponses, "_request_mock", _remembering_session(aioresponses._request_mock)))
-        stack.enter_context(_Simulations())
+        stack.enter_context(mock.patch.object(
+            aiohttp.ClientSession, "_request",
+            _serving_simulations(aiohttp.ClientSession._request)))
         yield
