@@ -22,6 +22,7 @@ import httpx
 
 from octosim.api.messages import JSON_CONTENT_TYPE, ApiRequest, ApiResponse
 from octosim.delivery import Lost, deliver
+from octosim.intercept.exchange import log
 
 if TYPE_CHECKING:
     import respx
@@ -135,8 +136,10 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def exchange(self, request: httpx.Request) -> httpx.Response:
         """Apply the fault plan and serve ``request`` (its body already read); raise
         httpx.ConnectError / httpx.ReadTimeout, with ``request`` attached, for lost answers."""
+        sent = self.sim.clock.now()
         answer = deliver(self.sim, to_api_request(request, self._prefix),
                          self._read_timeout(request))
+        log(self.sim, "httpx", request.method, str(request.url), sent, answer)
         if isinstance(answer, Lost):
             error = httpx.ConnectError if answer.kind == "connect" else httpx.ReadTimeout
             raise error(answer.message, request=request)
