@@ -46,7 +46,8 @@ _SocketTimeout: type[Exception] = getattr(aiohttp, "SocketTimeoutError",
                                           aiohttp.ServerTimeoutError)
 
 
-async def _answer(method: str, url: URL, kwargs: Mapping[str, Any]) -> aiohttp.ClientResponse | None:
+async def _answer(method: str, url: URL,
+                  kwargs: Mapping[str, Any]) -> aiohttp.ClientResponse | None:
     """Serve ``url`` from the entered simulation for it; None if there is none."""
     mount = intercept.find(url.scheme, url.host or "", url.port, url.path)
     if mount is None:

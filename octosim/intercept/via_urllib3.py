@@ -17,7 +17,7 @@ just before ``getresponse``): a fault that loses the answer costs that many virt
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from http import HTTPStatus
@@ -40,14 +40,12 @@ __all__ = ["SimulatedConnection", "SimulatedHTTPSConnection", "caller", "patched
 caller: ContextVar[Client] = ContextVar("octosim_caller", default="urllib3")
 
 
-class _Simulated:
-    """What both simulated connection classes add to urllib3's: a request is held by
-    ``request()`` and answered by ``getresponse()``; no socket is ever opened."""
+class SimulatedConnection(HTTPConnection):
+    """An ``http://`` connection answered by the entered simulation for its host: a
+    request is held by ``request()`` and answered by ``getresponse()``; no socket is ever
+    opened."""
 
     scheme = "http"
-    host: str
-    port: int
-    timeout: Any  # set by the pool: the connect timeout, then the read timeout
 
     _pending: tuple[intercept.Mounted, str, str, dict[str, str], bytes, bool, bool, bool] | None = (
         None)
@@ -70,7 +68,7 @@ class _Simulated:
     def close(self) -> None:
         self._pending = None
 
-    def request(  # type: ignore[override]
+    def request(  # type: ignore[override]  # urllib3's own signature, as urllib3 overrides
         self, method: str, url: str, body: Any = None,
         headers: Mapping[str, str] | None = None, *, chunked: bool = False,
         preload_content: bool = True, decode_content: bool = True,
@@ -83,15 +81,15 @@ class _Simulated:
         mount = intercept.find(self.scheme, self.host, self.port, path.split("?", 1)[0])
         if mount is None:
             if intercept.mounted():
-                raise NewConnectionError(self, intercept.refusal(full))  # type: ignore[arg-type]
-            raise NewConnectionError(self, (  # type: ignore[arg-type]
+                raise NewConnectionError(self, intercept.refusal(full))
+            raise NewConnectionError(self, (
                 f"[octosim] {full}: this connection was opened to a simulation inside "
                 "`with sim:` and used after the block ended; make the request inside it"))
         lowered = {k.lower(): v for k, v in (headers or {}).items()}
         self._pending = (mount, method, full, lowered, _body_bytes(body), preload_content,
                          decode_content, enforce_content_length)
 
-    def getresponse(self) -> HTTPResponse:  # type: ignore[override]
+    def getresponse(self) -> HTTPResponse:  # type: ignore[override]  # as urllib3's own
         """Serve the held request. Raises NewConnectionError for a connect fault and
         ``TimeoutError`` (which urllib3 turns into ReadTimeoutError) for a lost answer."""
         if self._pending is None:
@@ -103,7 +101,7 @@ class _Simulated:
                        None if read_timeout is None else float(read_timeout), mount.prefix)
         if isinstance(answer, Lost):
             if answer.kind == "connect":
-                raise NewConnectionError(self, "Failed to establish a new connection: "  # type: ignore[arg-type]
+                raise NewConnectionError(self, "Failed to establish a new connection: "
                                          f"[Errno 111] Connection refused {answer.message}")
             raise TimeoutError(f"timed out {answer.message}")
         content = answer.content
@@ -117,11 +115,7 @@ class _Simulated:
         )
 
 
-class SimulatedConnection(_Simulated, HTTPConnection):
-    """An ``http://`` connection answered by the entered simulation for its host."""
-
-
-class SimulatedHTTPSConnection(_Simulated, HTTPSConnection):
+class SimulatedHTTPSConnection(SimulatedConnection, HTTPSConnection):
     """An ``https://`` connection answered by the entered simulation for its host."""
 
     scheme = "https"
@@ -157,7 +151,7 @@ def _body_bytes(body: Any) -> bytes:
     raise TypeError(f"cannot send a request body of type {type(body).__name__}")
 
 
-def _connection_factory(real: type[HTTPConnection], simulated: type[_Simulated],
+def _connection_factory(real: Callable[..., Any], simulated: type[SimulatedConnection],
                         scheme: str) -> Any:
     def make(host: str, port: int | None = None, **kwargs: Any) -> Any:
         # Loopback servers that are not a simulation (a live octosim, a test's own server)
@@ -165,7 +159,7 @@ def _connection_factory(real: type[HTTPConnection], simulated: type[_Simulated],
         # entered simulation and refuses, saying why, for anything else.
         if intercept.is_loopback(host) and intercept.find(scheme, host, port) is None:
             return real(host, port, **kwargs)
-        return simulated(host, port, **kwargs)  # type: ignore[call-arg]
+        return simulated(host, port, **kwargs)
 
     return staticmethod(make)
 
@@ -174,10 +168,11 @@ def _connection_factory(real: type[HTTPConnection], simulated: type[_Simulated],
 def patched() -> Iterator[None]:
     """Give urllib3's pools simulated connections until the block ends."""
     saved = (HTTPConnectionPool.ConnectionCls, HTTPSConnectionPool.ConnectionCls)
-    HTTPConnectionPool.ConnectionCls = _connection_factory(  # type: ignore[assignment]
-        saved[0], SimulatedConnection, "http")  # type: ignore[arg-type]
-    HTTPSConnectionPool.ConnectionCls = _connection_factory(  # type: ignore[assignment]
-        saved[1], SimulatedHTTPSConnection, "https")  # type: ignore[arg-type]
+    # A static method in the class attribute: urllib3 calls ``self.ConnectionCls(...)``.
+    HTTPConnectionPool.ConnectionCls = _connection_factory(
+        saved[0], SimulatedConnection, "http")
+    HTTPSConnectionPool.ConnectionCls = _connection_factory(
+        saved[1], SimulatedHTTPSConnection, "https")
     try:
         yield
     finally:

@@ -91,7 +91,7 @@ def test_a_mounted_retry_policy_retries_as_urllib3_does(octopus_time: Simulation
 
 
 def test_a_request_to_another_host_never_leaves_the_machine(octopus: Simulation) -> None:
-    with pytest.raises(requests.ConnectionError, match="was not sent.*octopus.base_url"):
+    with pytest.raises(requests.ConnectionError, match=r"was not sent.*octopus\.base_url"):
         requests.get("http://octopus.example.com/api", timeout=1)
     assert len(octopus.requests) == 0
 

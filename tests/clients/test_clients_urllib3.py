@@ -65,5 +65,5 @@ def test_a_read_timeout_fault_is_a_read_timeout_error_after_the_timeout(
 
 
 def test_another_host_is_refused_with_what_to_do(octopus: Simulation) -> None:
-    with pytest.raises(NewConnectionError, match="was not sent.*octopus.base_url"):
+    with pytest.raises(NewConnectionError, match=r"was not sent.*octopus\.base_url"):
         urllib3.request("GET", "https://api.example.com/", retries=False)
