@@ -3,6 +3,8 @@ them, its timeout in virtual time, a test's own ``aioresponses`` beside it, no e
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from octosim.faults import FaultKind, FaultRule
@@ -19,7 +21,7 @@ def anyio_backend() -> str:
     return "asyncio"  # aiohttp runs on asyncio only
 
 
-def session(sim: Simulation, **kwargs: object) -> aiohttp.ClientSession:
+def session(sim: Simulation, **kwargs: object) -> Any:
     return aiohttp.ClientSession(headers={"X-Octopus-ApiKey": sim.api_key}, **kwargs)
 
 

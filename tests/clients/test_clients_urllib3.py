@@ -4,13 +4,14 @@ raises them (after its own retries), its timeout in virtual time, no escape."""
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 import urllib3
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
 
 from octosim.faults import FaultKind, FaultRule
-from octosim.simulation import Simulation
+from octosim.simulation import ServerOptions, Simulation
 
 
 def pool(sim: Simulation, **kwargs: object) -> urllib3.PoolManager:
@@ -67,3 +68,21 @@ def test_a_read_timeout_fault_is_a_read_timeout_error_after_the_timeout(
 def test_another_host_is_refused_with_what_to_do(octopus: Simulation) -> None:
     with pytest.raises(NewConnectionError, match=r"was not sent.*octopus\.base_url"):
         urllib3.request("GET", "https://api.example.com/", retries=False)
+
+
+def test_loopback_servers_are_reached_for_real(octopus: Simulation) -> None:
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(NewConnectionError) as caught:
+        urllib3.request("GET", f"http://127.0.0.1:{port}/", retries=False)
+    assert "octosim" not in str(caught.value)  # refused by the operating system
+
+
+def test_a_simulation_may_answer_on_a_loopback_base_url() -> None:
+    sim = Simulation(options=ServerOptions(base_url="http://127.0.0.1:8065/octopus"))
+    with sim:
+        answer = urllib3.request("GET", f"{sim.base_url}/api/tasks",
+                                 headers={"X-Octopus-ApiKey": sim.api_key})
+    assert answer.status == 200
+    assert sim.requests.last().path == "/octopus/api/tasks"
