@@ -147,9 +147,9 @@ class Simulation:
         for requests, urllib3 and aiohttp (:mod:`octosim.intercept`). Other loopback
         addresses pass through (a live server in the same test); a request to any other
         host fails loudly instead of reaching the network."""
-        import respx
+        from octosim.intercept.via_httpx import SimulationRouter
 
-        router = respx.mock(assert_all_called=False, assert_all_mocked=True)
+        router = SimulationRouter(assert_all_called=False, assert_all_mocked=True)
         self.mount(router)
         # Other loopback servers (a live octosim, a test's own server) can only be on this
         # machine: let requests to them through, after this simulation's own route.

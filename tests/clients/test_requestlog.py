@@ -43,3 +43,8 @@ def test_assert_no_task_left_names_running_tasks_and_passes_once_they_finish(
         assert_no_task_left(octopus, created_by="requests")
     octopus.clock.sleep(3600)
     assert_no_task_left(octopus)
+
+
+def test_httpx_to_another_host_says_what_to_do_too(octopus: Simulation) -> None:
+    with pytest.raises(AssertionError, match=r"not mocked!.*was not sent.*octopus\.base_url"):
+        httpx.get("http://api.example.com/")
