@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -76,9 +77,14 @@ class SimulatedConnection(HTTPConnection):
     ) -> None:
         """Hold the request for :meth:`getresponse`. Raises NewConnectionError, with a
         message saying what to do, when no entered simulation serves its URL."""
-        path = url if url.startswith("/") else "/" + url.split("/", 3)[-1]
-        full = f"{self.scheme}://{_netloc(self.host, self.port, self.scheme)}{path}"
-        mount = intercept.find(self.scheme, self.host, self.port, path.split("?", 1)[0])
+        scheme, host, path = self.scheme, self.host, url
+        port: int | None = self.port
+        if not url.startswith("/"):  # absolute: sent through a proxy, whose host this is
+            parts = urlsplit(url)
+            scheme, host, port = parts.scheme, parts.hostname or "", parts.port
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+        full = f"{scheme}://{_netloc(host, port, scheme)}{path}"
+        mount = intercept.find(scheme, host, port, path.split("?", 1)[0])
         if mount is None:
             if intercept.mounted():
                 raise NewConnectionError(self, intercept.refusal(full))
@@ -122,7 +128,7 @@ class SimulatedHTTPSConnection(SimulatedConnection, HTTPSConnection):
     is_verified = True  # nothing to verify: no certificate, no warning
 
 
-def _netloc(host: str, port: int, scheme: str) -> str:
+def _netloc(host: str, port: int | None, scheme: str) -> str:
     host = f"[{host}]" if ":" in host else host
     default = 443 if scheme == "https" else 80
     return host if port in (None, default) else f"{host}:{port}"

@@ -127,3 +127,10 @@ def test_nothing_is_patched_outside_a_simulation() -> None:
     with pytest.raises(requests.ConnectionError) as caught:
         requests.get("http://octopus.invalid/api", timeout=1)
     assert "octosim" not in str(caught.value)  # the real resolver said no
+
+
+def test_a_configured_proxy_does_not_hide_the_simulation(octopus: Simulation) -> None:
+    proxies = {"http": "http://proxy.example.com:3128", "https": "http://proxy.example.com:3128"}
+    answer = session(octopus).get(f"{octopus.base_url}/api/tasks", proxies=proxies)
+    assert answer.status_code == 200
+    assert octopus.requests.last().url == f"{octopus.base_url}/api/tasks"
