@@ -9,7 +9,8 @@ simulation for httpx through respx, and through this package for the other libra
   ``NewConnectionError``; ``requests.ConnectionError`` / ``ReadTimeout`` from requests);
 - ``requests`` beside ``responses``: :mod:`.via_requests` lets a test's own
   ``responses`` mock pass the simulation's URLs through, and names requests' requests;
-- aiohttp, when installed: :mod:`.via_aiohttp`, through ``aioresponses``.
+- aiohttp, when installed: :mod:`.via_aiohttp`, through ``aioresponses`` (without it,
+  :mod:`.aiohttp_guard` refuses every non-loopback request, saying what to install).
 
 Inside the block, a request to a host that is neither an entered simulation nor a loopback
 address fails with a message saying what to do, instead of reaching the network.
@@ -146,11 +147,15 @@ def _install() -> ExitStack:
             from octosim.intercept import via_requests
 
             stack.enter_context(via_requests.patched())
-        if (importlib.util.find_spec("aiohttp") is not None
-                and importlib.util.find_spec("aioresponses") is not None):
-            from octosim.intercept import via_aiohttp
+        if importlib.util.find_spec("aiohttp") is not None:
+            if importlib.util.find_spec("aioresponses") is not None:
+                from octosim.intercept import via_aiohttp
 
-            stack.enter_context(via_aiohttp.patched())
+                stack.enter_context(via_aiohttp.patched())
+            else:
+                from octosim.intercept import aiohttp_guard
+
+                stack.enter_context(aiohttp_guard.patched())
     except BaseException:
         stack.close()
         raise

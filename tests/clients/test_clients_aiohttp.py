@@ -87,3 +87,18 @@ async def test_the_tests_own_aioresponses_routes_work_beside_the_simulation(
             with pytest.raises(aiohttp.ClientConnectionError, match="Connection refused"):
                 await s.get("https://elsewhere.example.com/")  # its strictness holds
     assert [r.path for r in octopus.requests] == ["/api/tasks"]
+
+
+async def test_without_aioresponses_nothing_is_served_and_nothing_leaves(
+    octopus: Simulation,
+) -> None:
+    from octosim import intercept
+    from octosim.intercept import aiohttp_guard
+
+    with aiohttp_guard.patched():  # what _install enters when aioresponses is missing
+        async with session(octopus) as s:
+            with pytest.raises(aiohttp.ClientConnectorError, match="pip install aioresponses"):
+                await s.get(f"{octopus.base_url}/api")
+            with pytest.raises(aiohttp.ClientConnectorError, match="was not sent"):
+                await s.get("http://api.example.com/")
+    assert intercept.mounted()[0].sim is octopus

@@ -3,13 +3,14 @@ fails the test, whichever library asked for it."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 
 def test_unimplemented_routes_fail_the_test_from_every_library(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
-        import aiohttp
         import pytest
         import requests
         import urllib3
@@ -24,6 +25,7 @@ def test_unimplemented_routes_fail_the_test_from_every_library(pytester: pytest.
 
         @pytest.mark.anyio
         async def test_aiohttp(octopus):
+            aiohttp = pytest.importorskip("aiohttp")
             async with aiohttp.ClientSession() as s:
                 await s.get(f"{octopus.base_url}/api/no-such-thing",
                             headers={"X-Octopus-ApiKey": octopus.api_key})
@@ -34,7 +36,8 @@ def test_unimplemented_routes_fail_the_test_from_every_library(pytester: pytest.
         """
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, failed=3)
+    with_aiohttp = importlib.util.find_spec("aiohttp") is not None
+    result.assert_outcomes(passed=1, failed=2 + with_aiohttp, skipped=1 - with_aiohttp)
     result.stdout.fnmatch_lines(["*does not implement*", "*GET /api/no-such-thing*"])
 
 
