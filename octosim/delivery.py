@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Literal
 
 from octosim.api.errors import fault_response
 from octosim.faults import NO_FAULT, FaultKind, FaultPlan, FaultRule
 from octosim.journal import Journal, Kind
+from octosim.requestlog import RequestLog
 
 if TYPE_CHECKING:
     from octosim.api.messages import ApiRequest, ApiResponse
@@ -71,6 +72,8 @@ class ServerParts:
     journal: Journal
     options: ServerOptions
     handler: Callable[[ApiRequest], ApiResponse]
+    #: Every request an in-process HTTP client sent (the transports append to it).
+    requests: RequestLog = field(default_factory=RequestLog)
 
 
 class Processing(Enum):

@@ -12,9 +12,9 @@ from octosim.model.engine import DEFAULT_TASK_CAP
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_IDLE_TIMEOUT", "DEFAULT_KEEP_ALIVE", "ServerOptions"]
 
-#: Where a mounted simulation answers. A loopback address, so that a request that somehow
-#: escapes the mock can only ever reach this machine.
-DEFAULT_BASE_URL = "http://127.0.0.1:8065"
+#: Where a mounted simulation answers. A name that never resolves (``.invalid``, RFC 6761),
+#: so that a request no mock intercepts fails at once instead of reaching a real server.
+DEFAULT_BASE_URL = "http://octopus.invalid"
 
 
 #: The live server's connections (octosim.server.LiveServer), in real seconds. An idle

@@ -12,10 +12,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from octosim import intercept
 from octosim.api.app import OctopusApi
 from octosim.clock import VirtualClock
 from octosim.delivery import ServerParts
 from octosim.faults import FaultPlan
+from octosim.intercept.via_httpx import SimulationRouter
 from octosim.journal import Journal
 from octosim.model.background import start_background_load
 from octosim.model.engine import TaskEngine
@@ -23,6 +25,7 @@ from octosim.model.health import HealthSettings
 from octosim.model.install import install_tentacles
 from octosim.model.world import World
 from octosim.options import DEFAULT_BASE_URL, ServerOptions
+from octosim.requestlog import RequestLog
 from octosim.scenario import Scenario, build, build_world
 
 if TYPE_CHECKING:
@@ -113,6 +116,12 @@ class Simulation:
         return sim
 
     @property
+    def requests(self) -> RequestLog:
+        """Every request an in-process HTTP client made to this simulation, in order
+        (:mod:`octosim.requestlog`)."""
+        return self.parts.requests
+
+    @property
     def faults(self) -> FaultPlan:
         """The HTTP faults injected on every edge; assign a new plan at any time."""
         return self.parts.faults
@@ -173,18 +182,18 @@ class Simulation:
 
     def __enter__(self) -> Simulation:
         """Mount this simulation for every httpx client until ``__exit__``: a respx router
-        of its own is started, so it coexists with the test's ``respx_mock`` routes. Other
-        loopback addresses pass through (a live server in the same test); a request to any
-        other host fails loudly instead of reaching the network."""
-        import respx
-
-        router = respx.mock(assert_all_called=False, assert_all_mocked=True)
+        of its own is started, so it coexists with the test's ``respx_mock`` routes; and
+        for requests, urllib3 and aiohttp (:mod:`octosim.intercept`). Other loopback
+        addresses pass through (a live server in the same test); a request to any other
+        host fails loudly instead of reaching the network."""
+        router = SimulationRouter(assert_all_called=False, assert_all_mocked=True)
         self.mount(router)
         # Other loopback servers (a live octosim, a test's own server) can only be on this
         # machine: let requests to them through, after this simulation's own route.
         router.route(host__in=("127.0.0.1", "localhost", "[::1]", "::1")).pass_through()
         router.__enter__()
         self._routers.append(router)
+        intercept.enter(self.parts)  # requests, urllib3, aiohttp
         return self
 
     def __exit__(
@@ -193,6 +202,7 @@ class Simulation:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        intercept.leave(self.parts)
         self._routers.pop().__exit__(exc_type, exc, tb)
 
     def timeline(self, *, last: int | None = None) -> str:

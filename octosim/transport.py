@@ -22,6 +22,7 @@ import httpx
 
 from octosim.api.messages import JSON_CONTENT_TYPE, ApiRequest, ApiResponse
 from octosim.delivery import Lost, ServerParts, deliver
+from octosim.intercept.exchange import log
 
 if TYPE_CHECKING:
     import respx
@@ -76,8 +77,10 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def exchange(self, request: httpx.Request) -> httpx.Response:
         """Apply the fault plan and serve ``request`` (its body already read); raise
         httpx.ConnectError / httpx.ReadTimeout, with ``request`` attached, for lost answers."""
+        sent = self.parts.clock.now()
         answer = deliver(self.parts, to_api_request(request, self._prefix),
                          self._read_timeout(request))
+        log(self.parts, "httpx", request.method, str(request.url), sent, answer)
         if isinstance(answer, Lost):
             error = httpx.ConnectError if answer.kind == "connect" else httpx.ReadTimeout
             raise error(answer.message, request=request)

@@ -54,7 +54,7 @@ def test_default_restarts_with_progress_timeline_summary_and_truth() -> None:
 
     assert code == ExitCode.RESTARTED
     assert "Restart Tentacle Task: ServerTasks-2" in err  # progress, as `run` prints it
-    assert "http://127.0.0.1:8065/app#/Spaces-1/tasks/ServerTasks-2" in err
+    assert "http://octopus.invalid/app#/Spaces-1/tasks/ServerTasks-2" in err
     assert "Simulation: scenario default, seed 0, sync driver" in out
     assert "request  POST /api/Spaces-1/tasks → 201" in out  # the simulator's timeline
     assert "'OctopusDeploy Tentacle' Running → StopPending" in out
