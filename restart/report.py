@@ -1,4 +1,5 @@
-"""The verdict of one restart run: outcome, reason, timeline, tasks, counts.
+"""The verdict of one restart run: outcome, reason, timeline, tasks, counts; and the typed
+errors that end a run (imported from :mod:`restart.errors`).
 
 Times (``started``, ``ended``, phase bounds, log lines) are seconds on the *driver's* clock:
 ``time.monotonic()`` for a real run, virtual seconds under the simulator. ``started_at`` is
@@ -13,11 +14,84 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import ClassVar
 
-from restart.errors import RestartError
 from restart.exitcodes import ExitCode
 
-__all__ = ["Outcome", "Phase", "Progress", "RestartReport", "TaskRecord", "reason_group"]
+__all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "NotFoundError",
+    "Outcome",
+    "PermissionDeniedError",
+    "Phase",
+    "Progress",
+    "RestartError",
+    "RestartReport",
+    "ServerError",
+    "TaskRecord",
+    "reason_group",
+]
+
+
+# -- the typed errors that end a run ---------------------------------------------------------
+# They live beside the report because each holds the other: a report names the error that
+# ended its run, and an error raised by a driver carries its run's report. restart.errors is
+# their public home.
+class RestartError(Exception):
+    """Base class of every error the restart client raises on purpose.
+
+    ``status`` is the HTTP status that caused it (None when no response was involved).
+    ``report`` is the run's :class:`RestartReport` when the error ended a
+    run (it shows which tasks were created and cancelled); None for errors raised before a
+    run started, such as an invalid policy.
+    """
+
+    exit_code: ClassVar[ExitCode] = ExitCode.FAILED
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.report: RestartReport | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class ConfigurationError(RestartError):
+    """The inputs cannot work: an invalid policy or target, a disabled machine, an unknown OS,
+    a missing URL or key. Fix the flags, environment or step variables named in the message."""
+
+    exit_code = ExitCode.USAGE
+
+
+class AuthenticationError(RestartError):
+    """Octopus answered 401: the API key is missing, wrong, expired or revoked."""
+
+    exit_code = ExitCode.AUTHENTICATION
+
+
+class PermissionDeniedError(AuthenticationError):
+    """Octopus answered 403: the key is valid but its user lacks a permission in the space."""
+
+
+class NotFoundError(RestartError):
+    """Octopus answered 404: the machine, the space or a task does not exist."""
+
+    exit_code = ExitCode.NOT_FOUND
+
+
+class ServerError(RestartError):
+    """Octopus failed or could not be reached after every retry, rejected a request (400),
+    or answered something this client cannot read."""
+
+    exit_code = ExitCode.FAILED
+
+
 
 
 class Outcome(StrEnum):
