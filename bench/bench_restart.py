@@ -42,6 +42,7 @@ from collections.abc import Callable
 
 import httpx
 
+from octosim.options import DEFAULT_BASE_URL
 from octosim.simulation import Simulation
 from restart import RestartProcedure, RestartTarget, run_sync
 from restart.drivers.direct import direct_transport, run_direct
@@ -86,7 +87,7 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 def static_client(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.Client:
     """An httpx client on a static MockTransport, configured as ``sim.client()`` is."""
     return httpx.Client(
-        base_url="http://127.0.0.1:8065",
+        base_url=DEFAULT_BASE_URL,
         transport=httpx.MockTransport(handler),
         headers={"X-Octopus-ApiKey": "API-BENCH0000000000000000000"},
     )

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 from faker.providers import BaseProvider
 
+from octosim.options import DEFAULT_BASE_URL
+
 if TYPE_CHECKING:
     from octosim.simulation import Simulation
 
@@ -96,7 +98,7 @@ class OctopusProvider(BaseProvider):
         return str(self.random_element(("Tentacle", "Web", "Api", "Worker", "Tentacle2")))
 
     def octopus_step_variables(
-        self, *, run_on_server: bool = True, server_url: str = "http://127.0.0.1:8065"
+        self, *, run_on_server: bool = True, server_url: str = DEFAULT_BASE_URL
     ) -> dict[str, str]:
         """Return the ``Octopus.*`` variables a step sees, as the seed script reads them:
         ``Octopus.Machine.Id``, ``Octopus.Machine.Name``, ``Octopus.Environment.Id``,
