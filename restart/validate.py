@@ -8,8 +8,8 @@ up and healthy) is caught, not counted as a success. It then recommends the smal
 health window and post-restart wait that reach the target success rate
 (:mod:`restart.validate_recommend`).
 
-``restart-tentacle validate`` (:data:`VALIDATE_COMMAND`, in :mod:`restart.validate_cli`) is
-the command line on top; ``docs/validate.md`` explains how to read its verdict.
+``restart-tentacle validate`` (:mod:`restart.validate_cli`) is the command line on top;
+``docs/validate.md`` explains how to read its verdict.
 
 Same arguments, same result, whatever the number of workers.
 """
@@ -32,13 +32,11 @@ from restart.validate_stats import RunRecord, Summary, records, summarise
 
 if TYPE_CHECKING:
     from octosim.scenario import Scenario
-    from restart.cli import Command
 
 __all__ = [
     "DEFAULT_RECOMMEND_RUNS",
     "DEFAULT_RUNS",
     "DEFAULT_TARGET",
-    "VALIDATE_COMMAND",  # noqa: F822 - provided lazily by __getattr__ (see the end)
     "ScenarioResult",
     "ValidationResult",
     "Verdict",
@@ -327,14 +325,3 @@ def _recommend(
         check_runs=check_runs,
     )
     return found, executed
-
-
-def __getattr__(name: str) -> Command:
-    # VALIDATE_COMMAND lives with the CLI code (restart.validate_cli), which imports
-    # restart.cli; loading it lazily keeps the library free of CLI imports and lets
-    # restart.cli import this module without an import cycle.
-    if name == "VALIDATE_COMMAND":
-        from restart.validate_cli import VALIDATE_COMMAND
-
-        return VALIDATE_COMMAND
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

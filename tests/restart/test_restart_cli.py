@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from restart.cli import COMMANDS, main
 from restart.client import octopus_client
+from restart.commands import COMMANDS, main
 from restart.exitcodes import ExitCode
 
 
@@ -185,7 +185,7 @@ def test_bad_command_lines_are_usage_errors(cli: Cli, argv: list[str]) -> None:
 
 def test_invalid_policy_values_are_usage_errors(cli: Cli) -> None:
     code, _, err = cli("run", "Machines-1", "--stable-checks", "0")
-    assert code == 2 and "stable_checks" in err
+    assert code == 2 and "--stable-checks: must be a whole number >= 1, got 0" in err
     assert cli.octopus.requests == []
 
 
@@ -220,6 +220,7 @@ def test_subcommands_are_pluggable(cli: Cli, monkeypatch: pytest.MonkeyPatch) ->
         parser.add_argument("--n", type=int, default=1)
 
     monkeypatch.setitem(
-        COMMANDS, "simulate", Command("simulate", configure, lambda args, ctx: args.n + 40)
+        COMMANDS, "simulate",
+        Command("simulate", configure, lambda args, ctx: args.n + 40, "a test", "0 fine"),
     )
     assert cli("simulate", "--n", "2")[0] == 42

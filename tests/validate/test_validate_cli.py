@@ -9,14 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from restart import cli
-from restart.validate import VALIDATE_COMMAND
-
-
-@pytest.fixture(autouse=True)
-def _registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Registered here too, so these tests do not depend on where restart.cli wires it in.
-    monkeypatch.setitem(cli.COMMANDS, "validate", VALIDATE_COMMAND)
+from restart import commands as cli
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -88,7 +81,8 @@ def test_policy_flags_are_the_ones_run_takes() -> None:
         (["--recommend-runs", "0"], "--recommend-runs must be at least 1"),
         (["--scenario", "nope"], "there is no preset named 'nope'"),
         (["--scenario", "missing/world.toml"], "cannot read it"),
-        (["--deadline", "5"], "cleanup_allowance"),
+        (["--deadline", "5"], "--deadline must be more than 10 seconds: the cleanup "
+                              "allowance at its end is reserved"),
     ],
 )
 def test_bad_input_exits_2_with_what_to_do(argv: list[str], message: str) -> None:
