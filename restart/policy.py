@@ -62,8 +62,9 @@ class Knob:
 
     ``minimum``/``maximum`` bound a single value (``exclusive`` makes the minimum a strict
     ``>``); bounds between knobs are :class:`RestartPolicy`'s own checks. ``flag`` is None
-    for knobs only the library sets. ``label`` is how validate names it in prose; ``tuned``
-    marks the knobs validate's recommendation searches.
+    for knobs only the library sets. ``label`` is how validate names it in prose. ``grid``:
+    the values validate's recommendation tries (spaced as a person would choose them,
+    denser near the default); empty for the knobs it does not tune.
     """
 
     name: str
@@ -75,7 +76,12 @@ class Knob:
     label: str
     exclusive: bool = False
     maximum: float | None = None
-    tuned: bool = False
+    grid: tuple[float, ...] = ()
+
+    @property
+    def tuned(self) -> bool:
+        """True for the knobs validate's recommendation searches."""
+        return bool(self.grid)
 
     def bounds(self) -> str:
         """The valid range in words: ``a number of seconds > 0``, ``a whole number >= 1``."""
@@ -115,10 +121,11 @@ KNOBS: tuple[Knob, ...] = (
          "poll interval", exclusive=True),
     Knob("script_delay", "--script-delay", _S, True, 0, "delay before the restart",
          "script delay"),
-    Knob("post_restart_wait", "--wait", _S, False, 0, "wait after the restart task",
-         "post-restart wait", tuned=True),
     Knob("health_window", "--health-window", _S, False, 0, "time to come back healthy",
-         "health window", exclusive=True, tuned=True),
+         "health window", exclusive=True,
+         grid=(15, 30, 45, 60, 90, 120, 150, 180, 240, 300, 450, 600, 900)),
+    Knob("post_restart_wait", "--wait", _S, False, 0, "wait after the restart task",
+         "post-restart wait", grid=(0, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300)),
     Knob("health_task_timeout", "--health-timeout", _S, False, 1, "health task Timeout",
          "health task timeout"),
     Knob("health_machine_timeout", "--machine-timeout", _S, False, 1,

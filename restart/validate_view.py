@@ -13,6 +13,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from restart.policy import knob
 from restart.validate import ScenarioResult, ValidationResult, Verdict
 from restart.validate_recommend import GRIDS, KnobRecommendation
 from restart.validate_stats import Summary
@@ -33,9 +34,10 @@ _VERDICT_LABELS = {
     Verdict.OVER_DEADLINE: "✘ too late",
     Verdict.FALSE_SUCCESS: "✘ UNSAFE",
 }
-# The flag that sets each knob, so advice can be pasted onto the command line.
-_FLAGS = {"health_window": "--health-window", "post_restart_wait": "--wait"}
-_NAMES = {"health_window": "health window", "post_restart_wait": "post-restart wait"}
+
+def _flag(name: str) -> str:
+    # The flag that sets the knob, so advice can be pasted onto the command line.
+    return knob(name).flag or name
 
 def _pct(rate: float) -> str:
     # One decimal, but never round 99.96% up to a "100.0%" that hides a failure.
@@ -124,7 +126,7 @@ def recommendation_table(result: ValidationResult) -> Table | None:
     )
     for k in rec.knobs:
         table.add_row(
-            _FLAGS[k.knob],
+            _flag(k.knob),
             _secs(k.current),
             "unreachable" if k.value is None else _secs(k.value),
             "" if k.deadline is None else _secs(k.deadline),
@@ -251,13 +253,13 @@ def _raise(k: KnobRecommendation) -> str:
     assert k.value is not None and k.deadline is not None
     needed = f"; {_names(k.limiting)} {'needs' if len(k.limiting) == 1 else 'need'} it" if (
         k.limiting) else ""
-    text = (f"the {_NAMES[k.knob]} to {k.value:g} s ({_FLAGS[k.knob]} {k.value:g} "
+    text = (f"the {knob(k.knob).label} to {k.value:g} s ({_flag(k.knob)} {k.value:g} "
             f"--deadline {k.deadline:g}{needed})")
     return text + (f", though {_missing(k)}" if k.unreachable else "")
 
 
 def _knob_advice(k: KnobRecommendation) -> str:
-    name, flag = _NAMES[k.knob], _FLAGS[k.knob]
+    name, flag = knob(k.knob).label, _flag(k.knob)
     if k.value is None:
         return f"No {name} reaches the target: {_missing(k)}."
     assert k.deadline is not None
