@@ -45,6 +45,7 @@ __all__ = [
     "SimulationRun",
     "Truth",
     "TruthRecorder",
+    "find_machine",
     "load_simulation",
     "machine_list",
     "simulate",
@@ -270,7 +271,9 @@ def load_simulation(scenario: str, seed: int = 0) -> Simulation:
         raise ConfigurationError(str(exc)) from None
 
 
-def _find_machine(sim: Simulation, machine: str | None) -> Machine | None:
+def find_machine(sim: Simulation, machine: str | None) -> Machine | None:
+    """The scenario's machine ``machine`` (an id, or a name matched as the client matches
+    it), its first machine for None; None when there is no such machine."""
     machines = list(sim.world.machines.values())
     if machine is None:
         return machines[0] if machines else None
@@ -320,7 +323,7 @@ def simulate(
             "settings (and --instance) do not apply to --seed-script"
         )
     sim = sim if sim is not None else load_simulation(scenario, seed)
-    found = _find_machine(sim, machine)
+    found = find_machine(sim, machine)
     if seed_script and found is None:
         raise NotFoundError(
             f"scenario {scenario!r} has no machine {machine!r}; machines: {machine_list(sim)}"

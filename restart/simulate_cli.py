@@ -25,10 +25,17 @@ from restart.cli import (
     print_summary,
     progress_printer,
 )
-from restart.errors import ConfigurationError
+from restart.errors import ConfigurationError, NotFoundError
 from restart.exitcodes import ExitCode, describe
 from restart.report import Progress
-from restart.simulate import DRIVERS, SimulationRun, load_simulation, machine_list, simulate
+from restart.simulate import (
+    DRIVERS,
+    SimulationRun,
+    find_machine,
+    load_simulation,
+    machine_list,
+    simulate,
+)
 
 __all__ = ["SIMULATE_COMMAND"]
 
@@ -114,6 +121,13 @@ def _handle(args: argparse.Namespace, ctx: CliContext) -> int:
         )
     policy = None if args.seed_script else policy_from_args(args)
     sim = load_simulation(args.scenario, args.seed)
+    if args.machine is not None and find_machine(sim, args.machine) is None:
+        # Said before any run: the client's own advice (--space, OCTOPUS_SPACE) is for
+        # `run`; here the scenario is the whole world.
+        raise NotFoundError(
+            f"scenario {args.scenario!r} has no machine {args.machine!r}; machines: "
+            f"{machine_list(sim)} (pass one of them to --machine)"
+        )
     progress = progress_printer(args, ctx, sim.clock.now(), links=False)
     if args.seed_script and not args.quiet:
         progress = _labelled(progress, ctx)
@@ -131,15 +145,7 @@ def _handle(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.stdout.write(mask_keys(json.dumps(_document(result), indent=2)) + "\n")
     else:
         _print_human(result, args, ctx)
-    if result.truth is None:
-        # The client's own advice (--space, OCTOPUS_SPACE) is for `run`; here the scenario
-        # is the whole world.
-        print_error(
-            ctx,
-            f"scenario {args.scenario!r} has no machine {args.machine!r}; machines: "
-            f"{machine_list(sim)} (pass one of them to --machine)",
-        )
-    elif result.report.error is not None:
+    if result.report.error is not None:
         print_error(ctx, result.report.error.message)
     return result.exit_code
 

@@ -224,3 +224,87 @@ def test_subcommands_are_pluggable(cli: Cli, monkeypatch: pytest.MonkeyPatch) ->
         Command("simulate", configure, lambda args, ctx: args.n + 40, "a test", "0 fine"),
     )
     assert cli("simulate", "--n", "2")[0] == 42
+
+
+def test_machine_as_a_flag(cli: Cli) -> None:
+    # README's form: --machine must not be taken as an abbreviation of --machine-timeout.
+    code, _, _ = cli("run", "--machine", "web-01", "-q")
+    assert code == ExitCode.RESTARTED
+    assert cli.octopus.requests[1][1].params == (("name", "web-01"),)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "Machines-1", "--machine-t", "5"], "unrecognized arguments: --machine-t"),
+        (["run", "Machines-1", "--dead", "5"], "unrecognized arguments: --dead"),
+        (["run", "a", "--machine", "b"], "not allowed with argument MACHINE"),
+        (["run"], "one of the arguments MACHINE --machine is required"),
+    ],
+)
+def test_no_abbreviations_and_one_machine(cli: Cli, argv: list[str], message: str) -> None:
+    code, _, err = cli(*argv)
+    assert code == ExitCode.USAGE and message in err
+    assert cli.octopus.requests == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "Machines-1", "--os", "API-ABCDEFGHIJKLMNOPQRSTUVWX12"],
+        ["run", "Machines-1", "API-ABCDEFGHIJKLMNOPQRSTUVWX12"],
+        ["run", "Machines-1", "--deadline", "API-ABCDEFGHIJKLMNOPQRSTUVWX12"],
+        ["run", "Machines-1", "--url", "API-ABCDEFGHIJKLMNOPQRSTUVWX12"],
+    ],
+)
+def test_a_key_typed_in_the_wrong_place_is_never_echoed(cli: Cli, argv: list[str]) -> None:
+    code, out, err = cli(*argv)
+    assert code != 0
+    assert "ABCDEFGHIJKLMNOPQRSTUVWX12" not in err + out
+    assert "API-********" in err
+
+
+def test_version(cli: Cli) -> None:
+    code, out, _ = cli("--version")
+    assert code == 0 and out.startswith("restart-tentacle ")
+
+
+def test_help_lists_every_exit_code(cli: Cli) -> None:
+    code, out, _ = cli("run", "--help")
+    text = " ".join(out.split())
+    assert code == 0
+    for number in (0, 1, 2, 3, 4, 5, 6, 130, 143):
+        assert f"{number} " in text.split("exit codes:")[1]
+    assert "143 terminated (SIGTERM)" in text
+
+
+def test_an_error_is_printed_once_on_stderr(cli: Cli) -> None:
+    code, out, err = cli("run", "Machines-9")
+    assert code == ExitCode.NOT_FOUND
+    message = "Machines-9"
+    # The outcome line states it; no second "error:" line repeats it.
+    assert "error:" not in err or err.count(message) == 1
+    assert "error:" not in out
+
+
+def test_verbose_shows_debug_lines_and_quiet_hides_everything() -> None:
+    import argparse
+
+    from rich.console import Console
+
+    from restart.cli import CliContext, progress_printer
+    from restart.report import Progress
+
+    def printed(**flags: bool) -> str:
+        err = io.StringIO()
+        ctx = CliContext({}, lambda *a: httpx.Client(), lambda: 0.0, lambda s: None,
+                         io.StringIO(), Console(file=io.StringIO()), Console(file=err))
+        show = progress_printer(argparse.Namespace(**flags), ctx, 0.0)
+        show(Progress(1.0, "debug", "GET /api/tasks/ServerTasks-1: 503, retry 1 in 2 s"))
+        show(Progress(2.0, "info", "Restart executed"))
+        return err.getvalue()
+
+    assert "retry 1" not in printed(verbose=False, quiet=False)
+    assert "Restart executed" in printed(verbose=False, quiet=False)
+    assert "retry 1" in printed(verbose=True, quiet=False)
+    assert printed(verbose=False, quiet=True) == ""

@@ -125,3 +125,44 @@ def test_ctrl_c_exits_130_without_a_verdict(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(validate_cli, "validate", interrupted)
     code, out, err = run("--scenario", "default", "--runs", "5")
     assert code == 130 and out == "" and "interrupted: no verdict" in err
+
+
+def test_an_unwritable_plot_path_is_refused_before_any_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("matplotlib")
+    import restart.validate_cli as validate_cli
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("validate ran although the plot could not be written")
+
+    monkeypatch.setattr(validate_cli, "validate", never)
+    code, out, err = run("--scenario", "default", "--plot", "/nonexistent/dir/x.png")
+    assert code == 2 and out == ""
+    assert "--plot /nonexistent/dir/x.png: the folder '/nonexistent/dir' does not exist" in err
+
+
+def test_a_plot_that_fails_late_still_prints_the_result(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("matplotlib")
+    import restart.validate_plot as validate_plot
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(validate_plot, "plot", full_disk)
+    code, out, err = run("--scenario", "default", "--runs", "5", "--no-recommend",
+                         "--plot", str(tmp_path / "x.png"))
+    assert code == 2
+    assert "Verdict" in out or "verdict" in out.lower()
+    assert "cannot write the plot" in err and "No space left on device" in err
+
+
+def test_a_scenario_named_twice_is_run_once() -> None:
+    code, out, _ = run("--scenario", "default", "--scenario", "default", "--runs", "5",
+                       "--no-recommend", "--json", "-q")
+    document = json.loads(out)
+    assert code == 0
+    assert [s["name"] for s in document["scenarios"]] == ["default"]
+    assert document["runs_executed"] == 5
