@@ -28,7 +28,14 @@ from restart.policy import RestartPolicy
 from restart.validate_exec import Group, ProgressCallback, Runner, default_workers
 from restart.validate_recommend import Recommendation, recommend
 from restart.validate_runs import Row
-from restart.validate_stats import RunRecord, Summary, records, summarise
+from restart.validate_stats import (
+    RunRecord,
+    Summary,
+    fewest_runs_for,
+    records,
+    summarise,
+    wilson_interval,
+)
 
 if TYPE_CHECKING:
     from octosim.scenario import Scenario
@@ -84,6 +91,7 @@ class ScenarioResult:
 
     ``impossible``: why success cannot happen in this scenario by construction (None: it
     can); such a scenario is judged by "no false success and stopped by its deadline".
+    ``machines``: the names of the machines whose Tentacle the runs restarted.
     """
 
     name: str
@@ -93,11 +101,13 @@ class ScenarioResult:
     runs: tuple[RunRecord, ...] = field(repr=False)
     seed_script: Summary | None = None
     seed_runs: tuple[RunRecord, ...] = field(default=(), repr=False)
+    machines: tuple[str, ...] = ()
 
     def to_dict(self, *, include_runs: bool = False) -> dict[str, object]:
         """Return the result as JSON-ready data (every run too, with ``include_runs``)."""
         out: dict[str, object] = {
             "name": self.name,
+            "machines": list(self.machines),
             "impossible": self.impossible,
             "verdict": self.verdict.value,
             "passed": self.verdict.passed,
@@ -134,6 +144,20 @@ class ValidationResult:
         return all(s.verdict.passed for s in self.scenarios)
 
     @property
+    def warnings(self) -> tuple[str, ...]:
+        """What makes the verdict less sure than it reads: too few runs for the target."""
+        if self.target >= 1.0:
+            return ("a 100% target cannot be shown by any number of runs: a run that would "
+                    "fail may simply not have been drawn; use a target below 1",)
+        fewest = fewest_runs_for(self.target)
+        if self.runs >= fewest:
+            return ()
+        low, _ = wilson_interval(self.runs, self.runs)
+        return (f"{self.runs} runs per scenario are too few to show a {self.target:.1%} "
+                f"target: even {self.runs} verified of {self.runs} leave a 95% interval "
+                f"down to {low:.1%}; use --runs {fewest} or more",)
+
+    @property
     def simulated_seconds(self) -> float:
         """Virtual seconds of every client and seed-script run (not the recommendation's)."""
         return sum(
@@ -153,6 +177,7 @@ class ValidationResult:
             "scenarios": [s.to_dict(include_runs=include_runs) for s in self.scenarios],
             "recommendation": None if self.recommendation is None
             else self.recommendation.to_dict(),
+            "warnings": list(self.warnings),
             "runs_executed": self.runs_executed,
             "simulated_seconds": self.simulated_seconds,
             "wall_seconds": self.wall_seconds,
@@ -279,6 +304,7 @@ def _scenario_result(
         # The seed script has no deadline of its own; None: "within deadline" is all runs.
         seed_script=summarise(seed_runs, None) if compared else None,
         seed_runs=seed_runs,
+        machines=(scenario.agents[0].name,),  # validate_runs restarts the first machine
     )
 
 

@@ -15,7 +15,42 @@ from dataclasses import dataclass
 from restart.report import Outcome
 from restart.validate_runs import OUTCOMES, Row
 
-__all__ = ["Durations", "RunRecord", "Summary", "normalise_reason", "records", "summarise"]
+__all__ = [
+    "CONFIDENCE_Z",
+    "Durations",
+    "RunRecord",
+    "Summary",
+    "fewest_runs_for",
+    "normalise_reason",
+    "records",
+    "summarise",
+    "wilson_interval",
+]
+
+#: z of a two-sided 95% interval: the confidence every success rate is shown with.
+CONFIDENCE_Z = 1.96
+
+
+def wilson_interval(successes: int, runs: int, z: float = CONFIDENCE_Z) -> tuple[float, float]:
+    """The Wilson score interval of a success rate (95% by default): unlike the plain
+    ``p ± z·sqrt(p(1-p)/n)``, it stays inside [0, 1] and is honest at 0 and n successes,
+    which are the usual results here. (0, 1) with no runs."""
+    if runs <= 0:
+        return (0.0, 1.0)
+    p = successes / runs
+    z2 = z * z
+    centre = (p + z2 / (2 * runs)) / (1 + z2 / runs)
+    half = z * math.sqrt(p * (1 - p) / runs + z2 / (4 * runs * runs)) / (1 + z2 / runs)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def fewest_runs_for(target: float, z: float = CONFIDENCE_Z) -> int:
+    """The fewest runs whose perfect result (every run verified) puts the interval's lower
+    bound at or above ``target``: fewer runs cannot show the target is met, whatever
+    happens. Wilson's lower bound for n of n is n / (n + z²)."""
+    if target >= 1.0:
+        raise ValueError("no number of runs shows a 100% target: use a target below 1")
+    return math.ceil(z * z * target / (1.0 - target))
 
 # Numbers (task ids, seconds, counts) differ from run to run; without them, reasons that
 # mean the same thing group together.
@@ -154,6 +189,11 @@ class Summary:
         return self.successes / self.runs if self.runs else 0.0
 
     @property
+    def success_interval(self) -> tuple[float, float]:
+        """The 95% Wilson interval of :attr:`success_rate`."""
+        return wilson_interval(self.successes, self.runs)
+
+    @property
     def reported_successes(self) -> int:
         """Runs that reported success, true or false."""
         return self.successes + self.false_successes
@@ -169,6 +209,7 @@ class Summary:
             "runs": self.runs,
             "successes": self.successes,
             "success_rate": self.success_rate,
+            "success_interval": list(self.success_interval),
             "reported_successes": self.reported_successes,
             "false_successes": self.false_successes,
             "unverified": self.unverified,

@@ -13,12 +13,19 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from restart.policy import knob
+from restart.policy import KNOBS, knob
 from restart.validate import ScenarioResult, ValidationResult, Verdict
 from restart.validate_recommend import GRIDS, KnobRecommendation
 from restart.validate_stats import Summary
 
-__all__ = ["recommendation_table", "render", "scenario_table", "seed_table", "verdict_text"]
+__all__ = [
+    "header",
+    "recommendation_table",
+    "render",
+    "scenario_table",
+    "seed_table",
+    "verdict_text",
+]
 
 _VERDICT_STYLES = {
     Verdict.PASS: "bold green",
@@ -68,16 +75,18 @@ def scenario_table(result: ValidationResult) -> Table:
     table = _table(
         f"Client: {result.runs} runs per scenario, target {_pct(result.target)}, "
         f"deadline {result.policy.deadline:g} s",
-        [("scenario", "l"), ("runs", "r"), ("verified", "r"), ("false\nsucc.", "r"),
-         ("p50/p95/p99\n/max s", "r"), ("by\ndeadline", "r"), ("verdict", "l")],
+        [("scenario", "l"), ("runs", "r"), ("verified\n(95% CI)", "r"), ("false\nsucc.", "r"), ("p50/p95/p99\n/max s", "r"), ("by\ndeadline", "r"),
+         ("verdict", "l")],
     )
     for s in result.scenarios:
         c = s.client
         d = c.durations
+        low, high = c.success_interval
         table.add_row(
             s.name,
             str(c.runs),
-            _pct(c.success_rate),
+            # The rate, and under it the 95% Wilson interval: how sure the rate is.
+            f"{_pct(c.success_rate)}\n{_pct(low).rstrip('%')}–{_pct(high).rstrip('%')}",
             Text(str(c.false_successes), style="bold red" if c.false_successes else ""),
             "/".join(_secs(v) for v in (d.p50, d.p95, d.p99, d.max)),
             "all" if c.all_within_deadline else f"{c.within_deadline}",
@@ -152,15 +161,36 @@ def _reason_lines(result: ValidationResult) -> Text | None:
 
 def render(result: ValidationResult) -> RenderableType:
     """Everything the CLI prints without ``--json``: tables, reasons, verdict."""
-    parts: list[RenderableType] = [scenario_table(result)]
+    parts: list[RenderableType] = [header(result), scenario_table(result)]
     reasons = _reason_lines(result)
     if reasons is not None:
         parts.append(reasons)
     for extra in (seed_table(result), recommendation_table(result)):
         if extra is not None:
             parts.append(extra)
+    for warning in result.warnings:
+        parts.append(Text(f"warning: {warning}", style="bold yellow"))
     parts.append(Text(verdict_text(result), style="bold" if result.passed else ""))
     return RenderGroup(*parts)
+
+
+def header(result: ValidationResult) -> Text:
+    """What was validated: the policy as the flags that give it (so it can be pasted into
+    ``run``), and each scenario's restarted machines."""
+    policy = result.policy
+    flags = " ".join(
+        f"{k.flag} {getattr(policy, k.name):g}" for k in KNOBS if k.flag is not None
+    )
+    if policy.instance is not None:
+        flags += f" --instance {policy.instance}"
+    machines = "; ".join(
+        f"{s.name}: {', '.join(s.machines) or '?'}" for s in result.scenarios
+    )
+    text = Text("Policy: ", style="bold")
+    text.append(flags)
+    text.append("\nRestarted: ", style="bold")
+    text.append(machines)
+    return text
 
 
 def verdict_text(result: ValidationResult) -> str:
