@@ -75,7 +75,8 @@ def scenario_table(result: ValidationResult) -> Table:
     table = _table(
         f"Client: {result.runs} runs per scenario, target {_pct(result.target)}, "
         f"deadline {result.policy.deadline:g} s",
-        [("scenario", "l"), ("runs", "r"), ("verified\n(95% CI)", "r"), ("false\nsucc.", "r"), ("p50/p95/p99\n/max s", "r"), ("by\ndeadline", "r"),
+        [("scenario", "l"), ("runs", "r"), ("verified\n(95% CI)", "r"), ("false\nsucc.", "r"),
+         ("p50/p95/p99\n/max s", "r"), ("by\ndeadline", "r"),
          ("verdict", "l")],
     )
     for s in result.scenarios:

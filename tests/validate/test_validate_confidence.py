@@ -55,8 +55,8 @@ def test_enough_runs_and_json_carry_intervals_and_warnings() -> None:
 
 
 def test_header_names_the_policy_as_flags_and_the_machines() -> None:
-    code, out, _ = run("--scenario", "default", "--scenario", "linux", "--runs", "5",
-                       "--wait", "12", "--instance", "Tentacle")
+    _, out, _ = run("--scenario", "default", "--scenario", "linux", "--runs", "5",
+                    "--wait", "12", "--instance", "Tentacle")
     text = " ".join(out.split())
     assert "Policy: --deadline 330 --poll-interval 5" in text
     assert "--wait 12" in text and "--instance Tentacle" in text
