@@ -49,6 +49,7 @@ __all__ = [
     "Verdict",
     "impossible_reason",
     "load_scenarios",
+    "subjects",
     "validate",
 ]
 
@@ -91,7 +92,8 @@ class ScenarioResult:
 
     ``impossible``: why success cannot happen in this scenario by construction (None: it
     can); such a scenario is judged by "no false success and stopped by its deadline".
-    ``machines``: the names of the machines whose Tentacle the runs restarted.
+    ``machines``: the names of the machines whose Tentacle the runs restarted; ``label``:
+    the scenario and machine, set when the scenario has several machines (see ``title``).
     """
 
     name: str
@@ -102,12 +104,20 @@ class ScenarioResult:
     seed_script: Summary | None = None
     seed_runs: tuple[RunRecord, ...] = field(default=(), repr=False)
     machines: tuple[str, ...] = ()
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        """How the report names this result: the scenario, with the machine when the
+        scenario has several (``two-web-servers/web-02``)."""
+        return self.label or self.name
 
     def to_dict(self, *, include_runs: bool = False) -> dict[str, object]:
         """Return the result as JSON-ready data (every run too, with ``include_runs``)."""
         out: dict[str, object] = {
             "name": self.name,
             "machines": list(self.machines),
+            "title": self.title,
             "impossible": self.impossible,
             "verdict": self.verdict.value,
             "passed": self.verdict.passed,
@@ -194,13 +204,14 @@ def load_scenarios(scenarios: Sequence[str | Path | Scenario] | None) -> list[Sc
     return [s if isinstance(s, Scenario) else Scenario.load(s) for s in items]
 
 
-def impossible_reason(scenario: Scenario) -> str | None:
-    """Return why no restart can succeed in ``scenario`` by construction, or None.
+def impossible_reason(scenario: Scenario, machine: str | None = None) -> str | None:
+    """Return why no restart of ``machine`` (a name; None: the first) can succeed in
+    ``scenario`` by construction, or None.
 
     Today that is one case: every start of the restarted Tentacle fails
     (``fail_to_start_rate = 1``), so it never comes back, watchdog or not.
     """
-    agent = scenario.agents[0]
+    agent = next((a for a in scenario.agents if a.name == machine), scenario.agents[0])
     if agent.fail_to_start_rate >= 1.0:
         return f"every start of {agent.name}'s Tentacle fails: fail_to_start_rate = 1"
     return None
@@ -218,6 +229,7 @@ def validate(
     target: float = DEFAULT_TARGET,
     recommend_knobs: bool = True,
     recommend_runs: int = DEFAULT_RECOMMEND_RUNS,
+    machines: Sequence[str] | None = None,
 ) -> ValidationResult:
     """Run ``policy`` ``runs`` times on each scenario and judge it; see the module docstring.
 
@@ -225,29 +237,34 @@ def validate(
     ``workers``: processes (None: every CPU; 1: in this process). ``progress(stage, done,
     total)`` is called per finished chunk; stages are ``client``, ``seed script`` and
     ``recommendation``. ``recommend_runs``: real runs that check each recommended value
-    (at most ``runs``); ``recommend_knobs=False`` skips the recommendation.
+    (at most ``runs``); ``recommend_knobs=False`` skips the recommendation. ``machines``:
+    the machines (by name) to restart in each scenario; None: every one, each judged on its
+    own.
 
-    Raises ValueError for ``runs``/``recommend_runs``/``workers`` < 1 or a target outside
-    (0, 1]; ScenarioError for a scenario that cannot be read; RuntimeError (naming the
-    scenario and seed) if a run crashes.
+    Raises ValueError for ``runs``/``recommend_runs``/``workers`` < 1, a target outside
+    (0, 1] or a scenario without any of ``machines``; ScenarioError for a scenario that
+    cannot be read; RuntimeError (naming the scenario and seed) if a run crashes.
     """
     policy = policy if policy is not None else RestartPolicy()
     _check(runs, target, workers, recommend_runs)
-    loaded = load_scenarios(scenarios)
+    loaded = subjects(load_scenarios(scenarios), machines)
     workers = workers if workers is not None else default_workers()
     started = time.perf_counter()
     with Runner(workers, progress) as runner:
         client_rows = runner.run(
-            [Group("client", sc, policy, seed, runs) for sc in loaded], "client"
+            [Group("client", sc, policy, seed, runs, m) for sc, m in loaded], "client"
         )
         seed_rows = (
-            runner.run([Group("seed", sc, policy, seed, runs) for sc in loaded], "seed script")
+            runner.run([Group("seed", sc, policy, seed, runs, m) for sc, m in loaded],
+                       "seed script")
             if compare_seed_script
             else [[] for _ in loaded]
         )
+        several = {sc.name for sc, _ in loaded if len(sc.agents) > 1}
         results = [
-            _scenario_result(sc, policy, target, seed, rows, srows, compare_seed_script)
-            for sc, rows, srows in zip(loaded, client_rows, seed_rows, strict=True)
+            _scenario_result(sc, m, sc.name in several, policy, target, seed, rows, srows,
+                             compare_seed_script)
+            for (sc, m), rows, srows in zip(loaded, client_rows, seed_rows, strict=True)
         ]
         executed = runs * len(loaded) * (2 if compare_seed_script else 1)
         recommendation = None
@@ -282,8 +299,30 @@ def _check(runs: int, target: float, workers: int | None, recommend_runs: int) -
         raise ValueError(f"workers must be at least 1 (or None for every CPU), got {workers}")
 
 
+def subjects(
+    scenarios: Sequence[Scenario], machines: Sequence[str] | None = None
+) -> list[tuple[Scenario, str]]:
+    """Each (scenario, machine name) to validate: every machine of every scenario, or only
+    those named in ``machines`` (ignoring case). Raises ValueError naming the scenario's
+    machines when one has none of them."""
+    wanted = None if not machines else {m.lower() for m in machines}
+    chosen: list[tuple[Scenario, str]] = []
+    for scenario in scenarios:
+        names = [a.name for a in scenario.agents]
+        mine = [n for n in names if wanted is None or n.lower() in wanted]
+        if not mine:
+            raise ValueError(
+                f"scenario {scenario.name!r} has none of the machines {', '.join(machines or ())}"
+                f"; its machines: {', '.join(names)}"
+            )
+        chosen.extend((scenario, n) for n in mine)
+    return chosen
+
+
 def _scenario_result(
     scenario: Scenario,
+    machine: str,
+    several: bool,
     policy: RestartPolicy,
     target: float,
     seed: int,
@@ -293,10 +332,11 @@ def _scenario_result(
 ) -> ScenarioResult:
     runs = records(rows, seed)
     client = summarise(runs, policy.deadline)
-    impossible = impossible_reason(scenario)
+    impossible = impossible_reason(scenario, machine)
     seed_runs = records(seed_rows, seed)
     return ScenarioResult(
         name=scenario.name,
+        label=f"{scenario.name}/{machine}" if several else "",
         impossible=impossible,
         verdict=_judge(client, impossible is not None, target),
         client=client,
@@ -304,7 +344,7 @@ def _scenario_result(
         # The seed script has no deadline of its own; None: "within deadline" is all runs.
         seed_script=summarise(seed_runs, None) if compared else None,
         seed_runs=seed_runs,
-        machines=(scenario.agents[0].name,),  # validate_runs restarts the first machine
+        machines=(machine,),
     )
 
 
@@ -321,7 +361,7 @@ def _judge(client: Summary, impossible: bool, target: float) -> Verdict:
 def _recommend(
     runner: Runner,
     policy: RestartPolicy,
-    scenarios: list[Scenario],
+    scenarios: list[tuple[Scenario, str]],
     results: list[ScenarioResult],
     target: float,
     seed: int,
@@ -338,16 +378,24 @@ def _recommend(
         nonlocal executed
         if not asks:
             return []
-        groups = [Group("client", scenarios[usable[i]], p, seed, runs) for i, p in asks]
+        groups = [Group("client", *_subject(scenarios[usable[i]], p, seed, runs))
+                  for i, p in asks]
         executed += runs * len(groups)
         return [records(rows, seed) for rows in runner.run(groups, "recommendation")]
 
     found = recommend(
         policy,
-        [results[i].name for i in usable],
+        [results[i].title for i in usable],
         [results[i].runs for i in usable],
         target,
         measure,
         check_runs=check_runs,
     )
     return found, executed
+
+
+def _subject(
+    subject: tuple[Scenario, str], policy: RestartPolicy, seed: int, runs: int
+) -> tuple[Scenario, RestartPolicy, int, int, str]:
+    scenario, machine = subject
+    return scenario, policy, seed, runs, machine

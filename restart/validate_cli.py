@@ -35,6 +35,7 @@ from restart.validate import (
     DEFAULT_TARGET,
     ValidationResult,
     load_scenarios,
+    subjects,
     validate,
 )
 
@@ -63,6 +64,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                       help="processes to use [every CPU]; 1 runs in this process")
     what.add_argument("--compare-seed-script", action="store_true",
                       help="also run the seed script's algorithm on the same seeds")
+    what.add_argument("--machine", action="append", dest="machines", metavar="NAME",
+                      help="restart only this machine of each scenario; repeat for several "
+                           "[every machine, each judged on its own]")
     what.add_argument("--instance", help="restart only this named Tentacle instance")
     judge = parser.add_argument_group("judging")
     judge.add_argument("--target", type=float, default=DEFAULT_TARGET,
@@ -132,9 +136,10 @@ def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
         # The same scenario named twice is run once: counting it twice would weigh it double.
         named = list(dict.fromkeys(args.scenarios)) if args.scenarios else None
         scenarios = load_scenarios(named)
+        subjects(scenarios, args.machines)  # a machine no scenario has: say so before runs
     except _Usage as exc:
         return _usage(ctx, str(exc))
-    except ScenarioError as exc:
+    except (ScenarioError, ValueError) as exc:
         return _usage(ctx, str(exc))
     try:
         with _ProgressBar(ctx, enabled=not args.quiet) as bar:
@@ -142,7 +147,7 @@ def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
                 policy, scenarios, runs=args.runs, seed=args.seed, workers=args.workers,
                 compare_seed_script=args.compare_seed_script, progress=bar.update,
                 target=args.target, recommend_knobs=not args.no_recommend,
-                recommend_runs=args.recommend_runs,
+                recommend_runs=args.recommend_runs, machines=args.machines,
             )
     except KeyboardInterrupt:
         # Simulated runs leave nothing behind to clean up: stop, say so, no verdict.

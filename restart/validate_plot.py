@@ -56,7 +56,7 @@ def plot(result: ValidationResult, path: str | Path) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    names = [s.name for s in result.scenarios]
+    names = [s.title for s in result.scenarios]
     figure = Figure(figsize=(10, 1.0 + 0.6 * len(names)), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

@@ -41,7 +41,10 @@ def wilson_interval(successes: int, runs: int, z: float = CONFIDENCE_Z) -> tuple
     z2 = z * z
     centre = (p + z2 / (2 * runs)) / (1 + z2 / runs)
     half = z * math.sqrt(p * (1 - p) / runs + z2 / (4 * runs * runs)) / (1 + z2 / runs)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # At 0 and n successes the bound on that side is exact: no rounding below 100%.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == runs else min(1.0, centre + half)
+    return (low, high)
 
 
 def fewest_runs_for(target: float, z: float = CONFIDENCE_Z) -> int:

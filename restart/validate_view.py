@@ -84,7 +84,7 @@ def scenario_table(result: ValidationResult) -> Table:
         d = c.durations
         low, high = c.success_interval
         table.add_row(
-            s.name,
+            s.title,
             str(c.runs),
             # The rate, and under it the 95% Wilson interval: how sure the rate is.
             f"{_pct(c.success_rate)}\n{_pct(low).rstrip('%')}–{_pct(high).rstrip('%')}",
@@ -111,7 +111,7 @@ def seed_table(result: ValidationResult) -> Table | None:
         if seed is None:
             continue
         table.add_row(
-            s.name,
+            s.title,
             _pct(seed.reported_successes / seed.runs if seed.runs else 0.0),
             Text(str(seed.false_successes), style="bold red" if seed.false_successes else ""),
             _pct(seed.success_rate),
@@ -151,7 +151,7 @@ def _reason_lines(result: ValidationResult) -> Text | None:
     for s in result.scenarios:
         if not s.client.reasons or s.verdict is Verdict.CORRECTLY_FAILS:
             continue
-        lines.append(f"{s.name}:\n", style="bold")
+        lines.append(f"{s.title}:\n", style="bold")
         for reason, count in s.client.reasons[:3]:
             lines.append(f"  {count:>5} × {reason}\n")
     if not lines.plain:
@@ -184,9 +184,10 @@ def header(result: ValidationResult) -> Text:
     )
     if policy.instance is not None:
         flags += f" --instance {policy.instance}"
-    machines = "; ".join(
-        f"{s.name}: {', '.join(s.machines) or '?'}" for s in result.scenarios
-    )
+    by_scenario: dict[str, list[str]] = {}
+    for s in result.scenarios:
+        by_scenario.setdefault(s.name, []).extend(s.machines)
+    machines = "; ".join(f"{name}: {', '.join(m) or '?'}" for name, m in by_scenario.items())
     text = Text("Policy: ", style="bold")
     text.append(flags)
     text.append("\nRestarted: ", style="bold")
@@ -208,7 +209,7 @@ def verdict_text(result: ValidationResult) -> str:
     over = [s for s in result.scenarios if not s.client.all_within_deadline]
     if over:
         sentences.append(
-            "Runs went past the deadline in " + ", ".join(s.name for s in over)
+            "Runs went past the deadline in " + ", ".join(s.title for s in over)
             + ": the client must always return by it, so this is a bug in restart-tentacle."
         )
     if result.recommendation is not None:
@@ -225,7 +226,7 @@ def _headline(result: ValidationResult, possible: list[ScenarioResult]) -> str:
         total = sum(s.client.false_successes for s in unsafe)
         return (
             f"✘ Unsafe: the client reported {total} restart(s) that did not happen (in "
-            f"{', '.join(s.name for s in unsafe)}). That is a bug in restart-tentacle, not "
+            f"{', '.join(s.title for s in unsafe)}). That is a bug in restart-tentacle, not "
             "a timeout to tune: report it with the seeds (false_success_seeds in --json)."
         )
     runs = sum(s.client.runs for s in possible)
@@ -235,7 +236,7 @@ def _headline(result: ValidationResult, possible: list[ScenarioResult]) -> str:
     within = f"within the {result.policy.deadline:g} s deadline"
     low = [s for s in possible if s.verdict is Verdict.BELOW_TARGET]
     if low:
-        worst = ", ".join(f"{s.name} ({_pct(s.client.success_rate)})" for s in low)
+        worst = ", ".join(f"{s.title} ({_pct(s.client.success_rate)})" for s in low)
         return (
             f"✘ Your timeouts are too short for some scenarios: {_pct(overall)} of restarts "
             f"were verified {within} across {count}, but {worst} "
@@ -258,10 +259,10 @@ def _impossible_sentence(s: ScenarioResult, deadline: float) -> str:
     reason = f"success is impossible there ({s.impossible})"
     if s.verdict is Verdict.CORRECTLY_FAILS:
         return (
-            f"{s.name}: {reason}, and the client correctly gave up by its {deadline:g} s "
+            f"{s.title}: {reason}, and the client correctly gave up by its {deadline:g} s "
             "deadline every time: the right answer, not a policy problem."
         )
-    return f"{s.name}: {reason}, but the client did not fail cleanly ({s.verdict.value})."
+    return f"{s.title}: {reason}, but the client did not fail cleanly ({s.verdict.value})."
 
 
 def _advice(result: ValidationResult) -> str:
@@ -319,7 +320,7 @@ def _seed_sentence(result: ValidationResult) -> str:
     compared = [(s, s.seed_script) for s in result.scenarios if s.seed_script is not None]
     if not compared:
         return ""
-    false_in = [(s.name, seed) for s, seed in compared if seed.false_successes]
+    false_in = [(s.title, seed) for s, seed in compared if seed.false_successes]
     runs = sum(seed.runs for _, seed in compared)
     verified = sum(seed.successes for _, seed in compared)
     base = f"The seed script, on the same seeds, verified {_pct(verified / runs)} of restarts"

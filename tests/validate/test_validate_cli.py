@@ -166,3 +166,44 @@ def test_a_scenario_named_twice_is_run_once() -> None:
     assert code == 0
     assert [s["name"] for s in document["scenarios"]] == ["default"]
     assert document["runs_executed"] == 5
+
+
+TWO_MACHINES = """
+name = "two-web-servers"
+
+[[agents]]
+name = "web-01"
+instances = ["Web"]
+
+[[agents]]
+name = "web-02"
+fail_to_start_rate = 1.0
+"""
+
+
+def test_every_machine_of_a_scenario_is_validated_and_named(tmp_path: Path) -> None:
+    world = tmp_path / "two.toml"
+    world.write_text(TWO_MACHINES, encoding="utf-8")
+    code, out, _ = run("--scenario", str(world), "--runs", "5", "--no-recommend", "--json")
+    document = json.loads(out)
+    rows = {s["title"]: s for s in document["scenarios"]}
+    assert set(rows) == {"two-web-servers/web-01", "two-web-servers/web-02"}
+    # web-02 never starts again: only restarting it shows that (issue 15 #9).
+    assert rows["two-web-servers/web-02"]["machines"] == ["web-02"]
+    assert rows["two-web-servers/web-02"]["client"]["successes"] == 0
+    assert rows["two-web-servers/web-02"]["impossible"] is not None
+    assert rows["two-web-servers/web-01"]["client"]["successes"] == 5
+    assert code == 0
+
+
+def test_machine_chooses_which_to_restart(tmp_path: Path) -> None:
+    world = tmp_path / "two.toml"
+    world.write_text(TWO_MACHINES, encoding="utf-8")
+    code, out, _ = run("--scenario", str(world), "--machine", "WEB-02", "--runs", "5",
+                       "--no-recommend", "--json")
+    document = json.loads(out)
+    assert [s["machines"] for s in document["scenarios"]] == [["web-02"]]
+    code, out, err = run("--scenario", str(world), "--machine", "db-01", "--runs", "5")
+    assert code == 2 and out == ""
+    assert "scenario 'two-web-servers' has none of the machines db-01; its machines: " \
+           "web-01, web-02" in err
