@@ -21,6 +21,7 @@ __all__ = [
     "RunRecord",
     "Summary",
     "fewest_runs_for",
+    "group_text",
     "normalise_reason",
     "records",
     "summarise",
@@ -67,6 +68,27 @@ _SEEDS_KEPT = 10
 def normalise_reason(reason: str) -> str:
     """Return ``reason`` with every number replaced by ``N``, for grouping."""
     return _NUMBER.sub("N", reason)
+
+
+def group_text(reasons: Sequence[str]) -> str:
+    """One line for reasons that differ only in their numbers: each number that all share
+    is kept, one that varies becomes its range (``12–40 s``), and an id's number
+    (``ServerTasks-7``), which means nothing across runs, becomes ``N``."""
+    columns = list(zip(*(_NUMBER.findall(r) for r in reasons), strict=True))
+    first = reasons[0]
+    spans = [m.start() for m in _NUMBER.finditer(first)]
+    pieces = iter(range(len(columns)))
+
+    def number(match: re.Match[str]) -> str:
+        i = next(pieces)
+        values: list[str] = sorted(set(columns[i]), key=float)
+        if len(values) == 1:
+            return values[0]
+        if spans[i] > 0 and first[spans[i] - 1] == "-":
+            return "N"
+        return f"{values[0]}–{values[-1]}"
+
+    return _NUMBER.sub(number, first)
 
 
 @dataclass(frozen=True)
@@ -167,8 +189,9 @@ class Summary:
     successes it contradicts. ``unverified``: runs that did not report success although
     the Tentacle did restart and is healthy (a missed success, not a safety problem).
     ``within_deadline``: runs that returned by ``deadline`` (None: no deadline to hold,
-    the seed script has none). ``reasons``: why runs did not succeed, numbers replaced by
-    ``N``, most frequent first. ``simulated_seconds``: the sum of all durations.
+    the seed script has none). ``reasons``: why runs did not succeed, grouped by their
+    words (:func:`group_text` shows the numbers), most frequent first.
+    ``simulated_seconds``: the sum of all durations.
     ``false_success_seeds`` / ``late_seeds``: the seeds of the first few false successes
     and runs past the deadline, to replay them (``restart.validate_runs.run_one``).
     """
@@ -230,7 +253,11 @@ class Summary:
 def summarise(runs: Sequence[RunRecord], deadline: float | None) -> Summary:
     """Add up ``runs``; ``deadline`` (seconds, or None) is what "within deadline" means."""
     outcomes = Counter(r.outcome.value for r in runs)
-    reasons = Counter(normalise_reason(r.reason) for r in runs if not r.reported_success)
+    groups: dict[str, list[str]] = {}
+    for r in runs:
+        if not r.reported_success:
+            groups.setdefault(normalise_reason(r.reason), []).append(r.reason)
+    reasons = Counter({group_text(texts): len(texts) for texts in groups.values()})
     false_successes = sum(r.false_success for r in runs)
     if false_successes:
         # A false success carries no failure reason of its own: name it, it is the worst kind.

@@ -156,7 +156,8 @@ def _reason_lines(result: ValidationResult) -> Text | None:
             lines.append(f"  {count:>5} × {reason}\n")
     if not lines.plain:
         return None
-    heading = Text("Why client runs did not succeed (numbers shown as N):\n", style="italic")
+    heading = Text("Why client runs did not succeed (a range where runs differ):\n",
+                   style="italic")
     return heading + lines
 
 
