@@ -41,6 +41,7 @@ __all__ = [
     "PolicyError",
     "RestartPolicy",
     "knob",
+    "policy_flags",
 ]
 
 #: The seed script's intended worst case in seconds (the table in the module docstring).
@@ -273,3 +274,12 @@ class RestartPolicy:
         exponent = min(retry - 1, 64)
         delay = min(self.retry_cap, self.retry_base * 2.0**exponent)
         return delay * (1.0 - self.retry_jitter * rng.random())
+
+
+def policy_flags(policy: RestartPolicy) -> str:
+    """``policy`` as the command-line flags that give it (``--deadline 330 ...``), so a
+    policy shown by validate can be pasted into ``restart-tentacle run``."""
+    flags = " ".join(
+        f"{k.flag} {getattr(policy, k.name):g}" for k in KNOBS if k.flag is not None
+    )
+    return flags if policy.instance is None else f"{flags} --instance {policy.instance}"

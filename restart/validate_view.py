@@ -13,7 +13,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from restart.policy import KNOBS, knob
+from restart.policy import knob, policy_flags
 from restart.validate import ScenarioResult, ValidationResult, Verdict
 from restart.validate_recommend import GRIDS, KnobRecommendation
 from restart.validate_stats import Summary
@@ -179,12 +179,7 @@ def render(result: ValidationResult) -> RenderableType:
 def header(result: ValidationResult) -> Text:
     """What was validated: the policy as the flags that give it (so it can be pasted into
     ``run``), and each scenario's restarted machines."""
-    policy = result.policy
-    flags = " ".join(
-        f"{k.flag} {getattr(policy, k.name):g}" for k in KNOBS if k.flag is not None
-    )
-    if policy.instance is not None:
-        flags += f" --instance {policy.instance}"
+    flags = policy_flags(result.policy)
     by_scenario: dict[str, list[str]] = {}
     for s in result.scenarios:
         by_scenario.setdefault(s.name, []).extend(s.machines)

@@ -207,3 +207,16 @@ def test_machine_chooses_which_to_restart(tmp_path: Path) -> None:
     assert code == 2 and out == ""
     assert "scenario 'two-web-servers' has none of the machines db-01; its machines: " \
            "web-01, web-02" in err
+
+
+def test_the_plot_tells_not_restarted_from_timed_out() -> None:
+    from restart.report import Outcome
+    from restart.validate_plot import _colour
+    from restart.validate_stats import RunRecord
+
+    def record(outcome: Outcome) -> RunRecord:
+        return RunRecord(0, 0, outcome, 10.0, "why", False, True, True, None)
+
+    colours = {_colour(record(o)) for o in (Outcome.NOT_RESTARTED, Outcome.TIMED_OUT,
+                                            Outcome.FAILED)}
+    assert len(colours) == 3
