@@ -308,3 +308,46 @@ def test_verbose_shows_debug_lines_and_quiet_hides_everything() -> None:
     assert "Restart executed" in printed(verbose=False, quiet=False)
     assert "retry 1" in printed(verbose=True, quiet=False)
     assert printed(verbose=False, quiet=True) == ""
+
+
+def test_cli_imports_have_no_cycle_and_octosim_none_of_restart() -> None:
+    # Every import, including those inside functions and under TYPE_CHECKING.
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def imports(path: Path) -> set[str]:
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+        return found
+
+    # The command-line side of restart: the toolkit, the commands, and what they build on
+    # (the rest of restart is the client's, checked by the project-wide layer test).
+    mine = ("cli", "commands", "run_cli", "simulate", "simulate_cli", "policy", "strategies",
+            "exitcodes", "validate", "validate_cli", "validate_exec", "validate_plot",
+            "validate_recommend", "validate_runs", "validate_stats", "validate_view")
+    graph = {f"restart.{m}": imports(root / "restart" / f"{m}.py") for m in mine}
+    graph = {m: {i for i in deps if i in graph} for m, deps in graph.items()}
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                raise AssertionError("import cycle: " + " -> ".join([*path, node, nxt]))
+            if nxt not in state:
+                visit(nxt, [*path, node])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [])
+    assert "restart.commands" not in graph["restart.cli"]
+    octosim = [p for p in (root / "octosim").rglob("*.py")
+               if any(i == "restart" or i.startswith("restart.") for i in imports(p))]
+    assert octosim == []
