@@ -43,13 +43,17 @@ __all__ = [
     "Terminated",
     "add_output_arguments",
     "add_policy_arguments",
+    "default_streams",
     "given_policy_flags",
     "mask_keys",
     "new_parser",
+    "parse",
     "policy_from_args",
     "print_error",
     "print_summary",
     "progress_printer",
+    "quiet_library_logs",
+    "seed_number",
     "sigterm_as_interrupt",
     "version_text",
 ]
@@ -172,6 +176,17 @@ def parse(
         return exit_.code if isinstance(exit_.code, int) else int(ExitCode.USAGE)
     finally:
         err.write(mask_keys(captured.getvalue()))
+
+
+def seed_number(text: str) -> int:
+    """argparse ``type`` of ``--seed``: a whole number >= 0, as every octosim seed is."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
 
 
 # -- policy flags ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from restart.cli import (
     print_error,
     print_summary,
     progress_printer,
+    seed_number,
 )
 from restart.errors import ConfigurationError, NotFoundError
 from restart.exitcodes import ExitCode, describe
@@ -57,16 +58,6 @@ _KIND_STYLES = {
 }
 
 
-def _seed_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
-
-
 def _configure(parser: argparse.ArgumentParser) -> None:
     world = parser.add_argument_group("simulation")
     world.add_argument(
@@ -76,7 +67,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         help="a preset (default, named-instance, never-returns, flaky-network, ...) or a "
         "scenario .toml file (docs/scenarios.md)",
     )
-    world.add_argument("--seed", type=_seed_number, default=0, help="the simulation's seed [0]")
+    world.add_argument("--seed", type=seed_number, default=0, help="the simulation's seed [0]")
     world.add_argument(
         "--machine",
         metavar="ID|NAME",

@@ -25,6 +25,7 @@ from restart.cli import (
     add_policy_arguments,
     policy_from_args,
     print_error,
+    seed_number,
 )
 from restart.errors import ConfigurationError
 from restart.exitcodes import ExitCode, describe
@@ -58,7 +59,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     )
     what.add_argument("--runs", type=int, default=DEFAULT_RUNS,
                       help=f"runs per scenario [{DEFAULT_RUNS}]")
-    what.add_argument("--seed", type=int, default=0,
+    what.add_argument("--seed", type=seed_number, default=0,
                       help="seed of run 0; run i uses seed+i [0]")
     what.add_argument("--workers", type=int, default=None,
                       help="processes to use [every CPU]; 1 runs in this process")

@@ -76,6 +76,7 @@ def test_policy_flags_are_the_ones_run_takes() -> None:
     ("argv", "message"),
     [
         (["--runs", "0"], "--runs must be at least 1"),
+        (["--seed", "-1"], "--seed: expected a whole number >= 0, got -1"),
         (["--target", "0"], "--target is a success rate in (0, 1]"),
         (["--target", "1.5"], "--target is a success rate in (0, 1]"),
         (["--recommend-runs", "0"], "--recommend-runs must be at least 1"),
