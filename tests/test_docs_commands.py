@@ -199,3 +199,25 @@ def test_command_exits_as_documented(
         f"{shown}: `{shown.command}` exited {done.returncode}, the doc says {shown.expect}\n"
         f"{done.stderr[-2000:]}"
     )
+
+
+def _table_codes(doc: str, heading: str) -> list[int]:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    section = text.split(heading, 1)[1].split("\n#", 1)[0]
+    return [int(m.group(1)) for m in re.finditer(r"^\| (\d+) \|", section, re.M)]
+
+
+def test_exit_code_tables_match_the_help() -> None:
+    from restart.commands import COMMANDS
+    from restart.exitcodes import ExitCode
+
+    documented = _table_codes("docs/restart.md", "### Exit codes")
+    assert documented == [int(c) for c in ExitCode]
+    restart_doc = (ROOT / "docs" / "restart.md").read_text(encoding="utf-8")
+    for code in ExitCode:
+        assert f"| {int(code)} | `{code.name}` |" in restart_doc
+    for name in ("run", "simulate"):
+        listed = [int(n) for n in re.findall(r"(\d+) [a-z]", COMMANDS[name].exit_codes)]
+        assert listed == documented
+    validate_codes = [int(n) for n in re.findall(r"(\d+) [a-z]", COMMANDS["validate"].exit_codes)]
+    assert validate_codes == _table_codes("docs/validate.md", "### Exit codes")
