@@ -115,8 +115,9 @@ def main(
         try:
             code = handler(parsed, ctx)
         except KeyboardInterrupt:
-            # Raised outside a run (a run turns Ctrl-C into its report): nothing was created.
-            print_error(ctx, "interrupted before anything was created on the server")
+            # Outside a run (a run turns the first Ctrl-C into its report, after cleanup), or
+            # a second Ctrl-C during the cleanup: stop at once.
+            print_error(ctx, "interrupted")
             code = int(ExitCode.INTERRUPTED)
         except RestartError as exc:
             if getattr(parsed, "json", False):
