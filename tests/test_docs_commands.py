@@ -27,6 +27,7 @@ import re
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,7 +161,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def recipe_server() -> object:
+def recipe_server() -> Iterator[Served]:
     with Served(*RECIPE_SERVER) as server:
         yield server
 
@@ -190,7 +191,7 @@ def test_command_exits_as_documented(
         return
     url = None
     if shown.kind == "run":
-        url = request.getfixturevalue("recipe_server").url  # type: ignore[attr-defined]
+        url = request.getfixturevalue("recipe_server").url
     done = subprocess.run(
         ["bash", "-c", shown.command], cwd=scratch, env=_environment(url),
         capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False,
