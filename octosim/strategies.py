@@ -1,10 +1,11 @@
-"""Hypothesis strategies for octosim worlds and the restart client's policies.
+"""Hypothesis strategies for octosim worlds (the restart client's policies are
+:mod:`restart.strategies`: the simulator knows nothing of the client).
 
 Every strategy draws plain data (numbers, choices, lists) and builds octosim's own frozen
 dataclasses from it, so Hypothesis can shrink a failing example to its simplest form and
 replay it from its database or a ``@reproduce_failure`` blob. The simplest form is always
 the ordinary one: seed 0, the ``default`` preset's single Windows Tentacle, the default
-timings, no faults, the default :class:`~restart.policy.RestartPolicy`.
+timings, no faults.
 
 A simulation's only random source is ``random.Random(seed)``, so the seed *is* its
 randomness: draw it with :func:`seeds` and the simulation's every coin flip is part of the
@@ -20,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -38,16 +39,12 @@ from octosim.scenario import (
 from octosim.scenario import presets as preset_names
 from octosim.simulation import Simulation
 
-if TYPE_CHECKING:
-    from restart.policy import RestartPolicy
-
 __all__ = [
     "MAX_SEED",
     "agents",
     "fault_plans",
     "fault_rules",
     "presets",
-    "restart_policies",
     "scenarios",
     "seeds",
     "simulations",
@@ -350,56 +347,3 @@ def simulations(
         seed=seeds if seeds is not None else _all_seeds(),
         **{k: st.just(v) for k, v in overrides.items()},
     )
-
-
-# -- the restart client ----------------------------------------------------------------------
-def restart_policies(
-    *,
-    max_deadline: float = 600.0,
-    instances: Sequence[str | None] = (None,),
-) -> st.SearchStrategy[RestartPolicy]:
-    """Return a strategy for valid :class:`restart.policy.RestartPolicy` objects.
-
-    Every knob is its default or a value in a range a real operator might pick: polls every
-    0.5–15 s, waits of up to a minute and a half after the restart, a health window of up
-    to 5 minutes, health task timeouts of 1–120 s, per-request timeouts of 1–60 s, up to 6
-    attempts with backoff capped at 60 s, 1–3 stable checks. The deadline is 30 s to
-    ``max_deadline`` and bounds a run's virtual duration. ``instance`` is drawn from
-    ``instances``. Shrinks toward ``RestartPolicy()``.
-
-    Imports the ``restart`` package when called, not when this module is imported.
-    """
-    from restart.policy import RestartPolicy
-
-    d = RestartPolicy()
-
-    @st.composite
-    def policy(draw: st.DrawFn) -> RestartPolicy:
-        task_timeout = draw(_or_default(d.health_task_timeout, _seconds(1, 120)))
-        machine_timeout = draw(_or_default(
-            min(d.health_machine_timeout, task_timeout), _seconds(1, task_timeout)))
-        deadline = draw(_or_default(min(d.deadline, max_deadline), _seconds(30, max_deadline)))
-        cleanup = draw(_or_default(d.cleanup_allowance if d.cleanup_allowance < deadline
-                                   else 0.0, _seconds(0, min(30, deadline / 2))))
-        retry_base = draw(_or_default(d.retry_base, _seconds(0.1, 5)))
-        retry_cap = draw(_or_default(max(d.retry_cap, retry_base), _seconds(retry_base, 60)))
-        return RestartPolicy(
-            poll_interval=draw(_or_default(d.poll_interval, _seconds(0.5, 15))),
-            script_delay=draw(_or_default(d.script_delay, st.integers(0, 10))),
-            post_restart_wait=draw(_or_default(d.post_restart_wait, _seconds(0, 90))),
-            health_window=draw(_or_default(d.health_window, _seconds(0, 300))),
-            health_task_timeout=task_timeout,
-            health_machine_timeout=machine_timeout,
-            deadline=deadline,
-            cleanup_allowance=cleanup,
-            request_timeout=draw(_or_default(d.request_timeout, _seconds(1, 60))),
-            max_attempts=draw(_or_default(d.max_attempts, st.integers(1, 6))),
-            retry_base=retry_base,
-            retry_cap=retry_cap,
-            retry_jitter=draw(_or_default(d.retry_jitter, _rate(1.0))),
-            stable_checks=draw(_or_default(d.stable_checks, st.integers(1, 3))),
-            probe_attempts=draw(_or_default(d.probe_attempts, st.integers(1, 3))),
-            instance=draw(st.sampled_from(tuple(instances))),
-        )
-
-    return policy()

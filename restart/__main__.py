@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from restart.cli import main
+from restart.commands import main
 
 __all__: list[str] = []
 

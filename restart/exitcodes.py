@@ -2,7 +2,8 @@
 
 Scripts that call the CLI branch on these numbers, so they are part of the public API and
 never change meaning. Codes follow the shell conventions where one exists: 0 success, 2 a
-usage error (argparse's own choice), 130 interrupted by Ctrl-C (128 + SIGINT).
+usage error (argparse's own choice), 130 interrupted by Ctrl-C (128 + SIGINT), 143 ended by
+SIGTERM (128 + SIGTERM), which is handled as Ctrl-C is.
 
 =====  ===============  ==============================================================
 code   name             meaning
@@ -18,6 +19,7 @@ code   name             meaning
 5      AUTHENTICATION   Octopus refused the API key (401) or its user lacks a permission (403)
 6      NOT_FOUND        the machine, space or a task does not exist (404)
 130    INTERRUPTED      Ctrl-C: the tasks this run created were cancelled first
+143    TERMINATED       SIGTERM (CI, ``timeout``, a container stop): handled as Ctrl-C
 =====  ===============  ==============================================================
 """
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["ExitCode"]
+__all__ = ["MEANINGS", "ExitCode", "describe"]
 
 
 class ExitCode(IntEnum):
@@ -39,3 +41,25 @@ class ExitCode(IntEnum):
     AUTHENTICATION = 5
     NOT_FOUND = 6
     INTERRUPTED = 130
+    TERMINATED = 143
+
+
+#: Each code in a few words: the exit-code lists of ``--help`` and docs/restart.md.
+MEANINGS: dict[ExitCode, str] = {
+    ExitCode.RESTARTED: "restarted",
+    ExitCode.FAILED: "failed",
+    ExitCode.USAGE: "usage",
+    ExitCode.NOT_RESTARTED: "not restarted",
+    ExitCode.TIMED_OUT: "timed out",
+    ExitCode.AUTHENTICATION: "authentication",
+    ExitCode.NOT_FOUND: "not found",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitCode.TERMINATED: "terminated (SIGTERM)",
+}
+
+
+def describe(codes: tuple[ExitCode, ...], meanings: dict[ExitCode, str] | None = None) -> str:
+    """``0 restarted, 1 failed, ...`` for ``codes``; ``meanings`` overrides some words (a
+    command whose 0 and 1 mean something else)."""
+    words = MEANINGS | (meanings or {})
+    return ", ".join(f"{int(c)} {words[c]}" for c in codes)

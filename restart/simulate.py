@@ -7,34 +7,20 @@ simulator's timeline is printed, and the **simulator's truth**: whether the Tent
 really restarted, read from the model rather than from anything the client was told. That
 is how a user sees the seed script's false success on the ``default`` preset.
 
-:func:`simulate` is the library entry point (the CLI and the end-to-end tests use it);
-:func:`configure` and :func:`handle` are the subcommand, registered in
-:data:`restart.cli.COMMANDS`. octosim is imported only when a simulation is built, so
+:func:`simulate` is the library entry point (the CLI, :mod:`restart.simulate_cli`, and
+the end-to-end tests use it). octosim is imported only when a simulation is built, so
 ``restart`` itself does not depend on it.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import functools
-import json
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from rich.text import Text
-
-from restart.cli import (
-    CliContext,
-    add_output_arguments,
-    add_policy_arguments,
-    given_policy_flags,
-    policy_from_args,
-    print_summary,
-    progress_printer,
-)
 from restart.drivers.async_ import async_transport, run_async
 from restart.drivers.direct import drive_direct, run_direct
 from restart.drivers.loop import adrive
@@ -57,9 +43,9 @@ __all__ = [
     "SimulationRun",
     "Truth",
     "TruthRecorder",
-    "configure",
-    "handle",
+    "find_machine",
     "load_simulation",
+    "machine_list",
     "simulate",
 ]
 
@@ -70,23 +56,6 @@ Driver = Literal["sync", "async", "direct"]
 DRIVERS: tuple[Driver, ...] = ("sync", "async", "direct")
 
 _MACHINE_ID = "Machines-"  # as `run`: anything else is a name
-_SEED_LABEL = (
-    "BASELINE: the seed script (restart.seedport), ported line for line; not the restart "
-    "client. It takes a successful restart task as proof of a restart."
-)
-# Timeline colours by journal kind (octosim.journal.Kind values); rich drops them when the
-# output is not a terminal, so piped output stays plain.
-_KIND_STYLES = {
-    "request": "dim",
-    "task": "cyan",
-    "script": "blue",
-    "service": "magenta",
-    "health": "green",
-    "fault": "bold red",
-    "note": "italic",
-}
-
-
 # -- the simulator's truth --------------------------------------------------------------------
 @dataclass(frozen=True)
 class ServiceRestart:
@@ -277,7 +246,9 @@ def load_simulation(scenario: str, seed: int = 0) -> Simulation:
         raise ConfigurationError(str(exc)) from None
 
 
-def _find_machine(sim: Simulation, machine: str | None) -> Machine | None:
+def find_machine(sim: Simulation, machine: str | None) -> Machine | None:
+    """The scenario's machine ``machine`` (an id, or a name matched as the client matches
+    it), its first machine for None; None when there is no such machine."""
     machines = list(sim.world.machines.values())
     if machine is None:
         return machines[0] if machines else None
@@ -289,7 +260,8 @@ def _find_machine(sim: Simulation, machine: str | None) -> Machine | None:
     return (exact + loose)[0] if exact or loose else None
 
 
-def _machine_list(sim: Simulation) -> str:
+def machine_list(sim: Simulation) -> str:
+    """The scenario's machines as ``Machines-1 (web-01), ...`` for messages."""
     return ", ".join(f"{m.id} ({m.name})" for m in sim.world.machines.values()) or "none"
 
 
@@ -326,10 +298,10 @@ def simulate(
             "settings (and --instance) do not apply to --seed-script"
         )
     sim = sim if sim is not None else load_simulation(scenario, seed)
-    found = _find_machine(sim, machine)
+    found = find_machine(sim, machine)
     if seed_script and found is None:
         raise NotFoundError(
-            f"scenario {scenario!r} has no machine {machine!r}; machines: {_machine_list(sim)}"
+            f"scenario {scenario!r} has no machine {machine!r}; machines: {machine_list(sim)}"
         )
     run = functools.partial(
         _drive, sim, found, machine, policy, driver, seed_script, seed, on_event
@@ -437,157 +409,4 @@ async def _seed_async(sim: Simulation, script: SeedScript) -> RestartReport:
             clock=sim.clock.now,
             sleep=_async_sleep(sim),
             raise_errors=False,
-        )
-
-
-# -- the subcommand -----------------------------------------------------------------------------
-def _seed_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Add ``simulate``'s arguments to ``parser``."""
-    world = parser.add_argument_group("simulation")
-    world.add_argument(
-        "--scenario",
-        required=True,
-        metavar="NAME|PATH",
-        help="a preset (default, named-instance, never-returns, flaky-network, ...) or a "
-        "scenario .toml file (docs/scenarios.md)",
-    )
-    world.add_argument("--seed", type=_seed_number, default=0, help="the simulation's seed [0]")
-    world.add_argument(
-        "--machine",
-        metavar="ID|NAME",
-        help="the machine: an id (Machines-1) or a name [the scenario's first machine]",
-    )
-    world.add_argument(
-        "--driver",
-        choices=DRIVERS,
-        default="sync",
-        help="sync: httpx.Client; async: httpx.AsyncClient; direct: no HTTP [sync]",
-    )
-    world.add_argument(
-        "--seed-script",
-        action="store_true",
-        help="run the seed script's port (a BASELINE, not the client) instead of the client",
-    )
-    world.add_argument(
-        "--instance",
-        help="restart only this named Tentacle instance (default: every instance)",
-    )
-    add_policy_arguments(parser)
-    output = add_output_arguments(parser)
-    output.add_argument(
-        "--timeline",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="print the simulator's timeline [on]",
-    )
-
-
-def handle(args: argparse.Namespace, ctx: CliContext) -> int:
-    """Run ``simulate`` and return the exit code (as ``run``'s: the report's).
-
-    Raises ConfigurationError (exit 2) for a bad scenario or policy, and NotFoundError
-    (exit 6) for a machine the seed script cannot find; :func:`restart.cli.main` prints them.
-    """
-    flags = given_policy_flags(args)
-    if args.seed_script and flags:
-        raise ConfigurationError(
-            f"{', '.join(flags)}: the seed script has fixed timings and restarts every "
-            "named instance; policy flags do not apply to --seed-script"
-        )
-    policy = None if args.seed_script else policy_from_args(args)
-    sim = load_simulation(args.scenario, args.seed)
-    progress = progress_printer(args, ctx, sim.clock.now())
-    if args.seed_script and not args.quiet:
-        progress = _labelled(progress, ctx)
-    result = simulate(
-        args.scenario,
-        seed=args.seed,
-        machine=args.machine,
-        policy=policy,
-        driver=args.driver,
-        seed_script=args.seed_script,
-        on_event=progress,
-        sim=sim,
-    )
-    report = result.report
-    if args.json:
-        ctx.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
-    else:
-        _print_human(result, args, ctx)
-    if report.error is not None:
-        ctx.err.print(Text(f"error: {report.error.message}", style="bold red"), soft_wrap=True)
-    return result.exit_code
-
-
-def _labelled(progress: Callable[[Progress], None], ctx: CliContext) -> Callable[[Progress], None]:
-    # The label goes out with the first line the seed script writes, so a run that never
-    # starts (a bad machine) is not labelled as if it had.
-    labelled = False
-
-    def first_labelled(line: Progress) -> None:
-        nonlocal labelled
-        if not labelled:
-            labelled = True
-            ctx.err.print(Text(_SEED_LABEL, style="bold yellow"), soft_wrap=True)
-        progress(line)
-
-    return first_labelled
-
-
-def _print_human(result: SimulationRun, args: argparse.Namespace, ctx: CliContext) -> None:
-    out = ctx.out
-    sim, report = result.sim, result.report
-    from octosim.scenario import Scenario
-
-    description = Scenario.load(result.scenario).description or ""
-    title = f"Simulation: scenario {result.scenario}, seed {result.seed}, {result.driver} driver"
-    out.print(Text(title, style="bold"), soft_wrap=True)
-    if description:
-        out.print(Text(f"  {description}", style="italic"), soft_wrap=True)
-    if args.timeline:
-        out.print(Text(f"Timeline ({len(sim.journal)} entries, virtual seconds)", style="italic"))
-        for entry in sim.journal:
-            line = Text(f"[{entry.t:9.3f}s] ", style="dim")
-            line.append(f"{entry.kind.value:<8} ", style=_KIND_STYLES.get(entry.kind.value, ""))
-            line.append(entry.text)
-            out.print(line, soft_wrap=True)
-    if report.procedure == "seed":
-        out.print(Text(_SEED_LABEL, style="bold yellow"), soft_wrap=True)
-    print_summary(report, ctx)
-    truth = result.truth
-    if truth is None:
-        out.print(
-            Text(
-                f"Simulator truth: no machine {args.machine!r} in the scenario "
-                f"(machines: {_machine_list(sim)})",
-                style="bold",
-            ),
-            soft_wrap=True,
-        )
-        return
-    out.print(
-        Text(
-            truth.describe(report.started), style="bold green" if truth.restarted else "bold yellow"
-        ),
-        soft_wrap=True,
-    )
-    if result.false_success:
-        who = "seed script" if report.procedure == "seed" else "client"
-        out.print(
-            Text(
-                f"FALSE SUCCESS: the {who} reported '{report.outcome.value}', but no "
-                "Tentacle process restarted.",
-                style="bold red",
-            ),
-            soft_wrap=True,
         )

@@ -8,8 +8,8 @@ up and healthy) is caught, not counted as a success. It then recommends the smal
 health window and post-restart wait that reach the target success rate
 (:mod:`restart.validate_recommend`).
 
-``restart-tentacle validate`` (:data:`VALIDATE_COMMAND`, in :mod:`restart.validate_cli`) is
-the command line on top; ``docs/validate.md`` explains how to read its verdict.
+``restart-tentacle validate`` (:mod:`restart.validate_cli`) is the command line on top;
+``docs/validate.md`` explains how to read its verdict.
 
 Same arguments, same result, whatever the number of workers.
 """
@@ -28,22 +28,28 @@ from restart.policy import RestartPolicy
 from restart.validate_exec import Group, ProgressCallback, Runner, default_workers
 from restart.validate_recommend import Recommendation, recommend
 from restart.validate_runs import Row
-from restart.validate_stats import RunRecord, Summary, records, summarise
+from restart.validate_stats import (
+    RunRecord,
+    Summary,
+    fewest_runs_for,
+    records,
+    summarise,
+    wilson_interval,
+)
 
 if TYPE_CHECKING:
     from octosim.scenario import Scenario
-    from restart.cli import Command
 
 __all__ = [
     "DEFAULT_RECOMMEND_RUNS",
     "DEFAULT_RUNS",
     "DEFAULT_TARGET",
-    "VALIDATE_COMMAND",  # noqa: F822 - provided lazily by __getattr__ (see the end)
     "ScenarioResult",
     "ValidationResult",
     "Verdict",
     "impossible_reason",
     "load_scenarios",
+    "subjects",
     "validate",
 ]
 
@@ -86,6 +92,8 @@ class ScenarioResult:
 
     ``impossible``: why success cannot happen in this scenario by construction (None: it
     can); such a scenario is judged by "no false success and stopped by its deadline".
+    ``machines``: the names of the machines whose Tentacle the runs restarted; ``label``:
+    the scenario and machine, set when the scenario has several machines (see ``title``).
     """
 
     name: str
@@ -95,11 +103,21 @@ class ScenarioResult:
     runs: tuple[RunRecord, ...] = field(repr=False)
     seed_script: Summary | None = None
     seed_runs: tuple[RunRecord, ...] = field(default=(), repr=False)
+    machines: tuple[str, ...] = ()
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        """How the report names this result: the scenario, with the machine when the
+        scenario has several (``two-web-servers/web-02``)."""
+        return self.label or self.name
 
     def to_dict(self, *, include_runs: bool = False) -> dict[str, object]:
         """Return the result as JSON-ready data (every run too, with ``include_runs``)."""
         out: dict[str, object] = {
             "name": self.name,
+            "machines": list(self.machines),
+            "title": self.title,
             "impossible": self.impossible,
             "verdict": self.verdict.value,
             "passed": self.verdict.passed,
@@ -136,6 +154,20 @@ class ValidationResult:
         return all(s.verdict.passed for s in self.scenarios)
 
     @property
+    def warnings(self) -> tuple[str, ...]:
+        """What makes the verdict less sure than it reads: too few runs for the target."""
+        if self.target >= 1.0:
+            return ("a 100% target cannot be shown by any number of runs: a run that would "
+                    "fail may simply not have been drawn; use a target below 1",)
+        fewest = fewest_runs_for(self.target)
+        if self.runs >= fewest:
+            return ()
+        low, _ = wilson_interval(self.runs, self.runs)
+        return (f"{self.runs} runs per scenario are too few to show a {self.target:.1%} "
+                f"target: even {self.runs} verified of {self.runs} leave a 95% interval "
+                f"down to {low:.1%}; use --runs {fewest} or more",)
+
+    @property
     def simulated_seconds(self) -> float:
         """Virtual seconds of every client and seed-script run (not the recommendation's)."""
         return sum(
@@ -155,6 +187,7 @@ class ValidationResult:
             "scenarios": [s.to_dict(include_runs=include_runs) for s in self.scenarios],
             "recommendation": None if self.recommendation is None
             else self.recommendation.to_dict(),
+            "warnings": list(self.warnings),
             "runs_executed": self.runs_executed,
             "simulated_seconds": self.simulated_seconds,
             "wall_seconds": self.wall_seconds,
@@ -171,13 +204,14 @@ def load_scenarios(scenarios: Sequence[str | Path | Scenario] | None) -> list[Sc
     return [s if isinstance(s, Scenario) else Scenario.load(s) for s in items]
 
 
-def impossible_reason(scenario: Scenario) -> str | None:
-    """Return why no restart can succeed in ``scenario`` by construction, or None.
+def impossible_reason(scenario: Scenario, machine: str | None = None) -> str | None:
+    """Return why no restart of ``machine`` (a name; None: the first) can succeed in
+    ``scenario`` by construction, or None.
 
     Today that is one case: every start of the restarted Tentacle fails
     (``fail_to_start_rate = 1``), so it never comes back, watchdog or not.
     """
-    agent = scenario.agents[0]
+    agent = next((a for a in scenario.agents if a.name == machine), scenario.agents[0])
     if agent.fail_to_start_rate >= 1.0:
         return f"every start of {agent.name}'s Tentacle fails: fail_to_start_rate = 1"
     return None
@@ -195,6 +229,7 @@ def validate(
     target: float = DEFAULT_TARGET,
     recommend_knobs: bool = True,
     recommend_runs: int = DEFAULT_RECOMMEND_RUNS,
+    machines: Sequence[str] | None = None,
 ) -> ValidationResult:
     """Run ``policy`` ``runs`` times on each scenario and judge it; see the module docstring.
 
@@ -202,29 +237,34 @@ def validate(
     ``workers``: processes (None: every CPU; 1: in this process). ``progress(stage, done,
     total)`` is called per finished chunk; stages are ``client``, ``seed script`` and
     ``recommendation``. ``recommend_runs``: real runs that check each recommended value
-    (at most ``runs``); ``recommend_knobs=False`` skips the recommendation.
+    (at most ``runs``); ``recommend_knobs=False`` skips the recommendation. ``machines``:
+    the machines (by name) to restart in each scenario; None: every one, each judged on its
+    own.
 
-    Raises ValueError for ``runs``/``recommend_runs``/``workers`` < 1 or a target outside
-    (0, 1]; ScenarioError for a scenario that cannot be read; RuntimeError (naming the
-    scenario and seed) if a run crashes.
+    Raises ValueError for ``runs``/``recommend_runs``/``workers`` < 1, a target outside
+    (0, 1] or a scenario without any of ``machines``; ScenarioError for a scenario that
+    cannot be read; RuntimeError (naming the scenario and seed) if a run crashes.
     """
     policy = policy if policy is not None else RestartPolicy()
     _check(runs, target, workers, recommend_runs)
-    loaded = load_scenarios(scenarios)
+    loaded = subjects(load_scenarios(scenarios), machines)
     workers = workers if workers is not None else default_workers()
     started = time.perf_counter()
     with Runner(workers, progress) as runner:
         client_rows = runner.run(
-            [Group("client", sc, policy, seed, runs) for sc in loaded], "client"
+            [Group("client", sc, policy, seed, runs, m) for sc, m in loaded], "client"
         )
         seed_rows = (
-            runner.run([Group("seed", sc, policy, seed, runs) for sc in loaded], "seed script")
+            runner.run([Group("seed", sc, policy, seed, runs, m) for sc, m in loaded],
+                       "seed script")
             if compare_seed_script
             else [[] for _ in loaded]
         )
+        several = {sc.name for sc, _ in loaded if len(sc.agents) > 1}
         results = [
-            _scenario_result(sc, policy, target, seed, rows, srows, compare_seed_script)
-            for sc, rows, srows in zip(loaded, client_rows, seed_rows, strict=True)
+            _scenario_result(sc, m, sc.name in several, policy, target, seed, rows, srows,
+                             compare_seed_script)
+            for (sc, m), rows, srows in zip(loaded, client_rows, seed_rows, strict=True)
         ]
         executed = runs * len(loaded) * (2 if compare_seed_script else 1)
         recommendation = None
@@ -259,8 +299,30 @@ def _check(runs: int, target: float, workers: int | None, recommend_runs: int) -
         raise ValueError(f"workers must be at least 1 (or None for every CPU), got {workers}")
 
 
+def subjects(
+    scenarios: Sequence[Scenario], machines: Sequence[str] | None = None
+) -> list[tuple[Scenario, str]]:
+    """Each (scenario, machine name) to validate: every machine of every scenario, or only
+    those named in ``machines`` (ignoring case). Raises ValueError naming the scenario's
+    machines when one has none of them."""
+    wanted = None if not machines else {m.lower() for m in machines}
+    chosen: list[tuple[Scenario, str]] = []
+    for scenario in scenarios:
+        names = [a.name for a in scenario.agents]
+        mine = [n for n in names if wanted is None or n.lower() in wanted]
+        if not mine:
+            raise ValueError(
+                f"scenario {scenario.name!r} has none of the machines {', '.join(machines or ())}"
+                f"; its machines: {', '.join(names)}"
+            )
+        chosen.extend((scenario, n) for n in mine)
+    return chosen
+
+
 def _scenario_result(
     scenario: Scenario,
+    machine: str,
+    several: bool,
     policy: RestartPolicy,
     target: float,
     seed: int,
@@ -270,10 +332,11 @@ def _scenario_result(
 ) -> ScenarioResult:
     runs = records(rows, seed)
     client = summarise(runs, policy.deadline)
-    impossible = impossible_reason(scenario)
+    impossible = impossible_reason(scenario, machine)
     seed_runs = records(seed_rows, seed)
     return ScenarioResult(
         name=scenario.name,
+        label=f"{scenario.name}/{machine}" if several else "",
         impossible=impossible,
         verdict=_judge(client, impossible is not None, target),
         client=client,
@@ -281,6 +344,7 @@ def _scenario_result(
         # The seed script has no deadline of its own; None: "within deadline" is all runs.
         seed_script=summarise(seed_runs, None) if compared else None,
         seed_runs=seed_runs,
+        machines=(machine,),
     )
 
 
@@ -297,7 +361,7 @@ def _judge(client: Summary, impossible: bool, target: float) -> Verdict:
 def _recommend(
     runner: Runner,
     policy: RestartPolicy,
-    scenarios: list[Scenario],
+    scenarios: list[tuple[Scenario, str]],
     results: list[ScenarioResult],
     target: float,
     seed: int,
@@ -314,13 +378,14 @@ def _recommend(
         nonlocal executed
         if not asks:
             return []
-        groups = [Group("client", scenarios[usable[i]], p, seed, runs) for i, p in asks]
+        groups = [Group("client", *_subject(scenarios[usable[i]], p, seed, runs))
+                  for i, p in asks]
         executed += runs * len(groups)
         return [records(rows, seed) for rows in runner.run(groups, "recommendation")]
 
     found = recommend(
         policy,
-        [results[i].name for i in usable],
+        [results[i].title for i in usable],
         [results[i].runs for i in usable],
         target,
         measure,
@@ -329,12 +394,8 @@ def _recommend(
     return found, executed
 
 
-def __getattr__(name: str) -> Command:
-    # VALIDATE_COMMAND lives with the CLI code (restart.validate_cli), which imports
-    # restart.cli; loading it lazily keeps the library free of CLI imports and lets
-    # restart.cli import this module without an import cycle.
-    if name == "VALIDATE_COMMAND":
-        from restart.validate_cli import VALIDATE_COMMAND
-
-        return VALIDATE_COMMAND
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def _subject(
+    subject: tuple[Scenario, str], policy: RestartPolicy, seed: int, runs: int
+) -> tuple[Scenario, RestartPolicy, int, int, str]:
+    scenario, machine = subject
+    return scenario, policy, seed, runs, machine

@@ -3,14 +3,16 @@
 Exit codes: 0 every scenario passed (the target met where success is possible, no false
 success, every run by its deadline; impossible scenarios failed cleanly); 1 some scenario
 did not; 2 bad input (``restart.exitcodes.ExitCode.USAGE``), with a message saying what
-to do; 130 interrupted (Ctrl-C). Output: tables and a verdict on stdout (or ``--json``),
-the progress bar on stderr.
+to do; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). Output: tables and a verdict on
+stdout (or ``--json``), the progress bar on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
@@ -22,9 +24,11 @@ from restart.cli import (
     add_output_arguments,
     add_policy_arguments,
     policy_from_args,
+    print_error,
+    seed_number,
 )
 from restart.errors import ConfigurationError
-from restart.exitcodes import ExitCode
+from restart.exitcodes import ExitCode, describe
 from restart.policy import RestartPolicy
 from restart.validate import (
     DEFAULT_RECOMMEND_RUNS,
@@ -32,6 +36,7 @@ from restart.validate import (
     DEFAULT_TARGET,
     ValidationResult,
     load_scenarios,
+    subjects,
     validate,
 )
 
@@ -54,12 +59,15 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     )
     what.add_argument("--runs", type=int, default=DEFAULT_RUNS,
                       help=f"runs per scenario [{DEFAULT_RUNS}]")
-    what.add_argument("--seed", type=int, default=0,
+    what.add_argument("--seed", type=seed_number, default=0,
                       help="seed of run 0; run i uses seed+i [0]")
     what.add_argument("--workers", type=int, default=None,
                       help="processes to use [every CPU]; 1 runs in this process")
     what.add_argument("--compare-seed-script", action="store_true",
                       help="also run the seed script's algorithm on the same seeds")
+    what.add_argument("--machine", action="append", dest="machines", metavar="NAME",
+                      help="restart only this machine of each scenario; repeat for several "
+                           "[every machine, each judged on its own]")
     what.add_argument("--instance", help="restart only this named Tentacle instance")
     judge = parser.add_argument_group("judging")
     judge.add_argument("--target", type=float, default=DEFAULT_TARGET,
@@ -82,7 +90,21 @@ def _policy(args: argparse.Namespace) -> RestartPolicy:
     try:
         return policy_from_args(args)
     except ConfigurationError as exc:
-        raise _Usage(f"{exc.message} (fix the policy flag)") from None
+        raise _Usage(exc.message) from None
+
+
+def _check_plot_path(path: str) -> None:
+    # Checked before any run: minutes of simulation must not end in "cannot write".
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise _Usage(f"--plot {path}: is a directory; give a file name such as runs.png")
+    if not folder.is_dir():
+        raise _Usage(f"--plot {path}: the folder {str(folder)!r} does not exist; create it "
+                     "or choose another path")
+    if not os.access(folder, os.W_OK):
+        raise _Usage(f"--plot {path}: the folder {str(folder)!r} is not writable; choose "
+                     "another path")
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -103,6 +125,7 @@ def _check(args: argparse.Namespace) -> None:
             check_plot_available()
         except PlotUnavailable as exc:
             raise _Usage(str(exc)) from None
+        _check_plot_path(args.plot)
 
 
 def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -111,10 +134,13 @@ def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
     try:
         _check(args)
         policy = _policy(args)
-        scenarios = load_scenarios(args.scenarios)
+        # The same scenario named twice is run once: counting it twice would weigh it double.
+        named = list(dict.fromkeys(args.scenarios)) if args.scenarios else None
+        scenarios = load_scenarios(named)
+        subjects(scenarios, args.machines)  # a machine no scenario has: say so before runs
     except _Usage as exc:
         return _usage(ctx, str(exc))
-    except ScenarioError as exc:
+    except (ScenarioError, ValueError) as exc:
         return _usage(ctx, str(exc))
     try:
         with _ProgressBar(ctx, enabled=not args.quiet) as bar:
@@ -122,20 +148,22 @@ def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
                 policy, scenarios, runs=args.runs, seed=args.seed, workers=args.workers,
                 compare_seed_script=args.compare_seed_script, progress=bar.update,
                 target=args.target, recommend_knobs=not args.no_recommend,
-                recommend_runs=args.recommend_runs,
+                recommend_runs=args.recommend_runs, machines=args.machines,
             )
     except KeyboardInterrupt:
         # Simulated runs leave nothing behind to clean up: stop, say so, no verdict.
         ctx.err.print(Text("interrupted: no verdict", style="bold red"))
         return int(ExitCode.INTERRUPTED)
+    _show(result, args, ctx)
     if args.plot:
         from restart.validate_plot import plot
 
         try:
             plot(result, args.plot)
         except OSError as exc:
+            # The result is already printed: only the picture is lost.
             return _usage(ctx, f"cannot write the plot to {args.plot}: {exc.strerror}")
-    _show(result, args, ctx)
+        ctx.err.print(f"plot written to {args.plot}")
     return EXIT_PASSED if result.passed else EXIT_FAILED
 
 
@@ -148,12 +176,10 @@ def _show(result: ValidationResult, args: argparse.Namespace, ctx: CliContext) -
         ctx.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
         ctx.out.print(render(result))
-    if args.plot:
-        ctx.err.print(f"plot written to {args.plot}")
 
 
 def _usage(ctx: CliContext, message: str) -> int:
-    ctx.err.print(Text(f"error: {message}", style="bold red"), soft_wrap=True)
+    print_error(ctx, message)
     return EXIT_USAGE
 
 
@@ -198,7 +224,10 @@ VALIDATE_COMMAND = Command(
         "on every CPU -- and check each report against what really happened. Prints the "
         "success rate, false successes (success reported but no restart), durations and "
         "failure reasons per scenario, the smallest health window and post-restart wait "
-        "that reach --target, and a verdict. Exit codes: 0 every scenario passed, 1 some "
-        "did not, 2 bad input, 130 interrupted."
+        "that reach --target, and a verdict."
+    ),
+    exit_codes=describe(
+        (ExitCode(0), ExitCode(1), ExitCode.USAGE, ExitCode.INTERRUPTED, ExitCode.TERMINATED),
+        {ExitCode(0): "every scenario passed", ExitCode(1): "some scenario did not"},
     ),
 )

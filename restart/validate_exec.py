@@ -40,13 +40,15 @@ _CHUNKS_PER_WORKER = 8
 
 @dataclass(frozen=True)
 class Group:
-    """``runs`` runs of one procedure and policy on one scenario, seeds ``base_seed + i``."""
+    """``runs`` runs of one procedure and policy on one scenario's machine ``machine`` (a
+    name; None: the first), seeds ``base_seed + i``."""
 
     procedure: Procedure
     scenario: Scenario
     policy: RestartPolicy
     base_seed: int
     runs: int
+    machine: str | None = None
 
 
 def default_workers() -> int:
@@ -144,7 +146,7 @@ class Runner:
         size = min(_MAX_CHUNK, max(_MIN_CHUNK, size))
         return [
             Chunk(key, g.procedure, g.scenario, g.policy, g.base_seed, start,
-                  min(size, g.runs - start))
+                  min(size, g.runs - start), g.machine)
             for key, g in enumerate(groups)
             for start in range(0, g.runs, size)
         ]

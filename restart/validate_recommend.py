@@ -35,7 +35,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from restart.policy import RestartPolicy
+from restart.policy import KNOBS, RestartPolicy
 from restart.validate_stats import RunRecord
 
 __all__ = [
@@ -49,12 +49,9 @@ __all__ = [
     "recommend",
 ]
 
-#: Candidate values (seconds) per knob; the policy's own value is added to its grid.
-#: Spaced like a person would choose them, denser where the defaults sit.
-GRIDS: dict[str, tuple[float, ...]] = {
-    "health_window": (15, 30, 45, 60, 90, 120, 150, 180, 240, 300, 450, 600, 900),
-    "post_restart_wait": (0, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300),
-}
+#: Candidate values (seconds) per tuned knob, from the policy's knob table
+#: (:data:`restart.policy.KNOBS`); the policy's own value is added to its grid.
+GRIDS: dict[str, tuple[float, ...]] = {k.name: k.grid for k in KNOBS if k.tuned}
 
 #: ``measure([(scenario index, policy), ...], runs)`` -> each one's runs, seeds
 #: ``seed .. seed+runs-1`` (the same seeds as the validation).
@@ -153,13 +150,12 @@ def candidate_policy(policy: RestartPolicy, knob: str, value: float) -> RestartP
     The deadline never drops to the cleanup allowance (the policy would be invalid): it
     keeps at least one second of work time. Raises ValueError for an unknown knob.
     """
+    if knob not in GRIDS:
+        raise ValueError(f"unknown knob {knob!r}; knobs: {', '.join(GRIDS)}")
     current = float(getattr(policy, knob))
     deadline = max(policy.deadline + (value - current), policy.cleanup_allowance + 1.0)
-    if knob == "health_window":
-        return dataclasses.replace(policy, health_window=value, deadline=deadline)
-    if knob == "post_restart_wait":
-        return dataclasses.replace(policy, post_restart_wait=value, deadline=deadline)
-    raise ValueError(f"unknown knob {knob!r}; knobs: {', '.join(GRIDS)}")
+    changes: dict[str, object] = {knob: value, "deadline": deadline}
+    return dataclasses.replace(policy, **changes)  # type: ignore[arg-type]
 
 
 def predicted_rate(runs: Sequence[RunRecord], budget: float) -> float:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MACHINE_ID", "OUTCOMES", "Chunk", "Procedure", "Row", "reach", "run_chunk", "run_one"]
 
-#: The machine every run restarts: the scenario's first ``[[agents]]`` entry.
+#: The machine a run restarts when none is named: the scenario's first ``[[agents]]`` entry.
 MACHINE_ID = "Machines-1"
 
 #: Which restart algorithm a run drives: this client, or the seed script's port.
@@ -47,7 +47,6 @@ OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 #: None otherwise.
 Row = tuple[int, int, float, str, bool, bool, bool, float | None]
 
-_SPACE = "Spaces-1"
 _HEALTHY = frozenset({"Healthy", "HasWarnings"})  # HasWarnings: reachable, still usable
 
 
@@ -66,6 +65,7 @@ class Chunk:
     base_seed: int
     start: int
     count: int
+    machine: str | None = None
 
 
 def run_chunk(chunk: Chunk) -> tuple[int, list[Row]]:
@@ -76,7 +76,8 @@ def run_chunk(chunk: Chunk) -> tuple[int, list[Row]]:
     rerun that seed alone to see it).
     """
     rows = [
-        run_one(chunk.procedure, chunk.scenario, chunk.policy, chunk.base_seed + i, index=i)
+        run_one(chunk.procedure, chunk.scenario, chunk.policy, chunk.base_seed + i, index=i,
+                machine=chunk.machine)
         for i in range(chunk.start, chunk.start + chunk.count)
     ]
     return chunk.key, rows
@@ -89,8 +90,10 @@ def run_one(
     seed: int,
     *,
     index: int = 0,
+    machine: str | None = None,
 ) -> Row:
-    """Run one restart of the scenario's first machine with ``seed``; return its Row.
+    """Run one restart of the machine named ``machine`` (default: the scenario's first)
+    with ``seed``; return its Row.
 
     The simulation is built from ``seed`` and the client's jitter/token source is
     ``random.Random(seed)``, so a run is a pure function of its arguments.
@@ -100,10 +103,10 @@ def run_one(
 
     try:
         sim = Simulation.from_scenario(scenario, seed=seed)
-        machine = sim.world.machines[MACHINE_ID]
-        with TentacleTruth(machine, sim.clock) as truth:
+        found = _named(sim, machine)
+        with TentacleTruth(found, sim.clock) as truth:
             service = _restarted_service(truth, policy if procedure == "client" else None)
-            report = _drive(procedure, sim, machine, policy, seed)
+            report = _drive(procedure, sim, found, policy, seed)
     except Exception as exc:
         raise RuntimeError(
             f"validation run {index} ({procedure}) of scenario {scenario.name!r} with seed "
@@ -118,7 +121,7 @@ def run_one(
         "" if outcome is Outcome.RESTARTED else report.reason,
         bool(truth.restarts(service)),
         truth.state(service).value == "Running",
-        machine.health_status.value in _HEALTHY,
+        found.health_status.value in _HEALTHY,
         reach(report) if procedure == "client" else None,
     )
 
@@ -146,16 +149,25 @@ def _drive(
     procedure: Procedure, sim: Simulation, machine: Machine, policy: RestartPolicy, seed: int
 ) -> RestartReport:
     if procedure == "client":
-        target = RestartTarget(_SPACE, machine_id=MACHINE_ID)
+        target = RestartTarget(machine.space_id, machine_id=machine.id)
         return run_direct(sim, target, policy, rng=random.Random(seed), raise_errors=False)
     variables = SeedVariables(
         server_url=sim.base_url,
-        space_id=_SPACE,
-        machine_id=MACHINE_ID,
+        space_id=machine.space_id,
+        machine_id=machine.id,
         machine_name=machine.name,
         environment_id=machine.environment_ids[0] if machine.environment_ids else None,
     )
     return drive_direct(sim, SeedScript(variables), raise_errors=False)
+
+
+def _named(sim: Simulation, name: str | None) -> Machine:
+    if name is None:
+        return sim.world.machines[MACHINE_ID]
+    for machine in sim.world.machines.values():
+        if machine.name == name:
+            return machine
+    raise ValueError(f"the scenario has no machine named {name!r}")
 
 
 def _restarted_service(truth: TentacleTruth, policy: RestartPolicy | None) -> str:

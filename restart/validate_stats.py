@@ -7,6 +7,7 @@ runs): it always names a duration some run really took, and needs no interpolati
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,8 +15,48 @@ from dataclasses import dataclass
 from restart.report import Outcome, reason_group
 from restart.validate_runs import OUTCOMES, Row
 
-__all__ = ["Durations", "RunRecord", "Summary", "normalise_reason", "records", "summarise"]
+__all__ = [
+    "CONFIDENCE_Z",
+    "Durations",
+    "RunRecord",
+    "Summary",
+    "fewest_runs_for",
+    "group_text",
+    "normalise_reason",
+    "records",
+    "summarise",
+    "wilson_interval",
+]
 
+#: z of a two-sided 95% interval: the confidence every success rate is shown with.
+CONFIDENCE_Z = 1.96
+
+
+def wilson_interval(successes: int, runs: int, z: float = CONFIDENCE_Z) -> tuple[float, float]:
+    """The Wilson score interval of a success rate (95% by default): unlike the plain
+    ``p ± z·sqrt(p(1-p)/n)``, it stays inside [0, 1] and is honest at 0 and n successes,
+    which are the usual results here. (0, 1) with no runs."""
+    if runs <= 0:
+        return (0.0, 1.0)
+    p = successes / runs
+    z2 = z * z
+    centre = (p + z2 / (2 * runs)) / (1 + z2 / runs)
+    half = z * math.sqrt(p * (1 - p) / runs + z2 / (4 * runs * runs)) / (1 + z2 / runs)
+    # At 0 and n successes the bound on that side is exact: no rounding below 100%.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == runs else min(1.0, centre + half)
+    return (low, high)
+
+
+def fewest_runs_for(target: float, z: float = CONFIDENCE_Z) -> int:
+    """The fewest runs whose perfect result (every run verified) puts the interval's lower
+    bound at or above ``target``: fewer runs cannot show the target is met, whatever
+    happens. Wilson's lower bound for n of n is n / (n + z²)."""
+    if target >= 1.0:
+        raise ValueError("no number of runs shows a 100% target: use a target below 1")
+    return math.ceil(z * z * target / (1.0 - target))
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # Deadline comparisons allow for float rounding in virtual time.
 _EPSILON = 1e-6
 # Seeds of bad runs kept for replay: enough to reproduce, few enough for the JSON.
@@ -25,6 +66,31 @@ _SEEDS_KEPT = 10
 def normalise_reason(reason: str) -> str:
     """Return ``reason`` grouped as :func:`restart.report.reason_group` groups it."""
     return reason_group(reason)
+
+
+def group_text(reasons: Sequence[str]) -> str:
+    """One line for reasons that differ only in their numbers: each number that all share
+    is kept, one that varies becomes its range (``12–40 s``), and an id's number
+    (``ServerTasks-7``), which means nothing across runs, becomes ``N``. Reasons whose
+    numbers do not line up (a time stamp in one of them) are shown as they are grouped."""
+    found = [_NUMBER.findall(r) for r in reasons]
+    if len({len(numbers) for numbers in found}) > 1:
+        return reason_group(reasons[0])
+    columns = list(zip(*found, strict=True))
+    first = reasons[0]
+    spans = [m.start() for m in _NUMBER.finditer(first)]
+    pieces = iter(range(len(columns)))
+
+    def number(match: re.Match[str]) -> str:
+        i = next(pieces)
+        values: list[str] = sorted(set(columns[i]), key=float)
+        if len(values) == 1:
+            return values[0]
+        if spans[i] > 0 and first[spans[i] - 1] == "-":
+            return "N"
+        return f"{values[0]}–{values[-1]}"
+
+    return _NUMBER.sub(number, first)
 
 
 @dataclass(frozen=True)
@@ -125,8 +191,9 @@ class Summary:
     successes it contradicts. ``unverified``: runs that did not report success although
     the Tentacle did restart and is healthy (a missed success, not a safety problem).
     ``within_deadline``: runs that returned by ``deadline`` (None: no deadline to hold,
-    the seed script has none). ``reasons``: why runs did not succeed, numbers replaced by
-    ``N``, most frequent first. ``simulated_seconds``: the sum of all durations.
+    the seed script has none). ``reasons``: why runs did not succeed, grouped by their
+    words (:func:`group_text` shows the numbers), most frequent first.
+    ``simulated_seconds``: the sum of all durations.
     ``false_success_seeds`` / ``late_seeds``: the seeds of the first few false successes
     and runs past the deadline, to replay them (``restart.validate_runs.run_one``).
     """
@@ -150,6 +217,11 @@ class Summary:
         return self.successes / self.runs if self.runs else 0.0
 
     @property
+    def success_interval(self) -> tuple[float, float]:
+        """The 95% Wilson interval of :attr:`success_rate`."""
+        return wilson_interval(self.successes, self.runs)
+
+    @property
     def reported_successes(self) -> int:
         """Runs that reported success, true or false."""
         return self.successes + self.false_successes
@@ -165,6 +237,7 @@ class Summary:
             "runs": self.runs,
             "successes": self.successes,
             "success_rate": self.success_rate,
+            "success_interval": list(self.success_interval),
             "reported_successes": self.reported_successes,
             "false_successes": self.false_successes,
             "unverified": self.unverified,
@@ -182,7 +255,11 @@ class Summary:
 def summarise(runs: Sequence[RunRecord], deadline: float | None) -> Summary:
     """Add up ``runs``; ``deadline`` (seconds, or None) is what "within deadline" means."""
     outcomes = Counter(r.outcome.value for r in runs)
-    reasons = Counter(normalise_reason(r.reason) for r in runs if not r.reported_success)
+    groups: dict[str, list[str]] = {}
+    for r in runs:
+        if not r.reported_success:
+            groups.setdefault(normalise_reason(r.reason), []).append(r.reason)
+    reasons = Counter({group_text(texts): len(texts) for texts in groups.values()})
     false_successes = sum(r.false_success for r in runs)
     if false_successes:
         # A false success carries no failure reason of its own: name it, it is the worst kind.

@@ -13,11 +13,19 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from restart.policy import knob, policy_flags
 from restart.validate import ScenarioResult, ValidationResult, Verdict
 from restart.validate_recommend import GRIDS, KnobRecommendation
 from restart.validate_stats import Summary
 
-__all__ = ["recommendation_table", "render", "scenario_table", "seed_table", "verdict_text"]
+__all__ = [
+    "header",
+    "recommendation_table",
+    "render",
+    "scenario_table",
+    "seed_table",
+    "verdict_text",
+]
 
 _VERDICT_STYLES = {
     Verdict.PASS: "bold green",
@@ -33,9 +41,10 @@ _VERDICT_LABELS = {
     Verdict.OVER_DEADLINE: "✘ too late",
     Verdict.FALSE_SUCCESS: "✘ UNSAFE",
 }
-# The flag that sets each knob, so advice can be pasted onto the command line.
-_FLAGS = {"health_window": "--health-window", "post_restart_wait": "--wait"}
-_NAMES = {"health_window": "health window", "post_restart_wait": "post-restart wait"}
+
+def _flag(name: str) -> str:
+    # The flag that sets the knob, so advice can be pasted onto the command line.
+    return knob(name).flag or name
 
 def _pct(rate: float) -> str:
     # One decimal, but never round 99.96% up to a "100.0%" that hides a failure.
@@ -66,16 +75,19 @@ def scenario_table(result: ValidationResult) -> Table:
     table = _table(
         f"Client: {result.runs} runs per scenario, target {_pct(result.target)}, "
         f"deadline {result.policy.deadline:g} s",
-        [("scenario", "l"), ("runs", "r"), ("verified", "r"), ("false\nsucc.", "r"),
-         ("p50/p95/p99\n/max s", "r"), ("by\ndeadline", "r"), ("verdict", "l")],
+        [("scenario", "l"), ("runs", "r"), ("verified\n(95% CI)", "r"), ("false\nsucc.", "r"),
+         ("p50/p95/p99\n/max s", "r"), ("by\ndeadline", "r"),
+         ("verdict", "l")],
     )
     for s in result.scenarios:
         c = s.client
         d = c.durations
+        low, high = c.success_interval
         table.add_row(
-            s.name,
+            s.title,
             str(c.runs),
-            _pct(c.success_rate),
+            # The rate, and under it the 95% Wilson interval: how sure the rate is.
+            f"{_pct(c.success_rate)}\n{_pct(low).rstrip('%')}–{_pct(high).rstrip('%')}",
             Text(str(c.false_successes), style="bold red" if c.false_successes else ""),
             "/".join(_secs(v) for v in (d.p50, d.p95, d.p99, d.max)),
             "all" if c.all_within_deadline else f"{c.within_deadline}",
@@ -99,7 +111,7 @@ def seed_table(result: ValidationResult) -> Table | None:
         if seed is None:
             continue
         table.add_row(
-            s.name,
+            s.title,
             _pct(seed.reported_successes / seed.runs if seed.runs else 0.0),
             Text(str(seed.false_successes), style="bold red" if seed.false_successes else ""),
             _pct(seed.success_rate),
@@ -124,7 +136,7 @@ def recommendation_table(result: ValidationResult) -> Table | None:
     )
     for k in rec.knobs:
         table.add_row(
-            _FLAGS[k.knob],
+            _flag(k.knob),
             _secs(k.current),
             "unreachable" if k.value is None else _secs(k.value),
             "" if k.deadline is None else _secs(k.deadline),
@@ -139,26 +151,44 @@ def _reason_lines(result: ValidationResult) -> Text | None:
     for s in result.scenarios:
         if not s.client.reasons or s.verdict is Verdict.CORRECTLY_FAILS:
             continue
-        lines.append(f"{s.name}:\n", style="bold")
+        lines.append(f"{s.title}:\n", style="bold")
         for reason, count in s.client.reasons[:3]:
             lines.append(f"  {count:>5} × {reason}\n")
     if not lines.plain:
         return None
-    heading = Text("Why client runs did not succeed (numbers shown as N):\n", style="italic")
+    heading = Text("Why client runs did not succeed (a range where runs differ):\n",
+                   style="italic")
     return heading + lines
 
 
 def render(result: ValidationResult) -> RenderableType:
     """Everything the CLI prints without ``--json``: tables, reasons, verdict."""
-    parts: list[RenderableType] = [scenario_table(result)]
+    parts: list[RenderableType] = [header(result), scenario_table(result)]
     reasons = _reason_lines(result)
     if reasons is not None:
         parts.append(reasons)
     for extra in (seed_table(result), recommendation_table(result)):
         if extra is not None:
             parts.append(extra)
+    for warning in result.warnings:
+        parts.append(Text(f"warning: {warning}", style="bold yellow"))
     parts.append(Text(verdict_text(result), style="bold" if result.passed else ""))
     return RenderGroup(*parts)
+
+
+def header(result: ValidationResult) -> Text:
+    """What was validated: the policy as the flags that give it (so it can be pasted into
+    ``run``), and each scenario's restarted machines."""
+    flags = policy_flags(result.policy)
+    by_scenario: dict[str, list[str]] = {}
+    for s in result.scenarios:
+        by_scenario.setdefault(s.name, []).extend(s.machines)
+    machines = "; ".join(f"{name}: {', '.join(m) or '?'}" for name, m in by_scenario.items())
+    text = Text("Policy: ", style="bold")
+    text.append(flags)
+    text.append("\nRestarted: ", style="bold")
+    text.append(machines)
+    return text
 
 
 def verdict_text(result: ValidationResult) -> str:
@@ -175,7 +205,7 @@ def verdict_text(result: ValidationResult) -> str:
     over = [s for s in result.scenarios if not s.client.all_within_deadline]
     if over:
         sentences.append(
-            "Runs went past the deadline in " + ", ".join(s.name for s in over)
+            "Runs went past the deadline in " + ", ".join(s.title for s in over)
             + ": the client must always return by it, so this is a bug in restart-tentacle."
         )
     if result.recommendation is not None:
@@ -192,7 +222,7 @@ def _headline(result: ValidationResult, possible: list[ScenarioResult]) -> str:
         total = sum(s.client.false_successes for s in unsafe)
         return (
             f"✘ Unsafe: the client reported {total} restart(s) that did not happen (in "
-            f"{', '.join(s.name for s in unsafe)}). That is a bug in restart-tentacle, not "
+            f"{', '.join(s.title for s in unsafe)}). That is a bug in restart-tentacle, not "
             "a timeout to tune: report it with the seeds (false_success_seeds in --json)."
         )
     runs = sum(s.client.runs for s in possible)
@@ -202,7 +232,7 @@ def _headline(result: ValidationResult, possible: list[ScenarioResult]) -> str:
     within = f"within the {result.policy.deadline:g} s deadline"
     low = [s for s in possible if s.verdict is Verdict.BELOW_TARGET]
     if low:
-        worst = ", ".join(f"{s.name} ({_pct(s.client.success_rate)})" for s in low)
+        worst = ", ".join(f"{s.title} ({_pct(s.client.success_rate)})" for s in low)
         return (
             f"✘ Your timeouts are too short for some scenarios: {_pct(overall)} of restarts "
             f"were verified {within} across {count}, but {worst} "
@@ -225,10 +255,10 @@ def _impossible_sentence(s: ScenarioResult, deadline: float) -> str:
     reason = f"success is impossible there ({s.impossible})"
     if s.verdict is Verdict.CORRECTLY_FAILS:
         return (
-            f"{s.name}: {reason}, and the client correctly gave up by its {deadline:g} s "
+            f"{s.title}: {reason}, and the client correctly gave up by its {deadline:g} s "
             "deadline every time: the right answer, not a policy problem."
         )
-    return f"{s.name}: {reason}, but the client did not fail cleanly ({s.verdict.value})."
+    return f"{s.title}: {reason}, but the client did not fail cleanly ({s.verdict.value})."
 
 
 def _advice(result: ValidationResult) -> str:
@@ -251,13 +281,13 @@ def _raise(k: KnobRecommendation) -> str:
     assert k.value is not None and k.deadline is not None
     needed = f"; {_names(k.limiting)} {'needs' if len(k.limiting) == 1 else 'need'} it" if (
         k.limiting) else ""
-    text = (f"the {_NAMES[k.knob]} to {k.value:g} s ({_FLAGS[k.knob]} {k.value:g} "
+    text = (f"the {knob(k.knob).label} to {k.value:g} s ({_flag(k.knob)} {k.value:g} "
             f"--deadline {k.deadline:g}{needed})")
     return text + (f", though {_missing(k)}" if k.unreachable else "")
 
 
 def _knob_advice(k: KnobRecommendation) -> str:
-    name, flag = _NAMES[k.knob], _FLAGS[k.knob]
+    name, flag = knob(k.knob).label, _flag(k.knob)
     if k.value is None:
         return f"No {name} reaches the target: {_missing(k)}."
     assert k.deadline is not None
@@ -286,7 +316,7 @@ def _seed_sentence(result: ValidationResult) -> str:
     compared = [(s, s.seed_script) for s in result.scenarios if s.seed_script is not None]
     if not compared:
         return ""
-    false_in = [(s.name, seed) for s, seed in compared if seed.false_successes]
+    false_in = [(s.title, seed) for s, seed in compared if seed.false_successes]
     runs = sum(seed.runs for _, seed in compared)
     verified = sum(seed.successes for _, seed in compared)
     base = f"The seed script, on the same seeds, verified {_pct(verified / runs)} of restarts"

@@ -22,8 +22,7 @@ from octosim.scenario import (
     presets,
 )
 from octosim.simulation import Simulation
-from restart import cli as restart_cli
-from restart.validate import VALIDATE_COMMAND
+from restart import commands as restart_cli
 
 
 def problems(data: dict[str, object]) -> list[str]:
@@ -59,9 +58,8 @@ def not_utf8(tmp_path: Path) -> Path:
 
 
 def test_simulate_and_validate_exit_2_on_a_file_that_is_not_utf8(
-    not_utf8: Path, monkeypatch: pytest.MonkeyPatch
+    not_utf8: Path,
 ) -> None:
-    monkeypatch.setitem(restart_cli.COMMANDS, "validate", VALIDATE_COMMAND)
     for argv in (["simulate", "--scenario", str(not_utf8)],
                  ["validate", "--workers", "1", "--scenario", str(not_utf8)]):
         out, err = io.StringIO(), io.StringIO()

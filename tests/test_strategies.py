@@ -20,13 +20,13 @@ from octosim.strategies import (
     agents,
     fault_plans,
     fault_rules,
-    restart_policies,
     scenarios,
     seeds,
     simulations,
     timings,
 )
 from octosim.strategies import presets as preset_scenarios
+from restart.strategies import restart_policies
 
 
 @given(scenarios(), seeds())

@@ -42,7 +42,6 @@ from octosim.strategies import (
     fault_plans,
     fault_rules,
     presets,
-    restart_policies,
     scenarios,
     seeds,
     timings,
@@ -61,6 +60,7 @@ from restart.drivers.loop import drive, logging_sink
 from restart.policy import DEFAULT_DEADLINE
 from restart.report import Outcome, Progress
 from restart.seedport import SeedScript, SeedVariables, run_seed_script
+from restart.strategies import restart_policies
 
 #: Every task description the client writes ends with this tag (restart/procedure.py), so
 #: its tasks can be found in the model even when the client lost track of one.

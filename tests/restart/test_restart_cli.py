@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from restart.cli import COMMANDS, main
 from restart.client import octopus_client
+from restart.commands import COMMANDS, main
 from restart.exitcodes import ExitCode
 
 
@@ -185,7 +185,7 @@ def test_bad_command_lines_are_usage_errors(cli: Cli, argv: list[str]) -> None:
 
 def test_invalid_policy_values_are_usage_errors(cli: Cli) -> None:
     code, _, err = cli("run", "Machines-1", "--stable-checks", "0")
-    assert code == 2 and "stable_checks" in err
+    assert code == 2 and "--stable-checks: must be a whole number >= 1, got 0" in err
     assert cli.octopus.requests == []
 
 
@@ -220,6 +220,134 @@ def test_subcommands_are_pluggable(cli: Cli, monkeypatch: pytest.MonkeyPatch) ->
         parser.add_argument("--n", type=int, default=1)
 
     monkeypatch.setitem(
-        COMMANDS, "simulate", Command("simulate", configure, lambda args, ctx: args.n + 40)
+        COMMANDS, "simulate",
+        Command("simulate", configure, lambda args, ctx: args.n + 40, "a test", "0 fine"),
     )
     assert cli("simulate", "--n", "2")[0] == 42
+
+
+def test_machine_as_a_flag(cli: Cli) -> None:
+    # README's form: --machine must not be taken as an abbreviation of --machine-timeout.
+    code, _, _ = cli("run", "--machine", "web-01", "-q")
+    assert code == ExitCode.RESTARTED
+    assert cli.octopus.requests[1][1].params == (("name", "web-01"),)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "Machines-1", "--machine-t", "5"], "unrecognized arguments: --machine-t"),
+        (["run", "Machines-1", "--dead", "5"], "unrecognized arguments: --dead"),
+        (["run", "a", "--machine", "b"], "not allowed with argument MACHINE"),
+        (["run"], "one of the arguments MACHINE --machine is required"),
+    ],
+)
+def test_no_abbreviations_and_one_machine(cli: Cli, argv: list[str], message: str) -> None:
+    code, _, err = cli(*argv)
+    assert code == ExitCode.USAGE and message in err
+    assert cli.octopus.requests == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "Machines-1", "--os", "API-ABCDEFGHIJKLMNOPQRSTUVWX12"],
+        ["run", "Machines-1", "API-ABCDEFGHIJKLMNOPQRSTUVWX12"],
+        ["run", "Machines-1", "--deadline", "API-ABCDEFGHIJKLMNOPQRSTUVWX12"],
+        ["run", "Machines-1", "--url", "API-ABCDEFGHIJKLMNOPQRSTUVWX12"],
+    ],
+)
+def test_a_key_typed_in_the_wrong_place_is_never_echoed(cli: Cli, argv: list[str]) -> None:
+    code, out, err = cli(*argv)
+    assert code != 0
+    assert "ABCDEFGHIJKLMNOPQRSTUVWX12" not in err + out
+    assert "API-********" in err
+
+
+def test_version(cli: Cli) -> None:
+    code, out, _ = cli("--version")
+    assert code == 0 and out.startswith("restart-tentacle ")
+
+
+def test_help_lists_every_exit_code(cli: Cli) -> None:
+    code, out, _ = cli("run", "--help")
+    text = " ".join(out.split())
+    assert code == 0
+    for number in (0, 1, 2, 3, 4, 5, 6, 130, 143):
+        assert f"{number} " in text.split("exit codes:")[1]
+    assert "143 terminated (SIGTERM)" in text
+
+
+def test_an_error_is_printed_once_on_stderr(cli: Cli) -> None:
+    code, out, err = cli("run", "Machines-9")
+    assert code == ExitCode.NOT_FOUND
+    message = "Machines-9"
+    # The outcome line states it; no second "error:" line repeats it.
+    assert "error:" not in err or err.count(message) == 1
+    assert "error:" not in out
+
+
+def test_verbose_shows_debug_lines_and_quiet_hides_everything() -> None:
+    import argparse
+
+    from rich.console import Console
+
+    from restart.cli import CliContext, progress_printer
+    from restart.report import Progress
+
+    def printed(**flags: bool) -> str:
+        err = io.StringIO()
+        ctx = CliContext({}, lambda *a: httpx.Client(), lambda: 0.0, lambda s: None,
+                         io.StringIO(), Console(file=io.StringIO()), Console(file=err))
+        show = progress_printer(argparse.Namespace(**flags), ctx, 0.0)
+        show(Progress(1.0, "debug", "GET /api/tasks/ServerTasks-1: 503, retry 1 in 2 s"))
+        show(Progress(2.0, "info", "Restart executed"))
+        return err.getvalue()
+
+    assert "retry 1" not in printed(verbose=False, quiet=False)
+    assert "Restart executed" in printed(verbose=False, quiet=False)
+    assert "retry 1" in printed(verbose=True, quiet=False)
+    assert printed(verbose=False, quiet=True) == ""
+
+
+def test_cli_imports_have_no_cycle_and_octosim_none_of_restart() -> None:
+    # Every import, including those inside functions and under TYPE_CHECKING.
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def imports(path: Path) -> set[str]:
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+        return found
+
+    # The command-line side of restart: the toolkit, the commands, and what they build on
+    # (the rest of restart is the client's, checked by the project-wide layer test).
+    mine = ("cli", "commands", "run_cli", "simulate", "simulate_cli", "policy", "strategies",
+            "exitcodes", "validate", "validate_cli", "validate_exec", "validate_plot",
+            "validate_recommend", "validate_runs", "validate_stats", "validate_view")
+    graph = {f"restart.{m}": imports(root / "restart" / f"{m}.py") for m in mine}
+    graph = {m: {i for i in deps if i in graph} for m, deps in graph.items()}
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                raise AssertionError("import cycle: " + " -> ".join([*path, node, nxt]))
+            if nxt not in state:
+                visit(nxt, [*path, node])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [])
+    assert "restart.commands" not in graph["restart.cli"]
+    octosim = [p for p in (root / "octosim").rglob("*.py")
+               if any(i == "restart" or i.startswith("restart.") for i in imports(p))]
+    assert octosim == []

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from restart import RestartError, RestartTarget, octopus_client, run_sync
-from restart.cli import main
+from restart.commands import main
 from restart.drivers._httpx import REDACTED, secret_pattern
 
 SECRET = "API-SECRET0123456789ABCDEF"

@@ -19,7 +19,7 @@ from restart import (
     octopus_client,
     run_sync,
 )
-from restart.cli import main
+from restart.commands import main
 from restart.protocol import Response
 
 SECRET = "API-SECRET0123456789"

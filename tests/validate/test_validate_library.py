@@ -165,7 +165,7 @@ def test_false_successes_are_counted_apart_from_successes() -> None:
     assert summary.within_deadline == 4 and not summary.all_within_deadline
     assert summary.false_success_seeds == (1, 2) and summary.late_seeds == (3,)
     assert dict(summary.reasons) == {
-        "timed out after N s": 2,
+        "timed out after 12–400 s": 2,
         "reported success, but the Tentacle did not really restart": 2,
     }
 
@@ -175,3 +175,23 @@ def test_durations_use_the_nearest_rank() -> None:
     assert (d.p50, d.p95, d.p99, d.max) == (50, 95, 99, 100)
     assert Durations.of([]) == Durations(0, 0, 0, 0)
     assert Durations.of([7.0]).p50 == 7.0
+
+
+def test_grouped_reasons_keep_their_numbers() -> None:
+    from restart.validate_stats import group_text
+
+    same = "only 0 of 2 consecutive health checks succeeded within the 180 s health window"
+    assert group_text([same, same]) == same
+    assert group_text([
+        "no time left for a 5 s poll of ServerTasks-7 after 320.5 s",
+        "no time left for a 5 s poll of ServerTasks-9 after 318 s",
+    ]) == "no time left for a 5 s poll of ServerTasks-N after 318–320.5 s"
+
+
+def test_reasons_whose_numbers_do_not_line_up_are_shown_as_grouped() -> None:
+    from restart.validate_stats import group_text, normalise_reason
+
+    first = "the restart task ServerTasks-12 was lost at 2024-05-01T10:00:00Z"
+    second = "the restart task ServerTasks-3 was lost at 2024-05-01T12:00:07+02:00"
+    assert normalise_reason(first) == normalise_reason(second)
+    assert group_text([first, second]) == "the restart task ServerTasks-N was lost at TIME"
