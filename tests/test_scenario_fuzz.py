@@ -78,7 +78,7 @@ def _good(tp: Any, k: Knob, name: str) -> st.SearchStrategy[Any]:
         seconds = st.sampled_from(_SECONDS)
         return st.one_of(seconds, st.tuples(seconds, seconds).map(lambda p: sorted(p)))
     if typing.get_origin(tp) is tuple:
-        item = (_document(args[0], k) if dataclasses.is_dataclass(args[0])
+        item = (_document(typing.cast(type, args[0]), k) if dataclasses.is_dataclass(args[0])
                 else st.sampled_from(_NAMES))
         return st.lists(item, min_size=int(k.low or 0), max_size=3)
     if k.table is not None:  # [server.options]: ServerOptions' own fields and types
@@ -99,7 +99,8 @@ def _value(tp: Any, k: Knob, name: str) -> st.SearchStrategy[Any]:
 def _document(cls: type, outer: Knob) -> st.SearchStrategy[dict[str, Any]]:
     """A table for dataclass ``cls``: any of its keys, each good or bad."""
     hints = typing.get_type_hints(cls)
-    required, optional = {}, {}
+    required: dict[str, st.SearchStrategy[Any]] = {}
+    optional: dict[str, st.SearchStrategy[Any]] = {}
     for f in dataclasses.fields(cls):
         if f.init:
             k = knob_of(f, outer.of)

@@ -43,7 +43,8 @@ class World2:
         self.leak = re.compile("|".join(rf"(?<![\w-]){re.escape(i)}(?![\w])" for i in others))
 
     def get(self, path: str, form: str = "header") -> ApiResponse:
-        headers, query = {}, ()
+        headers: dict[str, str] = {}
+        query: tuple[tuple[str, str], ...] = ()
         if form == "header":
             headers["x-octopus-apikey"] = self.key
         elif form == "query":
