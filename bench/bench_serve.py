@@ -89,9 +89,17 @@ def serve_static(body_file: str) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
+    class Minimal:
+        """The minimal app, with the one method LiveServer calls when a signal stops it."""
+
+        __call__ = staticmethod(app)
+
+        def release(self) -> None:
+            pass  # it holds no request waiting
+
     # LiveServer only for its socket, signal handling and uvicorn settings: the app is ours.
     server = LiveServer(Simulation())
-    server.app = app  # type: ignore[assignment]
+    server.app = Minimal()  # type: ignore[assignment]
     server.run(on_ready=lambda: print(f"PORT {server.port}", flush=True))
 
 
