@@ -82,8 +82,13 @@ def _resolve(name: str) -> str | None:
 
 
 def _imports(module: str, path: Path) -> Iterator[str]:
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    yield from imports_in(path.read_text(), module, is_package=path.name == "__init__.py")
+
+
+def imports_in(source: str, module: str, *, is_package: bool = False) -> Iterator[str]:
+    """The project modules ``source`` (the text of ``module``) imports, wherever it does."""
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -153,6 +158,16 @@ def _cycles() -> list[list[str]]:
 def test_the_import_graph_is_read() -> None:
     assert "octosim.simulation" in GRAPH["octosim"]
     assert "octosim.model.engine" in GRAPH["octosim.simulation"]
+
+
+def test_imports_inside_functions_and_under_type_checking_count() -> None:
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from octosim.model.engine import TaskEngine\n"
+        "def f():\n    from .adhoc import AdHocScriptExecutor\n"
+    )
+    found = set(imports_in(source, "octosim.model.health"))
+    assert {"octosim.model.engine", "octosim.model.adhoc"} <= found
 
 
 def test_no_import_cycles() -> None:
