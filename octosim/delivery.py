@@ -59,7 +59,8 @@ class Lost:
 @dataclass(eq=False)
 class ServerParts:
     """The parts of a simulated server a request passes through: its fault plan, clock,
-    random source (fault rates draw from it), journal, options, and the handler that serves
+    random source for fault rates (the ``faults`` stream of the simulation's seed,
+    :mod:`octosim.model.randomness`), journal, options, and the handler that serves
     a request through the routes (``OctopusApi.handle``).
 
     Not frozen: a test may give a running simulation a new fault plan, and every transport

@@ -2,8 +2,9 @@
 
 A :class:`FaultPlan` is a list of :class:`FaultRule` s. For each request the transport asks
 :meth:`FaultPlan.decide`, which returns the total extra latency and at most one failure
-(the first failing rule that fires, in rule order). Rates draw from the simulation's seeded
-random source, so a plan replays exactly for a seed.
+(the first failing rule that fires, in rule order). Rates draw from the simulation's
+``faults`` random stream (:mod:`octosim.model.randomness`), so a plan replays exactly for a
+seed and its draws never shift anything else's.
 """
 
 from __future__ import annotations

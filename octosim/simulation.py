@@ -7,7 +7,6 @@ mount, the direct request handler, and the timeline.
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from octosim.model.background import start_background_load
 from octosim.model.engine import TaskEngine
 from octosim.model.health import HealthSettings
 from octosim.model.install import install_tentacles
+from octosim.model.randomness import Streams
 from octosim.model.world import World
 from octosim.options import DEFAULT_BASE_URL, ServerOptions
 from octosim.requestlog import RequestLog
@@ -41,7 +41,8 @@ __all__ = ["DEFAULT_BASE_URL", "ServerOptions", "Simulation"]
 class Simulation:
     """A simulated Octopus server.
 
-    Build one with a seed (everything random is drawn from it) and optionally a hand-built
+    Build one with a seed (every random stream is derived from it,
+    :mod:`octosim.model.randomness`) and optionally a hand-built
     :class:`~octosim.model.world.World`; scenarios build both for you
     (:meth:`from_scenario`). The same seed and the same requests give the same journal.
     """
@@ -58,11 +59,16 @@ class Simulation:
         self.seed = seed
         self.options = options if options is not None else ServerOptions()
         self.journal_limit = journal_limit
-        self.rng = random.Random(seed)
+        #: The seed's random streams, one per purpose: the world, each agent, health, faults,
+        #: background load, each task type (:mod:`octosim.model.randomness`).
+        self.streams = Streams(seed)
+        #: The ``user`` stream: the simulator never draws from it, so a test may, without
+        #: shifting anything the simulation does.
+        self.rng = self.streams.stream("user")
         self.clock = VirtualClock()
         self.journal = Journal(limit=journal_limit)
         if world is None:  # the default world is the default scenario's
-            world = build_world(Scenario(), self.rng, api_key=api_key)
+            world = build_world(Scenario(), self.streams.stream("world"), api_key=api_key)
         elif api_key is not None and api_key not in world.api_keys:
             admin = next(iter(world.users.values()))
             world.add_api_key(admin.id, api_key)
@@ -70,7 +76,7 @@ class Simulation:
         self.world: World = world
         self.api_key: str = api_key if api_key is not None else next(iter(world.api_keys))
         self.engine = TaskEngine(
-            self.clock, self.journal, self.world, self.rng,
+            self.clock, self.journal, self.world, self.streams,
             task_cap=self.options.task_cap, cancel_delay=self.options.cancel_delay,
         )
         install_tentacles(self.engine, health=health)
@@ -80,10 +86,11 @@ class Simulation:
             options=self.options,
         )
         #: What a request passes through on every edge (octosim.delivery.deliver, the httpx
-        #: transport, the live server): the fault plan, the clock, the rng, the journal, the
-        #: options and the routes.
+        #: transport, the live server): the fault plan, the clock, the ``faults`` stream, the
+        #: journal, the options and the routes.
         self.parts = ServerParts(
-            faults=FaultPlan(), clock=self.clock, rng=self.rng, journal=self.journal,
+            faults=FaultPlan(), clock=self.clock, rng=self.streams.stream("faults"),
+            journal=self.journal,
             options=self.options, handler=self.api.handle,
         )
 
@@ -103,10 +110,11 @@ class Simulation:
         sim = cls(world=built.world, seed=seed, options=built.options,
                   api_key=overrides.get("api_key"), journal_limit=journal_limit,
                   health=built.health)
-        # One random source for everything, continuing where building the world left it:
-        # the same state Simulation() reaches by building the default world from its own.
-        sim.rng.setstate(built.rng.getstate())
-        built.world.rng = sim.rng
+        # The world stream continues where building the world left it: the same state
+        # Simulation() reaches by building the default world from its own.
+        world_stream = sim.streams.stream("world")
+        world_stream.setstate(built.world.rng.getstate())
+        built.world.rng = world_stream
         sim.faults.rules.extend(built.faults)
         load = built.background_load
         start_background_load(

@@ -7,8 +7,9 @@ replay it from its database or a ``@reproduce_failure`` blob. The simplest form 
 the ordinary one: seed 0, the ``default`` preset's single Windows Tentacle, the default
 timings, no faults.
 
-A simulation's only random source is ``random.Random(seed)``, so the seed *is* its
-randomness: draw it with :func:`seeds` and the simulation's every coin flip is part of the
+Every random stream of a simulation is derived from its one seed
+(:mod:`octosim.model.randomness`), so the seed *is* its randomness: draw it with
+:func:`seeds` and the simulation's every coin flip is part of the
 example. (That is also why these strategies never call ``hypothesis.register_random``:
 docs/pytest.md explains.)
 

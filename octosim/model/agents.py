@@ -10,8 +10,9 @@ as the machine: the machine is reachable only while that one is ``Running``.
 Every service change goes through :data:`~octosim.model.states.SERVICE_TRANSITIONS` and is
 journalled (``Kind.Service``). Each real start launches a new process with a new start time:
 that start time is the *restart witness*, the one thing a restart client can read to prove a
-restart happened. Durations and the chance a start fails are drawn from the simulation's one
-seeded random source, so a seed replays exactly.
+restart happened. Durations and the chance a start fails are drawn from the agent's own random
+stream (:mod:`octosim.model.randomness`), so a seed replays exactly and another agent's draws
+never shift this one's.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
     from octosim.clock import VirtualClock
     from octosim.journal import Journal
+    from octosim.model.randomness import Streams
     from octosim.model.scripts import ServiceTarget
 
 __all__ = [
@@ -81,7 +83,7 @@ class AgentBinding(Protocol):
     def clock(self) -> VirtualClock: ...
 
     @property
-    def rng(self) -> random.Random: ...
+    def streams(self) -> Streams: ...
 
     @property
     def journal(self) -> Journal: ...
@@ -211,7 +213,7 @@ class TentacleAgent:
 
     # -- wiring -----------------------------------------------------------------------------
     def bind(self, engine: AgentBinding) -> None:
-        """Use ``engine``'s clock, journal and random source from now on."""
+        """Use ``engine``'s clock, journal and random streams from now on."""
         self._engine = engine
 
     @property
@@ -230,8 +232,10 @@ class TentacleAgent:
 
     @property
     def rng(self) -> random.Random:
-        """The simulation's random source (raises RuntimeError before :meth:`bind`)."""
-        return self._bound.rng
+        """This agent's own random stream (``"agent", machine id``): its stop and start
+        durations, fail-to-start draws and script timings (raises RuntimeError before
+        :meth:`bind`)."""
+        return self._bound.streams.stream("agent", self.machine.id)
 
     @property
     def journal(self) -> Journal:

@@ -47,7 +47,7 @@ class BackgroundExecutor:
         # The replacement is created once this task has freed its slot, so that a task
         # queued meanwhile goes first.
         run.on_end(lambda: self._replace(run))
-        yield Delay(draw(run.rng, self.duration))
+        yield Delay(draw(run.stream("background"), self.duration))
         step.finish(run.clock.now(), ActivityStatus.Success)
         return None
 

@@ -1,8 +1,9 @@
 """Durations and draws: how long a simulated thing takes, drawn from the seed.
 
 A :data:`Span` is a duration range in virtual seconds, ``(min, max)``; a fixed duration is
-``(d, d)``. :func:`draw` picks one from the simulation's one seeded random source, and a
-fixed span draws nothing, so making a range fixed does not shift every later draw.
+``(d, d)``. :func:`draw` picks one from the random stream it is given (each purpose has its
+own, :mod:`octosim.model.randomness`), and a fixed span draws nothing, so making a range fixed
+does not shift that stream's later draws.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ has come.
 
 from __future__ import annotations
 
-import random
 from collections import deque
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple, cast
@@ -17,6 +16,7 @@ from octosim.clock import VirtualClock
 from octosim.journal import Journal, Kind
 from octosim.model.callbacks import CallbackAdapter, CallbackExecutor
 from octosim.model.executors import ArgumentError, Executor, TaskRun, drive
+from octosim.model.randomness import Streams
 from octosim.model.states import (
     SET_STATE_TARGETS,
     SET_STATE_TRANSITIONS,
@@ -72,7 +72,7 @@ class TaskEngine:
         clock: VirtualClock,
         journal: Journal,
         world: World,
-        rng: random.Random,
+        streams: Streams,
         *,
         task_cap: int = DEFAULT_TASK_CAP,
         cancel_delay: float = 2.0,
@@ -80,7 +80,8 @@ class TaskEngine:
         self.clock = clock
         self.journal = journal
         self.world = world
-        self.rng = rng
+        #: The seed's random streams, one per purpose (:mod:`octosim.model.randomness`).
+        self.streams = streams
         self.cancel_delay = cancel_delay
         self._task_cap = task_cap
         #: (virtual time, cap) for the initial cap and every change: lets invariant checks

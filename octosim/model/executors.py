@@ -33,7 +33,7 @@ code, with no callbacks. An executor that waits for ten seconds and fails one ti
             return dict(arguments)
 
         def execute(self, run):
-            fails = run.rng.random() < 0.1
+            fails = run.rng.random() < 0.1  # the stream of task type Flaky
             run.log("Working")
             yield Delay(10)
             return "It failed." if fails else None
@@ -59,6 +59,7 @@ from octosim.model.states import TaskState
 from octosim.model.tasks import ActivityElement, LogCategory, Task
 
 if TYPE_CHECKING:
+    from octosim.model.randomness import Streams
     from octosim.model.world import World
 
 __all__ = [
@@ -123,7 +124,7 @@ class TaskHost(Protocol):
     def world(self) -> World: ...
 
     @property
-    def rng(self) -> random.Random: ...
+    def streams(self) -> Streams: ...
 
     @property
     def executors(self) -> Mapping[str, Executor]: ...
@@ -155,12 +156,18 @@ class TaskRun:
         self.step: ActivityElement = task.log
         #: The simulation's clock.
         self.clock: VirtualClock = engine.clock
-        #: The simulation's one seeded random source.
-        self.rng: random.Random = engine.rng
+        #: The random stream of this task's type (``"task", task.name``): what an executor
+        #: draws from unless its draws belong to another purpose (:meth:`stream`).
+        self.rng: random.Random = engine.streams.stream("task", task.name)
         #: The world the task runs in.
         self.world: World = engine.world
         #: The simulation's journal.
         self.journal: Journal = engine.journal
+
+    def stream(self, *purpose: str) -> random.Random:
+        """Return the simulation's random stream for ``purpose`` (e.g. ``"health",
+        machine.id``), so draws for one purpose never shift another's."""
+        return self.engine.streams.stream(*purpose)
 
     @property
     def finished(self) -> bool:

@@ -79,7 +79,8 @@ class HealthExecutor:
     settings: HealthSettings = field(default_factory=HealthSettings)
     name: str = "Health"
     description: str = "Check deployment target health"
-    # Drawn once per simulation on the first check: is flakiness active for this run?
+    # Drawn once per simulation on the first check, from the ("health", "flaky") stream:
+    # is flakiness active for this run?
     flaky_active: bool | None = None
 
     def validate(
@@ -159,14 +160,14 @@ class HealthExecutor:
             return self._outcome(run, machine, element, HealthStatus.Unavailable,
                                  self.settings.unavailable_summary, reason)
         run.log(f"Performing health check on {machine.name}", LogCategory.Verbose, element)
-        yield Delay(draw(run.rng, self.settings.check_seconds))
+        yield Delay(draw(run.stream("health", machine.id), self.settings.check_seconds))
         assert machine.agent is not None
         if not machine.agent.is_up:  # it went away while being checked
             reason = f"The connection to {machine.uri} was closed while checking its health."
             run.log(reason, LogCategory.Error, element)
             return self._outcome(run, machine, element, HealthStatus.Unavailable,
                                  self.settings.unavailable_summary, reason)
-        if self._flaky_fires(run):
+        if self._flaky_fires(run, machine):
             reason = "The health check script failed (flaky health)."
             run.log(reason, LogCategory.Error, element)
             return self._outcome(run, machine, element, HealthStatus.Unhealthy,
@@ -194,14 +195,16 @@ class HealthExecutor:
             element.finish(run.clock.now(), ActivityStatus.Failed)
         return status
 
-    def _flaky_fires(self, run: TaskRun) -> bool:
+    def _flaky_fires(self, run: TaskRun, machine: Machine) -> bool:
         settings = self.settings
         if self.flaky_active is None:
             rate = settings.flaky_activation_rate
-            self.flaky_active = rate > 0 and run.rng.random() < rate
+            self.flaky_active = rate > 0 and run.stream("health", "flaky").random() < rate
             if self.flaky_active:
                 run.note(Kind.Health, "flaky health is active for this run")
-        return self.flaky_active and run.rng.random() < settings.flaky_failure_rate
+        return self.flaky_active and (
+            run.stream("health", machine.id).random() < settings.flaky_failure_rate
+        )
 
 _DEFAULT_TIMEOUTS = {"Timeout": 300.0, "MachineTimeout": 60.0}
 

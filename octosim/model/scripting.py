@@ -148,7 +148,7 @@ def detached_restart(ctx: ScriptContext, effect: DetachedRestart) -> None:
     once and the task can succeed; ``delay_seconds`` plus the agent's process start-up
     delay later, every matching service restarts."""
     services = ctx.resolve(effect.targets)
-    delay = effect.delay_seconds + draw(ctx.run.rng, ctx.agent.timing.startup_delay)
+    delay = effect.delay_seconds + draw(ctx.agent.rng, ctx.agent.timing.startup_delay)
     ctx.note(_restarting("detached restart", effect.targets, services, f" in {delay:.1f}s"))
     if not services:
         return
@@ -288,7 +288,7 @@ class _Execution:
             behaviour(ctx, effect)
         if ctx.killed_with is not None:
             return _nothing
-        timer = run.call_later(draw(run.rng, agent.timing.script_seconds), completed)
+        timer = run.call_later(draw(agent.rng, agent.timing.script_seconds), completed)
 
         def stop() -> None:
             unwatch()

@@ -203,6 +203,8 @@ class World:
     """
 
     def __init__(self, rng: random.Random) -> None:
+        #: The seed's ``world`` stream (:mod:`octosim.model.randomness`): ids, URIs,
+        #: thumbprints, keys and generated GUIDs, and nothing else, are drawn from it.
         self.rng = rng
         self.spaces: dict[str, Space] = {}
         self.environments: dict[str, Environment] = {}

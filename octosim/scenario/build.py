@@ -1,12 +1,13 @@
 """Building a scenario: a Scenario and a seed → the world and the parts a simulation is made of.
 
 :func:`build` returns a :class:`Build` (the world, the server options, the fault rules,
-the health settings, the background load, and the random source continuing where building
-the world left it); :meth:`octosim.simulation.Simulation.from_scenario` assembles a
-simulation from it. This package sits below the simulation and never imports it.
+the health settings, the background load, and the seed's random streams, the ``world``
+stream continuing where building the world left it);
+:meth:`octosim.simulation.Simulation.from_scenario` assembles a simulation from it. This
+package sits below the simulation and never imports it.
 
-The default world is ``build_world(Scenario(), rng)``: a ``Simulation()`` with no world is
-exactly the ``default`` preset.
+The default world is ``build_world(Scenario(), Streams(seed).stream("world"))``: a
+``Simulation()`` with no world is exactly the ``default`` preset.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from octosim.faults import FaultRule
 from octosim.model.agents import TentacleAgent
 from octosim.model.health import HealthSettings
+from octosim.model.randomness import Streams
 from octosim.model.world import CommunicationStyle, World
 from octosim.options import ServerOptions
 from octosim.scenario._knob import ScenarioError
@@ -66,13 +68,14 @@ def build_world(scenario: Scenario, rng: random.Random, *, api_key: str | None =
 class Build:
     """What a scenario builds for one seed; a simulation is assembled from these.
 
-    ``rng`` is the seed's one random source, continuing where building ``world`` left it:
-    the simulation draws everything else from it, so the same seed replays the same way.
+    ``streams`` are the seed's random streams (:mod:`octosim.model.randomness`); its
+    ``world`` stream is the world's, continuing where building ``world`` left it, so the
+    same seed replays the same way.
     """
 
     scenario: Scenario
     world: World
-    rng: random.Random
+    streams: Streams
     options: ServerOptions
     faults: tuple[FaultRule, ...]
     health: HealthSettings
@@ -98,7 +101,7 @@ def build(scenario: Scenario | str | Path = "default", seed: int = 0, *,
         options = ServerOptions(**{**sc.server.options, "task_cap": sc.server.task_cap,
                                    "cancel_delay": sc.server.cancel_delay})
     options = dataclasses.replace(options, **option_fields)
-    rng = random.Random(seed)
-    world = build_world(sc, rng, api_key=api_key)
-    return Build(scenario=sc, world=world, rng=rng, options=options, faults=sc.faults,
+    streams = Streams(seed)
+    world = build_world(sc, streams.stream("world"), api_key=api_key)
+    return Build(scenario=sc, world=world, streams=streams, options=options, faults=sc.faults,
                  health=sc.health, background_load=sc.server.background_load)

@@ -4,7 +4,6 @@ Tentacles, and the registries users extend."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 import pytest
@@ -16,6 +15,7 @@ from octosim.model.adhoc import AdHocScriptExecutor
 from octosim.model.agents import INITIAL_PROCESS_START, ServiceTiming, TentacleAgent
 from octosim.model.executors import ArgumentError
 from octosim.model.install import install_tentacles
+from octosim.model.randomness import Streams
 from octosim.model.scripting import ScriptContext
 from octosim.model.scripts import (
     SEED_SCRIPT_BODY,
@@ -42,12 +42,12 @@ def make(
     instances: tuple[str, ...] = ("Tentacle",), *, os_family: str = "Windows",
     timing: ServiceTiming = FAST, seed: int = 0,
 ) -> tuple[TaskEngine, Machine, TentacleAgent]:
-    rng = random.Random(seed)
-    world = default_world(rng)
+    streams = Streams(seed)
+    world = default_world(streams.stream("world"))
     machine = world.machines["Machines-1"]
     machine.os_family = os_family
     agent = TentacleAgent(machine, instances, timing=timing)
-    engine = TaskEngine(VirtualClock(), Journal(), world, rng)
+    engine = TaskEngine(VirtualClock(), Journal(), world, streams)
     install_tentacles(engine)
     return engine, machine, agent
 

@@ -13,6 +13,7 @@ from octosim.journal import Journal, Kind
 from octosim.model import TaskEngine
 from octosim.model.agents import INITIAL_PROCESS_START, ServiceTiming, TentacleAgent, service_name
 from octosim.model.durations import draw, span
+from octosim.model.randomness import Streams
 from octosim.model.states import IllegalTransition, ServiceState
 from octosim.model.witness import format_process_start
 from octosim.model.world import Machine
@@ -25,11 +26,11 @@ def make(
     instances: tuple[str, ...] = ("Tentacle",), *, os_family: str = "Windows",
     timing: ServiceTiming = FAST, seed: int = 0, registered: str | None = None,
 ) -> tuple[TentacleAgent, TaskEngine]:
-    rng = random.Random(seed)
-    world = default_world(rng)
+    streams = Streams(seed)
+    world = default_world(streams.stream("world"))
     machine = world.machines["Machines-1"]
     machine.os_family = os_family
-    engine = TaskEngine(VirtualClock(), Journal(), world, rng)
+    engine = TaskEngine(VirtualClock(), Journal(), world, streams)
     agent = TentacleAgent(machine, instances, timing=timing, registered=registered)
     agent.bind(engine)
     return agent, engine

@@ -3,8 +3,6 @@ QueueTimeExpiry, the cancel paths, rerun, and set-state's wording."""
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from octosim.clock import VirtualClock
@@ -12,14 +10,16 @@ from octosim.journal import Journal, Kind
 from octosim.model import GenericExecutor, TaskEngine, TaskState
 from octosim.model.engine import EngineError, UnknownTaskType
 from octosim.model.executors import ArgumentError
+from octosim.model.randomness import Streams
 from octosim.model.tasks import ActivityStatus, LogCategory
 from tests.worlds import default_world
 
 
 def make_engine(cap: int = 2, cancel_delay: float = 2.0) -> TaskEngine:
-    rng = random.Random(0)
+    streams = Streams(0)
     engine = TaskEngine(
-        VirtualClock(), Journal(), default_world(rng), rng, task_cap=cap, cancel_delay=cancel_delay
+        VirtualClock(), Journal(), default_world(streams.stream("world")), streams,
+        task_cap=cap, cancel_delay=cancel_delay,
     )
     engine.register(GenericExecutor("Slow", duration=10))
     engine.register(GenericExecutor("Failing", duration=5, failure_rate=1.0))

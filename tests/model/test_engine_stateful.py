@@ -8,8 +8,6 @@ state, timestamps are ordered, and no task started beyond the cap.
 
 from __future__ import annotations
 
-import random
-
 from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -25,6 +23,7 @@ from octosim.clock import VirtualClock
 from octosim.journal import Journal
 from octosim.model import GenericExecutor, Task, TaskEngine, TaskState
 from octosim.model.engine import EngineError
+from octosim.model.randomness import Streams
 from octosim.model.states import SET_STATE_TRANSITIONS, TASK_TRANSITIONS
 from tests.worlds import default_world
 
@@ -36,11 +35,12 @@ class TaskEngineMachine(RuleBasedStateMachine):
 
     @initialize(seed=st.integers(0, 2**32 - 1), cap=st.integers(1, 4))
     def build(self, seed: int, cap: int) -> None:
-        rng = random.Random(seed)
+        streams = Streams(seed)
         self.clock = VirtualClock()
         self.journal = Journal()
         self.engine = TaskEngine(
-            self.clock, self.journal, default_world(rng), rng, task_cap=cap, cancel_delay=1.5
+            self.clock, self.journal, default_world(streams.stream("world")), streams,
+            task_cap=cap, cancel_delay=1.5,
         )
         self.engine.register(GenericExecutor("Health", duration=10, jitter=8, failure_rate=0.3))
         self.engine.register(GenericExecutor("AdHocScript", duration=3))

@@ -3,7 +3,6 @@ virtual time (Delay, Forever, AllOf, FirstOf, Subflow, and cancellation)."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,7 @@ from octosim.model import (
     TaskState,
     World,
 )
+from octosim.model.randomness import Streams
 from tests.worlds import default_world
 
 
@@ -43,8 +43,9 @@ class Scripted:
 
 
 def engine_with(executor: Scripted) -> TaskEngine:
-    rng = random.Random(0)
-    engine = TaskEngine(VirtualClock(), Journal(), default_world(rng), rng, cancel_delay=1.0)
+    streams = Streams(0)
+    engine = TaskEngine(VirtualClock(), Journal(), default_world(streams.stream("world")),
+                        streams, cancel_delay=1.0)
     engine.register(executor)
     return engine
 
@@ -178,8 +179,9 @@ class OldStyle:
 
 
 def test_an_executor_written_with_callbacks_still_runs() -> None:
-    rng = random.Random(0)
-    engine = TaskEngine(VirtualClock(), Journal(), default_world(rng), rng)
+    streams = Streams(0)
+    engine = TaskEngine(VirtualClock(), Journal(), default_world(streams.stream("world")),
+                        streams)
     engine.register(OldStyle())
     task = engine.create("Spaces-1", "OldStyle", {})
     engine.clock.sleep(3)

@@ -3,8 +3,6 @@ polling Tentacles, the machine policy, HealthStatus bookkeeping and flaky health
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from octosim.clock import VirtualClock
@@ -13,6 +11,7 @@ from octosim.model import TaskEngine, TaskState
 from octosim.model.agents import ServiceTiming, TentacleAgent
 from octosim.model.executors import ArgumentError
 from octosim.model.health import HEALTHY_SUMMARY, HealthExecutor, HealthSettings
+from octosim.model.randomness import Streams
 from octosim.model.states import HealthStatus, ServiceState
 from octosim.model.tasks import LogCategory, Task
 from octosim.model.timespan import format_timespan, parse_timespan
@@ -38,11 +37,11 @@ def make(
     style: CommunicationStyle = CommunicationStyle.Listening,
     timing: ServiceTiming | None = None,
 ) -> tuple[TaskEngine, Machine, TentacleAgent]:
-    rng = random.Random(seed)
-    world = default_world(rng)
+    streams = Streams(seed)
+    world = default_world(streams.stream("world"))
     machine = world.machines["Machines-1"]
     machine.communication_style = style
-    engine = TaskEngine(VirtualClock(), Journal(), world, rng)
+    engine = TaskEngine(VirtualClock(), Journal(), world, streams)
     agent = TentacleAgent(machine, ("Web",), timing=timing or ServiceTiming(
         stop_seconds=(2, 2), start_seconds=(20, 20)))
     agent.bind(engine)
@@ -355,10 +354,12 @@ def test_flakiness_is_activated_once_per_run_then_fires_per_check() -> None:
 
 def test_no_flakiness_draws_nothing() -> None:
     engine, _, _ = make(HealthSettings(check_seconds=(2, 2)))
-    state = engine.rng.getstate()
+    health_streams = [engine.streams.stream("health", "flaky"),
+                      *(engine.streams.stream("health", m) for m in engine.world.machines)]
+    states = [s.getstate() for s in health_streams]
     health(engine, **SEED_ARGS)
     engine.clock.run_until_idle()
-    assert engine.rng.getstate() == state
+    assert [s.getstate() for s in health_streams] == states
 
 
 @pytest.mark.parametrize("field", ["flaky_activation_rate", "flaky_failure_rate"])

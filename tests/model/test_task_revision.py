@@ -3,18 +3,18 @@ revision, so a render cache keyed on it can never serve a stale task."""
 
 from __future__ import annotations
 
-import random
-
 from octosim.clock import VirtualClock
 from octosim.journal import Journal
 from octosim.model import GenericExecutor, TaskEngine
+from octosim.model.randomness import Streams
 from octosim.model.tasks import ActivityStatus, LogCategory, Task
 from tests.worlds import default_world
 
 
 def make_engine() -> TaskEngine:
-    rng = random.Random(0)
-    engine = TaskEngine(VirtualClock(), Journal(), default_world(rng), rng, task_cap=1)
+    streams = Streams(0)
+    engine = TaskEngine(VirtualClock(), Journal(), default_world(streams.stream("world")),
+                        streams, task_cap=1)
     engine.register(GenericExecutor("Slow", duration=10))
     return engine
 

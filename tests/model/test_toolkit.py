@@ -3,7 +3,6 @@ contact, a script run on a target, the truth API, background load and registrati
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from octosim.model.agents import ServiceTiming, TentacleAgent
 from octosim.model.background import start_background_load
 from octosim.model.contact import Contact
 from octosim.model.install import default_executors
+from octosim.model.randomness import Streams
 from octosim.model.scripting import ScriptRun, default_behaviours
 from octosim.model.scripts import ScriptSyntax, SelfRestart, ServiceTarget
 from octosim.model.states import HealthStatus, ServiceState
@@ -38,15 +38,15 @@ FAST = ServiceTiming(stop_seconds=(2, 2), start_seconds=(5, 5), startup_delay=(1
 
 
 def make_engine() -> TaskEngine:
-    rng = random.Random(0)
-    world = default_world(rng)
+    streams = Streams(0)
+    world = default_world(streams.stream("world"))
     space = "Spaces-1"
     test = next(e.id for e in world.environments.values() if e.name == "Test")
     world.add_machine(space, "db-01", [test], roles=["db"])
     world.add_machine(space, "web-02", [test], roles=["Web-Server"], is_disabled=True)
     for machine in world.machines.values():
         TentacleAgent(machine, timing=FAST)
-    engine = TaskEngine(VirtualClock(), Journal(), world, rng)
+    engine = TaskEngine(VirtualClock(), Journal(), world, streams)
     install_tentacles(engine)
     return engine
 
@@ -185,8 +185,8 @@ def test_background_load_holds_slots_and_replaces_itself_until_repeat_until() ->
 
 
 def test_every_executor_is_registered_in_one_place() -> None:
-    rng = random.Random(0)
-    engine = TaskEngine(VirtualClock(), Journal(), default_world(rng), rng)
+    streams = Streams(0)
+    engine = TaskEngine(VirtualClock(), Journal(), default_world(streams.stream("world")), streams)
     assert engine.executors == {}
     install_tentacles(engine)
     names = sorted(e.name for e in default_executors())

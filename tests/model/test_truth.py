@@ -10,6 +10,7 @@ from octosim.clock import VirtualClock
 from octosim.journal import Journal
 from octosim.model import TaskEngine, TentacleTruth
 from octosim.model.agents import INITIAL_PROCESS_START, ServiceTiming, TentacleAgent
+from octosim.model.randomness import Streams
 from octosim.model.states import ServiceState
 from octosim.model.world import Machine
 from tests.worlds import default_world
@@ -20,11 +21,11 @@ FLAKY = ServiceTiming(stop_seconds=(1, 1), start_seconds=(4, 4), fail_to_start_r
 
 def make(timing: ServiceTiming, instances: tuple[str, ...] = ("Tentacle",)
          ) -> tuple[Machine, TentacleAgent, VirtualClock]:
-    rng = random.Random(0)
-    world = default_world(rng)
+    streams = Streams(0)
+    world = default_world(streams.stream("world"))
     machine = world.machines["Machines-1"]
     agent = TentacleAgent(machine, instances, timing=timing)
-    engine = TaskEngine(VirtualClock(), Journal(), world, rng)
+    engine = TaskEngine(VirtualClock(), Journal(), world, streams)
     agent.bind(engine)
     return machine, agent, engine.clock
 
