@@ -47,7 +47,7 @@ _OR = re.compile(r"\s+-or\s+", re.IGNORECASE)
 _AND = re.compile(r"\s+-and\s+", re.IGNORECASE)
 _COMPARE = re.compile(r"\s+-(i?eq|i?ne|i?like|i?notlike)\s+", re.IGNORECASE)
 _ASSIGN = re.compile(
-    r"^\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>[\w.()]+)|(?P<var>\w+))\s*=(?!=)\s*(?P<rhs>.*)$",
+    r"^\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>\w+)|(?P<var>\w+))\s*=(?!=)\s*(?P<rhs>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _DOTNET_ENV = re.compile(
@@ -58,7 +58,7 @@ _STRING_TEST = re.compile(
     r"^\[string\]::(?P<method>IsNullOrEmpty|IsNullOrWhiteSpace)\s*\((?P<arg>.*)\)$",
     re.IGNORECASE | re.DOTALL,
 )
-_TEST_PATH_ENV = re.compile(r"^Test-Path\s+(?:-Path\s+)?['\"]?env:(?P<name>[\w.()]+)['\"]?$",
+_TEST_PATH_ENV = re.compile(r"^Test-Path\s+(?:-Path\s+)?['\"]?env:(?P<name>\w+)['\"]?$",
                             re.IGNORECASE)
 _TARGET = re.compile(r"^\[(?:System\.)?EnvironmentVariableTarget\]::(\w+)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
@@ -270,12 +270,15 @@ class _Shell:
         folded = text.casefold()
         if folded in ("$null", "$true", "$false"):
             return {"$null": None, "$true": True, "$false": False}[folded]
-        m = re.fullmatch(r"\$(?:\{env:([^}]+)\}|env:([\w.()]+))", text, re.IGNORECASE)
+        m = re.fullmatch(r"\$(?:\{env:([^}]+)\}|env:(\w+))", text, re.IGNORECASE)
         if m:
             return self.host.getenv(m.group(1) or m.group(2))
         m = re.fullmatch(r"\$(\w+)", text)
         if m:
             return self.variables.get(m.group(1).casefold())
+        m = _TARGET.match(text)
+        if m:
+            return m.group(1)
         m = _DOTNET_ENV.match(text)
         if m:
             return self.dotnet(m.group("method").casefold(), m.group("args"))
