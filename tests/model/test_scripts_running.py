@@ -255,3 +255,12 @@ def test_csharp_and_python_bodies_are_not_run() -> None:
     host = Host()
     assert run("Thread.Sleep(1000); exit(3)", ScriptSyntax.CSharp, host) == ([], ScriptResult())
     assert run("import time; time.sleep(5)", ScriptSyntax.Python, host) == ([], ScriptResult())
+
+
+def test_setx_passes_its_words_as_written() -> None:
+    # Found by the property: a native program gets "00", not the number 0.
+    host = Host()
+    run("setx /M APP_MODE 00; setx USER_ONLY 1", PS, host)
+    assert host.machine.machine_value("APP_MODE") == "00"
+    assert host.machine.machine_value("USER_ONLY") is None  # no /M: the user's, not modelled
+    assert host.lines() == ["SUCCESS: Specified value was saved."] * 2

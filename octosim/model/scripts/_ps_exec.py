@@ -205,10 +205,14 @@ class _Shell:
 
     def setx(self, args: list[str]) -> None:
         machine = any(a.casefold() == "/m" for a in args)
-        rest = [_text(self.word(a)) for a in args if a.casefold() != "/m"]
+        # A native program gets the text as written (00 stays 00), unless it is an expression.
+        rest = [_text(self.expression(a)) if a[0] in "'\"$(" else a
+                for a in args if a.casefold() != "/m"]
         if len(rest) != 2:
             raise Unknown("setx")
-        if machine and self.host.os_family == "Windows":
+        if self.host.os_family != "Windows":
+            raise Unknown("setx")  # no such program on Linux: not interpreted
+        if machine:
             self.host.set_machine_variable(rest[0], rest[1])
         self.host.write("SUCCESS: Specified value was saved.")
 

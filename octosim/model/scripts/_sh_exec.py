@@ -30,6 +30,15 @@ from octosim.model.scripts._running import (
     strip_comments,
     top_level,
 )
+from octosim.model.scripts._sh_text import (
+    dequote,
+    printf_lines,
+    sleep_seconds,
+    split_words,
+    strip_sudo,
+    test_expression,
+    unescape,
+)
 
 __all__ = ["run_bash"]
 
@@ -42,8 +51,6 @@ _PIPE = re.compile(r"\|(?!\|)")
 _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
 _REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
 _VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
-_SLEEP = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
-_UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _KEYWORDS = ("then", "else", "do")
 _SKIPPED_COMPOUND = {"for": "done", "while": "done", "until": "done", "case": "esac"}
 
@@ -132,7 +139,10 @@ class _Shell:
                 body, in_body = [], word == "else"
                 continue
             depth += (word == "if") - (word == "fi")
-            (body if in_body else condition if condition is not None else body).append(piece)
+            if in_body or condition is None:
+                body.append(piece)
+            else:
+                condition.append(piece)
         branches.append((condition, body))
         for cond, branch in branches:
             if cond is not None:
@@ -184,17 +194,17 @@ class _Shell:
 
     def tee(self, first: str, second: str) -> bool:
         """``echo 'X=v' | [sudo] tee [-a] /etc/environment``: True when it was that."""
-        tee = _strip_sudo(self.expand(second).words)
+        tee = strip_sudo(self.expand(second).words)
         if not tee or tee[0] != "tee" or tee[-1] != ETC_ENVIRONMENT:
             return False
-        lines = self.printed(_strip_sudo(self.expand(first).words))
+        lines = self.printed(strip_sudo(self.expand(first).words))
         if lines is None:
             raise Unknown(first)
         self.to_etc_environment(lines, append="-a" in tee[1:-1])
         return True
 
     def simple(self, cmd: _Words, *, piped: bool = False) -> _Status:
-        words = _strip_sudo(cmd.words)
+        words = strip_sudo(cmd.words)
         if not words:
             return 0
         if all(_ASSIGNMENT.match(w) for w in words):
@@ -206,7 +216,7 @@ class _Shell:
             words = words[1:]  # X=v cmd: X only for cmd
         name, args = words[0], words[1:]
         if name == "sleep":
-            yield sum(_sleep(a) for a in args)
+            yield sum(sleep_seconds(a) for a in args)
             return 0
         if name in ("echo", "printf"):
             lines = self.printed(words)
@@ -248,7 +258,7 @@ class _Shell:
                 if not args or args[-1] != ("]" if name == "[" else "]]"):
                     return 2
                 args = args[:-1]
-            return 0 if _test(args) else 1
+            return 0 if test_expression(args) else 1
         return 0
 
     def set_options(self, args: list[str]) -> None:
@@ -269,9 +279,9 @@ class _Shell:
                 escapes = "e" in args[0]
                 args = args[1:]
             text = " ".join(args)
-            return (_escapes(text) if escapes else text).split("\n")
+            return (unescape(text) if escapes else text).split("\n")
         if words[0] == "printf" and len(words) > 1:
-            return _printf(words[1], words[2:])
+            return printf_lines(words[1], words[2:])
         return None
 
     def output(self, lines: list[str], cmd: _Words) -> None:
@@ -292,7 +302,7 @@ class _Shell:
         for line in lines:
             m = _ASSIGNMENT.match(line.strip())
             if m:
-                self.host.set_machine_variable(m.group(1), _dequote(m.group(2)))
+                self.host.set_machine_variable(m.group(1), dequote(m.group(2)))
 
     # -- words --------------------------------------------------------------------------------
     def expand(self, text: str) -> _Words:
@@ -300,7 +310,7 @@ class _Shell:
         redirections taken out. Raises Unknown for command substitution."""
         cmd = _Words([])
         pending: str | None = None
-        for raw in _split_words(text):
+        for raw in split_words(text):
             if pending is not None:
                 cmd.stdout, cmd.append = self.word(raw), pending == ">>"
                 pending = None
@@ -366,37 +376,6 @@ class _Shell:
         return _VAR.sub(sub, text)
 
 
-def _split_words(text: str) -> list[str]:
-    words: list[str] = []
-    start: int | None = None
-    for i in range(len(text) + 1):
-        inside = i < len(text) and not text[i].isspace()
-        if inside and start is None:
-            start = i
-        elif not inside and start is not None and _quotes_closed(text[start:i]):
-            words.append(text[start:i])
-            start = None
-    if start is not None:
-        words.append(text[start:])
-    return words
-
-
-def _quotes_closed(word: str) -> bool:
-    single = double = False
-    i = 0
-    while i < len(word):
-        c = word[i]
-        if c == "\\" and not single:
-            i += 2
-            continue
-        if c == "'" and not double:
-            single = not single
-        elif c == '"' and not single:
-            double = not double
-        i += 1
-    return not (single or double)
-
-
 def _matching(pieces: list[str], i: int, opener: str, closer: str) -> int:
     depth = 0
     for j in range(i, len(pieces)):
@@ -405,59 +384,3 @@ def _matching(pieces: list[str], i: int, opener: str, closer: str) -> int:
         if depth == 0:
             return j
     return len(pieces) - 1
-
-
-def _strip_sudo(words: list[str]) -> list[str]:
-    while words and words[0] == "sudo":
-        words = words[1:]
-        while words and words[0].startswith("-"):
-            words = words[1:]
-    return words
-
-
-def _sleep(arg: str) -> float:
-    m = _SLEEP.match(arg)
-    if m is None:
-        raise Unknown(arg)  # sleep infinity and friends are not interpreted
-    return float(m.group(1)) * _UNIT[m.group(2)]
-
-
-def _test(args: list[str]) -> bool:
-    if args and args[0] == "!":
-        return not _test(args[1:])
-    if len(args) == 1:
-        return args[0] != ""
-    if len(args) == 2 and args[0] in ("-z", "-n"):
-        return (args[1] == "") == (args[0] == "-z")
-    if len(args) == 3:
-        a, op, b = args
-        if op in ("=", "=="):
-            return a == b
-        if op == "!=":
-            return a != b
-        numeric = {"-eq": int.__eq__, "-ne": int.__ne__, "-lt": int.__lt__,
-                   "-le": int.__le__, "-gt": int.__gt__, "-ge": int.__ge__}
-        if op in numeric:
-            try:
-                return bool(numeric[op](int(a), int(b)))
-            except ValueError:
-                return False
-    raise Unknown(" ".join(args))  # file tests and the like are not interpreted
-
-
-def _escapes(text: str) -> str:
-    return (text.replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\"))
-
-
-def _printf(fmt: str, args: list[str]) -> list[str]:
-    values = iter(args)
-    text = re.sub(r"%[sd%]", lambda m: "%" if m.group(0) == "%%" else next(values, ""), fmt)
-    text = _escapes(text)
-    return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
-
-
-def _dequote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
