@@ -374,6 +374,8 @@ class _Execution:
 
         def advance() -> None:
             # One stretch of the script, up to its next sleep (or its end).
+            if ctx.ended:
+                return  # killed while it slept: the rest never runs
             try:
                 seconds = next(program)
             except StopIteration as stop:

@@ -98,6 +98,24 @@ def test_a_tentacle_stop_during_a_sleep_kills_the_script(os_family: str, syntax:
     assert "after" not in output(task)
 
 
+def test_a_killed_script_stays_dead_while_another_target_runs_on() -> None:
+    sim = Simulation.from_scenario(Scenario.from_toml(
+        'name = "x"\n[[agents]]\nname = "web-01"\n[[agents]]\nname = "web-02"\n'))
+    task = sim.engine.create("Spaces-1", "AdHocScript", {
+        "MachineIds": ["Machines-1", "Machines-2"], "Syntax": "PowerShell",
+        "ScriptBody": "Write-Host before; Start-Sleep 60; Write-Host after"})
+    sim.clock.sleep(30)
+    agent = sim.world.machines["Machines-1"].agent
+    assert agent is not None
+    agent.restart([agent.instance])
+    sim.clock.run_until_idle()
+    killed, survivor = task.log.children
+    assert [e.message for e in killed.log if e.category is LogCategory.Info] == ["before"]
+    assert [e.message for e in survivor.log if e.category is LogCategory.Info] == [
+        "before", "after"]
+    assert task.state is TaskState.Failed
+
+
 # -- failing ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("os_family", "syntax", "body", "error"), [
     ("Windows", "PowerShell", "exit 5", "The remote script failed with exit code 5"),
