@@ -81,6 +81,8 @@ def _good(tp: Any, k: Knob, name: str) -> st.SearchStrategy[Any]:
         item = (_document(typing.cast(type, args[0]), k) if dataclasses.is_dataclass(args[0])
                 else st.sampled_from(_NAMES))
         return st.lists(item, min_size=int(k.low or 0), max_size=3)
+    if args == (str, str):  # an agent's machine_environment
+        return st.dictionaries(st.sampled_from(_NAMES), st.sampled_from(_NAMES), max_size=3)
     if k.table is not None:  # [server.options]: ServerOptions' own fields and types
         hints = typing.get_type_hints(k.table)
         keys = {f.name: _value(hints[f.name], knob_of(f, k.of), f.name)

@@ -5,7 +5,10 @@ The script text is read by a :class:`~octosim.model.scripts.ScriptInterpreter` i
 of *behaviours* (:attr:`AdHocScriptExecutor.behaviours`, effect type → function) says what
 each effect does to the agent. Users extend both: ``executor.interpreter.register(handler)``
 to recognise new script text, ``executor.on(EffectType, behaviour)`` to act on new effects.
-A script with no effect runs briefly, succeeds and logs its body.
+A script with no effect logs its body. Every script is also *run*
+(:func:`~octosim.model.scripts.run_script`): its sleeps take their time, its output reaches
+the log, its exit code decides the target's outcome (docs/deployments.md, "Scripts and
+environments").
 
 Each target runs the script as a :class:`~octosim.model.scripting.ScriptRun`: contact
 (failing, and marking the machine Unavailable, when that runs out), then the effects, then

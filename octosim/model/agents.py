@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from octosim.journal import Kind
 from octosim.model.durations import Span, draw, span
+from octosim.model.machine_environment import MachineEnvironment
 from octosim.model.states import SERVICE_TRANSITIONS, HealthStatus, ServiceState, check
 from octosim.model.wildcard import wildcard_match
 from octosim.model.witness import format_process_start
@@ -167,7 +168,10 @@ class TentacleAgent:
 
     Building one attaches it to ``machine`` (``machine.agent``). ``instances`` are Tentacle
     instance names (``"Tentacle"`` is the default instance); ``registered`` names the one the
-    machine is (default: the first). It acts on the clock only once bound to an engine
+    machine is (default: the first). ``environment``: the machine's environment store and
+    the snapshot the registered instance took when it last started (default: the OS's fresh
+    one); ``powershell_core``: whether ``pwsh`` is installed, which a Linux machine needs to
+    run PowerShell scripts (default: not). It acts on the clock only once bound to an engine
     (:meth:`bind`, done by :func:`~octosim.model.install.install_tentacles`). Raises
     ValueError for no instances, duplicate names or an unknown ``registered``.
     """
@@ -179,6 +183,8 @@ class TentacleAgent:
         *,
         timing: ServiceTiming | None = None,
         registered: str | None = None,
+        environment: MachineEnvironment | None = None,
+        powershell_core: bool = False,
     ) -> None:
         if not instances:
             raise ValueError(f"{machine.name}: an agent needs at least one Tentacle instance")
@@ -200,6 +206,8 @@ class TentacleAgent:
                 f"{machine.name}: registered instance {wanted!r} is not one of {list(instances)}"
             )
         self.instance = by_instance[wanted.lower()]
+        self.environment = environment or MachineEnvironment(machine.os_family)
+        self.powershell_core = powershell_core
         # The outcome of the machine's last health interaction, written with its HealthStatus
         # by contact.record_health; the invariants check that the two agree.
         self.last_health: HealthRecord | None = None
@@ -351,6 +359,8 @@ class TentacleAgent:
                 return
             service.process_started = launched
             service.starts += 1
+            if service is self.instance:  # the new process reads its environment afresh (§4)
+                self.environment.service_started(launched)
             wall = format_process_start(self.clock.wall(launched), "powershell")
             self._move(service, ServiceState.Running, f"new process started {wall}")
 

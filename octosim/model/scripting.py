@@ -9,11 +9,18 @@ A :class:`ScriptRun` is what any task waits for while a script runs on one machi
    :class:`~octosim.model.scripts.ScriptInterpreter`) are acted out by *behaviours* (a
    table: effect type → function, :func:`default_behaviours`), each with a
    :class:`ScriptContext` to look at and act on;
-3. the script runs for the agent's ``script_seconds`` unless the Tentacle running it stops
-   first: then it is killed, on Windows with exit code -46 ("result unknown"), on Linux
-   with 1 (§7). A script with no effect logs its body.
+3. the script itself runs (:func:`~octosim.model.scripts.run_script`) in the environment
+   the Tentacle gives it (§4: the snapshot its service took when it started, Tentacle's own
+   variables, the step's additions): its sleeps take their virtual time, its output goes to
+   the log, its machine-level sets change the agent's store; then the agent's
+   ``script_seconds`` pass (Calamari's own start and finish);
+4. unless the Tentacle running it stops first: then it is killed, on Windows with exit code
+   -46 ("result unknown"), on Linux with 1 (§7). A script with no effect logs its body.
 
-It resumes with None when the script succeeded, or the reason it failed.
+A PowerShell script sent to a Linux Tentacle without PowerShell Core (``pwsh``) fails as
+Calamari's process start does (:data:`PWSH_MISSING`). It resumes with None when the script
+succeeded, or the reason it failed: ``The remote script failed with exit code N``, or the
+``Fail-Step`` message.
 """
 
 from __future__ import annotations
@@ -26,12 +33,16 @@ from octosim.journal import Kind
 from octosim.model.contact import Contact, record_health
 from octosim.model.durations import draw
 from octosim.model.executors import Flow, Resume, Subflow, TaskRun
+from octosim.model.machine_environment import EnvironmentBlock, tentacle_process_variables
 from octosim.model.scripts import (
     DetachedRestart,
+    OutputLevel,
+    ScriptResult,
     ScriptSyntax,
     SelfRestart,
     ServiceTarget,
     WitnessProbe,
+    run_script,
 )
 from octosim.model.states import HealthStatus, ServiceState
 from octosim.model.tasks import ActivityElement, ActivityStatus, LogCategory
@@ -43,9 +54,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_CODES",
+    "PWSH_MISSING",
+    "PWSH_MISSING_EXIT_CODE",
     "Behaviour",
     "ScriptContext",
     "ScriptRun",
+    "TentacleShell",
     "default_behaviours",
     "detached_restart",
     "self_restart",
@@ -56,6 +70,18 @@ __all__ = [
 #: Tentacle's "result unknown"; on Linux the shell dies with 1.
 EXIT_CODES: Mapping[str, int] = {"Windows": -46, "Linux": 1}
 _WILDCARD_CHARS = frozenset("*?[")
+#: What Calamari logs when it cannot start ``pwsh`` on Linux (its process runner's wording
+#: around .NET's Process.Start error; ``{directory}``: the script's working directory).
+PWSH_MISSING = (
+    "Error when attempting to execute pwsh: An error occurred trying to start process "
+    "'pwsh' with working directory '{directory}'. No such file or directory"
+)
+#: Calamari's exit code for an error that is not a CommandException (its ``OtherError``).
+PWSH_MISSING_EXIT_CODE = 100
+_CATEGORIES: Mapping[OutputLevel, LogCategory] = {
+    "info": LogCategory.Info, "warning": LogCategory.Warning,
+    "error": LogCategory.Error, "verbose": LogCategory.Verbose,
+}
 
 
 @dataclass
@@ -178,6 +204,53 @@ def witness_probe(ctx: ScriptContext, effect: WitnessProbe) -> None:
     ctx.note(f"witness probe printed {len(times)} process start time(s)")
 
 
+class TentacleShell:
+    """The :class:`~octosim.model.scripts.ScriptHost` a script runs on: its own environment
+    (the agent's snapshot, Tentacle's variables, ``additions``), the agent's machine store,
+    and the target's log."""
+
+    def __init__(self, ctx: ScriptContext, additions: Mapping[str, str] | None = None) -> None:
+        agent = ctx.agent
+        self.ctx = ctx
+        self.store = agent.environment
+        tentacle = tentacle_process_variables(agent.os_family, agent.instance.instance)
+        self.environment: EnvironmentBlock = self.store.script_environment(tentacle, additions)
+
+    @property
+    def os_family(self) -> str:
+        """``Windows`` or ``Linux``."""
+        return self.ctx.agent.os_family
+
+    def getenv(self, name: str) -> str | None:
+        """The script's own value of ``name``."""
+        return self.environment.get(name)
+
+    def setenv(self, name: str, value: str | None) -> None:
+        """Set (None: remove) ``name`` in the script's own environment only."""
+        if value is not None:
+            self.environment[name] = value
+        elif name in self.environment:
+            del self.environment[name]
+
+    def machine_value(self, name: str) -> str | None:
+        """The machine store's value of ``name``."""
+        return self.store.machine_value(name)
+
+    def machine_names(self) -> list[str]:
+        """Every name in the machine store."""
+        return list(self.store.store)
+
+    def set_machine_variable(self, name: str, value: str | None) -> None:
+        """Change the machine store (journalled); the snapshot is untouched."""
+        self.store.set_machine_variable(name, value)
+        what = "removed" if value is None else f"set to {value!r}"
+        self.ctx.note(f"machine environment variable {name} {what}")
+
+    def write(self, line: str, level: OutputLevel = "info") -> None:
+        """A line of output, to the target's log."""
+        self.ctx.log(line, _CATEGORIES[level])
+
+
 def default_behaviours() -> dict[type, Behaviour]:
     """Return a fresh table of the built-in behaviours (effect type → behaviour)."""
     return {
@@ -193,6 +266,7 @@ class ScriptRun:
 
     ``behaviours``: what each effect type does (:func:`default_behaviours`).
     ``unavailable_summary``: the StatusSummary the machine gets when it cannot be reached.
+    ``environment``: the step's additions to the script's environment.
     Raises LookupError, as the script starts, for an effect with no behaviour.
     """
 
@@ -206,6 +280,7 @@ class ScriptRun:
         *,
         behaviours: Mapping[type, Behaviour],
         unavailable_summary: str,
+        environment: Mapping[str, str] | None = None,
     ) -> None:
         self.machine = machine
         self.element = element
@@ -214,6 +289,7 @@ class ScriptRun:
         self.effects = effects
         self.behaviours = behaviours
         self.unavailable_summary = unavailable_summary
+        self.environment = dict(environment or {})
 
     def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
         """Contact the Tentacle, then run the script."""
@@ -229,7 +305,7 @@ class ScriptRun:
                           reason)
         else:
             ctx = ScriptContext(run, machine, machine.agent, element, self.syntax, self.body)
-            reason = yield _Execution(ctx, self.effects, self.behaviours)
+            reason = yield _Execution(ctx, self.effects, self.behaviours, self.environment)
         element.finish(run.clock.now(), ActivityStatus.Failed if reason else ActivityStatus.Success)
         return reason
 
@@ -242,11 +318,12 @@ class _Execution:
 
     def __init__(
         self, ctx: ScriptContext, effects: tuple[object, ...],
-        behaviours: Mapping[type, Behaviour],
+        behaviours: Mapping[type, Behaviour], additions: Mapping[str, str],
     ) -> None:
         self.ctx = ctx
         self.effects = effects
         self.behaviours = behaviours
+        self.additions = additions
 
     def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
         """Act out the effects; resume when the script ends or is killed."""
@@ -268,11 +345,10 @@ class _Execution:
                 ctx.note(f"script killed by the Tentacle stopping (exit code {code})")
                 end(message)
 
-        def completed() -> None:
-            if not ctx.ended:
-                end(None)
-
         unwatch = agent.watch(killed)
+        if ctx.syntax is ScriptSyntax.PowerShell and _lacks_pwsh(agent):
+            end(_pwsh_missing(ctx))
+            return _nothing
         if not self.effects:
             ctx.log(ctx.body, LogCategory.Verbose)
         for effect in self.effects:
@@ -288,13 +364,58 @@ class _Execution:
             behaviour(ctx, effect)
         if ctx.killed_with is not None:
             return _nothing
-        timer = run.call_later(draw(agent.rng, agent.timing.script_seconds), completed)
+        overhead = draw(agent.rng, agent.timing.script_seconds)
+        program = run_script(ctx.body, ctx.syntax, TentacleShell(ctx, self.additions))
+        timer: list[Callable[[], None]] = []
+
+        def completed(reason: str | None) -> None:
+            if not ctx.ended:
+                end(reason)
+
+        def advance() -> None:
+            # One stretch of the script, up to its next sleep (or its end).
+            if ctx.ended:
+                return  # killed while it slept: the rest never runs
+            try:
+                seconds = next(program)
+            except StopIteration as stop:
+                reason = _failure(ctx, stop.value)
+                timer.append(run.call_later(overhead, lambda: completed(reason)).cancel)
+                return
+            timer.append(run.call_later(seconds, advance).cancel)
+
+        advance()
 
         def stop() -> None:
             unwatch()
-            timer.cancel()
+            for cancel in timer:
+                cancel()
 
         return stop
+
+
+def _lacks_pwsh(agent: TentacleAgent) -> bool:
+    return agent.os_family == "Linux" and not agent.powershell_core
+
+
+def _pwsh_missing(ctx: ScriptContext) -> str:
+    """Log Calamari's failure to start ``pwsh``; return the task's reason."""
+    home = tentacle_process_variables("Linux", ctx.agent.instance.instance)["TentacleHome"]
+    ctx.log(PWSH_MISSING.format(directory=f"{home}/Work/{ctx.run.task.id}"), LogCategory.Error)
+    ctx.note("PowerShell script refused: PowerShell Core (pwsh) is not installed")
+    reason = _failure(ctx, ScriptResult(PWSH_MISSING_EXIT_CODE))
+    assert reason is not None, "a non-zero exit code is a failure"
+    return reason
+
+
+def _failure(ctx: ScriptContext, result: ScriptResult) -> str | None:
+    """Log how a script that ran to its end failed; return the reason (None: success)."""
+    if not result.failed:
+        return None
+    message = f"The remote script failed with exit code {result.exit_code}"
+    ctx.log(message, LogCategory.Error)
+    ctx.note(f"script exited with code {result.exit_code}")
+    return result.message or message
 
 
 def _nothing() -> None:

@@ -54,7 +54,9 @@ def build_world(scenario: Scenario, rng: random.Random, *, api_key: str | None =
             space.id, spec.name, [environment.id], roles=spec.roles, os_family=spec.os,
             communication_style=_STYLES[spec.communication_style],
         )
-        TentacleAgent(machine, spec.instances, timing=spec.timing, registered=spec.instance)
+        TentacleAgent(machine, spec.instances, timing=spec.timing, registered=spec.instance,
+                      environment=spec.make_environment(),
+                      powershell_core=bool(spec.powershell_core))
     admin = world.add_user("admin", display_name="Administrator")
     world.add_api_key(admin.id, api_key, purpose="octosim")
     policy = next(p for p in world.policies.values() if p.space_id == space.id and p.is_default)

@@ -237,6 +237,10 @@ def _value(tp: Any, k: Knob, raw: Any, where: str, problems: list[str]) -> Any:
         return _list(args[0], k, raw, where, problems, bad)
     if origin is Mapping and k.table is not None:
         return _mapping(k, raw, where, problems)
+    if origin is Mapping and args == (str, str):
+        if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+            return bad("a table of strings ({NAME = \"value\"})")
+        return dict(raw)
     raise TypeError(f"{where}: the scenario reader cannot read a field of type {tp!r}")
 
 

@@ -11,15 +11,21 @@ reschedules itself at the same virtual instant (:data:`MIN_INTERVAL`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from octosim.faults import FAULT_STATUSES, FaultKind, FaultRule
 from octosim.model.agents import DEFAULT_INSTANCE, ServiceTiming
+from octosim.model.deploy_choices import DEFAULT_CHOICES
 from octosim.model.durations import Span
 from octosim.model.engine import DEFAULT_TASK_CAP
 from octosim.model.health import HealthSettings
+from octosim.model.machine_environment import (
+    LINUX_ETC_ENVIRONMENT,
+    WINDOWS_MACHINE_ENVIRONMENT,
+    MachineEnvironment,
+)
 from octosim.options import ServerOptions
 from octosim.scenario._knob import Knob, ScenarioError, knob, show
 from octosim.scenario.read import from_dict as read_dict
@@ -93,7 +99,11 @@ class AgentSpec:
 
     ``environment_name`` is written ``environment`` in TOML (None: the scenario's first
     environment). ``instance``: the instance registered as the machine (None: the first of
-    ``instances``).
+    ``instances``). ``machine_environment``: machine-level variables added to (or replacing
+    ones of) the OS's fresh machine environment (the registry's, or ``/etc/environment``).
+    ``powershell_core``: whether ``pwsh`` is installed (a Linux Tentacle needs it to run
+    PowerShell; default: not). ``unit_reads_etc_environment`` (Linux): whether the Tentacle
+    unit is given ``/etc/environment`` (default: the simulator's choice, not).
     """
 
     name: str = field(default="web-01", metadata=knob(pattern=r"(?s).*\S.*",
@@ -113,6 +123,20 @@ class AgentSpec:
     fail_to_start_rate: float = field(default=_TIMING.fail_to_start_rate, metadata=knob(high=1.0))
     watchdog_interval: float | None = field(default=_TIMING.watchdog_interval,
                                             metadata=knob(low=MIN_INTERVAL, unit="seconds"))
+    machine_environment: Mapping[str, str] | None = None
+    powershell_core: bool | None = None
+    unit_reads_etc_environment: bool | None = None
+
+    def make_environment(self) -> MachineEnvironment:
+        """Return a new :class:`MachineEnvironment` for this agent (its first snapshot is
+        taken at once, as if the service had started with the machine)."""
+        base = WINDOWS_MACHINE_ENVIRONMENT if self.os == "Windows" else LINUX_ETC_ENVIRONMENT
+        choices = DEFAULT_CHOICES
+        if self.unit_reads_etc_environment is not None:
+            choices = replace(choices, linux_unit_reads_etc_environment=(
+                self.unit_reads_etc_environment))
+        return MachineEnvironment(self.os, {**base, **(self.machine_environment or {})},
+                                  choices=choices)
 
     @property
     def timing(self) -> ServiceTiming:

@@ -149,7 +149,7 @@ def test_a_self_restart_kills_the_script_and_restarts_anyway(os_family: str, cod
     engine, machine, agent = make(os_family=os_family)
     with_effects(engine, SelfRestart((ServiceTarget("tentacle-instance", "*"),), "x"),
                  WitnessProbe("powershell", "never runs"))
-    task = script(engine, "EFFECTS")
+    task = script(engine, "EFFECTS", Syntax="Bash" if os_family == "Linux" else "PowerShell")
     assert task.state is TaskState.Failed and task.completed_time == 0.0
     assert task.error_message == f"The remote script failed with exit code {code}"
     assert f"The remote script failed with exit code {code}" in target_log(task, LogCategory.Error)
@@ -187,7 +187,7 @@ def test_a_bash_probe_prints_ps_lstart_and_sees_a_restart() -> None:
     agent.restart([agent.instance])
     engine.clock.sleep(10)
     with_effects(engine, WitnessProbe("bash", "x"))
-    task = script(engine, "EFFECTS")
+    task = script(engine, "EFFECTS", Syntax="Bash")
     engine.clock.run_until_idle()
     assert target_log(task, LogCategory.Info) == ["Mon Jan 15 09:00:02 2024"]
 
@@ -232,9 +232,10 @@ def test_a_literal_name_that_matches_nothing_writes_an_error_but_does_not_fail()
 def test_other_names_that_match_nothing_say_what_the_command_would(
     target: ServiceTarget, message: str
 ) -> None:
-    engine, _, _ = make(os_family="Linux" if target.kind == "systemd-unit" else "Windows")
+    linux = target.kind == "systemd-unit"
+    engine, _, _ = make(os_family="Linux" if linux else "Windows")
     with_effects(engine, SelfRestart((target,), "x"))
-    task = script(engine, "EFFECTS")
+    task = script(engine, "EFFECTS", Syntax="Bash" if linux else "PowerShell")
     engine.clock.run_until_idle()
     assert task.state is TaskState.Success
     assert target_log(task, LogCategory.Error) == [message]

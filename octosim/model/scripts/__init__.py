@@ -69,6 +69,14 @@ Known limits (it is a recogniser, not a shell):
   that are only data, aliases or functions the script defines itself.
 * An invalid wildcard (``'Tentacle['``) names nothing, as PowerShell errors on it.
 * CSharp and Python bodies are never interpreted (always ``()``).
+
+**Running** a script is a second, separate reading: :func:`run_script` returns a generator
+that does what the script does, statement by statement, on a :class:`ScriptHost` (its
+output, its environment, the machine store), yielding the seconds it sleeps and returning
+its :class:`ScriptResult` (``exit``, ``throw``, ``set -e``, ``Fail-Step``). ``_ps_exec`` and
+``_sh_exec`` (with ``_sh_text``) say what each syntax interprets; ``_running`` holds what
+they share. The
+restart effects above stay the recogniser's: running never restarts anything.
 """
 
 from __future__ import annotations
@@ -89,16 +97,28 @@ from octosim.model.scripts._effects import (
     parse_syntax,
 )
 from octosim.model.scripts._powershell import _ps_run
+from octosim.model.scripts._ps_exec import run_powershell
+from octosim.model.scripts._running import (
+    OutputLevel,
+    ScriptHost,
+    ScriptProgram,
+    ScriptResult,
+)
 from octosim.model.scripts._sh import _sh_run
+from octosim.model.scripts._sh_exec import run_bash
 
 __all__ = [
     "BUILTIN_HANDLERS",
     "DEFAULT_INTERPRETER",
     "SEED_SCRIPT_BODY",
     "DetachedRestart",
+    "OutputLevel",
     "ScriptEffect",
     "ScriptHandler",
+    "ScriptHost",
     "ScriptInterpreter",
+    "ScriptProgram",
+    "ScriptResult",
     "ScriptSyntax",
     "SelfRestart",
     "ServiceTarget",
@@ -108,6 +128,7 @@ __all__ = [
     "interpret",
     "parse_syntax",
     "powershell_handler",
+    "run_script",
 ]
 
 #: The ScriptBody the seed script (restart-tentacle.ps1) sends, byte for byte: its single-quoted
@@ -190,3 +211,19 @@ def interpret(body: str, syntax: ScriptSyntax) -> tuple[object, ...]:
     """Return the effects of ``body`` (in ``syntax``) in script order, with
     :data:`DEFAULT_INTERPRETER`; ``()`` for a plain script. The built-ins never raise."""
     return DEFAULT_INTERPRETER.interpret(body, syntax)
+
+
+def run_script(body: str, syntax: ScriptSyntax, host: ScriptHost) -> ScriptProgram:
+    """Run ``body`` on ``host``: a generator yielding the seconds the script sleeps and
+    returning its :class:`ScriptResult`. CSharp and Python bodies are not run (they
+    succeed at once, printing nothing)."""
+    if syntax is ScriptSyntax.PowerShell:
+        return run_powershell(body, host)
+    if syntax is ScriptSyntax.Bash:
+        return run_bash(body, host)
+    return _nothing_run()
+
+
+def _nothing_run() -> ScriptProgram:
+    return ScriptResult()
+    yield 0.0  # makes this a generator; never reached

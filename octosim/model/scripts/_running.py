@@ -1,0 +1,218 @@
+"""What running a script means to the interpreters: the host it runs on, how it ends, and the
+quote-aware scanning both syntaxes' statement splitters share.
+
+A running script is a generator (:data:`ScriptProgram`): it yields the seconds it sleeps (the
+:class:`~octosim.model.scripting.ScriptRun` waits them on the virtual clock, so a Tentacle
+stop meanwhile kills it) and returns its :class:`ScriptResult`. Everything else it does goes
+through its :class:`ScriptHost`: output lines, its own environment, the machine store.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+__all__ = [
+    "OutputLevel",
+    "ScriptExit",
+    "ScriptHost",
+    "ScriptProgram",
+    "ScriptResult",
+    "Unknown",
+    "closing",
+    "split_top",
+    "strip_comments",
+    "top_level",
+]
+
+#: How a line reaches the task log: Info (Write-Host, echo), Warning, Error (stderr,
+#: Write-Error, a thrown error) or Verbose (Write-Verbose).
+OutputLevel = Literal["info", "warning", "error", "verbose"]
+
+
+class ScriptHost(Protocol):
+    """The Tentacle a script runs on, as the script sees it."""
+
+    @property
+    def os_family(self) -> str:
+        """``Windows`` or ``Linux``."""
+        ...
+
+    def getenv(self, name: str) -> str | None:
+        """The script's own environment (the snapshot + Tentacle's + the step's + its sets)."""
+        ...
+
+    def setenv(self, name: str, value: str | None) -> None:
+        """Change the script's own environment (``$env:X = 'v'``, ``export X=v``)."""
+        ...
+
+    def machine_value(self, name: str) -> str | None:
+        """The machine store's value (``GetEnvironmentVariable(X, 'Machine')``)."""
+        ...
+
+    def set_machine_variable(self, name: str, value: str | None) -> None:
+        """Change the machine store (registry / ``/etc/environment``), not the snapshot."""
+        ...
+
+    def machine_names(self) -> list[str]:
+        """The names in the machine store (``> /etc/environment`` replaces them all)."""
+        ...
+
+    def write(self, line: str, level: OutputLevel = "info") -> None:
+        """One line of the script's output, to the task log."""
+        ...
+
+
+@dataclass(frozen=True)
+class ScriptResult:
+    """How a script ended: its exit code and, for ``Fail-Step``/``fail_step``, its message."""
+
+    exit_code: int = 0
+    message: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True for a non-zero exit code (Calamari's rule: zero is success)."""
+        return self.exit_code != 0
+
+
+class ScriptExit(Exception):
+    """Raised inside an interpreter to end the script (``exit``, ``throw``, ``set -e``...)."""
+
+    def __init__(self, exit_code: int, message: str | None = None) -> None:
+        super().__init__(exit_code, message)
+        self.result = ScriptResult(exit_code, message)
+
+
+class Unknown(Exception):
+    """An expression the interpreter cannot evaluate: the statement holding it is skipped."""
+
+
+#: A running script: yields seconds slept, returns how it ended.
+ScriptProgram = Generator[float, None, ScriptResult]
+
+_OPEN = {"(": ")", "{": "}", "[": "]"}
+_CLOSE = frozenset(_OPEN.values())
+
+
+def top_level(text: str, *, escape: str, single_doubles: bool) -> Iterator[int]:
+    """Yield each index of ``text`` outside quotes and brackets (nesting depth 0).
+
+    ``escape`` is the syntax's escape character (PowerShell's backtick, sh's backslash);
+    ``single_doubles``: a single-quoted string ends at ``'`` unless doubled (PowerShell),
+    else at the first ``'`` (sh). Unbalanced text is scanned as far as it goes.
+    """
+    depth = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == escape:
+            i += 2
+            continue
+        if c == "'":
+            i = _skip_single(text, i + 1, single_doubles)
+            continue
+        if c == '"':
+            i = _skip_double(text, i + 1, escape)
+            continue
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            yield i
+        i += 1
+
+
+def closing(text: str, i: int, *, escape: str, single_doubles: bool) -> int:
+    """Return the index of the bracket closing the one at ``text[i]`` (quotes skipped).
+
+    Raises :class:`Unknown` when it is never closed."""
+    depth = 0
+    j, n = i, len(text)
+    while j < n:
+        c = text[j]
+        if c == escape:
+            j += 2
+            continue
+        if c == "'":
+            j = _skip_single(text, j + 1, single_doubles)
+            continue
+        if c == '"':
+            j = _skip_double(text, j + 1, escape)
+            continue
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    raise Unknown(text[i:])
+
+
+def _skip_single(text: str, i: int, doubles: bool) -> int:
+    while i < len(text):
+        if text[i] == "'":
+            if doubles and text.startswith("''", i):
+                i += 2
+                continue
+            return i + 1
+        i += 1
+    return i
+
+
+def _skip_double(text: str, i: int, escape: str) -> int:
+    while i < len(text):
+        if text[i] == escape:
+            i += 2
+            continue
+        if text[i] == '"':
+            return i + 1
+        i += 1
+    return i
+
+
+def split_top(text: str, separator: re.Pattern[str], *, escape: str,
+              single_doubles: bool) -> list[str]:
+    """Split ``text`` where ``separator`` matches at nesting depth 0, outside quotes."""
+    parts: list[str] = []
+    start = skip_to = 0
+    for i in top_level(text, escape=escape, single_doubles=single_doubles):
+        if i < skip_to:
+            continue
+        m = separator.match(text, i)
+        if m and m.end() > i:
+            parts.append(text[start:i])
+            start = skip_to = m.end()
+    parts.append(text[start:])
+    return parts
+
+
+def strip_comments(text: str, *, escape: str, single_doubles: bool) -> str:
+    """Return ``text`` without its ``#`` comments (a ``#`` that starts a word, outside
+    quotes, to the end of its line) and, for PowerShell, its ``<# ... #>`` blocks."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == escape:
+            out.append(text[i:i + 2])
+            i += 2
+        elif c == "'" or c == '"':
+            end = (_skip_single(text, i + 1, single_doubles) if c == "'"
+                   else _skip_double(text, i + 1, escape))
+            out.append(text[i:end])
+            i = end
+        elif single_doubles and text.startswith("<#", i):
+            end = text.find("#>", i + 2)
+            i = n if end < 0 else end + 2
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\r\n;"):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)

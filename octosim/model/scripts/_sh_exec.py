@@ -1,0 +1,386 @@
+"""Running a Bash script: the commands step scripts use, in order, in virtual time.
+
+Interpreted: ``sleep``; ``echo``/``printf`` (to the task log; ``>&2`` as errors; to
+``/etc/environment`` with ``>>``/``>`` or ``| tee [-a] /etc/environment``, the machine
+store); ``X=v``, ``export``, ``unset``; ``exit``; ``set -e`` (``set -o errexit``, ``set +e``);
+``true``/``false``/``:``; ``[``/``[[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``,
+``-eq``..``-ge``, ``!``; ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``;
+Octopus's ``fail_step``; ``sudo`` in front of any of these. ``$X``, ``${X}``,
+``${X:-default}`` expand from the script's environment, in double quotes and bare.
+
+Anything else succeeds and prints nothing (the restart recogniser reads restarts and probes
+separately): a command with ``$(...)`` or backticks, a loop, a ``case``, a function, and a
+command ending in ``&`` (it runs detached). As in Bash, the script's exit code is the last
+command's status, so a script ending in ``[ -z "$X" ] && exit 1`` exits 1 when X is set.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator
+from dataclasses import dataclass
+
+from octosim.model.scripts._running import (
+    ScriptExit,
+    ScriptHost,
+    ScriptProgram,
+    ScriptResult,
+    Unknown,
+    split_top,
+    strip_comments,
+    top_level,
+)
+from octosim.model.scripts._sh_text import (
+    dequote,
+    printf_lines,
+    sleep_seconds,
+    split_words,
+    strip_sudo,
+    test_expression,
+    unescape,
+)
+
+__all__ = ["run_bash"]
+
+#: Where the machine environment lives on Linux (pam_env reads it at login).
+ETC_ENVIRONMENT = "/etc/environment"
+_Status = Generator[float, None, int]
+
+_LIST_OP = re.compile(r"&&|\|\|")
+_PIPE = re.compile(r"\|(?!\|)")
+_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
+_REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
+_VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
+_KEYWORDS = ("then", "else", "do")
+_SKIPPED_COMPOUND = {"for": "done", "while": "done", "until": "done", "case": "esac"}
+
+
+@dataclass
+class _Words:
+    """A simple command's words after expansion, and where its output goes."""
+
+    words: list[str]
+    stdout: str | None = None  # a file, "&2" for stderr, None for the task log
+    append: bool = False
+
+
+def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
+    """Run ``body`` on ``host``: yields seconds slept, returns the :class:`ScriptResult`."""
+    shell = _Shell(host)
+    try:
+        status = yield from shell.block(_pieces(body))
+    except ScriptExit as stop:
+        return stop.result
+    return ScriptResult(status)
+
+
+def _pieces(text: str) -> list[str]:
+    """Split a script into pieces at newlines and ``;`` outside quotes and brackets, with a
+    leading ``then``/``else``/``do`` split off as a piece of its own."""
+    text = strip_comments(text.replace("\\\n", " "), escape="\\", single_doubles=False)
+    raw: list[str] = []
+    start = 0
+    for i in top_level(text, escape="\\", single_doubles=False):
+        if text[i] in "\n;" and not text.startswith(";;", i):
+            raw.append(text[start:i])
+            start = i + 1
+    raw.append(text[start:])
+    pieces: list[str] = []
+    for piece in (p.strip() for p in raw):
+        first, _, rest = piece.partition(" ")
+        if first in _KEYWORDS and rest.strip():
+            pieces.extend([first, rest.strip()])
+        elif piece:
+            pieces.append(piece)
+    return pieces
+
+
+def _first(piece: str) -> str:
+    return piece.split(None, 1)[0] if piece.strip() else ""
+
+
+class _Shell:
+    """One running sh script: its options and its statements."""
+
+    def __init__(self, host: ScriptHost) -> None:
+        self.host = host
+        self.errexit = False
+
+    def block(self, pieces: list[str]) -> _Status:
+        status, i = 0, 0
+        while i < len(pieces):
+            word = _first(pieces[i])
+            if word == "if":
+                status, i = yield from self.if_statement(pieces, i)
+            elif word in _SKIPPED_COMPOUND:
+                i = _matching(pieces, i, word, _SKIPPED_COMPOUND[word]) + 1
+                status = 0
+            else:
+                status = yield from self.and_or(pieces[i], errexit=self.errexit)
+                i += 1
+        return status
+
+    def if_statement(self, pieces: list[str], i: int) -> Generator[float, None, tuple[int, int]]:
+        """``if C; then B; [elif C; then B;]... [else B;] fi`` from ``pieces[i]``."""
+        end = _matching(pieces, i, "if", "fi")
+        # The branches: (condition pieces or None for else, body pieces).
+        branches: list[tuple[list[str] | None, list[str]]] = []
+        condition: list[str] | None = [pieces[i][2:].strip()]
+        body: list[str] = []
+        in_body, depth = False, 0
+        for piece in pieces[i + 1 : end]:
+            word = _first(piece)
+            if depth == 0 and word == "then":
+                in_body = True
+                continue
+            if depth == 0 and word in ("elif", "else"):
+                branches.append((condition, body))
+                condition = [piece[4:].strip()] if word == "elif" else None
+                body, in_body = [], word == "else"
+                continue
+            depth += (word == "if") - (word == "fi")
+            if in_body or condition is None:
+                body.append(piece)
+            else:
+                condition.append(piece)
+        branches.append((condition, body))
+        for cond, branch in branches:
+            if cond is not None:
+                chosen = yield from self.condition(cond)
+                if not chosen:
+                    continue
+            status = yield from self.block(branch)
+            return status, end + 1
+        return 0, end + 1
+
+    def condition(self, pieces: list[str]) -> _Status:
+        status = 0
+        for piece in pieces:
+            status = yield from self.and_or(piece, errexit=False)
+        return status == 0
+
+    def and_or(self, piece: str, *, errexit: bool) -> _Status:
+        """A list: commands joined by ``&&``/``||``. Under ``set -e`` a failure of the last
+        command run ends the script, unless a ``&&``/``||`` follows it."""
+        if piece.endswith("&") and not piece.endswith("&&"):
+            return 0  # runs detached: its output and status never reach the script
+        parts = split_top(piece, _LIST_OP, escape="\\", single_doubles=False)
+        ops = [m.group(0) for i in top_level(piece, escape="\\", single_doubles=False)
+               if (m := _LIST_OP.match(piece, i))]
+        status = yield from self.pipeline(parts[0])
+        last_run = 0
+        for k, (op, part) in enumerate(zip(ops, parts[1:], strict=False), start=1):
+            if (op == "&&") == (status == 0):
+                status = yield from self.pipeline(part)
+                last_run = k
+        if errexit and status != 0 and last_run == len(parts) - 1:
+            raise ScriptExit(status)
+        return status
+
+    def pipeline(self, text: str) -> _Status:
+        text = text.strip()
+        negate = text.startswith("! ")
+        if negate:
+            text = text[2:].strip()
+        stages = split_top(text, _PIPE, escape="\\", single_doubles=False)
+        try:
+            if len(stages) == 2 and self.tee(stages[0], stages[1]):
+                status = 0
+            else:
+                status = yield from self.simple(self.expand(stages[-1]), piped=len(stages) > 1)
+        except Unknown:
+            status = 0
+        return int(status == 0) if negate else status
+
+    def tee(self, first: str, second: str) -> bool:
+        """``echo 'X=v' | [sudo] tee [-a] /etc/environment``: True when it was that."""
+        tee = strip_sudo(self.expand(second).words)
+        if not tee or tee[0] != "tee" or tee[-1] != ETC_ENVIRONMENT:
+            return False
+        lines = self.printed(strip_sudo(self.expand(first).words))
+        if lines is None:
+            raise Unknown(first)
+        self.to_etc_environment(lines, append="-a" in tee[1:-1])
+        return True
+
+    def simple(self, cmd: _Words, *, piped: bool = False) -> _Status:
+        words = strip_sudo(cmd.words)
+        if not words:
+            return 0
+        if all(_ASSIGNMENT.match(w) for w in words):
+            for w in words:
+                name, value = w.split("=", 1)
+                self.host.setenv(name, value)
+            return 0
+        while words and _ASSIGNMENT.match(words[0]):
+            words = words[1:]  # X=v cmd: X only for cmd
+        name, args = words[0], words[1:]
+        if name == "sleep":
+            yield sum(sleep_seconds(a) for a in args)
+            return 0
+        if name in ("echo", "printf"):
+            lines = self.printed(words)
+            if lines is None:
+                raise Unknown(name)
+            if not piped:
+                self.output(lines, cmd)
+            return 0
+        return self.builtin(name, args)
+
+    def builtin(self, name: str, args: list[str]) -> int:
+        if name in ("true", ":"):
+            return 0
+        if name == "false":
+            return 1
+        if name == "exit":
+            raise ScriptExit(int(args[0]) % 256 if args and args[0].lstrip("-").isdigit()
+                             else 0)
+        if name == "fail_step":
+            message = args[0] if args else None
+            if message:
+                self.host.write(message, "error")
+            raise ScriptExit(1, message)
+        if name == "export":
+            for arg in args:
+                m = _ASSIGNMENT.match(arg)
+                if m:
+                    self.host.setenv(m.group(1), m.group(2))
+            return 0
+        if name == "unset":
+            for arg in args:
+                self.host.setenv(arg, None)
+            return 0
+        if name == "set":
+            self.set_options(args)
+            return 0
+        if name in ("[", "[[", "test"):
+            if name != "test":
+                if not args or args[-1] != ("]" if name == "[" else "]]"):
+                    return 2
+                args = args[:-1]
+            return 0 if test_expression(args) else 1
+        return 0
+
+    def set_options(self, args: list[str]) -> None:
+        for i, arg in enumerate(args):
+            if arg in ("-o", "+o") and i + 1 < len(args) and args[i + 1] == "errexit":
+                self.errexit = arg == "-o"
+            elif re.fullmatch(r"[-+][a-zA-Z]+", arg) and "e" in arg:
+                self.errexit = arg.startswith("-")
+
+    def printed(self, words: list[str]) -> list[str] | None:
+        """The lines ``echo``/``printf`` print, or None for other commands."""
+        if not words:
+            return None
+        if words[0] == "echo":
+            args = words[1:]
+            escapes = False
+            while args and re.fullmatch(r"-[neE]+", args[0]):
+                escapes = "e" in args[0]
+                args = args[1:]
+            text = " ".join(args)
+            return (unescape(text) if escapes else text).split("\n")
+        if words[0] == "printf" and len(words) > 1:
+            return printf_lines(words[1], words[2:])
+        return None
+
+    def output(self, lines: list[str], cmd: _Words) -> None:
+        if cmd.stdout is None or cmd.stdout in ("/dev/stdout", "&1"):
+            for line in lines:
+                self.host.write(line)
+        elif cmd.stdout in ("&2", "/dev/stderr"):
+            for line in lines:
+                self.host.write(line, "error")
+        elif cmd.stdout == ETC_ENVIRONMENT:
+            self.to_etc_environment(lines, append=cmd.append)
+
+    def to_etc_environment(self, lines: list[str], *, append: bool) -> None:
+        """Lines written to ``/etc/environment``: ``X=v`` (quotes removed) are variables."""
+        if not append:
+            for name in self.host.machine_names():
+                self.host.set_machine_variable(name, None)
+        for line in lines:
+            m = _ASSIGNMENT.match(line.strip())
+            if m:
+                self.host.set_machine_variable(m.group(1), dequote(m.group(2)))
+
+    # -- words --------------------------------------------------------------------------------
+    def expand(self, text: str) -> _Words:
+        """Split a simple command into words: quotes removed, variables expanded,
+        redirections taken out. Raises Unknown for command substitution."""
+        cmd = _Words([])
+        pending: str | None = None
+        for raw in split_words(text):
+            if pending is not None:
+                cmd.stdout, cmd.append = self.word(raw), pending == ">>"
+                pending = None
+                continue
+            m = _REDIRECT.match(raw) if raw[:1] in ">0123456789" else None
+            if m and (raw[0] == ">" or raw[1:2] == ">"):
+                fd, op, amp, target = m.groups()
+                if fd == "2":
+                    continue  # stderr redirections: errors are not interpreted
+                if not target:
+                    pending = op
+                elif amp:
+                    cmd.stdout = "&" + target
+                else:
+                    cmd.stdout, cmd.append = self.word(target), op == ">>"
+                continue
+            cmd.words.append(self.word(raw))
+        return cmd
+
+    def word(self, raw: str) -> str:
+        out: list[str] = []
+        i = 0
+        while i < len(raw):
+            c = raw[i]
+            if c == "'":
+                end = raw.find("'", i + 1)
+                end = len(raw) if end < 0 else end
+                out.append(raw[i + 1 : end])
+                i = end + 1
+            elif c == '"':
+                j, chunk = i + 1, []
+                while j < len(raw) and raw[j] != '"':
+                    if raw[j] == "\\" and raw[j + 1 : j + 2] in ('"', "\\", "$", "`"):
+                        chunk.append(raw[j + 1])
+                        j += 2
+                        continue
+                    chunk.append(raw[j])
+                    j += 1
+                out.append(self.variables("".join(chunk)))
+                i = j + 1
+            elif c == "\\":
+                out.append(raw[i + 1 : i + 2])
+                i += 2
+            else:
+                j = i
+                while j < len(raw) and raw[j] not in "'\"\\":
+                    j += 1
+                out.append(self.variables(raw[i:j]))
+                i = j
+        return "".join(out)
+
+    def variables(self, text: str) -> str:
+        if "$(" in text or "`" in text:
+            raise Unknown(text)
+
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1) or m.group(3)
+            value = self.host.getenv(name)
+            if m.group(2) is not None and not value:
+                return m.group(2)
+            return value or ""
+
+        return _VAR.sub(sub, text)
+
+
+def _matching(pieces: list[str], i: int, opener: str, closer: str) -> int:
+    depth = 0
+    for j in range(i, len(pieces)):
+        word = _first(pieces[j])
+        depth += (word == opener) - (word == closer)
+        if depth == 0:
+            return j
+    return len(pieces) - 1

@@ -1,0 +1,266 @@
+"""Running scripts (run_script) on a stand-in host: sleeps, output, environments, exit codes,
+for both syntaxes. What a Tentacle does with them is in test_scripts_tentacle.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from octosim.model.machine_environment import MachineEnvironment
+from octosim.model.scripts import (
+    SEED_SCRIPT_BODY,
+    OutputLevel,
+    ScriptResult,
+    ScriptSyntax,
+    run_script,
+)
+
+PS, SH = ScriptSyntax.PowerShell, ScriptSyntax.Bash
+
+
+class Host:
+    """A ScriptHost over a MachineEnvironment, recording output."""
+
+    def __init__(self, os_family: str = "Windows", **env: str) -> None:
+        self.os_family = os_family
+        self.machine = MachineEnvironment(os_family)
+        self.env = self.machine.script_environment({"TentacleInstanceName": "Tentacle"}, env)
+        self.out: list[tuple[OutputLevel, str]] = []
+
+    def getenv(self, name: str) -> str | None:
+        return self.env.get(name)
+
+    def setenv(self, name: str, value: str | None) -> None:
+        if value is None:
+            if name in self.env:
+                del self.env[name]
+        else:
+            self.env[name] = value
+
+    def machine_value(self, name: str) -> str | None:
+        return self.machine.machine_value(name)
+
+    def machine_names(self) -> list[str]:
+        return list(self.machine.store)
+
+    def set_machine_variable(self, name: str, value: str | None) -> None:
+        self.machine.set_machine_variable(name, value)
+
+    def write(self, line: str, level: OutputLevel = "info") -> None:
+        self.out.append((level, line))
+
+    def lines(self, level: OutputLevel = "info") -> list[str]:
+        return [line for lvl, line in self.out if lvl == level]
+
+
+def run(body: str, syntax: ScriptSyntax, host: Host) -> tuple[list[float], ScriptResult]:
+    program = run_script(body, syntax, host)
+    sleeps: list[float] = []
+    while True:
+        try:
+            sleeps.append(next(program))
+        except StopIteration as stop:
+            return sleeps, stop.value
+
+
+# -- sleeps and output ------------------------------------------------------------------------
+@pytest.mark.parametrize(("syntax", "os_family", "body"), [
+    (PS, "Windows", "Start-Sleep -Seconds 3600; Write-Host done"),
+    (PS, "Linux", "Start-Sleep 3600\nWrite-Output 'done'"),
+    (SH, "Linux", "sleep 3600; echo done"),
+    (SH, "Linux", "sleep 1h\nprintf '%s\\n' done"),
+])
+def test_a_long_sleep_takes_its_time_then_prints(syntax: ScriptSyntax, os_family: str,
+                                                 body: str) -> None:
+    host = Host(os_family)
+    sleeps, result = run(body, syntax, host)
+    assert sum(sleeps) == 3600 and host.lines() == ["done"] and not result.failed
+
+
+def test_start_sleep_milliseconds_and_the_sleep_alias() -> None:
+    sleeps, _ = run("Start-Sleep -Milliseconds 250; sleep -m 750; Start-Sleep -s 2", PS, Host())
+    assert sleeps == [0.25, 0.75, 2.0]
+
+
+def test_output_keeps_script_order_with_warnings_and_errors() -> None:
+    host = Host()
+    run('Write-Host one; Write-Warning "two"; echo three; Write-Verbose four; "five"', PS, host)
+    assert host.out == [("info", "one"), ("warning", "two"), ("info", "three"),
+                        ("verbose", "four"), ("info", "five")]
+
+
+def test_sh_echo_to_stderr_is_an_error_line_and_to_dev_null_nothing() -> None:
+    host = Host("Linux")
+    run("echo out; echo err >&2; echo gone > /dev/null; printf 'a %s\\nb\\n' x", SH, host)
+    assert host.out == [("info", "out"), ("error", "err"), ("info", "a x"), ("info", "b")]
+
+
+# -- reading the environment --------------------------------------------------------------------
+def test_powershell_reads_the_script_environment_and_the_machine_store() -> None:
+    host = Host(STEP="s")
+    host.machine.set_machine_variable("JAVA_HOME", r"C:\jdk")  # after the snapshot
+    run('Write-Host "$env:TentacleInstanceName/${env:STEP}/$env:JAVA_HOME"\n'
+        "Write-Host ([Environment]::GetEnvironmentVariable('JAVA_HOME'))\n"
+        "Write-Host ([System.Environment]::GetEnvironmentVariable('JAVA_HOME','Machine'))",
+        PS, host)
+    assert host.lines() == ["Tentacle/s/", "", r"C:\jdk"]
+
+
+def test_windows_names_are_case_insensitive_linux_ones_are_not() -> None:
+    windows, linux = Host(), Host("Linux")
+    run("Write-Host $env:path.Length; Write-Host $env:tentacleinstancename", PS, windows)
+    run('echo "[$tentacleinstancename][$TentacleInstanceName]"', SH, linux)
+    assert windows.lines() == ["Tentacle"] and linux.lines() == ["[][Tentacle]"]
+
+
+def test_sh_expands_bare_and_braced_variables_and_defaults() -> None:
+    host = Host("Linux", STEP="s")
+    run('echo $STEP ${STEP}x "${MISSING:-fallback}" \'$STEP\'', SH, host)
+    assert host.lines() == ["s sx fallback $STEP"]
+
+
+def test_pwsh_on_linux_reads_no_machine_environment() -> None:
+    host = Host("Linux")
+    host.machine.set_machine_variable("JAVA_HOME", "/jdk")
+    run("Write-Host \"[$([Environment]::GetEnvironmentVariable('JAVA_HOME','Machine'))]\"",
+        PS, host)
+    assert host.lines() == ["[]"]  # .NET on Unix keeps no machine-level environment
+
+
+# -- setting: the script's own environment vs the machine store ---------------------------------
+@pytest.mark.parametrize("body", [
+    "[Environment]::SetEnvironmentVariable('JAVA_HOME','C:\\jdk','Machine')",
+    "[System.Environment]::SetEnvironmentVariable('JAVA_HOME', 'C:\\jdk', "
+    "[System.EnvironmentVariableTarget]::Machine)",
+    "setx /M JAVA_HOME C:\\jdk",
+])
+def test_a_machine_level_set_changes_the_store_not_the_script(body: str) -> None:
+    host = Host()
+    run(body + "\nWrite-Host \"[$env:JAVA_HOME]\"", PS, host)
+    assert host.machine.machine_value("JAVA_HOME") == r"C:\jdk"
+    assert "[]" in host.lines() and "JAVA_HOME" not in host.machine.snapshot
+
+
+@pytest.mark.parametrize("body", [
+    "echo 'JAVA_HOME=/usr/lib/jvm' >> /etc/environment",
+    'echo "JAVA_HOME=\\"/usr/lib/jvm\\"" | sudo tee -a /etc/environment > /dev/null',
+    "sudo sh -c 'true'; echo JAVA_HOME=/usr/lib/jvm | tee -a /etc/environment",
+])
+def test_a_write_to_etc_environment_changes_the_linux_store(body: str) -> None:
+    host = Host("Linux")
+    _, result = run(body + '\necho "[$JAVA_HOME]"', SH, host)
+    assert host.machine.machine_value("JAVA_HOME") == "/usr/lib/jvm"
+    assert host.machine.machine_value("PATH") is not None  # appended, not replaced
+    assert host.lines()[-1] == "[]" and not result.failed
+
+
+def test_overwriting_etc_environment_replaces_the_store() -> None:
+    host = Host("Linux")
+    run("echo 'A=1' > /etc/environment", SH, host)
+    assert dict(host.machine.store) == {"A": "1"}
+
+
+def test_process_level_sets_change_only_the_running_script() -> None:
+    ps, sh = Host(), Host("Linux")
+    run("$env:X = 'v'; [Environment]::SetEnvironmentVariable('Y','w'); Write-Host $env:X$env:Y"
+        "; Write-Host \"$env:X$env:Y\"", PS, ps)
+    run("export X=v; Y=w; echo $X$Y; unset X; echo \"[$X]\"", SH, sh)
+    assert ps.lines() == ["vw"] and sh.lines() == ["vw", "[]"]
+    assert "X" not in ps.machine.store and "X" not in sh.machine.store
+
+
+# -- failing ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("syntax", "body", "code", "message", "errors"), [
+    (PS, "Write-Host a; exit 3; Write-Host b", 3, None, []),
+    (PS, "throw 'JAVA_HOME is not set'", 1, None, ["JAVA_HOME is not set"]),
+    (PS, 'Fail-Step "No Java here"', -1, "No Java here", ["No Java here"]),
+    (PS, "Write-Error 'bad'; Write-Host b", 1, None, ["bad"]),
+    (SH, "echo a; exit 4; echo b", 4, None, []),
+    (SH, "exit -1", 255, None, []),
+    (SH, "set -e\necho a\nfalse\necho b", 1, None, []),
+    (SH, "set -eu -o pipefail; [ -n \"$NOPE\" ]; echo b", 1, None, []),
+    (SH, "fail_step 'No Java here'", 1, "No Java here", ["No Java here"]),
+])
+def test_scripts_fail_with_their_exit_code(syntax: ScriptSyntax, body: str, code: int,
+                                           message: str | None, errors: list[str]) -> None:
+    host = Host("Windows" if syntax is PS else "Linux")
+    _, result = run(body, syntax, host)
+    assert result == ScriptResult(code, message)
+    assert host.lines("error") == errors and "b" not in host.lines()
+
+
+def test_set_e_spares_a_failure_that_a_list_handles() -> None:
+    host = Host("Linux")
+    _, result = run("set -e\nfalse || echo handled\n[ -z \"$X\" ] && echo unset\necho end",
+                    SH, host)
+    assert host.lines() == ["handled", "unset", "end"] and not result.failed
+
+
+def test_without_set_e_a_failure_goes_on_and_the_last_status_is_the_exit_code() -> None:
+    host = Host("Linux", JAVA_HOME="/jdk")
+    _, result = run("false\necho on\n[ -z \"$JAVA_HOME\" ] && exit 1", SH, host)
+    assert host.lines() == ["on"] and result.exit_code == 1  # Bash's own gotcha
+
+
+@pytest.mark.parametrize("java_home", [None, "C:\\jdk"])
+def test_powershell_guards_on_environment_values(java_home: str | None) -> None:
+    host = Host(**({"JAVA_HOME": java_home} if java_home else {}))
+    _, result = run("if (-not $env:JAVA_HOME) { throw \"JAVA_HOME is not set\" }\n"
+                    "if ([string]::IsNullOrEmpty($env:JAVA_HOME)) { exit 2 } "
+                    "elseif ($env:JAVA_HOME -like 'C:*') { Write-Host drive-c }\n"
+                    "else { Write-Host other }", PS, host)
+    if java_home is None:
+        assert result.exit_code == 1 and host.lines("error") == ["JAVA_HOME is not set"]
+    else:
+        assert not result.failed and host.lines() == ["drive-c"]
+
+
+@pytest.mark.parametrize("java_home", [None, "/jdk"])
+def test_sh_guards_on_environment_values(java_home: str | None) -> None:
+    host = Host("Linux", **({"JAVA_HOME": java_home} if java_home else {}))
+    _, result = run('if [ -z "$JAVA_HOME" ]; then\n  echo "no java" >&2\n  exit 1\n'
+                    'elif [ "$JAVA_HOME" = "/jdk" ]; then echo ok; else echo other; fi',
+                    SH, host)
+    assert result.exit_code == (1 if java_home is None else 0)
+    assert host.lines() == ([] if java_home is None else ["ok"])
+
+
+def test_comparisons_and_boolean_operators() -> None:
+    host = Host(A="1", B="x")
+    run("if ($env:A -eq '1' -and $env:B -ne 'y') { 'both' }\n"
+        "if ($env:NOPE -or !$env:A) { 'never' } else { 'neither' }\n"
+        "if ($env:NOPE -eq $null) { 'null' }\n"
+        "if (Test-Path env:B) { 'has B' }", PS, host)
+    assert host.lines() == ["both", "neither", "null", "has B"]
+
+
+# -- what is left alone -------------------------------------------------------------------------
+@pytest.mark.parametrize(("syntax", "body"), [
+    (PS, SEED_SCRIPT_BODY),
+    (PS, '(Get-Process -Name Tentacle).StartTime.ToUniversalTime().ToString("o")'),
+    (PS, "Get-Service 'OctopusDeploy Tentacle' | Restart-Service"),
+    (PS, "Write-Host (Get-Date); $x = Get-Random; Write-Host \"$(Get-Date)\""),
+    (SH, "nohup sh -c 'sleep 3; systemctl restart Tentacle' >/dev/null 2>&1 &"),
+    (SH, "ps -o lstart= -C Tentacle"),
+    (SH, "echo \"$(date)\"; for i in 1 2; do echo $i; done; [ -f /etc/x ] || exit 1"),
+])
+def test_what_is_not_interpreted_prints_nothing_sleeps_nothing_and_succeeds(
+    syntax: ScriptSyntax, body: str
+) -> None:
+    host = Host("Windows" if syntax is PS else "Linux")
+    sleeps, result = run(body, syntax, host)
+    assert (sleeps, host.out, result) == ([], [], ScriptResult())
+
+
+def test_csharp_and_python_bodies_are_not_run() -> None:
+    host = Host()
+    assert run("Thread.Sleep(1000); exit(3)", ScriptSyntax.CSharp, host) == ([], ScriptResult())
+    assert run("import time; time.sleep(5)", ScriptSyntax.Python, host) == ([], ScriptResult())
+
+
+def test_setx_passes_its_words_as_written() -> None:
+    # Found by the property: a native program gets "00", not the number 0.
+    host = Host()
+    run("setx /M APP_MODE 00; setx USER_ONLY 1", PS, host)
+    assert host.machine.machine_value("APP_MODE") == "00"
+    assert host.machine.machine_value("USER_ONLY") is None  # no /M: the user's, not modelled
+    assert host.lines() == ["SUCCESS: Specified value was saved."] * 2
