@@ -25,7 +25,10 @@ from tests.model.deploy.deploy_sim import deploy, deploy_sim, names, project_wit
 class Gauge:
     """A Python action that works for ``seconds`` and records how many ran at once."""
 
-    def __init__(self, seconds: float = 10.0, fail_on: Callable[[StepContext], bool] = lambda c: False) -> None:
+    def __init__(
+        self, seconds: float = 10.0,
+        fail_on: Callable[[StepContext], bool] = lambda ctx: False,
+    ) -> None:
         self.seconds = seconds
         self.fail_on = fail_on
         self.running = 0
