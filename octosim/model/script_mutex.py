@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from octosim.journal import Kind
 from octosim.model.executors import Resume, TaskHost, TaskRun
+from octosim.model.states import TaskState
 from octosim.model.tasks import ActivityElement, LogCategory
 
 if TYPE_CHECKING:
@@ -156,7 +157,15 @@ class TakeScriptMutex:
         message = mutex.waiting_message(lease)
         run.log(message, LogCategory.Info, self.element)
         run.note(Kind.Script, f"{run.task.id} on {self.machine.name}: {message}")
-        return lease.release
+
+        def stop() -> None:
+            if run.task.state is TaskState.Cancelling and not lease.held and mutex.holders:
+                run.log(f"This task was canceled before it could start. Task "
+                        f"{mutex.holders[0].task_id} is still running.", LogCategory.Info,
+                        self.element)
+            lease.release()
+
+        return stop
 
 
 def _nothing() -> None:

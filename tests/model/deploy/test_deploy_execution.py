@@ -226,3 +226,15 @@ def test_run_at_and_no_run_after_become_queue_time_and_expiry() -> None:
     assert later.state is TaskState.Executing
     sim.clock.advance_to(101)
     assert expired.state is TaskState.TimedOut
+
+
+def test_any_task_can_carry_a_concurrency_tag_and_a_rerun_keeps_it() -> None:
+    sim = Simulation()
+    first = sim.engine.create("Spaces-1", "Backup", {}, concurrency_tag="nightly")
+    second = sim.engine.create("Spaces-1", "Backup", {}, concurrency_tag="nightly")
+    untagged = sim.engine.create("Spaces-1", "Backup", {})
+    assert (first.state, second.state, untagged.state) == (
+        TaskState.Executing, TaskState.Queued, TaskState.Executing)
+    sim.clock.advance_to(10_000)
+    assert second.state is TaskState.Success
+    assert sim.engine.concurrency_tag_of(sim.engine.rerun(first)) == "nightly"

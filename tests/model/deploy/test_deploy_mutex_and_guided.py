@@ -70,6 +70,20 @@ def test_an_adhoc_script_waits_for_the_deployment_script() -> None:
     assert script.state is TaskState.Success and deployment.state is TaskState.Success
 
 
+def test_a_waiting_health_check_cancelled_says_who_still_runs() -> None:
+    sim, deployment = slow_sim()
+    sim.clock.advance_to(10)
+    health = sim.engine.create("Spaces-1", "Health", {"MachineIds": ["Machines-2"]})
+    sim.clock.advance_to(20)
+    sim.engine.cancel(health)
+    sim.clock.advance_to(30)
+    assert health.state is TaskState.Canceled
+    assert ("This task was canceled before it could start. Task ServerTasks-1 is still "
+            "running.") in all_lines(health)
+    sim.clock.advance_to(200)
+    assert deployment.state is TaskState.Success
+
+
 def test_cancelling_a_deployment_frees_its_target() -> None:
     sim, deployment = slow_sim()
     sim.clock.advance_to(10)
