@@ -176,8 +176,11 @@ class ProcessRunner:
         step = planned.step
         expression = None
         if step.condition is Condition.Variable:
-            expression = self.process.task_level.substitute(
-                step.properties.get(CONDITION_EXPRESSION, ""))
+            # Evaluated once per step, at deployment level: no target is in scope yet.
+            deployment_level = variables_for_target(
+                self.process.variables, self.process.task_level, context=self.process.scope,
+                outputs=self.outputs)
+            expression = deployment_level.substitute(step.properties.get(CONDITION_EXPRESSION, ""))
         if not should_run(step.condition, failed_before, expression):
             run.log(SKIPPED_AFTER_FAILURE, element=element)
             element.finish(run.clock.now(), ActivityStatus.Skipped)

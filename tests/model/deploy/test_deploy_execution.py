@@ -238,3 +238,35 @@ def test_any_task_can_carry_a_concurrency_tag_and_a_rerun_keeps_it() -> None:
     sim.clock.advance_to(10_000)
     assert second.state is TaskState.Success
     assert sim.engine.concurrency_tag_of(sim.engine.rerun(first)) == "nightly"
+
+
+def test_a_worker_step_without_roles_runs_once_on_a_worker() -> None:
+    sim = deploy_sim(2)
+    gauge = Gauge(seconds=1)
+    sim.deploy.actions.register("Test.Gauge", gauge)
+    task = deploy(sim, project_with(sim, [python_step("Notify", "Test.Gauge", roles="",
+                                                      on_server=True)]))
+    sim.clock.advance_to(100)
+    assert task.state is TaskState.Success
+    assert names(task.log.children[0]) == ["Worker-1"]
+    assert [c.target for c in gauge.calls] == [None]
+
+
+def test_a_variable_run_condition_reads_its_expression() -> None:
+    sim = deploy_sim(1)
+    gauge = Gauge(seconds=1)
+    sim.deploy.actions.register("Test.Gauge", gauge)
+    expression = {"Octopus.Action.TargetRoles": "app",
+                  "Octopus.Step.ConditionVariableExpression": "#{RunIt}"}
+    project = project_with(sim, [
+        python_step("Yes", "Test.Gauge", condition=StepCondition.Variable,
+                    properties=dict(expression)),
+        python_step("No", "Test.Gauge", condition=StepCondition.Variable,
+                    properties={**expression, "Octopus.Step.ConditionVariableExpression":
+                                "#{SkipIt}"}),
+    ], [Variable("RunIt", "True"), Variable("SkipIt", "False")])
+    task = deploy(sim, project)
+    sim.clock.advance_to(100)
+    assert [s.status for s in task.log.children] == [ActivityStatus.Success,
+                                                     ActivityStatus.Skipped]
+    assert len(gauge.calls) == 1
