@@ -158,11 +158,20 @@ class TakeScriptMutex:
         run.log(message, LogCategory.Info, self.element)
         run.note(Kind.Script, f"{run.task.id} on {self.machine.name}: {message}")
 
+        began = run.clock.now()
+
         def stop() -> None:
-            if run.task.state is TaskState.Cancelling and not lease.held and mutex.holders:
-                run.log(f"This task was canceled before it could start. Task "
-                        f"{mutex.holders[0].task_id} is still running.", LogCategory.Info,
-                        self.element)
+            # Stopped while still in line: cancelled, or its task gave up (a health check's
+            # Timeout). Tentacle says which, and who still holds the lock.
+            if not lease.held and mutex.holders:
+                holder = mutex.holders[0].task_id
+                if run.task.state is TaskState.Cancelling:
+                    why = "was canceled before it could start"
+                else:
+                    minutes = format((run.clock.now() - began) / 60, ".3g")
+                    why = f"waited more than {minutes} minutes and timed out"
+                run.log(f"This task {why}. Task {holder} is still running.",
+                        LogCategory.Info, self.element)
             lease.release()
 
         return stop

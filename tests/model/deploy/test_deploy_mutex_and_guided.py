@@ -84,6 +84,17 @@ def test_a_waiting_health_check_cancelled_says_who_still_runs() -> None:
     assert deployment.state is TaskState.Success
 
 
+def test_a_health_check_that_times_out_waiting_says_so() -> None:
+    sim, _deployment = slow_sim()
+    sim.clock.advance_to(10)
+    health = sim.engine.create("Spaces-1", "Health", {"MachineIds": ["Machines-2"],
+                                                      "Timeout": "00:00:30"})
+    sim.clock.advance_to(50)
+    assert health.state is TaskState.Failed
+    assert ("This task waited more than 0.5 minutes and timed out. Task ServerTasks-1 is still "
+            "running.") in all_lines(health)
+
+
 def test_cancelling_a_deployment_frees_its_target() -> None:
     sim, deployment = slow_sim()
     sim.clock.advance_to(10)
