@@ -142,6 +142,9 @@ class ProcessRunner:
         self.interruptions = interruptions
         self.actions = actions
         self.outputs = OutputVariables()
+        #: Why each failed step failed, in order: ``Octopus.Deployment.Error`` for later
+        #: ``Failure``/``Always`` steps.
+        self.errors: list[str] = []
         # Scripts are read and acted out as AdHocScript reads them, so what a user taught
         # that executor (handlers, behaviours) holds for deployment scripts too.
         adhoc = run.engine.executors.get("AdHocScript")
@@ -163,7 +166,8 @@ class ProcessRunner:
         for group in process.plan.groups:
             results = yield from windowed(
                 group, MAX_STEPS_AT_ONCE, functools.partial(self._step, failed_before=failed))
-            failed = failed or any(reason is not None for reason in results)
+            self.errors.extend(reason for reason in results if reason is not None)
+            failed = bool(self.errors)
         if failed:
             return FAILED_MESSAGE
         run.log(SUCCEEDED_LINE)
@@ -236,6 +240,11 @@ class ProcessRunner:
                                                host.tentacle_version))
         if pool is not None:
             layers.append(worker_pool_variables(pool.id, pool.name))
+        if self.errors:
+            layers.append(VariableDictionary({
+                "Octopus.Deployment.Error": self.errors[0],
+                "Octopus.Deployment.ErrorDetail": "\n".join(self.errors),
+            }))
         scope = dataclasses.replace(
             self.process.scope, action_id=action.id,
             machine_id=target.id if target else None,

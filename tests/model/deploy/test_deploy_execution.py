@@ -97,6 +97,21 @@ def test_a_failure_skips_success_steps_and_runs_always_steps() -> None:
     assert sim.deployments.deployments["Deployments-1"].succeeded is False
 
 
+def test_steps_after_a_failure_see_the_deployment_error() -> None:
+    sim = deploy_sim(1)
+    sim.deploy.actions.register("Test.Break", Gauge(fail_on=lambda c: True))
+    report = Gauge(seconds=1)
+    sim.deploy.actions.register("Test.Report", report)
+    project = project_with(sim, [
+        python_step("Break", "Test.Break"),
+        python_step("Report", "Test.Report", condition=StepCondition.Failure),
+    ])
+    deploy(sim, project)
+    sim.clock.advance_to(100)
+    [ctx] = report.calls
+    assert ctx.variables["Octopus.Deployment.Error"] == "It broke."
+
+
 def test_a_step_whose_role_matches_nothing_is_skipped_with_octopus_line() -> None:
     sim = deploy_sim(1)
     project = project_with(sim, [script_step("Web", roles="nowhere"),
