@@ -16,6 +16,7 @@ from octosim.model.projects import StartTrigger, StepCondition
 from octosim.model.states import TaskState
 from octosim.model.step_actions import StepContext
 from octosim.model.tasks import ActivityStatus
+from octosim.model.tenants import MachineTenancy, TenantedDeploymentParticipation
 from octosim.model.variables import Variable, VariableScope
 from octosim.simulation import Simulation
 from tests.model.deploy.builders import script_step
@@ -285,3 +286,24 @@ def test_a_variable_run_condition_reads_its_expression() -> None:
     assert [s.status for s in task.log.children] == [ActivityStatus.Success,
                                                      ActivityStatus.Skipped]
     assert len(gauge.calls) == 1
+
+
+def test_tenanted_deployments_run_per_tenant_side_by_side() -> None:
+    sim = deploy_sim(1)
+    store = sim.deployments
+    sim.deploy.actions.register("Test.Gauge", Gauge(seconds=30))
+    project = project_with(sim, [python_step("Work", "Test.Gauge")])
+    env_id = next(e.id for e in sim.world.environments.values() if e.name == "Development")
+    acme = store.add_tenant("Spaces-1", "Acme", {project.id: [env_id]})
+    globex = store.add_tenant("Spaces-1", "Globex", {project.id: [env_id]})
+    store.set_machine_tenancy("Machines-2", MachineTenancy(
+        TenantedDeploymentParticipation.TenantedOrUntenanted, (acme.id, globex.id)))
+    first = deploy(sim, project, tenant_id="Acme")
+    second = deploy(sim, project, tenant_id="Globex")
+    third = deploy(sim, project, tenant_id="Acme")
+    assert first.description == "Deploy Shop release 0.0.1 to Development for Acme"
+    assert sim.engine.concurrency_tag_of(first) == f"{acme.id}/{project.id}/{env_id}"
+    assert (first.state, second.state, third.state) == (
+        TaskState.Executing, TaskState.Executing, TaskState.Queued)
+    sim.clock.advance_to(200)
+    assert third.state is TaskState.Success
