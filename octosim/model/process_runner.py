@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -37,7 +37,7 @@ from octosim.model.projects import StepCondition as Condition
 from octosim.model.script_mutex import ScriptIsolation, TakeScriptMutex
 from octosim.model.scripting import ScriptRun, default_behaviours
 from octosim.model.scripts import ScriptInterpreter, parse_syntax
-from octosim.model.step_actions import StepActions, StepContext
+from octosim.model.step_actions import PythonAction, StepActions, StepContext
 from octosim.model.step_plan import (
     DeploymentPlan,
     PlannedStep,
@@ -281,7 +281,7 @@ class ProcessRunner:
         if python is not None:
             context = StepContext(run, element, variables, host, target, self.store,
                                   action.name, self.outputs)
-            reason = yield Subflow(python(context))
+            reason = yield Subflow(_guarded(action.action_type, python, context))
             if reason is not None:
                 run.log(str(reason), LogCategory.Error, element)
             return None if reason is None else str(reason)
@@ -304,3 +304,17 @@ class ProcessRunner:
         reason = yield script
         lease.release()
         return reason
+
+
+def _guarded(action_type: str, python: PythonAction, context: StepContext) -> Flow:
+    """Run a Python action; a bug in it fails the action (its log says why), not the
+    simulation."""
+    flow = python(context)
+    if not isinstance(flow, Generator):
+        return (f"The Python action {action_type!r} returned {flow!r}, not a flow: write it "
+                "as a generator function (with at least one yield)")
+    try:
+        result = yield from flow
+    except Exception as bug:  # whatever it raised, the step fails with it
+        return f"The Python action {action_type!r} raised {type(bug).__name__}: {bug}"
+    return result

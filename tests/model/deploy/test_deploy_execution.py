@@ -307,3 +307,26 @@ def test_tenanted_deployments_run_per_tenant_side_by_side() -> None:
         TaskState.Executing, TaskState.Executing, TaskState.Queued)
     sim.clock.advance_to(200)
     assert third.state is TaskState.Success
+
+
+def test_a_python_action_that_raises_or_is_no_generator_fails_its_step() -> None:
+    sim = deploy_sim(1)
+
+    def raises(ctx: StepContext) -> Flow:
+        yield Delay(1)
+        raise KeyError("JAVA_HOME")
+
+    def plain(ctx: StepContext) -> None:
+        ctx.log("no yield here")
+
+    sim.deploy.actions.register("Test.Raises", raises)
+    sim.deploy.actions.register("Test.Plain", plain)  # type: ignore[arg-type]
+    project = project_with(sim, [python_step("Raises", "Test.Raises"),
+                                 python_step("Plain", "Test.Plain",
+                                             condition=StepCondition.Always)])
+    task = deploy(sim, project)
+    sim.clock.advance_to(100)
+    assert task.state is TaskState.Failed
+    raised, plain_step = (" ".join(lines(s.children[0])) for s in task.log.children)
+    assert "raised KeyError: 'JAVA_HOME'" in raised
+    assert "write it as a generator function" in plain_step
