@@ -86,8 +86,13 @@ FAILED_MESSAGE = (
 )
 GUIDED_FAILURE_OFF = "Guided failure is not enabled for this task"
 SUCCEEDED_LINE = "The deployment completed successfully."
-#: The line of a step its run condition skips (wording UNCONFIRMED).
+#: The line of a step its run condition skips (wordings UNCONFIRMED), by condition.
 SKIPPED_AFTER_FAILURE = "This step was skipped because a previous step failed."
+_SKIPPED_BY = {
+    Condition.Success: SKIPPED_AFTER_FAILURE,
+    Condition.Failure: "This step was skipped because no previous step failed.",
+    Condition.Variable: "This step was skipped because its run condition evaluated to false.",
+}
 BYPASS_MUTEX = "OctopusBypassDeploymentMutex"
 #: The step property holding a ``Variable`` run condition's expression.
 CONDITION_EXPRESSION = "Octopus.Step.ConditionVariableExpression"
@@ -186,7 +191,7 @@ class ProcessRunner:
                 outputs=self.outputs)
             expression = deployment_level.substitute(step.properties.get(CONDITION_EXPRESSION, ""))
         if not should_run(step.condition, failed_before, expression):
-            run.log(SKIPPED_AFTER_FAILURE, element=element)
+            run.log(_SKIPPED_BY[step.condition], element=element)
             element.finish(run.clock.now(), ActivityStatus.Skipped)
             return None
         if planned.skipped_reason is not None:

@@ -11,7 +11,12 @@ from octosim.model.deploy_tasks import queue_runbook_run
 from octosim.model.deployment_rules import create_runbook_run, publish_runbook_snapshot
 from octosim.model.engine import EngineError
 from octosim.model.executors import Delay, Flow
-from octosim.model.process_runner import FAILED_MESSAGE, GUIDED_FAILURE_OFF, SUCCEEDED_LINE
+from octosim.model.process_runner import (
+    FAILED_MESSAGE,
+    GUIDED_FAILURE_OFF,
+    SKIPPED_AFTER_FAILURE,
+    SUCCEEDED_LINE,
+)
 from octosim.model.projects import StartTrigger, StepCondition
 from octosim.model.states import TaskState
 from octosim.model.step_actions import StepContext
@@ -93,6 +98,7 @@ def test_a_failure_skips_success_steps_and_runs_always_steps() -> None:
     statuses = [step.status for step in task.log.children]
     assert statuses == [ActivityStatus.Failed, ActivityStatus.Skipped,
                         ActivityStatus.Success, ActivityStatus.Success]
+    assert lines(task.log.children[1]) == [SKIPPED_AFTER_FAILURE]
     assert [c.status for c in task.log.children[0].children] == [
         ActivityStatus.Success, ActivityStatus.Failed]
     assert sim.deployments.deployments["Deployments-1"].succeeded is False
@@ -285,6 +291,8 @@ def test_a_variable_run_condition_reads_its_expression() -> None:
     sim.clock.advance_to(100)
     assert [s.status for s in task.log.children] == [ActivityStatus.Success,
                                                      ActivityStatus.Skipped]
+    assert lines(task.log.children[1]) == [
+        "This step was skipped because its run condition evaluated to false."]
     assert len(gauge.calls) == 1
 
 
