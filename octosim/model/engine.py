@@ -3,7 +3,7 @@
 Every state change goes through :meth:`TaskEngine._move`, which checks it against the tables
 in :mod:`octosim.model.states` and journals it. Tasks are stored by id (O(1) get, and listing
 by ``ids=`` costs nothing per task stored); the queue is FIFO among tasks whose QueueTime
-has come.
+has come and whose concurrency tag (if any) no executing task holds.
 """
 
 from __future__ import annotations
