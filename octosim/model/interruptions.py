@@ -66,6 +66,11 @@ class InterruptionBoard:
         return [i for i in self.interruptions.values()
                 if i.is_pending and (task_id is None or i.task_id == task_id)]
 
+    def regarding(self, task_id: str) -> list[Interruption]:
+        """Return every interruption ``task_id`` raised, answered or not, oldest first
+        (``/interruptions?regarding=ServerTasks-N``)."""
+        return [i for i in self.interruptions.values() if i.task_id == task_id]
+
     def has_pending(self, task: Task) -> bool:
         """Octopus's ``HasPendingInterruptions`` of ``task``."""
         return bool(self.pending(task.id))

@@ -165,7 +165,8 @@ def test_guided_failure_waits_for_an_answer(answer: str, state: TaskState,
     assert task.state is TaskState.Executing and len(attempts) == 1
     board.submit(pending.id, answer.lower(), "looked at it", now=sim.clock.now())
     assert not board.has_pending(task)
-    assert pending.answer is GuidedFailureAnswer(answer)
+    assert board.regarding(task.id) == [pending]
+    assert pending.answer is GuidedFailureAnswer(answer) and pending.notes == "looked at it"
     sim.clock.advance_to(1000)
     assert task.state is state
     assert len(attempts) == (2 if answer == "Retry" else 1)
