@@ -19,9 +19,11 @@ from octosim.faults import FaultPlan
 from octosim.intercept.via_httpx import SimulationRouter
 from octosim.journal import Journal
 from octosim.model.background import start_background_load
+from octosim.model.deploy_executor import DeployServices
+from octosim.model.deployment_store import DeploymentStore
 from octosim.model.engine import TaskEngine
 from octosim.model.health import HealthSettings
-from octosim.model.install import install_tentacles
+from octosim.model.install import install_deployments, install_tentacles
 from octosim.model.randomness import Streams
 from octosim.model.world import World
 from octosim.options import DEFAULT_BASE_URL, ServerOptions
@@ -80,6 +82,10 @@ class Simulation:
             task_cap=self.options.task_cap, cancel_delay=self.options.cancel_delay,
         )
         install_tentacles(self.engine, health=health)
+        #: Projects, releases, deployments and runbooks (octopus-deployments.md §5).
+        self.deployments = DeploymentStore(self.world)
+        #: What Deploy/RunbookRun tasks share: ``interruptions``, ``actions``, ``workers``.
+        self.deploy: DeployServices = install_deployments(self.engine, self.deployments)
         self._routers: list[respx.MockRouter] = []
         self.api = OctopusApi(
             world=self.world, engine=self.engine, clock=self.clock, journal=self.journal,

@@ -370,6 +370,9 @@ def create_task(ctx: RequestContext) -> ApiResponse:
     space = ctx.space(body.get("spaceid"))
     ctx.require(Permission.TaskCreate, space.id)
     assert isinstance(name, str) and isinstance(arguments, dict)
+    if not getattr(ctx.engine.executors.get(name.strip()), "queueable_by_users", True):
+        raise bad_request(f"The task type {name.strip()!r} is not supported by POST /api/tasks: "
+                          "create a deployment or runbook run, which queues it.")
     try:
         task = ctx.engine.create(
             space.id, name.strip(), arguments, description=description,

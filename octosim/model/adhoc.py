@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from octosim.journal import Kind
 from octosim.model.executors import AllOf, ArgumentError, Delay, Flow, TaskRun
 from octosim.model.health import HealthSettings
+from octosim.model.script_mutex import ScriptIsolation, TakeScriptMutex
 from octosim.model.scripting import Behaviour, ScriptRun, default_behaviours
 from octosim.model.scripts import ScriptInterpreter, ScriptSyntax, parse_syntax
 from octosim.model.targets import (
@@ -129,7 +130,12 @@ class AdHocScriptExecutor:
 
 
 def _wait_for(script: ScriptRun) -> Flow:
-    return (yield script)
+    # An ad-hoc script takes FullIsolation (§2.7, UNCONFIRMED): it waits for a deployment
+    # step on its target, and health checks wait for it.
+    lease = yield TakeScriptMutex(script.machine, ScriptIsolation.FullIsolation, script.element)
+    reason = yield script
+    lease.release()
+    return reason
 
 
 def _unavailable_summary(run: TaskRun) -> str:

@@ -3,7 +3,7 @@
 Every state change goes through :meth:`TaskEngine._move`, which checks it against the tables
 in :mod:`octosim.model.states` and journals it. Tasks are stored by id (O(1) get, and listing
 by ``ids=`` costs nothing per task stored); the queue is FIFO among tasks whose QueueTime
-has come.
+has come and whose concurrency tag (if any) no executing task holds.
 """
 
 from __future__ import annotations
@@ -92,6 +92,9 @@ class TaskEngine:
         self._queue: deque[Task] = deque()
         self._runs: dict[str, TaskRun] = {}
         self._by_machine: dict[str, list[str]] = {}
+        #: Task id → concurrency tag, for tasks created with one (octopus-deployments.md
+        #: §2.2): a queued task waits while another with its tag holds a slot.
+        self._tags: dict[str, str] = {}
         self._next_number = 0
 
     # -- configuration ----------------------------------------------------------------------
@@ -129,6 +132,10 @@ class TaskEngine:
         """Return the tasks that targeted ``machine_id``, newest first."""
         return [self.tasks[i] for i in reversed(self._by_machine.get(machine_id, []))]
 
+    def concurrency_tag_of(self, task: Task) -> str | None:
+        """Return the concurrency tag ``task`` was created with, or None."""
+        return self._tags.get(task.id)
+
     @property
     def executing(self) -> int:
         """Tasks holding an execution slot (Executing or Cancelling)."""
@@ -156,10 +163,13 @@ class TaskEngine:
         queue_time: float | None = None,
         queue_time_expiry: float | None = None,
         rerun_of: str | None = None,
+        concurrency_tag: str | None = None,
     ) -> Task:
         """Create and queue a task; return it (possibly already Executing).
 
-        Raises UnknownTaskType or ArgumentError (both → 400 in the API).
+        ``concurrency_tag``: while a task with the same tag executes, this one stays Queued
+        without holding a slot. Raises UnknownTaskType or ArgumentError (both → 400 in the
+        API).
         """
         executor = self.executors.get(name)
         if executor is None:
@@ -181,8 +191,11 @@ class TaskEngine:
             created=now,
             machine_ids=tuple(args.get("MachineIds") or ()),
             rerun_of=rerun_of,
+            rerunnable=getattr(executor, "rerunnable", True),
         )
         self.tasks[task.id] = task
+        if concurrency_tag is not None:
+            self._tags[task.id] = concurrency_tag
         for machine_id in task.machine_ids:
             self._by_machine.setdefault(machine_id, []).append(task.id)
         task.log.write(now, f"Task {task.id} queued: {task.description}", LogCategory.Verbose)
@@ -217,7 +230,7 @@ class TaskEngine:
             raise EngineError("This task cannot be re-run.")
         return self.create(
             task.space_id, task.name, task.arguments, description=task.description,
-            rerun_of=task.id,
+            rerun_of=task.id, concurrency_tag=self._tags.get(task.id),
         )
 
     def set_state(self, task: Task, state: str, reason: str) -> Task:
@@ -301,11 +314,13 @@ class TaskEngine:
             )
 
     def _pump(self) -> None:
-        """Start queued tasks, oldest first, while slots are free and their QueueTime came."""
+        """Start queued tasks, oldest first, while slots are free, their QueueTime came and
+        no executing task holds their concurrency tag."""
         now = self.clock.now()
         while len(self._runs) < self._task_cap:
+            held = {self._tags[i] for i in self._runs if i in self._tags}
             for task in self._queue:
-                if task.queue_time <= now:
+                if task.queue_time <= now and self._tags.get(task.id) not in held:
                     break
             else:
                 return

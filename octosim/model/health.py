@@ -20,6 +20,7 @@ from octosim.journal import Kind
 from octosim.model.contact import Contact, record_health
 from octosim.model.durations import Span, draw, span
 from octosim.model.executors import AllOf, ArgumentError, Delay, FirstOf, Flow, TaskRun
+from octosim.model.script_mutex import ScriptIsolation, TakeScriptMutex
 from octosim.model.states import HealthStatus
 from octosim.model.targets import machine_ids_argument, select_targets
 from octosim.model.tasks import ActivityElement, ActivityStatus, LogCategory
@@ -159,8 +160,12 @@ class HealthExecutor:
         if reason is not None:
             return self._outcome(run, machine, element, HealthStatus.Unavailable,
                                  self.settings.unavailable_summary, reason)
+        # A health check reads the Tentacle's script mutex: it waits, holding its task slot,
+        # while a FullIsolation script (a deployment step) runs there (§2.7).
+        lease = yield TakeScriptMutex(machine, ScriptIsolation.NoIsolation, element)
         run.log(f"Performing health check on {machine.name}", LogCategory.Verbose, element)
         yield Delay(draw(run.stream("health", machine.id), self.settings.check_seconds))
+        lease.release()
         assert machine.agent is not None
         if not machine.agent.is_up:  # it went away while being checked
             reason = f"The connection to {machine.uri} was closed while checking its health."

@@ -182,6 +182,8 @@ class Task:
     has_been_picked_up: bool = False
     machine_ids: tuple[str, ...] = ()
     rerun_of: str | None = None
+    #: False for task types Octopus never re-runs (Deploy, RunbookRun: ``CanRerun`` false).
+    rerunnable: bool = True
     log: ActivityElement = field(init=False)
 
     def __post_init__(self) -> None:
@@ -226,8 +228,8 @@ class Task:
 
     @property
     def can_rerun(self) -> bool:
-        """A task can be re-run once it has completed."""
-        return self.state.is_completed
+        """A task can be re-run once it has completed, if its type may be re-run."""
+        return self.rerunnable and self.state.is_completed
 
     @property
     def has_warnings_or_errors(self) -> bool:

@@ -1,0 +1,325 @@
+"""Running a process's steps on Tentacles: the flow shared by Deploy and RunbookRun tasks.
+
+octopus-deployments.md §2.3–§2.7, as one flow per task:
+
+- the activity log is a tree: the task's root → ``Step N: <name>`` → one node per target
+  (``<machine>``), worker (``<worker>``) or "on behalf of" execution
+  (``<worker> on behalf of <machine>``);
+- step groups run in order (a ``StartWithPrevious`` step joins the previous step's group; at
+  most 10 steps of a group at once); a step whose run condition says no after what failed
+  before is Skipped; a step whose roles match no machine is skipped with Octopus's line;
+- a step runs on its targets side by side, at most ``Octopus.Action.MaxParallelism`` at once,
+  a rolling window (:class:`~octosim.model.step_plan.RollingWindow`);
+- each action runs, for each target, either a registered Python action
+  (:mod:`octosim.model.step_actions`) or its script body, ``#{...}`` substituted with the
+  variables resolved for that target, as a :class:`~octosim.model.scripting.ScriptRun` on the
+  target (or on a worker), holding that machine's ``RunningScript`` mutex
+  (:mod:`octosim.model.script_mutex`): FullIsolation on a target, NoIsolation on a worker or
+  when ``OctopusBypassDeploymentMutex`` is true; sensitive values are masked in what is logged;
+- a failure fails the step, or with guided failure waits for an operator's answer
+  (:mod:`octosim.model.interruptions`); any failed step fails the task with Octopus's
+  ErrorMessage.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from octosim.model.executors import AllOf, Flow, Subflow, TaskRun
+from octosim.model.health import HealthSettings
+from octosim.model.interruptions import GuidedFailure, GuidedFailureAnswer, InterruptionBoard
+from octosim.model.projects import DeploymentAction
+from octosim.model.projects import StepCondition as Condition
+from octosim.model.script_mutex import ScriptIsolation, TakeScriptMutex
+from octosim.model.scripting import ScriptRun, default_behaviours
+from octosim.model.scripts import ScriptInterpreter, parse_syntax
+from octosim.model.step_actions import PythonAction, StepActions, StepContext
+from octosim.model.step_plan import (
+    DeploymentPlan,
+    PlannedStep,
+    PlannedTarget,
+    RollingWindow,
+    StepPlacement,
+    should_run,
+)
+from octosim.model.system_variables import (
+    action_variables,
+    machine_variables,
+    tentacle_agent_variables,
+    variables_for_target,
+    worker_pool_variables,
+)
+from octosim.model.tasks import ActivityElement, ActivityStatus, LogCategory
+from octosim.model.variables import (
+    OutputVariables,
+    ScopeContext,
+    Variable,
+    VariableDictionary,
+    mask,
+)
+
+if TYPE_CHECKING:
+    from octosim.model.deployment_store import DeploymentStore
+    from octosim.model.workers import WorkerPool, WorkerPools
+    from octosim.model.world import Machine
+
+__all__ = [
+    "BYPASS_MUTEX",
+    "CONDITION_EXPRESSION",
+    "FAILED_MESSAGE",
+    "GUIDED_FAILURE_OFF",
+    "MAX_STEPS_AT_ONCE",
+    "SKIPPED_AFTER_FAILURE",
+    "SUCCEEDED_LINE",
+    "ProcessRun",
+    "ProcessRunner",
+    "windowed",
+]
+
+FAILED_MESSAGE = (
+    "The deployment failed because one or more steps failed. "
+    "Please see the deployment log for details."
+)
+GUIDED_FAILURE_OFF = "Guided failure is not enabled for this task"
+SUCCEEDED_LINE = "The deployment completed successfully."
+#: The line of a step its run condition skips (wordings UNCONFIRMED), by condition.
+SKIPPED_AFTER_FAILURE = "This step was skipped because a previous step failed."
+_SKIPPED_BY = {
+    Condition.Success: SKIPPED_AFTER_FAILURE,
+    Condition.Failure: "This step was skipped because no previous step failed.",
+    Condition.Variable: "This step was skipped because its run condition evaluated to false.",
+}
+BYPASS_MUTEX = "OctopusBypassDeploymentMutex"
+#: The step property holding a ``Variable`` run condition's expression.
+CONDITION_EXPRESSION = "Octopus.Step.ConditionVariableExpression"
+#: At most this many steps of a ``StartWithPrevious`` group run at once (§2.4).
+MAX_STEPS_AT_ONCE = 10
+
+_Item = TypeVar("_Item")
+
+
+def windowed(items: Sequence[_Item], limit: int, start: Callable[[_Item], Flow]) -> Flow:
+    """A flow: run ``start(item)`` for every item, at most ``limit`` at once, the next
+    starting as one finishes; return their results in the order of ``items``."""
+    results: list[Any] = [None] * len(items)
+    window = RollingWindow(range(len(items)), limit)
+
+    def lane(index: int | None) -> Flow:
+        while index is not None:
+            results[index] = yield Subflow(start(items[index]))
+            following = window.finished(index)
+            index = following[0] if following else None
+
+    yield AllOf([lane(index) for index in window.start()])
+    return results
+
+
+@dataclass(frozen=True)
+class ProcessRun:
+    """What one Deploy or RunbookRun task runs: the snapshot of project ``variables``, the
+    task-level system variables, the scope common to every target, the plan, and whether
+    guided failure is on."""
+
+    space_id: str
+    variables: tuple[Variable, ...]
+    task_level: VariableDictionary
+    scope: ScopeContext
+    plan: DeploymentPlan
+    guided_failure: bool
+    specific_machines: tuple[str, ...] = ()
+
+
+class ProcessRunner:
+    """Runs one :class:`ProcessRun` during ``run``: :meth:`flow` is its flow."""
+
+    def __init__(
+        self, run: TaskRun, process: ProcessRun, *, store: DeploymentStore,
+        workers: WorkerPools, interruptions: InterruptionBoard, actions: StepActions,
+    ) -> None:
+        self.run = run
+        self.process = process
+        self.store = store
+        self.workers = workers
+        self.interruptions = interruptions
+        self.actions = actions
+        self.outputs = OutputVariables()
+        #: Why each failed step failed, in order: ``Octopus.Deployment.Error`` for later
+        #: ``Failure``/``Always`` steps.
+        self.errors: list[str] = []
+        # Scripts are read and acted out as AdHocScript reads them, so what a user taught
+        # that executor (handlers, behaviours) holds for deployment scripts too.
+        adhoc = run.engine.executors.get("AdHocScript")
+        self.interpreter: ScriptInterpreter = getattr(adhoc, "interpreter", ScriptInterpreter())
+        self.behaviours = getattr(adhoc, "behaviours", None) or default_behaviours()
+        health = getattr(run.engine.executors.get("Health"), "settings", None)
+        self.unavailable_summary = (health if isinstance(health, HealthSettings)
+                                    else HealthSettings()).unavailable_summary
+
+    def flow(self) -> Flow:
+        """Run every step group in order; return None or the task's ErrorMessage."""
+        run, process = self.run, self.process
+        if process.specific_machines:
+            run.log("Deploying only to these specifically included machines: "
+                    + ", ".join(process.specific_machines))
+        if not process.guided_failure:
+            run.log(GUIDED_FAILURE_OFF)
+        failed = False
+        for group in process.plan.groups:
+            results = yield from windowed(
+                group, MAX_STEPS_AT_ONCE, functools.partial(self._step, failed_before=failed))
+            self.errors.extend(reason for reason in results if reason is not None)
+            failed = bool(self.errors)
+        if failed:
+            return FAILED_MESSAGE
+        run.log(SUCCEEDED_LINE)
+        return None
+
+    # -- one step ---------------------------------------------------------------------------
+    def _step(self, planned: PlannedStep, failed_before: bool) -> Flow:
+        run = self.run
+        element = run.task.log.child(planned.node_name, started=run.clock.now())
+        step = planned.step
+        expression = None
+        if step.condition is Condition.Variable:
+            # Evaluated once per step, at deployment level: no target is in scope yet.
+            deployment_level = variables_for_target(
+                self.process.variables, self.process.task_level, context=self.process.scope,
+                outputs=self.outputs)
+            expression = deployment_level.substitute(step.properties.get(CONDITION_EXPRESSION, ""))
+        if not should_run(step.condition, failed_before, expression):
+            run.log(_SKIPPED_BY[step.condition], element=element)
+            element.finish(run.clock.now(), ActivityStatus.Skipped)
+            return None
+        if planned.skipped_reason is not None:
+            run.log(planned.skipped_reason, element=element)
+            element.finish(run.clock.now(), ActivityStatus.Success)
+            return None
+        results = yield from windowed(
+            planned.targets, planned.max_parallelism,
+            lambda target: self._target(planned, target, element))
+        reasons = [reason for reason in results if reason is not None]
+        element.finish(run.clock.now(),
+                       ActivityStatus.Failed if reasons else ActivityStatus.Success)
+        return reasons[0] if reasons else None
+
+    # -- one target -------------------------------------------------------------------------
+    def _target(self, planned: PlannedStep, target: PlannedTarget,
+                step_element: ActivityElement) -> Flow:
+        run = self.run
+        machine = run.world.machines.get(target.machine_id) if target.machine_id else None
+        pool: WorkerPool | None = None
+        if planned.placement is StepPlacement.Target:
+            assert machine is not None, "a target step's targets are machines"
+            host, node = machine, target.node_name
+        else:
+            pool = self.workers.default_pool(self.process.space_id)
+            host = pool.next_worker()
+            node = (self.store.choices.on_behalf_node_name.format(worker=host.name,
+                                                                  machine=target.machine_name)
+                    if machine is not None else host.name)
+        element = step_element.child(node, started=run.clock.now())
+        for number, action in enumerate(planned.actions, start=1):
+            variables = self._variables(planned, action, number, machine, host, pool)
+            action_element = (element if len(planned.actions) == 1
+                              else element.child(action.name, started=run.clock.now()))
+            reason = yield from self._attempts(action, variables, host, machine, action_element)
+            if reason is not None:
+                element.finish(run.clock.now(), ActivityStatus.Failed)
+                return reason
+        element.finish(run.clock.now(), ActivityStatus.Success)
+        return None
+
+    def _variables(
+        self, planned: PlannedStep, action: DeploymentAction, number: int,
+        target: Machine | None, host: Machine, pool: WorkerPool | None,
+    ) -> VariableDictionary:
+        assert host.agent is not None
+        layers = [action_variables(planned, action, number)]
+        if target is not None:
+            layers.append(machine_variables(target))
+        layers.append(tentacle_agent_variables(host.os_family, host.agent.instance.instance,
+                                               host.tentacle_version))
+        if pool is not None:
+            layers.append(worker_pool_variables(pool.id, pool.name))
+        if self.errors:
+            layers.append(VariableDictionary({
+                "Octopus.Deployment.Error": self.errors[0],
+                "Octopus.Deployment.ErrorDetail": "\n".join(self.errors),
+            }))
+        scope = dataclasses.replace(
+            self.process.scope, action_id=action.id,
+            machine_id=target.id if target else None,
+            roles=tuple(target.roles) if target else (),
+        )
+        return variables_for_target(
+            self.process.variables, self.process.task_level, context=scope, layers=layers,
+            outputs=self.outputs, machine_name=target.name if target else None,
+        )
+
+    # -- one action on one target -----------------------------------------------------------
+    def _attempts(self, action: DeploymentAction, variables: VariableDictionary,
+                  host: Machine, target: Machine | None, element: ActivityElement) -> Flow:
+        """Run the action; under guided failure, ask after each failure what to do."""
+        while True:
+            reason = yield from self._action(action, variables, host, target, element)
+            if reason is None or not self.process.guided_failure:
+                return reason
+            title = f"{action.name} failed on {host.name}" + (
+                f" on behalf of {target.name}" if target is not None and target is not host
+                else "")
+            answer = yield GuidedFailure(self.interruptions, title, element)
+            if answer is GuidedFailureAnswer.Ignore:
+                return None
+            if answer is GuidedFailureAnswer.Fail:
+                return reason
+
+    def _action(self, action: DeploymentAction, variables: VariableDictionary,
+                host: Machine, target: Machine | None, element: ActivityElement) -> Flow:
+        run = self.run
+        run.log(f"Executing {action.name} (type {action.action_type}) on {host.name}",
+                LogCategory.Info, element)
+        python = self.actions.get(action.action_type)
+        if python is not None:
+            context = StepContext(run, element, variables, host, target, self.store,
+                                  action.name, self.outputs)
+            reason = yield Subflow(_guarded(action.action_type, python, context))
+            if reason is not None:
+                run.log(str(reason), LogCategory.Error, element)
+            return None if reason is None else str(reason)
+        try:
+            syntax = parse_syntax(variables.substitute(action.script_syntax))
+        except ValueError as bad:
+            run.log(str(bad), LogCategory.Error, element)
+            return str(bad)
+        body = variables.substitute(action.script_body)
+        bypass = variables.get(BYPASS_MUTEX, "").strip().lower() == "true"
+        on_worker = host is not target
+        isolation = (ScriptIsolation.NoIsolation if bypass or on_worker
+                     else ScriptIsolation.FullIsolation)
+        lease = yield TakeScriptMutex(host, isolation, element)
+        # The script acts on what it says; the log shows it with sensitive values masked.
+        script = ScriptRun(host, element, syntax, mask(body, variables.sensitive_values()),
+                           self.interpreter.interpret(body, syntax),
+                           behaviours=self.behaviours,
+                           unavailable_summary=self.unavailable_summary)
+        reason = yield script
+        lease.release()
+        return reason
+
+
+def _guarded(action_type: str, python: PythonAction, context: StepContext) -> Flow:
+    """Run a Python action; a bug in it fails the action (its log says why), not the
+    simulation."""
+    flow = python(context)
+    if not isinstance(flow, Generator):
+        return (f"The Python action {action_type!r} returned {flow!r}, not a flow: write it "
+                "as a generator function (with at least one yield)")
+    try:
+        result = yield from flow
+    except Exception as bug:  # whatever it raised, the step fails with it
+        return f"The Python action {action_type!r} raised {type(bug).__name__}: {bug}"
+    return result
