@@ -20,6 +20,7 @@ from octosim.faults import FaultPlan
 from octosim.intercept.via_httpx import SimulationRouter
 from octosim.journal import Journal
 from octosim.model.background import start_background_load
+from octosim.model.deployment_store import DeploymentStore
 from octosim.model.engine import TaskEngine
 from octosim.model.health import HealthSettings
 from octosim.model.install import install_tentacles
@@ -75,9 +76,11 @@ class Simulation:
         )
         install_tentacles(self.engine, health=health)
         self._routers: list[respx.MockRouter] = []
+        #: Projects, releases, deployments and runbooks (every space opened).
+        self.deployments = DeploymentStore(self.world)
         self.api = OctopusApi(
             world=self.world, engine=self.engine, clock=self.clock, journal=self.journal,
-            options=self.options,
+            options=self.options, deployments=self.deployments,
         )
         #: What a request passes through on every edge (octosim.delivery.deliver, the httpx
         #: transport, the live server): the fault plan, the clock, the rng, the journal, the
