@@ -309,6 +309,9 @@ def list_runbook_processes(ctx: RequestContext) -> dict[str, Any]:
     """``GET …/runbookProcesses``: the space's runbook processes."""
     pairs = _runbook_processes(ctx)
     processes = space_items(ctx, [p for p, _ in pairs.values()])
+    ids = ctx.query.values("ids")
+    if ids:
+        processes = [p for p in processes if p.id in ids]
     return paged(ctx, "RunbookProcess", processes,
                  lambda p: process_resource(p, pairs[p.id][1]), "{?skip,take,ids}")
 

@@ -8,52 +8,15 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from deploy_world import deployments_in
 
 from octosim.api.messages import ApiRequest, ApiResponse
 from octosim.api.router import Route
 from octosim.api.routes import TABLE
-from octosim.model.deploy_tasks import queue_deployment, queue_runbook_run
-from octosim.model.deployment_rules import (
-    create_deployment,
-    create_release,
-    create_runbook_run,
-    publish_runbook_snapshot,
-)
-from octosim.model.projects import RUN_ON_SERVER, SCRIPT_BODY, DeploymentAction, DeploymentStep
 from octosim.model.world import ALL_PERMISSIONS
 from octosim.simulation import Simulation
 
 ONE = "Spaces-1"
-
-
-def _deployments_in(sim: Simulation, space_id: str, env_id: str) -> dict[str, str]:
-    """A project named like every other space's, with a release, a deployment, a tenant, a
-    runbook, a snapshot and a run in ``space_id``; returns the ids by collection path."""
-    store = sim.deployments
-    project = store.add_project(space_id, "Web")
-    hello = DeploymentAction("Say hello", properties={RUN_ON_SERVER: "true",
-                                                      SCRIPT_BODY: "Write-Host hi"})
-    store.set_process(project.deployment_process_id, [DeploymentStep("Say hello", [hello])])
-    release = create_release(store, project.id)
-    deployment = create_deployment(store, release.id, env_id)
-    deploy_task = queue_deployment(sim.engine, store, deployment.id)
-    tenant = store.add_tenant(space_id, "Acme", {project.id: [env_id]})
-    runbook = store.add_runbook(project.id, "Restart")
-    store.set_process(runbook.process.id, [DeploymentStep("Say hello", [hello])])
-    snapshot = publish_runbook_snapshot(store, runbook.id)
-    run = create_runbook_run(store, runbook.id, env_id)
-    run_task = queue_runbook_run(sim.engine, store, run.id)
-    return {
-        "/api/projectgroups": project.project_group_id, "/api/projects": project.id,
-        "/api/channels": next(c.id for c in store.channels_of(project.id)),
-        "/api/lifecycles": project.lifecycle_id, "/api/tenants": tenant.id,
-        "/api/deploymentprocesses": project.deployment_process_id,
-        "/api/runbookProcesses": runbook.process.id,
-        "/api/variables": project.variable_set_id, "/api/releases": release.id,
-        "/api/deployments": deployment.id, "/api/runbooks": runbook.id,
-        "/api/runbookSnapshots": snapshot.id, "/api/runbookRuns": run.id,
-        "tasks": f"{deploy_task.id},{run_task.id}", "version": release.version,
-    }
 
 
 class World2:
@@ -72,8 +35,8 @@ class World2:
         ours = [create(ONE, "Upgrade", {}) for _ in range(2)]
         assert theirs[0].state.value == "Executing" and ours[-1].state.value == "Queued"
         self.ours = ours
-        self.mine = _deployments_in(sim, ONE, "Environments-1")
-        elsewhere = _deployments_in(sim, second.id, env.id)
+        self.mine = deployments_in(sim, ONE, "Environments-1")
+        elsewhere = deployments_in(sim, second.id, env.id)
         theirs_deployed = [v for k, v in elsewhere.items() if k.startswith("/api/")]
         theirs_deployed += elsewhere["tasks"].split(",")
         user = world.add_user("one-space", system_permissions=[],
