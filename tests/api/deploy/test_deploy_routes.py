@@ -145,3 +145,26 @@ def test_environment_create_refuses_a_duplicate(client: httpx.Client) -> None:
     again = client.post("/api/Spaces-1/environments", json={"name": "qa"})
     assert again.status_code == 400
     assert client.post("/api/Spaces-1/environments", json={}).status_code == 400
+
+
+CREATES = [
+    ("/api/Spaces-1/projects", {"Name": "New"}),
+    ("/api/Spaces-1/environments", {"Name": "Staging"}),
+    ("/api/Spaces-1/releases", {"ProjectId": "Projects-1", "Version": "2.0.0"}),
+    ("/api/Spaces-1/deployments", {"ReleaseId": "Releases-1", "EnvironmentId": "Environments-1"}),
+    ("/api/Spaces-1/projects/Projects-1/runbooks", {"Name": "Other"}),
+    ("/api/Spaces-1/runbookSnapshots", {"RunbookId": "Runbooks-1"}),
+    ("/api/Spaces-1/runbookRuns", {"RunbookId": "Runbooks-1", "EnvironmentId": "Environments-1"}),
+    ("/api/Spaces-1/runbooks/Runbooks-1/run", {"EnvironmentId": "Environments-1"}),
+]
+
+
+@pytest.mark.parametrize(("url", "body"), CREATES)
+def test_every_create_is_201_and_its_self_link_reads_it_back(
+    client: httpx.Client, url: str, body: dict[str, object]
+) -> None:
+    created = client.post(url, json=body)
+    assert created.status_code == 201, created.text
+    data = created.json()
+    for resource in data if isinstance(data, list) else [data]:
+        assert client.get(resource["Links"]["Self"]).json() == resource
