@@ -56,7 +56,7 @@ PROCESS_NOT_FOUND = "The deployment process ID specified doesn't exist"
 
 # VariableScope field ↔ the Scope key Octopus uses.
 _SCOPE_KEYS = (("environment", "Environment"), ("role", "Role"), ("machine", "Machine"),
-               ("channel", "Channel"), ("tenant", "TenantTag"), ("action", "Action"),
+               ("channel", "Channel"), ("tenant", "Tenant"), ("action", "Action"),
                ("process_owner", "ProcessOwner"))
 
 

@@ -168,3 +168,12 @@ def test_every_create_is_201_and_its_self_link_reads_it_back(
     data = created.json()
     for resource in data if isinstance(data, list) else [data]:
         assert client.get(resource["Links"]["Self"]).json() == resource
+
+
+def test_variable_scopes_reach_the_model(sim: Simulation, client: httpx.Client) -> None:
+    client.put("/api/Spaces-1/variables/variableset-Projects-1", json={"Variables": [
+        {"Name": "Url", "Value": "x", "Scope": {"Machine": ["Machines-1"], "Tenant": ["Tenants-1"],
+                                                "Channel": ["Channels-1"]}}]})
+    [variable] = sim.deployments.variable_sets["variableset-Projects-1"].variables
+    assert (variable.scope.machine, variable.scope.tenant, variable.scope.channel) == (
+        ("Machines-1",), ("Tenants-1",), ("Channels-1",))
