@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 from octosim.model.engine import DEFAULT_TASK_CAP
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_IDLE_TIMEOUT", "DEFAULT_KEEP_ALIVE", "ServerOptions"]
+__all__ = [
+    "DEFAULT_BASE_URL", "DEFAULT_IDLE_TIMEOUT", "DEFAULT_KEEP_ALIVE", "DEFAULT_VERSION",
+    "ServerOptions",
+]
 
 #: Where a mounted simulation answers. A name that never resolves (``.invalid``, RFC 6761),
 #: so that a request no mock intercepts fails at once instead of reaching a real server.
@@ -26,6 +29,10 @@ DEFAULT_KEEP_ALIVE = 130.0
 DEFAULT_IDLE_TIMEOUT = 30.0
 
 
+#: The served ``Version``: at least 2022.3.5512, the executions API's minimum (§1.1).
+DEFAULT_VERSION = "2022.3.10640"
+
+
 @dataclass(frozen=True)
 class ServerOptions:
     """How the simulated server behaves where real servers differ or the facts are
@@ -38,10 +45,15 @@ class ServerOptions:
     - ``max_body_bytes``: larger request bodies get a 400.
     - ``default_read_timeout``: the virtual seconds a client waits for an answer that never
       comes (a read-timeout fault) when its request carries no read timeout of its own.
+    - ``version``: the root document's ``Version``. The default is a 2022.3 build, because
+      the TS api-client refuses the executions API below 2022.3.5512 (octopus-deployments.md
+      §1.1) and the Go CLI needs 2022.3; keep it semver ``X.Y.Z`` (the TS client throws on
+      ``2025.2``). Set ``"2021.2.7727"`` to look like the server whose Swagger the simulator
+      conforms to; clients that check the version then use the classic routes.
     """
 
     base_url: str = DEFAULT_BASE_URL
-    version: str = "2021.2.7727"
+    version: str = DEFAULT_VERSION
     strict_content_type: bool = False
     anonymous_root: bool = True
     wrong_key_status: int = 401

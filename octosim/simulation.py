@@ -89,7 +89,7 @@ class Simulation:
         self._routers: list[respx.MockRouter] = []
         self.api = OctopusApi(
             world=self.world, engine=self.engine, clock=self.clock, journal=self.journal,
-            options=self.options,
+            options=self.options, deployments=self.deployments,
         )
         #: What a request passes through on every edge (octosim.delivery.deliver, the httpx
         #: transport, the live server): the fault plan, the clock, the ``faults`` stream, the

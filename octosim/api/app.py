@@ -34,6 +34,7 @@ from octosim.api.tasks import task_fixed_fields, task_resource
 from octosim.api.timefmt import Dates
 from octosim.api.unhandled import UnhandledRequests
 from octosim.journal import Kind
+from octosim.model.deploy_errors import DeploymentModelError
 from octosim.model.engine import EngineError
 from octosim.model.executors import ArgumentError
 from octosim.model.world import Permission, User
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from octosim.clock import VirtualClock
     from octosim.faults import FaultRule
     from octosim.journal import Journal
+    from octosim.model.deployment_store import DeploymentStore
     from octosim.model.engine import TaskEngine
     from octosim.model.world import World
     from octosim.options import ServerOptions
@@ -81,8 +83,10 @@ class OctopusApi:
         clock: VirtualClock,
         journal: Journal,
         options: ServerOptions,
+        deployments: DeploymentStore,
     ) -> None:
         self.world = world
+        self.deployments = deployments
         self.engine = engine
         self.clock = clock
         self.journal = journal
@@ -166,6 +170,7 @@ class OctopusApi:
             request, matched.params, scoped=matched.scoped, world=world, engine=self.engine,
             clock=self.clock, journal=self.journal, options=options,
             task_renders=self.task_renders, links=self.router.links,
+            deployments=self.deployments,
         )
         user: User | None = None
         try:
@@ -196,6 +201,8 @@ class OctopusApi:
             return bad_request(*exc.problems).response()
         except EngineError as exc:
             return bad_request(str(exc)).response()
+        except DeploymentModelError as exc:  # the deployment model's refusals, Octopus's words
+            return error_response(exc.status_code, exc.error_message, exc.errors)
         return result if isinstance(result, ApiResponse) else ApiResponse(200, result)
 
     def _unhandled(

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from octosim.api.timefmt import Dates
     from octosim.clock import VirtualClock
     from octosim.journal import Journal
+    from octosim.model.deployment_store import DeploymentStore
     from octosim.model.engine import TaskEngine
     from octosim.model.world import World
     from octosim.options import ServerOptions
@@ -78,12 +79,15 @@ class RequestContext:
     (``/api/{spaceId}/...`` or ``/api/spaces/{spaceId}/...``), in which case ``space_id`` is
     that (existing) space; otherwise ``space_id`` is None and :meth:`space` picks one.
     ``user`` is None only for an anonymous ``GET /api``. ``world``, ``engine``, ``clock``,
-    ``journal`` and ``options`` are the simulation's parts; ``task_renders`` memoises
-    TaskResources; ``links`` are the collections the routes name.
+    ``journal``, ``options`` and ``deployments`` (projects, releases, …) are the simulation's
+    parts; ``task_renders`` memoises
+    TaskResources; ``links`` are the collections the routes name; ``deployments`` holds the
+    projects, releases, deployments and runbooks.
     """
 
-    __slots__ = ("_body", "_query", "clock", "dates", "engine", "journal", "links", "options",
-                 "params", "request", "scoped", "space_id", "task_renders", "user", "world")
+    __slots__ = ("_body", "_query", "clock", "dates", "deployments", "engine", "journal",
+                 "links", "options", "params", "request", "scoped", "space_id", "task_renders",
+                 "user", "world")
 
     def __init__(
         self,
@@ -98,9 +102,11 @@ class RequestContext:
         options: ServerOptions,
         task_renders: TaskCache,
         links: CollectionLinks,
+        deployments: DeploymentStore,
     ) -> None:
         #: The simulation's parts a handler may read and change.
         self.world = world
+        self.deployments = deployments
         self.engine = engine
         self.clock = clock
         self.journal = journal

@@ -14,6 +14,7 @@ from typing import Any
 
 from octosim.api.context import RequestContext
 from octosim.api.errors import bad_request
+from octosim.api.messages import ApiResponse
 from octosim.api.paging import collection, page_window
 from octosim.api.params import QueryParams, by_id_and_name
 from octosim.api.router import Route
@@ -27,6 +28,7 @@ __all__ = [
     "MACHINE_QUERY",
     "ROUTES",
     "connection_status",
+    "create_environment",
     "environment_resource",
     "get_environment",
     "get_machine",
@@ -262,6 +264,25 @@ def list_all_environments(ctx: RequestContext) -> list[dict[str, Any]]:
     return [environment_resource(e) for e in _space_environments(ctx)]
 
 
+def create_environment(ctx: RequestContext) -> ApiResponse:
+    """``POST .../environments`` ``{Name, Description?}``: 201 and the environment, last in
+    sort order (the TS client's own set-up path, octopus-deployments.md §6.1)."""
+    body = {k.lower(): v for k, v in ctx.body().items()}
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise bad_request(f'Name is required, e.g. "Development" (got {name!r}).')
+    description = body.get("description") or ""
+    if not isinstance(description, str):
+        raise bad_request(f"Description: expected a string, got {description!r}.")
+    space = ctx.space(body.get("spaceid"))
+    ctx.require(Permission.EnvironmentCreate, space.id)
+    if any(e.space_id == space.id and e.name.casefold() == name.strip().casefold()
+           for e in ctx.world.environments.values()):
+        raise bad_request(f"An environment named '{name.strip()}' already exists in this space.")
+    env = ctx.world.add_environment(space.id, name.strip(), description=description)
+    return ApiResponse(201, environment_resource(env))
+
+
 def get_environment(ctx: RequestContext) -> dict[str, Any]:
     """``GET .../environments/{id}``: one environment; 404 if unknown."""
     return environment_resource(ctx.find(ctx.world.environments.get, Permission.EnvironmentView))
@@ -281,6 +302,8 @@ ROUTES: tuple[Route, ...] = (
           authorizes_itself=True),
     Route("GET", "/api/environments", list_environments, permission=_P.EnvironmentView,
           link="Environments", link_template="{/id}" + ENVIRONMENT_QUERY),
+    Route("POST", "/api/environments", create_environment, permission=_P.EnvironmentCreate,
+          authorizes_itself=True),
     Route("GET", "/api/environments/all", list_all_environments,
           permission=_P.EnvironmentView),
     Route("GET", "/api/environments/{id}", get_environment, permission=_P.EnvironmentView,

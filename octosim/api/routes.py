@@ -10,14 +10,25 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from octosim.api import infrastructure, spaces, tasks
+from octosim.api import (
+    executions,
+    infrastructure,
+    processes,
+    projects,
+    releases,
+    runbooks,
+    spaces,
+    tasks,
+)
 from octosim.api.router import Route
 
 __all__ = ["AREAS", "TABLE"]
 
 #: The areas, in the order the root document lists their collection links.
-AREAS: tuple[ModuleType, ...] = (spaces, tasks, infrastructure)
+AREAS: tuple[ModuleType, ...] = (
+    spaces, tasks, infrastructure, projects, processes, releases, runbooks, executions,
+)
 
 #: The built-in routes (the fields are documented on :class:`~octosim.api.router.Route`);
 #: Route objects are immutable, so every simulation's router can share them.
-TABLE: tuple[Route, ...] = (*spaces.ROUTES, *tasks.ROUTES, *infrastructure.ROUTES)
+TABLE: tuple[Route, ...] = tuple(route for area in AREAS for route in area.ROUTES)

@@ -4,6 +4,10 @@
 tasks stored (the TS client's waiter polls it). Without ``ids`` every stored task is
 visited once, newest first.
 
+``project``, ``runbook`` and ``tenant`` (and ``environment``, besides the task's own
+``EnvironmentId`` argument) match Deploy and RunbookRun tasks by the deployment or runbook
+run their arguments name, looked up in the deployment store.
+
 Boolean filters follow Octopus: ``active=true`` keeps only active tasks, ``active=false``
 (or absent) does not filter; the same for ``running``, ``hasPendingInterruptions`` and
 ``hasWarningsOrErrors``. Text filters compare case-insensitively.
@@ -16,6 +20,7 @@ from datetime import datetime
 
 from octosim.api.errors import bad_request
 from octosim.api.params import QueryParams
+from octosim.model.deployment_store import DeploymentStore
 from octosim.model.engine import TaskEngine
 from octosim.model.states import TaskState
 from octosim.model.tasks import Task
@@ -44,7 +49,25 @@ def _in_environment(task: Task, env_id: str) -> bool:
     return isinstance(ids, list) and env_id in ids
 
 
-def _predicates(query: QueryParams, epoch: datetime) -> list[Predicate]:
+def _regarding(task: Task, store: DeploymentStore) -> dict[str, str | None]:
+    """The project, runbook, tenant and environment of a Deploy or RunbookRun task."""
+    args = task.arguments
+    deployment = store.deployments.get(str(args.get("DeploymentId", "")))
+    if deployment is not None:
+        return {"project": deployment.project_id, "tenant": deployment.tenant_id,
+                "environment": deployment.environment_id, "runbook": None}
+    run = store.runbook_runs.get(str(args.get("RunbookRunId", "")))
+    if run is not None:
+        return {"project": run.project_id, "tenant": run.tenant_id,
+                "environment": run.environment_id, "runbook": run.runbook_id}
+    return {}
+
+
+def _related_to(store: DeploymentStore, related: str, wanted: str) -> Predicate:
+    return lambda t: _regarding(t, store).get(related) == wanted
+
+
+def _predicates(query: QueryParams, epoch: datetime, store: DeploymentStore) -> list[Predicate]:
     """Return a predicate per filter present. Raises ApiError (400) for a bad value."""
     preds: list[Predicate] = []
     states = query.values("states")
@@ -69,10 +92,12 @@ def _predicates(query: QueryParams, epoch: datetime) -> list[Predicate]:
         preds.append(lambda t: (t.server_node or "").casefold() == node.casefold())
     environment = query.get("environment")
     if environment:
-        preds.append(lambda t: _in_environment(t, environment))
-    for unmodelled in ("project", "tenant", "runbook"):
-        if query.get(unmodelled):  # no simulated task has one, so none matches
-            preds.append(lambda t: False)
+        preds.append(lambda t: _in_environment(t, environment)
+                     or _regarding(t, store).get("environment") == environment)
+    for related in ("project", "tenant", "runbook"):
+        target = query.get(related)
+        if target:
+            preds.append(_related_to(store, related, target))
     partial = query.get("partialName")
     if partial:
         needle = partial.casefold()
@@ -105,13 +130,15 @@ def _date_predicates(query: QueryParams, epoch: datetime) -> Iterable[Predicate]
 
 
 def select_tasks(
-    engine: TaskEngine, query: QueryParams, space_ids: Collection[str], epoch: datetime
+    engine: TaskEngine, query: QueryParams, space_ids: Collection[str], epoch: datetime,
+    store: DeploymentStore,
 ) -> list[Task]:
-    """Return the tasks in ``space_ids`` matching every filter in ``query``, newest first.
+    """Return the tasks in ``space_ids`` matching every filter in ``query``, newest first
+    (``store``: the deployments the project/runbook/tenant filters look up).
 
     Raises ApiError (400) naming a filter with a bad value.
     """
-    preds = _predicates(query, epoch)
+    preds = _predicates(query, epoch, store)
     ids = query.values("ids")
     candidates: Iterable[Task]
     if ids:

@@ -299,7 +299,7 @@ def list_tasks(ctx: RequestContext) -> dict[str, Any]:
     wanted = query.values("spaces")
     if wanted:
         space_ids &= set(wanted)
-    tasks = select_tasks(ctx.engine, query, space_ids, ctx.clock.epoch)
+    tasks = select_tasks(ctx.engine, query, space_ids, ctx.clock.epoch, ctx.deployments)
     return task_collection(ctx, tasks)
 
 
@@ -329,6 +329,11 @@ def get_task_raw(ctx: RequestContext) -> ApiResponse:
     return ApiResponse(200, text=raw_log(find_task(ctx, Permission.TaskView), ctx.dates))
 
 
+#: Task types only the server queues (octopus-deployments.md §2.1: not in Octopus's
+#: TasksThatCanBeQueuedByUsers), whatever executors are registered for them.
+_NOT_USER_QUEUEABLE = frozenset({"deploy", "runbookrun"})
+
+
 def create_task(ctx: RequestContext) -> ApiResponse:
     """``POST .../tasks``: create a task from ``{Name, Description, SpaceId?, Arguments,
     QueueTime?, QueueTimeExpiry?}``; 201 and the TaskResource (``Links.Self`` included).
@@ -343,6 +348,12 @@ def create_task(ctx: RequestContext) -> ApiResponse:
         problems.append(
             "Name: the task type is required, e.g. \"Health\" or \"AdHocScript\" "
             f"(got {name!r})."
+        )
+    elif name.strip().lower() in _NOT_USER_QUEUEABLE:
+        problems.append(
+            f"Name: a {name.strip()} task cannot be queued directly; create a deployment "
+            "(POST /api/{spaceId}/deployments/create/untenanted/v1) or a runbook run "
+            "(POST /api/{spaceId}/runbook-runs/create/v1), which queues it."
         )
     description = body.get("description")
     if description is not None and not isinstance(description, str):

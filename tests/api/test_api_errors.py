@@ -35,12 +35,12 @@ def assert_error(response: ApiResponse, status: int, *, message: str | None = No
 
 
 def test_unknown_route_is_404_and_recorded(call: Call, sim: Simulation) -> None:
-    response = call("GET", "/api/projects")
+    response = call("GET", "/api/feeds")
     assert_error(response, 404, message=NOT_FOUND_ROUTE, mentions="add_route")
-    assert [(r.method, r.path) for r in sim.api.unhandled] == [("GET", "/api/projects")]
+    assert [(r.method, r.path) for r in sim.api.unhandled] == [("GET", "/api/feeds")]
 
 
-@pytest.mark.parametrize("path", ["/", "/app", "/api/Spaces-1/projects", "/api/tasks/x/y/z"])
+@pytest.mark.parametrize("path", ["/", "/app", "/api/Spaces-1/feeds", "/api/tasks/x/y/z"])
 def test_paths_outside_the_table_are_404(call: Call, path: str) -> None:
     assert_error(call("GET", path), 404, message=NOT_FOUND_ROUTE)
 
@@ -137,7 +137,8 @@ def test_malformed_bodies_are_400_naming_the_problem(
         ({"Description": "no name"}, "Name: the task type is required"),
         ({"Name": ""}, "Name: the task type is required"),
         ({"Name": 5}, "Name: the task type is required"),
-        ({"Name": "Deploy"}, "'Deploy' is not supported"),
+        ({"Name": "Deploy"}, "a Deploy task cannot be queued directly"),
+        ({"Name": "NoSuchType"}, "'NoSuchType' is not supported"),
         ({"Name": "Upgrade", "Arguments": [1]}, "Arguments: expected an object"),
         ({"Name": "Upgrade", "Description": 3}, "Description: expected a string"),
         ({"Name": "Upgrade", "QueueTime": "tomorrow"}, "QueueTime: 'tomorrow' is not a date"),

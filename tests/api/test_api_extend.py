@@ -63,11 +63,11 @@ def test_added_route_can_override_a_builtin(sim: Simulation, call: Call) -> None
 
 
 def test_added_route_makes_405_for_other_methods(sim: Simulation, call: Call) -> None:
-    sim.api.add_route("POST", "/api/projects", lambda ctx: ApiResponse(201, ctx.body()))
-    created = call("POST", "/api/Spaces-1/projects", json_body={"Name": "P"})
+    sim.api.add_route("POST", "/api/feeds", lambda ctx: ApiResponse(201, ctx.body()))
+    created = call("POST", "/api/Spaces-1/feeds", json_body={"Name": "P"})
     assert (created.status, created.data) == (201, {"Name": "P"})
-    assert call("GET", "/api/projects").status == 405
-    assert call("POST", "/api/projects").status == 400  # ctx.body() requires one
+    assert call("GET", "/api/feeds").status == 405
+    assert call("POST", "/api/feeds").status == 400  # ctx.body() requires one
 
 
 @pytest.mark.parametrize("pattern", ["/projects", "api/x/{", "/api/{id:nope}", "/api/{bad"])
@@ -83,11 +83,11 @@ def test_bad_method_is_refused(sim: Simulation) -> None:
 
 def test_unhandled_records_404s_and_405s_only(sim: Simulation, call: Call) -> None:
     call("GET", "/api/tasks")
-    call("GET", "/api/projects/all")
+    call("GET", "/api/feeds/all")
     call("PUT", "/api/machines/Machines-1")
     call("GET", "/api/tasks/ServerTasks-9")  # a route: its 404 is an answer, not a gap
     assert [(r.method, r.path) for r in sim.api.unhandled] == [
-        ("GET", "/api/projects/all"), ("PUT", "/api/machines/Machines-1")]
+        ("GET", "/api/feeds/all"), ("PUT", "/api/machines/Machines-1")]
 
 
 def test_journal_has_one_line_per_request(sim: Simulation, call: Call) -> None:
@@ -175,10 +175,10 @@ def test_the_root_document_and_space_homes_list_every_area_in_table_order(call: 
 
 def test_an_added_collection_is_listed_in_the_root_document(sim: Simulation, call: Call) -> None:
     before = call("GET", "/api").data["Links"]
-    sim.api.add_route("GET", "/api/projects", lambda ctx: [], link="Projects",
+    sim.api.add_route("GET", "/api/feeds", lambda ctx: [], link="Feeds",
                       link_template="{/id}{?skip,take}")
-    assert call("GET", "/api").data["Links"]["Projects"] == "/api/projects{/id}{?skip,take}"
-    assert call("GET", "/api/Spaces-1").data["Links"]["Projects"] == (
-        "/api/Spaces-1/projects{/id}{?skip,take}")
-    assert "Projects" not in before and "Projects" not in Simulation(seed=1).handle(
+    assert call("GET", "/api").data["Links"]["Feeds"] == "/api/feeds{/id}{?skip,take}"
+    assert call("GET", "/api/Spaces-1").data["Links"]["Feeds"] == (
+        "/api/Spaces-1/feeds{/id}{?skip,take}")
+    assert "Feeds" not in before and "Feeds" not in Simulation(seed=1).handle(
         ApiRequest("GET", "/api")).data["Links"]  # other simulations are untouched

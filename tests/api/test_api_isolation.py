@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from deploy_world import deployments_in
 
 from octosim.api.messages import ApiRequest, ApiResponse
 from octosim.api.router import Route
@@ -34,11 +35,15 @@ class World2:
         ours = [create(ONE, "Upgrade", {}) for _ in range(2)]
         assert theirs[0].state.value == "Executing" and ours[-1].state.value == "Queued"
         self.ours = ours
+        self.mine = deployments_in(sim, ONE, "Environments-1")
+        elsewhere = deployments_in(sim, second.id, env.id)
+        theirs_deployed = [v for k, v in elsewhere.items() if k.startswith("/api/")]
+        theirs_deployed += elsewhere["tasks"].split(",")
         user = world.add_user("one-space", system_permissions=[],
                               space_permissions={ONE: ALL_PERMISSIONS})
         self.user_id = user.id
         self.key = world.add_api_key(user.id).key
-        others = [second.id, env.id, machine.id, *(t.id for t in theirs)]
+        others = [second.id, env.id, machine.id, *(t.id for t in theirs), *theirs_deployed]
         # Whole ids only: ServerTasks-3 must not match ServerTasks-30.
         self.leak = re.compile("|".join(rf"(?<![\w-]){re.escape(i)}(?![\w])" for i in others))
 
@@ -67,8 +72,10 @@ def _paths(route: Route, two: World2) -> Iterator[str]:
         "/api/environments": ["Environments-1"],
         "/api/spaces": [ONE],
         "/api/users": [two.user_id, "me"],
+        **{area: [item] for area, item in two.mine.items() if area.startswith("/api/")},
     }
-    pattern = route.pattern.replace("{spaceId:space}", ONE)
+    pattern = route.pattern.replace("{spaceId:space}", ONE).replace(
+        "{version}", two.mine["version"])
     area = next((k for k in ids if pattern.startswith(k)), None)
     for item in ids[area] if area and "{id}" in pattern else [""]:
         path = pattern.replace("{id}", item)

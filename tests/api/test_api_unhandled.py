@@ -62,12 +62,12 @@ def test_many_distinct_unknown_paths_stay_bounded() -> None:
 def test_the_record_keeps_order_repeats_and_405s() -> None:
     sim = Simulation(seed=1, options=ServerOptions())
     with sim.client() as client:
-        client.get("/api/projects")
+        client.get("/api/feeds")
         client.delete("/api/tasks")
-        client.get("/api/projects")
+        client.get("/api/feeds")
     record = sim.api.unhandled
     assert [(r.method, r.path) for r in record] == [
-        ("GET", "/api/projects"), ("DELETE", "/api/tasks"), ("GET", "/api/projects")]
+        ("GET", "/api/feeds"), ("DELETE", "/api/tasks"), ("GET", "/api/feeds")]
     assert record[1].method == "DELETE" and record[-2:] == list(record)[1:]
     assert record.total == 3 and "DELETE" in repr(record)
 

@@ -168,13 +168,13 @@ def test_unimplemented_requests_in_any_example_fail_the_test(pytester: pytest.Py
         @given(st.integers(0, 3))
         def test_strict(octopus_factory, n):
             with octopus_factory() as sim, sim.client() as client:
-                client.get(f"/api/projects/Projects-{{n}}")
+                client.get(f"/api/feeds/Feeds-{{n}}")
         """
     )
     result = pytester.runpytest(*ARGS)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "octosim: the test made requests the simulator does not implement*",
-        "  GET /api/projects/Projects-*",
+        "  GET /api/feeds/Feeds-*",
     ])
-    assert re.search(r"GET /api/projects/Projects-\d+ {2}\(x\d+\)", result.stdout.str())
+    assert re.search(r"GET /api/feeds/Feeds-\d+ {2}\(x\d+\)", result.stdout.str())

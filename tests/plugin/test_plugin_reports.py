@@ -10,9 +10,9 @@ UNIMPLEMENTED = """
 import pytest
 
 def test_unimplemented(octopus_client):
-    assert octopus_client.get("/api/projects").status_code == 404
+    assert octopus_client.get("/api/feeds").status_code == 404
     assert octopus_client.delete("/api/tasks").status_code == 405
-    octopus_client.get("/api/projects")
+    octopus_client.get("/api/feeds")
 """
 
 
@@ -72,14 +72,14 @@ def test_strict_by_default_an_unimplemented_request_fails_the_test_saying_how_to
     result.stdout.fnmatch_lines([
         "octosim: the test made requests the simulator does not implement (it answered 404 "
         "or 405):",
-        "  GET /api/projects  (x2)",
+        "  GET /api/feeds  (x2)",
         "  DELETE /api/tasks",
         "",
         "Serve them with sim.api.add_route(method, pattern, handler), or allow them for this "
         "test with @pytest.mark.octopus(strict=False) (octopus_factory(strict=False) for one "
         "simulation), or for every test with the ini option octosim_strict = false.",
         "*octosim timeline*",
-        "*GET /api/projects → 404",
+        "*GET /api/feeds → 404",
     ])
 
 
@@ -98,7 +98,7 @@ def test_strictness_can_be_relaxed(pytester: pytest.Pytester, how: str) -> None:
 def test_unimplemented(octopus_factory):
     {relax}
     with sim.client() as client:
-        assert client.get("/api/projects").status_code == 404
+        assert client.get("/api/feeds").status_code == 404
 """)
     result = pytester.runpytest(*ARGS)
     result.assert_outcomes(passed=1)

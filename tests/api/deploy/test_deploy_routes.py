@@ -1,0 +1,179 @@
+"""The classic deployment routes' own rules: lookups by id or slug, the lifecycle preview,
+variables with scopes and masked sensitive values, body keys in any case, and the 400s
+that say what is wrong."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from deploy_world import deployments_in
+
+from octosim.model.deploy_errors import INVALID_VERSION
+from octosim.model.lifecycles import Phase
+from octosim.simulation import Simulation
+
+
+@pytest.fixture
+def sim() -> Simulation:
+    sim = Simulation(seed=5)
+    deployments_in(sim, "Spaces-1", "Environments-1")
+    return sim
+
+
+@pytest.fixture
+def client(sim: Simulation) -> httpx.Client:
+    return sim.client()
+
+
+def test_project_by_id_or_slug_not_by_name(client: httpx.Client) -> None:
+    assert client.get("/api/Spaces-1/projects/Projects-1").json()["Name"] == "Web"
+    assert client.get("/api/Spaces-1/projects/web").json()["Id"] == "Projects-1"
+    missing = client.get("/api/Spaces-1/projects/Web%20App")
+    assert missing.status_code == 404
+    assert missing.json()["ErrorMessage"] == "The resource 'Web App' was not found."
+    assert client.get("/api/Spaces-1/projects", params={"name": "web"}).json()[
+        "TotalResults"] == 1
+
+
+def test_lifecycle_preview_fills_the_implicit_phases(sim: Simulation,
+                                                     client: httpx.Client) -> None:
+    default = client.get("/api/Spaces-1/lifecycles/Lifecycles-1/preview").json()
+    assert [p["Name"] for p in default["Phases"]] == ["Development", "Test", "Production"]
+    assert client.get("/api/Spaces-1/lifecycles/Lifecycles-1").json()["Phases"] == []
+    cycle = sim.deployments.add_lifecycle("Spaces-1", "Two", [
+        Phase("First", ["Environments-1"]), Phase("Rest")])
+    preview = client.get(f"/api/Spaces-1/lifecycles/{cycle.id}/preview").json()
+    assert [(p["Name"], p["AutomaticDeploymentTargets"]) for p in preview["Phases"]] == [
+        ("First", ["Environments-1"]), ("Rest", ["Environments-2", "Environments-3"])]
+
+
+def test_variables_round_trip_with_scopes_and_masked_secrets(client: httpx.Client) -> None:
+    url = "/api/Spaces-1/variables/variableset-Projects-1"
+    put = client.put(url, json={"variables": [
+        {"name": "JAVA_HOME", "value": "/opt/java", "scope": {"environment": ["Environments-1"],
+                                                              "role": ["web"]}},
+        {"Name": "Password", "Value": "hunter2", "IsSensitive": True}]})
+    assert put.status_code == 200, put.text
+    got = client.get(url).json()
+    assert got["Version"] == 1
+    java, secret = got["Variables"]
+    assert java["Scope"] == {"Environment": ["Environments-1"], "Role": ["web"]}
+    assert (secret["Value"], secret["IsSensitive"]) == (None, True)
+    assert [e["Name"] for e in got["ScopeValues"]["Environments"]] == [
+        "Development", "Test", "Production"]
+    again = client.put(url, json=got)  # the secret sent back as null keeps its value
+    assert again.status_code == 200
+    assert client.get(url).json()["Version"] == 2
+
+
+def test_sensitive_value_is_kept_in_the_model(sim: Simulation, client: httpx.Client) -> None:
+    url = "/api/Spaces-1/variables/variableset-Projects-1"
+    client.put(url, json={"Variables": [{"Name": "P", "Value": "s3cret", "IsSensitive": True}]})
+    client.put(url, json=client.get(url).json())
+    [variable] = sim.deployments.variable_sets["variableset-Projects-1"].variables
+    assert variable.value == "s3cret"
+
+
+def test_bad_bodies_say_what_is_wrong(client: httpx.Client) -> None:
+    no_project = client.post("/api/Spaces-1/releases", json={"Version": "1.0.0"})
+    assert no_project.json()["Errors"] == ["No project ID was specified."]
+    bad_version = client.post("/api/Spaces-1/releases",
+                              json={"ProjectId": "Projects-1", "Version": "one"})
+    assert bad_version.status_code == 400
+    assert bad_version.json()["Errors"] == [INVALID_VERSION.format(version="one")]
+    no_version = client.post("/api/Spaces-1/releases", json={"ProjectId": "Projects-1"})
+    assert "NextVersionIncrement" in no_version.json()["Errors"][0]
+    bad_step = client.put("/api/Spaces-1/deploymentprocesses/deploymentprocess-Projects-1",
+                          json={"Steps": [{"Name": "A", "Condition": "Sometimes"}]})
+    assert bad_step.status_code == 400
+    assert "Steps[A].Condition: 'Sometimes' is not one of" in bad_step.json()["Errors"][0]
+    typed = client.post("/api/Spaces-1/deployments/create/untenanted/v1", json={
+        "ProjectName": "Web", "ReleaseVersion": "0.0.1", "EnvironmentNames": "Development",
+        "useGuidedFailure": "maybe"})
+    assert typed.json()["Errors"] == ["UseGuidedFailure: expected true or false, got a string."]
+    missing = client.post("/api/Spaces-1/deployments", json={})
+    assert missing.json()["Errors"] == ['ReleaseId is required, e.g. "Releases-1".',
+                                        'EnvironmentId is required, e.g. "Environments-1".']
+    assert client.get("/api/Spaces-1/deploymentprocesses/nope").json()["ErrorMessage"] == (
+        "The deployment process ID specified doesn't exist")
+
+
+def test_lifecycle_refuses_a_later_environment_first(client: httpx.Client) -> None:
+    refused = client.post("/api/Spaces-1/deployments",
+                          json={"ReleaseId": "Releases-1", "EnvironmentId": "Environments-3"})
+    assert refused.status_code == 400
+    assert refused.json()["Errors"][0].startswith("The release has not been deployed")
+
+
+def test_deployments_filter_by_task_state(sim: Simulation, client: httpx.Client) -> None:
+    assert client.get("/api/Spaces-1/deployments",
+                      params={"taskState": "Executing"}).json()["TotalResults"] == 1
+    sim.clock.sleep(60)
+    assert client.get("/api/Spaces-1/deployments",
+                      params={"taskState": "Success"}).json()["TotalResults"] == 1
+    assert client.get("/api/Spaces-1/deployments",
+                      params={"taskState": "Whenever"}).status_code == 400
+
+
+def test_tenant_tags_choose_the_tenants(client: httpx.Client) -> None:
+    deployed = client.post("/api/Spaces-1/deployments/create/tenanted/v1", json={
+        "ProjectName": "Web", "ReleaseVersion": "0.0.1", "EnvironmentName": "Development",
+        "TenantTags": ["tier/gold"]})
+    assert deployed.status_code == 200, deployed.text
+    assert len(deployed.json()["DeploymentServerTasks"]) == 1
+    none = client.post("/api/Spaces-1/deployments/create/tenanted/v1", json={
+        "ProjectName": "Web", "ReleaseVersion": "0.0.1", "EnvironmentName": "Development"})
+    assert none.status_code == 400
+
+
+def test_space_from_the_body_in_the_unscoped_form(sim: Simulation, client: httpx.Client) -> None:
+    second = sim.world.add_space("Second")
+    env = sim.world.add_environment(second.id, "Dev")
+    deployments_in(sim, second.id, env.id)
+    by_name = client.post("/api/releases/create/v1",
+                          json={"spaceIdOrName": "Second", "ProjectName": "Web"})
+    assert by_name.status_code == 200, by_name.text
+    release = sim.deployments.releases[by_name.json()["ReleaseId"]]
+    assert release.space_id == second.id
+    wrong = client.post("/api/releases/create/v1",
+                        json={"spaceIdOrName": "Third", "ProjectName": "Web"})
+    assert wrong.status_code == 400
+
+
+def test_environment_create_refuses_a_duplicate(client: httpx.Client) -> None:
+    assert client.post("/api/Spaces-1/environments", json={"Name": "QA"}).status_code == 201
+    again = client.post("/api/Spaces-1/environments", json={"name": "qa"})
+    assert again.status_code == 400
+    assert client.post("/api/Spaces-1/environments", json={}).status_code == 400
+
+
+CREATES = [
+    ("/api/Spaces-1/projects", {"Name": "New"}),
+    ("/api/Spaces-1/environments", {"Name": "Staging"}),
+    ("/api/Spaces-1/releases", {"ProjectId": "Projects-1", "Version": "2.0.0"}),
+    ("/api/Spaces-1/deployments", {"ReleaseId": "Releases-1", "EnvironmentId": "Environments-1"}),
+    ("/api/Spaces-1/projects/Projects-1/runbooks", {"Name": "Other"}),
+    ("/api/Spaces-1/runbookSnapshots", {"RunbookId": "Runbooks-1"}),
+    ("/api/Spaces-1/runbookRuns", {"RunbookId": "Runbooks-1", "EnvironmentId": "Environments-1"}),
+    ("/api/Spaces-1/runbooks/Runbooks-1/run", {"EnvironmentId": "Environments-1"}),
+]
+
+
+@pytest.mark.parametrize(("url", "body"), CREATES)
+def test_every_create_is_201_and_its_self_link_reads_it_back(
+    client: httpx.Client, url: str, body: dict[str, object]
+) -> None:
+    created = client.post(url, json=body)
+    assert created.status_code == 201, created.text
+    data = created.json()
+    for resource in data if isinstance(data, list) else [data]:
+        assert client.get(resource["Links"]["Self"]).json() == resource
+
+
+def test_variable_scopes_reach_the_model(sim: Simulation, client: httpx.Client) -> None:
+    client.put("/api/Spaces-1/variables/variableset-Projects-1", json={"Variables": [
+        {"Name": "Url", "Value": "x", "Scope": {"Machine": ["Machines-1"], "Tenant": ["Tenants-1"],
+                                                "Channel": ["Channels-1"]}}]})
+    [variable] = sim.deployments.variable_sets["variableset-Projects-1"].variables
+    assert (variable.scope.machine, variable.scope.tenant, variable.scope.channel) == (
+        ("Machines-1",), ("Tenants-1",), ("Channels-1",))
