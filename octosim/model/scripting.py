@@ -210,11 +210,20 @@ class TentacleShell:
     and the target's log."""
 
     def __init__(self, ctx: ScriptContext, additions: Mapping[str, str] | None = None) -> None:
-        agent = ctx.agent
         self.ctx = ctx
-        self.store = agent.environment
-        tentacle = tentacle_process_variables(agent.os_family, agent.instance.instance)
-        self.environment: EnvironmentBlock = self.store.script_environment(tentacle, additions)
+        self.store = ctx.agent.environment
+        self._additions = additions
+        self._environment: EnvironmentBlock | None = None
+
+    @property
+    def environment(self) -> EnvironmentBlock:
+        """The script's own environment, built when the script first reads or changes it
+        (most scripts never do; building it copies the whole snapshot)."""
+        if self._environment is None:
+            agent = self.ctx.agent
+            tentacle = tentacle_process_variables(agent.os_family, agent.instance.instance)
+            self._environment = self.store.script_environment(tentacle, self._additions)
+        return self._environment
 
     @property
     def os_family(self) -> str:

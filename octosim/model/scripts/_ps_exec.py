@@ -15,6 +15,7 @@ script with exit code 1, as ``throw`` does.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Generator
 
@@ -80,9 +81,11 @@ def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
     return ScriptResult()
 
 
-def _statements(text: str) -> list[str]:
+@functools.lru_cache(maxsize=512)
+def _statements(text: str) -> tuple[str, ...]:
     """Split a block into statements: at newlines and ``;`` outside quotes and brackets,
-    keeping an ``else``/``elseif`` on the next line with its ``if``."""
+    keeping an ``else``/``elseif`` on the next line with its ``if``. Memoised: it depends on
+    the text alone, and clients send the same few scripts again and again."""
     text = _CONTINUED.sub(" ", strip_comments(text, escape="`", single_doubles=True))
     pieces: list[str] = []
     start = 0
@@ -91,7 +94,7 @@ def _statements(text: str) -> list[str]:
             pieces.append(text[start:i])
             start = i + 1
     pieces.append(text[start:])
-    return [p.strip() for p in pieces if p.strip()]
+    return tuple(p.strip() for p in pieces if p.strip())
 
 
 def _closing(text: str, i: int) -> int:

@@ -16,8 +16,9 @@ command's status, so a script ending in ``[ -z "$X" ] && exit 1`` exits 1 when X
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
 from octosim.model.scripts._running import (
@@ -74,9 +75,11 @@ def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
     return ScriptResult(status)
 
 
-def _pieces(text: str) -> list[str]:
+@functools.lru_cache(maxsize=512)
+def _pieces(text: str) -> tuple[str, ...]:
     """Split a script into pieces at newlines and ``;`` outside quotes and brackets, with a
-    leading ``then``/``else``/``do`` split off as a piece of its own."""
+    leading ``then``/``else``/``do`` split off as a piece of its own. Memoised: it depends
+    on the text alone, and clients send the same few scripts again and again."""
     text = strip_comments(text.replace("\\\n", " "), escape="\\", single_doubles=False)
     raw: list[str] = []
     start = 0
@@ -92,7 +95,7 @@ def _pieces(text: str) -> list[str]:
             pieces.extend([first, rest.strip()])
         elif piece:
             pieces.append(piece)
-    return pieces
+    return tuple(pieces)
 
 
 def _first(piece: str) -> str:
@@ -106,7 +109,7 @@ class _Shell:
         self.host = host
         self.errexit = False
 
-    def block(self, pieces: list[str]) -> _Status:
+    def block(self, pieces: Sequence[str]) -> _Status:
         status, i = 0, 0
         while i < len(pieces):
             word = _first(pieces[i])
@@ -120,7 +123,9 @@ class _Shell:
                 i += 1
         return status
 
-    def if_statement(self, pieces: list[str], i: int) -> Generator[float, None, tuple[int, int]]:
+    def if_statement(
+        self, pieces: Sequence[str], i: int
+    ) -> Generator[float, None, tuple[int, int]]:
         """``if C; then B; [elif C; then B;]... [else B;] fi`` from ``pieces[i]``."""
         end = _matching(pieces, i, "if", "fi")
         # The branches: (condition pieces or None for else, body pieces).
@@ -376,7 +381,7 @@ class _Shell:
         return _VAR.sub(sub, text)
 
 
-def _matching(pieces: list[str], i: int, opener: str, closer: str) -> int:
+def _matching(pieces: Sequence[str], i: int, opener: str, closer: str) -> int:
     depth = 0
     for j in range(i, len(pieces)):
         word = _first(pieces[j])
