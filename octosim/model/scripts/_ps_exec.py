@@ -97,6 +97,13 @@ def _statements(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in pieces if p.strip())
 
 
+@functools.lru_cache(maxsize=512)
+def _words(text: str) -> tuple[str, ...]:
+    """A command's words, split at spaces outside quotes and brackets (memoised, as
+    :func:`_statements`)."""
+    return tuple(w for w in split_top(text, _SPACE, escape="`", single_doubles=True) if w)
+
+
 def _closing(text: str, i: int) -> int:
     """Index of the bracket closing the one at ``text[i]`` (PowerShell quoting)."""
     return closing(text, i, escape="`", single_doubles=True)
@@ -134,8 +141,8 @@ class _Shell:
             if value is not None:
                 self.host.write(_text(value))
             return
-        words = self.words(text)
-        yield from self.command(words[0].casefold(), words[1:], text)
+        words = _words(text)
+        yield from self.command(words[0].casefold(), list(words[1:]), text)
 
     def if_statement(self, text: str) -> _Steps:
         i = 0
@@ -220,9 +227,6 @@ class _Shell:
         self.host.write("SUCCESS: Specified value was saved.")
 
     # -- words and expressions ----------------------------------------------------------------
-    def words(self, text: str) -> list[str]:
-        return [w for w in split_top(text, _SPACE, escape="`", single_doubles=True) if w]
-
     def printed(self, args: list[str], *, host: bool = False) -> list[str]:
         """The values a Write-* command prints, its parameters left out."""
         out: list[str] = []
