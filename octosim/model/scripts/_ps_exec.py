@@ -63,6 +63,14 @@ _TEST_PATH_ENV = re.compile(r"^Test-Path\s+(?:-Path\s+)?['\"]?env:(?P<name>\w+)[
                             re.IGNORECASE)
 _TARGET = re.compile(r"^\[(?:System\.)?EnvironmentVariableTarget\]::(\w+)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+# Compiled once: these run for every statement of every script (re's own cache looks a
+# pattern up by its flags too, which costs more than the match).
+_IF = re.compile(r"if\s*\(", re.IGNORECASE)
+_ELSEIF = re.compile(r"elseif\b", re.IGNORECASE)
+_ELSE = re.compile(r"else\s*\{", re.IGNORECASE)
+_ENV_VARIABLE = re.compile(r"\$(?:\{env:([^}]+)\}|env:(\w+))", re.IGNORECASE)
+_VARIABLE = re.compile(r"\$(\w+)")
+_NEGATION = re.compile(r"(?:-not\s+|!\s*)", re.IGNORECASE)
 _IN_STRING = re.compile(
     r"`(.)|\$\{env:([^}]+)\}|\$env:([\w]+)|\$\{([^}]+)\}|\$(\w+)|\$\(", re.IGNORECASE | re.DOTALL
 )
@@ -125,7 +133,7 @@ class _Shell:
                 continue  # not evaluable here: the statement does nothing
 
     def statement(self, text: str) -> _Steps:
-        if re.match(r"if\s*\(", text, re.IGNORECASE):
+        if _IF.match(text):
             yield from self.if_statement(text)
             return
         assignment = _ASSIGN.match(text)
@@ -156,10 +164,10 @@ class _Shell:
                 yield from self.block(text[body_open + 1 : body_close])
                 return
             rest = text[body_close + 1 :].lstrip()
-            if re.match(r"elseif\b", rest, re.IGNORECASE):
+            if _ELSEIF.match(rest):
                 text, i = rest, 0
                 continue
-            if re.match(r"else\s*\{", rest, re.IGNORECASE):
+            if _ELSE.match(rest):
                 body_open = rest.index("{")
                 yield from self.block(rest[body_open + 1 : _closing(rest, body_open)])
             return
@@ -281,10 +289,10 @@ class _Shell:
         folded = text.casefold()
         if folded in ("$null", "$true", "$false"):
             return {"$null": None, "$true": True, "$false": False}[folded]
-        m = re.fullmatch(r"\$(?:\{env:([^}]+)\}|env:(\w+))", text, re.IGNORECASE)
+        m = _ENV_VARIABLE.fullmatch(text)
         if m:
             return self.host.getenv(m.group(1) or m.group(2))
-        m = re.fullmatch(r"\$(\w+)", text)
+        m = _VARIABLE.fullmatch(text)
         if m:
             return self.variables.get(m.group(1).casefold())
         m = _TARGET.match(text)
@@ -355,7 +363,7 @@ class _Shell:
         ands = split_top(text, _AND, escape="`", single_doubles=True)
         if len(ands) > 1:
             return all(self.condition(part) for part in ands)
-        negated = re.match(r"(?:-not\s+|!\s*)", text, re.IGNORECASE)
+        negated = _NEGATION.match(text)
         if negated:
             return not self.condition(text[negated.end() :])
         if text.startswith("(") and _closing(text, 0) == len(text) - 1:
