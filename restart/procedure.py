@@ -46,9 +46,15 @@ from restart.errors import ConfigurationError, NotFoundError, RestartError, Serv
 from restart.policy import RestartPolicy
 from restart.protocol import Action, Event, Finish, Request, Send, Sleep
 from restart.report import Outcome, Progress, RestartReport
-from restart.scripts import is_self_restart_failure, probe_script, restart_script
+from restart.scripts import (
+    MISSING_INSTANCE_EXIT_CODE,
+    is_self_restart_failure,
+    missing_instance,
+    probe_script,
+    restart_script,
+)
 from restart.target import AgentOS, RestartTarget
-from restart.witness import witness_from_details
+from restart.witness import task_log_lines, witness_from_details
 
 __all__ = [
     "Action",
@@ -266,6 +272,10 @@ class RestartProcedure(NarratedProcedure):
                     "warning",
                 )
             else:
+                if policy.instance is not None and re.search(
+                        rf"exit code {MISSING_INSTANCE_EXIT_CODE}(?!\d)", message):
+                    said = yield from self._missing_instance(str(task.get("Id")))
+                    message = said or message
                 return Outcome.NOT_RESTARTED, (
                     f"the restart task {task.get('Id')} ended {state}"
                     f"{': ' + clause(message) if message else ''}; the Tentacle was not restarted"
@@ -296,6 +306,16 @@ class RestartProcedure(NarratedProcedure):
                 f"; the restart task failed ({clause(message)}) because the restart killed it"
             )
         return Outcome.RESTARTED, reason
+
+    def _missing_instance(self, task_id: str) -> Steps[str | None]:
+        """What the restart task's log says about a missing instance (the services there
+        are), or None: the task's ErrorMessage only gives the exit code."""
+        s = self._session
+        request = Request(
+            "GET", s.space_path("tasks", task_id, "details"), params=(("verbose", "true"),)
+        )
+        details = yield from s.call(request)
+        return missing_instance(task_log_lines(details.json))
 
     def _verify(self, window_end: float) -> Steps[tuple[Outcome, str] | None]:
         """Probe until a start time appears that was not there before. Returns None when

@@ -24,6 +24,8 @@ __all__ = [
     "LINUX_DEFAULT_UNIT",
     "LINUX_PROBE",
     "LINUX_TENTACLE_CLI",
+    "MISSING_INSTANCE",
+    "MISSING_INSTANCE_EXIT_CODE",
     "SELF_RESTART_EXIT_CODES",
     "WINDOWS_PROBE",
     "WINDOWS_SERVICE_PATTERN",
@@ -31,6 +33,7 @@ __all__ = [
     "is_self_restart_failure",
     "linux_restart_script",
     "linux_unit",
+    "missing_instance",
     "probe_script",
     "restart_script",
     "windows_restart_script",
@@ -52,6 +55,12 @@ LINUX_DEFAULT_UNIT = "Tentacle.service"
 LINUX_TENTACLE_CLI = "/opt/octopus/tentacle/Tentacle"
 #: The default instance's name, as ``Tentacle list-instances`` prints it.
 DEFAULT_INSTANCE = "Tentacle"
+
+#: The start of the line a restart script prints when the named instance's service does not
+#: exist, before it exits with :data:`MISSING_INSTANCE_EXIT_CODE`.
+MISSING_INSTANCE = "No Tentacle service"
+#: Not a :data:`SELF_RESTART_EXIT_CODES` code: the client must not wait for a restart.
+MISSING_INSTANCE_EXIT_CODE = 3
 
 #: Exit codes of a script killed by the restart of the Tentacle running it: -46 ("result
 #: unknown") on Windows, 1 on Linux. A restart task that fails with one of these may well
@@ -95,9 +104,20 @@ def linux_unit(instance: str | None) -> str:
 
 def windows_restart_script(delay: int, instance: str | None = None) -> str:
     """Return the PowerShell body that restarts the service(s) ``delay`` seconds later in a
-    detached ``powershell.exe``. ``'`` in the name is doubled for the single-quoted pattern."""
+    detached ``powershell.exe``. ``'`` in the name is doubled for the single-quoted pattern.
+
+    With an ``instance`` the script first checks that its service exists and, if not, prints
+    :data:`MISSING_INSTANCE` with the Tentacle services there are and exits with
+    :data:`MISSING_INSTANCE_EXIT_CODE`: the detached restart would otherwise find nothing to
+    restart, and the client would wait out its whole health window."""
     pattern = windows_service_pattern(instance).replace("'", "''")
-    return (
+    check = "" if instance is None else (
+        f"$s = Get-Service -Name '{pattern}' -ErrorAction SilentlyContinue\n"
+        f"if (-not $s) {{ Write-Host ('{MISSING_INSTANCE} ''{pattern}''. Tentacle services: ' "
+        f"+ ((Get-Service -Name '{WINDOWS_SERVICE_PATTERN}').Name -join ', '))\n"
+        f"exit {MISSING_INSTANCE_EXIT_CODE} }}\n"
+    )
+    return check + (
         "Start-Process powershell.exe -WorkingDirectory $env:TEMP -ArgumentList "
         f"\"-NoProfile -Command `\"&{{Start-Sleep {int(delay)} ; Get-Service '{pattern}' "
         '| Restart-Service -Force}`""'
@@ -114,12 +134,23 @@ def linux_restart_script(delay: int, instance: str | None = None) -> str:
     while the probe (every Tentacle process) saw a new start time — a false success. This
     matches Windows, where the default pattern matches every instance.
 
+    With an ``instance``, as on Windows, a missing unit ends the script at once: it prints
+    :data:`MISSING_INSTANCE`, then the service units (``systemctl list-units``, one a line).
+
     Raises ConfigurationError for an instance without a valid unit name."""
     if instance is None:
         action = f'{LINUX_TENTACLE_CLI} service --restart --instance "*"'
+        check = ""
     else:
-        action = f"systemctl restart {linux_unit(instance)}"
-    return f"nohup sh -c 'sleep {int(delay)}; {action}' >/dev/null 2>&1 &"
+        unit = linux_unit(instance)
+        action = f"systemctl restart {unit}"
+        check = (
+            f"if ! systemctl cat {unit} >/dev/null 2>&1; then\n"
+            f"echo '{MISSING_INSTANCE} {unit}. Tentacle services:'\n"
+            "systemctl list-units --type=service --all --plain --no-legend\n"
+            f"exit {MISSING_INSTANCE_EXIT_CODE}\nfi\n"
+        )
+    return check + f"nohup sh -c 'sleep {int(delay)}; {action}' >/dev/null 2>&1 &"
 
 
 def restart_script(os: AgentOS, delay: int, instance: str | None = None) -> tuple[str, str]:
@@ -143,3 +174,15 @@ def is_self_restart_failure(error_message: str) -> bool:
     """Return True if a failed task's ``ErrorMessage`` names a self-restart exit code, as in
     ``The remote script failed with exit code -46``."""
     return _SELF_RESTART.search(error_message) is not None
+
+
+def missing_instance(lines: list[str]) -> str | None:
+    """Return what a restart script's output (its log lines, in order) says about a missing
+    instance: the :data:`MISSING_INSTANCE` line, with the systemd units listed after it on
+    Linux; None when it says nothing of the kind."""
+    for k, line in enumerate(lines):
+        if line.startswith(MISSING_INSTANCE):
+            units = [w[0] for w in (rest.split() for rest in lines[k + 1 :])
+                     if w and w[0].endswith(".service")]
+            return " ".join([line, ", ".join(units)]) if units else line
+    return None

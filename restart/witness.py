@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-__all__ = ["parse_start_time", "witness_from_details"]
+__all__ = ["parse_start_time", "task_log_lines", "witness_from_details"]
 
 # Round-trip ("o") format: 2026-11-26T06:47:20.1230000+00:00 or ...Z; fractions optional.
 _ISO = re.compile(
@@ -66,11 +66,15 @@ def parse_start_time(text: str) -> datetime | None:
 def witness_from_details(details: object) -> tuple[datetime, ...] | None:
     """Return the sorted start times in a TaskDetailsResource (``GET .../details``), or None
     when it holds none (the probe printed nothing usable)."""
-    if not isinstance(details, dict):
-        return None
-    lines = (line for m in _messages(details.get("ActivityLogs")) for line in m.splitlines())
-    times = sorted(t for t in map(parse_start_time, lines) if t is not None)
+    times = sorted(t for t in map(parse_start_time, task_log_lines(details)) if t is not None)
     return tuple(times) or None
+
+
+def task_log_lines(details: object) -> list[str]:
+    """Return every log line in a TaskDetailsResource, in log order ([] for anything else)."""
+    if not isinstance(details, dict):
+        return []
+    return [line for m in _messages(details.get("ActivityLogs")) for line in m.splitlines()]
 
 
 def _messages(elements: object) -> Iterator[str]:

@@ -259,6 +259,10 @@ class TentacleShell:
         """A line of output, to the target's log."""
         self.ctx.log(line, _CATEGORIES[level])
 
+    def service_names(self) -> list[str]:
+        """The agent's Tentacle services, in name order."""
+        return sorted(self.ctx.agent.services)
+
 
 def default_behaviours() -> dict[type, Behaviour]:
     """Return a fresh table of the built-in behaviours (effect type → behaviour)."""

@@ -98,8 +98,8 @@ def test_linux_scripts() -> None:
         "nohup sh -c 'sleep 3; /opt/octopus/tentacle/Tentacle service --restart "
         "--instance \"*\"' >/dev/null 2>&1 &"
     )
-    assert linux_restart_script(3, "Web") == (
-        "nohup sh -c 'sleep 3; systemctl restart Web.service' >/dev/null 2>&1 &"
+    assert linux_restart_script(3, "Web").endswith(  # after the check that Web exists
+        "\nnohup sh -c 'sleep 3; systemctl restart Web.service' >/dev/null 2>&1 &"
     )
     assert linux_unit("My  Blue\tInstance") == "My-Blue-Instance.service"
     assert restart_script(AgentOS.LINUX, 3)[0] == "Bash"

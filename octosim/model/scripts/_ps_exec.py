@@ -5,9 +5,11 @@ Interpreted: ``Start-Sleep``; ``Write-Host``/``Write-Output``/``echo``/``Write-W
 GetEnvironmentVariable``/``SetEnvironmentVariable``; ``setx [/M]``; ``exit``; ``throw``;
 ``Fail-Step``; ``if``/``elseif``/``else`` on values, ``-not``, ``!``, ``-eq``/``-ne``/
 ``-like``, ``-and``/``-or``, ``[string]::IsNullOrEmpty``, ``Test-Path env:X``; a bare
-string or variable (it is output). Anything else does nothing here (the restart recogniser
-reads restarts and probes separately), and a statement holding an expression this module
-cannot evaluate is skipped whole.
+string or variable (it is output); ``Get-Service [-Name] P [-ErrorAction A]`` as a value
+(the machine's Tentacle services matching ``P``, as their names, so ``.Name`` of it is the
+same list; as a statement only its error counts), ``-join``. Anything else does nothing
+here (the restart recogniser reads restarts and probes separately), and a statement holding
+an expression this module cannot evaluate is skipped whole.
 
 Calamari runs scripts with ``$ErrorActionPreference = 'Stop'``, so ``Write-Error`` ends the
 script with exit code 1, as ``throw`` does.
@@ -35,7 +37,9 @@ from octosim.model.wildcard import wildcard_match
 
 __all__ = ["run_powershell"]
 
-Value = str | int | float | bool | None
+#: A list (``Get-Service``'s services, by name) prints as PowerShell prints an array in a
+#: string: its items joined by a space.
+Value = str | int | float | bool | tuple[str, ...] | None
 _Steps = Generator[float, None, None]
 
 _NEWLINE_OR_SEMI = re.compile(r"\r?\n|;")
@@ -44,6 +48,10 @@ _ELSE_AHEAD = re.compile(r"\s*(?:else|elseif)\b", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 _COMMA = re.compile(r",")
 _PLUS = re.compile(r"\s*\+\s*")
+_JOIN = re.compile(r"\s+-join\s+", re.IGNORECASE)
+_GET_SERVICE = re.compile(r"^Get-Service\s+(?P<args>.*)$", re.IGNORECASE | re.DOTALL)
+_NAME_MEMBER = re.compile(r"\.Name$", re.IGNORECASE)
+_WILDCARD = frozenset("*?[")
 _OR = re.compile(r"\s+-or\s+", re.IGNORECASE)
 _AND = re.compile(r"\s+-and\s+", re.IGNORECASE)
 _COMPARE = re.compile(r"\s+-(i?eq|i?ne|i?like|i?notlike)\s+", re.IGNORECASE)
@@ -202,6 +210,8 @@ class _Shell:
             raise ScriptExit(-1, said or None)
         elif name == "setx":
             self.setx(args)
+        elif name == "get-service":
+            self.get_service(args)  # for its error; the table it prints is not modelled
 
     def fail(self, message: str, code: int) -> None:
         self.host.write(message, "error")
@@ -266,6 +276,13 @@ class _Shell:
 
     def expression(self, text: str) -> Value:
         text = text.strip()
+        joined = split_top(text, _JOIN, escape="`", single_doubles=True)
+        if len(joined) == 2:  # -join binds looser than +
+            items = self.expression(joined[0])
+            separator = _text(self.expression(joined[1]))
+            if isinstance(items, tuple):
+                return separator.join(items)
+            return "" if items is None else _text(items)
         terms = split_top(text, _PLUS, escape="`", single_doubles=True)
         if len(terms) > 1:
             values = [self.term(t) for t in terms]
@@ -284,6 +301,15 @@ class _Shell:
             return self.expand(text[1:-1])
         if text[0] == "(" and _closing(text, 0) == len(text) - 1:
             return self.expression(text[1:-1])
+        member = _NAME_MEMBER.search(text)
+        if member and text[0] == "(" and _closing(text, 0) == member.start() - 1:
+            services = self.expression(text[1 : member.start() - 1])
+            if isinstance(services, tuple):
+                return services  # a service is known by its name: .Name is the same list
+            raise Unknown(text)
+        m = _GET_SERVICE.match(text)
+        if m:
+            return self.get_service(self.words(m.group("args")))
         if _NUMBER.match(text):
             return float(text) if "." in text else int(text)
         folded = text.casefold()
@@ -302,6 +328,37 @@ class _Shell:
         if m:
             return self.dotnet(m.group("method").casefold(), m.group("args"))
         raise Unknown(text)
+
+    def get_service(self, args: list[str]) -> tuple[str, ...]:
+        """``Get-Service [-Name] P [-ErrorAction A]``: the Tentacle services ``P`` matches.
+
+        A literal name that matches nothing is an error which Calamari's ``Stop`` preference
+        makes terminating, unless ``-ErrorAction SilentlyContinue``/``Ignore`` says not."""
+        pattern: str | None = None
+        quiet = False
+        i = 0
+        while i < len(args):
+            folded = args[i].casefold()
+            if folded in ("-ea", "-erroraction"):
+                value = _text(self.word(args[i + 1])) if i + 1 < len(args) else ""
+                quiet = value.casefold() in ("silentlycontinue", "ignore")
+                i += 2
+            elif folded.startswith("-") and "-name".startswith(folded):
+                i += 1
+            elif folded.startswith("-") or pattern is not None:
+                raise Unknown(args[i])  # another parameter, or a list of names
+            else:
+                pattern = _text(self.word(args[i]))
+                i += 1
+        if pattern is None:
+            raise Unknown("Get-Service")
+        try:
+            found = tuple(n for n in self.host.service_names() if wildcard_match(pattern, n))
+        except ValueError:
+            raise Unknown(pattern) from None
+        if not found and not quiet and not _WILDCARD & set(pattern):
+            self.fail(f"Get-Service : Cannot find any service with service name '{pattern}'.", 1)
+        return found
 
     def expand(self, inner: str) -> str:
         """A double-quoted string's text: backtick escapes, ``$env:X``, ``$x``, ``$(...)``."""
@@ -411,6 +468,8 @@ def _truthy(value: Value) -> bool:
 
 
 def _text(value: Value) -> str:
+    if isinstance(value, tuple):
+        return " ".join(value)
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, float) and value.is_integer():

@@ -64,6 +64,11 @@ class ScriptHost(Protocol):
         """One line of the script's output, to the task log."""
         ...
 
+    def service_names(self) -> list[str]:
+        """The Tentacle services on the machine, in name order (``OctopusDeploy Tentacle``,
+        ``Tentacle.service``): what ``Get-Service``/``systemctl`` can see of them."""
+        ...
+
 
 @dataclass(frozen=True)
 class ScriptResult:

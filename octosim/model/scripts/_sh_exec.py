@@ -5,7 +5,9 @@ Interpreted: ``sleep``; ``echo``/``printf`` (to the task log; ``>&2`` as errors;
 store); ``X=v``, ``export``, ``unset``; ``exit``; ``set -e`` (``set -o errexit``, ``set +e``);
 ``true``/``false``/``:``; ``[``/``[[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``,
 ``-eq``..``-ge``, ``!``; ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``;
-Octopus's ``fail_step``; ``sudo`` in front of any of these. ``$X``, ``${X}``,
+Octopus's ``fail_step``; ``systemctl cat UNIT`` (its status: does the Tentacle unit exist)
+and ``systemctl list-units`` (the Tentacle units, only the UNIT column, one a line);
+``sudo`` in front of any of these. ``$X``, ``${X}``,
 ``${X:-default}`` expand from the script's environment, in double quotes and bare.
 
 Anything else succeeds and prints nothing (the restart recogniser reads restarts and probes
@@ -230,7 +232,21 @@ class _Shell:
             if not piped:
                 self.output(lines, cmd)
             return 0
+        if name == "systemctl":
+            return self.systemctl(args, cmd)
         return self.builtin(name, args)
+
+    def systemctl(self, args: list[str], cmd: _Words) -> int:
+        """``cat UNIT...`` and ``list-units``; any other verb is not run (the recogniser
+        reads restarts)."""
+        verb, *names = [a for a in args if not a.startswith("-")] or [""]
+        units = self.host.service_names()
+        if verb == "cat":
+            wanted = [n if n.endswith(".service") else n + ".service" for n in names]
+            return 0 if wanted and all(w in units for w in wanted) else 1  # case-sensitive
+        if verb == "list-units":
+            self.output(units, cmd)
+        return 0
 
     def builtin(self, name: str, args: list[str]) -> int:
         if name in ("true", ":"):

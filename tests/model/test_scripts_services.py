@@ -1,0 +1,86 @@
+"""What a running script sees of the Tentacle services: ``Get-Service`` as a value,
+``.Name``, ``-join``; ``systemctl cat``/``list-units``."""
+
+from __future__ import annotations
+
+import pytest
+
+from octosim.model.scripts import ScriptSyntax
+from restart.scripts import (
+    MISSING_INSTANCE_EXIT_CODE,
+    linux_restart_script,
+    missing_instance,
+    windows_restart_script,
+)
+from tests.model.test_scripts_running import Host, run
+
+PS, SH = ScriptSyntax.PowerShell, ScriptSyntax.Bash
+
+
+class ServiceHost(Host):
+    def __init__(self, os_family: str, *services: str) -> None:
+        super().__init__(os_family)
+        self.services = sorted(services)
+
+    def service_names(self) -> list[str]:
+        return self.services
+
+
+WINDOWS = ("OctopusDeploy Tentacle", "OctopusDeploy Tentacle: Web", "Spooler")
+
+
+def test_get_service_name_join_lists_the_matching_services() -> None:
+    host = ServiceHost("Windows", *WINDOWS)
+    run("Write-Host ('found: ' + ((Get-Service -Name 'OctopusDeploy T*').Name -join '|'))",
+        PS, host)
+    assert host.lines() == ["found: OctopusDeploy Tentacle|OctopusDeploy Tentacle: Web"]
+
+
+def test_get_service_of_a_missing_name_fails_unless_silenced() -> None:
+    host = ServiceHost("Windows", *WINDOWS)
+    _, result = run("$s = Get-Service -Name 'Nope' -ErrorAction SilentlyContinue\n"
+                    "if (-not $s) { Write-Host none }", PS, host)
+    assert host.lines() == ["none"] and not result.failed
+    _, result = run("Get-Service 'Nope'\nWrite-Host after", PS, host)
+    assert result.exit_code == 1 and "after" not in host.lines()
+    assert host.lines("error") == ["Get-Service : Cannot find any service with service name "
+                                   "'Nope'."]
+
+
+def test_systemctl_cat_and_list_units() -> None:
+    host = ServiceHost("Linux", "Tentacle.service", "Web.service")
+    _, result = run("systemctl cat Web.service >/dev/null 2>&1 && echo yes\n"
+                    "if ! systemctl cat web >/dev/null; then systemctl list-units; fi", SH, host)
+    assert host.lines() == ["yes", "Tentacle.service", "Web.service"] and not result.failed
+
+
+@pytest.mark.parametrize(("os_family", "syntax", "body", "existing", "said"), [
+    ("Windows", PS, windows_restart_script(3, "Nope"), WINDOWS,
+     "No Tentacle service 'OctopusDeploy Tentacle: Nope'. Tentacle services: "
+     "OctopusDeploy Tentacle, OctopusDeploy Tentacle: Web"),
+    ("Linux", SH, linux_restart_script(3, "Nope"), ("Tentacle.service", "Web.service"),
+     "No Tentacle service Nope.service. Tentacle services: Tentacle.service, Web.service"),
+])
+def test_a_restart_script_for_a_missing_instance_exits_saying_what_there_is(
+        os_family: str, syntax: ScriptSyntax, body: str, existing: tuple[str, ...],
+        said: str) -> None:
+    host = ServiceHost(os_family, *existing)
+    _, result = run(body, syntax, host)
+    assert result.exit_code == MISSING_INSTANCE_EXIT_CODE
+    assert missing_instance(host.lines()) == said
+
+
+@pytest.mark.parametrize(("os_family", "syntax", "body", "existing"), [
+    ("Windows", PS, windows_restart_script(3, "Web"), WINDOWS),
+    ("Linux", SH, linux_restart_script(3, "Web"), ("Tentacle.service", "Web.service")),
+])
+def test_a_restart_script_for_an_existing_instance_runs_on(
+        os_family: str, syntax: ScriptSyntax, body: str, existing: tuple[str, ...]) -> None:
+    host = ServiceHost(os_family, *existing)
+    _, result = run(body, syntax, host)
+    assert not result.failed and missing_instance(host.lines()) is None
+
+
+def test_without_an_instance_the_scripts_do_not_check() -> None:
+    assert windows_restart_script(3).startswith("Start-Process")
+    assert linux_restart_script(3).startswith("nohup")
