@@ -309,7 +309,7 @@ class _Shell:
             raise Unknown(text)
         m = _GET_SERVICE.match(text)
         if m:
-            return self.get_service(self.words(m.group("args")))
+            return self.get_service(list(_words(m.group("args"))))
         if _NUMBER.match(text):
             return float(text) if "." in text else int(text)
         folded = text.casefold()
