@@ -3,8 +3,13 @@
 //   node interop/ts_client.mjs <url> <apiKey>
 // Sets up a project the way the client's own integration tests do (first project group and
 // lifecycle, POST project, PUT its deployment process), then releases and deploys it
-// untenanted and waits with ServerTaskWaiter. Exits 1 at the first check that fails.
+// untenanted and waits with ServerTaskWaiter; then has the npm `octopus-deploy` 6.3.1 CLI
+// (classic routes) release and deploy another project. Prints PASS/FAIL per check and
+// exits 1 if any failed.
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import {
   Client,
   DeploymentProcessRepository,
@@ -152,6 +157,26 @@ await scenario("timeout", async () => {
   check("timeout: waiter throws", message.startsWith("Timeout reached"), message);
   const task = await new SpaceServerTaskRepository(client, spaceName).getById(taskId);
   check("timeout: task cancelled", ["Cancelling", "Canceled"].includes(task.State), task.State);
+});
+
+await scenario("octopus-deploy CLI", async () => {
+  const name = `Interop ${randomUUID()}`;
+  const project = await createProject(name, "echo 'deployed by octopus-deploy'");
+  // npm puts the CLI beside this script (nox copies it into the install directory).
+  const cli = fileURLToPath(new URL("./node_modules/.bin/octopus-deploy", import.meta.url));
+  const { stdout } = await promisify(execFile)(cli, [
+    "release", "deploy", "--host", instanceURL, "--apiKey", apiKey, "--space", spaceName,
+    "--projectSlugOrId", project.Slug, "--releaseVersion", "2.0.0",
+    "--environmentName", environmentName,
+  ]);
+  const deploymentId = /Deployment: (Deployments-\d+)/.exec(stdout)?.[1];
+  check("octopus-deploy CLI: release deploy reports a deployment", Boolean(deploymentId),
+    deploymentId ?? stdout.trim());
+  const deployments = await new DeploymentRepository(client, spaceName).list({ ids: [deploymentId], take: 1 });
+  const taskId = deployments.Items[0].TaskId;
+  await waitFor([taskId], 120_000, false);
+  const task = await new SpaceServerTaskRepository(client, spaceName).getById(taskId);
+  check("octopus-deploy CLI: State is Success", task.State === "Success", task.State);
 });
 
 console.log(failures === 0 ? "interop: all checks passed" : `interop: ${failures} check(s) failed`);
