@@ -79,8 +79,11 @@ def interop(session: nox.Session) -> None:
         )
         try:
             assert server.stdout is not None
-            url = server.stdout.readline().split()[2]
-            api_key = server.stdout.readline().split()[2]
+            banner = server.stdout.readline().split()  # octosim serving <url>  (...)
+            key_line = server.stdout.readline().split()  # API key: <key>
+            if banner[:2] != ["octosim", "serving"] or key_line[:2] != ["API", "key:"]:
+                session.error("octosim serve did not start; its error is printed above")
+            url, api_key = banner[2], key_line[2]
             session.run("node", str(script), url, api_key, external=True)
         finally:
             server.terminate()
