@@ -90,6 +90,7 @@ class Simulation:
         self.api = OctopusApi(
             world=self.world, engine=self.engine, clock=self.clock, journal=self.journal,
             options=self.options, deployments=self.deployments,
+            interruptions=self.deploy.interruptions,
         )
         #: What a request passes through on every edge (octosim.delivery.deliver, the httpx
         #: transport, the live server): the fault plan, the clock, the ``faults`` stream, the

@@ -14,7 +14,9 @@ Areas, each one module of the same shape (resources: domain → Octopus JSON; ha
   (deployment and runbook processes, release templates, variables),
   :mod:`~octosim.api.releases` (releases, deployments), :mod:`~octosim.api.runbooks`
   (runbooks, snapshots, runbook runs) and :mod:`~octosim.api.executions` (the
-  ``create/v1`` commands), with :mod:`~octosim.api.bodies` reading their bodies.
+  ``create/v1`` commands), with :mod:`~octosim.api.bodies` reading their bodies;
+- :mod:`~octosim.api.interruptions`: guided-failure interruptions, over the board the
+  Deploy and RunbookRun tasks raise them on (``ctx.interruptions``).
 
 Shared plumbing, each a module of its own: ``router`` (the compiled route table), ``context``
 (what a handler gets; ``ctx.find`` is the one lookup of a space-scoped resource by id),

@@ -10,7 +10,7 @@ there to find it, and a 500 would hide it. Every request leaves one journal line
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from octosim.api.auth import authenticate, presented_key
@@ -37,6 +37,7 @@ from octosim.journal import Kind
 from octosim.model.deploy_errors import DeploymentModelError
 from octosim.model.engine import EngineError
 from octosim.model.executors import ArgumentError
+from octosim.model.tasks import Task
 from octosim.model.world import Permission, User
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from octosim.journal import Journal
     from octosim.model.deployment_store import DeploymentStore
     from octosim.model.engine import TaskEngine
+    from octosim.model.interruptions import InterruptionBoard
     from octosim.model.world import World
     from octosim.options import ServerOptions
 
@@ -84,9 +86,11 @@ class OctopusApi:
         journal: Journal,
         options: ServerOptions,
         deployments: DeploymentStore,
+        interruptions: InterruptionBoard,
     ) -> None:
         self.world = world
         self.deployments = deployments
+        self.interruptions = interruptions
         self.engine = engine
         self.clock = clock
         self.journal = journal
@@ -97,9 +101,13 @@ class OctopusApi:
         self.router = _builtin_router()
         self._own_router = False
         self.dates = Dates(clock)
-        self.task_renders = TaskCache(
-            self.dates, render=task_resource, fixed_fields=task_fixed_fields
-        )
+        pending = interruptions.has_pending
+
+        def render(task: Task, dates: Dates, now: float,
+                   fixed: dict[str, Any] | None) -> dict[str, Any]:
+            return task_resource(task, dates, now, fixed, pending=pending)
+
+        self.task_renders = TaskCache(self.dates, render=render, fixed_fields=task_fixed_fields)
         self.unhandled = UnhandledRequests()
 
     def add_route(
@@ -170,7 +178,7 @@ class OctopusApi:
             request, matched.params, scoped=matched.scoped, world=world, engine=self.engine,
             clock=self.clock, journal=self.journal, options=options,
             task_renders=self.task_renders, links=self.router.links,
-            deployments=self.deployments,
+            deployments=self.deployments, interruptions=self.interruptions,
         )
         user: User | None = None
         try:

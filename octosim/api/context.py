@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from octosim.journal import Journal
     from octosim.model.deployment_store import DeploymentStore
     from octosim.model.engine import TaskEngine
+    from octosim.model.interruptions import InterruptionBoard
     from octosim.model.world import World
     from octosim.options import ServerOptions
 
@@ -82,12 +83,13 @@ class RequestContext:
     ``journal``, ``options`` and ``deployments`` (projects, releases, …) are the simulation's
     parts; ``task_renders`` memoises
     TaskResources; ``links`` are the collections the routes name; ``deployments`` holds the
-    projects, releases, deployments and runbooks.
+    projects, releases, deployments and runbooks;
+    ``interruptions`` the guided-failure interruptions the tasks raised.
     """
 
-    __slots__ = ("_body", "_query", "clock", "dates", "deployments", "engine", "journal",
-                 "links", "options", "params", "request", "scoped", "space_id", "task_renders",
-                 "user", "world")
+    __slots__ = ("_body", "_query", "clock", "dates", "deployments", "engine", "interruptions",
+                 "journal", "links", "options", "params", "request", "scoped", "space_id",
+                 "task_renders", "user", "world")
 
     def __init__(
         self,
@@ -103,10 +105,12 @@ class RequestContext:
         task_renders: TaskCache,
         links: CollectionLinks,
         deployments: DeploymentStore,
+        interruptions: InterruptionBoard,
     ) -> None:
         #: The simulation's parts a handler may read and change.
         self.world = world
         self.deployments = deployments
+        self.interruptions = interruptions
         self.engine = engine
         self.clock = clock
         self.journal = journal

@@ -13,6 +13,7 @@ from types import ModuleType
 from octosim.api import (
     executions,
     infrastructure,
+    interruptions,
     processes,
     projects,
     releases,
@@ -27,6 +28,7 @@ __all__ = ["AREAS", "TABLE"]
 #: The areas, in the order the root document lists their collection links.
 AREAS: tuple[ModuleType, ...] = (
     spaces, tasks, infrastructure, projects, processes, releases, runbooks, executions,
+    interruptions,
 )
 
 #: The built-in routes (the fields are documented on :class:`~octosim.api.router.Route`);

@@ -22,6 +22,7 @@ from octosim.api.errors import bad_request
 from octosim.api.params import QueryParams
 from octosim.model.deployment_store import DeploymentStore
 from octosim.model.engine import TaskEngine
+from octosim.model.interruptions import InterruptionBoard
 from octosim.model.states import TaskState
 from octosim.model.tasks import Task
 
@@ -67,7 +68,8 @@ def _related_to(store: DeploymentStore, related: str, wanted: str) -> Predicate:
     return lambda t: _regarding(t, store).get(related) == wanted
 
 
-def _predicates(query: QueryParams, epoch: datetime, store: DeploymentStore) -> list[Predicate]:
+def _predicates(query: QueryParams, epoch: datetime, store: DeploymentStore,
+                board: InterruptionBoard) -> list[Predicate]:
     """Return a predicate per filter present. Raises ApiError (400) for a bad value."""
     preds: list[Predicate] = []
     states = query.values("states")
@@ -83,7 +85,7 @@ def _predicates(query: QueryParams, epoch: datetime, store: DeploymentStore) -> 
     if query.flag("running"):
         preds.append(lambda t: t.is_running)
     if query.flag("hasPendingInterruptions"):
-        preds.append(lambda t: False)  # the simulator never raises interruptions
+        preds.append(board.has_pending)
     if query.flag("hasWarningsOrErrors"):
         preds.append(lambda t: t.has_warnings_or_errors)
     query.flag("includeSystem")  # validated only: every simulated task belongs to a space
@@ -131,14 +133,15 @@ def _date_predicates(query: QueryParams, epoch: datetime) -> Iterable[Predicate]
 
 def select_tasks(
     engine: TaskEngine, query: QueryParams, space_ids: Collection[str], epoch: datetime,
-    store: DeploymentStore,
+    store: DeploymentStore, board: InterruptionBoard,
 ) -> list[Task]:
     """Return the tasks in ``space_ids`` matching every filter in ``query``, newest first
-    (``store``: the deployments the project/runbook/tenant filters look up).
+    (``store``: the deployments the project/runbook/tenant filters look up; ``board``: the
+    interruptions ``hasPendingInterruptions`` looks up).
 
     Raises ApiError (400) naming a filter with a bad value.
     """
-    preds = _predicates(query, epoch, store)
+    preds = _predicates(query, epoch, store, board)
     ids = query.values("ids")
     candidates: Iterable[Task]
     if ids:

@@ -10,7 +10,7 @@ values, so the direct driver can read them unserialised.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -98,11 +98,13 @@ def _task_links(task_id: str, space_id: str) -> dict[str, str]:
 
 
 def task_resource(
-    task: Task, dates: Dates, now: float, fixed: dict[str, Any] | None = None
+    task: Task, dates: Dates, now: float, fixed: dict[str, Any] | None = None, *,
+    pending: Callable[[Task], bool] | None = None,
 ) -> dict[str, Any]:
     """Return ``task`` as a TaskResource at virtual time ``now`` (which the in-progress
     ``Duration`` is measured to). ``fixed``: :func:`task_fixed_fields` of this task, when
-    the caller keeps it between renders."""
+    the caller keeps it between renders; ``pending``: whether a task waits on a
+    guided-failure interruption (``InterruptionBoard.has_pending``; none do without it)."""
     state = task.state
     completed = task.completed_time
     # Duration counts from the start, or from the queue time while the task waits.
@@ -124,6 +126,9 @@ def task_resource(
     data["FinishedSuccessfully"] = task.finished_successfully
     data["CanRerun"] = task.can_rerun
     data["HasWarningsOrErrors"] = task.has_warnings_or_errors
+    if pending is not None and pending(task):
+        data["HasPendingInterruptions"] = True
+        data["PendingInterruptionTypes"] = ["GuidedFailure"]  # the only kind raised
     return data
 
 
@@ -299,7 +304,8 @@ def list_tasks(ctx: RequestContext) -> dict[str, Any]:
     wanted = query.values("spaces")
     if wanted:
         space_ids &= set(wanted)
-    tasks = select_tasks(ctx.engine, query, space_ids, ctx.clock.epoch, ctx.deployments)
+    tasks = select_tasks(ctx.engine, query, space_ids, ctx.clock.epoch, ctx.deployments,
+                         ctx.interruptions)
     return task_collection(ctx, tasks)
 
 

@@ -12,7 +12,12 @@ from deploy_world import deployments_in
 from swagger import assert_valid
 
 from octosim.api.router import split_path
+from octosim.model.deploy_tasks import queue_deployment
+from octosim.model.deployment_rules import create_deployment, create_release
+from octosim.model.executors import Delay, Flow
+from octosim.model.step_actions import StepContext
 from octosim.simulation import Simulation
+from tests.model.deploy.deploy_sim import python_step
 
 FORMS = ("/api", "/api/Spaces-1", "/api/spaces/Spaces-1")
 _ID = re.compile(r"[A-Za-z]+-\d+")
@@ -33,6 +38,7 @@ def _world() -> tuple[Simulation, dict[str, str]]:
         "runbook": built["/api/runbooks"], "snapshot": built["/api/runbookSnapshots"],
         "run": built["/api/runbookRuns"], "version": built["version"],
     }
+    _guided_failure(sim)
     empty = sim.deployments.add_project("Spaces-1", "Empty")
     ids["process"] = empty.deployment_process_id
     ids["rbprocess"] = sim.deployments.add_runbook(empty.id, "Idle").process.id
@@ -55,7 +61,27 @@ def _world() -> tuple[Simulation, dict[str, str]]:
     ids["machine"] = machine.id
     ids["environment"] = machine.environment_ids[0]
     ids["user"] = next(iter(sim.world.users))
+    [pending] = sim.deploy.interruptions.pending()
+    ids["interruption"] = pending.id
     return sim, ids
+
+
+def _guided_failure(sim: Simulation) -> None:
+    """Queue a guided-failure deployment whose one step fails: it raises an interruption
+    and waits for an answer (its task holds one of the task cap's slots)."""
+    def fails(_ctx: StepContext) -> Flow:
+        yield Delay(1)
+        return "Exit code 1"
+
+    store, now = sim.deployments, sim.clock.now()
+    sim.deploy.actions.register("Test.Fails", fails)
+    project = store.add_project("Spaces-1", "Guided")
+    store.set_process(project.deployment_process_id,
+                      [python_step("Fails", "Test.Fails", roles="", on_server=True)])
+    release = create_release(store, project.id, now=now)
+    deployment = create_deployment(store, release.id, "Environments-1", now=now,
+                                   use_guided_failure=True)
+    queue_deployment(sim.engine, store, deployment.id)
 
 
 # The deployment areas. "" as the definition: JSON, on a route the 2021.2 spec does not have
@@ -129,6 +155,13 @@ DEPLOYMENT_CASES: list[tuple[str, str, Any, int, str | None, bool]] = [
     ("POST", "{p}/runbookRuns", {"RunbookId": "Runbooks-1", "EnvironmentId": "Environments-1"},
      201, "RunbookRunResource", False),
     ("GET", "{p}/runbookRuns/{run}", None, 200, "RunbookRunResource", False),
+    ("GET", "{p}/interruptions", None, 200, "InterruptionResourceCollection", False),
+    ("GET", "{p}/interruptions?regarding={deployment}&pendingOnly=true", None, 200,
+     "InterruptionResourceCollection", False),
+    ("GET", "{p}/interruptions/{interruption}", None, 200, "InterruptionResource", False),
+    ("POST", "{p}/interruptions/{interruption}/submit", {"Result": "Ignore"}, 200,
+     "InterruptionResource", False),
+    ("POST", "{p}/interruptions/{interruption}/submit", {"Result": "No"}, 400, "Error", False),
     ("POST", "{p}/environments", {"Name": "Staging"}, 201, "EnvironmentResource", False),
     ("POST", "{p}/releases/create/v1", {"ProjectName": "Web"}, 200, "", False),
     ("POST", "{p}/deployments/create/untenanted/v1",
@@ -235,7 +268,7 @@ def test_walk_covers_every_registered_route() -> None:
 
 _KEYS = ("done", "running", "queued", "failed", "machine", "environment", "user", "project",
          "group", "channel", "lifecycle", "tenant", "varset", "release", "deployment", "runbook",
-         "snapshot", "run", "version", "process", "rbprocess")
+         "snapshot", "run", "version", "process", "rbprocess", "interruption")
 
 
 def _shape(path: str) -> str:
