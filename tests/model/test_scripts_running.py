@@ -39,6 +39,9 @@ class Host:
     def machine_value(self, name: str) -> str | None:
         return self.machine.machine_value(name)
 
+    def service_names(self) -> list[str]:
+        return ["OctopusDeploy Tentacle"]
+
     def machine_names(self) -> list[str]:
         return list(self.machine.store)
 

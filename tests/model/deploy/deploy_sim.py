@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from octosim.model.agents import ServiceTiming, TentacleAgent
 from octosim.model.deploy_tasks import queue_deployment
@@ -55,7 +56,7 @@ def python_step(name: str, action_type: str, *, roles: str = "app",
 
 
 def deploy(sim: Simulation, project: Project, environment: str = "Development",
-           **fields: object) -> Task:
+           **fields: Any) -> Task:
     """Create a release of ``project``, deploy it to ``environment`` and queue the task."""
     store, now = sim.deployments, sim.clock.now()
     release = create_release(store, project.id, now=now)
