@@ -118,8 +118,10 @@ class EnvironmentBlock(Mapping[str, str]):
         return len(self._values)
 
     def copy(self) -> EnvironmentBlock:
-        """Return an independent copy."""
-        return EnvironmentBlock(self.os_family, dict(self.items()))
+        """Return an independent copy (names, spellings and values as they are here)."""
+        clone = EnvironmentBlock(self.os_family)
+        clone._values = dict(self._values)
+        return clone
 
     def __repr__(self) -> str:
         return f"EnvironmentBlock({self.os_family!r}, {dict(self.items())!r})"
