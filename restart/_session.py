@@ -135,6 +135,15 @@ class Session:
         # Description of each create that failed ambiguously -> (kind, task type). Kept to
         # the end: a create still in flight at the server may turn up after a lookup missed it.
         self.ambiguous: dict[str, tuple[str, str]] = {}
+        #: Sent as every created task's ``QueueTimeExpiry`` (ISO 8601) when set: a task
+        #: still Queued then is TimedOut by Octopus, so none starts after the run gave up,
+        #: even if the run dies before its cleanup.
+        self.queue_time_expiry: str | None = None
+        #: Told once per task that is still Queued a poll after it was created, with the
+        #: number of tasks Octopus is running then (what holds the task cap).
+        self.on_queued: Callable[[TrackedTask, int | None], None] | None = None
+        # Task id -> tasks running when it was seen still Queued (None: could not tell).
+        self._running_when_queued: dict[str, int | None] = {}
 
     # -- paths ---------------------------------------------------------------------------
     def space_path(self, *parts: str) -> str:
@@ -259,12 +268,14 @@ class Session:
         limit comes. Raises as :meth:`call`;
         DeadlineReached, saying so, when a lost create's task never appeared.
         """
-        body = {
+        body: dict[str, object] = {
             "Name": name,
             "Description": description,
             "SpaceId": self.space_id,
             "Arguments": arguments,
         }
+        if self.queue_time_expiry is not None:
+            body["QueueTimeExpiry"] = self.queue_time_expiry
         request = Request("POST", self.space_path("tasks"), json=body)
         attempt = 1
         while True:
@@ -353,14 +364,22 @@ class Session:
         while not _is_complete(task):
             if waiting is not None:
                 waiting()
-            yield from self.sleep(delay, f"poll of {task_id}")
+            try:
+                yield from self.sleep(delay, f"poll of {task_id}")
+            except DeadlineReached:
+                if task.get("State") == "Queued":
+                    raise DeadlineReached(self._stayed_queued(task_id)) from None
+                raise
             event = yield from self.send(request)
             delay = self.policy.poll_interval
             if is_success(event):
                 assert isinstance(event, Response)
                 task = json_object(event, request)
-                if task_id in self.tasks:
-                    self.track(self.tasks[task_id].kind, task, self.tasks[task_id].description)
+                tracked = self.tasks.get(task_id)
+                if tracked is not None:
+                    self.track(tracked.kind, task, tracked.description)
+                    if task.get("State") == "Queued" and task_id not in self._running_when_queued:
+                        yield from self._note_queued(tracked)
                 continue
             if not is_transient(event):
                 assert isinstance(event, Response)
@@ -375,6 +394,34 @@ class Session:
                     f"polling again in {delay:g} s."
                 )
         return task
+
+    def running_tasks(self) -> Steps[int | None]:
+        """Return how many tasks Octopus is running or has queued in the spaces the key can
+        see (``GET /api/tasks?active=true&take=0``: its ``TotalResults``; None when the
+        answer has none). Raises as :meth:`call`."""
+        request = Request("GET", "/api/tasks", params=(("active", "true"), ("take", "0")))
+        response = yield from self.call(request)
+        total = response.json.get("TotalResults") if isinstance(response.json, dict) else None
+        return total if isinstance(total, int) else None
+
+    def _note_queued(self, tracked: TrackedTask) -> Steps[None]:
+        # Once per task: what stands in front of it, for the warning and the timeout reason.
+        request = Request("GET", "/api/tasks", params=(("running", "true"), ("take", "0")))
+        response = yield from self.call(request)
+        total = response.json.get("TotalResults") if isinstance(response.json, dict) else None
+        running = total if isinstance(total, int) else None
+        self._running_when_queued[tracked.id] = running
+        if self.on_queued is not None:
+            self.on_queued(tracked, running)
+
+    def _stayed_queued(self, task_id: str) -> str:
+        tracked = self.tasks.get(task_id)
+        what = f"the {tracked.kind} task {task_id}" if tracked else f"task {task_id}"
+        running = self._running_when_queued.get(task_id)
+        if running:
+            return (f"{what} stayed Queued behind {running} running task(s): the task cap is "
+                    "full")
+        return f"{what} stayed Queued"
 
     def cancel_task(self, tracked: TrackedTask) -> Steps[None]:
         """Cancel a task (``POST /api/{space}/tasks/{id}/cancel`` with ``{}``) and record the

@@ -28,7 +28,7 @@ import math
 import random
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from restart._narration import NarratedProcedure, clause
@@ -68,6 +68,10 @@ __all__ = [
 ]
 
 Witness = tuple[datetime, ...]
+#: Octopus's task cap per node when nobody changed it. API keys without administrator
+#: rights cannot read a node's MaxConcurrentTasks, so the preflight's warning assumes this.
+DEFAULT_TASK_CAP = 5
+
 # An id is used as it is; anything else is a space name, resolved in preflight.
 _SPACE_ID = re.compile(r"Spaces-\d+")
 _TENTACLE_STYLES = frozenset({"TentaclePassive", "TentacleActive"})
@@ -148,6 +152,7 @@ class RestartProcedure(NarratedProcedure):
             clock=lambda: self.now,
             narrate=(lambda text: self._emit(text, "verbose")) if on_progress else None,
         )
+        self._session.on_queued = self._queued
         self._creates = 0
         self.machine_id = target.machine_id
         self.machine_name = target.machine_name
@@ -171,6 +176,10 @@ class RestartProcedure(NarratedProcedure):
         started = self.now
         started_at = self._wall_now()
         deadline = started + policy.deadline
+        if started_at is not None:
+            # On the driver's wall clock: a client whose clock runs behind the server's by
+            # more than the deadline would see its tasks time out at once (and say so).
+            s.queue_time_expiry = (started_at + timedelta(seconds=policy.deadline)).isoformat()
         s.limit = started + policy.work_time
         error: RestartError | None = None
         interrupted = False
@@ -426,6 +435,23 @@ class RestartProcedure(NarratedProcedure):
             )
         self.os = target.os if target.os is not None else detect_os(machine, label)
         self._emit(f"Machine {label} in {s.space_id}: {self.os.value} Tentacle, enabled.")
+        active = yield from s.running_tasks()
+        if active is not None and active >= DEFAULT_TASK_CAP - 1:
+            self._emit(
+                f"Octopus has {active} task(s) running or queued: with its default task cap "
+                f"of {DEFAULT_TASK_CAP}, this restart's tasks may wait Queued. Each carries a "
+                "QueueTimeExpiry at the deadline, so none starts after this run gives up.",
+                "warning",
+            )
+
+    def _queued(self, task: TrackedTask, running: int | None) -> None:
+        behind = f" behind {running} running task(s)" if running else ""
+        self._emit(
+            f"The {task.kind} task {task.id} is still Queued{behind}: the task cap (or a "
+            "task on the same Tentacle) is holding it.",
+            "warning",
+            task.web_link,
+        )
 
     def _space_id(self, space: str) -> Steps[str]:
         """Return the id of the space named ``space`` (or with that id), as the Octopus CLI

@@ -136,6 +136,7 @@ def test_a_task_that_finished_before_the_cancel_is_not_called_cancelled() -> Non
     proc.send(Response(200, {}, {"Application": "Octopus Deploy"}), 0.0)
     machine = {"Id": "Machines-1", "Name": "web-01", "OperatingSystem": "Windows"}
     proc.send(Response(200, {}, machine), 0.0)
+    proc.send(Response(200, {}, {"Items": [], "TotalResults": 0}), 0.0)  # the task queue
     probe = {"Id": "ServerTasks-5", "State": "Executing"}
     assert isinstance(proc.send(Response(201, {}, probe), 0.0), Sleep)
 
@@ -157,7 +158,8 @@ def test_a_probe_failure_message_keeps_one_full_stop() -> None:
     proc.start(0.0)
     proc.send(Response(200, {}, {"Application": "Octopus Deploy"}), 0.0)
     proc.send(Response(200, {}, {"Id": "Machines-1", "Name": "web-01", "ShellName": "Bash"}), 0)
-    proc.send(Response(201, {}, {"Id": "ServerTasks-1", "State": "Queued"}), 0.0)
+    proc.send(Response(200, {}, {"Items": [], "TotalResults": 0}), 0.0)  # the task queue
+    proc.send(Response(201, {}, {"Id": "ServerTasks-1", "State": "Executing"}), 0.0)
     message = "The machine is offline. No more retries will be attempted."
     action = proc.send(None, 5.0)  # after the poll interval: poll
     action = proc.send(

@@ -65,7 +65,13 @@ def through_preflight(proc: RestartProcedure, now: float = 0.0,
     action = proc.send(ROOT, now)
     assert isinstance(action, Send)
     assert action.request.path == "/api/Spaces-1/machines/Machines-1"
-    return proc.send(Response(200, {}, machine or MACHINE), now)
+    action = proc.send(Response(200, {}, machine or MACHINE), now)
+    if isinstance(action, Finish):  # the machine was refused
+        return action
+    assert isinstance(action, Send)
+    assert action.request == Request("GET", "/api/tasks", params=(("active", "true"),
+                                                                  ("take", "0")))
+    return proc.send(Response(200, {}, {"Items": [], "TotalResults": 0}), now)
 
 
 def assert_bounded(report: RestartReport, policy: RestartPolicy | None = None) -> None:

@@ -1,0 +1,73 @@
+"""The restart client and a full task cap (issue 18): every task it creates carries a
+QueueTimeExpiry at its deadline, its preflight warns when the cap is nearly full, and a task
+that stays Queued ends the run by its deadline with a reason that names the queue."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from octosim import Simulation
+from octosim.model.states import TaskState
+from restart import Outcome, RestartPolicy, RestartTarget
+from restart.drivers.direct import run_direct
+
+MACHINE = RestartTarget("Spaces-1", machine_id="Machines-1")
+FOREVER = "Start-Sleep -Seconds 1000000"
+
+
+def occupy(sim: Simulation, count: int) -> list[str]:
+    """Queue ``count`` ad-hoc scripts that run (nearly) forever; return their ids."""
+    ids = []
+    for n in range(count):
+        task = sim.engine.create("Spaces-1", "AdHocScript", {
+            "MachineIds": ["Machines-1"], "ScriptBody": FOREVER, "Syntax": "PowerShell",
+        }, description=f"Long job {n}")
+        ids.append(task.id)
+    return ids
+
+
+def test_a_task_queued_behind_a_full_cap_ends_the_run_by_its_deadline_and_says_why() -> None:
+    sim = Simulation.from_scenario("default", seed=0)
+    sim.engine.task_cap = 1
+    blockers = occupy(sim, 1)
+    policy = RestartPolicy()
+
+    report = run_direct(sim, MACHINE, policy, rng=random.Random(0), raise_errors=False)
+
+    assert report.outcome is Outcome.TIMED_OUT
+    assert report.ended <= report.started + policy.deadline
+    assert "the probe task" in report.reason
+    assert "stayed Queued behind 1 running task(s): the task cap is full" in report.reason
+    assert any("is still Queued behind 1 running task(s)" in line.text for line in report.log)
+    # Nothing of this run is left behind, and the blocker was left alone.
+    mine = [sim.engine.get(t.id) for t in report.tasks]
+    assert mine and all(task.state.is_completed for task in mine)
+    assert sim.engine.get(blockers[0]).state is TaskState.Executing
+
+
+def test_every_task_the_client_creates_expires_at_its_deadline() -> None:
+    sim = Simulation.from_scenario("default", seed=0)
+    policy = RestartPolicy()
+
+    report = run_direct(sim, MACHINE, policy, rng=random.Random(0))
+
+    assert report.outcome is Outcome.RESTARTED
+    expiries = [sim.engine.get(t.id).queue_time_expiry for t in report.tasks]
+    assert expiries == [pytest.approx(report.started + policy.deadline)] * len(report.tasks)
+
+
+@pytest.mark.parametrize(("busy", "warned"), [(3, False), (4, True)])
+def test_the_preflight_warns_when_the_task_cap_is_nearly_full(busy: int, warned: bool) -> None:
+    sim = Simulation.from_scenario("default", seed=0)
+    sim.engine.task_cap = 8  # room for the restart's own tasks: only the warning differs
+    occupy(sim, busy)
+
+    report = run_direct(sim, MACHINE, rng=random.Random(0), raise_errors=False)
+
+    warnings = [line.text for line in report.log
+                if line.level == "warning" and "running or queued" in line.text]
+    assert bool(warnings) is warned
+    if warned:
+        assert warnings[0].startswith(f"Octopus has {busy} task(s) running or queued")
