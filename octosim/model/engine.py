@@ -313,14 +313,23 @@ class TaskEngine:
                 "The task was not started before its QueueTimeExpiry and has timed out.",
             )
 
+    def space_queue_changed(self) -> None:
+        """Start what may start now that a space's task queue was restarted
+        (``Space.task_queue_stopped`` set back to False)."""
+        self._pump()
+
     def _pump(self) -> None:
-        """Start queued tasks, oldest first, while slots are free, their QueueTime came and
-        no executing task holds their concurrency tag."""
+        """Start queued tasks, oldest first, while slots are free, their QueueTime came,
+        no executing task holds their concurrency tag and their space's task queue is not
+        stopped (a stopped queue lets running tasks finish and starts none)."""
         now = self.clock.now()
+        spaces = self.world.spaces
         while len(self._runs) < self._task_cap:
             held = {self._tags[i] for i in self._runs if i in self._tags}
             for task in self._queue:
-                if task.queue_time <= now and self._tags.get(task.id) not in held:
+                space = spaces.get(task.space_id)
+                if (task.queue_time <= now and self._tags.get(task.id) not in held
+                        and not (space is not None and space.task_queue_stopped)):
                     break
             else:
                 return
