@@ -262,3 +262,50 @@ def test_environments_found_by_name(client: httpx.Client) -> None:
     assert ephemeral["Items"] == []
     by_id = client.get(f"/api/Spaces-1/environments/{created['Id']}").json()
     assert by_id["Name"] == "Blue Green"
+
+
+# -- ServerTaskWaiter's edges and the GitHub actions built on the client ----------------------
+def test_waiter_sees_an_unknown_id_missing_and_cancels_on_timeout(sim: Simulation,
+                                                                  client: httpx.Client) -> None:
+    project = create_project(client, "/api/Spaces-1", "Slow", server_step("Say hello"))
+    process = client.get(f"/api/Spaces-1/projects/{project['Id']}/deploymentprocesses").json()
+    process["Steps"][0]["Actions"][0]["Properties"]["Octopus.Action.Script.ScriptBody"] = (
+        "Start-Sleep -Seconds 600")
+    client.put(f"/api/Spaces-1/projects/{project['Id']}/deploymentprocesses", json=process)
+    client.post("/api/Spaces-1/releases/create/v1", json={**SPACE, "ProjectName": "Slow"})
+    [entry] = client.post("/api/Spaces-1/deployments/create/untenanted/v1", json={
+        **SPACE, "ProjectName": "Slow", "ReleaseVersion": "0.0.1",
+        "EnvironmentNames": ["Development"]}).json()["DeploymentServerTasks"]
+    task_id = entry["ServerTaskId"]
+    # An id the server does not know is simply absent: the client throws "Unknown task Id(s)".
+    page = client.get("/api/Spaces-1/tasks",
+                      params={"skip": 0, "take": 300, "ids": f"{task_id},ServerTasks-999"})
+    assert [t["Id"] for t in page.json()["Items"]] == [task_id]
+    for _ in range(3):  # a 3-second timeout with 1-second polls
+        sim.clock.sleep(1)
+        assert not client.get(f"/api/Spaces-1/tasks/{task_id}").json()["IsCompleted"]
+    cancelled = client.post(f"/api/tasks/{task_id}/cancel", json={})  # cancelOnTimeout
+    assert cancelled.status_code == 200 and cancelled.json()["State"] == "Cancelling"
+    sim.clock.sleep(10)
+    assert client.get(f"/api/tasks/{task_id}").json()["State"] == "Canceled"
+
+
+def test_deploy_release_action_names_each_tasks_environment(sim: Simulation,
+                                                            client: httpx.Client) -> None:
+    create_project(client, "/api/Spaces-1", "Action", server_step("Say hello"))
+    client.post("/api/Spaces-1/releases/create/v1", json={**SPACE, "ProjectName": "Action"})
+    deployed = client.post("/api/Spaces-1/deployments/create/untenanted/v1", json={
+        **SPACE, "ProjectName": "Action", "ReleaseVersion": "0.0.1",
+        "EnvironmentNames": ["Development"], "UseGuidedFailure": False, "Variables": {}}).json()
+    entries = deployed["DeploymentServerTasks"]
+    deployments = client.get("/api/Spaces-1/deployments", params={
+        "take": len(entries), "ids": ",".join(e["DeploymentId"] for e in entries)}).json()
+    env_ids = [d["EnvironmentId"] for d in deployments["Items"]]
+    # environments/v2 first; a 404 or empty Items would send it to environments?ids=.
+    envs = client.get("/api/Spaces-1/environments/v2", params={
+        "ids": ",".join(env_ids), "skip": 0, "take": len(env_ids)}).json()["Items"]
+    names = {e["Id"]: e["Name"] for e in envs}
+    server_tasks = [{"serverTaskId": d["TaskId"], "environmentName": names[d["EnvironmentId"]]}
+                    for d in deployments["Items"]]
+    assert server_tasks == [{"serverTaskId": entries[0]["ServerTaskId"],
+                             "environmentName": "Development"}]
