@@ -242,7 +242,7 @@ def modify_space(ctx: RequestContext) -> dict[str, Any]:
 def delete_space(ctx: RequestContext) -> ApiResponse:
     """``DELETE /api/spaces/{id}``: 200 with no body. The space's task queue must be
     stopped first (:data:`TASK_QUEUE_RUNNING`) and none of its tasks still running; its
-    environments, projects, releases, deployments, tenants and runbooks go with it."""
+    environments, projects, releases, deployments, tenants, runbooks and tasks go with it."""
     space = ctx.path_space()
     ctx.require(Permission.SpaceDelete, space.id)
     if not space.task_queue_stopped:
@@ -257,6 +257,7 @@ def delete_space(ctx: RequestContext) -> ApiResponse:
     except WorldError as refused:
         raise bad_request(str(refused)) from None
     ctx.deployments.close_space(space.id)
+    ctx.engine.forget_space(space.id)
     return ApiResponse(200, None)
 
 

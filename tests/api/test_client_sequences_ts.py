@@ -309,3 +309,21 @@ def test_deploy_release_action_names_each_tasks_environment(sim: Simulation,
                     for d in deployments["Items"]]
     assert server_tasks == [{"serverTaskId": entries[0]["ServerTaskId"],
                              "environmentName": "Development"}]
+
+
+def test_a_deleted_spaces_tasks_go_with_it(sim: Simulation, client: httpx.Client) -> None:
+    space = client.post("/api/spaces", json={"Name": "Brief"}).json()
+    base = f"/api/{space['Id']}"
+    create_project(client, base, "Once", server_step("Say hello"))
+    client.post(f"{base}/environments", json={"Name": "Dev"})
+    client.post(f"{base}/releases/create/v1", json={"ProjectName": "Once"})
+    [entry] = client.post(f"{base}/deployments/create/untenanted/v1", json={
+        "ProjectName": "Once", "ReleaseVersion": "0.0.1",
+        "EnvironmentNames": ["Dev"]}).json()["DeploymentServerTasks"]
+    kept = client.post("/api/Spaces-1/tasks", json={"Name": "Retention"}).json()["Id"]
+    wait(sim, client, base, [entry["ServerTaskId"]])
+    client.put(f"/api/spaces/{space['Id']}", json={**space, "TaskQueueStopped": True})
+    assert client.delete(f"/api/spaces/{space['Id']}").status_code == 200
+    assert client.get(f"/api/tasks/{entry['ServerTaskId']}").status_code == 404
+    listed = client.get("/api/tasks").json()["Items"]
+    assert [t["Id"] for t in listed] == [kept]
