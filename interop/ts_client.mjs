@@ -10,7 +10,8 @@
 //   tenanted to a tenant created over REST, and a runbook created, given a process,
 //   snapshotted, published and run;
 // - environments listed, read and found by name;
-// - the npm `octopus-deploy` 6.3.1 CLI (classic routes) releasing and deploying a project.
+// - the npm `octopus-deploy` 6.3.1 CLI (classic routes): `release deploy`, then
+//   `release create` and `release promote` of another project.
 // Prints PASS/FAIL per check and exits 1 if any failed.
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -188,24 +189,45 @@ await scenario("timeout", async () => {
   check("timeout: task cancelled", ["Cancelling", "Canceled"].includes(task.State), task.State);
 });
 
-await scenario("octopus-deploy CLI", async () => {
-  const name = `Interop ${randomUUID()}`;
-  const project = await createProject(name, "echo 'deployed by octopus-deploy'");
-  // npm puts the CLI beside this script (nox copies it into the install directory).
+// npm puts the CLI beside this script (nox copies it into the install directory). It logs
+// a refusal and exits 0 on some paths, so each check reads what it printed.
+async function octopusDeploy(...args) {
   const cli = fileURLToPath(new URL("./node_modules/.bin/octopus-deploy", import.meta.url));
   const { stdout } = await promisify(execFile)(cli, [
-    "release", "deploy", "--host", instanceURL, "--apiKey", apiKey, "--space", spaceName,
-    "--projectSlugOrId", project.Slug, "--releaseVersion", "2.0.0",
-    "--environmentName", environmentName,
+    "release", ...args, "--host", instanceURL, "--apiKey", apiKey, "--space", spaceName,
   ]);
+  return stdout;
+}
+
+async function checkDeployedBy(label, stdout) {
   const deploymentId = /Deployment: (Deployments-\d+)/.exec(stdout)?.[1];
-  check("octopus-deploy CLI: release deploy reports a deployment", Boolean(deploymentId),
-    deploymentId ?? stdout.trim());
+  check(`${label}: reports a deployment`, Boolean(deploymentId), deploymentId ?? stdout.trim());
   const deployments = await new DeploymentRepository(client, spaceName).list({ ids: [deploymentId], take: 1 });
   const taskId = deployments.Items[0].TaskId;
   await waitFor([taskId], 120_000, false);
-  const task = await new SpaceServerTaskRepository(client, spaceName).getById(taskId);
-  check("octopus-deploy CLI: State is Success", task.State === "Success", task.State);
+  const state = await taskState(taskId);
+  check(`${label}: State is Success`, state === "Success", state);
+}
+
+await scenario("octopus-deploy CLI", async () => {
+  const name = `Interop ${randomUUID()}`;
+  const project = await createProject(name, "echo 'deployed by octopus-deploy'");
+  const stdout = await octopusDeploy("deploy", "--projectSlugOrId", project.Slug,
+    "--releaseVersion", "2.0.0", "--environmentName", environmentName);
+  await checkDeployedBy("octopus-deploy CLI release deploy", stdout);
+});
+
+await scenario("octopus-deploy CLI create and promote", async () => {
+  const name = `Interop ${randomUUID()}`;
+  const project = await createProject(name, "echo 'promoted by octopus-deploy'");
+  const created = await octopusDeploy("create", "--projectSlugOrId", project.Id,
+    "--releaseVersion", "3.0.0", "--packageVersion", "1.0.0", "--releaseNotes", "from npm");
+  const releaseId = /Created release '(Releases-\d+)'/.exec(created)?.[1];
+  check("octopus-deploy CLI release create: reports the release", Boolean(releaseId),
+    releaseId ?? created.trim());
+  const promoted = await octopusDeploy("promote", "--projectSlugOrId", project.Slug,
+    "--releaseVersion", "3.0.0", "--environmentName", environmentName, "--comments", "promoted");
+  await checkDeployedBy("octopus-deploy CLI release promote", promoted);
 });
 
 await scenario("set-up path", async () => {
