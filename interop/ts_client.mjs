@@ -161,8 +161,16 @@ await scenario("successful deployment", async () => {
   const [taskId] = await releaseAndDeploy(name);
   const states = await waitFor([taskId], 120_000, false);
   check("successful deployment: waiter saw the task", states.has(taskId));
-  const task = await new SpaceServerTaskRepository(client, spaceName).getById(taskId);
+  const tasks = new SpaceServerTaskRepository(client, spaceName);
+  const task = await tasks.getById(taskId);
   check("successful deployment: State is Success", task.State === "Success", task.State);
+  const details = await tasks.getDetails(taskId);
+  const [root] = details.ActivityLogs;
+  check("successful deployment: details hold the deployment's activity log",
+    root?.Status === "Success" && root.Children.length > 0, `${root?.Status}, ${root?.Children.length} children`);
+  const deployment = (await new DeploymentRepository(client, spaceName).list({ ids: [task.Arguments.DeploymentId] })).Items[0];
+  const release = await new ReleaseRepository(client, spaceName).get(deployment.ReleaseId);
+  check("successful deployment: the release reads back", release.Version === "1.0.0", release.Version);
 });
 
 await scenario("failing step", async () => {
