@@ -57,6 +57,7 @@ NOT_RUN = {
     "KEY=": "sets a shell variable for the curl lines that follow",
     "URL=": "sets a shell variable for the curl lines that follow",
     "curl ": "needs curl and a server on port 8065; tests/serve covers each request",
+    "nox ": "builds environments of its own; interop also needs node and npm's registry",
 }
 
 

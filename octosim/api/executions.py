@@ -20,6 +20,7 @@ no prompted variables, packages, Git projects or freezes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from octosim.api.bodies import Body, read_body
@@ -95,14 +96,20 @@ def _fields(ctx: RequestContext, space_id: str, body: Body) -> dict[str, object]
     }
 
 
-def _tenants(ctx: RequestContext, space_id: str, body: Body) -> list[Tenant]:
-    """The tenants named (names or ids) plus those carrying any of ``TenantTags``."""
+def _tenants(ctx: RequestContext, project: Project, body: Body,
+             environment_ids: Sequence[str]) -> list[Tenant]:
+    """The tenants named (names or ids) plus those carrying any of ``TenantTags`` that are
+    connected to the project in one of ``environment_ids``: a tag selects among the
+    project's tenants (``--tenant-tag`` deploys to them), while a tenant named but not
+    connected is refused by the deployment rules with their message."""
     store = ctx.deployments
+    space_id = project.space_id
     chosen = {t.id: t for t in (store.tenant(space_id, n) for n in body.texts("Tenants"))}
     tags = {tag.casefold() for tag in body.texts("TenantTags")}
     for tenant in store.tenants.values():
-        if tenant.space_id == space_id and tags.intersection(
-                t.casefold() for t in tenant.tenant_tags):
+        if (tenant.space_id == space_id
+                and tags.intersection(t.casefold() for t in tenant.tenant_tags)
+                and any(tenant.is_connected(project.id, e) for e in environment_ids)):
             chosen.setdefault(tenant.id, tenant)
     return list(chosen.values())
 
@@ -147,7 +154,7 @@ def create_tenanted_deployment_v1(ctx: RequestContext) -> dict[str, Any]:
     release = store.release(project.id, body.required_text("ReleaseVersion", '"1.0.0"'))
     [environment] = store.environments(
         project.space_id, [body.required_text("EnvironmentName", '"Production"')])
-    tenants = _tenants(ctx, project.space_id, body)
+    tenants = _tenants(ctx, project, body, [environment.id])
     if not tenants:
         raise DeploymentModelError(NO_TENANTS)
     fields = _fields(ctx, project.space_id, body)
@@ -168,7 +175,8 @@ def create_runbook_run_v1(ctx: RequestContext) -> dict[str, Any]:
     if not names:
         raise bad_request('EnvironmentNames is required, e.g. ["Development"].')
     environments = store.environments(project.space_id, names)
-    tenants: list[str | None] = [t.id for t in _tenants(ctx, project.space_id, body)] or [None]
+    tenants: list[str | None] = [
+        t.id for t in _tenants(ctx, project, body, [e.id for e in environments])] or [None]
     fields = _fields(ctx, project.space_id, body)
     started = [
         start_runbook_run(ctx, runbook, env.id, snapshot=body.text("Snapshot"), tenant=tenant,

@@ -25,17 +25,20 @@ from octosim.model.world import Environment, Machine, Permission
 
 __all__ = [
     "ENVIRONMENT_QUERY",
+    "ENVIRONMENT_V2_QUERY",
     "MACHINE_QUERY",
     "ROUTES",
     "connection_status",
     "create_environment",
     "environment_resource",
+    "environment_v2_resource",
     "get_environment",
     "get_machine",
     "get_machine_connection",
     "list_all_environments",
     "list_all_machines",
     "list_environments",
+    "list_environments_v2",
     "list_machine_tasks",
     "list_machines",
     "machine_resource",
@@ -48,6 +51,8 @@ MACHINE_QUERY = (
     "environmentIds,thumbprint}"
 )
 ENVIRONMENT_QUERY = "{?name,skip,ids,take,partialName}"
+#: ``EnvironmentV2Repository.list``'s template (TS 3.11); ``type`` filters by ``Type``.
+ENVIRONMENT_V2_QUERY = "{?ids,partialName,type,skip,take}"
 
 
 # -- resources ---------------------------------------------------------------------------------
@@ -69,6 +74,12 @@ def environment_resource(env: Environment) -> dict[str, Any]:
             "Web": f"/app#/{env.space_id}/infrastructure/environments/{env.id}",
         },
     }
+
+
+def environment_v2_resource(env: Environment) -> dict[str, Any]:
+    """Return a DeploymentEnvironmentV2 as the TS client 3.11 types it: the classic fields
+    plus ``Slug`` and ``Type`` (every simulated environment is ``Static``)."""
+    return {**environment_resource(env), "Slug": env.slug, "Type": "Static"}
 
 
 def machine_status(machine: Machine) -> str:
@@ -259,6 +270,24 @@ def list_environments(ctx: RequestContext) -> dict[str, Any]:
     )
 
 
+def list_environments_v2(ctx: RequestContext) -> dict[str, Any]:
+    """``GET .../environments/v2``: what ``GET .../environments`` lists, as
+    DeploymentEnvironmentV2 (newer servers; the TS client's ``getEnvironmentByName`` and
+    ``EnvironmentV2Repository`` read it, and deploy-release-action tries it first).
+    ``type`` keeps only environments of that ``Type`` (any case)."""
+    query = ctx.query
+    skip, take = page_window(query)
+    envs = by_id_and_name(query, _space_environments(ctx))
+    wanted = query.get("type")
+    if wanted and wanted.lower() != "static":
+        envs = []
+    return collection(
+        "Environment", envs, environment_v2_resource, skip=skip, take=take,
+        path=ctx.request.path, template=f"{ctx.request.path}{ENVIRONMENT_V2_QUERY}",
+        query=ctx.request.query,
+    )
+
+
 def list_all_environments(ctx: RequestContext) -> list[dict[str, Any]]:
     """``GET .../environments/all``: every environment of the space, a plain array."""
     return [environment_resource(e) for e in _space_environments(ctx)]
@@ -306,6 +335,7 @@ ROUTES: tuple[Route, ...] = (
           authorizes_itself=True),
     Route("GET", "/api/environments/all", list_all_environments,
           permission=_P.EnvironmentView),
+    Route("GET", "/api/environments/v2", list_environments_v2, permission=_P.EnvironmentView),
     Route("GET", "/api/environments/{id}", get_environment, permission=_P.EnvironmentView,
           authorizes_itself=True),
 )

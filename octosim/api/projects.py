@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from octosim.api.bodies import read_body
 from octosim.api.context import RequestContext
+from octosim.api.errors import bad_request
 from octosim.api.messages import ApiResponse
 from octosim.api.paging import collection, page_window
 from octosim.api.params import by_id_and_name
@@ -34,6 +35,7 @@ __all__ = [
     "TENANT_QUERY",
     "channel_resource",
     "create_project",
+    "create_tenant",
     "find_project",
     "get_channel",
     "get_lifecycle",
@@ -337,6 +339,44 @@ def list_tenants(ctx: RequestContext) -> dict[str, Any]:
     return paged(ctx, "Tenant", tenants, tenant_resource, TENANT_QUERY)
 
 
+def _project_environments(ctx: RequestContext, raw: dict[str, Any],
+                          space_id: str) -> dict[str, list[str]]:
+    """``ProjectEnvironments`` ``{project id: [environment id, …]}``, each id of this space."""
+    store, world = ctx.deployments, ctx.world
+    connected: dict[str, list[str]] = {}
+    for project_id, env_ids in raw.items():
+        project = store.projects.get(project_id)
+        if project is None or project.space_id != space_id:
+            raise bad_request(f"ProjectEnvironments: no project '{project_id}' in this space; "
+                              "the keys are project ids such as \"Projects-1\".")
+        if not isinstance(env_ids, list) or not all(isinstance(e, str) for e in env_ids):
+            raise bad_request(f"ProjectEnvironments['{project_id}']: expected an array of "
+                              "environment ids such as [\"Environments-1\"].")
+        unknown = [e for e in env_ids
+                   if e not in world.environments or world.environments[e].space_id != space_id]
+        if unknown:
+            raise bad_request(f"ProjectEnvironments['{project_id}']: no environment "
+                              f"{', '.join(repr(e) for e in unknown)} in this space.")
+        connected[project_id] = list(dict.fromkeys(env_ids))
+    return connected
+
+
+def create_tenant(ctx: RequestContext) -> ApiResponse:
+    """``POST …/tenants`` ``{Name, Description?, TenantTags?, ProjectEnvironments?}``: 201
+    and the tenant, connected to each project for the environments listed (the TS client's
+    ``TenantRepository.create``)."""
+    body = read_body(ctx)
+    space = ctx.space(body.raw("SpaceId"))
+    ctx.require(Permission.TenantCreate, space.id)
+    tenant = ctx.deployments.add_tenant(
+        space.id, body.required_text("Name", '"Acme"'),
+        _project_environments(ctx, body.mapping("ProjectEnvironments"), space.id),
+        tenant_tags=body.texts("TenantTags"),
+    )
+    tenant.description = body.text("Description", "") or ""
+    return ApiResponse(201, tenant_resource(tenant))
+
+
 def get_tenant(ctx: RequestContext) -> dict[str, Any]:
     """``GET …/tenants/{id}``."""
     return tenant_resource(ctx.find(ctx.deployments.tenants.get, Permission.TenantView))
@@ -369,6 +409,8 @@ ROUTES: tuple[Route, ...] = (
           permission=_P.LifecycleView, authorizes_itself=True),
     Route("GET", "/api/tenants", list_tenants, permission=_P.TenantView,
           link="Tenants", link_template="{/id}" + TENANT_QUERY),
+    Route("POST", "/api/tenants", create_tenant, permission=_P.TenantCreate,
+          authorizes_itself=True),
     Route("GET", "/api/tenants/{id}", get_tenant, permission=_P.TenantView,
           authorizes_itself=True),
 )

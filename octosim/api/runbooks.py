@@ -15,14 +15,16 @@ from typing import Any
 
 from octosim.api.bodies import Body, read_body
 from octosim.api.context import RequestContext
-from octosim.api.errors import bad_request
+from octosim.api.errors import bad_request, resource_not_found
 from octosim.api.messages import ApiResponse
+from octosim.api.processes import parse_steps, process_resource
 from octosim.api.projects import find_project, paged, space_items
 from octosim.api.releases import deployment_fields, deployment_filters
 from octosim.api.router import Route
 from octosim.api.timefmt import Dates
 from octosim.model.deploy_tasks import queue_runbook_run
 from octosim.model.deployment_rules import create_runbook_run, publish_runbook_snapshot
+from octosim.model.projects import DeploymentProcess
 from octosim.model.runbooks import EnvironmentScope, Runbook, RunbookRun, RunbookSnapshot
 from octosim.model.tasks import Task
 from octosim.model.world import Permission
@@ -34,6 +36,7 @@ __all__ = [
     "create_project_runbook",
     "create_runbook_run_route",
     "create_snapshot",
+    "get_project_runbook_process",
     "get_runbook",
     "get_runbook_run",
     "get_snapshot",
@@ -42,6 +45,7 @@ __all__ = [
     "list_runbooks",
     "list_snapshots",
     "list_space_snapshots",
+    "put_project_runbook_process",
     "run_runbook",
     "runbook_resource",
     "runbook_run_resource",
@@ -213,6 +217,34 @@ def create_project_runbook(ctx: RequestContext) -> ApiResponse:
     return ApiResponse(201, runbook_resource(runbook))
 
 
+def _project_runbook_process(ctx: RequestContext) -> tuple[DeploymentProcess, Runbook]:
+    """The process ``{processId}`` of a runbook of project ``{id}``; 404 if the project has
+    no runbook with that process."""
+    project = find_project(ctx, Permission.ProcessView)
+    process_id = ctx.params["processId"]
+    for runbook in ctx.deployments.runbooks_of(project.id):
+        if runbook.process.id == process_id:
+            return runbook.process, runbook
+    raise resource_not_found(process_id)
+
+
+def get_project_runbook_process(ctx: RequestContext) -> dict[str, Any]:
+    """``GET …/projects/{id}/runbookProcesses/{processId}`` (the TS client's
+    ``RunbookProcessRepository.get``)."""
+    process, runbook = _project_runbook_process(ctx)
+    return process_resource(process, runbook.id)
+
+
+def put_project_runbook_process(ctx: RequestContext) -> dict[str, Any]:
+    """``PUT …/projects/{id}/runbookProcesses/{processId}``: replace the runbook's steps;
+    the process with its new ``Version`` (``RunbookProcessRepository.update``). A snapshot
+    taken before keeps the steps it froze."""
+    process, runbook = _project_runbook_process(ctx)
+    ctx.require(Permission.ProcessEdit, process.space_id)
+    steps = parse_steps(read_body(ctx))
+    return process_resource(ctx.deployments.set_process(process.id, steps), runbook.id)
+
+
 def create_snapshot(ctx: RequestContext) -> ApiResponse:
     """``POST …/projects/{id}/runbookSnapshots{?publish}`` or ``POST …/runbookSnapshots``
     ``{RunbookId, Name?, Notes?}``: 201 and the snapshot, published if ``publish=true``."""
@@ -317,6 +349,10 @@ ROUTES: tuple[Route, ...] = (
           permission=_P.RunbookEdit, authorizes_itself=True),
     Route("POST", "/api/projects/{id}/runbookSnapshots", create_snapshot,
           permission=_P.RunbookEdit, authorizes_itself=True),
+    Route("GET", "/api/projects/{id}/runbookProcesses/{processId}",
+          get_project_runbook_process, permission=_P.ProcessView, authorizes_itself=True),
+    Route("PUT", "/api/projects/{id}/runbookProcesses/{processId}",
+          put_project_runbook_process, permission=_P.ProcessView, authorizes_itself=True),
     Route("GET", "/api/runbookSnapshots", list_space_snapshots, permission=_P.RunbookView,
           link="RunbookSnapshots", link_template="{/id}{?skip,take,ids}"),
     Route("POST", "/api/runbookSnapshots", create_snapshot, permission=_P.RunbookEdit,

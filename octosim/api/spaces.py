@@ -10,19 +10,23 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from octosim.api.bodies import Body, read_body
 from octosim.api.context import RequestContext
-from octosim.api.errors import missing_permission, resource_not_found
+from octosim.api.errors import bad_request, missing_permission, resource_not_found
 from octosim.api.links import CollectionLinks
 from octosim.api.messages import ApiResponse, encode_json
 from octosim.api.paging import collection, page_window
 from octosim.api.params import by_id_and_name
 from octosim.api.router import Route
-from octosim.model.world import Permission, Space, User
+from octosim.model.world import ALL_PERMISSIONS, Permission, Space, User, WorldError
 
 __all__ = [
     "API_VERSION",
     "ROUTES",
     "SPACE_QUERY",
+    "TASK_QUEUE_RUNNING",
+    "create_space",
+    "delete_space",
     "get_root",
     "get_space",
     "get_space_home",
@@ -30,6 +34,7 @@ __all__ = [
     "get_users_me",
     "list_all_spaces",
     "list_spaces",
+    "modify_space",
     "root_resource",
     "space_home",
     "space_resource",
@@ -40,6 +45,13 @@ __all__ = [
 API_VERSION = "3.0.0"
 #: The RFC 6570 query template of the space list, as real servers send it.
 SPACE_QUERY = "{?skip,ids,take,partialName}"
+#: The 400 for deleting a space whose task queue still runs: every client stops it first
+#: ("we need to stop the task queue on a space before we can delete it", the Go CLI; the
+#: docs' delete-a-space script). The server's own wording is UNCONFIRMED.
+TASK_QUEUE_RUNNING = (
+    "The task queue of the space '{name}' must be stopped before the space can be deleted: "
+    "PUT the space with \"TaskQueueStopped\": true first."
+)
 
 
 # -- resources ---------------------------------------------------------------------------------
@@ -75,7 +87,7 @@ def space_resource(space: Space, links: CollectionLinks) -> dict[str, Any]:
         "IsDefault": space.is_default,
         "TaskQueueStopped": space.task_queue_stopped,
         "SpaceManagersTeams": [f"teams-spacemanagers-{space.id}"],
-        "SpaceManagersTeamMembers": [],
+        "SpaceManagersTeamMembers": list(space.space_managers_team_members),
         "Links": {
             "Self": f"/api/spaces/{space.id}",
             "SpaceHome": f"/api/{space.id}",
@@ -165,6 +177,90 @@ def get_space_home(ctx: RequestContext) -> dict[str, Any]:
     return space_home(space, ctx.links)
 
 
+def _managers(ctx: RequestContext, body: Body) -> list[str]:
+    """``SpaceManagersTeamMembers``: user ids, each of which must exist."""
+    members = body.texts("SpaceManagersTeamMembers")
+    unknown = [m for m in members if m not in ctx.world.users]
+    if unknown:
+        raise bad_request(f"SpaceManagersTeamMembers: no user has the id {', '.join(unknown)}; "
+                          "GET /api/users/me gives yours.")
+    return members
+
+
+def _appoint(ctx: RequestContext, space: Space, members: list[str]) -> None:
+    """Make ``members`` the space's managers: each holds every permission in it."""
+    space.space_managers_team_members = list(members)
+    for member in members:
+        ctx.world.users[member].space_permissions[space.id] = ALL_PERMISSIONS
+
+
+def create_space(ctx: RequestContext) -> ApiResponse:
+    """``POST /api/spaces`` ``{Name, Description?, IsDefault?, TaskQueueStopped?,
+    SpaceManagersTeamMembers?, SpaceManagersTeams?}``: 201 and the space, with its default
+    machine policy, project group and lifecycle (the TS client's own set-up path, §6.1)."""
+    ctx.require(Permission.SpaceCreate, None)
+    body = read_body(ctx)
+    members = _managers(ctx, body)
+    try:
+        space = ctx.world.add_space(body.required_text("Name", '"Staging"'),
+                                    is_default=body.flag("IsDefault"),
+                                    description=body.text("Description", "") or "")
+    except WorldError as taken:
+        raise bad_request(f"{taken}; choose another name.") from None
+    space.task_queue_stopped = body.flag("TaskQueueStopped")
+    _appoint(ctx, space, members)
+    ctx.deployments.open_space(space.id)
+    return ApiResponse(201, space_resource(space, ctx.links))
+
+
+def modify_space(ctx: RequestContext) -> dict[str, Any]:
+    """``PUT /api/spaces/{id}``: the SpaceResource as read, changed (``Name``,
+    ``Description``, ``IsDefault``, ``TaskQueueStopped``, ``SpaceManagersTeamMembers``);
+    the space as it now is. A stopped task queue starts no task of the space; restarting it
+    starts what was waiting."""
+    space = ctx.path_space()
+    ctx.require(Permission.SpaceEdit, space.id)
+    body = read_body(ctx)
+    name = body.text("Name", space.name) or space.name
+    if any(s is not space and s.name.lower() == name.lower() for s in ctx.world.spaces.values()):
+        raise bad_request(f"a space named {name!r} already exists; choose another name.")
+    members = _managers(ctx, body) if body.raw("SpaceManagersTeamMembers") is not None else None
+    space.name = name
+    space.description = body.text("Description", "") or ""
+    if body.flag("IsDefault", space.is_default) and not space.is_default:
+        for other in ctx.world.spaces.values():
+            other.is_default = other is space
+    was_stopped = space.task_queue_stopped
+    space.task_queue_stopped = body.flag("TaskQueueStopped", was_stopped)
+    if members is not None:
+        _appoint(ctx, space, members)
+    if was_stopped and not space.task_queue_stopped:
+        ctx.engine.space_queue_changed()
+    return space_resource(space, ctx.links)
+
+
+def delete_space(ctx: RequestContext) -> ApiResponse:
+    """``DELETE /api/spaces/{id}``: 200 with no body. The space's task queue must be
+    stopped first (:data:`TASK_QUEUE_RUNNING`) and none of its tasks still running; its
+    environments, projects, releases, deployments, tenants, runbooks and tasks go with it."""
+    space = ctx.path_space()
+    ctx.require(Permission.SpaceDelete, space.id)
+    if not space.task_queue_stopped:
+        raise bad_request(TASK_QUEUE_RUNNING.format(name=space.name))
+    running = [t.id for t in ctx.engine.tasks.values()
+               if t.space_id == space.id and not t.is_completed]
+    if running:
+        raise bad_request(f"The space '{space.name}' still has unfinished tasks "
+                          f"({', '.join(running)}); wait for them or cancel them first.")
+    try:
+        ctx.world.remove_space(space.id)
+    except WorldError as refused:
+        raise bad_request(str(refused)) from None
+    ctx.deployments.close_space(space.id)
+    ctx.engine.forget_space(space.id)
+    return ApiResponse(200, None)
+
+
 def get_users_me(ctx: RequestContext) -> dict[str, Any]:
     """``GET /api/users/me``: the caller as a UserResource."""
     return user_resource(ctx.require_user())
@@ -190,7 +286,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/spaces", list_spaces, space_scoped=False,
           link="Spaces", link_template="{/id}" + SPACE_QUERY),
     Route("GET", "/api/spaces/all", list_all_spaces, space_scoped=False),
+    Route("POST", "/api/spaces", create_space, space_scoped=False),
     Route("GET", "/api/spaces/{id}", get_space, space_scoped=False),
+    Route("PUT", "/api/spaces/{id}", modify_space, space_scoped=False),
+    Route("DELETE", "/api/spaces/{id}", delete_space, space_scoped=False),
     Route("GET", "/api/users/me", get_users_me, space_scoped=False, link="CurrentUser"),
     Route("GET", "/api/users/{id}/spaces", get_user_spaces, space_scoped=False),
 )

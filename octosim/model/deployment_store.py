@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from octosim.model.deploy_choices import DEFAULT_CHOICES, DeploymentChoices
 from octosim.model.deploy_errors import UNKNOWN_ENVIRONMENTS, DeploymentModelError
@@ -40,6 +40,11 @@ __all__ = ["DEFAULT_LIFECYCLE", "DEFAULT_PROJECT_GROUP", "DeploymentStore"]
 
 DEFAULT_PROJECT_GROUP = "Default Project Group"
 DEFAULT_LIFECYCLE = "Default Lifecycle"
+
+class _InSpace(Protocol):
+    @property
+    def space_id(self) -> str: ...
+
 
 _Named = TypeVar("_Named", Project, Channel, Runbook, Tenant, Lifecycle, ProjectGroup)
 
@@ -80,6 +85,22 @@ class DeploymentStore:
         self._open.add(space_id)
         self.add_project_group(space_id, DEFAULT_PROJECT_GROUP)
         self.add_lifecycle(space_id, DEFAULT_LIFECYCLE)
+
+    def close_space(self, space_id: str) -> None:
+        """Forget everything the store holds in ``space_id`` (the space is being deleted)."""
+        self._open.discard(space_id)
+        _drop_space(self.project_groups, space_id)
+        _drop_space(self.lifecycles, space_id)
+        _drop_space(self.projects, space_id)
+        _drop_space(self.channels, space_id)
+        _drop_space(self.processes, space_id)
+        _drop_space(self.variable_sets, space_id)
+        _drop_space(self.releases, space_id)
+        _drop_space(self.deployments, space_id)
+        _drop_space(self.tenants, space_id)
+        _drop_space(self.runbooks, space_id)
+        _drop_space(self.runbook_snapshots, space_id)
+        _drop_space(self.runbook_runs, space_id)
 
     def environments_of(self, space_id: str) -> list[Environment]:
         """Return the space's environments in sort order."""
@@ -377,6 +398,14 @@ class DeploymentStore:
     def _unique(items: Iterable[_Named], space_id: str, name: str, kind: str) -> None:
         if any(i.space_id == space_id and i.name.lower() == name.lower() for i in items):
             raise DeploymentModelError(f"A {kind} named '{name}' already exists in this space.")
+
+
+_S = TypeVar("_S", bound=_InSpace)
+
+
+def _drop_space(table: dict[str, _S], space_id: str) -> None:
+    for item_id in [k for k, v in table.items() if v.space_id == space_id]:
+        del table[item_id]
 
 
 def _number(resource_id: str) -> int:

@@ -313,14 +313,38 @@ class TaskEngine:
                 "The task was not started before its QueueTimeExpiry and has timed out.",
             )
 
+    def forget_space(self, space_id: str) -> list[str]:
+        """Delete the finished tasks of ``space_id`` (the space is being deleted); return
+        their ids. Raises EngineError if one is not finished yet."""
+        gone = [t for t in self.tasks.values() if t.space_id == space_id]
+        unfinished = [t.id for t in gone if not t.is_completed]
+        if unfinished:
+            raise EngineError(f"tasks of {space_id} are not finished: {', '.join(unfinished)}")
+        ids = {t.id for t in gone}
+        for task_id in ids:
+            del self.tasks[task_id]
+            self._tags.pop(task_id, None)
+        for machine_id, task_ids in self._by_machine.items():
+            self._by_machine[machine_id] = [i for i in task_ids if i not in ids]
+        return sorted(ids, key=lambda i: int(i.rsplit("-", 1)[1]))
+
+    def space_queue_changed(self) -> None:
+        """Start what may start now that a space's task queue was restarted
+        (``Space.task_queue_stopped`` set back to False)."""
+        self._pump()
+
     def _pump(self) -> None:
-        """Start queued tasks, oldest first, while slots are free, their QueueTime came and
-        no executing task holds their concurrency tag."""
+        """Start queued tasks, oldest first, while slots are free, their QueueTime came,
+        no executing task holds their concurrency tag and their space's task queue is not
+        stopped (a stopped queue lets running tasks finish and starts none)."""
         now = self.clock.now()
+        spaces = self.world.spaces
         while len(self._runs) < self._task_cap:
             held = {self._tags[i] for i in self._runs if i in self._tags}
             for task in self._queue:
-                if task.queue_time <= now and self._tags.get(task.id) not in held:
+                space = spaces.get(task.space_id)
+                if (task.queue_time <= now and self._tags.get(task.id) not in held
+                        and not (space is not None and space.task_queue_stopped)):
                     break
             else:
                 return

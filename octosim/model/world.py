@@ -45,6 +45,9 @@ class Permission(StrEnum):
     """The Octopus permissions the simulated routes check (Octopus's own names)."""
 
     SpaceView = "SpaceView"
+    SpaceCreate = "SpaceCreate"
+    SpaceEdit = "SpaceEdit"
+    SpaceDelete = "SpaceDelete"
     TaskView = "TaskView"
     TaskCreate = "TaskCreate"
     TaskCancel = "TaskCancel"
@@ -61,6 +64,7 @@ class Permission(StrEnum):
     VariableEdit = "VariableEdit"
     LifecycleView = "LifecycleView"
     TenantView = "TenantView"
+    TenantCreate = "TenantCreate"
     ReleaseView = "ReleaseView"
     ReleaseCreate = "ReleaseCreate"
     DeploymentView = "DeploymentView"
@@ -90,6 +94,9 @@ class Space:
     description: str = ""
     is_default: bool = False
     task_queue_stopped: bool = False
+    #: Users who manage the space (``SpaceManagersTeamMembers``): they hold every
+    #: permission in it.
+    space_managers_team_members: list[str] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
@@ -108,6 +115,11 @@ class Environment:
     sort_order: int = 0
     use_guided_failure: bool = False
     allow_dynamic_infrastructure: bool = False
+
+    @property
+    def slug(self) -> str:
+        """The URL slug Octopus derives from the name."""
+        return _slug(self.name)
 
 
 @dataclass
@@ -256,6 +268,34 @@ class World:
                 other.is_default = False
         self.spaces[space.id] = space
         self.add_policy(space.id, "Default Machine Policy")
+        return space
+
+    def remove_space(self, space_id: str) -> Space:
+        """Remove a space with its environments and machine policies; return it.
+
+        Raises KeyError if unknown; WorldError for the default space (another must be made
+        the default first) and for a space that still holds machines (the simulator cannot
+        take a running Tentacle away).
+        """
+        space = self.space(space_id)
+        if space.is_default:
+            raise WorldError(
+                f"{space.name} is the default space and cannot be deleted; "
+                "make another space the default first."
+            )
+        held = sorted(m.name for m in self.machines.values() if m.space_id == space_id)
+        if held:
+            raise WorldError(
+                f"{space.name} still has machines ({', '.join(held)}); the simulator "
+                "deletes only spaces without deployment targets."
+            )
+        for env_id in [k for k, e in self.environments.items() if e.space_id == space_id]:
+            del self.environments[env_id]
+        for policy_id in [k for k, p in self.policies.items() if p.space_id == space_id]:
+            del self.policies[policy_id]
+        for user in self.users.values():
+            user.space_permissions.pop(space_id, None)
+        del self.spaces[space_id]
         return space
 
     def add_policy(self, space_id: str, name: str, **options: object) -> MachinePolicy:

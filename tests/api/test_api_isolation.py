@@ -75,7 +75,8 @@ def _paths(route: Route, two: World2) -> Iterator[str]:
         **{area: [item] for area, item in two.mine.items() if area.startswith("/api/")},
     }
     pattern = route.pattern.replace("{spaceId:space}", ONE).replace(
-        "{version}", two.mine["version"])
+        "{version}", two.mine["version"]).replace(
+        "{processId}", two.mine["/api/runbookProcesses"])
     area = next((k for k in ids if pattern.startswith(k)), None)
     for item in ids[area] if area and "{id}" in pattern else [""]:
         path = pattern.replace("{id}", item)

@@ -42,6 +42,7 @@ def _world() -> tuple[Simulation, dict[str, str]]:
     empty = sim.deployments.add_project("Spaces-1", "Empty")
     ids["process"] = empty.deployment_process_id
     ids["rbprocess"] = sim.deployments.add_runbook(empty.id, "Idle").process.id
+    ids["rbproject"] = empty.id
     sim.clock.sleep(60)  # the Deploy task ends
     with sim.client() as c:
         ids["done"] = c.post("/api/tasks", json={"Name": "Upgrade"}).json()["Id"]
@@ -163,6 +164,12 @@ DEPLOYMENT_CASES: list[tuple[str, str, Any, int, str | None, bool]] = [
      "InterruptionResource", False),
     ("POST", "{p}/interruptions/{interruption}/submit", {"Result": "No"}, 400, "Error", False),
     ("POST", "{p}/environments", {"Name": "Staging"}, 201, "EnvironmentResource", False),
+    ("GET", "{p}/environments/v2?partialName=dev", None, 200, "", False),
+    ("POST", "{p}/tenants", {"Name": "Globex", "ProjectEnvironments": {}}, 201, "TenantResource",
+     False),
+    ("GET", "{p}/projects/{rbproject}/runbookProcesses/{rbprocess}", None, 200, "", False),
+    ("PUT", "{p}/projects/{rbproject}/runbookProcesses/{rbprocess}", {"Steps": []}, 200, "",
+     False),
     ("POST", "{p}/releases/create/v1", {"ProjectName": "Web"}, 200, "", False),
     ("POST", "{p}/deployments/create/untenanted/v1",
      {"projectName": "Web", "releaseVersion": "0.0.1", "environmentNames": ["Development"]},
@@ -186,6 +193,11 @@ CONNECT: list[tuple[str, str, Any, int, str | None, bool]] = [
     ("GET", "/api/spaces", None, 200, "SpaceResourceCollection", False),
     ("GET", "/api/spaces/all", None, 200, "SpaceResource", True),
     ("GET", "/api/spaces/Spaces-1", None, 200, "SpaceResource", False),
+    ("POST", "/api/spaces", {"Name": "Staging", "SpaceManagersTeamMembers": []}, 201,
+     "SpaceResource", False),
+    ("PUT", "/api/spaces/Spaces-1", {"Name": "Default", "TaskQueueStopped": True}, 200,
+     "SpaceResource", False),
+    ("DELETE", "/api/spaces/Spaces-1", None, 400, "Error", False),  # the default space
     ("GET", "/api/users/me", None, 200, "UserResource", False),
     ("GET", "/api/users/{user}/spaces", None, 200, "SpaceResource", True),
 ]
@@ -268,7 +280,7 @@ def test_walk_covers_every_registered_route() -> None:
 
 _KEYS = ("done", "running", "queued", "failed", "machine", "environment", "user", "project",
          "group", "channel", "lifecycle", "tenant", "varset", "release", "deployment", "runbook",
-         "snapshot", "run", "version", "process", "rbprocess", "interruption")
+         "snapshot", "run", "version", "process", "rbprocess", "rbproject", "interruption")
 
 
 def _shape(path: str) -> str:
