@@ -115,5 +115,8 @@ def pytest_runtest_makereport(
             which = f", {n} of the last {len(sims)}" if len(sims) > 1 else ""
             title = f"octosim timeline (scenario {name}, seed {sim.seed}{which})"
             timeline = sim.timeline(last=_TIMELINE_LINES) or "(nothing happened: no requests)"
+            deadlock = sim.deadlock
+            if deadlock is not None:  # the one line that explains a hang, above its story
+                timeline = f"octosim: {deadlock.summary()}\n{timeline}"
             report.sections.append((title, timeline))
     return report
