@@ -3,8 +3,12 @@ the journal's lines, stalls that end, and fleets that finish without a report.""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -286,3 +290,24 @@ def test_find_deadlock_needs_every_slot_held_by_a_blocked_executing_task() -> No
     assert find_deadlock(running, 6, engine.children_of, 20.0) is None  # a slot is free
     assert find_deadlock(running[:4], 4, engine.children_of, 20.0) is not None
     assert find_deadlock(running, 5, lambda task: [], 20.0) is None  # nobody waits
+
+
+# -- docs/fleets.md -------------------------------------------------------------------------------
+DOC = Path(__file__).resolve().parents[2] / "docs" / "fleets.md"
+
+
+def test_the_fleets_doc_example_prints_its_comments_and_its_timeline_is_real() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    [code] = re.findall(r"```python\n(.*?)```", text, re.S)
+    out = io.StringIO()
+    scope: dict[str, Any] = {}
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, str(DOC), "exec"), scope)
+    expected = re.findall(r"^print\(.*\n# (.*)$", code, re.M)
+    assert out.getvalue().splitlines() == expected
+    # Every timeline line the doc shows is a line of the example's timeline.
+    timeline = scope["sim"].timeline().splitlines()
+    shown = [line for block in re.findall(r"```text\n(.*?)```", text, re.S)
+             for line in block.splitlines() if line.startswith("[")]
+    assert len(shown) == 12
+    assert [line for line in shown if line not in timeline] == []
