@@ -207,20 +207,32 @@ class DeadlockWatch:
     :meth:`changed` is called by the engine on every task state change; :attr:`current` is
     the blockage in force (a deadlock or a stall), :attr:`deadlock` only a deadlock,
     :attr:`history` every blockage seen, the ended ones with ``ended`` and ``broken_by``.
+    Each answers after running a check still pending (:meth:`settle`).
     """
 
     def __init__(self, tree: TaskTree) -> None:
         self._tree = tree
         self._due: ScheduledCall | None = None
-        self.current: Deadlock | None = None
-        self.history: list[Deadlock] = []
+        self._current: Deadlock | None = None
+        self._history: list[Deadlock] = []
+
+    @property
+    def current(self) -> Deadlock | None:
+        """The blockage in force now, deadlock or stall (a pending check runs first)."""
+        self.settle()
+        return self._current
 
     @property
     def deadlock(self) -> Deadlock | None:
-        """The deadlock in force now (checked first if a change is pending), or None."""
-        self.settle()
+        """The deadlock in force now (a pending check runs first), or None."""
         current = self.current
         return current if current is not None and current.is_deadlock else None
+
+    @property
+    def history(self) -> list[Deadlock]:
+        """Every blockage seen, oldest first (a copy; a pending check runs first)."""
+        self.settle()
+        return list(self._history)
 
     def changed(self) -> None:
         """Note that a task's state changed: check once this instant's work is done."""
@@ -242,22 +254,22 @@ class DeadlockWatch:
         tree = self._tree
         now = tree.clock.now()
         found = find_deadlock(tree.running(), tree.task_cap, tree.children_of, now)
-        current = self.current
+        current = self._current
         if current is not None and (found is None or found.task_ids != current.task_ids
                                     or found.frees_at != current.frees_at):
             self._end(current, now)
             current = None
         if found is not None and current is None:
-            self.current = found
-            self.history.append(found)
+            self._current = found
+            self._history.append(found)
             tree.journal.record(now, Kind.Deadlock, found.describe(),
                                 found.holders[0].task.id)
 
     def _end(self, blockage: Deadlock, now: float) -> None:
         reason = self._why_over(blockage)
         ended = replace(blockage, ended=now, broken_by=reason)
-        self.history[self.history.index(blockage)] = ended
-        self.current = None
+        self._history[-1] = ended  # the blockage in force is always the newest
+        self._current = None
         what = "deadlock" if blockage.is_deadlock else "stall"
         verdict = " (a stall, not a deadlock)" if blockage.is_deadlock else ""
         self._tree.journal.record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,13 +14,16 @@ from typing import Any
 
 import pytest
 
+from octosim.api.messages import ApiRequest
 from octosim.journal import Kind
 from octosim.model.deadlock import Deadlock, find_deadlock
 from octosim.model.executors import Delay, Flow, TaskRun
 from octosim.model.generic import GenericExecutor
 from octosim.model.states import TaskState
+from octosim.model.step_actions import StepContext
 from octosim.model.world import World
 from octosim.simulation import Simulation
+from tests.model.deploy.deploy_sim import deploy, deploy_sim, project_with, python_step
 from tests.model.fleet_sim import WaitsOnChild, fleet, structurally_deadlocked
 
 HORIZON = 3600.0
@@ -277,6 +281,41 @@ def test_parentage_is_internal_the_rest_api_shows_no_new_field() -> None:
         plain = client.get("/api/tasks/ServerTasks-1").json()
     assert set(child) == set(plain)
     assert not any("parent" in key.lower() for key in child)
+
+
+def test_a_step_calling_the_rest_api_on_behalf_of_its_task_makes_children() -> None:
+    # How a client running inside a step (the restart step action) is wired: each request
+    # it delivers goes through the routes inside engine.on_behalf_of(the step's task).
+    sim = deploy_sim(1)
+
+    def post_and_poll(ctx: StepContext) -> Flow:
+        headers = {"x-octopus-apikey": sim.api_key, "content-type": "application/json"}
+
+        def deliver(method: str, path: str, body: object = None) -> Any:
+            request = ApiRequest(method, path, (), headers,
+                                 json.dumps(body).encode() if body is not None else b"")
+            with sim.engine.on_behalf_of(ctx.run.task):
+                return sim.handle(request).data
+
+        yield Delay(10)
+        assert ctx.target is not None
+        task = deliver("POST", "/api/tasks", {
+            "Name": "AdHocScript", "Description": "Restart Tentacle",
+            "Arguments": {"ScriptBody": "Write-Host 'restart'",
+                          "MachineIds": [ctx.target.id]}})
+        while not deliver("GET", f"/api/tasks/{task['Id']}")["IsCompleted"]:
+            yield Delay(10)
+        return None
+
+    sim.deploy.actions.register("Octosim.PostAndPoll", post_and_poll)
+    parents = [deploy(sim, project_with(sim, [python_step("Wait", "Octosim.PostAndPoll")],
+                                        name=f"Project {n}")) for n in range(5)]
+    sim.clock.advance_to(HORIZON)
+    deadlock = sim.deadlock
+    assert deadlock is not None and deadlock.began == 10.0
+    assert [h.task.id for h in deadlock.holders] == [p.id for p in parents]
+    assert all(h.waits_on[0].name == "AdHocScript" for h in deadlock.holders)
+    assert [c.description for c in sim.engine.children_of(parents[0])] == ["Restart Tentacle"]
 
 
 # -- the pure condition ---------------------------------------------------------------------------
