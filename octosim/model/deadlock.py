@@ -163,6 +163,10 @@ def find_deadlock(
     holders = list(running)
     if len(holders) < cap:
         return None
+    for task in holders:  # the usual answer, found before any bookkeeping: someone works
+        if task.state is not TaskState.Executing or all(
+                child.is_completed for child in children_of(task)):
+            return None
     # Until when each task stays blocked: a Queued task until its QueueTimeExpiry (the cap
     # is full, so nothing else starts it), an Executing one until the last child it waits
     # on unblocks; 0 means it is not blocked at all (working, or already over).
