@@ -14,6 +14,7 @@ from hypothesis import event, given, note
 from hypothesis import strategies as st
 
 from octosim.journal import Kind
+from octosim.model.invariants import check_invariants
 from tests.model.fleet_sim import WaitsOnChild, fleet, structurally_deadlocked
 
 #: Long enough for every child of a fleet that can finish to finish (each script takes
@@ -39,6 +40,7 @@ def test_deadlock_reported_iff_the_structural_condition_holds(
         sim.clock.advance_to(t)
         note(f"at {t:.3f}s:\n{sim.timeline(last=30)}")
         assert (sim.deadlock is not None) == structurally_deadlocked(sim)
+        check_invariants(sim.engine, sim.world, sim.clock, sim.journal)  # cap never exceeded
 
     history = sim.engine.deadlocks.history
     event("deadlocked at the end" if sim.deadlock is not None
