@@ -24,6 +24,8 @@ class Kind(StrEnum):
     Health = "health"
     Fault = "fault"
     Note = "note"
+    #: The task cap full of tasks waiting on tasks that cannot start (model/deadlock.py).
+    Deadlock = "deadlock"
 
 
 class Entry(NamedTuple):

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import respx
 
     from octosim.api.messages import ApiRequest, ApiResponse
+    from octosim.model.deadlock import Deadlock
     from octosim.transport import SimulatorTransport
 
 __all__ = ["DEFAULT_BASE_URL", "ServerOptions", "Simulation"]
@@ -223,3 +224,9 @@ class Simulation:
     def timeline(self, *, last: int | None = None) -> str:
         """Return the journal as a readable timeline."""
         return self.journal.timeline(last=last)
+
+    @property
+    def deadlock(self) -> Deadlock | None:
+        """The task-cap deadlock in force now (octosim.model.deadlock), or None; every
+        deadlock and stall seen is in ``sim.engine.deadlocks.history``."""
+        return self.engine.deadlock

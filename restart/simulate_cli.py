@@ -55,6 +55,7 @@ _KIND_STYLES = {
     "health": "green",
     "fault": "bold red",
     "note": "italic",
+    "deadlock": "bold yellow",  # the task cap full of tasks waiting on each other
 }
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, NamedTuple, cast
 
 from octosim.clock import VirtualClock
 from octosim.journal import Journal, Kind
 from octosim.model.callbacks import CallbackAdapter, CallbackExecutor
+from octosim.model.deadlock import Deadlock, DeadlockWatch
 from octosim.model.executors import ArgumentError, Executor, TaskRun, drive
 from octosim.model.randomness import Streams
 from octosim.model.states import (
@@ -96,6 +98,14 @@ class TaskEngine:
         #: §2.2): a queued task waits while another with its tag holds a slot.
         self._tags: dict[str, str] = {}
         self._next_number = 0
+        #: Parentage (docs/fleets.md): child task id → the task it was queued on behalf of,
+        #: and each parent's children in creation order. Internal: Octopus shows neither.
+        self._parents: dict[str, str] = {}
+        self._children: dict[str, list[str]] = {}
+        self._behalf: list[Task] = []
+        #: Task-cap deadlocks and stalls (octosim.model.deadlock); watched only once some
+        #: task has a parent, so a simulation without parentage pays nothing.
+        self.deadlocks = DeadlockWatch(self)
 
     # -- configuration ----------------------------------------------------------------------
     def register(self, executor: Executor | CallbackExecutor) -> None:
@@ -118,6 +128,8 @@ class TaskEngine:
         self._task_cap = value
         self.cap_history.append(CapChange(self.clock.now(), value))
         self._pump()  # a raised cap may let queued tasks start now
+        if self._parents:  # a lowered cap may close a deadlock, a raised one end it
+            self.deadlocks.changed()
 
     # -- queries ----------------------------------------------------------------------------
     def get(self, task_id: str) -> Task | None:
@@ -140,6 +152,40 @@ class TaskEngine:
     def executing(self) -> int:
         """Tasks holding an execution slot (Executing or Cancelling)."""
         return len(self._runs)
+
+    def running(self) -> list[Task]:
+        """Return the tasks holding an execution slot, in the order they started."""
+        return [run.task for run in self._runs.values()]
+
+    # -- parentage --------------------------------------------------------------------------
+    @contextmanager
+    def on_behalf_of(self, task: Task) -> Iterator[Task]:
+        """Tasks created inside this block are queued on behalf of ``task``: its children.
+
+        Whoever delivers a request from inside a running task's flow (a step that calls the
+        API) wraps the delivery in it, so the engine knows the parent waits on what the
+        request queues: the task-cap deadlock (octosim.model.deadlock) is judged on it.
+        Blocks nest; a task that starts inside one acts on its own behalf.
+        """
+        self._behalf.append(task)
+        try:
+            yield task
+        finally:
+            self._behalf.pop()
+
+    def parent_of(self, task: Task) -> Task | None:
+        """Return the task ``task`` was queued on behalf of, or None."""
+        parent = self._parents.get(task.id)
+        return self.tasks[parent] if parent is not None else None
+
+    def children_of(self, task: Task) -> list[Task]:
+        """Return the tasks queued on behalf of ``task``, oldest first."""
+        return [self.tasks[i] for i in self._children.get(task.id, ())]
+
+    @property
+    def deadlock(self) -> Deadlock | None:
+        """The task-cap deadlock in force now, or None (docs/fleets.md)."""
+        return self.deadlocks.deadlock
 
     def queued_ahead_of(self, task: Task) -> list[Task]:
         """Return the tasks queued ahead of ``task`` (empty unless it is Queued)."""
@@ -194,6 +240,10 @@ class TaskEngine:
             rerunnable=getattr(executor, "rerunnable", True),
         )
         self.tasks[task.id] = task
+        if self._behalf:
+            parent = self._behalf[-1]
+            self._parents[task.id] = parent.id
+            self._children.setdefault(parent.id, []).append(task.id)
         if concurrency_tag is not None:
             self._tags[task.id] = concurrency_tag
         for machine_id in task.machine_ids:
@@ -207,6 +257,8 @@ class TaskEngine:
             self.clock.call_at(task.queue_time, self._pump)
         if queue_time_expiry is not None:
             self.clock.call_at(queue_time_expiry, lambda: self._expire(task))
+        if self._parents:  # a child queued behind a full cap may close a deadlock
+            self.deadlocks.changed()
         self._pump()
         return task
 
@@ -287,6 +339,8 @@ class TaskEngine:
         task.touch()
         now = task.last_updated_time = self.clock.now()
         self.journal.record(now, Kind.Task, f"{task.id} {old} → {new}", task.id)
+        if self._parents:
+            self.deadlocks.changed()
 
     def _finish(self, task: Task, state: TaskState, error_message: str) -> None:
         self._move(task, state)
@@ -361,7 +415,10 @@ class TaskEngine:
         task.log.status = ActivityStatus.Running
         run = TaskRun(self, task)
         self._runs[task.id] = run
+        behalf, self._behalf = self._behalf, []  # it acts on its own behalf, not its creator's
         try:
             drive(run, self.executors[task.name].execute(run))
         except ArgumentError as exc:  # arguments that only fail at run time (a machine gone)
             run.fail("; ".join(exc.problems))
+        finally:
+            self._behalf = behalf

@@ -51,6 +51,7 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable, Generator, Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from octosim.clock import ScheduledCall, VirtualClock
@@ -142,6 +143,8 @@ class TaskHost(Protocol):
         queue_time_expiry: float | None = None,
         rerun_of: str | None = None,
     ) -> Task: ...
+
+    def on_behalf_of(self, task: Task) -> AbstractContextManager[Task]: ...
 
 
 class TaskRun:

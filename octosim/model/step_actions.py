@@ -22,12 +22,12 @@ The step is then ``DeploymentAction("Wait", action_type="Octosim.WaitForJava")``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from octosim.model.executors import Flow, TaskRun
-from octosim.model.tasks import ActivityElement, LogCategory
+from octosim.model.tasks import ActivityElement, LogCategory, Task
 from octosim.model.variables import OutputVariables, VariableDictionary, mask
 
 if TYPE_CHECKING:
@@ -66,6 +66,25 @@ class StepContext:
     def log(self, message: str, category: LogCategory = LogCategory.Info) -> None:
         """Write a line to this execution's log node, sensitive values masked."""
         self.run.log(mask(message, self.variables.sensitive_values()), category, self.element)
+
+    def queue_task(
+        self, name: str, arguments: Mapping[str, Any], *, description: str | None = None,
+        queue_time_expiry: float | None = None,
+    ) -> Task:
+        """Queue a task (``AdHocScript``, ``Health``, …) on behalf of this step's task, as
+        a script calling ``POST /api/tasks`` would; return it (perhaps already Executing).
+
+        It is a child of the step's task (``engine.children_of``) and, like Octopus's, it
+        gets no exemption from the task cap: a step that waits for it while the cap is
+        full of such steps waits forever (docs/fleets.md). ``queue_time_expiry``: virtual
+        time after which it times out if still Queued. Raises what ``engine.create`` raises
+        (an unknown task type, bad arguments).
+        """
+        engine = self.run.engine
+        with engine.on_behalf_of(self.run.task):
+            return engine.create(self.run.task.space_id, name, arguments,
+                                 description=description,
+                                 queue_time_expiry=queue_time_expiry)
 
 
 #: A Python step action: called with the context, returns the flow that runs it.

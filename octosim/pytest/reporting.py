@@ -114,6 +114,9 @@ def pytest_runtest_makereport(
             name = known.scenario.name if known is not None else "custom"
             which = f", {n} of the last {len(sims)}" if len(sims) > 1 else ""
             title = f"octosim timeline (scenario {name}, seed {sim.seed}{which})"
+            deadlock = sim.deadlock  # asked first: a pending check journals its line now
             timeline = sim.timeline(last=_TIMELINE_LINES) or "(nothing happened: no requests)"
+            if deadlock is not None:  # the one line that explains a hang, above its story
+                timeline = f"octosim: {deadlock.summary()}\n{timeline}"
             report.sections.append((title, timeline))
     return report
