@@ -11,7 +11,11 @@ seed-deployment and seed-deployment-linux describe the same).
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +24,7 @@ from octosim.model.tasks import ActivityElement, ActivityStatus, LogCategory, Ta
 from octosim.model.truth import TentacleTruth
 from tests.e2e.seed_deployment_world import JAVA_HOME, SeedDeployment, deploy, seed_deployment
 
+DOC = Path(__file__).resolve().parents[2] / "docs" / "deployments.md"
 FAILED = ("The deployment failed because one or more steps failed. Please see the deployment "
           "log for details.")
 
@@ -123,3 +128,15 @@ def test_the_same_seed_tells_the_same_story(method: str) -> None:
         deploy(world)
         timelines.append(world.sim.timeline())
     assert timelines[0] == timelines[1]
+
+
+def test_the_docs_story_runs_and_prints_the_timelines_pasted_there() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## The recipe's whole story"):]
+    section = section[:section.index("\n### ")]
+    [code] = re.findall(r"```python\n(.*?)```", section, re.S)
+    pasted = re.findall(r"```text\n(.*?)```", section, re.S)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, str(DOC), "exec"), {})
+    assert out.getvalue() == "".join(pasted)
