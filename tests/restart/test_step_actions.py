@@ -30,6 +30,8 @@ from restart.step_actions import (
 from tests.e2e.seed_deployment_world import deploy, seed_deployment, story_steps
 
 ON_BEHALF = "Worker-1 on behalf of web-01"
+#: pytest-asyncio warns in an inner session whose ini leaves this unset.
+QUIET_ASYNCIO = "asyncio_default_fixture_loop_scope = function"
 
 
 def _node(task: Task, name: str, step: str | None = None) -> ActivityElement:
@@ -192,3 +194,37 @@ def test_with_the_cap_full_the_recipe_waits_for_ever() -> None:
     restarts = [t for t in world.sim.engine.tasks.values() if t.name == "AdHocScript"]
     assert restarts and all(t.state is TaskState.Queued for t in restarts)
     assert _lines(task, ON_BEHALF)[-1] == "Waiting for restart task to finish..."
+
+
+# -- the entry point ----------------------------------------------------------------------------
+def test_the_restart_entry_point_installs_it_by_name() -> None:
+    sim = Simulation().install_step_actions("restart")
+    assert list(sim.deploy.actions) == [ACTION_TYPE]
+
+
+def test_no_name_installs_every_published_step_action() -> None:
+    assert ACTION_TYPE in list(Simulation().install_step_actions().deploy.actions)
+
+
+def test_an_unknown_name_says_which_are_published() -> None:
+    with pytest.raises(LookupError, match=r"named nope \(entry point group "
+                                          r"octosim\.step_actions: .*restart"):
+        Simulation().install_step_actions("nope")
+
+
+def test_the_plugins_ini_option_enables_it_in_every_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makeini(f"[pytest]\n{QUIET_ASYNCIO}\noctosim_step_actions = restart\n")
+    pytester.makepyfile(test_enabled=(
+        "def test_it(octopus, octopus_factory):\n"
+        f"    assert octopus.deploy.actions.get({ACTION_TYPE!r}) is not None\n"
+        f"    assert octopus_factory().deploy.actions.get({ACTION_TYPE!r}) is not None\n"))
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_plugins_ini_option_refuses_an_unknown_name(pytester: pytest.Pytester) -> None:
+    pytester.makeini(f"[pytest]\n{QUIET_ASYNCIO}\noctosim_step_actions = restart nope\n")
+    pytester.makepyfile(test_enabled="def test_it(octopus):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert "octosim: ini option octosim_step_actions: no installed package publishes step " \
+           "actions named nope" in result.stdout.str() + result.stderr.str()
+    assert result.ret != 0
