@@ -30,13 +30,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from octosim.model.tasks import LogCategory
 from restart.errors import ConfigurationError
 from restart.flows import DelayFlow, ProcedureRun, SimulatedServer
 from restart.octopus import read_step_context
-from restart.policy import KNOBS, PolicyError, RestartPolicy
+from restart.policy import KNOBS, PolicyError, RestartPolicy, knob
 from restart.procedure import RestartProcedure
 from restart.report import Outcome, Progress
 from restart.seedport import SeedScript
@@ -103,7 +103,7 @@ def policy_from_variables(variables: VariableDictionary) -> RestartPolicy:
     Raises ConfigurationError naming the variable for a value that is not a number in the
     knob's range, or a policy that cannot work (PolicyError, in the variables' names).
     """
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for variable, field in _POLICY_VARIABLES.items():
         text = variables.get(variable)
         if text is None or not text.strip():
@@ -112,11 +112,11 @@ def policy_from_variables(variables: VariableDictionary) -> RestartPolicy:
             values[field] = text.strip()
             continue
         try:
-            values[field] = next(k for k in KNOBS if k.name == field).parse(text.strip())
+            values[field] = knob(field).parse(text.strip())
         except ValueError as bad:
             raise ConfigurationError(f"variable {variable} {bad}") from None
     try:
-        return RestartPolicy(**values)  # type: ignore[arg-type]
+        return RestartPolicy(**values)
     except PolicyError as bad:
         names = {field: f"variable {variable}" for variable, field in _POLICY_VARIABLES.items()}
         raise ConfigurationError(bad.spelled(names)) from None
