@@ -17,6 +17,7 @@ from octosim.faults import FaultKind, FaultPlan, FaultRule
 from octosim.model.executors import Delay, Flow, Forever, TaskRun
 from octosim.model.states import TaskState
 from octosim.model.world import World
+from octosim.scenario import AgentSpec, Scenario
 from octosim.simulation import Simulation
 from restart.flows import DelayFlow, ProcedureRun, SimulatedServer, drive_on_clock
 from restart.procedure import RestartProcedure
@@ -218,3 +219,21 @@ def test_drive_on_clock_refuses_a_wait_only_a_task_can_run() -> None:
 
     with pytest.raises(TypeError, match="only Delay"):
         drive_on_clock(flow(), sim.clock)  # type: ignore[arg-type]
+
+
+def test_many_clients_run_side_by_side_on_one_clock_with_no_task() -> None:
+    # What a scheduler of many clients does: each procedure's flow on the clock alone.
+    scenario = Scenario(agents=tuple(AgentSpec(name=f"web-0{n}") for n in (1, 2, 3)))
+    sim = Simulation.from_scenario(scenario)
+    reports: list[RestartReport] = []
+    for n in (1, 2, 3):
+        procedure = RestartProcedure(RestartTarget(machine_id=f"Machines-{n}"),
+                                     rng=sim.streams.stream("restart", str(n)),
+                                     wall_clock=sim.clock.wall)
+        driven = ProcedureRun(procedure, SimulatedServer.of(sim), sim.clock)
+        drive_on_clock(driven.flow(), sim.clock, reports.append)
+    sim.clock.advance_to(600)
+    assert sorted(r.machine_id or "" for r in reports) == ["Machines-1", "Machines-2", "Machines-3"]
+    assert all(r.ok for r in reports)
+    # They overlapped: each started before any finished.
+    assert max(r.started for r in reports) < min(r.ended for r in reports)
