@@ -7,6 +7,7 @@ mount, the direct request handler, and the timeline.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,8 @@ from octosim.requestlog import RequestLog
 from octosim.scenario import Scenario, build, build_world
 
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
     import httpx
     import respx
 
@@ -38,7 +41,10 @@ if TYPE_CHECKING:
     from octosim.model.deadlock import Deadlock
     from octosim.transport import SimulatorTransport
 
-__all__ = ["DEFAULT_BASE_URL", "ServerOptions", "Simulation"]
+__all__ = ["DEFAULT_BASE_URL", "STEP_ACTIONS_GROUP", "ServerOptions", "Simulation"]
+
+#: The entry point group of Python step actions packages add (Simulation.install_step_actions).
+STEP_ACTIONS_GROUP = "octosim.step_actions"
 
 
 class Simulation:
@@ -130,6 +136,26 @@ class Simulation:
             duration=load.duration, repeat_until=load.repeat_until,
         )
         return sim
+
+    def install_step_actions(self, *names: str) -> Simulation:
+        """Enable the Python step actions that installed packages publish as entry points of
+        the group ``octosim.step_actions`` (each a function taking the simulation): the ones
+        named, or every one when none is. This project publishes ``restart``
+        (``Octosim.RestartTentacle``). Returns the simulation.
+
+        Raises LookupError for a name no installed package publishes, naming those that do.
+        """
+        published = _published_step_actions()
+        unknown = [name for name in names if name not in published]
+        if unknown:
+            raise LookupError(
+                f"no installed package publishes step actions named {', '.join(unknown)} "
+                f"(entry point group {STEP_ACTIONS_GROUP}: {', '.join(sorted(published)) or 'none'}"
+                "); install the package that provides them, or reinstall this one "
+                "(pip install -e .) if its entry points are missing")
+        for name in names or sorted(published):
+            published[name].load()(self)
+        return self
 
     @property
     def requests(self) -> RequestLog:
@@ -230,3 +256,12 @@ class Simulation:
         """The task-cap deadlock in force now (octosim.model.deadlock), or None; every
         deadlock and stall seen is in ``sim.engine.deadlocks.history``."""
         return self.engine.deadlock
+
+
+@functools.cache
+def _published_step_actions() -> dict[str, EntryPoint]:
+    # Read once per process: the plugin installs them in every simulation it makes, and
+    # scanning the installed distributions costs milliseconds. Loaded only when used.
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=STEP_ACTIONS_GROUP)}

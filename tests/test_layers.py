@@ -51,6 +51,9 @@ LAYERS: dict[str, int] = {
     "octosim.testing": 7,
     # the restart client sits on top: it may drive a simulation, never the other way round
     "restart": 8,
+    "restart.drivers.inprocess": 8,  # Send <-> the simulated API, for every in-process edge
+    "restart.flows": 8,  # a procedure as an engine flow, inside a simulation's tasks
+    "restart.step_actions": 8,  # Octosim.RestartTentacle, a Python step action
 }
 
 

@@ -139,6 +139,13 @@ class SimulationFactory:
             if scenario is not None:
                 raise
             raise pytest.UsageError(f"octosim: the configured scenario: {exc}") from None
+        step_actions = self._config.getini("octosim_step_actions")
+        if step_actions:
+            try:
+                sim.install_step_actions(*step_actions)
+            except LookupError as exc:
+                raise pytest.UsageError(
+                    f"octosim: ini option octosim_step_actions: {exc}") from None
         _SIMULATIONS[sim] = SimulationRecord(
             scenario=loaded, strict=settings.strict if strict is None else strict,
         )

@@ -46,6 +46,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("octosim_seed", "default seed of the octosim fixtures", default="0")
     parser.addini("octosim_strict", "fail tests that make requests the simulator does not "
                   "implement (default true)", type="bool", default=True)
+    parser.addini("octosim_step_actions", "Python step actions to enable in every simulation "
+                  "the fixtures make: entry point names of the group octosim.step_actions "
+                  "(restart: Octosim.RestartTentacle)", type="args", default=[])
 
 
 @dataclass

@@ -9,7 +9,6 @@ drivers run.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -30,31 +29,13 @@ __all__ = ["direct_transport", "drive_direct", "run_direct"]
 
 def direct_transport(sim: Simulation) -> Callable[[Send], Response | TransportFailure]:
     """Return a transport that hands each Send to ``sim`` as an API request with its key."""
-    from octosim.api.messages import ApiRequest
-    from octosim.delivery import Lost, deliver
+    from octosim.delivery import deliver
+    from restart.drivers.inprocess import to_api_request, to_event
 
     key = sim.api_key or ""
 
     def transport(send: Send) -> Response | TransportFailure:
-        request = send.request
-        headers = {"x-octopus-apikey": key}
-        body = b""
-        if request.json is not None:
-            body = json.dumps(request.json).encode()
-        if request.content_type is not None:
-            headers["content-type"] = request.content_type
-        answer = deliver(
-            sim.parts,
-            ApiRequest(request.method, request.path, request.params, headers, body),
-            send.timeout,
-        )
-        if isinstance(answer, Lost):
-            return TransportFailure(
-                "connect" if answer.kind == "connect" else "timeout", answer.message
-            )
-        data = answer.data
-        text = "" if data is not None else answer.content.decode("utf-8", "replace")
-        return Response(answer.status, answer.headers, data, text)
+        return to_event(deliver(sim.parts, to_api_request(send, key), send.timeout))
 
     return transport
 
