@@ -51,6 +51,7 @@ from octosim.scenario import (
     restart_presets,
 )
 from octosim.simulation import Simulation
+from restart.validate import load_scenarios
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "scenarios.md"
 DOC_TEXT = DOC.read_text(encoding="utf-8")
@@ -481,3 +482,20 @@ def test_with_a_real_restart_step_3_sees_java_home_unless_the_linux_unit_ignores
         assert task.state is TaskState.Success, task.error_message
         java = "/usr/lib/jvm/java-21" if "linux" in preset else "C:\\Program Files\\Java\\jdk-21"
         assert all(f"JAVA_HOME is {java}" in lines(n) for n in check.children)
+
+
+def test_validate_runs_the_restart_presets_when_none_is_named() -> None:
+    assert [s.name for s in load_scenarios(None)] == restart_presets()
+
+
+def test_the_preset_s_project_is_served_over_rest() -> None:
+    sim = Simulation.from_scenario("seed-deployment")
+    with sim.client() as client:
+        project = client.get("/api/Spaces-1/projects/java-app").json()
+        process = client.get(f"/api/Spaces-1/deploymentprocesses/{project['DeploymentProcessId']}")
+        variables = client.get(f"/api/Spaces-1/variables/{project['VariableSetId']}").json()
+    assert project["Name"] == "Java App"
+    assert [s["Name"] for s in process.json()["Steps"]] == [
+        "Install Java", "Restart Tentacle", "Check Java"]
+    assert [(v["Name"], v["Value"]) for v in variables["Variables"]] == [
+        ("RestartMethod", "Recipe")]
