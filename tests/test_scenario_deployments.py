@@ -347,6 +347,9 @@ ERRORS: list[tuple[dict[str, Any], str]] = [
         {"project": "P", "environments": ["Prod"]}]}]},
      "tenants[0].projects[0].environments: expected one of the environments"),
     ({"tenants": [{"name": "T"}, {"name": "t"}]}, "tenants: two tenants are named 'T'"),
+    ({"projects": [{"name": "P"}], "tenants": [{"name": "T", "projects": [
+        {"project": "P"}, {"project": "p"}]}]},
+     "tenants[0].projects: the project 'P' is listed twice; list all its environments once"),
     ({"agents": [{"tenants": ["Acme"]}]},
      'agents[0].tenants: expected one of the tenants [], got "Acme"'),
     ({"tenants": [{"name": "Acme"}], "agents": [{"tenants": ["Acme"]}]},

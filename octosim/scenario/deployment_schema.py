@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from octosim.model.deployment_store import DEFAULT_LIFECYCLE, DEFAULT_PROJECT_GROUP
 from octosim.model.process_runner import CONDITION_EXPRESSION
@@ -31,9 +31,6 @@ from octosim.model.projects import (
 )
 from octosim.model.tenants import TenantedDeploymentParticipation
 from octosim.scenario._knob import knob, show
-
-if TYPE_CHECKING:
-    from octosim.scenario.schema import Scenario
 
 __all__ = [
     "MAX_ACTIONS",
@@ -294,7 +291,33 @@ def _check_steps(where: str, steps: Sequence[StepSpec],
                                 environments, "environments")
 
 
-def check_deployments(scenario: Scenario) -> Iterator[tuple[str, str]]:
+class _Agent(Protocol):
+    # What the checks read of an agent (schema.AgentSpec, which imports this module).
+    @property
+    def name(self) -> str: ...
+    @property
+    def tenants(self) -> tuple[str, ...] | None: ...
+    @property
+    def tenanted_deployment_participation(self) -> TenantedDeploymentParticipation | None: ...
+
+
+class _Declared(Protocol):
+    # What the checks read of a scenario (schema.Scenario, which imports this module).
+    @property
+    def environments(self) -> tuple[str, ...]: ...
+    @property
+    def agents(self) -> Sequence[_Agent]: ...
+    @property
+    def lifecycles(self) -> tuple[LifecycleSpec, ...]: ...
+    @property
+    def project_groups(self) -> tuple[ProjectGroupSpec, ...]: ...
+    @property
+    def projects(self) -> tuple[ProjectSpec, ...]: ...
+    @property
+    def tenants(self) -> tuple[TenantSpec, ...]: ...
+
+
+def check_deployments(scenario: _Declared) -> Iterator[tuple[str, str]]:
     """Yield ``(key, problem)`` for every name in the deployment tables that refers to
     nothing (an environment, a lifecycle, a project group, a project, a tenant, an agent),
     and for names that must be unique and are not."""
@@ -343,6 +366,9 @@ def check_deployments(scenario: Scenario) -> Iterator[tuple[str, str]]:
                                 "environments")
             yield from _check_steps(f"{book}.steps", runbook.steps, envs)
     for i, tenant in enumerate(scenario.tenants):
+        for dup in _duplicates(link.project for link in tenant.projects):
+            yield f"tenants[{i}].projects", (f"the project {dup!r} is listed twice; list all "
+                                             "its environments once")
         for j, link in enumerate(tenant.projects):
             at = f"tenants[{i}].projects[{j}]"
             yield from _unknown(f"{at}.project", [link.project], projects, "projects")
