@@ -30,6 +30,7 @@ from octosim.model.world import World
 from octosim.options import DEFAULT_BASE_URL, ServerOptions
 from octosim.requestlog import RequestLog
 from octosim.scenario import Scenario, build, build_world
+from octosim.scenario.build_deployments import build_deployments, build_workers
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -129,6 +130,9 @@ class Simulation:
         world_stream = sim.streams.stream("world")
         world_stream.setstate(built.world.rng.getstate())
         built.world.rng = world_stream
+        # After the swap: the GUIDs of steps and actions are drawn from the world stream.
+        sim.deploy.workers = build_workers(built.scenario, sim.world, sim.engine)
+        build_deployments(built.scenario, sim.deployments)
         sim.faults.rules.extend(built.faults)
         load = built.background_load
         start_background_load(

@@ -197,10 +197,11 @@ class ValidationResult:
 
 def load_scenarios(scenarios: Sequence[str | Path | Scenario] | None) -> list[Scenario]:
     """Return the scenarios: each a preset name, a ``.toml`` path or a Scenario; None or
-    empty means every shipped preset. Raises ScenarioError for one that cannot be read."""
-    from octosim.scenario import Scenario, presets
+    empty means every shipped restart preset (the deployment presets repeat ``default`` and
+    ``linux`` for a restart). Raises ScenarioError for one that cannot be read."""
+    from octosim.scenario import Scenario, restart_presets
 
-    items: Sequence[str | Path | Scenario] = scenarios or presets()
+    items: Sequence[str | Path | Scenario] = scenarios or restart_presets()
     return [s if isinstance(s, Scenario) else Scenario.load(s) for s in items]
 
 

@@ -24,7 +24,8 @@ from octosim.scenario import (
 from octosim.simulation import ServerOptions, Simulation
 
 PRESETS = ["busy-server", "default", "flaky-health", "flaky-network", "linux",
-           "named-instance", "never-returns", "polling", "slow-windows", "watchdog"]
+           "named-instance", "never-returns", "polling", "seed-deployment",
+           "seed-deployment-linux", "slow-windows", "watchdog"]
 
 
 def restart_and_check(sim: Simulation, minutes: float = 10) -> None:
@@ -261,7 +262,8 @@ def test_the_issue_example_message() -> None:
     ("data", "expected"),
     [
         ({"agent": []}, "scenario: unknown key 'agent'; valid keys: agents, description, "
-                        "environments, faults, health, machine_policy, name, server"),
+                        "environments, faults, health, lifecycles, machine_policy, name, "
+                        "project_groups, projects, server, tenants, workers"),
         ({"agents": [{"stop_secs": 1}]}, "agents[0]: unknown key 'stop_secs'; valid keys: "
                                          "communication_style, environment,"),
         ({"agents": [{"start_seconds": [5, 1]}]},

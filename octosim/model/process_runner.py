@@ -37,7 +37,7 @@ from octosim.model.projects import StepCondition as Condition
 from octosim.model.script_mutex import ScriptIsolation, TakeScriptMutex
 from octosim.model.scripting import ScriptRun, default_behaviours
 from octosim.model.scripts import ScriptInterpreter, parse_syntax
-from octosim.model.step_actions import PythonAction, StepActions, StepContext
+from octosim.model.step_actions import PythonAction, StepActions, StepContext, unregistered_action
 from octosim.model.step_plan import (
     DeploymentPlan,
     PlannedStep,
@@ -290,6 +290,12 @@ class ProcessRunner:
             if reason is not None:
                 run.log(str(reason), LogCategory.Error, element)
             return None if reason is None else str(reason)
+        if not action.action_type.strip().lower().startswith("octopus."):
+            # A Python action type nobody registered: running its (empty) script instead
+            # would pass the step without doing what it says.
+            reason = unregistered_action(action.action_type, action.name)
+            run.log(reason, LogCategory.Error, element)
+            return reason
         try:
             syntax = parse_syntax(variables.substitute(action.script_syntax))
         except ValueError as bad:

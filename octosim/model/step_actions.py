@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from octosim.model.deployment_store import DeploymentStore
     from octosim.model.world import Machine
 
-__all__ = ["PythonAction", "StepActions", "StepContext"]
+__all__ = ["PythonAction", "StepActions", "StepContext", "unregistered_action"]
 
 
 @dataclass
@@ -89,6 +89,17 @@ class StepContext:
 
 #: A Python step action: called with the context, returns the flow that runs it.
 PythonAction = Callable[[StepContext], Flow]
+
+
+def unregistered_action(action_type: str, action_name: str) -> str:
+    """Return why an action whose ``ActionType`` is neither a built-in ``Octopus.*`` type
+    nor registered fails, and how to register it."""
+    return (f"The action {action_name!r} has the ActionType {action_type!r}, which is not "
+            "an Octopus.* type and has no Python step action registered for it. Register "
+            f"one before deploying: sim.deploy.actions.register({action_type!r}, function) "
+            "(docs/deployment-tasks.md, \"Python step actions\"). The restart package's "
+            "actions, such as Octosim.RestartTentacle, are registered by "
+            "restart.step_actions.register(sim.deploy.actions).")
 
 
 class StepActions:

@@ -159,6 +159,8 @@ def _table(cls: type, raw: Any, path: str, problems: list[str], outer: Knob) -> 
             value = _value(_hints(cls)[f.name], k, raw[key], _at(path, key), problems)
             if value is not _BAD:
                 values[f.name] = value
+            elif _required(f):  # its problem is reported; there is nothing to build
+                buildable = False
         elif _required(f):
             choices = _choices(_hints(cls)[f.name], k)
             what = f": one of {', '.join(map(show, choices))}" if choices else ""

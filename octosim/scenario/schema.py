@@ -26,11 +26,23 @@ from octosim.model.machine_environment import (
     WINDOWS_MACHINE_ENVIRONMENT,
     MachineEnvironment,
 )
+from octosim.model.tenants import TenantedDeploymentParticipation
 from octosim.options import ServerOptions
 from octosim.scenario._knob import Knob, ScenarioError, knob, show
+from octosim.scenario.deployment_schema import (
+    MAX_PROJECTS,
+    MAX_TENANTS,
+    LifecycleSpec,
+    ProjectGroupSpec,
+    ProjectSpec,
+    TenantSpec,
+    WorkersSpec,
+    check_deployments,
+)
 from octosim.scenario.read import from_dict as read_dict
 from octosim.scenario.read import from_toml as read_toml
 from octosim.scenario.read import load as read_file_or_preset
+from octosim.scenario.read import presets
 from octosim.scenario.write import to_dict as write_dict
 from octosim.scenario.write import to_toml as write_toml
 
@@ -52,6 +64,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "ServerSpec",
+    "restart_presets",
 ]
 
 #: Bounds on counts. They keep a mistyped number from exhausting memory while allowing
@@ -104,6 +117,8 @@ class AgentSpec:
     ``powershell_core``: whether ``pwsh`` is installed (a Linux Tentacle needs it to run
     PowerShell; default: not). ``unit_reads_etc_environment`` (Linux): whether the Tentacle
     unit is given ``/etc/environment`` (default: the simulator's choice, not).
+    ``tenants`` / ``tenanted_deployment_participation``: the tenants whose deployments the
+    machine is a target of, and how (None: ``Untenanted``, Octopus's default).
     """
 
     name: str = field(default="web-01", metadata=knob(pattern=r"(?s).*\S.*",
@@ -126,6 +141,9 @@ class AgentSpec:
     machine_environment: Mapping[str, str] | None = None
     powershell_core: bool | None = None
     unit_reads_etc_environment: bool | None = None
+    tenanted_deployment_participation: TenantedDeploymentParticipation | None = field(
+        default=None, metadata=knob(fold_case=True))
+    tenants: tuple[str, ...] | None = field(default=None, metadata=knob(high=MAX_TENANTS))
 
     def make_environment(self) -> MachineEnvironment:
         """Return a new :class:`MachineEnvironment` for this agent (its first snapshot is
@@ -274,12 +292,18 @@ def _check_scenario(scenario: Scenario) -> Iterator[tuple[str, str]]:
             yield f"agents[{i}].environment", (
                 f"expected one of the environments {show(list(scenario.environments))}, "
                 f"got {show(agent.environment_name)}")
+    yield from check_deployments(scenario)
 
 
 @dataclass(frozen=True)
 class Scenario:
     """A whole world, as data. Read one with :meth:`load`, :meth:`from_dict` or
-    :meth:`from_toml`; write it with :meth:`to_dict` or :meth:`to_toml`."""
+    :meth:`from_toml`; write it with :meth:`to_dict` or :meth:`to_toml`.
+
+    ``lifecycles``, ``project_groups``, ``projects``, ``tenants`` and ``workers`` declare
+    what is deployed (:mod:`.deployment_schema`); ``Simulation.from_scenario`` builds them
+    into ``sim.deployments``.
+    """
 
     name: str = "custom"
     description: str = ""
@@ -294,6 +318,13 @@ class Scenario:
     faults: tuple[FaultRule, ...] = field(default=(),
                                           metadata=knob(high=MAX_FAULTS, of=_FAULT_KNOBS,
                                                         keys=_fault_keys))
+    lifecycles: tuple[LifecycleSpec, ...] = field(default=(), metadata=knob(
+        high=MAX_PROJECTS))
+    project_groups: tuple[ProjectGroupSpec, ...] = field(default=(), metadata=knob(
+        high=MAX_PROJECTS))
+    projects: tuple[ProjectSpec, ...] = field(default=(), metadata=knob(high=MAX_PROJECTS))
+    tenants: tuple[TenantSpec, ...] = field(default=(), metadata=knob(high=MAX_TENANTS))
+    workers: WorkersSpec = field(default_factory=WorkersSpec)
 
     @classmethod
     def load(cls, name_or_path: str | Path) -> Scenario:
@@ -323,3 +354,11 @@ class Scenario:
     def to_toml(self) -> str:
         """Return this scenario as a TOML document (``from_toml(s.to_toml()) == s``)."""
         return write_toml(self)
+
+
+def restart_presets() -> list[str]:
+    """Return the presets that declare no project, sorted: the worlds made to exercise
+    Tentacle restarts, ``restart-tentacle validate``'s default set. The others
+    (``seed-deployment``, ``seed-deployment-linux``) tell a deployment's story; a restart
+    over them would repeat what ``default`` and ``linux`` show."""
+    return [name for name in presets() if not Scenario.load(name).projects]
