@@ -12,6 +12,8 @@ import math
 import random
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from datetime import UTC, timedelta
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -135,9 +137,12 @@ class Session:
         # Description of each create that failed ambiguously -> (kind, task type). Kept to
         # the end: a create still in flight at the server may turn up after a lookup missed it.
         self.ambiguous: dict[str, tuple[str, str]] = {}
-        #: Sent as every created task's ``QueueTimeExpiry`` (ISO 8601) when set: a task
-        #: still Queued then is TimedOut by Octopus, so none starts after the run gave up,
-        #: even if the run dies before its cleanup.
+        #: The hard deadline, on ``clock``. Once set, the first answer with a ``Date`` header
+        #: turns it into the server's time: :attr:`queue_time_expiry`.
+        self.deadline: float | None = None
+        #: Sent as every created task's ``QueueTimeExpiry`` (ISO 8601, the server's time of
+        #: the deadline): a task still Queued then is TimedOut by Octopus itself, so none
+        #: starts after the run gave up, even if the run dies before its cleanup.
         self.queue_time_expiry: str | None = None
         #: Told once per task that is still Queued a poll after it was created, with the
         #: number of tasks Octopus is running then (what holds the task cap).
@@ -164,6 +169,22 @@ class Session:
             raise DeadlineReached(f"no time left for a {seconds:g} s {why}")
         yield Sleep(seconds)
 
+    def _learn_server_time(self, response: Response) -> None:
+        # The server's clock, not ours, decides when QueueTimeExpiry has passed, and the
+        # two may disagree by minutes; Date is whole seconds, so round the room down.
+        text = response.header("date")
+        if self.deadline is None or text is None:
+            return
+        try:
+            server_now = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return
+        if server_now.tzinfo is None:
+            return
+        room = math.floor(self.deadline - self.clock())
+        expiry = server_now.astimezone(UTC) + timedelta(seconds=room)
+        self.queue_time_expiry = expiry.isoformat()
+
     # -- requests ------------------------------------------------------------------------
     def send(self, request: Request) -> Steps[Event]:
         """Send ``request`` once, with a timeout that ends by the limit. Returns the event.
@@ -173,6 +194,8 @@ class Session:
             raise DeadlineReached(f"no time left to send {request.describe()}")
         self.requests += 1
         event = yield Send(request, min(self.policy.request_timeout, left))
+        if self.queue_time_expiry is None and isinstance(event, Response):
+            self._learn_server_time(event)
         if self.narrate is not None:
             ok = isinstance(event, Response) and is_success(event)
             answer = f"HTTP {event.status}" if isinstance(event, Response) and ok else (

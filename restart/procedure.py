@@ -28,7 +28,7 @@ import math
 import random
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from restart._narration import NarratedProcedure, clause
@@ -176,10 +176,7 @@ class RestartProcedure(NarratedProcedure):
         started = self.now
         started_at = self._wall_now()
         deadline = started + policy.deadline
-        if started_at is not None:
-            # On the driver's wall clock: a client whose clock runs behind the server's by
-            # more than the deadline would see its tasks time out at once (and say so).
-            s.queue_time_expiry = (started_at + timedelta(seconds=policy.deadline)).isoformat()
+        s.deadline = deadline  # dates every task's QueueTimeExpiry (Session.send)
         s.limit = started + policy.work_time
         error: RestartError | None = None
         interrupted = False

@@ -10,6 +10,8 @@ there to find it, and a 500 would hide it. Every request leaves one journal line
 from __future__ import annotations
 
 import functools
+import math
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -93,6 +95,8 @@ class OctopusApi:
         self.interruptions = interruptions
         self.engine = engine
         self.clock = clock
+        self._date_second: int | None = None
+        self._date_text = ""
         self.journal = journal
         self.options = options
         # Every simulation starts with the same built-in table: share one compiled router
@@ -169,7 +173,18 @@ class OctopusApi:
             self._journal(method, request, f"raised {type(exc).__name__}", subject)
             raise
         self._journal(method, request, str(response.status), subject)
+        response.headers["date"] = self._http_date()
         return response
+
+    def _http_date(self) -> str:
+        # Every Octopus answer carries the server's Date (RFC 9110 §6.6.1): clients learn the
+        # server's clock from it (the restart client dates its tasks' QueueTimeExpiry so).
+        # Whole seconds, so one text per virtual second is formatted.
+        second = math.floor(self.clock.now())
+        if second != self._date_second:
+            self._date_second = second
+            self._date_text = format_datetime(self.clock.wall(second), usegmt=True)
+        return self._date_text
 
     def _serve(self, matched: Match, request: ApiRequest) -> ApiResponse:
         route = matched.route

@@ -177,7 +177,8 @@ class LiveServer:
         protocol = type("OctosimProtocol", (_Protocol,), {"idle_timeout": self.idle_timeout})
         return uvicorn.Config(
             self.app, http=protocol, log_level=self.log_level, lifespan="on",
-            access_log=False, timeout_keep_alive=self.keep_alive + KEEP_ALIVE_GRACE,  # type: ignore[arg-type]
+            access_log=False, date_header=False,  # the app's Date is the virtual clock's
+            timeout_keep_alive=self.keep_alive + KEEP_ALIVE_GRACE,  # type: ignore[arg-type]
             timeout_graceful_shutdown=SHUTDOWN_GRACE,  # type: ignore[arg-type]
             **extra,
         )

@@ -54,8 +54,11 @@ def test_every_task_the_client_creates_expires_at_its_deadline() -> None:
     report = run_direct(sim, MACHINE, policy, rng=random.Random(0))
 
     assert report.outcome is Outcome.RESTARTED
-    expiries = [sim.engine.get(t.id).queue_time_expiry for t in report.tasks]
-    assert expiries == [pytest.approx(report.started + policy.deadline)] * len(report.tasks)
+    # On the server's clock (its Date header, whole seconds): never later than the deadline.
+    deadline = report.started + policy.deadline
+    for task in report.tasks:
+        expiry = sim.engine.get(task.id).queue_time_expiry
+        assert expiry is not None and deadline - 1 <= expiry <= deadline
 
 
 @pytest.mark.parametrize(("busy", "warned"), [(3, False), (4, True)])
