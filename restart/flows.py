@@ -28,11 +28,12 @@ the same).
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from octosim.delivery import answer, arrive, decide
-from octosim.model.executors import Delay
+from octosim.model.executors import Delay, TaskRun
 from restart.drivers.inprocess import to_api_request, to_event
 from restart.protocol import Action, Event, Finish, Response, Send, TransportFailure
 
@@ -58,6 +59,9 @@ class SimulatedServer:
 
     parts: ServerParts
     api_key: str
+    #: Opens a block in which the tasks a request queues are the children of a running
+    #: task (the engine's ``on_behalf_of``): what the task-cap deadlock watch judges on.
+    behalf: Callable[[], AbstractContextManager[object]] | None = None
 
     @classmethod
     def of(cls, sim: Simulation, api_key: str | None = None) -> SimulatedServer:
@@ -68,16 +72,26 @@ class SimulatedServer:
         """The same server, asked with another API key."""
         return replace(self, api_key=api_key)
 
+    def on_behalf_of(self, run: TaskRun) -> SimulatedServer:
+        """The same server, its requests made from inside ``run``'s task: the tasks they
+        queue are that task's children."""
+        return replace(self, behalf=lambda: run.engine.on_behalf_of(run.task))
+
     def exchange(self, send: Send) -> DelayFlow[Response | TransportFailure]:
         """Deliver ``send`` now; wait (yield a Delay) as long as a fault makes the client
         wait; return the Response, or the TransportFailure of a lost answer."""
         parts = self.parts
         request = to_api_request(send, self.api_key)
         fate = decide(parts, request, send.timeout)
-        arrived = arrive(parts, fate, request)
+        with self._behalf():
+            arrived = arrive(parts, fate, request)
         if fate.wait is not None:
             yield Delay(fate.wait)
-        return to_event(answer(parts, fate, request, arrived))
+        with self._behalf():
+            return to_event(answer(parts, fate, request, arrived))
+
+    def _behalf(self) -> AbstractContextManager[object]:
+        return self.behalf() if self.behalf is not None else nullcontext()
 
 
 class ProcedureRun:

@@ -143,7 +143,10 @@ def restart_tentacle(server: SimulatedServer) -> PythonAction:
         except ConfigurationError as bad:
             return str(bad)
         key = ctx.variables.get(API_KEY_VARIABLE) or server.api_key
-        driven = ProcedureRun(procedure, server.with_key(key), ctx.run.clock)
+        # The restart's tasks are the deployment's children: a cap full of deployments
+        # waiting on them is the task-cap deadlock (docs/fleets.md).
+        driven = ProcedureRun(procedure, server.with_key(key).on_behalf_of(ctx.run),
+                              ctx.run.clock)
         ctx.run.on_cancel(driven.cancel)
         report = yield from driven.flow()
         verified = method is RestartMethod.Client and report.ok
