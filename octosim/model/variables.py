@@ -118,7 +118,11 @@ class VariableDictionary(Mapping[str, str]):
     def __init__(
         self, values: Mapping[str, str] | None = None, *, sensitive: Iterable[str] = ()
     ) -> None:
-        self._values: dict[str, tuple[str, str]] = {}
+        # Keyed by the lower-cased name: the values (the very table substitution reads, so a
+        # script's #{...} does not rebuild it for every action on every target) and the
+        # spelling last given.
+        self._table: dict[str, str] = {}
+        self._names: dict[str, str] = {}
         self._sensitive: set[str] = set()
         for name, value in (values or {}).items():
             self.set(name, value)
@@ -127,17 +131,26 @@ class VariableDictionary(Mapping[str, str]):
 
     def set(self, name: str, value: str, *, is_sensitive: bool = False) -> None:
         """Set ``name`` (any case replaces the same variable) to ``value``."""
-        self._values[name.lower()] = (name, value)
+        key = name.lower()
+        self._table[key] = value
+        self._names[key] = name
         if is_sensitive:
-            self._sensitive.add(name.lower())
+            self._sensitive.add(key)
         else:
-            self._sensitive.discard(name.lower())
+            self._sensitive.discard(key)
 
     def update_from(self, other: Mapping[str, str]) -> None:
         """Set every variable of ``other``, keeping its sensitivity if it has one."""
-        for name, value in other.items():
-            sensitive = isinstance(other, VariableDictionary) and other.is_sensitive(name)
-            self.set(name, value, is_sensitive=sensitive)
+        if not isinstance(other, VariableDictionary):
+            for name, value in other.items():
+                self.set(name, value)
+            return
+        # A whole layer at once (a target's variables are several layers deep): the same as
+        # setting each of its variables in turn, without a Python call per variable.
+        self._table.update(other._table)
+        self._names.update(other._names)
+        self._sensitive.difference_update(other._table)
+        self._sensitive.update(other._sensitive.intersection(other._table))
 
     def is_sensitive(self, name: str) -> bool:
         """Return True if the variable ``name`` holds a sensitive value."""
@@ -145,19 +158,19 @@ class VariableDictionary(Mapping[str, str]):
 
     def sensitive_values(self) -> list[str]:
         """Return the sensitive values (for :func:`mask`)."""
-        return [self._values[key][1] for key in self._sensitive if key in self._values]
+        return [self._table[key] for key in self._sensitive if key in self._table]
 
     def __getitem__(self, name: str) -> str:
-        return self._values[name.lower()][1]
+        return self._table[name.lower()]
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._values
+        return isinstance(name, str) and name.lower() in self._table
 
     def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self._values.values())
+        return iter(self._names.values())
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._table)
 
     def substitute(self, text: str) -> str:
         """Return ``text`` with this dictionary's ``#{Name}`` tokens replaced."""
@@ -240,7 +253,8 @@ def substitute(text: str, variables: Mapping[str, str]) -> str:
     Names match case-insensitively; values are substituted too; unknown names, filters and
     cycles are left as written.
     """
-    table = {name.lower(): value for name, value in variables.items()}
+    table = (variables._table if isinstance(variables, VariableDictionary)
+             else {name.lower(): value for name, value in variables.items()})
     return _expand(text, table, frozenset())
 
 
