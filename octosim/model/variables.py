@@ -205,20 +205,23 @@ def resolve(variables: Sequence[Variable], ctx: ScopeContext) -> VariableDiction
 
 def _closing(text: str, start: int) -> int:
     # The index of the ``}`` that closes a token whose content starts at ``start``, counting
-    # inner ``#{``; -1 if it is never closed.
+    # inner ``#{``; -1 if it is never closed. Jumps from brace to brace (str.find), not
+    # character by character: every script body of every target passes through here.
     depth = 1
     i = start
-    while i < len(text):
-        if text.startswith("#{", i):
+    while True:
+        close = text.find("}", i)
+        if close < 0:
+            return -1
+        opened = text.find("#{", i, close)
+        if opened >= 0:
             depth += 1
-            i += 2
+            i = opened + 2
             continue
-        if text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+        depth -= 1
+        if depth == 0:
+            return close
+        i = close + 1
 
 
 def _expand(text: str, table: Mapping[str, str], active: frozenset[str]) -> str:
