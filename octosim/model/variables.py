@@ -121,13 +121,10 @@ class VariableDictionary(Mapping[str, str]):
         # Keyed by the lower-cased name: the values (the very table substitution reads, so a
         # script's #{...} does not rebuild it for every action on every target) and the
         # spelling last given.
-        self._table: dict[str, str] = {}
-        self._names: dict[str, str] = {}
-        self._sensitive: set[str] = set()
-        for name, value in (values or {}).items():
-            self.set(name, value)
-        for name in sensitive:
-            self._sensitive.add(name.lower())
+        given = values or {}
+        self._table: dict[str, str] = {name.lower(): value for name, value in given.items()}
+        self._names: dict[str, str] = {name.lower(): name for name in given}
+        self._sensitive: set[str] = {name.lower() for name in sensitive}
 
     def set(self, name: str, value: str, *, is_sensitive: bool = False) -> None:
         """Set ``name`` (any case replaces the same variable) to ``value``."""
