@@ -287,32 +287,34 @@ class OutputVariables:
     """
 
     def __init__(self) -> None:
-        self._outputs: list[_Output] = []
+        # Kept up to date as values are set, so that each target of a later step does not
+        # go through every output of every earlier target (quadratic in the targets):
+        # the machine-qualified names, the same for every machine...
+        self._qualified = VariableDictionary()
+        # ...and, by (action, name) in the order first set, the last value set and the last
+        # value each machine (or no machine) set.
+        self._last: dict[tuple[str, str], _Output] = {}
+        self._by_machine: dict[tuple[str, str], dict[str | None, _Output]] = {}
 
     def set(
         self, action: str, name: str, value: str, *, machine: str | None = None,
         is_sensitive: bool = False,
     ) -> None:
         """Record that ``action`` (run on ``machine``) set output ``name`` to ``value``."""
-        self._outputs.append(_Output(action, machine, name, value, is_sensitive))
+        out = _Output(action, machine, name, value, is_sensitive)
+        key = (action.lower(), name.lower())
+        self._last[key] = out
+        self._by_machine.setdefault(key, {})[machine] = out
+        if machine is not None:
+            self._qualified.set(f"Octopus.Action[{action}].Output[{machine}].{name}", value,
+                                is_sensitive=is_sensitive)
 
     def for_machine(self, machine: str | None) -> VariableDictionary:
         """Return the output variables as a later step on ``machine`` sees them."""
         result = VariableDictionary()
-        unqualified: dict[tuple[str, str], _Output] = {}
-        for out in self._outputs:
-            if out.machine is not None:
-                result.set(
-                    f"Octopus.Action[{out.action}].Output[{out.machine}].{out.name}",
-                    out.value, is_sensitive=out.is_sensitive,
-                )
-            key = (out.action.lower(), out.name.lower())
-            held = unqualified.get(key)
-            if held is None or held.machine != machine or out.machine == machine:
-                unqualified[key] = out
-        for out in unqualified.values():
-            result.set(
-                f"Octopus.Action[{out.action}].Output.{out.name}", out.value,
-                is_sensitive=out.is_sensitive,
-            )
+        result.update_from(self._qualified)
+        for key, last in self._last.items():
+            out = self._by_machine[key].get(machine, last)
+            result.set(f"Octopus.Action[{out.action}].Output.{out.name}", out.value,
+                       is_sensitive=out.is_sensitive)
         return result
