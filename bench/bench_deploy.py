@@ -11,7 +11,9 @@ variable and system variables), so each target runs three scripts, each under it
    ``Production`` and its Deploy task driven in virtual time until it completes, through the
    model (``create_release``, ``create_deployment``, ``queue_deployment``, the clock):
    (a) to 1,000 targets, (b) to 100 targets. The target is (a) / (b) <= 11x: a deployment
-   grows linearly with its targets.
+   grows linearly with its targets. Each run's targets have names never used before, so
+   both sides read every target's script body afresh (the script reader remembers the last
+   512 bodies it read, and the first step's body names its target).
 2. Over HTTP, to ``--http-targets`` targets (default 1, as in the restart benchmark's
    world), the TypeScript api-client's requests for release -> deploy -> wait
    (octopus-deployments.md 1.2): ``GET /api``, the space by name, ``releases/create/v1``, the
@@ -21,7 +23,8 @@ variable and system variables), so each target runs three scripts, each under it
    against a static ``httpx.MockTransport`` replaying the simulator's answers byte for byte
    (checked, untimed, to be the same conversation), virtual time on a plain counter. The
    target is (a) / (b) <= 1.5x: what the simulator, the deployment included, costs over
-   static mocks answering the same requests.
+   static mocks answering the same requests. The world is the same every run (a test
+   suite deploying again and again), so the simulator has read the scripts before.
 
 The sides of each pair run interleaved, ``--runs`` times (default 15), and their medians are
 compared, so a busy machine slows both alike; the median of the paired ratios (each run of
@@ -38,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import os
 import statistics
 import time
@@ -87,11 +91,13 @@ class Stopwatch:
         return time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
-def deploy_world(targets: int) -> Simulation:
-    """A simulation with ``targets`` Tentacles in ROLE and the project PROJECT (untimed)."""
+def deploy_world(targets: int, prefix: str = "app") -> Simulation:
+    """A simulation with ``targets`` Tentacles in ROLE (``<prefix>-0000``, ...) and the project
+    PROJECT (untimed)."""
     scenario = Scenario(
         name=f"bench-deploy-{targets}", environments=(ENVIRONMENT,),
-        agents=tuple(AgentSpec(name=f"app-{i:04d}", roles=(ROLE,)) for i in range(targets)),
+        agents=tuple(AgentSpec(name=f"{prefix}-{i:04d}", roles=(ROLE,))
+                     for i in range(targets)),
     )
     sim = Simulation.from_scenario(scenario, seed=SEED)
     store = sim.deployments
@@ -131,9 +137,15 @@ def direct_deployment(sim: Simulation) -> Task:
 
 def direct_side(targets: int) -> Callable[[], Times]:
     """A side of (1): build a world of ``targets`` (untimed), time its deployment."""
+    worlds = itertools.count()
 
     def run() -> Times:
-        sim = deploy_world(targets)
+        # New target names every run: the first step's body names its target, and the script
+        # reader remembers the last 512 bodies it read, so with the same names every run the
+        # 100-target side would read none of its bodies after the first run and the
+        # 1,000-target side all of them. New names make both read every target's body, as a
+        # deployment to targets never deployed to does.
+        sim = deploy_world(targets, prefix=f"app{next(worlds)}")
         watch = Stopwatch()
         task = direct_deployment(sim)
         elapsed = watch.read()
