@@ -111,9 +111,9 @@ def deploy_world(targets: int, prefix: str = "app") -> Simulation:
     return sim
 
 
-def check_deployed(task: Task | None, targets: int) -> None:
+def check_deployed(task: Task, targets: int) -> None:
     """Raise AssertionError unless ``task`` succeeded with every step on every target."""
-    assert task is not None and task.state == "Success", task and task.error_message
+    assert task.state == "Success", task.error_message
     steps = task.log.children
     assert [len(step.children) for step in steps] == [targets] * len(STEPS), (
         [len(step.children) for step in steps])
