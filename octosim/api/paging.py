@@ -54,9 +54,11 @@ def collection(
     window = items[skip : skip + take] if take else []
     pages = max(1, -(-total // take)) if take else 1
     kept = [(k, v) for k, v in without_keys(query) if k.lower() not in _PAGING]
+    # The filters are the same in every link: quoted once, not once per link.
+    filters = f"{path}?{urlencode(kept, safe=',')}&" if kept else f"{path}?"
 
     def link(s: int, t: int) -> str:
-        return f"{path}?{urlencode([*kept, ('skip', str(s)), ('take', str(t))], safe=',')}"
+        return f"{filters}skip={s}&take={t}"
 
     links = {
         "Self": link(skip, take),

@@ -9,7 +9,6 @@ ends, calls :func:`record_deployment_outcome`.
 
 from __future__ import annotations
 
-import copy
 import string
 from collections.abc import Iterable
 
@@ -99,7 +98,7 @@ def create_release(
     frozen = store.choices.frozen_snapshot_id
     release = Release(
         store.world.next_id("Releases"), project.space_id, project_id, chosen.id, version,
-        copy.deepcopy(process), tuple(variable_set.variables), now, release_notes,
+        process.snapshot(), tuple(variable_set.variables), now, release_notes,
         frozen.format(owner_id=variable_set.id, n=n), frozen.format(owner_id=process.id, n=n),
     )
     store.releases[release.id] = release
@@ -225,7 +224,7 @@ def publish_runbook_snapshot(
         name = store.choices.snapshot_name_prefix + "".join(store.world.rng.choices(chars, k=7))
     snapshot = RunbookSnapshot(
         store.world.next_id("RunbookSnapshots"), runbook.space_id, runbook.project_id,
-        runbook.id, name, copy.deepcopy(runbook.process),
+        runbook.id, name, runbook.process.snapshot(),
         tuple(store.variables_of(runbook.project_id).variables), now, notes,
     )
     store.runbook_snapshots[snapshot.id] = snapshot

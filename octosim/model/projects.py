@@ -12,7 +12,7 @@ The registry that creates and finds these is :mod:`octosim.model.deployment_stor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 __all__ = [
@@ -116,6 +116,14 @@ class DeploymentAction:
         """Return the script syntax (``PowerShell``, ``Bash``, …), PowerShell by default."""
         return self.properties.get(SCRIPT_SYNTAX, "PowerShell")
 
+    def copy(self) -> DeploymentAction:
+        """Return a copy that shares no list or dict with this action."""
+        return replace(
+            self, properties=dict(self.properties), environments=list(self.environments),
+            excluded_environments=list(self.excluded_environments),
+            channels=list(self.channels), tenant_tags=list(self.tenant_tags),
+        )
+
     def applies_to(self, environment_id: str, channel_id: str) -> bool:
         """Return True if this action runs in ``environment_id`` for ``channel_id``."""
         if self.is_disabled or environment_id in self.excluded_environments:
@@ -136,6 +144,11 @@ class DeploymentStep:
     start_trigger: StartTrigger = StartTrigger.StartAfterPrevious
     package_requirement: str = "LetOctopusDecide"
     id: str = ""
+
+    def copy(self) -> DeploymentStep:
+        """Return a copy that shares no list, dict or action with this step."""
+        return replace(self, actions=[action.copy() for action in self.actions],
+                       properties=dict(self.properties))
 
     @property
     def target_roles(self) -> list[str]:
@@ -173,6 +186,12 @@ class DeploymentProcess:
     project_id: str
     steps: list[DeploymentStep] = field(default_factory=list)
     version: int = 0
+
+    def snapshot(self) -> DeploymentProcess:
+        """Return a copy that shares nothing mutable with this process: what a release or a
+        runbook snapshot keeps while the project's process is edited on (explicit copies,
+        where ``copy.deepcopy`` spent most of a release's creation in its generic walk)."""
+        return replace(self, steps=[step.copy() for step in self.steps])
 
 
 @dataclass

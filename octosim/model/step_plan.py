@@ -18,6 +18,7 @@ Pure functions over a process and the world's machines (octopus-deployments.md Â
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -228,7 +229,9 @@ class RollingWindow(Generic[_Item]):
     def __init__(self, targets: Sequence[_Item], max_parallelism: int) -> None:
         if max_parallelism < 1:
             raise ValueError(f"max_parallelism must be at least 1, not {max_parallelism}")
-        self._waiting = list(targets)
+        # A deque: a step's targets leave from the front, and a list would shift every
+        # waiting target each time one starts (quadratic in a step's targets).
+        self._waiting = deque(targets)
         self._limit = max_parallelism
         self.running: list[_Item] = []
         self.done: list[_Item] = []
@@ -236,7 +239,7 @@ class RollingWindow(Generic[_Item]):
     def _take(self) -> list[_Item]:
         started: list[_Item] = []
         while self._waiting and len(self.running) < self._limit:
-            target = self._waiting.pop(0)
+            target = self._waiting.popleft()
             self.running.append(target)
             started.append(target)
         return started

@@ -118,26 +118,36 @@ class VariableDictionary(Mapping[str, str]):
     def __init__(
         self, values: Mapping[str, str] | None = None, *, sensitive: Iterable[str] = ()
     ) -> None:
-        self._values: dict[str, tuple[str, str]] = {}
-        self._sensitive: set[str] = set()
-        for name, value in (values or {}).items():
-            self.set(name, value)
-        for name in sensitive:
-            self._sensitive.add(name.lower())
+        # Keyed by the lower-cased name: the values (the very table substitution reads, so a
+        # script's #{...} does not rebuild it for every action on every target) and the
+        # spelling last given.
+        given = values or {}
+        self._table: dict[str, str] = {name.lower(): value for name, value in given.items()}
+        self._names: dict[str, str] = {name.lower(): name for name in given}
+        self._sensitive: set[str] = {name.lower() for name in sensitive}
 
     def set(self, name: str, value: str, *, is_sensitive: bool = False) -> None:
         """Set ``name`` (any case replaces the same variable) to ``value``."""
-        self._values[name.lower()] = (name, value)
+        key = name.lower()
+        self._table[key] = value
+        self._names[key] = name
         if is_sensitive:
-            self._sensitive.add(name.lower())
+            self._sensitive.add(key)
         else:
-            self._sensitive.discard(name.lower())
+            self._sensitive.discard(key)
 
     def update_from(self, other: Mapping[str, str]) -> None:
         """Set every variable of ``other``, keeping its sensitivity if it has one."""
-        for name, value in other.items():
-            sensitive = isinstance(other, VariableDictionary) and other.is_sensitive(name)
-            self.set(name, value, is_sensitive=sensitive)
+        if not isinstance(other, VariableDictionary):
+            for name, value in other.items():
+                self.set(name, value)
+            return
+        # A whole layer at once (a target's variables are several layers deep): the same as
+        # setting each of its variables in turn, without a Python call per variable.
+        self._table.update(other._table)
+        self._names.update(other._names)
+        self._sensitive.difference_update(other._table)
+        self._sensitive.update(other._sensitive.intersection(other._table))
 
     def is_sensitive(self, name: str) -> bool:
         """Return True if the variable ``name`` holds a sensitive value."""
@@ -145,19 +155,19 @@ class VariableDictionary(Mapping[str, str]):
 
     def sensitive_values(self) -> list[str]:
         """Return the sensitive values (for :func:`mask`)."""
-        return [self._values[key][1] for key in self._sensitive if key in self._values]
+        return [self._table[key] for key in self._sensitive if key in self._table]
 
     def __getitem__(self, name: str) -> str:
-        return self._values[name.lower()][1]
+        return self._table[name.lower()]
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._values
+        return isinstance(name, str) and name.lower() in self._table
 
     def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self._values.values())
+        return iter(self._names.values())
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._table)
 
     def substitute(self, text: str) -> str:
         """Return ``text`` with this dictionary's ``#{Name}`` tokens replaced."""
@@ -192,20 +202,23 @@ def resolve(variables: Sequence[Variable], ctx: ScopeContext) -> VariableDiction
 
 def _closing(text: str, start: int) -> int:
     # The index of the ``}`` that closes a token whose content starts at ``start``, counting
-    # inner ``#{``; -1 if it is never closed.
+    # inner ``#{``; -1 if it is never closed. Jumps from brace to brace (str.find), not
+    # character by character: every script body of every target passes through here.
     depth = 1
     i = start
-    while i < len(text):
-        if text.startswith("#{", i):
+    while True:
+        close = text.find("}", i)
+        if close < 0:
+            return -1
+        opened = text.find("#{", i, close)
+        if opened >= 0:
             depth += 1
-            i += 2
+            i = opened + 2
             continue
-        if text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+        depth -= 1
+        if depth == 0:
+            return close
+        i = close + 1
 
 
 def _expand(text: str, table: Mapping[str, str], active: frozenset[str]) -> str:
@@ -240,7 +253,8 @@ def substitute(text: str, variables: Mapping[str, str]) -> str:
     Names match case-insensitively; values are substituted too; unknown names, filters and
     cycles are left as written.
     """
-    table = {name.lower(): value for name, value in variables.items()}
+    table = (variables._table if isinstance(variables, VariableDictionary)
+             else {name.lower(): value for name, value in variables.items()})
     return _expand(text, table, frozenset())
 
 
@@ -273,32 +287,34 @@ class OutputVariables:
     """
 
     def __init__(self) -> None:
-        self._outputs: list[_Output] = []
+        # Kept up to date as values are set, so that each target of a later step does not
+        # go through every output of every earlier target (quadratic in the targets):
+        # the machine-qualified names, the same for every machine...
+        self._qualified = VariableDictionary()
+        # ...and, by (action, name) in the order first set, the last value set and the last
+        # value each machine (or no machine) set.
+        self._last: dict[tuple[str, str], _Output] = {}
+        self._by_machine: dict[tuple[str, str], dict[str | None, _Output]] = {}
 
     def set(
         self, action: str, name: str, value: str, *, machine: str | None = None,
         is_sensitive: bool = False,
     ) -> None:
         """Record that ``action`` (run on ``machine``) set output ``name`` to ``value``."""
-        self._outputs.append(_Output(action, machine, name, value, is_sensitive))
+        out = _Output(action, machine, name, value, is_sensitive)
+        key = (action.lower(), name.lower())
+        self._last[key] = out
+        self._by_machine.setdefault(key, {})[machine] = out
+        if machine is not None:
+            self._qualified.set(f"Octopus.Action[{action}].Output[{machine}].{name}", value,
+                                is_sensitive=is_sensitive)
 
     def for_machine(self, machine: str | None) -> VariableDictionary:
         """Return the output variables as a later step on ``machine`` sees them."""
         result = VariableDictionary()
-        unqualified: dict[tuple[str, str], _Output] = {}
-        for out in self._outputs:
-            if out.machine is not None:
-                result.set(
-                    f"Octopus.Action[{out.action}].Output[{out.machine}].{out.name}",
-                    out.value, is_sensitive=out.is_sensitive,
-                )
-            key = (out.action.lower(), out.name.lower())
-            held = unqualified.get(key)
-            if held is None or held.machine != machine or out.machine == machine:
-                unqualified[key] = out
-        for out in unqualified.values():
-            result.set(
-                f"Octopus.Action[{out.action}].Output.{out.name}", out.value,
-                is_sensitive=out.is_sensitive,
-            )
+        result.update_from(self._qualified)
+        for key, last in self._last.items():
+            out = self._by_machine[key].get(machine, last)
+            result.set(f"Octopus.Action[{out.action}].Output.{out.name}", out.value,
+                       is_sensitive=out.is_sensitive)
         return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -103,6 +105,35 @@ def test_a_release_snapshots_the_process_and_variables(store: DeploymentStore) -
     assert [(v.name, v.value) for v in release.variables] == [("Greeting", "hello")]
     assert release.project_deployment_process_snapshot_id == "deploymentprocess-Projects-1-s-1"
     assert release.project_variable_set_snapshot_id == "variableset-Projects-1-s-1"
+
+
+def _shared_mutables(copied: object, original: object, path: str = "process") -> list[str]:
+    # Every list, dict or dataclass reachable through the fields that the copy shares with
+    # the original: a field added later and forgotten by the copy shows up here by name.
+    if isinstance(copied, (list, dict)) and copied is original:
+        return [path]
+    if isinstance(copied, list) and isinstance(original, list):
+        return [bad for i, (c, o) in enumerate(zip(copied, original, strict=True))
+                for bad in _shared_mutables(c, o, f"{path}[{i}]")]
+    if dataclasses.is_dataclass(copied) and not isinstance(copied, type):
+        if copied is original:
+            return [path]
+        return [bad for f in dataclasses.fields(copied) for bad in _shared_mutables(
+            getattr(copied, f.name), getattr(original, f.name), f"{path}.{f.name}")]
+    return []
+
+
+def test_a_release_s_process_shares_nothing_mutable_with_the_project_s() -> None:
+    store = fresh_store()
+    project = store.add_project("Spaces-1", "App")
+    step = script_step("One", roles="web-server")
+    step.actions[0].environments.append("Environments-1")
+    step.actions.append(dataclasses.replace(step.actions[0], name="Two", channels=["C"]))
+    store.set_process(project.deployment_process_id, [step, script_step("Three")])
+    release = create_release(store, project.id)
+    process = store.process_of(project.id)
+    assert release.process == process
+    assert _shared_mutables(release.process, process) == []
 
 
 _edits = st.lists(st.sampled_from(["add", "rename", "body", "vars", "remove"]), max_size=8)
