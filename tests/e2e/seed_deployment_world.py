@@ -41,6 +41,7 @@ __all__ = [
     "ROLE",
     "SeedDeployment",
     "deploy",
+    "from_preset",
     "seed_deployment",
     "story_steps",
 ]
@@ -126,3 +127,18 @@ def deploy(world: SeedDeployment, *, until: float = 3600.0) -> Task:
     while not task.is_completed and sim.clock.now() < until:
         sim.clock.advance_to(min(until, sim.clock.now() + 60))
     return task
+
+
+def from_preset(preset: str, method: str | None = None, *, seed: int = 0) -> SeedDeployment:
+    """The story's world as the shipped preset ``seed-deployment`` or
+    ``seed-deployment-linux`` describes it, ``Octosim.RestartTentacle`` installed;
+    ``method`` replaces the preset's ``RestartMethod`` (``Recipe``) when given."""
+    sim = install(Simulation.from_scenario(preset, seed=seed))
+    store = sim.deployments
+    project = store.project("Spaces-1", PROJECT)
+    if method is not None:
+        kept = [v for v in store.variables_of(project.id).variables
+                if v.name != METHOD_VARIABLE]
+        store.set_variables(project.variable_set_id, [*kept, Variable(METHOD_VARIABLE, method)])
+    os = "Linux" if preset.endswith("-linux") else "Windows"
+    return SeedDeployment(sim, project.id, os)
