@@ -129,7 +129,8 @@ def runbook_run_resource(run: RunbookRun, dates: Dates) -> dict[str, Any]:
         "ForcePackageDownload": False, "UseGuidedFailure": run.use_guided_failure,
         "QueueTime": dates.iso_or_none(run.queue_time),
         "QueueTimeExpiry": dates.iso_or_none(run.queue_time_expiry),
-        "FormValues": {}, "FailureEncountered": False, "TentacleRetentionPeriod": None,
+        "FormValues": {}, "FailureEncountered": run.succeeded is False,
+        "TentacleRetentionPeriod": None,
         "Links": links,
     }
 

@@ -152,6 +152,7 @@ class RunbookRunExecutor:
         )
         error = no_targets_error(store, runbook_run.project_id, plan)
         if error is not None:
+            runbook_run.succeeded = False
             return error
         process = ProcessRun(
             runbook_run.space_id, snapshot.variables,
@@ -162,7 +163,9 @@ class RunbookRunExecutor:
                 store.runbooks[runbook_run.runbook_id].default_guided_failure_mode,
                 environment.use_guided_failure),
         )
-        return (yield from self.services.runner(run, process).flow())
+        result = yield from self.services.runner(run, process).flow()
+        runbook_run.succeeded = result is None
+        return result
 
 
 def _guided_by_default(mode: GuidedFailureMode, environment_default: bool) -> bool:

@@ -272,7 +272,7 @@ def create_runbook_run(
         chosen.id, environment_id, runbook_run_name(environment.name), now, tenant_id,
     )
     for key, value in fields.items():
-        if not hasattr(run, key) or key == "id":
+        if not hasattr(run, key) or key in ("id", "succeeded"):
             raise AttributeError(f"a runbook run has no settable field {key!r}")
         setattr(run, key, value)
     store.runbook_runs[run.id] = run

@@ -97,3 +97,6 @@ class RunbookRun:
     excluded_machine_ids: list[str] = field(default_factory=list)
     queue_time: float | None = None
     queue_time_expiry: float | None = None
+    #: None until the RunbookRun task ends by itself; then whether it succeeded
+    #: (``FailureEncountered`` is its negation, as for a deployment).
+    succeeded: bool | None = None

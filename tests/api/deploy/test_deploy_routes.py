@@ -9,7 +9,10 @@ import pytest
 from deploy_world import deployments_in
 
 from octosim.model.deploy_errors import INVALID_VERSION
+from octosim.model.deployment_rules import publish_runbook_snapshot
 from octosim.model.lifecycles import Phase
+from octosim.model.projects import SCRIPT_BODY
+from octosim.model.states import TaskState
 from octosim.simulation import Simulation
 
 
@@ -113,6 +116,23 @@ def test_deployments_filter_by_task_state(sim: Simulation, client: httpx.Client)
                       params={"taskState": "Success"}).json()["TotalResults"] == 1
     assert client.get("/api/Spaces-1/deployments",
                       params={"taskState": "Whenever"}).status_code == 400
+
+
+def test_failure_encountered_follows_how_a_runbook_run_ended(sim: Simulation,
+                                                            client: httpx.Client) -> None:
+    # Found by tests/properties/test_props_deployments.py: a failed run said False.
+    runbook = sim.deployments.runbooks["Runbooks-1"]
+    runbook.process.steps[0].actions[0].properties[SCRIPT_BODY] = "exit 3"
+    publish_runbook_snapshot(sim.deployments, runbook.id)
+    [ran] = client.post("/api/Spaces-1/runbooks/Runbooks-1/run",
+                        json={"EnvironmentId": "Environments-1"}).json()
+    assert ran["FailureEncountered"] is False  # not ended yet
+    sim.clock.sleep(60)
+    assert sim.engine.tasks[ran["TaskId"]].state is TaskState.Failed
+    assert client.get(ran["Links"]["Self"]).json()["FailureEncountered"] is True
+    first = client.get("/api/Spaces-1/runbookRuns/RunbookRuns-1").json()
+    assert (first["FailureEncountered"], sim.engine.tasks[first["TaskId"]].state) == (
+        False, TaskState.Success)
 
 
 def test_tenant_tags_choose_the_tenants(client: httpx.Client) -> None:
