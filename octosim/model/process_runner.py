@@ -308,10 +308,16 @@ class ProcessRunner:
                      else ScriptIsolation.FullIsolation)
         lease = yield TakeScriptMutex(host, isolation, element)
         # The script acts on what it says; the log shows it with sensitive values masked.
+        machine = target.name if target is not None else None
+
+        def output(name: str, value: str, sensitive: bool) -> None:
+            # Set-OctopusVariable: later steps read Octopus.Action[<action>].Output.<name>.
+            self.outputs.set(action.name, name, value, machine=machine, is_sensitive=sensitive)
+
         script = ScriptRun(host, element, syntax, mask(body, variables.sensitive_values()),
                            self.interpreter.interpret(body, syntax),
                            behaviours=self.behaviours,
-                           unavailable_summary=self.unavailable_summary)
+                           unavailable_summary=self.unavailable_summary, outputs=output)
         reason = yield script
         lease.release()
         return reason

@@ -57,6 +57,7 @@ __all__ = [
     "PWSH_MISSING",
     "PWSH_MISSING_EXIT_CODE",
     "Behaviour",
+    "OutputSink",
     "ScriptContext",
     "ScriptRun",
     "TentacleShell",
@@ -78,6 +79,9 @@ PWSH_MISSING = (
 )
 #: Calamari's exit code for an error that is not a CommandException (its ``OtherError``).
 PWSH_MISSING_EXIT_CODE = 100
+#: Where a script's output variables go: ``(name, value, sensitive)``.
+OutputSink = Callable[[str, str, bool], None]
+
 _CATEGORIES: Mapping[OutputLevel, LogCategory] = {
     "info": LogCategory.Info, "warning": LogCategory.Warning,
     "error": LogCategory.Error, "verbose": LogCategory.Verbose,
@@ -209,10 +213,12 @@ class TentacleShell:
     (the agent's snapshot, Tentacle's variables, ``additions``), the agent's machine store,
     and the target's log."""
 
-    def __init__(self, ctx: ScriptContext, additions: Mapping[str, str] | None = None) -> None:
+    def __init__(self, ctx: ScriptContext, additions: Mapping[str, str] | None = None,
+                 outputs: OutputSink | None = None) -> None:
         self.ctx = ctx
         self.store = ctx.agent.environment
         self._additions = additions
+        self._outputs = outputs
         self._environment: EnvironmentBlock | None = None
 
     @property
@@ -263,6 +269,11 @@ class TentacleShell:
         """The agent's Tentacle services, in name order."""
         return sorted(self.ctx.agent.services)
 
+    def set_output(self, name: str, value: str, sensitive: bool) -> None:
+        """Hand an output variable to the step that runs this script (if any)."""
+        if self._outputs is not None:
+            self._outputs(name, value, sensitive)
+
 
 def default_behaviours() -> dict[type, Behaviour]:
     """Return a fresh table of the built-in behaviours (effect type → behaviour)."""
@@ -294,6 +305,7 @@ class ScriptRun:
         behaviours: Mapping[type, Behaviour],
         unavailable_summary: str,
         environment: Mapping[str, str] | None = None,
+        outputs: OutputSink | None = None,
     ) -> None:
         self.machine = machine
         self.element = element
@@ -303,6 +315,7 @@ class ScriptRun:
         self.behaviours = behaviours
         self.unavailable_summary = unavailable_summary
         self.environment = dict(environment or {})
+        self.outputs = outputs
 
     def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
         """Contact the Tentacle, then run the script."""
@@ -318,7 +331,8 @@ class ScriptRun:
                           reason)
         else:
             ctx = ScriptContext(run, machine, machine.agent, element, self.syntax, self.body)
-            reason = yield _Execution(ctx, self.effects, self.behaviours, self.environment)
+            reason = yield _Execution(ctx, self.effects, self.behaviours, self.environment,
+                                      self.outputs)
         element.finish(run.clock.now(), ActivityStatus.Failed if reason else ActivityStatus.Success)
         return reason
 
@@ -332,11 +346,13 @@ class _Execution:
     def __init__(
         self, ctx: ScriptContext, effects: tuple[object, ...],
         behaviours: Mapping[type, Behaviour], additions: Mapping[str, str],
+        outputs: OutputSink | None = None,
     ) -> None:
         self.ctx = ctx
         self.effects = effects
         self.behaviours = behaviours
         self.additions = additions
+        self.outputs = outputs
 
     def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
         """Act out the effects; resume when the script ends or is killed."""
@@ -378,7 +394,7 @@ class _Execution:
         if ctx.killed_with is not None:
             return _nothing
         overhead = draw(agent.rng, agent.timing.script_seconds)
-        program = run_script(ctx.body, ctx.syntax, TentacleShell(ctx, self.additions))
+        program = run_script(ctx.body, ctx.syntax, TentacleShell(ctx, self.additions, self.outputs))
         timer: list[Callable[[], None]] = []
 
         def completed(reason: str | None) -> None:

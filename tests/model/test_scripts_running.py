@@ -25,6 +25,7 @@ class Host:
         self.machine = MachineEnvironment(os_family)
         self.env = self.machine.script_environment({"TentacleInstanceName": "Tentacle"}, env)
         self.out: list[tuple[OutputLevel, str]] = []
+        self.outputs: list[tuple[str, str, bool]] = []
 
     def getenv(self, name: str) -> str | None:
         return self.env.get(name)
@@ -41,6 +42,9 @@ class Host:
 
     def service_names(self) -> list[str]:
         return ["OctopusDeploy Tentacle"]
+
+    def set_output(self, name: str, value: str, sensitive: bool) -> None:
+        self.outputs.append((name, value, sensitive))
 
     def machine_names(self) -> list[str]:
         return list(self.machine.store)
@@ -267,3 +271,25 @@ def test_setx_passes_its_words_as_written() -> None:
     assert host.machine.machine_value("APP_MODE") == "00"
     assert host.machine.machine_value("USER_ONLY") is None  # no /M: the user's, not modelled
     assert host.lines() == ["SUCCESS: Specified value was saved."] * 2
+
+
+# -- output variables ---------------------------------------------------------------------------
+@pytest.mark.parametrize(("syntax", "body", "expected"), [
+    (PS, 'Set-OctopusVariable -name "Port" -value "8080"', [("Port", "8080", False)]),
+    (PS, "Set-OctopusVariable Port 8080", [("Port", "8080", False)]),
+    (PS, '$p = "9090"; Set-OctopusVariable -n Port -v $p -sensitive', [("Port", "9090", True)]),
+    (PS, 'Set-OctopusVariable -value "x" -name "Y"', [("Y", "x", False)]),
+    (SH, 'set_octopusvariable "Port" "8080"', [("Port", "8080", False)]),
+    (SH, 'P=7; set_octopusvariable Port "$P" -sensitive', [("Port", "7", True)]),
+])
+def test_set_octopus_variable_hands_an_output_to_the_step(
+        syntax: ScriptSyntax, body: str, expected: list[tuple[str, str, bool]]) -> None:
+    host = Host("Windows" if syntax is PS else "Linux")
+    _, result = run(body, syntax, host)
+    assert host.outputs == expected and not result.failed
+
+
+def test_set_octopus_variable_without_a_value_is_not_interpreted() -> None:
+    host = Host()
+    _, result = run("Set-OctopusVariable -name Port; Write-Host after", PS, host)
+    assert host.outputs == [] and host.lines() == ["after"] and not result.failed

@@ -42,9 +42,9 @@ def test_a_task_queued_behind_a_full_cap_ends_the_run_by_its_deadline_and_says_w
     assert "stayed Queued behind 1 running task(s): the task cap is full" in report.reason
     assert any("is still Queued behind 1 running task(s)" in line.text for line in report.log)
     # Nothing of this run is left behind, and the blocker was left alone.
-    mine = [sim.engine.get(t.id) for t in report.tasks]
+    mine = [sim.engine.tasks[t.id] for t in report.tasks]
     assert mine and all(task.state.is_completed for task in mine)
-    assert sim.engine.get(blockers[0]).state is TaskState.Executing
+    assert sim.engine.tasks[blockers[0]].state is TaskState.Executing
 
 
 def test_every_task_the_client_creates_expires_at_its_deadline() -> None:
@@ -57,7 +57,7 @@ def test_every_task_the_client_creates_expires_at_its_deadline() -> None:
     # On the server's clock (its Date header, whole seconds): never later than the deadline.
     deadline = report.started + policy.deadline
     for task in report.tasks:
-        expiry = sim.engine.get(task.id).queue_time_expiry
+        expiry = sim.engine.tasks[task.id].queue_time_expiry
         assert expiry is not None and deadline - 1 <= expiry <= deadline
 
 

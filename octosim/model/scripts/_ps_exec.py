@@ -210,6 +210,8 @@ class _Shell:
             raise ScriptExit(-1, said or None)
         elif name == "setx":
             self.setx(args)
+        elif name == "set-octopusvariable":
+            self.set_output(args)
         elif name == "get-service":
             self.get_service(args)  # for its error; the table it prints is not modelled
 
@@ -230,6 +232,35 @@ class _Shell:
                 seconds = self.number(args[i]) * scale
             i += 1
         return max(0.0, seconds)
+
+    def set_output(self, args: list[str]) -> None:
+        """``Set-OctopusVariable [-name] N [-value] V [-sensitive]`` (parameter names may be
+        shortened, as PowerShell allows)."""
+        named: dict[str, str] = {}
+        positional: list[str] = []
+        sensitive = False
+        i = 0
+        while i < len(args):
+            folded = args[i].casefold()
+            if folded.startswith("-") and len(folded) > 1 and not _NUMBER.match(folded):
+                key = folded[1:].rstrip(":")
+                if "sensitive".startswith(key):
+                    sensitive = True
+                    i += 1
+                    continue
+                if i + 1 >= len(args) or not ("name".startswith(key) or "value".startswith(key)):
+                    raise Unknown(args[i])
+                named["name" if "name".startswith(key) else "value"] = _text(
+                    self.word(args[i + 1]))
+                i += 2
+                continue
+            positional.append(_text(self.word(args[i])))
+            i += 1
+        name = named.get("name") or (positional.pop(0) if positional else None)
+        value = named.get("value", positional.pop(0) if positional else None)
+        if not name or value is None:
+            raise Unknown("Set-OctopusVariable")
+        self.host.set_output(name, value, sensitive)
 
     def setx(self, args: list[str]) -> None:
         machine = any(a.casefold() == "/m" for a in args)

@@ -261,6 +261,12 @@ class _Shell:
             if message:
                 self.host.write(message, "error")
             raise ScriptExit(1, message)
+        if name == "set_octopusvariable":  # Calamari's: name value [-sensitive]
+            rest = [a for a in args if a != "-sensitive"]
+            if len(rest) < 2 or not rest[0]:
+                return 1
+            self.host.set_output(rest[0], rest[1], "-sensitive" in args)
+            return 0
         if name == "export":
             for arg in args:
                 m = _ASSIGNMENT.match(arg)

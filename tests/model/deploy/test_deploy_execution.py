@@ -338,3 +338,20 @@ def test_a_python_action_that_raises_or_is_no_generator_fails_its_step() -> None
     raised, plain_step = (" ".join(lines(s.children[0])) for s in task.log.children)
     assert "raised KeyError: 'JAVA_HOME'" in raised
     assert "write it as a generator function" in plain_step
+
+
+def test_set_octopus_variable_in_a_script_reaches_later_steps_masked_if_sensitive() -> None:
+    sim = deploy_sim(2)
+    produce = script_step("Produce", 'Set-OctopusVariable -name "Port" -value "8080"\n'
+                          'Set-OctopusVariable -name "Token" -value "s3cr3t" -sensitive',
+                          roles="app")
+    consume = script_step("Consume", 'Write-Host "port #{Octopus.Action[Produce].Output.Port}"'
+                          '\nWrite-Host "token #{Octopus.Action[Produce].Output.Token}"',
+                          roles="app")
+    task = deploy(sim, project_with(sim, [produce, consume]))
+    sim.clock.advance_to(300)
+    assert task.state is TaskState.Success, task.error_message
+    step = task.log.children[1]
+    lines = [line.message for e in step.walk() for line in e.log]
+    assert lines.count("port 8080") == 2  # each target reads its own (the same) value
+    assert lines.count("token ********") == 2 and not any("s3cr3t" in m for m in lines)
