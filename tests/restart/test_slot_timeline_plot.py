@@ -1,0 +1,121 @@
+"""Drawing a slot timeline (restart.slot_timeline_plot): PNG and SVG by suffix, a clear error
+for any other suffix or a missing matplotlib, and what the picture holds.
+
+matplotlib comes with the ``plot`` extra, which ``.[test]`` includes: the tests that draw are
+skipped, saying so, only where it is not installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from restart.slot_timeline import SlotTimeline, slot_timeline
+from restart.slot_timeline_plot import (
+    KIND_COLOURS,
+    PlotUnavailable,
+    UnknownFormat,
+    check_target,
+    draw,
+)
+from restart.validate_plot import PlotUnavailable as ValidatePlotUnavailable
+from tests.model.fleet_sim import WaitsOnChild, fleet
+from tests.restart.test_slot_timeline import seed_deployment
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+needs_matplotlib = pytest.mark.skipif(
+    importlib.util.find_spec("matplotlib") is None,
+    reason="matplotlib is not installed (pip install 'octosim[plot]')",
+)
+
+
+@pytest.fixture(scope="module")
+def deadlocked() -> SlotTimeline:
+    return slot_timeline(seed_deployment("Recipe"), scenario="seed-deployment",
+                         outcome="deadlock")
+
+
+@needs_matplotlib
+def test_a_png_is_written_for_a_png_name(deadlocked: SlotTimeline, tmp_path: Path) -> None:
+    target = draw(deadlocked, tmp_path / "slots.png")
+    assert target == tmp_path / "slots.png"
+    assert target.read_bytes()[:8] == PNG_MAGIC and target.stat().st_size > 5_000
+
+
+@needs_matplotlib
+def test_an_svg_is_written_for_an_svg_name_in_any_case(
+    deadlocked: SlotTimeline, tmp_path: Path
+) -> None:
+    target = draw(deadlocked, str(tmp_path / "slots.SVG"))
+    text = target.read_text(encoding="utf-8")
+    assert text.lstrip().startswith("<?xml") and "<svg" in text
+    # What the picture says is in it: the title, the band's note, the task ids.
+    for words in ("seed-deployment · seed 0 · deadlock", "deadlock began at 1.0 s",
+                  "ServerTasks-1", "ServerTasks-2", "still Queued", "slot 1"):
+        assert words in text, words
+
+
+@needs_matplotlib
+def test_the_same_timeline_draws_the_same_file(deadlocked: SlotTimeline, tmp_path: Path) -> None:
+    for suffix in (".png", ".svg"):
+        one, two = tmp_path / f"one{suffix}", tmp_path / f"two{suffix}"
+        assert draw(deadlocked, one).read_bytes() == draw(deadlocked, two).read_bytes()
+
+
+def test_an_unknown_suffix_is_refused_before_anything_is_drawn(
+    deadlocked: SlotTimeline, tmp_path: Path
+) -> None:
+    for name, shown in (("slots.jpg", "'.jpg'"), ("slots", "no suffix")):
+        with pytest.raises(UnknownFormat, match=rf"{shown} is not a picture format this "
+                                                r"writes; name the file \.png or \.svg"):
+            draw(deadlocked, tmp_path / name)
+        with pytest.raises(UnknownFormat):
+            check_target(tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_matplotlib_it_says_how_to_install_it(
+    deadlocked: SlotTimeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    with pytest.raises(PlotUnavailable, match=r"needs matplotlib, which is not installed: "
+                                              r"pip install 'octosim\[plot\]'"):
+        draw(deadlocked, tmp_path / "slots.png")
+    with pytest.raises(PlotUnavailable):
+        check_target(tmp_path / "slots.png")
+    # One error type for both pictures, so a command catches one.
+    assert PlotUnavailable is ValidatePlotUnavailable
+
+
+@needs_matplotlib
+def test_a_target_is_checked_before_a_run(tmp_path: Path) -> None:
+    assert check_target(tmp_path / "a.png") == tmp_path / "a.png"
+    with pytest.raises(ValueError, match=r"the folder .* does not exist; create it"):
+        check_target(tmp_path / "missing" / "a.png")
+    (tmp_path / "dir.png").mkdir()
+    with pytest.raises(ValueError, match="is a directory; give a file name"):
+        check_target(tmp_path / "dir.png")
+
+
+@needs_matplotlib
+def test_a_fleet_with_a_changed_cap_a_stall_and_no_waits_all_draw(tmp_path: Path) -> None:
+    sim, _ = fleet(3, [WaitsOnChild(prepare=2.0 * n, expiry=40.0, give_up_after=30.0)
+                       for n in range(1, 6)])
+    sim.clock.advance_to(200)
+    sim.engine.task_cap = 6
+    sim.clock.advance_to(400)
+    timeline = slot_timeline(sim, scenario="fleet", outcome="finished")
+    assert timeline.cap_changes and timeline.blockages and timeline.queued
+    text = draw(timeline, tmp_path / "fleet.svg").read_text(encoding="utf-8")
+    assert "stall began at" in text and "task cap 3 → 6" in text and "stall" in text
+    quiet, _ = fleet(5, [WaitsOnChild()])
+    quiet.clock.advance_to(100)
+    text = draw(slot_timeline(quiet), tmp_path / "quiet.svg").read_text(encoding="utf-8")
+    assert "no task waited Queued" in text and "began at" not in text
+
+
+def test_every_kind_has_its_own_colour() -> None:
+    assert len(set(KIND_COLOURS.values())) == len(KIND_COLOURS) == 5
