@@ -85,14 +85,13 @@ def check_target(path: str | Path) -> Path:
     _format_of(target)
     check_matplotlib()
     if target.is_dir():
-        raise ValueError(f"{path}: is a directory; give a file name such as slots.png")
+        raise ValueError(f"{path} is a directory; give a file name such as slots.png")
     folder = target.parent
     if not folder.is_dir():
-        raise ValueError(f"{path}: the folder {str(folder)!r} does not exist; create it or "
-                         "choose another path")
-    if not os.access(folder, os.W_OK):
-        raise ValueError(f"{path}: the folder {str(folder)!r} is not writable; choose "
+        raise ValueError(f"the folder {str(folder)!r} does not exist; create it or choose "
                          "another path")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"the folder {str(folder)!r} is not writable; choose another path")
     return target
 
 
@@ -143,8 +142,8 @@ def _format_of(target: Path) -> str:
     if fmt is None:
         known = " or ".join(FORMATS)
         shown = repr(target.suffix) if target.suffix else "no suffix"
-        raise UnknownFormat(f"{target}: {shown} is not a picture format this writes; name "
-                            f"the file {known}")
+        raise UnknownFormat(f"{shown} is not a picture format this writes; name the file "
+                            f"{known}")
     return fmt
 
 

@@ -8,11 +8,14 @@ skipped, saying so, only where it is not installed.
 from __future__ import annotations
 
 import importlib.util
+import io
 import sys
 from pathlib import Path
 
 import pytest
 
+from restart.commands import main
+from restart.exitcodes import ExitCode
 from restart.slot_timeline import SlotTimeline, slot_timeline
 from restart.slot_timeline_plot import (
     KIND_COLOURS,
@@ -96,7 +99,7 @@ def test_a_target_is_checked_before_a_run(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"the folder .* does not exist; create it"):
         check_target(tmp_path / "missing" / "a.png")
     (tmp_path / "dir.png").mkdir()
-    with pytest.raises(ValueError, match="is a directory; give a file name"):
+    with pytest.raises(ValueError, match=r"dir\.png is a directory; give a file name"):
         check_target(tmp_path / "dir.png")
 
 
@@ -119,3 +122,55 @@ def test_a_fleet_with_a_changed_cap_a_stall_and_no_waits_all_draw(tmp_path: Path
 
 def test_every_kind_has_its_own_colour() -> None:
     assert len(set(KIND_COLOURS.values())) == len(KIND_COLOURS) == 5
+
+
+# -- restart-tentacle simulate --plot-slots ---------------------------------------------------
+def simulate(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["simulate", "--no-timeline", *argv], stdout=out, stderr=err, env={})
+    return code, out.getvalue(), err.getvalue()
+
+
+@needs_matplotlib
+def test_simulate_draws_the_runs_slots_and_keeps_its_exit_code(tmp_path: Path) -> None:
+    target = tmp_path / "slots.svg"
+    code, out, err = simulate("--scenario", "busy-server", "--plot-slots", str(target))
+    assert code == ExitCode.RESTARTED and "restarted after" in out
+    assert f"slot timeline written to {target}" in err
+    text = target.read_text(encoding="utf-8")
+    assert "busy-server · seed 0 · restarted" in text and "slot 5" in text
+    code, _, _ = simulate("--scenario", "never-returns", "--deadline", "120", "-q",
+                          "--plot-slots", str(tmp_path / "late.png"))
+    assert code == ExitCode.TIMED_OUT
+    assert (tmp_path / "late.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_simulate_refuses_a_picture_it_cannot_draw_before_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = simulate("--scenario", "default", "--plot-slots", str(tmp_path / "s.gif"))
+    assert code == ExitCode.USAGE and out == ""
+    assert "--plot-slots" in err and "'.gif' is not a picture format this writes; name the " \
+           "file .png or .svg" in err
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    code, out, err = simulate("--scenario", "default", "--plot-slots", str(tmp_path / "s.png"))
+    assert code == ExitCode.USAGE and out == ""
+    assert "pip install 'octosim[plot]' (or leave out --plot-slots)" in err
+
+
+@needs_matplotlib
+def test_simulate_refuses_a_missing_folder_and_says_when_writing_fails_late(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = simulate("--scenario", "default", "--plot-slots",
+                              str(tmp_path / "nope" / "s.png"))
+    assert code == ExitCode.USAGE and out == "" and "does not exist; create it" in err
+    import restart.slot_timeline_plot as plot
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(plot, "draw", full_disk)
+    code, out, err = simulate("--scenario", "default", "--plot-slots", str(tmp_path / "s.png"))
+    assert code == ExitCode.USAGE and "restarted after" in out  # the run is still reported
+    assert "cannot write the slot timeline" in err and "No space left on device" in err
