@@ -60,6 +60,10 @@ _DPI = 110
 _PANEL_SHARE = 0.72
 # Above this many waits the lower panel's rows are too thin to name.
 _NAMED_WAITS = 40
+# The subtitle names this many slot holders of a blockage, and counts the rest.
+_NAMED_HOLDERS = 3
+# ... and this many blockages, one line each.
+_NAMED_BLOCKAGES = 2
 
 
 class UnknownFormat(ValueError):
@@ -220,11 +224,18 @@ def _subtitle(timeline: SlotTimeline) -> str:
     caps = " → ".join(f"{span.cap}" for span in timeline.caps)
     ran, waited = len(timeline.ran()), len(timeline.queued)
     text = f"task cap {caps}; {_count(ran, 'task')} ran, {waited} waited Queued"
-    for blockage in timeline.blockages:
+    for blockage in timeline.blockages[:_NAMED_BLOCKAGES]:
         until = (f"until {blockage.ended:.1f} s" if blockage.ended is not None
                  else "to the end")
-        held = ", ".join(blockage.holders)
-        text += f"\n{blockage.what} from {blockage.began:.1f} s {until}: {held} held the cap"
+        waits = [f"{holder} on {', '.join(waited)}"
+                 for holder, waited in zip(blockage.holders, blockage.waits_on, strict=True)]
+        if len(waits) > _NAMED_HOLDERS:
+            waits[_NAMED_HOLDERS:] = [f"{len(waits) - _NAMED_HOLDERS} more"]
+        text += (f"\n{blockage.what} from {blockage.began:.1f} s {until}: the cap full of "
+                 f"tasks waiting, {'; '.join(waits)}")
+    more = len(timeline.blockages) - _NAMED_BLOCKAGES
+    if more > 0:
+        text += f"\nand {_count(more, 'more blockage')} (the shaded bands)"
     return text
 
 
