@@ -7,8 +7,10 @@ skipped, saying so, only where it is not installed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -120,6 +122,23 @@ def test_a_fleet_with_a_changed_cap_a_stall_and_no_waits_all_draw(tmp_path: Path
     assert "no task waited Queued" in text and "began at" not in text
 
 
+@needs_matplotlib
+def test_blockage_after_blockage_each_has_its_band_and_the_subtitle_counts_the_rest(
+    tmp_path: Path,
+) -> None:
+    # Cap 1, four deployments whose steps give up 20 s after queuing their child: each in
+    # turn deadlocks the cap until its step gives up.
+    sim, _ = fleet(1, [WaitsOnChild(give_up_after=20.0)] * 4)
+    sim.clock.advance_to(200)
+    timeline = slot_timeline(sim)
+    assert [(b.began, b.ended, b.what) for b in timeline.blockages] == [
+        (10.0, 30.0, "deadlock"), (40.0, 60.0, "deadlock"), (70.0, 90.0, "deadlock"),
+        (100.0, 120.0, "deadlock")]
+    text = draw(timeline, tmp_path / "four.svg").read_text(encoding="utf-8")
+    assert text.count("deadlock began at") == 4
+    assert "deadlock from 10.0 s until 30.0 s" in text and "and 2 more blockages" in text
+
+
 def test_every_kind_has_its_own_colour() -> None:
     assert len(set(KIND_COLOURS.values())) == len(KIND_COLOURS) == 5
 
@@ -174,3 +193,29 @@ def test_simulate_refuses_a_missing_folder_and_says_when_writing_fails_late(
     code, out, err = simulate("--scenario", "default", "--plot-slots", str(tmp_path / "s.png"))
     assert code == ExitCode.USAGE and "restarted after" in out  # the run is still reported
     assert "cannot write the slot timeline" in err and "No space left on device" in err
+
+
+# -- docs/fleets.md, "Reading a slot timeline" ------------------------------------------------
+DOC = Path(__file__).resolve().parents[2] / "docs" / "fleets.md"
+
+
+@needs_matplotlib
+def test_the_docs_script_draws_both_pictures_and_prints_its_comments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    section = DOC.read_text(encoding="utf-8").split("## Reading a slot timeline", 1)[1]
+    [code] = re.findall(r"```python\n(.*?)```", section, re.S)
+    (tmp_path / "docs" / "img").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, str(DOC), "exec"), {})
+    assert out.getvalue().splitlines() == re.findall(r"^# (.*)$", code, re.M)
+    for method in ("recipe", "client"):
+        drawn = tmp_path / "docs" / "img" / f"slot-timeline-{method}.png"
+        committed = DOC.parent / "img" / drawn.name
+        assert drawn.read_bytes()[:8] == PNG_MAGIC
+        # The committed pictures are this script's, and small enough to keep in the repo.
+        assert committed.read_bytes()[:8] == PNG_MAGIC and committed.stat().st_size < 150_000
+    for picture in re.findall(r"!\[[^]]*\]\((img/[^)]+)\)", section):
+        assert (DOC.parent / picture).is_file(), picture
