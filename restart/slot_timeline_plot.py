@@ -189,7 +189,7 @@ def _waits(axes: Axes, timeline: SlotTimeline) -> None:
                          facecolors=colour, alpha=0.45, edgecolors=colour, linewidth=0.6)
         # The row's tick names the task; the bar says how long it waited and what ended it.
         ending = wait.then if wait.then.startswith("still") else f"then {wait.then}"
-        label = f"{wait.seconds:.1f} s, {ending}"
+        label = f"{_seconds(wait.seconds)}, {ending}"
         if named and _fits(label, wait.seconds, scale):
             axes.text(wait.began, row, f" {label}", ha="left", va="center", fontsize=_FONT,
                       clip_on=True)
@@ -213,7 +213,7 @@ def _band(axes: Axes, blockage: Blockage, end: float) -> None:
 def _began(axes: Axes, blockage: Blockage) -> None:
     colour = _DEADLOCK if blockage.is_deadlock else _STALL_TEXT
     axes.annotate(
-        f"{blockage.what} began at {blockage.began:.1f} s", xy=(blockage.began, -0.5),
+        f"{blockage.what} began at {_seconds(blockage.began)}", xy=(blockage.began, -0.5),
         xytext=(6, -2), textcoords="offset points", ha="left", va="top", fontsize=8,
         color=colour, fontweight="bold", annotation_clip=False,
         bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1},
@@ -225,13 +225,13 @@ def _subtitle(timeline: SlotTimeline) -> str:
     ran, waited = len(timeline.ran()), len(timeline.queued)
     text = f"task cap {caps}; {_count(ran, 'task')} ran, {waited} waited Queued"
     for blockage in timeline.blockages[:_NAMED_BLOCKAGES]:
-        until = (f"until {blockage.ended:.1f} s" if blockage.ended is not None
+        until = (f"until {_seconds(blockage.ended)}" if blockage.ended is not None
                  else "to the end")
         waits = [f"{holder} on {', '.join(waited)}"
                  for holder, waited in zip(blockage.holders, blockage.waits_on, strict=True)]
         if len(waits) > _NAMED_HOLDERS:
             waits[_NAMED_HOLDERS:] = [f"{len(waits) - _NAMED_HOLDERS} more"]
-        text += (f"\n{blockage.what} from {blockage.began:.1f} s {until}: the cap full of "
+        text += (f"\n{blockage.what} from {_seconds(blockage.began)} {until}: the cap full of "
                  f"tasks waiting, {'; '.join(waits)}")
     more = len(timeline.blockages) - _NAMED_BLOCKAGES
     if more > 0:
@@ -256,6 +256,11 @@ def _legend(axes: Axes, timeline: SlotTimeline) -> None:
     if handles:
         axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
                     fontsize=7, frameon=False)
+
+
+def _seconds(t: float) -> str:
+    # Enough digits to tell 0.96 s from 1 s, no more than a reader needs for 3600 s.
+    return f"{t:.0f} s" if t >= 100 else f"{t:.1f} s" if t >= 10 else f"{t:.2f} s"
 
 
 def _count(n: int, noun: str) -> str:

@@ -58,7 +58,7 @@ def test_an_svg_is_written_for_an_svg_name_in_any_case(
     text = target.read_text(encoding="utf-8")
     assert text.lstrip().startswith("<?xml") and "<svg" in text
     # What the picture says is in it: the title, the band's note, the task ids.
-    for words in ("seed-deployment · seed 0 · deadlock", "deadlock began at 1.0 s",
+    for words in ("seed-deployment · seed 0 · deadlock", "deadlock began at 0.96 s",
                   "ServerTasks-1", "ServerTasks-2", "still Queued", "slot 1"):
         assert words in text, words
 
