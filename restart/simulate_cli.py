@@ -97,6 +97,13 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         default=True,
         help="print the simulator's timeline [on]",
     )
+    output.add_argument(
+        "--plot-slots",
+        metavar="FILE",
+        help="draw the server's task slots over the run into FILE (.png or .svg): which "
+        "task held each slot, how long each waited Queued (needs matplotlib: "
+        "pip install 'octosim[plot]')",
+    )
 
 
 def _handle(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -112,6 +119,8 @@ def _handle(args: argparse.Namespace, ctx: CliContext) -> int:
             "named instance; policy flags do not apply to --seed-script"
         )
     policy = None if args.seed_script else policy_from_args(args)
+    if args.plot_slots is not None:
+        _check_plot_target(args.plot_slots)
     sim = load_simulation(args.scenario, args.seed)
     if args.machine is not None and find_machine(sim, args.machine) is None:
         # Said before any run: the client's own advice (--space, OCTOPUS_SPACE) is for
@@ -139,7 +148,40 @@ def _handle(args: argparse.Namespace, ctx: CliContext) -> int:
         _print_human(result, args, ctx)
     if result.report.error is not None:
         print_error(ctx, result.report.error.message)
+    if args.plot_slots is not None:
+        try:
+            _plot_slots(result, args.plot_slots)
+        except OSError as exc:
+            # The run is already reported: only the picture is lost.
+            print_error(ctx, f"cannot write the slot timeline to {args.plot_slots}: "
+                             f"{exc.strerror or exc}")
+            return int(ExitCode.USAGE)
+        if not args.quiet:
+            ctx.err.print(f"slot timeline written to {args.plot_slots}", soft_wrap=True)
     return result.exit_code
+
+
+def _check_plot_target(path: str) -> None:
+    """Refuse a picture that cannot be drawn before anything runs (exit 2)."""
+    from restart.slot_timeline_plot import PlotUnavailable, check_target
+
+    try:
+        check_target(path)
+    except PlotUnavailable as exc:
+        raise ConfigurationError(
+            f"--plot-slots {path}: {exc} (or leave out --plot-slots)"
+        ) from None
+    except ValueError as exc:
+        raise ConfigurationError(f"--plot-slots {path}: {exc}") from None
+
+
+def _plot_slots(result: SimulationRun, path: str) -> None:
+    from restart.slot_timeline import slot_timeline
+    from restart.slot_timeline_plot import draw
+
+    timeline = slot_timeline(result.sim, scenario=result.scenario,
+                             outcome=result.report.outcome.value)
+    draw(timeline, path)
 
 
 def _document(result: SimulationRun) -> dict[str, object]:

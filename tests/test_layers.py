@@ -54,6 +54,8 @@ LAYERS: dict[str, int] = {
     "restart.drivers.inprocess": 8,  # Send <-> the simulated API, for every in-process edge
     "restart.flows": 8,  # a procedure as an engine flow, inside a simulation's tasks
     "restart.step_actions": 8,  # Octosim.RestartTentacle, a Python step action
+    "restart.slot_timeline": 8,  # a finished simulation's task slots, as data
+    "restart.slot_timeline_plot": 8,  # ... drawn (matplotlib, the plot extra), as validate_plot
 }
 
 
