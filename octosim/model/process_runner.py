@@ -317,7 +317,8 @@ class ProcessRunner:
         script = ScriptRun(host, element, syntax, mask(body, variables.sensitive_values()),
                            self.interpreter.interpret(body, syntax),
                            behaviours=self.behaviours,
-                           unavailable_summary=self.unavailable_summary, outputs=output)
+                           unavailable_summary=self.unavailable_summary, outputs=output,
+                           variables=variables.get)
         reason = yield script
         lease.release()
         return reason

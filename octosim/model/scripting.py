@@ -214,11 +214,13 @@ class TentacleShell:
     and the target's log."""
 
     def __init__(self, ctx: ScriptContext, additions: Mapping[str, str] | None = None,
-                 outputs: OutputSink | None = None) -> None:
+                 outputs: OutputSink | None = None,
+                 variables: Callable[[str], str | None] | None = None) -> None:
         self.ctx = ctx
         self.store = ctx.agent.environment
         self._additions = additions
         self._outputs = outputs
+        self._variables = variables
         self._environment: EnvironmentBlock | None = None
 
     @property
@@ -269,6 +271,10 @@ class TentacleShell:
         """The agent's Tentacle services, in name order."""
         return sorted(self.ctx.agent.services)
 
+    def octopus_variable(self, name: str) -> str | None:
+        """The running step's variable ``name`` (None outside a step, or unknown)."""
+        return self._variables(name) if self._variables is not None else None
+
     def set_output(self, name: str, value: str, sensitive: bool) -> None:
         """Hand an output variable to the step that runs this script (if any)."""
         if self._outputs is not None:
@@ -306,6 +312,7 @@ class ScriptRun:
         unavailable_summary: str,
         environment: Mapping[str, str] | None = None,
         outputs: OutputSink | None = None,
+        variables: Callable[[str], str | None] | None = None,
     ) -> None:
         self.machine = machine
         self.element = element
@@ -316,6 +323,7 @@ class ScriptRun:
         self.unavailable_summary = unavailable_summary
         self.environment = dict(environment or {})
         self.outputs = outputs
+        self.variables = variables
 
     def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
         """Contact the Tentacle, then run the script."""
@@ -332,7 +340,7 @@ class ScriptRun:
         else:
             ctx = ScriptContext(run, machine, machine.agent, element, self.syntax, self.body)
             reason = yield _Execution(ctx, self.effects, self.behaviours, self.environment,
-                                      self.outputs)
+                                      self.outputs, self.variables)
         element.finish(run.clock.now(), ActivityStatus.Failed if reason else ActivityStatus.Success)
         return reason
 
@@ -347,12 +355,14 @@ class _Execution:
         self, ctx: ScriptContext, effects: tuple[object, ...],
         behaviours: Mapping[type, Behaviour], additions: Mapping[str, str],
         outputs: OutputSink | None = None,
+        variables: Callable[[str], str | None] | None = None,
     ) -> None:
         self.ctx = ctx
         self.effects = effects
         self.behaviours = behaviours
         self.additions = additions
         self.outputs = outputs
+        self.variables = variables
 
     def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
         """Act out the effects; resume when the script ends or is killed."""
@@ -394,7 +404,8 @@ class _Execution:
         if ctx.killed_with is not None:
             return _nothing
         overhead = draw(agent.rng, agent.timing.script_seconds)
-        program = run_script(ctx.body, ctx.syntax, TentacleShell(ctx, self.additions, self.outputs))
+        program = run_script(ctx.body, ctx.syntax, TentacleShell(ctx, self.additions, self.outputs,
+                                                           self.variables))
         timer: list[Callable[[], None]] = []
 
         def completed(reason: str | None) -> None:

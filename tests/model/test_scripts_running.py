@@ -46,6 +46,9 @@ class Host:
     def set_output(self, name: str, value: str, sensitive: bool) -> None:
         self.outputs.append((name, value, sensitive))
 
+    def octopus_variable(self, name: str) -> str | None:
+        return {"Java.Home": "/opt/java 21", "Quote": "it's \"$x\""}.get(name)
+
     def machine_names(self) -> list[str]:
         return list(self.machine.store)
 
@@ -293,3 +296,19 @@ def test_set_octopus_variable_without_a_value_is_not_interpreted() -> None:
     host = Host()
     _, result = run("Set-OctopusVariable -name Port; Write-Host after", PS, host)
     assert host.outputs == [] and host.lines() == ["after"] and not result.failed
+
+
+@pytest.mark.parametrize(("syntax", "body", "printed"), [
+    (PS, "Write-Host $OctopusParameters['Java.Home']", ["/opt/java 21"]),
+    (PS, 'Write-Host "home: $($OctopusParameters["Java.Home"])"', ["home: /opt/java 21"]),
+    (PS, "if (-not $OctopusParameters['Missing']) { Write-Host none }", ["none"]),
+    (SH, 'get_octopusvariable "Java.Home"', ["/opt/java 21"]),
+    (SH, 'J=$(get_octopusvariable "Java.Home"); echo "[$J]"', ["[/opt/java 21]"]),
+    (SH, 'echo "home: $(get_octopusvariable Java.Home)!"', ["home: /opt/java 21!"]),
+    (SH, "echo $(get_octopusvariable 'Quote')", ['it\'s "$x"']),
+])
+def test_a_script_reads_the_step_s_variables_at_run_time(syntax: ScriptSyntax, body: str,
+                                                        printed: list[str]) -> None:
+    host = Host("Windows" if syntax is PS else "Linux")
+    _, result = run(body, syntax, host)
+    assert host.lines() == printed and not result.failed

@@ -77,6 +77,9 @@ _IF = re.compile(r"if\s*\(", re.IGNORECASE)
 _ELSEIF = re.compile(r"elseif\b", re.IGNORECASE)
 _ELSE = re.compile(r"else\s*\{", re.IGNORECASE)
 _ENV_VARIABLE = re.compile(r"\$(?:\{env:([^}]+)\}|env:(\w+))", re.IGNORECASE)
+#: ``$OctopusParameters['Name']`` (or ``["Name"]``): Calamari's dictionary of the step's
+#: variables, read at run time.
+_OCTOPUS_PARAMETER = re.compile(r"""\$OctopusParameters\[\s*(['"])(.+?)\1\s*\]""", re.I)
 _VARIABLE = re.compile(r"\$(\w+)")
 _NEGATION = re.compile(r"(?:-not\s+|!\s*)", re.IGNORECASE)
 _IN_STRING = re.compile(
@@ -349,6 +352,9 @@ class _Shell:
         m = _ENV_VARIABLE.fullmatch(text)
         if m:
             return self.host.getenv(m.group(1) or m.group(2))
+        m = _OCTOPUS_PARAMETER.fullmatch(text)
+        if m:
+            return self.host.octopus_variable(m.group(2))
         m = _VARIABLE.fullmatch(text)
         if m:
             return self.variables.get(m.group(1).casefold())

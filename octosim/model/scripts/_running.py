@@ -69,6 +69,11 @@ class ScriptHost(Protocol):
         ``Tentacle.service``): what ``Get-Service``/``systemctl`` can see of them."""
         ...
 
+    def octopus_variable(self, name: str) -> str | None:
+        """The step's Octopus variable ``name`` (``$OctopusParameters['N']``,
+        ``get_octopusvariable N``), or None; a script outside a step has none."""
+        ...
+
     def set_output(self, name: str, value: str, sensitive: bool) -> None:
         """An output variable for later steps (``Set-OctopusVariable``,
         ``set_octopusvariable``); a script outside a deployment step has nowhere to put it."""

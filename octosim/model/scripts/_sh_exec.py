@@ -70,11 +70,53 @@ class _Words:
 def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
     """Run ``body`` on ``host``: yields seconds slept, returns the :class:`ScriptResult`."""
     shell = _Shell(host)
+    if "get_octopusvariable" in body:
+        body = _octopus_variables(body, host)
     try:
         status = yield from shell.block(_pieces(body))
     except ScriptExit as stop:
         return stop.result
     return ScriptResult(status)
+
+
+_GET_VARIABLE = re.compile(
+    r"""\$\(\s*get_octopusvariable\s+(?:"([^"]*)"|'([^']*)'|([^\s)]+))\s*\)""")
+
+
+def _octopus_variables(body: str, host: ScriptHost) -> str:
+    """Put each ``$(get_octopusvariable NAME)`` (Calamari's function, the one command
+    substitution a step script needs) in the text as the value it prints, quoted so that
+    it stays one word and literal: in double quotes, escaped (a ``$`` in the value is still
+    expanded there: a limit of this interpreter); elsewhere, in single quotes."""
+    out: list[str] = []
+    at = 0
+    for m in _GET_VARIABLE.finditer(body):
+        value = host.octopus_variable(m.group(1) or m.group(2) or m.group(3) or "") or ""
+        if _in_double_quotes(body, m.start()):
+            text = re.sub(r'(["\\`])', r"\\\1", value)
+        else:
+            text = "'" + value.replace("'", "'\\''") + "'"
+        out.append(body[at : m.start()])
+        out.append(text)
+        at = m.end()
+    out.append(body[at:])
+    return "".join(out)
+
+
+def _in_double_quotes(text: str, end: int) -> bool:
+    quote: str | None = None
+    i = 0
+    while i < end:
+        c = text[i]
+        if c == "\\" and quote != "'":
+            i += 2
+            continue
+        if quote is None and c in "'\"":
+            quote = c
+        elif c == quote:
+            quote = None
+        i += 1
+    return quote == '"'
 
 
 @functools.lru_cache(maxsize=512)
@@ -234,6 +276,12 @@ class _Shell:
             return 0
         if name == "systemctl":
             return self.systemctl(args, cmd)
+        if name == "get_octopusvariable":  # Calamari's: prints the value
+            if not args:
+                return 1
+            if not piped:
+                self.output([self.host.octopus_variable(args[0]) or ""], cmd)
+            return 0
         return self.builtin(name, args)
 
     def systemctl(self, args: list[str], cmd: _Words) -> int:

@@ -355,3 +355,18 @@ def test_set_octopus_variable_in_a_script_reaches_later_steps_masked_if_sensitiv
     lines = [line.message for e in step.walk() for line in e.log]
     assert lines.count("port 8080") == 2  # each target reads its own (the same) value
     assert lines.count("token ********") == 2 and not any("s3cr3t" in m for m in lines)
+
+
+@pytest.mark.parametrize(("syntax", "body"), [
+    ("PowerShell", "Write-Host \"dir $($OctopusParameters['Install.Dir'])\""),
+    ("Bash", 'DIR=$(get_octopusvariable "Install.Dir"); echo "dir $DIR"'),
+])
+def test_a_step_script_reads_its_variables_at_run_time(syntax: str, body: str) -> None:
+    sim = deploy_sim(1)
+    step = script_step("Read", body, roles="app")
+    step.actions[0].properties["Octopus.Action.Script.Syntax"] = syntax
+    task = deploy(sim, project_with(sim, [step], [Variable("Install.Dir", "/opt/app")]))
+    sim.clock.advance_to(300)
+    assert task.state is TaskState.Success, task.error_message
+    lines = [line.message for e in task.log.children[0].walk() for line in e.log]
+    assert "dir /opt/app" in lines
