@@ -314,11 +314,13 @@ class ProcessRunner:
             # Set-OctopusVariable: later steps read Octopus.Action[<action>].Output.<name>.
             self.outputs.set(action.name, name, value, machine=machine, is_sensitive=sensitive)
 
-        script = ScriptRun(host, element, syntax, mask(body, variables.sensitive_values()),
+        sensitive = variables.sensitive_values()
+        script = ScriptRun(host, element, syntax, body,
                            self.interpreter.interpret(body, syntax),
                            behaviours=self.behaviours,
                            unavailable_summary=self.unavailable_summary, outputs=output,
-                           variables=variables.get)
+                           variables=variables.get,
+                           masked=(lambda text: mask(text, sensitive)) if sensitive else None)
         reason = yield script
         lease.release()
         return reason

@@ -105,13 +105,20 @@ class ScriptContext:
     body: str
     ended: bool = False
     killed_with: int | None = None
+    #: Hides the step's sensitive values in what is logged or journaled (the script itself
+    #: runs with the real values).
+    masked: Callable[[str], str] | None = None
 
     def log(self, message: str, category: LogCategory = LogCategory.Info) -> None:
         """Write a line of script output to this target's log."""
+        if self.masked is not None:
+            message = self.masked(message)
         self.run.log(message, category, self.element)
 
     def note(self, text: str) -> None:
         """Journal what the script did (``Kind.Script``), about this task."""
+        if self.masked is not None:
+            text = self.masked(text)
         self.run.note(Kind.Script, f"{self.run.task.id} on {self.machine.name}: {text}")
 
     def resolve(self, targets: tuple[ServiceTarget, ...]) -> list[TentacleService]:
@@ -313,6 +320,7 @@ class ScriptRun:
         environment: Mapping[str, str] | None = None,
         outputs: OutputSink | None = None,
         variables: Callable[[str], str | None] | None = None,
+        masked: Callable[[str], str] | None = None,
     ) -> None:
         self.machine = machine
         self.element = element
@@ -324,6 +332,7 @@ class ScriptRun:
         self.environment = dict(environment or {})
         self.outputs = outputs
         self.variables = variables
+        self.masked = masked
 
     def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
         """Contact the Tentacle, then run the script."""
@@ -338,7 +347,8 @@ class ScriptRun:
             record_health(run, machine, HealthStatus.Unavailable, self.unavailable_summary,
                           reason)
         else:
-            ctx = ScriptContext(run, machine, machine.agent, element, self.syntax, self.body)
+            ctx = ScriptContext(run, machine, machine.agent, element, self.syntax, self.body,
+                                masked=self.masked)
             reason = yield _Execution(ctx, self.effects, self.behaviours, self.environment,
                                       self.outputs, self.variables)
         element.finish(run.clock.now(), ActivityStatus.Failed if reason else ActivityStatus.Success)

@@ -370,3 +370,16 @@ def test_a_step_script_reads_its_variables_at_run_time(syntax: str, body: str) -
     assert task.state is TaskState.Success, task.error_message
     lines = [line.message for e in task.log.children[0].walk() for line in e.log]
     assert "dir /opt/app" in lines
+
+
+def test_a_script_runs_with_the_real_sensitive_value_and_logs_it_masked() -> None:
+    sim = deploy_sim(1)
+    body = ('if ("#{Password}" -eq "hunter2") { Write-Host "right: #{Password}" }\n'
+            "else { Fail-Step 'the script saw the mask' }")
+    task = deploy(sim, project_with(sim, [script_step("Check", body, roles="app")],
+                                    [Variable("Password", "hunter2", is_sensitive=True)]))
+    sim.clock.advance_to(300)
+    assert task.state is TaskState.Success, task.error_message
+    lines = [line.message for e in task.log.walk() for line in e.log]
+    assert "right: ********" in lines
+    assert not any("hunter2" in m for m in lines) and "hunter2" not in sim.timeline()
