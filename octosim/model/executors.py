@@ -159,13 +159,20 @@ class TaskRun:
         self.step: ActivityElement = task.log
         #: The simulation's clock.
         self.clock: VirtualClock = engine.clock
-        #: The random stream of this task's type (``"task", task.name``): what an executor
-        #: draws from unless its draws belong to another purpose (:meth:`stream`).
-        self.rng: random.Random = engine.streams.stream("task", task.name)
         #: The world the task runs in.
         self.world: World = engine.world
         #: The simulation's journal.
         self.journal: Journal = engine.journal
+
+    @property
+    def rng(self) -> random.Random:
+        """The random stream of this task's type (``"task", task.name``): what an executor
+        draws from unless its draws belong to another purpose (:meth:`stream`).
+
+        Made when first drawn from, not when the run starts: seeding one costs about 1% of
+        a whole simulated restart, and most task types never draw from theirs (a health
+        check draws per machine, a script from its agent)."""
+        return self.engine.streams.stream("task", self.task.name)
 
     def stream(self, *purpose: str) -> random.Random:
         """Return the simulation's random stream for ``purpose`` (e.g. ``"health",

@@ -187,9 +187,25 @@ class MachineEnvironment:
         self.started_at: float | None = None
         self.restarts = 0
         self._boot = self.store.copy()  # what the OS read at its last boot (Windows)
-        self.snapshot = self._fresh_snapshot(self._boot)
+        # What the service read when it last started; the snapshot block is built from it
+        # when first read (:attr:`snapshot`).
+        self._read_at_start = (self._boot, dict(self.unit_environment))
+        self._snapshot: EnvironmentBlock | None = None
 
-    def _fresh_snapshot(self, machine_level: EnvironmentBlock) -> EnvironmentBlock:
+    @property
+    def snapshot(self) -> EnvironmentBlock:
+        """What the service's process environment held when it last started.
+
+        Built on first read from copies taken at the start: every Tentacle restart takes a
+        snapshot, few scripts read one before the next restart, and building the block costs
+        more than the copies."""
+        if self._snapshot is None:
+            self._snapshot = self._fresh_snapshot(*self._read_at_start)
+        return self._snapshot
+
+    def _fresh_snapshot(
+        self, machine_level: EnvironmentBlock, unit_environment: Mapping[str, str]
+    ) -> EnvironmentBlock:
         if self.os_family == "Windows":
             block = EnvironmentBlock("Windows", WINDOWS_SERVICE_ENVIRONMENT)
             for name, value in machine_level.items():
@@ -197,9 +213,9 @@ class MachineEnvironment:
             return block
         block = EnvironmentBlock("Linux", LINUX_SYSTEMD_ENVIRONMENT)
         if self.choices.linux_unit_reads_etc_environment:
-            for name, value in self.store.items():
+            for name, value in machine_level.items():
                 block[name] = value
-        for name, value in self.unit_environment.items():
+        for name, value in unit_environment.items():
             block[name] = value
         return block
 
@@ -224,9 +240,12 @@ class MachineEnvironment:
         """
         self.started_at = now
         self.restarts += 1
-        windows_reads = self.choices.windows_restart_reads_machine_environment
-        source = self.store if windows_reads else self._boot
-        self.snapshot = self._fresh_snapshot(source.copy())
+        # systemd reads /etc/environment (when the unit has it) at every start.
+        reads_store = (self.os_family == "Linux"
+                       or self.choices.windows_restart_reads_machine_environment)
+        source = self.store if reads_store else self._boot
+        self._read_at_start = (source.copy(), dict(self.unit_environment))
+        self._snapshot = None
 
     def rebooted(self, now: float) -> None:
         """Record that the machine rebooted (its service started with it): on Windows the

@@ -10,6 +10,8 @@ gets a stream of its own::
     >>> agent = streams.stream("agent", "Machines-1")
     >>> agent is streams.stream("agent", "Machines-1")  # created once, then cached
     True
+    >>> ("health", "Machines-1") in streams  # made only when first asked for
+    False
     >>> Streams(7).stream("agent", "Machines-1").random() == Streams(7).stream(
     ...     "agent", "Machines-1").random()
     True
@@ -68,6 +70,10 @@ class Streams:
 
     def __repr__(self) -> str:
         return f"Streams(seed={self.seed}, purposes={len(self._streams)})"
+
+    def __contains__(self, purpose: object) -> bool:
+        """Whether the stream for ``purpose`` (a tuple of parts) has been made yet."""
+        return purpose in self._streams
 
     def stream(self, *purpose: str) -> random.Random:
         """Return the stream for ``purpose`` (e.g. ``"agent", "Machines-1"``): the same

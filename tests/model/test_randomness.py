@@ -12,6 +12,7 @@ import pytest
 
 from octosim import Simulation
 from octosim.journal import Kind
+from octosim.model.generic import GenericExecutor
 from octosim.model.randomness import PURPOSES, Streams, derive_seed
 from octosim.scenario import Scenario
 from restart import RestartTarget
@@ -65,6 +66,24 @@ def test_simulation_rng_is_the_user_stream_and_the_simulator_never_draws_from_it
     run_direct(sim, RestartTarget("Spaces-1", machine_id="Machines-1"),
                rng=random.Random(2), raise_errors=False)
     assert sim.rng.getstate() == state
+
+
+def test_a_task_type_stream_is_made_only_when_its_executor_draws() -> None:
+    # Seeding a stream costs about 1% of a simulated restart: a task whose executor never
+    # draws from run.rng (health checks, ad-hoc scripts) must not pay for one.
+    sim = Simulation.from_scenario("default", seed=0)
+    report = run_direct(sim, RestartTarget("Spaces-1", machine_id="Machines-1"),
+                        rng=random.Random(0))
+    assert report.ok, report.reason
+    names = {task.name for task in sim.engine.tasks.values()}
+    assert names == {"AdHocScript", "Health"}
+    assert ("agent", "Machines-1") in sim.streams and ("health", "Machines-1") in sim.streams
+    assert all(("task", name) not in sim.streams for name in names)
+    # An executor that draws gets its stream.
+    sim.engine.register(GenericExecutor("Flaky", failure_rate=0.5))
+    sim.engine.create("Spaces-1", "Flaky", {})
+    sim.clock.sleep(3600)
+    assert ("task", "Flaky") in sim.streams
 
 
 def service_story(background_tasks: int) -> list[tuple[float, str]]:

@@ -63,6 +63,22 @@ def test_a_linux_unit_given_etc_environment_reads_it_on_restart() -> None:
     assert "java_home" not in env.snapshot  # Linux names are case-sensitive
 
 
+@pytest.mark.parametrize("os_family", ["Windows", "Linux"])
+def test_a_change_after_a_start_misses_the_snapshot_even_before_it_is_first_read(
+    os_family: str,
+) -> None:
+    # The snapshot block is built when first read; it must hold what the start read.
+    env = MachineEnvironment(
+        os_family, {"KEPT": "old"}, unit_environment={"UNIT": "old"},
+        choices=DeploymentChoices(linux_unit_reads_etc_environment=True))
+    env.service_started(5.0)
+    env.set_machine_variable("KEPT", "new")
+    env.set_machine_variable("ADDED", "new")
+    env.unit_environment["UNIT"] = "new"
+    assert env.snapshot["KEPT"] == "old" and "ADDED" not in env.snapshot
+    assert env.snapshot.get("UNIT") == ("old" if os_family == "Linux" else None)
+
+
 def test_a_script_sees_snapshot_then_tentacle_variables_then_the_step_s_additions() -> None:
     env = MachineEnvironment("Windows", {"Path": r"C:\Windows", "TentacleHome": "stale"})
     tentacle = tentacle_process_variables("Windows", "Tentacle")
