@@ -151,7 +151,7 @@ class TaskTree(Protocol):
 
     def running(self) -> list[Task]: ...
 
-    def children_of(self, task: Task) -> list[Task]: ...
+    def unfinished_children_of(self, task: Task) -> list[Task]: ...
 
 
 def find_deadlock(
@@ -257,7 +257,8 @@ class DeadlockWatch:
             self._due = None
         tree = self._tree
         now = tree.clock.now()
-        found = find_deadlock(tree.running(), tree.task_cap, tree.children_of, now)
+        # Only the open children matter, and a deployment over a fleet has finished many.
+        found = find_deadlock(tree.running(), tree.task_cap, tree.unfinished_children_of, now)
         current = self._current
         if current is not None and (found is None or found.task_ids != current.task_ids
                                     or found.frees_at != current.frees_at):

@@ -102,6 +102,9 @@ class TaskEngine:
         #: and each parent's children in creation order. Internal: Octopus shows neither.
         self._parents: dict[str, str] = {}
         self._children: dict[str, list[str]] = {}
+        #: Each parent's children not completed yet, oldest first: what the deadlock watch
+        #: reads on every state change, so it must not walk a long-finished fleet's children.
+        self._unfinished: dict[str, dict[str, None]] = {}
         self._behalf: list[Task] = []
         #: Task-cap deadlocks and stalls (octosim.model.deadlock); watched only once some
         #: task has a parent, so a simulation without parentage pays nothing.
@@ -182,6 +185,11 @@ class TaskEngine:
         """Return the tasks queued on behalf of ``task``, oldest first."""
         return [self.tasks[i] for i in self._children.get(task.id, ())]
 
+    def unfinished_children_of(self, task: Task) -> list[Task]:
+        """Return the tasks queued on behalf of ``task`` that have not completed, oldest
+        first (as many as are open, however many it queued before)."""
+        return [self.tasks[i] for i in self._unfinished.get(task.id, ())]
+
     @property
     def deadlock(self) -> Deadlock | None:
         """The task-cap deadlock in force now, or None (docs/fleets.md)."""
@@ -244,6 +252,7 @@ class TaskEngine:
             parent = self._behalf[-1]
             self._parents[task.id] = parent.id
             self._children.setdefault(parent.id, []).append(task.id)
+            self._unfinished.setdefault(parent.id, {})[task.id] = None
         if concurrency_tag is not None:
             self._tags[task.id] = concurrency_tag
         for machine_id in task.machine_ids:
@@ -352,6 +361,9 @@ class TaskEngine:
             task.log.write(now, error_message, LogCategory.Error if state is TaskState.Failed
                            else LogCategory.Warning)
         task.log.finish(now, status)
+        parent = self._parents.get(task.id)
+        if parent is not None:
+            del self._unfinished[parent][task.id]
         if self._runs.pop(task.id, None) is not None and self._queue:
             self._pump()  # a slot came free
 
