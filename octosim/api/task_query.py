@@ -147,6 +147,9 @@ def select_tasks(
     if ids:
         found = {t.id: t for t in map(engine.get, ids) if t is not None}
         candidates = sorted(found.values(), key=lambda t: t.number, reverse=True)
+    elif query.flag("active") or query.flag("running"):
+        # Each is among the active tasks, which the engine lists without the finished.
+        candidates = engine.active_newest_first()
     else:
         candidates = engine.newest_first()
     spaces = space_ids if isinstance(space_ids, set | frozenset) else set(space_ids)

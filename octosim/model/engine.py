@@ -143,6 +143,14 @@ class TaskEngine:
         """Yield every task, newest first (the order Octopus lists them in)."""
         return reversed(self.tasks.values())
 
+    def active_newest_first(self) -> list[Task]:
+        """Return every Queued, Executing or Cancelling task, newest first: what the list
+        filter ``active`` keeps, found without walking the finished ones (a client polling
+        the queue inside a fleet of thousands of finished tasks)."""
+        active = [*self._queue, *(run.task for run in self._runs.values())]
+        active.sort(key=lambda task: task.number, reverse=True)
+        return active
+
     def for_machine(self, machine_id: str) -> list[Task]:
         """Return the tasks that targeted ``machine_id``, newest first."""
         return [self.tasks[i] for i in reversed(self._by_machine.get(machine_id, []))]
