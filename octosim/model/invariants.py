@@ -10,6 +10,7 @@ a whole simulation, so the model never depends on the layers above it::
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from typing import TYPE_CHECKING
@@ -93,10 +94,14 @@ def _cap_problems(engine: TaskEngine) -> list[str]:
 
     spans = [(t.start_time, t.completed_time if t.completed_time is not None else math.inf, t)
              for t in engine.tasks.values() if t.start_time is not None]
+    # Counted by bisection, not by comparing every pair: a fleet has thousands of tasks.
+    starts = sorted(s for s, _, _ in spans)
+    ends = sorted(e for _, e, _ in spans)
     out = []
     for start, _, task in spans:
-        # Running at the instant it started: a task that ended at that instant freed its slot.
-        running = sum(1 for s, e, _ in spans if s <= start < e)
+        # Running at the instant it started (s <= start < e): a task that ended at that
+        # instant freed its slot. Every task that ended by then had started by then.
+        running = bisect.bisect_right(starts, start) - bisect.bisect_right(ends, start)
         if running > cap_at(start):
             out.append(f"{task.id} started at {start} with {running} tasks running "
                        f"(cap {cap_at(start)})")
