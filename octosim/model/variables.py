@@ -144,10 +144,13 @@ class VariableDictionary(Mapping[str, str]):
             return
         # A whole layer at once (a target's variables are several layers deep): the same as
         # setting each of its variables in turn, without a Python call per variable.
-        self._table.update(other._table)
+        table = other._table
+        self._table.update(table)
         self._names.update(other._names)
-        self._sensitive.difference_update(other._table)
-        self._sensitive.update(other._sensitive.intersection(other._table))
+        # Walk the sensitive names (a handful), not every name copied: each target of a
+        # fleet copies thousands of earlier targets' output variables.
+        self._sensitive.difference_update([k for k in self._sensitive if k in table])
+        self._sensitive.update(k for k in other._sensitive if k in table)
 
     def is_sensitive(self, name: str) -> bool:
         """Return True if the variable ``name`` holds a sensitive value."""
