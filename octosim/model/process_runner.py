@@ -29,7 +29,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from octosim.model.executors import AllOf, Flow, Subflow, TaskRun
+from octosim.model.executors import AllOf, Flow, TaskRun
 from octosim.model.health import HealthSettings
 from octosim.model.interruptions import GuidedFailure, GuidedFailureAnswer, InterruptionBoard
 from octosim.model.projects import DeploymentAction
@@ -109,8 +109,12 @@ def windowed(items: Sequence[_Item], limit: int, start: Callable[[_Item], Flow])
     window = RollingWindow(range(len(items)), limit)
 
     def lane(index: int | None) -> Flow:
+        # ``yield from``, not a Subflow: an item that ends without waiting (a Python action
+        # that returns at once) lets the lane go on to the next in this frame, where a
+        # Subflow would resume the lane from inside the item's driver, one stack level
+        # deeper per item, until a 100-target step overflowed the stack.
         while index is not None:
-            results[index] = yield Subflow(start(items[index]))
+            results[index] = yield from start(items[index])
             following = window.finished(index)
             index = following[0] if following else None
 
@@ -286,7 +290,7 @@ class ProcessRunner:
         if python is not None:
             context = StepContext(run, element, variables, host, target, self.store,
                                   action.name, self.outputs)
-            reason = yield Subflow(_guarded(action.action_type, python, context))
+            reason = yield from _guarded(action.action_type, python, context)
             if reason is not None:
                 run.log(str(reason), LogCategory.Error, element)
             return None if reason is None else str(reason)
