@@ -18,8 +18,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from octosim.model.deploy_tasks import queue_deployment
 from octosim.model.deployment_rules import create_deployment, create_release
+from octosim.model.executors import Flow
 from octosim.model.invariants import check_invariants
 from octosim.model.projects import (
     MAX_PARALLELISM,
@@ -29,7 +32,8 @@ from octosim.model.projects import (
     DeploymentStep,
 )
 from octosim.model.states import HealthStatus, TaskState
-from octosim.model.tasks import Task
+from octosim.model.step_actions import StepContext
+from octosim.model.tasks import ActivityStatus, Task
 from octosim.model.truth import TentacleTruth
 from octosim.model.variables import Variable, VariableDictionary
 from octosim.scenario import AgentSpec, Scenario
@@ -52,15 +56,17 @@ def fleet(size: int = FLEET, *, seed: int = 0) -> Simulation:
         Scenario(name="fleet", environments=(ENVIRONMENT,), agents=agents), seed=seed))
 
 
-def restart_deployment(sim: Simulation) -> Task:
-    """Queue a deployment restarting every web-server Tentacle, ``WINDOW`` at a time."""
+def restart_deployment(sim: Simulation, action_type: str = ACTION_TYPE,
+                       window: int = WINDOW) -> Task:
+    """Queue a deployment restarting every web-server Tentacle, ``window`` at a time
+    (``action_type``: the step's action, on a worker on behalf of each)."""
     store = sim.deployments
     project = store.add_project("Spaces-1", "Fleet")
     store.set_process(project.deployment_process_id, [DeploymentStep(
         "Restart Tentacle",
-        [DeploymentAction("Restart Tentacle", action_type=ACTION_TYPE,
+        [DeploymentAction("Restart Tentacle", action_type=action_type,
                           properties={RUN_ON_SERVER: "true"})],
-        {TARGET_ROLES: ROLE, MAX_PARALLELISM: str(WINDOW)})])
+        {TARGET_ROLES: ROLE, MAX_PARALLELISM: str(window)})])
     store.set_variables(project.variable_set_id, [Variable(METHOD_VARIABLE, "Client")])
     release = create_release(store, project.id, now=sim.clock.now())
     deployment = create_deployment(store, release.id, ENVIRONMENT, now=sim.clock.now())
@@ -116,6 +122,28 @@ def test_a_rolling_deployment_restarts_a_thousand_tentacles_in_one_simulation() 
     assert targeted == {m.id for m in machines}
     assert engine.active_newest_first() == [] and engine.unfinished_children_of(deployment) == []
     assert sim.engine.deadlocks.history == []  # a fleet that finishes never reports one
+    check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
+
+
+def ends_at_once(ctx: StepContext) -> Flow:
+    """A Python step action that succeeds without waiting for anything."""
+    ctx.log(f"nothing to do for {ctx.target.name if ctx.target else 'nobody'}")
+    return None
+    yield  # a generator function, as every step action is
+
+
+@pytest.mark.parametrize("window", [1, WINDOW])
+def test_a_step_that_ends_at_once_runs_on_a_thousand_targets(window: int) -> None:
+    # Each target's action ends in the instant it starts, so the rolling window starts
+    # the next one at once: 1,000 of them in one instant, without deepening the stack.
+    sim = fleet()
+    sim.deploy.actions.register("Octosim.EndsAtOnce", ends_at_once)
+    deployment = restart_deployment(sim, "Octosim.EndsAtOnce", window)
+    sim.clock.advance_to(sim.clock.now() + 60)
+    assert deployment.state is TaskState.Success, deployment.error_message
+    [step] = deployment.log.children
+    assert len(step.children) == FLEET
+    assert all(node.status is ActivityStatus.Success for node in step.children)
     check_invariants(sim.engine, sim.world, sim.clock, sim.journal)
 
 
