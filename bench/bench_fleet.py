@@ -69,8 +69,8 @@ NOTHING = "Bench.Nothing"
 
 def nothing(ctx: StepContext) -> Flow:
     """A Python step action that does nothing for a virtual second: the deployment without
-    the restart. (It waits: an action ending at once, on every target in turn, would run
-    the whole rolling window in one call stack.)"""
+    the restart, its rolling window holding ``WINDOW`` targets at a time as it does for
+    the restarts."""
     yield Delay(1.0)
 
 
