@@ -1,75 +1,160 @@
-"""Validation throughput: 10,000 simulated restarts of the default policy on every core.
+"""Validation overhead and scaling, measured side by side in one run.
 
-Prints the wall time (target <= 10 s on the 2-core reference machine), restarts per
-second, simulated seconds per wall second, and the CPU time the workers spent. A busy
-machine makes wall time lie, so it also prints the load average before the run and the
-wall time the CPU time would take on idle cores (CPU seconds / workers).
+Three sides, interleaved, ``--repeats`` times, on the same restarts (every preset, ``--runs``
+seeds each, the default policy; run ``i`` uses seed ``i`` for the simulation and the
+client, as validate does):
 
-``--profile`` then profiles one process over 500 restarts (50 per preset) and prints the
-hot spots as ``file:function``. Run: ``python bench/bench_validate.py [--runs N]
-[--workers N] [--profile]`` (``--quick``: 1,000 restarts).
+1. **direct**: each restart as a user of the direct driver runs it, in this process:
+   ``Simulation.from_scenario(scenario, seed=i)`` then ``run_direct`` (the building of the
+   simulation is printed apart: a restart needs its world);
+2. **validate, 1 worker**: ``validate(..., workers=1)``, in this process;
+3. **validate, 2 workers**: ``validate(..., workers=2)`` on its process pool.
+
+Targets: validate's CPU per restart <= 1.2x the direct side's (both validate sides; the
+pool's CPU counts every worker); 2 workers >= 1.8x as fast as 1 (wall time). The medians of
+the repeats are judged. The wall-time speed-up needs two idle cores: the load average is
+printed beside it, and so is what the CPU time alone predicts for idle cores (twice the
+1-worker CPU over the 2-worker CPU). CPU ratios survive a busy machine far better.
+
+``--profile`` then profiles validate in one process and prints the hot spots as
+``file:function``. Run: ``python bench/bench_validate.py [--runs N] [--repeats R]
+[--profile]`` (``--quick``: 30 runs per preset, 3 repeats). It prints numbers and asserts
+nothing; it checks (untimed) that the direct side and validate report the same restarts.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
-import math
 import os
 import pstats
+import random
 import resource
+import statistics
 import time
+from collections.abc import Sequence
 
-from octosim.scenario import presets
-from restart.validate import validate
-from restart.validate_exec import default_workers
+from octosim.scenario import Scenario, presets
+from octosim.simulation import Simulation
+from restart.drivers.direct import run_direct
+from restart.policy import RestartPolicy
+from restart.report import RestartReport
+from restart.target import RestartTarget
+from restart.validate import ValidationResult, subjects, validate
 
-TARGET_WALL = 10.0
+TARGET_CPU = 1.2
+TARGET_SPEEDUP = 1.8
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+Subject = tuple[Scenario, str]
 
-def _cpu_seconds() -> float:
-    # This process and every worker it waited for (the pool is shut down by then).
+
+def _cpu() -> float:
+    """CPU seconds of this process and every child it has waited for (a pool's workers,
+    once it is shut down: validate shuts its pool down before returning)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def bench(total: int, workers: int) -> None:
-    names = presets()
-    per_scenario = math.ceil(total / len(names))
-    load = os.getloadavg()[0]
-    print(f"{per_scenario * len(names):,} restarts ({per_scenario} x {len(names)} presets), "
-          f"{workers} workers, load average before: {load:.2f}")
-    cpu0, wall0 = _cpu_seconds(), time.perf_counter()
-    result = validate(scenarios=names, runs=per_scenario, workers=workers,
-                      recommend_knobs=False)
-    wall = time.perf_counter() - wall0
-    cpu = _cpu_seconds() - cpu0
-    restarts = result.runs_executed
-    ratio = result.simulated_seconds / wall
-    verdict = "OK" if wall <= TARGET_WALL * total / 10_000 else "MISSED"
-    print(f"wall            {wall:8.2f} s   (target <= {TARGET_WALL * total / 10_000:g} s: "
-          f"{verdict})")
-    print(f"restarts/s      {restarts / wall:8.0f}")
-    print(f"simulated/wall  {ratio:8.0f} x   ({result.simulated_seconds:,.0f} virtual s)")
-    print(f"cpu             {cpu:8.2f} s   ({cpu / restarts * 1000:.2f} ms per restart; "
-          f"{cpu / workers:.2f} s of wall on {workers} idle cores)")
-    failed = [s.name for s in result.scenarios if not s.verdict.passed]
-    print(f"verdicts        {'all passed' if not failed else 'failing: ' + ', '.join(failed)}")
+def direct(chosen: Sequence[Subject], runs: int) -> tuple[float, float, list[RestartReport]]:
+    """Every restart through the direct driver; return (CPU seconds, of which building the
+    simulations, the reports)."""
+    policy = RestartPolicy()
+    reports: list[RestartReport] = []
+    building = 0.0
+    start = time.process_time()
+    for scenario, name in chosen:
+        for seed in range(runs):
+            built = time.process_time()
+            sim = Simulation.from_scenario(scenario, seed=seed)
+            building += time.process_time() - built
+            machine = next(m for m in sim.world.machines.values() if m.name == name)
+            reports.append(run_direct(sim, RestartTarget(machine.space_id, machine_id=machine.id),
+                                      policy, rng=random.Random(seed), raise_errors=False))
+    return time.process_time() - start, building, reports
 
 
-def profile(per_scenario: int = 50, top: int = 20) -> None:
-    names = presets()
-    print(f"\nprofile: {per_scenario * len(names)} restarts in one process")
+def through_validate(scenarios: list[Scenario], runs: int, workers: int
+                     ) -> tuple[float, float, ValidationResult]:
+    """validate() on the same restarts; return (CPU seconds, wall seconds, result)."""
+    cpu, wall = _cpu(), time.perf_counter()
+    result = validate(scenarios=scenarios, runs=runs, workers=workers, recommend_knobs=False)
+    return _cpu() - cpu, time.perf_counter() - wall, result
+
+
+def same_restarts(reports: list[RestartReport], result: ValidationResult) -> bool:
+    """The direct side's outcomes and durations are validate's, run for run."""
+    ran = [(r.outcome, r.duration) for s in result.scenarios for r in s.runs]
+    return ran == [(r.outcome, r.duration) for r in reports]
+
+
+def bench(runs: int, repeats: int) -> None:
+    scenarios = [Scenario.load(n) for n in presets()]
+    chosen = subjects(scenarios)
+    restarts = runs * len(chosen)
+    print(f"{restarts:,} restarts per side ({runs} seeds x {len(chosen)} preset machines), "
+          f"{repeats} repeats, sides interleaved; {os.cpu_count()} CPUs")
+    through_validate(scenarios, 2, 1)  # warm up: imports, caches, presets
+    per: dict[str, list[float]] = {k: [] for k in ("direct", "build", "v1", "v2", "w1", "w2")}
+    loads: list[float] = []
+    for repeat in range(repeats):
+        loads.append(os.getloadavg()[0])
+        cpu_direct, building, reports = direct(chosen, runs)
+        cpu1, wall1, alone = through_validate(scenarios, runs, 1)
+        cpu2, wall2, pooled = through_validate(scenarios, runs, 2)
+        if not same_restarts(reports, alone) or pooled != alone:
+            raise SystemExit("the sides did not run the same restarts: a bug, not a speed")
+        for key, value in (("direct", cpu_direct), ("build", building), ("v1", cpu1),
+                           ("v2", cpu2), ("w1", wall1), ("w2", wall2)):
+            per[key].append(value)
+        print(f"  repeat {repeat + 1}: load {loads[-1]:4.1f}; CPU ms per restart: direct "
+              f"{_ms(cpu_direct, restarts)}, validate 1 worker {_ms(cpu1, restarts)}, 2 "
+              f"workers {_ms(cpu2, restarts)}; wall 1 worker {wall1:5.2f} s, 2 workers "
+              f"{wall2:5.2f} s")
+    med = {k: statistics.median(v) for k, v in per.items()}
+    ratios1 = [v / d for v, d in zip(per["v1"], per["direct"], strict=True)]
+    ratios2 = [v / d for v, d in zip(per["v2"], per["direct"], strict=True)]
+    speedups = [a / b for a, b in zip(per["w1"], per["w2"], strict=True)]
+    idle = [2 * a / b for a, b in zip(per["v1"], per["v2"], strict=True)]
+    print(f"\ndirect driver   {_ms(med['direct'], restarts)} ms CPU per restart (building the "
+          f"simulation {_ms(med['build'], restarts)} ms of it)")
+    _judge("validate, 1 worker / direct (CPU)", ratios1, TARGET_CPU, below=True)
+    _judge("validate, 2 workers / direct (CPU)", ratios2, TARGET_CPU, below=True)
+    _judge("2 workers / 1 worker (wall speed-up)", speedups, TARGET_SPEEDUP, below=False)
+    print(f"  load average {min(loads):.1f}-{max(loads):.1f} over the run; on idle cores the "
+          f"CPU times alone predict {statistics.median(idle):.2f}x ({_span(idle)}; less the "
+          f"wait for the last chunk)")
+    print(f"restarts/s      {restarts / med['w2']:8.0f} on 2 workers, "
+          f"{restarts / med['w1']:.0f} on 1 (medians of wall time)")
+
+
+def _ms(seconds: float, restarts: int) -> str:
+    return f"{1000 * seconds / restarts:.3f}"
+
+
+def _span(values: list[float]) -> str:
+    return f"{min(values):.2f}-{max(values):.2f}"
+
+
+def _judge(label: str, values: list[float], target: float, *, below: bool) -> None:
+    median = statistics.median(values)
+    met = median <= target if below else median >= target
+    sign = "<=" if below else ">="
+    print(f"{label:38s} {median:5.2f}x median ({_span(values)}); target {sign} {target:g}x: "
+          f"{'meets' if met else 'MISSED'}")
+
+
+def profile(runs: int = 50, top: int = 20) -> None:
+    scenarios = [Scenario.load(n) for n in presets()]
+    print(f"\nprofile: {runs * len(scenarios)} restarts through validate in one process")
     profiler = cProfile.Profile()
     profiler.enable()
-    validate(scenarios=names, runs=per_scenario, workers=1, recommend_knobs=False)
+    validate(scenarios=scenarios, runs=runs, workers=1, recommend_knobs=False)
     profiler.disable()
     stats = pstats.Stats(profiler)
     for order in ("tottime", "cumulative"):
         print(f"\ntop {top} by {order}:")
-        stats.sort_stats(order)
         rows = sorted(stats.stats.items(),  # type: ignore[attr-defined]
                       key=lambda kv: kv[1][2 if order == "tottime" else 3], reverse=True)
         for (filename, line, function), (_, calls, tottime, cumtime, _) in rows[:top]:
@@ -80,13 +165,14 @@ def profile(per_scenario: int = 50, top: int = 20) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10_000, help="total restarts [10000]")
-    parser.add_argument("--workers", type=int, default=default_workers(),
-                        help="processes [every CPU]")
-    parser.add_argument("--profile", action="store_true", help="then profile 500 restarts")
-    parser.add_argument("--quick", action="store_true", help="1,000 restarts")
+    parser.add_argument("--runs", type=int, default=100, help="seeds per preset [100]")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats [5]")
+    parser.add_argument("--profile", action="store_true", help="then profile validate")
+    parser.add_argument("--quick", action="store_true", help="30 seeds, 3 repeats")
     args = parser.parse_args()
-    bench(1_000 if args.quick else args.runs, args.workers)
+    if args.runs < 1 or args.repeats < 1:
+        parser.error("--runs and --repeats must be at least 1")
+    bench(30 if args.quick else args.runs, 3 if args.quick else args.repeats)
     if args.profile:
         profile()
 

@@ -84,13 +84,60 @@ def _rate(high: float) -> st.SearchStrategy[float]:
     return st.integers(0, round(high * 1000)).map(lambda n: n / 1000)
 
 
+def _ordered_tenths(pair: tuple[int, int]) -> tuple[float, float]:
+    low, high = sorted(pair)
+    return low / 10, high / 10
+
+
+@functools.lru_cache(maxsize=1024)
+def _range(low: float, high: float) -> st.SearchStrategy[tuple[float, float]]:
+    """A [min, max] pair of tenths of a second within [low, high]. Two integers mapped once,
+    not two mapped floats: every draw is a span Hypothesis records and mutates, and a world
+    draws a dozen of these."""
+    tenths = st.integers(round(low * 10), round(high * 10))
+    return st.tuples(tenths, tenths).map(_ordered_tenths)
+
+
+#: The widest integer :func:`_span` draws in one choice: Hypothesis draws bounded integers
+#: uniformly up to 24 bits and favours small ones beyond.
+_UNIFORM = 2**24
+
+
 @functools.lru_cache(maxsize=1024)
 def _span(low: float, high: float, default: Span) -> st.SearchStrategy[Span]:
-    """The default span, a fixed duration, or a [min, max] range, all within [low, high]."""
-    drawn = st.tuples(_seconds(low, high), _seconds(low, high)).map(
-        lambda pair: (min(pair), max(pair))
-    )
-    return st.one_of(st.just(default), drawn)
+    """The default span, a fixed duration, or a [min, max] range, all within [low, high].
+
+    One integer encodes all three: the lower half is the default (where it shrinks), the
+    upper half a pair of tenths, uniform as two independent draws would be. One choice
+    instead of a one_of's five to seven (the one_of, its branch, the map, the tuple, two
+    integers), and a world draws a dozen spans. Ranges too wide for a uniform draw keep the
+    one_of.
+    """
+    lo, hi = round(low * 10), round(high * 10)
+    size = hi - lo + 1
+    if 2 * size * size > _UNIFORM:
+        return st.one_of(st.just(default), _range(low, high))
+
+    def decode(n: int) -> Span:
+        if n < size * size:
+            return default
+        first, second = divmod(n - size * size, size)
+        return _ordered_tenths((lo + first, lo + second))
+
+    return st.integers(0, 2 * size * size - 1).map(decode)
+
+
+@functools.lru_cache(maxsize=1024)
+def _default_or(default: Any, low: int, high: int, scale: float) -> st.SearchStrategy[Any]:
+    """``default``, or an integer of [low, high] divided by ``scale``, as one integer: its
+    lower half is the default (where it shrinks, drawn about as often as a one_of's first
+    branch), its upper half the value. One choice instead of a one_of's three or four."""
+    size = high - low + 1
+
+    def decode(n: int) -> Any:
+        return default if n < size else (low + n - size) / scale
+
+    return st.integers(0, 2 * size - 1).map(decode)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -123,22 +170,36 @@ def timings(
         start_seconds=_span(0, max_start, d.start_seconds),
         startup_delay=_span(0, max_startup_delay, d.startup_delay),
         script_seconds=_span(0.1, 5, d.script_seconds),
-        fail_to_start_rate=_or_default(0.0, _rate(max_fail_to_start_rate)),
-        watchdog_interval=st.one_of(st.none(), _seconds(10, 300)) if watchdog else st.none(),
+        fail_to_start_rate=_default_or(0.0, 0, round(max_fail_to_start_rate * 1000), 1000),
+        watchdog_interval=_default_or(None, 100, 3000, 10) if watchdog else st.none(),
     )
 
 
-@st.composite
-def _instances(draw: st.DrawFn, layouts: tuple[str, ...]
-               ) -> tuple[tuple[str, ...], str | None]:
-    layout = draw(st.sampled_from(layouts))
-    if layout == "default":
-        return (DEFAULT_INSTANCE,), None
-    if layout == "named":
-        return (draw(st.sampled_from(_INSTANCE_NAMES)),), None
-    names = draw(st.lists(st.sampled_from((DEFAULT_INSTANCE, *_INSTANCE_NAMES)),
-                          min_size=2, max_size=3, unique=True))
-    return tuple(names), draw(st.sampled_from(names))
+# Drawing a layout: strategies built once (one built inside a draw is built and validated
+# again for every example). Which instance of "several" is the machine's is a pick mapped
+# onto the names drawn, as a sampled_from of them would be, shrinking to the first.
+_NAMED = st.sampled_from(_INSTANCE_NAMES)
+_SEVERAL = st.lists(st.sampled_from((DEFAULT_INSTANCE, *_INSTANCE_NAMES)),
+                    min_size=2, max_size=3, unique=True)
+_PICK = st.integers(0, 5)  # an index into two or three names: 6 picks spread evenly on both
+
+
+@functools.lru_cache(maxsize=64)
+def _instances(layouts: tuple[str, ...]
+               ) -> st.SearchStrategy[tuple[tuple[str, ...], str | None]]:
+    chosen = st.sampled_from(layouts)
+
+    @st.composite
+    def layout(draw: st.DrawFn) -> tuple[tuple[str, ...], str | None]:
+        kind = draw(chosen)
+        if kind == "default":
+            return (DEFAULT_INSTANCE,), None
+        if kind == "named":
+            return (draw(_NAMED),), None
+        names = draw(_SEVERAL)
+        return tuple(names), names[draw(_PICK) % len(names)]
+
+    return layout()
 
 
 def agents(
@@ -205,25 +266,34 @@ def fault_rules(
     """
     if not 0 <= max_rate <= 1:
         raise ValueError(f"max_rate must be between 0 and 1, got {max_rate!r}")
-    window = st.tuples(_seconds(0, 600), _seconds(0, 600)).map(
-        lambda pair: (min(pair), max(pair))
-    )
+    window = _range(0, 600)
+    # Built once, outside the draw: a strategy built inside it is built and validated again
+    # for every example.
+    kind_s = st.sampled_from(tuple(kinds))
+    rate_s = st.integers(0, round(max_rate * 1000))  # thousandths, as _rate
+    status_s = st.sampled_from(tuple(statuses))
+    # Tenths drawn as integers and divided here: one span fewer per field than a map.
+    # Retry-After is one integer, not a one_of(none(), ...)'s three draws: its lower half
+    # (where it shrinks) means no header, its upper half 0-30 s.
+    retry_after_s = st.integers(0, 2 * 301 - 1)
+    latency_s = st.integers(1, round(max_latency * 10))
+    during_s = st.one_of(st.none(), window)
 
     @st.composite
     def rule(draw: st.DrawFn) -> FaultRule:
         # Every field is drawn whatever the kind, so all kinds cost the same number of
         # choices and shrinking moves between them freely, toward the first (a status).
-        kind = draw(st.sampled_from(tuple(kinds)))
-        rate = draw(_rate(max_rate))
-        status = draw(st.sampled_from(tuple(statuses)))
-        retry_after = draw(st.one_of(st.none(), _seconds(0, 30)))
-        latency = draw(_seconds(0.1, max_latency))
-        during = draw(st.one_of(st.none(), window)) if windows else None
+        kind = draw(kind_s)
+        rate = draw(rate_s) / 1000
+        status = draw(status_s)
+        retry_after = draw(retry_after_s)
+        latency = draw(latency_s) / 10
+        during = draw(during_s) if windows else None
         args: dict[str, Any] = {"kind": kind, "rate": rate, "window": during}
         if kind is FaultKind.Status:
             args["status"] = status
             if status in (429, 503):  # the statuses that carry Retry-After
-                args["retry_after"] = retry_after
+                args["retry_after"] = None if retry_after < 301 else (retry_after - 301) / 10
         elif kind is FaultKind.Latency:
             args["latency"] = latency
         return FaultRule(**args)
@@ -255,16 +325,27 @@ def presets(*names: str) -> st.SearchStrategy[Scenario]:
     return st.sampled_from([Scenario.load(n) for n in chosen])
 
 
-@st.composite
-def _server(draw: st.DrawFn, max_task_cap: int) -> ServerSpec:
-    task_cap = draw(_or_default(ServerSpec.task_cap, st.integers(1, max_task_cap)))
-    load = draw(_or_default(BackgroundLoad(), st.builds(
-        BackgroundLoad,
-        count=st.integers(1, task_cap),
-        duration=_span(10, 120, BackgroundLoad.duration),
-        repeat_until=_seconds(0, 600),
-    )))
-    return ServerSpec(task_cap=task_cap, background_load=load)
+@functools.lru_cache(maxsize=64)
+def _server(max_task_cap: int) -> st.SearchStrategy[ServerSpec]:
+    # The background load's count is at most the drawn cap: a pick mapped onto 1..cap
+    # (shrinking to 1), so no strategy is built inside the draw (each would be built and
+    # validated again for every example).
+    cap_s = _or_default(ServerSpec.task_cap, st.integers(1, max_task_cap))
+    load_s = _or_default(None, st.tuples(
+        st.integers(0, max(max_task_cap, ServerSpec.task_cap) - 1),
+        _span(10, 120, BackgroundLoad.duration),
+        _seconds(0, 600),
+    ))
+
+    @st.composite
+    def server(draw: st.DrawFn) -> ServerSpec:
+        task_cap = draw(cap_s)
+        drawn = draw(load_s)
+        load = BackgroundLoad() if drawn is None else BackgroundLoad(
+            count=1 + drawn[0] % task_cap, duration=drawn[1], repeat_until=drawn[2])
+        return ServerSpec(task_cap=task_cap, background_load=load)
+
+    return server()
 
 
 def _health(max_flaky_rate: float) -> st.SearchStrategy[HealthSettings]:

@@ -18,9 +18,30 @@ from restart.policy import RestartPolicy, knob
 __all__ = ["restart_policies"]
 
 
-def _seconds(low: float, high: float) -> st.SearchStrategy[float]:
+class _Knob:
+    """One knob drawn as a single integer: the lower half of its range stands for the
+    default, the upper half for a value in ``[low, high]``.
+
+    One choice for Hypothesis to record and mutate instead of a ``one_of(just(default),
+    integers(low, high))``'s three (the one_of, its branch, the value): the same values,
+    about as often the default, and it shrinks toward 0, the default. ``low``/``high`` are
+    tenths of a second, counts or thousandths; ``scale`` turns them into the knob's unit.
+    """
+
+    def __init__(self, low: int, high: int, scale: float = 1) -> None:
+        self.low, self.size, self.scale = low, high - low + 1, scale
+        self.strategy = st.integers(0, 2 * self.size - 1)
+
+    def value(self, n: int, default: Any) -> Any:
+        if n < self.size:
+            return default
+        drawn = self.low + n - self.size
+        return drawn if self.scale == 1 else drawn / self.scale
+
+
+def _seconds(low: float, high: float) -> _Knob:
     # Tenths of a second: readable in a falsifying example, and still covering ties.
-    return st.integers(round(low * 10), round(high * 10)).map(lambda n: n / 10)
+    return _Knob(round(low * 10), round(high * 10), 10)
 
 
 def _low(name: str) -> float:
@@ -29,17 +50,20 @@ def _low(name: str) -> float:
     return k.minimum + (0.1 if k.exclusive else 0.0)
 
 
-def _knob_seconds(name: str, high: float) -> st.SearchStrategy[float]:
-    return _seconds(_low(name), high)
+def _count(name: str, high: int) -> _Knob:
+    return _Knob(int(knob(name).minimum), high)
 
 
-def _knob_count(name: str, high: int) -> st.SearchStrategy[int]:
-    return st.integers(int(knob(name).minimum), high)
+def _within(low: float, high: float, n: int) -> float:
+    """The tenth of a second ``n`` picks in [low, high]: ``low`` for n = 0 (so it shrinks
+    there), every value of the range for some n below ``_SPREAD``."""
+    lo, hi = round(low * 10), round(high * 10)
+    return (lo + n % (max(hi, lo) - lo + 1)) / 10
 
 
-def _or_default(default: Any, strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    # The default first: Hypothesis shrinks a one_of toward its first branch.
-    return st.one_of(st.just(default), strategy)
+#: Picks for the knobs whose range depends on another knob (``_within``): wider than any
+#: such range in tenths, so every value can be drawn.
+_SPREAD = 10_000
 
 
 def restart_policies(
@@ -57,40 +81,52 @@ def restart_policies(
     ``instances``. Shrinks toward ``RestartPolicy()``.
     """
     d = RestartPolicy()
+    # Every strategy is built here, once: one built inside the draw would be built, and
+    # validated by Hypothesis, again for every example, which cost several times the draw.
+    # Each knob is one integer draw (_Knob); one whose range depends on another knob draws
+    # a pick from a fixed range and maps it into its own (_within).
+    pick = _Knob(0, _SPREAD)
+    task_timeout_k = _seconds(_low("health_task_timeout"), 120)
+    deadline_k = _seconds(30, max_deadline)
+    retry_base_k = _seconds(0.1, 5)
+    fixed = {
+        "poll_interval": _seconds(0.5, 15),
+        "script_delay": _count("script_delay", 10),
+        "post_restart_wait": _seconds(_low("post_restart_wait"), 90),
+        "health_window": _seconds(_low("health_window"), 300),
+        "request_timeout": _seconds(1, 60),
+        "max_attempts": _count("max_attempts", 6),
+        "retry_jitter": _Knob(0, 1000, 1000),
+        "stable_checks": _count("stable_checks", 3),
+        "probe_attempts": _count("probe_attempts", 3),
+    }
+    instance_s = st.sampled_from(tuple(instances))
+    machine_low = _low("health_machine_timeout")
 
     @st.composite
     def policy(draw: st.DrawFn) -> RestartPolicy:
-        task_timeout = draw(_or_default(d.health_task_timeout,
-                                        _knob_seconds("health_task_timeout", 120)))
-        machine_timeout = draw(_or_default(
-            min(d.health_machine_timeout, task_timeout),
-            _seconds(_low("health_machine_timeout"), task_timeout)))
-        deadline = draw(_or_default(min(d.deadline, max_deadline), _seconds(30, max_deadline)))
-        cleanup = draw(_or_default(d.cleanup_allowance if d.cleanup_allowance < deadline
-                                   else 0.0, _seconds(0, min(30, deadline / 2))))
-        retry_base = draw(_or_default(d.retry_base, _seconds(0.1, 5)))
-        retry_cap = draw(_or_default(max(d.retry_cap, retry_base), _seconds(retry_base, 60)))
+        task_timeout = task_timeout_k.value(draw(task_timeout_k.strategy),
+                                            d.health_task_timeout)
+        n = pick.value(draw(pick.strategy), None)
+        machine_timeout = (min(d.health_machine_timeout, task_timeout) if n is None
+                           else _within(machine_low, task_timeout, n))
+        deadline = deadline_k.value(draw(deadline_k.strategy), min(d.deadline, max_deadline))
+        n = pick.value(draw(pick.strategy), None)
+        cleanup = ((d.cleanup_allowance if d.cleanup_allowance < deadline else 0.0)
+                   if n is None else _within(0, min(30, deadline / 2), n))
+        retry_base = retry_base_k.value(draw(retry_base_k.strategy), d.retry_base)
+        n = pick.value(draw(pick.strategy), None)
+        retry_cap = max(d.retry_cap, retry_base) if n is None else _within(retry_base, 60, n)
+        knobs = {name: k.value(draw(k.strategy), getattr(d, name)) for name, k in fixed.items()}
         return RestartPolicy(
-            poll_interval=draw(_or_default(d.poll_interval, _seconds(0.5, 15))),
-            script_delay=draw(_or_default(d.script_delay, _knob_count("script_delay", 10))),
-            post_restart_wait=draw(_or_default(d.post_restart_wait,
-                                               _knob_seconds("post_restart_wait", 90))),
-            health_window=draw(_or_default(d.health_window,
-                                           _knob_seconds("health_window", 300))),
             health_task_timeout=task_timeout,
             health_machine_timeout=machine_timeout,
             deadline=deadline,
             cleanup_allowance=cleanup,
-            request_timeout=draw(_or_default(d.request_timeout, _seconds(1, 60))),
-            max_attempts=draw(_or_default(d.max_attempts, _knob_count("max_attempts", 6))),
             retry_base=retry_base,
             retry_cap=retry_cap,
-            retry_jitter=draw(_or_default(
-                d.retry_jitter, st.integers(0, 1000).map(lambda n: n / 1000))),
-            stable_checks=draw(_or_default(d.stable_checks, _knob_count("stable_checks", 3))),
-            probe_attempts=draw(_or_default(d.probe_attempts,
-                                            _knob_count("probe_attempts", 3))),
-            instance=draw(st.sampled_from(tuple(instances))),
+            instance=draw(instance_s),
+            **knobs,
         )
 
     return policy()

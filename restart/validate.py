@@ -11,7 +11,7 @@ health window and post-restart wait that reach the target success rate
 ``restart-tentacle validate`` (:mod:`restart.validate_cli`) is the command line on top;
 ``docs/validate.md`` explains how to read its verdict.
 
-Same arguments, same result, whatever the number of workers.
+Same arguments, same result, whatever the number of workers and whatever executor runs them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -231,11 +232,16 @@ def validate(
     recommend_knobs: bool = True,
     recommend_runs: int = DEFAULT_RECOMMEND_RUNS,
     machines: Sequence[str] | None = None,
+    executor: Executor | None = None,
 ) -> ValidationResult:
     """Run ``policy`` ``runs`` times on each scenario and judge it; see the module docstring.
 
     ``scenarios``: preset names, ``.toml`` paths or Scenarios (None: every preset).
-    ``workers``: processes (None: every CPU; 1: in this process). ``progress(stage, done,
+    ``workers``: processes (None: every CPU; 1: in this process). ``executor``: run the
+    chunks on this ``concurrent.futures.Executor`` instead (a thread or process pool, a
+    Dask cluster's ``client.get_executor()``, :class:`~restart.validate_exec.InlineExecutor`);
+    you own it and shut it down, and ``workers`` then only sizes the chunks (say how many
+    run at once; None: every CPU). Neither changes the result. ``progress(stage, done,
     total)`` is called per finished chunk; stages are ``client``, ``seed script`` and
     ``recommendation``. ``recommend_runs``: real runs that check each recommended value
     (at most ``runs``); ``recommend_knobs=False`` skips the recommendation. ``machines``:
@@ -251,7 +257,7 @@ def validate(
     loaded = subjects(load_scenarios(scenarios), machines)
     workers = workers if workers is not None else default_workers()
     started = time.perf_counter()
-    with Runner(workers, progress) as runner:
+    with Runner(workers, progress, executor=executor) as runner:
         client_rows = runner.run(
             [Group("client", sc, policy, seed, runs, m) for sc, m in loaded], "client"
         )

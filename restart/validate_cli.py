@@ -12,10 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from concurrent.futures import Executor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from restart.cli import (
@@ -63,6 +72,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                       help="seed of run 0; run i uses seed+i [0]")
     what.add_argument("--workers", type=int, default=None,
                       help="processes to use [every CPU]; 1 runs in this process")
+    what.add_argument("--dask", metavar="SCHEDULER",
+                      help="run on the Dask cluster whose scheduler is at this address "
+                           "(tcp://host:8786); needs the dask extra")
     what.add_argument("--compare-seed-script", action="store_true",
                       help="also run the seed script's algorithm on the same seeds")
     what.add_argument("--machine", action="append", dest="machines", metavar="NAME",
@@ -115,6 +127,9 @@ def _check(args: argparse.Namespace) -> None:
     if args.workers is not None and args.workers < 1:
         raise _Usage(f"--workers must be at least 1 (leave it out to use every CPU), "
                      f"got {args.workers}")
+    if args.dask is not None and args.workers is not None:
+        raise _Usage("--workers and --dask: choose one (with --dask the runs use every "
+                     "thread of the cluster's workers)")
     if not 0.0 < args.target <= 1.0:
         raise _Usage(f"--target is a success rate in (0, 1], e.g. 0.99 for 99%, "
                      f"got {args.target:g}")
@@ -142,18 +157,24 @@ def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
         return _usage(ctx, str(exc))
     except (ScenarioError, ValueError) as exc:
         return _usage(ctx, str(exc))
-    try:
-        with _ProgressBar(ctx, enabled=not args.quiet) as bar:
-            result = validate(
-                policy, scenarios, runs=args.runs, seed=args.seed, workers=args.workers,
-                compare_seed_script=args.compare_seed_script, progress=bar.update,
-                target=args.target, recommend_knobs=not args.no_recommend,
-                recommend_runs=args.recommend_runs, machines=args.machines,
-            )
-    except KeyboardInterrupt:
-        # Simulated runs leave nothing behind to clean up: stop, say so, no verdict.
-        ctx.err.print(Text("interrupted: no verdict", style="bold red"))
-        return int(ExitCode.INTERRUPTED)
+    with ExitStack() as stack:
+        try:
+            executor, workers = _executor(args, stack)
+        except _Usage as exc:
+            return _usage(ctx, str(exc))
+        try:
+            with _ProgressBar(ctx, enabled=not args.quiet) as bar:
+                result = validate(
+                    policy, scenarios, runs=args.runs, seed=args.seed, workers=workers,
+                    compare_seed_script=args.compare_seed_script, progress=bar.update,
+                    target=args.target, recommend_knobs=not args.no_recommend,
+                    recommend_runs=args.recommend_runs, machines=args.machines,
+                    executor=executor,
+                )
+        except KeyboardInterrupt:
+            # Simulated runs leave nothing behind to clean up: stop, say so, no verdict.
+            ctx.err.print(Text("interrupted: no verdict", style="bold red"))
+            return int(ExitCode.INTERRUPTED)
     _show(result, args, ctx)
     if args.plot:
         from restart.validate_plot import plot
@@ -165,6 +186,20 @@ def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
             return _usage(ctx, f"cannot write the plot to {args.plot}: {exc.strerror}")
         ctx.err.print(f"plot written to {args.plot}")
     return EXIT_PASSED if result.passed else EXIT_FAILED
+
+
+def _executor(args: argparse.Namespace, stack: ExitStack) -> tuple[Executor | None, int | None]:
+    """The executor and width for the runs: a Dask cluster's with ``--dask`` (connected
+    here, before the progress bar, closed when ``stack`` closes), else None and
+    ``--workers``. Raises _Usage when Dask is missing or its scheduler does not answer."""
+    if args.dask is None:
+        return None, args.workers
+    from restart.validate_dask import DaskUnavailable, dask_executor
+
+    try:
+        return stack.enter_context(dask_executor(args.dask))
+    except DaskUnavailable as exc:
+        raise _Usage(str(exc)) from None
 
 
 def _show(result: ValidationResult, args: argparse.Namespace, ctx: CliContext) -> None:
@@ -184,7 +219,9 @@ def _usage(ctx: CliContext, message: str) -> int:
 
 
 class _ProgressBar:
-    """A rich progress bar on stderr, one line per stage, advanced per finished chunk.
+    """A rich progress bar on stderr, one line per stage, advanced per finished chunk, with
+    the time left at the rate so far. Shown only when stderr is a terminal: a log file or
+    a pipe gets no bar (and no half-drawn lines).
 
     Refreshed by hand, not by rich's timer thread: the process pool forks its workers
     after the bar starts, and forking a process that runs other threads can deadlock.
@@ -193,8 +230,9 @@ class _ProgressBar:
     def __init__(self, ctx: CliContext, *, enabled: bool) -> None:
         self._progress = Progress(
             "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=ctx.err, auto_refresh=False, transient=False,
-            disable=not enabled,
+            TimeElapsedColumn(), "ETA", TimeRemainingColumn(), console=ctx.err,
+            auto_refresh=False, transient=False,
+            disable=not (enabled and ctx.err.is_terminal),
         )
         self._tasks: dict[str, TaskID] = {}
 

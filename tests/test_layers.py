@@ -54,6 +54,7 @@ LAYERS: dict[str, int] = {
     "restart.drivers.inprocess": 8,  # Send <-> the simulated API, for every in-process edge
     "restart.flows": 8,  # a procedure as an engine flow, inside a simulation's tasks
     "restart.step_actions": 8,  # Octosim.RestartTentacle, a Python step action
+    "restart.fleet": 8,  # many clients in one simulation, on its clock (issue 18)
 }
 
 

@@ -158,7 +158,7 @@ def test_the_same_values_without_the_loop_are_fine() -> None:
          "got 100000000"),
         ({"server": {"task_cap": 10**9}}, "server.task_cap: expected a whole number between 1"),
         ({"agents": [{"name": f"m{i}"} for i in range(MAX_AGENTS + 1)]},
-         "agents: expected 1 to 10000 [[agents]] tables, got 10001"),
+         "agents: expected 0 to 10000 [[agents]] tables, got 10001"),
         ({"agents": [{"instances": [f"i{i}" for i in range(33)]}]},
          "agents[0].instances: expected 1 to 32 strings, got 33"),
         ({"agents": [{"roles": ["r"] * 101}]}, "agents[0].roles: expected 0 to 100 strings"),

@@ -261,9 +261,10 @@ def test_the_issue_example_message() -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({"agent": []}, "scenario: unknown key 'agent'; valid keys: agents, description, "
-                        "environments, faults, health, lifecycles, machine_policy, name, "
-                        "project_groups, projects, server, tenants, workers"),
+        ({"agent": []}, "scenario: unknown key 'agent'; valid keys: agent_groups, agents, "
+                        "description, environments, faults, health, lifecycles, "
+                        "machine_policy, name, project_groups, projects, rollout, server, "
+                        "tenants, workers"),
         ({"agents": [{"stop_secs": 1}]}, "agents[0]: unknown key 'stop_secs'; valid keys: "
                                          "communication_style, environment,"),
         ({"agents": [{"start_seconds": [5, 1]}]},

@@ -44,7 +44,7 @@ def build_world(scenario: Scenario, rng: random.Random, *, api_key: str | None =
     world = World(rng)
     space = world.add_space("Default", is_default=True)
     envs = {name: world.add_environment(space.id, name) for name in scenario.environments}
-    for i, spec in enumerate(scenario.agents):
+    for i, spec in enumerate(scenario.all_agents()):  # listed, then generated
         environment = envs.get(spec.environment_name or scenario.environments[0])
         if environment is None:  # a Scenario built in Python is not read, so not checked
             raise ScenarioError([f"agents[{i}].environment: expected one of the environments "

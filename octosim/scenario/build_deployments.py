@@ -38,6 +38,7 @@ from octosim.model.variables import Variable, VariableScope
 from octosim.model.workers import WorkerPools
 from octosim.scenario._knob import ScenarioError
 from octosim.scenario.deployment_schema import StepSpec, check_deployments
+from octosim.scenario.fleet_schema import rollout_steps
 
 if TYPE_CHECKING:
     from octosim.model.agents import AgentBinding
@@ -106,7 +107,9 @@ def _build(scenario: Scenario, store: DeploymentStore) -> None:
                 tuple(tenants[t.lower()] for t in agent.tenants or ())))
     for spec in scenario.projects:
         project = projects[spec.name.lower()]
-        store.set_process(project.deployment_process_id, build_steps(spec.steps, envs))
+        # A rollout's max_parallelism is the rolling window of the projects it deploys.
+        steps = rollout_steps(spec, scenario.rollout)
+        store.set_process(project.deployment_process_id, build_steps(steps, envs))
         store.set_variables(project.variable_set_id, [
             Variable(v.name, v.value, v.sensitive, VariableScope(
                 environment=tuple(env_ids(v.environments)), role=v.roles,

@@ -10,6 +10,7 @@ reschedules itself at the same virtual instant (:data:`MIN_INTERVAL`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +39,12 @@ from octosim.scenario.deployment_schema import (
     TenantSpec,
     WorkersSpec,
     check_deployments,
+)
+from octosim.scenario.fleet_schema import (
+    AgentGroupSpec,
+    RolloutSpec,
+    check_agent_group,
+    check_fleet,
 )
 from octosim.scenario.read import from_dict as read_dict
 from octosim.scenario.read import from_toml as read_toml
@@ -277,6 +284,17 @@ _HEALTH_KNOBS = {
 # -- the whole ----------------------------------------------------------------------------------
 #: A fresh server's one Tentacle, in Development as the ``default`` preset says.
 _DEFAULT_AGENT = AgentSpec(environment_name="Development")
+#: What a group's agent is before the group says otherwise.
+_GROUP_AGENT = AgentSpec()
+
+
+def _names_fill_in(group: AgentGroupSpec) -> bool:
+    # A pattern that cannot be filled in is the group's own problem (check_agent_group).
+    try:
+        group.agent_name(1)
+    except (KeyError, IndexError, ValueError):
+        return False
+    return True
 
 
 def _check_scenario(scenario: Scenario) -> Iterator[tuple[str, str]]:
@@ -284,15 +302,24 @@ def _check_scenario(scenario: Scenario) -> Iterator[tuple[str, str]]:
     if len(set(lowered)) != len(lowered):
         yield "environments", ("environment names must be unique, got "
                                 f"{show(list(scenario.environments))}")
-    names = [a.name.lower() for a in scenario.agents]
-    for dup in sorted({n for n in names if names.count(n) > 1}):
-        yield "agents", f"two agents are named {dup!r}; machine names must be unique"
+    count = len(scenario.agents) + sum(g.count for g in scenario.agent_groups)
+    if not count:
+        yield "agents", (f"expected 1 to {MAX_AGENTS} [[agents]] tables, got 0; or generate "
+                         "agents with [[agent_groups]]")
+    elif count > MAX_AGENTS:
+        yield "agent_groups", (f"the scenario would have {count} agents ([[agents]] and "
+                               f"[[agent_groups]] together); at most {MAX_AGENTS}")
+    if count <= MAX_AGENTS and all(_names_fill_in(g) for g in scenario.agent_groups):
+        named = Counter(a.name.lower() for a in scenario.all_agents())
+        for dup in sorted(n for n, times in named.items() if times > 1):
+            yield "agents", f"two agents are named {dup!r}; machine names must be unique"
     for i, agent in enumerate(scenario.agents):
         if agent.environment_name not in (None, *scenario.environments):
             yield f"agents[{i}].environment", (
                 f"expected one of the environments {show(list(scenario.environments))}, "
                 f"got {show(agent.environment_name)}")
     yield from check_deployments(scenario)
+    yield from check_fleet(scenario, [t.name for t in scenario.tenants])
 
 
 @dataclass(frozen=True)
@@ -310,7 +337,7 @@ class Scenario:
     environments: tuple[str, ...] = field(default=("Development", "Test", "Production"),
                                           metadata=knob(low=1, high=MAX_ENVIRONMENTS))
     agents: tuple[AgentSpec, ...] = field(default=(_DEFAULT_AGENT,), metadata=knob(
-        low=1, high=MAX_AGENTS, check=_check_agent))
+        low=0, high=MAX_AGENTS, check=_check_agent))
     server: ServerSpec = field(default_factory=ServerSpec, metadata=knob(check=_check_server))
     machine_policy: MachinePolicySpec = field(default_factory=MachinePolicySpec)
     health: HealthSettings = field(default_factory=HealthSettings,
@@ -325,6 +352,23 @@ class Scenario:
     projects: tuple[ProjectSpec, ...] = field(default=(), metadata=knob(high=MAX_PROJECTS))
     tenants: tuple[TenantSpec, ...] = field(default=(), metadata=knob(high=MAX_TENANTS))
     workers: WorkersSpec = field(default_factory=WorkersSpec)
+    agent_groups: tuple[AgentGroupSpec, ...] = field(default=(), metadata=knob(
+        high=MAX_AGENTS, check=check_agent_group))
+    rollout: RolloutSpec | None = None
+
+    def all_agents(self) -> tuple[AgentSpec, ...]:
+        """Every agent: those listed (``agents``), then those each group generates, in
+        order (:mod:`.fleet_schema`)."""
+        made = [replace(_GROUP_AGENT, name=group.agent_name(n), os=group.os,
+                        communication_style=group.communication_style,
+                        environment_name=group.environment_name, roles=group.roles,
+                        instances=(group.named_instance if group.is_named(n)
+                                   else DEFAULT_INSTANCE,),
+                        stop_seconds=group.stop_seconds, start_seconds=group.start_seconds,
+                        startup_delay=group.startup_delay,
+                        fail_to_start_rate=group.fail_to_start_rate)
+                for group in self.agent_groups for n in range(1, group.count + 1)]
+        return (*self.agents, *made)
 
     @classmethod
     def load(cls, name_or_path: str | Path) -> Scenario:

@@ -55,11 +55,37 @@ def test_json_output() -> None:
     assert document["passed"] is True and document["recommendation"] is None
     assert document["verdict"].startswith("✔ Your timeouts hold")
     assert document["scenarios"][0]["seed_script"]["false_successes"] == 10
-    assert "client" in err  # the progress bar goes to stderr, never into the JSON
+    assert err == ""  # the progress bar goes to a terminal's stderr only, never into the JSON
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal, as an interactive shell's is."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _on_a_terminal(*argv: str) -> tuple[int, str]:
+    err = _Terminal()
+    code = cli.main(["validate", "--workers", "1", *argv], stdout=io.StringIO(), stderr=err,
+                    env={})
+    return code, err.getvalue()
+
+
+def test_a_terminal_shows_a_progress_bar_with_the_time_left() -> None:
+    code, err = _on_a_terminal("--scenario", "default", "--runs", "30", "--no-recommend")
+    assert code == 0
+    assert "client" in err and "30/30" in err and "ETA" in err
+    assert "0:00:00" in err  # elapsed, and the time left at the end
 
 
 def test_quiet_hides_the_progress_bar() -> None:
-    _, _, err = run("--scenario", "default", "--runs", "5", "--no-recommend", "-q")
+    code, err = _on_a_terminal("--scenario", "default", "--runs", "5", "--no-recommend", "-q")
+    assert code == 0 and err == ""
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal() -> None:
+    _, _, err = run("--scenario", "default", "--runs", "5", "--no-recommend")
     assert err == ""
 
 
