@@ -381,7 +381,7 @@ def test_every_problem_of_a_document_is_reported_at_once() -> None:
 
 # -- the presets ----------------------------------------------------------------------------------
 def test_the_deployment_presets_are_presets_but_not_restart_presets() -> None:
-    deployment = {"seed-deployment", "seed-deployment-linux"}
+    deployment = {"seed-deployment", "seed-deployment-linux", "task-cap-deadlock"}
     assert deployment <= set(presets())
     assert set(restart_presets()) == set(presets()) - deployment
     assert all(not Scenario.load(p).projects for p in restart_presets())

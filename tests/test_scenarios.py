@@ -25,7 +25,7 @@ from octosim.simulation import ServerOptions, Simulation
 
 PRESETS = ["busy-server", "default", "flaky-health", "flaky-network", "linux",
            "named-instance", "never-returns", "polling", "seed-deployment",
-           "seed-deployment-linux", "slow-windows", "watchdog"]
+           "seed-deployment-linux", "slow-windows", "task-cap-deadlock", "watchdog"]
 
 
 def restart_and_check(sim: Simulation, minutes: float = 10) -> None:

@@ -403,6 +403,7 @@ class Scenario:
 def restart_presets() -> list[str]:
     """Return the presets that declare no project, sorted: the worlds made to exercise
     Tentacle restarts, ``restart-tentacle validate``'s default set. The others
-    (``seed-deployment``, ``seed-deployment-linux``) tell a deployment's story; a restart
-    over them would repeat what ``default`` and ``linux`` show."""
+    (``seed-deployment``, ``seed-deployment-linux``, ``task-cap-deadlock``) tell a
+    deployment's or a fleet's story; a restart over them would repeat what ``default`` and
+    ``linux`` show."""
     return [name for name in presets() if not Scenario.load(name).projects]
