@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from restart.policy import RestartPolicy
@@ -253,7 +254,7 @@ def fleet_scenario(scenarios: Sequence[Scenario]) -> Scenario | None:
 
 
 def validate_fleet(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     policy: RestartPolicy | None = None,
     runs: int = DEFAULT_FLEET_RUNS,
     seed: int = 0,
@@ -265,7 +266,8 @@ def validate_fleet(
     recommend_runs: int = DEFAULT_FLEET_RECOMMEND_RUNS,
     executor: Executor | None = None,
 ) -> FleetValidation:
-    """Run ``scenario``'s rollout ``runs`` times (seeds ``seed + i``) and judge it.
+    """Run ``scenario``'s rollout (a Scenario, a preset name or a ``.toml`` path) ``runs``
+    times (seeds ``seed + i``) and judge it.
 
     ``policy``: the restart client's, for restarts the rollout starts from outside and
     (as ``RestartTentacle.<Knob>`` variables) for its deployments' restart steps.
@@ -276,9 +278,14 @@ def validate_fleet(
     ``recommend_runs`` real runs (at most ``runs``).
 
     Raises ValueError for ``runs``/``recommend_runs``/``workers`` < 1, a target outside
-    (0, 1] or a scenario without a rollout; RuntimeError (naming the seed) if a run crashes.
+    (0, 1] or a rollout that restarts no Tentacle; ScenarioError for a scenario that cannot
+    be read; RuntimeError (naming the seed) if a run crashes.
     """
+    from octosim.scenario import Scenario
+
     policy = policy if policy is not None else RestartPolicy()
+    if not isinstance(scenario, Scenario):
+        scenario = Scenario.load(scenario)
     if runs < 1 or recommend_runs < 1:
         raise ValueError(f"runs and recommend_runs must be at least 1, got {runs} and "
                          f"{recommend_runs}")
