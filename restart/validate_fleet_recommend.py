@@ -28,10 +28,10 @@ from restart.policy import PolicyError, RestartPolicy
 from restart.validate_exec import Group, Runner
 from restart.validate_fleet_knobs import with_max_parallelism, with_policy, with_task_cap
 from restart.validate_fleet_runs import fleet_machines, run_fleet_chunk
+from restart.validate_fleet_stats import FleetSummary, FleetVerdict, judge, summarise_fleet
 
 if TYPE_CHECKING:
     from octosim.scenario import Scenario
-    from restart.validate_fleet import FleetSummary, FleetVerdict
 
 __all__ = ["FleetRecommendation", "Trial", "recommend_fleet"]
 
@@ -92,8 +92,6 @@ def recommend_fleet(
 ) -> tuple[FleetRecommendation, int]:
     """Search the grid (see the module docstring) with ``check_runs`` real runs per
     setting, seeds ``seed + i``; return the recommendation and the runs it made."""
-    from restart.validate_fleet import judge, summarise_fleet
-
     machines = fleet_machines(scenario)
     trials: list[Trial] = []
     executed = 0
