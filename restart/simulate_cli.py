@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -37,6 +38,10 @@ from restart.simulate import (
     machine_list,
     simulate,
 )
+from restart.simulate_fleet import client_ok, simulate_rollout
+
+if TYPE_CHECKING:
+    from octosim.simulation import Simulation
 
 __all__ = ["SIMULATE_COMMAND"]
 
@@ -86,6 +91,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         help="run the seed script's port (a BASELINE, not the client) instead of the client",
     )
     world.add_argument(
+        "--rollout",
+        action="store_true",
+        help="run the scenario's [rollout] (its deployments or restarts, many clients on "
+        "one clock) to its horizon instead of one restart; print each client's verdict",
+    )
+    world.add_argument(
         "--instance",
         help="restart only this named Tentacle instance (default: every instance)",
     )
@@ -106,6 +117,8 @@ def _handle(args: argparse.Namespace, ctx: CliContext) -> int:
     (exit 6) for a machine the seed script cannot find; ``main`` prints them.
     """
     flags = given_policy_flags(args)
+    if args.rollout:
+        return _handle_rollout(args, ctx)
     if args.seed_script and flags:
         raise ConfigurationError(
             f"{', '.join(flags)}: the seed script has fixed timings and restarts every "
@@ -142,6 +155,41 @@ def _handle(args: argparse.Namespace, ctx: CliContext) -> int:
     return result.exit_code
 
 
+def _handle_rollout(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Run the scenario's rollout; return its exit code (:attr:`RolloutRun.exit_code`)."""
+    for flag, given in (("--machine", args.machine is not None),
+                        ("--seed-script", args.seed_script), ("--instance", args.instance)):
+        if given:
+            raise ConfigurationError(
+                f"{flag} is for one restart; with --rollout the scenario's [rollout] says "
+                "who restarts what (docs/scenarios.md, \"Fleets\")")
+    run = simulate_rollout(args.scenario, seed=args.seed, policy=policy_from_args(args))
+    if args.json:
+        ctx.stdout.write(mask_keys(json.dumps(run.to_dict(), indent=2)) + "\n")
+        return int(run.exit_code)
+    out = ctx.out
+    title = f"Rollout: scenario {args.scenario}, seed {args.seed}, {len(run.results)} clients"
+    out.print(Text(title, style="bold"), soft_wrap=True)
+    if args.timeline:
+        _print_timeline(run.sim, ctx)
+    out.print(Text(f"Clients at {run.sim.clock.now():g}s (the horizon)", style="bold"))
+    for result in run.results:
+        style = "green" if client_ok(result) else "bold red"
+        out.print(Text(f"  {result.name}: {result.verdict}", style=style), soft_wrap=True)
+    if run.deadlock is not None:
+        out.print(Text(run.deadlock, style="bold yellow"), soft_wrap=True)
+    return int(run.exit_code)
+
+
+def _print_timeline(sim: Simulation, ctx: CliContext) -> None:
+    ctx.out.print(Text(f"Timeline ({len(sim.journal)} entries, virtual seconds)", style="italic"))
+    for entry in sim.journal:
+        line = Text(f"[{entry.t:9.3f}s] ")
+        line.append(f"{entry.kind.value:<8} ", style=_KIND_STYLES.get(entry.kind.value, ""))
+        line.append(entry.text)
+        ctx.out.print(line, soft_wrap=True)
+
+
 def _document(result: SimulationRun) -> dict[str, object]:
     document = result.to_dict()
     # Links into the simulated server's web portal lead nowhere: say so with null.
@@ -172,18 +220,17 @@ def _print_human(result: SimulationRun, args: argparse.Namespace, ctx: CliContex
     sim, report = result.sim, result.report
     from octosim.scenario import Scenario  # restart imports octosim only to simulate
 
-    description = Scenario.load(result.scenario).description
+    scenario = Scenario.load(result.scenario)
+    description = scenario.description
     title = f"Simulation: scenario {result.scenario}, seed {result.seed}, {result.driver} driver"
     out.print(Text(title, style="bold"), soft_wrap=True)
     if description:
         out.print(Text(f"  {description}", style="italic"), soft_wrap=True)
+    if scenario.rollout is not None:
+        out.print(Text("  This scenario describes a rollout; this is one restart alone. Add "
+                       "--rollout to run the rollout.", style="italic"), soft_wrap=True)
     if args.timeline:
-        out.print(Text(f"Timeline ({len(sim.journal)} entries, virtual seconds)", style="italic"))
-        for entry in sim.journal:
-            line = Text(f"[{entry.t:9.3f}s] ")
-            line.append(f"{entry.kind.value:<8} ", style=_KIND_STYLES.get(entry.kind.value, ""))
-            line.append(entry.text)
-            out.print(line, soft_wrap=True)
+        _print_timeline(sim, ctx)
     if report.procedure == "seed":
         out.print(Text(_SEED_LABEL, style="bold yellow"), soft_wrap=True)
     print_summary(report, ctx, links=False)
@@ -224,7 +271,9 @@ SIMULATE_COMMAND = Command(
         "Run the same restart as `run` against an in-process octosim simulation of a "
         "scenario (a preset name or a .toml file) in virtual time, then print the "
         "simulator's timeline and what really happened to the Tentacle. Exit codes as "
-        "`run`'s."
+        "`run`'s. With --rollout, run the scenario's whole rollout instead and print each "
+        "client's verdict (exit 0: all ended well; 4: one still going at the horizon; 1: "
+        "one ended badly)."
     ),
     exit_codes=describe(tuple(ExitCode)),
 )
