@@ -1,8 +1,9 @@
 """``restart-tentacle validate``: the command line on top of :func:`restart.validate.validate`.
 
 Exit codes: 0 every scenario passed (the target met where success is possible, no false
-success, every run by its deadline; impossible scenarios failed cleanly); 1 some scenario
-did not; 2 bad input (``restart.exitcodes.ExitCode.USAGE``), with a message saying what
+success, every run by its deadline; impossible scenarios failed cleanly), or the rollout of
+a fleet scenario did (:mod:`restart.validate_fleet`); 1 some scenario (or the rollout) did
+not; 2 bad input (``restart.exitcodes.ExitCode.USAGE``), with a message saying what
 to do; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). Output: tables and a verdict on
 stdout (or ``--json``), the progress bar on stderr.
 """
@@ -316,10 +317,14 @@ VALIDATE_COMMAND = Command(
         "on every CPU -- and check each report against what really happened. Prints the "
         "success rate, false successes (success reported but no restart), durations and "
         "failure reasons per scenario, the smallest health window and post-restart wait "
-        "that reach --target, and a verdict."
+        "that reach --target, and a verdict. Given a scenario with a [rollout] (e.g. "
+        "task-cap-deadlock), it runs the whole rollout per seed and judges it instead: "
+        "verified restarts per machine, false successes, rollout time, Queued waits, "
+        "deadlocks, and the settings that reach --target."
     ),
     exit_codes=describe(
         (ExitCode(0), ExitCode(1), ExitCode.USAGE, ExitCode.INTERRUPTED, ExitCode.TERMINATED),
-        {ExitCode(0): "every scenario passed", ExitCode(1): "some scenario did not"},
+        {ExitCode(0): "every scenario (or the rollout) passed",
+         ExitCode(1): "some scenario (or the rollout) did not"},
     ),
 )

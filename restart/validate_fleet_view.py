@@ -46,7 +46,8 @@ def _table(title: str, columns: list[tuple[str, str]]) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   collapse_padding=True)
     for name, justify in columns:
-        table.add_column(name, justify="right" if justify == "r" else "left")
+        # Numbers and settings never wrap: a setting is pasted as it reads.
+        table.add_column(name, justify="right" if justify == "r" else "left", no_wrap=True)
     return table
 
 
@@ -103,7 +104,7 @@ def _machine_table(result: FleetValidation) -> Table:
     more = len(machines) - len(shown)
     title = "Per machine, worst first" + (f" ({more} more not shown)" if more else "")
     table = _table(title, [("machine", "l"), ("verified", "r"), ("95% CI", "r"),
-                           ("false succ.", "r"), ("unclaimed", "r")])
+                           ("false\nsucc.", "r"), ("un-\nclaimed", "r")])
     for m in shown:
         table.add_row(Text(m.name), _pct(m.rate), _ci(m.interval),
                       Text(str(m.false_successes), style="bold red" if m.false_successes
@@ -116,8 +117,8 @@ def _trials_table(result: FleetValidation) -> Table | None:
     if rec is None or not rec.trials:
         return None
     table = _table(f"Settings tried, {rec.runs} real runs each (one change at a time)",
-                   [("setting", "l"), ("verified", "r"), ("deadlocks", "r"),
-                    ("false succ.", "r"), ("p95 s", "r"), ("verdict", "l")])
+                   [("setting", "l"), ("verified", "r"), ("dead-\nlocks", "r"),
+                    ("false\nsucc.", "r"), ("p95 s", "r"), ("verdict", "l")])
     for t in rec.trials:
         label, style = _LABELS[FleetVerdict(t.verdict)]
         table.add_row(Text(t.how), _pct(t.rate), str(t.deadlocks), str(t.false_successes),
