@@ -55,6 +55,7 @@ LAYERS: dict[str, int] = {
     "restart.flows": 8,  # a procedure as an engine flow, inside a simulation's tasks
     "restart.step_actions": 8,  # Octosim.RestartTentacle, a Python step action
     "restart.fleet": 8,  # many clients in one simulation, on its clock (issue 18)
+    "restart.validate_fleet": 8,  # validate for a rollout: runs, sums, knobs, advice, view
 }
 
 
