@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,10 @@ def test_the_result_is_the_same_for_one_worker_two_and_any_executor() -> None:
     two = validate_fleet(scenario, runs=4, seed=11, workers=2, recommend_knobs=False)
     inline = validate_fleet(scenario, runs=4, seed=11, workers=3, executor=InlineExecutor(),
                             recommend_knobs=False)
-    assert one == two == inline and two.workers == 2
+    with ThreadPoolExecutor(2) as pool:
+        threads = validate_fleet(scenario, runs=4, seed=11, workers=2, executor=pool,
+                                 recommend_knobs=False)
+    assert one == two == inline == threads and two.workers == 2
     # The seed matters (so the comparison above could fail): other seeds, other timings.
     other = validate_fleet(scenario, runs=4, seed=12, workers=1, recommend_knobs=False)
     assert other.summary.rollout != one.summary.rollout
