@@ -7,7 +7,8 @@ real runs (the same seeds as each other), one knob at a time, from the cheapest 
 the dearest:
 
 1. the restart policy of the steps and clients (free): a longer health window, a longer
-   deadline (each moving the deadline as validate's recommendation does);
+   deadline (each moving the deadline as validate's recommendation does); skipped when
+   every restart is the recipe's, which has no policy;
 2. the deployments' MaxParallelism (costs rollout time);
 3. the server's task cap (costs server capacity: a license tier, CPU and memory).
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from restart.policy import PolicyError, RestartPolicy
+from restart.step_actions import ACTION_TYPE, METHOD_VARIABLE
 from restart.validate_exec import Group, Runner
 from restart.validate_fleet_knobs import with_max_parallelism, with_policy, with_task_cap
 from restart.validate_fleet_runs import fleet_machines, run_fleet_chunk
@@ -129,6 +131,8 @@ def _families(scenario: Scenario,
               policy: RestartPolicy) -> list[Callable[[], list[_Candidate]]]:
     def policies() -> list[_Candidate]:
         found: list[_Candidate] = []
+        if _recipe_only(scenario):
+            return found  # the recipe has no policy: its 180 s window is written in it
         for window in WINDOWS:
             if window > policy.health_window:
                 moved = _policy(policy, health_window=window,
@@ -160,6 +164,21 @@ def _families(scenario: Scenario,
                  with_task_cap(scenario, c), policy) for c in values]
 
     return [policies, parallelism, caps]
+
+
+def _recipe_only(scenario: Scenario) -> bool:
+    # Every restart in the rollout is the recipe's: arrivals by "Recipe", or every project
+    # with a restart step setting RestartMethod = Recipe (the step's default is Client).
+    rollout = scenario.rollout
+    if rollout is not None and rollout.restarts is not None:
+        return rollout.restarts.method.lower() == "recipe"
+    restarting = [p for p in scenario.projects if any(
+        a.action_type.lower() == ACTION_TYPE.lower() for step in p.steps for a in step.actions)]
+    return bool(restarting) and all(
+        any(v.name.lower() == METHOD_VARIABLE.lower() and v.value.strip().lower() == "recipe"
+            and not (v.environments or v.roles or v.machines or v.tenants)
+            for v in p.variables)
+        for p in restarting)
 
 
 def _policy(policy: RestartPolicy, **changes: float) -> RestartPolicy | None:
