@@ -153,7 +153,13 @@ def test_restart_arrivals_at_an_interval_or_a_rate_from_the_seed() -> None:
          "agent_groups[0].name: every agent of the group would be named 'web'; put the "
          "agent's number in it"),
         ({"agent_groups": [{"name": "web-{m}"}]},
-         "agent_groups[0].name: cannot be filled in ('m'); write the agent's number as {n}"),
+         "agent_groups[0].name: cannot be filled in: its only placeholder may be the agent's "
+         "number, {n} or {n:03}"),
+        ({"agent_groups": [{"name": "web-{n:>999999999}"}]},  # no name of a gigabyte
+         "agent_groups[0].name: cannot be filled in"),
+        ({"agents": [], "agent_groups": [{"name": "web-{n}", "count": 2}],
+          "projects": [{"name": "P", "variables": [{"name": "V", "machines": ["web-3"]}]}]},
+         'projects[0].variables[0].machines: expected one of the agents ["web-1", "web-2"]'),
         ({"agent_groups": [{"environment": "Staging"}]},
          'agent_groups[0].environment: expected one of the environments ["Development", '
          '"Test", "Production"], got "Staging"'),

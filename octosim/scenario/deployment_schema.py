@@ -307,6 +307,7 @@ class _Declared(Protocol):
     def environments(self) -> tuple[str, ...]: ...
     @property
     def agents(self) -> Sequence[_Agent]: ...
+    def all_agents(self) -> Sequence[_Agent]: ...
     @property
     def lifecycles(self) -> tuple[LifecycleSpec, ...]: ...
     @property
@@ -322,7 +323,10 @@ def check_deployments(scenario: _Declared) -> Iterator[tuple[str, str]]:
     nothing (an environment, a lifecycle, a project group, a project, a tenant, an agent),
     and for names that must be unique and are not."""
     envs = list(scenario.environments)
-    agents = [a.name for a in scenario.agents]
+    try:  # listed and generated: a variable may be scoped to a group's machine
+        agents = [a.name for a in scenario.all_agents()]
+    except ValueError:  # a group's name pattern that cannot be filled in: its own problem
+        agents = [a.name for a in scenario.agents]
     tenants = [t.name for t in scenario.tenants]
     projects = [p.name for p in scenario.projects]
     lifecycles = [DEFAULT_LIFECYCLE, *(c.name for c in scenario.lifecycles)]

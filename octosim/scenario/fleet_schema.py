@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -50,7 +51,16 @@ _MAX_ARRIVALS_PER_MINUTE = 10_000.0
 
 
 # -- [[agent_groups]] ---------------------------------------------------------------------------
+#: What a name pattern may hold in braces: the agent's number, perhaps zero-padded to at
+#: most 99 places (a wider field would build names of any length).
+_NUMBER = re.compile(r"\{n(:0?[1-9]?[0-9]?)?\}")
+
+
 def check_agent_group(group: AgentGroupSpec) -> Iterator[tuple[str, str]]:
+    if "{" in _NUMBER.sub("", group.name) or "}" in _NUMBER.sub("", group.name):
+        yield "name", ("cannot be filled in: its only placeholder may be the agent's number, "
+                       f'{{n}} or {{n:03}}, e.g. "web-{{n:03}}"; got {show(group.name)}')
+        return
     try:
         first = group.agent_name(1)
         second = group.agent_name(2)
@@ -97,7 +107,10 @@ class AgentGroupSpec:
                                       metadata=knob(high=1.0))
 
     def agent_name(self, n: int) -> str:
-        """The name of the group's ``n``-th agent (from 1)."""
+        """The name of the group's ``n``-th agent (from 1). Raises ValueError for a pattern
+        with any placeholder but the number (``{n}``, ``{n:03}``)."""
+        if "{" in _NUMBER.sub("", self.name) or "}" in _NUMBER.sub("", self.name):
+            raise ValueError(f"the name pattern {self.name!r} may hold only {{n}} or {{n:03}}")
         return self.name.format(n=n)
 
     def is_named(self, n: int) -> bool:

@@ -110,7 +110,7 @@ class Case:
     def target(self) -> RestartTarget:
         """The first agent's machine, ``Machines-1`` (``web-01``), by id or by name."""
         if self.by == "name":
-            return RestartTarget("Spaces-1", machine_name=self.scenario.agents[0].name)
+            return RestartTarget("Spaces-1", machine_name=self.scenario.all_agents()[0].name)
         return RestartTarget("Spaces-1", machine_id="Machines-1")
 
 
@@ -119,7 +119,7 @@ def describe(case: Case) -> str:
     sc = case.scenario
     lines = [f"seed={case.seed} client_seed={case.client_seed} scenario={sc.name!r} "
              f"target by {case.by}"]
-    for a in sc.agents:
+    for a in sc.all_agents():
         lines.append(
             f"  agent {a.name}: {a.os} {a.communication_style} instances={list(a.instances)} "
             f"registered={a.instance or a.instances[0]!r} stop={a.stop_seconds} "
@@ -159,7 +159,7 @@ def _registered(agent: AgentSpec) -> str:
 def _instance_choices(scenario: Scenario) -> tuple[str | None, ...]:
     # None (the client's default) and every instance of the target machine: choosing one that
     # is not the registered instance is a user's legitimate (if odd) request.
-    return (None, *scenario.agents[0].instances)
+    return (None, *scenario.all_agents()[0].instances)
 
 
 def jams(max_count: int = 6) -> st.SearchStrategy[Jam | None]:
@@ -236,7 +236,7 @@ def live_budget(scenario: Scenario, policy: RestartPolicy) -> tuple[float, float
     derives each term; all times are relative to the restart task's creation ``c``, which
     itself comes at most one probe (``S + p``) after the run starts.
     """
-    agent = scenario.agents[0]
+    agent = scenario.all_agents()[0]
     s = agent.script_seconds[1]  # a probe's or the restart script's run time
     p = policy.poll_interval  # a task's end is seen at most one poll later
     c = scenario.health.check_seconds[1]  # one health check of a reachable Tentacle
@@ -279,7 +279,7 @@ def _live_cases(draw: st.DrawFn) -> Case:
     drawn = draw(_LIVE_WORLDS, label="scenario")
     scenario = dataclasses.replace(
         drawn, server=ServerSpec(task_cap=max(2, drawn.server.task_cap)))
-    first = scenario.agents[0]
+    first = scenario.all_agents()[0]
     base = draw(_POLICIES, label="policy knobs")
     check = scenario.health.check_seconds[1]
     task_timeout = max(base.health_task_timeout, math.ceil(check) + 1.0)

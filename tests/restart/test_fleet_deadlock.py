@@ -17,6 +17,7 @@ import pytest
 
 from octosim.model.states import TaskState
 from octosim.scenario import (
+    AgentGroupSpec,
     RestartArrivalsSpec,
     RolloutSpec,
     Scenario,
@@ -26,6 +27,7 @@ from octosim.scenario import (
 from restart.exitcodes import ExitCode
 from restart.fleet import Fleet
 from restart.report import Outcome
+from restart.validate import impossible_reason
 
 PRESET = "task-cap-deadlock"
 
@@ -124,3 +126,11 @@ def test_restarts_at_a_rate_arrive_at_seeded_times_by_the_chosen_method() -> Non
 def test_a_scenario_without_a_rollout_is_refused_saying_what_to_add() -> None:
     with pytest.raises(ScenarioError, match=r"add \[\[rollout.deployments\]\] or "):
         Fleet.from_scenario("default")
+
+
+def test_validate_reads_a_scenarios_generated_agents() -> None:
+    dead = AgentGroupSpec(name="dead-{n}", count=2, fail_to_start_rate=1.0)
+    scenario = Scenario(agents=(), agent_groups=(dead,))
+    assert impossible_reason(scenario) == (
+        "every start of dead-1's Tentacle fails: fail_to_start_rate = 1")
+    assert impossible_reason(Scenario.load(PRESET), "svc3-02") is None
