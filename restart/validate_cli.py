@@ -1,8 +1,9 @@
 """``restart-tentacle validate``: the command line on top of :func:`restart.validate.validate`.
 
 Exit codes: 0 every scenario passed (the target met where success is possible, no false
-success, every run by its deadline; impossible scenarios failed cleanly); 1 some scenario
-did not; 2 bad input (``restart.exitcodes.ExitCode.USAGE``), with a message saying what
+success, every run by its deadline; impossible scenarios failed cleanly), or the rollout of
+a fleet scenario did (:mod:`restart.validate_fleet`); 1 some scenario (or the rollout) did
+not; 2 bad input (``restart.exitcodes.ExitCode.USAGE``), with a message saying what
 to do; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). Output: tables and a verdict on
 stdout (or ``--json``), the progress bar on stderr.
 """
@@ -48,6 +49,13 @@ from restart.validate import (
     subjects,
     validate,
 )
+from restart.validate_fleet import (
+    DEFAULT_FLEET_RECOMMEND_RUNS,
+    DEFAULT_FLEET_RUNS,
+    FleetValidation,
+    fleet_scenario,
+    validate_fleet,
+)
 
 __all__ = ["EXIT_FAILED", "EXIT_PASSED", "EXIT_USAGE", "VALIDATE_COMMAND"]
 
@@ -66,8 +74,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         "--scenario", action="append", dest="scenarios", metavar="NAME|PATH",
         help="a preset name or a scenario .toml file; repeat for several [every preset]",
     )
-    what.add_argument("--runs", type=int, default=DEFAULT_RUNS,
-                      help=f"runs per scenario [{DEFAULT_RUNS}]")
+    what.add_argument("--runs", type=int, default=None,
+                      help=f"runs per scenario [{DEFAULT_RUNS}; a rollout: "
+                           f"{DEFAULT_FLEET_RUNS}]")
     what.add_argument("--seed", type=seed_number, default=0,
                       help="seed of run 0; run i uses seed+i [0]")
     what.add_argument("--workers", type=int, default=None,
@@ -87,9 +96,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                             f"[{DEFAULT_TARGET:g}]")
     judge.add_argument("--no-recommend", action="store_true",
                        help="skip the search for the smallest health window and wait")
-    judge.add_argument("--recommend-runs", type=int, default=DEFAULT_RECOMMEND_RUNS,
+    judge.add_argument("--recommend-runs", type=int, default=None,
                        help=f"real runs that check each recommended value, at most --runs "
-                            f"[{DEFAULT_RECOMMEND_RUNS}]")
+                            f"[{DEFAULT_RECOMMEND_RUNS}; a rollout: "
+                            f"{DEFAULT_FLEET_RECOMMEND_RUNS}]")
     # The same policy flags as `restart-tentacle run`, so a policy validated here is
     # pasted there unchanged.
     add_policy_arguments(parser)
@@ -120,9 +130,9 @@ def _check_plot_path(path: str) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
-    if args.runs < 1:
+    if args.runs is not None and args.runs < 1:
         raise _Usage(f"--runs must be at least 1, got {args.runs}")
-    if args.recommend_runs < 1:
+    if args.recommend_runs is not None and args.recommend_runs < 1:
         raise _Usage(f"--recommend-runs must be at least 1, got {args.recommend_runs}")
     if args.workers is not None and args.workers < 1:
         raise _Usage(f"--workers must be at least 1 (leave it out to use every CPU), "
@@ -152,7 +162,12 @@ def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
         # The same scenario named twice is run once: counting it twice would weigh it double.
         named = list(dict.fromkeys(args.scenarios)) if args.scenarios else None
         scenarios = load_scenarios(named)
-        subjects(scenarios, args.machines)  # a machine no scenario has: say so before runs
+        fleet = fleet_scenario(scenarios)  # a [rollout]: the fleet's verdict (issue 18)
+        if fleet is None:
+            subjects(scenarios, args.machines)  # a machine no scenario has: say so first
+        else:
+            _check_fleet(args)
+        _fill_defaults(args, fleet=fleet is not None)
     except _Usage as exc:
         return _usage(ctx, str(exc))
     except (ScenarioError, ValueError) as exc:
@@ -164,17 +179,26 @@ def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
             return _usage(ctx, str(exc))
         try:
             with _ProgressBar(ctx, enabled=not args.quiet) as bar:
-                result = validate(
-                    policy, scenarios, runs=args.runs, seed=args.seed, workers=workers,
-                    compare_seed_script=args.compare_seed_script, progress=bar.update,
-                    target=args.target, recommend_knobs=not args.no_recommend,
-                    recommend_runs=args.recommend_runs, machines=args.machines,
-                    executor=executor,
-                )
+                if fleet is not None:
+                    fleet_result = validate_fleet(
+                        fleet, policy, runs=args.runs, seed=args.seed, workers=workers,
+                        progress=bar.update, target=args.target,
+                        recommend_knobs=not args.no_recommend,
+                        recommend_runs=args.recommend_runs, executor=executor)
+                else:
+                        result = validate(
+                        policy, scenarios, runs=args.runs, seed=args.seed, workers=workers,
+                        compare_seed_script=args.compare_seed_script, progress=bar.update,
+                        target=args.target, recommend_knobs=not args.no_recommend,
+                        recommend_runs=args.recommend_runs, machines=args.machines,
+                        executor=executor,
+                    )
         except KeyboardInterrupt:
             # Simulated runs leave nothing behind to clean up: stop, say so, no verdict.
             ctx.err.print(Text("interrupted: no verdict", style="bold red"))
             return int(ExitCode.INTERRUPTED)
+    if fleet is not None:
+        return _show_fleet(fleet_result, args, ctx)
     _show(result, args, ctx)
     if args.plot:
         from restart.validate_plot import plot
@@ -200,6 +224,37 @@ def _executor(args: argparse.Namespace, stack: ExitStack) -> tuple[Executor | No
         return stack.enter_context(dask_executor(args.dask))
     except DaskUnavailable as exc:
         raise _Usage(str(exc)) from None
+
+
+def _check_fleet(args: argparse.Namespace) -> None:
+    # What only a lone restart has: refused before any run, saying why.
+    for given, flag in ((args.compare_seed_script, "--compare-seed-script"),
+                        (args.machines, "--machine"), (args.plot, "--plot")):
+        if given:
+            raise _Usage(f"{flag} is for lone restarts; a rollout's scenario restarts the "
+                         "machines its [rollout] chooses, by the method its projects set "
+                         f"(docs/validate.md, \"Fleets\"): drop {flag}")
+
+
+def _fill_defaults(args: argparse.Namespace, *, fleet: bool) -> None:
+    # A rollout run restarts many Tentacles and may poll for an hour of virtual time, so
+    # fewer runs by default already judge more restarts than validate's 1000 lone ones.
+    if args.runs is None:
+        args.runs = DEFAULT_FLEET_RUNS if fleet else DEFAULT_RUNS
+    if args.recommend_runs is None:
+        args.recommend_runs = DEFAULT_FLEET_RECOMMEND_RUNS if fleet else DEFAULT_RECOMMEND_RUNS
+
+
+def _show_fleet(result: FleetValidation, args: argparse.Namespace, ctx: CliContext) -> int:
+    from restart.validate_fleet_view import fleet_verdict_text, render_fleet
+
+    if args.json:
+        document: dict[str, Any] = result.to_dict()
+        document["verdict_text"] = fleet_verdict_text(result)
+        ctx.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        ctx.out.print(render_fleet(result))
+    return EXIT_PASSED if result.passed else EXIT_FAILED
 
 
 def _show(result: ValidationResult, args: argparse.Namespace, ctx: CliContext) -> None:
@@ -262,10 +317,14 @@ VALIDATE_COMMAND = Command(
         "on every CPU -- and check each report against what really happened. Prints the "
         "success rate, false successes (success reported but no restart), durations and "
         "failure reasons per scenario, the smallest health window and post-restart wait "
-        "that reach --target, and a verdict."
+        "that reach --target, and a verdict. Given a scenario with a [rollout] (e.g. "
+        "task-cap-deadlock), it runs the whole rollout per seed and judges it instead: "
+        "verified restarts per machine, false successes, rollout time, Queued waits, "
+        "deadlocks, and the settings that reach --target."
     ),
     exit_codes=describe(
         (ExitCode(0), ExitCode(1), ExitCode.USAGE, ExitCode.INTERRUPTED, ExitCode.TERMINATED),
-        {ExitCode(0): "every scenario passed", ExitCode(1): "some scenario did not"},
+        {ExitCode(0): "every scenario (or the rollout) passed",
+         ExitCode(1): "some scenario (or the rollout) did not"},
     ),
 )

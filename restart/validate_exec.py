@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from restart.policy import RestartPolicy
 from restart.validate_runs import Chunk, Procedure, Row, run_chunk
@@ -24,7 +24,7 @@ from restart.validate_runs import Chunk, Procedure, Row, run_chunk
 if TYPE_CHECKING:
     from octosim.scenario import Scenario
 
-__all__ = ["Group", "InlineExecutor", "ProgressCallback", "Runner", "default_workers"]
+__all__ = ["ChunkWork", "Group", "InlineExecutor", "ProgressCallback", "Runner", "default_workers"]
 
 #: ``progress(stage, done, total)``: ``done`` of ``total`` runs of ``stage`` have finished.
 #: Called once per finished chunk; ``total`` may grow while a stage runs (the
@@ -45,6 +45,11 @@ _AHEAD_PER_WORKER = 2
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
+#: A row of some kind of run: a tuple whose first item is the run's index in its group.
+_R = TypeVar("_R", bound=tuple[Any, ...])
+#: What runs one chunk: top-level (a process pool pickles it by name), returns the chunk's
+#: key and its rows.
+ChunkWork = Callable[[Chunk], tuple[int, list[_R]]]
 
 
 class InlineExecutor(Executor):
@@ -143,27 +148,34 @@ class Runner:
         Raises whatever a run raised (RuntimeError naming the scenario and seed), after
         cancelling the chunks not started yet; RuntimeError outside ``with``.
         """
+        return self.map(run_chunk, groups, stage)
+
+    def map(self, work: ChunkWork[_R], groups: Sequence[Group], stage: str) -> list[list[_R]]:
+        """As :meth:`run`, with ``work`` running each chunk instead of
+        :func:`~restart.validate_runs.run_chunk` (fleet validation runs a whole rollout per
+        seed: :mod:`restart.validate_fleet_runs`); the same chunks, order and progress."""
         if self._executor is None:
             raise RuntimeError("Runner.run is called inside `with Runner(...) as runner:`")
         chunks = self._split(groups)
         self._total[stage] = self._total.get(stage, 0) + sum(g.runs for g in groups)
         self._done.setdefault(stage, 0)
         self._report(stage)
-        rows: list[list[Row]] = [[] for _ in groups]
-        self._execute(self._executor, iter(chunks), rows, stage)
+        rows: list[list[_R]] = [[] for _ in groups]
+        self._execute(work, self._executor, iter(chunks), rows, stage)
         for group_rows in rows:
             group_rows.sort(key=lambda row: row[0])
         return rows
 
     def _execute(
-        self, executor: Executor, chunks: Iterator[Chunk], rows: list[list[Row]], stage: str
+        self, work: ChunkWork[_R], executor: Executor, chunks: Iterator[Chunk],
+        rows: list[list[_R]], stage: str,
     ) -> None:
         ahead = max(2, self.workers * _AHEAD_PER_WORKER)
-        pending: set[Future[tuple[int, list[Row]]]] = set()
+        pending: set[Future[tuple[int, list[_R]]]] = set()
         try:
             while True:
                 for chunk in chunks:
-                    pending.add(executor.submit(run_chunk, chunk))
+                    pending.add(executor.submit(work, chunk))
                     if len(pending) >= ahead:
                         break
                 if not pending:
@@ -177,7 +189,7 @@ class Runner:
                 future.cancel()
             raise
 
-    def _gather(self, rows: list[list[Row]], key: int, got: list[Row], stage: str) -> None:
+    def _gather(self, rows: list[list[_R]], key: int, got: list[_R], stage: str) -> None:
         rows[key].extend(got)
         self._done[stage] += len(got)
         self._report(stage)
