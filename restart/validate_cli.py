@@ -16,7 +16,7 @@ import os
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import (
     BarColumn,
@@ -56,6 +56,9 @@ from restart.validate_fleet import (
     fleet_scenario,
     validate_fleet,
 )
+
+if TYPE_CHECKING:
+    from octosim.scenario import Scenario
 
 __all__ = ["EXIT_FAILED", "EXIT_PASSED", "EXIT_USAGE", "VALIDATE_COMMAND"]
 
@@ -105,7 +108,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     add_policy_arguments(parser)
     output = add_output_arguments(parser)
     output.add_argument("--plot", metavar="FILE.png",
-                        help="draw run durations against the deadline (needs the plot extra)")
+                        help="draw run durations against the deadline (needs the plot "
+                             "extra); for a rollout, the worst run's task slots (PNG or SVG)")
+    output.add_argument("--plot-seed", type=int, metavar="N",
+                        help="with --plot for a rollout: draw the run of this seed instead "
+                             "of the worst")
 
 
 def _policy(args: argparse.Namespace) -> RestartPolicy:
@@ -186,7 +193,7 @@ def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
                         recommend_knobs=not args.no_recommend,
                         recommend_runs=args.recommend_runs, executor=executor)
                 else:
-                        result = validate(
+                    result = validate(
                         policy, scenarios, runs=args.runs, seed=args.seed, workers=workers,
                         compare_seed_script=args.compare_seed_script, progress=bar.update,
                         target=args.target, recommend_knobs=not args.no_recommend,
@@ -198,7 +205,10 @@ def _handler(args: argparse.Namespace, ctx: CliContext) -> int:
             ctx.err.print(Text("interrupted: no verdict", style="bold red"))
             return int(ExitCode.INTERRUPTED)
     if fleet is not None:
-        return _show_fleet(fleet_result, args, ctx)
+        code = _show_fleet(fleet_result, args, ctx)
+        if args.plot:
+            return _plot_fleet(fleet, policy, fleet_result, args, ctx) or code
+        return code
     _show(result, args, ctx)
     if args.plot:
         from restart.validate_plot import plot
@@ -229,11 +239,18 @@ def _executor(args: argparse.Namespace, stack: ExitStack) -> tuple[Executor | No
 def _check_fleet(args: argparse.Namespace) -> None:
     # What only a lone restart has: refused before any run, saying why.
     for given, flag in ((args.compare_seed_script, "--compare-seed-script"),
-                        (args.machines, "--machine"), (args.plot, "--plot")):
+                        (args.machines, "--machine")):
         if given:
             raise _Usage(f"{flag} is for lone restarts; a rollout's scenario restarts the "
                          "machines its [rollout] chooses, by the method its projects set "
                          f"(docs/validate.md, \"Fleets\"): drop {flag}")
+    if args.plot:
+        from restart.slot_timeline_plot import check_target
+
+        try:
+            check_target(args.plot)
+        except ValueError as exc:  # UnknownFormat, a folder that cannot take it
+            raise _Usage(f"--plot {args.plot}: {exc}") from None
 
 
 def _fill_defaults(args: argparse.Namespace, *, fleet: bool) -> None:
@@ -255,6 +272,22 @@ def _show_fleet(result: FleetValidation, args: argparse.Namespace, ctx: CliConte
     else:
         ctx.out.print(render_fleet(result))
     return EXIT_PASSED if result.passed else EXIT_FAILED
+
+
+def _plot_fleet(scenario: Scenario, policy: RestartPolicy, result: FleetValidation,
+                args: argparse.Namespace, ctx: CliContext) -> int:
+    """Draw the worst (or ``--plot-seed``'s) run; return 0, or the usage code when the
+    picture cannot be written (the verdict is already printed: only the picture is lost)."""
+    from restart.validate_fleet_plot import plot_fleet_run, worst_run
+
+    seed, why = ((args.plot_seed, "chosen") if args.plot_seed is not None
+                 else worst_run(result))
+    try:
+        plot_fleet_run(scenario, policy, seed, args.plot, outcome=f"seed {seed}: {why}")
+    except OSError as exc:
+        return _usage(ctx, f"cannot write the plot to {args.plot}: {exc.strerror}")
+    ctx.err.print(f"slot timeline of seed {seed} ({why}) written to {args.plot}")
+    return 0
 
 
 def _show(result: ValidationResult, args: argparse.Namespace, ctx: CliContext) -> None:

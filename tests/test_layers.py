@@ -57,6 +57,7 @@ LAYERS: dict[str, int] = {
     "restart.slot_timeline": 8,  # a finished simulation's task slots, as data
     "restart.slot_timeline_plot": 8,  # ... drawn (matplotlib, the plot extra), as validate_plot
     "restart.fleet": 8,  # many clients in one simulation, on its clock (issue 18)
+    "restart.validate_fleet_plot": 8,  # a rollout's worst run drawn as task slots
     "restart.validate_fleet": 8,  # validate for a rollout: runs, sums, knobs, advice, view
 }
 

@@ -249,3 +249,24 @@ def _text(result: FleetValidation) -> str:
     buffer = io.StringIO()
     Console(file=buffer, width=2000, color_system=None).print(render_fleet(result))  # no wrap
     return buffer.getvalue()
+
+
+def test_plot_draws_the_worst_runs_task_slots(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    picture = tmp_path / "slots.svg"
+    code, _, err = _run("--scenario", PRESET, "--runs", "2", "--no-recommend", "--seed", "4",
+                        "--plot", str(picture))
+    assert code == 1  # the deadlock's verdict, not the picture's
+    assert f"slot timeline of seed 4 (deadlock) written to {picture}" in err
+    text = picture.read_text()
+    assert text.startswith("<?xml") and "deadlock" in text
+    chosen = tmp_path / "chosen.png"
+    _, _, err = _run("--scenario", PRESET, "--runs", "1", "--no-recommend", "--plot",
+                     str(chosen), "--plot-seed", "9")
+    assert "slot timeline of seed 9 (chosen)" in err and chosen.stat().st_size > 1000
+
+
+def test_plot_with_a_rollout_refuses_a_picture_it_cannot_draw(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    code, out, err = _run("--scenario", PRESET, "--plot", str(tmp_path / "slots.gif"))
+    assert code == 2 and out == "" and "--plot" in err
