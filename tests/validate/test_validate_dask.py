@@ -76,3 +76,14 @@ def test_without_dask_installed_it_says_how_to_install_it(
 def test_workers_and_dask_together_are_refused() -> None:
     code, _, err = run("--dask", "tcp://127.0.0.1:8786", "--workers", "2", *ARGS)
     assert code == 2 and "--workers and --dask: choose one" in err
+
+
+def test_a_rollout_validated_on_dask_gives_the_same_verdict(scheduler: str) -> None:
+    from restart.validate_fleet import validate_fleet
+
+    with dask_executor(scheduler) as (executor, width):
+        on_dask = validate_fleet("task-cap-deadlock", runs=4, seed=2, recommend_knobs=False,
+                                 executor=executor, workers=width)
+    here = validate_fleet("task-cap-deadlock", runs=4, seed=2, recommend_knobs=False,
+                          workers=1)
+    assert on_dask == here and on_dask.summary.deadlocks == 4
