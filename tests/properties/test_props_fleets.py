@@ -22,7 +22,8 @@ task descriptions):
   fired during its run and its reason names each one left; at the horizon, none is active;
 - **safe**: ``restarted`` only when ``TentacleTruth`` saw the registered instance launch a
   new process after the client's restart task was created, Running again by the time the
-  client ended (and, in a deployment, ``Verified`` is True exactly when it restarted);
+  client ended, and a Health task of the client's that started after it was last back up
+  succeeded (in a deployment, ``Verified`` is True exactly when it restarted);
 - the engine's invariants (``check_invariants``) hold at a drawn moment and at the end;
 - **the cap**: at no moment of the run did more tasks hold a slot than the task cap,
   counted afresh from every task's StartTime and CompletedTime.
@@ -381,6 +382,15 @@ def safe_problem(run: FleetRun, v: Verdict) -> str | None:
     if changes and changes[-1].new is not ServiceState.Running:
         return (f"{v.name} reported restarted at {v.ended:g} s, but {truth.service!r} was "
                 f"{changes[-1].new} then")
+    # ... and a health check of its own vouched for the Tentacle as it was when it ended:
+    # one that started after the registered instance was last back up, and succeeded.
+    back = max((c.at for c in changes if c.new is ServiceState.Running), default=-math.inf)
+    checks = [t for t in _tasks_of(run.sim, v.machine_id) if t.name == "Health"]
+    if not any(t.state is TaskState.Success and t.start_time is not None
+               and t.start_time >= back for t in checks):
+        seen = ", ".join(f"{t.id} started {t.start_time} {t.state}" for t in checks) or "none"
+        return (f"{v.name} reported restarted, but no health check of its own that started "
+                f"after {truth.service!r} was last back up (at {back:g} s) succeeded: {seen}")
     return None
 
 
