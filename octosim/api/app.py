@@ -74,6 +74,14 @@ def _builtin_router() -> Router:
     return _build_router()
 
 
+@functools.lru_cache(maxsize=256)
+def _journal_query(query: tuple[tuple[str, str], ...]) -> str:
+    """The query as a journal line shows it: never a key (nor what looks like one); the rest
+    helps a reader. Memoised on the pairs: a waiting client sends the same poll again and
+    again, and masking and encoding it cost more than the rest of the line."""
+    return urlencode(masked_query(query), safe=",")
+
+
 class OctopusApi:
     """The routes of one simulation. ``unhandled`` lists the method and path of requests
     that matched no route (404) or no method of their path (405), for strict test modes
@@ -251,10 +259,9 @@ class OctopusApi:
     def _journal(self, method: str, request: ApiRequest, outcome: str, subject: str) -> None:
         target = request.path
         if request.query:
-            # Never journal a key (nor what looks like one); the rest helps a reader.
-            kept = masked_query(request.query)
-            if kept:
-                target = f"{target}?{urlencode(kept, safe=',')}"
+            shown = _journal_query(request.query)
+            if shown:
+                target = f"{target}?{shown}"
         if len(target) > _TARGET_LIMIT:  # anyone may send a long path; a reader needs its start
             target = f"{target[:_TARGET_LIMIT]}… ({len(target)} characters)"
         self.journal.record(

@@ -5,6 +5,7 @@ route table: a route that names a ``link`` is listed, so a new area's collection
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +39,15 @@ class CollectionLinks:
     from it can be rendered once and shared)."""
 
     links: tuple[CollectionLink, ...] = ()
+
+    def __hash__(self) -> int:
+        # GET /api's rendering is memoised on the links: hashed on every request, so the
+        # hash of the 21 links is computed once (they are frozen).
+        return self._hash
+
+    @functools.cached_property
+    def _hash(self) -> int:
+        return hash(self.links)
 
     @classmethod
     def of(cls, links: Iterable[CollectionLink]) -> CollectionLinks:
