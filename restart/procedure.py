@@ -434,10 +434,11 @@ class RestartProcedure(NarratedProcedure):
         self._emit(f"Machine {label} in {s.space_id}: {self.os.value} Tentacle, enabled.")
         active = yield from s.running_tasks()
         if active is not None and active >= DEFAULT_TASK_CAP - 1:
+            expiry = (" Each carries a QueueTimeExpiry at the deadline, so none starts after "
+                      "this run gives up." if s.queue_time_expiry is not None else "")
             self._emit(
                 f"Octopus has {active} task(s) running or queued: with its default task cap "
-                f"of {DEFAULT_TASK_CAP}, this restart's tasks may wait Queued. Each carries a "
-                "QueueTimeExpiry at the deadline, so none starts after this run gives up.",
+                f"of {DEFAULT_TASK_CAP}, this restart's tasks may wait Queued.{expiry}",
                 "warning",
             )
 
@@ -445,7 +446,7 @@ class RestartProcedure(NarratedProcedure):
         behind = f" behind {running} running task(s)" if running else ""
         self._emit(
             f"The {task.kind} task {task.id} is still Queued{behind}: the task cap (or a "
-            "task on the same Tentacle) is holding it.",
+            "concurrency tag) is holding it.",
             "warning",
             task.web_link,
         )
