@@ -22,6 +22,8 @@ __all__ = [
     "ScriptResult",
     "Unknown",
     "closing",
+    "skip_double",
+    "skip_single",
     "split_top",
     "strip_comments",
     "top_level",
@@ -127,10 +129,10 @@ def top_level(text: str, *, escape: str, single_doubles: bool) -> Iterator[int]:
             i += 2
             continue
         if c == "'":
-            i = _skip_single(text, i + 1, single_doubles)
+            i = skip_single(text, i + 1, single_doubles)
             continue
         if c == '"':
-            i = _skip_double(text, i + 1, escape)
+            i = skip_double(text, i + 1, escape)
             continue
         if c in _OPEN:
             depth += 1
@@ -153,10 +155,10 @@ def closing(text: str, i: int, *, escape: str, single_doubles: bool) -> int:
             j += 2
             continue
         if c == "'":
-            j = _skip_single(text, j + 1, single_doubles)
+            j = skip_single(text, j + 1, single_doubles)
             continue
         if c == '"':
-            j = _skip_double(text, j + 1, escape)
+            j = skip_double(text, j + 1, escape)
             continue
         if c in _OPEN:
             depth += 1
@@ -168,7 +170,8 @@ def closing(text: str, i: int, *, escape: str, single_doubles: bool) -> int:
     raise Unknown(text[i:])
 
 
-def _skip_single(text: str, i: int, doubles: bool) -> int:
+def skip_single(text: str, i: int, doubles: bool) -> int:
+    """Return the index after the single-quoted string whose body starts at ``i``."""
     while i < len(text):
         if text[i] == "'":
             if doubles and text.startswith("''", i):
@@ -179,7 +182,8 @@ def _skip_single(text: str, i: int, doubles: bool) -> int:
     return i
 
 
-def _skip_double(text: str, i: int, escape: str) -> int:
+def skip_double(text: str, i: int, escape: str) -> int:
+    """Return the index after the double-quoted string whose body starts at ``i``."""
     while i < len(text):
         if text[i] == escape:
             i += 2
@@ -217,8 +221,8 @@ def strip_comments(text: str, *, escape: str, single_doubles: bool) -> str:
             out.append(text[i:i + 2])
             i += 2
         elif c == "'" or c == '"':
-            end = (_skip_single(text, i + 1, single_doubles) if c == "'"
-                   else _skip_double(text, i + 1, escape))
+            end = (skip_single(text, i + 1, single_doubles) if c == "'"
+                   else skip_double(text, i + 1, escape))
             out.append(text[i:end])
             i = end
         elif single_doubles and text.startswith("<#", i):

@@ -29,6 +29,8 @@ from octosim.model.scripts._running import (
     ScriptProgram,
     ScriptResult,
     Unknown,
+    skip_double,
+    skip_single,
     split_top,
     strip_comments,
     top_level,
@@ -104,19 +106,21 @@ def _octopus_variables(body: str, host: ScriptHost) -> str:
 
 
 def _in_double_quotes(text: str, end: int) -> bool:
-    quote: str | None = None
     i = 0
     while i < end:
         c = text[i]
-        if c == "\\" and quote != "'":
+        if c == "\\":
             i += 2
-            continue
-        if quote is None and c in "'\"":
-            quote = c
-        elif c == quote:
-            quote = None
-        i += 1
-    return quote == '"'
+        elif c == "'":
+            i = skip_single(text, i + 1, False)
+        elif c == '"':
+            close = skip_double(text, i + 1, "\\")
+            if close > end:
+                return True
+            i = close
+        else:
+            i += 1
+    return False
 
 
 @functools.lru_cache(maxsize=512)
