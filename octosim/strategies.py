@@ -1,11 +1,21 @@
 """Hypothesis strategies for octosim worlds (the restart client's policies are
 :mod:`restart.strategies`: the simulator knows nothing of the client).
 
-Every strategy draws plain data (numbers, choices, lists) and builds octosim's own frozen
-dataclasses from it, so Hypothesis can shrink a failing example to its simplest form and
-replay it from its database or a ``@reproduce_failure`` blob. The simplest form is always
-the ordinary one: seed 0, the ``default`` preset's single Windows Tentacle, the default
-timings, no faults.
+Every strategy draws plain data and builds octosim's own frozen dataclasses from it, so
+Hypothesis can shrink a failing example to its simplest form and replay it from its
+database or a ``@reproduce_failure`` blob. The simplest form is always the ordinary one:
+seed 0, the ``default`` preset's single Windows Tentacle, the default timings, no faults.
+
+**How a value is drawn, and how it shrinks.** A strategy here draws its knobs as one row of
+bytes (a fixed-size ``st.binary``), one choice for Hypothesis however many knobs the value
+has, and reads the knobs off the row in order (:class:`_Knobs`): a knob of ``n`` values
+reads as few bytes as hold them, spread evenly over its values; an optional knob reads one
+byte more, which keeps its default half the time. Hypothesis shrinks every byte toward 0 on
+its own, and a knob whose bytes are 0 reads as its default, the first of its choices or the
+low end of its range, so a failing example shrinks knob by knob toward the ordinary world,
+keeping only the knobs its failure needs. Every knob is read whatever the others decoded
+to (a fault rule's latency also when it is a status), so each keeps its own bytes. A
+strategy passed in (``agents(timing=...)``, ``scenarios(agent=...)``) is drawn as usual.
 
 Every random stream of a simulation is derived from its one seed
 (:mod:`octosim.model.randomness`), so the seed *is* its randomness: draw it with
@@ -20,9 +30,8 @@ transient: rates of faults and failed starts are capped, not merely probabilitie
 from __future__ import annotations
 
 import dataclasses
-import functools
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
@@ -52,6 +61,8 @@ __all__ = [
     "timings",
 ]
 
+T = TypeVar("T")
+
 #: The largest seed :func:`seeds` draws (seeds are 32-bit, as Hypothesis's own are).
 MAX_SEED = 2**32 - 1
 
@@ -68,85 +79,116 @@ def seeds() -> st.SearchStrategy[int]:
     return st.integers(0, MAX_SEED)
 
 
-# -- small pieces ------------------------------------------------------------------------------
-# The pieces are cached: composite strategies call them inside every draw, and a new strategy
-# object costs Hypothesis a fresh analysis each time (most of the time spent drawing a
-# scenario). Strategies are immutable, so sharing them is safe; arguments are hashable.
-@functools.lru_cache(maxsize=1024)
-def _seconds(low: float, high: float) -> st.SearchStrategy[float]:
-    # Tenths of a second: readable in a falsifying example, and still covering ties.
-    return st.integers(round(low * 10), round(high * 10)).map(lambda n: n / 10)
+# -- knobs read off a row of drawn bytes -------------------------------------------------------
+class _Knobs:
+    """The knobs of one drawn value, read in order off a row of bytes Hypothesis drew.
 
-
-@functools.lru_cache(maxsize=1024)
-def _rate(high: float) -> st.SearchStrategy[float]:
-    # Thousandths; shrinks toward 0, where a rule stops firing and drops out of the story.
-    return st.integers(0, round(high * 1000)).map(lambda n: n / 1000)
-
-
-def _ordered_tenths(pair: tuple[int, int]) -> tuple[float, float]:
-    low, high = sorted(pair)
-    return low / 10, high / 10
-
-
-@functools.lru_cache(maxsize=1024)
-def _range(low: float, high: float) -> st.SearchStrategy[tuple[float, float]]:
-    """A [min, max] pair of tenths of a second within [low, high]. Two integers mapped once,
-    not two mapped floats: every draw is a span Hypothesis records and mutates, and a world
-    draws a dozen of these."""
-    tenths = st.integers(round(low * 10), round(high * 10))
-    return st.tuples(tenths, tenths).map(_ordered_tenths)
-
-
-#: The widest integer :func:`_span` draws in one choice: Hypothesis draws bounded integers
-#: uniformly up to 24 bits and favours small ones beyond.
-_UNIFORM = 2**24
-
-
-@functools.lru_cache(maxsize=1024)
-def _span(low: float, high: float, default: Span) -> st.SearchStrategy[Span]:
-    """The default span, a fixed duration, or a [min, max] range, all within [low, high].
-
-    One integer encodes all three: the lower half is the default (where it shrinks), the
-    upper half a pair of tenths, uniform as two independent draws would be. One choice
-    instead of a one_of's five to seven (the one_of, its branch, the map, the tuple, two
-    integers), and a world draws a dozen spans. Ranges too wide for a uniform draw keep the
-    one_of.
+    Hypothesis draws every byte uniformly and shrinks each toward 0 by itself; here 0 reads
+    as the default, the first choice or the low end of a range. A row is one choice for
+    Hypothesis to record and mutate where a knob per draw would cost one each (most of the
+    time drawing a world took), and it shrinks knob by knob all the same.
     """
-    lo, hi = round(low * 10), round(high * 10)
-    size = hi - lo + 1
-    if 2 * size * size > _UNIFORM:
-        return st.one_of(st.just(default), _range(low, high))
 
-    def decode(n: int) -> Span:
-        if n < size * size:
-            return default
-        first, second = divmod(n - size * size, size)
-        return _ordered_tenths((lo + first, lo + second))
+    def __init__(self, row: bytes) -> None:
+        self._row = row
+        self._at = 0
 
-    return st.integers(0, 2 * size * size - 1).map(decode)
+    @property
+    def used(self) -> int:
+        """How many bytes the knobs read so far took."""
+        return self._at
+
+    def below(self, n: int) -> int:
+        """A whole number in [0, n): 0 when its bytes are 0 and larger as they grow, every
+        value about as often as any other. Reads as few bytes as hold ``n`` values."""
+        width = ((n - 1).bit_length() + 7) // 8
+        # Scaled rather than taken modulo n: a larger byte never reads as a smaller value.
+        return self._take(width) * n >> (8 * width)
+
+    def _take(self, width: int) -> int:
+        start, self._at = self._at, self._at + width
+        if self._at > len(self._row):
+            raise ValueError(f"a row of {len(self._row)} bytes is too short for its knobs")
+        return int.from_bytes(self._row[start:self._at], "big")
+
+    def pick(self, choices: Sequence[T]) -> T:
+        """One of ``choices``, the first when its byte is 0."""
+        return choices[self.below(len(choices))]
+
+    def tenths(self, low: float, high: float) -> float:
+        """Tenths of a second in [low, high]: readable in a falsifying example, and still
+        covering ties."""
+        lo, hi = round(low * 10), round(high * 10)
+        return (lo + self.below(hi - lo + 1)) / 10
+
+    def span(self, low: float, high: float) -> Span:
+        """A [min, max] span of tenths of a second within [low, high]: two values, ordered
+        (a fixed duration when they are equal)."""
+        first, second = self.tenths(low, high), self.tenths(low, high)
+        return min(first, second), max(first, second)
+
+    def chosen(self, default: T, value: T) -> T:
+        """``value`` half the time, else ``default`` (when this knob's byte is below 128, so
+        where it shrinks). The value is read first, as an argument, whichever is returned:
+        every knob keeps its bytes."""
+        return value if self.below(2) else default
 
 
-@functools.lru_cache(maxsize=1024)
-def _default_or(default: Any, low: int, high: int, scale: float) -> st.SearchStrategy[Any]:
-    """``default``, or an integer of [low, high] divided by ``scale``, as one integer: its
-    lower half is the default (where it shrinks, drawn about as often as a one_of's first
-    branch), its upper half the value. One choice instead of a one_of's three or four."""
-    size = high - low + 1
+class _Zeros(_Knobs):
+    """A row of zeros as long as its reader reads: it tells how long a row is."""
 
-    def decode(n: int) -> Any:
-        return default if n < size else (low + n - size) / scale
+    def __init__(self) -> None:
+        super().__init__(b"")
 
-    return st.integers(0, 2 * size - 1).map(decode)
+    def _take(self, width: int) -> int:
+        self._at += width
+        return 0
 
 
-@functools.lru_cache(maxsize=1024)
-def _or_default(default: Any, strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    # The default first: Hypothesis shrinks a one_of toward its first branch.
-    return st.one_of(st.just(default), strategy)
+def _rows(read: Callable[[_Knobs], object]) -> st.SearchStrategy[bytes]:
+    """A strategy for the rows ``read`` reads: as many bytes as it takes, which reading
+    zeros tells (every knob is read whatever the others decoded to)."""
+    probe = _Zeros()
+    read(probe)
+    return st.binary(min_size=probe.used, max_size=probe.used)
+
+
+def _read_all(read: Callable[[_Knobs], T], row: bytes) -> T:
+    knobs = _Knobs(row)
+    value = read(knobs)
+    if knobs.used != len(row):
+        raise ValueError(f"knobs read {knobs.used} bytes of a row of {len(row)}: a knob was "
+                         "read on one branch only")
+    return value
+
+
+def _drawn_as(read: Callable[[_Knobs], T]) -> st.SearchStrategy[T]:
+    """A strategy for the values ``read`` decodes from one row of bytes."""
+    return _rows(read).map(lambda row: _read_all(read, row))
 
 
 # -- agents --------------------------------------------------------------------------------------
+def _timing_reader(max_stop: float, max_start: float, max_startup_delay: float,
+                   max_fail_to_start_rate: float, watchdog: bool
+                   ) -> Callable[[_Knobs], ServiceTiming]:
+    d = ServiceTiming()
+
+    def read(knobs: _Knobs) -> ServiceTiming:
+        return ServiceTiming(
+            stop_seconds=knobs.chosen(d.stop_seconds, knobs.span(0, max_stop)),
+            start_seconds=knobs.chosen(d.start_seconds, knobs.span(0, max_start)),
+            startup_delay=knobs.chosen(d.startup_delay, knobs.span(0, max_startup_delay)),
+            script_seconds=knobs.chosen(d.script_seconds, knobs.span(0.1, 5)),
+            fail_to_start_rate=knobs.chosen(
+                d.fail_to_start_rate, knobs.below(round(max_fail_to_start_rate * 1000) + 1)
+                / 1000),
+            watchdog_interval=(knobs.chosen(None, knobs.tenths(10, 300)) if watchdog
+                               else None),
+        )
+
+    return read
+
+
 def timings(
     *,
     max_stop: float = 60.0,
@@ -160,46 +202,64 @@ def timings(
     Stops take up to ``max_stop``, starts up to ``max_start``, a detached restart's new
     process up to ``max_startup_delay`` to start; scripts run 0.1–5 s. A start fails with
     a chance of at most ``max_fail_to_start_rate``; with ``watchdog``, a watchdog may start
-    a failed service again 10–300 s later. Shrinks toward ``ServiceTiming()``, the
-    defaults (which never fail).
+    a failed service again 10–300 s later. Each of these keeps its default half the time;
+    otherwise spans are two tenths of a second in their range, ordered. Shrinks toward
+    ``ServiceTiming()``, the defaults (which never fail), knob by knob.
     """
-    d = ServiceTiming()
-    return st.builds(
-        ServiceTiming,
-        stop_seconds=_span(0, max_stop, d.stop_seconds),
-        start_seconds=_span(0, max_start, d.start_seconds),
-        startup_delay=_span(0, max_startup_delay, d.startup_delay),
-        script_seconds=_span(0.1, 5, d.script_seconds),
-        fail_to_start_rate=_default_or(0.0, 0, round(max_fail_to_start_rate * 1000), 1000),
-        watchdog_interval=_default_or(None, 100, 3000, 10) if watchdog else st.none(),
-    )
+    return _drawn_as(_timing_reader(max_stop, max_start, max_startup_delay,
+                                    max_fail_to_start_rate, watchdog))
 
 
-# Drawing a layout: strategies built once (one built inside a draw is built and validated
-# again for every example). Which instance of "several" is the machine's is a pick mapped
-# onto the names drawn, as a sampled_from of them would be, shrinking to the first.
-_NAMED = st.sampled_from(_INSTANCE_NAMES)
-_SEVERAL = st.lists(st.sampled_from((DEFAULT_INSTANCE, *_INSTANCE_NAMES)),
-                    min_size=2, max_size=3, unique=True)
-_PICK = st.integers(0, 5)  # an index into two or three names: 6 picks spread evenly on both
+#: Every name a layout of several instances draws from, the default instance first.
+_ALL_INSTANCES = (DEFAULT_INSTANCE, *_INSTANCE_NAMES)
 
 
-@functools.lru_cache(maxsize=64)
-def _instances(layouts: tuple[str, ...]
-               ) -> st.SearchStrategy[tuple[tuple[str, ...], str | None]]:
-    chosen = st.sampled_from(layouts)
+def _layout(knobs: _Knobs, layouts: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """The instances of a Tentacle and the one registered as the machine (None: the only
+    one). Every layout's knobs are read, whichever is drawn."""
+    kind = knobs.pick(layouts)
+    named = knobs.pick(_INSTANCE_NAMES)
+    # Several: two or three distinct names, each picked from those not taken yet, and
+    # which of them is the machine's (six picks spread evenly on two or three).
+    pool = list(_ALL_INSTANCES)
+    several = [pool.pop(knobs.below(len(pool))) for _ in range(3)]
+    several = several[:2 + knobs.below(2)]
+    registered = several[knobs.below(6) % len(several)]
+    if kind == "default":
+        return (DEFAULT_INSTANCE,), None
+    if kind == "named":
+        return (named,), None
+    return tuple(several), registered
 
-    @st.composite
-    def layout(draw: st.DrawFn) -> tuple[tuple[str, ...], str | None]:
-        kind = draw(chosen)
-        if kind == "default":
-            return (DEFAULT_INSTANCE,), None
-        if kind == "named":
-            return (draw(_NAMED),), None
-        names = draw(_SEVERAL)
-        return tuple(names), names[draw(_PICK) % len(names)]
 
-    return layout()
+def _agent_reader(name: str, os: tuple[str, ...], layouts: tuple[str, ...],
+                  styles: tuple[str, ...], environments: tuple[str, ...],
+                  timing: Callable[[_Knobs], ServiceTiming] | None
+                  ) -> Callable[[_Knobs, ServiceTiming | None], AgentSpec]:
+    """How to read an agent: its own knobs, then its timing's unless one is given."""
+
+    def read(knobs: _Knobs, given: ServiceTiming | None) -> AgentSpec:
+        os_ = knobs.pick(os)
+        names, registered = _layout(knobs, layouts)
+        style = knobs.pick(styles)
+        environment = knobs.pick(environments)
+        roles = knobs.pick(_ROLES)
+        timing_ = timing(knobs) if timing is not None else given
+        assert timing_ is not None, "a timing is read or given"
+        return AgentSpec(
+            name=name, os=os_, communication_style=style, instances=names,
+            instance=registered, environment_name=environment, roles=roles,
+            stop_seconds=timing_.stop_seconds, start_seconds=timing_.start_seconds,
+            startup_delay=timing_.startup_delay, script_seconds=timing_.script_seconds,
+            fail_to_start_rate=timing_.fail_to_start_rate,
+            watchdog_interval=timing_.watchdog_interval,
+        )
+
+    return read
+
+
+def _default_timing() -> Callable[[_Knobs], ServiceTiming]:
+    return _timing_reader(60.0, 180.0, 10.0, 0.2, True)  # timings()'s defaults
 
 
 def agents(
@@ -216,8 +276,9 @@ def agents(
     ``os``: drawn from these. ``instances``: the layouts to draw from: ``"default"`` (the
     default instance only, ``OctopusDeploy Tentacle``), ``"named"`` (one named instance such
     as ``Web``), ``"several"`` (two or three instances, one of them registered as the
-    machine). ``timing``: default ``timings()``. Shrinks toward a Windows listening
-    Tentacle with the default instance, as the ``default`` preset has.
+    machine). ``timing``: default ``timings()`` (read off the agent's own row). Shrinks
+    toward a Windows listening Tentacle with the default instance, as the ``default``
+    preset has: toward the first of each of these.
 
     Raises ValueError for an unknown layout.
     """
@@ -225,27 +286,52 @@ def agents(
     if unknown or not instances:
         raise ValueError(f"instances: expected layouts among 'default', 'named', 'several', "
                          f"got {list(instances)!r}")
+    read = _agent_reader(name, tuple(os), tuple(instances), tuple(communication_styles),
+                         tuple(environments), _default_timing() if timing is None else None)
+    if timing is None:
+        return _drawn_as(lambda knobs: read(knobs, None))
+    rows = _rows(lambda knobs: read(knobs, ServiceTiming()))
+    timing_s = timing
 
-    def make(os_: str, layout: tuple[tuple[str, ...], str | None], style: str,
-             environment: str, roles: tuple[str, ...], timing_: ServiceTiming) -> AgentSpec:
-        names, registered = layout
-        return AgentSpec(
-            name=name, os=os_, communication_style=style, instances=names,
-            instance=registered, environment_name=environment, roles=roles,
-            stop_seconds=timing_.stop_seconds, start_seconds=timing_.start_seconds,
-            startup_delay=timing_.startup_delay, script_seconds=timing_.script_seconds,
-            fail_to_start_rate=timing_.fail_to_start_rate,
-            watchdog_interval=timing_.watchdog_interval,
-        )
+    @st.composite
+    def agent(draw: st.DrawFn) -> AgentSpec:
+        row = draw(rows)
+        given = draw(timing_s)
+        return _read_all(lambda knobs: read(knobs, given), row)
 
-    return st.builds(
-        make, st.sampled_from(tuple(os)), _instances(tuple(instances)),
-        st.sampled_from(tuple(communication_styles)), st.sampled_from(tuple(environments)),
-        st.sampled_from(_ROLES), timing if timing is not None else timings(),
-    )
+    return agent()
 
 
 # -- faults ----------------------------------------------------------------------------------
+def _rule_reader(*, max_rate: float = 0.1, kinds: Sequence[FaultKind] = tuple(FaultKind),
+                 statuses: Sequence[int] = _STATUSES, max_latency: float = 5.0,
+                 windows: bool = True) -> Callable[[_Knobs], FaultRule]:
+    if not 0 <= max_rate <= 1:
+        raise ValueError(f"max_rate must be between 0 and 1, got {max_rate!r}")
+    kinds, statuses = tuple(kinds), tuple(statuses)
+    most = round(max_rate * 1000)  # thousandths: shrinks toward 0, where a rule never fires
+
+    def read(knobs: _Knobs) -> FaultRule:
+        # Every field is read whatever the kind, so shrinking moves between kinds freely,
+        # toward the first (a status).
+        kind = knobs.pick(kinds)
+        rate = knobs.below(most + 1) / 1000
+        status = knobs.pick(statuses)
+        retry_after = knobs.chosen(None, knobs.tenths(0, 30))
+        latency = knobs.tenths(0.1, max_latency)
+        window = knobs.chosen(None, knobs.span(0, 600)) if windows else None
+        args: dict[str, Any] = {"kind": kind, "rate": rate, "window": window}
+        if kind is FaultKind.Status:
+            args["status"] = status
+            if status in (429, 503):  # the statuses that carry Retry-After
+                args["retry_after"] = retry_after
+        elif kind is FaultKind.Latency:
+            args["latency"] = latency
+        return FaultRule(**args)
+
+    return read
+
+
 def fault_rules(
     *,
     max_rate: float = 0.1,
@@ -259,56 +345,31 @@ def fault_rules(
     ``kinds``: error statuses (``statuses``, with an optional ``Retry-After`` of 0–30 s on
     503 and 429), connection errors, read timeouts, latency (0.1–``max_latency`` s). Each
     fires with a chance of at most ``max_rate`` (0 ≤ max_rate ≤ 1); with ``windows`` it
-    may apply only during a stretch of the first ten minutes. Shrinks toward the first of
-    ``kinds`` and of ``statuses`` (a 503) with rate 0, which never fires.
+    may apply only during a stretch of the first ten minutes (half the time). Shrinks
+    toward the first of ``kinds`` and of ``statuses`` (a 503) with rate 0, which never
+    fires.
 
     Raises ValueError for a ``max_rate`` outside [0, 1].
     """
-    if not 0 <= max_rate <= 1:
-        raise ValueError(f"max_rate must be between 0 and 1, got {max_rate!r}")
-    window = _range(0, 600)
-    # Built once, outside the draw: a strategy built inside it is built and validated again
-    # for every example.
-    kind_s = st.sampled_from(tuple(kinds))
-    rate_s = st.integers(0, round(max_rate * 1000))  # thousandths, as _rate
-    status_s = st.sampled_from(tuple(statuses))
-    # Tenths drawn as integers and divided here: one span fewer per field than a map.
-    # Retry-After is one integer, not a one_of(none(), ...)'s three draws: its lower half
-    # (where it shrinks) means no header, its upper half 0-30 s.
-    retry_after_s = st.integers(0, 2 * 301 - 1)
-    latency_s = st.integers(1, round(max_latency * 10))
-    during_s = st.one_of(st.none(), window)
+    return _drawn_as(_rule_reader(max_rate=max_rate, kinds=kinds, statuses=statuses,
+                                  max_latency=max_latency, windows=windows))
 
-    @st.composite
-    def rule(draw: st.DrawFn) -> FaultRule:
-        # Every field is drawn whatever the kind, so all kinds cost the same number of
-        # choices and shrinking moves between them freely, toward the first (a status).
-        kind = draw(kind_s)
-        rate = draw(rate_s) / 1000
-        status = draw(status_s)
-        retry_after = draw(retry_after_s)
-        latency = draw(latency_s) / 10
-        during = draw(during_s) if windows else None
-        args: dict[str, Any] = {"kind": kind, "rate": rate, "window": during}
-        if kind is FaultKind.Status:
-            args["status"] = status
-            if status in (429, 503):  # the statuses that carry Retry-After
-                args["retry_after"] = None if retry_after < 301 else (retry_after - 301) / 10
-        elif kind is FaultKind.Latency:
-            args["latency"] = latency
-        return FaultRule(**args)
 
-    return rule()
+def _rules(knobs: _Knobs, read: Callable[[_Knobs], FaultRule], most: int
+           ) -> tuple[FaultRule, ...]:
+    """Up to ``most`` rules: how many, then every rule's knobs (those past the count too,
+    so each rule keeps its bytes)."""
+    count = knobs.below(most + 1)
+    return tuple([read(knobs) for _ in range(most)][:count])
 
 
 def fault_plans(*, max_rules: int = 3, **rule_options: Any) -> st.SearchStrategy[FaultPlan]:
     """Return a strategy for a :class:`~octosim.faults.FaultPlan` of up to ``max_rules``
-    rules drawn by :func:`fault_rules` (``rule_options`` are its keyword arguments). Each
-    draw is a new plan; apply one with ``sim.faults.rules.extend(plan.rules)``. Shrinks
-    toward the empty plan."""
-    return st.lists(fault_rules(**rule_options), max_size=max_rules).map(
-        lambda rules: FaultPlan(rules=rules)
-    )
+    rules drawn as by :func:`fault_rules` (``rule_options`` are its keyword arguments),
+    as many of each count. Each draw is a new plan; apply one with
+    ``sim.faults.rules.extend(plan.rules)``. Shrinks toward the empty plan."""
+    rule = _rule_reader(**rule_options)
+    return _drawn_as(lambda knobs: FaultPlan(rules=list(_rules(knobs, rule, max_rules))))
 
 
 # -- scenarios -------------------------------------------------------------------------------
@@ -325,46 +386,50 @@ def presets(*names: str) -> st.SearchStrategy[Scenario]:
     return st.sampled_from([Scenario.load(n) for n in chosen])
 
 
-@functools.lru_cache(maxsize=64)
-def _server(max_task_cap: int) -> st.SearchStrategy[ServerSpec]:
-    # The background load's count is at most the drawn cap: a pick mapped onto 1..cap
-    # (shrinking to 1), so no strategy is built inside the draw (each would be built and
-    # validated again for every example).
-    cap_s = _or_default(ServerSpec.task_cap, st.integers(1, max_task_cap))
-    load_s = _or_default(None, st.tuples(
-        st.integers(0, max(max_task_cap, ServerSpec.task_cap) - 1),
-        _span(10, 120, BackgroundLoad.duration),
-        _seconds(0, 600),
-    ))
-
-    @st.composite
-    def server(draw: st.DrawFn) -> ServerSpec:
-        task_cap = draw(cap_s)
-        drawn = draw(load_s)
-        load = BackgroundLoad() if drawn is None else BackgroundLoad(
-            count=1 + drawn[0] % task_cap, duration=drawn[1], repeat_until=drawn[2])
-        return ServerSpec(task_cap=task_cap, background_load=load)
-
-    return server()
+def _server(knobs: _Knobs, max_task_cap: int) -> ServerSpec:
+    task_cap = knobs.chosen(ServerSpec.task_cap, 1 + knobs.below(max_task_cap))
+    # The background load's count is at most the cap: a pick mapped onto 1..cap.
+    count = knobs.below(max(max_task_cap, ServerSpec.task_cap))
+    load = knobs.chosen(BackgroundLoad(), BackgroundLoad(
+        count=1 + count % task_cap,
+        duration=knobs.chosen(BackgroundLoad.duration, knobs.span(10, 120)),
+        repeat_until=knobs.tenths(0, 600)))
+    return ServerSpec(task_cap=task_cap, background_load=load)
 
 
-def _health(max_flaky_rate: float) -> st.SearchStrategy[HealthSettings]:
+def _health(knobs: _Knobs, max_flaky_rate: float) -> HealthSettings:
     d = HealthSettings()
-    return _or_default(d, st.builds(
-        HealthSettings,
-        check_seconds=_span(0.5, 10, d.check_seconds),
-        flaky_activation_rate=_rate(1.0),
-        flaky_failure_rate=_rate(max_flaky_rate),
+    return knobs.chosen(d, HealthSettings(
+        check_seconds=knobs.chosen(d.check_seconds, knobs.span(0.5, 10)),
+        flaky_activation_rate=knobs.below(1001) / 1000,
+        flaky_failure_rate=knobs.below(round(max_flaky_rate * 1000) + 1) / 1000,
     ))
 
 
-def _policy() -> st.SearchStrategy[MachinePolicySpec]:
-    return _or_default(MachinePolicySpec(), st.builds(
-        MachinePolicySpec,
-        may_be_offline=st.booleans(),
-        retry_window=_seconds(0, 300),
-        retry_interval=_seconds(1, 30),
+def _policy(knobs: _Knobs) -> MachinePolicySpec:
+    return knobs.chosen(MachinePolicySpec(), MachinePolicySpec(
+        may_be_offline=bool(knobs.below(2)),
+        retry_window=knobs.tenths(0, 300),
+        retry_interval=knobs.tenths(1, 30),
     ))
+
+
+#: Up to this many agents are read off a world's own row; more are drawn a row each (the
+#: row holds every slot, and Hypothesis caps how much one example may draw).
+_AGENTS_IN_ROW = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class _World:
+    """What a world's row reads: its agents (or how many to draw), server, policy, health
+    and faults."""
+
+    count: int
+    agents: list[AgentSpec]
+    server: ServerSpec
+    policy: MachinePolicySpec
+    health: HealthSettings
+    faults: tuple[FaultRule, ...]
 
 
 def scenarios(
@@ -378,31 +443,46 @@ def scenarios(
 ) -> st.SearchStrategy[Scenario]:
     """Return a strategy for whole worlds, as :class:`~octosim.scenario.Scenario` objects.
 
-    1 to ``max_agents`` agents (``agent``: default ``agents()``, renamed ``web-01``,
-    ``web-02``, ... in order so machine names are unique), spread over the three default
-    environments; a task cap of 1 to ``max_task_cap``, perhaps kept busy by background
-    tasks for up to ten minutes; a machine policy; health checks flaky in some runs (a check
-    fails with a chance of at most ``max_flaky_rate``); with ``faults``, up to three
-    :func:`fault_rules` firing at most ``max_fault_rate`` each. Every scenario drawn builds
-    (``Simulation.from_scenario``) and survives ``Scenario.from_dict(s.to_dict())``. Shrinks toward
-    the ``default`` preset's world without faults.
+    1 to ``max_agents`` agents (``agent``: default ``agents()``, read off the world's own
+    row; renamed ``web-01``, ``web-02``, ... in order so machine names are unique), spread
+    over the three default environments; a task cap of 1 to ``max_task_cap``, perhaps kept
+    busy by background tasks for up to ten minutes; a machine policy; health checks flaky
+    in some runs (a check fails with a chance of at most ``max_flaky_rate``); with
+    ``faults``, up to three :func:`fault_rules` firing at most ``max_fault_rate`` each.
+    The cap, the load, the machine policy and the health settings each keep their defaults
+    half the time. Every scenario drawn builds (``Simulation.from_scenario``) and survives
+    ``Scenario.from_dict(s.to_dict())``. Shrinks toward the ``default`` preset's world
+    without faults: one agent, then each knob toward its default.
     """
     environments = Scenario.environments
-    one_agent = agent if agent is not None else agents(environments=environments)
-    fault_list = (st.lists(fault_rules(max_rate=max_fault_rate), max_size=3).map(tuple)
-                  if faults else st.just(()))
+    own_agent = (_agent_reader("web-01", ("Windows", "Linux"), ("default", "named", "several"),
+                               ("listening", "polling"), environments, _default_timing())
+                 if agent is None and max_agents <= _AGENTS_IN_ROW else None)
+    if agent is None and own_agent is None:
+        agent = agents(environments=environments)
+    rule = _rule_reader(max_rate=max_fault_rate)
 
-    def make(specs: list[AgentSpec], server: ServerSpec, policy: MachinePolicySpec,
-             health: HealthSettings, rules: tuple[FaultRule, ...]) -> Scenario:
+    def read(knobs: _Knobs) -> _World:
+        count = 1 + knobs.below(max_agents)
+        # The world's own agents: every one of max_agents read, the first count kept.
+        specs = [own_agent(knobs, None) for _ in range(max_agents)] if own_agent else []
+        return _World(count, specs[:count], _server(knobs, max_task_cap), _policy(knobs),
+                      _health(knobs, max_flaky_rate), _rules(knobs, rule, 3) if faults else ())
+
+    rows = _rows(read)
+    agent_s = agent
+
+    @st.composite
+    def world(draw: st.DrawFn) -> Scenario:
+        drawn = _read_all(read, draw(rows))
+        specs = drawn.agents if agent_s is None else [draw(agent_s) for _ in range(drawn.count)]
         named = tuple(dataclasses.replace(a, name=f"web-{i:02d}")
                       for i, a in enumerate(specs, 1))
         return Scenario(name="drawn", environments=environments, agents=named,
-                        server=server, machine_policy=policy, health=health, faults=rules)
+                        server=drawn.server, machine_policy=drawn.policy, health=drawn.health,
+                        faults=drawn.faults)
 
-    return st.builds(
-        make, st.lists(one_agent, min_size=1, max_size=max_agents), _server(max_task_cap),
-        _policy(), _health(max_flaky_rate), fault_list,
-    )
+    return world()
 
 
 # simulations() names its parameters after these strategies: keep a way to reach them.
