@@ -18,25 +18,45 @@ from restart.policy import RestartPolicy, knob
 __all__ = ["restart_policies"]
 
 
-class _Knob:
-    """One knob drawn as a single integer: the lower half of its range stands for the
-    default, the upper half for a value in ``[low, high]``.
+class _Row:
+    """A policy's knobs, read in order off one row of bytes Hypothesis drew.
 
-    One choice for Hypothesis to record and mutate instead of a ``one_of(just(default),
-    integers(low, high))``'s three (the one_of, its branch, the value): the same values,
-    about as often the default, and it shrinks toward 0, the default. ``low``/``high`` are
-    tenths of a second, counts or thousandths; ``scale`` turns them into the knob's unit.
+    The whole policy is one choice for Hypothesis to record and mutate, where a draw per
+    knob cost one each (most of the time drawing a case took). Hypothesis draws every byte
+    uniformly and shrinks each toward 0 by itself; 0 reads as the knob's default or the low
+    end of its range, so a policy still shrinks knob by knob toward ``RestartPolicy()``.
+    """
+
+    def __init__(self, row: bytes) -> None:
+        self._row = row
+        self.used = 0
+
+    def below(self, n: int) -> int:
+        """A whole number in [0, n) from as few bytes as hold ``n`` values: 0 when they are
+        0 and larger as they grow (scaled, not taken modulo n), every value about as often."""
+        width = ((n - 1).bit_length() + 7) // 8
+        start, self.used = self.used, self.used + width
+        if self.used > len(self._row):
+            raise ValueError(f"a row of {len(self._row)} bytes is too short for its knobs")
+        return int.from_bytes(self._row[start:self.used], "big") * n >> (8 * width)
+
+
+class _Knob:
+    """One knob: its default half the time (when its first byte is below 128, so where it
+    shrinks), else a value in ``[low, high]``. ``low``/``high`` are tenths of a second,
+    counts or thousandths; ``scale`` turns them into the knob's unit. The value's bytes are
+    read either way, so every knob keeps its own.
     """
 
     def __init__(self, low: int, high: int, scale: float = 1) -> None:
         self.low, self.size, self.scale = low, high - low + 1, scale
-        self.strategy = st.integers(0, 2 * self.size - 1)
 
-    def value(self, n: int, default: Any) -> Any:
-        if n < self.size:
+    def read(self, row: _Row, default: Any) -> Any:
+        drawn = row.below(2)
+        value = self.low + row.below(self.size)
+        if not drawn:
             return default
-        drawn = self.low + n - self.size
-        return drawn if self.scale == 1 else drawn / self.scale
+        return value if self.scale == 1 else value / self.scale
 
 
 def _seconds(low: float, high: float) -> _Knob:
@@ -81,10 +101,9 @@ def restart_policies(
     ``instances``. Shrinks toward ``RestartPolicy()``.
     """
     d = RestartPolicy()
-    # Every strategy is built here, once: one built inside the draw would be built, and
-    # validated by Hypothesis, again for every example, which cost several times the draw.
-    # Each knob is one integer draw (_Knob); one whose range depends on another knob draws
-    # a pick from a fixed range and maps it into its own (_within).
+    # Each knob is its default or a value of its own range (_Knob); one whose range depends
+    # on another knob reads a pick from a fixed range and maps it into its own (_within),
+    # so that every knob reads the same bytes whatever the others are.
     pick = _Knob(0, _SPREAD)
     task_timeout_k = _seconds(_low("health_task_timeout"), 120)
     deadline_k = _seconds(30, max_deadline)
@@ -100,24 +119,22 @@ def restart_policies(
         "stable_checks": _count("stable_checks", 3),
         "probe_attempts": _count("probe_attempts", 3),
     }
-    instance_s = st.sampled_from(tuple(instances))
+    choices = tuple(instances)
     machine_low = _low("health_machine_timeout")
 
-    @st.composite
-    def policy(draw: st.DrawFn) -> RestartPolicy:
-        task_timeout = task_timeout_k.value(draw(task_timeout_k.strategy),
-                                            d.health_task_timeout)
-        n = pick.value(draw(pick.strategy), None)
+    def read(row: _Row) -> RestartPolicy:
+        task_timeout = task_timeout_k.read(row, d.health_task_timeout)
+        n = pick.read(row, None)
         machine_timeout = (min(d.health_machine_timeout, task_timeout) if n is None
                            else _within(machine_low, task_timeout, n))
-        deadline = deadline_k.value(draw(deadline_k.strategy), min(d.deadline, max_deadline))
-        n = pick.value(draw(pick.strategy), None)
+        deadline = deadline_k.read(row, min(d.deadline, max_deadline))
+        n = pick.read(row, None)
         cleanup = ((d.cleanup_allowance if d.cleanup_allowance < deadline else 0.0)
                    if n is None else _within(0, min(30, deadline / 2), n))
-        retry_base = retry_base_k.value(draw(retry_base_k.strategy), d.retry_base)
-        n = pick.value(draw(pick.strategy), None)
+        retry_base = retry_base_k.read(row, d.retry_base)
+        n = pick.read(row, None)
         retry_cap = max(d.retry_cap, retry_base) if n is None else _within(retry_base, 60, n)
-        knobs = {name: k.value(draw(k.strategy), getattr(d, name)) for name, k in fixed.items()}
+        knobs = {name: k.read(row, getattr(d, name)) for name, k in fixed.items()}
         return RestartPolicy(
             health_task_timeout=task_timeout,
             health_machine_timeout=machine_timeout,
@@ -125,8 +142,20 @@ def restart_policies(
             cleanup_allowance=cleanup,
             retry_base=retry_base,
             retry_cap=retry_cap,
-            instance=draw(instance_s),
+            instance=choices[row.below(len(choices))],
             **knobs,
         )
 
-    return policy()
+    # The row's size: reading zeros takes every knob's bytes, as any row does.
+    probe = _Row(bytes(1024))
+    read(probe)
+    size = probe.used
+
+    def decode(raw: bytes) -> RestartPolicy:
+        row = _Row(raw)
+        policy = read(row)
+        if row.used != len(raw):
+            raise ValueError(f"the knobs read {row.used} bytes of a row of {len(raw)}")
+        return policy
+
+    return st.binary(min_size=size, max_size=size).map(decode)
