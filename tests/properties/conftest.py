@@ -162,15 +162,33 @@ def _instance_choices(scenario: Scenario) -> tuple[str | None, ...]:
     return (None, *scenario.all_agents()[0].instances)
 
 
+#: How long a jam's tasks each run: 10 s to beyond any deadline drawn here (never done).
+JAM_DURATIONS = (10.0, 60.0, 300.0, 10_000.0)
+
+
 def jams(max_count: int = 6) -> st.SearchStrategy[Jam | None]:
-    """None (shrinks to it), or a jam in the first five minutes: 1..max_count tasks of 10 s
-    to ten thousand seconds each (beyond any deadline drawn here: never done)."""
-    return st.one_of(st.none(), st.builds(
-        Jam,
-        at=st.integers(0, 3000).map(lambda n: n / 10),
-        count=st.integers(1, max_count),
-        duration=st.sampled_from((10.0, 60.0, 300.0, 10_000.0)),
-    ))
+    """None (half the time; shrinks to it), or a jam in the first five minutes: 1..max_count
+    tasks of 10 s to ten thousand seconds each (beyond any deadline drawn here: never done).
+    One integer, read as digits (whether, how many, how long, then when: 0 reads as None,
+    and each digit shrinks toward one task of 10 s at 0 s)."""
+    sizes = (2, max_count, len(JAM_DURATIONS), 3001)
+
+    def jam(n: int) -> Jam | None:
+        jammed, count, duration, at = _digits(n, sizes)
+        return Jam(at=at / 10, count=1 + count, duration=JAM_DURATIONS[duration]) if jammed \
+            else None
+
+    return st.integers(0, math.prod(sizes) - 1).map(jam)
+
+
+def _digits(n: int, sizes: tuple[int, ...]) -> list[int]:
+    """``n`` read as digits of these sizes, the first the least significant: independent
+    knobs drawn as one integer, each 0 when ``n`` is."""
+    digits = []
+    for size in sizes:
+        n, digit = divmod(n, size)
+        digits.append(digit)
+    return digits
 
 
 # Strategies are built once: building one (octosim's composites inspect their own source)
@@ -184,11 +202,14 @@ _PER_MILLE = st.integers(0, 1000)
 _TENTHS_OF_A_MINUTE = st.integers(0, 600).map(lambda n: n / 10)
 _SEEDS = seeds()
 _BY = st.sampled_from(("id", "name"))
-_INTERRUPTED = st.booleans()
 #: Which instance to restart: an index into the target machine's choices (None and its
 #: instances, at most four), built once instead of a sampled_from of them per example;
 #: 12 picks spread evenly over 2, 3 or 4 choices and shrink to the first, None.
 _INSTANCE_PICK = st.integers(0, 11)
+#: A case's small knobs as the digits of one integer (one choice, not three): the instance
+#: pick, the target by id or by name, interrupted or not. 0 reads as None, by id, not.
+_CASE_KNOBS = (12, 2, 2)
+_CASE_PICKS = st.integers(0, math.prod(_CASE_KNOBS) - 1)
 
 
 def _pick(choices: tuple[Any, ...], n: int) -> Any:
@@ -199,18 +220,19 @@ def _pick(choices: tuple[Any, ...], n: int) -> Any:
 def _any_cases(draw: st.DrawFn, interrupts: bool) -> Case:
     scenario = draw(_WORLDS, label="scenario")
     policy = draw(_POLICIES, label="policy")
-    policy = dataclasses.replace(
-        policy, instance=_pick(_instance_choices(scenario), draw(_INSTANCE_PICK,
-                                                                 label="instance")))
+    instance, by, interrupted = _digits(draw(_CASE_PICKS, label="instance, by, interrupted"),
+                                        _CASE_KNOBS)
+    policy = dataclasses.replace(policy,
+                                 instance=_pick(_instance_choices(scenario), instance))
     interrupt = None
-    if interrupts and draw(_INTERRUPTED):
+    if interrupts and interrupted:
         interrupt = round(policy.deadline * draw(_PER_MILLE) / 1000, 1)
     return Case(
         scenario=scenario,
         seed=draw(_SEEDS, label="seed"),
         policy=policy,
         client_seed=draw(_SEEDS, label="client_seed"),
-        by=draw(_BY),
+        by=("id", "name")[by],
         faults=tuple(draw(_FAULT_PLANS).rules),
         jam=draw(_JAMS),
         interrupt_after=interrupt,
