@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
-from hypothesis import find, given, settings
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 from octosim.faults import FAULT_STATUSES, FaultKind, FaultPlan, FaultRule
@@ -154,3 +156,54 @@ def test_everything_shrinks_to_the_ordinary() -> None:
     assert find(timings(), lambda t: True) == ServiceTiming()
     assert find(fault_plans(), lambda p: True).rules == []
     assert find(fault_rules(), lambda r: True) == FaultRule(FaultKind.Status, rate=0.0)
+
+
+#: Enough examples for find() to reach a corner one draw in a hundred lands in.
+CORNERS = settings(max_examples=2000, database=None, phases=[Phase.generate])
+
+
+def test_every_knob_leaves_its_default_and_reaches_its_range() -> None:
+    # The knobs are read off one row of drawn bytes: a layout, a branch or the top of a
+    # range that no row reads as would shrink what the strategies draw.
+    corners: list[tuple[st.SearchStrategy[Any], Callable[[Any], bool]]] = [
+        (timings(), lambda t: t.start_seconds[1] > 175),
+        (timings(), lambda t: t.stop_seconds[1] > 55),
+        (timings(), lambda t: t.startup_delay[1] == 10.0),
+        (timings(), lambda t: t.script_seconds[1] == 5.0),
+        (timings(), lambda t: t.fail_to_start_rate > 0.19),
+        (timings(), lambda t: t.watchdog_interval is not None and t.watchdog_interval > 290),
+        (agents(), lambda a: a.instances == ("Blue Green",)),
+        (agents(), lambda a: len(a.instances) == 3 and a.instance == a.instances[2]),
+        (agents(), lambda a: a.os == "Linux" and a.communication_style == "polling"
+         and a.roles == ("web-server", "app-server")),
+        (scenarios(), lambda s: len(s.agents) == 2 and len(s.faults) == 3),
+        (scenarios(), lambda s: s.server.background_load.count == s.server.task_cap > 1),
+        (scenarios(), lambda s: s.machine_policy.may_be_offline
+         and s.machine_policy.retry_interval > 25),
+        (scenarios(), lambda s: s.health.flaky_failure_rate > 0.45),
+        (fault_rules(), lambda r: r.kind is FaultKind.Latency and r.latency > 4.5),
+        (fault_rules(), lambda r: r.window is not None and r.window[1] > 590),
+        (fault_rules(), lambda r: r.status == 429 and r.retry_after is not None),
+        (fault_plans(max_rules=2), lambda p: len(p.rules) == 2),
+    ]
+    for strategy, corner in corners:
+        find(strategy, corner, settings=CORNERS)
+
+
+def test_drawn_restart_policies_reach_every_knob() -> None:
+    from restart.policy import RestartPolicy
+
+    d = RestartPolicy()
+    policies = restart_policies(instances=(None, "Web"))
+    corners: list[Callable[[RestartPolicy], bool]] = [
+        lambda p: p.deadline > 580,
+        lambda p: p.instance == "Web" and p.max_attempts == 6,
+        lambda p: p.health_machine_timeout < min(p.health_task_timeout, 2),
+        lambda p: p.retry_cap > 55,
+        lambda p: p.retry_base > 4.5,
+        lambda p: p.cleanup_allowance > 25,
+        lambda p: p.poll_interval != d.poll_interval,
+        lambda p: p.retry_jitter > 0.95,
+    ]
+    for corner in corners:
+        find(policies, corner, settings=CORNERS)
