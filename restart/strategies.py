@@ -98,7 +98,9 @@ def restart_policies(
     to 5 minutes, health task timeouts of 1–120 s, per-request timeouts of 1–60 s, up to 6
     attempts with backoff capped at 60 s, 1–3 stable checks. The deadline is 30 s to
     ``max_deadline`` and bounds a run's virtual duration. ``instance`` is drawn from
-    ``instances``. Shrinks toward ``RestartPolicy()``.
+    ``instances``. Each knob keeps its default half the time, else takes a value spread
+    evenly over its range. The whole policy is one row of drawn bytes (:class:`_Row`), and
+    shrinks knob by knob toward ``RestartPolicy()`` and the first of ``instances``.
     """
     d = RestartPolicy()
     # Each knob is its default or a value of its own range (_Knob); one whose range depends
