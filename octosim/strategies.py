@@ -233,19 +233,16 @@ def _layout(knobs: _Knobs, layouts: tuple[str, ...]) -> tuple[tuple[str, ...], s
 
 
 def _agent_reader(name: str, os: tuple[str, ...], layouts: tuple[str, ...],
-                  styles: tuple[str, ...], environments: tuple[str, ...],
-                  timing: Callable[[_Knobs], ServiceTiming] | None
-                  ) -> Callable[[_Knobs, ServiceTiming | None], AgentSpec]:
-    """How to read an agent: its own knobs, then its timing's unless one is given."""
+                  styles: tuple[str, ...], environments: tuple[str, ...]
+                  ) -> Callable[[_Knobs, ServiceTiming], AgentSpec]:
+    """How to read an agent's own knobs; its timing is read or drawn apart."""
 
-    def read(knobs: _Knobs, given: ServiceTiming | None) -> AgentSpec:
+    def read(knobs: _Knobs, timing_: ServiceTiming) -> AgentSpec:
         os_ = knobs.pick(os)
         names, registered = _layout(knobs, layouts)
         style = knobs.pick(styles)
         environment = knobs.pick(environments)
         roles = knobs.pick(_ROLES)
-        timing_ = timing(knobs) if timing is not None else given
-        assert timing_ is not None, "a timing is read or given"
         return AgentSpec(
             name=name, os=os_, communication_style=style, instances=names,
             instance=registered, environment_name=environment, roles=roles,
@@ -258,8 +255,13 @@ def _agent_reader(name: str, os: tuple[str, ...], layouts: tuple[str, ...],
     return read
 
 
-def _default_timing() -> Callable[[_Knobs], ServiceTiming]:
-    return _timing_reader(60.0, 180.0, 10.0, 0.2, True)  # timings()'s defaults
+def _agent_timed_reader(name: str, os: tuple[str, ...], layouts: tuple[str, ...],
+                        styles: tuple[str, ...], environments: tuple[str, ...]
+                        ) -> Callable[[_Knobs], AgentSpec]:
+    """How to read an agent with a timing drawn as by ``timings()``, off one row."""
+    read = _agent_reader(name, os, layouts, styles, environments)
+    timing = _timing_reader(60.0, 180.0, 10.0, 0.2, True)  # timings()'s defaults
+    return lambda knobs: read(knobs, timing(knobs))
 
 
 def agents(
@@ -286,18 +288,19 @@ def agents(
     if unknown or not instances:
         raise ValueError(f"instances: expected layouts among 'default', 'named', 'several', "
                          f"got {list(instances)!r}")
-    read = _agent_reader(name, tuple(os), tuple(instances), tuple(communication_styles),
-                         tuple(environments), _default_timing() if timing is None else None)
     if timing is None:
-        return _drawn_as(lambda knobs: read(knobs, None))
+        return _drawn_as(_agent_timed_reader(name, tuple(os), tuple(instances),
+                                             tuple(communication_styles), tuple(environments)))
+    read = _agent_reader(name, tuple(os), tuple(instances), tuple(communication_styles),
+                         tuple(environments))
     rows = _rows(lambda knobs: read(knobs, ServiceTiming()))
     timing_s = timing
 
     @st.composite
     def agent(draw: st.DrawFn) -> AgentSpec:
         row = draw(rows)
-        given = draw(timing_s)
-        return _read_all(lambda knobs: read(knobs, given), row)
+        drawn = draw(timing_s)
+        return _read_all(lambda knobs: read(knobs, drawn), row)
 
     return agent()
 
@@ -455,17 +458,19 @@ def scenarios(
     without faults: one agent, then each knob toward its default.
     """
     environments = Scenario.environments
-    own_agent = (_agent_reader("web-01", ("Windows", "Linux"), ("default", "named", "several"),
-                               ("listening", "polling"), environments, _default_timing())
-                 if agent is None and max_agents <= _AGENTS_IN_ROW else None)
-    if agent is None and own_agent is None:
+    own_agent = None
+    if agent is None and max_agents <= _AGENTS_IN_ROW:  # agents(environments=environments)
+        own_agent = _agent_timed_reader("web-01", ("Windows", "Linux"),
+                                        ("default", "named", "several"),
+                                        ("listening", "polling"), environments)
+    elif agent is None:
         agent = agents(environments=environments)
     rule = _rule_reader(max_rate=max_fault_rate)
 
     def read(knobs: _Knobs) -> _World:
         count = 1 + knobs.below(max_agents)
         # The world's own agents: every one of max_agents read, the first count kept.
-        specs = [own_agent(knobs, None) for _ in range(max_agents)] if own_agent else []
+        specs = [own_agent(knobs) for _ in range(max_agents)] if own_agent else []
         return _World(count, specs[:count], _server(knobs, max_task_cap), _policy(knobs),
                       _health(knobs, max_flaky_rate), _rules(knobs, rule, 3) if faults else ())
 
