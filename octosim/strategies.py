@@ -30,6 +30,7 @@ transient: rates of faults and failed starts are capped, not merely probabilitie
 from __future__ import annotations
 
 import dataclasses
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -145,12 +146,32 @@ class _Zeros(_Knobs):
         return 0
 
 
-def _rows(read: Callable[[_Knobs], object]) -> st.SearchStrategy[bytes]:
-    """A strategy for the rows ``read`` reads: as many bytes as it takes, which reading
-    zeros tells (every knob is read whatever the others decoded to)."""
+@dataclasses.dataclass(frozen=True)
+class _Rows:
+    """The rows one reader reads, and the label they are drawn under.
+
+    Hypothesis's generator copies the choices of one span onto another of the same label
+    (its mutator). Every ``st.binary`` has the same label, and a row copied onto a row of
+    another size does not fit: Hypothesis reads it as zeros, the defaults, which made every
+    other policy ``RestartPolicy()``. So each size of each reader's row has a label of its
+    own.
+    """
+
+    strategy: st.SearchStrategy[bytes]
+    label: int
+
+    def draw(self, draw: st.DrawFn) -> bytes:
+        return draw(self.strategy, label=self.label)
+
+
+def _rows(read: Callable[[_Knobs], object], what: str) -> _Rows:
+    """The rows ``read`` reads: as many bytes as it takes, which reading zeros tells (every
+    knob is read whatever the others decoded to). ``what``: the value's kind, which with
+    the row's size makes its label."""
     probe = _Zeros()
     read(probe)
-    return st.binary(min_size=probe.used, max_size=probe.used)
+    label = zlib.crc32(f"octosim.strategies {what}, {probe.used} bytes".encode())
+    return _Rows(st.binary(min_size=probe.used, max_size=probe.used), label)
 
 
 def _read_all(read: Callable[[_Knobs], T], row: bytes) -> T:
@@ -162,9 +183,15 @@ def _read_all(read: Callable[[_Knobs], T], row: bytes) -> T:
     return value
 
 
-def _drawn_as(read: Callable[[_Knobs], T]) -> st.SearchStrategy[T]:
+def _drawn_as(read: Callable[[_Knobs], T], what: str) -> st.SearchStrategy[T]:
     """A strategy for the values ``read`` decodes from one row of bytes."""
-    return _rows(read).map(lambda row: _read_all(read, row))
+    rows = _rows(read, what)
+
+    @st.composite
+    def drawn(draw: st.DrawFn) -> T:
+        return _read_all(read, rows.draw(draw))
+
+    return drawn()
 
 
 # -- agents --------------------------------------------------------------------------------------
@@ -207,7 +234,7 @@ def timings(
     ``ServiceTiming()``, the defaults (which never fail), knob by knob.
     """
     return _drawn_as(_timing_reader(max_stop, max_start, max_startup_delay,
-                                    max_fail_to_start_rate, watchdog))
+                                    max_fail_to_start_rate, watchdog), "timing")
 
 
 #: Every name a layout of several instances draws from, the default instance first.
@@ -290,15 +317,16 @@ def agents(
                          f"got {list(instances)!r}")
     if timing is None:
         return _drawn_as(_agent_timed_reader(name, tuple(os), tuple(instances),
-                                             tuple(communication_styles), tuple(environments)))
+                                             tuple(communication_styles), tuple(environments)),
+                         "agent")
     read = _agent_reader(name, tuple(os), tuple(instances), tuple(communication_styles),
                          tuple(environments))
-    rows = _rows(lambda knobs: read(knobs, ServiceTiming()))
+    rows = _rows(lambda knobs: read(knobs, ServiceTiming()), "agent, timing apart")
     timing_s = timing
 
     @st.composite
     def agent(draw: st.DrawFn) -> AgentSpec:
-        row = draw(rows)
+        row = rows.draw(draw)
         drawn = draw(timing_s)
         return _read_all(lambda knobs: read(knobs, drawn), row)
 
@@ -355,7 +383,7 @@ def fault_rules(
     Raises ValueError for a ``max_rate`` outside [0, 1].
     """
     return _drawn_as(_rule_reader(max_rate=max_rate, kinds=kinds, statuses=statuses,
-                                  max_latency=max_latency, windows=windows))
+                                  max_latency=max_latency, windows=windows), "fault rule")
 
 
 def _rules(knobs: _Knobs, read: Callable[[_Knobs], FaultRule], most: int
@@ -372,7 +400,8 @@ def fault_plans(*, max_rules: int = 3, **rule_options: Any) -> st.SearchStrategy
     as many of each count. Each draw is a new plan; apply one with
     ``sim.faults.rules.extend(plan.rules)``. Shrinks toward the empty plan."""
     rule = _rule_reader(**rule_options)
-    return _drawn_as(lambda knobs: FaultPlan(rules=list(_rules(knobs, rule, max_rules))))
+    return _drawn_as(lambda knobs: FaultPlan(rules=list(_rules(knobs, rule, max_rules))),
+                     "fault plan")
 
 
 # -- scenarios -------------------------------------------------------------------------------
@@ -474,12 +503,12 @@ def scenarios(
         return _World(count, specs[:count], _server(knobs, max_task_cap), _policy(knobs),
                       _health(knobs, max_flaky_rate), _rules(knobs, rule, 3) if faults else ())
 
-    rows = _rows(read)
+    rows = _rows(read, "world")
     agent_s = agent
 
     @st.composite
     def world(draw: st.DrawFn) -> Scenario:
-        drawn = _read_all(read, draw(rows))
+        drawn = _read_all(read, rows.draw(draw))
         specs = drawn.agents if agent_s is None else [draw(agent_s) for _ in range(drawn.count)]
         named = tuple(dataclasses.replace(a, name=f"web-{i:02d}")
                       for i, a in enumerate(specs, 1))
