@@ -8,6 +8,7 @@ kept small so one example's virtual run stays short.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -153,11 +154,18 @@ def restart_policies(
     read(probe)
     size = probe.used
 
-    def decode(raw: bytes) -> RestartPolicy:
-        row = _Row(raw)
-        policy = read(row)
-        if row.used != len(raw):
-            raise ValueError(f"the knobs read {row.used} bytes of a row of {len(raw)}")
-        return policy
+    rows = st.binary(min_size=size, max_size=size)
+    # A label of its own: Hypothesis's generator copies a span onto another of the same
+    # label, and a row of another size (every st.binary has the same label) would not fit
+    # and be read as zeros, RestartPolicy().
+    label = zlib.crc32(f"restart.strategies policy, {size} bytes".encode())
 
-    return st.binary(min_size=size, max_size=size).map(decode)
+    @st.composite
+    def policy(draw: st.DrawFn) -> RestartPolicy:
+        row = _Row(draw(rows, label=label))
+        drawn = read(row)
+        if row.used != size:
+            raise ValueError(f"the knobs read {row.used} bytes of a row of {size}")
+        return drawn
+
+    return policy()
