@@ -226,15 +226,17 @@ def _any_cases(draw: st.DrawFn, interrupts: bool) -> Case:
                                  instance=_pick(_instance_choices(scenario), instance))
     interrupt = None
     if interrupts and interrupted:
-        interrupt = round(policy.deadline * draw(_PER_MILLE) / 1000, 1)
+        interrupt = round(policy.deadline * draw(_PER_MILLE, label="interrupt") / 1000, 1)
+    # Every draw labelled: Hypothesis's generator copies a draw onto another of the same
+    # label, and one that does not fit there (a fault plan onto a jam) reads as the default.
     return Case(
         scenario=scenario,
         seed=draw(_SEEDS, label="seed"),
         policy=policy,
         client_seed=draw(_SEEDS, label="client_seed"),
         by=("id", "name")[by],
-        faults=tuple(draw(_FAULT_PLANS).rules),
-        jam=draw(_JAMS),
+        faults=tuple(draw(_FAULT_PLANS, label="fault plan").rules),
+        jam=draw(_JAMS, label="jam"),
         interrupt_after=interrupt,
     )
 
