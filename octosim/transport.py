@@ -14,7 +14,10 @@ The read timeout is the request's own (``request.extensions["timeout"]["read"]``
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
@@ -39,26 +42,49 @@ def to_api_request(request: httpx.Request, prefix: str = "") -> ApiRequest:
     if prefix and (path == prefix or path.startswith(prefix + "/")):
         path = path[len(prefix) :] or "/"
     raw_query = request.url.query
-    query = (
-        tuple(parse_qsl(raw_query.decode("ascii", "replace"), keep_blank_values=True))
-        if raw_query
-        else ()
-    )
+    if not raw_query:
+        query: tuple[tuple[str, str], ...] = ()
+    elif len(raw_query) <= _MEMO_QUERY_LIMIT:
+        query = _query_pairs(raw_query)
+    else:
+        query = _parse_query(raw_query)
     return ApiRequest(request.method, path, query, _header_fields(request.headers),
                       request.content)
 
 
-def _header_fields(headers: httpx.Headers) -> dict[str, str]:
+#: Longer queries are parsed every time: a client's polls are a few dozen characters, and a
+#: fuzzer's inventions should not be kept.
+_MEMO_QUERY_LIMIT = 512
+
+
+def _parse_query(raw_query: bytes) -> tuple[tuple[str, str], ...]:
+    """The query as ordered pairs, percent- and plus-decoded, blanks kept."""
+    return tuple(parse_qsl(raw_query.decode("ascii", "replace"), keep_blank_values=True))
+
+
+# Memoised on the raw query (the pairs are immutable, so sharing them is safe): a waiting
+# client sends the same poll again and again, and parse_qsl costs more than the rest of
+# converting the request.
+_query_pairs = functools.lru_cache(maxsize=256)(_parse_query)
+
+
+def _header_fields(headers: httpx.Headers) -> Mapping[str, str]:
     """Return ``dict(headers.items())``, httpx's own reading (names in lower case, a repeated
-    name's values joined with ", "), decoded with the headers' encoding looked up once:
-    ``items()`` looks it up twice per field, the largest part of converting a request."""
-    encoding = headers.encoding
+    name's values joined with ", "), read-only."""
+    return _decoded_fields(tuple(headers.raw), headers.encoding)
+
+
+@functools.lru_cache(maxsize=64)
+def _decoded_fields(raw: tuple[tuple[bytes, bytes], ...], encoding: str) -> Mapping[str, str]:
+    # Memoised on the raw fields and their encoding: a client sends the same headers on
+    # every request, and decoding them was the largest part of converting one. The result
+    # is shared between requests, hence read-only.
     fields: dict[str, str] = {}
-    for raw_name, raw_value in headers.raw:
+    for raw_name, raw_value in raw:
         name = raw_name.lower().decode(encoding)
         value = raw_value.decode(encoding)
         fields[name] = f"{fields[name]}, {value}" if name in fields else value
-    return fields
+    return MappingProxyType(fields)
 
 
 class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
