@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from octosim.api.messages import JSON_CONTENT_TYPE, ApiRequest, ApiResponse
+from octosim.api.messages import ApiRequest, ApiResponse
 from octosim.delivery import Lost, ServerParts, deliver
 from octosim.intercept.exchange import log
 
@@ -132,23 +132,21 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return None if value is None else float(value)
 
 
-# The headers of most answers, and the same encoded once.
-_JSON_ONLY = {"content-type": JSON_CONTENT_TYPE}
-_JSON_ONLY_RAW = [(b"content-type", JSON_CONTENT_TYPE.encode())]
-
-
 def _to_httpx(response: ApiResponse, request: httpx.Request) -> httpx.Response:
     # Encoded header pairs and a ready byte stream: httpx then skips normalising a dict and
     # re-encoding the body, a sevenfold saving on every simulated answer.
     content = response.content
-    headers = (
-        _JSON_ONLY_RAW.copy() if response.headers == _JSON_ONLY
-        else [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
-    )
-    headers.append((b"content-length", str(len(content)).encode()))
+    headers = [*_encoded_fields(tuple(response.headers.items())),
+               (b"content-length", str(len(content)).encode())]
     return httpx.Response(
         response.status, headers=headers, stream=httpx.ByteStream(content), request=request
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _encoded_fields(fields: tuple[tuple[str, str], ...]) -> tuple[tuple[bytes, bytes], ...]:
+    # Memoised: most answers carry the same content type and the Date of the same second.
+    return tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in fields)
 
 
 def mount(parts: ServerParts, router: respx.Router | None = None) -> respx.Route:
