@@ -14,13 +14,16 @@ The read timeout is the request's own (``request.extensions["timeout"]["read"]``
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from octosim.api.messages import JSON_CONTENT_TYPE, ApiRequest, ApiResponse
+from octosim.api.messages import ApiRequest, ApiResponse
 from octosim.delivery import Lost, ServerParts, deliver
 from octosim.intercept.exchange import log
 
@@ -39,26 +42,49 @@ def to_api_request(request: httpx.Request, prefix: str = "") -> ApiRequest:
     if prefix and (path == prefix or path.startswith(prefix + "/")):
         path = path[len(prefix) :] or "/"
     raw_query = request.url.query
-    query = (
-        tuple(parse_qsl(raw_query.decode("ascii", "replace"), keep_blank_values=True))
-        if raw_query
-        else ()
-    )
+    if not raw_query:
+        query: tuple[tuple[str, str], ...] = ()
+    elif len(raw_query) <= _MEMO_QUERY_LIMIT:
+        query = _query_pairs(raw_query)
+    else:
+        query = _parse_query(raw_query)
     return ApiRequest(request.method, path, query, _header_fields(request.headers),
                       request.content)
 
 
-def _header_fields(headers: httpx.Headers) -> dict[str, str]:
+#: Longer queries are parsed every time: a client's polls are a few dozen characters, and a
+#: fuzzer's inventions should not be kept.
+_MEMO_QUERY_LIMIT = 512
+
+
+def _parse_query(raw_query: bytes) -> tuple[tuple[str, str], ...]:
+    """The query as ordered pairs, percent- and plus-decoded, blanks kept."""
+    return tuple(parse_qsl(raw_query.decode("ascii", "replace"), keep_blank_values=True))
+
+
+# Memoised on the raw query (the pairs are immutable, so sharing them is safe): a waiting
+# client sends the same poll again and again, and parse_qsl costs more than the rest of
+# converting the request.
+_query_pairs = functools.lru_cache(maxsize=256)(_parse_query)
+
+
+def _header_fields(headers: httpx.Headers) -> Mapping[str, str]:
     """Return ``dict(headers.items())``, httpx's own reading (names in lower case, a repeated
-    name's values joined with ", "), decoded with the headers' encoding looked up once:
-    ``items()`` looks it up twice per field, the largest part of converting a request."""
-    encoding = headers.encoding
+    name's values joined with ", "), read-only."""
+    return _decoded_fields(tuple(headers.raw), headers.encoding)
+
+
+@functools.lru_cache(maxsize=64)
+def _decoded_fields(raw: tuple[tuple[bytes, bytes], ...], encoding: str) -> Mapping[str, str]:
+    # Memoised on the raw fields and their encoding: a client sends the same headers on
+    # every request, and decoding them was the largest part of converting one. The result
+    # is shared between requests, hence read-only.
     fields: dict[str, str] = {}
-    for raw_name, raw_value in headers.raw:
+    for raw_name, raw_value in raw:
         name = raw_name.lower().decode(encoding)
         value = raw_value.decode(encoding)
         fields[name] = f"{fields[name]}, {value}" if name in fields else value
-    return fields
+    return MappingProxyType(fields)
 
 
 class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
@@ -106,23 +132,21 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return None if value is None else float(value)
 
 
-# The headers of most answers, and the same encoded once.
-_JSON_ONLY = {"content-type": JSON_CONTENT_TYPE}
-_JSON_ONLY_RAW = [(b"content-type", JSON_CONTENT_TYPE.encode())]
-
-
 def _to_httpx(response: ApiResponse, request: httpx.Request) -> httpx.Response:
     # Encoded header pairs and a ready byte stream: httpx then skips normalising a dict and
     # re-encoding the body, a sevenfold saving on every simulated answer.
     content = response.content
-    headers = (
-        _JSON_ONLY_RAW.copy() if response.headers == _JSON_ONLY
-        else [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
-    )
-    headers.append((b"content-length", str(len(content)).encode()))
+    headers = [*_encoded_fields(tuple(response.headers.items())),
+               (b"content-length", str(len(content)).encode())]
     return httpx.Response(
         response.status, headers=headers, stream=httpx.ByteStream(content), request=request
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _encoded_fields(fields: tuple[tuple[str, str], ...]) -> tuple[tuple[bytes, bytes], ...]:
+    # Memoised: most answers carry the same content type and the Date of the same second.
+    return tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in fields)
 
 
 def mount(parts: ServerParts, router: respx.Router | None = None) -> respx.Route:

@@ -29,8 +29,13 @@ class CollectionLink:
 
     def under(self, prefix: str) -> str:
         """Return the link as served below ``prefix`` (``/api`` or ``/api/Spaces-1``)."""
-        path = _CONSTRAINT.sub(r"{\1}", self.pattern)[len("/api"):]
-        return f"{prefix}{path}{self.template}"
+        return f"{prefix}{self._path}{self.template}"
+
+    @functools.cached_property
+    def _path(self) -> str:
+        # The pattern below /api, constraints dropped: the same below every prefix, and a
+        # space resource lists some twenty links.
+        return _CONSTRAINT.sub(r"{\1}", self.pattern)[len("/api"):]
 
 
 @dataclass(frozen=True)

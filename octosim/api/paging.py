@@ -7,6 +7,7 @@ that follows them sees the same filtered list, page after page.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -33,6 +34,15 @@ def page_window(query: QueryParams, default_take: int = DEFAULT_TAKE) -> tuple[i
     return query.integer("skip", 0), query.integer("take", default_take)
 
 
+@functools.lru_cache(maxsize=256)
+def _link_start(path: str, query: tuple[tuple[str, str], ...]) -> str:
+    """Every page link's start: ``path?`` and the filters of ``query``, quoted, then ``&``
+    when there are any (the same in every link, so quoted once). Memoised on the pairs: a
+    waiting client lists the same filtered page again and again."""
+    kept = [(k, v) for k, v in without_keys(query) if k.lower() not in _PAGING]
+    return f"{path}?{urlencode(kept, safe=',')}&" if kept else f"{path}?"
+
+
 def collection(
     item_type: str,
     items: Sequence[T],
@@ -53,9 +63,7 @@ def collection(
     total = len(items)
     window = items[skip : skip + take] if take else []
     pages = max(1, -(-total // take)) if take else 1
-    kept = [(k, v) for k, v in without_keys(query) if k.lower() not in _PAGING]
-    # The filters are the same in every link: quoted once, not once per link.
-    filters = f"{path}?{urlencode(kept, safe=',')}&" if kept else f"{path}?"
+    filters = _link_start(path, tuple(query))
 
     def link(s: int, t: int) -> str:
         return f"{filters}skip={s}&take={t}"

@@ -96,6 +96,21 @@ def test_headers_reach_the_api_as_a_plain_mapping_of_lower_case_names() -> None:
     assert seen.headers == {"host": "127.0.0.1:8065", "x-octopus-apikey": "API-X", "accept": "a, b"}
 
 
+def test_repeated_headers_and_queries_read_the_same_and_headers_are_read_only() -> None:
+    # Both are memoised and shared between requests: each request must still read as httpx
+    # reads it, and no handler may change what the next request sees.
+    long_value = "x" * 600  # past the query memo's limit: parsed every time
+    for query in ("ids=ServerTasks-1&take=300", f"name=a+b%21&partialName={long_value}"):
+        for _ in range(2):
+            request = httpx.Request("GET", f"http://127.0.0.1:8065/api/tasks?{query}",
+                                    headers={"X-Octopus-ApiKey": "API-X", "Accept": "a"})
+            seen = to_api_request(request)
+            assert seen.query == tuple(httpx.QueryParams(query).multi_items())
+            assert dict(seen.headers) == dict(request.headers.items())
+    with pytest.raises(TypeError):
+        cast(Any, seen.headers)["accept"] = "b"
+
+
 def test_base_url_path_prefix_is_stripped() -> None:
     sim = Simulation(options=ServerOptions(base_url="http://octopus.example:8080/octopus/"))
     with sim.client() as client:
