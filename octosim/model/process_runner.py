@@ -23,7 +23,6 @@ octopus-deployments.md §2.3–§2.7, as one flow per task:
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
@@ -254,11 +253,8 @@ class ProcessRunner:
                 "Octopus.Deployment.Error": self.errors[0],
                 "Octopus.Deployment.ErrorDetail": "\n".join(self.errors),
             }))
-        scope = dataclasses.replace(
-            self.process.scope, action_id=action.id,
-            machine_id=target.id if target else None,
-            roles=tuple(target.roles) if target else (),
-        )
+        scope = self.process.scope.for_action(
+            action.id, target.id if target else None, tuple(target.roles) if target else ())
         return variables_for_target(
             self.process.variables, self.process.task_level, context=scope, layers=layers,
             outputs=self.outputs, machine_name=target.name if target else None,

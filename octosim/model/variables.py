@@ -88,6 +88,14 @@ class ScopeContext:
     action_id: str | None = None
     process_owner_id: str | None = None
 
+    def for_action(
+        self, action_id: str, machine_id: str | None, roles: tuple[str, ...]
+    ) -> ScopeContext:
+        """Return this context for one action on one machine (None: no machine), its
+        environment, channel, tenant and process kept: what a step's variables resolve in."""
+        return ScopeContext(self.environment_id, machine_id, roles, self.channel_id,
+                            self.tenant_id, action_id, self.process_owner_id)
+
 
 def _specificity(scope: VariableScope) -> tuple[bool, ...]:
     # Octopus's precedence, most specific first; tuples of booleans compare in that order.

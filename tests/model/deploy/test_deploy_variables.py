@@ -61,6 +61,15 @@ def test_of_two_equally_specific_values_the_first_defined_wins() -> None:
     assert resolve(values, ScopeContext())["X"] == "first"
 
 
+def test_a_context_for_an_action_keeps_the_deployment_s_scope() -> None:
+    deployment = ScopeContext(DEV, channel_id="Channels-1", tenant_id="Tenants-1",
+                              process_owner_id="Runbooks-1")
+    narrowed = deployment.for_action("Actions-2", "Machines-3", ("web",))
+    assert narrowed == ScopeContext(DEV, "Machines-3", ("web",), "Channels-1", "Tenants-1",
+                                    "Actions-2", "Runbooks-1")
+    assert deployment.for_action("Actions-2", None, ()).machine_id is None
+
+
 def test_substitution_is_nested_case_insensitive_and_leaves_unknowns() -> None:
     table = {"Greeting": "Hello #{Name}", "name": "World", "Step": "Install",
              "Octopus.Action[Install].Output.Path": "/opt/app", "A": "#{B}", "B": "#{A}"}
