@@ -323,7 +323,7 @@ class ProcessRunner:
                            unavailable_summary=self.unavailable_summary, outputs=output,
                            variables=variables.get,
                            masked=(lambda text: mask(text, sensitive)) if sensitive else None)
-        reason = yield script
+        reason = yield from script.flow(run)
         lease.release()
         return reason
 

@@ -336,9 +336,11 @@ class ScriptRun:
 
     def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
         """Contact the Tentacle, then run the script."""
-        return Subflow(self._flow(run)).begin(run, resume)
+        return Subflow(self.flow(run)).begin(run, resume)
 
-    def _flow(self, run: TaskRun) -> Flow:
+    def flow(self, run: TaskRun) -> Flow:
+        """The script run as a flow, for a flow that runs it in its own frame
+        (``reason = yield from script.flow(run)``, as ``reason = yield script``)."""
         machine, element = self.machine, self.element
         assert machine.agent is not None, "install_tentacles attaches an agent to every machine"
         reason = yield Contact(machine, element)
