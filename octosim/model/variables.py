@@ -320,6 +320,10 @@ class OutputVariables:
             self._qualified.set(f"Octopus.Action[{action}].Output[{machine}].{name}", value,
                                 is_sensitive=is_sensitive)
 
+    def __len__(self) -> int:
+        """How many outputs have been set (an action's name set again counts once)."""
+        return len(self._last)
+
     def for_machine(self, machine: str | None) -> VariableDictionary:
         """Return the output variables as a later step on ``machine`` sees them."""
         result = VariableDictionary()

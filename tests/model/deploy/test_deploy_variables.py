@@ -108,9 +108,11 @@ def test_a_masked_line_never_contains_the_secret(secret: str, prefix: str) -> No
 
 def test_output_variables_prefer_the_same_machine() -> None:
     outputs = OutputVariables()
+    assert (len(outputs), len(outputs.for_machine("web-01"))) == (0, 0)
     outputs.set("Install", "Port", "8080", machine="web-01")
     outputs.set("Install", "Port", "9090", machine="web-02")
     outputs.set("Token", "Value", "abc", is_sensitive=True)
+    assert len(outputs) == 2  # Install's Port (set twice) and Token's Value
     on_web1 = outputs.for_machine("web-01")
     assert on_web1["Octopus.Action[Install].Output.Port"] == "8080"
     assert outputs.for_machine("web-02")["Octopus.Action[Install].Output.Port"] == "9090"
