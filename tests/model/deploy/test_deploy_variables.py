@@ -70,6 +70,25 @@ def test_a_context_for_an_action_keeps_the_deployment_s_scope() -> None:
     assert deployment.for_action("Actions-2", None, ()).machine_id is None
 
 
+_NAMES = st.sampled_from(["A", "a", "B", "Octopus.Machine.Name", "octopus.machine.name"])
+
+
+@given(st.lists(st.tuples(_NAMES, st.text(max_size=3), st.booleans()), max_size=5),
+       st.dictionaries(_NAMES, st.text(max_size=3), max_size=4))
+def test_updating_from_plain_values_is_setting_each_in_turn(
+    before: list[tuple[str, str, bool]], values: dict[str, str]
+) -> None:
+    bulk, one_by_one = VariableDictionary(), VariableDictionary()
+    for name, value, sensitive in before:
+        bulk.set(name, value, is_sensitive=sensitive)
+        one_by_one.set(name, value, is_sensitive=sensitive)
+    bulk.update_from(values)
+    for name, value in values.items():
+        one_by_one.set(name, value)
+    assert list(bulk.items()) == list(one_by_one.items())
+    assert [bulk.is_sensitive(n) for n in bulk] == [one_by_one.is_sensitive(n) for n in bulk]
+
+
 def test_substitution_is_nested_case_insensitive_and_leaves_unknowns() -> None:
     table = {"Greeting": "Hello #{Name}", "name": "World", "Step": "Install",
              "Octopus.Action[Install].Output.Path": "/opt/app", "A": "#{B}", "B": "#{A}"}
