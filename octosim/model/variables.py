@@ -232,6 +232,8 @@ def _closing(text: str, start: int) -> int:
 
 
 def _expand(text: str, table: Mapping[str, str], active: frozenset[str]) -> str:
+    if "#{" not in text:  # most text, and every token's name and most values, have none
+        return text
     out: list[str] = []
     i = 0
     while True:
