@@ -155,6 +155,11 @@ class ProcessRunner:
         #: Why each failed step failed, in order: ``Octopus.Deployment.Error`` for later
         #: ``Failure``/``Always`` steps.
         self.errors: list[str] = []
+        # Layers of a target's variables that are the same for every target of a step (its
+        # action's, by step and action number) or on every Tentacle of a kind (the agent's),
+        # each made once: a target's variables copy them and never change them.
+        self._action_layers: dict[tuple[int, int], VariableDictionary] = {}
+        self._agent_layers: dict[tuple[str, str, str], VariableDictionary] = {}
         # Scripts are read and acted out as AdHocScript reads them, so what a user taught
         # that executor (handlers, behaviours) holds for deployment scripts too.
         adhoc = run.engine.executors.get("AdHocScript")
@@ -243,11 +248,18 @@ class ProcessRunner:
         target: Machine | None, host: Machine, pool: WorkerPool | None,
     ) -> VariableDictionary:
         assert host.agent is not None
-        layers = [action_variables(planned, action, number)]
+        action_layer = self._action_layers.get((planned.number, number))
+        if action_layer is None:
+            action_layer = action_variables(planned, action, number)
+            self._action_layers[planned.number, number] = action_layer
+        agent = (host.os_family, host.agent.instance.instance, host.tentacle_version)
+        agent_layer = self._agent_layers.get(agent)
+        if agent_layer is None:
+            agent_layer = self._agent_layers[agent] = tentacle_agent_variables(*agent)
+        layers = [action_layer]
         if target is not None:
             layers.append(machine_variables(target))
-        layers.append(tentacle_agent_variables(host.os_family, host.agent.instance.instance,
-                                               host.tentacle_version))
+        layers.append(agent_layer)
         if pool is not None:
             layers.append(worker_pool_variables(pool.id, pool.name))
         if self.errors:
