@@ -104,7 +104,8 @@ _Item = TypeVar("_Item")
 def windowed(items: Sequence[_Item], limit: int, start: Callable[[_Item], Flow]) -> Flow:
     """A flow: run ``start(item)`` for every item, at most ``limit`` at once, the next
     starting as one finishes; return their results in the order of ``items``."""
-    if len(items) == 1:  # one step of its group, one target of its step: nothing side by side
+    # One item (a step alone in its group, a step on one target): nothing runs beside it.
+    if len(items) == 1 and limit >= 1:
         return [(yield from start(items[0]))]
     results: list[Any] = [None] * len(items)
     window = RollingWindow(range(len(items)), limit)

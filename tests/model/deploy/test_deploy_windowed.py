@@ -37,3 +37,13 @@ def test_windowed_returns_each_result_in_order_two_at_a_time(seconds: list[float
     finished = max(seconds[0], sum(seconds[1:])) if seconds else 0.0
     assert ex.seen == [[s * 10 for s in seconds], finished]
     assert most[0] == min(2, len(seconds))
+
+
+@pytest.mark.parametrize("items", [[1.0], [1.0, 2.0]])
+def test_windowed_refuses_a_window_of_none_even_for_one_item(items: list[float]) -> None:
+    def item(wait: float) -> Flow:
+        yield Delay(wait)
+        return None
+
+    with pytest.raises(ValueError, match="max_parallelism must be at least 1"):
+        next(windowed(items, 0, item))
