@@ -147,8 +147,9 @@ class VariableDictionary(Mapping[str, str]):
     def update_from(self, other: Mapping[str, str]) -> None:
         """Set every variable of ``other``, keeping its sensitivity if it has one."""
         if not isinstance(other, VariableDictionary):
-            # Plain values (none sensitive): as setting each in turn, in bulk.
-            other = VariableDictionary(other)
+            for name, value in other.items():
+                self.set(name, value)
+            return
         # A whole layer at once (a target's variables are several layers deep): the same as
         # setting each of its variables in turn, without a Python call per variable.
         table = other._table
