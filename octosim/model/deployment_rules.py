@@ -175,8 +175,11 @@ def create_deployment(
         raise DeploymentModelError(choices.tenant_not_connected.format(
             tenant=tenant.name, project=project.name, environment=environment.name))
     skip = fields.get("skip_actions", ())
-    plan = plan_deployment(
-        store, release, environment_id, tenant_id,
+    # Whether any step would run depends on its actions alone, not on the machines: planned
+    # with none, so a deployment to 1,000 targets does not sort and name them all here, and
+    # again when its task starts.
+    plan = plan_steps(
+        release.process, environment_id, release.channel_id, (), choices=choices,
         skip_actions=[str(a) for a in skip] if isinstance(skip, list | tuple) else (),
     )
     if not plan.steps:

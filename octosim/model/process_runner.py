@@ -23,7 +23,6 @@ octopus-deployments.md §2.3–§2.7, as one flow per task:
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
@@ -105,6 +104,9 @@ _Item = TypeVar("_Item")
 def windowed(items: Sequence[_Item], limit: int, start: Callable[[_Item], Flow]) -> Flow:
     """A flow: run ``start(item)`` for every item, at most ``limit`` at once, the next
     starting as one finishes; return their results in the order of ``items``."""
+    # One item (a step alone in its group, a step on one target): nothing runs beside it.
+    if len(items) == 1 and limit >= 1:
+        return [(yield from start(items[0]))]
     results: list[Any] = [None] * len(items)
     window = RollingWindow(range(len(items)), limit)
 
@@ -154,6 +156,11 @@ class ProcessRunner:
         #: Why each failed step failed, in order: ``Octopus.Deployment.Error`` for later
         #: ``Failure``/``Always`` steps.
         self.errors: list[str] = []
+        # Layers of a target's variables that are the same for every target of a step (its
+        # action's, by step and action number) or on every Tentacle of a kind (the agent's),
+        # each made once: a target's variables copy them and never change them.
+        self._action_layers: dict[tuple[int, int], VariableDictionary] = {}
+        self._agent_layers: dict[tuple[str, str, str], VariableDictionary] = {}
         # Scripts are read and acted out as AdHocScript reads them, so what a user taught
         # that executor (handlers, behaviours) holds for deployment scripts too.
         adhoc = run.engine.executors.get("AdHocScript")
@@ -242,11 +249,18 @@ class ProcessRunner:
         target: Machine | None, host: Machine, pool: WorkerPool | None,
     ) -> VariableDictionary:
         assert host.agent is not None
-        layers = [action_variables(planned, action, number)]
+        action_layer = self._action_layers.get((planned.number, number))
+        if action_layer is None:
+            action_layer = action_variables(planned, action, number)
+            self._action_layers[planned.number, number] = action_layer
+        agent = (host.os_family, host.agent.instance.instance, host.tentacle_version)
+        agent_layer = self._agent_layers.get(agent)
+        if agent_layer is None:
+            agent_layer = self._agent_layers[agent] = tentacle_agent_variables(*agent)
+        layers = [action_layer]
         if target is not None:
             layers.append(machine_variables(target))
-        layers.append(tentacle_agent_variables(host.os_family, host.agent.instance.instance,
-                                               host.tentacle_version))
+        layers.append(agent_layer)
         if pool is not None:
             layers.append(worker_pool_variables(pool.id, pool.name))
         if self.errors:
@@ -254,11 +268,8 @@ class ProcessRunner:
                 "Octopus.Deployment.Error": self.errors[0],
                 "Octopus.Deployment.ErrorDetail": "\n".join(self.errors),
             }))
-        scope = dataclasses.replace(
-            self.process.scope, action_id=action.id,
-            machine_id=target.id if target else None,
-            roles=tuple(target.roles) if target else (),
-        )
+        scope = self.process.scope.for_action(
+            action.id, target.id if target else None, tuple(target.roles) if target else ())
         return variables_for_target(
             self.process.variables, self.process.task_level, context=scope, layers=layers,
             outputs=self.outputs, machine_name=target.name if target else None,
@@ -325,7 +336,7 @@ class ProcessRunner:
                            unavailable_summary=self.unavailable_summary, outputs=output,
                            variables=variables.get,
                            masked=(lambda text: mask(text, sensitive)) if sensitive else None)
-        reason = yield script
+        reason = yield from script.flow(run)
         lease.release()
         return reason
 

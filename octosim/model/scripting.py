@@ -336,18 +336,22 @@ class ScriptRun:
 
     def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
         """Contact the Tentacle, then run the script."""
-        return Subflow(self._flow(run)).begin(run, resume)
+        return Subflow(self.flow(run)).begin(run, resume)
 
-    def _flow(self, run: TaskRun) -> Flow:
+    def flow(self, run: TaskRun) -> Flow:
+        """The script run as a flow, for a flow that runs it in its own frame
+        (``reason = yield from script.flow(run)``, as ``reason = yield script``)."""
         machine, element = self.machine, self.element
-        assert machine.agent is not None, "install_tentacles attaches an agent to every machine"
-        reason = yield Contact(machine, element)
+        agent = machine.agent
+        assert agent is not None, "install_tentacles attaches an agent to every machine"
+        # A Tentacle that is up answers at once (as Contact would resume at once).
+        reason = None if agent.is_up else (yield Contact(machine, element))
         if reason is not None:
             # A failed contact during a task is a health interaction too (§5).
             record_health(run, machine, HealthStatus.Unavailable, self.unavailable_summary,
                           reason)
         else:
-            ctx = ScriptContext(run, machine, machine.agent, element, self.syntax, self.body,
+            ctx = ScriptContext(run, machine, agent, element, self.syntax, self.body,
                                 masked=self.masked)
             reason = yield _Execution(ctx, self.effects, self.behaviours, self.environment,
                                       self.outputs, self.variables)

@@ -259,6 +259,6 @@ def variables_for_target(
     result.update_from(task_level)
     for layer in layers:
         result.update_from(layer)
-    if outputs is not None:
+    if outputs:  # most deployments set none: no dictionary of them to build and copy
         result.update_from(outputs.for_machine(machine_name))
     return result

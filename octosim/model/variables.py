@@ -88,6 +88,14 @@ class ScopeContext:
     action_id: str | None = None
     process_owner_id: str | None = None
 
+    def for_action(
+        self, action_id: str, machine_id: str | None, roles: tuple[str, ...]
+    ) -> ScopeContext:
+        """Return this context for one action on one machine (None: no machine), its
+        environment, channel, tenant and process kept: what a step's variables resolve in."""
+        return ScopeContext(self.environment_id, machine_id, roles, self.channel_id,
+                            self.tenant_id, action_id, self.process_owner_id)
+
 
 def _specificity(scope: VariableScope) -> tuple[bool, ...]:
     # Octopus's precedence, most specific first; tuples of booleans compare in that order.
@@ -225,6 +233,8 @@ def _closing(text: str, start: int) -> int:
 
 
 def _expand(text: str, table: Mapping[str, str], active: frozenset[str]) -> str:
+    if "#{" not in text:  # most text, and every token's name and most values, have none
+        return text
     out: list[str] = []
     i = 0
     while True:
@@ -311,6 +321,10 @@ class OutputVariables:
         if machine is not None:
             self._qualified.set(f"Octopus.Action[{action}].Output[{machine}].{name}", value,
                                 is_sensitive=is_sensitive)
+
+    def __len__(self) -> int:
+        """How many outputs have been set (an action's name set again counts once)."""
+        return len(self._last)
 
     def for_machine(self, machine: str | None) -> VariableDictionary:
         """Return the output variables as a later step on ``machine`` sees them."""

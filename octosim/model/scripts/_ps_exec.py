@@ -123,6 +123,13 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w for w in split_top(text, _SPACE, escape="`", single_doubles=True) if w)
 
 
+@functools.lru_cache(maxsize=512)
+def _operands(text: str, operator: re.Pattern[str]) -> tuple[str, ...]:
+    """An expression's operands around ``operator`` (``-join``, ``+``) outside quotes and
+    brackets (memoised, as :func:`_statements`)."""
+    return tuple(split_top(text, operator, escape="`", single_doubles=True))
+
+
 def _closing(text: str, i: int) -> int:
     """Index of the bracket closing the one at ``text[i]`` (PowerShell quoting)."""
     return closing(text, i, escape="`", single_doubles=True)
@@ -310,14 +317,14 @@ class _Shell:
 
     def expression(self, text: str) -> Value:
         text = text.strip()
-        joined = split_top(text, _JOIN, escape="`", single_doubles=True)
+        joined = _operands(text, _JOIN)
         if len(joined) == 2:  # -join binds looser than +
             items = self.expression(joined[0])
             separator = _text(self.expression(joined[1]))
             if isinstance(items, tuple):
                 return separator.join(items)
             return "" if items is None else _text(items)
-        terms = split_top(text, _PLUS, escape="`", single_doubles=True)
+        terms = _operands(text, _PLUS)
         if len(terms) > 1:
             values = [self.term(t) for t in terms]
             if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):

@@ -61,6 +61,34 @@ def test_of_two_equally_specific_values_the_first_defined_wins() -> None:
     assert resolve(values, ScopeContext())["X"] == "first"
 
 
+def test_a_context_for_an_action_keeps_the_deployment_s_scope() -> None:
+    deployment = ScopeContext(DEV, channel_id="Channels-1", tenant_id="Tenants-1",
+                              process_owner_id="Runbooks-1")
+    narrowed = deployment.for_action("Actions-2", "Machines-3", ("web",))
+    assert narrowed == ScopeContext(DEV, "Machines-3", ("web",), "Channels-1", "Tenants-1",
+                                    "Actions-2", "Runbooks-1")
+    assert deployment.for_action("Actions-2", None, ()).machine_id is None
+
+
+_NAMES = st.sampled_from(["A", "a", "B", "Octopus.Machine.Name", "octopus.machine.name"])
+
+
+@given(st.lists(st.tuples(_NAMES, st.text(max_size=3), st.booleans()), max_size=5),
+       st.dictionaries(_NAMES, st.text(max_size=3), max_size=4))
+def test_updating_from_plain_values_is_setting_each_in_turn(
+    before: list[tuple[str, str, bool]], values: dict[str, str]
+) -> None:
+    bulk, one_by_one = VariableDictionary(), VariableDictionary()
+    for name, value, sensitive in before:
+        bulk.set(name, value, is_sensitive=sensitive)
+        one_by_one.set(name, value, is_sensitive=sensitive)
+    bulk.update_from(values)
+    for name, value in values.items():
+        one_by_one.set(name, value)
+    assert list(bulk.items()) == list(one_by_one.items())
+    assert [bulk.is_sensitive(n) for n in bulk] == [one_by_one.is_sensitive(n) for n in bulk]
+
+
 def test_substitution_is_nested_case_insensitive_and_leaves_unknowns() -> None:
     table = {"Greeting": "Hello #{Name}", "name": "World", "Step": "Install",
              "Octopus.Action[Install].Output.Path": "/opt/app", "A": "#{B}", "B": "#{A}"}
@@ -99,9 +127,11 @@ def test_a_masked_line_never_contains_the_secret(secret: str, prefix: str) -> No
 
 def test_output_variables_prefer_the_same_machine() -> None:
     outputs = OutputVariables()
+    assert (len(outputs), len(outputs.for_machine("web-01"))) == (0, 0)
     outputs.set("Install", "Port", "8080", machine="web-01")
     outputs.set("Install", "Port", "9090", machine="web-02")
     outputs.set("Token", "Value", "abc", is_sensitive=True)
+    assert len(outputs) == 2  # Install's Port (set twice) and Token's Value
     on_web1 = outputs.for_machine("web-01")
     assert on_web1["Octopus.Action[Install].Output.Port"] == "8080"
     assert outputs.for_machine("web-02")["Octopus.Action[Install].Output.Port"] == "9090"
