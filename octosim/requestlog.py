@@ -25,6 +25,12 @@ __all__ = ["Client", "LoggedRequest", "RequestLog"]
 #: The library a request came through.
 Client = Literal["httpx", "requests", "urllib3", "aiohttp"]
 
+#: A request as a seam recorded it: LoggedRequest's fields, the URL not yet rendered.
+_Recorded = tuple[
+    str, object, int | None, float, float, Client, Literal["connect", "timeout"] | None,
+    str | None,
+]
+
 
 @dataclass(frozen=True)
 class LoggedRequest:
@@ -59,14 +65,42 @@ class LoggedRequest:
 
 class RequestLog(Sequence[LoggedRequest]):
     """The requests made to one simulation, oldest first. A read-only sequence for tests;
-    the simulation's HTTP seams append to it."""
+    the simulation's HTTP seams add to it.
+
+    The seams :meth:`record` a request's parts and its :class:`LoggedRequest` is built when
+    the log is first read after it: most runs (a benchmark, a Monte Carlo study) never
+    read the log, and building the entry and rendering its URL was a tenth of serving a
+    request.
+    """
 
     def __init__(self) -> None:
-        self._entries: list[LoggedRequest] = []
+        self._built: list[LoggedRequest] = []
+        self._recorded: list[_Recorded] = []
 
     def append(self, entry: LoggedRequest) -> None:
-        """Add ``entry`` (the seams call this; tests only read)."""
+        """Add ``entry`` (the seams call this or :meth:`record`; tests only read)."""
         self._entries.append(entry)
+
+    def record(
+        self, method: str, url: object, status: int | None, t: float, elapsed: float,
+        client: Client, lost: Literal["connect", "timeout"] | None = None,
+        created: str | None = None,
+    ) -> None:
+        """Add a request as :meth:`append` would add ``LoggedRequest(method, str(url), ...)``.
+        ``url`` is the URL or an immutable object whose ``str()`` is it (an ``httpx.URL``),
+        rendered only when the log is read."""
+        self._recorded.append((method, url, status, t, elapsed, client, lost, created))
+
+    @property
+    def _entries(self) -> list[LoggedRequest]:
+        # Every entry, oldest first: the recorded ones built now, in order.
+        if self._recorded:
+            self._built.extend(
+                LoggedRequest(method, str(url), status, t, elapsed, client, lost, created)
+                for method, url, status, t, elapsed, client, lost, created in self._recorded
+            )
+            self._recorded.clear()
+        return self._built
 
     @overload
     def __getitem__(self, index: int) -> LoggedRequest: ...

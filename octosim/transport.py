@@ -118,7 +118,7 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         sent = self.parts.clock.now()
         answer = deliver(self.parts, to_api_request(request, self._prefix),
                          self._read_timeout(request))
-        log(self.parts, "httpx", request.method, str(request.url), sent, answer)
+        log(self.parts, "httpx", request.method, request.url, sent, answer)
         if isinstance(answer, Lost):
             error = httpx.ConnectError if answer.kind == "connect" else httpx.ReadTimeout
             raise error(answer.message, request=request)

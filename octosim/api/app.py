@@ -197,12 +197,7 @@ class OctopusApi:
     def _serve(self, matched: Match, request: ApiRequest) -> ApiResponse:
         route = matched.route
         options, world = self.options, self.world
-        ctx = RequestContext(
-            request, matched.params, scoped=matched.scoped, world=world, engine=self.engine,
-            clock=self.clock, journal=self.journal, options=options,
-            task_renders=self.task_renders, links=self.router.links,
-            deployments=self.deployments, interruptions=self.interruptions,
-        )
+        ctx = RequestContext(request, matched.params, matched.scoped, self)
         user: User | None = None
         try:
             if not (route.anonymous and options.anonymous_root and presented_key(request) is None):

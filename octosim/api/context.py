@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from octosim.model.world import World
     from octosim.options import ServerOptions
 
-__all__ = ["RequestContext"]
+__all__ = ["RequestContext", "Server"]
 
 
 def _reject_constant(name: str) -> Any:
@@ -73,6 +73,35 @@ class _InSpace(Protocol):
 InSpace = TypeVar("InSpace", bound=_InSpace)
 
 
+class _Routes(Protocol):
+    @property
+    def links(self) -> CollectionLinks: ...
+
+
+class Server(Protocol):
+    """What serves a request (an :class:`~octosim.api.app.OctopusApi`): the simulation's
+    parts a :class:`RequestContext` hands its handler."""
+
+    @property
+    def world(self) -> World: ...
+    @property
+    def deployments(self) -> DeploymentStore: ...
+    @property
+    def interruptions(self) -> InterruptionBoard: ...
+    @property
+    def engine(self) -> TaskEngine: ...
+    @property
+    def clock(self) -> VirtualClock: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def options(self) -> ServerOptions: ...
+    @property
+    def task_renders(self) -> TaskCache: ...
+    @property
+    def router(self) -> _Routes: ...
+
+
 class RequestContext:
     """One request being handled.
 
@@ -92,35 +121,25 @@ class RequestContext:
                  "task_renders", "user", "world")
 
     def __init__(
-        self,
-        request: ApiRequest,
-        params: dict[str, str],
-        *,
-        scoped: bool,
-        world: World,
-        engine: TaskEngine,
-        clock: VirtualClock,
-        journal: Journal,
-        options: ServerOptions,
-        task_renders: TaskCache,
-        links: CollectionLinks,
-        deployments: DeploymentStore,
-        interruptions: InterruptionBoard,
+        self, request: ApiRequest, params: dict[str, str], scoped: bool, server: Server,
     ) -> None:
+        # ``server`` (the OctopusApi serving the request) rather than a dozen keywords: a
+        # class called with keywords gathers them into a dict on every request. Its parts
+        # are copied in, as a handler reads them often.
         #: The simulation's parts a handler may read and change.
-        self.world = world
-        self.deployments = deployments
-        self.interruptions = interruptions
-        self.engine = engine
-        self.clock = clock
-        self.journal = journal
-        self.options = options
+        self.world = server.world
+        self.deployments = server.deployments
+        self.interruptions = server.interruptions
+        self.engine = server.engine
+        self.clock = server.clock
+        self.journal = server.journal
+        self.options = server.options
         self.request = request
         self.params = params
         self.scoped = scoped
-        self.task_renders = task_renders  # TaskResources, memoised until a task changes
-        self.dates: Dates = task_renders.dates
-        self.links = links  # the collections the root document and space homes list
+        self.task_renders: TaskCache = server.task_renders  # memoised until a task changes
+        self.dates: Dates = server.task_renders.dates
+        self.links: CollectionLinks = server.router.links  # what the root document lists
         self.space_id: str | None = params.get("spaceId") if scoped else None
         self.user: User | None = None
         self._query: QueryParams | None = None

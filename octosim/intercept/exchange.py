@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from octosim.api.messages import ApiRequest, ApiResponse
 from octosim.delivery import Lost, deliver
-from octosim.requestlog import Client, LoggedRequest
+from octosim.requestlog import Client
 
 if TYPE_CHECKING:
     from octosim.delivery import ServerParts
@@ -43,16 +43,18 @@ def serve(
     return answer
 
 
-def log(parts: ServerParts, client: Client, method: str, url: str, sent: float,
+def log(parts: ServerParts, client: Client, method: str, url: object, sent: float,
         answer: ApiResponse | Lost) -> None:
-    """Append one request, sent at virtual time ``sent``, and its answer to ``parts.requests``."""
+    """Append one request, sent at virtual time ``sent``, and its answer to ``parts.requests``.
+    ``url`` is the URL or an immutable object whose ``str()`` is it (an ``httpx.URL``), which
+    is rendered only if the log is read."""
     if isinstance(answer, Lost):
         status, lost, created = None, answer.kind, None
     else:
         status, lost = answer.status, None
         data = answer.data
         created = data.get("Id") if status == 201 and isinstance(data, dict) else None
-    parts.requests.append(LoggedRequest(
+    parts.requests.record(
         method.upper(), url, status, sent, parts.clock.now() - sent, client, lost,
         created if isinstance(created, str) else None,
-    ))
+    )

@@ -48,3 +48,20 @@ def test_assert_no_task_left_names_running_tasks_and_passes_once_they_finish(
 def test_httpx_to_another_host_says_what_to_do_too(octopus: Simulation) -> None:
     with pytest.raises(AssertionError, match=r"not mocked!.*was not sent.*octopus\.base_url"):
         httpx.get("http://api.example.com/")
+
+
+def test_the_log_read_between_requests_keeps_its_entries_and_order(octopus: Simulation) -> None:
+    # Entries are built when the log is read: a read in the middle must not reorder, lose or
+    # rebuild what was read before, and the URL is a str whichever seam recorded it.
+    with octopus.client() as client:
+        client.get("/api/tasks?take=1")
+        first = octopus.requests[0]
+        requests.get(f"{octopus.base_url}/api", headers={"X-Octopus-ApiKey": octopus.api_key})
+        client.get("/api")
+    log = octopus.requests
+    assert log[0] is first
+    assert [(r.client, r.url) for r in log] == [
+        ("httpx", "http://octopus.invalid/api/tasks?take=1"),
+        ("requests", "http://octopus.invalid/api"), ("httpx", "http://octopus.invalid/api")]
+    assert all(type(r.url) is str for r in log)
+    assert len(log) == 3 and log.last() is log[2]
