@@ -32,6 +32,8 @@ _STATES = {s.value.lower(): s for s in TaskState}
 #: Parameters the list reads elsewhere (paging, ``ids``, ``spaces``) or never (the key): a
 #: query of these alone filters nothing here, the ServerTaskWaiter's ``ids`` poll included.
 _NOT_FILTERS = frozenset({"skip", "take", "ids", "spaces", "apikey"})
+#: The date filters, lower case as :meth:`QueryParams.names` gives them.
+_DATES = frozenset({"fromqueuedate", "toqueuedate", "fromcompleteddate", "tocompleteddate"})
 Predicate = Callable[[Task], bool]
 
 
@@ -74,7 +76,8 @@ def _related_to(store: DeploymentStore, related: str, wanted: str) -> Predicate:
 def _predicates(query: QueryParams, epoch: datetime, store: DeploymentStore,
                 board: InterruptionBoard) -> list[Predicate]:
     """Return a predicate per filter present. Raises ApiError (400) for a bad value."""
-    if _NOT_FILTERS.issuperset(query.names()):
+    names = set(query.names())
+    if _NOT_FILTERS.issuperset(names):
         return []  # without asking for each of some twenty filters in turn
     preds: list[Predicate] = []
     states = query.values("states")
@@ -115,7 +118,8 @@ def _predicates(query: QueryParams, epoch: datetime, store: DeploymentStore,
     if description:
         text = description.casefold()
         preds.append(lambda t: text in t.description.casefold())
-    preds.extend(_date_predicates(query, epoch))
+    if not names.isdisjoint(_DATES):  # most lists name none
+        preds.extend(_date_predicates(query, epoch))
     return preds
 
 
