@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import math
-from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -191,7 +190,7 @@ class OctopusApi:
         second = math.floor(self.clock.now())
         if second != self._date_second:
             self._date_second = second
-            self._date_text = format_datetime(self.clock.wall(second), usegmt=True)
+            self._date_text = self.dates.http(second)
         return self._date_text
 
     def _serve(self, matched: Match, request: ApiRequest) -> ApiResponse:

@@ -2,12 +2,16 @@
 
 Dates are rendered from :meth:`VirtualClock.wall`, so they are reproducible byte for byte;
 the same few instants are rendered over and over (a task polled every 5 s re-sends its
-QueueTime each time), so rendered dates are memoised per virtual time.
+QueueTime each time), so rendered dates are memoised per virtual time, and shared by every
+clock on the same epoch (the simulations of one scenario, a Monte Carlo run's, all start at
+its epoch and render the same instants).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import functools
+from datetime import UTC, datetime, tzinfo
+from email.utils import format_datetime
 
 from octosim.clock import VirtualClock
 from octosim.model.datetext import iso_milliseconds, long_date
@@ -26,12 +30,11 @@ class Dates:
     and over.
     """
 
-    __slots__ = ("_clock", "_iso", "_long")
+    __slots__ = ("_clock", "_http", "_iso", "_long")
 
     def __init__(self, clock: VirtualClock) -> None:
         self._clock = clock
-        self._iso: dict[float, str] = {}
-        self._long: dict[float, str] = {}
+        self._iso, self._long, self._http = _texts_of(clock.epoch, clock.epoch.tzinfo)
 
     def iso(self, t: float) -> str:
         """Return virtual time ``t`` as ISO-8601 with milliseconds and offset."""
@@ -53,6 +56,15 @@ class Dates:
             text = _remember(self._long, t, long_date(self._wall(t)))
         return text
 
+    def http(self, second: int) -> str:
+        """Return whole virtual second ``second`` as an HTTP date (RFC 9110 §5.6.7):
+        ``Mon, 15 Jan 2024 09:00:17 GMT``."""
+        text = self._http.get(second)
+        if text is None:
+            text = _remember(self._http, second, format_datetime(self._clock.wall(second),
+                                                                 usegmt=True))
+        return text
+
     def _wall(self, t: float) -> datetime:
         # A client may send QueueTimeExpiry 9999-12-31; a float round trip can step past
         # datetime's range, where the nearest representable instant is the honest answer.
@@ -65,6 +77,15 @@ class Dates:
         """Return ``t`` as the raw task log writes it: ``2024-01-15 09:00:17.205 +00:00``."""
         iso = self.iso(t)
         return f"{iso[:10]} {iso[11:23]} {iso[23:]}"
+
+
+@functools.lru_cache(maxsize=16)
+def _texts_of(
+    epoch: datetime, zone: tzinfo | None
+) -> tuple[dict[float, str], dict[float, str], dict[float, str]]:
+    # The memos (ISO, long and HTTP texts by virtual time) of every clock on ``epoch`` in
+    # ``zone``: the same instant in two zones compares equal, but is written differently.
+    return {}, {}, {}
 
 
 def _remember(memo: dict[float, str], t: float, text: str) -> str:

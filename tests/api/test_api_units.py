@@ -54,6 +54,23 @@ def test_rendered_dates_are_memoised_and_the_memo_is_bounded(
         "Monday, 15 January 2024 9:00:04 AM +00:00")
 
 
+def test_clocks_on_one_epoch_share_rendered_dates_but_not_across_zones() -> None:
+    from datetime import timedelta, timezone
+    from email.utils import format_datetime
+
+    epoch = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+    first, second = Dates(VirtualClock(epoch)), Dates(VirtualClock(epoch))
+    text = first.iso(1.5)
+    assert second.iso(1.5) is text  # rendered once for both simulations
+    assert first.http(61) == format_datetime(epoch + timedelta(seconds=61), usegmt=True)
+    assert first.http(61) == "Tue, 06 May 2031 07:09:10 GMT"
+    # The same instant in another zone compares equal to the epoch, but reads differently.
+    elsewhere = Dates(VirtualClock(epoch.astimezone(timezone(timedelta(hours=2)))))
+    assert elsewhere.iso(1.5) == "2031-05-06T09:08:10.500+02:00"
+    assert elsewhere.long(0) == "Tuesday, 6 May 2031 9:08:09 AM +02:00"
+    assert first.long(0) == "Tuesday, 6 May 2031 7:08:09 AM +00:00"
+
+
 @given(st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
