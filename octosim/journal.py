@@ -46,21 +46,22 @@ class Journal:
 
     def __init__(self, *, limit: int | None = None) -> None:
         # A long Monte Carlo run can make millions of entries; ``limit`` keeps the newest
-        # (a bounded deque drops the oldest in O(1)).
-        self._entries: deque[Entry] = deque(maxlen=limit)
+        # (a bounded deque drops the oldest in O(1)). Each is kept as a plain tuple of
+        # Entry's fields and made an Entry when read: a restart records dozens, and a
+        # benchmark or Monte Carlo run never reads them.
+        self._entries: deque[tuple[float, Kind, str, str]] = deque(maxlen=limit)
         self._limit = limit
         self.dropped = 0
 
-    def record(self, t: float, kind: Kind, text: str, subject: str = "") -> Entry:
-        """Append an entry and return it."""
-        entry = Entry(t, kind, text, subject)
+    def record(self, t: float, kind: Kind, text: str, subject: str = "") -> None:
+        """Append an entry: at virtual time ``t``, of ``kind``, saying ``text``, about
+        ``subject`` (an id, or empty)."""
         if self._limit is not None and len(self._entries) == self._limit:
             self.dropped += 1
-        self._entries.append(entry)
-        return entry
+        self._entries.append((t, kind, text, subject))
 
     def __iter__(self) -> Iterator[Entry]:
-        return iter(self._entries)
+        return map(Entry._make, self._entries)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -69,7 +70,7 @@ class Journal:
         """Return the entries, optionally only those of one kind and/or about one subject."""
         return [
             e
-            for e in self._entries
+            for e in self
             if (kind is None or e.kind is kind) and (subject is None or e.subject == subject)
         ]
 
@@ -79,7 +80,7 @@ class Journal:
         ``kinds`` keeps only those kinds; ``last`` keeps only the newest N lines (the
         earlier ones are summarised in one line so the reader knows something is missing).
         """
-        entries = [e for e in self._entries if kinds is None or e.kind in kinds]
+        entries = [e for e in self if kinds is None or e.kind in kinds]
         head: list[str] = []
         if self.dropped:
             head.append(f"... {self.dropped} earlier entries dropped (journal limit)")

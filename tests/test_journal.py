@@ -31,7 +31,9 @@ def test_limit_keeps_newest_and_says_so() -> None:
 
 
 def test_entries_are_named_tuples_built_by_their_fields() -> None:
-    entry = Journal().record(2.0, Kind.Note, "hello", "Machines-1")
+    journal = Journal()
+    journal.record(2.0, Kind.Note, "hello", "Machines-1")
+    [entry] = journal
     assert (entry.t, entry.kind, entry.text, entry.subject) == (2.0, Kind.Note, "hello",
                                                                 "Machines-1")
     assert entry._fields == ("t", "kind", "text", "subject")

@@ -81,6 +81,10 @@ __all__ = [
 
 #: A generator that yields what it waits for and returns its result.
 Flow = Generator["Wait", Any, Any]
+#: Asked on every resumption of every wait (TaskRun.finished): on Python 3.11 reading a
+#: member off its enum class goes through EnumType.__getattr__'s hook each time.
+_EXECUTING = TaskState.Executing
+
 #: What a wait calls, once, with its result.
 Resume = Callable[[Any], None]
 
@@ -182,7 +186,7 @@ class TaskRun:
     @property
     def finished(self) -> bool:
         """True once the task has left Executing (completed or being cancelled)."""
-        return self.task.state is not TaskState.Executing
+        return self.task.state is not _EXECUTING
 
     def call_later(self, delay: float, callback: Callable[[], object]) -> ScheduledCall:
         """Schedule ``callback`` in ``delay`` seconds, unless the task is cancelled first."""

@@ -64,6 +64,11 @@ class LogElement(NamedTuple):
 
 
 _ALERTS = frozenset({LogCategory.Warning, LogCategory.Error, LogCategory.Fatal})
+# The states that by themselves make a task "has warnings or errors". A set, not
+# ``TaskState.Failed`` and ``TaskState.TimedOut`` spelled out at each ask: on Python 3.11
+# reading a member off its enum class goes through EnumType.__getattr__'s hook, and every
+# render of every task asks.
+_FAILED = frozenset({TaskState.Failed, TaskState.TimedOut})
 
 
 class _LineCounter:
@@ -234,6 +239,4 @@ class Task:
     @property
     def has_warnings_or_errors(self) -> bool:
         """True if the activity log holds a warning or error, or the task failed."""
-        return self.state in (TaskState.Failed, TaskState.TimedOut) or (
-            self.log.has_warnings_or_errors
-        )
+        return self.state in _FAILED or self.log.has_warnings_or_errors
