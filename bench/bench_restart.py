@@ -14,8 +14,8 @@
 
 The target (<= 1.5x) is (1) / (2): what the simulator costs over static MockTransport
 answers to the same requests from the same client. (1) / (3) is printed too, with its
-floor (2) / (3): the restart client's own work (building 12 requests, parsing and checking
-12 answers, its state machine) on top of bare requests, i.e. (1) / (3) for a simulator that
+floor (2) / (3): the restart client's own work (building 13 requests, parsing and checking
+13 answers, its state machine) on top of bare requests, i.e. (1) / (3) for a simulator that
 cost nothing. That floor is itself about 1.5x, so (1) / (3) cannot measure the simulator
 against the target; it shows what a whole restart costs next to bare httpx calls.
 
