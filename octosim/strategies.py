@@ -8,7 +8,7 @@ seed 0, the ``default`` preset's single Windows Tentacle, the default timings, n
 
 **How a value is drawn, and how it shrinks.** A strategy here draws its knobs as one row of
 bytes (a fixed-size ``st.binary``), one choice for Hypothesis however many knobs the value
-has, and reads the knobs off the row in order (:class:`_Knobs`): a knob of ``n`` values
+has, and reads the knobs off the row in order (:class:`Knobs`): a knob of ``n`` values
 reads as few bytes as hold them, spread evenly over its values; an optional knob reads one
 byte more, which keeps its default half the time. Hypothesis shrinks every byte toward 0 on
 its own, and a knob whose bytes are 0 reads as its default, the first of its choices or the
@@ -52,9 +52,11 @@ from octosim.simulation import Simulation
 
 __all__ = [
     "MAX_SEED",
+    "Knobs",
     "agents",
     "fault_plans",
     "fault_rules",
+    "knob_values",
     "presets",
     "scenarios",
     "seeds",
@@ -81,8 +83,9 @@ def seeds() -> st.SearchStrategy[int]:
 
 
 # -- knobs read off a row of drawn bytes -------------------------------------------------------
-class _Knobs:
-    """The knobs of one drawn value, read in order off a row of bytes Hypothesis drew.
+class Knobs:
+    """The knobs of one drawn value, read in order off a row of bytes Hypothesis drew
+    (what a reader given to :func:`knob_values` reads from).
 
     Hypothesis draws every byte uniformly and shrinks each toward 0 by itself; here 0 reads
     as the default, the first choice or the low end of a range. A row is one choice for
@@ -135,7 +138,7 @@ class _Knobs:
         return value if self.below(2) else default
 
 
-class _Zeros(_Knobs):
+class _Zeros(Knobs):
     """A row of zeros as long as its reader reads: it tells how long a row is."""
 
     def __init__(self) -> None:
@@ -164,18 +167,18 @@ class _Rows:
         return draw(self.strategy, label=self.label)
 
 
-def _rows(read: Callable[[_Knobs], object], what: str) -> _Rows:
+def _rows(read: Callable[[Knobs], object], what: str) -> _Rows:
     """The rows ``read`` reads: as many bytes as it takes, which reading zeros tells (every
-    knob is read whatever the others decoded to). ``what``: the value's kind, which with
-    the row's size makes its label."""
+    knob is read whatever the others decoded to). ``what``: the value's kind, unique to it,
+    which with the row's size makes its label."""
     probe = _Zeros()
     read(probe)
-    label = zlib.crc32(f"octosim.strategies {what}, {probe.used} bytes".encode())
+    label = zlib.crc32(f"{what}, {probe.used} bytes".encode())
     return _Rows(st.binary(min_size=probe.used, max_size=probe.used), label)
 
 
-def _read_all(read: Callable[[_Knobs], T], row: bytes) -> T:
-    knobs = _Knobs(row)
+def _read_all(read: Callable[[Knobs], T], row: bytes) -> T:
+    knobs = Knobs(row)
     value = read(knobs)
     if knobs.used != len(row):
         raise ValueError(f"knobs read {knobs.used} bytes of a row of {len(row)}: a knob was "
@@ -183,8 +186,17 @@ def _read_all(read: Callable[[_Knobs], T], row: bytes) -> T:
     return value
 
 
-def _drawn_as(read: Callable[[_Knobs], T], what: str) -> st.SearchStrategy[T]:
-    """A strategy for the values ``read`` decodes from one row of bytes."""
+def knob_values(read: Callable[[Knobs], T], what: str) -> st.SearchStrategy[T]:
+    """Return a strategy for the values ``read`` decodes off one row of drawn bytes, as
+    octosim's own strategies draw theirs (see the module's docstring): one choice for
+    Hypothesis however many knobs ``read`` reads, shrinking knob by knob toward what a row
+    of zeros reads as.
+
+    ``read`` must read every knob whatever the others decoded to (the row's size is found by
+    reading zeros; a row read short raises ValueError). ``what`` names the kind of value,
+    unique to it (e.g. ``"mytool.strategies release"``): Hypothesis copies drawn values
+    between spans of the same label, and a row of another kind would not fit.
+    """
     rows = _rows(read, what)
 
     @st.composite
@@ -197,10 +209,10 @@ def _drawn_as(read: Callable[[_Knobs], T], what: str) -> st.SearchStrategy[T]:
 # -- agents --------------------------------------------------------------------------------------
 def _timing_reader(max_stop: float, max_start: float, max_startup_delay: float,
                    max_fail_to_start_rate: float, watchdog: bool
-                   ) -> Callable[[_Knobs], ServiceTiming]:
+                   ) -> Callable[[Knobs], ServiceTiming]:
     d = ServiceTiming()
 
-    def read(knobs: _Knobs) -> ServiceTiming:
+    def read(knobs: Knobs) -> ServiceTiming:
         return ServiceTiming(
             stop_seconds=knobs.chosen(d.stop_seconds, knobs.span(0, max_stop)),
             start_seconds=knobs.chosen(d.start_seconds, knobs.span(0, max_start)),
@@ -233,15 +245,16 @@ def timings(
     otherwise spans are two tenths of a second in their range, ordered. Shrinks toward
     ``ServiceTiming()``, the defaults (which never fail), knob by knob.
     """
-    return _drawn_as(_timing_reader(max_stop, max_start, max_startup_delay,
-                                    max_fail_to_start_rate, watchdog), "timing")
+    return knob_values(_timing_reader(max_stop, max_start, max_startup_delay,
+                                    max_fail_to_start_rate, watchdog),
+                       "octosim.strategies timing")
 
 
 #: Every name a layout of several instances draws from, the default instance first.
 _ALL_INSTANCES = (DEFAULT_INSTANCE, *_INSTANCE_NAMES)
 
 
-def _layout(knobs: _Knobs, layouts: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+def _layout(knobs: Knobs, layouts: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
     """The instances of a Tentacle and the one registered as the machine (None: the only
     one). Every layout's knobs are read, whichever is drawn."""
     kind = knobs.pick(layouts)
@@ -261,10 +274,10 @@ def _layout(knobs: _Knobs, layouts: tuple[str, ...]) -> tuple[tuple[str, ...], s
 
 def _agent_reader(name: str, os: tuple[str, ...], layouts: tuple[str, ...],
                   styles: tuple[str, ...], environments: tuple[str, ...]
-                  ) -> Callable[[_Knobs, ServiceTiming], AgentSpec]:
+                  ) -> Callable[[Knobs, ServiceTiming], AgentSpec]:
     """How to read an agent's own knobs; its timing is read or drawn apart."""
 
-    def read(knobs: _Knobs, timing_: ServiceTiming) -> AgentSpec:
+    def read(knobs: Knobs, timing_: ServiceTiming) -> AgentSpec:
         os_ = knobs.pick(os)
         names, registered = _layout(knobs, layouts)
         style = knobs.pick(styles)
@@ -284,7 +297,7 @@ def _agent_reader(name: str, os: tuple[str, ...], layouts: tuple[str, ...],
 
 def _agent_timed_reader(name: str, os: tuple[str, ...], layouts: tuple[str, ...],
                         styles: tuple[str, ...], environments: tuple[str, ...]
-                        ) -> Callable[[_Knobs], AgentSpec]:
+                        ) -> Callable[[Knobs], AgentSpec]:
     """How to read an agent with a timing drawn as by ``timings()``, off one row."""
     read = _agent_reader(name, os, layouts, styles, environments)
     timing = _timing_reader(60.0, 180.0, 10.0, 0.2, True)  # timings()'s defaults
@@ -316,12 +329,14 @@ def agents(
         raise ValueError(f"instances: expected layouts among 'default', 'named', 'several', "
                          f"got {list(instances)!r}")
     if timing is None:
-        return _drawn_as(_agent_timed_reader(name, tuple(os), tuple(instances),
-                                             tuple(communication_styles), tuple(environments)),
-                         "agent")
+        return knob_values(_agent_timed_reader(name, tuple(os), tuple(instances),
+                                               tuple(communication_styles),
+                                               tuple(environments)),
+                           "octosim.strategies agent")
     read = _agent_reader(name, tuple(os), tuple(instances), tuple(communication_styles),
                          tuple(environments))
-    rows = _rows(lambda knobs: read(knobs, ServiceTiming()), "agent, timing apart")
+    rows = _rows(lambda knobs: read(knobs, ServiceTiming()),
+                 "octosim.strategies agent, timing apart")
     timing_s = timing
 
     @st.composite
@@ -336,13 +351,13 @@ def agents(
 # -- faults ----------------------------------------------------------------------------------
 def _rule_reader(*, max_rate: float = 0.1, kinds: Sequence[FaultKind] = tuple(FaultKind),
                  statuses: Sequence[int] = _STATUSES, max_latency: float = 5.0,
-                 windows: bool = True) -> Callable[[_Knobs], FaultRule]:
+                 windows: bool = True) -> Callable[[Knobs], FaultRule]:
     if not 0 <= max_rate <= 1:
         raise ValueError(f"max_rate must be between 0 and 1, got {max_rate!r}")
     kinds, statuses = tuple(kinds), tuple(statuses)
     most = round(max_rate * 1000)  # thousandths: shrinks toward 0, where a rule never fires
 
-    def read(knobs: _Knobs) -> FaultRule:
+    def read(knobs: Knobs) -> FaultRule:
         # Every field is read whatever the kind, so shrinking moves between kinds freely,
         # toward the first (a status).
         kind = knobs.pick(kinds)
@@ -382,11 +397,12 @@ def fault_rules(
 
     Raises ValueError for a ``max_rate`` outside [0, 1].
     """
-    return _drawn_as(_rule_reader(max_rate=max_rate, kinds=kinds, statuses=statuses,
-                                  max_latency=max_latency, windows=windows), "fault rule")
+    return knob_values(_rule_reader(max_rate=max_rate, kinds=kinds, statuses=statuses,
+                                  max_latency=max_latency, windows=windows),
+                       "octosim.strategies fault rule")
 
 
-def _rules(knobs: _Knobs, read: Callable[[_Knobs], FaultRule], most: int
+def _rules(knobs: Knobs, read: Callable[[Knobs], FaultRule], most: int
            ) -> tuple[FaultRule, ...]:
     """Up to ``most`` rules: how many, then every rule's knobs (those past the count too,
     so each rule keeps its bytes)."""
@@ -400,8 +416,8 @@ def fault_plans(*, max_rules: int = 3, **rule_options: Any) -> st.SearchStrategy
     as many of each count. Each draw is a new plan; apply one with
     ``sim.faults.rules.extend(plan.rules)``. Shrinks toward the empty plan."""
     rule = _rule_reader(**rule_options)
-    return _drawn_as(lambda knobs: FaultPlan(rules=list(_rules(knobs, rule, max_rules))),
-                     "fault plan")
+    return knob_values(lambda knobs: FaultPlan(rules=list(_rules(knobs, rule, max_rules))),
+                       "octosim.strategies fault plan")
 
 
 # -- scenarios -------------------------------------------------------------------------------
@@ -418,7 +434,7 @@ def presets(*names: str) -> st.SearchStrategy[Scenario]:
     return st.sampled_from([Scenario.load(n) for n in chosen])
 
 
-def _server(knobs: _Knobs, max_task_cap: int) -> ServerSpec:
+def _server(knobs: Knobs, max_task_cap: int) -> ServerSpec:
     task_cap = knobs.chosen(ServerSpec.task_cap, 1 + knobs.below(max_task_cap))
     # The background load's count is at most the cap: a pick mapped onto 1..cap.
     count = knobs.below(max(max_task_cap, ServerSpec.task_cap))
@@ -429,7 +445,7 @@ def _server(knobs: _Knobs, max_task_cap: int) -> ServerSpec:
     return ServerSpec(task_cap=task_cap, background_load=load)
 
 
-def _health(knobs: _Knobs, max_flaky_rate: float) -> HealthSettings:
+def _health(knobs: Knobs, max_flaky_rate: float) -> HealthSettings:
     d = HealthSettings()
     return knobs.chosen(d, HealthSettings(
         check_seconds=knobs.chosen(d.check_seconds, knobs.span(0.5, 10)),
@@ -438,7 +454,7 @@ def _health(knobs: _Knobs, max_flaky_rate: float) -> HealthSettings:
     ))
 
 
-def _policy(knobs: _Knobs) -> MachinePolicySpec:
+def _policy(knobs: Knobs) -> MachinePolicySpec:
     return knobs.chosen(MachinePolicySpec(), MachinePolicySpec(
         may_be_offline=bool(knobs.below(2)),
         retry_window=knobs.tenths(0, 300),
@@ -496,14 +512,14 @@ def scenarios(
         agent = agents(environments=environments)
     rule = _rule_reader(max_rate=max_fault_rate)
 
-    def read(knobs: _Knobs) -> _World:
+    def read(knobs: Knobs) -> _World:
         count = 1 + knobs.below(max_agents)
         # The world's own agents: every one of max_agents read, the first count kept.
         specs = [own_agent(knobs) for _ in range(max_agents)] if own_agent else []
         return _World(count, specs[:count], _server(knobs, max_task_cap), _policy(knobs),
                       _health(knobs, max_flaky_rate), _rules(knobs, rule, 3) if faults else ())
 
-    rows = _rows(read, "world")
+    rows = _rows(read, "octosim.strategies world")
     agent_s = agent
 
     @st.composite

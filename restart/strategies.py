@@ -8,38 +8,15 @@ kept small so one example's virtual run stays short.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from typing import Any
 
 from hypothesis import strategies as st
 
+from octosim.strategies import Knobs, knob_values
 from restart.policy import RestartPolicy, knob
 
 __all__ = ["restart_policies"]
-
-
-class _Row:
-    """A policy's knobs, read in order off one row of bytes Hypothesis drew.
-
-    The whole policy is one choice for Hypothesis to record and mutate, where a draw per
-    knob cost one each (most of the time drawing a case took). Hypothesis draws every byte
-    uniformly and shrinks each toward 0 by itself; 0 reads as the knob's default or the low
-    end of its range, so a policy still shrinks knob by knob toward ``RestartPolicy()``.
-    """
-
-    def __init__(self, row: bytes) -> None:
-        self._row = row
-        self.used = 0
-
-    def below(self, n: int) -> int:
-        """A whole number in [0, n) from as few bytes as hold ``n`` values: 0 when they are
-        0 and larger as they grow (scaled, not taken modulo n), every value about as often."""
-        width = ((n - 1).bit_length() + 7) // 8
-        start, self.used = self.used, self.used + width
-        if self.used > len(self._row):
-            raise ValueError(f"a row of {len(self._row)} bytes is too short for its knobs")
-        return int.from_bytes(self._row[start:self.used], "big") * n >> (8 * width)
 
 
 class _Knob:
@@ -52,7 +29,7 @@ class _Knob:
     def __init__(self, low: int, high: int, scale: float = 1) -> None:
         self.low, self.size, self.scale = low, high - low + 1, scale
 
-    def read(self, row: _Row, default: Any) -> Any:
+    def read(self, row: Knobs, default: Any) -> Any:
         drawn = row.below(2)
         value = self.low + row.below(self.size)
         if not drawn:
@@ -100,7 +77,8 @@ def restart_policies(
     attempts with backoff capped at 60 s, 1–3 stable checks. The deadline is 30 s to
     ``max_deadline`` and bounds a run's virtual duration. ``instance`` is drawn from
     ``instances``. Each knob keeps its default half the time, else takes a value spread
-    evenly over its range. The whole policy is one row of drawn bytes (:class:`_Row`), and
+    evenly over its range. The whole policy is one row of drawn bytes
+    (:func:`octosim.strategies.knob_values`), and
     shrinks knob by knob toward ``RestartPolicy()`` and the first of ``instances``.
     """
     d = RestartPolicy()
@@ -125,7 +103,7 @@ def restart_policies(
     choices = tuple(instances)
     machine_low = _low("health_machine_timeout")
 
-    def read(row: _Row) -> RestartPolicy:
+    def read(row: Knobs) -> RestartPolicy:
         task_timeout = task_timeout_k.read(row, d.health_task_timeout)
         n = pick.read(row, None)
         machine_timeout = (min(d.health_machine_timeout, task_timeout) if n is None
@@ -145,27 +123,8 @@ def restart_policies(
             cleanup_allowance=cleanup,
             retry_base=retry_base,
             retry_cap=retry_cap,
-            instance=choices[row.below(len(choices))],
+            instance=row.pick(choices),
             **knobs,
         )
 
-    # The row's size: reading zeros takes every knob's bytes, as any row does.
-    probe = _Row(bytes(1024))
-    read(probe)
-    size = probe.used
-
-    rows = st.binary(min_size=size, max_size=size)
-    # A label of its own: Hypothesis's generator copies a span onto another of the same
-    # label, and a row of another size (every st.binary has the same label) would not fit
-    # and be read as zeros, RestartPolicy().
-    label = zlib.crc32(f"restart.strategies policy, {size} bytes".encode())
-
-    @st.composite
-    def policy(draw: st.DrawFn) -> RestartPolicy:
-        row = _Row(draw(rows, label=label))
-        drawn = read(row)
-        if row.used != size:
-            raise ValueError(f"the knobs read {row.used} bytes of a row of {size}")
-        return drawn
-
-    return policy()
+    return knob_values(read, "restart.strategies policy")

@@ -19,9 +19,11 @@ from octosim.scenario import AgentSpec, Scenario, presets
 from octosim.simulation import Simulation
 from octosim.strategies import (
     MAX_SEED,
+    Knobs,
     agents,
     fault_plans,
     fault_rules,
+    knob_values,
     scenarios,
     seeds,
     simulations,
@@ -207,3 +209,38 @@ def test_drawn_restart_policies_reach_every_knob() -> None:
     ]
     for corner in corners:
         find(policies, corner, settings=CORNERS)
+
+
+def _release(knobs: Knobs) -> tuple[str, int, float]:
+    # A tool's own value read off a row, as docs/pytest.md shows: a channel, a count, a span.
+    return (knobs.pick(("Default", "Hotfix", "Beta")), 1 + knobs.below(10),
+            knobs.chosen(30.0, knobs.tenths(0, 600)))
+
+
+def test_knob_values_draw_a_tools_own_values_and_shrink_them_to_what_zeros_read() -> None:
+    releases = knob_values(_release, "tests.test_strategies release")
+    settle = settings(database=None, max_examples=400, phases=[Phase.generate, Phase.shrink])
+    assert find(releases, lambda r: True, settings=settle) == ("Default", 1, 30.0)
+    assert find(releases, lambda r: r[1] >= 5, settings=settle) == ("Default", 5, 30.0)
+    assert find(releases, lambda r: r[0] == "Beta" and r[2] != 30.0,
+                settings=settle) == ("Beta", 1, 0.0)
+
+
+def _more_off_zeros(knobs: Knobs) -> int:
+    return 0 if knobs.below(2) else knobs.below(300)
+
+
+def _more_off_others(knobs: Knobs) -> int:
+    return knobs.below(300) if knobs.below(2) else 0
+
+
+@pytest.mark.parametrize(("read", "message"), [
+    (_more_off_zeros, "a knob was read on one branch only"),
+    (_more_off_others, "too short for its knobs"),
+])
+def test_knob_values_refuses_a_reader_that_reads_a_knob_on_one_branch_only(
+    read: Callable[[Knobs], int], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        find(knob_values(read, f"tests.test_strategies {read.__name__}"), lambda n: False,
+             settings=settings(database=None, max_examples=200))
