@@ -111,10 +111,17 @@ class Contact:
         self.deadline = deadline
         self.deadline_reason = deadline_reason
 
+    @staticmethod
+    def at_once(machine: Machine) -> bool:
+        """True if a task reaches ``machine``'s Tentacle at once (it is up, listening or
+        polling): a Contact would resume with None without waiting. A flow can then skip the
+        wait: ``None if Contact.at_once(m) else (yield Contact(m, element))``."""
+        agent = machine.agent
+        return agent is not None and agent.is_up
+
     def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
         """Start trying (the first attempt happens now)."""
-        agent = self.machine.agent
-        if agent is not None and agent.is_up:  # answers at once (listening or polling)
+        if self.at_once(self.machine):
             resume(None)
             return _nothing
         return Subflow(self._reach(run)).begin(run, resume)
@@ -125,8 +132,6 @@ class Contact:
             raise RuntimeError(
                 f"{self.machine.name} has no Tentacle agent: call install_tentacles"
             )
-        if agent.is_up:  # answers at once (listening or polling)
-            return None
         started = run.clock.now()
         if self.deadline is None:
             return (yield from self._rounds(run, agent, started))

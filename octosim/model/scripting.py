@@ -344,8 +344,7 @@ class ScriptRun:
         machine, element = self.machine, self.element
         agent = machine.agent
         assert agent is not None, "install_tentacles attaches an agent to every machine"
-        # A Tentacle that is up answers at once (as Contact would resume at once).
-        reason = None if agent.is_up else (yield Contact(machine, element))
+        reason = None if Contact.at_once(machine) else (yield Contact(machine, element))
         if reason is not None:
             # A failed contact during a task is a health interaction too (§5).
             record_health(run, machine, HealthStatus.Unavailable, self.unavailable_summary,

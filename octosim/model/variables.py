@@ -93,8 +93,11 @@ class ScopeContext:
     ) -> ScopeContext:
         """Return this context for one action on one machine (None: no machine), its
         environment, channel, tenant and process kept: what a step's variables resolve in."""
-        return ScopeContext(self.environment_id, machine_id, roles, self.channel_id,
-                            self.tenant_id, action_id, self.process_owner_id)
+        return ScopeContext(
+            environment_id=self.environment_id, machine_id=machine_id, roles=roles,
+            channel_id=self.channel_id, tenant_id=self.tenant_id, action_id=action_id,
+            process_owner_id=self.process_owner_id,
+        )
 
 
 def _specificity(scope: VariableScope) -> tuple[bool, ...]:
