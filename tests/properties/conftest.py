@@ -38,9 +38,11 @@ from octosim.model.truth import TentacleTruth
 from octosim.scenario import AgentSpec, Scenario, ServerSpec
 from octosim.simulation import Simulation
 from octosim.strategies import (
+    Knobs,
     agents,
     fault_plans,
     fault_rules,
+    knob_values,
     presets,
     scenarios,
     seeds,
@@ -169,26 +171,15 @@ JAM_DURATIONS = (10.0, 60.0, 300.0, 10_000.0)
 def jams(max_count: int = 6) -> st.SearchStrategy[Jam | None]:
     """None (half the time; shrinks to it), or a jam in the first five minutes: 1..max_count
     tasks of 10 s to ten thousand seconds each (beyond any deadline drawn here: never done).
-    One integer, read as digits (whether, how many, how long, then when: 0 reads as None,
-    and each digit shrinks toward one task of 10 s at 0 s)."""
-    sizes = (2, max_count, len(JAM_DURATIONS), 3001)
+    One row of knobs (:func:`~octosim.strategies.knob_values`): whether, how many, how long,
+    when; zeros read as None, and each knob shrinks toward one task of 10 s at 0 s."""
 
-    def jam(n: int) -> Jam | None:
-        jammed, count, duration, at = _digits(n, sizes)
-        return Jam(at=at / 10, count=1 + count, duration=JAM_DURATIONS[duration]) if jammed \
-            else None
+    def jam(knobs: Knobs) -> Jam | None:
+        jammed, count = knobs.below(2), 1 + knobs.below(max_count)
+        duration, at = knobs.pick(JAM_DURATIONS), knobs.tenths(0, 300)
+        return Jam(at=at, count=count, duration=duration) if jammed else None
 
-    return st.integers(0, math.prod(sizes) - 1).map(jam)
-
-
-def _digits(n: int, sizes: tuple[int, ...]) -> list[int]:
-    """``n`` read as digits of these sizes, the first the least significant: independent
-    knobs drawn as one integer, each 0 when ``n`` is."""
-    digits = []
-    for size in sizes:
-        n, digit = divmod(n, size)
-        digits.append(digit)
-    return digits
+    return knob_values(jam, "tests.properties jam")
 
 
 # Strategies are built once: building one (octosim's composites inspect their own source)
@@ -206,10 +197,10 @@ _BY = st.sampled_from(("id", "name"))
 #: instances, at most four), built once instead of a sampled_from of them per example;
 #: 12 picks spread evenly over 2, 3 or 4 choices and shrink to the first, None.
 _INSTANCE_PICK = st.integers(0, 11)
-#: A case's small knobs as the digits of one integer (one choice, not three): the instance
-#: pick, the target by id or by name, interrupted or not. 0 reads as None, by id, not.
-_CASE_KNOBS = (12, 2, 2)
-_CASE_PICKS = st.integers(0, math.prod(_CASE_KNOBS) - 1)
+#: A case's small knobs as one row (one choice, not three): the instance pick, the target
+#: by id or by name, interrupted or not. Zeros read as None, by id, not.
+_CASE_PICKS = knob_values(lambda knobs: (knobs.below(12), knobs.below(2), knobs.below(2)),
+                          "tests.properties instance, by, interrupted")
 
 
 def _pick(choices: tuple[Any, ...], n: int) -> Any:
@@ -220,8 +211,7 @@ def _pick(choices: tuple[Any, ...], n: int) -> Any:
 def _any_cases(draw: st.DrawFn, interrupts: bool) -> Case:
     scenario = draw(_WORLDS, label="scenario")
     policy = draw(_POLICIES, label="policy")
-    instance, by, interrupted = _digits(draw(_CASE_PICKS, label="instance, by, interrupted"),
-                                        _CASE_KNOBS)
+    instance, by, interrupted = draw(_CASE_PICKS, label="instance, by, interrupted")
     policy = dataclasses.replace(policy,
                                  instance=_pick(_instance_choices(scenario), instance))
     interrupt = None
