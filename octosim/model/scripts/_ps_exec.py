@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
+from typing import Literal, NamedTuple
 
 from octosim.model.scripts._running import (
     OutputLevel,
@@ -88,6 +89,8 @@ _IN_STRING = re.compile(
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b"}
 #: Write-Host parameters that take a value and print nothing.
 _HOST_VALUED = frozenset({"-foregroundcolor", "-backgroundcolor", "-separator"})
+#: How a script that ran to its end without ``exit`` ends (a result is immutable: one will do).
+_SUCCEEDED = ScriptResult()
 
 
 def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
@@ -97,7 +100,7 @@ def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
         yield from shell.block(body)
     except ScriptExit as stop:
         return stop.result
-    return ScriptResult()
+    return _SUCCEEDED
 
 
 @functools.lru_cache(maxsize=512)
@@ -116,6 +119,34 @@ def _statements(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in pieces if p.strip())
 
 
+class _Statement(NamedTuple):
+    """What a statement is, read from its text alone (see :func:`_parse`): an ``if``, an
+    ``assignment`` (its match), a .NET environment call, a bare ``value`` (printed), or a
+    ``command``: its ``name`` case-folded and its ``args`` as written."""
+
+    kind: Literal["if", "assignment", "dotnet", "value", "command"]
+    assignment: re.Match[str] | None = None
+    name: str = ""
+    args: tuple[str, ...] = ()
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(text: str) -> _Statement:
+    """Read what kind of statement ``text`` is (memoised, as :func:`_statements`: running a
+    script walks its statements every time, and reading them is most of the walk)."""
+    if _IF.match(text):
+        return _Statement("if")
+    assignment = _ASSIGN.match(text)
+    if assignment:
+        return _Statement("assignment", assignment)
+    if _DOTNET_ENV.match(text):
+        return _Statement("dotnet")
+    if text[0] in "'\"$":
+        return _Statement("value")
+    words = _words(text)
+    return _Statement("command", name=words[0].casefold(), args=words[1:])
+
+
 @functools.lru_cache(maxsize=512)
 def _words(text: str) -> tuple[str, ...]:
     """A command's words, split at spaces outside quotes and brackets (memoised, as
@@ -124,10 +155,11 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=512)
-def _operands(text: str, operator: re.Pattern[str]) -> tuple[str, ...]:
-    """An expression's operands around ``operator`` (``-join``, ``+``) outside quotes and
-    brackets (memoised, as :func:`_statements`)."""
-    return tuple(split_top(text, operator, escape="`", single_doubles=True))
+def _operators(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """An expression's operands around ``-join`` and its operands around ``+``, outside
+    quotes and brackets (memoised, as :func:`_statements`)."""
+    return (tuple(split_top(text, _JOIN, escape="`", single_doubles=True)),
+            tuple(split_top(text, _PLUS, escape="`", single_doubles=True)))
 
 
 def _closing(text: str, i: int) -> int:
@@ -151,24 +183,21 @@ class _Shell:
                 continue  # not evaluable here: the statement does nothing
 
     def statement(self, text: str) -> _Steps:
-        if _IF.match(text):
+        parsed = _parse(text)
+        if parsed.kind == "if":
             yield from self.if_statement(text)
-            return
-        assignment = _ASSIGN.match(text)
-        if assignment:
-            self.assign(assignment)
-            return
-        dotnet = _DOTNET_ENV.match(text)
-        if dotnet:
+        elif parsed.assignment is not None:
+            self.assign(parsed.assignment)
+        elif parsed.kind == "dotnet":
             self.expression(text)  # a Get only reads; a Set acts
-            return
-        if text[0] in "'\"$":
+        elif parsed.kind == "value":
             value = self.expression(text)
             if value is not None:
                 self.host.write(_text(value))
-            return
-        words = _words(text)
-        yield from self.command(words[0].casefold(), list(words[1:]), text)
+        else:
+            seconds = self.command(parsed.name, parsed.args)
+            if seconds is not None:
+                yield seconds
 
     def if_statement(self, text: str) -> _Steps:
         i = 0
@@ -198,10 +227,11 @@ class _Shell:
         else:
             self.variables[m.group("var").casefold()] = value
 
-    def command(self, name: str, args: list[str], text: str) -> _Steps:
+    def command(self, name: str, args: tuple[str, ...]) -> float | None:
+        """Run a command; return the seconds it sleeps (None: it does not sleep)."""
         if name in ("start-sleep", "sleep"):
-            yield self.sleep_seconds(args)
-        elif name in ("write-host", "write-output", "echo", "write"):
+            return self.sleep_seconds(args)
+        if name in ("write-host", "write-output", "echo", "write"):
             self.host.write(" ".join(self.printed(args, host=name == "write-host")))
         elif name in ("write-warning", "write-verbose"):
             level: OutputLevel = "warning" if name == "write-warning" else "verbose"
@@ -224,12 +254,13 @@ class _Shell:
             self.set_output(args)
         elif name == "get-service":
             self.get_service(args)  # for its error; the table it prints is not modelled
+        return None
 
     def fail(self, message: str, code: int) -> None:
         self.host.write(message, "error")
         raise ScriptExit(code)
 
-    def sleep_seconds(self, args: list[str]) -> float:
+    def sleep_seconds(self, args: Sequence[str]) -> float:
         """``Start-Sleep [-Seconds] N`` / ``-Milliseconds N`` (prefixes ``-s``, ``-m``)."""
         scale, i, seconds = 1.0, 0, 0.0
         while i < len(args):
@@ -243,7 +274,7 @@ class _Shell:
             i += 1
         return max(0.0, seconds)
 
-    def set_output(self, args: list[str]) -> None:
+    def set_output(self, args: Sequence[str]) -> None:
         """``Set-OctopusVariable [-name] N [-value] V [-sensitive]`` (parameter names may be
         shortened, as PowerShell allows)."""
         named: dict[str, str] = {}
@@ -272,7 +303,7 @@ class _Shell:
             raise Unknown("Set-OctopusVariable")
         self.host.set_output(name, value, sensitive)
 
-    def setx(self, args: list[str]) -> None:
+    def setx(self, args: Sequence[str]) -> None:
         machine = any(a.casefold() == "/m" for a in args)
         # A native program gets the text as written (00 stays 00), unless it is an expression.
         rest = [_text(self.expression(a)) if a[0] in "'\"$(" else a
@@ -286,7 +317,7 @@ class _Shell:
         self.host.write("SUCCESS: Specified value was saved.")
 
     # -- words and expressions ----------------------------------------------------------------
-    def printed(self, args: list[str], *, host: bool = False) -> list[str]:
+    def printed(self, args: Sequence[str], *, host: bool = False) -> list[str]:
         """The values a Write-* command prints, its parameters left out."""
         out: list[str] = []
         skip = False
@@ -317,14 +348,13 @@ class _Shell:
 
     def expression(self, text: str) -> Value:
         text = text.strip()
-        joined = _operands(text, _JOIN)
+        joined, terms = _operators(text)
         if len(joined) == 2:  # -join binds looser than +
             items = self.expression(joined[0])
             separator = _text(self.expression(joined[1]))
             if isinstance(items, tuple):
                 return separator.join(items)
             return "" if items is None else _text(items)
-        terms = _operands(text, _PLUS)
         if len(terms) > 1:
             values = [self.term(t) for t in terms]
             if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
@@ -350,7 +380,7 @@ class _Shell:
             raise Unknown(text)
         m = _GET_SERVICE.match(text)
         if m:
-            return self.get_service(list(_words(m.group("args"))))
+            return self.get_service(_words(m.group("args")))
         if _NUMBER.match(text):
             return float(text) if "." in text else int(text)
         folded = text.casefold()
@@ -373,7 +403,7 @@ class _Shell:
             return self.dotnet(m.group("method").casefold(), m.group("args"))
         raise Unknown(text)
 
-    def get_service(self, args: list[str]) -> tuple[str, ...]:
+    def get_service(self, args: Sequence[str]) -> tuple[str, ...]:
         """``Get-Service [-Name] P [-ErrorAction A]``: the Tentacle services ``P`` matches.
 
         A literal name that matches nothing is an error which Calamari's ``Stop`` preference
@@ -512,6 +542,8 @@ def _truthy(value: Value) -> bool:
 
 
 def _text(value: Value) -> str:
+    if isinstance(value, str):
+        return value
     if isinstance(value, tuple):
         return " ".join(value)
     if isinstance(value, bool):
