@@ -9,6 +9,7 @@ through its :class:`ScriptHost`: output lines, its own environment, the machine 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -171,26 +172,28 @@ def closing(text: str, i: int, *, escape: str, single_doubles: bool) -> int:
 
 
 def skip_single(text: str, i: int, doubles: bool) -> int:
-    """Return the index after the single-quoted string whose body starts at ``i``."""
-    while i < len(text):
-        if text[i] == "'":
-            if doubles and text.startswith("''", i):
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return i
+    """Return the index after the single-quoted string whose body starts at ``i`` (the
+    text's length if it is never closed)."""
+    while True:
+        quote = text.find("'", i)
+        if quote < 0:
+            return max(i, len(text))
+        if doubles and text.startswith("''", quote):
+            i = quote + 2
+            continue
+        return quote + 1
 
 
 def skip_double(text: str, i: int, escape: str) -> int:
-    """Return the index after the double-quoted string whose body starts at ``i``."""
-    while i < len(text):
-        if text[i] == escape:
-            i += 2
-            continue
-        if text[i] == '"':
-            return i + 1
-        i += 1
+    """Return the index after the double-quoted string whose body starts at ``i`` (if it is
+    never closed, the index scanning stopped at: past the end after a final escape)."""
+    n = len(text)
+    while i < n:
+        quote = text.find('"', i)
+        escaped = text.find(escape, i, n if quote < 0 else quote)
+        if escaped < 0:
+            return n if quote < 0 else quote + 1
+        i = escaped + 2  # the escaped character cannot close the string
     return i
 
 
@@ -231,7 +234,15 @@ def strip_comments(text: str, *, escape: str, single_doubles: bool) -> str:
         elif c == "#" and (i == 0 or text[i - 1] in " \t\r\n;"):
             end = text.find("\n", i)
             i = n if end < 0 else end
-        else:
-            out.append(c)
-            i += 1
+        else:  # plain text, up to where an escape, a quote or a comment may start
+            special = _special(escape).search(text, i + 1)
+            end = n if special is None else special.start()
+            out.append(text[i:end])
+            i = end
     return "".join(out)
+
+
+@functools.cache
+def _special(escape: str) -> re.Pattern[str]:
+    """Where something other than plain text may start, for :func:`strip_comments`."""
+    return re.compile(f"[{re.escape(escape)}'\"#<]")
