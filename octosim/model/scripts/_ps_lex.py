@@ -24,6 +24,10 @@ _PS_WORD_STOP = frozenset(";|,(){}&>" + _PS_SQ + _PS_DQ)
 _PS_ESC = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "e": "\x1b",
            "f": "\f", "v": "\v"}
 _PS_REDIRECT = re.compile(r"[1-6*]?>>?(?:&[12])?")
+_PS_SQ_AT = re.compile(f"[{_PS_SQ}]")
+#: Where a bare word may end, escape a character or start ``$(``: up to it, it takes the
+#: characters as they are.
+_PS_WORD_SPECIAL = re.compile(r"[\s`$=" + re.escape("".join(sorted(_PS_WORD_STOP))) + "]")
 
 
 @dataclass(frozen=True)
@@ -44,15 +48,15 @@ def _ps_skip_sq(text: str, i: int) -> tuple[str, int]:
     """Read the single-quoted string at ``text[i]``: (value, index after it)."""
     n, j = len(text), i + 1
     out: list[str] = []
-    while j < n:
-        if text[j] in _PS_SQ:
-            if j + 1 < n and text[j + 1] in _PS_SQ:  # '' is one literal quote
-                out.append("'")
-                j += 2
-                continue
-            return "".join(out).replace("$", _LIT), j + 1
-        out.append(text[j])
-        j += 1
+    while quote := _PS_SQ_AT.search(text, j):
+        k = quote.start()
+        out.append(text[j:k])
+        if k + 1 < n and text[k + 1] in _PS_SQ:  # '' is one literal quote
+            out.append("'")
+            j = k + 2
+            continue
+        return "".join(out).replace("$", _LIT), k + 1
+    out.append(text[j:])
     return "".join(out).replace("$", _LIT), n
 
 
@@ -155,9 +159,11 @@ def _ps_word(text: str, i: int, depth: int) -> tuple[_PsTok, int]:
             j = k + 1
         elif c == "=" and j > i and re.fullmatch(r"(\[[^\]]*\])*\$[\w:]+", text[i:j]):
             break  # `$x=` is an assignment
-        else:
-            out.append(c)
-            j += 1
+        else:  # this character, and the plain ones after it
+            special = _PS_WORD_SPECIAL.search(text, j + 1)
+            end = n if special is None else special.start()
+            out.append(text[j:end])
+            j = end
     if j == i:  # defensive: a character no rule consumes
         return _PsTok("word", text[i], i, i + 1), i + 1
     return _PsTok("word", "".join(out), i, j, tuple(subs)), j
