@@ -46,6 +46,7 @@ __all__ = [
     "runbook_run_variables",
     "tentacle_agent_variables",
     "variables_for_target",
+    "variables_over",
     "worker_pool_variables",
 ]
 
@@ -257,6 +258,26 @@ def variables_for_target(
     """
     result = resolve(project_values, context)
     result.update_from(task_level)
+    return _layered(result, layers, outputs, machine_name)
+
+
+def variables_over(
+    base: VariableDictionary,
+    layers: Iterable[VariableDictionary] = (),
+    *,
+    outputs: OutputVariables | None = None,
+    machine_name: str | None = None,
+) -> VariableDictionary:
+    """Return a copy of ``base`` (the first layers of :func:`variables_for_target`, made once
+    for many targets) with each of ``layers``, then the output variables of earlier steps as
+    seen from ``machine_name``, over it: what :func:`variables_for_target` returns."""
+    return _layered(base.copy(), layers, outputs, machine_name)
+
+
+def _layered(
+    result: VariableDictionary, layers: Iterable[VariableDictionary],
+    outputs: OutputVariables | None, machine_name: str | None,
+) -> VariableDictionary:
     for layer in layers:
         result.update_from(layer)
     if outputs:  # most deployments set none: no dictionary of them to build and copy

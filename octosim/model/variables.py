@@ -163,6 +163,14 @@ class VariableDictionary(Mapping[str, str]):
         self._sensitive.difference_update([k for k in self._sensitive if k in table])
         self._sensitive.update(k for k in other._sensitive if k in table)
 
+    def copy(self) -> VariableDictionary:
+        """Return an independent copy: the same names, spellings, values and sensitivity."""
+        clone = VariableDictionary()
+        clone._table = self._table.copy()
+        clone._names = self._names.copy()
+        clone._sensitive = self._sensitive.copy()
+        return clone
+
     def is_sensitive(self, name: str) -> bool:
         """Return True if the variable ``name`` holds a sensitive value."""
         return name.lower() in self._sensitive
