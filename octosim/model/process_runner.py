@@ -162,6 +162,9 @@ class ProcessRunner:
         # each made once: a target's variables copy them and never change them.
         self._action_layers: dict[tuple[int, int], VariableDictionary] = {}
         self._agent_layers: dict[tuple[str, str, str], VariableDictionary] = {}
+        # A target's machine layer, by what it is made of (a machine renamed or given other
+        # roles mid-deployment gets a new one).
+        self._machine_layers: dict[tuple[str, str, str, tuple[str, ...]], VariableDictionary] = {}
         # The first layers of every target's variables, the project values resolved and the
         # task-level system variables: unless a project value is scoped to an action, a
         # machine or a role, they resolve alike for every action on every target, and are
@@ -267,7 +270,11 @@ class ProcessRunner:
             agent_layer = self._agent_layers[agent] = tentacle_agent_variables(*agent)
         layers = [action_layer]
         if target is not None:
-            layers.append(machine_variables(target))
+            made_of = (target.id, target.name, target.uri, tuple(target.roles))
+            machine_layer = self._machine_layers.get(made_of)
+            if machine_layer is None:
+                machine_layer = self._machine_layers[made_of] = machine_variables(target)
+            layers.append(machine_layer)
         layers.append(agent_layer)
         if pool is not None:
             layers.append(worker_pool_variables(pool.id, pool.name))

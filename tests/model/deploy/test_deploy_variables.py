@@ -16,6 +16,8 @@ from octosim.model.deployments import (
     runbook_run_concurrency_tag,
     runbook_run_description,
 )
+from octosim.model.executors import Delay, Flow
+from octosim.model.step_actions import StepContext
 from octosim.model.system_variables import (
     TaskInfo,
     action_variables,
@@ -37,7 +39,7 @@ from octosim.model.variables import (
     substitute,
 )
 from tests.model.deploy.builders import script_step
-from tests.model.deploy.deploy_sim import deploy, deploy_sim, project_with
+from tests.model.deploy.deploy_sim import deploy, deploy_sim, project_with, python_step
 
 DEV = "Environments-1"
 
@@ -351,3 +353,27 @@ def test_a_value_scoped_to_an_action_reaches_only_that_action() -> None:
     assert "plain" in said[0] and "blue" not in said[0]
     assert "blue" in said[1]
 
+
+def test_a_machine_renamed_mid_deployment_is_named_anew_in_later_steps() -> None:
+    sim = deploy_sim(1)
+
+    def rename(ctx: StepContext) -> Flow:
+        assert ctx.target is not None
+        ctx.target.name = "app-renamed"
+        ctx.target.roles.append("extra")
+        yield Delay(1)
+
+    sim.deploy.actions.register("Test.Rename", rename)
+    project = project_with(sim, [
+        script_step("Before", "Write-Host '#{Octopus.Machine.Name} #{Octopus.Machine.Roles}'",
+                    roles="app"),
+        python_step("Rename", "Test.Rename"),
+        script_step("After", "Write-Host '#{Octopus.Machine.Name} #{Octopus.Machine.Roles}'",
+                    roles="app"),
+    ])
+    task = deploy(sim, project)
+    sim.clock.advance_to(100)
+    before, _, after = ([entry.message for entry in step.children[0].log]
+                        for step in task.log.children)
+    assert "app-01 app" in before
+    assert "app-renamed app,extra" in after
