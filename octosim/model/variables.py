@@ -158,10 +158,12 @@ class VariableDictionary(Mapping[str, str]):
         table = other._table
         self._table.update(table)
         self._names.update(other._names)
-        # Walk the sensitive names (a handful), not every name copied: each target of a
-        # fleet copies thousands of earlier targets' output variables.
-        self._sensitive.difference_update([k for k in self._sensitive if k in table])
-        self._sensitive.update(k for k in other._sensitive if k in table)
+        # Walk the sensitive names (a handful, and most layers have none), not every name
+        # copied: each target of a fleet copies thousands of earlier targets' output variables.
+        if self._sensitive:
+            self._sensitive.difference_update([k for k in self._sensitive if k in table])
+        if other._sensitive:
+            self._sensitive.update(k for k in other._sensitive if k in table)
 
     def copy(self) -> VariableDictionary:
         """Return an independent copy: the same names, spellings, values and sensitivity."""
