@@ -50,6 +50,7 @@ from octosim.model.system_variables import (
     machine_variables,
     tentacle_agent_variables,
     variables_for_target,
+    variables_over,
     worker_pool_variables,
 )
 from octosim.model.tasks import ActivityElement, ActivityStatus, LogCategory
@@ -161,6 +162,16 @@ class ProcessRunner:
         # each made once: a target's variables copy them and never change them.
         self._action_layers: dict[tuple[int, int], VariableDictionary] = {}
         self._agent_layers: dict[tuple[str, str, str], VariableDictionary] = {}
+        # A target's machine layer, by what it is made of (a machine renamed or given other
+        # roles mid-deployment gets a new one).
+        self._machine_layers: dict[tuple[str, str, str, tuple[str, ...]], VariableDictionary] = {}
+        # The first layers of every target's variables, the project values resolved and the
+        # task-level system variables: unless a project value is scoped to an action, a
+        # machine or a role, they resolve alike for every action on every target, and are
+        # made once.
+        self._first_layers = None if any(
+            v.scope.action or v.scope.machine or v.scope.role for v in process.variables
+        ) else variables_for_target(process.variables, process.task_level, context=process.scope)
         # Scripts are read and acted out as AdHocScript reads them, so what a user taught
         # that executor (handlers, behaviours) holds for deployment scripts too.
         adhoc = run.engine.executors.get("AdHocScript")
@@ -259,7 +270,11 @@ class ProcessRunner:
             agent_layer = self._agent_layers[agent] = tentacle_agent_variables(*agent)
         layers = [action_layer]
         if target is not None:
-            layers.append(machine_variables(target))
+            made_of = (target.id, target.name, target.uri, tuple(target.roles))
+            machine_layer = self._machine_layers.get(made_of)
+            if machine_layer is None:
+                machine_layer = self._machine_layers[made_of] = machine_variables(target)
+            layers.append(machine_layer)
         layers.append(agent_layer)
         if pool is not None:
             layers.append(worker_pool_variables(pool.id, pool.name))
@@ -268,11 +283,16 @@ class ProcessRunner:
                 "Octopus.Deployment.Error": self.errors[0],
                 "Octopus.Deployment.ErrorDetail": "\n".join(self.errors),
             }))
-        scope = self.process.scope.for_action(
+        machine_name = target.name if target else None
+        process = self.process
+        if self._first_layers is not None:
+            return variables_over(self._first_layers, layers, outputs=self.outputs,
+                                  machine_name=machine_name)
+        scope = process.scope.for_action(
             action.id, target.id if target else None, tuple(target.roles) if target else ())
         return variables_for_target(
-            self.process.variables, self.process.task_level, context=scope, layers=layers,
-            outputs=self.outputs, machine_name=target.name if target else None,
+            process.variables, process.task_level, context=scope, layers=layers,
+            outputs=self.outputs, machine_name=machine_name,
         )
 
     # -- one action on one target -----------------------------------------------------------

@@ -46,6 +46,7 @@ __all__ = [
     "runbook_run_variables",
     "tentacle_agent_variables",
     "variables_for_target",
+    "variables_over",
     "worker_pool_variables",
 ]
 
@@ -68,7 +69,7 @@ class TaskInfo:
 
 def _common(
     store: DeploymentStore, space_id: str, project_id: str, environment_id: str, task: TaskInfo
-) -> VariableDictionary:
+) -> dict[str, str]:
     space = store.world.space(space_id)
     project = store.projects[project_id]
     group = store.project_groups[project.project_group_id]
@@ -96,7 +97,7 @@ def _common(
     for role in sorted({r for m in machines for r in m.roles}):
         ids = ",".join(m.id for m in machines if role in m.roles)
         values[f"Octopus.Environment.MachinesInRole[{role}]"] = ids
-    return VariableDictionary(values)
+    return values
 
 
 def deployment_variables(
@@ -105,12 +106,14 @@ def deployment_variables(
     """Return the deployment-level system variables (``Octopus.Deployment.*``,
     ``Octopus.Release.*``, ``Octopus.Project.*``, ``Octopus.Environment.*``, ``Octopus.Space.*``,
     ``Octopus.Task.*``, ``Octopus.Web.*``)."""
-    result = _common(
+    # One plain dictionary of names as written, made a VariableDictionary once at the end:
+    # none of these values is sensitive.
+    values = _common(
         store, deployment.space_id, deployment.project_id, deployment.environment_id, task
     )
     release = store.releases[deployment.release_id]
     channel = store.channels[deployment.channel_id]
-    values = {
+    values.update({
         "Octopus.Task.Argument[DeploymentId]": deployment.id,
         "Octopus.Deployment.Id": deployment.id,
         "Octopus.Deployment.Name": deployment.name,
@@ -127,7 +130,7 @@ def deployment_variables(
         "Octopus.Web.ProjectLink": f"/app#/{deployment.space_id}/projects/{deployment.project_id}",
         "Octopus.Web.ReleaseLink": f"/app#/{deployment.space_id}/releases/{release.id}",
         "Octopus.Web.DeploymentLink": f"/app#/{deployment.space_id}/deployments/{deployment.id}",
-    }
+    })
     previous: list[Deployment] = []
     for earlier in store.deployments.values():  # in creation order
         if earlier.id == deployment.id:
@@ -142,13 +145,12 @@ def deployment_variables(
         values["Octopus.Deployment.Tenant.Id"] = tenant.id
         values["Octopus.Deployment.Tenant.Name"] = tenant.name
         values["Octopus.Deployment.Tenant.Tags"] = ",".join(tenant.tenant_tags)
-    result.update_from(values)
     project_values = resolve(release.variables, ScopeContext(
         deployment.environment_id, channel_id=deployment.channel_id,
         tenant_id=deployment.tenant_id))
-    result.set("Octopus.Task.ConcurrencyTag", concurrency_tag(
-        deployment.project_id, deployment.environment_id, deployment.tenant_id, project_values))
-    return result
+    values["Octopus.Task.ConcurrencyTag"] = concurrency_tag(
+        deployment.project_id, deployment.environment_id, deployment.tenant_id, project_values)
+    return VariableDictionary(values)
 
 
 def runbook_run_variables(
@@ -156,10 +158,10 @@ def runbook_run_variables(
 ) -> VariableDictionary:
     """Return the run-level system variables (``Octopus.Runbook.*``, ``Octopus.RunbookRun.*``,
     ``Octopus.RunbookSnapshot.*`` and the project, environment, space, task families)."""
-    result = _common(store, run.space_id, run.project_id, run.environment_id, task)
+    values = _common(store, run.space_id, run.project_id, run.environment_id, task)
     runbook = store.runbooks[run.runbook_id]
     snapshot = store.runbook_snapshots[run.runbook_snapshot_id]
-    result.update_from({
+    values.update({
         "Octopus.Task.Argument[RunbookRunId]": run.id,
         "Octopus.Runbook.Id": runbook.id,
         "Octopus.Runbook.Name": runbook.name,
@@ -175,13 +177,13 @@ def runbook_run_variables(
     })
     if run.tenant_id:
         tenant = store.tenants[run.tenant_id]
-        result.update_from({"Octopus.Deployment.Tenant.Id": tenant.id,
-                            "Octopus.Deployment.Tenant.Name": tenant.name})
+        values["Octopus.Deployment.Tenant.Id"] = tenant.id
+        values["Octopus.Deployment.Tenant.Name"] = tenant.name
     project_values = resolve(snapshot.variables, ScopeContext(
         run.environment_id, tenant_id=run.tenant_id, process_owner_id=runbook.id))
-    result.set("Octopus.Task.ConcurrencyTag", runbook_run_concurrency_tag(
-        run.project_id, run.runbook_id, run.environment_id, run.tenant_id, project_values))
-    return result
+    values["Octopus.Task.ConcurrencyTag"] = runbook_run_concurrency_tag(
+        run.project_id, run.runbook_id, run.environment_id, run.tenant_id, project_values)
+    return VariableDictionary(values)
 
 
 def machine_variables(machine: Machine) -> VariableDictionary:
@@ -257,6 +259,26 @@ def variables_for_target(
     """
     result = resolve(project_values, context)
     result.update_from(task_level)
+    return _layered(result, layers, outputs, machine_name)
+
+
+def variables_over(
+    base: VariableDictionary,
+    layers: Iterable[VariableDictionary] = (),
+    *,
+    outputs: OutputVariables | None = None,
+    machine_name: str | None = None,
+) -> VariableDictionary:
+    """Return a copy of ``base`` (the first layers of :func:`variables_for_target`, made once
+    for many targets) with each of ``layers``, then the output variables of earlier steps as
+    seen from ``machine_name``, over it: what :func:`variables_for_target` returns."""
+    return _layered(base.copy(), layers, outputs, machine_name)
+
+
+def _layered(
+    result: VariableDictionary, layers: Iterable[VariableDictionary],
+    outputs: OutputVariables | None, machine_name: str | None,
+) -> VariableDictionary:
     for layer in layers:
         result.update_from(layer)
     if outputs:  # most deployments set none: no dictionary of them to build and copy

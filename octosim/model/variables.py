@@ -158,10 +158,20 @@ class VariableDictionary(Mapping[str, str]):
         table = other._table
         self._table.update(table)
         self._names.update(other._names)
-        # Walk the sensitive names (a handful), not every name copied: each target of a
-        # fleet copies thousands of earlier targets' output variables.
-        self._sensitive.difference_update([k for k in self._sensitive if k in table])
-        self._sensitive.update(k for k in other._sensitive if k in table)
+        # Walk the sensitive names (a handful, and most layers have none), not every name
+        # copied: each target of a fleet copies thousands of earlier targets' output variables.
+        if self._sensitive:
+            self._sensitive.difference_update([k for k in self._sensitive if k in table])
+        if other._sensitive:
+            self._sensitive.update(k for k in other._sensitive if k in table)
+
+    def copy(self) -> VariableDictionary:
+        """Return an independent copy: the same names, spellings, values and sensitivity."""
+        clone = VariableDictionary()
+        clone._table = self._table.copy()
+        clone._names = self._names.copy()
+        clone._sensitive = self._sensitive.copy()
+        return clone
 
     def is_sensitive(self, name: str) -> bool:
         """Return True if the variable ``name`` holds a sensitive value."""

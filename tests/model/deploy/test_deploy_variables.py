@@ -3,6 +3,7 @@ concurrency tags and task descriptions."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,12 +16,15 @@ from octosim.model.deployments import (
     runbook_run_concurrency_tag,
     runbook_run_description,
 )
+from octosim.model.executors import Delay, Flow
+from octosim.model.step_actions import StepContext
 from octosim.model.system_variables import (
     TaskInfo,
     action_variables,
     deployment_variables,
     machine_variables,
     variables_for_target,
+    variables_over,
     worker_pool_variables,
 )
 from octosim.model.variables import (
@@ -35,6 +39,7 @@ from octosim.model.variables import (
     substitute,
 )
 from tests.model.deploy.builders import script_step
+from tests.model.deploy.deploy_sim import deploy, deploy_sim, project_with, python_step
 
 DEV = "Environments-1"
 
@@ -273,3 +278,102 @@ def test_the_resolved_value_applies_and_none_that_applies_is_more_specific(
         chosen = variables[int(resolved[name])]
         assert chosen in candidates
         assert all(rank(v.scope) <= rank(chosen.scope) for v in candidates)
+
+
+_layer = st.lists(st.tuples(_NAMES, st.text(max_size=2), st.booleans()), max_size=4)
+
+
+def _dictionary(entries: list[tuple[str, str, bool]]) -> VariableDictionary:
+    made = VariableDictionary()
+    for name, value, sensitive in entries:
+        made.set(name, value, is_sensitive=sensitive)
+    return made
+
+
+@given(st.lists(_layer, min_size=1, max_size=4), st.integers(0, 4),
+       st.lists(st.tuples(_NAMES, st.sampled_from([None, "web-01"]), st.booleans()),
+                max_size=3))
+def test_layers_over_first_layers_made_once_are_the_variables_for_the_target(
+    layers: list[list[tuple[str, str, bool]]], split: int,
+    outputs_set: list[tuple[str, str | None, bool]],
+) -> None:
+    # The process runner makes a target's first layers once per action and lays the rest
+    # over a copy of them: the same names, spellings, values, order and sensitivity.
+    project = [Variable("A", "project", is_sensitive=True), Variable("b", "project")]
+    task_level = _dictionary(layers[0])
+    rest = [_dictionary(layer) for layer in layers[1:]]
+    outputs = OutputVariables()
+    for i, (name, machine, sensitive) in enumerate(outputs_set):
+        outputs.set("Step", name, str(i), machine=machine, is_sensitive=sensitive)
+    whole = variables_for_target(project, task_level, context=ScopeContext(DEV), layers=rest,
+                                 outputs=outputs, machine_name="web-01")
+    first = variables_for_target(project, task_level, context=ScopeContext(DEV),
+                                 layers=rest[:split])
+    before = list(first.items())
+    over = variables_over(first, rest[split:], outputs=outputs, machine_name="web-01")
+    assert list(over.items()) == list(whole.items())
+    assert [over.is_sensitive(n) for n in over] == [whole.is_sensitive(n) for n in whole]
+    assert sorted(over.sensitive_values()) == sorted(whole.sensitive_values())
+    assert list(first.items()) == before  # the first layers are shared: left as they were
+
+
+@pytest.mark.parametrize(("scope", "blue"), [
+    (VariableScope(role=("web-server",)), "web-01"),
+    (VariableScope(machine=("Machines-3",)), "app-02"),
+])
+def test_a_value_scoped_to_a_role_or_machine_reaches_only_its_targets(
+    scope: VariableScope, blue: str
+) -> None:
+    # The only scoped value of the project: each target still resolves its own.
+    sim = deploy_sim(2)  # app-01 (Machines-2) and app-02 (Machines-3) in "app", web-01 not
+    project = project_with(sim, [script_step("Say", "Write-Host '#{Colour}'",
+                                             roles="app,web-server")],
+                           [Variable("Colour", "plain"), Variable("Colour", "blue", scope=scope)])
+    task = deploy(sim, project)
+    sim.clock.advance_to(100)
+    said = {node.name: [entry.message for entry in node.log]
+            for node in task.log.children[0].children}
+    assert sorted(said) == ["app-01", "app-02", "web-01"]
+    for name, lines in said.items():
+        assert ("blue" if name == blue else "plain") in lines, (name, lines)
+
+
+def test_a_value_scoped_to_an_action_reaches_only_that_action() -> None:
+    sim = deploy_sim(1)
+    first = script_step("First", "Write-Host '#{Colour}'", roles="app")
+    second = script_step("Second", "Write-Host '#{Colour}'", roles="app")
+    second.actions[0].id = "second-action"
+    project = project_with(sim, [first, second], [
+        Variable("Colour", "plain"),
+        Variable("Colour", "blue", scope=VariableScope(action=("second-action",))),
+    ])
+    task = deploy(sim, project)
+    sim.clock.advance_to(100)
+    said = [[entry.message for entry in step.children[0].log] for step in task.log.children]
+    assert "plain" in said[0] and "blue" not in said[0]
+    assert "blue" in said[1]
+
+
+def test_a_machine_renamed_mid_deployment_is_named_anew_in_later_steps() -> None:
+    sim = deploy_sim(1)
+
+    def rename(ctx: StepContext) -> Flow:
+        assert ctx.target is not None
+        ctx.target.name = "app-renamed"
+        ctx.target.roles.append("extra")
+        yield Delay(1)
+
+    sim.deploy.actions.register("Test.Rename", rename)
+    project = project_with(sim, [
+        script_step("Before", "Write-Host '#{Octopus.Machine.Name} #{Octopus.Machine.Roles}'",
+                    roles="app"),
+        python_step("Rename", "Test.Rename"),
+        script_step("After", "Write-Host '#{Octopus.Machine.Name} #{Octopus.Machine.Roles}'",
+                    roles="app"),
+    ])
+    task = deploy(sim, project)
+    sim.clock.advance_to(100)
+    before, _, after = ([entry.message for entry in step.children[0].log]
+                        for step in task.log.children)
+    assert "app-01 app" in before
+    assert "app-renamed app,extra" in after
