@@ -27,7 +27,7 @@ from octosim.model.lifecycles import Lifecycle, allowed_environments, effective_
 from octosim.model.projects import Channel, Project
 from octosim.model.releases import Release, next_version, parse_version
 from octosim.model.runbooks import EnvironmentScope, RunbookRun, RunbookSnapshot
-from octosim.model.step_plan import DeploymentPlan, plan_steps
+from octosim.model.step_plan import DeploymentPlan, applicable_actions, plan_steps
 
 __all__ = [
     "allowed_environment_ids",
@@ -175,14 +175,12 @@ def create_deployment(
         raise DeploymentModelError(choices.tenant_not_connected.format(
             tenant=tenant.name, project=project.name, environment=environment.name))
     skip = fields.get("skip_actions", ())
-    # Whether any step would run depends on its actions alone, not on the machines: planned
-    # with none, so a deployment to 1,000 targets does not sort and name them all here, and
-    # again when its task starts.
-    plan = plan_steps(
-        release.process, environment_id, release.channel_id, (), choices=choices,
-        skip_actions=[str(a) for a in skip] if isinstance(skip, list | tuple) else (),
-    )
-    if not plan.steps:
+    skipped = [str(a) for a in skip] if isinstance(skip, list | tuple) else []
+    # A step is in the plan when some action of it applies (plan_steps): whether any step
+    # would run depends on the actions alone, so the plan itself, with its targets, is made
+    # once, when the task starts.
+    if not any(applicable_actions(step, environment_id, release.channel_id, skipped)
+               for step in release.process.steps):
         channel = store.channels[release.channel_id]
         raise DeploymentModelError([NO_STEPS_TO_RUN.format(
             project=project.name, channel=channel.name, environment=environment.name), HELP_TEXT])
