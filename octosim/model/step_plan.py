@@ -176,12 +176,15 @@ def plan_steps(
     MaxParallelism is not a positive whole number.
     """
     specific, excluded = set(specific_machine_ids), set(excluded_machine_ids)
-    candidates = [
-        m for m in machines
-        if environment_id in m.environment_ids and not m.is_disabled
-        and m.id not in excluded and (not specific or m.id in specific)
-        and tenancy(m.id).serves(tenant)
-    ]
+    eligible = sorted(
+        (m for m in machines
+         if environment_id in m.environment_ids and not m.is_disabled
+         and m.id not in excluded and (not specific or m.id in specific)
+         and tenancy(m.id).serves(tenant)),
+        key=lambda m: m.name.lower(),
+    )
+    # In target order, each with its roles lower-cased: once for every step.
+    candidates = [(m, {role.lower() for role in m.roles}) for m in eligible]
     groups: list[list[PlannedStep]] = []
     skip = tuple(skip_actions)
     for number, step in enumerate(process.steps, start=1):
@@ -198,7 +201,7 @@ def plan_steps(
 
 def _plan_step(
     number: int, step: DeploymentStep, actions: tuple[DeploymentAction, ...],
-    candidates: Sequence[Machine], worker_name: str, choices: DeploymentChoices,
+    candidates: Sequence[tuple[Machine, set[str]]], worker_name: str, choices: DeploymentChoices,
 ) -> PlannedStep:
     roles = step.target_roles
     on_server = any(action.runs_on_server for action in actions)
@@ -207,12 +210,11 @@ def _plan_step(
         worker = PlannedTarget("", worker_name, worker_name)
         return PlannedStep(number, step, actions, StepPlacement.Worker, (worker,), window)
     wanted = {role.lower() for role in roles}
-    chosen = [m for m in candidates if wanted & {role.lower() for role in m.roles}]
     placement = StepPlacement.WorkerOnBehalf if on_server else StepPlacement.Target
     template = choices.on_behalf_node_name if on_server else choices.target_node_name
     targets = tuple(
         PlannedTarget(m.id, m.name, template.format(machine=m.name, worker=worker_name))
-        for m in sorted(chosen, key=lambda m: m.name.lower())
+        for m, roles in candidates if wanted & roles
     )
     reason = None if targets else skipped_for_no_machines(roles)
     return PlannedStep(number, step, actions, placement, targets, window, reason)
