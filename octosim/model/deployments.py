@@ -78,17 +78,23 @@ def concurrency_tag(
     ``variables`` are the deployment's project variables: ``Octopus.Task.ConcurrencyTag``
     there replaces the default, substituted with the deployment's ids and those variables.
     """
+    override = _override(variables)
+    if override is None:  # the default templates, substituted
+        return "/".join([tenant_id, project_id, environment_id] if tenant_id
+                        else [project_id, environment_id])
     values = dict(variables or {})
     values.update({
         "Octopus.Project.Id": project_id,
         "Octopus.Environment.Id": environment_id,
         "Octopus.Deployment.Tenant.Id": tenant_id or "",
     })
-    default = TENANTED_CONCURRENCY_TAG if tenant_id else UNTENANTED_CONCURRENCY_TAG
-    template = next(
-        (v for k, v in values.items() if k.lower() == CONCURRENCY_TAG_VARIABLE.lower()), default
-    )
-    return substitute(template, values)
+    return substitute(override, values)
+
+
+def _override(variables: Mapping[str, str] | None) -> str | None:
+    """The value of ``Octopus.Task.ConcurrencyTag`` (any case) in ``variables``, or None."""
+    wanted = CONCURRENCY_TAG_VARIABLE.lower()
+    return next((v for k, v in (variables or {}).items() if k.lower() == wanted), None)
 
 
 def runbook_run_concurrency_tag(
@@ -100,14 +106,11 @@ def runbook_run_concurrency_tag(
 ) -> str:
     """Return the concurrency tag of a runbook run (``Tenants-Id/`` only when tenanted),
     overridden like :func:`concurrency_tag`."""
-    parts = [tenant_id] if tenant_id else []
-    default = "/".join([*parts, project_id, runbook_id, environment_id])
-    values = dict(variables or {})
-    override = next(
-        (v for k, v in values.items() if k.lower() == CONCURRENCY_TAG_VARIABLE.lower()), None
-    )
+    override = _override(variables)
     if override is None:
-        return default
+        parts = [tenant_id] if tenant_id else []
+        return "/".join([*parts, project_id, runbook_id, environment_id])
+    values = dict(variables or {})
     values.update({
         "Octopus.Project.Id": project_id,
         "Octopus.Runbook.Id": runbook_id,
