@@ -14,6 +14,7 @@ from octosim.model.deployment_store import DeploymentStore
 from octosim.model.deployments import (
     concurrency_tag,
     deploy_description,
+    overrides_concurrency_tag,
     runbook_run_concurrency_tag,
     runbook_run_description,
 )
@@ -36,9 +37,11 @@ def queue_deployment(engine: TaskEngine, store: DeploymentStore, deployment_id: 
     project = store.projects[deployment.project_id]
     environment = store.world.environments[deployment.environment_id]
     tenant = store.tenants[deployment.tenant_id] if deployment.tenant_id else None
-    project_values = resolve(release.variables, ScopeContext(
-        deployment.environment_id, channel_id=deployment.channel_id,
-        tenant_id=deployment.tenant_id))
+    project_values = None  # they bear on the tag only through a tag of their own
+    if overrides_concurrency_tag(release.variables):
+        project_values = resolve(release.variables, ScopeContext(
+            deployment.environment_id, channel_id=deployment.channel_id,
+            tenant_id=deployment.tenant_id))
     task = engine.create(
         deployment.space_id, "Deploy", {"DeploymentId": deployment.id},
         description=deploy_description(project.name, release.version, environment.name,
@@ -59,8 +62,10 @@ def queue_runbook_run(engine: TaskEngine, store: DeploymentStore, runbook_run_id
     snapshot = store.runbook_snapshots[run.runbook_snapshot_id]
     environment = store.world.environments[run.environment_id]
     tenant = store.tenants[run.tenant_id] if run.tenant_id else None
-    project_values = resolve(snapshot.variables, ScopeContext(
-        run.environment_id, tenant_id=run.tenant_id, process_owner_id=runbook.id))
+    project_values = None
+    if overrides_concurrency_tag(snapshot.variables):
+        project_values = resolve(snapshot.variables, ScopeContext(
+            run.environment_id, tenant_id=run.tenant_id, process_owner_id=runbook.id))
     task = engine.create(
         run.space_id, "RunbookRun", {"RunbookRunId": run.id},
         description=runbook_run_description(runbook.name, environment.name,

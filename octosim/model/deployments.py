@@ -15,11 +15,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from octosim.model.deploy_choices import DEFAULT_CHOICES, DeploymentChoices
-from octosim.model.variables import substitute
+from octosim.model.variables import Variable, substitute
 
 __all__ = [
     "CONCURRENCY_TAG_VARIABLE",
@@ -29,6 +29,7 @@ __all__ = [
     "concurrency_tag",
     "deploy_description",
     "deployment_name",
+    "overrides_concurrency_tag",
     "runbook_run_concurrency_tag",
     "runbook_run_description",
     "runbook_run_name",
@@ -89,6 +90,13 @@ def concurrency_tag(
         "Octopus.Deployment.Tenant.Id": tenant_id or "",
     })
     return substitute(override, values)
+
+
+def overrides_concurrency_tag(variables: Iterable[Variable]) -> bool:
+    """Return True if one of a project's ``variables`` is ``Octopus.Task.ConcurrencyTag``
+    (any case, any scope): only then do its other values bear on a task's tag."""
+    wanted = CONCURRENCY_TAG_VARIABLE.lower()
+    return any(variable.name.lower() == wanted for variable in variables)
 
 
 def _override(variables: Mapping[str, str] | None) -> str | None:
