@@ -23,7 +23,12 @@ from octosim.model.deploy_errors import (
 )
 from octosim.model.deployment_store import DeploymentStore
 from octosim.model.deployments import Deployment, deployment_name, runbook_run_name
-from octosim.model.lifecycles import Lifecycle, allowed_environments, effective_phases
+from octosim.model.lifecycles import (
+    EffectivePhase,
+    Lifecycle,
+    allowed_by_phases,
+    effective_phases,
+)
 from octosim.model.projects import Channel, Project
 from octosim.model.releases import Release, next_version, parse_version
 from octosim.model.runbooks import EnvironmentScope, RunbookRun, RunbookSnapshot
@@ -113,9 +118,17 @@ def lifecycle_of(store: DeploymentStore, release: Release) -> Lifecycle:
 
 def allowed_environment_ids(store: DeploymentStore, release: Release) -> list[str]:
     """Return the environments ``release`` may be deployed to now, in phase order."""
+    return _allowed(store, release, _phases(store, release))
+
+
+def _phases(store: DeploymentStore, release: Release) -> list[EffectivePhase]:
     pairs = [(e.id, e.sort_order) for e in store.environments_of(release.space_id)]
+    return effective_phases(lifecycle_of(store, release), pairs)
+
+
+def _allowed(store: DeploymentStore, release: Release, phases: list[EffectivePhase]) -> list[str]:
     succeeded = {d.environment_id for d in store.deployments_of(release.id) if d.succeeded}
-    return allowed_environments(lifecycle_of(store, release), pairs, succeeded)
+    return allowed_by_phases(phases, succeeded)
 
 
 def plan_deployment(
@@ -160,14 +173,12 @@ def create_deployment(
     project = store.projects[release.project_id]
     [environment] = store.environments(release.space_id, [environment_id])
     environment_id = environment.id
-    lifecycle = lifecycle_of(store, release)
-    pairs = [(e.id, e.sort_order) for e in store.environments_of(release.space_id)]
-    in_lifecycle = {env for p in effective_phases(lifecycle, pairs) for env in p.environment_ids}
+    phases = _phases(store, release)
     choices = store.choices
-    if environment_id not in in_lifecycle:
+    if not any(environment_id in phase.environment_ids for phase in phases):
         raise DeploymentModelError(choices.environment_not_in_lifecycle.format(
             version=release.version, project=project.name, environment=environment.name))
-    if environment_id not in allowed_environment_ids(store, release):
+    if environment_id not in _allowed(store, release, phases):
         raise DeploymentModelError([choices.lifecycle_not_allowed, HELP_TEXT])
     tenant = store.tenant(release.space_id, tenant_id) if tenant_id else None
     tenant_id = tenant.id if tenant else None
