@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from octosim.model.deployment_store import DeploymentStore
 from octosim.model.deployments import (
-    concurrency_tag,
     deploy_description,
     overrides_concurrency_tag,
     runbook_run_concurrency_tag,
@@ -37,18 +36,12 @@ def queue_deployment(engine: TaskEngine, store: DeploymentStore, deployment_id: 
     project = store.projects[deployment.project_id]
     environment = store.world.environments[deployment.environment_id]
     tenant = store.tenants[deployment.tenant_id] if deployment.tenant_id else None
-    project_values = None  # they bear on the tag only through a tag of their own
-    if overrides_concurrency_tag(release.variables):
-        project_values = resolve(release.variables, ScopeContext(
-            deployment.environment_id, channel_id=deployment.channel_id,
-            tenant_id=deployment.tenant_id))
     task = engine.create(
         deployment.space_id, "Deploy", {"DeploymentId": deployment.id},
         description=deploy_description(project.name, release.version, environment.name,
                                        tenant.name if tenant else None, store.choices),
         queue_time=deployment.queue_time, queue_time_expiry=deployment.queue_time_expiry,
-        concurrency_tag=concurrency_tag(deployment.project_id, deployment.environment_id,
-                                        deployment.tenant_id, project_values),
+        concurrency_tag=deployment.concurrency_tag,
     )
     deployment.task_id = task.id
     return task

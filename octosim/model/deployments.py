@@ -66,6 +66,9 @@ class Deployment:
     queue_time_expiry: float | None = None
     #: None until the Deploy task ends; then whether it succeeded.
     succeeded: bool | None = None
+    #: The tag its Deploy task runs under (:func:`concurrency_tag`), fixed at creation: the
+    #: release's variables and the deployment's project, environment and tenant decide it.
+    concurrency_tag: str = ""
 
 
 def concurrency_tag(

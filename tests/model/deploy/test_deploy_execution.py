@@ -330,6 +330,9 @@ def test_a_project_s_concurrency_tag_variable_is_its_deploy_task_s_tag() -> None
     third = deploy(sim, other)
     assert sim.engine.concurrency_tag_of(first) == "lane-a"
     assert sim.engine.concurrency_tag_of(third) == f"{other.id}/{env_id}"
+    for task in (first, second, third):  # what the deployment carries is what the task got
+        deployment = sim.deployments.deployments[task.arguments["DeploymentId"]]
+        assert deployment.concurrency_tag == sim.engine.concurrency_tag_of(task)
     assert (first.state, second.state, third.state) == (
         TaskState.Executing, TaskState.Queued, TaskState.Executing)
 
