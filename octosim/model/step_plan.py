@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from octosim.model.deploy_choices import DEFAULT_CHOICES, DeploymentChoices
 from octosim.model.projects import DeploymentAction, DeploymentProcess, DeploymentStep, StartTrigger
@@ -85,8 +85,7 @@ class StepPlacement(StrEnum):
     WorkerOnBehalf = "WorkerOnBehalf"  # once per target, on a worker, with its variables
 
 
-@dataclass(frozen=True)
-class PlannedTarget:
+class PlannedTarget(NamedTuple):
     """A machine a step runs for, and the name of its activity node."""
 
     machine_id: str
@@ -94,8 +93,7 @@ class PlannedTarget:
     node_name: str
 
 
-@dataclass(frozen=True)
-class PlannedStep:
+class PlannedStep(NamedTuple):
     """One step of the plan; ``skipped_reason`` is the log line when it has no target."""
 
     number: int
