@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from octosim.model.deployment_store import DeploymentStore
 from octosim.model.deployments import (
-    concurrency_tag,
     deploy_description,
+    overrides_concurrency_tag,
     runbook_run_concurrency_tag,
     runbook_run_description,
 )
@@ -36,16 +36,12 @@ def queue_deployment(engine: TaskEngine, store: DeploymentStore, deployment_id: 
     project = store.projects[deployment.project_id]
     environment = store.world.environments[deployment.environment_id]
     tenant = store.tenants[deployment.tenant_id] if deployment.tenant_id else None
-    project_values = resolve(release.variables, ScopeContext(
-        deployment.environment_id, channel_id=deployment.channel_id,
-        tenant_id=deployment.tenant_id))
     task = engine.create(
         deployment.space_id, "Deploy", {"DeploymentId": deployment.id},
         description=deploy_description(project.name, release.version, environment.name,
                                        tenant.name if tenant else None, store.choices),
         queue_time=deployment.queue_time, queue_time_expiry=deployment.queue_time_expiry,
-        concurrency_tag=concurrency_tag(deployment.project_id, deployment.environment_id,
-                                        deployment.tenant_id, project_values),
+        concurrency_tag=deployment.concurrency_tag,
     )
     deployment.task_id = task.id
     return task
@@ -59,8 +55,10 @@ def queue_runbook_run(engine: TaskEngine, store: DeploymentStore, runbook_run_id
     snapshot = store.runbook_snapshots[run.runbook_snapshot_id]
     environment = store.world.environments[run.environment_id]
     tenant = store.tenants[run.tenant_id] if run.tenant_id else None
-    project_values = resolve(snapshot.variables, ScopeContext(
-        run.environment_id, tenant_id=run.tenant_id, process_owner_id=runbook.id))
+    project_values = None
+    if overrides_concurrency_tag(snapshot.variables):
+        project_values = resolve(snapshot.variables, ScopeContext(
+            run.environment_id, tenant_id=run.tenant_id, process_owner_id=runbook.id))
     task = engine.create(
         run.space_id, "RunbookRun", {"RunbookRunId": run.id},
         description=runbook_run_description(runbook.name, environment.name,

@@ -22,12 +22,24 @@ from octosim.model.deploy_errors import (
     DeploymentModelError,
 )
 from octosim.model.deployment_store import DeploymentStore
-from octosim.model.deployments import Deployment, deployment_name, runbook_run_name
-from octosim.model.lifecycles import Lifecycle, allowed_environments, effective_phases
+from octosim.model.deployments import (
+    Deployment,
+    concurrency_tag,
+    deployment_name,
+    overrides_concurrency_tag,
+    runbook_run_name,
+)
+from octosim.model.lifecycles import (
+    EffectivePhase,
+    Lifecycle,
+    allowed_by_phases,
+    effective_phases,
+)
 from octosim.model.projects import Channel, Project
 from octosim.model.releases import Release, next_version, parse_version
 from octosim.model.runbooks import EnvironmentScope, RunbookRun, RunbookSnapshot
-from octosim.model.step_plan import DeploymentPlan, plan_steps
+from octosim.model.step_plan import DeploymentPlan, applicable_actions, plan_steps
+from octosim.model.variables import ScopeContext, resolve
 
 __all__ = [
     "allowed_environment_ids",
@@ -113,9 +125,17 @@ def lifecycle_of(store: DeploymentStore, release: Release) -> Lifecycle:
 
 def allowed_environment_ids(store: DeploymentStore, release: Release) -> list[str]:
     """Return the environments ``release`` may be deployed to now, in phase order."""
+    return _allowed(store, release, _phases(store, release))
+
+
+def _phases(store: DeploymentStore, release: Release) -> list[EffectivePhase]:
     pairs = [(e.id, e.sort_order) for e in store.environments_of(release.space_id)]
+    return effective_phases(lifecycle_of(store, release), pairs)
+
+
+def _allowed(store: DeploymentStore, release: Release, phases: list[EffectivePhase]) -> list[str]:
     succeeded = {d.environment_id for d in store.deployments_of(release.id) if d.succeeded}
-    return allowed_environments(lifecycle_of(store, release), pairs, succeeded)
+    return allowed_by_phases(phases, succeeded)
 
 
 def plan_deployment(
@@ -160,14 +180,12 @@ def create_deployment(
     project = store.projects[release.project_id]
     [environment] = store.environments(release.space_id, [environment_id])
     environment_id = environment.id
-    lifecycle = lifecycle_of(store, release)
-    pairs = [(e.id, e.sort_order) for e in store.environments_of(release.space_id)]
-    in_lifecycle = {env for p in effective_phases(lifecycle, pairs) for env in p.environment_ids}
+    phases = _phases(store, release)
     choices = store.choices
-    if environment_id not in in_lifecycle:
+    if not any(environment_id in phase.environment_ids for phase in phases):
         raise DeploymentModelError(choices.environment_not_in_lifecycle.format(
             version=release.version, project=project.name, environment=environment.name))
-    if environment_id not in allowed_environment_ids(store, release):
+    if environment_id not in _allowed(store, release, phases):
         raise DeploymentModelError([choices.lifecycle_not_allowed, HELP_TEXT])
     tenant = store.tenant(release.space_id, tenant_id) if tenant_id else None
     tenant_id = tenant.id if tenant else None
@@ -175,27 +193,34 @@ def create_deployment(
         raise DeploymentModelError(choices.tenant_not_connected.format(
             tenant=tenant.name, project=project.name, environment=environment.name))
     skip = fields.get("skip_actions", ())
-    # Whether any step would run depends on its actions alone, not on the machines: planned
-    # with none, so a deployment to 1,000 targets does not sort and name them all here, and
-    # again when its task starts.
-    plan = plan_steps(
-        release.process, environment_id, release.channel_id, (), choices=choices,
-        skip_actions=[str(a) for a in skip] if isinstance(skip, list | tuple) else (),
-    )
-    if not plan.steps:
+    skipped = [str(a) for a in skip] if isinstance(skip, list | tuple) else []
+    # A step is in the plan when some action of it applies (plan_steps): whether any step
+    # would run depends on the actions alone, so the plan itself, with its targets, is made
+    # once, when the task starts.
+    if not any(applicable_actions(step, environment_id, release.channel_id, skipped)
+               for step in release.process.steps):
         channel = store.channels[release.channel_id]
         raise DeploymentModelError([NO_STEPS_TO_RUN.format(
             project=project.name, channel=channel.name, environment=environment.name), HELP_TEXT])
     deployment = Deployment(
         store.world.next_id("Deployments"), release.space_id, project.id, release.id,
         release.channel_id, environment_id, deployment_name(environment.name), now, tenant_id,
+        concurrency_tag=_concurrency_tag(release, environment_id, tenant_id),
     )
     for key, value in fields.items():
-        if not hasattr(deployment, key) or key in ("id", "succeeded"):
+        if not hasattr(deployment, key) or key in ("id", "succeeded", "concurrency_tag"):
             raise AttributeError(f"a deployment has no settable field {key!r}")
         setattr(deployment, key, value)
     store.deployments[deployment.id] = deployment
     return deployment
+
+
+def _concurrency_tag(release: Release, environment_id: str, tenant_id: str | None) -> str:
+    project_values = None  # they bear on the tag only through a tag of their own
+    if overrides_concurrency_tag(release.variables):
+        project_values = resolve(release.variables, ScopeContext(
+            environment_id, channel_id=release.channel_id, tenant_id=tenant_id))
+    return concurrency_tag(release.project_id, environment_id, tenant_id, project_values)
 
 
 def no_targets_error(store: DeploymentStore, project_id: str, plan: DeploymentPlan) -> str | None:

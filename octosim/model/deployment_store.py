@@ -288,10 +288,11 @@ class DeploymentStore:
         Raises DeploymentModelError (404) naming it if there is none.
         """
         wanted = name_slug_or_id.strip()
+        lowered = wanted.lower()
         for project in self.projects.values():
-            if project.space_id == space_id and (
-                project.id == wanted or project.slug == wanted.lower()
-                or project.name.lower() == wanted.lower()
+            if project.space_id == space_id and (  # the slug last: it is derived each time
+                project.id == wanted or project.name.lower() == lowered
+                or project.slug == lowered
             ):
                 return project
         raise self._not_found("project", wanted)

@@ -15,11 +15,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from octosim.model.deploy_choices import DEFAULT_CHOICES, DeploymentChoices
-from octosim.model.variables import substitute
+from octosim.model.variables import Variable, substitute
 
 __all__ = [
     "CONCURRENCY_TAG_VARIABLE",
@@ -29,6 +29,7 @@ __all__ = [
     "concurrency_tag",
     "deploy_description",
     "deployment_name",
+    "overrides_concurrency_tag",
     "runbook_run_concurrency_tag",
     "runbook_run_description",
     "runbook_run_name",
@@ -65,6 +66,9 @@ class Deployment:
     queue_time_expiry: float | None = None
     #: None until the Deploy task ends; then whether it succeeded.
     succeeded: bool | None = None
+    #: The tag its Deploy task runs under (:func:`concurrency_tag`), fixed at creation: the
+    #: release's variables and the deployment's project, environment and tenant decide it.
+    concurrency_tag: str = ""
 
 
 def concurrency_tag(
@@ -78,17 +82,30 @@ def concurrency_tag(
     ``variables`` are the deployment's project variables: ``Octopus.Task.ConcurrencyTag``
     there replaces the default, substituted with the deployment's ids and those variables.
     """
+    override = _override(variables)
+    if override is None:  # the default templates, substituted
+        return "/".join([tenant_id, project_id, environment_id] if tenant_id
+                        else [project_id, environment_id])
     values = dict(variables or {})
     values.update({
         "Octopus.Project.Id": project_id,
         "Octopus.Environment.Id": environment_id,
         "Octopus.Deployment.Tenant.Id": tenant_id or "",
     })
-    default = TENANTED_CONCURRENCY_TAG if tenant_id else UNTENANTED_CONCURRENCY_TAG
-    template = next(
-        (v for k, v in values.items() if k.lower() == CONCURRENCY_TAG_VARIABLE.lower()), default
-    )
-    return substitute(template, values)
+    return substitute(override, values)
+
+
+def overrides_concurrency_tag(variables: Iterable[Variable]) -> bool:
+    """Return True if one of a project's ``variables`` is ``Octopus.Task.ConcurrencyTag``
+    (any case, any scope): only then do its other values bear on a task's tag."""
+    wanted = CONCURRENCY_TAG_VARIABLE.lower()
+    return any(variable.name.lower() == wanted for variable in variables)
+
+
+def _override(variables: Mapping[str, str] | None) -> str | None:
+    """The value of ``Octopus.Task.ConcurrencyTag`` (any case) in ``variables``, or None."""
+    wanted = CONCURRENCY_TAG_VARIABLE.lower()
+    return next((v for k, v in (variables or {}).items() if k.lower() == wanted), None)
 
 
 def runbook_run_concurrency_tag(
@@ -100,14 +117,11 @@ def runbook_run_concurrency_tag(
 ) -> str:
     """Return the concurrency tag of a runbook run (``Tenants-Id/`` only when tenanted),
     overridden like :func:`concurrency_tag`."""
-    parts = [tenant_id] if tenant_id else []
-    default = "/".join([*parts, project_id, runbook_id, environment_id])
-    values = dict(variables or {})
-    override = next(
-        (v for k, v in values.items() if k.lower() == CONCURRENCY_TAG_VARIABLE.lower()), None
-    )
+    override = _override(variables)
     if override is None:
-        return default
+        parts = [tenant_id] if tenant_id else []
+        return "/".join([*parts, project_id, runbook_id, environment_id])
+    values = dict(variables or {})
     values.update({
         "Octopus.Project.Id": project_id,
         "Octopus.Runbook.Id": runbook_id,

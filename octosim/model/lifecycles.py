@@ -12,7 +12,8 @@ Octopus's rules (octopus-deployments.md §5.1, CONFIRMED from the lifecycle docs
   incomplete phase that is not optional. Redeploying to an earlier environment stays allowed.
 
 :func:`effective_phases` and :func:`allowed_environments` are pure; they take environments as
-``(id, sort_order)`` pairs so they need nothing else from the world.
+``(id, sort_order)`` pairs so they need nothing else from the world (and
+:func:`allowed_by_phases` takes the phases already made).
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 
-__all__ = ["EffectivePhase", "Lifecycle", "Phase", "allowed_environments", "effective_phases"]
+__all__ = [
+    "EffectivePhase",
+    "Lifecycle",
+    "Phase",
+    "allowed_by_phases",
+    "allowed_environments",
+    "effective_phases",
+]
 
 
 @dataclass
@@ -113,8 +121,14 @@ def allowed_environments(
 
     ``succeeded`` are the environments where the release has a successful deployment.
     """
+    return allowed_by_phases(effective_phases(lifecycle, environments), succeeded)
+
+
+def allowed_by_phases(phases: Iterable[EffectivePhase], succeeded: Set[str]) -> list[str]:
+    """Return what :func:`allowed_environments` returns, given the lifecycle's
+    :func:`effective_phases`."""
     allowed: list[str] = []
-    for phase in effective_phases(lifecycle, environments):
+    for phase in phases:
         allowed.extend(env for env in phase.environment_ids if env not in allowed)
         if not phase.is_complete(succeeded):
             break

@@ -12,7 +12,7 @@ The registry that creates and finds these is :mod:`octosim.model.deployment_stor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
@@ -117,11 +117,12 @@ class DeploymentAction:
         return self.properties.get(SCRIPT_SYNTAX, "PowerShell")
 
     def copy(self) -> DeploymentAction:
-        """Return a copy that shares no list or dict with this action."""
-        return replace(
-            self, properties=dict(self.properties), environments=list(self.environments),
-            excluded_environments=list(self.excluded_environments),
-            channels=list(self.channels), tenant_tags=list(self.tenant_tags),
+        """Return a copy that shares no list or dict with this action (built field by field:
+        ``dataclasses.replace`` spent most of a release's snapshot in its generic walk)."""
+        return DeploymentAction(
+            self.name, self.action_type, dict(self.properties), list(self.environments),
+            list(self.excluded_environments), list(self.channels), list(self.tenant_tags),
+            self.condition, self.is_disabled, self.id,
         )
 
     def applies_to(self, environment_id: str, channel_id: str) -> bool:
@@ -147,8 +148,10 @@ class DeploymentStep:
 
     def copy(self) -> DeploymentStep:
         """Return a copy that shares no list, dict or action with this step."""
-        return replace(self, actions=[action.copy() for action in self.actions],
-                       properties=dict(self.properties))
+        return DeploymentStep(
+            self.name, [action.copy() for action in self.actions], dict(self.properties),
+            self.condition, self.start_trigger, self.package_requirement, self.id,
+        )
 
     @property
     def target_roles(self) -> list[str]:
@@ -191,7 +194,8 @@ class DeploymentProcess:
         """Return a copy that shares nothing mutable with this process: what a release or a
         runbook snapshot keeps while the project's process is edited on (explicit copies,
         where ``copy.deepcopy`` spent most of a release's creation in its generic walk)."""
-        return replace(self, steps=[step.copy() for step in self.steps])
+        return DeploymentProcess(self.id, self.space_id, self.project_id,
+                                 [step.copy() for step in self.steps], self.version)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from octosim.model.deploy_choices import DEFAULT_CHOICES, DeploymentChoices
 from octosim.model.projects import DeploymentAction, DeploymentProcess, DeploymentStep, StartTrigger
@@ -85,8 +85,7 @@ class StepPlacement(StrEnum):
     WorkerOnBehalf = "WorkerOnBehalf"  # once per target, on a worker, with its variables
 
 
-@dataclass(frozen=True)
-class PlannedTarget:
+class PlannedTarget(NamedTuple):
     """A machine a step runs for, and the name of its activity node."""
 
     machine_id: str
@@ -94,8 +93,7 @@ class PlannedTarget:
     node_name: str
 
 
-@dataclass(frozen=True)
-class PlannedStep:
+class PlannedStep(NamedTuple):
     """One step of the plan; ``skipped_reason`` is the log line when it has no target."""
 
     number: int
@@ -176,12 +174,15 @@ def plan_steps(
     MaxParallelism is not a positive whole number.
     """
     specific, excluded = set(specific_machine_ids), set(excluded_machine_ids)
-    candidates = [
-        m for m in machines
-        if environment_id in m.environment_ids and not m.is_disabled
-        and m.id not in excluded and (not specific or m.id in specific)
-        and tenancy(m.id).serves(tenant)
-    ]
+    eligible = sorted(
+        (m for m in machines
+         if environment_id in m.environment_ids and not m.is_disabled
+         and m.id not in excluded and (not specific or m.id in specific)
+         and tenancy(m.id).serves(tenant)),
+        key=lambda m: m.name.lower(),
+    )
+    # In target order, each with its roles lower-cased: once for every step.
+    candidates = [(m, {role.lower() for role in m.roles}) for m in eligible]
     groups: list[list[PlannedStep]] = []
     skip = tuple(skip_actions)
     for number, step in enumerate(process.steps, start=1):
@@ -198,7 +199,7 @@ def plan_steps(
 
 def _plan_step(
     number: int, step: DeploymentStep, actions: tuple[DeploymentAction, ...],
-    candidates: Sequence[Machine], worker_name: str, choices: DeploymentChoices,
+    candidates: Sequence[tuple[Machine, set[str]]], worker_name: str, choices: DeploymentChoices,
 ) -> PlannedStep:
     roles = step.target_roles
     on_server = any(action.runs_on_server for action in actions)
@@ -207,12 +208,11 @@ def _plan_step(
         worker = PlannedTarget("", worker_name, worker_name)
         return PlannedStep(number, step, actions, StepPlacement.Worker, (worker,), window)
     wanted = {role.lower() for role in roles}
-    chosen = [m for m in candidates if wanted & {role.lower() for role in m.roles}]
     placement = StepPlacement.WorkerOnBehalf if on_server else StepPlacement.Target
     template = choices.on_behalf_node_name if on_server else choices.target_node_name
     targets = tuple(
         PlannedTarget(m.id, m.name, template.format(machine=m.name, worker=worker_name))
-        for m in sorted(chosen, key=lambda m: m.name.lower())
+        for m, roles in candidates if wanted & roles
     )
     reason = None if targets else skipped_for_no_machines(roles)
     return PlannedStep(number, step, actions, placement, targets, window, reason)

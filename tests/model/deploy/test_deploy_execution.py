@@ -317,6 +317,26 @@ def test_tenanted_deployments_run_per_tenant_side_by_side() -> None:
     assert third.state is TaskState.Success
 
 
+def test_a_project_s_concurrency_tag_variable_is_its_deploy_task_s_tag() -> None:
+    sim = deploy_sim(1)
+    sim.deploy.actions.register("Test.Gauge", Gauge(seconds=30))
+    env_id = next(e.id for e in sim.world.environments.values() if e.name == "Development")
+    lane = [Variable("octopus.task.concurrencytag", "lane-#{Lane}"), Variable("Lane", "a")]
+    elsewhere = Variable("Octopus.Task.ConcurrencyTag", "lane-a",
+                         scope=VariableScope(environment=("Environments-99",)))
+    first = deploy(sim, project_with(sim, [python_step("Work", "Test.Gauge")], lane, "A"))
+    second = deploy(sim, project_with(sim, [python_step("Work", "Test.Gauge")], lane, "B"))
+    other = project_with(sim, [python_step("Work", "Test.Gauge")], [elsewhere], "C")
+    third = deploy(sim, other)
+    assert sim.engine.concurrency_tag_of(first) == "lane-a"
+    assert sim.engine.concurrency_tag_of(third) == f"{other.id}/{env_id}"
+    for task in (first, second, third):  # what the deployment carries is what the task got
+        deployment = sim.deployments.deployments[task.arguments["DeploymentId"]]
+        assert deployment.concurrency_tag == sim.engine.concurrency_tag_of(task)
+    assert (first.state, second.state, third.state) == (
+        TaskState.Executing, TaskState.Queued, TaskState.Executing)
+
+
 def test_a_python_action_that_raises_or_is_no_generator_fails_its_step() -> None:
     sim = deploy_sim(1)
 

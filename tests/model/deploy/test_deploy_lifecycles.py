@@ -115,6 +115,8 @@ def test_deployment_fields_are_set_and_unknown_ones_refused(store: DeploymentSto
     assert deployment.specific_machine_ids == ["Machines-1"] and deployment.queue_time == 30.0
     with pytest.raises(AttributeError, match="no settable field 'bogus'"):
         create_deployment(store, release.id, DEV, bogus=1)
+    with pytest.raises(AttributeError, match="no settable field 'concurrency_tag'"):
+        create_deployment(store, release.id, DEV, concurrency_tag="mine")
 
 
 def test_a_tenant_must_be_connected_to_the_project_in_the_environment(

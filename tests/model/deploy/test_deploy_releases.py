@@ -11,6 +11,14 @@ from hypothesis import strategies as st
 from octosim.model.deploy_errors import DeploymentModelError
 from octosim.model.deployment_rules import create_release
 from octosim.model.deployment_store import DeploymentStore
+from octosim.model.projects import (
+    ActionCondition,
+    DeploymentAction,
+    DeploymentProcess,
+    DeploymentStep,
+    StartTrigger,
+    StepCondition,
+)
 from octosim.model.releases import next_version, parse_version
 from octosim.model.variables import Variable
 from tests.model.deploy.builders import fresh_store, script_step
@@ -134,6 +142,34 @@ def test_a_release_s_process_shares_nothing_mutable_with_the_project_s() -> None
     process = store.process_of(project.id)
     assert release.process == process
     assert _shared_mutables(release.process, process) == []
+
+
+def _unlike_its_default(field: dataclasses.Field[object], value: object) -> bool:
+    if field.default is not dataclasses.MISSING:
+        return value != field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return value != field.default_factory()
+    return True
+
+
+def test_a_snapshot_copies_every_field_of_the_process_its_steps_and_actions() -> None:
+    # Every field set to something other than its default: a copy that builds its value
+    # field by field and forgets one (or swaps two) differs from the original here.
+    action = DeploymentAction(
+        "Act", "Octopus.TentaclePackage", {"P": "1"}, ["Environments-1"], ["Environments-2"],
+        ["Channels-1"], ["Tier/Gold"], ActionCondition.Variable, True, "action-id",
+    )
+    step = DeploymentStep("Step", [action], {"Octopus.Action.TargetRoles": "web"},
+                          StepCondition.Always, StartTrigger.StartWithPrevious,
+                          "DeployToAll", "step-id")
+    process = DeploymentProcess("deploymentprocess-Projects-1", "Spaces-1", "Projects-1",
+                                [step], 4)
+    for original in (process, step, action):
+        assert all(_unlike_its_default(f, getattr(original, f.name))
+                   for f in dataclasses.fields(original)), original
+    copied = process.snapshot()
+    assert copied == process
+    assert _shared_mutables(copied, process) == []
 
 
 _edits = st.lists(st.sampled_from(["add", "rename", "body", "vars", "remove"]), max_size=8)

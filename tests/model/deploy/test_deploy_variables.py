@@ -11,6 +11,8 @@ from octosim.model.deploy_choices import DeploymentChoices
 from octosim.model.deployment_rules import create_deployment, create_release, plan_deployment
 from octosim.model.deployment_store import DeploymentStore
 from octosim.model.deployments import (
+    TENANTED_CONCURRENCY_TAG,
+    UNTENANTED_CONCURRENCY_TAG,
     concurrency_tag,
     deploy_description,
     runbook_run_concurrency_tag,
@@ -150,6 +152,12 @@ def test_concurrency_tags_follow_octopus_s_defaults_and_the_override() -> None:
     assert concurrency_tag("Projects-1", DEV, "Tenants-2") == "Tenants-2/Projects-1/Environments-1"
     override = {"octopus.task.concurrencytag": "#{Octopus.Environment.Id}/#{Lane}", "Lane": "x"}
     assert concurrency_tag("Projects-1", DEV, None, override) == "Environments-1/x"
+    defaults = ((None, UNTENANTED_CONCURRENCY_TAG), ("Tenants-2", TENANTED_CONCURRENCY_TAG))
+    for tenant, template in defaults:
+        # The default is Octopus's template substituted, as an override with that text is.
+        overridden = concurrency_tag("Projects-1", DEV, tenant,
+                                     {"Octopus.Task.ConcurrencyTag": template})
+        assert concurrency_tag("Projects-1", DEV, tenant) == overridden
     assert runbook_run_concurrency_tag("Projects-1", "Runbooks-3", DEV, "Tenants-2") == (
         "Tenants-2/Projects-1/Runbooks-3/Environments-1")
     assert runbook_run_concurrency_tag("Projects-1", "Runbooks-3", DEV) == (
