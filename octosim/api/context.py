@@ -7,6 +7,7 @@ pays for parsing it does not need.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -53,6 +54,14 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 _BOM = b"\xef\xbb\xbf"
+
+
+@functools.lru_cache(maxsize=256)
+def _query_params(query: tuple[tuple[str, str], ...]) -> QueryParams:
+    # Memoised on the pairs (a QueryParams is read-only, so requests with the same query
+    # share one): a waiting client lists the same page again and again, and building one
+    # was a twentieth of serving the list.
+    return QueryParams(query)
 
 
 def _json_type(value: object) -> str:
@@ -149,7 +158,7 @@ class RequestContext:
     def query(self) -> QueryParams:
         """The query parameters (case-insensitive names)."""
         if self._query is None:
-            self._query = QueryParams(self.request.query)
+            self._query = _query_params(self.request.query)
         return self._query
 
     @property

@@ -70,10 +70,7 @@ def root_resource(version: str, installation_id: str, links: CollectionLinks) ->
 
 def space_home(space: Space, links: CollectionLinks) -> dict[str, Any]:
     """Return a space's home document (SpaceRootResource): ``{Id, Links}``."""
-    return {
-        "Id": space.id,
-        "Links": {"Self": f"/api/{space.id}", **links.space(space.id), "Web": f"/app#/{space.id}"},
-    }
+    return {"Id": space.id, "Links": _space_home_links(space.id, links)}
 
 
 def space_resource(space: Space, links: CollectionLinks) -> dict[str, Any]:
@@ -88,14 +85,27 @@ def space_resource(space: Space, links: CollectionLinks) -> dict[str, Any]:
         "TaskQueueStopped": space.task_queue_stopped,
         "SpaceManagersTeams": [f"teams-spacemanagers-{space.id}"],
         "SpaceManagersTeamMembers": list(space.space_managers_team_members),
-        "Links": {
-            "Self": f"/api/spaces/{space.id}",
-            "SpaceHome": f"/api/{space.id}",
-            **links.space(space.id),
-            "Web": f"/app#/spaces/{space.id}",
-            "Logo": f"/api/spaces/{space.id}/logo",
-            "Search": f"/api/spaces/{space.id}/search",
-        },
+        "Links": _space_resource_links(space.id, links),
+    }
+
+
+# A space's links depend on its id and the route table alone, and a SpaceResource lists some
+# twenty: they are built once per space (and shared by every simulation with the built-in
+# routes), so the dicts are shared between renders: read-only, like all rendered data.
+@lru_cache(maxsize=1024)
+def _space_home_links(space_id: str, links: CollectionLinks) -> dict[str, str]:
+    return {"Self": f"/api/{space_id}", **links.space(space_id), "Web": f"/app#/{space_id}"}
+
+
+@lru_cache(maxsize=1024)
+def _space_resource_links(space_id: str, links: CollectionLinks) -> dict[str, str]:
+    return {
+        "Self": f"/api/spaces/{space_id}",
+        "SpaceHome": f"/api/{space_id}",
+        **links.space(space_id),
+        "Web": f"/app#/spaces/{space_id}",
+        "Logo": f"/api/spaces/{space_id}/logo",
+        "Search": f"/api/spaces/{space_id}/search",
     }
 
 

@@ -276,11 +276,14 @@ def _render(ctx: RequestContext, task: Task) -> dict[str, Any]:
     return ctx.task_renders.resource(task, ctx.now)
 
 
-def task_collection(ctx: RequestContext, tasks: list[Task]) -> dict[str, Any]:
+def task_collection(
+    ctx: RequestContext, tasks: list[Task], window: tuple[int, int] | None = None
+) -> dict[str, Any]:
     """Return the paged TaskResourceCollection of the ``tasks`` the caller may view (in
-    order): ``TotalResults`` counts those only, so a list never tells of another space."""
+    order): ``TotalResults`` counts those only, so a list never tells of another space.
+    ``window``: the query's :func:`~octosim.api.paging.page_window`, if already read."""
     tasks = ctx.may_view(Permission.TaskView, tasks)
-    skip, take = page_window(ctx.query)
+    skip, take = page_window(ctx.query) if window is None else window
     now, cache = ctx.now, ctx.task_renders
     return collection(
         "Task", tasks, lambda t: cache.resource(t, now), skip=skip, take=take,
@@ -293,7 +296,7 @@ def list_tasks(ctx: RequestContext) -> dict[str, Any]:
     """``GET .../tasks``: the filtered, paged task list, newest first. The unscoped form
     lists every space the caller may view tasks in (narrowed by ``spaces=``)."""
     query = ctx.query
-    page_window(query)  # a bad skip/take is a 400 before any work
+    window = page_window(query)  # a bad skip/take is a 400 before any work
     if ctx.space_id is not None:
         space_ids = {ctx.space_id}
     else:
@@ -306,7 +309,7 @@ def list_tasks(ctx: RequestContext) -> dict[str, Any]:
         space_ids &= set(wanted)
     tasks = select_tasks(ctx.engine, query, space_ids, ctx.clock.epoch, ctx.deployments,
                          ctx.interruptions)
-    return task_collection(ctx, tasks)
+    return task_collection(ctx, tasks, window)
 
 
 def get_task(ctx: RequestContext) -> ApiResponse:
