@@ -14,6 +14,7 @@ from octosim.model.deployment_store import DeploymentStore
 from octosim.model.deployments import (
     deploy_description,
     overrides_concurrency_tag,
+    release_concurrency_tag,
     runbook_run_concurrency_tag,
     runbook_run_description,
 )
@@ -41,7 +42,9 @@ def queue_deployment(engine: TaskEngine, store: DeploymentStore, deployment_id: 
         description=deploy_description(project.name, release.version, environment.name,
                                        tenant.name if tenant else None, store.choices),
         queue_time=deployment.queue_time, queue_time_expiry=deployment.queue_time_expiry,
-        concurrency_tag=deployment.concurrency_tag,
+        # A deployment made by create_deployment carries its tag; one built by hand may not.
+        concurrency_tag=deployment.concurrency_tag or release_concurrency_tag(
+            release, deployment.environment_id, deployment.tenant_id),
     )
     deployment.task_id = task.id
     return task

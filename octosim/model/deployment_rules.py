@@ -24,9 +24,8 @@ from octosim.model.deploy_errors import (
 from octosim.model.deployment_store import DeploymentStore
 from octosim.model.deployments import (
     Deployment,
-    concurrency_tag,
     deployment_name,
-    overrides_concurrency_tag,
+    release_concurrency_tag,
     runbook_run_name,
 )
 from octosim.model.lifecycles import (
@@ -39,7 +38,6 @@ from octosim.model.projects import Channel, Project
 from octosim.model.releases import Release, next_version, parse_version
 from octosim.model.runbooks import EnvironmentScope, RunbookRun, RunbookSnapshot
 from octosim.model.step_plan import DeploymentPlan, applicable_actions, plan_steps
-from octosim.model.variables import ScopeContext, resolve
 
 __all__ = [
     "allowed_environment_ids",
@@ -205,7 +203,7 @@ def create_deployment(
     deployment = Deployment(
         store.world.next_id("Deployments"), release.space_id, project.id, release.id,
         release.channel_id, environment_id, deployment_name(environment.name), now, tenant_id,
-        concurrency_tag=_concurrency_tag(release, environment_id, tenant_id),
+        concurrency_tag=release_concurrency_tag(release, environment_id, tenant_id),
     )
     for key, value in fields.items():
         if not hasattr(deployment, key) or key in ("id", "succeeded", "concurrency_tag"):
@@ -213,14 +211,6 @@ def create_deployment(
         setattr(deployment, key, value)
     store.deployments[deployment.id] = deployment
     return deployment
-
-
-def _concurrency_tag(release: Release, environment_id: str, tenant_id: str | None) -> str:
-    project_values = None  # they bear on the tag only through a tag of their own
-    if overrides_concurrency_tag(release.variables):
-        project_values = resolve(release.variables, ScopeContext(
-            environment_id, channel_id=release.channel_id, tenant_id=tenant_id))
-    return concurrency_tag(release.project_id, environment_id, tenant_id, project_values)
 
 
 def no_targets_error(store: DeploymentStore, project_id: str, plan: DeploymentPlan) -> str | None:

@@ -17,9 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from octosim.model.deploy_choices import DEFAULT_CHOICES, DeploymentChoices
-from octosim.model.variables import Variable, substitute
+from octosim.model.variables import ScopeContext, Variable, resolve, substitute
+
+if TYPE_CHECKING:
+    from octosim.model.releases import Release
 
 __all__ = [
     "CONCURRENCY_TAG_VARIABLE",
@@ -30,6 +34,7 @@ __all__ = [
     "deploy_description",
     "deployment_name",
     "overrides_concurrency_tag",
+    "release_concurrency_tag",
     "runbook_run_concurrency_tag",
     "runbook_run_description",
     "runbook_run_name",
@@ -100,6 +105,16 @@ def overrides_concurrency_tag(variables: Iterable[Variable]) -> bool:
     (any case, any scope): only then do its other values bear on a task's tag."""
     wanted = CONCURRENCY_TAG_VARIABLE.lower()
     return any(variable.name.lower() == wanted for variable in variables)
+
+
+def release_concurrency_tag(release: Release, environment_id: str, tenant_id: str | None) -> str:
+    """Return the concurrency tag of a deployment of ``release`` to ``environment_id`` (and
+    ``tenant_id``): :func:`concurrency_tag` over the release's variables resolved there."""
+    project_values = None  # they bear on the tag only through a tag of their own
+    if overrides_concurrency_tag(release.variables):
+        project_values = resolve(release.variables, ScopeContext(
+            environment_id, channel_id=release.channel_id, tenant_id=tenant_id))
+    return concurrency_tag(release.project_id, environment_id, tenant_id, project_values)
 
 
 def _override(variables: Mapping[str, str] | None) -> str | None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from octosim.clock import DEFAULT_EPOCH
 from octosim.model.datetext import iso_milliseconds
-from octosim.model.deployments import concurrency_tag, runbook_run_concurrency_tag
+from octosim.model.deployments import release_concurrency_tag, runbook_run_concurrency_tag
 from octosim.model.machine_environment import tentacle_process_variables
 from octosim.model.projects import RUN_ON_SERVER, SCRIPT_BODY, SCRIPT_SYNTAX, TARGET_ROLES
 from octosim.model.variables import (
@@ -145,11 +145,9 @@ def deployment_variables(
         values["Octopus.Deployment.Tenant.Id"] = tenant.id
         values["Octopus.Deployment.Tenant.Name"] = tenant.name
         values["Octopus.Deployment.Tenant.Tags"] = ",".join(tenant.tenant_tags)
-    project_values = resolve(release.variables, ScopeContext(
-        deployment.environment_id, channel_id=deployment.channel_id,
-        tenant_id=deployment.tenant_id))
-    values["Octopus.Task.ConcurrencyTag"] = concurrency_tag(
-        deployment.project_id, deployment.environment_id, deployment.tenant_id, project_values)
+    # The tag its task runs under, which create_deployment worked out (one built by hand has none).
+    values["Octopus.Task.ConcurrencyTag"] = deployment.concurrency_tag or release_concurrency_tag(
+        release, deployment.environment_id, deployment.tenant_id)
     return VariableDictionary(values)
 
 

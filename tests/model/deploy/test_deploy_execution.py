@@ -7,8 +7,13 @@ from collections.abc import Callable
 
 import pytest
 
-from octosim.model.deploy_tasks import queue_runbook_run
-from octosim.model.deployment_rules import create_runbook_run, publish_runbook_snapshot
+from octosim.model.deploy_tasks import queue_deployment, queue_runbook_run
+from octosim.model.deployment_rules import (
+    create_deployment,
+    create_release,
+    create_runbook_run,
+    publish_runbook_snapshot,
+)
 from octosim.model.engine import EngineError
 from octosim.model.executors import Delay, Flow
 from octosim.model.process_runner import (
@@ -336,6 +341,29 @@ def test_a_project_s_concurrency_tag_variable_is_its_deploy_task_s_tag() -> None
     assert (first.state, second.state, third.state) == (
         TaskState.Executing, TaskState.Queued, TaskState.Executing)
 
+
+
+def test_a_deployment_built_without_its_tag_gets_the_release_s_tag_when_queued() -> None:
+    # create_deployment works the tag out; a Deployment made by hand carries none, and its
+    # task and its variables must still have the tag the release's variables give.
+    sim = deploy_sim(1)
+    seen: list[str] = []
+
+    def record(ctx: StepContext) -> Flow:
+        seen.append(ctx.variables["Octopus.Task.ConcurrencyTag"])
+        yield Delay(1)
+
+    sim.deploy.actions.register("Test.Record", record)
+    lane = [Variable("Octopus.Task.ConcurrencyTag", "lane-#{Lane}"), Variable("Lane", "b")]
+    project = project_with(sim, [python_step("Work", "Test.Record")], lane)
+    store = sim.deployments
+    release = create_release(store, project.id)
+    deployment = create_deployment(store, release.id, "Development")
+    deployment.concurrency_tag = ""
+    task = queue_deployment(sim.engine, store, deployment.id)
+    sim.clock.advance_to(60)
+    assert sim.engine.concurrency_tag_of(task) == "lane-b"
+    assert seen == ["lane-b"] and task.state is TaskState.Success
 
 def test_a_python_action_that_raises_or_is_no_generator_fails_its_step() -> None:
     sim = deploy_sim(1)
