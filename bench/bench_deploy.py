@@ -25,6 +25,10 @@ variable and system variables), so each target runs three scripts, each under it
    target is (a) / (b) <= 1.5x: what the simulator, the deployment included, costs over
    static mocks answering the same requests. The world is the same every run (a test
    suite deploying again and again), so the simulator has read the scripts before.
+   (c), for the record (no target): (a) timed right after the same conversation on another
+   simulation, its code warm in the CPU's caches, against (b) in a loop of their own. (a)
+   itself always runs after the static side, as a test suite's simulations run after other
+   code; (c) shows what that costs it.
 
 The sides of each pair run interleaved, ``--runs`` times (default 15), and their medians are
 compared, so a busy machine slows both alike; the median of the paired ratios (each run of
@@ -228,6 +232,26 @@ def http_side(targets: int) -> Callable[[], Times]:
     return run
 
 
+def warm_http_side(targets: int) -> Callable[[], Times]:
+    """Side (2c), for the record, not the target: as (2a), but timed right after the same
+    conversation on another simulation (both worlds built first, untimed), so the simulator's
+    code is warm in the CPU's caches; (2a) runs after the static side, as a test suite's
+    simulations run after other code."""
+
+    def run() -> Times:
+        first, second = deploy_world(targets), deploy_world(targets)
+        with first.client() as client:
+            release_deploy_wait(client, first.clock.sleep)
+        with second.client() as client:
+            watch = Stopwatch()
+            state = release_deploy_wait(client, second.clock.sleep)
+            elapsed = watch.read()
+        assert state == "Success", state
+        return elapsed
+
+    return run
+
+
 def static_side(
     answers: list[Answer], check: list[tuple[str, str, bytes]] | None = None
 ) -> Callable[[], Times]:
@@ -340,6 +364,13 @@ def main() -> None:
           f"{requests} requests")
     compare(("(a) through sim.client()", "(b) the same requests, static MockTransport"),
             measure(http, runs, args.gc), 1.5, (requests, "request"))
+    # Apart, so that (a) above always follows the static side, never another simulation.
+    warm, static = ([t[1] for t in seen] for seen in
+                    measure([warm_http_side(http_targets), http[1]], runs, args.gc))
+    median = statistics.median
+    print(f"  (c) (a) timed right after another simulation's conversation (its code warm), "
+          f"for the record: CPU median {median(warm) * 1e3:.2f} ms, "
+          f"{median(warm) / median(static):.2f}x of (b) run beside it")
     print(f"load average after {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
