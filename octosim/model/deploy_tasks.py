@@ -13,14 +13,12 @@ from __future__ import annotations
 from octosim.model.deployment_store import DeploymentStore
 from octosim.model.deployments import (
     deploy_description,
-    overrides_concurrency_tag,
     release_concurrency_tag,
-    runbook_run_concurrency_tag,
     runbook_run_description,
+    snapshot_concurrency_tag,
 )
 from octosim.model.engine import TaskEngine
 from octosim.model.tasks import Task
-from octosim.model.variables import ScopeContext, resolve
 
 __all__ = ["queue_deployment", "queue_runbook_run"]
 
@@ -58,18 +56,12 @@ def queue_runbook_run(engine: TaskEngine, store: DeploymentStore, runbook_run_id
     snapshot = store.runbook_snapshots[run.runbook_snapshot_id]
     environment = store.world.environments[run.environment_id]
     tenant = store.tenants[run.tenant_id] if run.tenant_id else None
-    project_values = None
-    if overrides_concurrency_tag(snapshot.variables):
-        project_values = resolve(snapshot.variables, ScopeContext(
-            run.environment_id, tenant_id=run.tenant_id, process_owner_id=runbook.id))
     task = engine.create(
         run.space_id, "RunbookRun", {"RunbookRunId": run.id},
         description=runbook_run_description(runbook.name, environment.name,
                                             tenant.name if tenant else None, store.choices),
         queue_time=run.queue_time, queue_time_expiry=run.queue_time_expiry,
-        concurrency_tag=runbook_run_concurrency_tag(run.project_id, run.runbook_id,
-                                                    run.environment_id, run.tenant_id,
-                                                    project_values),
+        concurrency_tag=snapshot_concurrency_tag(snapshot, run.environment_id, run.tenant_id),
     )
     run.task_id = task.id
     return task

@@ -24,6 +24,7 @@ from octosim.model.variables import ScopeContext, Variable, resolve, substitute
 
 if TYPE_CHECKING:
     from octosim.model.releases import Release
+    from octosim.model.runbooks import RunbookSnapshot
 
 __all__ = [
     "CONCURRENCY_TAG_VARIABLE",
@@ -38,6 +39,7 @@ __all__ = [
     "runbook_run_concurrency_tag",
     "runbook_run_description",
     "runbook_run_name",
+    "snapshot_concurrency_tag",
 ]
 
 CONCURRENCY_TAG_VARIABLE = "Octopus.Task.ConcurrencyTag"
@@ -156,6 +158,20 @@ def deploy_description(
         text += choices.tenanted_description_suffix.format(tenant=tenant)
     return text
 
+
+
+def snapshot_concurrency_tag(
+    snapshot: RunbookSnapshot, environment_id: str, tenant_id: str | None
+) -> str:
+    """Return the concurrency tag of a run of ``snapshot`` in ``environment_id`` (and
+    ``tenant_id``): :func:`runbook_run_concurrency_tag` over the snapshot's variables
+    resolved there."""
+    project_values = None  # they bear on the tag only through a tag of their own
+    if overrides_concurrency_tag(snapshot.variables):
+        project_values = resolve(snapshot.variables, ScopeContext(
+            environment_id, tenant_id=tenant_id, process_owner_id=snapshot.runbook_id))
+    return runbook_run_concurrency_tag(snapshot.project_id, snapshot.runbook_id,
+                                       environment_id, tenant_id, project_values)
 
 def runbook_run_description(
     runbook: str, environment: str, tenant: str | None = None,

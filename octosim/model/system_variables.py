@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from octosim.clock import DEFAULT_EPOCH
 from octosim.model.datetext import iso_milliseconds
-from octosim.model.deployments import release_concurrency_tag, runbook_run_concurrency_tag
+from octosim.model.deployments import release_concurrency_tag, snapshot_concurrency_tag
 from octosim.model.machine_environment import tentacle_process_variables
 from octosim.model.projects import RUN_ON_SERVER, SCRIPT_BODY, SCRIPT_SYNTAX, TARGET_ROLES
 from octosim.model.variables import (
@@ -177,10 +177,8 @@ def runbook_run_variables(
         tenant = store.tenants[run.tenant_id]
         values["Octopus.Deployment.Tenant.Id"] = tenant.id
         values["Octopus.Deployment.Tenant.Name"] = tenant.name
-    project_values = resolve(snapshot.variables, ScopeContext(
-        run.environment_id, tenant_id=run.tenant_id, process_owner_id=runbook.id))
-    values["Octopus.Task.ConcurrencyTag"] = runbook_run_concurrency_tag(
-        run.project_id, run.runbook_id, run.environment_id, run.tenant_id, project_values)
+    values["Octopus.Task.ConcurrencyTag"] = snapshot_concurrency_tag(
+        snapshot, run.environment_id, run.tenant_id)
     return VariableDictionary(values)
 
 
