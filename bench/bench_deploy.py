@@ -25,10 +25,11 @@ variable and system variables), so each target runs three scripts, each under it
    target is (a) / (b) <= 1.5x: what the simulator, the deployment included, costs over
    static mocks answering the same requests. The world is the same every run (a test
    suite deploying again and again), so the simulator has read the scripts before.
-   (c), for the record (no target): (a) timed right after the same conversation on another
-   simulation, its code warm in the CPU's caches, against (b) in a loop of their own. (a)
-   itself always runs after the static side, as a test suite's simulations run after other
-   code; (c) shows what that costs it.
+   (c), for the record (no target): both sides again, each timed right after the same
+   conversation on its own side (another simulation's; the same static answers), so that
+   neither runs cold. Every side of (a) and (b) starts from a collected heap, and the
+   collection walks the whole heap, pushing both sides' code and data out of the CPU's
+   caches; (c) shows the ratio does not come from that.
 
 The sides of each pair run interleaved, ``--runs`` times (default 15), and their medians are
 compared, so a busy machine slows both alike; the median of the paired ratios (each run of
@@ -37,13 +38,19 @@ and this process's CPU time, which leaves out the milliseconds a run spends desc
 a crowded machine. As in ``bench_restart.py``, each side starts from a collected heap with
 the cyclic garbage collector off (``--gc`` keeps it on).
 
+``--breakdown`` also prints, request by request, the median time spent answering it inside
+each side's transport (the simulator's routes and model, or the static replay) and, on the
+simulator's side, in each virtual sleep (the deployment running): where (2)'s difference is.
+
 Run: ``python bench/bench_deploy.py`` (``--runs N``, ``--http-targets N``, ``--quick`` for a
-smoke run with smaller worlds, ``--gc``). It prints numbers and asserts nothing about them.
+smoke run with smaller worlds, ``--gc``, ``--breakdown``). It prints numbers and asserts
+nothing about them.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import itertools
 import os
@@ -236,16 +243,13 @@ def timed_conversation(sim: Simulation) -> Times:
     return elapsed
 
 
-def warm_http_side(targets: int) -> Callable[[], Times]:
-    """Side (2c), for the record, not the target: as (2a), but timed right after the same
-    conversation on another simulation (both worlds built first, untimed), so the simulator's
-    code is warm in the CPU's caches; (2a) runs after the static side, as a test suite's
-    simulations run after other code."""
+def warm_side(side: Callable[[], Times]) -> Callable[[], Times]:
+    """Side (c): ``side`` run twice, timed the second time, so that its code and data are
+    warm in the CPU's caches (the first run's time is dropped)."""
 
     def run() -> Times:
-        first, second = deploy_world(targets), deploy_world(targets)
-        timed_conversation(first)  # its time is dropped: it only warms the simulator's code
-        return timed_conversation(second)
+        side()
+        return side()
 
     return run
 
@@ -284,6 +288,93 @@ def static_side(
         return elapsed
 
     return run
+
+
+# -- (2), request by request (--breakdown) ------------------------------------------------------
+#: One request's (label, seconds spent inside the transport), or a sleep's.
+Spent = list[tuple[str, float]]
+
+
+class TimedTransport(httpx.BaseTransport):
+    """Serves through ``inner``, noting how long each request spent inside it."""
+
+    def __init__(self, inner: httpx.BaseTransport, spent: Spent) -> None:
+        self.inner, self.spent = inner, spent
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        start = time.perf_counter()
+        response = self.inner.handle_request(request)
+        self.spent.append((f"{request.method} {request.url.path}", time.perf_counter() - start))
+        return response
+
+
+def simulator_spent(targets: int) -> Spent:
+    """Release -> deploy -> wait on a new world: the time inside the simulator's transport
+    for each request, and inside each virtual sleep (the deployment running meanwhile)."""
+    sim = deploy_world(targets)
+    spent: Spent = []
+
+    def sleep(seconds: float) -> None:
+        start = time.perf_counter()
+        sim.clock.sleep(seconds)
+        spent.append(("  sleep: the deployment runs", time.perf_counter() - start))
+
+    with httpx.Client(base_url=sim.base_url, transport=TimedTransport(sim.transport(), spent),
+                      headers={"X-Octopus-ApiKey": sim.api_key}) as client:
+        assert release_deploy_wait(client, sleep) == "Success"
+    return spent
+
+
+def static_spent(answers: list[Answer]) -> Spent:
+    """The same conversation on the static replay: the time inside its transport."""
+    replay = iter(answers)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status, headers, content = next(replay)
+        return httpx.Response(status, headers=headers, content=content)
+
+    spent: Spent = []
+    transport = TimedTransport(httpx.MockTransport(handler), spent)
+    with httpx.Client(base_url=DEFAULT_BASE_URL, transport=transport,
+                      headers={"X-Octopus-ApiKey": "API-BENCH0000000000000000000"}) as client:
+        assert release_deploy_wait(client, lambda seconds: None) == "Success"
+    return spent
+
+
+def print_breakdown(targets: int, answers: list[Answer], runs: int) -> None:
+    """Print, request by request, the median time inside each side's transport (and the
+    simulator's sleeps), over ``runs`` interleaved runs of each."""
+    simulated: list[Spent] = []
+    static: list[Spent] = []
+    sides: list[tuple[list[Spent], Callable[[], Spent]]] = [
+        (simulated, functools.partial(simulator_spent, targets)),
+        (static, functools.partial(static_spent, answers)),
+    ]
+    for _ in range(runs):
+        for into, collect in sides:
+            gc.collect()  # as measure() runs each side
+            gc.disable()
+            try:
+                into.append(collect())
+            finally:
+                gc.enable()
+    median = statistics.median
+    requests = iter(range(len(answers)))
+    print(f"  (2) by request, median us inside the transport over {runs} runs: simulator | static")
+    totals = [0.0, 0.0, 0.0]  # the simulator's requests, its sleeps, the static requests
+    for index, (label, _) in enumerate(simulated[0]):
+        mine = median(run[index][1] for run in simulated) * 1e6
+        if label.startswith(" "):
+            totals[1] += mine
+            print(f"    {label:<58} {mine:8.1f}")
+            continue
+        position = next(requests)
+        theirs = median(run[position][1] for run in static) * 1e6
+        totals[0] += mine
+        totals[2] += theirs
+        print(f"    {label:<58} {mine:8.1f} | {theirs:6.1f}")
+    print(f"    {'in all: requests, sleeps | requests':<58} {totals[0]:8.1f} + {totals[1]:.1f}"
+          f" | {totals[2]:6.1f}")
 
 
 # -- measuring ----------------------------------------------------------------------------------
@@ -335,6 +426,8 @@ def main() -> None:
                         help="a smoke run: 3 runs, 100 vs 10 targets")
     parser.add_argument("--gc", action="store_true",
                         help="keep the cyclic garbage collector on while timing")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also print (2)'s time inside each side's transport, by request")
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
     large, small = (100, 10) if args.quick else (1000, 100)
@@ -362,13 +455,14 @@ def main() -> None:
           f"{requests} requests")
     compare(("(a) through sim.client()", "(b) the same requests, static MockTransport"),
             measure(http, runs, args.gc), 1.5, (requests, "request"))
-    # Apart, so that (a) above always follows the static side, never another simulation.
-    warm, static = ([t[1] for t in seen] for seen in
-                    measure([warm_http_side(http_targets), http[1]], runs, args.gc))
+    warm_sim, warm_static = ([t[1] for t in seen] for seen in
+                             measure([warm_side(side) for side in http], runs, args.gc))
     median = statistics.median
-    print(f"  (c) (a) timed right after another simulation's conversation (its code warm), "
-          f"for the record: CPU median {median(warm) * 1e3:.2f} ms, "
-          f"{median(warm) / median(static):.2f}x of (b) run beside it")
+    print(f"  (c) both warm, each run right after the same conversation on its side, for the "
+          f"record: CPU medians {median(warm_sim) * 1e3:.2f} vs {median(warm_static) * 1e3:.2f}"
+          f" ms, {median(warm_sim) / median(warm_static):.2f}x")
+    if args.breakdown:
+        print_breakdown(http_targets, answers, runs)
     print(f"load average after {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
