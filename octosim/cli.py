@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-__all__ = ["build_parser", "generate_key", "main"]
+__all__ = ["build_parser", "generate_key", "main", "seed_number"]
 
 _KEY = re.compile(r"API-[A-Z0-9]+")
 #: The newest timeline entries a served simulation keeps (about 25 MB at most).
@@ -72,7 +72,8 @@ def _seconds(what: str) -> Callable[[str], float]:
     return parse
 
 
-def _seed(text: str) -> int:
+def seed_number(text: str) -> int:
+    """argparse ``type`` of ``--seed``: a whole number >= 0, as every octosim seed is."""
     try:
         value = int(text)
     except ValueError:
@@ -150,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="port (default 8065); 0 picks a free one")
     serve.add_argument("--scenario", default="default",
                        help="a preset name or a path to a scenario TOML file (default: default)")
-    serve.add_argument("--seed", type=_seed, default=0,
+    serve.add_argument("--seed", type=seed_number, default=0,
                        help="random seed, a whole number >= 0 (default 0)")
     serve.add_argument("--api-key", type=_key, default=None, metavar="KEY",
                        help="the API key to accept (API-...); a random one is generated and "

@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from octosim.cli import seed_number
 from restart.exitcodes import ExitCode
 from restart.policy import KNOBS, PolicyError, RestartPolicy
 from restart.report import Outcome, Progress, RestartReport
@@ -176,17 +177,6 @@ def parse(
         return exit_.code if isinstance(exit_.code, int) else int(ExitCode.USAGE)
     finally:
         err.write(mask_keys(captured.getvalue()))
-
-
-def seed_number(text: str) -> int:
-    """argparse ``type`` of ``--seed``: a whole number >= 0, as every octosim seed is."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
 
 
 # -- policy flags ---------------------------------------------------------------------------

@@ -12,23 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from octosim.api.context import RequestContext
+from octosim.api.context import RequestContext, json_type_name
 from octosim.api.errors import bad_request
 from octosim.api.params import parse_date
 
 __all__ = ["Body", "read_body"]
-
-
-def _type_name(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "a string" if isinstance(value, str) else "null"
 
 
 class Body:
@@ -52,7 +40,7 @@ class Body:
         if value is None:
             return default
         if not isinstance(value, str):
-            raise bad_request(f"{name}: expected a string, got {_type_name(value)}.")
+            raise bad_request(f"{name}: expected a string, got {json_type_name(value)}.")
         return value.strip() or default
 
     def required_text(self, name: str, example: str) -> str:
@@ -70,7 +58,7 @@ class Body:
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
             return value.strip().lower() == "true"
         if not isinstance(value, bool):
-            raise bad_request(f"{name}: expected true or false, got {_type_name(value)}.")
+            raise bad_request(f"{name}: expected true or false, got {json_type_name(value)}.")
         return value
 
     def texts(self, name: str) -> list[str]:
@@ -81,7 +69,7 @@ class Body:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise bad_request(f"{name}: expected an array of strings, got {_type_name(value)}.")
+            raise bad_request(f"{name}: expected an array of strings, got {json_type_name(value)}.")
         return [v.strip() for v in value if v.strip()]
 
     def mapping(self, name: str) -> dict[str, Any]:
@@ -90,7 +78,7 @@ class Body:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise bad_request(f"{name}: expected an object, got {_type_name(value)}.")
+            raise bad_request(f"{name}: expected an object, got {json_type_name(value)}.")
         return value
 
     def moment(self, ctx: RequestContext, name: str) -> float | None:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from octosim.model.world import World
     from octosim.options import ServerOptions
 
-__all__ = ["RequestContext", "Server"]
+__all__ = ["RequestContext", "Server", "json_type_name"]
 
 
 def _reject_constant(name: str) -> Any:
@@ -64,13 +64,16 @@ def _query_params(query: tuple[tuple[str, str], ...]) -> QueryParams:
     return QueryParams(query)
 
 
-def _json_type(value: object) -> str:
+def json_type_name(value: object) -> str:
+    """Name the JSON type of a decoded value, for a 400 that says what was sent instead."""
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
         return "a number"
     if isinstance(value, list):
         return "an array"
+    if isinstance(value, dict):
+        return "an object"
     return "a string" if isinstance(value, str) else "null"
 
 
@@ -326,6 +329,6 @@ class RequestContext:
             return {}
         if not isinstance(value, dict):
             raise bad_request(
-                f"The request body must be a JSON object ({{...}}), not {_json_type(value)}."
+                f"The request body must be a JSON object ({{...}}), not {json_type_name(value)}."
             )
         return value
