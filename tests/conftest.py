@@ -1,4 +1,4 @@
-"""The inner pytest sessions of these tests run with pytest-asyncio installed."""
+"""Every test: the inner pytest sessions (``pytester``) run with pytest-asyncio installed."""
 
 from __future__ import annotations
 
