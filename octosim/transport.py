@@ -134,7 +134,7 @@ class SimulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
 def _to_httpx(response: ApiResponse, request: httpx.Request) -> httpx.Response:
     # Encoded header pairs and a ready byte stream: httpx then skips normalising a dict and
-    # re-encoding the body, a sevenfold saving on every simulated answer.
+    # re-encoding the body, which cost more than the rest of building every answer.
     content = response.content
     headers = [*_encoded_fields(tuple(response.headers.items())),
                (b"content-length", str(len(content)).encode())]
