@@ -38,9 +38,14 @@ and this process's CPU time, which leaves out the milliseconds a run spends desc
 a crowded machine. As in ``bench_restart.py``, each side starts from a collected heap with
 the cyclic garbage collector off (``--gc`` keeps it on).
 
-``--breakdown`` also prints, request by request, the median time spent answering it inside
-each side's transport (the simulator's routes and model, or the static replay) and, on the
-simulator's side, in each virtual sleep (the deployment running): where (2)'s difference is.
+``--breakdown`` also prints where (2)'s difference is. Request by request, the median time
+spent answering it inside each side's transport (the simulator's routes and model, or the
+static replay) and, on the simulator's side, in each virtual sleep (the deployment
+running). Then (2) again on two worlds that run less of the deployment, each against the
+static replay of its own answers, with the same requests and virtual timeline: (d) each
+step's action is a Python step action that waits as long as its script ran (the plan, the
+targets and their variables stay; no script runs); (e) the Deploy task waits as long as the
+deployment ran (no step runs).
 
 Run: ``python bench/bench_deploy.py`` (``--runs N``, ``--http-targets N``, ``--quick`` for a
 smoke run with smaller worlds, ``--gc``, ``--breakdown``). It prints numbers and asserts
@@ -57,13 +62,21 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from octosim.model.deploy_executor import DeployExecutor
 from octosim.model.deploy_tasks import queue_deployment
-from octosim.model.deployment_rules import create_deployment, create_release
+from octosim.model.deployment_rules import (
+    create_deployment,
+    create_release,
+    record_deployment_outcome,
+)
+from octosim.model.executors import Delay, Flow, TaskRun
 from octosim.model.projects import SCRIPT_BODY, TARGET_ROLES, DeploymentAction, DeploymentStep
+from octosim.model.step_actions import StepContext
 from octosim.model.tasks import Task
 from octosim.model.variables import Variable
 from octosim.options import DEFAULT_BASE_URL
@@ -204,10 +217,14 @@ def release_deploy_wait(client: httpx.Client, sleep: Callable[[float], None]) ->
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
-def simulator_conversation(targets: int) -> tuple[list[tuple[str, str, bytes]], list[Answer]]:
-    """One release -> deploy -> wait through ``sim.client()``: every request (method, URL,
-    body) and answer (status, raw headers, body), in order."""
-    sim = deploy_world(targets)
+#: Builds a world for (2): ``deploy_world`` to some targets, or one of the breakdown's.
+World = Callable[[], Simulation]
+
+
+def simulator_conversation(world: World) -> tuple[list[tuple[str, str, bytes]], list[Answer]]:
+    """One release -> deploy -> wait through ``sim.client()`` on ``world()``: every request
+    (method, URL, body) and answer (status, raw headers, body), in order."""
+    sim = world()
     requests: list[tuple[str, str, bytes]] = []
     answers: list[Answer] = []
 
@@ -223,12 +240,12 @@ def simulator_conversation(targets: int) -> tuple[list[tuple[str, str, bytes]], 
     return requests, answers
 
 
-def http_side(targets: int) -> Callable[[], Times]:
-    """Side (2a): build the world (untimed), time release -> deploy -> wait through
+def http_side(world: World) -> Callable[[], Times]:
+    """Side (2a): build ``world()`` (untimed), time release -> deploy -> wait through
     ``sim.client()``."""
 
     def run() -> Times:
-        return timed_conversation(deploy_world(targets))
+        return timed_conversation(world())
 
     return run
 
@@ -308,10 +325,10 @@ class TimedTransport(httpx.BaseTransport):
         return response
 
 
-def simulator_spent(targets: int) -> Spent:
-    """Release -> deploy -> wait on a new world: the time inside the simulator's transport
+def simulator_spent(world: World) -> Spent:
+    """Release -> deploy -> wait on ``world()``: the time inside the simulator's transport
     for each request, and inside each virtual sleep (the deployment running meanwhile)."""
-    sim = deploy_world(targets)
+    sim = world()
     spent: Spent = []
 
     def sleep(seconds: float) -> None:
@@ -341,13 +358,13 @@ def static_spent(answers: list[Answer]) -> Spent:
     return spent
 
 
-def print_breakdown(targets: int, answers: list[Answer], runs: int) -> None:
+def print_breakdown(world: World, answers: list[Answer], runs: int) -> None:
     """Print, request by request, the median time inside each side's transport (and the
     simulator's sleeps), over ``runs`` interleaved runs of each."""
     simulated: list[Spent] = []
     static: list[Spent] = []
     sides: list[tuple[list[Spent], Callable[[], Spent]]] = [
-        (simulated, functools.partial(simulator_spent, targets)),
+        (simulated, functools.partial(simulator_spent, world)),
         (static, functools.partial(static_spent, answers)),
     ]
     for _ in range(runs):
@@ -375,6 +392,85 @@ def print_breakdown(targets: int, answers: list[Answer], runs: int) -> None:
         print(f"    {label:<58} {mine:8.1f} | {theirs:6.1f}")
     print(f"    {'in all: requests, sleeps | requests':<58} {totals[0]:8.1f} + {totals[1]:.1f}"
           f" | {totals[2]:6.1f}")
+
+
+# -- (2) without parts of the deployment (--breakdown) ------------------------------------------
+#: The Python step action of world (d): it waits as long as its step's script ran.
+WAIT_ACTION = "Octosim.BenchWait"
+
+
+def scripted_timeline(targets: int) -> tuple[list[float], float]:
+    """Each step's virtual seconds, and the Deploy task's, in the scripted deployment."""
+    task = direct_deployment(deploy_world(targets))
+    steps = [e.ended - e.started for e in task.log.children
+             if e.started is not None and e.ended is not None]
+    assert len(steps) == len(STEPS) and task.start_time is not None
+    assert task.completed_time is not None
+    return steps, task.completed_time - task.start_time
+
+
+def world_without_scripts(targets: int, seconds: list[float]) -> Simulation:
+    """World (d): as ``deploy_world``, but each step's action is a Python step action that
+    waits as long as the step's script ran, so no script runs (no mutex, no contact, no
+    interpreter, no script log) while the plan, the targets and their variables stay."""
+    sim = deploy_world(targets)
+
+    def wait(ctx: StepContext) -> Flow:
+        yield Delay(seconds[int(ctx.variables["Octopus.Step.Number"]) - 1])
+        return None
+
+    sim.deploy.actions.register(WAIT_ACTION, wait)
+    store = sim.deployments
+    project = next(iter(store.projects.values()))
+    store.set_process(project.deployment_process_id, [
+        DeploymentStep(name, [DeploymentAction(name, action_type=WAIT_ACTION)],
+                       {TARGET_ROLES: ROLE})
+        for name, _ in STEPS
+    ])
+    return sim
+
+
+@dataclass
+class WaitingDeploy(DeployExecutor):
+    """World (e)'s Deploy tasks: wait ``seconds``, then succeed, running no step."""
+
+    seconds: float = 0.0
+
+    def execute(self, run: TaskRun) -> Flow:
+        """Wait, then record the deployment as successful."""
+        yield Delay(self.seconds)
+        record_deployment_outcome(self.services.store, run.task.arguments["DeploymentId"], True)
+        return None
+
+
+def world_without_steps(targets: int, seconds: float) -> Simulation:
+    """World (e): as ``deploy_world``, but the Deploy task only waits as long as the
+    deployment ran: releases, deployments, the task and its polls stay; no step runs."""
+    sim = deploy_world(targets)
+    sim.engine.register(WaitingDeploy(sim.deploy, seconds=seconds))
+    return sim
+
+
+def print_without(targets: int, requests: int, runs: int, keep_gc: bool) -> None:
+    """Time (2) on worlds (d) and (e), each against the static replay of its own answers."""
+    steps, whole = scripted_timeline(targets)
+    worlds = (
+        ("(d) each step a Python action that waits as long as its script ran", functools.partial(
+            world_without_scripts, targets, steps)),
+        ("(e) the Deploy task waits as long as the deployment ran", functools.partial(
+            world_without_steps, targets, whole)),
+    )
+    median = statistics.median
+    for label, world in worlds:
+        conversation, answers = simulator_conversation(world)
+        static_side(answers, check=conversation)()
+        if len(answers) != requests:
+            print(f"  {label}: {len(answers)} requests, not {requests}: not comparable")
+            continue
+        sides = [http_side(world), static_side(answers)]
+        simulated, static = ([t[1] for t in seen] for seen in measure(sides, runs, keep_gc))
+        print(f"  {label}: CPU medians {median(simulated) * 1e3:.2f} vs "
+              f"{median(static) * 1e3:.2f} ms, {median(simulated) / median(static):.2f}x")
 
 
 # -- measuring ----------------------------------------------------------------------------------
@@ -445,9 +541,10 @@ def main() -> None:
     compare((f"(a) to {large:,} targets", f"(b) to {small:,} targets"),
             measure(direct, runs, args.gc), 11.0, (large, "target"))
 
-    conversation, answers = simulator_conversation(http_targets)
+    world = functools.partial(deploy_world, http_targets)
+    conversation, answers = simulator_conversation(world)
     static_side(answers, check=conversation)()  # the same conversation, untimed
-    http = [http_side(http_targets), static_side(answers)]
+    http = [http_side(world), static_side(answers)]
     for side in http:
         side()
     requests = len(answers)
@@ -462,7 +559,9 @@ def main() -> None:
           f"record: CPU medians {median(warm_sim) * 1e3:.2f} vs {median(warm_static) * 1e3:.2f}"
           f" ms, {median(warm_sim) / median(warm_static):.2f}x")
     if args.breakdown:
-        print_breakdown(http_targets, answers, runs)
+        print_breakdown(world, answers, runs)
+        print("  (2) without parts of the deployment, each against its own static replay:")
+        print_without(http_targets, requests, runs, args.gc)
     print(f"load average after {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
