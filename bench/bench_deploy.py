@@ -523,7 +523,8 @@ def main() -> None:
     parser.add_argument("--gc", action="store_true",
                         help="keep the cyclic garbage collector on while timing")
     parser.add_argument("--breakdown", action="store_true",
-                        help="also print (2)'s time inside each side's transport, by request")
+                        help="also print where (2)'s time goes: by request, and on worlds "
+                             "that run no script or no step")
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
     large, small = (100, 10) if args.quick else (1000, 100)
