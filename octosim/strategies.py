@@ -246,7 +246,7 @@ def timings(
     ``ServiceTiming()``, the defaults (which never fail), knob by knob.
     """
     return knob_values(_timing_reader(max_stop, max_start, max_startup_delay,
-                                    max_fail_to_start_rate, watchdog),
+                                      max_fail_to_start_rate, watchdog),
                        "octosim.strategies timing")
 
 
@@ -398,7 +398,7 @@ def fault_rules(
     Raises ValueError for a ``max_rate`` outside [0, 1].
     """
     return knob_values(_rule_reader(max_rate=max_rate, kinds=kinds, statuses=statuses,
-                                  max_latency=max_latency, windows=windows),
+                                    max_latency=max_latency, windows=windows),
                        "octosim.strategies fault rule")
 
 

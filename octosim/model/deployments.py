@@ -148,18 +148,6 @@ def runbook_run_concurrency_tag(
     return substitute(override, values)
 
 
-def deploy_description(
-    project: str, version: str, environment: str, tenant: str | None = None,
-    choices: DeploymentChoices = DEFAULT_CHOICES,
-) -> str:
-    """Return a Deploy task's ``Description`` (names, not ids)."""
-    text = f"Deploy {project} release {version} to {environment}"
-    if tenant:
-        text += choices.tenanted_description_suffix.format(tenant=tenant)
-    return text
-
-
-
 def snapshot_concurrency_tag(
     snapshot: RunbookSnapshot, environment_id: str, tenant_id: str | None
 ) -> str:
@@ -172,6 +160,18 @@ def snapshot_concurrency_tag(
             environment_id, tenant_id=tenant_id, process_owner_id=snapshot.runbook_id))
     return runbook_run_concurrency_tag(snapshot.project_id, snapshot.runbook_id,
                                        environment_id, tenant_id, project_values)
+
+
+def deploy_description(
+    project: str, version: str, environment: str, tenant: str | None = None,
+    choices: DeploymentChoices = DEFAULT_CHOICES,
+) -> str:
+    """Return a Deploy task's ``Description`` (names, not ids)."""
+    text = f"Deploy {project} release {version} to {environment}"
+    if tenant:
+        text += choices.tenanted_description_suffix.format(tenant=tenant)
+    return text
+
 
 def runbook_run_description(
     runbook: str, environment: str, tenant: str | None = None,
