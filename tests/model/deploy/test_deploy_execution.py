@@ -342,7 +342,6 @@ def test_a_project_s_concurrency_tag_variable_is_its_deploy_task_s_tag() -> None
         TaskState.Executing, TaskState.Queued, TaskState.Executing)
 
 
-
 def test_a_deployment_built_without_its_tag_gets_the_release_s_tag_when_queued() -> None:
     # create_deployment works the tag out; a Deployment made by hand carries none, and its
     # task and its variables must still have the tag the release's variables give.
