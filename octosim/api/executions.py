@@ -8,6 +8,10 @@ client, the GitHub actions and the Go CLI use, with names where the classic rout
 - ``POST …/runbook-runs/create/v1`` → ``{RunbookRunServerTasks: [{RunbookRunId,
   ServerTaskId}]}``, one per environment and tenant.
 
+A command naming several environments or tenants is all or nothing: each is checked
+(``check_deployment``, ``check_runbook_run``) before any is created, so a 4xx leaves
+nothing running that the client was told had failed.
+
 Body keys bind case-insensitively (the Go CLI sends camelCase, the TS client PascalCase plus
 ``spaceId``); ``spaceIdOrName`` may hold the space's id (Go) or name (TS). Projects are
 found by name, slug or id; channels, runbooks, tenants, snapshots and environments by name
@@ -30,7 +34,11 @@ from octosim.api.releases import start_deployment
 from octosim.api.router import Route
 from octosim.api.runbooks import start_runbook_run
 from octosim.model.deploy_errors import DeploymentModelError
-from octosim.model.deployment_rules import create_release
+from octosim.model.deployment_rules import (
+    check_deployment,
+    check_runbook_run,
+    create_release,
+)
 from octosim.model.projects import Project
 from octosim.model.tenants import Tenant
 from octosim.model.world import Permission, Space
@@ -142,6 +150,8 @@ def create_untenanted_deployment_v1(ctx: RequestContext) -> dict[str, Any]:
         raise bad_request('EnvironmentNames is required, e.g. ["Development"].')
     environments = store.environments(project.space_id, names)
     fields = _fields(ctx, project.space_id, body)
+    for env in environments:  # all or nothing: a refusal leaves no deployment behind
+        check_deployment(store, release.id, env.id, skip_actions=body.texts("SkipStepNames"))
     started = [start_deployment(ctx, release, env.id, None, fields) for env in environments]
     return {"DeploymentServerTasks": [
         {"DeploymentId": d.id, "ServerTaskId": t.id} for d, t in started]}
@@ -160,6 +170,9 @@ def create_tenanted_deployment_v1(ctx: RequestContext) -> dict[str, Any]:
     if not tenants:
         raise DeploymentModelError(NO_TENANTS)
     fields = _fields(ctx, project.space_id, body)
+    for tenant in tenants:  # all or nothing, as for untenanted deployments
+        check_deployment(store, release.id, environment.id, tenant_id=tenant.id,
+                         skip_actions=body.texts("SkipStepNames"))
     started = [start_deployment(ctx, release, environment.id, tenant.id, fields)
                for tenant in tenants]
     return {"DeploymentServerTasks": [
@@ -180,9 +193,12 @@ def create_runbook_run_v1(ctx: RequestContext) -> dict[str, Any]:
     tenants: list[str | None] = [
         t.id for t in _tenants(ctx, project, body, [e.id for e in environments])] or [None]
     fields = _fields(ctx, project.space_id, body)
+    snapshot = body.text("Snapshot")
+    for env in environments:  # all or nothing, as for deployments
+        for tenant in tenants:
+            check_runbook_run(store, runbook.id, env.id, snapshot=snapshot, tenant_id=tenant)
     started = [
-        start_runbook_run(ctx, runbook, env.id, snapshot=body.text("Snapshot"), tenant=tenant,
-                          **fields)
+        start_runbook_run(ctx, runbook, env.id, snapshot=snapshot, tenant=tenant, **fields)
         for env in environments for tenant in tenants
     ]
     return {"RunbookRunServerTasks": [

@@ -36,11 +36,15 @@ from octosim.model.lifecycles import (
 )
 from octosim.model.projects import Channel, Project
 from octosim.model.releases import Release, next_version, parse_version
-from octosim.model.runbooks import EnvironmentScope, RunbookRun, RunbookSnapshot
+from octosim.model.runbooks import EnvironmentScope, Runbook, RunbookRun, RunbookSnapshot
 from octosim.model.step_plan import DeploymentPlan, applicable_actions, plan_steps
+from octosim.model.tenants import Tenant
+from octosim.model.world import Environment
 
 __all__ = [
     "allowed_environment_ids",
+    "check_deployment",
+    "check_runbook_run",
     "choose_channel",
     "create_deployment",
     "create_release",
@@ -157,6 +161,55 @@ def plan_deployment(
     )
 
 
+def check_deployment(
+    store: DeploymentStore,
+    release_id: str,
+    environment_id: str,
+    *,
+    tenant_id: str | None = None,
+    skip_actions: Iterable[str] = (),
+) -> None:
+    """Raise DeploymentModelError, as :func:`create_deployment` would, if a deployment of the
+    release to the environment (and tenant) would be refused; record nothing.
+
+    A request that deploys to several environments or tenants checks them all first, so that
+    a refusal leaves nothing created (a 4xx means nothing was done).
+    """
+    _checked_deployment(store, store.releases[release_id], environment_id, tenant_id,
+                        list(skip_actions))
+
+
+def _checked_deployment(
+    store: DeploymentStore, release: Release, environment_id: str, tenant_id: str | None,
+    skipped: list[str],
+) -> tuple[Environment, Tenant | None]:
+    """The environment and tenant a deployment of ``release`` goes to, once every rule
+    passed; raises DeploymentModelError with Octopus's refusal."""
+    project = store.projects[release.project_id]
+    [environment] = store.environments(release.space_id, [environment_id])
+    environment_id = environment.id
+    phases = _phases(store, release)
+    choices = store.choices
+    if not any(environment_id in phase.environment_ids for phase in phases):
+        raise DeploymentModelError(choices.environment_not_in_lifecycle.format(
+            version=release.version, project=project.name, environment=environment.name))
+    if environment_id not in _allowed(store, release, phases):
+        raise DeploymentModelError([choices.lifecycle_not_allowed, HELP_TEXT])
+    tenant = store.tenant(release.space_id, tenant_id) if tenant_id else None
+    if tenant is not None and not tenant.is_connected(project.id, environment_id):
+        raise DeploymentModelError(choices.tenant_not_connected.format(
+            tenant=tenant.name, project=project.name, environment=environment.name))
+    # A step is in the plan when some action of it applies (plan_steps): whether any step
+    # would run depends on the actions alone, so the plan itself, with its targets, is made
+    # once, when the task starts.
+    if not any(applicable_actions(step, environment_id, release.channel_id, skipped)
+               for step in release.process.steps):
+        channel = store.channels[release.channel_id]
+        raise DeploymentModelError([NO_STEPS_TO_RUN.format(
+            project=project.name, channel=channel.name, environment=environment.name), HELP_TEXT])
+    return environment, tenant
+
+
 def create_deployment(
     store: DeploymentStore,
     release_id: str,
@@ -175,35 +228,15 @@ def create_deployment(
     step would run (each refusal with Octopus's help text where Octopus adds it).
     """
     release = store.releases[release_id]
-    project = store.projects[release.project_id]
-    [environment] = store.environments(release.space_id, [environment_id])
-    environment_id = environment.id
-    phases = _phases(store, release)
-    choices = store.choices
-    if not any(environment_id in phase.environment_ids for phase in phases):
-        raise DeploymentModelError(choices.environment_not_in_lifecycle.format(
-            version=release.version, project=project.name, environment=environment.name))
-    if environment_id not in _allowed(store, release, phases):
-        raise DeploymentModelError([choices.lifecycle_not_allowed, HELP_TEXT])
-    tenant = store.tenant(release.space_id, tenant_id) if tenant_id else None
-    tenant_id = tenant.id if tenant else None
-    if tenant is not None and not tenant.is_connected(project.id, environment_id):
-        raise DeploymentModelError(choices.tenant_not_connected.format(
-            tenant=tenant.name, project=project.name, environment=environment.name))
     skip = fields.get("skip_actions", ())
     skipped = [str(a) for a in skip] if isinstance(skip, list | tuple) else []
-    # A step is in the plan when some action of it applies (plan_steps): whether any step
-    # would run depends on the actions alone, so the plan itself, with its targets, is made
-    # once, when the task starts.
-    if not any(applicable_actions(step, environment_id, release.channel_id, skipped)
-               for step in release.process.steps):
-        channel = store.channels[release.channel_id]
-        raise DeploymentModelError([NO_STEPS_TO_RUN.format(
-            project=project.name, channel=channel.name, environment=environment.name), HELP_TEXT])
+    environment, tenant = _checked_deployment(store, release, environment_id, tenant_id,
+                                              skipped)
+    tenant_id = tenant.id if tenant else None
     deployment = Deployment(
-        store.world.next_id("Deployments"), release.space_id, project.id, release.id,
-        release.channel_id, environment_id, deployment_name(environment.name), now, tenant_id,
-        concurrency_tag=release_concurrency_tag(release, environment_id, tenant_id),
+        store.world.next_id("Deployments"), release.space_id, release.project_id, release.id,
+        release.channel_id, environment.id, deployment_name(environment.name), now, tenant_id,
+        concurrency_tag=release_concurrency_tag(release, environment.id, tenant_id),
     )
     for key, value in fields.items():
         if not hasattr(deployment, key) or key in ("id", "succeeded", "concurrency_tag"):
@@ -251,6 +284,45 @@ def publish_runbook_snapshot(
     return snapshot
 
 
+def check_runbook_run(
+    store: DeploymentStore,
+    runbook_id: str,
+    environment_id: str,
+    *,
+    snapshot: str | None = None,
+    tenant_id: str | None = None,
+) -> None:
+    """Raise DeploymentModelError, as :func:`create_runbook_run` would, if a run of the
+    runbook in the environment (and tenant) would be refused; record nothing (see
+    :func:`check_deployment`)."""
+    _checked_run(store, store.runbooks[runbook_id], environment_id, snapshot, tenant_id)
+
+
+def _checked_run(
+    store: DeploymentStore, runbook: Runbook, environment_id: str, snapshot: str | None,
+    tenant_id: str | None,
+) -> tuple[Environment, RunbookSnapshot, str | None]:
+    """The environment, snapshot and tenant id a run of ``runbook`` uses, once every rule
+    passed; raises DeploymentModelError with Octopus's refusal."""
+    [environment] = store.environments(runbook.space_id, [environment_id])
+    if tenant_id:
+        tenant_id = store.tenant(runbook.space_id, tenant_id).id
+    if snapshot:
+        chosen = next((s for s in store.runbook_snapshots.values()
+                       if s.runbook_id == runbook.id and snapshot in (s.id, s.name)), None)
+        if chosen is None:
+            text = store.choices.not_found.format(kind="runbook snapshot", name=snapshot)
+            raise DeploymentModelError(text, error_message=text, status_code=404)
+    elif runbook.published_runbook_snapshot_id is None:
+        raise DeploymentModelError(NO_PUBLISHED_SNAPSHOT)
+    else:
+        chosen = store.runbook_snapshots[runbook.published_runbook_snapshot_id]
+    if not _runbook_may_run_in(store, runbook.id, environment.id):
+        raise DeploymentModelError(store.choices.runbook_environment_not_allowed.format(
+            runbook=runbook.name, environment=environment.name))
+    return environment, chosen, tenant_id
+
+
 def create_runbook_run(
     store: DeploymentStore,
     runbook_id: str,
@@ -268,26 +340,11 @@ def create_runbook_run(
     for an unknown snapshot, or when the runbook may not run in that environment.
     """
     runbook = store.runbooks[runbook_id]
-    [environment] = store.environments(runbook.space_id, [environment_id])
-    environment_id = environment.id
-    if tenant_id:
-        tenant_id = store.tenant(runbook.space_id, tenant_id).id
-    if snapshot:
-        chosen = next((s for s in store.runbook_snapshots.values()
-                       if s.runbook_id == runbook_id and snapshot in (s.id, s.name)), None)
-        if chosen is None:
-            text = store.choices.not_found.format(kind="runbook snapshot", name=snapshot)
-            raise DeploymentModelError(text, error_message=text, status_code=404)
-    elif runbook.published_runbook_snapshot_id is None:
-        raise DeploymentModelError(NO_PUBLISHED_SNAPSHOT)
-    else:
-        chosen = store.runbook_snapshots[runbook.published_runbook_snapshot_id]
-    if not _runbook_may_run_in(store, runbook_id, environment_id):
-        raise DeploymentModelError(store.choices.runbook_environment_not_allowed.format(
-            runbook=runbook.name, environment=environment.name))
+    environment, chosen, tenant_id = _checked_run(store, runbook, environment_id, snapshot,
+                                                  tenant_id)
     run = RunbookRun(
         store.world.next_id("RunbookRuns"), runbook.space_id, runbook.project_id, runbook.id,
-        chosen.id, environment_id, runbook_run_name(environment.name), now, tenant_id,
+        chosen.id, environment.id, runbook_run_name(environment.name), now, tenant_id,
     )
     for key, value in fields.items():
         if not hasattr(run, key) or key in ("id", "succeeded"):

@@ -12,6 +12,7 @@ from octosim.model.deploy_errors import INVALID_VERSION
 from octosim.model.deployment_rules import publish_runbook_snapshot
 from octosim.model.lifecycles import Phase
 from octosim.model.projects import SCRIPT_BODY
+from octosim.model.runbooks import EnvironmentScope
 from octosim.model.states import TaskState
 from octosim.simulation import Simulation
 
@@ -197,3 +198,38 @@ def test_variable_scopes_reach_the_model(sim: Simulation, client: httpx.Client) 
     [variable] = sim.deployments.variable_sets["variableset-Projects-1"].variables
     assert (variable.scope.machine, variable.scope.tenant, variable.scope.channel) == (
         ("Machines-1",), ("Tenants-1",), ("Channels-1",))
+
+
+def test_a_refused_environment_leaves_nothing_started(sim: Simulation,
+                                                      client: httpx.Client) -> None:
+    # Development is allowed, Production is not yet: the whole command is refused, and the
+    # Development deployment it named is not started behind the client's back.
+    before = (set(sim.deployments.deployments), set(sim.engine.tasks))
+    refused = client.post("/api/Spaces-1/deployments/create/untenanted/v1", json={
+        "ProjectName": "Web", "ReleaseVersion": "0.0.1",
+        "EnvironmentNames": ["Development", "Production"]})
+    assert refused.status_code == 400
+    assert refused.json()["Errors"][0].startswith("The release has not been deployed")
+    assert (set(sim.deployments.deployments), set(sim.engine.tasks)) == before
+    sim.deployments.add_tenant("Spaces-1", "Globex", {})  # connected to nothing
+    refused = client.post("/api/Spaces-1/deployments/create/tenanted/v1", json={
+        "ProjectName": "Web", "ReleaseVersion": "0.0.1", "EnvironmentName": "Development",
+        "Tenants": ["Acme", "Globex"]})
+    assert refused.status_code == 400, refused.text
+    assert (set(sim.deployments.deployments), set(sim.engine.tasks)) == before
+
+
+def test_a_refused_runbook_environment_leaves_nothing_started(sim: Simulation,
+                                                              client: httpx.Client) -> None:
+    runbook = sim.deployments.runbooks["Runbooks-1"]
+    runbook.environment_scope = EnvironmentScope.Specified
+    runbook.environments = ["Environments-1"]
+    before = (set(sim.deployments.runbook_runs), set(sim.engine.tasks))
+    refused = client.post("/api/Spaces-1/runbook-runs/create/v1", json={
+        "ProjectName": "Web", "RunbookName": "Restart",
+        "EnvironmentNames": ["Development", "Production"]})
+    assert refused.status_code == 400, refused.text
+    assert (set(sim.deployments.runbook_runs), set(sim.engine.tasks)) == before
+    allowed = client.post("/api/Spaces-1/runbook-runs/create/v1", json={
+        "ProjectName": "Web", "RunbookName": "Restart", "EnvironmentNames": ["Development"]})
+    assert allowed.status_code == 200, allowed.text
