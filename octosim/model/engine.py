@@ -3,7 +3,9 @@
 Every state change goes through :meth:`TaskEngine._move`, which checks it against the tables
 in :mod:`octosim.model.states` and journals it. Tasks are stored by id (O(1) get, and listing
 by ``ids=`` costs nothing per task stored); the queue is FIFO among tasks whose QueueTime
-has come and whose concurrency tag (if any) no executing task holds.
+has come and whose concurrency tag (if any) no executing task holds. A task still queued at
+its QueueTimeExpiry times out (TimedOut) without starting, even when that moment had already
+passed as it was created.
 """
 
 from __future__ import annotations
@@ -272,7 +274,11 @@ class TaskEngine:
         self._queue.append(task)
         if task.queue_time > now:
             self.clock.call_at(task.queue_time, self._pump)
-        if queue_time_expiry is not None:
+        if queue_time_expiry is not None and queue_time_expiry <= now:
+            # Already past: a task still queued at its QueueTimeExpiry times out, and this
+            # one is queued at that moment (it must not start first and run after it).
+            self._expire(task)
+        elif queue_time_expiry is not None:
             self.clock.call_at(queue_time_expiry, lambda: self._expire(task))
         if self._parents:  # a child queued behind a full cap may close a deadlock
             self.deadlocks.changed()

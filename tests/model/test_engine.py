@@ -130,6 +130,18 @@ def test_queue_time_expiry_times_a_queued_task_out() -> None:
     assert blocker.state is TaskState.Success and task.state is TaskState.TimedOut
 
 
+def test_a_queue_time_expiry_already_past_times_the_task_out_unstarted() -> None:
+    # A free slot must not start it first: a task queued at its QueueTimeExpiry times out.
+    engine = make_engine()
+    engine.clock.sleep(50)
+    for expiry in (10.0, 50.0):
+        task = engine.create("Spaces-1", "Slow", {}, queue_time_expiry=expiry)
+        assert task.state is TaskState.TimedOut and task.completed_time == 50.0
+        assert task.start_time is None and not task.has_been_picked_up
+    assert engine.create("Spaces-1", "Slow", {}, queue_time_expiry=50.5).state is (
+        TaskState.Executing)
+
+
 def test_queue_time_expiry_does_nothing_to_a_task_that_started() -> None:
     engine = make_engine()
     task = engine.create("Spaces-1", "Slow", {}, queue_time_expiry=5.0)
