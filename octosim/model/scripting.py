@@ -267,7 +267,13 @@ class TentacleShell:
     def set_machine_variable(self, name: str, value: str | None) -> None:
         """Change the machine store (journalled); the snapshot is untouched."""
         self.store.set_machine_variable(name, value)
-        what = "removed" if value is None else f"set to {value!r}"
+        if value is None:
+            what = "removed"
+        else:
+            # Masked before repr: repr doubles each backslash, so the note's own masking would
+            # not find a sensitive C:\Secrets\key in 'C:\\Secrets\\key'.
+            shown = value if self.ctx.masked is None else self.ctx.masked(value)
+            what = f"set to {shown!r}"
         self.ctx.note(f"machine environment variable {name} {what}")
 
     def write(self, line: str, level: OutputLevel = "info") -> None:

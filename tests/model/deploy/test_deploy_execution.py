@@ -165,6 +165,18 @@ def test_scripts_see_substituted_variables_and_logs_mask_sensitive_ones() -> Non
     assert all("s3cret!" not in e.message for node in task.log.walk() for e in node.log)
 
 
+def test_the_journal_masks_a_sensitive_machine_variable_with_backslashes() -> None:
+    sim = deploy_sim(1)
+    body = "[Environment]::SetEnvironmentVariable('APP_KEY', '#{Key}', 'Machine')"
+    project = project_with(sim, [script_step("Set", body, roles="app")],
+                           [Variable("Key", r"C:\Secrets\k3y", is_sensitive=True)])
+    deploy(sim, project)
+    sim.clock.advance_to(100)
+    timeline = sim.timeline()
+    assert "machine environment variable APP_KEY set to '********'" in timeline
+    assert "k3y" not in timeline
+
+
 def test_on_behalf_steps_run_on_a_worker_with_the_targets_variables() -> None:
     sim = deploy_sim(2)
     gauge = Gauge(seconds=1)
