@@ -45,8 +45,9 @@ WINDOWS_MACHINE_ENVIRONMENT: dict[str, str] = {
     "DriverData": r"C:\Windows\System32\Drivers\DriverData",
     "NUMBER_OF_PROCESSORS": "2",
     "OS": "Windows_NT",
+    # One trailing backslash, as Windows writes it (a raw string cannot end in one).
     "Path": (r"C:\Windows\system32;C:\Windows;C:\Windows\System32\Wbem;"
-             r"C:\Windows\System32\WindowsPowerShell\v1.0\\"),
+             r"C:\Windows\System32\WindowsPowerShell\v1.0" "\\"),
     "PATHEXT": ".COM;.EXE;.BAT;.CMD;.VBS;.VBE;.JS;.JSE;.WSF;.WSH;.MSC",
     "PROCESSOR_ARCHITECTURE": "AMD64",
     "PSModulePath": r"C:\Program Files\WindowsPowerShell\Modules;"
@@ -61,6 +62,13 @@ WINDOWS_SERVICE_ENVIRONMENT: dict[str, str] = {
     "APPDATA": r"C:\Windows\system32\config\systemprofile\AppData\Roaming",
     "ProgramData": r"C:\ProgramData",
     "ProgramFiles": r"C:\Program Files",
+    "ProgramFiles(x86)": r"C:\Program Files (x86)",
+    "ProgramW6432": r"C:\Program Files",
+    "CommonProgramFiles": r"C:\Program Files\Common Files",
+    "CommonProgramFiles(x86)": r"C:\Program Files (x86)\Common Files",
+    "CommonProgramW6432": r"C:\Program Files\Common Files",
+    "LOCALAPPDATA": r"C:\Windows\system32\config\systemprofile\AppData\Local",
+    "PUBLIC": r"C:\Users\Public",
     "SystemDrive": "C:",
     "SystemRoot": r"C:\Windows",
     "USERNAME": "SYSTEM",

@@ -146,3 +146,10 @@ def test_each_machine_has_one_environment_made_on_first_use() -> None:
     assert "Machines-2" not in environments
     with pytest.raises(ValueError, match="has a Windows environment; it cannot be Linux"):
         environments.of("Machines-1", "Linux")
+
+
+def test_a_windows_service_sees_the_system_s_folders_and_path_as_windows_writes_them() -> None:
+    snapshot = MachineEnvironment("Windows").snapshot
+    assert snapshot["ProgramFiles(x86)"] == r"C:\Program Files (x86)"
+    assert snapshot["PATH"].endswith(r"\WindowsPowerShell\v1.0" + "\\")
+    assert not snapshot["PATH"].endswith("\\\\")
