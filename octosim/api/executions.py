@@ -113,14 +113,9 @@ def _tenants(ctx: RequestContext, project: Project, body: Body,
     project's tenants (``--tenant-tag`` deploys to them), while a tenant named but not
     connected is refused by the deployment rules with their message."""
     store = ctx.deployments
-    space_id = project.space_id
-    chosen = {t.id: t for t in (store.tenant(space_id, n) for n in body.texts("Tenants"))}
-    tags = {tag.casefold() for tag in body.texts("TenantTags")}
-    for tenant in store.tenants.values():
-        if (tenant.space_id == space_id
-                and tags.intersection(t.casefold() for t in tenant.tenant_tags)
-                and any(tenant.is_connected(project.id, e) for e in environment_ids)):
-            chosen.setdefault(tenant.id, tenant)
+    chosen = {t.id: t for t in (store.tenant(project.space_id, n) for n in body.texts("Tenants"))}
+    for tenant in store.tagged_tenants(project, body.texts("TenantTags"), environment_ids):
+        chosen.setdefault(tenant.id, tenant)
     return list(chosen.values())
 
 

@@ -23,7 +23,11 @@ from octosim.api.releases import deployment_fields, deployment_filters
 from octosim.api.router import Route
 from octosim.api.timefmt import Dates
 from octosim.model.deploy_tasks import queue_runbook_run
-from octosim.model.deployment_rules import create_runbook_run, publish_runbook_snapshot
+from octosim.model.deployment_rules import (
+    check_runbook_run,
+    create_runbook_run,
+    publish_runbook_snapshot,
+)
 from octosim.model.projects import DeploymentProcess
 from octosim.model.runbooks import EnvironmentScope, Runbook, RunbookRun, RunbookSnapshot
 from octosim.model.tasks import Task
@@ -321,14 +325,24 @@ def run_runbook(ctx: RequestContext) -> ApiResponse:
     environments = [*body.texts("EnvironmentIds"), *body.texts("EnvironmentId")]
     if not environments:
         raise bad_request('EnvironmentId or EnvironmentIds is required, e.g. "Environments-1".')
-    tenants: list[str | None] = [*body.texts("TenantIds"), *body.texts("TenantId")] or [None]
+    store = ctx.deployments
+    # Each tenant once, however it is named (an id and a name may name the same one).
+    tags = body.texts("TenantTagNames")
+    tagged = store.tagged_tenants(
+        store.projects[runbook.project_id], tags,
+        [e.id for e in store.environments(runbook.space_id, environments)]) if tags else []
+    tenants: list[str | None] = list(dict.fromkeys([
+        *(store.tenant(runbook.space_id, t).id
+          for t in [*body.texts("TenantIds"), *body.texts("TenantId")]),
+        *(t.id for t in tagged)])) or [None]
     snapshot = None if body.flag("UseDefaultSnapshot", True) else body.text(
         "RunbookSnapshotNameOrId")
     fields = _run_fields(ctx, body)
-    runs = [
-        start_runbook_run(ctx, runbook, env, snapshot=snapshot, tenant=tenant, **fields)[0]
-        for env in dict.fromkeys(environments) for tenant in tenants
-    ]
+    pairs = [(env, tenant) for env in dict.fromkeys(environments) for tenant in tenants]
+    for env, tenant in pairs:  # all or nothing: a refusal leaves no run behind
+        check_runbook_run(store, runbook.id, env, snapshot=snapshot, tenant_id=tenant)
+    runs = [start_runbook_run(ctx, runbook, env, snapshot=snapshot, tenant=tenant, **fields)[0]
+            for env, tenant in pairs]
     return ApiResponse(201, [runbook_run_resource(r, ctx.dates) for r in runs])
 
 

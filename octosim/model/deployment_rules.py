@@ -306,7 +306,13 @@ def _checked_run(
     passed; raises DeploymentModelError with Octopus's refusal."""
     [environment] = store.environments(runbook.space_id, [environment_id])
     if tenant_id:
-        tenant_id = store.tenant(runbook.space_id, tenant_id).id
+        tenant = store.tenant(runbook.space_id, tenant_id)
+        # As for a deployment: a tenant runs a project's runbooks only where it is connected.
+        if not tenant.is_connected(runbook.project_id, environment.id):
+            raise DeploymentModelError(store.choices.tenant_not_connected.format(
+                tenant=tenant.name, project=store.projects[runbook.project_id].name,
+                environment=environment.name))
+        tenant_id = tenant.id
     if snapshot:
         chosen = next((s for s in store.runbook_snapshots.values()
                        if s.runbook_id == runbook.id and snapshot in (s.id, s.name)), None)
@@ -337,7 +343,8 @@ def create_runbook_run(
 
     ``snapshot`` is a snapshot name or id, else the published one. Raises
     DeploymentModelError with ``Runbook has no published snapshot.`` when there is none, (404)
-    for an unknown snapshot, or when the runbook may not run in that environment.
+    for an unknown snapshot, when the runbook may not run in that environment, or when the
+    tenant is not connected to the project there (UNCONFIRMED for runbooks: as deployments).
     """
     runbook = store.runbooks[runbook_id]
     environment, chosen, tenant_id = _checked_run(store, runbook, environment_id, snapshot,

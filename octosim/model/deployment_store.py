@@ -336,6 +336,18 @@ class DeploymentStore:
         """Return the tenant with this id or name. Raises DeploymentModelError (404)."""
         return self._find(self.tenants.values(), space_id, name_or_id, "tenant")
 
+    def tagged_tenants(self, project: Project, tags: Iterable[str],
+                       environment_ids: Iterable[str]) -> list[Tenant]:
+        """Return the project's tenants carrying any of ``tags`` (``Set/Tag``, any case) and
+        connected to it in one of ``environment_ids``: a tag selects among the project's
+        tenants, it does not reach a tenant that could not deploy there."""
+        wanted = {tag.casefold() for tag in tags}
+        environment_ids = list(environment_ids)
+        return [tenant for tenant in self.tenants.values()
+                if tenant.space_id == project.space_id
+                and wanted.intersection(t.casefold() for t in tenant.tenant_tags)
+                and any(tenant.is_connected(project.id, e) for e in environment_ids)]
+
     def lifecycle(self, space_id: str, name_or_id: str) -> Lifecycle:
         """Return the lifecycle with this id or name. Raises DeploymentModelError (404)."""
         return self._find(self.lifecycles.values(), space_id, name_or_id, "lifecycle")

@@ -233,3 +233,36 @@ def test_a_refused_runbook_environment_leaves_nothing_started(sim: Simulation,
     allowed = client.post("/api/Spaces-1/runbook-runs/create/v1", json={
         "ProjectName": "Web", "RunbookName": "Restart", "EnvironmentNames": ["Development"]})
     assert allowed.status_code == 200, allowed.text
+
+
+def test_the_classic_run_route_is_all_or_nothing_and_runs_each_tenant_once(
+    sim: Simulation, client: httpx.Client
+) -> None:
+    runbook = sim.deployments.runbooks["Runbooks-1"]
+    runbook.environment_scope = EnvironmentScope.Specified
+    runbook.environments = ["Environments-1"]
+    before = (set(sim.deployments.runbook_runs), set(sim.engine.tasks))
+    refused = client.post("/api/Spaces-1/runbooks/Runbooks-1/run",
+                          json={"EnvironmentIds": ["Environments-1", "Environments-2"]})
+    assert refused.status_code == 400, refused.text
+    assert (set(sim.deployments.runbook_runs), set(sim.engine.tasks)) == before
+    ran = client.post("/api/Spaces-1/runbooks/Runbooks-1/run", json={
+        "EnvironmentId": "Environments-1", "TenantIds": ["Tenants-1", "Acme"]})
+    assert ran.status_code == 201, ran.text
+    assert [r["TenantId"] for r in ran.json()] == ["Tenants-1"]
+
+
+def test_a_runbook_runs_for_a_tenant_only_where_it_is_connected(client: httpx.Client) -> None:
+    client.post("/api/Spaces-1/tenants", json={"Name": "Gamma", "ProjectEnvironments": {}})
+    refused = client.post("/api/Spaces-1/runbook-runs/create/v1", json={
+        "ProjectName": "Web", "RunbookName": "Restart", "EnvironmentNames": ["Development"],
+        "Tenants": ["Gamma"]})
+    assert refused.status_code == 400, refused.text
+    assert "Gamma" in refused.json()["Errors"][0]
+
+
+def test_the_classic_run_route_chooses_tenants_by_tag(client: httpx.Client) -> None:
+    ran = client.post("/api/Spaces-1/runbooks/Runbooks-1/run", json={
+        "EnvironmentId": "Environments-1", "TenantTagNames": ["tier/gold"]})
+    assert ran.status_code == 201, ran.text
+    assert [r["TenantId"] for r in ran.json()] == ["Tenants-1"]
