@@ -53,7 +53,8 @@ def test_a_duplicate_version_is_refused_with_octopus_s_text(store: DeploymentSto
     assert again is first
 
 
-@pytest.mark.parametrize("bad", ["", "1.2.3.4.5", "v1", "1..2", "1.2-", "abc", "1.2.3 beta"])
+@pytest.mark.parametrize("bad", ["", "1.2.3.4.5", "v1", "1..2", "1.2-", "abc", "1.2.3 beta",
+                                 "2147483648", pytest.param("1." + "9" * 5000, id="1.9999…")])
 def test_an_invalid_version_is_refused_with_octopus_s_text(bad: str) -> None:
     with pytest.raises(DeploymentModelError) as caught:
         parse_version(bad)
@@ -70,6 +71,14 @@ def test_octopus_s_examples_of_valid_versions_parse(good: str) -> None:
 def test_versions_order_like_semver() -> None:
     ordered = ["1.0-alpha", "1.0-alpha.2", "1.0-beta", "1.0", "1.0.1", "1.2", "10.0"]
     assert sorted(ordered, key=parse_version) == ordered
+
+
+def test_the_largest_version_numbers_are_an_int32_s(store: DeploymentStore) -> None:
+    # Found by review: 4,300 nines were accepted, and every release after it then raised.
+    project = store.add_project("Spaces-1", "Huge")
+    create_release(store, project.id, version="2147483647.1-" + "9" * 5000)
+    assert create_release(store, project.id).version == "2147483647.1.1"
+    assert parse_version("1-2") < parse_version("1-10")
 
 
 def test_a_disabled_project_cannot_have_releases(store: DeploymentStore) -> None:
