@@ -25,6 +25,7 @@ succeeded, or the reason it failed: ``The remote script failed with exit code N`
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -441,6 +442,8 @@ class _Execution:
                 reason = _failure(ctx, stop.value)
                 timer.append(run.call_later(overhead, lambda: completed(reason)).cancel)
                 return
+            if seconds == math.inf:
+                return  # `sleep infinity`: only a kill or a cancel ends the script now
             timer.append(run.call_later(seconds, advance).cancel)
 
         advance()

@@ -111,6 +111,7 @@ __all__ = [
     "BUILTIN_HANDLERS",
     "DEFAULT_INTERPRETER",
     "SEED_SCRIPT_BODY",
+    "TOO_DEEP",
     "DetachedRestart",
     "OutputLevel",
     "ScriptEffect",
@@ -213,15 +214,32 @@ def interpret(body: str, syntax: ScriptSyntax) -> tuple[object, ...]:
     return DEFAULT_INTERPRETER.interpret(body, syntax)
 
 
+#: The line a script nested too deeply for the interpreters fails with (exit code 1): it
+#: fails loudly rather than run part of itself.
+TOO_DEEP = ("The simulator cannot interpret this script: it is nested more deeply than its "
+            "interpreter can follow. Nest fewer blocks or brackets.")
+
+
 def run_script(body: str, syntax: ScriptSyntax, host: ScriptHost) -> ScriptProgram:
-    """Run ``body`` on ``host``: a generator yielding the seconds the script sleeps and
-    returning its :class:`ScriptResult`. CSharp and Python bodies are not run (they
-    succeed at once, printing nothing)."""
+    """Run ``body`` on ``host``: a generator yielding the seconds the script sleeps (``inf``
+    for ever) and returning its :class:`ScriptResult`. CSharp and Python bodies are not run
+    (they succeed at once, printing nothing). A script nested more deeply than the
+    interpreters can follow fails with :data:`TOO_DEEP`."""
     if syntax is ScriptSyntax.PowerShell:
-        return run_powershell(body, host)
+        return _within_depth(run_powershell(body, host), host)
     if syntax is ScriptSyntax.Bash:
-        return run_bash(body, host)
+        return _within_depth(run_bash(body, host), host)
     return _nothing_run()
+
+
+def _within_depth(program: ScriptProgram, host: ScriptHost) -> ScriptProgram:
+    # The interpreters descend recursively; a body of a thousand nested blocks (anyone can
+    # PUT one) would otherwise raise RecursionError out of the simulation's clock.
+    try:
+        return (yield from program)
+    except RecursionError:
+        host.write(TOO_DEEP, "error")
+        return ScriptResult(1, TOO_DEEP)
 
 
 def _nothing_run() -> ScriptProgram:

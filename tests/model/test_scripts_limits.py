@@ -1,0 +1,43 @@
+"""Scripts beyond what the interpreters can follow fail loudly, and a sleep for ever never
+breaks the clock: found by feeding the REST routes hostile bodies."""
+
+from __future__ import annotations
+
+import pytest
+
+from octosim.model.scripts import TOO_DEEP, ScriptResult, ScriptSyntax
+from octosim.model.states import TaskState
+from octosim.simulation import Simulation
+from tests.model.test_scripts_running import Host, run
+
+PS, SH = ScriptSyntax.PowerShell, ScriptSyntax.Bash
+
+
+@pytest.mark.parametrize(("syntax", "body"), [
+    (PS, "Write-Host " + "(" * 1000 + "1" + ")" * 1000),
+    (PS, "if ($true) { " * 600 + "Write-Host hi " + "}" * 600),
+    (SH, "if true; then " * 1000 + "echo hi; " + "fi; " * 1000),
+])
+def test_a_script_nested_too_deeply_fails_saying_so(syntax: ScriptSyntax, body: str) -> None:
+    host = Host("Linux")
+    assert run(body, syntax, host) == ([], ScriptResult(1, TOO_DEEP))
+    assert host.lines("error") == [TOO_DEEP]
+
+
+def test_a_sleep_for_ever_holds_the_script_until_it_is_cancelled() -> None:
+    sim = Simulation(seed=0)
+    machine = next(iter(sim.world.machines.values()))
+    with sim.client() as client:
+        def ad_hoc(body: str) -> str:
+            created = client.post("/api/tasks", json={"Name": "AdHocScript", "Arguments": {
+                "ScriptBody": body, "MachineIds": [machine.id]}})
+            assert created.status_code == 201, created.text
+            return str(created.json()["Id"])
+
+        forever = sim.engine.tasks[ad_hoc("Start-Sleep -Milliseconds 1e400")]
+        sim.clock.sleep(86_400)
+        assert forever.state is TaskState.Executing
+        sim.engine.cancel(forever)
+        after = sim.engine.tasks[ad_hoc("Write-Host after")]  # the mutex was let go
+        sim.clock.sleep(600)
+    assert (forever.state, after.state) == (TaskState.Canceled, TaskState.Success)
