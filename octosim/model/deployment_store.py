@@ -283,19 +283,21 @@ class DeploymentStore:
 
     # -- lookups ----------------------------------------------------------------------------
     def project(self, space_id: str, name_slug_or_id: str) -> Project:
-        """Return the project with this id, slug or name (case-insensitive).
+        """Return the project with this id, else this name (case-insensitive), else this
+        slug: an exact name wins over another project's slug (``Web-App`` over the slug
+        ``web-app`` of ``Web App``).
 
         Raises DeploymentModelError (404) naming it if there is none.
         """
         wanted = name_slug_or_id.strip()
         lowered = wanted.lower()
-        for project in self.projects.values():
-            if project.space_id == space_id and (  # the slug last: it is derived each time
-                project.id == wanted or project.name.lower() == lowered
-                or project.slug == lowered
-            ):
-                return project
-        raise self._not_found("project", wanted)
+        in_space = [p for p in self.projects.values() if p.space_id == space_id]
+        found = (next((p for p in in_space if p.id == wanted), None)
+                 or next((p for p in in_space if p.name.lower() == lowered), None)
+                 or next((p for p in in_space if p.slug == lowered), None))
+        if found is None:
+            raise self._not_found("project", wanted)
+        return found
 
     def process_of(self, project_id: str) -> DeploymentProcess:
         """Return a project's deployment process."""

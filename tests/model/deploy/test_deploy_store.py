@@ -64,6 +64,13 @@ def test_projects_are_found_by_id_slug_or_name_and_an_unknown_one_is_a_404(
     assert caught.value.errors == ("The resource 'Nope' was not found.",)
 
 
+def test_a_project_s_exact_name_wins_over_another_s_slug(store: DeploymentStore) -> None:
+    spaced = store.add_project("Spaces-1", "Web App")  # slug web-app
+    dashed = store.add_project("Spaces-1", "Web-App")
+    assert store.project("Spaces-1", "Web-App") is dashed
+    assert store.project("Spaces-1", "web app") is spaced
+
+
 def test_duplicate_names_are_refused_per_space(store: DeploymentStore) -> None:
     store.add_project("Spaces-1", "App")
     with pytest.raises(DeploymentModelError, match="already exists"):
