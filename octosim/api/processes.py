@@ -269,7 +269,9 @@ def put_process(ctx: RequestContext) -> dict[str, Any]:
 
 def get_project_process(ctx: RequestContext) -> dict[str, Any]:
     """``GET …/projects/{id}/deploymentprocesses`` (newer servers; the TS client's path)."""
-    return process_resource(ctx.deployments.process_of(find_project(ctx).id))
+    project = find_project(ctx)
+    ctx.require(Permission.ProcessView, project.space_id)
+    return process_resource(ctx.deployments.process_of(project.id))
 
 
 def put_project_process(ctx: RequestContext) -> dict[str, Any]:

@@ -224,6 +224,7 @@ def create_release_route(ctx: RequestContext) -> ApiResponse:
 def list_release_deployments(ctx: RequestContext) -> dict[str, Any]:
     """``GET …/releases/{id}/deployments``: the release's deployments, newest first."""
     release = _find_release(ctx)
+    ctx.require(Permission.DeploymentView, release.space_id)
     store = ctx.deployments
     deployments = list(reversed(store.deployments_of(release.id)))
     return paged(ctx, "Deployment", deployments,
