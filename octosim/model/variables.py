@@ -31,6 +31,9 @@ Octostache's conditionals, masking and output variables.
   any block stays as written. With ``strict=True`` each of these raises
   :class:`TemplateError` instead, naming the token and its line, for a caller that fails
   loudly (a script body). Text without block syntax takes the plain token loop.
+- :meth:`VariableDictionary.evaluated_value` is one variable's value substituted (for a
+  script's ``$OctopusParameters['Name']``); :meth:`VariableDictionary.sensitive_values` include
+  the evaluated form of a sensitive value that references other variables.
 - :func:`mask` hides sensitive values as ``********`` in log text.
 - :class:`OutputVariables` collects ``Set-OctopusVariable`` results for later steps.
 """
@@ -199,8 +202,17 @@ class VariableDictionary(Mapping[str, str]):
         return name.lower() in self._sensitive
 
     def sensitive_values(self) -> list[str]:
-        """Return the sensitive values (for :func:`mask`)."""
-        return [self._table[key] for key in self._sensitive if key in self._table]
+        """Return the sensitive values (for :func:`mask`), each as written and, when it
+        references variables (``key-#{Env}-Zq9``), as evaluated (``key-prod-Zq9``)."""
+        values = []
+        for key in self._sensitive:
+            value = self._table.get(key)
+            if value is None:
+                continue
+            values.append(value)
+            if "#{" in value:  # what a script prints is the evaluated form
+                values.append(_expand(value, self._table, frozenset({key})))
+        return values
 
     def __getitem__(self, name: str) -> str:
         return self._table[name.lower()]
@@ -219,11 +231,23 @@ class VariableDictionary(Mapping[str, str]):
         ``#{if}``/``#{unless}`` blocks evaluated (see :func:`substitute`)."""
         return _expand(text, self._table, frozenset(), strict)
 
+    def evaluated_value(self, name: str) -> str | None:
+        """Return the value of ``name`` substituted (``Url`` = ``https://#{Host}/api`` reads
+        ``https://app.example.com/api``), or None if there is no such variable: the value for a
+        script's ``$OctopusParameters['Name']`` and ``get_octopusvariable``, as Octostache's
+        ``VariableDictionary.Get`` evaluates a value."""
+        key = name.lower()
+        value = self._table.get(key)
+        if value is None:
+            return None
+        return _expand(value, self._table, frozenset({key}))
+
     def evaluated(self) -> VariableDictionary:
         """Return a copy whose every value has been substituted (OctopusPrintEvaluatedVariables)."""
         result = VariableDictionary()
-        for name in self:
-            result.set(name, self.substitute(self[name]), is_sensitive=self.is_sensitive(name))
+        for key, name in self._names.items():
+            result.set(name, _expand(self._table[key], self._table, frozenset({key})),
+                       is_sensitive=key in self._sensitive)
         return result
 
 

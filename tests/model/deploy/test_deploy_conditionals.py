@@ -1,5 +1,6 @@
 """Octostache's conditional blocks in ``#{...}`` substitution (``#{if}``, ``#{unless}``,
-``#{else}``, ``#{elseif}``), in scripts and in Variable run conditions."""
+``#{else}``, ``#{elseif}``), in scripts and in Variable run conditions, and evaluated values
+(``$OctopusParameters``, masking)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from octosim.model.projects import StepCondition
 from octosim.model.states import TaskState
 from octosim.model.tasks import ActivityStatus
 from octosim.model.variables import (
+    MASK,
     TemplateError,
     Variable,
     VariableDictionary,
+    mask,
     substitute,
 )
 from tests.model.deploy.builders import script_step
@@ -118,6 +121,23 @@ def test_a_cycle_in_a_condition_is_false_not_a_hang() -> None:
     assert substitute("#{if Self}T#{else}F#{/if}", {"Self": "#{if Self}x#{/if}"}) == "F"
 
 
+def test_evaluated_value_is_one_variable_substituted() -> None:
+    variables = VariableDictionary({"Host": "app.example.com", "Url": "https://#{Host}/api",
+                                    "Loop": "x#{Loop}", "Plain": "p"})
+    assert variables.evaluated_value("url") == "https://app.example.com/api"
+    assert variables.evaluated_value("Plain") == "p"
+    assert variables.evaluated_value("Loop") == "x#{Loop}"
+    assert variables.evaluated_value("Missing") is None
+    assert variables.evaluated()["Url"] == "https://app.example.com/api"
+
+
+def test_a_sensitive_value_referencing_a_variable_is_masked_as_printed() -> None:
+    variables = VariableDictionary({"Env": "prod"})
+    variables.set("ApiKey", "key-#{Env}-Zq9", is_sensitive=True)
+    assert sorted(variables.sensitive_values()) == ["key-#{Env}-Zq9", "key-prod-Zq9"]
+    assert mask("using key-prod-Zq9", variables.sensitive_values()) == f"using {MASK}"
+
+
 def _log(task: object) -> list[str]:
     return [line.message for e in task.log.walk() for line in e.log]  # type: ignore[attr-defined]
 
@@ -162,3 +182,14 @@ def test_a_variable_run_condition_evaluates_its_blocks(expression: str, runs: bo
     status = task.log.children[1].status
     assert status is (ActivityStatus.Success if runs else ActivityStatus.Skipped)
     assert ("migrating" in _log(task)) is runs
+
+
+def test_a_script_printing_an_evaluated_sensitive_value_logs_it_masked() -> None:
+    sim = deploy_sim(1)
+    task = deploy(sim, project_with(sim, [script_step("Say", "Write-Host 'k=#{ApiKey}'",
+                                                      roles="app")], [
+        Variable("Env", "prod"), Variable("ApiKey", "key-#{Env}-Zq9", is_sensitive=True)]))
+    sim.clock.advance_to(300)
+    assert task.state is TaskState.Success, task.error_message
+    assert f"k={MASK}" in _log(task)
+    assert not any("key-prod-Zq9" in line for line in _log(task))
