@@ -33,7 +33,9 @@ Octostache's conditionals, masking and output variables.
   loudly (a script body). Text without block syntax takes the plain token loop.
 - :meth:`VariableDictionary.evaluated_value` is one variable's value substituted (for a
   script's ``$OctopusParameters['Name']``); :meth:`VariableDictionary.sensitive_values` include
-  the evaluated form of a sensitive value that references other variables.
+  the evaluated form of a sensitive value that references other variables;
+  :meth:`VariableDictionary.evaluate_truthy` decides a Variable run condition as Octostache's
+  ``EvaluateTruthy`` does (false on anything it cannot evaluate).
 - :func:`mask` hides sensitive values as ``********`` in log text.
 - :class:`OutputVariables` collects ``Set-OctopusVariable`` results for later steps.
 """
@@ -230,6 +232,19 @@ class VariableDictionary(Mapping[str, str]):
         """Return ``text`` with this dictionary's ``#{Name}`` tokens replaced and its
         ``#{if}``/``#{unless}`` blocks evaluated (see :func:`substitute`)."""
         return _expand(text, self._table, frozenset(), strict)
+
+    def evaluate_truthy(self, expression: str) -> bool:
+        """Return whether ``expression`` (a Variable run condition) is true, as Octostache's
+        ``EvaluateTruthy`` decides: false when a block cannot be evaluated (see
+        :func:`substitute`) or a token is left unevaluated (an undefined name, a filter, a
+        cycle: Octostache reports those as errors, and an error is false), else whether the
+        text is truthy (not ``""``, ``"0"``, ``no`` or ``false``). A conservative reading: an
+        escaped ``##{`` in the expression also makes it false."""
+        try:
+            text = _expand(expression, self._table, frozenset(), strict=True)
+        except TemplateError:
+            return False
+        return "#{" not in text and _is_truthy(text)
 
     def evaluated_value(self, name: str) -> str | None:
         """Return the value of ``name`` substituted (``Url`` = ``https://#{Host}/api`` reads

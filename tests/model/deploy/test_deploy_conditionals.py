@@ -193,3 +193,18 @@ def test_a_script_printing_an_evaluated_sensitive_value_logs_it_masked() -> None
     assert task.state is TaskState.Success, task.error_message
     assert f"k={MASK}" in _log(task)
     assert not any("key-prod-Zq9" in line for line in _log(task))
+
+
+@pytest.mark.parametrize(("expression", "truthy"), [
+    ("True", True), ("#{RunIt}", True), ("#{if RunIt}yes#{/if}", True), ("off", True),
+    ("#{SkipIt}", False), ("", False), ("#{if SkipIt}yes#{/if}", False),
+    ("#{Undefined}", False),  # an unevaluated token is an error in Octostache: false
+    ("#{RunIt | ToLower}", False),  # filters are not interpreted
+    ("#{if RunIt}yes", False), ("#{if RunIt | ToLower}yes#{/if}", False),
+    ("#{/if}True", False), ("#{Loop}", False),
+])
+def test_evaluate_truthy_is_false_on_anything_it_cannot_evaluate(
+    expression: str, truthy: bool,
+) -> None:
+    variables = VariableDictionary({"RunIt": "True", "SkipIt": "False", "Loop": "#{Loop}"})
+    assert variables.evaluate_truthy(expression) is truthy
