@@ -1,5 +1,5 @@
-"""Project variables: scopes, resolution per target, ``#{Name}`` substitution, masking and
-output variables.
+"""Project variables: scopes, resolution per target, ``#{Name}`` substitution with
+Octostache's conditionals, masking and output variables.
 
 - A :class:`Variable` has a :class:`VariableScope`; a value applies to a context (environment,
   machine and its roles, channel, tenant, action, process) when every scoped dimension holds
@@ -13,19 +13,45 @@ output variables.
   reference variables), and inner tokens first (``#{Octopus.Action[#{Step}].Output.X}``). A
   token naming no variable, with a filter (``#{X | ToUpper}``) or in a cycle is left as
   written; ``##{`` is a literal ``#{``.
+- It also evaluates Octostache's conditional blocks: ``#{if C}…#{/if}``,
+  ``#{if C}…#{else}…#{/if}``, ``#{if C}…#{elseif D}…#{else}…#{/if}`` and ``#{unless C}…
+  [#{else}…]#{/unless}``, nested to any depth, each body itself substituted. A condition is a
+  variable name (true unless its evaluated value is ``""``, ``"0"``, or ``no``/``false`` in
+  any case around spaces: Octostache's ``IsTruthy``; an undefined variable is ``""``), or a
+  comparison ``Name == "value"``, ``Name != "value"``, ``"value" == Name`` or ``Name == Other``
+  (another variable's value), compared exactly, case-sensitively, as Octostache does. The
+  keywords ``if``/``unless`` may be in any case; ``#{else}``, ``#{elseif …}``, ``#{/if}`` and
+  ``#{/unless}`` are matched as Octostache spells them.
+- A block that cannot be evaluated renders as nothing (neither branch: keeping a wrong one
+  silently would be worse), and a block that is not closed, or is closed by the wrong
+  keyword, takes all the text after it along (a choice: Octostache leaves the whole text
+  unsubstituted, which in a script keeps both branches). That is a condition with a filter
+  (filters are not interpreted) or that Octostache would not parse (``Name == 'single
+  quotes'``, two comparisons, a lone quoted value). A stray ``#{/if}``, ``#{else}`` … outside
+  any block stays as written. With ``strict=True`` each of these raises
+  :class:`TemplateError` instead, naming the token and its line, for a caller that fails
+  loudly (a script body). Text without block syntax takes the plain token loop.
+- :meth:`VariableDictionary.evaluated_value` is one variable's value substituted (for a
+  script's ``$OctopusParameters['Name']``); :meth:`VariableDictionary.sensitive_values` include
+  the evaluated form of a sensitive value that references other variables;
+  :meth:`VariableDictionary.evaluate_truthy` decides a Variable run condition as Octostache's
+  ``EvaluateTruthy`` does (false on anything it cannot evaluate).
 - :func:`mask` hides sensitive values as ``********`` in log text.
 - :class:`OutputVariables` collects ``Set-OctopusVariable`` results for later steps.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = [
     "MASK",
     "OutputVariables",
     "ScopeContext",
+    "TemplateError",
     "Variable",
     "VariableDictionary",
     "VariableScope",
@@ -178,8 +204,17 @@ class VariableDictionary(Mapping[str, str]):
         return name.lower() in self._sensitive
 
     def sensitive_values(self) -> list[str]:
-        """Return the sensitive values (for :func:`mask`)."""
-        return [self._table[key] for key in self._sensitive if key in self._table]
+        """Return the sensitive values (for :func:`mask`), each as written and, when it
+        references variables (``key-#{Env}-Zq9``), as evaluated (``key-prod-Zq9``)."""
+        values = []
+        for key in self._sensitive:
+            value = self._table.get(key)
+            if value is None:
+                continue
+            values.append(value)
+            if "#{" in value:  # what a script prints is the evaluated form
+                values.append(_expand(value, self._table, frozenset({key})))
+        return values
 
     def __getitem__(self, name: str) -> str:
         return self._table[name.lower()]
@@ -193,15 +228,41 @@ class VariableDictionary(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._table)
 
-    def substitute(self, text: str) -> str:
-        """Return ``text`` with this dictionary's ``#{Name}`` tokens replaced."""
-        return substitute(text, self)
+    def substitute(self, text: str, *, strict: bool = False) -> str:
+        """Return ``text`` with this dictionary's ``#{Name}`` tokens replaced and its
+        ``#{if}``/``#{unless}`` blocks evaluated (see :func:`substitute`)."""
+        return _expand(text, self._table, frozenset(), strict)
+
+    def evaluate_truthy(self, expression: str) -> bool:
+        """Return whether ``expression`` (a Variable run condition) is true, as Octostache's
+        ``EvaluateTruthy`` decides: false when a block cannot be evaluated (see
+        :func:`substitute`) or a token is left unevaluated (an undefined name, a filter, a
+        cycle: Octostache reports those as errors, and an error is false), else whether the
+        text is truthy (not ``""``, ``"0"``, ``no`` or ``false``). A conservative reading: an
+        escaped ``##{`` in the expression also makes it false."""
+        try:
+            text = _expand(expression, self._table, frozenset(), strict=True)
+        except TemplateError:
+            return False
+        return "#{" not in text and _is_truthy(text)
+
+    def evaluated_value(self, name: str) -> str | None:
+        """Return the value of ``name`` substituted (``Url`` = ``https://#{Host}/api`` reads
+        ``https://app.example.com/api``), or None if there is no such variable: the value for a
+        script's ``$OctopusParameters['Name']`` and ``get_octopusvariable``, as Octostache's
+        ``VariableDictionary.Get`` evaluates a value."""
+        key = name.lower()
+        value = self._table.get(key)
+        if value is None:
+            return None
+        return _expand(value, self._table, frozenset({key}))
 
     def evaluated(self) -> VariableDictionary:
         """Return a copy whose every value has been substituted (OctopusPrintEvaluatedVariables)."""
         result = VariableDictionary()
-        for name in self:
-            result.set(name, self.substitute(self[name]), is_sensitive=self.is_sensitive(name))
+        for key, name in self._names.items():
+            result.set(name, _expand(self._table[key], self._table, frozenset({key})),
+                       is_sensitive=key in self._sensitive)
         return result
 
 
@@ -245,9 +306,255 @@ def _closing(text: str, start: int) -> int:
         i = close + 1
 
 
-def _expand(text: str, table: Mapping[str, str], active: frozenset[str]) -> str:
+class TemplateError(ValueError):
+    """A ``#{if}``/``#{unless}`` block that cannot be evaluated: not closed, closed by the
+    wrong keyword, a block keyword outside any block, or a condition the simulator does not
+    interpret (a filter, a syntax Octostache rejects). Raised only by ``strict`` substitution."""
+
+
+#: Whether a text may hold block syntax (``#{if``, ``#{unless``, ``#{else}``, ``#{elseif``,
+#: ``#{/if}``, ``#{/unless}``): text without it keeps the plain token loop.
+_MAY_HOLD_BLOCKS = re.compile(r"#\{(?:\s*(?:if|unless)\s|elseif\s|else\}|/if\}|/unless\})",
+                              re.IGNORECASE)
+#: A block's opening token: Octostache's keyword (any case), then at least one space.
+_OPENER = re.compile(r"\s*(if|unless)\s+(.*?)\s*", re.IGNORECASE | re.DOTALL)
+#: ``#{elseif <expression>}``: the keyword as Octostache spells it, then a space.
+_ELSEIF = re.compile(r"elseif\s+(.*?)\s*", re.DOTALL)
+#: A variable name as Octostache parses one in a condition: identifiers (letters, digits,
+#: spaces and ``_-:/~()@``) joined by ``.``, each maybe followed by ``[index]`` parts.
+_SYMBOL = re.compile(r"[\w\s\-:/~()@]+(?:\.[\w\s\-:/~()@]+|\[(?:[^\[\]]|\[[^\[\]]*\])*\])*")
+#: A quoted value in a comparison: ``"value"`` (no ``"`` or ``#`` inside) or ``\"value\"``.
+_QUOTED = re.compile(r'"([^"#]*)"|\\"(.*?)\\"', re.DOTALL)
+_COMPARISON = re.compile(r"==|!=")
+
+
+def _is_truthy(value: str) -> bool:
+    # Octostache's TemplateEvaluator.IsTruthy: "" and "0" are false, and so are "no" and
+    # "false" in any case around spaces; everything else (even " ", "off") is true.
+    return value not in ("", "0") and value.strip().lower() not in ("no", "false")
+
+
+class _Piece(NamedTuple):
+    """One piece of a template with blocks: ``text``; a ``token`` (its content); a block
+    keyword ``if``/``unless``/``elseif`` (its condition); ``else``, ``/if`` or ``/unless``."""
+
+    kind: str
+    text: str
+    start: int  # where it starts in the template, for messages
+    raw: str = ""  # a token or keyword as written, ``#{`` to ``}``
+
+
+@dataclass
+class _Block:
+    """``#{if}``/``#{unless}``: its ``#{if}`` and ``#{elseif}`` clauses (each a piece and its
+    body) in order, then the ``#{else}`` body; ``problem``, the token at fault and what is
+    wrong, when the block is malformed (it then swallows the rest of the template)."""
+
+    keyword: str
+    branches: list[tuple[_Piece, list[_Piece | _Block]]]
+    otherwise: list[_Piece | _Block] = field(default_factory=list)
+    problem: tuple[_Piece, str] | None = None
+
+
+_Nodes = list[_Piece | _Block]
+_KEYWORDS_OUTSIDE = ("else", "elseif", "/if", "/unless")
+
+
+def _pieces(text: str) -> list[_Piece]:
+    # The token loop of _expand_tokens, cutting the text up instead of substituting it.
+    pieces: list[_Piece] = []
+    i = 0
+    while True:
+        j = text.find("#{", i)
+        if j < 0:
+            pieces.append(_Piece("text", text[i:], i))
+            return pieces
+        if j > 0 and text[j - 1] == "#":  # ``##{`` escapes a literal ``#{``
+            pieces.append(_Piece("text", text[i : j - 1] + "#{", i))
+            i = j + 2
+            continue
+        end = _closing(text, j + 2)
+        if end < 0:
+            pieces.append(_Piece("text", text[i:], i))
+            return pieces
+        pieces.append(_Piece("text", text[i:j], i))
+        pieces.append(_classify(text[j + 2 : end], j, text[j : end + 1]))
+        i = end + 1
+
+
+def _classify(content: str, start: int, raw: str) -> _Piece:
+    # Octostache's grammar: ``#{else}``, ``#{/if}`` and ``#{/unless}`` exactly as written.
+    if content in ("else", "/if", "/unless"):
+        return _Piece(content, "", start, raw)
+    opener = _OPENER.fullmatch(content)
+    if opener is not None:
+        return _Piece(opener.group(1).lower(), opener.group(2), start, raw)
+    elseif = _ELSEIF.fullmatch(content)
+    if elseif is not None:
+        return _Piece("elseif", elseif.group(1), start, raw)
+    return _Piece("token", content, start, raw)
+
+
+def _parse(pieces: list[_Piece], pos: int, inside: bool) -> tuple[_Nodes, int]:
+    # The nodes from ``pos`` up to the end or, ``inside`` a block, up to its next keyword.
+    nodes: _Nodes = []
+    while pos < len(pieces):
+        piece = pieces[pos]
+        if piece.kind in ("if", "unless"):
+            block, pos = _parse_block(pieces, pos)
+            nodes.append(block)
+            continue
+        if piece.kind in _KEYWORDS_OUTSIDE and inside:
+            return nodes, pos  # the block decides what it means
+        nodes.append(piece)
+        pos += 1
+    return nodes, pos
+
+
+def _parse_block(pieces: list[_Piece], pos: int) -> tuple[_Block, int]:
+    opener = pieces[pos]
+    body, pos = _parse(pieces, pos + 1, inside=True)
+    block = _Block(opener.kind, [(opener, body)])
+    while opener.kind == "if" and pos < len(pieces) and pieces[pos].kind == "elseif":
+        clause = pieces[pos]
+        body, pos = _parse(pieces, pos + 1, inside=True)
+        block.branches.append((clause, body))
+    if pos < len(pieces) and pieces[pos].kind == "else":
+        body, pos = _parse(pieces, pos + 1, inside=True)
+        block.otherwise = body
+    closer = "/" + opener.kind
+    if pos < len(pieces) and pieces[pos].kind == closer:
+        return block, pos + 1
+    # Not closed, or closed by the wrong keyword: no branch can be known to be the one meant,
+    # so the block and all that follows it count as one block that cannot be evaluated. An
+    # inner block that took the rest along is the one at fault.
+    last = body[-1] if body else None
+    if isinstance(last, _Block) and last.problem is not None:
+        block.problem = last.problem
+    elif pos == len(pieces):
+        block.problem = (opener, f"has no #{{{closer}}}")
+    else:
+        block.problem = (opener, f"is followed by {pieces[pos].raw} before its #{{{closer}}}")
+    return block, len(pieces)
+
+
+class _Renderer:
+    """Renders a template that holds blocks: pieces outside blocks as plain substitution
+    does, each block's chosen body, nothing for a block that cannot be evaluated (``strict``:
+    raises :class:`TemplateError` instead)."""
+
+    def __init__(self, template: str, table: Mapping[str, str], active: frozenset[str],
+                 strict: bool) -> None:
+        self.template = template
+        self.table = table
+        self.active = active
+        self.strict = strict
+
+    def render(self, nodes: _Nodes, out: list[str]) -> None:
+        for node in nodes:
+            if isinstance(node, _Block):
+                self.block(node, out)
+            elif node.kind == "text":
+                out.append(node.text)
+            elif node.kind == "token":
+                out.append(_token(node.text, self.table, self.active, self.strict))
+            else:  # a block keyword outside any block: a token naming no variable
+                self.cannot(node, "is outside any #{if} or #{unless} block")
+                out.append(node.raw)
+
+    def block(self, block: _Block, out: list[str]) -> None:
+        if block.problem is not None:
+            self.cannot(*block.problem)
+            return
+        for clause, body in block.branches:
+            expression = _expand(clause.text, self.table, self.active, self.strict)
+            holds = _evaluate(expression, self.table, self.active, self.strict)
+            if isinstance(holds, str):
+                self.cannot(clause, f"cannot be evaluated: {holds}")
+                return
+            if holds != (block.keyword == "unless"):
+                self.render(body, out)
+                return
+        self.render(block.otherwise, out)
+
+    def cannot(self, piece: _Piece, problem: str) -> None:
+        # The caller renders nothing for the block: a wrong branch silently kept is worse
+        # than none (and a run condition rendered empty is false, as Octostache's
+        # EvaluateTruthy is false on an error).
+        if self.strict:
+            line = self.template.count("\n", 0, piece.start) + 1
+            raise TemplateError(f"{piece.raw} (line {line}) {problem}")
+
+
+def _evaluate(expression: str, table: Mapping[str, str], active: frozenset[str],
+              strict: bool) -> bool | str:
+    """Return whether a condition holds, or why it cannot be evaluated."""
+    if "|" in _QUOTED.sub("", expression):
+        return "filters are not interpreted by the simulator"
+    parts = _COMPARISON.split(_QUOTED.sub(lambda m: "\0" * len(m.group()), expression))
+    if len(parts) > 2:
+        return "only one == or != is allowed"
+    if len(parts) == 1:
+        if _SYMBOL.fullmatch(expression.strip()) is None:
+            return "not a variable name"
+        return _is_truthy(_resolve(expression, table, active, strict))
+    cut = len(parts[0])
+    operator = expression[cut : cut + 2]
+    left = _operand(expression[:cut], table, active, strict)
+    right = _operand(expression[cut + 2 :], table, active, strict)
+    if left is None or right is None or (left[1] and right[1]):
+        return "each side of == or != is a variable name or a \"quoted value\", not both quoted"
+    # Octostache compares the text exactly (case-sensitively).
+    return (left[0] == right[0]) == (operator == "==")
+
+
+def _operand(text: str, table: Mapping[str, str], active: frozenset[str],
+             strict: bool) -> tuple[str, bool] | None:
+    # (value, whether quoted) of one side of a comparison; None if it is neither.
+    text = text.strip()
+    quoted = _QUOTED.fullmatch(text)
+    if quoted is not None:
+        value = quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
+        return value, True
+    if _SYMBOL.fullmatch(text) is None:
+        return None
+    return _resolve(text, table, active, strict), False
+
+
+def _resolve(name: str, table: Mapping[str, str], active: frozenset[str], strict: bool) -> str:
+    # A variable's evaluated value; an undefined one (or one met again in its own value) is
+    # "" as Octostache resolves an unknown name in a condition.
+    key = name.strip().lower()
+    if key not in table or key in active:
+        return ""
+    return _expand(table[key], table, active | {key}, strict)
+
+
+def _token(content: str, table: Mapping[str, str], active: frozenset[str],
+           strict: bool) -> str:
+    # One ``#{...}`` token: inner tokens first, then the named variable's value substituted
+    # in turn; a name naming no variable (or met again in its own value) stays as written.
+    inner = _expand(content, table, active, strict)
+    key = inner.strip().lower()
+    if key in table and key not in active:
+        return _expand(table[key], table, active | {key}, strict)
+    return "#{" + inner + "}"
+
+
+def _expand(text: str, table: Mapping[str, str], active: frozenset[str],
+            strict: bool = False) -> str:
     if "#{" not in text:  # most text, and every token's name and most values, have none
         return text
+    if _MAY_HOLD_BLOCKS.search(text) is None:  # most scripts: plain tokens only
+        return _expand_tokens(text, table, active, strict)
+    out: list[str] = []
+    nodes, _ = _parse(_pieces(text), 0, inside=False)
+    _Renderer(text, table, active, strict).render(nodes, out)
+    return "".join(out)
+
+
+def _expand_tokens(text: str, table: Mapping[str, str], active: frozenset[str],
+                   strict: bool) -> str:
     out: list[str] = []
     i = 0
     while True:
@@ -264,24 +571,24 @@ def _expand(text: str, table: Mapping[str, str], active: frozenset[str]) -> str:
             out.append(text[i:])
             return "".join(out)
         out.append(text[i:j])
-        inner = _expand(text[j + 2 : end], table, active)
-        key = inner.strip().lower()
-        if key in table and key not in active:
-            out.append(_expand(table[key], table, active | {key}))
-        else:
-            out.append("#{" + inner + "}")
+        out.append(_token(text[j + 2 : end], table, active, strict))
         i = end + 1
 
 
-def substitute(text: str, variables: Mapping[str, str]) -> str:
-    """Return ``text`` with every ``#{Name}`` whose name is in ``variables`` replaced.
+def _table_of(variables: Mapping[str, str]) -> Mapping[str, str]:
+    return (variables._table if isinstance(variables, VariableDictionary)
+            else {name.lower(): value for name, value in variables.items()})
+
+
+def substitute(text: str, variables: Mapping[str, str], *, strict: bool = False) -> str:
+    """Return ``text`` with every ``#{Name}`` whose name is in ``variables`` replaced and
+    every ``#{if}``/``#{unless}`` block replaced by the body its condition chooses.
 
     Names match case-insensitively; values are substituted too; unknown names, filters and
-    cycles are left as written.
+    cycles are left as written. A block that cannot be evaluated (see :class:`TemplateError`)
+    renders as nothing, or with ``strict`` raises :class:`TemplateError`.
     """
-    table = (variables._table if isinstance(variables, VariableDictionary)
-             else {name.lower(): value for name, value in variables.items()})
-    return _expand(text, table, frozenset())
+    return _expand(text, _table_of(variables), frozenset(), strict)
 
 
 def mask(text: str, sensitive_values: Iterable[str]) -> str:
