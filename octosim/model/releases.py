@@ -76,19 +76,32 @@ class ReleaseVersion:
         return self.numbers[3]
 
 
+#: Octopus keeps each number of a version in a .NET Int32: a larger one is not a version.
+_LARGEST_NUMBER = 2**31 - 1
+
+
+def _is_number(part: str) -> bool:
+    """Whether ``part`` is digits an Int32 holds (checked by length first: int() refuses
+    strings of thousands of digits)."""
+    return (part.isdigit() and len(part) <= len(str(_LARGEST_NUMBER))
+            and int(part) <= _LARGEST_NUMBER)
+
+
 def _identifier(part: str) -> tuple[int, int | str]:
-    # Semver: numeric identifiers sort before alphanumeric ones, numerically.
-    return (0, int(part)) if part.isdigit() else (1, part.lower())
+    # Semver: numeric identifiers sort before alphanumeric ones, numerically; a run of digits
+    # too long for an Int32 sorts as text, as NuGet's parse reads it.
+    return (0, int(part)) if _is_number(part) else (1, part.lower())
 
 
 def parse_version(text: str) -> ReleaseVersion:
     """Return ``text`` as a :class:`ReleaseVersion`.
 
     Raises DeploymentModelError with Octopus's "does not appear to be a valid version number"
-    text if it is not 1–4 numeric parts with an optional ``-pre-release`` / ``+build``.
+    text if it is not 1–4 numeric parts (each at most 2,147,483,647, an Int32) with an
+    optional ``-pre-release`` / ``+build``.
     """
     match = _VERSION.match(text.strip())
-    if match is None:
+    if match is None or not all(_is_number(n) for n in match["numbers"].split(".")):
         raise DeploymentModelError(INVALID_VERSION.format(version=text))
     parts = [int(n) for n in match["numbers"].split(".")]
     numbers = [*parts, 0, 0, 0][:4]
