@@ -49,6 +49,8 @@ from typing import NamedTuple
 
 __all__ = [
     "MASK",
+    "MAX_EXPANSIONS",
+    "MAX_NESTING",
     "OutputVariables",
     "ScopeContext",
     "TemplateError",
@@ -213,7 +215,7 @@ class VariableDictionary(Mapping[str, str]):
                 continue
             values.append(value)
             if "#{" in value:  # what a script prints is the evaluated form
-                values.append(_expand(value, self._table, frozenset({key})))
+                values.append(_expand(value, _Expansion(self._table), frozenset({key})))
         return values
 
     def __getitem__(self, name: str) -> str:
@@ -231,7 +233,7 @@ class VariableDictionary(Mapping[str, str]):
     def substitute(self, text: str, *, strict: bool = False) -> str:
         """Return ``text`` with this dictionary's ``#{Name}`` tokens replaced and its
         ``#{if}``/``#{unless}`` blocks evaluated (see :func:`substitute`)."""
-        return _expand(text, self._table, frozenset(), strict)
+        return _expand(text, _Expansion(self._table, strict), frozenset())
 
     def evaluate_truthy(self, expression: str) -> bool:
         """Return whether ``expression`` (a Variable run condition) is true, as Octostache's
@@ -241,7 +243,7 @@ class VariableDictionary(Mapping[str, str]):
         text is truthy (not ``""``, ``"0"``, ``no`` or ``false``). A conservative reading: an
         escaped ``##{`` in the expression also makes it false."""
         try:
-            text = _expand(expression, self._table, frozenset(), strict=True)
+            text = _expand(expression, _Expansion(self._table, strict=True), frozenset())
         except TemplateError:
             return False
         return "#{" not in text and _is_truthy(text)
@@ -255,13 +257,13 @@ class VariableDictionary(Mapping[str, str]):
         value = self._table.get(key)
         if value is None:
             return None
-        return _expand(value, self._table, frozenset({key}))
+        return _expand(value, _Expansion(self._table), frozenset({key}))
 
     def evaluated(self) -> VariableDictionary:
         """Return a copy whose every value has been substituted (OctopusPrintEvaluatedVariables)."""
         result = VariableDictionary()
         for key, name in self._names.items():
-            result.set(name, _expand(self._table[key], self._table, frozenset({key})),
+            result.set(name, _expand(self._table[key], _Expansion(self._table), frozenset({key})),
                        is_sensitive=key in self._sensitive)
         return result
 
@@ -438,17 +440,46 @@ def _parse_block(pieces: list[_Piece], pos: int) -> tuple[_Block, int]:
     return block, len(pieces)
 
 
+#: How deep variables may nest in each other's values (``A`` = ``#{B}``, ``B`` = ``#{C}``, …),
+#: and how many values one substitution may expand: beyond either, a token stays as written.
+#: Octostache sets neither limit (UNCONFIRMED what the server does); these keep a hostile or
+#: mistaken variable set (a chain of thousands, or each value naming the next twice, which
+#: doubles the text at every step) from exhausting Python's stack or the machine.
+MAX_NESTING = 100
+MAX_EXPANSIONS = 10_000
+
+
+class _Expansion:
+    """One substitution: the variables, whether it is ``strict``, and how many values it may
+    still expand (:data:`MAX_EXPANSIONS`)."""
+
+    __slots__ = ("left", "strict", "table")
+
+    def __init__(self, table: Mapping[str, str], strict: bool = False) -> None:
+        self.table = table
+        self.strict = strict
+        self.left = MAX_EXPANSIONS
+
+    def may_expand(self, key: str, active: frozenset[str]) -> bool:
+        """Whether the value of ``key`` may be expanded inside the values ``active``: it is a
+        variable, not one of them (a cycle), and the limits allow one more."""
+        if key not in self.table or key in active or len(active) >= MAX_NESTING:
+            return False
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return True
+
+
 class _Renderer:
     """Renders a template that holds blocks: pieces outside blocks as plain substitution
     does, each block's chosen body, nothing for a block that cannot be evaluated (``strict``:
     raises :class:`TemplateError` instead)."""
 
-    def __init__(self, template: str, table: Mapping[str, str], active: frozenset[str],
-                 strict: bool) -> None:
+    def __init__(self, template: str, ex: _Expansion, active: frozenset[str]) -> None:
         self.template = template
-        self.table = table
+        self.ex = ex
         self.active = active
-        self.strict = strict
 
     def render(self, nodes: _Nodes, out: list[str]) -> None:
         for node in nodes:
@@ -457,7 +488,7 @@ class _Renderer:
             elif node.kind == "text":
                 out.append(node.text)
             elif node.kind == "token":
-                out.append(_token(node.text, self.table, self.active, self.strict))
+                out.append(_token(node.text, self.ex, self.active))
             else:  # a block keyword outside any block: a token naming no variable
                 self.cannot(node, "is outside any #{if} or #{unless} block")
                 out.append(node.raw)
@@ -467,8 +498,8 @@ class _Renderer:
             self.cannot(*block.problem)
             return
         for clause, body in block.branches:
-            expression = _expand(clause.text, self.table, self.active, self.strict)
-            holds = _evaluate(expression, self.table, self.active, self.strict)
+            expression = _expand(clause.text, self.ex, self.active)
+            holds = _evaluate(expression, self.ex, self.active)
             if isinstance(holds, str):
                 self.cannot(clause, f"cannot be evaluated: {holds}")
                 return
@@ -481,13 +512,12 @@ class _Renderer:
         # The caller renders nothing for the block: a wrong branch silently kept is worse
         # than none (and a run condition rendered empty is false, as Octostache's
         # EvaluateTruthy is false on an error).
-        if self.strict:
+        if self.ex.strict:
             line = self.template.count("\n", 0, piece.start) + 1
             raise TemplateError(f"{piece.raw} (line {line}) {problem}")
 
 
-def _evaluate(expression: str, table: Mapping[str, str], active: frozenset[str],
-              strict: bool) -> bool | str:
+def _evaluate(expression: str, ex: _Expansion, active: frozenset[str]) -> bool | str:
     """Return whether a condition holds, or why it cannot be evaluated."""
     if "|" in _QUOTED.sub("", expression):
         return "filters are not interpreted by the simulator"
@@ -497,19 +527,18 @@ def _evaluate(expression: str, table: Mapping[str, str], active: frozenset[str],
     if len(parts) == 1:
         if _SYMBOL.fullmatch(expression.strip()) is None:
             return "not a variable name"
-        return _is_truthy(_resolve(expression, table, active, strict))
+        return _is_truthy(_resolve(expression, ex, active))
     cut = len(parts[0])
     operator = expression[cut : cut + 2]
-    left = _operand(expression[:cut], table, active, strict)
-    right = _operand(expression[cut + 2 :], table, active, strict)
+    left = _operand(expression[:cut], ex, active)
+    right = _operand(expression[cut + 2 :], ex, active)
     if left is None or right is None or (left[1] and right[1]):
         return "each side of == or != is a variable name or a \"quoted value\", not both quoted"
     # Octostache compares the text exactly (case-sensitively).
     return (left[0] == right[0]) == (operator == "==")
 
 
-def _operand(text: str, table: Mapping[str, str], active: frozenset[str],
-             strict: bool) -> tuple[str, bool] | None:
+def _operand(text: str, ex: _Expansion, active: frozenset[str]) -> tuple[str, bool] | None:
     # (value, whether quoted) of one side of a comparison; None if it is neither.
     text = text.strip()
     quoted = _QUOTED.fullmatch(text)
@@ -518,43 +547,42 @@ def _operand(text: str, table: Mapping[str, str], active: frozenset[str],
         return value, True
     if _SYMBOL.fullmatch(text) is None:
         return None
-    return _resolve(text, table, active, strict), False
+    return _resolve(text, ex, active), False
 
 
-def _resolve(name: str, table: Mapping[str, str], active: frozenset[str], strict: bool) -> str:
-    # A variable's evaluated value; an undefined one (or one met again in its own value) is
-    # "" as Octostache resolves an unknown name in a condition.
+def _resolve(name: str, ex: _Expansion, active: frozenset[str]) -> str:
+    # A variable's evaluated value; an undefined one (or one met again in its own value, or
+    # beyond the expansion's limits) is "" as Octostache resolves an unknown name in a
+    # condition.
     key = name.strip().lower()
-    if key not in table or key in active:
+    if not ex.may_expand(key, active):
         return ""
-    return _expand(table[key], table, active | {key}, strict)
+    return _expand(ex.table[key], ex, active | {key})
 
 
-def _token(content: str, table: Mapping[str, str], active: frozenset[str],
-           strict: bool) -> str:
+def _token(content: str, ex: _Expansion, active: frozenset[str]) -> str:
     # One ``#{...}`` token: inner tokens first, then the named variable's value substituted
-    # in turn; a name naming no variable (or met again in its own value) stays as written.
-    inner = _expand(content, table, active, strict)
+    # in turn; a name naming no variable (or met again in its own value, or beyond the
+    # expansion's limits) stays as written.
+    inner = _expand(content, ex, active)
     key = inner.strip().lower()
-    if key in table and key not in active:
-        return _expand(table[key], table, active | {key}, strict)
+    if ex.may_expand(key, active):
+        return _expand(ex.table[key], ex, active | {key})
     return "#{" + inner + "}"
 
 
-def _expand(text: str, table: Mapping[str, str], active: frozenset[str],
-            strict: bool = False) -> str:
+def _expand(text: str, ex: _Expansion, active: frozenset[str]) -> str:
     if "#{" not in text:  # most text, and every token's name and most values, have none
         return text
     if _MAY_HOLD_BLOCKS.search(text) is None:  # most scripts: plain tokens only
-        return _expand_tokens(text, table, active, strict)
+        return _expand_tokens(text, ex, active)
     out: list[str] = []
     nodes, _ = _parse(_pieces(text), 0, inside=False)
-    _Renderer(text, table, active, strict).render(nodes, out)
+    _Renderer(text, ex, active).render(nodes, out)
     return "".join(out)
 
 
-def _expand_tokens(text: str, table: Mapping[str, str], active: frozenset[str],
-                   strict: bool) -> str:
+def _expand_tokens(text: str, ex: _Expansion, active: frozenset[str]) -> str:
     out: list[str] = []
     i = 0
     while True:
@@ -571,7 +599,7 @@ def _expand_tokens(text: str, table: Mapping[str, str], active: frozenset[str],
             out.append(text[i:])
             return "".join(out)
         out.append(text[i:j])
-        out.append(_token(text[j + 2 : end], table, active, strict))
+        out.append(_token(text[j + 2 : end], ex, active))
         i = end + 1
 
 
@@ -588,7 +616,7 @@ def substitute(text: str, variables: Mapping[str, str], *, strict: bool = False)
     cycles are left as written. A block that cannot be evaluated (see :class:`TemplateError`)
     renders as nothing, or with ``strict`` raises :class:`TemplateError`.
     """
-    return _expand(text, _table_of(variables), frozenset(), strict)
+    return _expand(text, _Expansion(_table_of(variables), strict), frozenset())
 
 
 def mask(text: str, sensitive_values: Iterable[str]) -> str:
