@@ -4,7 +4,11 @@ octopus-deployments.md §2.3–§2.7, as one flow per task:
 
 - the activity log is a tree: the task's root → ``Step N: <name>`` → one node per target
   (``<machine>``), worker (``<worker>``) or "on behalf of" execution
-  (``<worker> on behalf of <machine>``);
+  (``<worker> on behalf of <machine>``), and under it one node per action when the step has
+  more than one; a step with roles whose actions differ in ``Octopus.Action.RunOnServer`` runs,
+  for each target, each action where its own property says, under one node named as a
+  target's (``<machine>``): the ``Executing … on <host>`` line of each action says where it
+  ran;
 - step groups run in order (a ``StartWithPrevious`` step joins the previous step's group; at
   most 10 steps of a group at once); a step whose run condition says no after what failed
   before is Skipped; a step whose roles match no machine is skipped with Octopus's line;
@@ -233,18 +237,27 @@ class ProcessRunner:
                 step_element: ActivityElement) -> Flow:
         run = self.run
         machine = run.world.machines.get(target.machine_id) if target.machine_id else None
-        pool: WorkerPool | None = None
-        if planned.placement is StepPlacement.Target:
+        # The worker this execution runs on, taken at its first action that runs on one (all
+        # of a step's actions for one target share it).
+        worker: tuple[Machine, WorkerPool] | None = None
+        if planned.placement in (StepPlacement.Target, StepPlacement.TargetAndWorker):
             assert machine is not None, "a target step's targets are machines"
-            host, node = machine, target.node_name
+            node = target.node_name
         else:
-            pool = self.workers.default_pool(self.process.space_id)
-            host = pool.next_worker()
-            node = (self.store.choices.on_behalf_node_name.format(worker=host.name,
+            worker = self._worker()
+            node = (self.store.choices.on_behalf_node_name.format(worker=worker[0].name,
                                                                   machine=target.machine_name)
-                    if machine is not None else host.name)
+                    if machine is not None else worker[0].name)
         element = step_element.child(node, started=run.clock.now())
         for number, action in enumerate(planned.actions, start=1):
+            host: Machine
+            pool: WorkerPool | None = None
+            if planned.runs_on_worker(action):
+                worker = worker or self._worker()
+                host, pool = worker
+            else:
+                assert machine is not None, "an action on a target has a target"
+                host = machine
             variables = self._variables(planned, action, number, machine, host, pool)
             action_element = (element if len(planned.actions) == 1
                               else element.child(action.name, started=run.clock.now()))
@@ -254,6 +267,11 @@ class ProcessRunner:
                 return reason
         element.finish(run.clock.now(), ActivityStatus.Success)
         return None
+
+    def _worker(self) -> tuple[Machine, WorkerPool]:
+        """Return the next worker of the space's default pool, and the pool."""
+        pool = self.workers.default_pool(self.process.space_id)
+        return pool.next_worker(), pool
 
     def _variables(
         self, planned: PlannedStep, action: DeploymentAction, number: int,

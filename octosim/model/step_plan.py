@@ -10,7 +10,10 @@ Pure functions over a process and the world's machines (octopus-deployments.md �
 - it runs on at most ``Octopus.Action.MaxParallelism`` (10) targets at once; a
   :class:`RollingWindow` hands out the next target as one finishes;
 - an action with ``Octopus.Action.RunOnServer`` true runs on a worker: once, or once per target
-  ("on behalf of") when the step targets roles (§2.5);
+  ("on behalf of") when the step targets roles (§2.5); RunOnServer is per action, so in a step
+  with roles whose actions differ (:attr:`StepPlacement.TargetAndWorker`, the rolling-deployment
+  pattern: take the target out of the load balancer from a worker, deploy on the target) each
+  action runs where its own property says, for each target in turn;
 - steps whose actions are all filtered out for the environment/channel, disabled or skipped are
   not in the plan; a plan with no step at all is Octopus's "no steps to run" refusal;
 - after a failure only ``Failure`` and ``Always`` steps run (:data:`RUN_CONDITIONS`).
@@ -83,6 +86,9 @@ class StepPlacement(StrEnum):
     Target = "Target"  # on each target's Tentacle
     Worker = "Worker"  # once, on a worker (no roles)
     WorkerOnBehalf = "WorkerOnBehalf"  # once per target, on a worker, with its variables
+    #: Once per target, each action where its own RunOnServer says: on a worker on behalf of
+    #: the target, or on the target itself. The target's node is named as on a Target step.
+    TargetAndWorker = "TargetAndWorker"
 
 
 class PlannedTarget(NamedTuple):
@@ -118,6 +124,12 @@ class PlannedStep(NamedTuple):
     def is_skipped(self) -> bool:
         """Return True if the step has nothing to run on."""
         return self.skipped_reason is not None
+
+    def runs_on_worker(self, action: DeploymentAction) -> bool:
+        """Return True if ``action`` of this step runs on a worker (§2.5)."""
+        if self.placement is StepPlacement.TargetAndWorker:
+            return action.runs_on_server
+        return self.placement is not StepPlacement.Target
 
 
 @dataclass(frozen=True)
@@ -202,14 +214,18 @@ def _plan_step(
     candidates: Sequence[tuple[Machine, set[str]]], worker_name: str, choices: DeploymentChoices,
 ) -> PlannedStep:
     roles = step.target_roles
-    on_server = any(action.runs_on_server for action in actions)
     window = step.max_parallelism
     if not roles:
         worker = PlannedTarget("", worker_name, worker_name)
         return PlannedStep(number, step, actions, StepPlacement.Worker, (worker,), window)
     wanted = {role.lower() for role in roles}
-    placement = StepPlacement.WorkerOnBehalf if on_server else StepPlacement.Target
-    template = choices.on_behalf_node_name if on_server else choices.target_node_name
+    on_server = [action.runs_on_server for action in actions]
+    if all(on_server):
+        placement, template = StepPlacement.WorkerOnBehalf, choices.on_behalf_node_name
+    else:
+        # The target's node holds what runs on it and what runs on a worker for it.
+        placement = StepPlacement.TargetAndWorker if any(on_server) else StepPlacement.Target
+        template = choices.target_node_name
     targets = tuple(
         PlannedTarget(m.id, m.name, template.format(machine=m.name, worker=worker_name))
         for m, roles in candidates if wanted & roles
