@@ -10,10 +10,14 @@ octopus-deployments.md §2.3–§2.7, as one flow per task:
   target's (``<machine>``): the ``Executing … on <host>`` line of each action says where it
   ran;
 - step groups run in order (a ``StartWithPrevious`` step joins the previous step's group; at
-  most 10 steps of a group at once); a step whose run condition says no after what failed
-  before is Skipped; a step whose roles match no machine is skipped with Octopus's line;
+  most ``Octopus.Action.MaxParallelism`` steps of a group at once: the project variable as
+  resolved for the task, 10 without one); a step whose run condition says no after what
+  failed before is Skipped; a step whose roles match no machine is skipped with Octopus's
+  line;
 - a step runs on its targets side by side, at most ``Octopus.Action.MaxParallelism`` at once,
-  a rolling window (:class:`~octosim.model.step_plan.RollingWindow`);
+  a rolling window (:class:`~octosim.model.step_plan.RollingWindow`): the step's own property,
+  else the project variable, else 10; a project value that is not a positive whole number
+  fails the task before any step runs;
 - each action runs, for each target, either a registered Python action
   (:mod:`octosim.model.step_actions`) or its script body, ``#{...}`` substituted with the
   variables resolved for that target, as a :class:`~octosim.model.scripting.ScriptRun` on the
@@ -35,7 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from octosim.model.executors import AllOf, Flow, TaskRun
 from octosim.model.health import HealthSettings
 from octosim.model.interruptions import GuidedFailure, GuidedFailureAnswer, InterruptionBoard
-from octosim.model.projects import DeploymentAction
+from octosim.model.projects import MAX_PARALLELISM, DeploymentAction
 from octosim.model.projects import StepCondition as Condition
 from octosim.model.script_mutex import ScriptIsolation, TakeScriptMutex
 from octosim.model.scripting import ScriptRun, default_behaviours
@@ -47,7 +51,9 @@ from octosim.model.step_plan import (
     PlannedTarget,
     RollingWindow,
     StepPlacement,
+    parse_max_parallelism,
     should_run,
+    with_max_parallelism,
 )
 from octosim.model.system_variables import (
     action_variables,
@@ -100,7 +106,8 @@ _SKIPPED_BY = {
 BYPASS_MUTEX = "OctopusBypassDeploymentMutex"
 #: The step property holding a ``Variable`` run condition's expression.
 CONDITION_EXPRESSION = "Octopus.Step.ConditionVariableExpression"
-#: At most this many steps of a ``StartWithPrevious`` group run at once (§2.4).
+#: At most this many steps of a ``StartWithPrevious`` group run at once (§2.4) unless the
+#: project variable ``Octopus.Action.MaxParallelism`` says otherwise.
 MAX_STEPS_AT_ONCE = 10
 
 _Item = TypeVar("_Item")
@@ -193,16 +200,36 @@ class ProcessRunner:
                     + ", ".join(process.specific_machines))
         if not process.guided_failure:
             run.log(GUIDED_FAILURE_OFF)
+        try:
+            window = self._max_parallelism()
+        except ValueError as bad:
+            run.log(str(bad), LogCategory.Error)
+            return str(bad)
         failed = False
-        for group in process.plan.groups:
+        for group in with_max_parallelism(process.plan, window).groups:
             results = yield from windowed(
-                group, MAX_STEPS_AT_ONCE, functools.partial(self._step, failed_before=failed))
+                group, window, functools.partial(self._step, failed_before=failed))
             self.errors.extend(reason for reason in results if reason is not None)
             failed = bool(self.errors)
         if failed:
             return FAILED_MESSAGE
         run.log(SUCCEEDED_LINE)
         return None
+
+    def _max_parallelism(self) -> int:
+        """Return the project variable ``Octopus.Action.MaxParallelism`` resolved for the
+        task (values scoped to an action, machine or role do not apply here), or 10: how
+        many steps of a group run at once, and the window of a step without its own (§2.4).
+
+        Raises ValueError saying so if it is not a positive whole number.
+        """
+        process = self.process
+        task_level = self._first_layers or variables_for_target(
+            process.variables, process.task_level, context=process.scope)
+        raw = task_level.get(MAX_PARALLELISM)
+        if raw is None:
+            return MAX_STEPS_AT_ONCE
+        return parse_max_parallelism(task_level.substitute(raw), "The project variable")
 
     # -- one step ---------------------------------------------------------------------------
     def _step(self, planned: PlannedStep, failed_before: bool) -> Flow:

@@ -8,7 +8,8 @@ Pure functions over a process and the world's machines (octopus-deployments.md �
   deployment's environment (and serving its tenant, not disabled, not excluded); with none it
   is skipped with ``Skipping this step as no machines were found in the role: <role>``;
 - it runs on at most ``Octopus.Action.MaxParallelism`` (10) targets at once; a
-  :class:`RollingWindow` hands out the next target as one finishes;
+  :class:`RollingWindow` hands out the next target as one finishes. The step property is the
+  step's own window; a step without one takes the project's (:func:`with_max_parallelism`);
 - an action with ``Octopus.Action.RunOnServer`` true runs on a worker: once, or once per target
   ("on behalf of") when the step targets roles (§2.5); RunOnServer is per action, so in a step
   with roles whose actions differ (:attr:`StepPlacement.TargetAndWorker`, the rolling-deployment
@@ -28,7 +29,14 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from octosim.model.deploy_choices import DEFAULT_CHOICES, DeploymentChoices
-from octosim.model.projects import DeploymentAction, DeploymentProcess, DeploymentStep, StartTrigger
+from octosim.model.projects import (
+    DEFAULT_MAX_PARALLELISM,
+    MAX_PARALLELISM,
+    DeploymentAction,
+    DeploymentProcess,
+    DeploymentStep,
+    StartTrigger,
+)
 from octosim.model.projects import StepCondition as Condition
 from octosim.model.tenants import MachineTenancy, Tenant
 
@@ -46,9 +54,11 @@ __all__ = [
     "RollingWindow",
     "StepPlacement",
     "applicable_actions",
+    "parse_max_parallelism",
     "plan_steps",
     "should_run",
     "skipped_for_no_machines",
+    "with_max_parallelism",
 ]
 
 #: Whether a step with this condition runs, given whether an earlier step failed (§2.6).
@@ -232,6 +242,37 @@ def _plan_step(
     )
     reason = None if targets else skipped_for_no_machines(roles)
     return PlannedStep(number, step, actions, placement, targets, window, reason)
+
+
+def parse_max_parallelism(raw: str | None, whose: str) -> int:
+    """Return the window ``raw`` says (:data:`DEFAULT_MAX_PARALLELISM` when it is None or
+    blank).
+
+    Raises ValueError naming ``whose`` value it is unless it is a positive whole number.
+    """
+    text = (raw or "").strip()
+    if not text:
+        return DEFAULT_MAX_PARALLELISM
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{whose} {MAX_PARALLELISM} must be a positive whole number, "
+                         f"not {raw!r}")
+    return value
+
+
+def with_max_parallelism(plan: DeploymentPlan, window: int) -> DeploymentPlan:
+    """Return ``plan`` with ``window`` as the window of every step that has no
+    ``Octopus.Action.MaxParallelism`` property of its own (§2.4: the project variable caps
+    the targets per step; a rolling step's own window wins for its targets)."""
+    if window == DEFAULT_MAX_PARALLELISM:
+        return plan  # what the plan already holds for such steps
+    return DeploymentPlan(tuple(
+        tuple(step if step.step.properties.get(MAX_PARALLELISM, "").strip()
+              else step._replace(max_parallelism=window) for step in group)
+        for group in plan.groups))
 
 
 class RollingWindow(Generic[_Item]):
