@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from octosim.model.executors import AllOf, Flow, TaskRun
 from octosim.model.health import HealthSettings
 from octosim.model.interruptions import GuidedFailure, GuidedFailureAnswer, InterruptionBoard
-from octosim.model.projects import MAX_PARALLELISM, DeploymentAction
+from octosim.model.projects import MAX_PARALLELISM, ActionCondition, DeploymentAction
 from octosim.model.projects import StepCondition as Condition
 from octosim.model.script_mutex import ScriptIsolation, TakeScriptMutex
 from octosim.model.scripting import ScriptRun, default_behaviours
@@ -78,6 +78,9 @@ if TYPE_CHECKING:
     from octosim.model.world import Machine
 
 __all__ = [
+    "ACTION_CONDITION_EXPRESSION",
+    "ACTION_SKIPPED_AFTER_FAILURE",
+    "ACTION_SKIPPED_BY_VARIABLE",
     "BYPASS_MUTEX",
     "CONDITION_EXPRESSION",
     "FAILED_MESSAGE",
@@ -106,6 +109,13 @@ _SKIPPED_BY = {
 BYPASS_MUTEX = "OctopusBypassDeploymentMutex"
 #: The step property holding a ``Variable`` run condition's expression.
 CONDITION_EXPRESSION = "Octopus.Step.ConditionVariableExpression"
+#: The action property holding an action's ``Variable`` run condition's expression.
+ACTION_CONDITION_EXPRESSION = "Octopus.Action.ConditionVariableExpression"
+#: The line of an action its run condition skips on a target (wordings UNCONFIRMED, made
+#: like the step's).
+ACTION_SKIPPED_AFTER_FAILURE = "This action was skipped because a previous action failed."
+ACTION_SKIPPED_BY_VARIABLE = (
+    "This action was skipped because its run condition evaluated to false.")
 #: At most this many steps of a ``StartWithPrevious`` group run at once (§2.4) unless the
 #: project variable ``Octopus.Action.MaxParallelism`` says otherwise.
 MAX_STEPS_AT_ONCE = 10
@@ -276,6 +286,10 @@ class ProcessRunner:
                                                                   machine=target.machine_name)
                     if machine is not None else worker[0].name)
         element = step_element.child(node, started=run.clock.now())
+        # Why an action of this execution failed: later actions still have their run
+        # condition read (a Success one is skipped, a Variable one runs if it says so).
+        failures: list[str] = []
+        ran = False
         for number, action in enumerate(planned.actions, start=1):
             host: Machine
             pool: WorkerPool | None = None
@@ -285,15 +299,28 @@ class ProcessRunner:
             else:
                 assert machine is not None, "an action on a target has a target"
                 host = machine
-            variables = self._variables(planned, action, number, machine, host, pool)
+            variables = self._variables(planned, action, number, machine, host, pool,
+                                        failures)
             action_element = (element if len(planned.actions) == 1
                               else element.child(action.name, started=run.clock.now()))
+            skipped = _action_skipped(action, variables, failed_before=bool(failures))
+            if skipped is not None:
+                run.log(skipped, element=action_element)
+                if action_element is not element:
+                    action_element.finish(run.clock.now(), ActivityStatus.Skipped)
+                continue
+            ran = True
             reason = yield from self._attempts(action, variables, host, machine, action_element)
             if reason is not None:
-                element.finish(run.clock.now(), ActivityStatus.Failed)
-                return reason
-        element.finish(run.clock.now(), ActivityStatus.Success)
-        return None
+                failures.append(reason)
+            if action_element is not element:
+                # Its own outcome: a later action of this execution may still fail or succeed.
+                action_element.finish(run.clock.now(), ActivityStatus.Failed if reason
+                                      else ActivityStatus.Success)
+        status = (ActivityStatus.Failed if failures
+                  else ActivityStatus.Success if ran else ActivityStatus.Skipped)
+        element.finish(run.clock.now(), status)
+        return failures[0] if failures else None
 
     def _worker(self) -> tuple[Machine, WorkerPool]:
         """Return the next worker of the space's default pool, and the pool."""
@@ -303,7 +330,11 @@ class ProcessRunner:
     def _variables(
         self, planned: PlannedStep, action: DeploymentAction, number: int,
         target: Machine | None, host: Machine, pool: WorkerPool | None,
+        failures: Sequence[str] = (),
     ) -> VariableDictionary:
+        """Return what ``action`` sees on ``host`` for ``target``; ``failures`` are the
+        reasons earlier actions of this execution failed (they count as the deployment's
+        errors after those of earlier steps)."""
         assert host.agent is not None
         action_layer = self._action_layers.get((planned.number, number))
         if action_layer is None:
@@ -323,11 +354,9 @@ class ProcessRunner:
         layers.append(agent_layer)
         if pool is not None:
             layers.append(worker_pool_variables(pool.id, pool.name))
-        if self.errors:
-            layers.append(VariableDictionary({
-                "Octopus.Deployment.Error": self.errors[0],
-                "Octopus.Deployment.ErrorDetail": "\n".join(self.errors),
-            }))
+        errors = self._error_layer(failures)
+        if errors is not None:
+            layers.append(errors)
         machine_name = target.name if target else None
         process = self.process
         if self._first_layers is not None:
@@ -339,6 +368,17 @@ class ProcessRunner:
             process.variables, process.task_level, context=scope, layers=layers,
             outputs=self.outputs, machine_name=machine_name,
         )
+
+    def _error_layer(self, failures: Sequence[str] = ()) -> VariableDictionary | None:
+        """Return ``Octopus.Deployment.Error`` (the first failure's reason) and
+        ``…ErrorDetail`` (all, a line each) for what failed so far, or None."""
+        errors = [*self.errors, *failures]
+        if not errors:
+            return None
+        return VariableDictionary({
+            "Octopus.Deployment.Error": errors[0],
+            "Octopus.Deployment.ErrorDetail": "\n".join(errors),
+        })
 
     # -- one action on one target -----------------------------------------------------------
     def _attempts(self, action: DeploymentAction, variables: VariableDictionary,
@@ -404,6 +444,19 @@ class ProcessRunner:
         reason = yield from script.flow(run)
         lease.release()
         return reason
+
+
+def _action_skipped(action: DeploymentAction, variables: VariableDictionary,
+                    failed_before: bool) -> str | None:
+    """Return the line of ``action`` skipped by its run ``Condition`` on this target, or None
+    if it runs: ``Success`` runs unless an earlier action of the step failed here;
+    ``Variable`` runs when ``Octopus.Action.ConditionVariableExpression``, evaluated with the
+    target's variables, is not false (whatever failed before, as a step's)."""
+    if action.condition is ActionCondition.Variable:
+        value = variables.substitute(action.properties.get(ACTION_CONDITION_EXPRESSION, ""))
+        return None if should_run(Condition.Variable, failed_before, value) \
+            else ACTION_SKIPPED_BY_VARIABLE
+    return ACTION_SKIPPED_AFTER_FAILURE if failed_before else None
 
 
 def _guarded(action_type: str, python: PythonAction, context: StepContext) -> Flow:

@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
-from octosim.model.projects import DeploymentAction, DeploymentStep
+from octosim.model.executors import Delay, Flow
+from octosim.model.process_runner import (
+    ACTION_SKIPPED_AFTER_FAILURE,
+    ACTION_SKIPPED_BY_VARIABLE,
+)
+from octosim.model.projects import ActionCondition, DeploymentAction, DeploymentStep
 from octosim.model.script_mutex import mutex_for
 from octosim.model.states import TaskState
-from octosim.model.tasks import ActivityElement
+from octosim.model.step_actions import StepContext
+from octosim.model.tasks import ActivityElement, ActivityStatus
+from octosim.model.variables import Variable, VariableScope
 from tests.model.deploy.deploy_sim import deploy, deploy_sim, names, project_with
 
 
@@ -53,3 +60,90 @@ def test_run_on_server_is_per_action_in_a_rolling_step() -> None:
         assert f"Executing Deploy (type Octopus.Script) on {target.name}" in messages(deployed)
         assert f"deployed {target.name}" in messages(deployed)
     assert writers == {"app-01": 1, "app-02": 1}
+
+
+class Recorder:
+    """Python actions ``Test.Ok`` and ``Test.Fail`` that record (action, target, the
+    deployment error they saw) as they run."""
+
+    def __init__(self) -> None:
+        self.ran: list[tuple[str, str, str]] = []
+
+    def ok(self, ctx: StepContext) -> Flow:
+        assert ctx.target is not None
+        self.ran.append((ctx.variables["Octopus.Action.Name"], ctx.target.name,
+                         ctx.variables.get("Octopus.Deployment.Error", "")))
+        yield Delay(1)
+        return None
+
+    def fail(self, ctx: StepContext) -> Flow:
+        yield from self.ok(ctx)
+        return "It broke."
+
+
+def python(name: str, action_type: str, condition: ActionCondition = ActionCondition.Success,
+           expression: str | None = None) -> DeploymentAction:
+    """Return a Python action on the target, with its run condition."""
+    properties = {"Octopus.Action.RunOnServer": "false"}
+    if expression is not None:
+        properties["Octopus.Action.ConditionVariableExpression"] = expression
+    return DeploymentAction(name, action_type=action_type, properties=properties,
+                            condition=condition)
+
+
+def run_step(actions: list[DeploymentAction], variables: list[Variable] | None = None,
+             ) -> tuple[Recorder, ActivityElement, TaskState]:
+    """Deploy one step of ``actions`` to app-01 and app-02; return what ran, the step's
+    node and the task's state."""
+    sim = deploy_sim(2)
+    recorder = Recorder()
+    sim.deploy.actions.register("Test.Ok", recorder.ok)
+    sim.deploy.actions.register("Test.Fail", recorder.fail)
+    step = DeploymentStep("Step", actions, {"Octopus.Action.TargetRoles": "app"})
+    task = deploy(sim, project_with(sim, [step], variables or []))
+    sim.clock.advance_to(100)
+    [step_node] = task.log.children
+    return recorder, step_node, task.state
+
+
+def test_a_variable_condition_skips_the_action_where_it_is_false() -> None:
+    """The expression is evaluated with each target's variables."""
+    recorder, step, state = run_step(
+        [python("First", "Test.Ok"),
+         python("Only here", "Test.Ok", ActionCondition.Variable, "#{RunHere}")],
+        [Variable("RunHere", "False"),
+         Variable("RunHere", "True", scope=VariableScope(machine=("Machines-3",)))])
+    assert state is TaskState.Success
+    app_01 = next(m for m in step.children if m.name == "app-01")
+    assert app_01.children[1].log[0].message == ACTION_SKIPPED_BY_VARIABLE
+    assert app_01.children[1].status is ActivityStatus.Skipped
+    assert sorted(recorder.ran) == [("First", "app-01", ""), ("First", "app-02", ""),
+                                    ("Only here", "app-02", "")]
+
+
+def test_a_one_action_step_skipped_by_its_condition_marks_the_target_skipped() -> None:
+    recorder, step, state = run_step(
+        [python("Never", "Test.Ok", ActionCondition.Variable, "#{Nope}")],
+        [Variable("Nope", "0")])
+    assert state is TaskState.Success and recorder.ran == []
+    assert [(t.status, t.log[0].message) for t in step.children] == [
+        (ActivityStatus.Skipped, ACTION_SKIPPED_BY_VARIABLE)] * 2
+
+
+def test_after_a_failed_action_success_actions_are_skipped_and_variable_ones_run() -> None:
+    """A cleanup action with a Variable condition still runs after the failure, and sees
+    it as Octopus.Deployment.Error."""
+    recorder, step, state = run_step(
+        [python("Break", "Test.Fail"), python("Then", "Test.Ok"),
+         python("Cleanup", "Test.Ok", ActionCondition.Variable, "True")])
+    assert state is TaskState.Failed
+    assert sorted(recorder.ran) == [
+        ("Break", "app-01", ""), ("Break", "app-02", ""),
+        ("Cleanup", "app-01", "It broke."), ("Cleanup", "app-02", "It broke.")]
+    for target in step.children:
+        assert target.status is ActivityStatus.Failed
+        _, then, cleanup = target.children
+        assert (then.status, then.log[0].message) == (
+            ActivityStatus.Skipped, ACTION_SKIPPED_AFTER_FAILURE)
+        assert cleanup.status is ActivityStatus.Success
+    assert step.status is ActivityStatus.Failed
