@@ -248,10 +248,12 @@ class ProcessRunner:
         step = planned.step
         expression = None
         if step.condition is Condition.Variable:
-            # Evaluated once per step, at deployment level: no target is in scope yet.
+            # Evaluated once per step, at deployment level: no target is in scope yet. What
+            # failed before is there, as for a target (#{Octopus.Deployment.Error}).
+            errors = self._error_layer()
             deployment_level = variables_for_target(
                 self.process.variables, self.process.task_level, context=self.process.scope,
-                outputs=self.outputs)
+                layers=() if errors is None else (errors,), outputs=self.outputs)
             expression = deployment_level.substitute(step.properties.get(CONDITION_EXPRESSION, ""))
         if not should_run(step.condition, failed_before, expression):
             run.log(_SKIPPED_BY[step.condition], element=element)

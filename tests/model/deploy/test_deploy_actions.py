@@ -8,7 +8,7 @@ from octosim.model.process_runner import (
     ACTION_SKIPPED_AFTER_FAILURE,
     ACTION_SKIPPED_BY_VARIABLE,
 )
-from octosim.model.projects import ActionCondition, DeploymentAction, DeploymentStep
+from octosim.model.projects import ActionCondition, DeploymentAction, DeploymentStep, StepCondition
 from octosim.model.script_mutex import mutex_for
 from octosim.model.states import TaskState
 from octosim.model.step_actions import StepContext
@@ -147,3 +147,31 @@ def test_after_a_failed_action_success_actions_are_skipped_and_variable_ones_run
             ActivityStatus.Skipped, ACTION_SKIPPED_AFTER_FAILURE)
         assert cleanup.status is ActivityStatus.Success
     assert step.status is ActivityStatus.Failed
+
+
+def test_a_step_s_variable_condition_sees_the_deployment_error() -> None:
+    """``#{Octopus.Deployment.Error}`` in a step's run condition is the first failure's
+    reason, as a target's scripts see it. (The failure's reason here reads ``False``, so
+    the step is skipped exactly when the expression saw it: unresolved, the token would stay
+    as written and count as true.)"""
+    sim = deploy_sim(1)
+    recorder = Recorder()
+
+    def fail(ctx: StepContext) -> Flow:
+        yield Delay(1)
+        return "False"
+
+    sim.deploy.actions.register("Test.Fail", fail)
+    sim.deploy.actions.register("Test.Ok", recorder.ok)
+    condition = {"Octopus.Action.TargetRoles": "app",
+                 "Octopus.Step.ConditionVariableExpression": "#{Octopus.Deployment.Error}"}
+    project = project_with(sim, [
+        DeploymentStep("Break", [python("Break", "Test.Fail")],
+                       {"Octopus.Action.TargetRoles": "app"}),
+        DeploymentStep("Notify", [python("Notify", "Test.Ok")], condition,
+                       condition=StepCondition.Variable),
+    ])
+    task = deploy(sim, project)
+    sim.clock.advance_to(100)
+    notify = task.log.children[1]
+    assert notify.status is ActivityStatus.Skipped and recorder.ran == []
