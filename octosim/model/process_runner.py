@@ -86,10 +86,13 @@ __all__ = [
     "FAILED_MESSAGE",
     "GUIDED_FAILURE_OFF",
     "MAX_STEPS_AT_ONCE",
+    "SCRIPT_ACTION_TYPE",
+    "SCRIPT_SOURCE",
     "SKIPPED_AFTER_FAILURE",
     "SUCCEEDED_LINE",
     "ProcessRun",
     "ProcessRunner",
+    "not_modelled_action",
     "windowed",
 ]
 
@@ -111,6 +114,11 @@ BYPASS_MUTEX = "OctopusBypassDeploymentMutex"
 CONDITION_EXPRESSION = "Octopus.Step.ConditionVariableExpression"
 #: The action property holding an action's ``Variable`` run condition's expression.
 ACTION_CONDITION_EXPRESSION = "Octopus.Action.ConditionVariableExpression"
+#: The one built-in action type the simulator runs: an inline script.
+SCRIPT_ACTION_TYPE = "Octopus.Script"
+#: Where an ``Octopus.Script`` action's script comes from: ``Inline`` (the default) or
+#: ``Package`` (a script file in a package, not modelled).
+SCRIPT_SOURCE = "Octopus.Action.Script.ScriptSource"
 #: The line of an action its run condition skips on a target (wordings UNCONFIRMED, made
 #: like the step's).
 ACTION_SKIPPED_AFTER_FAILURE = "This action was skipped because a previous action failed."
@@ -412,10 +420,10 @@ class ProcessRunner:
             if reason is not None:
                 run.log(str(reason), LogCategory.Error, element)
             return None if reason is None else str(reason)
-        if not action.action_type.strip().lower().startswith("octopus."):
-            # A Python action type nobody registered: running its (empty) script instead
-            # would pass the step without doing what it says.
-            reason = unregistered_action(action.action_type, action.name)
+        reason = _not_modelled(action)
+        if reason is not None:
+            # Running its (empty) inline script instead would pass the step without doing
+            # what it says.
             run.log(reason, LogCategory.Error, element)
             return reason
         try:
@@ -446,6 +454,31 @@ class ProcessRunner:
         reason = yield from script.flow(run)
         lease.release()
         return reason
+
+
+def not_modelled_action(action_type: str, action_name: str, what: str) -> str:
+    """Return why an action of a built-in Octopus type (``what`` describes it) fails: the
+    simulator does not model it, and says what it does model."""
+    return (f"The action {action_name!r} has the ActionType {action_type!r}{what}, which the "
+            f"simulator does not model: it runs {SCRIPT_ACTION_TYPE} actions with an inline "
+            "script body and Python step actions registered under an ActionType of your own "
+            "(sim.deploy.actions.register(...), docs/deployment-tasks.md, \"Python step "
+            "actions\"). Replace this action with one of those to simulate what it does.")
+
+
+def _not_modelled(action: DeploymentAction) -> str | None:
+    """Return why ``action`` (no Python action registered for it) cannot run, or None if
+    it is an inline script."""
+    action_type = action.action_type.strip()
+    if not action_type.lower().startswith("octopus."):
+        return unregistered_action(action.action_type, action.name)
+    if action_type.lower() != SCRIPT_ACTION_TYPE.lower():
+        return not_modelled_action(action.action_type, action.name, "")
+    source = action.properties.get(SCRIPT_SOURCE, "").strip()
+    if source and source.lower() != "inline":
+        return not_modelled_action(action.action_type, action.name,
+                                   f" with {SCRIPT_SOURCE} {source!r} (a script from a package)")
+    return None
 
 
 def _action_skipped(action: DeploymentAction, variables: VariableDictionary,

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from octosim.model.executors import Delay, Flow
 from octosim.model.process_runner import (
     ACTION_SKIPPED_AFTER_FAILURE,
     ACTION_SKIPPED_BY_VARIABLE,
+    not_modelled_action,
 )
 from octosim.model.projects import ActionCondition, DeploymentAction, DeploymentStep, StepCondition
 from octosim.model.script_mutex import mutex_for
@@ -175,3 +178,35 @@ def test_a_step_s_variable_condition_sees_the_deployment_error() -> None:
     sim.clock.advance_to(100)
     notify = task.log.children[1]
     assert notify.status is ActivityStatus.Skipped and recorder.ran == []
+
+
+@pytest.mark.parametrize(("action_type", "properties", "what"), [
+    ("Octopus.Manual", {"Octopus.Action.Manual.Instructions": "Approve it"}, ""),
+    ("Octopus.TentaclePackage", {"Octopus.Action.Package.PackageId": "App"}, ""),
+    ("octopus.kubernetesdeployrawyaml", {}, ""),
+    ("Octopus.Script", {"Octopus.Action.Script.ScriptSource": "Package"},
+     " with Octopus.Action.Script.ScriptSource 'Package' (a script from a package)"),
+])
+def test_a_built_in_action_type_the_simulator_does_not_model_fails_loudly(
+    action_type: str, properties: dict[str, str], what: str,
+) -> None:
+    sim = deploy_sim(1)
+    action = DeploymentAction("Act", action_type=action_type,
+                              properties={"Octopus.Action.RunOnServer": "true", **properties})
+    task = deploy(sim, project_with(sim, [DeploymentStep("Act", [action], {})]))
+    sim.clock.advance_to(100)
+    reason = not_modelled_action(action_type, "Act", what)
+    assert task.state is TaskState.Failed
+    assert reason in messages(task.log)
+    assert "Octopus.Script actions with an inline script body" in reason
+
+
+@pytest.mark.parametrize("source", ["", "Inline", "inline"])
+def test_an_inline_script_still_runs(source: str) -> None:
+    sim = deploy_sim(1)
+    action = script("Say", "Write-Host said", on_server=True)
+    if source:
+        action.properties["Octopus.Action.Script.ScriptSource"] = source
+    task = deploy(sim, project_with(sim, [DeploymentStep("Say", [action], {})]))
+    sim.clock.advance_to(100)
+    assert task.state is TaskState.Success and "said" in messages(task.log)
