@@ -489,8 +489,9 @@ def _action_skipped(action: DeploymentAction, variables: VariableDictionary,
     target's variables, is not false (whatever failed before, as a step's)."""
     if action.condition is ActionCondition.Variable:
         value = variables.substitute(action.properties.get(ACTION_CONDITION_EXPRESSION, ""))
-        return None if should_run(Condition.Variable, failed_before, value) \
-            else ACTION_SKIPPED_BY_VARIABLE
+        if should_run(Condition.Variable, failed_before, value):
+            return None
+        return ACTION_SKIPPED_BY_VARIABLE
     return ACTION_SKIPPED_AFTER_FAILURE if failed_before else None
 
 
