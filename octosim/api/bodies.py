@@ -61,6 +61,13 @@ class Body:
             raise bad_request(f"{name}: expected true or false, got {json_type_name(value)}.")
         return value
 
+    def optional_flag(self, name: str) -> bool | None:
+        """Return a tri-state boolean field: None when absent or null (the caller's default
+        applies), else the value (``"true"``/``"false"`` strings accepted)."""
+        if self.raw(name) is None:
+            return None
+        return self.flag(name)
+
     def texts(self, name: str) -> list[str]:
         """Return an array-of-strings field (a single string counts as one element)."""
         value = self.raw(name)

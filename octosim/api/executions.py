@@ -97,7 +97,7 @@ def _machine_ids(ctx: RequestContext, space_id: str, body: Body, name: str) -> l
 def _fields(ctx: RequestContext, space_id: str, body: Body) -> dict[str, object]:
     """The Deployment/RunbookRun attributes the command base sets (§1.2, §1.4)."""
     return {
-        "use_guided_failure": body.flag("UseGuidedFailure"),
+        "use_guided_failure": body.optional_flag("UseGuidedFailure"),
         "skip_actions": body.texts("SkipStepNames"),
         "specific_machine_ids": _machine_ids(ctx, space_id, body, "SpecificMachineNames"),
         "excluded_machine_ids": _machine_ids(ctx, space_id, body, "ExcludedMachineNames"),

@@ -117,7 +117,9 @@ def deployment_resource(deployment: Deployment, store: DeploymentStore,
         "ExcludedMachineIds": list(deployment.excluded_machine_ids),
         "ForcePackageDownload": False,
         "ForcePackageRedeployment": deployment.force_package_redeployment,
-        "UseGuidedFailure": deployment.use_guided_failure,
+        # As asked; not asked (the environment's default) shows false: the resource's field
+        # is a non-nullable bool in Octopus's clients.
+        "UseGuidedFailure": deployment.use_guided_failure is True,
         "QueueTime": dates.iso_or_none(deployment.queue_time),
         "QueueTimeExpiry": dates.iso_or_none(deployment.queue_time_expiry),
         "FormValues": {}, "FailureEncountered": deployment.succeeded is False,
@@ -147,7 +149,8 @@ def deployment_fields(ctx: RequestContext, body: Body) -> dict[str, object]:
     """Return the Deployment attributes a create body sets (keys in any case)."""
     fields: dict[str, object] = {
         "comments": body.text("Comments", "") or "",
-        "use_guided_failure": body.flag("UseGuidedFailure"),
+        # Absent or null: the environment's (or runbook's) default; false turns it off.
+        "use_guided_failure": body.optional_flag("UseGuidedFailure"),
         "force_package_redeployment": body.flag("ForcePackageRedeployment"),
         "queue_time": body.moment(ctx, "QueueTime"),
         "queue_time_expiry": body.moment(ctx, "QueueTimeExpiry"),

@@ -130,7 +130,7 @@ def runbook_run_resource(run: RunbookRun, dates: Dates) -> dict[str, Any]:
         "SkipActions": list(run.skip_actions),
         "SpecificMachineIds": list(run.specific_machine_ids),
         "ExcludedMachineIds": list(run.excluded_machine_ids),
-        "ForcePackageDownload": False, "UseGuidedFailure": run.use_guided_failure,
+        "ForcePackageDownload": False, "UseGuidedFailure": run.use_guided_failure is True,
         "QueueTime": dates.iso_or_none(run.queue_time),
         "QueueTimeExpiry": dates.iso_or_none(run.queue_time_expiry),
         "FormValues": {}, "FailureEncountered": run.succeeded is False,

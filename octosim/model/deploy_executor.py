@@ -111,7 +111,7 @@ class DeployExecutor:
             deployment_variables(store, deployment, _task_info(run)),
             ScopeContext(deployment.environment_id, channel_id=deployment.channel_id,
                          tenant_id=deployment.tenant_id),
-            plan, deployment.use_guided_failure or environment.use_guided_failure,
+            plan, _asked_or(deployment.use_guided_failure, environment.use_guided_failure),
             tuple(run.world.machines[m].name for m in deployment.specific_machine_ids
                   if m in run.world.machines),
         )
@@ -159,13 +159,19 @@ class RunbookRunExecutor:
             runbook_run_variables(store, runbook_run, _task_info(run)),
             ScopeContext(runbook_run.environment_id, tenant_id=runbook_run.tenant_id,
                          process_owner_id=runbook_run.runbook_id),
-            plan, runbook_run.use_guided_failure or _guided_by_default(
+            plan, _asked_or(runbook_run.use_guided_failure, _guided_by_default(
                 store.runbooks[runbook_run.runbook_id].default_guided_failure_mode,
-                environment.use_guided_failure),
+                environment.use_guided_failure)),
         )
         result = yield from self.services.runner(run, process).flow()
         runbook_run.succeeded = result is None
         return result
+
+
+def _asked_or(asked: bool | None, default: bool) -> bool:
+    """Return whether guided failure is on: as the deployment or run asked (an explicit
+    ``UseGuidedFailure: false`` turns the default off), else ``default``."""
+    return default if asked is None else asked
 
 
 def _guided_by_default(mode: GuidedFailureMode, environment_default: bool) -> bool:

@@ -64,7 +64,8 @@ class Deployment:
     tenant_id: str | None = None
     task_id: str | None = None
     comments: str = ""
-    use_guided_failure: bool = False
+    #: ``UseGuidedFailure`` as asked: None = the environment's default, else on or off.
+    use_guided_failure: bool | None = None
     skip_actions: list[str] = field(default_factory=list)
     specific_machine_ids: list[str] = field(default_factory=list)
     excluded_machine_ids: list[str] = field(default_factory=list)

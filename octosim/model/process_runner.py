@@ -4,12 +4,20 @@ octopus-deployments.md §2.3–§2.7, as one flow per task:
 
 - the activity log is a tree: the task's root → ``Step N: <name>`` → one node per target
   (``<machine>``), worker (``<worker>``) or "on behalf of" execution
-  (``<worker> on behalf of <machine>``);
+  (``<worker> on behalf of <machine>``), and under it one node per action when the step has
+  more than one; a step with roles whose actions differ in ``Octopus.Action.RunOnServer`` runs,
+  for each target, each action where its own property says, under one node named as a
+  target's (``<machine>``): the ``Executing … on <host>`` line of each action says where it
+  ran;
 - step groups run in order (a ``StartWithPrevious`` step joins the previous step's group; at
-  most 10 steps of a group at once); a step whose run condition says no after what failed
-  before is Skipped; a step whose roles match no machine is skipped with Octopus's line;
+  most ``Octopus.Action.MaxParallelism`` steps of a group at once: the project variable as
+  resolved for the task, 10 without one); a step whose run condition says no after what
+  failed before is Skipped; a step whose roles match no machine is skipped with Octopus's
+  line;
 - a step runs on its targets side by side, at most ``Octopus.Action.MaxParallelism`` at once,
-  a rolling window (:class:`~octosim.model.step_plan.RollingWindow`);
+  a rolling window (:class:`~octosim.model.step_plan.RollingWindow`): the step's own property,
+  else the project variable, else 10; a project value that is not a positive whole number
+  fails the task before any step runs;
 - each action runs, for each target, either a registered Python action
   (:mod:`octosim.model.step_actions`) or its script body, ``#{...}`` substituted with the
   variables resolved for that target, as a :class:`~octosim.model.scripting.ScriptRun` on the
@@ -31,7 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from octosim.model.executors import AllOf, Flow, TaskRun
 from octosim.model.health import HealthSettings
 from octosim.model.interruptions import GuidedFailure, GuidedFailureAnswer, InterruptionBoard
-from octosim.model.projects import DeploymentAction
+from octosim.model.projects import MAX_PARALLELISM, ActionCondition, DeploymentAction
 from octosim.model.projects import StepCondition as Condition
 from octosim.model.script_mutex import ScriptIsolation, TakeScriptMutex
 from octosim.model.scripting import ScriptRun, default_behaviours
@@ -43,7 +51,9 @@ from octosim.model.step_plan import (
     PlannedTarget,
     RollingWindow,
     StepPlacement,
+    parse_max_parallelism,
     should_run,
+    with_max_parallelism,
 )
 from octosim.model.system_variables import (
     action_variables,
@@ -68,15 +78,21 @@ if TYPE_CHECKING:
     from octosim.model.world import Machine
 
 __all__ = [
+    "ACTION_CONDITION_EXPRESSION",
+    "ACTION_SKIPPED_AFTER_FAILURE",
+    "ACTION_SKIPPED_BY_VARIABLE",
     "BYPASS_MUTEX",
     "CONDITION_EXPRESSION",
     "FAILED_MESSAGE",
     "GUIDED_FAILURE_OFF",
     "MAX_STEPS_AT_ONCE",
+    "SCRIPT_ACTION_TYPE",
+    "SCRIPT_SOURCE",
     "SKIPPED_AFTER_FAILURE",
     "SUCCEEDED_LINE",
     "ProcessRun",
     "ProcessRunner",
+    "not_modelled_action",
     "windowed",
 ]
 
@@ -96,7 +112,20 @@ _SKIPPED_BY = {
 BYPASS_MUTEX = "OctopusBypassDeploymentMutex"
 #: The step property holding a ``Variable`` run condition's expression.
 CONDITION_EXPRESSION = "Octopus.Step.ConditionVariableExpression"
-#: At most this many steps of a ``StartWithPrevious`` group run at once (§2.4).
+#: The action property holding an action's ``Variable`` run condition's expression.
+ACTION_CONDITION_EXPRESSION = "Octopus.Action.ConditionVariableExpression"
+#: The one built-in action type the simulator runs: an inline script.
+SCRIPT_ACTION_TYPE = "Octopus.Script"
+#: Where an ``Octopus.Script`` action's script comes from: ``Inline`` (the default) or
+#: ``Package`` (a script file in a package, not modelled).
+SCRIPT_SOURCE = "Octopus.Action.Script.ScriptSource"
+#: The line of an action its run condition skips on a target (wordings UNCONFIRMED, made
+#: like the step's).
+ACTION_SKIPPED_AFTER_FAILURE = "This action was skipped because a previous action failed."
+ACTION_SKIPPED_BY_VARIABLE = (
+    "This action was skipped because its run condition evaluated to false.")
+#: At most this many steps of a ``StartWithPrevious`` group run at once (§2.4) unless the
+#: project variable ``Octopus.Action.MaxParallelism`` says otherwise.
 MAX_STEPS_AT_ONCE = 10
 
 _Item = TypeVar("_Item")
@@ -189,16 +218,36 @@ class ProcessRunner:
                     + ", ".join(process.specific_machines))
         if not process.guided_failure:
             run.log(GUIDED_FAILURE_OFF)
+        try:
+            window = self._max_parallelism()
+        except ValueError as bad:
+            run.log(str(bad), LogCategory.Error)
+            return str(bad)
         failed = False
-        for group in process.plan.groups:
+        for group in with_max_parallelism(process.plan, window).groups:
             results = yield from windowed(
-                group, MAX_STEPS_AT_ONCE, functools.partial(self._step, failed_before=failed))
+                group, window, functools.partial(self._step, failed_before=failed))
             self.errors.extend(reason for reason in results if reason is not None)
             failed = bool(self.errors)
         if failed:
             return FAILED_MESSAGE
         run.log(SUCCEEDED_LINE)
         return None
+
+    def _max_parallelism(self) -> int:
+        """Return the project variable ``Octopus.Action.MaxParallelism`` resolved for the
+        task (values scoped to an action, machine or role do not apply here), or 10: how
+        many steps of a group run at once, and the window of a step without its own (§2.4).
+
+        Raises ValueError saying so if it is not a positive whole number.
+        """
+        process = self.process
+        task_level = self._first_layers or variables_for_target(
+            process.variables, process.task_level, context=process.scope)
+        raw = task_level.get(MAX_PARALLELISM)
+        if raw is None:
+            return MAX_STEPS_AT_ONCE
+        return parse_max_parallelism(task_level.substitute(raw), "The project variable")
 
     # -- one step ---------------------------------------------------------------------------
     def _step(self, planned: PlannedStep, failed_before: bool) -> Flow:
@@ -207,10 +256,12 @@ class ProcessRunner:
         step = planned.step
         expression = None
         if step.condition is Condition.Variable:
-            # Evaluated once per step, at deployment level: no target is in scope yet.
+            # Evaluated once per step, at deployment level: no target is in scope yet. What
+            # failed before is there, as for a target (#{Octopus.Deployment.Error}).
+            errors = self._error_layer()
             deployment_level = variables_for_target(
                 self.process.variables, self.process.task_level, context=self.process.scope,
-                outputs=self.outputs)
+                layers=() if errors is None else (errors,), outputs=self.outputs)
             expression = deployment_level.substitute(step.properties.get(CONDITION_EXPRESSION, ""))
         if not should_run(step.condition, failed_before, expression):
             run.log(_SKIPPED_BY[step.condition], element=element)
@@ -233,32 +284,67 @@ class ProcessRunner:
                 step_element: ActivityElement) -> Flow:
         run = self.run
         machine = run.world.machines.get(target.machine_id) if target.machine_id else None
-        pool: WorkerPool | None = None
-        if planned.placement is StepPlacement.Target:
+        # The worker this execution runs on, taken at its first action that runs on one (all
+        # of a step's actions for one target share it).
+        worker: tuple[Machine, WorkerPool] | None = None
+        if planned.placement in (StepPlacement.Target, StepPlacement.TargetAndWorker):
             assert machine is not None, "a target step's targets are machines"
-            host, node = machine, target.node_name
+            node = target.node_name
         else:
-            pool = self.workers.default_pool(self.process.space_id)
-            host = pool.next_worker()
-            node = (self.store.choices.on_behalf_node_name.format(worker=host.name,
+            worker = self._worker()
+            node = (self.store.choices.on_behalf_node_name.format(worker=worker[0].name,
                                                                   machine=target.machine_name)
-                    if machine is not None else host.name)
+                    if machine is not None else worker[0].name)
         element = step_element.child(node, started=run.clock.now())
+        # Why an action of this execution failed: later actions still have their run
+        # condition read (a Success one is skipped, a Variable one runs if it says so).
+        failures: list[str] = []
+        ran = False
         for number, action in enumerate(planned.actions, start=1):
-            variables = self._variables(planned, action, number, machine, host, pool)
+            host: Machine
+            pool: WorkerPool | None = None
+            if planned.runs_on_worker(action):
+                worker = worker or self._worker()
+                host, pool = worker
+            else:
+                assert machine is not None, "an action on a target has a target"
+                host = machine
+            variables = self._variables(planned, action, number, machine, host, pool,
+                                        failures)
             action_element = (element if len(planned.actions) == 1
                               else element.child(action.name, started=run.clock.now()))
+            skipped = _action_skipped(action, variables, failed_before=bool(failures))
+            if skipped is not None:
+                run.log(skipped, element=action_element)
+                if action_element is not element:
+                    action_element.finish(run.clock.now(), ActivityStatus.Skipped)
+                continue
+            ran = True
             reason = yield from self._attempts(action, variables, host, machine, action_element)
             if reason is not None:
-                element.finish(run.clock.now(), ActivityStatus.Failed)
-                return reason
-        element.finish(run.clock.now(), ActivityStatus.Success)
-        return None
+                failures.append(reason)
+            if action_element is not element:
+                # Its own outcome: a later action of this execution may still fail or succeed.
+                action_element.finish(run.clock.now(), ActivityStatus.Failed if reason
+                                      else ActivityStatus.Success)
+        status = (ActivityStatus.Failed if failures
+                  else ActivityStatus.Success if ran else ActivityStatus.Skipped)
+        element.finish(run.clock.now(), status)
+        return failures[0] if failures else None
+
+    def _worker(self) -> tuple[Machine, WorkerPool]:
+        """Return the next worker of the space's default pool, and the pool."""
+        pool = self.workers.default_pool(self.process.space_id)
+        return pool.next_worker(), pool
 
     def _variables(
         self, planned: PlannedStep, action: DeploymentAction, number: int,
         target: Machine | None, host: Machine, pool: WorkerPool | None,
+        failures: Sequence[str] = (),
     ) -> VariableDictionary:
+        """Return what ``action`` sees on ``host`` for ``target``; ``failures`` are the
+        reasons earlier actions of this execution failed (they count as the deployment's
+        errors after those of earlier steps)."""
         assert host.agent is not None
         action_layer = self._action_layers.get((planned.number, number))
         if action_layer is None:
@@ -278,11 +364,9 @@ class ProcessRunner:
         layers.append(agent_layer)
         if pool is not None:
             layers.append(worker_pool_variables(pool.id, pool.name))
-        if self.errors:
-            layers.append(VariableDictionary({
-                "Octopus.Deployment.Error": self.errors[0],
-                "Octopus.Deployment.ErrorDetail": "\n".join(self.errors),
-            }))
+        errors = self._error_layer(failures)
+        if errors is not None:
+            layers.append(errors)
         machine_name = target.name if target else None
         process = self.process
         if self._first_layers is not None:
@@ -294,6 +378,17 @@ class ProcessRunner:
             process.variables, process.task_level, context=scope, layers=layers,
             outputs=self.outputs, machine_name=machine_name,
         )
+
+    def _error_layer(self, failures: Sequence[str] = ()) -> VariableDictionary | None:
+        """Return ``Octopus.Deployment.Error`` (the first failure's reason) and
+        ``…ErrorDetail`` (all, a line each) for what failed so far, or None."""
+        errors = [*self.errors, *failures]
+        if not errors:
+            return None
+        return VariableDictionary({
+            "Octopus.Deployment.Error": errors[0],
+            "Octopus.Deployment.ErrorDetail": "\n".join(errors),
+        })
 
     # -- one action on one target -----------------------------------------------------------
     def _attempts(self, action: DeploymentAction, variables: VariableDictionary,
@@ -325,10 +420,10 @@ class ProcessRunner:
             if reason is not None:
                 run.log(str(reason), LogCategory.Error, element)
             return None if reason is None else str(reason)
-        if not action.action_type.strip().lower().startswith("octopus."):
-            # A Python action type nobody registered: running its (empty) script instead
-            # would pass the step without doing what it says.
-            reason = unregistered_action(action.action_type, action.name)
+        reason = _not_modelled(action)
+        if reason is not None:
+            # Running its (empty) inline script instead would pass the step without doing
+            # what it says.
             run.log(reason, LogCategory.Error, element)
             return reason
         try:
@@ -359,6 +454,45 @@ class ProcessRunner:
         reason = yield from script.flow(run)
         lease.release()
         return reason
+
+
+def not_modelled_action(action_type: str, action_name: str, what: str) -> str:
+    """Return why an action of a built-in Octopus type (``what`` describes it) fails: the
+    simulator does not model it, and says what it does model."""
+    return (f"The action {action_name!r} has the ActionType {action_type!r}{what}, which the "
+            f"simulator does not model: it runs {SCRIPT_ACTION_TYPE} actions with an inline "
+            "script body and Python step actions registered under an ActionType of your own "
+            "(sim.deploy.actions.register(...), docs/deployment-tasks.md, \"Python step "
+            "actions\"). Replace this action with one of those to simulate what it does.")
+
+
+def _not_modelled(action: DeploymentAction) -> str | None:
+    """Return why ``action`` (no Python action registered for it) cannot run, or None if
+    it is an inline script."""
+    action_type = action.action_type.strip()
+    if not action_type.lower().startswith("octopus."):
+        return unregistered_action(action.action_type, action.name)
+    if action_type.lower() != SCRIPT_ACTION_TYPE.lower():
+        return not_modelled_action(action.action_type, action.name, "")
+    source = action.properties.get(SCRIPT_SOURCE, "").strip()
+    if source and source.lower() != "inline":
+        return not_modelled_action(action.action_type, action.name,
+                                   f" with {SCRIPT_SOURCE} {source!r} (a script from a package)")
+    return None
+
+
+def _action_skipped(action: DeploymentAction, variables: VariableDictionary,
+                    failed_before: bool) -> str | None:
+    """Return the line of ``action`` skipped by its run ``Condition`` on this target, or None
+    if it runs: ``Success`` runs unless an earlier action of the step failed here;
+    ``Variable`` runs when ``Octopus.Action.ConditionVariableExpression``, evaluated with the
+    target's variables, is not false (whatever failed before, as a step's)."""
+    if action.condition is ActionCondition.Variable:
+        value = variables.substitute(action.properties.get(ACTION_CONDITION_EXPRESSION, ""))
+        if should_run(Condition.Variable, failed_before, value):
+            return None
+        return ACTION_SKIPPED_BY_VARIABLE
+    return ACTION_SKIPPED_AFTER_FAILURE if failed_before else None
 
 
 def _guarded(action_type: str, python: PythonAction, context: StepContext) -> Flow:

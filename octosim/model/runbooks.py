@@ -91,7 +91,9 @@ class RunbookRun:
     created: float
     tenant_id: str | None = None
     task_id: str | None = None
-    use_guided_failure: bool = False
+    #: ``UseGuidedFailure`` as asked: None = the runbook's ``DefaultGuidedFailureMode``,
+    #: else on or off.
+    use_guided_failure: bool | None = None
     skip_actions: list[str] = field(default_factory=list)
     specific_machine_ids: list[str] = field(default_factory=list)
     excluded_machine_ids: list[str] = field(default_factory=list)

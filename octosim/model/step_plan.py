@@ -8,9 +8,13 @@ Pure functions over a process and the world's machines (octopus-deployments.md �
   deployment's environment (and serving its tenant, not disabled, not excluded); with none it
   is skipped with ``Skipping this step as no machines were found in the role: <role>``;
 - it runs on at most ``Octopus.Action.MaxParallelism`` (10) targets at once; a
-  :class:`RollingWindow` hands out the next target as one finishes;
+  :class:`RollingWindow` hands out the next target as one finishes. The step property is the
+  step's own window; a step without one takes the project's (:func:`with_max_parallelism`);
 - an action with ``Octopus.Action.RunOnServer`` true runs on a worker: once, or once per target
-  ("on behalf of") when the step targets roles (§2.5);
+  ("on behalf of") when the step targets roles (§2.5); RunOnServer is per action, so in a step
+  with roles whose actions differ (:attr:`StepPlacement.TargetAndWorker`, the rolling-deployment
+  pattern: take the target out of the load balancer from a worker, deploy on the target) each
+  action runs where its own property says, for each target in turn;
 - steps whose actions are all filtered out for the environment/channel, disabled or skipped are
   not in the plan; a plan with no step at all is Octopus's "no steps to run" refusal;
 - after a failure only ``Failure`` and ``Always`` steps run (:data:`RUN_CONDITIONS`).
@@ -25,7 +29,14 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from octosim.model.deploy_choices import DEFAULT_CHOICES, DeploymentChoices
-from octosim.model.projects import DeploymentAction, DeploymentProcess, DeploymentStep, StartTrigger
+from octosim.model.projects import (
+    DEFAULT_MAX_PARALLELISM,
+    MAX_PARALLELISM,
+    DeploymentAction,
+    DeploymentProcess,
+    DeploymentStep,
+    StartTrigger,
+)
 from octosim.model.projects import StepCondition as Condition
 from octosim.model.tenants import MachineTenancy, Tenant
 
@@ -43,9 +54,11 @@ __all__ = [
     "RollingWindow",
     "StepPlacement",
     "applicable_actions",
+    "parse_max_parallelism",
     "plan_steps",
     "should_run",
     "skipped_for_no_machines",
+    "with_max_parallelism",
 ]
 
 #: Whether a step with this condition runs, given whether an earlier step failed (§2.6).
@@ -83,6 +96,9 @@ class StepPlacement(StrEnum):
     Target = "Target"  # on each target's Tentacle
     Worker = "Worker"  # once, on a worker (no roles)
     WorkerOnBehalf = "WorkerOnBehalf"  # once per target, on a worker, with its variables
+    #: Once per target, each action where its own RunOnServer says: on a worker on behalf of
+    #: the target, or on the target itself. The target's node is named as on a Target step.
+    TargetAndWorker = "TargetAndWorker"
 
 
 class PlannedTarget(NamedTuple):
@@ -118,6 +134,12 @@ class PlannedStep(NamedTuple):
     def is_skipped(self) -> bool:
         """Return True if the step has nothing to run on."""
         return self.skipped_reason is not None
+
+    def runs_on_worker(self, action: DeploymentAction) -> bool:
+        """Return True if ``action`` of this step runs on a worker (§2.5)."""
+        if self.placement is StepPlacement.TargetAndWorker:
+            return action.runs_on_server
+        return self.placement is not StepPlacement.Target
 
 
 @dataclass(frozen=True)
@@ -202,20 +224,55 @@ def _plan_step(
     candidates: Sequence[tuple[Machine, set[str]]], worker_name: str, choices: DeploymentChoices,
 ) -> PlannedStep:
     roles = step.target_roles
-    on_server = any(action.runs_on_server for action in actions)
     window = step.max_parallelism
     if not roles:
         worker = PlannedTarget("", worker_name, worker_name)
         return PlannedStep(number, step, actions, StepPlacement.Worker, (worker,), window)
     wanted = {role.lower() for role in roles}
-    placement = StepPlacement.WorkerOnBehalf if on_server else StepPlacement.Target
-    template = choices.on_behalf_node_name if on_server else choices.target_node_name
+    on_server = [action.runs_on_server for action in actions]
+    if all(on_server):
+        placement, template = StepPlacement.WorkerOnBehalf, choices.on_behalf_node_name
+    else:
+        # The target's node holds what runs on it and what runs on a worker for it.
+        placement = StepPlacement.TargetAndWorker if any(on_server) else StepPlacement.Target
+        template = choices.target_node_name
     targets = tuple(
         PlannedTarget(m.id, m.name, template.format(machine=m.name, worker=worker_name))
         for m, roles in candidates if wanted & roles
     )
     reason = None if targets else skipped_for_no_machines(roles)
     return PlannedStep(number, step, actions, placement, targets, window, reason)
+
+
+def parse_max_parallelism(raw: str | None, whose: str) -> int:
+    """Return the window ``raw`` says (:data:`DEFAULT_MAX_PARALLELISM` when it is None or
+    blank).
+
+    Raises ValueError naming ``whose`` value it is unless it is a positive whole number.
+    """
+    text = (raw or "").strip()
+    if not text:
+        return DEFAULT_MAX_PARALLELISM
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{whose} {MAX_PARALLELISM} must be a positive whole number, "
+                         f"not {raw!r}")
+    return value
+
+
+def with_max_parallelism(plan: DeploymentPlan, window: int) -> DeploymentPlan:
+    """Return ``plan`` with ``window`` as the window of every step that has no
+    ``Octopus.Action.MaxParallelism`` property of its own (§2.4: the project variable caps
+    the targets per step; a rolling step's own window wins for its targets)."""
+    if window == DEFAULT_MAX_PARALLELISM:
+        return plan  # what the plan already holds for such steps
+    return DeploymentPlan(tuple(
+        tuple(step if step.step.properties.get(MAX_PARALLELISM, "").strip()
+              else step._replace(max_parallelism=window) for step in group)
+        for group in plan.groups))
 
 
 class RollingWindow(Generic[_Item]):

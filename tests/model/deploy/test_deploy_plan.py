@@ -86,6 +86,20 @@ def test_on_behalf_of_steps_run_once_per_target_on_a_worker(store: DeploymentSto
         "worker-1 on behalf of web-01", "worker-1 on behalf of web-02"]
 
 
+def test_a_step_whose_actions_differ_in_run_on_server_runs_each_where_it_says(
+    store: DeploymentStore,
+) -> None:
+    with_fleet(store, web=1, db=0)
+    step = script_step("Rolling", roles="web-server", on_server=True)
+    step.actions.append(script_step("Deploy", roles="web-server").actions[0])
+    plan = plan_steps(process(step), DEV, "Channels-1", store.world.machines.values(),
+                      worker_name="worker-1")
+    [planned] = plan.steps
+    assert planned.placement is StepPlacement.TargetAndWorker
+    assert [t.node_name for t in planned.targets] == ["web-01", "web-02"]
+    assert [planned.runs_on_worker(a) for a in planned.actions] == [True, False]
+
+
 def test_run_on_server_is_case_insensitive(store: DeploymentStore) -> None:
     step = script_step("S", roles="web-server")
     step.actions[0].properties["Octopus.Action.RunOnServer"] = "True"
