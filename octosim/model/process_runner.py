@@ -254,7 +254,7 @@ class ProcessRunner:
         run = self.run
         element = run.task.log.child(planned.node_name, started=run.clock.now())
         step = planned.step
-        expression = None
+        holds = False
         if step.condition is Condition.Variable:
             # Evaluated once per step, at deployment level: no target is in scope yet. What
             # failed before is there, as for a target (#{Octopus.Deployment.Error}).
@@ -262,8 +262,8 @@ class ProcessRunner:
             deployment_level = variables_for_target(
                 self.process.variables, self.process.task_level, context=self.process.scope,
                 layers=() if errors is None else (errors,), outputs=self.outputs)
-            expression = deployment_level.substitute(step.properties.get(CONDITION_EXPRESSION, ""))
-        if not should_run(step.condition, failed_before, expression):
+            holds = deployment_level.evaluate_truthy(step.properties.get(CONDITION_EXPRESSION, ""))
+        if not should_run(step.condition, failed_before, holds):
             run.log(_SKIPPED_BY[step.condition], element=element)
             element.finish(run.clock.now(), ActivityStatus.Skipped)
             return None
@@ -427,11 +427,13 @@ class ProcessRunner:
             run.log(reason, LogCategory.Error, element)
             return reason
         try:
-            syntax = parse_syntax(variables.substitute(action.script_syntax))
-        except ValueError as bad:
+            # Strict: a block that cannot be evaluated (an #{if} with no #{/if}) fails the
+            # action saying where, rather than run what is left of the script.
+            syntax = parse_syntax(variables.substitute(action.script_syntax, strict=True))
+            body = variables.substitute(action.script_body, strict=True)
+        except ValueError as bad:  # TemplateError is a ValueError
             run.log(str(bad), LogCategory.Error, element)
             return str(bad)
-        body = variables.substitute(action.script_body)
         bypass = variables.get(BYPASS_MUTEX, "").strip().lower() == "true"
         on_worker = host is not target
         isolation = (ScriptIsolation.NoIsolation if bypass or on_worker
@@ -449,7 +451,7 @@ class ProcessRunner:
                            self.interpreter.interpret(body, syntax),
                            behaviours=self.behaviours,
                            unavailable_summary=self.unavailable_summary, outputs=output,
-                           variables=variables.get,
+                           variables=variables.evaluated_value,
                            masked=(lambda text: mask(text, sensitive)) if sensitive else None)
         reason = yield from script.flow(run)
         lease.release()
@@ -488,8 +490,8 @@ def _action_skipped(action: DeploymentAction, variables: VariableDictionary,
     ``Variable`` runs when ``Octopus.Action.ConditionVariableExpression``, evaluated with the
     target's variables, is not false (whatever failed before, as a step's)."""
     if action.condition is ActionCondition.Variable:
-        value = variables.substitute(action.properties.get(ACTION_CONDITION_EXPRESSION, ""))
-        if should_run(Condition.Variable, failed_before, value):
+        holds = variables.evaluate_truthy(action.properties.get(ACTION_CONDITION_EXPRESSION, ""))
+        if should_run(Condition.Variable, failed_before, holds):
             return None
         return ACTION_SKIPPED_BY_VARIABLE
     return ACTION_SKIPPED_AFTER_FAILURE if failed_before else None

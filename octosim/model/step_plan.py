@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 _Item = TypeVar("_Item")
 
 __all__ = [
-    "FALSE_VALUES",
     "RUN_CONDITIONS",
     "DeploymentPlan",
     "PlannedStep",
@@ -70,18 +69,14 @@ RUN_CONDITIONS: dict[tuple[Condition, bool], bool] = {
     (Condition.Always, False): True,
     (Condition.Always, True): True,
 }
-#: Values Octopus's template engine treats as false in a variable run condition.
-FALSE_VALUES = frozenset({"", "false", "0", "no", "off"})
-
-
-def should_run(condition: Condition, failed: bool, variable_value: str | None = None) -> bool:
+def should_run(condition: Condition, failed: bool, expression_holds: bool = False) -> bool:
     """Return True if a step with ``condition`` runs when an earlier step ``failed``.
 
-    A ``Variable`` condition runs when ``variable_value`` (its evaluated expression) is not
-    one of :data:`FALSE_VALUES`, whatever failed before.
+    A ``Variable`` condition runs when its expression holds, whatever failed before
+    (``VariableDictionary.evaluate_truthy`` decides, as Octostache's ``EvaluateTruthy``).
     """
     if condition is Condition.Variable:
-        return (variable_value or "").strip().lower() not in FALSE_VALUES
+        return expression_holds
     return RUN_CONDITIONS[(condition, failed)]
 
 

@@ -55,7 +55,6 @@ from octosim.model.scripting import ScriptContext
 from octosim.model.scripts import ScriptInterpreter, ScriptSyntax
 from octosim.model.states import TaskState
 from octosim.model.step_actions import StepContext
-from octosim.model.step_plan import FALSE_VALUES
 from octosim.model.tasks import ActivityElement, ActivityStatus, Task
 from octosim.model.variables import Variable
 from octosim.model.world import Machine
@@ -125,7 +124,7 @@ class VariableSpec:
 
 
 variable_specs = st.builds(VariableSpec, greeting=st.sampled_from(["alpha", "beta", "gamma"]),
-                           run_it=st.sampled_from(["True", "False", "0", "yes"]),
+                           run_it=st.sampled_from(["True", "False", "0", "yes", "No", "off", ""]),
                            bypass=st.booleans())
 
 
@@ -297,7 +296,9 @@ def should_run(condition: StepCondition, failed_before: bool, run_it: str) -> bo
         StepCondition.Success: not failed_before,
         StepCondition.Failure: failed_before,
         StepCondition.Always: True,
-        StepCondition.Variable: run_it.strip().lower() not in FALSE_VALUES,
+        # Octostache's truthiness: "" and "0" are false, and "no"/"false" in any case.
+        StepCondition.Variable: (run_it not in ("", "0")
+                                 and run_it.strip().lower() not in ("no", "false")),
     }[condition]
 
 

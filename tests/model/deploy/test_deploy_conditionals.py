@@ -208,3 +208,37 @@ def test_evaluate_truthy_is_false_on_anything_it_cannot_evaluate(
 ) -> None:
     variables = VariableDictionary({"RunIt": "True", "SkipIt": "False", "Loop": "#{Loop}"})
     assert variables.evaluate_truthy(expression) is truthy
+
+
+def test_a_run_condition_naming_no_variable_skips_the_step() -> None:
+    # Octostache's EvaluateTruthy: a token left unevaluated is an error, and an error is
+    # false. The rendered text "#{Undefined}" used to read as true.
+    sim = deploy_sim(1)
+    maybe = script_step("Maybe", "Write-Host 'ran'", roles="app",
+                        condition=StepCondition.Variable)
+    maybe.properties["Octopus.Step.ConditionVariableExpression"] = "#{Undefined}"
+    task = deploy(sim, project_with(sim, [script_step("First", roles="app"), maybe]))
+    sim.clock.advance_to(300)
+    assert task.log.children[1].status is ActivityStatus.Skipped
+    assert "ran" not in _log(task)
+
+
+def test_a_script_reads_evaluated_values_through_octopus_parameters() -> None:
+    sim = deploy_sim(1)
+    body = "Write-Host \"url=$($OctopusParameters['Url'])\""
+    task = deploy(sim, project_with(sim, [script_step("Say", body, roles="app")], [
+        Variable("Host", "app.example.com"), Variable("Url", "https://#{Host}/api")]))
+    sim.clock.advance_to(300)
+    assert task.state is TaskState.Success, task.error_message
+    assert "url=https://app.example.com/api" in _log(task)
+
+
+def test_a_script_with_a_block_left_open_fails_saying_where() -> None:
+    sim = deploy_sim(1)
+    body = "Write-Host 'start'\n#{if Deploy}\nWrite-Host 'deploying'\nexit 0"
+    task = deploy(sim, project_with(sim, [script_step("Say", body, roles="app")],
+                                    [Variable("Deploy", "True")]))
+    sim.clock.advance_to(300)
+    assert task.state is TaskState.Failed
+    assert "#{if Deploy} (line 2) has no #{/if}" in _log(task)
+    assert "start" not in _log(task)  # nothing of the script ran

@@ -152,8 +152,8 @@ def test_max_parallelism_defaults_to_10_and_refuses_nonsense() -> None:
 def test_the_run_condition_table() -> None:
     assert {(c.value, failed) for (c, failed), runs in RUN_CONDITIONS.items() if runs} == {
         ("Success", False), ("Failure", True), ("Always", False), ("Always", True)}
-    assert should_run(StepCondition.Variable, True, "True")
-    assert not should_run(StepCondition.Variable, False, "False")
+    assert should_run(StepCondition.Variable, True, expression_holds=True)
+    assert not should_run(StepCondition.Variable, False, expression_holds=False)
 
 
 def _targets(n: int) -> list[PlannedTarget]:
