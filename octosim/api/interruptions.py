@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from octosim.api.bodies import Body, read_body
 from octosim.api.context import RequestContext
 from octosim.api.errors import bad_request
 from octosim.api.projects import paged
@@ -114,34 +115,28 @@ def get_interruption(ctx: RequestContext) -> dict[str, Any]:
     return interruption_resource(ctx, _find(ctx, Permission.TaskView))
 
 
-def _form_values(body: dict[str, Any]) -> dict[str, Any]:
-    """The submitted values: the body itself, or its ``Form.Values`` / ``Values``."""
-    form = body.get("Form")
-    if isinstance(form, dict) and isinstance(form.get("Values"), dict):
-        return dict(form["Values"])
-    values = body.get("Values")
-    return dict(values) if isinstance(values, dict) else body
-
-
-def _text(values: dict[str, Any], name: str) -> str | None:
-    value = values.get(name)
-    if value is None or isinstance(value, str):
-        return value
-    raise bad_request(f"{name}: expected a string, got {value!r}")
+def _form_values(body: Body) -> Body:
+    """The submitted values: the body itself, or its ``Form.Values`` / ``Values`` (keys in
+    any case, as every body the server reads)."""
+    form = body.raw("Form")
+    if isinstance(form, dict) and isinstance(Body(form).raw("Values"), dict):
+        return Body(Body(form).raw("Values"))
+    values = body.raw("Values")
+    return Body(values) if isinstance(values, dict) else body
 
 
 def submit_interruption(ctx: RequestContext) -> dict[str, Any]:
     """``POST …/interruptions/{id}/submit``: answer a guided failure; its task goes on."""
     interruption = _find(ctx, Permission.TaskEdit)
-    values = _form_values(ctx.body(required=True))
+    values = _form_values(read_body(ctx))
     choices = ", ".join(a.value for a in GuidedFailureAnswer)
-    result = _text(values, "Result")
+    result = values.text("Result")
     if not result:
         raise bad_request(f"Result: choose one of {choices} (send {{\"Result\": \"Retry\"}}).")
     if not interruption.is_pending:
         raise bad_request("The interruption has already been submitted.")
-    _text(values, "Instructions")  # the form's paragraph, echoed back by some clients
-    notes = _text(values, "Notes") or ""
+    values.text("Instructions")  # the form's paragraph, echoed back by some clients
+    notes = values.text("Notes") or ""
     try:
         ctx.interruptions.submit(interruption.id, result, notes, now=ctx.now)
     except ValueError as exc:

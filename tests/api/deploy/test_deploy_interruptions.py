@@ -38,6 +38,8 @@ def guided_sim() -> tuple[Simulation, Task, list[float]]:
     ({"Result": "Retry", "Notes": "flaky disk"}, TaskState.Success, 2),
     ({"Form": {"Values": {"Result": "Ignore", "Instructions": None}}}, TaskState.Success, 1),
     ({"Result": "fail"}, TaskState.Failed, 1),
+    ({"result": "Fail", "notes": "keys in any case"}, TaskState.Failed, 1),
+    ({"form": {"values": {"result": "Ignore"}}}, TaskState.Success, 1),
 ])
 def test_an_operator_answers_over_http(body: dict[str, object], state: TaskState,
                                        attempts_made: int) -> None:
@@ -57,8 +59,8 @@ def test_an_operator_answers_over_http(body: dict[str, object], state: TaskState
         answered = r.json()
         assert_valid(answered, "InterruptionResource")
         assert not answered["IsPending"]
-        assert answered["Form"]["Values"]["Result"].lower() == \
-            str(body.get("Result") or "Ignore").lower()
+        sent = next((v for k, v in body.items() if k.lower() == "result"), "Ignore")
+        assert answered["Form"]["Values"]["Result"].lower() == str(sent).lower()
         assert c.get(f"/api/tasks/{task.id}").json()["HasPendingInterruptions"] is False
         assert c.get("/api/tasks", params={"hasPendingInterruptions": "true"}).json()[
             "Items"] == []
