@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "CHANNEL_OF_ANOTHER_PROJECT",
     "CHANNEL_REQUIRED",
     "HELP_TEXT",
     "INVALID_VERSION",
@@ -40,6 +41,10 @@ INVALID_VERSION = (
 CHANNEL_REQUIRED = (
     "A channelId must be provided for a release when more than one exists for that project "
     "and no default channel has been specified."
+)
+CHANNEL_OF_ANOTHER_PROJECT = (
+    "The channel {channel} specified for this release belongs to the project {project_id}. "
+    "It does not belong to the same project as the release."
 )
 PROJECT_DISABLED = "The project is disabled, so releases cannot be created"
 NO_STEPS_TO_RUN = (

@@ -13,6 +13,7 @@ import string
 from collections.abc import Iterable
 
 from octosim.model.deploy_errors import (
+    CHANNEL_OF_ANOTHER_PROJECT,
     CHANNEL_REQUIRED,
     HELP_TEXT,
     NO_PUBLISHED_SNAPSHOT,
@@ -62,9 +63,14 @@ def choose_channel(store: DeploymentStore, project: Project, name_or_id: str | N
     else its only channel.
 
     Raises DeploymentModelError with Octopus's "A channelId must be provided" text when none
-    is named and that is ambiguous, or (404) when the named one does not exist.
+    is named and that is ambiguous, its "belongs to the project" text for the id of another
+    project's channel, or (404) when the named one does not exist.
     """
     if name_or_id:
+        other = store.channels.get(name_or_id.strip())
+        if other is not None and other.project_id != project.id:
+            raise DeploymentModelError(CHANNEL_OF_ANOTHER_PROJECT.format(
+                channel=other.name, project_id=other.project_id))
         return store.channel(project.id, name_or_id)
     channels = store.channels_of(project.id)
     default = [c for c in channels if c.is_default]

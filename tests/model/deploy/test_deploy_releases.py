@@ -108,6 +108,21 @@ def test_a_channel_is_required_when_there_is_no_default_and_more_than_one(
     assert unknown.value.status_code == 404
 
 
+def test_another_project_s_channel_is_refused_with_octopus_s_text(
+    store: DeploymentStore,
+) -> None:
+    web = store.add_project("Spaces-1", "Web")
+    api = store.add_project("Spaces-1", "Api")
+    [api_channel] = store.channels_of(api.id)
+    with pytest.raises(DeploymentModelError) as caught:
+        create_release(store, web.id, channel=api_channel.id)
+    assert caught.value.status_code == 400
+    assert caught.value.errors == (
+        f"The channel Default specified for this release belongs to the project {api.id}. "
+        "It does not belong to the same project as the release.",)
+    assert create_release(store, web.id, channel="Default").channel_id != api_channel.id
+
+
 def test_a_release_snapshots_the_process_and_variables(store: DeploymentStore) -> None:
     project = store.add_project("Spaces-1", "App")
     store.set_process(project.deployment_process_id, [script_step("One")])
