@@ -11,7 +11,8 @@ Without a snapshot named, the published one runs; with none published the answer
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from octosim.api.bodies import Body, read_body
 from octosim.api.context import RequestContext
@@ -29,7 +30,13 @@ from octosim.model.deployment_rules import (
     publish_runbook_snapshot,
 )
 from octosim.model.projects import DeploymentProcess
-from octosim.model.runbooks import EnvironmentScope, Runbook, RunbookRun, RunbookSnapshot
+from octosim.model.runbooks import (
+    EnvironmentScope,
+    GuidedFailureMode,
+    Runbook,
+    RunbookRun,
+    RunbookSnapshot,
+)
 from octosim.model.tasks import Task
 from octosim.model.world import Permission
 
@@ -195,15 +202,31 @@ def get_runbook(ctx: RequestContext) -> dict[str, Any]:
     return runbook_resource(_find_runbook(ctx))
 
 
-def _scope(body: Body) -> dict[str, object]:
+def _settings(ctx: RequestContext, space_id: str, body: Body) -> dict[str, object]:
+    """The runbook fields a create body sets: ``EnvironmentScope`` with its ``Environments``
+    (names or ids, kept as ids: an unknown one is a 400 naming it, not a runbook that can
+    never run there) and ``DefaultGuidedFailureMode``."""
+    fields: dict[str, object] = {}
     scope = body.text("EnvironmentScope")
-    if scope is None:
-        return {}
-    for member in EnvironmentScope:
-        if member.value.lower() == scope.lower():
-            return {"environment_scope": member, "environments": body.texts("Environments")}
-    raise bad_request(f"EnvironmentScope: {scope!r} is not one of "
-                      f"{', '.join(m.value for m in EnvironmentScope)}.")
+    if scope is not None:
+        fields["environment_scope"] = _member(EnvironmentScope, "EnvironmentScope", scope)
+        named = body.texts("Environments")
+        fields["environments"] = [e.id for e in ctx.deployments.environments(space_id, named)]
+    mode = body.text("DefaultGuidedFailureMode")
+    if mode is not None:
+        fields["default_guided_failure_mode"] = _member(
+            GuidedFailureMode, "DefaultGuidedFailureMode", mode)
+    return fields
+
+
+_Member = TypeVar("_Member", bound=StrEnum)
+
+
+def _member(kind: type[_Member], field: str, text: str) -> _Member:
+    for member in kind:
+        if member.value.lower() == text.lower():
+            return member
+    raise bad_request(f"{field}: {text!r} is not one of {', '.join(m.value for m in kind)}.")
 
 
 def create_project_runbook(ctx: RequestContext) -> ApiResponse:
@@ -218,7 +241,8 @@ def create_project_runbook(ctx: RequestContext) -> ApiResponse:
     ctx.require(Permission.RunbookEdit, project.space_id)
     runbook = ctx.deployments.add_runbook(
         project.id, body.required_text("Name", '"Restart"'),
-        description=body.text("Description", "") or "", **_scope(body))
+        description=body.text("Description", "") or "",
+        **_settings(ctx, project.space_id, body))
     return ApiResponse(201, runbook_resource(runbook))
 
 

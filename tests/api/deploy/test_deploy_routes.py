@@ -266,3 +266,21 @@ def test_the_classic_run_route_chooses_tenants_by_tag(client: httpx.Client) -> N
         "EnvironmentId": "Environments-1", "TenantTagNames": ["tier/gold"]})
     assert ran.status_code == 201, ran.text
     assert [r["TenantId"] for r in ran.json()] == ["Tenants-1"]
+
+
+def test_a_runbook_s_environments_are_checked_and_kept_as_ids(client: httpx.Client) -> None:
+    created = client.post("/api/Spaces-1/projects/Projects-1/runbooks", json={
+        "Name": "Scoped", "EnvironmentScope": "specified",
+        "Environments": ["Development", "Environments-2"], "DefaultGuidedFailureMode": "on"})
+    assert created.status_code == 201, created.text
+    runbook = created.json()
+    assert runbook["Environments"] == ["Environments-1", "Environments-2"]
+    assert runbook["DefaultGuidedFailureMode"] == "On"
+    unknown = client.post("/api/Spaces-1/projects/Projects-1/runbooks", json={
+        "Name": "Nowhere", "EnvironmentScope": "Specified", "Environments": ["Environments-99"]})
+    assert unknown.status_code == 400
+    assert "Environments-99" in unknown.json()["Errors"][0]
+    bad_mode = client.post("/api/Spaces-1/projects/Projects-1/runbooks", json={
+        "Name": "Moody", "DefaultGuidedFailureMode": "Sometimes"})
+    assert bad_mode.status_code == 400
+    assert bad_mode.json()["Errors"][0].startswith("DefaultGuidedFailureMode: 'Sometimes'")
