@@ -339,6 +339,9 @@ def test_a_script_reads_the_step_s_variables_at_run_time(syntax: ScriptSyntax, b
     ("if ('abc' -match '(?<x>b)') { 'then' } else { 'else' }", []),
     ("if ('2' -gt 'a-b') { 'then' } else { 'else' }", []),
     ("if ($null -like '*') { 'then' } else { 'else' }", []),
+    ("if ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!' -match '(a+)+$') { 'then' } else { 'else' }",
+     []),  # a repeated group could backtrack for ages: not run
+    ("if (3 -lt '" + "9" * 5000 + "') { 'then' } else { 'else' }", []),
 ])
 def test_powershell_operators_are_evaluated_or_unknown(body: str, printed: list[str]) -> None:
     host = Host()

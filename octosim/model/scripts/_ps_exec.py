@@ -88,6 +88,9 @@ _PLAIN_WORD = re.compile(r"[A-Za-z0-9]*")
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 #: Regular expressions .NET and Python read alike (ASCII text, no ``(?``, no escapes but
 #: these, no nested or subtracted classes): only they are matched; others are unknown.
+#: A repeated group (``(a+)+``, ``(a|aa)*``) can backtrack for ages on a subject that almost
+#: matches: such a pattern is not run (it is unknown).
+_NESTED_QUANTIFIER = re.compile(r"\)[*+{]")
 _SAFE_ESCAPE = re.compile(r"\\[^dDwWsSbB.\\^$|?*+()\[\]{}/\-'\"#ntr ]")
 _ASSIGN = re.compile(
     r"^\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>\w+)|(?P<var>\w+))\s*=(?!=)\s*(?P<rhs>.*)$",
@@ -588,7 +591,7 @@ class _Shell:
         m = _GET_SERVICE.match(text)
         if m:
             return self.get_service(_words(m.group("args")))
-        if _NUMBER.match(text):
+        if _NUMBER.match(text) and len(text) < 20:  # longer: beyond Int64 and Double's digits
             return float(text) if "." in text else int(text)
         folded = text.casefold()
         if folded in ("$null", "$true", "$false"):
@@ -843,13 +846,13 @@ def _as_number(value: Value, like: int | float) -> int | float:
         return int(value)
     if isinstance(value, int | float):
         return value
-    if isinstance(value, str) and _INTEGER.fullmatch(value):
-        return int(value)
-    if isinstance(value, str) and isinstance(like, float):
-        try:
+    try:
+        if isinstance(value, str) and _INTEGER.fullmatch(value) and len(value) < 20:
+            return int(value)
+        if isinstance(value, str) and isinstance(like, float) and _NUMBER.match(value.strip()):
             return float(value)
-        except ValueError:
-            pass
+    except ValueError:
+        pass
     raise Unknown(repr(value))
 
 
@@ -880,7 +883,8 @@ def _pattern_match(base: str, left: Value, right: Value, sensitive: bool) -> boo
                 compiled = re.compile(compiled.pattern, re.DOTALL)
         else:
             if not (pattern + subject).isascii() or _SAFE_ESCAPE.search(pattern) or (
-                    "(?" in pattern or "[[" in pattern or "-[" in pattern):
+                    "(?" in pattern or "[[" in pattern or "-[" in pattern
+                    or _NESTED_QUANTIFIER.search(pattern)):
                 raise Unknown(pattern)
             compiled = re.compile(pattern, 0 if sensitive else re.IGNORECASE)
     except (ValueError, re.error):
