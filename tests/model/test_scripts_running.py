@@ -328,6 +328,7 @@ def test_a_script_reads_the_step_s_variables_at_run_time(syntax: ScriptSyntax, b
     ("if (10 -gt '9') { 'gt' } else { 'le' }", ["gt"]),  # a number on the left: as numbers
     ("$n = 5; if ($n -ge 5 -and $n -lt 6) { 'five' }", ["five"]),
     ("if ('a','b','a' -eq 'A') { 'some' }", ["some"]),  # an array on the left filters
+    ("if ('','b' -eq '') { 'then' } else { 'else' }", ["else"]),  # to @(''): false
     ('Write-Output "a","b"; Write-Host "c","d"; Write-Host "e","f" -Separator ", "',
      ["a", "b", "c d", "e, f"]),
     ("echo one two", ["one", "two"]),

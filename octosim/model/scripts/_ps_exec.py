@@ -919,8 +919,10 @@ def _order(base: str, left: Value, right: Value, sensitive: bool) -> bool:
 
 
 def _truthy(value: Value) -> bool:
-    if isinstance(value, str):
-        return value != ""
+    """PowerShell's truth: an array of one item is as true as the item (``@('')`` is
+    false), an empty one is false, a longer one true."""
+    if isinstance(value, tuple) and len(value) == 1:
+        return value[0] != ""
     return bool(value)
 
 
