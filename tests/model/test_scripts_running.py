@@ -386,7 +386,7 @@ def test_a_here_string_or_document_is_data_and_the_script_goes_on(
     # an assignment that was skipped leaves its variable unknown, not $null
     '$envName = "Production".ToLower()\n'
     'if ($envName -eq "production") { throw "prod" } else { throw "other" }\n"[$envName]"',
-    '[string]$version = "1.2"\nif (-not $version) { throw "version missing" }',
+    '[int]$version = "1.2"\nif (-not $version) { throw "version missing" }',
     "$x = 'a'\n$x = Get-Random\nif ($x -eq 'a') { throw 'stale' }\nWrite-Host \"x=$x\"",
     "try { $v = Get-Item C:\\x } catch { }\nif (-not $v) { throw 'no v' }",
     "if ($OctopusEnvironmentName -ne 'Production') { throw 'not prod' }",
@@ -397,6 +397,14 @@ def test_an_unknown_variable_runs_no_branch(body: str) -> None:
     host = Host()
     _, result = run(body + "\n'end'", PS, host)
     assert host.lines() == ["end"] and host.lines("error") == [] and not result.failed
+
+
+def test_a_string_variable_holds_strings() -> None:
+    host = Host()
+    run('[string]$version = "1.2"\nif (-not $version) { throw "version missing" }\n'
+        "[string]$none = $null; if ($none -eq '') { 'empty' }\n"
+        "$none = 5; if ($none -eq '5' -and $none -gt '40') { 'text' }", PS, host)
+    assert host.lines() == ["empty", "text"] and host.lines("error") == []
 
 
 def test_a_variable_the_script_never_set_is_null() -> None:

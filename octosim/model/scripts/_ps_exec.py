@@ -3,9 +3,10 @@
 Interpreted: ``Start-Sleep``; ``Write-Host``/``Write-Output``/``echo``/``Write-Warning``/
 ``Write-Verbose``/``Write-Error`` (parameter names bound as PowerShell binds them, prefixes
 too: ``-fore Green``; one not there, or ambiguous, skips the statement); ``$env:X = ...``;
-``$x = ...``; ``[Environment]::GetEnvironmentVariable``/``SetEnvironmentVariable``;
-``setx [/M]``; ``exit``; ``throw``; ``Fail-Step``; ``if``/``elseif``/``else`` on values,
-``-not``, ``!``, ``-and``/``-or``, the comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/
+``$x = ...``, ``[string]$x = ...`` (a string variable from then on); ``[Environment]::
+GetEnvironmentVariable``/``SetEnvironmentVariable``; ``setx [/M]``; ``exit``; ``throw``;
+``Fail-Step``; ``if``/``elseif``/``else`` on values, ``-not``, ``!``, ``-and``/``-or``, the
+comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/
 ``-le``/``-like``/``-notlike``/``-match``/``-notmatch``/``-contains``/``-notcontains``/
 ``-in``/``-notin`` (``i``/``c`` prefixed too), ``[string]::IsNullOrEmpty``, ``Test-Path
 env:X``; strings, here-strings, numbers, ``'a','b'`` arrays, ``+``, ``-join``; a bare value
@@ -93,7 +94,8 @@ _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 _NESTED_QUANTIFIER = re.compile(r"\)[*+{]")
 _SAFE_ESCAPE = re.compile(r"\\[^dDwWsSbB.\\^$|?*+()\[\]{}/\-'\"#ntr ]")
 _ASSIGN = re.compile(
-    r"^\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>\w+)|(?P<var>\w+))\s*=(?!=)\s*(?P<rhs>.*)$",
+    r"^(?:\[(?P<cast>string)\]\s*(?=\$\w+\s*=))?"
+    r"\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>\w+)|(?P<var>\w+))\s*=(?!=)\s*(?P<rhs>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _DOTNET_ENV = re.compile(
@@ -276,6 +278,7 @@ class _Shell:
         # cannot know: a statement that would have set them was skipped.
         self.unknown: set[str] = set()
         self.unknown_env: set[str] = set()
+        self.strings: set[str] = set()  # declared [string]$x: what they hold is a string
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, text: str) -> _Steps:
@@ -290,8 +293,7 @@ class _Shell:
         on, and so is ``$LASTEXITCODE`` (it may run a native program)."""
         names, env_names = _assigned(text)
         for name in names | {"lastexitcode"}:
-            self.variables.pop(name, None)
-            self.unknown.add(name)
+            self.forget(name)
         self.unknown_env.update(self.env_key(n) for n in env_names)
 
     def statement(self, text: str) -> _Steps:
@@ -335,6 +337,8 @@ class _Shell:
             return
 
     def assign(self, m: re.Match[str]) -> None:
+        """``$x = ...``, ``$env:X = ...``; ``[string]$x = ...`` makes ``$x`` a string
+        variable (what it is assigned, then and later, is converted to a string)."""
         env_name = m.group("braced") or m.group("env")
         name = env_name or m.group("var")
         try:
@@ -343,15 +347,25 @@ class _Shell:
             if env_name:
                 self.unknown_env.add(self.env_key(env_name))
             else:
-                self.variables.pop(name.casefold(), None)
-                self.unknown.add(name.casefold())
+                self.forget(name)
             raise
         if env_name:
             self.unknown_env.discard(self.env_key(env_name))
             self.host.setenv(env_name, None if value is None or value == "" else _text(value))
-        else:
-            self.unknown.discard(name.casefold())
-            self.variables[name.casefold()] = value
+            return
+        key = name.casefold()
+        self.unknown.discard(key)
+        if m.group("cast"):
+            self.strings.add(key)
+        self.variables[key] = _text(value) if key in self.strings else value
+
+    def forget(self, name: str) -> None:
+        """``$name`` may have been assigned by a statement that was skipped: it is unknown
+        (and so is its type, should the statement have declared one)."""
+        key = name.casefold()
+        self.variables.pop(key, None)
+        self.strings.discard(key)
+        self.unknown.add(key)
 
     def command(self, name: str, args: tuple[str, ...]) -> float | None:
         """Run a command; return the seconds it sleeps (None: it does not sleep)."""
@@ -745,8 +759,7 @@ class _Shell:
         sensitive = op not in _COMPARISONS and op.startswith("c")
         base = op if op in _COMPARISONS else op[1:]
         if base in ("match", "notmatch"):
-            self.variables.pop("matches", None)  # -match sets $Matches: not modelled
-            self.unknown.add("matches")
+            self.forget("matches")  # -match sets $Matches: not modelled
         if base in ("contains", "notcontains", "in", "notin"):
             collection, item = (left, right) if base in ("contains", "notcontains") else (
                 right, left)
