@@ -6,13 +6,13 @@ too: ``-fore Green``; one not there, or ambiguous, skips the statement); ``$env:
 ``$x = ...``, ``[string]$x = ...`` (a string variable from then on); ``[Environment]::
 GetEnvironmentVariable``/``SetEnvironmentVariable``; ``setx [/M]``; ``exit``; ``throw``;
 ``Fail-Step``; ``if``/``elseif``/``else`` on values, ``-not``, ``!``, ``-and``/``-or``, the
-comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/
-``-le``/``-like``/``-notlike``/``-match``/``-notmatch``/``-contains``/``-notcontains``/
-``-in``/``-notin`` (``i``/``c`` prefixed too), ``[string]::IsNullOrEmpty``, ``Test-Path
-env:X``; strings, here-strings, numbers, ``'a','b'`` arrays, ``+``, ``-join``; a bare value
-(it is output, an array one item a line); ``Get-Service [-Name] P [-ErrorAction A]`` as a
-value (the machine's Tentacle services matching ``P``, as their names, so ``.Name`` of it is
-the same list; as a statement only its error counts).
+comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike``/``-match``/
+``-notmatch``/``-contains``/``-notcontains``/``-in``/``-notin`` (``i``/``c`` prefixed too),
+``[string]::IsNullOrEmpty``, ``Test-Path env:X``; strings, here-strings, numbers,
+``'a','b'`` arrays, ``+``, ``-join``; a bare value (it is output, an array one item a line);
+``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
+matching ``P``, as their names, so ``.Name`` of it is the same list; as a statement only its
+error counts).
 
 Never pretending: anything else is not interpreted (the restart recogniser reads restarts
 and probes separately), and a statement holding anything this module cannot evaluate, a
