@@ -312,3 +312,157 @@ def test_a_script_reads_the_step_s_variables_at_run_time(syntax: ScriptSyntax, b
     host = Host("Windows" if syntax is PS else "Linux")
     _, result = run(body, syntax, host)
     assert host.lines() == printed and not result.failed
+
+
+# -- PowerShell operators, here-strings and unknown values --------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # an operator between two quoted strings is an operator, not one long string
+    ('if ("Production" -match "Staging") { "staging"; exit 9 }\n"normal"', ["normal"]),
+    ('if ("Production" -notmatch "Prod") { "not prod" } else { "prod" }', ["prod"]),
+    ("if ('Production' -in 'Dev','Test') { 'in' } else { 'not in' }", ["not in"]),
+    ("if ('Test' -notin 'Dev','Test') { 'out' } else { 'in' }", ["in"]),
+    ("if ('Dev','Test' -contains 'test') { 'has' }", ["has"]),
+    ("if ('Prod' -ceq 'prod') { 'same' } else { 'differs' }", ["differs"]),
+    ("if ('WEB-01' -clike 'web-*') { 'c' } else { 'i' }", ["i"]),
+    ("if ('10' -gt '9') { 'gt' } else { 'le' }", ["le"]),  # strings compare as text
+    ("if (10 -gt '9') { 'gt' } else { 'le' }", ["gt"]),  # a number on the left: as numbers
+    ("$n = 5; if ($n -ge 5 -and $n -lt 6) { 'five' }", ["five"]),
+    ("if ('a','b','a' -eq 'A') { 'some' }", ["some"]),  # an array on the left filters
+    ("if ('','b' -eq '') { 'then' } else { 'else' }", ["else"]),  # to @(''): false
+    ('Write-Output "a","b"; Write-Host "c","d"; Write-Host "e","f" -Separator ", "',
+     ["a", "b", "c d", "e, f"]),
+    ("echo one two", ["one", "two"]),
+    # what is not modelled is unknown: the statement is skipped, an `if` runs no branch
+    ('$v = "1.2.3" -replace "\\.", "_"\n"v=$v"', []),
+    ('"deploying" | Out-File "C:\\log.txt"', []),
+    ('"{0}-{1}" -f "a", "b"', []),
+    ('if ("a" -replace "a", "") { "then" } else { "else" }', []),
+    ("if ('abc' -match '(?<x>b)') { 'then' } else { 'else' }", []),
+    ("if ('2' -gt 'a-b') { 'then' } else { 'else' }", []),
+    ("if ($null -like '*') { 'then' } else { 'else' }", []),
+    ("if ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!' -match '(a+)+$') { 'then' } else { 'else' }",
+     []),  # a repeated group could backtrack for ages: not run
+    ("if (3 -lt '" + "9" * 5000 + "') { 'then' } else { 'else' }", []),
+])
+def test_powershell_operators_are_evaluated_or_unknown(body: str, printed: list[str]) -> None:
+    host = Host()
+    _, result = run(body, PS, host)
+    assert host.lines() == printed and not result.failed
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ("$x = 'a'\nif (-not $x -eq 'b') { 'then' } else { 'else' }", ["else"]),
+    ("$x = 'a'\nif (-not ($x -eq 'b')) { 'then' } else { 'else' }", ["then"]),
+    ("$x = ''\nif (!$x -eq $true) { 'then' } else { 'else' }", ["then"]),
+])
+def test_not_binds_to_its_operand_before_a_comparison(body: str, printed: list[str]) -> None:
+    host = Host()
+    run(body, PS, host)
+    assert host.lines() == printed
+
+
+@pytest.mark.parametrize(("syntax", "body", "code", "printed"), [
+    (PS, '$body = @"\n{ "msg": "it\'s $env:TentacleInstanceName" }\n"@\nWrite-Host $body\n'
+         'Write-Host "after"\nexit 5', 5, ['{ "msg": "it\'s Tentacle" }', "after"]),
+    (PS, "$t = @'\nit's $here # not a comment\n'@\nWrite-Host $t\nexit 4", 4,
+     ["it's $here # not a comment"]),
+    (PS, "if ($true) {\n  @'\n}'\n'@\n}\n'end'", 0, ["}'", "end"]),
+    (SH, "cat <<EOF > /tmp/app.conf\nit's configured\nexit 1\nEOF\necho after\nexit 3", 3,
+     ["after"]),
+    (SH, "cat > /tmp/a <<-'END' # comment\n\tdon't\n\tEND\necho \"after\" # it's\nexit 2", 2,
+     ["after"]),
+])
+def test_a_here_string_or_document_is_data_and_the_script_goes_on(
+        syntax: ScriptSyntax, body: str, code: int, printed: list[str]) -> None:
+    host = Host("Windows" if syntax is PS else "Linux")
+    _, result = run(body, syntax, host)
+    assert result.exit_code == code and host.lines() == printed
+
+
+@pytest.mark.parametrize("body", [
+    # $LASTEXITCODE after a program the simulator does not run
+    '& "C:\\Program Files\\Java\\bin\\java.exe" -version\n'
+    'if ($LASTEXITCODE -ne 0) { throw "java failed" }',
+    # an assignment that was skipped leaves its variable unknown, not $null
+    '$envName = "Production".ToLower()\n'
+    'if ($envName -eq "production") { throw "prod" } else { throw "other" }\n"[$envName]"',
+    '[int]$version = "1.2"\nif (-not $version) { throw "version missing" }',
+    "$x = 'a'\n$x = Get-Random\nif ($x -eq 'a') { throw 'stale' }\nWrite-Host \"x=$x\"",
+    "try { $v = Get-Item C:\\x } catch { }\nif (-not $v) { throw 'no v' }",
+    "if ($OctopusEnvironmentName -ne 'Production') { throw 'not prod' }",
+    "$env:APP = 'v'\n$env:APP = Get-Content C:\\app.txt\nif ($env:APP -eq 'v') { throw 'stale' }",
+    "if ((Get-Date).Hour -lt 12) { $hit = 1 }\nif (-not $hit) { throw 'no hit' }",
+])
+def test_an_unknown_variable_runs_no_branch(body: str) -> None:
+    host = Host()
+    _, result = run(body + "\n'end'", PS, host)
+    assert host.lines() == ["end"] and host.lines("error") == [] and not result.failed
+
+
+def test_a_string_variable_holds_strings() -> None:
+    host = Host()
+    run('[string]$version = "1.2"\nif (-not $version) { throw "version missing" }\n'
+        "[string]$none = $null; if ($none -eq '') { 'empty' }\n"
+        "$none = 5; if ($none -eq '5' -and $none -gt '40') { 'text' }", PS, host)
+    assert host.lines() == ["empty", "text"] and host.lines("error") == []
+
+
+def test_a_variable_the_script_never_set_is_null() -> None:
+    host = Host()
+    run("if ($never) { 'set' } else { 'null' }\n\"[$never]\"", PS, host)
+    assert host.lines() == ["null", "[]"]
+
+
+@pytest.mark.parametrize("body", [
+    'Write-Output "to file" | Out-File C:\\log.txt',
+    'Write-Output "quiet" | Out-Null',
+    'Write-Output "to file" > C:\\log.txt',
+    "echo x 2>&1 >> C:\\a.txt",
+    "Write-Host a && Write-Host b",
+])
+def test_a_pipeline_or_redirection_is_skipped_whole(body: str) -> None:
+    host = Host()
+    _, result = run(body + "\nWrite-Host done", PS, host)
+    assert host.lines() == ["done"] and not result.failed
+
+
+@pytest.mark.parametrize(("body", "errors", "failed"), [
+    ('Write-Error "soft" -ErrorAction Continue', ["soft"], False),
+    ('$ErrorActionPreference = "Continue"\nWrite-Error "soft"', ["soft"], False),
+    ("Write-Error -Message 'quiet' -EA SilentlyContinue", [], False),
+    ("$ErrorActionPreference = 'SilentlyContinue'; Get-Service 'Nope'", [], False),
+    ("$ErrorActionPreference = 'Continue'; Write-Error 'hard' -ErrorAction Stop", ["hard"], True),
+    ("Write-Error 'default'", ["default"], True),  # Calamari's preference: Stop
+])
+def test_write_error_does_what_the_error_action_says(body: str, errors: list[str],
+                                                    failed: bool) -> None:
+    host = Host()
+    _, result = run(body + "\nWrite-Host after", PS, host)
+    assert host.lines("error") == errors and result.failed == failed
+    assert host.lines() == ([] if failed else ["after"])
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ('Write-Host "colored" -fore Green', ["colored"]),
+    ('Write-Host -f Yellow "colored"', ["colored"]),
+    ("Write-Host -ForegroundColor:Red -b Black colored -NoNew", ["colored"]),
+    ("Write-Host -Object colored", ["colored"]),
+    ("Write-Host -o colored", []),  # ambiguous (-Object, -OutVariable, -OutBuffer)
+    ("Write-Host -Colour Red colored", []),  # no such parameter
+])
+def test_write_host_takes_parameter_prefixes(body: str, printed: list[str]) -> None:
+    host = Host()
+    run(body, PS, host)
+    assert host.lines() == printed
+
+
+@pytest.mark.parametrize(("os_family", "body", "result"), [
+    ("Linux", "exit -1", ScriptResult(255)),
+    ("Linux", "exit 300", ScriptResult(44)),
+    ("Linux", "Fail-Step 'x'", ScriptResult(255, "x")),
+    ("Windows", "exit 300", ScriptResult(300)),
+    ("Windows", "Fail-Step 'x'", ScriptResult(-1, "x")),
+])
+def test_pwsh_on_linux_exits_with_one_byte(os_family: str, body: str,
+                                           result: ScriptResult) -> None:
+    assert run(body, PS, Host(os_family))[1] == result

@@ -1,18 +1,39 @@
 """Running a PowerShell script: the statements step scripts use, in order, in virtual time.
 
 Interpreted: ``Start-Sleep``; ``Write-Host``/``Write-Output``/``echo``/``Write-Warning``/
-``Write-Verbose``/``Write-Error``; ``$env:X = ...``; ``$x = ...``; ``[Environment]::
+``Write-Verbose``/``Write-Error`` (parameter names bound as PowerShell binds them, prefixes
+too: ``-fore Green``; one not there, or ambiguous, skips the statement); ``$env:X = ...``;
+``$x = ...``, ``[string]$x = ...`` (a string variable from then on); ``[Environment]::
 GetEnvironmentVariable``/``SetEnvironmentVariable``; ``setx [/M]``; ``exit``; ``throw``;
-``Fail-Step``; ``if``/``elseif``/``else`` on values, ``-not``, ``!``, ``-eq``/``-ne``/
-``-like``, ``-and``/``-or``, ``[string]::IsNullOrEmpty``, ``Test-Path env:X``; a bare
-string or variable (it is output); ``Get-Service [-Name] P [-ErrorAction A]`` as a value
-(the machine's Tentacle services matching ``P``, as their names, so ``.Name`` of it is the
-same list; as a statement only its error counts), ``-join``. Anything else does nothing
-here (the restart recogniser reads restarts and probes separately), and a statement holding
-an expression this module cannot evaluate is skipped whole.
+``Fail-Step``; ``if``/``elseif``/``else`` on values, ``-not``, ``!``, ``-and``/``-or``, the
+comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike``/``-match``/
+``-notmatch``/``-contains``/``-notcontains``/``-in``/``-notin`` (``i``/``c`` prefixed too),
+``[string]::IsNullOrEmpty``, ``Test-Path env:X``; strings, here-strings, numbers,
+``'a','b'`` arrays, ``+``, ``-join``; a bare value (it is output, an array one item a line);
+``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
+matching ``P``, as their names, so ``.Name`` of it is the same list; as a statement only its
+error counts).
 
-Calamari runs scripts with ``$ErrorActionPreference = 'Stop'``, so ``Write-Error`` ends the
-script with exit code 1, as ``throw`` does.
+Never pretending: anything else is not interpreted (the restart recogniser reads restarts
+and probes separately), and a statement holding anything this module cannot evaluate, a
+pipeline or a redirection is skipped whole; an ``if`` whose condition cannot be evaluated
+runs no branch. A comparison is evaluated only where its result is PowerShell's exactly:
+numbers by value (the left operand's type decides, as in PowerShell), strings ignoring case
+(``c``: not), ``-gt`` and the like on strings of ASCII letters and digits only (PowerShell
+compares strings by culture), ``-match`` with regular expressions .NET and Python read
+alike on ASCII text. What a skipped statement may have assigned (``$x = ...``, ``$x++``,
+``foreach ($x ...)``, ``$env:X = ...``) is unknown afterwards, so is ``$LASTEXITCODE`` (the
+simulator runs no program), and so are PowerShell's and Calamari's own variables
+(``$Matches``, ``$Octopus...``): a condition on them runs no branch, a string holding them
+is not printed. A variable the script never set is ``$null``, as in PowerShell.
+
+Errors: Calamari runs scripts with ``$ErrorActionPreference = 'Stop'``, so ``Write-Error``
+(and Get-Service's error) ends the script with exit code 1, as ``throw`` does, unless
+``-ErrorAction`` or the script's own ``$ErrorActionPreference`` says ``Continue`` (an Error
+line, and the script goes on: Calamari fails a step for its error output only when
+``Octopus.Action.FailScriptOnErrorOutput`` is set, which the simulator does not model) or
+``SilentlyContinue``/``Ignore`` (nothing). On Linux the exit code is one byte, as a process's
+is: ``exit -1`` and ``Fail-Step`` end with 255, ``exit 300`` with 44.
 """
 
 from __future__ import annotations
@@ -22,6 +43,7 @@ import re
 from collections.abc import Generator, Sequence
 from typing import Literal, NamedTuple
 
+from octosim.model.scripts._ps_args import _ps_resolve, _PsSpec
 from octosim.model.scripts._running import (
     OutputLevel,
     ScriptExit,
@@ -30,11 +52,12 @@ from octosim.model.scripts._running import (
     ScriptResult,
     Unknown,
     closing,
+    here_string_end,
     split_top,
     strip_comments,
     top_level,
 )
-from octosim.model.wildcard import wildcard_match
+from octosim.model.wildcard import compile_wildcard, wildcard_match
 
 __all__ = ["run_powershell"]
 
@@ -55,9 +78,24 @@ _NAME_MEMBER = re.compile(r"\.Name$", re.IGNORECASE)
 _WILDCARD = frozenset("*?[")
 _OR = re.compile(r"\s+-or\s+", re.IGNORECASE)
 _AND = re.compile(r"\s+-and\s+", re.IGNORECASE)
-_COMPARE = re.compile(r"\s+-(i?eq|i?ne|i?like|i?notlike)\s+", re.IGNORECASE)
+_COMPARE = re.compile(
+    r"\s+-([ic]?(?:eq|ne|gt|ge|lt|le|like|notlike|match|notmatch|contains|notcontains|in|notin))"
+    r"\s+", re.IGNORECASE)
+_COMPARISONS = frozenset({"eq", "ne", "gt", "ge", "lt", "le", "like", "notlike", "match",
+                          "notmatch", "contains", "notcontains", "in", "notin"})
+#: A string that compares the same ordinally (case-folded) as PowerShell's culture-aware
+#: comparison does: ASCII letters and digits only.
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9]*")
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+#: Regular expressions .NET and Python read alike (ASCII text, no ``(?``, no escapes but
+#: these, no nested or subtracted classes): only they are matched; others are unknown.
+#: A repeated group (``(a+)+``, ``(a|aa)*``) can backtrack for ages on a subject that almost
+#: matches: such a pattern is not run (it is unknown).
+_NESTED_QUANTIFIER = re.compile(r"\)[*+{]")
+_SAFE_ESCAPE = re.compile(r"\\[^dDwWsSbB.\\^$|?*+()\[\]{}/\-'\"#ntr ]")
 _ASSIGN = re.compile(
-    r"^\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>\w+)|(?P<var>\w+))\s*=(?!=)\s*(?P<rhs>.*)$",
+    r"^(?:\[(?P<cast>string)\]\s*(?=\$\w+\s*=))?"
+    r"\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>\w+)|(?P<var>\w+))\s*=(?!=)\s*(?P<rhs>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _DOTNET_ENV = re.compile(
@@ -83,12 +121,52 @@ _ENV_VARIABLE = re.compile(r"\$(?:\{env:([^}]+)\}|env:(\w+))", re.IGNORECASE)
 _OCTOPUS_PARAMETER = re.compile(r"""\$OctopusParameters\[\s*(['"])(.+?)\1\s*\]""", re.I)
 _VARIABLE = re.compile(r"\$(\w+)")
 _NEGATION = re.compile(r"(?:-not\s+|!\s*)", re.IGNORECASE)
+#: What an uninterpreted statement may assign: ``$x = ...``, ``$x += ...``, ``$x++``,
+#: ``foreach ($x in ...)``, ``-OutVariable x``, ``Set-Variable x``; and ``$env:X = ...``.
+_ASSIGNED = re.compile(
+    r"\$(?:(?:global|script|local|private):)?(\w+)\s*(?:[-+*/%]?=(?!=)|\+\+|--)"
+    r"|foreach\s*\(\s*\$(\w+)"
+    r"|-(?:OutVariable|ov|ErrorVariable|ev|WarningVariable|wv|InformationVariable|iv"
+    r"|PipelineVariable|pv)\s*:?\s*['\"]?\+?(\w+)"
+    r"|(?:Set-Variable|New-Variable|\bsv|\bnv)\s+(?:-Name\s+)?['\"]?(\w+)",
+    re.IGNORECASE)
+_ENV_ASSIGNED = re.compile(r"\$\{?env:(\w+)\}?\s*[-+*/%]?=(?!=)", re.IGNORECASE)
+#: Variables PowerShell (or Calamari) sets itself: unknown here unless the script assigns
+#: them. ``$LASTEXITCODE`` is a native program's exit code, and the simulator runs none;
+#: Calamari defines ``$Octopus...`` variables for the step's variables.
+_AUTOMATIC = frozenset({
+    "lastexitcode", "matches", "error", "_", "psitem", "args", "input", "this", "pscmdlet",
+    "myinvocation", "psscriptroot", "pscommandpath", "psboundparameters", "pwd", "pid",
+    "host", "home", "profile", "pshome", "psversiontable", "psedition", "executioncontext",
+    "iswindows", "islinux", "ismacos", "iscoreclr", "stacktrace", "psculture", "psuiculture",
+    "shellid", "nestedpromptlevel", "verbosepreference", "warningpreference",
+    "debugpreference", "informationpreference", "progresspreference", "confirmpreference",
+    "whatifpreference", "ofs", "octopusparameters",
+})
 _IN_STRING = re.compile(
     r"`(.)|\$\{env:([^}]+)\}|\$env:([\w]+)|\$\{([^}]+)\}|\$(\w+)|\$\(", re.IGNORECASE | re.DOTALL
 )
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b"}
-#: Write-Host parameters that take a value and print nothing.
-_HOST_VALUED = frozenset({"-foregroundcolor", "-backgroundcolor", "-separator"})
+#: The parameters of the Write-* cmdlets (PowerShell accepts any unambiguous prefix, and the
+#: common parameters): what takes a value, what is a switch, which one is printed.
+_WRITE_SPECS = {
+    "write-host": _PsSpec(values=("object", "separator", "foregroundcolor", "backgroundcolor"),
+                          switches=("nonewline",)),
+    "write-output": _PsSpec(values=("inputobject",), switches=("noenumerate",)),
+    "write-warning": _PsSpec(values=("message",)),
+    "write-verbose": _PsSpec(values=("message",)),
+    "write-error": _PsSpec(values=("message", "category", "errorid", "targetobject",
+                                   "recommendedaction", "categoryactivity", "categoryreason",
+                                   "categorytargetname", "categorytargettype", "exception",
+                                   "errorrecord"),
+                           aliases={"msg": "message", "activity": "categoryactivity",
+                                    "reason": "categoryreason",
+                                    "targetname": "categorytargetname",
+                                    "targettype": "categorytargettype"}),
+}
+_WRITE_SPECS["echo"] = _WRITE_SPECS["write"] = _WRITE_SPECS["write-output"]
+_PRINTED_PARAMS = frozenset({"object", "inputobject", "message"})
+_COMMON_SWITCHES = frozenset({"verbose", "debug", "whatif", "confirm"})
 #: How a script that ran to its end without ``exit`` ends (a result is immutable: one will do).
 _SUCCEEDED = ScriptResult()
 
@@ -99,7 +177,10 @@ def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
     try:
         yield from shell.block(body)
     except ScriptExit as stop:
-        return stop.result
+        if host.os_family == "Windows":
+            return stop.result
+        # A Linux process's exit status is one byte: pwsh's `exit -1` is 255, `exit 300` 44.
+        return ScriptResult(stop.result.exit_code % 256, stop.result.message)
     return _SUCCEEDED
 
 
@@ -121,10 +202,11 @@ def _statements(text: str) -> tuple[str, ...]:
 
 class _Statement(NamedTuple):
     """What a statement is, read from its text alone (see :func:`_parse`): an ``if``, an
-    ``assignment`` (its match), a .NET environment call, a bare ``value`` (printed), or a
-    ``command``: its ``name`` case-folded and its ``args`` as written."""
+    ``assignment`` (its match), a .NET environment call, a bare ``value`` (printed), a
+    ``pipeline`` (or a redirection: not interpreted), or a ``command``: its ``name``
+    case-folded and its ``args`` as written."""
 
-    kind: Literal["if", "assignment", "dotnet", "value", "command"]
+    kind: Literal["if", "assignment", "dotnet", "value", "pipeline", "command"]
     assignment: re.Match[str] | None = None
     name: str = ""
     args: tuple[str, ...] = ()
@@ -136,15 +218,33 @@ def _parse(text: str) -> _Statement:
     script walks its statements every time, and reading them is most of the walk)."""
     if _IF.match(text):
         return _Statement("if")
+    if _piped_or_redirected(text):
+        return _Statement("pipeline")
     assignment = _ASSIGN.match(text)
     if assignment:
         return _Statement("assignment", assignment)
     if _DOTNET_ENV.match(text):
         return _Statement("dotnet")
-    if text[0] in "'\"$":
+    if text[0] in "'\"$@":
         return _Statement("value")
     words = _words(text)
     return _Statement("command", name=words[0].casefold(), args=words[1:])
+
+
+def _piped_or_redirected(text: str) -> bool:
+    """Whether ``text`` has a ``|`` (a pipeline, or PowerShell 7's ``||``), ``&&`` or a
+    redirection (``>``, ``>>``, ``2>&1``; PowerShell reserves ``<``) outside quotes and
+    brackets."""
+    return any(text[i] in "|><" or text.startswith("&&", i)
+               for i in top_level(text, escape="`", single_doubles=True))
+
+
+@functools.lru_cache(maxsize=512)
+def _assigned(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The variables and environment variables an uninterpreted statement may assign."""
+    names = frozenset(next(g for g in m.groups() if g).casefold()
+                      for m in _ASSIGNED.finditer(text))
+    return names, frozenset(m.group(1) for m in _ENV_ASSIGNED.finditer(text))
 
 
 @functools.lru_cache(maxsize=512)
@@ -172,7 +272,13 @@ class _Shell:
 
     def __init__(self, host: ScriptHost) -> None:
         self.host = host
-        self.variables: dict[str, Value] = {}
+        # Calamari's bootstrap sets the error preference before the script runs.
+        self.variables: dict[str, Value] = {"erroractionpreference": "Stop"}
+        # Variables (case-folded) and environment variables whose value this interpreter
+        # cannot know: a statement that would have set them was skipped.
+        self.unknown: set[str] = set()
+        self.unknown_env: set[str] = set()
+        self.strings: set[str] = set()  # declared [string]$x: what they hold is a string
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, text: str) -> _Steps:
@@ -180,20 +286,28 @@ class _Shell:
             try:
                 yield from self.statement(statement)
             except Unknown:
-                continue  # not evaluable here: the statement does nothing
+                self.skipped(statement)  # not evaluable here: the statement does nothing
+
+    def skipped(self, text: str) -> None:
+        """A statement that is not interpreted: whatever it may assign is unknown from now
+        on, and so is ``$LASTEXITCODE`` (it may run a native program)."""
+        names, env_names = _assigned(text)
+        for name in names | {"lastexitcode"}:
+            self.forget(name)
+        self.unknown_env.update(self.env_key(n) for n in env_names)
 
     def statement(self, text: str) -> _Steps:
         parsed = _parse(text)
         if parsed.kind == "if":
             yield from self.if_statement(text)
+        elif parsed.kind == "pipeline":
+            raise Unknown(text)
         elif parsed.assignment is not None:
             self.assign(parsed.assignment)
         elif parsed.kind == "dotnet":
             self.expression(text)  # a Get only reads; a Set acts
         elif parsed.kind == "value":
-            value = self.expression(text)
-            if value is not None:
-                self.host.write(_text(value))
+            self.output(self.expression(text))
         else:
             seconds = self.command(parsed.name, parsed.args)
             if seconds is not None:
@@ -202,10 +316,13 @@ class _Shell:
     def if_statement(self, text: str) -> _Steps:
         i = 0
         while True:
-            open_paren = text.index("(", i)
-            close = _closing(text, open_paren)
-            condition = text[open_paren + 1 : close]
-            body_open = text.index("{", close)
+            try:
+                open_paren = text.index("(", i)
+                close = _closing(text, open_paren)
+                condition = text[open_paren + 1 : close]
+                body_open = text.index("{", close)
+            except ValueError:
+                raise Unknown(text) from None  # not an if PowerShell would parse
             body_close = _closing(text, body_open)
             if self.condition(condition):
                 yield from self.block(text[body_open + 1 : body_close])
@@ -220,24 +337,55 @@ class _Shell:
             return
 
     def assign(self, m: re.Match[str]) -> None:
-        value = self.expression(m.group("rhs"))
+        """``$x = ...``, ``$env:X = ...``; ``[string]$x = ...`` makes ``$x`` a string
+        variable (what it is assigned, then and later, is converted to a string)."""
         env_name = m.group("braced") or m.group("env")
+        name = env_name or m.group("var")
+        try:
+            value = self.expression(m.group("rhs"))
+        except Unknown:
+            if env_name:
+                self.unknown_env.add(self.env_key(env_name))
+            else:
+                self.forget(name)
+            raise
         if env_name:
+            self.unknown_env.discard(self.env_key(env_name))
             self.host.setenv(env_name, None if value is None or value == "" else _text(value))
-        else:
-            self.variables[m.group("var").casefold()] = value
+            return
+        key = name.casefold()
+        self.unknown.discard(key)
+        if m.group("cast"):
+            self.strings.add(key)
+        self.variables[key] = _text(value) if key in self.strings else value
+
+    def forget(self, name: str) -> None:
+        """``$name`` may have been assigned by a statement that was skipped: it is unknown
+        (and so is its type, should the statement have declared one)."""
+        key = name.casefold()
+        self.variables.pop(key, None)
+        self.strings.discard(key)
+        self.unknown.add(key)
 
     def command(self, name: str, args: tuple[str, ...]) -> float | None:
         """Run a command; return the seconds it sleeps (None: it does not sleep)."""
         if name in ("start-sleep", "sleep"):
             return self.sleep_seconds(args)
-        if name in ("write-host", "write-output", "echo", "write"):
-            self.host.write(" ".join(self.printed(args, host=name == "write-host")))
+        if name == "write-host":
+            values, named = self.write_args(name, args)
+            separator = _text(named.get("separator", " "))
+            self.host.write(separator.join(_text(i) for v in values for i in _items(v)))
+        elif name in ("write-output", "echo", "write"):
+            values, _ = self.write_args(name, args)
+            for value in values:
+                self.output(value)
         elif name in ("write-warning", "write-verbose"):
             level: OutputLevel = "warning" if name == "write-warning" else "verbose"
-            self.host.write(" ".join(self.printed(args)), level)
+            values, _ = self.write_args(name, args)
+            self.host.write(" ".join(_text(v) for v in values), level)
         elif name == "write-error":
-            self.fail(" ".join(self.printed(args)), 1)
+            values, named = self.write_args(name, args)
+            self.error(" ".join(_text(v) for v in values), named.get("erroraction"))
         elif name == "throw":
             message = " ".join(self.printed(args)) if args else "ScriptHalted"
             self.fail(message, 1)
@@ -254,11 +402,51 @@ class _Shell:
             self.set_output(args)
         elif name == "get-service":
             self.get_service(args)  # for its error; the table it prints is not modelled
+        else:
+            raise Unknown(name)  # not interpreted: see skipped()
         return None
+
+    def output(self, value: Value) -> None:
+        """What reaches the success stream is printed, an array one item a line ($null
+        prints nothing)."""
+        for item in _items(value):
+            self.host.write(_text(item))
 
     def fail(self, message: str, code: int) -> None:
         self.host.write(message, "error")
         raise ScriptExit(code)
+
+    def error(self, message: str, action: Value = None) -> None:
+        """A non-terminating error (``Write-Error``, a cmdlet's): what ``-ErrorAction`` or
+        ``$ErrorActionPreference`` says: ``Stop`` ends the script (exit 1), ``Continue``
+        prints it as an Error line, ``SilentlyContinue``/``Ignore`` drop it."""
+        if action is None:
+            action = self.read_variable("erroractionpreference")
+        chosen = _text(action).strip().casefold()
+        if chosen == "stop":
+            self.fail(message, 1)
+        elif chosen == "continue":
+            self.host.write(message, "error")
+        elif chosen not in ("silentlycontinue", "ignore"):
+            raise Unknown(chosen)  # Inquire, Suspend, a number: not modelled
+
+    def read_variable(self, name: str) -> Value:
+        """``$name``: its value; ``$null`` if the script never set it, unknown if a skipped
+        statement may have (or PowerShell sets it itself)."""
+        key = name.casefold()
+        if key in self.variables:
+            return self.variables[key]
+        if key in self.unknown or key in _AUTOMATIC or key.startswith("octopus"):
+            raise Unknown("$" + name)
+        return None
+
+    def env_key(self, name: str) -> str:
+        return name.casefold() if self.host.os_family == "Windows" else name
+
+    def getenv(self, name: str) -> str | None:
+        if self.env_key(name) in self.unknown_env:
+            raise Unknown("$env:" + name)
+        return self.host.getenv(name)
 
     def sleep_seconds(self, args: Sequence[str]) -> float:
         """``Start-Sleep [-Seconds] N`` / ``-Milliseconds N`` (prefixes ``-s``, ``-m``)."""
@@ -317,26 +505,53 @@ class _Shell:
         self.host.write("SUCCESS: Specified value was saved.")
 
     # -- words and expressions ----------------------------------------------------------------
-    def printed(self, args: Sequence[str], *, host: bool = False) -> list[str]:
-        """The values a Write-* command prints, its parameters left out."""
-        out: list[str] = []
-        skip = False
-        for arg in args:
-            if skip:
-                skip = False
+    def printed(self, args: Sequence[str]) -> list[str]:
+        """The values ``throw``/``Fail-Step`` print, parameters left out."""
+        return [_text(self.word(arg)) for arg in args
+                if not (arg.startswith("-") and not _NUMBER.match(arg))]
+
+    def write_args(self, name: str, args: Sequence[str]) -> tuple[list[Value], dict[str, Value]]:
+        """A Write-* command's arguments bound as PowerShell binds them: the values it prints
+        (positional, or ``-Object``/``-Message``) and its other named parameters' values. A
+        parameter it does not have (or an ambiguous prefix) is unknown."""
+        spec = _WRITE_SPECS[name]
+        values: list[Value] = []
+        named: dict[str, Value] = {}
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if len(arg) < 2 or arg[0] != "-" or _NUMBER.match(arg):
+                values.append(self.word(arg))
+                i += 1
                 continue
-            folded = arg.casefold()
-            if folded.startswith("-") and not _NUMBER.match(folded):
-                skip = host and folded in _HOST_VALUED
+            raw, colon, inline = arg[1:].partition(":")
+            param = _ps_resolve(spec, raw)
+            if param is None:
+                raise Unknown(arg)  # PowerShell: "A parameter cannot be found ..."
+            if param in spec.switches or param in _COMMON_SWITCHES:
+                i += 1
                 continue
-            value = self.word(arg)
-            out.append("" if value is None else _text(value))
-        return out
+            if colon and inline:
+                text, i = inline, i + 1
+            elif i + 1 < len(args):
+                text, i = args[i + 1], i + 2
+            else:
+                raise Unknown(arg)  # a missing value: PowerShell refuses the command
+            value = self.word(text)
+            if param in _PRINTED_PARAMS:
+                values.append(value)
+            else:
+                named[param] = value
+        if name not in ("write-host", "write-output", "echo", "write") and len(values) > 1:
+            raise Unknown(name)  # one -Message: "A positional parameter cannot be found"
+        return values, named
 
     def word(self, arg: str) -> Value:
         """A command argument: an expression, or a bare word taken literally."""
-        if arg[0] in "'\"$([" or _NUMBER.match(arg):
+        if arg[0] in "'\"$([@" or _NUMBER.match(arg):
             return self.expression(arg)
+        if "," in arg:
+            raise Unknown(arg)  # an array of bare words
         return arg
 
     def number(self, arg: str) -> float:
@@ -357,19 +572,28 @@ class _Shell:
             return "" if items is None else _text(items)
         if len(terms) > 1:
             values = [self.term(t) for t in terms]
+            if any(isinstance(v, tuple) for v in values):
+                raise Unknown(text)  # adding arrays is not modelled
             if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
                 return sum(v for v in values if isinstance(v, int | float))
             return "".join("" if v is None else _text(v) for v in values)
+        items = _array_items(text)
+        if len(items) > 1:  # 'a', 'b': an array (the comma binds tighter than + and -join)
+            return tuple(_text(v) for item in items for v in _items(self.term(item)))
         return self.term(text)
 
     def term(self, text: str) -> Value:
         text = text.strip()
         if not text:
             raise Unknown(text)
-        if text[0] == "'" and text[-1] == "'" and len(text) >= 2:
+        quoted = _quoted(text)
+        if quoted == "'":
             return text[1:-1].replace("''", "'")
-        if text[0] == '"' and text[-1] == '"' and len(text) >= 2:
+        if quoted == '"':
             return self.expand(text[1:-1])
+        if quoted in ("@'", '@"'):
+            body = text[text.index("\n") + 1 : text.rindex("\n")].removesuffix("\r")
+            return body if quoted == "@'" else self.expand(body)
         if text[0] == "(" and _closing(text, 0) == len(text) - 1:
             return self.expression(text[1:-1])
         member = _NAME_MEMBER.search(text)
@@ -381,20 +605,20 @@ class _Shell:
         m = _GET_SERVICE.match(text)
         if m:
             return self.get_service(_words(m.group("args")))
-        if _NUMBER.match(text):
+        if _NUMBER.match(text) and len(text) < 20:  # longer: beyond Int64 and Double's digits
             return float(text) if "." in text else int(text)
         folded = text.casefold()
         if folded in ("$null", "$true", "$false"):
             return {"$null": None, "$true": True, "$false": False}[folded]
         m = _ENV_VARIABLE.fullmatch(text)
         if m:
-            return self.host.getenv(m.group(1) or m.group(2))
+            return self.getenv(m.group(1) or m.group(2))
         m = _OCTOPUS_PARAMETER.fullmatch(text)
         if m:
             return self.host.octopus_variable(m.group(2))
         m = _VARIABLE.fullmatch(text)
         if m:
-            return self.variables.get(m.group(1).casefold())
+            return self.read_variable(m.group(1))
         m = _TARGET.match(text)
         if m:
             return m.group(1)
@@ -406,16 +630,17 @@ class _Shell:
     def get_service(self, args: Sequence[str]) -> tuple[str, ...]:
         """``Get-Service [-Name] P [-ErrorAction A]``: the Tentacle services ``P`` matches.
 
-        A literal name that matches nothing is an error which Calamari's ``Stop`` preference
-        makes terminating, unless ``-ErrorAction SilentlyContinue``/``Ignore`` says not."""
+        A literal name that matches nothing is a non-terminating error (see :meth:`error`:
+        Calamari's ``Stop`` preference makes it end the script)."""
         pattern: str | None = None
-        quiet = False
+        action: Value = None
         i = 0
         while i < len(args):
             folded = args[i].casefold()
             if folded in ("-ea", "-erroraction"):
-                value = _text(self.word(args[i + 1])) if i + 1 < len(args) else ""
-                quiet = value.casefold() in ("silentlycontinue", "ignore")
+                if i + 1 >= len(args):
+                    raise Unknown(args[i])
+                action = self.word(args[i + 1])
                 i += 2
             elif folded.startswith("-") and "-name".startswith(folded):
                 i += 1
@@ -430,8 +655,9 @@ class _Shell:
             found = tuple(n for n in self.host.service_names() if wildcard_match(pattern, n))
         except ValueError:
             raise Unknown(pattern) from None
-        if not found and not quiet and not _WILDCARD & set(pattern):
-            self.fail(f"Get-Service : Cannot find any service with service name '{pattern}'.", 1)
+        if not found and not _WILDCARD & set(pattern):
+            self.error(f"Get-Service : Cannot find any service with service name '{pattern}'.",
+                       action)
         return found
 
     def expand(self, inner: str) -> str:
@@ -454,10 +680,8 @@ class _Shell:
                 i = close + 1
             else:
                 env = m.group(2) or m.group(3)
-                if env:
-                    value = self.host.getenv(env)
-                else:
-                    value = self.variables.get((m.group(4) or m.group(5)).casefold())
+                value = (self.getenv(env) if env
+                         else self.read_variable(m.group(4) or m.group(5)))
                 out.append("" if value is None else _text(value))
                 i = m.end()
         return "".join(out)
@@ -476,11 +700,12 @@ class _Shell:
         windows = self.host.os_family == "Windows"
         if method == "getenvironmentvariable":
             if target == "process":
-                return self.host.getenv(name)
+                return self.getenv(name)
             # .NET on Unix keeps no machine or user environment: it reads null.
             return self.host.machine_value(name) if target == "machine" and windows else None
         value = None if args[1] is None or args[1] == "" else _text(args[1])
         if target == "process":
+            self.unknown_env.discard(self.env_key(name))
             self.host.setenv(name, value)
         elif target == "machine" and windows:
             self.host.set_machine_variable(name, value)
@@ -494,17 +719,21 @@ class _Shell:
         ands = split_top(text, _AND, escape="`", single_doubles=True)
         if len(ands) > 1:
             return all(self.condition(part) for part in ands)
+        # A comparison before -not: -not binds to its operand, `-not $x -eq 'b'` is
+        # `(-not $x) -eq 'b'`.
+        compared = split_top(text, _COMPARE, escape="`", single_doubles=True)
+        if len(compared) > 2:
+            raise Unknown(text)  # a chain of comparisons: not modelled
+        if len(compared) == 2:
+            op = _COMPARE.match(text, len(compared[0]))
+            assert op is not None
+            return _truthy(self.compare(op.group(1).casefold(), self.operand(compared[0]),
+                                        self.operand(compared[1])))
         negated = _NEGATION.match(text)
         if negated:
             return not self.condition(text[negated.end() :])
         if text.startswith("(") and _closing(text, 0) == len(text) - 1:
             return self.condition(text[1:-1])
-        compared = split_top(text, _COMPARE, escape="`", single_doubles=True)
-        if len(compared) == 2:
-            op = _COMPARE.search(text)
-            assert op is not None
-            return _compare(op.group(1).casefold().lstrip("i"), self.expression(compared[0]),
-                            self.expression(compared[1]))
         m = _STRING_TEST.match(text)
         if m:
             value = self.expression(m.group("arg"))
@@ -514,8 +743,42 @@ class _Shell:
             return blank
         m = _TEST_PATH_ENV.match(text)
         if m:
-            return self.host.getenv(m.group("name")) is not None
+            return self.getenv(m.group("name")) is not None
         return _truthy(self.expression(text))
+
+    def operand(self, text: str) -> Value:
+        """One side of a comparison: a value, or ``-not``/``!`` of one (a bool)."""
+        negated = _NEGATION.match(text.strip())
+        if negated:
+            return not self.condition(text.strip()[negated.end() :])
+        return self.expression(text)
+
+    def compare(self, op: str, left: Value, right: Value) -> Value:
+        """``left -op right`` as PowerShell compares (the left operand's type decides);
+        what this cannot do exactly is unknown."""
+        sensitive = op not in _COMPARISONS and op.startswith("c")
+        base = op if op in _COMPARISONS else op[1:]
+        if base in ("match", "notmatch"):
+            self.forget("matches")  # -match sets $Matches: not modelled
+        if base in ("contains", "notcontains", "in", "notin"):
+            collection, item = (left, right) if base in ("contains", "notcontains") else (
+                right, left)
+            if isinstance(item, tuple):
+                raise Unknown(op)  # an array as the item: compared by reference
+            found = any(_equal(element, item, sensitive) for element in _items(collection))
+            return found != base.startswith("not")
+        if isinstance(left, tuple) and len(left) != 1:
+            # An array on the left filters: the items for which the comparison holds.
+            return tuple(x for x in left if _truthy(self.compare(op, x, right)))
+        if isinstance(left, tuple):
+            left = left[0]  # one object: PowerShell does not wrap it in an array
+        if isinstance(right, tuple):
+            raise Unknown(op)  # an array on the right: compared as its text, not modelled
+        if base in ("eq", "ne"):
+            return _equal(left, right, sensitive) != (base == "ne")
+        if base in ("like", "notlike", "match", "notmatch"):
+            return _pattern_match(base, left, right, sensitive) != base.startswith("not")
+        return _order(base, left, right, sensitive)
 
 
 def _target(value: Value) -> str:
@@ -524,20 +787,155 @@ def _target(value: Value) -> str:
     return (m.group(1) if m else text).casefold()
 
 
-def _compare(op: str, left: Value, right: Value) -> bool:
-    a, b = _text(left), _text(right)
+def _quoted(text: str) -> str | None:
+    """Which literal ``text`` is, if it is exactly one: ``'`` or ``"`` (a quoted string
+    whose closing quote is the last character), ``@'``/``@"`` (a here-string); else None
+    (``"a" -match "b"`` is two strings and an operator, not one string)."""
+    c = text[0]
+    if len(text) < 2:
+        return None
+    if c == "'":
+        return c if _single_end(text) == len(text) else None
+    if c == '"':
+        return c if _double_end(text) == len(text) else None
+    if c == "@" and here_string_end(text, 0) == len(text) and text[1] in "'\"":
+        end = text.rfind("\n")
+        return text[:2] if end > 0 and text[end + 1 :] == text[1] + "@" else None
+    return None
+
+
+def _single_end(text: str) -> int:
+    """The index after the single-quoted string at ``text[0]`` (``''`` is a quote in it);
+    -1 if it is never closed."""
+    i = 1
+    while (quote := text.find("'", i)) >= 0:
+        if text.startswith("''", quote):
+            i = quote + 2
+            continue
+        return quote + 1
+    return -1
+
+
+def _double_end(text: str) -> int:
+    """The index after the double-quoted string at ``text[0]`` (backtick escapes, ``""``,
+    and ``$( ... )`` with its own quotes inside); -1 if it is never closed."""
+    i, n = 1, len(text)
+    while i < n:
+        c = text[i]
+        if c == "`":
+            i += 2
+        elif c == '"':
+            if text.startswith('""', i):
+                i += 2
+                continue
+            return i + 1
+        elif c == "$" and text.startswith("(", i + 1):
+            try:
+                i = _closing(text, i + 1) + 1
+            except Unknown:
+                return -1
+        else:
+            i += 1
+    return -1
+
+
+@functools.lru_cache(maxsize=512)
+def _array_items(text: str) -> tuple[str, ...]:
+    """An expression's items around top-level commas (one item: no array)."""
+    return tuple(split_top(text, _COMMA, escape="`", single_doubles=True))
+
+
+def _items(value: Value) -> tuple[Value, ...]:
+    """The objects a value sends down the pipeline: an array's items; none for $null."""
+    if value is None:
+        return ()
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _as_number(value: Value, like: int | float) -> int | float:
+    """``value`` converted to the type of the number ``like``, as PowerShell converts a
+    comparison's right operand; unknown where the conversion is not exact and simple."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float):
+        return value
+    try:
+        if isinstance(value, str) and _INTEGER.fullmatch(value) and len(value) < 20:
+            return int(value)
+        if isinstance(value, str) and isinstance(like, float) and _NUMBER.match(value.strip()):
+            return float(value)
+    except ValueError:
+        pass
+    raise Unknown(repr(value))
+
+
+def _equal(left: Value, right: Value, sensitive: bool) -> bool:
+    """``left -eq right``: $null equals only $null (not ''); a bool or number on the left
+    converts the right operand to its type; strings compare ignoring case (``-ceq``: not)."""
     if left is None or right is None:
-        equal = left is None and right is None  # $null equals only $null, not ''
-    elif op in ("like", "notlike"):
-        equal = wildcard_match(b, a)
+        return left is None and right is None
+    if isinstance(left, tuple) or isinstance(right, tuple):
+        raise Unknown("array")
+    if isinstance(left, bool):
+        return left == _truthy(right)
+    if isinstance(left, int | float):
+        return left == _as_number(right, left)
+    a, b = _text(left), _text(right)
+    return a == b if sensitive else a.casefold() == b.casefold()
+
+
+def _pattern_match(base: str, left: Value, right: Value, sensitive: bool) -> bool:
+    """``-like``/``-match`` (before ``not``): wildcards, or a regular expression that .NET
+    and Python read alike; a $null subject is known only where '' cannot match."""
+    pattern = _text(right)
+    subject = "" if left is None else _text(left)
+    try:
+        if base.endswith("like"):
+            compiled = compile_wildcard(pattern)
+            if sensitive:
+                compiled = re.compile(compiled.pattern, re.DOTALL)
+        else:
+            if not (pattern + subject).isascii() or _SAFE_ESCAPE.search(pattern) or (
+                    "(?" in pattern or "[[" in pattern or "-[" in pattern
+                    or _NESTED_QUANTIFIER.search(pattern)):
+                raise Unknown(pattern)
+            compiled = re.compile(pattern, 0 if sensitive else re.IGNORECASE)
+    except (ValueError, re.error):
+        raise Unknown(pattern) from None
+    found = (compiled.fullmatch(subject) if base.endswith("like")
+             else compiled.search(subject)) is not None
+    if left is None and found:
+        raise Unknown("$null")  # PowerShell may read $null as '' here, or not: not modelled
+    return found
+
+
+def _order(base: str, left: Value, right: Value, sensitive: bool) -> bool:
+    """``-gt``/``-ge``/``-lt``/``-le``: numbers numerically; strings only where PowerShell's
+    culture-aware comparison is the plain one (letters and digits, ignoring case)."""
+    a: int | float | str
+    b: int | float | str
+    if isinstance(left, int | float) and not isinstance(left, bool):
+        a, b = left, _as_number(right, left)
+    elif isinstance(left, str) and not sensitive and right is not None:
+        a, b = left.casefold(), _text(right).casefold()
+        if not (_PLAIN_WORD.fullmatch(a) and _PLAIN_WORD.fullmatch(b)):
+            raise Unknown(left)
     else:
-        equal = a.casefold() == b.casefold()
-    return not equal if op in ("ne", "notlike") else equal
+        raise Unknown(repr(left))
+    if base == "gt":
+        return a > b  # type: ignore[operator]
+    if base == "ge":
+        return a >= b  # type: ignore[operator]
+    if base == "lt":
+        return a < b  # type: ignore[operator]
+    return a <= b  # type: ignore[operator]
 
 
 def _truthy(value: Value) -> bool:
-    if isinstance(value, str):
-        return value != ""
+    """PowerShell's truth: an array of one item is as true as the item (``@('')`` is
+    false), an empty one is false, a longer one true."""
+    if isinstance(value, tuple) and len(value) == 1:
+        return value[0] != ""
     return bool(value)
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "ScriptResult",
     "Unknown",
     "closing",
+    "here_string_end",
     "skip_double",
     "skip_single",
     "split_top",
@@ -120,10 +121,14 @@ def top_level(text: str, *, escape: str, single_doubles: bool) -> Iterator[int]:
 
     ``escape`` is the syntax's escape character (PowerShell's backtick, sh's backslash);
     ``single_doubles``: a single-quoted string ends at ``'`` unless doubled (PowerShell),
-    else at the first ``'`` (sh). Unbalanced text is scanned as far as it goes.
+    else at the first ``'`` (sh). A PowerShell here-string (``@"``...``"@``) is one string;
+    an sh here-document's body (the lines after ``<<EOF`` up to ``EOF``) is skipped with
+    the newline before it, so the body stays part of its command's statement. Unbalanced
+    text is scanned as far as it goes.
     """
     depth = 0
     i, n = 0, len(text)
+    heredocs: list[tuple[str, bool]] = []  # sh: here-documents whose bodies come next
     while i < n:
         c = text[i]
         if c == escape:
@@ -135,6 +140,17 @@ def top_level(text: str, *, escape: str, single_doubles: bool) -> Iterator[int]:
         if c == '"':
             i = skip_double(text, i + 1, escape)
             continue
+        if single_doubles and c == "@" and (here := here_string_end(text, i)) is not None:
+            i = here
+            continue
+        if not single_doubles and c == "<" and (heredoc := _heredoc_at(text, i)) is not None:
+            heredocs.append(heredoc)
+        elif c == "\n" and heredocs:
+            end = _heredoc_bodies_end(text, i, heredocs)
+            heredocs.clear()
+            if end is not None:
+                i = end  # the newline after the last body (or the end): scanned next
+                continue
         if c in _OPEN:
             depth += 1
         elif c in _CLOSE:
@@ -161,6 +177,9 @@ def closing(text: str, i: int, *, escape: str, single_doubles: bool) -> int:
         if c == '"':
             j = skip_double(text, j + 1, escape)
             continue
+        if single_doubles and c == "@" and (here := here_string_end(text, j)) is not None:
+            j = here
+            continue
         if c in _OPEN:
             depth += 1
         elif c in _CLOSE:
@@ -169,6 +188,53 @@ def closing(text: str, i: int, *, escape: str, single_doubles: bool) -> int:
                 return j
         j += 1
     raise Unknown(text[i:])
+
+
+_HERE_STRING_OPEN = re.compile(r"@(['\"])[ \t]*\r?\n")
+_HERE_STRING_CLOSE = {q: re.compile(r"\r?\n" + q + "@") for q in "'\""}
+_HEREDOC = re.compile(r"<<(-?)[ \t]*(?:'([A-Za-z_]\w*)'|\"([A-Za-z_]\w*)\"|\\?([A-Za-z_]\w*))")
+
+
+def here_string_end(text: str, i: int) -> int | None:
+    """If a PowerShell here-string starts at ``text[i]`` (``@'`` or ``@"``, then only blanks
+    to the end of the line), the index after its closing ``'@``/``"@`` (which starts a
+    line), or the text's length if it is never closed; else None."""
+    m = _HERE_STRING_OPEN.match(text, i)
+    if m is None:
+        return None
+    close = _HERE_STRING_CLOSE[m.group(1)].search(text, m.end() - 1)
+    return len(text) if close is None else close.end()
+
+
+def _heredoc_at(text: str, i: int) -> tuple[str, bool] | None:
+    """An sh here-document operator at ``text[i]`` (``<<EOF``, ``<<-EOF``, ``<<'EOF'``,
+    not ``<<<``): its delimiter and whether leading tabs are stripped; else None. Only a
+    word delimiter counts (``$((1<<2))`` is a shift)."""
+    if (i > 0 and text[i - 1] == "<") or text.startswith("<<<", i):
+        return None
+    m = _HEREDOC.match(text, i)
+    if m is None:
+        return None
+    return m.group(2) or m.group(3) or m.group(4), m.group(1) == "-"
+
+
+def _heredoc_bodies_end(text: str, newline: int, heredocs: list[tuple[str, bool]]) -> int | None:
+    """Where the bodies of ``heredocs`` (in order, from the line after ``newline``) end: the
+    index of the newline after the last delimiter line, or the text's length. None if a
+    delimiter line is missing (then it is not read as a here-document at all)."""
+    at = newline
+    for delimiter, strip_tabs in heredocs:
+        while True:
+            if at >= len(text):
+                return None
+            start = at + 1
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            line = text[start:end].rstrip("\r")
+            at = end
+            if (line.lstrip("\t") if strip_tabs else line) == delimiter:
+                break
+    return at
 
 
 def skip_single(text: str, i: int, doubles: bool) -> int:
@@ -215,9 +281,11 @@ def split_top(text: str, separator: re.Pattern[str], *, escape: str,
 
 def strip_comments(text: str, *, escape: str, single_doubles: bool) -> str:
     """Return ``text`` without its ``#`` comments (a ``#`` that starts a word, outside
-    quotes, to the end of its line) and, for PowerShell, its ``<# ... #>`` blocks."""
+    quotes, here-strings and here-document bodies, to the end of its line) and, for
+    PowerShell, its ``<# ... #>`` blocks."""
     out: list[str] = []
     i, n = 0, len(text)
+    heredocs: list[tuple[str, bool]] = []  # sh: here-documents whose bodies come next
     while i < n:
         c = text[i]
         if c == escape:
@@ -228,6 +296,19 @@ def strip_comments(text: str, *, escape: str, single_doubles: bool) -> str:
                    else skip_double(text, i + 1, escape))
             out.append(text[i:end])
             i = end
+        elif single_doubles and c == "@" and (here := here_string_end(text, i)) is not None:
+            out.append(text[i:here])  # a here-string is data: no comments in it
+            i = here
+        elif not single_doubles and c == "<" and (heredoc := _heredoc_at(text, i)) is not None:
+            heredocs.append(heredoc)
+            out.append(c)
+            i += 1
+        elif c == "\n" and heredocs:
+            body_end = _heredoc_bodies_end(text, i, heredocs)
+            heredocs.clear()
+            stop = i + 1 if body_end is None else body_end
+            out.append(text[i:stop])  # a here-document's body is data: no comments in it
+            i = stop
         elif single_doubles and text.startswith("<#", i):
             end = text.find("#>", i + 2)
             i = n if end < 0 else end + 2
@@ -245,4 +326,4 @@ def strip_comments(text: str, *, escape: str, single_doubles: bool) -> str:
 @functools.cache
 def _special(escape: str) -> re.Pattern[str]:
     """Where something other than plain text may start, for :func:`strip_comments`."""
-    return re.compile(f"[{re.escape(escape)}'\"#<]")
+    return re.compile(f"[{re.escape(escape)}'\"#<@\n]")
