@@ -466,3 +466,21 @@ def test_write_host_takes_parameter_prefixes(body: str, printed: list[str]) -> N
 def test_pwsh_on_linux_exits_with_one_byte(os_family: str, body: str,
                                            result: ScriptResult) -> None:
     assert run(body, PS, Host(os_family))[1] == result
+
+
+@pytest.mark.parametrize(("body", "parameter", "problem"), [
+    ("Start-Sleep 3000000", "Seconds", "is greater than the maximum allowed range of 2147483"),
+    ("Start-Sleep -Milliseconds 1e400", "Milliseconds",
+     "is greater than the maximum allowed range of 2147483647"),
+    ("Start-Sleep -Seconds -5", "Seconds", "is less than the minimum allowed range of 0"),
+])
+def test_a_sleep_out_of_its_range_is_powershell_s_validation_error(
+    body: str, parameter: str, problem: str
+) -> None:
+    host = Host()
+    assert run(body + "; Write-Host after", PS, host) == ([], ScriptResult(1))
+    [error] = host.lines("error")
+    assert error.startswith(f"Cannot validate argument on parameter '{parameter}'.")
+    assert problem in error and host.lines() == []
+    assert run("Start-Sleep -Milliseconds 2147483647", PS, Host()) == (
+        [2147483.647], ScriptResult())

@@ -110,6 +110,8 @@ _TEST_PATH_ENV = re.compile(r"^Test-Path\s+(?:-Path\s+)?['\"]?env:(?P<name>\w+)[
                             re.IGNORECASE)
 _TARGET = re.compile(r"^\[(?:System\.)?EnvironmentVariableTarget\]::(\w+)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+#: Start-Sleep's parameters are bounded by a .NET Int32 (of milliseconds).
+_INT32_MAX = 2**31 - 1
 # Compiled once: these run for every statement of every script (re's own cache looks a
 # pattern up by its flags too, which costs more than the match).
 _IF = re.compile(r"if\s*\(", re.IGNORECASE)
@@ -448,9 +450,11 @@ class _Shell:
             raise Unknown("$env:" + name)
         return self.host.getenv(name)
 
-    def sleep_seconds(self, args: Sequence[str]) -> float:
-        """``Start-Sleep [-Seconds] N`` / ``-Milliseconds N`` (prefixes ``-s``, ``-m``)."""
-        scale, i, seconds = 1.0, 0, 0.0
+    def sleep_seconds(self, args: Sequence[str]) -> float | None:
+        """``Start-Sleep [-Seconds] N`` / ``-Milliseconds N`` (prefixes ``-s``, ``-m``). A
+        value outside the parameter's range is PowerShell's validation error (see
+        :meth:`error`), and no sleep."""
+        scale, i, seconds, written = 1.0, 0, 0.0, "0"
         while i < len(args):
             arg = args[i].casefold()
             if arg.startswith("-") and not _NUMBER.match(arg):
@@ -458,9 +462,22 @@ class _Shell:
                 if not ("-seconds".startswith(arg) or "-milliseconds".startswith(arg)):
                     raise Unknown(arg)  # -Duration (a TimeSpan) is not evaluated
             else:
-                seconds = self.number(args[i]) * scale
+                seconds, written = self.number(args[i]) * scale, args[i]
             i += 1
-        return max(0.0, seconds)
+        # [ValidateRange(0, int.MaxValue / 1000)] on -Seconds, (0, int.MaxValue) on
+        # -Milliseconds: the same bound, in seconds.
+        parameter, largest, limit = (("Milliseconds", _INT32_MAX, _INT32_MAX / 1000)
+                                     if scale != 1.0 else
+                                     ("Seconds", _INT32_MAX // 1000, _INT32_MAX // 1000))
+        if not 0 <= seconds <= limit:  # NaN fails both comparisons
+            problem = ("is less than the minimum allowed range of 0. Supply an argument that "
+                       "is greater than or equal to 0" if seconds < 0 else
+                       f"is greater than the maximum allowed range of {largest}. Supply an "
+                       f"argument that is less than or equal to {largest}")
+            self.error(f"Cannot validate argument on parameter '{parameter}'. The {written} "
+                       f"argument {problem} and then try the command again.")
+            return None
+        return seconds
 
     def set_output(self, args: Sequence[str]) -> None:
         """``Set-OctopusVariable [-name] N [-value] V [-sensitive]`` (parameter names may be
