@@ -10,10 +10,12 @@ variable's value is never served back (``Value: null``), as Octopus does.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from octosim.api.bodies import Body, read_body
-from octosim.api.context import RequestContext
+from octosim.api.context import RequestContext, json_type_name
 from octosim.api.errors import ApiError, bad_request
 from octosim.api.projects import find_project, paged, space_items
 from octosim.api.router import Route
@@ -218,17 +220,43 @@ def parse_variables(body: Body, current: VariableSet) -> list[Variable]:
     for raw in _objects(body.raw("Variables"), "Variables"):
         name = raw.required_text("Name", '"DatabaseName"')
         sensitive = raw.flag("IsSensitive")
-        value = raw.raw("Value")
+        value = _value_text(raw.raw("Value"), name)
         var_id = raw.text("Id", "") or ""
         if value is None and var_id in stored:
             value = stored[var_id].value
-        scope = Body(raw.mapping("Scope"))
+        scope = Body(_known_scopes(raw.mapping("Scope"), name))
         variables.append(Variable(
-            name, "" if value is None else str(value), sensitive,
+            name, "" if value is None else value, sensitive,
             VariableScope(**{field: tuple(scope.texts(key)) for field, key in _SCOPE_KEYS}),
             var_id, raw.text("Description", "") or "",
         ))
     return variables
+
+
+def _value_text(value: object, name: str) -> str | None:
+    """A variable's ``Value`` as Octopus's model binding reads it: a string, a number or a
+    boolean as its text (``True``/``False``, as .NET writes them); anything else is a 400."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    raise bad_request(f"Variables: the Value of {name!r} must be a string, "
+                      f"not {json_type_name(value)}.")
+
+
+def _known_scopes(scope: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """Return ``scope``; refuse a scope the simulator does not model, rather than drop it and
+    apply the value everywhere (an empty one, as a client that sends every key does, is
+    nothing to drop)."""
+    known = {key.lower() for _, key in _SCOPE_KEYS}
+    unknown = [key for key, values in scope.items() if key.lower() not in known and values]
+    if unknown:
+        raise bad_request(
+            f"Variables: {name!r} is scoped by {', '.join(sorted(unknown))}; the simulator "
+            f"scopes values by {', '.join(key for _, key in _SCOPE_KEYS)} only.")
+    return scope
 
 
 # -- handlers ----------------------------------------------------------------------------------

@@ -70,6 +70,28 @@ def test_variables_round_trip_with_scopes_and_masked_secrets(client: httpx.Clien
     assert client.get(url).json()["Version"] == 2
 
 
+def test_a_variable_scope_or_value_the_simulator_cannot_keep_is_refused(
+    client: httpx.Client,
+) -> None:
+    # Found by review: a TenantTag scope was dropped (the value then applied everywhere) and
+    # an object Value was stored as its Python repr.
+    url = "/api/Spaces-1/variables/variableset-Projects-1"
+    before = client.get(url).json()
+    scoped = client.put(url, json={"Variables": [
+        {"Name": "Conn", "Value": "gold", "Scope": {"TenantTag": ["Tier/Gold"]}}]})
+    assert scoped.status_code == 400
+    assert scoped.json()["Errors"] == ["Variables: 'Conn' is scoped by TenantTag; the simulator "
+                                       "scopes values by Environment, Role, Machine, Channel, "
+                                       "Tenant, Action, ProcessOwner only."]
+    shaped = client.put(url, json={"Variables": [{"Name": "Conn", "Value": {"a": 1}}]})
+    assert shaped.status_code == 400 and "must be a string, not an object" in shaped.text
+    assert client.get(url).json() == before  # nothing was lost
+    typed = client.put(url, json={"Variables": [{"Name": "On", "Value": True,
+                                                 "Scope": {"TenantTag": [], "User": None}},
+                                                {"Name": "Port", "Value": 8080}]})
+    assert [v["Value"] for v in typed.json()["Variables"]] == ["True", "8080"]
+
+
 def test_sensitive_value_is_kept_in_the_model(sim: Simulation, client: httpx.Client) -> None:
     url = "/api/Spaces-1/variables/variableset-Projects-1"
     client.put(url, json={"Variables": [{"Name": "P", "Value": "s3cret", "IsSensitive": True}]})
