@@ -48,10 +48,12 @@ __all__ = [
     "create_runbook_run_route",
     "create_snapshot",
     "get_project_runbook_process",
+    "get_project_snapshot",
     "get_runbook",
     "get_runbook_run",
     "get_snapshot",
     "list_project_runbooks",
+    "list_project_snapshots",
     "list_runbook_runs",
     "list_runbooks",
     "list_snapshots",
@@ -307,6 +309,27 @@ def list_space_snapshots(ctx: RequestContext) -> dict[str, Any]:
                  "{?skip,take,ids}")
 
 
+def list_project_snapshots(ctx: RequestContext) -> dict[str, Any]:
+    """``GET …/projects/{id}/runbookSnapshots``: the snapshots of the project's runbooks,
+    newest first (the target of the project's ``Links.RunbookSnapshots``)."""
+    project = find_project(ctx, Permission.RunbookView)
+    snapshots = [s for s in reversed(ctx.deployments.runbook_snapshots.values())
+                 if s.project_id == project.id]
+    return paged(ctx, "RunbookSnapshot", snapshots, lambda s: snapshot_resource(s, ctx.dates),
+                 "{?skip,take}")
+
+
+def get_project_snapshot(ctx: RequestContext) -> dict[str, Any]:
+    """``GET …/projects/{id}/runbookSnapshots/{name}``: one snapshot of the project's
+    runbooks by name (404 naming it if none)."""
+    project = find_project(ctx, Permission.RunbookView)
+    name = ctx.params["name"]
+    for snapshot in reversed(ctx.deployments.runbook_snapshots.values()):
+        if snapshot.project_id == project.id and snapshot.name == name:
+            return snapshot_resource(snapshot, ctx.dates)
+    raise resource_not_found(name)
+
+
 def get_snapshot(ctx: RequestContext) -> dict[str, Any]:
     """``GET …/runbookSnapshots/{id}``."""
     snapshot = ctx.find(ctx.deployments.runbook_snapshots.get, Permission.RunbookView)
@@ -386,6 +409,10 @@ ROUTES: tuple[Route, ...] = (
           permission=_P.RunbookView, authorizes_itself=True),
     Route("POST", "/api/projects/{id}/runbooks", create_project_runbook,
           permission=_P.RunbookEdit, authorizes_itself=True),
+    Route("GET", "/api/projects/{id}/runbookSnapshots", list_project_snapshots,
+          permission=_P.RunbookView, authorizes_itself=True),
+    Route("GET", "/api/projects/{id}/runbookSnapshots/{name}", get_project_snapshot,
+          permission=_P.RunbookView, authorizes_itself=True),
     Route("POST", "/api/projects/{id}/runbookSnapshots", create_snapshot,
           permission=_P.RunbookEdit, authorizes_itself=True),
     Route("GET", "/api/projects/{id}/runbookProcesses/{processId}",

@@ -50,9 +50,11 @@ def _path(pattern: str, ids: dict[str, str], sim: Simulation) -> str:
                      "/api/machines": next(iter(sim.world.machines)),
                      "/api/environments": "Environments-1"}
     runbook = sim.deployments.runbooks[ids["/api/runbooks"]]
+    snapshot = sim.deployments.runbook_snapshots[ids["/api/runbookSnapshots"]]
     return (pattern.replace("{id}", by_collection[collection[1]])
             .replace("{version}", ids["version"])
-            .replace("{processId}", runbook.process.id))
+            .replace("{processId}", runbook.process.id)
+            .replace("{name}", snapshot.name))
 
 
 @pytest.mark.parametrize("route", _get_routes(), ids=lambda r: r.pattern)

@@ -37,6 +37,7 @@ def _world() -> tuple[Simulation, dict[str, str]]:
         "release": built["/api/releases"], "deployment": built["/api/deployments"],
         "runbook": built["/api/runbooks"], "snapshot": built["/api/runbookSnapshots"],
         "run": built["/api/runbookRuns"], "version": built["version"],
+        "snapshotname": sim.deployments.runbook_snapshots[built["/api/runbookSnapshots"]].name,
     }
     _guided_failure(sim)
     empty = sim.deployments.add_project("Spaces-1", "Empty")
@@ -145,6 +146,10 @@ DEPLOYMENT_CASES: list[tuple[str, str, Any, int, str | None, bool]] = [
     ("GET", "{p}/projects/{project}/runbooks", None, 200, "RunbookResourceCollection", False),
     ("POST", "{p}/projects/{project}/runbooks", {"Name": "Other"}, 201, "RunbookResource",
      False),
+    ("GET", "{p}/projects/{project}/runbookSnapshots", None, 200,
+     "RunbookSnapshotResourceCollection", False),
+    ("GET", "{p}/projects/{project}/runbookSnapshots/{snapshotname}", None, 200,
+     "RunbookSnapshotResource", False),
     ("POST", "{p}/projects/{project}/runbookSnapshots?publish=true",
      {"ProjectId": "Projects-1", "RunbookId": "Runbooks-1", "Name": "Snapshot 2"}, 201,
      "RunbookSnapshotResource", False),
@@ -280,7 +285,8 @@ def test_walk_covers_every_registered_route() -> None:
 
 _KEYS = ("done", "running", "queued", "failed", "machine", "environment", "user", "project",
          "group", "channel", "lifecycle", "tenant", "varset", "release", "deployment", "runbook",
-         "snapshot", "run", "version", "process", "rbprocess", "rbproject", "interruption")
+         "snapshot", "snapshotname", "run", "version", "process", "rbprocess", "rbproject",
+         "interruption")
 
 
 def _shape(path: str) -> str:

@@ -306,3 +306,14 @@ def test_a_runbook_s_environments_are_checked_and_kept_as_ids(client: httpx.Clie
         "Name": "Moody", "DefaultGuidedFailureMode": "Sometimes"})
     assert bad_mode.status_code == 400
     assert bad_mode.json()["Errors"][0].startswith("DefaultGuidedFailureMode: 'Sometimes'")
+
+
+def test_a_project_s_runbook_snapshots_by_its_link_and_by_name(client: httpx.Client) -> None:
+    project = client.get("/api/Spaces-1/projects/Projects-1").json()
+    listed = client.get(project["Links"]["RunbookSnapshots"].split("{")[0])
+    assert listed.status_code == 200, listed.text
+    [snapshot] = listed.json()["Items"]
+    by_name = client.get(f"/api/Spaces-1/projects/Projects-1/runbookSnapshots/{snapshot['Name']}")
+    assert by_name.json()["Id"] == snapshot["Id"]
+    missing = client.get("/api/Spaces-1/projects/Projects-1/runbookSnapshots/Nope")
+    assert missing.status_code == 404
