@@ -312,3 +312,44 @@ def test_a_script_reads_the_step_s_variables_at_run_time(syntax: ScriptSyntax, b
     host = Host("Windows" if syntax is PS else "Linux")
     _, result = run(body, syntax, host)
     assert host.lines() == printed and not result.failed
+
+
+# -- Bash: what it cannot evaluate decides nothing ------------------------------------------------
+@pytest.mark.parametrize("body", [
+    'if grep -q "^JAVA_HOME=" /etc/environment; then\n  echo "JAVA_HOME already configured"\n'
+    'else\n  echo "JAVA_HOME=/usr/lib/jvm/java-21" | sudo tee -a /etc/environment\nfi',
+    "if [ -f /etc/app.conf ]; then\n  echo exists\nelse\n  echo missing\nfi",
+    'if command -v java >/dev/null 2>&1; then echo "java found"; else echo "no java"; exit 1; fi',
+    'if [ -d /opt/app ]; then echo upgrade; elif [ -z "$X" ]; then echo fresh; fi',
+    "if false; then echo one; elif systemctl is-active --quiet Tentacle; then echo two\n"
+    "else echo three; fi",
+    "grep -q x /etc/hosts && echo yes || echo no",
+    "[ -f /etc/app.conf ] || { echo missing; exit 1; }",
+    'while true; do\n  for i in 1 2; do echo "$i"; done\n  exit 3\ndone',
+])
+def test_sh_a_condition_it_cannot_evaluate_runs_neither_branch(body: str) -> None:
+    host = Host("Linux")
+    _, result = run(body, SH, host)
+    assert host.out == [] and result == ScriptResult()
+    assert host.machine.machine_value("JAVA_HOME") is None
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ('ENV=Production\nif [[ "$ENV" =~ ^Stag ]]; then echo staging; exit 9; fi\necho normal',
+     ["normal"]),
+    ("[[ Production =~ ^Prod(uction)?$ ]] && echo regex", ["regex"]),
+    ('[[ Production == Prod* ]] && echo glob; [[ Production == "Prod*" ]] || echo literal',
+     ["glob", "literal"]),
+    ('if [ -n "$A" -a -n "$B" ]; then echo both; else echo notboth; fi', ["notboth"]),
+    ('[ -z "$A" -o -n "$B" ] && echo either', ["either"]),
+    ('if [ "$(uname)" = "Darwin" ]; then echo mac; else echo "not $(uname -s)"; fi',
+     ["not Linux"]),
+    ("[ -f /etc/environment ] && [ ! -d /etc/environment ] && echo file", ["file"]),
+    ('[ -f /etc/nope -a -n "" ] || echo "false either way"', ["false either way"]),
+    ('C=c; [[ -z "$A" && ( "$B" = x || -n $C ) ]] && echo grouped', ["grouped"]),
+    ('while false; do echo loop; done\necho "after the loop"', ["after the loop"]),
+])
+def test_sh_conditions_it_evaluates(body: str, printed: list[str]) -> None:
+    host = Host("Linux")
+    _, result = run(body, SH, host)
+    assert host.lines() == printed and not result.failed

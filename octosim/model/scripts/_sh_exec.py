@@ -3,17 +3,26 @@
 Interpreted: ``sleep``; ``echo``/``printf`` (to the task log; ``>&2`` as errors; to
 ``/etc/environment`` with ``>>``/``>`` or ``| tee [-a] /etc/environment``, the machine
 store); ``X=v``, ``export``, ``unset``; ``exit``; ``set -e`` (``set -o errexit``, ``set +e``);
-``true``/``false``/``:``; ``[``/``[[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``,
-``-eq``..``-ge``, ``!``; ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``;
-Octopus's ``fail_step``; ``systemctl cat UNIT`` (its status: does the Tentacle unit exist)
-and ``systemctl list-units`` (the Tentacle units, only the UNIT column, one a line);
-``sudo`` in front of any of these. ``$X``, ``${X}``,
-``${X:-default}`` expand from the script's environment, in double quotes and bare.
+``true``/``false``/``:``; ``[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``,
+``-eq``..``-ge``, ``!``, ``-a``, ``-o``, ``( )``, and the file tests on ``/etc/environment``
+(the one file the simulator models: a regular file); ``[[ ]]`` with the same and ``&&``,
+``||``, ``==``/``!=`` against a glob (``*``, ``?``; quoted: a string), ``=~`` (an extended
+regular expression without backslashes or ``[:class:]``; quoted: a substring);
+``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; Octopus's ``fail_step``;
+``systemctl cat UNIT`` (its status: does the Tentacle unit exist) and ``systemctl
+list-units`` (the Tentacle units, only the UNIT column, one a line); ``sudo`` in front of any
+of these. ``$X``, ``${X}``, ``${X:-default}`` expand from the script's environment, in double
+quotes and bare; ``$(uname)`` (and ``uname -s``) is ``Linux`` on a Linux Tentacle.
 
-Anything else succeeds and prints nothing (the restart recogniser reads restarts and probes
-separately): a command with ``$(...)`` or backticks, a loop, a ``case``, a function, and a
-command ending in ``&`` (it runs detached). As in Bash, the script's exit code is the last
-command's status, so a script ending in ``[ -z "$X" ] && exit 1`` exits 1 when X is set.
+Anything else does nothing and prints nothing (the restart recogniser reads restarts and
+probes separately): any other program (``grep``, ``command -v``, ``curl``, other
+``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test, a
+loop, a ``case``, a function, and a command ending in ``&`` (it runs detached). Its status is
+not known, so nothing that depends on it runs: an ``if`` whose condition cannot be evaluated
+runs neither branch (nor any later ``elif``/``else``), and an ``&&``/``||`` list stops at the
+first status not known. As the script's last status (its exit code) it counts as success. As
+in Bash, the script's exit code is the last command's status, so a script ending in
+``[ -z "$X" ] && exit 1`` exits 1 when X is set.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from octosim.model.scripts._running import (
     ScriptExit,
@@ -49,7 +58,8 @@ __all__ = ["run_bash"]
 
 #: Where the machine environment lives on Linux (pam_env reads it at login).
 ETC_ENVIRONMENT = "/etc/environment"
-_Status = Generator[float, None, int]
+#: A command's exit status; None when it is not known (a command not interpreted).
+_Status = Generator[float, None, int | None]
 
 _LIST_OP = re.compile(r"&&|\|\|")
 _PIPE = re.compile(r"\|(?!\|)")
@@ -57,7 +67,10 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
 _REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
 _VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
 _KEYWORDS = ("then", "else", "do")
-_SKIPPED_COMPOUND = {"for": "done", "while": "done", "until": "done", "case": "esac"}
+_LOOPS = frozenset({"for", "while", "until", "select"})
+_SKIPPED_COMPOUND = {**dict.fromkeys(_LOOPS, "done"), "case": "esac"}
+#: ``$(uname)``: the one program whose output a Linux Tentacle knows.
+_UNAME = re.compile(r"\$\(\s*uname(?:\s+-s)?\s*\)|`\s*uname(?:\s+-s)?\s*`")
 
 
 @dataclass
@@ -67,6 +80,9 @@ class _Words:
     words: list[str]
     stdout: str | None = None  # a file, "&2" for stderr, None for the task log
     append: bool = False
+    #: How each word was written: ``bare`` (no quotes), ``quoted`` (one quoted string) or
+    #: ``mixed``; ``[[ x == pattern ]]`` needs it.
+    forms: list[str] = field(default_factory=list)
 
 
 def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
@@ -78,7 +94,7 @@ def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
         status = yield from shell.block(_pieces(body))
     except ScriptExit as stop:
         return stop.result
-    return ScriptResult(status)
+    return ScriptResult(status or 0)  # a last command not interpreted counts as success
 
 
 _GET_VARIABLE = re.compile(
@@ -158,14 +174,15 @@ class _Shell:
         self.errexit = False
 
     def block(self, pieces: Sequence[str]) -> _Status:
-        status, i = 0, 0
+        status: int | None = 0
+        i = 0
         while i < len(pieces):
             word = _first(pieces[i])
             if word == "if":
                 status, i = yield from self.if_statement(pieces, i)
             elif word in _SKIPPED_COMPOUND:
                 i = _matching(pieces, i, word, _SKIPPED_COMPOUND[word]) + 1
-                status = 0
+                status = None
             else:
                 status = yield from self.and_or(pieces[i], errexit=self.errexit)
                 i += 1
@@ -173,7 +190,7 @@ class _Shell:
 
     def if_statement(
         self, pieces: Sequence[str], i: int
-    ) -> Generator[float, None, tuple[int, int]]:
+    ) -> Generator[float, None, tuple[int | None, int]]:
         """``if C; then B; [elif C; then B;]... [else B;] fi`` from ``pieces[i]``."""
         end = _matching(pieces, i, "if", "fi")
         # The branches: (condition pieces or None for else, body pieces).
@@ -200,21 +217,26 @@ class _Shell:
         for cond, branch in branches:
             if cond is not None:
                 chosen = yield from self.condition(cond)
+                if chosen is None:
+                    return None, end + 1  # which branch runs is not known: none does
                 if not chosen:
                     continue
             status = yield from self.block(branch)
             return status, end + 1
         return 0, end + 1
 
-    def condition(self, pieces: list[str]) -> _Status:
-        status = 0
+    def condition(self, pieces: list[str]) -> Generator[float, None, bool | None]:
+        """Run an ``if``/``elif`` condition: True/False, or None when its status is not
+        known."""
+        status: int | None = 0
         for piece in pieces:
             status = yield from self.and_or(piece, errexit=False)
-        return status == 0
+        return None if status is None else status == 0
 
     def and_or(self, piece: str, *, errexit: bool) -> _Status:
         """A list: commands joined by ``&&``/``||``. Under ``set -e`` a failure of the last
-        command run ends the script, unless a ``&&``/``||`` follows it."""
+        command run ends the script, unless a ``&&``/``||`` follows it. When a status is not
+        known, whether the rest runs is not known either: none of it runs."""
         if piece.endswith("&") and not piece.endswith("&&"):
             return 0  # runs detached: its output and status never reach the script
         parts = split_top(piece, _LIST_OP, escape="\\", single_doubles=False)
@@ -223,10 +245,12 @@ class _Shell:
         status = yield from self.pipeline(parts[0])
         last_run = 0
         for k, (op, part) in enumerate(zip(ops, parts[1:], strict=False), start=1):
+            if status is None:
+                break
             if (op == "&&") == (status == 0):
                 status = yield from self.pipeline(part)
                 last_run = k
-        if errexit and status != 0 and last_run == len(parts) - 1:
+        if errexit and status and last_run == len(parts) - 1:
             raise ScriptExit(status)
         return status
 
@@ -236,14 +260,15 @@ class _Shell:
         if negate:
             text = text[2:].strip()
         stages = split_top(text, _PIPE, escape="\\", single_doubles=False)
+        status: int | None
         try:
             if len(stages) == 2 and self.tee(stages[0], stages[1]):
                 status = 0
             else:
                 status = yield from self.simple(self.expand(stages[-1]), piped=len(stages) > 1)
         except Unknown:
-            status = 0
-        return int(status == 0) if negate else status
+            return None
+        return int(status == 0) if negate and status is not None else status
 
     def tee(self, first: str, second: str) -> bool:
         """``echo 'X=v' | [sudo] tee [-a] /etc/environment``: True when it was that."""
@@ -286,11 +311,12 @@ class _Shell:
             if not piped:
                 self.output([self.host.octopus_variable(args[0]) or ""], cmd)
             return 0
-        return self.builtin(name, args)
+        forms = cmd.forms[len(cmd.forms) - len(args):] if args else []
+        return self.builtin(name, args, forms)
 
-    def systemctl(self, args: list[str], cmd: _Words) -> int:
+    def systemctl(self, args: list[str], cmd: _Words) -> int | None:
         """``cat UNIT...`` and ``list-units``; any other verb is not run (the recogniser
-        reads restarts)."""
+        reads restarts): its status is not known."""
         verb, *names = [a for a in args if not a.startswith("-")] or [""]
         units = self.host.service_names()
         if verb == "cat":
@@ -298,9 +324,10 @@ class _Shell:
             return 0 if wanted and all(w in units for w in wanted) else 1  # case-sensitive
         if verb == "list-units":
             self.output(units, cmd)
-        return 0
+            return 0
+        return None
 
-    def builtin(self, name: str, args: list[str]) -> int:
+    def builtin(self, name: str, args: list[str], forms: list[str]) -> int | None:
         if name in ("true", ":"):
             return 0
         if name == "false":
@@ -337,8 +364,8 @@ class _Shell:
                 if not args or args[-1] != ("]" if name == "[" else "]]"):
                     return 2
                 args = args[:-1]
-            return 0 if test_expression(args) else 1
-        return 0
+            return 0 if test_expression(args, double=name == "[[", forms=forms) else 1
+        return None  # not interpreted: its status is not known
 
     def set_options(self, args: list[str]) -> None:
         for i, arg in enumerate(args):
@@ -407,6 +434,7 @@ class _Shell:
                     cmd.stdout, cmd.append = self.word(target), op == ">>"
                 continue
             cmd.words.append(self.word(raw))
+            cmd.forms.append(_form(raw))
         return cmd
 
     def word(self, raw: str) -> str:
@@ -442,6 +470,8 @@ class _Shell:
         return "".join(out)
 
     def variables(self, text: str) -> str:
+        if self.host.os_family == "Linux":
+            text = _UNAME.sub("Linux", text)
         if "$(" in text or "`" in text:
             raise Unknown(text)
 
@@ -455,11 +485,25 @@ class _Shell:
         return _VAR.sub(sub, text)
 
 
+def _form(raw: str) -> str:
+    """How a word was written: ``bare``, ``quoted`` (one quoted string) or ``mixed``."""
+    if not any(c in raw for c in "'\"\\"):
+        return "bare"
+    if raw[0] == "'" and raw.find("'", 1) == len(raw) - 1:
+        return "quoted"
+    if raw[0] == '"' and len(raw) > 1 and skip_double(raw, 1, "\\") == len(raw):
+        return "quoted"
+    return "mixed"
+
+
 def _matching(pieces: Sequence[str], i: int, opener: str, closer: str) -> int:
+    """Index of the piece closing ``pieces[i]``: ``fi`` for ``if``, ``done`` for a loop of
+    any kind (``for`` inside ``while`` is closed by its own ``done``), ``esac``."""
+    openers = _LOOPS if opener in _LOOPS else frozenset({opener})
     depth = 0
     for j in range(i, len(pieces)):
         word = _first(pieces[j])
-        depth += (word == opener) - (word == closer)
+        depth += (word in openers) - (word == closer)
         if depth == 0:
             return j
     return len(pieces) - 1
