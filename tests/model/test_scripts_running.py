@@ -353,3 +353,39 @@ def test_sh_conditions_it_evaluates(body: str, printed: list[str]) -> None:
     host = Host("Linux")
     _, result = run(body, SH, host)
     assert host.lines() == printed and not result.failed
+
+
+# -- Bash: brace groups and subshells -----------------------------------------------------------
+@pytest.mark.parametrize(("body", "java_home", "code", "printed", "errors"), [
+    ('[ -z "$JAVA_HOME" ] && { echo "JAVA_HOME missing" >&2; exit 1; }\necho continuing',
+     None, 1, [], ["JAVA_HOME missing"]),
+    ('[ -z "$JAVA_HOME" ] && { echo "JAVA_HOME missing" >&2; exit 1; }\necho continuing',
+     "/jdk", 0, ["continuing"], []),
+    ('test -n "$JAVA_HOME" || {\n  echo "JAVA_HOME missing"\n  exit 1\n}\necho continuing',
+     None, 1, ["JAVA_HOME missing"], []),
+    ("( echo 'in subshell'; exit 4 ) || echo failed\necho after", None, 0,
+     ["in subshell", "failed", "after"], []),
+    ("set -e\n( echo 'in subshell'; exit 4 )\necho after", None, 4, ["in subshell"], []),
+    ("( export JAVA_HOME=/sub; echo \"[$JAVA_HOME]\" ); echo \"[$JAVA_HOME]\"", "/jdk", 0,
+     ["[/sub]", "[/jdk]"], []),
+    ("( set -e; false; echo unreached ); echo \"after\"; false; echo on", None, 0,
+     ["after", "on"], []),
+    ("set -e\n{ false; echo in-group; } || echo handled\necho end", None, 0,
+     ["in-group", "end"], []),
+    ("{ echo quiet; echo also; } > /dev/null\n{ echo loud; } >&2", None, 0, [], ["loud"]),
+    ("f()\n{\n  echo inside\n  exit 3\n}\necho after", None, 0, ["after"], []),
+    ("( fail_step 'no java' )", None, 1, [], ["no java"]),
+])
+def test_sh_brace_groups_and_subshells(body: str, java_home: str | None, code: int,
+                                       printed: list[str], errors: list[str]) -> None:
+    host = Host("Linux", **({"JAVA_HOME": java_home} if java_home else {}))
+    _, result = run(body, SH, host)
+    assert result.exit_code == code
+    assert host.lines() == printed and host.lines("error") == errors
+
+
+def test_sh_a_group_writes_etc_environment_once_truncated() -> None:
+    host = Host("Linux")
+    run("{ echo A=1; echo B=2; } > /etc/environment\n{ echo C=3; } >> /etc/environment", SH,
+        host)
+    assert dict(host.machine.store) == {"A": "1", "B": "2", "C": "3"}

@@ -8,7 +8,12 @@ store); ``X=v``, ``export``, ``unset``; ``exit``; ``set -e`` (``set -o errexit``
 (the one file the simulator models: a regular file); ``[[ ]]`` with the same and ``&&``,
 ``||``, ``==``/``!=`` against a glob (``*``, ``?``; quoted: a string), ``=~`` (an extended
 regular expression without backslashes or ``[:class:]``; quoted: a substring);
-``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; Octopus's ``fail_step``;
+``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; ``{ ...; }`` groups (an
+``exit`` inside ends the script) and ``( ... )`` subshells (their own variables and options;
+an ``exit`` inside ends only the subshell, its status the exit code), each with a
+redirection of what it prints (``>&2``, ``> /dev/null``, ``>> /etc/environment``); ``set -e``
+spares a condition and what comes before the last ``&&``/``||``, as in Bash; Octopus's
+``fail_step``;
 ``systemctl cat UNIT`` (its status: does the Tentacle unit exist) and ``systemctl
 list-units`` (the Tentacle units, only the UNIT column, one a line); ``sudo`` in front of any
 of these. ``$X``, ``${X}``, ``${X:-default}`` expand from the script's environment, in double
@@ -17,7 +22,8 @@ quotes and bare; ``$(uname)`` (and ``uname -s``) is ``Linux`` on a Linux Tentacl
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
 ``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test, a
-loop, a ``case``, a function, and a command ending in ``&`` (it runs detached). Its status is
+loop, a ``case``, a function's calls (defining it succeeds), a group in a pipeline, and a
+command ending in ``&`` (it runs detached). Its status is
 not known, so nothing that depends on it runs: an ``if`` whose condition cannot be evaluated
 runs neither branch (nor any later ``elif``/``else``), and an ``&&``/``||`` list stops at the
 first status not known. As the script's last status (its exit code) it counts as success. As
@@ -38,6 +44,7 @@ from octosim.model.scripts._running import (
     ScriptProgram,
     ScriptResult,
     Unknown,
+    closing,
     skip_double,
     skip_single,
     split_top,
@@ -67,6 +74,10 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
 _REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
 _VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
 _KEYWORDS = ("then", "else", "do")
+_CLOSER = {"{": "}", "(": ")"}
+#: A function definition: ``f() ...``, ``function f ...`` (its body, if on the same piece).
+_FUNCTION = re.compile(
+    r"^(?:function\s+[\w.:-]+(?:\s*\(\s*\))?|[\w.:-]+\s*\(\s*\))\s*(?P<body>.*)$", re.DOTALL)
 _LOOPS = frozenset({"for", "while", "until", "select"})
 _SKIPPED_COMPOUND = {**dict.fromkeys(_LOOPS, "done"), "case": "esac"}
 #: ``$(uname)``: the one program whose output a Linux Tentacle knows.
@@ -93,7 +104,11 @@ def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
     try:
         status = yield from shell.block(_pieces(body))
     except ScriptExit as stop:
+        if stop.result.failed and stop.result.message is None and shell.message:
+            return ScriptResult(stop.result.exit_code, shell.message)
         return stop.result
+    if status and shell.message:
+        return ScriptResult(status, shell.message)
     return ScriptResult(status or 0)  # a last command not interpreted counts as success
 
 
@@ -172,6 +187,15 @@ class _Shell:
     def __init__(self, host: ScriptHost) -> None:
         self.host = host
         self.errexit = False
+        #: > 0 where Bash ignores ``set -e``: in a condition, and before the last ``&&``/``||``.
+        self.errexit_ignored = 0
+        #: Where output goes when a command does not say: a group's redirection (target,
+        #: append), or None for the task log.
+        self.stdout: tuple[str, bool] | None = None
+        #: For each subshell running, the values its variables had before it set them.
+        self.subshells: list[dict[str, str | None]] = []
+        #: A ``fail_step`` message from a subshell: the step's message if the script fails.
+        self.message: str | None = None
 
     def block(self, pieces: Sequence[str]) -> _Status:
         status: int | None = 0
@@ -183,8 +207,14 @@ class _Shell:
             elif word in _SKIPPED_COMPOUND:
                 i = _matching(pieces, i, word, _SKIPPED_COMPOUND[word]) + 1
                 status = None
+            elif m := _FUNCTION.match(pieces[i]):
+                # A definition (its calls are not interpreted); `f()` alone: body next.
+                alone = not m.group("body") and pieces[i + 1 : i + 2] != []
+                i += 2 if alone and pieces[i + 1][:1] in "{(" else 1
+                status = 0
             else:
-                status = yield from self.and_or(pieces[i], errexit=self.errexit)
+                errexit = self.errexit and not self.errexit_ignored
+                status = yield from self.and_or(pieces[i], errexit=errexit)
                 i += 1
         return status
 
@@ -229,8 +259,12 @@ class _Shell:
         """Run an ``if``/``elif`` condition: True/False, or None when its status is not
         known."""
         status: int | None = 0
-        for piece in pieces:
-            status = yield from self.and_or(piece, errexit=False)
+        self.errexit_ignored += 1
+        try:
+            for piece in pieces:
+                status = yield from self.and_or(piece, errexit=False)
+        finally:
+            self.errexit_ignored -= 1
         return None if status is None else status == 0
 
     def and_or(self, piece: str, *, errexit: bool) -> _Status:
@@ -242,17 +276,27 @@ class _Shell:
         parts = split_top(piece, _LIST_OP, escape="\\", single_doubles=False)
         ops = [m.group(0) for i in top_level(piece, escape="\\", single_doubles=False)
                if (m := _LIST_OP.match(piece, i))]
-        status = yield from self.pipeline(parts[0])
+        status = yield from self.list_part(parts[0], final=len(parts) == 1)
         last_run = 0
         for k, (op, part) in enumerate(zip(ops, parts[1:], strict=False), start=1):
             if status is None:
                 break
             if (op == "&&") == (status == 0):
-                status = yield from self.pipeline(part)
+                status = yield from self.list_part(part, final=k == len(parts) - 1)
                 last_run = k
         if errexit and status and last_run == len(parts) - 1:
             raise ScriptExit(status)
         return status
+
+    def list_part(self, text: str, *, final: bool) -> _Status:
+        """A pipeline of an ``&&``/``||`` list: ``set -e`` counts only in the last one."""
+        if final:
+            return (yield from self.pipeline(text))
+        self.errexit_ignored += 1
+        try:
+            return (yield from self.pipeline(text))
+        finally:
+            self.errexit_ignored -= 1
 
     def pipeline(self, text: str) -> _Status:
         text = text.strip()
@@ -262,13 +306,64 @@ class _Shell:
         stages = split_top(text, _PIPE, escape="\\", single_doubles=False)
         status: int | None
         try:
-            if len(stages) == 2 and self.tee(stages[0], stages[1]):
+            if any(stage.strip()[:1] in ("{", "(") for stage in stages):
+                if len(stages) > 1:
+                    raise Unknown(text)  # a group in a pipeline: not interpreted
+                status = yield from self.compound(text)
+            elif len(stages) == 2 and self.tee(stages[0], stages[1]):
                 status = 0
             else:
                 status = yield from self.simple(self.expand(stages[-1]), piped=len(stages) > 1)
         except Unknown:
             return None
         return int(status == 0) if negate and status is not None else status
+
+    def compound(self, text: str) -> _Status:
+        """A brace group ``{ ...; }`` (run in this shell: its ``exit`` ends the script) or a
+        subshell ``( ... )``, with the group's redirections for what its commands print."""
+        opener = text[0]
+        if text.startswith("((") or (opener == "{" and not text[1:2].isspace()):
+            raise Unknown(text)  # arithmetic, brace expansion: not interpreted
+        close = closing(text, 0, escape="\\", single_doubles=False)
+        if text[close] != _CLOSER[opener]:
+            raise Unknown(text)  # a `case` pattern's `)` inside, and the like
+        redirect = self.expand(text[close + 1 :])
+        if redirect.words:
+            raise Unknown(text)
+        body = _pieces(text[1:close])
+        outer = self.stdout
+        if redirect.stdout is not None:
+            if redirect.stdout == ETC_ENVIRONMENT and not redirect.append:
+                self.to_etc_environment([], append=False)  # `>` truncates once
+            self.stdout = (redirect.stdout, True)
+        try:
+            if opener == "{":
+                return (yield from self.block(body))
+            return (yield from self.subshell(body))
+        finally:
+            self.stdout = outer
+
+    def subshell(self, body: Sequence[str]) -> _Status:
+        """``( ... )``: a copy of the shell. Its variables and options are its own, and its
+        ``exit`` ends only it (its status is the exit code)."""
+        options = self.errexit
+        self.subshells.append({})
+        try:
+            return (yield from self.block(body))
+        except ScriptExit as stop:
+            if stop.result.message:
+                self.message = stop.result.message
+            return stop.result.exit_code
+        finally:
+            self.errexit = options
+            for name, value in self.subshells.pop().items():
+                self.host.setenv(name, value)
+
+    def setenv(self, name: str, value: str | None) -> None:
+        """Set a variable of the script, remembering its value for a subshell's end."""
+        if self.subshells and name not in self.subshells[-1]:
+            self.subshells[-1][name] = self.host.getenv(name)
+        self.host.setenv(name, value)
 
     def tee(self, first: str, second: str) -> bool:
         """``echo 'X=v' | [sudo] tee [-a] /etc/environment``: True when it was that."""
@@ -288,7 +383,7 @@ class _Shell:
         if all(_ASSIGNMENT.match(w) for w in words):
             for w in words:
                 name, value = w.split("=", 1)
-                self.host.setenv(name, value)
+                self.setenv(name, value)
             return 0
         while words and _ASSIGNMENT.match(words[0]):
             words = words[1:]  # X=v cmd: X only for cmd
@@ -350,11 +445,11 @@ class _Shell:
             for arg in args:
                 m = _ASSIGNMENT.match(arg)
                 if m:
-                    self.host.setenv(m.group(1), m.group(2))
+                    self.setenv(m.group(1), m.group(2))
             return 0
         if name == "unset":
             for arg in args:
-                self.host.setenv(arg, None)
+                self.setenv(arg, None)
             return 0
         if name == "set":
             self.set_options(args)
@@ -391,14 +486,16 @@ class _Shell:
         return None
 
     def output(self, lines: list[str], cmd: _Words) -> None:
-        if cmd.stdout is None or cmd.stdout in ("/dev/stdout", "&1"):
+        target, append = (cmd.stdout, cmd.append) if cmd.stdout is not None else (
+            self.stdout or (None, False))
+        if target is None or target in ("/dev/stdout", "&1"):
             for line in lines:
                 self.host.write(line)
-        elif cmd.stdout in ("&2", "/dev/stderr"):
+        elif target in ("&2", "/dev/stderr"):
             for line in lines:
                 self.host.write(line, "error")
-        elif cmd.stdout == ETC_ENVIRONMENT:
-            self.to_etc_environment(lines, append=cmd.append)
+        elif target == ETC_ENVIRONMENT:
+            self.to_etc_environment(lines, append=append)
 
     def to_etc_environment(self, lines: list[str], *, append: bool) -> None:
         """Lines written to ``/etc/environment``: ``X=v`` (quotes removed) are variables."""
