@@ -187,7 +187,8 @@ def test_process_level_sets_change_only_the_running_script() -> None:
     (SH, "echo a; exit 4; echo b", 4, None, []),
     (SH, "exit -1", 255, None, []),
     (SH, "set -e\necho a\nfalse\necho b", 1, None, []),
-    (SH, "set -eu -o pipefail; [ -n \"$NOPE\" ]; echo b", 1, None, []),
+    (SH, "set -e -o pipefail; [ -n \"$NOPE\" ]; echo b", 1, None, []),
+    (SH, "set -eu -o pipefail; [ -n \"$NOPE\" ]; echo b", 1, None, ["NOPE: unbound variable"]),
     (SH, "fail_step 'No Java here'", 1, "No Java here", ["No Java here"]),
 ])
 def test_scripts_fail_with_their_exit_code(syntax: ScriptSyntax, body: str, code: int,
@@ -389,3 +390,33 @@ def test_sh_a_group_writes_etc_environment_once_truncated() -> None:
     run("{ echo A=1; echo B=2; } > /etc/environment\n{ echo C=3; } >> /etc/environment", SH,
         host)
     assert dict(host.machine.store) == {"A": "1", "B": "2", "C": "3"}
+
+
+# -- Bash: error handling idioms ------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "code", "printed", "errors"), [
+    ('set -euo pipefail\necho "value: $UNDEFINED_VAR"\necho after', 1, [],
+     ["UNDEFINED_VAR: unbound variable"]),
+    ('set -u\necho "[${UNDEFINED_VAR:-}] [$#] [$@]"\nset +u\necho "[$UNDEFINED_VAR]"', 0,
+     ["[] [0] []", "[]"], []),
+    ("set -o nounset\necho $1", 1, [], ["$1: unbound variable"]),
+    (': "${JAVA_HOME:?JAVA_HOME must be set}"\necho "JAVA_HOME=$JAVA_HOME"', 1, [],
+     ["JAVA_HOME: JAVA_HOME must be set"]),
+    (": ${JAVA_HOME?}", 1, [], ["JAVA_HOME: parameter not set"]),
+    ('X=""; : "${X?}"; echo "[${X:+set}] [${Y=dflt}] [$Y] [${X-unset}]"', 0,
+     ["[] [dflt] [dflt] []"], []),
+    ('false\necho "status $?"\n[ -z "" ]; echo "status $?"', 0, ["status 1", "status 0"], []),
+    ('( echo "in subshell"; exit 4 )\necho "status $?"', 0, ["in subshell", "status 4"], []),
+    ("false\nexit", 1, [], []),
+    ("true\nexit", 0, [], []),
+    ("exit abc", 2, [], ["exit: abc: numeric argument required"]),
+    ('grep -q x /etc/hosts\necho "status $?"\nexit $?\necho unreached', 0, [], []),
+    ('echo "pid $$"\necho "${X#prefix}"\necho "${X"', 0, [], []),
+    ("set -eo pipefail\nfalse | true\necho unreached", 1, [], []),
+    ("set -e\nfalse | true\necho reached", 0, ["reached"], []),
+])
+def test_sh_error_handling_idioms(body: str, code: int, printed: list[str],
+                                  errors: list[str]) -> None:
+    host = Host("Linux")
+    _, result = run(body, SH, host)
+    assert result.exit_code == code
+    assert host.lines() == printed and host.lines("error") == errors

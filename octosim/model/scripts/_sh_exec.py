@@ -2,7 +2,11 @@
 
 Interpreted: ``sleep``; ``echo``/``printf`` (to the task log; ``>&2`` as errors; to
 ``/etc/environment`` with ``>>``/``>`` or ``| tee [-a] /etc/environment``, the machine
-store); ``X=v``, ``export``, ``unset``; ``exit``; ``set -e`` (``set -o errexit``, ``set +e``);
+store); ``X=v``, ``export``, ``unset``; ``exit [N]`` (bare: the last status; not a number:
+Bash's error, exit code 2); ``set -e``, ``-u``, ``-o errexit|nounset|pipefail`` (``set
+-euo pipefail``; ``+`` for off: ``-u`` makes an unset variable Bash's error ``X: unbound
+variable`` and exits 1, without Bash's ``script: line N:`` prefix; ``pipefail`` knows the
+status of ``echo``/``printf``/``true``/``false`` before the last command, no other);
 ``true``/``false``/``:``; ``[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``,
 ``-eq``..``-ge``, ``!``, ``-a``, ``-o``, ``( )``, and the file tests on ``/etc/environment``
 (the one file the simulator models: a regular file); ``[[ ]]`` with the same and ``&&``,
@@ -16,8 +20,13 @@ spares a condition and what comes before the last ``&&``/``||``, as in Bash; Oct
 ``fail_step``;
 ``systemctl cat UNIT`` (its status: does the Tentacle unit exist) and ``systemctl
 list-units`` (the Tentacle units, only the UNIT column, one a line); ``sudo`` in front of any
-of these. ``$X``, ``${X}``, ``${X:-default}`` expand from the script's environment, in double
-quotes and bare; ``$(uname)`` (and ``uname -s``) is ``Linux`` on a Linux Tentacle.
+of these. ``$X``, ``${X}``, ``${X:-default}``, ``${X:=default}`` (sets X), ``${X:+other}``,
+``${X:?message}`` (unset or empty: ``X: message`` as an error, exit 1), and each without the
+``:`` (only when unset), expand from the script's environment, in double quotes and bare;
+``$?`` is the last status; the step's script parameters are not modelled, so ``$#`` is 0 and
+``$@``, ``$*`` are empty, ``$1``... unset; ``$(uname)`` (and ``uname -s``) is ``Linux`` on a
+Linux Tentacle. ``$$``, ``$!``, ``$0``, ``$-`` and other ``${...}`` forms (``${X#p}``,
+``${#X}``...) are not interpreted.
 
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
@@ -26,7 +35,9 @@ loop, a ``case``, a function's calls (defining it succeeds), a group in a pipeli
 command ending in ``&`` (it runs detached). Its status is
 not known, so nothing that depends on it runs: an ``if`` whose condition cannot be evaluated
 runs neither branch (nor any later ``elif``/``else``), and an ``&&``/``||`` list stops at the
-first status not known. As the script's last status (its exit code) it counts as success. As
+first status not known; ``$?`` after it is not known either (the statement holding it is
+skipped, but ``exit $?`` still ends the script). As the script's exit code it counts as
+success. As
 in Bash, the script's exit code is the last command's status, so a script ending in
 ``[ -z "$X" ] && exit 1`` exits 1 when X is set.
 """
@@ -72,7 +83,16 @@ _LIST_OP = re.compile(r"&&|\|\|")
 _PIPE = re.compile(r"\|(?!\|)")
 _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
 _REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
-_VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
+#: ``$NAME``, ``$1``, ``$?``..., ``${...}``.
+_PARAMETER = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<name>[A-Za-z_]\w*|[0-9?#@*$!-]))")
+#: What ``${...}`` holds that is interpreted: a name and ``-``, ``=``, ``?``, ``+``, each with
+#: or without ``:``.
+_BRACED = re.compile(r"^(?P<name>[A-Za-z_]\w*|[0-9]+|[?#@*$!-])(?:(?P<op>:?[-=?+])(?P<word>.*))?$",
+                     re.DOTALL)
+#: The step's script parameters (``Octopus.Action.Script.ScriptParameters``) are not
+#: modelled: a script has none.
+_NO_ARGUMENTS = {"#": "0", "@": "", "*": ""}
+_SET_LETTERS = {"e": "errexit", "u": "nounset"}
 _KEYWORDS = ("then", "else", "do")
 _CLOSER = {"{": "}", "(": ")"}
 #: A function definition: ``f() ...``, ``function f ...`` (its body, if on the same piece).
@@ -187,6 +207,10 @@ class _Shell:
     def __init__(self, host: ScriptHost) -> None:
         self.host = host
         self.errexit = False
+        self.nounset = False  # set -u
+        self.pipefail = False  # set -o pipefail
+        #: ``$?``: the last status, None when it is not known.
+        self.last: int | None = 0
         #: > 0 where Bash ignores ``set -e``: in a condition, and before the last ``&&``/``||``.
         self.errexit_ignored = 0
         #: Where output goes when a command does not say: a group's redirection (target,
@@ -216,6 +240,7 @@ class _Shell:
                 errexit = self.errexit and not self.errexit_ignored
                 status = yield from self.and_or(pieces[i], errexit=errexit)
                 i += 1
+            self.last = status
         return status
 
     def if_statement(
@@ -299,6 +324,8 @@ class _Shell:
             self.errexit_ignored -= 1
 
     def pipeline(self, text: str) -> _Status:
+        """A pipeline (only its last command runs, but for ``echo ... | tee``); its status
+        is ``$?``."""
         text = text.strip()
         negate = text.startswith("! ")
         if negate:
@@ -306,17 +333,30 @@ class _Shell:
         stages = split_top(text, _PIPE, escape="\\", single_doubles=False)
         status: int | None
         try:
-            if any(stage.strip()[:1] in ("{", "(") for stage in stages):
-                if len(stages) > 1:
-                    raise Unknown(text)  # a group in a pipeline: not interpreted
-                status = yield from self.compound(text)
-            elif len(stages) == 2 and self.tee(stages[0], stages[1]):
-                status = 0
-            else:
-                status = yield from self.simple(self.expand(stages[-1]), piped=len(stages) > 1)
+            status = yield from self.stages(text, stages)
         except Unknown:
-            return None
-        return int(status == 0) if negate and status is not None else status
+            if len(stages) == 1 and _first(text) == "exit":
+                # `exit $?` after a command not interpreted: the script ends, and its code,
+                # as for any status not known, counts as success.
+                raise ScriptExit(0) from None
+            status = None
+        if self.pipefail and len(stages) > 1 and status is not None:
+            statuses = [*(_stage_status(stage) for stage in stages[:-1]), status]
+            status = None if None in statuses else next(
+                (code for code in reversed(statuses) if code), 0)
+        if negate and status is not None:
+            status = int(status == 0)
+        self.last = status
+        return status
+
+    def stages(self, text: str, stages: list[str]) -> _Status:
+        if any(stage.strip()[:1] in ("{", "(") for stage in stages):
+            if len(stages) > 1:
+                raise Unknown(text)  # a group in a pipeline: not interpreted
+            return (yield from self.compound(text))
+        if len(stages) == 2 and self.tee(stages[0], stages[1]):
+            return 0
+        return (yield from self.simple(self.expand(stages[-1]), piped=len(stages) > 1))
 
     def compound(self, text: str) -> _Status:
         """A brace group ``{ ...; }`` (run in this shell: its ``exit`` ends the script) or a
@@ -346,7 +386,7 @@ class _Shell:
     def subshell(self, body: Sequence[str]) -> _Status:
         """``( ... )``: a copy of the shell. Its variables and options are its own, and its
         ``exit`` ends only it (its status is the exit code)."""
-        options = self.errexit
+        options = (self.errexit, self.nounset, self.pipefail)
         self.subshells.append({})
         try:
             return (yield from self.block(body))
@@ -355,7 +395,7 @@ class _Shell:
                 self.message = stop.result.message
             return stop.result.exit_code
         finally:
-            self.errexit = options
+            self.errexit, self.nounset, self.pipefail = options
             for name, value in self.subshells.pop().items():
                 self.host.setenv(name, value)
 
@@ -428,8 +468,12 @@ class _Shell:
         if name == "false":
             return 1
         if name == "exit":
-            raise ScriptExit(int(args[0]) % 256 if args and args[0].lstrip("-").isdigit()
-                             else 0)
+            if not args:
+                raise ScriptExit(self.last or 0)  # the last status (not known: success)
+            if not re.fullmatch(r"[-+]?\d+", args[0]):
+                self.host.write(f"exit: {args[0]}: numeric argument required", "error")
+                raise ScriptExit(2)
+            raise ScriptExit(int(args[0]) % 256)
         if name == "fail_step":
             message = args[0] if args else None
             if message:
@@ -463,11 +507,26 @@ class _Shell:
         return None  # not interpreted: its status is not known
 
     def set_options(self, args: list[str]) -> None:
-        for i, arg in enumerate(args):
-            if arg in ("-o", "+o") and i + 1 < len(args) and args[i + 1] == "errexit":
-                self.errexit = arg == "-o"
-            elif re.fullmatch(r"[-+][a-zA-Z]+", arg) and "e" in arg:
-                self.errexit = arg.startswith("-")
+        """``set -e``, ``-u``, ``-o errexit|nounset|pipefail`` (also as ``-euo pipefail``),
+        and ``+`` for off."""
+        i = 0
+        while i < len(args) and re.fullmatch(r"[-+][a-zA-Z]+", args[i]):
+            on = args[i][0] == "-"
+            for letter in args[i][1:]:
+                if letter == "o" and i + 1 < len(args):
+                    i += 1
+                    self.set_option(args[i], on)
+                elif letter in _SET_LETTERS:
+                    self.set_option(_SET_LETTERS[letter], on)
+            i += 1
+
+    def set_option(self, name: str, on: bool) -> None:
+        if name == "errexit":
+            self.errexit = on
+        elif name == "nounset":
+            self.nounset = on
+        elif name == "pipefail":
+            self.pipefail = on
 
     def printed(self, words: list[str]) -> list[str] | None:
         """The lines ``echo``/``printf`` print, or None for other commands."""
@@ -571,15 +630,70 @@ class _Shell:
             text = _UNAME.sub("Linux", text)
         if "$(" in text or "`" in text:
             raise Unknown(text)
+        expanded = _PARAMETER.sub(self.parameter, text)
+        if "${" in _PARAMETER.sub("", text):
+            raise Unknown(text)  # a `${` never closed: not interpreted
+        return expanded
 
-        def sub(m: re.Match[str]) -> str:
-            name = m.group(1) or m.group(3)
-            value = self.host.getenv(name)
-            if m.group(2) is not None and not value:
-                return m.group(2)
+    def parameter(self, m: re.Match[str]) -> str:
+        """The value of one ``$NAME``/``${...}``; ``${X:-d}``, ``${X:=d}``, ``${X:+a}`` and
+        ``${X:?message}`` (also without ``:``: only when unset)."""
+        name, op, word = m.group("name"), None, ""
+        if name is None:
+            braced = _BRACED.match(m.group("braced"))
+            if braced is None:
+                raise Unknown(m.group(0))  # ${X#p}, ${X/a/b}, ${#X}...: not interpreted
+            name, op, word = braced.group("name"), braced.group("op"), braced.group("word")
+        value = self.value_of(name)
+        if op is None:
+            if value is None and self.nounset and name not in _NO_ARGUMENTS:
+                self.expansion_error(name, "unbound variable")
             return value or ""
+        missing = value is None or (op.startswith(":") and value == "")
+        kind = op[-1]
+        if kind == "+":
+            return "" if missing else self.variables(word)
+        if not missing:
+            return value or ""
+        if kind == "?":
+            default = "parameter null or not set" if op == ":?" else "parameter not set"
+            self.expansion_error(name, self.variables(word) or default)
+        replacement = self.variables(word)
+        if kind == "=":
+            self.setenv(name, replacement)
+        return replacement
 
-        return _VAR.sub(sub, text)
+    def value_of(self, name: str) -> str | None:
+        """A variable's value, or a special parameter's; None when unset."""
+        if name == "?":
+            if self.last is None:
+                raise Unknown("$?")  # the status of a command not interpreted
+            return str(self.last)
+        if name in _NO_ARGUMENTS:
+            return _NO_ARGUMENTS[name]
+        if name.isdigit():
+            if name == "0":
+                raise Unknown("$0")  # the script's path: not modelled
+            return None  # no script parameters
+        if name in ("$", "!", "-"):
+            raise Unknown("$" + name)  # process ids, the shell's flags: not modelled
+        return self.host.getenv(name)
+
+    def expansion_error(self, name: str, message: str) -> None:
+        """``set -u`` on an unset variable, ``${X:?message}``: Bash prints the error and the
+        script exits with 1 (a subshell: the subshell)."""
+        self.host.write(f"{'$' if name.isdigit() else ''}{name}: {message}", "error")
+        raise ScriptExit(1)
+
+
+def _stage_status(stage: str) -> int | None:
+    """The status of a pipeline's command before the last (which is not run): known for
+    ``echo``/``printf``/``true``/``:`` (0) and ``false`` (1) only."""
+    words = strip_sudo(split_words(stage))
+    name = words[0] if words else ""
+    if name in ("echo", "printf", "true", ":"):
+        return 0
+    return 1 if name == "false" else None
 
 
 def _form(raw: str) -> str:
