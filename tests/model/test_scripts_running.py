@@ -420,3 +420,20 @@ def test_sh_error_handling_idioms(body: str, code: int, printed: list[str],
     _, result = run(body, SH, host)
     assert result.exit_code == code
     assert host.lines() == printed and host.lines("error") == errors
+
+
+@pytest.mark.parametrize(("body", "printed", "errors", "store"), [
+    ("echo 'JAVA_HOME=/usr/lib/jvm' | sudo tee -a /etc/environment", ["JAVA_HOME=/usr/lib/jvm"],
+     [], "/usr/lib/jvm"),
+    ("echo 'JAVA_HOME=/usr/lib/jvm' | tee --append /etc/environment >/dev/null", [], [],
+     "/usr/lib/jvm"),
+    ("printf 'JAVA_HOME=/jdk\\n' | tee /tmp/copy /etc/environment >&2", [], ["JAVA_HOME=/jdk"],
+     "/jdk"),
+    ("echo deployed | tee /tmp/deploy.log", ["deployed"], [], None),
+])
+def test_sh_tee_copies_its_input_to_its_output(body: str, printed: list[str],
+                                               errors: list[str], store: str | None) -> None:
+    host = Host("Linux")
+    _, result = run(body, SH, host)
+    assert host.lines() == printed and host.lines("error") == errors and not result.failed
+    assert host.machine.machine_value("JAVA_HOME") == store

@@ -2,44 +2,43 @@
 
 Interpreted: ``sleep``; ``echo``/``printf`` (to the task log; ``>&2`` as errors; to
 ``/etc/environment`` with ``>>``/``>`` or ``| tee [-a] /etc/environment``, the machine
-store); ``X=v``, ``export``, ``unset``; ``exit [N]`` (bare: the last status; not a number:
-Bash's error, exit code 2); ``set -e``, ``-u``, ``-o errexit|nounset|pipefail`` (``set
--euo pipefail``; ``+`` for off: ``-u`` makes an unset variable Bash's error ``X: unbound
-variable`` and exits 1, without Bash's ``script: line N:`` prefix; ``pipefail`` knows the
-status of ``echo``/``printf``/``true``/``false`` before the last command, no other);
-``true``/``false``/``:``; ``[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``,
-``-eq``..``-ge``, ``!``, ``-a``, ``-o``, ``( )``, and the file tests on ``/etc/environment``
-(the one file the simulator models: a regular file); ``[[ ]]`` with the same and ``&&``,
-``||``, ``==``/``!=`` against a glob (``*``, ``?``; quoted: a string), ``=~`` (an extended
-regular expression without backslashes or ``[:class:]``; quoted: a substring);
-``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; ``{ ...; }`` groups (an
-``exit`` inside ends the script) and ``( ... )`` subshells (their own variables and options;
-an ``exit`` inside ends only the subshell, its status the exit code), each with a
-redirection of what it prints (``>&2``, ``> /dev/null``, ``>> /etc/environment``); ``set -e``
-spares a condition and what comes before the last ``&&``/``||``, as in Bash; Octopus's
-``fail_step``;
-``systemctl cat UNIT`` (its status: does the Tentacle unit exist) and ``systemctl
-list-units`` (the Tentacle units, only the UNIT column, one a line); ``sudo`` in front of any
-of these. ``$X``, ``${X}``, ``${X:-default}``, ``${X:=default}`` (sets X), ``${X:+other}``,
-``${X:?message}`` (unset or empty: ``X: message`` as an error, exit 1), and each without the
-``:`` (only when unset), expand from the script's environment, in double quotes and bare;
-``$?`` is the last status; the step's script parameters are not modelled, so ``$#`` is 0 and
-``$@``, ``$*`` are empty, ``$1``... unset; ``$(uname)`` (and ``uname -s``) is ``Linux`` on a
-Linux Tentacle. ``$$``, ``$!``, ``$0``, ``$-`` and other ``${...}`` forms (``${X#p}``,
-``${#X}``...) are not interpreted.
+store; ``| tee [-a] FILE...`` also prints them, as tee copies its input to its output; other
+files are not modelled); ``X=v``, ``export``, ``unset``; ``exit [N]`` (bare: the last
+status; not a number: Bash's error, exit code 2); ``set -e``, ``-u``, ``-o
+errexit|nounset|pipefail`` (``set -euo pipefail``; ``+`` for off: ``-u`` makes an unset
+variable Bash's error ``X: unbound variable`` and exits 1, without Bash's ``script: line
+N:`` prefix; ``pipefail`` knows the status of ``echo``/``printf``/``true``/``false`` before
+the last command, no other); ``true``/``false``/``:``; ``[``/``test`` with ``-z``, ``-n``,
+``=``, ``==``, ``!=``, ``-eq``..``-ge``, ``!``, ``-a``, ``-o``, ``( )``, and the file tests
+on ``/etc/environment`` (the one file the simulator models: a regular file); ``[[ ]]`` with
+the same and ``&&``, ``||``, ``==``/``!=`` against a glob (``*``, ``?``; quoted: a string),
+``=~`` (an extended regular expression without backslashes or ``[:class:]``; quoted: a
+substring); ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; ``{ ...; }``
+groups (an ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables
+and options; an ``exit`` inside ends only the subshell, its status the exit code), each with
+a redirection of what it prints (``>&2``, ``> /dev/null``, ``>> /etc/environment``); ``set
+-e`` spares a condition and what comes before the last ``&&``/``||``, as in Bash; Octopus's
+``fail_step``; ``systemctl cat UNIT`` (its status: does the Tentacle unit exist) and
+``systemctl list-units`` (the Tentacle units, only the UNIT column, one a line); ``sudo`` in
+front of any of these. ``$X``, ``${X}``, ``${X:-default}``, ``${X:=default}`` (sets X),
+``${X:+other}``, ``${X:?message}`` (unset or empty: ``X: message`` as an error, exit 1), and
+each without the ``:`` (only when unset), expand from the script's environment, in double
+quotes and bare; ``$?`` is the last status; the step's script parameters are not modelled,
+so ``$#`` is 0 and ``$@``, ``$*`` are empty, ``$1``... unset; ``$(uname)`` (and ``uname
+-s``) is ``Linux`` on a Linux Tentacle. ``$$``, ``$!``, ``$0``, ``$-`` and other ``${...}``
+forms (``${X#p}``, ``${#X}``...) are not interpreted.
 
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
 ``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test, a
 loop, a ``case``, a function's calls (defining it succeeds), a group in a pipeline, and a
-command ending in ``&`` (it runs detached). Its status is
-not known, so nothing that depends on it runs: an ``if`` whose condition cannot be evaluated
-runs neither branch (nor any later ``elif``/``else``), and an ``&&``/``||`` list stops at the
-first status not known; ``$?`` after it is not known either (the statement holding it is
-skipped, but ``exit $?`` still ends the script). As the script's exit code it counts as
-success. As
-in Bash, the script's exit code is the last command's status, so a script ending in
-``[ -z "$X" ] && exit 1`` exits 1 when X is set.
+command ending in ``&`` (it runs detached). Its status is not known, so nothing that depends
+on it runs: an ``if`` whose condition cannot be evaluated runs neither branch (nor any later
+``elif``/``else``), and an ``&&``/``||`` list stops at the first status not known; ``$?``
+after it is not known either (the statement holding it is skipped, but ``exit $?`` still
+ends the script). As the script's exit code it counts as success. As in Bash, the script's
+exit code is the last command's status, so a script ending in ``[ -z "$X" ] && exit 1``
+exits 1 when X is set.
 """
 
 from __future__ import annotations
@@ -406,14 +405,22 @@ class _Shell:
         self.host.setenv(name, value)
 
     def tee(self, first: str, second: str) -> bool:
-        """``echo 'X=v' | [sudo] tee [-a] /etc/environment``: True when it was that."""
-        tee = strip_sudo(self.expand(second).words)
-        if not tee or tee[0] != "tee" or tee[-1] != ETC_ENVIRONMENT:
+        """``echo ... | [sudo] tee [-a] FILE...``: True when it was that. The lines go to
+        each file (of which only ``/etc/environment`` is modelled) and, as tee copies its
+        input, on to its own output (the task log, unless redirected)."""
+        cmd = self.expand(second)
+        tee = strip_sudo(cmd.words)
+        if not tee or tee[0] != "tee":
             return False
+        options = [w for w in tee[1:] if w.startswith("-")]
+        if any(option not in ("-a", "--append") for option in options):
+            raise Unknown(second)
         lines = self.printed(strip_sudo(self.expand(first).words))
         if lines is None:
             raise Unknown(first)
-        self.to_etc_environment(lines, append="-a" in tee[1:-1])
+        if ETC_ENVIRONMENT in tee[1:]:
+            self.to_etc_environment(lines, append=bool(options))
+        self.output(lines, cmd)
         return True
 
     def simple(self, cmd: _Words, *, piped: bool = False) -> _Status:
