@@ -437,3 +437,16 @@ def test_sh_tee_copies_its_input_to_its_output(body: str, printed: list[str],
     _, result = run(body, SH, host)
     assert host.lines() == printed and host.lines("error") == errors and not result.failed
     assert host.machine.machine_value("JAVA_HOME") == store
+
+
+@pytest.mark.parametrize(("body", "code", "printed"), [
+    ("cat <<EOF > /tmp/app.conf\nit's configured\nEOF\necho after\nexit 3", 3, ["after"]),
+    ("cat <<-'EOF' | sudo tee /etc/app.conf\n\tit's \"quoted\n\tEOF\necho after", 0, ["after"]),
+    ("cat <<EOF\nexit 4\nEOF\necho after # it's <<X\necho \"<<Y\"", 0, ["after", "<<Y"]),
+    ("cat << \"END\" >/dev/null; echo same-line\n$HOME\nEND\necho end", 0, ["same-line", "end"]),
+])
+def test_sh_here_document_bodies_are_data_not_code(body: str, code: int,
+                                                  printed: list[str]) -> None:
+    host = Host("Linux")
+    _, result = run(body, SH, host)
+    assert result.exit_code == code and host.lines() == printed

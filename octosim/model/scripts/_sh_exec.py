@@ -1,44 +1,51 @@
 """Running a Bash script: the commands step scripts use, in order, in virtual time.
 
-Interpreted: ``sleep``; ``echo``/``printf`` (to the task log; ``>&2`` as errors; to
-``/etc/environment`` with ``>>``/``>`` or ``| tee [-a] /etc/environment``, the machine
-store; ``| tee [-a] FILE...`` also prints them, as tee copies its input to its output; other
-files are not modelled); ``X=v``, ``export``, ``unset``; ``exit [N]`` (bare: the last
-status; not a number: Bash's error, exit code 2); ``set -e``, ``-u``, ``-o
-errexit|nounset|pipefail`` (``set -euo pipefail``; ``+`` for off: ``-u`` makes an unset
-variable Bash's error ``X: unbound variable`` and exits 1, without Bash's ``script: line
-N:`` prefix; ``pipefail`` knows the status of ``echo``/``printf``/``true``/``false`` before
-the last command, no other); ``true``/``false``/``:``; ``[``/``test`` with ``-z``, ``-n``,
-``=``, ``==``, ``!=``, ``-eq``..``-ge``, ``!``, ``-a``, ``-o``, ``( )``, and the file tests
-on ``/etc/environment`` (the one file the simulator models: a regular file); ``[[ ]]`` with
-the same and ``&&``, ``||``, ``==``/``!=`` against a glob (``*``, ``?``; quoted: a string),
-``=~`` (an extended regular expression without backslashes or ``[:class:]``; quoted: a
-substring); ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; ``{ ...; }``
-groups (an ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables
-and options; an ``exit`` inside ends only the subshell, its status the exit code), each with
-a redirection of what it prints (``>&2``, ``> /dev/null``, ``>> /etc/environment``); ``set
--e`` spares a condition and what comes before the last ``&&``/``||``, as in Bash; Octopus's
-``fail_step``; ``systemctl cat UNIT`` (its status: does the Tentacle unit exist) and
-``systemctl list-units`` (the Tentacle units, only the UNIT column, one a line); ``sudo`` in
-front of any of these. ``$X``, ``${X}``, ``${X:-default}``, ``${X:=default}`` (sets X),
-``${X:+other}``, ``${X:?message}`` (unset or empty: ``X: message`` as an error, exit 1), and
-each without the ``:`` (only when unset), expand from the script's environment, in double
-quotes and bare; ``$?`` is the last status; the step's script parameters are not modelled,
-so ``$#`` is 0 and ``$@``, ``$*`` are empty, ``$1``... unset; ``$(uname)`` (and ``uname
--s``) is ``Linux`` on a Linux Tentacle. ``$$``, ``$!``, ``$0``, ``$-`` and other ``${...}``
-forms (``${X#p}``, ``${#X}``...) are not interpreted.
+Interpreted:
+
+* ``sleep``; ``true``/``false``/``:``; ``X=v``, ``export``, ``unset``; Octopus's
+  ``fail_step``, ``set_octopusvariable``, ``get_octopusvariable``; ``sudo`` in front of any
+  of these.
+* ``echo``/``printf`` to the task log (``>&2``: as errors), or to ``/etc/environment`` with
+  ``>>``/``>`` or ``| [sudo] tee [-a] /etc/environment`` (the machine store). ``| tee [-a]
+  FILE...`` also prints the lines, as tee copies its input to its output; other files are
+  not modelled.
+* ``exit [N]`` (bare: the last status; not a number: Bash's error, exit code 2); ``set -e``,
+  ``-u``, ``-o errexit|nounset|pipefail`` (``set -euo pipefail``; ``+`` for off). ``-u``
+  makes an unset variable Bash's error ``X: unbound variable`` and exits 1 (without Bash's
+  ``script: line N:`` prefix); ``pipefail`` knows the status of ``echo``/``printf``/
+  ``true``/``false`` before the last command of a pipeline, no other. ``set -e`` spares a
+  condition and what comes before the last ``&&``/``||``, as Bash does.
+* ``[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``, ``-eq``..``-ge``, ``!``,
+  ``-a``, ``-o``, ``( )`` and the file tests on ``/etc/environment`` (the one file the
+  simulator models: a regular file); ``[[ ]]`` with the same and ``&&``, ``||``,
+  ``==``/``!=`` against a glob (``*``, ``?``; quoted: a string), ``=~`` (an extended regular
+  expression without backslashes or ``[:class:]``; quoted: a substring).
+* ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; ``{ ...; }`` groups (an
+  ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables and
+  options; an ``exit`` inside ends only the subshell, its status the exit code), each with a
+  redirection of what it prints (``>&2``, ``> /dev/null``, ``>> /etc/environment``).
+* ``systemctl cat UNIT`` (its status: does the Tentacle unit exist) and ``systemctl
+  list-units`` (the Tentacle units, only the UNIT column, one a line).
+* ``$X``, ``${X}``, ``${X:-default}``, ``${X:=default}`` (sets X), ``${X:+other}``,
+  ``${X:?message}`` (unset or empty: ``X: message`` as an error, exit 1), and each without
+  the ``:`` (only when unset), from the script's environment, in double quotes and bare.
+  ``$?`` is the last status. The step's script parameters are not modelled: ``$#`` is 0,
+  ``$@`` and ``$*`` are empty, ``$1``... unset. ``$(uname)`` (and ``uname -s``) is
+  ``Linux`` on a Linux Tentacle. ``$$``, ``$!``, ``$0``, ``$-`` and other ``${...}`` forms
+  (``${X#p}``, ``${#X}``...) are not interpreted.
 
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
 ``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test, a
-loop, a ``case``, a function's calls (defining it succeeds), a group in a pipeline, and a
-command ending in ``&`` (it runs detached). Its status is not known, so nothing that depends
-on it runs: an ``if`` whose condition cannot be evaluated runs neither branch (nor any later
-``elif``/``else``), and an ``&&``/``||`` list stops at the first status not known; ``$?``
-after it is not known either (the statement holding it is skipped, but ``exit $?`` still
-ends the script). As the script's exit code it counts as success. As in Bash, the script's
-exit code is the last command's status, so a script ending in ``[ -z "$X" ] && exit 1``
-exits 1 when X is set.
+loop, a ``case``, a function's calls (defining it succeeds), a group in a pipeline, a
+command reading a here-document (``cat <<EOF``: its body is data, skipped up to its
+delimiter line), and a command ending in ``&`` (it runs detached). Its status is not known,
+so nothing that depends on it runs: an ``if`` whose condition cannot be evaluated runs
+neither branch (nor any later ``elif``/``else``), and an ``&&``/``||`` list stops at the
+first status not known; ``$?`` after it is not known either (the statement holding it is
+skipped, but ``exit $?`` still ends the script). As the script's exit code it counts as
+success. As in Bash, the script's exit code is the last command's status, so a script
+ending in ``[ -z "$X" ] && exit 1`` exits 1 when X is set.
 """
 
 from __future__ import annotations
@@ -94,6 +101,9 @@ _NO_ARGUMENTS = {"#": "0", "@": "", "*": ""}
 _SET_LETTERS = {"e": "errexit", "u": "nounset"}
 _KEYWORDS = ("then", "else", "do")
 _CLOSER = {"{": "}", "(": ")"}
+#: A here-document's operator and delimiter word: ``<<EOF``, ``<<-'EOF'``, ``<< "EOF"``.
+_HEREDOC = re.compile(r"<<(?P<tabs>-?)[ \t]*(?:'(?P<single>[^'\n]*)'|\"(?P<double>[^\"\n]*)\""
+                      r"|(?P<bare>[^\s;&|<>()]+))")
 #: A function definition: ``f() ...``, ``function f ...`` (its body, if on the same piece).
 _FUNCTION = re.compile(
     r"^(?:function\s+[\w.:-]+(?:\s*\(\s*\))?|[\w.:-]+\s*\(\s*\))\s*(?P<body>.*)$", re.DOTALL)
@@ -178,6 +188,7 @@ def _pieces(text: str) -> tuple[str, ...]:
     """Split a script into pieces at newlines and ``;`` outside quotes and brackets, with a
     leading ``then``/``else``/``do`` split off as a piece of its own. Memoised: it depends
     on the text alone, and clients send the same few scripts again and again."""
+    text = _without_heredoc_bodies(text)
     text = strip_comments(text.replace("\\\n", " "), escape="\\", single_doubles=False)
     raw: list[str] = []
     start = 0
@@ -194,6 +205,56 @@ def _pieces(text: str) -> tuple[str, ...]:
         elif piece:
             pieces.append(piece)
     return tuple(pieces)
+
+
+def _without_heredoc_bodies(text: str) -> str:
+    """``text`` without the bodies of its here-documents (``<<EOF``, ``<<-'EOF'``): data, not
+    code, and free to hold an unbalanced quote (``it's``). The command keeps its ``<<EOF``
+    (a command reading a here-document is not interpreted)."""
+    if "<<" not in text:
+        return text
+    out: list[str] = []
+    pending: list[tuple[str, bool]] = []  # (delimiter, tabs stripped) awaiting a newline
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        end = i + 1
+        if c == "\\":
+            end = i + 2
+        elif c == "'":
+            end = skip_single(text, i + 1, False)
+        elif c == '"':
+            end = skip_double(text, i + 1, "\\")
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\r\n;&|("):
+            end = n if (newline := text.find("\n", i)) < 0 else newline
+        elif text.startswith("<<<", i):
+            end = i + 3  # a here-string: its word is on the line
+        elif (m := _HEREDOC.match(text, i)) is not None:
+            delimiter = next(g for g in m.group("single", "double", "bare") if g is not None)
+            pending.append((re.sub(r"[\"'\\]", "", delimiter), bool(m.group("tabs"))))
+            end = m.end()
+        elif c == "\n" and pending:
+            out.append(c)
+            i = _after_bodies(text, i + 1, pending)
+            pending.clear()
+            continue
+        out.append(text[i:end])
+        i = end
+    return "".join(out)
+
+
+def _after_bodies(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
+    """Index after the bodies of ``heredocs`` starting at ``text[i]``, each ended by a line
+    holding only its delimiter (a body never ended runs to the end, as in Bash)."""
+    n = len(text)
+    for delimiter, strip_tabs in heredocs:
+        while i < n:
+            end = n if (newline := text.find("\n", i)) < 0 else newline
+            line = text[i:end].rstrip("\r")
+            i = min(end + 1, n)
+            if (line.lstrip("\t") if strip_tabs else line) == delimiter:
+                break
+    return i
 
 
 def _first(piece: str) -> str:
