@@ -317,7 +317,7 @@ def test_a_script_reads_the_step_s_variables_at_run_time(syntax: ScriptSyntax, b
 
 # -- Bash: what it cannot evaluate decides nothing ------------------------------------------------
 @pytest.mark.parametrize("body", [
-    'if grep -q "^JAVA_HOME=" /etc/environment; then\n  echo "JAVA_HOME already configured"\n'
+    'if grep -q "JAVA_HOME" /etc/environment; then\n  echo "JAVA_HOME already configured"\n'
     'else\n  echo "JAVA_HOME=/usr/lib/jvm/java-21" | sudo tee -a /etc/environment\nfi',
     "if [ -f /etc/app.conf ]; then\n  echo exists\nelse\n  echo missing\nfi",
     'if command -v java >/dev/null 2>&1; then echo "java found"; else echo "no java"; exit 1; fi',
@@ -333,6 +333,20 @@ def test_sh_a_condition_it_cannot_evaluate_runs_neither_branch(body: str) -> Non
     _, result = run(body, SH, host)
     assert host.out == [] and result == ScriptResult()
     assert host.machine.machine_value("JAVA_HOME") is None
+
+
+def test_sh_grep_reads_whether_etc_environment_sets_a_name() -> None:
+    host = Host("Linux")
+    body = ('if grep -q "^JAVA_HOME=" /etc/environment; then\n'
+            '  echo "JAVA_HOME already configured"\nelse\n'
+            '  echo "JAVA_HOME=/usr/lib/jvm/java-21" | sudo tee -a /etc/environment\nfi\n'
+            "grep '^PATH=' /etc/environment > /dev/null && echo has-path\n"
+            "grep -qs '^JAVA_HOME=' /etc/environment /etc/profile || echo not-interpreted")
+    run(body, SH, host)
+    run(body, SH, host)
+    assert host.machine.machine_value("JAVA_HOME") == "/usr/lib/jvm/java-21"
+    assert host.lines() == ["JAVA_HOME=/usr/lib/jvm/java-21", "has-path",
+                            "JAVA_HOME already configured", "has-path"]
 
 
 @pytest.mark.parametrize(("body", "printed"), [

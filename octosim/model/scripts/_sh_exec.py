@@ -26,6 +26,8 @@ Interpreted:
   redirection of what it prints (``>&2``, ``> /dev/null``, ``>> /etc/environment``).
 * ``systemctl cat UNIT`` (its status: does the Tentacle unit exist) and ``systemctl
   list-units`` (the Tentacle units, only the UNIT column, one a line).
+* ``grep -q '^X=' /etc/environment`` (also ``-s``, ``-E``, or its output to ``/dev/null``):
+  its status says whether the machine store sets X.
 * ``$X``, ``${X}``, ``${X:-default}``, ``${X:=default}`` (sets X), ``${X:+other}``,
   ``${X:?message}`` (unset or empty: ``X: message`` as an error, exit 1), and each without
   the ``:`` (only when unset), from the script's environment, in double quotes and bare.
@@ -101,6 +103,8 @@ _NO_ARGUMENTS = {"#": "0", "@": "", "*": ""}
 _SET_LETTERS = {"e": "errexit", "u": "nounset"}
 _KEYWORDS = ("then", "else", "do")
 _CLOSER = {"{": "}", "(": ")"}
+#: The one grep pattern on /etc/environment interpreted: a line setting a name, ``^NAME=``.
+_GREP_NAME = re.compile(r"\^([A-Za-z_]\w*)=")
 #: A here-document's operator and delimiter word: ``<<EOF``, ``<<-'EOF'``, ``<< "EOF"``.
 _HEREDOC = re.compile(r"<<(?P<tabs>-?)[ \t]*(?:'(?P<single>[^'\n]*)'|\"(?P<double>[^\"\n]*)\""
                       r"|(?P<bare>[^\s;&|<>()]+))")
@@ -508,6 +512,8 @@ class _Shell:
             return 0
         if name == "systemctl":
             return self.systemctl(args, cmd)
+        if name == "grep":
+            return self.grep(args, cmd)
         if name == "get_octopusvariable":  # Calamari's: prints the value
             if not args:
                 return 1
@@ -529,6 +535,22 @@ class _Shell:
             self.output(units, cmd)
             return 0
         return None
+
+    def grep(self, args: list[str], cmd: _Words) -> int | None:
+        """``grep -q '^X=' /etc/environment`` (or its output to ``/dev/null``): is X in the
+        machine store. Any other grep is not interpreted."""
+        options = [a for a in args if a.startswith("-")]
+        operands = [a for a in args if not a.startswith("-")]
+        quiet = any(o in ("--quiet", "--silent") or re.fullmatch(r"-[qsEG]*q[qsEG]*", o)
+                    for o in options)
+        if (not (quiet or cmd.stdout == "/dev/null") or operands[1:] != [ETC_ENVIRONMENT]
+                or any(not re.fullmatch(r"-[qsEG]+|--(quiet|silent|no-messages)", o)
+                       for o in options)):
+            return None
+        m = _GREP_NAME.fullmatch(operands[0])
+        if m is None:
+            return None
+        return 0 if m.group(1) in self.host.machine_names() else 1
 
     def builtin(self, name: str, args: list[str], forms: list[str]) -> int | None:
         if name in ("true", ":"):
