@@ -363,6 +363,8 @@ def test_sh_grep_reads_whether_etc_environment_sets_a_name() -> None:
     ('[ -f /etc/nope -a -n "" ] || echo "false either way"', ["false either way"]),
     ('C=c; [[ -z "$A" && ( "$B" = x || -n $C ) ]] && echo grouped', ["grouped"]),
     ('while false; do echo loop; done\necho "after the loop"', ["after the loop"]),
+    ("[ -n $NOPE ] && echo 'one word: -n'", ["one word: -n"]),  # Bash's own gotcha
+    ('X="a b"; [[ $X == "a b" ]] && echo "no splitting in [[ ]]"', ["no splitting in [[ ]]"]),
 ])
 def test_sh_conditions_it_evaluates(body: str, printed: list[str]) -> None:
     host = Host("Linux")
@@ -464,3 +466,10 @@ def test_sh_here_document_bodies_are_data_not_code(body: str, code: int,
     host = Host("Linux")
     _, result = run(body, SH, host)
     assert result.exit_code == code and host.lines() == printed
+
+
+def test_sh_splits_unquoted_expansions_and_drops_stderr_redirections() -> None:
+    host = Host("Linux")
+    run('X="a   b"; Y=$X; echo $X "$Y" p$X\necho hi 2> /dev/null; echo x &>/dev/null\n'
+        "echo e 2>&1 >&2", SH, host)
+    assert host.out == [("info", "a b a   b pa b"), ("info", "hi"), ("error", "e")]

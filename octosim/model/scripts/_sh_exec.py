@@ -30,7 +30,10 @@ Interpreted:
   its status says whether the machine store sets X.
 * ``$X``, ``${X}``, ``${X:-default}``, ``${X:=default}`` (sets X), ``${X:+other}``,
   ``${X:?message}`` (unset or empty: ``X: message`` as an error, exit 1), and each without
-  the ``:`` (only when unset), from the script's environment, in double quotes and bare.
+  the ``:`` (only when unset), from the script's environment, in double quotes and bare; a
+  bare expansion is split at blanks and gone if empty (``[ -n $X ]`` with X unset is ``[ -n
+  ]``: true), but in ``[[ ]]`` and assignments, as Bash does (a word partly quoted whose
+  splitting would matter is not interpreted).
   ``$?`` is the last status. The step's script parameters are not modelled: ``$#`` is 0,
   ``$@`` and ``$*`` are empty, ``$1``... unset. ``$(uname)`` (and ``uname -s``) is
   ``Linux`` on a Linux Tentacle. ``$$``, ``$!``, ``$0``, ``$-`` and other ``${...}`` forms
@@ -658,29 +661,43 @@ class _Shell:
 
     # -- words --------------------------------------------------------------------------------
     def expand(self, text: str) -> _Words:
-        """Split a simple command into words: quotes removed, variables expanded,
-        redirections taken out. Raises Unknown for command substitution."""
+        """Split a simple command into words: quotes removed, variables expanded (an
+        unquoted expansion split at blanks, and gone if empty, as Bash does but in
+        ``[[ ]]`` and assignments), redirections taken out. Raises Unknown for command
+        substitution."""
         cmd = _Words([])
         pending: str | None = None
-        for raw in split_words(text):
+        raws = split_words(text)
+        split = raws[:1] != ["[["]
+        for raw in raws:
             if pending is not None:
-                cmd.stdout, cmd.append = self.word(raw), pending == ">>"
+                target = self.word(raw)
+                if pending != "2":  # stderr redirections: errors are not interpreted
+                    cmd.stdout, cmd.append = target, pending == ">>"
                 pending = None
                 continue
+            if raw.startswith("&>"):  # &> / &>>: stdout and stderr
+                raw = raw[1:]
             m = _REDIRECT.match(raw) if raw[:1] in ">0123456789" else None
             if m and (raw[0] == ">" or raw[1:2] == ">"):
                 fd, op, amp, target = m.groups()
-                if fd == "2":
-                    continue  # stderr redirections: errors are not interpreted
                 if not target:
-                    pending = op
+                    pending = "2" if fd == "2" else op
+                elif fd == "2":
+                    continue
                 elif amp:
                     cmd.stdout = "&" + target
                 else:
                     cmd.stdout, cmd.append = self.word(target), op == ">>"
                 continue
-            cmd.words.append(self.word(raw))
-            cmd.forms.append(_form(raw))
+            value, form = self.word(raw), _form(raw)
+            fields = [value]
+            if split and _unquoted_dollar(raw) and not _ASSIGNMENT.match(raw):
+                fields = value.split()
+                if form == "mixed" and fields != [value]:
+                    raise Unknown(raw)  # which blanks were quoted is not known here
+            cmd.words.extend(fields)
+            cmd.forms.extend([form] * len(fields))
         return cmd
 
     def word(self, raw: str) -> str:
@@ -784,6 +801,26 @@ def _stage_status(stage: str) -> int | None:
     if name in ("echo", "printf", "true", ":"):
         return 0
     return 1 if name == "false" else None
+
+
+def _unquoted_dollar(raw: str) -> bool:
+    """Whether ``raw`` has a ``$`` outside quotes (an expansion Bash splits at blanks)."""
+    if "$" not in raw:
+        return False
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c == "\\":
+            i += 2
+        elif c == "'":
+            i = skip_single(raw, i + 1, False)
+        elif c == '"':
+            i = skip_double(raw, i + 1, "\\")
+        elif c == "$":
+            return True
+        else:
+            i += 1
+    return False
 
 
 def _form(raw: str) -> str:
