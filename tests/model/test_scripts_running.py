@@ -389,6 +389,8 @@ def test_sh_conditions_it_evaluates(body: str, printed: list[str]) -> None:
      ["after", "on"], []),
     ("set -e\n{ false; echo in-group; } || echo handled\necho end", None, 0,
      ["in-group", "end"], []),
+    ("set -e\n! true\necho 'an inverted status is spared'", None, 0,
+     ["an inverted status is spared"], []),
     ("{ echo quiet; echo also; } > /dev/null\n{ echo loud; } >&2", None, 0, [], ["loud"]),
     ("f()\n{\n  echo inside\n  exit 3\n}\necho after", None, 0, ["after"], []),
     ("( fail_step 'no java' )", None, 1, [], ["no java"]),

@@ -14,7 +14,8 @@ Interpreted:
   makes an unset variable Bash's error ``X: unbound variable`` and exits 1 (without Bash's
   ``script: line N:`` prefix); ``pipefail`` knows the status of ``echo``/``printf``/
   ``true``/``false`` before the last command of a pipeline, no other. ``set -e`` spares a
-  condition and what comes before the last ``&&``/``||``, as Bash does.
+  condition, what comes before the last ``&&``/``||`` and an inverted status (``! cmd``),
+  as Bash does.
 * ``[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``, ``-eq``..``-ge``, ``!``,
   ``-a``, ``-o``, ``( )`` and the file tests on ``/etc/environment`` (the one file the
   simulator models: a regular file); ``[[ ]]`` with the same and ``&&``, ``||``,
@@ -376,7 +377,8 @@ class _Shell:
             if (op == "&&") == (status == 0):
                 status = yield from self.list_part(part, final=k == len(parts) - 1)
                 last_run = k
-        if errexit and status and last_run == len(parts) - 1:
+        inverted = parts[last_run].strip().startswith("! ")  # `! cmd`: spared, as in Bash
+        if errexit and status and last_run == len(parts) - 1 and not inverted:
             raise ScriptExit(status)
         return status
 
