@@ -475,3 +475,16 @@ def test_sh_splits_unquoted_expansions_and_drops_stderr_redirections() -> None:
     run('X="a   b"; Y=$X; echo $X "$Y" p$X\necho hi 2> /dev/null; echo x &>/dev/null\n'
         "echo e 2>&1 >&2", SH, host)
     assert host.out == [("info", "a b a   b pa b"), ("info", "hi"), ("error", "e")]
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ("printf '%5s|%-3d|%03d|%x|%.2f|%c\\n' x 5 7 255 3.14159 hello",
+     ["    x|5  |007|ff|3.14|h"]),
+    ("printf '%s-%s\\n' a b c", ["a-b", "c-"]),  # the format again while arguments remain
+    ("printf 'a\\tb %s\\n' 'x\\ny'; printf '100%%\\n'", ["a\tb x\\ny", "100%"]),
+    ("printf '%d\\n' abc; printf '%*d\\n' 3 1; echo after", ["after"]),  # not interpreted
+])
+def test_sh_printf_formats_as_printf_does(body: str, printed: list[str]) -> None:
+    host = Host("Linux")
+    run(body, SH, host)
+    assert host.lines() == printed

@@ -5,7 +5,9 @@ Interpreted:
 * ``sleep``; ``true``/``false``/``:``; ``X=v``, ``export``, ``unset``; Octopus's
   ``fail_step``, ``set_octopusvariable``, ``get_octopusvariable``; ``sudo`` in front of any
   of these.
-* ``echo``/``printf`` to the task log (``>&2``: as errors), or to ``/etc/environment`` with
+* ``echo``/``printf`` (``%s``, ``%c``, ``%d``, ``%x``, ``%f``... with flags, width and
+  precision; the format used again while arguments remain) to the task log (``>&2``: as
+  errors), or to ``/etc/environment`` with
   ``>>``/``>`` or ``| [sudo] tee [-a] /etc/environment`` (the machine store). ``| tee [-a]
   FILE...`` also prints the lines, as tee copies its input to its output; other files are
   not modelled.

@@ -219,10 +219,54 @@ def unescape(text: str) -> str:
 
 
 def printf_lines(fmt: str, args: list[str]) -> list[str]:
-    values = iter(args)
-    text = re.sub(r"%[sd%]", lambda m: "%" if m.group(0) == "%%" else next(values, ""), fmt)
-    text = unescape(text)
+    """The lines ``printf FORMAT ARGS...`` prints: ``%s``, ``%c``, ``%d``/``%i``/``%u``,
+    ``%x``/``%X``/``%o``, ``%f``/``%e``/``%g`` with flags (``-+ 0``), width and precision;
+    the format's ``\\n``, ``\\t``, ``\\\\``. As printf does, the format is used again while
+    arguments remain, and a missing argument is empty (0 for a number). Raises
+    :class:`Unknown` for anything else (``%b``, ``*`` widths, ``#``, a number that is not
+    one, which printf reports as an error)."""
+    out: list[str] = []
+    k = 0
+    while True:
+        used, at = 0, 0
+        for m in _CONVERSION.finditer(fmt):
+            out.append(unescape(fmt[at : m.start()]))
+            at = m.end()
+            if m.group(0) == "%%":
+                out.append("%")
+                continue
+            out.append(_convert(m, args[k] if k < len(args) else None))
+            k, used = k + 1, used + 1
+        out.append(unescape(fmt[at:]))
+        if k >= len(args) or not used:
+            break
+    text = "".join(out)
     return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+
+
+_CONVERSION = re.compile(r"%(?P<flags>[-+ 0#*]*)(?P<width>[\d*]*)(?:\.(?P<precision>[\d*]*))?"
+                         r"(?P<kind>.)", re.DOTALL)
+_FLOAT = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
+
+
+def _convert(m: re.Match[str], arg: str | None) -> str:
+    """One printf conversion of ``arg`` (None: missing)."""
+    flags, width, precision, kind = m.group("flags", "width", "precision", "kind")
+    if "#" in flags or "*" in flags + width + (precision or ""):
+        raise Unknown(m.group(0))
+    spec = "%" + flags + width + ("" if precision is None else "." + precision)
+    if kind in "sc":
+        value = arg or ""
+        return (spec + "s") % (value[:1] if kind == "c" else value)
+    if kind in "diuxXo":
+        if arg and (not _INTEGER.match(arg) or (kind in "uxXo" and "-" in arg)):
+            raise Unknown(arg)  # not a number (or a negative one read unsigned)
+        return (spec + ("d" if kind in "iu" else kind)) % int(arg or "0")
+    if kind in "feEgG":
+        if arg and not _FLOAT.match(arg):
+            raise Unknown(arg)
+        return (spec + kind) % float(arg or "0")
+    raise Unknown(m.group(0))
 
 
 def dequote(value: str) -> str:
