@@ -187,7 +187,8 @@ def test_process_level_sets_change_only_the_running_script() -> None:
     (SH, "echo a; exit 4; echo b", 4, None, []),
     (SH, "exit -1", 255, None, []),
     (SH, "set -e\necho a\nfalse\necho b", 1, None, []),
-    (SH, "set -eu -o pipefail; [ -n \"$NOPE\" ]; echo b", 1, None, []),
+    (SH, "set -e -o pipefail; [ -n \"$NOPE\" ]; echo b", 1, None, []),
+    (SH, "set -eu -o pipefail; [ -n \"$NOPE\" ]; echo b", 1, None, ["NOPE: unbound variable"]),
     (SH, "fail_step 'No Java here'", 1, "No Java here", ["No Java here"]),
 ])
 def test_scripts_fail_with_their_exit_code(syntax: ScriptSyntax, body: str, code: int,
@@ -484,3 +485,178 @@ def test_a_sleep_out_of_its_range_is_powershell_s_validation_error(
     assert problem in error and host.lines() == []
     assert run("Start-Sleep -Milliseconds 2147483647", PS, Host()) == (
         [2147483.647], ScriptResult())
+
+
+# -- Bash: what it cannot evaluate decides nothing ------------------------------------------------
+@pytest.mark.parametrize("body", [
+    'if grep -q "JAVA_HOME" /etc/environment; then\n  echo "JAVA_HOME already configured"\n'
+    'else\n  echo "JAVA_HOME=/usr/lib/jvm/java-21" | sudo tee -a /etc/environment\nfi',
+    "if [ -f /etc/app.conf ]; then\n  echo exists\nelse\n  echo missing\nfi",
+    'if command -v java >/dev/null 2>&1; then echo "java found"; else echo "no java"; exit 1; fi',
+    'if [ -d /opt/app ]; then echo upgrade; elif [ -z "$X" ]; then echo fresh; fi',
+    "if false; then echo one; elif systemctl is-active --quiet Tentacle; then echo two\n"
+    "else echo three; fi",
+    "grep -q x /etc/hosts && echo yes || echo no",
+    "[ -f /etc/app.conf ] || { echo missing; exit 1; }",
+    'while true; do\n  for i in 1 2; do echo "$i"; done\n  exit 3\ndone',
+])
+def test_sh_a_condition_it_cannot_evaluate_runs_neither_branch(body: str) -> None:
+    host = Host("Linux")
+    _, result = run(body, SH, host)
+    assert host.out == [] and result == ScriptResult()
+    assert host.machine.machine_value("JAVA_HOME") is None
+
+
+def test_sh_grep_reads_whether_etc_environment_sets_a_name() -> None:
+    host = Host("Linux")
+    body = ('if grep -q "^JAVA_HOME=" /etc/environment; then\n'
+            '  echo "JAVA_HOME already configured"\nelse\n'
+            '  echo "JAVA_HOME=/usr/lib/jvm/java-21" | sudo tee -a /etc/environment\nfi\n'
+            "grep '^PATH=' /etc/environment > /dev/null && echo has-path\n"
+            "grep -qs '^JAVA_HOME=' /etc/environment /etc/profile || echo not-interpreted")
+    run(body, SH, host)
+    run(body, SH, host)
+    assert host.machine.machine_value("JAVA_HOME") == "/usr/lib/jvm/java-21"
+    assert host.lines() == ["JAVA_HOME=/usr/lib/jvm/java-21", "has-path",
+                            "JAVA_HOME already configured", "has-path"]
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ('ENV=Production\nif [[ "$ENV" =~ ^Stag ]]; then echo staging; exit 9; fi\necho normal',
+     ["normal"]),
+    ("[[ Production =~ ^Prod(uction)?$ ]] && echo regex", ["regex"]),
+    ('[[ Production == Prod* ]] && echo glob; [[ Production == "Prod*" ]] || echo literal',
+     ["glob", "literal"]),
+    ('if [ -n "$A" -a -n "$B" ]; then echo both; else echo notboth; fi', ["notboth"]),
+    ('[ -z "$A" -o -n "$B" ] && echo either', ["either"]),
+    ('if [ "$(uname)" = "Darwin" ]; then echo mac; else echo "not $(uname -s)"; fi',
+     ["not Linux"]),
+    ("[ -f /etc/environment ] && [ ! -d /etc/environment ] && echo file", ["file"]),
+    ('[ -f /etc/nope -a -n "" ] || echo "false either way"', ["false either way"]),
+    ('C=c; [[ -z "$A" && ( "$B" = x || -n $C ) ]] && echo grouped', ["grouped"]),
+    ('while false; do echo loop; done\necho "after the loop"', ["after the loop"]),
+    ("[ -n $NOPE ] && echo 'one word: -n'", ["one word: -n"]),  # Bash's own gotcha
+    ('X="a b"; [[ $X == "a b" ]] && echo "no splitting in [[ ]]"', ["no splitting in [[ ]]"]),
+])
+def test_sh_conditions_it_evaluates(body: str, printed: list[str]) -> None:
+    host = Host("Linux")
+    _, result = run(body, SH, host)
+    assert host.lines() == printed and not result.failed
+
+
+# -- Bash: brace groups and subshells -----------------------------------------------------------
+@pytest.mark.parametrize(("body", "java_home", "code", "printed", "errors"), [
+    ('[ -z "$JAVA_HOME" ] && { echo "JAVA_HOME missing" >&2; exit 1; }\necho continuing',
+     None, 1, [], ["JAVA_HOME missing"]),
+    ('[ -z "$JAVA_HOME" ] && { echo "JAVA_HOME missing" >&2; exit 1; }\necho continuing',
+     "/jdk", 0, ["continuing"], []),
+    ('test -n "$JAVA_HOME" || {\n  echo "JAVA_HOME missing"\n  exit 1\n}\necho continuing',
+     None, 1, ["JAVA_HOME missing"], []),
+    ("( echo 'in subshell'; exit 4 ) || echo failed\necho after", None, 0,
+     ["in subshell", "failed", "after"], []),
+    ("set -e\n( echo 'in subshell'; exit 4 )\necho after", None, 4, ["in subshell"], []),
+    ("( export JAVA_HOME=/sub; echo \"[$JAVA_HOME]\" ); echo \"[$JAVA_HOME]\"", "/jdk", 0,
+     ["[/sub]", "[/jdk]"], []),
+    ("( set -e; false; echo unreached ); echo \"after\"; false; echo on", None, 0,
+     ["after", "on"], []),
+    ("set -e\n{ false; echo in-group; } || echo handled\necho end", None, 0,
+     ["in-group", "end"], []),
+    ("set -e\n! true\necho 'an inverted status is spared'", None, 0,
+     ["an inverted status is spared"], []),
+    ("{ echo quiet; echo also; } > /dev/null\n{ echo loud; } >&2", None, 0, [], ["loud"]),
+    ("f()\n{\n  echo inside\n  exit 3\n}\necho after", None, 0, ["after"], []),
+    ("( fail_step 'no java' )", None, 1, [], ["no java"]),
+])
+def test_sh_brace_groups_and_subshells(body: str, java_home: str | None, code: int,
+                                       printed: list[str], errors: list[str]) -> None:
+    host = Host("Linux", **({"JAVA_HOME": java_home} if java_home else {}))
+    _, result = run(body, SH, host)
+    assert result.exit_code == code
+    assert host.lines() == printed and host.lines("error") == errors
+
+
+def test_sh_a_group_writes_etc_environment_once_truncated() -> None:
+    host = Host("Linux")
+    run("{ echo A=1; echo B=2; } > /etc/environment\n{ echo C=3; } >> /etc/environment", SH,
+        host)
+    assert dict(host.machine.store) == {"A": "1", "B": "2", "C": "3"}
+
+
+# -- Bash: error handling idioms ------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "code", "printed", "errors"), [
+    ('set -euo pipefail\necho "value: $UNDEFINED_VAR"\necho after', 1, [],
+     ["UNDEFINED_VAR: unbound variable"]),
+    ('set -u\necho "[${UNDEFINED_VAR:-}] [$#] [$@]"\nset +u\necho "[$UNDEFINED_VAR]"', 0,
+     ["[] [0] []", "[]"], []),
+    ("set -o nounset\necho $1", 1, [], ["$1: unbound variable"]),
+    (': "${JAVA_HOME:?JAVA_HOME must be set}"\necho "JAVA_HOME=$JAVA_HOME"', 1, [],
+     ["JAVA_HOME: JAVA_HOME must be set"]),
+    (": ${JAVA_HOME?}", 1, [], ["JAVA_HOME: parameter not set"]),
+    ('X=""; : "${X?}"; echo "[${X:+set}] [${Y=dflt}] [$Y] [${X-unset}]"', 0,
+     ["[] [dflt] [dflt] []"], []),
+    ('false\necho "status $?"\n[ -z "" ]; echo "status $?"', 0, ["status 1", "status 0"], []),
+    ('( echo "in subshell"; exit 4 )\necho "status $?"', 0, ["in subshell", "status 4"], []),
+    ("false\nexit", 1, [], []),
+    ("true\nexit", 0, [], []),
+    ("exit abc", 2, [], ["exit: abc: numeric argument required"]),
+    ('grep -q x /etc/hosts\necho "status $?"\nexit $?\necho unreached', 0, [], []),
+    ('echo "pid $$"\necho "${X#prefix}"\necho "${X"', 0, [], []),
+    ("set -eo pipefail\nfalse | true\necho unreached", 1, [], []),
+    ("set -e\nfalse | true\necho reached", 0, ["reached"], []),
+])
+def test_sh_error_handling_idioms(body: str, code: int, printed: list[str],
+                                  errors: list[str]) -> None:
+    host = Host("Linux")
+    _, result = run(body, SH, host)
+    assert result.exit_code == code
+    assert host.lines() == printed and host.lines("error") == errors
+
+
+@pytest.mark.parametrize(("body", "printed", "errors", "store"), [
+    ("echo 'JAVA_HOME=/usr/lib/jvm' | sudo tee -a /etc/environment", ["JAVA_HOME=/usr/lib/jvm"],
+     [], "/usr/lib/jvm"),
+    ("echo 'JAVA_HOME=/usr/lib/jvm' | tee --append /etc/environment >/dev/null", [], [],
+     "/usr/lib/jvm"),
+    ("printf 'JAVA_HOME=/jdk\\n' | tee /tmp/copy /etc/environment >&2", [], ["JAVA_HOME=/jdk"],
+     "/jdk"),
+    ("echo deployed | tee /tmp/deploy.log", ["deployed"], [], None),
+])
+def test_sh_tee_copies_its_input_to_its_output(body: str, printed: list[str],
+                                               errors: list[str], store: str | None) -> None:
+    host = Host("Linux")
+    _, result = run(body, SH, host)
+    assert host.lines() == printed and host.lines("error") == errors and not result.failed
+    assert host.machine.machine_value("JAVA_HOME") == store
+
+
+@pytest.mark.parametrize(("body", "code", "printed"), [
+    ("cat <<EOF > /tmp/app.conf\nit's configured\nEOF\necho after\nexit 3", 3, ["after"]),
+    ("cat <<-'EOF' | sudo tee /etc/app.conf\n\tit's \"quoted\n\tEOF\necho after", 0, ["after"]),
+    ("cat <<EOF\nexit 4\nEOF\necho after # it's <<X\necho \"<<Y\"", 0, ["after", "<<Y"]),
+    ("cat << \"END\" >/dev/null; echo same-line\n$HOME\nEND\necho end", 0, ["same-line", "end"]),
+])
+def test_sh_here_document_bodies_are_data_not_code(body: str, code: int,
+                                                  printed: list[str]) -> None:
+    host = Host("Linux")
+    _, result = run(body, SH, host)
+    assert result.exit_code == code and host.lines() == printed
+
+
+def test_sh_splits_unquoted_expansions_and_drops_stderr_redirections() -> None:
+    host = Host("Linux")
+    run('X="a   b"; Y=$X; echo $X "$Y" p$X\necho hi 2> /dev/null; echo x &>/dev/null\n'
+        "echo e 2>&1 >&2", SH, host)
+    assert host.out == [("info", "a b a   b pa b"), ("info", "hi"), ("error", "e")]
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ("printf '%5s|%-3d|%03d|%x|%.2f|%c\\n' x 5 7 255 3.14159 hello",
+     ["    x|5  |007|ff|3.14|h"]),
+    ("printf '%s-%s\\n' a b c", ["a-b", "c-"]),  # the format again while arguments remain
+    ("printf 'a\\tb %s\\n' 'x\\ny'; printf '100%%\\n'", ["a\tb x\\ny", "100%"]),
+    ("printf '%d\\n' abc; printf '%*d\\n' 3 1; echo after", ["after"]),  # not interpreted
+])
+def test_sh_printf_formats_as_printf_does(body: str, printed: list[str]) -> None:
+    host = Host("Linux")
+    run(body, SH, host)
+    assert host.lines() == printed

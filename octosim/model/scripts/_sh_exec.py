@@ -1,19 +1,59 @@
 """Running a Bash script: the commands step scripts use, in order, in virtual time.
 
-Interpreted: ``sleep``; ``echo``/``printf`` (to the task log; ``>&2`` as errors; to
-``/etc/environment`` with ``>>``/``>`` or ``| tee [-a] /etc/environment``, the machine
-store); ``X=v``, ``export``, ``unset``; ``exit``; ``set -e`` (``set -o errexit``, ``set +e``);
-``true``/``false``/``:``; ``[``/``[[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``,
-``-eq``..``-ge``, ``!``; ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``;
-Octopus's ``fail_step``; ``systemctl cat UNIT`` (its status: does the Tentacle unit exist)
-and ``systemctl list-units`` (the Tentacle units, only the UNIT column, one a line);
-``sudo`` in front of any of these. ``$X``, ``${X}``,
-``${X:-default}`` expand from the script's environment, in double quotes and bare.
+Interpreted:
 
-Anything else succeeds and prints nothing (the restart recogniser reads restarts and probes
-separately): a command with ``$(...)`` or backticks, a loop, a ``case``, a function, and a
-command ending in ``&`` (it runs detached). As in Bash, the script's exit code is the last
-command's status, so a script ending in ``[ -z "$X" ] && exit 1`` exits 1 when X is set.
+* ``sleep``; ``true``/``false``/``:``; ``X=v``, ``export``, ``unset``; Octopus's
+  ``fail_step``, ``set_octopusvariable``, ``get_octopusvariable``; ``sudo`` in front of any
+  of these.
+* ``echo``/``printf`` (``%s``, ``%c``, ``%d``, ``%x``, ``%f``... with flags, width and
+  precision; the format used again while arguments remain) to the task log (``>&2``: as
+  errors), or to ``/etc/environment`` with
+  ``>>``/``>`` or ``| [sudo] tee [-a] /etc/environment`` (the machine store). ``| tee [-a]
+  FILE...`` also prints the lines, as tee copies its input to its output; other files are
+  not modelled.
+* ``exit [N]`` (bare: the last status; not a number: Bash's error, exit code 2); ``set -e``,
+  ``-u``, ``-o errexit|nounset|pipefail`` (``set -euo pipefail``; ``+`` for off). ``-u``
+  makes an unset variable Bash's error ``X: unbound variable`` and exits 1 (without Bash's
+  ``script: line N:`` prefix); ``pipefail`` knows the status of ``echo``/``printf``/
+  ``true``/``false`` before the last command of a pipeline, no other. ``set -e`` spares a
+  condition, what comes before the last ``&&``/``||`` and an inverted status (``! cmd``),
+  as Bash does.
+* ``[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``, ``-eq``..``-ge``, ``!``,
+  ``-a``, ``-o``, ``( )`` and the file tests on ``/etc/environment`` (the one file the
+  simulator models: a regular file); ``[[ ]]`` with the same and ``&&``, ``||``,
+  ``==``/``!=`` against a glob (``*``, ``?``; quoted: a string), ``=~`` (an extended regular
+  expression without backslashes or ``[:class:]``; quoted: a substring).
+* ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; ``{ ...; }`` groups (an
+  ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables and
+  options; an ``exit`` inside ends only the subshell, its status the exit code), each with a
+  redirection of what it prints (``>&2``, ``> /dev/null``, ``>> /etc/environment``).
+* ``systemctl cat UNIT`` (its status: does the Tentacle unit exist) and ``systemctl
+  list-units`` (the Tentacle units, only the UNIT column, one a line).
+* ``grep -q '^X=' /etc/environment`` (also ``-s``, ``-E``, or its output to ``/dev/null``):
+  its status says whether the machine store sets X.
+* ``$X``, ``${X}``, ``${X:-default}``, ``${X:=default}`` (sets X), ``${X:+other}``,
+  ``${X:?message}`` (unset or empty: ``X: message`` as an error, exit 1), and each without
+  the ``:`` (only when unset), from the script's environment, in double quotes and bare; a
+  bare expansion is split at blanks and gone if empty (``[ -n $X ]`` with X unset is ``[ -n
+  ]``: true), but in ``[[ ]]`` and assignments, as Bash does (a word partly quoted whose
+  splitting would matter is not interpreted).
+  ``$?`` is the last status. The step's script parameters are not modelled: ``$#`` is 0,
+  ``$@`` and ``$*`` are empty, ``$1``... unset. ``$(uname)`` (and ``uname -s``) is
+  ``Linux`` on a Linux Tentacle. ``$$``, ``$!``, ``$0``, ``$-`` and other ``${...}`` forms
+  (``${X#p}``, ``${#X}``...) are not interpreted.
+
+Anything else does nothing and prints nothing (the restart recogniser reads restarts and
+probes separately): any other program (``grep``, ``command -v``, ``curl``, other
+``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test, a
+loop, a ``case``, a function's calls (defining it succeeds), a group in a pipeline, a
+command reading a here-document (``cat <<EOF``: its body is data, skipped up to its
+delimiter line), and a command ending in ``&`` (it runs detached). Its status is not known,
+so nothing that depends on it runs: an ``if`` whose condition cannot be evaluated runs
+neither branch (nor any later ``elif``/``else``), and an ``&&``/``||`` list stops at the
+first status not known; ``$?`` after it is not known either (the statement holding it is
+skipped, but ``exit $?`` still ends the script). As the script's exit code it counts as
+success. As in Bash, the script's exit code is the last command's status, so a script
+ending in ``[ -z "$X" ] && exit 1`` exits 1 when X is set.
 """
 
 from __future__ import annotations
@@ -21,7 +61,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from octosim.model.scripts._running import (
     ScriptExit,
@@ -29,6 +69,7 @@ from octosim.model.scripts._running import (
     ScriptProgram,
     ScriptResult,
     Unknown,
+    closing,
     skip_double,
     skip_single,
     split_top,
@@ -49,15 +90,37 @@ __all__ = ["run_bash"]
 
 #: Where the machine environment lives on Linux (pam_env reads it at login).
 ETC_ENVIRONMENT = "/etc/environment"
-_Status = Generator[float, None, int]
+#: A command's exit status; None when it is not known (a command not interpreted).
+_Status = Generator[float, None, int | None]
 
 _LIST_OP = re.compile(r"&&|\|\|")
 _PIPE = re.compile(r"\|(?!\|)")
 _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
 _REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
-_VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?-([^}]*))?\}|([A-Za-z_]\w*))")
+#: ``$NAME``, ``$1``, ``$?``..., ``${...}``.
+_PARAMETER = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<name>[A-Za-z_]\w*|[0-9?#@*$!-]))")
+#: What ``${...}`` holds that is interpreted: a name and ``-``, ``=``, ``?``, ``+``, each with
+#: or without ``:``.
+_BRACED = re.compile(r"^(?P<name>[A-Za-z_]\w*|[0-9]+|[?#@*$!-])(?:(?P<op>:?[-=?+])(?P<word>.*))?$",
+                     re.DOTALL)
+#: The step's script parameters (``Octopus.Action.Script.ScriptParameters``) are not
+#: modelled: a script has none.
+_NO_ARGUMENTS = {"#": "0", "@": "", "*": ""}
+_SET_LETTERS = {"e": "errexit", "u": "nounset"}
 _KEYWORDS = ("then", "else", "do")
-_SKIPPED_COMPOUND = {"for": "done", "while": "done", "until": "done", "case": "esac"}
+_CLOSER = {"{": "}", "(": ")"}
+#: The one grep pattern on /etc/environment interpreted: a line setting a name, ``^NAME=``.
+_GREP_NAME = re.compile(r"\^([A-Za-z_]\w*)=")
+#: A here-document's operator and delimiter word: ``<<EOF``, ``<<-'EOF'``, ``<< "EOF"``.
+_HEREDOC = re.compile(r"<<(?P<tabs>-?)[ \t]*(?:'(?P<single>[^'\n]*)'|\"(?P<double>[^\"\n]*)\""
+                      r"|(?P<bare>[^\s;&|<>()]+))")
+#: A function definition: ``f() ...``, ``function f ...`` (its body, if on the same piece).
+_FUNCTION = re.compile(
+    r"^(?:function\s+[\w.:-]+(?:\s*\(\s*\))?|[\w.:-]+\s*\(\s*\))\s*(?P<body>.*)$", re.DOTALL)
+_LOOPS = frozenset({"for", "while", "until", "select"})
+_SKIPPED_COMPOUND = {**dict.fromkeys(_LOOPS, "done"), "case": "esac"}
+#: ``$(uname)``: the one program whose output a Linux Tentacle knows.
+_UNAME = re.compile(r"\$\(\s*uname(?:\s+-s)?\s*\)|`\s*uname(?:\s+-s)?\s*`")
 
 
 @dataclass
@@ -67,6 +130,9 @@ class _Words:
     words: list[str]
     stdout: str | None = None  # a file, "&2" for stderr, None for the task log
     append: bool = False
+    #: How each word was written: ``bare`` (no quotes), ``quoted`` (one quoted string) or
+    #: ``mixed``; ``[[ x == pattern ]]`` needs it.
+    forms: list[str] = field(default_factory=list)
 
 
 def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
@@ -77,8 +143,12 @@ def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
     try:
         status = yield from shell.block(_pieces(body))
     except ScriptExit as stop:
+        if stop.result.failed and stop.result.message is None and shell.message:
+            return ScriptResult(stop.result.exit_code, shell.message)
         return stop.result
-    return ScriptResult(status)
+    if status and shell.message:
+        return ScriptResult(status, shell.message)
+    return ScriptResult(status or 0)  # a last command not interpreted counts as success
 
 
 _GET_VARIABLE = re.compile(
@@ -128,6 +198,7 @@ def _pieces(text: str) -> tuple[str, ...]:
     """Split a script into pieces at newlines and ``;`` outside quotes and brackets, with a
     leading ``then``/``else``/``do`` split off as a piece of its own. Memoised: it depends
     on the text alone, and clients send the same few scripts again and again."""
+    text = _without_heredoc_bodies(text)
     text = strip_comments(text.replace("\\\n", " "), escape="\\", single_doubles=False)
     raw: list[str] = []
     start = 0
@@ -146,6 +217,56 @@ def _pieces(text: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
+def _without_heredoc_bodies(text: str) -> str:
+    """``text`` without the bodies of its here-documents (``<<EOF``, ``<<-'EOF'``): data, not
+    code, and free to hold an unbalanced quote (``it's``). The command keeps its ``<<EOF``
+    (a command reading a here-document is not interpreted)."""
+    if "<<" not in text:
+        return text
+    out: list[str] = []
+    pending: list[tuple[str, bool]] = []  # (delimiter, tabs stripped) awaiting a newline
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        end = i + 1
+        if c == "\\":
+            end = i + 2
+        elif c == "'":
+            end = skip_single(text, i + 1, False)
+        elif c == '"':
+            end = skip_double(text, i + 1, "\\")
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\r\n;&|("):
+            end = n if (newline := text.find("\n", i)) < 0 else newline
+        elif text.startswith("<<<", i):
+            end = i + 3  # a here-string: its word is on the line
+        elif (m := _HEREDOC.match(text, i)) is not None:
+            delimiter = next(g for g in m.group("single", "double", "bare") if g is not None)
+            pending.append((re.sub(r"[\"'\\]", "", delimiter), bool(m.group("tabs"))))
+            end = m.end()
+        elif c == "\n" and pending:
+            out.append(c)
+            i = _after_bodies(text, i + 1, pending)
+            pending.clear()
+            continue
+        out.append(text[i:end])
+        i = end
+    return "".join(out)
+
+
+def _after_bodies(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
+    """Index after the bodies of ``heredocs`` starting at ``text[i]``, each ended by a line
+    holding only its delimiter (a body never ended runs to the end, as in Bash)."""
+    n = len(text)
+    for delimiter, strip_tabs in heredocs:
+        while i < n:
+            end = n if (newline := text.find("\n", i)) < 0 else newline
+            line = text[i:end].rstrip("\r")
+            i = min(end + 1, n)
+            if (line.lstrip("\t") if strip_tabs else line) == delimiter:
+                break
+    return i
+
+
 def _first(piece: str) -> str:
     return piece.split(None, 1)[0] if piece.strip() else ""
 
@@ -156,24 +277,45 @@ class _Shell:
     def __init__(self, host: ScriptHost) -> None:
         self.host = host
         self.errexit = False
+        self.nounset = False  # set -u
+        self.pipefail = False  # set -o pipefail
+        #: ``$?``: the last status, None when it is not known.
+        self.last: int | None = 0
+        #: > 0 where Bash ignores ``set -e``: in a condition, and before the last ``&&``/``||``.
+        self.errexit_ignored = 0
+        #: Where output goes when a command does not say: a group's redirection (target,
+        #: append), or None for the task log.
+        self.stdout: tuple[str, bool] | None = None
+        #: For each subshell running, the values its variables had before it set them.
+        self.subshells: list[dict[str, str | None]] = []
+        #: A ``fail_step`` message from a subshell: the step's message if the script fails.
+        self.message: str | None = None
 
     def block(self, pieces: Sequence[str]) -> _Status:
-        status, i = 0, 0
+        status: int | None = 0
+        i = 0
         while i < len(pieces):
             word = _first(pieces[i])
             if word == "if":
                 status, i = yield from self.if_statement(pieces, i)
             elif word in _SKIPPED_COMPOUND:
                 i = _matching(pieces, i, word, _SKIPPED_COMPOUND[word]) + 1
+                status = None
+            elif m := _FUNCTION.match(pieces[i]):
+                # A definition (its calls are not interpreted); `f()` alone: body next.
+                alone = not m.group("body") and pieces[i + 1 : i + 2] != []
+                i += 2 if alone and pieces[i + 1][:1] in "{(" else 1
                 status = 0
             else:
-                status = yield from self.and_or(pieces[i], errexit=self.errexit)
+                errexit = self.errexit and not self.errexit_ignored
+                status = yield from self.and_or(pieces[i], errexit=errexit)
                 i += 1
+            self.last = status
         return status
 
     def if_statement(
         self, pieces: Sequence[str], i: int
-    ) -> Generator[float, None, tuple[int, int]]:
+    ) -> Generator[float, None, tuple[int | None, int]]:
         """``if C; then B; [elif C; then B;]... [else B;] fi`` from ``pieces[i]``."""
         end = _matching(pieces, i, "if", "fi")
         # The branches: (condition pieces or None for else, body pieces).
@@ -200,60 +342,157 @@ class _Shell:
         for cond, branch in branches:
             if cond is not None:
                 chosen = yield from self.condition(cond)
+                if chosen is None:
+                    return None, end + 1  # which branch runs is not known: none does
                 if not chosen:
                     continue
             status = yield from self.block(branch)
             return status, end + 1
         return 0, end + 1
 
-    def condition(self, pieces: list[str]) -> _Status:
-        status = 0
-        for piece in pieces:
-            status = yield from self.and_or(piece, errexit=False)
-        return status == 0
+    def condition(self, pieces: list[str]) -> Generator[float, None, bool | None]:
+        """Run an ``if``/``elif`` condition: True/False, or None when its status is not
+        known."""
+        status: int | None = 0
+        self.errexit_ignored += 1
+        try:
+            for piece in pieces:
+                status = yield from self.and_or(piece, errexit=False)
+        finally:
+            self.errexit_ignored -= 1
+        return None if status is None else status == 0
 
     def and_or(self, piece: str, *, errexit: bool) -> _Status:
         """A list: commands joined by ``&&``/``||``. Under ``set -e`` a failure of the last
-        command run ends the script, unless a ``&&``/``||`` follows it."""
+        command run ends the script, unless a ``&&``/``||`` follows it. When a status is not
+        known, whether the rest runs is not known either: none of it runs."""
         if piece.endswith("&") and not piece.endswith("&&"):
             return 0  # runs detached: its output and status never reach the script
         parts = split_top(piece, _LIST_OP, escape="\\", single_doubles=False)
         ops = [m.group(0) for i in top_level(piece, escape="\\", single_doubles=False)
                if (m := _LIST_OP.match(piece, i))]
-        status = yield from self.pipeline(parts[0])
+        status = yield from self.list_part(parts[0], final=len(parts) == 1)
         last_run = 0
         for k, (op, part) in enumerate(zip(ops, parts[1:], strict=False), start=1):
+            if status is None:
+                break
             if (op == "&&") == (status == 0):
-                status = yield from self.pipeline(part)
+                status = yield from self.list_part(part, final=k == len(parts) - 1)
                 last_run = k
-        if errexit and status != 0 and last_run == len(parts) - 1:
+        inverted = parts[last_run].strip().startswith("! ")  # `! cmd`: spared, as in Bash
+        if errexit and status and last_run == len(parts) - 1 and not inverted:
             raise ScriptExit(status)
         return status
 
+    def list_part(self, text: str, *, final: bool) -> _Status:
+        """A pipeline of an ``&&``/``||`` list: ``set -e`` counts only in the last one."""
+        if final:
+            return (yield from self.pipeline(text))
+        self.errexit_ignored += 1
+        try:
+            return (yield from self.pipeline(text))
+        finally:
+            self.errexit_ignored -= 1
+
     def pipeline(self, text: str) -> _Status:
+        """A pipeline (only its last command runs, but for ``echo ... | tee``); its status
+        is ``$?``."""
         text = text.strip()
         negate = text.startswith("! ")
         if negate:
             text = text[2:].strip()
         stages = split_top(text, _PIPE, escape="\\", single_doubles=False)
+        status: int | None
         try:
-            if len(stages) == 2 and self.tee(stages[0], stages[1]):
-                status = 0
-            else:
-                status = yield from self.simple(self.expand(stages[-1]), piped=len(stages) > 1)
+            status = yield from self.stages(text, stages)
         except Unknown:
-            status = 0
-        return int(status == 0) if negate else status
+            if len(stages) == 1 and _first(text) == "exit":
+                # `exit $?` after a command not interpreted: the script ends, and its code,
+                # as for any status not known, counts as success.
+                raise ScriptExit(0) from None
+            status = None
+        if self.pipefail and len(stages) > 1 and status is not None:
+            statuses = [*(_stage_status(stage) for stage in stages[:-1]), status]
+            status = None if None in statuses else next(
+                (code for code in reversed(statuses) if code), 0)
+        if negate and status is not None:
+            status = int(status == 0)
+        self.last = status
+        return status
+
+    def stages(self, text: str, stages: list[str]) -> _Status:
+        if any(stage.strip()[:1] in ("{", "(") for stage in stages):
+            if len(stages) > 1:
+                raise Unknown(text)  # a group in a pipeline: not interpreted
+            return (yield from self.compound(text))
+        if len(stages) == 2 and self.tee(stages[0], stages[1]):
+            return 0
+        return (yield from self.simple(self.expand(stages[-1]), piped=len(stages) > 1))
+
+    def compound(self, text: str) -> _Status:
+        """A brace group ``{ ...; }`` (run in this shell: its ``exit`` ends the script) or a
+        subshell ``( ... )``, with the group's redirections for what its commands print."""
+        opener = text[0]
+        if text.startswith("((") or (opener == "{" and not text[1:2].isspace()):
+            raise Unknown(text)  # arithmetic, brace expansion: not interpreted
+        close = closing(text, 0, escape="\\", single_doubles=False)
+        if text[close] != _CLOSER[opener]:
+            raise Unknown(text)  # a `case` pattern's `)` inside, and the like
+        redirect = self.expand(text[close + 1 :])
+        if redirect.words:
+            raise Unknown(text)
+        body = _pieces(text[1:close])
+        outer = self.stdout
+        if redirect.stdout is not None:
+            if redirect.stdout == ETC_ENVIRONMENT and not redirect.append:
+                self.to_etc_environment([], append=False)  # `>` truncates once
+            self.stdout = (redirect.stdout, True)
+        try:
+            if opener == "{":
+                return (yield from self.block(body))
+            return (yield from self.subshell(body))
+        finally:
+            self.stdout = outer
+
+    def subshell(self, body: Sequence[str]) -> _Status:
+        """``( ... )``: a copy of the shell. Its variables and options are its own, and its
+        ``exit`` ends only it (its status is the exit code)."""
+        options = (self.errexit, self.nounset, self.pipefail)
+        self.subshells.append({})
+        try:
+            return (yield from self.block(body))
+        except ScriptExit as stop:
+            if stop.result.message:
+                self.message = stop.result.message
+            return stop.result.exit_code
+        finally:
+            self.errexit, self.nounset, self.pipefail = options
+            for name, value in self.subshells.pop().items():
+                self.host.setenv(name, value)
+
+    def setenv(self, name: str, value: str | None) -> None:
+        """Set a variable of the script, remembering its value for a subshell's end."""
+        if self.subshells and name not in self.subshells[-1]:
+            self.subshells[-1][name] = self.host.getenv(name)
+        self.host.setenv(name, value)
 
     def tee(self, first: str, second: str) -> bool:
-        """``echo 'X=v' | [sudo] tee [-a] /etc/environment``: True when it was that."""
-        tee = strip_sudo(self.expand(second).words)
-        if not tee or tee[0] != "tee" or tee[-1] != ETC_ENVIRONMENT:
+        """``echo ... | [sudo] tee [-a] FILE...``: True when it was that. The lines go to
+        each file (of which only ``/etc/environment`` is modelled) and, as tee copies its
+        input, on to its own output (the task log, unless redirected)."""
+        cmd = self.expand(second)
+        tee = strip_sudo(cmd.words)
+        if not tee or tee[0] != "tee":
             return False
+        options = [w for w in tee[1:] if w.startswith("-")]
+        if any(option not in ("-a", "--append") for option in options):
+            raise Unknown(second)
         lines = self.printed(strip_sudo(self.expand(first).words))
         if lines is None:
             raise Unknown(first)
-        self.to_etc_environment(lines, append="-a" in tee[1:-1])
+        if ETC_ENVIRONMENT in tee[1:]:
+            self.to_etc_environment(lines, append=bool(options))
+        self.output(lines, cmd)
         return True
 
     def simple(self, cmd: _Words, *, piped: bool = False) -> _Status:
@@ -263,7 +502,7 @@ class _Shell:
         if all(_ASSIGNMENT.match(w) for w in words):
             for w in words:
                 name, value = w.split("=", 1)
-                self.host.setenv(name, value)
+                self.setenv(name, value)
             return 0
         while words and _ASSIGNMENT.match(words[0]):
             words = words[1:]  # X=v cmd: X only for cmd
@@ -280,17 +519,20 @@ class _Shell:
             return 0
         if name == "systemctl":
             return self.systemctl(args, cmd)
+        if name == "grep":
+            return self.grep(args, cmd)
         if name == "get_octopusvariable":  # Calamari's: prints the value
             if not args:
                 return 1
             if not piped:
                 self.output([self.host.octopus_variable(args[0]) or ""], cmd)
             return 0
-        return self.builtin(name, args)
+        forms = cmd.forms[len(cmd.forms) - len(args):] if args else []
+        return self.builtin(name, args, forms)
 
-    def systemctl(self, args: list[str], cmd: _Words) -> int:
+    def systemctl(self, args: list[str], cmd: _Words) -> int | None:
         """``cat UNIT...`` and ``list-units``; any other verb is not run (the recogniser
-        reads restarts)."""
+        reads restarts): its status is not known."""
         verb, *names = [a for a in args if not a.startswith("-")] or [""]
         units = self.host.service_names()
         if verb == "cat":
@@ -298,16 +540,37 @@ class _Shell:
             return 0 if wanted and all(w in units for w in wanted) else 1  # case-sensitive
         if verb == "list-units":
             self.output(units, cmd)
-        return 0
+            return 0
+        return None
 
-    def builtin(self, name: str, args: list[str]) -> int:
+    def grep(self, args: list[str], cmd: _Words) -> int | None:
+        """``grep -q '^X=' /etc/environment`` (or its output to ``/dev/null``): is X in the
+        machine store. Any other grep is not interpreted."""
+        options = [a for a in args if a.startswith("-")]
+        operands = [a for a in args if not a.startswith("-")]
+        quiet = any(o in ("--quiet", "--silent") or re.fullmatch(r"-[qsEG]*q[qsEG]*", o)
+                    for o in options)
+        if (not (quiet or cmd.stdout == "/dev/null") or operands[1:] != [ETC_ENVIRONMENT]
+                or any(not re.fullmatch(r"-[qsEG]+|--(quiet|silent|no-messages)", o)
+                       for o in options)):
+            return None
+        m = _GREP_NAME.fullmatch(operands[0])
+        if m is None:
+            return None
+        return 0 if m.group(1) in self.host.machine_names() else 1
+
+    def builtin(self, name: str, args: list[str], forms: list[str]) -> int | None:
         if name in ("true", ":"):
             return 0
         if name == "false":
             return 1
         if name == "exit":
-            raise ScriptExit(int(args[0]) % 256 if args and args[0].lstrip("-").isdigit()
-                             else 0)
+            if not args:
+                raise ScriptExit(self.last or 0)  # the last status (not known: success)
+            if not re.fullmatch(r"[-+]?\d+", args[0]):
+                self.host.write(f"exit: {args[0]}: numeric argument required", "error")
+                raise ScriptExit(2)
+            raise ScriptExit(int(args[0]) % 256)
         if name == "fail_step":
             message = args[0] if args else None
             if message:
@@ -323,11 +586,11 @@ class _Shell:
             for arg in args:
                 m = _ASSIGNMENT.match(arg)
                 if m:
-                    self.host.setenv(m.group(1), m.group(2))
+                    self.setenv(m.group(1), m.group(2))
             return 0
         if name == "unset":
             for arg in args:
-                self.host.setenv(arg, None)
+                self.setenv(arg, None)
             return 0
         if name == "set":
             self.set_options(args)
@@ -337,15 +600,30 @@ class _Shell:
                 if not args or args[-1] != ("]" if name == "[" else "]]"):
                     return 2
                 args = args[:-1]
-            return 0 if test_expression(args) else 1
-        return 0
+            return 0 if test_expression(args, double=name == "[[", forms=forms) else 1
+        return None  # not interpreted: its status is not known
 
     def set_options(self, args: list[str]) -> None:
-        for i, arg in enumerate(args):
-            if arg in ("-o", "+o") and i + 1 < len(args) and args[i + 1] == "errexit":
-                self.errexit = arg == "-o"
-            elif re.fullmatch(r"[-+][a-zA-Z]+", arg) and "e" in arg:
-                self.errexit = arg.startswith("-")
+        """``set -e``, ``-u``, ``-o errexit|nounset|pipefail`` (also as ``-euo pipefail``),
+        and ``+`` for off."""
+        i = 0
+        while i < len(args) and re.fullmatch(r"[-+][a-zA-Z]+", args[i]):
+            on = args[i][0] == "-"
+            for letter in args[i][1:]:
+                if letter == "o" and i + 1 < len(args):
+                    i += 1
+                    self.set_option(args[i], on)
+                elif letter in _SET_LETTERS:
+                    self.set_option(_SET_LETTERS[letter], on)
+            i += 1
+
+    def set_option(self, name: str, on: bool) -> None:
+        if name == "errexit":
+            self.errexit = on
+        elif name == "nounset":
+            self.nounset = on
+        elif name == "pipefail":
+            self.pipefail = on
 
     def printed(self, words: list[str]) -> list[str] | None:
         """The lines ``echo``/``printf`` print, or None for other commands."""
@@ -364,14 +642,16 @@ class _Shell:
         return None
 
     def output(self, lines: list[str], cmd: _Words) -> None:
-        if cmd.stdout is None or cmd.stdout in ("/dev/stdout", "&1"):
+        target, append = (cmd.stdout, cmd.append) if cmd.stdout is not None else (
+            self.stdout or (None, False))
+        if target is None or target in ("/dev/stdout", "&1"):
             for line in lines:
                 self.host.write(line)
-        elif cmd.stdout in ("&2", "/dev/stderr"):
+        elif target in ("&2", "/dev/stderr"):
             for line in lines:
                 self.host.write(line, "error")
-        elif cmd.stdout == ETC_ENVIRONMENT:
-            self.to_etc_environment(lines, append=cmd.append)
+        elif target == ETC_ENVIRONMENT:
+            self.to_etc_environment(lines, append=append)
 
     def to_etc_environment(self, lines: list[str], *, append: bool) -> None:
         """Lines written to ``/etc/environment``: ``X=v`` (quotes removed) are variables."""
@@ -385,28 +665,43 @@ class _Shell:
 
     # -- words --------------------------------------------------------------------------------
     def expand(self, text: str) -> _Words:
-        """Split a simple command into words: quotes removed, variables expanded,
-        redirections taken out. Raises Unknown for command substitution."""
+        """Split a simple command into words: quotes removed, variables expanded (an
+        unquoted expansion split at blanks, and gone if empty, as Bash does but in
+        ``[[ ]]`` and assignments), redirections taken out. Raises Unknown for command
+        substitution."""
         cmd = _Words([])
         pending: str | None = None
-        for raw in split_words(text):
+        raws = split_words(text)
+        split = raws[:1] != ["[["]
+        for raw in raws:
             if pending is not None:
-                cmd.stdout, cmd.append = self.word(raw), pending == ">>"
+                target = self.word(raw)
+                if pending != "2":  # stderr redirections: errors are not interpreted
+                    cmd.stdout, cmd.append = target, pending == ">>"
                 pending = None
                 continue
+            if raw.startswith("&>"):  # &> / &>>: stdout and stderr
+                raw = raw[1:]
             m = _REDIRECT.match(raw) if raw[:1] in ">0123456789" else None
             if m and (raw[0] == ">" or raw[1:2] == ">"):
                 fd, op, amp, target = m.groups()
-                if fd == "2":
-                    continue  # stderr redirections: errors are not interpreted
                 if not target:
-                    pending = op
+                    pending = "2" if fd == "2" else op
+                elif fd == "2":
+                    continue
                 elif amp:
                     cmd.stdout = "&" + target
                 else:
                     cmd.stdout, cmd.append = self.word(target), op == ">>"
                 continue
-            cmd.words.append(self.word(raw))
+            value, form = self.word(raw), _form(raw)
+            fields = [value]
+            if split and _unquoted_dollar(raw) and not _ASSIGNMENT.match(raw):
+                fields = value.split()
+                if form == "mixed" and fields != [value]:
+                    raise Unknown(raw)  # which blanks were quoted is not known here
+            cmd.words.extend(fields)
+            cmd.forms.extend([form] * len(fields))
         return cmd
 
     def word(self, raw: str) -> str:
@@ -442,24 +737,115 @@ class _Shell:
         return "".join(out)
 
     def variables(self, text: str) -> str:
+        if self.host.os_family == "Linux":
+            text = _UNAME.sub("Linux", text)
         if "$(" in text or "`" in text:
             raise Unknown(text)
+        expanded = _PARAMETER.sub(self.parameter, text)
+        if "${" in _PARAMETER.sub("", text):
+            raise Unknown(text)  # a `${` never closed: not interpreted
+        return expanded
 
-        def sub(m: re.Match[str]) -> str:
-            name = m.group(1) or m.group(3)
-            value = self.host.getenv(name)
-            if m.group(2) is not None and not value:
-                return m.group(2)
+    def parameter(self, m: re.Match[str]) -> str:
+        """The value of one ``$NAME``/``${...}``; ``${X:-d}``, ``${X:=d}``, ``${X:+a}`` and
+        ``${X:?message}`` (also without ``:``: only when unset)."""
+        name, op, word = m.group("name"), None, ""
+        if name is None:
+            braced = _BRACED.match(m.group("braced"))
+            if braced is None:
+                raise Unknown(m.group(0))  # ${X#p}, ${X/a/b}, ${#X}...: not interpreted
+            name, op, word = braced.group("name"), braced.group("op"), braced.group("word")
+        value = self.value_of(name)
+        if op is None:
+            if value is None and self.nounset and name not in _NO_ARGUMENTS:
+                self.expansion_error(name, "unbound variable")
             return value or ""
+        missing = value is None or (op.startswith(":") and value == "")
+        kind = op[-1]
+        if kind == "+":
+            return "" if missing else self.variables(word)
+        if not missing:
+            return value or ""
+        if kind == "?":
+            default = "parameter null or not set" if op == ":?" else "parameter not set"
+            self.expansion_error(name, self.variables(word) or default)
+        replacement = self.variables(word)
+        if kind == "=":
+            self.setenv(name, replacement)
+        return replacement
 
-        return _VAR.sub(sub, text)
+    def value_of(self, name: str) -> str | None:
+        """A variable's value, or a special parameter's; None when unset."""
+        if name == "?":
+            if self.last is None:
+                raise Unknown("$?")  # the status of a command not interpreted
+            return str(self.last)
+        if name in _NO_ARGUMENTS:
+            return _NO_ARGUMENTS[name]
+        if name.isdigit():
+            if name == "0":
+                raise Unknown("$0")  # the script's path: not modelled
+            return None  # no script parameters
+        if name in ("$", "!", "-"):
+            raise Unknown("$" + name)  # process ids, the shell's flags: not modelled
+        return self.host.getenv(name)
+
+    def expansion_error(self, name: str, message: str) -> None:
+        """``set -u`` on an unset variable, ``${X:?message}``: Bash prints the error and the
+        script exits with 1 (a subshell: the subshell)."""
+        self.host.write(f"{'$' if name.isdigit() else ''}{name}: {message}", "error")
+        raise ScriptExit(1)
+
+
+def _stage_status(stage: str) -> int | None:
+    """The status of a pipeline's command before the last (which is not run): known for
+    ``echo``/``printf``/``true``/``:`` (0) and ``false`` (1) only."""
+    words = strip_sudo(split_words(stage))
+    name = words[0] if words else ""
+    if name in ("echo", "printf", "true", ":"):
+        return 0
+    return 1 if name == "false" else None
+
+
+def _unquoted_dollar(raw: str) -> bool:
+    """Whether ``raw`` has a ``$`` outside quotes (an expansion Bash splits at blanks)."""
+    if "$" not in raw:
+        return False
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c == "\\":
+            i += 2
+        elif c == "'":
+            i = skip_single(raw, i + 1, False)
+        elif c == '"':
+            i = skip_double(raw, i + 1, "\\")
+        elif c == "$":
+            return True
+        else:
+            i += 1
+    return False
+
+
+def _form(raw: str) -> str:
+    """How a word was written: ``bare``, ``quoted`` (one quoted string) or ``mixed``."""
+    if not any(c in raw for c in "'\"\\"):
+        return "bare"
+    if raw[0] == "'" and raw.find("'", 1) == len(raw) - 1:
+        return "quoted"
+    if raw[0] == '"' and len(raw) > 1 and skip_double(raw, 1, "\\") == len(raw):
+        return "quoted"
+    return "mixed"
 
 
 def _matching(pieces: Sequence[str], i: int, opener: str, closer: str) -> int:
+    """Index of the piece closing ``pieces[i]``: ``fi`` for ``if``, ``done`` for a loop of
+    any kind (``for`` inside ``while`` is closed by its own ``done``), ``esac``."""
+    openers = _LOOPS if opener in _LOOPS else frozenset({opener})
     depth = 0
     for j in range(i, len(pieces)):
         word = _first(pieces[j])
-        depth += (word == opener) - (word == closer)
+        depth += (word in openers) - (word == closer)
         if depth == 0:
             return j
     return len(pieces) - 1
