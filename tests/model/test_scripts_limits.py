@@ -3,19 +3,9 @@ breaks the clock: found by feeding the REST routes hostile bodies."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
-from octosim.model import scripting
-from octosim.model.scripts import (
-    TOO_DEEP,
-    ScriptHost,
-    ScriptProgram,
-    ScriptResult,
-    ScriptSyntax,
-    run_script,
-)
+from octosim.model.scripts import TOO_DEEP, ScriptResult, ScriptSyntax
 from octosim.model.states import TaskState
 from octosim.simulation import Simulation
 from tests.model.test_scripts_running import Host, run
@@ -34,30 +24,22 @@ def test_a_script_nested_too_deeply_fails_saying_so(syntax: ScriptSyntax, body: 
     assert host.lines("error") == [TOO_DEEP]
 
 
-def test_a_sleep_for_ever_holds_the_script_until_it_is_cancelled(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Whichever interpreter reads a sleep as endless (bash's `sleep infinity`), the Tentacle
-    # side must hold the script rather than hand the clock an infinite delay.
-    def endless(body: str, syntax: ScriptSyntax, host: ScriptHost) -> ScriptProgram:
-        if body == "forever":
-            yield math.inf
-        return (yield from run_script(body, syntax, host))
-
-    monkeypatch.setattr(scripting, "run_script", endless)
-    sim = Simulation(seed=0)
+def test_a_sleep_for_ever_holds_the_script_until_it_is_cancelled() -> None:
+    # The Tentacle side holds the script rather than hand the clock an infinite delay.
+    sim = Simulation.from_scenario("linux", seed=0)
     machine = next(iter(sim.world.machines.values()))
     with sim.client() as client:
         def ad_hoc(body: str) -> str:
             created = client.post("/api/tasks", json={"Name": "AdHocScript", "Arguments": {
-                "ScriptBody": body, "MachineIds": [machine.id]}})
+                "ScriptBody": body, "Syntax": "Bash", "MachineIds": [machine.id]}})
             assert created.status_code == 201, created.text
             return str(created.json()["Id"])
 
-        forever = sim.engine.tasks[ad_hoc("forever")]
+        forever = sim.engine.tasks[ad_hoc("sleep infinity; echo never")]
         sim.clock.sleep(86_400)
         assert forever.state is TaskState.Executing
         sim.engine.cancel(forever)
-        after = sim.engine.tasks[ad_hoc("Write-Host after")]  # the mutex was let go
+        after = sim.engine.tasks[ad_hoc("echo after")]  # the mutex was let go
         sim.clock.sleep(600)
     assert (forever.state, after.state) == (TaskState.Canceled, TaskState.Success)
+    assert "never" not in [line.message for node in forever.log.walk() for line in node.log]

@@ -5,6 +5,7 @@ builtins that are pure functions of their words (``sleep``'s durations, ``test``
 from __future__ import annotations
 
 import fnmatch
+import math
 import re
 
 from octosim.model.scripts._running import Unknown
@@ -63,9 +64,11 @@ def strip_sudo(words: list[str]) -> list[str]:
 
 
 def sleep_seconds(arg: str) -> float:
+    if arg.casefold() in ("inf", "infinity"):  # GNU sleep's: for ever (until killed)
+        return math.inf
     m = _SLEEP.match(arg)
     if m is None:
-        raise Unknown(arg)  # sleep infinity and friends are not interpreted
+        raise Unknown(arg)  # a float in C's other spellings (1e3, 0x10) is not interpreted
     return float(m.group(1)) * _UNIT[m.group(2)]
 
 
