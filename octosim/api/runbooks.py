@@ -23,6 +23,7 @@ from octosim.api.projects import find_project, paged, space_items
 from octosim.api.releases import deployment_fields, deployment_filters
 from octosim.api.router import Route
 from octosim.api.timefmt import Dates
+from octosim.model.deploy_errors import NO_PUBLISHED_SNAPSHOT, DeploymentModelError
 from octosim.model.deploy_tasks import queue_runbook_run
 from octosim.model.deployment_rules import (
     check_runbook_run,
@@ -37,6 +38,7 @@ from octosim.model.runbooks import (
     RunbookRun,
     RunbookSnapshot,
 )
+from octosim.model.step_plan import plan_steps
 from octosim.model.tasks import Task
 from octosim.model.world import Permission
 
@@ -58,6 +60,7 @@ __all__ = [
     "list_runbooks",
     "list_snapshots",
     "list_space_snapshots",
+    "preview_runbook_run",
     "put_project_runbook_process",
     "run_runbook",
     "runbook_resource",
@@ -363,6 +366,41 @@ def create_runbook_run_route(ctx: RequestContext) -> ApiResponse:
     return ApiResponse(201, runbook_run_resource(run, ctx.dates))
 
 
+def preview_runbook_run(ctx: RequestContext) -> dict[str, Any]:
+    """``GET …/runbooks/{id}/runbookRuns/preview/{environment}[/{tenant}]``
+    (RunbookRunPreviewResource, the Library's "Run Octopus Deploy Runbook" reads it): what a
+    run of the published snapshot would do there, each action with the machines it would run
+    on; the form is empty (the simulator has no prompted variables)."""
+    runbook = _find_runbook(ctx)
+    store = ctx.deployments
+    [environment] = store.environments(runbook.space_id, [ctx.params["environment"]])
+    tenant = store.tenant(runbook.space_id, ctx.params["tenant"]) if "tenant" in ctx.params \
+        else None
+    if runbook.published_runbook_snapshot_id is None:
+        raise DeploymentModelError(NO_PUBLISHED_SNAPSHOT)
+    snapshot = store.runbook_snapshots[runbook.published_runbook_snapshot_id]
+    plan = plan_steps(snapshot.process, environment.id, "", store.world.machines.values(),
+                      tenant=tenant, tenancy=store.tenancy_of, choices=store.choices)
+    machines = store.world.machines
+    steps = [{
+        "ActionId": action.id, "ActionName": action.name,
+        "ActionNumber": (f"{planned.number}.{number}" if len(planned.actions) > 1
+                         else str(planned.number)),
+        "Roles": planned.step.target_roles, "IsDisabled": action.is_disabled,
+        "CanBeSkipped": True, "HasNoApplicableMachines": planned.is_skipped,
+        "MachineNames": [t.machine_name for t in planned.targets],
+        "Machines": [{"Id": t.machine_id, "Name": t.machine_name, "HasLatestCalamari": True,
+                      "HealthStatus": machines[t.machine_id].health_status.value}
+                     for t in planned.targets if t.machine_id in machines],
+        "UnavailableMachines": [], "ExcludedMachines": [],
+    } for planned in plan.steps for number, action in enumerate(planned.actions, start=1)]
+    guided = (environment.use_guided_failure
+              if runbook.default_guided_failure_mode is GuidedFailureMode.EnvironmentDefault
+              else runbook.default_guided_failure_mode is GuidedFailureMode.On)
+    return {"StepsToExecute": steps, "Form": {"Values": {}, "Elements": []},
+            "UseGuidedFailureModeByDefault": guided, "Links": {}}
+
+
 def run_runbook(ctx: RequestContext) -> ApiResponse:
     """``POST …/runbooks/{id}/run`` (RunbookRunParameters): 201 and an **array** of runs,
     one per environment (``EnvironmentId`` and ``EnvironmentIds``) and tenant."""
@@ -403,6 +441,10 @@ ROUTES: tuple[Route, ...] = (
           authorizes_itself=True),
     Route("POST", "/api/runbooks/{id}/run", run_runbook, permission=_P.RunbookRunCreate,
           authorizes_itself=True),
+    Route("GET", "/api/runbooks/{id}/runbookRuns/preview/{environment}", preview_runbook_run,
+          permission=_P.RunbookView, authorizes_itself=True),
+    Route("GET", "/api/runbooks/{id}/runbookRuns/preview/{environment}/{tenant}",
+          preview_runbook_run, permission=_P.RunbookView, authorizes_itself=True),
     Route("GET", "/api/runbooks/{id}/runbookSnapshots", list_snapshots,
           permission=_P.RunbookView, authorizes_itself=True),
     Route("GET", "/api/projects/{id}/runbooks", list_project_runbooks,

@@ -54,7 +54,9 @@ def _path(pattern: str, ids: dict[str, str], sim: Simulation) -> str:
     return (pattern.replace("{id}", by_collection[collection[1]])
             .replace("{version}", ids["version"])
             .replace("{processId}", runbook.process.id)
-            .replace("{name}", snapshot.name))
+            .replace("{name}", snapshot.name)
+            .replace("{environment}", "Environments-1")
+            .replace("{tenant}", ids["/api/tenants"]))
 
 
 @pytest.mark.parametrize("route", _get_routes(), ids=lambda r: r.pattern)

@@ -11,7 +11,7 @@ from deploy_world import deployments_in
 from octosim.model.deploy_errors import INVALID_VERSION
 from octosim.model.deployment_rules import publish_runbook_snapshot
 from octosim.model.lifecycles import Phase
-from octosim.model.projects import SCRIPT_BODY
+from octosim.model.projects import SCRIPT_BODY, TARGET_ROLES, DeploymentAction, DeploymentStep
 from octosim.model.runbooks import EnvironmentScope
 from octosim.model.states import TaskState
 from octosim.simulation import Simulation
@@ -317,3 +317,28 @@ def test_a_project_s_runbook_snapshots_by_its_link_and_by_name(client: httpx.Cli
     assert by_name.json()["Id"] == snapshot["Id"]
     missing = client.get("/api/Spaces-1/projects/Projects-1/runbookSnapshots/Nope")
     assert missing.status_code == 404
+
+
+def test_a_runbook_run_preview_names_what_would_run_where(sim: Simulation,
+                                                          client: httpx.Client) -> None:
+    # The Library's "Run Octopus Deploy Runbook" reads it before it runs the runbook.
+    preview = client.get("/api/Spaces-1/runbooks/Runbooks-1/runbookRuns/preview/Environments-1")
+    assert preview.status_code == 200, preview.text
+    [step] = preview.json()["StepsToExecute"]
+    assert (step["ActionName"], step["ActionNumber"], step["HasNoApplicableMachines"]) == (
+        "Say hello", "1", False)
+    assert preview.json()["Form"] == {"Values": {}, "Elements": []}
+    assert preview.json()["UseGuidedFailureModeByDefault"] is False
+    runbook = sim.deployments.runbooks["Runbooks-1"]
+    sim.deployments.set_process(runbook.process.id, [DeploymentStep(
+        "On the web", [DeploymentAction("Say", properties={SCRIPT_BODY: "Write-Host hi"})],
+        {TARGET_ROLES: "web-server"})])
+    publish_runbook_snapshot(sim.deployments, runbook.id)
+    [step] = client.get("/api/Spaces-1/runbooks/Runbooks-1/runbookRuns/preview/Development"
+                        ).json()["StepsToExecute"]
+    assert (step["Roles"], step["MachineNames"]) == (["web-server"], ["web-01"])
+    runbook.published_runbook_snapshot_id = None
+    unpublished = client.get(
+        "/api/Spaces-1/runbooks/Runbooks-1/runbookRuns/preview/Environments-1/Tenants-1")
+    assert unpublished.status_code == 400
+    assert unpublished.json()["Errors"] == ["Runbook has no published snapshot."]
