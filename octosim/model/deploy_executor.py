@@ -108,7 +108,7 @@ class DeployExecutor:
             return error
         process = ProcessRun(
             deployment.space_id, release.variables,
-            deployment_variables(store, deployment, _task_info(run)),
+            deployment_variables(store, deployment, _task_info(run), plan.machine_ids),
             ScopeContext(deployment.environment_id, channel_id=deployment.channel_id,
                          tenant_id=deployment.tenant_id),
             plan, _asked_or(deployment.use_guided_failure, environment.use_guided_failure),

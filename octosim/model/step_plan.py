@@ -149,6 +149,12 @@ class DeploymentPlan:
         return tuple(step for group in self.groups for step in group)
 
     @property
+    def machine_ids(self) -> tuple[str, ...]:
+        """Return the machines some step runs for, each once, in the order first planned."""
+        return tuple(dict.fromkeys(target.machine_id for step in self.steps
+                                   for target in step.targets if target.machine_id))
+
+    @property
     def has_targets(self) -> bool:
         """Return True if some step runs somewhere (a worker-only step counts)."""
         return any(not step.is_skipped for step in self.steps)

@@ -101,11 +101,13 @@ def _common(
 
 
 def deployment_variables(
-    store: DeploymentStore, deployment: Deployment, task: TaskInfo
+    store: DeploymentStore, deployment: Deployment, task: TaskInfo,
+    machine_ids: Sequence[str] = (),
 ) -> VariableDictionary:
     """Return the deployment-level system variables (``Octopus.Deployment.*``,
     ``Octopus.Release.*``, ``Octopus.Project.*``, ``Octopus.Environment.*``, ``Octopus.Space.*``,
-    ``Octopus.Task.*``, ``Octopus.Web.*``)."""
+    ``Octopus.Task.*``, ``Octopus.Web.*``); ``machine_ids`` are the machines the deployment
+    runs on (``Octopus.Deployment.Machines``)."""
     # One plain dictionary of names as written, made a VariableDictionary once at the end:
     # none of these values is sensitive.
     values = _common(
@@ -121,6 +123,7 @@ def deployment_variables(
         "Octopus.Deployment.Created": task.when(deployment.created),
         "Octopus.Deployment.SpecificMachines": ",".join(deployment.specific_machine_ids),
         "Octopus.Deployment.ExcludedMachines": ",".join(deployment.excluded_machine_ids),
+        "Octopus.Deployment.Machines": ",".join(machine_ids),
         "Octopus.Deployment.ForcePackageDownload": str(deployment.force_package_redeployment),
         "Octopus.Release.Id": release.id,
         "Octopus.Release.Number": release.version,

@@ -442,3 +442,15 @@ def test_a_script_runs_with_the_real_sensitive_value_and_logs_it_masked() -> Non
     lines = [line.message for e in task.log.walk() for line in e.log]
     assert "right: ********" in lines
     assert not any("hunter2" in m for m in lines) and "hunter2" not in sim.timeline()
+
+
+def test_a_script_sees_the_machines_the_deployment_runs_on() -> None:
+    sim = deploy_sim(2)
+    project = project_with(sim, [script_step(
+        "Say", "Write-Host 'on #{Octopus.Deployment.Machines}'", roles="app")])
+    task = deploy(sim, project)
+    sim.clock.advance_to(100)
+    targets = [m.id for m in sim.world.machines.values() if "app" in m.roles]
+    assert len(targets) == 2
+    for node in task.log.children[0].children:
+        assert f"on {','.join(targets)}" in lines(node)
