@@ -44,6 +44,7 @@ from octosim.model.tenants import Tenant
 from octosim.model.world import Permission, Space
 
 __all__ = [
+    "NO_TAGGED_TENANTS",
     "NO_TENANTS",
     "ROUTES",
     "create_release_v1",
@@ -54,6 +55,9 @@ __all__ = [
 
 #: A tenanted command that names no tenant (UNCONFIRMED wording, §7.1).
 NO_TENANTS = "At least one tenant or tenant tag must be specified for a tenanted deployment."
+#: Tenant tags that select no tenant (UNCONFIRMED wording, §7.1).
+NO_TAGGED_TENANTS = ("No tenant connected to the project {project} in {environment} has any of "
+                     "the tenant tags {tags}.")
 
 
 def _space(ctx: RequestContext, body: Body) -> Space:
@@ -163,7 +167,10 @@ def create_tenanted_deployment_v1(ctx: RequestContext) -> dict[str, Any]:
         project.space_id, [body.required_text("EnvironmentName", '"Production"')])
     tenants = _tenants(ctx, project, body, [environment.id])
     if not tenants:
-        raise DeploymentModelError(NO_TENANTS)
+        tags = body.texts("TenantTags")
+        raise DeploymentModelError(NO_TAGGED_TENANTS.format(
+            project=project.name, environment=environment.name, tags=", ".join(tags))
+            if tags else NO_TENANTS)
     fields = _fields(ctx, project.space_id, body)
     for tenant in tenants:  # all or nothing, as for untenanted deployments
         check_deployment(store, release.id, environment.id, tenant_id=tenant.id,

@@ -167,6 +167,12 @@ def test_tenant_tags_choose_the_tenants(client: httpx.Client) -> None:
     none = client.post("/api/Spaces-1/deployments/create/tenanted/v1", json={
         "ProjectName": "Web", "ReleaseVersion": "0.0.1", "EnvironmentName": "Development"})
     assert none.status_code == 400
+    untagged = client.post("/api/Spaces-1/deployments/create/tenanted/v1", json={
+        "ProjectName": "Web", "ReleaseVersion": "0.0.1", "EnvironmentName": "Development",
+        "TenantTags": ["tier/silver"]})
+    assert untagged.status_code == 400
+    assert untagged.json()["Errors"] == ["No tenant connected to the project Web in Development "
+                                         "has any of the tenant tags tier/silver."]
 
 
 def test_space_from_the_body_in_the_unscoped_form(sim: Simulation, client: httpx.Client) -> None:
