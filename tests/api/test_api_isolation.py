@@ -74,9 +74,12 @@ def _paths(route: Route, two: World2) -> Iterator[str]:
         "/api/users": [two.user_id, "me"],
         **{area: [item] for area, item in two.mine.items() if area.startswith("/api/")},
     }
+    snapshot = two.sim.deployments.runbook_snapshots[two.mine["/api/runbookSnapshots"]]
     pattern = route.pattern.replace("{spaceId:space}", ONE).replace(
         "{version}", two.mine["version"]).replace(
-        "{processId}", two.mine["/api/runbookProcesses"])
+        "{processId}", two.mine["/api/runbookProcesses"]).replace(
+        "{name}", snapshot.name).replace(
+        "{environment}", "Environments-1").replace("{tenant}", two.mine["/api/tenants"])
     area = next((k for k in ids if pattern.startswith(k)), None)
     for item in ids[area] if area and "{id}" in pattern else [""]:
         path = pattern.replace("{id}", item)
