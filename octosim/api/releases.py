@@ -145,8 +145,10 @@ def start_deployment(
     return deployment, queue_deployment(ctx.engine, store, deployment.id)
 
 
-def deployment_fields(ctx: RequestContext, body: Body) -> dict[str, object]:
-    """Return the Deployment attributes a create body sets (keys in any case)."""
+def deployment_fields(ctx: RequestContext, body: Body, space_id: str) -> dict[str, object]:
+    """Return the Deployment attributes a create body sets (keys in any case). Machine ids
+    must name deployment targets of ``space_id`` (a 400 names those that do not, as the
+    executions API does for names)."""
     fields: dict[str, object] = {
         "comments": body.text("Comments", "") or "",
         # Absent or null: the environment's (or runbook's) default; false turns it off.
@@ -155,10 +157,15 @@ def deployment_fields(ctx: RequestContext, body: Body) -> dict[str, object]:
         "queue_time": body.moment(ctx, "QueueTime"),
         "queue_time_expiry": body.moment(ctx, "QueueTimeExpiry"),
     }
-    for key, name in (("skip_actions", "SkipActions"),
-                      ("specific_machine_ids", "SpecificMachineIds"),
+    fields["skip_actions"] = body.texts("SkipActions")
+    for key, name in (("specific_machine_ids", "SpecificMachineIds"),
                       ("excluded_machine_ids", "ExcludedMachineIds")):
-        fields[key] = body.texts(name)
+        ids = body.texts(name)
+        machines = ctx.world.machines
+        unknown = [i for i in ids if i not in machines or machines[i].space_id != space_id]
+        if unknown:
+            raise bad_request(f"{name}: no deployment target has the id {', '.join(unknown)}.")
+        fields[key] = ids
     return fields
 
 
@@ -309,7 +316,7 @@ def create_deployment_route(ctx: RequestContext) -> ApiResponse:
     ctx.require(Permission.DeploymentCreate, release.space_id)
     deployment, _ = start_deployment(
         ctx, release, body.text("EnvironmentId") or "", body.text("TenantId"),
-        deployment_fields(ctx, body))
+        deployment_fields(ctx, body, release.space_id))
     return ApiResponse(201, deployment_resource(deployment, ctx.deployments, ctx.dates))
 
 

@@ -167,8 +167,8 @@ def start_runbook_run(
     return run, queue_runbook_run(ctx.engine, store, run.id)
 
 
-def _run_fields(ctx: RequestContext, body: Body) -> dict[str, object]:
-    fields = deployment_fields(ctx, body)
+def _run_fields(ctx: RequestContext, body: Body, space_id: str) -> dict[str, object]:
+    fields = deployment_fields(ctx, body, space_id)
     for unused in ("comments", "force_package_redeployment"):
         del fields[unused]
     return fields
@@ -362,7 +362,7 @@ def create_runbook_run_route(ctx: RequestContext) -> ApiResponse:
     run, _ = start_runbook_run(
         ctx, runbook, body.required_text("EnvironmentId", '"Environments-1"'),
         snapshot=body.text("RunbookSnapshotId"), tenant=body.text("TenantId"),
-        **_run_fields(ctx, body))
+        **_run_fields(ctx, body, runbook.space_id))
     return ApiResponse(201, runbook_run_resource(run, ctx.dates))
 
 
@@ -422,7 +422,7 @@ def run_runbook(ctx: RequestContext) -> ApiResponse:
         *(t.id for t in tagged)])) or [None]
     snapshot = None if body.flag("UseDefaultSnapshot", True) else body.text(
         "RunbookSnapshotNameOrId")
-    fields = _run_fields(ctx, body)
+    fields = _run_fields(ctx, body, runbook.space_id)
     pairs = [(env, tenant) for env in dict.fromkeys(environments) for tenant in tenants]
     for env, tenant in pairs:  # all or nothing: a refusal leaves no run behind
         check_runbook_run(store, runbook.id, env, snapshot=snapshot, tenant_id=tenant)

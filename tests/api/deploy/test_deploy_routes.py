@@ -348,3 +348,19 @@ def test_a_runbook_run_preview_names_what_would_run_where(sim: Simulation,
         "/api/Spaces-1/runbooks/Runbooks-1/runbookRuns/preview/Environments-1/Tenants-1")
     assert unpublished.status_code == 400
     assert unpublished.json()["Errors"] == ["Runbook has no published snapshot."]
+
+
+def test_classic_creates_refuse_machine_ids_that_are_not_targets_here(
+    sim: Simulation, client: httpx.Client
+) -> None:
+    before = set(sim.deployments.deployments)
+    refused = client.post("/api/Spaces-1/deployments", json={
+        "ReleaseId": "Releases-1", "EnvironmentId": "Environments-1",
+        "SpecificMachineIds": ["Machines-99"]})
+    assert refused.status_code == 400
+    assert refused.json()["Errors"] == [
+        "SpecificMachineIds: no deployment target has the id Machines-99."]
+    assert set(sim.deployments.deployments) == before
+    ran = client.post("/api/Spaces-1/runbooks/Runbooks-1/run", json={
+        "EnvironmentId": "Environments-1", "ExcludedMachineIds": ["web-01"]})
+    assert ran.status_code == 400  # a name is not an id
