@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from octosim.api.bodies import read_body
+from octosim.api.bodies import Body, read_body
 from octosim.api.context import RequestContext
 from octosim.api.errors import bad_request
 from octosim.api.messages import ApiResponse
@@ -266,16 +266,26 @@ def get_project(ctx: RequestContext) -> dict[str, Any]:
 
 
 def create_project(ctx: RequestContext) -> ApiResponse:
-    """``POST …/projects`` ``{Name, ProjectGroupId, LifecycleId, Description?}``: 201 and
-    the project, created with its process, variable set and ``Default`` channel."""
+    """``POST …/projects`` ``{Name, ProjectGroupId, LifecycleId, Description?, IsDisabled?,
+    VersioningStrategy.Template?, ProjectConnectivityPolicy.AllowDeploymentsToNoTargets?}``:
+    201 and the project, created with its process, variable set and ``Default`` channel."""
     body = read_body(ctx)
     space = ctx.space(body.raw("SpaceId"))
     ctx.require(Permission.ProjectCreate, space.id)
+    # Every field is read before the project exists, so a field of the wrong type is a 400
+    # that leaves nothing behind.
+    disabled = body.flag("IsDisabled")
+    template = Body(body.mapping("VersioningStrategy")).text("Template", "") or ""
+    no_targets = Body(body.mapping("ProjectConnectivityPolicy")).flag(
+        "AllowDeploymentsToNoTargets")
     project = ctx.deployments.add_project(
         space.id, body.required_text("Name", '"My Project"'),
         project_group=body.text("ProjectGroupId"), lifecycle=body.text("LifecycleId"),
         description=body.text("Description", "") or "",
     )
+    project.is_disabled = disabled
+    project.release_versioning_template = template
+    project.allow_deployments_to_no_targets = no_targets
     return ApiResponse(201, project_resource(project, ctx.deployments))
 
 

@@ -364,3 +364,21 @@ def test_classic_creates_refuse_machine_ids_that_are_not_targets_here(
     ran = client.post("/api/Spaces-1/runbooks/Runbooks-1/run", json={
         "EnvironmentId": "Environments-1", "ExcludedMachineIds": ["web-01"]})
     assert ran.status_code == 400  # a name is not an id
+
+
+def test_a_project_created_over_rest_keeps_its_settings(sim: Simulation,
+                                                        client: httpx.Client) -> None:
+    created = client.post("/api/Spaces-1/projects", json={
+        "Name": "Settled", "IsDisabled": True,
+        "VersioningStrategy": {"Template": "1.#{Octopus.Version.NextMinor}.0"},
+        "ProjectConnectivityPolicy": {"AllowDeploymentsToNoTargets": True}})
+    assert created.status_code == 201, created.text
+    project = created.json()
+    assert project["IsDisabled"] is True
+    assert project["VersioningStrategy"]["Template"] == "1.#{Octopus.Version.NextMinor}.0"
+    assert project["ProjectConnectivityPolicy"]["AllowDeploymentsToNoTargets"] is True
+    before = set(sim.deployments.projects)
+    wrong = client.post("/api/Spaces-1/projects", json={
+        "Name": "Wrong", "ProjectConnectivityPolicy": {"AllowDeploymentsToNoTargets": "maybe"}})
+    assert wrong.status_code == 400
+    assert set(sim.deployments.projects) == before
