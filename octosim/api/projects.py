@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from octosim.api.bodies import Body, read_body
 from octosim.api.context import RequestContext
-from octosim.api.errors import bad_request
+from octosim.api.errors import bad_request, resource_not_found
 from octosim.api.messages import ApiResponse
 from octosim.api.paging import collection, page_window
 from octosim.api.params import by_id_and_name
@@ -36,11 +36,14 @@ __all__ = [
     "channel_resource",
     "create_project",
     "create_tenant",
+    "deployment_settings_resource",
     "find_project",
     "get_channel",
+    "get_deployment_settings",
     "get_lifecycle",
     "get_lifecycle_preview",
     "get_project",
+    "get_project_deployment_settings",
     "get_project_group",
     "get_tenant",
     "lifecycle_resource",
@@ -107,18 +110,14 @@ def project_resource(project: Project, store: DeploymentStore) -> dict[str, Any]
         "IsVersionControlled": False, "ClonedFromProjectId": None, "Templates": [],
         "AutoDeployReleaseOverrides": [], "ExtensionSettings": [],
         "ReleaseNotesTemplate": None, "DeploymentChangesTemplate": None,
-        "VersioningStrategy": {"Template": project.release_versioning_template or None,
-                               "DonorPackage": None},
+        "VersioningStrategy": _versioning_strategy(project),
         "ReleaseCreationStrategy": {"ChannelId": default.id if default else None,
                                     "ReleaseCreationPackage": None},
-        "ProjectConnectivityPolicy": {
-            "AllowDeploymentsToNoTargets": project.allow_deployments_to_no_targets,
-            "ExcludeUnhealthyTargets": False, "SkipMachineBehavior": "None", "TargetRoles": [],
-        },
+        "ProjectConnectivityPolicy": _connectivity_policy(project),
         "Links": {
             "Self": base,
             "Releases": f"{base}/releases{{/version}}{{?skip,take,searchByVersion}}",
-            "Channels": f"{base}/channels{{?skip,take,partialName}}",
+            "Channels": f"{base}/channels{{/id}}{{?skip,take,partialName}}",
             "DeploymentProcess": f"/api/{space}/deploymentprocesses/{process_id}",
             "DeploymentSettings": f"/api/{space}/deploymentsettings/{settings_id}",
             "Variables": f"/api/{space}/variables/{project.variable_set_id}",
@@ -128,6 +127,28 @@ def project_resource(project: Project, store: DeploymentStore) -> dict[str, Any]
             "Triggers": f"{base}/triggers{{?skip,take,partialName,triggerActionType}}",
             "Web": f"/app#/{space}/projects/{pid}",
         },
+    }
+
+
+def _versioning_strategy(project: Project) -> dict[str, Any]:
+    return {"Template": project.release_versioning_template or None, "DonorPackage": None}
+
+
+def _connectivity_policy(project: Project) -> dict[str, Any]:
+    return {"AllowDeploymentsToNoTargets": project.allow_deployments_to_no_targets,
+            "ExcludeUnhealthyTargets": False, "SkipMachineBehavior": "None", "TargetRoles": []}
+
+
+def deployment_settings_resource(project: Project) -> dict[str, Any]:
+    """Return a DeploymentSettingsResource: the project's settings a deployment reads."""
+    settings_id = project.deployment_settings_id
+    return {
+        "Id": settings_id, "ProjectId": project.id, "SpaceId": project.space_id,
+        "ConnectivityPolicy": _connectivity_policy(project),
+        "DefaultGuidedFailureMode": "EnvironmentDefault",
+        "DefaultToSkipIfAlreadyInstalled": False, "DeploymentChangesTemplate": None,
+        "ReleaseNotesTemplate": None, "VersioningStrategy": _versioning_strategy(project),
+        "Links": {"Self": f"/api/{project.space_id}/deploymentsettings/{settings_id}"},
     }
 
 
@@ -258,6 +279,24 @@ def find_project(ctx: RequestContext, permission: Permission = Permission.Projec
             ctx.space_id is None or p.space_id == ctx.space_id)), None)
 
     return ctx.find(lookup, permission, wanted)
+
+
+def get_deployment_settings(ctx: RequestContext) -> dict[str, Any]:
+    """``GET …/deploymentsettings/{id}`` (``deploymentsettings-Projects-N``: the project's
+    ``Links.DeploymentSettings``), read-only."""
+    settings_id = ctx.params["id"]
+    project = ctx.deployments.projects.get(settings_id.removeprefix("deploymentsettings-"))
+    if not settings_id.startswith("deploymentsettings-") or project is None:
+        raise resource_not_found(settings_id)
+    ctx.require(Permission.ProjectView, project.space_id)
+    if ctx.space_id is not None and project.space_id != ctx.space_id:
+        raise resource_not_found(settings_id)
+    return deployment_settings_resource(project)
+
+
+def get_project_deployment_settings(ctx: RequestContext) -> dict[str, Any]:
+    """``GET …/projects/{id}/deploymentsettings``: the newer form the Go CLI follows."""
+    return deployment_settings_resource(find_project(ctx))
 
 
 def get_project(ctx: RequestContext) -> dict[str, Any]:
@@ -405,6 +444,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/projects/all", list_all_projects, permission=_P.ProjectView),
     Route("GET", "/api/projects/{id}", get_project, permission=_P.ProjectView,
           authorizes_itself=True),
+    Route("GET", "/api/projects/{id}/deploymentsettings", get_project_deployment_settings,
+          permission=_P.ProjectView, authorizes_itself=True),
+    Route("GET", "/api/deploymentsettings/{id}", get_deployment_settings,
+          permission=_P.ProjectView, authorizes_itself=True),
     Route("GET", "/api/projects/{id}/channels", list_project_channels,
           permission=_P.ProjectView, authorizes_itself=True),
     Route("GET", "/api/channels", list_channels, permission=_P.ProjectView,

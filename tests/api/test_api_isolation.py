@@ -70,6 +70,7 @@ def _paths(route: Route, two: World2) -> Iterator[str]:
         "/api/tasks": [t.id for t in two.ours],
         "/api/machines": [m.id for m in two.sim.world.machines.values() if m.space_id == ONE],
         "/api/environments": ["Environments-1"],
+        "/api/deploymentsettings": [f"deploymentsettings-{two.mine['/api/projects']}"],
         "/api/spaces": [ONE],
         "/api/users": [two.user_id, "me"],
         **{area: [item] for area, item in two.mine.items() if area.startswith("/api/")},

@@ -48,7 +48,8 @@ def _path(pattern: str, ids: dict[str, str], sim: Simulation) -> str:
     assert collection is not None, pattern
     by_collection = {**ids, "/api/tasks": ids["tasks"].split(",")[0],
                      "/api/machines": next(iter(sim.world.machines)),
-                     "/api/environments": "Environments-1"}
+                     "/api/environments": "Environments-1",
+                     "/api/deploymentsettings": f"deploymentsettings-{ids['/api/projects']}"}
     runbook = sim.deployments.runbooks[ids["/api/runbooks"]]
     snapshot = sim.deployments.runbook_snapshots[ids["/api/runbookSnapshots"]]
     return (pattern.replace("{id}", by_collection[collection[1]])

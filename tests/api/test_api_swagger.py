@@ -38,6 +38,7 @@ def _world() -> tuple[Simulation, dict[str, str]]:
         "runbook": built["/api/runbooks"], "snapshot": built["/api/runbookSnapshots"],
         "run": built["/api/runbookRuns"], "version": built["version"],
         "snapshotname": sim.deployments.runbook_snapshots[built["/api/runbookSnapshots"]].name,
+        "settings": f"deploymentsettings-{built['/api/projects']}",
     }
     _guided_failure(sim)
     empty = sim.deployments.add_project("Spaces-1", "Empty")
@@ -147,6 +148,10 @@ DEPLOYMENT_CASES: list[tuple[str, str, Any, int, str | None, bool]] = [
      "RunbookRunPreviewResource", False),
     ("GET", "{p}/runbooks/{runbook}/runbookRuns/preview/{environment}/{tenant}", None, 200,
      "RunbookRunPreviewResource", False),
+    ("GET", "{p}/deploymentsettings/{settings}", None, 200,
+     "DeploymentSettingsResource", False),
+    ("GET", "{p}/projects/{project}/deploymentsettings", None, 200, "DeploymentSettingsResource",
+     False),
     ("GET", "{p}/projects/{project}/runbooks", None, 200, "RunbookResourceCollection", False),
     ("POST", "{p}/projects/{project}/runbooks", {"Name": "Other"}, 201, "RunbookResource",
      False),
@@ -289,8 +294,8 @@ def test_walk_covers_every_registered_route() -> None:
 
 _KEYS = ("done", "running", "queued", "failed", "machine", "environment", "user", "project",
          "group", "channel", "lifecycle", "tenant", "varset", "release", "deployment", "runbook",
-         "snapshot", "snapshotname", "run", "version", "process", "rbprocess", "rbproject",
-         "interruption")
+         "snapshot", "snapshotname", "settings", "run", "version", "process", "rbprocess",
+         "rbproject", "interruption")
 
 
 def _shape(path: str) -> str:

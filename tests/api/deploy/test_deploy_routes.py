@@ -382,3 +382,16 @@ def test_a_project_created_over_rest_keeps_its_settings(sim: Simulation,
         "Name": "Wrong", "ProjectConnectivityPolicy": {"AllowDeploymentsToNoTargets": "maybe"}})
     assert wrong.status_code == 400
     assert set(sim.deployments.projects) == before
+
+
+def test_a_project_s_deployment_settings_link_resolves(client: httpx.Client) -> None:
+    project = client.get("/api/Spaces-1/projects/Projects-1").json()
+    settings = client.get(project["Links"]["DeploymentSettings"])
+    assert settings.status_code == 200, settings.text
+    assert (settings.json()["Id"], settings.json()["ProjectId"]) == (
+        "deploymentsettings-Projects-1", "Projects-1")
+    newer = client.get("/api/Spaces-1/projects/web/deploymentsettings").json()
+    assert newer == settings.json()
+    assert client.get("/api/Spaces-1/deploymentsettings/Projects-1").status_code == 404
+    assert project["Links"]["Channels"] == (
+        "/api/Spaces-1/projects/Projects-1/channels{/id}{?skip,take,partialName}")
