@@ -68,7 +68,10 @@ def choose_channel(store: DeploymentStore, project: Project, name_or_id: str | N
     """
     if name_or_id:
         other = store.channels.get(name_or_id.strip())
-        if other is not None and other.project_id != project.id:
+        # Only a channel of the same space: another space's is unknown here (a 404 that
+        # tells nothing of it).
+        if (other is not None and other.project_id != project.id
+                and other.space_id == project.space_id):
             raise DeploymentModelError(CHANNEL_OF_ANOTHER_PROJECT.format(
                 channel=other.name, project_id=other.project_id))
         return store.channel(project.id, name_or_id)

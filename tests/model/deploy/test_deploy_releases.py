@@ -121,6 +121,11 @@ def test_another_project_s_channel_is_refused_with_octopus_s_text(
         f"The channel Default specified for this release belongs to the project {api.id}. "
         "It does not belong to the same project as the release.",)
     assert create_release(store, web.id, channel="Default").channel_id != api_channel.id
+    elsewhere = store.add_project(store.world.add_space("Elsewhere").id, "Far")
+    [far_channel] = store.channels_of(elsewhere.id)
+    with pytest.raises(DeploymentModelError) as hidden:  # another space's: not found here
+        create_release(store, web.id, channel=far_channel.id)
+    assert hidden.value.status_code == 404
 
 
 def test_a_release_snapshots_the_process_and_variables(store: DeploymentStore) -> None:
