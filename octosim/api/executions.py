@@ -32,8 +32,8 @@ from octosim.api.context import RequestContext
 from octosim.api.errors import bad_request
 from octosim.api.releases import start_deployment
 from octosim.api.router import Route
-from octosim.api.runbooks import start_runbook_run
-from octosim.model.deploy_errors import DeploymentModelError
+from octosim.api.runbooks import run_pairs, start_runbook_run
+from octosim.model.deploy_errors import NO_TAGGED_TENANTS, DeploymentModelError
 from octosim.model.deployment_rules import (
     check_deployment,
     check_runbook_run,
@@ -44,7 +44,6 @@ from octosim.model.tenants import Tenant
 from octosim.model.world import Permission, Space
 
 __all__ = [
-    "NO_TAGGED_TENANTS",
     "NO_TENANTS",
     "ROUTES",
     "create_release_v1",
@@ -55,9 +54,6 @@ __all__ = [
 
 #: A tenanted command that names no tenant (UNCONFIRMED wording, §7.1).
 NO_TENANTS = "At least one tenant or tenant tag must be specified for a tenanted deployment."
-#: Tenant tags that select no tenant (UNCONFIRMED wording, §7.1).
-NO_TAGGED_TENANTS = ("No tenant connected to the project {project} in {environment} has any of "
-                     "the tenant tags {tags}.")
 
 
 def _space(ctx: RequestContext, body: Body) -> Space:
@@ -169,7 +165,7 @@ def create_tenanted_deployment_v1(ctx: RequestContext) -> dict[str, Any]:
     if not tenants:
         tags = body.texts("TenantTags")
         raise DeploymentModelError(NO_TAGGED_TENANTS.format(
-            project=project.name, environment=environment.name, tags=", ".join(tags))
+            project=project.name, environments=environment.name, tags=", ".join(tags))
             if tags else NO_TENANTS)
     fields = _fields(ctx, project.space_id, body)
     for tenant in tenants:  # all or nothing, as for untenanted deployments
@@ -192,16 +188,15 @@ def create_runbook_run_v1(ctx: RequestContext) -> dict[str, Any]:
     if not names:
         raise bad_request('EnvironmentNames is required, e.g. ["Development"].')
     environments = store.environments(project.space_id, names)
-    tenants: list[str | None] = [
-        t.id for t in _tenants(ctx, project, body, [e.id for e in environments])] or [None]
+    pairs = run_pairs(store, project, [e.id for e in environments],
+                      body.texts("Tenants"), body.texts("TenantTags"))
     fields = _fields(ctx, project.space_id, body)
     snapshot = body.text("Snapshot")
-    for env in environments:  # all or nothing, as for deployments
-        for tenant in tenants:
-            check_runbook_run(store, runbook.id, env.id, snapshot=snapshot, tenant_id=tenant)
+    for env_id, tenant in pairs:  # all or nothing, as for deployments
+        check_runbook_run(store, runbook.id, env_id, snapshot=snapshot, tenant_id=tenant)
     started = [
-        start_runbook_run(ctx, runbook, env.id, snapshot=snapshot, tenant=tenant, **fields)
-        for env in environments for tenant in tenants
+        start_runbook_run(ctx, runbook, env_id, snapshot=snapshot, tenant=tenant, **fields)
+        for env_id, tenant in pairs
     ]
     return {"RunbookRunServerTasks": [
         {"RunbookRunId": r.id, "ServerTaskId": t.id} for r, t in started]}

@@ -11,6 +11,7 @@ Without a snapshot named, the published one runs; with none published the answer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -23,14 +24,19 @@ from octosim.api.projects import find_project, paged, space_items
 from octosim.api.releases import deployment_fields, deployment_filters
 from octosim.api.router import Route
 from octosim.api.timefmt import Dates
-from octosim.model.deploy_errors import NO_PUBLISHED_SNAPSHOT, DeploymentModelError
+from octosim.model.deploy_errors import (
+    NO_PUBLISHED_SNAPSHOT,
+    NO_TAGGED_TENANTS,
+    DeploymentModelError,
+)
 from octosim.model.deploy_tasks import queue_runbook_run
 from octosim.model.deployment_rules import (
     check_runbook_run,
     create_runbook_run,
     publish_runbook_snapshot,
 )
-from octosim.model.projects import DeploymentProcess
+from octosim.model.deployment_store import DeploymentStore
+from octosim.model.projects import DeploymentProcess, Project
 from octosim.model.runbooks import (
     EnvironmentScope,
     GuidedFailureMode,
@@ -62,6 +68,7 @@ __all__ = [
     "list_space_snapshots",
     "preview_runbook_run",
     "put_project_runbook_process",
+    "run_pairs",
     "run_runbook",
     "runbook_resource",
     "runbook_run_resource",
@@ -401,6 +408,30 @@ def preview_runbook_run(ctx: RequestContext) -> dict[str, Any]:
             "UseGuidedFailureModeByDefault": guided, "Links": {}}
 
 
+def run_pairs(store: DeploymentStore, project: Project, environment_ids: Sequence[str],
+              tenants: Sequence[str], tags: Sequence[str]) -> list[tuple[str, str | None]]:
+    """The (environment id, tenant id) runs a runbook-run command asks for: each tenant named
+    (an id or a name, each once) in every environment; each tenant a tag selects only in
+    the environments where it is connected; untenanted when none is named or tagged.
+
+    Raises DeploymentModelError (404) for an unknown tenant, and with
+    :data:`~octosim.model.deploy_errors.NO_TAGGED_TENANTS` when the tags select no tenant
+    and none is named.
+    """
+    named = list(dict.fromkeys(store.tenant(project.space_id, t).id for t in tenants))
+    pairs: list[tuple[str, str | None]] = [(e, t) for e in environment_ids for t in named]
+    for environment_id in environment_ids:
+        pairs += [(environment_id, tenant.id)
+                  for tenant in store.tagged_tenants(project, tags, [environment_id])
+                  if tenant.id not in named]
+    if tags and not pairs:
+        world = store.world
+        raise DeploymentModelError(NO_TAGGED_TENANTS.format(
+            project=project.name, tags=", ".join(tags),
+            environments=" or ".join(world.environments[e].name for e in environment_ids)))
+    return pairs or [(e, None) for e in environment_ids]
+
+
 def run_runbook(ctx: RequestContext) -> ApiResponse:
     """``POST …/runbooks/{id}/run`` (RunbookRunParameters): 201 and an **array** of runs,
     one per environment (``EnvironmentId`` and ``EnvironmentIds``) and tenant."""
@@ -411,19 +442,13 @@ def run_runbook(ctx: RequestContext) -> ApiResponse:
     if not environments:
         raise bad_request('EnvironmentId or EnvironmentIds is required, e.g. "Environments-1".')
     store = ctx.deployments
-    # Each tenant once, however it is named (an id and a name may name the same one).
-    tags = body.texts("TenantTagNames")
-    tagged = store.tagged_tenants(
-        store.projects[runbook.project_id], tags,
-        [e.id for e in store.environments(runbook.space_id, environments)]) if tags else []
-    tenants: list[str | None] = list(dict.fromkeys([
-        *(store.tenant(runbook.space_id, t).id
-          for t in [*body.texts("TenantIds"), *body.texts("TenantId")]),
-        *(t.id for t in tagged)])) or [None]
+    pairs = run_pairs(
+        store, store.projects[runbook.project_id],
+        [e.id for e in store.environments(runbook.space_id, list(dict.fromkeys(environments)))],
+        [*body.texts("TenantIds"), *body.texts("TenantId")], body.texts("TenantTagNames"))
     snapshot = None if body.flag("UseDefaultSnapshot", True) else body.text(
         "RunbookSnapshotNameOrId")
     fields = _run_fields(ctx, body, runbook.space_id)
-    pairs = [(env, tenant) for env in dict.fromkeys(environments) for tenant in tenants]
     for env, tenant in pairs:  # all or nothing: a refusal leaves no run behind
         check_runbook_run(store, runbook.id, env, snapshot=snapshot, tenant_id=tenant)
     runs = [start_runbook_run(ctx, runbook, env, snapshot=snapshot, tenant=tenant, **fields)[0]

@@ -19,6 +19,7 @@ __all__ = [
     "INVALID_VERSION",
     "NO_PUBLISHED_SNAPSHOT",
     "NO_STEPS_TO_RUN",
+    "NO_TAGGED_TENANTS",
     "PROBLEM_WITH_REQUEST",
     "PROJECT_DISABLED",
     "RELEASE_EXISTS",
@@ -46,6 +47,10 @@ CHANNEL_OF_ANOTHER_PROJECT = (
     "The channel {channel} specified for this release belongs to the project {project_id}. "
     "It does not belong to the same project as the release."
 )
+#: Tenant tags that select no tenant where the command deploys or runs (UNCONFIRMED
+#: wording, octopus-deployments.md §7.1); ``environments`` joined with " or ".
+NO_TAGGED_TENANTS = ("No tenant connected to the project {project} in {environments} has any "
+                     "of the tenant tags {tags}.")
 PROJECT_DISABLED = "The project is disabled, so releases cannot be created"
 NO_STEPS_TO_RUN = (
     "There are no steps to run when deploying releases of {project} in the {channel} channel "

@@ -395,3 +395,41 @@ def test_a_project_s_deployment_settings_link_resolves(client: httpx.Client) -> 
     assert client.get("/api/Spaces-1/deploymentsettings/Projects-1").status_code == 404
     assert project["Links"]["Channels"] == (
         "/api/Spaces-1/projects/Projects-1/channels{/id}{?skip,take,partialName}")
+
+
+def test_a_tag_runs_each_tenant_only_where_it_is_connected(sim: Simulation,
+                                                           client: httpx.Client) -> None:
+    # Found by review: a tag over two environments ran each tagged tenant in both, and the
+    # all-or-nothing check then refused the whole command.
+    store = sim.deployments
+    store.add_tenant("Spaces-1", "TestOnly", {"Projects-1": ["Environments-2"]},
+                     tenant_tags=["Tier/Gold"])
+    for route, body in (
+        ("/api/Spaces-1/runbook-runs/create/v1", {
+            "ProjectName": "Web", "RunbookName": "Restart", "TenantTags": ["tier/gold"],
+            "EnvironmentNames": ["Development", "Test"]}),
+        ("/api/Spaces-1/runbooks/Runbooks-1/run", {
+            "EnvironmentIds": ["Environments-1", "Environments-2"],
+            "TenantTagNames": ["tier/gold"]}),
+    ):
+        ran = client.post(route, json=body)
+        assert ran.status_code in (200, 201), ran.text
+    pairs = [(r.environment_id, r.tenant_id) for r in store.runbook_runs.values()][-4:]
+    assert pairs == [("Environments-1", "Tenants-1"), ("Environments-2", "Tenants-2")] * 2
+
+
+def test_tags_that_select_no_tenant_run_nothing(sim: Simulation, client: httpx.Client) -> None:
+    before = set(sim.deployments.runbook_runs)
+    for route, body in (
+        ("/api/Spaces-1/runbook-runs/create/v1", {
+            "ProjectName": "Web", "RunbookName": "Restart", "TenantTags": ["nope/nothing"],
+            "EnvironmentNames": ["Development"]}),
+        ("/api/Spaces-1/runbooks/Runbooks-1/run", {
+            "EnvironmentId": "Environments-1", "TenantTagNames": ["nope/nothing"]}),
+    ):
+        refused = client.post(route, json=body)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["Errors"] == ["No tenant connected to the project Web in "
+                                            "Development has any of the tenant tags "
+                                            "nope/nothing."]
+    assert set(sim.deployments.runbook_runs) == before
