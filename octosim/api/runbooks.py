@@ -25,7 +25,6 @@ from octosim.api.releases import deployment_fields, deployment_filters
 from octosim.api.router import Route
 from octosim.api.timefmt import Dates
 from octosim.model.deploy_errors import (
-    NO_PUBLISHED_SNAPSHOT,
     NO_TAGGED_TENANTS,
     DeploymentModelError,
 )
@@ -43,6 +42,7 @@ from octosim.model.runbooks import (
     Runbook,
     RunbookRun,
     RunbookSnapshot,
+    guided_failure_by_default,
 )
 from octosim.model.step_plan import plan_steps
 from octosim.model.tasks import Task
@@ -377,33 +377,40 @@ def preview_runbook_run(ctx: RequestContext) -> dict[str, Any]:
     """``GET …/runbooks/{id}/runbookRuns/preview/{environment}[/{tenant}]``
     (RunbookRunPreviewResource, the Library's "Run Octopus Deploy Runbook" reads it): what a
     run of the published snapshot would do there, each action with the machines it would run
-    on; the form is empty (the simulator has no prompted variables)."""
+    on; the form is empty (the simulator has no prompted variables). Refused as the run
+    itself would be (the runbook's environments, the tenant's connection)."""
     runbook = _find_runbook(ctx)
     store = ctx.deployments
     [environment] = store.environments(runbook.space_id, [ctx.params["environment"]])
-    tenant = store.tenant(runbook.space_id, ctx.params["tenant"]) if "tenant" in ctx.params \
-        else None
-    if runbook.published_runbook_snapshot_id is None:
-        raise DeploymentModelError(NO_PUBLISHED_SNAPSHOT)
+    tenant = (store.tenant(runbook.space_id, ctx.params["tenant"]) if "tenant" in ctx.params
+              else None)
+    check_runbook_run(store, runbook.id, environment.id,
+                      tenant_id=tenant.id if tenant is not None else None)
+    assert runbook.published_runbook_snapshot_id is not None, "check_runbook_run refuses none"
     snapshot = store.runbook_snapshots[runbook.published_runbook_snapshot_id]
     plan = plan_steps(snapshot.process, environment.id, "", store.world.machines.values(),
                       tenant=tenant, tenancy=store.tenancy_of, choices=store.choices)
     machines = store.world.machines
-    steps = [{
-        "ActionId": action.id, "ActionName": action.name,
-        "ActionNumber": (f"{planned.number}.{number}" if len(planned.actions) > 1
-                         else str(planned.number)),
-        "Roles": planned.step.target_roles, "IsDisabled": action.is_disabled,
-        "CanBeSkipped": True, "HasNoApplicableMachines": planned.is_skipped,
-        "MachineNames": [t.machine_name for t in planned.targets],
-        "Machines": [{"Id": t.machine_id, "Name": t.machine_name, "HasLatestCalamari": True,
-                      "HealthStatus": machines[t.machine_id].health_status.value}
-                     for t in planned.targets if t.machine_id in machines],
-        "UnavailableMachines": [], "ExcludedMachines": [],
-    } for planned in plan.steps for number, action in enumerate(planned.actions, start=1)]
-    guided = (environment.use_guided_failure
-              if runbook.default_guided_failure_mode is GuidedFailureMode.EnvironmentDefault
-              else runbook.default_guided_failure_mode is GuidedFailureMode.On)
+    steps = []
+    for planned in plan.steps:
+        for action in planned.actions:
+            # Numbered among all the step's actions, as the process numbers them.
+            number = planned.step.actions.index(action) + 1
+            steps.append({
+                "ActionId": action.id, "ActionName": action.name,
+                "ActionNumber": (f"{planned.number}.{number}" if len(planned.step.actions) > 1
+                                 else str(planned.number)),
+                "Roles": planned.step.target_roles, "IsDisabled": False,  # disabled: not planned
+                "CanBeSkipped": True, "HasNoApplicableMachines": planned.is_skipped,
+                "MachineNames": [t.machine_name for t in planned.targets],
+                "Machines": [{"Id": t.machine_id, "Name": t.machine_name,
+                              "HasLatestCalamari": True,
+                              "HealthStatus": machines[t.machine_id].health_status.value}
+                             for t in planned.targets if t.machine_id in machines],
+                "UnavailableMachines": [], "ExcludedMachines": [],
+            })
+    guided = guided_failure_by_default(runbook.default_guided_failure_mode,
+                                       environment.use_guided_failure)
     return {"StepsToExecute": steps, "Form": {"Values": {}, "Elements": []},
             "UseGuidedFailureModeByDefault": guided, "Links": {}}
 

@@ -27,7 +27,7 @@ from octosim.model.deployment_store import DeploymentStore
 from octosim.model.executors import ArgumentError, Flow, TaskRun
 from octosim.model.interruptions import InterruptionBoard
 from octosim.model.process_runner import ProcessRun, ProcessRunner
-from octosim.model.runbooks import GuidedFailureMode
+from octosim.model.runbooks import guided_failure_by_default
 from octosim.model.step_actions import StepActions
 from octosim.model.step_plan import plan_steps
 from octosim.model.system_variables import TaskInfo, deployment_variables, runbook_run_variables
@@ -159,7 +159,7 @@ class RunbookRunExecutor:
             runbook_run_variables(store, runbook_run, _task_info(run)),
             ScopeContext(runbook_run.environment_id, tenant_id=runbook_run.tenant_id,
                          process_owner_id=runbook_run.runbook_id),
-            plan, _asked_or(runbook_run.use_guided_failure, _guided_by_default(
+            plan, _asked_or(runbook_run.use_guided_failure, guided_failure_by_default(
                 store.runbooks[runbook_run.runbook_id].default_guided_failure_mode,
                 environment.use_guided_failure)),
         )
@@ -172,9 +172,3 @@ def _asked_or(asked: bool | None, default: bool) -> bool:
     """Return whether guided failure is on: as the deployment or run asked (an explicit
     ``UseGuidedFailure: false`` turns the default off), else ``default``."""
     return default if asked is None else asked
-
-
-def _guided_by_default(mode: GuidedFailureMode, environment_default: bool) -> bool:
-    if mode is GuidedFailureMode.EnvironmentDefault:
-        return environment_default
-    return mode is GuidedFailureMode.On

@@ -22,6 +22,7 @@ __all__ = [
     "Runbook",
     "RunbookRun",
     "RunbookSnapshot",
+    "guided_failure_by_default",
 ]
 
 
@@ -39,6 +40,14 @@ class GuidedFailureMode(StrEnum):
     EnvironmentDefault = "EnvironmentDefault"
     Off = "Off"
     On = "On"
+
+
+def guided_failure_by_default(mode: GuidedFailureMode, environment_default: bool) -> bool:
+    """Whether guided failure is on for a run that does not ask: the runbook's
+    ``DefaultGuidedFailureMode``, or for ``EnvironmentDefault`` the environment's."""
+    if mode is GuidedFailureMode.EnvironmentDefault:
+        return environment_default
+    return mode is GuidedFailureMode.On
 
 
 @dataclass

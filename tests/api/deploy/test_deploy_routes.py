@@ -12,7 +12,7 @@ from octosim.model.deploy_errors import INVALID_VERSION
 from octosim.model.deployment_rules import publish_runbook_snapshot
 from octosim.model.lifecycles import Phase
 from octosim.model.projects import SCRIPT_BODY, TARGET_ROLES, DeploymentAction, DeploymentStep
-from octosim.model.runbooks import EnvironmentScope
+from octosim.model.runbooks import EnvironmentScope, GuidedFailureMode
 from octosim.model.states import TaskState
 from octosim.simulation import Simulation
 
@@ -433,3 +433,25 @@ def test_tags_that_select_no_tenant_run_nothing(sim: Simulation, client: httpx.C
                                             "Development has any of the tenant tags "
                                             "nope/nothing."]
     assert set(sim.deployments.runbook_runs) == before
+
+
+def test_a_runbook_run_preview_is_refused_where_the_run_would_be(
+    sim: Simulation, client: httpx.Client
+) -> None:
+    runbook = sim.deployments.runbooks["Runbooks-1"]
+    runbook.environment_scope = EnvironmentScope.Specified
+    runbook.environments = ["Environments-3"]
+    runbook.default_guided_failure_mode = GuidedFailureMode.On
+    preview = "/api/Spaces-1/runbooks/Runbooks-1/runbookRuns/preview"
+    assert client.get(f"{preview}/Development").status_code == 400
+    assert client.get(f"{preview}/Production").json()["UseGuidedFailureModeByDefault"] is True
+    sim.deployments.add_tenant("Spaces-1", "Nowhere", {})
+    refused = client.get(f"{preview}/Production/Nowhere")
+    assert refused.status_code == 400 and "Nowhere" in refused.json()["Errors"][0]
+    sim.deployments.set_process(runbook.process.id, [DeploymentStep("Two", [
+        DeploymentAction("First", properties={SCRIPT_BODY: "Write-Host 1"}, is_disabled=True),
+        DeploymentAction("Second", properties={SCRIPT_BODY: "Write-Host 2"})],
+        {TARGET_ROLES: "web-server"})])
+    publish_runbook_snapshot(sim.deployments, runbook.id)
+    [step] = client.get(f"{preview}/Production").json()["StepsToExecute"]
+    assert (step["ActionName"], step["ActionNumber"]) == ("Second", "1.2")
