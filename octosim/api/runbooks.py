@@ -220,9 +220,13 @@ def _settings(ctx: RequestContext, space_id: str, body: Body) -> dict[str, objec
     never run there) and ``DefaultGuidedFailureMode``."""
     fields: dict[str, object] = {}
     scope = body.text("EnvironmentScope")
+    named = body.texts("Environments")
     if scope is not None:
         fields["environment_scope"] = _member(EnvironmentScope, "EnvironmentScope", scope)
-        named = body.texts("Environments")
+    if named and fields.get("environment_scope") is not EnvironmentScope.Specified:
+        raise bad_request('Environments: only a runbook with "EnvironmentScope": "Specified" '
+                          "runs in the environments it lists; send both.")
+    if named:
         fields["environments"] = [e.id for e in ctx.deployments.environments(space_id, named)]
     mode = body.text("DefaultGuidedFailureMode")
     if mode is not None:
@@ -305,8 +309,16 @@ def list_snapshots(ctx: RequestContext) -> dict[str, Any]:
     runbook = _find_runbook(ctx)
     snapshots = [s for s in reversed(ctx.deployments.runbook_snapshots.values())
                  if s.runbook_id == runbook.id]
-    return paged(ctx, "RunbookSnapshot", snapshots, lambda s: snapshot_resource(s, ctx.dates),
-                 "{?skip,take,searchByName}")
+    return paged(ctx, "RunbookSnapshot", _named_like(ctx, snapshots),
+                 lambda s: snapshot_resource(s, ctx.dates), "{?skip,take,searchByName}")
+
+
+def _named_like(ctx: RequestContext, snapshots: list[RunbookSnapshot]) -> list[RunbookSnapshot]:
+    """``searchByName``: the snapshots whose name holds it (any case)."""
+    wanted = ctx.query.get("searchByName")
+    if not wanted:
+        return snapshots
+    return [s for s in snapshots if wanted.casefold() in s.name.casefold()]
 
 
 def list_space_snapshots(ctx: RequestContext) -> dict[str, Any]:
@@ -325,8 +337,8 @@ def list_project_snapshots(ctx: RequestContext) -> dict[str, Any]:
     project = find_project(ctx, Permission.RunbookView)
     snapshots = [s for s in reversed(ctx.deployments.runbook_snapshots.values())
                  if s.project_id == project.id]
-    return paged(ctx, "RunbookSnapshot", snapshots, lambda s: snapshot_resource(s, ctx.dates),
-                 "{?skip,take}")
+    return paged(ctx, "RunbookSnapshot", _named_like(ctx, snapshots),
+                 lambda s: snapshot_resource(s, ctx.dates), "{?skip,take,searchByName}")
 
 
 def get_project_snapshot(ctx: RequestContext) -> dict[str, Any]:

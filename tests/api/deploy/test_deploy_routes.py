@@ -308,6 +308,9 @@ def test_a_runbook_s_environments_are_checked_and_kept_as_ids(client: httpx.Clie
         "Name": "Nowhere", "EnvironmentScope": "Specified", "Environments": ["Environments-99"]})
     assert unknown.status_code == 400
     assert "Environments-99" in unknown.json()["Errors"][0]
+    unscoped = client.post("/api/Spaces-1/projects/Projects-1/runbooks", json={
+        "Name": "Unscoped", "Environments": ["Development"]})
+    assert unscoped.status_code == 400 and "Specified" in unscoped.json()["Errors"][0]
     bad_mode = client.post("/api/Spaces-1/projects/Projects-1/runbooks", json={
         "Name": "Moody", "DefaultGuidedFailureMode": "Sometimes"})
     assert bad_mode.status_code == 400
@@ -323,6 +326,11 @@ def test_a_project_s_runbook_snapshots_by_its_link_and_by_name(client: httpx.Cli
     assert by_name.json()["Id"] == snapshot["Id"]
     missing = client.get("/api/Spaces-1/projects/Projects-1/runbookSnapshots/Nope")
     assert missing.status_code == 404
+    for route in ("/api/Spaces-1/projects/Projects-1/runbookSnapshots",
+                  "/api/Spaces-1/runbooks/Runbooks-1/runbookSnapshots"):
+        for search, found in ((snapshot["Name"][-4:].lower(), 1), ("zzz-none", 0)):
+            assert client.get(route, params={"searchByName": search}).json()[
+                "TotalResults"] == found
 
 
 def test_a_runbook_run_preview_names_what_would_run_where(sim: Simulation,
