@@ -234,8 +234,9 @@ def parse_variables(body: Body, current: VariableSet) -> list[Variable]:
 
 
 def _value_text(value: object, name: str) -> str | None:
-    """A variable's ``Value`` as Octopus's model binding reads it: a string, a number or a
-    boolean as its text (``True``/``False``, as .NET writes them); anything else is a 400."""
+    """A variable's ``Value``: a string; a boolean as .NET writes it (``True``/``False``); a
+    number as its JSON text (``8080``, ``1.5``: how .NET would write an unusual float is not
+    reproduced); anything else is a 400."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):

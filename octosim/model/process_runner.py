@@ -242,8 +242,10 @@ class ProcessRunner:
         Raises ValueError saying so if it is not a positive whole number.
         """
         process = self.process
-        task_level = self._first_layers or variables_for_target(
-            process.variables, process.task_level, context=process.scope)
+        task_level = self._first_layers
+        if task_level is None:  # some value is scoped to an action, a machine or a role
+            task_level = variables_for_target(
+                process.variables, process.task_level, context=process.scope)
         raw = task_level.get(MAX_PARALLELISM)
         if raw is None:
             return MAX_STEPS_AT_ONCE

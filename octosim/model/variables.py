@@ -215,7 +215,9 @@ class VariableDictionary(Mapping[str, str]):
                 continue
             values.append(value)
             if "#{" in value:  # what a script prints is the evaluated form
-                values.append(_expand(value, _Expansion(self._table), frozenset({key})))
+                evaluated = _expand(value, _Expansion(self._table), frozenset({key}))
+                if evaluated:  # a block can render nothing: no text to mask
+                    values.append(evaluated)
         return values
 
     def __getitem__(self, name: str) -> str:
