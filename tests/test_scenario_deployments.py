@@ -23,6 +23,7 @@ from octosim.model.projects import (
     SCRIPT_BODY,
     SCRIPT_SYNTAX,
     TARGET_ROLES,
+    ActionCondition,
     StartTrigger,
     StepCondition,
 )
@@ -171,7 +172,8 @@ EVERYTHING = Scenario(
     projects=(ProjectSpec(
         "App", "a", group="Group", lifecycle="Two phases",
         steps=(StepSpec("One", (ActionSpec("First", "Octosim.Thing", "Bash", "echo 1", True,
-                                           ("Test",), ("Production",), {"X.Y": "z"}),),
+                                           ("Test",), ("Production",), {"X.Y": "z"},
+                                           ActionCondition.Variable, "#{Go}"),),
                         roles=("web-server",), max_parallelism=3,
                         condition=StepCondition.Variable, condition_expression="#{Go}",
                         start_trigger=StartTrigger.StartWithPrevious,
@@ -202,7 +204,9 @@ def test_a_scenario_built_in_python_builds_and_its_unpublished_runbook_has_no_sn
     assert step.properties["Octopus.Step.Extra"] == "1"
     [action] = step.actions
     assert action.properties == {"X.Y": "z", SCRIPT_BODY: "echo 1", SCRIPT_SYNTAX: "Bash",
-                                 RUN_ON_SERVER: "true"}
+                                 RUN_ON_SERVER: "true",
+                                 "Octopus.Action.ConditionVariableExpression": "#{Go}"}
+    assert action.condition is ActionCondition.Variable
     [runbook] = store.runbooks_of(project.id)
     assert runbook.published_runbook_snapshot_id is None and not store.runbook_snapshots
     phases = store.lifecycle("Spaces-1", "Two phases").phases
@@ -258,7 +262,8 @@ ERRORS: list[tuple[dict[str, Any], str]] = [
      "projects[0].steps[0].actions: expected 1 to 20 [[actions]] tables, got 0"),
     ({"projects": [{"name": "P", "steps": [{"name": "S", "actions": [{"script": "x"}]}]}]},
      "projects[0].steps[0].actions[0]: unknown key 'script'; valid keys: action_type, "
-     "environments, excluded_environments, name, properties, run_on_server, script_body, syntax"),
+     "condition, condition_expression, environments, excluded_environments, name, properties, "
+     "run_on_server, script_body, syntax"),
     ({"projects": [{"name": "P", "steps": [{"name": "S", "max_parallelism": 0,
                                             "actions": [{}]}]}]},
      "projects[0].steps[0].max_parallelism: expected a whole number between 1 and 10000"),
@@ -502,3 +507,15 @@ def test_the_preset_s_project_is_served_over_rest() -> None:
         "Install Java", "Restart Tentacle", "Check Java"]
     assert [(v["Name"], v["Value"]) for v in variables["Variables"]] == [
         ("RestartMethod", "Recipe")]
+
+
+def test_an_action_condition_expression_needs_a_variable_condition_and_back() -> None:
+    step = {"name": "S", "roles": ["web-server"], "actions": [
+        {"condition": "Variable"}, {"name": "B", "condition_expression": "#{Go}"}]}
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_dict({"projects": [{"name": "P", "steps": [step]}]})
+    assert caught.value.problems == [
+        'projects[0].steps[0].actions[0].condition_expression: is required when condition = '
+        '"Variable": the variable expression that decides',
+        'projects[0].steps[0].actions[1].condition_expression: applies only with condition = '
+        '"Variable"; set that or drop it']

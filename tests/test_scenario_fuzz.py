@@ -153,7 +153,7 @@ def test_the_fuzzer_reaches_worlds_that_run() -> None:
     # Without this, a fuzzer whose every document were refused would pass vacuously.
     readable = []
 
-    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    @settings(max_examples=120, deadline=None, database=None, derandomize=True)
     @given(_document(Scenario, Knob()))
     def count(document: dict[str, Any]) -> None:
         readable.append(_read(document) is not None)

@@ -22,7 +22,7 @@ from octosim.model.deploy_errors import DeploymentModelError
 from octosim.model.deployment_rules import publish_runbook_snapshot
 from octosim.model.deployment_store import DeploymentStore
 from octosim.model.lifecycles import Phase
-from octosim.model.process_runner import CONDITION_EXPRESSION
+from octosim.model.process_runner import ACTION_CONDITION_EXPRESSION, CONDITION_EXPRESSION
 from octosim.model.projects import (
     MAX_PARALLELISM,
     RUN_ON_SERVER,
@@ -149,11 +149,14 @@ def build_steps(steps: Sequence[StepSpec], environments: dict[str, str]) -> list
                 props[SCRIPT_SYNTAX] = action.syntax
             if action.run_on_server:
                 props[RUN_ON_SERVER] = "true"
+            if action.condition_expression is not None:
+                props[ACTION_CONDITION_EXPRESSION] = action.condition_expression
             actions.append(DeploymentAction(
                 action.name or step.name, action.action_type, props,
                 environments=[environments[e.lower()] for e in action.environments],
                 excluded_environments=[environments[e.lower()]
-                                       for e in action.excluded_environments]))
+                                       for e in action.excluded_environments],
+                condition=action.condition))
         built.append(DeploymentStep(step.name, actions, properties, step.condition,
                                     step.start_trigger))
     return built

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from octosim.model.deployment_store import DEFAULT_LIFECYCLE, DEFAULT_PROJECT_GROUP
-from octosim.model.process_runner import CONDITION_EXPRESSION
+from octosim.model.process_runner import ACTION_CONDITION_EXPRESSION, CONDITION_EXPRESSION
 from octosim.model.projects import (
     MAX_PARALLELISM,
     RUN_ON_SERVER,
     SCRIPT_BODY,
     SCRIPT_SYNTAX,
     TARGET_ROLES,
+    ActionCondition,
     StartTrigger,
     StepCondition,
 )
@@ -71,6 +72,7 @@ OWN_KEYS: Mapping[str, str] = {
     TARGET_ROLES: "roles",
     MAX_PARALLELISM: "max_parallelism",
     CONDITION_EXPRESSION: "condition_expression",
+    ACTION_CONDITION_EXPRESSION: "condition_expression",
     SCRIPT_BODY: "script_body",
     SCRIPT_SYNTAX: "syntax",
     RUN_ON_SERVER: "run_on_server",
@@ -128,7 +130,9 @@ class ActionSpec:
     simulation must have registered (docs/deployment-tasks.md). ``run_on_server``: run on a
     worker (on behalf of each target when the step has roles). ``environments`` /
     ``excluded_environments``: where the action runs (empty: everywhere). ``properties``:
-    any other action property, as Octopus names it.
+    any other action property, as Octopus names it. ``condition``: ``Success`` runs it unless
+    an earlier action of the step failed on that target; ``Variable`` runs it when
+    ``condition_expression`` holds there.
     """
 
     name: str | None = field(default=None, metadata=_NAME)
@@ -140,6 +144,9 @@ class ActionSpec:
     environments: tuple[str, ...] = ()
     excluded_environments: tuple[str, ...] = ()
     properties: Mapping[str, str] | None = None
+    condition: ActionCondition = field(default=ActionCondition.Success, metadata=knob(
+        fold_case=True))
+    condition_expression: str | None = None
 
 
 @dataclass(frozen=True)
@@ -274,21 +281,30 @@ def _check_steps(where: str, steps: Sequence[StepSpec],
                       "step's); action names must be unique in a process")
     for i, step in enumerate(steps):
         at = f"{where}[{i}]"
-        if step.condition is StepCondition.Variable and not (step.condition_expression or
-                                                            "").strip():
-            yield f"{at}.condition_expression", ('is required when condition = "Variable": '
-                                                 "the variable expression that decides")
-        if step.condition is not StepCondition.Variable and step.condition_expression:
-            yield f"{at}.condition_expression", ('applies only with condition = "Variable"; '
-                                                 "set that or drop it")
+        yield from _check_condition(at, step.condition is StepCondition.Variable,
+                                    step.condition_expression)
         yield from _check_properties(at, step)
         for j, action in enumerate(step.actions):
             act = f"{at}.actions[{j}]"
+            yield from _check_condition(act, action.condition is ActionCondition.Variable,
+                                        action.condition_expression)
             yield from _check_properties(act, action)
             yield from _unknown(f"{act}.environments", action.environments, environments,
                                 "environments")
             yield from _unknown(f"{act}.excluded_environments", action.excluded_environments,
                                 environments, "environments")
+
+
+def _check_condition(at: str, variable: bool,
+                     expression: str | None) -> Iterator[tuple[str, str]]:
+    """A step's or an action's ``condition_expression``: required with ``Variable``, and
+    meaningless without it."""
+    if variable and not (expression or "").strip():
+        yield f"{at}.condition_expression", ('is required when condition = "Variable": '
+                                             "the variable expression that decides")
+    if not variable and expression:
+        yield f"{at}.condition_expression", ('applies only with condition = "Variable"; '
+                                             "set that or drop it")
 
 
 class _Agent(Protocol):
