@@ -90,12 +90,13 @@ _UNIT = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400}
 # -- drawn processes ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class StepSpec:
-    """One drawn step: its actions (names in :data:`ACTION_KINDS`), roles, whether it runs on
-    a worker (on behalf of its roles' targets), rolling window, trigger and condition."""
+    """One drawn step: its actions (names in :data:`ACTION_KINDS`), roles, whether each
+    action runs on a worker (on behalf of its roles' targets; a step may mix the two),
+    rolling window, trigger and condition."""
 
     actions: tuple[str, ...]
     roles: str
-    on_worker: bool
+    on_worker: tuple[bool, bool]
     window: int | None
     with_previous: bool
     condition: StepCondition
@@ -105,7 +106,7 @@ step_specs = st.builds(
     StepSpec,
     actions=st.lists(st.sampled_from(ACTION_KINDS), min_size=1, max_size=2).map(tuple),
     roles=st.sampled_from(ROLES),
-    on_worker=st.booleans(),
+    on_worker=st.tuples(st.booleans(), st.booleans()),
     window=st.none() | st.integers(1, 3),
     with_previous=st.booleans(),
     condition=st.sampled_from(CONDITIONS),
@@ -136,7 +137,8 @@ def build_steps(label: str, specs: tuple[StepSpec, ...]) -> list[DeploymentStep]
         name = f"{label} S{number}"
         actions = []
         for index, kind in enumerate(spec.actions, start=1):
-            properties = {"Octopus.Action.RunOnServer": "true" if spec.on_worker else "false"}
+            on_worker = spec.on_worker[index - 1]
+            properties = {"Octopus.Action.RunOnServer": "true" if on_worker else "false"}
             if kind in SCRIPTS:
                 properties["Octopus.Action.Script.ScriptBody"] = SCRIPTS[kind]
                 properties["Octopus.Action.Script.Syntax"] = "PowerShell"
@@ -784,7 +786,7 @@ def test_the_bypass_lifts_the_script_mutex(seed: int, bypass: tuple[bool, bool],
     sim = deployment_world(seed)
     tracked: dict[str, Tracked] = {}
     observer = Observer(sim, tracked)
-    spec = StepSpec(("sleep",), roles, False, None, False, StepCondition.Success)
+    spec = StepSpec(("sleep",), roles, (False, False), None, False, StepCondition.Success)
     for n, lifts in enumerate(bypass, start=1):
         project = sim.deployments.add_project("Spaces-1", f"P{n}")
         sim.deployments.set_process(project.deployment_process_id, build_steps(f"P{n}", (spec,)))
