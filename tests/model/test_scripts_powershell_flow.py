@@ -258,3 +258,15 @@ def test_foreach_over_a_known_array(body: str, printed: list[str]) -> None:
 def test_a_loop_the_simulator_cannot_run_is_not_interpreted(body: str) -> None:
     host, result = ps(body + "\n'end'")
     assert host.lines() == ["end"] and host.lines("error") == [] and not result.failed
+
+
+def test_a_function_defined_in_a_skipped_statement_is_not_called() -> None:
+    # Whether the branch ran (and so which Fail-Step is called) is unknown.
+    host, result = ps("if ((Get-Date).Hour -lt 12) {\n  function Fail-Step($m) { \"soft $m\" }\n}\n"
+                      "Fail-Step 'hard'\n'end'")
+    assert host.lines() == ["end"] and not result.failed
+
+
+def test_braced_variable_names_with_a_scope_or_a_drive() -> None:
+    host, _ = ps("$script:n = 'top'\n\"[${script:n}]\"\n\"[${C:\\file.txt}]\"\n'end'")
+    assert host.lines() == ["[top]", "end"]  # a file's content is not modelled

@@ -224,6 +224,7 @@ _HEADER = re.compile(r"(?:if|elseif|else|foreach|for|while|switch|function|filte
                      r"|finally)(?![\w-])", re.IGNORECASE)
 _FUNCTION = re.compile(r"(?P<kind>function|filter|workflow)\s+(?P<name>[^\s({]+)\s*",
                        re.IGNORECASE)
+_DEFINED = re.compile(r"(?<![\w-])(?:function|filter|workflow)\s+([^\s({]+)", re.IGNORECASE)
 _FOREACH = re.compile(r"foreach\s*\(", re.IGNORECASE)
 _FOREACH_HEADER = re.compile(r"\s*\$(\w+)\s+in\s+(.+)", re.IGNORECASE | re.DOTALL)
 _RETURN = re.compile(r"return(?:\s+(?P<value>.*))?$", re.IGNORECASE | re.DOTALL)
@@ -552,6 +553,11 @@ class _Shell:
         if self.defined:
             for function in self.called(text):
                 self.forget_effects(function, set())
+        for m in _DEFINED.finditer(text):
+            # A definition the skipped statement may have run: whether the function exists,
+            # and what it does, is unknown, so a call of it is not interpreted.
+            self.defined = True
+            self.scope.functions[m.group(1).casefold()] = _Function(m.group(1).casefold(), None)
         if self.captures and not self.silent(text):
             self.captures[-1].unknown = True
 
@@ -928,9 +934,7 @@ class _Shell:
                 qualifier = (m.group("scope") or "").casefold()
                 self.forget(m.group("var"), self.top if qualifier in ("script", "global")
                             else self.scope)
-            if self.captures:
-                return  # the call ran: this statement output nothing either way
-            return
+            return  # the call ran (its effects stand); what it output, and so $v, is unknown
         self.assign(m, value, evaluated=True)
 
     def set_variable(self, name: str, value: Value, scope: _Scope | None = None) -> None:
@@ -1312,11 +1316,21 @@ class _Shell:
                 i = close + 1
             else:
                 env = m.group(2) or m.group(3)
-                value = (self.getenv(env) if env
-                         else self.read_variable(m.group(4) or m.group(6), m.group(5) or ""))
+                value = (self.getenv(env) if env else self.braced(m.group(4)) if m.group(4)
+                         else self.read_variable(m.group(6), m.group(5) or ""))
                 out.append("" if value is None else _text(value))
                 i = m.end()
         return "".join(out)
+
+    def braced(self, name: str) -> Value:
+        """``${name}``: a variable whose name may hold any character, or ``${script:x}``;
+        another drive's item (``${C:\\file}``) is unknown."""
+        qualifier, colon, rest = name.partition(":")
+        if not colon:
+            return self.read_variable(name)
+        if qualifier.casefold() not in ("global", "script", "local", "private", "variable"):
+            raise Unknown(name)
+        return self.read_variable(rest, qualifier)
 
     def dotnet(self, method: str, raw_args: str) -> Value:
         args = [self.expression(a) for a in split_top(raw_args, _COMMA, escape="`",
