@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from octosim.model.scripts import TOO_DEEP, ScriptResult, ScriptSyntax
+from octosim.model.scripts import TOO_DEEP, ScriptResult, ScriptSyntax, _ps_exec
+from octosim.model.scripts._ps_exec import TOO_LONG
 from tests.model.test_scripts_running import Host, run
 
 PS = ScriptSyntax.PowerShell
@@ -270,3 +271,21 @@ def test_a_function_defined_in_a_skipped_statement_is_not_called() -> None:
 def test_braced_variable_names_with_a_scope_or_a_drive() -> None:
     host, _ = ps("$script:n = 'top'\n\"[${script:n}]\"\n\"[${C:\\file.txt}]\"\n'end'")
     assert host.lines() == ["[top]", "end"]  # a file's content is not modelled
+
+
+@pytest.mark.parametrize("body", [
+    # branching recursion stays shallow but would call 2**30 times
+    "function F($n) { if ($n -lt 30) { F ($n + 1); F ($n + 1) } }\nF 0",
+    # nested loops over written-out arrays
+    "$a = " + ",".join(["1"] * 40) + "\n" + "foreach ($i in $a) { " * 4 + " }" * 4,
+    # a finally cannot hold it either
+    "function F($n) { if ($n -lt 30) { try { F ($n + 1) } finally { F ($n + 1) } } }\nF 0",
+    # a long script of plain statements: the same bound
+    "Write-Host hi\n" * 1_001,
+])
+def test_a_script_running_for_ages_fails_saying_so(body: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ps_exec, "_MAX_STEPS", 1_000)  # the same bound, reached sooner
+    host, result = ps(body + "\n'never'")
+    assert result == ScriptResult(1, TOO_LONG) and host.lines("error") == [TOO_LONG]
+    assert "never" not in host.lines()

@@ -32,7 +32,9 @@ positional and ``-Name:value`` arguments, ``$args`` (a simple function's unbound
 arguments), defaults, an advanced function's ``-ErrorAction``; a scope per call (its
 assignments are its own unless ``$script:``/``$global:``); its output (not Write-Host's) is
 its value, ``return [value]`` ends it; a script's function comes before a command of the
-same name. ``exit`` in one ends the script; runaway recursion fails as too deep. A call
+same name. ``exit`` in one ends the script; runaway recursion fails as too deep, and a
+script running more than :data:`_MAX_STEPS` statements (loop iterations and calls count
+too) fails with :data:`TOO_LONG`. A call
 inside an expression (``"$(Get-Thing)"``, ``if (Test-It)``) of a function that may sleep
 is not interpreted (expressions take no time); ``$v = Get-Thing`` and a call as a
 statement sleep. ``foreach ($x in <value>) { }`` over a value the simulator knows, with
@@ -93,7 +95,7 @@ from octosim.model.scripts._running import (
 )
 from octosim.model.wildcard import compile_wildcard, wildcard_match
 
-__all__ = ["run_powershell"]
+__all__ = ["TOO_LONG", "run_powershell"]
 
 #: One object: a string, a number, a bool or $null.
 Scalar = str | int | float | bool | None
@@ -331,6 +333,22 @@ class _Return(Exception):
     """``return``: ends the running function (or, outside one, the script)."""
 
 
+#: The statements (each loop iteration and function call counting as one more) a script
+#: may run. Its arrays are written out in it, so a deployment script stays far below;
+#: nested loops and branching recursion could otherwise run for ages on a body anyone can
+#: send.
+_MAX_STEPS = 50_000
+#: The line (and result message) a script that runs more fails with: it fails loudly
+#: rather than hold the simulation.
+TOO_LONG = ("The simulator cannot interpret this script: it runs more than "
+            f"{_MAX_STEPS:,} statements. Run fewer (loops and functions repeat theirs).")
+
+
+class _Runaway(Exception):
+    """More statements than :data:`_MAX_STEPS`: the script fails at once (no ``catch`` or
+    ``finally`` runs: none would in so long)."""
+
+
 #: What leaves a ``try`` block other than by its end: ``finally`` runs, then it goes on.
 _LEAVING = (_Thrown, ScriptExit, _Break, _Continue, _Return)
 
@@ -401,6 +419,9 @@ def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
         # What no `catch` took: PowerShell prints it once every `finally` has run.
         host.write(error.line, "error")
         return ScriptResult(1)
+    except _Runaway:
+        host.write(TOO_LONG, "error")
+        return ScriptResult(1, TOO_LONG)
     except ScriptExit as stop:
         if host.os_family == "Windows":
             return stop.result
@@ -531,10 +552,12 @@ class _Shell:
         self.loops = 0  # the loops running (a `break` outside one is not interpreted)
         self.captures: list[_Capture] = []  # functions called for their value, innermost last
         self.caught: list[_Thrown] = []  # the errors the running `catch` blocks handle
+        self.steps = 0  # statements, loop iterations and function calls run (_MAX_STEPS)
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, text: str) -> _Steps:
         for statement in _statements(text):
+            self.step()
             try:
                 yield from self.statement(statement)
             except Unknown:
@@ -680,6 +703,7 @@ class _Shell:
         self.loops += 1
         try:
             for item in items:
+                self.step()
                 self.set_variable(header.group(1), item)
                 try:
                     yield from self.block(text[body_open + 1 : body_close])
@@ -745,6 +769,7 @@ class _Shell:
         except Unknown:
             self.forget_effects(function, set())
             raise
+        self.step()
         caller, self.scope = self.scope, scope
         try:
             yield from self.block(function.body)
@@ -752,6 +777,11 @@ class _Shell:
             pass
         finally:
             self.scope = caller
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > _MAX_STEPS:
+            raise _Runaway
 
     def captured(self, function: _Function, args: Sequence[str]) -> Generator[float, None,
                                                                                 Value]:
