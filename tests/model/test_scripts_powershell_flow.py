@@ -289,3 +289,16 @@ def test_a_script_running_for_ages_fails_saying_so(body: str,
     host, result = ps(body + "\n'never'")
     assert result == ScriptResult(1, TOO_LONG) and host.lines("error") == [TOO_LONG]
     assert "never" not in host.lines()
+
+
+def test_a_function_named_with_its_scope_is_called_by_its_name() -> None:
+    host, _ = ps("function script:Get-Name { 'web' }\nfunction global:Fail-Step { 'soft' }\n"
+                 "Get-Name\nFail-Step")
+    assert host.lines() == ["web", "soft"]
+
+
+def test_the_scripts_own_parameters_are_unknown() -> None:
+    # The step's Script Parameters would bind them: not modelled, so never $null.
+    host, result = ps("param([string]$Environment = 'Dev', $Force)\n"
+                      "if (-not $Environment) { throw 'none' }\nif ($Force) { 'forced' }\n'end'")
+    assert host.lines() == ["end"] and not result.failed

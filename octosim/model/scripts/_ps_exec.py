@@ -59,7 +59,8 @@ compares strings by culture), ``-match`` with regular expressions .NET and Pytho
 alike on ASCII text. What a skipped statement may have assigned (``$x = ...``, ``$x++``,
 ``foreach ($x ...)``, ``$env:X = ...``) is unknown afterwards, so is ``$LASTEXITCODE`` (the
 simulator runs no program), and so are PowerShell's and Calamari's own variables
-(``$Matches``, ``$Octopus...``): a condition on them runs no branch, a string holding them
+(``$Matches``, ``$Octopus...``), as are the script's own ``param(...)`` (the step's Script
+Parameters are not modelled): a condition on them runs no branch, a string holding them
 is not printed. A variable the script never set is ``$null``, as in PowerShell.
 
 Errors: Calamari runs scripts with ``$ErrorActionPreference = 'Stop'``, so ``Write-Error``
@@ -224,9 +225,14 @@ _CATCH_AHEAD = re.compile(r"\s*(?:catch|finally)(?![\w-])", re.IGNORECASE)
 _BRACE_AHEAD = re.compile(r"\s*\{")
 _HEADER = re.compile(r"(?:if|elseif|else|foreach|for|while|switch|function|filter|try|catch"
                      r"|finally)(?![\w-])", re.IGNORECASE)
-_FUNCTION = re.compile(r"(?P<kind>function|filter|workflow)\s+(?P<name>[^\s({]+)\s*",
+_FUNCTION = re.compile(r"(?P<kind>function|filter|workflow)\s+"
+                       r"(?:(?P<scope>global|script|local|private):)?(?P<name>[^\s({]+)\s*",
                        re.IGNORECASE)
-_DEFINED = re.compile(r"(?<![\w-])(?:function|filter|workflow)\s+([^\s({]+)", re.IGNORECASE)
+_DEFINED = re.compile(r"(?<![\w-])(?:function|filter|workflow)\s+"
+                      r"(?:(?:global|script|local|private):)?([^\s({]+)", re.IGNORECASE)
+#: A ``param(...)`` block outside a function: the script's parameters, which the step's
+#: Script Parameters would set (not modelled): unknown.
+_SCRIPT_PARAMETER = re.compile(r"\$(\w+)")
 _FOREACH = re.compile(r"foreach\s*\(", re.IGNORECASE)
 _FOREACH_HEADER = re.compile(r"\s*\$(\w+)\s+in\s+(.+)", re.IGNORECASE | re.DOTALL)
 _RETURN = re.compile(r"return(?:\s+(?P<value>.*))?$", re.IGNORECASE | re.DOTALL)
@@ -570,6 +576,9 @@ class _Shell:
         names, env_names = _assigned(text)
         for name in names | {"lastexitcode"}:
             self.forget(name)
+        if _PARAM_BLOCK.match(text):
+            for m in _SCRIPT_PARAMETER.finditer(text):
+                self.forget(m.group(1))
         for m in _SCOPED_ASSIGNED.finditer(text):
             self.forget(m.group(1), self.top)
         self.unknown_env.update(self.env_key(n) for n in env_names)
@@ -729,7 +738,9 @@ class _Shell:
             function = _function(m.group("kind").casefold(), name, text[m.end() :])
         except Unknown:
             function = _Function(name, None)
-        self.scope.functions[name] = function
+        scope = (self.top if (m.group("scope") or "").casefold() in ("global", "script")
+                 else self.scope)
+        scope.functions[name] = function
 
     def function(self, name: str) -> _Function | None:
         """The function ``name`` (case-folded) the script defined, seen from this scope."""
