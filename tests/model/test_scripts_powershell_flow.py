@@ -302,3 +302,30 @@ def test_the_scripts_own_parameters_are_unknown() -> None:
     host, result = ps("param([string]$Environment = 'Dev', $Force)\n"
                       "if (-not $Environment) { throw 'none' }\nif ($Force) { 'forced' }\n'end'")
     assert host.lines() == ["end"] and not result.failed
+
+
+# -- adding, and the assignments loops use ------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # the left operand's type decides, as in PowerShell
+    ("Write-Output (1 + '2')", ["3"]),
+    ("'1' + 2", ["12"]),
+    ("$n = $null + 1; $n + 1", ["2"]),
+    ("$a = @(1) + 2; $a.Length; \"$a\"", ["1 2"]),
+    ("'a' + @(1, 2)", ["a1 2"]),
+    # counters and lists in a loop
+    ("$count = 0\nforeach ($x in 'a', 'b', 'c') { $count++ }\n\"count=$count\"", ["count=3"]),
+    ("$found = @()\nforeach ($s in 'web1', 'db1', 'web2') { if ($s -like 'web*') { $found += $s } }"
+     "\n\"$found\"; $found[-1]", ["web1 web2", "web2"]),
+    ("$total = 10; $total -= 4; $total--; $total += '2'; $total", ["7"]),
+    ("$script:n = 1\nfunction Bump { $script:n += 1 }\nBump; Bump\n\"n=$n\"", ["n=3"]),
+    ("$s = 'a'; $s += 'b'; $s++\n'end'", ["end"]),  # ++ on a string: not modelled
+])
+def test_adding_and_compound_assignments(body: str, printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+def test_a_compound_assignment_the_simulator_cannot_evaluate_leaves_the_variable_unknown() -> None:
+    host, _ = ps("$n = 1\n$n += (Get-Random)\nif ($n -eq 1) { 'stale' }\n$t = 1; $t += 'x'\n"
+                 "if ($t -eq 1) { 'stale' }\n'end'")
+    assert host.lines() == ["end"]

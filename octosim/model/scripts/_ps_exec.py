@@ -9,7 +9,9 @@ GetEnvironmentVariable``/``SetEnvironmentVariable``; ``setx [/M]``; ``exit``; ``
 comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike``/``-match``/
 ``-notmatch``/``-contains``/``-notcontains``/``-in``/``-notin`` (``i``/``c`` prefixed too),
 ``[string]::IsNullOrEmpty``, ``Test-Path env:X``; strings, here-strings, numbers,
-``'a','b'`` arrays, ``+``, ``-join``; a bare value (it is output, an array one item a line);
+``'a','b'`` arrays, ``+`` (the left operand's type decides: ``1 + '2'`` is 3, an array
+gets items appended), ``-join``; ``$x += v``, ``$x -= v``, ``$x++``, ``$x--``; a bare value
+(it is output, an array one item a line);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
 matching ``P``, as their names, so ``.Name`` of it is the same list; as a statement only its
 error counts); ``@(...)``, ``$a[i]``, ``$script:x``/``$global:x`` (one scope: Calamari
@@ -234,6 +236,10 @@ _DEFINED = re.compile(r"(?<![\w-])(?:function|filter|workflow)\s+"
 #: Script Parameters would set (not modelled): unknown.
 _SCRIPT_PARAMETER = re.compile(r"\$(\w+)")
 _FOREACH = re.compile(r"foreach\s*\(", re.IGNORECASE)
+#: ``$x += v``, ``$x -= v``, ``$x++``, ``$x--`` (a statement of its own).
+_COMPOUND = re.compile(
+    r"\$(?:(?P<scope>global|script|local):)?(?P<var>\w+)\s*"
+    r"(?:(?P<op>[+-])=(?!=)\s*(?P<rhs>.+)|(?P<step>\+\+|--))$", re.IGNORECASE | re.DOTALL)
 _FOREACH_HEADER = re.compile(r"\s*\$(\w+)\s+in\s+(.+)", re.IGNORECASE | re.DOTALL)
 _RETURN = re.compile(r"return(?:\s+(?P<value>.*))?$", re.IGNORECASE | re.DOTALL)
 #: The words PowerShell reads as keywords where a command would be: never a function's name.
@@ -469,8 +475,8 @@ class _Statement(NamedTuple):
     ``pipeline`` (or a redirection: not interpreted), or a ``command``: its ``name``
     case-folded and its ``args`` as written."""
 
-    kind: Literal["if", "try", "foreach", "function", "return", "assignment", "dotnet", "value",
-                  "pipeline", "command"]
+    kind: Literal["if", "try", "foreach", "function", "return", "assignment", "compound",
+                  "dotnet", "value", "pipeline", "command"]
     assignment: re.Match[str] | None = None
     name: str = ""
     args: tuple[str, ...] = ()
@@ -498,6 +504,9 @@ def _parse(text: str) -> _Statement:
         return _Statement("assignment", assignment)
     if _DOTNET_ENV.match(text):
         return _Statement("dotnet")
+    compound = _COMPOUND.match(text)
+    if compound:
+        return _Statement("compound", compound)
     if text[0] in "'\"$@":
         return _Statement("value")
     words = _words(text)
@@ -615,6 +624,8 @@ class _Shell:
             self.return_statement(parsed.args[0])
         elif parsed.kind == "pipeline":
             raise Unknown(text)
+        elif parsed.kind == "compound" and parsed.assignment is not None:
+            self.compound(parsed.assignment)
         elif parsed.assignment is not None:
             function = self.invoked(parsed.assignment.group("rhs"))
             if function is None:
@@ -978,6 +989,29 @@ class _Shell:
             return  # the call ran (its effects stand); what it output, and so $v, is unknown
         self.assign(m, value, evaluated=True)
 
+    def compound(self, m: re.Match[str]) -> None:
+        """``$x += v``, ``$x -= v``, ``$x++``, ``$x--``: ``+`` as in an expression (an array
+        gets the items appended, a string the text), ``-`` on numbers only."""
+        qualifier = (m.group("scope") or "").casefold()
+        scope = self.top if qualifier in ("script", "global") else self.scope
+        try:
+            current = self.read_variable(m.group("var"), qualifier)
+            op = m.group("op") or m.group("step")[0]
+            change = self.expression(m.group("rhs")) if m.group("rhs") else 1
+            if op == "+" and m.group("rhs"):
+                value = _add(current, change)
+            else:  # -=, ++, --: numbers ($null is 0)
+                number = 0 if current is None else current
+                if (not isinstance(number, int | float) or isinstance(number, bool)
+                        or (op == "-" and isinstance(change, bool | tuple | str))):
+                    raise Unknown(m.group(0))
+                value = number + (_as_number(change, number) if op == "+" else
+                                  -_as_number(change, number))
+        except Unknown:
+            self.forget(m.group("var"), scope)
+            raise
+        self.set_variable(m.group("var"), value, scope)
+
     def set_variable(self, name: str, value: Value, scope: _Scope | None = None) -> None:
         """``$name = value`` in ``scope`` (the current one by default)."""
         scope = scope or self.scope
@@ -1236,12 +1270,7 @@ class _Shell:
                 return separator.join(_text(item) for item in items)
             return "" if items is None else _text(items)
         if len(terms) > 1:
-            values = [self.term(t) for t in terms]
-            if any(isinstance(v, tuple) for v in values):
-                raise Unknown(text)  # adding arrays is not modelled
-            if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-                return sum(v for v in values if isinstance(v, int | float))
-            return "".join("" if v is None else _text(v) for v in values)
+            return functools.reduce(_add, (self.term(t) for t in terms))
         items = _array_items(text)
         if len(items) > 1:  # 'a', 'b': an array (the comma binds tighter than + and -join)
             return tuple(v for item in items for v in _items(self.term(item)))
@@ -1629,6 +1658,21 @@ def _converted(value: Value, kind: str) -> Value:
     if kind == "array":
         return None if value is None else _items(value)
     return value
+
+
+def _add(left: Value, right: Value) -> Value:
+    """``left + right`` as PowerShell adds, the left operand's type deciding: $null adds
+    nothing; an array gets the right's items appended; a string the right's text; a number
+    the right converted to a number (unknown where that is not exact and simple)."""
+    if left is None:
+        return right
+    if isinstance(left, tuple):
+        return left + (_items(right) if right is not None else (None,))
+    if isinstance(left, str):
+        return left + _text(right)
+    if isinstance(left, bool) or isinstance(right, bool | tuple):
+        raise Unknown(repr(left))
+    return left if right is None else left + _as_number(right, left)
 
 
 def _indexed(value: Value, index: int) -> Value:
