@@ -36,11 +36,11 @@ assignments are its own unless ``$script:``/``$global:``); its output (not Write
 its value, ``return [value]`` ends it; a script's function comes before a command of the
 same name. ``exit`` in one ends the script; runaway recursion fails as too deep, and a
 script running more than :data:`_MAX_STEPS` statements (loop iterations and calls count
-too) fails with :data:`TOO_LONG`. A call
-inside an expression (``"$(Get-Thing)"``, ``if (Test-It)``) of a function that may sleep
-is not interpreted (expressions take no time); ``$v = Get-Thing`` and a call as a
-statement sleep. ``foreach ($x in <value>) { }`` over a value the simulator knows, with
-``break``/``continue`` (through calls, as in PowerShell).
+too) fails with :data:`TOO_LONG`. A call inside an expression (``"$(Get-Thing)"``,
+``if (Test-It)``) of a function that may sleep is not interpreted (expressions take no
+time); ``$v = Get-Thing`` and a call as a statement sleep. ``foreach ($x in <value>) { }``
+over a value the simulator knows, with ``break``/``continue`` (through calls, as in
+PowerShell).
 
 Never pretending: anything else is not interpreted (the restart recogniser reads restarts
 and probes separately), and a statement holding anything this module cannot evaluate, a
