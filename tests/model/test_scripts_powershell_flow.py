@@ -209,7 +209,7 @@ def test_runaway_recursion_fails_as_too_deep(body: str) -> None:
     "function W { Start-Sleep 1; $script:w = 1; 'w' }\nWrite-Host \"$(W)\"\n"
     "if ($w -eq 1) { throw 'ran' }",
     # a skipped call: what the function sets outside itself is unknown
-    "function G { $env:APP = 'set'; $script:g = 1 }\nG | Out-Null\n"
+    "function G { $env:APP = 'set'; $script:g = 1 }\nG | Out-File C:\\log.txt\n"
     "if ($env:APP -or $g) { throw 'stale' }",
     "function G($a) { $script:g = 1 }\nG -nope 1 | Out-File x\nif ($g) { throw 'g' }",
     # calls the simulator cannot bind are not interpreted
@@ -329,3 +329,11 @@ def test_a_compound_assignment_the_simulator_cannot_evaluate_leaves_the_variable
     host, _ = ps("$n = 1\n$n += (Get-Random)\nif ($n -eq 1) { 'stale' }\n$t = 1; $t += 'x'\n"
                  "if ($t -eq 1) { 'stale' }\n'end'")
     assert host.lines() == ["end"]
+
+
+def test_a_function_piped_to_out_null_runs_and_its_output_is_dropped() -> None:
+    host, result = ps("function Init { Write-Host 'init'; $script:ready = $true; 'value' }\n"
+                      "Init | Out-Null\nif ($ready) { 'ready' }\n"
+                      "function Fail { throw 'bad' }\nFail | Out-Null\n'never'")
+    assert host.out == [("info", "init"), ("info", "ready"), ("error", "bad")]
+    assert result.exit_code == 1

@@ -30,17 +30,16 @@ not interpreted. An uncaught error's line is printed after every ``finally`` has
 Functions the script defines (``function Name { param(...) }``, ``function Name($a, $b)``,
 ``[CmdletBinding()]``, ``[Parameter(Mandatory)]``, types ``[string]``/``[int]``/
 ``[switch]``/``[bool]``/``[string[]]``/``[object]``): calls with named (prefixes too),
-positional and ``-Name:value`` arguments, ``$args`` (a simple function's unbound
-arguments), defaults, an advanced function's ``-ErrorAction``; a scope per call (its
-assignments are its own unless ``$script:``/``$global:``); its output (not Write-Host's) is
-its value, ``return [value]`` ends it; a script's function comes before a command of the
-same name. ``exit`` in one ends the script; runaway recursion fails as too deep, and a
-script running more than :data:`_MAX_STEPS` statements (loop iterations and calls count
-too) fails with :data:`TOO_LONG`. A call inside an expression (``"$(Get-Thing)"``,
-``if (Test-It)``) of a function that may sleep is not interpreted (expressions take no
-time); ``$v = Get-Thing`` and a call as a statement sleep. ``foreach ($x in <value>) { }``
-over a value the simulator knows, with ``break``/``continue`` (through calls, as in
-PowerShell).
+positional and ``-Name:value`` arguments, ``$args`` (a simple function's unbound arguments),
+defaults, an advanced function's ``-ErrorAction``; a scope per call (its assignments are its
+own unless ``$script:``/``$global:``); its output (not Write-Host's) is its value (``|
+Out-Null`` drops it), ``return [value]`` ends it; a script's function comes before a command
+of the same name. ``exit`` in one ends the script; runaway recursion fails as too deep, and
+a script running more than :data:`_MAX_STEPS` statements (loop iterations and calls count
+too) fails with :data:`TOO_LONG`. A call inside an expression (``"$(Get-Thing)"``, ``if
+(Test-It)``) of a function that may sleep is not interpreted (expressions take no time);
+``$v = Get-Thing`` and a call as a statement sleep. ``foreach ($x in <value>) { }`` over a
+value the simulator knows, with ``break``/``continue`` (through calls, as in PowerShell).
 
 Never pretending: anything else is not interpreted (the restart recogniser reads restarts
 and probes separately), and a statement holding anything this module cannot evaluate, a
@@ -76,6 +75,7 @@ is: ``exit -1`` and ``Fail-Step`` end with 255, ``exit 300`` with 44.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Generator, Sequence
@@ -270,6 +270,7 @@ _SCOPED_ASSIGNED = re.compile(r"\$(?:global|script):(\w+)\s*(?:[-+*/%]?=(?!=)|\+
 _UNBOUND: dict[str, Value] = {"string": "", "int": 0, "switch": False, "bool": False}
 #: ``-ErrorAction`` (``-ea``, or a prefix ``-ErrorVariable`` does not share).
 _ERROR_ACTION = re.compile(r"ea|errora(?:c(?:t(?:i(?:o(?:n)?)?)?)?)?", re.IGNORECASE)
+_TO_OUT_NULL = re.compile(r"(.+?)\|\s*Out-Null\s*", re.IGNORECASE | re.DOTALL)
 _SLEEPS = re.compile(r"(?<![\w-])(?:start-sleep|sleep)(?![\w-])", re.IGNORECASE)
 #: ``$_.Exception.Message`` in a ``catch``: the error's message.
 _ERROR_MESSAGE = re.compile(r"\$(?:_|PSItem)\.Exception\.Message", re.IGNORECASE)
@@ -623,7 +624,7 @@ class _Shell:
         elif parsed.kind == "return":
             self.return_statement(parsed.args[0])
         elif parsed.kind == "pipeline":
-            raise Unknown(text)
+            yield from self.discarded(text)
         elif parsed.kind == "compound" and parsed.assignment is not None:
             self.compound(parsed.assignment)
         elif parsed.assignment is not None:
@@ -799,6 +800,17 @@ class _Shell:
             pass
         finally:
             self.scope = caller
+
+    def discarded(self, text: str) -> _Steps:
+        """``Get-Thing ... | Out-Null`` for a function the script defines: it runs, its
+        output is dropped. Any other pipeline is not interpreted."""
+        m = _TO_OUT_NULL.fullmatch(text)
+        function = None if m is None else self.invoked(m.group(1))
+        if m is None or function is None or _piped_or_redirected(m.group(1)):
+            raise Unknown(text)
+        # Whatever it output is dropped: unknown or not, nothing is printed.
+        with contextlib.suppress(Unknown):
+            yield from self.captured(function, _words(m.group(1).strip())[1:])
 
     def step(self) -> None:
         self.steps += 1
