@@ -337,3 +337,23 @@ def test_a_function_piped_to_out_null_runs_and_its_output_is_dropped() -> None:
                       "function Fail { throw 'bad' }\nFail | Out-Null\n'never'")
     assert host.out == [("info", "init"), ("info", "ready"), ("error", "bad")]
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ("'a', 'b' | ForEach-Object { \"item $_\" }", ["item a", "item b"]),
+    ("$n = 0\n@(1, 2, 3) | % { $n += $PSItem }\n\"n=$n\"", ["n=6"]),  # the caller's scope
+    ("$list = 'x', 'y'\n$list | foreach { if ($_ -eq 'x') { return }; \"not x: $_\" }",
+     ["not x: y"]),  # return ends one item's run
+    ("Get-Service 'OctopusDeploy*' | ForEach-Object -Process { Write-Host \"svc $_\" }",
+     ["svc OctopusDeploy Tentacle"]),
+    ("function Get-Names { 'p', 'q' }\nGet-Names | ForEach-Object { $_ + '!' }", ["p!", "q!"]),
+    # inside a catch, $_ is the pipeline's object in the block, the error around it
+    ("try { throw 'e' } catch { 1 | % { \"in $_\" }; \"out $_\" }", ["in 1", "out e"]),
+    # not interpreted: an unknown input, break/continue in the block, a longer pipeline
+    ("Get-ChildItem | ForEach-Object { 'x' }\n'end'", ["end"]),
+    ("foreach ($i in 1, 2) { 'a' | % { continue }; \"i$i\" }\n'end'", ["i1", "i2", "end"]),
+    ("'a' | ForEach-Object { $_ } | Out-File x\n'end'", ["end"]),
+])
+def test_for_each_object_over_a_known_value(body: str, printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed

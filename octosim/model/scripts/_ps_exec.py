@@ -39,7 +39,9 @@ a script running more than :data:`_MAX_STEPS` statements (loop iterations and ca
 too) fails with :data:`TOO_LONG`. A call inside an expression (``"$(Get-Thing)"``, ``if
 (Test-It)``) of a function that may sleep is not interpreted (expressions take no time);
 ``$v = Get-Thing`` and a call as a statement sleep. ``foreach ($x in <value>) { }`` over a
-value the simulator knows, with ``break``/``continue`` (through calls, as in PowerShell).
+value the simulator knows, with ``break``/``continue`` (through calls, as in PowerShell);
+``<value> | ForEach-Object { }`` (``%``, ``foreach``) over one, in this scope, ``$_`` the
+item (a block holding ``break``/``continue`` is not interpreted).
 
 Never pretending: anything else is not interpreted (the restart recogniser reads restarts
 and probes separately), and a statement holding anything this module cannot evaluate, a
@@ -270,6 +272,10 @@ _SCOPED_ASSIGNED = re.compile(r"\$(?:global|script):(\w+)\s*(?:[-+*/%]?=(?!=)|\+
 _UNBOUND: dict[str, Value] = {"string": "", "int": 0, "switch": False, "bool": False}
 #: ``-ErrorAction`` (``-ea``, or a prefix ``-ErrorVariable`` does not share).
 _ERROR_ACTION = re.compile(r"ea|errora(?:c(?:t(?:i(?:o(?:n)?)?)?)?)?", re.IGNORECASE)
+_FOR_EACH_OBJECT = re.compile(
+    r"(?P<left>[^|]+?)\|\s*(?:ForEach-Object|foreach|%)\s*(?:-Process\s*)?(?=\{)",
+    re.IGNORECASE | re.DOTALL)
+_LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
 _TO_OUT_NULL = re.compile(r"(.+?)\|\s*Out-Null\s*", re.IGNORECASE | re.DOTALL)
 _SLEEPS = re.compile(r"(?<![\w-])(?:start-sleep|sleep)(?![\w-])", re.IGNORECASE)
 #: ``$_.Exception.Message`` in a ``catch``: the error's message.
@@ -567,7 +573,9 @@ class _Shell:
         self.defined = False  # whether the script defined a function (the hot path skips)
         self.loops = 0  # the loops running (a `break` outside one is not interpreted)
         self.captures: list[_Capture] = []  # functions called for their value, innermost last
-        self.caught: list[_Thrown] = []  # the errors the running `catch` blocks handle
+        # What $_ is in the running `catch` blocks (their errors) and ForEach-Object blocks
+        # (None), innermost last.
+        self.caught: list[_Thrown | None] = []
         self.steps = 0  # statements, loop iterations and function calls run (_MAX_STEPS)
 
     # -- statements ---------------------------------------------------------------------------
@@ -624,7 +632,7 @@ class _Shell:
         elif parsed.kind == "return":
             self.return_statement(parsed.args[0])
         elif parsed.kind == "pipeline":
-            yield from self.discarded(text)
+            yield from self.pipeline(text)
         elif parsed.kind == "compound" and parsed.assignment is not None:
             self.compound(parsed.assignment)
         elif parsed.assignment is not None:
@@ -694,9 +702,14 @@ class _Shell:
     def catch_block(self, body: str, error: _Thrown) -> _Steps:
         """A ``catch`` block: ``$_``/``$PSItem`` is the error (its text is its message) while
         it runs; a bare ``throw`` (or ``throw $_``) throws it again."""
+        yield from self.with_item(body, error.message, error)
+
+    def with_item(self, body: str, item: Value, error: _Thrown | None) -> _Steps:
+        """Run ``body`` with ``$_``/``$PSItem`` holding ``item``: a ``catch``'s ``error``, or
+        (``error`` None) a ``ForEach-Object`` block's pipeline object."""
         saved: dict[str, Value] = {key: self.scope.variables.get(key) for key in ("_", "psitem")
                                    if key in self.scope.variables}
-        self.scope.variables["_"] = self.scope.variables["psitem"] = error.message
+        self.scope.variables["_"] = self.scope.variables["psitem"] = item
         self.caught.append(error)
         try:
             yield from self.block(body)
@@ -800,6 +813,30 @@ class _Shell:
             pass
         finally:
             self.scope = caller
+
+    def pipeline(self, text: str) -> _Steps:
+        """The pipelines interpreted: ``... | ForEach-Object { }`` and a script's function
+        ``| Out-Null``; any other is not."""
+        m = _FOR_EACH_OBJECT.match(text)
+        if m is not None:
+            yield from self.for_each_object(m.group("left"), text[m.end() :])
+        else:
+            yield from self.discarded(text)
+
+    def for_each_object(self, left: str, block: str) -> _Steps:
+        """``<value> | ForEach-Object { ... }`` (``%``, ``foreach``): the block runs for each
+        item of a value the simulator knows, in this scope, ``$_`` the item; ``return``
+        ends one item's run. A block holding ``break``/``continue`` (they leave the loop
+        around the pipeline, or the script) is not interpreted."""
+        close = _closing(block, 0)
+        body = block[1:close]
+        if block[close + 1 :].strip() or _piped_or_redirected(left) or _LOOP_EXIT.search(body):
+            raise Unknown(block)
+        items = _items(self.expression(left))
+        for item in items:
+            self.step()
+            with contextlib.suppress(_Return):
+                yield from self.with_item(body, item, None)
 
     def discarded(self, text: str) -> _Steps:
         """``Get-Thing ... | Out-Null`` for a function the script defines: it runs, its
@@ -1092,9 +1129,10 @@ class _Shell:
     def throw(self, args: Sequence[str]) -> NoReturn:
         """``throw [value]``: a RuntimeException with the value as its message; in a
         ``catch``, a bare ``throw`` (or ``throw $_``) throws the caught error again."""
-        if self.caught and (not args or (len(args) == 1 and args[0].casefold() in (
+        error = self.caught[-1] if self.caught else None
+        if error is not None and (not args or (len(args) == 1 and args[0].casefold() in (
                 "$_", "$psitem"))):
-            raise self.caught[-1]
+            raise error
         message = " ".join(self.printed(args)) if args else "ScriptHalted"
         raise _Thrown(message, message, (_RUNTIME,))
 
@@ -1328,8 +1366,8 @@ class _Shell:
         m = _SCOPED_VARIABLE.fullmatch(text)
         if m:
             return self.read_variable(m.group(2), m.group(1))
-        if _ERROR_MESSAGE.fullmatch(text) and self.caught:
-            return self.caught[-1].message
+        if _ERROR_MESSAGE.fullmatch(text) and self.caught and (error := self.caught[-1]):
+            return error.message
         m = _INDEXED.fullmatch(text)
         if m:
             return _indexed(self.read_variable(m.group(1)), int(m.group(2)))
