@@ -357,3 +357,22 @@ def test_a_function_piped_to_out_null_runs_and_its_output_is_dropped() -> None:
 def test_for_each_object_over_a_known_value(body: str, printed: list[str]) -> None:
     host, result = ps(body)
     assert host.lines() == printed and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    "$s = 'ab'\n" + "$s += $s\n" * 24,
+    "$s = 'ab'\n" + "$s = $s + $s\n" * 24,
+    "$s = 'ab'\n" + "$s = \"$s$s\"\n" * 24,
+    "$s = 1, 2\n" + "$s += $s\n" * 24,
+])
+def test_a_value_doubled_beyond_a_million_characters_or_items_is_unknown(body: str) -> None:
+    host, result = ps(body + "if ($s) { 'known' }\n'end'")
+    assert host.lines() == ["end"] and not result.failed
+
+
+def test_building_long_values_counts_against_the_statement_bound(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ps_exec, "_MAX_STEPS", 1_000)
+    host, result = ps("$big = 'ab'\n" + "$big += $big\n" * 16
+                      + "foreach ($i in 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) { $t = $big + $i }\n'never'")
+    assert result == ScriptResult(1, TOO_LONG) and "never" not in host.lines()

@@ -32,16 +32,18 @@ Functions the script defines (``function Name { param(...) }``, ``function Name(
 ``[switch]``/``[bool]``/``[string[]]``/``[object]``): calls with named (prefixes too),
 positional and ``-Name:value`` arguments, ``$args`` (a simple function's unbound arguments),
 defaults, an advanced function's ``-ErrorAction``; a scope per call (its assignments are its
-own unless ``$script:``/``$global:``); its output (not Write-Host's) is its value (``|
-Out-Null`` drops it), ``return [value]`` ends it; a script's function comes before a command
-of the same name. ``exit`` in one ends the script; runaway recursion fails as too deep, and
-a script running more than :data:`_MAX_STEPS` statements (loop iterations and calls count
-too) fails with :data:`TOO_LONG`. A call inside an expression (``"$(Get-Thing)"``, ``if
-(Test-It)``) of a function that may sleep is not interpreted (expressions take no time);
-``$v = Get-Thing`` and a call as a statement sleep. ``foreach ($x in <value>) { }`` over a
-value the simulator knows, with ``break``/``continue`` (through calls, as in PowerShell);
-``<value> | ForEach-Object { }`` (``%``, ``foreach``) over one, in this scope, ``$_`` the
-item (a block holding ``break``/``continue`` is not interpreted).
+own unless ``$script:``/``$global:``); its output (not Write-Host's) is its value
+(``| Out-Null`` drops it), ``return [value]`` ends it; a script's function comes before a
+command of the same name. ``exit`` in one ends the script; runaway recursion fails as too
+deep, and a script running more than :data:`_MAX_STEPS` statements (loop iterations and
+calls count too; and building a string or array one per 1,000 characters or items) fails
+with :data:`TOO_LONG`; one longer than :data:`_MAX_LENGTH` is unknown. A call inside an
+expression (``"$(Get-Thing)"``, ``if (Test-It)``) of a function that may sleep is not
+interpreted (expressions take no time); ``$v = Get-Thing`` and a call as a statement sleep.
+``foreach ($x in <value>) { }`` over a value the simulator knows, with
+``break``/``continue`` (through calls, as in PowerShell); ``<value> | ForEach-Object { }``
+(``%``, ``foreach``) over one, in this scope, ``$_`` the item (a block holding
+``break``/``continue`` is not interpreted).
 
 Never pretending: anything else is not interpreted (the restart recogniser reads restarts
 and probes separately), and a statement holding anything this module cannot evaluate, a
@@ -82,7 +84,7 @@ import functools
 import re
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple, NoReturn
+from typing import Literal, NamedTuple, NoReturn, TypeVar
 
 from octosim.model.scripts._ps_args import _ps_resolve, _PsSpec
 from octosim.model.scripts._running import (
@@ -277,6 +279,7 @@ _FOR_EACH_OBJECT = re.compile(
     re.IGNORECASE | re.DOTALL)
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
 _TO_OUT_NULL = re.compile(r"(.+?)\|\s*Out-Null\s*", re.IGNORECASE | re.DOTALL)
+_COMMAND_WORD = re.compile(r"[^\s(){}\[\];,|&'\"=$@`]+")
 _SLEEPS = re.compile(r"(?<![\w-])(?:start-sleep|sleep)(?![\w-])", re.IGNORECASE)
 #: ``$_.Exception.Message`` in a ``catch``: the error's message.
 _ERROR_MESSAGE = re.compile(r"\$(?:_|PSItem)\.Exception\.Message", re.IGNORECASE)
@@ -357,6 +360,11 @@ class _Return(Exception):
 #: nested loops and branching recursion could otherwise run for ages on a body anyone can
 #: send.
 _MAX_STEPS = 50_000
+#: The longest string or array the simulator builds (``+``, ``-join``, ``"..."``): longer
+#: ones are unknown.
+_MAX_LENGTH = 1_000_000
+_Sized = TypeVar("_Sized", str, tuple[Scalar, ...])
+_Built = TypeVar("_Built", str, Value)
 #: The line (and result message) a script that runs more fails with: it fails loudly
 #: rather than hold the simulation.
 TOO_LONG = ("The simulator cannot interpret this script: it runs more than "
@@ -787,14 +795,15 @@ class _Shell:
 
     def called(self, text: str) -> list[_Function]:
         """The script's functions ``text`` names (it may call them)."""
-        found: list[_Function] = []
+        words = _command_words(text)
+        found: dict[str, _Function] = {}
         scope: _Scope | None = self.scope
         while scope is not None:
-            found.extend(f for name, f in scope.functions.items()
-                         if re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text,
-                                      re.IGNORECASE))
+            for name, function in scope.functions.items():
+                if name in words and name not in found:  # the nearest one is the one called
+                    found[name] = function
             scope = scope.parent
-        return found
+        return list(found.values())
 
     def call(self, function: _Function, args: Sequence[str]) -> _Steps:
         """Run ``function`` with ``args`` in a scope of its own; its output goes where the
@@ -849,10 +858,18 @@ class _Shell:
         with contextlib.suppress(Unknown):
             yield from self.captured(function, _words(m.group(1).strip())[1:])
 
-    def step(self) -> None:
-        self.steps += 1
+    def step(self, cost: int = 1) -> None:
+        self.steps += cost
         if self.steps > _MAX_STEPS:
             raise _Runaway
+
+    def charged(self, value: _Built) -> _Built:
+        """``value``, a string or array just built, counted against :data:`_MAX_STEPS` (a
+        step a thousand characters or items): building long ones again and again takes
+        time too."""
+        if isinstance(value, str | tuple) and len(value) >= 1000:
+            self.step(len(value) // 1000)
+        return value
 
     def captured(self, function: _Function, args: Sequence[str]) -> Generator[float, None,
                                                                                 Value]:
@@ -1059,7 +1076,7 @@ class _Shell:
         except Unknown:
             self.forget(m.group("var"), scope)
             raise
-        self.set_variable(m.group("var"), value, scope)
+        self.set_variable(m.group("var"), self.charged(value), scope)
 
     def set_variable(self, name: str, value: Value, scope: _Scope | None = None) -> None:
         """``$name = value`` in ``scope`` (the current one by default)."""
@@ -1317,10 +1334,10 @@ class _Shell:
             items = self.expression(joined[0])
             separator = _text(self.expression(joined[1]))
             if isinstance(items, tuple):
-                return separator.join(_text(item) for item in items)
+                return self.charged(_bounded(separator.join(_text(i) for i in items)))
             return "" if items is None else _text(items)
         if len(terms) > 1:
-            return functools.reduce(_add, (self.term(t) for t in terms))
+            return self.charged(functools.reduce(_add, (self.term(t) for t in terms)))
         items = _array_items(text)
         if len(items) > 1:  # 'a', 'b': an array (the comma binds tighter than + and -join)
             return tuple(v for item in items for v in _items(self.term(item)))
@@ -1440,7 +1457,7 @@ class _Shell:
                          else self.read_variable(m.group(6), m.group(5) or ""))
                 out.append("" if value is None else _text(value))
                 i = m.end()
-        return "".join(out)
+        return self.charged(_bounded("".join(out)))
 
     def braced(self, name: str) -> Value:
         """``${name}``: a variable whose name may hold any character, or ``${script:x}``;
@@ -1717,12 +1734,27 @@ def _add(left: Value, right: Value) -> Value:
     if left is None:
         return right
     if isinstance(left, tuple):
-        return left + (_items(right) if right is not None else (None,))
+        return _bounded(left + (_items(right) if right is not None else (None,)))
     if isinstance(left, str):
-        return left + _text(right)
+        return _bounded(left + _text(right))
     if isinstance(left, bool) or isinstance(right, bool | tuple):
         raise Unknown(repr(left))
     return left if right is None else left + _as_number(right, left)
+
+
+@functools.lru_cache(maxsize=512)
+def _command_words(text: str) -> frozenset[str]:
+    """The words of ``text`` that may name a command (case-folded), for :meth:`_Shell.called`:
+    every run of characters but blanks, brackets, quotes and operators."""
+    return frozenset(w.casefold() for w in _COMMAND_WORD.findall(text))
+
+
+def _bounded(value: _Sized) -> _Sized:
+    """``value``, if it is no longer than :data:`_MAX_LENGTH`; else unknown (a script
+    doubling a string or an array in a loop would otherwise fill the memory)."""
+    if len(value) > _MAX_LENGTH:
+        raise Unknown(f"a value of {len(value):,} characters or items")
+    return value
 
 
 def _indexed(value: Value, index: int) -> Value:
