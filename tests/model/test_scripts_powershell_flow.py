@@ -376,3 +376,8 @@ def test_building_long_values_counts_against_the_statement_bound(
     host, result = ps("$big = 'ab'\n" + "$big += $big\n" * 16
                       + "foreach ($i in 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) { $t = $big + $i }\n'never'")
     assert result == ScriptResult(1, TOO_LONG) and "never" not in host.lines()
+
+
+def test_a_typographic_dash_names_a_parameter_and_a_parameter_is_no_value() -> None:
+    host, _ = ps(TEST_JAVA + "Test-Java \u2013Path 'C:\\jdk'\nTest-Java -Path -Force\n'end'")
+    assert host.lines() == ["java at C:\\jdk", "end"]  # -Path has no value: not interpreted

@@ -87,6 +87,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, NoReturn, TypeVar
 
 from octosim.model.scripts._ps_args import _ps_resolve, _PsSpec
+from octosim.model.scripts._ps_lex import _PS_DASH
 from octosim.model.scripts._running import (
     OutputLevel,
     ScriptExit,
@@ -931,7 +932,9 @@ class _Shell:
         i = 0
         while i < len(args):
             arg = args[i]
-            if not (len(arg) > 1 and arg[0] == "-" and (arg[1].isalpha() or arg[1] == "_")):
+            if arg[0] in _PS_DASH:  # PowerShell reads a typographic dash as a hyphen
+                arg = "-" + arg[1:]
+            if not _is_parameter(arg):
                 positional.append(self.word(arg))
                 i += 1
                 continue
@@ -962,7 +965,7 @@ class _Shell:
             if colon and inline:
                 named[parameter.name] = self.word(inline)
                 i += 1
-            elif i + 1 < len(args):
+            elif i + 1 < len(args) and not _is_parameter(args[i + 1]):
                 named[parameter.name] = self.word(args[i + 1])
                 i += 2
             else:
@@ -1740,6 +1743,12 @@ def _add(left: Value, right: Value) -> Value:
     if isinstance(left, bool) or isinstance(right, bool | tuple):
         raise Unknown(repr(left))
     return left if right is None else left + _as_number(right, left)
+
+
+def _is_parameter(arg: str) -> bool:
+    """Whether a command's argument is a parameter's name (``-Path``, ``–Path``, not
+    ``-1``)."""
+    return len(arg) > 1 and arg[0] in _PS_DASH and (arg[1].isalpha() or arg[1] == "_")
 
 
 @functools.lru_cache(maxsize=512)
