@@ -9,22 +9,63 @@ GetEnvironmentVariable``/``SetEnvironmentVariable``; ``setx [/M]``; ``exit``; ``
 comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike``/``-match``/
 ``-notmatch``/``-contains``/``-notcontains``/``-in``/``-notin`` (``i``/``c`` prefixed too),
 ``[string]::IsNullOrEmpty``, ``Test-Path env:X``; strings, here-strings, numbers,
-``'a','b'`` arrays, ``+``, ``-join``; a bare value (it is output, an array one item a line);
+``'a','b'`` arrays, ``+`` (the left operand's type decides: ``1 + '2'`` is 3, an array
+gets items appended), ``-join``; ``$x += v``, ``$x -= v``, ``$x++``, ``$x--``; a bare value
+(it is output, an array one item a line);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
 matching ``P``, as their names, so ``.Name`` of it is the same list; as a statement only its
-error counts).
+error counts); ``@(...)``, ``$a[i]``, ``$script:x``/``$global:x`` (one scope: Calamari
+dot-sources the script).
+
+Control flow: ``try``/``catch [T]``/``finally``: a terminating error (``throw``: a
+RuntimeException; an error under ``Stop``: its own exception, WriteErrorException for
+``Write-Error``, wrapped in an ActionPreferenceStopException) runs the first ``catch`` whose
+type is the error's or a base of it (PowerShell's order: the wrapped exception first), or
+the untyped one; ``$_``/``$PSItem`` is the error there (its text the message, as is
+``$_.Exception.Message``), a bare ``throw`` throws it again. ``exit`` and ``Fail-Step``
+(Calamari's is ``exit -1``) are no errors: no ``catch`` runs, ``finally`` does. A ``catch``
+naming a type the simulator does not know (see ``_EXCEPTION_BASE``) leaves the whole ``try``
+not interpreted. An uncaught error's line is printed after every ``finally`` has run.
+
+Functions the script defines (``function Name { param(...) }``, ``function Name($a, $b)``,
+``[CmdletBinding()]``, ``[Parameter(Mandatory)]``, types ``[string]``/``[int]``/
+``[switch]``/``[bool]``/``[string[]]``/``[object]``): calls with named (prefixes too),
+positional and ``-Name:value`` arguments, ``$args`` (a simple function's unbound arguments),
+defaults, an advanced function's ``-ErrorAction``; a scope per call (its assignments are its
+own unless ``$script:``/``$global:``); its output (not Write-Host's) is its value
+(``| Out-Null`` drops it), ``return [value]`` ends it; a script's function comes before a
+command of the same name. ``exit`` in one ends the script; runaway recursion fails as too
+deep, and a script running more than :data:`_MAX_STEPS` statements (loop iterations and
+calls count too; and building a string or array one per 1,000 characters or items) fails
+with :data:`TOO_LONG`; one longer than :data:`_MAX_LENGTH` is unknown. A call inside an
+expression (``"$(Get-Thing)"``, ``if (Test-It)``) of a function that may sleep is not
+interpreted (expressions take no time); ``$v = Get-Thing`` and a call as a statement sleep.
+``foreach ($x in <value>) { }`` over a value the simulator knows, with
+``break``/``continue`` (through calls, as in PowerShell); ``<value> | ForEach-Object { }``
+(``%``, ``foreach``) over one, in this scope, ``$_`` the item (a block holding
+``break``/``continue`` is not interpreted).
 
 Never pretending: anything else is not interpreted (the restart recogniser reads restarts
 and probes separately), and a statement holding anything this module cannot evaluate, a
 pipeline or a redirection is skipped whole; an ``if`` whose condition cannot be evaluated
-runs no branch. A comparison is evaluated only where its result is PowerShell's exactly:
+runs no branch. A function whose definition the simulator cannot bind exactly (a
+``filter``, ``begin``/``process``/``end``, other parameter types or attributes) is defined,
+but a call of it is not interpreted, nor is a call it cannot bind (an unknown parameter of
+an advanced function, a missing mandatory one); what a skipped call may set outside the
+function (``$script:x``, ``$env:X``) is unknown afterwards. Inside a function called for its
+value, a skipped statement other than an assignment or a ``Write-Host``-like command makes
+the value unknown (it may have output something), as does a ``return`` of an unknown value.
+``foreach`` over a value the simulator cannot evaluate is not interpreted, nor are labels,
+``break``/``continue`` outside a loop, ``for``, ``while``, ``switch`` and ``trap``. A
+comparison is evaluated only where its result is PowerShell's exactly:
 numbers by value (the left operand's type decides, as in PowerShell), strings ignoring case
 (``c``: not), ``-gt`` and the like on strings of ASCII letters and digits only (PowerShell
 compares strings by culture), ``-match`` with regular expressions .NET and Python read
 alike on ASCII text. What a skipped statement may have assigned (``$x = ...``, ``$x++``,
 ``foreach ($x ...)``, ``$env:X = ...``) is unknown afterwards, so is ``$LASTEXITCODE`` (the
 simulator runs no program), and so are PowerShell's and Calamari's own variables
-(``$Matches``, ``$Octopus...``): a condition on them runs no branch, a string holding them
+(``$Matches``, ``$Octopus...``), as are the script's own ``param(...)`` (the step's Script
+Parameters are not modelled): a condition on them runs no branch, a string holding them
 is not printed. A variable the script never set is ``$null``, as in PowerShell.
 
 Errors: Calamari runs scripts with ``$ErrorActionPreference = 'Stop'``, so ``Write-Error``
@@ -38,12 +79,15 @@ is: ``exit -1`` and ``Fail-Step`` end with 255, ``exit 300`` with 44.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Generator, Sequence
-from typing import Literal, NamedTuple
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple, NoReturn, TypeVar
 
 from octosim.model.scripts._ps_args import _ps_resolve, _PsSpec
+from octosim.model.scripts._ps_lex import _PS_DASH
 from octosim.model.scripts._running import (
     OutputLevel,
     ScriptExit,
@@ -59,11 +103,13 @@ from octosim.model.scripts._running import (
 )
 from octosim.model.wildcard import compile_wildcard, wildcard_match
 
-__all__ = ["run_powershell"]
+__all__ = ["TOO_LONG", "run_powershell"]
 
-#: A list (``Get-Service``'s services, by name) prints as PowerShell prints an array in a
-#: string: its items joined by a space.
-Value = str | int | float | bool | tuple[str, ...] | None
+#: One object: a string, a number, a bool or $null.
+Scalar = str | int | float | bool | None
+#: A list (``'a','b'``, ``Get-Service``'s services, by name) prints as PowerShell prints an
+#: array in a string: its items joined by a space.
+Value = Scalar | tuple[Scalar, ...]
 _Steps = Generator[float, None, None]
 
 _NEWLINE_OR_SEMI = re.compile(r"\r?\n|;")
@@ -95,7 +141,8 @@ _NESTED_QUANTIFIER = re.compile(r"\)[*+{]")
 _SAFE_ESCAPE = re.compile(r"\\[^dDwWsSbB.\\^$|?*+()\[\]{}/\-'\"#ntr ]")
 _ASSIGN = re.compile(
     r"^(?:\[(?P<cast>string)\]\s*(?=\$\w+\s*=))?"
-    r"\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>\w+)|(?P<var>\w+))\s*=(?!=)\s*(?P<rhs>.*)$",
+    r"\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>\w+)"
+    r"|(?:(?P<scope>global|script|local|private):)?(?P<var>\w+))\s*=(?!=)\s*(?P<rhs>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _DOTNET_ENV = re.compile(
@@ -146,7 +193,8 @@ _AUTOMATIC = frozenset({
     "whatifpreference", "ofs", "octopusparameters",
 })
 _IN_STRING = re.compile(
-    r"`(.)|\$\{env:([^}]+)\}|\$env:([\w]+)|\$\{([^}]+)\}|\$(\w+)|\$\(", re.IGNORECASE | re.DOTALL
+    r"`(.)|\$\{env:([^}]+)\}|\$env:([\w]+)|\$\{([^}]+)\}"
+    r"|\$(?:(global|script|local|private|variable):(?=\w))?(\w+)|\$\(", re.IGNORECASE | re.DOTALL
 )
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b"}
 #: The parameters of the Write-* cmdlets (PowerShell accepts any unambiguous prefix, and the
@@ -172,12 +220,236 @@ _COMMON_SWITCHES = frozenset({"verbose", "debug", "whatif", "confirm"})
 #: How a script that ran to its end without ``exit`` ends (a result is immutable: one will do).
 _SUCCEEDED = ScriptResult()
 
+# -- try/catch, functions, foreach ------------------------------------------------------------
+_TRY = re.compile(r"try\s*\{", re.IGNORECASE)
+_CATCH = re.compile(r"catch(?![\w-])\s*", re.IGNORECASE)
+_CATCH_TYPE = re.compile(r"\[\s*([\w.]+)\s*\]\s*(?:,\s*)?")
+_FINALLY = re.compile(r"finally\s*\{", re.IGNORECASE)
+#: ``catch``/``finally`` on the line after a ``}`` continue its ``try``.
+_CATCH_AHEAD = re.compile(r"\s*(?:catch|finally)(?![\w-])", re.IGNORECASE)
+#: A ``{`` on the line after a statement's header (``try``, ``function Name``, ``if (...)``)
+#: opens its block: PowerShell reads on.
+_BRACE_AHEAD = re.compile(r"\s*\{")
+_HEADER = re.compile(r"(?:if|elseif|else|foreach|for|while|switch|function|filter|try|catch"
+                     r"|finally)(?![\w-])", re.IGNORECASE)
+_FUNCTION = re.compile(r"(?P<kind>function|filter|workflow)\s+"
+                       r"(?:(?P<scope>global|script|local|private):)?(?P<name>[^\s({]+)\s*",
+                       re.IGNORECASE)
+_DEFINED = re.compile(r"(?<![\w-])(?:function|filter|workflow)\s+"
+                      r"(?:(?:global|script|local|private):)?([^\s({]+)", re.IGNORECASE)
+#: A ``param(...)`` block outside a function: the script's parameters, which the step's
+#: Script Parameters would set (not modelled): unknown.
+_SCRIPT_PARAMETER = re.compile(r"\$(\w+)")
+_FOREACH = re.compile(r"foreach\s*\(", re.IGNORECASE)
+#: ``$x += v``, ``$x -= v``, ``$x++``, ``$x--`` (a statement of its own).
+_COMPOUND = re.compile(
+    r"\$(?:(?P<scope>global|script|local):)?(?P<var>\w+)\s*"
+    r"(?:(?P<op>[+-])=(?!=)\s*(?P<rhs>.+)|(?P<step>\+\+|--))$", re.IGNORECASE | re.DOTALL)
+_FOREACH_HEADER = re.compile(r"\s*\$(\w+)\s+in\s+(.+)", re.IGNORECASE | re.DOTALL)
+_RETURN = re.compile(r"return(?:\s+(?P<value>.*))?$", re.IGNORECASE | re.DOTALL)
+#: The words PowerShell reads as keywords where a command would be: never a function's name.
+_KEYWORDS = frozenset({"exit", "throw", "return", "break", "continue"})
+#: A command's name at the start of an expression (a call in a value: ``$v = Get-Thing x``).
+_COMMAND_NAME = re.compile(r"[A-Za-z_][\w-]*(?=\s|$)")
+_ATTRIBUTES = re.compile(r"\s*\[")
+_PARAM_BLOCK = re.compile(r"\s*param\s*\(", re.IGNORECASE)
+_NAMED_BLOCKS = re.compile(r"\s*(?:begin|process|end|dynamicparam)\s*\{", re.IGNORECASE)
+_PARAMETER = re.compile(r"\$(\w+)\s*(?:=\s*(?P<default>.+))?$", re.DOTALL)
+_MANDATORY = re.compile(r"\bMandatory\b(?:\s*=\s*\$(?P<value>true|false))?", re.IGNORECASE)
+#: What a ``[Parameter(...)]`` attribute may say and the simulator still bind exactly.
+_PARAMETER_SAYS = re.compile(
+    r"\s*(?:(?:Mandatory|ValueFromPipeline|ValueFromPipelineByPropertyName)"
+    r"(?:\s*=\s*\$(?:true|false))?|HelpMessage\s*=\s*(?:'[^']*'|\"[^\"]*\"))?\s*$",
+    re.IGNORECASE)
+#: A parameter's type as the simulator converts arguments to it.
+_PARAMETER_TYPES = {
+    "string": "string", "system.string": "string", "int": "int", "int32": "int",
+    "int64": "int", "long": "int", "system.int32": "int", "switch": "switch",
+    "bool": "bool", "boolean": "bool", "object": "", "psobject": "", "string[]": "array",
+    "object[]": "array", "array": "array",
+}
+#: What a function may assign outside itself (``$script:x = ...``) or in the environment.
+_SCOPED_ASSIGNED = re.compile(r"\$(?:global|script):(\w+)\s*(?:[-+*/%]?=(?!=)|\+\+|--)",
+                              re.IGNORECASE)
+#: What a parameter no argument binds holds, by its type (``[string]$p``: '', not $null).
+_UNBOUND: dict[str, Value] = {"string": "", "int": 0, "switch": False, "bool": False}
+#: ``-ErrorAction`` (``-ea``, or a prefix ``-ErrorVariable`` does not share).
+_ERROR_ACTION = re.compile(r"ea|errora(?:c(?:t(?:i(?:o(?:n)?)?)?)?)?", re.IGNORECASE)
+_FOR_EACH_OBJECT = re.compile(
+    r"(?P<left>[^|]+?)\|\s*(?:ForEach-Object|foreach|%)\s*(?:-Process\s*)?(?=\{)",
+    re.IGNORECASE | re.DOTALL)
+_LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
+_TO_OUT_NULL = re.compile(r"(.+?)\|\s*Out-Null\s*", re.IGNORECASE | re.DOTALL)
+_COMMAND_WORD = re.compile(r"[^\s(){}\[\];,|&'\"=$@`]+")
+_SLEEPS = re.compile(r"(?<![\w-])(?:start-sleep|sleep)(?![\w-])", re.IGNORECASE)
+#: ``$_.Exception.Message`` in a ``catch``: the error's message.
+_ERROR_MESSAGE = re.compile(r"\$(?:_|PSItem)\.Exception\.Message", re.IGNORECASE)
+_SCOPED_VARIABLE = re.compile(r"\$(global|script|local|private|variable):(\w+)",
+                              re.IGNORECASE)
+_INDEXED = re.compile(r"\$(\w+)\[\s*(-?\d+)\s*\]")
+#: Statements whose skipping cannot have lost output a function returns (they print to the
+#: log, sleep, end the script or only assign).
+_NO_OUTPUT = frozenset({"write-host", "write-warning", "write-verbose", "write-error",
+                        "write-debug", "write-information", "start-sleep", "sleep", "throw",
+                        "exit", "fail-step", "set-octopusvariable", "break", "continue"})
+
+_RUNTIME = "System.Management.Automation.RuntimeException"
+_STOP = "System.Management.Automation.ActionPreferenceStopException"
+#: The .NET exception types a ``catch [T]`` can name that the simulator knows, each with its
+#: base class: a ``catch`` of another type is not interpreted (PowerShell resolves type
+#: names at run time, and the simulator knows no more .NET).
+_EXCEPTION_BASE: dict[str, str | None] = {
+    "System.Exception": None,
+    "System.SystemException": "System.Exception",
+    _RUNTIME: "System.SystemException",
+    _STOP: _RUNTIME,
+    "System.Management.Automation.ParameterBindingException": _RUNTIME,
+    "System.Management.Automation.ParameterBindingValidationException":
+        "System.Management.Automation.ParameterBindingException",
+    "System.Management.Automation.CommandNotFoundException": _RUNTIME,
+    "System.Management.Automation.SessionStateException": _RUNTIME,
+    "System.Management.Automation.ItemNotFoundException":
+        "System.Management.Automation.SessionStateException",
+    "System.Management.Automation.PipelineStoppedException": _RUNTIME,
+    "Microsoft.PowerShell.Commands.WriteErrorException": "System.SystemException",
+    "Microsoft.PowerShell.Commands.ServiceCommandException": "System.SystemException",
+    "System.IO.IOException": "System.SystemException",
+    "System.IO.FileNotFoundException": "System.IO.IOException",
+    "System.IO.DirectoryNotFoundException": "System.IO.IOException",
+    "System.UnauthorizedAccessException": "System.SystemException",
+    "System.ArgumentException": "System.SystemException",
+    "System.ArgumentNullException": "System.ArgumentException",
+    "System.ArgumentOutOfRangeException": "System.ArgumentException",
+    "System.InvalidOperationException": "System.SystemException",
+    "System.NotSupportedException": "System.SystemException",
+    "System.FormatException": "System.SystemException",
+    "System.TimeoutException": "System.SystemException",
+    "System.Net.WebException": "System.InvalidOperationException",
+    "System.Net.Http.HttpRequestException": "System.Exception",
+}
+_EXCEPTION_NAMES = {name.casefold(): name for name in _EXCEPTION_BASE}
+
+
+class _Thrown(Exception):
+    """A terminating error on its way to a ``catch``: ``throw``, or an error under ``Stop``.
+
+    ``line`` is what the log shows if nothing catches it (after any ``finally``; the script
+    then exits with 1); ``message`` the ErrorRecord's text (``"$_"``,
+    ``$_.Exception.Message``); ``exceptions`` the .NET types a ``catch [T]`` is tried
+    against, in PowerShell's order (the wrapped error's, then the wrapper's)."""
+
+    def __init__(self, line: str, message: str, exceptions: tuple[str, ...]) -> None:
+        super().__init__(line)
+        self.line, self.message, self.exceptions = line, message, exceptions
+
+
+class _Break(Exception):
+    """``break``: ends the innermost running loop (through function calls, as in
+    PowerShell)."""
+
+
+class _Continue(Exception):
+    """``continue``: the innermost running loop's next item."""
+
+
+class _Return(Exception):
+    """``return``: ends the running function (or, outside one, the script)."""
+
+
+#: The statements (each loop iteration and function call counting as one more) a script
+#: may run. Its arrays are written out in it, so a deployment script stays far below;
+#: nested loops and branching recursion could otherwise run for ages on a body anyone can
+#: send.
+_MAX_STEPS = 50_000
+#: The longest string or array the simulator builds (``+``, ``-join``, ``"..."``): longer
+#: ones are unknown.
+_MAX_LENGTH = 1_000_000
+_Sized = TypeVar("_Sized", str, tuple[Scalar, ...])
+_Built = TypeVar("_Built", str, Value)
+#: The line (and result message) a script that runs more fails with: it fails loudly
+#: rather than hold the simulation.
+TOO_LONG = ("The simulator cannot interpret this script: it runs more than "
+            f"{_MAX_STEPS:,} statements. Run fewer (loops and functions repeat theirs).")
+
+
+class _Runaway(Exception):
+    """More statements than :data:`_MAX_STEPS`: the script fails at once (no ``catch`` or
+    ``finally`` runs: none would in so long)."""
+
+
+#: What leaves a ``try`` block other than by its end: ``finally`` runs, then it goes on.
+_LEAVING = (_Thrown, ScriptExit, _Break, _Continue, _Return)
+
+
+@dataclass(frozen=True)
+class _Parameter:
+    """A function's parameter: its name (case-folded), its type as the simulator converts
+    to it ('' none, ``string``, ``int``, ``switch``, ``bool``, ``array``), its default's
+    text, and whether a call must bind it."""
+
+    name: str
+    type: str = ""
+    default: str | None = None
+    mandatory: bool = False
+
+
+@dataclass(frozen=True)
+class _Function:
+    """A function the script defined: its parameters (None: a definition the simulator does
+    not interpret, so a call of it is skipped), its body, and whether it is an advanced
+    function (``[CmdletBinding()]``, ``[Parameter()]``: no ``$args``, unknown parameters
+    refused)."""
+
+    name: str
+    parameters: tuple[_Parameter, ...] | None
+    body: str = ""
+    advanced: bool = False
+
+
+@dataclass
+class _Scope:
+    """A variable scope: the script's, or one a function call makes. What it holds, what a
+    skipped statement may have assigned in it, its ``[string]`` variables, its functions."""
+
+    parent: _Scope | None = None
+    variables: dict[str, Value] = field(default_factory=dict)
+    unknown: set[str] = field(default_factory=set)
+    strings: set[str] = field(default_factory=set)
+    functions: dict[str, _Function] = field(default_factory=dict)
+
+
+@dataclass
+class _Capture:
+    """The output of a function called for its value (``$v = Get-Thing``): the objects it
+    sent, and whether a statement that may have sent more was skipped (then it is
+    unknown)."""
+
+    items: list[Scalar] = field(default_factory=list)
+    unknown: bool = False
+
+    def value(self) -> Value:
+        """One object is itself, several an array, none $null (as PowerShell collects)."""
+        if self.unknown:
+            raise Unknown("a function's output")
+        if not self.items:
+            return None
+        return self.items[0] if len(self.items) == 1 else tuple(self.items)
+
 
 def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
     """Run ``body`` on ``host``: yields seconds slept, returns the :class:`ScriptResult`."""
     shell = _Shell(host)
     try:
         yield from shell.block(body)
+    except _Return:
+        pass  # `return` outside a function ends the script as its end does
+    except _Thrown as error:
+        # What no `catch` took: PowerShell prints it once every `finally` has run.
+        host.write(error.line, "error")
+        return ScriptResult(1)
+    except _Runaway:
+        host.write(TOO_LONG, "error")
+        return ScriptResult(1, TOO_LONG)
     except ScriptExit as stop:
         if host.os_family == "Windows":
             return stop.result
@@ -189,17 +461,28 @@ def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
 @functools.lru_cache(maxsize=512)
 def _statements(text: str) -> tuple[str, ...]:
     """Split a block into statements: at newlines and ``;`` outside quotes and brackets,
-    keeping an ``else``/``elseif`` on the next line with its ``if``. Memoised: it depends on
-    the text alone, and clients send the same few scripts again and again."""
+    keeping an ``else``/``elseif`` on the next line with its ``if``, a ``catch``/``finally``
+    with its ``try``, and a ``{`` on the next line with the header it opens. Memoised: it
+    depends on the text alone, and clients send the same few scripts again and again."""
     text = _CONTINUED.sub(" ", strip_comments(text, escape="`", single_doubles=True))
     pieces: list[str] = []
     start = 0
     for i in top_level(text, escape="`", single_doubles=True):
-        if text[i] in "\n;" and not (text[i] == "\n" and _ELSE_AHEAD.match(text, i + 1)):
+        if text[i] in "\n;" and not (text[i] == "\n" and _continues(text, start, i)):
             pieces.append(text[start:i])
             start = i + 1
     pieces.append(text[start:])
     return tuple(p.strip() for p in pieces if p.strip())
+
+
+def _continues(text: str, start: int, newline: int) -> bool:
+    """Whether the statement from ``start`` goes on after the newline at ``newline``."""
+    if _ELSE_AHEAD.match(text, newline + 1):
+        return True
+    so_far = text[start:newline].strip()
+    if so_far.endswith("}"):
+        return _CATCH_AHEAD.match(text, newline + 1) is not None
+    return bool(_BRACE_AHEAD.match(text, newline + 1) and _HEADER.match(so_far))
 
 
 class _Statement(NamedTuple):
@@ -208,7 +491,8 @@ class _Statement(NamedTuple):
     ``pipeline`` (or a redirection: not interpreted), or a ``command``: its ``name``
     case-folded and its ``args`` as written."""
 
-    kind: Literal["if", "assignment", "dotnet", "value", "pipeline", "command"]
+    kind: Literal["if", "try", "foreach", "function", "return", "assignment", "compound",
+                  "dotnet", "value", "pipeline", "command"]
     assignment: re.Match[str] | None = None
     name: str = ""
     args: tuple[str, ...] = ()
@@ -220,6 +504,15 @@ def _parse(text: str) -> _Statement:
     script walks its statements every time, and reading them is most of the walk)."""
     if _IF.match(text):
         return _Statement("if")
+    if _TRY.match(text):
+        return _Statement("try")
+    if _FOREACH.match(text):
+        return _Statement("foreach")
+    if _FUNCTION.match(text):
+        return _Statement("function")
+    returned = _RETURN.match(text)
+    if returned:  # before the pipeline test: a `return` that cannot be read still returns
+        return _Statement("return", args=(returned.group("value") or "",))
     if _piped_or_redirected(text):
         return _Statement("pipeline")
     assignment = _ASSIGN.match(text)
@@ -227,6 +520,9 @@ def _parse(text: str) -> _Statement:
         return _Statement("assignment", assignment)
     if _DOTNET_ENV.match(text):
         return _Statement("dotnet")
+    compound = _COMPOUND.match(text)
+    if compound:
+        return _Statement("compound", compound)
     if text[0] in "'\"$@":
         return _Statement("value")
     words = _words(text)
@@ -270,21 +566,31 @@ def _closing(text: str, i: int) -> int:
 
 
 class _Shell:
-    """One running PowerShell script: its variables, and the statements it runs."""
+    """One running PowerShell script: its scopes (variables, functions), and the statements
+    it runs."""
 
     def __init__(self, host: ScriptHost) -> None:
         self.host = host
-        # Calamari's bootstrap sets the error preference before the script runs.
-        self.variables: dict[str, Value] = {"erroractionpreference": "Stop"}
-        # Variables (case-folded) and environment variables whose value this interpreter
-        # cannot know: a statement that would have set them was skipped.
-        self.unknown: set[str] = set()
+        # Calamari's bootstrap sets the error preference before the script runs. The
+        # script's scope is also the global one: Calamari dot-sources the script, and the
+        # simulator keeps one scope for both.
+        self.top = _Scope(variables={"erroractionpreference": "Stop"})
+        self.scope = self.top
+        # Environment variables whose value this interpreter cannot know: a statement that
+        # would have set them was skipped.
         self.unknown_env: set[str] = set()
-        self.strings: set[str] = set()  # declared [string]$x: what they hold is a string
+        self.defined = False  # whether the script defined a function (the hot path skips)
+        self.loops = 0  # the loops running (a `break` outside one is not interpreted)
+        self.captures: list[_Capture] = []  # functions called for their value, innermost last
+        # What $_ is in the running `catch` blocks (their errors) and ForEach-Object blocks
+        # (None), innermost last.
+        self.caught: list[_Thrown | None] = []
+        self.steps = 0  # statements, loop iterations and function calls run (_MAX_STEPS)
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, text: str) -> _Steps:
         for statement in _statements(text):
+            self.step()
             try:
                 yield from self.statement(statement)
             except Unknown:
@@ -292,24 +598,64 @@ class _Shell:
 
     def skipped(self, text: str) -> None:
         """A statement that is not interpreted: whatever it may assign is unknown from now
-        on, and so is ``$LASTEXITCODE`` (it may run a native program)."""
+        on, and so is ``$LASTEXITCODE`` (it may run a native program); inside a function
+        called for its value, what it may have output makes that value unknown."""
         names, env_names = _assigned(text)
         for name in names | {"lastexitcode"}:
             self.forget(name)
+        if _PARAM_BLOCK.match(text):
+            for m in _SCRIPT_PARAMETER.finditer(text):
+                self.forget(m.group(1))
+        for m in _SCOPED_ASSIGNED.finditer(text):
+            self.forget(m.group(1), self.top)
         self.unknown_env.update(self.env_key(n) for n in env_names)
+        if self.defined:
+            for function in self.called(text):
+                self.forget_effects(function, set())
+        for m in _DEFINED.finditer(text):
+            # A definition the skipped statement may have run: whether the function exists,
+            # and what it does, is unknown, so a call of it is not interpreted.
+            self.defined = True
+            self.scope.functions[m.group(1).casefold()] = _Function(m.group(1).casefold(), None)
+        if self.captures and not self.silent(text):
+            self.captures[-1].unknown = True
+
+    def silent(self, text: str) -> bool:
+        """Whether ``text`` is a statement that outputs nothing: an assignment, or a command
+        that prints to the log, sleeps or ends something."""
+        parsed = _parse(text)
+        return parsed.kind == "assignment" or (
+            parsed.kind == "command" and parsed.name in _NO_OUTPUT
+            and self.function(parsed.name) is None)
 
     def statement(self, text: str) -> _Steps:
         parsed = _parse(text)
         if parsed.kind == "if":
             yield from self.if_statement(text)
+        elif parsed.kind == "try":
+            yield from self.try_statement(text)
+        elif parsed.kind == "foreach":
+            yield from self.foreach_statement(text)
+        elif parsed.kind == "function":
+            self.define(text)
+        elif parsed.kind == "return":
+            self.return_statement(parsed.args[0])
         elif parsed.kind == "pipeline":
-            raise Unknown(text)
+            yield from self.pipeline(text)
+        elif parsed.kind == "compound" and parsed.assignment is not None:
+            self.compound(parsed.assignment)
         elif parsed.assignment is not None:
-            self.assign(parsed.assignment)
+            function = self.invoked(parsed.assignment.group("rhs"))
+            if function is None:
+                self.assign(parsed.assignment)
+            else:
+                yield from self.assign_call(parsed.assignment, function)
         elif parsed.kind == "dotnet":
             self.expression(text)  # a Get only reads; a Set acts
         elif parsed.kind == "value":
             self.output(self.expression(text))
+        elif parsed.name not in _KEYWORDS and (function := self.function(parsed.name)):
+            yield from self.call(function, parsed.args)
         else:
             seconds = self.command(parsed.name, parsed.args)
             if seconds is not None:
@@ -338,36 +684,418 @@ class _Shell:
                 yield from self.block(rest[body_open + 1 : _closing(rest, body_open)])
             return
 
-    def assign(self, m: re.Match[str]) -> None:
-        """``$x = ...``, ``$env:X = ...``; ``[string]$x = ...`` makes ``$x`` a string
-        variable (what it is assigned, then and later, is converted to a string)."""
+    # -- try/catch/finally ----------------------------------------------------------------------
+    def try_statement(self, text: str) -> _Steps:
+        """``try {} catch [T] {} catch {} finally {}``: a terminating error in the ``try``
+        (``throw``, an error under ``Stop``) runs the first ``catch`` whose type matches it
+        (one without a type matches any); ``exit``, ``return``, ``break`` and ``continue``
+        are not errors: no ``catch`` runs, but ``finally`` does, as it does after the rest.
+        A ``catch`` of a type the simulator does not know leaves the whole statement not
+        interpreted (decided before it runs)."""
+        body, catches, final = _try_parts(text)
+        try:
+            try:
+                yield from self.block(body)
+            except _Thrown as error:
+                handler = _handler(catches, error)
+                if handler is None:
+                    raise
+                yield from self.catch_block(handler, error)
+        except _LEAVING:
+            if final is not None:
+                yield from self.block(final)
+            raise
+        if final is not None:
+            yield from self.block(final)
+
+    def catch_block(self, body: str, error: _Thrown) -> _Steps:
+        """A ``catch`` block: ``$_``/``$PSItem`` is the error (its text is its message) while
+        it runs; a bare ``throw`` (or ``throw $_``) throws it again."""
+        yield from self.with_item(body, error.message, error)
+
+    def with_item(self, body: str, item: Value, error: _Thrown | None) -> _Steps:
+        """Run ``body`` with ``$_``/``$PSItem`` holding ``item``: a ``catch``'s ``error``, or
+        (``error`` None) a ``ForEach-Object`` block's pipeline object."""
+        saved: dict[str, Value] = {key: self.scope.variables.get(key) for key in ("_", "psitem")
+                                   if key in self.scope.variables}
+        self.scope.variables["_"] = self.scope.variables["psitem"] = item
+        self.caught.append(error)
+        try:
+            yield from self.block(body)
+        finally:
+            self.caught.pop()
+            for key in ("_", "psitem"):
+                self.scope.variables.pop(key, None)
+            self.scope.variables.update(saved)
+
+    # -- loops --------------------------------------------------------------------------------
+    def foreach_statement(self, text: str) -> _Steps:
+        """``foreach ($x in <value>) { ... }`` over a value the simulator knows: each item
+        in turn (none for $null, one for a single object); ``break`` and ``continue``.
+        ``$x`` holds the last item afterwards, as in PowerShell."""
+        open_paren = text.index("(")
+        close = _closing(text, open_paren)
+        header = _FOREACH_HEADER.fullmatch(text, open_paren + 1, close)
+        body_open = close + 1 + (len(text[close + 1 :]) - len(text[close + 1 :].lstrip()))
+        if header is None or not text.startswith("{", body_open):
+            raise Unknown(text)  # a label, a foreach PowerShell would not parse
+        body_close = _closing(text, body_open)
+        if text[body_close + 1 :].strip():
+            raise Unknown(text)
+        items = _items(self.expression(header.group(2)))
+        self.loops += 1
+        try:
+            for item in items:
+                self.step()
+                self.set_variable(header.group(1), item)
+                try:
+                    yield from self.block(text[body_open + 1 : body_close])
+                except _Continue:
+                    continue
+                except _Break:
+                    break
+        finally:
+            self.loops -= 1
+
+    # -- functions ----------------------------------------------------------------------------
+    def define(self, text: str) -> None:
+        """``function Name { param(...) ... }`` or ``function Name($a, $b) { ... }``: the
+        function exists from now on, in this scope. One the simulator cannot bind exactly (a
+        ``filter``, ``begin``/``process``/``end`` blocks, a parameter type or attribute it
+        does not know) is defined too, so that calling it is not interpreted (never a
+        command of the same name)."""
+        m = _FUNCTION.match(text)
+        assert m is not None
+        name = m.group("name").casefold()
+        self.defined = True
+        try:
+            function = _function(m.group("kind").casefold(), name, text[m.end() :])
+        except Unknown:
+            function = _Function(name, None)
+        scope = (self.top if (m.group("scope") or "").casefold() in ("global", "script")
+                 else self.scope)
+        scope.functions[name] = function
+
+    def function(self, name: str) -> _Function | None:
+        """The function ``name`` (case-folded) the script defined, seen from this scope."""
+        if not self.defined:
+            return None
+        scope: _Scope | None = self.scope
+        while scope is not None:
+            if name in scope.functions:
+                return scope.functions[name]
+            scope = scope.parent
+        return None
+
+    def invoked(self, text: str) -> _Function | None:
+        """The script's function ``text`` calls, if it is a call of one."""
+        if not self.defined:
+            return None
+        m = _COMMAND_NAME.match(text.strip())
+        return None if m is None else self.function(m.group().casefold())
+
+    def called(self, text: str) -> list[_Function]:
+        """The script's functions ``text`` names (it may call them)."""
+        words = _command_words(text)
+        found: dict[str, _Function] = {}
+        scope: _Scope | None = self.scope
+        while scope is not None:
+            for name, function in scope.functions.items():
+                if name in words and name not in found:  # the nearest one is the one called
+                    found[name] = function
+            scope = scope.parent
+        return list(found.values())
+
+    def call(self, function: _Function, args: Sequence[str]) -> _Steps:
+        """Run ``function`` with ``args`` in a scope of its own; its output goes where the
+        caller's goes. A call the simulator cannot bind is not interpreted: what the
+        function may assign outside itself is unknown afterwards."""
+        try:
+            scope = self.bind(function, args)
+        except Unknown:
+            self.forget_effects(function, set())
+            raise
+        self.step()
+        caller, self.scope = self.scope, scope
+        try:
+            yield from self.block(function.body)
+        except _Return:
+            pass
+        finally:
+            self.scope = caller
+
+    def pipeline(self, text: str) -> _Steps:
+        """The pipelines interpreted: ``... | ForEach-Object { }`` and a script's function
+        ``| Out-Null``; any other is not."""
+        m = _FOR_EACH_OBJECT.match(text)
+        if m is not None:
+            yield from self.for_each_object(m.group("left"), text[m.end() :])
+        else:
+            yield from self.discarded(text)
+
+    def for_each_object(self, left: str, block: str) -> _Steps:
+        """``<value> | ForEach-Object { ... }`` (``%``, ``foreach``): the block runs for each
+        item of a value the simulator knows, in this scope, ``$_`` the item; ``return``
+        ends one item's run. A block holding ``break``/``continue`` (they leave the loop
+        around the pipeline, or the script) is not interpreted."""
+        close = _closing(block, 0)
+        body = block[1:close]
+        if block[close + 1 :].strip() or _piped_or_redirected(left) or _LOOP_EXIT.search(body):
+            raise Unknown(block)
+        items = _items(self.expression(left))
+        for item in items:
+            self.step()
+            with contextlib.suppress(_Return):
+                yield from self.with_item(body, item, None)
+
+    def discarded(self, text: str) -> _Steps:
+        """``Get-Thing ... | Out-Null`` for a function the script defines: it runs, its
+        output is dropped. Any other pipeline is not interpreted."""
+        m = _TO_OUT_NULL.fullmatch(text)
+        function = None if m is None else self.invoked(m.group(1))
+        if m is None or function is None or _piped_or_redirected(m.group(1)):
+            raise Unknown(text)
+        # Whatever it output is dropped: unknown or not, nothing is printed.
+        with contextlib.suppress(Unknown):
+            yield from self.captured(function, _words(m.group(1).strip())[1:])
+
+    def step(self, cost: int = 1) -> None:
+        self.steps += cost
+        if self.steps > _MAX_STEPS:
+            raise _Runaway
+
+    def charged(self, value: _Built) -> _Built:
+        """``value``, a string or array just built, counted against :data:`_MAX_STEPS` (a
+        step a thousand characters or items): building long ones again and again takes
+        time too."""
+        if isinstance(value, str | tuple) and len(value) >= 1000:
+            self.step(len(value) // 1000)
+        return value
+
+    def captured(self, function: _Function, args: Sequence[str]) -> Generator[float, None,
+                                                                                Value]:
+        """Call ``function`` for its value: what it outputs, collected."""
+        capture = _Capture()
+        self.captures.append(capture)
+        try:
+            yield from self.call(function, args)
+        finally:
+            self.captures.pop()
+        return capture.value()
+
+    def call_value(self, text: str, function: _Function) -> Value:
+        """A call inside an expression (``"$(Get-Thing)"``, ``if (Test-Java $p)``): its
+        value. Expressions do not sleep, so a function that may is not called here (the
+        statement holding it is not interpreted)."""
+        if self.may_sleep(function, set()):
+            self.forget_effects(function, set())
+            raise Unknown(text)
+        steps = self.captured(function, _words(text.strip())[1:])
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                value: Value = done.value
+                return value
+            raise AssertionError("a function that does not sleep slept")  # pragma: no cover
+
+    def may_sleep(self, function: _Function, seen: set[str]) -> bool:
+        if function.name in seen:
+            return False
+        seen.add(function.name)
+        return bool(_SLEEPS.search(function.body)) or any(
+            self.may_sleep(f, seen) for f in self.called(function.body))
+
+    def forget_effects(self, function: _Function, seen: set[str]) -> None:
+        """A call of ``function`` was skipped: what it may assign outside itself (``$script:x
+        = ...``, ``$env:X = ...``, in the functions it calls too) is unknown."""
+        if function.name in seen:
+            return
+        seen.add(function.name)
+        for m in _SCOPED_ASSIGNED.finditer(function.body):
+            self.forget(m.group(1), self.top)
+        self.unknown_env.update(self.env_key(n) for n in _assigned(function.body)[1])
+        for other in self.called(function.body):
+            self.forget_effects(other, seen)
+
+    def bind(self, function: _Function, args: Sequence[str]) -> _Scope:
+        """The scope a call of ``function`` runs in: its parameters bound as PowerShell binds
+        them (``-Name value``, ``-Name:value``, a unique prefix, then the positional
+        arguments in order; a simple function's others in ``$args``), converted to their
+        types, the rest their defaults."""
+        if function.parameters is None:
+            raise Unknown(function.name)
+        parameters = {p.name: p for p in function.parameters}
+        named: dict[str, Value] = {}
+        positional: list[Value] = []
+        action: Value = None
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg[0] in _PS_DASH:  # PowerShell reads a typographic dash as a hyphen
+                arg = "-" + arg[1:]
+            if not _is_parameter(arg):
+                positional.append(self.word(arg))
+                i += 1
+                continue
+            raw, colon, inline = arg[1:].partition(":")
+            found = [n for n in parameters if n == raw.casefold()] or [
+                n for n in parameters if n.startswith(raw.casefold())]
+            if not found and function.advanced and _ERROR_ACTION.fullmatch(raw):
+                if colon and inline:
+                    action, i = self.word(inline), i + 1
+                elif not colon and i + 1 < len(args):
+                    action, i = self.word(args[i + 1]), i + 2
+                else:
+                    raise Unknown(arg)
+                continue
+            if len(found) != 1:
+                if function.advanced or found:
+                    raise Unknown(arg)  # "A parameter cannot be found", or ambiguous
+                positional.append(arg)  # a simple function gets it as written, in $args
+                i += 1
+                continue
+            parameter = parameters[found[0]]
+            if parameter.name in named:
+                raise Unknown(arg)  # bound twice: PowerShell refuses the call
+            if parameter.type == "switch":
+                named[parameter.name] = _truthy(self.word(inline)) if colon else True
+                i += 1
+                continue
+            if colon and inline:
+                named[parameter.name] = self.word(inline)
+                i += 1
+            elif i + 1 < len(args) and not _is_parameter(args[i + 1]):
+                named[parameter.name] = self.word(args[i + 1])
+                i += 2
+            else:
+                raise Unknown(arg)  # a missing value: PowerShell refuses the call
+        for parameter in function.parameters:
+            if parameter.name not in named and parameter.type != "switch" and positional:
+                named[parameter.name] = positional.pop(0)
+        if function.advanced and positional:
+            raise Unknown(function.name)  # "A positional parameter cannot be found"
+        scope = _Scope(parent=self.scope)
+        caller, self.scope = self.scope, scope
+        try:  # the defaults are evaluated in the new scope: they may read earlier parameters
+            for parameter in function.parameters:
+                value: Value
+                if parameter.name in named:
+                    value = named[parameter.name]
+                elif parameter.mandatory:
+                    raise Unknown(parameter.name)  # PowerShell would prompt: not modelled
+                elif parameter.default is not None:
+                    value = self.expression(parameter.default)
+                else:
+                    value = _UNBOUND.get(parameter.type)
+                scope.variables[parameter.name] = _converted(value, parameter.type)
+                if parameter.type == "string":
+                    scope.strings.add(parameter.name)
+        finally:
+            self.scope = caller
+        if any(isinstance(v, tuple) for v in positional):
+            raise Unknown(function.name)  # an array in $args: arrays of arrays not modelled
+        scope.variables["args"] = tuple(v for v in positional if not isinstance(v, tuple))
+        if action is not None:
+            scope.variables["erroractionpreference"] = action
+        return scope
+
+    def return_statement(self, value: str) -> None:
+        """``return [value]``: the value is output, then the function (or script) ends. A
+        value the simulator cannot evaluate still returns: what the function outputs is
+        then unknown."""
+        if value.strip():
+            try:
+                if _piped_or_redirected(value):
+                    raise Unknown(value)
+                function = self.invoked(value)
+                self.output(self.expression(value) if function is None
+                            else self.call_value(value, function))
+            except Unknown:
+                if self.captures:
+                    self.captures[-1].unknown = True
+        raise _Return
+
+    # -- variables ----------------------------------------------------------------------------
+    def assign(self, m: re.Match[str], value: Value = None, evaluated: bool = False) -> None:
+        """``$x = ...``, ``$script:x = ...``, ``$env:X = ...``; ``[string]$x = ...`` makes
+        ``$x`` a string variable (what it is assigned, then and later, is converted to a
+        string)."""
         env_name = m.group("braced") or m.group("env")
         name = env_name or m.group("var")
+        qualifier = (m.group("scope") or "").casefold()
+        if qualifier == "private":
+            raise Unknown(m.group(0))  # hidden from the functions it calls: not modelled
+        scope = self.top if qualifier in ("script", "global") else self.scope
         try:
-            value = self.expression(m.group("rhs"))
+            if not evaluated:
+                value = self.expression(m.group("rhs"))
         except Unknown:
             if env_name:
                 self.unknown_env.add(self.env_key(env_name))
             else:
-                self.forget(name)
+                self.forget(name, scope)
             raise
         if env_name:
             self.unknown_env.discard(self.env_key(env_name))
             self.host.setenv(env_name, None if value is None or value == "" else _text(value))
             return
-        key = name.casefold()
-        self.unknown.discard(key)
         if m.group("cast"):
-            self.strings.add(key)
-        self.variables[key] = _text(value) if key in self.strings else value
+            scope.strings.add(name.casefold())
+        self.set_variable(name, value, scope)
 
-    def forget(self, name: str) -> None:
+    def assign_call(self, m: re.Match[str], function: _Function) -> _Steps:
+        """``$v = Get-Thing ...``: the function runs (it may sleep), its output is ``$v``."""
+        try:
+            value = yield from self.captured(function, _words(m.group("rhs").strip())[1:])
+        except Unknown:
+            if m.group("braced") or m.group("env"):
+                self.unknown_env.add(self.env_key(m.group("braced") or m.group("env")))
+            else:
+                qualifier = (m.group("scope") or "").casefold()
+                self.forget(m.group("var"), self.top if qualifier in ("script", "global")
+                            else self.scope)
+            return  # the call ran (its effects stand); what it output, and so $v, is unknown
+        self.assign(m, value, evaluated=True)
+
+    def compound(self, m: re.Match[str]) -> None:
+        """``$x += v``, ``$x -= v``, ``$x++``, ``$x--``: ``+`` as in an expression (an array
+        gets the items appended, a string the text), ``-`` on numbers only."""
+        qualifier = (m.group("scope") or "").casefold()
+        scope = self.top if qualifier in ("script", "global") else self.scope
+        try:
+            current = self.read_variable(m.group("var"), qualifier)
+            op = m.group("op") or m.group("step")[0]
+            change = self.expression(m.group("rhs")) if m.group("rhs") else 1
+            if op == "+" and m.group("rhs"):
+                value = _add(current, change)
+            else:  # -=, ++, --: numbers ($null is 0)
+                number = 0 if current is None else current
+                if (not isinstance(number, int | float) or isinstance(number, bool)
+                        or (op == "-" and isinstance(change, bool | tuple | str))):
+                    raise Unknown(m.group(0))
+                value = number + (_as_number(change, number) if op == "+" else
+                                  -_as_number(change, number))
+        except Unknown:
+            self.forget(m.group("var"), scope)
+            raise
+        self.set_variable(m.group("var"), self.charged(value), scope)
+
+    def set_variable(self, name: str, value: Value, scope: _Scope | None = None) -> None:
+        """``$name = value`` in ``scope`` (the current one by default)."""
+        scope = scope or self.scope
+        key = name.casefold()
+        scope.unknown.discard(key)
+        scope.variables[key] = _text(value) if key in scope.strings else value
+
+    def forget(self, name: str, scope: _Scope | None = None) -> None:
         """``$name`` may have been assigned by a statement that was skipped: it is unknown
         (and so is its type, should the statement have declared one)."""
+        scope = scope or self.scope
         key = name.casefold()
-        self.variables.pop(key, None)
-        self.strings.discard(key)
-        self.unknown.add(key)
+        scope.variables.pop(key, None)
+        scope.strings.discard(key)
+        scope.unknown.add(key)
 
     def command(self, name: str, args: tuple[str, ...]) -> float | None:
         """Run a command; return the seconds it sleeps (None: it does not sleep)."""
@@ -389,8 +1117,7 @@ class _Shell:
             values, named = self.write_args(name, args)
             self.error(" ".join(_text(v) for v in values), named.get("erroraction"))
         elif name == "throw":
-            message = " ".join(self.printed(args)) if args else "ScriptHalted"
-            self.fail(message, 1)
+            self.throw(args)
         elif name == "exit":
             raise ScriptExit(int(self.number(args[0])) if args else 0)
         elif name == "fail-step":
@@ -404,41 +1131,62 @@ class _Shell:
             self.set_output(args)
         elif name == "get-service":
             self.get_service(args)  # for its error; the table it prints is not modelled
+        elif name in ("break", "continue") and not args and self.loops:
+            raise _Break if name == "break" else _Continue
         else:
             raise Unknown(name)  # not interpreted: see skipped()
         return None
 
     def output(self, value: Value) -> None:
         """What reaches the success stream is printed, an array one item a line ($null
-        prints nothing)."""
+        prints nothing); in a function called for its value, it is that value."""
+        if self.captures:
+            self.captures[-1].items.extend(_items(value))
+            return
         for item in _items(value):
             self.host.write(_text(item))
 
-    def fail(self, message: str, code: int) -> None:
-        self.host.write(message, "error")
-        raise ScriptExit(code)
+    def throw(self, args: Sequence[str]) -> NoReturn:
+        """``throw [value]``: a RuntimeException with the value as its message; in a
+        ``catch``, a bare ``throw`` (or ``throw $_``) throws the caught error again."""
+        error = self.caught[-1] if self.caught else None
+        if error is not None and (not args or (len(args) == 1 and args[0].casefold() in (
+                "$_", "$psitem"))):
+            raise error
+        message = " ".join(self.printed(args)) if args else "ScriptHalted"
+        raise _Thrown(message, message, (_RUNTIME,))
 
-    def error(self, message: str, action: Value = None) -> None:
+    def error(self, line: str, action: Value = None, *, message: str | None = None,
+              exception: str = "Microsoft.PowerShell.Commands.WriteErrorException") -> None:
         """A non-terminating error (``Write-Error``, a cmdlet's): what ``-ErrorAction`` or
-        ``$ErrorActionPreference`` says: ``Stop`` ends the script (exit 1), ``Continue``
-        prints it as an Error line, ``SilentlyContinue``/``Ignore`` drop it."""
+        ``$ErrorActionPreference`` says: ``Stop`` makes it terminating (a ``catch`` sees
+        ``exception`` wrapped in an ActionPreferenceStopException; uncaught, ``line`` ends
+        the script with exit 1), ``Continue`` prints ``line`` as an Error line,
+        ``SilentlyContinue``/``Ignore`` drop it."""
         if action is None:
             action = self.read_variable("erroractionpreference")
         chosen = _text(action).strip().casefold()
         if chosen == "stop":
-            self.fail(message, 1)
+            raise _Thrown(line, line if message is None else message, (exception, _STOP))
         elif chosen == "continue":
-            self.host.write(message, "error")
+            self.host.write(line, "error")
         elif chosen not in ("silentlycontinue", "ignore"):
             raise Unknown(chosen)  # Inquire, Suspend, a number: not modelled
 
-    def read_variable(self, name: str) -> Value:
-        """``$name``: its value; ``$null`` if the script never set it, unknown if a skipped
-        statement may have (or PowerShell sets it itself)."""
+    def read_variable(self, name: str, qualifier: str = "") -> Value:
+        """``$name`` (``$script:name``, ``$local:name``): its value in the nearest scope that
+        has it; ``$null`` if the script never set it, unknown if a skipped statement may
+        have (or PowerShell sets it itself)."""
         key = name.casefold()
-        if key in self.variables:
-            return self.variables[key]
-        if key in self.unknown or key in _AUTOMATIC or key.startswith("octopus"):
+        qualifier = qualifier.casefold()
+        scope: _Scope | None = (self.top if qualifier in ("script", "global") else self.scope)
+        while scope is not None:
+            if key in scope.variables:
+                return scope.variables[key]
+            if key in scope.unknown:
+                raise Unknown("$" + name)
+            scope = None if qualifier in ("local", "private") else scope.parent
+        if key in _AUTOMATIC or key.startswith("octopus"):
             raise Unknown("$" + name)
         return None
 
@@ -449,6 +1197,7 @@ class _Shell:
         if self.env_key(name) in self.unknown_env:
             raise Unknown("$env:" + name)
         return self.host.getenv(name)
+
 
     def sleep_seconds(self, args: Sequence[str]) -> float | None:
         """``Start-Sleep [-Seconds] N`` / ``-Milliseconds N`` (prefixes ``-s``, ``-m``). A
@@ -475,7 +1224,8 @@ class _Shell:
                        f"is greater than the maximum allowed range of {largest}. Supply an "
                        f"argument that is less than or equal to {largest}")
             self.error(f"Cannot validate argument on parameter '{parameter}'. The {written} "
-                       f"argument {problem} and then try the command again.")
+                       f"argument {problem} and then try the command again.", exception=(
+                           "System.Management.Automation.ParameterBindingValidationException"))
             return None
         return seconds
 
@@ -580,23 +1330,20 @@ class _Shell:
 
     def expression(self, text: str) -> Value:
         text = text.strip()
+        if self.defined and (function := self.invoked(text)) is not None:
+            return self.call_value(text, function)  # command mode: the rest are its arguments
         joined, terms = _operators(text)
         if len(joined) == 2:  # -join binds looser than +
             items = self.expression(joined[0])
             separator = _text(self.expression(joined[1]))
             if isinstance(items, tuple):
-                return separator.join(items)
+                return self.charged(_bounded(separator.join(_text(i) for i in items)))
             return "" if items is None else _text(items)
         if len(terms) > 1:
-            values = [self.term(t) for t in terms]
-            if any(isinstance(v, tuple) for v in values):
-                raise Unknown(text)  # adding arrays is not modelled
-            if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-                return sum(v for v in values if isinstance(v, int | float))
-            return "".join("" if v is None else _text(v) for v in values)
+            return self.charged(functools.reduce(_add, (self.term(t) for t in terms)))
         items = _array_items(text)
         if len(items) > 1:  # 'a', 'b': an array (the comma binds tighter than + and -join)
-            return tuple(_text(v) for item in items for v in _items(self.term(item)))
+            return tuple(v for item in items for v in _items(self.term(item)))
         return self.term(text)
 
     def term(self, text: str) -> Value:
@@ -636,6 +1383,17 @@ class _Shell:
         m = _VARIABLE.fullmatch(text)
         if m:
             return self.read_variable(m.group(1))
+        m = _SCOPED_VARIABLE.fullmatch(text)
+        if m:
+            return self.read_variable(m.group(2), m.group(1))
+        if _ERROR_MESSAGE.fullmatch(text) and self.caught and (error := self.caught[-1]):
+            return error.message
+        m = _INDEXED.fullmatch(text)
+        if m:
+            return _indexed(self.read_variable(m.group(1)), int(m.group(2)))
+        if text.startswith("@(") and _closing(text, 1) == len(text) - 1:
+            inner = text[2:-1].strip()  # @(...): always an array
+            return _items(self.expression(inner)) if inner else ()
         m = _TARGET.match(text)
         if m:
             return m.group(1)
@@ -673,8 +1431,9 @@ class _Shell:
         except ValueError:
             raise Unknown(pattern) from None
         if not found and not _WILDCARD & set(pattern):
-            self.error(f"Get-Service : Cannot find any service with service name '{pattern}'.",
-                       action)
+            message = f"Cannot find any service with service name '{pattern}'."
+            self.error(f"Get-Service : {message}", action, message=message,
+                       exception="Microsoft.PowerShell.Commands.ServiceCommandException")
         return found
 
     def expand(self, inner: str) -> str:
@@ -697,11 +1456,21 @@ class _Shell:
                 i = close + 1
             else:
                 env = m.group(2) or m.group(3)
-                value = (self.getenv(env) if env
-                         else self.read_variable(m.group(4) or m.group(5)))
+                value = (self.getenv(env) if env else self.braced(m.group(4)) if m.group(4)
+                         else self.read_variable(m.group(6), m.group(5) or ""))
                 out.append("" if value is None else _text(value))
                 i = m.end()
-        return "".join(out)
+        return self.charged(_bounded("".join(out)))
+
+    def braced(self, name: str) -> Value:
+        """``${name}``: a variable whose name may hold any character, or ``${script:x}``;
+        another drive's item (``${C:\\file}``) is unknown."""
+        qualifier, colon, rest = name.partition(":")
+        if not colon:
+            return self.read_variable(name)
+        if qualifier.casefold() not in ("global", "script", "local", "private", "variable"):
+            raise Unknown(name)
+        return self.read_variable(rest, qualifier)
 
     def dotnet(self, method: str, raw_args: str) -> Value:
         args = [self.expression(a) for a in split_top(raw_args, _COMMA, escape="`",
@@ -730,6 +1499,8 @@ class _Shell:
 
     def condition(self, text: str) -> bool:
         text = text.strip()
+        if self.defined and (function := self.invoked(text)) is not None:
+            return _truthy(self.call_value(text, function))
         ors = split_top(text, _OR, escape="`", single_doubles=True)
         if len(ors) > 1:
             return any(self.condition(part) for part in ors)
@@ -798,6 +1569,211 @@ class _Shell:
         return _order(base, left, right, sensitive)
 
 
+def _try_parts(text: str) -> tuple[str, list[tuple[tuple[str, ...], str]], str | None]:
+    """A ``try`` statement's parts: its body, its ``catch`` clauses (the exception types
+    each names, as the simulator knows them, and its body) and its ``finally`` body. A
+    statement PowerShell would not parse, or a type the simulator does not know: unknown."""
+    body_open = text.index("{")
+    body_close = _closing(text, body_open)
+    catches: list[tuple[tuple[str, ...], str]] = []
+    final: str | None = None
+    rest = text[body_close + 1 :].lstrip()
+    while rest:
+        m = _CATCH.match(rest)
+        if m and final is None:
+            i, types = m.end(), []
+            while (named := _CATCH_TYPE.match(rest, i)) is not None:
+                types.append(_exception_type(named.group(1)))
+                i = named.end()
+            if not rest.startswith("{", i):
+                raise Unknown(text)
+            close = _closing(rest, i)
+            catches.append((tuple(types), rest[i + 1 : close]))
+            rest = rest[close + 1 :].lstrip()
+            continue
+        m = _FINALLY.match(rest)
+        if m is None or final is not None:
+            raise Unknown(text)
+        close = _closing(rest, m.end() - 1)
+        final = rest[m.end() : close]
+        rest = rest[close + 1 :].lstrip()
+    if not catches and final is None:
+        raise Unknown(text)  # PowerShell: "The Try statement is missing its Catch or Finally"
+    return text[body_open + 1 : body_close], catches, final
+
+
+def _exception_type(name: str) -> str:
+    """The .NET exception type ``[name]`` names (PowerShell tries ``System.`` before it
+    too); unknown if the simulator does not know it."""
+    folded = name.casefold()
+    found = _EXCEPTION_NAMES.get(folded) or _EXCEPTION_NAMES.get("system." + folded)
+    if found is None:
+        raise Unknown(name)
+    return found
+
+
+def _handler(catches: Sequence[tuple[tuple[str, ...], str]], error: _Thrown) -> str | None:
+    """The body of the ``catch`` that handles ``error``, or None: as PowerShell looks, the
+    first clause naming a type of the error's first exception (or a base class of it), then
+    of its next, then the clause without a type."""
+    for exception in error.exceptions:
+        ancestry: set[str] = set()
+        current: str | None = exception
+        while current is not None:
+            ancestry.add(current)
+            current = _EXCEPTION_BASE.get(current)
+        for types, body in catches:
+            if ancestry.intersection(types):
+                return body
+    return next((body for types, body in catches if not types), None)
+
+
+def _function(kind: str, name: str, text: str) -> _Function:
+    """A function definition after its name: ``($a, $b) { ... }`` or ``{ param(...) ... }``.
+    Unknown where the simulator cannot bind it exactly."""
+    if kind != "function":
+        raise Unknown(kind)  # a filter runs per pipeline object; a workflow is not PowerShell 7
+    parameters_text: str | None = None
+    i = 0
+    if text.startswith("("):
+        close = _closing(text, 0)
+        parameters_text, i = text[1:close], close + 1
+    body_open = text.find("{", i)
+    if body_open < 0 or text[i:body_open].strip():
+        raise Unknown(text)
+    body_close = _closing(text, body_open)
+    if text[body_close + 1 :].strip():
+        raise Unknown(text)
+    body = text[body_open + 1 : body_close]
+    advanced = False
+    j = 0
+    while _ATTRIBUTES.match(body, j):  # [CmdletBinding()] and the like before param(...)
+        open_at = body.index("[", j)
+        close = _closing(body, open_at)
+        if not body[open_at + 1 : close].strip().casefold().startswith("cmdletbinding"):
+            raise Unknown(body)
+        advanced, j = True, close + 1
+    m = _PARAM_BLOCK.match(body, j)
+    if m:
+        if parameters_text is not None:
+            raise Unknown(text)  # both forms: PowerShell refuses it
+        close = _closing(body, m.end() - 1)
+        parameters_text, j = body[m.end() : close], close + 1
+    body = body[j:]
+    if _NAMED_BLOCKS.match(body):
+        raise Unknown(body)  # begin/process/end: pipeline functions are not modelled
+    parameters: list[_Parameter] = []
+    for part in split_top(parameters_text or "", _COMMA, escape="`", single_doubles=True):
+        if part.strip():
+            parameter, says_advanced = _parameter(part.strip())
+            parameters.append(parameter)
+            advanced = advanced or says_advanced
+    if len({p.name for p in parameters}) != len(parameters):
+        raise Unknown(text)
+    return _Function(name, tuple(parameters), body, advanced)
+
+
+def _parameter(text: str) -> tuple[_Parameter, bool]:
+    """One parameter (``[Parameter(Mandatory)][string]$Path = 'x'``) and whether it makes
+    its function an advanced one."""
+    kind, mandatory, advanced = "", False, False
+    i = 0
+    while text.startswith("[", i):
+        close = _closing(text, i)
+        inside = text[i + 1 : close].strip()
+        folded = _SPACE.sub("", inside.casefold())
+        if folded.startswith("parameter(") and folded.endswith(")"):
+            says = inside[inside.index("(") + 1 : inside.rindex(")")]
+            for piece in split_top(says, _COMMA, escape="`", single_doubles=True):
+                if not _PARAMETER_SAYS.match(piece):
+                    raise Unknown(piece)  # Position, ParameterSetName ...: not modelled
+                m = _MANDATORY.search(piece)
+                if m:
+                    mandatory = (m.group("value") or "true").casefold() == "true"
+            advanced = True
+        elif folded in _PARAMETER_TYPES:
+            kind = _PARAMETER_TYPES[folded]
+        elif folded not in ("allownull()", "allowemptystring()", "allowemptycollection()"):
+            raise Unknown(inside)  # validation, aliases, other types: not modelled
+        i = close + 1
+        while i < len(text) and text[i].isspace():
+            i += 1
+    m = _PARAMETER.match(text, i)
+    if m is None:
+        raise Unknown(text)
+    default = m.group("default")
+    return _Parameter(m.group(1).casefold(), kind, default and default.strip(),
+                      mandatory), advanced
+
+
+def _converted(value: Value, kind: str) -> Value:
+    """An argument converted to its parameter's type, as PowerShell converts (unknown where
+    that is not exact and simple)."""
+    if kind == "string":
+        return "" if value is None else _text(value)
+    if kind == "int":
+        if value is None:
+            return 0
+        if isinstance(value, float):
+            raise Unknown(repr(value))  # PowerShell rounds half to even: not modelled
+        if isinstance(value, tuple):
+            raise Unknown("array")
+        return int(_as_number(value, 0))
+    if kind in ("switch", "bool"):
+        if isinstance(value, bool):
+            return value
+        if kind == "bool" or isinstance(value, tuple | str):
+            raise Unknown(repr(value))  # [bool] takes bools and numbers only
+        return _truthy(value)
+    if kind == "array":
+        return None if value is None else _items(value)
+    return value
+
+
+def _add(left: Value, right: Value) -> Value:
+    """``left + right`` as PowerShell adds, the left operand's type deciding: $null adds
+    nothing; an array gets the right's items appended; a string the right's text; a number
+    the right converted to a number (unknown where that is not exact and simple)."""
+    if left is None:
+        return right
+    if isinstance(left, tuple):
+        return _bounded(left + (_items(right) if right is not None else (None,)))
+    if isinstance(left, str):
+        return _bounded(left + _text(right))
+    if isinstance(left, bool) or isinstance(right, bool | tuple):
+        raise Unknown(repr(left))
+    return left if right is None else left + _as_number(right, left)
+
+
+def _is_parameter(arg: str) -> bool:
+    """Whether a command's argument is a parameter's name (``-Path``, ``–Path``, not
+    ``-1``)."""
+    return len(arg) > 1 and arg[0] in _PS_DASH and (arg[1].isalpha() or arg[1] == "_")
+
+
+@functools.lru_cache(maxsize=512)
+def _command_words(text: str) -> frozenset[str]:
+    """The words of ``text`` that may name a command (case-folded), for :meth:`_Shell.called`:
+    every run of characters but blanks, brackets, quotes and operators."""
+    return frozenset(w.casefold() for w in _COMMAND_WORD.findall(text))
+
+
+def _bounded(value: _Sized) -> _Sized:
+    """``value``, if it is no longer than :data:`_MAX_LENGTH`; else unknown (a script
+    doubling a string or an array in a loop would otherwise fill the memory)."""
+    if len(value) > _MAX_LENGTH:
+        raise Unknown(f"a value of {len(value):,} characters or items")
+    return value
+
+
+def _indexed(value: Value, index: int) -> Value:
+    """``$a[i]``: an array's item (from the end if negative; $null past it), a string's
+    character; indexing $null or a number is PowerShell's error: unknown."""
+    if isinstance(value, tuple | str):
+        return value[index] if -len(value) <= index < len(value) else None
+    raise Unknown(repr(value))
+
+
 def _target(value: Value) -> str:
     text = _text(value).strip()
     m = _TARGET.match(text)
@@ -862,7 +1838,7 @@ def _array_items(text: str) -> tuple[str, ...]:
     return tuple(split_top(text, _COMMA, escape="`", single_doubles=True))
 
 
-def _items(value: Value) -> tuple[Value, ...]:
+def _items(value: Value) -> tuple[Scalar, ...]:
     """The objects a value sends down the pipeline: an array's items; none for $null."""
     if value is None:
         return ()
@@ -952,7 +1928,7 @@ def _truthy(value: Value) -> bool:
     """PowerShell's truth: an array of one item is as true as the item (``@('')`` is
     false), an empty one is false, a longer one true."""
     if isinstance(value, tuple) and len(value) == 1:
-        return value[0] != ""
+        return _truthy(value[0])
     return bool(value)
 
 
@@ -960,7 +1936,7 @@ def _text(value: Value) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, tuple):
-        return " ".join(value)
+        return " ".join(_text(item) for item in value)
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, float) and value.is_integer():

@@ -1,0 +1,383 @@
+"""PowerShell control flow the simulator interprets: try/catch/finally, the functions a
+script defines and calls, foreach loops; and what stays not interpreted (skipped, never
+guessed). The stand-in host and runner are test_scripts_running's."""
+
+from __future__ import annotations
+
+import pytest
+
+from octosim.model.scripts import TOO_DEEP, ScriptResult, ScriptSyntax, _ps_exec
+from octosim.model.scripts._ps_exec import TOO_LONG
+from tests.model.test_scripts_running import Host, run
+
+PS = ScriptSyntax.PowerShell
+
+
+def ps(body: str, os_family: str = "Windows", **env: str) -> tuple[Host, ScriptResult]:
+    host = Host(os_family, **env)
+    _, result = run(body, PS, host)
+    return host, result
+
+
+# -- try / catch / finally ----------------------------------------------------------------------
+def test_a_catch_handles_a_throw_and_its_exit_code_ends_the_script() -> None:
+    host, result = ps('try { Write-Host a; throw "boom"; Write-Host b }\n'
+                      'catch { Write-Host "caught: $_"; exit 3 }')
+    assert result.exit_code == 3 and host.out == [("info", "a"), ("info", "caught: boom")]
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # a typed catch runs only for a matching error; the untyped one takes the rest
+    ('try { throw "boom" } catch [System.IO.IOException] { "io" }\n'
+     'catch { $_.Exception.Message }', ["boom"]),
+    ('try { throw "boom" } catch [System.IO.IOException], [Exception] { "typed: $PSItem" }',
+     ["typed: boom"]),
+    ("try { throw 'x' } catch [System.Management.Automation.RuntimeException] { 'rt' }",
+     ["rt"]),
+    # Write-Error under Stop: the WriteErrorException is tried first, then its wrapper
+    ('try\n{\n  Write-Error "bad"\n}\ncatch [System.Management.Automation.RuntimeException]\n'
+     '{ "stop: $_" }\ncatch [Microsoft.PowerShell.Commands.WriteErrorException] { "we: $_" }',
+     ["we: bad"]),
+    ("try { Get-Service Nope } catch [System.Management.Automation.ActionPreferenceStopException]"
+     " { \"$_\" }", ["Cannot find any service with service name 'Nope'."]),
+    # a non-terminating error is no error to catch
+    ('try { Write-Error "soft" -ErrorAction Continue; "on" } catch { "caught" }', ["on"]),
+    # the first matching catch runs, once
+    ('try { throw "x" } catch { "first" } catch { "second" }', ["first"]),
+])
+def test_which_catch_runs(body: str, printed: list[str]) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
+@pytest.mark.parametrize(("body", "code", "out"), [
+    # no catch for it: finally runs, then the error ends the script
+    ('try { throw "boom" } finally { "fin" }\n"after"', 1, [("info", "fin"), ("error", "boom")]),
+    ('try { throw "boom" } catch [System.IO.IOException] { "io" }\n"after"', 1,
+     [("error", "boom")]),
+    # exit (and Fail-Step, Calamari's `exit -1`) is not an error: no catch, finally runs
+    ('try { exit 7 } catch { "caught" } finally { "fin" }', 7, [("info", "fin")]),
+    ('try { Fail-Step "nope" } catch { "caught" } finally { "fin" }', -1,
+     [("error", "nope"), ("info", "fin")]),
+    # a bare throw (or throw $_) in a catch throws the error again
+    ('try { throw "inner" } catch { "saw $_"; throw }\n"after"', 1,
+     [("info", "saw inner"), ("error", "inner")]),
+    ('try { throw "inner" } catch { throw $_ }', 1, [("error", "inner")]),
+    ('try { throw "inner" } catch { throw "outer: $_" }', 1, [("error", "outer: inner")]),
+    # a nested try: the inner finally, then the outer catch
+    ('try { try { throw "deep" } finally { "inner fin" } } catch { "outer caught $_" }', 0,
+     [("info", "inner fin"), ("info", "outer caught deep")]),
+])
+def test_finally_and_what_leaves_a_try(body: str, code: int, out: list[tuple[str, str]]) -> None:
+    host, result = ps(body)
+    assert result.exit_code == code and host.out == out
+
+
+def test_an_unknown_statement_in_a_try_is_skipped_and_its_variable_stays_unknown() -> None:
+    host, result = ps('try { $v = Get-Item C:\\x; "in try" } catch { "caught" }\n'
+                      "if (-not $v) { throw 'no v' }\n'end'")
+    assert host.lines() == ["in try", "end"] and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    # a catch type the simulator does not know: the whole statement is not interpreted
+    'try { "body"; throw "x" } catch [RuntimeException] { "rt" }',
+    'try { "body" } catch [Some.Custom.Exception] { "custom" }',
+    # PowerShell would not parse these
+    'try { "body" }',
+    'try { "body" } finally { "a" } finally { "b" }',
+])
+def test_a_try_the_simulator_cannot_read_is_not_interpreted(body: str) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == ["end"] and not result.failed
+
+
+def test_dollar_underscore_is_the_error_only_in_the_catch() -> None:
+    host, _ = ps('try { throw "a" } catch { "in: $_" }\n"out: [$_]"\n"end"')
+    assert host.lines() == ["in: a", "end"]  # outside, $_ is PowerShell's: unknown
+
+
+# -- functions ---------------------------------------------------------------------------------
+TEST_JAVA = ('function Test-Java {\n  param([string]$Path)\n'
+             '  if (-not $Path) { throw "no path" }\n  Write-Host "java at $Path"\n}\n')
+
+
+@pytest.mark.parametrize(("call", "code", "out"), [
+    ("Test-Java -Path $env:JAVA_HOME", 0, [("info", "java at C:\\jdk")]),
+    ("Test-Java $env:JAVA_HOME", 0, [("info", "java at C:\\jdk")]),
+    ("Test-Java -p 'D:\\j'", 0, [("info", "java at D:\\j")]),  # a prefix of the name
+    ("Test-Java", 1, [("error", "no path")]),  # an unbound [string] is '', not $null
+    ("Test-Java $env:NOPE", 1, [("error", "no path")]),
+])
+def test_a_function_the_script_defines_runs_with_its_arguments(
+        call: str, code: int, out: list[tuple[str, str]]) -> None:
+    host, result = ps(TEST_JAVA + call, JAVA_HOME="C:\\jdk")
+    assert result.exit_code == code and host.out == out
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ("function Add($a, $b) { return $a + $b }\n$v = Add 1 2\n\"v=$v\"", ["v=3"]),
+    ("function Add($a, $b) { $a + $b }\n$w = Add -b 5 -a 1\n\"w=$w\"", ["w=6"]),
+    # the output is the value: several objects are an array
+    ('function F { "a"; Write-Output "b" }\n$v = F\nforeach ($x in $v) { "item $x" }',
+     ["item a", "item b"]),
+    # Write-Host goes to the log, not into the value
+    ('function F { Write-Host "h"; "o" }\n$v = F\n"v=$v"', ["h", "v=o"]),
+    ("function F { return }\n$v = F\nif ($v -eq $null) { 'null' }", ["null"]),
+    # $args: what no parameter binds
+    ('function F { "$args"; $args[0]; $args[-1] }\nF x y z', ["x y z", "x", "z"]),
+    ('function F($first) { "$first|$args" }\nF a b -c', ["a|b -c"]),
+    # defaults, evaluated when called, may read earlier parameters
+    ('function F { param($a = "def", $b = $a) "$a/$b" }\nF\nF x\nF -b y',
+     ["def/def", "x/x", "def/y"]),
+    # a call in an expression or a condition
+    ('function Get-Name { "web" }\nWrite-Host "name: $(Get-Name)"\n'
+     "if ((Get-Name) -eq 'web') { 'is web' }", ["name: web", "is web"]),
+    ("function Test-Ready { $true }\nif (Test-Ready) { 'ready' }\n"
+     "if (-not (Test-Ready)) { 'never' }", ["ready"]),
+    # return leaves a loop too
+    ('function Find($items) {\n  foreach ($i in $items) { if ($i -like "b*") { return $i } }\n'
+     '  "none"\n}\n$f = Find "a","bc","bd"\n"f=$f"', ["f=bc"]),
+    # a function the script defines comes before a command of the same name
+    ('function Fail-Step($m) { "mine: $m" }\nFail-Step x', ["mine: x"]),
+    # functions call functions defined later in the script, once they exist
+    ('function Outer { Inner; "outer" }\nfunction Inner { "inner" }\n$v = Outer\n"$v"',
+     ["inner outer"]),
+    # [switch] and an advanced function's -ErrorAction
+    ("function Do-It {\n  [CmdletBinding()]\n  param([Parameter(Mandatory=$true)][string]$Name,"
+     " [switch]$Force)\n  if ($Force) { \"force $Name\" } else { \"plain $Name\" }\n"
+     '  Write-Error "oops"\n  "after"\n}\n'
+     "Do-It -Name a -Force -ErrorAction SilentlyContinue\nDo-It b -ea Continue",
+     ["force a", "after", "plain b", "after"]),
+    # return outside a function ends the script
+    ('"start"; return; "never"', ["start"]),
+])
+def test_functions_values_and_parameters(body: str, printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+def test_function_variables_are_local_unless_script_scoped() -> None:
+    host, _ = ps("$x = 1\n$t = 'top'\n"
+                 "function F { $x = 2; $script:y = 3; $global:z = 4; \"in $x $t $script:x\" }\n"
+                 'F\n"out $x $y $z"')
+    assert host.lines() == ["in 2 top 1", "out 1 3 4"]
+
+
+def test_a_functions_string_parameter_stays_a_string() -> None:
+    host, _ = ps("function F([string]$v) { $v = 5; if ($v -eq '5') { 'text' } }\nF 1\n"
+                 "function G([int]$n) { $n + 1 }\nG '41'")
+    assert host.lines() == ["text", "42"]
+
+
+def test_exit_inside_a_function_ends_the_script() -> None:
+    host, result = ps('function Stop-All { "bye"; exit 9 }\nStop-All\n"after"')
+    assert result.exit_code == 9 and host.lines() == ["bye"]
+
+
+def test_an_error_thrown_in_a_function_reaches_the_callers_catch() -> None:
+    host, result = ps(TEST_JAVA + 'try { Test-Java } catch { "caught: $_"; exit 4 }')
+    assert result.exit_code == 4 and host.lines() == ["caught: no path"]
+
+
+def test_a_function_sleeps_in_virtual_time_when_called_as_a_statement_or_assigned() -> None:
+    host = Host()
+    sleeps, result = run('function Wait { Start-Sleep 5; "waited" }\nWait\n$v = Wait\n"v=$v"',
+                         PS, host)
+    assert sleeps == [5.0, 5.0] and host.lines() == ["waited", "v=waited"]
+    assert not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    "function F($n) { F ($n + 1) }\nF 0",
+    "function F($n) { $v = F ($n + 1) }\nF 0",
+    "function F { Write-Host \"$(F)\" }\nF",
+    "function A { B }\nfunction B { A }\nA",
+])
+def test_runaway_recursion_fails_as_too_deep(body: str) -> None:
+    host, result = ps(body)
+    assert result == ScriptResult(1, TOO_DEEP) and host.lines("error") == [TOO_DEEP]
+
+
+@pytest.mark.parametrize("body", [
+    # a function whose output the simulator cannot know: its value is unknown
+    "function Get-V { (Get-Item x).Version }\n$v = Get-V\nif (-not $v) { throw 'none' }",
+    "function Get-V { return (Get-Item x).Version }\n$v = Get-V\nif (-not $v) { throw 'x' }",
+    "function Get-V { Get-ChildItem C:\\ }\nif (Get-V) { throw 'x' } else { throw 'y' }",
+    # one that sleeps, called inside an expression: not interpreted (expressions take no
+    # time), and what it sets is unknown
+    "function W { Start-Sleep 1; $script:w = 1; 'w' }\nWrite-Host \"$(W)\"\n"
+    "if ($w -eq 1) { throw 'ran' }",
+    # a skipped call: what the function sets outside itself is unknown
+    "function G { $env:APP = 'set'; $script:g = 1 }\nG | Out-File C:\\log.txt\n"
+    "if ($env:APP -or $g) { throw 'stale' }",
+    "function G($a) { $script:g = 1 }\nG -nope 1 | Out-File x\nif ($g) { throw 'g' }",
+    # calls the simulator cannot bind are not interpreted
+    "function F { [CmdletBinding()] param([string]$Name) 'ran' }\nF -Other x\nF a b",
+    "function F { param([Parameter(Mandatory)][string]$Name) 'ran' }\nF",
+    "function F { param([ValidateSet('a')][string]$Name) 'ran' }\nF a",
+    "function F { param([hashtable]$Map) 'ran' }\nF $null",
+    "function F { process { 'ran' } }\nF",
+    "filter F { 'ran' }\nF",
+    "function F([int]$n) { 'ran' }\nF abc",
+])
+def test_what_the_simulator_cannot_know_of_a_function_is_never_guessed(body: str) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == ["end"] and host.lines("error") == [] and not result.failed
+
+
+# -- foreach ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    ("foreach ($x in 'a','b','c') { if ($x -eq 'b') { continue }; \"x=$x\" }", ["x=a", "x=c"]),
+    ("foreach ($n in @(1, 2, 3)) { if ($n -gt 2) { break }; $n + 1 }", ["2", "3"]),
+    ("$list = 'a', 'b'\nforeach ($x in $list) {\n  foreach ($y in 1, 2) {\n"
+     "    if ($y -eq 2) { break }\n    \"$x$y\"\n  }\n}\n\"last $x\"", ["a1", "b1", "last b"]),
+    ("foreach ($x in $null) { 'never' }\nforeach ($x in 'one') { \"got $x\" }", ["got one"]),
+    ("foreach ($x in @()) { 'never' }\n'done'", ["done"]),
+    ("foreach ($s in Get-Service 'OctopusDeploy*') { \"svc $s\" }", ["svc OctopusDeploy Tentacle"]),
+    # break in a function called from a loop ends the caller's loop, as in PowerShell
+    ("function Stop-Loop { break }\nforeach ($i in 1, 2) { \"i$i\"; Stop-Loop }\n'after'",
+     ["i1", "after"]),
+    # a statement inside it the simulator cannot run is skipped, the loop goes on
+    ("foreach ($x in 'a', 'b') { Get-Item $x; \"x=$x\" }", ["x=a", "x=b"]),
+])
+def test_foreach_over_a_known_array(body: str, printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    "foreach ($x in (Get-ChildItem C:\\)) { $found = $x }\nif ($found) { throw 'f' }",
+    "$found = 'no'\nforeach ($x in $env:Path.Split(';')) { $found = $x }\n"
+    "if ($found -eq 'no') { throw 'stale' }",
+    ":outer foreach ($x in 1, 2) { 'labelled' }",
+    "Get-ChildItem | ForEach-Object { 'piped' }",
+    # break or continue outside a loop: not interpreted
+    "break",
+    "continue",
+])
+def test_a_loop_the_simulator_cannot_run_is_not_interpreted(body: str) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == ["end"] and host.lines("error") == [] and not result.failed
+
+
+def test_a_function_defined_in_a_skipped_statement_is_not_called() -> None:
+    # Whether the branch ran (and so which Fail-Step is called) is unknown.
+    host, result = ps("if ((Get-Date).Hour -lt 12) {\n  function Fail-Step($m) { \"soft $m\" }\n}\n"
+                      "Fail-Step 'hard'\n'end'")
+    assert host.lines() == ["end"] and not result.failed
+
+
+def test_braced_variable_names_with_a_scope_or_a_drive() -> None:
+    host, _ = ps("$script:n = 'top'\n\"[${script:n}]\"\n\"[${C:\\file.txt}]\"\n'end'")
+    assert host.lines() == ["[top]", "end"]  # a file's content is not modelled
+
+
+@pytest.mark.parametrize("body", [
+    # branching recursion stays shallow but would call 2**30 times
+    "function F($n) { if ($n -lt 30) { F ($n + 1); F ($n + 1) } }\nF 0",
+    # nested loops over written-out arrays
+    "$a = " + ",".join(["1"] * 40) + "\n" + "foreach ($i in $a) { " * 4 + " }" * 4,
+    # a finally cannot hold it either
+    "function F($n) { if ($n -lt 30) { try { F ($n + 1) } finally { F ($n + 1) } } }\nF 0",
+    # a long script of plain statements: the same bound
+    "Write-Host hi\n" * 1_001,
+])
+def test_a_script_running_for_ages_fails_saying_so(body: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ps_exec, "_MAX_STEPS", 1_000)  # the same bound, reached sooner
+    host, result = ps(body + "\n'never'")
+    assert result == ScriptResult(1, TOO_LONG) and host.lines("error") == [TOO_LONG]
+    assert "never" not in host.lines()
+
+
+def test_a_function_named_with_its_scope_is_called_by_its_name() -> None:
+    host, _ = ps("function script:Get-Name { 'web' }\nfunction global:Fail-Step { 'soft' }\n"
+                 "Get-Name\nFail-Step")
+    assert host.lines() == ["web", "soft"]
+
+
+def test_the_scripts_own_parameters_are_unknown() -> None:
+    # The step's Script Parameters would bind them: not modelled, so never $null.
+    host, result = ps("param([string]$Environment = 'Dev', $Force)\n"
+                      "if (-not $Environment) { throw 'none' }\nif ($Force) { 'forced' }\n'end'")
+    assert host.lines() == ["end"] and not result.failed
+
+
+# -- adding, and the assignments loops use ------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # the left operand's type decides, as in PowerShell
+    ("Write-Output (1 + '2')", ["3"]),
+    ("'1' + 2", ["12"]),
+    ("$n = $null + 1; $n + 1", ["2"]),
+    ("$a = @(1) + 2; $a.Length; \"$a\"", ["1 2"]),
+    ("'a' + @(1, 2)", ["a1 2"]),
+    # counters and lists in a loop
+    ("$count = 0\nforeach ($x in 'a', 'b', 'c') { $count++ }\n\"count=$count\"", ["count=3"]),
+    ("$found = @()\nforeach ($s in 'web1', 'db1', 'web2') { if ($s -like 'web*') { $found += $s } }"
+     "\n\"$found\"; $found[-1]", ["web1 web2", "web2"]),
+    ("$total = 10; $total -= 4; $total--; $total += '2'; $total", ["7"]),
+    ("$script:n = 1\nfunction Bump { $script:n += 1 }\nBump; Bump\n\"n=$n\"", ["n=3"]),
+    ("$s = 'a'; $s += 'b'; $s++\n'end'", ["end"]),  # ++ on a string: not modelled
+])
+def test_adding_and_compound_assignments(body: str, printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+def test_a_compound_assignment_the_simulator_cannot_evaluate_leaves_the_variable_unknown() -> None:
+    host, _ = ps("$n = 1\n$n += (Get-Random)\nif ($n -eq 1) { 'stale' }\n$t = 1; $t += 'x'\n"
+                 "if ($t -eq 1) { 'stale' }\n'end'")
+    assert host.lines() == ["end"]
+
+
+def test_a_function_piped_to_out_null_runs_and_its_output_is_dropped() -> None:
+    host, result = ps("function Init { Write-Host 'init'; $script:ready = $true; 'value' }\n"
+                      "Init | Out-Null\nif ($ready) { 'ready' }\n"
+                      "function Fail { throw 'bad' }\nFail | Out-Null\n'never'")
+    assert host.out == [("info", "init"), ("info", "ready"), ("error", "bad")]
+    assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ("'a', 'b' | ForEach-Object { \"item $_\" }", ["item a", "item b"]),
+    ("$n = 0\n@(1, 2, 3) | % { $n += $PSItem }\n\"n=$n\"", ["n=6"]),  # the caller's scope
+    ("$list = 'x', 'y'\n$list | foreach { if ($_ -eq 'x') { return }; \"not x: $_\" }",
+     ["not x: y"]),  # return ends one item's run
+    ("Get-Service 'OctopusDeploy*' | ForEach-Object -Process { Write-Host \"svc $_\" }",
+     ["svc OctopusDeploy Tentacle"]),
+    ("function Get-Names { 'p', 'q' }\nGet-Names | ForEach-Object { $_ + '!' }", ["p!", "q!"]),
+    # inside a catch, $_ is the pipeline's object in the block, the error around it
+    ("try { throw 'e' } catch { 1 | % { \"in $_\" }; \"out $_\" }", ["in 1", "out e"]),
+    # not interpreted: an unknown input, break/continue in the block, a longer pipeline
+    ("Get-ChildItem | ForEach-Object { 'x' }\n'end'", ["end"]),
+    ("foreach ($i in 1, 2) { 'a' | % { continue }; \"i$i\" }\n'end'", ["i1", "i2", "end"]),
+    ("'a' | ForEach-Object { $_ } | Out-File x\n'end'", ["end"]),
+])
+def test_for_each_object_over_a_known_value(body: str, printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    "$s = 'ab'\n" + "$s += $s\n" * 24,
+    "$s = 'ab'\n" + "$s = $s + $s\n" * 24,
+    "$s = 'ab'\n" + "$s = \"$s$s\"\n" * 24,
+    "$s = 1, 2\n" + "$s += $s\n" * 24,
+])
+def test_a_value_doubled_beyond_a_million_characters_or_items_is_unknown(body: str) -> None:
+    host, result = ps(body + "if ($s) { 'known' }\n'end'")
+    assert host.lines() == ["end"] and not result.failed
+
+
+def test_building_long_values_counts_against_the_statement_bound(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ps_exec, "_MAX_STEPS", 1_000)
+    host, result = ps("$big = 'ab'\n" + "$big += $big\n" * 16
+                      + "foreach ($i in 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) { $t = $big + $i }\n'never'")
+    assert result == ScriptResult(1, TOO_LONG) and "never" not in host.lines()
+
+
+def test_a_typographic_dash_names_a_parameter_and_a_parameter_is_no_value() -> None:
+    host, _ = ps(TEST_JAVA + "Test-Java \u2013Path 'C:\\jdk'\nTest-Java -Path -Force\n'end'")
+    assert host.lines() == ["java at C:\\jdk", "end"]  # -Path has no value: not interpreted
