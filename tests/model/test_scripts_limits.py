@@ -43,3 +43,13 @@ def test_a_sleep_for_ever_holds_the_script_until_it_is_cancelled() -> None:
         sim.clock.sleep(600)
     assert (forever.state, after.state) == (TaskState.Canceled, TaskState.Success)
     assert "never" not in [line.message for node in forever.log.walk() for line in node.log]
+
+
+@pytest.mark.parametrize("code", ["1e400", "-1e400", "2147483648", "9" * 5000])
+def test_an_exit_code_beyond_an_int32_is_powershell_s_conversion_error(code: str) -> None:
+    # Found by review: 1e400 raised OverflowError out of the interpreter (and the clock).
+    host = Host("Windows")
+    assert run(f"exit {code}; Write-Host after", PS, host) == ([], ScriptResult(1))
+    [error] = host.lines("error")
+    assert error.startswith(f'Cannot convert value "{code}" to type "System.Int32".')
+    assert run("exit 2.5", PS, Host("Windows")) == ([], ScriptResult(2))  # half to even

@@ -81,6 +81,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import re
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
@@ -1119,7 +1120,9 @@ class _Shell:
         elif name == "throw":
             self.throw(args)
         elif name == "exit":
-            raise ScriptExit(int(self.number(args[0])) if args else 0)
+            code = self.exit_code(args[0]) if args else 0
+            if code is not None:  # None: the conversion failed, and the preference continues
+                raise ScriptExit(code)
         elif name == "fail-step":
             said = " ".join(self.printed(args))
             if said:
@@ -1320,6 +1323,19 @@ class _Shell:
         if "," in arg:
             raise Unknown(arg)  # an array of bare words
         return arg
+
+    def exit_code(self, arg: str) -> int | None:
+        """``exit N``'s code: ``N`` as .NET converts it to an Int32 (rounded half to even, as
+        Python's round); anything else is PowerShell's conversion error (see :meth:`error`)
+        and no exit."""
+        digits = arg.strip().lstrip("+-")
+        # A run of digits too long to be read as a number is too large for an Int32 anyway.
+        number = math.inf if digits.isdigit() and len(digits) > 10 else self.number(arg)
+        if math.isfinite(number) and -(2**31) <= round(number) < 2**31:
+            return round(number)
+        self.error(f'Cannot convert value "{arg}" to type "System.Int32". Error: "Value was '
+                   'either too large or too small for an Int32."')
+        return None
 
     def number(self, arg: str) -> float:
         value = self.word(arg)
