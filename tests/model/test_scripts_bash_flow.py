@@ -7,6 +7,7 @@ import pytest
 
 from octosim.model.scripts import TOO_DEEP, ScriptResult, ScriptSyntax
 from octosim.model.scripts._sh_exec import MAX_FUNCTION_NESTING, MAX_LOOP_ITERATIONS
+from octosim.model.scripts._sh_text import case_statements
 from tests.model.test_scripts_running import Host, run
 
 SH = ScriptSyntax.Bash
@@ -286,3 +287,10 @@ def test_a_function_can_return_from_inside_a_loop() -> None:
             'find b && echo found; find z || echo missing')
     _, _, host = bash(body)
     assert host.lines() == ["found", "missing"]
+
+
+
+def test_the_case_scanner_passes_other_whitespace() -> None:
+    # A form feed between words once held the scanner on the spot for ever.
+    _, found = case_statements("case x in\f x) echo;; esac")
+    assert [(case.word, case.clauses[0].patterns) for case in found] == [("x", ["x"])]

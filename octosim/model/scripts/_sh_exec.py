@@ -303,6 +303,17 @@ def _pieces(text: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
+@functools.lru_cache(maxsize=512)
+def _case_statement(piece: str) -> CaseStatement | None:
+    """The ``case`` statement ``piece`` holds, or None when it holds more (``esac >
+    file``, ``esac | cmd``) or it is not well formed. Memoised, as :func:`_pieces` is."""
+    _, found = case_statements(piece)
+    case = found[0] if found else None
+    if case is None or case.broken or case.start != 0 or piece[case.end :].strip():
+        return None
+    return case
+
+
 def _without_heredoc_bodies(text: str) -> str:
     """``text`` without the bodies of its here-documents (``<<EOF``, ``<<-'EOF'``): data, not
     code, and free to hold an unbalanced quote (``it's``). The command keeps its ``<<EOF``
@@ -573,9 +584,8 @@ class _Shell:
         """``case WORD in PATTERNS) BODY ;; ... esac``: the first clause with a pattern
         matching WORD runs (``;&`` runs the next body too, ``;;&`` goes on testing). A word
         or pattern it cannot evaluate runs no clause: the status is not known."""
-        _, found = case_statements(piece)
-        case = found[0] if found else None
-        if case is None or case.broken or case.start != 0 or piece[case.end :].strip():
+        case = _case_statement(piece)
+        if case is None:
             self.uncertain += 1
             return None  # redirected, piped, malformed
         try:

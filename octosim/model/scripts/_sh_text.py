@@ -291,7 +291,7 @@ def dequote(value: str) -> str:
 _COMMAND_STARTERS = frozenset({"then", "do", "else", "elif", "if", "while", "until", "!", "{",
                                "time"})
 _CASE_ENDS = frozenset({";;&", ";;", ";&"})
-_OPERATORS = (";;&", ";;", ";&", "&&", "||", "|&", ";", "&", "|", "(", ")", "<", ">", "\n")
+_OPERATOR = re.compile(r";;&|;;|;&|&&|\|\||\|&|[;&|()<>\n]")
 
 
 @dataclass
@@ -448,13 +448,12 @@ def _tokens(text: str) -> Iterator[tuple[str, str, int, int]]:
     i, n = 0, len(text)
     while i < n:
         c = text[i]
-        if c in " \t\r":
+        if c != "\n" and c.isspace():
             i += 1
             continue
-        op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
-        if op is not None:
-            yield "op", op, i, i + len(op)
-            i += len(op)
+        if op := _OPERATOR.match(text, i):
+            yield "op", op.group(), i, op.end()
+            i = op.end()
             continue
         end = _word_end(text, i)
         yield "word", text[i:end], i, end
