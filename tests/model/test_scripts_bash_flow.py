@@ -267,14 +267,43 @@ def test_a_loop_that_never_ends_fails_loudly_after_its_bound() -> None:
     ("while true; do curl -sf http://x && break; sleep 5; done; echo after", [5.0], ["after"]),
     ("while true; do\n  if curl -sf http://x; then break; fi\n  echo retry\n  sleep 5\ndone",
      [5.0], ["retry"]),
-    # A statement skipped whole could change the condition (arithmetic is not interpreted).
-    ("i=0; while [ $i -lt 3 ]; do echo $i; i=$((i+1)); done; echo end", [], ["0", "end"]),
+    # A statement skipped whole could change the condition (a command substitution).
+    ("i=0; while [ $i -lt 3 ]; do echo $i; i=$(expr $i + 1); done; echo end", [], ["0", "end"]),
     ("for i in 1 2 3; do echo $i; read -r x; done; echo end", [], ["1", "end"]),
 ])
 def test_a_loop_whose_course_is_not_known_stops(body: str, sleeps: list[float],
                                                 printed: list[str]) -> None:
     slept, result, host = bash(body)
     assert slept == sleeps and host.lines() == printed and result == ScriptResult()
+
+
+def test_a_counting_loop_counts_with_arithmetic() -> None:
+    body = ("attempt=0\nwhile [ $attempt -lt 3 ]; do\n  attempt=$((attempt + 1))\n"
+            "  echo \"attempt $attempt of 3\"\n  sleep $(( attempt * 10 ))\ndone")
+    sleeps, result, host = bash(body)
+    assert sleeps == [10.0, 20.0, 30.0] and result == ScriptResult()
+    assert host.lines() == ["attempt 1 of 3", "attempt 2 of 3", "attempt 3 of 3"]
+
+
+@pytest.mark.parametrize(("expression", "value"), [
+    ("1 + 2 * 3", "7"), ("(1 + 2) * 3", "9"), ("7 / -2", "-3"), ("-7 % 3", "-1"),
+    ("2 ** 10", "1024"), ("-2 ** 2", "4"), ("2 ** 3 ** 2", "512"), ("010 + 0x10", "24"),
+    ("N * 2", "84"), ("$N + 1", "43"), ("${N} - UNSET", "42"), ("NEG + 1", "-4"),
+    ("3 > 2 && 2 >= 3", "0"), ("!0 || 0", "1"), ("N == 42", "1"), ("1 != 1", "0"),
+    ("$(( N / 2 )) + 1", "22"),
+])
+def test_arithmetic_expansion(expression: str, value: str) -> None:
+    _, result, host = bash(f'N=42 NEG=-5\necho "$(({expression}))"')
+    assert host.lines() == [value] and result == ScriptResult()
+
+
+@pytest.mark.parametrize("expression", [
+    "i++", "a = 1", "1 / 0", "5 % 0", "X + 1", "1 << 2", "1 ? 2 : 3", "08", "2 ** 64 * 2",
+    "1 +", "(1",
+])
+def test_arithmetic_it_cannot_evaluate_skips_its_statement(expression: str) -> None:
+    _, result, host = bash(f'X=abc\necho "$(({expression}))"\necho after')
+    assert host.lines() == ["after"] and result == ScriptResult()
 
 
 def test_break_and_continue_outside_a_loop_are_not_interpreted() -> None:

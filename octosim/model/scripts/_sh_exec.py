@@ -58,7 +58,7 @@ Interpreted:
   stops there). A loop stops, its status not known, after an iteration in which the
   interpreter could not follow Bash (a branch not taken because its condition is not known,
   an ``&&``/``||`` list stopped at a status not known, a statement skipped whole such as
-  ``i=$((i+1))``, ``read`` or another builtin changing the shell): whether Bash would have
+  ``i=$(expr $i + 1)``, ``read`` or another builtin changing the shell): whether Bash would have
   broken out, or gone round again, is not known. The rest of that iteration runs, as the
   rest of a script runs after an ``if`` it cannot evaluate.
 * ``systemctl cat UNIT`` (its status: does the Tentacle unit exist) and ``systemctl
@@ -74,13 +74,17 @@ Interpreted:
   ``$?`` is the last status. The step's script parameters are not modelled: in the script
   itself ``$#`` is 0, ``$@`` and ``$*`` are empty, ``$1``... unset (in a function: the
   call's arguments). ``$(uname)`` (and ``uname -s``) is
-  ``Linux`` on a Linux Tentacle. ``$$``, ``$!``, ``$0``, ``$-`` and other ``${...}`` forms
-  (``${X#p}``, ``${#X}``...) are not interpreted.
+  ``Linux`` on a Linux Tentacle. ``$((...))``: Bash's integer arithmetic (decimal, ``0x``,
+  octal ``0``; variables by name or ``$X``, unset or empty 0; ``( )``, unary ``-``/``+``/``!``,
+  ``**``, ``*``, ``/``, ``%`` truncated as C's, ``+``, ``-``, comparisons, ``&&``, ``||``),
+  anything else in it (``i++``, ``=``, bit operators, ``?:``, a variable holding other than
+  an integer, a division by 0, a result beyond 64 bits) not interpreted. ``$$``, ``$!``,
+  ``$0``, ``$-`` and other ``${...}`` forms (``${X#p}``, ``${#X}``...) are not interpreted.
 
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
 ``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test,
-arithmetic (``$((...))``, ``((...))``, ``let``), a group in a pipeline, a command reading a
+arithmetic commands (``((...))``, ``let``), a group in a pipeline, a command reading a
 here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line), and a
 command ending in ``&`` (it runs detached). Its status is not known, so nothing that depends
 on it runs: an ``if`` whose condition cannot be evaluated runs neither branch (nor any later
@@ -113,6 +117,7 @@ from octosim.model.scripts._running import (
 )
 from octosim.model.scripts._sh_text import (
     CaseStatement,
+    arithmetic,
     case_statements,
     dequote,
     glob_regex,
@@ -1071,12 +1076,35 @@ class _Shell:
     def variables(self, text: str) -> str:
         if self.host.os_family == "Linux":
             text = _UNAME.sub("Linux", text)
+        if "$((" in text:
+            text = self.arithmetic_expansions(text)
         if "$(" in text or "`" in text:
             raise Unknown(text)
         expanded = _PARAMETER.sub(self.parameter, text)
         if "${" in _PARAMETER.sub("", text):
             raise Unknown(text)  # a `${` never closed: not interpreted
         return expanded
+
+    def arithmetic_expansions(self, text: str) -> str:
+        """``text`` with each ``$((...))`` replaced by its value (see :func:`arithmetic`)."""
+        out: list[str] = []
+        at = 0
+        while (start := text.find("$((", at)) >= 0:
+            close = closing(text, start + 1, escape="\\", single_doubles=False)
+            if closing(text, start + 2, escape="\\", single_doubles=False) != close - 1:
+                raise Unknown(text)  # $( (cmd) ...): a command substitution
+            expression = self.variables(text[start + 3 : close - 1])
+            out.extend([text[at:start], str(arithmetic(expression, self.arithmetic_value))])
+            at = close + 1
+        out.append(text[at:])
+        return "".join(out)
+
+    def arithmetic_value(self, name: str) -> str | None:
+        """A variable named in arithmetic (``set -u``: unset is Bash's error)."""
+        value = self.host.getenv(name)
+        if value is None and self.nounset:
+            self.expansion_error(name, "unbound variable")
+        return value
 
     def parameter(self, m: re.Match[str]) -> str:
         """The value of one ``$NAME``/``${...}``; ``${X:-d}``, ``${X:=d}``, ``${X:+a}`` and

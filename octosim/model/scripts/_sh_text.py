@@ -7,7 +7,7 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from octosim.model.scripts._running import Unknown, closing, skip_double, skip_single
@@ -15,6 +15,7 @@ from octosim.model.scripts._running import Unknown, closing, skip_double, skip_s
 __all__ = [
     "CaseClause",
     "CaseStatement",
+    "arithmetic",
     "case_statements",
     "dequote",
     "glob_regex",
@@ -46,7 +47,10 @@ def split_words(text: str) -> list[str]:
 
 
 def _quotes_closed(word: str) -> bool:
+    """Whether ``word`` ends outside quotes and outside ``$(...)``/``$((...))`` (whose
+    blanks do not end a word)."""
     single = double = False
+    depth = 0  # parentheses open since a `$(`
     i = 0
     while i < len(word):
         c = word[i]
@@ -57,8 +61,12 @@ def _quotes_closed(word: str) -> bool:
             single = not single
         elif c == '"' and not single:
             double = not double
+        elif not single and c == "(" and (depth or word[i - 1 : i] == "$"):
+            depth += 1
+        elif not single and c == ")" and depth:
+            depth -= 1
         i += 1
-    return not (single or double)
+    return not (single or double or depth)
 
 
 def strip_sudo(words: list[str]) -> list[str]:
@@ -529,3 +537,116 @@ def _bracket_end(pattern: str, i: int) -> int | None:
         j += 1
     close = pattern.find("]", j)
     return None if close < 0 else close
+
+
+# -- arithmetic ---------------------------------------------------------------------------------
+_ARITHMETIC_TOKEN = re.compile(
+    r"\s*(?:(?P<number>\d\w*)|(?P<name>[A-Za-z_]\w*)"
+    r"|(?P<op>\*\*|\+\+|--|<=|>=|==|!=|&&|\|\||<<|>>|[-+*/%()<>!=~&|^?:,]))")
+#: The binary operators interpreted, by precedence (higher binds tighter), as Bash's.
+_ARITHMETIC_BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4,
+                      "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "**": 7}
+_INT64 = 2**63
+_ARITHMETIC_OPERATIONS: dict[str, Callable[[int, int], int]] = {
+    "||": lambda a, b: int(bool(a or b)), "&&": lambda a, b: int(bool(a and b)),
+    "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
+    "<": lambda a, b: int(a < b), "<=": lambda a, b: int(a <= b),
+    ">": lambda a, b: int(a > b), ">=": lambda a, b: int(a >= b),
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "**": lambda a, b: int(a**b),
+}
+
+
+def arithmetic(expression: str, lookup: Callable[[str], str | None]) -> int:
+    """The value of Bash's ``$((expression))`` (its ``$X`` already expanded): integers
+    (decimal, ``0x`` hex, ``0`` octal), variables by name (unset or empty: 0), ``( )``,
+    unary ``-``/``+``/``!`` and ``**``, ``*``, ``/``, ``%`` (C's: truncated), ``+``, ``-``,
+    comparisons, ``&&``, ``||`` (1 or 0). Raises :class:`Unknown` for anything else
+    (assignments, ``++``, bit operators, ``?:``, a variable holding other than an integer, a
+    division by 0, a result out of 64 bits: Bash's error or wrap-around)."""
+    tokens: list[tuple[str, str]] = []
+    text, i = expression.rstrip(), 0
+    while i < len(text):
+        m = _ARITHMETIC_TOKEN.match(text, i)
+        if m is None:
+            raise Unknown(expression)
+        kind = m.lastgroup or ""
+        tokens.append((kind, m.group(kind)))
+        i = m.end()
+    reader = _Arithmetic(tokens, lookup, expression)
+    value = reader.binary(1)
+    if reader.i != len(tokens):
+        raise Unknown(expression)
+    return value
+
+
+class _Arithmetic:
+    """A precedence-climbing reading of arithmetic tokens."""
+
+    def __init__(self, tokens: list[tuple[str, str]], lookup: Callable[[str], str | None],
+                 expression: str) -> None:
+        self.tokens, self.lookup, self.expression = tokens, lookup, expression
+        self.i = 0
+
+    def _op(self) -> str | None:
+        if self.i < len(self.tokens) and self.tokens[self.i][0] == "op":
+            return self.tokens[self.i][1]
+        return None
+
+    def binary(self, lowest: int) -> int:
+        left = self.unary()
+        while (op := self._op()) in _ARITHMETIC_BINARY and _ARITHMETIC_BINARY[op] >= lowest:
+            self.i += 1
+            precedence = _ARITHMETIC_BINARY[op]
+            right = self.binary(precedence if op == "**" else precedence + 1)  # ** from the right
+            left = self.apply(op, left, right)
+        return left
+
+    def unary(self) -> int:
+        if self.i >= len(self.tokens):
+            raise Unknown(self.expression)
+        kind, value = self.tokens[self.i]
+        self.i += 1
+        if (kind, value) in (("op", "-"), ("op", "+"), ("op", "!")):
+            operand = self.unary()
+            return -operand if value == "-" else operand if value == "+" else int(operand == 0)
+        if (kind, value) == ("op", "("):
+            inner = self.binary(1)
+            if self._op() != ")":
+                raise Unknown(self.expression)
+            self.i += 1
+            return inner
+        if kind == "number":
+            return self.integer(value)
+        if kind == "name" and self._op() != "=":
+            held = (self.lookup(value) or "").strip()
+            sign = -1 if held.startswith("-") else 1
+            return sign * self.integer(held.lstrip("+-")) if held else 0
+        raise Unknown(self.expression)
+
+    def integer(self, text: str) -> int:
+        try:
+            if re.fullmatch(r"0[xX][0-9a-fA-F]+", text):
+                return int(text, 16)
+            if re.fullmatch(r"0[0-7]+", text):
+                return int(text, 8)
+            if re.fullmatch(r"0|[1-9]\d*", text):
+                return self.checked(int(text))
+        except ValueError:
+            pass
+        raise Unknown(self.expression)  # 08, 1a, 2#101, a name's value that is not a number
+
+    def apply(self, op: str, left: int, right: int) -> int:
+        if op in ("/", "%") and right == 0:
+            raise Unknown(self.expression)  # Bash: "division by 0", an error
+        if op == "**" and (right < 0 or right > 64):
+            raise Unknown(self.expression)
+        if op in ("/", "%"):
+            quotient = abs(left) // abs(right) * (1 if (left < 0) == (right < 0) else -1)
+            return self.checked(quotient if op == "/" else left - right * quotient)
+        return self.checked(_ARITHMETIC_OPERATIONS[op](left, right))
+
+    def checked(self, value: int) -> int:
+        if not -_INT64 <= value < _INT64:
+            raise Unknown(self.expression)  # Bash wraps around at 64 bits
+        return value
