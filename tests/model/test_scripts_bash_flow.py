@@ -107,6 +107,13 @@ def test_a_definition_alone_runs_nothing_and_later_definitions_win() -> None:
     assert host.lines() == ["second"]
 
 
+def test_a_subshell_s_functions_and_return_are_its_own() -> None:
+    body = ("f() { echo outer; }\n( f() { echo inner; }; f )\nf\n"
+            "g() { ( return 3; echo never ); echo \"g goes on: $?\"; }\ng")
+    _, result, host = bash(body)
+    assert host.lines() == ["inner", "outer", "g goes on: 3"] and result == ScriptResult()
+
+
 def test_sudo_runs_a_program_not_the_function() -> None:
     _, result, host = bash("f() { exit 3; }\nsudo f\necho after")
     assert host.lines() == ["after"] and result == ScriptResult()

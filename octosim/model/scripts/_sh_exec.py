@@ -24,9 +24,10 @@ Interpreted:
   ``==``/``!=`` against a glob (``*``, ``?``; quoted: a string), ``=~`` (an extended regular
   expression without backslashes or ``[:class:]``; quoted: a substring).
 * ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; ``{ ...; }`` groups (an
-  ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables and
-  options; an ``exit`` inside ends only the subshell, its status the exit code), each with a
-  redirection of what it prints (``>&2``, ``> /dev/null``, ``>> /etc/environment``).
+  ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables, options
+  and functions; an ``exit``, or in a function a ``return``, inside ends only the subshell,
+  its status the exit code), each with a redirection of what it prints (``>&2``, ``>
+  /dev/null``, ``>> /etc/environment``).
 * Functions the script defines (``f() { ...; }``, ``function f { ...; }``, ``f() ( ... )``,
   the body on the same line or the next ones; a later definition replaces an earlier one)
   and their calls, run in the script's shell: ``$1``... ``$#``, ``$@``/``$*`` and ``"$@"``
@@ -803,9 +804,11 @@ class _Shell:
             self.stdout = outer
 
     def subshell(self, body: Sequence[str]) -> _Status:
-        """``( ... )``: a copy of the shell. Its variables and options are its own, and its
-        ``exit`` ends only it (its status is the exit code)."""
+        """``( ... )``: a copy of the shell. Its variables, options and functions are its
+        own, and its ``exit`` (in a function: also its ``return``) ends only it (its status
+        is the exit code)."""
         options = (self.errexit, self.nounset, self.pipefail)
+        functions = dict(self.functions)
         self.subshells.append({})
         try:
             return (yield from self.block(body))
@@ -813,8 +816,11 @@ class _Shell:
             if stop.result.message:
                 self.message = stop.result.message
             return stop.result.exit_code
+        except _Return as done:
+            return done.status
         finally:
             self.errexit, self.nounset, self.pipefail = options
+            self.functions = functions
             for name, value in self.subshells.pop().items():
                 self.host.setenv(name, value)
 
