@@ -313,9 +313,17 @@ def test_arithmetic_it_cannot_evaluate_skips_its_statement(expression: str) -> N
     assert host.lines() == ["after"] and result == ScriptResult()
 
 
-def test_break_and_continue_outside_a_loop_are_not_interpreted() -> None:
-    _, result, host = bash("break; continue; echo after")
+@pytest.mark.parametrize("body", [
+    "break; continue; echo after",
+    # A function does not see its caller's loops (Bash 5).
+    "f() { break; }\ng() { continue; }\nfor i in 1; do f; g; done; echo after",
+])
+def test_break_and_continue_outside_a_loop_are_bash_s_error(body: str) -> None:
+    _, result, host = bash(body)
     assert host.lines() == ["after"] and result == ScriptResult()
+    assert host.lines("error") == [
+        f"{word}: only meaningful in a `for', `while', or `until' loop"
+        for word in ("break", "continue")]
 
 
 def test_a_function_can_return_from_inside_a_loop() -> None:

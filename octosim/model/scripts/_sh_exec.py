@@ -50,7 +50,8 @@ Interpreted:
 * ``for X in WORDS; do ...; done`` (the words expanded and split as Bash does; ``for X``
   loops over the arguments: none in the script itself), ``while``/``until COND; do ...;
   done`` while the condition's status is known at each test, ``break [N]`` and ``continue
-  [N]``; a loop's status is its body's last, 0 if the body never ran, and its sleeps take
+  [N]`` (outside a loop, and a function's caller's loops are outside, Bash's error line,
+  status 0); a loop's status is its body's last, 0 if the body never ran, and its sleeps take
   their virtual time. A ``while``/``until`` loop still running after
   :data:`MAX_LOOP_ITERATIONS` iterations fails the script (exit 1, an Error line saying so).
   What Bash would expand as file names (``*.log``, ``$P`` holding ``*``), ``{a,b}``, ``~``,
@@ -645,7 +646,8 @@ class _Shell:
             raise Unknown(body)  # `f() if ...; fi` and other bodies: not interpreted
         frame = _Frame(list(args))
         self.frames.append(frame)
-        outer = self.stdout
+        outer, loops = self.stdout, self.loops
+        self.loops = 0  # the caller's loops are not the function's to break
         try:
             for assignment in assignments:
                 self.local(*assignment.split("=", 1))
@@ -657,7 +659,7 @@ class _Shell:
             self.frames.pop()
             for variable, value in frame.hidden.items():
                 self.setenv(variable, value)
-            self.stdout = outer
+            self.stdout, self.loops = outer, loops
 
     def redirect(self, cmd: _Words) -> None:
         """Send what the commands print where ``cmd`` redirects (``>`` truncates once)."""
@@ -676,7 +678,7 @@ class _Shell:
 
     def function_builtin(self, name: str, args: list[str]) -> int | None:
         """``return``, ``local``, ``shift``, ``break``, ``continue``; None when not
-        interpreted (``return`` outside a function, ``break`` outside a loop...)."""
+        interpreted (``return`` outside a function, ``break 0``...)."""
         if name == "return":
             if not self.frames:
                 return None
@@ -704,8 +706,12 @@ class _Shell:
                 del self.frames[-1].args[: int(count)]
             return 0
         # break, continue
-        if self.loops == 0 or (args and not (args[0].isdigit() and int(args[0]) > 0)):
-            return None
+        if args and not (args[0].isdigit() and int(args[0]) > 0):
+            return None  # Bash's "loop count out of range", "numeric argument required"
+        if self.loops == 0:
+            self.host.write(f"{name}: only meaningful in a `for', `while', or `until' loop",
+                            "error")
+            return 0
         levels = min(int(args[0]) if args else 1, self.loops)
         raise (_Break if name == "break" else _Continue)(levels)
 
