@@ -315,8 +315,9 @@ def test_arithmetic_it_cannot_evaluate_skips_its_statement(expression: str) -> N
 
 @pytest.mark.parametrize("body", [
     "break; continue; echo after",
-    # A function does not see its caller's loops (Bash 5).
+    # A function does not see its caller's loops, nor a subshell its parent's (Bash 5).
     "f() { break; }\ng() { continue; }\nfor i in 1; do f; g; done; echo after",
+    "for i in 1; do ( break ); ( continue ); done; echo after",
 ])
 def test_break_and_continue_outside_a_loop_are_bash_s_error(body: str) -> None:
     _, result, host = bash(body)

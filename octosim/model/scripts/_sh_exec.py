@@ -50,9 +50,9 @@ Interpreted:
 * ``for X in WORDS; do ...; done`` (the words expanded and split as Bash does; ``for X``
   loops over the arguments: none in the script itself), ``while``/``until COND; do ...;
   done`` while the condition's status is known at each test, ``break [N]`` and ``continue
-  [N]`` (outside a loop, and a function's caller's loops are outside, Bash's error line,
-  status 0); a loop's status is its body's last, 0 if the body never ran, and its sleeps take
-  their virtual time. A ``while``/``until`` loop still running after
+  [N]`` (outside a loop, and a function's caller's loops or a subshell's parent's are
+  outside, Bash's error line, status 0); a loop's status is its body's last, 0 if the body
+  never ran, and its sleeps take their virtual time. A ``while``/``until`` loop still running after
   :data:`MAX_LOOP_ITERATIONS` iterations fails the script (exit 1, an Error line saying so).
   What Bash would expand as file names (``*.log``, ``$P`` holding ``*``), ``{a,b}``, ``~``,
   ``for ((...))``, ``select``, a ``done`` redirected or piped: the loop is skipped (status
@@ -814,7 +814,8 @@ class _Shell:
         own, and its ``exit`` (in a function: also its ``return``) ends only it (its status
         is the exit code)."""
         options = (self.errexit, self.nounset, self.pipefail)
-        functions = dict(self.functions)
+        functions, loops = dict(self.functions), self.loops
+        self.loops = 0  # the loops around it are the parent shell's: its break is an error
         self.subshells.append({})
         try:
             return (yield from self.block(body))
@@ -826,7 +827,7 @@ class _Shell:
             return done.status
         finally:
             self.errexit, self.nounset, self.pipefail = options
-            self.functions = functions
+            self.functions, self.loops = functions, loops
             for name, value in self.subshells.pop().items():
                 self.host.setenv(name, value)
 
