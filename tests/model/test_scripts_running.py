@@ -252,7 +252,7 @@ def test_comparisons_and_boolean_operators() -> None:
     (PS, "Write-Host (Get-Date); $x = Get-Random; Write-Host \"$(Get-Date)\""),
     (SH, "nohup sh -c 'sleep 3; systemctl restart Tentacle' >/dev/null 2>&1 &"),
     (SH, "ps -o lstart= -C Tentacle"),
-    (SH, "echo \"$(date)\"; for i in 1 2; do echo $i; done; [ -f /etc/x ] || exit 1"),
+    (SH, "echo \"$(date)\"; for f in *.log; do echo $f; done; [ -f /etc/x ] || exit 1"),
 ])
 def test_what_is_not_interpreted_prints_nothing_sleeps_nothing_and_succeeds(
     syntax: ScriptSyntax, body: str
@@ -498,7 +498,7 @@ def test_a_sleep_out_of_its_range_is_powershell_s_validation_error(
     "else echo three; fi",
     "grep -q x /etc/hosts && echo yes || echo no",
     "[ -f /etc/app.conf ] || { echo missing; exit 1; }",
-    'while true; do\n  for i in 1 2; do echo "$i"; done\n  exit 3\ndone',
+    'while read -r line; do\n  for i in 1 2; do echo "$i"; done\n  exit 3\ndone',
 ])
 def test_sh_a_condition_it_cannot_evaluate_runs_neither_branch(body: str) -> None:
     host = Host("Linux")

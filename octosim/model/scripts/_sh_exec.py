@@ -24,9 +24,45 @@ Interpreted:
   ``==``/``!=`` against a glob (``*``, ``?``; quoted: a string), ``=~`` (an extended regular
   expression without backslashes or ``[:class:]``; quoted: a substring).
 * ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; ``{ ...; }`` groups (an
-  ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables and
-  options; an ``exit`` inside ends only the subshell, its status the exit code), each with a
-  redirection of what it prints (``>&2``, ``> /dev/null``, ``>> /etc/environment``).
+  ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables, options
+  and functions; an ``exit``, or in a function a ``return``, inside ends only the subshell,
+  its status the exit code), each with a redirection of what it prints (``>&2``, ``>
+  /dev/null``, ``>> /etc/environment``).
+* Functions the script defines (``f() { ...; }``, ``function f { ...; }``, ``f() ( ... )``,
+  the body on the same line or the next ones; a later definition replaces an earlier one)
+  and their calls, run in the script's shell: ``$1``... ``$#``, ``$@``/``$*`` and ``"$@"``
+  (one word per argument) are the call's own arguments (``shift [N]``), ``local X[=v]`` a
+  variable of the call (its value outside comes back when it returns; ``local -r``/``-x``
+  too, other options not interpreted; outside a function: Bash's error, status 1), ``X=v
+  f`` sets X for the call only, ``return [N]`` ends the call (bare: the last status), its
+  status is its last command's, ``exit`` inside ends the script, a redirection of the call
+  (``f >&2``) redirects what it prints, and ``set -e`` works inside as Bash does (spared
+  when the call is a condition). ``sudo f`` runs a program, not the function; a function
+  in a pipeline (a subshell) is not interpreted. A recursion deeper than
+  :data:`MAX_FUNCTION_NESTING` calls fails the script (exit 1, an Error line saying so):
+  Bash has no such limit and crashes when its stack runs out.
+* ``case WORD in PATTERN|PATTERN) ...;; esac`` (on one line or many, ``(PATTERN)`` too): the
+  first clause whose pattern matches WORD runs; a pattern is a glob (``*``, ``?``,
+  ``[...]``, ``[!...]``) but for its quoted parts (an unquoted ``$P`` in it: a glob); ``;&`` runs
+  the next body as well, ``;;&`` goes on testing. Its status is the body's, 0 if none
+  matched. A word or pattern it cannot evaluate (``$(...)``, ``[[:alpha:]]``, extended
+  globs) runs no clause (status not known), nor does a ``case`` redirected or piped.
+* ``for X in WORDS; do ...; done`` (the words expanded and split as Bash does; ``for X``
+  loops over the arguments: none in the script itself), ``while``/``until COND; do ...;
+  done`` while the condition's status is known at each test, ``break [N]`` and ``continue
+  [N]`` (outside a loop, and a function's caller's loops or a subshell's parent's are
+  outside, Bash's error line, status 0); a loop's status is its body's last, 0 if the body
+  never ran, and its sleeps take their virtual time. A ``while``/``until`` loop still running after
+  :data:`MAX_LOOP_ITERATIONS` iterations fails the script (exit 1, an Error line saying so).
+  What Bash would expand as file names (``*.log``, ``$P`` holding ``*``), ``{a,b}``, ``~``,
+  ``for ((...))``, ``select``, a ``done`` redirected or piped: the loop is skipped (status
+  not known), as is a ``while`` whose condition is not known (at a later test: the loop
+  stops there). A loop stops, its status not known, after an iteration in which the
+  interpreter could not follow Bash (a branch not taken because its condition is not known,
+  an ``&&``/``||`` list stopped at a status not known, a statement skipped whole such as
+  ``i=$(expr $i + 1)``, ``read`` or another builtin changing the shell): whether Bash would have
+  broken out, or gone round again, is not known. The rest of that iteration runs, as the
+  rest of a script runs after an ``if`` it cannot evaluate.
 * ``systemctl cat UNIT`` (its status: does the Tentacle unit exist) and ``systemctl
   list-units`` (the Tentacle units, only the UNIT column, one a line).
 * ``grep -q '^X=' /etc/environment`` (also ``-s``, ``-E``, or its output to ``/dev/null``):
@@ -37,30 +73,35 @@ Interpreted:
   bare expansion is split at blanks and gone if empty (``[ -n $X ]`` with X unset is ``[ -n
   ]``: true), but in ``[[ ]]`` and assignments, as Bash does (a word partly quoted whose
   splitting would matter is not interpreted).
-  ``$?`` is the last status. The step's script parameters are not modelled: ``$#`` is 0,
-  ``$@`` and ``$*`` are empty, ``$1``... unset. ``$(uname)`` (and ``uname -s``) is
-  ``Linux`` on a Linux Tentacle. ``$$``, ``$!``, ``$0``, ``$-`` and other ``${...}`` forms
-  (``${X#p}``, ``${#X}``...) are not interpreted.
+  ``$?`` is the last status. The step's script parameters are not modelled: in the script
+  itself ``$#`` is 0, ``$@`` and ``$*`` are empty, ``$1``... unset (in a function: the
+  call's arguments). ``$(uname)`` (and ``uname -s``) is
+  ``Linux`` on a Linux Tentacle. ``$((...))``: Bash's integer arithmetic (decimal, ``0x``,
+  octal ``0``; variables by name or ``$X``, unset or empty 0; ``( )``, unary ``-``/``+``/``!``,
+  ``**``, ``*``, ``/``, ``%`` truncated as C's, ``+``, ``-``, comparisons, ``&&``, ``||``),
+  anything else in it (``i++``, ``=``, bit operators, ``?:``, a variable holding other than
+  an integer, a division by 0, a result beyond 64 bits) not interpreted. ``$$``, ``$!``,
+  ``$0``, ``$-`` and other ``${...}`` forms (``${X#p}``, ``${#X}``...) are not interpreted.
 
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
-``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test, a
-loop, a ``case``, a function's calls (defining it succeeds), a group in a pipeline, a
-command reading a here-document (``cat <<EOF``: its body is data, skipped up to its
-delimiter line), and a command ending in ``&`` (it runs detached). Its status is not known,
-so nothing that depends on it runs: an ``if`` whose condition cannot be evaluated runs
-neither branch (nor any later ``elif``/``else``), and an ``&&``/``||`` list stops at the
-first status not known; ``$?`` after it is not known either (the statement holding it is
-skipped, but ``exit $?`` still ends the script). As the script's exit code it counts as
-success. As in Bash, the script's exit code is the last command's status, so a script
-ending in ``[ -z "$X" ] && exit 1`` exits 1 when X is set.
+``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test,
+arithmetic commands (``((...))``, ``let``), a group in a pipeline, a command reading a
+here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line), and a
+command ending in ``&`` (it runs detached). Its status is not known, so nothing that depends
+on it runs: an ``if`` whose condition cannot be evaluated runs neither branch (nor any later
+``elif``/``else``), and an ``&&``/``||`` list stops at the first status not known; ``$?``
+after it is not known either (the statement holding it is skipped, but ``exit $?`` still
+ends the script). As the script's exit code it counts as success. As in Bash, the script's
+exit code is the last command's status, so a script ending in ``[ -z "$X" ] && exit 1``
+exits 1 when X is set.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from octosim.model.scripts._running import (
@@ -77,7 +118,11 @@ from octosim.model.scripts._running import (
     top_level,
 )
 from octosim.model.scripts._sh_text import (
+    CaseStatement,
+    arithmetic,
+    case_statements,
     dequote,
+    glob_regex,
     printf_lines,
     sleep_seconds,
     split_words,
@@ -103,9 +148,12 @@ _PARAMETER = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<name>[A-Za-z_]\w*|[0-9?
 #: or without ``:``.
 _BRACED = re.compile(r"^(?P<name>[A-Za-z_]\w*|[0-9]+|[?#@*$!-])(?:(?P<op>:?[-=?+])(?P<word>.*))?$",
                      re.DOTALL)
-#: The step's script parameters (``Octopus.Action.Script.ScriptParameters``) are not
-#: modelled: a script has none.
-_NO_ARGUMENTS = {"#": "0", "@": "", "*": ""}
+#: The arguments' special parameters. The step's script parameters
+#: (``Octopus.Action.Script.ScriptParameters``) are not modelled: a script has none, a
+#: function call has its own.
+_ARGUMENT_PARAMETERS = frozenset({"#", "@", "*"})
+#: ``$@`` inside double quotes: one word per argument.
+_QUOTED_ALL = re.compile(r"\$(?:@|\{@\})")
 _SET_LETTERS = {"e": "errexit", "u": "nounset"}
 _KEYWORDS = ("then", "else", "do")
 _CLOSER = {"{": "}", "(": ")"}
@@ -116,11 +164,54 @@ _HEREDOC = re.compile(r"<<(?P<tabs>-?)[ \t]*(?:'(?P<single>[^'\n]*)'|\"(?P<doubl
                       r"|(?P<bare>[^\s;&|<>()]+))")
 #: A function definition: ``f() ...``, ``function f ...`` (its body, if on the same piece).
 _FUNCTION = re.compile(
-    r"^(?:function\s+[\w.:-]+(?:\s*\(\s*\))?|[\w.:-]+\s*\(\s*\))\s*(?P<body>.*)$", re.DOTALL)
+    r"^(?:function\s+(?P<keyword>[\w.:-]+)(?:\s*\(\s*\))?|(?P<name>[\w.:-]+)\s*\(\s*\))"
+    r"\s*(?P<body>.*)$", re.DOTALL)
 _LOOPS = frozenset({"for", "while", "until", "select"})
-_SKIPPED_COMPOUND = {**dict.fromkeys(_LOOPS, "done"), "case": "esac"}
+#: ``for NAME [in WORDS]``: the words as written (None: no ``in``, the arguments).
+_FOR = re.compile(r"^for\s+(?P<name>[A-Za-z_]\w*)(?:\s+(?P<in>in)(?:\s+(?P<words>.*))?)?\s*$",
+                  re.DOTALL)
+#: Builtins not interpreted that change the shell's own state (variables, arguments): a loop
+#: running one cannot know its next iteration.
+_STATE_CHANGING = frozenset({"read", "source", ".", "eval", "declare", "typeset", "let",
+                             "readonly", "mapfile", "readarray", "getopts", "cd", "pushd",
+                             "popd", "trap"})
+#: Bash has no limit of its own (it crashes when its stack runs out); the simulator stops
+#: a runaway recursion here, loudly.
+MAX_FUNCTION_NESTING = 50
+#: A ``while``/``until`` loop still running after this many iterations fails the script: the
+#: simulator does not run a script for ever.
+MAX_LOOP_ITERATIONS = 10_000
 #: ``$(uname)``: the one program whose output a Linux Tentacle knows.
 _UNAME = re.compile(r"\$\(\s*uname(?:\s+-s)?\s*\)|`\s*uname(?:\s+-s)?\s*`")
+
+
+@dataclass
+class _Frame:
+    """A function call running: its arguments (``$1``..., ``$#``, ``$@``) and the values its
+    ``local`` variables hid, put back when it returns."""
+
+    args: list[str]
+    hidden: dict[str, str | None] = field(default_factory=dict)
+
+
+class _Return(Exception):
+    """``return [N]``: ends the innermost function call with status N."""
+
+    def __init__(self, status: int | None) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _Break(Exception):
+    """``break [N]``: ends N enclosing loops."""
+
+    def __init__(self, levels: int) -> None:
+        super().__init__(levels)
+        self.levels = levels
+
+
+class _Continue(_Break):
+    """``continue [N]``: the next iteration of the Nth enclosing loop."""
 
 
 @dataclass
@@ -200,10 +291,12 @@ def _pieces(text: str) -> tuple[str, ...]:
     on the text alone, and clients send the same few scripts again and again."""
     text = _without_heredoc_bodies(text)
     text = strip_comments(text.replace("\\\n", " "), escape="\\", single_doubles=False)
+    # A `case` is one piece; its pattern lists get their optional `(` so brackets balance.
+    text, cases = case_statements(text)
     raw: list[str] = []
     start = 0
     for i in top_level(text, escape="\\", single_doubles=False):
-        if text[i] in "\n;" and not text.startswith(";;", i):
+        if text[i] in "\n;" and not any(case.start < i < case.end for case in cases):
             raw.append(text[start:i])
             start = i + 1
     raw.append(text[start:])
@@ -215,6 +308,17 @@ def _pieces(text: str) -> tuple[str, ...]:
         elif piece:
             pieces.append(piece)
     return tuple(pieces)
+
+
+@functools.lru_cache(maxsize=512)
+def _case_statement(piece: str) -> CaseStatement | None:
+    """The ``case`` statement ``piece`` holds, or None when it holds more (``esac >
+    file``, ``esac | cmd``) or it is not well formed. Memoised, as :func:`_pieces` is."""
+    _, found = case_statements(piece)
+    case = found[0] if found else None
+    if case is None or case.broken or case.start != 0 or piece[case.end :].strip():
+        return None
+    return case
 
 
 def _without_heredoc_bodies(text: str) -> str:
@@ -290,6 +394,15 @@ class _Shell:
         self.subshells: list[dict[str, str | None]] = []
         #: A ``fail_step`` message from a subshell: the step's message if the script fails.
         self.message: str | None = None
+        #: The functions the script defined: name -> body (a ``{ }`` group or a subshell).
+        self.functions: dict[str, str] = {}
+        #: The function calls running, innermost last.
+        self.frames: list[_Frame] = []
+        #: How many loops are running (``break``/``continue`` count only inside one).
+        self.loops = 0
+        #: How many times the run could not follow Bash: a branch not taken because its
+        #: condition is not known, a statement skipped... (a loop stops when it grows).
+        self.uncertain = 0
 
     def block(self, pieces: Sequence[str]) -> _Status:
         status: int | None = 0
@@ -298,13 +411,19 @@ class _Shell:
             word = _first(pieces[i])
             if word == "if":
                 status, i = yield from self.if_statement(pieces, i)
-            elif word in _SKIPPED_COMPOUND:
-                i = _matching(pieces, i, word, _SKIPPED_COMPOUND[word]) + 1
-                status = None
+            elif word in _LOOPS:
+                status, i = yield from self.loop(pieces, i)
+            elif word == "case":
+                status = yield from self.case_statement(pieces[i])
+                i += 1
             elif m := _FUNCTION.match(pieces[i]):
-                # A definition (its calls are not interpreted); `f()` alone: body next.
-                alone = not m.group("body") and pieces[i + 1 : i + 2] != []
-                i += 2 if alone and pieces[i + 1][:1] in "{(" else 1
+                # A definition; `f()` alone: its body is the next piece.
+                body = m.group("body").strip()
+                if not body and pieces[i + 1 : i + 2] and pieces[i + 1][:1] in "{(":
+                    body = pieces[i + 1]
+                    i += 1
+                self.functions[m.group("keyword") or m.group("name")] = body
+                i += 1
                 status = 0
             else:
                 errexit = self.errexit and not self.errexit_ignored
@@ -343,6 +462,7 @@ class _Shell:
             if cond is not None:
                 chosen = yield from self.condition(cond)
                 if chosen is None:
+                    self.uncertain += 1
                     return None, end + 1  # which branch runs is not known: none does
                 if not chosen:
                     continue
@@ -362,6 +482,239 @@ class _Shell:
             self.errexit_ignored -= 1
         return None if status is None else status == 0
 
+    # -- loops -----------------------------------------------------------------------------------
+    def loop(self, pieces: Sequence[str], i: int
+             ) -> Generator[float, None, tuple[int | None, int]]:
+        """``for``/``while``/``until`` ... ``do`` ... ``done`` from ``pieces[i]``. A loop it
+        cannot run (``select``, ``for ((...))``, a ``done`` redirected or piped) is skipped
+        whole: its status is not known."""
+        word = _first(pieces[i])
+        end = _matching(pieces, i, word, "done")
+        do = next((j for j in range(i + 1, end) if pieces[j] == "do"), None)
+        if word == "select" or do is None or pieces[end] != "done":
+            self.uncertain += 1
+            return None, end + 1
+        header, body = list(pieces[i:do]), list(pieces[do + 1 : end])
+        if word == "for":
+            status = yield from self.for_loop(header, body)
+        else:
+            condition = [p for p in [header[0][len(word):].strip(), *header[1:]] if p]
+            status = yield from self.while_loop(condition, body, until=word == "until")
+        if status is None:
+            self.uncertain += 1
+        return status, end + 1
+
+    def for_loop(self, header: list[str], body: list[str]) -> _Status:
+        """``for X in WORDS``: the words expanded and split as Bash does (a word Bash would
+        expand as a file name pattern, ``{a,b}`` or ``~``: not interpreted); ``for X``: the
+        arguments."""
+        m = _FOR.match(header[0]) if len(header) == 1 else None
+        if m is None:
+            return None  # for ((...)) and the like
+        try:
+            values = (self.loop_words(m.group("words") or "") if m.group("in")
+                      else list(self.arguments()))
+        except Unknown:
+            return None
+        status: int | None = 0
+        for value in values:
+            self.setenv(m.group("name"), value)
+            status, stop = yield from self.iteration(body)
+            if stop:
+                break
+        return status
+
+    def loop_words(self, text: str) -> list[str]:
+        """The words a ``for`` loops over. Raises Unknown for file name patterns, brace
+        expansion and ``~``: the simulator has no file system."""
+        for raw in split_words(text):
+            bare = _unquoted_text(raw)
+            if bare.startswith("~") or ("{" in bare and ("," in bare or ".." in bare)):
+                raise Unknown(raw)
+        cmd = self.expand(text)
+        if cmd.stdout is not None:
+            raise Unknown(text)
+        for word, form in zip(cmd.words, cmd.forms, strict=True):
+            if form != "quoted" and any(c in word for c in "*?["):
+                raise Unknown(word)
+        return cmd.words
+
+    def while_loop(self, condition: list[str], body: list[str], *, until: bool) -> _Status:
+        """``while``/``until``: runs while its condition is known and holds (fails) and the
+        body is known to run as Bash runs it; stops loudly after MAX_LOOP_ITERATIONS."""
+        status: int | None = 0
+        iterations = 0
+        while True:
+            holds = yield from self.condition(condition)
+            if holds is None:
+                return None  # whether it runs (again) is not known
+            if holds == until:
+                return status
+            if iterations == MAX_LOOP_ITERATIONS:
+                self.fail_loudly(
+                    f"The simulator stops this loop after {MAX_LOOP_ITERATIONS:,} iterations: "
+                    f"'{'until' if until else 'while'} {'; '.join(condition)}' has not ended.")
+            iterations += 1
+            status, stop = yield from self.iteration(body)
+            if stop:
+                return status
+
+    def iteration(self, body: list[str]) -> Generator[float, None, tuple[int | None, bool]]:
+        """One run of a loop's body: its status and whether the loop ends (``break``, or a
+        branch, statement or command changing the shell that could not be interpreted:
+        what the loop does next is not known, so its status is None)."""
+        self.loops += 1
+        uncertain = self.uncertain
+        try:
+            status = yield from self.block(body)
+        except _Continue as skip:
+            if skip.levels > 1:
+                raise _Continue(skip.levels - 1) from None
+            status = 0
+        except _Break as stop:
+            if stop.levels > 1:
+                raise _Break(stop.levels - 1) from None
+            return 0, True
+        finally:
+            self.loops -= 1
+        if self.uncertain != uncertain:
+            return None, True
+        return status, False
+
+    def fail_loudly(self, message: str) -> None:
+        """A limit of the simulator: the script fails with ``message`` as its Error line."""
+        self.host.write(message, "error")
+        raise ScriptExit(1, message)
+
+    # -- case ----------------------------------------------------------------------------------
+    def case_statement(self, piece: str) -> _Status:
+        """``case WORD in PATTERNS) BODY ;; ... esac``: the first clause with a pattern
+        matching WORD runs (``;&`` runs the next body too, ``;;&`` goes on testing). A word
+        or pattern it cannot evaluate runs no clause: the status is not known."""
+        case = _case_statement(piece)
+        if case is None:
+            self.uncertain += 1
+            return None  # redirected, piped, malformed
+        try:
+            subject = self.word(case.word)
+        except Unknown:
+            self.uncertain += 1
+            return None
+        return (yield from self.case_clauses(case, subject))
+
+    def case_clauses(self, case: CaseStatement, subject: str) -> _Status:
+        status: int | None = 0
+        run_next = False
+        for clause in case.clauses:
+            if not run_next:
+                try:
+                    if not any(self.case_match(subject, p) for p in clause.patterns):
+                        continue
+                except Unknown:
+                    self.uncertain += 1
+                    return None
+            status = yield from self.block(_pieces(clause.body))
+            run_next = clause.terminator == ";&"
+            if clause.terminator == ";;":
+                return status
+        return status
+
+    def case_match(self, subject: str, raw: str) -> bool:
+        """Whether ``subject`` matches the pattern ``raw`` as written: quoted parts match
+        themselves, the rest (variables' values too) is a glob."""
+        regex: list[str] = []
+        for kind, text in _segments(raw):
+            if kind == "bare":
+                regex.append(glob_regex(self.variables(text)))
+            else:
+                regex.append(re.escape(self.variables(text) if kind == "double" else text))
+        return re.fullmatch("".join(regex), subject, re.DOTALL) is not None
+
+    # -- functions -----------------------------------------------------------------------------
+    def arguments(self) -> list[str]:
+        """``$1``...: the innermost function call's; the script itself has none."""
+        return self.frames[-1].args if self.frames else []
+
+    def call(self, name: str, args: list[str], assignments: list[str], cmd: _Words) -> _Status:
+        """Run function ``name`` with ``args`` (``X=v f``: X only for the call), its output
+        where the call sends it. Its status is its last command's, or ``return``'s."""
+        if len(self.frames) >= MAX_FUNCTION_NESTING:
+            self.fail_loudly(f"{name}: maximum function nesting level exceeded "
+                             f"({MAX_FUNCTION_NESTING}): the simulator follows no deeper calls.")
+        body = self.functions[name]
+        if body[:1] not in ("{", "("):
+            raise Unknown(body)  # `f() if ...; fi` and other bodies: not interpreted
+        frame = _Frame(list(args))
+        self.frames.append(frame)
+        outer, loops = self.stdout, self.loops
+        self.loops = 0  # the caller's loops are not the function's to break
+        try:
+            for assignment in assignments:
+                self.local(*assignment.split("=", 1))
+            self.redirect(cmd)
+            return (yield from self.compound(body))
+        except _Return as done:
+            return done.status
+        finally:
+            self.frames.pop()
+            for variable, value in frame.hidden.items():
+                self.setenv(variable, value)
+            self.stdout, self.loops = outer, loops
+
+    def redirect(self, cmd: _Words) -> None:
+        """Send what the commands print where ``cmd`` redirects (``>`` truncates once)."""
+        if cmd.stdout is None:
+            return
+        if cmd.stdout == ETC_ENVIRONMENT and not cmd.append:
+            self.to_etc_environment([], append=False)
+        self.stdout = (cmd.stdout, True)
+
+    def local(self, name: str, value: str | None) -> None:
+        """Make ``name`` the innermost call's own: its value outside comes back on return."""
+        hidden = self.frames[-1].hidden
+        if name not in hidden:
+            hidden[name] = self.host.getenv(name)
+        self.setenv(name, value)
+
+    def function_builtin(self, name: str, args: list[str]) -> int | None:
+        """``return``, ``local``, ``shift``, ``break``, ``continue``; None when not
+        interpreted (``return`` outside a function, ``break 0``...)."""
+        if name == "return":
+            if not self.frames:
+                return None
+            if args and not re.fullmatch(r"[-+]?\d+", args[0]):
+                self.host.write(f"return: {args[0]}: numeric argument required", "error")
+                raise _Return(2)
+            raise _Return(int(args[0]) % 256 if args else self.last)
+        if name == "local":
+            if not self.frames:
+                self.host.write("local: can only be used in a function", "error")
+                return 1
+            if any(a.startswith("-") and a not in ("-r", "-x", "--") for a in args):
+                return None  # arrays, integers...: not interpreted
+            for arg in (a for a in args if not a.startswith("-")):
+                variable, _, value = arg.partition("=")
+                self.local(variable, value if "=" in arg else None)
+            return 0
+        if name == "shift":
+            count = args[0] if args else "1"
+            if not count.isdigit():
+                return None
+            if int(count) > len(self.arguments()):
+                return 1
+            if self.frames:
+                del self.frames[-1].args[: int(count)]
+            return 0
+        # break, continue
+        if args and not (args[0].isdigit() and int(args[0]) > 0):
+            return None  # Bash's "loop count out of range", "numeric argument required"
+        if self.loops == 0:
+            self.host.write(f"{name}: only meaningful in a `for', `while', or `until' loop",
+                            "error")
+            return 0
+        levels = min(int(args[0]) if args else 1, self.loops)
+        raise (_Break if name == "break" else _Continue)(levels)
+
     def and_or(self, piece: str, *, errexit: bool) -> _Status:
         """A list: commands joined by ``&&``/``||``. Under ``set -e`` a failure of the last
         command run ends the script, unless a ``&&``/``||`` follows it. When a status is not
@@ -375,6 +728,7 @@ class _Shell:
         last_run = 0
         for k, (op, part) in enumerate(zip(ops, parts[1:], strict=False), start=1):
             if status is None:
+                self.uncertain += 1  # whether the rest runs is not known
                 break
             if (op == "&&") == (status == 0):
                 status = yield from self.list_part(part, final=k == len(parts) - 1)
@@ -410,6 +764,7 @@ class _Shell:
                 # `exit $?` after a command not interpreted: the script ends, and its code,
                 # as for any status not known, counts as success.
                 raise ScriptExit(0) from None
+            self.uncertain += 1  # a statement skipped whole: an assignment, an exit...
             status = None
         if self.pipefail and len(stages) > 1 and status is not None:
             statuses = [*(_stage_status(stage) for stage in stages[:-1]), status]
@@ -455,9 +810,12 @@ class _Shell:
             self.stdout = outer
 
     def subshell(self, body: Sequence[str]) -> _Status:
-        """``( ... )``: a copy of the shell. Its variables and options are its own, and its
-        ``exit`` ends only it (its status is the exit code)."""
+        """``( ... )``: a copy of the shell. Its variables, options and functions are its
+        own, and its ``exit`` (in a function: also its ``return``) ends only it (its status
+        is the exit code)."""
         options = (self.errexit, self.nounset, self.pipefail)
+        functions, loops = dict(self.functions), self.loops
+        self.loops = 0  # the loops around it are the parent shell's: its break is an error
         self.subshells.append({})
         try:
             return (yield from self.block(body))
@@ -465,8 +823,11 @@ class _Shell:
             if stop.result.message:
                 self.message = stop.result.message
             return stop.result.exit_code
+        except _Return as done:
+            return done.status
         finally:
             self.errexit, self.nounset, self.pipefail = options
+            self.functions, self.loops = functions, loops
             for name, value in self.subshells.pop().items():
                 self.host.setenv(name, value)
 
@@ -497,6 +858,7 @@ class _Shell:
 
     def simple(self, cmd: _Words, *, piped: bool = False) -> _Status:
         words = strip_sudo(cmd.words)
+        sudo = len(words) != len(cmd.words)
         if not words:
             return 0
         if all(_ASSIGNMENT.match(w) for w in words):
@@ -504,9 +866,15 @@ class _Shell:
                 name, value = w.split("=", 1)
                 self.setenv(name, value)
             return 0
+        assignments: list[str] = []
         while words and _ASSIGNMENT.match(words[0]):
-            words = words[1:]  # X=v cmd: X only for cmd
+            assignments.append(words[0])  # X=v cmd: X only for cmd
+            words = words[1:]
         name, args = words[0], words[1:]
+        if name in self.functions and not sudo:  # `sudo f` runs a program, not f
+            if piped:
+                raise Unknown(name)  # a function in a pipeline (a subshell): not interpreted
+            return (yield from self.call(name, args, assignments, cmd))
         if name == "sleep":
             yield sum(sleep_seconds(a) for a in args)
             return 0
@@ -595,12 +963,16 @@ class _Shell:
         if name == "set":
             self.set_options(args)
             return 0
+        if name in ("return", "local", "shift", "break", "continue"):
+            return self.function_builtin(name, args)
         if name in ("[", "[[", "test"):
             if name != "test":
                 if not args or args[-1] != ("]" if name == "[" else "]]"):
                     return 2
                 args = args[:-1]
             return 0 if test_expression(args, double=name == "[[", forms=forms) else 1
+        if name in _STATE_CHANGING:
+            self.uncertain += 1  # changes variables the simulator then does not know
         return None  # not interpreted: its status is not known
 
     def set_options(self, args: list[str]) -> None:
@@ -694,6 +1066,12 @@ class _Shell:
                 else:
                     cmd.stdout, cmd.append = self.word(target), op == ">>"
                 continue
+            if raw in ('"$@"', '"${@}"'):  # each argument a word of its own (none: no word)
+                cmd.words.extend(self.arguments())
+                cmd.forms.extend(["quoted"] * len(self.arguments()))
+                continue
+            if '"' in raw and len(self.arguments()) > 1 and _QUOTED_ALL.search(raw):
+                raise Unknown(raw)  # "x$@y": words joined to the text around: not interpreted
             value, form = self.word(raw), _form(raw)
             fields = [value]
             if split and _unquoted_dollar(raw) and not _ASSIGNMENT.match(raw):
@@ -705,46 +1083,41 @@ class _Shell:
         return cmd
 
     def word(self, raw: str) -> str:
-        out: list[str] = []
-        i = 0
-        while i < len(raw):
-            c = raw[i]
-            if c == "'":
-                end = raw.find("'", i + 1)
-                end = len(raw) if end < 0 else end
-                out.append(raw[i + 1 : end])
-                i = end + 1
-            elif c == '"':
-                j, chunk = i + 1, []
-                while j < len(raw) and raw[j] != '"':
-                    if raw[j] == "\\" and raw[j + 1 : j + 2] in ('"', "\\", "$", "`"):
-                        chunk.append(raw[j + 1])
-                        j += 2
-                        continue
-                    chunk.append(raw[j])
-                    j += 1
-                out.append(self.variables("".join(chunk)))
-                i = j + 1
-            elif c == "\\":
-                out.append(raw[i + 1 : i + 2])
-                i += 2
-            else:
-                j = i
-                while j < len(raw) and raw[j] not in "'\"\\":
-                    j += 1
-                out.append(self.variables(raw[i:j]))
-                i = j
-        return "".join(out)
+        return "".join(text if kind in ("single", "escaped") else self.variables(text)
+                       for kind, text in _segments(raw))
 
     def variables(self, text: str) -> str:
         if self.host.os_family == "Linux":
             text = _UNAME.sub("Linux", text)
+        if "$((" in text:
+            text = self.arithmetic_expansions(text)
         if "$(" in text or "`" in text:
             raise Unknown(text)
         expanded = _PARAMETER.sub(self.parameter, text)
         if "${" in _PARAMETER.sub("", text):
             raise Unknown(text)  # a `${` never closed: not interpreted
         return expanded
+
+    def arithmetic_expansions(self, text: str) -> str:
+        """``text`` with each ``$((...))`` replaced by its value (see :func:`arithmetic`)."""
+        out: list[str] = []
+        at = 0
+        while (start := text.find("$((", at)) >= 0:
+            close = closing(text, start + 1, escape="\\", single_doubles=False)
+            if closing(text, start + 2, escape="\\", single_doubles=False) != close - 1:
+                raise Unknown(text)  # $( (cmd) ...): a command substitution
+            expression = self.variables(text[start + 3 : close - 1])
+            out.extend([text[at:start], str(arithmetic(expression, self.arithmetic_value))])
+            at = close + 1
+        out.append(text[at:])
+        return "".join(out)
+
+    def arithmetic_value(self, name: str) -> str | None:
+        """A variable named in arithmetic (``set -u``: unset is Bash's error)."""
+        value = self.host.getenv(name)
+        if value is None and self.nounset:
+            self.expansion_error(name, "unbound variable")
+        return value
 
     def parameter(self, m: re.Match[str]) -> str:
         """The value of one ``$NAME``/``${...}``; ``${X:-d}``, ``${X:=d}``, ``${X:+a}`` and
@@ -757,7 +1130,7 @@ class _Shell:
             name, op, word = braced.group("name"), braced.group("op"), braced.group("word")
         value = self.value_of(name)
         if op is None:
-            if value is None and self.nounset and name not in _NO_ARGUMENTS:
+            if value is None and self.nounset and name not in _ARGUMENT_PARAMETERS:
                 self.expansion_error(name, "unbound variable")
             return value or ""
         missing = value is None or (op.startswith(":") and value == "")
@@ -780,12 +1153,14 @@ class _Shell:
             if self.last is None:
                 raise Unknown("$?")  # the status of a command not interpreted
             return str(self.last)
-        if name in _NO_ARGUMENTS:
-            return _NO_ARGUMENTS[name]
+        if name in _ARGUMENT_PARAMETERS:
+            args = self.arguments()
+            return str(len(args)) if name == "#" else " ".join(args)
         if name.isdigit():
             if name == "0":
                 raise Unknown("$0")  # the script's path: not modelled
-            return None  # no script parameters
+            args = self.arguments()
+            return args[int(name) - 1] if int(name) <= len(args) else None
         if name in ("$", "!", "-"):
             raise Unknown("$" + name)  # process ids, the shell's flags: not modelled
         return self.host.getenv(name)
@@ -795,6 +1170,45 @@ class _Shell:
         script exits with 1 (a subshell: the subshell)."""
         self.host.write(f"{'$' if name.isdigit() else ''}{name}: {message}", "error")
         raise ScriptExit(1)
+
+
+def _segments(raw: str) -> Iterator[tuple[str, str]]:
+    """The parts of a word as written, quotes removed: (``single``, text), (``double``,
+    text still to expand), (``escaped``, a character), (``bare``, text still to expand)."""
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c == "'":
+            end = raw.find("'", i + 1)
+            end = len(raw) if end < 0 else end
+            yield "single", raw[i + 1 : end]
+            i = end + 1
+        elif c == '"':
+            j, chunk = i + 1, []
+            while j < len(raw) and raw[j] != '"':
+                if raw[j] == "\\" and raw[j + 1 : j + 2] in ('"', "\\", "$", "`"):
+                    chunk.append(raw[j + 1])
+                    j += 2
+                    continue
+                chunk.append(raw[j])
+                j += 1
+            yield "double", "".join(chunk)
+            i = j + 1
+        elif c == "\\":
+            yield "escaped", raw[i + 1 : i + 2]
+            i += 2
+        else:
+            j = i
+            while j < len(raw) and raw[j] not in "'\"\\":
+                j += 1
+            yield "bare", raw[i:j]
+            i = j
+
+
+def _unquoted_text(raw: str) -> str:
+    """What ``raw`` holds outside quotes and escapes, without its ``${...}`` expansions."""
+    bare = "".join(text for kind, text in _segments(raw) if kind == "bare")
+    return re.sub(r"\$\{[^}]*\}", "", bare)
 
 
 def _stage_status(stage: str) -> int | None:

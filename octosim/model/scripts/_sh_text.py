@@ -7,11 +7,18 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
-from octosim.model.scripts._running import Unknown
+from octosim.model.scripts._running import Unknown, closing, skip_double, skip_single
 
 __all__ = [
+    "CaseClause",
+    "CaseStatement",
+    "arithmetic",
+    "case_statements",
     "dequote",
+    "glob_regex",
     "printf_lines",
     "sleep_seconds",
     "split_words",
@@ -40,7 +47,10 @@ def split_words(text: str) -> list[str]:
 
 
 def _quotes_closed(word: str) -> bool:
+    """Whether ``word`` ends outside quotes and outside ``$(...)``/``$((...))`` (whose
+    blanks do not end a word)."""
     single = double = False
+    depth = 0  # parentheses open since a `$(`
     i = 0
     while i < len(word):
         c = word[i]
@@ -51,8 +61,12 @@ def _quotes_closed(word: str) -> bool:
             single = not single
         elif c == '"' and not single:
             double = not double
+        elif not single and c == "(" and (depth or word[i - 1 : i] == "$"):
+            depth += 1
+        elif not single and c == ")" and depth:
+            depth -= 1
         i += 1
-    return not (single or double)
+    return not (single or double or depth)
 
 
 def strip_sudo(words: list[str]) -> list[str]:
@@ -277,3 +291,362 @@ def dequote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
     return value
+
+
+
+# -- case statements ----------------------------------------------------------------------------
+#: Reserved words after which a command starts (so a ``case`` there opens a statement).
+_COMMAND_STARTERS = frozenset({"then", "do", "else", "elif", "if", "while", "until", "!", "{",
+                               "time"})
+_CASE_ENDS = frozenset({";;&", ";;", ";&"})
+_OPERATOR = re.compile(r";;&|;;|;&|&&|\|\||\|&|[;&|()<>\n]")
+
+
+@dataclass
+class CaseClause:
+    """One ``pattern|pattern) body ;;`` of a ``case``: its patterns as written, its body's
+    text and how it ends (``;;``; ``;&`` runs the next body too; ``;;&`` tests the next
+    patterns)."""
+
+    patterns: list[str]
+    body: str
+    terminator: str = ";;"
+
+
+@dataclass
+class CaseStatement:
+    """A ``case WORD in ... esac`` found in a text: where it starts and ends, its word as
+    written and its clauses; ``broken`` when it is not well formed (no ``in``, no
+    ``esac``)."""
+
+    start: int
+    end: int = -1
+    word: str = ""
+    clauses: list[CaseClause] = field(default_factory=list)
+    broken: bool = False
+
+
+def case_statements(text: str) -> tuple[str, list[CaseStatement]]:
+    """The ``case`` statements of ``text`` (the outermost ones, in order) and the text with
+    an opening ``(`` before each pattern list written without one (``a|b)`` becomes
+    ``(a|b)``, which Bash also accepts), so that brackets balance for the statement
+    splitter. Positions are in the returned text."""
+    if "case" not in text:
+        return text, []
+    scanner = _CaseScanner(text)
+    scanner.scan()
+    return scanner.balanced(), scanner.found
+
+
+@dataclass
+class _OpenCase:
+    """A ``case`` being read: ``state`` is ``word``, ``in``, ``pattern`` (a pattern list
+    or ``esac`` comes), ``body`` or ``broken``."""
+
+    statement: CaseStatement | None  # the outermost case only
+    state: str = "word"
+    patterns: list[str] = field(default_factory=list)
+    pattern_start: int | None = None  # where the pattern being read starts
+    body_start: int = 0
+
+
+class _CaseScanner:
+    """Reads words and operators, quote-aware, following each ``case`` through its word,
+    ``in``, its pattern lists, its bodies and its ``esac``."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.insertions: list[int] = []  # where a "(" goes
+        self.found: list[CaseStatement] = []
+        self.open: list[_OpenCase] = []
+
+    def scan(self) -> None:
+        command_start = True
+        for kind, value, start, end in _tokens(self.text):
+            top = self.open[-1] if self.open else None
+            if top is not None and top.state == "word":
+                if kind == "word" and top.statement is not None:
+                    top.statement.word = value
+                top.state = "in" if kind == "word" else "broken"
+            elif top is not None and top.state == "in":
+                if value != "\n":
+                    top.state = "pattern" if (kind, value) == ("word", "in") else "broken"
+            elif top is not None and top.state == "pattern":
+                command_start = self.pattern(top, kind, value, start, end)
+            else:
+                command_start = self.command(top, kind, value, start, end, command_start)
+        while self.open:
+            self.open[-1].state = "broken"
+            self.close(len(self.text))
+
+    def pattern(self, top: _OpenCase, kind: str, value: str, start: int, end: int) -> bool:
+        """A token where a pattern list (or ``esac``) is read; True when a command starts
+        next (the body, after the list's ``)``)."""
+        if top.pattern_start is None:
+            if value == "\n":
+                return False
+            if (kind, value) == ("word", "esac"):
+                self.close(end)
+                return False
+            if (kind, value) == ("op", "("):
+                top.pattern_start = end
+                return False
+            self.insertions.append(start)
+            top.pattern_start = start
+        if (kind, value) == ("op", ")"):
+            top.patterns.append(self.text[top.pattern_start : start].strip())
+            top.state, top.body_start = "body", end
+            return True
+        if (kind, value) == ("op", "|"):
+            top.patterns.append(self.text[top.pattern_start : start].strip())
+            top.pattern_start = end
+        elif kind == "op":
+            top.state = "broken"  # `(` inside a pattern (extglob) and the like
+        return False
+
+    def command(self, top: _OpenCase | None, kind: str, value: str, start: int, end: int,
+                command_start: bool) -> bool:
+        """A token of a command (in a case body or not); True when a command starts next."""
+        if kind == "op":
+            if top is not None and top.state == "body" and value in _CASE_ENDS:
+                self.end_clause(top, start, value)
+            return value not in ("<", ">")
+        if command_start and value == "case":
+            statement = None if self.open else CaseStatement(start)
+            if statement is not None:
+                self.found.append(statement)
+            self.open.append(_OpenCase(statement))
+            return False
+        if command_start and value == "esac" and top is not None:
+            if top.state == "body":
+                self.end_clause(top, start, None)
+            self.close(end)
+            return False
+        return value in _COMMAND_STARTERS
+
+    def end_clause(self, top: _OpenCase, at: int, terminator: str | None) -> None:
+        if top.statement is not None:
+            top.statement.clauses.append(CaseClause(
+                top.patterns, self.text[top.body_start : at], terminator or ";;"))
+        top.patterns, top.pattern_start, top.state = [], None, "pattern"
+
+    def close(self, end: int) -> None:
+        top = self.open.pop()
+        if top.statement is not None:
+            top.statement.end = end
+            top.statement.broken = top.state == "broken"
+
+    def balanced(self) -> str:
+        if not self.insertions:
+            return self.text
+        out: list[str] = []
+        at = 0
+        for where in self.insertions:
+            out.extend([self.text[at:where], "("])
+            at = where
+        out.append(self.text[at:])
+        for case in self.found:
+            case.start += sum(1 for w in self.insertions if w < case.start)
+            case.end += sum(1 for w in self.insertions if w < case.end)
+        return "".join(out)
+
+
+def _tokens(text: str) -> Iterator[tuple[str, str, int, int]]:
+    """The words (as written) and operators of sh ``text``: (kind, value, start, end)."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c != "\n" and c.isspace():
+            i += 1
+            continue
+        if op := _OPERATOR.match(text, i):
+            yield "op", op.group(), i, op.end()
+            i = op.end()
+            continue
+        end = _word_end(text, i)
+        yield "word", text[i:end], i, end
+        i = end
+
+
+def _word_end(text: str, i: int) -> int:
+    """The index after the word starting at ``text[i]`` (quotes, escapes, ``$(...)``,
+    ``${...}`` and backquotes are part of it)."""
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace() or c in ";&|()<>":
+            break
+        if c == "\\":
+            i += 2
+        elif c == "'":
+            i = skip_single(text, i + 1, False)
+        elif c == '"':
+            i = skip_double(text, i + 1, "\\")
+        elif c == "$" and text[i + 1 : i + 2] in ("(", "{"):
+            try:
+                i = closing(text, i + 1, escape="\\", single_doubles=False) + 1
+            except Unknown:
+                i = n
+        elif c == "`":
+            close = text.find("`", i + 1)
+            i = n if close < 0 else close + 1
+        else:
+            i += 1
+    return min(i, n)
+
+
+def glob_regex(pattern: str) -> str:
+    """A regular expression matching what the unquoted glob ``pattern`` matches, as a
+    ``case`` pattern does: ``*``, ``?``, ``[...]`` (``[!...]``/``[^...]`` negated; a ``[``
+    never closed is itself). Raises :class:`Unknown` for character classes (``[:alpha:]``)
+    and extended globs (``@(...)``...)."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "*":
+            out.append(".*")
+        elif c == "?":
+            out.append(".")
+        elif c == "[" and (close := _bracket_end(pattern, i)) is not None:
+            inner = pattern[i + 1 : close]
+            if "[:" in inner or "[=" in inner or "[." in inner:
+                raise Unknown(pattern)
+            negated = inner[:1] in ("!", "^")
+            body = inner[1:] if negated else inner
+            body = body.replace("\\", "\\\\").replace("[", "\\[")
+            if body.startswith("^"):
+                body = "\\" + body
+            out.append("[" + ("^" if negated else "") + body + "]")
+            i = close
+        elif c in "@+!" and pattern[i + 1 : i + 2] == "(":
+            raise Unknown(pattern)
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def _bracket_end(pattern: str, i: int) -> int | None:
+    """The index of the ``]`` closing the bracket expression at ``pattern[i]`` (a ``]``
+    first, after an optional ``!``/``^``, is a member), or None."""
+    j = i + 1
+    if pattern[j : j + 1] in ("!", "^"):
+        j += 1
+    if pattern[j : j + 1] == "]":
+        j += 1
+    close = pattern.find("]", j)
+    return None if close < 0 else close
+
+
+# -- arithmetic ---------------------------------------------------------------------------------
+_ARITHMETIC_TOKEN = re.compile(
+    r"\s*(?:(?P<number>\d\w*)|(?P<name>[A-Za-z_]\w*)"
+    r"|(?P<op>\*\*|\+\+|--|<=|>=|==|!=|&&|\|\||<<|>>|[-+*/%()<>!=~&|^?:,]))")
+#: The binary operators interpreted, by precedence (higher binds tighter), as Bash's.
+_ARITHMETIC_BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4,
+                      "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "**": 7}
+_INT64 = 2**63
+_ARITHMETIC_OPERATIONS: dict[str, Callable[[int, int], int]] = {
+    "||": lambda a, b: int(bool(a or b)), "&&": lambda a, b: int(bool(a and b)),
+    "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
+    "<": lambda a, b: int(a < b), "<=": lambda a, b: int(a <= b),
+    ">": lambda a, b: int(a > b), ">=": lambda a, b: int(a >= b),
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "**": lambda a, b: int(a**b),
+}
+
+
+def arithmetic(expression: str, lookup: Callable[[str], str | None]) -> int:
+    """The value of Bash's ``$((expression))`` (its ``$X`` already expanded): integers
+    (decimal, ``0x`` hex, ``0`` octal), variables by name (unset or empty: 0), ``( )``,
+    unary ``-``/``+``/``!`` and ``**``, ``*``, ``/``, ``%`` (C's: truncated), ``+``, ``-``,
+    comparisons, ``&&``, ``||`` (1 or 0). Raises :class:`Unknown` for anything else
+    (assignments, ``++``, bit operators, ``?:``, a variable holding other than an integer, a
+    division by 0, a result out of 64 bits: Bash's error or wrap-around)."""
+    tokens: list[tuple[str, str]] = []
+    text, i = expression.rstrip(), 0
+    while i < len(text):
+        m = _ARITHMETIC_TOKEN.match(text, i)
+        if m is None:
+            raise Unknown(expression)
+        kind = m.lastgroup or ""
+        tokens.append((kind, m.group(kind)))
+        i = m.end()
+    reader = _Arithmetic(tokens, lookup, expression)
+    value = reader.binary(1)
+    if reader.i != len(tokens):
+        raise Unknown(expression)
+    return value
+
+
+class _Arithmetic:
+    """A precedence-climbing reading of arithmetic tokens."""
+
+    def __init__(self, tokens: list[tuple[str, str]], lookup: Callable[[str], str | None],
+                 expression: str) -> None:
+        self.tokens, self.lookup, self.expression = tokens, lookup, expression
+        self.i = 0
+
+    def _op(self) -> str | None:
+        if self.i < len(self.tokens) and self.tokens[self.i][0] == "op":
+            return self.tokens[self.i][1]
+        return None
+
+    def binary(self, lowest: int) -> int:
+        left = self.unary()
+        while (op := self._op()) in _ARITHMETIC_BINARY and _ARITHMETIC_BINARY[op] >= lowest:
+            self.i += 1
+            precedence = _ARITHMETIC_BINARY[op]
+            right = self.binary(precedence if op == "**" else precedence + 1)  # ** from the right
+            left = self.apply(op, left, right)
+        return left
+
+    def unary(self) -> int:
+        if self.i >= len(self.tokens):
+            raise Unknown(self.expression)
+        kind, value = self.tokens[self.i]
+        self.i += 1
+        if (kind, value) in (("op", "-"), ("op", "+"), ("op", "!")):
+            operand = self.unary()
+            return -operand if value == "-" else operand if value == "+" else int(operand == 0)
+        if (kind, value) == ("op", "("):
+            inner = self.binary(1)
+            if self._op() != ")":
+                raise Unknown(self.expression)
+            self.i += 1
+            return inner
+        if kind == "number":
+            return self.integer(value)
+        if kind == "name" and self._op() != "=":
+            held = (self.lookup(value) or "").strip()
+            sign = -1 if held.startswith("-") else 1
+            return sign * self.integer(held.lstrip("+-")) if held else 0
+        raise Unknown(self.expression)
+
+    def integer(self, text: str) -> int:
+        try:
+            if re.fullmatch(r"0[xX][0-9a-fA-F]+", text):
+                return int(text, 16)
+            if re.fullmatch(r"0[0-7]+", text):
+                return int(text, 8)
+            if re.fullmatch(r"0|[1-9]\d*", text):
+                return self.checked(int(text))
+        except ValueError:
+            pass
+        raise Unknown(self.expression)  # 08, 1a, 2#101, a name's value that is not a number
+
+    def apply(self, op: str, left: int, right: int) -> int:
+        if op in ("/", "%") and right == 0:
+            raise Unknown(self.expression)  # Bash: "division by 0", an error
+        if op == "**" and (right < 0 or right > 64):
+            raise Unknown(self.expression)
+        if op in ("/", "%"):
+            quotient = abs(left) // abs(right) * (1 if (left < 0) == (right < 0) else -1)
+            return self.checked(quotient if op == "/" else left - right * quotient)
+        return self.checked(_ARITHMETIC_OPERATIONS[op](left, right))
+
+    def checked(self, value: int) -> int:
+        if not -_INT64 <= value < _INT64:
+            raise Unknown(self.expression)  # Bash wraps around at 64 bits
+        return value

@@ -1,0 +1,341 @@
+"""Bash control flow the interpreter runs: functions a script defines and calls, ``case``,
+``for``/``while``/``until`` loops with ``break``/``continue``, and the limits it stops at."""
+
+from __future__ import annotations
+
+import pytest
+
+from octosim.model.scripts import TOO_DEEP, ScriptResult, ScriptSyntax
+from octosim.model.scripts._sh_exec import MAX_FUNCTION_NESTING, MAX_LOOP_ITERATIONS
+from octosim.model.scripts._sh_text import case_statements
+from tests.model.test_scripts_running import Host, run
+
+SH = ScriptSyntax.Bash
+
+
+def bash(body: str, **env: str) -> tuple[list[float], ScriptResult, Host]:
+    host = Host("Linux", **env)
+    sleeps, result = run(body, SH, host)
+    return sleeps, result, host
+
+
+# -- functions ----------------------------------------------------------------------------------
+DIE = 'die() { echo "$1" >&2; exit 1; }\n'
+
+
+@pytest.mark.parametrize("body", [
+    DIE + '[ -z "$JAVA_HOME" ] && die "JAVA_HOME missing"\necho "using $JAVA_HOME"',
+    'die() {\n  echo "$1" >&2\n  exit 1\n}\n[ -n "$JAVA_HOME" ] || die "JAVA_HOME missing"',
+    'die()\n{\n  echo "$@" >&2; exit 1\n}\nif [ -z "$JAVA_HOME" ]; then die JAVA_HOME missing; fi',
+    'function die {\n  echo "$*" >&2\n  exit 1\n}\n[ -z "$JAVA_HOME" ] && die JAVA_HOME missing',
+    'function die() { local message="$1"; echo "$message" >&2; exit 1; }\n'
+    '[ -z "$JAVA_HOME" ] && die "JAVA_HOME missing"',
+])
+def test_a_die_function_ends_the_script_as_bash_does(body: str) -> None:
+    body += "\necho ok"
+    _, result, host = bash(body)
+    assert result == ScriptResult(1)
+    assert host.out == [("error", "JAVA_HOME missing")]
+    _, result, host = bash(body, JAVA_HOME="/opt/java")
+    assert result == ScriptResult() and host.out[-1] == ("info", "ok")
+    assert ("error", "JAVA_HOME missing") not in host.out
+
+
+def test_a_call_has_its_own_arguments_and_the_script_none() -> None:
+    body = ('show() { echo "n=$# first=$1 second=${2:-none}"; for a in "$@"; do echo "[$a]"; done\n'
+            '  echo "all=$*"; }\n'
+            'show "x y" z\nshow\necho "script: $# [$1] [$@]"')
+    _, result, host = bash(body)
+    assert host.lines() == ["n=2 first=x y second=z", "[x y]", "[z]", "all=x y z",
+                            "n=0 first= second=none", "all=", "script: 0 [] []"]
+    assert result == ScriptResult()
+
+
+@pytest.mark.parametrize(("body", "printed", "code"), [
+    ("f() { return 3; }\nf; echo $?", ["3"], 0),
+    ("f() { true; return; }\nf && echo yes", ["yes"], 0),
+    ("f() { false; }\nf && echo yes || echo no", ["no"], 0),
+    ("f() { echo one; return 0; echo two; }\nf", ["one"], 0),
+    ("f() { false; }\nf", [], 1),  # the script's code: the last command's status
+    ("check() { [ \"$1\" = ok ]; }\nif check ok; then echo good; fi\ncheck bad || echo bad",
+     ["good", "bad"], 0),
+    ("f() { return x; }\nf; echo $?", ["2"], 0),
+    ("f() { exit 7; echo no; }\nf\necho never", [], 7),
+    ("f() { (exit 4); }\nf; echo $?", ["4"], 0),
+    ("set -e\nf() { false; echo not; }\nf\necho never", [], 1),
+    ("set -e\nf() { false; echo spared; }\nif f; then echo then; fi", ["spared", "then"], 0),
+])
+def test_a_function_s_status_is_its_return_or_last_command(body: str, printed: list[str],
+                                                            code: int) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result.exit_code == code
+
+
+def test_local_variables_belong_to_the_call() -> None:
+    body = ("X=outer\n"
+            "f() { local X=inner Y; Y=set; echo \"$X $Y\"; g; }\n"
+            "g() { echo \"g sees $X\"; X=changed; }\n"
+            "f\necho \"$X [${Y-unset}]\"\n"
+            "h() { Z=global; }\nh; echo $Z")
+    _, _, host = bash(body)
+    assert host.lines() == ["inner set", "g sees inner", "outer [unset]", "global"]
+
+
+def test_local_outside_a_function_is_bash_s_error() -> None:
+    _, result, host = bash("local X=1; echo $?")
+    assert host.out == [("error", "local: can only be used in a function"), ("info", "1")]
+    assert result == ScriptResult()
+
+
+def test_shift_drops_the_first_arguments() -> None:
+    body = 'f() { echo "$1"; shift; echo "$1 $#"; shift 5 || echo "too far"; }\nf a b c'
+    _, _, host = bash(body)
+    assert host.lines() == ["a", "b 2", "too far"]
+
+
+def test_a_function_s_output_goes_where_its_call_sends_it() -> None:
+    body = ('log() { echo "$@"; }\nlog to the log\nlog an error >&2\nlog nothing > /dev/null\n'
+            'setvar() { echo "$1=$2"; }\nsetvar JAVA_HOME /opt/java >> /etc/environment')
+    _, _, host = bash(body)
+    assert host.out == [("info", "to the log"), ("error", "an error")]
+    assert host.machine.machine_value("JAVA_HOME") == "/opt/java"
+
+
+def test_a_definition_alone_runs_nothing_and_later_definitions_win() -> None:
+    body = 'f() { echo first; }\nf() { echo second; }\nf'
+    _, _, host = bash(body)
+    assert host.lines() == ["second"]
+
+
+def test_a_subshell_s_functions_and_return_are_its_own() -> None:
+    body = ("f() { echo outer; }\n( f() { echo inner; }; f )\nf\n"
+            "g() { ( return 3; echo never ); echo \"g goes on: $?\"; }\ng")
+    _, result, host = bash(body)
+    assert host.lines() == ["inner", "outer", "g goes on: 3"] and result == ScriptResult()
+
+
+def test_sudo_runs_a_program_not_the_function() -> None:
+    _, result, host = bash("f() { exit 3; }\nsudo f\necho after")
+    assert host.lines() == ["after"] and result == ScriptResult()
+
+
+@pytest.mark.parametrize("body", [
+    "r() { r; }\nr\necho never",
+    "a() { b \"$@\"; }\nb() { a x; }\na",
+])
+def test_a_runaway_recursion_fails_loudly(body: str) -> None:
+    _, result, host = bash(body)
+    assert result.exit_code == 1 and host.lines() == []
+    message = f"maximum function nesting level exceeded ({MAX_FUNCTION_NESTING})"
+    assert result.message is not None
+    assert message in result.message or result.message == TOO_DEEP
+
+
+def test_a_recursion_that_ends_runs() -> None:
+    body = 'down() { case "$1" in xxx*) echo deep;; *) down "x$1";; esac; }\ndown ""'
+    _, result, host = bash(body)
+    assert host.lines() == ["deep"] and result == ScriptResult()
+
+
+# -- case ---------------------------------------------------------------------------------------
+CASE = ('case "$MODE" in\n'
+        '  prod|production) echo production ;;\n'
+        '  dev?) echo "dev box";;\n'
+        '  "q*") echo "literal q*";;\n'
+        '  [tT]est*) echo test;;\n'
+        '  *) echo "unknown $MODE" >&2; exit 2 ;;\n'
+        'esac')
+
+
+@pytest.mark.parametrize(("mode", "printed", "code"), [
+    ("prod", [("info", "production")], 0),
+    ("production", [("info", "production")], 0),
+    ("dev1", [("info", "dev box")], 0),
+    ("q*", [("info", "literal q*")], 0),
+    ("Testing", [("info", "test")], 0),
+    ("dev12", [("error", "unknown dev12")], 2),
+    ("qx", [("error", "unknown qx")], 2),
+])
+def test_case_runs_the_first_clause_whose_pattern_matches(mode: str,
+                                                          printed: list[tuple[str, str]],
+                                                          code: int) -> None:
+    _, result, host = bash(CASE, MODE=mode)
+    assert host.out == printed and result.exit_code == code
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ("case x in a) echo a;; x) echo x;; esac; echo after", ["x", "after"]),
+    ("case x in (a|x) echo ax;; esac", ["ax"]),
+    ("case x in a) echo a;; esac; echo $?", ["0"]),
+    ("case x in [!a]) echo not-a;; esac", ["not-a"]),
+    ("case x in x) echo one;& y) echo two;; z) echo three;; esac", ["one", "two"]),
+    ("case x in x) echo one;;& y) echo two;; ?) echo three;; esac", ["one", "three"]),
+    ("P='a*'; case abc in $P) echo glob;; esac", ["glob"]),
+    ("P='a*'; case abc in \"$P\") echo literal;; *) echo other;; esac", ["other"]),
+    ("case x in\n  x)\n    case y in\n      y) echo inner;;\n    esac\n    echo outer;;\nesac",
+     ["inner", "outer"]),
+    ("f() {\n  case \"$1\" in\n    start) echo starting;;\n    *) echo \"no $1\";;\n  esac\n}\n"
+     "f start\nf stop", ["starting", "no stop"]),
+    ("case x in x) echo last; esac", ["last"]),
+])
+def test_case_forms(body: str, printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result == ScriptResult()
+
+
+@pytest.mark.parametrize("body", [
+    "case $(uname -m) in x86_64) echo x;; *) echo other;; esac",
+    "case \"$(hostname)\" in web*) exit 1;; esac",
+    "case x in [[:alpha:]]) echo alpha;; *) echo other;; esac",
+    "case x in a) echo a;; esac > /tmp/out",
+])
+def test_a_case_it_cannot_evaluate_runs_no_clause(body: str) -> None:
+    _, result, host = bash(body)
+    assert host.out == [] and result == ScriptResult()
+
+
+# -- for ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    ("for i in 1 2 3; do echo $i; done", ["1", "2", "3"]),
+    ("for i in a b\ndo\n  echo \"<$i>\"\ndone\necho \"last $i\"", ["<a>", "<b>", "last b"]),
+    ('L="a b  c"; for w in $L "$L"; do echo "[$w]"; done', ["[a]", "[b]", "[c]", "[a b  c]"]),
+    ("for i in; do echo never; done; echo $?", ["0"]),
+    ("for i; do echo never; done; echo none", ["none"]),
+    ("for i in 1 2 3 4; do [ $i = 2 ] && continue; [ $i = 4 ] && break; echo $i; done",
+     ["1", "3"]),
+    ("for i in a b; do for j in 1 2 3; do [ $j = 2 ] && continue 2; echo $i$j; done; done",
+     ["a1", "b1"]),
+    ("for i in a b; do for j in 1 2; do [ $j = 2 ] && break 2; echo $i$j; done; done; echo end",
+     ["a1", "end"]),
+    ("for i in 1 2; do\n  if [ $i = 2 ]; then\n    echo two\n  else\n    echo other\n  fi\ndone",
+     ["other", "two"]),
+    ("f() { for a; do echo \"arg $a\"; done; }\nf x 'y z'", ["arg x", "arg y z"]),
+])
+def test_for_loops_over_its_words(body: str, printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result == ScriptResult()
+
+
+def test_a_loop_s_exit_ends_the_script_and_its_sleeps_take_their_time() -> None:
+    sleeps, result, host = bash("for s in 5 10; do sleep $s; echo slept $s; done; exit 3")
+    assert sleeps == [5.0, 10.0] and host.lines() == ["slept 5", "slept 10"]
+    assert result == ScriptResult(3)
+
+
+@pytest.mark.parametrize("body", [
+    "for f in *.log; do echo $f; done",
+    "for f in /var/log/{a,b}; do echo $f; done",
+    "for f in ~/x; do echo $f; done",
+    "for f in $(ls); do echo $f; done",
+    "for ((i = 0; i < 3; i++)); do echo $i; done",
+    "P='*.log'; for f in $P; do echo $f; done",
+    "for i in 1 2; do echo $i; done | tee /tmp/x",
+])
+def test_a_for_loop_it_cannot_expand_is_skipped(body: str) -> None:
+    _, result, host = bash(body)
+    assert host.out == [] and result == ScriptResult()
+
+
+# -- while and until ----------------------------------------------------------------------------
+def test_while_runs_while_its_condition_holds() -> None:
+    body = 'n=""; while [ "$n" != xxx ]; do n="${n}x"; echo "$n"; done; echo done'
+    _, result, host = bash(body)
+    assert host.lines() == ["x", "xx", "xxx", "done"] and result == ScriptResult()
+
+
+def test_until_waits_in_virtual_time() -> None:
+    body = ('tries=""\nuntil [ "$tries" = .... ]; do\n  echo waiting\n  sleep 5\n'
+            '  tries="$tries."\ndone\necho ready')
+    sleeps, result, host = bash(body)
+    assert sleeps == [5.0] * 4 and host.lines() == ["waiting"] * 4 + ["ready"]
+    assert result == ScriptResult()
+
+
+def test_a_wait_loop_ends_as_soon_as_its_condition_says() -> None:
+    body = ("echo JAVA_HOME=/opt/java >> /etc/environment\n"
+            "while ! grep -q '^JAVA_HOME=' /etc/environment; do sleep 5; done; echo up")
+    sleeps, result, host = bash(body)
+    assert sleeps == [] and host.lines() == ["up"] and result == ScriptResult()
+
+
+def test_a_loop_that_never_ends_fails_loudly_after_its_bound() -> None:
+    sleeps, result, host = bash("while true; do sleep 5; done; echo never")
+    assert sleeps == [5.0] * MAX_LOOP_ITERATIONS
+    assert result.exit_code == 1 and result.message is not None
+    assert f"after {MAX_LOOP_ITERATIONS:,} iterations" in result.message
+    assert host.out == [("error", result.message)]
+
+
+@pytest.mark.parametrize(("body", "sleeps", "printed"), [
+    # Its condition is not known: the loop is skipped, as before.
+    ("while ! curl -sf http://localhost/health; do sleep 5; done; echo after", [], ["after"]),
+    ("while read -r line; do echo \"$line\"; done < /etc/hosts; echo after", [], ["after"]),
+    # Its body could break out (a status not known): one iteration, then what follows.
+    ("while true; do curl -sf http://x && break; sleep 5; done; echo after", [5.0], ["after"]),
+    ("while true; do\n  if curl -sf http://x; then break; fi\n  echo retry\n  sleep 5\ndone",
+     [5.0], ["retry"]),
+    # A statement skipped whole could change the condition (a command substitution).
+    ("i=0; while [ $i -lt 3 ]; do echo $i; i=$(expr $i + 1); done; echo end", [], ["0", "end"]),
+    ("for i in 1 2 3; do echo $i; read -r x; done; echo end", [], ["1", "end"]),
+])
+def test_a_loop_whose_course_is_not_known_stops(body: str, sleeps: list[float],
+                                                printed: list[str]) -> None:
+    slept, result, host = bash(body)
+    assert slept == sleeps and host.lines() == printed and result == ScriptResult()
+
+
+def test_a_counting_loop_counts_with_arithmetic() -> None:
+    body = ("attempt=0\nwhile [ $attempt -lt 3 ]; do\n  attempt=$((attempt + 1))\n"
+            "  echo \"attempt $attempt of 3\"\n  sleep $(( attempt * 10 ))\ndone")
+    sleeps, result, host = bash(body)
+    assert sleeps == [10.0, 20.0, 30.0] and result == ScriptResult()
+    assert host.lines() == ["attempt 1 of 3", "attempt 2 of 3", "attempt 3 of 3"]
+
+
+@pytest.mark.parametrize(("expression", "value"), [
+    ("1 + 2 * 3", "7"), ("(1 + 2) * 3", "9"), ("7 / -2", "-3"), ("-7 % 3", "-1"),
+    ("2 ** 10", "1024"), ("-2 ** 2", "4"), ("2 ** 3 ** 2", "512"), ("010 + 0x10", "24"),
+    ("N * 2", "84"), ("$N + 1", "43"), ("${N} - UNSET", "42"), ("NEG + 1", "-4"),
+    ("3 > 2 && 2 >= 3", "0"), ("!0 || 0", "1"), ("N == 42", "1"), ("1 != 1", "0"),
+    ("$(( N / 2 )) + 1", "22"),
+])
+def test_arithmetic_expansion(expression: str, value: str) -> None:
+    _, result, host = bash(f'N=42 NEG=-5\necho "$(({expression}))"')
+    assert host.lines() == [value] and result == ScriptResult()
+
+
+@pytest.mark.parametrize("expression", [
+    "i++", "a = 1", "1 / 0", "5 % 0", "X + 1", "1 << 2", "1 ? 2 : 3", "08", "2 ** 64 * 2",
+    "1 +", "(1",
+])
+def test_arithmetic_it_cannot_evaluate_skips_its_statement(expression: str) -> None:
+    _, result, host = bash(f'X=abc\necho "$(({expression}))"\necho after')
+    assert host.lines() == ["after"] and result == ScriptResult()
+
+
+@pytest.mark.parametrize("body", [
+    "break; continue; echo after",
+    # A function does not see its caller's loops, nor a subshell its parent's (Bash 5).
+    "f() { break; }\ng() { continue; }\nfor i in 1; do f; g; done; echo after",
+    "for i in 1; do ( break ); ( continue ); done; echo after",
+])
+def test_break_and_continue_outside_a_loop_are_bash_s_error(body: str) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == ["after"] and result == ScriptResult()
+    assert host.lines("error") == [
+        f"{word}: only meaningful in a `for', `while', or `until' loop"
+        for word in ("break", "continue")]
+
+
+def test_a_function_can_return_from_inside_a_loop() -> None:
+    body = ('find() { for x in a b c; do [ "$x" = "$1" ] && return 0; done; return 1; }\n'
+            'find b && echo found; find z || echo missing')
+    _, _, host = bash(body)
+    assert host.lines() == ["found", "missing"]
+
+
+
+def test_the_case_scanner_passes_other_whitespace() -> None:
+    # A form feed between words once held the scanner on the spot for ever.
+    _, found = case_statements("case x in\f x) echo;; esac")
+    assert [(case.word, case.clauses[0].patterns) for case in found] == [("x", ["x"])]
