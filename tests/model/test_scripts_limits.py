@@ -53,3 +53,46 @@ def test_an_exit_code_beyond_an_int32_is_powershell_s_conversion_error(code: str
     [error] = host.lines("error")
     assert error.startswith(f'Cannot convert value "{code}" to type "System.Int32".')
     assert run("exit 2.5", PS, Host("Windows")) == ([], ScriptResult(2))  # half to even
+
+
+NINES = "9" * 5000
+
+
+@pytest.mark.parametrize(("body", "printed", "code"), [
+    # found by review: each raised ValueError (int() refuses 4,300 digits) out of the clock
+    (f"[ 1 -eq {NINES} ]; echo after", ["after"], 0),
+    (f"[[ 1 -eq {NINES} ]]; echo after", ["after"], 0),
+    (f"printf '%d\\n' {NINES}; printf '%x\\n' {NINES}; echo after", ["after"], 0),
+    (f"printf '%{NINES}s\\n' x; printf '%1000000000s\\n' x; echo after", ["after"], 0),
+    # a shift in arithmetic is not a here-document (it swallowed the rest of the script)
+    ("X=$((1<<2))\n(( y = 1<<3 ))\necho after\nexit 3", ["after"], 3),
+    # a repeated group could backtrack for ages: not run, so neither branch is taken
+    ("if [[ aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa! =~ ^(a+)+$ ]]; then echo yes; "
+     "else echo no; fi; echo after", ["after"], 0),
+])
+def test_bash_bounds_what_it_reads(body: str, printed: list[str], code: int) -> None:
+    host = Host("Linux")
+    assert run(body, SH, host)[1].exit_code == code
+    assert host.lines() == printed
+
+
+def test_bash_exit_beyond_64_bits_is_bash_s_numeric_error() -> None:
+    host = Host("Linux")
+    assert run(f"exit {NINES}", SH, host) == ([], ScriptResult(2))
+    assert host.lines("error") == [f"exit: {NINES}: numeric argument required"]
+
+
+@pytest.mark.parametrize("body", [
+    'X=$(date); echo "[$X]"',
+    'VERSION=$(cat version.txt)\nif [ -z "$VERSION" ]; then echo missing; exit 1; fi\n'
+    'echo "deploying $VERSION"',
+    'read -r NAME; echo "[$NAME]"',
+    'if grep -q x /etc/hosts; then A=1; fi\necho "A=$A"',
+])
+def test_a_bash_variable_a_skipped_statement_may_set_is_not_read_as_empty(body: str) -> None:
+    # Found by review: the variable read as "", so `[ -z "$VERSION" ]` failed the step.
+    host = Host("Linux")
+    assert run(body, SH, host)[1].exit_code == 0
+    assert host.lines() == [] and host.lines("error") == []
+    assert run('X=$(date); X=set; echo "[$X]"', SH, host)[1] == ScriptResult()
+    assert host.lines() == ["[set]"]  # assigned again: known again

@@ -98,6 +98,7 @@ from octosim.model.scripts._running import (
     Unknown,
     closing,
     here_string_end,
+    may_backtrack,
     split_top,
     strip_comments,
     top_level,
@@ -136,9 +137,7 @@ _PLAIN_WORD = re.compile(r"[A-Za-z0-9]*")
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 #: Regular expressions .NET and Python read alike (ASCII text, no ``(?``, no escapes but
 #: these, no nested or subtracted classes): only they are matched; others are unknown.
-#: A repeated group (``(a+)+``, ``(a|aa)*``) can backtrack for ages on a subject that almost
-#: matches: such a pattern is not run (it is unknown).
-_NESTED_QUANTIFIER = re.compile(r"\)[*+{]")
+#: A pattern that may backtrack for ages (:func:`may_backtrack`) is not run (it is unknown).
 _SAFE_ESCAPE = re.compile(r"\\[^dDwWsSbB.\\^$|?*+()\[\]{}/\-'\"#ntr ]")
 _ASSIGN = re.compile(
     r"^(?:\[(?P<cast>string)\]\s*(?=\$\w+\s*=))?"
@@ -1906,7 +1905,7 @@ def _pattern_match(base: str, left: Value, right: Value, sensitive: bool) -> boo
         else:
             if not (pattern + subject).isascii() or _SAFE_ESCAPE.search(pattern) or (
                     "(?" in pattern or "[[" in pattern or "-[" in pattern
-                    or _NESTED_QUANTIFIER.search(pattern)):
+                    or may_backtrack(pattern)):
                 raise Unknown(pattern)
             compiled = re.compile(pattern, 0 if sensitive else re.IGNORECASE)
     except (ValueError, re.error):

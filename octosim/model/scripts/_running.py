@@ -24,12 +24,24 @@ __all__ = [
     "Unknown",
     "closing",
     "here_string_end",
+    "may_backtrack",
     "skip_double",
     "skip_single",
     "split_top",
     "strip_comments",
     "top_level",
 ]
+
+#: A repeated group (``(a+)+``, ``(a|aa)*``, ``(a){2,}``): such a pattern can backtrack for
+#: ages on a subject that almost matches.
+_REPEATED_GROUP = re.compile(r"\)[*+{]")
+
+
+def may_backtrack(pattern: str) -> bool:
+    """Whether a script's regular expression could hold the simulation for ages: neither
+    interpreter runs such a pattern (it is not interpreted)."""
+    return _REPEATED_GROUP.search(pattern) is not None
+
 
 #: How a line reaches the task log: Info (Write-Host, echo), Warning, Error (stderr,
 #: Write-Error, a thrown error) or Verbose (Write-Verbose).

@@ -122,6 +122,7 @@ from octosim.model.scripts._sh_text import (
     arithmetic,
     case_statements,
     dequote,
+    fits_int64,
     glob_regex,
     printf_lines,
     sleep_seconds,
@@ -141,6 +142,12 @@ _Status = Generator[float, None, int | None]
 _LIST_OP = re.compile(r"&&|\|\|")
 _PIPE = re.compile(r"\|(?!\|)")
 _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
+#: A name assigned somewhere in a text: ``X=``, ``X+=``, ``export X=``, ``local -r X=``,
+#: ``for X``.
+_ASSIGNED = re.compile(r"(?:^|(?<=[\s;&|(){}`]))(?:(?:export|local|readonly|declare|typeset)"
+                       r"(?:\s+-\w+)*\s+)?([A-Za-z_]\w*)\+?=|\bfor\s+([A-Za-z_]\w*)")
+#: ``read [-options] NAME...``: the names it sets (``REPLY`` when none).
+_READ = re.compile(r"(?:^|(?<=[\s;&|(){}`]))read(?![\w-])((?:[ \t]+[^\s;&|<>]+)*)")
 _REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
 #: ``$NAME``, ``$1``, ``$?``..., ``${...}``.
 _PARAMETER = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<name>[A-Za-z_]\w*|[0-9?#@*$!-]))")
@@ -343,6 +350,9 @@ def _without_heredoc_bodies(text: str) -> str:
             end = n if (newline := text.find("\n", i)) < 0 else newline
         elif text.startswith("<<<", i):
             end = i + 3  # a here-string: its word is on the line
+        elif text.startswith("$((", i) or (text.startswith("((", i) and (
+                i == 0 or text[i - 1] in " \t\r\n;&|(")):
+            end = _arithmetic_end(text, text.index("((", i))  # `1<<2` there is a shift
         elif (m := _HEREDOC.match(text, i)) is not None:
             delimiter = next(g for g in m.group("single", "double", "bare") if g is not None)
             pending.append((re.sub(r"[\"'\\]", "", delimiter), bool(m.group("tabs"))))
@@ -355,6 +365,20 @@ def _without_heredoc_bodies(text: str) -> str:
         out.append(text[i:end])
         i = end
     return "".join(out)
+
+
+def _arithmetic_end(text: str, i: int) -> int:
+    """Index after the ``((...))`` whose ``((`` is at ``text[i]`` (the end of the text if it
+    never closes)."""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] == "(":
+            depth += 1
+        elif text[j] == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return len(text)
 
 
 def _after_bodies(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
@@ -403,6 +427,9 @@ class _Shell:
         #: How many times the run could not follow Bash: a branch not taken because its
         #: condition is not known, a statement skipped... (a loop stops when it grows).
         self.uncertain = 0
+        #: Variables whose value is not known: what skipped text may have assigned. Reading
+        #: one is not interpreted, rather than read as empty.
+        self.unknown: set[str] = set()
 
     def block(self, pieces: Sequence[str]) -> _Status:
         status: int | None = 0
@@ -462,7 +489,7 @@ class _Shell:
             if cond is not None:
                 chosen = yield from self.condition(cond)
                 if chosen is None:
-                    self.uncertain += 1
+                    self.skipped(*(piece for _, b in branches for piece in b))
                     return None, end + 1  # which branch runs is not known: none does
                 if not chosen:
                     continue
@@ -482,6 +509,17 @@ class _Shell:
             self.errexit_ignored -= 1
         return None if status is None else status == 0
 
+    def skipped(self, *texts: str) -> None:
+        """The run could not follow Bash through ``texts``: count it (a loop stops), and
+        forget every variable they may assign (``X=...``, ``export``/``local``/``readonly``
+        ``X=...``, ``read X``, ``for X``)."""
+        self.uncertain += 1
+        for text in texts:
+            self.unknown.update(m.group(1) or m.group(2) for m in _ASSIGNED.finditer(text))
+            for m in _READ.finditer(text):
+                names = [w for w in m.group(1).split() if not w.startswith("-")]
+                self.unknown.update(names or ["REPLY"])
+
     # -- loops -----------------------------------------------------------------------------------
     def loop(self, pieces: Sequence[str], i: int
              ) -> Generator[float, None, tuple[int | None, int]]:
@@ -492,7 +530,7 @@ class _Shell:
         end = _matching(pieces, i, word, "done")
         do = next((j for j in range(i + 1, end) if pieces[j] == "do"), None)
         if word == "select" or do is None or pieces[end] != "done":
-            self.uncertain += 1
+            self.skipped(*pieces[i : end + 1])
             return None, end + 1
         header, body = list(pieces[i:do]), list(pieces[do + 1 : end])
         if word == "for":
@@ -501,7 +539,7 @@ class _Shell:
             condition = [p for p in [header[0][len(word):].strip(), *header[1:]] if p]
             status = yield from self.while_loop(condition, body, until=word == "until")
         if status is None:
-            self.uncertain += 1
+            self.skipped(*pieces[i : end + 1])
         return status, end + 1
 
     def for_loop(self, header: list[str], body: list[str]) -> _Status:
@@ -593,12 +631,12 @@ class _Shell:
         or pattern it cannot evaluate runs no clause: the status is not known."""
         case = _case_statement(piece)
         if case is None:
-            self.uncertain += 1
+            self.skipped(piece)
             return None  # redirected, piped, malformed
         try:
             subject = self.word(case.word)
         except Unknown:
-            self.uncertain += 1
+            self.skipped(piece)
             return None
         return (yield from self.case_clauses(case, subject))
 
@@ -611,7 +649,7 @@ class _Shell:
                     if not any(self.case_match(subject, p) for p in clause.patterns):
                         continue
                 except Unknown:
-                    self.uncertain += 1
+                    self.skipped(*(c.body for c in case.clauses))
                     return None
             status = yield from self.block(_pieces(clause.body))
             run_next = clause.terminator == ";&"
@@ -682,7 +720,7 @@ class _Shell:
         if name == "return":
             if not self.frames:
                 return None
-            if args and not re.fullmatch(r"[-+]?\d+", args[0]):
+            if args and not (re.fullmatch(r"[-+]?\d+", args[0]) and fits_int64(args[0])):
                 self.host.write(f"return: {args[0]}: numeric argument required", "error")
                 raise _Return(2)
             raise _Return(int(args[0]) % 256 if args else self.last)
@@ -698,7 +736,7 @@ class _Shell:
             return 0
         if name == "shift":
             count = args[0] if args else "1"
-            if not count.isdigit():
+            if not (count.isdigit() and fits_int64(count)):
                 return None
             if int(count) > len(self.arguments()):
                 return 1
@@ -706,7 +744,7 @@ class _Shell:
                 del self.frames[-1].args[: int(count)]
             return 0
         # break, continue
-        if args and not (args[0].isdigit() and int(args[0]) > 0):
+        if args and not (args[0].isdigit() and fits_int64(args[0]) and int(args[0]) > 0):
             return None  # Bash's "loop count out of range", "numeric argument required"
         if self.loops == 0:
             self.host.write(f"{name}: only meaningful in a `for', `while', or `until' loop",
@@ -728,7 +766,7 @@ class _Shell:
         last_run = 0
         for k, (op, part) in enumerate(zip(ops, parts[1:], strict=False), start=1):
             if status is None:
-                self.uncertain += 1  # whether the rest runs is not known
+                self.skipped(*parts[k:])  # whether the rest runs is not known
                 break
             if (op == "&&") == (status == 0):
                 status = yield from self.list_part(part, final=k == len(parts) - 1)
@@ -764,7 +802,7 @@ class _Shell:
                 # `exit $?` after a command not interpreted: the script ends, and its code,
                 # as for any status not known, counts as success.
                 raise ScriptExit(0) from None
-            self.uncertain += 1  # a statement skipped whole: an assignment, an exit...
+            self.skipped(text)  # a statement skipped whole: an assignment, an exit...
             status = None
         if self.pipefail and len(stages) > 1 and status is not None:
             statuses = [*(_stage_status(stage) for stage in stages[:-1]), status]
@@ -835,6 +873,7 @@ class _Shell:
         """Set a variable of the script, remembering its value for a subshell's end."""
         if self.subshells and name not in self.subshells[-1]:
             self.subshells[-1][name] = self.host.getenv(name)
+        self.unknown.discard(name)
         self.host.setenv(name, value)
 
     def tee(self, first: str, second: str) -> bool:
@@ -935,7 +974,7 @@ class _Shell:
         if name == "exit":
             if not args:
                 raise ScriptExit(self.last or 0)  # the last status (not known: success)
-            if not re.fullmatch(r"[-+]?\d+", args[0]):
+            if not re.fullmatch(r"[-+]?\d+", args[0]) or not fits_int64(args[0]):
                 self.host.write(f"exit: {args[0]}: numeric argument required", "error")
                 raise ScriptExit(2)
             raise ScriptExit(int(args[0]) % 256)
@@ -972,7 +1011,8 @@ class _Shell:
                 args = args[:-1]
             return 0 if test_expression(args, double=name == "[[", forms=forms) else 1
         if name in _STATE_CHANGING:
-            self.uncertain += 1  # changes variables the simulator then does not know
+            # Changes the shell in ways not followed; `read X` at least names what it sets.
+            self.skipped(" ".join([name, *args]))
         return None  # not interpreted: its status is not known
 
     def set_options(self, args: list[str]) -> None:
@@ -1114,6 +1154,8 @@ class _Shell:
 
     def arithmetic_value(self, name: str) -> str | None:
         """A variable named in arithmetic (``set -u``: unset is Bash's error)."""
+        if name in self.unknown:
+            raise Unknown(name)
         value = self.host.getenv(name)
         if value is None and self.nounset:
             self.expansion_error(name, "unbound variable")
@@ -1160,9 +1202,11 @@ class _Shell:
             if name == "0":
                 raise Unknown("$0")  # the script's path: not modelled
             args = self.arguments()
-            return args[int(name) - 1] if int(name) <= len(args) else None
+            return args[int(name) - 1] if len(name) <= 5 and int(name) <= len(args) else None
         if name in ("$", "!", "-"):
             raise Unknown("$" + name)  # process ids, the shell's flags: not modelled
+        if name in self.unknown:
+            raise Unknown("$" + name)  # what a skipped statement may have set
         return self.host.getenv(name)
 
     def expansion_error(self, name: str, message: str) -> None:

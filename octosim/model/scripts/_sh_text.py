@@ -10,7 +10,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from octosim.model.scripts._running import Unknown, closing, skip_double, skip_single
+from octosim.model.scripts._running import (
+    Unknown,
+    closing,
+    may_backtrack,
+    skip_double,
+    skip_single,
+)
 
 __all__ = [
     "CaseClause",
@@ -18,6 +24,7 @@ __all__ = [
     "arithmetic",
     "case_statements",
     "dequote",
+    "fits_int64",
     "glob_regex",
     "printf_lines",
     "sleep_seconds",
@@ -26,6 +33,20 @@ __all__ = [
     "test_expression",
     "unescape",
 ]
+
+#: Bash's integers are 64-bit, and printf's widths are bounded here: a field wider than this
+#: is not interpreted (Bash would print it, a gigabyte of blanks if asked).
+_INT64_DIGITS = 19
+_PRINTF_FIELD = 10_000
+
+
+def fits_int64(text: str) -> bool:
+    """Whether ``text`` (optional blanks and sign, then digits) is an integer Bash holds.
+    Checked by length first: int() refuses strings of thousands of digits."""
+    digits = text.strip().lstrip("+-")
+    return (digits.isdigit() and len(digits) <= _INT64_DIGITS
+            and -(2**63) <= int(text) < 2**63)
+
 
 _SLEEP = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
 _UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -187,7 +208,8 @@ class _Test:
         if op in ("-a", "-o"):  # [ A -a B ]: both / either non-empty
             return (left != "" and right != "") if op == "-a" else (left != "" or right != "")
         if op in _NUMERIC:
-            if not (_INTEGER.match(left) and _INTEGER.match(right)):
+            if not (_INTEGER.match(left) and _INTEGER.match(right)
+                    and fits_int64(left) and fits_int64(right)):
                 if self.double:
                     return None  # [[ ]] reads them as arithmetic: not evaluated
                 return False  # `integer expression expected`: status 2
@@ -223,8 +245,8 @@ def _regex_match(text: str, pattern: str, form: str) -> bool | None:
     pattern matches as a plain substring)."""
     if form == "quoted":
         return pattern in text
-    if form != "bare" or not _PORTABLE_REGEX.match(pattern):
-        return None
+    if form != "bare" or not _PORTABLE_REGEX.match(pattern) or may_backtrack(pattern):
+        return None  # not interpreted (a repeated group could backtrack for ages)
     try:
         return re.search(pattern, text) is not None
     except re.error:
@@ -271,13 +293,17 @@ def _convert(m: re.Match[str], arg: str | None) -> str:
     flags, width, precision, kind = m.group("flags", "width", "precision", "kind")
     if "#" in flags or "*" in flags + width + (precision or ""):
         raise Unknown(m.group(0))
+    if any(len(n) > 5 or int(n) > _PRINTF_FIELD for n in (width, precision or "") if n):
+        raise Unknown(m.group(0))
     spec = "%" + flags + width + ("" if precision is None else "." + precision)
     if kind in "sc":
         value = arg or ""
         return (spec + "s") % (value[:1] if kind == "c" else value)
     if kind in "diuxXo":
-        if arg and (not _INTEGER.match(arg) or (kind in "uxXo" and "-" in arg)):
-            raise Unknown(arg)  # not a number (or a negative one read unsigned)
+        if arg and (not _INTEGER.match(arg) or not fits_int64(arg)
+                    or (kind in "uxXo" and "-" in arg)):
+            # not a number, one Bash clamps to 64 bits, or a negative one read unsigned
+            raise Unknown(arg)
         return (spec + ("d" if kind in "iu" else kind)) % int(arg or "0")
     if kind in "feEgG":
         if arg and not _FLOAT.match(arg):
