@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from octosim.model.scripts import TOO_DEEP, ScriptResult, ScriptSyntax
+from octosim.model.scripts._sh_exec import TOO_LONG
 from octosim.model.states import TaskState
 from octosim.simulation import Simulation
 from tests.model.test_scripts_running import Host, run
@@ -96,3 +97,32 @@ def test_a_bash_variable_a_skipped_statement_may_set_is_not_read_as_empty(body: 
     assert host.lines() == [] and host.lines("error") == []
     assert run('X=$(date); X=set; echo "[$X]"', SH, host)[1] == ScriptResult()
     assert host.lines() == ["[set]"]  # assigned again: known again
+
+
+ALMOST = "a" * 34 + "!"
+
+
+@pytest.mark.parametrize(("syntax", "body", "printed"), [
+    # Found by fuzzing: each held the simulation for ages or raised out of the interpreter.
+    (PS, f"if ('{ALMOST}' -match '^a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*$') {{ 'y' }}", []),
+    (PS, "if ('" + "a" * 50 + "b' -like '*a*a*a*a*a*a*a*a*a*a*a*a*a*a*c') { 'y' }", []),
+    (PS, "if ('x' -match 'a{1,99999999999}') { 'y' }", []),
+    (SH, f"[[ {ALMOST} =~ ^a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*$ ]]; echo done", ["done"]),
+    (SH, "case " + "a" * 50 + "b in *a*a*a*a*a*a*a*a*a*a*a*a*a*a*c) echo y;; esac; echo done",
+     ["done"]),
+    (SH, "[[ x =~ a{1,99999999999} ]]; echo done", ["done"]),
+    (SH, 'x=a; while true; do x="$x$x"; done; echo "end ${#x}"', []),
+])
+def test_patterns_and_values_that_could_run_for_ages_are_not_interpreted(
+    syntax: ScriptSyntax, body: str, printed: list[str]
+) -> None:
+    host = Host("Linux")
+    assert run(body, syntax, host)[1] == ScriptResult()
+    assert host.lines() == printed
+
+
+def test_a_bash_script_running_too_many_statements_fails_saying_so() -> None:
+    host = Host("Linux")
+    body = "f() { if [ $1 -gt 0 ]; then f $(($1-1)); f $(($1-1)); fi; }; f 30; echo never"
+    assert run(body, SH, host) == ([], ScriptResult(1, TOO_LONG))
+    assert host.lines("error") == [TOO_LONG] and host.lines() == []

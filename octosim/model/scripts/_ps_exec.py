@@ -1899,6 +1899,8 @@ def _pattern_match(base: str, left: Value, right: Value, sensitive: bool) -> boo
     subject = "" if left is None else _text(left)
     try:
         if base.endswith("like"):
+            if may_backtrack(pattern, glob=True):
+                raise Unknown(pattern)
             compiled = compile_wildcard(pattern)
             if sensitive:
                 compiled = re.compile(compiled.pattern, re.DOTALL)
@@ -1908,7 +1910,7 @@ def _pattern_match(base: str, left: Value, right: Value, sensitive: bool) -> boo
                     or may_backtrack(pattern)):
                 raise Unknown(pattern)
             compiled = re.compile(pattern, 0 if sensitive else re.IGNORECASE)
-    except (ValueError, re.error):
+    except (ValueError, OverflowError, re.error):  # a{1,99999999999}: OverflowError
         raise Unknown(pattern) from None
     found = (compiled.fullmatch(subject) if base.endswith("like")
              else compiled.search(subject)) is not None

@@ -32,15 +32,21 @@ __all__ = [
     "top_level",
 ]
 
-#: A repeated group (``(a+)+``, ``(a|aa)*``, ``(a){2,}``): such a pattern can backtrack for
-#: ages on a subject that almost matches.
+#: A repeated group (``(a+)+``, ``(a|aa)*``, ``(a){2,}``), or many unbounded repeats in a row
+#: (``a*a*a*a*a*``): such a pattern can backtrack for ages on a subject that almost matches.
 _REPEATED_GROUP = re.compile(r"\)[*+{]")
+_REPEAT = re.compile(r"(?<!\\)[*+]|\{\d*,\}")
+_MOST_REPEATS = 4
 
 
-def may_backtrack(pattern: str) -> bool:
-    """Whether a script's regular expression could hold the simulation for ages: neither
-    interpreter runs such a pattern (it is not interpreted)."""
-    return _REPEATED_GROUP.search(pattern) is not None
+def may_backtrack(pattern: str, *, glob: bool = False) -> bool:
+    """Whether a script's regular expression (or, with ``glob``, wildcard pattern) could hold
+    the simulation for ages: neither interpreter runs such a pattern (it is not
+    interpreted)."""
+    if glob:
+        return pattern.count("*") > _MOST_REPEATS
+    return (_REPEATED_GROUP.search(pattern) is not None
+            or len(_REPEAT.findall(pattern)) > _MOST_REPEATS)
 
 
 #: How a line reaches the task log: Info (Write-Host, echo), Warning, Error (stderr,

@@ -111,6 +111,7 @@ from octosim.model.scripts._running import (
     ScriptResult,
     Unknown,
     closing,
+    may_backtrack,
     skip_double,
     skip_single,
     split_top,
@@ -188,6 +189,13 @@ MAX_FUNCTION_NESTING = 50
 #: A ``while``/``until`` loop still running after this many iterations fails the script: the
 #: simulator does not run a script for ever.
 MAX_LOOP_ITERATIONS = 10_000
+#: All the statements a script may run (each loop iteration and call repeats its own), and the
+#: longest value a variable may hold: beyond them, nested loops, branching recursion or a
+#: value doubled in a loop would hold the simulation (or its memory) for ages.
+MAX_STATEMENTS = 50_000
+MAX_VALUE_LENGTH = 1_000_000
+TOO_LONG = ("The simulator cannot interpret this script: it runs more than "
+            f"{MAX_STATEMENTS:,} statements. Run fewer (loops and functions repeat theirs).")
 #: ``$(uname)``: the one program whose output a Linux Tentacle knows.
 _UNAME = re.compile(r"\$\(\s*uname(?:\s+-s)?\s*\)|`\s*uname(?:\s+-s)?\s*`")
 
@@ -430,11 +438,17 @@ class _Shell:
         #: Variables whose value is not known: what skipped text may have assigned. Reading
         #: one is not interpreted, rather than read as empty.
         self.unknown: set[str] = set()
+        #: Statements run so far (loops and calls repeat theirs): see MAX_STATEMENTS.
+        self.statements = 0
 
     def block(self, pieces: Sequence[str]) -> _Status:
         status: int | None = 0
         i = 0
         while i < len(pieces):
+            self.statements += 1
+            if self.statements > MAX_STATEMENTS:
+                self.host.write(TOO_LONG, "error")
+                raise ScriptExit(1, TOO_LONG)
             word = _first(pieces[i])
             if word == "if":
                 status, i = yield from self.if_statement(pieces, i)
@@ -663,7 +677,10 @@ class _Shell:
         regex: list[str] = []
         for kind, text in _segments(raw):
             if kind == "bare":
-                regex.append(glob_regex(self.variables(text)))
+                pattern = self.variables(text)
+                if may_backtrack(pattern, glob=True):
+                    raise Unknown(raw)  # many `*`: could backtrack for ages
+                regex.append(glob_regex(pattern))
             else:
                 regex.append(re.escape(self.variables(text) if kind == "double" else text))
         return re.fullmatch("".join(regex), subject, re.DOTALL) is not None
@@ -871,6 +888,8 @@ class _Shell:
 
     def setenv(self, name: str, value: str | None) -> None:
         """Set a variable of the script, remembering its value for a subshell's end."""
+        if value is not None and len(value) > MAX_VALUE_LENGTH:
+            raise Unknown(name)  # a value doubled in a loop: not followed (memory)
         if self.subshells and name not in self.subshells[-1]:
             self.subshells[-1][name] = self.host.getenv(name)
         self.unknown.discard(name)

@@ -235,8 +235,8 @@ def _pattern_match(text: str, pattern: str, form: str) -> bool | None:
     """``[[ text == pattern ]]``: a glob unless quoted; None for what is not evaluated."""
     if form == "quoted" or not _GLOB.search(pattern):
         return text == pattern  # quoted, or no wildcard: a plain string
-    if form != "bare" or "[" in pattern or "(" in pattern:
-        return None  # partly quoted, bracket expressions or extglob: not evaluated
+    if form != "bare" or "[" in pattern or "(" in pattern or may_backtrack(pattern, glob=True):
+        return None  # partly quoted, bracket expressions, extglob, many `*`: not evaluated
     return fnmatch.fnmatchcase(text, pattern)
 
 
@@ -249,7 +249,7 @@ def _regex_match(text: str, pattern: str, form: str) -> bool | None:
         return None  # not interpreted (a repeated group could backtrack for ages)
     try:
         return re.search(pattern, text) is not None
-    except re.error:
+    except (re.error, OverflowError):  # a{1,99999999999}: OverflowError
         return None
 
 
