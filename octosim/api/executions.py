@@ -145,8 +145,9 @@ def create_untenanted_deployment_v1(ctx: RequestContext) -> dict[str, Any]:
         raise bad_request('EnvironmentNames is required, e.g. ["Development"].')
     environments = store.environments(project.space_id, names)
     fields = _fields(ctx, project.space_id, body)
-    for env in environments:  # all or nothing: a refusal leaves no deployment behind
-        check_deployment(store, release.id, env.id, skip_actions=body.texts("SkipStepNames"))
+    if len(environments) > 1:  # all or nothing (one alone is checked as it is created)
+        for env in environments:
+            check_deployment(store, release.id, env.id, skip_actions=body.texts("SkipStepNames"))
     started = [start_deployment(ctx, release, env.id, None, fields) for env in environments]
     return {"DeploymentServerTasks": [
         {"DeploymentId": d.id, "ServerTaskId": t.id} for d, t in started]}
@@ -168,9 +169,10 @@ def create_tenanted_deployment_v1(ctx: RequestContext) -> dict[str, Any]:
             project=project.name, environments=environment.name, tags=", ".join(tags))
             if tags else NO_TENANTS)
     fields = _fields(ctx, project.space_id, body)
-    for tenant in tenants:  # all or nothing, as for untenanted deployments
-        check_deployment(store, release.id, environment.id, tenant_id=tenant.id,
-                         skip_actions=body.texts("SkipStepNames"))
+    if len(tenants) > 1:  # all or nothing, as for untenanted deployments
+        for tenant in tenants:
+            check_deployment(store, release.id, environment.id, tenant_id=tenant.id,
+                             skip_actions=body.texts("SkipStepNames"))
     started = [start_deployment(ctx, release, environment.id, tenant.id, fields)
                for tenant in tenants]
     return {"DeploymentServerTasks": [
@@ -192,8 +194,9 @@ def create_runbook_run_v1(ctx: RequestContext) -> dict[str, Any]:
                       body.texts("Tenants"), body.texts("TenantTags"))
     fields = _fields(ctx, project.space_id, body)
     snapshot = body.text("Snapshot")
-    for env_id, tenant in pairs:  # all or nothing, as for deployments
-        check_runbook_run(store, runbook.id, env_id, snapshot=snapshot, tenant_id=tenant)
+    if len(pairs) > 1:  # all or nothing, as for deployments
+        for env_id, tenant in pairs:
+            check_runbook_run(store, runbook.id, env_id, snapshot=snapshot, tenant_id=tenant)
     started = [
         start_runbook_run(ctx, runbook, env_id, snapshot=snapshot, tenant=tenant, **fields)
         for env_id, tenant in pairs

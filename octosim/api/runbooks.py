@@ -468,8 +468,9 @@ def run_runbook(ctx: RequestContext) -> ApiResponse:
     snapshot = None if body.flag("UseDefaultSnapshot", True) else body.text(
         "RunbookSnapshotNameOrId")
     fields = _run_fields(ctx, body, runbook.space_id)
-    for env, tenant in pairs:  # all or nothing: a refusal leaves no run behind
-        check_runbook_run(store, runbook.id, env, snapshot=snapshot, tenant_id=tenant)
+    if len(pairs) > 1:  # all or nothing (one alone is checked as it is created)
+        for env, tenant in pairs:
+            check_runbook_run(store, runbook.id, env, snapshot=snapshot, tenant_id=tenant)
     runs = [start_runbook_run(ctx, runbook, env, snapshot=snapshot, tenant=tenant, **fields)[0]
             for env, tenant in pairs]
     return ApiResponse(201, [runbook_run_resource(r, ctx.dates) for r in runs])
