@@ -256,7 +256,7 @@ class _PsCall:
         first = toks[0]
         if first.kind == "word" and _PS_THREAD_SLEEP.fullmatch(first.value) and len(toks) > 1:
             ms = _number(" ".join(self.values(toks[1:2])))
-            self.scope.delay += (ms or 0.0) / 1000
+            self.scope.delay += _within(ms, _INT32_MAX) / 1000
             return _Flow()
         process: Literal["", "any", "tentacle"] = ""
         if (first.kind == "word" and (m := re.fullmatch(r"\$(?:using:)?(\w+)", first.value))
@@ -375,8 +375,9 @@ class _PsCall:
         bound = _ps_bind(self.args, _SLEEP_SPEC)
         if bound.error:
             return _Flow()
-        seconds = _number(" ".join(self.bound_values(bound, "seconds"))) or 0.0
-        ms = _number(" ".join(self.bound_values(bound, "milliseconds"))) or 0.0
+        seconds = _within(_number(" ".join(self.bound_values(bound, "seconds"))),
+                          _INT32_MAX // 1000)
+        ms = _within(_number(" ".join(self.bound_values(bound, "milliseconds"))), _INT32_MAX)
         span = " ".join(self.bound_values(bound, "duration"))
         self.scope.delay += seconds + ms / 1000 + _timespan(span)
         return _Flow()
@@ -386,7 +387,7 @@ class _PsCall:
         values = self.values(self.args)
         for k, value in enumerate(values[:-1]):
             if value.casefold() in ("/t", "-t"):
-                self.scope.delay += _number(values[k + 1]) or 0.0
+                self.scope.delay += _within(_number(values[k + 1]), 99_999)
         return _Flow()
 
     def ping_exe(self) -> _Flow:
@@ -394,7 +395,8 @@ class _PsCall:
         values = self.values(self.args)
         for k, value in enumerate(values[:-1]):
             if value.casefold() in ("-n", "/n"):
-                self.scope.delay += max((_number(values[k + 1]) or 1.0) - 1, 0.0)
+                self.scope.delay += max(_within(_number(values[k + 1]), 2**32 - 1, 1.0) - 1,
+                                        0.0)
         return _Flow()
 
     # -- launching other code ---------------------------------------------------------------
@@ -468,13 +470,30 @@ def _names_tentacle(pattern: str) -> bool:
         return False
 
 
+#: The largest Int32: Start-Sleep's and Thread.Sleep's bound, in milliseconds.
+_INT32_MAX = 2**31 - 1
+
+
+def _within(value: float | None, largest: float, default: float = 0.0) -> float:
+    """A sleep's length, if the command takes it (at most ``largest``); a longer one is the
+    command's error and no sleep at all (Start-Sleep's validation, ``timeout``'s "valid
+    range is -1 to 99999", ``ping``'s "bad value"), as is one that cannot be read."""
+    return default if value is None or value > largest else value
+
+
 def _timespan(text: str) -> float:
-    """Seconds of a TimeSpan string ("00:00:03", "3", "0:0:1.5"); 0 if unreadable."""
-    m = re.fullmatch(r"\s*(?:(\d+)\.)?(\d+):(\d+)(?::(\d+(?:\.\d+)?))?\s*", text)
+    """Seconds of a TimeSpan string ("00:00:03", "1.00:00:00", "0:0:1.5"); 0 if unreadable,
+    as TimeSpan.Parse refuses it (hours past 23, minutes or seconds past 59) or as a sleep
+    beyond an Int32 of milliseconds (24.8 days: the choice made for -Duration's bound)."""
+    m = re.fullmatch(r"\s*(?:(\d{1,8})\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2}(?:\.\d{1,7})?))?\s*",
+                     text)
     if m:
         days, hours, minutes, seconds = m.groups()
-        return (int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60
-                + float(seconds or 0))
+        if int(hours) > 23 or int(minutes) > 59 or float(seconds or 0) >= 60:
+            return 0.0
+        total = (int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60
+                 + float(seconds or 0))
+        return _within(total, _INT32_MAX / 1000)
     return 0.0
 
 

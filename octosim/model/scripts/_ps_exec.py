@@ -75,6 +75,14 @@ line, and the script goes on: Calamari fails a step for its error output only wh
 ``Octopus.Action.FailScriptOnErrorOutput`` is set, which the simulator does not model) or
 ``SilentlyContinue``/``Ignore`` (nothing). On Linux the exit code is one byte, as a process's
 is: ``exit -1`` and ``Fail-Step`` end with 255, ``exit 300`` with 44.
+
+Numbers are PowerShell's Int32, Int64 and double, never unbounded (a script doubling a
+number thousands of times raised out of Python's ``str()``): a literal or numeric string is
+an Int32 or an Int64 (beyond, unknown: 5.1 reads a double, 7 a decimal); arithmetic
+promotes as PowerShell's IntOps/LongOps do (an Int32 result beyond an Int32, or an Int64
+one beyond an Int64, is a double; see :func:`_arithmetic`); doubles overflow to infinity.
+A double's text is known only where 5.1 (15 significant digits) and 7 (round-trip) write
+it alike (see :func:`_double_text`); comparisons on it are evaluated all the same.
 """
 
 from __future__ import annotations
@@ -159,6 +167,9 @@ _TARGET = re.compile(r"^\[(?:System\.)?EnvironmentVariableTarget\]::(\w+)$", re.
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 #: Start-Sleep's parameters are bounded by a .NET Int32 (of milliseconds).
 _INT32_MAX = 2**31 - 1
+_INT32_MIN = -(2**31)
+_INT64_MAX = 2**63 - 1
+_INT64_MIN = -(2**63)
 # Compiled once: these run for every statement of every script (re's own cache looks a
 # pattern up by its flags too, which costs more than the match).
 _IF = re.compile(r"if\s*\(", re.IGNORECASE)
@@ -264,7 +275,8 @@ _PARAMETER_SAYS = re.compile(
 #: A parameter's type as the simulator converts arguments to it.
 _PARAMETER_TYPES = {
     "string": "string", "system.string": "string", "int": "int", "int32": "int",
-    "int64": "int", "long": "int", "system.int32": "int", "switch": "switch",
+    "int64": "long", "long": "long", "system.int32": "int", "system.int64": "long",
+    "switch": "switch",
     "bool": "bool", "boolean": "bool", "object": "", "psobject": "", "string[]": "array",
     "object[]": "array", "array": "array",
 }
@@ -272,7 +284,8 @@ _PARAMETER_TYPES = {
 _SCOPED_ASSIGNED = re.compile(r"\$(?:global|script):(\w+)\s*(?:[-+*/%]?=(?!=)|\+\+|--)",
                               re.IGNORECASE)
 #: What a parameter no argument binds holds, by its type (``[string]$p``: '', not $null).
-_UNBOUND: dict[str, Value] = {"string": "", "int": 0, "switch": False, "bool": False}
+_UNBOUND: dict[str, Value] = {"string": "", "int": 0, "long": 0, "switch": False,
+                              "bool": False}
 #: ``-ErrorAction`` (``-ea``, or a prefix ``-ErrorVariable`` does not share).
 _ERROR_ACTION = re.compile(r"ea|errora(?:c(?:t(?:i(?:o(?:n)?)?)?)?)?", re.IGNORECASE)
 _FOR_EACH_OBJECT = re.compile(
@@ -1074,8 +1087,8 @@ class _Shell:
                 if (not isinstance(number, int | float) or isinstance(number, bool)
                         or (op == "-" and isinstance(change, bool | tuple | str))):
                     raise Unknown(m.group(0))
-                value = number + (_as_number(change, number) if op == "+" else
-                                  -_as_number(change, number))
+                value = _arithmetic("+" if op == "+" else "-", number,
+                                    _as_number(change, number))
         except Unknown:
             self.forget(m.group("var"), scope)
             raise
@@ -1085,8 +1098,9 @@ class _Shell:
         """``$name = value`` in ``scope`` (the current one by default)."""
         scope = scope or self.scope
         key = name.casefold()
+        value = _text(value) if key in scope.strings else value  # a double's may be unknown
         scope.unknown.discard(key)
-        scope.variables[key] = _text(value) if key in scope.strings else value
+        scope.variables[key] = value
 
     def forget(self, name: str, scope: _Scope | None = None) -> None:
         """``$name`` may have been assigned by a statement that was skipped: it is unknown
@@ -1338,6 +1352,8 @@ class _Shell:
 
     def number(self, arg: str) -> float:
         value = self.word(arg)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)  # not through its text: a double's may be unknown
         try:
             return float(_text(value))
         except ValueError:
@@ -1385,7 +1401,7 @@ class _Shell:
         if m:
             return self.get_service(_words(m.group("args")))
         if _NUMBER.match(text) and len(text) < 20:  # longer: beyond Int64 and Double's digits
-            return float(text) if "." in text else int(text)
+            return float(text) if "." in text else _integer(text)
         folded = text.casefold()
         if folded in ("$null", "$true", "$false"):
             return {"$null": None, "$true": True, "$false": False}[folded]
@@ -1405,7 +1421,7 @@ class _Shell:
             return error.message
         m = _INDEXED.fullmatch(text)
         if m:
-            return _indexed(self.read_variable(m.group(1)), int(m.group(2)))
+            return _indexed(self.read_variable(m.group(1)), _integer(m.group(2)))
         if text.startswith("@(") and _closing(text, 1) == len(text) - 1:
             inner = text[2:-1].strip()  # @(...): always an array
             return _items(self.expression(inner)) if inner else ()
@@ -1726,14 +1742,16 @@ def _converted(value: Value, kind: str) -> Value:
     that is not exact and simple)."""
     if kind == "string":
         return "" if value is None else _text(value)
-    if kind == "int":
-        if value is None:
-            return 0
+    if kind in ("int", "long"):
         if isinstance(value, float):
             raise Unknown(repr(value))  # PowerShell rounds half to even: not modelled
         if isinstance(value, tuple):
             raise Unknown("array")
-        return int(_as_number(value, 0))
+        number = 0 if value is None else _as_number(value, 0)
+        low, high = (_INT64_MIN, _INT64_MAX) if kind == "long" else (_INT32_MIN, _INT32_MAX)
+        if isinstance(number, float) or not low <= number <= high:
+            raise Unknown(repr(value))  # PowerShell's conversion error: the call fails
+        return _Int64(number) if kind == "long" else int(number)
     if kind in ("switch", "bool"):
         if isinstance(value, bool):
             return value
@@ -1757,7 +1775,44 @@ def _add(left: Value, right: Value) -> Value:
         return _bounded(left + _text(right))
     if isinstance(left, bool) or isinstance(right, bool | tuple):
         raise Unknown(repr(left))
-    return left if right is None else left + _as_number(right, left)
+    return left if right is None else _arithmetic("+", left, _as_number(right, left))
+
+
+class _Int64(int):
+    """An Int64 (``[long]``) whose value an Int32 could hold (a ``[long]`` parameter, the
+    sum of Int64s): PowerShell keeps its type, so it overflows as an Int64 does. Any other
+    integer is an Int32 if it fits one, else an Int64 (a literal or a result that large is
+    one); none is larger (see :func:`_integer`, :func:`_arithmetic`)."""
+
+
+def _is_int64(number: int) -> bool:
+    return isinstance(number, _Int64) or not _INT32_MIN <= number <= _INT32_MAX
+
+
+def _integer(text: str) -> int:
+    """An integer literal, or a string PowerShell converts to one: an Int32 or an Int64.
+    Beyond an Int64, PowerShell 5.1 reads a double and 7 a decimal, which they write
+    differently: unknown (and ``int()`` of thousands of digits raises)."""
+    if len(text.strip().lstrip("+-")) > 19:
+        raise Unknown(text)
+    value = int(text)
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise Unknown(text)
+    return value
+
+
+def _arithmetic(op: Literal["+", "-"], left: int | float, right: int | float) -> int | float:
+    """``left op right`` on two numbers as PowerShell computes it (its IntOps, LongOps and
+    DoubleOps): Int32s give an Int32, an Int64 among them an Int64, and a result too large
+    for that type is a double (PowerShell promotes, it never wraps, and never to Int64: an
+    Int32 sum beyond one is a double); a double among them gives a double, which overflows
+    to infinity. So no integer grows beyond an Int64."""
+    if isinstance(left, float) or isinstance(right, float):
+        return float(left) + float(right) if op == "+" else float(left) - float(right)
+    exact = left + right if op == "+" else left - right
+    if _is_int64(left) or _is_int64(right):
+        return _Int64(exact) if _INT64_MIN <= exact <= _INT64_MAX else float(exact)
+    return exact if _INT32_MIN <= exact <= _INT32_MAX else float(exact)
 
 
 def _is_parameter(arg: str) -> bool:
@@ -1783,7 +1838,10 @@ def _bounded(value: _Sized) -> _Sized:
 
 def _indexed(value: Value, index: int) -> Value:
     """``$a[i]``: an array's item (from the end if negative; $null past it), a string's
-    character; indexing $null or a number is PowerShell's error: unknown."""
+    character; indexing $null or a number is PowerShell's error: unknown, as is an index
+    beyond an Int32 (PowerShell converts it to one)."""
+    if not _INT32_MIN <= index <= _INT32_MAX:
+        raise Unknown(str(index))
     if isinstance(value, tuple | str):
         return value[index] if -len(value) <= index < len(value) else None
     raise Unknown(repr(value))
@@ -1868,8 +1926,8 @@ def _as_number(value: Value, like: int | float) -> int | float:
     if isinstance(value, int | float):
         return value
     try:
-        if isinstance(value, str) and _INTEGER.fullmatch(value) and len(value) < 20:
-            return int(value)
+        if isinstance(value, str) and _INTEGER.fullmatch(value):
+            return _integer(value)
         if isinstance(value, str) and isinstance(like, float) and _NUMBER.match(value.strip()):
             return float(value)
     except ValueError:
@@ -1887,7 +1945,8 @@ def _equal(left: Value, right: Value, sensitive: bool) -> bool:
     if isinstance(left, bool):
         return left == _truthy(right)
     if isinstance(left, int | float):
-        return left == _as_number(right, left)
+        return _same_type(left, _as_number(right, left)) == _same_type(
+            _as_number(right, left), left)
     a, b = _text(left), _text(right)
     return a == b if sensitive else a.casefold() == b.casefold()
 
@@ -1925,7 +1984,8 @@ def _order(base: str, left: Value, right: Value, sensitive: bool) -> bool:
     a: int | float | str
     b: int | float | str
     if isinstance(left, int | float) and not isinstance(left, bool):
-        a, b = left, _as_number(right, left)
+        number = _as_number(right, left)
+        a, b = _same_type(left, number), _same_type(number, left)
     elif isinstance(left, str) and not sensitive and right is not None:
         a, b = left.casefold(), _text(right).casefold()
         if not (_PLAIN_WORD.fullmatch(a) and _PLAIN_WORD.fullmatch(b)):
@@ -1939,6 +1999,12 @@ def _order(base: str, left: Value, right: Value, sensitive: bool) -> bool:
     if base == "lt":
         return a < b  # type: ignore[operator]
     return a <= b  # type: ignore[operator]
+
+
+def _same_type(number: int | float, other: int | float) -> int | float:
+    """``number`` as .NET compares it with ``other``: an integer with a double is compared
+    as a double (exactly, in Python, it would differ beyond 2**53)."""
+    return float(number) if isinstance(other, float) else number
 
 
 def _truthy(value: Value) -> bool:
@@ -1956,6 +2022,23 @@ def _text(value: Value) -> str:
         return " ".join(_text(item) for item in value)
     if isinstance(value, bool):
         return "True" if value else "False"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return _double_text(value)
     return "" if value is None else str(value)
+
+
+def _double_text(value: float) -> str:
+    """A double's text, where PowerShell 5.1 and 7 write it alike: 5.1 writes 15 significant
+    digits, 7 the fewest that read back as the same double (0.1 + 0.2 is 0.3 in one,
+    0.30000000000000004 in the other); both switch to exponents (``1E+15``) from 1e15 and
+    below 1e-5; infinity is ``Infinity`` or ``∞`` by culture, and 7 writes a negative zero
+    ``-0``. So a double is written only if it is zero, or lies between 1e-4 and 1e15 with
+    at most 15 significant digits (it is written as Python writes it, which is then .NET's
+    text, the culture's decimal separator taken as '.'); any other is unknown."""
+    if value == 0 and math.copysign(1.0, value) > 0:
+        return "0"
+    text = repr(value)
+    # NaN and the infinities fail the range test too.
+    if not 1e-4 <= abs(value) < 1e15 or len(text.lstrip("-").replace(".", "").strip("0")) > 15:
+        raise Unknown(text)
+    return text.removesuffix(".0")
