@@ -43,7 +43,12 @@ interpreted (expressions take no time); ``$v = Get-Thing`` and a call as a state
 ``foreach ($x in <value>) { }`` over a value the simulator knows, with
 ``break``/``continue`` (through calls, as in PowerShell); ``<value> | ForEach-Object { }``
 (``%``, ``foreach``) over one, in this scope, ``$_`` the item (a block holding
-``break``/``continue`` is not interpreted).
+``break``/``continue`` is not interpreted). ``while (c) { }``, ``do { } while (c)``, ``do { }
+until (c)`` and ``for (init; c; iterator) { }`` (parts split by ``;`` or new lines, each
+may be left out) with ``break``/``continue``; each run counts a statement, so a loop that
+never ends ends in :data:`TOO_LONG`. A condition (or ``for`` part) the simulator cannot
+evaluate leaves the loop not interpreted, and if it becomes unknown after some runs, the
+rest of it: the runs before stand, what the loop assigns is unknown afterwards.
 
 Never pretending: anything else is not interpreted (the restart recogniser reads restarts
 and probes separately), and a statement holding anything this module cannot evaluate, a
@@ -56,7 +61,7 @@ function (``$script:x``, ``$env:X``) is unknown afterwards. Inside a function ca
 value, a skipped statement other than an assignment or a ``Write-Host``-like command makes
 the value unknown (it may have output something), as does a ``return`` of an unknown value.
 ``foreach`` over a value the simulator cannot evaluate is not interpreted, nor are labels,
-``break``/``continue`` outside a loop, ``for``, ``while``, ``switch`` and ``trap``. A
+``break``/``continue`` outside a loop, ``switch`` and ``trap``. A
 comparison is evaluated only where its result is PowerShell's exactly:
 numbers by value (the left operand's type decides, as in PowerShell), strings ignoring case
 (``c``: not), ``-gt`` and the like on strings of ASCII letters and digits only (PowerShell
@@ -91,7 +96,7 @@ import contextlib
 import functools
 import math
 import re
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, NoReturn, TypeVar
 
@@ -241,8 +246,8 @@ _CATCH_AHEAD = re.compile(r"\s*(?:catch|finally)(?![\w-])", re.IGNORECASE)
 #: A ``{`` on the line after a statement's header (``try``, ``function Name``, ``if (...)``)
 #: opens its block: PowerShell reads on.
 _BRACE_AHEAD = re.compile(r"\s*\{")
-_HEADER = re.compile(r"(?:if|elseif|else|foreach|for|while|switch|function|filter|try|catch"
-                     r"|finally)(?![\w-])", re.IGNORECASE)
+_HEADER = re.compile(r"(?:if|elseif|else|foreach|for|while|do|switch|function|filter|try"
+                     r"|catch|finally)(?![\w-])", re.IGNORECASE)
 _FUNCTION = re.compile(r"(?P<kind>function|filter|workflow)\s+"
                        r"(?:(?P<scope>global|script|local|private):)?(?P<name>[^\s({]+)\s*",
                        re.IGNORECASE)
@@ -252,6 +257,11 @@ _DEFINED = re.compile(r"(?<![\w-])(?:function|filter|workflow)\s+"
 #: Script Parameters would set (not modelled): unknown.
 _SCRIPT_PARAMETER = re.compile(r"\$(\w+)")
 _FOREACH = re.compile(r"foreach\s*\(", re.IGNORECASE)
+_WHILE = re.compile(r"while\s*\(", re.IGNORECASE)
+_FOR = re.compile(r"for\s*\(", re.IGNORECASE)
+_DO = re.compile(r"do\s*\{", re.IGNORECASE)
+#: A ``do { }`` loop's condition: ``while (...)`` or ``until (...)``, on its line or the next.
+_DO_CONDITION = re.compile(r"\s*(?P<kind>while|until)\s*\(", re.IGNORECASE)
 #: ``$x += v``, ``$x -= v``, ``$x++``, ``$x--`` (a statement of its own).
 _COMPOUND = re.compile(
     r"\$(?:(?P<scope>global|script|local):)?(?P<var>\w+)\s*"
@@ -494,6 +504,8 @@ def _continues(text: str, start: int, newline: int) -> bool:
         return True
     so_far = text[start:newline].strip()
     if so_far.endswith("}"):
+        if _DO.match(so_far) and _DO_CONDITION.match(text, newline + 1):
+            return True  # do { ... }, then while/until (...) on the next line
         return _CATCH_AHEAD.match(text, newline + 1) is not None
     return bool(_BRACE_AHEAD.match(text, newline + 1) and _HEADER.match(so_far))
 
@@ -504,7 +516,8 @@ class _Statement(NamedTuple):
     ``pipeline`` (or a redirection: not interpreted), or a ``command``: its ``name``
     case-folded and its ``args`` as written."""
 
-    kind: Literal["if", "try", "foreach", "function", "return", "assignment", "compound",
+    kind: Literal["if", "try", "foreach", "while", "do", "for", "function", "return",
+                  "assignment", "compound",
                   "dotnet", "value", "pipeline", "command"]
     assignment: re.Match[str] | None = None
     name: str = ""
@@ -521,6 +534,12 @@ def _parse(text: str) -> _Statement:
         return _Statement("try")
     if _FOREACH.match(text):
         return _Statement("foreach")
+    if _WHILE.match(text):
+        return _Statement("while")
+    if _DO.match(text):
+        return _Statement("do")
+    if _FOR.match(text):
+        return _Statement("for")
     if _FUNCTION.match(text):
         return _Statement("function")
     returned = _RETURN.match(text)
@@ -649,6 +668,12 @@ class _Shell:
             yield from self.try_statement(text)
         elif parsed.kind == "foreach":
             yield from self.foreach_statement(text)
+        elif parsed.kind == "while":
+            yield from self.while_statement(text)
+        elif parsed.kind == "do":
+            yield from self.do_statement(text)
+        elif parsed.kind == "for":
+            yield from self.for_statement(text)
         elif parsed.kind == "function":
             self.define(text)
         elif parsed.kind == "return":
@@ -767,6 +792,71 @@ class _Shell:
                     continue
                 except _Break:
                     break
+        finally:
+            self.loops -= 1
+
+    def while_statement(self, text: str) -> _Steps:
+        """``while (<condition>) { ... }``: the body runs as long as the condition holds,
+        tested before each run."""
+        condition, body = _loop_parts(text, text.index("("))
+        yield from self.loop(body, lambda: self.condition(condition), test_first=True)
+
+    def do_statement(self, text: str) -> _Steps:
+        """``do { ... } while (<condition>)`` / ``do { ... } until (<condition>)``: the body
+        runs once, then again as long as the condition holds (``until``: does not)."""
+        body_open = text.index("{")
+        body_close = _closing(text, body_open)
+        m = _DO_CONDITION.match(text, body_close + 1)
+        if m is None:
+            raise Unknown(text)  # a do PowerShell would not parse
+        close = _closing(text, m.end() - 1)
+        if text[close + 1 :].strip():
+            raise Unknown(text)
+        condition, body = text[m.end() : close], text[body_open + 1 : body_close]
+        until = m.group("kind").casefold() == "until"
+        yield from self.loop(body, lambda: self.condition(condition) != until,
+                             test_first=False)
+
+    def for_statement(self, text: str) -> _Steps:
+        """``for (<init>; <condition>; <iterator>) { ... }`` (parts split by ``;`` or new
+        lines, each may be left out; no condition: for ever): ``<init>`` runs once, then the
+        body and ``<iterator>`` as long as the condition holds (``continue`` runs the
+        iterator too)."""
+        header, body = _loop_parts(text, text.index("("))
+        parts = [p.strip() for p in split_top(header, _NEWLINE_OR_SEMI, escape="`",
+                                                single_doubles=True)]
+        if len(parts) > 3:
+            raise Unknown(text)  # PowerShell: "Missing closing ')' after expression in 'for'"
+        init, condition, iterator = [*parts, "", ""][:3]
+        if init:
+            yield from self.statement(init)
+        yield from self.loop(body, lambda: not condition or self.condition(condition),
+                             test_first=True, iterator=iterator)
+
+    def loop(self, body: str, holds: Callable[[], bool], *, test_first: bool,
+             iterator: str = "") -> _Steps:
+        """Run a loop's ``body`` while ``holds()`` (tested before each run if
+        ``test_first``, else after), with ``iterator`` after each run; ``break`` and
+        ``continue`` (through calls, as in PowerShell). Each run counts a statement, so a
+        loop that never ends ends in :data:`TOO_LONG`. A condition or iterator the
+        simulator cannot evaluate, first or later, leaves the rest of the loop not
+        interpreted: the statement is skipped from there (what it assigns is unknown)."""
+        self.loops += 1
+        try:
+            if test_first and not holds():
+                return
+            while True:
+                self.step()
+                try:
+                    yield from self.block(body)
+                except _Continue:
+                    pass
+                except _Break:
+                    return
+                if iterator:
+                    yield from self.statement(iterator)
+                if not holds():
+                    return
         finally:
             self.loops -= 1
 
@@ -1598,6 +1688,20 @@ class _Shell:
         if base in ("like", "notlike", "match", "notmatch"):
             return _pattern_match(base, left, right, sensitive) != base.startswith("not")
         return _order(base, left, right, sensitive)
+
+
+def _loop_parts(text: str, open_paren: int) -> tuple[str, str]:
+    """A ``while``/``for`` loop's header (inside its parentheses) and body (inside its
+    braces); unknown if it is not exactly that (a label, a loop PowerShell would not
+    parse)."""
+    close = _closing(text, open_paren)
+    body_open = close + 1 + (len(text[close + 1 :]) - len(text[close + 1 :].lstrip()))
+    if not text.startswith("{", body_open):
+        raise Unknown(text)
+    body_close = _closing(text, body_open)
+    if text[body_close + 1 :].strip():
+        raise Unknown(text)
+    return text[open_paren + 1 : close], text[body_open + 1 : body_close]
 
 
 def _try_parts(text: str) -> tuple[str, list[tuple[tuple[str, ...], str]], str | None]:

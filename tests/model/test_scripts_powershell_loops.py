@@ -1,0 +1,78 @@
+"""PowerShell's while, do/while, do/until and for loops as the simulator interprets them:
+break and continue, the statement bound for loops that never end, and conditions it
+cannot evaluate (the loop, or its rest, is not interpreted, never guessed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from octosim.model.scripts import ScriptResult, _ps_exec
+from octosim.model.scripts._ps_exec import TOO_LONG
+from tests.model.test_scripts_powershell_flow import ps
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ("$i = 0\nwhile ($i -lt 3) { \"i=$i\"; $i++ }\n\"after $i\"", ["i=0", "i=1", "i=2", "after 3"]),
+    ("$i = 9\nwhile ($i -lt 3) { 'never' }\n'end'", ["end"]),
+    ("$i = 0\nwhile ($true) {\n  $i++\n  if ($i -eq 2) { continue }\n  if ($i -gt 3) { break }\n"
+     "  \"w$i\"\n}", ["w1", "w3"]),
+    # do runs its body once before testing; until stops when the condition holds
+    ("$i = 0\ndo { \"d$i\"; $i++ } while ($i -lt 2)", ["d0", "d1"]),
+    ("$i = 5\ndo { \"once $i\" } while ($i -lt 3)", ["once 5"]),
+    ("$i = 0\ndo {\n  $i += 2\n}\nuntil ($i -ge 5)\n\"i=$i\"", ["i=6"]),
+    ("$i = 0\ndo\n{\n  $i++\n} until ($i -eq 3)\n\"i=$i\"", ["i=3"]),
+    # for: init once, the iterator after each run, continue runs it too
+    ("for ($i = 0; $i -lt 3; $i++) { \"f$i\" }", ["f0", "f1", "f2"]),
+    ("for ($i = 0; $i -lt 9; $i += 2) { if ($i -eq 2) { continue }; if ($i -ge 6) { break }; "
+     "\"f$i\" }\n\"end $i\"", ["f0", "f4", "end 6"]),
+    ("for ($i = 0\n     $i -lt 2\n     $i++)\n{\n  \"nl $i\"\n}", ["nl 0", "nl 1"]),
+    ("$i = 1\nfor (; $i -lt 3;) { \"p$i\"; $i++ }", ["p1", "p2"]),
+    ("for ($n = 0;;) { $n++; if ($n -eq 4) { break } }\n\"n=$n\"", ["n=4"]),
+    # nested: break leaves the inner loop only; a function's break ends its caller's loop
+    ("for ($a = 0; $a -lt 2; $a++) { $b = 0; while ($true) { if ($b -eq 1) { break }; "
+     "\"$a$b\"; $b++ } }", ["00", "10"]),
+    ("function Stop-It { break }\n$i = 0\nwhile ($i -lt 5) { \"i$i\"; $i++; Stop-It }\n'after'",
+     ["i0", "after"]),
+    # a statement the simulator cannot run inside one is skipped; the loop goes on
+    ("$i = 0\nwhile ($i -lt 2) { Get-Item x; \"i$i\"; $i++ }", ["i0", "i1"]),
+])
+def test_while_do_and_for_loops(body: str, printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    "while ($true) { }",
+    "for (;;) { Write-Verbose 'spin' }",
+    "do { } until ($false)",
+    "$i = 0\nwhile ($i -ge 0) { $i++ }",
+    "do { Start-Sleep 1 } while ($true)",
+])
+def test_a_loop_that_never_ends_fails_saying_so(body: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ps_exec, "_MAX_STEPS", 1_000)  # the same bound, reached sooner
+    host, result = ps(body + "\n'never'")
+    assert result == ScriptResult(1, TOO_LONG) and host.lines("error") == [TOO_LONG]
+    assert "never" not in host.lines()
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # a condition the simulator cannot evaluate: the loop is not interpreted, and what it
+    # assigns is unknown afterwards
+    ("$done = 'no'\nwhile ((Get-Date).Hour -lt 12) { $done = 'yes' }\n"
+     "if ($done -eq 'no') { 'stale' }", []),
+    ("$i = 0\ndo { $i++ } until (Test-Path C:\\ready)\nif ($i -eq 1) { 'stale' }", []),
+    # one that becomes unknown: the runs before it stand, the rest is not interpreted
+    ("$n = 0\nwhile ($n -lt 3) { \"n$n\"; $n++; if ($n -eq 2) { $n = Get-Random } }\n"
+     "if ($n -eq 2) { 'stale' }", ["n0", "n1"]),
+    ("for ($i = 0; $i -lt 2; $i = $i.Next()) { \"f$i\" }\nif ($i -eq 0) { 'stale' }", ["f0"]),
+    # labels, and loops PowerShell would not parse
+    (":outer while ($true) { break outer }", []),
+    ("do { 'x' }", []),
+    ("do { 'x' } while ($false) 'more'", []),
+    ("for ($i = 0; $i -lt 1; $i++; $j++) { 'x' }", []),
+    ("while ($false) 'x'", []),
+])
+def test_a_loop_the_simulator_cannot_follow_is_not_interpreted(body: str,
+                                                               printed: list[str]) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [*printed, "end"] and not result.failed
