@@ -108,3 +108,18 @@ def test_the_recogniser_counts_only_the_sleeps_powershell_takes(sleep: str, dela
     effects = interpret(f"Start-Job {{ {sleep}; Restart-Service Tentacle }}",
                         ScriptSyntax.PowerShell)
     assert [e.delay_seconds for e in effects if isinstance(e, DetachedRestart)] == [delay]
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # [int]$n stays an Int32: the sum beyond one cannot be converted back (PowerShell's
+    # error), so the statement is not interpreted and $n is unknown
+    ("function F([int]$n) { $n += $n; \"n=$n\"; if ($n -gt 0) { 'positive' } }\nF 2147483647",
+     []),
+    ("function F([int]$n) { $n += 1; \"n=$n\" }\nF 41", ["n=42"]),
+    ("function F([long]$n) { $n += $n; \"n=$n\" }\nF 2147483647", ["n=4294967294"]),
+    ("function F([int]$n) { $n = '7'; $n += 1; \"n=$n\" }\nF 1", ["n=8"]),  # '7' converts
+    ("function F([string]$s) { $s = 5; $s += 1; \"s=$s\" }\nF x", ["s=51"]),
+])
+def test_a_typed_parameter_converts_what_it_is_assigned(body: str, printed: list[str]) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [*printed, "end"] and not result.failed

@@ -432,12 +432,14 @@ class _Function:
 @dataclass
 class _Scope:
     """A variable scope: the script's, or one a function call makes. What it holds, what a
-    skipped statement may have assigned in it, its ``[string]`` variables, its functions."""
+    skipped statement may have assigned in it, the type its typed variables (``[string]$x
+    = ...``, a ``[string]``/``[int]``/``[long]`` parameter) convert what they are assigned
+    to (as :func:`_converted`), its functions."""
 
     parent: _Scope | None = None
     variables: dict[str, Value] = field(default_factory=dict)
     unknown: set[str] = field(default_factory=set)
-    strings: set[str] = field(default_factory=set)
+    types: dict[str, str] = field(default_factory=dict)
     functions: dict[str, _Function] = field(default_factory=dict)
 
 
@@ -1092,8 +1094,8 @@ class _Shell:
                 else:
                     value = _UNBOUND.get(parameter.type)
                 scope.variables[parameter.name] = _converted(value, parameter.type)
-                if parameter.type == "string":
-                    scope.strings.add(parameter.name)
+                if parameter.type in ("string", "int", "long"):
+                    scope.types[parameter.name] = parameter.type
         finally:
             self.scope = caller
         if any(isinstance(v, tuple) for v in positional):
@@ -1144,7 +1146,7 @@ class _Shell:
             self.host.setenv(env_name, None if value is None or value == "" else _text(value))
             return
         if m.group("cast"):
-            scope.strings.add(name.casefold())
+            scope.types[name.casefold()] = "string"
         self.set_variable(name, value, scope)
 
     def assign_call(self, m: re.Match[str], function: _Function) -> _Steps:
@@ -1185,10 +1187,13 @@ class _Shell:
         self.set_variable(m.group("var"), self.charged(value), scope)
 
     def set_variable(self, name: str, value: Value, scope: _Scope | None = None) -> None:
-        """``$name = value`` in ``scope`` (the current one by default)."""
+        """``$name = value`` in ``scope`` (the current one by default), converted to the
+        variable's type if it has one (``[int]$n`` given more than an Int32 holds: unknown,
+        where PowerShell fails to convert; a double's text may be unknown too)."""
         scope = scope or self.scope
         key = name.casefold()
-        value = _text(value) if key in scope.strings else value  # a double's may be unknown
+        kind = scope.types.get(key)
+        value = value if kind is None else _converted(value, kind)
         scope.unknown.discard(key)
         scope.variables[key] = value
 
@@ -1198,7 +1203,7 @@ class _Shell:
         scope = scope or self.scope
         key = name.casefold()
         scope.variables.pop(key, None)
-        scope.strings.discard(key)
+        scope.types.pop(key, None)
         scope.unknown.add(key)
 
     def command(self, name: str, args: tuple[str, ...]) -> float | None:
