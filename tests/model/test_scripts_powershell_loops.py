@@ -76,3 +76,60 @@ def test_a_loop_the_simulator_cannot_follow_is_not_interpreted(body: str,
                                                                printed: list[str]) -> None:
     host, result = ps(body + "\n'end'")
     assert host.lines() == [*printed, "end"] and not result.failed
+
+
+# -- switch -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # every clause that matches runs; default only when none did
+    ("switch (3) {\n  1 { 'one' }\n  3 { 'three' }\n  3 { 'three again' }\n"
+     "  default { 'other' }\n}", ["three", "three again"]),
+    ("$env:ENV_NAME = 'Production'\nswitch ($env:ENV_NAME)\n{\n  'production' { 'prod' }\n"
+     "  staging { 'stage' }\n  default { \"dev: $_\" }\n}", ["prod"]),
+    ("$name = 'qa'\nswitch ($name) { 'prod' { 'p' } default { \"not prod: $_\" } }",
+     ["not prod: qa"]),
+    # an array: each item in turn; break ends the switch, continue goes to the next item
+    ("switch (1, 4, 2, 1) { 1 { 'one' } 2 { 'two'; break } default { \"other $_\" } }\n'end'",
+     ["one", "other 4", "two", "end"]),
+    ("switch ('a', 'b', 'c') { 'b' { continue } default { \"item $_\" } }", ["item a", "item c"]),
+    # in a loop, break ends only the switch
+    ("foreach ($i in 1, 2) { switch ($i) { 1 { break } }; \"i$i\" }", ["i1", "i2"]),
+    # values are compared as strings (PowerShell converts both), ignoring case
+    ("switch (1) { '01' { 'matched' } '1' { 'as text' } default { 'no' } }", ["as text"]),
+    ("switch ('ABC') { abc { 'ignoring case' } }", ["ignoring case"]),
+    ("switch -CaseSensitive ('ABC') { abc { 'x' } 'ABC' { 'exact' } }", ["exact"]),
+    # -Wildcard / -Regex for string clauses (the last of -Exact/-Wildcard/-Regex wins)
+    ("switch -Wildcard ('PowerShell') { 'Power*' { 'starts' } '*shell' { 'ends' } 1 { 'x' } }",
+     ["starts", "ends"]),
+    ("switch -Wildcard -CaseSensitive ('PowerShell') { 'Power*' { 'starts' } '*shell' { 'x' } }",
+     ["starts"]),
+    ("switch -Regex ('abc123') { '\\d+' { 'digits' } '^x' { 'x' } }", ["digits"]),
+    ("switch -Regex -Exact ('abc') { 'a.c' { 'regex' } 'ABC' { 'exact' } }", ["exact"]),
+    # a { } clause is a condition on $_
+    ("switch (5) { { $_ -gt 3 } { 'big' } { $_ -lt 3 } { 'small' } }", ["big"]),
+    # a clause's statement the simulator cannot run is skipped; the switch goes on
+    ("switch ('a') { a { Get-Item x; 'ran' } }", ["ran"]),
+])
+def test_switch_over_a_known_value(body: str, printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    # the value unknown, or one PowerShell may read as one item or none
+    "$v = 'x'\nswitch (Get-Random) { 1 { $v = 'one' } }\nif ($v -eq 'x') { 'stale' }",
+    "switch ($null) { default { 'x' } }",
+    "switch (@()) { default { 'x' } }",
+    # -File, a flag written otherwise, a clause or body PowerShell would not parse
+    "switch -File x.txt { default { 'x' } }",
+    "switch -r ('a') { a { 'x' } }",
+    "switch ('a') { }",
+    "switch ('a') { a { 'x' } default { 'd' } default { 'e' } }",
+    "switch ('a') { a 'x' }",
+    # patterns that could backtrack for ages, a culture's case rules, $switch
+    "switch -Regex ('aaaaaaaaaaaaaaaaaaaaaaaaaaaa!') { '(a+)+$' { 'x' } }",
+    "switch ('STRASSE') { 'straße' { 'x' } }",
+    "switch ('a') { a { \"$switch\" } }",
+])
+def test_a_switch_the_simulator_cannot_follow_is_not_interpreted(body: str) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == ["end"] and not result.failed

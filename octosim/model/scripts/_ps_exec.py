@@ -49,6 +49,14 @@ may be left out) with ``break``/``continue``; each run counts a statement, so a 
 never ends ends in :data:`TOO_LONG`. A condition (or ``for`` part) the simulator cannot
 evaluate leaves the loop not interpreted, and if it becomes unknown after some runs, the
 rest of it: the runs before stand, what the loop assigns is unknown afterwards.
+``switch [-Exact|-Wildcard|-Regex] [-CaseSensitive] (<value>) { <clause> { } default { } }``
+over a value the simulator knows (each item of an array; ``$null`` and ``@()`` are
+unknown): clauses are strings, numbers, bare words, variables, ``( )`` or a ``{ }``
+condition on ``$_``; every clause that matches runs (``default`` if none did), values
+compared as strings (PowerShell converts both) ignoring case (ASCII only, else unknown),
+string clauses as wildcards or regular expressions (with the guards of ``-like`` and
+``-match``); ``break`` ends it, ``continue`` goes to the next item. ``-File`` and flags
+written otherwise (prefixes) are not interpreted, nor is ``$switch``.
 
 Never pretending: anything else is not interpreted (the restart recogniser reads restarts
 and probes separately), and a statement holding anything this module cannot evaluate, a
@@ -61,7 +69,7 @@ function (``$script:x``, ``$env:X``) is unknown afterwards. Inside a function ca
 value, a skipped statement other than an assignment or a ``Write-Host``-like command makes
 the value unknown (it may have output something), as does a ``return`` of an unknown value.
 ``foreach`` over a value the simulator cannot evaluate is not interpreted, nor are labels,
-``break``/``continue`` outside a loop, ``switch`` and ``trap``. A
+``break``/``continue`` outside a loop, and ``trap``. A
 comparison is evaluated only where its result is PowerShell's exactly:
 numbers by value (the left operand's type decides, as in PowerShell), strings ignoring case
 (``c``: not), ``-gt`` and the like on strings of ASCII letters and digits only (PowerShell
@@ -96,7 +104,7 @@ import contextlib
 import functools
 import math
 import re
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, NoReturn, TypeVar
 
@@ -206,7 +214,7 @@ _AUTOMATIC = frozenset({
     "iswindows", "islinux", "ismacos", "iscoreclr", "stacktrace", "psculture", "psuiculture",
     "shellid", "nestedpromptlevel", "verbosepreference", "warningpreference",
     "debugpreference", "informationpreference", "progresspreference", "confirmpreference",
-    "whatifpreference", "ofs", "octopusparameters",
+    "whatifpreference", "ofs", "octopusparameters", "switch", "foreach",
 })
 _IN_STRING = re.compile(
     r"`(.)|\$\{env:([^}]+)\}|\$env:([\w]+)|\$\{([^}]+)\}"
@@ -260,6 +268,9 @@ _FOREACH = re.compile(r"foreach\s*\(", re.IGNORECASE)
 _WHILE = re.compile(r"while\s*\(", re.IGNORECASE)
 _FOR = re.compile(r"for\s*\(", re.IGNORECASE)
 _DO = re.compile(r"do\s*\{", re.IGNORECASE)
+_SWITCH = re.compile(r"switch(?P<flags>(?:\s+-\w+)*)\s*\(", re.IGNORECASE)
+#: A switch clause's bare word (a string): anything else unquoted is not interpreted.
+_SWITCH_WORD = re.compile(r"[A-Za-z_][\w.*?-]*")
 #: A ``do { }`` loop's condition: ``while (...)`` or ``until (...)``, on its line or the next.
 _DO_CONDITION = re.compile(r"\s*(?P<kind>while|until)\s*\(", re.IGNORECASE)
 #: ``$x += v``, ``$x -= v``, ``$x++``, ``$x--`` (a statement of its own).
@@ -518,7 +529,7 @@ class _Statement(NamedTuple):
     ``pipeline`` (or a redirection: not interpreted), or a ``command``: its ``name``
     case-folded and its ``args`` as written."""
 
-    kind: Literal["if", "try", "foreach", "while", "do", "for", "function", "return",
+    kind: Literal["if", "try", "foreach", "while", "do", "for", "switch", "function", "return",
                   "assignment", "compound",
                   "dotnet", "value", "pipeline", "command"]
     assignment: re.Match[str] | None = None
@@ -542,6 +553,8 @@ def _parse(text: str) -> _Statement:
         return _Statement("do")
     if _FOR.match(text):
         return _Statement("for")
+    if _SWITCH.match(text):
+        return _Statement("switch")
     if _FUNCTION.match(text):
         return _Statement("function")
     returned = _RETURN.match(text)
@@ -676,6 +689,8 @@ class _Shell:
             yield from self.do_statement(text)
         elif parsed.kind == "for":
             yield from self.for_statement(text)
+        elif parsed.kind == "switch":
+            yield from self.switch_statement(text)
         elif parsed.kind == "function":
             self.define(text)
         elif parsed.kind == "return":
@@ -756,12 +771,18 @@ class _Shell:
     def with_item(self, body: str, item: Value, error: _Thrown | None) -> _Steps:
         """Run ``body`` with ``$_``/``$PSItem`` holding ``item``: a ``catch``'s ``error``, or
         (``error`` None) a ``ForEach-Object`` block's pipeline object."""
+        with self.item_bound(item, error):
+            yield from self.block(body)
+
+    @contextlib.contextmanager
+    def item_bound(self, item: Value, error: _Thrown | None) -> Iterator[None]:
+        """``$_``/``$PSItem`` hold ``item`` (see :meth:`with_item`) until the block ends."""
         saved: dict[str, Value] = {key: self.scope.variables.get(key) for key in ("_", "psitem")
                                    if key in self.scope.variables}
         self.scope.variables["_"] = self.scope.variables["psitem"] = item
         self.caught.append(error)
         try:
-            yield from self.block(body)
+            yield
         finally:
             self.caught.pop()
             for key in ("_", "psitem"):
@@ -834,6 +855,80 @@ class _Shell:
             yield from self.statement(init)
         yield from self.loop(body, lambda: not condition or self.condition(condition),
                              test_first=True, iterator=iterator)
+
+    def switch_statement(self, text: str) -> _Steps:
+        """``switch [-Regex|-Wildcard|-Exact] [-CaseSensitive] (<value>) { <clause> { ... }
+        ... default { ... } }``: for each item of a value the simulator knows, every clause
+        that matches it runs, with ``$_`` the item (``default`` only if none did);
+        ``break`` ends the switch, ``continue`` goes on with the next item."""
+        m = _SWITCH.match(text)
+        assert m is not None
+        mode, sensitive = _switch_mode(m.group("flags"))
+        value_text, body = _loop_parts(text, m.end() - 1)
+        clauses = _switch_clauses(body)
+        value = self.expression(value_text)
+        if value is None or value == ():
+            raise Unknown(text)  # whether $null or @() is one item or none: not modelled
+        self.loops += 1
+        try:
+            for item in _items(value):
+                self.step()
+                try:
+                    with self.item_bound(item, None):
+                        yield from self.switch_item(item, clauses, mode, sensitive)
+                except _Continue:
+                    continue
+                except _Break:
+                    return
+        finally:
+            self.loops -= 1
+
+    def switch_item(self, item: Scalar, clauses: Sequence[tuple[str, str]], mode: str,
+                    sensitive: bool) -> _Steps:
+        """One item through a switch's clauses, in order (a clause's value is evaluated when
+        its turn comes: an earlier clause's block may change it)."""
+        matched = False
+        for condition, action in clauses:
+            if condition.casefold() != "default" and self.switch_test(condition, item, mode,
+                                                                      sensitive):
+                matched = True
+                yield from self.block(action)
+        if not matched:
+            for condition, action in clauses:
+                if condition.casefold() == "default":
+                    yield from self.block(action)
+
+    def switch_test(self, condition: str, item: Scalar, mode: str, sensitive: bool) -> bool:
+        """Whether ``item`` matches a clause: a ``{ ... }`` block's value, as a condition;
+        else the clause's value and the item compared as strings (PowerShell converts both),
+        ignoring case unless ``-CaseSensitive``, as wildcards (``-Wildcard``) or a regular
+        expression (``-Regex``) if the clause is a string."""
+        if condition.startswith("{"):
+            inner = condition[1:-1]
+            if len(_statements(inner)) != 1:
+                raise Unknown(condition)
+            return self.condition(inner)
+        value: Value
+        if condition[0] in "'\"$(" or _NUMBER.match(condition):
+            value = self.expression(condition)
+        elif _SWITCH_WORD.fullmatch(condition):
+            value = condition  # a bare word is a string
+        else:
+            raise Unknown(condition)
+        if isinstance(value, tuple):
+            raise Unknown(condition)  # a clause's value must be one value
+        subject = _text(item)
+        if mode == "regex" and isinstance(value, str):
+            self.forget("matches")  # -Regex sets $Matches: not modelled
+            return _pattern_match("match", subject, value, sensitive)
+        if mode == "wildcard" and isinstance(value, str):
+            return _pattern_match("like", subject, value, sensitive)
+        clause = _text(value)
+        if subject == clause or sensitive:
+            return subject == clause
+        if not (subject + clause).isascii():
+            raise Unknown(clause)  # .NET ignores case by culture: only ASCII is certain
+        return subject.lower() == clause.lower()
 
     def loop(self, body: str, holds: Callable[[], bool], *, test_first: bool,
              iterator: str = "") -> _Steps:
@@ -1693,6 +1788,60 @@ class _Shell:
         if base in ("like", "notlike", "match", "notmatch"):
             return _pattern_match(base, left, right, sensitive) != base.startswith("not")
         return _order(base, left, right, sensitive)
+
+
+def _switch_mode(flags: str) -> tuple[str, bool]:
+    """A switch's matching (``exact``, ``wildcard``, ``regex``: the last one written wins,
+    as in PowerShell) and whether it is case-sensitive; ``-File`` or a name written
+    otherwise (PowerShell may take prefixes: not modelled) is unknown."""
+    mode, sensitive = "exact", False
+    for flag in flags.split():
+        name = flag[1:].casefold()
+        if name in ("exact", "wildcard", "regex"):
+            mode = name
+        elif name == "casesensitive":
+            sensitive = True
+        else:
+            raise Unknown(flag)
+    return mode, sensitive
+
+
+def _switch_clauses(body: str) -> list[tuple[str, str]]:
+    """A switch body's clauses: each one's condition as written (a string, a number, a bare
+    word, a variable, a ``( )`` or ``{ }``) and its block's body. Unknown if it is not that
+    (or it has no clause, or two ``default``: PowerShell would not parse it)."""
+    clauses: list[tuple[str, str]] = []
+    i, n = 0, len(body)
+    while True:
+        while i < n and (body[i].isspace() or body[i] == ";"):
+            i += 1
+        if i >= n:
+            break
+        c = body[i]
+        if c in "{(":
+            end = _closing(body, i) + 1
+        elif c == "'":
+            end = i + _single_end(body[i:])
+        elif c == '"':
+            end = i + _double_end(body[i:])
+        else:
+            end = i
+            while end < n and not body[end].isspace() and body[end] not in "{;":
+                end += 1
+        if end <= i:
+            raise Unknown(body)  # a quote never closed
+        condition = body[i:end]
+        i = end
+        while i < n and body[i].isspace():
+            i += 1
+        if i >= n or body[i] != "{":
+            raise Unknown(body)
+        close = _closing(body, i)
+        clauses.append((condition, body[i + 1 : close]))
+        i = close + 1
+    if not clauses or sum(c.casefold() == "default" for c, _ in clauses) > 1:
+        raise Unknown(body)
+    return clauses
 
 
 def _loop_parts(text: str, open_paren: int) -> tuple[str, str]:
