@@ -123,3 +123,65 @@ def test_the_recogniser_counts_only_the_sleeps_powershell_takes(sleep: str, dela
 def test_a_typed_parameter_converts_what_it_is_assigned(body: str, printed: list[str]) -> None:
     host, result = ps(body + "\n'end'")
     assert host.lines() == [*printed, "end"] and not result.failed
+
+
+# -- - * / % and ranges ---------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # precedence: * / % before + -, from the left; parentheses first
+    ("2 + 3 * 4; (2 + 3) * 4; 10 - 4 - 3; $i = 0; $i = $i-1; $i", ["14", "20", "3", "-1"]),
+    # / is a double unless the division is exact; % takes the dividend's sign, as .NET's
+    ("7 / 2; 8 / 2; 10 % 3; -7 % 3; 7 % -3; 7.5 % 2", ["3.5", "4", "1", "-1", "1", "1.5"]),
+    ("$n = 10; $n -= 3; $n /= 2; $n; $n %= 2; $n; $m = 3; $m *= 4; $m", ["3.5", "1.5", "12"]),
+    # an Int32 product beyond one is a double; an Int64's beyond one too
+    ("2147483647 * 2; $big = 3037000500 * 3037000500; if ($big -gt 0) { 'positive' }",
+     ["4294967294", "positive"]),
+    # a double divided by zero is infinity, as in .NET (an integer's is an error: unknown)
+    ("$x = 1.5 / 0; if ($x -gt 1000000) { 'infinite' }", ["infinite"]),
+    # strings and arrays repeat; the right operand converts to the left's type
+    ("'ab' * 3; $a = @(1, 2) * 2; \"$a\"; 10 - '4'", ["ababab", "1 2 1 2", "6"]),
+    # ranges, either way, Int32s
+    ("1..3; 2..0; $r = 1..3 + 5; \"$r\"", ["1", "2", "3", "2", "1", "0", "1 2 3 5"]),
+    ("$sum = 0; foreach ($i in 1..100) { $sum += $i }; \"sum=$sum\"", ["sum=5050"]),
+    # the brief's reproduction: doubling 5,000 times is a double, then infinity
+    ("$x = 1; foreach ($i in 1..5000) { $x = $x * 2 }; 'ran'\nif ($x -gt 1000000) { 'big' }",
+     ["ran", "big"]),
+    ("$x = 1; foreach ($i in 1..40) { $x *= 2 }; $x", ["1099511627776"]),
+    # keywords read their value as an expression, commands their arguments as text
+    ("$a = 5\nWrite-Host $a\ntry { throw 'Failed: ' + $a } catch { \"caught $_\" }",
+     ["5", "caught Failed: 5"]),
+])
+def test_arithmetic_and_ranges_as_powershell_computes_them(body: str,
+                                                           printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+def test_exit_reads_its_value_as_an_expression() -> None:
+    _, result = ps("$code = 2\nexit $code+1")
+    assert result.exit_code == 3
+
+
+@pytest.mark.parametrize("body", [
+    # huge or unbounded: never built (a MemoryError, or ages)
+    "$s = 'x' * 2000000000; $s",
+    "$s = 'abc' * 400000; $s",
+    "$a = @(1) * 1000001; $a",
+    "foreach ($i in 1..2000000) { 'never' }",
+    "$r = 1..3000000000; $r",
+    "$r = 1..9999999999999999999; $r",
+    # what PowerShell would convert or refuse: not modelled
+    "$r = 1.5..3; $r",
+    "$r = 'a'..'c'; $r",  # characters in PowerShell 7, an error in 5.1
+    "$s = 'x' * 2.5; $s",
+    "$s = 'x' * -1; $s",
+    "$x = 1 / 0; $x",  # PowerShell's "Attempted to divide by zero."
+    "$x = 5 % 0; $x",
+    "$x = $null * 2; $x",
+    "$x = '10' / 2; $x",
+    # in argument mode an operator is text: "5+1", not 6
+    "$a = 5; Write-Host $a+1",
+    "$a = 5; Write-Output $a*2",
+])
+def test_operations_powershell_refuses_or_that_would_not_end_are_unknown(body: str) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == ["end"] and not result.failed

@@ -10,8 +10,11 @@ comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike
 ``-notmatch``/``-contains``/``-notcontains``/``-in``/``-notin`` (``i``/``c`` prefixed too),
 ``[string]::IsNullOrEmpty``, ``Test-Path env:X``; strings, here-strings, numbers,
 ``'a','b'`` arrays, ``+`` (the left operand's type decides: ``1 + '2'`` is 3, an array
-gets items appended), ``-join``; ``$x += v``, ``$x -= v``, ``$x++``, ``$x--``; a bare value
-(it is output, an array one item a line);
+gets items appended), ``-``, ``*`` (a string or array repeated), ``/``, ``%`` (numbers),
+``a..b`` (Int32 ranges), ``-join``, in expression mode only (``Write-Host $a+1`` is an
+argument, the text ``5+1``: unknown); ``throw`` and ``exit`` read theirs as expressions;
+``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``; a bare value (it is
+output, an array one item a line);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
 matching ``P``, as their names, so ``.Name`` of it is the same list; as a statement only its
 error counts); ``@(...)``, ``$a[i]``, ``$script:x``/``$global:x`` (one scope: Calamari
@@ -95,7 +98,10 @@ an Int32 or an Int64 (beyond, unknown: 5.1 reads a double, 7 a decimal); arithme
 promotes as PowerShell's IntOps/LongOps do (an Int32 result beyond an Int32, or an Int64
 one beyond an Int64, is a double; see :func:`_arithmetic`); doubles overflow to infinity.
 A double's text is known only where 5.1 (15 significant digits) and 7 (round-trip) write
-it alike (see :func:`_double_text`); comparisons on it are evaluated all the same.
+it alike (see :func:`_double_text`); comparisons on it are evaluated all the same. Dividing
+an integer by zero (PowerShell's error), operands PowerShell would convert otherwise
+(``'10' / 2``, ``$null * 2``, ``1.5..3``, ``'a'..'c'``) and strings, arrays or ranges
+longer than :data:`_MAX_LENGTH` (decided before they are built) are unknown.
 """
 
 from __future__ import annotations
@@ -141,6 +147,11 @@ _ELSE_AHEAD = re.compile(r"\s*(?:else|elseif)\b", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 _COMMA = re.compile(r",")
 _PLUS = re.compile(r"\s*\+\s*")
+#: ``+`` or a binary ``-`` (after an operand; not ``-eq``, ``-join``, a negative number's
+#: sign after another operator): the additive operators, in expression mode.
+_ADDITIVE = re.compile(r"\s*(?P<op>\+)\s*|(?<=[\w)\]'\"])\s*(?P<minus>-)(?![A-Za-z_-])\s*")
+_MULTIPLICATIVE = re.compile(r"\s*(?P<op>[*/%])\s*")
+_RANGE = re.compile(r"\.\.")
 _JOIN = re.compile(r"\s+-join\s+", re.IGNORECASE)
 _GET_SERVICE = re.compile(r"^Get-Service\s+(?P<args>.*)$", re.IGNORECASE | re.DOTALL)
 _NAME_MEMBER = re.compile(r"\.Name$", re.IGNORECASE)
@@ -276,7 +287,7 @@ _DO_CONDITION = re.compile(r"\s*(?P<kind>while|until)\s*\(", re.IGNORECASE)
 #: ``$x += v``, ``$x -= v``, ``$x++``, ``$x--`` (a statement of its own).
 _COMPOUND = re.compile(
     r"\$(?:(?P<scope>global|script|local):)?(?P<var>\w+)\s*"
-    r"(?:(?P<op>[+-])=(?!=)\s*(?P<rhs>.+)|(?P<step>\+\+|--))$", re.IGNORECASE | re.DOTALL)
+    r"(?:(?P<op>[-+*/%])=(?!=)\s*(?P<rhs>.+)|(?P<step>\+\+|--))$", re.IGNORECASE | re.DOTALL)
 _FOREACH_HEADER = re.compile(r"\s*\$(\w+)\s+in\s+(.+)", re.IGNORECASE | re.DOTALL)
 _RETURN = re.compile(r"return(?:\s+(?P<value>.*))?$", re.IGNORECASE | re.DOTALL)
 #: The words PowerShell reads as keywords where a command would be: never a function's name.
@@ -570,7 +581,7 @@ def _parse(text: str) -> _Statement:
     compound = _COMPOUND.match(text)
     if compound:
         return _Statement("compound", compound)
-    if text[0] in "'\"$@":
+    if text[0] in "'\"$@(" or text[0].isdigit() or (text[0] == "-" and text[1:2].isdigit()):
         return _Statement("value")
     words = _words(text)
     return _Statement("command", name=words[0].casefold(), args=words[1:])
@@ -600,11 +611,47 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=512)
-def _operators(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """An expression's operands around ``-join`` and its operands around ``+``, outside
-    quotes and brackets (memoised, as :func:`_statements`)."""
+def _operators(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """An expression's operands around ``-join``, and its operands around ``+`` and ``-``
+    each with the operator before it ('' for the first), outside quotes and brackets
+    (memoised, as :func:`_statements`). Text that starts with a letter is a command (command
+    mode, as PowerShell reads it): only ``+`` splits it, as before."""
+    additive = _ADDITIVE if _expression_mode(text) else _PLUS
     return (tuple(split_top(text, _JOIN, escape="`", single_doubles=True)),
-            tuple(split_top(text, _PLUS, escape="`", single_doubles=True)))
+            _split_operators(text, additive))
+
+
+@functools.lru_cache(maxsize=512)
+def _split_operators(text: str, operators: re.Pattern[str]) -> tuple[tuple[str, str], ...]:
+    """``text``'s operands around ``operators`` (outside quotes and brackets), each with the
+    operator before it ('' for the first)."""
+    parts: list[tuple[str, str]] = []
+    op, start, skip_to = "", 0, 0
+    for i in top_level(text, escape="`", single_doubles=True):
+        if i < skip_to:
+            continue
+        m = operators.match(text, i)
+        if m and m.end() > i:
+            parts.append((op, text[start:i]))
+            op = next(g for g in m.groups() if g)
+            start = skip_to = m.end()
+    parts.append((op, text[start:]))
+    return tuple(parts)
+
+
+def _has_operator(text: str) -> bool:
+    """Whether ``text`` holds ``+``, ``-``, ``*``, ``/``, ``%`` or ``..`` outside quotes and
+    brackets."""
+    return (len(_split_operators(text, _ADDITIVE)) > 1
+            or len(_split_operators(text, _MULTIPLICATIVE)) > 1
+            or (".." in text and len(split_top(text, _RANGE, escape="`",
+                                               single_doubles=True)) > 1))
+
+
+def _expression_mode(text: str) -> bool:
+    """Whether PowerShell reads ``text`` as an expression (its first character is not a
+    command's): only there are ``-``, ``*``, ``/``, ``%`` and ``..`` operators."""
+    return bool(text) and not (text[0].isalpha() or text[0] in "_&.")
 
 
 def _closing(text: str, i: int) -> int:
@@ -1259,16 +1306,17 @@ class _Shell:
         self.assign(m, value, evaluated=True)
 
     def compound(self, m: re.Match[str]) -> None:
-        """``$x += v``, ``$x -= v``, ``$x++``, ``$x--``: ``+`` as in an expression (an array
-        gets the items appended, a string the text), ``-`` on numbers only."""
+        """``$x += v``, ``$x -= v``, ``$x *= v``, ``$x /= v``, ``$x %= v``, ``$x++``, ``$x--``:
+        as the operator in an expression (``+``: an array gets the items appended, a string
+        the text; ``*``: a string or array repeated), ``-`` on numbers only."""
         qualifier = (m.group("scope") or "").casefold()
         scope = self.top if qualifier in ("script", "global") else self.scope
         try:
             current = self.read_variable(m.group("var"), qualifier)
             op = m.group("op") or m.group("step")[0]
             change = self.expression(m.group("rhs")) if m.group("rhs") else 1
-            if op == "+" and m.group("rhs"):
-                value = _add(current, change)
+            if op in "+*/%" and m.group("rhs"):
+                value = _binary(op, current, change)
             else:  # -=, ++, --: numbers ($null is 0)
                 number = 0 if current is None else current
                 if (not isinstance(number, int | float) or isinstance(number, bool)
@@ -1323,7 +1371,7 @@ class _Shell:
         elif name == "throw":
             self.throw(args)
         elif name == "exit":
-            code = self.exit_code(args[0]) if args else 0
+            code = self.exit_code(" ".join(args)) if args else 0
             if code is not None:  # None: the conversion failed, and the preference continues
                 raise ScriptExit(code)
         elif name == "fail-step":
@@ -1359,7 +1407,10 @@ class _Shell:
         if error is not None and (not args or (len(args) == 1 and args[0].casefold() in (
                 "$_", "$psitem"))):
             raise error
-        message = " ".join(self.printed(args)) if args else "ScriptHalted"
+        if args and (args[0][0] in "'\"$([@" or _NUMBER.match(args[0])):
+            message = _text(self.keyword_value(" ".join(args)))
+        else:
+            message = " ".join(self.printed(args)) if args else "ScriptHalted"
         raise _Thrown(message, message, (_RUNTIME,))
 
     def error(self, line: str, action: Value = None, *, message: str | None = None,
@@ -1467,7 +1518,7 @@ class _Shell:
     def setx(self, args: Sequence[str]) -> None:
         machine = any(a.casefold() == "/m" for a in args)
         # A native program gets the text as written (00 stays 00), unless it is an expression.
-        rest = [_text(self.expression(a)) if a[0] in "'\"$(" else a
+        rest = [_text(self.word(a)) if a[0] in "'\"$(" else a
                 for a in args if a.casefold() != "/m"]
         if len(rest) != 2:
             raise Unknown("setx")
@@ -1478,6 +1529,13 @@ class _Shell:
         self.host.write("SUCCESS: Specified value was saved.")
 
     # -- words and expressions ----------------------------------------------------------------
+    def keyword_value(self, text: str) -> Value:
+        """The value after ``exit`` or ``throw``: PowerShell reads it in expression mode
+        (``throw 'Failed: ' + $x`` is one string); a bare word as a command's argument."""
+        if text[0] in "'\"$([@" or _NUMBER.match(text.split()[0]):
+            return self.expression(text)
+        return self.word(text)
+
     def printed(self, args: Sequence[str]) -> list[str]:
         """The values ``throw``/``Fail-Step`` print, parameters left out."""
         return [_text(self.word(arg)) for arg in args
@@ -1520,8 +1578,12 @@ class _Shell:
         return values, named
 
     def word(self, arg: str) -> Value:
-        """A command argument: an expression, or a bare word taken literally."""
+        """A command argument: an expression, or a bare word taken literally. Operators do
+        not work there: ``Write-Host $a+1`` prints ``5+1`` (an expandable string, in
+        argument mode), so an argument holding one outside brackets is unknown."""
         if arg[0] in "'\"$([@" or _NUMBER.match(arg):
+            if any(_has_operator(item) for item in _array_items(arg)):
+                raise Unknown(arg)
             return self.expression(arg)
         if "," in arg:
             raise Unknown(arg)  # an array of bare words
@@ -1533,15 +1595,18 @@ class _Shell:
         and no exit."""
         digits = arg.strip().lstrip("+-")
         # A run of digits too long to be read as a number is too large for an Int32 anyway.
-        number = math.inf if digits.isdigit() and len(digits) > 10 else self.number(arg)
+        number = (math.inf if digits.isdigit() and len(digits) > 10
+                  else self.number(arg, keyword=True))
         if math.isfinite(number) and -(2**31) <= round(number) < 2**31:
             return round(number)
         self.error(f'Cannot convert value "{arg}" to type "System.Int32". Error: "Value was '
                    'either too large or too small for an Int32."')
         return None
 
-    def number(self, arg: str) -> float:
-        value = self.word(arg)
+    def number(self, arg: str, keyword: bool = False) -> float:
+        """``arg`` as a number: a command's argument, or (``keyword``: ``exit``'s) an
+        expression, operators and all."""
+        value = self.keyword_value(arg) if keyword else self.word(arg)
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)  # not through its text: a double's may be unknown
         try:
@@ -1561,11 +1626,26 @@ class _Shell:
                 return self.charged(_bounded(separator.join(_text(i) for i in items)))
             return "" if items is None else _text(items)
         if len(terms) > 1:
-            return self.charged(functools.reduce(_add, (self.term(t) for t in terms)))
+            value = self.product(terms[0][1])
+            for op, operand in terms[1:]:
+                value = self.charged(_binary(op, value, self.product(operand)))
+            return value
+        if _expression_mode(text) and len(_split_operators(text, _MULTIPLICATIVE)) > 1:
+            return self.product(text)
         items = _array_items(text)
         if len(items) > 1:  # 'a', 'b': an array (the comma binds tighter than + and -join)
             return tuple(v for item in items for v in _items(self.term(item)))
         return self.term(text)
+
+    def product(self, text: str) -> Value:
+        """Operands around ``*``, ``/``, ``%`` (they bind tighter than ``+`` and ``-``), from
+        the left; a single one is a :meth:`term`."""
+        factors = (_split_operators(text.strip(), _MULTIPLICATIVE)
+                   if _expression_mode(text.strip()) else (("", text),))
+        value = self.term(factors[0][1])
+        for op, operand in factors[1:]:
+            value = self.charged(_binary(op, value, self.term(operand)))
+        return value
 
     def term(self, text: str) -> Value:
         text = text.strip()
@@ -1587,6 +1667,10 @@ class _Shell:
             if isinstance(services, tuple):
                 return services  # a service is known by its name: .Name is the same list
             raise Unknown(text)
+        if ".." in text and _expression_mode(text):
+            ends = split_top(text, _RANGE, escape="`", single_doubles=True)
+            if len(ends) == 2:
+                return self.charged(_range(self.term(ends[0]), self.term(ends[1])))
         m = _GET_SERVICE.match(text)
         if m:
             return self.get_service(_words(m.group("args")))
@@ -2059,18 +2143,100 @@ def _integer(text: str) -> int:
     return value
 
 
-def _arithmetic(op: Literal["+", "-"], left: int | float, right: int | float) -> int | float:
-    """``left op right`` on two numbers as PowerShell computes it (its IntOps, LongOps and
-    DoubleOps): Int32s give an Int32, an Int64 among them an Int64, and a result too large
-    for that type is a double (PowerShell promotes, it never wraps, and never to Int64: an
-    Int32 sum beyond one is a double); a double among them gives a double, which overflows
-    to infinity. So no integer grows beyond an Int64."""
+def _arithmetic(op: str, left: int | float, right: int | float) -> int | float:
+    """``left op right`` (``+ - * / %``) on two numbers as PowerShell computes it (its IntOps,
+    LongOps and DoubleOps): Int32s give an Int32, an Int64 among them an Int64, and a result
+    too large for that type is a double (PowerShell promotes, it never wraps, and never to
+    Int64: an Int32 sum beyond one is a double); ``/`` gives a double unless the division
+    is exact; a double among them gives a double, which overflows to infinity. So no
+    integer grows beyond an Int64. Dividing an integer by zero (PowerShell's error) is
+    unknown."""
     if isinstance(left, float) or isinstance(right, float):
-        return float(left) + float(right) if op == "+" else float(left) - float(right)
-    exact = left + right if op == "+" else left - right
-    if _is_int64(left) or _is_int64(right):
+        return _double_arithmetic(op, float(left), float(right))
+    long = _is_int64(left) or _is_int64(right)
+    if op in ("/", "%"):
+        if right == 0:
+            raise Unknown("Attempted to divide by zero.")  # PowerShell's error: not modelled
+        # .NET's remainder takes the dividend's sign (Python's the divisor's).
+        remainder = abs(left) % abs(right) * (1 if left >= 0 else -1)
+        if op == "%":
+            return _Int64(remainder) if long else remainder
+        if remainder:
+            return float(left) / float(right)  # not exact: a double, as PowerShell divides
+        exact = left // right
+    else:
+        exact = left + right if op == "+" else left - right if op == "-" else left * right
+    if long:
         return _Int64(exact) if _INT64_MIN <= exact <= _INT64_MAX else float(exact)
     return exact if _INT32_MIN <= exact <= _INT32_MAX else float(exact)
+
+
+def _double_arithmetic(op: str, left: float, right: float) -> float:
+    """``left op right`` on doubles, as .NET computes them (IEEE: overflow is infinity,
+    division by zero infinity or NaN, never an error; ``%`` is C#'s, the dividend's sign)."""
+    if op == "+":
+        return left + right
+    if op == "-":
+        return left - right
+    if op == "*":
+        return left * right
+    if op == "/":
+        if right == 0:
+            if left == 0 or math.isnan(left):
+                return math.nan
+            return math.copysign(math.inf, left) * math.copysign(1.0, right)
+        return left / right
+    if right == 0 or math.isinf(left) or math.isnan(left) or math.isnan(right):
+        return math.nan
+    return math.fmod(left, right)
+
+
+def _binary(op: str, left: Value, right: Value) -> Value:
+    """``left op right`` for ``+``, ``-``, ``*``, ``/``, ``%``, the left operand's type
+    deciding, as PowerShell does: ``+`` as :func:`_add`; ``*`` repeats a string or an array
+    (:func:`_repeated`); otherwise numbers, the right converted to a number (``10 - '4'``
+    is 6). What this cannot do exactly ($null, bools, arrays, strings on the left) is
+    unknown."""
+    if op == "+":
+        return _add(left, right)
+    if op == "*" and isinstance(left, str | tuple):
+        return _repeated(left, right)
+    if (not isinstance(left, int | float) or isinstance(left, bool) or right is None
+            or isinstance(right, bool | tuple)):
+        raise Unknown(repr(left))
+    return _arithmetic(op, left, _as_number(right, left))
+
+
+def _repeated(value: str | tuple[Scalar, ...], count: Value) -> Value:
+    """``'ab' * 3``, ``@(1, 2) * 3``: ``value`` repeated, the count converted to an Int32;
+    a count PowerShell would round (a double) or refuse (negative, beyond an Int32) is
+    unknown, and so is a result longer than :data:`_MAX_LENGTH` (checked before it is
+    built: ``'x' * 2000000000`` would fill the memory)."""
+    if count is None or isinstance(count, bool | float | tuple):
+        raise Unknown(repr(count))
+    times = _as_number(count, 0)
+    if isinstance(times, float) or not 0 <= times <= _INT32_MAX:
+        raise Unknown(repr(count))
+    if len(value) * times > _MAX_LENGTH:
+        raise Unknown(f"a value of {len(value) * times:,} characters or items")
+    return value * times
+
+
+def _range(first: Value, last: Value) -> tuple[Scalar, ...]:
+    """``first..last``: the Int32s from one to the other, either way. Bounds PowerShell
+    would convert (doubles, strings: PowerShell 7 reads 'a'..'z' as characters) or refuse
+    (beyond an Int32), and ranges longer than :data:`_MAX_LENGTH`, are unknown."""
+    ends: list[int] = []
+    for end in (first, last):
+        if (not isinstance(end, int) or isinstance(end, bool)
+                or not _INT32_MIN <= end <= _INT32_MAX):
+            raise Unknown(repr(end))
+        ends.append(int(end))
+    low, high = ends
+    if abs(high - low) + 1 > _MAX_LENGTH:
+        raise Unknown(f"a range of {abs(high - low) + 1:,} items")
+    step = 1 if high >= low else -1
+    return tuple(range(low, high + step, step))
 
 
 def _is_parameter(arg: str) -> bool:
