@@ -152,6 +152,8 @@ _PLUS = re.compile(r"\s*\+\s*")
 _ADDITIVE = re.compile(r"\s*(?P<op>\+)\s*|(?<=[\w)\]'\"])\s*(?P<minus>-)(?![A-Za-z_-])\s*")
 _MULTIPLICATIVE = re.compile(r"\s*(?P<op>[*/%])\s*")
 _RANGE = re.compile(r"\.\.")
+#: Any of them (whether an argument holds one).
+_OPERATOR = re.compile(r"\s*[-+*/%]|\.\.")
 _JOIN = re.compile(r"\s+-join\s+", re.IGNORECASE)
 _GET_SERVICE = re.compile(r"^Get-Service\s+(?P<args>.*)$", re.IGNORECASE | re.DOTALL)
 _NAME_MEMBER = re.compile(r"\.Name$", re.IGNORECASE)
@@ -639,13 +641,12 @@ def _split_operators(text: str, operators: re.Pattern[str]) -> tuple[tuple[str, 
     return tuple(parts)
 
 
+@functools.lru_cache(maxsize=512)
 def _has_operator(text: str) -> bool:
     """Whether ``text`` holds ``+``, ``-``, ``*``, ``/``, ``%`` or ``..`` outside quotes and
-    brackets."""
-    return (len(_split_operators(text, _ADDITIVE)) > 1
-            or len(_split_operators(text, _MULTIPLICATIVE)) > 1
-            or (".." in text and len(split_top(text, _RANGE, escape="`",
-                                               single_doubles=True)) > 1))
+    brackets (a ``-`` after its first character: ``-5`` is a number)."""
+    return any(_OPERATOR.match(text, i) for i in top_level(text, escape="`", single_doubles=True)
+               if i > 0)
 
 
 def _expression_mode(text: str) -> bool:
@@ -1582,7 +1583,7 @@ class _Shell:
         not work there: ``Write-Host $a+1`` prints ``5+1`` (an expandable string, in
         argument mode), so an argument holding one outside brackets is unknown."""
         if arg[0] in "'\"$([@" or _NUMBER.match(arg):
-            if any(_has_operator(item) for item in _array_items(arg)):
+            if _quoted(arg) is None and any(_has_operator(item) for item in _array_items(arg)):
                 raise Unknown(arg)
             return self.expression(arg)
         if "," in arg:
@@ -1630,7 +1631,8 @@ class _Shell:
             for op, operand in terms[1:]:
                 value = self.charged(_binary(op, value, self.product(operand)))
             return value
-        if _expression_mode(text) and len(_split_operators(text, _MULTIPLICATIVE)) > 1:
+        if (("*" in text or "/" in text or "%" in text) and _expression_mode(text)
+                and len(_split_operators(text, _MULTIPLICATIVE)) > 1):
             return self.product(text)
         items = _array_items(text)
         if len(items) > 1:  # 'a', 'b': an array (the comma binds tighter than + and -join)
@@ -2277,6 +2279,7 @@ def _target(value: Value) -> str:
     return (m.group(1) if m else text).casefold()
 
 
+@functools.lru_cache(maxsize=512)
 def _quoted(text: str) -> str | None:
     """Which literal ``text`` is, if it is exactly one: ``'`` or ``"`` (a quoted string
     whose closing quote is the last character), ``@'``/``@"`` (a here-string); else None
