@@ -60,7 +60,9 @@ Known limits (it is a recogniser, not a shell):
   ``timeout /t``, ``ping -n``, ``systemd-run --on-active``) that run before the restart on
   its own path, including sleeps the script did before launching the detached process.
   Sleeps in synchronous code only matter to a later detached restart. ``sleep infinity``,
-  ``-Duration`` from an expression and ``--on-calendar`` count as 0.
+  ``-Duration`` from an expression and ``--on-calendar`` count as 0, as does a PowerShell
+  sleep its command refuses (``Start-Sleep`` past 2,147,483 s, ``Thread.Sleep`` past an
+  Int32 of ms, ``timeout /t`` past 99,999, a TimeSpan that does not parse: no sleep).
 * Probes count only outside detached code (their output would not reach the task log).
   A probe is a Tentacle process value meeting ``StartTime`` in one statement, or a
   ``$p = Get-Process Tentacle`` variable used as ``$p.StartTime`` later.
