@@ -27,6 +27,7 @@ from tests.model.test_scripts_powershell_flow import ps
      "\"f$i\" }\n\"end $i\"", ["f0", "f4", "end 6"]),
     ("for ($i = 0\n     $i -lt 2\n     $i++)\n{\n  \"nl $i\"\n}", ["nl 0", "nl 1"]),
     ("$i = 1\nfor (; $i -lt 3;) { \"p$i\"; $i++ }", ["p1", "p2"]),
+    ("for (\n  $i = 0;\n  $i -lt 2;\n  $i++\n) { \"s$i\" }", ["s0", "s1"]),
     ("for ($n = 0;;) { $n++; if ($n -eq 4) { break } }\n\"n=$n\"", ["n=4"]),
     # nested: break leaves the inner loop only; a function's break ends its caller's loop
     ("for ($a = 0; $a -lt 2; $a++) { $b = 0; while ($true) { if ($b -eq 1) { break }; "

@@ -281,6 +281,8 @@ _FOREACH = re.compile(r"foreach\s*\(", re.IGNORECASE)
 _WHILE = re.compile(r"while\s*\(", re.IGNORECASE)
 _FOR = re.compile(r"for\s*\(", re.IGNORECASE)
 _DO = re.compile(r"do\s*\{", re.IGNORECASE)
+#: What ends a ``for`` part: ``;`` or a new line, and the new lines after it.
+_FOR_SEPARATOR = re.compile(r"[ \t]*(?:;|\r?\n)\s*")
 _SWITCH = re.compile(r"switch(?P<flags>(?:\s+-\w+)*)\s*\(", re.IGNORECASE)
 #: A switch clause's bare word (a string): anything else unquoted is not interpreted.
 _SWITCH_WORD = re.compile(r"[A-Za-z_][\w.*?-]*")
@@ -894,7 +896,7 @@ class _Shell:
         body and ``<iterator>`` as long as the condition holds (``continue`` runs the
         iterator too)."""
         header, body = _loop_parts(text, text.index("("))
-        parts = [p.strip() for p in split_top(header, _NEWLINE_OR_SEMI, escape="`",
+        parts = [p.strip() for p in split_top(header.strip(), _FOR_SEPARATOR, escape="`",
                                                 single_doubles=True)]
         if len(parts) > 3:
             raise Unknown(text)  # PowerShell: "Missing closing ')' after expression in 'for'"
