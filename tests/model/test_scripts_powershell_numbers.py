@@ -119,6 +119,11 @@ def test_the_recogniser_counts_only_the_sleeps_powershell_takes(sleep: str, dela
     ("function F([long]$n) { $n += $n; \"n=$n\" }\nF 2147483647", ["n=4294967294"]),
     ("function F([int]$n) { $n = '7'; $n += 1; \"n=$n\" }\nF 1", ["n=8"]),  # '7' converts
     ("function F([string]$s) { $s = 5; $s += 1; \"s=$s\" }\nF x", ["s=51"]),
+    # a cast assignment makes a typed variable too
+    ("[int]$n = '7'; $n += 1; \"n=$n\"", ["n=8"]),
+    ("[int]$n = 2147483647; $n += 1; if ($n -gt 0) { 'positive' }", []),
+    ("[long]$n = 2147483647; $n += 1; $n", ["2147483648"]),
+    ("[int]$n = 2.5; if ($n -eq 2) { 'banker' }", []),  # PowerShell rounds: not modelled
 ])
 def test_a_typed_parameter_converts_what_it_is_assigned(body: str, printed: list[str]) -> None:
     host, result = ps(body + "\n'end'")

@@ -3,7 +3,8 @@
 Interpreted: ``Start-Sleep``; ``Write-Host``/``Write-Output``/``echo``/``Write-Warning``/
 ``Write-Verbose``/``Write-Error`` (parameter names bound as PowerShell binds them, prefixes
 too: ``-fore Green``; one not there, or ambiguous, skips the statement); ``$env:X = ...``;
-``$x = ...``, ``[string]$x = ...`` (a string variable from then on); ``[Environment]::
+``$x = ...``, ``[string]$x = ...`` (a string variable from then on; ``[int]``/``[long]``:
+an Int32/Int64 one, what it cannot hold unknown); ``[Environment]::
 GetEnvironmentVariable``/``SetEnvironmentVariable``; ``setx [/M]``; ``exit``; ``throw``;
 ``Fail-Step``; ``if``/``elseif``/``else`` on values, ``-not``, ``!``, ``-and``/``-or``, the
 comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike``/``-match``/
@@ -174,7 +175,7 @@ _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 #: A pattern that may backtrack for ages (:func:`may_backtrack`) is not run (it is unknown).
 _SAFE_ESCAPE = re.compile(r"\\[^dDwWsSbB.\\^$|?*+()\[\]{}/\-'\"#ntr ]")
 _ASSIGN = re.compile(
-    r"^(?:\[(?P<cast>string)\]\s*(?=\$\w+\s*=))?"
+    r"^(?:\[(?P<cast>string|int|int32|int64|long)\]\s*(?=\$\w+\s*=))?"
     r"\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>\w+)"
     r"|(?:(?P<scope>global|script|local|private):)?(?P<var>\w+))\s*=(?!=)\s*(?P<rhs>.*)$",
     re.IGNORECASE | re.DOTALL,
@@ -1291,7 +1292,7 @@ class _Shell:
             self.host.setenv(env_name, None if value is None or value == "" else _text(value))
             return
         if m.group("cast"):
-            scope.types[name.casefold()] = "string"
+            scope.types[name.casefold()] = _PARAMETER_TYPES[m.group("cast").casefold()]
         self.set_variable(name, value, scope)
 
     def assign_call(self, m: re.Match[str], function: _Function) -> _Steps:
