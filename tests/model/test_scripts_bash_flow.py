@@ -306,11 +306,18 @@ def test_arithmetic_expansion(expression: str, value: str) -> None:
 
 @pytest.mark.parametrize("expression", [
     "i++", "a = 1", "1 / 0", "5 % 0", "X + 1", "1 << 2", "1 ? 2 : 3", "08", "2 ** 64 * 2",
-    "1 +", "(1",
+    "1 +",
 ])
 def test_arithmetic_it_cannot_evaluate_skips_its_statement(expression: str) -> None:
     _, result, host = bash(f'X=abc\necho "$(({expression}))"\necho after')
     assert host.lines() == ["after"] and result == ScriptResult()
+
+
+def test_a_substitution_never_closed_holds_the_rest_of_the_script() -> None:
+    # `$(((1))` never closes: Bash reads on to the end for its `)` (and reports a syntax
+    # error); nothing after it runs as a command of its own.
+    _, _, host = bash('echo "$(((1))"\necho after')
+    assert host.lines() == []
 
 
 @pytest.mark.parametrize("body", [

@@ -83,6 +83,13 @@ Interpreted:
   an integer, a division by 0, a result beyond 64 bits) not interpreted. ``$$``, ``$!``,
   ``$0``, ``$-`` and other ``${...}`` forms (``${X#p}``, ``${#X}``...) are not interpreted.
 
+Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for statements, words,
+``case``, here-documents and Calamari's ``$(get_octopusvariable N)``: ``'...'`` literal;
+``"..."`` where a backslash makes ``$``, a backquote, ``"`` and ``\\`` literal and a
+``$(...)`` may hold quotes; ``$'...'`` with its escapes (``\\n``, ``\\t``, octal,
+``\\xHH``...; ``\\u``, ``\\c`` not interpreted); a comment (``#`` starting a word) and a
+here-document's body open no quote.
+
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
 ``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test,
@@ -100,6 +107,7 @@ exits 1 when X is set.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -110,22 +118,23 @@ from octosim.model.scripts._running import (
     ScriptProgram,
     ScriptResult,
     Unknown,
-    closing,
     may_backtrack,
-    skip_double,
-    skip_single,
-    split_top,
-    strip_comments,
-    top_level,
 )
 from octosim.model.scripts._sh_text import (
     CaseStatement,
+    ansi_c,
     arithmetic,
     case_statements,
     dequote,
     fits_int64,
     glob_regex,
     printf_lines,
+    quoted_body,
+    sh_closing,
+    sh_parts,
+    sh_split,
+    sh_strip_comments,
+    sh_top_level,
     sleep_seconds,
     split_words,
     strip_sudo,
@@ -167,9 +176,6 @@ _KEYWORDS = ("then", "else", "do")
 _CLOSER = {"{": "}", "(": ")"}
 #: The one grep pattern on /etc/environment interpreted: a line setting a name, ``^NAME=``.
 _GREP_NAME = re.compile(r"\^([A-Za-z_]\w*)=")
-#: A here-document's operator and delimiter word: ``<<EOF``, ``<<-'EOF'``, ``<< "EOF"``.
-_HEREDOC = re.compile(r"<<(?P<tabs>-?)[ \t]*(?:'(?P<single>[^'\n]*)'|\"(?P<double>[^\"\n]*)\""
-                      r"|(?P<bare>[^\s;&|<>()]+))")
 #: A function definition: ``f() ...``, ``function f ...`` (its body, if on the same piece).
 _FUNCTION = re.compile(
     r"^(?:function\s+(?P<keyword>[\w.:-]+)(?:\s*\(\s*\))?|(?P<name>[\w.:-]+)\s*\(\s*\))"
@@ -265,12 +271,19 @@ def _octopus_variables(body: str, host: ScriptHost) -> str:
     """Put each ``$(get_octopusvariable NAME)`` (Calamari's function, the one command
     substitution a step script needs) in the text as the value it prints, quoted so that
     it stays one word and literal: in double quotes, escaped (a ``$`` in the value is still
-    expanded there: a limit of this interpreter); elsewhere, in single quotes."""
+    expanded there: a limit of this interpreter); elsewhere, in single quotes. One in single
+    quotes, a comment or a here-document's body is not a command: it stays as written."""
     out: list[str] = []
     at = 0
+    parts = iter(sh_parts(body, heredocs=True))
+    kind, _, part_end = "plain", 0, 0
     for m in _GET_VARIABLE.finditer(body):
+        while part_end <= m.start():  # the part holding the match (parts come in order)
+            kind, _, part_end = next(parts)
+        if kind in ("single", "ansi", "comment", "heredoc"):
+            continue
         value = host.octopus_variable(m.group(1) or m.group(2) or m.group(3) or "") or ""
-        if _in_double_quotes(body, m.start()):
+        if kind == "double":
             text = re.sub(r'(["\\`])', r"\\\1", value)
         else:
             text = "'" + value.replace("'", "'\\''") + "'"
@@ -281,36 +294,18 @@ def _octopus_variables(body: str, host: ScriptHost) -> str:
     return "".join(out)
 
 
-def _in_double_quotes(text: str, end: int) -> bool:
-    i = 0
-    while i < end:
-        c = text[i]
-        if c == "\\":
-            i += 2
-        elif c == "'":
-            i = skip_single(text, i + 1, False)
-        elif c == '"':
-            close = skip_double(text, i + 1, "\\")
-            if close > end:
-                return True
-            i = close
-        else:
-            i += 1
-    return False
-
-
 @functools.lru_cache(maxsize=512)
 def _pieces(text: str) -> tuple[str, ...]:
     """Split a script into pieces at newlines and ``;`` outside quotes and brackets, with a
     leading ``then``/``else``/``do`` split off as a piece of its own. Memoised: it depends
     on the text alone, and clients send the same few scripts again and again."""
     text = _without_heredoc_bodies(text)
-    text = strip_comments(text.replace("\\\n", " "), escape="\\", single_doubles=False)
+    text = sh_strip_comments(text.replace("\\\n", " "))
     # A `case` is one piece; its pattern lists get their optional `(` so brackets balance.
     text, cases = case_statements(text)
     raw: list[str] = []
     start = 0
-    for i in top_level(text, escape="\\", single_doubles=False):
+    for i in sh_top_level(text):
         if text[i] in "\n;" and not any(case.start < i < case.end for case in cases):
             raw.append(text[start:i])
             start = i + 1
@@ -342,65 +337,8 @@ def _without_heredoc_bodies(text: str) -> str:
     (a command reading a here-document is not interpreted)."""
     if "<<" not in text:
         return text
-    out: list[str] = []
-    pending: list[tuple[str, bool]] = []  # (delimiter, tabs stripped) awaiting a newline
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        end = i + 1
-        if c == "\\":
-            end = i + 2
-        elif c == "'":
-            end = skip_single(text, i + 1, False)
-        elif c == '"':
-            end = skip_double(text, i + 1, "\\")
-        elif c == "#" and (i == 0 or text[i - 1] in " \t\r\n;&|("):
-            end = n if (newline := text.find("\n", i)) < 0 else newline
-        elif text.startswith("<<<", i):
-            end = i + 3  # a here-string: its word is on the line
-        elif text.startswith("$((", i) or (text.startswith("((", i) and (
-                i == 0 or text[i - 1] in " \t\r\n;&|(")):
-            end = _arithmetic_end(text, text.index("((", i))  # `1<<2` there is a shift
-        elif (m := _HEREDOC.match(text, i)) is not None:
-            delimiter = next(g for g in m.group("single", "double", "bare") if g is not None)
-            pending.append((re.sub(r"[\"'\\]", "", delimiter), bool(m.group("tabs"))))
-            end = m.end()
-        elif c == "\n" and pending:
-            out.append(c)
-            i = _after_bodies(text, i + 1, pending)
-            pending.clear()
-            continue
-        out.append(text[i:end])
-        i = end
-    return "".join(out)
-
-
-def _arithmetic_end(text: str, i: int) -> int:
-    """Index after the ``((...))`` whose ``((`` is at ``text[i]`` (the end of the text if it
-    never closes)."""
-    depth = 0
-    for j in range(i, len(text)):
-        if text[j] == "(":
-            depth += 1
-        elif text[j] == ")":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-    return len(text)
-
-
-def _after_bodies(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
-    """Index after the bodies of ``heredocs`` starting at ``text[i]``, each ended by a line
-    holding only its delimiter (a body never ended runs to the end, as in Bash)."""
-    n = len(text)
-    for delimiter, strip_tabs in heredocs:
-        while i < n:
-            end = n if (newline := text.find("\n", i)) < 0 else newline
-            line = text[i:end].rstrip("\r")
-            i = min(end + 1, n)
-            if (line.lstrip("\t") if strip_tabs else line) == delimiter:
-                break
-    return i
+    return "".join(text[start:end] for kind, start, end in sh_parts(text, heredocs=True)
+                   if kind != "heredoc")
 
 
 def _first(piece: str) -> str:
@@ -776,9 +714,8 @@ class _Shell:
         known, whether the rest runs is not known either: none of it runs."""
         if piece.endswith("&") and not piece.endswith("&&"):
             return 0  # runs detached: its output and status never reach the script
-        parts = split_top(piece, _LIST_OP, escape="\\", single_doubles=False)
-        ops = [m.group(0) for i in top_level(piece, escape="\\", single_doubles=False)
-               if (m := _LIST_OP.match(piece, i))]
+        parts = sh_split(piece, _LIST_OP)
+        ops = [m.group(0) for i in sh_top_level(piece) if (m := _LIST_OP.match(piece, i))]
         status = yield from self.list_part(parts[0], final=len(parts) == 1)
         last_run = 0
         for k, (op, part) in enumerate(zip(ops, parts[1:], strict=False), start=1):
@@ -810,7 +747,7 @@ class _Shell:
         negate = text.startswith("! ")
         if negate:
             text = text[2:].strip()
-        stages = split_top(text, _PIPE, escape="\\", single_doubles=False)
+        stages = sh_split(text, _PIPE)
         status: int | None
         try:
             status = yield from self.stages(text, stages)
@@ -845,7 +782,7 @@ class _Shell:
         opener = text[0]
         if text.startswith("((") or (opener == "{" and not text[1:2].isspace()):
             raise Unknown(text)  # arithmetic, brace expansion: not interpreted
-        close = closing(text, 0, escape="\\", single_doubles=False)
+        close = sh_closing(text, 0)
         if text[close] != _CLOSER[opener]:
             raise Unknown(text)  # a `case` pattern's `)` inside, and the like
         redirect = self.expand(text[close + 1 :])
@@ -1162,8 +1099,8 @@ class _Shell:
         out: list[str] = []
         at = 0
         while (start := text.find("$((", at)) >= 0:
-            close = closing(text, start + 1, escape="\\", single_doubles=False)
-            if closing(text, start + 2, escape="\\", single_doubles=False) != close - 1:
+            close = sh_closing(text, start + 1)
+            if sh_closing(text, start + 2) != close - 1:
                 raise Unknown(text)  # $( (cmd) ...): a command substitution
             expression = self.variables(text[start + 3 : close - 1])
             out.extend([text[at:start], str(arithmetic(expression, self.arithmetic_value))])
@@ -1237,35 +1174,43 @@ class _Shell:
 
 def _segments(raw: str) -> Iterator[tuple[str, str]]:
     """The parts of a word as written, quotes removed: (``single``, text), (``double``,
-    text still to expand), (``escaped``, a character), (``bare``, text still to expand)."""
-    i = 0
-    while i < len(raw):
-        c = raw[i]
-        if c == "'":
-            end = raw.find("'", i + 1)
-            end = len(raw) if end < 0 else end
-            yield "single", raw[i + 1 : end]
-            i = end + 1
-        elif c == '"':
-            j, chunk = i + 1, []
-            while j < len(raw) and raw[j] != '"':
-                if raw[j] == "\\" and raw[j + 1 : j + 2] in ('"', "\\", "$", "`"):
-                    chunk.append(raw[j + 1])
-                    j += 2
-                    continue
-                chunk.append(raw[j])
-                j += 1
-            yield "double", "".join(chunk)
-            i = j + 1
-        elif c == "\\":
-            yield "escaped", raw[i + 1 : i + 2]
-            i += 2
+    text still to expand), (``escaped``, a character), (``bare``, text still to expand).
+    ``$'...'`` is a ``single`` part, its escapes decoded (Unknown for those not
+    interpreted)."""
+    bare_start: int | None = None
+    for kind, start, end in sh_parts(raw):
+        if kind in ("plain", "expansion", "arithmetic", "comment", "heredoc"):
+            bare_start = start if bare_start is None else bare_start
+            continue
+        if bare_start is not None:
+            yield "bare", raw[bare_start:start]
+            bare_start = None
+        if kind == "escaped":
+            yield "escaped", raw[start + 1 : end].replace("\n", "")  # \<newline>: gone
+            continue
+        body_start, body_end = quoted_body(raw, kind, start, end)
+        if kind == "single":
+            yield "single", raw[body_start:body_end]
+        elif kind == "ansi":
+            yield "single", ansi_c(raw[body_start:body_end])
         else:
-            j = i
-            while j < len(raw) and raw[j] not in "'\"\\":
-                j += 1
-            yield "bare", raw[i:j]
-            i = j
+            yield from _double_segments(raw, body_start, body_end)
+    if bare_start is not None:
+        yield "bare", raw[bare_start:]
+
+
+def _double_segments(raw: str, start: int, end: int) -> Iterator[tuple[str, str]]:
+    """The body of a double-quoted string: (``double``, text still to expand) and
+    (``escaped``, a character a backslash made literal, ``\\$`` too)."""
+    chunk: list[str] = []
+    for kind, at, stop in sh_parts(raw, start, end, quoted=True):
+        if kind == "escaped":
+            yield "double", "".join(chunk)
+            chunk = []
+            yield "escaped", raw[at + 1 : stop].replace("\n", "")
+        else:
+            chunk.append(raw[at:stop])
+    yield "double", "".join(chunk)
 
 
 def _unquoted_text(raw: str) -> str:
@@ -1285,32 +1230,18 @@ def _stage_status(stage: str) -> int | None:
 
 
 def _unquoted_dollar(raw: str) -> bool:
-    """Whether ``raw`` has a ``$`` outside quotes (an expansion Bash splits at blanks)."""
-    if "$" not in raw:
-        return False
-    i = 0
-    while i < len(raw):
-        c = raw[i]
-        if c == "\\":
-            i += 2
-        elif c == "'":
-            i = skip_single(raw, i + 1, False)
-        elif c == '"':
-            i = skip_double(raw, i + 1, "\\")
-        elif c == "$":
-            return True
-        else:
-            i += 1
-    return False
+    """Whether ``raw`` has an expansion outside quotes (which Bash splits at blanks)."""
+    return "$" in raw and any(
+        kind == "expansion" or (kind == "plain" and raw[start] == "$")
+        for kind, start, _ in sh_parts(raw))
 
 
 def _form(raw: str) -> str:
     """How a word was written: ``bare``, ``quoted`` (one quoted string) or ``mixed``."""
     if not any(c in raw for c in "'\"\\"):
         return "bare"
-    if raw[0] == "'" and raw.find("'", 1) == len(raw) - 1:
-        return "quoted"
-    if raw[0] == '"' and len(raw) > 1 and skip_double(raw, 1, "\\") == len(raw):
+    parts = list(itertools.islice(sh_parts(raw), 2))
+    if len(parts) == 1 and parts[0][0] in ("single", "ansi", "double"):
         return "quoted"
     return "mixed"
 
