@@ -52,10 +52,14 @@ Interpreted:
   done`` while the condition's status is known at each test, ``break [N]`` and ``continue
   [N]`` (outside a loop, and a function's caller's loops or a subshell's parent's are
   outside, Bash's error line, status 0); a loop's status is its body's last, 0 if the body
-  never ran, and its sleeps take their virtual time. A ``while``/``until`` loop still running after
-  :data:`MAX_LOOP_ITERATIONS` iterations fails the script (exit 1, an Error line saying so).
-  What Bash would expand as file names (``*.log``, ``$P`` holding ``*``), ``{a,b}``, ``~``,
-  ``for ((...))``, ``select``, a ``done`` redirected or piped: the loop is skipped (status
+  never ran, and its sleeps take their virtual time. ``for ((INIT; CONDITION; STEP))`` with
+  Bash's arithmetic (below; an expression left out is true, ``continue`` runs STEP; one it
+  cannot evaluate stops the loop there, status not known); each of its rounds counts as a
+  statement, so one without end fails the script on :data:`MAX_STATEMENTS`. A
+  ``while``/``until`` loop still running after :data:`MAX_LOOP_ITERATIONS` iterations fails
+  the script (exit 1, an Error line saying so). What Bash would expand as file names
+  (``*.log``, ``$P`` holding ``*``), ``{a,b}``, ``~``, ``select``, a ``done`` redirected or
+  piped: the loop is skipped (status
   not known), as is a ``while`` whose condition is not known (at a later test: the loop
   stops there). A loop stops, its status not known, after an iteration in which the
   interpreter could not follow Bash (a branch not taken because its condition is not known,
@@ -78,9 +82,15 @@ Interpreted:
   call's arguments). ``$(uname)`` (and ``uname -s``) is
   ``Linux`` on a Linux Tentacle. ``$((...))``: Bash's integer arithmetic (decimal, ``0x``,
   octal ``0``; variables by name or ``$X``, unset or empty 0; ``( )``, unary ``-``/``+``/``!``,
-  ``**``, ``*``, ``/``, ``%`` truncated as C's, ``+``, ``-``, comparisons, ``&&``, ``||``),
-  anything else in it (``i++``, ``=``, bit operators, ``?:``, a variable holding other than
-  an integer, a division by 0, a result beyond 64 bits) not interpreted. ``$$``, ``$!``,
+  ``**``, ``*``, ``/``, ``%`` truncated as C's, ``+``, ``-``, comparisons, ``&&``, ``||``
+  (the side Bash skips is not evaluated), ``=``, ``+=``, ``-=``, ``*=``, ``/=``, ``%=``,
+  ``++``/``--`` before or after a name, ``,``), anything else in it (bit operators, ``?:``,
+  a variable holding other than an integer, a division by 0, a result beyond 64 bits) not
+  interpreted, and then nothing it assigns is set; in a pipeline (a subshell in Bash) its
+  assignments are lost, as in Bash. The arithmetic command ``(( EXPRESSION ))`` (status 1
+  when the value is 0, else 0; so ``(( i++ ))`` with i at 0 ends a ``set -e`` script, as in
+  Bash) and ``let EXPRESSION...`` (the last one's value decides; none: Bash's ``let:
+  expression expected``, status 1) use the same arithmetic. ``$$``, ``$!``,
   ``$0``, ``$-`` and other ``${...}`` forms (``${X#p}``, ``${#X}``...) are not interpreted.
 
 Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for statements, words,
@@ -93,7 +103,7 @@ here-document's body open no quote.
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
 ``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test,
-arithmetic commands (``((...))``, ``let``), a group in a pipeline, a command reading a
+an arithmetic command redirected or piped, a group in a pipeline, a command reading a
 here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line), and a
 command ending in ``&`` (it runs detached). Its status is not known, so nothing that depends
 on it runs: an ``if`` whose condition cannot be evaluated runs neither branch (nor any later
@@ -121,6 +131,7 @@ from octosim.model.scripts._running import (
     may_backtrack,
 )
 from octosim.model.scripts._sh_text import (
+    ARITHMETIC_TARGET,
     CaseStatement,
     ansi_c,
     arithmetic,
@@ -156,6 +167,8 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
 #: ``for X``.
 _ASSIGNED = re.compile(r"(?:^|(?<=[\s;&|(){}`]))(?:(?:export|local|readonly|declare|typeset)"
                        r"(?:\s+-\w+)*\s+)?([A-Za-z_]\w*)\+?=|\bfor\s+([A-Za-z_]\w*)")
+#: Where arithmetic may assign: ``((``, ``$((``, ``let``.
+_ARITHMETIC_TEXT = re.compile(r"\(\(|\blet\b")
 #: ``read [-options] NAME...``: the names it sets (``REPLY`` when none).
 _READ = re.compile(r"(?:^|(?<=[\s;&|(){}`]))read(?![\w-])((?:[ \t]+[^\s;&|<>]+)*)")
 _REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
@@ -181,12 +194,15 @@ _FUNCTION = re.compile(
     r"^(?:function\s+(?P<keyword>[\w.:-]+)(?:\s*\(\s*\))?|(?P<name>[\w.:-]+)\s*\(\s*\))"
     r"\s*(?P<body>.*)$", re.DOTALL)
 _LOOPS = frozenset({"for", "while", "until", "select"})
+#: ``for ((INIT; CONDITION; STEP))``.
+_ARITHMETIC_FOR = re.compile(r"^for\s*\(\((?P<inner>.*)\)\)\s*$", re.DOTALL)
+_SEMICOLON = re.compile(";")
 #: ``for NAME [in WORDS]``: the words as written (None: no ``in``, the arguments).
 _FOR = re.compile(r"^for\s+(?P<name>[A-Za-z_]\w*)(?:\s+(?P<in>in)(?:\s+(?P<words>.*))?)?\s*$",
                   re.DOTALL)
 #: Builtins not interpreted that change the shell's own state (variables, arguments): a loop
 #: running one cannot know its next iteration.
-_STATE_CHANGING = frozenset({"read", "source", ".", "eval", "declare", "typeset", "let",
+_STATE_CHANGING = frozenset({"read", "source", ".", "eval", "declare", "typeset",
                              "readonly", "mapfile", "readarray", "getopts", "cd", "pushd",
                              "popd", "trap"})
 #: Bash has no limit of its own (it crashes when its stack runs out); the simulator stops
@@ -342,6 +358,8 @@ def _without_heredoc_bodies(text: str) -> str:
 
 
 def _first(piece: str) -> str:
+    if piece.startswith("for(("):
+        return "for"  # for((i = 0; ...)): no blank needed
     return piece.split(None, 1)[0] if piece.strip() else ""
 
 
@@ -378,15 +396,14 @@ class _Shell:
         self.unknown: set[str] = set()
         #: Statements run so far (loops and calls repeat theirs): see MAX_STATEMENTS.
         self.statements = 0
+        #: > 0 while a command of a pipeline runs (in a subshell of its own, in Bash).
+        self.piped = 0
 
     def block(self, pieces: Sequence[str]) -> _Status:
         status: int | None = 0
         i = 0
         while i < len(pieces):
-            self.statements += 1
-            if self.statements > MAX_STATEMENTS:
-                self.host.write(TOO_LONG, "error")
-                raise ScriptExit(1, TOO_LONG)
+            self.count_statement()
             word = _first(pieces[i])
             if word == "if":
                 status, i = yield from self.if_statement(pieces, i)
@@ -410,6 +427,13 @@ class _Shell:
                 i += 1
             self.last = status
         return status
+
+    def count_statement(self) -> None:
+        """One more statement run: beyond MAX_STATEMENTS, the script fails saying so."""
+        self.statements += 1
+        if self.statements > MAX_STATEMENTS:
+            self.host.write(TOO_LONG, "error")
+            raise ScriptExit(1, TOO_LONG)
 
     def if_statement(
         self, pieces: Sequence[str], i: int
@@ -468,6 +492,9 @@ class _Shell:
         self.uncertain += 1
         for text in texts:
             self.unknown.update(m.group(1) or m.group(2) for m in _ASSIGNED.finditer(text))
+            if _ARITHMETIC_TEXT.search(text):  # ((i++)), let i+=1, $((i = 2)), for ((...))
+                self.unknown.update(m.group(1) or m.group(2)
+                                    for m in ARITHMETIC_TARGET.finditer(text))
             for m in _READ.finditer(text):
                 names = [w for w in m.group(1).split() if not w.startswith("-")]
                 self.unknown.update(names or ["REPLY"])
@@ -476,7 +503,7 @@ class _Shell:
     def loop(self, pieces: Sequence[str], i: int
              ) -> Generator[float, None, tuple[int | None, int]]:
         """``for``/``while``/``until`` ... ``do`` ... ``done`` from ``pieces[i]``. A loop it
-        cannot run (``select``, ``for ((...))``, a ``done`` redirected or piped) is skipped
+        cannot run (``select``, a ``done`` redirected or piped) is skipped
         whole: its status is not known."""
         word = _first(pieces[i])
         end = _matching(pieces, i, word, "done")
@@ -498,9 +525,11 @@ class _Shell:
         """``for X in WORDS``: the words expanded and split as Bash does (a word Bash would
         expand as a file name pattern, ``{a,b}`` or ``~``: not interpreted); ``for X``: the
         arguments."""
+        if len(header) == 1 and (arithmetic_for := _ARITHMETIC_FOR.match(header[0])):
+            return (yield from self.arithmetic_for(arithmetic_for.group("inner"), body))
         m = _FOR.match(header[0]) if len(header) == 1 else None
         if m is None:
-            return None  # for ((...)) and the like
+            return None
         try:
             values = (self.loop_words(m.group("words") or "") if m.group("in")
                       else list(self.arguments()))
@@ -513,6 +542,27 @@ class _Shell:
             if stop:
                 break
         return status
+
+    def arithmetic_for(self, inner: str, body: list[str]) -> _Status:
+        """``for ((INIT; CONDITION; STEP))``: Bash's arithmetic (an expression left out is
+        true); each round counts as a statement, so a loop without end fails the script
+        with TOO_LONG. An expression it cannot evaluate stops the loop there, its status
+        not known."""
+        parts = sh_split(inner, _SEMICOLON)
+        if len(parts) != 3:
+            return None
+        init, condition, step = (part.strip() or "1" for part in parts)  # left out: true
+        status: int | None = 0
+        if self.evaluated(init) is None:
+            return None
+        while True:
+            self.count_statement()
+            holds = self.evaluated(condition)
+            if not holds:
+                return None if holds is None else status
+            status, stop = yield from self.iteration(body)
+            if stop or self.evaluated(step) is None:
+                return None if not stop else status
 
     def loop_words(self, text: str) -> list[str]:
         """The words a ``for`` loops over. Raises Unknown for file name patterns, brace
@@ -768,13 +818,65 @@ class _Shell:
         return status
 
     def stages(self, text: str, stages: list[str]) -> _Status:
+        if len(stages) == 1 and text.startswith("(("):
+            return self.arithmetic_command(text)
         if any(stage.strip()[:1] in ("{", "(") for stage in stages):
             if len(stages) > 1:
                 raise Unknown(text)  # a group in a pipeline: not interpreted
             return (yield from self.compound(text))
-        if len(stages) == 2 and self.tee(stages[0], stages[1]):
-            return 0
-        return (yield from self.simple(self.expand(stages[-1]), piped=len(stages) > 1))
+        piped = int(len(stages) > 1)
+        self.piped += piped  # each command of a pipeline runs in a subshell
+        try:
+            if len(stages) == 2 and self.tee(stages[0], stages[1]):
+                return 0
+            return (yield from self.simple(self.expand(stages[-1]), piped=bool(piped)))
+        finally:
+            self.piped -= piped
+
+    def arithmetic_command(self, text: str) -> int:
+        """``(( EXPRESSION ))``: status 0 when its value is not 0, else 1, as Bash's."""
+        inner = sh_closing(text, 1)
+        if text[inner + 1 : inner + 2] != ")" or text[inner + 2 :].strip():
+            raise Unknown(text)  # `( (cmd) )`, a redirection: not interpreted
+        return int(self.evaluate(text[2:inner]) == 0)
+
+    def let(self, args: list[str]) -> int:
+        """``let EXPRESSION...``: each evaluated in turn; status 0 when the last one's value
+        is not 0, else 1. Its assignments are made when all of them could be evaluated."""
+        if not args:
+            self.host.write("let: expression expected", "error")
+            return 1
+        assigned: dict[str, int] = {}
+
+        def lookup(name: str) -> str | None:
+            return str(assigned[name]) if name in assigned else self.arithmetic_value(name)
+
+        value = 0
+        for arg in args:
+            value, made = arithmetic(arg, lookup)
+            assigned.update(made)
+        self.assign(assigned)
+        return int(value == 0)
+
+    def evaluate(self, expression: str) -> int:
+        """Bash's arithmetic on ``expression`` (``$X`` expanded first), its assignments made."""
+        value, assigned = arithmetic(self.variables(expression), self.arithmetic_value)
+        self.assign(assigned)
+        return value
+
+    def evaluated(self, expression: str) -> int | None:
+        """:meth:`evaluate`, or None when it cannot be evaluated."""
+        try:
+            return self.evaluate(expression)
+        except Unknown:
+            return None
+
+    def assign(self, assigned: dict[str, int]) -> None:
+        """Set what arithmetic assigned, but in a pipeline's subshell: there it is lost."""
+        if self.piped:
+            return
+        for name, value in assigned.items():
+            self.setenv(name, str(value))
 
     def compound(self, text: str) -> _Status:
         """A brace group ``{ ...; }`` (run in this shell: its ``exit`` ends the script) or a
@@ -958,6 +1060,8 @@ class _Shell:
         if name == "set":
             self.set_options(args)
             return 0
+        if name == "let":
+            return self.let(args)
         if name in ("return", "local", "shift", "break", "continue"):
             return self.function_builtin(name, args)
         if name in ("[", "[[", "test"):
@@ -1102,8 +1206,7 @@ class _Shell:
             close = sh_closing(text, start + 1)
             if sh_closing(text, start + 2) != close - 1:
                 raise Unknown(text)  # $( (cmd) ...): a command substitution
-            expression = self.variables(text[start + 3 : close - 1])
-            out.extend([text[at:start], str(arithmetic(expression, self.arithmetic_value))])
+            out.extend([text[at:start], str(self.evaluate(text[start + 3 : close - 1]))])
             at = close + 1
         out.append(text[at:])
         return "".join(out)

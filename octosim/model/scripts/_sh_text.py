@@ -20,6 +20,7 @@ from octosim.model.scripts._running import (
 )
 
 __all__ = [
+    "ARITHMETIC_TARGET",
     "CaseClause",
     "CaseStatement",
     "ansi_c",
@@ -766,10 +767,13 @@ def _bracket_end(pattern: str, i: int) -> int | None:
 # -- arithmetic ---------------------------------------------------------------------------------
 _ARITHMETIC_TOKEN = re.compile(
     r"\s*(?:(?P<number>\d\w*)|(?P<name>[A-Za-z_]\w*)"
-    r"|(?P<op>\*\*|\+\+|--|<=|>=|==|!=|&&|\|\||<<|>>|[-+*/%()<>!=~&|^?:,]))")
+    r"|(?P<op><<=|>>=|\*\*|\+\+|--|[-+*/%&|^]=|<=|>=|==|!=|&&|\|\||<<|>>"
+    r"|[-+*/%()<>!=~&|^?:,]))")
 #: The binary operators interpreted, by precedence (higher binds tighter), as Bash's.
 _ARITHMETIC_BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4,
                       "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "**": 7}
+#: The assignment operators interpreted: ``=`` and those of the operators above.
+_ARITHMETIC_ASSIGN = frozenset({"=", "+=", "-=", "*=", "/=", "%="})
 _INT64 = 2**63
 _ARITHMETIC_OPERATIONS: dict[str, Callable[[int, int], int]] = {
     "||": lambda a, b: int(bool(a or b)), "&&": lambda a, b: int(bool(a and b)),
@@ -779,15 +783,24 @@ _ARITHMETIC_OPERATIONS: dict[str, Callable[[int, int], int]] = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
     "**": lambda a, b: int(a**b),
 }
+#: The variables an arithmetic text may assign (``x = 1``, ``x += 1``, ``x++``, ``--x``):
+#: forgotten when it is not interpreted.
+ARITHMETIC_TARGET = re.compile(
+    r"([A-Za-z_]\w*)\s*(?:(?:<<|>>|[-+*/%&|^])?=(?!=)|\+\+|--)|(?:\+\+|--)\s*([A-Za-z_]\w*)")
 
 
-def arithmetic(expression: str, lookup: Callable[[str], str | None]) -> int:
-    """The value of Bash's ``$((expression))`` (its ``$X`` already expanded): integers
-    (decimal, ``0x`` hex, ``0`` octal), variables by name (unset or empty: 0), ``( )``,
-    unary ``-``/``+``/``!`` and ``**``, ``*``, ``/``, ``%`` (C's: truncated), ``+``, ``-``,
-    comparisons, ``&&``, ``||`` (1 or 0). Raises :class:`Unknown` for anything else
-    (assignments, ``++``, bit operators, ``?:``, a variable holding other than an integer, a
-    division by 0, a result out of 64 bits: Bash's error or wrap-around)."""
+def arithmetic(expression: str, lookup: Callable[[str], str | None]
+               ) -> tuple[int, dict[str, int]]:
+    """The value of Bash's arithmetic ``expression`` (``$((...))``, ``((...))``, ``let``; its
+    ``$X`` already expanded), and the variables it assigns (for the caller to set, all or,
+    when this raises, none): integers (decimal, ``0x`` hex, ``0`` octal), variables by name
+    (unset or empty: 0), ``( )``, unary ``-``/``+``/``!``, ``**``, ``*``, ``/``, ``%`` (C's:
+    truncated), ``+``, ``-``, comparisons, ``&&``, ``||`` (1 or 0; the side not evaluated
+    assigns nothing and divides by nothing, as in Bash), ``=``, ``+=``, ``-=``, ``*=``,
+    ``/=``, ``%=``, ``++``/``--`` before or after a name, and ``,``. Raises
+    :class:`Unknown` for anything else (bit operators, ``?:``, a variable holding other
+    than an integer, a division by 0, a result out of 64 bits: Bash's error or
+    wrap-around)."""
     tokens: list[tuple[str, str]] = []
     text, i = expression.rstrip(), 0
     while i < len(text):
@@ -798,32 +811,59 @@ def arithmetic(expression: str, lookup: Callable[[str], str | None]) -> int:
         tokens.append((kind, m.group(kind)))
         i = m.end()
     reader = _Arithmetic(tokens, lookup, expression)
-    value = reader.binary(1)
+    value = reader.comma()
     if reader.i != len(tokens):
         raise Unknown(expression)
-    return value
+    return value, reader.assigned
 
 
 class _Arithmetic:
-    """A precedence-climbing reading of arithmetic tokens."""
+    """A precedence-climbing reading of arithmetic tokens, evaluated as it reads. Where
+    ``noeval`` is above 0 (the side of ``&&``/``||`` Bash skips) it only reads."""
 
     def __init__(self, tokens: list[tuple[str, str]], lookup: Callable[[str], str | None],
                  expression: str) -> None:
         self.tokens, self.lookup, self.expression = tokens, lookup, expression
         self.i = 0
+        self.noeval = 0
+        self.assigned: dict[str, int] = {}
 
-    def _op(self) -> str | None:
-        if self.i < len(self.tokens) and self.tokens[self.i][0] == "op":
-            return self.tokens[self.i][1]
+    def _op(self, ahead: int = 0) -> str | None:
+        j = self.i + ahead
+        if j < len(self.tokens) and self.tokens[j][0] == "op":
+            return self.tokens[j][1]
         return None
+
+    def comma(self) -> int:
+        value = self.assignment()
+        while self._op() == ",":
+            self.i += 1
+            value = self.assignment()
+        return value
+
+    def assignment(self) -> int:
+        """``NAME op= value`` (from the right: ``a = b = 1``), or a binary expression."""
+        if (self.i < len(self.tokens) and self.tokens[self.i][0] == "name"
+                and self._op(1) in _ARITHMETIC_ASSIGN):
+            name, op = self.tokens[self.i][1], self._op(1) or ""
+            self.i += 2
+            right = self.assignment()
+            value = right if op == "=" else self.apply(op[:-1], self.variable(name), right)
+            return self.store(name, value)
+        return self.binary(1)
 
     def binary(self, lowest: int) -> int:
         left = self.unary()
         while (op := self._op()) in _ARITHMETIC_BINARY and _ARITHMETIC_BINARY[op] >= lowest:
             self.i += 1
             precedence = _ARITHMETIC_BINARY[op]
-            right = self.binary(precedence if op == "**" else precedence + 1)  # ** from the right
-            left = self.apply(op, left, right)
+            skip = int((op == "&&" and left == 0) or (op == "||" and left != 0))
+            self.noeval += skip
+            try:  # ** groups from the right
+                right = self.binary(precedence if op == "**" else precedence + 1)
+            finally:
+                self.noeval -= skip
+            left = self.apply(op, left, 0 if skip else right)
         return left
 
     def unary(self) -> int:
@@ -834,19 +874,44 @@ class _Arithmetic:
         if (kind, value) in (("op", "-"), ("op", "+"), ("op", "!")):
             operand = self.unary()
             return -operand if value == "-" else operand if value == "+" else int(operand == 0)
+        if kind == "op" and value in ("++", "--"):  # ++x, --x: the new value
+            if self.i >= len(self.tokens) or self.tokens[self.i][0] != "name":
+                raise Unknown(self.expression)
+            name = self.tokens[self.i][1]
+            self.i += 1
+            return self.store(name, self.apply(value[0], self.variable(name), 1))
         if (kind, value) == ("op", "("):
-            inner = self.binary(1)
+            inner = self.comma()
             if self._op() != ")":
                 raise Unknown(self.expression)
             self.i += 1
             return inner
         if kind == "number":
             return self.integer(value)
-        if kind == "name" and self._op() != "=":
-            held = (self.lookup(value) or "").strip()
-            sign = -1 if held.startswith("-") else 1
-            return sign * self.integer(held.lstrip("+-")) if held else 0
-        raise Unknown(self.expression)
+        if kind == "name" and self._op() in ("++", "--"):  # x++, x--: the old value
+            op = self._op() or ""
+            self.i += 1
+            old = self.variable(value)
+            self.store(value, self.apply(op[0], old, 1))
+            return old
+        if kind == "name" and self._op() != "=" and self._op() not in _ARITHMETIC_ASSIGN:
+            return self.variable(value)
+        raise Unknown(self.expression)  # `1 + x = 2`: Bash's "assignment to non-variable"
+
+    def variable(self, name: str) -> int:
+        """A variable's value: as assigned in this expression, else as the shell holds it."""
+        if self.noeval:
+            return 0
+        if name in self.assigned:
+            return self.assigned[name]
+        held = (self.lookup(name) or "").strip()
+        sign = -1 if held.startswith("-") else 1
+        return sign * self.integer(held.lstrip("+-")) if held else 0
+
+    def store(self, name: str, value: int) -> int:
+        if not self.noeval:
+            self.assigned[name] = value
+        return value
 
     def integer(self, text: str) -> int:
         try:
@@ -861,6 +926,8 @@ class _Arithmetic:
         raise Unknown(self.expression)  # 08, 1a, 2#101, a name's value that is not a number
 
     def apply(self, op: str, left: int, right: int) -> int:
+        if self.noeval:
+            return 0  # Bash reads the side it skips without evaluating it
         if op in ("/", "%") and right == 0:
             raise Unknown(self.expression)  # Bash: "division by 0", an error
         if op == "**" and (right < 0 or right > 64):
