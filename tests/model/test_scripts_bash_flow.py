@@ -408,3 +408,24 @@ def test_an_arithmetic_for_loop_without_end_fails_on_the_statement_budget() -> N
     _, result, host = bash("for ((;;)); do :; done; echo never")
     assert result.exit_code == 1 and host.lines() == []
     assert host.lines("error") == [TOO_LONG]
+
+
+# -- return outside a function: Calamari sources the step's script -------------------------------
+@pytest.mark.parametrize(("body", "code", "printed"), [
+    ("echo a; return 3; echo after", 3, ["a"]),
+    ("false; return; echo after", 1, []),  # bare: the last status
+    ("return 256", 0, []),
+    ("if true; then return 2; fi; echo after", 2, []),
+    ("for i in 1 2; do echo $i; return 5; done", 5, ["1"]),
+    ("( return 2 ); echo $?", 0, ["2"]),  # a subshell's return ends only the subshell
+    ("return x; echo after", 2, []),
+])
+def test_return_in_the_script_ends_it_as_a_sourced_script(body: str, code: int,
+                                                         printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert result.exit_code == code and host.lines() == printed
+
+
+def test_return_of_a_status_not_known_still_returns() -> None:
+    _, _, host = bash('f() { grep -q x /tmp/f; return $?; echo no; }\nf; echo after')
+    assert host.lines() == ["after"]

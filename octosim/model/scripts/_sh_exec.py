@@ -38,7 +38,10 @@ Interpreted:
   status is its last command's, ``exit`` inside ends the script, a redirection of the call
   (``f >&2``) redirects what it prints, and ``set -e`` works inside as Bash does (spared
   when the call is a condition). ``sudo f`` runs a program, not the function; a function
-  in a pipeline (a subshell) is not interpreted. A recursion deeper than
+  in a pipeline (a subshell) is not interpreted. ``return [N]`` in the script itself ends
+  the script with status N (bare: the last status): Calamari's Bootstrap.sh runs the step's
+  script with ``source``, so Bash's ``return: can only `return' from a function or sourced
+  script`` does not apply (in a subshell it ends the subshell). A recursion deeper than
   :data:`MAX_FUNCTION_NESTING` calls fails the script (exit 1, an Error line saying so):
   Bash has no such limit and crashes when its stack runs out.
 * ``case WORD in PATTERN|PATTERN) ...;; esac`` (on one line or many, ``(PATTERN)`` too): the
@@ -270,6 +273,8 @@ def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
         body = _octopus_variables(body, host)
     try:
         status = yield from shell.block(_pieces(body))
+    except _Return as done:  # Calamari sources the script: `return` ends it
+        status = done.status
     except ScriptExit as stop:
         if stop.result.failed and stop.result.message is None and shell.message:
             return ScriptResult(stop.result.exit_code, shell.message)
@@ -721,10 +726,10 @@ class _Shell:
 
     def function_builtin(self, name: str, args: list[str]) -> int | None:
         """``return``, ``local``, ``shift``, ``break``, ``continue``; None when not
-        interpreted (``return`` outside a function, ``break 0``...)."""
-        if name == "return":
-            if not self.frames:
-                return None
+        interpreted (``break 0``...). ``return`` outside a function ends the script, as
+        Calamari sources it (``source script.sh`` in its Bootstrap.sh): Bash's ``can only
+        `return' from a function or sourced script`` is not the Tentacle's."""
+        if name == "return":  # in the script itself too: Calamari sources it
             if args and not (re.fullmatch(r"[-+]?\d+", args[0]) and fits_int64(args[0])):
                 self.host.write(f"return: {args[0]}: numeric argument required", "error")
                 raise _Return(2)
@@ -806,6 +811,8 @@ class _Shell:
                 # `exit $?` after a command not interpreted: the script ends, and its code,
                 # as for any status not known, counts as success.
                 raise ScriptExit(0) from None
+            if len(stages) == 1 and _first(text) == "return":
+                raise _Return(None) from None  # `return $?`: it returns, status not known
             self.skipped(text)  # a statement skipped whole: an assignment, an exit...
             status = None
         if self.pipefail and len(stages) > 1 and status is not None:
