@@ -71,3 +71,31 @@ def test_a_substitution_in_double_quotes_may_hold_quotes() -> None:
 
 def test_an_escaped_backquote_does_not_end_a_command_substitution() -> None:
     assert split_words("echo `echo \\` a` b") == ["echo", "`echo \\` a`", "b"]
+
+
+# -- redirections written against a word, and input redirections ---------------------------------
+@pytest.mark.parametrize(("body", "out"), [
+    # A redirection written against the word before it was printed as part of it.
+    ("echo hi>/dev/null; echo x", [("info", "x")]),
+    ("echo a>&2", [("error", "a")]),
+    ("echo x2>&1", [("info", "x2")]),  # `x2` is no fd number: a word, then `>&1`
+    ("echo a&>/dev/null; echo b", [("info", "b")]),
+    ('echo "a>b" a\\>b', [("info", "a>b a>b")]),  # quoted or escaped: text
+    # What echo reads does not change what it prints (the redirection was printed).
+    ("echo hi <<EOF\nbody\nEOF", [("info", "hi")]),
+    ("echo hi<<-'EOF'\n\tbody\n\tEOF", [("info", "hi")]),
+    ("echo a <<< b; echo c <<<d", [("info", "a"), ("info", "c")]),
+    ("echo hi < /etc/environment", [("info", "hi")]),
+    # Any other file may not exist (Bash's error, echo not run): not interpreted.
+    ("echo hi < /tmp/f; echo after", [("info", "after")]),
+    # In [[ ]], `>` compares strings (it was a redirection: the test was `[[ a ]]`, true).
+    ("[[ a > b ]] && echo gt; echo after", [("info", "after")]),
+])
+def test_redirections_are_no_words(body: str, out: list[tuple[str, str]]) -> None:
+    _, result, host = bash(body)
+    assert host.out == out and not result.failed
+
+
+def test_split_words_ends_a_word_at_a_redirection() -> None:
+    assert split_words("echo a>x 2>&1 b<y c&>z 12>w") == [
+        "echo", "a", ">x", "2>&1", "b", "<y", "c", "&>z", "12>w"]

@@ -101,13 +101,17 @@ Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for stateme
 ``"..."`` where a backslash makes ``$``, a backquote, ``"`` and ``\\`` literal and a
 ``$(...)`` may hold quotes; ``$'...'`` with its escapes (``\\n``, ``\\t``, octal,
 ``\\xHH``...; ``\\u``, ``\\c`` not interpreted); a comment (``#`` starting a word) and a
-here-document's body open no quote.
+here-document's body open no quote. A redirection written against a word is one
+(``echo hi>/dev/null``, ``echo a>&2``; in ``[[ ]]``, ``<`` and ``>`` compare strings: not
+interpreted). The commands interpreted read no input: ``echo hi <<EOF``, ``<<< WORD`` and
+``< /etc/environment`` change nothing for them.
 
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
 ``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test,
 an arithmetic command redirected or piped, a group in a pipeline, a command reading a
-here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line), and a
+here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line), a
+command reading a file (``< FILE``: it may not exist) other than ``/etc/environment``, and a
 command ending in ``&`` (it runs detached). Its status is not known, so nothing that depends
 on it runs: an ``if`` whose condition cannot be evaluated runs neither branch (nor any later
 ``elif``/``else``), and an ``&&``/``||`` list stops at the first status not known; ``$?``
@@ -175,6 +179,8 @@ _ARITHMETIC_TEXT = re.compile(r"\(\(|\blet\b")
 #: ``read [-options] NAME...``: the names it sets (``REPLY`` when none).
 _READ = re.compile(r"(?:^|(?<=[\s;&|(){}`]))read(?![\w-])((?:[ \t]+[^\s;&|<>]+)*)")
 _REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
+#: An input redirection: ``< FILE``, ``<<EOF`` (a here-document), ``<<< WORD``...
+_INPUT = re.compile(r"^\d*(?P<op><<<|<<-|<<|<&|<>|<)(?P<target>.*)$", re.DOTALL)
 #: ``$NAME``, ``$1``, ``$?``..., ``${...}``.
 _PARAMETER = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<name>[A-Za-z_]\w*|[0-9?#@*$!-]))")
 #: What ``${...}`` holds that is interpreted: a name and ``-``, ``=``, ``?``, ``+``, each with
@@ -1151,17 +1157,31 @@ class _Shell:
         cmd = _Words([])
         pending: str | None = None
         raws = split_words(text)
-        split = raws[:1] != ["[["]
+        split = raws[:1] != ["[["]  # in [[ ]], `<` and `>` compare strings
         for raw in raws:
             if pending is not None:
-                target = self.word(raw)
-                if pending != "2":  # stderr redirections: errors are not interpreted
-                    cmd.stdout, cmd.append = target, pending == ">>"
+                if pending == "<":
+                    self.input_file(raw)
+                elif pending != "<<":  # a here-document's delimiter, a here-string: data
+                    target = self.word(raw)
+                    if pending != "2":  # stderr redirections: errors are not interpreted
+                        cmd.stdout, cmd.append = target, pending == ">>"
                 pending = None
+                continue
+            if split and (m := _INPUT.match(raw)) is not None:
+                # What the interpreted commands read is not their input: only whether
+                # the file opens matters.
+                op, target = m.group("op"), m.group("target")
+                if op in ("<&", "<>"):
+                    raise Unknown(raw)
+                if not target:
+                    pending = "<" if op == "<" else "<<"
+                elif op == "<":
+                    self.input_file(target)
                 continue
             if raw.startswith("&>"):  # &> / &>>: stdout and stderr
                 raw = raw[1:]
-            m = _REDIRECT.match(raw) if raw[:1] in ">0123456789" else None
+            m = _REDIRECT.match(raw) if split and raw[:1] in ">0123456789" else None
             if m and (raw[0] == ">" or raw[1:2] == ">"):
                 fd, op, amp, target = m.groups()
                 if not target:
@@ -1188,6 +1208,12 @@ class _Shell:
             cmd.words.extend(fields)
             cmd.forms.extend([form] * len(fields))
         return cmd
+
+    def input_file(self, raw: str) -> None:
+        """``< FILE``: of the files, only ``/etc/environment`` is known to open (any other
+        may not exist: Bash's error, the command not run)."""
+        if self.word(raw) != ETC_ENVIRONMENT:
+            raise Unknown(raw)
 
     def word(self, raw: str) -> str:
         return "".join(text if kind in ("single", "escaped") else self.variables(text)

@@ -292,7 +292,9 @@ _UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 def split_words(text: str) -> list[str]:
     """The words of ``text``, split at blanks outside quotes and substitutions, as written
-    (quotes kept)."""
+    (quotes kept). A redirection starts a word of its own, with its file if written
+    against it (``hi>/dev/null``: ``hi``, ``>/dev/null``), but for an fd number before it
+    (``2>&1``)."""
     words: list[str] = []
     start: int | None = None
     for kind, at, _ in sh_parts(text):
@@ -302,9 +304,23 @@ def split_words(text: str) -> list[str]:
                 start = None
         elif start is None:
             start = at
+        elif kind == "plain" and _redirection_at(text, start, at):
+            words.append(text[start:at])
+            start = at
     if start is not None:
         words.append(text[start:])
     return words
+
+
+def _redirection_at(text: str, start: int, at: int) -> bool:
+    """Whether a redirection operator starts at ``text[at]``, inside the word begun at
+    ``start`` (which then ends there): ``<`` or ``>`` (or ``&>``) not right after another
+    and not after an fd number that is the whole word so far."""
+    c = text[at]
+    if c == "&":
+        return text[at + 1 : at + 2] == ">" and text[at - 1] not in "<>"
+    return (c in "<>" and text[at - 1] not in "<>&"
+            and not text[start:at].isdigit())
 
 
 def strip_sudo(words: list[str]) -> list[str]:
