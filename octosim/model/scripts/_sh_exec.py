@@ -674,7 +674,7 @@ class _Shell:
         """Whether ``subject`` matches the pattern ``raw`` as written: quoted parts match
         themselves, the rest (variables' values too) is a glob."""
         regex: list[str] = []
-        for kind, text in _segments(raw):
+        for kind, text in _segment_list(raw):
             if kind == "bare":
                 pattern = self.variables(text)
                 if may_backtrack(pattern, glob=True):
@@ -775,8 +775,7 @@ class _Shell:
         known, whether the rest runs is not known either: none of it runs."""
         if piece.endswith("&") and not piece.endswith("&&"):
             return 0  # runs detached: its output and status never reach the script
-        parts = sh_split(piece, _LIST_OP)
-        ops = [m.group(0) for i in sh_top_level(piece) if (m := _LIST_OP.match(piece, i))]
+        parts, ops = _and_or_parts(piece)
         status = yield from self.list_part(parts[0], final=len(parts) == 1)
         last_run = 0
         for k, (op, part) in enumerate(zip(ops, parts[1:], strict=False), start=1):
@@ -808,7 +807,7 @@ class _Shell:
         negate = text.startswith("! ")
         if negate:
             text = text[2:].strip()
-        stages = sh_split(text, _PIPE)
+        stages = _stages(text)
         status: int | None
         try:
             status = yield from self.stages(text, stages)
@@ -830,7 +829,7 @@ class _Shell:
         self.last = status
         return status
 
-    def stages(self, text: str, stages: list[str]) -> _Status:
+    def stages(self, text: str, stages: Sequence[str]) -> _Status:
         if len(stages) == 1 and text.startswith("(("):
             return self.arithmetic_command(text)
         if any(stage.strip()[:1] in ("{", "(") for stage in stages):
@@ -1156,8 +1155,8 @@ class _Shell:
         substitution."""
         cmd = _Words([])
         pending: str | None = None
-        raws = split_words(text)
-        split = raws[:1] != ["[["]  # in [[ ]], `<` and `>` compare strings
+        raws = _words(text)
+        split = raws[:1] != ("[[",)  # in [[ ]], `<` and `>` compare strings
         for raw in raws:
             if pending is not None:
                 if pending == "<":
@@ -1217,7 +1216,7 @@ class _Shell:
 
     def word(self, raw: str) -> str:
         return "".join(text if kind in ("single", "escaped") else self.variables(text)
-                       for kind, text in _segments(raw))
+                       for kind, text in _segment_list(raw))
 
     def variables(self, text: str) -> str:
         if self.host.os_family == "Linux":
@@ -1308,6 +1307,30 @@ class _Shell:
         raise ScriptExit(1)
 
 
+# Memoised: pure functions of the text, which a loop or a function runs again and again.
+@functools.lru_cache(maxsize=1024)
+def _and_or_parts(piece: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The pipelines of an ``&&``/``||`` list, and the operators between them."""
+    ops = tuple(m.group(0) for i in sh_top_level(piece) if (m := _LIST_OP.match(piece, i)))
+    return tuple(sh_split(piece, _LIST_OP)), ops
+
+
+@functools.lru_cache(maxsize=1024)
+def _stages(text: str) -> tuple[str, ...]:
+    """The commands of a pipeline."""
+    return tuple(sh_split(text, _PIPE))
+
+
+@functools.lru_cache(maxsize=1024)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(split_words(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _segment_list(raw: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_segments(raw))
+
+
 def _segments(raw: str) -> Iterator[tuple[str, str]]:
     """The parts of a word as written, quotes removed: (``single``, text), (``double``,
     text still to expand), (``escaped``, a character), (``bare``, text still to expand).
@@ -1365,6 +1388,7 @@ def _stage_status(stage: str) -> int | None:
     return 1 if name == "false" else None
 
 
+@functools.lru_cache(maxsize=1024)
 def _unquoted_dollar(raw: str) -> bool:
     """Whether ``raw`` has an expansion outside quotes (which Bash splits at blanks)."""
     return "$" in raw and any(
@@ -1372,6 +1396,7 @@ def _unquoted_dollar(raw: str) -> bool:
         for kind, start, _ in sh_parts(raw))
 
 
+@functools.lru_cache(maxsize=1024)
 def _form(raw: str) -> str:
     """How a word was written: ``bare``, ``quoted`` (one quoted string) or ``mixed``."""
     if not any(c in raw for c in "'\"\\"):

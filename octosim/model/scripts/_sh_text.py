@@ -65,6 +65,8 @@ def fits_int64(text: str) -> bool:
 _METACHARACTERS = frozenset(";&|()<>")
 #: What a backslash escapes inside double quotes; before anything else it is itself.
 _DOUBLE_ESCAPES = frozenset('$`"\\\n')
+#: Where a part other than one plain character may start (see :func:`_part`).
+_PART_STARTS = frozenset("\\$`'\"#(")
 #: ``$(`` nested deeper than this is read as never closed (the scanner recurses per level).
 _MAX_NESTING = 100
 #: A here-document's operator and delimiter word: ``<<EOF``, ``<<-'EOF'``, ``<< "EOF"``.
@@ -92,7 +94,11 @@ def sh_parts(text: str, i: int = 0, stop: int | None = None, *, quoted: bool = F
     n = len(text) if stop is None else min(stop, len(text))
     pending: list[tuple[str, bool]] = []  # here-documents whose bodies come next
     while i < n:
-        kind, end = _part(text, i, quoted, heredocs, nesting)
+        if text[i] not in _PART_STARTS:  # the common case, kept quick
+            kind, end = "plain", i + 1
+        else:
+            kind, end = _part(text, i, quoted, heredocs, nesting)
+            end = min(end, n)
         if kind == "plain" and heredocs:
             if text[i] == "<" and (heredoc := heredoc_at(text, i)) is not None:
                 pending.append(heredoc)
@@ -103,7 +109,7 @@ def sh_parts(text: str, i: int = 0, stop: int | None = None, *, quoted: bool = F
                 yield "heredoc", end, body_end
                 i = body_end
                 continue
-        yield kind, i, min(end, n)
+        yield kind, i, end
         i = end
 
 
