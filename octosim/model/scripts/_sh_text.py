@@ -1,4 +1,6 @@
-"""The text side of the Bash interpreter: splitting a command into words, and the
+"""The text side of the Bash interpreter: Bash's quoting (:func:`sh_parts`, the one scanner
+every Bash reader walks: the interpreter's statements, words and ``case`` scanner, and the
+restart recogniser's here-documents), splitting a command into words, arithmetic, and the
 builtins that are pure functions of their words (``sleep``'s durations, ``test``,
 ``printf``, ``echo -e``'s escapes)."""
 
