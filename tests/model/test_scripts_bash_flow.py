@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from octosim.model.scripts import TOO_DEEP, ScriptResult, ScriptSyntax
-from octosim.model.scripts._sh_exec import MAX_FUNCTION_NESTING, MAX_LOOP_ITERATIONS
+from octosim.model.scripts._sh_exec import MAX_FUNCTION_NESTING, MAX_LOOP_ITERATIONS, TOO_LONG
 from octosim.model.scripts._sh_text import case_statements
 from tests.model.test_scripts_running import Host, run
 
@@ -227,7 +227,7 @@ def test_a_loop_s_exit_ends_the_script_and_its_sleeps_take_their_time() -> None:
     "for f in /var/log/{a,b}; do echo $f; done",
     "for f in ~/x; do echo $f; done",
     "for f in $(ls); do echo $f; done",
-    "for ((i = 0; i < 3; i++)); do echo $i; done",
+    "for ((i = 1 << 2; i < 3; i++)); do echo $i; done",  # a shift: not interpreted
     "P='*.log'; for f in $P; do echo $f; done",
     "for i in 1 2; do echo $i; done | tee /tmp/x",
 ])
@@ -305,12 +305,20 @@ def test_arithmetic_expansion(expression: str, value: str) -> None:
 
 
 @pytest.mark.parametrize("expression", [
-    "i++", "a = 1", "1 / 0", "5 % 0", "X + 1", "1 << 2", "1 ? 2 : 3", "08", "2 ** 64 * 2",
-    "1 +", "(1",
+    "i |= 1", "a = 1 ? 2 : 3", "1 / 0", "5 % 0", "X + 1", "1 << 2", "1 ? 2 : 3", "08",
+    "2 ** 64 * 2",
+    "1 +",
 ])
 def test_arithmetic_it_cannot_evaluate_skips_its_statement(expression: str) -> None:
     _, result, host = bash(f'X=abc\necho "$(({expression}))"\necho after')
     assert host.lines() == ["after"] and result == ScriptResult()
+
+
+def test_a_substitution_never_closed_holds_the_rest_of_the_script() -> None:
+    # `$(((1))` never closes: Bash reads on to the end for its `)` (and reports a syntax
+    # error); nothing after it runs as a command of its own.
+    _, _, host = bash('echo "$(((1))"\necho after')
+    assert host.lines() == []
 
 
 @pytest.mark.parametrize("body", [
@@ -339,3 +347,85 @@ def test_the_case_scanner_passes_other_whitespace() -> None:
     # A form feed between words once held the scanner on the spot for ever.
     _, found = case_statements("case x in\f x) echo;; esac")
     assert [(case.word, case.clauses[0].patterns) for case in found] == [("x", ["x"])]
+
+
+# -- arithmetic commands: (( )), let, for (( )) -------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    ("(( 0 )); echo $?", ["1"]),  # the value 0 is status 1
+    ("(( 2 > 1 )); echo $?", ["0"]),
+    ("(( -1 )); echo $?", ["0"]),
+    ("i=0; (( i++ )); echo $i $?", ["1 1"]),  # i++ is the old value, 0
+    ("x=5; (( x += 2, y = x * 2 )); echo $x $y", ["7 14"]),
+    ("(( 0 && z++ )); (( 1 || z++ )); echo ${z:-unset}", ["unset"]),  # the side not evaluated
+    ("(( 0 && 1 / 0 )); echo $?", ["1"]),
+    ("i=1; echo $((i++)) $((++i)) $i $((i -= 5)) $((a = b = 2)) $a $b", ["1 3 3 -2 2 2 2"]),
+    ("while (( n < 3 )); do echo n=$n; ((n++)); done", ["n=", "n=1", "n=2"]),
+    ("if ((1 == 1)); then echo yes; fi", ["yes"]),
+    ("let x=1+2 y=x*2; echo $x $y $?", ["3 6 0"]),
+    ("let 'z = 0'; echo $?", ["1"]),
+    ("let x=1 y=1/0; echo after", ["after"]),  # not interpreted: neither is assigned
+    ("x=1; let x=1 y=1/0; echo $x", []),  # ... and x is not known any more
+    ("i=0; (( i = $(date +%s) )); echo $i", []),  # a command substitution: i not known
+    ("i=1; echo $((i++)) | tee /tmp/log; echo $i", ["1", "1"]),  # in a pipeline's subshell
+    ("((x = 2)) > /dev/null; echo $x", []),  # redirected: not interpreted
+])
+def test_arithmetic_commands_as_bash_runs_them(body: str, printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and not result.failed
+
+
+def test_let_without_an_expression_is_bash_s_error() -> None:
+    _, _, host = bash("let; echo $?")
+    assert host.out == [("error", "let: expression expected"), ("info", "1")]
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    ("set -e; i=0; (( i++ )); echo not", 1),  # Bash's well-known trap: the value was 0
+    ("set -e; i=1; (( i++ )); exit 4", 4),
+    ("set -e; let 'i = 0'; echo not", 1),
+])
+def test_set_e_sees_an_arithmetic_status(body: str, code: int) -> None:
+    _, result, host = bash(body)
+    assert result.exit_code == code and host.lines() == []
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ("for ((i = 0; i < 3; i++)); do echo $i; done; echo end $i", ["0", "1", "2", "end 3"]),
+    ("for((i=0;i<2;i++)); do echo $i; done", ["0", "1"]),
+    ("for (( i = 0 ; i < 5 ; i++ ))\ndo\n  (( i == 1 )) && continue\n  (( i == 3 )) && break\n"
+     "  echo $i\ndone", ["0", "2"]),
+    ("for ((i = 0; ; i++)); do (( i == 2 )) && break; done; echo $i", ["2"]),
+    ("for ((i = 0, j = 10; i < j; i += 4, j--)); do echo $i $j; done", ["0 10", "4 9"]),
+    ("for ((i = 0; i < 3; i |= 1)); do echo $i; done; echo after", ["0", "after"]),
+    ("for ((i = 0; i < 0; i++)); do echo never; done; echo $?", ["0"]),
+])
+def test_arithmetic_for_loops(body: str, printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and not result.failed
+
+
+def test_an_arithmetic_for_loop_without_end_fails_on_the_statement_budget() -> None:
+    _, result, host = bash("for ((;;)); do :; done; echo never")
+    assert result.exit_code == 1 and host.lines() == []
+    assert host.lines("error") == [TOO_LONG]
+
+
+# -- return outside a function: Calamari sources the step's script -------------------------------
+@pytest.mark.parametrize(("body", "code", "printed"), [
+    ("echo a; return 3; echo after", 3, ["a"]),
+    ("false; return; echo after", 1, []),  # bare: the last status
+    ("return 256", 0, []),
+    ("if true; then return 2; fi; echo after", 2, []),
+    ("for i in 1 2; do echo $i; return 5; done", 5, ["1"]),
+    ("( return 2 ); echo $?", 0, ["2"]),  # a subshell's return ends only the subshell
+    ("return x; echo after", 2, []),
+])
+def test_return_in_the_script_ends_it_as_a_sourced_script(body: str, code: int,
+                                                         printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert result.exit_code == code and host.lines() == printed
+
+
+def test_return_of_a_status_not_known_still_returns() -> None:
+    _, _, host = bash('f() { grep -q x /tmp/f; return $?; echo no; }\nf; echo after')
+    assert host.lines() == ["after"]

@@ -1,5 +1,6 @@
 """What running a script means to the interpreters: the host it runs on, how it ends, and the
-quote-aware scanning both syntaxes' statement splitters share.
+quote-aware scanning the statement splitters share (PowerShell's quoting here; Bash's in
+``_sh_text``, which counts brackets with :func:`outside_brackets` and :func:`closing_bracket`).
 
 A running script is a generator (:data:`ScriptProgram`): it yields the seconds it sleeps (the
 :class:`~octosim.model.scripting.ScriptRun` waits them on the virtual clock, so a Tentacle
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -23,10 +24,13 @@ __all__ = [
     "ScriptResult",
     "Unknown",
     "closing",
+    "closing_bracket",
     "here_string_end",
     "may_backtrack",
+    "outside_brackets",
     "skip_double",
     "skip_single",
+    "split_at",
     "split_top",
     "strip_comments",
     "top_level",
@@ -139,78 +143,83 @@ def top_level(text: str, *, escape: str, single_doubles: bool) -> Iterator[int]:
 
     ``escape`` is the syntax's escape character (PowerShell's backtick, sh's backslash);
     ``single_doubles``: a single-quoted string ends at ``'`` unless doubled (PowerShell),
-    else at the first ``'`` (sh). A PowerShell here-string (``@"``...``"@``) is one string;
-    an sh here-document's body (the lines after ``<<EOF`` up to ``EOF``) is skipped with
-    the newline before it, so the body stays part of its command's statement. Unbalanced
-    text is scanned as far as it goes.
+    else at the first ``'`` (sh). A PowerShell here-string (``@"``...``"@``) is one string.
+    Unbalanced text is scanned as far as it goes. (The Bash interpreter walks Bash's own
+    quoting, ``$'...'``, ``$(...)`` in double quotes, here-documents..., with
+    :func:`~octosim.model.scripts._sh_text.sh_parts` and the bracket counting here.)
     """
+    return outside_brackets(text, _unquoted(text, 0, escape, single_doubles))
+
+
+def outside_brackets(text: str, unquoted: Iterable[int]) -> Iterator[int]:
+    """Yield each of the ``unquoted`` indices of ``text`` (in order) at nesting depth 0 that
+    is no bracket."""
     depth = 0
-    i, n = 0, len(text)
-    heredocs: list[tuple[str, bool]] = []  # sh: here-documents whose bodies come next
-    while i < n:
+    for i in unquoted:
         c = text[i]
-        if c == escape:
-            i += 2
-            continue
-        if c == "'":
-            i = skip_single(text, i + 1, single_doubles)
-            continue
-        if c == '"':
-            i = skip_double(text, i + 1, escape)
-            continue
-        if single_doubles and c == "@" and (here := here_string_end(text, i)) is not None:
-            i = here
-            continue
-        if not single_doubles and c == "<" and (heredoc := _heredoc_at(text, i)) is not None:
-            heredocs.append(heredoc)
-        elif c == "\n" and heredocs:
-            end = _heredoc_bodies_end(text, i, heredocs)
-            heredocs.clear()
-            if end is not None:
-                i = end  # the newline after the last body (or the end): scanned next
-                continue
         if c in _OPEN:
             depth += 1
         elif c in _CLOSE:
             depth = max(0, depth - 1)
         elif depth == 0:
             yield i
-        i += 1
 
 
 def closing(text: str, i: int, *, escape: str, single_doubles: bool) -> int:
     """Return the index of the bracket closing the one at ``text[i]`` (quotes skipped).
 
     Raises :class:`Unknown` when it is never closed."""
+    return closing_bracket(text, i, _unquoted(text, i, escape, single_doubles))
+
+
+def closing_bracket(text: str, i: int, unquoted: Iterable[int]) -> int:
+    """The index of the bracket closing the one at ``text[i]``, among the ``unquoted``
+    indices of ``text`` from ``i`` on. Raises :class:`Unknown` when it is never closed."""
     depth = 0
-    j, n = i, len(text)
-    while j < n:
-        c = text[j]
-        if c == escape:
-            j += 2
-            continue
-        if c == "'":
-            j = skip_single(text, j + 1, single_doubles)
-            continue
-        if c == '"':
-            j = skip_double(text, j + 1, escape)
-            continue
-        if single_doubles and c == "@" and (here := here_string_end(text, j)) is not None:
-            j = here
-            continue
-        if c in _OPEN:
+    for j in unquoted:
+        if text[j] in _OPEN:
             depth += 1
-        elif c in _CLOSE:
+        elif text[j] in _CLOSE:
             depth -= 1
             if depth == 0:
                 return j
-        j += 1
     raise Unknown(text[i:])
+
+
+def _unquoted(text: str, i: int, escape: str, single_doubles: bool) -> Iterator[int]:
+    """Yield each index of ``text`` from ``i`` outside escapes, quotes and here-strings."""
+    n = len(text)
+    special = _special(escape)
+    while i < n:
+        m = special.search(text, i)
+        stop = n if m is None else m.start()
+        yield from range(i, stop)  # plain text, up to where a quote or an escape may start
+        if stop == n:
+            return
+        after = _after_quoted(text, stop, escape, single_doubles)
+        if after is None:
+            yield stop
+            after = stop + 1
+        i = after
+
+
+def _after_quoted(text: str, i: int, escape: str, single_doubles: bool) -> int | None:
+    """If an escape, a quoted string or a PowerShell here-string starts at ``text[i]``, the
+    index after it; else None."""
+    c = text[i]
+    if c == escape:
+        return i + 2
+    if c == "'":
+        return skip_single(text, i + 1, single_doubles)
+    if c == '"':
+        return skip_double(text, i + 1, escape)
+    if single_doubles and c == "@":
+        return here_string_end(text, i)
+    return None
 
 
 _HERE_STRING_OPEN = re.compile(r"@(['\"])[ \t]*\r?\n")
 _HERE_STRING_CLOSE = {q: re.compile(r"\r?\n" + q + "@") for q in "'\""}
-_HEREDOC = re.compile(r"<<(-?)[ \t]*(?:'([A-Za-z_]\w*)'|\"([A-Za-z_]\w*)\"|\\?([A-Za-z_]\w*))")
 
 
 def here_string_end(text: str, i: int) -> int | None:
@@ -222,37 +231,6 @@ def here_string_end(text: str, i: int) -> int | None:
         return None
     close = _HERE_STRING_CLOSE[m.group(1)].search(text, m.end() - 1)
     return len(text) if close is None else close.end()
-
-
-def _heredoc_at(text: str, i: int) -> tuple[str, bool] | None:
-    """An sh here-document operator at ``text[i]`` (``<<EOF``, ``<<-EOF``, ``<<'EOF'``,
-    not ``<<<``): its delimiter and whether leading tabs are stripped; else None. Only a
-    word delimiter counts (``$((1<<2))`` is a shift)."""
-    if (i > 0 and text[i - 1] == "<") or text.startswith("<<<", i):
-        return None
-    m = _HEREDOC.match(text, i)
-    if m is None:
-        return None
-    return m.group(2) or m.group(3) or m.group(4), m.group(1) == "-"
-
-
-def _heredoc_bodies_end(text: str, newline: int, heredocs: list[tuple[str, bool]]) -> int | None:
-    """Where the bodies of ``heredocs`` (in order, from the line after ``newline``) end: the
-    index of the newline after the last delimiter line, or the text's length. None if a
-    delimiter line is missing (then it is not read as a here-document at all)."""
-    at = newline
-    for delimiter, strip_tabs in heredocs:
-        while True:
-            if at >= len(text):
-                return None
-            start = at + 1
-            end = text.find("\n", start)
-            end = len(text) if end < 0 else end
-            line = text[start:end].rstrip("\r")
-            at = end
-            if (line.lstrip("\t") if strip_tabs else line) == delimiter:
-                break
-    return at
 
 
 def skip_single(text: str, i: int, doubles: bool) -> int:
@@ -284,9 +262,15 @@ def skip_double(text: str, i: int, escape: str) -> int:
 def split_top(text: str, separator: re.Pattern[str], *, escape: str,
               single_doubles: bool) -> list[str]:
     """Split ``text`` where ``separator`` matches at nesting depth 0, outside quotes."""
+    return split_at(text, top_level(text, escape=escape, single_doubles=single_doubles),
+                    separator)
+
+
+def split_at(text: str, top: Iterable[int], separator: re.Pattern[str]) -> list[str]:
+    """Split ``text`` where ``separator`` matches at one of the ``top`` indices (in order)."""
     parts: list[str] = []
     start = skip_to = 0
-    for i in top_level(text, escape=escape, single_doubles=single_doubles):
+    for i in top:
         if i < skip_to:
             continue
         m = separator.match(text, i)
@@ -299,34 +283,15 @@ def split_top(text: str, separator: re.Pattern[str], *, escape: str,
 
 def strip_comments(text: str, *, escape: str, single_doubles: bool) -> str:
     """Return ``text`` without its ``#`` comments (a ``#`` that starts a word, outside
-    quotes, here-strings and here-document bodies, to the end of its line) and, for
-    PowerShell, its ``<# ... #>`` blocks."""
+    quotes and here-strings, to the end of its line) and, for PowerShell, its ``<# ... #>``
+    blocks."""
     out: list[str] = []
     i, n = 0, len(text)
-    heredocs: list[tuple[str, bool]] = []  # sh: here-documents whose bodies come next
     while i < n:
         c = text[i]
-        if c == escape:
-            out.append(text[i:i + 2])
-            i += 2
-        elif c == "'" or c == '"':
-            end = (skip_single(text, i + 1, single_doubles) if c == "'"
-                   else skip_double(text, i + 1, escape))
-            out.append(text[i:end])
-            i = end
-        elif single_doubles and c == "@" and (here := here_string_end(text, i)) is not None:
-            out.append(text[i:here])  # a here-string is data: no comments in it
-            i = here
-        elif not single_doubles and c == "<" and (heredoc := _heredoc_at(text, i)) is not None:
-            heredocs.append(heredoc)
-            out.append(c)
-            i += 1
-        elif c == "\n" and heredocs:
-            body_end = _heredoc_bodies_end(text, i, heredocs)
-            heredocs.clear()
-            stop = i + 1 if body_end is None else body_end
-            out.append(text[i:stop])  # a here-document's body is data: no comments in it
-            i = stop
+        if (after := _after_quoted(text, i, escape, single_doubles)) is not None:
+            out.append(text[i:after])  # a string is data: no comments in it
+            i = after
         elif single_doubles and text.startswith("<#", i):
             end = text.find("#>", i + 2)
             i = n if end < 0 else end + 2
@@ -344,4 +309,4 @@ def strip_comments(text: str, *, escape: str, single_doubles: bool) -> str:
 @functools.cache
 def _special(escape: str) -> re.Pattern[str]:
     """Where something other than plain text may start, for :func:`strip_comments`."""
-    return re.compile(f"[{re.escape(escape)}'\"#<@\n]")
+    return re.compile(f"[{re.escape(escape)}'\"#<@]")

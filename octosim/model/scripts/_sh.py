@@ -26,6 +26,7 @@ from octosim.model.scripts._common import (
     _tentacle_cli,
     _unit_target,
 )
+from octosim.model.scripts._sh_text import heredoc_bodies_end
 
 _SH_OPS = (
     ";;&", "&>>", "<<<", "<<-", "&&", "||", ";;", ";&", "|&", "&>", ">>", ">&", ">|", "<<",
@@ -119,22 +120,29 @@ def _sh_dq(text: str, i: int, depth: int) -> tuple[str, int, list[str]]:
             j += 2
         elif c == '"':
             return "".join(out), j + 1, subs
-        elif c == "$" and j + 1 < n and text[j + 1] == "(" and depth < _MAX_DEPTH:
-            k = _sh_close(text, j + 1, depth + 1)
-            if not text.startswith("((", j + 1):  # $(( )) is arithmetic, not a command
-                subs.append(text[j + 2 : k])
-            out.append(text[j : k + 1])
-            j = k + 1
-        elif c == "`":
-            k = text.find("`", j + 1)
-            k = n if k < 0 else k
-            subs.append(text[j + 1 : k])
-            out.append(text[j : k + 1])
-            j = k + 1
+        elif (sub := _sh_substitution(text, j, depth, subs)) is not None:
+            out.append(sub[0])
+            j = sub[1]
         else:
             out.append(c)
             j += 1
     return "".join(out), n, subs
+
+
+def _sh_substitution(text: str, i: int, depth: int, subs: list[str]) -> tuple[str, int] | None:
+    """A ``$(...)``, ``$((...))`` or backquoted command at ``text[i]``: (its text as written,
+    the index after it), its command added to ``subs`` (arithmetic runs none); else None."""
+    if text.startswith("$(", i) and depth < _MAX_DEPTH:
+        k = _sh_close(text, i + 1, depth + 1)
+        if not text.startswith("((", i + 1):  # $(( )) is arithmetic, not a command
+            subs.append(text[i + 2 : k])
+        return text[i : k + 1], k + 1
+    if text.startswith("`", i):
+        k = text.find("`", i + 1)
+        k = len(text) if k < 0 else k
+        subs.append(text[i + 1 : k])
+        return text[i : k + 1], k + 1
+    return None
 
 
 def _sh_word(text: str, i: int, depth: int) -> tuple[str, int, list[str]]:
@@ -169,21 +177,12 @@ def _sh_word(text: str, i: int, depth: int) -> tuple[str, int, list[str]]:
             value, i, inner = _sh_dq(text, i, depth)
             out.append(value)
             subs.extend(inner)
-        elif c == "$" and text.startswith("(", i + 1) and depth < _MAX_DEPTH:
-            k = _sh_close(text, i + 1, depth + 1)
-            if not text.startswith("((", i + 1):
-                subs.append(text[i + 2 : k])
-            out.append(text[i : k + 1])
-            i = k + 1
+        elif (sub := _sh_substitution(text, i, depth, subs)) is not None:
+            out.append(sub[0])
+            i = sub[1]
         elif c == "$" and text.startswith("{", i + 1):
             k = text.find("}", i)
             k = n if k < 0 else k
-            out.append(text[i : k + 1])
-            i = k + 1
-        elif c == "`":
-            k = text.find("`", i + 1)
-            k = n if k < 0 else k
-            subs.append(text[i + 1 : k])
             out.append(text[i : k + 1])
             i = k + 1
         else:
@@ -204,14 +203,7 @@ def _sh_tokens(text: str, depth: int) -> list[_ShTok]:
         if c == "\n":
             toks.append(_ShTok("op", "\n", i, i + 1))
             i += 1
-            for delimiter, strip_tabs in heredocs:  # skip here-doc bodies: data, not code
-                while i < n:
-                    end = text.find("\n", i)
-                    end = n if end < 0 else end
-                    line = text[i:end].rstrip("\r")
-                    i = min(end + 1, n)
-                    if (line.lstrip("\t") if strip_tabs else line) == delimiter:
-                        break
+            i = heredoc_bodies_end(text, i, heredocs)  # here-doc bodies: data, not code
             heredocs.clear()
         elif c.isspace():
             i += 1

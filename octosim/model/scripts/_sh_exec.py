@@ -38,7 +38,10 @@ Interpreted:
   status is its last command's, ``exit`` inside ends the script, a redirection of the call
   (``f >&2``) redirects what it prints, and ``set -e`` works inside as Bash does (spared
   when the call is a condition). ``sudo f`` runs a program, not the function; a function
-  in a pipeline (a subshell) is not interpreted. A recursion deeper than
+  in a pipeline (a subshell) is not interpreted. ``return [N]`` in the script itself ends
+  the script with status N (bare: the last status): Calamari's Bootstrap.sh runs the step's
+  script with ``source``, so Bash's ``return: can only `return' from a function or sourced
+  script`` does not apply (in a subshell it ends the subshell). A recursion deeper than
   :data:`MAX_FUNCTION_NESTING` calls fails the script (exit 1, an Error line saying so):
   Bash has no such limit and crashes when its stack runs out.
 * ``case WORD in PATTERN|PATTERN) ...;; esac`` (on one line or many, ``(PATTERN)`` too): the
@@ -52,10 +55,14 @@ Interpreted:
   done`` while the condition's status is known at each test, ``break [N]`` and ``continue
   [N]`` (outside a loop, and a function's caller's loops or a subshell's parent's are
   outside, Bash's error line, status 0); a loop's status is its body's last, 0 if the body
-  never ran, and its sleeps take their virtual time. A ``while``/``until`` loop still running after
-  :data:`MAX_LOOP_ITERATIONS` iterations fails the script (exit 1, an Error line saying so).
-  What Bash would expand as file names (``*.log``, ``$P`` holding ``*``), ``{a,b}``, ``~``,
-  ``for ((...))``, ``select``, a ``done`` redirected or piped: the loop is skipped (status
+  never ran, and its sleeps take their virtual time. ``for ((INIT; CONDITION; STEP))`` with
+  Bash's arithmetic (below; an expression left out is true, ``continue`` runs STEP; one it
+  cannot evaluate stops the loop there, status not known); each of its rounds counts as a
+  statement, so one without end fails the script on :data:`MAX_STATEMENTS`. A
+  ``while``/``until`` loop still running after :data:`MAX_LOOP_ITERATIONS` iterations fails
+  the script (exit 1, an Error line saying so). What Bash would expand as file names
+  (``*.log``, ``$P`` holding ``*``), ``{a,b}``, ``~``, ``select``, a ``done`` redirected or
+  piped: the loop is skipped (status
   not known), as is a ``while`` whose condition is not known (at a later test: the loop
   stops there). A loop stops, its status not known, after an iteration in which the
   interpreter could not follow Bash (a branch not taken because its condition is not known,
@@ -78,16 +85,33 @@ Interpreted:
   call's arguments). ``$(uname)`` (and ``uname -s``) is
   ``Linux`` on a Linux Tentacle. ``$((...))``: Bash's integer arithmetic (decimal, ``0x``,
   octal ``0``; variables by name or ``$X``, unset or empty 0; ``( )``, unary ``-``/``+``/``!``,
-  ``**``, ``*``, ``/``, ``%`` truncated as C's, ``+``, ``-``, comparisons, ``&&``, ``||``),
-  anything else in it (``i++``, ``=``, bit operators, ``?:``, a variable holding other than
-  an integer, a division by 0, a result beyond 64 bits) not interpreted. ``$$``, ``$!``,
+  ``**``, ``*``, ``/``, ``%`` truncated as C's, ``+``, ``-``, comparisons, ``&&``, ``||``
+  (the side Bash skips is not evaluated), ``=``, ``+=``, ``-=``, ``*=``, ``/=``, ``%=``,
+  ``++``/``--`` before or after a name, ``,``), anything else in it (bit operators, ``?:``,
+  a variable holding other than an integer, a division by 0, a result beyond 64 bits) not
+  interpreted, and then nothing it assigns is set; in a pipeline (a subshell in Bash) its
+  assignments are lost, as in Bash. The arithmetic command ``(( EXPRESSION ))`` (status 1
+  when the value is 0, else 0; so ``(( i++ ))`` with i at 0 ends a ``set -e`` script, as in
+  Bash) and ``let EXPRESSION...`` (the last one's value decides; none: Bash's ``let:
+  expression expected``, status 1) use the same arithmetic. ``$$``, ``$!``,
   ``$0``, ``$-`` and other ``${...}`` forms (``${X#p}``, ``${#X}``...) are not interpreted.
+
+Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for statements, words,
+``case``, here-documents and Calamari's ``$(get_octopusvariable N)``: ``'...'`` literal;
+``"..."`` where a backslash makes ``$``, a backquote, ``"`` and ``\\`` literal and a
+``$(...)`` may hold quotes; ``$'...'`` with its escapes (``\\n``, ``\\t``, octal,
+``\\xHH``...; ``\\u``, ``\\c`` not interpreted); a comment (``#`` starting a word) and a
+here-document's body open no quote. A redirection written against a word is one
+(``echo hi>/dev/null``, ``echo a>&2``; in ``[[ ]]``, ``<`` and ``>`` compare strings: not
+interpreted). The commands interpreted read no input: ``echo hi <<EOF``, ``<<< WORD`` and
+``< /etc/environment`` change nothing for them.
 
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
 ``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test,
-arithmetic commands (``((...))``, ``let``), a group in a pipeline, a command reading a
-here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line), and a
+an arithmetic command redirected or piped, a group in a pipeline, a command reading a
+here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line), a
+command reading a file (``< FILE``: it may not exist) other than ``/etc/environment``, and a
 command ending in ``&`` (it runs detached). Its status is not known, so nothing that depends
 on it runs: an ``if`` whose condition cannot be evaluated runs neither branch (nor any later
 ``elif``/``else``), and an ``&&``/``||`` list stops at the first status not known; ``$?``
@@ -100,6 +124,7 @@ exits 1 when X is set.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -110,22 +135,24 @@ from octosim.model.scripts._running import (
     ScriptProgram,
     ScriptResult,
     Unknown,
-    closing,
     may_backtrack,
-    skip_double,
-    skip_single,
-    split_top,
-    strip_comments,
-    top_level,
 )
 from octosim.model.scripts._sh_text import (
+    ARITHMETIC_TARGET,
     CaseStatement,
+    ansi_c,
     arithmetic,
     case_statements,
     dequote,
     fits_int64,
     glob_regex,
     printf_lines,
+    quoted_body,
+    sh_closing,
+    sh_parts,
+    sh_split,
+    sh_strip_comments,
+    sh_top_level,
     sleep_seconds,
     split_words,
     strip_sudo,
@@ -147,9 +174,13 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
 #: ``for X``.
 _ASSIGNED = re.compile(r"(?:^|(?<=[\s;&|(){}`]))(?:(?:export|local|readonly|declare|typeset)"
                        r"(?:\s+-\w+)*\s+)?([A-Za-z_]\w*)\+?=|\bfor\s+([A-Za-z_]\w*)")
+#: Where arithmetic may assign: ``((``, ``$((``, ``let``.
+_ARITHMETIC_TEXT = re.compile(r"\(\(|\blet\b")
 #: ``read [-options] NAME...``: the names it sets (``REPLY`` when none).
 _READ = re.compile(r"(?:^|(?<=[\s;&|(){}`]))read(?![\w-])((?:[ \t]+[^\s;&|<>]+)*)")
 _REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
+#: An input redirection: ``< FILE``, ``<<EOF`` (a here-document), ``<<< WORD``...
+_INPUT = re.compile(r"^\d*(?P<op><<<|<<-|<<|<&|<>|<)(?P<target>.*)$", re.DOTALL)
 #: ``$NAME``, ``$1``, ``$?``..., ``${...}``.
 _PARAMETER = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<name>[A-Za-z_]\w*|[0-9?#@*$!-]))")
 #: What ``${...}`` holds that is interpreted: a name and ``-``, ``=``, ``?``, ``+``, each with
@@ -167,20 +198,20 @@ _KEYWORDS = ("then", "else", "do")
 _CLOSER = {"{": "}", "(": ")"}
 #: The one grep pattern on /etc/environment interpreted: a line setting a name, ``^NAME=``.
 _GREP_NAME = re.compile(r"\^([A-Za-z_]\w*)=")
-#: A here-document's operator and delimiter word: ``<<EOF``, ``<<-'EOF'``, ``<< "EOF"``.
-_HEREDOC = re.compile(r"<<(?P<tabs>-?)[ \t]*(?:'(?P<single>[^'\n]*)'|\"(?P<double>[^\"\n]*)\""
-                      r"|(?P<bare>[^\s;&|<>()]+))")
 #: A function definition: ``f() ...``, ``function f ...`` (its body, if on the same piece).
 _FUNCTION = re.compile(
     r"^(?:function\s+(?P<keyword>[\w.:-]+)(?:\s*\(\s*\))?|(?P<name>[\w.:-]+)\s*\(\s*\))"
     r"\s*(?P<body>.*)$", re.DOTALL)
 _LOOPS = frozenset({"for", "while", "until", "select"})
+#: ``for ((INIT; CONDITION; STEP))``.
+_ARITHMETIC_FOR = re.compile(r"^for\s*\(\((?P<inner>.*)\)\)\s*$", re.DOTALL)
+_SEMICOLON = re.compile(";")
 #: ``for NAME [in WORDS]``: the words as written (None: no ``in``, the arguments).
 _FOR = re.compile(r"^for\s+(?P<name>[A-Za-z_]\w*)(?:\s+(?P<in>in)(?:\s+(?P<words>.*))?)?\s*$",
                   re.DOTALL)
 #: Builtins not interpreted that change the shell's own state (variables, arguments): a loop
 #: running one cannot know its next iteration.
-_STATE_CHANGING = frozenset({"read", "source", ".", "eval", "declare", "typeset", "let",
+_STATE_CHANGING = frozenset({"read", "source", ".", "eval", "declare", "typeset",
                              "readonly", "mapfile", "readarray", "getopts", "cd", "pushd",
                              "popd", "trap"})
 #: Bash has no limit of its own (it crashes when its stack runs out); the simulator stops
@@ -248,6 +279,8 @@ def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
         body = _octopus_variables(body, host)
     try:
         status = yield from shell.block(_pieces(body))
+    except _Return as done:  # Calamari sources the script: `return` ends it
+        status = done.status
     except ScriptExit as stop:
         if stop.result.failed and stop.result.message is None and shell.message:
             return ScriptResult(stop.result.exit_code, shell.message)
@@ -265,12 +298,19 @@ def _octopus_variables(body: str, host: ScriptHost) -> str:
     """Put each ``$(get_octopusvariable NAME)`` (Calamari's function, the one command
     substitution a step script needs) in the text as the value it prints, quoted so that
     it stays one word and literal: in double quotes, escaped (a ``$`` in the value is still
-    expanded there: a limit of this interpreter); elsewhere, in single quotes."""
+    expanded there: a limit of this interpreter); elsewhere, in single quotes. One in single
+    quotes, a comment or a here-document's body is not a command: it stays as written."""
     out: list[str] = []
     at = 0
+    parts = iter(sh_parts(body, heredocs=True))
+    kind, _, part_end = "plain", 0, 0
     for m in _GET_VARIABLE.finditer(body):
+        while part_end <= m.start():  # the part holding the match (parts come in order)
+            kind, _, part_end = next(parts)
+        if kind in ("single", "ansi", "comment", "heredoc"):
+            continue
         value = host.octopus_variable(m.group(1) or m.group(2) or m.group(3) or "") or ""
-        if _in_double_quotes(body, m.start()):
+        if kind == "double":
             text = re.sub(r'(["\\`])', r"\\\1", value)
         else:
             text = "'" + value.replace("'", "'\\''") + "'"
@@ -281,36 +321,18 @@ def _octopus_variables(body: str, host: ScriptHost) -> str:
     return "".join(out)
 
 
-def _in_double_quotes(text: str, end: int) -> bool:
-    i = 0
-    while i < end:
-        c = text[i]
-        if c == "\\":
-            i += 2
-        elif c == "'":
-            i = skip_single(text, i + 1, False)
-        elif c == '"':
-            close = skip_double(text, i + 1, "\\")
-            if close > end:
-                return True
-            i = close
-        else:
-            i += 1
-    return False
-
-
 @functools.lru_cache(maxsize=512)
 def _pieces(text: str) -> tuple[str, ...]:
     """Split a script into pieces at newlines and ``;`` outside quotes and brackets, with a
     leading ``then``/``else``/``do`` split off as a piece of its own. Memoised: it depends
     on the text alone, and clients send the same few scripts again and again."""
     text = _without_heredoc_bodies(text)
-    text = strip_comments(text.replace("\\\n", " "), escape="\\", single_doubles=False)
+    text = sh_strip_comments(text.replace("\\\n", " "))
     # A `case` is one piece; its pattern lists get their optional `(` so brackets balance.
     text, cases = case_statements(text)
     raw: list[str] = []
     start = 0
-    for i in top_level(text, escape="\\", single_doubles=False):
+    for i in sh_top_level(text):
         if text[i] in "\n;" and not any(case.start < i < case.end for case in cases):
             raw.append(text[start:i])
             start = i + 1
@@ -342,68 +364,13 @@ def _without_heredoc_bodies(text: str) -> str:
     (a command reading a here-document is not interpreted)."""
     if "<<" not in text:
         return text
-    out: list[str] = []
-    pending: list[tuple[str, bool]] = []  # (delimiter, tabs stripped) awaiting a newline
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        end = i + 1
-        if c == "\\":
-            end = i + 2
-        elif c == "'":
-            end = skip_single(text, i + 1, False)
-        elif c == '"':
-            end = skip_double(text, i + 1, "\\")
-        elif c == "#" and (i == 0 or text[i - 1] in " \t\r\n;&|("):
-            end = n if (newline := text.find("\n", i)) < 0 else newline
-        elif text.startswith("<<<", i):
-            end = i + 3  # a here-string: its word is on the line
-        elif text.startswith("$((", i) or (text.startswith("((", i) and (
-                i == 0 or text[i - 1] in " \t\r\n;&|(")):
-            end = _arithmetic_end(text, text.index("((", i))  # `1<<2` there is a shift
-        elif (m := _HEREDOC.match(text, i)) is not None:
-            delimiter = next(g for g in m.group("single", "double", "bare") if g is not None)
-            pending.append((re.sub(r"[\"'\\]", "", delimiter), bool(m.group("tabs"))))
-            end = m.end()
-        elif c == "\n" and pending:
-            out.append(c)
-            i = _after_bodies(text, i + 1, pending)
-            pending.clear()
-            continue
-        out.append(text[i:end])
-        i = end
-    return "".join(out)
-
-
-def _arithmetic_end(text: str, i: int) -> int:
-    """Index after the ``((...))`` whose ``((`` is at ``text[i]`` (the end of the text if it
-    never closes)."""
-    depth = 0
-    for j in range(i, len(text)):
-        if text[j] == "(":
-            depth += 1
-        elif text[j] == ")":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-    return len(text)
-
-
-def _after_bodies(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
-    """Index after the bodies of ``heredocs`` starting at ``text[i]``, each ended by a line
-    holding only its delimiter (a body never ended runs to the end, as in Bash)."""
-    n = len(text)
-    for delimiter, strip_tabs in heredocs:
-        while i < n:
-            end = n if (newline := text.find("\n", i)) < 0 else newline
-            line = text[i:end].rstrip("\r")
-            i = min(end + 1, n)
-            if (line.lstrip("\t") if strip_tabs else line) == delimiter:
-                break
-    return i
+    return "".join(text[start:end] for kind, start, end in sh_parts(text, heredocs=True)
+                   if kind != "heredoc")
 
 
 def _first(piece: str) -> str:
+    if piece.startswith("for(("):
+        return "for"  # for((i = 0; ...)): no blank needed
     return piece.split(None, 1)[0] if piece.strip() else ""
 
 
@@ -440,15 +407,14 @@ class _Shell:
         self.unknown: set[str] = set()
         #: Statements run so far (loops and calls repeat theirs): see MAX_STATEMENTS.
         self.statements = 0
+        #: > 0 while a command of a pipeline runs (in a subshell of its own, in Bash).
+        self.piped = 0
 
     def block(self, pieces: Sequence[str]) -> _Status:
         status: int | None = 0
         i = 0
         while i < len(pieces):
-            self.statements += 1
-            if self.statements > MAX_STATEMENTS:
-                self.host.write(TOO_LONG, "error")
-                raise ScriptExit(1, TOO_LONG)
+            self.count_statement()
             word = _first(pieces[i])
             if word == "if":
                 status, i = yield from self.if_statement(pieces, i)
@@ -472,6 +438,13 @@ class _Shell:
                 i += 1
             self.last = status
         return status
+
+    def count_statement(self) -> None:
+        """One more statement run: beyond MAX_STATEMENTS, the script fails saying so."""
+        self.statements += 1
+        if self.statements > MAX_STATEMENTS:
+            self.host.write(TOO_LONG, "error")
+            raise ScriptExit(1, TOO_LONG)
 
     def if_statement(
         self, pieces: Sequence[str], i: int
@@ -530,6 +503,9 @@ class _Shell:
         self.uncertain += 1
         for text in texts:
             self.unknown.update(m.group(1) or m.group(2) for m in _ASSIGNED.finditer(text))
+            if _ARITHMETIC_TEXT.search(text):  # ((i++)), let i+=1, $((i = 2)), for ((...))
+                self.unknown.update(m.group(1) or m.group(2)
+                                    for m in ARITHMETIC_TARGET.finditer(text))
             for m in _READ.finditer(text):
                 names = [w for w in m.group(1).split() if not w.startswith("-")]
                 self.unknown.update(names or ["REPLY"])
@@ -538,7 +514,7 @@ class _Shell:
     def loop(self, pieces: Sequence[str], i: int
              ) -> Generator[float, None, tuple[int | None, int]]:
         """``for``/``while``/``until`` ... ``do`` ... ``done`` from ``pieces[i]``. A loop it
-        cannot run (``select``, ``for ((...))``, a ``done`` redirected or piped) is skipped
+        cannot run (``select``, a ``done`` redirected or piped) is skipped
         whole: its status is not known."""
         word = _first(pieces[i])
         end = _matching(pieces, i, word, "done")
@@ -560,9 +536,11 @@ class _Shell:
         """``for X in WORDS``: the words expanded and split as Bash does (a word Bash would
         expand as a file name pattern, ``{a,b}`` or ``~``: not interpreted); ``for X``: the
         arguments."""
+        if len(header) == 1 and (arithmetic_for := _ARITHMETIC_FOR.match(header[0])):
+            return (yield from self.arithmetic_for(arithmetic_for.group("inner"), body))
         m = _FOR.match(header[0]) if len(header) == 1 else None
         if m is None:
-            return None  # for ((...)) and the like
+            return None
         try:
             values = (self.loop_words(m.group("words") or "") if m.group("in")
                       else list(self.arguments()))
@@ -575,6 +553,27 @@ class _Shell:
             if stop:
                 break
         return status
+
+    def arithmetic_for(self, inner: str, body: list[str]) -> _Status:
+        """``for ((INIT; CONDITION; STEP))``: Bash's arithmetic (an expression left out is
+        true); each round counts as a statement, so a loop without end fails the script
+        with TOO_LONG. An expression it cannot evaluate stops the loop there, its status
+        not known."""
+        parts = sh_split(inner, _SEMICOLON)
+        if len(parts) != 3:
+            return None
+        init, condition, step = (part.strip() or "1" for part in parts)  # left out: true
+        status: int | None = 0
+        if self.evaluated(init) is None:
+            return None
+        while True:
+            self.count_statement()
+            holds = self.evaluated(condition)
+            if not holds:
+                return None if holds is None else status
+            status, stop = yield from self.iteration(body)
+            if stop or self.evaluated(step) is None:
+                return None if not stop else status
 
     def loop_words(self, text: str) -> list[str]:
         """The words a ``for`` loops over. Raises Unknown for file name patterns, brace
@@ -675,7 +674,7 @@ class _Shell:
         """Whether ``subject`` matches the pattern ``raw`` as written: quoted parts match
         themselves, the rest (variables' values too) is a glob."""
         regex: list[str] = []
-        for kind, text in _segments(raw):
+        for kind, text in _segment_list(raw):
             if kind == "bare":
                 pattern = self.variables(text)
                 if may_backtrack(pattern, glob=True):
@@ -733,10 +732,10 @@ class _Shell:
 
     def function_builtin(self, name: str, args: list[str]) -> int | None:
         """``return``, ``local``, ``shift``, ``break``, ``continue``; None when not
-        interpreted (``return`` outside a function, ``break 0``...)."""
-        if name == "return":
-            if not self.frames:
-                return None
+        interpreted (``break 0``...). ``return`` outside a function ends the script, as
+        Calamari sources it (``source script.sh`` in its Bootstrap.sh): Bash's ``can only
+        `return' from a function or sourced script`` is not the Tentacle's."""
+        if name == "return":  # in the script itself too: Calamari sources it
             if args and not (re.fullmatch(r"[-+]?\d+", args[0]) and fits_int64(args[0])):
                 self.host.write(f"return: {args[0]}: numeric argument required", "error")
                 raise _Return(2)
@@ -776,9 +775,7 @@ class _Shell:
         known, whether the rest runs is not known either: none of it runs."""
         if piece.endswith("&") and not piece.endswith("&&"):
             return 0  # runs detached: its output and status never reach the script
-        parts = split_top(piece, _LIST_OP, escape="\\", single_doubles=False)
-        ops = [m.group(0) for i in top_level(piece, escape="\\", single_doubles=False)
-               if (m := _LIST_OP.match(piece, i))]
+        parts, ops = _and_or_parts(piece)
         status = yield from self.list_part(parts[0], final=len(parts) == 1)
         last_run = 0
         for k, (op, part) in enumerate(zip(ops, parts[1:], strict=False), start=1):
@@ -810,7 +807,7 @@ class _Shell:
         negate = text.startswith("! ")
         if negate:
             text = text[2:].strip()
-        stages = split_top(text, _PIPE, escape="\\", single_doubles=False)
+        stages = _stages(text)
         status: int | None
         try:
             status = yield from self.stages(text, stages)
@@ -819,6 +816,8 @@ class _Shell:
                 # `exit $?` after a command not interpreted: the script ends, and its code,
                 # as for any status not known, counts as success.
                 raise ScriptExit(0) from None
+            if len(stages) == 1 and _first(text) == "return":
+                raise _Return(None) from None  # `return $?`: it returns, status not known
             self.skipped(text)  # a statement skipped whole: an assignment, an exit...
             status = None
         if self.pipefail and len(stages) > 1 and status is not None:
@@ -830,14 +829,66 @@ class _Shell:
         self.last = status
         return status
 
-    def stages(self, text: str, stages: list[str]) -> _Status:
+    def stages(self, text: str, stages: Sequence[str]) -> _Status:
+        if len(stages) == 1 and text.startswith("(("):
+            return self.arithmetic_command(text)
         if any(stage.strip()[:1] in ("{", "(") for stage in stages):
             if len(stages) > 1:
                 raise Unknown(text)  # a group in a pipeline: not interpreted
             return (yield from self.compound(text))
-        if len(stages) == 2 and self.tee(stages[0], stages[1]):
-            return 0
-        return (yield from self.simple(self.expand(stages[-1]), piped=len(stages) > 1))
+        piped = int(len(stages) > 1)
+        self.piped += piped  # each command of a pipeline runs in a subshell
+        try:
+            if len(stages) == 2 and self.tee(stages[0], stages[1]):
+                return 0
+            return (yield from self.simple(self.expand(stages[-1]), piped=bool(piped)))
+        finally:
+            self.piped -= piped
+
+    def arithmetic_command(self, text: str) -> int:
+        """``(( EXPRESSION ))``: status 0 when its value is not 0, else 1, as Bash's."""
+        inner = sh_closing(text, 1)
+        if text[inner + 1 : inner + 2] != ")" or text[inner + 2 :].strip():
+            raise Unknown(text)  # `( (cmd) )`, a redirection: not interpreted
+        return int(self.evaluate(text[2:inner]) == 0)
+
+    def let(self, args: list[str]) -> int:
+        """``let EXPRESSION...``: each evaluated in turn; status 0 when the last one's value
+        is not 0, else 1. Its assignments are made when all of them could be evaluated."""
+        if not args:
+            self.host.write("let: expression expected", "error")
+            return 1
+        assigned: dict[str, int] = {}
+
+        def lookup(name: str) -> str | None:
+            return str(assigned[name]) if name in assigned else self.arithmetic_value(name)
+
+        value = 0
+        for arg in args:
+            value, made = arithmetic(arg, lookup)
+            assigned.update(made)
+        self.assign(assigned)
+        return int(value == 0)
+
+    def evaluate(self, expression: str) -> int:
+        """Bash's arithmetic on ``expression`` (``$X`` expanded first), its assignments made."""
+        value, assigned = arithmetic(self.variables(expression), self.arithmetic_value)
+        self.assign(assigned)
+        return value
+
+    def evaluated(self, expression: str) -> int | None:
+        """:meth:`evaluate`, or None when it cannot be evaluated."""
+        try:
+            return self.evaluate(expression)
+        except Unknown:
+            return None
+
+    def assign(self, assigned: dict[str, int]) -> None:
+        """Set what arithmetic assigned, but in a pipeline's subshell: there it is lost."""
+        if self.piped:
+            return
+        for name, value in assigned.items():
+            self.setenv(name, str(value))
 
     def compound(self, text: str) -> _Status:
         """A brace group ``{ ...; }`` (run in this shell: its ``exit`` ends the script) or a
@@ -845,7 +896,7 @@ class _Shell:
         opener = text[0]
         if text.startswith("((") or (opener == "{" and not text[1:2].isspace()):
             raise Unknown(text)  # arithmetic, brace expansion: not interpreted
-        close = closing(text, 0, escape="\\", single_doubles=False)
+        close = sh_closing(text, 0)
         if text[close] != _CLOSER[opener]:
             raise Unknown(text)  # a `case` pattern's `)` inside, and the like
         redirect = self.expand(text[close + 1 :])
@@ -1021,6 +1072,8 @@ class _Shell:
         if name == "set":
             self.set_options(args)
             return 0
+        if name == "let":
+            return self.let(args)
         if name in ("return", "local", "shift", "break", "continue"):
             return self.function_builtin(name, args)
         if name in ("[", "[[", "test"):
@@ -1102,18 +1155,32 @@ class _Shell:
         substitution."""
         cmd = _Words([])
         pending: str | None = None
-        raws = split_words(text)
-        split = raws[:1] != ["[["]
+        raws = _words(text)
+        split = raws[:1] != ("[[",)  # in [[ ]], `<` and `>` compare strings
         for raw in raws:
             if pending is not None:
-                target = self.word(raw)
-                if pending != "2":  # stderr redirections: errors are not interpreted
-                    cmd.stdout, cmd.append = target, pending == ">>"
+                if pending == "<":
+                    self.input_file(raw)
+                elif pending != "<<":  # a here-document's delimiter, a here-string: data
+                    target = self.word(raw)
+                    if pending != "2":  # stderr redirections: errors are not interpreted
+                        cmd.stdout, cmd.append = target, pending == ">>"
                 pending = None
+                continue
+            if split and (m := _INPUT.match(raw)) is not None:
+                # What the interpreted commands read is not their input: only whether
+                # the file opens matters.
+                op, target = m.group("op"), m.group("target")
+                if op in ("<&", "<>"):
+                    raise Unknown(raw)
+                if not target:
+                    pending = "<" if op == "<" else "<<"
+                elif op == "<":
+                    self.input_file(target)
                 continue
             if raw.startswith("&>"):  # &> / &>>: stdout and stderr
                 raw = raw[1:]
-            m = _REDIRECT.match(raw) if raw[:1] in ">0123456789" else None
+            m = _REDIRECT.match(raw) if split and raw[:1] in ">0123456789" else None
             if m and (raw[0] == ">" or raw[1:2] == ">"):
                 fd, op, amp, target = m.groups()
                 if not target:
@@ -1141,9 +1208,15 @@ class _Shell:
             cmd.forms.extend([form] * len(fields))
         return cmd
 
+    def input_file(self, raw: str) -> None:
+        """``< FILE``: of the files, only ``/etc/environment`` is known to open (any other
+        may not exist: Bash's error, the command not run)."""
+        if self.word(raw) != ETC_ENVIRONMENT:
+            raise Unknown(raw)
+
     def word(self, raw: str) -> str:
         return "".join(text if kind in ("single", "escaped") else self.variables(text)
-                       for kind, text in _segments(raw))
+                       for kind, text in _segment_list(raw))
 
     def variables(self, text: str) -> str:
         if self.host.os_family == "Linux":
@@ -1162,11 +1235,10 @@ class _Shell:
         out: list[str] = []
         at = 0
         while (start := text.find("$((", at)) >= 0:
-            close = closing(text, start + 1, escape="\\", single_doubles=False)
-            if closing(text, start + 2, escape="\\", single_doubles=False) != close - 1:
+            close = sh_closing(text, start + 1)
+            if sh_closing(text, start + 2) != close - 1:
                 raise Unknown(text)  # $( (cmd) ...): a command substitution
-            expression = self.variables(text[start + 3 : close - 1])
-            out.extend([text[at:start], str(arithmetic(expression, self.arithmetic_value))])
+            out.extend([text[at:start], str(self.evaluate(text[start + 3 : close - 1]))])
             at = close + 1
         out.append(text[at:])
         return "".join(out)
@@ -1235,37 +1307,69 @@ class _Shell:
         raise ScriptExit(1)
 
 
+# Memoised: pure functions of the text, which a loop or a function runs again and again.
+@functools.lru_cache(maxsize=1024)
+def _and_or_parts(piece: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The pipelines of an ``&&``/``||`` list, and the operators between them."""
+    ops = tuple(m.group(0) for i in sh_top_level(piece) if (m := _LIST_OP.match(piece, i)))
+    return tuple(sh_split(piece, _LIST_OP)), ops
+
+
+@functools.lru_cache(maxsize=1024)
+def _stages(text: str) -> tuple[str, ...]:
+    """The commands of a pipeline."""
+    return tuple(sh_split(text, _PIPE))
+
+
+@functools.lru_cache(maxsize=1024)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(split_words(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _segment_list(raw: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_segments(raw))
+
+
 def _segments(raw: str) -> Iterator[tuple[str, str]]:
     """The parts of a word as written, quotes removed: (``single``, text), (``double``,
-    text still to expand), (``escaped``, a character), (``bare``, text still to expand)."""
-    i = 0
-    while i < len(raw):
-        c = raw[i]
-        if c == "'":
-            end = raw.find("'", i + 1)
-            end = len(raw) if end < 0 else end
-            yield "single", raw[i + 1 : end]
-            i = end + 1
-        elif c == '"':
-            j, chunk = i + 1, []
-            while j < len(raw) and raw[j] != '"':
-                if raw[j] == "\\" and raw[j + 1 : j + 2] in ('"', "\\", "$", "`"):
-                    chunk.append(raw[j + 1])
-                    j += 2
-                    continue
-                chunk.append(raw[j])
-                j += 1
-            yield "double", "".join(chunk)
-            i = j + 1
-        elif c == "\\":
-            yield "escaped", raw[i + 1 : i + 2]
-            i += 2
+    text still to expand), (``escaped``, a character), (``bare``, text still to expand).
+    ``$'...'`` is a ``single`` part, its escapes decoded (Unknown for those not
+    interpreted)."""
+    bare_start: int | None = None
+    for kind, start, end in sh_parts(raw):
+        if kind in ("plain", "expansion", "arithmetic", "comment", "heredoc"):
+            bare_start = start if bare_start is None else bare_start
+            continue
+        if bare_start is not None:
+            yield "bare", raw[bare_start:start]
+            bare_start = None
+        if kind == "escaped":
+            yield "escaped", raw[start + 1 : end].replace("\n", "")  # \<newline>: gone
+            continue
+        body_start, body_end = quoted_body(raw, kind, start, end)
+        if kind == "single":
+            yield "single", raw[body_start:body_end]
+        elif kind == "ansi":
+            yield "single", ansi_c(raw[body_start:body_end])
         else:
-            j = i
-            while j < len(raw) and raw[j] not in "'\"\\":
-                j += 1
-            yield "bare", raw[i:j]
-            i = j
+            yield from _double_segments(raw, body_start, body_end)
+    if bare_start is not None:
+        yield "bare", raw[bare_start:]
+
+
+def _double_segments(raw: str, start: int, end: int) -> Iterator[tuple[str, str]]:
+    """The body of a double-quoted string: (``double``, text still to expand) and
+    (``escaped``, a character a backslash made literal, ``\\$`` too)."""
+    chunk: list[str] = []
+    for kind, at, stop in sh_parts(raw, start, end, quoted=True):
+        if kind == "escaped":
+            yield "double", "".join(chunk)
+            chunk = []
+            yield "escaped", raw[at + 1 : stop].replace("\n", "")
+        else:
+            chunk.append(raw[at:stop])
+    yield "double", "".join(chunk)
 
 
 def _unquoted_text(raw: str) -> str:
@@ -1284,33 +1388,21 @@ def _stage_status(stage: str) -> int | None:
     return 1 if name == "false" else None
 
 
+@functools.lru_cache(maxsize=1024)
 def _unquoted_dollar(raw: str) -> bool:
-    """Whether ``raw`` has a ``$`` outside quotes (an expansion Bash splits at blanks)."""
-    if "$" not in raw:
-        return False
-    i = 0
-    while i < len(raw):
-        c = raw[i]
-        if c == "\\":
-            i += 2
-        elif c == "'":
-            i = skip_single(raw, i + 1, False)
-        elif c == '"':
-            i = skip_double(raw, i + 1, "\\")
-        elif c == "$":
-            return True
-        else:
-            i += 1
-    return False
+    """Whether ``raw`` has an expansion outside quotes (which Bash splits at blanks)."""
+    return "$" in raw and any(
+        kind == "expansion" or (kind == "plain" and raw[start] == "$")
+        for kind, start, _ in sh_parts(raw))
 
 
+@functools.lru_cache(maxsize=1024)
 def _form(raw: str) -> str:
     """How a word was written: ``bare``, ``quoted`` (one quoted string) or ``mixed``."""
     if not any(c in raw for c in "'\"\\"):
         return "bare"
-    if raw[0] == "'" and raw.find("'", 1) == len(raw) - 1:
-        return "quoted"
-    if raw[0] == '"' and len(raw) > 1 and skip_double(raw, 1, "\\") == len(raw):
+    parts = list(itertools.islice(sh_parts(raw), 2))
+    if len(parts) == 1 and parts[0][0] in ("single", "ansi", "double"):
         return "quoted"
     return "mixed"
 

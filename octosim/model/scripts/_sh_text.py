@@ -1,4 +1,6 @@
-"""The text side of the Bash interpreter: splitting a command into words, and the
+"""The text side of the Bash interpreter: Bash's quoting (:func:`sh_parts`, the one scanner
+every Bash reader walks: the interpreter's statements, words and ``case`` scanner, and the
+restart recogniser's here-documents), splitting a command into words, arithmetic, and the
 builtins that are pure functions of their words (``sleep``'s durations, ``test``,
 ``printf``, ``echo -e``'s escapes)."""
 
@@ -12,21 +14,33 @@ from dataclasses import dataclass, field
 
 from octosim.model.scripts._running import (
     Unknown,
-    closing,
+    closing_bracket,
     may_backtrack,
-    skip_double,
+    outside_brackets,
     skip_single,
+    split_at,
 )
 
 __all__ = [
+    "ARITHMETIC_TARGET",
     "CaseClause",
     "CaseStatement",
+    "ansi_c",
     "arithmetic",
     "case_statements",
     "dequote",
     "fits_int64",
     "glob_regex",
+    "heredoc_at",
+    "heredoc_bodies_end",
     "printf_lines",
+    "quoted_body",
+    "sh_closing",
+    "sh_parts",
+    "sh_split",
+    "sh_strip_comments",
+    "sh_top_level",
+    "sh_unquoted",
     "sleep_seconds",
     "split_words",
     "strip_sudo",
@@ -48,46 +62,273 @@ def fits_int64(text: str) -> bool:
             and -(2**63) <= int(text) < 2**63)
 
 
+# -- quoting ------------------------------------------------------------------------------------
+#: Bash's metacharacters: with blanks, they end a word (and a ``#`` after one starts a comment).
+_METACHARACTERS = frozenset(";&|()<>")
+#: What a backslash escapes inside double quotes; before anything else it is itself.
+_DOUBLE_ESCAPES = frozenset('$`"\\\n')
+#: Where a part other than one plain character may start (see :func:`_part`).
+_PART_STARTS = frozenset("\\$`'\"#(")
+#: ``$(`` nested deeper than this is read as never closed (the scanner recurses per level).
+_MAX_NESTING = 100
+#: A here-document's operator and delimiter word: ``<<EOF``, ``<<-'EOF'``, ``<< "EOF"``.
+_HEREDOC = re.compile(r"<<(?P<tabs>-?)[ \t]*(?:'(?P<single>[^'\n]*)'|\"(?P<double>[^\"\n]*)\""
+                      r"|(?P<bare>[^\s;&|<>()]+))")
+
+
+def sh_parts(text: str, i: int = 0, stop: int | None = None, *, quoted: bool = False,
+             heredocs: bool = False, nesting: int = 0) -> Iterator[tuple[str, int, int]]:
+    """Bash's quoting of ``text`` from ``i`` to ``stop``: each part as (kind, start, end).
+
+    The one place the quoting rules live; every Bash scanner walks these parts. Kinds:
+    ``plain`` (one character outside quotes), ``escaped`` (``\\x``), ``single``
+    (``'...'``), ``ansi`` (``$'...'``, where ``\\'`` does not close it), ``double``
+    (``"..."``, a ``$(...)`` inside may hold quotes of its own), ``expansion`` (``$(...)``,
+    ``$((...))``, ``${...}``, a backquoted command), ``arithmetic`` (a ``((...))`` command,
+    where ``<<`` is a shift), ``comment`` (a ``#`` starting a word, to the end of its line)
+    and, with ``heredocs``, ``heredoc`` (the bodies of the here-documents opened on the line
+    before: data, up to and with each delimiter line; without it, the text is one whose
+    bodies are gone, as the interpreter takes them out first). With ``quoted``, the inside
+    of double quotes: ``plain``, ``escaped`` (only ``\\$``, ``\\```, ``\\"``, ``\\\\`` and
+    an escaped newline) and ``expansion``; the closing ``"`` is a plain part. A part never
+    closed runs to the end.
+    """
+    n = len(text) if stop is None else min(stop, len(text))
+    pending: list[tuple[str, bool]] = []  # here-documents whose bodies come next
+    while i < n:
+        if text[i] not in _PART_STARTS:  # the common case, kept quick
+            kind, end = "plain", i + 1
+        else:
+            kind, end = _part(text, i, quoted, heredocs, nesting)
+            end = min(end, n)
+        if kind == "plain" and heredocs:
+            if text[i] == "<" and (heredoc := heredoc_at(text, i)) is not None:
+                pending.append(heredoc)
+            elif text[i] == "\n" and pending:
+                yield kind, i, end
+                body_end = min(heredoc_bodies_end(text, end, pending), n)
+                pending = []
+                yield "heredoc", end, body_end
+                i = body_end
+                continue
+        yield kind, i, end
+        i = end
+
+
+def sh_unquoted(text: str, i: int = 0) -> Iterator[int]:
+    """Each index of ``text`` from ``i`` outside quotes, escapes, substitutions, comments and
+    here-document bodies."""
+    return (start for kind, start, _ in sh_parts(text, i) if kind == "plain")
+
+
+def sh_top_level(text: str) -> Iterator[int]:
+    """Each index of ``text`` outside quotes, substitutions and brackets (depth 0)."""
+    return outside_brackets(text, sh_unquoted(text))
+
+
+def sh_closing(text: str, i: int) -> int:
+    """The index of the bracket closing the one at ``text[i]``. Raises :class:`Unknown`
+    when it is never closed."""
+    return closing_bracket(text, i, sh_unquoted(text, i))
+
+
+def sh_split(text: str, separator: re.Pattern[str]) -> list[str]:
+    """Split ``text`` where ``separator`` matches outside quotes and brackets."""
+    return split_at(text, sh_top_level(text), separator)
+
+
+def sh_strip_comments(text: str) -> str:
+    """``text`` without its comments (a ``#`` starting a word, to the end of its line)."""
+    if "#" not in text:
+        return text
+    return "".join(text[start:end] for kind, start, end in sh_parts(text) if kind != "comment")
+
+
+def _part(text: str, i: int, quoted: bool, heredocs: bool, nesting: int) -> tuple[str, int]:
+    """The kind and end of the part starting at ``text[i]``."""
+    c, nxt = text[i], text[i + 1 : i + 2]
+    if c == "\\":
+        if quoted and nxt not in _DOUBLE_ESCAPES:
+            return "plain", i + 1
+        return "escaped", min(i + 2, len(text))
+    if c == "$" and nxt in ("(", "{"):
+        return "expansion", _closing_bracket(text, i + 1, heredocs, nesting + 1)
+    if c == "`":
+        return "expansion", _quote_end(text, i + 1, "`")
+    if quoted:
+        return "plain", i + 1
+    if c == "'":
+        return "single", skip_single(text, i + 1, False)
+    if c == '"':
+        return "double", _double_end(text, i + 1, heredocs, nesting)
+    if c == "$" and nxt == "'":
+        return "ansi", _quote_end(text, i + 2, "'")
+    before = text[i - 1] if i else "\n"
+    if c == "#" and _ends_word(before):
+        newline = text.find("\n", i)
+        return "comment", len(text) if newline < 0 else newline
+    if c == "(" and nxt == "(" and (before.isspace() or before in ";&|"):
+        # A command `((...))` (not `(((`...: brackets around arithmetic, or subshells)
+        return "arithmetic", _closing_bracket(text, i, heredocs, nesting + 1)
+    return "plain", i + 1
+
+
+def _ends_word(c: str) -> bool:
+    return c.isspace() or c in _METACHARACTERS
+
+
+def _closing_bracket(text: str, i: int, heredocs: bool, nesting: int) -> int:
+    """The index after the ``)``/``}`` closing the bracket at ``text[i]`` (quotes, escapes
+    and nested substitutions skipped), or the text's length."""
+    if nesting > _MAX_NESTING:
+        return len(text)
+    opener = text[i]
+    closer = ")" if opener == "(" else "}"
+    depth = 1
+    for kind, start, end in sh_parts(text, i + 1, heredocs=heredocs, nesting=nesting):
+        if kind == "plain" and text[start] == opener:
+            depth += 1
+        elif kind == "plain" and text[start] == closer:
+            depth -= 1
+            if depth == 0:
+                return end
+    return len(text)
+
+
+def _double_end(text: str, i: int, heredocs: bool, nesting: int) -> int:
+    """The index after the ``"`` closing the double-quoted string whose body starts at
+    ``text[i]``, or the text's length."""
+    for kind, start, end in sh_parts(text, i, quoted=True, heredocs=heredocs, nesting=nesting):
+        if kind == "plain" and text[start] == '"':
+            return end
+    return len(text)
+
+
+def _quote_end(text: str, i: int, quote: str) -> int:
+    """The index after the ``quote`` closing the backquoted command or ``$'...'`` string
+    whose body starts at ``text[i]`` (an escaped one does not), or the text's length."""
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+        elif text[i] == quote:
+            return i + 1
+        else:
+            i += 1
+    return len(text)
+
+
+def quoted_body(text: str, kind: str, start: int, end: int) -> tuple[int, int]:
+    """The span of a ``single``, ``ansi`` or ``double`` part's body: without its quotes
+    (a quote never closed has none at the end)."""
+    body_start = start + (2 if kind == "ansi" else 1)
+    closer = '"' if kind == "double" else "'"
+    closed = end > body_start and text[end - 1] == closer and (
+        kind != "ansi" or not _escaped_at(text, body_start, end - 1))
+    return body_start, end - 1 if closed else end
+
+
+def _escaped_at(text: str, start: int, i: int) -> bool:
+    """Whether an odd run of backslashes (from ``start``) precedes ``text[i]``."""
+    run = 0
+    while i - run - 1 >= start and text[i - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
+
+
+#: ``$'...'``'s escapes that are one character (Bash's ANSI-C quoting).
+_ANSI_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "?": "?",
+                 "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "v": "\v"}
+_ANSI_NUMBER = re.compile(r"[0-7]{1,3}|x[0-9a-fA-F]{1,2}")
+
+
+def ansi_c(body: str) -> str:
+    """The value of a ``$'...'`` string's body: its backslash escapes decoded as Bash's
+    (one character, octal ``\\nnn``, hex ``\\xHH``). Raises :class:`Unknown` for the others
+    (``\\u``, ``\\c``...)."""
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        nxt = body[i + 1 : i + 2]
+        if nxt in _ANSI_ESCAPES:
+            out.append(_ANSI_ESCAPES[nxt])
+            i += 2
+        elif (m := _ANSI_NUMBER.match(body, i + 1)) is not None:
+            digits = m.group(0)
+            out.append(chr(int(digits[1:], 16) if digits[0] == "x" else int(digits, 8) % 256))
+            i = m.end()
+        else:
+            raise Unknown(body)
+    return "".join(out)
+
+
+def heredoc_at(text: str, i: int) -> tuple[str, bool] | None:
+    """A here-document operator at ``text[i]`` (``<<EOF``, ``<<-'EOF'``, ``<<\\EOF``, not
+    ``<<<``): its delimiter (quotes removed) and whether leading tabs are stripped; else
+    None."""
+    if (i > 0 and text[i - 1] == "<") or text.startswith("<<<", i):
+        return None
+    m = _HEREDOC.match(text, i)
+    if m is None:
+        return None
+    delimiter = next(g for g in m.group("single", "double", "bare") if g is not None)
+    return re.sub(r"[\"'\\]", "", delimiter), bool(m.group("tabs"))
+
+
+def heredoc_bodies_end(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
+    """The index after the bodies of ``heredocs`` (delimiter, tabs stripped) starting at
+    ``text[i]``: each ends with a line holding only its delimiter; a body never ended runs
+    to the end of the text, as in Bash (which warns)."""
+    n = len(text)
+    for delimiter, strip_tabs in heredocs:
+        while i < n:
+            end = n if (newline := text.find("\n", i)) < 0 else newline
+            line = text[i:end].rstrip("\r")
+            i = min(end + 1, n)
+            if (line.lstrip("\t") if strip_tabs else line) == delimiter:
+                break
+    return i
+
+
 _SLEEP = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
 _UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def split_words(text: str) -> list[str]:
+    """The words of ``text``, split at blanks outside quotes and substitutions, as written
+    (quotes kept). A redirection starts a word of its own, with its file if written
+    against it (``hi>/dev/null``: ``hi``, ``>/dev/null``), but for an fd number before it
+    (``2>&1``)."""
     words: list[str] = []
     start: int | None = None
-    for i in range(len(text) + 1):
-        inside = i < len(text) and not text[i].isspace()
-        if inside and start is None:
-            start = i
-        elif not inside and start is not None and _quotes_closed(text[start:i]):
-            words.append(text[start:i])
-            start = None
+    for kind, at, _ in sh_parts(text):
+        if kind == "plain" and text[at].isspace():
+            if start is not None:
+                words.append(text[start:at])
+                start = None
+        elif start is None:
+            start = at
+        elif kind == "plain" and _redirection_at(text, start, at):
+            words.append(text[start:at])
+            start = at
     if start is not None:
         words.append(text[start:])
     return words
 
 
-def _quotes_closed(word: str) -> bool:
-    """Whether ``word`` ends outside quotes and outside ``$(...)``/``$((...))`` (whose
-    blanks do not end a word)."""
-    single = double = False
-    depth = 0  # parentheses open since a `$(`
-    i = 0
-    while i < len(word):
-        c = word[i]
-        if c == "\\" and not single:
-            i += 2
-            continue
-        if c == "'" and not double:
-            single = not single
-        elif c == '"' and not single:
-            double = not double
-        elif not single and c == "(" and (depth or word[i - 1 : i] == "$"):
-            depth += 1
-        elif not single and c == ")" and depth:
-            depth -= 1
-        i += 1
-    return not (single or double or depth)
+def _redirection_at(text: str, start: int, at: int) -> bool:
+    """Whether a redirection operator starts at ``text[at]``, inside the word begun at
+    ``start`` (which then ends there): ``<`` or ``>`` (or ``&>``) not right after another
+    and not after an fd number that is the whole word so far."""
+    c = text[at]
+    if c == "&":
+        return text[at + 1 : at + 2] == ">" and text[at - 1] not in "<>"
+    return (c in "<>" and text[at - 1] not in "<>&"
+            and not text[start:at].isdigit())
 
 
 def strip_sudo(words: list[str]) -> list[str]:
@@ -497,28 +738,10 @@ def _tokens(text: str) -> Iterator[tuple[str, str, int, int]]:
 def _word_end(text: str, i: int) -> int:
     """The index after the word starting at ``text[i]`` (quotes, escapes, ``$(...)``,
     ``${...}`` and backquotes are part of it)."""
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c.isspace() or c in ";&|()<>":
-            break
-        if c == "\\":
-            i += 2
-        elif c == "'":
-            i = skip_single(text, i + 1, False)
-        elif c == '"':
-            i = skip_double(text, i + 1, "\\")
-        elif c == "$" and text[i + 1 : i + 2] in ("(", "{"):
-            try:
-                i = closing(text, i + 1, escape="\\", single_doubles=False) + 1
-            except Unknown:
-                i = n
-        elif c == "`":
-            close = text.find("`", i + 1)
-            i = n if close < 0 else close + 1
-        else:
-            i += 1
-    return min(i, n)
+    for kind, start, _ in sh_parts(text, i):
+        if kind == "plain" and _ends_word(text[start]):
+            return start
+    return len(text)
 
 
 def glob_regex(pattern: str) -> str:
@@ -568,10 +791,13 @@ def _bracket_end(pattern: str, i: int) -> int | None:
 # -- arithmetic ---------------------------------------------------------------------------------
 _ARITHMETIC_TOKEN = re.compile(
     r"\s*(?:(?P<number>\d\w*)|(?P<name>[A-Za-z_]\w*)"
-    r"|(?P<op>\*\*|\+\+|--|<=|>=|==|!=|&&|\|\||<<|>>|[-+*/%()<>!=~&|^?:,]))")
+    r"|(?P<op><<=|>>=|\*\*|\+\+|--|[-+*/%&|^]=|<=|>=|==|!=|&&|\|\||<<|>>"
+    r"|[-+*/%()<>!=~&|^?:,]))")
 #: The binary operators interpreted, by precedence (higher binds tighter), as Bash's.
 _ARITHMETIC_BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4,
                       "+": 5, "-": 5, "*": 6, "/": 6, "%": 6, "**": 7}
+#: The assignment operators interpreted: ``=`` and those of the operators above.
+_ARITHMETIC_ASSIGN = frozenset({"=", "+=", "-=", "*=", "/=", "%="})
 _INT64 = 2**63
 _ARITHMETIC_OPERATIONS: dict[str, Callable[[int, int], int]] = {
     "||": lambda a, b: int(bool(a or b)), "&&": lambda a, b: int(bool(a and b)),
@@ -581,15 +807,24 @@ _ARITHMETIC_OPERATIONS: dict[str, Callable[[int, int], int]] = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
     "**": lambda a, b: int(a**b),
 }
+#: The variables an arithmetic text may assign (``x = 1``, ``x += 1``, ``x++``, ``--x``):
+#: forgotten when it is not interpreted.
+ARITHMETIC_TARGET = re.compile(
+    r"([A-Za-z_]\w*)\s*(?:(?:<<|>>|[-+*/%&|^])?=(?!=)|\+\+|--)|(?:\+\+|--)\s*([A-Za-z_]\w*)")
 
 
-def arithmetic(expression: str, lookup: Callable[[str], str | None]) -> int:
-    """The value of Bash's ``$((expression))`` (its ``$X`` already expanded): integers
-    (decimal, ``0x`` hex, ``0`` octal), variables by name (unset or empty: 0), ``( )``,
-    unary ``-``/``+``/``!`` and ``**``, ``*``, ``/``, ``%`` (C's: truncated), ``+``, ``-``,
-    comparisons, ``&&``, ``||`` (1 or 0). Raises :class:`Unknown` for anything else
-    (assignments, ``++``, bit operators, ``?:``, a variable holding other than an integer, a
-    division by 0, a result out of 64 bits: Bash's error or wrap-around)."""
+def arithmetic(expression: str, lookup: Callable[[str], str | None]
+               ) -> tuple[int, dict[str, int]]:
+    """The value of Bash's arithmetic ``expression`` (``$((...))``, ``((...))``, ``let``; its
+    ``$X`` already expanded), and the variables it assigns (for the caller to set, all or,
+    when this raises, none): integers (decimal, ``0x`` hex, ``0`` octal), variables by name
+    (unset or empty: 0), ``( )``, unary ``-``/``+``/``!``, ``**``, ``*``, ``/``, ``%`` (C's:
+    truncated), ``+``, ``-``, comparisons, ``&&``, ``||`` (1 or 0; the side not evaluated
+    assigns nothing and divides by nothing, as in Bash), ``=``, ``+=``, ``-=``, ``*=``,
+    ``/=``, ``%=``, ``++``/``--`` before or after a name, and ``,``. Raises
+    :class:`Unknown` for anything else (bit operators, ``?:``, a variable holding other
+    than an integer, a division by 0, a result out of 64 bits: Bash's error or
+    wrap-around)."""
     tokens: list[tuple[str, str]] = []
     text, i = expression.rstrip(), 0
     while i < len(text):
@@ -600,32 +835,59 @@ def arithmetic(expression: str, lookup: Callable[[str], str | None]) -> int:
         tokens.append((kind, m.group(kind)))
         i = m.end()
     reader = _Arithmetic(tokens, lookup, expression)
-    value = reader.binary(1)
+    value = reader.comma()
     if reader.i != len(tokens):
         raise Unknown(expression)
-    return value
+    return value, reader.assigned
 
 
 class _Arithmetic:
-    """A precedence-climbing reading of arithmetic tokens."""
+    """A precedence-climbing reading of arithmetic tokens, evaluated as it reads. Where
+    ``noeval`` is above 0 (the side of ``&&``/``||`` Bash skips) it only reads."""
 
     def __init__(self, tokens: list[tuple[str, str]], lookup: Callable[[str], str | None],
                  expression: str) -> None:
         self.tokens, self.lookup, self.expression = tokens, lookup, expression
         self.i = 0
+        self.noeval = 0
+        self.assigned: dict[str, int] = {}
 
-    def _op(self) -> str | None:
-        if self.i < len(self.tokens) and self.tokens[self.i][0] == "op":
-            return self.tokens[self.i][1]
+    def _op(self, ahead: int = 0) -> str | None:
+        j = self.i + ahead
+        if j < len(self.tokens) and self.tokens[j][0] == "op":
+            return self.tokens[j][1]
         return None
+
+    def comma(self) -> int:
+        value = self.assignment()
+        while self._op() == ",":
+            self.i += 1
+            value = self.assignment()
+        return value
+
+    def assignment(self) -> int:
+        """``NAME op= value`` (from the right: ``a = b = 1``), or a binary expression."""
+        if (self.i < len(self.tokens) and self.tokens[self.i][0] == "name"
+                and self._op(1) in _ARITHMETIC_ASSIGN):
+            name, op = self.tokens[self.i][1], self._op(1) or ""
+            self.i += 2
+            right = self.assignment()
+            value = right if op == "=" else self.apply(op[:-1], self.variable(name), right)
+            return self.store(name, value)
+        return self.binary(1)
 
     def binary(self, lowest: int) -> int:
         left = self.unary()
         while (op := self._op()) in _ARITHMETIC_BINARY and _ARITHMETIC_BINARY[op] >= lowest:
             self.i += 1
             precedence = _ARITHMETIC_BINARY[op]
-            right = self.binary(precedence if op == "**" else precedence + 1)  # ** from the right
-            left = self.apply(op, left, right)
+            skip = int((op == "&&" and left == 0) or (op == "||" and left != 0))
+            self.noeval += skip
+            try:  # ** groups from the right
+                right = self.binary(precedence if op == "**" else precedence + 1)
+            finally:
+                self.noeval -= skip
+            left = self.apply(op, left, 0 if skip else right)
         return left
 
     def unary(self) -> int:
@@ -636,19 +898,44 @@ class _Arithmetic:
         if (kind, value) in (("op", "-"), ("op", "+"), ("op", "!")):
             operand = self.unary()
             return -operand if value == "-" else operand if value == "+" else int(operand == 0)
+        if kind == "op" and value in ("++", "--"):  # ++x, --x: the new value
+            if self.i >= len(self.tokens) or self.tokens[self.i][0] != "name":
+                raise Unknown(self.expression)
+            name = self.tokens[self.i][1]
+            self.i += 1
+            return self.store(name, self.apply(value[0], self.variable(name), 1))
         if (kind, value) == ("op", "("):
-            inner = self.binary(1)
+            inner = self.comma()
             if self._op() != ")":
                 raise Unknown(self.expression)
             self.i += 1
             return inner
         if kind == "number":
             return self.integer(value)
-        if kind == "name" and self._op() != "=":
-            held = (self.lookup(value) or "").strip()
-            sign = -1 if held.startswith("-") else 1
-            return sign * self.integer(held.lstrip("+-")) if held else 0
-        raise Unknown(self.expression)
+        if kind == "name" and self._op() in ("++", "--"):  # x++, x--: the old value
+            op = self._op() or ""
+            self.i += 1
+            old = self.variable(value)
+            self.store(value, self.apply(op[0], old, 1))
+            return old
+        if kind == "name" and self._op() != "=" and self._op() not in _ARITHMETIC_ASSIGN:
+            return self.variable(value)
+        raise Unknown(self.expression)  # `1 + x = 2`: Bash's "assignment to non-variable"
+
+    def variable(self, name: str) -> int:
+        """A variable's value: as assigned in this expression, else as the shell holds it."""
+        if self.noeval:
+            return 0
+        if name in self.assigned:
+            return self.assigned[name]
+        held = (self.lookup(name) or "").strip()
+        sign = -1 if held.startswith("-") else 1
+        return sign * self.integer(held.lstrip("+-")) if held else 0
+
+    def store(self, name: str, value: int) -> int:
+        if not self.noeval:
+            self.assigned[name] = value
+        return value
 
     def integer(self, text: str) -> int:
         try:
@@ -663,6 +950,8 @@ class _Arithmetic:
         raise Unknown(self.expression)  # 08, 1a, 2#101, a name's value that is not a number
 
     def apply(self, op: str, left: int, right: int) -> int:
+        if self.noeval:
+            return 0  # Bash reads the side it skips without evaluating it
         if op in ("/", "%") and right == 0:
             raise Unknown(self.expression)  # Bash: "division by 0", an error
         if op == "**" and (right < 0 or right > 64):

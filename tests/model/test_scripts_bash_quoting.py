@@ -1,0 +1,101 @@
+"""Bash's quoting, read in one place (``_sh_text.sh_parts``): every scanner of the Bash
+interpreter (statements, words, ``case``, here-documents, Calamari's variables) agrees on
+where a quote, a substitution, a comment or a here-document's body begins and ends."""
+
+from __future__ import annotations
+
+import pytest
+
+from octosim.model.scripts._sh_text import case_statements, sh_parts, split_words
+from tests.model.test_scripts_bash_flow import bash
+
+
+def test_the_parts_of_a_line() -> None:
+    text = "a \\x 'b' $'c\\'d' \"e $(f \"g\") h\" ${i} `j` # k"
+    kinds = [(kind, text[start:end]) for kind, start, end in sh_parts(text)
+             if kind != "plain"]
+    assert kinds == [("escaped", "\\x"), ("single", "'b'"), ("ansi", "$'c\\'d'"),
+                     ("double", '"e $(f "g") h"'), ("expansion", "${i}"),
+                     ("expansion", "`j`"), ("comment", "# k")]
+
+
+def test_a_here_document_body_is_one_part_when_asked() -> None:
+    text = "cat <<'EOF' # it's\nit's data\nEOF\necho 'x'"
+    kinds = [(kind, text[start:end]) for kind, start, end in sh_parts(text, heredocs=True)
+             if kind not in ("plain", "comment")]
+    assert kinds == [("single", "'EOF'"), ("heredoc", "it's data\nEOF\n"), ("single", "'x'")]
+
+
+# -- the copies that disagreed, now read as Bash reads them ---------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # $'...' is ANSI-C quoting: `\'` does not end it, its escapes are decoded, it is no `$`
+    # to split (each scanner read `$` then a single-quoted string ending at `\'`).
+    ("echo $'a\\tb'", ["a\tb"]),
+    ("echo $'it\\'s'; echo x", ["it's", "x"]),
+    ("echo $'two  blanks'", ["two  blanks"]),
+    ("echo $'\\x41\\101'", ["AA"]),
+    ("echo $'\\u00e9'; echo after", ["after"]),  # \u: not interpreted
+    ("[[ 'x*' == $'x*' ]] && echo literal", ["literal"]),  # quoted: no pattern
+    # In double quotes a backslash makes `$` literal (it was expanded).
+    ('echo "\\$HOME x"', ["$HOME x"]),
+    ('X=1; echo "\\${X} \\\\$X"', ["${X} \\1"]),
+])
+def test_quoting_as_bash_reads_it(body: str, printed: list[str]) -> None:
+    _, _, host = bash(body)
+    assert host.lines() == printed
+
+
+@pytest.mark.parametrize("body", [
+    # An apostrophe in a comment or a here-document's body opened a quote for the scanner
+    # that finds Calamari's $(get_octopusvariable ...): the value was put in quoted wrongly.
+    "# don't\nJ=\"$(get_octopusvariable Java.Home)\"\necho \"$J\"",
+    "cat <<EOF\nit's\nEOF\nJ=\"$(get_octopusvariable Java.Home)\"\necho \"$J\"",
+    "J=$(get_octopusvariable Java.Home)\necho \"$J\"",
+])
+def test_calamari_variables_are_quoted_for_where_they_stand(body: str) -> None:
+    _, _, host = bash(body)
+    assert host.lines() == ["/opt/java 21"]
+
+
+def test_calamari_variable_in_single_quotes_is_text() -> None:
+    _, _, host = bash("echo '$(get_octopusvariable Java.Home)' # it's")
+    assert host.lines() == ["$(get_octopusvariable Java.Home)"]
+
+
+def test_a_substitution_in_double_quotes_may_hold_quotes() -> None:
+    # The word scanner ended the string at the inner quote: the case word was cut short.
+    _, found = case_statements('case "$(echo "a b")" in x) echo;; esac')
+    assert [case.word for case in found] == ['"$(echo "a b")"']
+    assert split_words("echo $'it\\'s x' y") == ["echo", "$'it\\'s x'", "y"]
+
+
+def test_an_escaped_backquote_does_not_end_a_command_substitution() -> None:
+    assert split_words("echo `echo \\` a` b") == ["echo", "`echo \\` a`", "b"]
+
+
+# -- redirections written against a word, and input redirections ---------------------------------
+@pytest.mark.parametrize(("body", "out"), [
+    # A redirection written against the word before it was printed as part of it.
+    ("echo hi>/dev/null; echo x", [("info", "x")]),
+    ("echo a>&2", [("error", "a")]),
+    ("echo x2>&1", [("info", "x2")]),  # `x2` is no fd number: a word, then `>&1`
+    ("echo a&>/dev/null; echo b", [("info", "b")]),
+    ('echo "a>b" a\\>b', [("info", "a>b a>b")]),  # quoted or escaped: text
+    # What echo reads does not change what it prints (the redirection was printed).
+    ("echo hi <<EOF\nbody\nEOF", [("info", "hi")]),
+    ("echo hi<<-'EOF'\n\tbody\n\tEOF", [("info", "hi")]),
+    ("echo a <<< b; echo c <<<d", [("info", "a"), ("info", "c")]),
+    ("echo hi < /etc/environment", [("info", "hi")]),
+    # Any other file may not exist (Bash's error, echo not run): not interpreted.
+    ("echo hi < /tmp/f; echo after", [("info", "after")]),
+    # In [[ ]], `>` compares strings (it was a redirection: the test was `[[ a ]]`, true).
+    ("[[ a > b ]] && echo gt; echo after", [("info", "after")]),
+])
+def test_redirections_are_no_words(body: str, out: list[tuple[str, str]]) -> None:
+    _, result, host = bash(body)
+    assert host.out == out and not result.failed
+
+
+def test_split_words_ends_a_word_at_a_redirection() -> None:
+    assert split_words("echo a>x 2>&1 b<y c&>z 12>w") == [
+        "echo", "a", ">x", "2>&1", "b", "<y", "c", "&>z", "12>w"]
