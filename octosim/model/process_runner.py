@@ -387,7 +387,7 @@ class ProcessRunner:
         errors = [*self.errors, *failures]
         if not errors:
             return None
-        return VariableDictionary({
+        return VariableDictionary.of_system({
             "Octopus.Deployment.Error": errors[0],
             "Octopus.Deployment.ErrorDetail": "\n".join(errors),
         })

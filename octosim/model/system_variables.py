@@ -151,7 +151,7 @@ def deployment_variables(
     # The tag its task runs under, which create_deployment worked out (one built by hand has none).
     values["Octopus.Task.ConcurrencyTag"] = deployment.concurrency_tag or release_concurrency_tag(
         release, deployment.environment_id, deployment.tenant_id)
-    return VariableDictionary(values)
+    return VariableDictionary.of_system(values)
 
 
 def runbook_run_variables(
@@ -182,7 +182,7 @@ def runbook_run_variables(
         values["Octopus.Deployment.Tenant.Name"] = tenant.name
     values["Octopus.Task.ConcurrencyTag"] = snapshot_concurrency_tag(
         snapshot, run.environment_id, run.tenant_id)
-    return VariableDictionary(values)
+    return VariableDictionary.of_system(values)
 
 
 def machine_variables(machine: Machine) -> VariableDictionary:
@@ -195,7 +195,7 @@ def machine_variables(machine: Machine) -> VariableDictionary:
     }
     if machine.uri.startswith("https://"):
         values["Octopus.Machine.Hostname"] = machine.uri.split("//", 1)[1].split(":", 1)[0]
-    return VariableDictionary(values)
+    return VariableDictionary.of_system(values)
 
 
 def tentacle_agent_variables(
@@ -204,7 +204,7 @@ def tentacle_agent_variables(
     """Return ``Octopus.Tentacle.Agent.*`` and ``Octopus.Agent.ProgramDirectoryPath`` for the
     Tentacle (or worker) that runs the script, consistent with its process variables."""
     process = tentacle_process_variables(os_family, instance_name, version)
-    return VariableDictionary({
+    return VariableDictionary.of_system({
         "Octopus.Tentacle.Agent.ApplicationDirectoryPath": process["TentacleApplications"],
         "Octopus.Tentacle.Agent.InstanceName": instance_name,
         "Octopus.Tentacle.Agent.ProgramDirectoryPath": process["TentacleProgramDirectoryPath"],
@@ -214,7 +214,7 @@ def tentacle_agent_variables(
 
 def worker_pool_variables(pool_id: str, pool_name: str) -> VariableDictionary:
     """Return ``Octopus.WorkerPool.*`` for a step run on a worker."""
-    return VariableDictionary({"Octopus.WorkerPool.Id": pool_id,
+    return VariableDictionary.of_system({"Octopus.WorkerPool.Id": pool_id,
                                "Octopus.WorkerPool.Name": pool_name})
 
 
@@ -224,7 +224,7 @@ def action_variables(
 ) -> VariableDictionary:
     """Return ``Octopus.Step.*`` and ``Octopus.Action.*`` for one action of a planned step."""
     step = planned.step
-    return VariableDictionary({
+    return VariableDictionary.of_system({
         "Octopus.Step.Id": step.id,
         "Octopus.Step.Name": step.name,
         "Octopus.Step.Number": str(planned.number),

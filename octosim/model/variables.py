@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar, overload
 
 __all__ = [
     "MASK",
@@ -151,6 +151,12 @@ def _applies(scope: VariableScope, ctx: ScopeContext) -> bool:
     return not scope.role or any(role.lower() in roles for role in scope.role)
 
 
+_Default = TypeVar("_Default")
+
+#: The lower-cased form of each system variable's name (:meth:`VariableDictionary.of_system`).
+_LOWERED: dict[str, str] = {}
+
+
 class VariableDictionary(Mapping[str, str]):
     """Variables by name, looked up case-insensitively, knowing which values are sensitive."""
 
@@ -159,11 +165,44 @@ class VariableDictionary(Mapping[str, str]):
     ) -> None:
         # Keyed by the lower-cased name: the values (the very table substitution reads, so a
         # script's #{...} does not rebuild it for every action on every target) and the
-        # spelling last given.
+        # spelling last given. Each name is lower-cased (and the result hashed) once.
         given = values or {}
-        self._table: dict[str, str] = {name.lower(): value for name, value in given.items()}
-        self._names: dict[str, str] = {name.lower(): name for name in given}
-        self._sensitive: set[str] = {name.lower() for name in sensitive}
+        keys = [name.lower() for name in given]
+        self._table: dict[str, str] = dict(zip(keys, given.values(), strict=True))
+        self._names: dict[str, str] = dict(zip(keys, given, strict=True))
+        self._sensitive: set[str] = {name.lower() for name in sensitive} if sensitive else set()
+
+    @classmethod
+    def of_system(cls, values: Mapping[str, str]) -> VariableDictionary:
+        """Return ``VariableDictionary(values)`` for system variables (none sensitive),
+        remembering each name's lower-cased form from one call to the next: every action on
+        every target gets the same few dozen names, and lower-casing and hashing each of them
+        anew cost more than the rest of making its variables. Only system variables' names
+        come here (a fixed set, plus one per role for ``MachinesInRole``), so what is
+        remembered stays small; a name's lower-cased form never changes, so it cannot go
+        stale."""
+        lowered = _LOWERED
+        try:
+            keys = [lowered[name] for name in values]
+        except KeyError:
+            lowered.update((name, name.lower()) for name in values if name not in lowered)
+            keys = [lowered[name] for name in values]
+        result = cls.__new__(cls)
+        result._table = dict(zip(keys, values.values(), strict=True))
+        result._names = dict(zip(keys, values, strict=True))
+        result._sensitive = set()
+        return result
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+
+    @overload
+    def get(self, name: str, /, default: str | _Default) -> str | _Default: ...
+
+    def get(self, name: str, /, default: object = None) -> object:
+        """Return the value of ``name`` (any case), or ``default``: Mapping's ``get`` without
+        raising and catching a KeyError for every name that is not there."""
+        return self._table.get(name.lower(), default)
 
     def set(self, name: str, value: str, *, is_sensitive: bool = False) -> None:
         """Set ``name`` (any case replaces the same variable) to ``value``."""
@@ -195,7 +234,7 @@ class VariableDictionary(Mapping[str, str]):
 
     def copy(self) -> VariableDictionary:
         """Return an independent copy: the same names, spellings, values and sensitivity."""
-        clone = VariableDictionary()
+        clone = VariableDictionary.__new__(VariableDictionary)
         clone._table = self._table.copy()
         clone._names = self._names.copy()
         clone._sensitive = self._sensitive.copy()
