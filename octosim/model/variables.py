@@ -153,8 +153,12 @@ def _applies(scope: VariableScope, ctx: ScopeContext) -> bool:
 
 _Default = TypeVar("_Default")
 
-#: The lower-cased form of each system variable's name (:meth:`VariableDictionary.of_system`).
-_LOWERED: dict[str, str] = {}
+#: The system variables' families met so far (:meth:`VariableDictionary.of_system`), by their
+#: names in order: each name's lower-cased form, and the names by those forms.
+_FAMILIES: dict[tuple[str, ...], tuple[tuple[str, ...], dict[str, str]]] = {}
+#: More families than this (one per set of roles, tenants…) and they are forgotten and met
+#: anew: what is remembered stays small.
+_MAX_FAMILIES = 256
 
 
 class VariableDictionary(Mapping[str, str]):
@@ -174,22 +178,23 @@ class VariableDictionary(Mapping[str, str]):
 
     @classmethod
     def of_system(cls, values: Mapping[str, str]) -> VariableDictionary:
-        """Return ``VariableDictionary(values)`` for system variables (none sensitive),
-        remembering each name's lower-cased form from one call to the next: every action on
-        every target gets the same few dozen names, and lower-casing and hashing each of them
-        anew cost more than the rest of making its variables. Only system variables' names
-        come here (a fixed set, plus one per role for ``MachinesInRole``), so what is
-        remembered stays small; a name's lower-cased form never changes, so it cannot go
-        stale."""
-        lowered = _LOWERED
-        try:
-            keys = [lowered[name] for name in values]
-        except KeyError:
-            lowered.update((name, name.lower()) for name in values if name not in lowered)
-            keys = [lowered[name] for name in values]
+        """Return ``VariableDictionary(values)`` for a family of system variables (none
+        sensitive), remembering the family's names from one call to the next: every action
+        on every target gets the same few families, and lower-casing and hashing each name
+        anew cost more than the rest of making its variables. A family is remembered by all
+        its names, in order, and what is remembered of it (their lower-cased forms) depends
+        on nothing else, so it cannot go stale."""
+        names = tuple(values)
+        family = _FAMILIES.get(names)
+        if family is None:
+            if len(_FAMILIES) >= _MAX_FAMILIES:
+                _FAMILIES.clear()
+            keys = tuple(name.lower() for name in names)
+            family = _FAMILIES[names] = (keys, dict(zip(keys, names, strict=True)))
+        keys, spelled = family
         result = cls.__new__(cls)
         result._table = dict(zip(keys, values.values(), strict=True))
-        result._names = dict(zip(keys, values, strict=True))
+        result._names = spelled.copy()
         result._sensitive = set()
         return result
 

@@ -38,3 +38,13 @@ def test_get_reads_any_case_without_a_key_error() -> None:
     assert variables.get("Absent") is None
     assert variables.get("Absent", "") == ""
     assert Counted.missing == 0
+
+
+def test_of_system_remembers_a_bounded_number_of_families() -> None:
+    from octosim.model import variables
+
+    for n in range(variables._MAX_FAMILIES + 5):
+        made = VariableDictionary.of_system({f"Octopus.Environment.MachinesInRole[r{n}]": "M-1"})
+        assert made[f"octopus.environment.machinesinrole[R{n}]"] == "M-1"
+        assert list(made) == [f"Octopus.Environment.MachinesInRole[r{n}]"]
+        assert len(variables._FAMILIES) <= variables._MAX_FAMILIES
