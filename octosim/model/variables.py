@@ -610,10 +610,13 @@ def _token(content: str, ex: _Expansion, active: frozenset[str]) -> str:
     # One ``#{...}`` token: inner tokens first, then the named variable's value substituted
     # in turn; a name naming no variable (or met again in its own value, or beyond the
     # expansion's limits) stays as written.
-    inner = _expand(content, ex, active)
+    # Most names and values hold no token: they are taken as they are, without a call to
+    # _expand (nor, for a value, the set of the values being expanded made for it).
+    inner = _expand(content, ex, active) if "#{" in content else content
     key = inner.strip().lower()
     if ex.may_expand(key, active):
-        return _expand(ex.table[key], ex, active | {key})
+        value = ex.table[key]
+        return _expand(value, ex, active | {key}) if "#{" in value else value
     return "#{" + inner + "}"
 
 
@@ -640,7 +643,9 @@ def _expand_tokens(text: str, ex: _Expansion, active: frozenset[str]) -> str:
             out.append(text[i : j - 1] + "#{")
             i = j + 2
             continue
-        end = _closing(text, j + 2)
+        end = text.find("}", j + 2)
+        if end >= 0 and text.find("#{", j + 2, end) >= 0:  # an inner token: count the braces
+            end = _closing(text, j + 2)
         if end < 0:
             out.append(text[i:])
             return "".join(out)
