@@ -12,6 +12,7 @@ not the worker (§3, BLOG); ``Octopus.WorkerPool.*`` name the worker's pool.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,7 +65,15 @@ class TaskInfo:
 
     def when(self, t: float) -> str:
         """Return virtual time ``t`` as ISO wall-clock text."""
-        return iso_milliseconds(self.epoch + timedelta(seconds=t))
+        return _wall_text(self.epoch, t)
+
+
+# A deployment's times are few and repeat (a release and its deployment made at the same
+# moment; every deployment of a test suite's world at 0), and making the text costs more than
+# the rest of a variable: the text is remembered by all it is made of, the epoch and the time.
+@functools.lru_cache(maxsize=256)
+def _wall_text(epoch: datetime, t: float) -> str:
+    return iso_milliseconds(epoch + timedelta(seconds=t))
 
 
 def _common(
