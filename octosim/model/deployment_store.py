@@ -46,6 +46,10 @@ class _InSpace(Protocol):
     def space_id(self) -> str: ...
 
 
+#: What a machine with no tenancy set takes part in: untenanted deployments (frozen, so one
+#: value serves every machine).
+_UNTENANTED = MachineTenancy()
+
 _Named = TypeVar("_Named", Project, Channel, Runbook, Tenant, Lifecycle, ProjectGroup)
 
 
@@ -226,7 +230,7 @@ class DeploymentStore:
 
     def tenancy_of(self, machine_id: str) -> MachineTenancy:
         """Return a machine's tenancy (untenanted unless set)."""
-        return self.machine_tenancy.get(machine_id, MachineTenancy())
+        return self.machine_tenancy.get(machine_id, _UNTENANTED)
 
     def set_process(self, process_id: str, steps: Sequence[DeploymentStep]) -> DeploymentProcess:
         """Replace a process's steps (as ``PUT …/deploymentprocesses`` does); bump its Version.

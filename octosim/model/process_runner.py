@@ -322,7 +322,9 @@ class ProcessRunner:
                     action_element.finish(run.clock.now(), ActivityStatus.Skipped)
                 continue
             ran = True
-            reason = yield from self._attempts(action, variables, host, machine, action_element)
+            # Without guided failure an action runs once: no retry loop to go through.
+            attempts = self._attempts if self.process.guided_failure else self._action
+            reason = yield from attempts(action, variables, host, machine, action_element)
             if reason is not None:
                 failures.append(reason)
             if action_element is not element:
@@ -387,7 +389,7 @@ class ProcessRunner:
         errors = [*self.errors, *failures]
         if not errors:
             return None
-        return VariableDictionary({
+        return VariableDictionary.of_system({
             "Octopus.Deployment.Error": errors[0],
             "Octopus.Deployment.ErrorDetail": "\n".join(errors),
         })
@@ -395,7 +397,7 @@ class ProcessRunner:
     # -- one action on one target -----------------------------------------------------------
     def _attempts(self, action: DeploymentAction, variables: VariableDictionary,
                   host: Machine, target: Machine | None, element: ActivityElement) -> Flow:
-        """Run the action; under guided failure, ask after each failure what to do."""
+        """Run the action under guided failure: ask after each failure what to do."""
         while True:
             reason = yield from self._action(action, variables, host, target, element)
             if reason is None or not self.process.guided_failure:

@@ -126,10 +126,15 @@ _MUTEXES: weakref.WeakKeyDictionary[TaskHost, dict[str, ScriptMutex]] = (
 
 def mutex_for(engine: TaskHost, machine: Machine) -> ScriptMutex:
     """Return ``machine``'s mutex on the server run by ``engine`` (made on first use)."""
-    mutexes = _MUTEXES.setdefault(engine, {})
-    if machine.id not in mutexes:
-        mutexes[machine.id] = ScriptMutex(machine.name)
-    return mutexes[machine.id]
+    # get, not setdefault: a WeakKeyDictionary's setdefault makes a weak reference with a
+    # callback (and here a new dict) on every call, found or not.
+    mutexes = _MUTEXES.get(engine)
+    if mutexes is None:
+        mutexes = _MUTEXES[engine] = {}
+    mutex = mutexes.get(machine.id)
+    if mutex is None:
+        mutex = mutexes[machine.id] = ScriptMutex(machine.name)
+    return mutex
 
 
 class TakeScriptMutex:

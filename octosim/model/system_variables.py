@@ -12,6 +12,7 @@ not the worker (§3, BLOG); ``Octopus.WorkerPool.*`` name the worker's pool.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,7 +65,15 @@ class TaskInfo:
 
     def when(self, t: float) -> str:
         """Return virtual time ``t`` as ISO wall-clock text."""
-        return iso_milliseconds(self.epoch + timedelta(seconds=t))
+        return _wall_text(self.epoch, t)
+
+
+# A deployment's times are few and repeat (a release and its deployment made at the same
+# moment; every deployment of a test suite's world at 0), and making the text costs more than
+# the rest of a variable: the text is remembered by all it is made of, the epoch and the time.
+@functools.lru_cache(maxsize=256)
+def _wall_text(epoch: datetime, t: float) -> str:
+    return iso_milliseconds(epoch + timedelta(seconds=t))
 
 
 def _common(
@@ -151,7 +160,7 @@ def deployment_variables(
     # The tag its task runs under, which create_deployment worked out (one built by hand has none).
     values["Octopus.Task.ConcurrencyTag"] = deployment.concurrency_tag or release_concurrency_tag(
         release, deployment.environment_id, deployment.tenant_id)
-    return VariableDictionary(values)
+    return VariableDictionary.of_system(values)
 
 
 def runbook_run_variables(
@@ -182,7 +191,7 @@ def runbook_run_variables(
         values["Octopus.Deployment.Tenant.Name"] = tenant.name
     values["Octopus.Task.ConcurrencyTag"] = snapshot_concurrency_tag(
         snapshot, run.environment_id, run.tenant_id)
-    return VariableDictionary(values)
+    return VariableDictionary.of_system(values)
 
 
 def machine_variables(machine: Machine) -> VariableDictionary:
@@ -195,7 +204,7 @@ def machine_variables(machine: Machine) -> VariableDictionary:
     }
     if machine.uri.startswith("https://"):
         values["Octopus.Machine.Hostname"] = machine.uri.split("//", 1)[1].split(":", 1)[0]
-    return VariableDictionary(values)
+    return VariableDictionary.of_system(values)
 
 
 def tentacle_agent_variables(
@@ -204,7 +213,7 @@ def tentacle_agent_variables(
     """Return ``Octopus.Tentacle.Agent.*`` and ``Octopus.Agent.ProgramDirectoryPath`` for the
     Tentacle (or worker) that runs the script, consistent with its process variables."""
     process = tentacle_process_variables(os_family, instance_name, version)
-    return VariableDictionary({
+    return VariableDictionary.of_system({
         "Octopus.Tentacle.Agent.ApplicationDirectoryPath": process["TentacleApplications"],
         "Octopus.Tentacle.Agent.InstanceName": instance_name,
         "Octopus.Tentacle.Agent.ProgramDirectoryPath": process["TentacleProgramDirectoryPath"],
@@ -214,7 +223,7 @@ def tentacle_agent_variables(
 
 def worker_pool_variables(pool_id: str, pool_name: str) -> VariableDictionary:
     """Return ``Octopus.WorkerPool.*`` for a step run on a worker."""
-    return VariableDictionary({"Octopus.WorkerPool.Id": pool_id,
+    return VariableDictionary.of_system({"Octopus.WorkerPool.Id": pool_id,
                                "Octopus.WorkerPool.Name": pool_name})
 
 
@@ -224,7 +233,7 @@ def action_variables(
 ) -> VariableDictionary:
     """Return ``Octopus.Step.*`` and ``Octopus.Action.*`` for one action of a planned step."""
     step = planned.step
-    return VariableDictionary({
+    return VariableDictionary.of_system({
         "Octopus.Step.Id": step.id,
         "Octopus.Step.Name": step.name,
         "Octopus.Step.Number": str(planned.number),

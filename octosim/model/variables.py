@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar, overload
 
 __all__ = [
     "MASK",
@@ -151,6 +151,16 @@ def _applies(scope: VariableScope, ctx: ScopeContext) -> bool:
     return not scope.role or any(role.lower() in roles for role in scope.role)
 
 
+_Default = TypeVar("_Default")
+
+#: The system variables' families met so far (:meth:`VariableDictionary.of_system`), by their
+#: names in order: each name's lower-cased form, and the names by those forms.
+_FAMILIES: dict[tuple[str, ...], tuple[tuple[str, ...], dict[str, str]]] = {}
+#: More families than this (one per set of roles, tenants…) and they are forgotten and met
+#: anew: what is remembered stays small.
+_MAX_FAMILIES = 256
+
+
 class VariableDictionary(Mapping[str, str]):
     """Variables by name, looked up case-insensitively, knowing which values are sensitive."""
 
@@ -159,11 +169,45 @@ class VariableDictionary(Mapping[str, str]):
     ) -> None:
         # Keyed by the lower-cased name: the values (the very table substitution reads, so a
         # script's #{...} does not rebuild it for every action on every target) and the
-        # spelling last given.
+        # spelling last given. Each name is lower-cased (and the result hashed) once.
         given = values or {}
-        self._table: dict[str, str] = {name.lower(): value for name, value in given.items()}
-        self._names: dict[str, str] = {name.lower(): name for name in given}
-        self._sensitive: set[str] = {name.lower() for name in sensitive}
+        keys = [name.lower() for name in given]
+        self._table: dict[str, str] = dict(zip(keys, given.values(), strict=True))
+        self._names: dict[str, str] = dict(zip(keys, given, strict=True))
+        self._sensitive: set[str] = {name.lower() for name in sensitive} if sensitive else set()
+
+    @classmethod
+    def of_system(cls, values: Mapping[str, str]) -> VariableDictionary:
+        """Return ``VariableDictionary(values)`` for a family of system variables (none
+        sensitive), remembering the family's names from one call to the next: every action
+        on every target gets the same few families, and lower-casing and hashing each name
+        anew cost more than the rest of making its variables. A family is remembered by all
+        its names, in order, and what is remembered of it (their lower-cased forms) depends
+        on nothing else, so it cannot go stale."""
+        names = tuple(values)
+        family = _FAMILIES.get(names)
+        if family is None:
+            if len(_FAMILIES) >= _MAX_FAMILIES:
+                _FAMILIES.clear()
+            keys = tuple(name.lower() for name in names)
+            family = _FAMILIES[names] = (keys, dict(zip(keys, names, strict=True)))
+        keys, spelled = family
+        result = cls.__new__(cls)
+        result._table = dict(zip(keys, values.values(), strict=True))
+        result._names = spelled.copy()
+        result._sensitive = set()
+        return result
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+
+    @overload
+    def get(self, name: str, /, default: str | _Default) -> str | _Default: ...
+
+    def get(self, name: str, /, default: object = None) -> object:
+        """Return the value of ``name`` (any case), or ``default``: Mapping's ``get`` without
+        raising and catching a KeyError for every name that is not there."""
+        return self._table.get(name.lower(), default)
 
     def set(self, name: str, value: str, *, is_sensitive: bool = False) -> None:
         """Set ``name`` (any case replaces the same variable) to ``value``."""
@@ -195,7 +239,7 @@ class VariableDictionary(Mapping[str, str]):
 
     def copy(self) -> VariableDictionary:
         """Return an independent copy: the same names, spellings, values and sensitivity."""
-        clone = VariableDictionary()
+        clone = VariableDictionary.__new__(VariableDictionary)
         clone._table = self._table.copy()
         clone._names = self._names.copy()
         clone._sensitive = self._sensitive.copy()
@@ -566,10 +610,13 @@ def _token(content: str, ex: _Expansion, active: frozenset[str]) -> str:
     # One ``#{...}`` token: inner tokens first, then the named variable's value substituted
     # in turn; a name naming no variable (or met again in its own value, or beyond the
     # expansion's limits) stays as written.
-    inner = _expand(content, ex, active)
+    # Most names and values hold no token: they are taken as they are, without a call to
+    # _expand (nor, for a value, the set of the values being expanded made for it).
+    inner = _expand(content, ex, active) if "#{" in content else content
     key = inner.strip().lower()
     if ex.may_expand(key, active):
-        return _expand(ex.table[key], ex, active | {key})
+        value = ex.table[key]
+        return _expand(value, ex, active | {key}) if "#{" in value else value
     return "#{" + inner + "}"
 
 
@@ -596,7 +643,9 @@ def _expand_tokens(text: str, ex: _Expansion, active: frozenset[str]) -> str:
             out.append(text[i : j - 1] + "#{")
             i = j + 2
             continue
-        end = _closing(text, j + 2)
+        end = text.find("}", j + 2)
+        if end >= 0 and text.find("#{", j + 2, end) >= 0:  # an inner token: count the braces
+            end = _closing(text, j + 2)
         if end < 0:
             out.append(text[i:])
             return "".join(out)
