@@ -134,3 +134,58 @@ def test_switch_over_a_known_value(body: str, printed: list[str]) -> None:
 def test_a_switch_the_simulator_cannot_follow_is_not_interpreted(body: str) -> None:
     host, result = ps(body + "\n'end'")
     assert host.lines() == ["end"] and not result.failed
+
+
+# -- a skipped statement that may have left the loop ------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # the retry loop: whether the service answered is unknown, so is whether it broke out;
+    # the loop stops there (no retries waited out, no throw) and $attempt is unknown
+    ("$attempt = 0\nwhile ($true) {\n  $attempt++\n"
+     "  $r = Invoke-WebRequest -Uri 'http://localhost/health' -UseBasicParsing\n"
+     "  if ($r.StatusCode -eq 200) { break }\n"
+     "  if ($attempt -ge 10) { throw \"not up after $attempt attempts\" }\n"
+     "  Start-Sleep -Seconds 5\n}\nWrite-Host \"healthy after $attempt\"", []),
+    ("$n = 0\nwhile ($true) { $n++; if ((Get-Date).Second -ge 0) { break } }", []),
+    ("$i = 0\nwhile ($i -lt 3) { $i++; $s = Get-Random; if ($s -eq 1) { break } }\n\"i$i\"", []),
+    ("$n = 0\nwhile ($n -lt 5) { $n++; if ((Get-Date).Second -ge 0) { continue }; \"n$n\" }\n"
+     "if ($n -eq 1) { 'stale' }", []),
+    # the runs before it stand
+    ("$n = 0\ndo { \"n$n\"; $n++; if ($n -eq 2) { if ((Get-Date).Second -ge 0) { break } } }"
+     " while ($n -lt 5)", ["n0", "n1"]),
+    ("for ($i = 0; $i -lt 3; $i++) { \"f$i\"; if ($i -eq 1) { $v = Get-Item x\n"
+     "if ($v) { exit 1 } } }", ["f0", "f1"]),
+    # foreach and switch the same
+    ("$last = 'none'\nforeach ($x in 1, 2, 3) { $last = $x; if ((Get-Date).Second -ge 0)"
+     " { continue }; \"x$x\" }\nif ($last -eq 1) { 'stale' }", []),
+    ("switch (1, 2) { 1 { if ((Get-Date).Second -ge 0) { break }; 'one' } 2 { 'two' } }", []),
+    # through a call of the script's function that holds break
+    ("function Stop-Maybe { if ((Get-Date).Second -ge 0) { break } }\n$i = 0\n"
+     "while ($i -lt 3) { \"i$i\"; $i++; Stop-Maybe }", ["i0"]),
+    # a skipped try holding return
+    ("function F { foreach ($x in 1, 2) { \"x$x\"; try { return } catch [Custom.Error] { } } }\n"
+     "F", ["x1"]),
+])
+def test_a_skipped_statement_that_may_leave_the_loop_stops_it(body: str,
+                                                               printed: list[str]) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [*printed, "end"] and not result.failed
+    assert not host.lines("error")
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # a skipped statement that cannot leave it: the loop goes on
+    ("$i = 0\nwhile ($i -lt 2) { $v = Get-Random; \"i$i\"; $i++ }", ["i0", "i1"]),
+    # an inner loop's own break does not leave the outer one, even when the inner is skipped
+    ("foreach ($a in 1, 2) { while ((Get-Date).Second -ge 0) { break }; \"a$a\" }",
+     ["a1", "a2"]),
+])
+def test_a_skipped_statement_that_cannot_leave_the_loop_does_not_stop_it(
+        body: str, printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+def test_an_if_on_an_unknown_value_outside_a_loop_runs_no_branch_and_the_script_goes_on() -> None:
+    # the documented rule, as in the Bash interpreter: no branch is guessed, not even an exit
+    host, result = ps("if ((Get-Date).Second -ge 0) { exit 1 }\n'after'")
+    assert host.lines() == ["after"] and result.exit_code == 0

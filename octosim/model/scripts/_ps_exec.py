@@ -52,7 +52,12 @@ until (c)`` and ``for (init; c; iterator) { }`` (parts split by ``;`` or new lin
 may be left out) with ``break``/``continue``; each run counts a statement, so a loop that
 never ends ends in :data:`TOO_LONG`. A condition (or ``for`` part) the simulator cannot
 evaluate leaves the loop not interpreted, and if it becomes unknown after some runs, the
-rest of it: the runs before stand, what the loop assigns is unknown afterwards.
+rest of it: the runs before stand, what the loop assigns is unknown afterwards. So does,
+in any loop (``foreach`` and ``switch`` too), a statement the simulator skips that may
+have left it (it holds ``break``, ``continue``, ``return``, ``exit``, ``throw`` or
+``Fail-Step``, or calls a function holding one): the loop is not interpreted from there.
+The script goes on after the loop, as after an ``if`` it cannot evaluate (which runs no
+branch, though one may ``exit``: as in the Bash interpreter, a branch is never guessed).
 ``switch [-Exact|-Wildcard|-Regex] [-CaseSensitive] (<value>) { <clause> { } default { } }``
 over a value the simulator knows (each item of an array; ``$null`` and ``@()`` are
 unknown): clauses are strings, numbers, bare words, variables, ``( )`` or a ``{ }``
@@ -329,6 +334,15 @@ _FOR_EACH_OBJECT = re.compile(
     r"(?P<left>[^|]+?)\|\s*(?:ForEach-Object|foreach|%)\s*(?:-Process\s*)?(?=\{)",
     re.IGNORECASE | re.DOTALL)
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
+#: What may leave a running loop: ``break``/``continue``, and what ends a function or the
+#: script (``return``, ``exit``, ``throw``, Calamari's ``Fail-Step``). Read anywhere in the
+#: text, strings too: a word too many only stops a loop that could have gone on.
+_LEAVES = re.compile(r"(?<![\w$-])(?:break|continue|return|exit|throw|fail-step)(?![\w-])",
+                     re.IGNORECASE)
+#: What leaves a loop statement itself (its own ``break``/``continue`` stay in it).
+_LEAVES_LOOP = re.compile(r"(?<![\w$-])(?:return|exit|throw|fail-step)(?![\w-])",
+                          re.IGNORECASE)
+_LOOP_KINDS = frozenset({"foreach", "while", "do", "for", "switch"})
 _TO_OUT_NULL = re.compile(r"(.+?)\|\s*Out-Null\s*", re.IGNORECASE | re.DOTALL)
 _COMMAND_WORD = re.compile(r"[^\s(){}\[\];,|&'\"=$@`]+")
 _SLEEPS = re.compile(r"(?<![\w-])(?:start-sleep|sleep)(?![\w-])", re.IGNORECASE)
@@ -404,6 +418,13 @@ class _Continue(Exception):
 
 class _Return(Exception):
     """``return``: ends the running function (or, outside one, the script)."""
+
+
+class _NotFollowed(Exception):
+    """A statement skipped inside a running loop may have left it (it holds ``break``,
+    ``continue``, ``return``, ``exit``, ``throw``): whether PowerShell went round again is
+    not known, so the innermost loop is not interpreted from there (it raises
+    :class:`Unknown`: what it assigns is unknown afterwards)."""
 
 
 #: The statements (each loop iteration and function call counting as one more) a script
@@ -693,6 +714,8 @@ class _Shell:
                 yield from self.statement(statement)
             except Unknown:
                 self.skipped(statement)  # not evaluable here: the statement does nothing
+                if self.loops and self.may_leave(statement):
+                    raise _NotFollowed(statement) from None
 
     def skipped(self, text: str) -> None:
         """A statement that is not interpreted: whatever it may assign is unknown from now
@@ -717,6 +740,15 @@ class _Shell:
             self.scope.functions[m.group(1).casefold()] = _Function(m.group(1).casefold(), None)
         if self.captures and not self.silent(text):
             self.captures[-1].unknown = True
+
+    def may_leave(self, text: str) -> bool:
+        """Whether a skipped statement may have left the loop running around it: it holds a
+        word that leaves one (a loop statement: one that leaves it too), or calls a function
+        of the script that holds one (``break`` reaches the caller's loop) or that the
+        simulator cannot read."""
+        leaves = _LEAVES_LOOP if _parse(text).kind in _LOOP_KINDS else _LEAVES
+        return bool(leaves.search(text)) or (self.defined and any(
+            f.parameters is None or _LEAVES.search(f.body) for f in self.called(text)))
 
     def silent(self, text: str) -> bool:
         """Whether ``text`` is a statement that outputs nothing: an assignment, or a command
@@ -866,6 +898,8 @@ class _Shell:
                     continue
                 except _Break:
                     break
+        except _NotFollowed:
+            raise Unknown(text) from None
         finally:
             self.loops -= 1
 
@@ -931,6 +965,8 @@ class _Shell:
                     continue
                 except _Break:
                     return
+        except _NotFollowed:
+            raise Unknown(text) from None
         finally:
             self.loops -= 1
 
@@ -988,7 +1024,8 @@ class _Shell:
         ``continue`` (through calls, as in PowerShell). Each run counts a statement, so a
         loop that never ends ends in :data:`TOO_LONG`. A condition or iterator the
         simulator cannot evaluate, first or later, leaves the rest of the loop not
-        interpreted: the statement is skipped from there (what it assigns is unknown)."""
+        interpreted: the statement is skipped from there (what it assigns is unknown), as
+        does a skipped statement that may have left the loop (:class:`_NotFollowed`)."""
         self.loops += 1
         try:
             if test_first and not holds():
@@ -1005,6 +1042,8 @@ class _Shell:
                     yield from self.statement(iterator)
                 if not holds():
                     return
+        except _NotFollowed:
+            raise Unknown(body) from None
         finally:
             self.loops -= 1
 
