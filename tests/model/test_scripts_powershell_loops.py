@@ -189,3 +189,31 @@ def test_an_if_on_an_unknown_value_outside_a_loop_runs_no_branch_and_the_script_
     # the documented rule, as in the Bash interpreter: no branch is guessed, not even an exit
     host, result = ps("if ((Get-Date).Second -ge 0) { exit 1 }\n'after'")
     assert host.lines() == ["after"] and result.exit_code == 0
+
+
+# -- assignments written otherwise --------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # ++$x and --$x as statements are interpreted, as $x++ and $x-- are
+    ("$i = 0\nwhile ($i -lt 3) { \"i$i\"; ++$i }", ["i0", "i1", "i2"]),
+    ("$i = 0\n++$i\n$i\n--$i\n--$i\n$i", ["1", "-1"]),
+    # the rest make what they assign unknown: a string holding it is not printed
+    ("$x = 0\n$x, $y = 1, 2\n\"x$x\"\n\"y$y\"", []),
+    ("$a = 1, 2\n$a[0] = 9\n\"a$a\"", []),
+    ("$a = 1, 2\n$b = $a\n$a[0] = 9\n\"b$b\"", []),  # the same array: $b sees the change
+    ("$a = 1, 2\nfunction Set-First { $a[0] = 9 }\nSet-First\n\"a$a\"", []),
+    ("$o = 1\n$o.P = 2\n\"o$o\"", []),
+    ("$x = 0\n${x} = 5\n\"x$x\"", []),
+    ("$x = 1\nRemove-Variable x\nif ($x -eq 1) { 'still one' }", []),
+    ("$x = 1\nClear-Variable -Name x\n\"x$x\"", []),
+    ("$x = 1\nfunction Clear-It { Remove-Variable -Scope Script x }\nClear-It\n\"x$x\"", []),
+    ("$x = 1\n$name = 'x'\nRemove-Variable $name\n\"x$x\"", []),
+    ("$t1 = 1\n$o = 2\nRemove-Variable t*\n\"t$t1\"\n\"o$o\"", ["o2"]),
+    # loops over them end as PowerShell's would, or stop not followed: never TOO_LONG
+    ("$state = @('waiting')\nwhile ($state[0] -eq 'waiting') { $state[0] = 'ready' }", []),
+    ("$a = 0\n$b = 1\nwhile ($a -lt 100) { $a, $b = $b, ($a + $b) }", []),
+    ("$i = 0\nwhile ($i -lt 3) { ${i} = ${i} + 1 }", []),
+])
+def test_assignments_written_otherwise_are_interpreted_or_unknown(body: str,
+                                                                  printed: list[str]) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [*printed, "end"] and not result.failed

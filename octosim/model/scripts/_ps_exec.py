@@ -14,8 +14,8 @@ comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike
 gets items appended), ``-``, ``*`` (a string or array repeated), ``/``, ``%`` (numbers),
 ``a..b`` (Int32 ranges), ``-join``, in expression mode only (``Write-Host $a+1`` is an
 argument, the text ``5+1``: unknown); ``throw`` and ``exit`` read theirs as expressions;
-``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``; a bare value (it is
-output, an array one item a line);
+``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``, ``++$x``, ``--$x``; a bare
+value (it is output, an array one item a line);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
 matching ``P``, as their names, so ``.Name`` of it is the same list; as a statement only its
 error counts); ``@(...)``, ``$a[i]``, ``$script:x``/``$global:x`` (one scope: Calamari
@@ -83,8 +83,12 @@ comparison is evaluated only where its result is PowerShell's exactly:
 numbers by value (the left operand's type decides, as in PowerShell), strings ignoring case
 (``c``: not), ``-gt`` and the like on strings of ASCII letters and digits only (PowerShell
 compares strings by culture), ``-match`` with regular expressions .NET and Python read
-alike on ASCII text. What a skipped statement may have assigned (``$x = ...``, ``$x++``,
-``foreach ($x ...)``, ``$env:X = ...``) is unknown afterwards, so is ``$LASTEXITCODE`` (the
+alike on ASCII text. What a skipped statement may have assigned (``$x = ...``, ``${x} =
+...``, ``$x, $y = ...``, ``$x++``, ``++$x``, ``foreach ($x ...)``, ``$env:X = ...``) is
+unknown afterwards; so, in every scope, is what it may change there (``Remove-Variable``,
+``Clear-Variable``, ``Set-Variable`` and ``New-Variable`` with the names or wildcards they
+are given, any name if one is a variable), and the array ``$a[0] = ...`` or ``$x.P = ...``
+changes (every variable holding it: arrays are shared); so is ``$LASTEXITCODE`` (the
 simulator runs no program), and so are PowerShell's and Calamari's own variables
 (``$Matches``, ``$Octopus...``), as are the script's own ``param(...)`` (the step's Script
 Parameters are not modelled): a condition on them runs no branch, a string holding them
@@ -213,15 +217,34 @@ _ENV_VARIABLE = re.compile(r"\$(?:\{env:([^}]+)\}|env:(\w+))", re.IGNORECASE)
 _OCTOPUS_PARAMETER = re.compile(r"""\$OctopusParameters\[\s*(['"])(.+?)\1\s*\]""", re.I)
 _VARIABLE = re.compile(r"\$(\w+)")
 _NEGATION = re.compile(r"(?:-not\s+|!\s*)", re.IGNORECASE)
-#: What an uninterpreted statement may assign: ``$x = ...``, ``$x += ...``, ``$x++``,
-#: ``foreach ($x in ...)``, ``-OutVariable x``, ``Set-Variable x``; and ``$env:X = ...``.
+#: What an uninterpreted statement may assign: ``$x = ...``, ``${x} = ...``, ``$x += ...``,
+#: ``$x++``, ``++$x``, ``foreach ($x in ...)``, ``-OutVariable x``; and ``$env:X = ...``.
 _ASSIGNED = re.compile(
     r"\$(?:(?:global|script|local|private):)?(\w+)\s*(?:[-+*/%]?=(?!=)|\+\+|--)"
+    r"|\$\{(?:(?:global|script|local|private):)?([^}:]+)\}\s*(?:[-+*/%]?=(?!=)|\+\+|--)"
+    r"|(?:\+\+|--)\s*\$\{?(?:(?:global|script|local|private):)?(\w+)"
     r"|foreach\s*\(\s*\$(\w+)"
     r"|-(?:OutVariable|ov|ErrorVariable|ev|WarningVariable|wv|InformationVariable|iv"
-    r"|PipelineVariable|pv)\s*:?\s*['\"]?\+?(\w+)"
-    r"|(?:Set-Variable|New-Variable|\bsv|\bnv)\s+(?:-Name\s+)?['\"]?(\w+)",
+    r"|PipelineVariable|pv)\s*:?\s*['\"]?\+?(\w+)",
     re.IGNORECASE)
+#: ``$x, $y = ...``: every variable of the list is assigned.
+_LIST_ASSIGNED = re.compile(
+    r"(?:\$(?:(?:global|script|local|private):)?\w+\s*,\s*)+"
+    r"\$(?:(?:global|script|local|private):)?\w+\s*=(?!=)", re.IGNORECASE)
+_LIST_VARIABLE = re.compile(r"\$(?:(?:global|script|local|private):)?(\w+)", re.IGNORECASE)
+#: ``$a[0] = ...``, ``$x.P = ...`` (one level of brackets in an index): the object ``$a``
+#: holds changes, and every variable holding that object sees it.
+_MUTATED = re.compile(
+    r"\$(?:(?:global|script|local|private):)?(\w+)"
+    r"(?:\[[^\[\]]*(?:\[[^\[\]]*\][^\[\]]*)*\]|\.\w+)+\s*(?:[-+*/%]?=(?!=)|\+\+|--)",
+    re.IGNORECASE)
+#: The variable cmdlets (and their aliases): any variable they name (``-Name a, b``,
+#: wildcards, any ``-Scope``) may be set, cleared or removed.
+_VARIABLE_CMDLET = re.compile(
+    r"(?<![\w$-])(?:Set-Variable|New-Variable|Remove-Variable|Clear-Variable|sv|nv|rv|clv)"
+    r"(?![\w-])(?P<args>[^;|\n{}()]*)", re.IGNORECASE)
+#: A variable cmdlet's word that may name a variable (not a parameter's name).
+_VARIABLE_NAME = re.compile(r"(?<![\w*?\[\]-])(?<!-)[\w*?\[\]]+", re.IGNORECASE)
 _ENV_ASSIGNED = re.compile(r"\$\{?env:(\w+)\}?\s*[-+*/%]?=(?!=)", re.IGNORECASE)
 #: Variables PowerShell (or Calamari) sets itself: unknown here unless the script assigns
 #: them. ``$LASTEXITCODE`` is a native program's exit code, and the simulator runs none;
@@ -298,6 +321,9 @@ _DO_CONDITION = re.compile(r"\s*(?P<kind>while|until)\s*\(", re.IGNORECASE)
 _COMPOUND = re.compile(
     r"\$(?:(?P<scope>global|script|local):)?(?P<var>\w+)\s*"
     r"(?:(?P<op>[-+*/%])=(?!=)\s*(?P<rhs>.+)|(?P<step>\+\+|--))$", re.IGNORECASE | re.DOTALL)
+#: ``++$x``, ``--$x`` (a statement of its own).
+_PREFIX_STEP = re.compile(r"(?P<step>\+\+|--)\s*\$(?P<var>(?:(?:global|script|local):)?\w+)\s*",
+                          re.IGNORECASE)
 _FOREACH_HEADER = re.compile(r"\s*\$(\w+)\s+in\s+(.+)", re.IGNORECASE | re.DOTALL)
 _RETURN = re.compile(r"return(?:\s+(?P<value>.*))?$", re.IGNORECASE | re.DOTALL)
 #: The words PowerShell reads as keywords where a command would be: never a function's name.
@@ -605,6 +631,9 @@ def _parse(text: str) -> _Statement:
     if _DOTNET_ENV.match(text):
         return _Statement("dotnet")
     compound = _COMPOUND.match(text)
+    prefix = _PREFIX_STEP.fullmatch(text)
+    if prefix:  # ++$x as a statement is $x++ (neither outputs anything)
+        compound = _COMPOUND.match(f"${prefix.group('var')}{prefix.group('step')}")
     if compound:
         return _Statement("compound", compound)
     if text[0] in "'\"$@(" or text[0].isdigit() or (text[0] == "-" and text[1:2].isdigit()):
@@ -624,9 +653,32 @@ def _piped_or_redirected(text: str) -> bool:
 @functools.lru_cache(maxsize=512)
 def _assigned(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The variables and environment variables an uninterpreted statement may assign."""
-    names = frozenset(next(g for g in m.groups() if g).casefold()
-                      for m in _ASSIGNED.finditer(text))
-    return names, frozenset(m.group(1) for m in _ENV_ASSIGNED.finditer(text))
+    names = {next(g for g in m.groups() if g).casefold() for m in _ASSIGNED.finditer(text)}
+    for m in _LIST_ASSIGNED.finditer(text):
+        names.update(v.casefold() for v in _LIST_VARIABLE.findall(m.group()))
+    return frozenset(names), frozenset(m.group(1) for m in _ENV_ASSIGNED.finditer(text))
+
+
+@functools.lru_cache(maxsize=512)
+def _shared(text: str) -> frozenset[str]:
+    """The variables an uninterpreted statement may change in any scope, as names or
+    wildcards (case-folded): those a variable cmdlet names (``Remove-Variable x``,
+    ``Clear-Variable -Name a*``), and those whose object it changes (``$a[0] = 9``,
+    ``$x.P = 1``)."""
+    names = {m.group(1).casefold() for m in _MUTATED.finditer(text)}
+    for m in _VARIABLE_CMDLET.finditer(text):
+        names.update(w.casefold() for w in _VARIABLE_NAME.findall(m.group("args")))
+        if "$" in m.group("args"):
+            names.add("*")  # a name the simulator does not read: any variable
+    return frozenset(names)
+
+
+def _wildcard(name: str) -> re.Pattern[str]:
+    """A variable cmdlet's wildcard as a pattern (one PowerShell would refuse: any name)."""
+    try:
+        return compile_wildcard(name)
+    except ValueError:
+        return re.compile(".*", re.DOTALL)
 
 
 @functools.lru_cache(maxsize=512)
@@ -729,6 +781,7 @@ class _Shell:
                 self.forget(m.group(1))
         for m in _SCOPED_ASSIGNED.finditer(text):
             self.forget(m.group(1), self.top)
+        self.forget_shared(_shared(text))
         self.unknown_env.update(self.env_key(n) for n in env_names)
         if self.defined:
             for function in self.called(text):
@@ -1204,6 +1257,7 @@ class _Shell:
         seen.add(function.name)
         for m in _SCOPED_ASSIGNED.finditer(function.body):
             self.forget(m.group(1), self.top)
+        self.forget_shared(_shared(function.body))
         self.unknown_env.update(self.env_key(n) for n in _assigned(function.body)[1])
         for other in self.called(function.body):
             self.forget_effects(other, seen)
@@ -1391,6 +1445,27 @@ class _Shell:
         scope.variables.pop(key, None)
         scope.types.pop(key, None)
         scope.unknown.add(key)
+
+    def forget_shared(self, names: frozenset[str]) -> None:
+        """Variables (names or wildcards) a skipped statement may have changed in any scope
+        (see :func:`_shared`): unknown in every scope this one sees, and so is every
+        variable holding the same array (PowerShell's arrays are shared, not copied)."""
+        if not names:
+            return
+        scopes: list[_Scope] = []
+        scope: _Scope | None = self.scope
+        while scope is not None:
+            scopes.append(scope)
+            scope = scope.parent
+        patterns = [_wildcard(n) for n in names if _WILDCARD & set(n)]
+        objects = [s.variables[n] for s in scopes for n in names
+                   if isinstance(s.variables.get(n), tuple)]
+        for s in scopes:
+            doomed = {key for key, value in s.variables.items()
+                      if key in names or any(p.fullmatch(key) for p in patterns)
+                      or any(value is o for o in objects)}
+            for key in doomed | {n for n in names if not _WILDCARD & set(n)}:
+                self.forget(key, s)
 
     def command(self, name: str, args: tuple[str, ...]) -> float | None:
         """Run a command; return the seconds it sleeps (None: it does not sleep)."""
