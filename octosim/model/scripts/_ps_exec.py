@@ -103,7 +103,9 @@ line, and the script goes on: Calamari fails a step for its error output only wh
 is: ``exit -1`` and ``Fail-Step`` end with 255, ``exit 300`` with 44.
 
 Numbers are PowerShell's Int32, Int64 and double, never unbounded (a script doubling a
-number thousands of times raised out of Python's ``str()``): a literal or numeric string is
+number thousands of times raised out of Python's ``str()``), written in ASCII digits (as
+.NET reads them: a string of other digits, ``'٣'``, full-width ``'３'``, or that Python alone
+reads, ``'1_0'``, ``'inf'``, converts to no number: unknown): a literal or numeric string is
 an Int32 or an Int64 (beyond, unknown: 5.1 reads a double, 7 a decimal); arithmetic
 promotes as PowerShell's IntOps/LongOps do (an Int32 result beyond an Int32, or an Int64
 one beyond an Int64, is a double; see :func:`_arithmetic`); doubles overflow to infinity.
@@ -178,7 +180,9 @@ _COMPARISONS = frozenset({"eq", "ne", "gt", "ge", "lt", "le", "like", "notlike",
 #: A string that compares the same ordinally (case-folded) as PowerShell's culture-aware
 #: comparison does: ASCII letters and digits only.
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9]*")
-_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+#: PowerShell's numbers are written in ASCII digits only (.NET parses no other): ``[0-9]``,
+#: never ``\d``, which takes any script's digits ('٣', '３').
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
 #: Regular expressions .NET and Python read alike (ASCII text, no ``(?``, no escapes but
 #: these, no nested or subtracted classes): only they are matched; others are unknown.
 #: A pattern that may backtrack for ages (:func:`may_backtrack`) is not run (it is unknown).
@@ -200,7 +204,10 @@ _STRING_TEST = re.compile(
 _TEST_PATH_ENV = re.compile(r"^Test-Path\s+(?:-Path\s+)?['\"]?env:(?P<name>\w+)['\"]?$",
                             re.IGNORECASE)
 _TARGET = re.compile(r"^\[(?:System\.)?EnvironmentVariableTarget\]::(\w+)$", re.IGNORECASE)
-_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_NUMBER = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
+#: A string .NET reads as a double the way Python's ``float`` does (ASCII digits, no ``_``,
+#: no ``inf``/``nan``): only these are converted.
+_DOUBLE_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
 #: Start-Sleep's parameters are bounded by a .NET Int32 (of milliseconds).
 _INT32_MAX = 2**31 - 1
 _INT32_MIN = -(2**31)
@@ -376,7 +383,7 @@ _SLEEPS = re.compile(r"(?<![\w-])(?:start-sleep|sleep)(?![\w-])", re.IGNORECASE)
 _ERROR_MESSAGE = re.compile(r"\$(?:_|PSItem)\.Exception\.Message", re.IGNORECASE)
 _SCOPED_VARIABLE = re.compile(r"\$(global|script|local|private|variable):(\w+)",
                               re.IGNORECASE)
-_INDEXED = re.compile(r"\$(\w+)\[\s*(-?\d+)\s*\]")
+_INDEXED = re.compile(r"\$(\w+)\[\s*(-?[0-9]+)\s*\]")
 #: Statements whose skipping cannot have lost output a function returns (they print to the
 #: log, sleep, end the script or only assign).
 _NO_OUTPUT = frozenset({"write-host", "write-warning", "write-verbose", "write-error",
@@ -636,7 +643,7 @@ def _parse(text: str) -> _Statement:
         compound = _COMPOUND.match(f"${prefix.group('var')}{prefix.group('step')}")
     if compound:
         return _Statement("compound", compound)
-    if text[0] in "'\"$@(" or text[0].isdigit() or (text[0] == "-" and text[1:2].isdigit()):
+    if text[0] in "'\"$@(" or _is_digit(text[0]) or (text[0] == "-" and _is_digit(text[1:2])):
         return _Statement("value")
     words = _words(text)
     return _Statement("command", name=words[0].casefold(), args=words[1:])
@@ -1713,7 +1720,7 @@ class _Shell:
         and no exit."""
         digits = arg.strip().lstrip("+-")
         # A run of digits too long to be read as a number is too large for an Int32 anyway.
-        number = (math.inf if digits.isdigit() and len(digits) > 10
+        number = (math.inf if _INTEGER.fullmatch(digits) and len(digits) > 10
                   else self.number(arg, keyword=True))
         if math.isfinite(number) and -(2**31) <= round(number) < 2**31:
             return round(number)
@@ -1727,10 +1734,10 @@ class _Shell:
         value = self.keyword_value(arg) if keyword else self.word(arg)
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)  # not through its text: a double's may be unknown
-        try:
-            return float(_text(value))
-        except ValueError:
-            raise Unknown(arg) from None
+        text = _text(value)
+        if not _DOUBLE_TEXT.fullmatch(text):
+            raise Unknown(arg)  # not a number .NET reads as Python does ('٣', '1_0', 'inf')
+        return float(text)
 
     def expression(self, text: str) -> Value:
         text = text.strip()
@@ -2250,12 +2257,18 @@ def _is_int64(number: int) -> bool:
     return isinstance(number, _Int64) or not _INT32_MIN <= number <= _INT32_MAX
 
 
+def _is_digit(c: str) -> bool:
+    """Whether ``c`` is one of PowerShell's digits, 0-9 (``str.isdigit`` takes any
+    script's)."""
+    return len(c) == 1 and "0" <= c <= "9"
+
+
 def _integer(text: str) -> int:
     """An integer literal, or a string PowerShell converts to one: an Int32 or an Int64.
     Beyond an Int64, PowerShell 5.1 reads a double and 7 a decimal, which they write
     differently: unknown (and ``int()`` of thousands of digits raises)."""
-    if len(text.strip().lstrip("+-")) > 19:
-        raise Unknown(text)
+    if len(text.strip().lstrip("+-")) > 19 or not _INTEGER.fullmatch(text):
+        raise Unknown(text)  # too long, or not in ASCII digits (int() reads any script's)
     value = int(text)
     if not _INT64_MIN <= value <= _INT64_MAX:
         raise Unknown(text)
