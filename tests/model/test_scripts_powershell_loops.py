@@ -217,3 +217,35 @@ def test_assignments_written_otherwise_are_interpreted_or_unknown(body: str,
                                                                   printed: list[str]) -> None:
     host, result = ps(body + "\n'end'")
     assert host.lines() == [*printed, "end"] and not result.failed
+
+
+# -- work on big values counts against the statement bound ----------------------------------
+@pytest.mark.parametrize("body", [
+    # writing an array: a statement each ten lines, counted before any is written
+    "$a = 1..100000\n$a",
+    "$a = 1..100000\nWrite-Output $a",
+    # comparing its items: a statement each ten
+    "$a = 1..100000\nif ($a -eq 5) { 'five' }",
+    "$a = 1..100000\nif ($a -contains -1) { 'found' }",
+    "$a = 1..100000\nif (-1 -in $a) { 'found' }",
+    # joining it (-join, in a string, as an argument): a statement each hundred items
+    "$a = @('') * 100000\n$j = $a -join ''",
+    "$a = @('') * 100000\n$j = \"$a\"",
+    "$a = @('') * 100000\nWrite-Host $a",
+])
+def test_work_on_a_big_array_counts_against_the_bound(body: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ps_exec, "_MAX_STEPS", 500)
+    host, result = ps(body + "\n'never'")
+    assert result == ScriptResult(1, TOO_LONG) and host.lines() == []
+
+
+def test_writing_a_long_line_again_and_again_counts_against_the_bound() -> None:
+    host, result = ps("$s = 'x' * 999999\nforeach ($i in 1..60) { $s }\n'never'")
+    assert result == ScriptResult(1, TOO_LONG) and len(host.lines()) < 50
+
+
+def test_an_array_too_long_to_write_as_one_line_is_not_written() -> None:
+    # 200,000 numbers are 1,288,894 characters: past the longest text the simulator builds
+    host, result = ps("$a = 1..200000\nWrite-Host $a\n\"x$a\"\n'end'")
+    assert host.lines() == ["end"] and not result.failed

@@ -40,8 +40,11 @@ own unless ``$script:``/``$global:``); its output (not Write-Host's) is its valu
 (``| Out-Null`` drops it), ``return [value]`` ends it; a script's function comes before a
 command of the same name. ``exit`` in one ends the script; runaway recursion fails as too
 deep, and a script running more than :data:`_MAX_STEPS` statements (loop iterations and
-calls count too; and building a string or array one per 1,000 characters or items) fails
-with :data:`TOO_LONG`; one longer than :data:`_MAX_LENGTH` is unknown. A call inside an
+calls count too; and building a string or array one per 1,000 characters or items, writing
+one per 10 lines or 1,000 characters, comparing an array's items (``-eq`` filtering one,
+``-contains``, ``-in``) one per 10, joining them into a text one per 100) fails with
+:data:`TOO_LONG`, counted before the work is done; a value longer than :data:`_MAX_LENGTH`
+is unknown (a text decided before it is built). A call inside an
 expression (``"$(Get-Thing)"``, ``if (Test-It)``) of a function that may sleep is not
 interpreted (expressions take no time); ``$v = Get-Thing`` and a call as a statement sleep.
 ``foreach ($x in <value>) { }`` over a value the simulator knows, with
@@ -465,6 +468,9 @@ class _NotFollowed(Exception):
 #: nested loops and branching recursion could otherwise run for ages on a body anyone can
 #: send.
 _MAX_STEPS = 50_000
+#: Comparing ten items (``-eq`` on an array, ``-contains``) counts one statement: each costs
+#: about what a statement does (a filter over a million items ran for seconds, uncounted).
+_COMPARED = 10
 #: The longest string or array the simulator builds (``+``, ``-join``, ``"..."``): longer
 #: ones are unknown.
 _MAX_LENGTH = 1_000_000
@@ -1481,7 +1487,7 @@ class _Shell:
         if name == "write-host":
             values, named = self.write_args(name, args)
             separator = _text(named.get("separator", " "))
-            self.host.write(separator.join(_text(i) for v in values for i in _items(v)))
+            self.write(self.joined(separator, [i for v in values for i in _items(v)]))
         elif name in ("write-output", "echo", "write"):
             values, _ = self.write_args(name, args)
             for value in values:
@@ -1489,10 +1495,10 @@ class _Shell:
         elif name in ("write-warning", "write-verbose"):
             level: OutputLevel = "warning" if name == "write-warning" else "verbose"
             values, _ = self.write_args(name, args)
-            self.host.write(" ".join(_text(v) for v in values), level)
+            self.write(self.joined(" ", values), level)
         elif name == "write-error":
             values, named = self.write_args(name, args)
-            self.error(" ".join(_text(v) for v in values), named.get("erroraction"))
+            self.error(self.joined(" ", values), named.get("erroraction"))
         elif name == "throw":
             self.throw(args)
         elif name == "exit":
@@ -1519,11 +1525,39 @@ class _Shell:
     def output(self, value: Value) -> None:
         """What reaches the success stream is printed, an array one item a line ($null
         prints nothing); in a function called for its value, it is that value."""
+        items = _items(value)
         if self.captures:
-            self.captures[-1].items.extend(_items(value))
+            self.step(len(items) // 1000)
+            self.captures[-1].items.extend(items)
             return
-        for item in _items(value):
-            self.host.write(_text(item))
+        # Each line written counts: a tenth of a statement (a million-item array written
+        # again and again filled the memory, one statement a time).
+        self.step(len(items) // 10)
+        for item in items:
+            self.write(_text(item))
+
+    def write(self, line: str, level: OutputLevel = "info") -> None:
+        """A line to the task log, counted against :data:`_MAX_STEPS` a step a thousand
+        characters (writing a long value again and again takes time and memory)."""
+        if len(line) >= 1000:
+            self.step(len(line) // 1000)
+        self.host.write(line, level)
+
+    def joined(self, separator: str, items: Sequence[Value]) -> str:
+        """``items``' texts joined by ``separator`` (``-join``, an array in a string or an
+        argument), counted a step a hundred items before it is built (converting each to
+        text costs about what a statement does), and unknown past :data:`_MAX_LENGTH` (see
+        :func:`_joined`)."""
+        if len(items) >= 100:
+            self.step(len(items) // 100)
+        return _joined(separator, items)
+
+    def text(self, value: Value) -> str:
+        """``value``'s text (an array's items joined by a space), counted as
+        :meth:`joined`."""
+        if isinstance(value, tuple):
+            return self.joined(" ", value)
+        return _text(value)
 
     def throw(self, args: Sequence[str]) -> NoReturn:
         """``throw [value]``: a RuntimeException with the value as its message; in a
@@ -1748,7 +1782,7 @@ class _Shell:
             items = self.expression(joined[0])
             separator = _text(self.expression(joined[1]))
             if isinstance(items, tuple):
-                return self.charged(_bounded(separator.join(_text(i) for i in items)))
+                return self.charged(self.joined(separator, items))
             return "" if items is None else _text(items)
         if len(terms) > 1:
             value = self.product(terms[0][1])
@@ -1870,7 +1904,7 @@ class _Shell:
     def expand(self, inner: str) -> str:
         """A double-quoted string's text: backtick escapes, ``$env:X``, ``$x``, ``$(...)``."""
         out: list[str] = []
-        i = 0
+        i = length = 0
         while i < len(inner):
             m = _IN_STRING.search(inner, i)
             if m is None:
@@ -1883,14 +1917,17 @@ class _Shell:
             elif m.group(0) == "$(":
                 close = _closing(inner, m.end() - 1)
                 value = self.expression(inner[m.end() : close])
-                out.append("" if value is None else _text(value))
+                out.append(self.text(value))
                 i = close + 1
             else:
                 env = m.group(2) or m.group(3)
                 value = (self.getenv(env) if env else self.braced(m.group(4)) if m.group(4)
                          else self.read_variable(m.group(6), m.group(5) or ""))
-                out.append("" if value is None else _text(value))
+                out.append(self.text(value))
                 i = m.end()
+            length += len(out[-1])
+            if length > _MAX_LENGTH:  # decided before the text is built
+                raise Unknown(f"a string of more than {_MAX_LENGTH:,} characters")
         return self.charged(_bounded("".join(out)))
 
     def braced(self, name: str) -> Value:
@@ -1984,10 +2021,12 @@ class _Shell:
                 right, left)
             if isinstance(item, tuple):
                 raise Unknown(op)  # an array as the item: compared by reference
+            self.step(len(_items(collection)) // _COMPARED)
             found = any(_equal(element, item, sensitive) for element in _items(collection))
             return found != base.startswith("not")
         if isinstance(left, tuple) and len(left) != 1:
             # An array on the left filters: the items for which the comparison holds.
+            self.step(len(left) // _COMPARED)
             return tuple(x for x in left if _truthy(self.compare(op, x, right)))
         if isinstance(left, tuple):
             left = left[0]  # one object: PowerShell does not wrap it in an array
@@ -2576,12 +2615,25 @@ def _text(value: Value) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, tuple):
-        return " ".join(_text(item) for item in value)
+        return _joined(" ", value)
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, float):
         return _double_text(value)
     return "" if value is None else str(value)
+
+
+def _joined(separator: str, items: Sequence[Value]) -> str:
+    """``items``' texts joined by ``separator``; one longer than :data:`_MAX_LENGTH` is
+    unknown, decided as the texts are read, before it is built."""
+    texts: list[str] = []
+    length = -len(separator)
+    for item in items:
+        texts.append(_text(item))
+        length += len(separator) + len(texts[-1])
+        if length > _MAX_LENGTH:
+            raise Unknown(f"a text of more than {_MAX_LENGTH:,} characters")
+    return separator.join(texts)
 
 
 def _double_text(value: float) -> str:
