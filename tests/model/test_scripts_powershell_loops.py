@@ -178,6 +178,10 @@ def test_a_skipped_statement_that_may_leave_the_loop_stops_it(body: str,
     # an inner loop's own break does not leave the outer one, even when the inner is skipped
     ("foreach ($a in 1, 2) { while ((Get-Date).Second -ge 0) { break }; \"a$a\" }",
      ["a1", "a2"]),
+    # a function's return ends only the function, never its caller's loop
+    ("function Deploy-It($s) { if ((Get-Date).Second -ge 0) { return }; \"deployed $s\" }\n"
+     "foreach ($s in 'a', 'b') { Deploy-It $s; \"done $s\" }",
+     ["deployed a", "done a", "deployed b", "done b"]),
 ])
 def test_a_skipped_statement_that_cannot_leave_the_loop_does_not_stop_it(
         body: str, printed: list[str]) -> None:

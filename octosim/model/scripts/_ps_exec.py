@@ -58,7 +58,8 @@ evaluate leaves the loop not interpreted, and if it becomes unknown after some r
 rest of it: the runs before stand, what the loop assigns is unknown afterwards. So does,
 in any loop (``foreach`` and ``switch`` too), a statement the simulator skips that may
 have left it (it holds ``break``, ``continue``, ``return``, ``exit``, ``throw`` or
-``Fail-Step``, or calls a function holding one): the loop is not interpreted from there.
+``Fail-Step``, or calls a function holding one; inside a function the loop calls, a
+``return`` does not count): the loop is not interpreted from there.
 The script goes on after the loop, as after an ``if`` it cannot evaluate (which runs no
 branch, though one may ``exit``: as in the Bash interpreter, a branch is never guessed).
 ``switch [-Exact|-Wildcard|-Regex] [-CaseSensitive] (<value>) { <clause> { } default { } }``
@@ -370,14 +371,22 @@ _FOR_EACH_OBJECT = re.compile(
     r"(?P<left>[^|]+?)\|\s*(?:ForEach-Object|foreach|%)\s*(?:-Process\s*)?(?=\{)",
     re.IGNORECASE | re.DOTALL)
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
-#: What may leave a running loop: ``break``/``continue``, and what ends a function or the
-#: script (``return``, ``exit``, ``throw``, Calamari's ``Fail-Step``). Read anywhere in the
-#: text, strings too: a word too many only stops a loop that could have gone on.
-_LEAVES = re.compile(r"(?<![\w$-])(?:break|continue|return|exit|throw|fail-step)(?![\w-])",
-                     re.IGNORECASE)
-#: What leaves a loop statement itself (its own ``break``/``continue`` stay in it).
-_LEAVES_LOOP = re.compile(r"(?<![\w$-])(?:return|exit|throw|fail-step)(?![\w-])",
-                          re.IGNORECASE)
+
+
+def _words_leaving(*words: str) -> re.Pattern[str]:
+    """A pattern finding any of ``words`` as a word (read anywhere in the text, strings
+    too: a word too many only stops a loop that could have gone on)."""
+    return re.compile(r"(?<![\w$-])(?:" + "|".join(words) + r")(?![\w-])", re.IGNORECASE)
+
+
+#: What may leave a loop running in the same function (or the script): ``break``,
+#: ``continue``, and what ends the function or the script (``return``, ``exit``, ``throw``,
+#: Calamari's ``Fail-Step``); a loop statement's own ``break``/``continue`` stay in it.
+_LEAVES = _words_leaving("break", "continue", "return", "exit", "throw", "fail-step")
+_LEAVES_LOOP = _words_leaving("return", "exit", "throw", "fail-step")
+#: The same for a loop in a caller: a ``return`` ends only the function.
+_LEAVES_CALLER = _words_leaving("break", "continue", "exit", "throw", "fail-step")
+_LEAVES_CALLER_LOOP = _words_leaving("exit", "throw", "fail-step")
 _LOOP_KINDS = frozenset({"foreach", "while", "do", "for", "switch"})
 _TO_OUT_NULL = re.compile(r"(.+?)\|\s*Out-Null\s*", re.IGNORECASE | re.DOTALL)
 _COMMAND_WORD = re.compile(r"[^\s(){}\[\];,|&'\"=$@`]+")
@@ -765,6 +774,7 @@ class _Shell:
         self.unknown_env: set[str] = set()
         self.defined = False  # whether the script defined a function (the hot path skips)
         self.loops = 0  # the loops running (a `break` outside one is not interpreted)
+        self.loops_here = 0  # those running in the running function (or the script itself)
         self.captures: list[_Capture] = []  # functions called for their value, innermost last
         # What $_ is in the running `catch` blocks (their errors) and ForEach-Object blocks
         # (None), innermost last.
@@ -809,12 +819,16 @@ class _Shell:
 
     def may_leave(self, text: str) -> bool:
         """Whether a skipped statement may have left the loop running around it: it holds a
-        word that leaves one (a loop statement: one that leaves it too), or calls a function
-        of the script that holds one (``break`` reaches the caller's loop) or that the
-        simulator cannot read."""
-        leaves = _LEAVES_LOOP if _parse(text).kind in _LOOP_KINDS else _LEAVES
+        word that leaves one (a loop statement: one that leaves it too; a loop in a caller:
+        not ``return``), or calls a function of the script that holds one (``break``
+        reaches the caller's loop) or that the simulator cannot read."""
+        loop = _parse(text).kind in _LOOP_KINDS
+        if self.loops_here:
+            leaves = _LEAVES_LOOP if loop else _LEAVES
+        else:
+            leaves = _LEAVES_CALLER_LOOP if loop else _LEAVES_CALLER
         return bool(leaves.search(text)) or (self.defined and any(
-            f.parameters is None or _LEAVES.search(f.body) for f in self.called(text)))
+            f.parameters is None or _LEAVES_CALLER.search(f.body) for f in self.called(text)))
 
     def silent(self, text: str) -> bool:
         """Whether ``text`` is a statement that outputs nothing: an assignment, or a command
@@ -954,6 +968,7 @@ class _Shell:
             raise Unknown(text)
         items = _items(self.expression(header.group(2)))
         self.loops += 1
+        self.loops_here += 1
         try:
             for item in items:
                 self.step()
@@ -968,6 +983,7 @@ class _Shell:
             raise Unknown(text) from None
         finally:
             self.loops -= 1
+            self.loops_here -= 1
 
     def while_statement(self, text: str) -> _Steps:
         """``while (<condition>) { ... }``: the body runs as long as the condition holds,
@@ -1021,6 +1037,7 @@ class _Shell:
         if value is None or value == ():
             raise Unknown(text)  # whether $null or @() is one item or none: not modelled
         self.loops += 1
+        self.loops_here += 1
         try:
             for item in _items(value):
                 self.step()
@@ -1035,6 +1052,7 @@ class _Shell:
             raise Unknown(text) from None
         finally:
             self.loops -= 1
+            self.loops_here -= 1
 
     def switch_item(self, item: Scalar, clauses: Sequence[tuple[str, str]], mode: str,
                     sensitive: bool) -> _Steps:
@@ -1093,6 +1111,7 @@ class _Shell:
         interpreted: the statement is skipped from there (what it assigns is unknown), as
         does a skipped statement that may have left the loop (:class:`_NotFollowed`)."""
         self.loops += 1
+        self.loops_here += 1
         try:
             if test_first and not holds():
                 return
@@ -1112,6 +1131,7 @@ class _Shell:
             raise Unknown(body) from None
         finally:
             self.loops -= 1
+            self.loops_here -= 1
 
     # -- functions ----------------------------------------------------------------------------
     def define(self, text: str) -> None:
@@ -1173,12 +1193,13 @@ class _Shell:
             raise
         self.step()
         caller, self.scope = self.scope, scope
+        callers_loops, self.loops_here = self.loops_here, 0
         try:
             yield from self.block(function.body)
         except _Return:
             pass
         finally:
-            self.scope = caller
+            self.scope, self.loops_here = caller, callers_loops
 
     def pipeline(self, text: str) -> _Steps:
         """The pipelines interpreted: ``... | ForEach-Object { }`` and a script's function
