@@ -104,6 +104,7 @@ def test_an_int_parameter_takes_only_what_its_type_holds(call: str, printed: lis
     ("Start-Sleep -Duration " + NINES + ":00:00", 0.0),
     ("Start-Sleep -Duration 0:" + NINES + ":00", 0.0),
     ("Start-Sleep -Duration 0:99:00", 0.0),
+    ("Start-Sleep -Duration 0:0:٤", 0.0),  # only ASCII digits are .NET's
 ])
 def test_the_recogniser_counts_only_the_sleeps_powershell_takes(sleep: str, delay: float) -> None:
     effects = interpret(f"Start-Job {{ {sleep}; Restart-Service Tentacle }}",
