@@ -134,3 +134,122 @@ def test_switch_over_a_known_value(body: str, printed: list[str]) -> None:
 def test_a_switch_the_simulator_cannot_follow_is_not_interpreted(body: str) -> None:
     host, result = ps(body + "\n'end'")
     assert host.lines() == ["end"] and not result.failed
+
+
+# -- a skipped statement that may have left the loop ------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # the retry loop: whether the service answered is unknown, so is whether it broke out;
+    # the loop stops there (no retries waited out, no throw) and $attempt is unknown
+    ("$attempt = 0\nwhile ($true) {\n  $attempt++\n"
+     "  $r = Invoke-WebRequest -Uri 'http://localhost/health' -UseBasicParsing\n"
+     "  if ($r.StatusCode -eq 200) { break }\n"
+     "  if ($attempt -ge 10) { throw \"not up after $attempt attempts\" }\n"
+     "  Start-Sleep -Seconds 5\n}\nWrite-Host \"healthy after $attempt\"", []),
+    ("$n = 0\nwhile ($true) { $n++; if ((Get-Date).Second -ge 0) { break } }", []),
+    ("$i = 0\nwhile ($i -lt 3) { $i++; $s = Get-Random; if ($s -eq 1) { break } }\n\"i$i\"", []),
+    ("$n = 0\nwhile ($n -lt 5) { $n++; if ((Get-Date).Second -ge 0) { continue }; \"n$n\" }\n"
+     "if ($n -eq 1) { 'stale' }", []),
+    # the runs before it stand
+    ("$n = 0\ndo { \"n$n\"; $n++; if ($n -eq 2) { if ((Get-Date).Second -ge 0) { break } } }"
+     " while ($n -lt 5)", ["n0", "n1"]),
+    ("for ($i = 0; $i -lt 3; $i++) { \"f$i\"; if ($i -eq 1) { $v = Get-Item x\n"
+     "if ($v) { exit 1 } } }", ["f0", "f1"]),
+    # foreach and switch the same
+    ("$last = 'none'\nforeach ($x in 1, 2, 3) { $last = $x; if ((Get-Date).Second -ge 0)"
+     " { continue }; \"x$x\" }\nif ($last -eq 1) { 'stale' }", []),
+    ("switch (1, 2) { 1 { if ((Get-Date).Second -ge 0) { break }; 'one' } 2 { 'two' } }", []),
+    # through a call of the script's function that holds break
+    ("function Stop-Maybe { if ((Get-Date).Second -ge 0) { break } }\n$i = 0\n"
+     "while ($i -lt 3) { \"i$i\"; $i++; Stop-Maybe }", ["i0"]),
+    # a skipped try holding return
+    ("function F { foreach ($x in 1, 2) { \"x$x\"; try { return } catch [Custom.Error] { } } }\n"
+     "F", ["x1"]),
+])
+def test_a_skipped_statement_that_may_leave_the_loop_stops_it(body: str,
+                                                               printed: list[str]) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [*printed, "end"] and not result.failed
+    assert not host.lines("error")
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # a skipped statement that cannot leave it: the loop goes on
+    ("$i = 0\nwhile ($i -lt 2) { $v = Get-Random; \"i$i\"; $i++ }", ["i0", "i1"]),
+    # an inner loop's own break does not leave the outer one, even when the inner is skipped
+    ("foreach ($a in 1, 2) { while ((Get-Date).Second -ge 0) { break }; \"a$a\" }",
+     ["a1", "a2"]),
+    # a function's return ends only the function, never its caller's loop
+    ("function Deploy-It($s) { if ((Get-Date).Second -ge 0) { return }; \"deployed $s\" }\n"
+     "foreach ($s in 'a', 'b') { Deploy-It $s; \"done $s\" }",
+     ["deployed a", "done a", "deployed b", "done b"]),
+])
+def test_a_skipped_statement_that_cannot_leave_the_loop_does_not_stop_it(
+        body: str, printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+def test_an_if_on_an_unknown_value_outside_a_loop_runs_no_branch_and_the_script_goes_on() -> None:
+    # the documented rule, as in the Bash interpreter: no branch is guessed, not even an exit
+    host, result = ps("if ((Get-Date).Second -ge 0) { exit 1 }\n'after'")
+    assert host.lines() == ["after"] and result.exit_code == 0
+
+
+# -- assignments written otherwise --------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # ++$x and --$x as statements are interpreted, as $x++ and $x-- are
+    ("$i = 0\nwhile ($i -lt 3) { \"i$i\"; ++$i }", ["i0", "i1", "i2"]),
+    ("$i = 0\n++$i\n$i\n--$i\n--$i\n$i", ["1", "-1"]),
+    # the rest make what they assign unknown: a string holding it is not printed
+    ("$x = 0\n$x, $y = 1, 2\n\"x$x\"\n\"y$y\"", []),
+    ("$a = 1, 2\n$a[0] = 9\n\"a$a\"", []),
+    ("$a = 1, 2\n$b = $a\n$a[0] = 9\n\"b$b\"", []),  # the same array: $b sees the change
+    ("$a = 1, 2\nfunction Set-First { $a[0] = 9 }\nSet-First\n\"a$a\"", []),
+    ("$o = 1\n$o.P = 2\n\"o$o\"", []),
+    ("$x = 0\n${x} = 5\n\"x$x\"", []),
+    ("$x = 1\nRemove-Variable x\nif ($x -eq 1) { 'still one' }", []),
+    ("$x = 1\nClear-Variable -Name x\n\"x$x\"", []),
+    ("$x = 1\nfunction Clear-It { Remove-Variable -Scope Script x }\nClear-It\n\"x$x\"", []),
+    ("$x = 1\n$name = 'x'\nRemove-Variable $name\n\"x$x\"", []),
+    ("$t1 = 1\n$o = 2\nRemove-Variable t*\n\"t$t1\"\n\"o$o\"", ["o2"]),
+    # loops over them end as PowerShell's would, or stop not followed: never TOO_LONG
+    ("$state = @('waiting')\nwhile ($state[0] -eq 'waiting') { $state[0] = 'ready' }", []),
+    ("$a = 0\n$b = 1\nwhile ($a -lt 100) { $a, $b = $b, ($a + $b) }", []),
+    ("$i = 0\nwhile ($i -lt 3) { ${i} = ${i} + 1 }", []),
+])
+def test_assignments_written_otherwise_are_interpreted_or_unknown(body: str,
+                                                                  printed: list[str]) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
+# -- work on big values counts against the statement bound ----------------------------------
+@pytest.mark.parametrize("body", [
+    # writing an array: a statement each ten lines, counted before any is written
+    "$a = 1..100000\n$a",
+    "$a = 1..100000\nWrite-Output $a",
+    # comparing its items: a statement each ten
+    "$a = 1..100000\nif ($a -eq 5) { 'five' }",
+    "$a = 1..100000\nif ($a -contains -1) { 'found' }",
+    "$a = 1..100000\nif (-1 -in $a) { 'found' }",
+    # joining it (-join, in a string, as an argument): a statement each hundred items
+    "$a = @('') * 100000\n$j = $a -join ''",
+    "$a = @('') * 100000\n$j = \"$a\"",
+    "$a = @('') * 100000\nWrite-Host $a",
+])
+def test_work_on_a_big_array_counts_against_the_bound(body: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ps_exec, "_MAX_STEPS", 500)
+    host, result = ps(body + "\n'never'")
+    assert result == ScriptResult(1, TOO_LONG) and host.lines() == []
+
+
+def test_writing_a_long_line_again_and_again_counts_against_the_bound() -> None:
+    host, result = ps("$s = 'x' * 999999\nforeach ($i in 1..60) { $s }\n'never'")
+    assert result == ScriptResult(1, TOO_LONG) and len(host.lines()) < 50
+
+
+def test_an_array_too_long_to_write_as_one_line_is_not_written() -> None:
+    # 200,000 numbers are 1,288,894 characters: past the longest text the simulator builds
+    host, result = ps("$a = 1..200000\nWrite-Host $a\n\"x$a\"\n'end'")
+    assert host.lines() == ["end"] and not result.failed

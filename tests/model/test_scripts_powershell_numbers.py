@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from octosim.model.scripts import DetachedRestart, ScriptSyntax, interpret
-from tests.model.test_scripts_powershell_flow import ps
+from tests.model.test_scripts_powershell_flow import PS, ps
+from tests.model.test_scripts_running import Host, run
 
 NINES = "9" * 5_000  # past Python's 4,300 digits for int() and str()
 
@@ -103,6 +104,7 @@ def test_an_int_parameter_takes_only_what_its_type_holds(call: str, printed: lis
     ("Start-Sleep -Duration " + NINES + ":00:00", 0.0),
     ("Start-Sleep -Duration 0:" + NINES + ":00", 0.0),
     ("Start-Sleep -Duration 0:99:00", 0.0),
+    ("Start-Sleep -Duration 0:0:٤", 0.0),  # only ASCII digits are .NET's
 ])
 def test_the_recogniser_counts_only_the_sleeps_powershell_takes(sleep: str, delay: float) -> None:
     effects = interpret(f"Start-Job {{ {sleep}; Restart-Service Tentacle }}",
@@ -190,3 +192,27 @@ def test_exit_reads_its_value_as_an_expression() -> None:
 def test_operations_powershell_refuses_or_that_would_not_end_are_unknown(body: str) -> None:
     host, result = ps(body + "\n'end'")
     assert host.lines() == ["end"] and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    # PowerShell reads numbers in ASCII digits only: '٣' (Arabic-Indic) and '３' (full-width)
+    # are no numbers to it, so their conversions are unknown, never 3
+    "[int]$x = 5; $x = '٣'; \"x$x\"",
+    "2 * '٣'",
+    "6 / '٣'",
+    "for ($i = 0; $i -lt '٣'; $i++) { \"i$i\" }",
+    "1 + '٣'",
+    "1 + '３'",
+    "if (3 -eq '٣') { 'equal' } else { 'not equal' }",
+    "$x = 1; $x += '٣'; \"x$x\"",
+    "exit '٣'",
+])
+def test_numbers_in_other_digits_are_unknown(body: str) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == ["end"] and result.exit_code == 0
+
+
+@pytest.mark.parametrize("seconds", ["'٣'", "'３'", "'1_0'", "'inf'"])
+def test_a_sleep_of_a_number_powershell_cannot_read_is_not_interpreted(seconds: str) -> None:
+    sleeps, result = run(f"Start-Sleep {seconds}\n'end'", PS, Host("Windows"))
+    assert sleeps == [] and result.exit_code == 0

@@ -483,10 +483,12 @@ def _within(value: float | None, largest: float, default: float = 0.0) -> float:
 
 def _timespan(text: str) -> float:
     """Seconds of a TimeSpan string ("00:00:03", "1.00:00:00", "0:0:1.5"); 0 if unreadable,
-    as TimeSpan.Parse refuses it (hours past 23, minutes or seconds past 59) or as a sleep
+    as TimeSpan.Parse refuses it (hours past 23, minutes or seconds past 59, digits other
+    than ASCII's) or as a sleep
     beyond an Int32 of milliseconds (24.8 days: the choice made for -Duration's bound)."""
+    # re.ASCII: .NET reads ASCII digits only (int() and \d take any script's: '٤' was 4).
     m = re.fullmatch(r"\s*(?:(\d{1,8})\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2}(?:\.\d{1,7})?))?\s*",
-                     text)
+                     text, re.ASCII)
     if m:
         days, hours, minutes, seconds = m.groups()
         if int(hours) > 23 or int(minutes) > 59 or float(seconds or 0) >= 60:

@@ -14,8 +14,8 @@ comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike
 gets items appended), ``-``, ``*`` (a string or array repeated), ``/``, ``%`` (numbers),
 ``a..b`` (Int32 ranges), ``-join``, in expression mode only (``Write-Host $a+1`` is an
 argument, the text ``5+1``: unknown); ``throw`` and ``exit`` read theirs as expressions;
-``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``; a bare value (it is
-output, an array one item a line);
+``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``, ``++$x``, ``--$x``; a bare
+value (it is output, an array one item a line);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
 matching ``P``, as their names, so ``.Name`` of it is the same list; as a statement only its
 error counts); ``@(...)``, ``$a[i]``, ``$script:x``/``$global:x`` (one scope: Calamari
@@ -40,8 +40,11 @@ own unless ``$script:``/``$global:``); its output (not Write-Host's) is its valu
 (``| Out-Null`` drops it), ``return [value]`` ends it; a script's function comes before a
 command of the same name. ``exit`` in one ends the script; runaway recursion fails as too
 deep, and a script running more than :data:`_MAX_STEPS` statements (loop iterations and
-calls count too; and building a string or array one per 1,000 characters or items) fails
-with :data:`TOO_LONG`; one longer than :data:`_MAX_LENGTH` is unknown. A call inside an
+calls count too; and building a string or array one per 1,000 characters or items, writing
+one per 10 lines or 1,000 characters, comparing an array's items (``-eq`` filtering one,
+``-contains``, ``-in``) one per 10, joining them into a text one per 100) fails with
+:data:`TOO_LONG`, counted before the work is done; a value longer than :data:`_MAX_LENGTH`
+is unknown (a text decided before it is built). A call inside an
 expression (``"$(Get-Thing)"``, ``if (Test-It)``) of a function that may sleep is not
 interpreted (expressions take no time); ``$v = Get-Thing`` and a call as a statement sleep.
 ``foreach ($x in <value>) { }`` over a value the simulator knows, with
@@ -52,7 +55,13 @@ until (c)`` and ``for (init; c; iterator) { }`` (parts split by ``;`` or new lin
 may be left out) with ``break``/``continue``; each run counts a statement, so a loop that
 never ends ends in :data:`TOO_LONG`. A condition (or ``for`` part) the simulator cannot
 evaluate leaves the loop not interpreted, and if it becomes unknown after some runs, the
-rest of it: the runs before stand, what the loop assigns is unknown afterwards.
+rest of it: the runs before stand, what the loop assigns is unknown afterwards. So does,
+in any loop (``foreach`` and ``switch`` too), a statement the simulator skips that may
+have left it (it holds ``break``, ``continue``, ``return``, ``exit``, ``throw`` or
+``Fail-Step``, or calls a function holding one; inside a function the loop calls, a
+``return`` does not count): the loop is not interpreted from there.
+The script goes on after the loop, as after an ``if`` it cannot evaluate (which runs no
+branch, though one may ``exit``: as in the Bash interpreter, a branch is never guessed).
 ``switch [-Exact|-Wildcard|-Regex] [-CaseSensitive] (<value>) { <clause> { } default { } }``
 over a value the simulator knows (each item of an array; ``$null`` and ``@()`` are
 unknown): clauses are strings, numbers, bare words, variables, ``( )`` or a ``{ }``
@@ -78,8 +87,12 @@ comparison is evaluated only where its result is PowerShell's exactly:
 numbers by value (the left operand's type decides, as in PowerShell), strings ignoring case
 (``c``: not), ``-gt`` and the like on strings of ASCII letters and digits only (PowerShell
 compares strings by culture), ``-match`` with regular expressions .NET and Python read
-alike on ASCII text. What a skipped statement may have assigned (``$x = ...``, ``$x++``,
-``foreach ($x ...)``, ``$env:X = ...``) is unknown afterwards, so is ``$LASTEXITCODE`` (the
+alike on ASCII text. What a skipped statement may have assigned (``$x = ...``, ``${x} =
+...``, ``$x, $y = ...``, ``$x++``, ``++$x``, ``foreach ($x ...)``, ``$env:X = ...``) is
+unknown afterwards; so, in every scope, is what it may change there (``Remove-Variable``,
+``Clear-Variable``, ``Set-Variable`` and ``New-Variable`` with the names or wildcards they
+are given, any name if one is a variable), and the array ``$a[0] = ...`` or ``$x.P = ...``
+changes (every variable holding it: arrays are shared); so is ``$LASTEXITCODE`` (the
 simulator runs no program), and so are PowerShell's and Calamari's own variables
 (``$Matches``, ``$Octopus...``), as are the script's own ``param(...)`` (the step's Script
 Parameters are not modelled): a condition on them runs no branch, a string holding them
@@ -94,7 +107,9 @@ line, and the script goes on: Calamari fails a step for its error output only wh
 is: ``exit -1`` and ``Fail-Step`` end with 255, ``exit 300`` with 44.
 
 Numbers are PowerShell's Int32, Int64 and double, never unbounded (a script doubling a
-number thousands of times raised out of Python's ``str()``): a literal or numeric string is
+number thousands of times raised out of Python's ``str()``), written in ASCII digits (as
+.NET reads them: a string of other digits, ``'٣'``, full-width ``'３'``, or that Python alone
+reads, ``'1_0'``, ``'inf'``, converts to no number: unknown): a literal or numeric string is
 an Int32 or an Int64 (beyond, unknown: 5.1 reads a double, 7 a decimal); arithmetic
 promotes as PowerShell's IntOps/LongOps do (an Int32 result beyond an Int32, or an Int64
 one beyond an Int64, is a double; see :func:`_arithmetic`); doubles overflow to infinity.
@@ -169,7 +184,9 @@ _COMPARISONS = frozenset({"eq", "ne", "gt", "ge", "lt", "le", "like", "notlike",
 #: A string that compares the same ordinally (case-folded) as PowerShell's culture-aware
 #: comparison does: ASCII letters and digits only.
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9]*")
-_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+#: PowerShell's numbers are written in ASCII digits only (.NET parses no other): ``[0-9]``,
+#: never ``\d``, which takes any script's digits ('٣', '３').
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
 #: Regular expressions .NET and Python read alike (ASCII text, no ``(?``, no escapes but
 #: these, no nested or subtracted classes): only they are matched; others are unknown.
 #: A pattern that may backtrack for ages (:func:`may_backtrack`) is not run (it is unknown).
@@ -191,7 +208,10 @@ _STRING_TEST = re.compile(
 _TEST_PATH_ENV = re.compile(r"^Test-Path\s+(?:-Path\s+)?['\"]?env:(?P<name>\w+)['\"]?$",
                             re.IGNORECASE)
 _TARGET = re.compile(r"^\[(?:System\.)?EnvironmentVariableTarget\]::(\w+)$", re.IGNORECASE)
-_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_NUMBER = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
+#: A string .NET reads as a double the way Python's ``float`` does (ASCII digits, no ``_``,
+#: no ``inf``/``nan``): only these are converted.
+_DOUBLE_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
 #: Start-Sleep's parameters are bounded by a .NET Int32 (of milliseconds).
 _INT32_MAX = 2**31 - 1
 _INT32_MIN = -(2**31)
@@ -208,15 +228,34 @@ _ENV_VARIABLE = re.compile(r"\$(?:\{env:([^}]+)\}|env:(\w+))", re.IGNORECASE)
 _OCTOPUS_PARAMETER = re.compile(r"""\$OctopusParameters\[\s*(['"])(.+?)\1\s*\]""", re.I)
 _VARIABLE = re.compile(r"\$(\w+)")
 _NEGATION = re.compile(r"(?:-not\s+|!\s*)", re.IGNORECASE)
-#: What an uninterpreted statement may assign: ``$x = ...``, ``$x += ...``, ``$x++``,
-#: ``foreach ($x in ...)``, ``-OutVariable x``, ``Set-Variable x``; and ``$env:X = ...``.
+#: What an uninterpreted statement may assign: ``$x = ...``, ``${x} = ...``, ``$x += ...``,
+#: ``$x++``, ``++$x``, ``foreach ($x in ...)``, ``-OutVariable x``; and ``$env:X = ...``.
 _ASSIGNED = re.compile(
     r"\$(?:(?:global|script|local|private):)?(\w+)\s*(?:[-+*/%]?=(?!=)|\+\+|--)"
+    r"|\$\{(?:(?:global|script|local|private):)?([^}:]+)\}\s*(?:[-+*/%]?=(?!=)|\+\+|--)"
+    r"|(?:\+\+|--)\s*\$\{?(?:(?:global|script|local|private):)?(\w+)"
     r"|foreach\s*\(\s*\$(\w+)"
     r"|-(?:OutVariable|ov|ErrorVariable|ev|WarningVariable|wv|InformationVariable|iv"
-    r"|PipelineVariable|pv)\s*:?\s*['\"]?\+?(\w+)"
-    r"|(?:Set-Variable|New-Variable|\bsv|\bnv)\s+(?:-Name\s+)?['\"]?(\w+)",
+    r"|PipelineVariable|pv)\s*:?\s*['\"]?\+?(\w+)",
     re.IGNORECASE)
+#: ``$x, $y = ...``: every variable of the list is assigned.
+_LIST_ASSIGNED = re.compile(
+    r"(?:\$(?:(?:global|script|local|private):)?\w+\s*,\s*)+"
+    r"\$(?:(?:global|script|local|private):)?\w+\s*=(?!=)", re.IGNORECASE)
+_LIST_VARIABLE = re.compile(r"\$(?:(?:global|script|local|private):)?(\w+)", re.IGNORECASE)
+#: ``$a[0] = ...``, ``$x.P = ...`` (one level of brackets in an index): the object ``$a``
+#: holds changes, and every variable holding that object sees it.
+_MUTATED = re.compile(
+    r"\$(?:(?:global|script|local|private):)?(\w+)"
+    r"(?:\[[^\[\]]*(?:\[[^\[\]]*\][^\[\]]*)*\]|\.\w+)+\s*(?:[-+*/%]?=(?!=)|\+\+|--)",
+    re.IGNORECASE)
+#: The variable cmdlets (and their aliases): any variable they name (``-Name a, b``,
+#: wildcards, any ``-Scope``) may be set, cleared or removed.
+_VARIABLE_CMDLET = re.compile(
+    r"(?<![\w$-])(?:Set-Variable|New-Variable|Remove-Variable|Clear-Variable|sv|nv|rv|clv)"
+    r"(?![\w-])(?P<args>[^;|\n{}()]*)", re.IGNORECASE)
+#: A variable cmdlet's word that may name a variable (not a parameter's name).
+_VARIABLE_NAME = re.compile(r"(?<![\w*?\[\]-])(?<!-)[\w*?\[\]]+", re.IGNORECASE)
 _ENV_ASSIGNED = re.compile(r"\$\{?env:(\w+)\}?\s*[-+*/%]?=(?!=)", re.IGNORECASE)
 #: Variables PowerShell (or Calamari) sets itself: unknown here unless the script assigns
 #: them. ``$LASTEXITCODE`` is a native program's exit code, and the simulator runs none;
@@ -293,6 +332,9 @@ _DO_CONDITION = re.compile(r"\s*(?P<kind>while|until)\s*\(", re.IGNORECASE)
 _COMPOUND = re.compile(
     r"\$(?:(?P<scope>global|script|local):)?(?P<var>\w+)\s*"
     r"(?:(?P<op>[-+*/%])=(?!=)\s*(?P<rhs>.+)|(?P<step>\+\+|--))$", re.IGNORECASE | re.DOTALL)
+#: ``++$x``, ``--$x`` (a statement of its own).
+_PREFIX_STEP = re.compile(r"(?P<step>\+\+|--)\s*\$(?P<var>(?:(?:global|script|local):)?\w+)\s*",
+                          re.IGNORECASE)
 _FOREACH_HEADER = re.compile(r"\s*\$(\w+)\s+in\s+(.+)", re.IGNORECASE | re.DOTALL)
 _RETURN = re.compile(r"return(?:\s+(?P<value>.*))?$", re.IGNORECASE | re.DOTALL)
 #: The words PowerShell reads as keywords where a command would be: never a function's name.
@@ -329,6 +371,23 @@ _FOR_EACH_OBJECT = re.compile(
     r"(?P<left>[^|]+?)\|\s*(?:ForEach-Object|foreach|%)\s*(?:-Process\s*)?(?=\{)",
     re.IGNORECASE | re.DOTALL)
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
+
+
+def _words_leaving(*words: str) -> re.Pattern[str]:
+    """A pattern finding any of ``words`` as a word (read anywhere in the text, strings
+    too: a word too many only stops a loop that could have gone on)."""
+    return re.compile(r"(?<![\w$-])(?:" + "|".join(words) + r")(?![\w-])", re.IGNORECASE)
+
+
+#: What may leave a loop running in the same function (or the script): ``break``,
+#: ``continue``, and what ends the function or the script (``return``, ``exit``, ``throw``,
+#: Calamari's ``Fail-Step``); a loop statement's own ``break``/``continue`` stay in it.
+_LEAVES = _words_leaving("break", "continue", "return", "exit", "throw", "fail-step")
+_LEAVES_LOOP = _words_leaving("return", "exit", "throw", "fail-step")
+#: The same for a loop in a caller: a ``return`` ends only the function.
+_LEAVES_CALLER = _words_leaving("break", "continue", "exit", "throw", "fail-step")
+_LEAVES_CALLER_LOOP = _words_leaving("exit", "throw", "fail-step")
+_LOOP_KINDS = frozenset({"foreach", "while", "do", "for", "switch"})
 _TO_OUT_NULL = re.compile(r"(.+?)\|\s*Out-Null\s*", re.IGNORECASE | re.DOTALL)
 _COMMAND_WORD = re.compile(r"[^\s(){}\[\];,|&'\"=$@`]+")
 _SLEEPS = re.compile(r"(?<![\w-])(?:start-sleep|sleep)(?![\w-])", re.IGNORECASE)
@@ -336,7 +395,7 @@ _SLEEPS = re.compile(r"(?<![\w-])(?:start-sleep|sleep)(?![\w-])", re.IGNORECASE)
 _ERROR_MESSAGE = re.compile(r"\$(?:_|PSItem)\.Exception\.Message", re.IGNORECASE)
 _SCOPED_VARIABLE = re.compile(r"\$(global|script|local|private|variable):(\w+)",
                               re.IGNORECASE)
-_INDEXED = re.compile(r"\$(\w+)\[\s*(-?\d+)\s*\]")
+_INDEXED = re.compile(r"\$(\w+)\[\s*(-?[0-9]+)\s*\]")
 #: Statements whose skipping cannot have lost output a function returns (they print to the
 #: log, sleep, end the script or only assign).
 _NO_OUTPUT = frozenset({"write-host", "write-warning", "write-verbose", "write-error",
@@ -406,11 +465,21 @@ class _Return(Exception):
     """``return``: ends the running function (or, outside one, the script)."""
 
 
+class _NotFollowed(Exception):
+    """A statement skipped inside a running loop may have left it (it holds ``break``,
+    ``continue``, ``return``, ``exit``, ``throw``): whether PowerShell went round again is
+    not known, so the innermost loop is not interpreted from there (it raises
+    :class:`Unknown`: what it assigns is unknown afterwards)."""
+
+
 #: The statements (each loop iteration and function call counting as one more) a script
 #: may run. Its arrays are written out in it, so a deployment script stays far below;
 #: nested loops and branching recursion could otherwise run for ages on a body anyone can
 #: send.
 _MAX_STEPS = 50_000
+#: Comparing ten items (``-eq`` on an array, ``-contains``) counts one statement: each costs
+#: about what a statement does (a filter over a million items ran for seconds, uncounted).
+_COMPARED = 10
 #: The longest string or array the simulator builds (``+``, ``-join``, ``"..."``): longer
 #: ones are unknown.
 _MAX_LENGTH = 1_000_000
@@ -584,9 +653,12 @@ def _parse(text: str) -> _Statement:
     if _DOTNET_ENV.match(text):
         return _Statement("dotnet")
     compound = _COMPOUND.match(text)
+    prefix = _PREFIX_STEP.fullmatch(text)
+    if prefix:  # ++$x as a statement is $x++ (neither outputs anything)
+        compound = _COMPOUND.match(f"${prefix.group('var')}{prefix.group('step')}")
     if compound:
         return _Statement("compound", compound)
-    if text[0] in "'\"$@(" or text[0].isdigit() or (text[0] == "-" and text[1:2].isdigit()):
+    if text[0] in "'\"$@(" or _is_digit(text[0]) or (text[0] == "-" and _is_digit(text[1:2])):
         return _Statement("value")
     words = _words(text)
     return _Statement("command", name=words[0].casefold(), args=words[1:])
@@ -603,9 +675,32 @@ def _piped_or_redirected(text: str) -> bool:
 @functools.lru_cache(maxsize=512)
 def _assigned(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The variables and environment variables an uninterpreted statement may assign."""
-    names = frozenset(next(g for g in m.groups() if g).casefold()
-                      for m in _ASSIGNED.finditer(text))
-    return names, frozenset(m.group(1) for m in _ENV_ASSIGNED.finditer(text))
+    names = {next(g for g in m.groups() if g).casefold() for m in _ASSIGNED.finditer(text)}
+    for m in _LIST_ASSIGNED.finditer(text):
+        names.update(v.casefold() for v in _LIST_VARIABLE.findall(m.group()))
+    return frozenset(names), frozenset(m.group(1) for m in _ENV_ASSIGNED.finditer(text))
+
+
+@functools.lru_cache(maxsize=512)
+def _shared(text: str) -> frozenset[str]:
+    """The variables an uninterpreted statement may change in any scope, as names or
+    wildcards (case-folded): those a variable cmdlet names (``Remove-Variable x``,
+    ``Clear-Variable -Name a*``), and those whose object it changes (``$a[0] = 9``,
+    ``$x.P = 1``)."""
+    names = {m.group(1).casefold() for m in _MUTATED.finditer(text)}
+    for m in _VARIABLE_CMDLET.finditer(text):
+        names.update(w.casefold() for w in _VARIABLE_NAME.findall(m.group("args")))
+        if "$" in m.group("args"):
+            names.add("*")  # a name the simulator does not read: any variable
+    return frozenset(names)
+
+
+def _wildcard(name: str) -> re.Pattern[str]:
+    """A variable cmdlet's wildcard as a pattern (one PowerShell would refuse: any name)."""
+    try:
+        return compile_wildcard(name)
+    except ValueError:
+        return re.compile(".*", re.DOTALL)
 
 
 @functools.lru_cache(maxsize=512)
@@ -679,6 +774,7 @@ class _Shell:
         self.unknown_env: set[str] = set()
         self.defined = False  # whether the script defined a function (the hot path skips)
         self.loops = 0  # the loops running (a `break` outside one is not interpreted)
+        self.loops_here = 0  # those running in the running function (or the script itself)
         self.captures: list[_Capture] = []  # functions called for their value, innermost last
         # What $_ is in the running `catch` blocks (their errors) and ForEach-Object blocks
         # (None), innermost last.
@@ -693,6 +789,8 @@ class _Shell:
                 yield from self.statement(statement)
             except Unknown:
                 self.skipped(statement)  # not evaluable here: the statement does nothing
+                if self.loops and self.may_leave(statement):
+                    raise _NotFollowed(statement) from None
 
     def skipped(self, text: str) -> None:
         """A statement that is not interpreted: whatever it may assign is unknown from now
@@ -706,6 +804,7 @@ class _Shell:
                 self.forget(m.group(1))
         for m in _SCOPED_ASSIGNED.finditer(text):
             self.forget(m.group(1), self.top)
+        self.forget_shared(_shared(text))
         self.unknown_env.update(self.env_key(n) for n in env_names)
         if self.defined:
             for function in self.called(text):
@@ -717,6 +816,19 @@ class _Shell:
             self.scope.functions[m.group(1).casefold()] = _Function(m.group(1).casefold(), None)
         if self.captures and not self.silent(text):
             self.captures[-1].unknown = True
+
+    def may_leave(self, text: str) -> bool:
+        """Whether a skipped statement may have left the loop running around it: it holds a
+        word that leaves one (a loop statement: one that leaves it too; a loop in a caller:
+        not ``return``), or calls a function of the script that holds one (``break``
+        reaches the caller's loop) or that the simulator cannot read."""
+        loop = _parse(text).kind in _LOOP_KINDS
+        if self.loops_here:
+            leaves = _LEAVES_LOOP if loop else _LEAVES
+        else:
+            leaves = _LEAVES_CALLER_LOOP if loop else _LEAVES_CALLER
+        return bool(leaves.search(text)) or (self.defined and any(
+            f.parameters is None or _LEAVES_CALLER.search(f.body) for f in self.called(text)))
 
     def silent(self, text: str) -> bool:
         """Whether ``text`` is a statement that outputs nothing: an assignment, or a command
@@ -856,6 +968,7 @@ class _Shell:
             raise Unknown(text)
         items = _items(self.expression(header.group(2)))
         self.loops += 1
+        self.loops_here += 1
         try:
             for item in items:
                 self.step()
@@ -866,8 +979,11 @@ class _Shell:
                     continue
                 except _Break:
                     break
+        except _NotFollowed:
+            raise Unknown(text) from None
         finally:
             self.loops -= 1
+            self.loops_here -= 1
 
     def while_statement(self, text: str) -> _Steps:
         """``while (<condition>) { ... }``: the body runs as long as the condition holds,
@@ -921,6 +1037,7 @@ class _Shell:
         if value is None or value == ():
             raise Unknown(text)  # whether $null or @() is one item or none: not modelled
         self.loops += 1
+        self.loops_here += 1
         try:
             for item in _items(value):
                 self.step()
@@ -931,8 +1048,11 @@ class _Shell:
                     continue
                 except _Break:
                     return
+        except _NotFollowed:
+            raise Unknown(text) from None
         finally:
             self.loops -= 1
+            self.loops_here -= 1
 
     def switch_item(self, item: Scalar, clauses: Sequence[tuple[str, str]], mode: str,
                     sensitive: bool) -> _Steps:
@@ -988,8 +1108,10 @@ class _Shell:
         ``continue`` (through calls, as in PowerShell). Each run counts a statement, so a
         loop that never ends ends in :data:`TOO_LONG`. A condition or iterator the
         simulator cannot evaluate, first or later, leaves the rest of the loop not
-        interpreted: the statement is skipped from there (what it assigns is unknown)."""
+        interpreted: the statement is skipped from there (what it assigns is unknown), as
+        does a skipped statement that may have left the loop (:class:`_NotFollowed`)."""
         self.loops += 1
+        self.loops_here += 1
         try:
             if test_first and not holds():
                 return
@@ -1005,8 +1127,11 @@ class _Shell:
                     yield from self.statement(iterator)
                 if not holds():
                     return
+        except _NotFollowed:
+            raise Unknown(body) from None
         finally:
             self.loops -= 1
+            self.loops_here -= 1
 
     # -- functions ----------------------------------------------------------------------------
     def define(self, text: str) -> None:
@@ -1068,12 +1193,13 @@ class _Shell:
             raise
         self.step()
         caller, self.scope = self.scope, scope
+        callers_loops, self.loops_here = self.loops_here, 0
         try:
             yield from self.block(function.body)
         except _Return:
             pass
         finally:
-            self.scope = caller
+            self.scope, self.loops_here = caller, callers_loops
 
     def pipeline(self, text: str) -> _Steps:
         """The pipelines interpreted: ``... | ForEach-Object { }`` and a script's function
@@ -1165,6 +1291,7 @@ class _Shell:
         seen.add(function.name)
         for m in _SCOPED_ASSIGNED.finditer(function.body):
             self.forget(m.group(1), self.top)
+        self.forget_shared(_shared(function.body))
         self.unknown_env.update(self.env_key(n) for n in _assigned(function.body)[1])
         for other in self.called(function.body):
             self.forget_effects(other, seen)
@@ -1353,6 +1480,27 @@ class _Shell:
         scope.types.pop(key, None)
         scope.unknown.add(key)
 
+    def forget_shared(self, names: frozenset[str]) -> None:
+        """Variables (names or wildcards) a skipped statement may have changed in any scope
+        (see :func:`_shared`): unknown in every scope this one sees, and so is every
+        variable holding the same array (PowerShell's arrays are shared, not copied)."""
+        if not names:
+            return
+        scopes: list[_Scope] = []
+        scope: _Scope | None = self.scope
+        while scope is not None:
+            scopes.append(scope)
+            scope = scope.parent
+        patterns = [_wildcard(n) for n in names if _WILDCARD & set(n)]
+        objects = [s.variables[n] for s in scopes for n in names
+                   if isinstance(s.variables.get(n), tuple)]
+        for s in scopes:
+            doomed = {key for key, value in s.variables.items()
+                      if key in names or any(p.fullmatch(key) for p in patterns)
+                      or any(value is o for o in objects)}
+            for key in doomed | {n for n in names if not _WILDCARD & set(n)}:
+                self.forget(key, s)
+
     def command(self, name: str, args: tuple[str, ...]) -> float | None:
         """Run a command; return the seconds it sleeps (None: it does not sleep)."""
         if name in ("start-sleep", "sleep"):
@@ -1360,7 +1508,7 @@ class _Shell:
         if name == "write-host":
             values, named = self.write_args(name, args)
             separator = _text(named.get("separator", " "))
-            self.host.write(separator.join(_text(i) for v in values for i in _items(v)))
+            self.write(self.joined(separator, [i for v in values for i in _items(v)]))
         elif name in ("write-output", "echo", "write"):
             values, _ = self.write_args(name, args)
             for value in values:
@@ -1368,10 +1516,10 @@ class _Shell:
         elif name in ("write-warning", "write-verbose"):
             level: OutputLevel = "warning" if name == "write-warning" else "verbose"
             values, _ = self.write_args(name, args)
-            self.host.write(" ".join(_text(v) for v in values), level)
+            self.write(self.joined(" ", values), level)
         elif name == "write-error":
             values, named = self.write_args(name, args)
-            self.error(" ".join(_text(v) for v in values), named.get("erroraction"))
+            self.error(self.joined(" ", values), named.get("erroraction"))
         elif name == "throw":
             self.throw(args)
         elif name == "exit":
@@ -1398,11 +1546,39 @@ class _Shell:
     def output(self, value: Value) -> None:
         """What reaches the success stream is printed, an array one item a line ($null
         prints nothing); in a function called for its value, it is that value."""
+        items = _items(value)
         if self.captures:
-            self.captures[-1].items.extend(_items(value))
+            self.step(len(items) // 1000)
+            self.captures[-1].items.extend(items)
             return
-        for item in _items(value):
-            self.host.write(_text(item))
+        # Each line written counts: a tenth of a statement (a million-item array written
+        # again and again filled the memory, one statement a time).
+        self.step(len(items) // 10)
+        for item in items:
+            self.write(_text(item))
+
+    def write(self, line: str, level: OutputLevel = "info") -> None:
+        """A line to the task log, counted against :data:`_MAX_STEPS` a step a thousand
+        characters (writing a long value again and again takes time and memory)."""
+        if len(line) >= 1000:
+            self.step(len(line) // 1000)
+        self.host.write(line, level)
+
+    def joined(self, separator: str, items: Sequence[Value]) -> str:
+        """``items``' texts joined by ``separator`` (``-join``, an array in a string or an
+        argument), counted a step a hundred items before it is built (converting each to
+        text costs about what a statement does), and unknown past :data:`_MAX_LENGTH` (see
+        :func:`_joined`)."""
+        if len(items) >= 100:
+            self.step(len(items) // 100)
+        return _joined(separator, items)
+
+    def text(self, value: Value) -> str:
+        """``value``'s text (an array's items joined by a space), counted as
+        :meth:`joined`."""
+        if isinstance(value, tuple):
+            return self.joined(" ", value)
+        return _text(value)
 
     def throw(self, args: Sequence[str]) -> NoReturn:
         """``throw [value]``: a RuntimeException with the value as its message; in a
@@ -1599,7 +1775,7 @@ class _Shell:
         and no exit."""
         digits = arg.strip().lstrip("+-")
         # A run of digits too long to be read as a number is too large for an Int32 anyway.
-        number = (math.inf if digits.isdigit() and len(digits) > 10
+        number = (math.inf if _INTEGER.fullmatch(digits) and len(digits) > 10
                   else self.number(arg, keyword=True))
         if math.isfinite(number) and -(2**31) <= round(number) < 2**31:
             return round(number)
@@ -1613,10 +1789,10 @@ class _Shell:
         value = self.keyword_value(arg) if keyword else self.word(arg)
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)  # not through its text: a double's may be unknown
-        try:
-            return float(_text(value))
-        except ValueError:
-            raise Unknown(arg) from None
+        text = _text(value)
+        if not _DOUBLE_TEXT.fullmatch(text):
+            raise Unknown(arg)  # not a number .NET reads as Python does ('٣', '1_0', 'inf')
+        return float(text)
 
     def expression(self, text: str) -> Value:
         text = text.strip()
@@ -1627,7 +1803,7 @@ class _Shell:
             items = self.expression(joined[0])
             separator = _text(self.expression(joined[1]))
             if isinstance(items, tuple):
-                return self.charged(_bounded(separator.join(_text(i) for i in items)))
+                return self.charged(self.joined(separator, items))
             return "" if items is None else _text(items)
         if len(terms) > 1:
             value = self.product(terms[0][1])
@@ -1749,7 +1925,7 @@ class _Shell:
     def expand(self, inner: str) -> str:
         """A double-quoted string's text: backtick escapes, ``$env:X``, ``$x``, ``$(...)``."""
         out: list[str] = []
-        i = 0
+        i = length = 0
         while i < len(inner):
             m = _IN_STRING.search(inner, i)
             if m is None:
@@ -1762,14 +1938,17 @@ class _Shell:
             elif m.group(0) == "$(":
                 close = _closing(inner, m.end() - 1)
                 value = self.expression(inner[m.end() : close])
-                out.append("" if value is None else _text(value))
+                out.append(self.text(value))
                 i = close + 1
             else:
                 env = m.group(2) or m.group(3)
                 value = (self.getenv(env) if env else self.braced(m.group(4)) if m.group(4)
                          else self.read_variable(m.group(6), m.group(5) or ""))
-                out.append("" if value is None else _text(value))
+                out.append(self.text(value))
                 i = m.end()
+            length += len(out[-1])
+            if length > _MAX_LENGTH:  # decided before the text is built
+                raise Unknown(f"a string of more than {_MAX_LENGTH:,} characters")
         return self.charged(_bounded("".join(out)))
 
     def braced(self, name: str) -> Value:
@@ -1863,10 +2042,12 @@ class _Shell:
                 right, left)
             if isinstance(item, tuple):
                 raise Unknown(op)  # an array as the item: compared by reference
+            self.step(len(_items(collection)) // _COMPARED)
             found = any(_equal(element, item, sensitive) for element in _items(collection))
             return found != base.startswith("not")
         if isinstance(left, tuple) and len(left) != 1:
             # An array on the left filters: the items for which the comparison holds.
+            self.step(len(left) // _COMPARED)
             return tuple(x for x in left if _truthy(self.compare(op, x, right)))
         if isinstance(left, tuple):
             left = left[0]  # one object: PowerShell does not wrap it in an array
@@ -2136,12 +2317,18 @@ def _is_int64(number: int) -> bool:
     return isinstance(number, _Int64) or not _INT32_MIN <= number <= _INT32_MAX
 
 
+def _is_digit(c: str) -> bool:
+    """Whether ``c`` is one of PowerShell's digits, 0-9 (``str.isdigit`` takes any
+    script's)."""
+    return len(c) == 1 and "0" <= c <= "9"
+
+
 def _integer(text: str) -> int:
     """An integer literal, or a string PowerShell converts to one: an Int32 or an Int64.
     Beyond an Int64, PowerShell 5.1 reads a double and 7 a decimal, which they write
     differently: unknown (and ``int()`` of thousands of digits raises)."""
-    if len(text.strip().lstrip("+-")) > 19:
-        raise Unknown(text)
+    if len(text.strip().lstrip("+-")) > 19 or not _INTEGER.fullmatch(text):
+        raise Unknown(text)  # too long, or not in ASCII digits (int() reads any script's)
     value = int(text)
     if not _INT64_MIN <= value <= _INT64_MAX:
         raise Unknown(text)
@@ -2449,12 +2636,25 @@ def _text(value: Value) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, tuple):
-        return " ".join(_text(item) for item in value)
+        return _joined(" ", value)
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, float):
         return _double_text(value)
     return "" if value is None else str(value)
+
+
+def _joined(separator: str, items: Sequence[Value]) -> str:
+    """``items``' texts joined by ``separator``; one longer than :data:`_MAX_LENGTH` is
+    unknown, decided as the texts are read, before it is built."""
+    texts: list[str] = []
+    length = -len(separator)
+    for item in items:
+        texts.append(_text(item))
+        length += len(separator) + len(texts[-1])
+        if length > _MAX_LENGTH:
+            raise Unknown(f"a text of more than {_MAX_LENGTH:,} characters")
+    return separator.join(texts)
 
 
 def _double_text(value: float) -> str:
