@@ -608,40 +608,36 @@ def _continues(text: str, start: int, newline: int) -> bool:
     return bool(_BRACE_AHEAD.match(text, newline + 1) and _HEADER.match(so_far))
 
 
+_Kind = Literal["if", "try", "foreach", "while", "do", "for", "switch", "function", "return",
+                "assignment", "compound", "dotnet", "value", "pipeline", "command"]
+
+
 class _Statement(NamedTuple):
     """What a statement is, read from its text alone (see :func:`_parse`): an ``if``, an
     ``assignment`` (its match), a .NET environment call, a bare ``value`` (printed), a
     ``pipeline`` (or a redirection: not interpreted), or a ``command``: its ``name``
     case-folded and its ``args`` as written."""
 
-    kind: Literal["if", "try", "foreach", "while", "do", "for", "switch", "function", "return",
-                  "assignment", "compound",
-                  "dotnet", "value", "pipeline", "command"]
+    kind: _Kind
     assignment: re.Match[str] | None = None
     name: str = ""
     args: tuple[str, ...] = ()
+
+
+#: The statements a keyword starts (each keyword's pattern, tried in turn).
+_KEYWORD_STATEMENTS: tuple[tuple[_Kind, re.Pattern[str]], ...] = (
+    ("if", _IF), ("try", _TRY), ("foreach", _FOREACH), ("while", _WHILE), ("do", _DO),
+    ("for", _FOR), ("switch", _SWITCH), ("function", _FUNCTION),
+)
 
 
 @functools.lru_cache(maxsize=512)
 def _parse(text: str) -> _Statement:
     """Read what kind of statement ``text`` is (memoised, as :func:`_statements`: running a
     script walks its statements every time, and reading them is most of the walk)."""
-    if _IF.match(text):
-        return _Statement("if")
-    if _TRY.match(text):
-        return _Statement("try")
-    if _FOREACH.match(text):
-        return _Statement("foreach")
-    if _WHILE.match(text):
-        return _Statement("while")
-    if _DO.match(text):
-        return _Statement("do")
-    if _FOR.match(text):
-        return _Statement("for")
-    if _SWITCH.match(text):
-        return _Statement("switch")
-    if _FUNCTION.match(text):
-        return _Statement("function")
+    for kind, keyword in _KEYWORD_STATEMENTS:
+        if keyword.match(text):
+            return _Statement(kind)
     returned = _RETURN.match(text)
     if returned:  # before the pipeline test: a `return` that cannot be read still returns
         return _Statement("return", args=(returned.group("value") or "",))
