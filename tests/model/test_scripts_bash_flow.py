@@ -308,6 +308,9 @@ def test_arithmetic_expansion(expression: str, value: str) -> None:
     "i |= 1", "a = 1 ? 2 : 3", "1 / 0", "5 % 0", "X + 1", "1 << 2", "1 ? 2 : 3", "08",
     "2 ** 64 * 2",
     "1 +",
+    # beyond 64 bits, in any base or negated: Bash wraps these around, they are not guessed
+    "0xFFFFFFFFFFFFFFFF", "01777777777777777777777", "-(-9223372036854775807 - 1)",
+    "0x" + "f" * 4000,
 ])
 def test_arithmetic_it_cannot_evaluate_skips_its_statement(expression: str) -> None:
     _, result, host = bash(f'X=abc\necho "$(({expression}))"\necho after')

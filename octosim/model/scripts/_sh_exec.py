@@ -88,8 +88,9 @@ Interpreted:
   ``**``, ``*``, ``/``, ``%`` truncated as C's, ``+``, ``-``, comparisons, ``&&``, ``||``
   (the side Bash skips is not evaluated), ``=``, ``+=``, ``-=``, ``*=``, ``/=``, ``%=``,
   ``++``/``--`` before or after a name, ``,``), anything else in it (bit operators, ``?:``,
-  a variable holding other than an integer, a division by 0, a result beyond 64 bits) not
-  interpreted, and then nothing it assigns is set; in a pipeline (a subshell in Bash) its
+  a variable holding other than an integer, a division by 0, a number or a result beyond
+  64 bits, in any base or negated, which Bash wraps around) not interpreted, and then
+  nothing it assigns is set; in a pipeline (a subshell in Bash) its
   assignments are lost, as in Bash. The arithmetic command ``(( EXPRESSION ))`` (status 1
   when the value is 0, else 0; so ``(( i++ ))`` with i at 0 ends a ``set -e`` script, as in
   Bash) and ``let EXPRESSION...`` (the last one's value decides; none: Bash's ``let:

@@ -823,8 +823,8 @@ def arithmetic(expression: str, lookup: Callable[[str], str | None]
     assigns nothing and divides by nothing, as in Bash), ``=``, ``+=``, ``-=``, ``*=``,
     ``/=``, ``%=``, ``++``/``--`` before or after a name, and ``,``. Raises
     :class:`Unknown` for anything else (bit operators, ``?:``, a variable holding other
-    than an integer, a division by 0, a result out of 64 bits: Bash's error or
-    wrap-around)."""
+    than an integer, a division by 0, a number or a result out of 64 bits, in any base and
+    negated too: Bash's error or wrap-around)."""
     tokens: list[tuple[str, str]] = []
     text, i = expression.rstrip(), 0
     while i < len(text):
@@ -897,7 +897,9 @@ class _Arithmetic:
         self.i += 1
         if (kind, value) in (("op", "-"), ("op", "+"), ("op", "!")):
             operand = self.unary()
-            return -operand if value == "-" else operand if value == "+" else int(operand == 0)
+            if value == "-":
+                return self.checked(-operand)  # -(-2**63) wraps around in Bash
+            return operand if value == "+" else int(operand == 0)
         if kind == "op" and value in ("++", "--"):  # ++x, --x: the new value
             if self.i >= len(self.tokens) or self.tokens[self.i][0] != "name":
                 raise Unknown(self.expression)
@@ -940,9 +942,9 @@ class _Arithmetic:
     def integer(self, text: str) -> int:
         try:
             if re.fullmatch(r"0[xX][0-9a-fA-F]+", text):
-                return int(text, 16)
+                return self.checked(int(text, 16))
             if re.fullmatch(r"0[0-7]+", text):
-                return int(text, 8)
+                return self.checked(int(text, 8))
             if re.fullmatch(r"0|[1-9]\d*", text):
                 return self.checked(int(text))
         except ValueError:
