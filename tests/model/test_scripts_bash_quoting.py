@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from octosim.model.scripts import ScriptResult
 from octosim.model.scripts._sh_text import case_statements, sh_parts, split_words
 from tests.model.test_scripts_bash_flow import bash
 
@@ -99,3 +100,17 @@ def test_redirections_are_no_words(body: str, out: list[tuple[str, str]]) -> Non
 def test_split_words_ends_a_word_at_a_redirection() -> None:
     assert split_words("echo a>x 2>&1 b<y c&>z 12>w") == [
         "echo", "a", ">x", "2>&1", "b", "<y", "c", "&>z", "12>w"]
+
+
+@pytest.mark.parametrize("body", [
+    "f() {\n  echo a <<EOF\nbody\nEOF\n  echo b\n}\nf",
+    "{ echo a <<EOF\nbody\nEOF\necho b; }",
+    "( echo a <<EOF\nbody\nEOF\necho b )",
+    "case x in x) echo a <<EOF\nbody\nEOF\necho b;; esac",
+    "if true; then\n  echo a <<EOF\nbody\nEOF\n  echo b\nfi",
+])
+def test_a_here_document_in_a_body_keeps_the_lines_after_it(body: str) -> None:
+    # The bodies of a group, a subshell, a function or a case clause were taken out of the
+    # script once, and again when the body ran: the lines after `<<EOF` were read as its body.
+    _, result, host = bash(body + "\necho after")
+    assert host.lines() == ["a", "b", "after"] and result == ScriptResult()

@@ -111,7 +111,8 @@ Anything else does nothing and prints nothing (the restart recogniser reads rest
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
 ``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test,
 an arithmetic command redirected or piped, a group in a pipeline, a command reading a
-here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line), a
+here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line, in a
+function, group, subshell or ``case`` clause too; the lines after it run), a
 command reading a file (``< FILE``: it may not exist) other than ``/etc/environment``, and a
 command ending in ``&`` (it runs detached). Its status is not known, so nothing that depends
 on it runs: an ``if`` whose condition cannot be evaluated runs neither branch (nor any later
@@ -327,7 +328,14 @@ def _pieces(text: str) -> tuple[str, ...]:
     """Split a script into pieces at newlines and ``;`` outside quotes and brackets, with a
     leading ``then``/``else``/``do`` split off as a piece of its own. Memoised: it depends
     on the text alone, and clients send the same few scripts again and again."""
-    text = _without_heredoc_bodies(text)
+    return _statements(_without_heredoc_bodies(text))
+
+
+@functools.lru_cache(maxsize=512)
+def _statements(text: str) -> tuple[str, ...]:
+    """:func:`_pieces` of a text whose here-document bodies are already gone: the body of a
+    group, subshell, function or ``case`` clause. Its ``<<EOF`` stays, its body does not:
+    taking bodies out again would read the lines after it as the body."""
     text = sh_strip_comments(text.replace("\\\n", " "))
     # A `case` is one piece; its pattern lists get their optional `(` so brackets balance.
     text, cases = case_statements(text)
@@ -665,7 +673,7 @@ class _Shell:
                 except Unknown:
                     self.skipped(*(c.body for c in case.clauses))
                     return None
-            status = yield from self.block(_pieces(clause.body))
+            status = yield from self.block(_statements(clause.body))
             run_next = clause.terminator == ";&"
             if clause.terminator == ";;":
                 return status
@@ -903,7 +911,7 @@ class _Shell:
         redirect = self.expand(text[close + 1 :])
         if redirect.words:
             raise Unknown(text)
-        body = _pieces(text[1:close])
+        body = _statements(text[1:close])
         outer = self.stdout
         if redirect.stdout is not None:
             if redirect.stdout == ETC_ENVIRONMENT and not redirect.append:
