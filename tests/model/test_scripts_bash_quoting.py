@@ -114,3 +114,31 @@ def test_a_here_document_in_a_body_keeps_the_lines_after_it(body: str) -> None:
     # script once, and again when the body ran: the lines after `<<EOF` were read as its body.
     _, result, host = bash(body + "\necho after")
     assert host.lines() == ["a", "b", "after"] and result == ScriptResult()
+
+
+@pytest.mark.parametrize("body", [
+    'echo a <<EOF\n$((x = 5))\nEOF\necho "x=$x"',
+    'echo a << EOF\n${x:=5}\nEOF\necho "x=$x"',
+    'echo a <<-EOF\n\t$((x = 5))\n\tEOF\necho "x=$x"',
+    'f() { echo a; }\nf <<EOF\n$((x++))\nEOF\necho "x=$x"',
+    'echo a <<< $((x = 5)); echo "x=$x"',
+    'echo a <<<"${x:=5}"; echo "x=$x"',
+    'set -u\necho a <<EOF\n$UNSET\nEOF',
+])
+def test_a_here_document_or_string_bash_expands_is_not_interpreted(body: str) -> None:
+    # Bash expands an unquoted delimiter's body and a here-string: they may assign, or fail
+    # (set -u, ${X:?}), in the shell or in the command's process. The statement is skipped
+    # and what it may assign is unknown (it was skipped unexpanded: `x=` was printed).
+    _, result, host = bash(body + "\necho after")
+    assert host.lines() == ["after"] and result == ScriptResult()
+
+
+@pytest.mark.parametrize("body", [
+    "echo a <<'EOF'\n$((x = 5))\nEOF\necho \"x=$x\"",
+    'echo a <<"EOF"\n${x:=5}\nEOF\necho "x=$x"',
+    'echo a <<\\EOF\n`x=5`\nEOF\necho "x=$x"',
+    "echo a <<EOF\nplain text, it's data\nEOF\necho \"x=$x\"",
+])
+def test_a_here_document_bash_does_not_expand_is_data(body: str) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == ["a", "x="] and result == ScriptResult()

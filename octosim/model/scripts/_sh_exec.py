@@ -105,7 +105,11 @@ Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for stateme
 here-document's body open no quote. A redirection written against a word is one
 (``echo hi>/dev/null``, ``echo a>&2``; in ``[[ ]]``, ``<`` and ``>`` compare strings: not
 interpreted). The commands interpreted read no input: ``echo hi <<EOF``, ``<<< WORD`` and
-``< /etc/environment`` change nothing for them.
+``< /etc/environment`` change nothing for them. But Bash expands a here-document's body when
+its delimiter is not quoted, and a here-string's word, where the expansions may assign
+(``$((i++))``, ``${X:=v}``) or fail (``set -u``, ``${X:?}``), in the shell or in the
+command's process depending on the command: a statement with such a body or word holding a
+``$`` or a backquote is not interpreted (what it may assign is then unknown).
 
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
@@ -148,6 +152,9 @@ from octosim.model.scripts._sh_text import (
     dequote,
     fits_int64,
     glob_regex,
+    heredoc_at,
+    heredoc_bodies_end,
+    heredoc_expands,
     printf_lines,
     quoted_body,
     sh_closing,
@@ -176,6 +183,8 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
 #: ``for X``.
 _ASSIGNED = re.compile(r"(?:^|(?<=[\s;&|(){}`]))(?:(?:export|local|readonly|declare|typeset)"
                        r"(?:\s+-\w+)*\s+)?([A-Za-z_]\w*)\+?=|\bfor\s+([A-Za-z_]\w*)")
+#: ``${X=v}``, ``${X:=v}``: an expansion assigning X.
+_DEFAULT_ASSIGNED = re.compile(r"\$\{([A-Za-z_]\w*):?=")
 #: Where arithmetic may assign: ``((``, ``$((``, ``let``.
 _ARITHMETIC_TEXT = re.compile(r"\(\(|\blet\b")
 #: ``read [-options] NAME...``: the names it sets (``REPLY`` when none).
@@ -370,11 +379,47 @@ def _case_statement(piece: str) -> CaseStatement | None:
 def _without_heredoc_bodies(text: str) -> str:
     """``text`` without the bodies of its here-documents (``<<EOF``, ``<<-'EOF'``): data, not
     code, and free to hold an unbalanced quote (``it's``). The command keeps its ``<<EOF``
-    (a command reading a here-document is not interpreted)."""
+    (a command reading a here-document is not interpreted). A body Bash would expand (its
+    delimiter not quoted) holding a ``$`` or a backquote leaves a mark after the ``<<``:
+    :data:`_EXPANDED_BODY` around the names its expansions may assign. Expanding it can
+    assign (``$((i++))``, ``${X:=v}``) or fail (``${X:?}``, ``set -u``), and when it is done
+    in the shell or in the command's own process depends on the command: the statement is
+    not interpreted, and the names are forgotten with it."""
     if "<<" not in text:
         return text
-    return "".join(text[start:end] for kind, start, end in sh_parts(text, heredocs=True)
-                   if kind != "heredoc")
+    kept: list[tuple[int, int]] = []
+    operators: list[tuple[int, str, bool, bool]] = []  # awaiting their bodies
+    marks: dict[int, str] = {}  # where a mark goes: the index after an operator's `<<`
+    for kind, start, end in sh_parts(text, heredocs=True):
+        if kind == "heredoc":
+            _mark_expanded_bodies(text, start, operators, marks)
+            operators = []
+            continue
+        if kind == "plain" and text[start] == "<" and (heredoc := heredoc_at(text, start)):
+            operators.append((start + 2, *heredoc, heredoc_expands(text, start)))
+        kept.append((start, end))
+    return "".join(marks.get(start, "") + text[start:end] for start, end in kept)
+
+
+#: Around the names a here-document's expanded body may assign, after its ``<<`` (a NUL:
+#: no script holds one there).
+_EXPANDED_BODY = "\0"
+_EXPANDED_BODY_NAMES = re.compile("\0([\\w,]*)\0")
+
+
+def _mark_expanded_bodies(text: str, i: int, operators: list[tuple[int, str, bool, bool]],
+                          marks: dict[int, str]) -> None:
+    """Mark each of ``operators`` whose body (read from ``text[i]`` on, in order) Bash
+    expands and which holds a ``$`` or a backquote."""
+    for at, delimiter, strip_tabs, expands in operators:
+        end = heredoc_bodies_end(text, i, [(delimiter, strip_tabs)])
+        body, i = text[i:end], end
+        if expands and ("$" in body or "`" in body):
+            names = {m.group(1) for m in _DEFAULT_ASSIGNED.finditer(body)}
+            if "((" in body:
+                names.update(m.group(1) or m.group(2) for m in ARITHMETIC_TARGET.finditer(body))
+            marks[at] = _EXPANDED_BODY + ",".join(sorted(names)) + _EXPANDED_BODY
+
 
 
 def _first(piece: str) -> str:
@@ -508,10 +553,13 @@ class _Shell:
     def skipped(self, *texts: str) -> None:
         """The run could not follow Bash through ``texts``: count it (a loop stops), and
         forget every variable they may assign (``X=...``, ``export``/``local``/``readonly``
-        ``X=...``, ``read X``, ``for X``)."""
+        ``X=...``, ``${X:=v}``, ``read X``, ``for X``)."""
         self.uncertain += 1
         for text in texts:
+            for m in _EXPANDED_BODY_NAMES.finditer(text):  # a here-document's expansions
+                self.unknown.update(name for name in m.group(1).split(",") if name)
             self.unknown.update(m.group(1) or m.group(2) for m in _ASSIGNED.finditer(text))
+            self.unknown.update(m.group(1) for m in _DEFAULT_ASSIGNED.finditer(text))
             if _ARITHMETIC_TEXT.search(text):  # ((i++)), let i+=1, $((i = 2)), for ((...))
                 self.unknown.update(m.group(1) or m.group(2)
                                     for m in ARITHMETIC_TARGET.finditer(text))
@@ -1170,7 +1218,9 @@ class _Shell:
             if pending is not None:
                 if pending == "<":
                     self.input_file(raw)
-                elif pending != "<<":  # a here-document's delimiter, a here-string: data
+                elif pending == "<<<":
+                    _here_string(raw)
+                elif pending != "<<":  # a here-document's delimiter: data
                     target = self.word(raw)
                     if pending != "2":  # stderr redirections: errors are not interpreted
                         cmd.stdout, cmd.append = target, pending == ">>"
@@ -1180,12 +1230,14 @@ class _Shell:
                 # What the interpreted commands read is not their input: only whether
                 # the file opens matters.
                 op, target = m.group("op"), m.group("target")
-                if op in ("<&", "<>"):
-                    raise Unknown(raw)
+                if op in ("<&", "<>") or _EXPANDED_BODY in target:
+                    raise Unknown(raw)  # a body Bash expands: see _without_heredoc_bodies
                 if not target:
-                    pending = "<" if op == "<" else "<<"
+                    pending = op if op in ("<", "<<<") else "<<"
                 elif op == "<":
                     self.input_file(target)
+                elif op == "<<<":
+                    _here_string(target)
                 continue
             if raw.startswith("&>"):  # &> / &>>: stdout and stderr
                 raw = raw[1:]
@@ -1318,6 +1370,14 @@ class _Shell:
 
 # Memoised: pure functions of the text, which a loop or a function runs again and again.
 @functools.lru_cache(maxsize=1024)
+def _here_string(raw: str) -> None:
+    """``<<< WORD``: Bash expands WORD, in the shell or in the command's own process
+    depending on the command; one holding a ``$`` or a backquote (its expansions may assign
+    or fail) is not interpreted."""
+    if "$" in raw or "`" in raw:
+        raise Unknown(raw)
+
+
 def _and_or_parts(piece: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The pipelines of an ``&&``/``||`` list, and the operators between them."""
     ops = tuple(m.group(0) for i in sh_top_level(piece) if (m := _LIST_OP.match(piece, i)))

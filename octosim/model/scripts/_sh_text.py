@@ -33,6 +33,7 @@ __all__ = [
     "glob_regex",
     "heredoc_at",
     "heredoc_bodies_end",
+    "heredoc_expands",
     "printf_lines",
     "quoted_body",
     "sh_closing",
@@ -277,6 +278,14 @@ def heredoc_at(text: str, i: int) -> tuple[str, bool] | None:
         return None
     delimiter = next(g for g in m.group("single", "double", "bare") if g is not None)
     return re.sub(r"[\"'\\]", "", delimiter), bool(m.group("tabs"))
+
+
+def heredoc_expands(text: str, i: int) -> bool:
+    """Whether the here-document whose operator is at ``text[i]`` has its body expanded by
+    Bash: its delimiter is not quoted (``<<EOF``, not ``<<'EOF'``, ``<<"EOF"``, ``<<\\EOF``)."""
+    m = _HEREDOC.match(text, i)
+    bare = None if m is None else m.group("bare")
+    return bare is not None and not re.search(r"[\"'\\]", bare)
 
 
 def heredoc_bodies_end(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
