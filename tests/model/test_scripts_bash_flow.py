@@ -298,6 +298,9 @@ def test_a_counting_loop_counts_with_arithmetic() -> None:
     ("N * 2", "84"), ("$N + 1", "43"), ("${N} - UNSET", "42"), ("NEG + 1", "-4"),
     ("3 > 2 && 2 >= 3", "0"), ("!0 || 0", "1"), ("N == 42", "1"), ("1 != 1", "0"),
     ("$(( N / 2 )) + 1", "22"),
+    # a compound assignment reads its variable before its right-hand side, as Bash does
+    ("(x = 1, x += (x = 5)), x", "6"), ("(x = 2, x *= (x = 3) + 1), x", "8"),
+    ("(x = 1, x += x++), x", "2"),
 ])
 def test_arithmetic_expansion(expression: str, value: str) -> None:
     _, result, host = bash(f'N=42 NEG=-5\necho "$(({expression}))"')

@@ -830,7 +830,8 @@ def arithmetic(expression: str, lookup: Callable[[str], str | None]
     (unset or empty: 0), ``( )``, unary ``-``/``+``/``!``, ``**``, ``*``, ``/``, ``%`` (C's:
     truncated), ``+``, ``-``, comparisons, ``&&``, ``||`` (1 or 0; the side not evaluated
     assigns nothing and divides by nothing, as in Bash), ``=``, ``+=``, ``-=``, ``*=``,
-    ``/=``, ``%=``, ``++``/``--`` before or after a name, and ``,``. Raises
+    ``/=``, ``%=`` (the variable read before the right-hand side, as Bash reads it),
+    ``++``/``--`` before or after a name, and ``,``. Raises
     :class:`Unknown` for anything else (bit operators, ``?:``, a variable holding other
     than an integer, a division by 0, a number or a result out of 64 bits, in any base and
     negated too: Bash's error or wrap-around)."""
@@ -880,8 +881,11 @@ class _Arithmetic:
                 and self._op(1) in _ARITHMETIC_ASSIGN):
             name, op = self.tokens[self.i][1], self._op(1) or ""
             self.i += 2
+            # Bash reads the variable before the right-hand side: `x += (x = 5)` with x at
+            # 1 is 6.
+            old = None if op == "=" else self.variable(name)
             right = self.assignment()
-            value = right if op == "=" else self.apply(op[:-1], self.variable(name), right)
+            value = right if old is None else self.apply(op[:-1], old, right)
             return self.store(name, value)
         return self.binary(1)
 
