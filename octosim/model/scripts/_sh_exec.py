@@ -1368,8 +1368,6 @@ class _Shell:
         raise ScriptExit(1)
 
 
-# Memoised: pure functions of the text, which a loop or a function runs again and again.
-@functools.lru_cache(maxsize=1024)
 def _here_string(raw: str) -> None:
     """``<<< WORD``: Bash expands WORD, in the shell or in the command's own process
     depending on the command; one holding a ``$`` or a backquote (its expansions may assign
@@ -1378,6 +1376,8 @@ def _here_string(raw: str) -> None:
         raise Unknown(raw)
 
 
+# Memoised: pure functions of the text, which a loop or a function runs again and again.
+@functools.lru_cache(maxsize=1024)
 def _and_or_parts(piece: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The pipelines of an ``&&``/``||`` list, and the operators between them."""
     ops = tuple(m.group(0) for i in sh_top_level(piece) if (m := _LIST_OP.match(piece, i)))
