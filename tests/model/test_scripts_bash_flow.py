@@ -307,6 +307,19 @@ def test_arithmetic_expansion(expression: str, value: str) -> None:
     assert host.lines() == [value] and result == ScriptResult()
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # expanded from left to right: the arithmetic's value was pasted into the name (x2)
+    ('x=a x2=b\necho $x$((2)) "$x$((2))"', ["a2 a2"]),
+    # a ${X:-...} that is not used is not evaluated: its $((y = 3)) assigned y
+    ('X=1\necho ${X:-$((y = 3))} "y=$y"', ["1 y="]),
+    ('echo ${X:-$((y = 3))} "y=$y"', ["3 y=3"]),
+    ('X=1\necho "${X:+$((y = 3))}" "${X:=$((z = 4))}" "y=$y z=$z"', ["3 1 y=3 z="]),
+])
+def test_expansions_run_from_left_to_right_as_bash_s(body: str, printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result == ScriptResult()
+
+
 @pytest.mark.parametrize("expression", [
     "i |= 1", "a = 1 ? 2 : 3", "1 / 0", "5 % 0", "X + 1", "1 << 2", "1 ? 2 : 3", "08",
     "2 ** 64 * 2",

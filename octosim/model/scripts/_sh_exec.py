@@ -76,10 +76,12 @@ Interpreted:
   its status says whether the machine store sets X.
 * ``$X``, ``${X}``, ``${X:-default}``, ``${X:=default}`` (sets X), ``${X:+other}``,
   ``${X:?message}`` (unset or empty: ``X: message`` as an error, exit 1), and each without
-  the ``:`` (only when unset), from the script's environment, in double quotes and bare; a
-  bare expansion is split at blanks and gone if empty (``[ -n $X ]`` with X unset is ``[ -n
-  ]``: true), but in ``[[ ]]`` and assignments, as Bash does (a word partly quoted whose
-  splitting would matter is not interpreted).
+  the ``:`` (only when unset; the word expanded only when used, so a ``$((y = 3))`` in it
+  assigns only then), expanded from left to right as Bash does, from the script's
+  environment, in double quotes and bare; a bare expansion is split at blanks and gone if
+  empty (``[ -n $X ]`` with X unset is ``[ -n ]``: true), but in ``[[ ]]`` and
+  assignments, as Bash does (a word partly quoted whose splitting would matter is not
+  interpreted).
   ``$?`` is the last status. The step's script parameters are not modelled: in the script
   itself ``$#`` is 0, ``$@`` and ``$*`` are empty, ``$1``... unset (in a function: the
   call's arguments). ``$(uname)`` (and ``uname -s``) is
@@ -194,6 +196,8 @@ _REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
 _INPUT = re.compile(r"^\d*(?P<op><<<|<<-|<<|<&|<>|<)(?P<target>.*)$", re.DOTALL)
 #: ``$NAME``, ``$1``, ``$?``..., ``${...}``.
 _PARAMETER = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<name>[A-Za-z_]\w*|[0-9?#@*$!-]))")
+#: ``$(`` that is not ``$((``: a command substitution.
+_SUBSTITUTION = re.compile(r"\$\((?!\()")
 #: What ``${...}`` holds that is interpreted: a name and ``-``, ``=``, ``?``, ``+``, each with
 #: or without ``:``.
 _BRACED = re.compile(r"^(?P<name>[A-Za-z_]\w*|[0-9]+|[?#@*$!-])(?:(?P<op>:?[-=?+])(?P<word>.*))?$",
@@ -1280,27 +1284,33 @@ class _Shell:
                        for kind, text in _segment_list(raw))
 
     def variables(self, text: str) -> str:
+        """``text`` with its ``$X``, ``${...}`` and ``$((...))`` expanded, from left to right
+        as Bash expands them: ``$x$((2))`` is x's value then 2, and a ``$((...))`` in a
+        ``${X:-...}`` that is not used is not evaluated (it assigns nothing)."""
         if self.host.os_family == "Linux":
             text = _UNAME.sub("Linux", text)
-        if "$((" in text:
-            text = self.arithmetic_expansions(text)
-        if "$(" in text or "`" in text:
-            raise Unknown(text)
-        expanded = _PARAMETER.sub(self.parameter, text)
-        if "${" in _PARAMETER.sub("", text):
-            raise Unknown(text)  # a `${` never closed: not interpreted
-        return expanded
-
-    def arithmetic_expansions(self, text: str) -> str:
-        """``text`` with each ``$((...))`` replaced by its value (see :func:`arithmetic`)."""
+        if "`" in text or _SUBSTITUTION.search(text):
+            raise Unknown(text)  # command substitution: not interpreted
+        if "$" not in text:
+            return text
         out: list[str] = []
         at = 0
-        while (start := text.find("$((", at)) >= 0:
-            close = sh_closing(text, start + 1)
-            if sh_closing(text, start + 2) != close - 1:
-                raise Unknown(text)  # $( (cmd) ...): a command substitution
-            out.extend([text[at:start], str(self.evaluate(text[start + 3 : close - 1]))])
-            at = close + 1
+        while (dollar := text.find("$", at)) >= 0:
+            out.append(text[at:dollar])
+            if text.startswith("$((", dollar):
+                close = sh_closing(text, dollar + 1)
+                if sh_closing(text, dollar + 2) != close - 1:
+                    raise Unknown(text)  # $( (cmd) ...): a command substitution
+                out.append(str(self.evaluate(text[dollar + 3 : close - 1])))
+                at = close + 1
+            elif (m := _PARAMETER.match(text, dollar)) is not None:
+                out.append(self.parameter(m))
+                at = m.end()
+            elif text.startswith("${", dollar):
+                raise Unknown(text)  # a `${` never closed: not interpreted
+            else:
+                out.append("$")
+                at = dollar + 1
         out.append(text[at:])
         return "".join(out)
 
