@@ -448,3 +448,32 @@ def test_return_in_the_script_ends_it_as_a_sourced_script(body: str, code: int,
 def test_return_of_a_status_not_known_still_returns() -> None:
     _, _, host = bash('f() { grep -q x /tmp/f; return $?; echo no; }\nf; echo after')
     assert host.lines() == ["after"]
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # The last command of a pipeline runs in a subshell: it ended the script or the call.
+    ('echo a | exit 3; echo "after $?"', ["after 3"]),
+    ('true | exit; echo "after $?"', ["after 0"]),
+    ('f() { echo a | return 4; echo "in f $?"; }\nf; echo "$?"', ["in f 4", "0"]),
+    ('f() { echo | return; echo "$?"; }\nfalse; f', ["1"]),
+    ('for i in 1 2; do echo | break; echo "$i $?"; done', ["1 0", "2 0"]),
+    ('for i in 1 2; do echo | continue; echo "$i"; done', ["1", "2"]),
+    ('echo | return 5; echo "$?"', ["5"]),
+    ('set -u\necho | echo "$U"; echo "after $?"', ["after 1"]),
+])
+def test_a_pipeline_s_last_command_acts_on_its_subshell(body: str, printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result == ScriptResult()
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("( for ((;;)); do :; done ) || echo recovered", TOO_LONG),
+    ("f() { f; }\n( f ) || echo recovered", "maximum function nesting level exceeded"),
+    ("( while true; do :; done ) || echo recovered", "after 10,000 iterations"),
+])
+def test_a_simulator_limit_in_a_subshell_ends_the_script(body: str, message: str) -> None:
+    # An `exit` in a subshell ends only the subshell; a limit of the simulator does not:
+    # the subshell's status would be made up ("recovered" was printed).
+    _, result, host = bash(body + "\necho after")
+    assert result.exit_code == 1 and host.lines() == []
+    assert result.message is not None and message in result.message

@@ -27,7 +27,11 @@ Interpreted:
   ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables, options
   and functions; an ``exit``, or in a function a ``return``, inside ends only the subshell,
   its status the exit code), each with a redirection of what it prints (``>&2``, ``>
-  /dev/null``, ``>> /etc/environment``).
+  /dev/null``, ``>> /etc/environment``). The last command of a pipeline runs in a subshell
+  too, as in Bash: its ``exit``, ``return`` or ``set -u`` error ends only it (``echo |
+  exit 3`` has status 3, the script goes on), its ``break``/``continue`` does nothing
+  (status 0). A limit of the simulator (:data:`MAX_STATEMENTS`, the loop and nesting
+  bounds below) ends the whole script, from inside a subshell too.
 * Functions the script defines (``f() { ...; }``, ``function f { ...; }``, ``f() ( ... )``,
   the body on the same line or the next ones; a later definition replaces an earlier one)
   and their calls, run in the script's shell: ``$1``... ``$#``, ``$@``/``$*`` and ``"$@"``
@@ -253,6 +257,12 @@ class _Frame:
 
     args: list[str]
     hidden: dict[str, str | None] = field(default_factory=dict)
+
+
+class _Limit(ScriptExit):
+    """A limit of the simulator (:data:`TOO_LONG`, a loop or a recursion without end): it
+    ends the whole script, a subshell's too, where an ``exit`` would end only the
+    subshell."""
 
 
 class _Return(Exception):
@@ -502,7 +512,7 @@ class _Shell:
         self.statements += 1
         if self.statements > MAX_STATEMENTS:
             self.host.write(TOO_LONG, "error")
-            raise ScriptExit(1, TOO_LONG)
+            raise _Limit(1, TOO_LONG)
 
     def if_statement(
         self, pieces: Sequence[str], i: int
@@ -696,7 +706,7 @@ class _Shell:
     def fail_loudly(self, message: str) -> None:
         """A limit of the simulator: the script fails with ``message`` as its Error line."""
         self.host.write(message, "error")
-        raise ScriptExit(1, message)
+        raise _Limit(1, message)
 
     # -- case ----------------------------------------------------------------------------------
     def case_statement(self, piece: str) -> _Status:
@@ -900,11 +910,25 @@ class _Shell:
         piped = int(len(stages) > 1)
         self.piped += piped  # each command of a pipeline runs in a subshell
         try:
-            if len(stages) == 2 and self.tee(stages[0], stages[1]):
-                return 0
-            return (yield from self.simple(self.expand(stages[-1]), piped=bool(piped)))
+            if not piped:
+                return (yield from self.simple(self.expand(stages[-1])))
+            return (yield from self.last_stage(stages))
         finally:
             self.piped -= piped
+
+    def last_stage(self, stages: Sequence[str]) -> _Status:
+        """The last command of a pipeline, run (as Bash runs it) in a subshell: its ``exit``,
+        ``return`` or ``set -u`` error ends only that subshell, and its ``break`` or
+        ``continue`` leaves the loops around the pipeline alone (status 0)."""
+        try:
+            return (yield from self.subshell_status(self.run_last_stage(stages)))
+        except _Break:
+            return 0
+
+    def run_last_stage(self, stages: Sequence[str]) -> _Status:
+        if len(stages) == 2 and self.tee(stages[0], stages[1]):
+            return 0
+        return (yield from self.simple(self.expand(stages[-1]), piped=True))
 
     def arithmetic_command(self, text: str) -> int:
         """``(( EXPRESSION ))``: status 0 when its value is not 0, else 1, as Bash's."""
@@ -985,18 +1009,27 @@ class _Shell:
         self.loops = 0  # the loops around it are the parent shell's: its break is an error
         self.subshells.append({})
         try:
-            return (yield from self.block(body))
+            return (yield from self.subshell_status(self.block(body)))
+        finally:
+            self.errexit, self.nounset, self.pipefail = options
+            self.functions, self.loops = functions, loops
+            for name, value in self.subshells.pop().items():
+                self.host.setenv(name, value)
+
+    def subshell_status(self, run: _Status) -> _Status:
+        """The status of ``run`` in a subshell: an ``exit`` (in a function: a ``return``), or
+        an error that exits, ends only the subshell, its status the exit code. A limit of
+        the simulator still ends the script: the subshell's status would be made up."""
+        try:
+            return (yield from run)
+        except _Limit:
+            raise
         except ScriptExit as stop:
             if stop.result.message:
                 self.message = stop.result.message
             return stop.result.exit_code
         except _Return as done:
             return done.status
-        finally:
-            self.errexit, self.nounset, self.pipefail = options
-            self.functions, self.loops = functions, loops
-            for name, value in self.subshells.pop().items():
-                self.host.setenv(name, value)
 
     def setenv(self, name: str, value: str | None) -> None:
         """Set a variable of the script, remembering its value for a subshell's end."""
@@ -1018,7 +1051,12 @@ class _Shell:
         options = [w for w in tee[1:] if w.startswith("-")]
         if any(option not in ("-a", "--append") for option in options):
             raise Unknown(second)
-        lines = self.printed(strip_sudo(self.expand(first).words))
+        try:
+            lines = self.printed(strip_sudo(self.expand(first).words))
+        except _Limit:
+            raise
+        except ScriptExit:  # `echo $U | tee` with set -u: the echo's subshell ends
+            raise Unknown(first) from None  # what tee then got, and did, is not followed
         if lines is None:
             raise Unknown(first)
         if ETC_ENVIRONMENT in tee[1:]:
