@@ -477,3 +477,19 @@ def test_a_simulator_limit_in_a_subshell_ends_the_script(body: str, message: str
     _, result, host = bash(body + "\necho after")
     assert result.exit_code == 1 and host.lines() == []
     assert result.message is not None and message in result.message
+
+
+TERMS = "1 + " * 1000 + "1"
+
+
+@pytest.mark.parametrize("body", [
+    f"for ((;; {TERMS})); do sleep 1; done",
+    f"while (( {TERMS} )); do sleep 1; done",
+    f"for ((;;)); do sleep 1; x=$(( {TERMS} )); done",
+])
+def test_the_statement_budget_counts_the_work_of_long_statements(body: str) -> None:
+    # A round of a thousand terms is a thousand times the work of a short one: it counted
+    # as one statement, and such a loop ran for minutes (25,000 rounds) before it failed.
+    sleeps, result, host = bash(body)
+    assert result.exit_code == 1 and host.lines("error") == [TOO_LONG]
+    assert len(sleeps) < 1_000

@@ -62,7 +62,10 @@ Interpreted:
   never ran, and its sleeps take their virtual time. ``for ((INIT; CONDITION; STEP))`` with
   Bash's arithmetic (below; an expression left out is true, ``continue`` runs STEP; one it
   cannot evaluate stops the loop there, status not known); each of its rounds counts as a
-  statement, so one without end fails the script on :data:`MAX_STATEMENTS`. A
+  statement, so one without end fails the script on :data:`MAX_STATEMENTS`. That budget is
+  of work: a statement counts once more for each :data:`STATEMENT_CHARACTERS` characters,
+  an arithmetic expression for each :data:`ARITHMETIC_CHARACTERS` each time it is
+  evaluated, a loop's condition each time it is tested. A
   ``while``/``until`` loop still running after :data:`MAX_LOOP_ITERATIONS` iterations fails
   the script (exit 1, an Error line saying so). What Bash would expand as file names
   (``*.log``, ``$P`` holding ``*``), ``{a,b}``, ``~``, ``select``, a ``done`` redirected or
@@ -243,6 +246,14 @@ MAX_LOOP_ITERATIONS = 10_000
 #: longest value a variable may hold: beyond them, nested loops, branching recursion or a
 #: value doubled in a loop would hold the simulation (or its memory) for ages.
 MAX_STATEMENTS = 50_000
+#: A statement (or a loop's condition, or a ``for ((...))`` round) this many characters long
+#: counts as one more statement for :data:`MAX_STATEMENTS`: the budget is of work, and a
+#: statement of a thousand terms is a thousand times the work of one.
+STATEMENT_CHARACTERS = 50
+#: As much for an arithmetic expression (``$((...))``, ``((...))``, ``let``, each part of
+#: ``for ((...))``) this many characters long, each time it is evaluated: its evaluation
+#: costs more per character than reading a statement.
+ARITHMETIC_CHARACTERS = 32
 MAX_VALUE_LENGTH = 1_000_000
 TOO_LONG = ("The simulator cannot interpret this script: it runs more than "
             f"{MAX_STATEMENTS:,} statements. Run fewer (loops and functions repeat theirs).")
@@ -482,7 +493,7 @@ class _Shell:
         status: int | None = 0
         i = 0
         while i < len(pieces):
-            self.count_statement()
+            self.count_statement(pieces[i])
             word = _first(pieces[i])
             if word == "if":
                 status, i = yield from self.if_statement(pieces, i)
@@ -507,9 +518,16 @@ class _Shell:
             self.last = status
         return status
 
-    def count_statement(self) -> None:
-        """One more statement run: beyond MAX_STATEMENTS, the script fails saying so."""
-        self.statements += 1
+    def count_statement(self, text: str = "") -> None:
+        """One more statement run, ``text``: beyond MAX_STATEMENTS, the script fails saying
+        so."""
+        self.count_work(text, 1)
+
+    def count_work(self, text: str, statements: int = 0,
+                   characters: int = STATEMENT_CHARACTERS) -> None:
+        """Count ``statements`` and the work of ``text`` (one statement more for each
+        ``characters`` characters) towards MAX_STATEMENTS."""
+        self.statements += statements + len(text) // characters
         if self.statements > MAX_STATEMENTS:
             self.host.write(TOO_LONG, "error")
             raise _Limit(1, TOO_LONG)
@@ -559,6 +577,7 @@ class _Shell:
         self.errexit_ignored += 1
         try:
             for piece in pieces:
+                self.count_work(piece)  # a loop tests its condition again and again
                 status = yield from self.and_or(piece, errexit=False)
         finally:
             self.errexit_ignored -= 1
@@ -638,7 +657,7 @@ class _Shell:
         if self.evaluated(init) is None:
             return None
         while True:
-            self.count_statement()
+            self.count_statement(inner)
             holds = self.evaluated(condition)
             if not holds:
                 return None if holds is None else status
@@ -957,6 +976,7 @@ class _Shell:
 
     def evaluate(self, expression: str) -> int:
         """Bash's arithmetic on ``expression`` (``$X`` expanded first), its assignments made."""
+        self.count_work(expression, characters=ARITHMETIC_CHARACTERS)
         value, assigned = arithmetic(self.variables(expression), self.arithmetic_value)
         self.assign(assigned)
         return value
