@@ -829,7 +829,8 @@ def arithmetic(expression: str, lookup: Callable[[str], str | None]
     when this raises, none): integers (decimal, ``0x`` hex, ``0`` octal), variables by name
     (unset or empty: 0), ``( )``, unary ``-``/``+``/``!``, ``**``, ``*``, ``/``, ``%`` (C's:
     truncated), ``+``, ``-``, comparisons, ``&&``, ``||`` (1 or 0; the side not evaluated
-    assigns nothing and divides by nothing, as in Bash), ``=``, ``+=``, ``-=``, ``*=``,
+    assigns nothing and divides by nothing, as in Bash, but a negative exponent there is
+    Bash's error too), ``=``, ``+=``, ``-=``, ``*=``,
     ``/=``, ``%=`` (the variable read before the right-hand side, as Bash reads it),
     ``++``/``--`` before or after a name, and ``,``. Raises
     :class:`Unknown` for anything else (bit operators, ``?:``, a variable holding other
@@ -965,11 +966,15 @@ class _Arithmetic:
         raise Unknown(self.expression)  # 08, 1a, 2#101, a name's value that is not a number
 
     def apply(self, op: str, left: int, right: int) -> int:
+        if op == "**" and right < 0:
+            # Bash's "exponent less than 0" error, even on the side it skips (there the
+            # right-hand side reads as 0 here: the check is made as it reads)
+            raise Unknown(self.expression)
         if self.noeval:
             return 0  # Bash reads the side it skips without evaluating it
         if op in ("/", "%") and right == 0:
             raise Unknown(self.expression)  # Bash: "division by 0", an error
-        if op == "**" and (right < 0 or right > 64):
+        if op == "**" and right > 64:
             raise Unknown(self.expression)
         if op in ("/", "%"):
             quotient = abs(left) // abs(right) * (1 if (left < 0) == (right < 0) else -1)
