@@ -142,3 +142,8 @@ def test_a_here_document_or_string_bash_expands_is_not_interpreted(body: str) ->
 def test_a_here_document_bash_does_not_expand_is_data(body: str) -> None:
     _, result, host = bash(body)
     assert host.lines() == ["a", "x="] and result == ScriptResult()
+
+
+def test_an_ansi_c_string_ends_at_a_nul_as_bash_s() -> None:
+    _, result, host = bash("echo $'a\\0b'x $'c\\x00d'y $'e\\000f'")
+    assert host.lines() == ["ax cy e"] and result == ScriptResult()

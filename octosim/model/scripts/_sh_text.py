@@ -244,8 +244,8 @@ _ANSI_NUMBER = re.compile(r"[0-7]{1,3}|x[0-9a-fA-F]{1,2}")
 
 def ansi_c(body: str) -> str:
     """The value of a ``$'...'`` string's body: its backslash escapes decoded as Bash's
-    (one character, octal ``\\nnn``, hex ``\\xHH``). Raises :class:`Unknown` for the others
-    (``\\u``, ``\\c``...)."""
+    (one character, octal ``\\nnn``, hex ``\\xHH``; a NUL ends it, as in Bash). Raises
+    :class:`Unknown` for the others (``\\u``, ``\\c``...)."""
     out: list[str] = []
     i = 0
     while i < len(body):
@@ -260,7 +260,10 @@ def ansi_c(body: str) -> str:
             i += 2
         elif (m := _ANSI_NUMBER.match(body, i + 1)) is not None:
             digits = m.group(0)
-            out.append(chr(int(digits[1:], 16) if digits[0] == "x" else int(digits, 8) % 256))
+            code = int(digits[1:], 16) if digits[0] == "x" else int(digits, 8) % 256
+            if code == 0:
+                break  # Bash's strings end at a NUL: $'a\0b' is `a`
+            out.append(chr(code))
             i = m.end()
         else:
             raise Unknown(body)
