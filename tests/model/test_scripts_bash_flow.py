@@ -298,16 +298,37 @@ def test_a_counting_loop_counts_with_arithmetic() -> None:
     ("N * 2", "84"), ("$N + 1", "43"), ("${N} - UNSET", "42"), ("NEG + 1", "-4"),
     ("3 > 2 && 2 >= 3", "0"), ("!0 || 0", "1"), ("N == 42", "1"), ("1 != 1", "0"),
     ("$(( N / 2 )) + 1", "22"),
+    # a compound assignment reads its variable before its right-hand side, as Bash does
+    ("(x = 1, x += (x = 5)), x", "6"), ("(x = 2, x *= (x = 3) + 1), x", "8"),
+    ("(x = 1, x += x++), x", "2"),
 ])
 def test_arithmetic_expansion(expression: str, value: str) -> None:
     _, result, host = bash(f'N=42 NEG=-5\necho "$(({expression}))"')
     assert host.lines() == [value] and result == ScriptResult()
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # expanded from left to right: the arithmetic's value was pasted into the name (x2)
+    ('x=a x2=b\necho $x$((2)) "$x$((2))"', ["a2 a2"]),
+    # a ${X:-...} that is not used is not evaluated: its $((y = 3)) assigned y
+    ('X=1\necho ${X:-$((y = 3))} "y=$y"', ["1 y="]),
+    ('echo ${X:-$((y = 3))} "y=$y"', ["3 y=3"]),
+    ('X=1\necho "${X:+$((y = 3))}" "${X:=$((z = 4))}" "y=$y z=$z"', ["3 1 y=3 z="]),
+])
+def test_expansions_run_from_left_to_right_as_bash_s(body: str, printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result == ScriptResult()
+
+
 @pytest.mark.parametrize("expression", [
     "i |= 1", "a = 1 ? 2 : 3", "1 / 0", "5 % 0", "X + 1", "1 << 2", "1 ? 2 : 3", "08",
     "2 ** 64 * 2",
     "1 +",
+    # beyond 64 bits, in any base or negated: Bash wraps these around, they are not guessed
+    "0xFFFFFFFFFFFFFFFF", "01777777777777777777777", "-(-9223372036854775807 - 1)",
+    "0x" + "f" * 4000,
+    # a negative exponent is Bash's error even on the side it skips
+    "1 || 2 ** -1", "0 && 2 ** -1",
 ])
 def test_arithmetic_it_cannot_evaluate_skips_its_statement(expression: str) -> None:
     _, result, host = bash(f'X=abc\necho "$(({expression}))"\necho after')
@@ -429,3 +450,48 @@ def test_return_in_the_script_ends_it_as_a_sourced_script(body: str, code: int,
 def test_return_of_a_status_not_known_still_returns() -> None:
     _, _, host = bash('f() { grep -q x /tmp/f; return $?; echo no; }\nf; echo after')
     assert host.lines() == ["after"]
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # The last command of a pipeline runs in a subshell: it ended the script or the call.
+    ('echo a | exit 3; echo "after $?"', ["after 3"]),
+    ('true | exit; echo "after $?"', ["after 0"]),
+    ('f() { echo a | return 4; echo "in f $?"; }\nf; echo "$?"', ["in f 4", "0"]),
+    ('f() { echo | return; echo "$?"; }\nfalse; f', ["1"]),
+    ('for i in 1 2; do echo | break; echo "$i $?"; done', ["1 0", "2 0"]),
+    ('for i in 1 2; do echo | continue; echo "$i"; done', ["1", "2"]),
+    ('echo | return 5; echo "$?"', ["5"]),
+    ('set -u\necho | echo "$U"; echo "after $?"', ["after 1"]),
+])
+def test_a_pipeline_s_last_command_acts_on_its_subshell(body: str, printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result == ScriptResult()
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("( for ((;;)); do :; done ) || echo recovered", TOO_LONG),
+    ("f() { f; }\n( f ) || echo recovered", "maximum function nesting level exceeded"),
+    ("( while true; do :; done ) || echo recovered", "after 10,000 iterations"),
+])
+def test_a_simulator_limit_in_a_subshell_ends_the_script(body: str, message: str) -> None:
+    # An `exit` in a subshell ends only the subshell; a limit of the simulator does not:
+    # the subshell's status would be made up ("recovered" was printed).
+    _, result, host = bash(body + "\necho after")
+    assert result.exit_code == 1 and host.lines() == []
+    assert result.message is not None and message in result.message
+
+
+TERMS = "1 + " * 1000 + "1"
+
+
+@pytest.mark.parametrize("body", [
+    f"for ((;; {TERMS})); do sleep 1; done",
+    f"while (( {TERMS} )); do sleep 1; done",
+    f"for ((;;)); do sleep 1; x=$(( {TERMS} )); done",
+])
+def test_the_statement_budget_counts_the_work_of_long_statements(body: str) -> None:
+    # A round of a thousand terms is a thousand times the work of a short one: it counted
+    # as one statement, and such a loop ran for minutes (25,000 rounds) before it failed.
+    sleeps, result, host = bash(body)
+    assert result.exit_code == 1 and host.lines("error") == [TOO_LONG]
+    assert len(sleeps) < 1_000

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from octosim.model.scripts import ScriptResult
 from octosim.model.scripts._sh_text import case_statements, sh_parts, split_words
 from tests.model.test_scripts_bash_flow import bash
 
@@ -99,3 +100,50 @@ def test_redirections_are_no_words(body: str, out: list[tuple[str, str]]) -> Non
 def test_split_words_ends_a_word_at_a_redirection() -> None:
     assert split_words("echo a>x 2>&1 b<y c&>z 12>w") == [
         "echo", "a", ">x", "2>&1", "b", "<y", "c", "&>z", "12>w"]
+
+
+@pytest.mark.parametrize("body", [
+    "f() {\n  echo a <<EOF\nbody\nEOF\n  echo b\n}\nf",
+    "{ echo a <<EOF\nbody\nEOF\necho b; }",
+    "( echo a <<EOF\nbody\nEOF\necho b )",
+    "case x in x) echo a <<EOF\nbody\nEOF\necho b;; esac",
+    "if true; then\n  echo a <<EOF\nbody\nEOF\n  echo b\nfi",
+])
+def test_a_here_document_in_a_body_keeps_the_lines_after_it(body: str) -> None:
+    # The bodies of a group, a subshell, a function or a case clause were taken out of the
+    # script once, and again when the body ran: the lines after `<<EOF` were read as its body.
+    _, result, host = bash(body + "\necho after")
+    assert host.lines() == ["a", "b", "after"] and result == ScriptResult()
+
+
+@pytest.mark.parametrize("body", [
+    'echo a <<EOF\n$((x = 5))\nEOF\necho "x=$x"',
+    'echo a << EOF\n${x:=5}\nEOF\necho "x=$x"',
+    'echo a <<-EOF\n\t$((x = 5))\n\tEOF\necho "x=$x"',
+    'f() { echo a; }\nf <<EOF\n$((x++))\nEOF\necho "x=$x"',
+    'echo a <<< $((x = 5)); echo "x=$x"',
+    'echo a <<<"${x:=5}"; echo "x=$x"',
+    'set -u\necho a <<EOF\n$UNSET\nEOF',
+])
+def test_a_here_document_or_string_bash_expands_is_not_interpreted(body: str) -> None:
+    # Bash expands an unquoted delimiter's body and a here-string: they may assign, or fail
+    # (set -u, ${X:?}), in the shell or in the command's process. The statement is skipped
+    # and what it may assign is unknown (it was skipped unexpanded: `x=` was printed).
+    _, result, host = bash(body + "\necho after")
+    assert host.lines() == ["after"] and result == ScriptResult()
+
+
+@pytest.mark.parametrize("body", [
+    "echo a <<'EOF'\n$((x = 5))\nEOF\necho \"x=$x\"",
+    'echo a <<"EOF"\n${x:=5}\nEOF\necho "x=$x"',
+    'echo a <<\\EOF\n`x=5`\nEOF\necho "x=$x"',
+    "echo a <<EOF\nplain text, it's data\nEOF\necho \"x=$x\"",
+])
+def test_a_here_document_bash_does_not_expand_is_data(body: str) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == ["a", "x="] and result == ScriptResult()
+
+
+def test_an_ansi_c_string_ends_at_a_nul_as_bash_s() -> None:
+    _, result, host = bash("echo $'a\\0b'x $'c\\x00d'y $'e\\000f'")
+    assert host.lines() == ["ax cy e"] and result == ScriptResult()

@@ -27,7 +27,11 @@ Interpreted:
   ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables, options
   and functions; an ``exit``, or in a function a ``return``, inside ends only the subshell,
   its status the exit code), each with a redirection of what it prints (``>&2``, ``>
-  /dev/null``, ``>> /etc/environment``).
+  /dev/null``, ``>> /etc/environment``). The last command of a pipeline runs in a subshell
+  too, as in Bash: its ``exit``, ``return`` or ``set -u`` error ends only it (``echo |
+  exit 3`` has status 3, the script goes on), its ``break``/``continue`` does nothing
+  (status 0). A limit of the simulator (:data:`MAX_STATEMENTS`, the loop and nesting
+  bounds below) ends the whole script, from inside a subshell too.
 * Functions the script defines (``f() { ...; }``, ``function f { ...; }``, ``f() ( ... )``,
   the body on the same line or the next ones; a later definition replaces an earlier one)
   and their calls, run in the script's shell: ``$1``... ``$#``, ``$@``/``$*`` and ``"$@"``
@@ -58,7 +62,10 @@ Interpreted:
   never ran, and its sleeps take their virtual time. ``for ((INIT; CONDITION; STEP))`` with
   Bash's arithmetic (below; an expression left out is true, ``continue`` runs STEP; one it
   cannot evaluate stops the loop there, status not known); each of its rounds counts as a
-  statement, so one without end fails the script on :data:`MAX_STATEMENTS`. A
+  statement, so one without end fails the script on :data:`MAX_STATEMENTS`. That budget is
+  of work: a statement counts once more for each :data:`STATEMENT_CHARACTERS` characters,
+  an arithmetic expression for each :data:`ARITHMETIC_CHARACTERS` each time it is
+  evaluated, a loop's condition each time it is tested. A
   ``while``/``until`` loop still running after :data:`MAX_LOOP_ITERATIONS` iterations fails
   the script (exit 1, an Error line saying so). What Bash would expand as file names
   (``*.log``, ``$P`` holding ``*``), ``{a,b}``, ``~``, ``select``, a ``done`` redirected or
@@ -76,10 +83,12 @@ Interpreted:
   its status says whether the machine store sets X.
 * ``$X``, ``${X}``, ``${X:-default}``, ``${X:=default}`` (sets X), ``${X:+other}``,
   ``${X:?message}`` (unset or empty: ``X: message`` as an error, exit 1), and each without
-  the ``:`` (only when unset), from the script's environment, in double quotes and bare; a
-  bare expansion is split at blanks and gone if empty (``[ -n $X ]`` with X unset is ``[ -n
-  ]``: true), but in ``[[ ]]`` and assignments, as Bash does (a word partly quoted whose
-  splitting would matter is not interpreted).
+  the ``:`` (only when unset; the word expanded only when used, so a ``$((y = 3))`` in it
+  assigns only then), expanded from left to right as Bash does, from the script's
+  environment, in double quotes and bare; a bare expansion is split at blanks and gone if
+  empty (``[ -n $X ]`` with X unset is ``[ -n ]``: true), but in ``[[ ]]`` and
+  assignments, as Bash does (a word partly quoted whose splitting would matter is not
+  interpreted).
   ``$?`` is the last status. The step's script parameters are not modelled: in the script
   itself ``$#`` is 0, ``$@`` and ``$*`` are empty, ``$1``... unset (in a function: the
   call's arguments). ``$(uname)`` (and ``uname -s``) is
@@ -88,8 +97,9 @@ Interpreted:
   ``**``, ``*``, ``/``, ``%`` truncated as C's, ``+``, ``-``, comparisons, ``&&``, ``||``
   (the side Bash skips is not evaluated), ``=``, ``+=``, ``-=``, ``*=``, ``/=``, ``%=``,
   ``++``/``--`` before or after a name, ``,``), anything else in it (bit operators, ``?:``,
-  a variable holding other than an integer, a division by 0, a result beyond 64 bits) not
-  interpreted, and then nothing it assigns is set; in a pipeline (a subshell in Bash) its
+  a variable holding other than an integer, a division by 0, a number or a result beyond
+  64 bits, in any base or negated, which Bash wraps around) not interpreted, and then
+  nothing it assigns is set; in a pipeline (a subshell in Bash) its
   assignments are lost, as in Bash. The arithmetic command ``(( EXPRESSION ))`` (status 1
   when the value is 0, else 0; so ``(( i++ ))`` with i at 0 ends a ``set -e`` script, as in
   Bash) and ``let EXPRESSION...`` (the last one's value decides; none: Bash's ``let:
@@ -100,17 +110,22 @@ Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for stateme
 ``case``, here-documents and Calamari's ``$(get_octopusvariable N)``: ``'...'`` literal;
 ``"..."`` where a backslash makes ``$``, a backquote, ``"`` and ``\\`` literal and a
 ``$(...)`` may hold quotes; ``$'...'`` with its escapes (``\\n``, ``\\t``, octal,
-``\\xHH``...; ``\\u``, ``\\c`` not interpreted); a comment (``#`` starting a word) and a
-here-document's body open no quote. A redirection written against a word is one
+``\\xHH``...; a NUL ends it; ``\\u``, ``\\c`` not interpreted); a comment (``#`` starting a
+word) and a here-document's body open no quote. A redirection written against a word is one
 (``echo hi>/dev/null``, ``echo a>&2``; in ``[[ ]]``, ``<`` and ``>`` compare strings: not
 interpreted). The commands interpreted read no input: ``echo hi <<EOF``, ``<<< WORD`` and
-``< /etc/environment`` change nothing for them.
+``< /etc/environment`` change nothing for them. But Bash expands a here-document's body when
+its delimiter is not quoted, and a here-string's word, where the expansions may assign
+(``$((i++))``, ``${X:=v}``) or fail (``set -u``, ``${X:?}``), in the shell or in the
+command's process depending on the command: a statement with such a body or word holding a
+``$`` or a backquote is not interpreted (what it may assign is then unknown).
 
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
 ``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test,
 an arithmetic command redirected or piped, a group in a pipeline, a command reading a
-here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line), a
+here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line, in a
+function, group, subshell or ``case`` clause too; the lines after it run), a
 command reading a file (``< FILE``: it may not exist) other than ``/etc/environment``, and a
 command ending in ``&`` (it runs detached). Its status is not known, so nothing that depends
 on it runs: an ``if`` whose condition cannot be evaluated runs neither branch (nor any later
@@ -146,6 +161,9 @@ from octosim.model.scripts._sh_text import (
     dequote,
     fits_int64,
     glob_regex,
+    heredoc_at,
+    heredoc_bodies_end,
+    heredoc_expands,
     printf_lines,
     quoted_body,
     sh_closing,
@@ -174,6 +192,8 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
 #: ``for X``.
 _ASSIGNED = re.compile(r"(?:^|(?<=[\s;&|(){}`]))(?:(?:export|local|readonly|declare|typeset)"
                        r"(?:\s+-\w+)*\s+)?([A-Za-z_]\w*)\+?=|\bfor\s+([A-Za-z_]\w*)")
+#: ``${X=v}``, ``${X:=v}``: an expansion assigning X.
+_DEFAULT_ASSIGNED = re.compile(r"\$\{([A-Za-z_]\w*):?=")
 #: Where arithmetic may assign: ``((``, ``$((``, ``let``.
 _ARITHMETIC_TEXT = re.compile(r"\(\(|\blet\b")
 #: ``read [-options] NAME...``: the names it sets (``REPLY`` when none).
@@ -183,6 +203,8 @@ _REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
 _INPUT = re.compile(r"^\d*(?P<op><<<|<<-|<<|<&|<>|<)(?P<target>.*)$", re.DOTALL)
 #: ``$NAME``, ``$1``, ``$?``..., ``${...}``.
 _PARAMETER = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<name>[A-Za-z_]\w*|[0-9?#@*$!-]))")
+#: ``$(`` that is not ``$((``: a command substitution.
+_SUBSTITUTION = re.compile(r"\$\((?!\()")
 #: What ``${...}`` holds that is interpreted: a name and ``-``, ``=``, ``?``, ``+``, each with
 #: or without ``:``.
 _BRACED = re.compile(r"^(?P<name>[A-Za-z_]\w*|[0-9]+|[?#@*$!-])(?:(?P<op>:?[-=?+])(?P<word>.*))?$",
@@ -224,6 +246,14 @@ MAX_LOOP_ITERATIONS = 10_000
 #: longest value a variable may hold: beyond them, nested loops, branching recursion or a
 #: value doubled in a loop would hold the simulation (or its memory) for ages.
 MAX_STATEMENTS = 50_000
+#: A statement (or a loop's condition, or a ``for ((...))`` round) this many characters long
+#: counts as one more statement for :data:`MAX_STATEMENTS`: the budget is of work, and a
+#: statement of a thousand terms is a thousand times the work of one.
+STATEMENT_CHARACTERS = 50
+#: As much for an arithmetic expression (``$((...))``, ``((...))``, ``let``, each part of
+#: ``for ((...))``) this many characters long, each time it is evaluated: its evaluation
+#: costs more per character than reading a statement.
+ARITHMETIC_CHARACTERS = 32
 MAX_VALUE_LENGTH = 1_000_000
 TOO_LONG = ("The simulator cannot interpret this script: it runs more than "
             f"{MAX_STATEMENTS:,} statements. Run fewer (loops and functions repeat theirs).")
@@ -238,6 +268,12 @@ class _Frame:
 
     args: list[str]
     hidden: dict[str, str | None] = field(default_factory=dict)
+
+
+class _Limit(ScriptExit):
+    """A limit of the simulator (:data:`TOO_LONG`, a loop or a recursion without end): it
+    ends the whole script, a subshell's too, where an ``exit`` would end only the
+    subshell."""
 
 
 class _Return(Exception):
@@ -326,7 +362,14 @@ def _pieces(text: str) -> tuple[str, ...]:
     """Split a script into pieces at newlines and ``;`` outside quotes and brackets, with a
     leading ``then``/``else``/``do`` split off as a piece of its own. Memoised: it depends
     on the text alone, and clients send the same few scripts again and again."""
-    text = _without_heredoc_bodies(text)
+    return _statements(_without_heredoc_bodies(text))
+
+
+@functools.lru_cache(maxsize=512)
+def _statements(text: str) -> tuple[str, ...]:
+    """:func:`_pieces` of a text whose here-document bodies are already gone: the body of a
+    group, subshell, function or ``case`` clause. Its ``<<EOF`` stays, its body does not:
+    taking bodies out again would read the lines after it as the body."""
     text = sh_strip_comments(text.replace("\\\n", " "))
     # A `case` is one piece; its pattern lists get their optional `(` so brackets balance.
     text, cases = case_statements(text)
@@ -361,11 +404,47 @@ def _case_statement(piece: str) -> CaseStatement | None:
 def _without_heredoc_bodies(text: str) -> str:
     """``text`` without the bodies of its here-documents (``<<EOF``, ``<<-'EOF'``): data, not
     code, and free to hold an unbalanced quote (``it's``). The command keeps its ``<<EOF``
-    (a command reading a here-document is not interpreted)."""
+    (a command reading a here-document is not interpreted). A body Bash would expand (its
+    delimiter not quoted) holding a ``$`` or a backquote leaves a mark after the ``<<``:
+    :data:`_EXPANDED_BODY` around the names its expansions may assign. Expanding it can
+    assign (``$((i++))``, ``${X:=v}``) or fail (``${X:?}``, ``set -u``), and when it is done
+    in the shell or in the command's own process depends on the command: the statement is
+    not interpreted, and the names are forgotten with it."""
     if "<<" not in text:
         return text
-    return "".join(text[start:end] for kind, start, end in sh_parts(text, heredocs=True)
-                   if kind != "heredoc")
+    kept: list[tuple[int, int]] = []
+    operators: list[tuple[int, str, bool, bool]] = []  # awaiting their bodies
+    marks: dict[int, str] = {}  # where a mark goes: the index after an operator's `<<`
+    for kind, start, end in sh_parts(text, heredocs=True):
+        if kind == "heredoc":
+            _mark_expanded_bodies(text, start, operators, marks)
+            operators = []
+            continue
+        if kind == "plain" and text[start] == "<" and (heredoc := heredoc_at(text, start)):
+            operators.append((start + 2, *heredoc, heredoc_expands(text, start)))
+        kept.append((start, end))
+    return "".join(marks.get(start, "") + text[start:end] for start, end in kept)
+
+
+#: Around the names a here-document's expanded body may assign, after its ``<<`` (a NUL:
+#: no script holds one there).
+_EXPANDED_BODY = "\0"
+_EXPANDED_BODY_NAMES = re.compile("\0([\\w,]*)\0")
+
+
+def _mark_expanded_bodies(text: str, i: int, operators: list[tuple[int, str, bool, bool]],
+                          marks: dict[int, str]) -> None:
+    """Mark each of ``operators`` whose body (read from ``text[i]`` on, in order) Bash
+    expands and which holds a ``$`` or a backquote."""
+    for at, delimiter, strip_tabs, expands in operators:
+        end = heredoc_bodies_end(text, i, [(delimiter, strip_tabs)])
+        body, i = text[i:end], end
+        if expands and ("$" in body or "`" in body):
+            names = {m.group(1) for m in _DEFAULT_ASSIGNED.finditer(body)}
+            if "((" in body:
+                names.update(m.group(1) or m.group(2) for m in ARITHMETIC_TARGET.finditer(body))
+            marks[at] = _EXPANDED_BODY + ",".join(sorted(names)) + _EXPANDED_BODY
+
 
 
 def _first(piece: str) -> str:
@@ -414,7 +493,7 @@ class _Shell:
         status: int | None = 0
         i = 0
         while i < len(pieces):
-            self.count_statement()
+            self.count_statement(pieces[i])
             word = _first(pieces[i])
             if word == "if":
                 status, i = yield from self.if_statement(pieces, i)
@@ -439,12 +518,19 @@ class _Shell:
             self.last = status
         return status
 
-    def count_statement(self) -> None:
-        """One more statement run: beyond MAX_STATEMENTS, the script fails saying so."""
-        self.statements += 1
+    def count_statement(self, text: str = "") -> None:
+        """One more statement run, ``text``: beyond MAX_STATEMENTS, the script fails saying
+        so."""
+        self.count_work(text, 1)
+
+    def count_work(self, text: str, statements: int = 0,
+                   characters: int = STATEMENT_CHARACTERS) -> None:
+        """Count ``statements`` and the work of ``text`` (one statement more for each
+        ``characters`` characters) towards MAX_STATEMENTS."""
+        self.statements += statements + len(text) // characters
         if self.statements > MAX_STATEMENTS:
             self.host.write(TOO_LONG, "error")
-            raise ScriptExit(1, TOO_LONG)
+            raise _Limit(1, TOO_LONG)
 
     def if_statement(
         self, pieces: Sequence[str], i: int
@@ -491,6 +577,7 @@ class _Shell:
         self.errexit_ignored += 1
         try:
             for piece in pieces:
+                self.count_work(piece)  # a loop tests its condition again and again
                 status = yield from self.and_or(piece, errexit=False)
         finally:
             self.errexit_ignored -= 1
@@ -499,10 +586,13 @@ class _Shell:
     def skipped(self, *texts: str) -> None:
         """The run could not follow Bash through ``texts``: count it (a loop stops), and
         forget every variable they may assign (``X=...``, ``export``/``local``/``readonly``
-        ``X=...``, ``read X``, ``for X``)."""
+        ``X=...``, ``${X:=v}``, ``read X``, ``for X``)."""
         self.uncertain += 1
         for text in texts:
+            for m in _EXPANDED_BODY_NAMES.finditer(text):  # a here-document's expansions
+                self.unknown.update(name for name in m.group(1).split(",") if name)
             self.unknown.update(m.group(1) or m.group(2) for m in _ASSIGNED.finditer(text))
+            self.unknown.update(m.group(1) for m in _DEFAULT_ASSIGNED.finditer(text))
             if _ARITHMETIC_TEXT.search(text):  # ((i++)), let i+=1, $((i = 2)), for ((...))
                 self.unknown.update(m.group(1) or m.group(2)
                                     for m in ARITHMETIC_TARGET.finditer(text))
@@ -567,7 +657,7 @@ class _Shell:
         if self.evaluated(init) is None:
             return None
         while True:
-            self.count_statement()
+            self.count_statement(inner)
             holds = self.evaluated(condition)
             if not holds:
                 return None if holds is None else status
@@ -635,7 +725,7 @@ class _Shell:
     def fail_loudly(self, message: str) -> None:
         """A limit of the simulator: the script fails with ``message`` as its Error line."""
         self.host.write(message, "error")
-        raise ScriptExit(1, message)
+        raise _Limit(1, message)
 
     # -- case ----------------------------------------------------------------------------------
     def case_statement(self, piece: str) -> _Status:
@@ -664,7 +754,7 @@ class _Shell:
                 except Unknown:
                     self.skipped(*(c.body for c in case.clauses))
                     return None
-            status = yield from self.block(_pieces(clause.body))
+            status = yield from self.block(_statements(clause.body))
             run_next = clause.terminator == ";&"
             if clause.terminator == ";;":
                 return status
@@ -839,11 +929,25 @@ class _Shell:
         piped = int(len(stages) > 1)
         self.piped += piped  # each command of a pipeline runs in a subshell
         try:
-            if len(stages) == 2 and self.tee(stages[0], stages[1]):
-                return 0
-            return (yield from self.simple(self.expand(stages[-1]), piped=bool(piped)))
+            if not piped:
+                return (yield from self.simple(self.expand(stages[-1])))
+            return (yield from self.last_stage(stages))
         finally:
             self.piped -= piped
+
+    def last_stage(self, stages: Sequence[str]) -> _Status:
+        """The last command of a pipeline, run (as Bash runs it) in a subshell: its ``exit``,
+        ``return`` or ``set -u`` error ends only that subshell, and its ``break`` or
+        ``continue`` leaves the loops around the pipeline alone (status 0)."""
+        try:
+            return (yield from self.subshell_status(self.run_last_stage(stages)))
+        except _Break:
+            return 0
+
+    def run_last_stage(self, stages: Sequence[str]) -> _Status:
+        if len(stages) == 2 and self.tee(stages[0], stages[1]):
+            return 0
+        return (yield from self.simple(self.expand(stages[-1]), piped=True))
 
     def arithmetic_command(self, text: str) -> int:
         """``(( EXPRESSION ))``: status 0 when its value is not 0, else 1, as Bash's."""
@@ -872,6 +976,7 @@ class _Shell:
 
     def evaluate(self, expression: str) -> int:
         """Bash's arithmetic on ``expression`` (``$X`` expanded first), its assignments made."""
+        self.count_work(expression, characters=ARITHMETIC_CHARACTERS)
         value, assigned = arithmetic(self.variables(expression), self.arithmetic_value)
         self.assign(assigned)
         return value
@@ -902,7 +1007,7 @@ class _Shell:
         redirect = self.expand(text[close + 1 :])
         if redirect.words:
             raise Unknown(text)
-        body = _pieces(text[1:close])
+        body = _statements(text[1:close])
         outer = self.stdout
         if redirect.stdout is not None:
             if redirect.stdout == ETC_ENVIRONMENT and not redirect.append:
@@ -924,18 +1029,27 @@ class _Shell:
         self.loops = 0  # the loops around it are the parent shell's: its break is an error
         self.subshells.append({})
         try:
-            return (yield from self.block(body))
+            return (yield from self.subshell_status(self.block(body)))
+        finally:
+            self.errexit, self.nounset, self.pipefail = options
+            self.functions, self.loops = functions, loops
+            for name, value in self.subshells.pop().items():
+                self.host.setenv(name, value)
+
+    def subshell_status(self, run: _Status) -> _Status:
+        """The status of ``run`` in a subshell: an ``exit`` (in a function: a ``return``), or
+        an error that exits, ends only the subshell, its status the exit code. A limit of
+        the simulator still ends the script: the subshell's status would be made up."""
+        try:
+            return (yield from run)
+        except _Limit:
+            raise
         except ScriptExit as stop:
             if stop.result.message:
                 self.message = stop.result.message
             return stop.result.exit_code
         except _Return as done:
             return done.status
-        finally:
-            self.errexit, self.nounset, self.pipefail = options
-            self.functions, self.loops = functions, loops
-            for name, value in self.subshells.pop().items():
-                self.host.setenv(name, value)
 
     def setenv(self, name: str, value: str | None) -> None:
         """Set a variable of the script, remembering its value for a subshell's end."""
@@ -957,7 +1071,12 @@ class _Shell:
         options = [w for w in tee[1:] if w.startswith("-")]
         if any(option not in ("-a", "--append") for option in options):
             raise Unknown(second)
-        lines = self.printed(strip_sudo(self.expand(first).words))
+        try:
+            lines = self.printed(strip_sudo(self.expand(first).words))
+        except _Limit:
+            raise
+        except ScriptExit:  # `echo $U | tee` with set -u: the echo's subshell ends
+            raise Unknown(first) from None  # what tee then got, and did, is not followed
         if lines is None:
             raise Unknown(first)
         if ETC_ENVIRONMENT in tee[1:]:
@@ -1161,7 +1280,9 @@ class _Shell:
             if pending is not None:
                 if pending == "<":
                     self.input_file(raw)
-                elif pending != "<<":  # a here-document's delimiter, a here-string: data
+                elif pending == "<<<":
+                    _here_string(raw)
+                elif pending != "<<":  # a here-document's delimiter: data
                     target = self.word(raw)
                     if pending != "2":  # stderr redirections: errors are not interpreted
                         cmd.stdout, cmd.append = target, pending == ">>"
@@ -1171,12 +1292,14 @@ class _Shell:
                 # What the interpreted commands read is not their input: only whether
                 # the file opens matters.
                 op, target = m.group("op"), m.group("target")
-                if op in ("<&", "<>"):
-                    raise Unknown(raw)
+                if op in ("<&", "<>") or _EXPANDED_BODY in target:
+                    raise Unknown(raw)  # a body Bash expands: see _without_heredoc_bodies
                 if not target:
-                    pending = "<" if op == "<" else "<<"
+                    pending = op if op in ("<", "<<<") else "<<"
                 elif op == "<":
                     self.input_file(target)
+                elif op == "<<<":
+                    _here_string(target)
                 continue
             if raw.startswith("&>"):  # &> / &>>: stdout and stderr
                 raw = raw[1:]
@@ -1219,27 +1342,33 @@ class _Shell:
                        for kind, text in _segment_list(raw))
 
     def variables(self, text: str) -> str:
+        """``text`` with its ``$X``, ``${...}`` and ``$((...))`` expanded, from left to right
+        as Bash expands them: ``$x$((2))`` is x's value then 2, and a ``$((...))`` in a
+        ``${X:-...}`` that is not used is not evaluated (it assigns nothing)."""
         if self.host.os_family == "Linux":
             text = _UNAME.sub("Linux", text)
-        if "$((" in text:
-            text = self.arithmetic_expansions(text)
-        if "$(" in text or "`" in text:
-            raise Unknown(text)
-        expanded = _PARAMETER.sub(self.parameter, text)
-        if "${" in _PARAMETER.sub("", text):
-            raise Unknown(text)  # a `${` never closed: not interpreted
-        return expanded
-
-    def arithmetic_expansions(self, text: str) -> str:
-        """``text`` with each ``$((...))`` replaced by its value (see :func:`arithmetic`)."""
+        if "`" in text or _SUBSTITUTION.search(text):
+            raise Unknown(text)  # command substitution: not interpreted
+        if "$" not in text:
+            return text
         out: list[str] = []
         at = 0
-        while (start := text.find("$((", at)) >= 0:
-            close = sh_closing(text, start + 1)
-            if sh_closing(text, start + 2) != close - 1:
-                raise Unknown(text)  # $( (cmd) ...): a command substitution
-            out.extend([text[at:start], str(self.evaluate(text[start + 3 : close - 1]))])
-            at = close + 1
+        while (dollar := text.find("$", at)) >= 0:
+            out.append(text[at:dollar])
+            if text.startswith("$((", dollar):
+                close = sh_closing(text, dollar + 1)
+                if sh_closing(text, dollar + 2) != close - 1:
+                    raise Unknown(text)  # $( (cmd) ...): a command substitution
+                out.append(str(self.evaluate(text[dollar + 3 : close - 1])))
+                at = close + 1
+            elif (m := _PARAMETER.match(text, dollar)) is not None:
+                out.append(self.parameter(m))
+                at = m.end()
+            elif text.startswith("${", dollar):
+                raise Unknown(text)  # a `${` never closed: not interpreted
+            else:
+                out.append("$")
+                at = dollar + 1
         out.append(text[at:])
         return "".join(out)
 
@@ -1305,6 +1434,14 @@ class _Shell:
         script exits with 1 (a subshell: the subshell)."""
         self.host.write(f"{'$' if name.isdigit() else ''}{name}: {message}", "error")
         raise ScriptExit(1)
+
+
+def _here_string(raw: str) -> None:
+    """``<<< WORD``: Bash expands WORD, in the shell or in the command's own process
+    depending on the command; one holding a ``$`` or a backquote (its expansions may assign
+    or fail) is not interpreted."""
+    if "$" in raw or "`" in raw:
+        raise Unknown(raw)
 
 
 # Memoised: pure functions of the text, which a loop or a function runs again and again.

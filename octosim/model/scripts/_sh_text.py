@@ -33,6 +33,7 @@ __all__ = [
     "glob_regex",
     "heredoc_at",
     "heredoc_bodies_end",
+    "heredoc_expands",
     "printf_lines",
     "quoted_body",
     "sh_closing",
@@ -243,8 +244,8 @@ _ANSI_NUMBER = re.compile(r"[0-7]{1,3}|x[0-9a-fA-F]{1,2}")
 
 def ansi_c(body: str) -> str:
     """The value of a ``$'...'`` string's body: its backslash escapes decoded as Bash's
-    (one character, octal ``\\nnn``, hex ``\\xHH``). Raises :class:`Unknown` for the others
-    (``\\u``, ``\\c``...)."""
+    (one character, octal ``\\nnn``, hex ``\\xHH``; a NUL ends it, as in Bash). Raises
+    :class:`Unknown` for the others (``\\u``, ``\\c``...)."""
     out: list[str] = []
     i = 0
     while i < len(body):
@@ -259,7 +260,10 @@ def ansi_c(body: str) -> str:
             i += 2
         elif (m := _ANSI_NUMBER.match(body, i + 1)) is not None:
             digits = m.group(0)
-            out.append(chr(int(digits[1:], 16) if digits[0] == "x" else int(digits, 8) % 256))
+            code = int(digits[1:], 16) if digits[0] == "x" else int(digits, 8) % 256
+            if code == 0:
+                break  # Bash's strings end at a NUL: $'a\0b' is `a`
+            out.append(chr(code))
             i = m.end()
         else:
             raise Unknown(body)
@@ -277,6 +281,14 @@ def heredoc_at(text: str, i: int) -> tuple[str, bool] | None:
         return None
     delimiter = next(g for g in m.group("single", "double", "bare") if g is not None)
     return re.sub(r"[\"'\\]", "", delimiter), bool(m.group("tabs"))
+
+
+def heredoc_expands(text: str, i: int) -> bool:
+    """Whether the here-document whose operator is at ``text[i]`` has its body expanded by
+    Bash: its delimiter is not quoted (``<<EOF``, not ``<<'EOF'``, ``<<"EOF"``, ``<<\\EOF``)."""
+    m = _HEREDOC.match(text, i)
+    bare = None if m is None else m.group("bare")
+    return bare is not None and not re.search(r"[\"'\\]", bare)
 
 
 def heredoc_bodies_end(text: str, i: int, heredocs: list[tuple[str, bool]]) -> int:
@@ -820,11 +832,13 @@ def arithmetic(expression: str, lookup: Callable[[str], str | None]
     when this raises, none): integers (decimal, ``0x`` hex, ``0`` octal), variables by name
     (unset or empty: 0), ``( )``, unary ``-``/``+``/``!``, ``**``, ``*``, ``/``, ``%`` (C's:
     truncated), ``+``, ``-``, comparisons, ``&&``, ``||`` (1 or 0; the side not evaluated
-    assigns nothing and divides by nothing, as in Bash), ``=``, ``+=``, ``-=``, ``*=``,
-    ``/=``, ``%=``, ``++``/``--`` before or after a name, and ``,``. Raises
+    assigns nothing and divides by nothing, as in Bash, but a negative exponent there is
+    Bash's error too), ``=``, ``+=``, ``-=``, ``*=``,
+    ``/=``, ``%=`` (the variable read before the right-hand side, as Bash reads it),
+    ``++``/``--`` before or after a name, and ``,``. Raises
     :class:`Unknown` for anything else (bit operators, ``?:``, a variable holding other
-    than an integer, a division by 0, a result out of 64 bits: Bash's error or
-    wrap-around)."""
+    than an integer, a division by 0, a number or a result out of 64 bits, in any base and
+    negated too: Bash's error or wrap-around)."""
     tokens: list[tuple[str, str]] = []
     text, i = expression.rstrip(), 0
     while i < len(text):
@@ -871,8 +885,11 @@ class _Arithmetic:
                 and self._op(1) in _ARITHMETIC_ASSIGN):
             name, op = self.tokens[self.i][1], self._op(1) or ""
             self.i += 2
+            # Bash reads the variable before the right-hand side: `x += (x = 5)` with x at
+            # 1 is 6.
+            old = None if op == "=" else self.variable(name)
             right = self.assignment()
-            value = right if op == "=" else self.apply(op[:-1], self.variable(name), right)
+            value = right if old is None else self.apply(op[:-1], old, right)
             return self.store(name, value)
         return self.binary(1)
 
@@ -897,7 +914,9 @@ class _Arithmetic:
         self.i += 1
         if (kind, value) in (("op", "-"), ("op", "+"), ("op", "!")):
             operand = self.unary()
-            return -operand if value == "-" else operand if value == "+" else int(operand == 0)
+            if value == "-":
+                return self.checked(-operand)  # -(-2**63) wraps around in Bash
+            return operand if value == "+" else int(operand == 0)
         if kind == "op" and value in ("++", "--"):  # ++x, --x: the new value
             if self.i >= len(self.tokens) or self.tokens[self.i][0] != "name":
                 raise Unknown(self.expression)
@@ -940,9 +959,9 @@ class _Arithmetic:
     def integer(self, text: str) -> int:
         try:
             if re.fullmatch(r"0[xX][0-9a-fA-F]+", text):
-                return int(text, 16)
+                return self.checked(int(text, 16))
             if re.fullmatch(r"0[0-7]+", text):
-                return int(text, 8)
+                return self.checked(int(text, 8))
             if re.fullmatch(r"0|[1-9]\d*", text):
                 return self.checked(int(text))
         except ValueError:
@@ -950,11 +969,15 @@ class _Arithmetic:
         raise Unknown(self.expression)  # 08, 1a, 2#101, a name's value that is not a number
 
     def apply(self, op: str, left: int, right: int) -> int:
+        if op == "**" and right < 0:
+            # Bash's "exponent less than 0" error, even on the side it skips (there the
+            # right-hand side reads as 0 here: the check is made as it reads)
+            raise Unknown(self.expression)
         if self.noeval:
             return 0  # Bash reads the side it skips without evaluating it
         if op in ("/", "%") and right == 0:
             raise Unknown(self.expression)  # Bash: "division by 0", an error
-        if op == "**" and (right < 0 or right > 64):
+        if op == "**" and right > 64:
             raise Unknown(self.expression)
         if op in ("/", "%"):
             quotient = abs(left) // abs(right) * (1 if (left < 0) == (right < 0) else -1)
