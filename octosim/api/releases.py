@@ -9,6 +9,7 @@ channels, "no steps to run") are the deployment model's, in Octopus's words.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from octosim.api.bodies import Body, read_body
@@ -29,7 +30,7 @@ from octosim.model.deployments import Deployment
 from octosim.model.releases import Release
 from octosim.model.states import TaskState
 from octosim.model.tasks import Task
-from octosim.model.world import Permission
+from octosim.model.world import Permission, User
 
 __all__ = [
     "DEPLOYMENT_QUERY",
@@ -38,6 +39,7 @@ __all__ = [
     "ROUTES",
     "create_deployment_route",
     "create_release_route",
+    "deployed_by",
     "deployment_fields",
     "deployment_filters",
     "deployment_resource",
@@ -87,6 +89,14 @@ def release_resource(release: Release, dates: Dates) -> dict[str, Any]:
     }
 
 
+def deployed_by(users: Mapping[str, User], user_id: str | None) -> dict[str, str | None]:
+    """``DeployedBy`` (the username: UNCONFIRMED, docs/deployments.md) and ``DeployedById`` of
+    a deployment or runbook run created by ``user_id`` (None: made through the model)."""
+    user = users.get(user_id) if user_id is not None else None
+    return {"DeployedBy": user.username if user else None,
+            "DeployedById": user.id if user else None}
+
+
 def deployment_resource(deployment: Deployment, store: DeploymentStore,
                         dates: Dates) -> dict[str, Any]:
     """Return a DeploymentResource; ``Links.Task`` is the Deploy task (§1.5)."""
@@ -109,7 +119,7 @@ def deployment_resource(deployment: Deployment, store: DeploymentStore,
         "ChannelId": deployment.channel_id, "EnvironmentId": deployment.environment_id,
         "TenantId": deployment.tenant_id, "TaskId": deployment.task_id,
         "Created": dates.iso(deployment.created), "Comments": deployment.comments,
-        "DeployedBy": None, "DeployedById": None, "DeployedToMachineIds": [],
+        **deployed_by(store.world.users, deployment.created_by), "DeployedToMachineIds": [],
         "DeploymentProcessId": release.project_deployment_process_snapshot_id,
         "ManifestVariableSetId": release.project_variable_set_snapshot_id,
         "SkipActions": list(deployment.skip_actions),
@@ -141,7 +151,8 @@ def start_deployment(
     """
     store = ctx.deployments
     deployment = create_deployment(
-        store, release.id, environment, tenant_id=tenant, now=ctx.now, **fields)
+        store, release.id, environment, tenant_id=tenant, now=ctx.now,
+        created_by=ctx.user.id if ctx.user else None, **fields)
     return deployment, queue_deployment(ctx.engine, store, deployment.id)
 
 

@@ -11,7 +11,7 @@ Without a snapshot named, the published one runs; with none published the answer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -21,7 +21,7 @@ from octosim.api.errors import bad_request, resource_not_found
 from octosim.api.messages import ApiResponse
 from octosim.api.processes import parse_steps, process_resource
 from octosim.api.projects import find_project, paged, space_items
-from octosim.api.releases import deployment_fields, deployment_filters
+from octosim.api.releases import deployed_by, deployment_fields, deployment_filters
 from octosim.api.router import Route
 from octosim.api.timefmt import Dates
 from octosim.model.deploy_errors import (
@@ -46,7 +46,7 @@ from octosim.model.runbooks import (
 )
 from octosim.model.step_plan import plan_steps
 from octosim.model.tasks import Task
-from octosim.model.world import Permission
+from octosim.model.world import Permission, User
 
 __all__ = [
     "ROUTES",
@@ -126,8 +126,10 @@ def snapshot_resource(snapshot: RunbookSnapshot, dates: Dates) -> dict[str, Any]
     }
 
 
-def runbook_run_resource(run: RunbookRun, dates: Dates) -> dict[str, Any]:
-    """Return a RunbookRunResource; ``Links.Task`` is its RunbookRun task."""
+def runbook_run_resource(run: RunbookRun, dates: Dates,
+                         users: Mapping[str, User]) -> dict[str, Any]:
+    """Return a RunbookRunResource; ``Links.Task`` is its RunbookRun task; ``users`` are the
+    world's, by id (who created it)."""
     space, rid = run.space_id, run.id
     links = {
         "Self": f"/api/{space}/runbookRuns/{rid}",
@@ -144,7 +146,7 @@ def runbook_run_resource(run: RunbookRun, dates: Dates) -> dict[str, Any]:
         "RunbookId": run.runbook_id, "RunbookSnapshotId": run.runbook_snapshot_id,
         "FrozenRunbookProcessId": None, "EnvironmentId": run.environment_id,
         "TenantId": run.tenant_id, "TaskId": run.task_id, "Created": dates.iso(run.created),
-        "Comments": None, "DeployedBy": None, "DeployedById": None,
+        "Comments": None, **deployed_by(users, run.created_by),
         "DeployedToMachineIds": [], "ManifestVariableSetId": None,
         "SkipActions": list(run.skip_actions),
         "SpecificMachineIds": list(run.specific_machine_ids),
@@ -170,7 +172,8 @@ def start_runbook_run(
     """
     store = ctx.deployments
     run = create_runbook_run(store, runbook.id, environment, snapshot=snapshot,
-                             tenant_id=tenant, now=ctx.now, **fields)
+                             tenant_id=tenant, now=ctx.now,
+                             created_by=ctx.user.id if ctx.user else None, **fields)
     return run, queue_runbook_run(ctx.engine, store, run.id)
 
 
@@ -362,14 +365,15 @@ def list_runbook_runs(ctx: RequestContext) -> dict[str, Any]:
     """``GET …/runbookRuns``: newest first, with the TS client's filters."""
     runs = deployment_filters(
         ctx, space_items(ctx, reversed(ctx.deployments.runbook_runs.values())))
-    return paged(ctx, "RunbookRun", runs, lambda r: runbook_run_resource(r, ctx.dates),
+    users = ctx.world.users
+    return paged(ctx, "RunbookRun", runs, lambda r: runbook_run_resource(r, ctx.dates, users),
                  RUNBOOK_RUN_QUERY)
 
 
 def get_runbook_run(ctx: RequestContext) -> dict[str, Any]:
     """``GET …/runbookRuns/{id}``."""
     run = ctx.find(ctx.deployments.runbook_runs.get, Permission.RunbookRunView)
-    return runbook_run_resource(run, ctx.dates)
+    return runbook_run_resource(run, ctx.dates, ctx.world.users)
 
 
 def create_runbook_run_route(ctx: RequestContext) -> ApiResponse:
@@ -382,7 +386,7 @@ def create_runbook_run_route(ctx: RequestContext) -> ApiResponse:
         ctx, runbook, body.required_text("EnvironmentId", '"Environments-1"'),
         snapshot=body.text("RunbookSnapshotId"), tenant=body.text("TenantId"),
         **_run_fields(ctx, body, runbook.space_id))
-    return ApiResponse(201, runbook_run_resource(run, ctx.dates))
+    return ApiResponse(201, runbook_run_resource(run, ctx.dates, ctx.world.users))
 
 
 def preview_runbook_run(ctx: RequestContext) -> dict[str, Any]:
@@ -473,7 +477,7 @@ def run_runbook(ctx: RequestContext) -> ApiResponse:
             check_runbook_run(store, runbook.id, env, snapshot=snapshot, tenant_id=tenant)
     runs = [start_runbook_run(ctx, runbook, env, snapshot=snapshot, tenant=tenant, **fields)[0]
             for env, tenant in pairs]
-    return ApiResponse(201, [runbook_run_resource(r, ctx.dates) for r in runs])
+    return ApiResponse(201, [runbook_run_resource(r, ctx.dates, ctx.world.users) for r in runs])
 
 
 _P = Permission

@@ -77,6 +77,9 @@ class Deployment:
     #: The tag its Deploy task runs under (:func:`concurrency_tag`), fixed at creation: the
     #: release's variables and the deployment's project, environment and tenant decide it.
     concurrency_tag: str = ""
+    #: The id of the user whose request created it (``DeployedById``,
+    #: ``Octopus.Deployment.CreatedBy.*``); None for one made through the model directly.
+    created_by: str | None = None
 
 
 def concurrency_tag(

@@ -111,3 +111,6 @@ class RunbookRun:
     #: None until the RunbookRun task ends by itself; then whether it succeeded
     #: (``FailureEncountered`` is its negation, as for a deployment).
     succeeded: bool | None = None
+    #: The id of the user whose request created it (``DeployedById``); None for one made
+    #: through the model directly.
+    created_by: str | None = None

@@ -152,6 +152,12 @@ def deployment_variables(
                 and earlier.tenant_id == deployment.tenant_id):
             previous.append(earlier)
     values["Octopus.Deployment.PreviousSuccessful.Id"] = previous[-1].id if previous else ""
+    creator = store.world.users.get(deployment.created_by) if deployment.created_by else None
+    if creator is not None:  # made by a request: the user behind its API key
+        values["Octopus.Deployment.CreatedBy.Id"] = creator.id
+        values["Octopus.Deployment.CreatedBy.Username"] = creator.username
+        values["Octopus.Deployment.CreatedBy.DisplayName"] = creator.display_name
+        values["Octopus.Deployment.CreatedBy.EmailAddress"] = creator.email
     if deployment.tenant_id:
         tenant = store.tenants[deployment.tenant_id]
         values["Octopus.Deployment.Tenant.Id"] = tenant.id
