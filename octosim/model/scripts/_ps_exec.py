@@ -132,6 +132,31 @@ from typing import Literal, NamedTuple, NoReturn, TypeVar
 
 from octosim.model.scripts._ps_args import _ps_resolve, _PsSpec
 from octosim.model.scripts._ps_lex import _PS_DASH
+from octosim.model.scripts._ps_values import (
+    _DOUBLE_TEXT,
+    _INT32_MAX,
+    _INTEGER,
+    _MAX_LENGTH,
+    _NUMBER,
+    Scalar,
+    Value,
+    _arithmetic,
+    _as_number,
+    _binary,
+    _bounded,
+    _converted,
+    _equal,
+    _indexed,
+    _integer,
+    _is_digit,
+    _items,
+    _joined,
+    _order,
+    _pattern_match,
+    _range,
+    _text,
+    _truthy,
+)
 from octosim.model.scripts._running import (
     OutputLevel,
     ScriptExit,
@@ -141,7 +166,6 @@ from octosim.model.scripts._running import (
     Unknown,
     closing,
     here_string_end,
-    may_backtrack,
     split_top,
     strip_comments,
     top_level,
@@ -150,11 +174,6 @@ from octosim.model.wildcard import compile_wildcard, wildcard_match
 
 __all__ = ["TOO_LONG", "run_powershell"]
 
-#: One object: a string, a number, a bool or $null.
-Scalar = str | int | float | bool | None
-#: A list (``'a','b'``, ``Get-Service``'s services, by name) prints as PowerShell prints an
-#: array in a string: its items joined by a space.
-Value = Scalar | tuple[Scalar, ...]
 _Steps = Generator[float, None, None]
 
 _NEWLINE_OR_SEMI = re.compile(r"\r?\n|;")
@@ -181,16 +200,6 @@ _COMPARE = re.compile(
     r"\s+", re.IGNORECASE)
 _COMPARISONS = frozenset({"eq", "ne", "gt", "ge", "lt", "le", "like", "notlike", "match",
                           "notmatch", "contains", "notcontains", "in", "notin"})
-#: A string that compares the same ordinally (case-folded) as PowerShell's culture-aware
-#: comparison does: ASCII letters and digits only.
-_PLAIN_WORD = re.compile(r"[A-Za-z0-9]*")
-#: PowerShell's numbers are written in ASCII digits only (.NET parses no other): ``[0-9]``,
-#: never ``\d``, which takes any script's digits ('٣', '３').
-_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
-#: Regular expressions .NET and Python read alike (ASCII text, no ``(?``, no escapes but
-#: these, no nested or subtracted classes): only they are matched; others are unknown.
-#: A pattern that may backtrack for ages (:func:`may_backtrack`) is not run (it is unknown).
-_SAFE_ESCAPE = re.compile(r"\\[^dDwWsSbB.\\^$|?*+()\[\]{}/\-'\"#ntr ]")
 _ASSIGN = re.compile(
     r"^(?:\[(?P<cast>string|int|int32|int64|long)\]\s*(?=\$\w+\s*=))?"
     r"\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>\w+)"
@@ -208,15 +217,6 @@ _STRING_TEST = re.compile(
 _TEST_PATH_ENV = re.compile(r"^Test-Path\s+(?:-Path\s+)?['\"]?env:(?P<name>\w+)['\"]?$",
                             re.IGNORECASE)
 _TARGET = re.compile(r"^\[(?:System\.)?EnvironmentVariableTarget\]::(\w+)$", re.IGNORECASE)
-_NUMBER = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
-#: A string .NET reads as a double the way Python's ``float`` does (ASCII digits, no ``_``,
-#: no ``inf``/``nan``): only these are converted.
-_DOUBLE_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
-#: Start-Sleep's parameters are bounded by a .NET Int32 (of milliseconds).
-_INT32_MAX = 2**31 - 1
-_INT32_MIN = -(2**31)
-_INT64_MAX = 2**63 - 1
-_INT64_MIN = -(2**63)
 # Compiled once: these run for every statement of every script (re's own cache looks a
 # pattern up by its flags too, which costs more than the match).
 _IF = re.compile(r"if\s*\(", re.IGNORECASE)
@@ -480,10 +480,6 @@ _MAX_STEPS = 50_000
 #: Comparing ten items (``-eq`` on an array, ``-contains``) counts one statement: each costs
 #: about what a statement does (a filter over a million items ran for seconds, uncounted).
 _COMPARED = 10
-#: The longest string or array the simulator builds (``+``, ``-join``, ``"..."``): longer
-#: ones are unknown.
-_MAX_LENGTH = 1_000_000
-_Sized = TypeVar("_Sized", str, tuple[Scalar, ...])
 _Built = TypeVar("_Built", str, Value)
 #: The line (and result message) a script that runs more fails with: it fails loudly
 #: rather than hold the simulation.
@@ -2261,172 +2257,6 @@ def _parameter(text: str) -> tuple[_Parameter, bool]:
                       mandatory), advanced
 
 
-def _converted(value: Value, kind: str) -> Value:
-    """An argument converted to its parameter's type, as PowerShell converts (unknown where
-    that is not exact and simple)."""
-    if kind == "string":
-        return "" if value is None else _text(value)
-    if kind in ("int", "long"):
-        if isinstance(value, float):
-            raise Unknown(repr(value))  # PowerShell rounds half to even: not modelled
-        if isinstance(value, tuple):
-            raise Unknown("array")
-        number = 0 if value is None else _as_number(value, 0)
-        low, high = (_INT64_MIN, _INT64_MAX) if kind == "long" else (_INT32_MIN, _INT32_MAX)
-        if isinstance(number, float) or not low <= number <= high:
-            raise Unknown(repr(value))  # PowerShell's conversion error: the call fails
-        return _Int64(number) if kind == "long" else int(number)
-    if kind in ("switch", "bool"):
-        if isinstance(value, bool):
-            return value
-        if kind == "bool" or isinstance(value, tuple | str):
-            raise Unknown(repr(value))  # [bool] takes bools and numbers only
-        return _truthy(value)
-    if kind == "array":
-        return None if value is None else _items(value)
-    return value
-
-
-def _add(left: Value, right: Value) -> Value:
-    """``left + right`` as PowerShell adds, the left operand's type deciding: $null adds
-    nothing; an array gets the right's items appended; a string the right's text; a number
-    the right converted to a number (unknown where that is not exact and simple)."""
-    if left is None:
-        return right
-    if isinstance(left, tuple):
-        return _bounded(left + (_items(right) if right is not None else (None,)))
-    if isinstance(left, str):
-        return _bounded(left + _text(right))
-    if isinstance(left, bool) or isinstance(right, bool | tuple):
-        raise Unknown(repr(left))
-    return left if right is None else _arithmetic("+", left, _as_number(right, left))
-
-
-class _Int64(int):
-    """An Int64 (``[long]``) whose value an Int32 could hold (a ``[long]`` parameter, the
-    sum of Int64s): PowerShell keeps its type, so it overflows as an Int64 does. Any other
-    integer is an Int32 if it fits one, else an Int64 (a literal or a result that large is
-    one); none is larger (see :func:`_integer`, :func:`_arithmetic`)."""
-
-
-def _is_int64(number: int) -> bool:
-    return isinstance(number, _Int64) or not _INT32_MIN <= number <= _INT32_MAX
-
-
-def _is_digit(c: str) -> bool:
-    """Whether ``c`` is one of PowerShell's digits, 0-9 (``str.isdigit`` takes any
-    script's)."""
-    return len(c) == 1 and "0" <= c <= "9"
-
-
-def _integer(text: str) -> int:
-    """An integer literal, or a string PowerShell converts to one: an Int32 or an Int64.
-    Beyond an Int64, PowerShell 5.1 reads a double and 7 a decimal, which they write
-    differently: unknown (and ``int()`` of thousands of digits raises)."""
-    if len(text.strip().lstrip("+-")) > 19 or not _INTEGER.fullmatch(text):
-        raise Unknown(text)  # too long, or not in ASCII digits (int() reads any script's)
-    value = int(text)
-    if not _INT64_MIN <= value <= _INT64_MAX:
-        raise Unknown(text)
-    return value
-
-
-def _arithmetic(op: str, left: int | float, right: int | float) -> int | float:
-    """``left op right`` (``+ - * / %``) on two numbers as PowerShell computes it (its IntOps,
-    LongOps and DoubleOps): Int32s give an Int32, an Int64 among them an Int64, and a result
-    too large for that type is a double (PowerShell promotes, it never wraps, and never to
-    Int64: an Int32 sum beyond one is a double); ``/`` gives a double unless the division
-    is exact; a double among them gives a double, which overflows to infinity. So no
-    integer grows beyond an Int64. Dividing an integer by zero (PowerShell's error) is
-    unknown."""
-    if isinstance(left, float) or isinstance(right, float):
-        return _double_arithmetic(op, float(left), float(right))
-    long = _is_int64(left) or _is_int64(right)
-    if op in ("/", "%"):
-        if right == 0:
-            raise Unknown("Attempted to divide by zero.")  # PowerShell's error: not modelled
-        # .NET's remainder takes the dividend's sign (Python's the divisor's).
-        remainder = abs(left) % abs(right) * (1 if left >= 0 else -1)
-        if op == "%":
-            return _Int64(remainder) if long else remainder
-        if remainder:
-            return float(left) / float(right)  # not exact: a double, as PowerShell divides
-        exact = left // right
-    else:
-        exact = left + right if op == "+" else left - right if op == "-" else left * right
-    if long:
-        return _Int64(exact) if _INT64_MIN <= exact <= _INT64_MAX else float(exact)
-    return exact if _INT32_MIN <= exact <= _INT32_MAX else float(exact)
-
-
-def _double_arithmetic(op: str, left: float, right: float) -> float:
-    """``left op right`` on doubles, as .NET computes them (IEEE: overflow is infinity,
-    division by zero infinity or NaN, never an error; ``%`` is C#'s, the dividend's sign)."""
-    if op == "+":
-        return left + right
-    if op == "-":
-        return left - right
-    if op == "*":
-        return left * right
-    if op == "/":
-        if right == 0:
-            if left == 0 or math.isnan(left):
-                return math.nan
-            return math.copysign(math.inf, left) * math.copysign(1.0, right)
-        return left / right
-    if right == 0 or math.isinf(left) or math.isnan(left) or math.isnan(right):
-        return math.nan
-    return math.fmod(left, right)
-
-
-def _binary(op: str, left: Value, right: Value) -> Value:
-    """``left op right`` for ``+``, ``-``, ``*``, ``/``, ``%``, the left operand's type
-    deciding, as PowerShell does: ``+`` as :func:`_add`; ``*`` repeats a string or an array
-    (:func:`_repeated`); otherwise numbers, the right converted to a number (``10 - '4'``
-    is 6). What this cannot do exactly ($null, bools, arrays, strings on the left) is
-    unknown."""
-    if op == "+":
-        return _add(left, right)
-    if op == "*" and isinstance(left, str | tuple):
-        return _repeated(left, right)
-    if (not isinstance(left, int | float) or isinstance(left, bool) or right is None
-            or isinstance(right, bool | tuple)):
-        raise Unknown(repr(left))
-    return _arithmetic(op, left, _as_number(right, left))
-
-
-def _repeated(value: str | tuple[Scalar, ...], count: Value) -> Value:
-    """``'ab' * 3``, ``@(1, 2) * 3``: ``value`` repeated, the count converted to an Int32;
-    a count PowerShell would round (a double) or refuse (negative, beyond an Int32) is
-    unknown, and so is a result longer than :data:`_MAX_LENGTH` (checked before it is
-    built: ``'x' * 2000000000`` would fill the memory)."""
-    if count is None or isinstance(count, bool | float | tuple):
-        raise Unknown(repr(count))
-    times = _as_number(count, 0)
-    if isinstance(times, float) or not 0 <= times <= _INT32_MAX:
-        raise Unknown(repr(count))
-    if len(value) * times > _MAX_LENGTH:
-        raise Unknown(f"a value of {len(value) * times:,} characters or items")
-    return value * times
-
-
-def _range(first: Value, last: Value) -> tuple[Scalar, ...]:
-    """``first..last``: the Int32s from one to the other, either way. Bounds PowerShell
-    would convert (doubles, strings: PowerShell 7 reads 'a'..'z' as characters) or refuse
-    (beyond an Int32), and ranges longer than :data:`_MAX_LENGTH`, are unknown."""
-    ends: list[int] = []
-    for end in (first, last):
-        if (not isinstance(end, int) or isinstance(end, bool)
-                or not _INT32_MIN <= end <= _INT32_MAX):
-            raise Unknown(repr(end))
-        ends.append(int(end))
-    low, high = ends
-    if abs(high - low) + 1 > _MAX_LENGTH:
-        raise Unknown(f"a range of {abs(high - low) + 1:,} items")
-    step = 1 if high >= low else -1
-    return tuple(range(low, high + step, step))
-
-
 def _is_parameter(arg: str) -> bool:
     """Whether a command's argument is a parameter's name (``-Path``, ``–Path``, not
     ``-1``)."""
@@ -2438,25 +2268,6 @@ def _command_words(text: str) -> frozenset[str]:
     """The words of ``text`` that may name a command (case-folded), for :meth:`_Shell.called`:
     every run of characters but blanks, brackets, quotes and operators."""
     return frozenset(w.casefold() for w in _COMMAND_WORD.findall(text))
-
-
-def _bounded(value: _Sized) -> _Sized:
-    """``value``, if it is no longer than :data:`_MAX_LENGTH`; else unknown (a script
-    doubling a string or an array in a loop would otherwise fill the memory)."""
-    if len(value) > _MAX_LENGTH:
-        raise Unknown(f"a value of {len(value):,} characters or items")
-    return value
-
-
-def _indexed(value: Value, index: int) -> Value:
-    """``$a[i]``: an array's item (from the end if negative; $null past it), a string's
-    character; indexing $null or a number is PowerShell's error: unknown, as is an index
-    beyond an Int32 (PowerShell converts it to one)."""
-    if not _INT32_MIN <= index <= _INT32_MAX:
-        raise Unknown(str(index))
-    if isinstance(value, tuple | str):
-        return value[index] if -len(value) <= index < len(value) else None
-    raise Unknown(repr(value))
 
 
 def _target(value: Value) -> str:
@@ -2524,147 +2335,3 @@ def _array_items(text: str) -> tuple[str, ...]:
     return tuple(split_top(text, _COMMA, escape="`", single_doubles=True))
 
 
-def _items(value: Value) -> tuple[Scalar, ...]:
-    """The objects a value sends down the pipeline: an array's items; none for $null."""
-    if value is None:
-        return ()
-    return value if isinstance(value, tuple) else (value,)
-
-
-def _as_number(value: Value, like: int | float) -> int | float:
-    """``value`` converted to the type of the number ``like``, as PowerShell converts a
-    comparison's right operand; unknown where the conversion is not exact and simple."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int | float):
-        return value
-    try:
-        if isinstance(value, str) and _INTEGER.fullmatch(value):
-            return _integer(value)
-        if isinstance(value, str) and isinstance(like, float) and _NUMBER.match(value.strip()):
-            return float(value)
-    except ValueError:
-        pass
-    raise Unknown(repr(value))
-
-
-def _equal(left: Value, right: Value, sensitive: bool) -> bool:
-    """``left -eq right``: $null equals only $null (not ''); a bool or number on the left
-    converts the right operand to its type; strings compare ignoring case (``-ceq``: not)."""
-    if left is None or right is None:
-        return left is None and right is None
-    if isinstance(left, tuple) or isinstance(right, tuple):
-        raise Unknown("array")
-    if isinstance(left, bool):
-        return left == _truthy(right)
-    if isinstance(left, int | float):
-        return _same_type(left, _as_number(right, left)) == _same_type(
-            _as_number(right, left), left)
-    a, b = _text(left), _text(right)
-    return a == b if sensitive else a.casefold() == b.casefold()
-
-
-def _pattern_match(base: str, left: Value, right: Value, sensitive: bool) -> bool:
-    """``-like``/``-match`` (before ``not``): wildcards, or a regular expression that .NET
-    and Python read alike; a $null subject is known only where '' cannot match."""
-    pattern = _text(right)
-    subject = "" if left is None else _text(left)
-    try:
-        if base.endswith("like"):
-            if may_backtrack(pattern, glob=True):
-                raise Unknown(pattern)
-            compiled = compile_wildcard(pattern)
-            if sensitive:
-                compiled = re.compile(compiled.pattern, re.DOTALL)
-        else:
-            if not (pattern + subject).isascii() or _SAFE_ESCAPE.search(pattern) or (
-                    "(?" in pattern or "[[" in pattern or "-[" in pattern
-                    or may_backtrack(pattern)):
-                raise Unknown(pattern)
-            compiled = re.compile(pattern, 0 if sensitive else re.IGNORECASE)
-    except (ValueError, OverflowError, re.error):  # a{1,99999999999}: OverflowError
-        raise Unknown(pattern) from None
-    found = (compiled.fullmatch(subject) if base.endswith("like")
-             else compiled.search(subject)) is not None
-    if left is None and found:
-        raise Unknown("$null")  # PowerShell may read $null as '' here, or not: not modelled
-    return found
-
-
-def _order(base: str, left: Value, right: Value, sensitive: bool) -> bool:
-    """``-gt``/``-ge``/``-lt``/``-le``: numbers numerically; strings only where PowerShell's
-    culture-aware comparison is the plain one (letters and digits, ignoring case)."""
-    a: int | float | str
-    b: int | float | str
-    if isinstance(left, int | float) and not isinstance(left, bool):
-        number = _as_number(right, left)
-        a, b = _same_type(left, number), _same_type(number, left)
-    elif isinstance(left, str) and not sensitive and right is not None:
-        a, b = left.casefold(), _text(right).casefold()
-        if not (_PLAIN_WORD.fullmatch(a) and _PLAIN_WORD.fullmatch(b)):
-            raise Unknown(left)
-    else:
-        raise Unknown(repr(left))
-    if base == "gt":
-        return a > b  # type: ignore[operator]
-    if base == "ge":
-        return a >= b  # type: ignore[operator]
-    if base == "lt":
-        return a < b  # type: ignore[operator]
-    return a <= b  # type: ignore[operator]
-
-
-def _same_type(number: int | float, other: int | float) -> int | float:
-    """``number`` as .NET compares it with ``other``: an integer with a double is compared
-    as a double (exactly, in Python, it would differ beyond 2**53)."""
-    return float(number) if isinstance(other, float) else number
-
-
-def _truthy(value: Value) -> bool:
-    """PowerShell's truth: an array of one item is as true as the item (``@('')`` is
-    false), an empty one is false, a longer one true."""
-    if isinstance(value, tuple) and len(value) == 1:
-        return _truthy(value[0])
-    return bool(value)
-
-
-def _text(value: Value) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, tuple):
-        return _joined(" ", value)
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, float):
-        return _double_text(value)
-    return "" if value is None else str(value)
-
-
-def _joined(separator: str, items: Sequence[Value]) -> str:
-    """``items``' texts joined by ``separator``; one longer than :data:`_MAX_LENGTH` is
-    unknown, decided as the texts are read, before it is built."""
-    texts: list[str] = []
-    length = -len(separator)
-    for item in items:
-        texts.append(_text(item))
-        length += len(separator) + len(texts[-1])
-        if length > _MAX_LENGTH:
-            raise Unknown(f"a text of more than {_MAX_LENGTH:,} characters")
-    return separator.join(texts)
-
-
-def _double_text(value: float) -> str:
-    """A double's text, where PowerShell 5.1 and 7 write it alike: 5.1 writes 15 significant
-    digits, 7 the fewest that read back as the same double (0.1 + 0.2 is 0.3 in one,
-    0.30000000000000004 in the other); both switch to exponents (``1E+15``) from 1e15 and
-    below 1e-5; infinity is ``Infinity`` or ``∞`` by culture, and 7 writes a negative zero
-    ``-0``. So a double is written only if it is zero, or lies between 1e-4 and 1e15 with
-    at most 15 significant digits (it is written as Python writes it, which is then .NET's
-    text, the culture's decimal separator taken as '.'); any other is unknown."""
-    if value == 0 and math.copysign(1.0, value) > 0:
-        return "0"
-    text = repr(value)
-    # NaN and the infinities fail the range test too.
-    if not 1e-4 <= abs(value) < 1e15 or len(text.lstrip("-").replace(".", "").strip("0")) > 15:
-        raise Unknown(text)
-    return text.removesuffix(".0")
