@@ -93,7 +93,8 @@ Interpreted:
   itself ``$#`` is 0, ``$@`` and ``$*`` are empty, ``$1``... unset (in a function: the
   call's arguments). ``$(uname)`` (and ``uname -s``) is
   ``Linux`` on a Linux Tentacle. ``$((...))``: Bash's integer arithmetic (decimal, ``0x``,
-  octal ``0``; variables by name or ``$X``, unset or empty 0; ``( )``, unary ``-``/``+``/``!``,
+  octal ``0``; variables by name or ``$X``, unset or empty 0, a value's stacked signs
+  each a unary operator: ``x=+-5`` reads -5, ``x=--5`` 5; ``( )``, unary ``-``/``+``/``!``,
   ``**``, ``*``, ``/``, ``%`` truncated as C's, ``+``, ``-``, comparisons, ``&&``, ``||``
   (the side Bash skips is not evaluated), ``=``, ``+=``, ``-=``, ``*=``, ``/=``, ``%=``,
   ``++``/``--`` before or after a name, ``,``), anything else in it (bit operators, ``?:``,
