@@ -85,3 +85,23 @@ def test_redirections_not_followed_are_not_interpreted(body: str) -> None:
     result, host = bash(body)
     assert host.out == [] and result == ScriptResult()
 
+
+# -- return ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "code", "printed"), [
+    # a sourced script (Calamari's): the script ends, status 1, in a function too
+    ('f() { return 1 2; echo still; }\nf; echo "after $?"', 1, []),
+    ('f() { return 1 2; }\nif f; then echo T; else echo F; fi', 1, []),
+    ("return 3 2; echo still", 1, []),
+    # in a subshell: the subshell
+    ('( return 3 2; echo still ); echo "after $?"', 0, ["after 1"]),
+])
+def test_return_with_too_many_arguments_is_bash_s_error(
+        body: str, code: int, printed: list[str]) -> None:
+    result, host = bash(body)
+    assert result.exit_code == code and host.lines() == printed
+    assert host.lines("error") == ["return: too many arguments"]
+
+
+def test_return_s_error_goes_where_descriptor_2_goes() -> None:
+    result, host = bash("f() { return 1 2 2>/dev/null; echo still; }\nf")
+    assert result.exit_code == 1 and host.out == []

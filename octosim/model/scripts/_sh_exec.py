@@ -45,7 +45,9 @@ Interpreted:
   a function in a pipeline (a subshell) is not interpreted. ``return [N]`` in the script itself ends
   the script with status N (bare: the last status): Calamari's Bootstrap.sh runs the step's
   script with ``source``, so Bash's ``return: can only `return' from a function or sourced
-  script`` does not apply (in a subshell it ends the subshell). A recursion deeper than
+  script`` does not apply (in a subshell it ends the subshell). ``return 1 2`` does what Bash
+  does in a sourced script: ``return: too many arguments``, and the script (in a subshell:
+  the subshell) ends with status 1, from inside a function too. A recursion deeper than
   :data:`MAX_FUNCTION_NESTING` calls fails the script (exit 1, an Error line saying so):
   Bash has no such limit and crashes when its stack runs out.
 * ``case WORD in PATTERN|PATTERN) ...;; esac`` (on one line or many, ``(PATTERN)`` too): the
@@ -866,6 +868,11 @@ class _Shell:
             if args and not (re.fullmatch(r"[-+]?\d+", args[0]) and fits_int64(args[0])):
                 self.error(f"return: {args[0]}: numeric argument required")
                 raise _Return(2)
+            if len(args) > 1:
+                # What Bash does in a sourced script (Calamari's), in a function too: the
+                # script ends, status 1 (in a subshell: the subshell).
+                self.error("return: too many arguments")
+                raise ScriptExit(1)
             raise _Return(int(args[0]) % 256 if args else self.last)
         if name == "local":
             if not self.frames:
