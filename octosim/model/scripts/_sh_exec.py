@@ -7,7 +7,7 @@ Interpreted:
   of these.
 * ``echo``/``printf`` (``%s``, ``%c``, ``%d``, ``%x``, ``%f``... with flags, width and
   precision; the format used again while arguments remain) to the task log (``>&2``: as
-  errors), or to ``/etc/environment`` with
+  errors; see the redirections below), or to ``/etc/environment`` with
   ``>>``/``>`` or ``| [sudo] tee [-a] /etc/environment`` (the machine store). ``| tee [-a]
   FILE...`` also prints the lines, as tee copies its input to its output; other files are
   not modelled.
@@ -26,8 +26,8 @@ Interpreted:
 * ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; ``{ ...; }`` groups (an
   ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables, options
   and functions; an ``exit``, or in a function a ``return``, inside ends only the subshell,
-  its status the exit code), each with a redirection of what it prints (``>&2``, ``>
-  /dev/null``, ``>> /etc/environment``). The last command of a pipeline runs in a subshell
+  its status the exit code), each with redirections of what it prints and of its errors
+  (below). The last command of a pipeline runs in a subshell
   too, as in Bash: its ``exit``, ``return`` or ``set -u`` error ends only it (``echo |
   exit 3`` has status 3, the script goes on), its ``break``/``continue`` does nothing
   (status 0). A limit of the simulator (:data:`MAX_STATEMENTS`, the loop and nesting
@@ -40,12 +40,14 @@ Interpreted:
   too, other options not interpreted; outside a function: Bash's error, status 1), ``X=v
   f`` sets X for the call only, ``return [N]`` ends the call (bare: the last status), its
   status is its last command's, ``exit`` inside ends the script, a redirection of the call
-  (``f >&2``) redirects what it prints, and ``set -e`` works inside as Bash does (spared
-  when the call is a condition). ``sudo f`` runs a program, not the function; a function
-  in a pipeline (a subshell) is not interpreted. ``return [N]`` in the script itself ends
+  (``f >&2``) redirects what it prints and its errors, and ``set -e`` works inside as Bash
+  does (spared when the call is a condition). ``sudo f`` runs a program, not the function;
+  a function in a pipeline (a subshell) is not interpreted. ``return [N]`` in the script itself ends
   the script with status N (bare: the last status): Calamari's Bootstrap.sh runs the step's
   script with ``source``, so Bash's ``return: can only `return' from a function or sourced
-  script`` does not apply (in a subshell it ends the subshell). A recursion deeper than
+  script`` does not apply (in a subshell it ends the subshell). ``return 1 2`` does what Bash
+  does in a sourced script: ``return: too many arguments``, and the script (in a subshell:
+  the subshell) ends with status 1, from inside a function too. A recursion deeper than
   :data:`MAX_FUNCTION_NESTING` calls fails the script (exit 1, an Error line saying so):
   Bash has no such limit and crashes when its stack runs out.
 * ``case WORD in PATTERN|PATTERN) ...;; esac`` (on one line or many, ``(PATTERN)`` too): the
@@ -77,6 +79,19 @@ Interpreted:
   ``i=$(expr $i + 1)``, ``read`` or another builtin changing the shell): whether Bash would have
   broken out, or gone round again, is not known. The rest of that iteration runs, as the
   rest of a script runs after an ``if`` it cannot evaluate.
+* Redirections, applied in order one file descriptor at a time, as Bash applies them, to a
+  command, a group, a subshell and a function call: descriptor 1 (what commands print: the
+  task log) and 2 (errors: Error lines, Bash's own error messages too) each go to the task
+  log, ``/dev/null``, ``/etc/environment`` (``>`` truncates it once, ``>>`` appends) or
+  another file (not modelled: what goes there is lost); ``>&2``, ``2>&1``, ``>/dev/stderr``
+  copy where the other goes at that point (``echo x 2>/dev/null >&2`` prints nothing, ``echo
+  a 2>&1 >&2`` a line); ``&>FILE``, ``>&FILE`` send both. Other descriptors (``3>FILE``,
+  ``11>FILE``) open and are copied (``>&3``). A redirection Bash cannot make (``>&3`` with 3
+  not open: ``3: Bad file descriptor``; ``>$F`` with F unset or holding blanks: ``$F:
+  ambiguous redirect``; ``> ""``) stops the command, its error where descriptor 2 went so
+  far, status 1; a statement that may assign (``x=1 >&3``: Bash assigns before it fails) is
+  then not interpreted. Closing a descriptor (``>&-``: Bash's write errors) is not
+  interpreted, nor is a pipeline whose first command is redirected (``echo x >&2 | tee``).
 * ``systemctl cat UNIT`` (its status: does the Tentacle unit exist) and ``systemctl
   list-units`` (the Tentacle units, only the UNIT column, one a line).
 * ``grep -q '^X=' /etc/environment`` (also ``-s``, ``-E``, or its output to ``/dev/null``):
@@ -93,7 +108,8 @@ Interpreted:
   itself ``$#`` is 0, ``$@`` and ``$*`` are empty, ``$1``... unset (in a function: the
   call's arguments). ``$(uname)`` (and ``uname -s``) is
   ``Linux`` on a Linux Tentacle. ``$((...))``: Bash's integer arithmetic (decimal, ``0x``,
-  octal ``0``; variables by name or ``$X``, unset or empty 0; ``( )``, unary ``-``/``+``/``!``,
+  octal ``0``; variables by name or ``$X``, unset or empty 0, a value's stacked signs
+  each a unary operator: ``x=+-5`` reads -5, ``x=--5`` 5; ``( )``, unary ``-``/``+``/``!``,
   ``**``, ``*``, ``/``, ``%`` truncated as C's, ``+``, ``-``, comparisons, ``&&``, ``||``
   (the side Bash skips is not evaluated), ``=``, ``+=``, ``-=``, ``*=``, ``/=``, ``%=``,
   ``++``/``--`` before or after a name, ``,``), anything else in it (bit operators, ``?:``,
@@ -198,7 +214,14 @@ _DEFAULT_ASSIGNED = re.compile(r"\$\{([A-Za-z_]\w*):?=")
 _ARITHMETIC_TEXT = re.compile(r"\(\(|\blet\b")
 #: ``read [-options] NAME...``: the names it sets (``REPLY`` when none).
 _READ = re.compile(r"(?:^|(?<=[\s;&|(){}`]))read(?![\w-])((?:[ \t]+[^\s;&|<>]+)*)")
-_REDIRECT = re.compile(r"^(\d?)(>>|>)(&?)(.*)$", re.DOTALL)
+#: An output redirection: ``>FILE``, ``2>>FILE``, ``>&2``, ``2>&1``, ``11>FILE``, ``&>FILE``...
+_REDIRECT = re.compile(r"^(?P<all>&)?(?P<fd>\d*)(?P<op>>>|>\|?)(?P<dup>&?)(?P<target>.*)$",
+                       re.DOTALL)
+#: Where a file descriptor's output goes (besides files): the task log, as lines or errors.
+_TASK_LOG = "<task log>"
+_ERRORS = "<task log errors>"
+#: The file descriptors open in a script: what its commands print, and its errors.
+_STANDARD: dict[int, tuple[str, bool]] = {1: (_TASK_LOG, True), 2: (_ERRORS, True)}
 #: An input redirection: ``< FILE``, ``<<EOF`` (a here-document), ``<<< WORD``...
 _INPUT = re.compile(r"^\d*(?P<op><<<|<<-|<<|<&|<>|<)(?P<target>.*)$", re.DOTALL)
 #: ``$NAME``, ``$1``, ``$?``..., ``${...}``.
@@ -276,6 +299,15 @@ class _Limit(ScriptExit):
     subshell."""
 
 
+class _RedirectFailure(Unknown):
+    """A redirection Bash cannot make (``>&3`` with 3 not open, ``>$F`` with F unset): the
+    command does not run, Bash prints ``message`` where its errors went so far, status 1."""
+
+    def __init__(self, message: str, errors: tuple[str, bool]) -> None:
+        super().__init__(message)
+        self.message, self.errors = message, errors
+
+
 class _Return(Exception):
     """``return [N]``: ends the innermost function call with status N."""
 
@@ -301,8 +333,11 @@ class _Words:
     """A simple command's words after expansion, and where its output goes."""
 
     words: list[str]
-    stdout: str | None = None  # a file, "&2" for stderr, None for the task log
-    append: bool = False
+    #: Each open file descriptor's destination (a file, :data:`_TASK_LOG`, :data:`_ERRORS`)
+    #: and whether it appends, once the command's redirections are applied in order.
+    fds: dict[int, tuple[str, bool]] = field(default_factory=lambda: dict(_STANDARD))
+    #: Whether the command has redirections of its output.
+    redirected: bool = False
     #: How each word was written: ``bare`` (no quotes), ``quoted`` (one quoted string) or
     #: ``mixed``; ``[[ x == pattern ]]`` needs it.
     forms: list[str] = field(default_factory=list)
@@ -447,6 +482,12 @@ def _mark_expanded_bodies(text: str, i: int, operators: list[tuple[int, str, boo
 
 
 
+def _may_assign(text: str) -> bool:
+    """Whether ``text`` may assign a variable (``X=v``, ``${X:=v}``, ``$((i++))``...)."""
+    return any(pattern.search(text) for pattern in (_ASSIGNED, _DEFAULT_ASSIGNED,
+                                                    _ARITHMETIC_TEXT, _READ))
+
+
 def _first(piece: str) -> str:
     if piece.startswith("for(("):
         return "for"  # for((i = 0; ...)): no blank needed
@@ -465,9 +506,9 @@ class _Shell:
         self.last: int | None = 0
         #: > 0 where Bash ignores ``set -e``: in a condition, and before the last ``&&``/``||``.
         self.errexit_ignored = 0
-        #: Where output goes when a command does not say: a group's redirection (target,
-        #: append), or None for the task log.
-        self.stdout: tuple[str, bool] | None = None
+        #: Where each file descriptor goes (destination, append): the task log unless a
+        #: group's, a function call's or a command's redirections say otherwise.
+        self.fds: dict[int, tuple[str, bool]] = dict(_STANDARD)
         #: For each subshell running, the values its variables had before it set them.
         self.subshells: list[dict[str, str | None]] = []
         #: A ``fail_step`` message from a subshell: the step's message if the script fails.
@@ -673,7 +714,7 @@ class _Shell:
             if bare.startswith("~") or ("{" in bare and ("," in bare or ".." in bare)):
                 raise Unknown(raw)
         cmd = self.expand(text)
-        if cmd.stdout is not None:
+        if cmd.redirected:
             raise Unknown(text)
         for word, form in zip(cmd.words, cmd.forms, strict=True):
             if form != "quoted" and any(c in word for c in "*?["):
@@ -779,7 +820,7 @@ class _Shell:
         """``$1``...: the innermost function call's; the script itself has none."""
         return self.frames[-1].args if self.frames else []
 
-    def call(self, name: str, args: list[str], assignments: list[str], cmd: _Words) -> _Status:
+    def call(self, name: str, args: list[str], assignments: list[str]) -> _Status:
         """Run function ``name`` with ``args`` (``X=v f``: X only for the call), its output
         where the call sends it. Its status is its last command's, or ``return``'s."""
         if len(self.frames) >= MAX_FUNCTION_NESTING:
@@ -790,12 +831,11 @@ class _Shell:
             raise Unknown(body)  # `f() if ...; fi` and other bodies: not interpreted
         frame = _Frame(list(args))
         self.frames.append(frame)
-        outer, loops = self.stdout, self.loops
+        loops = self.loops
         self.loops = 0  # the caller's loops are not the function's to break
         try:
             for assignment in assignments:
                 self.local(*assignment.split("=", 1))
-            self.redirect(cmd)
             return (yield from self.compound(body))
         except _Return as done:
             return done.status
@@ -803,15 +843,14 @@ class _Shell:
             self.frames.pop()
             for variable, value in frame.hidden.items():
                 self.setenv(variable, value)
-            self.stdout, self.loops = outer, loops
+            self.loops = loops
 
-    def redirect(self, cmd: _Words) -> None:
-        """Send what the commands print where ``cmd`` redirects (``>`` truncates once)."""
-        if cmd.stdout is None:
-            return
-        if cmd.stdout == ETC_ENVIRONMENT and not cmd.append:
+    def opened(self, fds: dict[int, tuple[str, bool]]) -> dict[int, tuple[str, bool]]:
+        """``fds`` as a command, group or call runs with them: ``> /etc/environment``
+        truncates it once, as Bash opens it once, and what follows appends."""
+        if (ETC_ENVIRONMENT, False) in fds.values():
             self.to_etc_environment([], append=False)
-        self.stdout = (cmd.stdout, True)
+        return {fd: (target, True) for fd, (target, _) in fds.items()}
 
     def local(self, name: str, value: str | None) -> None:
         """Make ``name`` the innermost call's own: its value outside comes back on return."""
@@ -827,12 +866,17 @@ class _Shell:
         `return' from a function or sourced script`` is not the Tentacle's."""
         if name == "return":  # in the script itself too: Calamari sources it
             if args and not (re.fullmatch(r"[-+]?\d+", args[0]) and fits_int64(args[0])):
-                self.host.write(f"return: {args[0]}: numeric argument required", "error")
+                self.error(f"return: {args[0]}: numeric argument required")
                 raise _Return(2)
+            if len(args) > 1:
+                # What Bash does in a sourced script (Calamari's), in a function too: the
+                # script ends, status 1 (in a subshell: the subshell).
+                self.error("return: too many arguments")
+                raise ScriptExit(1)
             raise _Return(int(args[0]) % 256 if args else self.last)
         if name == "local":
             if not self.frames:
-                self.host.write("local: can only be used in a function", "error")
+                self.error("local: can only be used in a function")
                 return 1
             if any(a.startswith("-") and a not in ("-r", "-x", "--") for a in args):
                 return None  # arrays, integers...: not interpreted
@@ -853,8 +897,7 @@ class _Shell:
         if args and not (args[0].isdigit() and fits_int64(args[0]) and int(args[0]) > 0):
             return None  # Bash's "loop count out of range", "numeric argument required"
         if self.loops == 0:
-            self.host.write(f"{name}: only meaningful in a `for', `while', or `until' loop",
-                            "error")
+            self.error(f"{name}: only meaningful in a `for', `while', or `until' loop")
             return 0
         levels = min(int(args[0]) if args else 1, self.loops)
         raise (_Break if name == "break" else _Continue)(levels)
@@ -901,6 +944,15 @@ class _Shell:
         status: int | None
         try:
             status = yield from self.stages(text, stages)
+        except _RedirectFailure as failure:  # the command did not run
+            if _may_assign(text):
+                # `x=1 >&3` assigns x, `echo >&3 $((i++))` counts i up: Bash expands the
+                # words before it fails; what it assigns then is not followed
+                self.skipped(text)
+                status = None
+            else:
+                self.emit([failure.message], failure.errors)
+                status = 1
         except Unknown:
             if len(stages) == 1 and _first(text) == "exit":
                 # `exit $?` after a command not interpreted: the script ends, and its code,
@@ -960,7 +1012,7 @@ class _Shell:
         """``let EXPRESSION...``: each evaluated in turn; status 0 when the last one's value
         is not 0, else 1. Its assignments are made when all of them could be evaluated."""
         if not args:
-            self.host.write("let: expression expected", "error")
+            self.error("let: expression expected")
             return 1
         assigned: dict[str, int] = {}
 
@@ -1008,17 +1060,14 @@ class _Shell:
         if redirect.words:
             raise Unknown(text)
         body = _statements(text[1:close])
-        outer = self.stdout
-        if redirect.stdout is not None:
-            if redirect.stdout == ETC_ENVIRONMENT and not redirect.append:
-                self.to_etc_environment([], append=False)  # `>` truncates once
-            self.stdout = (redirect.stdout, True)
+        outer = self.fds
+        self.fds = self.opened(redirect.fds)
         try:
             if opener == "{":
                 return (yield from self.block(body))
             return (yield from self.subshell(body))
         finally:
-            self.stdout = outer
+            self.fds = outer
 
     def subshell(self, body: Sequence[str]) -> _Status:
         """``( ... )``: a copy of the shell. Its variables, options and functions are its
@@ -1072,7 +1121,10 @@ class _Shell:
         if any(option not in ("-a", "--append") for option in options):
             raise Unknown(second)
         try:
-            lines = self.printed(strip_sudo(self.expand(first).words))
+            printer = self.expand(first)
+            if printer.redirected:
+                raise Unknown(first)  # `echo x >&2 | tee`: what tee gets is not followed
+            lines = self.printed(strip_sudo(printer.words))
         except _Limit:
             raise
         except ScriptExit:  # `echo $U | tee` with set -u: the echo's subshell ends
@@ -1081,10 +1133,20 @@ class _Shell:
             raise Unknown(first)
         if ETC_ENVIRONMENT in tee[1:]:
             self.to_etc_environment(lines, append=bool(options))
-        self.output(lines, cmd)
+        self.emit(lines, self.opened(cmd.fds)[1])
         return True
 
     def simple(self, cmd: _Words, *, piped: bool = False) -> _Status:
+        """A simple command, run with its redirections: what it prints and its errors go
+        where they send them."""
+        outer = self.fds
+        self.fds = self.opened(cmd.fds)
+        try:
+            return (yield from self.simple_command(cmd, piped=piped))
+        finally:
+            self.fds = outer
+
+    def simple_command(self, cmd: _Words, *, piped: bool) -> _Status:
         words = strip_sudo(cmd.words)
         sudo = len(words) != len(cmd.words)
         if not words:
@@ -1102,7 +1164,7 @@ class _Shell:
         if name in self.functions and not sudo:  # `sudo f` runs a program, not f
             if piped:
                 raise Unknown(name)  # a function in a pipeline (a subshell): not interpreted
-            return (yield from self.call(name, args, assignments, cmd))
+            return (yield from self.call(name, args, assignments))
         if name == "sleep":
             yield sum(sleep_seconds(a) for a in args)
             return 0
@@ -1111,22 +1173,22 @@ class _Shell:
             if lines is None:
                 raise Unknown(name)
             if not piped:
-                self.output(lines, cmd)
+                self.output(lines)
             return 0
         if name == "systemctl":
-            return self.systemctl(args, cmd)
+            return self.systemctl(args)
         if name == "grep":
             return self.grep(args, cmd)
         if name == "get_octopusvariable":  # Calamari's: prints the value
             if not args:
                 return 1
             if not piped:
-                self.output([self.host.octopus_variable(args[0]) or ""], cmd)
+                self.output([self.host.octopus_variable(args[0]) or ""])
             return 0
         forms = cmd.forms[len(cmd.forms) - len(args):] if args else []
         return self.builtin(name, args, forms)
 
-    def systemctl(self, args: list[str], cmd: _Words) -> int | None:
+    def systemctl(self, args: list[str]) -> int | None:
         """``cat UNIT...`` and ``list-units``; any other verb is not run (the recogniser
         reads restarts): its status is not known."""
         verb, *names = [a for a in args if not a.startswith("-")] or [""]
@@ -1135,7 +1197,7 @@ class _Shell:
             wanted = [n if n.endswith(".service") else n + ".service" for n in names]
             return 0 if wanted and all(w in units for w in wanted) else 1  # case-sensitive
         if verb == "list-units":
-            self.output(units, cmd)
+            self.output(units)
             return 0
         return None
 
@@ -1146,7 +1208,7 @@ class _Shell:
         operands = [a for a in args if not a.startswith("-")]
         quiet = any(o in ("--quiet", "--silent") or re.fullmatch(r"-[qsEG]*q[qsEG]*", o)
                     for o in options)
-        if (not (quiet or cmd.stdout == "/dev/null") or operands[1:] != [ETC_ENVIRONMENT]
+        if (not (quiet or cmd.fds[1][0] == "/dev/null") or operands[1:] != [ETC_ENVIRONMENT]
                 or any(not re.fullmatch(r"-[qsEG]+|--(quiet|silent|no-messages)", o)
                        for o in options)):
             return None
@@ -1164,7 +1226,7 @@ class _Shell:
             if not args:
                 raise ScriptExit(self.last or 0)  # the last status (not known: success)
             if not re.fullmatch(r"[-+]?\d+", args[0]) or not fits_int64(args[0]):
-                self.host.write(f"exit: {args[0]}: numeric argument required", "error")
+                self.error(f"exit: {args[0]}: numeric argument required")
                 raise ScriptExit(2)
             raise ScriptExit(int(args[0]) % 256)
         if name == "fail_step":
@@ -1244,15 +1306,21 @@ class _Shell:
             return printf_lines(words[1], words[2:])
         return None
 
-    def output(self, lines: list[str], cmd: _Words) -> None:
-        target, append = (cmd.stdout, cmd.append) if cmd.stdout is not None else (
-            self.stdout or (None, False))
-        if target is None or target in ("/dev/stdout", "&1"):
+    def output(self, lines: list[str]) -> None:
+        """What a command prints: where its standard output (descriptor 1) goes."""
+        self.emit(lines, self.fds[1])
+
+    def error(self, message: str) -> None:
+        """A Bash error message: where the standard error (descriptor 2) goes."""
+        self.emit([message], self.fds[2])
+
+    def emit(self, lines: list[str], destination: tuple[str, bool]) -> None:
+        """``lines`` written to ``destination``: the task log, ``/etc/environment``, or a
+        file not modelled (``/dev/null`` and any other: they go nowhere)."""
+        target, append = destination
+        if target in (_TASK_LOG, _ERRORS):
             for line in lines:
-                self.host.write(line)
-        elif target in ("&2", "/dev/stderr"):
-            for line in lines:
-                self.host.write(line, "error")
+                self.host.write(line, "error" if target == _ERRORS else "info")
         elif target == ETC_ENVIRONMENT:
             self.to_etc_environment(lines, append=append)
 
@@ -1272,21 +1340,22 @@ class _Shell:
         unquoted expansion split at blanks, and gone if empty, as Bash does but in
         ``[[ ]]`` and assignments), redirections taken out. Raises Unknown for command
         substitution."""
-        cmd = _Words([])
+        cmd = _Words([], dict(self.fds))
         pending: str | None = None
+        redirection: re.Match[str] | None = None  # one whose target is the next word
         raws = _words(text)
         split = raws[:1] != ("[[",)  # in [[ ]], `<` and `>` compare strings
         for raw in raws:
+            if redirection is not None:
+                self.redirect(cmd, redirection, raw)
+                redirection = None
+                continue
             if pending is not None:
                 if pending == "<":
                     self.input_file(raw)
                 elif pending == "<<<":
                     _here_string(raw)
-                elif pending != "<<":  # a here-document's delimiter: data
-                    target = self.word(raw)
-                    if pending != "2":  # stderr redirections: errors are not interpreted
-                        cmd.stdout, cmd.append = target, pending == ">>"
-                pending = None
+                pending = None  # else a here-document's delimiter: data
                 continue
             if split and (m := _INPUT.match(raw)) is not None:
                 # What the interpreted commands read is not their input: only whether
@@ -1301,19 +1370,11 @@ class _Shell:
                 elif op == "<<<":
                     _here_string(target)
                 continue
-            if raw.startswith("&>"):  # &> / &>>: stdout and stderr
-                raw = raw[1:]
-            m = _REDIRECT.match(raw) if split and raw[:1] in ">0123456789" else None
-            if m and (raw[0] == ">" or raw[1:2] == ">"):
-                fd, op, amp, target = m.groups()
-                if not target:
-                    pending = "2" if fd == "2" else op
-                elif fd == "2":
-                    continue
-                elif amp:
-                    cmd.stdout = "&" + target
+            if split and (m := _REDIRECT.match(raw)) is not None:
+                if m.group("target"):
+                    self.redirect(cmd, m, m.group("target"))
                 else:
-                    cmd.stdout, cmd.append = self.word(target), op == ">>"
+                    redirection = m
                 continue
             if raw in ('"$@"', '"${@}"'):  # each argument a word of its own (none: no word)
                 cmd.words.extend(self.arguments())
@@ -1330,6 +1391,33 @@ class _Shell:
             cmd.words.extend(fields)
             cmd.forms.extend([form] * len(fields))
         return cmd
+
+    def redirect(self, cmd: _Words, m: re.Match[str], raw: str) -> None:
+        """Apply one output redirection (``m``, its target written ``raw``) to ``cmd``'s file
+        descriptors, after those before it, as Bash does: ``2>/dev/null >&2`` sends both
+        to ``/dev/null``, ``2>&1 >&2`` the output to where the errors went first."""
+        fds = cmd.fds
+        cmd.redirected = True
+        if m.group("dup") and raw == "-":
+            raise Unknown(raw)  # a descriptor closed: Bash's write errors, not interpreted
+        if m.group("dup") and raw.isdigit():
+            if int(raw) not in fds:
+                raise _RedirectFailure(f"{raw}: Bad file descriptor", fds[2])
+            fds[int(m.group("fd") or 1)] = fds[int(raw)]
+            return
+        everything = m.group("all") or m.group("dup")  # &>FILE, >&FILE: both descriptors
+        if everything and m.group("fd"):
+            raise Unknown(raw)  # `2>&FILE`: Bash's ambiguous redirect, not interpreted
+        target = self.word(raw)
+        if _unquoted_dollar(raw) and len(target.split()) != 1:
+            raise _RedirectFailure(f"{raw}: ambiguous redirect", fds[2])
+        if not target:
+            raise _RedirectFailure(": No such file or directory", fds[2])
+        standard = {"/dev/stdout": 1, "/dev/stderr": 2, "/dev/fd/1": 1, "/dev/fd/2": 2}
+        destination = (fds[standard[target]] if target in standard
+                       else (target, m.group("op") == ">>"))
+        for fd in (1, 2) if everything else (int(m.group("fd") or 1),):
+            fds[fd] = destination
 
     def input_file(self, raw: str) -> None:
         """``< FILE``: of the files, only ``/etc/environment`` is known to open (any other
@@ -1432,7 +1520,7 @@ class _Shell:
     def expansion_error(self, name: str, message: str) -> None:
         """``set -u`` on an unset variable, ``${X:?message}``: Bash prints the error and the
         script exits with 1 (a subshell: the subshell)."""
-        self.host.write(f"{'$' if name.isdigit() else ''}{name}: {message}", "error")
+        self.error(f"{'$' if name.isdigit() else ''}{name}: {message}")
         raise ScriptExit(1)
 
 

@@ -948,8 +948,11 @@ class _Arithmetic:
         if name in self.assigned:
             return self.assigned[name]
         held = (self.lookup(name) or "").strip()
-        sign = -1 if held.startswith("-") else 1
-        return sign * self.integer(held.lstrip("+-")) if held else 0
+        digits = held.lstrip("+-")
+        # Bash reads stacked signs as unary operators: each `-` negates (`+-5` is -5,
+        # `--5` is 5).
+        sign = -1 if held[: len(held) - len(digits)].count("-") % 2 else 1
+        return sign * self.integer(digits) if held else 0
 
     def store(self, name: str, value: int) -> int:
         if not self.noeval:
