@@ -495,3 +495,37 @@ def test_the_statement_budget_counts_the_work_of_long_statements(body: str) -> N
     sleeps, result, host = bash(body)
     assert result.exit_code == 1 and host.lines("error") == [TOO_LONG]
     assert len(sleeps) < 1_000
+
+
+@pytest.mark.parametrize(("body", "exit_code", "printed", "slept"), [
+    # Bash and its programs read ASCII digits only; str.isdigit() and \d take any script's
+    ("break ²\necho after", 0, ["after"], []),  # raised ValueError out of the interpreter
+    # a count that is no number is Bash's fatal error: the script ends with 128
+    ("for i in 1 2; do break ٣; echo in; done; echo after", 128, [], []),
+    ("for i in 1 2; do continue x; done; echo after", 128, [], []),
+    ("for i in 1 2; do break 99999999999999999999; done; echo after", 128, [], []),
+    ("(for i in 1; do break x; done; echo sub); echo \"after $?\"", 0, ["after 128"], []),
+    # a count out of range ends every enclosing loop, status 1
+    ("for i in 1 2; do for j in a b; do break 0; echo in; done; echo mid; done; echo \"after $?\"",
+     0, ["after 1"], []),
+    ("for i in 1 2; do for j in a b; do continue -3; echo in; done; done; echo \"after $?\"",
+     0, ["after 1"], []),
+    ("break x; echo after", 0, ["after"], []),  # outside a loop: only the usual error
+    ("exit ٣", 2, [], []),  # "numeric argument required", as `exit x`; it was exit 3
+    ("[ ٣ -eq 3 ] && echo yes", 1, [], []),  # "integer expression expected": not equal
+    ("echo $((1٣))", 0, [], []),  # not interpreted; it printed 13
+    ("sleep ٣; echo done", 0, ["done"], []),  # GNU sleep's invalid interval: no sleep
+])
+def test_only_ascii_digits_are_digits(body: str, exit_code: int, printed: list[str],
+                                      slept: list[float]) -> None:
+    sleeps, result, host = bash(body)
+    assert (result.exit_code, host.lines(), sleeps) == (exit_code, printed, slept)
+
+
+def test_the_recogniser_reads_ascii_digits_only() -> None:
+    from octosim.model.scripts import DetachedRestart, interpret
+
+    for body in ("nohup sh -c 'sleep ٣; systemctl restart tentacle' &",
+                 "systemd-run --on-active=٣ systemctl restart tentacle"):
+        [effect] = interpret(body, ScriptSyntax.Bash)
+        assert isinstance(effect, DetachedRestart) and effect.delay_seconds == 0.0, body

@@ -105,6 +105,10 @@ def test_an_int_parameter_takes_only_what_its_type_holds(call: str, printed: lis
     ("Start-Sleep -Duration 0:" + NINES + ":00", 0.0),
     ("Start-Sleep -Duration 0:99:00", 0.0),
     ("Start-Sleep -Duration 0:0:٤", 0.0),  # only ASCII digits are .NET's
+    ("Start-Sleep '٣'", 0.0),
+    ("Start-Sleep ３", 0.0),
+    ("Start-Sleep 1_0", 0.0),  # Python's float() reads it as 10; .NET does not
+    ("timeout /t ٣", 0.0),
 ])
 def test_the_recogniser_counts_only_the_sleeps_powershell_takes(sleep: str, delay: float) -> None:
     effects = interpret(f"Start-Job {{ {sleep}; Restart-Service Tentacle }}",

@@ -87,11 +87,16 @@ def _basename(word: str) -> str:
     return base[:-4] if base.endswith(".exe") else base
 
 
+#: A number as .NET and the shells read one: ASCII digits only (Python's float() also takes
+#: '٣', '1_0', 'inf' and 'nan').
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def _number(text: str) -> float | None:
-    try:
-        value = float(text.strip().strip("'\""))
-    except ValueError:
+    digits = text.strip().strip("'\"")
+    if _DECIMAL.fullmatch(digits) is None:
         return None
+    value = float(digits)
     return value if value >= 0 and value != float("inf") else None
 
 

@@ -26,7 +26,7 @@ from octosim.model.scripts._common import (
     _tentacle_cli,
     _unit_target,
 )
-from octosim.model.scripts._sh_text import heredoc_bodies_end
+from octosim.model.scripts._sh_text import ascii_digits, heredoc_bodies_end
 
 _SH_OPS = (
     ";;&", "&>>", "<<<", "<<-", "&&", "||", ";;", ";&", "|&", "&>", ">>", ">&", ">|", "<<",
@@ -221,7 +221,7 @@ def _sh_tokens(text: str, depth: int) -> list[_ShTok]:
             value, end, subs = _sh_word(text, i, depth)
             if end <= i:  # defensive: never loop without progress
                 end = i + 1
-            if text[i:end].isdigit() and end < n and text[end] in "<>":
+            if ascii_digits(text[i:end]) and end < n and text[end] in "<>":
                 i = end  # an fd number for the redirection that follows
                 continue
             toks.append(_ShTok("word", value, i, end, tuple(subs)))
@@ -567,8 +567,8 @@ def _systemd_run(words: Sequence[str], i: int) -> tuple[int, float]:
 def _systemd_span(text: str) -> float:
     """Seconds in a systemd time span ("3", "3s", "500ms", "1min 30s"); 0 if unreadable."""
     total = 0.0
-    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([a-z]*)", text.strip().casefold())
-    if not parts or re.sub(r"[\d.\sa-z]", "", text.casefold()):
+    parts = re.findall(r"([0-9]+(?:\.[0-9]+)?)\s*([a-z]*)", text.strip().casefold())
+    if not parts or re.sub(r"[0-9.\sa-z]", "", text.casefold()):
         return 0.0
     for number, unit in parts:
         if unit not in _SPAN_UNITS:
@@ -579,7 +579,7 @@ def _systemd_span(text: str) -> float:
 
 def _duration(text: str) -> float:
     """Seconds of one GNU ``sleep`` argument ("3", "0.5", "5s", "2m"); 0 if unreadable."""
-    m = re.fullmatch(r"(\d*\.?\d+)([smhd]?)", text.strip())
+    m = re.fullmatch(r"([0-9]*\.?[0-9]+)([smhd]?)", text.strip())
     if not m:
         return 0.0
     return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]

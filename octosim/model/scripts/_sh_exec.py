@@ -60,8 +60,10 @@ Interpreted:
   loops over the arguments: none in the script itself), ``while``/``until COND; do ...;
   done`` while the condition's status is known at each test, ``break [N]`` and ``continue
   [N]`` (outside a loop, and a function's caller's loops or a subshell's parent's are
-  outside, Bash's error line, status 0); a loop's status is its body's last, 0 if the body
-  never ran, and its sleeps take their virtual time. ``for ((INIT; CONDITION; STEP))`` with
+  outside, Bash's error line, status 0; an N of 0 or less ends every loop, status 1, and one
+  that is no number ends the script, or its subshell, with 128: Bash's errors); a loop's
+  status is its body's last, 0 if the body never ran, and its sleeps take their virtual
+  time. ``for ((INIT; CONDITION; STEP))`` with
   Bash's arithmetic (below; an expression left out is true, ``continue`` runs STEP; one it
   cannot evaluate stops the loop there, status not known); each of its rounds counts as a
   statement, so one without end fails the script on :data:`MAX_STATEMENTS`. That budget is
@@ -173,6 +175,7 @@ from octosim.model.scripts._sh_text import (
     CaseStatement,
     ansi_c,
     arithmetic,
+    ascii_digits,
     case_statements,
     dequote,
     fits_int64,
@@ -215,7 +218,7 @@ _ARITHMETIC_TEXT = re.compile(r"\(\(|\blet\b")
 #: ``read [-options] NAME...``: the names it sets (``REPLY`` when none).
 _READ = re.compile(r"(?:^|(?<=[\s;&|(){}`]))read(?![\w-])((?:[ \t]+[^\s;&|<>]+)*)")
 #: An output redirection: ``>FILE``, ``2>>FILE``, ``>&2``, ``2>&1``, ``11>FILE``, ``&>FILE``...
-_REDIRECT = re.compile(r"^(?P<all>&)?(?P<fd>\d*)(?P<op>>>|>\|?)(?P<dup>&?)(?P<target>.*)$",
+_REDIRECT = re.compile(r"^(?P<all>&)?(?P<fd>[0-9]*)(?P<op>>>|>\|?)(?P<dup>&?)(?P<target>.*)$",
                        re.DOTALL)
 #: Where a file descriptor's output goes (besides files): the task log, as lines or errors.
 _TASK_LOG = "<task log>"
@@ -223,7 +226,7 @@ _ERRORS = "<task log errors>"
 #: The file descriptors open in a script: what its commands print, and its errors.
 _STANDARD: dict[int, tuple[str, bool]] = {1: (_TASK_LOG, True), 2: (_ERRORS, True)}
 #: An input redirection: ``< FILE``, ``<<EOF`` (a here-document), ``<<< WORD``...
-_INPUT = re.compile(r"^\d*(?P<op><<<|<<-|<<|<&|<>|<)(?P<target>.*)$", re.DOTALL)
+_INPUT = re.compile(r"^[0-9]*(?P<op><<<|<<-|<<|<&|<>|<)(?P<target>.*)$", re.DOTALL)
 #: ``$NAME``, ``$1``, ``$?``..., ``${...}``.
 _PARAMETER = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<name>[A-Za-z_]\w*|[0-9?#@*$!-]))")
 #: ``$(`` that is not ``$((``: a command substitution.
@@ -317,11 +320,13 @@ class _Return(Exception):
 
 
 class _Break(Exception):
-    """``break [N]``: ends N enclosing loops."""
+    """``break [N]``: ends N enclosing loops; the loop's status is ``status`` (1 after a loop
+    count out of range, which ends them all)."""
 
-    def __init__(self, levels: int) -> None:
+    def __init__(self, levels: int, status: int = 0) -> None:
         super().__init__(levels)
         self.levels = levels
+        self.status = status
 
 
 class _Continue(_Break):
@@ -755,8 +760,8 @@ class _Shell:
             status = 0
         except _Break as stop:
             if stop.levels > 1:
-                raise _Break(stop.levels - 1) from None
-            return 0, True
+                raise _Break(stop.levels - 1, stop.status) from None
+            return stop.status, True
         finally:
             self.loops -= 1
         if self.uncertain != uncertain:
@@ -865,7 +870,7 @@ class _Shell:
         Calamari sources it (``source script.sh`` in its Bootstrap.sh): Bash's ``can only
         `return' from a function or sourced script`` is not the Tentacle's."""
         if name == "return":  # in the script itself too: Calamari sources it
-            if args and not (re.fullmatch(r"[-+]?\d+", args[0]) and fits_int64(args[0])):
+            if args and not (re.fullmatch(r"[-+]?[0-9]+", args[0]) and fits_int64(args[0])):
                 self.error(f"return: {args[0]}: numeric argument required")
                 raise _Return(2)
             if len(args) > 1:
@@ -886,7 +891,7 @@ class _Shell:
             return 0
         if name == "shift":
             count = args[0] if args else "1"
-            if not (count.isdigit() and fits_int64(count)):
+            if not (ascii_digits(count) and fits_int64(count)):
                 return None
             if int(count) > len(self.arguments()):
                 return 1
@@ -894,11 +899,16 @@ class _Shell:
                 del self.frames[-1].args[: int(count)]
             return 0
         # break, continue
-        if args and not (args[0].isdigit() and fits_int64(args[0]) and int(args[0]) > 0):
-            return None  # Bash's "loop count out of range", "numeric argument required"
         if self.loops == 0:
             self.error(f"{name}: only meaningful in a `for', `while', or `until' loop")
             return 0
+        if args and not (re.fullmatch(r"[-+]?[0-9]+", args[0]) and fits_int64(args[0])):
+            # Bash's fatal error: it ends the script (a subshell, only that) with 128
+            self.error(f"{name}: {args[0]}: numeric argument required")
+            raise ScriptExit(128)
+        if args and int(args[0]) <= 0:  # Bash ends every enclosing loop, status 1
+            self.error(f"{name}: {args[0]}: loop count out of range")
+            raise _Break(self.loops, 1)
         levels = min(int(args[0]) if args else 1, self.loops)
         raise (_Break if name == "break" else _Continue)(levels)
 
@@ -1225,7 +1235,7 @@ class _Shell:
         if name == "exit":
             if not args:
                 raise ScriptExit(self.last or 0)  # the last status (not known: success)
-            if not re.fullmatch(r"[-+]?\d+", args[0]) or not fits_int64(args[0]):
+            if not re.fullmatch(r"[-+]?[0-9]+", args[0]) or not fits_int64(args[0]):
                 self.error(f"exit: {args[0]}: numeric argument required")
                 raise ScriptExit(2)
             raise ScriptExit(int(args[0]) % 256)
@@ -1400,7 +1410,7 @@ class _Shell:
         cmd.redirected = True
         if m.group("dup") and raw == "-":
             raise Unknown(raw)  # a descriptor closed: Bash's write errors, not interpreted
-        if m.group("dup") and raw.isdigit():
+        if m.group("dup") and ascii_digits(raw):
             if int(raw) not in fds:
                 raise _RedirectFailure(f"{raw}: Bad file descriptor", fds[2])
             fds[int(m.group("fd") or 1)] = fds[int(raw)]
@@ -1506,7 +1516,7 @@ class _Shell:
         if name in _ARGUMENT_PARAMETERS:
             args = self.arguments()
             return str(len(args)) if name == "#" else " ".join(args)
-        if name.isdigit():
+        if ascii_digits(name):
             if name == "0":
                 raise Unknown("$0")  # the script's path: not modelled
             args = self.arguments()
@@ -1520,7 +1530,7 @@ class _Shell:
     def expansion_error(self, name: str, message: str) -> None:
         """``set -u`` on an unset variable, ``${X:?message}``: Bash prints the error and the
         script exits with 1 (a subshell: the subshell)."""
-        self.error(f"{'$' if name.isdigit() else ''}{name}: {message}")
+        self.error(f"{'$' if ascii_digits(name) else ''}{name}: {message}")
         raise ScriptExit(1)
 
 

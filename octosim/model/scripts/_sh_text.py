@@ -27,6 +27,7 @@ __all__ = [
     "CaseStatement",
     "ansi_c",
     "arithmetic",
+    "ascii_digits",
     "case_statements",
     "dequote",
     "fits_int64",
@@ -55,11 +56,17 @@ _INT64_DIGITS = 19
 _PRINTF_FIELD = 10_000
 
 
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is digits as Bash reads them: ASCII ``0``-``9`` only (``str.isdigit``
+    and ``\\d`` take any script's, '٣' or '²', which Bash and its programs refuse)."""
+    return text.isascii() and text.isdigit()
+
+
 def fits_int64(text: str) -> bool:
     """Whether ``text`` (optional blanks and sign, then digits) is an integer Bash holds.
     Checked by length first: int() refuses strings of thousands of digits."""
     digits = text.strip().lstrip("+-")
-    return (digits.isdigit() and len(digits) <= _INT64_DIGITS
+    return (ascii_digits(digits) and len(digits) <= _INT64_DIGITS
             and -(2**63) <= int(text) < 2**63)
 
 
@@ -306,7 +313,7 @@ def heredoc_bodies_end(text: str, i: int, heredocs: list[tuple[str, bool]]) -> i
     return i
 
 
-_SLEEP = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
+_SLEEP = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([smhd]?)$")
 _UNIT = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
@@ -340,7 +347,7 @@ def _redirection_at(text: str, start: int, at: int) -> bool:
     if c == "&":
         return text[at + 1 : at + 2] == ">" and text[at - 1] not in "<>"
     return (c in "<>" and text[at - 1] not in "<>&"
-            and not text[start:at].isdigit())
+            and not ascii_digits(text[start:at]))
 
 
 def strip_sudo(words: list[str]) -> list[str]:
@@ -369,7 +376,7 @@ _FILE_TESTS = frozenset({"-e", "-f", "-d", "-r", "-w", "-x", "-s", "-L", "-h", "
                          "-p", "-S", "-g", "-u", "-k", "-O", "-G", "-N", "-a"})
 _STRING_TESTS = frozenset({"-z", "-n"})
 _UNARY = _FILE_TESTS | _STRING_TESTS | {"-t", "-v", "-o", "-R"}
-_INTEGER = re.compile(r"^\s*[-+]?\d+\s*$")
+_INTEGER = re.compile(r"^\s*[-+]?[0-9]+\s*$")
 _NUMERIC = {"-eq": int.__eq__, "-ne": int.__ne__, "-lt": int.__lt__, "-le": int.__le__,
             "-gt": int.__gt__, "-ge": int.__ge__}
 _BINARY = frozenset({"=", "==", "!=", "<", ">", "=~", "-nt", "-ot", "-ef", *_NUMERIC})
@@ -536,9 +543,9 @@ def printf_lines(fmt: str, args: list[str]) -> list[str]:
     return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
 
 
-_CONVERSION = re.compile(r"%(?P<flags>[-+ 0#*]*)(?P<width>[\d*]*)(?:\.(?P<precision>[\d*]*))?"
+_CONVERSION = re.compile(r"%(?P<flags>[-+ 0#*]*)(?P<width>[0-9*]*)(?:\.(?P<precision>[0-9*]*))?"
                          r"(?P<kind>.)", re.DOTALL)
-_FLOAT = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
+_FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
 
 
 def _convert(m: re.Match[str], arg: str | None) -> str:
@@ -802,7 +809,7 @@ def _bracket_end(pattern: str, i: int) -> int | None:
 
 # -- arithmetic ---------------------------------------------------------------------------------
 _ARITHMETIC_TOKEN = re.compile(
-    r"\s*(?:(?P<number>\d\w*)|(?P<name>[A-Za-z_]\w*)"
+    r"\s*(?:(?P<number>[0-9]\w*)|(?P<name>[A-Za-z_]\w*)"
     r"|(?P<op><<=|>>=|\*\*|\+\+|--|[-+*/%&|^]=|<=|>=|==|!=|&&|\|\||<<|>>"
     r"|[-+*/%()<>!=~&|^?:,]))")
 #: The binary operators interpreted, by precedence (higher binds tighter), as Bash's.
@@ -965,7 +972,7 @@ class _Arithmetic:
                 return self.checked(int(text, 16))
             if re.fullmatch(r"0[0-7]+", text):
                 return self.checked(int(text, 8))
-            if re.fullmatch(r"0|[1-9]\d*", text):
+            if re.fullmatch(r"0|[1-9][0-9]*", text):
                 return self.checked(int(text))
         except ValueError:
             pass
