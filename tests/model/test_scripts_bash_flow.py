@@ -512,7 +512,7 @@ def test_the_statement_budget_counts_the_work_of_long_statements(body: str) -> N
      0, ["after 1"], []),
     ("break x; echo after", 0, ["after"], []),  # outside a loop: only the usual error
     ("exit ٣", 2, [], []),  # "numeric argument required", as `exit x`; it was exit 3
-    ("[ ٣ -eq 3 ] && echo yes", 1, [], []),  # "integer expression expected": not equal
+    ("[ ٣ -eq 3 ] && echo yes", 2, [], []),  # "integer expression expected", status 2
     ("echo $((1٣))", 0, [], []),  # not interpreted; it printed 13
     ("sleep ٣; echo done", 0, ["done"], []),  # GNU sleep's invalid interval: no sleep
 ])
@@ -529,3 +529,24 @@ def test_the_recogniser_reads_ascii_digits_only() -> None:
                  "systemd-run --on-active=٣ systemctl restart tentacle"):
         [effect] = interpret(body, ScriptSyntax.Bash)
         assert isinstance(effect, DetachedRestart) and effect.delay_seconds == 0.0, body
+
+
+@pytest.mark.parametrize(("body", "error", "printed"), [
+    # test's own error, as Bash's: the message on standard error, status 2 (it was 1, silent)
+    ('[ x -eq 3 ] && echo yes; echo "s $?"', "[: x: integer expression expected", ["s 2"]),
+    ('[ 3 -eq y ]; echo "s $?"', "[: y: integer expression expected", ["s 2"]),
+    ('[ a -eq 1 -o x = x ]; echo "s $?"', "[: a: integer expression expected", ["s 2"]),
+    ("if test x -gt 1; then echo a; else echo b; fi", "test: x: integer expression expected",
+     ["b"]),
+    ('[ x -eq 1 ] 2>/dev/null; echo "s $?"', None, ["s 2"]),
+])
+def test_an_integer_comparison_of_no_integer_is_tests_error(
+        body: str, error: str | None, printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines("error") == ([error] if error else [])
+    assert (host.lines(), result.exit_code) == (printed, 0)
+
+
+def test_set_e_ends_on_tests_error_with_its_status() -> None:
+    _, result, host = bash("set -e; [ x -eq 1 ]; echo no")
+    assert (host.lines(), result.exit_code) == ([], 2)

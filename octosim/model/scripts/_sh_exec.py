@@ -173,6 +173,7 @@ from octosim.model.scripts._running import (
 from octosim.model.scripts._sh_text import (
     ARITHMETIC_TARGET,
     CaseStatement,
+    TestError,
     ansi_c,
     arithmetic,
     ascii_digits,
@@ -1272,7 +1273,11 @@ class _Shell:
                 if not args or args[-1] != ("]" if name == "[" else "]]"):
                     return 2
                 args = args[:-1]
-            return 0 if test_expression(args, double=name == "[[", forms=forms) else 1
+            try:
+                return 0 if test_expression(args, double=name == "[[", forms=forms) else 1
+            except TestError as error:  # Bash's test: the message, status 2
+                self.error(f"{name}: {error}")
+                return 2
         if name in _STATE_CHANGING:
             # Changes the shell in ways not followed; `read X` at least names what it sets.
             self.skipped(" ".join([name, *args]))

@@ -25,6 +25,7 @@ __all__ = [
     "ARITHMETIC_TARGET",
     "CaseClause",
     "CaseStatement",
+    "TestError",
     "ansi_c",
     "arithmetic",
     "ascii_digits",
@@ -386,12 +387,18 @@ _PORTABLE_REGEX = re.compile(r"^(?!.*\[[:=.])(?!.*\(\?)[^\\]*$")
 _GLOB = re.compile(r"[*?\[]")
 
 
+class TestError(Exception):
+    """``test``'s own error (status 2, the message on standard error): an operand of
+    ``-eq`` and the like that is no integer (``x: integer expression expected``)."""
+
+
 def test_expression(args: list[str], *, double: bool,
                     forms: list[str]) -> bool:
     """Evaluate ``[ args ]``/``test args`` or, with ``double``, ``[[ args ]]``. ``forms``
     says how each word was quoted (``bare``, ``quoted``, ``mixed``): the right side of
     ``[[ == ]]`` is a pattern unless quoted. Raises :class:`Unknown` for what it cannot
-    evaluate (files other than ``/etc/environment``, ``-v``, ``<``...)."""
+    evaluate (files other than ``/etc/environment``, ``-v``, ``<``...) and
+    :class:`TestError` for ``test``'s errors."""
     test = _Test(args, forms, double)
     if not double and len(args) == 3 and args[1] in _BINARY | {"-a", "-o"}:
         value = test.binary(0)  # POSIX: three words with a binary operator in the middle
@@ -472,7 +479,8 @@ class _Test:
                     and fits_int64(left) and fits_int64(right)):
                 if self.double:
                     return None  # [[ ]] reads them as arithmetic: not evaluated
-                return False  # `integer expression expected`: status 2
+                wrong = left if not (_INTEGER.match(left) and fits_int64(left)) else right
+                raise TestError(f"{wrong}: integer expression expected")
             return bool(_NUMERIC[op](int(left), int(right)))
         if op == "=~" and self.double:
             return _regex_match(left, right, self.forms[j + 2])
