@@ -959,9 +959,7 @@ class _Shell:
         if text[body_close + 1 :].strip():
             raise Unknown(text)
         items = _items(self.expression(header.group(2)))
-        self.loops += 1
-        self.loops_here += 1
-        try:
+        with self.in_loop(text):
             for item in items:
                 self.step()
                 self.set_variable(header.group(1), item)
@@ -971,11 +969,6 @@ class _Shell:
                     continue
                 except _Break:
                     break
-        except _NotFollowed:
-            raise Unknown(text) from None
-        finally:
-            self.loops -= 1
-            self.loops_here -= 1
 
     def while_statement(self, text: str) -> _Steps:
         """``while (<condition>) { ... }``: the body runs as long as the condition holds,
@@ -1028,9 +1021,7 @@ class _Shell:
         value = self.expression(value_text)
         if value is None or value == ():
             raise Unknown(text)  # whether $null or @() is one item or none: not modelled
-        self.loops += 1
-        self.loops_here += 1
-        try:
+        with self.in_loop(text):
             for item in _items(value):
                 self.step()
                 try:
@@ -1040,11 +1031,6 @@ class _Shell:
                     continue
                 except _Break:
                     return
-        except _NotFollowed:
-            raise Unknown(text) from None
-        finally:
-            self.loops -= 1
-            self.loops_here -= 1
 
     def switch_item(self, item: Scalar, clauses: Sequence[tuple[str, str]], mode: str,
                     sensitive: bool) -> _Steps:
@@ -1102,9 +1088,7 @@ class _Shell:
         simulator cannot evaluate, first or later, leaves the rest of the loop not
         interpreted: the statement is skipped from there (what it assigns is unknown), as
         does a skipped statement that may have left the loop (:class:`_NotFollowed`)."""
-        self.loops += 1
-        self.loops_here += 1
-        try:
+        with self.in_loop(body):
             if test_first and not holds():
                 return
             while True:
@@ -1119,8 +1103,18 @@ class _Shell:
                     yield from self.statement(iterator)
                 if not holds():
                     return
+
+    @contextlib.contextmanager
+    def in_loop(self, text: str) -> Iterator[None]:
+        """Run a loop (``text``, named if it cannot be followed): ``break``/``continue`` count
+        inside it, and a skipped statement that may have left it (:class:`_NotFollowed`)
+        makes the rest of it not interpreted."""
+        self.loops += 1
+        self.loops_here += 1
+        try:
+            yield
         except _NotFollowed:
-            raise Unknown(body) from None
+            raise Unknown(text) from None
         finally:
             self.loops -= 1
             self.loops_here -= 1
