@@ -19,6 +19,7 @@ from octosim.model.scripts._effects import (
     ServiceTarget,
     WitnessProbe,
 )
+from octosim.model.scripts._running import DECIMAL_NUMBER
 from octosim.model.wildcard import compile_wildcard
 
 # Nesting deeper than this (blocks in strings in blocks ...) is not followed: it keeps
@@ -87,14 +88,9 @@ def _basename(word: str) -> str:
     return base[:-4] if base.endswith(".exe") else base
 
 
-#: A number as .NET and the shells read one: ASCII digits only (Python's float() also takes
-#: '٣', '1_0', 'inf' and 'nan').
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
 def _number(text: str) -> float | None:
     digits = text.strip().strip("'\"")
-    if _DECIMAL.fullmatch(digits) is None:
+    if DECIMAL_NUMBER.fullmatch(digits) is None:
         return None
     value = float(digits)
     return value if value >= 0 and value != float("inf") else None

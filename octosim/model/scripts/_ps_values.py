@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import TypeVar
 
-from octosim.model.scripts._running import Unknown, may_backtrack
+from octosim.model.scripts._running import DECIMAL_NUMBER, Unknown, may_backtrack
 from octosim.model.wildcard import compile_wildcard
 
 __all__ = ["Scalar", "Value"]
@@ -30,7 +30,7 @@ _INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
 _NUMBER = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
 #: A string .NET reads as a double the way Python's ``float`` does (ASCII digits, no ``_``,
 #: no ``inf``/``nan``): only these are converted.
-_DOUBLE_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+_DOUBLE_TEXT = re.compile(rf"\s*(?:{DECIMAL_NUMBER.pattern})\s*")
 #: Regular expressions .NET and Python read alike (ASCII text, no ``(?``, no escapes but
 #: these, no nested or subtracted classes): only they are matched; others are unknown.
 #: A pattern that may backtrack for ages (:func:`may_backtrack`) is not run (it is unknown).

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 __all__ = [
+    "DECIMAL_NUMBER",
     "OutputLevel",
     "ScriptExit",
     "ScriptHost",
@@ -35,6 +36,10 @@ __all__ = [
     "strip_comments",
     "top_level",
 ]
+
+#: A decimal number as .NET, the shells and their programs read one: ASCII digits only
+#: (Python's float() also takes '٣', '1_0', 'inf' and 'nan'), an optional sign and exponent.
+DECIMAL_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 #: A repeated group (``(a+)+``, ``(a|aa)*``, ``(a){2,}``), or many unbounded repeats in a row
 #: (``a*a*a*a*a*``): such a pattern can backtrack for ages on a subject that almost matches.

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from octosim.model.scripts._running import (
+    DECIMAL_NUMBER,
     Unknown,
     closing_bracket,
     may_backtrack,
@@ -553,7 +554,7 @@ def printf_lines(fmt: str, args: list[str]) -> list[str]:
 
 _CONVERSION = re.compile(r"%(?P<flags>[-+ 0#*]*)(?P<width>[0-9*]*)(?:\.(?P<precision>[0-9*]*))?"
                          r"(?P<kind>.)", re.DOTALL)
-_FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+_FLOAT = re.compile(rf"^(?:{DECIMAL_NUMBER.pattern})$")
 
 
 def _convert(m: re.Match[str], arg: str | None) -> str:
