@@ -41,6 +41,7 @@ __all__ = ["DEFAULT_LIFECYCLE", "DEFAULT_PROJECT_GROUP", "DeploymentStore"]
 DEFAULT_PROJECT_GROUP = "Default Project Group"
 DEFAULT_LIFECYCLE = "Default Lifecycle"
 
+
 class _InSpace(Protocol):
     @property
     def space_id(self) -> str: ...

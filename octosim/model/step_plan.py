@@ -69,6 +69,8 @@ RUN_CONDITIONS: dict[tuple[Condition, bool], bool] = {
     (Condition.Always, False): True,
     (Condition.Always, True): True,
 }
+
+
 def should_run(condition: Condition, failed: bool, expression_holds: bool = False) -> bool:
     """Return True if a step with ``condition`` runs when an earlier step ``failed``.
 

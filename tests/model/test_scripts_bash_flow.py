@@ -363,7 +363,6 @@ def test_a_function_can_return_from_inside_a_loop() -> None:
     assert host.lines() == ["found", "missing"]
 
 
-
 def test_the_case_scanner_passes_other_whitespace() -> None:
     # A form feed between words once held the scanner on the spot for ever.
     _, found = case_statements("case x in\f x) echo;; esac")

@@ -148,7 +148,6 @@ from octosim.model.scripts._ps_values import (
     _equal,
     _indexed,
     _integer,
-    _is_digit,
     _items,
     _joined,
     _order,
@@ -164,6 +163,7 @@ from octosim.model.scripts._running import (
     ScriptProgram,
     ScriptResult,
     Unknown,
+    ascii_digits,
     closing,
     here_string_end,
     split_top,
@@ -650,7 +650,7 @@ def _parse(text: str) -> _Statement:
         compound = _COMPOUND.match(f"${prefix.group('var')}{prefix.group('step')}")
     if compound:
         return _Statement("compound", compound)
-    if text[0] in "'\"$@(" or _is_digit(text[0]) or (text[0] == "-" and _is_digit(text[1:2])):
+    if text[0] in "'\"$@(" or ascii_digits(text[0]) or (text[0] == "-" and ascii_digits(text[1:2])):
         return _Statement("value")
     words = _words(text)
     return _Statement("command", name=words[0].casefold(), args=words[1:])
@@ -1620,7 +1620,6 @@ class _Shell:
         if self.env_key(name) in self.unknown_env:
             raise Unknown("$env:" + name)
         return self.host.getenv(name)
-
 
     def sleep_seconds(self, args: Sequence[str]) -> float | None:
         """``Start-Sleep [-Seconds] N`` / ``-Milliseconds N`` (prefixes ``-s``, ``-m``). A

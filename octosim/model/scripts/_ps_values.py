@@ -71,6 +71,7 @@ def _converted(value: Value, kind: str) -> Value:
         return None if value is None else _items(value)
     return value
 
+
 def _add(left: Value, right: Value) -> Value:
     """``left + right`` as PowerShell adds, the left operand's type deciding: $null adds
     nothing; an array gets the right's items appended; a string the right's text; a number
@@ -85,19 +86,17 @@ def _add(left: Value, right: Value) -> Value:
         raise Unknown(repr(left))
     return left if right is None else _arithmetic("+", left, _as_number(right, left))
 
+
 class _Int64(int):
     """An Int64 (``[long]``) whose value an Int32 could hold (a ``[long]`` parameter, the
     sum of Int64s): PowerShell keeps its type, so it overflows as an Int64 does. Any other
     integer is an Int32 if it fits one, else an Int64 (a literal or a result that large is
     one); none is larger (see :func:`_integer`, :func:`_arithmetic`)."""
 
+
 def _is_int64(number: int) -> bool:
     return isinstance(number, _Int64) or not _INT32_MIN <= number <= _INT32_MAX
 
-def _is_digit(c: str) -> bool:
-    """Whether ``c`` is one of PowerShell's digits, 0-9 (``str.isdigit`` takes any
-    script's)."""
-    return len(c) == 1 and "0" <= c <= "9"
 
 def _integer(text: str) -> int:
     """An integer literal, or a string PowerShell converts to one: an Int32 or an Int64.
@@ -109,6 +108,7 @@ def _integer(text: str) -> int:
     if not _INT64_MIN <= value <= _INT64_MAX:
         raise Unknown(text)
     return value
+
 
 def _arithmetic(op: str, left: int | float, right: int | float) -> int | float:
     """``left op right`` (``+ - * / %``) on two numbers as PowerShell computes it (its IntOps,
@@ -137,6 +137,7 @@ def _arithmetic(op: str, left: int | float, right: int | float) -> int | float:
         return _Int64(exact) if _INT64_MIN <= exact <= _INT64_MAX else float(exact)
     return exact if _INT32_MIN <= exact <= _INT32_MAX else float(exact)
 
+
 def _double_arithmetic(op: str, left: float, right: float) -> float:
     """``left op right`` on doubles, as .NET computes them (IEEE: overflow is infinity,
     division by zero infinity or NaN, never an error; ``%`` is C#'s, the dividend's sign)."""
@@ -156,6 +157,7 @@ def _double_arithmetic(op: str, left: float, right: float) -> float:
         return math.nan
     return math.fmod(left, right)
 
+
 def _binary(op: str, left: Value, right: Value) -> Value:
     """``left op right`` for ``+``, ``-``, ``*``, ``/``, ``%``, the left operand's type
     deciding, as PowerShell does: ``+`` as :func:`_add`; ``*`` repeats a string or an array
@@ -171,6 +173,7 @@ def _binary(op: str, left: Value, right: Value) -> Value:
         raise Unknown(repr(left))
     return _arithmetic(op, left, _as_number(right, left))
 
+
 def _repeated(value: str | tuple[Scalar, ...], count: Value) -> Value:
     """``'ab' * 3``, ``@(1, 2) * 3``: ``value`` repeated, the count converted to an Int32;
     a count PowerShell would round (a double) or refuse (negative, beyond an Int32) is
@@ -184,6 +187,7 @@ def _repeated(value: str | tuple[Scalar, ...], count: Value) -> Value:
     if len(value) * times > _MAX_LENGTH:
         raise Unknown(f"a value of {len(value) * times:,} characters or items")
     return value * times
+
 
 def _range(first: Value, last: Value) -> tuple[Scalar, ...]:
     """``first..last``: the Int32s from one to the other, either way. Bounds PowerShell
@@ -201,12 +205,14 @@ def _range(first: Value, last: Value) -> tuple[Scalar, ...]:
     step = 1 if high >= low else -1
     return tuple(range(low, high + step, step))
 
+
 def _bounded(value: _Sized) -> _Sized:
     """``value``, if it is no longer than :data:`_MAX_LENGTH`; else unknown (a script
     doubling a string or an array in a loop would otherwise fill the memory)."""
     if len(value) > _MAX_LENGTH:
         raise Unknown(f"a value of {len(value):,} characters or items")
     return value
+
 
 def _indexed(value: Value, index: int) -> Value:
     """``$a[i]``: an array's item (from the end if negative; $null past it), a string's
@@ -218,11 +224,13 @@ def _indexed(value: Value, index: int) -> Value:
         return value[index] if -len(value) <= index < len(value) else None
     raise Unknown(repr(value))
 
+
 def _items(value: Value) -> tuple[Scalar, ...]:
     """The objects a value sends down the pipeline: an array's items; none for $null."""
     if value is None:
         return ()
     return value if isinstance(value, tuple) else (value,)
+
 
 def _as_number(value: Value, like: int | float) -> int | float:
     """``value`` converted to the type of the number ``like``, as PowerShell converts a
@@ -240,6 +248,7 @@ def _as_number(value: Value, like: int | float) -> int | float:
         pass
     raise Unknown(repr(value))
 
+
 def _equal(left: Value, right: Value, sensitive: bool) -> bool:
     """``left -eq right``: $null equals only $null (not ''); a bool or number on the left
     converts the right operand to its type; strings compare ignoring case (``-ceq``: not)."""
@@ -254,6 +263,7 @@ def _equal(left: Value, right: Value, sensitive: bool) -> bool:
             _as_number(right, left), left)
     a, b = _text(left), _text(right)
     return a == b if sensitive else a.casefold() == b.casefold()
+
 
 def _pattern_match(base: str, left: Value, right: Value, sensitive: bool) -> bool:
     """``-like``/``-match`` (before ``not``): wildcards, or a regular expression that .NET
@@ -281,6 +291,7 @@ def _pattern_match(base: str, left: Value, right: Value, sensitive: bool) -> boo
         raise Unknown("$null")  # PowerShell may read $null as '' here, or not: not modelled
     return found
 
+
 def _order(base: str, left: Value, right: Value, sensitive: bool) -> bool:
     """``-gt``/``-ge``/``-lt``/``-le``: numbers numerically; strings only where PowerShell's
     culture-aware comparison is the plain one (letters and digits, ignoring case)."""
@@ -303,10 +314,12 @@ def _order(base: str, left: Value, right: Value, sensitive: bool) -> bool:
         return a < b  # type: ignore[operator]
     return a <= b  # type: ignore[operator]
 
+
 def _same_type(number: int | float, other: int | float) -> int | float:
     """``number`` as .NET compares it with ``other``: an integer with a double is compared
     as a double (exactly, in Python, it would differ beyond 2**53)."""
     return float(number) if isinstance(other, float) else number
+
 
 def _truthy(value: Value) -> bool:
     """PowerShell's truth: an array of one item is as true as the item (``@('')`` is
@@ -314,6 +327,7 @@ def _truthy(value: Value) -> bool:
     if isinstance(value, tuple) and len(value) == 1:
         return _truthy(value[0])
     return bool(value)
+
 
 def _text(value: Value) -> str:
     if isinstance(value, str):
@@ -326,6 +340,7 @@ def _text(value: Value) -> str:
         return _double_text(value)
     return "" if value is None else str(value)
 
+
 def _joined(separator: str, items: Sequence[Value]) -> str:
     """``items``' texts joined by ``separator``; one longer than :data:`_MAX_LENGTH` is
     unknown, decided as the texts are read, before it is built."""
@@ -337,6 +352,7 @@ def _joined(separator: str, items: Sequence[Value]) -> str:
         if length > _MAX_LENGTH:
             raise Unknown(f"a text of more than {_MAX_LENGTH:,} characters")
     return separator.join(texts)
+
 
 def _double_text(value: float) -> str:
     """A double's text, where PowerShell 5.1 and 7 write it alike: 5.1 writes 15 significant

@@ -24,6 +24,7 @@ __all__ = [
     "ScriptProgram",
     "ScriptResult",
     "Unknown",
+    "ascii_digits",
     "closing",
     "closing_bracket",
     "here_string_end",
@@ -40,6 +41,13 @@ __all__ = [
 #: A decimal number as .NET, the shells and their programs read one: ASCII digits only
 #: (Python's float() also takes '٣', '1_0', 'inf' and 'nan'), an optional sign and exponent.
 DECIMAL_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is digits as the shells, their programs and .NET read them: ASCII
+    ``0``-``9`` only (``str.isdigit`` and ``\\d`` take any script's, '٣' or '²')."""
+    return text.isascii() and text.isdigit()
+
 
 #: A repeated group (``(a+)+``, ``(a|aa)*``, ``(a){2,}``), or many unbounded repeats in a row
 #: (``a*a*a*a*a*``): such a pattern can backtrack for ages on a subject that almost matches.

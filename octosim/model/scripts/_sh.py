@@ -26,7 +26,8 @@ from octosim.model.scripts._common import (
     _tentacle_cli,
     _unit_target,
 )
-from octosim.model.scripts._sh_text import ascii_digits, heredoc_bodies_end
+from octosim.model.scripts._running import ascii_digits
+from octosim.model.scripts._sh_text import heredoc_bodies_end
 
 _SH_OPS = (
     ";;&", "&>>", "<<<", "<<-", "&&", "||", ";;", ";&", "|&", "&>", ">>", ">&", ">|", "<<",

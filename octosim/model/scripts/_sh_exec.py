@@ -168,6 +168,7 @@ from octosim.model.scripts._running import (
     ScriptProgram,
     ScriptResult,
     Unknown,
+    ascii_digits,
     may_backtrack,
 )
 from octosim.model.scripts._sh_text import (
@@ -176,7 +177,6 @@ from octosim.model.scripts._sh_text import (
     TestError,
     ansi_c,
     arithmetic,
-    ascii_digits,
     case_statements,
     dequote,
     fits_int64,
@@ -485,7 +485,6 @@ def _mark_expanded_bodies(text: str, i: int, operators: list[tuple[int, str, boo
             if "((" in body:
                 names.update(m.group(1) or m.group(2) for m in ARITHMETIC_TARGET.finditer(body))
             marks[at] = _EXPANDED_BODY + ",".join(sorted(names)) + _EXPANDED_BODY
-
 
 
 def _may_assign(text: str) -> bool:

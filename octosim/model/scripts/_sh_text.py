@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from octosim.model.scripts._running import (
     DECIMAL_NUMBER,
     Unknown,
+    ascii_digits,
     closing_bracket,
     may_backtrack,
     outside_brackets,
@@ -29,7 +30,6 @@ __all__ = [
     "TestError",
     "ansi_c",
     "arithmetic",
-    "ascii_digits",
     "case_statements",
     "dequote",
     "fits_int64",
@@ -56,12 +56,6 @@ __all__ = [
 #: is not interpreted (Bash would print it, a gigabyte of blanks if asked).
 _INT64_DIGITS = 19
 _PRINTF_FIELD = 10_000
-
-
-def ascii_digits(text: str) -> bool:
-    """Whether ``text`` is digits as Bash reads them: ASCII ``0``-``9`` only (``str.isdigit``
-    and ``\\d`` take any script's, '٣' or '²', which Bash and its programs refuse)."""
-    return text.isascii() and text.isdigit()
 
 
 def fits_int64(text: str) -> bool:
@@ -586,7 +580,6 @@ def dequote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
     return value
-
 
 
 # -- case statements ----------------------------------------------------------------------------

@@ -376,6 +376,7 @@ def test_a_deployment_built_without_its_tag_gets_the_release_s_tag_when_queued()
     assert sim.engine.concurrency_tag_of(task) == "lane-b"
     assert seen == ["lane-b"] and task.state is TaskState.Success
 
+
 def test_a_python_action_that_raises_or_is_no_generator_fails_its_step() -> None:
     sim = deploy_sim(1)
 
