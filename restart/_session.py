@@ -33,6 +33,7 @@ from restart.protocol import Event, Request, Response, Send, Sleep, TransportFai
 from restart.report import TaskRecord
 
 __all__ = [
+    "CLOCK_TOLERANCE",
     "COMPLETED_STATES",
     "DeadlineReached",
     "Session",
@@ -107,6 +108,12 @@ class TrackedTask:
         )
 
 
+#: Seconds the server's clock may move against the run's before the run dates its tasks'
+#: QueueTimeExpiry again: more than the second a Date header rounds away and a request's
+#: time in flight.
+CLOCK_TOLERANCE = 2.0
+
+
 class Session:
     """Requests, retries and task bookkeeping for one run. ``clock`` returns the driver's
     time as last handed to the procedure; ``limit`` is the time nothing may run past;
@@ -142,8 +149,13 @@ class Session:
         self.deadline: float | None = None
         #: Sent as every created task's ``QueueTimeExpiry`` (ISO 8601, the server's time of
         #: the deadline): a task still Queued then is TimedOut by Octopus itself, so none
-        #: starts after the run gave up, even if the run dies before its cleanup.
+        #: starts after the run gave up, even if the run dies before its cleanup. Dated
+        #: again when the server's clock moves against ours (see _learn_server_time).
         self.queue_time_expiry: str | None = None
+        # The server's clock minus ours when queue_time_expiry was dated, and the last Date
+        # text read (answers within one second share it: nothing new to learn).
+        self._server_offset: float | None = None
+        self._last_date: str | None = None
         #: Told once per task that is still Queued a poll after it was created, with the
         #: number of tasks Octopus is running then (what holds the task cap).
         self.on_queued: Callable[[TrackedTask, int | None], None] | None = None
@@ -171,19 +183,32 @@ class Session:
 
     def _learn_server_time(self, response: Response) -> None:
         # The server's clock, not ours, decides when QueueTimeExpiry has passed, and the
-        # two may disagree by minutes; Date is whole seconds, so round the room down.
+        # two may disagree by minutes; Date is whole seconds, so round the room down. Every
+        # answer's Date is read, not only the first: should the server's clock move against
+        # ours during the run (a clock stepped by NTP, a VM resumed, a simulator serving
+        # faster than real time), an expiry dated once would pass too early, timing every
+        # later task out unstarted, or too late, letting a task start after the run gave up.
         text = response.header("date")
-        if self.deadline is None or text is None:
+        if self.deadline is None or text is None or text == self._last_date:
             return
+        self._last_date = text
         try:
             server_now = parsedate_to_datetime(text)
         except (TypeError, ValueError):
             return
         if server_now.tzinfo is None:
             return
+        offset = server_now.timestamp() - self.clock()
+        moved = None if self._server_offset is None else offset - self._server_offset
+        if moved is not None and abs(moved) < CLOCK_TOLERANCE:
+            return
+        self._server_offset = offset
         room = math.floor(self.deadline - self.clock())
         expiry = server_now.astimezone(UTC) + timedelta(seconds=room)
         self.queue_time_expiry = expiry.isoformat()
+        if moved is not None and self.narrate is not None:
+            self.narrate(f"The server's clock moved {moved:+.0f} s against this run's: tasks "
+                         f"created from now on expire at {self.queue_time_expiry}")
 
     # -- requests ------------------------------------------------------------------------
     def send(self, request: Request) -> Steps[Event]:
@@ -194,14 +219,14 @@ class Session:
             raise DeadlineReached(f"no time left to send {request.describe()}")
         self.requests += 1
         event = yield Send(request, min(self.policy.request_timeout, left))
-        if self.queue_time_expiry is None and isinstance(event, Response):
-            self._learn_server_time(event)
         if self.narrate is not None:
             ok = isinstance(event, Response) and is_success(event)
             answer = f"HTTP {event.status}" if isinstance(event, Response) and ok else (
                 describe_event(event)
             )
             self.narrate(f"{request.describe()}: {clause(answer)}")
+        if isinstance(event, Response):
+            self._learn_server_time(event)
         return event
 
     def call(self, request: Request) -> Steps[Response]:

@@ -11,7 +11,9 @@ import pytest
 from octosim import Simulation
 from octosim.model.states import TaskState
 from restart import Outcome, RestartPolicy, RestartTarget
+from restart._session import Session
 from restart.drivers.direct import run_direct
+from restart.protocol import Request, Response
 
 MACHINE = RestartTarget("Spaces-1", machine_id="Machines-1")
 FOREVER = "Start-Sleep -Seconds 1000000"
@@ -74,3 +76,63 @@ def test_the_preflight_warns_when_the_task_cap_is_nearly_full(busy: int, warned:
     assert bool(warnings) is warned
     if warned:
         assert warnings[0].startswith(f"Octopus has {busy} task(s) running or queued")
+
+
+class _Clock:
+    """The run's clock, set by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _answer(session: Session, date: str) -> None:
+    """Send a request through ``session`` and answer it with ``Date: date``."""
+    steps = session.send(Request("GET", "/api"))
+    next(steps)
+    with pytest.raises(StopIteration):
+        steps.send(Response(200, {"date": date}))
+
+
+def _session(narrated: list[str]) -> tuple[Session, _Clock]:
+    clock = _Clock()
+    session = Session(policy=RestartPolicy(), rng=random.Random(0), space_id="Spaces-1",
+                      web_base_url="http://octopus", clock=clock, narrate=narrated.append)
+    session.deadline = 330.0
+    return session, clock
+
+
+def test_the_expiry_is_dated_by_the_first_answer_and_kept_while_the_clocks_agree() -> None:
+    narrated: list[str] = []
+    session, clock = _session(narrated)
+    _answer(session, "Mon, 15 Jan 2024 09:00:00 GMT")
+    assert session.queue_time_expiry == "2024-01-15T09:05:30+00:00"
+    # 100.4 s later on both clocks (Date rounds the server's down): nothing new to learn.
+    clock.now = 100.4
+    _answer(session, "Mon, 15 Jan 2024 09:01:40 GMT")
+    assert session.queue_time_expiry == "2024-01-15T09:05:30+00:00"
+    assert not [line for line in narrated if "clock moved" in line]
+
+
+@pytest.mark.parametrize(("server", "expiry", "moved"), [
+    # The server's clock runs ahead (stepped forward, or a simulator at --rate 10): dated
+    # once, the expiry would pass at once and every later task would be TimedOut unstarted.
+    ("09:10:00", "2024-01-15T09:14:30+00:00", "+540 s"),
+    # ... or falls behind (stepped back): dated once, a task could start after the run gave up.
+    ("08:59:00", "2024-01-15T09:03:30+00:00", "-120 s"),
+])
+def test_the_expiry_is_dated_again_when_the_servers_clock_moves_against_the_runs(
+    server: str, expiry: str, moved: str
+) -> None:
+    narrated: list[str] = []
+    session, clock = _session(narrated)
+    _answer(session, "Mon, 15 Jan 2024 09:00:00 GMT")
+    clock.now = 60.0
+    _answer(session, f"Mon, 15 Jan 2024 {server} GMT")
+    assert session.queue_time_expiry == expiry  # that Date plus the 270 s left to the deadline
+    assert [line for line in narrated if "clock moved" in line] == [
+        f"The server's clock moved {moved} against this run's: tasks created from now on "
+        f"expire at {expiry}"
+    ]
