@@ -1,0 +1,144 @@
+"""What ``bench_deploy.py`` (2) costs the CPU, counted rather than timed: instructions,
+first-level cache misses and misses of a second-level cache the size of this machine's, for
+the release -> deploy -> wait conversation through ``sim.client()`` and on the static
+replay of its answers.
+
+Timings of (2) move by a tenth of their ratio from one run to the next on a shared machine;
+valgrind's callgrind counts the same numbers whatever else the machine is doing. Each side
+runs ``--conversations`` conversations (default 20; the simulator's each on a world of its
+own, all built beforehand) in one process under callgrind, and once with none; the
+difference, divided by the count, is one conversation's cost.
+
+The misses say why the simulator's time ratio runs ahead of its instruction ratio: a
+conversation through the simulator executes about three times as many distinct Python
+functions as the static replay (the deployment, the routes, the model), once or a few times
+each, and their bytecode and data miss the second-level cache several times as often. Such
+misses cost tens of cycles each; an instruction costs a fraction of one. The
+second-level cache is modelled as callgrind's last level (``--l2``, default 512 KiB, 8-way,
+64-byte lines: each core's L2 on the machine these numbers were first taken on; ``lscpu``
+shows yours).
+
+Run: ``python bench/count_deploy.py`` (``--conversations N``, ``--l2 SIZE,WAYS,LINE``). It
+needs valgrind (Debian: ``apt install valgrind``), takes a few minutes, prints numbers and
+asserts nothing about them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_deploy  # a sibling script, found by the line above
+
+#: What callgrind counts with the cache and branch simulations on, and how they are shown.
+SHOWN = {
+    "Ir": "instructions",
+    "I1mr": "L1 instruction misses",
+    "D1mr": "L1 data read misses",
+    "D1mw": "L1 data write misses",
+    "ILmr": "L2 instruction misses",
+    "DLmr": "L2 data read misses",
+    "DLmw": "L2 data write misses",
+    "Bcm": "conditional branches mispredicted",
+    "Bim": "indirect branches mispredicted",
+}
+SIDES = ("simulator", "static")
+
+
+def run_side(side: str, conversations: int, converse: bool) -> None:
+    """The measured process: the set-up for ``conversations`` conversations on ``side``
+    (the simulator's worlds built), then, if ``converse``, the conversations. Counted
+    without them too, the set-up drops out of the difference."""
+    world = bench_deploy.deploy_world
+    _, answers = bench_deploy.simulator_conversation(lambda: world(1))
+    static = bench_deploy.static_side(answers)
+    # One conversation on each side first, so that what runs once per process (imports,
+    # first-use caches) is in both counts alike.
+    static()
+    bench_deploy.http_side(lambda: world(1))()
+    worlds = [world(1) for _ in range(conversations)] if side == "simulator" else []
+    gc.collect()
+    gc.disable()
+    for index in range(conversations if converse else 0):
+        if side == "simulator":
+            bench_deploy.timed_conversation(worlds[index])
+        else:
+            static()
+
+
+def count(side: str, conversations: int, converse: bool, l2: str) -> dict[str, int]:
+    """Run :func:`run_side` under callgrind; return its totals by event name."""
+    with tempfile.TemporaryDirectory(prefix="count-deploy-") as scratch:
+        out = Path(scratch) / "callgrind.out"
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+             "--cache-sim=yes", "--branch-sim=yes", f"--LL={l2}",
+             sys.executable, __file__, "--side", side, "--conversations", str(conversations),
+             *(() if converse else ("--set-up-only",))],
+            capture_output=True, text=True,
+            # The same string hashes every run, so both counts see the same dict layouts.
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        if done.returncode != 0:
+            last = "\n".join(done.stderr.strip().splitlines()[-5:])
+            sys.exit(f"callgrind failed counting the {side} side (exit {done.returncode}):\n"
+                     f"{last}")
+        events: list[str] = []
+        totals: list[int] = []
+        for line in out.read_text().splitlines():
+            if line.startswith("events:"):
+                events = line.split()[1:]
+            elif line.startswith(("summary:", "totals:")):
+                totals = [int(n) for n in line.split()[1:]]
+        return dict(zip(events, totals, strict=True))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=20,
+                        help="conversations counted on each side [20]")
+    parser.add_argument("--l2", default="524288,8,64",
+                        help="the second-level cache modelled: bytes,ways,line bytes "
+                             "[524288,8,64]")
+    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
+    parser.add_argument("--set-up-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.conversations < 1:
+        parser.error("--conversations must be at least 1")
+    sizes = args.l2.split(",")
+    if len(sizes) != 3 or not all(size.isdigit() and int(size) > 0 for size in sizes):
+        parser.error(f"--l2 takes bytes,ways,line bytes (e.g. 524288,8,64), not {args.l2!r}")
+    if args.side is not None:  # the process callgrind measures
+        run_side(args.side, args.conversations, converse=not args.set_up_only)
+        return
+    if shutil.which("valgrind") is None:
+        sys.exit("count_deploy.py needs valgrind on PATH (Debian: apt install valgrind)")
+    jobs = [(side, converse) for side in SIDES for converse in (True, False)]
+    print(f"{args.conversations} conversations a side, less their set-up, under callgrind "
+          f"(L2 modelled as {args.l2}); this takes a few minutes")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        counted = dict(zip(jobs, pool.map(
+            lambda job: count(job[0], args.conversations, job[1], args.l2), jobs), strict=True))
+    per = {
+        side: {name: (counted[side, True][name] - counted[side, False][name])
+               / args.conversations for name in SHOWN}
+        for side in SIDES
+    }
+    print(f"  {'per conversation':<36} {'simulator':>12} {'static':>12}  ratio")
+    for name, label in SHOWN.items():
+        mine, theirs = per["simulator"][name], per["static"][name]
+        ratio = f"{mine / theirs:5.2f}x" if theirs else "    -"
+        print(f"  {label:<36} {mine:12,.0f} {theirs:12,.0f}  {ratio}")
+
+
+if __name__ == "__main__":
+    main()
