@@ -6,19 +6,19 @@ replay of its answers.
 Timings of (2) move by a tenth of their ratio from one run to the next on a shared machine;
 valgrind's callgrind counts the same numbers whatever else the machine is doing. Each side
 runs ``--conversations`` conversations (default 20; the simulator's each on a world of its
-own, all built beforehand) in one process under callgrind, and once with none; the
-difference, divided by the count, is one conversation's cost.
+own, all built beforehand) in one process under callgrind, and again with the same set-up
+but no conversation; the difference, divided by the count, is one conversation's cost.
 
 The misses say why the simulator's time ratio runs ahead of its instruction ratio: a
 conversation through the simulator executes about three times as many distinct Python
 functions as the static replay (the deployment, the routes, the model), once or a few times
 each, and their bytecode and data miss the second-level cache several times as often. Such
-misses cost tens of cycles each; an instruction costs a fraction of one. The
-second-level cache is modelled as callgrind's last level (``--l2``, default 512 KiB, 8-way,
+misses cost tens of cycles each; an instruction costs a fraction of one. The second-level
+cache is modelled as callgrind's last level (``--l2``, default 512 KiB, 8-way,
 64-byte lines: each core's L2 on the machine these numbers were first taken on; ``lscpu``
 shows yours).
 
-Run: ``python bench/count_deploy.py`` (``--conversations N``, ``--l2 SIZE,WAYS,LINE``). It
+Run: ``python bench/count_deploy.py`` (``--conversations N``, ``--l2 BYTES,WAYS,LINE``). It
 needs valgrind (Debian: ``apt install valgrind``), takes a few minutes, prints numbers and
 asserts nothing about them.
 """
