@@ -167,6 +167,38 @@ def test_arithmetic_and_ranges_as_powershell_computes_them(body: str,
     assert host.lines() == printed and not result.failed
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # unary minus on a variable or a parenthesised expression, binding tighter than * and ..
+    ("$x = 5; $y = -$x; $y; 3 + -$x; 3 - -$x; -$x * 2; -(2 + 3); - $x",
+     ["-5", "-2", "8", "-10", "-5", "-5"]),
+    ("$x = 2; $r = -$x..0; \"$r\"", ["-2 -1 0"]),
+    ("$x = 2.5; -$x", ["-2.5"]),
+    # not a number: 0 - value, so a numeric string converts (PowerShell's UnaryMinus binder)
+    ("$x = '7'; -$x", ["-7"]),
+    # a number keeps its type, negated as .NET's unchecked negation: the smallest Int32 is
+    # its own negation (0 - it would be the double 2147483648); an Int64 stays one,
+    # written in full where a double would switch to an exponent
+    ("[int]$m = -2147483648; -$m", ["-2147483648"]),
+    ("$m = 9223372036854775807; -$m", ["-9223372036854775807"]),
+])
+def test_unary_minus_as_powershell_computes_it(body: str, printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    "$z = 0.0; -$z",  # -0: PowerShell 7 writes -0, 5.1 0
+    "$x = $null; -$x",  # 0 - $null and 0 - a bool are not modelled
+    "$x = $true; -$x",
+    "$a = 1, 2; -$a",  # PowerShell's error: op_Subtraction on an array
+    "$x = 'abc'; -$x",  # PowerShell's error: cannot convert to a number
+    "$x = 4; Write-Output -$x",  # argument mode: a word, not an operator
+])
+def test_unary_minus_it_cannot_compute_exactly_is_unknown(body: str) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == ["end"] and not result.failed
+
+
 def test_exit_reads_its_value_as_an_expression() -> None:
     _, result = ps("$code = 2\nexit $code+1")
     assert result.exit_code == 3

@@ -12,8 +12,9 @@ comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike
 ``[string]::IsNullOrEmpty``, ``Test-Path env:X``; strings, here-strings, numbers,
 ``'a','b'`` arrays, ``+`` (the left operand's type decides: ``1 + '2'`` is 3, an array
 gets items appended), ``-``, ``*`` (a string or array repeated), ``/``, ``%`` (numbers),
-``a..b`` (Int32 ranges), ``-join``, in expression mode only (``Write-Host $a+1`` is an
-argument, the text ``5+1``: unknown); ``throw`` and ``exit`` read theirs as expressions;
+``a..b`` (Int32 ranges), unary ``-`` (``-$x``, ``-(...)``), ``-join``, in expression mode
+only (``Write-Host $a+1`` is an argument, the text ``5+1``: unknown); ``throw`` and ``exit``
+read theirs as expressions;
 ``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``, ``++$x``, ``--$x``; a bare
 value (it is output, an array one item a line);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
@@ -150,6 +151,7 @@ from octosim.model.scripts._ps_values import (
     _integer,
     _items,
     _joined,
+    _negated,
     _order,
     _pattern_match,
     _range,
@@ -650,10 +652,17 @@ def _parse(text: str) -> _Statement:
         compound = _COMPOUND.match(f"${prefix.group('var')}{prefix.group('step')}")
     if compound:
         return _Statement("compound", compound)
-    if text[0] in "'\"$@(" or ascii_digits(text[0]) or (text[0] == "-" and ascii_digits(text[1:2])):
+    if (text[0] in "'\"$@(" or ascii_digits(text[0]) or _unary_minus(text)
+            or (text[0] == "-" and ascii_digits(text[1:2]))):
         return _Statement("value")
     words = _words(text)
     return _Statement("command", name=words[0].casefold(), args=words[1:])
+
+
+def _unary_minus(text: str) -> bool:
+    """Whether ``text`` starts with a unary minus on a variable or a bracketed expression
+    (``-$x``, ``- ($a + 1)``); ``-5`` is a number, ``--$x`` a decrement."""
+    return text[:1] == "-" and text[1:].lstrip()[:1] in ("$", "(")
 
 
 def _piped_or_redirected(text: str) -> bool:
@@ -1837,6 +1846,8 @@ class _Shell:
             ends = split_top(text, _RANGE, escape="`", single_doubles=True)
             if len(ends) == 2:
                 return self.charged(_range(self.term(ends[0]), self.term(ends[1])))
+        if _unary_minus(text):
+            return _negated(self.term(text[1:]))
         m = _GET_SERVICE.match(text)
         if m:
             return self.get_service(_words(m.group("args")))

@@ -174,6 +174,20 @@ def _binary(op: str, left: Value, right: Value) -> Value:
     return _arithmetic(op, left, _as_number(right, left))
 
 
+def _negated(value: Value) -> Value:
+    """``-value`` as PowerShell's UnaryMinus binder computes it: a number is negated in its
+    own type by .NET's unchecked negation (so the smallest Int32, or Int64, is its own
+    negation, where ``0 - value`` would give a double); anything else is ``0 - value``
+    (:func:`_binary`: ``-'7'`` is -7; ``$null``, a bool or an array is unknown)."""
+    if isinstance(value, float):
+        return -value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if _is_int64(value):
+            return _Int64(value if value == _INT64_MIN else -value)
+        return value if value == _INT32_MIN else -value
+    return _binary("-", 0, value)
+
+
 def _repeated(value: str | tuple[Scalar, ...], count: Value) -> Value:
     """``'ab' * 3``, ``@(1, 2) * 3``: ``value`` repeated, the count converted to an Int32;
     a count PowerShell would round (a double) or refuse (negative, beyond an Int32) is
