@@ -333,10 +333,11 @@ def test_a_script_reads_the_step_s_variables_at_run_time(syntax: ScriptSyntax, b
     ('Write-Output "a","b"; Write-Host "c","d"; Write-Host "e","f" -Separator ", "',
      ["a", "b", "c d", "e, f"]),
     ("echo one two", ["one", "two"]),
+    ('"{0}-{1}" -f "a", "b"', ["a-b"]),
     # what is not modelled is unknown: the statement is skipped, an `if` runs no branch
     ('$v = "1.2.3" -replace "\\.", "_"\n"v=$v"', []),
     ('"deploying" | Out-File "C:\\log.txt"', []),
-    ('"{0}-{1}" -f "a", "b"', []),
+    ('"{0,5}" -f 7', []),  # an alignment (or a format string: {0:N2})
     ('if ("a" -replace "a", "") { "then" } else { "else" }', []),
     ("if ('abc' -match '(?<x>b)') { 'then' } else { 'else' }", []),
     ("if ('2' -gt 'a-b') { 'then' } else { 'else' }", []),
@@ -349,6 +350,47 @@ def test_powershell_operators_are_evaluated_or_unknown(body: str, printed: list[
     host = Host()
     _, result = run(body, PS, host)
     assert host.lines() == printed and not result.failed
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ("$n = 'Tentacle'; Write-Host (\"Restarting {0} in {1} s\" -f $n, 5)",
+     ["Restarting Tentacle in 5 s"]),
+    ("$s = '{1}-{0}' -F 'a', 'b'; $s", ["b-a"]),  # any case, as every operator
+    # it binds tighter than + and *, looser than the comma and ..
+    ("'x' + '{0}' -f 'a', 'b'; '{0}' -f 1 + 2; '{0}' -f 2 * 3; '{0}|{2}' -f 1..3",
+     ["xa", "12", "222", "1|3"]),
+    # an array operand is the arguments; {{ and }} are braces; values as PowerShell writes them
+    ("$a = 1, 2; '{1}{0}' -f $a; '{{{0}}}' -f 7; '[{0}]' -f $null; '{0} {1}' -f $true, 2.5",
+     ["21", "{7}", "[]", "True 2.5"]),
+])
+def test_the_format_operator_as_dotnet_formats(body: str, printed: list[str]) -> None:
+    host = Host()
+    _, result = run(body, PS, host)
+    assert host.lines() == printed and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    "'{0:N2}' -f 7",  # a format string: culture-dependent .NET formatting, not modelled
+    "'{0,-5}|' -f 7",  # an alignment
+    "'{1}' -f 7",  # past the arguments: .NET's FormatException
+    "'{' -f 7",  # a lone brace: the same
+    "'{" + "9" * 5000 + "}' -f 7",
+    "'{0}' -f (0.1 + 0.2)",  # a double PowerShell 5.1 and 7 write differently
+    "'{0}' -f '{0}' -f 'x'",  # -f on -f's result
+    "$x = '{0}' * 300000; $x -f ('y' * 10)",  # more than 1,000,000 characters: not built
+])
+def test_the_format_operator_is_unknown_where_dotnet_would_differ_or_fail(body: str) -> None:
+    host = Host()
+    _, result = run(body + "\n'end'", PS, host)
+    assert host.lines() == ["end"] and not result.failed
+
+
+def test_formatting_a_long_template_again_and_again_runs_out_of_statements() -> None:
+    # Each item formatted is work: one statement per 10, counted before the work is done,
+    # so a loop over a 300,000-item template ends after a few rounds, not minutes.
+    _, result = run("$x = '{0}' * 300000\nforeach ($i in 1..50000) { $y = $x -f '' }",
+                    PS, Host())
+    assert result.exit_code == 1 and "more than 50,000 statements" in (result.message or "")
 
 
 @pytest.mark.parametrize(("body", "printed"), [

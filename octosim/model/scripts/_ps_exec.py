@@ -12,7 +12,8 @@ comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike
 ``[string]::IsNullOrEmpty``, ``Test-Path env:X``; strings, here-strings, numbers,
 ``'a','b'`` arrays, ``+`` (the left operand's type decides: ``1 + '2'`` is 3, an array
 gets items appended), ``-``, ``*`` (a string or array repeated), ``/``, ``%`` (numbers),
-``a..b`` (Int32 ranges), unary ``-`` (``-$x``, ``-(...)``), ``-join``, in expression mode
+``a..b`` (Int32 ranges), unary ``-`` (``-$x``, ``-(...)``), ``-join``, ``-f`` (items
+``{N}``, ``{{``/``}}``; not alignments or format strings), in expression mode
 only (``Write-Host $a+1`` is an argument, the text ``5+1``: unknown); ``throw`` and ``exit``
 read theirs as expressions;
 ``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``, ``++$x``, ``--$x``; a bare
@@ -147,6 +148,7 @@ from octosim.model.scripts._ps_values import (
     _bounded,
     _converted,
     _equal,
+    _formatted,
     _indexed,
     _integer,
     _items,
@@ -192,6 +194,8 @@ _RANGE = re.compile(r"\.\.")
 #: Any of them (whether an argument holds one).
 _OPERATOR = re.compile(r"\s*[-+*/%]|\.\.")
 _JOIN = re.compile(r"\s+-join\s+", re.IGNORECASE)
+#: The format operator (it binds tighter than ``*`` and ``+``, looser than ``,`` and ``..``).
+_FORMAT = re.compile(r"\s+-f(?![\w-])\s*", re.IGNORECASE)
 _GET_SERVICE = re.compile(r"^Get-Service\s+(?P<args>.*)$", re.IGNORECASE | re.DOTALL)
 _NAME_MEMBER = re.compile(r"\.Name$", re.IGNORECASE)
 _WILDCARD = frozenset("*?[")
@@ -657,6 +661,13 @@ def _parse(text: str) -> _Statement:
         return _Statement("value")
     words = _words(text)
     return _Statement("command", name=words[0].casefold(), args=words[1:])
+
+
+@functools.lru_cache(maxsize=512)
+def _format_operands(text: str) -> tuple[str, ...]:
+    """``text``'s operands around the format operator ``-f`` (outside quotes and brackets;
+    one operand: none), memoised as :func:`_operators`."""
+    return tuple(split_top(text, _FORMAT, escape="`", single_doubles=True))
 
 
 def _unary_minus(text: str) -> bool:
@@ -1807,6 +1818,8 @@ class _Shell:
         if (("*" in text or "/" in text or "%" in text) and _expression_mode(text)
                 and len(_split_operators(text, _MULTIPLICATIVE)) > 1):
             return self.product(text)
+        if _expression_mode(text) and len(_format_operands(text)) > 1:
+            return self.term(text)  # 'x{0}' -f 'a', 'b': the comma binds tighter than -f
         items = _array_items(text)
         if len(items) > 1:  # 'a', 'b': an array (the comma binds tighter than + and -join)
             return tuple(v for item in items for v in _items(self.term(item)))
@@ -1842,6 +1855,16 @@ class _Shell:
             if isinstance(services, tuple):
                 return services  # a service is known by its name: .Name is the same list
             raise Unknown(text)
+        formats = _format_operands(text) if _expression_mode(text) else ()
+        if len(formats) == 2:
+            template = self.term(formats[0])
+            if isinstance(template, str):  # one more statement per 10 items, before the work
+                self.step(template.count("{") // 10)
+            arguments = self.expression(formats[1])
+            arguments = arguments if isinstance(arguments, tuple) else (arguments,)
+            return self.charged(_formatted(template, arguments))
+        if len(formats) > 2:
+            raise Unknown(text)  # -f applied again to a result: not modelled
         if ".." in text and _expression_mode(text):
             ends = split_top(text, _RANGE, escape="`", single_doubles=True)
             if len(ends) == 2:

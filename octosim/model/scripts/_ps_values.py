@@ -188,6 +188,41 @@ def _negated(value: Value) -> Value:
     return _binary("-", 0, value)
 
 
+#: A composite format's parts: an escaped brace, an item ``{N}``, or any other brace (an
+#: alignment, a format string, a lone brace: not modelled).
+_FORMAT_PART = re.compile(r"\{\{|\}\}|\{([0-9]+)\}|[{}]")
+
+
+def _formatted(template: Value, args: tuple[Scalar, ...]) -> str:
+    """``template -f args``: .NET's composite formatting, for items ``{N}`` (each
+    argument's text) and the escapes ``{{`` and ``}}``. An alignment or a format string
+    (``{0,5}``, ``{0:N2}``), a lone brace or an index past the arguments (.NET's
+    FormatException) is unknown, and so is a template that is not a string, or a result
+    longer than :data:`_MAX_LENGTH`, decided as it is built."""
+    if not isinstance(template, str):
+        raise Unknown(repr(template))
+    parts: list[str] = []
+    length = 0
+    position = 0
+    for m in _FORMAT_PART.finditer(template):
+        part = m.group()
+        if part in ("{{", "}}"):
+            piece = part[0]
+        elif (index := m.group(1)) is not None and len(index) < 10 and int(index) < len(args):
+            piece = _text(args[int(index)])  # (int() of thousands of digits would raise)
+        else:
+            raise Unknown(part)
+        parts += (template[position : m.start()], piece)
+        length += m.start() - position + len(piece)
+        if length > _MAX_LENGTH:
+            raise Unknown(f"a text of more than {_MAX_LENGTH:,} characters")
+        position = m.end()
+    parts.append(template[position:])
+    if length + len(parts[-1]) > _MAX_LENGTH:
+        raise Unknown(f"a text of more than {_MAX_LENGTH:,} characters")
+    return "".join(parts)
+
+
 def _repeated(value: str | tuple[Scalar, ...], count: Value) -> Value:
     """``'ab' * 3``, ``@(1, 2) * 3``: ``value`` repeated, the count converted to an Int32;
     a count PowerShell would round (a double) or refuse (negative, beyond an Int32) is
