@@ -492,6 +492,11 @@ def test_write_error_does_what_the_error_action_says(body: str, errors: list[str
     ("Write-Host -Object colored", ["colored"]),
     ("Write-Host -o colored", []),  # ambiguous (-Object, -OutVariable, -OutBuffer)
     ("Write-Host -Colour Red colored", []),  # no such parameter
+    # a colour is a ConsoleColor's name, in any case, or value; PowerShell refuses another
+    ("Write-Host -fore darkYELLOW -back 12 colored", ["colored"]),
+    ("Write-Host 'colored' -ForegroundColor Purple", []),
+    ("Write-Host 'colored' -f 'b'", []),  # -f is -ForegroundColor here, not the operator
+    ("Write-Host 'colored' -BackgroundColor 16", []),
 ])
 def test_write_host_takes_parameter_prefixes(body: str, printed: list[str]) -> None:
     host = Host()

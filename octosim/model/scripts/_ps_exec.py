@@ -670,6 +670,20 @@ def _format_operands(text: str) -> tuple[str, ...]:
     return tuple(split_top(text, _FORMAT, escape="`", single_doubles=True))
 
 
+#: System.ConsoleColor's names, in order: its values 0 to 15.
+_CONSOLE_COLOURS = ("black", "darkblue", "darkgreen", "darkcyan", "darkred", "darkmagenta",
+                    "darkyellow", "gray", "darkgray", "blue", "green", "cyan", "red",
+                    "magenta", "yellow", "white")
+
+
+def _console_colour(value: Value) -> bool:
+    """Whether PowerShell converts ``value`` to a ConsoleColor: one of its names, in any
+    case, or one of its values; anything else it refuses (or is not modelled)."""
+    if isinstance(value, str):
+        return value.strip().casefold() in _CONSOLE_COLOURS
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 15
+
+
 def _unary_minus(text: str) -> bool:
     """Whether ``text`` starts with a unary minus on a variable or a bracketed expression
     (``-$x``, ``- ($a + 1)``); ``-5`` is a number, ``--$x`` a decrement."""
@@ -1513,6 +1527,9 @@ class _Shell:
             return self.sleep_seconds(args)
         if name == "write-host":
             values, named = self.write_args(name, args)
+            for colour in ("foregroundcolor", "backgroundcolor"):
+                if colour in named and not _console_colour(named[colour]):
+                    raise Unknown(colour)  # PowerShell cannot bind it: the command fails
             separator = _text(named.get("separator", " "))
             self.write(self.joined(separator, [i for v in values for i in _items(v)]))
         elif name in ("write-output", "echo", "write"):
