@@ -310,7 +310,7 @@ def test_the_scripts_own_parameters_are_unknown() -> None:
     ("Write-Output (1 + '2')", ["3"]),
     ("'1' + 2", ["12"]),
     ("$n = $null + 1; $n + 1", ["2"]),
-    ("$a = @(1) + 2; $a.Length; \"$a\"", ["1 2"]),
+    ("$a = @(1) + 2; $a.Length; \"$a\"", ["2", "1 2"]),
     ("'a' + @(1, 2)", ["a1 2"]),
     # counters and lists in a loop
     ("$count = 0\nforeach ($x in 'a', 'b', 'c') { $count++ }\n\"count=$count\"", ["count=3"]),

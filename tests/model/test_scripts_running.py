@@ -385,6 +385,20 @@ def test_the_format_operator_is_unknown_where_dotnet_would_differ_or_fail(body: 
     assert host.lines() == ["end"] and not result.failed
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    ("$x = 'abc'; $x.Length; $x.count; $a = 1, 2, 3; $a.Count; $a.LENGTH", ["3", "1", "3", "3"]),
+    # a value that is not an array is one item, $null (or a variable never set) none
+    ("$i = 5; $i.Count; $n = $null; $n.Count; $never.Length", ["1", "0", "0"]),
+    ("$s = '\U0001f600'; $s.Length", ["2"]),  # .NET counts UTF-16 code units
+    ("$found = @(); if ($found.Count -eq 0) { 'none found' }", ["none found"]),
+    ("$a = 'x', 'y'; Write-Host \"$($a.Count) items\" $a.Count", ["2 items 2"]),
+])
+def test_length_and_count_as_powershell_counts(body: str, printed: list[str]) -> None:
+    host = Host()
+    _, result = run(body, PS, host)
+    assert host.lines() == printed and not result.failed
+
+
 def test_formatting_a_long_template_again_and_again_runs_out_of_statements() -> None:
     # Each item formatted is work: one statement per 10, counted before the work is done,
     # so a loop over a 300,000-item template ends after a few rounds, not minutes.

@@ -20,8 +20,8 @@ read theirs as expressions;
 value (it is output, an array one item a line);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
 matching ``P``, as their names, so ``.Name`` of it is the same list; as a statement only its
-error counts); ``@(...)``, ``$a[i]``, ``$script:x``/``$global:x`` (one scope: Calamari
-dot-sources the script).
+error counts); ``@(...)``, ``$a[i]``, ``$x.Length``/``$x.Count``, ``$script:x``/``$global:x``
+(one scope: Calamari dot-sources the script).
 
 Control flow: ``try``/``catch [T]``/``finally``: a terminating error (``throw``: a
 RuntimeException; an error under ``Stop``: its own exception, WriteErrorException for
@@ -157,6 +157,7 @@ from octosim.model.scripts._ps_values import (
     _order,
     _pattern_match,
     _range,
+    _size,
     _text,
     _truthy,
 )
@@ -402,6 +403,8 @@ _ERROR_MESSAGE = re.compile(r"\$(?:_|PSItem)\.Exception\.Message", re.IGNORECASE
 _SCOPED_VARIABLE = re.compile(r"\$(global|script|local|private|variable):(\w+)",
                               re.IGNORECASE)
 _INDEXED = re.compile(r"\$(\w+)\[\s*(-?[0-9]+)\s*\]")
+#: ``$x.Length``, ``$x.Count``: how long a text is, how many items a value has.
+_SIZE = re.compile(r"\$(\w+)\.(length|count)", re.IGNORECASE)
 #: Statements whose skipping cannot have lost output a function returns (they print to the
 #: log, sleep, end the script or only assign).
 _NO_OUTPUT = frozenset({"write-host", "write-warning", "write-verbose", "write-error",
@@ -1913,6 +1916,9 @@ class _Shell:
         m = _INDEXED.fullmatch(text)
         if m:
             return _indexed(self.read_variable(m.group(1)), _integer(m.group(2)))
+        m = _SIZE.fullmatch(text)
+        if m:
+            return _size(self.read_variable(m.group(1)), m.group(2).casefold())
         if text.startswith("@(") and _closing(text, 1) == len(text) - 1:
             inner = text[2:-1].strip()  # @(...): always an array
             return _items(self.expression(inner)) if inner else ()

@@ -274,6 +274,17 @@ def _indexed(value: Value, index: int) -> Value:
     raise Unknown(repr(value))
 
 
+def _size(value: Value, member: str) -> int:
+    """``value.Length`` or ``value.Count`` (``member`` lower-cased): a text's Length is its
+    UTF-16 code units, as .NET counts them; an array has its items; any other value is one
+    item, as PowerShell's intrinsic members count it, and ``$null`` none."""
+    if isinstance(value, str) and member == "length":
+        return len(value.encode("utf-16-le")) // 2
+    if isinstance(value, tuple):
+        return len(value)
+    return 0 if value is None else 1
+
+
 def _items(value: Value) -> tuple[Scalar, ...]:
     """The objects a value sends down the pipeline: an array's items; none for $null."""
     if value is None:
