@@ -204,6 +204,11 @@ def test_exit_reads_its_value_as_an_expression() -> None:
     assert result.exit_code == 3
 
 
+def test_exit_reads_a_unary_minus_as_an_expression() -> None:
+    _, result = ps("$code = 4\nexit -$code")
+    assert result.exit_code == -4
+
+
 @pytest.mark.parametrize("body", [
     # huge or unbounded: never built (a MemoryError, or ages)
     "$s = 'x' * 2000000000; $s",

@@ -377,7 +377,10 @@ def test_the_format_operator_as_dotnet_formats(body: str, printed: list[str]) ->
     "'{" + "9" * 5000 + "}' -f 7",
     "'{0}' -f (0.1 + 0.2)",  # a double PowerShell 5.1 and 7 write differently
     "'{0}' -f '{0}' -f 'x'",  # -f on -f's result
-    "$x = '{0}' * 300000; $x -f ('y' * 10)",  # more than 1,000,000 characters: not built
+    "$x = '{0}' * 20000; $x -f ('y' * 100)",  # more than 1,000,000 characters: not built
+    # an array among several arguments is written as its type name, System.Object[]
+    "$list = 'a', 'b'; 'Found {0}: {1}' -f $list.Count, $list",
+    "'[{0}]' -f @(1, 2), 3",
 ])
 def test_the_format_operator_is_unknown_where_dotnet_would_differ_or_fail(body: str) -> None:
     host = Host()
@@ -392,6 +395,13 @@ def test_the_format_operator_is_unknown_where_dotnet_would_differ_or_fail(body: 
     ("$s = '\U0001f600'; $s.Length", ["2"]),  # .NET counts UTF-16 code units
     ("$found = @(); if ($found.Count -eq 0) { 'none found' }", ["none found"]),
     ("$a = 'x', 'y'; Write-Host \"$($a.Count) items\" $a.Count", ["2 items 2"]),
+    # the constants are values, in a string too
+    ("$true.Count; $false.Length; $null.Count; \"t=$true f=$false n=$null\"",
+     ["1", "1", "0", "t=True f=False n="]),
+    # Set-StrictMode (not interpreted) makes Windows PowerShell refuse them on a scalar
+    ("Set-StrictMode -Version Latest; $i = 5; $i.Count; $s = 'ab'; $s.Length", ["2"]),
+    # variables PowerShell sets itself are unknown, not $null
+    ("$ErrorView.Length; $FormatEnumerationLimit.Count; 'end'", ["end"]),
 ])
 def test_length_and_count_as_powershell_counts(body: str, printed: list[str]) -> None:
     host = Host()
@@ -399,10 +409,13 @@ def test_length_and_count_as_powershell_counts(body: str, printed: list[str]) ->
     assert host.lines() == printed and not result.failed
 
 
-def test_formatting_a_long_template_again_and_again_runs_out_of_statements() -> None:
-    # Each item formatted is work: one statement per 10, counted before the work is done,
-    # so a loop over a 300,000-item template ends after a few rounds, not minutes.
-    _, result = run("$x = '{0}' * 300000\nforeach ($i in 1..50000) { $y = $x -f '' }",
+@pytest.mark.parametrize("template", ["'{0}' * 300000", "'}' * 1000000"])
+def test_formatting_a_long_template_again_and_again_runs_out_of_statements(
+    template: str,
+) -> None:
+    # Each brace formatted is work: one statement per 10, counted before the work is done,
+    # so a loop over a long template ends after a few rounds, not minutes.
+    _, result = run(f"$x = {template}\nforeach ($i in 1..50000) {{ $y = $x -f '' }}",
                     PS, Host())
     assert result.exit_code == 1 and "more than 50,000 statements" in (result.message or "")
 
@@ -511,6 +524,8 @@ def test_write_error_does_what_the_error_action_says(body: str, errors: list[str
     ("Write-Host 'colored' -ForegroundColor Purple", []),
     ("Write-Host 'colored' -f 'b'", []),  # -f is -ForegroundColor here, not the operator
     ("Write-Host 'colored' -BackgroundColor 16", []),
+    ("Write-Host 'colored' -ForegroundColor 'Blac\u212a'", []),  # a Kelvin sign is no K
+    ("Write-Host colored -f Green -f Red", []),  # a parameter given twice
 ])
 def test_write_host_takes_parameter_prefixes(body: str, printed: list[str]) -> None:
     host = Host()

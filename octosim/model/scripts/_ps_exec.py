@@ -274,8 +274,16 @@ _AUTOMATIC = frozenset({
     "iswindows", "islinux", "ismacos", "iscoreclr", "stacktrace", "psculture", "psuiculture",
     "shellid", "nestedpromptlevel", "verbosepreference", "warningpreference",
     "debugpreference", "informationpreference", "progresspreference", "confirmpreference",
-    "whatifpreference", "ofs", "octopusparameters", "switch", "foreach",
+    "whatifpreference", "ofs", "octopusparameters", "switch", "foreach", "errorview",
+    "formatenumerationlimit", "outputencoding", "maximumhistorycount", "psemailserver",
+    "psdefaultparametervalues", "psmoduleautoloadingpreference", "pssessionoption",
+    "pssessionapplicationname", "pssessionconfigurationname", "psstyle",
+    "psnativecommanduseerroractionpreference", "psnativecommandargumentpassing",
+    "enabledexperimentalfeatures", "event", "eventargs", "eventsubscriber", "sender",
+    "consolefilename",
 })
+#: The constants, which no script can set.
+_CONSTANTS: dict[str, Value] = {"true": True, "false": False, "null": None}
 _IN_STRING = re.compile(
     r"`(.)|\$\{env:([^}]+)\}|\$env:([\w]+)|\$\{([^}]+)\}"
     r"|\$(?:(global|script|local|private|variable):(?=\w))?(\w+)|\$\(", re.IGNORECASE | re.DOTALL
@@ -682,8 +690,8 @@ _CONSOLE_COLOURS = ("black", "darkblue", "darkgreen", "darkcyan", "darkred", "da
 def _console_colour(value: Value) -> bool:
     """Whether PowerShell converts ``value`` to a ConsoleColor: one of its names, in any
     case, or one of its values; anything else it refuses (or is not modelled)."""
-    if isinstance(value, str):
-        return value.strip().casefold() in _CONSOLE_COLOURS
+    if isinstance(value, str):  # .NET's Trim and OrdinalIgnoreCase, for ASCII text
+        return value.isascii() and value.strip(" \t\n\v\f\r").lower() in _CONSOLE_COLOURS
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 15
 
 
@@ -802,6 +810,9 @@ class _Shell:
         # would have set them was skipped.
         self.unknown_env: set[str] = set()
         self.defined = False  # whether the script defined a function (the hot path skips)
+        # Whether the script ran Set-StrictMode (not interpreted): Windows PowerShell then
+        # refuses .Count/.Length on a value that has none (PropertyNotFoundStrict).
+        self.strict = False
         self.loops = 0  # the loops running (a `break` outside one is not interpreted)
         self.loops_here = 0  # those running in the running function (or the script itself)
         self.captures: list[_Capture] = []  # functions called for their value, innermost last
@@ -1528,6 +1539,9 @@ class _Shell:
         """Run a command; return the seconds it sleeps (None: it does not sleep)."""
         if name in ("start-sleep", "sleep"):
             return self.sleep_seconds(args)
+        if name == "set-strictmode":
+            self.strict = True
+            raise Unknown(name)
         if name == "write-host":
             values, named = self.write_args(name, args)
             for colour in ("foregroundcolor", "backgroundcolor"):
@@ -1641,6 +1655,8 @@ class _Shell:
         has it; ``$null`` if the script never set it, unknown if a skipped statement may
         have (or PowerShell sets it itself)."""
         key = name.casefold()
+        if key in _CONSTANTS:
+            return _CONSTANTS[key]
         qualifier = qualifier.casefold()
         scope: _Scope | None = (self.top if qualifier in ("script", "global") else self.scope)
         while scope is not None:
@@ -1734,10 +1750,24 @@ class _Shell:
         self.host.write("SUCCESS: Specified value was saved.")
 
     # -- words and expressions ----------------------------------------------------------------
+    def format_arguments(self, text: str) -> tuple[Scalar, ...]:
+        """The arguments ``-f`` formats: an array's items, or one value. An array among
+        several arguments would be written as its type name (``System.Object[]``): not
+        modelled, so unknown (the arrays here are flat)."""
+        items = _array_items(text)
+        if len(items) == 1:
+            value = self.expression(text)
+            return value if isinstance(value, tuple) else (value,)
+        values = [self.term(item) for item in items]
+        scalars = tuple(value for value in values if not isinstance(value, tuple))
+        if len(scalars) < len(values):
+            raise Unknown(text)
+        return scalars
+
     def keyword_value(self, text: str) -> Value:
         """The value after ``exit`` or ``throw``: PowerShell reads it in expression mode
         (``throw 'Failed: ' + $x`` is one string); a bare word as a command's argument."""
-        if text[0] in "'\"$([@" or _NUMBER.match(text.split()[0]):
+        if text[0] in "'\"$([@" or _unary_minus(text) or _NUMBER.match(text.split()[0]):
             return self.expression(text)
         return self.word(text)
 
@@ -1776,6 +1806,8 @@ class _Shell:
             value = self.word(text)
             if param in _PRINTED_PARAMS:
                 values.append(value)
+            elif param in named:
+                raise Unknown(arg)  # PowerShell refuses a parameter given twice
             else:
                 named[param] = value
         if name not in ("write-host", "write-output", "echo", "write") and len(values) > 1:
@@ -1878,11 +1910,9 @@ class _Shell:
         formats = _format_operands(text) if _expression_mode(text) else ()
         if len(formats) == 2:
             template = self.term(formats[0])
-            if isinstance(template, str):  # one more statement per 10 items, before the work
-                self.step(template.count("{") // 10)
-            arguments = self.expression(formats[1])
-            arguments = arguments if isinstance(arguments, tuple) else (arguments,)
-            return self.charged(_formatted(template, arguments))
+            if isinstance(template, str):  # one more statement per 10 braces, before the work
+                self.step((template.count("{") + template.count("}")) // 10)
+            return self.charged(_formatted(template, self.format_arguments(formats[1])))
         if len(formats) > 2:
             raise Unknown(text)  # -f applied again to a result: not modelled
         if ".." in text and _expression_mode(text):
@@ -1918,7 +1948,10 @@ class _Shell:
             return _indexed(self.read_variable(m.group(1)), _integer(m.group(2)))
         m = _SIZE.fullmatch(text)
         if m:
-            return _size(self.read_variable(m.group(1)), m.group(2).casefold())
+            value = self.charged(self.read_variable(m.group(1)))  # counting it is work too
+            if self.strict and not isinstance(value, str | tuple):
+                raise Unknown(text)  # PowerShell 5.1 under Set-StrictMode: an error
+            return _size(value, m.group(2).casefold())
         if text.startswith("@(") and _closing(text, 1) == len(text) - 1:
             inner = text[2:-1].strip()  # @(...): always an array
             return _items(self.expression(inner)) if inner else ()

@@ -279,7 +279,7 @@ def _size(value: Value, member: str) -> int:
     UTF-16 code units, as .NET counts them; an array has its items; any other value is one
     item, as PowerShell's intrinsic members count it, and ``$null`` none."""
     if isinstance(value, str) and member == "length":
-        return len(value.encode("utf-16-le")) // 2
+        return len(value) if value.isascii() else len(value.encode("utf-16-le")) // 2
     if isinstance(value, tuple):
         return len(value)
     return 0 if value is None else 1
