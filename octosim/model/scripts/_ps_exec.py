@@ -282,7 +282,7 @@ _AUTOMATIC = frozenset({
     "enabledexperimentalfeatures", "event", "eventargs", "eventsubscriber", "sender",
     "consolefilename",
 })
-#: The constants, which no script can set.
+#: The constants, which no script can set (``$null = ...`` discards a value).
 _CONSTANTS: dict[str, Value] = {"true": True, "false": False, "null": None}
 _IN_STRING = re.compile(
     r"`(.)|\$\{env:([^}]+)\}|\$env:([\w]+)|\$\{([^}]+)\}"
@@ -1926,9 +1926,6 @@ class _Shell:
             return self.get_service(_words(m.group("args")))
         if _NUMBER.match(text) and len(text) < 20:  # longer: beyond Int64 and Double's digits
             return float(text) if "." in text else _integer(text)
-        folded = text.casefold()
-        if folded in ("$null", "$true", "$false"):
-            return {"$null": None, "$true": True, "$false": False}[folded]
         m = _ENV_VARIABLE.fullmatch(text)
         if m:
             return self.getenv(m.group(1) or m.group(2))
