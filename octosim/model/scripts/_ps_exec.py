@@ -20,8 +20,12 @@ read theirs as expressions;
 value (it is output, an array one item a line);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
 matching ``P``, as their names, so ``.Name`` of it is the same list; as a statement only its
-error counts); ``@(...)``, ``$a[i]``, ``$x.Length``/``$x.Count``, ``$script:x``/``$global:x``
-(one scope: Calamari dot-sources the script).
+error counts); ``@(...)``, ``$script:x``/``$global:x`` (one scope: Calamari dot-sources the
+script). The operators of comparison precedence (the comparisons, ``-replace``, ``-split``,
+``-join``) apply from the left, a comparison only as the last of them; unary ``-split`` and
+``-join``; ``[regex]::Escape``; the postfix operators on any value: ``x[i]``,
+``x.Length``/``x.Count`` and the string methods of :mod:`._ps_strings`
+(``$env:PATH.Split(';')[-1]``).
 
 Control flow: ``try``/``catch [T]``/``finally``: a terminating error (``throw``: a
 RuntimeException; an error under ``Stop``: its own exception, WriteErrorException for
@@ -134,6 +138,14 @@ from typing import Literal, NamedTuple, NoReturn, TypeVar
 
 from octosim.model.scripts._ps_args import _ps_resolve, _PsSpec
 from octosim.model.scripts._ps_lex import _PS_DASH
+from octosim.model.scripts._ps_strings import (
+    _method,
+    _regex_escape,
+    _replaced,
+    _split,
+    _split_words,
+    _weight,
+)
 from octosim.model.scripts._ps_values import (
     _DOUBLE_TEXT,
     _INT32_MAX,
@@ -194,7 +206,13 @@ _MULTIPLICATIVE = re.compile(r"\s*(?P<op>[*/%])\s*")
 _RANGE = re.compile(r"\.\.")
 #: Any of them (whether an argument holds one).
 _OPERATOR = re.compile(r"\s*[-+*/%]|\.\.")
-_JOIN = re.compile(r"\s+-join\s+", re.IGNORECASE)
+#: The operators of comparison precedence, looser than ``+`` and ``-f``, which PowerShell
+#: applies from the left: the comparisons, ``-replace``, ``-split``, ``-join`` (binary).
+_CHAIN = re.compile(
+    r"\s+-(join|[ic]?(?:eq|ne|gt|ge|lt|le|like|notlike|match|notmatch|contains|notcontains"
+    r"|in|notin|replace|split))\s+", re.IGNORECASE)
+#: Unary ``-split`` and ``-join`` (they bind tighter than the comma).
+_UNARY_TEXT = re.compile(r"-(split|join)\s+", re.IGNORECASE)
 #: The format operator (it binds tighter than ``*`` and ``+``, looser than ``,`` and ``..``).
 _FORMAT = re.compile(r"\s+-f(?![\w-])\s*", re.IGNORECASE)
 _GET_SERVICE = re.compile(r"^Get-Service\s+(?P<args>.*)$", re.IGNORECASE | re.DOTALL)
@@ -202,11 +220,10 @@ _NAME_MEMBER = re.compile(r"\.Name$", re.IGNORECASE)
 _WILDCARD = frozenset("*?[")
 _OR = re.compile(r"\s+-or\s+", re.IGNORECASE)
 _AND = re.compile(r"\s+-and\s+", re.IGNORECASE)
-_COMPARE = re.compile(
-    r"\s+-([ic]?(?:eq|ne|gt|ge|lt|le|like|notlike|match|notmatch|contains|notcontains|in|notin))"
-    r"\s+", re.IGNORECASE)
 _COMPARISONS = frozenset({"eq", "ne", "gt", "ge", "lt", "le", "like", "notlike", "match",
                           "notmatch", "contains", "notcontains", "in", "notin"})
+#: The operators in :data:`_CHAIN` as written without ``i``/``c`` (``-join`` has neither).
+_CHAINED = _COMPARISONS | {"join", "replace", "split"}
 _ASSIGN = re.compile(
     r"^(?:\[(?P<cast>string|int|int32|int64|long)\]\s*(?=\$\w+\s*=))?"
     r"\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>\w+)"
@@ -411,8 +428,11 @@ _ERROR_MESSAGE = re.compile(r"\$(?:_|PSItem)\.Exception\.Message", re.IGNORECASE
 _SCOPED_VARIABLE = re.compile(r"\$(global|script|local|private|variable):(\w+)",
                               re.IGNORECASE)
 _INDEXED = re.compile(r"\$(\w+)\[\s*(-?[0-9]+)\s*\]")
-#: ``$x.Length``, ``$x.Count``: how long a text is, how many items a value has.
-_SIZE = re.compile(r"\$(\w+)\.(length|count)", re.IGNORECASE)
+#: A member after a dot: ``.Length`` (a property), ``.Trim(`` (a method call).
+_MEMBER_NAME = re.compile(r"\.([A-Za-z_]\w*)(\()?")
+#: ``[regex]::Escape(`` (its argument follows, up to the closing bracket).
+_REGEX_ESCAPE = re.compile(
+    r"\[(?:System\.Text\.RegularExpressions\.)?Regex\]::Escape\s*\(", re.IGNORECASE)
 #: Statements whose skipping cannot have lost output a function returns (they print to the
 #: log, sleep, end the script or only assign).
 _NO_OUTPUT = frozenset({"write-host", "write-warning", "write-verbose", "write-error",
@@ -667,8 +687,8 @@ def _parse(text: str) -> _Statement:
         compound = _COMPOUND.match(f"${prefix.group('var')}{prefix.group('step')}")
     if compound:
         return _Statement("compound", compound)
-    if (text[0] in "'\"$@(" or ascii_digits(text[0]) or _unary_minus(text)
-            or (text[0] == "-" and ascii_digits(text[1:2]))):
+    if (text[0] in "'\"$@([" or ascii_digits(text[0]) or _unary_minus(text)
+            or (text[0] == "-" and ascii_digits(text[1:2])) or _UNARY_TEXT.match(text)):
         return _Statement("value")
     words = _words(text)
     return _Statement("command", name=words[0].casefold(), args=words[1:])
@@ -747,15 +767,12 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w for w in split_top(text, _SPACE, escape="`", single_doubles=True) if w)
 
 
-@functools.lru_cache(maxsize=512)
-def _operators(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """An expression's operands around ``-join``, and its operands around ``+`` and ``-``
-    each with the operator before it ('' for the first), outside quotes and brackets
-    (memoised, as :func:`_statements`). Text that starts with a letter is a command (command
-    mode, as PowerShell reads it): only ``+`` splits it, as before."""
-    additive = _ADDITIVE if _expression_mode(text) else _PLUS
-    return (tuple(split_top(text, _JOIN, escape="`", single_doubles=True)),
-            _split_operators(text, additive))
+def _additive(text: str) -> tuple[tuple[str, str], ...]:
+    """An expression's operands around ``+`` and ``-``, each with the operator before it
+    ('' for the first), outside quotes and brackets (memoised, as :func:`_statements`).
+    Text that starts with a letter is a command (command mode, as PowerShell reads it): only
+    ``+`` splits it, as before."""
+    return _split_operators(text, _ADDITIVE if _expression_mode(text) else _PLUS)
 
 
 @functools.lru_cache(maxsize=512)
@@ -788,6 +805,33 @@ def _expression_mode(text: str) -> bool:
     """Whether PowerShell reads ``text`` as an expression (its first character is not a
     command's): only there are ``-``, ``*``, ``/``, ``%`` and ``..`` operators."""
     return bool(text) and not (text[0].isalpha() or text[0] in "_&.")
+
+
+@functools.lru_cache(maxsize=512)
+def _postfix(text: str) -> tuple[str, str, str | None] | None:
+    """``text`` split at its last postfix operator: ``<receiver>.<Name>`` (a property:
+    ``(receiver, Name, None)``), ``<receiver>.<Name>(<args>)`` (a method call: ``(receiver,
+    Name, args)``) or ``<receiver>[<index>]`` (``(receiver, '[', index)``); the receiver
+    may hold others (``$a.Trim().Split(';')[-1]``). None if it ends in none (memoised, as
+    :func:`_statements`)."""
+    found: tuple[str, str, str | None] | None = None
+    last = -1
+    for i in top_level(text, escape="`", single_doubles=True):
+        last = i
+        if text[i] != "." or i == 0 or (m := _MEMBER_NAME.match(text, i)) is None:
+            continue
+        if m.group(2) and _closing(text, m.end() - 1) == len(text) - 1:
+            found = (text[:i], m.group(1), text[m.end() : -1])
+        elif not m.group(2) and m.end() == len(text):
+            found = (text[:i], m.group(1), None)
+    if found is None and text.endswith("]"):
+        start = last + 1  # what follows the last plain character: bracketed groups
+        while start < len(text) and text[start] in "([" and (
+                close := _closing(text, start)) < len(text) - 1:
+            start = close + 1
+        if 0 < start < len(text) and text[start] == "[":
+            found = (text[:start], "[", text[start + 1 : -1])
+    return found
 
 
 def _closing(text: str, i: int) -> int:
@@ -1855,13 +1899,10 @@ class _Shell:
         text = text.strip()
         if self.defined and (function := self.invoked(text)) is not None:
             return self.call_value(text, function)  # command mode: the rest are its arguments
-        joined, terms = _operators(text)
-        if len(joined) == 2:  # -join binds looser than +
-            items = self.expression(joined[0])
-            separator = _text(self.expression(joined[1]))
-            if isinstance(items, tuple):
-                return self.charged(self.joined(separator, items))
-            return "" if items is None else _text(items)
+        chain = _split_operators(text, _CHAIN)
+        if len(chain) > 1:  # -eq, -replace, -split, -join bind looser than + and -f
+            return self.chained(chain)
+        terms = _additive(text)
         if len(terms) > 1:
             value = self.product(terms[0][1])
             for op, operand in terms[1:]:
@@ -1876,6 +1917,37 @@ class _Shell:
         if len(items) > 1:  # 'a', 'b': an array (the comma binds tighter than + and -join)
             return tuple(v for item in items for v in _items(self.term(item)))
         return self.term(text)
+
+    def chained(self, chain: tuple[tuple[str, str], ...]) -> Value:
+        """Operands around the operators of comparison precedence (:data:`_CHAIN`), applied
+        from the left as PowerShell applies them: ``$path -split ';' -contains $dir`` splits,
+        then compares. A comparison's result as the next operator's operand (``$a -eq 1
+        -eq $b``, ``$a -eq 1 -join ','``) is not modelled."""
+        value = self.operand(chain[0][1])
+        for i, (written, text) in enumerate(chain[1:], 2):
+            op = written.casefold()
+            base = op if op in _CHAINED else op[1:]
+            right = self.operand(text)
+            if base == "join":
+                value = self.join_value(value, _text(right))
+            elif base in ("replace", "split"):
+                self.step(_weight(value) // 1000)  # a step a thousand characters, before
+                sensitive = op.startswith("c")
+                value = self.charged(
+                    _replaced(value, right, sensitive, self.step) if base == "replace"
+                    else _split(value, right, sensitive, self.step))
+            elif i < len(chain):
+                raise Unknown(written)  # a comparison's result compared again: not modelled
+            else:
+                value = self.compare(op, value, right)
+        return value
+
+    def join_value(self, items: Value, separator: str) -> str:
+        """``items -join separator`` (unary ``-join``: no separator): an array's items'
+        texts joined, one value's text, '' for ``$null``."""
+        if isinstance(items, tuple):
+            return self.charged(self.joined(separator, items))
+        return "" if items is None else _text(items)
 
     def product(self, text: str) -> Value:
         """Operands around ``*``, ``/``, ``%`` (they bind tighter than ``+`` and ``-``), from
@@ -1943,22 +2015,52 @@ class _Shell:
         m = _INDEXED.fullmatch(text)
         if m:
             return _indexed(self.read_variable(m.group(1)), _integer(m.group(2)))
-        m = _SIZE.fullmatch(text)
-        if m:
-            value = self.charged(self.read_variable(m.group(1)))  # counting it is work too
-            if self.strict and not isinstance(value, str | tuple):
-                raise Unknown(text)  # PowerShell 5.1 under Set-StrictMode: an error
-            return _size(value, m.group(2).casefold())
         if text.startswith("@(") and _closing(text, 1) == len(text) - 1:
             inner = text[2:-1].strip()  # @(...): always an array
             return _items(self.expression(inner)) if inner else ()
+        postfix = _postfix(text)
+        if postfix is not None:
+            return self.member(*postfix)
+        m = _UNARY_TEXT.match(text)
+        if m:  # -split 'a b', -join $a: they bind tighter than anything but members
+            value = self.term(text[m.end() :])
+            if m.group(1).casefold() == "join":
+                return self.join_value(value, "")
+            self.step(_weight(value) // 1000)
+            return self.charged(_split_words(value))
         m = _TARGET.match(text)
         if m:
             return m.group(1)
         m = _DOTNET_ENV.match(text)
-        if m:
+        if m and _closing(text, m.start("args") - 1) == len(text) - 1:
             return self.dotnet(m.group("method").casefold(), m.group("args"))
+        m = _REGEX_ESCAPE.match(text)
+        if m and _closing(text, m.end() - 1) == len(text) - 1:
+            return _regex_escape(self.expression(text[m.end() : -1]))
         raise Unknown(text)
+
+    def member(self, receiver: str, name: str, args: str | None) -> Value:
+        """``receiver.Name`` (``args`` None), ``receiver.Name(args)`` or ``receiver[args]``
+        (``name`` '['): a value's ``Length``/``Count``, one of the string methods of
+        :func:`_method`, or an item (an Int32 index)."""
+        value = self.term(receiver)
+        key = name.casefold()
+        if key == "[":
+            index = self.expression(args or "")
+            if not isinstance(index, int) or isinstance(index, bool):
+                raise Unknown(repr(index))  # a slice, a key, a conversion: not modelled
+            return _indexed(value, index)
+        if args is None:
+            if key not in ("length", "count"):
+                raise Unknown(name)  # other properties: not modelled
+            self.charged(value)  # counting it is work too
+            if self.strict and not isinstance(value, str | tuple):
+                raise Unknown(name)  # PowerShell 5.1 under Set-StrictMode: an error
+            return _size(value, key)
+        arguments = tuple(self.expression(arg) for arg in _array_items(args)) if (
+            args.strip()) else ()
+        self.step(_weight(value) // 1000)  # a step a thousand characters, before the work
+        return self.charged(_method(value, name, arguments))
 
     def get_service(self, args: Sequence[str]) -> tuple[str, ...]:
         """``Get-Service [-Name] P [-ErrorAction A]``: the Tentacle services ``P`` matches.
@@ -2069,15 +2171,10 @@ class _Shell:
         if len(ands) > 1:
             return all(self.condition(part) for part in ands)
         # A comparison before -not: -not binds to its operand, `-not $x -eq 'b'` is
-        # `(-not $x) -eq 'b'`.
-        compared = split_top(text, _COMPARE, escape="`", single_doubles=True)
-        if len(compared) > 2:
-            raise Unknown(text)  # a chain of comparisons: not modelled
-        if len(compared) == 2:
-            op = _COMPARE.match(text, len(compared[0]))
-            assert op is not None
-            return _truthy(self.compare(op.group(1).casefold(), self.operand(compared[0]),
-                                        self.operand(compared[1])))
+        # `(-not $x) -eq 'b'` (chained() reads each operand with operand()).
+        chain = _split_operators(text, _CHAIN)
+        if len(chain) > 1:
+            return _truthy(self.chained(chain))
         negated = _NEGATION.match(text)
         if negated:
             return not self.condition(text[negated.end() :])

@@ -31,10 +31,12 @@ _NUMBER = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
 #: A string .NET reads as a double the way Python's ``float`` does (ASCII digits, no ``_``,
 #: no ``inf``/``nan``): only these are converted.
 _DOUBLE_TEXT = re.compile(rf"\s*(?:{DECIMAL_NUMBER.pattern})\s*")
-#: Regular expressions .NET and Python read alike (ASCII text, no ``(?``, no escapes but
-#: these, no nested or subtracted classes): only they are matched; others are unknown.
-#: A pattern that may backtrack for ages (:func:`may_backtrack`) is not run (it is unknown).
-_SAFE_ESCAPE = re.compile(r"\\[^dDwWsSbB.\\^$|?*+()\[\]{}/\-'\"#ntr ]")
+#: Regular expressions .NET and Python read alike (ASCII text, no ``(?``, no escapes but of
+#: these characters, no nested or subtracted classes): only they are matched; others are
+#: unknown. A pattern that may backtrack for ages (:func:`may_backtrack`) is not run (it is
+#: unknown). Escapes are read in pairs, left to right: ``\\J`` is a backslash, then ``J``.
+_ESCAPE = re.compile(r"\\(.?)", re.DOTALL)
+_SAFE_ESCAPED = frozenset("dDwWsSbB.\\^$|?*+()[]{}/-'\"#ntr ")
 #: .NET's Int32 and Int64 (Start-Sleep's parameters are bounded by an Int32 of milliseconds).
 _INT32_MAX = 2**31 - 1
 _INT32_MIN = -(2**31)
@@ -338,11 +340,7 @@ def _pattern_match(base: str, left: Value, right: Value, sensitive: bool) -> boo
             if sensitive:
                 compiled = re.compile(compiled.pattern, re.DOTALL)
         else:
-            if not (pattern + subject).isascii() or _SAFE_ESCAPE.search(pattern) or (
-                    "(?" in pattern or "[[" in pattern or "-[" in pattern
-                    or may_backtrack(pattern)):
-                raise Unknown(pattern)
-            compiled = re.compile(pattern, 0 if sensitive else re.IGNORECASE)
+            compiled = _dotnet_regex(pattern, subject, sensitive)
     except (ValueError, OverflowError, re.error):  # a{1,99999999999}: OverflowError
         raise Unknown(pattern) from None
     found = (compiled.fullmatch(subject) if base.endswith("like")
@@ -350,6 +348,21 @@ def _pattern_match(base: str, left: Value, right: Value, sensitive: bool) -> boo
     if left is None and found:
         raise Unknown("$null")  # PowerShell may read $null as '' here, or not: not modelled
     return found
+
+
+def _dotnet_regex(pattern: str, subject: str, sensitive: bool) -> re.Pattern[str]:
+    """``pattern`` compiled as .NET would read it against ``subject`` (``sensitive``: case
+    counts): only where .NET and Python read it alike (ASCII text, no ``(?``, no escapes but
+    :data:`_SAFE_ESCAPED`, no nested or subtracted classes) and it cannot backtrack for ages
+    (:func:`may_backtrack`); any other is unknown."""
+    if not (pattern + subject).isascii() or any(
+            m.group(1) not in _SAFE_ESCAPED for m in _ESCAPE.finditer(pattern)) or (
+            "(?" in pattern or "[[" in pattern or "-[" in pattern or may_backtrack(pattern)):
+        raise Unknown(pattern)
+    try:
+        return re.compile(pattern, 0 if sensitive else re.IGNORECASE)
+    except (ValueError, OverflowError, re.error):  # a{1,99999999999}: OverflowError
+        raise Unknown(pattern) from None
 
 
 def _order(base: str, left: Value, right: Value, sensitive: bool) -> bool:

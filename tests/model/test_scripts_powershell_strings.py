@@ -1,0 +1,215 @@
+"""PowerShell's text operators and string methods as the simulator interprets them:
+``-replace``, ``-split`` (binary and unary), ``-join`` among the comparisons, ``[regex]::
+Escape``, ``.Contains()``/``.Split()``/``.Trim()``... and indexing any value; and what stays
+not interpreted (skipped, never guessed). The PATH edits of install steps are the reason:
+``($path -split ';') -notcontains $dir``. The stand-in host is test_scripts_running's."""
+
+from __future__ import annotations
+
+import pytest
+
+from octosim.model.scripts._ps_exec import TOO_LONG
+from tests.model.test_scripts_powershell_flow import ps
+from tests.model.test_scripts_running import PS, Host, run
+
+
+def printed(body: str) -> list[str]:
+    """What ``body`` prints, after checking it ran to its end (``'end'``) without failing."""
+    host, result = ps(body + "\n'end'")
+    assert not result.failed and host.lines("error") == []
+    lines = host.lines()
+    assert lines[-1:] == ["end"], lines
+    return lines[:-1]
+
+
+# -- -replace -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "out"), [
+    ("'PowerPoint' -replace 'Point', 'Shell'", ["PowerShell"]),
+    ("'PowerPoint' -replace 'point'", ["Power"]),  # no replacement: removed; any case
+    ("'PowerPoint' -creplace 'point', 'x'; 'PowerPoint' -ireplace 'POINT', 'x'",
+     ["PowerPoint", "Powerx"]),
+    ("'1.2.3' -replace '\\.', '_'", ["1_2_3"]),
+    # .NET's substitutions: a group, by number or braced, $$, the whole match
+    ("'a-b' -replace '(\\w)-(\\w)', '$2-$1|${1}|$$|$&|$0'", ["b-a|a|$|a-b|a-b"]),
+    ("'a-b' -replace '-', '$x'", ["a$xb"]),  # $ before a letter is text
+    # in double quotes $1 is PowerShell's variable, $null here, before -replace sees it
+    ("'abc' -replace '(b)', \"[$1]\"", ["a[]c"]),
+    ("$null -replace 'a', 'b'", [""]),  # $null is ''
+    ("1.5 -replace '\\.', ','", ["1,5"]),  # a number as its text
+    ("'ab', 'cb' -replace 'b', 'x'", ["ax", "cx"]),  # an array, item by item
+    ("$v = 'C:\\Java\\bin\\' -replace '\\\\$'; $v", ["C:\\Java\\bin"]),
+])
+def test_replace(body: str, out: list[str]) -> None:
+    assert printed(body) == out
+
+
+@pytest.mark.parametrize("body", [
+    "'abc' -replace 'b', 'x', 'y'",  # more than two operands: PowerShell's error
+    "'abc' -replace '(b)', '$2'",  # a group the pattern lacks: .NET keeps the text
+    "'abc' -replace '(b)', '$12'",  # which group .NET reads is not modelled
+    "'abc' -replace '(b)', '${name}'",
+    "'abc' -replace '(b)', '$+'",
+    "'abc' -replace '(b)', '$_'",
+    "'abc' -replace '(?<n>b)', 'x'",  # (? groups: .NET and Python differ
+    "'été' -replace 't', 'x'",  # non-ASCII text
+    "'abc' -replace 'b', '${' + ('9' * 5000) + '}'",
+    # a result beyond a million characters, decided as it is built, not after
+    "$s = 'a' * 900000; $s -replace '', ('b' * 1000)",
+])
+def test_replace_not_modelled_is_skipped(body: str) -> None:
+    assert printed(body) == []
+
+
+# -- -split ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "out"), [
+    ("'C:\\a;C:\\b;;x' -split ';'", ["C:\\a", "C:\\b", "", "x"]),
+    ("'a1b22c' -split '\\d+'", ["a", "b", "c"]),
+    ("'aXbxc' -split 'x'; 'aXbxc' -csplit 'x'", ["a", "b", "c", "aXb", "c"]),
+    ("'a,b,c' -split ',', 2; 'a,b' -split ',', 0", ["a", "b,c", "a", "b"]),
+    ("'a1b2c' -split '(\\d)'", ["a", "1", "b", "2", "c"]),  # groups are kept, as .NET does
+    ("'a1b' -split '(x)?1'", ["a", "b"]),  # a group that took no part is not
+    ("($null -split ',').Count; ('' -split ',').Count", ["1", "1"]),
+    ("'a,b', 'c' -split ','", ["a", "b", "c"]),
+    ("('solo' -split ',').Count; ('solo' -split ',')[0]", ["1", "solo"]),  # always an array
+    # unary: trimmed, split at runs of white space; it binds tighter than the comma
+    ("-split \"  a \t b  c \"", ["a", "b", "c"]),
+    ("(-split '   ').Count", ["1"]),
+])
+def test_split(body: str, out: list[str]) -> None:
+    assert printed(body) == out
+
+
+@pytest.mark.parametrize("body", [
+    "'abc' -split ''",  # a match of no characters
+    "'a b c' -split ' ', -2",  # PowerShell 7 splits from the right, 5.1 does not
+    "'a b c' -split ' ', 2, 'SimpleMatch'",  # options
+    "'a b' -split 'b*'",
+])
+def test_split_not_modelled_is_skipped(body: str) -> None:
+    assert printed(body) == []
+
+
+# -- the chain of comparison precedence -----------------------------------------------------------
+@pytest.mark.parametrize(("body", "out"), [
+    # applied from the left: split, then compare
+    ("$p = 'C:\\a;C:\\Java\\bin'\nif ($p -split ';' -contains 'c:\\java\\bin') { 'has' }",
+     ["has"]),
+    ("$p = 'C:\\a'\nif (($p -split ';') -notcontains 'C:\\Java\\bin') { 'missing' }",
+     ["missing"]),
+    ("'a;b' -split ';' -join ','", ["a,b"]),
+    ("'a-b' -replace '-', ' ' -split ' ' -join '+'", ["a+b"]),
+    ("-join ('a', 'b'); (-join 'xy').Length", ["ab", "2"]),
+    # a comparison's value assigned: a bool, or the items an array filters to
+    ("$ok = 'abc' -eq 'ABC'; $ok; $big = 1, 2, 3 -gt 1; $big", ["True", "2", "3"]),
+    ("$m = 'x' -match 'y'; \"m=$m\"", ["m=False"]),
+])
+def test_operators_apply_from_the_left(body: str, out: list[str]) -> None:
+    assert printed(body) == out
+
+
+@pytest.mark.parametrize("body", [
+    # a comparison's result as the next operator's operand: not modelled (it was evaluated
+    # the wrong way round before: $a -eq ('x' -join ','))
+    "$a = 'x'\nif ($a -eq 'x' -join ',') { 'then' } else { 'else' }",
+    "if ('b' -in 'a;b' -split ';') { 'then' } else { 'else' }",  # ('b' -in 'a;b') -split ';'
+    "if (1 -eq 1 -eq $true) { 'then' } else { 'else' }",
+])
+def test_a_comparison_inside_a_chain_runs_no_branch(body: str) -> None:
+    assert printed(body) == []
+
+
+# -- string methods, members and indexing ---------------------------------------------------------
+@pytest.mark.parametrize(("body", "out"), [
+    ("'C:\\Java\\bin'.Contains('Java'); 'abc'.Contains('B')", ["True", "False"]),  # ordinal
+    ("'aAa'.Replace('a', 'b'); 'abc'.Replace('b', $null)", ["bAb", "ac"]),
+    ("'a;b;'.Split(';').Count; 'a;b'.Split(';')[1]", ["3", "b"]),
+    ("'[' + \"  x y \t\".Trim() + ']'", ["[x y]"]),
+    ("'C:\\j\\\\'.TrimEnd('\\'); 'xxabab'.TrimEnd('ab'); '--x--'.TrimStart('-')",
+     ["C:\\j", "xx", "x--"]),
+    ("'Tentacle'.ToUpper(); 'TENTACLE'.ToLowerInvariant()", ["TENTACLE", "tentacle"]),
+    ("'C:\\Java'.StartsWith('C:\\'); 'app.exe'.EndsWith('.EXE')", ["True", "False"]),
+    ("'abcabc'.IndexOf('c'); 'abc'.IndexOf('x')", ["2", "-1"]),
+    ("'abcdef'.Substring(2); 'abcdef'.Substring(1, 3)", ["cdef", "bcd"]),
+    ("'  Web  '.Trim().ToLower().Length", ["3"]),  # members chain, left to right
+    ("$env:JH = 'C:\\jdk\\'; $env:JH.TrimEnd('\\'); \"$($env:JH.Length)\"",
+     ["C:\\jdk", "7"]),
+    ("('a' + 'bc').Length; @(1, 2).Count; 'x'.ToString()", ["3", "2", "x"]),
+    ("$a = 'x', 'y', 'z'; $i = 2; $a[$i]; $a[$i - 1].ToUpper(); ('p;q' -split ';')[-1]",
+     ["z", "Y", "q"]),
+    # a member in a command's argument is evaluated (argument mode reads $x.Member)
+    ("$n = 'web'; Write-Host $n.ToUpper() done", ["WEB done"]),
+    ("[regex]::Escape('C:\\Program Files\\Java (x)')",
+     ["C:\\\\Program\\ Files\\\\Java\\ \\(x\\)"]),
+    ("$p = 'D:\\x;C:\\Java\\bin'\n"
+     "if ($p -match [System.Text.RegularExpressions.Regex]::Escape('C:\\Java\\bin')) { 'on' }",
+     ["on"]),
+])
+def test_string_members(body: str, out: list[str]) -> None:
+    assert printed(body) == out
+
+
+@pytest.mark.parametrize("body", [
+    "$x = $null; $x.Trim()",  # a method on $null: PowerShell's error
+    "(5).ToString()",  # a method on a number
+    "'a::b'.Split('::')",  # Windows PowerShell splits at each ':', PowerShell 7 at '::'
+    "'ab'.Replace('', 'x')",  # .NET's ArgumentException
+    "'İ'.ToLower()",  # non-ASCII: the culture decides
+    "'a-b'.StartsWith('ab')",  # a hyphen: Windows' word sort weighs it specially
+    "'abc'.Substring(2, 5)",  # beyond the text: .NET's exception
+    "'abc'.PadLeft(5)",  # another method
+    "'abc'.Chars",  # another property
+    "$a = 'x', 'y'; $a[0, 1]",  # a slice
+    "'x'.Trim(1)",  # an argument that is no string: the overload is not modelled
+])
+def test_members_not_modelled_are_skipped(body: str) -> None:
+    assert printed(body) == []
+
+
+def test_an_if_on_a_method_of_null_runs_no_branch() -> None:
+    assert printed("if ($env:UNSET.Trim() -eq '') { 'then' } else { 'else' }") == []
+
+
+# -- the install step's PATH edit, the reason for all this ---------------------------------------
+INSTALL = r"""
+$dir = 'C:\Java\bin'
+$machine = [Environment]::GetEnvironmentVariable('PATH', 'Machine')
+if (($machine -split ';') -notcontains $dir) {
+    [Environment]::SetEnvironmentVariable('PATH', $machine.TrimEnd(';') + ";$dir", 'Machine')
+    Write-Host "Added $dir to the machine PATH"
+} else {
+    Write-Host "$dir is already on the machine PATH"
+}
+"""
+CHECK = r"""
+if (-not ($env:PATH -split ';' -contains 'C:\Java\bin')) {
+    throw 'java is not on the PATH this process started with'
+}
+Write-Host 'java is on the PATH'
+"""
+
+
+def test_an_install_step_adds_to_the_machine_path_once_and_the_snapshot_does_not_see_it() -> None:
+    host = Host()
+    run(INSTALL, PS, host)
+    run(INSTALL, PS, host)  # idempotent: the second run finds it
+    assert host.lines() == ["Added C:\\Java\\bin to the machine PATH",
+                            "C:\\Java\\bin is already on the machine PATH"]
+    path = host.machine.machine_value("PATH")
+    assert path is not None and path.split(";").count("C:\\Java\\bin") == 1
+    # the script's own environment is the snapshot the Tentacle started with
+    _, result = run(CHECK, PS, host)
+    assert result.failed and host.lines("error") == [
+        "java is not on the PATH this process started with"]
+
+
+def test_text_operators_count_against_the_statement_budget() -> None:
+    # 900,000 characters replaced a hundred times: a statement per 1,000 characters,
+    # counted before the work, so the script fails soon instead of holding the simulation
+    host, result = ps("$s = 'a' * 900000\nforeach ($i in 1..100) { $s = $s -replace 'b', 'c' }")
+    assert result.exit_code == 1 and host.lines("error") == [TOO_LONG]
+    # and a statement per five matches, as they are found: 300,000 are too many at once
+    host, result = ps("$s = 'a ' * 300000\n$n = ($s -split ' ').Count")
+    assert result.exit_code == 1 and host.lines("error") == [TOO_LONG]
+    host, result = ps("$s = 'a,' * 300000\n$s = $s -replace ',', ';'")
+    assert result.exit_code == 1 and host.lines("error") == [TOO_LONG]
+    assert printed("$s = 'a ' * 100000\n($s -split ' ').Count") == ["100001"]
