@@ -19,10 +19,17 @@ from pathlib import Path
 
 import pytest
 
+from octosim.model.projects import SCRIPT_BODY, DeploymentAction, DeploymentStep
 from octosim.model.states import TaskState
 from octosim.model.tasks import ActivityElement, ActivityStatus, LogCategory, Task
 from octosim.model.truth import TentacleTruth
-from tests.e2e.seed_deployment_world import JAVA_HOME, SeedDeployment, deploy, seed_deployment
+from tests.e2e.seed_deployment_world import (
+    JAVA_HOME,
+    SeedDeployment,
+    deploy,
+    seed_deployment,
+    story_steps,
+)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "deployments.md"
 FAILED = ("The deployment failed because one or more steps failed. Please see the deployment "
@@ -118,6 +125,61 @@ def test_linux_recipe_fails_at_its_own_step_without_powershell() -> None:
                                                   LogCategory.Error)
     assert _step(task, "Check Java").status is ActivityStatus.Skipped
     assert not any(t.restarted for t in truths.values())
+
+
+#: The PATH form of the story: step 1 adds Java to the machine PATH unless it is there
+#: already, step 3 needs it on the PATH its Tentacle's scripts start with.
+JAVA_BIN = r"C:\Program Files\Java\jdk-21\bin"
+ADD_TO_PATH = rf"""
+$dir = '{JAVA_BIN}'
+$machine = [Environment]::GetEnvironmentVariable('PATH', 'Machine')
+if (($machine -split ';') -notcontains $dir) {{
+    [Environment]::SetEnvironmentVariable('PATH', $machine.TrimEnd(';') + ";$dir", 'Machine')
+    Write-Host "Added $dir to the machine PATH"
+}} else {{
+    Write-Host "$dir is already on the machine PATH"
+}}
+"""
+NEEDS_PATH = rf"""
+$found = $env:PATH.Split(';') | ForEach-Object {{ $_.TrimEnd('\') }}
+if ($found -notcontains '{JAVA_BIN}') {{ Fail-Step "Java is not on the PATH" }}
+Write-Host "Java is on the PATH"
+"""
+
+
+def _path_steps() -> list[DeploymentStep]:
+    install, restart, check = story_steps()
+    return [_with_script(install, ADD_TO_PATH), restart, _with_script(check, NEEDS_PATH)]
+
+
+def _with_script(step: DeploymentStep, body: str) -> DeploymentStep:
+    [action] = step.actions
+    return DeploymentStep(step.name, [DeploymentAction(
+        action.name, properties={**action.properties, SCRIPT_BODY: body})], step.properties)
+
+
+@pytest.mark.parametrize(("method", "state"), [
+    ("Recipe", TaskState.Failed), ("Client", TaskState.Success)])
+def test_windows_the_path_story_fails_without_a_restart_and_adds_java_once(
+        method: str, state: TaskState) -> None:
+    world = seed_deployment(method, steps=_path_steps())
+    task, _ = _run(world)
+    assert task.state is state, task.error_message
+    added = f"Added {JAVA_BIN} to the machine PATH"
+    assert _messages(_step(task, "Install Java"), LogCategory.Info).count(added) == 2
+    check = _step(task, "Check Java")
+    if method == "Recipe":
+        assert _messages(check, LogCategory.Error).count("Java is not on the PATH") == 2
+    else:
+        assert _messages(check, LogCategory.Info).count("Java is on the PATH") == 2
+        again = deploy(world)  # a second deployment finds Java on the PATH and adds nothing
+        assert again.state is TaskState.Success, again.error_message
+        assert _messages(_step(again, "Install Java"), LogCategory.Info).count(
+            f"{JAVA_BIN} is already on the machine PATH") == 2
+        for machine in world.sim.world.machines.values():
+            assert machine.agent is not None
+            path = machine.agent.environment.machine_value("PATH")
+            assert path is not None and path.split(";").count(JAVA_BIN) == 1
 
 
 @pytest.mark.parametrize("method", ["Recipe", "Client"])

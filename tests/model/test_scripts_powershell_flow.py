@@ -248,7 +248,7 @@ def test_foreach_over_a_known_array(body: str, printed: list[str]) -> None:
 
 @pytest.mark.parametrize("body", [
     "foreach ($x in (Get-ChildItem C:\\)) { $found = $x }\nif ($found) { throw 'f' }",
-    "$found = 'no'\nforeach ($x in $env:Path.Split(';')) { $found = $x }\n"
+    "$found = 'no'\nforeach ($x in $env:Path.Split(';', 'None')) { $found = $x }\n"
     "if ($found -eq 'no') { throw 'stale' }",
     ":outer foreach ($x in 1, 2) { 'labelled' }",
     "Get-ChildItem | ForEach-Object { 'piped' }",
@@ -354,6 +354,15 @@ def test_a_function_piped_to_out_null_runs_and_its_output_is_dropped() -> None:
     # (there its continue would go to the foreach's next item: the foreach stops, not followed)
     ("foreach ($i in 1, 2) { 'a' | % { continue }; \"i$i\" }\n'end'", ["end"]),
     ("'a' | ForEach-Object { $_ } | Out-File x\n'end'", ["end"]),
+    # assigned: what the block outputs, collected (one object is itself, none $null)
+    ("$x = 'a', 'b' | ForEach-Object { $_.ToUpper() }\n\"x=$x\"; $x.Count", ["x=A B", "2"]),
+    ("$one = 'a' | % { \"<$_>\" }\n$one.Length", ["3"]),
+    ("$w = 'a' | ForEach-Object { Write-Host \"host $_\" }\nif ($null -eq $w) { 'none' }",
+     ["host a", "none"]),
+    # a statement it skipped may have output something: unknown, as is another pipeline
+    ("$u = 'a' | ForEach-Object { Get-Thing $_ }\nif ($u) { 'then' } else { 'else' }\n'end'",
+     ["end"]),
+    ("$y = 'q' | Where-Object { $_ }\nif ($y) { 'then' } else { 'else' }\n'end'", ["end"]),
 ])
 def test_for_each_object_over_a_known_value(body: str, printed: list[str]) -> None:
     host, result = ps(body)

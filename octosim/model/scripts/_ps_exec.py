@@ -56,16 +56,17 @@ interpreted (expressions take no time); ``$v = Get-Thing`` and a call as a state
 ``foreach ($x in <value>) { }`` over a value the simulator knows, with
 ``break``/``continue`` (through calls, as in PowerShell); ``<value> | ForEach-Object { }``
 (``%``, ``foreach``) over one, in this scope, ``$_`` the item (a block holding
-``break``/``continue`` is not interpreted). ``while (c) { }``, ``do { } while (c)``, ``do { }
-until (c)`` and ``for (init; c; iterator) { }`` (parts split by ``;`` or new lines, each
-may be left out) with ``break``/``continue``; each run counts a statement, so a loop that
-never ends ends in :data:`TOO_LONG`. A condition (or ``for`` part) the simulator cannot
-evaluate leaves the loop not interpreted, and if it becomes unknown after some runs, the
-rest of it: the runs before stand, what the loop assigns is unknown afterwards. So does,
-in any loop (``foreach`` and ``switch`` too), a statement the simulator skips that may
-have left it (it holds ``break``, ``continue``, ``return``, ``exit``, ``throw`` or
-``Fail-Step``, or calls a function holding one; inside a function the loop calls, a
-``return`` does not count): the loop is not interpreted from there.
+``break``/``continue`` is not interpreted); assigned (``$v = ... | ForEach-Object { }``),
+what the block outputs is collected as a function's output is. ``while (c) { }``, ``do { }
+while (c)``, ``do { } until (c)`` and ``for (init; c; iterator) { }`` (parts split by ``;``
+or new lines, each may be left out) with ``break``/``continue``; each run counts a
+statement, so a loop that never ends ends in :data:`TOO_LONG`. A condition (or ``for``
+part) the simulator cannot evaluate leaves the loop not interpreted, and if it becomes
+unknown after some runs, the rest of it: the runs before stand, what the loop assigns is
+unknown afterwards. So does, in any loop (``foreach`` and ``switch`` too), a statement the
+simulator skips that may have left it (it holds ``break``, ``continue``, ``return``,
+``exit``, ``throw`` or ``Fail-Step``, or calls a function holding one; inside a function the
+loop calls, a ``return`` does not count): the loop is not interpreted from there.
 The script goes on after the loop, as after an ``if`` it cannot evaluate (which runs no
 branch, though one may ``exit``: as in the Bash interpreter, a branch is never guessed).
 ``switch [-Exact|-Wildcard|-Regex] [-CaseSensitive] (<value>) { <clause> { } default { } }``
@@ -1280,13 +1281,35 @@ class _Shell:
             self.scope, self.loops_here = caller, callers_loops
 
     def pipeline(self, text: str) -> _Steps:
-        """The pipelines interpreted: ``... | ForEach-Object { }`` and a script's function
-        ``| Out-Null``; any other is not."""
+        """The pipelines interpreted: ``... | ForEach-Object { }``, as a statement or
+        assigned (``$v = ... | ForEach-Object { }``), and a script's function ``| Out-Null``;
+        any other is not."""
+        assignment = _ASSIGN.match(text)
+        if assignment is not None:
+            piped = _FOR_EACH_OBJECT.match(assignment.group("rhs"))
+            if piped is None:
+                raise Unknown(text)  # another pipeline assigned
+            yield from self.assign_piped(assignment, piped)
+            return
         m = _FOR_EACH_OBJECT.match(text)
         if m is not None:
             yield from self.for_each_object(m.group("left"), text[m.end() :])
         else:
             yield from self.discarded(text)
+
+    def assign_piped(self, m: re.Match[str], piped: re.Match[str]) -> _Steps:
+        """``$v = <value> | ForEach-Object { ... }``: what the block outputs for the items,
+        collected as a function's output is (one object itself, several an array), is
+        ``$v``; a statement the block skipped that may have output something leaves ``$v``
+        unknown (:meth:`skipped` forgets it)."""
+        capture = _Capture()
+        self.captures.append(capture)
+        try:
+            yield from self.for_each_object(piped.group("left"),
+                                            m.group("rhs")[piped.end() :])
+        finally:
+            self.captures.pop()
+        self.assign(m, capture.value(), evaluated=True)
 
     def for_each_object(self, left: str, block: str) -> _Steps:
         """``<value> | ForEach-Object { ... }`` (``%``, ``foreach``): the block runs for each
