@@ -105,7 +105,9 @@ Interpreted:
   environment, in double quotes and bare; a bare expansion is split at blanks and gone if
   empty (``[ -n $X ]`` with X unset is ``[ -n ]``: true), but in ``[[ ]]`` and
   assignments, as Bash does (a word partly quoted whose splitting would matter is not
-  interpreted).
+  interpreted). ``${#X}``, ``${X#p}``, ``${X##p}``, ``${X%p}``, ``${X%%p}``, ``${X/p/s}``,
+  ``${X//p/s}``, ``${X/#p/s}``, ``${X/%p/s}`` with a glob ``p`` of one ``*`` at most
+  (:meth:`_Shell.pattern_parameter`).
   ``$?`` is the last status. The step's script parameters are not modelled: in the script
   itself ``$#`` is 0, ``$@`` and ``$*`` are empty, ``$1``... unset (in a function: the
   call's arguments). ``$(uname)`` (and ``uname -s``) is
@@ -122,7 +124,8 @@ Interpreted:
   when the value is 0, else 0; so ``(( i++ ))`` with i at 0 ends a ``set -e`` script, as in
   Bash) and ``let EXPRESSION...`` (the last one's value decides; none: Bash's ``let:
   expression expected``, status 1) use the same arithmetic. ``$$``, ``$!``,
-  ``$0``, ``$-`` and other ``${...}`` forms (``${X#p}``, ``${#X}``...) are not interpreted.
+  ``$0``, ``$-`` and the ``${...}`` forms not listed above (``${X:1:2}``, ``${X^^}``...) are
+  not interpreted.
 
 Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for statements, words,
 ``case``, here-documents and Calamari's ``$(get_octopusvariable N)``: ``'...'`` literal;
@@ -186,6 +189,7 @@ from octosim.model.scripts._sh_text import (
     heredoc_expands,
     printf_lines,
     quoted_body,
+    replace_glob,
     sh_closing,
     sh_parts,
     sh_split,
@@ -195,6 +199,7 @@ from octosim.model.scripts._sh_text import (
     split_words,
     strip_sudo,
     test_expression,
+    trim_glob,
     unescape,
 )
 
@@ -240,6 +245,15 @@ _BRACED = re.compile(r"^(?P<name>[A-Za-z_]\w*|[0-9]+|[?#@*$!-])(?:(?P<op>:?[-=?+
 #: (``Octopus.Action.Script.ScriptParameters``) are not modelled: a script has none, a
 #: function call has its own.
 _ARGUMENT_PARAMETERS = frozenset({"#", "@", "*"})
+#: ``${#X}``: X's length.
+_LENGTH = re.compile(r"#(?P<name>[A-Za-z_]\w*|[0-9]+)")
+#: ``${X#p}``, ``${X##p}``, ``${X%p}``, ``${X%%p}`` (a prefix or suffix removed) and
+#: ``${X/p/s}``, ``${X//p/s}``, ``${X/#p/s}``, ``${X/%p/s}`` (a match replaced).
+_PATTERN_OPERATION = re.compile(r"(?P<name>[A-Za-z_]\w*|[0-9]+)(?P<op>##?|%%?|/[/#%]?)(?P<word>.*)",
+                                re.DOTALL)
+#: The longest value those operations are applied to: each tries a match at every position
+#: (longer values are unknown).
+PATTERN_VALUE_MAX = 4096
 #: ``$@`` inside double quotes: one word per argument.
 _QUOTED_ALL = re.compile(r"\$(?:@|\{@\})")
 _SET_LETTERS = {"e": "errexit", "u": "nounset"}
@@ -1490,7 +1504,7 @@ class _Shell:
         if name is None:
             braced = _BRACED.match(m.group("braced"))
             if braced is None:
-                raise Unknown(m.group(0))  # ${X#p}, ${X/a/b}, ${#X}...: not interpreted
+                return self.pattern_parameter(m.group("braced"))
             name, op, word = braced.group("name"), braced.group("op"), braced.group("word")
         value = self.value_of(name)
         if op is None:
@@ -1510,6 +1524,85 @@ class _Shell:
         if kind == "=":
             self.setenv(name, replacement)
         return replacement
+
+    def pattern_parameter(self, text: str) -> str:
+        """``${#X}``, and ``${X#p}``... (:data:`_PATTERN_OPERATION`): X's value with the
+        shortest (``#``, ``%``) or longest (``##``, ``%%``) prefix or suffix matching the
+        glob ``p`` removed, or with its first (``/``), every (``//``), a leading (``/#``) or
+        a trailing (``/%``) longest match of ``p`` replaced by ``s``. ``p`` as
+        :meth:`glob_pattern` reads it; ``s`` expanded, its quotes removed. Not interpreted:
+        other forms (``${X:1:2}``, ``${X^^}``, ``${!X}``), ``${#X}`` of a non-ASCII value
+        (its length depends on the locale), an ``&`` in ``s`` (Bash 5.2 writes the match
+        there, earlier versions an ``&``), an empty ``p`` with ``/``, a value longer than
+        :data:`PATTERN_VALUE_MAX`."""
+        if (m := _LENGTH.fullmatch(text)) is not None:
+            value = self.set_value(m.group("name"))
+            if not value.isascii():
+                raise Unknown(text)
+            return str(len(value))
+        if (m := _PATTERN_OPERATION.fullmatch(text)) is None:
+            raise Unknown("${" + text + "}")  # ${X:1:2}, ${X^^}, ${!X}...: not interpreted
+        value, op = self.set_value(m.group("name")), m.group("op")
+        segments: Sequence[tuple[str, str]] = _segment_list(m.group("word"))
+        replacement = ""
+        if op[0] == "/":
+            segments, replacement = self.replacement(segments)
+            if not any(part for _, part in segments):
+                raise Unknown(text)  # an empty pattern (${X/#/s} prepends s): not modelled
+        glob = self.glob_pattern(segments)
+        if len(value) > PATTERN_VALUE_MAX:
+            raise Unknown(f"a value of {len(value):,} characters")
+        self.count_work(value)
+        if op[0] != "/":
+            return trim_glob(value, glob, op)
+        if not value and glob.fullmatch(value):
+            raise Unknown(text)  # Bash 5 replaces the empty match, Bash 4 does not
+        return replace_glob(value, glob, op[1:], replacement)
+
+    def set_value(self, name: str) -> str:
+        """``name``'s value for an expansion ('' if unset; ``set -u``: Bash's error)."""
+        value = self.value_of(name)
+        if value is None and self.nounset and name not in _ARGUMENT_PARAMETERS:
+            self.expansion_error(name, "unbound variable")
+        return value or ""
+
+    def glob_pattern(self, segments: Sequence[tuple[str, str]]) -> re.Pattern[str]:
+        """The pattern of ``${X#p}`` and the like (``p``'s :func:`_segments`) as Bash
+        matches it: quoted parts match themselves, the rest (variables' values too) is a
+        glob. At most one ``*``: each operation tries a match at every position, and more
+        could backtrack for ages."""
+        regex: list[str] = []
+        stars = 0
+        for kind, text in segments:
+            if kind == "bare":
+                pattern = self.variables(text)
+                stars += pattern.count("*")
+                regex.append(glob_regex(pattern))
+            else:
+                regex.append(re.escape(self.variables(text) if kind == "double" else text))
+        if stars > 1:
+            raise Unknown("".join(regex))
+        return re.compile("".join(regex), re.DOTALL)
+
+    def replacement(self, segments: Sequence[tuple[str, str]]
+                    ) -> tuple[Sequence[tuple[str, str]], str]:
+        """``p/s``'s segments split at the first unquoted ``/``: ``p``'s, and ``s``
+        expanded, its quotes removed (no ``/``: ``s`` is '')."""
+        for n, (kind, text) in enumerate(segments):
+            if kind == "bare" and "/" in text:
+                before, _, after = text.partition("/")
+                pattern = [*segments[:n], ("bare", before)]
+                rest = [("bare", after), *segments[n + 1 :]]
+                break
+        else:
+            return segments, ""
+        out: list[str] = []
+        for kind, text in rest:
+            expanded = self.variables(text) if kind in ("bare", "double") else text
+            if "&" in expanded and kind in ("bare", "double"):
+                raise Unknown(text)  # Bash 5.2's patsub_replacement: the match, or '&'
+            out.append(expanded)
+        return pattern, "".join(out)
 
     def value_of(self, name: str) -> str | None:
         """A variable's value, or a special parameter's; None when unset."""

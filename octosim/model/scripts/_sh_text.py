@@ -39,6 +39,7 @@ __all__ = [
     "heredoc_expands",
     "printf_lines",
     "quoted_body",
+    "replace_glob",
     "sh_closing",
     "sh_parts",
     "sh_split",
@@ -49,6 +50,7 @@ __all__ = [
     "split_words",
     "strip_sudo",
     "test_expression",
+    "trim_glob",
     "unescape",
 ]
 
@@ -794,6 +796,53 @@ def glob_regex(pattern: str) -> str:
         else:
             out.append(re.escape(c))
         i += 1
+    return "".join(out)
+
+
+def trim_glob(value: str, glob: re.Pattern[str], op: str) -> str:
+    """``${X#p}`` (``op`` ``#``), ``${X##p}``, ``${X%p}``, ``${X%%p}``: ``value`` without
+    its shortest or longest prefix (``#``) or suffix (``%``) that ``glob`` matches whole;
+    ``value`` itself when none does."""
+    n = len(value)
+    if op[0] == "#":
+        ends = range(n, -1, -1) if op == "##" else range(n + 1)
+        for end in ends:
+            if glob.fullmatch(value, 0, end):
+                return value[end:]
+    else:
+        starts = range(n + 1) if op == "%%" else range(n, -1, -1)
+        for start in starts:
+            if glob.fullmatch(value, start, n):
+                return value[:start]
+    return value
+
+
+def replace_glob(value: str, glob: re.Pattern[str], where: str, replacement: str) -> str:
+    """``${X/p/s}`` (``where`` ''), ``${X//p/s}`` (``/``), ``${X/#p/s}`` (``#``),
+    ``${X/%p/s}`` (``%``): the first, every, a leading or a trailing longest match of
+    ``glob`` (one ``*`` at most: Python's greedy match is then the longest) replaced."""
+    n = len(value)
+    if where == "#":
+        m = glob.match(value)
+        return value if m is None else replacement + value[m.end() :]
+    if where == "%":
+        for start in range(n + 1):
+            if glob.fullmatch(value, start, n):
+                return value[:start] + replacement
+        return value
+    out: list[str] = []
+    i = 0
+    while i < n:
+        m = glob.match(value, i)
+        if m is None or m.end() == i:
+            out.append(value[i])
+            i += 1
+            continue
+        out.append(replacement)
+        i = m.end()
+        if where != "/":
+            out.append(value[i:])
+            break
     return "".join(out)
 
 
