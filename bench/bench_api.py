@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+from interrupt import run_main
 
 from octosim.simulation import ServerOptions, Simulation
 
@@ -103,4 +104,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_main(lambda: main(sys.argv[1:]))

@@ -66,6 +66,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from interrupt import run_main
 
 from octosim.model.deploy_executor import DeployExecutor
 from octosim.model.deploy_tasks import queue_deployment
@@ -567,4 +568,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

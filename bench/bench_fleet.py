@@ -40,6 +40,8 @@ import statistics
 import time
 from collections.abc import Callable
 
+from interrupt import require_ok, run_main
+
 from octosim.model.deploy_tasks import queue_deployment
 from octosim.model.deployment_rules import create_deployment, create_release
 from octosim.model.executors import Delay, Flow
@@ -126,7 +128,7 @@ def lone_side(count: int) -> Callable[[], float]:
             start = time.process_time()
             report = run_direct(sim, LONE_TARGET, rng=random.Random(SEED))
             total += time.process_time() - start
-            assert report.ok, report.reason
+            require_ok(report)
         return total
     return side
 
@@ -210,4 +212,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -43,6 +43,7 @@ from types import ModuleType
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
+from interrupt import run_main
 
 from octosim.simulation import Simulation
 
@@ -184,4 +185,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import requests
 import responses
+from interrupt import run_main
 
 from octosim.simulation import Simulation
 
@@ -87,4 +88,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_main(lambda: main(sys.argv[1:]))

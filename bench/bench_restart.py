@@ -41,6 +41,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+from interrupt import require_ok, run_main
 
 from octosim.options import DEFAULT_BASE_URL
 from octosim.simulation import Simulation
@@ -68,7 +69,7 @@ def restart_through_httpx() -> tuple[float, int]:
         start = time.perf_counter()
         report = run_sync(client, TARGET, clock=sim.clock.now, sleep=sim.clock.sleep, rng=rng)
         elapsed = time.perf_counter() - start
-    assert report.ok, report.reason
+    require_ok(report)
     assert report.requests == sent, (report.requests, sent)
     return elapsed, sent
 
@@ -122,7 +123,7 @@ def simulator_conversation() -> tuple[list[tuple[str, str]], list[Answer]]:
     with sim.client(event_hooks={"response": [on_response]}) as client:
         report = run_sync(client, TARGET, clock=sim.clock.now, sleep=sim.clock.sleep,
                           rng=random.Random(SEED))
-    assert report.ok, report.reason
+    require_ok(report)
     return requests, answers
 
 
@@ -145,7 +146,7 @@ def client_against_static(
         start = time.perf_counter()
         report = run_sync(client, TARGET, clock=clock, sleep=sleep, rng=random.Random(SEED))
         elapsed = time.perf_counter() - start
-    assert report.ok, report.reason
+    require_ok(report)
     if check is not None:
         assert seen == check, "the replayed restart did not send the simulator's requests"
     return elapsed
@@ -175,7 +176,7 @@ def direct_restart() -> float:
     start = time.perf_counter()
     report = run_direct(sim, TARGET, rng=random.Random(SEED))
     elapsed = time.perf_counter() - start
-    assert report.ok, report.reason
+    require_ok(report)
     return elapsed
 
 
@@ -211,7 +212,7 @@ def procedure_alone(tape: list[tuple[Send, Response | TransportFailure]]) -> flo
     start = time.perf_counter()
     report = drive(procedure, replay, clock=clock, sleep=sleep)
     elapsed = time.perf_counter() - start
-    assert report.ok, report.reason
+    require_ok(report)
     return elapsed
 
 
@@ -301,4 +302,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

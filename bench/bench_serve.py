@@ -31,6 +31,7 @@ Run: ``python bench/bench_serve.py`` (``--requests N``, ``--rounds N``,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import subprocess
@@ -43,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from interrupt import run_main
 
 CLIENTS = 8
 PATH = "/api/Spaces-1/tasks/ServerTasks-1"
@@ -113,7 +115,11 @@ class Server:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         assert self.process.stdout is not None
-        line = self.process.stdout.readline()
+        try:
+            line = self.process.stdout.readline()
+        except BaseException:  # Ctrl-C while it starts: it must not outlive this script
+            self.close()
+            raise
         if not line.startswith("PORT "):
             self.process.kill()
             raise SystemExit(f"the {args[0]} server did not start: {line!r}")
@@ -177,18 +183,25 @@ def requests_per_second(url: str, total: int, make: Callable[[str, int], Callabl
     per_client = total // CLIENTS
     runs = [make(url, per_client) for _ in range(CLIENTS)]
     go = threading.Barrier(CLIENTS + 1)
+    errors: list[Exception] = []
 
     def client(run: Callable[[], None]) -> None:
-        go.wait()
-        run()
+        try:
+            go.wait()
+            run()
+        except Exception as error:  # raised below; after Ctrl-C (servers gone), dropped
+            errors.append(error)
 
-    threads = [threading.Thread(target=client, args=(run,)) for run in runs]
+    # Daemons: after Ctrl-C the process exits without waiting for clients cut off mid-run.
+    threads = [threading.Thread(target=client, args=(run,), daemon=True) for run in runs]
     for thread in threads:
         thread.start()
     go.wait()
     started = time.perf_counter()
     for thread in threads:
         thread.join()
+    if errors:
+        raise errors[0]
     return per_client * CLIENTS / (time.perf_counter() - started)
 
 
@@ -220,25 +233,25 @@ def main(argv: list[str]) -> None:
         serve_simulator() if args.serve[0] == "sim" else serve_static(args.serve[1])
         return
 
-    sim_server = Server("sim")
-    with tempfile.TemporaryDirectory() as tmp:
+    # Each server is closed however the run ends (Ctrl-C included), as soon as it exists.
+    with contextlib.ExitStack() as stack:
+        sim_server = Server("sim")
+        stack.callback(sim_server.close)
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
         body = httpx.get(sim_server.url + PATH, headers={"X-Octopus-ApiKey": KEY}).content
         body_file = Path(tmp, "body.json")
         body_file.write_bytes(body)
         static_server = Server("static", str(body_file))
-        try:
-            assert httpx.get(static_server.url + PATH).content == body
-            print(f"GET {PATH}: {len(body)}-byte JSON answer; {args.rounds} alternating "
-                  f"rounds, best of each; {os.cpu_count()} CPUs")
-            kinds = ["httpx", "raw"] if args.clients == "both" else [args.clients]
-            for kind in kinds:
-                compare(sim_server.url, static_server.url, args.requests, args.rounds, kind)
-            final = httpx.get(sim_server.url + PATH, headers={"X-Octopus-ApiKey": KEY})
-            assert final.content == body, "the simulator's answer changed during the run"
-        finally:
-            sim_server.close()
-            static_server.close()
+        stack.callback(static_server.close)
+        assert httpx.get(static_server.url + PATH).content == body
+        print(f"GET {PATH}: {len(body)}-byte JSON answer; {args.rounds} alternating "
+              f"rounds, best of each; {os.cpu_count()} CPUs")
+        kinds = ["httpx", "raw"] if args.clients == "both" else [args.clients]
+        for kind in kinds:
+            compare(sim_server.url, static_server.url, args.requests, args.rounds, kind)
+        final = httpx.get(sim_server.url + PATH, headers={"X-Octopus-ApiKey": KEY})
+        assert final.content == body, "the simulator's answer changed during the run"
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_main(lambda: main(sys.argv[1:]))

@@ -34,6 +34,8 @@ import statistics
 import time
 from collections.abc import Sequence
 
+from interrupt import run_main
+
 from octosim.scenario import Scenario, presets
 from octosim.simulation import Simulation
 from restart.drivers.direct import run_direct
@@ -178,4 +180,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -26,6 +26,8 @@ import os
 import resource
 import statistics
 
+from interrupt import run_main
+
 from octosim.scenario import (
     AgentGroupSpec,
     RolloutDeploymentSpec,
@@ -104,4 +106,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

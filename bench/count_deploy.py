@@ -38,6 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_deploy  # a sibling script, found by the line above
+from interrupt import run_main
 
 #: What callgrind counts with the cache and branch simulations on, and how they are shown.
 SHOWN = {
@@ -75,22 +76,32 @@ def run_side(side: str, conversations: int, converse: bool) -> None:
             static()
 
 
+#: The callgrind processes running, so that Ctrl-C can stop them: they run in the pool's
+#: threads, which an interrupt of the main thread does not reach.
+RUNNING: set[subprocess.Popen[str]] = set()
+
+
 def count(side: str, conversations: int, converse: bool, l2: str) -> dict[str, int]:
     """Run :func:`run_side` under callgrind; return its totals by event name."""
     with tempfile.TemporaryDirectory(prefix="count-deploy-") as scratch:
         out = Path(scratch) / "callgrind.out"
-        done = subprocess.run(
+        with subprocess.Popen(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
              "--cache-sim=yes", "--branch-sim=yes", f"--LL={l2}",
              sys.executable, __file__, "--side", side, "--conversations", str(conversations),
              *(() if converse else ("--set-up-only",))],
-            capture_output=True, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             # The same string hashes every run, so both counts see the same dict layouts.
             env={**os.environ, "PYTHONHASHSEED": "0"},
-        )
-        if done.returncode != 0:
-            last = "\n".join(done.stderr.strip().splitlines()[-5:])
-            sys.exit(f"callgrind failed counting the {side} side (exit {done.returncode}):\n"
+        ) as process:
+            RUNNING.add(process)
+            try:
+                _, stderr = process.communicate()
+            finally:
+                RUNNING.discard(process)
+        if process.returncode != 0:
+            last = "\n".join(stderr.strip().splitlines()[-5:])
+            sys.exit(f"callgrind failed counting the {side} side (exit {process.returncode}):\n"
                      f"{last}")
         events: list[str] = []
         totals: list[int] = []
@@ -125,9 +136,16 @@ def main() -> None:
     jobs = [(side, converse) for side in SIDES for converse in (True, False)]
     print(f"{args.conversations} conversations a side, less their set-up, under callgrind "
           f"(L2 modelled as {args.l2}); this takes a few minutes")
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+    try:
         counted = dict(zip(jobs, pool.map(
             lambda job: count(job[0], args.conversations, job[1], args.l2), jobs), strict=True))
+    except BaseException:  # Ctrl-C: stop the counts running, drop those not started
+        for process in list(RUNNING):
+            process.kill()
+        raise
+    finally:
+        pool.shutdown(cancel_futures=True)
     per = {
         side: {name: (counted[side, True][name] - counted[side, False][name])
                / args.conversations for name in SHOWN}
@@ -141,4 +159,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -141,8 +141,10 @@ class Session:
         self.requests = 0
         self.retries = 0
         self.tasks: dict[str, TrackedTask] = {}
-        # Description of each create that failed ambiguously -> (kind, task type). Kept to
-        # the end: a create still in flight at the server may turn up after a lookup missed it.
+        # Description of each create whose task may exist unseen -> (kind, task type): one
+        # in flight (until its answer is read) or one that failed ambiguously (kept to the
+        # end: a create still on its way may turn up after a lookup missed it). The cleanup
+        # looks each up and cancels what it finds.
         self.ambiguous: dict[str, tuple[str, str]] = {}
         #: The hard deadline, on ``clock``. Once set, the first answer with a ``Date`` header
         #: turns it into the server's time: :attr:`queue_time_expiry`.
@@ -326,6 +328,10 @@ class Session:
             body["QueueTimeExpiry"] = self.queue_time_expiry
         request = Request("POST", self.space_path("tasks"), json=body)
         attempt = 1
+        # Until an answer says whether the task exists, it may: an interrupt meanwhile (the
+        # request in flight, or its answer not yet read) leaves the cleanup to look for it.
+        self.ambiguous[description] = (kind, name)
+        lost = False  # an answer was lost: a task may exist beside the one this returns
         while True:
             event = yield from self.send(request)
             if is_success(event):
@@ -337,12 +343,16 @@ class Session:
                         "a TaskResource. Check that the URL points at the Octopus server."
                     )
                 self.track(kind, task, description)
+                if not lost:
+                    del self.ambiguous[description]
                 return task
             if not is_transient(event):
                 assert isinstance(event, Response)
+                if not lost:
+                    del self.ambiguous[description]  # refused: no task was created
                 raise error_for(request, event)
             if is_ambiguous(event):
-                self.ambiguous[description] = (kind, name)
+                lost = True
                 found = yield from self.find_tasks(kind, name, description)
                 if found:
                     return found[0]

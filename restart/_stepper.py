@@ -41,6 +41,9 @@ class GeneratorProcedure:
         # Set by a body while it cleans up: a cancel() then abandons only the pending action
         # instead of throwing Cancelled into the cleanup.
         self._shielded = False
+        # What ended the body without a Finish (a Ctrl-C landing in its own code): it
+        # cannot be resumed; cancel() may recover (_recovery), any other call raises it again.
+        self._died: BaseException | None = None
 
     @property
     def now(self) -> float:
@@ -54,6 +57,13 @@ class GeneratorProcedure:
 
     def _body(self) -> Body:
         raise NotImplementedError
+
+    def _recovery(self) -> Body | None:
+        """What runs instead after Ctrl-C landed in the body's own code (between its
+        actions, not in the driver's sleep or request), which ends the body: the same
+        cleanup and report as an interrupt between actions. None (this default): nothing
+        can be recovered, and the interrupt is raised again."""
+        return None
 
     def start(self, now: float) -> Action:
         """Begin the run at time ``now``; return the first action.
@@ -90,11 +100,18 @@ class GeneratorProcedure:
 
         Cancelling during cleanup (a second cancel, or one after the run already gave up)
         abandons only the pending action: the cleanup goes on with the next one. Raises
-        ProtocolError before start.
+        ProtocolError before start, and again whatever ended the body without a Finish (a
+        Ctrl-C landing in the body's own cleanup code): that body cannot be resumed.
         """
         if self.finished:
             assert isinstance(self._pending, Finish)
             return self._pending
+        if isinstance(self._died, KeyboardInterrupt) and not self._shielded:
+            recovery = self._recovery()
+            if recovery is not None:  # the body was not cleaning up yet: recover, once
+                self._check_time(now)
+                self._died, self._cancel_requested, self._gen = None, True, recovery
+                return self._advance(None, first=True)
         pending = self._check_call(now)
         if self._cancel_requested or self._shielded:
             abandoned: Event = (
@@ -107,17 +124,22 @@ class GeneratorProcedure:
         return self._advance(None, throw=True)
 
     def _check_call(self, now: float) -> Action:
+        if self._died is not None:
+            raise self._died
         if self._gen is None or self._pending is None:
             raise ProtocolError("call start(now) first")
         if isinstance(self._pending, Finish):
             raise ProtocolError("the run is finished; read the report from the Finish action")
+        self._check_time(now)
+        return self._pending
+
+    def _check_time(self, now: float) -> None:
         if now < self._now:
             raise ProtocolError(
                 f"the clock went backwards ({now!r} < {self._now!r}); drive the procedure with a "
                 "monotonic clock such as time.monotonic"
             )
         self._now = now
-        return self._pending
 
     def _advance(self, event: Event, *, first: bool = False, throw: bool = False) -> Action:
         assert self._gen is not None
@@ -131,5 +153,8 @@ class GeneratorProcedure:
                 action = self._gen.send(event)
         except StopIteration as stop:
             action = Finish(stop.value)
+        except BaseException as exc:
+            self._died = exc
+            raise
         self._pending = action
         return action

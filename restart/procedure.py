@@ -162,6 +162,8 @@ class RestartProcedure(NarratedProcedure):
         self.healthy_checks = 0
         # How far the run got, for an interrupted report: set as each milestone passes.
         self._milestone = "before the restart was requested: the Tentacle was not restarted"
+        self._started = 0.0  # when the run began, on the driver's clock (set by _body)
+        self._started_at: datetime | None = None
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _description(self, what: str) -> str:
@@ -173,10 +175,9 @@ class RestartProcedure(NarratedProcedure):
     # -- the run -------------------------------------------------------------------------
     def _body(self) -> Body:
         s, policy = self._session, self.policy
-        started = self.now
-        started_at = self._wall_now()
-        deadline = started + policy.deadline
-        s.deadline = deadline  # dates every task's QueueTimeExpiry (Session.send)
+        started = self._started = self.now
+        self._started_at = self._wall_now()
+        s.deadline = started + policy.deadline  # dates every task's QueueTimeExpiry
         s.limit = started + policy.work_time
         error: RestartError | None = None
         interrupted = False
@@ -200,11 +201,23 @@ class RestartProcedure(NarratedProcedure):
             )
             error.__cause__ = exc
             outcome, reason = Outcome.FAILED, str(error)
+        return (yield from self._conclude(outcome, reason, error, interrupted))
+
+    def _recovery(self) -> Body:
+        # Ctrl-C landed in this procedure's own code and ended _body: conclude as an
+        # interrupt between actions does (the session knows every task to clean up).
+        return self._conclude(Outcome.FAILED, f"interrupted {self._milestone}", None, True)
+
+    def _conclude(self, outcome: Outcome, reason: str, error: RestartError | None,
+                  interrupted: bool) -> Body:
+        """The end of every run: cancel what may still run, say the outcome, report."""
+        s, policy = self._session, self.policy
+        assert s.deadline is not None
         self._phase(None)
         # Cleanup gets its own allowance, but never past the hard deadline; an interrupt
         # now must not stop it half-way.
         self._shielded = True
-        s.limit = min(deadline, self.now + policy.cleanup_allowance)
+        s.limit = min(s.deadline, self.now + policy.cleanup_allowance)
         leftovers = yield from self._cleanup()
         if leftovers:
             reason += f"; could not cancel {leftovers} (cancel them in the Octopus web portal)"
@@ -217,9 +230,9 @@ class RestartProcedure(NarratedProcedure):
             machine_id=self.machine_id,
             machine_name=self.machine_name,
             os=self.os.value if self.os else None,
-            started=started,
+            started=self._started,
             ended=self.now,
-            deadline=deadline,
+            deadline=s.deadline,
             phases=tuple(self._phases),
             tasks=tuple(t.record() for t in s.tasks.values()),
             requests=s.requests,
@@ -231,7 +244,7 @@ class RestartProcedure(NarratedProcedure):
             procedure="restart",
             log=tuple(self._log),
             error=error,
-            started_at=started_at,
+            started_at=self._started_at,
         )
         if error is not None:
             error.report = report

@@ -107,6 +107,8 @@ class SeedScript(NarratedProcedure):
         self.variables = variables
         self._tasks: dict[str, TaskRecord] = {}
         self._requests = 0
+        self._started = 0.0  # when the run began, on the driver's clock (set by _body)
+        self._started_at: datetime | None = None
 
     # -- PowerShell's streams ------------------------------------------------------------
     def _write(self, level: str, text: str, link: str | None = None) -> None:
@@ -143,9 +145,8 @@ class SeedScript(NarratedProcedure):
 
     # -- the script ----------------------------------------------------------------------
     def _body(self) -> Body:
-        v = self.variables
-        started = self.now
-        started_at = self._wall_now()
+        self._started = self.now
+        self._started_at = self._wall_now()
         interrupted = False
         try:
             outcome, reason = yield from self._script()
@@ -154,6 +155,15 @@ class SeedScript(NarratedProcedure):
             self._write("error", stop.message)
         except Cancelled:
             outcome, reason, interrupted = Outcome.FAILED, "interrupted", True
+        return self._report(outcome, reason, interrupted)
+
+    def _recovery(self) -> Body:
+        # Ctrl-C landed in the script's own code: it just stops, as between its actions.
+        yield from ()  # no action: straight to the report
+        return self._report(Outcome.FAILED, "interrupted", True)
+
+    def _report(self, outcome: Outcome, reason: str, interrupted: bool) -> RestartReport:
+        v = self.variables
         self._phase(None)
         return RestartReport(
             outcome=outcome,
@@ -162,7 +172,7 @@ class SeedScript(NarratedProcedure):
             machine_id=v.machine_id,
             machine_name=v.machine_name,
             os="windows",
-            started=started,
+            started=self._started,
             ended=self.now,
             deadline=None,
             phases=tuple(self._phases),
@@ -171,7 +181,7 @@ class SeedScript(NarratedProcedure):
             retries=0,
             interrupted=interrupted,
             procedure="seed",
-            started_at=started_at,
+            started_at=self._started_at,
             log=tuple(self._log),
         )
 

@@ -107,6 +107,10 @@ def run_one(
         with TentacleTruth(found, sim.clock) as truth:
             service = _restarted_service(truth, policy if procedure == "client" else None)
             report = _drive(procedure, sim, found, policy, seed)
+        if report.interrupted:
+            # Nothing in a validation run interrupts it: this was Ctrl-C, which the driver
+            # answers with a report once it has cleaned up. The validation stops, unjudged.
+            raise KeyboardInterrupt
     except Exception as exc:
         raise RuntimeError(
             f"validation run {index} ({procedure}) of scenario {scenario.name!r} with seed "

@@ -640,6 +640,10 @@ def run_client(sim: Simulation, case: Case, driver: str, *, target: RestartTarge
     finally:
         run.sent = recorder.sent
         _finish(run, truth)
+    if run.report is not None and run.report.interrupted and case.interrupt_after is None:
+        # A real Ctrl-C (this case asked for no interrupt): the client returned its report
+        # as its contract says; the test run stops, as Ctrl-C stops pytest anywhere else.
+        raise KeyboardInterrupt
     return run
 
 

@@ -122,6 +122,68 @@ def test_ctrl_c_cancels_created_tasks_and_returns(
     assert report.tasks[-1].state == "Canceled"
 
 
+def test_ctrl_c_inside_the_procedure_is_the_same_interrupt(
+    octopus: Any, sync_client: httpx.Client, clock: Any
+) -> None:
+    # Ctrl-C may land while the procedure's own code runs (here: in its progress callback)
+    # rather than in the driver's sleep or request: it is caught there, and cleaned up.
+    interrupted = False
+
+    def on_event(progress: Progress) -> None:
+        nonlocal interrupted
+        if octopus.created("AdHocScript")[1:] and not interrupted:
+            interrupted = True
+            raise KeyboardInterrupt
+
+    report = run_sync(sync_client, TARGET, clock=clock.now, sleep=clock.sleep,
+                      on_event=on_event)
+
+    assert report.interrupted and report.outcome is Outcome.FAILED
+    assert report.reason.startswith("interrupted while the restart task was being created")
+    # its answer was not read: the cleanup looked the task up by its description
+    assert octopus.paths("POST")[-1] == "/api/Spaces-1/tasks/ServerTasks-2/cancel"
+    assert report.tasks[-1].state == "Canceled"
+    assert [line.text for line in report.log][-2] == "Cancelled restart task ServerTasks-2."
+
+
+def test_ctrl_c_while_a_create_is_in_flight_leaves_no_task_behind(
+    octopus: Any, clock: Any, kit: Any
+) -> None:
+    # Octopus created the restart task, then Ctrl-C came before the answer was read.
+    handler = kit.http_handler(octopus)
+
+    def interrupted(request: httpx.Request) -> httpx.Response:
+        response = handler(request)
+        if (request.method, request.url.path) == ("POST", "/api/Spaces-1/tasks") and len(
+                octopus.created()) == 2:
+            raise KeyboardInterrupt  # once: the cleanup's cancel is another path
+        return response
+
+    with httpx.Client(base_url=kit.BASE_URL, headers={"X-Octopus-ApiKey": kit.API_KEY},
+                      transport=httpx.MockTransport(interrupted)) as client:
+        report = run_sync(client, TARGET, clock=clock.now, sleep=clock.sleep)
+    assert report.interrupted
+    assert report.reason.startswith("interrupted while the restart task was being created")
+    assert [t.state for t in octopus.created()] == ["Success", "Canceled"]
+    assert report.tasks[-1].id == "ServerTasks-2" and report.tasks[-1].state == "Canceled"
+
+
+def test_ctrl_c_in_the_procedure_s_cleanup_propagates(
+    octopus: Any, sync_client: httpx.Client, clock: Any
+) -> None:
+    interrupts = 0
+
+    def on_event(progress: Progress) -> None:
+        nonlocal interrupts
+        if octopus.created("AdHocScript")[1:] and interrupts < 2:
+            interrupts += 1  # the first interrupts the run, the second its cleanup
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sync(sync_client, TARGET, clock=clock.now, sleep=clock.sleep, on_event=on_event)
+    assert interrupts == 2
+
+
 def test_async_driver_restarts(octopus: Any, clock: Any, kit: Any) -> None:
     async def main() -> Any:
         async with httpx.AsyncClient(

@@ -159,3 +159,14 @@ def test_ctrl_c_just_stops(octopus: Any, clock: Any) -> None:
     report = drive(SeedScript(VARIABLES), octopus.transport, clock=clock.now, sleep=sleep)
     assert report.interrupted and report.outcome is Outcome.FAILED
     assert octopus.paths("POST") == ["/api/tasks"]  # no cancel: the seed has no cleanup
+
+
+def test_ctrl_c_inside_the_script_just_stops_too(octopus: Any, clock: Any) -> None:
+    # Ctrl-C landing while the port's own code runs (here: its progress callback) is the
+    # same interrupt as one in the driver's sleep: a report, not a traceback.
+    def on_progress(progress: Any) -> None:
+        raise KeyboardInterrupt
+
+    script = SeedScript(VARIABLES, on_progress=on_progress)
+    report = drive(script, octopus.transport, clock=clock.now, sleep=clock.sleep)
+    assert report.interrupted and report.outcome is Outcome.FAILED

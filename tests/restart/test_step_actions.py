@@ -18,6 +18,7 @@ from octosim.model.step_actions import StepActions
 from octosim.model.tasks import ActivityElement, LogCategory, Task
 from octosim.model.variables import VariableDictionary
 from octosim.simulation import Simulation
+from restart._narration import NarratedProcedure
 from restart.errors import ConfigurationError
 from restart.flows import SimulatedServer
 from restart.policy import DEFAULT_DEADLINE, RestartPolicy
@@ -228,3 +229,20 @@ def test_the_plugins_ini_option_refuses_an_unknown_name(pytester: pytest.Pyteste
     assert "octosim: ini option octosim_step_actions: no installed package publishes step " \
            "actions named nope" in result.stdout.str() + result.stderr.str()
     assert result.ret != 0
+
+
+@pytest.mark.parametrize("method", ["Client", "Recipe"])
+def test_ctrl_c_inside_the_action_s_procedure_stops_the_program(
+        monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    # Inside a simulation nothing answers Ctrl-C with a report: a KeyboardInterrupt landing
+    # in the procedure's own code reaches the program driving the simulation, as anywhere.
+    emit = NarratedProcedure._emit
+
+    def interrupted(self: NarratedProcedure, text: str, *args: object) -> None:
+        if "Tentacle" in text:
+            raise KeyboardInterrupt
+        emit(self, text, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(NarratedProcedure, "_emit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        deploy(seed_deployment(method))

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from octosim.clock import VirtualClock
 from octosim.scenario import Scenario, ScenarioError
 from restart.policy import RestartPolicy
 from restart.report import Outcome
@@ -185,3 +186,25 @@ def test_reasons_whose_numbers_do_not_line_up_are_shown_as_grouped() -> None:
     second = "the restart task ServerTasks-3 was lost at 2024-05-01T12:00:07+02:00"
     assert normalise_reason(first) == normalise_reason(second)
     assert group_text([first, second]) == "the restart task ServerTasks-N was lost at TIME"
+
+
+@pytest.mark.parametrize("compare_seed_script", [False, True])
+def test_ctrl_c_stops_the_validation(monkeypatch: pytest.MonkeyPatch,
+                                     compare_seed_script: bool) -> None:
+    # Ctrl-C landing in a run's sleep reaches the driver, which cleans up and answers with
+    # an interrupted report; the validation must stop there, not count a failed run.
+    calls = 0
+    real_sleep = VirtualClock.sleep
+
+    def sleep(self: VirtualClock, seconds: float) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise KeyboardInterrupt
+        real_sleep(self, seconds)
+
+    monkeypatch.setattr(VirtualClock, "sleep", sleep)
+    with pytest.raises(KeyboardInterrupt):
+        validate(scenarios=["default"], runs=5, workers=1, recommend_knobs=False,
+                 compare_seed_script=compare_seed_script)
+    assert calls == 3
