@@ -363,6 +363,9 @@ def test_a_function_piped_to_out_null_runs_and_its_output_is_dropped() -> None:
     ("$u = 'a' | ForEach-Object { Get-Thing $_ }\nif ($u) { 'then' } else { 'else' }\n'end'",
      ["end"]),
     ("$y = 'q' | Where-Object { $_ }\nif ($y) { 'then' } else { 'else' }\n'end'", ["end"]),
+    # $null is one object down a pipeline; a function that output nothing sends none
+    ("$v = $nothing | ForEach-Object { 'x' }\n\"[$v]\"; $null | % { 'once' }", ["[x]", "once"]),
+    ("function F { }\nF | % { 'never' }\n'after'", ["after"]),
 ])
 def test_for_each_object_over_a_known_value(body: str, printed: list[str]) -> None:
     host, result = ps(body)

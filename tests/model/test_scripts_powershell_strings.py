@@ -213,3 +213,53 @@ def test_text_operators_count_against_the_statement_budget() -> None:
     host, result = ps("$s = 'a,' * 300000\n$s = $s -replace ',', ';'")
     assert result.exit_code == 1 and host.lines("error") == [TOO_LONG]
     assert printed("$s = 'a ' * 100000\n($s -split ' ').Count") == ["100001"]
+
+
+# -- after review: what an array of one, a [char], $null in a pipeline and strict mode are ---
+@pytest.mark.parametrize(("body", "out"), [
+    # an array on the left filters, one item or more
+    ("$r = ('a' -split ',') -eq 'a'; \"[$r]\"; $r.Count", ["[a]", "1"]),
+    ("if (('' -split ',') -eq '') { 'yes' } else { 'no' }", ["no"]),  # @(''): false
+    ("if (@(0) -eq 0) { 't' } else { 'f' }", ["f"]),
+    # unary -split and -join bind looser than members and indexes
+    ("$a = 'x y z'; -split $a.Length", ["5"]),
+    ("$s = 'ab cd'; -split $s[0]", ["a"]),
+    ("$a = 'p', 'q'; -join $a.Count", ["2"]),
+    # one service is itself, not an array of one: its Name is a text
+    ("(Get-Service 'OctopusDeploy Tentacle').Name.Length", ["22"]),
+    ("(Get-Service 'OctopusDeploy Tentacle').Name[0]", ["O"]),
+    # a string's character prints and compares as text
+    ("$s = 'abc'; $s[0]; $s[0] -eq 'A'", ["a", "True"]),
+    # a .NET call followed by a member is a value, printed as a statement
+    ("[Environment]::GetEnvironmentVariable('PATH', 'Machine').Split(';')[0]",
+     ["C:\\Windows\\system32"]),
+    ("Set-StrictMode -Version Latest\n$a = 'x;y'.Split(';'); $a[1]; 'abc'.Length", ["y", "3"]),
+])
+def test_after_review(body: str, out: list[str]) -> None:
+    assert printed(body) == out
+
+
+@pytest.mark.parametrize("body", [
+    "$s = 'abc'; $s[0].ToUpper()",  # a [char] has no ToUpper: PowerShell's error
+    "'aa' -replace 'a{,3}', 'X'",  # .NET reads {,3} as text, Python as a repeat
+    "'aaa' -replace 'a++', 'X'",  # possessive: .NET's "Nested quantifier" error
+    "Set-StrictMode -Version Latest\n$a = 'x', 'y'; $a[5]",  # beyond the array: an error
+    "Set-StrictMode -Version Latest\n'abc'.Count",  # a string has no Count: an error
+    # a skipped call that may set the script's own variable leaves it unknown
+    "$env:XX = 'old'\n[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3))\n"
+    "if ($env:XX -eq 'old') { 'stale' } else { 'new' }",
+    # results beyond a million characters, decided before they are built
+    "$s = 'a' * 1000000; $r = $s.Replace('a', ('b' * 1000)); if ($r) { 'known' }",
+    "$s = '\\' * 1000\nfor ($i = 0; $i -lt 40; $i++) { $s = [regex]::Escape($s) }\n$s.Length",
+    # postfix operators chained beyond 32: each reads the text again
+    "$a = 'x'\n$a" + ".Trim()" * 40,
+])
+def test_after_review_not_interpreted(body: str) -> None:
+    assert printed(body) == []
+
+
+def test_a_command_added_to_in_command_mode_is_its_arguments() -> None:
+    # `Foo + 'x'` calls Foo with the arguments + and 'x' (it read them as an operator and
+    # crashed the interpreter)
+    assert printed("function Foo { 'f' }\n$v = Foo + 'x'\n\"v=$v\"\nif (Foo + 'x') { 't' }") == [
+        "v=f", "t"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -150,7 +151,7 @@ def test_ctrl_c_while_a_create_is_in_flight_leaves_no_task_behind(
     octopus: Any, clock: Any, kit: Any
 ) -> None:
     # Octopus created the restart task, then Ctrl-C came before the answer was read.
-    handler = kit.http_handler(octopus)
+    handler: Callable[[httpx.Request], httpx.Response] = kit.http_handler(octopus)
 
     def interrupted(request: httpx.Request) -> httpx.Response:
         response = handler(request)

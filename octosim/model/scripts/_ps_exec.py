@@ -140,6 +140,7 @@ from typing import Literal, NamedTuple, NoReturn, TypeVar
 from octosim.model.scripts._ps_args import _ps_resolve, _PsSpec
 from octosim.model.scripts._ps_lex import _PS_DASH
 from octosim.model.scripts._ps_strings import (
+    _MATCHES,
     _method,
     _regex_escape,
     _replaced,
@@ -184,6 +185,7 @@ from octosim.model.scripts._running import (
     ascii_digits,
     closing,
     here_string_end,
+    opening,
     split_top,
     strip_comments,
     top_level,
@@ -199,7 +201,7 @@ _CONTINUED = re.compile(r"`\r?\n")
 _ELSE_AHEAD = re.compile(r"\s*(?:else|elseif)\b", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 _COMMA = re.compile(r",")
-_PLUS = re.compile(r"\s*\+\s*")
+_PLUS = re.compile(r"\s*(\+)\s*")
 #: ``+`` or a binary ``-`` (after an operand; not ``-eq``, ``-join``, a negative number's
 #: sign after another operator): the additive operators, in expression mode.
 _ADDITIVE = re.compile(r"\s*(?P<op>\+)\s*|(?<=[\w)\]'\"])\s*(?P<minus>-)(?![A-Za-z_-])\s*")
@@ -429,8 +431,20 @@ _ERROR_MESSAGE = re.compile(r"\$(?:_|PSItem)\.Exception\.Message", re.IGNORECASE
 _SCOPED_VARIABLE = re.compile(r"\$(global|script|local|private|variable):(\w+)",
                               re.IGNORECASE)
 _INDEXED = re.compile(r"\$(\w+)\[\s*(-?[0-9]+)\s*\]")
-#: A member after a dot: ``.Length`` (a property), ``.Trim(`` (a method call).
-_MEMBER_NAME = re.compile(r"\.([A-Za-z_]\w*)(\()?")
+#: A value that sends one $null down a pipeline when it holds $null: a variable, an
+#: environment variable.
+_NULL_SOURCE = re.compile(r"\$(?:(?:global|script|local|private):)?\w+|\$\{?env:[^}]+\}?",
+                          re.IGNORECASE)
+#: ``[Environment]::SetEnvironmentVariable('X', ...)`` in a skipped statement: the script's
+#: own X may have changed (unless the call names the machine's or the user's store).
+_SET_ENVIRONMENT = re.compile(
+    r"SetEnvironmentVariable\s*\(\s*(['\"])(?P<name>[^'\"]+)\1(?P<rest>[^)]*)", re.IGNORECASE)
+#: A member's name after its dot, at the end of the text searched: a method's before its
+#: bracket (``.Trim``), a property's (``.Length``).
+_MEMBER_NAME = re.compile(r"\.([A-Za-z_]\w*)$")
+#: The most postfix operators one value may chain (``$a.Trim().ToLower()`` is two): each
+#: reads the text before it again.
+_MAX_POSTFIX = 32
 #: ``[regex]::Escape(`` (its argument follows, up to the closing bracket).
 _REGEX_ESCAPE = re.compile(
     r"\[(?:System\.Text\.RegularExpressions\.)?Regex\]::Escape\s*\(", re.IGNORECASE)
@@ -573,6 +587,14 @@ class _Scope:
     functions: dict[str, _Function] = field(default_factory=dict)
 
 
+def _collected(items: Sequence[Scalar]) -> Value:
+    """A pipeline's output as PowerShell collects it into a value: one object is itself,
+    several an array, none $null."""
+    if not items:
+        return None
+    return items[0] if len(items) == 1 else tuple(items)
+
+
 @dataclass
 class _Capture:
     """The output of a function called for its value (``$v = Get-Thing``): the objects it
@@ -586,9 +608,7 @@ class _Capture:
         """One object is itself, several an array, none $null (as PowerShell collects)."""
         if self.unknown:
             raise Unknown("a function's output")
-        if not self.items:
-            return None
-        return self.items[0] if len(self.items) == 1 else tuple(self.items)
+        return _collected(self.items)
 
 
 def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
@@ -680,7 +700,8 @@ def _parse(text: str) -> _Statement:
     assignment = _ASSIGN.match(text)
     if assignment:
         return _Statement("assignment", assignment)
-    if _DOTNET_ENV.match(text):
+    dotnet = _DOTNET_ENV.match(text)
+    if dotnet and _closing(text, dotnet.start("args") - 1) == len(text) - 1:
         return _Statement("dotnet")
     compound = _COMPOUND.match(text)
     prefix = _PREFIX_STEP.fullmatch(text)
@@ -813,26 +834,27 @@ def _postfix(text: str) -> tuple[str, str, str | None] | None:
     """``text`` split at its last postfix operator: ``<receiver>.<Name>`` (a property:
     ``(receiver, Name, None)``), ``<receiver>.<Name>(<args>)`` (a method call: ``(receiver,
     Name, args)``) or ``<receiver>[<index>]`` (``(receiver, '[', index)``); the receiver
-    may hold others (``$a.Trim().Split(';')[-1]``). None if it ends in none (memoised, as
-    :func:`_statements`)."""
-    found: tuple[str, str, str | None] | None = None
-    last = -1
-    for i in top_level(text, escape="`", single_doubles=True):
-        last = i
-        if text[i] != "." or i == 0 or (m := _MEMBER_NAME.match(text, i)) is None:
-            continue
-        if m.group(2) and _closing(text, m.end() - 1) == len(text) - 1:
-            found = (text[:i], m.group(1), text[m.end() : -1])
-        elif not m.group(2) and m.end() == len(text):
-            found = (text[:i], m.group(1), None)
-    if found is None and text.endswith("]"):
-        start = last + 1  # what follows the last plain character: bracketed groups
-        while start < len(text) and text[start] in "([" and (
-                close := _closing(text, start)) < len(text) - 1:
-            start = close + 1
-        if 0 < start < len(text) and text[start] == "[":
-            found = (text[:start], "[", text[start + 1 : -1])
-    return found
+    may hold others (``$a.Trim().Split(';')[-1]``). None if it ends in none. One pass over
+    the text (memoised, as :func:`_statements`)."""
+    if text[-1:] in (")", "]"):
+        start = opening(text, escape="`", single_doubles=True)
+        if not start:
+            return None  # nothing before the bracket: no receiver
+        if text[-1] == "]":
+            return text[:start], "[", text[start + 1 : -1]
+        m = _MEMBER_NAME.search(text, 0, start)
+        if m is None or m.end() != start:
+            return None
+        return text[: m.start()], m.group(1), text[start + 1 : -1]
+    m = _MEMBER_NAME.search(text)
+    if m is None or m.start() == 0 or not _top_level_at(text, m.start()):
+        return None
+    return text[: m.start()], m.group(1), None
+
+
+def _top_level_at(text: str, i: int) -> bool:
+    """Whether ``text[i]`` is outside quotes and brackets."""
+    return any(j == i for j in top_level(text, escape="`", single_doubles=True))
 
 
 def _closing(text: str, i: int) -> int:
@@ -865,6 +887,7 @@ class _Shell:
         # (None), innermost last.
         self.caught: list[_Thrown | None] = []
         self.steps = 0  # statements, loop iterations and function calls run (_MAX_STEPS)
+        self.postfixes = 0  # postfix operators being evaluated, nested (_MAX_POSTFIX)
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, text: str) -> _Steps:
@@ -891,6 +914,9 @@ class _Shell:
             self.forget(m.group(1), self.top)
         self.forget_shared(_shared(text))
         self.unknown_env.update(self.env_key(n) for n in env_names)
+        for m in _SET_ENVIRONMENT.finditer(text):
+            if not re.search(r"machine|user", m.group("rest"), re.IGNORECASE):
+                self.unknown_env.add(self.env_key(m.group("name")))
         if self.defined:
             for function in self.called(text):
                 self.forget_effects(function, set())
@@ -1320,7 +1346,14 @@ class _Shell:
         body = block[1:close]
         if block[close + 1 :].strip() or _piped_or_redirected(left) or _LOOP_EXIT.search(body):
             raise Unknown(block)
-        items = _items(self.expression(left))
+        value = self.expression(left)
+        items = _items(value)
+        if value is None and _expression_mode(left.strip()):
+            # $null sent down a pipeline is one object; a command that output nothing sends
+            # none, and a bracketed one may do either: not modelled.
+            if not _NULL_SOURCE.fullmatch(left.strip()):
+                raise Unknown(left)
+            items = (None,)
         for item in items:
             self.step()
             with contextlib.suppress(_Return):
@@ -1999,8 +2032,8 @@ class _Shell:
         member = _NAME_MEMBER.search(text)
         if member and text[0] == "(" and _closing(text, 0) == member.start() - 1:
             services = self.expression(text[1 : member.start() - 1])
-            if isinstance(services, tuple):
-                return services  # a service is known by its name: .Name is the same list
+            if services is None or isinstance(services, tuple | str):
+                return services  # a service is known by its name: .Name is the same value
             raise Unknown(text)
         formats = _format_operands(text) if _expression_mode(text) else ()
         if len(formats) == 2:
@@ -2017,8 +2050,8 @@ class _Shell:
         if _unary_minus(text):
             return _negated(self.term(text[1:]))
         m = _GET_SERVICE.match(text)
-        if m:
-            return self.get_service(_words(m.group("args")))
+        if m:  # its services collected as a pipeline's output: one is itself, none $null
+            return _collected(self.get_service(_words(m.group("args"))))
         if _NUMBER.match(text) and len(text) < 20:  # longer: beyond Int64 and Double's digits
             return float(text) if "." in text else _integer(text)
         m = _ENV_VARIABLE.fullmatch(text)
@@ -2037,20 +2070,22 @@ class _Shell:
             return error.message
         m = _INDEXED.fullmatch(text)
         if m:
-            return _indexed(self.read_variable(m.group(1)), _integer(m.group(2)))
+            return _indexed(self.read_variable(m.group(1)), _integer(m.group(2)), self.strict)
         if text.startswith("@(") and _closing(text, 1) == len(text) - 1:
             inner = text[2:-1].strip()  # @(...): always an array
             return _items(self.expression(inner)) if inner else ()
-        postfix = _postfix(text)
-        if postfix is not None:
-            return self.member(*postfix)
         m = _UNARY_TEXT.match(text)
-        if m:  # -split 'a b', -join $a: they bind tighter than anything but members
+        if m:  # -split 'a b', -join $a: looser than members (-split $a.Length splits 5)
             value = self.term(text[m.end() :])
             if m.group(1).casefold() == "join":
                 return self.join_value(value, "")
             self.step(_weight(value) // 1000)
-            return self.charged(_split_words(value))
+            pieces = _split_words(value)
+            self.step(len(pieces) // _MATCHES)
+            return self.charged(pieces)
+        postfix = _postfix(text)
+        if postfix is not None:
+            return self.member(*postfix)
         m = _TARGET.match(text)
         if m:
             return m.group(1)
@@ -2059,31 +2094,43 @@ class _Shell:
             return self.dotnet(m.group("method").casefold(), m.group("args"))
         m = _REGEX_ESCAPE.match(text)
         if m and _closing(text, m.end() - 1) == len(text) - 1:
-            return _regex_escape(self.expression(text[m.end() : -1]))
+            value = self.expression(text[m.end() : -1])
+            self.step(_weight(value) // 1000)
+            return self.charged(_regex_escape(value))
         raise Unknown(text)
 
     def member(self, receiver: str, name: str, args: str | None) -> Value:
         """``receiver.Name`` (``args`` None), ``receiver.Name(args)`` or ``receiver[args]``
         (``name`` '['): a value's ``Length``/``Count``, one of the string methods of
         :func:`_method`, or an item (an Int32 index)."""
-        value = self.term(receiver)
+        self.postfixes += 1
+        try:
+            if self.postfixes > _MAX_POSTFIX:
+                raise Unknown(receiver)  # chained too far: each reads the text again
+            value = self.term(receiver)
+        finally:
+            self.postfixes -= 1
         key = name.casefold()
         if key == "[":
             index = self.expression(args or "")
             if not isinstance(index, int) or isinstance(index, bool):
                 raise Unknown(repr(index))  # a slice, a key, a conversion: not modelled
-            return _indexed(value, index)
+            return _indexed(value, index, self.strict)
         if args is None:
             if key not in ("length", "count"):
                 raise Unknown(name)  # other properties: not modelled
             self.charged(value)  # counting it is work too
-            if self.strict and not isinstance(value, str | tuple):
-                raise Unknown(name)  # PowerShell 5.1 under Set-StrictMode: an error
+            if self.strict and (not isinstance(value, str | tuple)
+                                or (key == "count" and isinstance(value, str))):
+                raise Unknown(name)  # PowerShell 5.1 under Set-StrictMode: no such property
             return _size(value, key)
         arguments = tuple(self.expression(arg) for arg in _array_items(args)) if (
             args.strip()) else ()
         self.step(_weight(value) // 1000)  # a step a thousand characters, before the work
-        return self.charged(_method(value, name, arguments))
+        result = self.charged(_method(value, name, arguments))
+        if isinstance(result, tuple):
+            self.step(len(result) // _MATCHES)  # .Split's pieces, as -split's
+        return result
 
     def get_service(self, args: Sequence[str]) -> tuple[str, ...]:
         """``Get-Service [-Name] P [-ErrorAction A]``: the Tentacle services ``P`` matches.
@@ -2237,12 +2284,11 @@ class _Shell:
             self.step(len(_items(collection)) // _COMPARED)
             found = any(_equal(element, item, sensitive) for element in _items(collection))
             return found != base.startswith("not")
-        if isinstance(left, tuple) and len(left) != 1:
-            # An array on the left filters: the items for which the comparison holds.
+        if isinstance(left, tuple):
+            # An array on the left filters, one item or more: the items for which the
+            # comparison holds (@('a') -eq 'a' is @('a'), @('') -eq '' a false @('')).
             self.step(len(left) // _COMPARED)
             return tuple(x for x in left if _truthy(self.compare(op, x, right)))
-        if isinstance(left, tuple):
-            left = left[0]  # one object: PowerShell does not wrap it in an array
         if isinstance(right, tuple):
             raise Unknown(op)  # an array on the right: compared as its text, not modelled
         if base in ("eq", "ne"):

@@ -16,6 +16,7 @@ from octosim.model.scripts._ps_values import (
     Scalar,
     Value,
     _bounded,
+    _Char,
     _dotnet_regex,
     _items,
     _text,
@@ -74,7 +75,10 @@ def _regex_escape(value: Value) -> str:
     ArgumentNullException: unknown)."""
     if value is None or isinstance(value, tuple):
         raise Unknown(repr(value))
-    return "".join(_ESCAPED.get(c, c) for c in _text(value))
+    text = _text(value)
+    if len(text) + sum(text.count(c) for c in _ESCAPED) > _MAX_LENGTH:
+        raise Unknown(f"a text of more than {_MAX_LENGTH:,} characters")
+    return "".join(_ESCAPED.get(c, c) for c in text)
 
 
 def _replaced(subject: Value, operands: Value, sensitive: bool, charge: _Charge) -> Value:
@@ -181,8 +185,8 @@ def _method(receiver: Value, name: str, args: tuple[Value, ...]) -> Value:
     """``receiver.Name(args)`` for the string methods step scripts use, as .NET computes
     them; on anything but a string (``$null``: PowerShell's error), or another method or
     overload, unknown."""
-    if not isinstance(receiver, str):
-        raise Unknown(repr(receiver))
+    if not isinstance(receiver, str) or isinstance(receiver, _Char):
+        raise Unknown(repr(receiver))  # a [char] has none of these methods
     call = _METHODS.get((name.casefold(), len(args)))
     if call is None:
         raise Unknown(name)
@@ -206,7 +210,10 @@ def _replace(text: str, old: Value, new: Value) -> str:
     (old_text,) = _strings(old)
     if not old_text:
         raise Unknown(old_text)  # .NET: "String cannot be of zero length."
-    return _bounded(text.replace(old_text, "" if new is None else _text(new)))
+    new_text = "" if new is None else _text(new)
+    if len(text) + text.count(old_text) * (len(new_text) - len(old_text)) > _MAX_LENGTH:
+        raise Unknown(f"a text of more than {_MAX_LENGTH:,} characters")  # before it is built
+    return text.replace(old_text, new_text)
 
 
 def _split_at(text: str, separator: Value) -> tuple[Scalar, ...]:

@@ -37,6 +37,9 @@ _DOUBLE_TEXT = re.compile(rf"\s*(?:{DECIMAL_NUMBER.pattern})\s*")
 #: unknown). Escapes are read in pairs, left to right: ``\\J`` is a backslash, then ``J``.
 _ESCAPE = re.compile(r"\\(.?)", re.DOTALL)
 _SAFE_ESCAPED = frozenset("dDwWsSbB.\\^$|?*+()[]{}/-'\"#ntr ")
+#: Quantifiers Python reads and .NET does not: ``{,n}`` (.NET: the text) and the possessive
+#: ``a++``, ``a*+``, ``a?+``, ``a{2}+`` (.NET: "Nested quantifier").
+_PYTHON_ONLY = re.compile(r"\{,|[*+?}]\+")
 #: .NET's Int32 and Int64 (Start-Sleep's parameters are bounded by an Int32 of milliseconds).
 _INT32_MAX = 2**31 - 1
 _INT32_MIN = -(2**31)
@@ -265,15 +268,33 @@ def _bounded(value: _Sized) -> _Sized:
     return value
 
 
-def _indexed(value: Value, index: int) -> Value:
-    """``$a[i]``: an array's item (from the end if negative; $null past it), a string's
-    character; indexing $null or a number is PowerShell's error: unknown, as is an index
-    beyond an Int32 (PowerShell converts it to one)."""
+class _Char(str):
+    """A string's character (``$s[0]``): a .NET [char]. It prints, compares and counts as
+    a one-character text, but has none of a string's methods (``$s[0].ToUpper()`` is
+    PowerShell's error)."""
+
+    __slots__ = ()
+
+
+def _indexed(value: Value, index: int, strict: bool = False) -> Value:
+    """``$a[i]``: an array's item (from the end if negative; $null past it, but after
+    ``Set-StrictMode``, PowerShell's error), a string's character (a :class:`_Char`; .NET
+    counts UTF-16 code units, so a text beyond the BMP is unknown); indexing $null or a
+    number is PowerShell's error: unknown, as is an index beyond an Int32 (PowerShell
+    converts it to one)."""
     if not _INT32_MIN <= index <= _INT32_MAX:
         raise Unknown(str(index))
-    if isinstance(value, tuple | str):
-        return value[index] if -len(value) <= index < len(value) else None
-    raise Unknown(repr(value))
+    if not isinstance(value, tuple | str):
+        raise Unknown(repr(value))
+    if not -len(value) <= index < len(value):
+        if strict:
+            raise Unknown(str(index))
+        return None
+    if isinstance(value, str):
+        if not value.isascii() and any(ord(c) > 0xFFFF for c in value):
+            raise Unknown(value)
+        return _Char(value[index])
+    return value[index]
 
 
 def _size(value: Value, member: str) -> int:
@@ -357,7 +378,8 @@ def _dotnet_regex(pattern: str, subject: str, sensitive: bool) -> re.Pattern[str
     (:func:`may_backtrack`); any other is unknown."""
     if not (pattern + subject).isascii() or any(
             m.group(1) not in _SAFE_ESCAPED for m in _ESCAPE.finditer(pattern)) or (
-            "(?" in pattern or "[[" in pattern or "-[" in pattern or may_backtrack(pattern)):
+            "(?" in pattern or "[[" in pattern or "-[" in pattern or may_backtrack(pattern)
+            or _PYTHON_ONLY.search(pattern)):
         raise Unknown(pattern)
     try:
         return re.compile(pattern, 0 if sensitive else re.IGNORECASE)

@@ -29,6 +29,7 @@ __all__ = [
     "closing_bracket",
     "here_string_end",
     "may_backtrack",
+    "opening",
     "outside_brackets",
     "skip_double",
     "skip_single",
@@ -176,6 +177,21 @@ def outside_brackets(text: str, unquoted: Iterable[int]) -> Iterator[int]:
             depth = max(0, depth - 1)
         elif depth == 0:
             yield i
+
+
+def opening(text: str, *, escape: str, single_doubles: bool) -> int | None:
+    """The index of the bracket that the bracket ending ``text`` closes (outside quotes), in
+    one pass; None if ``text`` does not end in a closing bracket outside quotes, or that
+    bracket closes nothing."""
+    stack: list[int] = []
+    for i in _unquoted(text, 0, escape, single_doubles):
+        if text[i] in _OPEN:
+            stack.append(i)
+        elif text[i] in _CLOSE:
+            opened = stack.pop() if stack else None
+            if i == len(text) - 1:
+                return opened
+    return None
 
 
 def closing(text: str, i: int, *, escape: str, single_doubles: bool) -> int:
