@@ -28,7 +28,7 @@ def scheduler() -> Iterator[str]:
     distributed = pytest.importorskip(
         "distributed", reason="the dask extra is not installed: pip install -e '.[dask]'")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:  # any free port
         yield str(cluster.scheduler_address)
 
 
