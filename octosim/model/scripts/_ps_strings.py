@@ -8,7 +8,7 @@ changes it. Anything else raises :class:`Unknown`, as everywhere in the interpre
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from octosim.model.scripts._ps_values import (
     _INT32_MAX,
@@ -19,6 +19,7 @@ from octosim.model.scripts._ps_values import (
     _Char,
     _dotnet_regex,
     _items,
+    _spliced,
     _text,
 )
 from octosim.model.scripts._running import Unknown
@@ -103,20 +104,17 @@ def _replace_one(subject: Scalar, pattern: str, replacement: str, sensitive: boo
     memory)."""
     text = "" if subject is None else _text(subject)
     compiled = _dotnet_regex(pattern, text, sensitive)
-    expand = _substitution(replacement, compiled.groups)
-    parts: list[str] = []
-    length = position = 0
-    for n, m in enumerate(compiled.finditer(text), 1):  # the matches re.sub would replace
+    # the matches re.sub would replace, charged as they are found
+    return _spliced(text, _charged(compiled.finditer(text), charge),
+                    _substitution(replacement, compiled.groups))
+
+
+def _charged(matches: Iterator[re.Match[str]], charge: _Charge) -> Iterator[re.Match[str]]:
+    """``matches``, each :data:`_MATCHES` of them charged a statement as they are found."""
+    for n, m in enumerate(matches, 1):
         if n % _MATCHES == 0:
             charge(1)
-        piece = expand(m)
-        parts += (text[position : m.start()], piece)
-        length += m.start() - position + len(piece)
-        if length > _MAX_LENGTH:
-            raise Unknown(f"a text of more than {_MAX_LENGTH:,} characters")
-        position = m.end()
-    parts.append(text[position:])
-    return _bounded("".join(parts))
+        yield m
 
 
 def _substitution(replacement: str, groups: int) -> Callable[[re.Match[str]], str]:

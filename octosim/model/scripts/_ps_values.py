@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from octosim.model.scripts._running import DECIMAL_NUMBER, Unknown, may_backtrack
@@ -206,23 +206,33 @@ def _formatted(template: Value, args: tuple[Scalar, ...]) -> str:
     longer than :data:`_MAX_LENGTH`, decided as it is built."""
     if not isinstance(template, str):
         raise Unknown(repr(template))
-    parts: list[str] = []
-    length = 0
-    position = 0
-    for m in _FORMAT_PART.finditer(template):
+
+    def item(m: re.Match[str]) -> str:
         part = m.group()
         if part in ("{{", "}}"):
-            piece = part[0]
-        elif (index := m.group(1)) is not None and len(index) < 10 and int(index) < len(args):
-            piece = _text(args[int(index)])  # (int() of thousands of digits would raise)
-        else:
-            raise Unknown(part)
-        parts += (template[position : m.start()], piece)
-        length += m.start() - position + len(piece)
+            return part[0]
+        if (index := m.group(1)) is not None and len(index) < 10 and int(index) < len(args):
+            return _text(args[int(index)])  # (int() of thousands of digits would raise)
+        raise Unknown(part)
+
+    return _spliced(template, _FORMAT_PART.finditer(template), item)
+
+
+def _spliced(text: str, matches: Iterable[re.Match[str]],
+             piece: Callable[[re.Match[str]], str]) -> str:
+    """``text`` with each of ``matches`` (in order, not overlapping) replaced by its
+    ``piece``; a result longer than :data:`_MAX_LENGTH` is unknown, decided as it is built
+    (``'{0}' * 300000 -f ('x' * 100)`` would fill the memory)."""
+    parts: list[str] = []
+    length = position = 0
+    for m in matches:
+        written = piece(m)
+        parts += (text[position : m.start()], written)
+        length += m.start() - position + len(written)
         if length > _MAX_LENGTH:
             raise Unknown(f"a text of more than {_MAX_LENGTH:,} characters")
         position = m.end()
-    parts.append(template[position:])
+    parts.append(text[position:])
     if length + len(parts[-1]) > _MAX_LENGTH:
         raise Unknown(f"a text of more than {_MAX_LENGTH:,} characters")
     return "".join(parts)
