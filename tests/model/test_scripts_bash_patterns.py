@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from octosim.model.scripts._sh_exec import PATTERN_VALUE_MAX, TOO_LONG
+from octosim.model.scripts._sh_exec import PATTERN_VALUE_MAX, PATTERN_WORK, TOO_LONG
 from tests.model.test_scripts_bash_flow import bash
 
 
@@ -59,6 +59,19 @@ def test_pattern_expansions(body: str, out: list[str]) -> None:
     'U=\necho "${U/*/x}"',  # Bash 5 replaces the empty match, Bash 4 does not
     'F=été\necho "${#F}"',  # the length of non-ASCII text depends on the locale
     "F=" + "a" * (PATTERN_VALUE_MAX + 1) + '\necho "${F%a}"',  # too long a value
+    # after review, against bash 5.2: each of these gave a known, wrong value
+    "X='a}'\necho \"${X%\\}}\"",  # a quoted or escaped } ends no expansion
+    "X='a}'\necho \"${X%'}'}\"",
+    "X='C:\\foo\\bar\\baz'; P='C:\\foo\\bar'\necho \"${X#$P}\"",  # \ escapes, from a value too
+    'X=a:b\necho "${X//[":"]/_}"',  # quoted bracket members
+    'X=$HOME/x\necho "${X#~/}"',  # ~ is expanded
+    'X=a\necho "${X/a/~}"',
+    "X=abc; R='\\\\'\necho \"${X/b/$R}\"",  # Bash 5.2 reads \\ in s as \
+    "X='a*b'\necho \"${X/*\\*/_}\"",  # a quoted * after a bare one: not the longest match
+    "X='a[]x'\necho \"${X/[*/Z}\"",  # an unclosed bracket
+    "X=b\necho \"${X/[!]]/Z}\"",  # a bracket starting with ]
+    'X=abc\necho "${X/[z-a]/y}"',  # a range backwards (it raised re.error)
+    'X=é\necho "${X//?/y}"',  # what ? takes of non-ASCII text depends on the locale
 ])
 def test_pattern_expansions_not_interpreted(body: str) -> None:
     assert printed(body) == []
@@ -70,6 +83,18 @@ def test_an_unset_variable_under_set_u_is_an_error() -> None:
 
 
 def test_a_pattern_expansion_counts_its_value_against_the_statement_budget() -> None:
-    # a 4,000-character value trimmed in a loop: a statement per 50 characters each time
-    _, result, host = bash('X=' + "a" * 4000 + '\nwhile true; do Y="${X%a}"; done')
+    # a 1,000-character value matched in a loop: a statement per 50 characters and one per
+    # PATTERN_WORK of its length squared each time (a loop of the costliest patterns on such
+    # a value takes seconds to fail, not minutes); an unbounded loop fails
+    x = "a" * PATTERN_VALUE_MAX
+    _, result, host = bash(f'X={x}\nwhile true; do Y="${{X//*a?x}}"; done')
     assert result.exit_code == 1 and host.lines("error") == [TOO_LONG]
+    cost = PATTERN_VALUE_MAX // 50 + PATTERN_VALUE_MAX**2 // PATTERN_WORK + 2
+    rounds = 50_000 // cost
+    _, result, host = bash(f'X={x}\nfor ((i = 0; i < {rounds}; i++)); do Y="${{X%a}}"; done')
+    assert result.exit_code == 0, host.out
+
+
+def test_case_with_a_backwards_range_is_not_interpreted() -> None:
+    # it raised re.error out of the interpreter
+    assert printed("case b in [z-a]) echo in;; *) echo out;; esac") == []

@@ -253,7 +253,11 @@ _PATTERN_OPERATION = re.compile(r"(?P<name>[A-Za-z_]\w*|[0-9]+)(?P<op>##?|%%?|/[
                                 re.DOTALL)
 #: The longest value those operations are applied to: each tries a match at every position
 #: (longer values are unknown).
-PATTERN_VALUE_MAX = 4096
+PATTERN_VALUE_MAX = 1024
+#: Each operation counts one statement per PATTERN_WORK of its value's length squared (the
+#: matching's cost), besides one per 50 characters: a loop of them on a 1,024-character
+#: value fails in seconds, not minutes.
+PATTERN_WORK = 10_000
 #: ``$@`` inside double quotes: one word per argument.
 _QUOTED_ALL = re.compile(r"\$(?:@|\{@\})")
 _SET_LETTERS = {"e": "errexit", "u": "nounset"}
@@ -832,7 +836,10 @@ class _Shell:
                 regex.append(glob_regex(pattern))
             else:
                 regex.append(re.escape(self.variables(text) if kind == "double" else text))
-        return re.fullmatch("".join(regex), subject, re.DOTALL) is not None
+        try:
+            return re.fullmatch("".join(regex), subject, re.DOTALL) is not None
+        except re.error:
+            raise Unknown(raw) from None  # a range backwards, [z-a]: Bash matches nothing
 
     # -- functions -----------------------------------------------------------------------------
     def arguments(self) -> list[str]:
@@ -1540,19 +1547,26 @@ class _Shell:
             if not value.isascii():
                 raise Unknown(text)
             return str(len(value))
-        if (m := _PATTERN_OPERATION.fullmatch(text)) is None:
-            raise Unknown("${" + text + "}")  # ${X:1:2}, ${X^^}, ${!X}...: not interpreted
+        if (m := _PATTERN_OPERATION.fullmatch(text)) is None or _unbalanced(m.group("word")):
+            # ${X:1:2}, ${X^^}, ${!X}...; or a quoted or escaped `}` cut the word short
+            raise Unknown("${" + text + "}")
         value, op = self.set_value(m.group("name")), m.group("op")
         segments: Sequence[tuple[str, str]] = _segment_list(m.group("word"))
         replacement = ""
         if op[0] == "/":
             segments, replacement = self.replacement(segments)
-            if not any(part for _, part in segments):
-                raise Unknown(text)  # an empty pattern (${X/#/s} prepends s): not modelled
+            if not any(part for _, part in segments) or any(
+                    "*" in part for kind, part in segments if kind != "bare"):
+                # an empty pattern (${X/#/s} prepends s); a quoted `*` (Bash 5.2 does not
+                # always replace the longest match then)
+                raise Unknown(text)
         glob = self.glob_pattern(segments)
-        if len(value) > PATTERN_VALUE_MAX:
+        if len(value) > PATTERN_VALUE_MAX or not value.isascii():
+            # matching tries every position (a long value takes the square of its length);
+            # what `?` and `[...]` take of non-ASCII text depends on the locale
             raise Unknown(f"a value of {len(value):,} characters")
         self.count_work(value)
+        self.count_work("", len(value) ** 2 // PATTERN_WORK)
         if op[0] != "/":
             return trim_glob(value, glob, op)
         if not value and glob.fullmatch(value):
@@ -1573,16 +1587,25 @@ class _Shell:
         could backtrack for ages."""
         regex: list[str] = []
         stars = 0
+        quoted = any(kind != "bare" for kind, _ in segments)
         for kind, text in segments:
             if kind == "bare":
                 pattern = self.variables(text)
                 stars += pattern.count("*")
+                if "\\" in pattern or "~" in pattern or ("[" in pattern and (
+                        quoted or not _plain_brackets(pattern))):
+                    # a backslash (an escape, even from a variable), a tilde (expanded), a
+                    # bracket with quoted members or one Bash reads otherwise: not modelled
+                    raise Unknown(pattern)
                 regex.append(glob_regex(pattern))
             else:
                 regex.append(re.escape(self.variables(text) if kind == "double" else text))
         if stars > 1:
             raise Unknown("".join(regex))
-        return re.compile("".join(regex), re.DOTALL)
+        try:
+            return re.compile("".join(regex), re.DOTALL)
+        except re.error:
+            raise Unknown("".join(regex)) from None  # [z-a]: Bash matches nothing
 
     def replacement(self, segments: Sequence[tuple[str, str]]
                     ) -> tuple[Sequence[tuple[str, str]], str]:
@@ -1599,8 +1622,11 @@ class _Shell:
         out: list[str] = []
         for kind, text in rest:
             expanded = self.variables(text) if kind in ("bare", "double") else text
-            if "&" in expanded and kind in ("bare", "double"):
-                raise Unknown(text)  # Bash 5.2's patsub_replacement: the match, or '&'
+            if kind in ("bare", "double") and ("&" in expanded or "\\" in expanded or (
+                    kind == "bare" and "~" in expanded)):
+                # Bash 5.2's patsub_replacement: & is the match, \\ a backslash (4.4: as
+                # written); a bare ~ is the home directory
+                raise Unknown(text)
             out.append(expanded)
         return pattern, "".join(out)
 
@@ -1659,6 +1685,35 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=1024)
+def _unbalanced(word: str) -> bool:
+    """Whether ``word`` ends inside quotes or after a lone backslash (``${X%\\}}``: the
+    ``}`` that ended the expansion was quoted, so the word was cut short)."""
+    quote = ""
+    escaped = False
+    for c in word:
+        if escaped:
+            escaped = False
+        elif c == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if c == quote else quote
+        elif c in "'\"":
+            quote = c
+    return bool(quote) or escaped
+
+
+def _plain_brackets(pattern: str) -> bool:
+    """Whether every ``[`` of a glob opens a bracket expression that closes and does not
+    start with ``]`` (Bash 5.2 matches such ones, and unclosed ones, its own way)."""
+    i = pattern.find("[")
+    while i >= 0:
+        j = i + 1 + (pattern[i + 1 : i + 2] in ("!", "^"))
+        if pattern[j : j + 1] == "]" or pattern.find("]", j) < 0:
+            return False
+        i = pattern.find("[", pattern.find("]", j))
+    return True
+
+
 def _segment_list(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(_segments(raw))
 
