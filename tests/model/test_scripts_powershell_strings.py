@@ -149,7 +149,6 @@ def test_string_members(body: str, out: list[str]) -> None:
 
 
 @pytest.mark.parametrize("body", [
-    "$x = $null; $x.Trim()",  # a method on $null: PowerShell's error
     "(5).ToString()",  # a method on a number
     "'a::b'.Split('::')",  # Windows PowerShell splits at each ':', PowerShell 7 at '::'
     "'ab'.Replace('', 'x')",  # .NET's ArgumentException
@@ -165,8 +164,39 @@ def test_members_not_modelled_are_skipped(body: str) -> None:
     assert printed(body) == []
 
 
-def test_an_if_on_a_method_of_null_runs_no_branch() -> None:
-    assert printed("if ($env:UNSET.Trim() -eq '') { 'then' } else { 'else' }") == []
+NULL_METHOD = "You cannot call a method on a null-valued expression."
+
+
+@pytest.mark.parametrize("body", [
+    "$env:UNSET.Trim()",
+    "if ($env:UNSET.Trim() -eq '') { 'then' } else { 'else' }",
+    "function Get-Home { $env:JAVA_HOME.TrimEnd('\\') }\n$h = Get-Home",
+])
+def test_a_method_on_null_fails_the_step_under_calamari_s_stop(body: str) -> None:
+    # PowerShell's statement-terminating error; Calamari's $ErrorActionPreference = 'Stop'
+    # makes it end the script, as `$env:JAVA_HOME.Trim()` does on a Tentacle without it
+    host, result = ps(body + "\n'after'")
+    assert result.exit_code == 1 and host.out == [("error", NULL_METHOD)]
+
+
+@pytest.mark.parametrize(("body", "out"), [
+    # a catch takes it, whatever the preference (a try makes it terminating)
+    ("try { $x = $null; $x.Trim() } catch [System.Management.Automation.RuntimeException] "
+     "{ \"caught: $_\" }", [("info", f"caught: {NULL_METHOD}")]),
+    ("$ErrorActionPreference = 'Continue'\ntry { $u.Trim(); 'not here' } catch { 'caught' }",
+     [("info", "caught")]),
+    # otherwise it ends only its statement: printed under Continue, silent under
+    # SilentlyContinue; what the statement assigns is unknown afterwards
+    ("$ErrorActionPreference = 'Continue'\n$y = 'old'\n$y = $u.ToUpper()\n"
+     "if ($y -eq 'old') { 'stale' }", [("error", NULL_METHOD)]),
+    ("$ErrorActionPreference = 'SilentlyContinue'\n$u.ToUpper()", []),
+    # a property of $null is no error: .Length and .Count are 0
+    ("$x = $null; $x.Length", [("info", "0")]),
+])
+def test_a_method_on_null_under_other_preferences(body: str,
+                                                  out: list[tuple[str, str]]) -> None:
+    host, result = ps(body + "\n'after'")
+    assert not result.failed and host.out == [*out, ("info", "after")]
 
 
 # -- the install step's PATH edit, the reason for all this ---------------------------------------

@@ -25,7 +25,8 @@ script). The operators of comparison precedence (the comparisons, ``-replace``, 
 ``-join``) apply from the left, a comparison only as the last of them; unary ``-split`` and
 ``-join``; ``[regex]::Escape``; the postfix operators on any value: ``x[i]``,
 ``x.Length``/``x.Count`` and the string methods of :mod:`._ps_strings`
-(``$env:PATH.Split(';')[-1]``).
+(``$env:PATH.Split(';')[-1]``); a method called on ``$null``, PowerShell's
+statement-terminating error (:meth:`_Shell.statement_error`).
 
 Control flow: ``try``/``catch [T]``/``finally``: a terminating error (``throw``: a
 RuntimeException; an error under ``Stop``: its own exception, WriteErrorException for
@@ -888,6 +889,7 @@ class _Shell:
         self.caught: list[_Thrown | None] = []
         self.steps = 0  # statements, loop iterations and function calls run (_MAX_STEPS)
         self.postfixes = 0  # postfix operators being evaluated, nested (_MAX_POSTFIX)
+        self.trying = 0  # `try` blocks running (a statement-terminating error is caught)
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, text: str) -> _Steps:
@@ -1024,7 +1026,11 @@ class _Shell:
         body, catches, final = _try_parts(text)
         try:
             try:
-                yield from self.block(body)
+                self.trying += 1
+                try:
+                    yield from self.block(body)
+                finally:
+                    self.trying -= 1
             except _Thrown as error:
                 handler = _handler(catches, error)
                 if handler is None:
@@ -1750,6 +1756,21 @@ class _Shell:
         elif chosen not in ("silentlycontinue", "ignore"):
             raise Unknown(chosen)  # Inquire, Suspend, a number: not modelled
 
+    def statement_error(self, message: str) -> NoReturn:
+        """An error PowerShell itself raises that ends its statement (a RuntimeException: a
+        method called on ``$null``). Inside a ``try``, or under ``Stop`` (Calamari's
+        preference), it is terminating: a ``catch`` takes it, else the script fails with
+        its message. Otherwise the statement ends there, the message printed under
+        ``Continue``; what the statement would have assigned is then unknown."""
+        chosen = _text(self.read_variable("erroractionpreference")).strip().casefold()
+        if self.trying or chosen == "stop":
+            raise _Thrown(message, message, (_RUNTIME,))
+        if chosen == "continue":
+            self.host.write(message, "error")
+        elif chosen not in ("silentlycontinue", "ignore"):
+            raise Unknown(chosen)  # Inquire, Suspend, a number: not modelled
+        raise Unknown(message)
+
     def read_variable(self, name: str, qualifier: str = "") -> Value:
         """``$name`` (``$script:name``, ``$local:name``): its value in the nearest scope that
         has it; ``$null`` if the script never set it, unknown if a skipped statement may
@@ -2124,6 +2145,8 @@ class _Shell:
                                 or (key == "count" and isinstance(value, str))):
                 raise Unknown(name)  # PowerShell 5.1 under Set-StrictMode: no such property
             return _size(value, key)
+        if value is None:
+            self.statement_error("You cannot call a method on a null-valued expression.")
         arguments = tuple(self.expression(arg) for arg in _array_items(args)) if (
             args.strip()) else ()
         self.step(_weight(value) // 1000)  # a step a thousand characters, before the work
