@@ -2,8 +2,9 @@
 computes them: ``-replace``, ``-split``, ``[regex]::Escape`` and the methods step scripts call
 on a string (``.Contains``, ``.Replace``, ``.Split``, ``.Trim`` ...). Regular expressions run
 only where .NET and Python read them alike (:func:`._ps_values._dotnet_regex`); a method
-whose .NET result depends on the machine's culture runs only on text where no culture
-changes it. Anything else raises :class:`Unknown`, as everywhere in the interpreter."""
+whose .NET result depends on the machine's culture runs only on text where the culture
+assumed (one without special casing or contractions, as en-US) gives the ordinal result.
+Anything else raises :class:`Unknown`, as everywhere in the interpreter."""
 
 from __future__ import annotations
 
@@ -30,10 +31,13 @@ __all__: list[str] = []
 #: ``str.strip()`` also removes U+001C to U+001F, which .NET keeps).
 _WHITESPACE = ("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
                "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+#: Runs of .NET's white space (unary ``-split``'s ``\s+``: .NET's ``\s`` is the same set).
+_BLANKS = re.compile(f"[{re.escape(_WHITESPACE)}]+")
 #: Text on which a culture-aware comparison (``StartsWith``, ``EndsWith``, ``IndexOf`` with a
-#: string) is the ordinal one, in every culture and in both NLS (Windows PowerShell) and
+#: string) is the ordinal one in the culture assumed, in both NLS (Windows PowerShell) and
 #: ICU (PowerShell 7 on Linux): printable ASCII, but the hyphen and the apostrophe, which
-#: NLS's word sort weighs specially.
+#: NLS's word sort weighs specially. (A culture with contractions differs: Danish reads
+#: "aa" as one letter.)
 _CULTURE_PLAIN = re.compile(r"[ !\"#$%&()*+,./0-9:;<=>?@A-Z\[\\\]^_`a-z{|}~]*")
 #: Replacing or splitting at five matches counts one statement against the script's budget
 #: (each costs about a fifth of what a statement does): a million matches take a second.
@@ -48,10 +52,6 @@ _ESCAPED = {**{c: "\\" + c for c in "\\*+?|{[()^$.#"}, " ": "\\ ", "\t": "\\t", 
 #: ``$&`` (the match), ``$N`` and ``${N}`` (a group); any other ``$`` followed by one of
 #: ``{`` ``0-9`` ``&`` `` ` `` ``'`` ``+`` ``_`` is not modelled.
 _SUBSTITUTION = re.compile(r"\$(?:(\$)|(&)|([0-9])(?![0-9])|\{([0-9]+)\}|([{0-9`'+_]))")
-
-
-#: Runs of .NET's white space (unary ``-split``'s ``\s+``: .NET's ``\s`` is the same set).
-_BLANKS = re.compile(f"[{re.escape(_WHITESPACE)}]+")
 
 
 def _weight(value: Value) -> int:
