@@ -720,7 +720,7 @@ def _parse(text: str) -> _Statement:
 @functools.lru_cache(maxsize=512)
 def _format_operands(text: str) -> tuple[str, ...]:
     """``text``'s operands around the format operator ``-f`` (outside quotes and brackets;
-    one operand: none), memoised as :func:`_operators`."""
+    one operand: none), memoised as :func:`_statements`."""
     return tuple(split_top(text, _FORMAT, escape="`", single_doubles=True))
 
 
@@ -1381,6 +1381,11 @@ class _Shell:
         if self.steps > _MAX_STEPS:
             raise _Runaway
 
+    def weighed(self, value: Value) -> None:
+        """Count the work a text operator or method is about to do on ``value`` against
+        :data:`_MAX_STEPS`: a step a thousand characters of its texts, before the work."""
+        self.step(_weight(value) // 1000)
+
     def charged(self, value: _Built) -> _Built:
         """``value``, a string or array just built, counted against :data:`_MAX_STEPS` (a
         step a thousand characters or items): building long ones again and again takes
@@ -2008,7 +2013,7 @@ class _Shell:
             if base == "join":
                 value = self.join_value(value, _text(right))
             elif base in ("replace", "split"):
-                self.step(_weight(value) // 1000)  # a step a thousand characters, before
+                self.weighed(value)
                 sensitive = op.startswith("c")
                 value = self.charged(
                     _replaced(value, right, sensitive, self.step) if base == "replace"
@@ -2100,7 +2105,7 @@ class _Shell:
             value = self.term(text[m.end() :])
             if m.group(1).casefold() == "join":
                 return self.join_value(value, "")
-            self.step(_weight(value) // 1000)
+            self.weighed(value)
             pieces = _split_words(value)
             self.step(len(pieces) // _MATCHES)
             return self.charged(pieces)
@@ -2116,7 +2121,7 @@ class _Shell:
         m = _REGEX_ESCAPE.match(text)
         if m and _closing(text, m.end() - 1) == len(text) - 1:
             value = self.expression(text[m.end() : -1])
-            self.step(_weight(value) // 1000)
+            self.weighed(value)
             return self.charged(_regex_escape(value))
         raise Unknown(text)
 
@@ -2149,7 +2154,7 @@ class _Shell:
             self.statement_error("You cannot call a method on a null-valued expression.")
         arguments = tuple(self.expression(arg) for arg in _array_items(args)) if (
             args.strip()) else ()
-        self.step(_weight(value) // 1000)  # a step a thousand characters, before the work
+        self.weighed(value)
         result = self.charged(_method(value, name, arguments))
         if isinstance(result, tuple):
             self.step(len(result) // _MATCHES)  # .Split's pieces, as -split's

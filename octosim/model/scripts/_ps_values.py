@@ -386,7 +386,7 @@ def _dotnet_regex(pattern: str, subject: str, sensitive: bool) -> re.Pattern[str
     counts): only where .NET and Python read it alike (ASCII text, no ``(?``, no escapes but
     :data:`_SAFE_ESCAPED`, no nested or subtracted classes) and it cannot backtrack for ages
     (:func:`may_backtrack`); any other is unknown."""
-    if not (pattern + subject).isascii() or any(
+    if not (pattern.isascii() and subject.isascii()) or any(
             m.group(1) not in _SAFE_ESCAPED for m in _ESCAPE.finditer(pattern)) or (
             "(?" in pattern or "[[" in pattern or "-[" in pattern or may_backtrack(pattern)
             or _PYTHON_ONLY.search(pattern)):

@@ -1537,11 +1537,12 @@ class _Shell:
         shortest (``#``, ``%``) or longest (``##``, ``%%``) prefix or suffix matching the
         glob ``p`` removed, or with its first (``/``), every (``//``), a leading (``/#``) or
         a trailing (``/%``) longest match of ``p`` replaced by ``s``. ``p`` as
-        :meth:`glob_pattern` reads it; ``s`` expanded, its quotes removed. Not interpreted:
-        other forms (``${X:1:2}``, ``${X^^}``, ``${!X}``), ``${#X}`` of a non-ASCII value
-        (its length depends on the locale), an ``&`` in ``s`` (Bash 5.2 writes the match
-        there, earlier versions an ``&``), an empty ``p`` with ``/``, a value longer than
-        :data:`PATTERN_VALUE_MAX`."""
+        :meth:`glob_pattern` reads it; ``s`` expanded, its quotes removed (:meth:`replacement`).
+        Not interpreted: other forms (``${X:1:2}``, ``${X^^}``, ``${!X}``), a word cut short
+        by a quoted ``}``, a non-ASCII value (what ``?`` takes of it, and ``${#X}``, depend on
+        the locale), a value longer than :data:`PATTERN_VALUE_MAX`, an empty ``p`` or one
+        with a quoted ``*`` after ``/``, and what those two methods refuse (where Bash
+        versions differ or Bash reads the text otherwise)."""
         if (m := _LENGTH.fullmatch(text)) is not None:
             value = self.set_value(m.group("name"))
             if not value.isascii():
