@@ -19,9 +19,10 @@ read theirs as expressions;
 ``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``, ``++$x``, ``--$x``; a bare
 value (it is output, an array one item a line);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
-matching ``P``, as their names, so ``.Name`` of it is the same list; as a statement only its
-error counts); ``@(...)``, ``$script:x``/``$global:x`` (one scope: Calamari dot-sources the
-script). The operators of comparison precedence (the comparisons, ``-replace``, ``-split``,
+matching ``P``, as their names, collected as a pipeline's output: one service is its name,
+none ``$null``; ``.Name`` of it is the same value; as a statement only its error counts);
+``@(...)``, ``$script:x``/``$global:x`` (one scope: Calamari dot-sources the script). The
+operators of comparison precedence (the comparisons, ``-replace``, ``-split``,
 ``-join``) apply from the left, a comparison only as the last of them; unary ``-split`` and
 ``-join``; ``[regex]::Escape``; the postfix operators on any value: ``x[i]``,
 ``x.Length``/``x.Count`` and the string methods of :mod:`._ps_strings`

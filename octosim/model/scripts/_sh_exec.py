@@ -1513,11 +1513,9 @@ class _Shell:
             if braced is None:
                 return self.pattern_parameter(m.group("braced"))
             name, op, word = braced.group("name"), braced.group("op"), braced.group("word")
-        value = self.value_of(name)
         if op is None:
-            if value is None and self.nounset and name not in _ARGUMENT_PARAMETERS:
-                self.expansion_error(name, "unbound variable")
-            return value or ""
+            return self.set_value(name)
+        value = self.value_of(name)
         missing = value is None or (op.startswith(":") and value == "")
         kind = op[-1]
         if kind == "+":
@@ -1566,8 +1564,7 @@ class _Shell:
             # matching tries every position (a long value takes the square of its length);
             # what `?` and `[...]` take of non-ASCII text depends on the locale
             raise Unknown(f"a value of {len(value):,} characters")
-        self.count_work(value)
-        self.count_work("", len(value) ** 2 // PATTERN_WORK)
+        self.count_work(value, len(value) ** 2 // PATTERN_WORK)
         if op[0] != "/":
             return trim_glob(value, glob, op)
         if not value and glob.fullmatch(value):
@@ -1685,7 +1682,6 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(split_words(text))
 
 
-@functools.lru_cache(maxsize=1024)
 def _unbalanced(word: str) -> bool:
     """Whether ``word`` ends inside quotes or after a lone backslash (``${X%\\}}``: the
     ``}`` that ended the expansion was quoted, so the word was cut short)."""
@@ -1715,6 +1711,7 @@ def _plain_brackets(pattern: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1024)
 def _segment_list(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(_segments(raw))
 
