@@ -18,22 +18,31 @@ cache is modelled as callgrind's last level (``--l2``, default 512 KiB, 8-way,
 64-byte lines: each core's L2 on the machine these numbers were first taken on; ``lscpu``
 shows yours).
 
-Run: ``python bench/count_deploy.py`` (``--conversations N``, ``--l2 BYTES,WAYS,LINE``). It
-needs valgrind (Debian: ``apt install valgrind``), takes a few minutes, prints numbers and
-asserts nothing about them.
+``--functions`` counts that breadth instead, without valgrind and in seconds: the distinct
+Python functions each side calls in one conversation (after one on each side, so that
+first-use work is not counted), their bytecode, and the modules of those only the
+simulator's side calls.
+
+Run: ``python bench/count_deploy.py`` (``--conversations N``, ``--l2 BYTES,WAYS,LINE``,
+``--functions``). Counting needs valgrind (Debian: ``apt install valgrind``) and takes a few
+minutes. It prints numbers and asserts nothing about them.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import gc
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import CodeType, FrameType
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -74,6 +83,53 @@ def run_side(side: str, conversations: int, converse: bool) -> None:
             bench_deploy.timed_conversation(worlds[index])
         else:
             static()
+
+
+def functions_called(converse: Callable[[], object]) -> set[CodeType]:
+    """Return the code of every Python function ``converse()`` calls (C functions have none)."""
+    called: set[CodeType] = set()
+
+    def note(frame: FrameType, event: str, _arg: Any) -> None:
+        if event == "call":
+            called.add(frame.f_code)
+
+    sys.setprofile(note)
+    try:
+        converse()
+    finally:
+        sys.setprofile(None)
+    return called
+
+
+def print_functions() -> None:
+    """Print the distinct functions each side of (2) calls in one conversation."""
+    world = bench_deploy.deploy_world
+    _, answers = bench_deploy.simulator_conversation(lambda: world(1))
+    static = bench_deploy.static_side(answers)
+    static()  # first-use work (imports, caches) left out of both
+    bench_deploy.http_side(lambda: world(1))()
+    sim = world(1)  # built untraced, as it is untimed
+    sides = {"simulator": functions_called(lambda: bench_deploy.timed_conversation(sim)),
+             "static": functions_called(static)}
+    print("distinct Python functions called in one conversation (bytecode in bytes)")
+    for side, called in sides.items():
+        size = sum(len(code.co_code) for code in called)
+        print(f"  {side:<10} {len(called):5,} functions {size:9,} bytes")
+    only = sides["simulator"] - sides["static"]
+    by_module = collections.Counter(_module(code.co_filename) for code in only)
+    print(f"  {len(only):,} called on the simulator's side only, by module:")
+    for module, many in by_module.most_common():
+        print(f"    {many:4} {module}")
+
+
+def _module(filename: str) -> str:
+    """``filename`` from the package down (site-packages, the repository or the stdlib)."""
+    path = Path(filename)
+    for anchor in ("site-packages", "octosim", "bench", "restart"):
+        if anchor in path.parts:
+            start = path.parts.index(anchor) + (anchor == "site-packages")
+            return "/".join(path.parts[start:])
+    return path.name
 
 
 #: The callgrind processes running, so that Ctrl-C can stop them: they run in the pool's
@@ -120,6 +176,9 @@ def main() -> None:
     parser.add_argument("--l2", default="524288,8,64",
                         help="the second-level cache modelled: bytes,ways,line bytes "
                              "[524288,8,64]")
+    parser.add_argument("--functions", action="store_true",
+                        help="count the distinct Python functions each side calls instead "
+                             "(seconds, no valgrind)")
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--set-up-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -130,6 +189,9 @@ def main() -> None:
         parser.error(f"--l2 takes bytes,ways,line bytes (e.g. 524288,8,64), not {args.l2!r}")
     if args.side is not None:  # the process callgrind measures
         run_side(args.side, args.conversations, converse=not args.set_up_only)
+        return
+    if args.functions:
+        print_functions()
         return
     if shutil.which("valgrind") is None:
         sys.exit("count_deploy.py needs valgrind on PATH (Debian: apt install valgrind)")
