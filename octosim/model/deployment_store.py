@@ -238,12 +238,15 @@ class DeploymentStore:
 
         Steps and actions without an ``id`` get one (a GUID drawn from the world's random
         source, so a seed replays). Returns the process. Raises DeploymentModelError if a
-        step's ``Octopus.Action.MaxParallelism`` is not a positive whole number.
+        step's ``Octopus.Action.MaxParallelism`` is not a positive whole number, or an
+        action's retry or timeout property is not a whole number (0 or more).
         """
         process = self.processes.get(process_id) or self._runbook_process(process_id)
         for step in steps:
-            try:
-                step.max_parallelism  # noqa: B018 - validates the property now, not mid-deployment
+            try:  # the properties a run reads, checked now rather than mid-deployment
+                step.max_parallelism  # noqa: B018 - raises if it is malformed
+                for action in step.actions:
+                    action.validate()
             except ValueError as bad:
                 raise DeploymentModelError(str(bad)) from None
             step.id = step.id or self._guid()

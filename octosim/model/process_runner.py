@@ -24,6 +24,10 @@ octopus-deployments.md §2.3–§2.7, as one flow per task:
   target (or on a worker), holding that machine's ``RunningScript`` mutex
   (:mod:`octosim.model.script_mutex`): FullIsolation on a target, NoIsolation on a worker or
   when ``OctopusBypassDeploymentMutex`` is true; sensitive values are masked in what is logged;
+- an action with ``Octopus.Action.ExecutionTimeout.Minutes`` fails when a run of it takes
+  longer (its script cancelled); a failed action runs again, up to
+  ``Octopus.Action.AutoRetry.MaximumCount`` runs in all, each after ``…MinimumBackoff``
+  seconds;
 - a failure fails the step, or with guided failure waits for an operator's answer
   (:mod:`octosim.model.interruptions`); any failed step fails the task with Octopus's
   ErrorMessage.
@@ -36,10 +40,16 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from octosim.model.executors import AllOf, Flow, TaskRun
+from octosim.model.executors import AllOf, Delay, FirstOf, Flow, TaskRun
 from octosim.model.health import HealthSettings
 from octosim.model.interruptions import GuidedFailure, GuidedFailureAnswer, InterruptionBoard
-from octosim.model.projects import MAX_PARALLELISM, ActionCondition, DeploymentAction
+from octosim.model.projects import (
+    AUTO_RETRY_MAXIMUM_COUNT,
+    EXECUTION_TIMEOUT_MINUTES,
+    MAX_PARALLELISM,
+    ActionCondition,
+    DeploymentAction,
+)
 from octosim.model.projects import StepCondition as Condition
 from octosim.model.script_mutex import ScriptIsolation, TakeScriptMutex
 from octosim.model.scripting import ScriptRun, default_behaviours
@@ -322,8 +332,9 @@ class ProcessRunner:
                     action_element.finish(run.clock.now(), ActivityStatus.Skipped)
                 continue
             ran = True
-            # Without guided failure an action runs once: no retry loop to go through.
-            attempts = self._attempts if self.process.guided_failure else self._action
+            # An action without retries, timeout or guided failure runs once, as it is.
+            attempts = (self._attempts if self.process.guided_failure or _guarded_run(action)
+                        else self._action)
             reason = yield from attempts(action, variables, host, machine, action_element)
             if reason is not None:
                 failures.append(reason)
@@ -397,9 +408,11 @@ class ProcessRunner:
     # -- one action on one target -----------------------------------------------------------
     def _attempts(self, action: DeploymentAction, variables: VariableDictionary,
                   host: Machine, target: Machine | None, element: ActivityElement) -> Flow:
-        """Run the action under guided failure: ask after each failure what to do."""
+        """Run the action with its retries; under guided failure ask after they fail what to
+        do (§2.6: guided failure begins once the retries are spent; Retry runs the action
+        and its retries again)."""
         while True:
-            reason = yield from self._action(action, variables, host, target, element)
+            reason = yield from self._retried(action, variables, host, target, element)
             if reason is None or not self.process.guided_failure:
                 return reason
             title = f"{action.name} failed on {host.name}" + (
@@ -410,6 +423,49 @@ class ProcessRunner:
                 return None
             if answer is GuidedFailureAnswer.Fail:
                 return reason
+
+    def _retried(self, action: DeploymentAction, variables: VariableDictionary,
+                 host: Machine, target: Machine | None, element: ActivityElement) -> Flow:
+        """Run the action; after a failure run it again as its
+        ``Octopus.Action.AutoRetry.MaximumCount`` allows, each retry after its
+        ``…MinimumBackoff`` (§2.6)."""
+        run, choices = self.run, self.store.choices
+        try:
+            count, backoff, minutes = (action.auto_retry_count, action.retry_backoff,
+                                       action.execution_timeout)
+        except ValueError as bad:  # a property changed after the process was saved
+            run.log(str(bad), LogCategory.Error, element)
+            return str(bad)
+        retries = max(count - 1, 0) if choices.retry_count_includes_first_run else count
+        retry = 0
+        while True:
+            reason = yield from self._timed(action, variables, host, target, element, minutes)
+            if reason is None or retry == retries:
+                return reason
+            retry += 1
+            if retry > 1 or choices.first_retry_waits:
+                yield Delay(backoff)
+            run.log(choices.action_retry_line.format(action=action.name, machine=host.name,
+                                                     retry=retry, retries=retries),
+                    LogCategory.Info, element)
+
+    def _timed(self, action: DeploymentAction, variables: VariableDictionary, host: Machine,
+               target: Machine | None, element: ActivityElement, minutes: int) -> Flow:
+        """Run the action once, failing it if it runs past ``minutes`` (0: no limit). The
+        limit covers the whole run: waiting for the Tentacle and its script mutex too."""
+        attempt = self._action(action, variables, host, target, element)
+        if not minutes:
+            return (yield from attempt)
+        winner, reason = yield FirstOf(attempt, Delay(minutes * 60))
+        if winner == 0:
+            return reason
+        # The script is cancelled where it stands (FirstOf stopped what it waited on);
+        # closing the flow gives back its script mutex.
+        attempt.close()
+        message = self.store.choices.execution_timed_out.format(
+            action=action.name, machine=host.name, minutes=minutes)
+        self.run.log(message, LogCategory.Error, element)
+        return message
 
     def _action(self, action: DeploymentAction, variables: VariableDictionary,
                 host: Machine, target: Machine | None, element: ActivityElement) -> Flow:
@@ -457,9 +513,18 @@ class ProcessRunner:
                            unavailable_summary=self.unavailable_summary, outputs=output,
                            variables=variables.evaluated_value,
                            masked=(lambda text: mask(text, sensitive)) if sensitive else None)
-        reason = yield from script.flow(run)
-        lease.release()
-        return reason
+        try:
+            return (yield from script.flow(run))
+        finally:  # also when an execution timeout closes this flow mid-script
+            lease.release()
+
+
+def _guarded_run(action: DeploymentAction) -> bool:
+    """Return True if the action has retries or an execution timeout (or a malformed
+    property for either, which :meth:`ProcessRunner._retried` reports)."""
+    properties = action.properties
+    return any(properties.get(name, "").strip() not in ("", "0")
+               for name in (AUTO_RETRY_MAXIMUM_COUNT, EXECUTION_TIMEOUT_MINUTES))
 
 
 def not_modelled_action(action_type: str, action_name: str, what: str) -> str:

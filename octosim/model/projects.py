@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
+    "AUTO_RETRY_MAXIMUM_COUNT",
+    "AUTO_RETRY_MINIMUM_BACKOFF",
     "DEFAULT_MAX_PARALLELISM",
+    "DEFAULT_RETRY_BACKOFF_SECONDS",
+    "EXECUTION_TIMEOUT_MINUTES",
     "MAX_PARALLELISM",
     "RUN_ON_SERVER",
     "SCRIPT_BODY",
@@ -45,6 +49,15 @@ SCRIPT_BODY = "Octopus.Action.Script.ScriptBody"
 SCRIPT_SYNTAX = "Octopus.Action.Script.Syntax"
 #: §2.4: Octopus runs a step on at most this many targets at once unless told otherwise.
 DEFAULT_MAX_PARALLELISM = 10
+#: Action properties of step retries (§2.6, Octopus 2023.2): how many times at most the
+#: action runs when it fails (three attempts), and the seconds waited before a retry (15
+#: unless set).
+AUTO_RETRY_MAXIMUM_COUNT = "Octopus.Action.AutoRetry.MaximumCount"
+AUTO_RETRY_MINIMUM_BACKOFF = "Octopus.Action.AutoRetry.MinimumBackoff"
+DEFAULT_RETRY_BACKOFF_SECONDS = 15
+#: Action property of execution timeouts (§2.6, Octopus 2023.3): the minutes an action may
+#: run before it fails (unset or 0: no limit).
+EXECUTION_TIMEOUT_MINUTES = "Octopus.Action.ExecutionTimeout.Minutes"
 
 
 def slug(name: str) -> str:
@@ -115,6 +128,49 @@ class DeploymentAction:
     def script_syntax(self) -> str:
         """Return the script syntax (``PowerShell``, ``Bash``, …), PowerShell by default."""
         return self.properties.get(SCRIPT_SYNTAX, "PowerShell")
+
+    @property
+    def auto_retry_count(self) -> int:
+        """Return ``Octopus.Action.AutoRetry.MaximumCount``, 0 when unset (no retries): the
+        most times the action runs (:class:`~octosim.model.deploy_choices.DeploymentChoices`
+        says whether the first run counts).
+
+        Raises ValueError naming the action unless it is a whole number, 0 or more.
+        """
+        return self._whole_number(AUTO_RETRY_MAXIMUM_COUNT, 0)
+
+    @property
+    def retry_backoff(self) -> int:
+        """Return the seconds waited before a retry: ``Octopus.Action.AutoRetry.MinimumBackoff``,
+        15 when unset.
+
+        Raises ValueError naming the action unless it is a whole number, 0 or more.
+        """
+        return self._whole_number(AUTO_RETRY_MINIMUM_BACKOFF, DEFAULT_RETRY_BACKOFF_SECONDS)
+
+    @property
+    def execution_timeout(self) -> int:
+        """Return the minutes one run of the action may take:
+        ``Octopus.Action.ExecutionTimeout.Minutes``, 0 (no limit) when unset.
+
+        Raises ValueError naming the action unless it is a whole number, 0 or more.
+        """
+        return self._whole_number(EXECUTION_TIMEOUT_MINUTES, 0)
+
+    def validate(self) -> None:
+        """Raise ValueError naming the action if a property it is run by is malformed."""
+        self.auto_retry_count  # noqa: B018 - each raises if its property is malformed
+        self.retry_backoff  # noqa: B018
+        self.execution_timeout  # noqa: B018
+
+    def _whole_number(self, name: str, default: int) -> int:
+        raw = self.properties.get(name, "").strip()
+        if not raw:
+            return default
+        if not raw.isascii() or not raw.isdigit():
+            raise ValueError(f"action {self.name!r}: {name} must be a whole number, 0 or "
+                             f"more, not {raw!r}")
+        return int(raw)
 
     def copy(self) -> DeploymentAction:
         """Return a copy that shares no list or dict with this action (built field by field:

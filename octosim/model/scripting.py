@@ -449,6 +449,8 @@ class _Execution:
         advance()
 
         def stop() -> None:
+            # Cancelled (its task, or its action's execution timeout): it runs no further.
+            ctx.ended = True
             unwatch()
             for cancel in timer:
                 cancel()

@@ -2,8 +2,9 @@
 simulation plus a few ``@given`` properties (docs/properties.md, "Deployments").
 
 The machine adds projects with drawn processes (steps with roles, rolling windows,
-``StartWithPrevious``, run conditions, scripts that sleep, fail or print a variable, Python
-actions that work, fail or set an output variable, steps on a worker on behalf of targets),
+``StartWithPrevious``, run conditions, scripts that sleep, hang, fail or print a variable,
+Python actions that work, hang, fail or set an output variable, steps on a worker on behalf
+of targets, actions with retries and a one-minute execution timeout),
 creates releases, queues deployments and runbook runs (over the REST API or the model's
 functions), runs ad-hoc scripts that compete for the script mutex, advances virtual time,
 cancels tasks, answers guided-failure interruptions, changes the task cap, and edits the
@@ -39,9 +40,12 @@ from octosim.model.deployment_rules import (
     publish_runbook_snapshot,
 )
 from octosim.model.executors import Delay, Flow
+from octosim.model.interruptions import GuidedFailureAnswer
 from octosim.model.invariants import check_invariants
 from octosim.model.process_runner import BYPASS_MUTEX, CONDITION_EXPRESSION, FAILED_MESSAGE
 from octosim.model.projects import (
+    AUTO_RETRY_MAXIMUM_COUNT,
+    EXECUTION_TIMEOUT_MINUTES,
     DeploymentAction,
     DeploymentProcess,
     DeploymentStep,
@@ -75,9 +79,14 @@ SCRIPTS = {
     "sleep": "Start-Sleep -Seconds 4\nWrite-Host 'slept'",
     "exit1": "Start-Sleep -Seconds 1\nexit 1",
     "throw": "throw 'boom'",
+    "hang": "Start-Sleep -Seconds 90\nWrite-Host 'woke'",  # past a one-minute timeout
 }
 #: Python step action types (registered by :func:`register_actions`).
-PYTHON = ("Props.Work", "Props.Fail", "Props.Output")
+PYTHON = ("Props.Work", "Props.Fail", "Props.Output", "Props.Hang")
+#: How long each Python action takes (virtual seconds).
+PYTHON_SECONDS = {"Props.Work": 3, "Props.Fail": 1, "Props.Output": 3, "Props.Hang": 90}
+#: The execution timeout drawn for an action (minutes).
+TIMEOUT_MINUTES = 1
 ACTION_KINDS = (*SCRIPTS, *PYTHON)
 CONDITIONS = tuple(StepCondition)
 ANSWERS = ("Retry", "Fail", "Ignore")
@@ -92,7 +101,8 @@ _UNIT = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400}
 class StepSpec:
     """One drawn step: its actions (names in :data:`ACTION_KINDS`), roles, whether each
     action runs on a worker (on behalf of its roles' targets; a step may mix the two),
-    rolling window, trigger and condition."""
+    rolling window, trigger and condition, and its actions'
+    ``Octopus.Action.AutoRetry.MaximumCount`` and whether they have an execution timeout."""
 
     actions: tuple[str, ...]
     roles: str
@@ -100,6 +110,8 @@ class StepSpec:
     window: int | None
     with_previous: bool
     condition: StepCondition
+    retry_count: int = 0
+    timeout: bool = False
 
 
 step_specs = st.builds(
@@ -110,6 +122,8 @@ step_specs = st.builds(
     window=st.none() | st.integers(1, 3),
     with_previous=st.booleans(),
     condition=st.sampled_from(CONDITIONS),
+    retry_count=st.sampled_from([0, 0, 2, 3]),
+    timeout=st.booleans(),
 )
 processes = st.lists(step_specs, min_size=1, max_size=4).map(tuple)
 
@@ -138,7 +152,10 @@ def build_steps(label: str, specs: tuple[StepSpec, ...]) -> list[DeploymentStep]
         actions = []
         for index, kind in enumerate(spec.actions, start=1):
             on_worker = spec.on_worker[index - 1]
-            properties = {"Octopus.Action.RunOnServer": "true" if on_worker else "false"}
+            properties = {"Octopus.Action.RunOnServer": "true" if on_worker else "false",
+                          AUTO_RETRY_MAXIMUM_COUNT: str(spec.retry_count)}
+            if spec.timeout:
+                properties[EXECUTION_TIMEOUT_MINUTES] = str(TIMEOUT_MINUTES)
             if kind in SCRIPTS:
                 properties["Octopus.Action.Script.ScriptBody"] = SCRIPTS[kind]
                 properties["Octopus.Action.Script.Syntax"] = "PowerShell"
@@ -251,11 +268,13 @@ class Observer:
             execution = Execution(ctx.run.task, ctx.element, ctx.machine, clock.now(),
                                   ctx.machine is ctx.target)
             self._add(execution)
-            yield Delay(1 if kind == "Props.Fail" else 3)
+            try:
+                yield Delay(PYTHON_SECONDS[kind])
+            finally:  # also when its execution timeout closes it
+                execution.returned = clock.now()
             execution.resumed.append(clock.now())
             if kind == "Props.Output":
                 ctx.set_output("Done", "yes")
-            execution.returned = clock.now()
             return "it failed on purpose" if kind == "Props.Fail" else None
         return action
 
@@ -316,6 +335,33 @@ def duration_fits(text: str, seconds: float) -> bool:
 
 
 # -- the instantaneous properties --------------------------------------------------------------
+def action_of(t: Tracked, e: Execution) -> DeploymentAction | None:
+    """Return the action of ``t``'s process that ``e`` is a run of (None for the root)."""
+    found = step_of(t.task, e.element)
+    if found is None:
+        return None
+    actions = t.process.steps[step_number(found[0]) - 1].actions
+    # A step of one action logs it on the target's node, of several on the action's node.
+    return actions[0] if len(actions) == 1 else next(
+        (a for a in actions if a.name == e.element.name), None)
+
+
+def overrun_problems(observer: Observer, tracked: dict[str, Tracked], until: float) -> list[str]:
+    """What would break if nothing happened before ``until`` (the next event): an action
+    still running then past its execution timeout. Nothing changes between events, so this
+    judges every instant up to ``until``, where the instantaneous properties are judged at
+    the events themselves."""
+    out = []
+    for e in observer.running():
+        t = tracked.get(e.task.id)
+        action = action_of(t, e) if t is not None else None
+        if action is not None and action.execution_timeout and (
+                until - e.started > action.execution_timeout * 60 + 1e-6):
+            out.append(f"{e.task.id}: {action.name} on {e.host.name} would run past its "
+                       f"{action.execution_timeout}-minute timeout ({until - e.started:.1f}s)")
+    return out
+
+
 def full_isolation(e: Execution, tracked: dict[str, Tracked]) -> bool:
     """Whether a script takes the whole target (§2.7): an ad-hoc script does; a deployment
     script does on a target, unless the project bypasses the mutex; on a worker it does not."""
@@ -563,9 +609,11 @@ class DeploymentsMachine(RuleBasedStateMachine):
     def _advance(self, end: float, until: Callable[[], bool]) -> None:
         clock = self.sim.clock
         while not until() and (t := clock.next_event_time()) is not None and t <= end:
+            self.fail(overrun_problems(self.observer, self.tracked, t))
             clock.advance_to(t)
             self.fail(instant_problems(self.sim, self.observer, self.tracked))
         if not until():
+            self.fail(overrun_problems(self.observer, self.tracked, end))
             clock.advance_to(end)
 
     @precondition(lambda self: any(
@@ -695,6 +743,32 @@ class DeploymentsMachine(RuleBasedStateMachine):
                     or (e.script is None and e.returned is None)):
                 problems.append(f"{e.task.id} ended {e.task.state} with {e.element.name} "
                                 "still running")
+        self.fail(problems)
+
+    @invariant()
+    def retries_are_bounded(self) -> None:
+        """An action runs on a target at most ``Octopus.Action.AutoRetry.MaximumCount`` times
+        (the first run counts; at least once), that many again for each guided-failure
+        Retry answered in its task."""
+        board, problems = self.sim.deploy.interruptions, []
+        runs: dict[tuple[str, str], int] = {}
+        for e in self.observer.executions:
+            if e.task.id in self.tracked:
+                runs[e.task.id, e.element.id] = runs.get((e.task.id, e.element.id), 0) + 1
+        for (task_id, element_id), count in runs.items():
+            t = self.tracked[task_id]
+            e = next(x for x in self.observer.executions
+                     if x.task.id == task_id and x.element.id == element_id)
+            action = action_of(t, e)
+            if action is None:
+                continue
+            answered = sum(1 for i in board.regarding(task_id)
+                           if i.answer is GuidedFailureAnswer.Retry)
+            allowed = max(action.auto_retry_count, 1)
+            if count > allowed * (1 + answered):
+                problems.append(f"{task_id}: {action.name} ran {count} times on "
+                                f"{e.element.name} with a retry count of "
+                                f"{action.auto_retry_count} and {answered} Retry answers")
         self.fail(problems)
 
     @invariant()
