@@ -12,6 +12,7 @@ The registry that creates and finds these is :mod:`octosim.model.deployment_stor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -26,6 +27,7 @@ __all__ = [
     "SCRIPT_BODY",
     "SCRIPT_SYNTAX",
     "TARGET_ROLES",
+    "WHOLE_NUMBER_PROPERTIES",
     "ActionCondition",
     "Channel",
     "DeploymentAction",
@@ -36,6 +38,7 @@ __all__ = [
     "StartTrigger",
     "StepCondition",
     "slug",
+    "whole_number",
 ]
 
 #: Step property: the comma-separated roles whose targets the step runs on.
@@ -58,6 +61,26 @@ DEFAULT_RETRY_BACKOFF_SECONDS = 15
 #: Action property of execution timeouts (§2.6, Octopus 2023.3): the minutes an action may
 #: run before it fails (unset or 0: no limit).
 EXECUTION_TIMEOUT_MINUTES = "Octopus.Action.ExecutionTimeout.Minutes"
+#: The action properties that hold a whole number, and the number when one is unset.
+WHOLE_NUMBER_PROPERTIES: Mapping[str, int] = {
+    AUTO_RETRY_MAXIMUM_COUNT: 0,
+    AUTO_RETRY_MINIMUM_BACKOFF: DEFAULT_RETRY_BACKOFF_SECONDS,
+    EXECUTION_TIMEOUT_MINUTES: 0,
+}
+
+
+def whole_number(properties: Mapping[str, str], name: str) -> int:
+    """Return the action property ``name`` of :data:`WHOLE_NUMBER_PROPERTIES` (its default
+    when unset or blank).
+
+    Raises ValueError saying so unless it is a whole number, 0 or more (ASCII digits).
+    """
+    raw = properties.get(name, "").strip()
+    if not raw:
+        return WHOLE_NUMBER_PROPERTIES[name]
+    if not raw.isascii() or not raw.isdigit():
+        raise ValueError(f"{name} must be a whole number, 0 or more, not {raw!r}")
+    return int(raw)
 
 
 def slug(name: str) -> str:
@@ -137,7 +160,7 @@ class DeploymentAction:
 
         Raises ValueError naming the action unless it is a whole number, 0 or more.
         """
-        return self._whole_number(AUTO_RETRY_MAXIMUM_COUNT, 0)
+        return self._whole_number(AUTO_RETRY_MAXIMUM_COUNT)
 
     @property
     def retry_backoff(self) -> int:
@@ -146,7 +169,7 @@ class DeploymentAction:
 
         Raises ValueError naming the action unless it is a whole number, 0 or more.
         """
-        return self._whole_number(AUTO_RETRY_MINIMUM_BACKOFF, DEFAULT_RETRY_BACKOFF_SECONDS)
+        return self._whole_number(AUTO_RETRY_MINIMUM_BACKOFF)
 
     @property
     def execution_timeout(self) -> int:
@@ -155,22 +178,18 @@ class DeploymentAction:
 
         Raises ValueError naming the action unless it is a whole number, 0 or more.
         """
-        return self._whole_number(EXECUTION_TIMEOUT_MINUTES, 0)
+        return self._whole_number(EXECUTION_TIMEOUT_MINUTES)
 
     def validate(self) -> None:
         """Raise ValueError naming the action if a property it is run by is malformed."""
-        self.auto_retry_count  # noqa: B018 - each raises if its property is malformed
-        self.retry_backoff  # noqa: B018
-        self.execution_timeout  # noqa: B018
+        for name in WHOLE_NUMBER_PROPERTIES:
+            self._whole_number(name)
 
-    def _whole_number(self, name: str, default: int) -> int:
-        raw = self.properties.get(name, "").strip()
-        if not raw:
-            return default
-        if not raw.isascii() or not raw.isdigit():
-            raise ValueError(f"action {self.name!r}: {name} must be a whole number, 0 or "
-                             f"more, not {raw!r}")
-        return int(raw)
+    def _whole_number(self, name: str) -> int:
+        try:
+            return whole_number(self.properties, name)
+        except ValueError as bad:
+            raise ValueError(f"action {self.name!r}: {bad}") from None
 
     def copy(self) -> DeploymentAction:
         """Return a copy that shares no list or dict with this action (built field by field:

@@ -26,9 +26,11 @@ from octosim.model.projects import (
     SCRIPT_BODY,
     SCRIPT_SYNTAX,
     TARGET_ROLES,
+    WHOLE_NUMBER_PROPERTIES,
     ActionCondition,
     StartTrigger,
     StepCondition,
+    whole_number,
 )
 from octosim.model.tenants import TenantedDeploymentParticipation
 from octosim.scenario._knob import knob, show
@@ -269,6 +271,13 @@ def _check_properties(where: str, spec: StepSpec | ActionSpec) -> Iterator[tuple
         own = OWN_KEYS.get(name)
         if own is not None:
             yield f"{where}.properties", f"set {name!r} with the key {own!r}, not in properties"
+    if isinstance(spec, ActionSpec) and spec.properties:
+        # The retry and timeout properties, read now as saving the process would read them.
+        for name in WHOLE_NUMBER_PROPERTIES:
+            try:
+                whole_number(spec.properties, name)
+            except ValueError as bad:
+                yield f"{where}.properties", str(bad)
 
 
 def _check_steps(where: str, steps: Sequence[StepSpec],
