@@ -328,28 +328,27 @@ class Session:
             body["QueueTimeExpiry"] = self.queue_time_expiry
         request = Request("POST", self.space_path("tasks"), json=body)
         attempt = 1
-        # Until an answer says whether the task exists, it may: an interrupt meanwhile (the
-        # request in flight, or its answer not yet read) leaves the cleanup to look for it.
-        self.ambiguous[description] = (kind, name)
         lost = False  # an answer was lost: a task may exist beside the one this returns
         while True:
+            # Until an answer says whether the task exists, it may: an interrupt meanwhile (the
+            # request in flight, or its answer not yet read) leaves the cleanup to look for it.
+            self.ambiguous[description] = (kind, name)
             event = yield from self.send(request)
             if is_success(event):
-                assert isinstance(event, Response)
-                task = json_object(event, request)
-                if not isinstance(task.get("Id"), str):
-                    raise ServerError(
-                        f"Octopus answered {request.describe()} without a task Id; this is not "
-                        "a TaskResource. Check that the URL points at the Octopus server."
-                    )
-                self.track(kind, task, description)
+                task = self._created(kind, description, request, event)
                 if not lost:
                     del self.ambiguous[description]
                 return task
+            if not lost and not is_ambiguous(event):
+                # Octopus refused this create (a 4xx, 408 and 429 included: they say it did
+                # not act), so it created nothing: the cleanup has nothing to look up, whether
+                # retries then run out, the limit comes or an interrupt lands in the backoff.
+                # A transient 5xx (maybe a proxy's, after Octopus acted) and a lost answer are
+                # ambiguous (is_ambiguous); after one of those the entry stays to the end,
+                # whatever later attempts are told: that create may still turn into a task.
+                del self.ambiguous[description]
             if not is_transient(event):
                 assert isinstance(event, Response)
-                if not lost:
-                    del self.ambiguous[description]  # refused: no task was created
                 raise error_for(request, event)
             if is_ambiguous(event):
                 lost = True
@@ -364,6 +363,21 @@ class Session:
                     return (yield from self._await_lost_create(kind, name, description, event))
             yield from self._retry(request, event, attempt)
             attempt += 1
+
+    def _created(
+        self, kind: str, description: str, request: Request, event: Event
+    ) -> dict[str, Any]:
+        # A 2xx answer to a create: its TaskResource, tracked. Raises ServerError when it
+        # is no task (a proxy's page): the create stays ambiguous then.
+        assert isinstance(event, Response)
+        task = json_object(event, request)
+        if not isinstance(task.get("Id"), str):
+            raise ServerError(
+                f"Octopus answered {request.describe()} without a task Id; this is not "
+                "a TaskResource. Check that the URL points at the Octopus server."
+            )
+        self.track(kind, task, description)
+        return task
 
     def _await_lost_create(
         self, kind: str, name: str, description: str, lost: TransportFailure

@@ -13,8 +13,9 @@ import pytest
 
 from octosim import Simulation
 from octosim.faults import FaultKind, FaultRule
-from restart import RestartPolicy, RestartTarget
-from restart.drivers.direct import run_direct
+from restart import RestartPolicy, RestartProcedure, RestartTarget
+from restart.drivers.direct import direct_transport, run_direct
+from restart.drivers.loop import drive
 from restart.report import Outcome, RestartReport
 
 TARGET = RestartTarget("Spaces-1", machine_id="Machines-1")
@@ -98,3 +99,63 @@ def test_probes_may_be_created_again_after_a_lookup() -> None:
 
     assert report.outcome is Outcome.RESTARTED, report.reason
     assert len(restart_tasks(sim)) == 1
+
+
+# -- creates Octopus refused: nothing to look up ---------------------------------------------
+def lookups(sim: Simulation) -> list[str]:
+    """The task-list lookups by type (``GET .../tasks?name=``) the simulator answered."""
+    return [e.text for e in sim.journal if e.text.startswith("GET /api/Spaces-1/tasks?name=")]
+
+
+def refused_creates(status: int, start: float = 0.0) -> FaultRule:
+    # Answered without touching the server: no task is created.
+    return FaultRule(FaultKind.Status, status=status, method="POST", route=r"/tasks$",
+                     window=(start, 1e9))  # fmt: skip
+
+
+@pytest.mark.parametrize("status", [408, 429])
+def test_creates_refused_until_retries_run_out_leave_nothing_to_look_up(status: int) -> None:
+    # 408 and 429 say Octopus did not act on the create, so the cleanup has no task to look
+    # for: every attempt was refused, the last one too.
+    sim = Simulation.from_scenario("default", seed=0)
+    sim.faults.add(refused_creates(status))
+
+    report = run(sim)
+
+    assert report.outcome is Outcome.FAILED and f"HTTP {status}" in report.reason
+    assert report.tasks == ()  # none was created
+    assert lookups(sim) == [], sim.timeline()
+
+
+def test_an_interrupt_in_the_backoff_after_a_refused_create_looks_nothing_up() -> None:
+    # The refusal is the latest word on the create: a Ctrl-C while waiting to post again
+    # leaves no task that may exist.
+    sim = Simulation.from_scenario("default", seed=0)
+    sim.faults.add(refused_creates(429))
+    proc = RestartProcedure(TARGET, POLICY, rng=random.Random(1), wall_clock=sim.clock.wall)
+
+    def sleep(seconds: float) -> None:
+        raise KeyboardInterrupt  # the first sleep is the backoff after the first 429
+
+    report = drive(proc, direct_transport(sim), clock=sim.clock.now, sleep=sleep,
+                   raise_errors=False)  # fmt: skip
+
+    assert report.interrupted, report.reason
+    assert report.requests == 4  # the preflight's three, the refused create
+    assert lookups(sim) == [], sim.timeline()
+
+
+def test_a_lost_create_is_still_looked_up_after_later_refusals() -> None:
+    # The first create's answer was lost (a 502 from a proxy: Octopus may have acted on it),
+    # then the retries were refused. The refusals say nothing of the first create, which
+    # may still turn into a task: the cleanup must look for it.
+    sim = Simulation.from_scenario("default", seed=0)
+    sim.faults.add(FaultRule(FaultKind.Status, status=502, method="POST", route=r"/tasks$",
+                             window=(0.0, 0.1)))  # fmt: skip
+    sim.faults.add(refused_creates(429, start=0.1))
+
+    report = run(sim)
+
+    assert report.outcome is Outcome.FAILED and "HTTP 429" in report.reason
+    # one lookup after the 502, before posting again; one by the cleanup
+    assert len(lookups(sim)) == 2, sim.timeline()
