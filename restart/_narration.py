@@ -43,6 +43,15 @@ class NarratedProcedure(GeneratorProcedure):
         self._phases: list[Phase] = []
         self._phase_name: str | None = None
         self._phase_start = 0.0
+        #: When the run began, on the driver's clock, and on the wall clock (None without
+        #: one): both set by :meth:`_begin`, for the report.
+        self._started = 0.0
+        self._started_at: datetime | None = None
+
+    def _begin(self) -> None:
+        """Note now as the run's start. A body calls it first, before any action."""
+        self._started = self.now
+        self._started_at = self._wall_now()
 
     def _emit(self, text: str, level: str = "info", link: str | None = None) -> None:
         line = Progress(self.now, level, text, link)

@@ -162,8 +162,6 @@ class RestartProcedure(NarratedProcedure):
         self.healthy_checks = 0
         # How far the run got, for an interrupted report: set as each milestone passes.
         self._milestone = "before the restart was requested: the Tentacle was not restarted"
-        self._started = 0.0  # when the run began, on the driver's clock (set by _body)
-        self._started_at: datetime | None = None
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _description(self, what: str) -> str:
@@ -175,8 +173,8 @@ class RestartProcedure(NarratedProcedure):
     # -- the run -------------------------------------------------------------------------
     def _body(self) -> Body:
         s, policy = self._session, self.policy
-        started = self._started = self.now
-        self._started_at = self._wall_now()
+        self._begin()
+        started = self._started
         s.deadline = started + policy.deadline  # dates every task's QueueTimeExpiry
         s.limit = started + policy.work_time
         error: RestartError | None = None

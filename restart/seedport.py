@@ -107,8 +107,6 @@ class SeedScript(NarratedProcedure):
         self.variables = variables
         self._tasks: dict[str, TaskRecord] = {}
         self._requests = 0
-        self._started = 0.0  # when the run began, on the driver's clock (set by _body)
-        self._started_at: datetime | None = None
 
     # -- PowerShell's streams ------------------------------------------------------------
     def _write(self, level: str, text: str, link: str | None = None) -> None:
@@ -145,8 +143,7 @@ class SeedScript(NarratedProcedure):
 
     # -- the script ----------------------------------------------------------------------
     def _body(self) -> Body:
-        self._started = self.now
-        self._started_at = self._wall_now()
+        self._begin()
         interrupted = False
         try:
             outcome, reason = yield from self._script()
