@@ -210,12 +210,14 @@ class RestartProcedure(NarratedProcedure):
                   interrupted: bool) -> Body:
         """The end of every run: cancel what may still run, say the outcome, report."""
         s, policy = self._session, self.policy
-        assert s.deadline is not None
         self._phase(None)
         # Cleanup gets its own allowance, but never past the hard deadline; an interrupt
-        # now must not stop it half-way.
+        # now must not stop it half-way. No deadline yet: a Ctrl-C landed inside start(),
+        # before _body set it (in the driver's wall clock, say), so nothing was sent and
+        # there is nothing to clean up; the report then says so, deadline None.
         self._shielded = True
-        s.limit = min(s.deadline, self.now + policy.cleanup_allowance)
+        deadline = math.inf if s.deadline is None else s.deadline
+        s.limit = min(deadline, self.now + policy.cleanup_allowance)
         leftovers = yield from self._cleanup()
         if leftovers:
             reason += f"; could not cancel {leftovers} (cancel them in the Octopus web portal)"

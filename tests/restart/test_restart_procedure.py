@@ -4,6 +4,7 @@ through the shared driver loop. No HTTP, no real time."""
 from __future__ import annotations
 
 import random
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -590,6 +591,28 @@ def test_same_seed_same_run(make_octopus: Any, kit: Any) -> None:
         octopus.fail("GET", "/api", 503, times=2)
         reports.append(run(octopus, seed=42))
     assert reports[0] == reports[1]
+
+
+def test_ctrl_c_inside_start_is_an_interrupt_before_anything_was_sent() -> None:
+    # start() runs the body's first lines, the driver's wall clock among them, before the
+    # body sets its deadline; a Ctrl-C landing there, and a driver that answers it with
+    # cancel() as the protocol says, get the interrupted report, not an AssertionError.
+    def wall_clock() -> datetime:
+        raise KeyboardInterrupt
+
+    proc = RestartProcedure(TARGET, rng=random.Random(0), wall_clock=wall_clock)
+    with pytest.raises(KeyboardInterrupt):
+        proc.start(5.0)
+    action = proc.cancel(6.0)
+
+    assert isinstance(action, Finish)
+    report = action.report
+    assert report.interrupted and report.outcome is Outcome.FAILED
+    assert report.reason == (
+        "interrupted before the restart was requested: the Tentacle was not restarted"
+    )
+    assert (report.requests, report.tasks, report.deadline) == (0, (), None)
+    assert (report.started, report.ended) == (5.0, 6.0)
 
 
 def test_ctrl_c_during_cleanup_does_not_stop_it(octopus: Any) -> None:
