@@ -423,6 +423,7 @@ class ProcessRunner:
                 return None
             if answer is GuidedFailureAnswer.Fail:
                 return reason
+            element.reopen()
 
     def _retried(self, action: DeploymentAction, variables: VariableDictionary,
                  host: Machine, target: Machine | None, element: ActivityElement) -> Flow:
@@ -443,6 +444,7 @@ class ProcessRunner:
             if reason is None or retry == retries:
                 return reason
             retry += 1
+            element.reopen()  # Running again, through the backoff too
             if retry > 1 or choices.first_retry_waits:
                 yield Delay(backoff)
             run.log(choices.action_retry_line.format(action=action.name, machine=host.name,

@@ -133,6 +133,14 @@ class ActivityElement:
         """Lines written anywhere in this tree so far: O(1), changes on every write."""
         return self._numbers.value
 
+    def reopen(self) -> None:
+        """Run this element again (an action retried on its target): Running and not
+        ended, its log kept."""
+        self.status = ActivityStatus.Running
+        self.ended = None
+        self.progress_percentage = 0
+        self._numbers.revision += 1
+
     def finish(self, t: float, status: ActivityStatus) -> None:
         """Close this element (and any child still open) with ``status`` at time ``t``."""
         for node in self.children:

@@ -18,7 +18,7 @@ from octosim.model.projects import DeploymentStep
 from octosim.model.script_mutex import mutex_for
 from octosim.model.states import TaskState
 from octosim.model.step_actions import StepContext
-from octosim.model.tasks import Task
+from octosim.model.tasks import ActivityElement, Task
 from octosim.simulation import Simulation
 from tests.model.deploy.builders import script_step
 from tests.model.deploy.deploy_sim import FAST, deploy, deploy_sim, project_with, python_step
@@ -96,6 +96,36 @@ def test_a_count_of_one_is_the_first_run_alone() -> None:
     sim, task, attempts = flaky_deployment(1, retries="1")
     sim.clock.advance_to(1000)
     assert task.state is TaskState.Failed and len(attempts) == 1
+
+
+def failing_script(guided: bool = False) -> tuple[Simulation, Task, ActivityElement]:
+    """A deployment of a script that fails after 10 s on app-01, three attempts allowed;
+    returns the target's node once the first run failed (a script's run closes its node)."""
+    sim = deploy_sim(1)
+    step = script_step("Fails", "Start-Sleep -Seconds 10\nexit 1", roles="app")
+    task = deploy(sim, project_with(sim, [with_properties(step, retries="3")]),
+                  use_guided_failure=guided)
+    sim.clock.advance_to(16)  # 10 s and the script's overhead
+    [target] = task.log.children[0].children
+    return sim, task, target
+
+
+def test_a_retried_target_is_running_again_until_its_last_run_ends() -> None:
+    sim, task, target = failing_script()
+    assert (target.status.value, target.ended) == ("Running", None)  # in the backoff
+    sim.clock.advance_to(1000)
+    assert task.state is TaskState.Failed and target.status.value == "Failed"
+    assert len([line for line in lines(task) if line.startswith("Retrying")]) == 2
+
+
+def test_a_guided_retry_runs_the_target_again() -> None:
+    sim, task, target = failing_script(guided=True)
+    sim.clock.advance_to(100)  # its three runs failed
+    board = sim.deploy.interruptions
+    [pending] = board.pending(task.id)
+    assert target.status.value == "Failed"  # while the operator decides
+    board.submit(pending.id, GuidedFailureAnswer.Retry.value, now=sim.clock.now())
+    assert (target.status.value, target.ended) == ("Running", None)
 
 
 def test_without_retries_a_failed_action_runs_once() -> None:
