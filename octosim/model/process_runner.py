@@ -524,9 +524,9 @@ class ProcessRunner:
 def _guarded_run(action: DeploymentAction) -> bool:
     """Return True if the action has retries or an execution timeout (or a malformed
     property for either, which :meth:`ProcessRunner._retried` reports)."""
-    properties = action.properties
-    return any(properties.get(name, "").strip() not in ("", "0")
-               for name in (AUTO_RETRY_MAXIMUM_COUNT, EXECUTION_TIMEOUT_MINUTES))
+    get = action.properties.get
+    return (get(AUTO_RETRY_MAXIMUM_COUNT, "").strip() not in ("", "0")
+            or get(EXECUTION_TIMEOUT_MINUTES, "").strip() not in ("", "0"))
 
 
 def not_modelled_action(action_type: str, action_name: str, what: str) -> str:
