@@ -1,9 +1,12 @@
 """Bash's pattern expansions as the interpreter runs them: ``${#X}``, ``${X#p}``,
 ``${X##p}``, ``${X%p}``, ``${X%%p}`` and ``${X/p/s}``, ``${X//p/s}``, ``${X/#p/s}``,
 ``${X/%p/s}``, the forms step scripts use on paths (``${JAVA_HOME%/}``, ``${f##*/}``,
-``${PATH//:/ }``); and what stays not interpreted."""
+``${PATH//:/ }``); ``case`` patterns, read by the same code; and what stays not
+interpreted."""
 
 from __future__ import annotations
+
+import warnings
 
 import pytest
 
@@ -72,9 +75,21 @@ def test_pattern_expansions(body: str, out: list[str]) -> None:
     "X=b\necho \"${X/[!]]/Z}\"",  # a bracket starting with ]
     'X=abc\necho "${X/[z-a]/y}"',  # a range backwards (it raised re.error)
     'X=é\necho "${X//?/y}"',  # what ? takes of non-ASCII text depends on the locale
+    # a range beyond Latin-1 collates as the locale does (Bash's charcmp_wc): in C and
+    # C.UTF-8, [a-ā] takes b; in en_US.UTF-8, ā sorts before b
+    'X=b\necho "${X#[a-ā]}"',
 ])
 def test_pattern_expansions_not_interpreted(body: str) -> None:
     assert printed(body) == []
+
+
+@pytest.mark.parametrize(("body", "out"), [
+    # without ? or a bracket, what a pattern takes of non-ASCII text is the same in every
+    # locale (the C locale's bytes or a UTF-8 locale's characters; bash 5.2 in both)
+    ('X=café/bin\necho "${X%/*}" "${X#*é}" "${X/é/e}"', ["café /bin cafe/bin"]),
+])
+def test_pattern_expansions_of_non_ascii_values(body: str, out: list[str]) -> None:
+    assert printed(body) == out
 
 
 def test_an_unset_variable_under_set_u_is_an_error() -> None:
@@ -98,3 +113,79 @@ def test_a_pattern_expansion_counts_its_value_against_the_statement_budget() -> 
 def test_case_with_a_backwards_range_is_not_interpreted() -> None:
     # it raised re.error out of the interpreter
     assert printed("case b in [z-a]) echo in;; *) echo out;; esac") == []
+
+
+# -- case patterns: read by the same code as the expansions' -------------------------------------
+def case_in(subject: str, pattern: str, setup: str = "") -> list[str]:
+    """What ``case`` prints after ``setup``: ``in`` when ``pattern`` matches ``subject``,
+    ``out`` when not, nothing when the interpreter cannot tell."""
+    return printed(f"{setup}case {subject} in {pattern}) echo in;; *) echo out;; esac")
+
+
+LONG = "a" * 1024
+
+
+@pytest.mark.parametrize(("subject", "pattern"), [
+    # each gave a known, wrong answer; bash 5.2's answer in the comment
+    ("'a*'", "$P"),  # in: the backslash from the value escapes the *
+    ("'a\\b'", "$P"),  # out
+    ("a", "$Q"),  # in
+    ("']'", '["]"]'),  # in: a quoted bracket member
+    ("']'", "[']']"),  # in
+    ("/home/octo", "~"),  # in: ~ is the home directory
+    ("'~'", "~"),  # out
+    ("'~/x'", "~/*"),  # out
+    # in under C.UTF-8, out under C: what ? and [...] take of non-ASCII text
+    ("é", "?"),
+    ("é", "[!a]"),
+    ("b", "[a-ā]"),  # in under C and C.UTF-8; en_US.UTF-8 sorts ā before b
+])
+def test_case_does_not_interpret_what_the_pattern_expansions_refuse(subject: str,
+                                                                     pattern: str) -> None:
+    assert case_in(subject, pattern, setup="P='a\\*'; Q='\\a'; HOME=/home/octo\n") == []
+
+
+@pytest.mark.parametrize(("subject", "pattern", "out"), [
+    # bash 5.2's answers
+    ("abcabc", "*b*c*b*", "in"),
+    ("abcab", "*b*c*b*c", "out"),
+    ("'a*b'", '*"*"*', "in"),
+    ("ab", '*"*"*', "out"),
+    ("aXbXc", "a*X*X*c", "in"),
+    ("aXbXc", "a*X*X*X*c", "out"),
+    ("abc", "*[bc]*[bc]", "in"),
+    ("-", "[--a]", "in"),  # a range from -
+    ("b", "[--a]", "out"),
+    # many * on a long subject: matched without backtracking (*a*a*a*b took 90 s)
+    pytest.param(LONG, "*a*a*a*b", "out", id="long-4"),
+    pytest.param(LONG, "*a*a*a*a*a*a*a*a*b", "out", id="long-9"),
+    pytest.param(LONG + "b", "*a*a*a*a*a*a*a*a*b", "in", id="long-9-in"),
+    pytest.param("a" * 50 + "b", "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*c", "out", id="long-15"),
+    # non-ASCII text without ? or a bracket: the same in every locale
+    ("é", "*", "in"),
+    ("café", '*"é"', "in"),
+    ("café", "c*a", "out"),
+])
+def test_case_matches_as_bash_does(subject: str, pattern: str, out: str) -> None:
+    assert case_in(subject, pattern) == [out]
+
+
+@pytest.mark.parametrize(("body", "out"), [
+    # bash 5.2's answers; Python reads --, && and || in a set as operators of its own (a
+    # FutureWarning for now), Bash as members
+    ("case , in [+--a]) echo in;; *) echo out;; esac", ["in"]),  # a range from + to -
+    ("case b in [+--a]) echo in;; *) echo out;; esac", ["out"]),
+    ("X='a&b|c'\necho \"${X//[a&&]/_}\" \"${X//[c||]/_}\"", ["__b|c a&b__"]),
+])
+def test_bracket_members_are_read_as_bash_reads_them(body: str, out: list[str]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert printed(body) == out
+
+
+def test_a_case_counts_its_subject_against_the_statement_budget() -> None:
+    # a 524,288-character subject tried 100 times: a statement per 50 characters each time
+    body = ('x=a; for ((i = 0; i < 19; i++)); do x="$x$x"; done\n'
+            'for ((i = 0; i < 100; i++)); do case $x in *b) echo b;; esac; done')
+    _, result, host = bash(body)
+    assert result.exit_code == 1 and host.lines("error") == [TOO_LONG]

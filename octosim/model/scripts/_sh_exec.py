@@ -52,10 +52,14 @@ Interpreted:
   Bash has no such limit and crashes when its stack runs out.
 * ``case WORD in PATTERN|PATTERN) ...;; esac`` (on one line or many, ``(PATTERN)`` too): the
   first clause whose pattern matches WORD runs; a pattern is a glob (``*``, ``?``,
-  ``[...]``, ``[!...]``) but for its quoted parts (an unquoted ``$P`` in it: a glob); ``;&`` runs
-  the next body as well, ``;;&`` goes on testing. Its status is the body's, 0 if none
-  matched. A word or pattern it cannot evaluate (``$(...)``, ``[[:alpha:]]``, extended
-  globs) runs no clause (status not known), nor does a ``case`` redirected or piped.
+  ``[...]``, ``[!...]``) but for its quoted parts (an unquoted ``$P`` in it: a glob), read
+  by the code that reads ``${X#p}``'s (:meth:`_Shell.glob_pattern`; any number of ``*``);
+  ``;&`` runs the next body as well, ``;;&`` goes on testing. Its status is the body's, 0
+  if none matched. A word or pattern it cannot evaluate runs no clause (status not known),
+  nor does a ``case`` redirected or piped. It cannot evaluate ``$(...)``, nor any pattern
+  :meth:`_Shell.glob_pattern` refuses (docs/deployments.md, *Bash patterns*, lists them:
+  ``[[:alpha:]]``, extended globs, a backslash or ``~``, quoted bracket members, a WORD not
+  in ASCII that ``?`` or a bracket would take a character of...).
 * ``for X in WORDS; do ...; done`` (the words expanded and split as Bash does; ``for X``
   loops over the arguments: none in the script itself), ``while``/``until COND; do ...;
   done`` while the condition's status is known at each test, ``break [N]`` and ``continue
@@ -107,7 +111,8 @@ Interpreted:
   assignments, as Bash does (a word partly quoted whose splitting would matter is not
   interpreted). ``${#X}``, ``${X#p}``, ``${X##p}``, ``${X%p}``, ``${X%%p}``, ``${X/p/s}``,
   ``${X//p/s}``, ``${X/#p/s}``, ``${X/%p/s}`` with a glob ``p`` of one ``*`` at most
-  (:meth:`_Shell.pattern_parameter`).
+  (:meth:`_Shell.pattern_parameter` lists what is not interpreted, as does
+  docs/deployments.md, *Bash patterns*).
   ``$?`` is the last status. The step's script parameters are not modelled: in the script
   itself ``$#`` is 0, ``$@`` and ``$*`` are empty, ``$1``... unset (in a function: the
   call's arguments). ``$(uname)`` (and ``uname -s``) is
@@ -172,10 +177,10 @@ from octosim.model.scripts._running import (
     ScriptResult,
     Unknown,
     ascii_digits,
-    may_backtrack,
 )
 from octosim.model.scripts._sh_text import (
     ARITHMETIC_TARGET,
+    GLOB_STAR,
     CaseStatement,
     TestError,
     ansi_c,
@@ -183,7 +188,7 @@ from octosim.model.scripts._sh_text import (
     case_statements,
     dequote,
     fits_int64,
-    glob_regex,
+    glob_atoms,
     heredoc_at,
     heredoc_bodies_end,
     heredoc_expands,
@@ -825,21 +830,13 @@ class _Shell:
         return status
 
     def case_match(self, subject: str, raw: str) -> bool:
-        """Whether ``subject`` matches the pattern ``raw`` as written: quoted parts match
-        themselves, the rest (variables' values too) is a glob."""
-        regex: list[str] = []
-        for kind, text in _segment_list(raw):
-            if kind == "bare":
-                pattern = self.variables(text)
-                if may_backtrack(pattern, glob=True):
-                    raise Unknown(raw)  # many `*`: could backtrack for ages
-                regex.append(glob_regex(pattern))
-            else:
-                regex.append(re.escape(self.variables(text) if kind == "double" else text))
-        try:
-            return re.fullmatch("".join(regex), subject, re.DOTALL) is not None
-        except re.error:
-            raise Unknown(raw) from None  # a range backwards, [z-a]: Bash matches nothing
+        """Whether ``subject`` matches the pattern ``raw`` as written, read as the pattern of
+        ``${X#p}`` is (:meth:`glob_pattern`: what it refuses is unknown here too), but with
+        any number of ``*``; the match counts one statement per 50 characters of
+        ``subject``."""
+        glob = self.glob_pattern(_segment_list(raw), subject, whole=True)
+        self.count_work(subject)
+        return glob.fullmatch(subject) is not None
 
     # -- functions -----------------------------------------------------------------------------
     def arguments(self) -> list[str]:
@@ -1537,10 +1534,10 @@ class _Shell:
         a trailing (``/%``) longest match of ``p`` replaced by ``s``. ``p`` as
         :meth:`glob_pattern` reads it; ``s`` expanded, its quotes removed (:meth:`replacement`).
         Not interpreted: other forms (``${X:1:2}``, ``${X^^}``, ``${!X}``), a word cut short
-        by a quoted ``}``, a non-ASCII value (what ``?`` takes of it, and ``${#X}``, depend on
-        the locale), a value longer than :data:`PATTERN_VALUE_MAX`, an empty ``p`` or one
-        with a quoted ``*`` after ``/``, and what those two methods refuse (where Bash
-        versions differ or Bash reads the text otherwise)."""
+        by a quoted ``}``, ``${#X}`` of a non-ASCII value (its length depends on the
+        locale), a value longer than :data:`PATTERN_VALUE_MAX`, an empty ``p`` or one with a
+        quoted ``*`` after ``/``, and what those two methods refuse (where Bash versions
+        differ, the locale decides, or Bash reads the text otherwise)."""
         if (m := _LENGTH.fullmatch(text)) is not None:
             value = self.set_value(m.group("name"))
             if not value.isascii():
@@ -1559,10 +1556,9 @@ class _Shell:
                 # an empty pattern (${X/#/s} prepends s); a quoted `*` (Bash 5.2 does not
                 # always replace the longest match then)
                 raise Unknown(text)
-        glob = self.glob_pattern(segments)
-        if len(value) > PATTERN_VALUE_MAX or not value.isascii():
-            # matching tries every position (a long value takes the square of its length);
-            # what `?` and `[...]` take of non-ASCII text depends on the locale
+        glob = self.glob_pattern(segments, value)
+        if len(value) > PATTERN_VALUE_MAX:
+            # matching tries every position: a long value takes the square of its length
             raise Unknown(f"a value of {len(value):,} characters")
         self.count_work(value, len(value) ** 2 // PATTERN_WORK)
         if op[0] != "/":
@@ -1578,32 +1574,38 @@ class _Shell:
             self.expansion_error(name, "unbound variable")
         return value or ""
 
-    def glob_pattern(self, segments: Sequence[tuple[str, str]]) -> re.Pattern[str]:
-        """The pattern of ``${X#p}`` and the like (``p``'s :func:`_segments`) as Bash
-        matches it: quoted parts match themselves, the rest (variables' values too) is a
-        glob. At most one ``*``: each operation tries a match at every position, and more
-        could backtrack for ages."""
-        regex: list[str] = []
-        stars = 0
+    def glob_pattern(self, segments: Sequence[tuple[str, str]], text: str, *,
+                     whole: bool = False) -> re.Pattern[str]:
+        """The pattern ``p`` of ``${X#p}`` and the like, or of a ``case`` (``p``'s
+        :func:`_segments`), as Bash matches it against ``text``: quoted parts match
+        themselves, the rest (variables' values too) is a glob (:func:`glob_atoms`). Raises
+        :class:`Unknown` where Bash reads the glob otherwise (:func:`_unmodelled_glob`),
+        for a range written backwards (``[z-a]``: Bash matches nothing), and for a
+        non-ASCII ``text`` that a ``?`` or a bracket would take a character of (a byte in
+        the C locale). At most one ``*`` unless the match is of the ``whole`` text: the
+        expansions try a match at every position and want the longest, which more could
+        make backtrack for ages (:func:`_glob_regex` matches a whole text without
+        backtracking)."""
+        atoms: list[str] = []
+        takes_characters = False
         quoted = any(kind != "bare" for kind, _ in segments)
-        for kind, text in segments:
+        for kind, part in segments:
             if kind == "bare":
-                pattern = self.variables(text)
-                stars += pattern.count("*")
-                if "\\" in pattern or "~" in pattern or ("[" in pattern and (
-                        quoted or not _plain_brackets(pattern))):
-                    # a backslash (an escape, even from a variable), a tilde (expanded), a
-                    # bracket with quoted members or one Bash reads otherwise: not modelled
+                pattern = self.variables(part)
+                if _unmodelled_glob(pattern, quoted):
                     raise Unknown(pattern)
-                regex.append(glob_regex(pattern))
+                takes_characters = takes_characters or "?" in pattern or "[" in pattern
+                atoms.extend(glob_atoms(pattern))
             else:
-                regex.append(re.escape(self.variables(text) if kind == "double" else text))
-        if stars > 1:
-            raise Unknown("".join(regex))
+                atoms.append(re.escape(self.variables(part) if kind == "double" else part))
+        if not whole and atoms.count(GLOB_STAR) > 1:
+            raise Unknown("".join(atoms))
+        if takes_characters and not text.isascii():
+            raise Unknown(text)  # ? and [...] take a character, or in the C locale a byte
         try:
-            return re.compile("".join(regex), re.DOTALL)
+            return re.compile(_glob_regex(atoms), re.DOTALL)
         except re.error:
-            raise Unknown("".join(regex)) from None  # [z-a]: Bash matches nothing
+            raise Unknown("".join(atoms)) from None  # [z-a]: Bash matches nothing
 
     def replacement(self, segments: Sequence[tuple[str, str]]
                     ) -> tuple[Sequence[tuple[str, str]], str]:
@@ -1697,6 +1699,35 @@ def _unbalanced(word: str) -> bool:
         elif c in "'\"":
             quote = c
     return bool(quote) or escaped
+
+
+def _unmodelled_glob(pattern: str, quoted: bool) -> bool:
+    """Whether Bash reads the bare glob ``pattern`` (after expansion: a variable's value too)
+    otherwise than :func:`glob_atoms` does, in a word with ``quoted`` parts or not: a
+    backslash (an escape, even from a variable's value), a tilde (the home directory), a
+    bracket with quoted members (``["]"]``) or one Bash reads otherwise
+    (:func:`_plain_brackets`), a bracket in non-ASCII text (a range to a character beyond
+    Latin-1 follows the locale's collation: Bash's charcmp_wc)."""
+    if "\\" in pattern or "~" in pattern:
+        return True
+    return "[" in pattern and (quoted or not pattern.isascii() or not _plain_brackets(pattern))
+
+
+def _glob_regex(atoms: Sequence[str]) -> str:
+    """:func:`glob_atoms`' atoms as one regular expression. Each ``*`` but the last takes
+    what follows it, up to the next ``*``, at its first place and keeps it (an atomic
+    group): what lies between two ``*`` is of one length, so its first place leaves the
+    most room to the rest, and a whole match is found, if there is one, without
+    backtracking (``*a*a*a*b`` took Python's regex 90 s on a thousand ``a``). Right for a
+    match of a whole text only; with one ``*`` it is the plain ``.*``."""
+    stars = [i for i, atom in enumerate(atoms) if atom == GLOB_STAR]
+    if not stars:
+        return "".join(atoms)
+    out = list(atoms[: stars[0]])
+    for star, following in itertools.pairwise(stars):
+        out.append("(?>.*?" + "".join(atoms[star + 1 : following]) + ")")
+    out.extend(atoms[stars[-1] :])
+    return "".join(out)
 
 
 def _plain_brackets(pattern: str) -> bool:

@@ -25,6 +25,7 @@ from octosim.model.scripts._running import (
 
 __all__ = [
     "ARITHMETIC_TARGET",
+    "GLOB_STAR",
     "CaseClause",
     "CaseStatement",
     "TestError",
@@ -33,7 +34,7 @@ __all__ = [
     "case_statements",
     "dequote",
     "fits_int64",
-    "glob_regex",
+    "glob_atoms",
     "heredoc_at",
     "heredoc_bodies_end",
     "heredoc_expands",
@@ -767,35 +768,60 @@ def _word_end(text: str, i: int) -> int:
     return len(text)
 
 
-def glob_regex(pattern: str) -> str:
-    """A regular expression matching what the unquoted glob ``pattern`` matches, as a
-    ``case`` pattern does: ``*``, ``?``, ``[...]`` (``[!...]``/``[^...]`` negated; a ``[``
-    never closed is itself). Raises :class:`Unknown` for character classes (``[:alpha:]``)
-    and extended globs (``@(...)``...)."""
+#: :func:`glob_atoms`' atom for ``*``: any text. No other atom is this (a character is escaped,
+#: a bracket expression starts with ``[``).
+GLOB_STAR = ".*"
+
+
+def glob_atoms(pattern: str) -> list[str]:
+    """The regular expressions of the unquoted glob ``pattern``'s parts, as a ``case``
+    pattern reads them: one for each character, ``?``, bracket expression (``[!...]``/``[^...]``
+    negated; a ``[`` never closed is itself) and ``*`` (:data:`GLOB_STAR`). Raises
+    :class:`Unknown` for character classes (``[:alpha:]``) and extended globs
+    (``@(...)``...)."""
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
         c = pattern[i]
         if c == "*":
-            out.append(".*")
+            out.append(GLOB_STAR)
         elif c == "?":
             out.append(".")
         elif c == "[" and (close := _bracket_end(pattern, i)) is not None:
-            inner = pattern[i + 1 : close]
-            if "[:" in inner or "[=" in inner or "[." in inner:
-                raise Unknown(pattern)
-            negated = inner[:1] in ("!", "^")
-            body = inner[1:] if negated else inner
-            body = body.replace("\\", "\\\\").replace("[", "\\[")
-            if body.startswith("^"):
-                body = "\\" + body
-            out.append("[" + ("^" if negated else "") + body + "]")
+            out.append(_bracket_regex(pattern, pattern[i + 1 : close]))
             i = close
         elif c in "@+!" and pattern[i + 1 : i + 2] == "(":
             raise Unknown(pattern)
         else:
             out.append(re.escape(c))
         i += 1
+    return out
+
+
+def _bracket_regex(pattern: str, inner: str) -> str:
+    """The character set of the bracket expression ``[inner]`` of ``pattern`` (Unknown for
+    a class, ``[:alpha:]``, ``[=a=]``, ``[.a.]``)."""
+    if "[:" in inner or "[=" in inner or "[." in inner:
+        raise Unknown(pattern)
+    if inner[:1] in ("!", "^"):
+        return "[^" + _bracket_members(inner[1:]) + "]"
+    return "[" + _bracket_members(inner) + "]"
+
+
+def _bracket_members(body: str) -> str:
+    """A bracket expression's members as a regular expression's set, read as Bash reads
+    them: a character, ``-`` and another character is a range (``[--a]`` too); any other
+    ``-`` is itself (``[a-]``, ``[a-c-e]``). Every character is escaped: Python reads ``[``,
+    ``&&``, ``--``, ``||``, ``~~`` in a set otherwise."""
+    out: list[str] = []
+    i, n = 0, len(body)
+    while i < n:
+        if body[i + 1 : i + 2] == "-" and i + 2 < n:
+            out.append(re.escape(body[i]) + "-" + re.escape(body[i + 2]))
+            i += 3
+        else:
+            out.append(re.escape(body[i]))
+            i += 1
     return "".join(out)
 
 
