@@ -101,7 +101,8 @@ class ProcedureRun:
     :meth:`flow` is the run as a flow; it returns the report (also kept as
     :attr:`report`). If the task running the flow is cancelled, the flow is never resumed:
     :meth:`cancel` then cancels the procedure, so its cleanup (cancelling the tasks it
-    created) still runs, on the clock's own events.
+    created) still runs, on the clock's own events. Closing the flow (a step's execution
+    timeout) does the same.
     """
 
     def __init__(self, procedure: Procedure, server: SimulatedServer,
@@ -115,9 +116,15 @@ class ProcedureRun:
         self._cancelled = False
 
     def flow(self) -> DelayFlow[RestartReport]:
-        """Run the procedure to its end; return its report."""
+        """Run the procedure to its end; return its report. Closed before that (the step
+        running it cancelled by its execution timeout), it cancels the procedure, as a
+        cancelled task does."""
         self._started = True
-        return (yield from self._drive(self.procedure.start(self.clock.now())))
+        try:
+            return (yield from self._drive(self.procedure.start(self.clock.now())))
+        except GeneratorExit:
+            self.cancel()
+            raise
 
     def cancel(self) -> None:
         """The flow will not be resumed (its task was cancelled): interrupt the procedure

@@ -12,7 +12,13 @@ import dataclasses
 
 import pytest
 
-from octosim.model.projects import SCRIPT_BODY, TARGET_ROLES, DeploymentAction, DeploymentStep
+from octosim.model.projects import (
+    EXECUTION_TIMEOUT_MINUTES,
+    SCRIPT_BODY,
+    TARGET_ROLES,
+    DeploymentAction,
+    DeploymentStep,
+)
 from octosim.model.states import TaskState
 from octosim.model.step_actions import StepActions
 from octosim.model.tasks import ActivityElement, LogCategory, Task
@@ -246,3 +252,24 @@ def test_ctrl_c_inside_the_action_s_procedure_stops_the_program(
     monkeypatch.setattr(NarratedProcedure, "_emit", interrupted)
     with pytest.raises(KeyboardInterrupt):
         deploy(seed_deployment(method))
+
+
+# -- the step's execution timeout ---------------------------------------------------------------
+def test_a_step_timeout_cancels_what_the_restart_created() -> None:
+    # Cap 1: the deployment holds the only slot, so the tasks the client creates wait in the
+    # queue until the step's one-minute timeout cancels the step. As a cancelled task does,
+    # it lets the client clean up: what it created is cancelled, none left to run once the
+    # slot frees (one may get the slot at the very instant the deployment ends, before the
+    # cleanup's cancel arrives).
+    steps = story_steps()
+    steps[1].actions[0].properties[EXECUTION_TIMEOUT_MINUTES] = "1"
+    world = seed_deployment(steps=steps)
+    sim = world.sim
+    sim.engine.task_cap = 1
+    task = deploy(world)
+    assert task.state is TaskState.Failed
+    assert any("did not finish within its execution timeout" in line
+               for line in _lines(task, ON_BEHALF, "Restart Tentacle"))
+    sim.clock.advance_to(sim.clock.now() + 600)
+    children = [t for t in sim.engine.tasks.values() if t is not task]
+    assert children and all(t.state is TaskState.Canceled for t in children)
