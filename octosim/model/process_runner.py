@@ -462,7 +462,8 @@ class ProcessRunner:
         if winner == 0:
             return reason
         # The script is cancelled where it stands (FirstOf stopped what it waited on);
-        # closing the flow gives back its script mutex.
+        # closing the flow gives back its script mutex (and a Python action's bug on being
+        # closed is _guarded's, as its other bugs are).
         attempt.close()
         message = self.store.choices.execution_timed_out.format(
             action=action.name, machine=host.name, minutes=minutes)

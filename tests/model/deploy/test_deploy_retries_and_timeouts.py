@@ -232,6 +232,26 @@ def test_a_python_action_past_its_timeout_is_closed() -> None:
     assert task.state is TaskState.Failed and len(closed) == 1 and 300 <= closed[0] < 310
 
 
+def test_a_python_action_that_will_not_stop_fails_its_step_not_the_simulation() -> None:
+    sim = deploy_sim(1)
+
+    def stubborn(ctx: StepContext) -> Flow:
+        try:
+            yield Delay(3600)
+        finally:
+            yield Delay(1)  # a generator may not wait once it is closed: RuntimeError
+        return None
+
+    sim.deploy.actions.register("Test.Stubborn", stubborn)
+    project = project_with(sim, [with_properties(python_step("Stubborn", "Test.Stubborn"),
+                                                 timeout="1")])
+    task = deploy(sim, project)
+    sim.clock.advance_to(1000)
+    assert task.state is TaskState.Failed and task.completed_time == 60
+    assert ("Stubborn on app-01 did not finish within its execution timeout of 1 minute(s) and "
+            "was cancelled") in lines(task)
+
+
 # -- malformed properties -------------------------------------------------------------------
 @pytest.mark.parametrize(("key", "value"), [
     ("retries", "three"), ("retries", "-1"), ("backoff", "1.5"), ("timeout", "-5"),
