@@ -84,3 +84,49 @@ def test_a_restart_script_for_an_existing_instance_runs_on(
 def test_without_an_instance_the_scripts_do_not_check() -> None:
     assert windows_restart_script(3).startswith("Start-Process")
     assert linux_restart_script(3).startswith("nohup")
+
+
+def printed(body: str) -> list[str]:
+    """What ``body`` prints on a Windows machine with :data:`WINDOWS`'s services, after
+    checking it ran to its end (``'end'``) without failing."""
+    host = ServiceHost("Windows", *WINDOWS)
+    _, result = run(body + "\n'end'", PS, host)
+    assert not result.failed and host.lines("error") == []
+    lines = host.lines()
+    assert lines[-1:] == ["end"], lines
+    return lines[:-1]
+
+
+@pytest.mark.parametrize(("body", "out"), [
+    # a service's Name is its name, however the service was come by
+    ("$s = Get-Service 'Spooler'; $s.Name", ["Spooler"]),
+    ("Get-Service 'Spooler' | ForEach-Object { $_.Name }", ["Spooler"]),
+    ("foreach ($s in Get-Service 'OctopusDeploy T*') { $s.Name }",
+     ["OctopusDeploy Tentacle", "OctopusDeploy Tentacle: Web"]),
+    ("(Get-Service 'OctopusDeploy T*').Name -join '|'",
+     ["OctopusDeploy Tentacle|OctopusDeploy Tentacle: Web"]),
+    # a service is its name as a text (PowerShell's ToString of one)
+    ("$s = Get-Service 'Spooler'; \"[$s]\"; 'spooler' -eq $s", ["[Spooler]", "True"]),
+    # the name is a text, and a text has no Name property: $null
+    ("$null -eq (Get-Service 'Spooler').Name.Name", ["True"]),
+    ("$null -eq ('abc').Name; $null -eq 'abc'.Name; $x = 'abc'; \"[$($x.Name)]\"",
+     ["True", "True", "[]"]),
+    ("$null -eq ($env:OCTOSIM_UNSET).Name; $null -eq $null.Name; $n = 5; $null -eq $n.Name",
+     ["True", "True", "True"]),
+    ("$s = 'abc'; $null -eq $s[0].Name", ["True"]),
+    ("$null -eq (Get-Service 'Nope*').Name", ["True"]),  # no service: $null
+])
+def test_name_is_a_services_only(body: str, out: list[str]) -> None:
+    assert printed(body) == out
+
+
+@pytest.mark.parametrize("body", [
+    # under Set-StrictMode a text has no Name: PowerShell's error
+    "Set-StrictMode -Version Latest\n\"[$('abc'.Name)]\"",
+    "Set-StrictMode -Version Latest\n$x = 'abc'; if ($x.Name) { 't' } else { 'f' }",
+    # an array's items' Names, where not all are services: not modelled
+    "('a', 'b').Name",
+    "$a = (Get-Service 'Spooler'), 'x'; $a.Name",
+])
+def test_name_not_interpreted(body: str) -> None:
+    assert printed(body) == []

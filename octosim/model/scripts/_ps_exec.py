@@ -19,13 +19,14 @@ read theirs as expressions;
 ``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``, ``++$x``, ``--$x``; a bare
 value (it is output, an array one item a line);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
-matching ``P``, as their names, collected as a pipeline's output: one service is its name,
-none ``$null``; ``.Name`` of it is the same value; as a statement only its error counts);
+matching ``P``, each a :class:`._ps_values._Service` printed and compared as its name,
+collected as a pipeline's output: one service is itself, none ``$null``; a service's
+``.Name`` is its name, a text's ``$null``; as a statement only its error counts);
 ``@(...)``, ``$script:x``/``$global:x`` (one scope: Calamari dot-sources the script). The
 operators of comparison precedence (the comparisons, ``-replace``, ``-split``,
 ``-join``) apply from the left, a comparison only as the last of them; unary ``-split`` and
 ``-join``; ``[regex]::Escape``; the postfix operators on any value: ``x[i]``,
-``x.Length``/``x.Count`` and the string methods of :mod:`._ps_strings`
+``x.Length``/``x.Count``/``x.Name`` and the string methods of :mod:`._ps_strings`
 (``$env:PATH.Split(';')[-1]``); a method called on ``$null``, PowerShell's
 statement-terminating error (:meth:`_Shell.statement_error`).
 
@@ -169,10 +170,12 @@ from octosim.model.scripts._ps_values import (
     _integer,
     _items,
     _joined,
+    _named,
     _negated,
     _order,
     _pattern_match,
     _range,
+    _Service,
     _size,
     _text,
     _truthy,
@@ -221,7 +224,6 @@ _UNARY_TEXT = re.compile(r"-(split|join)\s+", re.IGNORECASE)
 #: The format operator (it binds tighter than ``*`` and ``+``, looser than ``,`` and ``..``).
 _FORMAT = re.compile(r"\s+-f(?![\w-])\s*", re.IGNORECASE)
 _GET_SERVICE = re.compile(r"^Get-Service\s+(?P<args>.*)$", re.IGNORECASE | re.DOTALL)
-_NAME_MEMBER = re.compile(r"\.Name$", re.IGNORECASE)
 _WILDCARD = frozenset("*?[")
 _OR = re.compile(r"\s+-or\s+", re.IGNORECASE)
 _AND = re.compile(r"\s+-and\s+", re.IGNORECASE)
@@ -2056,12 +2058,6 @@ class _Shell:
             return body if quoted == "@'" else self.expand(body)
         if text[0] == "(" and _closing(text, 0) == len(text) - 1:
             return self.expression(text[1:-1])
-        member = _NAME_MEMBER.search(text)
-        if member and text[0] == "(" and _closing(text, 0) == member.start() - 1:
-            services = self.expression(text[1 : member.start() - 1])
-            if services is None or isinstance(services, tuple | str):
-                return services  # a service is known by its name: .Name is the same value
-            raise Unknown(text)
         formats = _format_operands(text) if _expression_mode(text) else ()
         if len(formats) == 2:
             template = self.term(formats[0])
@@ -2128,8 +2124,8 @@ class _Shell:
 
     def member(self, receiver: str, name: str, args: str | None) -> Value:
         """``receiver.Name`` (``args`` None), ``receiver.Name(args)`` or ``receiver[args]``
-        (``name`` '['): a value's ``Length``/``Count``, one of the string methods of
-        :func:`_method`, or an item (an Int32 index)."""
+        (``name`` '['): a value's ``Length``/``Count``, a service's ``Name`` (:func:`_named`),
+        one of the string methods of :func:`_method`, or an item (an Int32 index)."""
         self.postfixes += 1
         try:
             if self.postfixes > _MAX_POSTFIX:
@@ -2144,6 +2140,8 @@ class _Shell:
                 raise Unknown(repr(index))  # a slice, a key, a conversion: not modelled
             return _indexed(value, index, self.strict)
         if args is None:
+            if key == "name":
+                return self.charged(_named(value, self.strict))
             if key not in ("length", "count"):
                 raise Unknown(name)  # other properties: not modelled
             self.charged(value)  # counting it is work too
@@ -2161,7 +2159,7 @@ class _Shell:
             self.step(len(result) // _MATCHES)  # .Split's pieces, as -split's
         return result
 
-    def get_service(self, args: Sequence[str]) -> tuple[str, ...]:
+    def get_service(self, args: Sequence[str]) -> tuple[_Service, ...]:
         """``Get-Service [-Name] P [-ErrorAction A]``: the Tentacle services ``P`` matches.
 
         A literal name that matches nothing is a non-terminating error (see :meth:`error`:
@@ -2186,7 +2184,8 @@ class _Shell:
         if pattern is None:
             raise Unknown("Get-Service")
         try:
-            found = tuple(n for n in self.host.service_names() if wildcard_match(pattern, n))
+            found = tuple(_Service(n) for n in self.host.service_names()
+                          if wildcard_match(pattern, n))
         except ValueError:
             raise Unknown(pattern) from None
         if not found and not _WILDCARD & set(pattern):

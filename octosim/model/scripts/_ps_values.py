@@ -286,6 +286,30 @@ class _Char(str):
     __slots__ = ()
 
 
+class _Service(str):
+    """A service ``Get-Service`` returns (a .NET ServiceController), known by its name: it
+    prints and compares as its name (PowerShell's ToString of one is the name), and it alone
+    has a ``Name`` property (:func:`_named`); a text has none."""
+
+    __slots__ = ()
+
+
+def _named(value: Value, strict: bool = False) -> Value:
+    """``value.Name``: a service's name (a text, which has no Name of its own); an array of
+    services, their names (PowerShell enumerates the member over the items). Anything else
+    has no such property: ``$null``, but under ``Set-StrictMode`` PowerShell's error
+    (PropertyNotFoundStrict), unknown."""
+    if isinstance(value, _Service):
+        return str(value)
+    if isinstance(value, tuple):
+        if not value or not all(isinstance(item, _Service) for item in value):
+            raise Unknown("Name")  # enumerated over items without one, or none: not modelled
+        return tuple(str(item) for item in value)
+    if strict:
+        raise Unknown("Name")
+    return None
+
+
 def _indexed(value: Value, index: int, strict: bool = False) -> Value:
     """``$a[i]``: an array's item (from the end if negative; $null past it, but after
     ``Set-StrictMode``, PowerShell's error), a string's character (a :class:`_Char`; .NET
