@@ -180,6 +180,50 @@ def test_process_level_sets_change_only_the_running_script() -> None:
     assert "X" not in ps.machine.store and "X" not in sh.machine.store
 
 
+@pytest.mark.parametrize(("call", "after"), [
+    # the script's own X: its target is the process's, by default or by name, or in a
+    # variable (it may be); "machine" or "user" elsewhere in the call says nothing
+    ("$username = 'ab'; [Environment]::SetEnvironmentVariable('XX', $username.PadLeft(3))",
+     []),
+    ("[Environment]::SetEnvironmentVariable('XX', 'machine'.PadLeft(9))", []),
+    ("[Environment]::SetEnvironmentVariable(\"XX\", 'a'.PadLeft(3), 'Process')", []),
+    ("[Environment]::SetEnvironmentVariable('XX', $v.PadLeft, $userTarget)", []),
+    ("[Environment]::SetEnvironmentVariable('XX', $v.PadLeft, \"$machine\")", []),
+    ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), "
+     "[EnvironmentVariableTarget]::Process)", []),
+    ("if ('a'.PadLeft(3)) { [Environment]::SetEnvironmentVariable('YY', 'a', 'Machine'); "
+     "[Environment]::SetEnvironmentVariable('XX', 'b') }", []),
+    ("function Set-It { $n = 1; [Environment]::SetEnvironmentVariable('XX', 'new') }\n"
+     "Set-It | Out-File log.txt", []),
+    # a function the simulator cannot read: whatever its text may set
+    ("function Set-It { [Environment]::SetEnvironmentVariable('XX', 'new') }\nSet-It", []),
+    ("function Set-It { [OutputType([string])] param() $env:XX = 'new' }\nSet-It", []),
+    # the machine's or the user's store: the script's own X is as it was
+    ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), 'Machine')", ["old"]),
+    ("$username = 'ab'; [Environment]::SetEnvironmentVariable('XX', $username.PadLeft(3), "
+     "'user')", ["old"]),
+    ("[System.Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), "
+     "[System.EnvironmentVariableTarget]::User)", ["old"]),
+    ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), \"MACHINE\")", ["old"]),
+])
+def test_a_skipped_set_environment_variable_forgets_the_scripts_own_value(
+        call: str, after: list[str]) -> None:
+    host = Host()
+    _, result = run(f"$env:XX = 'old'\n{call}\n"
+                    "if ($env:XX -eq 'old') { 'old' } else { 'new' }\n'end'", PS, host)
+    assert host.lines() == [*after, "end"] and not result.failed
+
+
+def test_a_target_dotnet_refuses_is_not_interpreted() -> None:
+    # .NET's error (a number converts to a target: not modelled); it was read as no store
+    host = Host()
+    run("$env:XX = 'old'\n$r = [Environment]::GetEnvironmentVariable('XX', 'Proces')\n"
+        "[Environment]::SetEnvironmentVariable('XX', 'new', 2)\n"
+        "if ($r) { 'r' } else { 'no r' }\nif ($env:XX -eq 'old') { 'old' } else { 'new' }\n"
+        "'end'", PS, host)
+    assert host.lines() == ["end"]
+
+
 # -- failing ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("syntax", "body", "code", "message", "errors"), [
     (PS, "Write-Host a; exit 3; Write-Host b", 3, None, []),

@@ -98,8 +98,9 @@ numbers by value (the left operand's type decides, as in PowerShell), strings ig
 (``c``: not), ``-gt`` and the like on strings of ASCII letters and digits only (PowerShell
 compares strings by culture), ``-match`` with regular expressions .NET and Python read
 alike on ASCII text. What a skipped statement may have assigned (``$x = ...``, ``${x} =
-...``, ``$x, $y = ...``, ``$x++``, ``++$x``, ``foreach ($x ...)``, ``$env:X = ...``) is
-unknown afterwards; so, in every scope, is what it may change there (``Remove-Variable``,
+...``, ``$x, $y = ...``, ``$x++``, ``++$x``, ``foreach ($x ...)``, ``$env:X = ...``,
+``SetEnvironmentVariable('X', ...)`` but to a literal Machine or User target) is unknown
+afterwards; so, in every scope, is what it may change there (``Remove-Variable``,
 ``Clear-Variable``, ``Set-Variable`` and ``New-Variable`` with the names or wildcards they
 are given, any name if one is a variable), and the array ``$a[0] = ...`` or ``$x.P = ...``
 changes (every variable holding it: arrays are shared); so is ``$LASTEXITCODE`` (the
@@ -439,10 +440,11 @@ _INDEXED = re.compile(r"\$(\w+)\[\s*(-?[0-9]+)\s*\]")
 #: environment variable.
 _NULL_SOURCE = re.compile(r"\$(?:(?:global|script|local|private):)?\w+|\$\{?env:[^}]+\}?",
                           re.IGNORECASE)
-#: ``[Environment]::SetEnvironmentVariable('X', ...)`` in a skipped statement: the script's
-#: own X may have changed (unless the call names the machine's or the user's store).
-_SET_ENVIRONMENT = re.compile(
-    r"SetEnvironmentVariable\s*\(\s*(['\"])(?P<name>[^'\"]+)\1(?P<rest>[^)]*)", re.IGNORECASE)
+#: ``[Environment]::SetEnvironmentVariable(`` in a skipped statement: the script's own
+#: variable it names may have changed (see :func:`_process_sets`).
+_SET_ENVIRONMENT = re.compile(r"SetEnvironmentVariable\s*\(", re.IGNORECASE)
+#: The stores ``[EnvironmentVariableTarget]`` names; .NET refuses any other target.
+_TARGETS = frozenset(("process", "machine", "user"))
 #: A member's name after its dot, at the end of the text searched: a method's before its
 #: bracket (``.Trim``), a property's (``.Length``).
 _MEMBER_NAME = re.compile(r"\.([A-Za-z_]\w*)$")
@@ -918,10 +920,7 @@ class _Shell:
         for m in _SCOPED_ASSIGNED.finditer(text):
             self.forget(m.group(1), self.top)
         self.forget_shared(_shared(text))
-        self.unknown_env.update(self.env_key(n) for n in env_names)
-        for m in _SET_ENVIRONMENT.finditer(text):
-            if not re.search(r"machine|user", m.group("rest"), re.IGNORECASE):
-                self.unknown_env.add(self.env_key(m.group("name")))
+        self.unknown_env.update(self.env_key(n) for n in env_names | _process_sets(text))
         if self.defined:
             for function in self.called(text):
                 self.forget_effects(function, set())
@@ -1261,7 +1260,8 @@ class _Shell:
         try:
             function = _function(m.group("kind").casefold(), name, text[m.end() :])
         except Unknown:
-            function = _Function(name, None)
+            # Its whole text is its body: what a skipped call may assign is read from it.
+            function = _Function(name, None, text[m.end() :])
         scope = (self.top if (m.group("scope") or "").casefold() in ("global", "script")
                  else self.scope)
         scope.functions[name] = function
@@ -1433,14 +1433,16 @@ class _Shell:
 
     def forget_effects(self, function: _Function, seen: set[str]) -> None:
         """A call of ``function`` was skipped: what it may assign outside itself (``$script:x
-        = ...``, ``$env:X = ...``, in the functions it calls too) is unknown."""
+        = ...``, ``$env:X = ...``, ``SetEnvironmentVariable('X', ...)`` of the script's own X,
+        in the functions it calls too) is unknown."""
         if function.name in seen:
             return
         seen.add(function.name)
         for m in _SCOPED_ASSIGNED.finditer(function.body):
             self.forget(m.group(1), self.top)
         self.forget_shared(_shared(function.body))
-        self.unknown_env.update(self.env_key(n) for n in _assigned(function.body)[1])
+        self.unknown_env.update(self.env_key(n) for n in _assigned(function.body)[1]
+                                | _process_sets(function.body))
         for other in self.called(function.body):
             self.forget_effects(other, seen)
 
@@ -2234,8 +2236,7 @@ class _Shell:
         return self.read_variable(rest, qualifier)
 
     def dotnet(self, method: str, raw_args: str) -> Value:
-        args = [self.expression(a) for a in split_top(raw_args, _COMMA, escape="`",
-                                                      single_doubles=True)]
+        args = [self.expression(a) for a in _array_items(raw_args)]
         target = "process"
         if method == "getenvironmentvariable" and len(args) == 2:
             target = _target(args[1])
@@ -2545,9 +2546,61 @@ def _command_words(text: str) -> frozenset[str]:
 
 
 def _target(value: Value) -> str:
+    """The store an ``[EnvironmentVariableTarget]`` argument names, lower-cased; another
+    value is .NET's error (unknown)."""
     text = _text(value).strip()
     m = _TARGET.match(text)
-    return (m.group(1) if m else text).casefold()
+    target = (m.group(1) if m else text).casefold()
+    if target not in _TARGETS:
+        raise Unknown(text)  # a number converts to a target too: not modelled
+    return target
+
+
+@functools.lru_cache(maxsize=512)
+def _process_sets(text: str) -> frozenset[str]:
+    """The environment variables that the ``SetEnvironmentVariable(name, value[, target])``
+    calls in uninterpreted ``text`` may set in the script's own environment: each literal
+    name whose target is not literally the machine's or the user's store (none is the
+    process's; a target in a variable may be it). A name in a variable is not read."""
+    names: set[str] = set()
+    for m in _SET_ENVIRONMENT.finditer(text):
+        try:
+            args = _array_items(text[m.end() : _closing(text, m.end() - 1)])
+        except Unknown:
+            args = _array_items(text[m.end() :])  # never closed: its arguments run to the end
+        name = _literal(args[0])
+        elsewhere = len(args) == 3 and _literal_target(args[2]) in ("machine", "user")
+        if name is not None and not elsewhere:
+            names.add(name)
+    return frozenset(names)
+
+
+def _literal_target(text: str) -> str | None:
+    """The store a literal target argument names; None for another argument (one in a
+    variable may name any) or a target .NET refuses."""
+    value = _literal(text)
+    if value is None:
+        return None
+    try:
+        return _target(value)
+    except Unknown:
+        return None
+
+
+def _literal(text: str) -> str | None:
+    """The text of an argument that is a literal, read without running anything: a quoted
+    string that expands nothing, or an ``[EnvironmentVariableTarget]`` member (its name);
+    None for any other argument."""
+    text = text.strip()
+    m = _TARGET.match(text)
+    if m:
+        return m.group(1)
+    quoted = _quoted(text) if text else None
+    if quoted == "'":
+        return text[1:-1].replace("''", "'")
+    if quoted == '"' and not set(text[1:-1]) & set('$`"'):
+        return text[1:-1]
+    return None
 
 
 @functools.lru_cache(maxsize=512)
