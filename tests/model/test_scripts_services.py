@@ -101,6 +101,8 @@ def printed(body: str) -> list[str]:
     # a service's Name is its name, however the service was come by
     ("$s = Get-Service 'Spooler'; $s.Name", ["Spooler"]),
     ("Get-Service 'Spooler' | ForEach-Object { $_.Name }", ["Spooler"]),
+    ("function Get-It { Get-Service 'Spooler' }\n$x = Get-It; $x.Name", ["Spooler"]),
+    ("$x = Get-Service 'Spooler' | ForEach-Object { $_ }; $x.Name", ["Spooler"]),
     ("foreach ($s in Get-Service 'OctopusDeploy T*') { $s.Name }",
      ["OctopusDeploy Tentacle", "OctopusDeploy Tentacle: Web"]),
     ("(Get-Service 'OctopusDeploy T*').Name -join '|'",
@@ -129,4 +131,36 @@ def test_name_is_a_services_only(body: str, out: list[str]) -> None:
     "$a = (Get-Service 'Spooler'), 'x'; $a.Name",
 ])
 def test_name_not_interpreted(body: str) -> None:
+    assert printed(body) == []
+
+
+@pytest.mark.parametrize(("body", "out"), [
+    # one object's Length and Count are 1 (PowerShell's intrinsic members), not its name's
+    ("$s = Get-Service 'Spooler'; $s.Length; $s.Count; (Get-Service 'OctopusDeploy T*').Count",
+     ["1", "1", "2"]),
+    # [string] makes a text of it: its name, which has a Length and no Name
+    ("[string]$v = Get-Service 'Spooler'; $v.Length; $null -eq $v.Name", ["7", "True"]),
+    ("'[' + (Get-Service 'Spooler') + ']'", ["[Spooler]"]),  # a text on the left: its text
+    ("Write-Host (Get-Service 'OctopusDeploy T*')",  # Write-Host writes each one's text
+     ["OctopusDeploy Tentacle OctopusDeploy Tentacle: Web"]),
+])
+def test_a_service_is_not_a_text(body: str, out: list[str]) -> None:
+    assert printed(body) == out
+
+
+@pytest.mark.parametrize("body", [
+    # a service has none of a text's methods, no + and no index of its own: PowerShell's
+    # error, or not modelled
+    "(Get-Service 'Spooler').ToUpper()",
+    "$s = Get-Service 'Spooler'; $s.Trim()",
+    "$s = Get-Service 'Spooler'; $v = $s + 'x'; \"[$v]\"",
+    "$s = Get-Service 'Spooler'; \"[$($s[0])]\"",
+    # under Set-StrictMode, Windows PowerShell has no intrinsic Length (as for a number)
+    "Set-StrictMode -Version Latest\n$s = Get-Service 'Spooler'; $s.Length",
+    # output, a service is formatted as a table (Status, Name, DisplayName): not modelled
+    "$s = Get-Service 'Spooler'; $s",
+    "Get-Service 'Spooler' | ForEach-Object { $_ }",
+    "Write-Output (Get-Service 'OctopusDeploy T*')",
+])
+def test_a_service_as_a_text_not_interpreted(body: str) -> None:
     assert printed(body) == []

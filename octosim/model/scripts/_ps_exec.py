@@ -21,7 +21,9 @@ value (it is output, an array one item a line);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
 matching ``P``, each a :class:`._ps_values._Service` printed and compared as its name,
 collected as a pipeline's output: one service is itself, none ``$null``; a service's
-``.Name`` is its name, a text's ``$null``; as a statement only its error counts);
+``.Name`` is its name, a text's ``$null``; as a statement its error counts, and in a
+function called for its value its services are output; printed, a service's table is not
+modelled);
 ``@(...)``, ``$script:x``/``$global:x`` (one scope: Calamari dot-sources the script). The
 operators of comparison precedence (the comparisons, ``-replace``, ``-split``,
 ``-join``) apply from the left, a comparison only as the last of them; unary ``-split`` and
@@ -1692,7 +1694,9 @@ class _Shell:
         elif name == "set-octopusvariable":
             self.set_output(args)
         elif name == "get-service":
-            self.get_service(args)  # for its error; the table it prints is not modelled
+            services = self.get_service(args)  # its error counts wherever it runs
+            if self.captures:  # a function's value; printed, its table is not modelled
+                self.output(services)
         elif name in ("break", "continue") and not args and self.loops:
             raise _Break if name == "break" else _Continue
         else:
@@ -1707,6 +1711,8 @@ class _Shell:
             self.step(len(items) // 1000)
             self.captures[-1].items.extend(items)
             return
+        if any(isinstance(item, _Service) for item in items):
+            raise Unknown("a service's table")  # as Get-Service prints it: not modelled
         # Each line written counts: a tenth of a statement (a million-item array written
         # again and again filled the memory, one statement a time).
         self.step(len(items) // 10)
@@ -2147,7 +2153,7 @@ class _Shell:
             if key not in ("length", "count"):
                 raise Unknown(name)  # other properties: not modelled
             self.charged(value)  # counting it is work too
-            if self.strict and (not isinstance(value, str | tuple)
+            if self.strict and (not isinstance(value, str | tuple) or isinstance(value, _Service)
                                 or (key == "count" and isinstance(value, str))):
                 raise Unknown(name)  # PowerShell 5.1 under Set-StrictMode: no such property
             return _size(value, key)

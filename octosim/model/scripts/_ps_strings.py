@@ -20,6 +20,7 @@ from octosim.model.scripts._ps_values import (
     _Char,
     _dotnet_regex,
     _items,
+    _Service,
     _spliced,
     _text,
 )
@@ -183,8 +184,8 @@ def _method(receiver: Value, name: str, args: tuple[Value, ...]) -> Value:
     """``receiver.Name(args)`` for the string methods step scripts use, as .NET computes
     them; on anything but a string (``$null``: PowerShell's error), or another method or
     overload, unknown."""
-    if not isinstance(receiver, str) or isinstance(receiver, _Char):
-        raise Unknown(repr(receiver))  # a [char] has none of these methods
+    if not isinstance(receiver, str) or isinstance(receiver, _Char | _Service):
+        raise Unknown(repr(receiver))  # a [char] or a service has none of these methods
     call = _METHODS.get((name.casefold(), len(args)))
     if call is None:
         raise Unknown(name)

@@ -54,8 +54,8 @@ _Sized = TypeVar("_Sized", str, tuple[Scalar, ...])
 def _converted(value: Value, kind: str) -> Value:
     """An argument converted to its parameter's type, as PowerShell converts (unknown where
     that is not exact and simple)."""
-    if kind == "string":
-        return "" if value is None else _text(value)
+    if kind == "string":  # a plain text: a service converted is its name, not a service
+        return "" if value is None else str(_text(value))
     if kind in ("int", "long"):
         if isinstance(value, float):
             raise Unknown(repr(value))  # PowerShell rounds half to even: not modelled
@@ -83,6 +83,8 @@ def _add(left: Value, right: Value) -> Value:
     the right converted to a number (unknown where that is not exact and simple)."""
     if left is None:
         return right
+    if isinstance(left, _Service):
+        raise Unknown(repr(left))  # a ServiceController has no op_Addition: PowerShell's error
     if isinstance(left, tuple):
         return _bounded(left + (_items(right) if right is not None else (None,)))
     if isinstance(left, str):
@@ -315,10 +317,10 @@ def _indexed(value: Value, index: int, strict: bool = False) -> Value:
     ``Set-StrictMode``, PowerShell's error), a string's character (a :class:`_Char`; .NET
     counts UTF-16 code units, so a text beyond the BMP is unknown); indexing $null or a
     number is PowerShell's error: unknown, as is an index beyond an Int32 (PowerShell
-    converts it to one)."""
+    converts it to one) and indexing a service (one object, not its name's characters)."""
     if not _INT32_MIN <= index <= _INT32_MAX:
         raise Unknown(str(index))
-    if not isinstance(value, tuple | str):
+    if not isinstance(value, tuple | str) or isinstance(value, _Service):
         raise Unknown(repr(value))
     if not -len(value) <= index < len(value):
         if strict:
@@ -333,9 +335,10 @@ def _indexed(value: Value, index: int, strict: bool = False) -> Value:
 
 def _size(value: Value, member: str) -> int:
     """``value.Length`` or ``value.Count`` (``member`` lower-cased): a text's Length is its
-    UTF-16 code units, as .NET counts them; an array has its items; any other value is one
-    item, as PowerShell's intrinsic members count it, and ``$null`` none."""
-    if isinstance(value, str) and member == "length":
+    UTF-16 code units, as .NET counts them; an array has its items; any other value (a
+    service too) is one item, as PowerShell's intrinsic members count it, and ``$null``
+    none."""
+    if isinstance(value, str) and member == "length" and not isinstance(value, _Service):
         return len(value) if value.isascii() else len(value.encode("utf-16-le")) // 2
     if isinstance(value, tuple):
         return len(value)
