@@ -724,13 +724,6 @@ def _parse(text: str) -> _Statement:
     return _Statement("command", name=words[0].casefold(), args=words[1:])
 
 
-@functools.lru_cache(maxsize=512)
-def _format_operands(text: str) -> tuple[str, ...]:
-    """``text``'s operands around the format operator ``-f`` (outside quotes and brackets;
-    one operand: none), memoised as :func:`_statements`."""
-    return tuple(split_top(text, _FORMAT, escape="`", single_doubles=True))
-
-
 #: System.ConsoleColor's names, in order: its values 0 to 15.
 _CONSOLE_COLOURS = ("black", "darkblue", "darkgreen", "darkcyan", "darkred", "darkmagenta",
                     "darkyellow", "gray", "darkgray", "blue", "green", "cyan", "red",
@@ -797,30 +790,67 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w for w in split_top(text, _SPACE, escape="`", single_doubles=True) if w)
 
 
-def _additive(text: str) -> tuple[tuple[str, str], ...]:
-    """An expression's operands around ``+`` and ``-``, each with the operator before it
-    ('' for the first), outside quotes and brackets (memoised, as :func:`_statements`).
-    Text that starts with a letter is a command (command mode, as PowerShell reads it): only
-    ``+`` splits it, as before."""
-    return _split_operators(text, _ADDITIVE if _expression_mode(text) else _PLUS)
+class _Splits(NamedTuple):
+    """An expression's operands around each of its operator levels, loosest first (outside
+    quotes and brackets; one operand: no operator of that level), each with the operator
+    before it ('' for the first)."""
+
+    ors: tuple[tuple[str, str], ...]
+    ands: tuple[tuple[str, str], ...]
+    #: The operators of comparison precedence (:data:`_CHAIN`).
+    chain: tuple[tuple[str, str], ...]
+    #: ``+`` and ``-``; in command mode (text that starts with a letter, as PowerShell reads
+    #: it) ``+`` alone.
+    additive: tuple[tuple[str, str], ...]
+    #: ``*``, ``/``, ``%``: in expression mode only.
+    multiplicative: tuple[tuple[str, str], ...]
+    #: The format operator ``-f``: in expression mode only.
+    formats: tuple[tuple[str, str], ...]
+    #: ``,``: an array's items.
+    items: tuple[tuple[str, str], ...]
+
+
+#: What every operator :class:`_Splits` splits at starts with, bar a blank: an index holding
+#: none of them is no split.
+_OPERATOR_STARTS = frozenset("+-*/%,")
 
 
 @functools.lru_cache(maxsize=512)
-def _split_operators(text: str, operators: re.Pattern[str]) -> tuple[tuple[str, str], ...]:
-    """``text``'s operands around ``operators`` (outside quotes and brackets), each with the
-    operator before it ('' for the first)."""
-    parts: list[tuple[str, str]] = []
-    op, start, skip_to = "", 0, 0
+def _splits(text: str) -> _Splits:
+    """``text``'s (stripped) operands at every operator level :meth:`_Shell.expression` and
+    :meth:`_Shell.condition` read, in one pass over it. Memoised, as :func:`_statements`:
+    one lookup per expression evaluated."""
+    expression = _expression_mode(text)
+    return _Splits(*_split_levels(text, (
+        _OR, _AND, _CHAIN, _ADDITIVE if expression else _PLUS,
+        _MULTIPLICATIVE if expression else None, _FORMAT if expression else None, _COMMA)))
+
+
+def _split_levels(text: str, levels: Sequence[re.Pattern[str] | None]
+                  ) -> list[tuple[tuple[str, str], ...]]:
+    """``text``'s operands around each level's operators (outside quotes and brackets), each
+    with the operator before it ('' for the first); a level that is None: ``text`` whole."""
+    parts: list[list[tuple[str, str]]] = [[] for _ in levels]
+    ops = [""] * len(levels)
+    starts = [0] * len(levels)
     for i in top_level(text, escape="`", single_doubles=True):
-        if i < skip_to:
+        if not (text[i] in _OPERATOR_STARTS or text[i].isspace()):
             continue
-        m = operators.match(text, i)
-        if m and m.end() > i:
-            parts.append((op, text[start:i]))
-            op = next(g for g in m.groups() if g)
-            start = skip_to = m.end()
-    parts.append((op, text[start:]))
-    return tuple(parts)
+        for level, operators in enumerate(levels):
+            if operators is None or i < starts[level]:
+                continue  # inside the operator just split at
+            m = operators.match(text, i)
+            if m and m.end() > i:
+                parts[level].append((ops[level], text[starts[level] : i]))
+                ops[level] = next((g for g in m.groups() if g), m.group().strip())
+                starts[level] = m.end()
+    return [(*found, (op, text[start:])) for found, op, start in zip(parts, ops, starts,
+                                                                      strict=True)]
+
+
+def _operands(parts: tuple[tuple[str, str], ...]) -> list[str]:
+    """The operands of a :class:`_Splits` level, without their operators."""
+    return [operand for _, operand in parts]
 
 
 @functools.lru_cache(maxsize=512)
@@ -1990,25 +2020,24 @@ class _Shell:
 
     def expression(self, text: str) -> Value:
         text = text.strip()
+        if (m := _VARIABLE.fullmatch(text)) is not None:
+            return self.read_variable(m.group(1))  # the commonest value: no splitting
         if self.defined and (function := self.invoked(text)) is not None:
             return self.call_value(text, function)  # command mode: the rest are its arguments
-        chain = _split_operators(text, _CHAIN)
-        if len(chain) > 1:  # -eq, -replace, -split, -join bind looser than + and -f
-            return self.chained(chain)
-        terms = _additive(text)
-        if len(terms) > 1:
-            value = self.product(terms[0][1])
-            for op, operand in terms[1:]:
+        splits = _splits(text)
+        if len(splits.chain) > 1:  # -eq, -replace, -split, -join bind looser than + and -f
+            return self.chained(splits.chain)
+        if len(splits.additive) > 1:
+            value = self.product(splits.additive[0][1])
+            for op, operand in splits.additive[1:]:
                 value = self.charged(_binary(op, value, self.product(operand)))
             return value
-        if (("*" in text or "/" in text or "%" in text) and _expression_mode(text)
-                and len(_split_operators(text, _MULTIPLICATIVE)) > 1):
+        if len(splits.multiplicative) > 1:
             return self.product(text)
-        if _expression_mode(text) and len(_format_operands(text)) > 1:
+        if len(splits.formats) > 1:
             return self.term(text)  # 'x{0}' -f 'a', 'b': the comma binds tighter than -f
-        items = _array_items(text)
-        if len(items) > 1:  # 'a', 'b': an array (the comma binds tighter than + and -join)
-            return tuple(v for item in items for v in _items(self.term(item)))
+        if len(splits.items) > 1:  # 'a', 'b': an array (the comma binds tighter than + and -join)
+            return tuple(v for _, item in splits.items for v in _items(self.term(item)))
         return self.term(text)
 
     def chained(self, chain: tuple[tuple[str, str], ...]) -> Value:
@@ -2045,8 +2074,7 @@ class _Shell:
     def product(self, text: str) -> Value:
         """Operands around ``*``, ``/``, ``%`` (they bind tighter than ``+`` and ``-``), from
         the left; a single one is a :meth:`term`."""
-        factors = (_split_operators(text.strip(), _MULTIPLICATIVE)
-                   if _expression_mode(text.strip()) else (("", text),))
+        factors = _splits(text.strip()).multiplicative
         value = self.term(factors[0][1])
         for op, operand in factors[1:]:
             value = self.charged(_binary(op, value, self.term(operand)))
@@ -2054,6 +2082,8 @@ class _Shell:
 
     def term(self, text: str) -> Value:
         text = text.strip()
+        if (m := _VARIABLE.fullmatch(text)) is not None:
+            return self.read_variable(m.group(1))  # the commonest term: tried first
         if not text:
             raise Unknown(text)
         quoted = _quoted(text)
@@ -2066,7 +2096,7 @@ class _Shell:
             return body if quoted == "@'" else self.expand(body)
         if text[0] == "(" and _closing(text, 0) == len(text) - 1:
             return self.expression(text[1:-1])
-        formats = _format_operands(text) if _expression_mode(text) else ()
+        formats = _operands(_splits(text).formats)
         if len(formats) == 2:
             template = self.term(formats[0])
             if isinstance(template, str):  # one more statement per 10 braces, before the work
@@ -2091,9 +2121,6 @@ class _Shell:
         m = _OCTOPUS_PARAMETER.fullmatch(text)
         if m:
             return self.host.octopus_variable(m.group(2))
-        m = _VARIABLE.fullmatch(text)
-        if m:
-            return self.read_variable(m.group(1))
         m = _SCOPED_VARIABLE.fullmatch(text)
         if m:
             return self.read_variable(m.group(2), m.group(1))
@@ -2269,17 +2296,15 @@ class _Shell:
         text = text.strip()
         if self.defined and (function := self.invoked(text)) is not None:
             return _truthy(self.call_value(text, function))
-        ors = split_top(text, _OR, escape="`", single_doubles=True)
-        if len(ors) > 1:
-            return any(self.condition(part) for part in ors)
-        ands = split_top(text, _AND, escape="`", single_doubles=True)
-        if len(ands) > 1:
-            return all(self.condition(part) for part in ands)
+        splits = _splits(text)
+        if len(splits.ors) > 1:
+            return any(self.condition(part) for part in _operands(splits.ors))
+        if len(splits.ands) > 1:
+            return all(self.condition(part) for part in _operands(splits.ands))
         # A comparison before -not: -not binds to its operand, `-not $x -eq 'b'` is
         # `(-not $x) -eq 'b'` (chained() reads each operand with operand()).
-        chain = _split_operators(text, _CHAIN)
-        if len(chain) > 1:
-            return _truthy(self.chained(chain))
+        if len(splits.chain) > 1:
+            return _truthy(self.chained(splits.chain))
         negated = _NEGATION.match(text)
         if negated:
             return not self.condition(text[negated.end() :])
