@@ -164,3 +164,40 @@ def test_a_service_is_not_a_text(body: str, out: list[str]) -> None:
 ])
 def test_a_service_as_a_text_not_interpreted(body: str) -> None:
     assert printed(body) == []
+
+
+@pytest.mark.parametrize("body", [
+    # a service on the left of -eq/-ne: PowerShell converts the right operand to a
+    # ServiceController and compares objects, not names: not modelled
+    "$s = Get-Service 'Spooler'; if ($s -eq 'Spooler') { 'eq' } else { 'not eq' }",
+    "$s = Get-Service 'Spooler'; if ($s -ne 'Spooler') { 'ne' } else { 'not ne' }",
+    "$s = Get-Service 'Spooler'; $t = $s; if ($s -eq $t) { 'same' } else { 'other' }",
+    # -contains and -in compare each item on the left
+    "if ((Get-Service 'OctopusDeploy T*') -contains 'OctopusDeploy Tentacle') { 'in' } "
+    "else { 'out' }",
+    "if ('Spooler' -in (Get-Service 'Spooler')) { 'in' } else { 'out' }",
+    "$found = (Get-Service 'OctopusDeploy T*') -eq 'OctopusDeploy Tentacle'; \"[$found]\"",
+    # a ServiceController is not IComparable: PowerShell's error
+    "if ((Get-Service 'Spooler') -gt 'A') { 'gt' } else { 'not gt' }",
+    "if ((Get-Service 'Spooler') -le 'Z') { 'le' } else { 'not le' }",
+    # nor is it a number
+    "if (5 -eq (Get-Service '5')) { 'five' } else { 'not five' }",
+])
+def test_a_service_compared_as_an_object_not_interpreted(body: str) -> None:
+    host = ServiceHost("Windows", *WINDOWS, "5")
+    _, result = run(body + "\n'end'", PS, host)
+    assert not result.failed and host.lines() == ["end"]
+
+
+@pytest.mark.parametrize(("body", "out"), [
+    # -like and -match read a service as its text (its name); so does a text on the left
+    ("$s = Get-Service 'Spooler'; $s -like 'spool*'; $s -notmatch '^Sp'; 'SPOOLER' -ne $s",
+     ["True", "False", "False"]),
+    ("((Get-Service 'OctopusDeploy T*') -like '*: Web').Name", ["OctopusDeploy Tentacle: Web"]),
+    # $null is no service, whatever its type
+    ("$s = Get-Service 'Spooler'; $s -eq $null; $s -ne $null; "
+     "(Get-Service 'OctopusDeploy T*') -contains $null",
+     ["False", "True", "False"]),
+])
+def test_a_service_compared_as_a_text(body: str, out: list[str]) -> None:
+    assert printed(body) == out

@@ -19,11 +19,12 @@ read theirs as expressions;
 ``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``, ``++$x``, ``--$x``; a bare
 value (it is output, an array one item a line);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
-matching ``P``, each a :class:`._ps_values._Service` printed and compared as its name,
-collected as a pipeline's output: one service is itself, none ``$null``; a service's
-``.Name`` is its name, a text's ``$null``; as a statement its error counts, and in a
-function called for its value its services are output; printed, a service's table is not
-modelled);
+matching ``P``, each a :class:`._ps_values._Service` printed as its name and read as it
+by ``-like``, ``-match`` and a text compared with it (on the left of ``-eq`` and the like it
+is an object: not interpreted), collected as a pipeline's output: one service is itself,
+none ``$null``; a service's ``.Name`` is its name, a text's ``$null``; as a statement its
+error counts, and in a function called for its value its services are output; printed, a
+service's table is not modelled);
 ``@(...)``, ``$script:x``/``$global:x`` (one scope: Calamari dot-sources the script). The
 operators of comparison precedence (the comparisons, ``-replace``, ``-split``,
 ``-join``) apply from the left, a comparison only as the last of them; unary ``-split`` and

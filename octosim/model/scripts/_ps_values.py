@@ -290,8 +290,10 @@ class _Char(str):
 
 class _Service(str):
     """A service ``Get-Service`` returns (a .NET ServiceController), known by its name: it
-    prints and compares as its name (PowerShell's ToString of one is the name), and it alone
-    has a ``Name`` property (:func:`_named`); a text has none."""
+    prints as its name (PowerShell's ToString of one is the name), and so ``-like``,
+    ``-match`` and a text compared with one read it; compared on the left it is an object
+    (:func:`_object_compared`). It alone has a ``Name`` property (:func:`_named`); a text has
+    none."""
 
     __slots__ = ()
 
@@ -359,6 +361,8 @@ def _as_number(value: Value, like: int | float) -> int | float:
         return int(value)
     if isinstance(value, int | float):
         return value
+    if isinstance(value, _Service):
+        raise Unknown(repr(value))  # an object, not its name: PowerShell makes no number of it
     try:
         if isinstance(value, str) and _INTEGER.fullmatch(value):
             return _integer(value)
@@ -371,11 +375,13 @@ def _as_number(value: Value, like: int | float) -> int | float:
 
 def _equal(left: Value, right: Value, sensitive: bool) -> bool:
     """``left -eq right``: $null equals only $null (not ''); a bool or number on the left
-    converts the right operand to its type; strings compare ignoring case (``-ceq``: not)."""
+    converts the right operand to its type; strings compare ignoring case (``-ceq``: not).
+    A service on the left (:func:`_object_compared`) is unknown."""
     if left is None or right is None:
         return left is None and right is None
     if isinstance(left, tuple) or isinstance(right, tuple):
         raise Unknown("array")
+    _object_compared(left)
     if isinstance(left, bool):
         return left == _truthy(right)
     if isinstance(left, int | float):
@@ -429,6 +435,7 @@ def _order(base: str, left: Value, right: Value, sensitive: bool) -> bool:
     culture-aware comparison is the plain one (letters and digits, ignoring case)."""
     a: int | float | str
     b: int | float | str
+    _object_compared(left)  # nor does PowerShell order one: no IComparable
     if isinstance(left, int | float) and not isinstance(left, bool):
         number = _as_number(right, left)
         a, b = _same_type(left, number), _same_type(number, left)
@@ -445,6 +452,14 @@ def _order(base: str, left: Value, right: Value, sensitive: bool) -> bool:
     if base == "lt":
         return a < b  # type: ignore[operator]
     return a <= b  # type: ignore[operator]
+
+
+def _object_compared(left: Value) -> None:
+    """Unknown if ``left`` is a service: PowerShell converts a comparison's right operand to
+    the left's type, here a new ServiceController made from the text, and compares the two
+    objects, not their names (a text on the left compares the service's name)."""
+    if isinstance(left, _Service):
+        raise Unknown(repr(left))
 
 
 def _same_type(number: int | float, other: int | float) -> int | float:
