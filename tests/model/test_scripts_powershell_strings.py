@@ -199,6 +199,32 @@ def test_a_method_on_null_under_other_preferences(body: str,
     assert not result.failed and host.out == [*out, ("info", "after")]
 
 
+NULL_INDEX = "Cannot index into a null array."
+
+
+@pytest.mark.parametrize("body", [
+    "$x = $null; $x[0]",
+    "$v = $unset[1]",
+    "if ($env:OCTOSIM_UNSET[0] -eq 'a') { 'a' }",
+    "$a = 'x', 'y'; $a[5][0]",  # past the end: $null, then indexed
+])
+def test_indexing_null_fails_the_step_under_calamari_s_stop(body: str) -> None:
+    # PowerShell's statement-terminating error (with or without Set-StrictMode)
+    host, result = ps(body + "\n'after'")
+    assert result.exit_code == 1 and host.out == [("error", NULL_INDEX)]
+
+
+@pytest.mark.parametrize(("body", "out"), [
+    ("try { $m = $null; $m[1] } catch [System.Management.Automation.RuntimeException] "
+     "{ \"caught: $_\" }", [("info", f"caught: {NULL_INDEX}")]),
+    ("$ErrorActionPreference = 'Continue'\n$y = 'old'\n$y = $n[0]\n"
+     "if ($y -eq 'old') { 'stale' }", [("error", NULL_INDEX)]),
+])
+def test_indexing_null_under_other_preferences(body: str, out: list[tuple[str, str]]) -> None:
+    host, result = ps(body + "\n'after'")
+    assert not result.failed and host.out == [*out, ("info", "after")]
+
+
 # -- the install step's PATH edit, the reason for all this ---------------------------------------
 INSTALL = r"""
 $dir = 'C:\Java\bin'

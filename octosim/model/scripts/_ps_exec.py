@@ -30,8 +30,11 @@ operators of comparison precedence (the comparisons, ``-replace``, ``-split``,
 ``-join``) apply from the left, a comparison only as the last of them; unary ``-split`` and
 ``-join``; ``[regex]::Escape``; the postfix operators on any value: ``x[i]``,
 ``x.Length``/``x.Count``/``x.Name`` and the string methods of :mod:`._ps_strings`
-(``$env:PATH.Split(';')[-1]``); a method called on ``$null``, PowerShell's
-statement-terminating error (:meth:`_Shell.statement_error`).
+(``$env:PATH.Split(';')[-1]``); a method called on ``$null``, or an index into it,
+PowerShell's statement-terminating error (:meth:`_Shell.statement_error`). ``-not``/``!``
+are unary, binding tighter than the binary operators (``-not $a + 1`` is ``(-not $a) + 1``,
+not interpreted: a bool added to). An array's items are scalars: ``$null`` is one, an array
+as an item (an array of arrays) is not interpreted.
 
 Control flow: ``try``/``catch [T]``/``finally``: a terminating error (``throw``: a
 RuntimeException; an error under ``Stop``: its own exception, WriteErrorException for
@@ -1181,6 +1184,8 @@ class _Shell:
         value = self.expression(value_text)
         if value is None or value == ():
             raise Unknown(text)  # whether $null or @() is one item or none: not modelled
+        if any(item is None for item in _items(value)):
+            raise Unknown(text)  # how a clause compares with a $null item: not modelled
         with self.in_loop(text):
             for item in _items(value):
                 self.step()
@@ -1748,7 +1753,8 @@ class _Shell:
         # again and again filled the memory, one statement a time).
         self.step(len(items) // 10)
         for item in items:
-            self.write(_text(item))
+            if item is not None:  # an array's $null, as $null itself, prints nothing
+                self.write(_text(item))
 
     def write(self, line: str, level: OutputLevel = "info") -> None:
         """A line to the task log, counted against :data:`_MAX_STEPS` a step a thousand
@@ -1926,10 +1932,19 @@ class _Shell:
         if len(items) == 1:
             value = self.expression(text)
             return value if isinstance(value, tuple) else (value,)
+        return self.array(items)
+
+    def array(self, items: Sequence[str]) -> tuple[Scalar, ...]:
+        """``a, b, ...``: each item's value, ``$null`` too. An item that is an array makes an
+        array of arrays (``$a, 3``, ``@(1, @(2, 3))``: two items), which the simulator does
+        not model (its arrays are flat): unknown; so is ``-not`` before a comma (``-not $a,
+        1``: PowerShell's grammar applies it to ``$a``, its precedence table to the array)."""
+        if any(_NEGATION.match(item.strip()) for item in items[:-1]):
+            raise Unknown(", ".join(items))
         values = [self.term(item) for item in items]
         scalars = tuple(value for value in values if not isinstance(value, tuple))
         if len(scalars) < len(values):
-            raise Unknown(text)
+            raise Unknown(", ".join(items))
         return scalars
 
     def keyword_value(self, text: str) -> Value:
@@ -2038,7 +2053,7 @@ class _Shell:
         if len(splits.formats) > 1:
             return self.term(text)  # 'x{0}' -f 'a', 'b': the comma binds tighter than -f
         if len(splits.items) > 1:  # 'a', 'b': an array (the comma binds tighter than + and -join)
-            return tuple(v for _, item in splits.items for v in _items(self.term(item)))
+            return self.array(_operands(splits.items))
         return self.term(text)
 
     def chained(self, chain: tuple[tuple[str, str], ...]) -> Value:
@@ -2046,11 +2061,11 @@ class _Shell:
         from the left as PowerShell applies them: ``$path -split ';' -contains $dir`` splits,
         then compares. A comparison's result as the next operator's operand (``$a -eq 1
         -eq $b``, ``$a -eq 1 -join ','``) is not modelled."""
-        value = self.operand(chain[0][1])
+        value = self.expression(chain[0][1])
         for i, (written, text) in enumerate(chain[1:], 2):
             op = written.casefold()
             base = op if op in _CHAINED else op[1:]
-            right = self.operand(text)
+            right = self.expression(text)
             if base == "join":
                 value = self.join_value(value, _text(right))
             elif base in ("replace", "split"):
@@ -2109,6 +2124,9 @@ class _Shell:
             ends = split_top(text, _RANGE, escape="`", single_doubles=True)
             if len(ends) == 2:
                 return self.charged(_range(self.term(ends[0]), self.term(ends[1])))
+        negated = _NEGATION.match(text)
+        if negated:  # before members: -not $s.Length is -not ($s.Length)
+            return self.negation(text[negated.end() :])
         if _unary_minus(text):
             return _negated(self.term(text[1:]))
         m = _GET_SERVICE.match(text)
@@ -2129,7 +2147,7 @@ class _Shell:
             return error.message
         m = _INDEXED.fullmatch(text)
         if m:
-            return _indexed(self.read_variable(m.group(1)), _integer(m.group(2)), self.strict)
+            return self.indexed(self.read_variable(m.group(1)), _integer(m.group(2)))
         if text.startswith("@(") and _closing(text, 1) == len(text) - 1:
             inner = text[2:-1].strip()  # @(...): always an array
             return _items(self.expression(inner)) if inner else ()
@@ -2158,6 +2176,15 @@ class _Shell:
             return self.charged(_regex_escape(value))
         raise Unknown(text)
 
+    def negation(self, operand: str) -> bool:
+        """``-not x``/``!x``: a unary operator, binding tighter than the binary ones (``-not
+        $a + 1`` is ``(-not $a) + 1``), its operand a condition's (``-not (Test-Path
+        env:X)``). An operand holding a binary operator is not modelled: ``-not $a -and $b``
+        as a value (a condition splits ``-and`` first; see :meth:`array` for the comma)."""
+        if any(len(level) > 1 for level in _splits(operand.strip())):
+            raise Unknown(operand)
+        return not self.condition(operand)
+
     def member(self, receiver: str, name: str, args: str | None) -> Value:
         """``receiver.Name`` (``args`` None), ``receiver.Name(args)`` or ``receiver[args]``
         (``name`` '['): a value's ``Length``/``Count``, a service's ``Name`` (:func:`_named`),
@@ -2174,7 +2201,7 @@ class _Shell:
             index = self.expression(args or "")
             if not isinstance(index, int) or isinstance(index, bool):
                 raise Unknown(repr(index))  # a slice, a key, a conversion: not modelled
-            return _indexed(value, index, self.strict)
+            return self.indexed(value, index)
         if args is None:
             if key == "name":
                 return self.charged(_named(value, self.strict))
@@ -2194,6 +2221,13 @@ class _Shell:
         if isinstance(result, tuple):
             self.step(len(result) // _MATCHES)  # .Split's pieces, as -split's
         return result
+
+    def indexed(self, value: Value, index: int) -> Value:
+        """``value[index]`` (:func:`_indexed`); indexing ``$null`` is PowerShell's
+        statement-terminating error, with or without Set-StrictMode."""
+        if value is None:
+            self.statement_error("Cannot index into a null array.")
+        return _indexed(value, index, self.strict)
 
     def get_service(self, args: Sequence[str]) -> tuple[_Service, ...]:
         """``Get-Service [-Name] P [-ErrorAction A]``: the Tentacle services ``P`` matches.
@@ -2303,12 +2337,9 @@ class _Shell:
         if len(splits.ands) > 1:
             return all(self.condition(part) for part in _operands(splits.ands))
         # A comparison before -not: -not binds to its operand, `-not $x -eq 'b'` is
-        # `(-not $x) -eq 'b'` (chained() reads each operand with operand()).
+        # `(-not $x) -eq 'b'` (each operand is a term, where -not is read: negation()).
         if len(splits.chain) > 1:
             return _truthy(self.chained(splits.chain))
-        negated = _NEGATION.match(text)
-        if negated:
-            return not self.condition(text[negated.end() :])
         if text.startswith("(") and _closing(text, 0) == len(text) - 1:
             return self.condition(text[1:-1])
         m = _STRING_TEST.match(text)
@@ -2322,13 +2353,6 @@ class _Shell:
         if m:
             return self.getenv(m.group("name")) is not None
         return _truthy(self.expression(text))
-
-    def operand(self, text: str) -> Value:
-        """One side of a comparison: a value, or ``-not``/``!`` of one (a bool)."""
-        negated = _NEGATION.match(text.strip())
-        if negated:
-            return not self.condition(text.strip()[negated.end() :])
-        return self.expression(text)
 
     def compare(self, op: str, left: Value, right: Value) -> Value:
         """``left -op right`` as PowerShell compares (the left operand's type decides);

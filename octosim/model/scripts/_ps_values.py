@@ -317,9 +317,10 @@ def _named(value: Value, strict: bool = False) -> Value:
 def _indexed(value: Value, index: int, strict: bool = False) -> Value:
     """``$a[i]``: an array's item (from the end if negative; $null past it, but after
     ``Set-StrictMode``, PowerShell's error), a string's character (a :class:`_Char`; .NET
-    counts UTF-16 code units, so a text beyond the BMP is unknown); indexing $null or a
-    number is PowerShell's error: unknown, as is an index beyond an Int32 (PowerShell
-    converts it to one) and indexing a service (one object, not its name's characters)."""
+    counts UTF-16 code units, so a text beyond the BMP is unknown); indexing a number, an
+    index beyond an Int32 (PowerShell converts it to one) and indexing a service (one object,
+    not its name's characters) are unknown, and so is indexing $null here (PowerShell's
+    error: the interpreter raises it before)."""
     if not _INT32_MIN <= index <= _INT32_MAX:
         raise Unknown(str(index))
     if not isinstance(value, tuple | str) or isinstance(value, _Service):
