@@ -1375,14 +1375,9 @@ class _Shell:
         collected as a function's output is (one object itself, several an array), is
         ``$v``; a statement the block skipped that may have output something leaves ``$v``
         unknown (:meth:`skipped` forgets it)."""
-        capture = _Capture()
-        self.captures.append(capture)
-        try:
-            yield from self.for_each_object(piped.group("left"),
-                                            m.group("rhs")[piped.end() :])
-        finally:
-            self.captures.pop()
-        self.assign(m, capture.value(), evaluated=True)
+        value = yield from self.captured(self.for_each_object(piped.group("left"),
+                                                              m.group("rhs")[piped.end() :]))
+        self.assign(m, value, evaluated=True)
 
     def for_each_object(self, left: str, block: str) -> _Steps:
         """``<value> | ForEach-Object { ... }`` (``%``, ``foreach``): the block runs for each
@@ -1415,7 +1410,7 @@ class _Shell:
             raise Unknown(text)
         # Whatever it output is dropped: unknown or not, nothing is printed.
         with contextlib.suppress(Unknown):
-            yield from self.captured(function, _words(m.group(1).strip())[1:])
+            yield from self.captured(self.call(function, _words(m.group(1).strip())[1:]))
 
     def step(self, cost: int = 1) -> None:
         self.steps += cost
@@ -1435,13 +1430,13 @@ class _Shell:
             self.step(len(value) // 1000)
         return value
 
-    def captured(self, function: _Function, args: Sequence[str]) -> Generator[float, None,
-                                                                                Value]:
-        """Call ``function`` for its value: what it outputs, collected."""
+    def captured(self, steps: _Steps) -> Generator[float, None, Value]:
+        """Run ``steps`` (a function's call, a ForEach-Object block) for their value: what
+        they output, collected (see :class:`_Capture`)."""
         capture = _Capture()
         self.captures.append(capture)
         try:
-            yield from self.call(function, args)
+            yield from steps
         finally:
             self.captures.pop()
         return capture.value()
@@ -1453,7 +1448,7 @@ class _Shell:
         if self.may_sleep(function, set()):
             self.forget_effects(function, set())
             raise Unknown(text)
-        steps = self.captured(function, _words(text.strip())[1:])
+        steps = self.captured(self.call(function, _words(text.strip())[1:]))
         while True:
             try:
                 next(steps)
@@ -1613,7 +1608,8 @@ class _Shell:
     def assign_call(self, m: re.Match[str], function: _Function) -> _Steps:
         """``$v = Get-Thing ...``: the function runs (it may sleep), its output is ``$v``."""
         try:
-            value = yield from self.captured(function, _words(m.group("rhs").strip())[1:])
+            value = yield from self.captured(self.call(function,
+                                                       _words(m.group("rhs").strip())[1:]))
         except Unknown:
             if m.group("braced") or m.group("env"):
                 self.unknown_env.add(self.env_key(m.group("braced") or m.group("env")))
@@ -1799,15 +1795,8 @@ class _Shell:
         ``exception`` wrapped in an ActionPreferenceStopException; uncaught, ``line`` ends
         the script with exit 1), ``Continue`` prints ``line`` as an Error line,
         ``SilentlyContinue``/``Ignore`` drop it."""
-        if action is None:
-            action = self.read_variable("erroractionpreference")
-        chosen = _text(action).strip().casefold()
-        if chosen == "stop":
-            raise _Thrown(line, line if message is None else message, (exception, _STOP))
-        elif chosen == "continue":
-            self.host.write(line, "error")
-        elif chosen not in ("silentlycontinue", "ignore"):
-            raise Unknown(chosen)  # Inquire, Suspend, a number: not modelled
+        self.by_preference(line, action, _Thrown(line, line if message is None else message,
+                                                 (exception, _STOP)))
 
     def statement_error(self, message: str) -> NoReturn:
         """An error PowerShell itself raises that ends its statement (a RuntimeException: a
@@ -1815,14 +1804,24 @@ class _Shell:
         preference), it is terminating: a ``catch`` takes it, else the script fails with
         its message. Otherwise the statement ends there, the message printed under
         ``Continue``; what the statement would have assigned is then unknown."""
-        chosen = _text(self.read_variable("erroractionpreference")).strip().casefold()
-        if self.trying or chosen == "stop":
-            raise _Thrown(message, message, (_RUNTIME,))
+        self.by_preference(message, None, _Thrown(message, message, (_RUNTIME,)),
+                           terminating=self.trying > 0)
+        raise Unknown(message)
+
+    def by_preference(self, line: str, action: Value, error: _Thrown, *,
+                      terminating: bool = False) -> None:
+        """An error, as ``action`` (None: ``$ErrorActionPreference``) says: under ``Stop``
+        (or ``terminating``) ``error`` is raised; ``Continue`` prints ``line`` as an Error
+        line; ``SilentlyContinue``/``Ignore`` drop it."""
+        if action is None:
+            action = self.read_variable("erroractionpreference")
+        chosen = _text(action).strip().casefold()
+        if terminating or chosen == "stop":
+            raise error
         if chosen == "continue":
-            self.host.write(message, "error")
+            self.host.write(line, "error")
         elif chosen not in ("silentlycontinue", "ignore"):
             raise Unknown(chosen)  # Inquire, Suspend, a number: not modelled
-        raise Unknown(message)
 
     def read_variable(self, name: str, qualifier: str = "") -> Value:
         """``$name`` (``$script:name``, ``$local:name``): its value in the nearest scope that
@@ -2063,21 +2062,19 @@ class _Shell:
         -eq $b``, ``$a -eq 1 -join ','``) is not modelled."""
         value = self.expression(chain[0][1])
         for i, (written, text) in enumerate(chain[1:], 2):
-            op = written.casefold()
-            base = op if op in _CHAINED else op[1:]
+            base, sensitive = _operator(written)
             right = self.expression(text)
             if base == "join":
                 value = self.join_value(value, _text(right))
             elif base in ("replace", "split"):
                 self.weighed(value)
-                sensitive = op.startswith("c")
                 value = self.charged(
                     _replaced(value, right, sensitive, self.step) if base == "replace"
                     else _split(value, right, sensitive, self.step))
             elif i < len(chain):
                 raise Unknown(written)  # a comparison's result compared again: not modelled
             else:
-                value = self.compare(op, value, right)
+                value = self.compare(base, sensitive, value, right)
         return value
 
     def join_value(self, items: Value, separator: str) -> str:
@@ -2354,18 +2351,16 @@ class _Shell:
             return self.getenv(m.group("name")) is not None
         return _truthy(self.expression(text))
 
-    def compare(self, op: str, left: Value, right: Value) -> Value:
-        """``left -op right`` as PowerShell compares (the left operand's type decides);
-        what this cannot do exactly is unknown."""
-        sensitive = op not in _COMPARISONS and op.startswith("c")
-        base = op if op in _COMPARISONS else op[1:]
+    def compare(self, base: str, sensitive: bool, left: Value, right: Value) -> Value:
+        """``left -base right`` (``sensitive``: its ``c`` form) as PowerShell compares (the
+        left operand's type decides); what this cannot do exactly is unknown."""
         if base in ("match", "notmatch"):
             self.forget("matches")  # -match sets $Matches: not modelled
         if base in ("contains", "notcontains", "in", "notin"):
             collection, item = (left, right) if base in ("contains", "notcontains") else (
                 right, left)
             if isinstance(item, tuple):
-                raise Unknown(op)  # an array as the item: compared by reference
+                raise Unknown(base)  # an array as the item: compared by reference
             self.step(len(_items(collection)) // _COMPARED)
             found = any(_equal(element, item, sensitive) for element in _items(collection))
             return found != base.startswith("not")
@@ -2373,14 +2368,24 @@ class _Shell:
             # An array on the left filters, one item or more: the items for which the
             # comparison holds (@('a') -eq 'a' is @('a'), @('') -eq '' a false @('')).
             self.step(len(left) // _COMPARED)
-            return tuple(x for x in left if _truthy(self.compare(op, x, right)))
+            return tuple(x for x in left if _truthy(self.compare(base, sensitive, x, right)))
         if isinstance(right, tuple):
-            raise Unknown(op)  # an array on the right: compared as its text, not modelled
+            raise Unknown(base)  # an array on the right: compared as its text, not modelled
         if base in ("eq", "ne"):
             return _equal(left, right, sensitive) != (base == "ne")
         if base in ("like", "notlike", "match", "notmatch"):
             return _pattern_match(base, left, right, sensitive) != base.startswith("not")
         return _order(base, left, right, sensitive)
+
+
+def _operator(written: str) -> tuple[str, bool]:
+    """An operator of :data:`_CHAIN` as written, without its dash (``ceq``, ``IEq``): its
+    name without the ``i``/``c`` prefix (``eq``; ``contains`` and ``in`` are names, not
+    prefixed ones) and whether ``c`` makes it case-sensitive."""
+    op = written.casefold()
+    if op in _CHAINED:
+        return op, False
+    return op[1:], op.startswith("c")
 
 
 def _switch_mode(flags: str) -> tuple[str, bool]:
