@@ -214,6 +214,29 @@ def test_a_skipped_set_environment_variable_forgets_the_scripts_own_value(
     assert host.lines() == [*after, "end"] and not result.failed
 
 
+@pytest.mark.parametrize(("call", "after"), [
+    # a name in a variable or an expression: any of the script's own variables may have
+    # changed, XX and YY alike
+    ("$n = 'XX'; [Environment]::SetEnvironmentVariable($n, 'a'.PadLeft(3))", []),
+    ("[Environment]::SetEnvironmentVariable(\"X$i\", 'a'.PadLeft(3), 'Process')", []),
+    ("function Set-It($n) { [Environment]::SetEnvironmentVariable($n, 'new') }\n"
+     "Set-It XX | Out-File log.txt", []),
+    # one set since is known again
+    ("$n = 'XX'; [Environment]::SetEnvironmentVariable($n, 'a'.PadLeft(3))\n"
+     "$env:XX = 'old'; [Environment]::SetEnvironmentVariable('YY', 'old')", ["XX old", "YY old"]),
+    # the machine's or the user's store: the script's own variables are as they were
+    ("$n = 'XX'; [Environment]::SetEnvironmentVariable($n, 'a'.PadLeft(3), 'Machine')",
+     ["XX old", "YY old"]),
+])
+def test_a_skipped_set_environment_variable_of_a_name_not_written_forgets_them_all(
+        call: str, after: list[str]) -> None:
+    host = Host()
+    _, result = run(f"$env:XX = 'old'; $env:YY = 'old'\n{call}\n"
+                    "if ($env:XX -eq 'old') { 'XX old' }\nif ($env:YY -eq 'old') { 'YY old' }\n"
+                    "'end'", PS, host)
+    assert host.lines() == [*after, "end"] and not result.failed
+
+
 def test_a_target_dotnet_refuses_is_not_interpreted() -> None:
     # .NET's error (a number converts to a target: not modelled); it was read as no store
     host = Host()

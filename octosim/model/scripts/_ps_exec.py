@@ -105,12 +105,13 @@ numbers by value (the left operand's type decides, as in PowerShell), strings ig
 compares strings by culture), ``-match`` with regular expressions .NET and Python read
 alike on ASCII text. What a skipped statement may have assigned (``$x = ...``, ``${x} =
 ...``, ``$x, $y = ...``, ``$x++``, ``++$x``, ``foreach ($x ...)``, ``$env:X = ...``,
-``SetEnvironmentVariable('X', ...)`` but to a literal Machine or User target) is unknown
-afterwards; so, in every scope, is what it may change there (``Remove-Variable``,
-``Clear-Variable``, ``Set-Variable`` and ``New-Variable`` with the names or wildcards they
-are given, any name if one is a variable), and the array ``$a[0] = ...`` or ``$x.P = ...``
-changes (every variable holding it: arrays are shared); so is ``$LASTEXITCODE`` (the
-simulator runs no program), and so are PowerShell's and Calamari's own variables
+``SetEnvironmentVariable('X', ...)`` but to a literal Machine or User target; one of a name
+not written literally, every environment variable not set again) is unknown afterwards;
+so, in every scope, is what it may change there (``Remove-Variable``, ``Clear-Variable``,
+``Set-Variable`` and ``New-Variable`` with the names or wildcards they are given, any name
+if one is a variable), and the array ``$a[0] = ...`` or ``$x.P = ...`` changes (every
+variable holding it: arrays are shared); so is ``$LASTEXITCODE`` (the simulator runs no
+program), and so are PowerShell's and Calamari's own variables
 (``$Matches``, ``$Octopus...``), as are the script's own ``param(...)`` (the step's Script
 Parameters are not modelled): a condition on them runs no branch, a string holding them
 is not printed. A variable the script never set is ``$null``, as in PowerShell.
@@ -916,8 +917,11 @@ class _Shell:
         self.top = _Scope(variables={"erroractionpreference": "Stop"})
         self.scope = self.top
         # Environment variables whose value this interpreter cannot know: a statement that
-        # would have set them was skipped.
+        # would have set them was skipped. Once one that may have set any was skipped
+        # (all_env_unknown), every one is unknown but those set since (known_env).
         self.unknown_env: set[str] = set()
+        self.all_env_unknown = False
+        self.known_env: set[str] = set()
         self.defined = False  # whether the script defined a function (the hot path skips)
         # Whether the script ran Set-StrictMode (not interpreted): Windows PowerShell then
         # refuses .Count/.Length on a value that has none (PropertyNotFoundStrict).
@@ -947,7 +951,7 @@ class _Shell:
         """A statement that is not interpreted: whatever it may assign is unknown from now
         on, and so is ``$LASTEXITCODE`` (it may run a native program); inside a function
         called for its value, what it may have output makes that value unknown."""
-        names, env_names = _assigned(text)
+        names, _ = _assigned(text)
         for name in names | {"lastexitcode"}:
             self.forget(name)
         if _PARAM_BLOCK.match(text):
@@ -956,7 +960,7 @@ class _Shell:
         for m in _SCOPED_ASSIGNED.finditer(text):
             self.forget(m.group(1), self.top)
         self.forget_shared(_shared(text))
-        self.unknown_env.update(self.env_key(n) for n in env_names | _process_sets(text))
+        self.forget_env(text)
         if self.defined:
             for function in self.called(text):
                 self.forget_effects(function, set())
@@ -1474,8 +1478,7 @@ class _Shell:
         for m in _SCOPED_ASSIGNED.finditer(function.body):
             self.forget(m.group(1), self.top)
         self.forget_shared(_shared(function.body))
-        self.unknown_env.update(self.env_key(n) for n in _assigned(function.body)[1]
-                                | _process_sets(function.body))
+        self.forget_env(function.body)
         for other in self.called(function.body):
             self.forget_effects(other, seen)
 
@@ -1598,8 +1601,7 @@ class _Shell:
                 self.forget(name, scope)
             raise
         if env_name:
-            self.unknown_env.discard(self.env_key(env_name))
-            self.host.setenv(env_name, None if value is None or value == "" else _text(value))
+            self.setenv(env_name, None if value is None or value == "" else _text(value))
             return
         if m.group("cast"):
             scope.types[name.casefold()] = _PARAMETER_TYPES[m.group("cast").casefold()]
@@ -1846,9 +1848,28 @@ class _Shell:
         return name.casefold() if self.host.os_family == "Windows" else name
 
     def getenv(self, name: str) -> str | None:
-        if self.env_key(name) in self.unknown_env:
+        key = self.env_key(name)
+        if key in self.unknown_env or (self.all_env_unknown and key not in self.known_env):
             raise Unknown("$env:" + name)
         return self.host.getenv(name)
+
+    def setenv(self, name: str, value: str | None) -> None:
+        """The script's own ``name`` set (None: removed) by a statement interpreted: known
+        from now on."""
+        key = self.env_key(name)
+        self.unknown_env.discard(key)
+        self.known_env.add(key)
+        self.host.setenv(name, value)
+
+    def forget_env(self, text: str) -> None:
+        """The environment variables uninterpreted ``text`` may set (``$env:X = ...``, a
+        ``SetEnvironmentVariable`` of the script's own: :func:`_process_sets`): unknown from
+        now on; if it may set one whose name it does not write, every one is."""
+        names, any_name = _process_sets(text)
+        self.unknown_env.update(self.env_key(n) for n in _assigned(text)[1] | names)
+        if any_name:
+            self.all_env_unknown = True
+            self.known_env.clear()
 
     def sleep_seconds(self, args: Sequence[str]) -> float | None:
         """``Start-Sleep [-Seconds] N`` / ``-Milliseconds N`` (prefixes ``-s``, ``-m``). A
@@ -2318,8 +2339,7 @@ class _Shell:
             return self.host.machine_value(name) if target == "machine" and windows else None
         value = None if args[1] is None or args[1] == "" else _text(args[1])
         if target == "process":
-            self.unknown_env.discard(self.env_key(name))
-            self.host.setenv(name, value)
+            self.setenv(name, value)
         elif target == "machine" and windows:
             self.host.set_machine_variable(name, value)
         return None  # .NET on Unix ignores Machine/User sets; User is not modelled
@@ -2618,22 +2638,27 @@ def _target(value: Value) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _process_sets(text: str) -> frozenset[str]:
+def _process_sets(text: str) -> tuple[frozenset[str], bool]:
     """The environment variables that the ``SetEnvironmentVariable(name, value[, target])``
     calls in uninterpreted ``text`` may set in the script's own environment: each literal
     name whose target is not literally the machine's or the user's store (none is the
-    process's; a target in a variable may be it). A name in a variable is not read."""
+    process's; a target in a variable may be it); and whether one of those calls names its
+    variable otherwise (``$name``, ``"X$i"``: any may be set)."""
     names: set[str] = set()
+    any_name = False
     for m in _SET_ENVIRONMENT.finditer(text):
         try:
             args = _array_items(text[m.end() : _closing(text, m.end() - 1)])
         except Unknown:
             args = _array_items(text[m.end() :])  # never closed: its arguments run to the end
         name = _literal(args[0])
-        elsewhere = len(args) == 3 and _literal_target(args[2]) in ("machine", "user")
-        if name is not None and not elsewhere:
+        if len(args) == 3 and _literal_target(args[2]) in ("machine", "user"):
+            continue
+        if name is None:
+            any_name = True
+        else:
             names.add(name)
-    return frozenset(names)
+    return frozenset(names), any_name
 
 
 def _literal_target(text: str) -> str | None:
