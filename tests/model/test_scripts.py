@@ -286,6 +286,7 @@ BASH_CASES: list[tuple[str, str, list[Shape]]] = [
     ("sudo-options-no-block", "sudo -n /usr/bin/systemctl --no-block restart Tentacle",
      [sync(U("Tentacle.service"))]),
     ("sudo-user", "sudo -u root systemctl restart Tentacle", [sync(U("Tentacle.service"))]),
+    ("env-non-ascii", "env vā=1 systemctl restart Tentacle", [sync(U("Tentacle.service"))]),
     ("two-units", "systemctl restart Tentacle Web.service",
      [sync(U("Tentacle.service"), U("Web.service"))]),
     ("stop-and-start", "systemctl stop Tentacle && systemctl start Tentacle",
@@ -357,6 +358,8 @@ BASH_CASES: list[tuple[str, str, list[Shape]]] = [
     ("powershell-text-in-bash", f"Restart-Service '{OCTO}'", []),
     ("seed-in-bash", SEED_SCRIPT_BODY, []),
     ("plain", "ls -la /tmp && df -h", []),
+    # a name Bash refuses: `vā=1` is a command (not found), systemctl its argument
+    ("non-ascii-assignment", "vā=1 systemctl restart Tentacle", []),
 ]
 
 

@@ -147,3 +147,70 @@ def test_a_here_document_bash_does_not_expand_is_data(body: str) -> None:
 def test_an_ansi_c_string_ends_at_a_nul_as_bash_s() -> None:
     _, result, host = bash("echo $'a\\0b'x $'c\\x00d'y $'e\\000f'")
     assert host.lines() == ["ax cy e"] and result == ScriptResult()
+
+
+# -- ${...}: where it ends, and its word's quotes -----------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # bash 5.2's output. A ${...} ends at its first } outside quotes and nested ${...}: a {
+    # alone opens nothing (the scanner counted it, and read on past the line's end)
+    ("X='?]\\]'; echo \"[${X%%\\${v}\"\"}]\"", ["[?]\\]}]"]),
+    ("X='?]\\]'; echo [${X%%\\${v}\"\"}]", ["[?]\\]}]"]),
+    ('X=1; echo "${X:-{a}}" ${X:-{a}}', ["1} 1}"]),
+    ('unset X; echo "${X:-{a}}"', ["{a}"]),
+    ('X=ab; echo "${X#{}" ${X%{a}} "${X%b}}"\necho next', ["ab ab} a}", "next"]),
+    # a nested ${...} is read whole (the first } ended the outer one: `1}`)
+    ('X=1; echo "${X:-${Y}}" ${X:-${Y}}', ["1 1"]),
+    ('unset X; Y=2; echo "${X:-${Y}}"', ["2"]),
+    ('X=1; echo "${X:+${Y:-q}}" "${X:+${Y:-{q}}}"', ["q {q}"]),
+    # the word's quotes are removed (they were printed); in double quotes a ' is itself
+    ('X=1; echo "${X:+"q"}" ${X:+"q"}', ["q q"]),
+    ('unset X; Y=y; echo "${X:-a"b c"d}" "${X:-"$Y"}" "${X:-\\"}" "${X:-\\a}" "${X:-\\}}"',
+     ['ab cd y " \\a }']),
+    ("unset X; Y=y; echo \"${X:-'$Y'}\" \"${X:-\"a'b\"}\" \"${X:-\\$Y}\" \"${X:-\"$Y\"'x'}\"",
+     ["'y' a'b $Y y'x'"]),
+    ("unset X; Y=y; echo ${X:-'ab'} ${X:-\"cd\"} ${X:-e\\f} ${X:-\\}} ${X:-'$Y'}",
+     ["ab cd ef } $Y"]),
+    ('unset X; Y=${X:-"/usr/lib/jvm/default"}; echo "$Y"', ["/usr/lib/jvm/default"]),
+    ("unset X; Y=y; echo \"${X:-\"${Y:-\"z\"}\"}\" \"${X:-${U:-\"z\"}}\"", ["y z"]),
+    # a # in ${...} starts no comment (the rest of the script was read as one)
+    ('unset X; echo ${X:-a #b} "${X:-c #d}"; echo next', ["a #b c #d", "next"]),
+    ("unset X; echo ${X:-#'b'} ${X:-#\\b}", ["#b #b"]),
+    ('unset X; echo $(( ${X:-"2"} + 1 ))', ["3"]),
+    # ~ in double quotes, quoted, or not first: itself
+    ('unset X; echo "${X:-~}" ${X:-"~"} ${X:-a~} "${X:=~/x}" "$X"', ["~ ~ a~ ~/x ~/x"]),
+])
+def test_a_braced_expansion_as_bash_reads_it(body: str, printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result == ScriptResult(), host.out
+
+
+@pytest.mark.parametrize("body", [
+    "unset X; echo \"${X:-$'a\\tb'}\"",  # bash 5.2 decodes it in double quotes: a tab
+    'X=1; echo "${X:+"\\{"}" "${X:+a"\\a"b}"',  # bash 5.2: `{ aab` (it was `\{ a\ab`)
+    "unset X; echo ${X:-~}",  # bare, ~ is the home directory (it was read as the letter)
+    'unset X; echo ${X:=~/x}; echo "$X"',
+    # in $((...)) a braced word is read as in double quotes: '1' is Bash's syntax error
+    "unset X; echo $(( ${X:-'1'} + 1 ))",
+])
+def test_a_braced_word_not_interpreted(body: str) -> None:
+    _, result, host = bash(body + "\necho after")
+    assert host.lines() == ["after"] and result == ScriptResult(), host.out
+
+
+# -- names: ASCII, as Bash's ----------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # bash 5.2's output: $vā is $v then ā (it was an unset vā: nothing)
+    ('v=x; echo "$vā" $vā "${v}ā"', ["xā xā xā"]),
+    ("unset vā && echo unset", ["unset"]),  # a function's name, which may be any word
+    # Bash's errors (a command not found, bad substitution, not a valid identifier...): not
+    # interpreted (each was a name: assigned, expanded, exported, looped over)
+    ("vā=1 && echo assigned", []),
+    ('echo "${vā:-d}"', []),
+    ("v=1; echo $((vā+1))", []),
+    ("echo $((1ā))", []),
+    ("export wā=1 && echo exported", []),
+    ("for ā in 1; do echo looped; done", []),
+])
+def test_a_name_is_ascii_as_bash_s(body: str, printed: list[str]) -> None:
+    _, result, host = bash(body + "\necho end")
+    assert host.lines() == [*printed, "end"] and result == ScriptResult(), host.out

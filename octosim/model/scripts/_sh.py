@@ -27,7 +27,7 @@ from octosim.model.scripts._common import (
     _unit_target,
 )
 from octosim.model.scripts._running import ascii_digits
-from octosim.model.scripts._sh_text import heredoc_bodies_end
+from octosim.model.scripts._sh_text import SH_NAME, heredoc_bodies_end
 
 _SH_OPS = (
     ";;&", "&>>", "<<<", "<<-", "&&", "||", ";;", ";&", "|&", "&>", ">>", ">&", ">|", "<<",
@@ -37,7 +37,10 @@ _SH_REDIRS = frozenset({"&>>", "&>", ">>", ">&", ">|", "<<<", "<<-", "<<", "<&",
 _SH_SEPARATORS = frozenset({";", "\n", ";;", ";&", ";;&"})
 _SH_ANSI = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a",
             "b": "\b", "e": "\x1b", "f": "\f", "v": "\v"}
-_SH_ASSIGN = re.compile(r"[A-Za-z_]\w*=", re.DOTALL)
+#: A shell assignment, ``NAME=value`` (a Bash name: ``vā=1`` is a command to Bash).
+_SH_ASSIGN = re.compile(f"{SH_NAME}=")
+#: What ``env`` reads as an assignment before its command: any word holding ``=``.
+_ENV_ASSIGN = re.compile(r"[^=]+=")
 _SH_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "busybox"})
 _SH_RESTART_VERBS = frozenset(
     {"restart", "try-restart", "condrestart", "reload-or-restart", "try-reload-or-restart",
@@ -451,7 +454,8 @@ def _sh_command(
         elif base in ("nohup", "exec", "command", "builtin", "time", "stdbuf", "nice",
                       "ionice", "env"):
             i = _skip_options(words, i + 1, frozenset({"-n", "-c", "-p", "-u", "--adjustment"}))
-            while i < len(words) and _SH_ASSIGN.match(words[i]):
+            assignment = _ENV_ASSIGN if base == "env" else _SH_ASSIGN
+            while i < len(words) and assignment.match(words[i]):
                 i += 1  # env's NAME=value
         elif base == "timeout":
             i = _skip_options(words, i + 1, frozenset({"-s", "-k", "--signal", "--kill-after"}))

@@ -21,8 +21,16 @@ Interpreted:
 * ``[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``, ``-eq``..``-ge``, ``!``,
   ``-a``, ``-o``, ``( )`` and the file tests on ``/etc/environment`` (the one file the
   simulator models: a regular file); ``[[ ]]`` with the same and ``&&``, ``||``,
-  ``==``/``!=`` against a glob (``*``, ``?``; quoted: a string), ``=~`` (an extended regular
-  expression without backslashes or ``[:class:]``; quoted: a substring).
+  ``=``/``==``/``!=`` against a pattern read as a ``case`` pattern is (below: its quoted
+  parts literal, the rest a glob; what ``case`` refuses is not known), ``=~`` (an extended
+  regular expression without backslashes or ``[:class:]``; quoted: a substring). As in
+  Bash, ``[[ ]]``'s words are parsed as written (an operator only where written bare, a
+  unary one first: ``[[ -n = x ]]``, ``[[ a "==" a ]]`` are Bash's syntax errors, not
+  interpreted) and each expanded when the evaluation reaches it: the side ``&&``/``||``
+  skips assigns nothing and fails on nothing (``[[ $# -gt 0 && $1 == x ]]`` under ``set
+  -u``); after a side not known, the next is evaluated only if its expansions can neither
+  assign nor fail. A leading ``~`` (the home directory), a ``(`` or ``)`` written against
+  another word, a ``]]`` before the last and a redirection after it are not interpreted.
 * ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; ``{ ...; }`` groups (an
   ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables, options
   and functions; an ``exit``, or in a function a ``return``, inside ends only the subshell,
@@ -53,11 +61,12 @@ Interpreted:
 * ``case WORD in PATTERN|PATTERN) ...;; esac`` (on one line or many, ``(PATTERN)`` too): the
   first clause whose pattern matches WORD runs; a pattern is a glob (``*``, ``?``,
   ``[...]``, ``[!...]``) but for its quoted parts (an unquoted ``$P`` in it: a glob), read
-  by the code that reads ``${X#p}``'s (:meth:`_Shell.glob_pattern`; any number of ``*``);
+  by the code that reads ``${X#p}``'s and ``[[ x == p ]]``'s (:func:`_glob`; any number of
+  ``*``); a WORD starting with ``~`` is not interpreted;
   ``;&`` runs the next body as well, ``;;&`` goes on testing. Its status is the body's, 0
   if none matched. A word or pattern it cannot evaluate runs no clause (status not known),
   nor does a ``case`` redirected or piped. It cannot evaluate ``$(...)``, nor any pattern
-  :meth:`_Shell.glob_pattern` refuses (docs/deployments.md, *Bash patterns*, lists them:
+  :func:`_glob` refuses (docs/deployments.md, *Bash patterns*, lists them:
   ``[[:alpha:]]``, extended globs, a backslash or ``~``, quoted bracket members, a WORD not
   in ASCII that ``?`` or a bracket would take a character of...).
 * ``for X in WORDS; do ...; done`` (the words expanded and split as Bash does; ``for X``
@@ -105,9 +114,15 @@ Interpreted:
 * ``$X``, ``${X}``, ``${X:-default}``, ``${X:=default}`` (sets X), ``${X:+other}``,
   ``${X:?message}`` (unset or empty: ``X: message`` as an error, exit 1), and each without
   the ``:`` (only when unset; the word expanded only when used, so a ``$((y = 3))`` in it
-  assigns only then), expanded from left to right as Bash does, from the script's
-  environment, in double quotes and bare; a bare expansion is split at blanks and gone if
-  empty (``[ -n $X ]`` with X unset is ``[ -n ]``: true), but in ``[[ ]]`` and
+  assigns only then, and its quotes removed as Bash 5.2 removes them: ``${X:-"a b"}`` is
+  ``a b``, a ``'`` inside double quotes is itself; a leading ``~`` bare, ``$'...'`` inside
+  double quotes and a backslash inside the word's own ``"..."`` there not interpreted),
+  expanded from left to right as Bash does, from the script's environment, in double
+  quotes and bare. A name is Bash's, ASCII (``$vā`` is ``$v`` then ``ā``; ``vā=1``, a
+  command, is not interpreted); a ``${...}`` ends at its first ``}`` outside quotes and
+  nested ``${...}`` (a ``{`` opens nothing, a ``#`` starts no comment), as in Bash; a bare
+  expansion is split at blanks and gone if empty (``[ -n $X ]`` with X unset is ``[ -n
+  ]``: true), but in ``[[ ]]`` (``"$@"`` there one word, the arguments joined) and
   assignments, as Bash does (a word partly quoted whose splitting would matter is not
   interpreted). ``${#X}``, ``${X#p}``, ``${X##p}``, ``${X%p}``, ``${X%%p}``, ``${X/p/s}``,
   ``${X//p/s}``, ``${X/#p/s}``, ``${X/%p/s}`` with a glob ``p`` of one ``*`` at most
@@ -181,10 +196,12 @@ from octosim.model.scripts._running import (
 from octosim.model.scripts._sh_text import (
     ARITHMETIC_TARGET,
     GLOB_STAR,
+    SH_NAME,
     CaseStatement,
     TestError,
     ansi_c,
     arithmetic,
+    braced_end,
     case_statements,
     dequote,
     fits_int64,
@@ -217,13 +234,18 @@ _Status = Generator[float, None, int | None]
 
 _LIST_OP = re.compile(r"&&|\|\|")
 _PIPE = re.compile(r"\|(?!\|)")
-_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
+_ASSIGNMENT = re.compile(rf"^({SH_NAME})=(.*)$", re.DOTALL)
+#: A line of ``/etc/environment`` setting a variable (pam_env's ``NAME=value``, which takes
+#: names Bash does not; ``grep -q '^NAME='`` reads the same names).
+_ENVIRONMENT_LINE = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
 #: A name assigned somewhere in a text: ``X=``, ``X+=``, ``export X=``, ``local -r X=``,
 #: ``for X``.
 _ASSIGNED = re.compile(r"(?:^|(?<=[\s;&|(){}`]))(?:(?:export|local|readonly|declare|typeset)"
-                       r"(?:\s+-\w+)*\s+)?([A-Za-z_]\w*)\+?=|\bfor\s+([A-Za-z_]\w*)")
+                       rf"(?:\s+-\w+)*\s+)?({SH_NAME})\+?=|\bfor\s+({SH_NAME})")
 #: ``${X=v}``, ``${X:=v}``: an expansion assigning X.
-_DEFAULT_ASSIGNED = re.compile(r"\$\{([A-Za-z_]\w*):?=")
+_DEFAULT_ASSIGNED = re.compile(rf"\$\{{({SH_NAME}):?=")
+#: ``${X:?message}``, ``${X?}``: an expansion that may fail (``${X#?}`` too, to be safe).
+_MAY_FAIL = re.compile(r"\$\{[^}]*\?")
 #: Where arithmetic may assign: ``((``, ``$((``, ``let``.
 _ARITHMETIC_TEXT = re.compile(r"\(\(|\blet\b")
 #: ``read [-options] NAME...``: the names it sets (``REPLY`` when none).
@@ -238,23 +260,23 @@ _ERRORS = "<task log errors>"
 _STANDARD: dict[int, tuple[str, bool]] = {1: (_TASK_LOG, True), 2: (_ERRORS, True)}
 #: An input redirection: ``< FILE``, ``<<EOF`` (a here-document), ``<<< WORD``...
 _INPUT = re.compile(r"^[0-9]*(?P<op><<<|<<-|<<|<&|<>|<)(?P<target>.*)$", re.DOTALL)
-#: ``$NAME``, ``$1``, ``$?``..., ``${...}``.
-_PARAMETER = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<name>[A-Za-z_]\w*|[0-9?#@*$!-]))")
+#: ``$NAME``, ``$1``, ``$?``... (``${...}`` ends where :func:`braced_end` says).
+_PARAMETER = re.compile(rf"\$(?P<name>{SH_NAME}|[0-9?#@*$!-])")
 #: ``$(`` that is not ``$((``: a command substitution.
 _SUBSTITUTION = re.compile(r"\$\((?!\()")
 #: What ``${...}`` holds that is interpreted: a name and ``-``, ``=``, ``?``, ``+``, each with
 #: or without ``:``.
-_BRACED = re.compile(r"^(?P<name>[A-Za-z_]\w*|[0-9]+|[?#@*$!-])(?:(?P<op>:?[-=?+])(?P<word>.*))?$",
+_BRACED = re.compile(rf"^(?P<name>{SH_NAME}|[0-9]+|[?#@*$!-])(?:(?P<op>:?[-=?+])(?P<word>.*))?$",
                      re.DOTALL)
 #: The arguments' special parameters. The step's script parameters
 #: (``Octopus.Action.Script.ScriptParameters``) are not modelled: a script has none, a
 #: function call has its own.
 _ARGUMENT_PARAMETERS = frozenset({"#", "@", "*"})
 #: ``${#X}``: X's length.
-_LENGTH = re.compile(r"#(?P<name>[A-Za-z_]\w*|[0-9]+)")
+_LENGTH = re.compile(rf"#(?P<name>{SH_NAME}|[0-9]+)")
 #: ``${X#p}``, ``${X##p}``, ``${X%p}``, ``${X%%p}`` (a prefix or suffix removed) and
 #: ``${X/p/s}``, ``${X//p/s}``, ``${X/#p/s}``, ``${X/%p/s}`` (a match replaced).
-_PATTERN_OPERATION = re.compile(r"(?P<name>[A-Za-z_]\w*|[0-9]+)(?P<op>##?|%%?|/[/#%]?)(?P<word>.*)",
+_PATTERN_OPERATION = re.compile(rf"(?P<name>{SH_NAME}|[0-9]+)(?P<op>##?|%%?|/[/#%]?)(?P<word>.*)",
                                 re.DOTALL)
 #: The longest value those operations are applied to: each tries a match at every position
 #: (longer values are unknown).
@@ -268,9 +290,11 @@ _QUOTED_ALL = re.compile(r"\$(?:@|\{@\})")
 _SET_LETTERS = {"e": "errexit", "u": "nounset"}
 _KEYWORDS = ("then", "else", "do")
 _CLOSER = {"{": "}", "(": ")"}
-#: The one grep pattern on /etc/environment interpreted: a line setting a name, ``^NAME=``.
+#: The one grep pattern on /etc/environment interpreted: a line setting a name, ``^NAME=``
+#: (a name as :data:`_ENVIRONMENT_LINE` reads one).
 _GREP_NAME = re.compile(r"\^([A-Za-z_]\w*)=")
 #: A function definition: ``f() ...``, ``function f ...`` (its body, if on the same piece).
+#: Bash takes a function name in any script's letters (``fé() { ...; }``), not a variable's.
 _FUNCTION = re.compile(
     r"^(?:function\s+(?P<keyword>[\w.:-]+)(?:\s*\(\s*\))?|(?P<name>[\w.:-]+)\s*\(\s*\))"
     r"\s*(?P<body>.*)$", re.DOTALL)
@@ -279,7 +303,7 @@ _LOOPS = frozenset({"for", "while", "until", "select"})
 _ARITHMETIC_FOR = re.compile(r"^for\s*\(\((?P<inner>.*)\)\)\s*$", re.DOTALL)
 _SEMICOLON = re.compile(";")
 #: ``for NAME [in WORDS]``: the words as written (None: no ``in``, the arguments).
-_FOR = re.compile(r"^for\s+(?P<name>[A-Za-z_]\w*)(?:\s+(?P<in>in)(?:\s+(?P<words>.*))?)?\s*$",
+_FOR = re.compile(rf"^for\s+(?P<name>{SH_NAME})(?:\s+(?P<in>in)(?:\s+(?P<words>.*))?)?\s*$",
                   re.DOTALL)
 #: Builtins not interpreted that change the shell's own state (variables, arguments): a loop
 #: running one cannot know its next iteration.
@@ -368,7 +392,7 @@ class _Words:
     #: Whether the command has redirections of its output.
     redirected: bool = False
     #: How each word was written: ``bare`` (no quotes), ``quoted`` (one quoted string) or
-    #: ``mixed``; ``[[ x == pattern ]]`` needs it.
+    #: ``mixed``; a ``for`` loop's words need it (a bare ``*`` is a file name pattern).
     forms: list[str] = field(default_factory=list)
 
 
@@ -493,7 +517,7 @@ def _without_heredoc_bodies(text: str) -> str:
 #: Around the names a here-document's expanded body may assign, after its ``<<`` (a NUL:
 #: no script holds one there).
 _EXPANDED_BODY = "\0"
-_EXPANDED_BODY_NAMES = re.compile("\0([\\w,]*)\0")
+_EXPANDED_BODY_NAMES = re.compile("\0([A-Za-z0-9_,]*)\0")
 
 
 def _mark_expanded_bodies(text: str, i: int, operators: list[tuple[int, str, bool, bool]],
@@ -806,6 +830,8 @@ class _Shell:
             self.skipped(piece)
             return None  # redirected, piped, malformed
         try:
+            if _tilde(case.word):
+                raise Unknown(case.word)  # the home directory
             subject = self.word(case.word)
         except Unknown:
             self.skipped(piece)
@@ -831,10 +857,15 @@ class _Shell:
 
     def case_match(self, subject: str, raw: str) -> bool:
         """Whether ``subject`` matches the pattern ``raw`` as written, read as the pattern of
-        ``${X#p}`` is (:meth:`glob_pattern`: what it refuses is unknown here too), but with
-        any number of ``*``; the match counts one statement per 50 characters of
-        ``subject``."""
-        glob = self.glob_pattern(_segment_list(raw), subject, whole=True)
+        ``${X#p}`` is (:func:`_glob`: what it refuses is unknown here too), but with any
+        number of ``*``."""
+        return self.whole_match(subject, self.expanded(_segment_list(raw)))
+
+    def whole_match(self, subject: str, segments: Sequence[tuple[str, str]]) -> bool:
+        """Whether ``subject`` matches the expanded pattern ``segments`` whole (a ``case``
+        pattern, ``[[ ]]``'s right-hand side of ``==``); the match counts one statement per
+        50 characters of ``subject``."""
+        glob = _glob(segments, subject, whole=True)
         self.count_work(subject)
         return glob.fullmatch(subject) is not None
 
@@ -1010,7 +1041,7 @@ class _Shell:
         self.piped += piped  # each command of a pipeline runs in a subshell
         try:
             if not piped:
-                return (yield from self.simple(self.expand(stages[-1])))
+                return (yield from self.command(stages[-1]))
             return (yield from self.last_stage(stages))
         finally:
             self.piped -= piped
@@ -1027,7 +1058,35 @@ class _Shell:
     def run_last_stage(self, stages: Sequence[str]) -> _Status:
         if len(stages) == 2 and self.tee(stages[0], stages[1]):
             return 0
-        return (yield from self.simple(self.expand(stages[-1]), piped=True))
+        return (yield from self.command(stages[-1], piped=True))
+
+    def command(self, text: str, *, piped: bool = False) -> _Status:
+        """A simple command, or a ``[[ ]]`` (whose words Bash expands only as it evaluates
+        them)."""
+        if _first(text) == "[[":
+            return self.conditional(text)
+        return (yield from self.simple(self.expand(text), piped=piped))
+
+    def conditional(self, text: str) -> int:
+        """``[[ EXPRESSION ]]``: 0 when true, else 1 (:func:`test_expression`, its words
+        read by :class:`_Conditional`). Raises Unknown for a redirection after ``]]``, a
+        ``]]`` before the last (Bash's first ends it), a ``(`` or ``)`` written against
+        another word (each a word of its own to Bash, but in a regular expression after
+        ``=~``) and what :func:`test_expression` does not evaluate."""
+        raws = _words(text)
+        words = list(raws[1:-1])
+        glued = any(_glued_bracket(raw) for before, raw in itertools.pairwise(["", *words])
+                    if before != "=~")
+        if raws[-1] != "]]" or "]]" in words or glued:
+            raise Unknown(text)
+        return 0 if test_expression(words, _Conditional(self, words)) else 1
+
+    def pure(self, raw: str) -> bool:
+        """Whether expanding the word ``raw`` can neither assign (``${X:=v}``,
+        ``$((i++))``) nor fail (``${X:?}``, ``set -u``)."""
+        if "$" not in raw and "`" not in raw:
+            return True
+        return not (self.nounset or _MAY_FAIL.search(raw) or _may_assign(raw))
 
     def arithmetic_command(self, text: str) -> int:
         """``(( EXPRESSION ))``: status 0 when its value is not 0, else 1, as Bash's."""
@@ -1057,7 +1116,9 @@ class _Shell:
     def evaluate(self, expression: str) -> int:
         """Bash's arithmetic on ``expression`` (``$X`` expanded first), its assignments made."""
         self.count_work(expression, characters=ARITHMETIC_CHARACTERS)
-        value, assigned = arithmetic(self.variables(expression), self.arithmetic_value)
+        # Bash reads the expression as if in double quotes
+        value, assigned = arithmetic(self.variables(expression, quoted=True),
+                                     self.arithmetic_value)
         self.assign(assigned)
         return value
 
@@ -1213,8 +1274,7 @@ class _Shell:
             if not piped:
                 self.output([self.host.octopus_variable(args[0]) or ""])
             return 0
-        forms = cmd.forms[len(cmd.forms) - len(args):] if args else []
-        return self.builtin(name, args, forms)
+        return self.builtin(name, args)
 
     def systemctl(self, args: list[str]) -> int | None:
         """``cat UNIT...`` and ``list-units``; any other verb is not run (the recogniser
@@ -1245,7 +1305,7 @@ class _Shell:
             return None
         return 0 if m.group(1) in self.host.machine_names() else 1
 
-    def builtin(self, name: str, args: list[str], forms: list[str]) -> int | None:
+    def builtin(self, name: str, args: list[str]) -> int | None:
         if name in ("true", ":"):
             return 0
         if name == "false":
@@ -1269,10 +1329,7 @@ class _Shell:
             self.host.set_output(rest[0], rest[1], "-sensitive" in args)
             return 0
         if name == "export":
-            for arg in args:
-                m = _ASSIGNMENT.match(arg)
-                if m:
-                    self.setenv(m.group(1), m.group(2))
+            self.export(args)
             return 0
         if name == "unset":
             for arg in args:
@@ -1285,13 +1342,13 @@ class _Shell:
             return self.let(args)
         if name in ("return", "local", "shift", "break", "continue"):
             return self.function_builtin(name, args)
-        if name in ("[", "[[", "test"):
-            if name != "test":
-                if not args or args[-1] != ("]" if name == "[" else "]]"):
+        if name in ("[", "test"):
+            if name == "[":
+                if not args or args[-1] != "]":
                     return 2
                 args = args[:-1]
             try:
-                return 0 if test_expression(args, double=name == "[[", forms=forms) else 1
+                return 0 if test_expression(args, None) else 1
             except TestError as error:  # Bash's test: the message, status 2
                 self.error(f"{name}: {error}")
                 return 2
@@ -1299,6 +1356,16 @@ class _Shell:
             # Changes the shell in ways not followed; `read X` at least names what it sets.
             self.skipped(" ".join([name, *args]))
         return None  # not interpreted: its status is not known
+
+    def export(self, args: list[str]) -> None:
+        """``export NAME[=v]...`` (options are not read). Raises Unknown for any other
+        argument: a name Bash refuses (``wā``, ``1x``: its ``not a valid identifier``,
+        status 1), ``X+=v``."""
+        for arg in args:
+            if (m := _ASSIGNMENT.match(arg)) is not None:
+                self.setenv(m.group(1), m.group(2))
+            elif not (re.fullmatch(SH_NAME, arg) or arg.startswith("-")):
+                raise Unknown(arg)
 
     def set_options(self, args: list[str]) -> None:
         """``set -e``, ``-u``, ``-o errexit|nounset|pipefail`` (also as ``-euo pipefail``),
@@ -1362,7 +1429,7 @@ class _Shell:
             for name in self.host.machine_names():
                 self.host.set_machine_variable(name, None)
         for line in lines:
-            m = _ASSIGNMENT.match(line.strip())
+            m = _ENVIRONMENT_LINE.match(line.strip())
             if m:
                 self.host.set_machine_variable(m.group(1), dequote(m.group(2)))
 
@@ -1370,14 +1437,12 @@ class _Shell:
     def expand(self, text: str) -> _Words:
         """Split a simple command into words: quotes removed, variables expanded (an
         unquoted expansion split at blanks, and gone if empty, as Bash does but in
-        ``[[ ]]`` and assignments), redirections taken out. Raises Unknown for command
-        substitution."""
+        assignments), redirections taken out (``[[ ]]`` reads its words itself:
+        :meth:`conditional`). Raises Unknown for command substitution."""
         cmd = _Words([], dict(self.fds))
         pending: str | None = None
         redirection: re.Match[str] | None = None  # one whose target is the next word
-        raws = _words(text)
-        split = raws[:1] != ("[[",)  # in [[ ]], `<` and `>` compare strings
-        for raw in raws:
+        for raw in _words(text):
             if redirection is not None:
                 self.redirect(cmd, redirection, raw)
                 redirection = None
@@ -1389,7 +1454,7 @@ class _Shell:
                     _here_string(raw)
                 pending = None  # else a here-document's delimiter: data
                 continue
-            if split and (m := _INPUT.match(raw)) is not None:
+            if (m := _INPUT.match(raw)) is not None:
                 # What the interpreted commands read is not their input: only whether
                 # the file opens matters.
                 op, target = m.group("op"), m.group("target")
@@ -1402,7 +1467,7 @@ class _Shell:
                 elif op == "<<<":
                     _here_string(target)
                 continue
-            if split and (m := _REDIRECT.match(raw)) is not None:
+            if (m := _REDIRECT.match(raw)) is not None:
                 if m.group("target"):
                     self.redirect(cmd, m, m.group("target"))
                 else:
@@ -1416,7 +1481,7 @@ class _Shell:
                 raise Unknown(raw)  # "x$@y": words joined to the text around: not interpreted
             value, form = self.word(raw), _form(raw)
             fields = [value]
-            if split and _unquoted_dollar(raw) and not _ASSIGNMENT.match(raw):
+            if _unquoted_dollar(raw) and not _ASSIGNMENT.match(raw):
                 fields = value.split()
                 if form == "mixed" and fields != [value]:
                     raise Unknown(raw)  # which blanks were quoted is not known here
@@ -1458,13 +1523,19 @@ class _Shell:
             raise Unknown(raw)
 
     def word(self, raw: str) -> str:
-        return "".join(text if kind in ("single", "escaped") else self.variables(text)
-                       for kind, text in _segment_list(raw))
+        return "".join(text for _, text in self.expanded(_segment_list(raw)))
 
-    def variables(self, text: str) -> str:
+    def expanded(self, segments: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """A word's :func:`_segments` with their bare and double-quoted parts expanded, from
+        left to right."""
+        return [(kind, self.variables(text, quoted=kind == "double")
+                 if kind in ("bare", "double") else text) for kind, text in segments]
+
+    def variables(self, text: str, *, quoted: bool = False) -> str:
         """``text`` with its ``$X``, ``${...}`` and ``$((...))`` expanded, from left to right
         as Bash expands them: ``$x$((2))`` is x's value then 2, and a ``$((...))`` in a
-        ``${X:-...}`` that is not used is not evaluated (it assigns nothing)."""
+        ``${X:-...}`` that is not used is not evaluated (it assigns nothing). ``quoted``:
+        ``text`` is inside double quotes (a ``${X:-word}``'s word is read as they read it)."""
         if self.host.os_family == "Linux":
             text = _UNAME.sub("Linux", text)
         if "`" in text or _SUBSTITUTION.search(text):
@@ -1481,11 +1552,14 @@ class _Shell:
                     raise Unknown(text)  # $( (cmd) ...): a command substitution
                 out.append(str(self.evaluate(text[dollar + 3 : close - 1])))
                 at = close + 1
-            elif (m := _PARAMETER.match(text, dollar)) is not None:
-                out.append(self.parameter(m))
-                at = m.end()
             elif text.startswith("${", dollar):
-                raise Unknown(text)  # a `${` never closed: not interpreted
+                if (end := braced_end(text, dollar)) is None:
+                    raise Unknown(text)  # a `${` never closed: not interpreted
+                out.append(self.parameter(text[dollar + 2 : end - 1], quoted=quoted))
+                at = end
+            elif (m := _PARAMETER.match(text, dollar)) is not None:
+                out.append(self.set_value(m.group("name")))
+                at = m.end()
             else:
                 out.append("$")
                 at = dollar + 1
@@ -1501,31 +1575,43 @@ class _Shell:
             self.expansion_error(name, "unbound variable")
         return value
 
-    def parameter(self, m: re.Match[str]) -> str:
-        """The value of one ``$NAME``/``${...}``; ``${X:-d}``, ``${X:=d}``, ``${X:+a}`` and
-        ``${X:?message}`` (also without ``:``: only when unset)."""
-        name, op, word = m.group("name"), None, ""
-        if name is None:
-            braced = _BRACED.match(m.group("braced"))
-            if braced is None:
-                return self.pattern_parameter(m.group("braced"))
-            name, op, word = braced.group("name"), braced.group("op"), braced.group("word")
+    def parameter(self, text: str, *, quoted: bool) -> str:
+        """The value of ``${text}``: ``${X}``, ``${X:-d}``, ``${X:=d}``, ``${X:+a}`` and
+        ``${X:?message}`` (also without ``:``: only when unset), their word expanded only
+        when used (:meth:`operand`); the pattern forms (:meth:`pattern_parameter`)."""
+        braced = _BRACED.match(text)
+        if braced is None:
+            return self.pattern_parameter(text)
+        name, op, word = braced.group("name"), braced.group("op"), braced.group("word")
         if op is None:
             return self.set_value(name)
         value = self.value_of(name)
         missing = value is None or (op.startswith(":") and value == "")
         kind = op[-1]
         if kind == "+":
-            return "" if missing else self.variables(word)
+            return "" if missing else self.operand(word, quoted=quoted)
         if not missing:
             return value or ""
         if kind == "?":
             default = "parameter null or not set" if op == ":?" else "parameter not set"
-            self.expansion_error(name, self.variables(word) or default)
-        replacement = self.variables(word)
+            self.expansion_error(name, self.operand(word, quoted=quoted) or default)
+        replacement = self.operand(word, quoted=quoted)
         if kind == "=":
             self.setenv(name, replacement)
         return replacement
+
+    def operand(self, word: str, *, quoted: bool) -> str:
+        """The word of ``${X:-word}`` (``=``, ``?``, ``+`` too) as Bash 5.2 expands it: a
+        word of its own, its quotes removed (a leading ``~``, the home directory, not
+        interpreted); inside double quotes, read as their body is (``'`` is itself, a
+        backslash escapes ``$``, a backquote, ``"``, ``\\`` and ``}``) but for the ``"`` it
+        holds, removed (:func:`_double_operand_segments`)."""
+        if not quoted:
+            if _tilde(word):
+                raise Unknown(word)  # the home directory
+            return self.word(word)
+        return "".join(self.variables(text, quoted=True) if kind == "double" else text
+                       for kind, text in _double_operand_segments(word))
 
     def pattern_parameter(self, text: str) -> str:
         """``${#X}``, and ``${X#p}``... (:data:`_PATTERN_OPERATION`): X's value with the
@@ -1533,19 +1619,18 @@ class _Shell:
         glob ``p`` removed, or with its first (``/``), every (``//``), a leading (``/#``) or
         a trailing (``/%``) longest match of ``p`` replaced by ``s``. ``p`` as
         :meth:`glob_pattern` reads it; ``s`` expanded, its quotes removed (:meth:`replacement`).
-        Not interpreted: other forms (``${X:1:2}``, ``${X^^}``, ``${!X}``), a word cut short
-        by a quoted ``}``, ``${#X}`` of a non-ASCII value (its length depends on the
-        locale), a value longer than :data:`PATTERN_VALUE_MAX`, an empty ``p`` or one with a
-        quoted ``*`` after ``/``, and what those two methods refuse (where Bash versions
-        differ, the locale decides, or Bash reads the text otherwise)."""
+        Not interpreted: other forms (``${X:1:2}``, ``${X^^}``, ``${!X}``), ``${#X}`` of a
+        non-ASCII value (its length depends on the locale), a value longer than
+        :data:`PATTERN_VALUE_MAX`, an empty ``p`` or one with a quoted ``*`` after ``/``,
+        and what those two methods refuse (where Bash versions differ, the locale decides,
+        or Bash reads the text otherwise)."""
         if (m := _LENGTH.fullmatch(text)) is not None:
             value = self.set_value(m.group("name"))
             if not value.isascii():
                 raise Unknown(text)
             return str(len(value))
-        if (m := _PATTERN_OPERATION.fullmatch(text)) is None or _unbalanced(m.group("word")):
-            # ${X:1:2}, ${X^^}, ${!X}...; or a quoted or escaped `}` cut the word short
-            raise Unknown("${" + text + "}")
+        if (m := _PATTERN_OPERATION.fullmatch(text)) is None:
+            raise Unknown("${" + text + "}")  # ${X:1:2}, ${X^^}, ${!X}...
         value, op = self.set_value(m.group("name")), m.group("op")
         segments: Sequence[tuple[str, str]] = _segment_list(m.group("word"))
         replacement = ""
@@ -1577,35 +1662,9 @@ class _Shell:
     def glob_pattern(self, segments: Sequence[tuple[str, str]], text: str, *,
                      whole: bool = False) -> re.Pattern[str]:
         """The pattern ``p`` of ``${X#p}`` and the like, or of a ``case`` (``p``'s
-        :func:`_segments`), as Bash matches it against ``text``: quoted parts match
-        themselves, the rest (variables' values too) is a glob (:func:`glob_atoms`). Raises
-        :class:`Unknown` where Bash reads the glob otherwise (:func:`_unmodelled_glob`),
-        for a range written backwards (``[z-a]``: Bash matches nothing), and for a
-        non-ASCII ``text`` that a ``?`` or a bracket would take a character of (a byte in
-        the C locale). At most one ``*`` unless the match is of the ``whole`` text: the
-        expansions try a match at every position and want the longest, which more could
-        make backtrack for ages (:func:`_glob_regex` matches a whole text without
-        backtracking)."""
-        atoms: list[str] = []
-        takes_characters = False
-        quoted = any(kind != "bare" for kind, _ in segments)
-        for kind, part in segments:
-            if kind == "bare":
-                pattern = self.variables(part)
-                if _unmodelled_glob(pattern, quoted):
-                    raise Unknown(pattern)
-                takes_characters = takes_characters or "?" in pattern or "[" in pattern
-                atoms.extend(glob_atoms(pattern))
-            else:
-                atoms.append(re.escape(self.variables(part) if kind == "double" else part))
-        if not whole and atoms.count(GLOB_STAR) > 1:
-            raise Unknown("".join(atoms))
-        if takes_characters and not text.isascii():
-            raise Unknown(text)  # ? and [...] take a character, or in the C locale a byte
-        try:
-            return re.compile(_glob_regex(atoms), re.DOTALL)
-        except re.error:
-            raise Unknown("".join(atoms)) from None  # [z-a]: Bash matches nothing
+        :func:`_segments`), expanded, as Bash matches it against ``text``
+        (:func:`_glob`)."""
+        return _glob(self.expanded(segments), text, whole=whole)
 
     def replacement(self, segments: Sequence[tuple[str, str]]
                     ) -> tuple[Sequence[tuple[str, str]], str]:
@@ -1621,7 +1680,8 @@ class _Shell:
             return segments, ""
         out: list[str] = []
         for kind, text in rest:
-            expanded = self.variables(text) if kind in ("bare", "double") else text
+            expanded = (self.variables(text, quoted=kind == "double")
+                        if kind in ("bare", "double") else text)
             if kind in ("bare", "double") and ("&" in expanded or "\\" in expanded or (
                     kind == "bare" and "~" in expanded)):
                 # Bash 5.2's patsub_replacement: & is the match, \\ a backslash (4.4: as
@@ -1684,21 +1744,80 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(split_words(text))
 
 
-def _unbalanced(word: str) -> bool:
-    """Whether ``word`` ends inside quotes or after a lone backslash (``${X%\\}}``: the
-    ``}`` that ended the expansion was quoted, so the word was cut short)."""
-    quote = ""
-    escaped = False
-    for c in word:
-        if escaped:
-            escaped = False
-        elif c == "\\" and quote != "'":
-            escaped = True
-        elif quote:
-            quote = "" if c == quote else quote
-        elif c in "'\"":
-            quote = c
-    return bool(quote) or escaped
+@dataclass
+class _Conditional:
+    """The words of a ``[[ ]]`` (``raws``, as written) for :func:`test_expression`: each
+    expanded when it is reached, as Bash expands it there (not split; a leading ``~``, the
+    home directory, not interpreted); the right-hand side of ``==`` read as a ``case``
+    pattern is (what that refuses is not known)."""
+
+    shell: _Shell
+    raws: list[str]
+
+    def value(self, j: int) -> str:
+        raw = self.raws[j]
+        if _tilde(raw):
+            raise Unknown(raw)  # the home directory
+        return self.shell.word(raw)
+
+    def matches(self, subject: str, j: int) -> bool | None:
+        segments = self.shell.expanded(_segment_list(self.raws[j]))
+        try:
+            return self.shell.whole_match(subject, segments)
+        except Unknown:
+            return None  # a pattern case refuses (its expansions, done, count as Bash's)
+
+    def form(self, j: int) -> str:
+        return _form(self.raws[j])
+
+    def pure(self, j: int) -> bool:
+        return self.shell.pure(self.raws[j])
+
+
+def _tilde(raw: str) -> bool:
+    """Whether the word ``raw`` starts with a bare ``~``: Bash's home directory (``~``,
+    ``~/x``) or a user's (``~octo``), which a ``[[ ]]`` operand, a ``case`` word and a bare
+    ``${X:-word}``'s word are expanded to."""
+    segments = _segment_list(raw)
+    return bool(segments) and segments[0][0] == "bare" and segments[0][1].startswith("~")
+
+
+def _glued_bracket(raw: str) -> bool:
+    """Whether the ``[[ ]]`` word ``raw`` has a bare ``(`` or ``)`` but is not one: Bash
+    reads those as words of their own (``(a`` is ``(`` then ``a``), or an extended glob."""
+    return raw not in ("(", ")") and any(
+        kind == "plain" and raw[start] in "()" for kind, start, _ in sh_parts(raw))
+
+
+def _glob(segments: Sequence[tuple[str, str]], text: str, *, whole: bool) -> re.Pattern[str]:
+    """A pattern's expanded segments (:meth:`_Shell.expanded`) as Bash matches them against
+    ``text``: quoted parts match themselves, the rest (variables' values too) is a glob
+    (:func:`glob_atoms`). Raises :class:`Unknown` where Bash reads the glob otherwise
+    (:func:`_unmodelled_glob`), for a range written backwards (``[z-a]``: Bash matches
+    nothing), and for a non-ASCII ``text`` that a ``?`` or a bracket would take a character
+    of (a byte in the C locale). At most one ``*`` unless the match is of the ``whole``
+    text: the expansions try a match at every position and want the longest, which more
+    could make backtrack for ages (:func:`_glob_regex` matches a whole text without
+    backtracking)."""
+    atoms: list[str] = []
+    takes_characters = False
+    quoted = any(kind != "bare" for kind, _ in segments)
+    for kind, part in segments:
+        if kind != "bare":
+            atoms.append(re.escape(part))
+            continue
+        if _unmodelled_glob(part, quoted):
+            raise Unknown(part)
+        takes_characters = takes_characters or "?" in part or "[" in part
+        atoms.extend(glob_atoms(part))
+    if not whole and atoms.count(GLOB_STAR) > 1:
+        raise Unknown("".join(atoms))
+    if takes_characters and not text.isascii():
+        raise Unknown(text)  # ? and [...] take a character, or in the C locale a byte
+    try:
+        return re.compile(_glob_regex(atoms), re.DOTALL)
+    except re.error:
+        raise Unknown("".join(atoms)) from None  # [z-a]: Bash matches nothing
 
 
 def _unmodelled_glob(pattern: str, quoted: bool) -> bool:
@@ -1753,8 +1872,8 @@ def _segments(raw: str) -> Iterator[tuple[str, str]]:
     ``$'...'`` is a ``single`` part, its escapes decoded (Unknown for those not
     interpreted)."""
     bare_start: int | None = None
-    for kind, start, end in sh_parts(raw):
-        if kind in ("plain", "expansion", "arithmetic", "comment", "heredoc"):
+    for kind, start, end in sh_parts(raw, comments=False):  # `#` starts no comment in a word
+        if kind in ("plain", "expansion", "arithmetic", "heredoc"):
             bare_start = start if bare_start is None else bare_start
             continue
         if bare_start is not None:
@@ -1785,6 +1904,35 @@ def _double_segments(raw: str, start: int, end: int) -> Iterator[tuple[str, str]
             yield "escaped", raw[at + 1 : stop].replace("\n", "")
         else:
             chunk.append(raw[at:stop])
+    yield "double", "".join(chunk)
+
+
+def _double_operand_segments(word: str) -> Iterator[tuple[str, str]]:
+    """The word of a ``${X:-word}`` inside double quotes, as Bash 5.2 reads it: (``double``,
+    text still to expand) and (``escaped``, a character: ``\\$``, ``\\}``...); a ``"``
+    in it is removed, a ``'`` is itself. Raises :class:`Unknown` for ``$'...'`` (Bash
+    decodes it there) and a backslash inside its own ``"..."`` (Bash drops every one
+    there: ``"${X:+"\\a"}"`` is ``a``)."""
+    chunk: list[str] = []
+    nested = False  # inside the word's own "..."
+    escaped_brace = False  # the } of a \} just read
+    for kind, at, stop in sh_parts(word, quoted=True):
+        c, following = word[at], word[at + 1 : at + 2]
+        if escaped_brace:
+            escaped_brace = False
+            continue
+        if (c == "\\" and nested) or (kind == "plain" and c == "$" and following == "'"):
+            raise Unknown(word)
+        if kind == "plain" and c == "\\" and following == "}":
+            kind, stop, escaped_brace = "escaped", at + 2, True
+        if kind == "escaped":
+            yield "double", "".join(chunk)
+            chunk = []
+            yield "escaped", word[at + 1 : stop].replace("\n", "")
+        elif kind == "plain" and c == '"':
+            nested = not nested
+        else:
+            chunk.append(word[at:stop])
     yield "double", "".join(chunk)
 
 

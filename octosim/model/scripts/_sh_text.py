@@ -2,15 +2,16 @@
 every Bash reader walks: the interpreter's statements, words and ``case`` scanner, and the
 restart recogniser's here-documents), splitting a command into words, arithmetic, and the
 builtins that are pure functions of their words (``sleep``'s durations, ``test``,
-``printf``, ``echo -e``'s escapes)."""
+``printf``, ``echo -e``'s escapes); ``[[ ]]`` is read here too, its words expanded by the
+interpreter as the reading reaches them (:class:`TestOperands`)."""
 
 from __future__ import annotations
 
-import fnmatch
 import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from octosim.model.scripts._running import (
     DECIMAL_NUMBER,
@@ -26,11 +27,14 @@ from octosim.model.scripts._running import (
 __all__ = [
     "ARITHMETIC_TARGET",
     "GLOB_STAR",
+    "SH_NAME",
     "CaseClause",
     "CaseStatement",
     "TestError",
+    "TestOperands",
     "ansi_c",
     "arithmetic",
+    "braced_end",
     "case_statements",
     "dequote",
     "fits_int64",
@@ -54,6 +58,11 @@ __all__ = [
     "trim_glob",
     "unescape",
 ]
+
+#: A Bash name (a variable's): ASCII letters, digits and ``_``, not starting with a digit.
+#: ``\w`` would take any script's letters: Bash reads ``$vā`` as ``$v`` then ``ā``, and
+#: ``vā=1`` as a command.
+SH_NAME = "[A-Za-z_][A-Za-z0-9_]*"
 
 #: Bash's integers are 64-bit, and printf's widths are bounded here: a field wider than this
 #: is not interpreted (Bash would print it, a gigabyte of blanks if asked).
@@ -84,7 +93,8 @@ _HEREDOC = re.compile(r"<<(?P<tabs>-?)[ \t]*(?:'(?P<single>[^'\n]*)'|\"(?P<doubl
 
 
 def sh_parts(text: str, i: int = 0, stop: int | None = None, *, quoted: bool = False,
-             heredocs: bool = False, nesting: int = 0) -> Iterator[tuple[str, int, int]]:
+             heredocs: bool = False, nesting: int = 0,
+             comments: bool = True) -> Iterator[tuple[str, int, int]]:
     """Bash's quoting of ``text`` from ``i`` to ``stop``: each part as (kind, start, end).
 
     The one place the quoting rules live; every Bash scanner walks these parts. Kinds:
@@ -97,8 +107,9 @@ def sh_parts(text: str, i: int = 0, stop: int | None = None, *, quoted: bool = F
     before: data, up to and with each delimiter line; without it, the text is one whose
     bodies are gone, as the interpreter takes them out first). With ``quoted``, the inside
     of double quotes: ``plain``, ``escaped`` (only ``\\$``, ``\\```, ``\\"``, ``\\\\`` and
-    an escaped newline) and ``expansion``; the closing ``"`` is a plain part. A part never
-    closed runs to the end.
+    an escaped newline) and ``expansion``; the closing ``"`` is a plain part. Without
+    ``comments``, a ``#`` is plain: ``text`` is a word, or the inside of a ``${...}``, where
+    Bash reads no comment (``${X:-a #b}``). A part never closed runs to the end.
     """
     n = len(text) if stop is None else min(stop, len(text))
     pending: list[tuple[str, bool]] = []  # here-documents whose bodies come next
@@ -106,7 +117,7 @@ def sh_parts(text: str, i: int = 0, stop: int | None = None, *, quoted: bool = F
         if text[i] not in _PART_STARTS:  # the common case, kept quick
             kind, end = "plain", i + 1
         else:
-            kind, end = _part(text, i, quoted, heredocs, nesting)
+            kind, end = _part(text, i, quoted, heredocs, nesting, comments)
             end = min(end, n)
         if kind == "plain" and heredocs:
             if text[i] == "<" and (heredoc := heredoc_at(text, i)) is not None:
@@ -151,7 +162,8 @@ def sh_strip_comments(text: str) -> str:
     return "".join(text[start:end] for kind, start, end in sh_parts(text) if kind != "comment")
 
 
-def _part(text: str, i: int, quoted: bool, heredocs: bool, nesting: int) -> tuple[str, int]:
+def _part(text: str, i: int, quoted: bool, heredocs: bool, nesting: int,
+          comments: bool) -> tuple[str, int]:
     """The kind and end of the part starting at ``text[i]``."""
     c, nxt = text[i], text[i + 1 : i + 2]
     if c == "\\":
@@ -171,7 +183,7 @@ def _part(text: str, i: int, quoted: bool, heredocs: bool, nesting: int) -> tupl
     if c == "$" and nxt == "'":
         return "ansi", _quote_end(text, i + 2, "'")
     before = text[i - 1] if i else "\n"
-    if c == "#" and _ends_word(before):
+    if c == "#" and comments and _ends_word(before):
         newline = text.find("\n", i)
         return "comment", len(text) if newline < 0 else newline
     if c == "(" and nxt == "(" and (before.isspace() or before in ";&|"):
@@ -185,21 +197,37 @@ def _ends_word(c: str) -> bool:
 
 
 def _closing_bracket(text: str, i: int, heredocs: bool, nesting: int) -> int:
+    """The index after the ``)``/``}`` closing the bracket at ``text[i]``, or the text's
+    length (:func:`_bracket_close`)."""
+    end = _bracket_close(text, i, heredocs, nesting)
+    return len(text) if end is None else end
+
+
+def _bracket_close(text: str, i: int, heredocs: bool, nesting: int) -> int | None:
     """The index after the ``)``/``}`` closing the bracket at ``text[i]`` (quotes, escapes
-    and nested substitutions skipped), or the text's length."""
+    and nested substitutions skipped), or None. A ``${...}`` ends at its first such ``}``,
+    as Bash's does (a nested ``${`` is a substitution of its own, skipped; a ``{`` alone
+    opens nothing: ``"${X:-{a}}"`` is X's value, or ``{a``, then ``}``)."""
     if nesting > _MAX_NESTING:
-        return len(text)
+        return None
     opener = text[i]
     closer = ")" if opener == "(" else "}"
     depth = 1
-    for kind, start, end in sh_parts(text, i + 1, heredocs=heredocs, nesting=nesting):
-        if kind == "plain" and text[start] == opener:
+    for kind, start, end in sh_parts(text, i + 1, heredocs=heredocs, nesting=nesting,
+                                     comments=opener == "("):
+        if kind == "plain" and text[start] == opener and opener == "(":
             depth += 1
         elif kind == "plain" and text[start] == closer:
             depth -= 1
             if depth == 0:
                 return end
-    return len(text)
+    return None
+
+
+def braced_end(text: str, i: int) -> int | None:
+    """The index after the ``}`` closing the ``${`` at ``text[i]`` (the first one outside
+    quotes, escapes and nested substitutions, as Bash reads it), or None when none does."""
+    return _bracket_close(text, i + 1, False, 0)
 
 
 def _double_end(text: str, i: int, heredocs: bool, nesting: int) -> int:
@@ -382,7 +410,6 @@ _BINARY = frozenset({"=", "==", "!=", "<", ">", "=~", "-nt", "-ot", "-ef", *_NUM
 #: A ``=~`` pattern read the same by POSIX ERE and Python's ``re``: no backslashes, no
 #: character classes (``[:alpha:]``), no ``(?`` extensions.
 _PORTABLE_REGEX = re.compile(r"^(?!.*\[[:=.])(?!.*\(\?)[^\\]*$")
-_GLOB = re.compile(r"[*?\[]")
 
 
 class TestError(Exception):
@@ -390,15 +417,55 @@ class TestError(Exception):
     ``-eq`` and the like that is no integer (``x: integer expression expected``)."""
 
 
-def test_expression(args: list[str], *, double: bool,
-                    forms: list[str]) -> bool:
-    """Evaluate ``[ args ]``/``test args`` or, with ``double``, ``[[ args ]]``. ``forms``
-    says how each word was quoted (``bare``, ``quoted``, ``mixed``): the right side of
-    ``[[ == ]]`` is a pattern unless quoted. Raises :class:`Unknown` for what it cannot
-    evaluate (files other than ``/etc/environment``, ``-v``, ``<``...) and
-    :class:`TestError` for ``test``'s errors."""
-    test = _Test(args, forms, double)
-    if not double and len(args) == 3 and args[1] in _BINARY | {"-a", "-o"}:
+class TestOperands(Protocol):
+    """The words of a ``[[ ]]`` as its reader evaluates them: expanded only when reached, as
+    Bash expands them (the interpreter's expansions)."""
+
+    def value(self, j: int) -> str:
+        """Word ``j``'s value."""
+        ...
+
+    def matches(self, subject: str, j: int) -> bool | None:
+        """Whether ``subject`` matches word ``j`` read as a pattern (None: not known)."""
+        ...
+
+    def form(self, j: int) -> str:
+        """How word ``j`` was written: ``bare``, ``quoted`` (one quoted string), ``mixed``."""
+        ...
+
+    def pure(self, j: int) -> bool:
+        """Whether expanding word ``j`` can neither assign nor fail."""
+        ...
+
+
+@dataclass
+class _Expanded:
+    """The words of ``[ ]``/``test``, expanded before it runs: ``=`` compares strings."""
+
+    args: list[str]
+
+    def value(self, j: int) -> str:
+        return self.args[j]
+
+    def matches(self, subject: str, j: int) -> bool | None:
+        return subject == self.args[j]
+
+    def form(self, j: int) -> str:
+        return "quoted"  # no =~ in [ ]
+
+    def pure(self, j: int) -> bool:
+        return True
+
+
+def test_expression(args: list[str], operands: TestOperands | None) -> bool:
+    """Evaluate ``[ args ]``/``test args`` (``args`` expanded) or, given the ``operands``,
+    ``[[ args ]]`` (``args`` as written: an operator is one only where written bare, as
+    Bash parses them; each operand expanded when reached, ``&&`` and ``||`` skipping a side
+    as Bash does; ``==``'s right-hand side a pattern). Raises :class:`Unknown` for what it
+    cannot evaluate (files other than ``/etc/environment``, ``-v``, ``<``..., Bash's syntax
+    errors in ``[[ ]]``) and :class:`TestError` for ``test``'s errors."""
+    test = _Test(args, operands)
+    if not test.double and len(args) == 3 and args[1] in _BINARY | {"-a", "-o"}:
         value = test.binary(0)  # POSIX: three words with a binary operator in the middle
     elif not args:
         value = False
@@ -413,12 +480,18 @@ def test_expression(args: list[str], *, double: bool,
 
 class _Test:
     """A recursive-descent reading of a test expression, three-valued: None where the value
-    cannot be known (``-a`` with a known false side is still false)."""
+    cannot be known (``-a`` with a known false side is still false). In ``[[ ]]`` a side
+    that ``&&``/``||`` skips is only read (``skipping``), and one after a side not known is
+    evaluated only if its expansions can neither assign nor fail (``guessing``): Bash
+    may not expand it."""
 
-    def __init__(self, args: list[str], forms: list[str], double: bool) -> None:
-        self.args, self.forms, self.double = args, forms, double
-        self.and_op, self.or_op = ("&&", "||") if double else ("-a", "-o")
+    def __init__(self, args: list[str], operands: TestOperands | None) -> None:
+        self.args, self.double = args, operands is not None
+        self.operands: TestOperands = _Expanded(args) if operands is None else operands
+        self.and_op, self.or_op = ("&&", "||") if self.double else ("-a", "-o")
         self.i = 0
+        self.skipping = 0
+        self.guessing = 0
 
     def _at(self, k: int = 0) -> str | None:
         j = self.i + k
@@ -428,7 +501,7 @@ class _Test:
         value = self.and_expression()
         while self._at() == self.or_op:
             self.i += 1
-            right = self.and_expression()
+            right = self.right_side(self.and_expression, value, decisive=True)
             value = True if value or right else None if None in (value, right) else False
         return value
 
@@ -436,10 +509,25 @@ class _Test:
         value = self.not_expression()
         while self._at() == self.and_op:
             self.i += 1
-            right = self.not_expression()
+            right = self.right_side(self.not_expression, value, decisive=False)
             value = False if value is False or right is False else (
                 None if None in (value, right) else True)
         return value
+
+    def right_side(self, read: Callable[[], bool | None], left: bool | None, *,
+                   decisive: bool) -> bool | None:
+        """The side after ``&&`` (``decisive`` False) or ``||`` (True): in ``[[ ]]``, Bash
+        evaluates it only when ``left`` did not decide (``test`` evaluates both sides)."""
+        if not self.double:
+            return read()
+        skip, guess = int(left is decisive), int(left is None)
+        self.skipping += skip
+        self.guessing += guess
+        try:
+            return read()
+        finally:
+            self.skipping -= skip
+            self.guessing -= guess
 
     def not_expression(self) -> bool | None:
         if self._at() == "!" and self._at(1) is not None:
@@ -459,34 +547,63 @@ class _Test:
                 raise Unknown(" ".join(self.args))
             self.i += 1
             return value
+        if word in _UNARY and self.double:
+            # Bash's [[ reads a unary operator first: `[[ -n == x ]]`, `[[ -n ]]` are its
+            # syntax errors
+            return self.unary(word)
         if self._at(1) in _BINARY and self._at(2) is not None:
             return self.binary(self.i)
         if word in _UNARY and self._at(1) is not None:
-            self.i += 2
-            return _unary(word, self.args[self.i - 1])
+            return self.unary(word)
         self.i += 1
-        return word != ""
+        return None if self.skipping else self.value(self.i - 1) != ""
+
+    def unary(self, op: str) -> bool | None:
+        if self._at(1) is None:
+            raise Unknown(op)  # `[[ -n ]]`: Bash's syntax error
+        self.i += 2
+        return None if self.skipping else _unary(op, self.value(self.i - 1))
 
     def binary(self, j: int) -> bool | None:
-        left, op, right = self.args[j : j + 3]
+        op = self.args[j + 1]
         self.i = j + 3
+        if self.skipping:
+            return None
         if op in ("-a", "-o"):  # [ A -a B ]: both / either non-empty
+            left, right = self.args[j], self.args[j + 2]
             return (left != "" and right != "") if op == "-a" else (left != "" or right != "")
+        left = self.value(j)
         if op in _NUMERIC:
-            if not (_INTEGER.match(left) and _INTEGER.match(right)
-                    and fits_int64(left) and fits_int64(right)):
-                if self.double:
-                    return None  # [[ ]] reads them as arithmetic: not evaluated
-                wrong = left if not (_INTEGER.match(left) and fits_int64(left)) else right
-                raise TestError(f"{wrong}: integer expression expected")
-            return bool(_NUMERIC[op](int(left), int(right)))
+            return self.numeric(op, left, self.value(j + 2))
         if op == "=~" and self.double:
-            return _regex_match(left, right, self.forms[j + 2])
+            return _regex_match(left, self.value(j + 2), self.operands.form(j + 2))
         if op in ("=", "==", "!="):
-            same = (_pattern_match(left, right, self.forms[j + 2]) if self.double
-                    else left == right)
+            same = self.matches(left, j + 2)
             return None if same is None else same == (op != "!=")
         return None  # <, >, -nt, -ot, -ef: not evaluated
+
+    def numeric(self, op: str, left: str, right: str) -> bool | None:
+        if not (_INTEGER.match(left) and _INTEGER.match(right)
+                and fits_int64(left) and fits_int64(right)):
+            if self.double:
+                return None  # [[ ]] reads them as arithmetic: not evaluated
+            wrong = left if not (_INTEGER.match(left) and fits_int64(left)) else right
+            raise TestError(f"{wrong}: integer expression expected")
+        return bool(_NUMERIC[op](int(left), int(right)))
+
+    def value(self, j: int) -> str:
+        self.guard(j)
+        return self.operands.value(j)
+
+    def matches(self, subject: str, j: int) -> bool | None:
+        self.guard(j)
+        return self.operands.matches(subject, j)
+
+    def guard(self, j: int) -> None:
+        """After a side not known, Bash may expand word ``j`` or not: one whose expansion
+        may assign or fail is not known (nor is what it assigns)."""
+        if self.guessing and not self.operands.pure(j):
+            raise Unknown(self.args[j])
 
 
 def _unary(op: str, operand: str) -> bool | None:
@@ -495,15 +612,6 @@ def _unary(op: str, operand: str) -> bool | None:
     if op in _FILE_TESTS:
         return _KNOWN_FILES.get(operand, {}).get("-e" if op == "-a" else op)
     return None  # -t (a terminal), -v (a variable set), -o (a shell option): not evaluated
-
-
-def _pattern_match(text: str, pattern: str, form: str) -> bool | None:
-    """``[[ text == pattern ]]``: a glob unless quoted; None for what is not evaluated."""
-    if form == "quoted" or not _GLOB.search(pattern):
-        return text == pattern  # quoted, or no wildcard: a plain string
-    if form != "bare" or "[" in pattern or "(" in pattern or may_backtrack(pattern, glob=True):
-        return None  # partly quoted, bracket expressions, extglob, many `*`: not evaluated
-    return fnmatch.fnmatchcase(text, pattern)
 
 
 def _regex_match(text: str, pattern: str, form: str) -> bool | None:
@@ -768,6 +876,8 @@ def _word_end(text: str, i: int) -> int:
     return len(text)
 
 
+#: What starts an extended glob before a ``(``: ``@(a|b)``, ``*(a)``, ``+(a)``, ``?(a)``, ``!(a)``.
+_EXTGLOB = frozenset("@*+?!")
 #: :func:`glob_atoms`' atom for ``*``: any text. No other atom is this (a character is escaped,
 #: a bracket expression starts with ``[``).
 GLOB_STAR = ".*"
@@ -777,12 +887,15 @@ def glob_atoms(pattern: str) -> list[str]:
     """The regular expressions of the unquoted glob ``pattern``'s parts, as a ``case``
     pattern reads them: one for each character, ``?``, bracket expression (``[!...]``/``[^...]``
     negated; a ``[`` never closed is itself) and ``*`` (:data:`GLOB_STAR`). Raises
-    :class:`Unknown` for character classes (``[:alpha:]``) and extended globs
-    (``@(...)``...)."""
+    :class:`Unknown` for character classes (``[:alpha:]``) and extended globs (``@(...)``,
+    ``*(...)``...: ``[[ ]]`` reads them, and ``shopt -s extglob``, not followed, turns them
+    on elsewhere)."""
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
         c = pattern[i]
+        if c in _EXTGLOB and pattern[i + 1 : i + 2] == "(":
+            raise Unknown(pattern)
         if c == "*":
             out.append(GLOB_STAR)
         elif c == "?":
@@ -790,8 +903,6 @@ def glob_atoms(pattern: str) -> list[str]:
         elif c == "[" and (close := _bracket_end(pattern, i)) is not None:
             out.append(_bracket_regex(pattern, pattern[i + 1 : close]))
             i = close
-        elif c in "@+!" and pattern[i + 1 : i + 2] == "(":
-            raise Unknown(pattern)
         else:
             out.append(re.escape(c))
         i += 1
@@ -886,7 +997,7 @@ def _bracket_end(pattern: str, i: int) -> int | None:
 
 # -- arithmetic ---------------------------------------------------------------------------------
 _ARITHMETIC_TOKEN = re.compile(
-    r"\s*(?:(?P<number>[0-9]\w*)|(?P<name>[A-Za-z_]\w*)"
+    rf"\s*(?:(?P<number>[0-9][A-Za-z0-9_]*)|(?P<name>{SH_NAME})"
     r"|(?P<op><<=|>>=|\*\*|\+\+|--|[-+*/%&|^]=|<=|>=|==|!=|&&|\|\||<<|>>"
     r"|[-+*/%()<>!=~&|^?:,]))")
 #: The binary operators interpreted, by precedence (higher binds tighter), as Bash's.
@@ -906,7 +1017,7 @@ _ARITHMETIC_OPERATIONS: dict[str, Callable[[int, int], int]] = {
 #: The variables an arithmetic text may assign (``x = 1``, ``x += 1``, ``x++``, ``--x``):
 #: forgotten when it is not interpreted.
 ARITHMETIC_TARGET = re.compile(
-    r"([A-Za-z_]\w*)\s*(?:(?:<<|>>|[-+*/%&|^])?=(?!=)|\+\+|--)|(?:\+\+|--)\s*([A-Za-z_]\w*)")
+    rf"({SH_NAME})\s*(?:(?:<<|>>|[-+*/%&|^])?=(?!=)|\+\+|--)|(?:\+\+|--)\s*({SH_NAME})")
 
 
 def arithmetic(expression: str, lookup: Callable[[str], str | None]
