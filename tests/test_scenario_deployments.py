@@ -270,7 +270,7 @@ ERRORS: list[tuple[dict[str, Any], str]] = [
     ({"projects": [{"name": "P", "steps": [{"name": "S", "actions": [{"properties": {
         "Octopus.Action.ExecutionTimeout.Minutes": "1.5"}}]}]}]},
      "projects[0].steps[0].actions[0].properties: Octopus.Action.ExecutionTimeout.Minutes must "
-     "be a whole number, 0 or more, not '1.5'"),
+     "be a whole number from 0 to 2,147,483,647, not '1.5'"),
     ({"projects": [{"name": "P", "steps": [{"name": "S", "condition": "Sometimes",
                                             "actions": [{}]}]}]},
      'projects[0].steps[0].condition: expected one of "Success", "Failure", "Always", '

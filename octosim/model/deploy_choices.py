@@ -80,14 +80,17 @@ class DeploymentChoices:
     #: added by the user). Tentacle's own unit has none, so a restart does not see it.
     linux_unit_reads_etc_environment: bool = False
     #: §2.6: ``Octopus.Action.AutoRetry.MaximumCount`` counts the first run (3: at most
-    #: three attempts, as the facts say); False reads it as retries after the first run.
+    #: three attempts, as the facts say); False reads it as retries after the first run,
+    #: as the step retries announcement can be read ("if all 3 retries are unsuccessful").
     retry_count_includes_first_run: bool = True
     #: §2.6: every retry, the first too, waits ``Octopus.Action.AutoRetry.MinimumBackoff``
-    #: (the step retries announcement: "a 15-second delay before the action retries").
+    #: (the property's name; the announcement says only that a retry after a *subsequent*
+    #: failure waits 15 seconds). False: the first retry at once.
     first_retry_waits: bool = True
-    #: §2.6: the line a target's node gets before a failed action runs again (``{action}``,
-    #: ``{machine}``: where it runs, ``{retry}``, ``{retries}``).
-    action_retry_line: str = "Retrying {action} on {machine} (retry {retry} of {retries})"
+    #: §2.6: the line a failed action's node gets as its backoff starts (``{action}``,
+    #: ``{machine}``: where it runs, ``{seconds}``, ``{retry}``, ``{retries}``).
+    action_retry_line: str = (
+        "Retrying {action} on {machine} in {seconds} seconds (retry {retry} of {retries})")
     #: §2.6: why an action that ran past ``Octopus.Action.ExecutionTimeout.Minutes`` failed
     #: (``{action}``, ``{machine}``, ``{minutes}``).
     execution_timed_out: str = (

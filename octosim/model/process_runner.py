@@ -45,10 +45,12 @@ from octosim.model.health import HealthSettings
 from octosim.model.interruptions import GuidedFailure, GuidedFailureAnswer, InterruptionBoard
 from octosim.model.projects import (
     AUTO_RETRY_MAXIMUM_COUNT,
+    AUTO_RETRY_MINIMUM_BACKOFF,
     EXECUTION_TIMEOUT_MINUTES,
     MAX_PARALLELISM,
     ActionCondition,
     DeploymentAction,
+    whole_number,
 )
 from octosim.model.projects import StepCondition as Condition
 from octosim.model.script_mutex import ScriptIsolation, TakeScriptMutex
@@ -333,8 +335,8 @@ class ProcessRunner:
                 continue
             ran = True
             # An action without retries, timeout or guided failure runs once, as it is.
-            attempts = (self._attempts if self.process.guided_failure or _guarded_run(action)
-                        else self._action)
+            attempts = (self._attempts if self.process.guided_failure
+                        or _has_retries_or_timeout(action, variables) else self._action)
             reason = yield from attempts(action, variables, host, machine, action_element)
             if reason is not None:
                 failures.append(reason)
@@ -432,9 +434,9 @@ class ProcessRunner:
         ``…MinimumBackoff`` (§2.6)."""
         run, choices = self.run, self.store.choices
         try:
-            count, backoff, minutes = (action.auto_retry_count, action.retry_backoff,
-                                       action.execution_timeout)
-        except ValueError as bad:  # a property changed after the process was saved
+            count, backoff, minutes = (_run_number(action, variables, name) for name in (
+                AUTO_RETRY_MAXIMUM_COUNT, AUTO_RETRY_MINIMUM_BACKOFF, EXECUTION_TIMEOUT_MINUTES))
+        except ValueError as bad:  # a variable's value, or a property changed since saving
             run.log(str(bad), LogCategory.Error, element)
             return str(bad)
         retries = max(count - 1, 0) if choices.retry_count_includes_first_run else count
@@ -445,11 +447,12 @@ class ProcessRunner:
                 return reason
             retry += 1
             element.reopen()  # Running again, through the backoff too
-            if retry > 1 or choices.first_retry_waits:
-                yield Delay(backoff)
-            run.log(choices.action_retry_line.format(action=action.name, machine=host.name,
-                                                     retry=retry, retries=retries),
-                    LogCategory.Info, element)
+            wait = backoff if retry > 1 or choices.first_retry_waits else 0
+            run.log(choices.action_retry_line.format(
+                action=action.name, machine=host.name, seconds=wait, retry=retry,
+                retries=retries), LogCategory.Info, element)
+            if wait:
+                yield Delay(wait)
 
     def _timed(self, action: DeploymentAction, variables: VariableDictionary, host: Machine,
                target: Machine | None, element: ActivityElement, minutes: int) -> Flow:
@@ -458,16 +461,18 @@ class ProcessRunner:
         attempt = self._action(action, variables, host, target, element)
         if not minutes:
             return (yield from attempt)
-        winner, reason = yield FirstOf(attempt, Delay(minutes * 60))
+        winner, reason = yield FirstOf(attempt, _limit(minutes * 60))
         if winner == 0:
             return reason
-        # The script is cancelled where it stands (FirstOf stopped what it waited on);
-        # closing the flow gives back its script mutex (and a Python action's bug on being
-        # closed is _guarded's, as its other bugs are).
-        attempt.close()
+        run = self.run
         message = self.store.choices.execution_timed_out.format(
             action=action.name, machine=host.name, minutes=minutes)
-        self.run.log(message, LogCategory.Error, element)
+        run.log(message, LogCategory.Error, element)
+        # The script is cancelled where it stands (FirstOf stopped what it waited on);
+        # closing the flow gives back its script mutex (a Python action's bug on being
+        # closed is logged by _guarded, as its other bugs are).
+        attempt.close()
+        element.finish(run.clock.now(), ActivityStatus.Failed)  # as a failed script's is
         return message
 
     def _action(self, action: DeploymentAction, variables: VariableDictionary,
@@ -480,8 +485,6 @@ class ProcessRunner:
             context = StepContext(run, element, variables, host, target, self.store,
                                   action.name, self.outputs)
             reason = yield from _guarded(action.action_type, python, context)
-            if reason is not None:
-                run.log(str(reason), LogCategory.Error, element)
             return None if reason is None else str(reason)
         reason = _not_modelled(action)
         if reason is not None:
@@ -522,12 +525,45 @@ class ProcessRunner:
             lease.release()
 
 
-def _guarded_run(action: DeploymentAction) -> bool:
-    """Return True if the action has retries or an execution timeout (or a malformed
-    property for either, which :meth:`ProcessRunner._retried` reports)."""
+def _has_retries_or_timeout(action: DeploymentAction, variables: VariableDictionary) -> bool:
+    """Return True if the action may have retries or an execution timeout: a count or a
+    timeout other than 0 in its properties, or a variable for either
+    (:func:`_run_number` reads them, and says what is malformed)."""
     get = action.properties.get
     return (get(AUTO_RETRY_MAXIMUM_COUNT, "").strip() not in ("", "0")
-            or get(EXECUTION_TIMEOUT_MINUTES, "").strip() not in ("", "0"))
+            or get(EXECUTION_TIMEOUT_MINUTES, "").strip() not in ("", "0")
+            or variables.get(_indexed(action, AUTO_RETRY_MAXIMUM_COUNT)) is not None
+            or variables.get(_indexed(action, EXECUTION_TIMEOUT_MINUTES)) is not None)
+
+
+def _indexed(action: DeploymentAction, name: str) -> str:
+    """``Octopus.Action.X`` as the variable ``Octopus.Action[<action>].X`` that sets it."""
+    return f"Octopus.Action[{action.name}].{name.removeprefix('Octopus.Action.')}"
+
+
+def _run_number(action: DeploymentAction, variables: VariableDictionary, name: str) -> int:
+    """The whole-number property ``name`` as the action runs with ``variables``: the
+    variable ``Octopus.Action[<action>].<…>`` when one is set (the execution timeouts
+    announcement's way to set a timeout), else the property, ``#{...}`` substituted.
+
+    Raises ValueError naming the action unless that is a whole number (0 to Int32's
+    largest) or blank.
+    """
+    raw = variables.get(_indexed(action, name))
+    if raw is None:
+        raw = action.properties.get(name, "")
+    try:
+        return whole_number({name: variables.substitute(raw, strict=True)}, name)
+    except ValueError as bad:  # TemplateError is a ValueError
+        raise ValueError(f"action {action.name!r}: {bad}") from None
+
+
+def _limit(seconds: float) -> Flow:
+    """An execution timeout's wait: ``seconds``, then the rest of that instant, so that a
+    run ending at the very instant of its limit has not run past it."""
+    yield Delay(seconds)
+    yield Delay(0)
+    return None
 
 
 def not_modelled_action(action_type: str, action_name: str, what: str) -> str:
@@ -573,11 +609,17 @@ def _guarded(action_type: str, python: PythonAction, context: StepContext) -> Fl
     """Run a Python action; a bug in it fails the action (its log says why), not the
     simulation."""
     flow = python(context)
+    result: object
     if not isinstance(flow, Generator):
-        return (f"The Python action {action_type!r} returned {flow!r}, not a flow: write it "
-                "as a generator function (with at least one yield)")
-    try:
-        result = yield from flow
-    except Exception as bug:  # whatever it raised, the step fails with it
-        return f"The Python action {action_type!r} raised {type(bug).__name__}: {bug}"
+        result = (f"The Python action {action_type!r} returned {flow!r}, not a flow: write it "
+                  "as a generator function (with at least one yield)")
+    else:
+        try:
+            result = yield from flow
+        except Exception as bug:  # whatever it raised, the step fails with it
+            result = f"The Python action {action_type!r} raised {type(bug).__name__}: {bug}"
+    # Logged here, not by the caller: a bug raised while an execution timeout closes the
+    # action is said too, though nobody reads what this returns then.
+    if result is not None:
+        context.run.log(str(result), LogCategory.Error, context.element)
     return result

@@ -27,6 +27,7 @@ __all__ = [
     "SCRIPT_BODY",
     "SCRIPT_SYNTAX",
     "TARGET_ROLES",
+    "WHOLE_NUMBER_MAX",
     "WHOLE_NUMBER_PROPERTIES",
     "ActionCondition",
     "Channel",
@@ -37,6 +38,7 @@ __all__ = [
     "ProjectGroup",
     "StartTrigger",
     "StepCondition",
+    "is_bound",
     "slug",
     "whole_number",
 ]
@@ -69,18 +71,30 @@ WHOLE_NUMBER_PROPERTIES: Mapping[str, int] = {
 }
 
 
+#: The largest value of a whole-number property: Octopus keeps them as .NET Int32s.
+WHOLE_NUMBER_MAX = 2**31 - 1
+
+
 def whole_number(properties: Mapping[str, str], name: str) -> int:
     """Return the action property ``name`` of :data:`WHOLE_NUMBER_PROPERTIES` (its default
     when unset or blank).
 
-    Raises ValueError saying so unless it is a whole number, 0 or more (ASCII digits).
+    Raises ValueError saying so unless it is a whole number from 0 to
+    :data:`WHOLE_NUMBER_MAX` (ASCII digits).
     """
     raw = properties.get(name, "").strip()
     if not raw:
         return WHOLE_NUMBER_PROPERTIES[name]
-    if not raw.isascii() or not raw.isdigit():
-        raise ValueError(f"{name} must be a whole number, 0 or more, not {raw!r}")
+    if not raw.isascii() or not raw.isdigit() or int(raw) > WHOLE_NUMBER_MAX:
+        raise ValueError(f"{name} must be a whole number from 0 to {WHOLE_NUMBER_MAX:,}, "
+                         f"not {raw!r}")
     return int(raw)
+
+
+def is_bound(raw: str) -> bool:
+    """Return True if a property's value holds a ``#{...}`` variable: read when the action
+    runs, with its variables, not when the process is saved."""
+    return "#{" in raw
 
 
 def slug(name: str) -> str:
@@ -181,9 +195,11 @@ class DeploymentAction:
         return self._whole_number(EXECUTION_TIMEOUT_MINUTES)
 
     def validate(self) -> None:
-        """Raise ValueError naming the action if a property it is run by is malformed."""
+        """Raise ValueError naming the action if a property it is run by is malformed (one
+        bound to a variable is read when the action runs)."""
         for name in WHOLE_NUMBER_PROPERTIES:
-            self._whole_number(name)
+            if not is_bound(self.properties.get(name, "")):
+                self._whole_number(name)
 
     def _whole_number(self, name: str) -> int:
         try:

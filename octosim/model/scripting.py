@@ -94,7 +94,8 @@ class ScriptContext:
     """One script running on one target: what a behaviour may look at and act on.
 
     ``element`` is the target's activity element (``Running script on web-01``);
-    ``ended`` is set once the script has finished or been killed, ``killed_with`` to the
+    ``ended`` is set once the script has finished, been killed or been stopped (its task
+    cancelled, or its action's execution timeout), ``killed_with`` to the
     exit code when it was killed.
     """
 

@@ -30,6 +30,7 @@ from octosim.model.projects import (
     ActionCondition,
     StartTrigger,
     StepCondition,
+    is_bound,
     whole_number,
 )
 from octosim.model.tenants import TenantedDeploymentParticipation
@@ -274,6 +275,8 @@ def _check_properties(where: str, spec: StepSpec | ActionSpec) -> Iterator[tuple
     if isinstance(spec, ActionSpec) and spec.properties:
         # The retry and timeout properties, read now as saving the process would read them.
         for name in WHOLE_NUMBER_PROPERTIES:
+            if is_bound(spec.properties.get(name, "")):
+                continue  # read when the action runs, with its variables
             try:
                 whole_number(spec.properties, name)
             except ValueError as bad:

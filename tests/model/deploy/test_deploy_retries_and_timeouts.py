@@ -19,6 +19,7 @@ from octosim.model.script_mutex import mutex_for
 from octosim.model.states import TaskState
 from octosim.model.step_actions import StepContext
 from octosim.model.tasks import ActivityElement, Task
+from octosim.model.variables import Variable
 from octosim.simulation import Simulation
 from tests.model.deploy.builders import script_step
 from tests.model.deploy.deploy_sim import FAST, deploy, deploy_sim, project_with, python_step
@@ -77,7 +78,8 @@ def test_a_failed_action_runs_again_up_to_its_retry_count(
     first = attempts[0]
     assert [t - first for t in attempts] == [0, 20, 40][:runs]
     retried = [line for line in lines(task) if line.startswith("Retrying")]
-    assert retried == [f"Retrying Flaky on app-01 (retry {n} of 2)" for n in range(1, runs)]
+    assert retried == [f"Retrying Flaky on app-01 in 15 seconds (retry {n} of 2)"
+                       for n in range(1, runs)]
     after = task.log.children[1]
     assert (after.status.value == "Success") is (state is TaskState.Success)
     if state is TaskState.Failed:
@@ -178,6 +180,64 @@ def test_an_action_past_its_execution_timeout_fails_and_frees_its_target() -> No
     assert script.state is TaskState.Success
 
 
+def test_a_timed_out_target_gives_back_its_mutex_before_its_retry() -> None:
+    sim, task = sleeping_deployment("1", retries="2")
+    sim.clock.advance_to(61)  # timed out at 60 s; the retry waits until 75 s
+    assert task.state is TaskState.Executing
+    mutex = mutex_for(sim.engine, sim.world.machines["Machines-2"])
+    assert not mutex.holders and not mutex.waiting
+    sim.clock.advance_to(10_000)
+    assert not [line for line in lines(task) if line.startswith("Waiting for the script")]
+
+
+def test_a_run_ending_at_the_very_instant_of_its_limit_succeeds() -> None:
+    # 55 s asleep and the agent's 5 s of overhead: the script ends at 60 s exactly.
+    sim, task = sleeping_deployment("1", seconds=55)
+    sim.clock.advance_to(10_000)
+    assert task.state is TaskState.Success and "installed" in lines(task)
+
+
+def test_a_timed_out_target_is_failed_while_guided_failure_asks() -> None:
+    sim = deploy_sim(1)
+    step = script_step("Install", "Start-Sleep -Seconds 600", roles="app")
+    task = deploy(sim, project_with(sim, [with_properties(step, timeout="1")]),
+                  use_guided_failure=True)
+    sim.clock.advance_to(100)
+    assert sim.deploy.interruptions.pending(task.id)
+    [target] = task.log.children[0].children
+    assert (target.status.value, target.ended) == ("Failed", 60)
+
+
+def test_the_timeout_may_be_a_variable() -> None:
+    # The execution timeouts announcement: "through the Octopus variable:
+    # Octopus.Action[stepName].ExecutionTimeout.Minutes".
+    sim = deploy_sim(1)
+    step = script_step("Install", "Start-Sleep -Seconds 600\nWrite-Host 'installed'",
+                       roles="app")
+    task = deploy(sim, project_with(sim, [step], [
+        Variable("Octopus.Action[Install].ExecutionTimeout.Minutes", "2")]))
+    sim.clock.advance_to(10_000)
+    assert task.state is TaskState.Failed and task.completed_time == 120
+
+
+@pytest.mark.parametrize(("value", "state", "line"), [
+    ("2", TaskState.Failed, "Install on app-01 did not finish within its execution timeout "
+                            "of 2 minute(s) and was cancelled"),
+    ("soon", TaskState.Failed, "action 'Install': Octopus.Action.ExecutionTimeout.Minutes must "
+                               "be a whole number from 0 to 2,147,483,647, not 'soon'"),
+])
+def test_a_property_bound_to_a_variable_is_read_when_the_action_runs(
+    value: str, state: TaskState, line: str,
+) -> None:
+    sim = deploy_sim(1)
+    step = script_step("Install", "Start-Sleep -Seconds 600", roles="app")
+    project = project_with(sim, [with_properties(step, timeout="#{Minutes}")],
+                           [Variable("Minutes", value)])  # saved: read only when it runs
+    task = deploy(sim, project)
+    sim.clock.advance_to(10_000)
+    assert task.state is state and line in lines(task)
+
+
 def test_an_action_within_its_timeout_is_untouched() -> None:
     sim, task = sleeping_deployment("11")
     sim.clock.advance_to(10_000)
@@ -248,14 +308,18 @@ def test_a_python_action_that_will_not_stop_fails_its_step_not_the_simulation() 
     task = deploy(sim, project)
     sim.clock.advance_to(1000)
     assert task.state is TaskState.Failed and task.completed_time == 60
-    assert ("Stubborn on app-01 did not finish within its execution timeout of 1 minute(s) and "
-            "was cancelled") in lines(task)
+    text = lines(task)
+    timed_out = text.index("Stubborn on app-01 did not finish within its execution timeout of "
+                           "1 minute(s) and was cancelled")
+    assert text[timed_out + 1] == ("The Python action 'Test.Stubborn' raised RuntimeError: "
+                                   "generator ignored GeneratorExit")
 
 
 # -- malformed properties -------------------------------------------------------------------
 @pytest.mark.parametrize(("key", "value"), [
     ("retries", "three"), ("retries", "-1"), ("backoff", "1.5"), ("timeout", "-5"),
     ("timeout", "٣"),  # a digit, but not one Octopus reads
+    ("timeout", "2147483648"), ("backoff", "9" * 400),  # beyond an Int32
 ])
 def test_a_malformed_retry_or_timeout_property_is_refused_when_the_process_is_saved(
     key: str, value: str,
@@ -263,8 +327,8 @@ def test_a_malformed_retry_or_timeout_property_is_refused_when_the_process_is_sa
     sim = deploy_sim(1)
     step = with_properties(script_step("Bad", roles="app"), **{key: value})
     project = sim.deployments.add_project("Spaces-1", "Shop")
-    with pytest.raises(DeploymentModelError, match=rf"action 'Bad': .* must be a whole "
-                                                    rf"number, 0 or more, not '{value}'"):
+    refusal = rf"action 'Bad': .* must be a whole number from 0 to 2,147,483,647, not '{value}'"
+    with pytest.raises(DeploymentModelError, match=refusal):
         sim.deployments.set_process(project.deployment_process_id, [step])
 
 
@@ -277,8 +341,8 @@ def test_a_property_spoiled_after_saving_fails_the_action_saying_why() -> None:
     task = deploy(sim, project)
     sim.clock.advance_to(1000)
     assert task.state is TaskState.Failed
-    assert ("action 'Spoiled': Octopus.Action.AutoRetry.MaximumCount must be a whole number, "
-            "0 or more, not 'lots'") in lines(task)
+    assert ("action 'Spoiled': Octopus.Action.AutoRetry.MaximumCount must be a whole number "
+            "from 0 to 2,147,483,647, not 'lots'") in lines(task)
 
 
 def test_the_api_refuses_a_malformed_retry_count() -> None:
@@ -291,4 +355,4 @@ def test_the_api_refuses_a_malformed_retry_count() -> None:
                                 "Properties": {RETRIES: "3x"}}]}]})
     assert answer.status_code == httpx.codes.BAD_REQUEST
     assert answer.json()["Errors"] == [
-        f"action 'A': {RETRIES} must be a whole number, 0 or more, not '3x'"]
+        f"action 'A': {RETRIES} must be a whole number from 0 to 2,147,483,647, not '3x'"]
