@@ -8,12 +8,15 @@ from typing import Any
 from octosim.model.agents import ServiceTiming, TentacleAgent
 from octosim.model.deploy_tasks import queue_deployment
 from octosim.model.deployment_rules import create_deployment, create_release
+from octosim.model.executors import Delay, Flow
 from octosim.model.projects import DeploymentAction, DeploymentStep, Project
+from octosim.model.step_actions import StepContext
 from octosim.model.tasks import ActivityElement, Task
 from octosim.model.variables import Variable
 from octosim.simulation import Simulation
 
-__all__ = ["FAST", "deploy", "deploy_sim", "names", "project_with", "python_step"]
+__all__ = ["FAST", "deploy", "deploy_sim", "names", "project_with", "python_step",
+           "register_flaky"]
 
 #: Scripts take exactly 5 s; services start and stop quickly.
 FAST = ServiceTiming(stop_seconds=(2, 2), start_seconds=(5, 5), startup_delay=(1, 1),
@@ -53,6 +56,20 @@ def python_step(name: str, action_type: str, *, roles: str = "app",
     for key, value in fields.items():
         setattr(step, key, value)
     return step
+
+
+def register_flaky(sim: Simulation, failures: int) -> list[float]:
+    """Register the Python action ``Test.Flaky``: 5 s, failing its first ``failures`` runs;
+    return the list it notes each run's start time in."""
+    attempts: list[float] = []
+
+    def flaky(ctx: StepContext) -> Flow:
+        attempts.append(ctx.run.clock.now())
+        yield Delay(5)
+        return "Exit code 1" if len(attempts) <= failures else None
+
+    sim.deploy.actions.register("Test.Flaky", flaky)
+    return attempts
 
 
 def deploy(sim: Simulation, project: Project, environment: str = "Development",

@@ -7,17 +7,22 @@ import dataclasses
 
 import pytest
 
-from octosim.model.executors import Delay, Flow
 from octosim.model.interruptions import GuidedFailureAnswer
 from octosim.model.process_runner import FAILED_MESSAGE
 from octosim.model.script_mutex import ScriptIsolation, ScriptLease, ScriptMutex
 from octosim.model.states import TaskState
-from octosim.model.step_actions import StepContext
 from octosim.model.tasks import Task
 from octosim.model.variables import Variable
 from octosim.simulation import Simulation
 from tests.model.deploy.builders import script_step
-from tests.model.deploy.deploy_sim import FAST, deploy, deploy_sim, project_with, python_step
+from tests.model.deploy.deploy_sim import (
+    FAST,
+    deploy,
+    deploy_sim,
+    project_with,
+    python_step,
+    register_flaky,
+)
 
 WAITING = ("Waiting for the script in task ServerTasks-1 to finish as that script requires "
            "that no other Octopus scripts are executing on this target at the same time.")
@@ -134,14 +139,7 @@ def test_the_mutex_serves_readers_together_and_writers_alone_in_order() -> None:
 def guided_sim(failures: int) -> tuple[Simulation, Task, list[float]]:
     """A deployment with guided failure whose first step fails ``failures`` times."""
     sim = deploy_sim(1)
-    attempts: list[float] = []
-
-    def flaky(ctx: StepContext) -> Flow:
-        attempts.append(ctx.run.clock.now())
-        yield Delay(5)
-        return "Exit code 1" if len(attempts) <= failures else None
-
-    sim.deploy.actions.register("Test.Flaky", flaky)
+    attempts = register_flaky(sim, failures)
     project = project_with(sim, [python_step("Flaky", "Test.Flaky"),
                                  script_step("After", roles="app")])
     task = deploy(sim, project, use_guided_failure=True)

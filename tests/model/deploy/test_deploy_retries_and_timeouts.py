@@ -22,7 +22,14 @@ from octosim.model.tasks import ActivityElement, Task
 from octosim.model.variables import Variable
 from octosim.simulation import Simulation
 from tests.model.deploy.builders import script_step
-from tests.model.deploy.deploy_sim import FAST, deploy, deploy_sim, project_with, python_step
+from tests.model.deploy.deploy_sim import (
+    FAST,
+    deploy,
+    deploy_sim,
+    project_with,
+    python_step,
+    register_flaky,
+)
 
 RETRIES = "Octopus.Action.AutoRetry.MaximumCount"
 BACKOFF = "Octopus.Action.AutoRetry.MinimumBackoff"
@@ -47,14 +54,7 @@ def flaky_deployment(failures: int, *, guided: bool = False,
     times, then succeeds; a second step follows. Returns the start time of every attempt."""
     sim = deploy_sim(1)
     sim.deployments.choices = choices
-    attempts: list[float] = []
-
-    def flaky(ctx: StepContext) -> Flow:
-        attempts.append(ctx.run.clock.now())
-        yield Delay(5)
-        return "Exit code 1" if len(attempts) <= failures else None
-
-    sim.deploy.actions.register("Test.Flaky", flaky)
+    attempts = register_flaky(sim, failures)
     project = project_with(sim, [
         with_properties(python_step("Flaky", "Test.Flaky"), **properties),
         script_step("After", roles="app"),
