@@ -247,6 +247,115 @@ def test_a_target_dotnet_refuses_is_not_interpreted() -> None:
     assert host.lines() == ["end"]
 
 
+@pytest.mark.parametrize(("statement", "after"), [
+    # the env: drive's items are the script's own variables: set, created, removed ...
+    ("Set-Item env:XX new", []),
+    ("Set-Item -Path Env:XX -Value new", []),
+    ("Set-Item -Path:'Env:\\XX' -Value ('a' + 'b')", []),
+    ("si env:/XX new", []),
+    ("New-Item env:XX -Value new", []),
+    ("Remove-Item env:XX", []),
+    ("Remove-Item -Path \"Env:XX\" -ErrorAction SilentlyContinue", []),
+    ("ri env:XX; 'after'", ["after"]),
+    ("del env:\\XX", []),
+    ("Clear-Item env:XX", []),
+    ("Set-Content env:XX new", []),
+    ("Add-Content -Path env:XX -Value new", []),
+    ("Copy-Item env:YY env:XX", []),
+    # ... inside a skipped if, or a function the simulator cannot read
+    ("if (Test-Thing) { Set-Item env:XX new }", []),
+    ("function Set-It { Remove-Item env:XX }\nSet-It | Out-File log.txt", []),
+    # reading one, or writing another drive's item, changes nothing
+    ("Get-Item env:XX", ["old"]),
+    ("Get-Content env:XX", ["old"]),
+    ("Set-Item -Path HKCU:\\XX -Value new", ["old"]),
+    ("Remove-Item C:\\env:XX", ["old"]),
+])
+def test_a_skipped_write_to_the_env_drive_forgets_the_scripts_own_value(
+        statement: str, after: list[str]) -> None:
+    host = Host()
+    _, result = run(f"$env:XX = 'old'\n{statement}\n"
+                    "if ($env:XX -eq 'old') { 'old' } else { 'new' }\n'end'", PS, host)
+    assert host.lines() == [*after, "end"] and not result.failed
+
+
+@pytest.mark.parametrize(("statement", "after"), [
+    # a name not written literally, a wildcard, the drive itself or a renaming: any of them
+    ("Set-Item \"env:$name\" new", []),
+    ("Remove-Item env:X*", []),
+    ("Remove-Item Env:\\*", []),
+    ("New-Item -Path Env: -Name XX -Value new", []),
+    ("Rename-Item env:ZZ XX", []),
+    ("Remove-Item Env:XX -Recurse", ["YY old"]),
+])
+def test_a_skipped_write_to_the_env_drive_of_a_name_not_written_forgets_them_all(
+        statement: str, after: list[str]) -> None:
+    host = Host()
+    _, result = run(f"$env:XX = 'old'; $env:YY = 'old'\n{statement}\n"
+                    "if ($env:XX -eq 'old') { 'XX old' }\nif ($env:YY -eq 'old') { 'YY old' }\n"
+                    "'end'", PS, host)
+    assert host.lines() == [*after, "end"] and not result.failed
+
+
+@pytest.mark.parametrize(("statement", "after"), [
+    # what the script reads of the machine's store: a skipped set of it may have changed it
+    ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), 'Machine')", []),
+    ("[Environment]::SetEnvironmentVariable('XX', (Get-Date), "
+     "[EnvironmentVariableTarget]::Machine)", []),
+    ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), $target)", []),
+    ("$n = 'XX'; [Environment]::SetEnvironmentVariable($n, 'a'.PadLeft(3), 'Machine')", []),
+    ("setx /M XX (Get-Date)", []),
+    ("if (Test-Thing) { setx XX new /M }", []),
+    # one set since is known again
+    ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), 'Machine')\n"
+     "[Environment]::SetEnvironmentVariable('XX', 'old', 'Machine')", ["old"]),
+    ("setx /M $n (Get-Date)\nsetx /M XX old", ["old"]),
+    # the script's own or the user's store: the machine's is as it was
+    ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3))", ["old"]),
+    ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), 'User')", ["old"]),
+    ("setx XX (Get-Date)", ["old"]),
+    ("Set-Item env:XX new", ["old"]),
+])
+def test_a_skipped_set_of_the_machine_store_forgets_what_the_script_reads_of_it(
+        statement: str, after: list[str]) -> None:
+    host = Host()
+    host.machine.set_machine_variable("XX", "old")
+    _, result = run(f"{statement}\n"
+                    "if ([Environment]::GetEnvironmentVariable('XX', 'Machine') -eq 'old') "
+                    "{ 'old' } else { 'new' }\n'end'", PS, host)
+    assert [line for line in host.lines() if "SUCCESS" not in line] == [*after, "end"]
+    assert not result.failed
+    assert host.machine.machine_value("XX") == "old"  # the store itself: interpreted sets only
+
+
+@pytest.mark.parametrize("statement", [
+    # the user's store is not modelled: what the script set there, interpreted or not, is
+    # unknown when it reads it back
+    "[Environment]::SetEnvironmentVariable('XX', 'new', 'User')",
+    "[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), 'User')",
+    "setx XX new",
+    "setx XX (Get-Date)",
+])
+def test_what_the_script_set_in_the_user_store_is_unknown_when_read_back(
+        statement: str) -> None:
+    host = Host()
+    _, result = run(f"{statement}\n"
+                    "if ([Environment]::GetEnvironmentVariable('XX', 'User') -eq 'new') "
+                    "{ 'new' } else { 'not new' }\n'end'", PS, host)
+    assert [line for line in host.lines() if "SUCCESS" not in line] == ["end"]
+    assert not result.failed
+
+
+def test_pwsh_on_linux_reads_no_machine_or_user_store_whatever_it_skipped() -> None:
+    # .NET on Unix ignores Machine and User sets, and reads them as null
+    host = Host("Linux")
+    run("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), 'Machine')\n"
+        "[Environment]::SetEnvironmentVariable('XX', 'new', 'User')\n"
+        "if ($null -eq [Environment]::GetEnvironmentVariable('XX', 'Machine')) { 'm' }\n"
+        "if ($null -eq [Environment]::GetEnvironmentVariable('XX', 'User')) { 'u' }", PS, host)
+    assert host.lines() == ["m", "u"]
+
+
 # -- failing ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("syntax", "body", "code", "message", "errors"), [
     (PS, "Write-Host a; exit 3; Write-Host b", 3, None, []),

@@ -5,7 +5,8 @@ Interpreted: ``Start-Sleep``; ``Write-Host``/``Write-Output``/``echo``/``Write-W
 too: ``-fore Green``; one not there, or ambiguous, skips the statement); ``$env:X = ...``;
 ``$x = ...``, ``[string]$x = ...`` (a string variable from then on; ``[int]``/``[long]``:
 an Int32/Int64 one, what it cannot hold unknown); ``[Environment]::
-GetEnvironmentVariable``/``SetEnvironmentVariable``; ``setx [/M]``; ``exit``; ``throw``;
+GetEnvironmentVariable``/``SetEnvironmentVariable``; ``setx [/M]`` (the user's store is
+not modelled: what the script set there is unknown when it reads it back); ``exit``; ``throw``;
 ``Fail-Step``; ``if``/``elseif``/``else`` on values, ``-not``, ``!``, ``-and``/``-or``, the
 comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike``/``-match``/
 ``-notmatch``/``-contains``/``-notcontains``/``-in``/``-notin`` (``i``/``c`` prefixed too),
@@ -106,7 +107,10 @@ compares strings by culture), ``-match`` with regular expressions .NET and Pytho
 alike on ASCII text. What a skipped statement may have assigned (``$x = ...``, ``${x} =
 ...``, ``$x, $y = ...``, ``$x++``, ``++$x``, ``foreach ($x ...)``, ``$env:X = ...``,
 ``SetEnvironmentVariable('X', ...)`` but to a literal Machine or User target; one of a name
-not written literally, every environment variable not set again) is unknown afterwards;
+not written literally, every environment variable not set again; a write to the ``env:``
+drive, ``Set-Item env:X``, ``Remove-Item Env:\\X`` (see :func:`_drive_sets`); and, as the
+script reads the machine's store, what a ``SetEnvironmentVariable`` or ``setx /M`` to it may
+have set, see :class:`_Store`) is unknown afterwards;
 so, in every scope, is what it may change there (``Remove-Variable``, ``Clear-Variable``,
 ``Set-Variable`` and ``New-Variable`` with the names or wildcards they are given, any name
 if one is a variable), and the array ``$a[0] = ...`` or ``$x.P = ...`` changes (every
@@ -447,11 +451,30 @@ _INDEXED = re.compile(r"\$(\w+)\[\s*(-?[0-9]+)\s*\]")
 #: environment variable.
 _NULL_SOURCE = re.compile(r"\$(?:(?:global|script|local|private):)?\w+|\$\{?env:[^}]+\}?",
                           re.IGNORECASE)
-#: ``[Environment]::SetEnvironmentVariable(`` in a skipped statement: the script's own
-#: variable it names may have changed (see :func:`_process_sets`).
+#: ``[Environment]::SetEnvironmentVariable(`` in a skipped statement: the variable it names
+#: may have changed (see :func:`_dotnet_sets`).
 _SET_ENVIRONMENT = re.compile(r"SetEnvironmentVariable\s*\(", re.IGNORECASE)
 #: The stores ``[EnvironmentVariableTarget]`` names; .NET refuses any other target.
-_TARGETS = frozenset(("process", "machine", "user"))
+_TARGETS = ("process", "machine", "user")
+#: The cmdlets (and their aliases) that write an item or its content: given a path on the
+#: ``env:`` drive (PowerShell's environment provider), they set, change or remove the
+#: script's own variable. ``rename`` marks a renaming, whose new name is no path.
+_ITEM_WRITER = re.compile(
+    r"(?<![\w$-])(?:set-item|si|new-item|ni|remove-item|ri|rm|rmdir|rd|del|erase|clear-item"
+    r"|cli|copy-item|copy|cp|cpi|move-item|move|mv|mi|set-content|sc|add-content|ac"
+    r"|clear-content|clc|(?P<rename>rename-item|rni|ren))(?![\w-])", re.IGNORECASE)
+#: A path on the ``env:`` drive written as an argument (not ``$env:X``, ``${env:X}`` or a
+#: directory's name, ``C:\env:``), quoted or bare: the item's name after it.
+_ENV_PATH = re.compile(
+    r"(?<![\w$`{\\/])(?:(?P<quote>['\"])env:[\\/]?(?P<quoted>[^'\"]*)"
+    r"|env:[\\/]?(?P<bare>[^\s'\";|,(){}]*))", re.IGNORECASE)
+#: What an ``env:`` path's name holds when it is not a name written literally: a variable,
+#: an escape, a wildcard.
+_NOT_LITERAL = re.compile(r"[$`*?\[\]]")
+#: ``setx`` and its arguments, to the statement's end: it sets the user's store, with
+#: ``/M`` the machine's.
+_SETX = re.compile(r"(?<![\w$-])setx(?:\.exe)?(?![\w-])(?P<args>[^;|\n]*)", re.IGNORECASE)
+_SETX_NAME = re.compile(r"[\w.]+")
 #: A member's name after its dot, at the end of the text searched: a method's before its
 #: bracket (``.Trim``), a property's (``.Length``).
 _MEMBER_NAME = re.compile(r"\.([A-Za-z_]\w*)$")
@@ -598,6 +621,33 @@ class _Scope:
     unknown: set[str] = field(default_factory=set)
     types: dict[str, str] = field(default_factory=dict)
     functions: dict[str, _Function] = field(default_factory=dict)
+
+
+@dataclass
+class _Store:
+    """What a script cannot know of one environment store as it reads it (its own, the
+    machine's, the user's): the names a skipped statement may have set; once one may have
+    set any name (``every``), every one but those set since (``known``)."""
+
+    unknown: set[str] = field(default_factory=set)
+    every: bool = False
+    known: set[str] = field(default_factory=set)
+
+    def forget(self, key: str | None) -> None:
+        """``key`` (None: any name) may have been set by a statement not interpreted."""
+        if key is None:
+            self.every = True
+            self.known.clear()
+        else:
+            self.unknown.add(key)
+
+    def learn(self, key: str) -> None:
+        """``key`` was set by a statement interpreted: known from now on."""
+        self.unknown.discard(key)
+        self.known.add(key)
+
+    def knows(self, key: str) -> bool:
+        return key not in self.unknown and (not self.every or key in self.known)
 
 
 def _collected(items: Sequence[Scalar]) -> Value:
@@ -916,12 +966,9 @@ class _Shell:
         # simulator keeps one scope for both.
         self.top = _Scope(variables={"erroractionpreference": "Stop"})
         self.scope = self.top
-        # Environment variables whose value this interpreter cannot know: a statement that
-        # would have set them was skipped. Once one that may have set any was skipped
-        # (all_env_unknown), every one is unknown but those set since (known_env).
-        self.unknown_env: set[str] = set()
-        self.all_env_unknown = False
-        self.known_env: set[str] = set()
+        # What the script cannot know of each environment store it reads: the process's
+        # (its own), the machine's, the user's (see _Store).
+        self.stores = {target: _Store() for target in _TARGETS}
         self.defined = False  # whether the script defined a function (the hot path skips)
         # Whether the script ran Set-StrictMode (not interpreted): Windows PowerShell then
         # refuses .Count/.Length on a value that has none (PropertyNotFoundStrict).
@@ -1596,7 +1643,7 @@ class _Shell:
                 value = self.expression(m.group("rhs"))
         except Unknown:
             if env_name:
-                self.unknown_env.add(self.env_key(env_name))
+                self.stores["process"].forget(self.env_key(env_name))
             else:
                 self.forget(name, scope)
             raise
@@ -1614,7 +1661,7 @@ class _Shell:
                                                        _words(m.group("rhs").strip())[1:]))
         except Unknown:
             if m.group("braced") or m.group("env"):
-                self.unknown_env.add(self.env_key(m.group("braced") or m.group("env")))
+                self.stores["process"].forget(self.env_key(m.group("braced") or m.group("env")))
             else:
                 qualifier = (m.group("scope") or "").casefold()
                 self.forget(m.group("var"), self.top if qualifier in ("script", "global")
@@ -1848,28 +1895,34 @@ class _Shell:
         return name.casefold() if self.host.os_family == "Windows" else name
 
     def getenv(self, name: str) -> str | None:
-        key = self.env_key(name)
-        if key in self.unknown_env or (self.all_env_unknown and key not in self.known_env):
+        if not self.stores["process"].knows(self.env_key(name)):
             raise Unknown("$env:" + name)
         return self.host.getenv(name)
 
     def setenv(self, name: str, value: str | None) -> None:
         """The script's own ``name`` set (None: removed) by a statement interpreted: known
         from now on."""
-        key = self.env_key(name)
-        self.unknown_env.discard(key)
-        self.known_env.add(key)
+        self.stores["process"].learn(self.env_key(name))
         self.host.setenv(name, value)
 
+    def set_stored(self, target: str, name: str, value: str | None) -> None:
+        """The machine's or the user's ``name`` set (None: removed) on Windows by a statement
+        interpreted: the machine's store changes, and the script knows it from now on; the
+        user's is not modelled, so what the script set there is unknown when it reads it
+        back."""
+        key = self.env_key(name)
+        if target == "machine":
+            self.host.set_machine_variable(name, value)
+            self.stores["machine"].learn(key)
+        else:
+            self.stores["user"].forget(key)
+
     def forget_env(self, text: str) -> None:
-        """The environment variables uninterpreted ``text`` may set (``$env:X = ...``, a
-        ``SetEnvironmentVariable`` of the script's own: :func:`_process_sets`): unknown from
-        now on; if it may set one whose name it does not write, every one is."""
-        names, any_name = _process_sets(text)
-        self.unknown_env.update(self.env_key(n) for n in _assigned(text)[1] | names)
-        if any_name:
-            self.all_env_unknown = True
-            self.known_env.clear()
+        """The environment variables uninterpreted ``text`` may set, in any store (see
+        :func:`_env_sets`): unknown to the script from now on; in a store where it may set
+        one whose name it does not write, every one is."""
+        for target, name in _env_sets(text):
+            self.stores[target].forget(None if name is None else self.env_key(name))
 
     def sleep_seconds(self, args: Sequence[str]) -> float | None:
         """``Start-Sleep [-Seconds] N`` / ``-Milliseconds N`` (prefixes ``-s``, ``-m``). A
@@ -1939,8 +1992,7 @@ class _Shell:
             raise Unknown("setx")
         if self.host.os_family != "Windows":
             raise Unknown("setx")  # no such program on Linux: not interpreted
-        if machine:
-            self.host.set_machine_variable(rest[0], rest[1])
+        self.set_stored("machine" if machine else "user", rest[0], rest[1])
         self.host.write("SUCCESS: Specified value was saved.")
 
     # -- words and expressions ----------------------------------------------------------------
@@ -2335,14 +2387,17 @@ class _Shell:
         if method == "getenvironmentvariable":
             if target == "process":
                 return self.getenv(name)
-            # .NET on Unix keeps no machine or user environment: it reads null.
-            return self.host.machine_value(name) if target == "machine" and windows else None
+            if not windows:
+                return None  # .NET on Unix keeps no machine or user environment
+            if not self.stores[target].knows(self.env_key(name)):
+                raise Unknown(name)  # a skipped statement may have set it
+            return self.host.machine_value(name) if target == "machine" else None
         value = None if args[1] is None or args[1] == "" else _text(args[1])
         if target == "process":
             self.setenv(name, value)
-        elif target == "machine" and windows:
-            self.host.set_machine_variable(name, value)
-        return None  # .NET on Unix ignores Machine/User sets; User is not modelled
+        elif windows:
+            self.set_stored(target, name, value)
+        return None  # .NET on Unix ignores Machine/User sets
 
     def condition(self, text: str) -> bool:
         text = text.strip()
@@ -2637,28 +2692,69 @@ def _target(value: Value) -> str:
     return target
 
 
+#: An environment variable uninterpreted text may set: its store (one of :data:`_TARGETS`)
+#: and its name as written, or None where the text does not write it (any may be set).
+_EnvSet = tuple[str, str | None]
+
+
 @functools.lru_cache(maxsize=512)
-def _process_sets(text: str) -> tuple[frozenset[str], bool]:
-    """The environment variables that the ``SetEnvironmentVariable(name, value[, target])``
-    calls in uninterpreted ``text`` may set in the script's own environment: each literal
-    name whose target is not literally the machine's or the user's store (none is the
-    process's; a target in a variable may be it); and whether one of those calls names its
-    variable otherwise (``$name``, ``"X$i"``: any may be set)."""
-    names: set[str] = set()
-    any_name = False
+def _env_sets(text: str) -> tuple[_EnvSet, ...]:
+    """The environment variables uninterpreted ``text`` may set, in every store: ``$env:X =
+    ...``, ``SetEnvironmentVariable`` (:func:`_dotnet_sets`), a write to the ``env:`` drive
+    (:func:`_drive_sets`) and ``setx`` (:func:`_setx_sets`)."""
+    return (*(("process", m.group(1)) for m in _ENV_ASSIGNED.finditer(text)),
+            *_dotnet_sets(text), *_drive_sets(text), *_setx_sets(text))
+
+
+def _dotnet_sets(text: str) -> Iterator[_EnvSet]:
+    """What the ``SetEnvironmentVariable(name, value[, target])`` calls in ``text`` may set:
+    the name if it is a literal, in the store its target names literally (none: the
+    process's); a target otherwise written (a variable) may name any store."""
     for m in _SET_ENVIRONMENT.finditer(text):
         try:
             args = _array_items(text[m.end() : _closing(text, m.end() - 1)])
         except Unknown:
             args = _array_items(text[m.end() :])  # never closed: its arguments run to the end
         name = _literal(args[0])
-        if len(args) == 3 and _literal_target(args[2]) in ("machine", "user"):
-            continue
-        if name is None:
-            any_name = True
-        else:
-            names.add(name)
-    return frozenset(names), any_name
+        target = _literal_target(args[2]) if len(args) == 3 else "process"
+        for store in (target,) if target else _TARGETS:
+            yield store, name
+
+
+def _drive_sets(text: str) -> Iterator[_EnvSet]:
+    """What the item and content cmdlets in ``text`` (:data:`_ITEM_WRITER`) may write on the
+    ``env:`` drive, the script's own variables: each ``env:`` path's name; any (None) for a
+    name not written literally (a variable, a wildcard, the drive itself: ``New-Item -Path
+    Env: -Name X``) and where one renames (its new name is no path). Every ``env:`` path in
+    a text holding such a cmdlet counts: a read too (``Get-Item env:X``) only costs a value
+    that was known."""
+    writers = [m.group("rename") for m in _ITEM_WRITER.finditer(text)]
+    if not writers:
+        return
+    renames = any(writers)
+    for m in _ENV_PATH.finditer(text):
+        name = m.group("quoted") if m.group("quote") else m.group("bare")
+        literal = (name and not renames and not _NOT_LITERAL.search(name)
+                   and not text.startswith("(", m.end()))
+        yield "process", name if literal else None
+
+
+def _setx_sets(text: str) -> Iterator[_EnvSet]:
+    """What the ``setx`` commands in ``text`` may set: the user's store, with ``/M`` the
+    machine's; the name if it is written literally (any for a variable, or another of
+    setx's forms: ``/K``, ``/F``, ``/S``)."""
+    for m in _SETX.finditer(text):
+        words = _words(m.group("args").strip())
+        rest = [w for w in words if w.casefold() != "/m"]
+        if rest:  # none: setx refuses to run
+            yield ("machine" if len(rest) < len(words) else "user"), _setx_name(rest[0])
+
+
+def _setx_name(word: str) -> str | None:
+    """The variable ``setx``'s first argument names, if written literally."""
+    if word[0] in "'\"":
+        return _literal(word)
+    return word if _SETX_NAME.fullmatch(word) else None
 
 
 def _literal_target(text: str) -> str | None:
