@@ -304,6 +304,30 @@ def test_the_scripts_own_parameters_are_unknown() -> None:
     assert host.lines() == ["end"] and not result.failed
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # PowerShell fails the statement ("The variable '$nope' cannot be retrieved because it has
+    # not been set.") unless Calamari declared it for a step variable of that name, which
+    # the simulator cannot list: unknown
+    ("Set-StrictMode -Version Latest\nif ($nope) { 'set' } else { 'unset' }", []),
+    ("Set-StrictMode -Version 1.0\nif (-not $nope) { 'unset' }", []),
+    ("Set-StrictMode -Version 2.0; Write-Host \"[$nope]\"", []),
+    ("Set-StrictMode -Version 1\n\"[${nope}]\"", []),  # 1.0 spares strings: Calamari's, or $null
+    ("Set-StrictMode -Version Latest\n$n = $nope + 1\nif ($n -eq 1) { 'one' }", []),
+    ("Set-StrictMode -Version 3\nfunction F { $nope }\nif (F) { 'set' } else { 'unset' }", []),
+    # a Set-StrictMode the simulator skipped may have run
+    ("if (Test-Thing) { Set-StrictMode -Version Latest }\nif ($nope) { 's' } else { 'u' }", []),
+    # what the script set, $null too, and what PowerShell sets are read as before
+    ("Set-StrictMode -Version Latest\n$a = 'x'; $b = $null\nfunction F($p) { \"$p$a\" }\n"
+     "foreach ($i in 1..2) { F $i }\nif ($null -eq $b) { 'null b' }\n"
+     "'q' | ForEach-Object { $_ }\nif ($true -and -not $false) { 't' }",
+     ["1x", "2x", "null b", "q", "t"]),
+])
+def test_under_strict_mode_a_variable_the_script_never_set_is_unknown(
+        body: str, printed: list[str]) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
 # -- adding, and the assignments loops use ------------------------------------------------------
 @pytest.mark.parametrize(("body", "printed"), [
     # the left operand's type decides, as in PowerShell

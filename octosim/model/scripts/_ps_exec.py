@@ -118,7 +118,10 @@ variable holding it: arrays are shared); so is ``$LASTEXITCODE`` (the simulator 
 program), and so are PowerShell's and Calamari's own variables
 (``$Matches``, ``$Octopus...``), as are the script's own ``param(...)`` (the step's Script
 Parameters are not modelled): a condition on them runs no branch, a string holding them
-is not printed. A variable the script never set is ``$null``, as in PowerShell.
+is not printed. A variable the script never set is ``$null``, as in PowerShell; after a
+``Set-StrictMode`` (run, or in a skipped statement), unknown: PowerShell fails the statement
+("cannot be retrieved because it has not been set") unless Calamari declared the variable
+for a step variable of that name, which the simulator cannot list.
 
 Errors: Calamari runs scripts with ``$ErrorActionPreference = 'Stop'``, so ``Write-Error``
 (and Get-Service's error) ends the script with exit code 1, as ``throw`` does, unless
@@ -421,6 +424,7 @@ _ERROR_ACTION = re.compile(r"ea|errora(?:c(?:t(?:i(?:o(?:n)?)?)?)?)?", re.IGNORE
 _FOR_EACH_OBJECT = re.compile(
     r"(?P<left>[^|]+?)\|\s*(?:ForEach-Object|foreach|%)\s*(?:-Process\s*)?(?=\{)",
     re.IGNORECASE | re.DOTALL)
+_STRICT_MODE = re.compile(r"(?<![\w-])set-strictmode(?![\w-])", re.IGNORECASE)
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
 
 
@@ -970,8 +974,9 @@ class _Shell:
         # (its own), the machine's, the user's (see _Store).
         self.stores = {target: _Store() for target in _TARGETS}
         self.defined = False  # whether the script defined a function (the hot path skips)
-        # Whether the script ran Set-StrictMode (not interpreted): Windows PowerShell then
-        # refuses .Count/.Length on a value that has none (PropertyNotFoundStrict).
+        # Whether the script may have run Set-StrictMode (not interpreted; in a skipped
+        # statement too): Windows PowerShell then refuses .Count/.Length on a value that has
+        # none (PropertyNotFoundStrict), and a variable never set is no $null.
         self.strict = False
         self.loops = 0  # the loops running (a `break` outside one is not interpreted)
         self.loops_here = 0  # those running in the running function (or the script itself)
@@ -996,11 +1001,14 @@ class _Shell:
 
     def skipped(self, text: str) -> None:
         """A statement that is not interpreted: whatever it may assign is unknown from now
-        on, and so is ``$LASTEXITCODE`` (it may run a native program); inside a function
-        called for its value, what it may have output makes that value unknown."""
+        on, and so is ``$LASTEXITCODE`` (it may run a native program); a ``Set-StrictMode``
+        in it may have run; inside a function called for its value, what it may have output
+        makes that value unknown."""
         names, _ = _assigned(text)
         for name in names | {"lastexitcode"}:
             self.forget(name)
+        if _STRICT_MODE.search(text):
+            self.strict = True
         if _PARAM_BLOCK.match(text):
             for m in _SCRIPT_PARAMETER.finditer(text):
                 self.forget(m.group(1))
@@ -1738,9 +1746,6 @@ class _Shell:
         """Run a command; return the seconds it sleeps (None: it does not sleep)."""
         if name in ("start-sleep", "sleep"):
             return self.sleep_seconds(args)
-        if name == "set-strictmode":
-            self.strict = True
-            raise Unknown(name)
         if name == "write-host":
             values, named = self.write_args(name, args)
             for colour in ("foregroundcolor", "backgroundcolor"):
@@ -1888,6 +1893,11 @@ class _Shell:
                 raise Unknown("$" + name)
             scope = None if qualifier in ("local", "private") else scope.parent
         if key in _AUTOMATIC or key.startswith("octopus"):
+            raise Unknown("$" + name)
+        if self.strict:
+            # PowerShell's "cannot be retrieved because it has not been set", unless
+            # Calamari declared it for a step variable of that name (its name stripped to
+            # letters, digits and _), which the host cannot list: either way not $null.
             raise Unknown("$" + name)
         return None
 
