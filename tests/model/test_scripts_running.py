@@ -98,6 +98,34 @@ def test_output_keeps_script_order_with_warnings_and_errors() -> None:
                         ("verbose", "four"), ("info", "five")]
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # Write-Host joins its objects with the separator, $null and @() as empty texts
+    ("Write-Host 'a' $null 'b'", ["a  b"]),
+    ("$n = $null; Write-Host a $n b -Separator ','", ["a,,b"]),
+    ("Write-Host 'a' @() 'b'", ["a  b"]),
+    ("Write-Host $null 'b'; Write-Host $null", [" b", ""]),
+    ("Write-Host ('a', $null, 'b') -Separator '-'", ["a--b"]),
+    ("Write-Host 'x','y' 'z' -Separator '+'", ["x+y+z"]),
+    # Write-Output sends each, $null too, which prints nothing
+    ("Write-Output 'a' $null 'b'; echo $null 'c'", ["a", "b", "c"]),
+    # a function's value keeps the $null objects it output
+    ("function F { Write-Output 'a' $null 'b' }\n$v = F; $v.Count; $v[2]", ["3", "b"]),
+    ("function F { echo 'a' $null }\n$v = F; $v.Count", ["2"]),
+    ("function F { Write-Output $null 'a' }\n$v = @(F); $v.Count", ["2"]),
+    # an array among several objects: 5.1 sends its items, 7 the array (one object)
+    ("function F { Write-Output 'a' @('b', 'c') }\n$v = F; $v.Count", []),
+    ("Write-Output 'a' @('b', 'c')", ["a", "b", "c"]),
+    # -NoEnumerate sends an array as one object (an array of arrays, in a function's value)
+    ("function F { Write-Output -NoEnumerate @('b', 'c') }\n$v = F; $v.Count", []),
+    ("function F { Write-Output -NoEnumerate 'b' }\n$v = F; $v", ["b"]),
+])
+def test_null_among_the_objects_of_write_host_and_write_output(
+        body: str, printed: list[str]) -> None:
+    host = Host()
+    _, result = run(body + "\n'end'", PS, host)
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
 def test_sh_echo_to_stderr_is_an_error_line_and_to_dev_null_nothing() -> None:
     host = Host("Linux")
     run("echo out; echo err >&2; echo gone > /dev/null; printf 'a %s\\nb\\n' x", SH, host)
@@ -768,6 +796,7 @@ def test_write_error_does_what_the_error_action_says(body: str, errors: list[str
     ("Write-Host 'colored' -BackgroundColor 16", []),
     ("Write-Host 'colored' -ForegroundColor 'Blac\u212a'", []),  # a Kelvin sign is no K
     ("Write-Host colored -f Green -f Red", []),  # a parameter given twice
+    ("Write-Host colored -NoNewline -NoNew", []),  # a switch too
 ])
 def test_write_host_takes_parameter_prefixes(body: str, printed: list[str]) -> None:
     host = Host()

@@ -2,7 +2,9 @@
 
 Interpreted: ``Start-Sleep``; ``Write-Host``/``Write-Output``/``echo``/``Write-Warning``/
 ``Write-Verbose``/``Write-Error`` (parameter names bound as PowerShell binds them, prefixes
-too: ``-fore Green``; one not there, or ambiguous, skips the statement); ``$env:X = ...``;
+too: ``-fore Green``; one not there, or ambiguous, skips the statement; Write-Host's
+``$null`` is an empty text, Write-Output's an object: see :meth:`_Shell.write_output`);
+``$env:X = ...``;
 ``$x = ...``, ``[string]$x = ...`` (a string variable from then on; ``[int]``/``[long]``:
 an Int32/Int64 one, what it cannot hold unknown); ``[Environment]::
 GetEnvironmentVariable``/``SetEnvironmentVariable``; ``setx [/M]`` (the user's store is
@@ -1752,11 +1754,13 @@ class _Shell:
                 if colour in named and not _console_colour(named[colour]):
                     raise Unknown(colour)  # PowerShell cannot bind it: the command fails
             separator = _text(named.get("separator", " "))
-            self.write(self.joined(separator, [i for v in values for i in _items(v)]))
+            # Each object is a text, an array its items' joined: $null and @() are empty
+            # ones, still separated ('a' $null 'b' is "a  b").
+            self.write(self.joined(separator, [self.joined(separator, v) if isinstance(v, tuple)
+                                               else v for v in values]))
         elif name in ("write-output", "echo", "write"):
-            values, _ = self.write_args(name, args)
-            for value in values:
-                self.output(value)
+            values, named = self.write_args(name, args)
+            self.write_output(values, not _truthy(named.get("noenumerate", False)))
         elif name in ("write-warning", "write-verbose"):
             level: OutputLevel = "warning" if name == "write-warning" else "verbose"
             values, _ = self.write_args(name, args)
@@ -1788,6 +1792,22 @@ class _Shell:
         else:
             raise Unknown(name)  # not interpreted: see skipped()
         return None
+
+    def write_output(self, values: Sequence[Value], enumerated: bool) -> None:
+        """``Write-Output``'s objects as bound: one is output as a bare value is (an array's
+        items); several each in turn, ``$null`` too (printed, it prints nothing; in a
+        function's value, it is an item). In a function's value, an array among several, or
+        under ``-NoEnumerate``, is not modelled: Windows PowerShell sends its items,
+        PowerShell 7 the array as one object (an array of arrays)."""
+        if len(values) == 1:
+            if self.captures and not enumerated and isinstance(values[0], tuple):
+                raise Unknown("-NoEnumerate")
+            self.output(values[0])
+            return
+        if self.captures and (not enumerated or any(isinstance(v, tuple) for v in values)):
+            raise Unknown("Write-Output")
+        self.output(tuple(item for v in values for item in (v if isinstance(v, tuple)
+                                                            else (v,))))
 
     def output(self, value: Value) -> None:
         """What reaches the success stream is printed, an array one item a line ($null
@@ -2043,8 +2063,9 @@ class _Shell:
 
     def write_args(self, name: str, args: Sequence[str]) -> tuple[list[Value], dict[str, Value]]:
         """A Write-* command's arguments bound as PowerShell binds them: the values it prints
-        (positional, or ``-Object``/``-Message``) and its other named parameters' values. A
-        parameter it does not have (or an ambiguous prefix) is unknown."""
+        (positional, or ``-Object``/``-Message``) and its other named parameters' values (a
+        switch's True, or its ``-Name:value``). A parameter it does not have (or an
+        ambiguous prefix), or one given twice, is unknown."""
         spec = _WRITE_SPECS[name]
         values: list[Value] = []
         named: dict[str, Value] = {}
@@ -2060,6 +2081,9 @@ class _Shell:
             if param is None:
                 raise Unknown(arg)  # PowerShell: "A parameter cannot be found ..."
             if param in spec.switches or param in _COMMON_SWITCHES:
+                if param in named:
+                    raise Unknown(arg)  # PowerShell refuses a parameter given twice
+                named[param] = self.word(inline) if colon and inline else True
                 i += 1
                 continue
             if colon and inline:
