@@ -1092,27 +1092,18 @@ class _Shell:
                 yield seconds
 
     def if_statement(self, text: str) -> _Steps:
-        i = 0
-        while True:
-            try:
-                open_paren = text.index("(", i)
-                close = _closing(text, open_paren)
-                condition = text[open_paren + 1 : close]
-                body_open = text.index("{", close)
-            except ValueError:
-                raise Unknown(text) from None  # not an if PowerShell would parse
-            body_close = _closing(text, body_open)
+        """``if (c) { } elseif (c) { } else { }``: the body of the first condition that holds,
+        else the ``else`` body; a clause PowerShell would not parse, once reached, leaves the
+        statement not interpreted (see :func:`_if_parts`)."""
+        parts = _if_parts(text)
+        for condition, body in parts.clauses:
             if self.condition(condition):
-                yield from self.block(text[body_open + 1 : body_close])
+                yield from self.block(body)
                 return
-            rest = text[body_close + 1 :].lstrip()
-            if _ELSEIF.match(rest):
-                text, i = rest, 0
-                continue
-            if _ELSE.match(rest):
-                body_open = rest.index("{")
-                yield from self.block(rest[body_open + 1 : _closing(rest, body_open)])
-            return
+        if parts.broken:
+            raise Unknown(text)
+        if parts.otherwise is not None:
+            yield from self.block(parts.otherwise)
 
     # -- try/catch/finally ----------------------------------------------------------------------
     def try_statement(self, text: str) -> _Steps:
@@ -2495,6 +2486,41 @@ def _operator(written: str) -> tuple[str, bool]:
     if op in _CHAINED:
         return op, False
     return op[1:], op.startswith("c")
+
+
+class _IfParts(NamedTuple):
+    """An ``if`` statement's parts: each ``if``/``elseif`` condition with its body, in order;
+    the ``else`` body (None: none); and whether the text goes on after those clauses in a
+    way PowerShell would not parse (``broken``)."""
+
+    clauses: tuple[tuple[str, str], ...]
+    otherwise: str | None
+    broken: bool
+
+
+@functools.lru_cache(maxsize=512)
+def _if_parts(text: str) -> _IfParts:
+    """Read an ``if`` statement's parts (memoised, as :func:`_statements`: an ``if`` in a
+    loop runs again and again). The clauses before one that cannot be read are kept: their
+    conditions are evaluated as before, and only reaching the broken one is unknown."""
+    clauses: list[tuple[str, str]] = []
+    try:
+        while True:
+            open_paren = text.index("(")
+            close = _closing(text, open_paren)
+            body_open = text.index("{", close)
+            body_close = _closing(text, body_open)
+            clauses.append((text[open_paren + 1 : close], text[body_open + 1 : body_close]))
+            text = text[body_close + 1 :].lstrip()
+            if _ELSEIF.match(text):
+                continue
+            otherwise = None
+            if _ELSE.match(text):
+                body_open = text.index("{")
+                otherwise = text[body_open + 1 : _closing(text, body_open)]
+            return _IfParts(tuple(clauses), otherwise, False)
+    except (ValueError, Unknown):  # a bracket not found, or never closed
+        return _IfParts(tuple(clauses), None, True)
 
 
 def _switch_mode(flags: str) -> tuple[str, bool]:
