@@ -262,3 +262,20 @@ def test_double_bracket_does_not_interpret_what_case_refuses(subject: str,
 def test_double_bracket_and_case_agree(subject: str, pattern: str) -> None:
     assert double_bracket(subject, pattern, setup=SETUP) == case_in(subject, pattern,
                                                                     setup=SETUP)
+
+
+@pytest.mark.parametrize("pattern", ['${U:-"*"}', "${U:-'*'}", "${U:-\\*}", '${U:-"$R"}'])
+def test_a_pattern_expansion_whose_word_quotes_is_not_interpreted(pattern: str) -> None:
+    # bash 5.2 keeps what the word quotes literal: x does not match (out, out, bc below);
+    # the interpreter's expansion is plain text, which a pattern would read as a glob.
+    setup = "R='*'\n"
+    assert case_in("x", pattern, setup=setup) == []
+    assert double_bracket("x", pattern, setup=setup) == []
+    assert printed(f"{setup}X='*bc'; echo ${{X#{pattern}}}") == []
+
+
+def test_a_pattern_expansion_of_a_bare_word_is_a_glob() -> None:
+    # bash 5.2: an unquoted ${U:-$R} with R='*' is the glob *, and ${U:-c} the letter c.
+    assert case_in("x", "${U:-$R}", setup="R='*'\n") == ["in"]
+    assert double_bracket("x", "${U:-$R}", setup="R='*'\n") == ["in"]
+    assert printed("X=abc; echo ${X%${U:-c}}") == ["ab"]

@@ -859,7 +859,7 @@ class _Shell:
         """Whether ``subject`` matches the pattern ``raw`` as written, read as the pattern of
         ``${X#p}`` is (:func:`_glob`: what it refuses is unknown here too), but with any
         number of ``*``."""
-        return self.whole_match(subject, self.expanded(_segment_list(raw)))
+        return self.whole_match(subject, self.pattern(_segment_list(raw)))
 
     def whole_match(self, subject: str, segments: Sequence[tuple[str, str]]) -> bool:
         """Whether ``subject`` matches the expanded pattern ``segments`` whole (a ``case``
@@ -1525,6 +1525,16 @@ class _Shell:
     def word(self, raw: str) -> str:
         return "".join(text for _, text in self.expanded(_segment_list(raw)))
 
+    def pattern(self, segments: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """A pattern's :func:`_segments` expanded (:meth:`expanded`). Raises Unknown for a
+        bare ``${X:-word}`` whose word quotes or escapes something (``${U:-"*"}``): Bash
+        keeps what is quoted there literal in the pattern, where its expansion here is
+        plain text, read as a glob."""
+        for kind, text in segments:
+            if kind == "bare" and _QUOTED_IN_EXPANSION.search(text):
+                raise Unknown(text)
+        return self.expanded(segments)
+
     def expanded(self, segments: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         """A word's :func:`_segments` with their bare and double-quoted parts expanded, from
         left to right."""
@@ -1664,7 +1674,7 @@ class _Shell:
         """The pattern ``p`` of ``${X#p}`` and the like, or of a ``case`` (``p``'s
         :func:`_segments`), expanded, as Bash matches it against ``text``
         (:func:`_glob`)."""
-        return _glob(self.expanded(segments), text, whole=whole)
+        return _glob(self.pattern(segments), text, whole=whole)
 
     def replacement(self, segments: Sequence[tuple[str, str]]
                     ) -> tuple[Sequence[tuple[str, str]], str]:
@@ -1761,7 +1771,7 @@ class _Conditional:
         return self.shell.word(raw)
 
     def matches(self, subject: str, j: int) -> bool | None:
-        segments = self.shell.expanded(_segment_list(self.raws[j]))
+        segments = self.shell.pattern(_segment_list(self.raws[j]))
         try:
             return self.shell.whole_match(subject, segments)
         except Unknown:
@@ -1787,6 +1797,10 @@ def _glued_bracket(raw: str) -> bool:
     reads those as words of their own (``(a`` is ``(`` then ``a``), or an extended glob."""
     return raw not in ("(", ")") and any(
         kind == "plain" and raw[start] in "()" for kind, start, _ in sh_parts(raw))
+
+
+#: A ``${...}`` holding a quote or a backslash after its ``{``.
+_QUOTED_IN_EXPANSION = re.compile(r"""\$\{[^}]*["'\\]""")
 
 
 def _glob(segments: Sequence[tuple[str, str]], text: str, *, whole: bool) -> re.Pattern[str]:
