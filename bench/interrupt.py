@@ -9,6 +9,7 @@ into the interrupt.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import NoReturn
@@ -28,11 +29,17 @@ def require_ok(report: RestartReport) -> None:
 
 def run_main(main: Callable[[], object]) -> NoReturn:
     """Run ``main()`` and exit with its status: 0, or 130 after Ctrl-C (as a shell reports
-    SIGINT), having said that the run was interrupted and printed no verdict."""
+    SIGINT), having said that the run was interrupted and printed no verdict, or 141 when
+    its output's reader closed the pipe (``| head``)."""
     try:
         main()
     except KeyboardInterrupt:
         print("interrupted: the run stopped before its results (nothing was left running)",
               file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`| head`): what is left to print goes nowhere, and Python
+        # must not complain about it at exit either (the recipe of Python's signal docs).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)  # as a shell reports SIGPIPE
     sys.exit(0)
