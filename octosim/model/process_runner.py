@@ -530,15 +530,22 @@ def _has_retries_or_timeout(action: DeploymentAction, variables: VariableDiction
     timeout other than 0 in its properties, or a variable for either
     (:func:`_run_number` reads them, and says what is malformed)."""
     get = action.properties.get
+    count, timeout = _indexed_names(action.name)
     return (get(AUTO_RETRY_MAXIMUM_COUNT, "").strip() not in ("", "0")
             or get(EXECUTION_TIMEOUT_MINUTES, "").strip() not in ("", "0")
-            or variables.get(_indexed(action, AUTO_RETRY_MAXIMUM_COUNT)) is not None
-            or variables.get(_indexed(action, EXECUTION_TIMEOUT_MINUTES)) is not None)
+            or variables.get(count) is not None or variables.get(timeout) is not None)
 
 
-def _indexed(action: DeploymentAction, name: str) -> str:
+@functools.lru_cache(maxsize=512)
+def _indexed_names(action_name: str) -> tuple[str, str]:
+    # Asked for every action on every target: the names are made once per action name.
+    return (_indexed(action_name, AUTO_RETRY_MAXIMUM_COUNT),
+            _indexed(action_name, EXECUTION_TIMEOUT_MINUTES))
+
+
+def _indexed(action_name: str, name: str) -> str:
     """``Octopus.Action.X`` as the variable ``Octopus.Action[<action>].X`` that sets it."""
-    return f"Octopus.Action[{action.name}].{name.removeprefix('Octopus.Action.')}"
+    return f"Octopus.Action[{action_name}].{name.removeprefix('Octopus.Action.')}"
 
 
 def _run_number(action: DeploymentAction, variables: VariableDictionary, name: str) -> int:
@@ -549,7 +556,7 @@ def _run_number(action: DeploymentAction, variables: VariableDictionary, name: s
     Raises ValueError naming the action unless that is a whole number (0 to Int32's
     largest) or blank.
     """
-    raw = variables.get(_indexed(action, name))
+    raw = variables.get(_indexed(action.name, name))
     if raw is None:
         raw = action.properties.get(name, "")
     try:
