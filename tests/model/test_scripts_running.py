@@ -677,6 +677,11 @@ def test_not_before_a_looser_operator_is_not_interpreted(body: str) -> None:
     ("$a = 'x', $null, 'y'; $a.Count; $a; \"[$a]\"", ["3", "x", "y", "[x  y]"]),
     ("$a = @(1); $a += $null; $a.Count; $a", ["2", "1"]),
     ("$a = @('x', $null); foreach ($i in $a) { \"[$i]\" }", ["[x]", "[]"]),
+    # @(...) of an expression whose value is $null holds it (these counted 0); a command
+    # that outputs nothing, and @() itself, hold nothing
+    ("$x = @($null); $x.Count", ["1"]),
+    ("@($env:NOT_SET).Count; $n = $null; @($n).Count", ["1", "1"]),
+    ("@(Get-Service 'nope' -ErrorAction SilentlyContinue).Count; @().Count", ["0", "0"]),
 ])
 def test_null_is_an_item_of_an_array(body: str, printed: list[str]) -> None:
     host = Host()

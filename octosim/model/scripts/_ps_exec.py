@@ -2245,7 +2245,12 @@ class _Shell:
             return self.indexed(self.read_variable(m.group(1)), _integer(m.group(2)))
         if text.startswith("@(") and _closing(text, 1) == len(text) - 1:
             inner = text[2:-1].strip()  # @(...): always an array
-            return _items(self.expression(inner)) if inner else ()
+            if not inner:
+                return ()
+            value = self.expression(inner)
+            if value is None and _expression_mode(inner):
+                return (None,)  # an expression's $null is one object (a command's nothing none)
+            return _items(value)
         m = _UNARY_TEXT.match(text)
         if m:  # -split 'a b', -join $a: looser than members (-split $a.Length splits 5)
             value = self.term(text[m.end() :])
