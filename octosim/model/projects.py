@@ -166,46 +166,15 @@ class DeploymentAction:
         """Return the script syntax (``PowerShell``, ``Bash``, …), PowerShell by default."""
         return self.properties.get(SCRIPT_SYNTAX, "PowerShell")
 
-    @property
-    def auto_retry_count(self) -> int:
-        """Return ``Octopus.Action.AutoRetry.MaximumCount``, 0 when unset (no retries): the
-        most times the action runs (:class:`~octosim.model.deploy_choices.DeploymentChoices`
-        says whether the first run counts).
-
-        Raises ValueError naming the action unless it is a whole number, 0 or more.
-        """
-        return self._whole_number(AUTO_RETRY_MAXIMUM_COUNT)
-
-    @property
-    def retry_backoff(self) -> int:
-        """Return the seconds waited before a retry: ``Octopus.Action.AutoRetry.MinimumBackoff``,
-        15 when unset.
-
-        Raises ValueError naming the action unless it is a whole number, 0 or more.
-        """
-        return self._whole_number(AUTO_RETRY_MINIMUM_BACKOFF)
-
-    @property
-    def execution_timeout(self) -> int:
-        """Return the minutes one run of the action may take:
-        ``Octopus.Action.ExecutionTimeout.Minutes``, 0 (no limit) when unset.
-
-        Raises ValueError naming the action unless it is a whole number, 0 or more.
-        """
-        return self._whole_number(EXECUTION_TIMEOUT_MINUTES)
-
     def validate(self) -> None:
         """Raise ValueError naming the action if a property it is run by is malformed (one
         bound to a variable is read when the action runs)."""
         for name in WHOLE_NUMBER_PROPERTIES:
             if not is_bound(self.properties.get(name, "")):
-                self._whole_number(name)
-
-    def _whole_number(self, name: str) -> int:
-        try:
-            return whole_number(self.properties, name)
-        except ValueError as bad:
-            raise ValueError(f"action {self.name!r}: {bad}") from None
+                try:
+                    whole_number(self.properties, name)
+                except ValueError as bad:
+                    raise ValueError(f"action {self.name!r}: {bad}") from None
 
     def copy(self) -> DeploymentAction:
         """Return a copy that shares no list or dict with this action (built field by field:

@@ -51,6 +51,7 @@ from octosim.model.projects import (
     DeploymentStep,
     StartTrigger,
     StepCondition,
+    whole_number,
 )
 from octosim.model.releases import Release
 from octosim.model.runbooks import RunbookSnapshot
@@ -355,10 +356,12 @@ def overrun_problems(observer: Observer, tracked: dict[str, Tracked], until: flo
     for e in observer.running():
         t = tracked.get(e.task.id)
         action = action_of(t, e) if t is not None else None
-        if action is not None and action.execution_timeout and (
-                until - e.started > action.execution_timeout * 60 + 1e-6):
+        if action is None:
+            continue
+        minutes = whole_number(action.properties, EXECUTION_TIMEOUT_MINUTES)
+        if minutes and until - e.started > minutes * 60 + 1e-6:
             out.append(f"{e.task.id}: {action.name} on {e.host.name} would run past its "
-                       f"{action.execution_timeout}-minute timeout ({until - e.started:.1f}s)")
+                       f"{minutes}-minute timeout ({until - e.started:.1f}s)")
     return out
 
 
@@ -764,11 +767,12 @@ class DeploymentsMachine(RuleBasedStateMachine):
                 continue
             answered = sum(1 for i in board.regarding(task_id)
                            if i.answer is GuidedFailureAnswer.Retry)
-            allowed = max(action.auto_retry_count, 1)
+            count = whole_number(action.properties, AUTO_RETRY_MAXIMUM_COUNT)
+            allowed = max(count, 1)
             if count > allowed * (1 + answered):
                 problems.append(f"{task_id}: {action.name} ran {count} times on "
                                 f"{e.element.name} with a retry count of "
-                                f"{action.auto_retry_count} and {answered} Retry answers")
+                                f"{count} and {answered} Retry answers")
         self.fail(problems)
 
     @invariant()
