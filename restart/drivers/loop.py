@@ -22,6 +22,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from restart._stepper import ProtocolError
 from restart.protocol import Action, Event, Finish, Response, Send, TransportFailure
 from restart.report import Progress, RestartReport
 
@@ -82,19 +83,25 @@ def drive(
 ) -> RestartReport:
     """Run ``procedure`` to the end with ``transport``, ``clock`` and ``sleep``.
 
-    On KeyboardInterrupt the procedure is cancelled and its cleanup (bounded by the policy's
-    cleanup allowance) is driven to the end; the report (``interrupted=True``, outcome
-    ``failed``) is then *returned*, not re-raised, so the caller can show what was cleaned
-    up. A second Ctrl-C during cleanup propagates at once.
+    On KeyboardInterrupt (``start`` included) the procedure is cancelled and its cleanup
+    (bounded by the policy's cleanup allowance) is driven to the end; the report
+    (``interrupted=True``, outcome ``failed``) is then *returned*, not re-raised, so the
+    caller can show what was cleaned up. A second Ctrl-C during cleanup propagates at once,
+    as does one before ``start`` began the run (the procedure refuses ``cancel`` then).
 
     Returns the report. Raises the report's typed error (a
     :class:`~restart.errors.RestartError`) when ``raise_errors`` and one ended the run.
     """
-    action = procedure.start(clock())
+    action: Action
     try:
+        action = procedure.start(clock())
         action = _run(procedure, action, transport, clock, sleep)
-    except KeyboardInterrupt:
-        action = _run(procedure, procedure.cancel(clock()), transport, clock, sleep)
+    except KeyboardInterrupt as interrupt:
+        try:
+            cleanup = procedure.cancel(clock())
+        except ProtocolError:  # interrupted before start() began the run: nothing to report
+            raise interrupt from None
+        action = _run(procedure, cleanup, transport, clock, sleep)
     assert isinstance(action, Finish)
     return raise_for_error(action.report) if raise_errors else action.report
 

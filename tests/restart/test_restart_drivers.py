@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -23,7 +24,9 @@ from restart import (
     run_sync,
 )
 from restart.drivers._httpx import failure_for, request_kwargs
-from restart.protocol import Request, Send
+from restart.drivers.loop import drive
+from restart.procedure import RestartProcedure
+from restart.protocol import Request, Response, Send
 
 TARGET = RestartTarget("Spaces-1", machine_id="Machines-1")
 
@@ -249,3 +252,33 @@ def test_async_task_cancel_from_outside(octopus: Any, clock: Any, kit: Any) -> N
     asyncio.run(main())
     octopus.settle()
     assert all(octopus.completed(t) for t in octopus.created())
+
+
+def test_ctrl_c_inside_start_returns_the_interrupted_report(octopus: Any, clock: Any) -> None:
+    # start() runs the body's first lines (here: reading the wall clock) before any request:
+    # a Ctrl-C there is the same interrupt as later ones, answered with the report, not a
+    # bare KeyboardInterrupt out of the driver.
+    def wall_clock() -> datetime:
+        raise KeyboardInterrupt
+
+    procedure = RestartProcedure(TARGET, rng=random.Random(0), wall_clock=wall_clock)
+    report = drive(procedure, octopus.transport, clock=clock.now, sleep=clock.sleep,
+                   raise_errors=False)
+
+    assert report.interrupted and report.outcome is Outcome.FAILED
+    assert report.reason == (
+        "interrupted before the restart was requested: the Tentacle was not restarted")
+    assert octopus.requests == []
+
+
+def test_ctrl_c_before_the_procedure_began_propagates() -> None:
+    # Interrupted before start() began the run (here: reading the clock for it), there is no
+    # run to report on: the KeyboardInterrupt goes on to the caller.
+    def clock() -> float:
+        raise KeyboardInterrupt
+
+    def transport(send: Send) -> Response:
+        raise AssertionError("nothing is sent")
+
+    with pytest.raises(KeyboardInterrupt):
+        drive(RestartProcedure(TARGET), transport, clock=clock, sleep=lambda seconds: None)
