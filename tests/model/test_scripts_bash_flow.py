@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import tempfile
+
 import pytest
 
 from octosim.model.scripts import TOO_DEEP, ScriptResult, ScriptSyntax
@@ -17,6 +22,32 @@ def bash(body: str, **env: str) -> tuple[list[float], ScriptResult, Host]:
     host = Host("Linux", **env)
     sleeps, result = run(body, SH, host)
     return sleeps, result, host
+
+
+def _real_bash_5_2() -> str | None:
+    path = shutil.which("bash")
+    if path is None:
+        return None
+    done = subprocess.run([path, "-c", "echo $BASH_VERSION"], capture_output=True, text=True,
+                          check=False)
+    return path if done.stdout.startswith("5.2.") else None
+
+
+#: Bash 5.2 on this machine, the reference the interpreter follows, or None.
+REAL_BASH = _real_bash_5_2()
+
+
+def real_bash(body: str) -> list[str] | None:
+    """What Bash 5.2 prints running ``body`` in an empty directory of its own, as lines (its
+    standard output); None when Bash 5.2 is not on this machine. The tests that take it
+    check their expected answers against it."""
+    if REAL_BASH is None:
+        return None
+    with tempfile.TemporaryDirectory() as empty:
+        done = subprocess.run([REAL_BASH, "-c", body], capture_output=True, text=True,
+                              cwd=empty, check=False, timeout=10,
+                              env={"PATH": os.defpath, "HOME": empty, "LANG": "C.UTF-8"})
+    return done.stdout.split("\n")[:-1] if done.stdout else []
 
 
 # -- functions ----------------------------------------------------------------------------------

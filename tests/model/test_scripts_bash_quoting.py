@@ -8,7 +8,7 @@ import pytest
 
 from octosim.model.scripts import ScriptResult
 from octosim.model.scripts._sh_text import case_statements, sh_parts, split_words
-from tests.model.test_scripts_bash_flow import bash
+from tests.model.test_scripts_bash_flow import bash, real_bash
 
 
 def test_the_parts_of_a_line() -> None:
@@ -72,6 +72,35 @@ def test_a_substitution_in_double_quotes_may_hold_quotes() -> None:
 
 def test_an_escaped_backquote_does_not_end_a_command_substitution() -> None:
     assert split_words("echo `echo \\` a` b") == ["echo", "`echo \\` a`", "b"]
+
+
+# -- statements: where they end ------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # bash 5.2's output. A `[` or a `{` in a word groups nothing: the splitter counted it as a
+    # bracket and read on past the line's end (`[a echo end` was printed, one line)
+    ("echo [a\necho end", ["[a", "end"]),
+    ("echo {a\necho end", ["{a", "end"]),
+    ("echo a[ {\necho end", ["a[ {", "end"]),
+    ("echo [a; echo b]", ["[a", "b]"]),  # it printed `[a; echo b]`
+    ("echo [a && echo b", ["[a", "b"]),
+    ("echo {a;b}", ["{a"]),  # then `b}`, a command not found
+    ("case a in [a) echo A;; esac\necho end", ["end"]),  # `[a` matches itself only
+    # `{` and `}` are reserved words only as words of their own where a command starts
+    ("{ echo }; }", ["}"]),  # it printed an empty line: the group ended at the first }
+    ("{ { echo a; } }", ["a"]),
+    ("{ (echo b) }", ["b"]),
+    ("f(){ echo fn; }; f", ["fn"]),
+    ("function f {\n echo in f\n}\nf", ["in f"]),
+    # [[ ]] is read across lines and its && and || are its own
+    ("[[ a == a &&\n b == b ]] && echo yes", ["yes"]),
+    ("[[\n a == a ]] && echo yes", ["yes"]),
+    ("[[ ( a == a\n) ]] && echo yes", ["yes"]),
+    ("[[ a == b || a == a ]] && echo yes", ["yes"]),
+])
+def test_a_statement_ends_where_bash_ends_it(body: str, printed: list[str]) -> None:
+    _, _, host = bash(body)
+    assert host.lines() == printed
+    assert real_bash(body) in (None, printed)
 
 
 # -- redirections written against a word, and input redirections ---------------------------------

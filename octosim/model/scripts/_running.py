@@ -1,6 +1,6 @@
 """What running a script means to the interpreters: the host it runs on, how it ends, and the
 quote-aware scanning the statement splitters share (PowerShell's quoting here; Bash's in
-``_sh_text``, which counts brackets with :func:`outside_brackets` and :func:`closing_bracket`).
+``_sh_text``, which reads Bash's own grouping: ``( )``, ``{ }`` as reserved words, ``[[ ]]``).
 
 A running script is a generator (:data:`ScriptProgram`): it yields the seconds it sleeps (the
 :class:`~octosim.model.scripting.ScriptRun` waits them on the virtual clock, so a Tentacle

@@ -213,6 +213,7 @@ from octosim.model.scripts._sh_text import (
     quoted_body,
     replace_glob,
     sh_closing,
+    sh_group_end,
     sh_parts,
     sh_split,
     sh_strip_comments,
@@ -1142,9 +1143,9 @@ class _Shell:
         opener = text[0]
         if text.startswith("((") or (opener == "{" and not text[1:2].isspace()):
             raise Unknown(text)  # arithmetic, brace expansion: not interpreted
-        close = sh_closing(text, 0)
-        if text[close] != _CLOSER[opener]:
-            raise Unknown(text)  # a `case` pattern's `)` inside, and the like
+        close = sh_group_end(text)
+        if close is None or text[close] != _CLOSER[opener]:
+            raise Unknown(text)  # never closed
         redirect = self.expand(text[close + 1 :])
         if redirect.words:
             raise Unknown(text)

@@ -7,6 +7,8 @@ interpreter as the reading reaches them (:class:`TestOperands`)."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -19,7 +21,6 @@ from octosim.model.scripts._running import (
     ascii_digits,
     closing_bracket,
     may_backtrack,
-    outside_brackets,
     skip_single,
     split_at,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "quoted_body",
     "replace_glob",
     "sh_closing",
+    "sh_group_end",
     "sh_parts",
     "sh_split",
     "sh_strip_comments",
@@ -140,8 +142,98 @@ def sh_unquoted(text: str, i: int = 0) -> Iterator[int]:
 
 
 def sh_top_level(text: str) -> Iterator[int]:
-    """Each index of ``text`` outside quotes, substitutions and brackets (depth 0)."""
-    return outside_brackets(text, sh_unquoted(text))
+    """Each index of ``text`` where a blank or an operator character (``;&|()<>``) stands
+    outside quotes, substitutions and the constructs Bash reads across lines and ``;``:
+    ``( )``, a ``{ }`` group and ``[[ ]]`` (:func:`_groups`). A ``[`` or a ``{`` in a word
+    (``echo [a``, ``{a,b}``) groups nothing, as in Bash."""
+    return (i for kind, i, depth in _groups(text) if kind == "operator" and depth == 0)
+
+
+@functools.lru_cache(maxsize=1024)
+def sh_group_end(text: str) -> int | None:
+    """The index of the ``)`` or ``}`` closing the subshell or group that ``text`` opens
+    (``text[0]``), as Bash reads them (:func:`_groups`); None when it is never closed.
+    Memoised: a function's body or a loop's group is run again and again."""
+    return next((i for kind, i, depth in _groups(text) if kind == "close" and depth == 0),
+                None)
+
+
+#: Reserved words after which (at a command's start) another reserved word may come:
+#: ``then {``, ``} }``, ``fi }``.
+_BEFORE_COMMAND = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!",
+                             "time", "{", "}", "fi", "done", "esac"})
+#: Bash's blanks, which end a word (with the metacharacters): no other white space does.
+BLANKS = " \t\n"
+
+
+def _groups(text: str) -> Iterator[tuple[str, int, int]]:
+    """Bash's grouping of ``text``, each (kind, index, depth): ``operator`` for a blank or
+    an operator character outside quotes and substitutions, at the depth it stands, and
+    ``close`` for a ``)``, ``}`` or ``]]`` closing a group, at the depth after it. A ``(``
+    is an operator and always opens; ``{`` and ``}`` only as reserved words, a word of
+    their own where a command starts (``{ a; }``, ``f() { ...; }``, ``} }``: not ``echo {``
+    nor ``{a``), and ``[[`` there too, closed by a ``]]`` word (Bash reads ``[[ ]]`` across
+    lines); ``[`` and other braces are letters."""
+    stack: list[str] = []
+    command = True  # a reserved word is read here
+    name_next = target_next = False  # after `function`, after a redirection operator
+    word_start: int | None = None
+    plain_word = True
+    n = len(text)
+    for kind, start, _ in itertools.chain(sh_parts(text), [("plain", n, n)]):
+        c = text[start] if start < n else "\n"
+        if kind != "plain" or (c not in _METACHARACTERS and c not in BLANKS):
+            if kind != "comment" and word_start is None:
+                word_start, plain_word = start, kind == "plain"
+            elif kind != "plain":
+                plain_word = False
+            continue
+        if word_start is not None:  # a word ends: a reserved word?
+            word = text[word_start:start] if plain_word else ""
+            word_start = None
+            top = stack[-1] if stack else ""
+            if top == "[[":
+                if word == "]]":
+                    stack.pop()
+                    yield "close", start - 1, len(stack)
+                command = False
+            elif target_next:
+                target_next = False
+            elif name_next:
+                name_next, command = False, True
+            elif not command:
+                pass
+            elif word == "{":
+                stack.append("{")
+            elif word == "}":
+                if top == "{":
+                    stack.pop()
+                    yield "close", start - 1, len(stack)
+            elif word == "[[":
+                stack.append("[[")
+                command = False
+            elif word == "function":
+                name_next, command = True, False
+            else:
+                command = word in _BEFORE_COMMAND
+        if start == n:
+            break
+        if c == "(":
+            stack.append("(")
+            command = True
+        elif c == ")":
+            if stack and stack[-1] == "(":
+                stack.pop()
+                yield "close", start, len(stack)
+            command = True
+        elif c in "<>" or (c == "&" and (text[start - 1 : start] in ("<", ">")
+                                         or text[start + 1 : start + 2] == ">")):
+            target_next = True  # a redirection: its file is the next word
+        elif c != " " and c != "\t":
+            command = True  # ;, &, |, a newline
+        else:
+            continue
+        yield "operator", start, len(stack)
 
 
 def sh_closing(text: str, i: int) -> int:
