@@ -37,16 +37,20 @@ def _real_bash_5_2() -> str | None:
 REAL_BASH = _real_bash_5_2()
 
 
-def real_bash(body: str) -> list[str] | None:
-    """What Bash 5.2 prints running ``body`` in an empty directory of its own, as lines (its
-    standard output); None when Bash 5.2 is not on this machine. The tests that take it
-    check their expected answers against it."""
+def real_bash(body: str, files: tuple[str, ...] = ()) -> list[str] | None:
+    """What Bash 5.2 prints running ``body`` in a directory of its own holding (empty)
+    ``files``, which is also its home directory, as lines (its standard output); None when
+    Bash 5.2 is not on this machine. The tests that take it check their expected answers
+    against it."""
     if REAL_BASH is None:
         return None
-    with tempfile.TemporaryDirectory() as empty:
+    with tempfile.TemporaryDirectory() as directory:
+        for name in files:
+            with open(os.path.join(directory, name), "w"):
+                pass
         done = subprocess.run([REAL_BASH, "-c", body], capture_output=True, text=True,
-                              cwd=empty, check=False, timeout=10,
-                              env={"PATH": os.defpath, "HOME": empty, "LANG": "C.UTF-8"})
+                              cwd=directory, check=False, timeout=10,
+                              env={"PATH": os.defpath, "HOME": directory, "LANG": "C.UTF-8"})
     return done.stdout.split("\n")[:-1] if done.stdout else []
 
 
@@ -412,7 +416,9 @@ def test_the_case_scanner_passes_other_whitespace() -> None:
     ("i=1; echo $((i++)) $((++i)) $i $((i -= 5)) $((a = b = 2)) $a $b", ["1 3 3 -2 2 2 2"]),
     ("while (( n < 3 )); do echo n=$n; ((n++)); done", ["n=", "n=1", "n=2"]),
     ("if ((1 == 1)); then echo yes; fi", ["yes"]),
-    ("let x=1+2 y=x*2; echo $x $y $?", ["3 6 0"]),
+    ("let x=1+2 'y=x*2'; echo $x $y $?", ["3 6 0"]),
+    # unquoted, y=x*2 is a file name pattern to Bash (a file y=x12 would be let's argument)
+    ("let x=1+2 y=x*2; echo after", ["after"]),
     ("let 'z = 0'; echo $?", ["1"]),
     ("let x=1 y=1/0; echo after", ["after"]),  # not interpreted: neither is assigned
     ("x=1; let x=1 y=1/0; echo $x", []),  # ... and x is not known any more

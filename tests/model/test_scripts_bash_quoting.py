@@ -103,6 +103,43 @@ def test_a_statement_ends_where_bash_ends_it(body: str, printed: list[str]) -> N
     assert real_bash(body) in (None, printed)
 
 
+# -- words Bash expands with the file system -------------------------------------------------------
+@pytest.mark.parametrize("body", [
+    # Bash 5.2 prints each as written only when no file matches it (in an empty directory),
+    # else the names of the files (a Tentacle's working directory holds the script and its
+    # packages): not interpreted. Each was printed as written.
+    "echo *", "echo *.txt", "echo a?c", "echo [ab].txt", "printf '%s\\n' *",
+    "x='*'; echo $x", 'echo "a"*', "echo a=*",  # a variable's value, a word not assigning
+    "let y=x*2",  # let's argument y=x*2 is a pattern too
+    "echo hi > /etc/environmen?",  # the file it matches
+    # brace expansion: `a b`, `a1 a2 a3`, `a b` (it printed them as written), and x is b
+    "echo {a,b}", "echo a{1..3}", 'echo {a,"b"}', "export x={a,b}",
+])
+def test_a_word_bash_expands_with_the_file_system_is_not_interpreted(body: str) -> None:
+    _, result, host = bash(body + "\necho after")
+    assert host.lines() == ["after"] and result == ScriptResult(), host.out
+    assert real_bash("echo *.txt a?c {a,b}", files=("a.txt", "abc")) in (
+        None, ["a.txt abc a b"])
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # quoted, escaped, an assignment's (a declaration's too), a bracket never closed: Bash
+    # 5.2 prints these as written, whatever files there are
+    ("echo \"*\" '?' \\* \"a\"'[b]'", ["* ? * a[b]"]),
+    ("echo [a a] [ ] a]", ["[a a] [ ] a]"]),
+    ('z=*; echo "$z"; export y=[ab]; echo "$y"', ["*", "[ab]"]),
+    ('f() { local w=a?; echo "$w"; }; f', ["a?"]),
+    ("z={e,f}; echo \"$z\" {a} {} \"{a,b}\" \\{a,b}", ["{e,f} {a} {} {a,b} {a,b}"]),
+    # a word written NAME=... that is no assignment is split (it was not: [a=1 2])
+    ("x='1 2'; printf '[%s]\\n' a=$x; export b=$x; echo \"$b\"", ["[a=1]", "[2]", "1 2"]),
+])
+def test_a_word_bash_never_expands_with_the_file_system(body: str, printed: list[str]
+                                                        ) -> None:
+    _, _, host = bash(body)
+    assert host.lines() == printed
+    assert real_bash(body, files=("ab", "a.txt", "a1", "a=1", "e", "ea")) in (None, printed)
+
+
 # -- redirections written against a word, and input redirections ---------------------------------
 @pytest.mark.parametrize(("body", "out"), [
     # A redirection written against the word before it was printed as part of it.
@@ -183,7 +220,7 @@ def test_an_ansi_c_string_ends_at_a_nul_as_bash_s() -> None:
     # bash 5.2's output. A ${...} ends at its first } outside quotes and nested ${...}: a {
     # alone opens nothing (the scanner counted it, and read on past the line's end)
     ("X='?]\\]'; echo \"[${X%%\\${v}\"\"}]\"", ["[?]\\]}]"]),
-    ("X='?]\\]'; echo [${X%%\\${v}\"\"}]", ["[?]\\]}]"]),
+    ("X='.]\\]'; echo ${X%%\\${v}\"\"}]", [".]\\]}]"]),  # bare: no file name pattern
     ('X=1; echo "${X:-{a}}" ${X:-{a}}', ["1} 1}"]),
     ('unset X; echo "${X:-{a}}"', ["{a}"]),
     ('X=ab; echo "${X#{}" ${X%{a}} "${X%b}}"\necho next', ["ab ab} a}", "next"]),

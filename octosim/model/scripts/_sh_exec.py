@@ -766,7 +766,7 @@ class _Shell:
             bare = _unquoted_text(raw)
             if bare.startswith("~") or ("{" in bare and ("," in bare or ".." in bare)):
                 raise Unknown(raw)
-        cmd = self.expand(text)
+        cmd = self.expand(text, command=False)
         if cmd.redirected:
             raise Unknown(text)
         for word, form in zip(cmd.words, cmd.forms, strict=True):
@@ -1435,12 +1435,15 @@ class _Shell:
                 self.host.set_machine_variable(m.group(1), dequote(m.group(2)))
 
     # -- words --------------------------------------------------------------------------------
-    def expand(self, text: str) -> _Words:
+    def expand(self, text: str, *, command: bool = True) -> _Words:
         """Split a simple command into words: quotes removed, variables expanded (an
         unquoted expansion split at blanks, and gone if empty, as Bash does but in
         assignments), redirections taken out (``[[ ]]`` reads its words itself:
-        :meth:`conditional`). Raises Unknown for command substitution."""
+        :meth:`conditional`). Raises Unknown for command substitution and for a word Bash
+        would expand with the file system (:func:`_file_expansion`).
+        Not a ``command``: the words of a ``for`` loop, none of them an assignment."""
         cmd = _Words([], dict(self.fds))
+        name: str | None = None  # the command's name, once read
         pending: str | None = None
         redirection: re.Match[str] | None = None  # one whose target is the next word
         for raw in _words(text):
@@ -1480,12 +1483,21 @@ class _Shell:
                 continue
             if '"' in raw and len(self.arguments()) > 1 and _QUOTED_ALL.search(raw):
                 raise Unknown(raw)  # "x$@y": words joined to the text around: not interpreted
-            value, form = self.word(raw), _form(raw)
+            # An assignment (`X=v cmd`, `X=v`) or a declaration's (`export X=v`, `local
+            # X=v`) is neither split nor matched against file names; any other word is.
+            assignment = (command and (name is None or name in _DECLARATIONS)
+                          and _ASSIGNMENT.match(raw) is not None)
+            segments = self.expanded(_segment_list(raw))
+            _file_expansion(raw, segments, assignment=assignment,
+                            braces=not assignment or name is not None)
+            value, form = "".join(text for _, text in segments), _form(raw)
             fields = [value]
-            if _unquoted_dollar(raw) and not _ASSIGNMENT.match(raw):
+            if not assignment and _unquoted_dollar(raw):
                 fields = value.split()
                 if form == "mixed" and fields != [value]:
                     raise Unknown(raw)  # which blanks were quoted is not known here
+            if name is None and not assignment and fields:
+                name = fields[0]  # the command's name: the first word no assignment
             cmd.words.extend(fields)
             cmd.forms.extend([form] * len(fields))
         return cmd
@@ -1506,7 +1518,9 @@ class _Shell:
         everything = m.group("all") or m.group("dup")  # &>FILE, >&FILE: both descriptors
         if everything and m.group("fd"):
             raise Unknown(raw)  # `2>&FILE`: Bash's ambiguous redirect, not interpreted
-        target = self.word(raw)
+        segments = self.expanded(_segment_list(raw))
+        _file_expansion(raw, segments, assignment=False)  # `> *.log`: the file it matches
+        target = "".join(text for _, text in segments)
         if _unquoted_dollar(raw) and len(target.split()) != 1:
             raise _RedirectFailure(f"{raw}: ambiguous redirect", fds[2])
         if not target:
@@ -1726,6 +1740,35 @@ class _Shell:
         script exits with 1 (a subshell: the subshell)."""
         self.error(f"{'$' if ascii_digits(name) else ''}{name}: {message}")
         raise ScriptExit(1)
+
+
+#: The builtins whose ``NAME=value`` arguments are assignments: neither split nor matched
+#: against file names (their braces are still expanded: ``export X={a,b}`` sets X to b).
+_DECLARATIONS = frozenset({"export", "local", "declare", "typeset", "readonly"})
+#: What makes an unquoted text a file name pattern: ``*``, ``?``, or a ``[`` with a ``]``
+#: after it (Bash's unquoted_glob_pattern_p).
+_GLOB = re.compile(r"[*?]|\[.*\]", re.DOTALL)
+
+
+def _file_expansion(raw: str, segments: Sequence[tuple[str, str]], *, assignment: bool,
+                    braces: bool = True) -> None:
+    """Raise Unknown when Bash would expand the word ``raw`` (``segments``: its parts,
+    expanded) with what the simulator does not model: brace expansion
+    (``{a,b}``, ``{1..3}``; with ``braces``: not in an assignment, but in a declaration's
+    ``export X={a,b}``) and, but in an ``assignment`` (a declaration's too), the names of
+    the files a pattern matches (its unquoted text, a variable's value too, with
+    a ``*``, a ``?`` or a ``[...]``: ``*.log``, ``$P`` holding ``*``). Bash prints such a
+    pattern as written only when no file matches it, which the simulator cannot know."""
+    if "{" in raw and braces:
+        bare = _unquoted_text(raw)
+        if "{" in bare and "}" in bare and ("," in bare or ".." in bare):
+            raise Unknown(raw)
+    if assignment:
+        return
+    for kind, text in segments:
+        if kind == "bare" and ("*" in text or "?" in text or ("[" in text and _GLOB.search(
+                "".join(part if k == "bare" else "\0" for k, part in segments)))):
+            raise Unknown(raw)
 
 
 def _here_string(raw: str) -> None:
