@@ -140,6 +140,30 @@ def test_a_word_bash_never_expands_with_the_file_system(body: str, printed: list
     assert real_bash(body, files=("ab", "a.txt", "a1", "a=1", "e", "ea")) in (None, printed)
 
 
+# -- the home directory ---------------------------------------------------------------------------
+@pytest.mark.parametrize("body", [
+    # Bash 5.2 writes the home directory's path for each ~ (each was printed as a ~)
+    "echo ~", "echo ~/x", "echo ~root", "x=~/a", "x=a:~/b",
+    "export PATH=$PATH:~/bin", "echo PATH=a:~/bin",  # a word written NAME=...: after = or :
+    "echo hi > ~/log",
+])
+def test_the_home_directory_is_not_interpreted(body: str) -> None:
+    _, result, host = bash(body + "\necho after")
+    assert host.lines() == ["after"] and result == ScriptResult(), host.out
+    home = real_bash('echo ~ a=~/x "$HOME"')
+    assert home is None or home[0] == "{0} a={0}/x {0}".format(home[0].split()[-1])
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # bash 5.2: a ~ quoted, escaped, not first, or after : in a word not written NAME=...
+    ('echo "~" \\~ a~ a:~/c; x=a~; y=a=~; echo $x $y', ["~ ~ a~ a:~/c", "a~ a=~"]),
+])
+def test_a_tilde_bash_leaves_alone(body: str, printed: list[str]) -> None:
+    _, _, host = bash(body)
+    assert host.lines() == printed
+    assert real_bash(body) in (None, printed)
+
+
 # -- redirections written against a word, and input redirections ---------------------------------
 @pytest.mark.parametrize(("body", "out"), [
     # A redirection written against the word before it was printed as part of it.

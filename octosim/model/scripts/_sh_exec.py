@@ -1440,7 +1440,7 @@ class _Shell:
         unquoted expansion split at blanks, and gone if empty, as Bash does but in
         assignments), redirections taken out (``[[ ]]`` reads its words itself:
         :meth:`conditional`). Raises Unknown for command substitution and for a word Bash
-        would expand with the file system (:func:`_file_expansion`).
+        would expand with the file system or the home directory (:func:`_file_expansion`).
         Not a ``command``: the words of a ``for`` loop, none of them an assignment."""
         cmd = _Words([], dict(self.fds))
         name: str | None = None  # the command's name, once read
@@ -1745,6 +1745,9 @@ class _Shell:
 #: The builtins whose ``NAME=value`` arguments are assignments: neither split nor matched
 #: against file names (their braces are still expanded: ``export X={a,b}`` sets X to b).
 _DECLARATIONS = frozenset({"export", "local", "declare", "typeset", "readonly"})
+#: A word Bash reads as an assignment, whatever its position: a ``~`` after its ``=`` or a
+#: ``:`` is the home directory (``echo PATH=a:~/bin`` prints the home directory's path).
+_ASSIGNMENT_LIKE = re.compile(rf"{SH_NAME}\+?=")
 #: What makes an unquoted text a file name pattern: ``*``, ``?``, or a ``[`` with a ``]``
 #: after it (Bash's unquoted_glob_pattern_p).
 _GLOB = re.compile(r"[*?]|\[.*\]", re.DOTALL)
@@ -1753,12 +1756,17 @@ _GLOB = re.compile(r"[*?]|\[.*\]", re.DOTALL)
 def _file_expansion(raw: str, segments: Sequence[tuple[str, str]], *, assignment: bool,
                     braces: bool = True) -> None:
     """Raise Unknown when Bash would expand the word ``raw`` (``segments``: its parts,
-    expanded) with what the simulator does not model: brace expansion
+    expanded) with what the simulator does not model: the home directory (a leading bare
+    ``~``; in a word written ``NAME=...``, one after the ``=`` or a ``:``), brace expansion
     (``{a,b}``, ``{1..3}``; with ``braces``: not in an assignment, but in a declaration's
     ``export X={a,b}``) and, but in an ``assignment`` (a declaration's too), the names of
     the files a pattern matches (its unquoted text, a variable's value too, with
     a ``*``, a ``?`` or a ``[...]``: ``*.log``, ``$P`` holding ``*``). Bash prints such a
     pattern as written only when no file matches it, which the simulator cannot know."""
+    if "~" in raw and (_tilde(raw) or ((m := _ASSIGNMENT_LIKE.match(raw)) and (
+            _tilde(raw[m.end() :]) or any(kind == "bare" and ":~" in text
+                                          for kind, text in _segment_list(raw))))):
+        raise Unknown(raw)
     if "{" in raw and braces:
         bare = _unquoted_text(raw)
         if "{" in bare and "}" in bare and ("," in bare or ".." in bare):
