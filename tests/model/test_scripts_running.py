@@ -1004,6 +1004,34 @@ def test_sh_splits_unquoted_expansions_and_drops_stderr_redirections() -> None:
 
 
 @pytest.mark.parametrize(("body", "printed"), [
+    # bash 5.2's output. Its default IFS splits at space, tab and newline only: a no-break
+    # space (U+00A0) or an em space (U+2003) is a letter (str.split() split at them)
+    ("x='a\u00a0b'; for w in $x; do echo \"<$w>\"; done", ["<a\u00a0b>"]),
+    ("x='a\u2003b c'; printf '<%s>\\n' $x", ["<a\u2003b>", "<c>"]),
+    ("echo a\u00a0b  c", ["a\u00a0b c"]),  # in the script's words too
+    ("x=$'a\\tb\\nc'; printf '<%s>\\n' $x", ["<a>", "<b>", "<c>"]),
+    # IFS empty: no splitting; IFS set to the default, or unset: the default's
+    ("x='a b'; IFS=; printf '<%s>\\n' $x", ["<a b>"]),
+    ("IFS=$' \\t\\n'; x='a b'; printf '<%s>\\n' $x; unset IFS; printf '<%s>\\n' $x",
+     ["<a>", "<b>", "<a>", "<b>"]),
+    # any other IFS is not interpreted (the value was split at blanks: <a,b>), nor "$*"
+    # joined with it, nor $IFS while the script has not set it (Bash's default)
+    ("IFS=,; x=a,b; for w in $x; do echo \"<$w>\"; done; echo after", ["after"]),
+    ("IFS=,; x='a b'; echo $x; echo after", ["after"]),
+    ('f() { IFS=,; echo "$*"; }; f a b; echo after', ["after"]),
+    ('old=$IFS; echo "[$old]"; echo after', ["after"]),
+])
+def test_sh_splits_fields_at_bash_s_ifs(body: str, printed: list[str]) -> None:
+    from tests.model.test_scripts_bash_flow import real_bash  # it imports this module
+
+    host = Host("Linux")
+    run(body, SH, host)
+    assert host.lines() == printed
+    if not body.endswith("after"):
+        assert real_bash(body) in (None, printed)
+
+
+@pytest.mark.parametrize(("body", "printed"), [
     ("printf '%5s|%-3d|%03d|%x|%.2f|%c\\n' x 5 7 255 3.14159 hello",
      ["    x|5  |007|ff|3.14|h"]),
     ("printf '%s-%s\\n' a b c", ["a-b", "c-"]),  # the format again while arguments remain

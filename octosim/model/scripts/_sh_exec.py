@@ -219,6 +219,7 @@ from octosim.model.scripts._sh_text import (
     sh_strip_comments,
     sh_top_level,
     sleep_seconds,
+    split_fields,
     split_words,
     strip_sudo,
     test_expression,
@@ -1493,7 +1494,7 @@ class _Shell:
             value, form = "".join(text for _, text in segments), _form(raw)
             fields = [value]
             if not assignment and _unquoted_dollar(raw):
-                fields = value.split()
+                fields = self.fields(value)
                 if form == "mixed" and fields != [value]:
                     raise Unknown(raw)  # which blanks were quoted is not known here
             if name is None and not assignment and fields:
@@ -1521,7 +1522,7 @@ class _Shell:
         segments = self.expanded(_segment_list(raw))
         _file_expansion(raw, segments, assignment=False)  # `> *.log`: the file it matches
         target = "".join(text for _, text in segments)
-        if _unquoted_dollar(raw) and len(target.split()) != 1:
+        if _unquoted_dollar(raw) and len(self.fields(target)) != 1:
             raise _RedirectFailure(f"{raw}: ambiguous redirect", fds[2])
         if not target:
             raise _RedirectFailure(": No such file or directory", fds[2])
@@ -1530,6 +1531,17 @@ class _Shell:
                        else (target, m.group("op") == ">>"))
         for fd in (1, 2) if everything else (int(m.group("fd") or 1),):
             fds[fd] = destination
+
+    def fields(self, value: str) -> list[str]:
+        """An unquoted expansion's ``value`` split into fields as Bash splits it: at space,
+        tab and newline (IFS unset, or set to them: Bash's default; a no-break space is a
+        letter), not at all with IFS empty. Raises Unknown for any other IFS (``IFS=,``)."""
+        ifs = self.host.getenv("IFS")
+        if "IFS" in self.unknown or (ifs is not None and ifs != _DEFAULT_IFS):
+            if ifs == "" and "IFS" not in self.unknown:
+                return [value] if value else []
+            raise Unknown("IFS")
+        return split_fields(value)
 
     def input_file(self, raw: str) -> None:
         """``< FILE``: of the files, only ``/etc/environment`` is known to open (any other
@@ -1723,6 +1735,9 @@ class _Shell:
             return str(self.last)
         if name in _ARGUMENT_PARAMETERS:
             args = self.arguments()
+            if name == "*" and len(args) > 1 and self.host.getenv("IFS") not in (
+                    None, _DEFAULT_IFS):
+                raise Unknown("$*")  # "$*" joins them with IFS's first character
             return str(len(args)) if name == "#" else " ".join(args)
         if ascii_digits(name):
             if name == "0":
@@ -1733,7 +1748,10 @@ class _Shell:
             raise Unknown("$" + name)  # process ids, the shell's flags: not modelled
         if name in self.unknown:
             raise Unknown("$" + name)  # what a skipped statement may have set
-        return self.host.getenv(name)
+        value = self.host.getenv(name)
+        if value is None and name == "IFS":
+            raise Unknown("$IFS")  # Bash's default, space, tab and newline, unless unset
+        return value
 
     def expansion_error(self, name: str, message: str) -> None:
         """``set -u`` on an unset variable, ``${X:?message}``: Bash prints the error and the
@@ -1742,6 +1760,8 @@ class _Shell:
         raise ScriptExit(1)
 
 
+#: Bash's IFS when a script starts: field splitting at space, tab and newline.
+_DEFAULT_IFS = " \t\n"
 #: The builtins whose ``NAME=value`` arguments are assignments: neither split nor matched
 #: against file names (their braces are still expanded: ``export X={a,b}`` sets X to b).
 _DECLARATIONS = frozenset({"export", "local", "declare", "typeset", "readonly"})

@@ -27,6 +27,7 @@ from octosim.model.scripts._running import (
 
 __all__ = [
     "ARITHMETIC_TARGET",
+    "BLANKS",
     "GLOB_STAR",
     "SH_NAME",
     "CaseClause",
@@ -54,6 +55,7 @@ __all__ = [
     "sh_top_level",
     "sh_unquoted",
     "sleep_seconds",
+    "split_fields",
     "split_words",
     "strip_sudo",
     "test_expression",
@@ -162,8 +164,23 @@ def sh_group_end(text: str) -> int | None:
 #: ``then {``, ``} }``, ``fi }``.
 _BEFORE_COMMAND = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!",
                              "time", "{", "}", "fi", "done", "esac"})
-#: Bash's blanks, which end a word (with the metacharacters): no other white space does.
-BLANKS = " \t\n"
+#: What ends a word (with the metacharacters): Bash's blanks, space, tab and newline, and
+#: here the rest of ASCII's white space too (a carriage return...). No other white space
+#: does: a no-break space, U+00A0, is a letter to Bash, in a script's words and in values.
+BLANKS = frozenset(c for c in map(chr, range(128)) if c.isspace())
+#: Field splitting at Bash's default IFS, space, tab and newline (str.split() would split at
+#: any white space, U+00A0 and U+2003 too).
+_IFS_BLANKS = re.compile("[ \t\n]+")
+#: White space other than the default IFS's: a value holding one is split by the regex.
+_OTHER_SPACE = re.compile(r"[^\S \t\n]")
+
+
+def split_fields(value: str) -> list[str]:
+    """The fields of an unquoted expansion's ``value`` as Bash splits them with its default
+    IFS: at runs of space, tab and newline, none empty."""
+    if _OTHER_SPACE.search(value) is None:
+        return value.split()
+    return [field for field in _IFS_BLANKS.split(value) if field]
 
 
 def _groups(text: str) -> Iterator[tuple[str, int, int]]:
@@ -229,10 +246,10 @@ def _groups(text: str) -> Iterator[tuple[str, int, int]]:
         elif c in "<>" or (c == "&" and (text[start - 1 : start] in ("<", ">")
                                          or text[start + 1 : start + 2] == ">")):
             target_next = True  # a redirection: its file is the next word
-        elif c != " " and c != "\t":
-            command = True  # ;, &, |, a newline
+        elif c in ";&|\n":
+            command = True
         else:
-            continue
+            continue  # another blank
         yield "operator", start, len(stack)
 
 
@@ -278,14 +295,14 @@ def _part(text: str, i: int, quoted: bool, heredocs: bool, nesting: int,
     if c == "#" and comments and _ends_word(before):
         newline = text.find("\n", i)
         return "comment", len(text) if newline < 0 else newline
-    if c == "(" and nxt == "(" and (before.isspace() or before in ";&|"):
+    if c == "(" and nxt == "(" and (before in BLANKS or before in ";&|"):
         # A command `((...))` (not `(((`...: brackets around arithmetic, or subshells)
         return "arithmetic", _closing_bracket(text, i, heredocs, nesting + 1)
     return "plain", i + 1
 
 
 def _ends_word(c: str) -> bool:
-    return c.isspace() or c in _METACHARACTERS
+    return c in BLANKS or c in _METACHARACTERS
 
 
 def _closing_bracket(text: str, i: int, heredocs: bool, nesting: int) -> int:
@@ -444,7 +461,7 @@ def split_words(text: str) -> list[str]:
     words: list[str] = []
     start: int | None = None
     for kind, at, _ in sh_parts(text):
-        if kind == "plain" and text[at].isspace():
+        if kind == "plain" and text[at] in BLANKS:
             if start is not None:
                 words.append(text[start:at])
                 start = None
@@ -947,7 +964,7 @@ def _tokens(text: str) -> Iterator[tuple[str, str, int, int]]:
     i, n = 0, len(text)
     while i < n:
         c = text[i]
-        if c != "\n" and c.isspace():
+        if c != "\n" and c in BLANKS:
             i += 1
             continue
         if op := _OPERATOR.match(text, i):
