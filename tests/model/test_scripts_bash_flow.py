@@ -116,6 +116,29 @@ def test_local_variables_belong_to_the_call() -> None:
     assert host.lines() == ["inner set", "g sees inner", "outer [unset]", "global"]
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # bash 5.2's output. -f unsets the function, -v the variable (`unset -f f` unset the
+    # variable f, and the function stayed); bare, the variable, or when there is none the
+    # function
+    ('f() { echo F; }; f=1; unset -f f; echo "[$f]"; f; echo after', ["[1]", "after"]),
+    ('f() { echo F; }; unset -v f; f; f=1; unset f; f; echo "[$f]"; unset f; f; echo end',
+     ["F", "F", "[]", "end"]),
+    # Bash's errors, status 1; a name no variable's is a function's (`unset vā`: 0)
+    ('unset -v 1x; echo "s=$?"; unset -fv a; echo "s=$?"; unset -f 1x vā; echo "s=$?"\n'
+     'x=1; unset -- x; echo "[${x-u}]"', ["s=1", "s=1", "s=0", "[u]"]),
+    # a caller's local: Bash shows the value it hid, [g] (it was unset: [u]); not interpreted
+    ('g() { unset x; echo "[${x-u}]"; }; f() { local x=1; g; }; x=g; f; echo "[$x]"'
+     " # not interpreted", ["[g]"]),
+    ('f() { local y=2; unset y; echo "[${y-u}]"; }; y=out; f; echo "[$y]"', ["[u]", "[out]"]),
+    ('x=1; unset -n x; echo "[$x]"; echo after', ["after"]),  # a nameref: not interpreted
+])
+def test_unset_as_bash_unsets(body: str, printed: list[str]) -> None:
+    _, _, host = bash(body)
+    assert host.lines() == printed
+    if "not interpreted" not in body and "-n" not in body:  # what Bash prints in full
+        assert real_bash(body) in (None, printed)
+
+
 def test_local_outside_a_function_is_bash_s_error() -> None:
     _, result, host = bash("local X=1; echo $?")
     assert host.out == [("error", "local: can only be used in a function"), ("info", "1")]

@@ -2,7 +2,7 @@
 
 Interpreted:
 
-* ``sleep``; ``true``/``false``/``:``; ``X=v``, ``export``, ``unset``; Octopus's
+* ``sleep``; ``true``/``false``/``:``; ``X=v``, ``export``, ``unset`` (``-f``, ``-v``); Octopus's
   ``fail_step``, ``set_octopusvariable``, ``get_octopusvariable``; ``sudo`` in front of any
   of these.
 * ``echo``/``printf`` (``%s``, ``%c``, ``%d``, ``%x``, ``%f``... with flags, width and
@@ -1334,9 +1334,7 @@ class _Shell:
             self.export(args)
             return 0
         if name == "unset":
-            for arg in args:
-                self.setenv(arg, None)
-            return 0
+            return self.unset(args)
         if name == "set":
             self.set_options(args)
             return 0
@@ -1358,6 +1356,51 @@ class _Shell:
             # Changes the shell in ways not followed; `read X` at least names what it sets.
             self.skipped(" ".join([name, *args]))
         return None  # not interpreted: its status is not known
+
+    def unset(self, args: list[str]) -> int | None:
+        """``unset [-f|-v] NAME...``: ``-f`` the functions, ``-v`` the variables (a name
+        that is no variable's: Bash's ``not a valid identifier``, status 1), neither the
+        variable or, when no variable has that name, the function, as Bash does. None (not
+        interpreted) for another option (``-n``), after which the names' variables are not
+        known and their functions gone."""
+        options: set[str] = set()
+        while args and args[0].startswith("-") and len(args[0]) > 1:
+            option, args = args[0], args[1:]
+            if option == "--":
+                break
+            options.update(option[1:])
+        if options - {"f", "v"}:
+            for arg in args:
+                self.unknown.add(arg)
+                self.functions.pop(arg, None)
+            return None
+        if options == {"f", "v"}:
+            self.error("unset: cannot simultaneously unset a function and a variable")
+            return 1
+        status = 0
+        for arg in args:
+            variable = re.fullmatch(SH_NAME, arg) is not None
+            if options == {"v"} and not variable:
+                self.error(f"unset: `{arg}': not a valid identifier")
+                status = 1
+            elif options == {"f"} or not variable:
+                self.functions.pop(arg, None)
+            elif options or arg in self.unknown or self.host.getenv(arg) is not None:
+                self.unset_variable(arg)
+            else:
+                self.functions.pop(arg, None)  # no variable by that name: the function
+        return status
+
+    def unset_variable(self, name: str) -> None:
+        """Unset variable ``name``. Raises Unknown when it is a local of a function call
+        around the one running: Bash then shows the value it hid (dynamic scoping), which
+        is not followed."""
+        holder = next((frame for frame in reversed(self.frames) if name in frame.hidden),
+                      None)
+        if holder is not None and holder is not self.frames[-1]:
+            self.unknown.add(name)
+            raise Unknown(name)
+        self.setenv(name, None)
 
     def export(self, args: list[str]) -> None:
         """``export NAME[=v]...`` (options are not read). Raises Unknown for any other
