@@ -896,6 +896,36 @@ def test_sh_conditions_it_evaluates(body: str, printed: list[str]) -> None:
     assert host.lines() == printed and not result.failed
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # bash 5.2's output, in the C.UTF-8 locale: a `.` takes a newline; a quoted pattern is a
+    # substring, in any script; intervals
+    ("[[ $'a\\nb' =~ a.b ]] && echo y", ["y"]),  # Python's . took none: it ran no branch
+    ('[[ é =~ "é" ]] && echo y; [[ aa =~ ^a{2}$ ]] && echo y; [[ a =~ a{,2} ]] && echo y',
+     ["y", "y", "y"]),
+])
+def test_sh_regex_matches_as_bash_s(body: str, printed: list[str]) -> None:
+    from tests.model.test_scripts_bash_flow import real_bash  # it imports this module
+
+    host = Host("Linux")
+    run(body, SH, host)
+    assert host.lines() == printed
+    assert real_bash(body) in (None, printed)
+
+
+@pytest.mark.parametrize("body", [
+    # bash 5.2 in the C.UTF-8 locale says y to each of these, in the C locale n to the first
+    # two: `.` and `é+` take characters, or bytes (each was y)
+    "[[ é =~ ^.$ ]]", "[[ éé =~ ^é+$ ]]", "[[ ab =~ ^[aé]b$ ]]",
+    # glibc's error, status 2 (Python read the letter: 0)
+    "[[ 'a{1' =~ a{1 ]]", "[[ '{' =~ { ]]",
+    "[[ $'a\\n' =~ a$ ]]",  # POSIX's $ is the end: 1 (Python's matched before the newline)
+])
+def test_sh_regex_bash_reads_otherwise_is_not_interpreted(body: str) -> None:
+    host = Host("Linux")
+    run(body + " && echo y || echo n; echo after", SH, host)
+    assert host.lines() == ["after"]
+
+
 # -- Bash: brace groups and subshells -----------------------------------------------------------
 @pytest.mark.parametrize(("body", "java_home", "code", "printed", "errors"), [
     ('[ -z "$JAVA_HOME" ] && { echo "JAVA_HOME missing" >&2; exit 1; }\necho continuing',

@@ -23,7 +23,8 @@ Interpreted:
   simulator models: a regular file); ``[[ ]]`` with the same and ``&&``, ``||``,
   ``=``/``==``/``!=`` against a pattern read as a ``case`` pattern is (below: its quoted
   parts literal, the rest a glob; what ``case`` refuses is not known), ``=~`` (an extended
-  regular expression without backslashes or ``[:class:]``; quoted: a substring). As in
+  regular expression without backslashes or ``[:class:]``, in ASCII text, as
+  :func:`~._sh_text.test_expression` reads it; quoted: a substring). As in
   Bash, ``[[ ]]``'s words are parsed as written (an operator only where written bare, a
   unary one first: ``[[ -n = x ]]``, ``[[ a "==" a ]]`` are Bash's syntax errors, not
   interpreted) and each expanded when the evaluation reaches it: the side ``&&``/``||``
@@ -237,9 +238,11 @@ _Status = Generator[float, None, int | None]
 _LIST_OP = re.compile(r"&&|\|\|")
 _PIPE = re.compile(r"\|(?!\|)")
 _ASSIGNMENT = re.compile(rf"^({SH_NAME})=(.*)$", re.DOTALL)
-#: A line of ``/etc/environment`` setting a variable (pam_env's ``NAME=value``, which takes
-#: names Bash does not; ``grep -q '^NAME='`` reads the same names).
-_ENVIRONMENT_LINE = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
+#: A name in ``/etc/environment`` (pam_env's, which takes names Bash does not): what
+#: :data:`_ENVIRONMENT_LINE` sets and :data:`_GREP_NAME` asks about.
+_ENVIRONMENT_NAME = r"[A-Za-z_]\w*"
+#: A line of ``/etc/environment`` setting a variable: ``NAME=value``.
+_ENVIRONMENT_LINE = re.compile(rf"^({_ENVIRONMENT_NAME})=(.*)$", re.DOTALL)
 #: A name assigned somewhere in a text: ``X=``, ``X+=``, ``export X=``, ``local -r X=``,
 #: ``for X``.
 _ASSIGNED = re.compile(r"(?:^|(?<=[\s;&|(){}`]))(?:(?:export|local|readonly|declare|typeset)"
@@ -292,9 +295,8 @@ _QUOTED_ALL = re.compile(r"\$(?:@|\{@\})")
 _SET_LETTERS = {"e": "errexit", "u": "nounset"}
 _KEYWORDS = ("then", "else", "do")
 _CLOSER = {"{": "}", "(": ")"}
-#: The one grep pattern on /etc/environment interpreted: a line setting a name, ``^NAME=``
-#: (a name as :data:`_ENVIRONMENT_LINE` reads one).
-_GREP_NAME = re.compile(r"\^([A-Za-z_]\w*)=")
+#: The one grep pattern on /etc/environment interpreted: a line setting a name, ``^NAME=``.
+_GREP_NAME = re.compile(rf"\^({_ENVIRONMENT_NAME})=")
 #: A function definition: ``f() ...``, ``function f ...`` (its body, if on the same piece).
 #: Bash takes a function name in any script's letters (``fé() { ...; }``), not a variable's.
 _FUNCTION = re.compile(

@@ -725,15 +725,28 @@ def _unary(op: str, operand: str) -> bool | None:
 
 def _regex_match(text: str, pattern: str, form: str) -> bool | None:
     """``[[ text =~ pattern ]]``: an extended regular expression unless quoted (a quoted
-    pattern matches as a plain substring)."""
+    pattern matches as a plain substring). Not interpreted (None), where POSIX's reading,
+    or the locale's, is not Python's: a text or a pattern not ASCII (``.`` takes a
+    character in a UTF-8 locale, a byte in C's: ``[[ é =~ ^.$ ]]`` is true in one, false
+    in the other), a ``{`` opening no interval (``a{1``, ``{``: glibc's error, status 2;
+    Python reads the letter), a ``$`` with a text ending in a newline (Python's ``$``
+    matches before it, POSIX's only at the end); a ``.`` takes a newline, as POSIX's does.
+    Nor is a repeated group, which could backtrack for ages."""
     if form == "quoted":
         return pattern in text
-    if form != "bare" or not _PORTABLE_REGEX.match(pattern) or may_backtrack(pattern):
-        return None  # not interpreted (a repeated group could backtrack for ages)
+    if (form != "bare" or not _PORTABLE_REGEX.match(pattern) or may_backtrack(pattern)
+            or not (pattern.isascii() and text.isascii())
+            or ("{" in pattern and _BRACES.sub("", pattern).count("{"))
+            or ("$" in pattern and text.endswith("\n"))):
+        return None
     try:
-        return re.search(pattern, text) is not None
+        return re.search(pattern, text, re.DOTALL) is not None
     except (re.error, OverflowError):  # a{1,99999999999}: OverflowError
         return None
+
+
+#: A ``{`` opening an interval of a regular expression: ``{2}``, ``{2,}``, ``{2,5}``, ``{,5}``.
+_BRACES = re.compile(r"\{(?:[0-9]+(?:,[0-9]*)?|,[0-9]+)\}")
 
 
 def unescape(text: str) -> str:
