@@ -689,6 +689,51 @@ def test_null_is_an_item_of_an_array(body: str, printed: list[str]) -> None:
     assert host.lines() == printed and not result.failed
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # a function's $null output is an object, as @($null) holds one (these counted 0)
+    ("function F { $null }; @(F).Count", ["1"]),
+    ("function F { return $null }; @(F).Count; function G { $u }; @(G).Count", ["1", "1"]),
+    ("function F { Write-Output $null }; @(F).Count", ["1"]),
+    ("function F { $null; $null }; @(F).Count; $v = F; $v.Count", ["2", "2"]),
+    ("function F { $null }; F | ForEach-Object { 'ran' }", ["ran"]),
+    ("function F { $null }; foreach ($i in F) { 'ran' }; foreach ($i in (F)) { 'no' }",
+     ["ran"]),
+    ("function F { $null }; $v = F; @($v).Count", ["1"]),
+    # a function that outputs nothing gives PowerShell's AutomationNull: no item, kept in
+    # a variable too (these counted 1), though it reads as $null; an argument gets $null
+    ("function F { }; @(F).Count; function G { return }; @(G).Count", ["0", "0"]),
+    ("function F { }; $x = F; @($x).Count; $x | ForEach-Object { 'ran' }", ["0"]),
+    ("function F { }; $x = F; function G { $x }; @(G).Count", ["0"]),
+    ("function F { }; $x = F; $x -eq $null; $x.Count; \"[$x]\"", ["True", "0", "[]"]),
+    ("function F { }; $x = F; function G($p) { @($p).Count }; G $x", ["1"]),
+    ("function F { }; $x = F; $x = $null; @($x).Count", ["1"]),
+    ("function F { }; $x = 1 | ForEach-Object { F }; @($x).Count", ["0"]),
+])
+def test_a_command_that_outputs_nothing_is_no_item(body: str, printed: list[str]) -> None:
+    host = Host()
+    _, result = run(body, PS, host)
+    assert host.lines() == printed and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    # a $null that may be AutomationNull: an index beyond an array gives it, a bracketed
+    # call either, a copy of one may keep it; where it would be enumerated, not interpreted
+    "$a = 1, 2; @($a[5]).Count",
+    "$a = 1, 2; $b = $a[5]; @($b).Count",
+    "function F { }; $x = F; $y = $x; @($y).Count",
+    "function F { }; function G { (F) }; @(G).Count",
+    # an array holding AutomationNull: Windows PowerShell and 7.3 send its items differently
+    "function F { }; $x = F; $a = 1, $x; $a.Count",
+    # appended to an array, AutomationNull adds nothing, $null one item
+    "function F { }; $x = F; $a = @(1) + $x; $a.Count",
+    "function F { }; $x = F; $a = @(1); $a += $x; $a.Count",
+])
+def test_a_null_that_may_be_nothing_is_not_enumerated(body: str) -> None:
+    host = Host()
+    _, result = run(body + "\n'end'", PS, host)
+    assert host.lines() == ["end"] and not result.failed
+
+
 @pytest.mark.parametrize("body", [
     # an array as an item makes an array of arrays (Count 2): the simulator's arrays are
     # flat, so not interpreted (these counted 3)

@@ -28,7 +28,10 @@ is an object: not interpreted), collected as a pipeline's output: one service is
 none ``$null``; a service's ``.Name`` is its name, a text's ``$null``; as a statement its
 error counts, and in a function called for its value its services are output; printed, a
 service's table is not modelled);
-``@(...)``, ``$script:x``/``$global:x`` (one scope: Calamari dot-sources the script). The
+``@(...)`` (a function's ``$null`` output is an item; a command that output nothing gives
+PowerShell's AutomationNull, no item, also kept in a variable: see
+:meth:`_Shell.automation_null`), ``$script:x``/``$global:x`` (one scope: Calamari
+dot-sources the script). The
 operators of comparison precedence (the comparisons, ``-replace``, ``-split``,
 ``-join``) apply from the left, a comparison only as the last of them; unary ``-split`` and
 ``-join``; ``[regex]::Escape``; the postfix operators on any value: ``x[i]``,
@@ -627,6 +630,10 @@ class _Scope:
     unknown: set[str] = field(default_factory=set)
     types: dict[str, str] = field(default_factory=dict)
     functions: dict[str, _Function] = field(default_factory=dict)
+    #: The variables holding ``$null`` that may hold PowerShell's AutomationNull instead
+    #: (the "nothing" a command that output nothing gives: ``$x = Get-Nothing``): True if
+    #: they certainly do, False if they may (see :meth:`_Shell.automation_null`).
+    empty: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -672,12 +679,6 @@ class _Capture:
 
     items: list[Scalar] = field(default_factory=list)
     unknown: bool = False
-
-    def value(self) -> Value:
-        """One object is itself, several an array, none $null (as PowerShell collects)."""
-        if self.unknown:
-            raise Unknown("a function's output")
-        return _collected(self.items)
 
 
 def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
@@ -1083,7 +1084,7 @@ class _Shell:
         elif parsed.kind == "dotnet":
             self.expression(text)  # a Get only reads; a Set acts
         elif parsed.kind == "value":
-            self.output(self.expression(text))
+            self.output_expression(text)
         elif parsed.name not in _KEYWORDS and (function := self.function(parsed.name)):
             yield from self.call(function, parsed.args)
         else:
@@ -1173,7 +1174,11 @@ class _Shell:
         body_close = _closing(text, body_open)
         if text[body_close + 1 :].strip():
             raise Unknown(text)
-        items = _items(self.expression(header.group(2)))
+        source = header.group(2).strip()
+        # A call's output is enumerated, a $null object too; a value's $null is no item.
+        function = self.invoked(source) if self.defined else None
+        items = (_items(self.expression(source)) if function is None
+                 else self.call_items(source, function))
         with self.in_loop(text):
             for item in items:
                 self.step()
@@ -1427,9 +1432,10 @@ class _Shell:
         collected as a function's output is (one object itself, several an array), is
         ``$v``; a statement the block skipped that may have output something leaves ``$v``
         unknown (:meth:`skipped` forgets it)."""
-        value = yield from self.captured(self.for_each_object(piped.group("left"),
-                                                              m.group("rhs")[piped.end() :]))
-        self.assign(m, value, evaluated=True)
+        items = yield from self.captured_items(self.for_each_object(
+            piped.group("left"), m.group("rhs")[piped.end() :]))
+        self.assign(m, _collected(items), evaluated=True,
+                    nothing=True if not items else None)
 
     def for_each_object(self, left: str, block: str) -> _Steps:
         """``<value> | ForEach-Object { ... }`` (``%``, ``foreach``): the block runs for each
@@ -1440,18 +1446,56 @@ class _Shell:
         body = block[1:close]
         if block[close + 1 :].strip() or _piped_or_redirected(left) or _LOOP_EXIT.search(body):
             raise Unknown(block)
-        value = self.expression(left)
-        items = _items(value)
-        if value is None and _expression_mode(left.strip()):
-            # $null sent down a pipeline is one object; a command that output nothing sends
-            # none, and a bracketed one may do either: not modelled.
-            if not _NULL_SOURCE.fullmatch(left.strip()):
-                raise Unknown(left)
-            items = (None,)
-        for item in items:
+        for item in self.enumerated(left):
             self.step()
             with contextlib.suppress(_Return):
                 yield from self.with_item(body, item, None)
+
+    def enumerated(self, text: str) -> tuple[Scalar, ...]:
+        """The objects ``text`` sends down a pipeline (``text | ForEach-Object``, ``@(text)``):
+        a call's its output, in order (a ``$null`` output is one; none if it output
+        nothing); an array's its items; a ``$null`` value one, PowerShell's AutomationNull
+        (the nothing a command's empty output is, kept in a variable or given by an index
+        beyond an array) none, and a ``$null`` that may be either is unknown (see
+        :meth:`automation_null`)."""
+        text = text.strip()
+        if self.defined and (function := self.invoked(text)) is not None:
+            return self.call_items(text, function)
+        value = self.expression(text)
+        if value is not None:
+            return _items(value)
+        if not _expression_mode(text):
+            return ()  # a command (Get-Service) that output nothing
+        nothing = self.automation_null(text)
+        if nothing is None:
+            return (None,)
+        if nothing:
+            return ()
+        raise Unknown(text)
+
+    def automation_null(self, text: str) -> bool | None:
+        """Whether the ``$null`` an expression gave is PowerShell's AutomationNull, the
+        "nothing" a pipeline that output nothing collects to, rather than a ``$null`` object:
+        the two differ where they are enumerated (``@($x)`` holds none or one item, a
+        function outputting one outputs nothing or a ``$null``). None: a ``$null`` (``$null``
+        itself, ``$env:X``, a variable never set or assigned a ``$null``, a parameter: an
+        argument's AutomationNull is bound as ``$null``); True: AutomationNull (a variable
+        assigned a call that output nothing); False: it may be either (an index beyond an
+        array gives AutomationNull, a bracketed call either; a variable assigned either)."""
+        m = _NULL_SOURCE.fullmatch(text.strip())
+        if m is None:
+            return False
+        body = m.group(0)[1:]
+        if body.startswith("{") or body[:4].casefold() == "env:":
+            return None  # the environment's: a variable unset reads $null
+        qualifier, _, name = body.casefold().rpartition(":")
+        key = name
+        scope: _Scope | None = self.top if qualifier in ("script", "global") else self.scope
+        while scope is not None:
+            if key in scope.variables:
+                return scope.empty.get(key)
+            scope = None if qualifier in ("local", "private") else scope.parent
+        return None
 
     def discarded(self, text: str) -> _Steps:
         """``Get-Thing ... | Out-Null`` for a function the script defines: it runs, its
@@ -1485,28 +1529,42 @@ class _Shell:
     def captured(self, steps: _Steps) -> Generator[float, None, Value]:
         """Run ``steps`` (a function's call, a ForEach-Object block) for their value: what
         they output, collected (see :class:`_Capture`)."""
+        items = yield from self.captured_items(steps)
+        return _collected(items)
+
+    def captured_items(self, steps: _Steps) -> Generator[float, None, tuple[Scalar, ...]]:
+        """Run ``steps`` for the objects they output, in order (``$null`` is one; none: the
+        command output nothing, PowerShell's AutomationNull once collected)."""
         capture = _Capture()
         self.captures.append(capture)
         try:
             yield from steps
         finally:
             self.captures.pop()
-        return capture.value()
+        if capture.unknown:
+            raise Unknown("a function's output")
+        return tuple(capture.items)
 
     def call_value(self, text: str, function: _Function) -> Value:
         """A call inside an expression (``"$(Get-Thing)"``, ``if (Test-Java $p)``): its
         value. Expressions do not sleep, so a function that may is not called here (the
         statement holding it is not interpreted)."""
+        return _collected(self.call_items(text, function))
+
+    def call_items(self, text: str, function: _Function) -> tuple[Scalar, ...]:
+        """The objects a call inside an expression outputs (see :meth:`call_value`): what
+        ``@(Get-Thing)``, ``Get-Thing | ForEach-Object`` and ``foreach ($x in Get-Thing)``
+        enumerate, a ``$null`` output one of them."""
         if self.may_sleep(function, set()):
             self.forget_effects(function, set())
             raise Unknown(text)
-        steps = self.captured(self.call(function, _words(text.strip())[1:]))
+        steps = self.captured_items(self.call(function, _words(text.strip())[1:]))
         while True:
             try:
                 next(steps)
             except StopIteration as done:
-                value: Value = done.value
-                return value
+                items: tuple[Scalar, ...] = done.value
+                return items
             raise AssertionError("a function that does not sleep slept")  # pragma: no cover
 
     def may_sleep(self, function: _Function, seen: set[str]) -> bool:
@@ -1621,18 +1679,22 @@ class _Shell:
                 if _piped_or_redirected(value):
                     raise Unknown(value)
                 function = self.invoked(value)
-                self.output(self.expression(value) if function is None
-                            else self.call_value(value, function))
+                if function is None:
+                    self.output_expression(value)
+                else:
+                    self.output(self.call_items(value, function))
             except Unknown:
                 if self.captures:
                     self.captures[-1].unknown = True
         raise _Return
 
     # -- variables ----------------------------------------------------------------------------
-    def assign(self, m: re.Match[str], value: Value = None, evaluated: bool = False) -> None:
+    def assign(self, m: re.Match[str], value: Value = None, evaluated: bool = False,
+               nothing: bool | None = None) -> None:
         """``$x = ...``, ``$script:x = ...``, ``$env:X = ...``; ``[string]$x = ...`` makes
         ``$x`` a string variable (what it is assigned, then and later, is converted to a
-        string)."""
+        string). ``nothing``: an ``evaluated`` value's ``$null`` is AutomationNull (a call
+        that output nothing), as :meth:`automation_null` tells for an expression's."""
         env_name = m.group("braced") or m.group("env")
         name = env_name or m.group("var")
         qualifier = (m.group("scope") or "").casefold()
@@ -1654,12 +1716,17 @@ class _Shell:
         if m.group("cast"):
             scope.types[name.casefold()] = _PARAMETER_TYPES[m.group("cast").casefold()]
         self.set_variable(name, value, scope)
+        if value is None and scope.variables[name.casefold()] is None:
+            if not evaluated:  # a copy of an AutomationNull may be one: not modelled
+                nothing = None if self.automation_null(m.group("rhs")) is None else False
+            if nothing is not None:
+                scope.empty[name.casefold()] = nothing
 
     def assign_call(self, m: re.Match[str], function: _Function) -> _Steps:
         """``$v = Get-Thing ...``: the function runs (it may sleep), its output is ``$v``."""
         try:
-            value = yield from self.captured(self.call(function,
-                                                       _words(m.group("rhs").strip())[1:]))
+            items = yield from self.captured_items(self.call(function,
+                                                             _words(m.group("rhs").strip())[1:]))
         except Unknown:
             if m.group("braced") or m.group("env"):
                 self.stores["process"].forget(self.env_key(m.group("braced") or m.group("env")))
@@ -1668,7 +1735,8 @@ class _Shell:
                 self.forget(m.group("var"), self.top if qualifier in ("script", "global")
                             else self.scope)
             return  # the call ran (its effects stand); what it output, and so $v, is unknown
-        self.assign(m, value, evaluated=True)
+        self.assign(m, _collected(items), evaluated=True,
+                    nothing=True if not items else None)
 
     def compound(self, m: re.Match[str]) -> None:
         """``$x += v``, ``$x -= v``, ``$x *= v``, ``$x /= v``, ``$x %= v``, ``$x++``, ``$x--``:
@@ -1681,6 +1749,7 @@ class _Shell:
             op = m.group("op") or m.group("step")[0]
             change = self.expression(m.group("rhs")) if m.group("rhs") else 1
             if op in "+*/%" and m.group("rhs"):
+                self.appendable(current, change, m.group("rhs"))
                 value = _binary(op, current, change)
             else:  # -=, ++, --: numbers ($null is 0)
                 number = 0 if current is None else current
@@ -1693,6 +1762,16 @@ class _Shell:
             self.forget(m.group("var"), scope)
             raise
         self.set_variable(m.group("var"), self.charged(value), scope)
+        if value is None and change is None and self.automation_null(m.group("rhs")) is not None:
+            scope.empty[m.group("var").casefold()] = False  # $null + AutomationNull: either
+
+    def appendable(self, left: Value, right: Value, text: str) -> None:
+        """``left + right`` where ``right`` (written ``text``) is a ``$null`` that may be
+        AutomationNull, and ``left`` an array: PowerShell appends a ``$null`` object and
+        nothing for AutomationNull (an empty collection), so unless ``right`` is known to be
+        ``$null`` it is unknown."""
+        if right is None and isinstance(left, tuple) and self.automation_null(text) is not None:
+            raise Unknown(text)
 
     def set_variable(self, name: str, value: Value, scope: _Scope | None = None) -> None:
         """``$name = value`` in ``scope`` (the current one by default), converted to the
@@ -1704,6 +1783,8 @@ class _Shell:
         value = value if kind is None else _converted(value, kind)
         scope.unknown.discard(key)
         scope.variables[key] = value
+        if scope.empty:
+            scope.empty.pop(key, None)
 
     def forget(self, name: str, scope: _Scope | None = None) -> None:
         """``$name`` may have been assigned by a statement that was skipped: it is unknown
@@ -1712,6 +1793,7 @@ class _Shell:
         key = name.casefold()
         scope.variables.pop(key, None)
         scope.types.pop(key, None)
+        scope.empty.pop(key, None)
         scope.unknown.add(key)
 
     def forget_shared(self, names: frozenset[str]) -> None:
@@ -1793,12 +1875,26 @@ class _Shell:
         if len(values) == 1:
             if self.captures and not enumerated and isinstance(values[0], tuple):
                 raise Unknown("-NoEnumerate")
-            self.output(values[0])
+            # An argument's AutomationNull is bound as $null: Write-Output sends a $null.
+            self.output((None,) if values[0] is None else values[0])
             return
         if self.captures and (not enumerated or any(isinstance(v, tuple) for v in values)):
             raise Unknown("Write-Output")
         self.output(tuple(item for v in values for item in (v if isinstance(v, tuple)
                                                             else (v,))))
+
+    def output_expression(self, text: str) -> None:
+        """An expression as a statement (or ``return``'s): its value output. A ``$null`` is
+        one object, AutomationNull none (see :meth:`automation_null`): the same printed, but
+        in a function's value one item or none, so unknown there when it may be either."""
+        value = self.expression(text)
+        if value is None and self.captures:
+            nothing = self.automation_null(text)
+            if nothing is False:
+                raise Unknown(text)
+            self.output(() if nothing else (None,))
+            return
+        self.output(value)
 
     def output(self, value: Value) -> None:
         """What reaches the success stream is printed, an array one item a line ($null
@@ -2038,6 +2134,11 @@ class _Shell:
         scalars = tuple(value for value in values if not isinstance(value, tuple))
         if len(scalars) < len(values):
             raise Unknown(", ".join(items))
+        if None in scalars and any(value is None and self.automation_null(item) is not None
+                                   for item, value in zip(items, values, strict=True)):
+            # An AutomationNull item: Windows PowerShell stops sending the array's items at
+            # the second, PowerShell 7.3 skips each; $x, 1 holds it as an item too.
+            raise Unknown(", ".join(items))
         return scalars
 
     def keyword_value(self, text: str) -> Value:
@@ -2143,7 +2244,10 @@ class _Shell:
         if len(splits.additive) > 1:
             value = self.product(splits.additive[0][1])
             for op, operand in splits.additive[1:]:
-                value = self.charged(_binary(op, value, self.product(operand)))
+                right = self.product(operand)
+                if right is None:
+                    self.appendable(value, right, operand)
+                value = self.charged(_binary(op, value, right))
             return value
         if len(splits.multiplicative) > 1:
             return self.product(text)
@@ -2245,12 +2349,7 @@ class _Shell:
             return self.indexed(self.read_variable(m.group(1)), _integer(m.group(2)))
         if text.startswith("@(") and _closing(text, 1) == len(text) - 1:
             inner = text[2:-1].strip()  # @(...): always an array
-            if not inner:
-                return ()
-            value = self.expression(inner)
-            if value is None and _expression_mode(inner):
-                return (None,)  # an expression's $null is one object (a command's nothing none)
-            return _items(value)
+            return self.enumerated(inner) if inner else ()
         m = _UNARY_TEXT.match(text)
         if m:  # -split 'a b', -join $a: looser than members (-split $a.Length splits 5)
             value = self.term(text[m.end() :])
