@@ -106,6 +106,11 @@ def test_output_keeps_script_order_with_warnings_and_errors() -> None:
     ("Write-Host $null 'b'; Write-Host $null", [" b", ""]),
     ("Write-Host ('a', $null, 'b') -Separator '-'", ["a--b"]),
     ("Write-Host 'x','y' 'z' -Separator '+'", ["x+y+z"]),
+    # an array argument written with spaces around its commas is one argument (these were
+    # not interpreted)
+    ("Write-Host 'x', 'y'; Write-Host 'a', 'b' 'c'", ["x y", "a b c"]),
+    ("Write-Host 'a' , 'b' ,'c' 'd' -Separator '+'", ["a+b+c+d"]),
+    ("Write-Host -Object 'a', $null -Separator '-'; Write-Output 'e', 'f'", ["a-", "e", "f"]),
     # Write-Output sends each, $null too, which prints nothing
     ("Write-Output 'a' $null 'b'; echo $null 'c'", ["a", "b", "c"]),
     # a function's value keeps the $null objects it output

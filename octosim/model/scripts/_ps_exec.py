@@ -852,6 +852,25 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w for w in split_top(text, _SPACE, escape="`", single_doubles=True) if w)
 
 
+def _array_arguments(args: Sequence[str]) -> Sequence[str]:
+    """A command's words with each array argument written around spaces (``'x', 'y'``,
+    ``'x' , 'y'``) joined into one word, as PowerShell's parser reads a comma in command
+    mode: it continues the argument. A comma opening a word after a parameter's name, or
+    first, is a unary one (``-Object ,'a'``): left alone, as is a comma ending the last."""
+    if not any("," in arg for arg in args):
+        return args
+    merged: list[str] = []
+    joining = False
+    for arg in args:
+        if merged and (joining or (arg[0] == "," and not (
+                merged[-1][0] in _PS_DASH and not _NUMBER.match(merged[-1])))):
+            merged[-1] += " " + arg
+        else:
+            merged.append(arg)
+        joining = merged[-1][-1] == ","
+    return merged
+
+
 class _Splits(NamedTuple):
     """An expression's operands around each of its operator levels, loosest first (outside
     quotes and brackets; one operand: no operator of that level), each with the operator
@@ -2161,6 +2180,7 @@ class _Shell:
         spec = _WRITE_SPECS[name]
         values: list[Value] = []
         named: dict[str, Value] = {}
+        args = _array_arguments(args)
         i = 0
         while i < len(args):
             arg = args[i]
