@@ -328,6 +328,30 @@ def test_under_strict_mode_a_variable_the_script_never_set_is_unknown(
     assert host.lines() == [*printed, "end"] and not result.failed
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # -Off turns it off (it turned it on); an unset variable is $null again
+    ("Set-StrictMode -Off; \"[$nope]\"", ["[]"]),
+    ("Set-StrictMode -Version 2; Set-StrictMode -Off; if (-not $nope) { 'unset' }", ["unset"]),
+    # it is the scope's: set in a function, it ends with the call (it stayed on)
+    ("function F { Set-StrictMode -Version Latest; 'in' }; F; \"out [$nope]\"",
+     ["in", "out []"]),
+    ("function F { if (Test-Thing) { Set-StrictMode -Version 2 } }; F; \"[$nope]\"", ["[]"]),
+    # and a call's scope inherits it, or turns it off for itself alone
+    ("Set-StrictMode -v 2; function F { \"in [$nope]\" }; F", []),
+    ("Set-StrictMode -Version '3.0'; function F { Set-StrictMode -Off; \"in [$nope]\" }; F\n"
+     "\"out [$nope]\"", ["in []"]),
+    # a ForEach-Object block runs in this scope; a dot-sourced script may turn it on here; a
+    # version PowerShell may refuse, or a parameter written otherwise, is not interpreted
+    ("1 | ForEach-Object { Set-StrictMode -Version 2 }; \"[$nope]\"", []),
+    (". ./lib.ps1; \"[$nope]\"", []),
+    ("Set-StrictMode -Version 9; \"[$nope]\"", []),
+    ("Set-StrictMode -Ver 2; \"[$nope]\"", []),
+])
+def test_strict_mode_is_set_and_turned_off_in_its_scope(body: str, printed: list[str]) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
 # -- adding, and the assignments loops use ------------------------------------------------------
 @pytest.mark.parametrize(("body", "printed"), [
     # the left operand's type decides, as in PowerShell

@@ -123,8 +123,10 @@ variable holding it: arrays are shared); so is ``$LASTEXITCODE`` (the simulator 
 program), and so are PowerShell's and Calamari's own variables
 (``$Matches``, ``$Octopus...``), as are the script's own ``param(...)`` (the step's Script
 Parameters are not modelled): a condition on them runs no branch, a string holding them
-is not printed. A variable the script never set is ``$null``, as in PowerShell; after a
-``Set-StrictMode`` (run, or in a skipped statement), unknown: PowerShell fails the statement
+is not printed. A variable the script never set is ``$null``, as in PowerShell; under
+strict mode (``Set-StrictMode -Version``, or a skipped statement that may have run it, in
+this scope or a caller's, until ``-Off``: see :meth:`_Shell.set_strict_mode`), unknown:
+PowerShell fails the statement
 ("cannot be retrieved because it has not been set") unless Calamari declared the variable
 for a step variable of that name, which the simulator cannot list.
 
@@ -430,6 +432,10 @@ _FOR_EACH_OBJECT = re.compile(
     r"(?P<left>[^|]+?)\|\s*(?:ForEach-Object|foreach|%)\s*(?:-Process\s*)?(?=\{)",
     re.IGNORECASE | re.DOTALL)
 _STRICT_MODE = re.compile(r"(?<![\w-])set-strictmode(?![\w-])", re.IGNORECASE)
+#: A statement dot-sourcing something (``. ./lib.ps1``, ``. Init``): it runs in this scope.
+_DOT_SOURCED = re.compile(r"\s*\.\s")
+#: The versions ``Set-StrictMode -Version`` takes in Windows PowerShell and PowerShell 7 alike.
+_STRICT_VERSIONS = frozenset({"1", "2", "3", "1.0", "2.0", "3.0", "latest"})
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
 
 
@@ -497,7 +503,8 @@ _REGEX_ESCAPE = re.compile(
 #: log, sleep, end the script or only assign).
 _NO_OUTPUT = frozenset({"write-host", "write-warning", "write-verbose", "write-error",
                         "write-debug", "write-information", "start-sleep", "sleep", "throw",
-                        "exit", "fail-step", "set-octopusvariable", "break", "continue"})
+                        "exit", "fail-step", "set-octopusvariable", "break", "continue",
+                        "set-strictmode"})
 
 _RUNTIME = "System.Management.Automation.RuntimeException"
 _STOP = "System.Management.Automation.ActionPreferenceStopException"
@@ -634,6 +641,10 @@ class _Scope:
     #: (the "nothing" a command that output nothing gives: ``$x = Get-Nothing``): True if
     #: they certainly do, False if they may (see :meth:`_Shell.automation_null`).
     empty: dict[str, bool] = field(default_factory=dict)
+    #: Its strict mode, as ``Set-StrictMode`` sets it for this scope and those it makes (a
+    #: call's): True if it may be on (any version; a skipped statement may have turned it
+    #: on), False if turned off (``-Off``), None if its parent's.
+    strict: bool | None = None
 
 
 @dataclass
@@ -996,10 +1007,6 @@ class _Shell:
         # (its own), the machine's, the user's (see _Store).
         self.stores = {target: _Store() for target in _TARGETS}
         self.defined = False  # whether the script defined a function (the hot path skips)
-        # Whether the script may have run Set-StrictMode (not interpreted; in a skipped
-        # statement too): Windows PowerShell then refuses .Count/.Length on a value that has
-        # none (PropertyNotFoundStrict), and a variable never set is no $null.
-        self.strict = False
         self.loops = 0  # the loops running (a `break` outside one is not interpreted)
         self.loops_here = 0  # those running in the running function (or the script itself)
         self.captures: list[_Capture] = []  # functions called for their value, innermost last
@@ -1009,6 +1016,34 @@ class _Shell:
         self.steps = 0  # statements, loop iterations and function calls run (_MAX_STEPS)
         self.postfixes = 0  # postfix operators being evaluated, nested (_MAX_POSTFIX)
         self.trying = 0  # `try` blocks running (a statement-terminating error is caught)
+
+    @property
+    def strict(self) -> bool:
+        """Whether strict mode may be on here (see :attr:`_Scope.strict`): Windows PowerShell
+        then refuses .Count/.Length on a value that has none (PropertyNotFoundStrict), and
+        a variable never set is no $null. Off unless the script turned it on."""
+        scope: _Scope | None = self.scope
+        while scope is not None:
+            if scope.strict is not None:
+                return scope.strict
+            scope = scope.parent
+        return False
+
+    def set_strict_mode(self, args: Sequence[str]) -> None:
+        """``Set-StrictMode -Off`` or ``-Version V`` (``-v``): strict mode for this scope and
+        the calls it makes, ended with the function that set it (PowerShell sets
+        ``CurrentScope.StrictModeVersion``). Any version (1, 2, 3, ``.0`` or not, ``Latest``,
+        which both PowerShells accept) is "may be on": what it changes is unknown; other
+        arguments, which PowerShell may refuse, are not interpreted."""
+        words = [a.casefold() for a in args]
+        if words == ["-off"]:
+            self.scope.strict = False
+        elif len(words) == 2 and words[0] in ("-version", "-v") and (
+                words[1] in _STRICT_VERSIONS
+                or (_quoted(words[1]) in ("'", '"') and words[1][1:-1] in _STRICT_VERSIONS)):
+            self.scope.strict = True
+        else:
+            raise Unknown("Set-StrictMode")
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, text: str) -> _Steps:
@@ -1029,8 +1064,10 @@ class _Shell:
         names, _ = _assigned(text)
         for name in names | {"lastexitcode"}:
             self.forget(name)
-        if _STRICT_MODE.search(text):
-            self.strict = True
+        if _STRICT_MODE.search(text) or _DOT_SOURCED.match(text):
+            # It may have turned strict mode on, here: in the statement, or in what it
+            # dot-sources (a function or a script run in this scope).
+            self.scope.strict = True
         if _PARAM_BLOCK.match(text):
             for m in _SCRIPT_PARAMETER.finditer(text):
                 self.forget(m.group(1))
@@ -1873,6 +1910,8 @@ class _Shell:
             raise ScriptExit(-1, said or None)
         elif name == "setx":
             self.setx(args)
+        elif name == "set-strictmode":
+            self.set_strict_mode(args)
         elif name == "set-octopusvariable":
             self.set_output(args)
         elif name == "get-service":
