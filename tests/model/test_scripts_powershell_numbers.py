@@ -168,6 +168,29 @@ def test_arithmetic_and_ranges_as_powershell_computes_them(body: str,
 
 
 @pytest.mark.parametrize(("body", "printed"), [
+    # a bool is an Int32 0 or 1 to the Add, Sub, Divide and Remainder binders (a primitive),
+    # on either side, $null 0 beside it; on the right of * too (these were not interpreted)
+    ("$true + 1; 1 + $true; $true + $true; $false - 1; $true / 2; 7 % $true; 2 * $true",
+     ["2", "2", "2", "-1", "0.5", "0", "2"]),
+    ("$true + 1.5; $true + $null; 2147483647 + $true; $x = 5; $x += $true; $x",
+     ["2.5", "1", "2147483648", "6"]),
+])
+def test_a_bool_in_arithmetic_is_0_or_1(body: str, printed: list[str]) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    "$false * 3",  # Multiply's binder takes numbers only on the left: PowerShell's error
+    "$true + '1'",  # a string converted as a number: not modelled
+    "$true + @(1)",  # no op_Addition: PowerShell's error
+])
+def test_a_bool_in_arithmetic_powershell_refuses_is_unknown(body: str) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == ["end"] and not result.failed
+
+
+@pytest.mark.parametrize(("body", "printed"), [
     # unary minus on a variable or a parenthesised expression, binding tighter than * and ..
     ("$x = 5; $y = -$x; $y; 3 + -$x; 3 - -$x; -$x * 2; -(2 + 3); - $x",
      ["-5", "-2", "8", "-10", "-5", "-5"]),
@@ -175,6 +198,7 @@ def test_arithmetic_and_ranges_as_powershell_computes_them(body: str,
     ("$x = 2.5; -$x", ["-2.5"]),
     # not a number: 0 - value, so a numeric string converts (PowerShell's UnaryMinus binder)
     ("$x = '7'; -$x", ["-7"]),
+    ("$x = $true; -$x", ["-1"]),  # 0 - $true: an Int32 0 or 1 to the Sub binder
     # a number keeps its type, negated as .NET's unchecked negation: the smallest Int32 is
     # its own negation (0 - it would be the double 2147483648); an Int64 stays one,
     # written in full where a double would switch to an exponent
@@ -188,8 +212,7 @@ def test_unary_minus_as_powershell_computes_it(body: str, printed: list[str]) ->
 
 @pytest.mark.parametrize("body", [
     "$z = 0.0; -$z",  # -0: PowerShell 7 writes -0, 5.1 0
-    "$x = $null; -$x",  # 0 - $null and 0 - a bool are not modelled
-    "$x = $true; -$x",
+    "$x = $null; -$x",  # 0 - $null is not modelled
     "$a = 1, 2; -$a",  # PowerShell's error: op_Subtraction on an array
     "$x = 'abc'; -$x",  # PowerShell's error: cannot convert to a number
     "$x = 4; Write-Output -$x",  # argument mode: a word, not an operator

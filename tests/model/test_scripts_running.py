@@ -650,6 +650,11 @@ def test_not_binds_to_its_operand_before_a_comparison(body: str, printed: list[s
 
 @pytest.mark.parametrize(("body", "printed"), [
     # a unary operator: tighter than members and indexes (-not ($s.Length)), so a value too
+    # -not binds tighter than + too: (-not $a) + 1, a bool added to, is 2 (read as -not ($a
+    # + 1), these were false; then not interpreted)
+    ("$a = 0\nif (-not $a + 1) { 'then' } else { 'else' }", ["then"]),
+    ("$a = 0\nif (!$a + 1) { 'then' } else { 'else' }", ["then"]),
+    ("$a = 0\nif (-not $a + 5 -eq 6) { 'then' } else { 'else' }", ["then"]),
     ("$s = ''; if (-not $s.Length) { 'empty' }", ["empty"]),
     ("$a = ''; $v = -not $a; $w = !$v; \"[$v] [$w]\"", ["[True] [False]"]),
     ("$v = -not (Test-Path env:OCTOSIM_UNSET); \"[$v]\"", ["[True]"]),
@@ -661,11 +666,6 @@ def test_not_is_a_unary_operator(body: str, printed: list[str]) -> None:
 
 
 @pytest.mark.parametrize("body", [
-    # -not binds tighter than + (PowerShell: (-not $a) + 1, a bool added to: not modelled);
-    # read as -not ($a + 1), these were false
-    "$a = 0\nif (-not $a + 1) { 'then' } else { 'else' }",
-    "$a = 0\nif (!$a + 1) { 'then' } else { 'else' }",
-    "$a = 0\nif (-not $a + 5 -eq 6) { 'then' } else { 'else' }",
     # in a value, -and/-or are not split first, as a condition splits them
     "$a = ''; $b = ''; $v = -not $a -and $b; \"[$v]\"",
     # whether -not binds tighter than the comma is not certain

@@ -38,9 +38,9 @@ operators of comparison precedence (the comparisons, ``-replace``, ``-split``,
 ``x.Length``/``x.Count``/``x.Name`` and the string methods of :mod:`._ps_strings`
 (``$env:PATH.Split(';')[-1]``); a method called on ``$null``, or an index into it,
 PowerShell's statement-terminating error (:meth:`_Shell.statement_error`). ``-not``/``!``
-are unary, binding tighter than the binary operators (``-not $a + 1`` is ``(-not $a) + 1``,
-not interpreted: a bool added to). An array's items are scalars: ``$null`` is one, an array
-as an item (an array of arrays) is not interpreted.
+are unary, binding tighter than the binary operators (``-not $a + 1`` is ``(-not $a) + 1``:
+a bool added to, an Int32 0 or 1 to ``+``, ``-``, ``/``, ``%``). An array's items are
+scalars: ``$null`` is one, an array as an item (an array of arrays) is not interpreted.
 
 Control flow: ``try``/``catch [T]``/``finally``: a terminating error (``throw``: a
 RuntimeException; an error under ``Stop``: its own exception, WriteErrorException for

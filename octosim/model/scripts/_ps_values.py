@@ -89,8 +89,16 @@ def _add(left: Value, right: Value) -> Value:
         return _bounded(left + (_items(right) if right is not None else (None,)))
     if isinstance(left, str):
         return _bounded(left + _text(right))
-    if isinstance(left, bool) or isinstance(right, bool | tuple):
+    if isinstance(right, tuple):
         raise Unknown(repr(left))
+    if isinstance(left, bool):
+        # PowerShell's Add binder takes a bool as a primitive, an Int32 0 or 1, and $null as
+        # 0 (Binders.cs: BinaryAdd, GetArgAsNumericOrPrimitive); a string is converted as a
+        # number's right operand is (BinaryNumericStringOp): not modelled.
+        if isinstance(right, str | _Service):
+            raise Unknown(repr(left))
+        return _arithmetic("+", int(left), 0 if right is None else _as_number(right, 0))
+    # A bool on the right is an Int32 0 or 1 too (_as_number).
     return left if right is None else _arithmetic("+", left, _as_number(right, left))
 
 
@@ -169,23 +177,28 @@ def _binary(op: str, left: Value, right: Value) -> Value:
     """``left op right`` for ``+``, ``-``, ``*``, ``/``, ``%``, the left operand's type
     deciding, as PowerShell does: ``+`` as :func:`_add`; ``*`` repeats a string or an array
     (:func:`_repeated`); otherwise numbers, the right converted to a number (``10 - '4'``
-    is 6). What this cannot do exactly ($null, bools, arrays, strings on the left) is
-    unknown."""
+    is 6), a bool an Int32 0 or 1 on either side (``$true + 1`` is 2; on the left of ``*``,
+    PowerShell's error). What this cannot do exactly ($null, arrays, strings on the left)
+    is unknown."""
     if op == "+":
         return _add(left, right)
     if op == "*" and isinstance(left, str | tuple):
         return _repeated(left, right)
+    if isinstance(left, bool) and op != "*":
+        # A primitive to the Sub, Divide and Remainder binders, as to Add: an Int32 0 or 1;
+        # Multiply's takes numbers only (``$true * 2`` is PowerShell's error: unknown).
+        left = int(left)
     if (not isinstance(left, int | float) or isinstance(left, bool) or right is None
-            or isinstance(right, bool | tuple)):
+            or isinstance(right, tuple)):
         raise Unknown(repr(left))
-    return _arithmetic(op, left, _as_number(right, left))
+    return _arithmetic(op, left, _as_number(right, left))  # a bool right: an Int32 too
 
 
 def _negated(value: Value) -> Value:
     """``-value`` as PowerShell's UnaryMinus binder computes it: a number is negated in its
     own type by .NET's unchecked negation (so the smallest Int32, or Int64, is its own
     negation, where ``0 - value`` would give a double); anything else is ``0 - value``
-    (:func:`_binary`: ``-'7'`` is -7; ``$null``, a bool or an array is unknown)."""
+    (:func:`_binary`: ``-'7'`` is -7, ``-$true`` -1; ``$null`` or an array is unknown)."""
     if isinstance(value, float):
         return -value
     if isinstance(value, int) and not isinstance(value, bool):
