@@ -295,6 +295,11 @@ def test_a_target_dotnet_refuses_is_not_interpreted() -> None:
     ("Set-Content env:XX new", []),
     ("Add-Content -Path env:XX -Value new", []),
     ("Copy-Item env:YY env:XX", []),
+    # ... by a relative path, once a skipped Set-Location may have gone to the drive (they
+    # changed nothing)
+    ("cd env:; Set-Item XX new", []),
+    ("Set-Location Env:\\\nRemove-Item XX", []),
+    ("Push-Location $drive\nsi XX new", []),
     # ... inside a skipped if, or a function the simulator cannot read
     ("if (Test-Thing) { Set-Item env:XX new }", []),
     ("function Set-It { Remove-Item env:XX }\nSet-It | Out-File log.txt", []),
@@ -303,6 +308,7 @@ def test_a_target_dotnet_refuses_is_not_interpreted() -> None:
     ("Get-Content env:XX", ["old"]),
     ("Set-Item -Path HKCU:\\XX -Value new", ["old"]),
     ("Remove-Item C:\\env:XX", ["old"]),
+    ("cd C:\\app\nSet-Item XX new", ["old"]),
 ])
 def test_a_skipped_write_to_the_env_drive_forgets_the_scripts_own_value(
         statement: str, after: list[str]) -> None:
@@ -330,6 +336,10 @@ def test_a_skipped_write_to_the_env_drive_of_a_name_not_written_forgets_them_all
     assert host.lines() == [*after, "end"] and not result.failed
 
 
+#: The registry key of the machine's environment (its Environment subkey).
+KEY = "HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Session Manager"
+
+
 @pytest.mark.parametrize(("statement", "after"), [
     # what the script reads of the machine's store: a skipped set of it may have changed it
     ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), 'Machine')", []),
@@ -343,11 +353,23 @@ def test_a_skipped_write_to_the_env_drive_of_a_name_not_written_forgets_them_all
     ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), 'Machine')\n"
      "[Environment]::SetEnvironmentVariable('XX', 'old', 'Machine')", ["old"]),
     ("setx /M $n (Get-Date)\nsetx /M XX old", ["old"]),
+    # a skipped write of the registry key Windows reads the machine's environment from
+    # (they changed nothing): the name written, or any
+    (f"Set-ItemProperty '{KEY}\\Environment' -Name XX -Value new", []),
+    (f"Set-ItemProperty '{KEY}\\Environment' -Name $n -Value new", []),
+    (f"$key = '{KEY}\\Environment'\nsp -Path $key -Name XX -Value new", []),
+    ("reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Environment\" "
+     "/v XX /d new /f", []),
+    (f"cd '{KEY}'\nSet-ItemProperty Environment -Name XX -Value new", []),
+    (f"Remove-Item '{KEY}\\Environment'", []),
+    (f"Remove-ItemProperty '{KEY}\\Environment' -Name YY", ["old"]),
+    ("Set-ItemProperty C:\\f.txt -Name IsReadOnly -Value $true", ["old"]),
     # the script's own or the user's store: the machine's is as it was
     ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3))", ["old"]),
     ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), 'User')", ["old"]),
     ("setx XX (Get-Date)", ["old"]),
     ("Set-Item env:XX new", ["old"]),
+    ("Set-ItemProperty 'HKCU:\\Environment' -Name XX -Value new", ["old"]),
 ])
 def test_a_skipped_set_of_the_machine_store_forgets_what_the_script_reads_of_it(
         statement: str, after: list[str]) -> None:
@@ -368,6 +390,9 @@ def test_a_skipped_set_of_the_machine_store_forgets_what_the_script_reads_of_it(
     "[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), 'User')",
     "setx XX new",
     "setx XX (Get-Date)",
+    # its registry key, skipped (this read the user's XX as $null)
+    "Set-ItemProperty -Path 'HKCU:\\Environment' -Name XX -Value new",
+    "New-ItemProperty -Path HKCU:\\Environment -Name $n -Value new",
 ])
 def test_what_the_script_set_in_the_user_store_is_unknown_when_read_back(
         statement: str) -> None:

@@ -113,7 +113,9 @@ alike on ASCII text. What a skipped statement may have assigned (``$x = ...``, `
 ...``, ``$x, $y = ...``, ``$x++``, ``++$x``, ``foreach ($x ...)``, ``$env:X = ...``,
 ``SetEnvironmentVariable('X', ...)`` but to a literal Machine or User target; one of a name
 not written literally, every environment variable not set again; a write to the ``env:``
-drive, ``Set-Item env:X``, ``Remove-Item Env:\\X`` (see :func:`_drive_sets`); and, as the
+drive, ``Set-Item env:X``, ``Remove-Item Env:\\X`` (see :func:`_drive_sets`), or a
+relative path after a skipped ``cd`` that may have gone there; a write of the registry keys
+of the machine's or the user's environment, :func:`_registry_sets`; and, as the
 script reads the machine's store, what a ``SetEnvironmentVariable`` or ``setx /M`` to it may
 have set, see :class:`_Store`) is unknown afterwards;
 so, in every scope, is what it may change there (``Remove-Variable``, ``Clear-Variable``,
@@ -483,6 +485,32 @@ _ITEM_WRITER = re.compile(
 _ENV_PATH = re.compile(
     r"(?<![\w$`{\\/])(?:(?P<quote>['\"])env:[\\/]?(?P<quoted>[^'\"]*)"
     r"|env:[\\/]?(?P<bare>[^\s'\";|,(){}]*))", re.IGNORECASE)
+#: The commands that change PowerShell's current location (and their aliases): after one
+#: that may have gone to the ``env:`` drive, ``Set-Item X v`` writes the variable X; to the
+#: registry, ``Set-ItemProperty . -Name X`` may write the machine's or the user's store.
+_LOCATION = re.compile(r"(?<![\w$-])(?:set-location|sl|cd|chdir|push-location|pushd|pop-location"
+                       r"|popd)(?![\w-])", re.IGNORECASE)
+#: A location's text naming the ``env:`` drive, the registry, or neither literally (a variable,
+#: a bracket, a splat: any drive).
+_ENV_DRIVE = re.compile(r"env:|[$(@]", re.IGNORECASE)
+_REGISTRY_DRIVE = re.compile(r"hk\w*:|registry::|[$(@]", re.IGNORECASE)
+#: The commands and calls that write a registry value: the ``*-ItemProperty`` cmdlets (and
+#: aliases), ``reg.exe``'s writing verbs, .NET's ``Registry.SetValue``/``RegistryKey.SetValue``
+#: and ``DeleteValue``. On the keys Windows reads the environment from (below) they set
+#: the machine's or the user's stores.
+_PROPERTY_WRITER = re.compile(
+    r"(?<![\w$-])(?:set-itemproperty|sp|new-itemproperty|remove-itemproperty|rp"
+    r"|rename-itemproperty|rnp|clear-itemproperty|clp|copy-itemproperty|cpp|move-itemproperty"
+    r"|mp|reg(?:\.exe)?\s+(?:add|delete|import|restore|copy|load))(?![\w-])"
+    r"|\.(?:SetValue|DeleteValue)\s*\(", re.IGNORECASE)
+#: The machine's environment key (``HKLM:\SYSTEM\CurrentControlSet\Control\Session
+#: Manager\Environment``, however written) and the user's (``HKCU:\Environment``).
+_MACHINE_KEY = re.compile(r"session\s+manager[\\/]+environment", re.IGNORECASE)
+_USER_KEY = re.compile(r"(?:hkcu:|hkey_current_user)[\\/]*environment", re.IGNORECASE)
+#: A value's name written literally after ``-Name`` (a prefix too) or reg.exe's ``/v``.
+_PROPERTY_NAME = re.compile(
+    r"(?:\s-n(?:a(?:me?)?)?(?::|\s+)|\s/v\s+)(?P<name>'[^']*'|\"[^\"$`]*\"|[\w.]+)",
+    re.IGNORECASE)
 #: What an ``env:`` path's name holds when it is not a name written literally: a variable,
 #: an escape, a wildcard.
 _NOT_LITERAL = re.compile(r"[$`*?\[\]]")
@@ -1007,6 +1035,10 @@ class _Shell:
         # (its own), the machine's, the user's (see _Store).
         self.stores = {target: _Store() for target in _TARGETS}
         self.defined = False  # whether the script defined a function (the hot path skips)
+        # Whether a skipped Set-Location (cd ...) may have gone to the env: drive, or to the
+        # registry: a relative path may then name an environment variable (see forget_env).
+        self.env_location = False
+        self.registry_location = False
         self.loops = 0  # the loops running (a `break` outside one is not interpreted)
         self.loops_here = 0  # those running in the running function (or the script itself)
         self.captures: list[_Capture] = []  # functions called for their value, innermost last
@@ -2096,8 +2128,20 @@ class _Shell:
         """The environment variables uninterpreted ``text`` may set, in any store (see
         :func:`_env_sets`): unknown to the script from now on; in a store where it may set
         one whose name it does not write, every one is."""
+        if _LOCATION.search(text):
+            # It may have gone to the env: drive, or the registry (it is not interpreted):
+            # from now on a relative path may name a variable, or a key of the environment.
+            self.env_location = self.env_location or bool(_ENV_DRIVE.search(text))
+            self.registry_location = (self.registry_location
+                                      or bool(_REGISTRY_DRIVE.search(text)))
         for target, name in _env_sets(text):
             self.stores[target].forget(None if name is None else self.env_key(name))
+        if self.env_location and _ITEM_WRITER.search(text):
+            self.stores["process"].forget(None)
+        if self.registry_location and (_ITEM_WRITER.search(text)
+                                       or _PROPERTY_WRITER.search(text)):
+            self.stores["machine"].forget(None)
+            self.stores["user"].forget(None)
 
     def sleep_seconds(self, args: Sequence[str]) -> float | None:
         """``Start-Sleep [-Seconds] N`` / ``-Milliseconds N`` (prefixes ``-s``, ``-m``). A
@@ -2926,7 +2970,30 @@ def _env_sets(text: str) -> tuple[_EnvSet, ...]:
     ...``, ``SetEnvironmentVariable`` (:func:`_dotnet_sets`), a write to the ``env:`` drive
     (:func:`_drive_sets`) and ``setx`` (:func:`_setx_sets`)."""
     return (*(("process", m.group(1)) for m in _ENV_ASSIGNED.finditer(text)),
-            *_dotnet_sets(text), *_drive_sets(text), *_setx_sets(text))
+            *_dotnet_sets(text), *_drive_sets(text), *_setx_sets(text),
+            *_registry_sets(text))
+
+
+def _registry_sets(text: str) -> Iterator[_EnvSet]:
+    """What the registry writes in ``text`` (:data:`_PROPERTY_WRITER`, or an item cmdlet,
+    ``Remove-Item HKCU:\\Environment``) may set: the machine's store for its environment
+    key, the user's for theirs, either for a path not written literally (``-Path $key``);
+    the value's name if every write names one literally (``-Name X``, ``/v X``), else any."""
+    writes = len(_PROPERTY_WRITER.findall(text)) + len(_ITEM_WRITER.findall(text))
+    if not writes:
+        return
+    stores = [store for store, key in (("machine", _MACHINE_KEY), ("user", _USER_KEY))
+              if key.search(text)]
+    if not stores and _PROPERTY_WRITER.search(text) and set(text) & set("$(@"):
+        stores = ["machine", "user"]  # a key in a variable may be either
+    names = [_literal(m.group("name")) or m.group("name")
+             for m in _PROPERTY_NAME.finditer(text)
+             if m.group("name")[0] not in "'\"" or _literal(m.group("name")) is not None]
+    for store in stores:
+        if _ITEM_WRITER.search(text) or len(names) < writes:
+            yield store, None
+        else:
+            yield from ((store, name) for name in names)
 
 
 def _dotnet_sets(text: str) -> Iterator[_EnvSet]:
