@@ -245,11 +245,70 @@ def test_case_forms(body: str, printed: list[str]) -> None:
     "case $(uname -m) in x86_64) echo x;; *) echo other;; esac",
     "case \"$(hostname)\" in web*) exit 1;; esac",
     "case x in [[:alpha:]]) echo alpha;; *) echo other;; esac",
-    "case x in a) echo a;; esac > /tmp/out",
+    "case x in a) echo a;; esac | tee /tmp/out",
 ])
 def test_a_case_it_cannot_evaluate_runs_no_clause(body: str) -> None:
     _, result, host = bash(body)
     assert host.out == [] and result == ScriptResult()
+
+
+# -- compound commands in lists -----------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed", "code"), [
+    # bash 5.2's output. A compound command after &&, ||, ! (or before them) is one command of
+    # the list, up to its fi, done or esac (its body ran as statements of their own: L, I)
+    ("true && for i in 1 2; do echo L$i; done", ["L1", "L2"], 0),
+    ("false && if true; then echo I; fi", [], 1),
+    ("false || if true; then echo I; fi; echo $?", ["I", "0"], 0),
+    ("if true; then echo a; fi && echo b", ["a", "b"], 0),
+    ("for i in 1; do echo $i; done && echo after", ["1", "after"], 0),
+    ("true && case x in x) echo y && echo z;; esac || echo no", ["y", "z"], 0),
+    ("case x in x) false;; esac || echo failed", ["failed"], 0),
+    ("! if false; then :; fi; echo $?", ["1"], 0),
+    ("x=0; while [ $x -lt 3 ]; do x=$((x+1)); done && echo \"x=$x\"", ["x=3"], 0),
+    # across lines: a list goes on after &&, || or | at a line's end (false &&\necho x
+    # printed x)
+    ("false &&\necho x", [], 1),
+    ("true &&\nfor i in 1 2\ndo\n  if [ $i = 2 ] && while false; do :; done; then echo two; fi\n"
+     "done || echo no", ["two"], 0),
+    ("for i in 1 2; do\n  for j in a b; do echo $i$j; done &&\n  echo in\ndone",
+     ["1a", "1b", "in", "2a", "2b", "in"], 0),
+    ("true && for i in 1 2; do echo L$i; done && if false; then :; else echo E; fi || echo no",
+     ["L1", "L2", "E"], 0),
+    ("f() {\n  true && for a in \"$@\"; do echo \"[$a]\"; done\n}\nf x y", ["[x]", "[y]"], 0),
+    # a redirection after the compound's end is the compound's (`fi > /dev/null` printed a)
+    ("if true; then echo a; fi > /dev/null; echo b", ["b"], 0),
+    ("for i in 1 2; do echo $i; done > /dev/null 2>&1; echo after", ["after"], 0),
+    ("case x in x) echo y >&2;; esac 2>/dev/null && echo z", ["z"], 0),
+    # set -e: the compound's own status ends nothing (its commands did, or were spared)
+    ("set -e\ntrue && for i in 1; do false && true; done; echo after", ["after"], 0),
+    ("set -e\nif true; then false; fi && echo y; echo z", ["z"], 0),
+    ("set -e\ntrue && for i in 1; do false; echo in; done; echo after", [], 1),
+    ("set -e\n{ false && true; }; echo after", ["after"], 0),
+    ("set -e\n! { false; echo a; }; echo b", ["a", "b"], 0),
+    ("set -e\ntrue && (false && true); echo after", [], 1),
+])
+def test_a_compound_command_is_one_command_of_its_list(body: str, printed: list[str],
+                                                      code: int) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result.exit_code == code
+    assert real_bash(body) in (None, printed)
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # bash 5.2 prints [x] (read reads the pipe, not modelled) where `[]` was printed
+    ('echo x | while read l; do echo "[$l]"; done; echo after', ["after"]),
+    ("echo x | if true; then echo a; fi; echo after", ["after"]),
+    ("for i in 1 2; do echo $i; done | tee /tmp/x; echo after", ["after"]),
+    # `time` prints its timing as errors: not interpreted (x was unknown, and read as '')
+    ('time for i in 1; do x=$i; done; echo "[$x]"; echo after', ["after"]),
+    ('time { x=1; }; echo "[$x]"; echo after', ["after"]),
+    # run detached (`&`): not interpreted, as a simple command with `&` is
+    ("true && for i in 1 2; do echo $i; done &\necho after", ["after"]),
+])
+def test_a_compound_command_in_a_pipeline_is_not_interpreted(body: str,
+                                                             printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result == ScriptResult()
 
 
 # -- for ----------------------------------------------------------------------------------------

@@ -16,8 +16,10 @@ Interpreted:
   makes an unset variable Bash's error ``X: unbound variable`` and exits 1 (without Bash's
   ``script: line N:`` prefix); ``pipefail`` knows the status of ``echo``/``printf``/
   ``true``/``false`` before the last command of a pipeline, no other. ``set -e`` spares a
-  condition, what comes before the last ``&&``/``||`` and an inverted status (``! cmd``),
-  as Bash does.
+  condition, what comes before the last ``&&``/``||`` and an inverted status (``! cmd``,
+  and what runs inside it), and the status of a group, ``if``, loop or ``case`` itself (a
+  command inside ends the script unless spared: ``{ false && x; }`` goes on), as Bash does;
+  a subshell's status ends it.
 * ``[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``, ``-eq``..``-ge``, ``!``,
   ``-a``, ``-o``, ``( )`` and the file tests on ``/etc/environment`` (the one file the
   simulator models: a regular file); ``[[ ]]`` with the same and ``&&``, ``||``,
@@ -32,7 +34,11 @@ Interpreted:
   -u``); after a side not known, the next is evaluated only if its expansions can neither
   assign nor fail. A leading ``~`` (the home directory), a ``(`` or ``)`` written against
   another word, a ``]]`` before the last and a redirection after it are not interpreted.
-* ``&&``/``||`` lists and ``!``; ``if``/``elif``/``else``/``fi``; ``{ ...; }`` groups (an
+* ``&&``/``||`` lists and ``!`` (a line ending in ``&&``, ``||``, ``|`` goes on in the next;
+  an ``if``, a loop or a ``case`` there is one command of the list, up to its ``fi``,
+  ``done`` or ``esac`` and with the redirections after it: :func:`_take` writes it as the
+  ``{ ...; }`` group around it; in a pipeline, after ``time`` or with ``&`` it is not
+  interpreted); ``if``/``elif``/``else``/``fi``; ``{ ...; }`` groups (an
   ``exit`` inside ends the script) and ``( ... )`` subshells (their own variables, options
   and functions; an ``exit``, or in a function a ``return``, inside ends only the subshell,
   its status the exit code), each with redirections of what it prints and of its errors
@@ -66,7 +72,7 @@ Interpreted:
   ``*``); a WORD starting with ``~`` is not interpreted;
   ``;&`` runs the next body as well, ``;;&`` goes on testing. Its status is the body's, 0
   if none matched. A word or pattern it cannot evaluate runs no clause (status not known),
-  nor does a ``case`` redirected or piped. It cannot evaluate ``$(...)``, nor any pattern
+  nor does a ``case`` piped. It cannot evaluate ``$(...)``, nor any pattern
   :func:`_glob` refuses (docs/deployments.md, *Bash patterns*, lists them:
   ``[[:alpha:]]``, extended globs, a backslash or ``~``, quoted bracket members, a WORD not
   in ASCII that ``?`` or a bracket would take a character of...).
@@ -86,8 +92,8 @@ Interpreted:
   evaluated, a loop's condition each time it is tested. A
   ``while``/``until`` loop still running after :data:`MAX_LOOP_ITERATIONS` iterations fails
   the script (exit 1, an Error line saying so). What Bash would expand as file names
-  (``*.log``, ``$P`` holding ``*``), ``{a,b}``, ``~``, ``select``, a ``done`` redirected or
-  piped: the loop is skipped (status
+  (``*.log``, ``$P`` holding ``*``), ``{a,b}``, ``~``, ``select``, a loop in a pipeline:
+  the loop is skipped (status
   not known), as is a ``while`` whose condition is not known (at a later test: the loop
   stops there). A loop stops, its status not known, after an iteration in which the
   interpreter could not follow Bash (a branch not taken because its condition is not known,
@@ -96,7 +102,8 @@ Interpreted:
   broken out, or gone round again, is not known. The rest of that iteration runs, as the
   rest of a script runs after an ``if`` it cannot evaluate.
 * Redirections, applied in order one file descriptor at a time, as Bash applies them, to a
-  command, a group, a subshell and a function call: descriptor 1 (what commands print: the
+  command, a group, a subshell, a function call, an ``if``, a loop and a ``case``:
+  descriptor 1 (what commands print: the
   task log) and 2 (errors: Error lines, Bash's own error messages too) each go to the task
   log, ``/dev/null``, ``/etc/environment`` (``>`` truncates it once, ``>>`` appends) or
   another file (not modelled: what goes there is lost); ``>&2``, ``2>&1``, ``>/dev/stderr``
@@ -196,6 +203,7 @@ from octosim.model.scripts._running import (
 )
 from octosim.model.scripts._sh_text import (
     ARITHMETIC_TARGET,
+    BLANKS,
     GLOB_STAR,
     SH_NAME,
     CaseStatement,
@@ -218,6 +226,7 @@ from octosim.model.scripts._sh_text import (
     sh_parts,
     sh_split,
     sh_strip_comments,
+    sh_top_breaks,
     sh_top_level,
     sleep_seconds,
     split_fields,
@@ -479,7 +488,144 @@ def _statements(text: str) -> tuple[str, ...]:
             pieces.extend([first, rest.strip()])
         elif piece:
             pieces.append(piece)
-    return tuple(pieces)
+    statements: list[str] = []
+    i = 0
+    while i < len(pieces):
+        i = _take(pieces, i, statements)
+    return tuple(statements)
+
+
+#: The compound commands that run over several pieces, and the word closing each.
+_COMPOUND_CLOSER = {"if": "fi", "for": "done", "while": "done", "until": "done",
+                    "select": "done"}
+#: Reserved words after which (at a command's start) a command starts: a compound command
+#: there is one of a list, a pipeline or a condition.
+_BEFORE_COMPOUND = frozenset({"!", "time", "if", "elif", "while", "until", "then", "do",
+                              "else"})
+#: What ends a piece that goes on in the next one: Bash reads on after ``&&``, ``||``, ``|``
+#: and ``|&`` at a line's end.
+_CONTINUED = re.compile(r"(?:&&|\|\||\|&?)$")
+
+
+def _take(pieces: Sequence[str], i: int, out: list[str]) -> int:
+    """Append to ``out`` the statement starting at ``pieces[i]``; return the index after it.
+    A statement Bash reads as one and-or list is one piece: one whose line ends in ``&&``,
+    ``||`` or ``|`` with the next line, and a compound command (``if``, a loop, ``case``)
+    standing in a list, a pipeline or after ``!``/``time`` (``true && for ...; done``,
+    ``echo x | while ...; done``, ``if ...; fi > log``), written there as the ``{ ...; }``
+    group around it, which runs as it does. A compound command that is a statement of its
+    own stays as its pieces."""
+    piece = _wrap_cases(pieces[i], alone=True)
+    i += 1
+    while True:
+        if i < len(pieces) and _continues(piece):
+            piece += "\n" + _wrap_cases(pieces[i], alone=False)
+            i += 1
+            continue
+        at = _inner_compound(piece)
+        word = _first(piece[at:]) if at is not None else _first(piece)
+        if word not in _COMPOUND_CLOSER:
+            out.append(piece)
+            return i
+        body = [piece if at is None else piece[at:]]
+        i, trailing = _compound_rest(pieces, i, body, _COMPOUND_CLOSER[word])
+        if trailing is None or (at is None and not trailing):
+            # a statement of its own, or never closed: its pieces as they are
+            out.extend([piece, *body[1:]])
+            return i
+        piece = (piece[:at] if at is not None else "") + "{ " + "\n".join(body) + "\n}" + trailing
+
+
+def _compound_rest(pieces: Sequence[str], i: int, body: list[str], closer: str
+                   ) -> tuple[int, str | None]:
+    """Append to ``body`` the pieces of a compound command from ``pieces[i]`` up to its
+    ``closer`` (``fi``, ``done``; the statements between taken by :func:`_take`, so a compound
+    inside is read whole): the index after it and what follows the closer on its piece (``
+    && echo``, ``> log``; None when nothing closes it)."""
+    while i < len(pieces):
+        if _first(pieces[i]) == closer:
+            body.append(closer)
+            return i + 1, _wrap_cases(pieces[i], alone=False)[len(closer) :]
+        i = _take(pieces, i, body)
+    return i, None
+
+
+def _continues(piece: str) -> bool:
+    """Whether ``piece`` ends in ``&&``, ``||``, ``|`` or ``|&`` outside quotes: Bash reads
+    the list on on the next line."""
+    m = _CONTINUED.search(piece)
+    return m is not None and len(piece) - 1 in _top_positions(piece)
+
+
+@functools.lru_cache(maxsize=1024)
+def _top_positions(piece: str) -> frozenset[int]:
+    """The indices of ``piece``'s operator characters outside quotes and groups."""
+    return frozenset(sh_top_level(piece))
+
+
+@functools.lru_cache(maxsize=1024)
+def _top_words(piece: str) -> tuple[tuple[int, int], ...]:
+    """The spans of ``piece``'s words outside groups (a ``( )``, ``{ }`` or ``[[ ]]`` group
+    is one word of them) and of its operators, in order."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for at in [*sh_top_breaks(piece), len(piece)]:
+        if at > start:
+            spans.append((start, at))
+        if at < len(piece) and piece[at] not in BLANKS:
+            spans.append((at, at + 1))
+        start = at + 1
+    return tuple(spans)
+
+
+@functools.lru_cache(maxsize=1024)
+def _wrap_cases(piece: str, *, alone: bool) -> str:
+    """``piece`` with each ``case ... esac`` in it that is one command of a list or a
+    pipeline (not at its start, or something after its ``esac``; with ``alone`` false, even
+    one that is the whole piece, a line the list goes on in) in a ``{ ...; }`` group. A
+    ``case`` inside a group is left to the group's own statements."""
+    if "case" not in piece:
+        return piece
+    balanced, cases = case_statements(piece)
+    if balanced != piece:
+        return piece  # not as _statements left it: leave it alone
+    starts = {start for start, _ in _top_words(piece)}
+    for case in reversed(cases):
+        if case.broken or case.start not in starts or (
+                alone and case.start == 0 and not piece[case.end :].strip()):
+            continue
+        piece = f"{piece[: case.start]}{{ {piece[case.start : case.end]}\n}}{piece[case.end :]}"
+    return piece
+
+
+@functools.lru_cache(maxsize=1024)
+def _inner_compound(piece: str) -> int | None:
+    """Where in ``piece`` an ``if`` or a loop opens that is not its first word but a command
+    of a list or a pipeline in it, or after ``!``, ``time`` or a reserved word such as
+    ``if`` (``true && for i in 1 2``, ``echo x | while read l``, ``! if false``): its
+    header runs to the piece's end, its body in the pieces after. None when there is none.
+    What a ``case`` in the piece holds is skipped (its bodies are the case's)."""
+    if not any(word in piece for word in _COMPOUND_CLOSER):
+        return None
+    _, cases = case_statements(piece)
+    found: int | None = None
+    command, target = True, False
+    for start, end in _top_words(piece):
+        word = piece[start:end]
+        if end == start + 1 and start in _top_positions(piece):  # an operator
+            if word in "<>" or (word == "&" and (piece[start - 1 : start] in ("<", ">")
+                                                 or piece[end : end + 1] == ">")):
+                target, command = True, False
+            elif word in ";&|\n":
+                command = True
+        elif target:
+            target = False
+        elif command:
+            if (start > 0 and word in _COMPOUND_CLOSER
+                    and not any(case.start <= start < case.end for case in cases)):
+                found = start
+            command = word in _BEFORE_COMPOUND
+    return found
 
 
 @functools.lru_cache(maxsize=512)
@@ -701,8 +847,8 @@ class _Shell:
     def loop(self, pieces: Sequence[str], i: int
              ) -> Generator[float, None, tuple[int | None, int]]:
         """``for``/``while``/``until`` ... ``do`` ... ``done`` from ``pieces[i]``. A loop it
-        cannot run (``select``, a ``done`` redirected or piped) is skipped
-        whole: its status is not known."""
+        cannot run (``select``, a ``done`` followed by more, which :func:`_take` makes a
+        group) is skipped whole: its status is not known."""
         word = _first(pieces[i])
         end = _matching(pieces, i, word, "done")
         do = next((j for j in range(i + 1, end) if pieces[j] == "do"), None)
@@ -981,8 +1127,11 @@ class _Shell:
             if (op == "&&") == (status == 0):
                 status = yield from self.list_part(part, final=k == len(parts) - 1)
                 last_run = k
-        inverted = parts[last_run].strip().startswith("! ")  # `! cmd`: spared, as in Bash
-        if errexit and status and last_run == len(parts) - 1 and not inverted:
+        # `! cmd` is spared, as in Bash, and so is a group (`{ ...; }`, and the `if`, loop or
+        # `case` standing in a list, run as one): its status is its last command's, which
+        # ended the script already unless `set -e` spared it (`{ false && x; }` goes on).
+        spared = _first(parts[last_run].strip()) in ("!", "{")
+        if errexit and status and last_run == len(parts) - 1 and not spared:
             raise ScriptExit(status)
         return status
 
@@ -1000,11 +1149,12 @@ class _Shell:
         """A pipeline (only its last command runs, but for ``echo ... | tee``); its status
         is ``$?``."""
         text = text.strip()
-        negate = text.startswith("! ")
+        negate = _first(text) == "!"
         if negate:
-            text = text[2:].strip()
+            text = text[1:].strip()
         stages = _stages(text)
         status: int | None
+        self.errexit_ignored += negate  # `! cmd`: set -e spares it, and what it runs
         try:
             status = yield from self.stages(text, stages)
         except _RedirectFailure as failure:  # the command did not run
@@ -1025,6 +1175,8 @@ class _Shell:
                 raise _Return(None) from None  # `return $?`: it returns, status not known
             self.skipped(text)  # a statement skipped whole: an assignment, an exit...
             status = None
+        finally:
+            self.errexit_ignored -= negate
         if self.pipefail and len(stages) > 1 and status is not None:
             statuses = [*(_stage_status(stage) for stage in stages[:-1]), status]
             status = None if None in statuses else next(
@@ -1035,6 +1187,8 @@ class _Shell:
         return status
 
     def stages(self, text: str, stages: Sequence[str]) -> _Status:
+        if _first(text) == "time":
+            raise Unknown(text)  # Bash's timing on its errors: `time` is not interpreted
         if len(stages) == 1 and text.startswith("(("):
             return self.arithmetic_command(text)
         if any(stage.strip()[:1] in ("{", "(") for stage in stages):

@@ -52,6 +52,7 @@ __all__ = [
     "sh_parts",
     "sh_split",
     "sh_strip_comments",
+    "sh_top_breaks",
     "sh_top_level",
     "sh_unquoted",
     "sleep_seconds",
@@ -151,6 +152,13 @@ def sh_top_level(text: str) -> Iterator[int]:
     return (i for kind, i, depth in _groups(text) if kind == "operator" and depth == 0)
 
 
+def sh_top_breaks(text: str) -> Iterator[int]:
+    """Each index of ``text`` where a word ends outside the constructs :func:`sh_top_level`
+    skips: a blank or an operator character (a ``( )`` group, a ``{ }`` group or a ``[[
+    ]]`` is one word of the text around it)."""
+    return (i for kind, i, depth in _groups(text) if kind != "close" and depth == 0)
+
+
 @functools.lru_cache(maxsize=1024)
 def sh_group_end(text: str) -> int | None:
     """The index of the ``)`` or ``}`` closing the subshell or group that ``text`` opens
@@ -184,13 +192,13 @@ def split_fields(value: str) -> list[str]:
 
 
 def _groups(text: str) -> Iterator[tuple[str, int, int]]:
-    """Bash's grouping of ``text``, each (kind, index, depth): ``operator`` for a blank or
-    an operator character outside quotes and substitutions, at the depth it stands, and
-    ``close`` for a ``)``, ``}`` or ``]]`` closing a group, at the depth after it. A ``(``
-    is an operator and always opens; ``{`` and ``}`` only as reserved words, a word of
-    their own where a command starts (``{ a; }``, ``f() { ...; }``, ``} }``: not ``echo {``
-    nor ``{a``), and ``[[`` there too, closed by a ``]]`` word (Bash reads ``[[ ]]`` across
-    lines); ``[`` and other braces are letters."""
+    """Bash's grouping of ``text``, each (kind, index, depth): ``operator`` for an operator
+    character outside quotes and substitutions, at the depth it stands, ``blank`` for a
+    blank there, and ``close`` for a ``)``, ``}`` or ``]]`` closing a group, at the depth
+    after it. A ``(`` is an operator and always opens; ``{`` and ``}`` only as reserved
+    words, a word of their own where a command starts (``{ a; }``, ``f() { ...; }``, ``} }``:
+    not ``echo {`` nor ``{a``), and ``[[`` there too, closed by a ``]]`` word (Bash reads
+    ``[[ ]]`` across lines); ``[`` and other braces are letters."""
     stack: list[str] = []
     command = True  # a reserved word is read here
     name_next = target_next = False  # after `function`, after a redirection operator
@@ -249,7 +257,8 @@ def _groups(text: str) -> Iterator[tuple[str, int, int]]:
         elif c in ";&|\n":
             command = True
         else:
-            continue  # another blank
+            yield "blank", start, len(stack)
+            continue
         yield "operator", start, len(stack)
 
 
