@@ -46,6 +46,23 @@ def test_quoting_as_bash_reads_it(body: str, printed: list[str]) -> None:
     assert host.lines() == printed
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # bash 5.2 in a UTF-8 locale: the bytes of é, where the simulator printed two characters
+    # (Ã©); a byte of 0x80 or more, in hex or octal, is not interpreted, nor are \u and \U
+    # (their text depends on the locale)
+    ("echo $'\\xc3\\xa9'; echo after", ["é", "after"]),
+    ("echo $'\\303\\251'; echo after", ["é", "after"]),
+    ("x=$'\\x80'; echo ${#x}; echo after", ["1", "after"]),
+    ("echo $'\\u00e9' $'\\U0001F600'; echo after", ["é 😀", "after"]),
+    # below 0x80 a byte is the character; 0o400 is 0 (a NUL: the end), 0o477 is `?`
+    ("echo $'\\x41\\101\\x7e' $'a\\400b' $'\\477'", ["AA~ a ?"]),
+])
+def test_ansi_c_bytes_beyond_ascii_are_not_interpreted(body: str, printed: list[str]) -> None:
+    _, _, host = bash(body)
+    assert host.lines() == (printed if "$'\\x41" in body else ["after"])
+    assert real_bash(body) in (None, printed)
+
+
 @pytest.mark.parametrize("body", [
     # An apostrophe in a comment or a here-document's body opened a quote for the scanner
     # that finds Calamari's $(get_octopusvariable ...): the value was put in quoted wrongly.

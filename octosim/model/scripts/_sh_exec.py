@@ -159,7 +159,8 @@ Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for stateme
 ``case``, here-documents and Calamari's ``$(get_octopusvariable N)``: ``'...'`` literal;
 ``"..."`` where a backslash makes ``$``, a backquote, ``"`` and ``\\`` literal and a
 ``$(...)`` may hold quotes; ``$'...'`` with its escapes (``\\n``, ``\\t``, octal,
-``\\xHH``...; a NUL ends it; ``\\u``, ``\\c`` not interpreted); a comment (``#`` starting a
+``\\xHH``...; a NUL ends it; a byte of 0x80 or more, ``\\u``, ``\\c`` not
+interpreted); a comment (``#`` starting a
 word) and a here-document's body open no quote. A redirection written against a word is one
 (``echo hi>/dev/null``, ``echo a>&2``; in ``[[ ]]``, ``<`` and ``>`` compare strings: not
 interpreted). The commands interpreted read no input: ``echo hi <<EOF``, ``<<< WORD`` and

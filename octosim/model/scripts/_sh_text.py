@@ -397,7 +397,9 @@ _ANSI_NUMBER = re.compile(r"[0-7]{1,3}|x[0-9a-fA-F]{1,2}")
 def ansi_c(body: str) -> str:
     """The value of a ``$'...'`` string's body: its backslash escapes decoded as Bash's
     (one character, octal ``\\nnn``, hex ``\\xHH``; a NUL ends it, as in Bash). Raises
-    :class:`Unknown` for the others (``\\u``, ``\\c``...)."""
+    :class:`Unknown` for a number of 0x80 or more (a byte: ``$'\\xc3\\xa9'`` is é in UTF-8)
+    and the other escapes (``\\u`` and ``\\U``, whose text depends on the locale,
+    ``\\c``...)."""
     out: list[str] = []
     i = 0
     while i < len(body):
@@ -415,6 +417,10 @@ def ansi_c(body: str) -> str:
             code = int(digits[1:], 16) if digits[0] == "x" else int(digits, 8) % 256
             if code == 0:
                 break  # Bash's strings end at a NUL: $'a\0b' is `a`
+            if code >= 0x80:
+                # a byte, not a character: $'\xc3\xa9' is é in UTF-8, and the text Bash
+                # makes of bytes (a character, or invalid UTF-8) is not modelled
+                raise Unknown(body)
             out.append(chr(code))
             i = m.end()
         else:
