@@ -311,6 +311,35 @@ def test_a_compound_command_in_a_pipeline_is_not_interpreted(body: str,
     assert host.lines() == printed and result == ScriptResult()
 
 
+@pytest.mark.parametrize(("body", "printed", "code"), [
+    # bash 5.2's output. A reserved word ends at a blank (space, tab, newline) or a
+    # metacharacter: `then<tab>` (a tab after then: its body was dropped), `while((` and
+    # `if(` (both were read as commands), `fi>file` (the redirection was dropped)
+    ("if true; then\techo a; fi", ["a"], 0),
+    ("while((i < 2)); do echo $i; ((i++)); done", ["", "1"], 0),
+    ("if(true); then(echo a); fi", ["a"], 0),
+    ("if true; then echo a; fi>/dev/null; echo b", ["b"], 0),
+    # a no-break space is a letter: `if\xa0true` is a command, the `then` after it Bash's
+    # syntax error (the script ends there, status 2): such a script is not interpreted
+    # (`if` was read as the keyword and x printed, or nothing, as its condition was unknown)
+    ("echo start\nif\u00a0true; then echo x; fi\necho end", [], 0),
+    ("echo start\nfor\u00a0i in 1 2; do echo $i; done", [], 0),
+    ("echo a\nthen echo b", [], 0),
+    ("if true; then echo a; done", [], 0),
+])
+def test_reserved_words_are_read_as_bash_reads_them(body: str, printed: list[str],
+                                                   code: int) -> None:
+    _, result, host = bash(body)
+    assert host.out == [(("info", line)) for line in printed] and result.exit_code == code
+    if printed:
+        assert real_bash(body) in (None, printed)
+    elif REAL_BASH is not None:  # Bash's syntax error: the lines before it only, status 2
+        done = subprocess.run([REAL_BASH, "-c", body], capture_output=True, text=True,
+                              check=False)
+        assert done.returncode == 2 and "syntax error" in done.stderr
+        assert done.stdout in ("", "start\n", "a\n")
+
+
 # -- for ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("body", "printed"), [
     ("for i in 1 2 3; do echo $i; done", ["1", "2", "3"]),

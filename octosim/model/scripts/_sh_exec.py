@@ -163,7 +163,10 @@ Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for stateme
 interpreted); a comment (``#`` starting a
 word) and a here-document's body open no quote. A redirection written against a word is one
 (``echo hi>/dev/null``, ``echo a>&2``; in ``[[ ]]``, ``<`` and ``>`` compare strings: not
-interpreted). The commands interpreted read no input: ``echo hi <<EOF``, ``<<< WORD`` and
+interpreted). A reserved word ends at a blank (space, tab, newline) or a metacharacter
+(``while((``, ``fi>log``): ``if`` and a no-break space is a command's name; a script holding
+a ``then``, ``do``, ``fi``... where Bash reads none (its syntax error) is not interpreted
+(:func:`_syntax_error`). The commands interpreted read no input: ``echo hi <<EOF``, ``<<< WORD`` and
 ``< /etc/environment`` change nothing for them. But Bash expands a here-document's body when
 its delimiter is not quoted, and a here-string's word, where the expansions may assign
 (``$((i++))``, ``${X:=v}``) or fail (``set -u``, ``${X:?}``), in the shell or in the
@@ -415,8 +418,11 @@ def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
     shell = _Shell(host)
     if "get_octopusvariable" in body:
         body = _octopus_variables(body, host)
+    pieces = _pieces(body)
+    if _syntax_error(pieces):
+        return ScriptResult()  # Bash's syntax error: not interpreted (see _syntax_error)
     try:
-        status = yield from shell.block(_pieces(body))
+        status = yield from shell.block(pieces)
     except _Return as done:  # Calamari sources the script: `return` ends it
         status = done.status
     except ScriptExit as stop:
@@ -483,10 +489,11 @@ def _statements(text: str) -> tuple[str, ...]:
             start = i + 1
     raw.append(text[start:])
     pieces: list[str] = []
-    for piece in (p.strip() for p in raw):
-        first, _, rest = piece.partition(" ")
-        if first in _KEYWORDS and rest.strip():
-            pieces.extend([first, rest.strip()])
+    for piece in (p.strip(_BASH_BLANKS) for p in raw):
+        first = _first(piece)
+        rest = piece[len(first) :].strip(_BASH_BLANKS)
+        if first in _KEYWORDS and rest:
+            pieces.extend([first, rest])
         elif piece:
             pieces.append(piece)
     statements: list[str] = []
@@ -496,6 +503,8 @@ def _statements(text: str) -> tuple[str, ...]:
     return tuple(statements)
 
 
+#: Bash's blanks between words: space, tab and newline (a no-break space is a letter).
+_BASH_BLANKS = " \t\n"
 #: The compound commands that run over several pieces, and the word closing each.
 _COMPOUND_CLOSER = {"if": "fi", "for": "done", "while": "done", "until": "done",
                     "select": "done"}
@@ -685,16 +694,44 @@ def _mark_expanded_bodies(text: str, i: int, operators: list[tuple[int, str, boo
             marks[at] = _EXPANDED_BODY + ",".join(sorted(names)) + _EXPANDED_BODY
 
 
+def _syntax_error(pieces: Sequence[str]) -> bool:
+    """Whether the script's statements hold a reserved word where Bash reads no such word,
+    a syntax error: a ``then``, ``elif``, ``else`` or ``fi`` outside an ``if``, a ``do`` or
+    ``done`` outside a loop, an ``esac`` outside a ``case`` (``if\xa0true; then echo x;
+    fi``: the no-break space makes ``if\xa0true`` a command, and the ``then`` after it an
+    error). Bash runs the lines before it, none of the line it stands on, and ends the
+    script there with status 2 and an error naming the script's file and line, which the
+    simulator does not know: such a script is not interpreted."""
+    stack: list[str] = []
+    for piece in pieces:
+        word = _first(piece)
+        if word in _COMPOUND_CLOSER:
+            stack.append(_COMPOUND_CLOSER[word])
+        elif word in ("then", "elif", "else", "fi", "do", "done", "esac"):
+            if not stack or stack[-1] != ("done" if word in ("do", "done") else "fi"):
+                return True
+            if word in ("fi", "done"):
+                stack.pop()
+    return False
+
+
 def _may_assign(text: str) -> bool:
     """Whether ``text`` may assign a variable (``X=v``, ``${X:=v}``, ``$((i++))``...)."""
     return any(pattern.search(text) for pattern in (_ASSIGNED, _DEFAULT_ASSIGNED,
                                                     _ARITHMETIC_TEXT, _READ))
 
 
+#: A statement's first word as Bash reads it for a reserved word: up to a blank (space, tab,
+#: newline) or a metacharacter (``while((``, ``fi>log``, ``if(true)``).
+_FIRST_WORD = re.compile(r"[ \t\n]*([^ \t\n;&|()<>]*)")
+
+
 def _first(piece: str) -> str:
-    if piece.startswith("for(("):
-        return "for"  # for((i = 0; ...)): no blank needed
-    return piece.split(None, 1)[0] if piece.strip() else ""
+    """The first word of ``piece`` as Bash reads it to find a reserved word: ``if`` then a
+    no-break space is the word ``if\xa0...``, a command, not ``if`` (str.split() split at
+    any white space)."""
+    m = _FIRST_WORD.match(piece)
+    return m.group(1) if m else ""
 
 
 class _Shell:
