@@ -26,7 +26,8 @@ Interpreted:
   ``=``/``==``/``!=`` against a pattern read as a ``case`` pattern is (below: its quoted
   parts literal, the rest a glob; what ``case`` refuses is not known), ``=~`` (an extended
   regular expression without backslashes or ``[:class:]``, in ASCII text, as
-  :func:`~._sh_text.test_expression` reads it; quoted: a substring). As in
+  :func:`~._sh_text.test_expression` reads it; quoted: a substring; after one,
+  ``BASH_REMATCH``, an array, is not known). As in
   Bash, ``[[ ]]``'s words are parsed as written (an operator only where written bare, a
   unary one first: ``[[ -n = x ]]``, ``[[ a "==" a ]]`` are Bash's syntax errors, not
   interpreted) and each expanded when the evaluation reaches it: the side ``&&``/``||``
@@ -880,6 +881,8 @@ class _Shell:
             for m in _READ.finditer(text):
                 names = [w for w in m.group(1).split() if not w.startswith("-")]
                 self.unknown.update(names or ["REPLY"])
+            if "=~" in text:  # [[ x =~ re ]] sets BASH_REMATCH
+                self.unknown.add(_REMATCH)
 
     # -- loops -----------------------------------------------------------------------------------
     def loop(self, pieces: Sequence[str], i: int
@@ -1273,6 +1276,10 @@ class _Shell:
         words = list(raws[1:-1])
         glued = any(_glued_bracket(raw) for before, raw in itertools.pairwise(["", *words])
                     if before != "=~")
+        if "=~" in words:
+            # Bash sets the array BASH_REMATCH: the match and its groups, by POSIX's longest
+            # match (Python's re takes the first); arrays are not modelled
+            self.unknown.add(_REMATCH)
         if raws[-1] != "]]" or "]]" in words or glued:
             raise Unknown(text)
         return 0 if test_expression(words, _Conditional(self, words)) else 1
@@ -1997,6 +2004,8 @@ class _Shell:
         raise ScriptExit(1)
 
 
+#: The array ``[[ x =~ re ]]`` sets: not known after one (arrays are not modelled).
+_REMATCH = "BASH_REMATCH"
 #: Bash's IFS when a script starts: field splitting at space, tab and newline.
 _DEFAULT_IFS = " \t\n"
 #: The builtins whose ``NAME=value`` arguments are assignments: neither split nor matched
