@@ -697,3 +697,14 @@ def test_an_integer_comparison_of_no_integer_is_tests_error(
 def test_set_e_ends_on_tests_error_with_its_status() -> None:
     _, result, host = bash("set -e; [ x -eq 1 ]; echo no")
     assert (host.lines(), result.exit_code) == ([], 2)
+
+
+def test_windows_line_endings_are_made_linux_s_as_calamari_makes_them() -> None:
+    # Calamari's BashScriptBootstrapper.EnsureValidUnixFile replaces "\r\n" with "\n" in the
+    # script before Bash sources it; Bash itself would fail on the first `then\r`
+    body = ('echo a\r\nif true; then\r\n  echo b\r\nfi\r\nfor i in 1 2; do echo $i; done\r\n'
+            'x=1\r\necho "[$x]"\r\n')
+    printed = ["a", "b", "1", "2", "[1]"]
+    _, result, host = bash(body)
+    assert host.lines() == printed and result == ScriptResult()
+    assert real_bash(body.replace("\r\n", "\n")) in (None, printed)

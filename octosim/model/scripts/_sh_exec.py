@@ -417,6 +417,10 @@ class _Words:
 def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
     """Run ``body`` on ``host``: yields seconds slept, returns the :class:`ScriptResult`."""
     shell = _Shell(host)
+    # Calamari writes the script back with its Windows line endings made Linux's before Bash
+    # runs it (BashScriptBootstrapper.EnsureValidUnixFile: "\r\n" replaced with "\n"); a
+    # lone "\r" stays
+    body = body.replace("\r\n", "\n")
     if "get_octopusvariable" in body:
         body = _octopus_variables(body, host)
     pieces = _pieces(body)
