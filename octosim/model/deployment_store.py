@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from octosim.model.deploy_choices import DEFAULT_CHOICES, DeploymentChoices
@@ -110,7 +111,7 @@ class DeploymentStore:
     def environments_of(self, space_id: str) -> list[Environment]:
         """Return the space's environments in sort order."""
         found = [e for e in self.world.environments.values() if e.space_id == space_id]
-        return sorted(found, key=lambda e: (e.sort_order, e.id))
+        return sorted(found, key=attrgetter("sort_order", "id"))
 
     # -- building ---------------------------------------------------------------------------
     def add_project_group(self, space_id: str, name: str, *, description: str = "") -> ProjectGroup:

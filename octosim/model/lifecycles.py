@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 __all__ = [
     "EffectivePhase",
@@ -92,7 +93,7 @@ def effective_phases(
     one phase per environment in sort order (named after nothing better: the environment
     id); a phase listing no environment takes every environment no earlier phase named.
     """
-    ordered = [env_id for env_id, _ in sorted(environments, key=lambda pair: (pair[1], pair[0]))]
+    ordered = [env_id for env_id, _ in sorted(environments, key=itemgetter(1, 0))]
     if not lifecycle.phases:
         return [EffectivePhase(env_id, (env_id,), 0, False) for env_id in ordered]
     phases: list[EffectivePhase] = []

@@ -287,7 +287,7 @@ class ProcessRunner:
             return None
         results = yield from windowed(
             planned.targets, planned.max_parallelism,
-            lambda target: self._target(planned, target, element))
+            functools.partial(self._target, planned, step_element=element))
         reasons = [reason for reason in results if reason is not None]
         element.finish(run.clock.now(),
                        ActivityStatus.Failed if reasons else ActivityStatus.Success)

@@ -101,9 +101,9 @@ def parse_version(text: str) -> ReleaseVersion:
     optional ``-pre-release`` / ``+build``.
     """
     match = _VERSION.match(text.strip())
-    if match is None or not all(_is_number(n) for n in match["numbers"].split(".")):
+    if match is None or not all(map(_is_number, match["numbers"].split("."))):
         raise DeploymentModelError(INVALID_VERSION.format(version=text))
-    parts = [int(n) for n in match["numbers"].split(".")]
+    parts = list(map(int, match["numbers"].split(".")))
     numbers = [*parts, 0, 0, 0][:4]
     pre = match["pre"]
     return ReleaseVersion(

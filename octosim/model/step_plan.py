@@ -22,6 +22,7 @@ Pure functions over a process and the world's machines (octopus-deployments.md Â
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -148,7 +149,7 @@ class DeploymentPlan:
     @property
     def steps(self) -> tuple[PlannedStep, ...]:
         """Return every planned step in order."""
-        return tuple(step for group in self.groups for step in group)
+        return tuple(itertools.chain.from_iterable(self.groups))
 
     @property
     def machine_ids(self) -> tuple[str, ...]:
@@ -207,7 +208,7 @@ def plan_steps(
         key=lambda m: m.name.lower(),
     )
     # In target order, each with its roles lower-cased: once for every step.
-    candidates = [(m, {role.lower() for role in m.roles}) for m in eligible]
+    candidates = [(m, set(map(str.lower, m.roles))) for m in eligible]
     groups: list[list[PlannedStep]] = []
     skip = tuple(skip_actions)
     for number, step in enumerate(process.steps, start=1):
@@ -219,7 +220,7 @@ def plan_steps(
             groups[-1].append(planned)
         else:
             groups.append([planned])
-    return DeploymentPlan(tuple(tuple(group) for group in groups))
+    return DeploymentPlan(tuple(map(tuple, groups)))
 
 
 def _plan_step(
@@ -231,7 +232,7 @@ def _plan_step(
     if not roles:
         worker = PlannedTarget("", worker_name, worker_name)
         return PlannedStep(number, step, actions, StepPlacement.Worker, (worker,), window)
-    wanted = {role.lower() for role in roles}
+    wanted = set(map(str.lower, roles))
     on_server = [action.runs_on_server for action in actions]
     if all(on_server):
         placement, template = StepPlacement.WorkerOnBehalf, choices.on_behalf_node_name

@@ -137,7 +137,6 @@ def _specificity(scope: VariableScope) -> tuple[bool, ...]:
 
 
 def _applies(scope: VariableScope, ctx: ScopeContext) -> bool:
-    roles = {role.lower() for role in ctx.roles}
     checks = (
         (scope.environment, ctx.environment_id),
         (scope.machine, ctx.machine_id),
@@ -148,7 +147,10 @@ def _applies(scope: VariableScope, ctx: ScopeContext) -> bool:
     )
     if any(wanted and value not in wanted for wanted, value in checks):
         return False
-    return not scope.role or any(role.lower() in roles for role in scope.role)
+    if not scope.role:
+        return True
+    roles = set(map(str.lower, ctx.roles))
+    return any(role.lower() in roles for role in scope.role)
 
 
 _Default = TypeVar("_Default")
@@ -171,7 +173,7 @@ class VariableDictionary(Mapping[str, str]):
         # script's #{...} does not rebuild it for every action on every target) and the
         # spelling last given. Each name is lower-cased (and the result hashed) once.
         given = values or {}
-        keys = [name.lower() for name in given]
+        keys = list(map(str.lower, given))
         self._table: dict[str, str] = dict(zip(keys, given.values(), strict=True))
         self._names: dict[str, str] = dict(zip(keys, given, strict=True))
         self._sensitive: set[str] = {name.lower() for name in sensitive} if sensitive else set()
