@@ -73,7 +73,8 @@ class InterruptionBoard:
 
     def has_pending(self, task: Task) -> bool:
         """Octopus's ``HasPendingInterruptions`` of ``task``."""
-        return bool(self.pending(task.id))
+        # Asked on every render of every task: most servers have no interruption at all.
+        return bool(self.interruptions) and bool(self.pending(task.id))
 
     def raise_for(self, run: TaskRun, title: str, resume: Resume) -> Interruption:
         """Raise an interruption for ``run``'s task; ``resume`` gets the answer."""

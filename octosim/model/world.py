@@ -8,6 +8,7 @@ server). Ids follow Octopus's
 
 from __future__ import annotations
 
+import functools
 import random
 import string
 from collections.abc import Iterable
@@ -222,7 +223,10 @@ def generate_api_key(rng: random.Random) -> str:
     return "API-" + "".join(rng.choices(string.ascii_uppercase + string.digits, k=27))
 
 
+@functools.lru_cache(maxsize=256)
 def _slug(name: str) -> str:
+    # Memoised: listings read every space's and environment's slug each time, from a few
+    # names that rarely change.
     return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
 
 
