@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+import this_tree  # noqa: F401  (before octosim and restart: this tree's; see its docstring)
 from interrupt import run_main
 
 from octosim.simulation import ServerOptions, Simulation

@@ -66,6 +66,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import this_tree  # noqa: F401  (before octosim and restart: this tree's; see its docstring)
 from interrupt import run_main
 
 from octosim.model.deploy_executor import DeployExecutor

@@ -40,6 +40,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+import this_tree  # noqa: F401  (before octosim and restart: this tree's; see its docstring)
 from interrupt import require_ok, run_main
 
 from octosim.model.deploy_tasks import queue_deployment

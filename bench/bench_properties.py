@@ -42,6 +42,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import this_tree  # noqa: F401  (before octosim and restart: this tree's; see its docstring)
 from hypothesis import HealthCheck, Phase, given, settings
 from interrupt import run_main
 

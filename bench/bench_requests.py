@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import requests
 import responses
+import this_tree  # noqa: F401  (before octosim and restart: this tree's; see its docstring)
 from interrupt import run_main
 
 from octosim.simulation import Simulation

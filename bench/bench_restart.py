@@ -41,6 +41,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+import this_tree  # noqa: F401  (before octosim and restart: this tree's; see its docstring)
 from interrupt import require_ok, run_main
 
 from octosim.options import DEFAULT_BASE_URL

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import this_tree  # noqa: F401  (before octosim and restart: this tree's; see its docstring)
 from interrupt import run_main
 
 CLIENTS = 8

@@ -34,6 +34,7 @@ import statistics
 import time
 from collections.abc import Sequence
 
+import this_tree  # noqa: F401  (before octosim and restart: this tree's; see its docstring)
 from interrupt import run_main
 
 from octosim.scenario import Scenario, presets

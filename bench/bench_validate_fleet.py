@@ -26,6 +26,7 @@ import os
 import resource
 import statistics
 
+import this_tree  # noqa: F401  (before octosim and restart: this tree's; see its docstring)
 from interrupt import run_main
 
 from octosim.scenario import (

@@ -44,6 +44,8 @@ from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
 
+import this_tree  # noqa: F401  (before octosim and restart: this tree's; see its docstring)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_deploy  # a sibling script, found by the line above
