@@ -846,6 +846,34 @@ def test_a_pipeline_or_redirection_is_skipped_whole(body: str) -> None:
     assert host.lines() == ["done"] and not result.failed
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # PowerShell's parser reads on past a line ending in a comma (an array's next item, a
+    # command's next argument), skipping blank lines and comments; these printed 'b'
+    ("$x = 'a',\n'b'\n$x.Count", ["2"]),
+    ("Write-Host 'a',\n'b'", ["a b"]),
+    ("$y = 'c', # note\n\n  # another\n\n'd'\n$y.Count", ["2"]),
+    ("$z = 'e',#n\n'f'\n$z.Count", ["2"]),  # a # after a comma starts a comment
+    ("Write-Output 'a' ,\n  'b' -NoEnumerate | Out-Null\n'c'", ["c"]),
+    # past an assignment operator, and past a binary or unary operator in expression mode
+    ("$s = 1 +\n2\n$s", ["3"]),
+    ("$t =\n'q'\n$t; $t +=\n'r'; $t", ["q", "qr"]),
+    ("$w = 'a' -eq\n'a'\n$w; $u = -not\n$true; $u", ["True", "False"]),
+    ("$v = 'x' -replace 'x',\n'y'\n\"[$v]\"", ["[y]"]),
+    ("$r = 'p' |\nForEach-Object { \"<$_>\" }\n$r", ["<p>"]),
+    ("function F { return 5 -\n2 }\nF", ["3"]),
+    # a postfix ++ ends its statement; in command mode an operator is an argument
+    ("$i = 1\n$i++\n$i", ["2"]),
+    ("Write-Host 'a' +\n'b'", ["a +", "b"]),
+    # an escaped comma is a letter: the statement ends (Write-Host a` is not interpreted)
+    ("Write-Host a`,\nWrite-Host b", ["b"]),
+])
+def test_a_statement_goes_on_past_a_line_ending_in_an_operator(
+        body: str, printed: list[str]) -> None:
+    host = Host()
+    _, result = run(body + "\n'end'", PS, host)
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
 @pytest.mark.parametrize(("body", "errors", "failed"), [
     ('Write-Error "soft" -ErrorAction Continue', ["soft"], False),
     ('$ErrorActionPreference = "Continue"\nWrite-Error "soft"', ["soft"], False),

@@ -162,10 +162,11 @@ import math
 import re
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
+from string import ascii_letters
 from typing import Literal, NamedTuple, NoReturn, TypeVar
 
 from octosim.model.scripts._ps_args import _ps_resolve, _PsSpec
-from octosim.model.scripts._ps_lex import _PS_DASH
+from octosim.model.scripts._ps_lex import _PS_DASH, _PS_DQ, _PS_SQ
 from octosim.model.scripts._ps_strings import (
     _MATCHES,
     _method,
@@ -764,11 +765,104 @@ def _continues(text: str, start: int, newline: int) -> bool:
     if _ELSE_AHEAD.match(text, newline + 1):
         return True
     so_far = text[start:newline].strip()
-    if so_far.endswith("}"):
+    last = so_far[-1:]
+    if last == "}":
         if _DO.match(so_far) and _DO_CONDITION.match(text, newline + 1):
             return True  # do { ... }, then while/until (...) on the next line
         return _CATCH_AHEAD.match(text, newline + 1) is not None
+    ending = _MAY_READ_ON.get(last)
+    if ending and (ending == 1 or so_far.rstrip(ascii_letters)[-1:] in _DASHES) and _reads_on(
+            so_far):
+        return True  # an operator awaiting its operand
     return bool(_BRACE_AHEAD.match(text, newline + 1) and _HEADER.match(so_far))
+
+
+#: The last characters of a statement after which PowerShell's parser may read on past a
+#: newline (see :func:`_reads_on`): 1 for a comma, ``|``, ``&&``, an operator's sign; 2 for
+#: the last letter of an operator's name (after a dash, ``-and``).
+_MAY_READ_ON = dict.fromkeys(",|&=+*/%.!?" + _PS_DASH, 1) | dict.fromkeys(
+    "qethsndrlfQETHSNDRLF", 2)
+#: The operators whose sign ends them (``..`` and ``??`` apart).
+_OPERATOR_SIGNS = frozenset("+*/%!" + _PS_DASH)
+_DASHES = frozenset(_PS_DASH)
+#: The operators written ``-name``: the binary ones (TokenFlags.BinaryOperator) and the
+#: unary ``-not``, ``-bnot``.
+_OPERATOR_NAMES = frozenset(
+    {"and", "or", "xor", "band", "bor", "bxor", "bnot", "not", "shl", "shr", "f", "is",
+     "isnot", "as", "join"}
+    | {case + name for case in ("", "i", "c") for name in (*_COMPARISONS, "replace", "split")})
+#: The first characters of an expression (a variable, a string, a bracket, a unary
+#: operator; a number too): any other starts a command (``Write-Host``, ``& f``, ``. f``).
+_EXPRESSION_START = frozenset("$@([{+!,'\"" + _PS_SQ + _PS_DQ + _PS_DASH)
+#: A statement's keyword followed by a pipeline (an expression, maybe).
+_PIPELINE_KEYWORD = re.compile(r"(?:return|throw|exit)\s+", re.IGNORECASE)
+
+
+def _ends_in_operator(text: str) -> bool:
+    """Whether ``text`` ends with an operator after which PowerShell's parser, in expression
+    mode, skips new lines to read its operand (Parser.cs: BinaryExpressionRule after any
+    TokenFlags.BinaryOperator, UnaryExpressionRule after ``-not``, ``!``, ``-bnot``, a sign;
+    ``??`` is PowerShell 7's alone: the statement joined is not interpreted)."""
+    last = text[-1:]
+    if last in _OPERATOR_SIGNS:
+        return True
+    if last in (".", "?"):
+        return text[-2:] in ("..", "??")
+    if last.isascii() and last.isalpha():
+        start = len(text.rstrip(ascii_letters))
+        return text[start - 1 : start] in _DASHES and text[start:].lower() in _OPERATOR_NAMES
+    return False
+
+
+def _reads_on(so_far: str) -> bool:
+    """Whether PowerShell's parser reads the statement ``so_far`` (stripped, its comments
+    removed) on past the newline after it, skipping blank lines and comments (Parser.cs's
+    SkipNewlines): after a comma, in both modes (ArrayLiteralRule; GetCommandArgument,
+    CommandRule), after ``|`` (PipelineRule) and ``&&``/``||`` (PipelineChainRule), and
+    where the last command of the statement is an expression (its first character is not a
+    command's, past ``return``/``throw``/``exit``) after an assignment operator (``=``,
+    ``+=``...) or a binary or unary operator (``+``, ``-and``, ``-not``; not a postfix
+    ``++``/``--``). In command mode an operator is an argument (``Write-Host a +`` prints
+    ``a +``) and the newline ends the statement."""
+    if so_far.endswith(("++", "--")) and (so_far[-3:-2].isalnum() or so_far[-3:-2] in "_)]}"):
+        return False  # $i++, $a[0]-- end their statement
+    last = so_far[-1]
+    if last in ",|" or so_far.endswith("&&"):
+        escapes = len(so_far) - len(so_far[:-1].rstrip("`")) - 1
+        return escapes % 2 == 0  # `, is a comma written, not PowerShell's
+    if last != "=" and not _ends_in_operator(so_far):
+        return False
+    element = 0  # where the last command of a pipeline or chain starts
+    for i in top_level(so_far, escape="`", single_doubles=True):
+        if so_far[i] == "|":
+            element = i + 1
+        elif so_far.startswith("&&", i):
+            element = i + 2
+    return _expression_reads_on(so_far[element:].strip())
+
+
+def _expression_reads_on(text: str) -> bool:
+    """:func:`_reads_on` for one command of a pipeline (``text``, stripped), whose last
+    character may end an operator: whether it is an expression, or an assignment to one,
+    that ends with an operator awaiting its operand."""
+    while True:
+        keyword = _PIPELINE_KEYWORD.match(text)
+        if keyword:
+            text = text[keyword.end() :]
+        if not text or not (text[0] in _EXPRESSION_START or ascii_digits(text[0]) or (
+                text[0] == "." and ascii_digits(text[1:2]))):
+            return False  # a command: its operators are arguments
+        assigned = next((i for i in top_level(text, escape="`", single_doubles=True)
+                         if text[i] == "="), None)
+        if assigned is None:
+            break
+        text = text[assigned + 1 :].strip()  # an assignment: its value, a statement
+        if not text:
+            return True
+    if text.endswith(("++", "--")):  # prefix (its operand follows) or postfix (it ends)
+        before = text[:-2].rstrip()
+        return not before or before[-1] in ",(" or _ends_in_operator(before)
+    return _ends_in_operator(text)
 
 
 _Kind = Literal["if", "try", "foreach", "while", "do", "for", "switch", "function", "return",

@@ -312,8 +312,8 @@ def split_at(text: str, top: Iterable[int], separator: re.Pattern[str]) -> list[
 
 def strip_comments(text: str, *, escape: str, single_doubles: bool) -> str:
     """Return ``text`` without its ``#`` comments (a ``#`` that starts a word, outside
-    quotes and here-strings, to the end of its line) and, for PowerShell, its ``<# ... #>``
-    blocks."""
+    quotes and here-strings, to the end of its line; in PowerShell after a ``,`` or ``|`` too,
+    which start a token of their own) and, for PowerShell, its ``<# ... #>`` blocks."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -324,7 +324,8 @@ def strip_comments(text: str, *, escape: str, single_doubles: bool) -> str:
         elif single_doubles and text.startswith("<#", i):
             end = text.find("#>", i + 2)
             i = n if end < 0 else end + 2
-        elif c == "#" and (i == 0 or text[i - 1] in " \t\r\n;"):
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\r\n;"
+                           or (single_doubles and text[i - 1] in ",|")):
             end = text.find("\n", i)
             i = n if end < 0 else end
         else:  # plain text, up to where an escape, a quote or a comment may start
