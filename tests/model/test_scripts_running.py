@@ -866,6 +866,11 @@ def test_a_pipeline_or_redirection_is_skipped_whole(body: str) -> None:
     ("Write-Host 'a' +\n'b'", ["a +", "b"]),
     # an escaped comma is a letter: the statement ends (Write-Host a` is not interpreted)
     ("Write-Host a`,\nWrite-Host b", ["b"]),
+    # a line starting with | goes on with the statement before it in PowerShell 7, past
+    # comments; Windows PowerShell refuses it: not interpreted (these printed 'a', '[b]')
+    ("'a'\n| Out-Null", []),
+    ("$x = 'b'\n  # c\n  | ForEach-Object { \"<$_>\" }\n\"[$x]\"", []),
+    ("if ($true) { 'c' }\n\n| Out-Null", []),
 ])
 def test_a_statement_goes_on_past_a_line_ending_in_an_operator(
         body: str, printed: list[str]) -> None:

@@ -747,13 +747,18 @@ def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
 def _statements(text: str) -> tuple[str, ...]:
     """Split a block into statements: at newlines and ``;`` outside quotes and brackets,
     keeping an ``else``/``elseif`` on the next line with its ``if``, a ``catch``/``finally``
-    with its ``try``, and a ``{`` on the next line with the header it opens. Memoised: it
-    depends on the text alone, and clients send the same few scripts again and again."""
+    with its ``try``, a ``{`` on the next line with the header it opens, the next line with
+    one ending in an operator (see :func:`_reads_on`), and a line starting with ``|`` with
+    the statement before it (PowerShell 7 reads on, Windows PowerShell refuses the script:
+    not interpreted, see :func:`_parse`). Memoised: it depends on the text alone, and
+    clients send the same few scripts again and again."""
     text = _CONTINUED.sub(" ", strip_comments(text, escape="`", single_doubles=True))
     pieces: list[str] = []
     start = 0
+    piped_ahead = "|" in text and _LEADING_PIPE.search(text) is not None
     for i in top_level(text, escape="`", single_doubles=True):
-        if text[i] in "\n;" and not (text[i] == "\n" and _continues(text, start, i)):
+        if text[i] in "\n;" and not (text[i] == "\n" and (
+                _continues(text, start, i) or (piped_ahead and _LEADING_PIPE.match(text, i)))):
             pieces.append(text[start:i])
             start = i + 1
     pieces.append(text[start:])
@@ -777,6 +782,10 @@ def _continues(text: str, start: int, newline: int) -> bool:
     return bool(_BRACE_AHEAD.match(text, newline + 1) and _HEADER.match(so_far))
 
 
+#: A line starting with ``|``: PowerShell 7 reads it as the pipeline's next command, past
+#: comments (Tokenizer.IsPipeContinuation); Windows PowerShell, and 7 after a blank line,
+#: refuse it ('An empty pipe element is not allowed').
+_LEADING_PIPE = re.compile(r"\n\s*\|")
 #: The last characters of a statement after which PowerShell's parser may read on past a
 #: newline (see :func:`_reads_on`): 1 for a comma, ``|``, ``&&``, an operator's sign; 2 for
 #: the last letter of an operator's name (after a dash, ``-and``).
@@ -866,14 +875,15 @@ def _expression_reads_on(text: str) -> bool:
 
 
 _Kind = Literal["if", "try", "foreach", "while", "do", "for", "switch", "function", "return",
-                "assignment", "compound", "dotnet", "value", "pipeline", "command"]
+                "assignment", "compound", "dotnet", "value", "pipeline", "command", "unparsed"]
 
 
 class _Statement(NamedTuple):
     """What a statement is, read from its text alone (see :func:`_parse`): an ``if``, an
     ``assignment`` (its match), a .NET environment call, a bare ``value`` (printed), a
-    ``pipeline`` (or a redirection: not interpreted), or a ``command``: its ``name``
-    case-folded and its ``args`` as written."""
+    ``pipeline`` (or a redirection: not interpreted), a ``command``: its ``name``
+    case-folded and its ``args`` as written, or ``unparsed`` (a line starting with ``|``,
+    which the two PowerShells read differently: not interpreted)."""
 
     kind: _Kind
     assignment: re.Match[str] | None = None
@@ -892,6 +902,8 @@ _KEYWORD_STATEMENTS: tuple[tuple[_Kind, re.Pattern[str]], ...] = (
 def _parse(text: str) -> _Statement:
     """Read what kind of statement ``text`` is (memoised, as :func:`_statements`: running a
     script walks its statements every time, and reading them is most of the walk)."""
+    if "|" in text and _leading_pipe(text):
+        return _Statement("unparsed")
     for kind, keyword in _KEYWORD_STATEMENTS:
         if keyword.match(text):
             return _Statement(kind)
@@ -937,6 +949,13 @@ def _unary_minus(text: str) -> bool:
     """Whether ``text`` starts with a unary minus on a variable or a bracketed expression
     (``-$x``, ``- ($a + 1)``); ``-5`` is a number, ``--$x`` a decrement."""
     return text[:1] == "-" and text[1:].lstrip()[:1] in ("$", "(")
+
+
+def _leading_pipe(text: str) -> bool:
+    """Whether a line of the statement ``text`` starts with ``|`` outside quotes and
+    brackets (see :data:`_LEADING_PIPE`): the two PowerShells read it differently."""
+    return text.startswith("|") or any(
+        _top_level_at(text, m.end() - 1) for m in _LEADING_PIPE.finditer(text))
 
 
 def _piped_or_redirected(text: str) -> bool:
@@ -1235,6 +1254,8 @@ class _Shell:
 
     def statement(self, text: str) -> _Steps:
         parsed = _parse(text)
+        if parsed.kind == "unparsed":
+            raise Unknown(text)
         if parsed.kind == "if":
             yield from self.if_statement(text)
         elif parsed.kind == "try":
