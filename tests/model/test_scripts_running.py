@@ -326,6 +326,22 @@ def test_a_skipped_write_to_the_env_drive_forgets_the_scripts_own_value(
     ("New-Item -Path Env: -Name XX -Value new", []),
     ("Rename-Item env:ZZ XX", []),
     ("Remove-Item Env:XX -Recurse", ["YY old"]),
+    # a path not written literally may be on the drive: a variable holding one, a variable
+    # never set, an expression, a pipeline's items, a provider's path (these kept both)
+    ("$p = 'env:XX'; Remove-Item $p", []),
+    ("Set-Item -Path $p -Value new", []),
+    ("Remove-Item (Join-Path env: XX)", []),
+    ("'env:XX' | Remove-Item", []),
+    ("Copy-Item env:ZZ -Destination $to", []),
+    ("Remove-Item Microsoft.PowerShell.Core\\Environment::XX", []),
+    ("if (Test-Thing) { Set-Content -Force -LiteralPath:$p -Value new }", []),
+    # one holding a path the simulator knows, or a value, is no env: path
+    ("$f = 'C:\\app\\log.txt'; Set-Content $f 'x'; Add-Content -Path $f -Value $f",
+     ["XX old", "YY old"]),
+    ("$d = 'C:\\app'; Remove-Item -Path \"$d\\a.txt\" -Force -ErrorAction $ea",
+     ["XX old", "YY old"]),
+    ("$v = 'new'; Set-Item env:XX $v", ["YY old"]),
+    ("if (Test-Thing) { Remove-Item C:\\app\\a.txt}", ["XX old", "YY old"]),
 ])
 def test_a_skipped_write_to_the_env_drive_of_a_name_not_written_forgets_them_all(
         statement: str, after: list[str]) -> None:
@@ -364,6 +380,9 @@ KEY = "HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Session Manager"
     (f"Remove-Item '{KEY}\\Environment'", []),
     (f"Remove-ItemProperty '{KEY}\\Environment' -Name YY", ["old"]),
     ("Set-ItemProperty C:\\f.txt -Name IsReadOnly -Value $true", ["old"]),
+    # an item cmdlet's path not written literally may be the key
+    ("Remove-Item $key -Recurse", []),
+    ("$f = 'C:\\app\\log.txt'; Remove-Item $f", ["old"]),
     # the script's own or the user's store: the machine's is as it was
     ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3))", ["old"]),
     ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), 'User')", ["old"]),

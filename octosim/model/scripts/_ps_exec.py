@@ -515,6 +515,25 @@ _PROPERTY_NAME = re.compile(
 #: What an ``env:`` path's name holds when it is not a name written literally: a variable,
 #: an escape, a wildcard.
 _NOT_LITERAL = re.compile(r"[$`*?\[\]]")
+#: The item cmdlets whose second positional argument is a value, not a path.
+_SETS_A_VALUE = frozenset({"set-item", "si", "set-content", "sc", "add-content", "ac"})
+#: The parameters of the item cmdlets that take no path (the value, the items picked under
+#: a path, the common parameters) and their switches (no argument, but one may follow).
+_NOT_PATHS = ("value", "filter", "include", "exclude", "itemtype", "type", "encoding",
+              "stream", "credential", "erroraction", "warningaction", "informationaction",
+              "errorvariable", "warningvariable", "informationvariable", "outvariable",
+              "outbuffer", "pipelinevariable")
+_COMMON_ALIASES = frozenset({"ea", "wa", "infa", "ev", "wv", "iv", "ov", "ob", "pv"})
+#: A path that may name something other than a file: a provider (``Environment::X``,
+#: ``Registry::HKEY_...``), a wildcard in a drive's name.
+_PROVIDER_PATH = re.compile(r"::|^\s*[^:\\/]*[*?\[][^:\\/]*:")
+#: Where a bare word ends a block or a bracket holding its command (``{ rm C:\x}``).
+_BLOCK_END = re.compile(r"[)}]")
+#: A path on the ``env:`` drive or the registry's (read from a variable).
+_DRIVE_PATH = re.compile(r"\s*(?:env|hk\w*)\s*:", re.IGNORECASE)
+#: A path argument the simulator evaluates: a variable, ``$env:X``, or a double-quoted text
+#: of them (``"$dir\log.txt"``), which read and run nothing else.
+_PATH_VARIABLES = re.compile(r"\$(?:env:)?\w+|\"(?:[^\"`$]|\$(?:env:)?\w+)*\"", re.IGNORECASE)
 #: ``setx`` and its arguments, to the statement's end: it sets the user's store, with
 #: ``/M`` the machine's.
 _SETX = re.compile(r"(?<![\w$-])setx(?:\.exe)?(?![\w-])(?P<args>[^;|\n]*)", re.IGNORECASE)
@@ -2253,10 +2272,70 @@ class _Shell:
             self.stores[target].forget(None if name is None else self.env_key(name))
         if self.env_location and _ITEM_WRITER.search(text):
             self.stores["process"].forget(None)
+        if any(not self.item_paths_known(text, m) for m in _ITEM_WRITER.finditer(text)):
+            # A path in a variable or an expression may be on the env: drive, or the
+            # registry key of the machine's or the user's environment: any name, any store.
+            for store in self.stores.values():
+                store.forget(None)
         if self.registry_location and (_ITEM_WRITER.search(text)
                                        or _PROPERTY_WRITER.search(text)):
             self.stores["machine"].forget(None)
             self.stores["user"].forget(None)
+
+    def item_paths_known(self, text: str, writer: re.Match[str]) -> bool:
+        """Whether the item cmdlet ``writer`` found in ``text`` (:data:`_ITEM_WRITER`)
+        writes only paths the simulator can place: each argument but a value's (``-Value``,
+        Set-Item's, Set-Content's or Add-Content's second positional one, ``-Filter``...)
+        written literally, or a variable (or a double-quoted text of variables) the
+        simulator knows, holding a text that names neither the ``env:`` drive, the registry
+        nor a provider (``Environment::X``). A literal ``env:`` path, or the environment's
+        registry key, is read by :func:`_env_sets`. An item cmdlet that takes its paths
+        from a pipeline (``$p | Remove-Item``) writes paths not known."""
+        if text[: writer.start()].rstrip().endswith("|"):
+            return False
+        rest = text[writer.end() :]
+        end = next((i for i in top_level(rest, escape="`", single_doubles=True)
+                    if rest[i] in ";\n|"), len(rest))
+        second_is_value = writer.group().casefold() in _SETS_A_VALUE
+        positional = 0
+        skip_value = False
+        for written in _array_arguments(_words(rest[:end].strip())):
+            word = written if written[0] in "'\"" else _BLOCK_END.split(written, 1)[0]
+            if not word:
+                break  # the end of a block or bracket holding the command
+            if skip_value:
+                skip_value = False
+                continue
+            if word[0] in _PS_DASH and len(word) > 1 and not _NUMBER.match(word):
+                name, colon, value = word[1:].partition(":")
+                if _not_a_path(name.casefold()):
+                    skip_value = not colon
+                elif colon and value and not self.path_known(value):
+                    return False
+                continue
+            if not (second_is_value and positional == 1) and not self.path_known(word):
+                return False
+            positional += 1
+            if word != written:
+                break
+        return True
+
+    def path_known(self, word: str) -> bool:
+        """Whether the path argument ``word`` is written literally (an ``env:`` path too,
+        which :func:`_env_sets` reads) or evaluates to a text naming neither the ``env:``
+        drive, the registry nor a provider (see :meth:`item_paths_known`)."""
+        literal = _literal(word) if word[0] in "'\"" else (
+            None if set(word) & set("$`(@{,") else word)
+        if literal is not None:
+            return not _PROVIDER_PATH.search(literal)
+        if not _PATH_VARIABLES.fullmatch(word):
+            return False
+        try:
+            value = self.word(word)
+        except Unknown:
+            return False
+        return (isinstance(value, str) and not _PROVIDER_PATH.search(value)
+                and not _DRIVE_PATH.match(value))
 
     def sleep_seconds(self, args: Sequence[str]) -> float | None:
         """``Start-Sleep [-Seconds] N`` / ``-Milliseconds N`` (prefixes ``-s``, ``-m``). A
@@ -3172,6 +3251,13 @@ def _literal_target(text: str) -> str | None:
         return _target(value)
     except Unknown:
         return None
+
+
+def _not_a_path(name: str) -> bool:
+    """Whether an item cmdlet's parameter ``name`` (as written, shortened maybe) takes
+    something other than a path (see :data:`_NOT_PATHS`)."""
+    return name in _COMMON_ALIASES or (len(name) >= 2 and any(
+        full.startswith(name) for full in _NOT_PATHS))
 
 
 def _literal(text: str) -> str | None:
