@@ -111,6 +111,10 @@ def test_output_keeps_script_order_with_warnings_and_errors() -> None:
     ("Write-Host 'x', 'y'; Write-Host 'a', 'b' 'c'", ["x y", "a b c"]),
     ("Write-Host 'a' , 'b' ,'c' 'd' -Separator '+'", ["a+b+c+d"]),
     ("Write-Host -Object 'a', $null -Separator '-'; Write-Output 'e', 'f'", ["a-", "e", "f"]),
+    # an array argument starting with a number: PowerShell ends the number at the comma
+    # (these were not interpreted)
+    ("Write-Host 1,2; Write-Host 1, 2.5 -Separator '+'", ["1 2", "1+2.5"]),
+    ("Write-Output 1,'a'; function F($a) { $a.Count }\nF 1,2", ["1", "a", "2"]),
     # Write-Output sends each, $null too, which prints nothing
     ("Write-Output 'a' $null 'b'; echo $null 'c'", ["a", "b", "c"]),
     # a function's value keeps the $null objects it output

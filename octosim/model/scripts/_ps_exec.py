@@ -1106,6 +1106,14 @@ def _operands(parts: tuple[tuple[str, str], ...]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=512)
+def _numbers_first(arg: str) -> bool:
+    """Whether the command argument ``arg`` is an array whose first item is a number
+    (``1,2``, ``1, 'a'``): PowerShell's tokenizer ends a number at a comma in command mode
+    too (Tokenizer.ScanNumber: a ``,`` starts a new token), so it reads an array, as in an
+    expression. A number with a sign is left alone (``-1`` there may be a parameter)."""
+    return ascii_digits(arg[0]) and "," in arg and bool(_NUMBER.match(_array_items(arg)[0]))
+
+
 def _has_operator(text: str) -> bool:
     """Whether ``text`` holds ``+``, ``-``, ``*``, ``/``, ``%`` or ``..`` outside quotes and
     brackets (a ``-`` after its first character: ``-5`` is a number)."""
@@ -2496,7 +2504,7 @@ class _Shell:
         """A command argument: an expression, or a bare word taken literally. Operators do
         not work there: ``Write-Host $a+1`` prints ``5+1`` (an expandable string, in
         argument mode), so an argument holding one outside brackets is unknown."""
-        if arg[0] in "'\"$([@" or _NUMBER.match(arg):
+        if arg[0] in "'\"$([@" or _NUMBER.match(arg) or _numbers_first(arg):
             if _quoted(arg) is None and any(_has_operator(item) for item in _array_items(arg)):
                 raise Unknown(arg)
             return self.expression(arg)
