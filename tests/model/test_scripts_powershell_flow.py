@@ -352,6 +352,30 @@ def test_strict_mode_is_set_and_turned_off_in_its_scope(body: str, printed: list
     assert host.lines() == [*printed, "end"] and not result.failed
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # a dot-sourced script, or code run here (Invoke-Expression), may set any variable, in
+    # any scope, and any $env:X, and define any function: all unknown until set again
+    # (each was read as before)
+    ("$x = 1; $env:XX = 'e'; function F { 'f' }\n. ./lib.ps1\n\"[$x]\"; \"[$env:XX]\"; F\n"
+     "$x = 2; $env:XX = 'z'; \"[$x] [$env:XX]\"; function F { 'g' }; F", ["[2] [z]", "g"]),
+    ("$x = 1; function G { . $lib; 'in' }; G; \"[$x]\"", ["in"]),
+    ("$x = 1; if (Test-Thing) { . .\\lib.ps1 }\n\"[$x]\"", []),
+    ("$x = 1; iex '$x = 2'; \"[$x]\"", []),
+    # a script called in its own scope may set $global:x, Set-Variable -Scope 1, $env:X
+    ("$x = 1; $env:XX = 'e'; & ./x.ps1 -a 1; \"[$x]\"; \"[$env:XX]\"", []),
+    ("$x = 1; & $script; \"[$x]\"", []),
+    ("$x = 1\n.\\deploy.ps1\n\"[$x]\"", []),
+    ("$x = 1\nC:\\scripts\\deploy.ps1 -Env Prod\n\"[$x]\"", []),
+    # a program runs in a process of its own; a script named in a text is not run
+    ("$x = 1; & 'C:\\tools\\setup.exe' /S; setup.exe /S; Write-Host a.ps1; \"[$x]\"",
+     ["a.ps1", "[1]"]),
+])
+def test_a_script_dot_sourced_or_called_may_set_any_variable(
+        body: str, printed: list[str]) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
 # -- adding, and the assignments loops use ------------------------------------------------------
 @pytest.mark.parametrize(("body", "printed"), [
     # the left operand's type decides, as in PowerShell

@@ -435,8 +435,18 @@ _FOR_EACH_OBJECT = re.compile(
     r"(?P<left>[^|]+?)\|\s*(?:ForEach-Object|foreach|%)\s*(?:-Process\s*)?(?=\{)",
     re.IGNORECASE | re.DOTALL)
 _STRICT_MODE = re.compile(r"(?<![\w-])set-strictmode(?![\w-])", re.IGNORECASE)
-#: A statement dot-sourcing something (``. ./lib.ps1``, ``. Init``): it runs in this scope.
-_DOT_SOURCED = re.compile(r"\s*\.\s")
+#: Dot-sourcing something (``. ./lib.ps1``, ``. $path``, ``. Init``: it runs in this scope)
+#: where a command starts, or ``Invoke-Expression`` (``iex``), which runs its text here too.
+_DOT_SOURCED = re.compile(r"(?:^|[;{}(\n|&])\s*\.\s+(?=\S)"
+                          r"|(?<![\w$-])(?:invoke-expression|iex)(?![\w-])", re.IGNORECASE)
+#: Running a script the simulator cannot read, in its own scope, where a command starts:
+#: ``& ./x.ps1``, ``& $path`` or ``& (...)`` (a variable or an expression may hold a script
+#: or a script block), ``./x.ps1``, ``C:\s\x.ps1 -a 1``. A program, ``& 'setup.exe'``, runs
+#: in a process of its own.
+_RUNS_SCRIPT = re.compile(
+    r"&\s*(?:[$(]|['\"][^'\"]*\.ps1['\"]|[^\s;|&(){}'\"]+\.ps1(?![\w.]))"
+    r"|(?:^|[;{}(\n|])\s*[^\s;|&(){}'\"$@=,.-][^\s;|&(){}'\"$@=,]*\.ps1(?![\w.])"
+    r"|(?:^|[;{}(\n|])\s*\.{1,2}[\\/][^\s;|&(){}'\"]*\.ps1(?![\w.])", re.IGNORECASE)
 #: The versions ``Set-StrictMode -Version`` takes in Windows PowerShell and PowerShell 7 alike.
 _STRICT_VERSIONS = frozenset({"1", "2", "3", "1.0", "2.0", "3.0", "latest"})
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
@@ -693,6 +703,9 @@ class _Scope:
     #: call's): True if it may be on (any version; a skipped statement may have turned it
     #: on), False if turned off (``-Off``), None if its parent's.
     strict: bool | None = None
+    #: Whether a script the simulator did not run (dot-sourced, or called) may have set any
+    #: variable here: every one it has not set since is unknown.
+    every: bool = False
 
 
 @dataclass
@@ -1236,10 +1249,13 @@ class _Shell:
         names, _ = _assigned(text)
         for name in names | {"lastexitcode"}:
             self.forget(name)
-        if _STRICT_MODE.search(text) or _DOT_SOURCED.match(text):
+        dot_sourced = _DOT_SOURCED.search(text) is not None
+        if _STRICT_MODE.search(text) or dot_sourced:
             # It may have turned strict mode on, here: in the statement, or in what it
             # dot-sources (a function or a script run in this scope).
             self.scope.strict = True
+        if dot_sourced or _RUNS_SCRIPT.search(text):
+            self.forget_all()
         if _PARAM_BLOCK.match(text):
             for m in _SCRIPT_PARAMETER.finditer(text):
                 self.forget(m.group(1))
@@ -2026,6 +2042,25 @@ class _Shell:
         scope.empty.pop(key, None)
         scope.unknown.add(key)
 
+    def forget_all(self) -> None:
+        """A script the simulator did not run, dot-sourced into this scope or called, may
+        have set any variable, in this scope or any it sees (``$global:x``, ``Set-Variable
+        -Scope 1``), any ``$env:X`` (one process), and defined any function (a call of one
+        of the script's own is no longer interpreted): all unknown until set again. What it
+        may have set in the machine's or the user's store is not followed, as for any
+        command not interpreted."""
+        scope: _Scope | None = self.scope
+        while scope is not None:
+            scope.variables.clear()
+            scope.types.clear()
+            scope.empty.clear()
+            scope.every = True
+            for name in scope.functions:
+                scope.functions[name] = _Function(name, None)
+            scope = scope.parent
+        self.defined = True
+        self.stores["process"].forget(None)
+
     def forget_shared(self, names: frozenset[str]) -> None:
         """Variables (names or wildcards) a skipped statement may have changed in any scope
         (see :func:`_shared`): unknown in every scope this one sees, and so is every
@@ -2228,7 +2263,7 @@ class _Shell:
         while scope is not None:
             if key in scope.variables:
                 return scope.variables[key]
-            if key in scope.unknown:
+            if key in scope.unknown or scope.every:
                 raise Unknown("$" + name)
             scope = None if qualifier in ("local", "private") else scope.parent
         if key in _AUTOMATIC or key.startswith("octopus"):
