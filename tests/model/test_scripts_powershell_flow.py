@@ -355,9 +355,12 @@ def test_strict_mode_is_set_and_turned_off_in_its_scope(body: str, printed: list
 @pytest.mark.parametrize(("body", "printed"), [
     # a dot-sourced script, or code run here (Invoke-Expression), may set any variable, in
     # any scope, and any $env:X, and define any function: all unknown until set again
-    # (each was read as before)
+    # (each was read as before); and it may have declared any variable here with a type
+    # constraint ([int]$x = 0, [ValidateRange(5, 9)]$x): what is assigned to one here is
+    # unknown for good, while a function's own variables are its own
     ("$x = 1; $env:XX = 'e'; function F { 'f' }\n. ./lib.ps1\n\"[$x]\"; \"[$env:XX]\"; F\n"
-     "$x = 2; $env:XX = 'z'; \"[$x] [$env:XX]\"; function F { 'g' }; F", ["[2] [z]", "g"]),
+     "$env:XX = 'z'; \"[$env:XX]\"; function F { $y = 3; \"[$y]\" }; F; $x = 2; \"[$x]\"",
+     ["[z]", "[3]"]),
     ("$x = 1; function G { . $lib; 'in' }; G; \"[$x]\"", ["in"]),
     ("$x = 1; if (Test-Thing) { . .\\lib.ps1 }\n\"[$x]\"", []),
     ("$x = 1; iex '$x = 2'; \"[$x]\"", []),

@@ -136,6 +136,32 @@ def test_a_typed_parameter_converts_what_it_is_assigned(body: str, printed: list
     assert host.lines() == [*printed, "end"] and not result.failed
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # a typed variable keeps its type through a skipped plain assignment: '7' converts
+    ("[int]$x = 5; $x = (Get-Date).Day; $x = '7'; $x + 1", ["8"]),
+    # a skipped statement that may declare a type constraint leaves what is assigned to the
+    # variable unknown for good: PowerShell prints 8 where an untyped $x would print 71
+    ("[int]$x = (Get-Date).Day\n$x = '7'; $x + 1; $x = '8'; \"[$x]\"", []),
+    ("[int]${x} = (Get-Date).Day; $x = '7'; $x + 1", []),
+    ("$y, [int]$x = 1, (Get-Date); $x = '7'; $x + 1", []),
+    ("[ValidateRange(1, 5)][int]$x = (Get-Date).Month; $x = 3; \"[$x]\"", []),
+    ("[int]$script:x = (Get-Date).Day; $x = '7'; $x + 1", []),
+    ("function F { [int]$script:x = (Get-Date).Day }\nF; $x = '7'; $x + 1", []),
+    ("if ((Get-Date).Day -gt 1) { [string]$x = 'a' }\n$x = 7; $x + 1", []),
+    # the script's own param block, skipped: a typed parameter; an untyped one is plain
+    ("param([int]$x, $y)\n$x = '7'; $x + 1; $y = '7'; $y + 1", ["71"]),
+    # a skipped variable cmdlet may remove the variable (its type with it) or add an option
+    ("[int]$x = 5; Remove-Variable x; $x = '7'; $x + 1", []),
+    ("[int]$x = 5; Set-Variable -Name x* -Option ReadOnly; $x = '7'; $x + 1", []),
+    # a function's constraint is its own: gone when it returns
+    ("function G { [int]$x = (Get-Date).Day; $x = '7'; $x + 1 }; G; $x = '7'; $x + 1", ["71"]),
+])
+def test_a_type_constraint_a_skipped_statement_may_declare_stays(
+        body: str, printed: list[str]) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
 # -- - * / % and ranges ---------------------------------------------------------------------------
 @pytest.mark.parametrize(("body", "printed"), [
     # precedence: * / % before + -, from the left; parentheses first

@@ -426,6 +426,15 @@ _PARAMETER_TYPES = {
 #: What a function may assign outside itself (``$script:x = ...``) or in the environment.
 _SCOPED_ASSIGNED = re.compile(r"\$(?:global|script):(\w+)\s*(?:[-+*/%]?=(?!=)|\+\+|--)",
                               re.IGNORECASE)
+#: A variable a skipped statement may give a type constraint (or a validation attribute):
+#: a cast or attribute on the left of an assignment (``[int]$x = ...``, ``[int]${x} = ...``,
+#: ``[ValidateRange(1, 5)][int]$script:x = ...``, ``$a, [int]$b = ...``), with its scope.
+_CAST_ASSIGNED = re.compile(
+    r"\]\s*\$(?:\{(?:(?P<q1>global|script|local|private):)?(?P<braced>[^}:]+)\}"
+    r"|(?:(?P<q2>global|script|local|private):)?(?P<var>\w+))"
+    r"\s*(?:[-+*/%]?=(?!=)|,(?=[^;\n=]*=(?!=)))", re.IGNORECASE)
+#: A parameter of a ``param(...)`` block the simulator skips with a type or an attribute.
+_TYPED_PARAMETER = re.compile(r"\]\s*\$(\w+)")
 #: What a parameter no argument binds holds, by its type (``[string]$p``: '', not $null).
 _UNBOUND: dict[str, Value] = {"string": "", "int": 0, "long": 0, "switch": False,
                               "bool": False}
@@ -706,6 +715,13 @@ class _Scope:
     #: Whether a script the simulator did not run (dot-sourced, or called) may have set any
     #: variable here: every one it has not set since is unknown.
     every: bool = False
+    #: The variables a skipped statement may have given a type constraint, a validation
+    #: attribute or an option (``[int]$x = ...``, ``Set-Variable -Option ReadOnly``) the
+    #: simulator does not know: what is assigned to them here later is unknown, for good (a
+    #: constraint stays with the variable); ``every_cast``: any variable (a dot-sourced
+    #: script may have declared any).
+    casts: set[str] = field(default_factory=set)
+    every_cast: bool = False
 
 
 @dataclass
@@ -1008,17 +1024,17 @@ def _assigned(text: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 @functools.lru_cache(maxsize=512)
-def _shared(text: str) -> frozenset[str]:
+def _shared(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The variables an uninterpreted statement may change in any scope, as names or
-    wildcards (case-folded): those a variable cmdlet names (``Remove-Variable x``,
-    ``Clear-Variable -Name a*``), and those whose object it changes (``$a[0] = 9``,
-    ``$x.P = 1``)."""
-    names = {m.group(1).casefold() for m in _MUTATED.finditer(text)}
+    wildcards (case-folded): those whose object it changes (``$a[0] = 9``, ``$x.P = 1``),
+    and those a variable cmdlet names (``Remove-Variable x``, ``Clear-Variable -Name a*``:
+    it may also remove the variable, with its type constraint, or give it an option)."""
+    cmdlet: set[str] = set()
     for m in _VARIABLE_CMDLET.finditer(text):
-        names.update(w.casefold() for w in _VARIABLE_NAME.findall(m.group("args")))
+        cmdlet.update(w.casefold() for w in _VARIABLE_NAME.findall(m.group("args")))
         if "$" in m.group("args"):
-            names.add("*")  # a name the simulator does not read: any variable
-    return frozenset(names)
+            cmdlet.add("*")  # a name the simulator does not read: any variable
+    return frozenset(m.group(1).casefold() for m in _MUTATED.finditer(text)), frozenset(cmdlet)
 
 
 def _wildcard(name: str) -> re.Pattern[str]:
@@ -1249,16 +1265,19 @@ class _Shell:
         names, _ = _assigned(text)
         for name in names | {"lastexitcode"}:
             self.forget(name)
+        self.forget_casts(text, self.scope)
         dot_sourced = _DOT_SOURCED.search(text) is not None
         if _STRICT_MODE.search(text) or dot_sourced:
             # It may have turned strict mode on, here: in the statement, or in what it
             # dot-sources (a function or a script run in this scope).
             self.scope.strict = True
         if dot_sourced or _RUNS_SCRIPT.search(text):
-            self.forget_all()
+            self.forget_all(dot_sourced)
         if _PARAM_BLOCK.match(text):
             for m in _SCRIPT_PARAMETER.finditer(text):
                 self.forget(m.group(1))
+            for m in _TYPED_PARAMETER.finditer(text):
+                self.forget(m.group(1), constraint=True)  # [int]$x, [ValidateSet()]$x
         for m in _SCOPED_ASSIGNED.finditer(text):
             self.forget(m.group(1), self.top)
         self.forget_shared(_shared(text))
@@ -1829,6 +1848,7 @@ class _Shell:
         seen.add(function.name)
         for m in _SCOPED_ASSIGNED.finditer(function.body):
             self.forget(m.group(1), self.top)
+        self.forget_casts(function.body, None)
         self.forget_shared(_shared(function.body))
         self.forget_env(function.body)
         for other in self.called(function.body):
@@ -1954,7 +1974,7 @@ class _Shell:
             if env_name:
                 self.stores["process"].forget(self.env_key(env_name))
             else:
-                self.forget(name, scope)
+                self.forget(name, scope, constraint=bool(m.group("cast")))
             raise
         if env_name:
             self.setenv(env_name, None if value is None or value == "" else _text(value))
@@ -1979,7 +1999,7 @@ class _Shell:
             else:
                 qualifier = (m.group("scope") or "").casefold()
                 self.forget(m.group("var"), self.top if qualifier in ("script", "global")
-                            else self.scope)
+                            else self.scope, constraint=bool(m.group("cast")))
             return  # the call ran (its effects stand); what it output, and so $v, is unknown
         self.assign(m, _collected(items), evaluated=True,
                     nothing=True if not items else None)
@@ -2025,6 +2045,9 @@ class _Shell:
         where PowerShell fails to convert; a double's text may be unknown too)."""
         scope = scope or self.scope
         key = name.casefold()
+        if scope.every_cast or (scope.casts and key in scope.casts):
+            # A constraint the simulator does not know converts (or refuses) the value.
+            raise Unknown("$" + name)
         kind = scope.types.get(key)
         value = value if kind is None else _converted(value, kind)
         scope.unknown.discard(key)
@@ -2032,41 +2055,64 @@ class _Shell:
         if scope.empty:
             scope.empty.pop(key, None)
 
-    def forget(self, name: str, scope: _Scope | None = None) -> None:
-        """``$name`` may have been assigned by a statement that was skipped: it is unknown
-        (and so is its type, should the statement have declared one)."""
+    def forget(self, name: str, scope: _Scope | None = None, constraint: bool = False) -> None:
+        """``$name`` may have been assigned by a statement that was skipped: it is unknown.
+        Its type stays (PowerShell keeps a variable's constraint through a plain assignment)
+        unless the statement may have declared one (``constraint``: ``[int]$x = ...``, a
+        variable cmdlet): then it is unknown, and so is what is assigned to it from now on
+        (see :meth:`set_variable`)."""
         scope = scope or self.scope
         key = name.casefold()
         scope.variables.pop(key, None)
-        scope.types.pop(key, None)
+        if constraint:
+            scope.types.pop(key, None)
+            scope.casts.add(key)
         scope.empty.pop(key, None)
         scope.unknown.add(key)
 
-    def forget_all(self) -> None:
+    def forget_casts(self, text: str, scope: _Scope | None) -> None:
+        """A skipped ``text`` may have given its cast variables (``[int]$x = ...``) a type
+        constraint: in ``scope`` (None: only the ``$script:``/``$global:`` ones), or the
+        script's for a scope-qualified one."""
+        if "]" not in text:
+            return
+        for m in _CAST_ASSIGNED.finditer(text):
+            qualifier = (m.group("q1") or m.group("q2") or "").casefold()
+            target = self.top if qualifier in ("script", "global") else scope
+            if target is not None:
+                self.forget(m.group("braced") or m.group("var"), target, constraint=True)
+
+    def forget_all(self, dot_sourced: bool) -> None:
         """A script the simulator did not run, dot-sourced into this scope or called, may
         have set any variable, in this scope or any it sees (``$global:x``, ``Set-Variable
         -Scope 1``), any ``$env:X`` (one process), and defined any function (a call of one
         of the script's own is no longer interpreted): all unknown until set again. What it
         may have set in the machine's or the user's store is not followed, as for any
-        command not interpreted."""
+        command not interpreted. Dot-sourced, it may also have declared any variable here
+        with a type constraint (``[int]$x = 0``): what is assigned to any is unknown for good."""
         scope: _Scope | None = self.scope
         while scope is not None:
             scope.variables.clear()
-            scope.types.clear()
             scope.empty.clear()
             scope.every = True
+            if dot_sourced:
+                scope.types.clear()
+                scope.every_cast = True
             for name in scope.functions:
                 scope.functions[name] = _Function(name, None)
             scope = scope.parent
         self.defined = True
         self.stores["process"].forget(None)
 
-    def forget_shared(self, names: frozenset[str]) -> None:
+    def forget_shared(self, shared: tuple[frozenset[str], frozenset[str]]) -> None:
         """Variables (names or wildcards) a skipped statement may have changed in any scope
         (see :func:`_shared`): unknown in every scope this one sees, and so is every
-        variable holding the same array (PowerShell's arrays are shared, not copied)."""
-        if not names:
+        variable holding the same array (PowerShell's arrays are shared, not copied); and
+        the type constraint of those a variable cmdlet names."""
+        mutated, cmdlet = shared
+        if not mutated and not cmdlet:
             return
+        names = mutated | cmdlet
         scopes: list[_Scope] = []
         scope: _Scope | None = self.scope
         while scope is not None:
@@ -2075,12 +2121,17 @@ class _Shell:
         patterns = [_wildcard(n) for n in names if _WILDCARD & set(n)]
         objects = [s.variables[n] for s in scopes for n in names
                    if isinstance(s.variables.get(n), tuple)]
+        named = [_wildcard(n) for n in cmdlet if _WILDCARD & set(n)]
         for s in scopes:
             doomed = {key for key, value in s.variables.items()
                       if key in names or any(p.fullmatch(key) for p in patterns)
                       or any(value is o for o in objects)}
+            typed = {key for key in (s.variables.keys() | s.types.keys() | s.unknown)
+                     if key in cmdlet or any(p.fullmatch(key) for p in named)} if cmdlet else set()
             for key in doomed | {n for n in names if not _WILDCARD & set(n)}:
-                self.forget(key, s)
+                self.forget(key, s, constraint=key in typed or key in cmdlet)
+            for key in typed:
+                self.forget(key, s, constraint=True)
 
     def command(self, name: str, args: tuple[str, ...]) -> float | None:
         """Run a command; return the seconds it sleeps (None: it does not sleep)."""
