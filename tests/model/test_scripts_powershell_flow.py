@@ -379,6 +379,31 @@ def test_a_script_dot_sourced_or_called_may_set_any_variable(
     assert host.lines() == [*printed, "end"] and not result.failed
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # Chocolatey's refreshenv rebuilds $env: from the machine's and the user's stores (the
+    # user's is not modelled; as refreshenv.cmd, a process of its own, it changes nothing
+    # here): every $env:X is unknown until set again, the variables stay
+    ("$env:JAVA_HOME = 'C:\\jdk'; $x = 1; refreshenv\n\"[$env:JAVA_HOME]\"; \"[$x]\"\n"
+     "$env:JAVA_HOME = 'D:\\jdk'; \"[$env:JAVA_HOME]\"", ["[1]", "[D:\\jdk]"]),
+    ("$env:A = 'a'; Update-SessionEnvironment; \"[$env:A]\"", []),
+    ("$env:A = 'a'; if (Test-Thing) { refreshenv }\n\"[$env:A]\"", []),
+    # a module may run code: as a called script, every variable, $env:X and function is
+    # unknown until set again, and an assignment to $global:x (it may export one with a type)
+    ("$x = 1; $env:A = 'a'; function F { 'f' }; Import-Module WebAdministration\n"
+     "\"[$x]\"; \"[$env:A]\"; F; $x = 2; \"[$x]\"; $global:g = 1; \"[$g]\"", ["[2]"]),
+    ("$x = 1; ipmo ./m.psm1; \"[$x]\"", []),
+    ("$x = 1; & ./x.ps1; $global:g = 1; $global:g++; \"[$g]\"", []),
+    # imported into this scope (-Scope Local, using module): as dot-sourced, what is assigned
+    # here later is unknown too (a variable it exports may have a type constraint)
+    ("Import-Module ./m.psm1 -Scope Local; $x = 2; \"[$x]\"", []),
+    ("using module ./m.psm1\n$x = 2; \"[$x]\"", []),
+])
+def test_refreshenv_and_modules_may_change_the_environment(
+        body: str, printed: list[str]) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
 # -- adding, and the assignments loops use ------------------------------------------------------
 @pytest.mark.parametrize(("body", "printed"), [
     # the left operand's type decides, as in PowerShell

@@ -457,6 +457,17 @@ _RUNS_SCRIPT = re.compile(
     r"|(?:^|[;{}(\n|])\s*[^\s;|&(){}'\"$@=,.-][^\s;|&(){}'\"$@=,]*\.ps1(?![\w.])"
     r"|(?:^|[;{}(\n|])\s*\.{1,2}[\\/][^\s;|&(){}'\"]*\.ps1(?![\w.])", re.IGNORECASE)
 #: The versions ``Set-StrictMode -Version`` takes in Windows PowerShell and PowerShell 7 alike.
+#: Chocolatey's ``refreshenv`` (``Update-SessionEnvironment``): it rebuilds this process's
+#: environment from the machine's and the user's stores (or, as ``refreshenv.cmd``, does
+#: nothing here), which the simulator cannot tell.
+_REFRESHES_ENV = re.compile(r"(?<![\w$.-])(?:refreshenv|update-sessionenvironment)(?![\w.-])",
+                            re.IGNORECASE)
+#: Importing a module, which may run code (``Import-Module``, ``ipmo``, ``using module``).
+_IMPORTS_MODULE = re.compile(r"(?<![\w$.-])(?:import-module|ipmo)(?![\w.-])"
+                             r"|(?<![\w$.-])using\s+module(?![\w-])", re.IGNORECASE)
+#: What imports a module's members into this scope rather than the global one:
+#: ``Import-Module -Scope Local``, ``using module``.
+_IMPORTS_HERE = re.compile(r"\blocal\b|using\s+module", re.IGNORECASE)
 _STRICT_VERSIONS = frozenset({"1", "2", "3", "1.0", "2.0", "3.0", "latest"})
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
 
@@ -1208,6 +1219,10 @@ class _Shell:
         # registry: a relative path may then name an environment variable (see forget_env).
         self.env_location = False
         self.registry_location = False
+        # Whether code the simulator did not run in a scope of its own (a called script, a
+        # module) may have declared a global variable with a type constraint: an assignment
+        # to `$global:x` is then unknown (the simulator keeps one scope for both).
+        self.global_cast = False
         self.loops = 0  # the loops running (a `break` outside one is not interpreted)
         self.loops_here = 0  # those running in the running function (or the script itself)
         self.captures: list[_Capture] = []  # functions called for their value, innermost last
@@ -1271,8 +1286,11 @@ class _Shell:
             # It may have turned strict mode on, here: in the statement, or in what it
             # dot-sources (a function or a script run in this scope).
             self.scope.strict = True
-        if dot_sourced or _RUNS_SCRIPT.search(text):
-            self.forget_all(dot_sourced)
+        imported = _IMPORTS_MODULE.search(text)
+        if dot_sourced or _RUNS_SCRIPT.search(text) or imported:
+            self.forget_all(dot_sourced or bool(imported and _IMPORTS_HERE.search(text)))
+        elif _REFRESHES_ENV.search(text):
+            self.stores["process"].forget(None)
         if _PARAM_BLOCK.match(text):
             for m in _SCRIPT_PARAMETER.finditer(text):
                 self.forget(m.group(1))
@@ -1964,8 +1982,10 @@ class _Shell:
         env_name = m.group("braced") or m.group("env")
         name = env_name or m.group("var")
         qualifier = (m.group("scope") or "").casefold()
-        if qualifier == "private":
-            raise Unknown(m.group(0))  # hidden from the functions it calls: not modelled
+        if qualifier == "private" or (qualifier == "global" and self.global_cast):
+            # private: hidden from the functions it calls, not modelled; global: it may
+            # have a constraint the script's own scope does not
+            raise Unknown(m.group(0))
         scope = self.top if qualifier in ("script", "global") else self.scope
         try:
             if not evaluated:
@@ -2011,6 +2031,8 @@ class _Shell:
         qualifier = (m.group("scope") or "").casefold()
         scope = self.top if qualifier in ("script", "global") else self.scope
         try:
+            if qualifier == "global" and self.global_cast:
+                raise Unknown(m.group(0))  # see assign
             current = self.read_variable(m.group("var"), qualifier)
             op = m.group("op") or m.group("step")[0]
             change = self.expression(m.group("rhs")) if m.group("rhs") else 1
@@ -2090,6 +2112,7 @@ class _Shell:
         may have set in the machine's or the user's store is not followed, as for any
         command not interpreted. Dot-sourced, it may also have declared any variable here
         with a type constraint (``[int]$x = 0``): what is assigned to any is unknown for good."""
+        self.global_cast = True
         scope: _Scope | None = self.scope
         while scope is not None:
             scope.variables.clear()
