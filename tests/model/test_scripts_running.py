@@ -304,6 +304,16 @@ def test_a_target_dotnet_refuses_is_not_interpreted() -> None:
     ("cd env:; Set-Item XX new", []),
     ("Set-Location Env:\\\nRemove-Item XX", []),
     ("Push-Location $drive\nsi XX new", []),
+    # ... or by any path once a skipped New-PSDrive may have made a drive onto the
+    # environment (a provider in a variable may be it); a file system's drive is none
+    ("New-PSDrive -Name E -PSProvider Environment -Root ''\nSet-Item E:\\XX new", []),
+    ("ndr E Environment '' | Out-Null; Remove-Item E:XX", []),
+    ("New-PSDrive -Name E -PSProvider $provider -Root ''\nSet-Item E:\\XX new", []),
+    ("New-PSDrive -Name S -PSProvider FileSystem -Root \\\\srv\\s\nSet-Item S:\\XX new",
+     ["old"]),
+    ("New-PSDrive -Name E -PSProvider Environment -Root ''", ["old"]),
+    # ... or once a script the simulator does not run may have gone there (or made one)
+    (". ./lib.ps1\n$env:XX = 'old'; Set-Item Q:\\XX new", []),
     # ... inside a skipped if, or a function the simulator cannot read
     ("if (Test-Thing) { Set-Item env:XX new }", []),
     ("function Set-It { Remove-Item env:XX }\nSet-It | Out-File log.txt", []),
@@ -381,6 +391,8 @@ KEY = "HKLM:\\SYSTEM\\CurrentControlSet\\Control\\Session Manager"
     ("reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Environment\" "
      "/v XX /d new /f", []),
     (f"cd '{KEY}'\nSet-ItemProperty Environment -Name XX -Value new", []),
+    (f"New-PSDrive -Name R -PSProvider Registry -Root '{KEY}'\n"
+     "Set-ItemProperty R:\\Environment -Name XX -Value new", []),
     (f"Remove-Item '{KEY}\\Environment'", []),
     (f"Remove-ItemProperty '{KEY}\\Environment' -Name YY", ["old"]),
     ("Set-ItemProperty C:\\f.txt -Name IsReadOnly -Value $true", ["old"]),

@@ -525,6 +525,12 @@ _LOCATION = re.compile(r"(?<![\w$-])(?:set-location|sl|cd|chdir|push-location|pu
 #: a bracket, a splat: any drive).
 _ENV_DRIVE = re.compile(r"env:|[$(@]", re.IGNORECASE)
 _REGISTRY_DRIVE = re.compile(r"hk\w*:|registry::|[$(@]", re.IGNORECASE)
+#: A drive made (``New-PSDrive``, ``ndr``, ``mount``): a path on it may name an environment
+#: variable (``-PSProvider Environment``) or a registry key (``Registry``, a root ``HKLM:\...``)
+#: that the simulator does not place; a provider not written literally may be either.
+_NEW_DRIVE = re.compile(r"(?<![\w$-])(?:new-psdrive|ndr|mount)(?![\w-])", re.IGNORECASE)
+_ENV_PROVIDER = re.compile(r"environment|[$(@]", re.IGNORECASE)
+_REGISTRY_PROVIDER = re.compile(r"registry|hk\w*:|[$(@]", re.IGNORECASE)
 #: The commands and calls that write a registry value: the ``*-ItemProperty`` cmdlets (and
 #: aliases), ``reg.exe``'s writing verbs, .NET's ``Registry.SetValue``/``RegistryKey.SetValue``
 #: and ``DeleteValue``. On the keys Windows reads the environment from (below) they set
@@ -2113,6 +2119,9 @@ class _Shell:
         command not interpreted. Dot-sourced, it may also have declared any variable here
         with a type constraint (``[int]$x = 0``): what is assigned to any is unknown for good."""
         self.global_cast = True
+        # It may have gone to the env: drive or the registry (cd, Set-Location), or made a
+        # drive onto either (New-PSDrive): the session's location and drives are its too.
+        self.env_location = self.registry_location = True
         scope: _Scope | None = self.scope
         while scope is not None:
             scope.variables.clear()
@@ -2385,6 +2394,12 @@ class _Shell:
             self.env_location = self.env_location or bool(_ENV_DRIVE.search(text))
             self.registry_location = (self.registry_location
                                       or bool(_REGISTRY_DRIVE.search(text)))
+        if _NEW_DRIVE.search(text):
+            # A drive onto the environment (or the registry): a path on it, written as any
+            # other drive's, may name a variable (or a key of the environment), as after a cd.
+            self.env_location = self.env_location or bool(_ENV_PROVIDER.search(text))
+            self.registry_location = (self.registry_location
+                                      or bool(_REGISTRY_PROVIDER.search(text)))
         for target, name in _env_sets(text):
             self.stores[target].forget(None if name is None else self.env_key(name))
         if self.env_location and _ITEM_WRITER.search(text):
