@@ -8,9 +8,12 @@ import pytest
 from octosim.model.machine_environment import MachineEnvironment
 from octosim.model.scripts import (
     SEED_SCRIPT_BODY,
+    DetachedRestart,
     OutputLevel,
     ScriptResult,
     ScriptSyntax,
+    SelfRestart,
+    interpret,
     run_script,
 )
 
@@ -912,6 +915,40 @@ def test_a_statement_goes_on_past_a_line_ending_in_an_operator(
     host = Host()
     _, result = run(body + "\n'end'", PS, host)
     assert host.lines() == [*printed, "end"] and not result.failed
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # a # where a token starts begins a comment, as PowerShell's tokenizer reads one: after
+    # a character that ends any token ({, (, ), }, &, a no-break space) or a string; these
+    # read the text after it as the script's
+    ("if ($false) {# skip } this\n  'in'\n}", []),
+    ("if ($true) {#{\n  'in'\n}", ["in"]),
+    ("$x = ('a')# ; 'no'\n$x", ["a"]),
+    ("$y = @(#(\n'b')\n$y", ["b"]),
+    ("Write-Host 'c'# 'no'", ["c"]),
+    ("Write-Host \"d\"# 'no'", ["d"]),
+    ("if ($true) { 'e' }# ; 'no'", ["e"]),
+    ("Write-Host f\u00a0# 'no'", ["f"]),
+    # inside a word it is a letter
+    ("Write-Host g#h", ["g#h"]),
+])
+def test_a_hash_where_a_token_starts_begins_a_comment(body: str, printed: list[str]) -> None:
+    host = Host()
+    _, result = run(body + "\n'end'", PS, host)
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
+@pytest.mark.parametrize(("script", "detached"), [
+    # a # after ) or a string starts a comment: the } in it closes nothing, so the restart
+    # is the job's (the recogniser read it as the script's own)
+    ("Start-Job { Start-Sleep (5)#}\n Restart-Service Tentacle\n}", True),
+    ("Start-Job { Write-Host 'x'#}\n Restart-Service Tentacle\n}", True),
+    # inside a word it is a letter: the } closes the job's block
+    ("Start-Job { Write-Host x#}\nRestart-Service Tentacle", False),
+])
+def test_the_recogniser_reads_a_comment_where_a_token_starts(script: str, detached: bool) -> None:
+    effects = interpret(script, PS)
+    assert [type(e) for e in effects] == [DetachedRestart if detached else SelfRestart]
 
 
 @pytest.mark.parametrize(("body", "errors", "failed"), [

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from octosim.model.scripts._common import _LIT, _MAX_DEPTH
+from octosim.model.scripts._running import ps_comment_at
 
 # PowerShell accepts typographic quotes and dashes wherever it accepts ASCII ones.
 _PS_SQ = "'\u2018\u2019\u201a\u201b"
@@ -98,18 +99,19 @@ def _ps_close(text: str, i: int, depth: int) -> int:
     opener = text[i]
     closer = ")" if opener == "(" else "}"
     n, level, j = len(text), 0, i
+    quoted = escaped = -1
     while j < n:
         c = text[j]
         if c == "`":
-            j += 2
+            j = escaped = j + 2
         elif c in _PS_SQ:
-            j = _ps_skip_sq(text, j)[1]
+            j = quoted = _ps_skip_sq(text, j)[1]
         elif c in _PS_DQ:
-            j = _ps_dq(text, j, depth + 1)[1] if depth < _MAX_DEPTH else j + 1
+            j = quoted = _ps_dq(text, j, depth + 1)[1] if depth < _MAX_DEPTH else j + 1
         elif text.startswith("<#", j):
             k = text.find("#>", j + 2)
             j = n if k < 0 else k + 2
-        elif c == "#" and (j == 0 or text[j - 1].isspace() or text[j - 1] in ";{(|"):
+        elif c == "#" and ps_comment_at(text, j, quoted, escaped):
             k = text.find("\n", j)
             j = n if k < 0 else k
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -31,6 +32,7 @@ __all__ = [
     "may_backtrack",
     "opening",
     "outside_brackets",
+    "ps_comment_at",
     "skip_double",
     "skip_single",
     "split_at",
@@ -310,22 +312,52 @@ def split_at(text: str, top: Iterable[int], separator: re.Pattern[str]) -> list[
     return parts
 
 
+#: The characters that end any PowerShell token, so that a ``#`` after one starts a comment
+#: (CharTraits.ForceStartNewToken: blanks, newlines, NUL, ``& ( ) , ; { | }``; beyond ASCII,
+#: CharExtensions.IsWhitespace: the no-break space, NEL, and Unicode's separators).
+_PS_TOKEN_ENDS = frozenset(" \t\v\f\r\n\0&(),;{|}\u00a0\u0085")
+
+
+def ps_comment_at(text: str, i: int, quoted: int = -1, escaped: int = -1) -> bool:
+    """Whether the ``#`` at ``text[i]`` starts a PowerShell comment: it starts a token, as
+    PowerShell's tokenizer reads a comment wherever a token starts (Tokenizer.NextToken):
+    first, after a character that ends any token (``{#``, ``)#``, ``,#``), or after a string,
+    a token of its own (``quoted``: where the last string ended). After an escaped character
+    (``escaped``: where the last escape ended) it is a letter of the same word, unless the
+    escape joined a line. In ``${#}`` it is a variable's name."""
+    if i == 0 or i == quoted:
+        return True
+    before = text[i - 1]
+    if i == escaped:
+        return before in "\r\n"
+    if before == "{" and text[i - 2 : i - 1] == "$":
+        return False
+    return before in _PS_TOKEN_ENDS or (
+        ord(before) > 256 and unicodedata.category(before) in ("Zs", "Zl", "Zp"))
+
+
 def strip_comments(text: str, *, escape: str, single_doubles: bool) -> str:
     """Return ``text`` without its ``#`` comments (a ``#`` that starts a word, outside
-    quotes and here-strings, to the end of its line; in PowerShell after a ``,`` or ``|`` too,
-    which start a token of their own) and, for PowerShell, its ``<# ... #>`` blocks."""
+    quotes and here-strings, to the end of its line; in PowerShell one that starts a token:
+    after a string, or any character that ends a token, ``{``, ``(``, ``)``, ``,``, ``|``...,
+    see :func:`ps_comment_at`) and, for PowerShell, its ``<# ... #>`` blocks."""
     out: list[str] = []
     i, n = 0, len(text)
+    quoted = escaped = -1
     while i < n:
         c = text[i]
         if (after := _after_quoted(text, i, escape, single_doubles)) is not None:
             out.append(text[i:after])  # a string is data: no comments in it
+            if c == escape:
+                escaped = after
+            else:
+                quoted = after
             i = after
         elif single_doubles and text.startswith("<#", i):
             end = text.find("#>", i + 2)
             i = n if end < 0 else end + 2
-        elif c == "#" and (i == 0 or text[i - 1] in " \t\r\n;"
-                           or (single_doubles and text[i - 1] in ",|")):
+        elif c == "#" and (ps_comment_at(text, i, quoted, escaped) if single_doubles
+                           else i == 0 or text[i - 1] in " \t\r\n;"):
             end = text.find("\n", i)
             i = n if end < 0 else end
         else:  # plain text, up to where an escape, a quote or a comment may start
