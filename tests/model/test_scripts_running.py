@@ -776,6 +776,11 @@ def test_null_is_an_item_of_an_array(body: str, printed: list[str]) -> None:
     ("function F { }; $x = F; function G($p) { @($p).Count }; G $x", ["1"]),
     ("function F { }; $x = F; $x = $null; @($x).Count", ["1"]),
     ("function F { }; $x = 1 | ForEach-Object { F }; @($x).Count", ["0"]),
+    # a copy keeps it (a plain expression is assigned as it is: Compiler.cs captures only
+    # a pipeline's output), $x = $x too (it counted 1)
+    ("function F { }; $x = F; $x = $x; @($x).Count", ["0"]),
+    ("function F { }; $x = F; $y = $x; $z = $y; @($z).Count; $y | % { 'ran' }", ["0"]),
+    ("function F { }; $x = F; [string]$y = $x; @($y).Count", ["1"]),
 ])
 def test_a_command_that_outputs_nothing_is_no_item(body: str, printed: list[str]) -> None:
     host = Host()
@@ -785,10 +790,10 @@ def test_a_command_that_outputs_nothing_is_no_item(body: str, printed: list[str]
 
 @pytest.mark.parametrize("body", [
     # a $null that may be AutomationNull: an index beyond an array gives it, a bracketed
-    # call either, a copy of one may keep it; where it would be enumerated, not interpreted
+    # call either, and so may a copy of one; where it would be enumerated, not interpreted
     "$a = 1, 2; @($a[5]).Count",
     "$a = 1, 2; $b = $a[5]; @($b).Count",
-    "function F { }; $x = F; $y = $x; @($y).Count",
+    "$a = 1, 2; $b = $a[5]; $c = $b; @($c).Count",
     "function F { }; function G { (F) }; @(G).Count",
     # an array holding AutomationNull: Windows PowerShell and 7.3 send its items differently
     "function F { }; $x = F; $a = 1, $x; $a.Count",

@@ -2005,14 +2005,16 @@ class _Shell:
         if env_name:
             self.setenv(env_name, None if value is None or value == "" else _text(value))
             return
+        if value is None and not evaluated:
+            # Read before $x changes ($x = $x): a plain expression's value is assigned as it
+            # is (Compiler.cs compiles it without capturing a pipeline), a copy of an
+            # AutomationNull one too (a variable's read gives what it holds).
+            nothing = self.automation_null(m.group("rhs"))
         if m.group("cast"):
             scope.types[name.casefold()] = _PARAMETER_TYPES[m.group("cast").casefold()]
         self.set_variable(name, value, scope)
-        if value is None and scope.variables[name.casefold()] is None:
-            if not evaluated:  # a copy of an AutomationNull may be one: not modelled
-                nothing = None if self.automation_null(m.group("rhs")) is None else False
-            if nothing is not None:
-                scope.empty[name.casefold()] = nothing
+        if value is None and nothing is not None and scope.variables[name.casefold()] is None:
+            scope.empty[name.casefold()] = nothing
 
     def assign_call(self, m: re.Match[str], function: _Function) -> _Steps:
         """``$v = Get-Thing ...``: the function runs (it may sleep), its output is ``$v``."""
