@@ -372,6 +372,18 @@ def test_strict_mode_is_set_and_turned_off_in_its_scope(body: str, printed: list
     # a program runs in a process of its own; a script named in a text is not run
     ("$x = 1; & 'C:\\tools\\setup.exe' /S; setup.exe /S; Write-Host a.ps1; \"[$x]\"",
      ["a.ps1", "[1]"]),
+    # a variable known to hold a program's path (an extension other than .ps1) too: both
+    # were forgotten; `--version` is its argument, no decrement of $exe
+    ("$x = 1; $exe = 'C:\\tools\\tool.exe'; & $exe --version; Write-Host \"x=$x $exe\"",
+     ["x=1 C:\\tools\\tool.exe"]),
+    ("$x = 1; $c = 'C:\\Program Files\\a b\\setup.CMD'; $o = & $c /q 2>&1; \"[$x]\"",
+     ["[1]"]),
+    # no extension: CommandSearcher tries name.ps1 first; a .ps1 (any case, not a trailing
+    # dot Windows drops); a function of the script; a value the statement may change
+    ("$x = 1; $exe = 'C:\\tools\\tool'; & $exe; \"[$x]\"", []),
+    ("$x = 1; $s = 'C:\\s\\Deploy.PS1'; & $s; $s = 'a.ps1.'; & $s; \"[$x]\"", []),
+    ("$x = 1; function a.exe { $script:x = 2 }; $e = 'a.exe'; & $e; \"[$x]\"", []),
+    ("$x = 1; $e = 'a.exe'; if (Test-It) { $e = 'b.ps1'; & $e }; \"[$x]\"", []),
 ])
 def test_a_script_dot_sourced_or_called_may_set_any_variable(
         body: str, printed: list[str]) -> None:

@@ -456,6 +456,14 @@ _RUNS_SCRIPT = re.compile(
     r"&\s*(?:[$(]|['\"][^'\"]*\.ps1['\"]|[^\s;|&(){}'\"]+\.ps1(?![\w.]))"
     r"|(?:^|[;{}(\n|])\s*[^\s;|&(){}'\"$@=,.-][^\s;|&(){}'\"$@=,]*\.ps1(?![\w.])"
     r"|(?:^|[;{}(\n|])\s*\.{1,2}[\\/][^\s;|&(){}'\"]*\.ps1(?![\w.])", re.IGNORECASE)
+#: ``$v --x`` after ``&``: the command's name and an argument (command mode), no ``$v--``.
+_CALLED_WITH_DASHES = re.compile(r"\$\w+\s+(?:--|\+\+)")
+_CALL_BEFORE = re.compile(r"&\s*$")
+#: ``& $v`` (``$env:X`` too), the variable ending where the command's name does.
+_CALLED_VARIABLE = re.compile(r"&\s*(\$(?:env:)?\w+)(?=[\s;|)}]|$)", re.IGNORECASE)
+#: A path's extension, ending the path (``.exe``; ``a.ps1.`` or ``a.ps1 ``, which Windows
+#: reads as ``a.ps1``, have none).
+_PROGRAM_EXTENSION = re.compile(r"\.([A-Za-z0-9]+)$")
 #: The versions ``Set-StrictMode -Version`` takes in Windows PowerShell and PowerShell 7 alike.
 #: Chocolatey's ``refreshenv`` (``Update-SessionEnvironment``): it rebuilds this process's
 #: environment from the machine's and the user's stores (or, as ``refreshenv.cmd``, does
@@ -1034,7 +1042,9 @@ def _piped_or_redirected(text: str) -> bool:
 @functools.lru_cache(maxsize=512)
 def _assigned(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The variables and environment variables an uninterpreted statement may assign."""
-    names = {next(g for g in m.groups() if g).casefold() for m in _ASSIGNED.finditer(text)}
+    names = {next(g for g in m.groups() if g).casefold() for m in _ASSIGNED.finditer(text)
+             if not _CALLED_WITH_DASHES.fullmatch(m.group())
+             or not _CALL_BEFORE.search(text, 0, m.start())}
     for m in _LIST_ASSIGNED.finditer(text):
         names.update(v.casefold() for v in _LIST_VARIABLE.findall(m.group()))
     return frozenset(names), frozenset(m.group(1) for m in _ENV_ASSIGNED.finditer(text))
@@ -1292,11 +1302,6 @@ class _Shell:
             # It may have turned strict mode on, here: in the statement, or in what it
             # dot-sources (a function or a script run in this scope).
             self.scope.strict = True
-        imported = _IMPORTS_MODULE.search(text)
-        if dot_sourced or _RUNS_SCRIPT.search(text) or imported:
-            self.forget_all(dot_sourced or bool(imported and _IMPORTS_HERE.search(text)))
-        elif _REFRESHES_ENV.search(text):
-            self.stores["process"].forget(None)
         if _PARAM_BLOCK.match(text):
             for m in _SCRIPT_PARAMETER.finditer(text):
                 self.forget(m.group(1))
@@ -1309,6 +1314,12 @@ class _Shell:
         if self.defined:
             for function in self.called(text):
                 self.forget_effects(function, set())
+        imported = _IMPORTS_MODULE.search(text)
+        if dot_sourced or imported or any(not self.runs_program(text, m.start())
+                                          for m in _RUNS_SCRIPT.finditer(text)):
+            self.forget_all(dot_sourced or bool(imported and _IMPORTS_HERE.search(text)))
+        elif _REFRESHES_ENV.search(text):
+            self.stores["process"].forget(None)
         for m in _DEFINED.finditer(text):
             # A definition the skipped statement may have run: whether the function exists,
             # and what it does, is unknown, so a call of it is not interpreted.
@@ -1316,6 +1327,27 @@ class _Shell:
             self.scope.functions[m.group(1).casefold()] = _Function(m.group(1).casefold(), None)
         if self.captures and not self.silent(text):
             self.captures[-1].unknown = True
+
+    def runs_program(self, text: str, start: int) -> bool:
+        """Whether the call at ``start`` in skipped ``text`` (:data:`_RUNS_SCRIPT`) is ``&
+        $v`` with ``$v`` known (what the statement may have assigned forgotten already) to
+        hold a program's path: a text whose last name has an extension other than ``.ps1``
+        (``C:\\tools\\tool.exe``, ``setup.cmd``), not a function of the script. PowerShell's
+        CommandSearcher looks for a name with an extension as it is first, and anything
+        but a ``.ps1`` is an application, run in a process of its own (as ``& 'setup.exe'``
+        written literally); a name with none may be ``name.ps1``, searched first."""
+        m = _CALLED_VARIABLE.match(text, start)
+        if m is None:
+            return False
+        try:
+            value = self.word(m.group(1))
+        except Unknown:
+            return False
+        if not isinstance(value, str):
+            return False
+        extension = _PROGRAM_EXTENSION.search(value)
+        return (extension is not None and extension.group(1).casefold() != "ps1"
+                and self.function(value.casefold()) is None)
 
     def may_leave(self, text: str) -> bool:
         """Whether a skipped statement may have left the loop running around it: it holds a
