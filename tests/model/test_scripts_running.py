@@ -359,6 +359,25 @@ def test_a_skipped_write_to_the_env_drive_forgets_the_scripts_own_value(
      ["XX old", "YY old"]),
     ("$v = 'new'; Set-Item env:XX $v", ["YY old"]),
     ("if (Test-Thing) { Remove-Item C:\\app\\a.txt}", ["XX old", "YY old"]),
+    # a filesystem path: Join-Path of pieces naming no drive but a letter's, the script's
+    # folder, Get-ChildItem's items (filtered maybe), a location in the script's folder
+    # (all forgot both)
+    ("New-Item -ItemType Directory -Path (Join-Path 'C:\\app' logs) -Force | Out-Null",
+     ["XX old", "YY old"]),
+    ("Remove-Item (Join-Path $PSScriptRoot 'a.txt'); Remove-Item \"$PSScriptRoot\\b.txt\"",
+     ["XX old", "YY old"]),
+    ("Get-ChildItem C:\\app\\*.log | Remove-Item", ["XX old", "YY old"]),
+    ("gci -Path C:\\app -Filter *.log -Recurse | ? { $_.Length -gt 0 } | rm -Force",
+     ["XX old", "YY old"]),
+    ("Set-Location $PSScriptRoot; Remove-Item old.txt", ["XX old", "YY old"]),
+    # but not where a piece, the listed path or the location may be on the drive
+    ("Remove-Item (Join-Path C:\\ x -Path env:)", []),
+    ("Remove-Item (Join-Path $p XX)", []),
+    ("Get-ChildItem env: | Remove-Item", []),
+    ("Get-ChildItem $p | Remove-Item", []),
+    ("$x | Get-ChildItem | Remove-Item", []),
+    ("$PSScriptRoot = 'env:'; Set-Location $PSScriptRoot; Remove-Item XX", []),
+    ("Set-Location $PSScriptRoot.Replace('C:', 'env:'); Remove-Item XX", []),
 ])
 def test_a_skipped_write_to_the_env_drive_of_a_name_not_written_forgets_them_all(
         statement: str, after: list[str]) -> None:

@@ -578,6 +578,22 @@ _DRIVE_PATH = re.compile(r"\s*(?:env|hk\w*)\s*:", re.IGNORECASE)
 #: A path argument the simulator evaluates: a variable, ``$env:X``, or a double-quoted text
 #: of them (``"$dir\log.txt"``), which read and run nothing else.
 _PATH_VARIABLES = re.compile(r"\$(?:env:)?\w+|\"(?:[^\"`$]|\$(?:env:)?\w+)*\"", re.IGNORECASE)
+#: A path naming a drive other than a letter's (``env:``, ``HKLM:``, ``Foo:``).
+_NAMED_DRIVE = re.compile(r"\s*[^\\/:]{2,}:")
+#: ``$PSScriptRoot`` as a whole value (not ``$PSScriptRoot.Replace(...)``), and an argument
+#: that is it, or a double-quoted text starting with it and a separator.
+_SCRIPT_ROOT = re.compile(r"\$PSScriptRoot(?![\w.\[:])", re.IGNORECASE)
+_SCRIPT_ROOT_WORD = re.compile(r"\$PSScriptRoot|\"\$PSScriptRoot[\\/][^\"`$]*\"", re.IGNORECASE)
+#: ``(Join-Path ...)`` and the parameters it is given here (pieces of a path, and -Resolve).
+_JOIN_PATH = re.compile(r"\(\s*Join-Path\s+([^()]*?)\s*\)", re.IGNORECASE)
+_JOIN_PATH_PARAMETERS = ("path", "childpath", "additionalchildpath", "resolve")
+#: ``Get-ChildItem ...`` starting a pipeline, maybe ``| Where-Object { ... }``, to its ``|``.
+_LISTED = re.compile(
+    r"(?:^|[;{}(\n])\s*(?P<cmd>get-childitem|gci|ls|dir)(?![\w-])(?P<args>[^;|{}()\n]*)\|"
+    r"\s*(?:(?:where-object|where|\?)\s*\{[^{}]*\}\s*\|\s*)*$", re.IGNORECASE)
+_LISTING_VALUES = ("filter", "include", "exclude", "depth", "attributes", "erroraction")
+_LISTING_SWITCHES = ("recurse", "force", "file", "directory", "hidden", "system", "readonly",
+                     "name", "followsymlink")
 #: ``setx`` and its arguments, to the statement's end: it sets the user's store, with
 #: ``/M`` the machine's.
 _SETX = re.compile(r"(?<![\w$-])setx(?:\.exe)?(?![\w-])(?P<args>[^;|\n]*)", re.IGNORECASE)
@@ -2425,6 +2441,9 @@ class _Shell:
         if _LOCATION.search(text):
             # It may have gone to the env: drive, or the registry (it is not interpreted):
             # from now on a relative path may name a variable, or a key of the environment.
+            if self.script_root_known():
+                # The script's folder: a filesystem path.
+                text = _SCRIPT_ROOT.sub("C:", text)
             self.env_location = self.env_location or bool(_ENV_DRIVE.search(text))
             self.registry_location = (self.registry_location
                                       or bool(_REGISTRY_DRIVE.search(text)))
@@ -2458,7 +2477,7 @@ class _Shell:
         registry key, is read by :func:`_env_sets`. An item cmdlet that takes its paths
         from a pipeline (``$p | Remove-Item``) writes paths not known."""
         if text[: writer.start()].rstrip().endswith("|"):
-            return False
+            return self.listed_files(text[: writer.start()])
         rest = text[writer.end() :]
         end = next((i for i in top_level(rest, escape="`", single_doubles=True)
                     if rest[i] in ";\n|"), len(rest))
@@ -2466,7 +2485,7 @@ class _Shell:
         positional = 0
         skip_value = False
         for written in _array_arguments(_words(rest[:end].strip())):
-            word = written if written[0] in "'\"" else _BLOCK_END.split(written, 1)[0]
+            word = written if written[0] in "'\"(" else _BLOCK_END.split(written, 1)[0]
             if not word:
                 break  # the end of a block or bracket holding the command
             if skip_value:
@@ -2494,6 +2513,8 @@ class _Shell:
             None if set(word) & set("$`(@{,") else word)
         if literal is not None:
             return not _PROVIDER_PATH.search(literal)
+        if self.filesystem(word):
+            return True
         if not _PATH_VARIABLES.fullmatch(word):
             return False
         try:
@@ -2502,6 +2523,82 @@ class _Shell:
             return False
         return (isinstance(value, str) and not _PROVIDER_PATH.search(value)
                 and not _DRIVE_PATH.match(value))
+
+    def filesystem(self, word: str) -> bool:
+        """Whether the argument ``word`` is a path that cannot name the ``env:`` drive, the
+        registry or a provider (Calamari runs scripts on a filesystem): a literal or a known
+        value naming no drive but a letter's (``C:\\x``, ``logs``; a relative path is the
+        location's, which :meth:`forget_env` follows); ``$PSScriptRoot``, the script's folder,
+        or a text starting with it and a separator; ``(Join-Path ...)`` of such pieces."""
+        literal = _literal(word) if word[0] in "'\"" else (
+            None if set(word) & set("$`(@{,") else word)
+        if literal is not None:
+            return _filesystem_text(literal)
+        if _SCRIPT_ROOT_WORD.fullmatch(word):
+            return self.script_root_known()
+        m = _JOIN_PATH.fullmatch(word)
+        if m is not None and self.function("join-path") is None:
+            words = _words(m.group(1))
+            return bool(words) and all(
+                (w[0] in _PS_DASH and len(w) > 1 and ":" not in w
+                 and any(p.startswith(w[1:].casefold()) for p in _JOIN_PATH_PARAMETERS))
+                or (w[0] not in _PS_DASH and self.filesystem(w)) for w in words)
+        if not _PATH_VARIABLES.fullmatch(word):
+            return False
+        try:
+            value = self.word(word)
+        except Unknown:
+            return False
+        return isinstance(value, str) and _filesystem_text(value)
+
+    def script_root_known(self) -> bool:
+        """Whether ``$PSScriptRoot`` is still the script's folder: never set by the script
+        (nor forgotten, as a skipped statement may have set it)."""
+        scope: _Scope | None = self.scope
+        while scope is not None:
+            if "psscriptroot" in scope.variables or "psscriptroot" in scope.unknown or (
+                    scope.every):
+                return False
+            scope = scope.parent
+        return True
+
+    def listed_files(self, before: str) -> bool:
+        """Whether the items piped to an item cmdlet (``before`` it, to its ``|``) are
+        ``Get-ChildItem`` (``gci``, ``ls``, ``dir``) of filesystem paths (see
+        :meth:`filesystem`), maybe filtered by ``Where-Object { ... }``: files and folders,
+        bound by their ``PSPath``."""
+        m = _LISTED.search(before)
+        if m is None or self.function(m.group("cmd").casefold()) is not None:
+            return False
+        positional, expect = 0, "path"
+        for word in _words(m.group("args").strip()):
+            if expect == "value":
+                expect = "path"
+                continue
+            if expect == "path!":
+                if not self.filesystem(word):
+                    return False
+                expect = "path"
+                continue
+            if word[0] in _PS_DASH and len(word) > 1:
+                name, colon, value = word[1:].casefold().partition(":")
+                if len(name) < 2:
+                    return False
+                if "path".startswith(name) or "literalpath".startswith(name):
+                    if colon and not self.filesystem(value):
+                        return False
+                    expect = "path" if colon else "path!"
+                elif any(p.startswith(name) for p in _LISTING_VALUES):
+                    expect = "path" if colon else "value"
+                elif not any(p.startswith(name) for p in _LISTING_SWITCHES):
+                    return False
+                continue
+            if positional == 0 and not self.filesystem(word):
+                return False
+            positional += 1
+            if positional > 2:  # -Path, then -Filter
+                return False
+        return expect == "path"
 
     def sleep_seconds(self, args: Sequence[str]) -> float | None:
         """``Start-Sleep [-Seconds] N`` / ``-Milliseconds N`` (prefixes ``-s``, ``-m``). A
@@ -3417,6 +3514,12 @@ def _literal_target(text: str) -> str | None:
         return _target(value)
     except Unknown:
         return None
+
+
+def _filesystem_text(text: str) -> bool:
+    """Whether a path's text names no provider nor a drive but a letter's (see
+    :meth:`_Shell.filesystem`)."""
+    return not _PROVIDER_PATH.search(text) and not _NAMED_DRIVE.match(text)
 
 
 def _not_a_path(name: str) -> bool:
