@@ -340,6 +340,26 @@ def test_reserved_words_are_read_as_bash_reads_them(body: str, printed: list[str
         assert done.stdout in ("", "start\n", "a\n")
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # bash 5.2's output. Bash parses a command substitution's commands: a `case` pattern's
+    # `)` closes no `$(` (the splitter ended it there, read the `esac` after as Bash's
+    # syntax error, and ran nothing); the substitution itself is not interpreted
+    ("echo before\ny=$(case a in a) echo A ;; esac)\necho end", ["before", "end"]),
+    ("echo before\ny=$(case a in\n  a) echo A ;;\nesac)\necho end", ["before", "end"]),
+    ('x=b; echo before; echo "$(case $x in\n  (a) echo A ;;\n  b|c) echo "B)";;\n'
+     '  *) case y in y) echo Y;; esac ;;\nesac)"\necho end; echo $( (echo p) )',
+     ["before", "end"]),
+    ("echo a $(case x in x) echo \"$(case y in y) echo z;; esac)\";; esac) b; echo c",
+     ["c"]),
+])
+def test_a_case_in_a_command_substitution_is_read_as_bash_reads_it(
+        body: str, printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result == ScriptResult()
+    if REAL_BASH is not None:
+        assert [line for line in real_bash(body) or [] if line in printed] == printed
+
+
 # -- for ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("body", "printed"), [
     ("for i in 1 2 3; do echo $i; done", ["1", "2", "3"]),

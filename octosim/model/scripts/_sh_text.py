@@ -288,7 +288,9 @@ def _part(text: str, i: int, quoted: bool, heredocs: bool, nesting: int,
         if quoted and nxt not in _DOUBLE_ESCAPES:
             return "plain", i + 1
         return "escaped", min(i + 2, len(text))
-    if c == "$" and nxt in ("(", "{"):
+    if c == "$" and nxt == "(":
+        return "expansion", _substitution_end(text, i + 1, heredocs, nesting + 1)
+    if c == "$" and nxt == "{":
         return "expansion", _closing_bracket(text, i + 1, heredocs, nesting + 1)
     if c == "`":
         return "expansion", _quote_end(text, i + 1, "`")
@@ -340,6 +342,112 @@ def _bracket_close(text: str, i: int, heredocs: bool, nesting: int) -> int | Non
             if depth == 0:
                 return end
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _substitution_end(text: str, i: int, heredocs: bool, nesting: int) -> int:
+    """The index after the ``)`` closing the ``$(`` or ``$((`` whose first ``(`` is
+    ``text[i]``, or the text's length. Brackets are counted (:func:`_bracket_close`); a
+    command substitution holding ``case`` is read again as Bash parses it
+    (:func:`_substitution_close`). Memoised: the second reading meets the substitutions
+    inside again, and each would be read twice at each level of nesting."""
+    end = _closing_bracket(text, i, heredocs, nesting)
+    if text[i + 1 : i + 2] == "(" or text.find("case", i, end) < 0:
+        return end
+    close = _substitution_close(text, i, heredocs, nesting)
+    return len(text) if close is None else close
+
+
+def _substitution_close(text: str, i: int, heredocs: bool, nesting: int) -> int | None:
+    """The index after the ``)`` closing the command substitution ``$(`` whose ``(`` is
+    ``text[i]``, read as Bash reads it, parsing the commands inside: a ``case``'s pattern
+    lists end at a ``)`` that closes nothing (``$(case $x in a) echo A;; esac)``), and an
+    optional ``(`` before one opens nothing. None when nothing closes it. Only taken for a
+    substitution holding ``case`` (:func:`_bracket_close` counts brackets alone, quicker:
+    a pattern's ``)`` ends its count early, after the ``case``)."""
+    if nesting > _MAX_NESTING:
+        return None
+    # Each entry: "(" for a bracket open, or a case being read, by its state: "word" (its
+    # word comes), "in", "pattern" (a pattern list or `esac` comes), "listed" (inside a
+    # pattern list), "body"
+    stack: list[str] = ["("]
+    command = True  # a reserved word is read here
+    word_start: int | None = None
+    plain_word = True
+    skip_to = 0
+    n = len(text)
+    for kind, start, _ in itertools.chain(
+            sh_parts(text, i + 1, heredocs=heredocs, nesting=nesting), [("plain", n, n)]):
+        if start < skip_to:
+            continue
+        c = text[start] if start < n else "\n"
+        if kind not in ("plain", "comment", "heredoc") or (
+                kind == "plain" and c not in _METACHARACTERS and c not in BLANKS):
+            if word_start is None:
+                word_start, plain_word = start, kind == "plain"
+            elif kind != "plain":
+                plain_word = False
+            continue
+        if word_start is not None:  # a word ends
+            word = text[word_start:start] if plain_word else ""
+            word_start = None
+            command = _substitution_word(stack, word, command)
+        if start == n:
+            return None
+        if kind != "plain" or (c in BLANKS and c != "\n"):
+            continue
+        op = _OPERATOR.match(text, start)
+        token = op.group() if op else c
+        skip_to = start + len(token)
+        top = stack[-1]
+        if top in ("word", "in") and token != "\n":
+            stack.pop()  # no case after all (Bash's syntax error): read on
+            top = stack[-1]
+        if top == "pattern" and token == "(":
+            stack[-1] = "listed"  # the optional `(` before a pattern list
+        elif top in ("pattern", "listed") and token == ")":
+            stack[-1], command = "body", True
+        elif top == "body" and token in _CASE_ENDS:
+            stack[-1], command = "pattern", False
+        elif token == "(":
+            stack.append("(")
+            command = True
+        elif token == ")":
+            while stack[-1] != "(":
+                stack.pop()  # a case never closed (Bash's syntax error)
+            stack.pop()
+            if not stack:
+                return start + 1
+            command = True
+        else:
+            command = token not in ("<", ">") and stack[-1] not in ("pattern", "listed")
+    return None
+
+
+def _substitution_word(stack: list[str], word: str, command: bool) -> bool:
+    """Follow the ``case`` statements of :func:`_substitution_close` through ``word`` (empty
+    when quoted); whether a command starts after it."""
+    top = stack[-1]
+    if top == "word":
+        stack[-1] = "in"
+    elif top == "in":
+        if word == "in":
+            stack[-1] = "pattern"
+        else:
+            stack.pop()  # no case after all
+    elif top == "pattern" and word == "esac":
+        stack.pop()
+    elif top == "pattern":
+        stack[-1] = "listed"
+    elif top == "listed":
+        pass
+    elif command and word == "case":
+        stack.append("word")
+    elif command and word == "esac" and top == "body":
+        stack.pop()
+    else:
+        return command and word in _COMMAND_STARTERS
+    return False
 
 
 def braced_end(text: str, i: int) -> int | None:
