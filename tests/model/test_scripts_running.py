@@ -1249,16 +1249,28 @@ def test_sh_splits_unquoted_expansions_and_drops_stderr_redirections() -> None:
     ("IFS=$' \\t\\n'; x='a b'; printf '<%s>\\n' $x; unset IFS; printf '<%s>\\n' $x",
      ["<a>", "<b>", "<a>", "<b>"]),
     # any other IFS is not interpreted (the value was split at blanks: <a,b>), nor "$*"
-    # joined with it, nor $IFS while the script has not set it (Bash's default)
+    # joined with it
     ("IFS=,; x=a,b; for w in $x; do echo \"<$w>\"; done; echo after", ["after"]),
     ("IFS=,; x='a b'; echo $x; echo after", ["after"]),
     ('f() { IFS=,; echo "$*"; }; f a b; echo after', ["after"]),
-    ('old=$IFS; echo "[$old]"; echo after', ["after"]),
+    # $IFS before the script sets it is Bash's default, which it never takes from the
+    # environment (here IFS=, is in it): space, tab and newline (it was not interpreted,
+    # and a loop after the saved IFS came back printed nothing)
+    ('OLDIFS=$IFS; IFS=:; IFS=$OLDIFS; x="a b"; for i in $x; do echo "[$i]"; done',
+     ["[a]", "[b]"]),
+    ('old=$IFS; echo "[$old]" "[${IFS}]"; printf \'<%s>\\n\' "$IFS" $IFS',
+     ["[ \t", "] [ \t", "]", "< \t", ">"]),
+    # unset: split as the default, but $IFS is unset
+    ('x="a b"; unset IFS; echo "[${IFS-unset}][$IFS]"; for i in $x; do echo "[$i]"; done',
+     ["[unset][]", "[a]", "[b]"]),
+    # a subshell's and a function's local IFS are theirs
+    ('x="a b"; (IFS=); f() { local IFS=; echo $x; }; f; printf \'<%s>\\n\' $x "$IFS"',
+     ["a b", "<a>", "<b>", "< \t", ">"]),
 ])
 def test_sh_splits_fields_at_bash_s_ifs(body: str, printed: list[str]) -> None:
     from tests.model.test_scripts_bash_flow import real_bash  # it imports this module
 
-    host = Host("Linux")
+    host = Host("Linux", IFS=",")
     run(body, SH, host)
     assert host.lines() == printed
     if not body.endswith("after"):

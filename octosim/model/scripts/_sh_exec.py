@@ -774,6 +774,20 @@ class _Shell:
         self.statements = 0
         #: > 0 while a command of a pipeline runs (in a subshell of its own, in Bash).
         self.piped = 0
+        #: IFS, a variable of the shell's own (None: unset): Bash takes none from the
+        #: environment, it starts as space, tab and newline (:meth:`getenv`).
+        self.ifs: str | None = _DEFAULT_IFS
+
+    def getenv(self, name: str) -> str | None:
+        """A variable's value (None: unset), IFS the shell's own."""
+        return self.ifs if name == "IFS" else self.host.getenv(name)
+
+    def putenv(self, name: str, value: str | None) -> None:
+        """Store a variable's value (None: unset it), IFS the shell's own."""
+        if name == "IFS":
+            self.ifs = value
+        else:
+            self.host.setenv(name, value)
 
     def block(self, pieces: Sequence[str]) -> _Status:
         status: int | None = 0
@@ -1105,7 +1119,7 @@ class _Shell:
         """Make ``name`` the innermost call's own: its value outside comes back on return."""
         hidden = self.frames[-1].hidden
         if name not in hidden:
-            hidden[name] = self.host.getenv(name)
+            hidden[name] = self.getenv(name)
         self.setenv(name, value)
 
     def function_builtin(self, name: str, args: list[str]) -> int | None:
@@ -1379,7 +1393,7 @@ class _Shell:
             self.errexit, self.nounset, self.pipefail = options
             self.functions, self.loops = functions, loops
             for name, value in self.subshells.pop().items():
-                self.host.setenv(name, value)
+                self.putenv(name, value)
 
     def subshell_status(self, run: _Status) -> _Status:
         """The status of ``run`` in a subshell: an ``exit`` (in a function: a ``return``), or
@@ -1401,9 +1415,9 @@ class _Shell:
         if value is not None and len(value) > MAX_VALUE_LENGTH:
             raise Unknown(name)  # a value doubled in a loop: not followed (memory)
         if self.subshells and name not in self.subshells[-1]:
-            self.subshells[-1][name] = self.host.getenv(name)
+            self.subshells[-1][name] = self.getenv(name)
         self.unknown.discard(name)
-        self.host.setenv(name, value)
+        self.putenv(name, value)
 
     def tee(self, first: str, second: str) -> bool:
         """``echo ... | [sudo] tee [-a] FILE...``: True when it was that. The lines go to
@@ -1590,7 +1604,7 @@ class _Shell:
                 status = 1
             elif options == {"f"} or not variable:
                 self.functions.pop(arg, None)
-            elif options or arg in self.unknown or self.host.getenv(arg) is not None:
+            elif options or arg in self.unknown or self.getenv(arg) is not None:
                 self.unset_variable(arg)
             else:
                 self.functions.pop(arg, None)  # no variable by that name: the function
@@ -1784,7 +1798,7 @@ class _Shell:
         """An unquoted expansion's ``value`` split into fields as Bash splits it: at space,
         tab and newline (IFS unset, or set to them: Bash's default; a no-break space is a
         letter), not at all with IFS empty. Raises Unknown for any other IFS (``IFS=,``)."""
-        ifs = self.host.getenv("IFS")
+        ifs = self.ifs
         if "IFS" in self.unknown or (ifs is not None and ifs != _DEFAULT_IFS):
             if ifs == "" and "IFS" not in self.unknown:
                 return [value] if value else []
@@ -1855,7 +1869,7 @@ class _Shell:
         """A variable named in arithmetic (``set -u``: unset is Bash's error)."""
         if name in self.unknown:
             raise Unknown(name)
-        value = self.host.getenv(name)
+        value = self.getenv(name)
         if value is None and self.nounset:
             self.expansion_error(name, "unbound variable")
         return value
@@ -1983,7 +1997,7 @@ class _Shell:
             return str(self.last)
         if name in _ARGUMENT_PARAMETERS:
             args = self.arguments()
-            if name == "*" and len(args) > 1 and self.host.getenv("IFS") not in (
+            if name == "*" and len(args) > 1 and self.ifs not in (
                     None, _DEFAULT_IFS):
                 raise Unknown("$*")  # "$*" joins them with IFS's first character
             return str(len(args)) if name == "#" else " ".join(args)
@@ -1996,10 +2010,7 @@ class _Shell:
             raise Unknown("$" + name)  # process ids, the shell's flags: not modelled
         if name in self.unknown:
             raise Unknown("$" + name)  # what a skipped statement may have set
-        value = self.host.getenv(name)
-        if value is None and name == "IFS":
-            raise Unknown("$IFS")  # Bash's default, space, tab and newline, unless unset
-        return value
+        return self.getenv(name)
 
     def expansion_error(self, name: str, message: str) -> None:
         """``set -u`` on an unset variable, ``${X:?message}``: Bash prints the error and the
