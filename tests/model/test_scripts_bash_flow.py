@@ -635,6 +635,26 @@ def test_a_pipeline_s_last_command_acts_on_its_subshell(body: str, printed: list
     assert host.lines() == printed and result == ScriptResult()
 
 
+@pytest.mark.parametrize(("body", "printed", "code"), [
+    # bash 5.2's output. Every command of a pipeline runs in a subshell: what the last one
+    # assigns, exports, unsets or sets is lost with it (X=2, Y unset, set +e were kept)
+    ('X=1; echo a | X=2; echo "X=$X"', ["X=1"], 0),
+    ('export Y=1; echo a | export Y=2; echo a | unset Y; echo "Y=$Y"', ["Y=1"], 0),
+    ("set -e; echo a | set +e; false; echo reached", [], 1),
+    ('echo a | set -u; echo "[$Q]"; f() { echo F; }; echo a | unset -f f; f', ["[]", "F"], 0),
+    ('X=1; echo | : "${X:=2}" "${Z:=3}"; echo "[$X][$Z]"', ["[1][]"], 0),
+    # a variable not known before it (set by a statement not interpreted) stays not known
+    # after a subshell that set it (it read as the value before: X=1)
+    ('X=1; X=$(date); (X=2); echo "X=$X"; echo a | X=3; echo "X=$X"; echo end', ["end"], 0),
+])
+def test_a_pipeline_s_commands_change_their_subshell_only(body: str, printed: list[str],
+                                                          code: int) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result.exit_code == code
+    if "date" not in body:
+        assert real_bash(body) in (None, printed)
+
+
 @pytest.mark.parametrize(("body", "message"), [
     ("( for ((;;)); do :; done ) || echo recovered", TOO_LONG),
     ("f() { f; }\n( f ) || echo recovered", "maximum function nesting level exceeded"),

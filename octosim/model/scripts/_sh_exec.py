@@ -46,8 +46,9 @@ Interpreted:
   (below). The last command of a pipeline runs in a subshell
   too, as in Bash: its ``exit``, ``return`` or ``set -u`` error ends only it (``echo |
   exit 3`` has status 3, the script goes on), its ``break``/``continue`` does nothing
-  (status 0). A limit of the simulator (:data:`MAX_STATEMENTS`, the loop and nesting
-  bounds below) ends the whole script, from inside a subshell too.
+  (status 0), and what it assigns, exports, unsets or sets is lost with it. A limit of
+  the simulator (:data:`MAX_STATEMENTS`, the loop and nesting bounds below) ends the whole
+  script, from inside a subshell too.
 * Functions the script defines (``f() { ...; }``, ``function f { ...; }``, ``f() ( ... )``,
   the body on the same line or the next ones; a later definition replaces an earlier one)
   and their calls, run in the script's shell: ``$1``... ``$#``, ``$@``/``$*`` and ``"$@"``
@@ -1264,11 +1265,12 @@ class _Shell:
             self.piped -= piped
 
     def last_stage(self, stages: Sequence[str]) -> _Status:
-        """The last command of a pipeline, run (as Bash runs it) in a subshell: its ``exit``,
-        ``return`` or ``set -u`` error ends only that subshell, and its ``break`` or
-        ``continue`` leaves the loops around the pipeline alone (status 0)."""
+        """The last command of a pipeline, run (as Bash runs it) in a subshell: what it
+        assigns, exports, unsets or sets (``| X=2``, ``| set +e``) is lost with it, its
+        ``exit``, ``return`` or ``set -u`` error ends only that subshell, and its ``break``
+        or ``continue`` leaves the loops around the pipeline alone (status 0)."""
         try:
-            return (yield from self.subshell_status(self.run_last_stage(stages)))
+            return (yield from self.isolated(self.run_last_stage(stages)))
         except _Break:
             return 0
 
@@ -1380,18 +1382,25 @@ class _Shell:
             self.fds = outer
 
     def subshell(self, body: Sequence[str]) -> _Status:
-        """``( ... )``: a copy of the shell. Its variables, options and functions are its
-        own, and its ``exit`` (in a function: also its ``return``) ends only it (its status
-        is the exit code)."""
+        """``( ... )``: a copy of the shell (:meth:`isolated`); the loops around it are the
+        parent shell's: its ``break`` is an error."""
+        return (yield from self.isolated(self.block(body), loops=0))
+
+    def isolated(self, run: _Status, *, loops: int | None = None) -> _Status:
+        """``run`` in a copy of the shell (a subshell, a pipeline's command). Its variables
+        (and which of them are not known), options and functions are its own, and its
+        ``exit`` (in a function: also its ``return``) ends only it (its status is the exit
+        code). ``loops``: how many loops it runs in, when not the shell's."""
         options = (self.errexit, self.nounset, self.pipefail)
-        functions, loops = dict(self.functions), self.loops
-        self.loops = 0  # the loops around it are the parent shell's: its break is an error
+        functions, outer_loops, unknown = dict(self.functions), self.loops, set(self.unknown)
+        if loops is not None:
+            self.loops = loops
         self.subshells.append({})
         try:
-            return (yield from self.subshell_status(self.block(body)))
+            return (yield from self.subshell_status(run))
         finally:
             self.errexit, self.nounset, self.pipefail = options
-            self.functions, self.loops = functions, loops
+            self.functions, self.loops, self.unknown = functions, outer_loops, unknown
             for name, value in self.subshells.pop().items():
                 self.putenv(name, value)
 
