@@ -216,6 +216,7 @@ from octosim.model.scripts._sh_text import (
     TestError,
     ansi_c,
     arithmetic,
+    bang_in_pipeline,
     braced_end,
     case_statements,
     dequote,
@@ -707,7 +708,10 @@ def _syntax_error(pieces: Sequence[str]) -> bool:
     fi``: the no-break space makes ``if\xa0true`` a command, and the ``then`` after it an
     error). Bash runs the lines before it, none of the line it stands on, and ends the
     script there with status 2 and an error naming the script's file and line, which the
-    simulator does not know: such a script is not interpreted."""
+    simulator does not know: such a script is not interpreted. So is one with a ``!`` after
+    a ``|`` (``echo a | ! true``: Bash reads ``!`` only at a pipeline's start)."""
+    if any(bang_in_pipeline(piece) for piece in pieces):
+        return True
     stack: list[str] = []
     for piece in pieces:
         word = _first(piece)

@@ -36,6 +36,7 @@ __all__ = [
     "TestOperands",
     "ansi_c",
     "arithmetic",
+    "bang_in_pipeline",
     "braced_end",
     "case_statements",
     "dequote",
@@ -399,29 +400,81 @@ def _substitution_close(text: str, i: int, heredocs: bool, nesting: int) -> int 
         op = _OPERATOR.match(text, start)
         token = op.group() if op else c
         skip_to = start + len(token)
-        top = stack[-1]
-        if top in ("word", "in") and token != "\n":
-            stack.pop()  # no case after all (Bash's syntax error): read on
-            top = stack[-1]
-        if top == "pattern" and token == "(":
-            stack[-1] = "listed"  # the optional `(` before a pattern list
-        elif top in ("pattern", "listed") and token == ")":
-            stack[-1], command = "body", True
-        elif top == "body" and token in _CASE_ENDS:
-            stack[-1], command = "pattern", False
-        elif token == "(":
-            stack.append("(")
-            command = True
-        elif token == ")":
-            while stack[-1] != "(":
-                stack.pop()  # a case never closed (Bash's syntax error)
-            stack.pop()
-            if not stack:
-                return start + 1
-            command = True
-        else:
-            command = token not in ("<", ">") and stack[-1] not in ("pattern", "listed")
+        command = _substitution_operator(stack, token)
+        if not stack:
+            return start + 1
     return None
+
+
+def _substitution_operator(stack: list[str], token: str) -> bool:
+    """Follow the ``case`` statements and brackets of :func:`_substitution_close` through
+    the operator ``token``; whether a command starts after it. A ``)`` closing the
+    outermost ``(`` leaves ``stack`` empty."""
+    top = stack[-1]
+    if top in ("word", "in") and token != "\n":
+        stack.pop()  # no case after all (Bash's syntax error): read on
+        top = stack[-1]
+    if top == "pattern" and token == "(":
+        stack[-1] = "listed"  # the optional `(` before a pattern list
+        return False
+    if top in ("pattern", "listed") and token == ")":
+        stack[-1] = "body"
+        return True
+    if top == "body" and token in _CASE_ENDS:
+        stack[-1] = "pattern"
+        return False
+    if token == "(":
+        stack.append("(")
+        return True
+    if token == ")":
+        while stack[-1] != "(":
+            stack.pop()  # a case never closed (Bash's syntax error)
+        stack.pop()
+        return True
+    return token not in ("<", ">") and stack[-1] not in ("pattern", "listed")
+
+
+def bang_in_pipeline(text: str) -> bool:
+    """Whether ``text`` holds a ``!`` word where a command after ``|`` or ``|&`` starts
+    (``echo a | ! true``, in a ``$(...)`` too): Bash reads ``!`` only at a pipeline's
+    start, and this is its syntax error. A ``!`` in a ``case`` pattern list (``a | !)``)
+    is a pattern; a ``((...))`` is skipped (``(( 1 | ! 0 ))`` is arithmetic)."""
+    if "!" not in text or "|" not in text:
+        return False
+    stack = ["("]  # as _substitution_close's
+    command, after_pipe, skip_to = True, False, 0
+    for kind, value, start, end in _tokens(text):
+        if start < skip_to:
+            continue
+        if kind == "word":
+            if after_pipe and value == "!":
+                return True
+            if "$(" in value and any(bang_in_pipeline(text[at + 2 : close - 1])
+                                     for at, close in _substitutions(text, start, end)):
+                return True
+            after_pipe = False
+            command = _substitution_word(stack, value, command)
+        elif value == "(" and text[end : end + 1] == "(":
+            skip_to = _closing_bracket(text, start, False, 1)  # arithmetic
+            after_pipe = command = False
+        elif value != "\n" or not after_pipe:  # a newline after a | reads on
+            listed = stack[-1] in ("pattern", "listed")
+            command = _substitution_operator(stack, value)
+            stack = stack or ["("]  # a stray `)`: Bash's syntax error, read on
+            after_pipe = value in ("|", "|&") and not listed
+    return False
+
+
+def _substitutions(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The spans of the command substitutions ``$(...)`` (not ``$((``) in ``text[start:
+    end]``, bare or in double quotes."""
+    for kind, at, close in sh_parts(text, start, end):
+        if kind == "double":
+            yield from ((i, j) for k, i, j in sh_parts(text, at + 1, close, quoted=True)
+                        if k == "expansion" and text[i : i + 2] == "$("
+                        and text[i + 2 : i + 3] != "(")
+        elif kind == "expansion" and text[at : at + 2] == "$(" and text[at + 2 : at + 3] != "(":
+            yield at, close
 
 
 def _substitution_word(stack: list[str], word: str, command: bool) -> bool:
