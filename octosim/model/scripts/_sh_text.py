@@ -906,13 +906,16 @@ def _regex_match(text: str, pattern: str, form: str) -> bool | None:
     character in a UTF-8 locale, a byte in C's: ``[[ é =~ ^.$ ]]`` is true in one, false
     in the other), a ``{`` opening no interval (``a{1``, ``{``: glibc's error, status 2;
     Python reads the letter), a ``$`` with a text ending in a newline (Python's ``$``
-    matches before it, POSIX's only at the end); a ``.`` takes a newline, as POSIX's does.
-    Nor is a repeated group, which could backtrack for ages."""
+    matches before it, POSIX's only at the end), an interval glibc refuses where Python
+    does not (a count above RE_DUP_MAX, 32,767, ``a{1,40000}``, or a minimum above the
+    maximum, ``a{3,1}``: status 2); a ``.`` takes a newline, as POSIX's does. Nor is a
+    repeated group, which could backtrack for ages."""
     if form == "quoted":
         return pattern in text
     if (form != "bare" or not _PORTABLE_REGEX.match(pattern) or may_backtrack(pattern)
             or not (pattern.isascii() and text.isascii())
-            or ("{" in pattern and _BRACES.sub("", pattern).count("{"))
+            or ("{" in pattern and (_BRACES.sub("", pattern).count("{")
+                                    or not all(map(_glibc_interval, _BRACES.findall(pattern)))))
             or ("$" in pattern and text.endswith("\n"))):
         return None
     try:
@@ -923,6 +926,20 @@ def _regex_match(text: str, pattern: str, form: str) -> bool | None:
 
 #: A ``{`` opening an interval of a regular expression: ``{2}``, ``{2,}``, ``{2,5}``, ``{,5}``.
 _BRACES = re.compile(r"\{(?:[0-9]+(?:,[0-9]*)?|,[0-9]+)\}")
+#: glibc's RE_DUP_MAX: the largest count of an interval it compiles.
+_RE_DUP_MAX = 0x7FFF
+
+
+def _glibc_interval(interval: str) -> bool:
+    """Whether glibc compiles the interval ``{m,n}`` (matched by :data:`_BRACES`): each
+    count at most RE_DUP_MAX, the minimum not above the maximum."""
+    low, _, high = interval[1:-1].partition(",")
+    # read as digits first: int() of thousands of digits is refused
+    counts = [int(c) if len(c.lstrip("0")) <= 6 else _RE_DUP_MAX + 1 for c in (low, high)
+              if c]
+    if any(count > _RE_DUP_MAX for count in counts):
+        return False
+    return not (low and high and counts[0] > counts[1])
 
 
 def unescape(text: str) -> str:
