@@ -78,14 +78,19 @@ def test_a_pure_side_after_one_not_known_is_evaluated(body: str, out: list[str])
     assert host.lines() == out and result == ScriptResult(), host.out
 
 
-@pytest.mark.parametrize("body", [
-    "[[ -d /opt/x || ${U:?boom} == a ]] && echo in || echo out",
-    "[[ -d /opt/x || ${U:=v} == a ]] && echo in || echo out; echo \"U=$U\"",
-    "set -u; [[ -d /opt/x || $U == a ]] && echo in || echo out",
+@pytest.mark.parametrize(("body", "printed"), [
+    # may fail: Bash's fatal error when /opt/x is not there ends the script (bash 5.2 prints
+    # nothing; `end` was printed), so what follows is not known either
+    ("[[ -d /opt/x || ${U:?boom} == a ]] && echo in || echo out", []),
+    ("set -u; [[ -d /opt/x || $U == a ]] && echo in || echo out", []),
+    ("[[ -d /opt/x || ${U:=v} == a ]] && echo in || echo out; echo \"U=$U\"", ["end"]),
 ])
-def test_a_side_after_one_not_known_that_may_assign_or_fail_is_not_known(body: str) -> None:
+def test_a_side_after_one_not_known_that_may_assign_or_fail_is_not_known(
+        body: str, printed: list[str]) -> None:
     _, result, host = bash(body + "\necho end")
-    assert host.lines() == ["end"] and result == ScriptResult(), host.out
+    assert host.lines() == printed and result == ScriptResult(), host.out
+    if not printed:
+        assert real_bash(body + "\necho end") in (None, [])
 
 
 @pytest.mark.parametrize(("body", "printed"), [

@@ -186,7 +186,13 @@ command ending in ``&`` (it runs detached). Its status is not known, so nothing 
 on it runs: an ``if`` whose condition cannot be evaluated runs neither branch (nor any later
 ``elif``/``else``), and an ``&&``/``||`` list stops at the first status not known; ``$?``
 after it is not known either (the statement holding it is skipped, but ``exit $?`` still
-ends the script). As the script's exit code it counts as success. As in Bash, the script's
+ends the script). As the script's exit code it counts as success. What was not run may have
+ended the script (:meth:`_Shell.may_end`): under ``set -e`` a command whose status is not
+known where ``set -e`` applies, or a branch, loop or rest of a list not run holding a
+command whose failure would end it; an ``exit``, ``fail_step``, a function... or an
+expansion that may fail (``${X:?}``, arithmetic) not run, or in a statement skipped whole.
+Then nothing after it is known (:class:`_Unfollowed`): nothing more runs, the exit code
+counts as success, a subshell's status is not known. As in Bash, the script's
 exit code is the last command's status, so a script ending in ``[ -z "$X" ] && exit 1``
 exits 1 when X is set.
 """
@@ -368,6 +374,17 @@ class _Limit(ScriptExit):
     """A limit of the simulator (:data:`TOO_LONG`, a loop or a recursion without end): it
     ends the whole script, a subshell's too, where an ``exit`` would end only the
     subshell."""
+
+
+class _Unfollowed(ScriptExit):
+    """The shell may have ended here: ``set -e`` after a command whose status is not known,
+    or code not followed (a branch whose condition is not known) that may have ended it
+    (an ``exit``, a command failing under ``set -e``). What Bash does after is not known, so
+    nothing more runs, and the exit code is not known either: a script's counts as success,
+    as for any status not known; a subshell's status is not known."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
 
 
 class _RedirectFailure(Unknown):
@@ -863,11 +880,15 @@ class _Shell:
             else:
                 condition.append(piece)
         branches.append((condition, body))
-        for cond, branch in branches:
+        for k, (cond, branch) in enumerate(branches):
             if cond is not None:
                 chosen = yield from self.condition(cond)
                 if chosen is None:
                     self.skipped(*(piece for _, b in branches for piece in b))
+                    # nothing not run may have ended the shell: the branches, their conditions
+                    later = branches[k:]
+                    self.unfollowed([piece for _, b in later for piece in b],
+                                    [piece for c, _ in later[1:] for piece in c or ()])
                     return None, end + 1  # which branch runs is not known: none does
                 if not chosen:
                     continue
@@ -907,6 +928,114 @@ class _Shell:
             if "=~" in text:  # [[ x =~ re ]] sets BASH_REMATCH
                 self.unknown.add(_REMATCH)
 
+    def unfollowed(self, pieces: Sequence[str], conditions: Sequence[str] = ()) -> None:
+        """Raise :class:`_Unfollowed` when the statements ``pieces`` or the conditions
+        ``conditions``, which the run did not follow (the branches of an ``if`` whose
+        condition is not known, a loop's rounds), may have ended the shell
+        (:meth:`may_end`)."""
+        if self.may_end(pieces, conditions, errexit=self.errexit and not self.errexit_ignored):
+            raise _Unfollowed
+
+    def may_end(self, pieces: Sequence[str], conditions: Sequence[str] = (), *,
+                errexit: bool) -> bool:
+        """Whether the statements ``pieces`` or the conditions ``conditions`` may end the
+        shell: an ``exit`` or another command that may (:meth:`cannot_end`), or with
+        ``errexit`` (``set -e`` applying there) a command whose failure would end it
+        (:meth:`succeeds`; a condition's is spared). A ``case`` or a function's definition
+        there is not read: it may."""
+        for piece in pieces:
+            word = _first(piece)
+            if word in ("then", "else", "do", "done", "fi"):
+                continue
+            if word in ("if", "elif", "while", "until"):
+                conditions = [*conditions, piece[len(word) :]]
+                continue
+            if word in ("for", "select"):
+                if "((" in piece or ("$" in piece and (
+                        self.nounset or _MAY_FAIL_EXPANSION.search(piece))):
+                    return True
+                continue
+            if word == "case" or _FUNCTION.match(piece):
+                return True
+            parts = _and_or_parts(piece)[0]
+            if not all(self.cannot_end(part) for part in parts[:-1]) or not (
+                    self.succeeds(parts[-1]) if errexit else self.cannot_end(parts[-1])):
+                return True
+        return not all(self.cannot_end(part) for condition in conditions
+                       for part in _and_or_parts(condition)[0])
+
+    def cannot_end(self, command: str, *, errexit: bool = False) -> bool:
+        """Whether the pipeline ``command``, run or not, cannot end the shell whatever its
+        status: no ``exit``, ``return``, ``exec``, ``fail_step``, function of the script or
+        other builtin in :data:`_MAY_END`, and no expansion that may fail (``${X:?}``,
+        ``$((1/0))``, any under ``set -u``); a group's commands neither (with ``errexit``:
+        nor may fail under ``set -e``). The commands of a pipeline of two or more, and a
+        subshell, run in a subshell: they end only it."""
+        text = command.strip()
+        while _first(text) in ("!", "time"):
+            text = text[len(_first(text)) :].strip()
+            if text.startswith("-p"):
+                text = text[2:].strip()
+        stages = _stages(text)
+        if len(stages) > 1 or (text.startswith("(") and not text.startswith("((")):
+            return True
+        if text.startswith("(("):  # an arithmetic command's error is its status 1, but for
+            return "$" not in text  # an expansion's in it: $((1/0)) there is fatal
+        if text.startswith("{"):
+            close = sh_group_end(text)
+            if close is None or text[close] != "}":
+                return False
+            after = text[close + 1 :].strip()  # its redirections
+            if after and (not self.cannot_end(after)
+                          or (errexit and not _safe_redirections(_words(after)))):
+                return False
+            return not self.may_end(_statements(text[1:close]), errexit=errexit)
+        if not text or text[0] == "(" or _first(text) in _MAY_END_WORDS:
+            return False
+        if _EXPANDED_BODY in text:  # a here-document's body Bash expands: ${X:?}, set -u...
+            return False
+        if "$" in text and (self.nounset or _MAY_FAIL_EXPANSION.search(text)
+                            or not self.arithmetic_cannot_fail(text)):
+            return False
+        words = strip_sudo([w for w in _words(text) if not _ASSIGNMENT_LIKE.match(w)])
+        name = words[0] if words else ""
+        return not (name in _MAY_END or name in self.functions
+                    or any(c in name for c in "$`'\"\\"))
+
+    def arithmetic_cannot_fail(self, text: str) -> bool:
+        """Whether each ``$((...))`` in ``text`` is one Bash evaluates without its (fatal)
+        error, evaluated here on the values known now: no ``$`` in it, a division by 0, a
+        variable whose value is not known or holds no integer, nothing not interpreted."""
+        for m in re.finditer(r"\$\(\(", text):
+            try:
+                inner = sh_closing(text, m.start() + 2)
+                expression = text[m.end() : inner]
+                if "$" in expression or "`" in expression:
+                    return False
+                arithmetic(expression, self.arithmetic_value)
+            except (Unknown, ScriptExit):
+                return False
+        return True
+
+    def succeeds(self, command: str) -> bool:
+        """Whether the pipeline ``command`` cannot end the shell and, under ``set -e``, its
+        status cannot end it either: ``true``, ``:``, ``echo`` (its output to the task log,
+        a descriptor or ``/dev/null``), an assignment without a command substitution, an
+        inverted command (``! cmd``, which ``set -e`` spares), a group none of whose
+        commands may end it."""
+        text = command.strip()
+        if _first(text) == "!":
+            return self.cannot_end(text)
+        if text.startswith("{"):
+            return self.cannot_end(text, errexit=True)
+        stages = _stages(text)
+        if not self.cannot_end(text) or (self.pipefail and len(stages) > 1):
+            return False
+        words = list(_words(stages[-1]))
+        if all(_ASSIGNMENT_LIKE.match(w) for w in words):
+            return "$(" not in text and "`" not in text
+        return words[0] in ("true", ":", "echo") and _safe_redirections(words)
+
     # -- loops -----------------------------------------------------------------------------------
     def loop(self, pieces: Sequence[str], i: int
              ) -> Generator[float, None, tuple[int | None, int]]:
@@ -918,6 +1047,7 @@ class _Shell:
         do = next((j for j in range(i + 1, end) if pieces[j] == "do"), None)
         if word == "select" or do is None or pieces[end] != "done":
             self.skipped(*pieces[i : end + 1])
+            self.unfollowed(pieces[i : end + 1])
             return None, end + 1
         header, body = list(pieces[i:do]), list(pieces[do + 1 : end])
         if word == "for":
@@ -925,8 +1055,9 @@ class _Shell:
         else:
             condition = [p for p in [header[0][len(word):].strip(), *header[1:]] if p]
             status = yield from self.while_loop(condition, body, until=word == "until")
-        if status is None:
+        if status is None:  # not run, or stopped: its rounds not followed
             self.skipped(*pieces[i : end + 1])
+            self.unfollowed(pieces[i : end + 1])
         return status, end + 1
 
     def for_loop(self, header: list[str], body: list[str]) -> _Status:
@@ -1042,6 +1173,7 @@ class _Shell:
         case = _case_statement(piece)
         if case is None:
             self.skipped(piece)
+            self.unfollowed([piece])
             return None  # redirected, piped, malformed
         try:
             if _tilde(case.word):
@@ -1049,6 +1181,7 @@ class _Shell:
             subject = self.word(case.word)
         except Unknown:
             self.skipped(piece)
+            self.unfollowed([p for c in case.clauses for p in _statements(c.body)])
             return None
         return (yield from self.case_clauses(case, subject))
 
@@ -1062,6 +1195,7 @@ class _Shell:
                         continue
                 except Unknown:
                     self.skipped(*(c.body for c in case.clauses))
+                    self.unfollowed([p for c in case.clauses for p in _statements(c.body)])
                     return None
             status = yield from self.block(_statements(clause.body))
             run_next = clause.terminator == ";&"
@@ -1197,6 +1331,17 @@ class _Shell:
         spared = _first(parts[last_run].strip()) in ("!", "{")
         if errexit and status and last_run == len(parts) - 1 and not spared:
             raise ScriptExit(status)
+        if status is None and last_run < len(parts) - 1:
+            # the parts not run may have ended the shell (an `exit`, a failing last command
+            # under set -e): then what follows is not known
+            rest = parts[last_run + 1 :]
+            if not all(self.cannot_end(part) for part in rest[:-1]) or not (
+                    self.succeeds(rest[-1]) if errexit else self.cannot_end(rest[-1])):
+                raise _Unfollowed
+            if ops[-1] == "||" and self.succeeds(rest[-1]):
+                status = 0  # `cmd || true`: either cmd succeeded or the last part ran
+        elif status is None and errexit and not spared and not self.succeeds(parts[-1]):
+            raise _Unfollowed  # set -e: whether this status ends the script is not known
         return status
 
     def list_part(self, text: str, *, final: bool) -> _Status:
@@ -1237,7 +1382,10 @@ class _Shell:
                 raise ScriptExit(0) from None
             if len(stages) == 1 and _first(text) == "return":
                 raise _Return(None) from None  # `return $?`: it returns, status not known
+            ends = not self.cannot_end(text)  # on the values it was run with
             self.skipped(text)  # a statement skipped whole: an assignment, an exit...
+            if ends:
+                raise _Unfollowed from None  # `fail_step "$(date)"`: it may have ended it
             status = None
         finally:
             self.errexit_ignored -= negate
@@ -1416,6 +1564,8 @@ class _Shell:
             return (yield from run)
         except _Limit:
             raise
+        except _Unfollowed:
+            return None  # it may have exited, with a status not known, or gone on
         except ScriptExit as stop:
             if stop.result.message:
                 self.message = stop.result.message
@@ -2033,6 +2183,42 @@ class _Shell:
 
 
 #: The array ``[[ x =~ re ]]`` sets: not known after one (arrays are not modelled).
+#: What may end the shell, or change what does: builtins (``exit``, ``exec``, ``set``...),
+#: Calamari's ``fail_step``, ``kill`` (``kill $$``); a script's functions too.
+_MAY_END = frozenset({"exit", "return", "exec", "fail_step", "source", ".", "eval", "set",
+                      "shopt", "trap", "command", "builtin", "enable", "kill", "time",
+                      "logout"})
+#: Reserved words before which a command may not be read as written: ``time``, ``coproc``.
+_MAY_END_WORDS = frozenset({"time", "coproc", "function", "case", "for", "select", "while",
+                            "until", "if"})
+#: An expansion that may fail (Bash's fatal error): ``${X:?}``, ``${X?}``, a form Bash may
+#: refuse or whose arithmetic may fail (``${X:1:2}``, ``${!X}``, ``${vā}``: any but ``${X}``,
+#: ``${#X}`` and the defaults', patterns' and case changes'), ``$[...]``.
+_MAY_FAIL_EXPANSION = re.compile(
+    rf"\$\{{(?!#?{SH_NAME}(?:\[(?:[0-9]+|[@*])\])?(?:\}}|:?[-+=]|##?|%%?|/|\^|,"
+    r"|:[0-9]+(?::[0-9]+)?\}))|\$\[")
+#: A word that is a redirection (``>f``, ``2>&1``, ``<in``, ``&>f``), and one that cannot
+#: fail: to a standard descriptor or ``/dev/null`` (its operator alone: the next word is
+#: the file).
+_REDIRECTION_WORD = re.compile(r"[0-9]*[<>]|&>")
+_SAFE_REDIRECTION = re.compile(r"[12]?>&[12]|(?P<op>(?:[12]?|&)>>?)(?:/dev/null)?")
+
+
+def _safe_redirections(words: Sequence[str]) -> bool:
+    """Whether every redirection among ``words`` is one that cannot fail."""
+    target = False
+    for word in words:
+        if target:
+            if word != "/dev/null":
+                return False
+            target = False
+        elif _REDIRECTION_WORD.match(word):
+            m = _SAFE_REDIRECTION.fullmatch(word)
+            if m is None:
+                return False
+            target = m.group("op") == word
+    return not target
+
 _REMATCH = "BASH_REMATCH"
 #: Bash's IFS when a script starts: field splitting at space, tab and newline.
 _DEFAULT_IFS = " \t\n"
