@@ -354,6 +354,27 @@ def test_a_compound_command_in_a_pipeline_is_not_interpreted(body: str,
     assert host.lines() == printed and result == ScriptResult()
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # `&` ends a command, which runs detached (not interpreted), in the middle of a line too;
+    # what follows is the next command (bash 5.2 prints b, then a from the background; `a &
+    # echo b` was printed)
+    ("echo a & echo b", ["b"]),
+    ("echo a&echo b", ["b"]),
+    ("true && echo x & echo y; echo $?", ["y", "0"]),
+    ("echo a >&2 & echo b", ["b"]),
+    ("for i in 1; do echo $i; done & echo b", ["b"]),
+    ("f() { echo in & echo out; }; f", ["out"]),
+    ("x=1 & echo \"[$x]\"", ["[]"]),  # the background's assignment is its subshell's
+    # &&, |&, >&, <&, &> are not it
+    ("echo a 2>&1 && echo b &>/dev/null; echo c >&2; echo d", ["a", "d"]),
+])
+def test_an_ampersand_ends_a_command_run_detached(body: str, printed: list[str]) -> None:
+    _, result, host = bash(body)
+    assert host.lines() == printed and result == ScriptResult()
+    real = iter(real_bash(body) or printed)
+    assert all(line in real for line in printed)  # Bash's, the background's lines aside
+
+
 @pytest.mark.parametrize(("body", "printed", "code"), [
     # bash 5.2's output. A reserved word ends at a blank (space, tab, newline) or a
     # metacharacter: `then<tab>` (a tab after then: its body was dropped), `while((` and

@@ -182,7 +182,8 @@ an arithmetic command redirected or piped, a group in a pipeline, a command read
 here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line, in a
 function, group, subshell or ``case`` clause too; the lines after it run), a
 command reading a file (``< FILE``: it may not exist) other than ``/etc/environment``, and a
-command ending in ``&`` (it runs detached). Its status is not known, so nothing that depends
+command ended by ``&`` (it runs detached; ``echo a & echo b``: ``&`` ends it in the middle of
+a line too, and ``echo b`` is the next statement). Its status is not known, so nothing that depends
 on it runs: an ``if`` whose condition cannot be evaluated runs neither branch (nor any later
 ``elif``/``else``), and an ``&&``/``||`` list stops at the first status not known; ``$?``
 after it is not known either (the statement holding it is skipped, but ``exit $?`` still
@@ -508,8 +509,13 @@ def _statements(text: str) -> tuple[str, ...]:
     raw: list[str] = []
     start = 0
     for i in sh_top_level(text):
-        if text[i] in "\n;" and not any(case.start < i < case.end for case in cases):
+        if any(case.start < i < case.end for case in cases):
+            continue
+        if text[i] in "\n;":
             raw.append(text[start:i])
+            start = i + 1
+        elif _background(text, i):  # `cmd & next`: cmd runs detached, next is a statement
+            raw.append(text[start : i + 1])
             start = i + 1
     raw.append(text[start:])
     pieces: list[str] = []
@@ -525,6 +531,13 @@ def _statements(text: str) -> tuple[str, ...]:
     while i < len(pieces):
         i = _take(pieces, i, statements)
     return tuple(statements)
+
+
+def _background(text: str, i: int) -> bool:
+    """Whether the ``&`` at ``text[i]`` (outside quotes) ends a command that runs detached:
+    not one of ``&&``, ``|&``, ``>&``, ``<&``, ``&>``."""
+    return (text[i] == "&" and text[i - 1 : i] not in ("&", "|", ">", "<")
+            and text[i + 1 : i + 2] not in ("&", ">"))
 
 
 #: Bash's blanks between words: space, tab and newline (a no-break space is a letter).
