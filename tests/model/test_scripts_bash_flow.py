@@ -609,8 +609,11 @@ def test_a_function_can_return_from_inside_a_loop() -> None:
 
 
 def test_the_case_scanner_passes_other_whitespace() -> None:
-    # A form feed between words once held the scanner on the spot for ever.
+    # A form feed between words once held the scanner on the spot for ever. It is a letter
+    # to Bash, so `in\f` is no `in`: Bash's syntax error, a case broken
     _, found = case_statements("case x in\f x) echo;; esac")
+    assert [(case.word, case.broken) for case in found] == [("x", True)]
+    _, found = case_statements("case x in\t x) echo;; esac")
     assert [(case.word, case.clauses[0].patterns) for case in found] == [("x", ["x"])]
 
 

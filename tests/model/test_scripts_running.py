@@ -1295,6 +1295,42 @@ def test_sh_splits_fields_at_bash_s_ifs(body: str, printed: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("body", "printed"), [
+    # bash 5.2's output: the script's words end at a blank, space, tab or newline (or a
+    # metacharacter); a vertical tab, a form feed or another control character is a letter
+    # (each was a blank: `a b`)
+    ("echo a\vb  c", ["a\vb c"]),
+    ("echo a\fb", ["a\fb"]),
+    ("echo a\x1cb", ["a\x1cb"]),
+    ("x=a\vb; echo \"[$x]\"", ["[a\vb]"]),
+    ("echo a\v#b", ["a\v#b"]),  # no comment: # starts no word
+    ("echo x;\vfalse; echo $?", ["x"]),  # `\vfalse`, a command not found: not known
+])
+def test_sh_words_end_at_bash_s_blanks(body: str, printed: list[str]) -> None:
+    from tests.model.test_scripts_bash_flow import real_bash  # it imports this module
+
+    host = Host("Linux")
+    _, result = run(body, SH, host)
+    assert host.lines() == printed and not result.failed
+    real = iter(real_bash(body) or printed)
+    assert all(line in real for line in printed)
+
+
+@pytest.mark.parametrize(("body", "printed", "code"), [
+    # a carriage return alone (Calamari makes only \r\n a newline) is a letter too: Bash
+    # prints a<CR>b (it was `a b`), runs no `false<CR>` (`command not found`: not known) and
+    # reads no `fi<CR>` (its syntax error, `unexpected end of file`: not interpreted)
+    ("echo a\rb", ["a\rb"], 0),
+    ("echo x;\rfalse", ["x"], 0),
+    ("if true; then echo a; fi\r", [], 0),
+])
+def test_sh_a_lone_carriage_return_is_a_letter(body: str, printed: list[str],
+                                               code: int) -> None:
+    host = Host("Linux")
+    _, result = run(body, SH, host)
+    assert host.lines() == printed and result.exit_code == code
+
+
+@pytest.mark.parametrize(("body", "printed"), [
     ("printf '%5s|%-3d|%03d|%x|%.2f|%c\\n' x 5 7 255 3.14159 hello",
      ["    x|5  |007|ff|3.14|h"]),
     ("printf '%s-%s\\n' a b c", ["a-b", "c-"]),  # the format again while arguments remain

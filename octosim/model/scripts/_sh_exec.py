@@ -639,7 +639,7 @@ def _wrap_cases(piece: str, *, alone: bool) -> str:
     starts = {start for start, _ in _top_words(piece)}
     for case in reversed(cases):
         if case.broken or case.start not in starts or (
-                alone and case.start == 0 and not piece[case.end :].strip()):
+                alone and case.start == 0 and not piece[case.end :].strip(_BASH_BLANKS)):
             continue
         piece = f"{piece[: case.start]}{{ {piece[case.start : case.end]}\n}}{piece[case.end :]}"
     return piece
@@ -681,7 +681,7 @@ def _case_statement(piece: str) -> CaseStatement | None:
     file``, ``esac | cmd``) or it is not well formed. Memoised, as :func:`_pieces` is."""
     _, found = case_statements(piece)
     case = found[0] if found else None
-    if case is None or case.broken or case.start != 0 or piece[case.end :].strip():
+    if case is None or case.broken or case.start != 0 or piece[case.end :].strip(_BASH_BLANKS):
         return None
     return case
 
@@ -736,7 +736,9 @@ def _syntax_error(pieces: Sequence[str]) -> bool:
     a syntax error: a ``then``, ``elif``, ``else`` or ``fi`` outside an ``if``, a ``do`` or
     ``done`` outside a loop, an ``esac`` outside a ``case`` (``if\xa0true; then echo x;
     fi``: the no-break space makes ``if\xa0true`` a command, and the ``then`` after it an
-    error). Bash runs the lines before it, none of the line it stands on, and ends the
+    error), or an ``if`` or a loop never closed (``fi<CR>`` is no ``fi``: Bash reads on to
+    the end of the script for one). Bash runs the lines before it, none of the line it stands
+    on (a construct never closed: none of it), and ends the
     script there with status 2 and an error naming the script's file and line, which the
     simulator does not know: such a script is not interpreted. So is one with a ``!`` after
     a ``|`` (``echo a | ! true``: Bash reads ``!`` only at a pipeline's start)."""
@@ -752,7 +754,7 @@ def _syntax_error(pieces: Sequence[str]) -> bool:
                 return True
             if word in ("fi", "done"):
                 stack.pop()
-    return False
+    return bool(stack)  # an if or a loop never closed (`fi\r` is no fi): Bash's too
 
 
 def _may_assign(text: str) -> bool:
@@ -839,7 +841,7 @@ class _Shell:
                 i += 1
             elif m := _FUNCTION.match(pieces[i]):
                 # A definition; `f()` alone: its body is the next piece.
-                body = m.group("body").strip()
+                body = m.group("body").strip(_BASH_BLANKS)
                 if not body and pieces[i + 1 : i + 2] and pieces[i + 1][:1] in "{(":
                     body = pieces[i + 1]
                     i += 1
@@ -874,7 +876,7 @@ class _Shell:
         end = _matching(pieces, i, "if", "fi")
         # The branches: (condition pieces or None for else, body pieces).
         branches: list[tuple[list[str] | None, list[str]]] = []
-        condition: list[str] | None = [pieces[i][2:].strip()]
+        condition: list[str] | None = [pieces[i][2:].strip(_BASH_BLANKS)]
         body: list[str] = []
         in_body, depth = False, 0
         for piece in pieces[i + 1 : end]:
@@ -884,7 +886,7 @@ class _Shell:
                 continue
             if depth == 0 and word in ("elif", "else"):
                 branches.append((condition, body))
-                condition = [piece[4:].strip()] if word == "elif" else None
+                condition = [piece[4:].strip(_BASH_BLANKS)] if word == "elif" else None
                 body, in_body = [], word == "else"
                 continue
             depth += (word == "if") - (word == "fi")
@@ -984,11 +986,11 @@ class _Shell:
         ``$((1/0))``, any under ``set -u``); a group's commands neither (with ``errexit``:
         nor may fail under ``set -e``). The commands of a pipeline of two or more, and a
         subshell, run in a subshell: they end only it."""
-        text = command.strip()
+        text = command.strip(_BASH_BLANKS)
         while _first(text) in ("!", "time"):
-            text = text[len(_first(text)) :].strip()
+            text = text[len(_first(text)) :].strip(_BASH_BLANKS)
             if text.startswith("-p"):
-                text = text[2:].strip()
+                text = text[2:].strip(_BASH_BLANKS)
         stages = _stages(text)
         if len(stages) > 1 or (text.startswith("(") and not text.startswith("((")):
             return True
@@ -998,7 +1000,7 @@ class _Shell:
             close = sh_group_end(text)
             if close is None or text[close] != "}":
                 return False
-            after = text[close + 1 :].strip()  # its redirections
+            after = text[close + 1 :].strip(_BASH_BLANKS)  # its redirections
             if after and (not self.cannot_end(after)
                           or (errexit and not _safe_redirections(_words(after)))):
                 return False
@@ -1036,7 +1038,7 @@ class _Shell:
         a descriptor or ``/dev/null``), an assignment without a command substitution, an
         inverted command (``! cmd``, which ``set -e`` spares), a group none of whose
         commands may end it."""
-        text = command.strip()
+        text = command.strip(_BASH_BLANKS)
         if _first(text) == "!":
             return self.cannot_end(text)
         if text.startswith("{"):
@@ -1066,7 +1068,7 @@ class _Shell:
         if word == "for":
             status = yield from self.for_loop(header, body)
         else:
-            condition = [p for p in [header[0][len(word):].strip(), *header[1:]] if p]
+            condition = [p for p in [header[0][len(word):].strip(_BASH_BLANKS), *header[1:]] if p]
             status = yield from self.while_loop(condition, body, until=word == "until")
         if status is None:  # not run, or stopped: its rounds not followed
             self.skipped(*pieces[i : end + 1])
@@ -1341,7 +1343,7 @@ class _Shell:
         # `! cmd` is spared, as in Bash, and so is a group (`{ ...; }`, and the `if`, loop or
         # `case` standing in a list, run as one): its status is its last command's, which
         # ended the script already unless `set -e` spared it (`{ false && x; }` goes on).
-        spared = _first(parts[last_run].strip()) in ("!", "{")
+        spared = _first(parts[last_run].strip(_BASH_BLANKS)) in ("!", "{")
         if errexit and status and last_run == len(parts) - 1 and not spared:
             raise ScriptExit(status)
         if status is None and last_run < len(parts) - 1:
@@ -1370,10 +1372,10 @@ class _Shell:
     def pipeline(self, text: str) -> _Status:
         """A pipeline (only its last command runs, but for ``echo ... | tee``); its status
         is ``$?``."""
-        text = text.strip()
+        text = text.strip(_BASH_BLANKS)
         negate = _first(text) == "!"
         if negate:
-            text = text[1:].strip()
+            text = text[1:].strip(_BASH_BLANKS)
         stages = _stages(text)
         status: int | None
         self.errexit_ignored += negate  # `! cmd`: set -e spares it, and what it runs
@@ -1416,7 +1418,7 @@ class _Shell:
             raise Unknown(text)  # Bash's timing on its errors: `time` is not interpreted
         if len(stages) == 1 and text.startswith("(("):
             return self.arithmetic_command(text)
-        if any(stage.strip()[:1] in ("{", "(") for stage in stages):
+        if any(stage.strip(_BASH_BLANKS)[:1] in ("{", "(") for stage in stages):
             if len(stages) > 1:
                 raise Unknown(text)  # a group in a pipeline: not interpreted
             return (yield from self.compound(text))
@@ -1479,7 +1481,7 @@ class _Shell:
     def arithmetic_command(self, text: str) -> int:
         """``(( EXPRESSION ))``: status 0 when its value is not 0, else 1, as Bash's."""
         inner = sh_closing(text, 1)
-        if text[inner + 1 : inner + 2] != ")" or text[inner + 2 :].strip():
+        if text[inner + 1 : inner + 2] != ")" or text[inner + 2 :].strip(_BASH_BLANKS):
             raise Unknown(text)  # `( (cmd) )`, a redirection: not interpreted
         return int(self.evaluate(text[2:inner]) == 0)
 
@@ -1528,7 +1530,7 @@ class _Shell:
         """A brace group ``{ ...; }`` (run in this shell: its ``exit`` ends the script) or a
         subshell ``( ... )``, with the group's redirections for what its commands print."""
         opener = text[0]
-        if text.startswith("((") or (opener == "{" and not text[1:2].isspace()):
+        if text.startswith("((") or (opener == "{" and text[1:2] not in BLANKS):
             raise Unknown(text)  # arithmetic, brace expansion: not interpreted
         close = sh_group_end(text)
         if close is None or text[close] != _CLOSER[opener]:

@@ -173,10 +173,11 @@ def sh_group_end(text: str) -> int | None:
 #: ``then {``, ``} }``, ``fi }``.
 _BEFORE_COMMAND = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!",
                              "time", "{", "}", "fi", "done", "esac"})
-#: What ends a word (with the metacharacters): Bash's blanks, space, tab and newline, and
-#: here the rest of ASCII's white space too (a carriage return...). No other white space
-#: does: a no-break space, U+00A0, is a letter to Bash, in a script's words and in values.
-BLANKS = frozenset(c for c in map(chr, range(128)) if c.isspace())
+#: What ends a word (with the metacharacters): Bash's blanks, space, tab and newline. No
+#: other white space does: a carriage return alone, a vertical tab, a form feed (``echo
+#: a<VT>b`` prints one word) and a no-break space, U+00A0, are letters to Bash, in a
+#: script's words and in values.
+BLANKS = frozenset(" \t\n")
 #: Field splitting at Bash's default IFS, space, tab and newline (str.split() would split at
 #: any white space, U+00A0 and U+2003 too).
 _IFS_BLANKS = re.compile("[ \t\n]+")
