@@ -6,8 +6,10 @@ Interpreted:
   ``fail_step``, ``set_octopusvariable``, ``get_octopusvariable``; ``sudo`` in front of any
   of these.
 * ``echo``/``printf`` (``%s``, ``%c``, ``%d``, ``%x``, ``%f``... with flags, width and
-  precision; the format used again while arguments remain) to the task log (``>&2``: as
-  errors; see the redirections below), or to ``/etc/environment`` with
+  precision; the format used again while arguments remain; ``echo -e``'s and the format's
+  escapes as Bash reads them, :func:`~._sh_text.unescape`; after ``shopt -s xpg_echo`` or
+  ``set -o posix``, an ``echo`` with a backslash or an option is not interpreted) to the
+  task log (``>&2``: as errors; see the redirections below), or to ``/etc/environment`` with
   ``>>``/``>`` or ``| [sudo] tee [-a] /etc/environment`` (the machine store). ``| tee [-a]
   FILE...`` also prints the lines, as tee copies its input to its output; other files are
   not modelled.
@@ -814,6 +816,9 @@ class _Shell:
         #: IFS, a variable of the shell's own (None: unset): Bash takes none from the
         #: environment, it starts as space, tab and newline (:meth:`getenv`).
         self.ifs: str | None = _DEFAULT_IFS
+        #: Whether ``shopt -s xpg_echo`` or ``set -o posix`` may have run (interpreted or
+        #: not): then what ``echo`` makes of a backslash or an option is not known.
+        self.xpg_echo = False
 
     def getenv(self, name: str) -> str | None:
         """A variable's value (None: unset), IFS the shell's own."""
@@ -942,6 +947,8 @@ class _Shell:
                 self.unknown.update(names or ["REPLY"])
             if "=~" in text:  # [[ x =~ re ]] sets BASH_REMATCH
                 self.unknown.add(_REMATCH)
+            if "xpg_echo" in text or "posix" in text:
+                self.xpg_echo = True
 
     def unfollowed(self, pieces: Sequence[str], conditions: Sequence[str] = ()) -> None:
         """Raise :class:`_Unfollowed` when the statements ``pieces`` or the conditions
@@ -1732,6 +1739,9 @@ class _Shell:
             return 0
         if name == "unset":
             return self.unset(args)
+        if name in ("shopt", "set") and any(
+                "xpg_echo" in a or "posix" in a or "$" in a for a in args):
+            self.xpg_echo = True
         if name == "set":
             self.set_options(args)
             return 0
@@ -1837,12 +1847,18 @@ class _Shell:
             return None
         if words[0] == "echo":
             args = words[1:]
+            if self.xpg_echo and any("\\" in a or a.startswith("-") for a in args):
+                return None  # shopt -s xpg_echo (set -o posix too) may change what it prints
             escapes = False
             while args and re.fullmatch(r"-[neE]+", args[0]):
-                escapes = "e" in args[0]
+                for letter in args[0][1:]:  # the last of -e and -E decides
+                    escapes = {"e": True, "E": False}.get(letter, escapes)
                 args = args[1:]
             text = " ".join(args)
-            return (unescape(text) if escapes else text).split("\n")
+            try:
+                return (unescape(text) if escapes else text).split("\n")
+            except Unknown:
+                return None
         if words[0] == "printf" and len(words) > 1:
             return printf_lines(words[1], words[2:])
         return None

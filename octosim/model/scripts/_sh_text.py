@@ -943,14 +943,60 @@ def _glibc_interval(interval: str) -> bool:
     return not (low and high and counts[0] > counts[1])
 
 
-def unescape(text: str) -> str:
-    return (text.replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\"))
+#: The one-character escapes of ``echo -e`` and of printf's format (Bash's).
+_ECHO_ESCAPES = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n",
+                 "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
+_FORMAT_ESCAPES = {**_ECHO_ESCAPES, '"': '"', "'": "'", "?": "?"}
+#: A number escape: ``echo -e``'s ``\0nnn`` (a 0 and up to three octal digits), printf's
+#: ``\nnn`` (one to three), both ``\xHH`` (one or two hex digits).
+_ECHO_NUMBER = re.compile(r"0[0-7]{0,3}|x[0-9a-fA-F]{1,2}")
+_FORMAT_NUMBER = re.compile(r"[0-7]{1,3}|x[0-9a-fA-F]{1,2}")
+
+
+def unescape(text: str, *, echo: bool = True) -> str:
+    """``text`` with the backslash escapes Bash's ``echo -e`` (``echo``) or printf's format
+    reads decoded, in one pass from the left (``a\\\\tb`` is ``a\\tb``): ``\\a \\b \\e \\E \\f
+    \\n \\r \\t \\v \\\\``, ``\\0nnn`` (echo) or ``\\nnn`` (printf), ``\\xHH``; printf's also
+    ``\\"``, ``\\'``, ``\\?``. Any other backslash stays, as it does in Bash (echo's
+    ``\\101``, printf's ``\\c``). Raises :class:`Unknown` for a byte of 0x80 or more or a
+    NUL (what the task log makes of them is not modelled), ``\\u``/``\\U`` with hex digits
+    (their text depends on the locale) and echo's ``\\c``, which ends the output without its
+    newline (a line the next output goes on: not modelled)."""
+    if "\\" not in text:
+        return text
+    escapes, number = (_ECHO_ESCAPES, _ECHO_NUMBER) if echo else (_FORMAT_ESCAPES,
+                                                                   _FORMAT_NUMBER)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        nxt = text[i + 1 : i + 2]
+        if c != "\\" or not nxt:
+            out.append(c)
+            i += 1
+        elif nxt in escapes:
+            out.append(escapes[nxt])
+            i += 2
+        elif (m := number.match(text, i + 1)) is not None:
+            digits = m.group(0)
+            code = int(digits[1:], 16) if digits[0] == "x" else int(digits or "0", 8) % 256
+            if code == 0 or code >= 0x80:
+                raise Unknown(text)  # a NUL, or a byte: not modelled
+            out.append(chr(code))
+            i = m.end()
+        elif (nxt in "uU" and re.match("[0-9a-fA-F]", text[i + 2 : i + 3])) or (
+                echo and nxt == "c"):
+            raise Unknown(text)
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
 
 
 def printf_lines(fmt: str, args: list[str]) -> list[str]:
     """The lines ``printf FORMAT ARGS...`` prints: ``%s``, ``%c``, ``%d``/``%i``/``%u``,
     ``%x``/``%X``/``%o``, ``%f``/``%e``/``%g`` with flags (``-+ 0``), width and precision;
-    the format's ``\\n``, ``\\t``, ``\\\\``. As printf does, the format is used again while
+    the format's escapes (:func:`unescape`). As printf does, the format is used again while
     arguments remain, and a missing argument is empty (0 for a number). Raises
     :class:`Unknown` for anything else (``%b``, ``*`` widths, ``#``, a number that is not
     one, which printf reports as an error)."""
@@ -959,14 +1005,14 @@ def printf_lines(fmt: str, args: list[str]) -> list[str]:
     while True:
         used, at = 0, 0
         for m in _CONVERSION.finditer(fmt):
-            out.append(unescape(fmt[at : m.start()]))
+            out.append(unescape(fmt[at : m.start()], echo=False))
             at = m.end()
             if m.group(0) == "%%":
                 out.append("%")
                 continue
             out.append(_convert(m, args[k] if k < len(args) else None))
             k, used = k + 1, used + 1
-        out.append(unescape(fmt[at:]))
+        out.append(unescape(fmt[at:], echo=False))
         if k >= len(args) or not used:
             break
     text = "".join(out)
