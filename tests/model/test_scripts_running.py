@@ -928,14 +928,55 @@ def test_a_pipeline_or_redirection_is_skipped_whole(body: str) -> None:
     ("Write-Host 'a' +\n'b'", ["a +", "b"]),
     # an escaped comma is a letter: the statement ends (Write-Host a` is not interpreted)
     ("Write-Host a`,\nWrite-Host b", ["b"]),
-    # a line starting with | goes on with the statement before it in PowerShell 7, past
-    # comments; Windows PowerShell refuses it: not interpreted (these printed 'a', '[b]')
-    ("'a'\n| Out-Null", []),
-    ("$x = 'b'\n  # c\n  | ForEach-Object { \"<$_>\" }\n\"[$x]\"", []),
-    ("if ($true) { 'c' }\n\n| Out-Null", []),
 ])
 def test_a_statement_goes_on_past_a_line_ending_in_an_operator(
         body: str, printed: list[str]) -> None:
+    host = Host()
+    _, result = run(body + "\n'end'", PS, host)
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    # a line starting with | goes on with the statement before it in PowerShell 7, past
+    # comments; Windows PowerShell refuses it ('An empty pipe element is not allowed'), and
+    # so does 7 after a blank line or a ;. These ran the rest: 'a' printed a, then end
+    "'a'\n| Out-Null",
+    "$x = 'b'\n  # c\n  | ForEach-Object { \"<$_>\" }\n\"[$x]\"",
+    "if ($true) { 'c' }\n\n| Out-Null",
+    "'a'; | Out-Null",
+    "function F { 'f'\n| Out-Null }",  # in a function never called too
+    # both refuse: an operator awaiting its operand at the script's, a block's or a
+    # statement's end; a comma with nothing after it, in command mode a second comma or
+    # one right after the command's name (these printed the other lines)
+    "Write-Host 'a',,'b'",
+    "Write-Host ,'a'",
+    "$y = 1, | Out-Null",
+    "if ($true) { $z = 1 + }",
+    "Write-Host (1 -and)",
+    "$w = 1 +; 'w'",
+    "'end'\nWrite-Host 'a' ,",
+    "'end'\n$x = 1 +  # the script's end",
+    "'end'\n'x' |\n\n",
+])
+def test_a_script_powershell_refuses_is_not_run(body: str) -> None:
+    # PowerShell parses the whole script before it runs any of it: a parse error anywhere
+    # fails the step with that error, nothing printed; the simulator prints nothing
+    host = Host()
+    _, result = run("'start'\n" + body, PS, host)
+    assert host.lines() == [] and host.lines("error") == [] and not result.failed
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # a unary comma: an array holding an array (not interpreted, but run)
+    ("$x = 'a',,'b'", []),
+    ("Write-Output (,'a')", []),
+    ("$h = @{ a = 1,\n2; b = 3 +\n4 }; 'h'", ["h"]),  # a hashtable's entries read on
+    ("Write-Host 'a' `\n| Out-Null; 'p'", ["p"]),  # an escaped newline joins the line
+    ("Write-Host '| a',\n'b'", ["| a b"]),
+    ("$s = @'\n| x\n'@\n$s", ["| x"]),
+    ("Write-Host a`,,b", []),  # a, b (not interpreted, but run)
+])
+def test_a_script_powershell_parses_runs(body: str, printed: list[str]) -> None:
     host = Host()
     _, result = run(body + "\n'end'", PS, host)
     assert host.lines() == [*printed, "end"] and not result.failed

@@ -219,6 +219,7 @@ from octosim.model.scripts._running import (
     split_top,
     strip_comments,
     top_level,
+    unquoted,
 )
 from octosim.model.wildcard import compile_wildcard, wildcard_match
 
@@ -812,6 +813,8 @@ class _Capture:
 
 def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
     """Run ``body`` on ``host``: yields seconds slept, returns the :class:`ScriptResult`."""
+    if _refused(body):
+        return _SUCCEEDED  # PowerShell's parse error (or 7's script, not 5.1's): not run
     shell = _Shell(host)
     try:
         yield from shell.block(body)
@@ -832,16 +835,106 @@ def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
     return _SUCCEEDED
 
 
+@functools.lru_cache(maxsize=64)
+def _refused(body: str) -> bool:
+    """Whether PowerShell's parser may refuse the script ``body``, which then never starts
+    (PowerShell parses a whole script before it runs any of it; the step fails with the
+    parse error): a statement of any block, run or not, that Windows PowerShell or
+    PowerShell 7 refuses (see :func:`_refused_statement`). Such a script is not interpreted
+    whole: nothing of it is printed, as for Bash's syntax error."""
+    text = _code(body)
+    hinted = f"\n{text}\n;"  # the script's start and end as a line's and a statement's
+    if not any(hint.search(hinted) for hint in _REFUSAL_HINTS):
+        return False  # most scripts: no statement can be refused
+    # the script, then every bracket's body but ${name}'s, a hashtable's (its entries are
+    # key = statement: the simulator splits them as commands) and [type]'s
+    blocks = [text]
+    stack: list[int] = []
+    for i in unquoted(text, escape="`", single_doubles=True):
+        c = text[i]
+        if c in "({":
+            stack.append(-1 if c == "{" and text[i - 1 : i] in ("$", "@") else i)
+        elif c in ")}" and stack:
+            start = stack.pop()
+            if start >= 0:
+                blocks.append(text[start + 1 : i])
+    split = _statements.__wrapped__  # uncached: these bodies are never run as they are
+    return any(_refused_statement(s) for block in blocks for s in split(block))
+
+
+def _refused_statement(text: str) -> bool:
+    """Whether PowerShell's parser refuses the statement ``text`` (its comments removed),
+    or the two editions read it differently: a line starting with ``|`` (PowerShell 7
+    joins it to the pipeline before, past comments, Tokenizer.IsPipeContinuation; Windows
+    PowerShell, and 7 after a blank line or a ``;``, refuse it: 'An empty pipe element is
+    not allowed'), a statement that ends (at a ``;``, a bracket's end or the script's)
+    where the parser reads on for an operand (see :func:`_reads_on`: ``$x = 1 +``, ``'a',``,
+    ``a |``), a comma followed by a ``|`` or ``&`` (no operand: ArrayLiteralRule,
+    GetCommandArgument), and in command mode a comma followed by another or right after
+    the command's name (GetCommandArgument's MissingExpression, CommandRule's
+    MissingArgument: ``Write-Host 'a',,'b'``, ``Write-Host ,'a'``; in expression mode a
+    unary comma, ``'a',,'b'`` an array holding an array). After ``--%`` (verbatim
+    arguments) no comma is read."""
+    if ("|" in text and _leading_pipe(text)) or _reads_on(text):
+        return True
+    if "," not in text or "--%" in text:
+        return False
+    element = 0  # where the current command of a pipeline or chain starts
+    for i in top_level(text, escape="`", single_doubles=True):
+        c = text[i]
+        if c == "|" or text.startswith("&&", i):
+            element = i + 1
+        elif c == ",":
+            after = text[i + 1 :].lstrip()[:1]
+            if after in ("|", "&"):
+                return True
+            command = _command_text(text[element:i].strip())
+            if command is not None and (after == "," or _COMMAND_NAME.fullmatch(command)):
+                return True
+    return False
+
+
+#: A command's name written plainly (``Write-Host``, ``Get-Item``).
+_COMMAND_NAME = re.compile(r"[A-Za-z_][\w.-]*")
+
+
+def _command_text(text: str) -> str | None:
+    """The command the pipeline element ``text`` (stripped, up to a comma) runs, past
+    assignments and a ``return``/``throw``/``exit``, as :func:`_expression_reads_on` reads
+    it; None for an expression, or a command holding a ``=`` (a DSC resource's property
+    block reads ``Name = value`` as a hashtable does)."""
+    while True:
+        keyword = _PIPELINE_KEYWORD.match(text)
+        if keyword:
+            text = text[keyword.end() :]
+        if not text:
+            return None
+        assigned = next((i for i in top_level(text, escape="`", single_doubles=True)
+                         if text[i] == "="), None)
+        if not (text[0] in _EXPRESSION_START or ascii_digits(text[0])):
+            return text if assigned is None else None
+        if assigned is None:
+            return None
+        text = text[assigned + 1 :].strip()
+
+
+@functools.lru_cache(maxsize=16)
+def _code(text: str) -> str:
+    """``text`` without its comments, its escaped line endings joined (memoised: a script's
+    is read by :func:`_refused`, then :func:`_statements`)."""
+    return _CONTINUED.sub(" ", strip_comments(text, escape="`", single_doubles=True))
+
+
 @functools.lru_cache(maxsize=512)
 def _statements(text: str) -> tuple[str, ...]:
     """Split a block into statements: at newlines and ``;`` outside quotes and brackets,
     keeping an ``else``/``elseif`` on the next line with its ``if``, a ``catch``/``finally``
     with its ``try``, a ``{`` on the next line with the header it opens, the next line with
     one ending in an operator (see :func:`_reads_on`), and a line starting with ``|`` with
-    the statement before it (PowerShell 7 reads on, Windows PowerShell refuses the script:
-    not interpreted, see :func:`_parse`). Memoised: it depends on the text alone, and
+    the statement before it (PowerShell 7 reads on, Windows PowerShell refuses it: the
+    script is not run, see :func:`_refused`). Memoised: it depends on the text alone, and
     clients send the same few scripts again and again."""
-    text = _CONTINUED.sub(" ", strip_comments(text, escape="`", single_doubles=True))
+    text = _code(text)
     pieces: list[str] = []
     start = 0
     piped_ahead = "|" in text and _LEADING_PIPE.search(text) is not None
@@ -889,6 +982,19 @@ _OPERATOR_NAMES = frozenset(
     {"and", "or", "xor", "band", "bor", "bxor", "bnot", "not", "shl", "shr", "f", "is",
      "isnot", "as", "join"}
     | {case + name for case in ("", "i", "c") for name in (*_COMPARISONS, "replace", "split")})
+#: Where a statement :func:`_refused_statement` refuses may be (hints, read with neither
+#: quotes nor brackets, searched in the script between a newline and a ``;``: only where one
+#: matches are the script's blocks split to look): a ``|`` first on a line or after ``;``,
+#: ``{``, ``(``; an operator before a statement's or a block's end; a comma before a comma,
+#: ``|`` or ``&``; a plain word, maybe a command's name, before one. Apart, as one pattern
+#: of alternatives is slower than their searches in turn.
+_REFUSAL_HINTS = tuple(re.compile(hint) for hint in (
+    r"[\n;{(][ \t]*\|",
+    rf"[{_PS_DASH},|&=+*/%!.?]\s*[;)}}]",
+    rf"[{_PS_DASH}](?i:{'|'.join(sorted(_OPERATOR_NAMES))})\s*[;)}}]",
+    r",\s*[,|&]",
+    r"[\n;{(|=][ \t]*(?:(?:return|throw|exit)\s+)?[A-Za-z_][\w.-]*[ \t]*,",
+))
 #: The first characters of an expression (a variable, a string, a bracket, a unary
 #: operator; a number too): any other starts a command (``Write-Host``, ``& f``, ``. f``).
 _EXPRESSION_START = frozenset("$@([{+!,'\"" + _PS_SQ + _PS_DQ + _PS_DASH)
@@ -972,7 +1078,8 @@ class _Statement(NamedTuple):
     ``assignment`` (its match), a .NET environment call, a bare ``value`` (printed), a
     ``pipeline`` (or a redirection: not interpreted), a ``command``: its ``name``
     case-folded and its ``args`` as written, or ``unparsed`` (a line starting with ``|``,
-    which the two PowerShells read differently: not interpreted)."""
+    which the two PowerShells read differently, where :func:`_refused` does not look: in
+    a double-quoted string's ``$(...)``; not interpreted)."""
 
     kind: _Kind
     assignment: re.Match[str] | None = None

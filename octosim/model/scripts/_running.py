@@ -167,6 +167,12 @@ def top_level(text: str, *, escape: str, single_doubles: bool) -> Iterator[int]:
     return outside_brackets(text, _unquoted(text, 0, escape, single_doubles))
 
 
+def unquoted(text: str, *, escape: str, single_doubles: bool) -> Iterator[int]:
+    """Yield each index of ``text`` outside escapes, quotes and here-strings (brackets
+    included), as :func:`top_level` reads them."""
+    return _unquoted(text, 0, escape, single_doubles)
+
+
 def outside_brackets(text: str, unquoted: Iterable[int]) -> Iterator[int]:
     """Yield each of the ``unquoted`` indices of ``text`` (in order) at nesting depth 0 that
     is no bracket."""
