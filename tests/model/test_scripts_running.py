@@ -923,6 +923,9 @@ def test_a_pipeline_or_redirection_is_skipped_whole(body: str) -> None:
     ("$v = 'x' -replace 'x',\n'y'\n\"[$v]\"", ["[y]"]),
     ("$r = 'p' |\nForEach-Object { \"<$_>\" }\n$r", ["<p>"]),
     ("function F { return 5 -\n2 }\nF", ["3"]),
+    # -and, -or are interpreted in a condition only, joined or not: $ok is unknown
+    ("if ($true -and\n$false) { 'y' } else { 'n' }", ["n"]),
+    ("$ok = $true -and\n$false\n$ok", []),
     # a postfix ++ ends its statement; in command mode an operator is an argument
     ("$i = 1\n$i++\n$i", ["2"]),
     ("Write-Host 'a' +\n'b'", ["a +", "b"]),
