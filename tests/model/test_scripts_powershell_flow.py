@@ -369,9 +369,18 @@ def test_strict_mode_is_set_and_turned_off_in_its_scope(body: str, printed: list
     ("$x = 1; & $script; \"[$x]\"", []),
     ("$x = 1\n.\\deploy.ps1\n\"[$x]\"", []),
     ("$x = 1\nC:\\scripts\\deploy.ps1 -Env Prod\n\"[$x]\"", []),
+    # a path without an extension may be name.ps1, which CommandSearcher tries first (these
+    # printed [1])
+    ("$x = 1\n.\\deploy\n\"[$x]\"", []),
+    ("$x = 1\n..\\tools/deploy -Env Prod\n\"[$x]\"", []),
+    ("$x = 1\nC:\\s\\deploy\n\"[$x]\"", []),
+    ("$x = 1; & '.\\deploy'; \"[$x]\"", []),
+    ("$x = 1; & \"C:/v1.2/deploy\" -a 1; \"[$x]\"", []),
+    ("$x = 1; & .\\deploy; \"[$x]\"", []),
     # a program runs in a process of its own; a script named in a text is not run
     ("$x = 1; & 'C:\\tools\\setup.exe' /S; setup.exe /S; Write-Host a.ps1; \"[$x]\"",
      ["a.ps1", "[1]"]),
+    ("$x = 1; C:\\t\\setup.exe /S; Get-Item C:\\a\\b | Out-Null; \"[$x]\"", ["[1]"]),
     # a variable known to hold a program's path (an extension other than .ps1) too: both
     # were forgotten; `--version` is its argument, no decrement of $exe
     ("$x = 1; $exe = 'C:\\tools\\tool.exe'; & $exe --version; Write-Host \"x=$x $exe\"",

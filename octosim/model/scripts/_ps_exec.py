@@ -451,12 +451,18 @@ _DOT_SOURCED = re.compile(r"(?:^|[;{}(\n|&])\s*\.\s+(?=\S)"
                           r"|(?<![\w$-])(?:invoke-expression|iex)(?![\w-])", re.IGNORECASE)
 #: Running a script the simulator cannot read, in its own scope, where a command starts:
 #: ``& ./x.ps1``, ``& $path`` or ``& (...)`` (a variable or an expression may hold a script
-#: or a script block), ``./x.ps1``, ``C:\s\x.ps1 -a 1``. A program, ``& 'setup.exe'``, runs
-#: in a process of its own.
+#: or a script block), ``./x.ps1``, ``C:\s\x.ps1 -a 1``; a path without an extension,
+#: ``.\deploy``, ``& 'C:\s\deploy'``, as PowerShell's CommandSearcher tries ``deploy.ps1``
+#: first for it (ConstructSearchPatternsFromName). A program, ``& 'setup.exe'``, runs in a
+#: process of its own.
 _RUNS_SCRIPT = re.compile(
-    r"&\s*(?:[$(]|['\"][^'\"]*\.ps1['\"]|[^\s;|&(){}'\"]+\.ps1(?![\w.]))"
+    r"&\s*(?:[$(]|['\"][^'\"]*\.ps1['\"]|[^\s;|&(){}'\"]+\.ps1(?![\w.])"
+    r"|['\"][^'\"]*[\\/][^'\"\\/.]+['\"]|[^\s;|&(){}'\"]*[\\/][^\s;|&(){}'\"\\/.]+(?![^\s;|&(){}]))"
     r"|(?:^|[;{}(\n|])\s*[^\s;|&(){}'\"$@=,.-][^\s;|&(){}'\"$@=,]*\.ps1(?![\w.])"
-    r"|(?:^|[;{}(\n|])\s*\.{1,2}[\\/][^\s;|&(){}'\"]*\.ps1(?![\w.])", re.IGNORECASE)
+    r"|(?:^|[;{}(\n|])\s*\.{1,2}[\\/][^\s;|&(){}'\"]*\.ps1(?![\w.])"
+    r"|(?:^|[;{}(\n|])\s*(?:\.{1,2}|[^\s;|&(){}'\"$@=,.0-9\\/-][^\s;|&(){}'\"$@=,]*)[\\/]"
+    r"(?:[^\s;|&(){}'\"$@=,]*[\\/])?[^\s;|&(){}'\"$@=,\\/.]+(?![^\s;|&(){}])",
+    re.IGNORECASE)
 #: ``$v --x`` after ``&``: the command's name and an argument (command mode), no ``$v--``.
 _CALLED_WITH_DASHES = re.compile(r"\$\w+\s+(?:--|\+\+)")
 _CALL_BEFORE = re.compile(r"&\s*$")
