@@ -970,6 +970,26 @@ def test_a_script_powershell_refuses_is_not_run(body: str) -> None:
 
 
 @pytest.mark.parametrize(("body", "printed"), [
+    # a backtick escapes the next character in a bare word, as in a double-quoted string
+    # (Tokenizer.Backtick, in ScanGenericToken and at a token's start): these printed the
+    # backticks
+    ("Write-Host `{x", ["{x"]),
+    ("Write-Host i`#x", ["i#x"]),
+    ("Write-Host a`tb a``b a` b", ["a\tb a`b a b"]),
+    ("Write-Output a`;b", ["a;b"]),
+    # not interpreted: `e and `u{} are PowerShell 7's (5.1 reads e, u); a backtick and a
+    # blank starting a word are skipped (the word is the next one)
+    ("Write-Host a`eb", []),
+    ("Write-Host a`u{41}", []),
+    ("Write-Host ` b", []),
+])
+def test_a_backtick_escapes_in_a_bare_word(body: str, printed: list[str]) -> None:
+    host = Host()
+    _, result = run(body + "\n'end'", PS, host)
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
+@pytest.mark.parametrize(("body", "printed"), [
     # a unary comma: an array holding an array (not interpreted, but run)
     ("$x = 'a',,'b'", []),
     ("Write-Output (,'a')", []),

@@ -1208,6 +1208,33 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w for w in split_top(text, _SPACE, escape="`", single_doubles=True) if w)
 
 
+#: What a backtick makes of the character after it in a bare word, as in a double-quoted
+#: string (Tokenizer.Backtick, which ScanGenericToken applies too): any other character is
+#: itself; `` `e `` and `` `u{...} `` are PowerShell 7's alone (Windows PowerShell reads
+#: ``e``, ``u``): not interpreted.
+_BARE_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t",
+                 "v": "\v"}
+
+
+def _bare_word(word: str) -> str:
+    """A bare word's text, its backtick escapes decoded (``Write-Host `{x`` prints ``{x``,
+    ``a`tb`` a tab between ``a`` and ``b``). Not interpreted: `` `e ``, `` `u ``, a backtick
+    and a blank starting the word (PowerShell skips both: Tokenizer.NextToken), a backtick
+    ending it."""
+    if word[0] == "`" and word[1:2].isspace():
+        raise Unknown(word)
+    out: list[str] = []
+    i = 0
+    while (tick := word.find("`", i)) >= 0:
+        if tick + 1 == len(word) or word[tick + 1] in "eu":
+            raise Unknown(word)
+        out.append(word[i:tick])
+        out.append(_BARE_ESCAPES.get(word[tick + 1], word[tick + 1]))
+        i = tick + 2
+    out.append(word[i:])
+    return "".join(out)
+
+
 def _array_arguments(args: Sequence[str]) -> Sequence[str]:
     """A command's words with each array argument written around spaces (``'x', 'y'``,
     ``'x' , 'y'``) joined into one word, as PowerShell's parser reads a comma in command
@@ -2878,7 +2905,7 @@ class _Shell:
             return self.expression(arg)
         if "," in arg:
             raise Unknown(arg)  # an array of bare words
-        return arg
+        return _bare_word(arg) if "`" in arg else arg
 
     def exit_code(self, arg: str) -> int | None:
         """``exit N``'s code: ``N`` as .NET converts it to an Int32 (rounded half to even, as
