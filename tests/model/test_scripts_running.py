@@ -990,6 +990,24 @@ def test_a_backtick_escapes_in_a_bare_word(body: str, printed: list[str]) -> Non
 
 
 @pytest.mark.parametrize(("body", "printed"), [
+    # a bare word expands a variable or a quoted part in it (PowerShell: a1, ab cd, ab);
+    # these printed the word as written: not interpreted now
+    ("$x = 1; Write-Host a$x", []),
+    ("Write-Host a'b c'd", []),
+    ('Write-Host a"b"', []),
+    ("Write-Host a\u2019b\u2019", []),  # a typographic quote is a quote to PowerShell
+    # escaped, or with neither, the word is its text
+    ("Write-Host a`$x", ["a$x"]),
+    ("Write-Host C:\\app\\x.txt", ["C:\\app\\x.txt"]),
+])
+def test_a_bare_word_with_a_variable_or_a_quote_is_not_its_text(
+        body: str, printed: list[str]) -> None:
+    host = Host()
+    _, result = run(body + "\n'end'", PS, host)
+    assert host.lines() == [*printed, "end"] and not result.failed
+
+
+@pytest.mark.parametrize(("body", "printed"), [
     # a unary comma: an array holding an array (not interpreted, but run)
     ("$x = 'a',,'b'", []),
     ("Write-Output (,'a')", []),

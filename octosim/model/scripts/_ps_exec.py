@@ -1228,11 +1228,25 @@ def _bare_word(word: str) -> str:
     while (tick := word.find("`", i)) >= 0:
         if tick + 1 == len(word) or word[tick + 1] in "eu":
             raise Unknown(word)
-        out.append(word[i:tick])
+        out.append(_literal_part(word[i:tick]))
         out.append(_BARE_ESCAPES.get(word[tick + 1], word[tick + 1]))
         i = tick + 2
-    out.append(word[i:])
+    out.append(_literal_part(word[i:]))
     return "".join(out)
+
+
+#: What a bare word expands when it holds one unescaped: a variable (``a$x`` is ``a1``) or a
+#: quoted part (``a'b c'd`` is ``ab cd``, ``a"b"`` is ``ab``), the typographic quotes
+#: PowerShell also reads as quotes among them (CharTraits: IsSingleQuote, IsDoubleQuote).
+_BARE_EXPANDS = re.compile("[$'\"\u2018\u2019\u201a\u201b\u201c\u201d\u201e]")
+
+
+def _literal_part(text: str) -> str:
+    """``text``, a part of a bare word with no backtick, if it is its own value; a variable or
+    a quote in it (:data:`_BARE_EXPANDS`) is not interpreted."""
+    if _BARE_EXPANDS.search(text):
+        raise Unknown(text)
+    return text
 
 
 def _array_arguments(args: Sequence[str]) -> Sequence[str]:
@@ -2905,7 +2919,7 @@ class _Shell:
             return self.expression(arg)
         if "," in arg:
             raise Unknown(arg)  # an array of bare words
-        return _bare_word(arg) if "`" in arg else arg
+        return _bare_word(arg) if "`" in arg else _literal_part(arg)
 
     def exit_code(self, arg: str) -> int | None:
         """``exit N``'s code: ``N`` as .NET converts it to an Int32 (rounded half to even, as
