@@ -832,3 +832,34 @@ def test_windows_line_endings_are_made_linux_s_as_calamari_makes_them() -> None:
     _, result, host = bash(body)
     assert host.lines() == printed and result == ScriptResult()
     assert real_bash(body.replace("\r\n", "\n")) in (None, printed)
+
+
+# -- lines that end later ---------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # Calamari reads the task log a line at a time: output without a newline waits for the
+    # rest of its line (these printed `a`, then `b`, two lines)
+    ("echo -n a; echo b", ["ab"]),
+    ("printf a; echo b", ["ab"]),
+    ("printf '<%s>' a; echo", ["<a>"]),
+    ('printf "a\\nb"; echo c', ["a", "bc"]),
+    ("echo -ne 'x\\ty'; echo -n z; echo", ["x\tyz"]),
+    ("echo -n a; X=1; echo b", ["ab"]),
+    ("echo -n a >&2; echo b", ["b"]),  # each stream its own line
+    # a command not interpreted may have printed the rest of the line: not known
+    ("echo -n a; cat /etc/hostname; echo b", ["b"]),
+    ("echo -n a; echo *; echo b", ["b"]),
+])
+def test_output_without_a_newline_waits_for_the_rest_of_its_line(
+        body: str, printed: list[str]) -> None:
+    _, _, host = bash(body)
+    assert host.lines() == printed
+    if "cat" not in body and "*" not in body:
+        assert real_bash(body) in (None, printed)
+
+
+def test_a_rest_at_the_script_s_end_is_a_line() -> None:
+    # Bash prints `x` and ends; Calamari's reader gives the rest as the last line
+    _, result, host = bash("echo start; echo -n x")
+    assert host.lines() == ["start", "x"] and not result.failed
+    _, _, host = bash("echo -n e >&2; echo -n o")
+    assert (host.lines(), host.lines("error")) == (["o"], ["e"])

@@ -234,7 +234,7 @@ from octosim.model.scripts._sh_text import (
     heredoc_at,
     heredoc_bodies_end,
     heredoc_expands,
-    printf_lines,
+    printf_text,
     quoted_body,
     replace_glob,
     sh_closing,
@@ -452,10 +452,14 @@ def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
         status = yield from shell.block(pieces)
     except _Return as done:  # Calamari sources the script: `return` ends it
         status = done.status
+    except _Unfollowed:
+        return ScriptResult()  # what follows is not known: a rest's line too
     except ScriptExit as stop:
+        shell.flush()
         if stop.result.failed and stop.result.message is None and shell.message:
             return ScriptResult(stop.result.exit_code, shell.message)
         return stop.result
+    shell.flush()
     if status and shell.message:
         return ScriptResult(status, shell.message)
     return ScriptResult(status or 0)  # a last command not interpreted counts as success
@@ -819,6 +823,9 @@ class _Shell:
         #: Whether ``shopt -s xpg_echo`` or ``set -o posix`` may have run (interpreted or
         #: not): then what ``echo`` makes of a backslash or an option is not known.
         self.xpg_echo = False
+        #: What the task log's streams (:data:`_TASK_LOG`, :data:`_ERRORS`) have been sent
+        #: after their last newline: the start of a line (:meth:`emit`).
+        self.partial: dict[str, str] = {}
 
     def getenv(self, name: str) -> str | None:
         """A variable's value (None: unset), IFS the shell's own."""
@@ -934,6 +941,9 @@ class _Shell:
         forget every variable they may assign (``X=...``, ``export``/``local``/``readonly``
         ``X=...``, ``${X:=v}``, ``read X``, ``for X``)."""
         self.uncertain += 1
+        # What it may have printed would join a rest waiting for its line's end: that line
+        # is not known.
+        self.partial.clear()
         for text in texts:
             for m in _EXPANDED_BODY_NAMES.finditer(text):  # a here-document's expansions
                 self.unknown.update(name for name in m.group(1).split(",") if name)
@@ -1395,7 +1405,7 @@ class _Shell:
                 self.skipped(text)
                 status = None
             else:
-                self.emit([failure.message], failure.errors)
+                self.emit(failure.message + "\n", failure.errors)
                 status = 1
         except Unknown:
             if len(stages) == 1 and _first(text) == "exit":
@@ -1619,16 +1629,16 @@ class _Shell:
             printer = self.expand(first)
             if printer.redirected:
                 raise Unknown(first)  # `echo x >&2 | tee`: what tee gets is not followed
-            lines = self.printed(strip_sudo(printer.words))
+            text = self.printed(strip_sudo(printer.words))
         except _Limit:
             raise
         except ScriptExit:  # `echo $U | tee` with set -u: the echo's subshell ends
             raise Unknown(first) from None  # what tee then got, and did, is not followed
-        if lines is None:
+        if text is None:
             raise Unknown(first)
         if ETC_ENVIRONMENT in tee[1:]:
-            self.to_etc_environment(lines, append=bool(options))
-        self.emit(lines, self.opened(cmd.fds)[1])
+            self.to_etc_environment(_lines(text), append=bool(options))
+        self.emit(text, self.opened(cmd.fds)[1])
         return True
 
     def simple(self, cmd: _Words, *, piped: bool = False) -> _Status:
@@ -1637,9 +1647,12 @@ class _Shell:
         outer = self.fds
         self.fds = self.opened(cmd.fds)
         try:
-            return (yield from self.simple_command(cmd, piped=piped))
+            status = yield from self.simple_command(cmd, piped=piped)
         finally:
             self.fds = outer
+        if status is None:  # not interpreted: what it printed would end a waiting rest's line
+            self.partial.clear()
+        return status
 
     def simple_command(self, cmd: _Words, *, piped: bool) -> _Status:
         words = strip_sudo(cmd.words)
@@ -1664,11 +1677,11 @@ class _Shell:
             yield sum(sleep_seconds(a) for a in args)
             return 0
         if name in ("echo", "printf"):
-            lines = self.printed(words)
-            if lines is None:
+            text = self.printed(words)
+            if text is None:
                 raise Unknown(name)
             if not piped:
-                self.output(lines)
+                self.output(text)
             return 0
         if name == "systemctl":
             return self.systemctl(args)
@@ -1678,7 +1691,7 @@ class _Shell:
             if not args:
                 return 1
             if not piped:
-                self.output([self.host.octopus_variable(args[0]) or ""])
+                self.output((self.host.octopus_variable(args[0]) or "") + "\n")
             return 0
         return self.builtin(name, args)
 
@@ -1691,7 +1704,7 @@ class _Shell:
             wanted = [n if n.endswith(".service") else n + ".service" for n in names]
             return 0 if wanted and all(w in units for w in wanted) else 1  # case-sensitive
         if verb == "list-units":
-            self.output(units)
+            self.output("".join(unit + "\n" for unit in units))
             return 0
         return None
 
@@ -1841,45 +1854,59 @@ class _Shell:
         elif name == "pipefail":
             self.pipefail = on
 
-    def printed(self, words: list[str]) -> list[str] | None:
-        """The lines ``echo``/``printf`` print, or None for other commands."""
+    def printed(self, words: list[str]) -> str | None:
+        """The text ``echo``/``printf`` print (``echo`` ends it with a newline but with
+        ``-n``), or None for other commands."""
         if not words:
             return None
         if words[0] == "echo":
             args = words[1:]
             if self.xpg_echo and any("\\" in a or a.startswith("-") for a in args):
                 return None  # shopt -s xpg_echo (set -o posix too) may change what it prints
-            escapes = False
+            escapes, newline = False, "\n"
             while args and re.fullmatch(r"-[neE]+", args[0]):
                 for letter in args[0][1:]:  # the last of -e and -E decides
                     escapes = {"e": True, "E": False}.get(letter, escapes)
+                newline = "" if "n" in args[0] else newline
                 args = args[1:]
             text = " ".join(args)
             try:
-                return (unescape(text) if escapes else text).split("\n")
+                return (unescape(text) if escapes else text) + newline
             except Unknown:
                 return None
         if words[0] == "printf" and len(words) > 1:
-            return printf_lines(words[1], words[2:])
+            return printf_text(words[1], words[2:])
         return None
 
-    def output(self, lines: list[str]) -> None:
+    def output(self, text: str) -> None:
         """What a command prints: where its standard output (descriptor 1) goes."""
-        self.emit(lines, self.fds[1])
+        self.emit(text, self.fds[1])
 
     def error(self, message: str) -> None:
         """A Bash error message: where the standard error (descriptor 2) goes."""
-        self.emit([message], self.fds[2])
+        self.emit(message + "\n", self.fds[2])
 
-    def emit(self, lines: list[str], destination: tuple[str, bool]) -> None:
-        """``lines`` written to ``destination``: the task log, ``/etc/environment``, or a
-        file not modelled (``/dev/null`` and any other: they go nowhere)."""
+    def emit(self, text: str, destination: tuple[str, bool]) -> None:
+        """``text`` written to ``destination``: the task log, ``/etc/environment``, or a
+        file not modelled (``/dev/null`` and any other: they go nowhere). Calamari reads the
+        task log's streams a line at a time: a rest after the last newline waits for the
+        next text to the same stream (``printf a; echo b`` is the line ``ab``), or the
+        script's end (:meth:`flush`)."""
         target, append = destination
         if target in (_TASK_LOG, _ERRORS):
+            *lines, rest = (self.partial.pop(target, "") + text).split("\n")
             for line in lines:
                 self.host.write(line, "error" if target == _ERRORS else "info")
+            if rest:
+                self.partial[target] = rest
         elif target == ETC_ENVIRONMENT:
-            self.to_etc_environment(lines, append=append)
+            self.to_etc_environment(_lines(text), append=append)
+
+    def flush(self) -> None:
+        """The script ended: what waits for the rest of its line is a line of its own."""
+        for target, rest in self.partial.items():
+            self.host.write(rest, "error" if target == _ERRORS else "info")
+        self.partial.clear()
 
     def to_etc_environment(self, lines: list[str], *, append: bool) -> None:
         """Lines written to ``/etc/environment``: ``X=v`` (quotes removed) are variables."""
@@ -2559,3 +2586,8 @@ def _matching(pieces: Sequence[str], i: int, opener: str, closer: str) -> int:
         if depth == 0:
             return j
     return len(pieces) - 1
+
+
+def _lines(text: str) -> list[str]:
+    """``text``'s lines (a rest after the last newline one too), as written to a file."""
+    return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")

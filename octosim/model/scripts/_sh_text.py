@@ -45,7 +45,7 @@ __all__ = [
     "heredoc_at",
     "heredoc_bodies_end",
     "heredoc_expands",
-    "printf_lines",
+    "printf_text",
     "quoted_body",
     "replace_glob",
     "sh_closing",
@@ -993,8 +993,8 @@ def unescape(text: str, *, echo: bool = True) -> str:
     return "".join(out)
 
 
-def printf_lines(fmt: str, args: list[str]) -> list[str]:
-    """The lines ``printf FORMAT ARGS...`` prints: ``%s``, ``%c``, ``%d``/``%i``/``%u``,
+def printf_text(fmt: str, args: list[str]) -> str:
+    """The text ``printf FORMAT ARGS...`` prints: ``%s``, ``%c``, ``%d``/``%i``/``%u``,
     ``%x``/``%X``/``%o``, ``%f``/``%e``/``%g`` with flags (``-+ 0``), width and precision;
     the format's escapes (:func:`unescape`). As printf does, the format is used again while
     arguments remain, and a missing argument is empty (0 for a number). Raises
@@ -1015,8 +1015,7 @@ def printf_lines(fmt: str, args: list[str]) -> list[str]:
         out.append(unescape(fmt[at:], echo=False))
         if k >= len(args) or not used:
             break
-    text = "".join(out)
-    return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+    return "".join(out)
 
 
 _CONVERSION = re.compile(r"%(?P<flags>[-+ 0#*]*)(?P<width>[0-9*]*)(?:\.(?P<precision>[0-9*]*))?"
