@@ -841,7 +841,7 @@ def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
     return _SUCCEEDED
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=512)  # as many bodies as _statements remembers
 def _refused(body: str) -> bool:
     """Whether PowerShell's parser may refuse the script ``body``, which then never starts
     (PowerShell parses a whole script before it runs any of it; the step fails with the

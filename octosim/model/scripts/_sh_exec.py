@@ -737,7 +737,8 @@ def _mark_expanded_bodies(text: str, i: int, operators: list[tuple[int, str, boo
             marks[at] = _EXPANDED_BODY + ",".join(sorted(names)) + _EXPANDED_BODY
 
 
-def _syntax_error(pieces: Sequence[str]) -> bool:
+@functools.lru_cache(maxsize=512)
+def _syntax_error(pieces: tuple[str, ...]) -> bool:
     """Whether the script's statements hold a reserved word where Bash reads no such word,
     a syntax error: a ``then``, ``elif``, ``else`` or ``fi`` outside an ``if``, a ``do`` or
     ``done`` outside a loop, an ``esac`` outside a ``case`` (``if\xa0true; then echo x;
@@ -747,7 +748,8 @@ def _syntax_error(pieces: Sequence[str]) -> bool:
     on (a construct never closed: none of it), and ends the
     script there with status 2 and an error naming the script's file and line, which the
     simulator does not know: such a script is not interpreted. So is one with a ``!`` after
-    a ``|`` (``echo a | ! true``: Bash reads ``!`` only at a pipeline's start)."""
+    a ``|`` (``echo a | ! true``: Bash reads ``!`` only at a pipeline's start). Memoised,
+    as :func:`_pieces` is: it depends on the script alone, which runs again and again."""
     if any(bang_in_pipeline(piece) for piece in pieces):
         return True
     stack: list[str] = []
