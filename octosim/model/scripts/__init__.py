@@ -77,9 +77,10 @@ that does what the script does, statement by statement, on a :class:`ScriptHost`
 output, its environment, the machine store), yielding the seconds it sleeps and returning
 its :class:`ScriptResult` (``exit``, ``throw``, ``set -e``, ``Fail-Step``). ``_ps_exec``
 (with ``_ps_values``: PowerShell's values, operators and comparisons, and ``_ps_strings``:
-its text operators and string methods) and ``_sh_exec`` (with
-``_sh_text``) say what each syntax interprets; ``_running`` holds what they share. The
-restart effects above stay the recogniser's: running never restarts anything.
+its text operators and string methods) and ``_sh_exec`` (with ``_sh_text``, and
+``_sh_arith``: its arithmetic) say what each syntax interprets; ``_running`` holds what
+they share. The restart effects above stay the recogniser's: running never restarts
+anything.
 """
 
 from __future__ import annotations

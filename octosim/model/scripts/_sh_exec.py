@@ -216,15 +216,14 @@ from octosim.model.scripts._running import (
     Unknown,
     ascii_digits,
 )
+from octosim.model.scripts._sh_arith import ARITHMETIC_TARGET, arithmetic
 from octosim.model.scripts._sh_text import (
-    ARITHMETIC_TARGET,
     BLANKS,
     GLOB_STAR,
     SH_NAME,
     CaseStatement,
     TestError,
     ansi_c,
-    arithmetic,
     bang_in_pipeline,
     braced_end,
     case_statements,
