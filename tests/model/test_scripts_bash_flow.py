@@ -560,12 +560,7 @@ def test_expansions_run_from_left_to_right_as_bash_s(body: str, printed: list[st
 
 
 @pytest.mark.parametrize("expression", [
-    "i |= 1", "a = 1 ? 2 : 3", "1 / 0", "5 % 0", "X + 1", "1 << 2", "1 ? 2 : 3", "08",
-    "2 ** 64 * 2",
-    "1 +",
-    # beyond 64 bits, in any base or negated: Bash wraps these around, they are not guessed
-    "0xFFFFFFFFFFFFFFFF", "01777777777777777777777", "-(-9223372036854775807 - 1)",
-    "0x" + "f" * 4000,
+    "1 / 0", "5 % 0", "X + 1", "08", "1 +",
     # a negative exponent is Bash's error even on the side it skips
     "1 || 2 ** -1", "0 && 2 ** -1",
 ])
@@ -666,9 +661,11 @@ def test_set_e_sees_an_arithmetic_status(body: str, code: int) -> None:
      "  echo $i\ndone", ["0", "2"]),
     ("for ((i = 0; ; i++)); do (( i == 2 )) && break; done; echo $i", ["2"]),
     ("for ((i = 0, j = 10; i < j; i += 4, j--)); do echo $i $j; done", ["0 10", "4 9"]),
-    # | is not interpreted: the loop stops there, and what follows is not known (bash 5.2
-    # never ends this one: 0, then 1 for ever; `after` was printed)
-    ("for ((i = 0; i < 3; i |= 1)); do echo $i; done; echo after", ["0"]),
+    ("for ((i = 1; i < 100; i <<= 1)); do echo $i; done", ["1", "2", "4", "8", "16", "32",
+                                                           "64"]),
+    # a step not interpreted (a shift by -1: C's undefined behaviour) stops the loop there,
+    # and what follows is not known (bash 5.2 on x86-64 shifts by 63: 1, then after)
+    ("for ((i = 1; i > 0; i <<= -1)); do echo $i; done; echo after", ["1"]),
     ("for ((i = 0; i < 0; i++)); do echo never; done; echo $?", ["0"]),
 ])
 def test_arithmetic_for_loops(body: str, printed: list[str]) -> None:

@@ -143,21 +143,22 @@ Interpreted:
   ``$?`` is the last status. The step's script parameters are not modelled: in the script
   itself ``$#`` is 0, ``$@`` and ``$*`` are empty, ``$1``... unset (in a function: the
   call's arguments). ``$(uname)`` (and ``uname -s``) is
-  ``Linux`` on a Linux Tentacle. ``$((...))``: Bash's integer arithmetic (decimal, ``0x``,
-  octal ``0``; variables by name or ``$X``, unset or empty 0, a value's stacked signs
-  each a unary operator: ``x=+-5`` reads -5, ``x=--5`` 5; ``( )``, unary ``-``/``+``/``!``,
-  ``**``, ``*``, ``/``, ``%`` truncated as C's, ``+``, ``-``, comparisons, ``&&``, ``||``
-  (the side Bash skips is not evaluated), ``=``, ``+=``, ``-=``, ``*=``, ``/=``, ``%=``,
-  ``++``/``--`` before or after a name, ``,``), anything else in it (bit operators, ``?:``,
-  a variable holding other than an integer, a division by 0, a number or a result beyond
-  64 bits, in any base or negated, which Bash wraps around) not interpreted, and then
-  nothing it assigns is set; in a pipeline (a subshell in Bash) its
-  assignments are lost, as in Bash. The arithmetic command ``(( EXPRESSION ))`` (status 1
-  when the value is 0, else 0; so ``(( i++ ))`` with i at 0 ends a ``set -e`` script, as in
-  Bash) and ``let EXPRESSION...`` (the last one's value decides; none: Bash's ``let:
-  expression expected``, status 1) use the same arithmetic. ``$$``, ``$!``,
-  ``$0``, ``$-`` and the ``${...}`` forms not listed above (``${X:1:2}``, ``${X^^}``...) are
-  not interpreted.
+  ``Linux`` on a Linux Tentacle. ``$((...))``: Bash 5.2's integer arithmetic
+  (:func:`~._sh_arith.arithmetic`: signed 64 bits wrapping around; decimal, ``0x``, octal
+  ``0`` and ``BASE#DIGITS``; variables by name or ``$X``, unset or empty 0, a value an
+  integer constant whose stacked signs are each a unary operator: ``x=+-5`` reads -5,
+  ``x=--5`` 5; every operator of Bash's manual with its precedence: ``id++``, ``++id``,
+  unary ``- + ! ~``, ``**``, ``* / %`` truncated as C's, ``+ -``, ``<< >>``, comparisons,
+  ``& ^ |``, ``&&``, ``||``, ``?:`` (the operand Bash skips is not evaluated), ``=`` and
+  each ``OP=``, ``,``); Bash's errors (a division by 0...) and what is not interpreted (a
+  shift count out of 0 to 63, C's undefined behaviour; a variable holding an expression of
+  its own; arrays) leave it not interpreted, and then nothing it assigns is set; in a
+  pipeline (a subshell in Bash) its assignments are lost, as in Bash. The arithmetic
+  command ``(( EXPRESSION ))`` (status 1 when the value is 0, else 0; so ``(( i++ ))`` with
+  i at 0 ends a ``set -e`` script, as in Bash) and ``let EXPRESSION...`` (the last one's
+  value decides; none: Bash's ``let: expression expected``, status 1) use the same
+  arithmetic. ``$$``, ``$!``, ``$0``, ``$-`` and the ``${...}`` forms not listed above
+  (``${X:1:2}``, ``${X^^}``...) are not interpreted.
 
 Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for statements, words,
 ``case``, here-documents and Calamari's ``$(get_octopusvariable N)``: ``'...'`` literal;
