@@ -227,7 +227,6 @@ __all__ = ["TOO_LONG", "run_powershell"]
 
 _Steps = Generator[float, None, None]
 
-_NEWLINE_OR_SEMI = re.compile(r"\r?\n|;")
 _CONTINUED = re.compile(r"`\r?\n")
 _ELSE_AHEAD = re.compile(r"\s*(?:else|elseif)\b", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
@@ -404,8 +403,6 @@ _FOREACH_HEADER = re.compile(r"\s*\$(\w+)\s+in\s+(.+)", re.IGNORECASE | re.DOTAL
 _RETURN = re.compile(r"return(?:\s+(?P<value>.*))?$", re.IGNORECASE | re.DOTALL)
 #: The words PowerShell reads as keywords where a command would be: never a function's name.
 _KEYWORDS = frozenset({"exit", "throw", "return", "break", "continue"})
-#: A command's name at the start of an expression (a call in a value: ``$v = Get-Thing x``).
-_COMMAND_NAME = re.compile(r"[A-Za-z_][\w-]*(?=\s|$)")
 _ATTRIBUTES = re.compile(r"\s*\[")
 _PARAM_BLOCK = re.compile(r"\s*param\s*\(", re.IGNORECASE)
 _NAMED_BLOCKS = re.compile(r"\s*(?:begin|process|end|dynamicparam)\s*\{", re.IGNORECASE)
