@@ -76,11 +76,13 @@ Known limits (it is a recogniser, not a shell):
 that does what the script does, statement by statement, on a :class:`ScriptHost` (its
 output, its environment, the machine store), yielding the seconds it sleeps and returning
 its :class:`ScriptResult` (``exit``, ``throw``, ``set -e``, ``Fail-Step``). ``_ps_exec``
-(with ``_ps_values``: PowerShell's values, operators and comparisons, and ``_ps_strings``:
-its text operators and string methods) and ``_sh_exec`` (with ``_sh_text``, and
-``_sh_arith``: its arithmetic) say what each syntax interprets; ``_running`` holds what
-they share. The restart effects above stay the recogniser's: running never restarts
-anything.
+(with ``_ps_parse``: the statements read from a script's text, ``_ps_expr``: expressions and
+arguments read from theirs, ``_ps_refuse``: PowerShell's parse error, ``_ps_forget``: what a
+statement not interpreted may have changed, ``_ps_values``: PowerShell's values, operators
+and comparisons, and ``_ps_strings``: its text operators and string methods) and ``_sh_exec``
+(with ``_sh_text``, and ``_sh_arith``: its arithmetic) say what each syntax interprets;
+``_running`` holds what they share. The restart effects above stay the recogniser's: running
+never restarts anything.
 """
 
 from __future__ import annotations

@@ -157,16 +157,109 @@ longer than :data:`_MAX_LENGTH` (decided before they are built) are unknown.
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import re
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
-from string import ascii_letters
-from typing import Literal, NamedTuple, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 
 from octosim.model.scripts._ps_args import _ps_resolve, _PsSpec
-from octosim.model.scripts._ps_lex import _PS_DASH, _PS_DQ, _PS_SQ
+from octosim.model.scripts._ps_expr import (
+    _TARGET,
+    _UNARY_TEXT,
+    _array_arguments,
+    _array_items,
+    _bare_word,
+    _closing,
+    _expression_mode,
+    _has_operator,
+    _is_parameter,
+    _literal,
+    _literal_part,
+    _numbers_first,
+    _operands,
+    _operator,
+    _postfix,
+    _quoted,
+    _splits,
+    _unary_minus,
+    _words,
+)
+from octosim.model.scripts._ps_forget import (
+    _BLOCK_END,
+    _CALLED_VARIABLE,
+    _CAST_ASSIGNED,
+    _DEFINED,
+    _DOT_SOURCED,
+    _DRIVE_PATH,
+    _ENV_DRIVE,
+    _ENV_PROVIDER,
+    _IMPORTS_HERE,
+    _IMPORTS_MODULE,
+    _ITEM_WRITER,
+    _JOIN_PATH,
+    _JOIN_PATH_PARAMETERS,
+    _LEAVES,
+    _LEAVES_CALLER,
+    _LEAVES_CALLER_LOOP,
+    _LEAVES_LOOP,
+    _LISTED,
+    _LISTING_SWITCHES,
+    _LISTING_VALUES,
+    _LOCATION,
+    _LOOP_KINDS,
+    _NEW_DRIVE,
+    _NO_OUTPUT,
+    _PATH_VARIABLES,
+    _PROGRAM_EXTENSION,
+    _PROPERTY_WRITER,
+    _PROVIDER_PATH,
+    _REFRESHES_ENV,
+    _REGISTRY_DRIVE,
+    _REGISTRY_PROVIDER,
+    _RUNS_SCRIPT,
+    _SCOPED_ASSIGNED,
+    _SCRIPT_PARAMETER,
+    _SCRIPT_ROOT,
+    _SCRIPT_ROOT_WORD,
+    _SETS_A_VALUE,
+    _STRICT_MODE,
+    _TARGETS,
+    _TYPED_PARAMETER,
+    _assigned,
+    _command_words,
+    _env_sets,
+    _filesystem_text,
+    _not_a_path,
+    _shared,
+    _target,
+    _wildcard,
+)
+from octosim.model.scripts._ps_lex import _PS_DASH
+from octosim.model.scripts._ps_parse import (
+    _ASSIGN,
+    _COMMAND_NAME,
+    _DO_CONDITION,
+    _DOTNET_ENV,
+    _EXCEPTION_BASE,
+    _FUNCTION,
+    _PARAM_BLOCK,
+    _PARAMETER_TYPES,
+    _RUNTIME,
+    _STOP,
+    _SWITCH,
+    _Function,
+    _function,
+    _if_parts,
+    _loop_parts,
+    _parse,
+    _piped_or_redirected,
+    _statements,
+    _switch_clauses,
+    _switch_mode,
+    _try_parts,
+)
+from octosim.model.scripts._ps_refuse import _refused
 from octosim.model.scripts._ps_strings import (
     _MATCHES,
     _method,
@@ -212,107 +305,30 @@ from octosim.model.scripts._running import (
     ScriptProgram,
     ScriptResult,
     Unknown,
-    ascii_digits,
-    closing,
-    here_string_end,
-    opening,
     split_top,
-    strip_comments,
     top_level,
-    unquoted,
 )
-from octosim.model.wildcard import compile_wildcard, wildcard_match
+from octosim.model.wildcard import wildcard_match
 
 __all__ = ["TOO_LONG", "run_powershell"]
 
 _Steps = Generator[float, None, None]
 
-_CONTINUED = re.compile(r"`\r?\n")
-_ELSE_AHEAD = re.compile(r"\s*(?:else|elseif)\b", re.IGNORECASE)
-_SPACE = re.compile(r"\s+")
-_COMMA = re.compile(r",")
-_PLUS = re.compile(r"\s*(\+)\s*")
-#: ``+`` or a binary ``-`` (after an operand; not ``-eq``, ``-join``, a negative number's
-#: sign after another operator): the additive operators, in expression mode.
-_ADDITIVE = re.compile(r"\s*(?P<op>\+)\s*|(?<=[\w)\]'\"])\s*(?P<minus>-)(?![A-Za-z_-])\s*")
-_MULTIPLICATIVE = re.compile(r"\s*(?P<op>[*/%])\s*")
 _RANGE = re.compile(r"\.\.")
-#: Any of them (whether an argument holds one).
-_OPERATOR = re.compile(r"\s*[-+*/%]|\.\.")
-#: The operators of comparison precedence, looser than ``+`` and ``-f``, which PowerShell
-#: applies from the left: the comparisons, ``-replace``, ``-split``, ``-join`` (binary).
-_CHAIN = re.compile(
-    r"\s+-(join|[ic]?(?:eq|ne|gt|ge|lt|le|like|notlike|match|notmatch|contains|notcontains"
-    r"|in|notin|replace|split))\s+", re.IGNORECASE)
-#: Unary ``-split`` and ``-join`` (they bind tighter than the comma).
-_UNARY_TEXT = re.compile(r"-(split|join)\s+", re.IGNORECASE)
-#: The format operator (it binds tighter than ``*`` and ``+``, looser than ``,`` and ``..``).
-_FORMAT = re.compile(r"\s+-f(?![\w-])\s*", re.IGNORECASE)
 _GET_SERVICE = re.compile(r"^Get-Service\s+(?P<args>.*)$", re.IGNORECASE | re.DOTALL)
 _WILDCARD = frozenset("*?[")
-_OR = re.compile(r"\s+-or\s+", re.IGNORECASE)
-_AND = re.compile(r"\s+-and\s+", re.IGNORECASE)
-_COMPARISONS = frozenset({"eq", "ne", "gt", "ge", "lt", "le", "like", "notlike", "match",
-                          "notmatch", "contains", "notcontains", "in", "notin"})
-#: The operators in :data:`_CHAIN` as written without ``i``/``c`` (``-join`` has neither).
-_CHAINED = _COMPARISONS | {"join", "replace", "split"}
-_ASSIGN = re.compile(
-    r"^(?:\[(?P<cast>string|int|int32|int64|long)\]\s*(?=\$\w+\s*=))?"
-    r"\$(?:\{env:(?P<braced>[^}]+)\}|env:(?P<env>\w+)"
-    r"|(?:(?P<scope>global|script|local|private):)?(?P<var>\w+))\s*=(?!=)\s*(?P<rhs>.*)$",
-    re.IGNORECASE | re.DOTALL,
-)
-_DOTNET_ENV = re.compile(
-    r"^\[(?:System\.)?Environment\]::(?P<method>GetEnvironmentVariable|SetEnvironmentVariable)"
-    r"\s*\((?P<args>.*)\)$", re.IGNORECASE | re.DOTALL,
-)
 _STRING_TEST = re.compile(
     r"^\[string\]::(?P<method>IsNullOrEmpty|IsNullOrWhiteSpace)\s*\((?P<arg>.*)\)$",
     re.IGNORECASE | re.DOTALL,
 )
 _TEST_PATH_ENV = re.compile(r"^Test-Path\s+(?:-Path\s+)?['\"]?env:(?P<name>\w+)['\"]?$",
                             re.IGNORECASE)
-_TARGET = re.compile(r"^\[(?:System\.)?EnvironmentVariableTarget\]::(\w+)$", re.IGNORECASE)
-# Compiled once: these run for every statement of every script (re's own cache looks a
-# pattern up by its flags too, which costs more than the match).
-_IF = re.compile(r"if\s*\(", re.IGNORECASE)
-_ELSEIF = re.compile(r"elseif\b", re.IGNORECASE)
-_ELSE = re.compile(r"else\s*\{", re.IGNORECASE)
 _ENV_VARIABLE = re.compile(r"\$(?:\{env:([^}]+)\}|env:(\w+))", re.IGNORECASE)
 #: ``$OctopusParameters['Name']`` (or ``["Name"]``): Calamari's dictionary of the step's
 #: variables, read at run time.
 _OCTOPUS_PARAMETER = re.compile(r"""\$OctopusParameters\[\s*(['"])(.+?)\1\s*\]""", re.I)
 _VARIABLE = re.compile(r"\$(\w+)")
 _NEGATION = re.compile(r"(?:-not\s+|!\s*)", re.IGNORECASE)
-#: What an uninterpreted statement may assign: ``$x = ...``, ``${x} = ...``, ``$x += ...``,
-#: ``$x++``, ``++$x``, ``foreach ($x in ...)``, ``-OutVariable x``; and ``$env:X = ...``.
-_ASSIGNED = re.compile(
-    r"\$(?:(?:global|script|local|private):)?(\w+)\s*(?:[-+*/%]?=(?!=)|\+\+|--)"
-    r"|\$\{(?:(?:global|script|local|private):)?([^}:]+)\}\s*(?:[-+*/%]?=(?!=)|\+\+|--)"
-    r"|(?:\+\+|--)\s*\$\{?(?:(?:global|script|local|private):)?(\w+)"
-    r"|foreach\s*\(\s*\$(\w+)"
-    r"|-(?:OutVariable|ov|ErrorVariable|ev|WarningVariable|wv|InformationVariable|iv"
-    r"|PipelineVariable|pv)\s*:?\s*['\"]?\+?(\w+)",
-    re.IGNORECASE)
-#: ``$x, $y = ...``: every variable of the list is assigned.
-_LIST_ASSIGNED = re.compile(
-    r"(?:\$(?:(?:global|script|local|private):)?\w+\s*,\s*)+"
-    r"\$(?:(?:global|script|local|private):)?\w+\s*=(?!=)", re.IGNORECASE)
-_LIST_VARIABLE = re.compile(r"\$(?:(?:global|script|local|private):)?(\w+)", re.IGNORECASE)
-#: ``$a[0] = ...``, ``$x.P = ...`` (one level of brackets in an index): the object ``$a``
-#: holds changes, and every variable holding that object sees it.
-_MUTATED = re.compile(
-    r"\$(?:(?:global|script|local|private):)?(\w+)"
-    r"(?:\[[^\[\]]*(?:\[[^\[\]]*\][^\[\]]*)*\]|\.\w+)+\s*(?:[-+*/%]?=(?!=)|\+\+|--)",
-    re.IGNORECASE)
-#: The variable cmdlets (and their aliases): any variable they name (``-Name a, b``,
-#: wildcards, any ``-Scope``) may be set, cleared or removed.
-_VARIABLE_CMDLET = re.compile(
-    r"(?<![\w$-])(?:Set-Variable|New-Variable|Remove-Variable|Clear-Variable|sv|nv|rv|clv)"
-    r"(?![\w-])(?P<args>[^;|\n{}()]*)", re.IGNORECASE)
-#: A variable cmdlet's word that may name a variable (not a parameter's name).
-_VARIABLE_NAME = re.compile(r"(?<![\w*?\[\]-])(?<!-)[\w*?\[\]]+", re.IGNORECASE)
-_ENV_ASSIGNED = re.compile(r"\$\{?env:(\w+)\}?\s*[-+*/%]?=(?!=)", re.IGNORECASE)
 #: Variables PowerShell (or Calamari) sets itself: unknown here unless the script assigns
 #: them. ``$LASTEXITCODE`` is a native program's exit code, and the simulator runs none;
 #: Calamari defines ``$Octopus...`` variables for the step's variables.
@@ -360,79 +376,13 @@ _PRINTED_PARAMS = frozenset({"object", "inputobject", "message"})
 _COMMON_SWITCHES = frozenset({"verbose", "debug", "whatif", "confirm"})
 #: How a script that ran to its end without ``exit`` ends (a result is immutable: one will do).
 _SUCCEEDED = ScriptResult()
-
-# -- try/catch, functions, foreach ------------------------------------------------------------
-_TRY = re.compile(r"try\s*\{", re.IGNORECASE)
-_CATCH = re.compile(r"catch(?![\w-])\s*", re.IGNORECASE)
-_CATCH_TYPE = re.compile(r"\[\s*([\w.]+)\s*\]\s*(?:,\s*)?")
-_FINALLY = re.compile(r"finally\s*\{", re.IGNORECASE)
-#: ``catch``/``finally`` on the line after a ``}`` continue its ``try``.
-_CATCH_AHEAD = re.compile(r"\s*(?:catch|finally)(?![\w-])", re.IGNORECASE)
-#: A ``{`` on the line after a statement's header (``try``, ``function Name``, ``if (...)``)
-#: opens its block: PowerShell reads on.
-_BRACE_AHEAD = re.compile(r"\s*\{")
-_HEADER = re.compile(r"(?:if|elseif|else|foreach|for|while|do|switch|function|filter|try"
-                     r"|catch|finally)(?![\w-])", re.IGNORECASE)
-_FUNCTION = re.compile(r"(?P<kind>function|filter|workflow)\s+"
-                       r"(?:(?P<scope>global|script|local|private):)?(?P<name>[^\s({]+)\s*",
-                       re.IGNORECASE)
-_DEFINED = re.compile(r"(?<![\w-])(?:function|filter|workflow)\s+"
-                      r"(?:(?:global|script|local|private):)?([^\s({]+)", re.IGNORECASE)
-#: A ``param(...)`` block outside a function: the script's parameters, which the step's
-#: Script Parameters would set (not modelled): unknown.
-_SCRIPT_PARAMETER = re.compile(r"\$(\w+)")
-_FOREACH = re.compile(r"foreach\s*\(", re.IGNORECASE)
-_WHILE = re.compile(r"while\s*\(", re.IGNORECASE)
-_FOR = re.compile(r"for\s*\(", re.IGNORECASE)
-_DO = re.compile(r"do\s*\{", re.IGNORECASE)
 #: What ends a ``for`` part: ``;`` or a new line, and the new lines after it.
 _FOR_SEPARATOR = re.compile(r"[ \t]*(?:;|\r?\n)\s*")
-_SWITCH = re.compile(r"switch(?P<flags>(?:\s+-\w+)*)\s*\(", re.IGNORECASE)
 #: A switch clause's bare word (a string): anything else unquoted is not interpreted.
 _SWITCH_WORD = re.compile(r"[A-Za-z_][\w.*?-]*")
-#: A ``do { }`` loop's condition: ``while (...)`` or ``until (...)``, on its line or the next.
-_DO_CONDITION = re.compile(r"\s*(?P<kind>while|until)\s*\(", re.IGNORECASE)
-#: ``$x += v``, ``$x -= v``, ``$x++``, ``$x--`` (a statement of its own).
-_COMPOUND = re.compile(
-    r"\$(?:(?P<scope>global|script|local):)?(?P<var>\w+)\s*"
-    r"(?:(?P<op>[-+*/%])=(?!=)\s*(?P<rhs>.+)|(?P<step>\+\+|--))$", re.IGNORECASE | re.DOTALL)
-#: ``++$x``, ``--$x`` (a statement of its own).
-_PREFIX_STEP = re.compile(r"(?P<step>\+\+|--)\s*\$(?P<var>(?:(?:global|script|local):)?\w+)\s*",
-                          re.IGNORECASE)
 _FOREACH_HEADER = re.compile(r"\s*\$(\w+)\s+in\s+(.+)", re.IGNORECASE | re.DOTALL)
-_RETURN = re.compile(r"return(?:\s+(?P<value>.*))?$", re.IGNORECASE | re.DOTALL)
 #: The words PowerShell reads as keywords where a command would be: never a function's name.
 _KEYWORDS = frozenset({"exit", "throw", "return", "break", "continue"})
-_ATTRIBUTES = re.compile(r"\s*\[")
-_PARAM_BLOCK = re.compile(r"\s*param\s*\(", re.IGNORECASE)
-_NAMED_BLOCKS = re.compile(r"\s*(?:begin|process|end|dynamicparam)\s*\{", re.IGNORECASE)
-_PARAMETER = re.compile(r"\$(\w+)\s*(?:=\s*(?P<default>.+))?$", re.DOTALL)
-_MANDATORY = re.compile(r"\bMandatory\b(?:\s*=\s*\$(?P<value>true|false))?", re.IGNORECASE)
-#: What a ``[Parameter(...)]`` attribute may say and the simulator still bind exactly.
-_PARAMETER_SAYS = re.compile(
-    r"\s*(?:(?:Mandatory|ValueFromPipeline|ValueFromPipelineByPropertyName)"
-    r"(?:\s*=\s*\$(?:true|false))?|HelpMessage\s*=\s*(?:'[^']*'|\"[^\"]*\"))?\s*$",
-    re.IGNORECASE)
-#: A parameter's type as the simulator converts arguments to it.
-_PARAMETER_TYPES = {
-    "string": "string", "system.string": "string", "int": "int", "int32": "int",
-    "int64": "long", "long": "long", "system.int32": "int", "system.int64": "long",
-    "switch": "switch",
-    "bool": "bool", "boolean": "bool", "object": "", "psobject": "", "string[]": "array",
-    "object[]": "array", "array": "array",
-}
-#: What a function may assign outside itself (``$script:x = ...``) or in the environment.
-_SCOPED_ASSIGNED = re.compile(r"\$(?:global|script):(\w+)\s*(?:[-+*/%]?=(?!=)|\+\+|--)",
-                              re.IGNORECASE)
-#: A variable a skipped statement may give a type constraint (or a validation attribute):
-#: a cast or attribute on the left of an assignment (``[int]$x = ...``, ``[int]${x} = ...``,
-#: ``[ValidateRange(1, 5)][int]$script:x = ...``, ``$a, [int]$b = ...``), with its scope.
-_CAST_ASSIGNED = re.compile(
-    r"\]\s*\$(?:\{(?:(?P<q1>global|script|local|private):)?(?P<braced>[^}:]+)\}"
-    r"|(?:(?P<q2>global|script|local|private):)?(?P<var>\w+))"
-    r"\s*(?:[-+*/%]?=(?!=)|,(?=[^;\n=]*=(?!=)))", re.IGNORECASE)
-#: A parameter of a ``param(...)`` block the simulator skips with a type or an attribute.
-_TYPED_PARAMETER = re.compile(r"\]\s*\$(\w+)")
 #: What a parameter no argument binds holds, by its type (``[string]$p``: '', not $null).
 _UNBOUND: dict[str, Value] = {"string": "", "int": 0, "long": 0, "switch": False,
                               "bool": False}
@@ -441,66 +391,10 @@ _ERROR_ACTION = re.compile(r"ea|errora(?:c(?:t(?:i(?:o(?:n)?)?)?)?)?", re.IGNORE
 _FOR_EACH_OBJECT = re.compile(
     r"(?P<left>[^|]+?)\|\s*(?:ForEach-Object|foreach|%)\s*(?:-Process\s*)?(?=\{)",
     re.IGNORECASE | re.DOTALL)
-_STRICT_MODE = re.compile(r"(?<![\w-])set-strictmode(?![\w-])", re.IGNORECASE)
-#: Dot-sourcing something (``. ./lib.ps1``, ``. $path``, ``. Init``: it runs in this scope)
-#: where a command starts, or ``Invoke-Expression`` (``iex``), which runs its text here too.
-_DOT_SOURCED = re.compile(r"(?:^|[;{}(\n|&])\s*\.\s+(?=\S)"
-                          r"|(?<![\w$-])(?:invoke-expression|iex)(?![\w-])", re.IGNORECASE)
-#: Running a script the simulator cannot read, in its own scope, where a command starts:
-#: ``& ./x.ps1``, ``& $path`` or ``& (...)`` (a variable or an expression may hold a script
-#: or a script block), ``./x.ps1``, ``C:\s\x.ps1 -a 1``; a path without an extension,
-#: ``.\deploy``, ``& 'C:\s\deploy'``, as PowerShell's CommandSearcher tries ``deploy.ps1``
-#: first for it (ConstructSearchPatternsFromName). A program, ``& 'setup.exe'``, runs in a
-#: process of its own.
-_RUNS_SCRIPT = re.compile(
-    r"&\s*(?:[$(]|['\"][^'\"]*\.ps1['\"]|[^\s;|&(){}'\"]+\.ps1(?![\w.])"
-    r"|['\"][^'\"]*[\\/][^'\"\\/.]+['\"]|[^\s;|&(){}'\"]*[\\/][^\s;|&(){}'\"\\/.]+(?![^\s;|&(){}]))"
-    r"|(?:^|[;{}(\n|])\s*[^\s;|&(){}'\"$@=,.-][^\s;|&(){}'\"$@=,]*\.ps1(?![\w.])"
-    r"|(?:^|[;{}(\n|])\s*\.{1,2}[\\/][^\s;|&(){}'\"]*\.ps1(?![\w.])"
-    r"|(?:^|[;{}(\n|])\s*(?:\.{1,2}|[^\s;|&(){}'\"$@=,.0-9\\/-][^\s;|&(){}'\"$@=,]*)[\\/]"
-    r"(?:[^\s;|&(){}'\"$@=,]*[\\/])?[^\s;|&(){}'\"$@=,\\/.]+(?![^\s;|&(){}])",
-    re.IGNORECASE)
-#: ``$v --x`` after ``&``: the command's name and an argument (command mode), no ``$v--``.
-_CALLED_WITH_DASHES = re.compile(r"\$\w+\s+(?:--|\+\+)")
-_CALL_BEFORE = re.compile(r"&\s*$")
-#: ``& $v`` (``$env:X`` too), the variable ending where the command's name does.
-_CALLED_VARIABLE = re.compile(r"&\s*(\$(?:env:)?\w+)(?=[\s;|)}]|$)", re.IGNORECASE)
-#: A path's extension, ending the path (``.exe``; ``a.ps1.`` or ``a.ps1 ``, which Windows
-#: reads as ``a.ps1``, have none).
-_PROGRAM_EXTENSION = re.compile(r"\.([A-Za-z0-9]+)$")
 #: The versions ``Set-StrictMode -Version`` takes in Windows PowerShell and PowerShell 7 alike.
-#: Chocolatey's ``refreshenv`` (``Update-SessionEnvironment``): it rebuilds this process's
-#: environment from the machine's and the user's stores (or, as ``refreshenv.cmd``, does
-#: nothing here), which the simulator cannot tell.
-_REFRESHES_ENV = re.compile(r"(?<![\w$.-])(?:refreshenv|update-sessionenvironment)(?![\w.-])",
-                            re.IGNORECASE)
-#: Importing a module, which may run code (``Import-Module``, ``ipmo``, ``using module``).
-_IMPORTS_MODULE = re.compile(r"(?<![\w$.-])(?:import-module|ipmo)(?![\w.-])"
-                             r"|(?<![\w$.-])using\s+module(?![\w-])", re.IGNORECASE)
-#: What imports a module's members into this scope rather than the global one:
-#: ``Import-Module -Scope Local``, ``using module``.
-_IMPORTS_HERE = re.compile(r"\blocal\b|using\s+module", re.IGNORECASE)
 _STRICT_VERSIONS = frozenset({"1", "2", "3", "1.0", "2.0", "3.0", "latest"})
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
-
-
-def _words_leaving(*words: str) -> re.Pattern[str]:
-    """A pattern finding any of ``words`` as a word (read anywhere in the text, strings
-    too: a word too many only stops a loop that could have gone on)."""
-    return re.compile(r"(?<![\w$-])(?:" + "|".join(words) + r")(?![\w-])", re.IGNORECASE)
-
-
-#: What may leave a loop running in the same function (or the script): ``break``,
-#: ``continue``, and what ends the function or the script (``return``, ``exit``, ``throw``,
-#: Calamari's ``Fail-Step``); a loop statement's own ``break``/``continue`` stay in it.
-_LEAVES = _words_leaving("break", "continue", "return", "exit", "throw", "fail-step")
-_LEAVES_LOOP = _words_leaving("return", "exit", "throw", "fail-step")
-#: The same for a loop in a caller: a ``return`` ends only the function.
-_LEAVES_CALLER = _words_leaving("break", "continue", "exit", "throw", "fail-step")
-_LEAVES_CALLER_LOOP = _words_leaving("exit", "throw", "fail-step")
-_LOOP_KINDS = frozenset({"foreach", "while", "do", "for", "switch"})
 _TO_OUT_NULL = re.compile(r"(.+?)\|\s*Out-Null\s*", re.IGNORECASE | re.DOTALL)
-_COMMAND_WORD = re.compile(r"[^\s(){}\[\];,|&'\"=$@`]+")
 _SLEEPS = re.compile(r"(?<![\w-])(?:start-sleep|sleep)(?![\w-])", re.IGNORECASE)
 #: ``$_.Exception.Message`` in a ``catch``: the error's message.
 _ERROR_MESSAGE = re.compile(r"\$(?:_|PSItem)\.Exception\.Message", re.IGNORECASE)
@@ -511,148 +405,12 @@ _INDEXED = re.compile(r"\$(\w+)\[\s*(-?[0-9]+)\s*\]")
 #: environment variable.
 _NULL_SOURCE = re.compile(r"\$(?:(?:global|script|local|private):)?\w+|\$\{?env:[^}]+\}?",
                           re.IGNORECASE)
-#: ``[Environment]::SetEnvironmentVariable(`` in a skipped statement: the variable it names
-#: may have changed (see :func:`_dotnet_sets`).
-_SET_ENVIRONMENT = re.compile(r"SetEnvironmentVariable\s*\(", re.IGNORECASE)
-#: The stores ``[EnvironmentVariableTarget]`` names; .NET refuses any other target.
-_TARGETS = ("process", "machine", "user")
-#: The cmdlets (and their aliases) that write an item or its content: given a path on the
-#: ``env:`` drive (PowerShell's environment provider), they set, change or remove the
-#: script's own variable. ``rename`` marks a renaming, whose new name is no path.
-_ITEM_WRITER = re.compile(
-    r"(?<![\w$-])(?:set-item|si|new-item|ni|remove-item|ri|rm|rmdir|rd|del|erase|clear-item"
-    r"|cli|copy-item|copy|cp|cpi|move-item|move|mv|mi|set-content|sc|add-content|ac"
-    r"|clear-content|clc|(?P<rename>rename-item|rni|ren))(?![\w-])", re.IGNORECASE)
-#: A path on the ``env:`` drive written as an argument (not ``$env:X``, ``${env:X}`` or a
-#: directory's name, ``C:\env:``), quoted or bare: the item's name after it.
-_ENV_PATH = re.compile(
-    r"(?<![\w$`{\\/])(?:(?P<quote>['\"])env:[\\/]?(?P<quoted>[^'\"]*)"
-    r"|env:[\\/]?(?P<bare>[^\s'\";|,(){}]*))", re.IGNORECASE)
-#: The commands that change PowerShell's current location (and their aliases): after one
-#: that may have gone to the ``env:`` drive, ``Set-Item X v`` writes the variable X; to the
-#: registry, ``Set-ItemProperty . -Name X`` may write the machine's or the user's store.
-_LOCATION = re.compile(r"(?<![\w$-])(?:set-location|sl|cd|chdir|push-location|pushd|pop-location"
-                       r"|popd)(?![\w-])", re.IGNORECASE)
-#: A location's text naming the ``env:`` drive, the registry, or neither literally (a variable,
-#: a bracket, a splat: any drive).
-_ENV_DRIVE = re.compile(r"env:|[$(@]", re.IGNORECASE)
-_REGISTRY_DRIVE = re.compile(r"hk\w*:|registry::|[$(@]", re.IGNORECASE)
-#: A drive made (``New-PSDrive``, ``ndr``, ``mount``): a path on it may name an environment
-#: variable (``-PSProvider Environment``) or a registry key (``Registry``, a root ``HKLM:\...``)
-#: that the simulator does not place; a provider not written literally may be either.
-_NEW_DRIVE = re.compile(r"(?<![\w$-])(?:new-psdrive|ndr|mount)(?![\w-])", re.IGNORECASE)
-_ENV_PROVIDER = re.compile(r"environment|[$(@]", re.IGNORECASE)
-_REGISTRY_PROVIDER = re.compile(r"registry|hk\w*:|[$(@]", re.IGNORECASE)
-#: The commands and calls that write a registry value: the ``*-ItemProperty`` cmdlets (and
-#: aliases), ``reg.exe``'s writing verbs, .NET's ``Registry.SetValue``/``RegistryKey.SetValue``
-#: and ``DeleteValue``. On the keys Windows reads the environment from (below) they set
-#: the machine's or the user's stores.
-_PROPERTY_WRITER = re.compile(
-    r"(?<![\w$-])(?:set-itemproperty|sp|new-itemproperty|remove-itemproperty|rp"
-    r"|rename-itemproperty|rnp|clear-itemproperty|clp|copy-itemproperty|cpp|move-itemproperty"
-    r"|mp|reg(?:\.exe)?\s+(?:add|delete|import|restore|copy|load))(?![\w-])"
-    r"|\.(?:SetValue|DeleteValue)\s*\(", re.IGNORECASE)
-#: The machine's environment key (``HKLM:\SYSTEM\CurrentControlSet\Control\Session
-#: Manager\Environment``, however written) and the user's (``HKCU:\Environment``).
-_MACHINE_KEY = re.compile(r"session\s+manager[\\/]+environment", re.IGNORECASE)
-_USER_KEY = re.compile(r"(?:hkcu:|hkey_current_user)[\\/]*environment", re.IGNORECASE)
-#: A value's name written literally after ``-Name`` (a prefix too) or reg.exe's ``/v``.
-_PROPERTY_NAME = re.compile(
-    r"(?:\s-n(?:a(?:me?)?)?(?::|\s+)|\s/v\s+)(?P<name>'[^']*'|\"[^\"$`]*\"|[\w.]+)",
-    re.IGNORECASE)
-#: What an ``env:`` path's name holds when it is not a name written literally: a variable,
-#: an escape, a wildcard.
-_NOT_LITERAL = re.compile(r"[$`*?\[\]]")
-#: The item cmdlets whose second positional argument is a value, not a path.
-_SETS_A_VALUE = frozenset({"set-item", "si", "set-content", "sc", "add-content", "ac"})
-#: The parameters of the item cmdlets that take no path (the value, the items picked under
-#: a path, the common parameters) and their switches (no argument, but one may follow).
-_NOT_PATHS = ("value", "filter", "include", "exclude", "itemtype", "type", "encoding",
-              "stream", "credential", "erroraction", "warningaction", "informationaction",
-              "errorvariable", "warningvariable", "informationvariable", "outvariable",
-              "outbuffer", "pipelinevariable")
-_COMMON_ALIASES = frozenset({"ea", "wa", "infa", "ev", "wv", "iv", "ov", "ob", "pv"})
-#: A path that may name something other than a file: a provider (``Environment::X``,
-#: ``Registry::HKEY_...``), a wildcard in a drive's name.
-_PROVIDER_PATH = re.compile(r"::|^\s*[^:\\/]*[*?\[][^:\\/]*:")
-#: Where a bare word ends a block or a bracket holding its command (``{ rm C:\x}``).
-_BLOCK_END = re.compile(r"[)}]")
-#: A path on the ``env:`` drive or the registry's (read from a variable).
-_DRIVE_PATH = re.compile(r"\s*(?:env|hk\w*)\s*:", re.IGNORECASE)
-#: A path argument the simulator evaluates: a variable, ``$env:X``, or a double-quoted text
-#: of them (``"$dir\log.txt"``), which read and run nothing else.
-_PATH_VARIABLES = re.compile(r"\$(?:env:)?\w+|\"(?:[^\"`$]|\$(?:env:)?\w+)*\"", re.IGNORECASE)
-#: A path naming a drive other than a letter's (``env:``, ``HKLM:``, ``Foo:``).
-_NAMED_DRIVE = re.compile(r"\s*[^\\/:]{2,}:")
-#: ``$PSScriptRoot`` as a whole value (not ``$PSScriptRoot.Replace(...)``), and an argument
-#: that is it, or a double-quoted text starting with it and a separator.
-_SCRIPT_ROOT = re.compile(r"\$PSScriptRoot(?![\w.\[:])", re.IGNORECASE)
-_SCRIPT_ROOT_WORD = re.compile(r"\$PSScriptRoot|\"\$PSScriptRoot[\\/][^\"`$]*\"", re.IGNORECASE)
-#: ``(Join-Path ...)`` and the parameters it is given here (pieces of a path, and -Resolve).
-_JOIN_PATH = re.compile(r"\(\s*Join-Path\s+([^()]*?)\s*\)", re.IGNORECASE)
-_JOIN_PATH_PARAMETERS = ("path", "childpath", "additionalchildpath", "resolve")
-#: ``Get-ChildItem ...`` starting a pipeline, maybe ``| Where-Object { ... }``, to its ``|``.
-_LISTED = re.compile(
-    r"(?:^|[;{}(\n])\s*(?P<cmd>get-childitem|gci|ls|dir)(?![\w-])(?P<args>[^;|{}()\n]*)\|"
-    r"\s*(?:(?:where-object|where|\?)\s*\{[^{}]*\}\s*\|\s*)*$", re.IGNORECASE)
-_LISTING_VALUES = ("filter", "include", "exclude", "depth", "attributes", "erroraction")
-_LISTING_SWITCHES = ("recurse", "force", "file", "directory", "hidden", "system", "readonly",
-                     "name", "followsymlink")
-#: ``setx`` and its arguments, to the statement's end: it sets the user's store, with
-#: ``/M`` the machine's.
-_SETX = re.compile(r"(?<![\w$-])setx(?:\.exe)?(?![\w-])(?P<args>[^;|\n]*)", re.IGNORECASE)
-_SETX_NAME = re.compile(r"[\w.]+")
-#: A member's name after its dot, at the end of the text searched: a method's before its
-#: bracket (``.Trim``), a property's (``.Length``).
-_MEMBER_NAME = re.compile(r"\.([A-Za-z_]\w*)$")
 #: The most postfix operators one value may chain (``$a.Trim().ToLower()`` is two): each
 #: reads the text before it again.
 _MAX_POSTFIX = 32
 #: ``[regex]::Escape(`` (its argument follows, up to the closing bracket).
 _REGEX_ESCAPE = re.compile(
     r"\[(?:System\.Text\.RegularExpressions\.)?Regex\]::Escape\s*\(", re.IGNORECASE)
-#: Statements whose skipping cannot have lost output a function returns (they print to the
-#: log, sleep, end the script or only assign).
-_NO_OUTPUT = frozenset({"write-host", "write-warning", "write-verbose", "write-error",
-                        "write-debug", "write-information", "start-sleep", "sleep", "throw",
-                        "exit", "fail-step", "set-octopusvariable", "break", "continue",
-                        "set-strictmode"})
-
-_RUNTIME = "System.Management.Automation.RuntimeException"
-_STOP = "System.Management.Automation.ActionPreferenceStopException"
-#: The .NET exception types a ``catch [T]`` can name that the simulator knows, each with its
-#: base class: a ``catch`` of another type is not interpreted (PowerShell resolves type
-#: names at run time, and the simulator knows no more .NET).
-_EXCEPTION_BASE: dict[str, str | None] = {
-    "System.Exception": None,
-    "System.SystemException": "System.Exception",
-    _RUNTIME: "System.SystemException",
-    _STOP: _RUNTIME,
-    "System.Management.Automation.ParameterBindingException": _RUNTIME,
-    "System.Management.Automation.ParameterBindingValidationException":
-        "System.Management.Automation.ParameterBindingException",
-    "System.Management.Automation.CommandNotFoundException": _RUNTIME,
-    "System.Management.Automation.SessionStateException": _RUNTIME,
-    "System.Management.Automation.ItemNotFoundException":
-        "System.Management.Automation.SessionStateException",
-    "System.Management.Automation.PipelineStoppedException": _RUNTIME,
-    "Microsoft.PowerShell.Commands.WriteErrorException": "System.SystemException",
-    "Microsoft.PowerShell.Commands.ServiceCommandException": "System.SystemException",
-    "System.IO.IOException": "System.SystemException",
-    "System.IO.FileNotFoundException": "System.IO.IOException",
-    "System.IO.DirectoryNotFoundException": "System.IO.IOException",
-    "System.UnauthorizedAccessException": "System.SystemException",
-    "System.ArgumentException": "System.SystemException",
-    "System.ArgumentNullException": "System.ArgumentException",
-    "System.ArgumentOutOfRangeException": "System.ArgumentException",
-    "System.InvalidOperationException": "System.SystemException",
-    "System.NotSupportedException": "System.SystemException",
-    "System.FormatException": "System.SystemException",
-    "System.TimeoutException": "System.SystemException",
-    "System.Net.WebException": "System.InvalidOperationException",
-    "System.Net.Http.HttpRequestException": "System.Exception",
-}
-_EXCEPTION_NAMES = {name.casefold(): name for name in _EXCEPTION_BASE}
 
 
 class _Thrown(Exception):
@@ -710,31 +468,6 @@ class _Runaway(Exception):
 
 #: What leaves a ``try`` block other than by its end: ``finally`` runs, then it goes on.
 _LEAVING = (_Thrown, ScriptExit, _Break, _Continue, _Return)
-
-
-@dataclass(frozen=True)
-class _Parameter:
-    """A function's parameter: its name (case-folded), its type as the simulator converts
-    to it ('' none, ``string``, ``int``, ``switch``, ``bool``, ``array``), its default's
-    text, and whether a call must bind it."""
-
-    name: str
-    type: str = ""
-    default: str | None = None
-    mandatory: bool = False
-
-
-@dataclass(frozen=True)
-class _Function:
-    """A function the script defined: its parameters (None: a definition the simulator does
-    not interpret, so a call of it is skipped), its body, and whether it is an advanced
-    function (``[CmdletBinding()]``, ``[Parameter()]``: no ``$args``, unknown parameters
-    refused)."""
-
-    name: str
-    parameters: tuple[_Parameter, ...] | None
-    body: str = ""
-    advanced: bool = False
 
 
 @dataclass
@@ -838,298 +571,6 @@ def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
     return _SUCCEEDED
 
 
-@functools.lru_cache(maxsize=512)  # as many bodies as _statements remembers
-def _refused(body: str) -> bool:
-    """Whether PowerShell's parser may refuse the script ``body``, which then never starts
-    (PowerShell parses a whole script before it runs any of it; the step fails with the
-    parse error): a statement of any block, run or not, that Windows PowerShell or
-    PowerShell 7 refuses (see :func:`_refused_statement`). Such a script is not interpreted
-    whole: nothing of it is printed, as for Bash's syntax error."""
-    text = _code(body)
-    hinted = f"\n{text}\n;"  # the script's start and end as a line's and a statement's
-    if not any(hint.search(hinted) for hint in _REFUSAL_HINTS):
-        return False  # most scripts: no statement can be refused
-    # the script, then every bracket's body but ${name}'s, a hashtable's (its entries are
-    # key = statement: the simulator splits them as commands) and [type]'s
-    blocks = [text]
-    stack: list[int] = []
-    for i in unquoted(text, escape="`", single_doubles=True):
-        c = text[i]
-        if c in "({":
-            stack.append(-1 if c == "{" and text[i - 1 : i] in ("$", "@") else i)
-        elif c in ")}" and stack:
-            start = stack.pop()
-            if start >= 0:
-                blocks.append(text[start + 1 : i])
-    split = _statements.__wrapped__  # uncached: these bodies are never run as they are
-    return any(_refused_statement(s) for block in blocks for s in split(block))
-
-
-def _refused_statement(text: str) -> bool:
-    """Whether PowerShell's parser refuses the statement ``text`` (its comments removed),
-    or the two editions read it differently: a line starting with ``|`` (PowerShell 7
-    joins it to the pipeline before, past comments, Tokenizer.IsPipeContinuation; Windows
-    PowerShell, and 7 after a blank line or a ``;``, refuse it: 'An empty pipe element is
-    not allowed'), a statement that ends (at a ``;``, a bracket's end or the script's)
-    where the parser reads on for an operand (see :func:`_reads_on`: ``$x = 1 +``, ``'a',``,
-    ``a |``), a comma followed by a ``|`` or ``&`` (no operand: ArrayLiteralRule,
-    GetCommandArgument), and in command mode a comma followed by another or right after
-    the command's name (GetCommandArgument's MissingExpression, CommandRule's
-    MissingArgument: ``Write-Host 'a',,'b'``, ``Write-Host ,'a'``; in expression mode a
-    unary comma, ``'a',,'b'`` an array holding an array). After ``--%`` (verbatim
-    arguments) no comma is read."""
-    if ("|" in text and _leading_pipe(text)) or _reads_on(text):
-        return True
-    if "," not in text or "--%" in text:
-        return False
-    element = 0  # where the current command of a pipeline or chain starts
-    for i in top_level(text, escape="`", single_doubles=True):
-        c = text[i]
-        if c == "|" or text.startswith("&&", i):
-            element = i + 1
-        elif c == ",":
-            after = text[i + 1 :].lstrip()[:1]
-            if after in ("|", "&"):
-                return True
-            command = _command_text(text[element:i].strip())
-            if command is not None and (after == "," or _COMMAND_NAME.fullmatch(command)):
-                return True
-    return False
-
-
-#: A command's name written plainly (``Write-Host``, ``Get-Item``).
-_COMMAND_NAME = re.compile(r"[A-Za-z_][\w.-]*")
-
-
-def _command_text(text: str) -> str | None:
-    """The command the pipeline element ``text`` (stripped, up to a comma) runs, past
-    assignments and a ``return``/``throw``/``exit``, as :func:`_expression_reads_on` reads
-    it; None for an expression, or a command holding a ``=`` (a DSC resource's property
-    block reads ``Name = value`` as a hashtable does)."""
-    while True:
-        keyword = _PIPELINE_KEYWORD.match(text)
-        if keyword:
-            text = text[keyword.end() :]
-        if not text:
-            return None
-        assigned = next((i for i in top_level(text, escape="`", single_doubles=True)
-                         if text[i] == "="), None)
-        if not (text[0] in _EXPRESSION_START or ascii_digits(text[0])):
-            return text if assigned is None else None
-        if assigned is None:
-            return None
-        text = text[assigned + 1 :].strip()
-
-
-@functools.lru_cache(maxsize=16)
-def _code(text: str) -> str:
-    """``text`` without its comments, its escaped line endings joined (memoised: a script's
-    is read by :func:`_refused`, then :func:`_statements`)."""
-    return _CONTINUED.sub(" ", strip_comments(text, escape="`", single_doubles=True))
-
-
-@functools.lru_cache(maxsize=512)
-def _statements(text: str) -> tuple[str, ...]:
-    """Split a block into statements: at newlines and ``;`` outside quotes and brackets,
-    keeping an ``else``/``elseif`` on the next line with its ``if``, a ``catch``/``finally``
-    with its ``try``, a ``{`` on the next line with the header it opens, the next line with
-    one ending in an operator (see :func:`_reads_on`), and a line starting with ``|`` with
-    the statement before it (PowerShell 7 reads on, Windows PowerShell refuses it: the
-    script is not run, see :func:`_refused`). Memoised: it depends on the text alone, and
-    clients send the same few scripts again and again."""
-    text = _code(text)
-    pieces: list[str] = []
-    start = 0
-    piped_ahead = "|" in text and _LEADING_PIPE.search(text) is not None
-    for i in top_level(text, escape="`", single_doubles=True):
-        if text[i] in "\n;" and not (text[i] == "\n" and (
-                _continues(text, start, i) or (piped_ahead and _LEADING_PIPE.match(text, i)))):
-            pieces.append(text[start:i])
-            start = i + 1
-    pieces.append(text[start:])
-    return tuple(p.strip() for p in pieces if p.strip())
-
-
-def _continues(text: str, start: int, newline: int) -> bool:
-    """Whether the statement from ``start`` goes on after the newline at ``newline``."""
-    if _ELSE_AHEAD.match(text, newline + 1):
-        return True
-    so_far = text[start:newline].strip()
-    last = so_far[-1:]
-    if last == "}":
-        if _DO.match(so_far) and _DO_CONDITION.match(text, newline + 1):
-            return True  # do { ... }, then while/until (...) on the next line
-        return _CATCH_AHEAD.match(text, newline + 1) is not None
-    ending = _MAY_READ_ON.get(last)
-    if ending and (ending == 1 or so_far.rstrip(ascii_letters)[-1:] in _DASHES) and _reads_on(
-            so_far):
-        return True  # an operator awaiting its operand
-    return bool(_BRACE_AHEAD.match(text, newline + 1) and _HEADER.match(so_far))
-
-
-#: A line starting with ``|``: PowerShell 7 reads it as the pipeline's next command, past
-#: comments (Tokenizer.IsPipeContinuation); Windows PowerShell, and 7 after a blank line,
-#: refuse it ('An empty pipe element is not allowed').
-_LEADING_PIPE = re.compile(r"\n\s*\|")
-#: The last characters of a statement after which PowerShell's parser may read on past a
-#: newline (see :func:`_reads_on`): 1 for a comma, ``|``, ``&&``, an operator's sign; 2 for
-#: the last letter of an operator's name (after a dash, ``-and``).
-_MAY_READ_ON = dict.fromkeys(",|&=+*/%.!?" + _PS_DASH, 1) | dict.fromkeys(
-    "qethsndrlfQETHSNDRLF", 2)
-#: The operators whose sign ends them (``..`` and ``??`` apart).
-_OPERATOR_SIGNS = frozenset("+*/%!" + _PS_DASH)
-_DASHES = frozenset(_PS_DASH)
-#: The operators written ``-name``: the binary ones (TokenFlags.BinaryOperator) and the
-#: unary ``-not``, ``-bnot``.
-_OPERATOR_NAMES = frozenset(
-    {"and", "or", "xor", "band", "bor", "bxor", "bnot", "not", "shl", "shr", "f", "is",
-     "isnot", "as", "join"}
-    | {case + name for case in ("", "i", "c") for name in (*_COMPARISONS, "replace", "split")})
-#: Where a statement :func:`_refused_statement` refuses may be (hints, read with neither
-#: quotes nor brackets, searched in the script between a newline and a ``;``: only where one
-#: matches are the script's blocks split to look): a ``|`` first on a line or after ``;``,
-#: ``{``, ``(``; an operator before a statement's or a block's end; a comma before a comma,
-#: ``|`` or ``&``; a plain word, maybe a command's name, before one. Apart, as one pattern
-#: of alternatives is slower than their searches in turn.
-_REFUSAL_HINTS = tuple(re.compile(hint) for hint in (
-    r"[\n;{(][ \t]*\|",
-    rf"[{_PS_DASH},|&=+*/%!.?]\s*[;)}}]",
-    rf"[{_PS_DASH}](?i:{'|'.join(sorted(_OPERATOR_NAMES))})\s*[;)}}]",
-    r",\s*[,|&]",
-    r"[\n;{(|=][ \t]*(?:(?:return|throw|exit)\s+)?[A-Za-z_][\w.-]*[ \t]*,",
-))
-#: The first characters of an expression (a variable, a string, a bracket, a unary
-#: operator; a number too): any other starts a command (``Write-Host``, ``& f``, ``. f``).
-_EXPRESSION_START = frozenset("$@([{+!,'\"" + _PS_SQ + _PS_DQ + _PS_DASH)
-#: A statement's keyword followed by a pipeline (an expression, maybe).
-_PIPELINE_KEYWORD = re.compile(r"(?:return|throw|exit)\s+", re.IGNORECASE)
-
-
-def _ends_in_operator(text: str) -> bool:
-    """Whether ``text`` ends with an operator after which PowerShell's parser, in expression
-    mode, skips new lines to read its operand (Parser.cs: BinaryExpressionRule after any
-    TokenFlags.BinaryOperator, UnaryExpressionRule after ``-not``, ``!``, ``-bnot``, a sign;
-    ``??`` is PowerShell 7's alone: the statement joined is not interpreted)."""
-    last = text[-1:]
-    if last in _OPERATOR_SIGNS:
-        return True
-    if last in (".", "?"):
-        return text[-2:] in ("..", "??")
-    if last.isascii() and last.isalpha():
-        start = len(text.rstrip(ascii_letters))
-        return text[start - 1 : start] in _DASHES and text[start:].lower() in _OPERATOR_NAMES
-    return False
-
-
-def _reads_on(so_far: str) -> bool:
-    """Whether PowerShell's parser reads the statement ``so_far`` (stripped, its comments
-    removed) on past the newline after it, skipping blank lines and comments (Parser.cs's
-    SkipNewlines): after a comma, in both modes (ArrayLiteralRule; GetCommandArgument,
-    CommandRule), after ``|`` (PipelineRule) and ``&&``/``||`` (PipelineChainRule), and
-    where the last command of the statement is an expression (its first character is not a
-    command's, past ``return``/``throw``/``exit``) after an assignment operator (``=``,
-    ``+=``...) or a binary or unary operator (``+``, ``-and``, ``-not``; not a postfix
-    ``++``/``--``). In command mode an operator is an argument (``Write-Host a +`` prints
-    ``a +``) and the newline ends the statement."""
-    if so_far.endswith(("++", "--")) and (so_far[-3:-2].isalnum() or so_far[-3:-2] in "_)]}"):
-        return False  # $i++, $a[0]-- end their statement
-    last = so_far[-1]
-    if last in ",|" or so_far.endswith("&&"):
-        escapes = len(so_far) - len(so_far[:-1].rstrip("`")) - 1
-        return escapes % 2 == 0  # `, is a comma written, not PowerShell's
-    if last != "=" and not _ends_in_operator(so_far):
-        return False
-    element = 0  # where the last command of a pipeline or chain starts
-    for i in top_level(so_far, escape="`", single_doubles=True):
-        if so_far[i] == "|":
-            element = i + 1
-        elif so_far.startswith("&&", i):
-            element = i + 2
-    return _expression_reads_on(so_far[element:].strip())
-
-
-def _expression_reads_on(text: str) -> bool:
-    """:func:`_reads_on` for one command of a pipeline (``text``, stripped), whose last
-    character may end an operator: whether it is an expression, or an assignment to one,
-    that ends with an operator awaiting its operand."""
-    while True:
-        keyword = _PIPELINE_KEYWORD.match(text)
-        if keyword:
-            text = text[keyword.end() :]
-        if not text or not (text[0] in _EXPRESSION_START or ascii_digits(text[0]) or (
-                text[0] == "." and ascii_digits(text[1:2]))):
-            return False  # a command: its operators are arguments
-        assigned = next((i for i in top_level(text, escape="`", single_doubles=True)
-                         if text[i] == "="), None)
-        if assigned is None:
-            break
-        text = text[assigned + 1 :].strip()  # an assignment: its value, a statement
-        if not text:
-            return True
-    if text.endswith(("++", "--")):  # prefix (its operand follows) or postfix (it ends)
-        before = text[:-2].rstrip()
-        return not before or before[-1] in ",(" or _ends_in_operator(before)
-    return _ends_in_operator(text)
-
-
-_Kind = Literal["if", "try", "foreach", "while", "do", "for", "switch", "function", "return",
-                "assignment", "compound", "dotnet", "value", "pipeline", "command", "unparsed"]
-
-
-class _Statement(NamedTuple):
-    """What a statement is, read from its text alone (see :func:`_parse`): an ``if``, an
-    ``assignment`` (its match), a .NET environment call, a bare ``value`` (printed), a
-    ``pipeline`` (or a redirection: not interpreted), a ``command``: its ``name``
-    case-folded and its ``args`` as written, or ``unparsed`` (a line starting with ``|``,
-    which the two PowerShells read differently, where :func:`_refused` does not look: in
-    a double-quoted string's ``$(...)``; not interpreted)."""
-
-    kind: _Kind
-    assignment: re.Match[str] | None = None
-    name: str = ""
-    args: tuple[str, ...] = ()
-
-
-#: The statements a keyword starts (each keyword's pattern, tried in turn).
-_KEYWORD_STATEMENTS: tuple[tuple[_Kind, re.Pattern[str]], ...] = (
-    ("if", _IF), ("try", _TRY), ("foreach", _FOREACH), ("while", _WHILE), ("do", _DO),
-    ("for", _FOR), ("switch", _SWITCH), ("function", _FUNCTION),
-)
-
-
-@functools.lru_cache(maxsize=512)
-def _parse(text: str) -> _Statement:
-    """Read what kind of statement ``text`` is (memoised, as :func:`_statements`: running a
-    script walks its statements every time, and reading them is most of the walk)."""
-    if "|" in text and _leading_pipe(text):
-        return _Statement("unparsed")
-    for kind, keyword in _KEYWORD_STATEMENTS:
-        if keyword.match(text):
-            return _Statement(kind)
-    returned = _RETURN.match(text)
-    if returned:  # before the pipeline test: a `return` that cannot be read still returns
-        return _Statement("return", args=(returned.group("value") or "",))
-    if _piped_or_redirected(text):
-        return _Statement("pipeline")
-    assignment = _ASSIGN.match(text)
-    if assignment:
-        return _Statement("assignment", assignment)
-    dotnet = _DOTNET_ENV.match(text)
-    if dotnet and _closing(text, dotnet.start("args") - 1) == len(text) - 1:
-        return _Statement("dotnet")
-    compound = _COMPOUND.match(text)
-    prefix = _PREFIX_STEP.fullmatch(text)
-    if prefix:  # ++$x as a statement is $x++ (neither outputs anything)
-        compound = _COMPOUND.match(f"${prefix.group('var')}{prefix.group('step')}")
-    if compound:
-        return _Statement("compound", compound)
-    if (text[0] in "'\"$@([" or ascii_digits(text[0]) or _unary_minus(text)
-            or (text[0] == "-" and ascii_digits(text[1:2])) or _UNARY_TEXT.match(text)):
-        return _Statement("value")
-    words = _words(text)
-    return _Statement("command", name=words[0].casefold(), args=words[1:])
-
-
 #: System.ConsoleColor's names, in order: its values 0 to 15.
 _CONSOLE_COLOURS = ("black", "darkblue", "darkgreen", "darkcyan", "darkred", "darkmagenta",
                     "darkyellow", "gray", "darkgray", "blue", "green", "cyan", "red",
@@ -1142,245 +583,6 @@ def _console_colour(value: Value) -> bool:
     if isinstance(value, str):  # .NET's Trim and OrdinalIgnoreCase, for ASCII text
         return value.isascii() and value.strip(" \t\n\v\f\r").lower() in _CONSOLE_COLOURS
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 15
-
-
-def _unary_minus(text: str) -> bool:
-    """Whether ``text`` starts with a unary minus on a variable or a bracketed expression
-    (``-$x``, ``- ($a + 1)``); ``-5`` is a number, ``--$x`` a decrement."""
-    return text[:1] == "-" and text[1:].lstrip()[:1] in ("$", "(")
-
-
-def _leading_pipe(text: str) -> bool:
-    """Whether a line of the statement ``text`` starts with ``|`` outside quotes and
-    brackets (see :data:`_LEADING_PIPE`): the two PowerShells read it differently."""
-    return text.startswith("|") or any(
-        _top_level_at(text, m.end() - 1) for m in _LEADING_PIPE.finditer(text))
-
-
-def _piped_or_redirected(text: str) -> bool:
-    """Whether ``text`` has a ``|`` (a pipeline, or PowerShell 7's ``||``), ``&&`` or a
-    redirection (``>``, ``>>``, ``2>&1``; PowerShell reserves ``<``) outside quotes and
-    brackets."""
-    return any(text[i] in "|><" or text.startswith("&&", i)
-               for i in top_level(text, escape="`", single_doubles=True))
-
-
-@functools.lru_cache(maxsize=512)
-def _assigned(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The variables and environment variables an uninterpreted statement may assign."""
-    names = {next(g for g in m.groups() if g).casefold() for m in _ASSIGNED.finditer(text)
-             if not _CALLED_WITH_DASHES.fullmatch(m.group())
-             or not _CALL_BEFORE.search(text, 0, m.start())}
-    for m in _LIST_ASSIGNED.finditer(text):
-        names.update(v.casefold() for v in _LIST_VARIABLE.findall(m.group()))
-    return frozenset(names), frozenset(m.group(1) for m in _ENV_ASSIGNED.finditer(text))
-
-
-@functools.lru_cache(maxsize=512)
-def _shared(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The variables an uninterpreted statement may change in any scope, as names or
-    wildcards (case-folded): those whose object it changes (``$a[0] = 9``, ``$x.P = 1``),
-    and those a variable cmdlet names (``Remove-Variable x``, ``Clear-Variable -Name a*``:
-    it may also remove the variable, with its type constraint, or give it an option)."""
-    cmdlet: set[str] = set()
-    for m in _VARIABLE_CMDLET.finditer(text):
-        cmdlet.update(w.casefold() for w in _VARIABLE_NAME.findall(m.group("args")))
-        if "$" in m.group("args"):
-            cmdlet.add("*")  # a name the simulator does not read: any variable
-    return frozenset(m.group(1).casefold() for m in _MUTATED.finditer(text)), frozenset(cmdlet)
-
-
-def _wildcard(name: str) -> re.Pattern[str]:
-    """A variable cmdlet's wildcard as a pattern (one PowerShell would refuse: any name)."""
-    try:
-        return compile_wildcard(name)
-    except ValueError:
-        return re.compile(".*", re.DOTALL)
-
-
-@functools.lru_cache(maxsize=512)
-def _words(text: str) -> tuple[str, ...]:
-    """A command's words, split at spaces outside quotes and brackets (memoised, as
-    :func:`_statements`)."""
-    return tuple(w for w in split_top(text, _SPACE, escape="`", single_doubles=True) if w)
-
-
-#: What a backtick makes of the character after it in a bare word, as in a double-quoted
-#: string (Tokenizer.Backtick, which ScanGenericToken applies too): any other character is
-#: itself; `` `e `` and `` `u{...} `` are PowerShell 7's alone (Windows PowerShell reads
-#: ``e``, ``u``): not interpreted.
-_BARE_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t",
-                 "v": "\v"}
-
-
-def _bare_word(word: str) -> str:
-    """A bare word's text, its backtick escapes decoded (``Write-Host `{x`` prints ``{x``,
-    ``a`tb`` a tab between ``a`` and ``b``). Not interpreted: `` `e ``, `` `u ``, a backtick
-    and a blank starting the word (PowerShell skips both: Tokenizer.NextToken), a backtick
-    ending it."""
-    if word[0] == "`" and word[1:2].isspace():
-        raise Unknown(word)
-    out: list[str] = []
-    i = 0
-    while (tick := word.find("`", i)) >= 0:
-        if tick + 1 == len(word) or word[tick + 1] in "eu":
-            raise Unknown(word)
-        out.append(_literal_part(word[i:tick]))
-        out.append(_BARE_ESCAPES.get(word[tick + 1], word[tick + 1]))
-        i = tick + 2
-    out.append(_literal_part(word[i:]))
-    return "".join(out)
-
-
-#: What a bare word expands when it holds one unescaped: a variable (``a$x`` is ``a1``) or a
-#: quoted part (``a'b c'd`` is ``ab cd``, ``a"b"`` is ``ab``), the typographic quotes
-#: PowerShell also reads as quotes among them (CharTraits: IsSingleQuote, IsDoubleQuote).
-_BARE_EXPANDS = re.compile("[$'\"\u2018\u2019\u201a\u201b\u201c\u201d\u201e]")
-
-
-def _literal_part(text: str) -> str:
-    """``text``, a part of a bare word with no backtick, if it is its own value; a variable or
-    a quote in it (:data:`_BARE_EXPANDS`) is not interpreted."""
-    if _BARE_EXPANDS.search(text):
-        raise Unknown(text)
-    return text
-
-
-def _array_arguments(args: Sequence[str]) -> Sequence[str]:
-    """A command's words with each array argument written around spaces (``'x', 'y'``,
-    ``'x' , 'y'``) joined into one word, as PowerShell's parser reads a comma in command
-    mode: it continues the argument. A comma opening a word after a parameter's name, or
-    first, is a unary one (``-Object ,'a'``): left alone, as is a comma ending the last."""
-    if not any("," in arg for arg in args):
-        return args
-    merged: list[str] = []
-    joining = False
-    for arg in args:
-        if merged and (joining or (arg[0] == "," and not (
-                merged[-1][0] in _PS_DASH and not _NUMBER.match(merged[-1])))):
-            merged[-1] += " " + arg
-        else:
-            merged.append(arg)
-        joining = merged[-1][-1] == ","
-    return merged
-
-
-class _Splits(NamedTuple):
-    """An expression's operands around each of its operator levels, loosest first (outside
-    quotes and brackets; one operand: no operator of that level), each with the operator
-    before it ('' for the first)."""
-
-    ors: tuple[tuple[str, str], ...]
-    ands: tuple[tuple[str, str], ...]
-    #: The operators of comparison precedence (:data:`_CHAIN`).
-    chain: tuple[tuple[str, str], ...]
-    #: ``+`` and ``-``; in command mode (text that starts with a letter, as PowerShell reads
-    #: it) ``+`` alone.
-    additive: tuple[tuple[str, str], ...]
-    #: ``*``, ``/``, ``%``: in expression mode only.
-    multiplicative: tuple[tuple[str, str], ...]
-    #: The format operator ``-f``: in expression mode only.
-    formats: tuple[tuple[str, str], ...]
-    #: ``,``: an array's items.
-    items: tuple[tuple[str, str], ...]
-
-
-#: What every operator :class:`_Splits` splits at starts with, bar a blank: an index holding
-#: none of them is no split.
-_OPERATOR_STARTS = frozenset("+-*/%,")
-
-
-@functools.lru_cache(maxsize=512)
-def _splits(text: str) -> _Splits:
-    """``text``'s (stripped) operands at every operator level :meth:`_Shell.expression` and
-    :meth:`_Shell.condition` read, in one pass over it. Memoised, as :func:`_statements`:
-    one lookup per expression evaluated."""
-    expression = _expression_mode(text)
-    return _Splits(*_split_levels(text, (
-        _OR, _AND, _CHAIN, _ADDITIVE if expression else _PLUS,
-        _MULTIPLICATIVE if expression else None, _FORMAT if expression else None, _COMMA)))
-
-
-def _split_levels(text: str, levels: Sequence[re.Pattern[str] | None]
-                  ) -> list[tuple[tuple[str, str], ...]]:
-    """``text``'s operands around each level's operators (outside quotes and brackets), each
-    with the operator before it ('' for the first); a level that is None: ``text`` whole."""
-    parts: list[list[tuple[str, str]]] = [[] for _ in levels]
-    ops = [""] * len(levels)
-    starts = [0] * len(levels)
-    for i in top_level(text, escape="`", single_doubles=True):
-        if not (text[i] in _OPERATOR_STARTS or text[i].isspace()):
-            continue
-        for level, operators in enumerate(levels):
-            if operators is None or i < starts[level]:
-                continue  # inside the operator just split at
-            m = operators.match(text, i)
-            if m and m.end() > i:
-                parts[level].append((ops[level], text[starts[level] : i]))
-                ops[level] = next((g for g in m.groups() if g), m.group().strip())
-                starts[level] = m.end()
-    return [(*found, (op, text[start:])) for found, op, start in zip(parts, ops, starts,
-                                                                      strict=True)]
-
-
-def _operands(parts: tuple[tuple[str, str], ...]) -> list[str]:
-    """The operands of a :class:`_Splits` level, without their operators."""
-    return [operand for _, operand in parts]
-
-
-@functools.lru_cache(maxsize=512)
-def _numbers_first(arg: str) -> bool:
-    """Whether the command argument ``arg`` is an array whose first item is a number
-    (``1,2``, ``1, 'a'``): PowerShell's tokenizer ends a number at a comma in command mode
-    too (Tokenizer.ScanNumber: a ``,`` starts a new token), so it reads an array, as in an
-    expression. A number with a sign is left alone (``-1`` there may be a parameter)."""
-    return ascii_digits(arg[0]) and "," in arg and bool(_NUMBER.match(_array_items(arg)[0]))
-
-
-def _has_operator(text: str) -> bool:
-    """Whether ``text`` holds ``+``, ``-``, ``*``, ``/``, ``%`` or ``..`` outside quotes and
-    brackets (a ``-`` after its first character: ``-5`` is a number)."""
-    return any(_OPERATOR.match(text, i) for i in top_level(text, escape="`", single_doubles=True)
-               if i > 0)
-
-
-def _expression_mode(text: str) -> bool:
-    """Whether PowerShell reads ``text`` as an expression (its first character is not a
-    command's): only there are ``-``, ``*``, ``/``, ``%`` and ``..`` operators."""
-    return bool(text) and not (text[0].isalpha() or text[0] in "_&.")
-
-
-@functools.lru_cache(maxsize=512)
-def _postfix(text: str) -> tuple[str, str, str | None] | None:
-    """``text`` split at its last postfix operator: ``<receiver>.<Name>`` (a property:
-    ``(receiver, Name, None)``), ``<receiver>.<Name>(<args>)`` (a method call: ``(receiver,
-    Name, args)``) or ``<receiver>[<index>]`` (``(receiver, '[', index)``); the receiver
-    may hold others (``$a.Trim().Split(';')[-1]``). None if it ends in none. One pass over
-    the text (memoised, as :func:`_statements`)."""
-    if text[-1:] in (")", "]"):
-        start = opening(text, escape="`", single_doubles=True)
-        if not start:
-            return None  # nothing before the bracket: no receiver
-        if text[-1] == "]":
-            return text[:start], "[", text[start + 1 : -1]
-        m = _MEMBER_NAME.search(text, 0, start)
-        if m is None or m.end() != start:
-            return None
-        return text[: m.start()], m.group(1), text[start + 1 : -1]
-    m = _MEMBER_NAME.search(text)
-    if m is None or m.start() == 0 or not _top_level_at(text, m.start()):
-        return None
-    return text[: m.start()], m.group(1), None
-
-
-def _top_level_at(text: str, i: int) -> bool:
-    """Whether ``text[i]`` is outside quotes and brackets."""
-    return any(j == i for j in top_level(text, escape="`", single_doubles=True))
-
-
-def _closing(text: str, i: int) -> int:
-    """Index of the bracket closing the one at ``text[i]`` (PowerShell quoting)."""
-    return closing(text, i, escape="`", single_doubles=True)
 
 
 class _Shell:
@@ -3293,162 +2495,6 @@ class _Shell:
         return _order(base, left, right, sensitive)
 
 
-def _operator(written: str) -> tuple[str, bool]:
-    """An operator of :data:`_CHAIN` as written, without its dash (``ceq``, ``IEq``): its
-    name without the ``i``/``c`` prefix (``eq``; ``contains`` and ``in`` are names, not
-    prefixed ones) and whether ``c`` makes it case-sensitive."""
-    op = written.casefold()
-    if op in _CHAINED:
-        return op, False
-    return op[1:], op.startswith("c")
-
-
-class _IfParts(NamedTuple):
-    """An ``if`` statement's parts: each ``if``/``elseif`` condition with its body, in order;
-    the ``else`` body (None: none); and whether the text goes on after those clauses in a
-    way PowerShell would not parse (``broken``)."""
-
-    clauses: tuple[tuple[str, str], ...]
-    otherwise: str | None
-    broken: bool
-
-
-@functools.lru_cache(maxsize=512)
-def _if_parts(text: str) -> _IfParts:
-    """Read an ``if`` statement's parts (memoised, as :func:`_statements`: an ``if`` in a
-    loop runs again and again). The clauses before one that cannot be read are kept: their
-    conditions are evaluated as before, and only reaching the broken one is unknown."""
-    clauses: list[tuple[str, str]] = []
-    try:
-        while True:
-            open_paren = text.index("(")
-            close = _closing(text, open_paren)
-            body_open = text.index("{", close)
-            body_close = _closing(text, body_open)
-            clauses.append((text[open_paren + 1 : close], text[body_open + 1 : body_close]))
-            text = text[body_close + 1 :].lstrip()
-            if _ELSEIF.match(text):
-                continue
-            otherwise = None
-            if _ELSE.match(text):
-                body_open = text.index("{")
-                otherwise = text[body_open + 1 : _closing(text, body_open)]
-            return _IfParts(tuple(clauses), otherwise, False)
-    except (ValueError, Unknown):  # a bracket not found, or never closed
-        return _IfParts(tuple(clauses), None, True)
-
-
-def _switch_mode(flags: str) -> tuple[str, bool]:
-    """A switch's matching (``exact``, ``wildcard``, ``regex``: the last one written wins,
-    as in PowerShell) and whether it is case-sensitive; ``-File`` or a name written
-    otherwise (PowerShell may take prefixes: not modelled) is unknown."""
-    mode, sensitive = "exact", False
-    for flag in flags.split():
-        name = flag[1:].casefold()
-        if name in ("exact", "wildcard", "regex"):
-            mode = name
-        elif name == "casesensitive":
-            sensitive = True
-        else:
-            raise Unknown(flag)
-    return mode, sensitive
-
-
-def _switch_clauses(body: str) -> list[tuple[str, str]]:
-    """A switch body's clauses: each one's condition as written (a string, a number, a bare
-    word, a variable, a ``( )`` or ``{ }``) and its block's body. Unknown if it is not that
-    (or it has no clause, or two ``default``: PowerShell would not parse it)."""
-    clauses: list[tuple[str, str]] = []
-    i, n = 0, len(body)
-    while True:
-        while i < n and (body[i].isspace() or body[i] == ";"):
-            i += 1
-        if i >= n:
-            break
-        c = body[i]
-        if c in "{(":
-            end = _closing(body, i) + 1
-        elif c == "'":
-            end = i + _single_end(body[i:])
-        elif c == '"':
-            end = i + _double_end(body[i:])
-        else:
-            end = i
-            while end < n and not body[end].isspace() and body[end] not in "{;":
-                end += 1
-        if end <= i:
-            raise Unknown(body)  # a quote never closed
-        condition = body[i:end]
-        i = end
-        while i < n and body[i].isspace():
-            i += 1
-        if i >= n or body[i] != "{":
-            raise Unknown(body)
-        close = _closing(body, i)
-        clauses.append((condition, body[i + 1 : close]))
-        i = close + 1
-    if not clauses or sum(c.casefold() == "default" for c, _ in clauses) > 1:
-        raise Unknown(body)
-    return clauses
-
-
-def _loop_parts(text: str, open_paren: int) -> tuple[str, str]:
-    """A ``while``/``for`` loop's header (inside its parentheses) and body (inside its
-    braces); unknown if it is not exactly that (a label, a loop PowerShell would not
-    parse)."""
-    close = _closing(text, open_paren)
-    body_open = close + 1 + (len(text[close + 1 :]) - len(text[close + 1 :].lstrip()))
-    if not text.startswith("{", body_open):
-        raise Unknown(text)
-    body_close = _closing(text, body_open)
-    if text[body_close + 1 :].strip():
-        raise Unknown(text)
-    return text[open_paren + 1 : close], text[body_open + 1 : body_close]
-
-
-def _try_parts(text: str) -> tuple[str, list[tuple[tuple[str, ...], str]], str | None]:
-    """A ``try`` statement's parts: its body, its ``catch`` clauses (the exception types
-    each names, as the simulator knows them, and its body) and its ``finally`` body. A
-    statement PowerShell would not parse, or a type the simulator does not know: unknown."""
-    body_open = text.index("{")
-    body_close = _closing(text, body_open)
-    catches: list[tuple[tuple[str, ...], str]] = []
-    final: str | None = None
-    rest = text[body_close + 1 :].lstrip()
-    while rest:
-        m = _CATCH.match(rest)
-        if m and final is None:
-            i, types = m.end(), []
-            while (named := _CATCH_TYPE.match(rest, i)) is not None:
-                types.append(_exception_type(named.group(1)))
-                i = named.end()
-            if not rest.startswith("{", i):
-                raise Unknown(text)
-            close = _closing(rest, i)
-            catches.append((tuple(types), rest[i + 1 : close]))
-            rest = rest[close + 1 :].lstrip()
-            continue
-        m = _FINALLY.match(rest)
-        if m is None or final is not None:
-            raise Unknown(text)
-        close = _closing(rest, m.end() - 1)
-        final = rest[m.end() : close]
-        rest = rest[close + 1 :].lstrip()
-    if not catches and final is None:
-        raise Unknown(text)  # PowerShell: "The Try statement is missing its Catch or Finally"
-    return text[body_open + 1 : body_close], catches, final
-
-
-def _exception_type(name: str) -> str:
-    """The .NET exception type ``[name]`` names (PowerShell tries ``System.`` before it
-    too); unknown if the simulator does not know it."""
-    folded = name.casefold()
-    found = _EXCEPTION_NAMES.get(folded) or _EXCEPTION_NAMES.get("system." + folded)
-    if found is None:
-        raise Unknown(name)
-    return found
-
-
 def _handler(catches: Sequence[tuple[tuple[str, ...], str]], error: _Thrown) -> str | None:
     """The body of the ``catch`` that handles ``error``, or None: as PowerShell looks, the
     first clause naming a type of the error's first exception (or a base class of it), then
@@ -3463,295 +2509,3 @@ def _handler(catches: Sequence[tuple[tuple[str, ...], str]], error: _Thrown) -> 
             if ancestry.intersection(types):
                 return body
     return next((body for types, body in catches if not types), None)
-
-
-def _function(kind: str, name: str, text: str) -> _Function:
-    """A function definition after its name: ``($a, $b) { ... }`` or ``{ param(...) ... }``.
-    Unknown where the simulator cannot bind it exactly."""
-    if kind != "function":
-        raise Unknown(kind)  # a filter runs per pipeline object; a workflow is not PowerShell 7
-    parameters_text: str | None = None
-    i = 0
-    if text.startswith("("):
-        close = _closing(text, 0)
-        parameters_text, i = text[1:close], close + 1
-    body_open = text.find("{", i)
-    if body_open < 0 or text[i:body_open].strip():
-        raise Unknown(text)
-    body_close = _closing(text, body_open)
-    if text[body_close + 1 :].strip():
-        raise Unknown(text)
-    body = text[body_open + 1 : body_close]
-    advanced = False
-    j = 0
-    while _ATTRIBUTES.match(body, j):  # [CmdletBinding()] and the like before param(...)
-        open_at = body.index("[", j)
-        close = _closing(body, open_at)
-        if not body[open_at + 1 : close].strip().casefold().startswith("cmdletbinding"):
-            raise Unknown(body)
-        advanced, j = True, close + 1
-    m = _PARAM_BLOCK.match(body, j)
-    if m:
-        if parameters_text is not None:
-            raise Unknown(text)  # both forms: PowerShell refuses it
-        close = _closing(body, m.end() - 1)
-        parameters_text, j = body[m.end() : close], close + 1
-    body = body[j:]
-    if _NAMED_BLOCKS.match(body):
-        raise Unknown(body)  # begin/process/end: pipeline functions are not modelled
-    parameters: list[_Parameter] = []
-    for part in split_top(parameters_text or "", _COMMA, escape="`", single_doubles=True):
-        if part.strip():
-            parameter, says_advanced = _parameter(part.strip())
-            parameters.append(parameter)
-            advanced = advanced or says_advanced
-    if len({p.name for p in parameters}) != len(parameters):
-        raise Unknown(text)
-    return _Function(name, tuple(parameters), body, advanced)
-
-
-def _parameter(text: str) -> tuple[_Parameter, bool]:
-    """One parameter (``[Parameter(Mandatory)][string]$Path = 'x'``) and whether it makes
-    its function an advanced one."""
-    kind, mandatory, advanced = "", False, False
-    i = 0
-    while text.startswith("[", i):
-        close = _closing(text, i)
-        inside = text[i + 1 : close].strip()
-        folded = _SPACE.sub("", inside.casefold())
-        if folded.startswith("parameter(") and folded.endswith(")"):
-            says = inside[inside.index("(") + 1 : inside.rindex(")")]
-            for piece in split_top(says, _COMMA, escape="`", single_doubles=True):
-                if not _PARAMETER_SAYS.match(piece):
-                    raise Unknown(piece)  # Position, ParameterSetName ...: not modelled
-                m = _MANDATORY.search(piece)
-                if m:
-                    mandatory = (m.group("value") or "true").casefold() == "true"
-            advanced = True
-        elif folded in _PARAMETER_TYPES:
-            kind = _PARAMETER_TYPES[folded]
-        elif folded not in ("allownull()", "allowemptystring()", "allowemptycollection()"):
-            raise Unknown(inside)  # validation, aliases, other types: not modelled
-        i = close + 1
-        while i < len(text) and text[i].isspace():
-            i += 1
-    m = _PARAMETER.match(text, i)
-    if m is None:
-        raise Unknown(text)
-    default = m.group("default")
-    return _Parameter(m.group(1).casefold(), kind, default and default.strip(),
-                      mandatory), advanced
-
-
-def _is_parameter(arg: str) -> bool:
-    """Whether a command's argument is a parameter's name (``-Path``, ``–Path``, not
-    ``-1``)."""
-    return len(arg) > 1 and arg[0] in _PS_DASH and (arg[1].isalpha() or arg[1] == "_")
-
-
-@functools.lru_cache(maxsize=512)
-def _command_words(text: str) -> frozenset[str]:
-    """The words of ``text`` that may name a command (case-folded), for :meth:`_Shell.called`:
-    every run of characters but blanks, brackets, quotes and operators."""
-    return frozenset(w.casefold() for w in _COMMAND_WORD.findall(text))
-
-
-def _target(value: Value) -> str:
-    """The store an ``[EnvironmentVariableTarget]`` argument names, lower-cased; another
-    value is .NET's error (unknown)."""
-    text = _text(value).strip()
-    m = _TARGET.match(text)
-    target = (m.group(1) if m else text).casefold()
-    if target not in _TARGETS:
-        raise Unknown(text)  # a number converts to a target too: not modelled
-    return target
-
-
-#: An environment variable uninterpreted text may set: its store (one of :data:`_TARGETS`)
-#: and its name as written, or None where the text does not write it (any may be set).
-_EnvSet = tuple[str, str | None]
-
-
-@functools.lru_cache(maxsize=512)
-def _env_sets(text: str) -> tuple[_EnvSet, ...]:
-    """The environment variables uninterpreted ``text`` may set, in every store: ``$env:X =
-    ...``, ``SetEnvironmentVariable`` (:func:`_dotnet_sets`), a write to the ``env:`` drive
-    (:func:`_drive_sets`) and ``setx`` (:func:`_setx_sets`)."""
-    return (*(("process", m.group(1)) for m in _ENV_ASSIGNED.finditer(text)),
-            *_dotnet_sets(text), *_drive_sets(text), *_setx_sets(text),
-            *_registry_sets(text))
-
-
-def _registry_sets(text: str) -> Iterator[_EnvSet]:
-    """What the registry writes in ``text`` (:data:`_PROPERTY_WRITER`, or an item cmdlet,
-    ``Remove-Item HKCU:\\Environment``) may set: the machine's store for its environment
-    key, the user's for theirs, either for a path not written literally (``-Path $key``);
-    the value's name if every write names one literally (``-Name X``, ``/v X``), else any."""
-    writes = len(_PROPERTY_WRITER.findall(text)) + len(_ITEM_WRITER.findall(text))
-    if not writes:
-        return
-    stores = [store for store, key in (("machine", _MACHINE_KEY), ("user", _USER_KEY))
-              if key.search(text)]
-    if not stores and _PROPERTY_WRITER.search(text) and set(text) & set("$(@"):
-        stores = ["machine", "user"]  # a key in a variable may be either
-    names = [_literal(m.group("name")) or m.group("name")
-             for m in _PROPERTY_NAME.finditer(text)
-             if m.group("name")[0] not in "'\"" or _literal(m.group("name")) is not None]
-    for store in stores:
-        if _ITEM_WRITER.search(text) or len(names) < writes:
-            yield store, None
-        else:
-            yield from ((store, name) for name in names)
-
-
-def _dotnet_sets(text: str) -> Iterator[_EnvSet]:
-    """What the ``SetEnvironmentVariable(name, value[, target])`` calls in ``text`` may set:
-    the name if it is a literal, in the store its target names literally (none: the
-    process's); a target otherwise written (a variable) may name any store."""
-    for m in _SET_ENVIRONMENT.finditer(text):
-        try:
-            args = _array_items(text[m.end() : _closing(text, m.end() - 1)])
-        except Unknown:
-            args = _array_items(text[m.end() :])  # never closed: its arguments run to the end
-        name = _literal(args[0])
-        target = _literal_target(args[2]) if len(args) == 3 else "process"
-        for store in (target,) if target else _TARGETS:
-            yield store, name
-
-
-def _drive_sets(text: str) -> Iterator[_EnvSet]:
-    """What the item and content cmdlets in ``text`` (:data:`_ITEM_WRITER`) may write on the
-    ``env:`` drive, the script's own variables: each ``env:`` path's name; any (None) for a
-    name not written literally (a variable, a wildcard, the drive itself: ``New-Item -Path
-    Env: -Name X``) and where one renames (its new name is no path). Every ``env:`` path in
-    a text holding such a cmdlet counts: a read too (``Get-Item env:X``) only costs a value
-    that was known."""
-    writers = [m.group("rename") for m in _ITEM_WRITER.finditer(text)]
-    if not writers:
-        return
-    renames = any(writers)
-    for m in _ENV_PATH.finditer(text):
-        name = m.group("quoted") if m.group("quote") else m.group("bare")
-        literal = (name and not renames and not _NOT_LITERAL.search(name)
-                   and not text.startswith("(", m.end()))
-        yield "process", name if literal else None
-
-
-def _setx_sets(text: str) -> Iterator[_EnvSet]:
-    """What the ``setx`` commands in ``text`` may set: the user's store, with ``/M`` the
-    machine's; the name if it is written literally (any for a variable, or another of
-    setx's forms: ``/K``, ``/F``, ``/S``)."""
-    for m in _SETX.finditer(text):
-        words = _words(m.group("args").strip())
-        rest = [w for w in words if w.casefold() != "/m"]
-        if rest:  # none: setx refuses to run
-            yield ("machine" if len(rest) < len(words) else "user"), _setx_name(rest[0])
-
-
-def _setx_name(word: str) -> str | None:
-    """The variable ``setx``'s first argument names, if written literally."""
-    if word[0] in "'\"":
-        return _literal(word)
-    return word if _SETX_NAME.fullmatch(word) else None
-
-
-def _literal_target(text: str) -> str | None:
-    """The store a literal target argument names; None for another argument (one in a
-    variable may name any) or a target .NET refuses."""
-    value = _literal(text)
-    if value is None:
-        return None
-    try:
-        return _target(value)
-    except Unknown:
-        return None
-
-
-def _filesystem_text(text: str) -> bool:
-    """Whether a path's text names no provider nor a drive but a letter's (see
-    :meth:`_Shell.filesystem`)."""
-    return not _PROVIDER_PATH.search(text) and not _NAMED_DRIVE.match(text)
-
-
-def _not_a_path(name: str) -> bool:
-    """Whether an item cmdlet's parameter ``name`` (as written, shortened maybe) takes
-    something other than a path (see :data:`_NOT_PATHS`)."""
-    return name in _COMMON_ALIASES or (len(name) >= 2 and any(
-        full.startswith(name) for full in _NOT_PATHS))
-
-
-def _literal(text: str) -> str | None:
-    """The text of an argument that is a literal, read without running anything: a quoted
-    string that expands nothing, or an ``[EnvironmentVariableTarget]`` member (its name);
-    None for any other argument."""
-    text = text.strip()
-    m = _TARGET.match(text)
-    if m:
-        return m.group(1)
-    quoted = _quoted(text) if text else None
-    if quoted == "'":
-        return text[1:-1].replace("''", "'")
-    if quoted == '"' and not set(text[1:-1]) & set('$`"'):
-        return text[1:-1]
-    return None
-
-
-@functools.lru_cache(maxsize=512)
-def _quoted(text: str) -> str | None:
-    """Which literal ``text`` is, if it is exactly one: ``'`` or ``"`` (a quoted string
-    whose closing quote is the last character), ``@'``/``@"`` (a here-string); else None
-    (``"a" -match "b"`` is two strings and an operator, not one string)."""
-    c = text[0]
-    if len(text) < 2:
-        return None
-    if c == "'":
-        return c if _single_end(text) == len(text) else None
-    if c == '"':
-        return c if _double_end(text) == len(text) else None
-    if c == "@" and here_string_end(text, 0) == len(text) and text[1] in "'\"":
-        end = text.rfind("\n")
-        return text[:2] if end > 0 and text[end + 1 :] == text[1] + "@" else None
-    return None
-
-
-def _single_end(text: str) -> int:
-    """The index after the single-quoted string at ``text[0]`` (``''`` is a quote in it);
-    -1 if it is never closed."""
-    i = 1
-    while (quote := text.find("'", i)) >= 0:
-        if text.startswith("''", quote):
-            i = quote + 2
-            continue
-        return quote + 1
-    return -1
-
-
-def _double_end(text: str) -> int:
-    """The index after the double-quoted string at ``text[0]`` (backtick escapes, ``""``,
-    and ``$( ... )`` with its own quotes inside); -1 if it is never closed."""
-    i, n = 1, len(text)
-    while i < n:
-        c = text[i]
-        if c == "`":
-            i += 2
-        elif c == '"':
-            if text.startswith('""', i):
-                i += 2
-                continue
-            return i + 1
-        elif c == "$" and text.startswith("(", i + 1):
-            try:
-                i = _closing(text, i + 1) + 1
-            except Unknown:
-                return -1
-        else:
-            i += 1
-    return -1
-
-
-@functools.lru_cache(maxsize=512)
-def _array_items(text: str) -> tuple[str, ...]:
-    """An expression's items around top-level commas (one item: no array)."""
-    return tuple(split_top(text, _COMMA, escape="`", single_doubles=True))
-
-

@@ -1,0 +1,118 @@
+"""PowerShell's parse error: whether PowerShell's parser may refuse a script, or Windows
+PowerShell and PowerShell 7 read it differently (:func:`_refused`). Such a script never
+starts, so the interpreter (:mod:`._ps_exec`) runs none of it. Read from the text alone, in
+every block, run or not."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from octosim.model.scripts._ps_lex import _PS_DASH
+from octosim.model.scripts._ps_parse import (
+    _COMMAND_NAME,
+    _EXPRESSION_START,
+    _OPERATOR_NAMES,
+    _PIPELINE_KEYWORD,
+    _code,
+    _leading_pipe,
+    _reads_on,
+    _statements,
+)
+from octosim.model.scripts._running import ascii_digits, top_level, unquoted
+
+__all__: list[str] = []
+
+
+@functools.lru_cache(maxsize=512)  # as many bodies as _statements remembers
+def _refused(body: str) -> bool:
+    """Whether PowerShell's parser may refuse the script ``body``, which then never starts
+    (PowerShell parses a whole script before it runs any of it; the step fails with the
+    parse error): a statement of any block, run or not, that Windows PowerShell or
+    PowerShell 7 refuses (see :func:`_refused_statement`). Such a script is not interpreted
+    whole: nothing of it is printed, as for Bash's syntax error."""
+    text = _code(body)
+    hinted = f"\n{text}\n;"  # the script's start and end as a line's and a statement's
+    if not any(hint.search(hinted) for hint in _REFUSAL_HINTS):
+        return False  # most scripts: no statement can be refused
+    # the script, then every bracket's body but ${name}'s, a hashtable's (its entries are
+    # key = statement: the simulator splits them as commands) and [type]'s
+    blocks = [text]
+    stack: list[int] = []
+    for i in unquoted(text, escape="`", single_doubles=True):
+        c = text[i]
+        if c in "({":
+            stack.append(-1 if c == "{" and text[i - 1 : i] in ("$", "@") else i)
+        elif c in ")}" and stack:
+            start = stack.pop()
+            if start >= 0:
+                blocks.append(text[start + 1 : i])
+    split = _statements.__wrapped__  # uncached: these bodies are never run as they are
+    return any(_refused_statement(s) for block in blocks for s in split(block))
+
+
+def _refused_statement(text: str) -> bool:
+    """Whether PowerShell's parser refuses the statement ``text`` (its comments removed),
+    or the two editions read it differently: a line starting with ``|`` (PowerShell 7
+    joins it to the pipeline before, past comments, Tokenizer.IsPipeContinuation; Windows
+    PowerShell, and 7 after a blank line or a ``;``, refuse it: 'An empty pipe element is
+    not allowed'), a statement that ends (at a ``;``, a bracket's end or the script's)
+    where the parser reads on for an operand (see :func:`_reads_on`: ``$x = 1 +``, ``'a',``,
+    ``a |``), a comma followed by a ``|`` or ``&`` (no operand: ArrayLiteralRule,
+    GetCommandArgument), and in command mode a comma followed by another or right after
+    the command's name (GetCommandArgument's MissingExpression, CommandRule's
+    MissingArgument: ``Write-Host 'a',,'b'``, ``Write-Host ,'a'``; in expression mode a
+    unary comma, ``'a',,'b'`` an array holding an array). After ``--%`` (verbatim
+    arguments) no comma is read."""
+    if ("|" in text and _leading_pipe(text)) or _reads_on(text):
+        return True
+    if "," not in text or "--%" in text:
+        return False
+    element = 0  # where the current command of a pipeline or chain starts
+    for i in top_level(text, escape="`", single_doubles=True):
+        c = text[i]
+        if c == "|" or text.startswith("&&", i):
+            element = i + 1
+        elif c == ",":
+            after = text[i + 1 :].lstrip()[:1]
+            if after in ("|", "&"):
+                return True
+            command = _command_text(text[element:i].strip())
+            if command is not None and (after == "," or _COMMAND_NAME.fullmatch(command)):
+                return True
+    return False
+
+
+def _command_text(text: str) -> str | None:
+    """The command the pipeline element ``text`` (stripped, up to a comma) runs, past
+    assignments and a ``return``/``throw``/``exit``, as :func:`_expression_reads_on` reads
+    it; None for an expression, or a command holding a ``=`` (a DSC resource's property
+    block reads ``Name = value`` as a hashtable does)."""
+    while True:
+        keyword = _PIPELINE_KEYWORD.match(text)
+        if keyword:
+            text = text[keyword.end() :]
+        if not text:
+            return None
+        assigned = next((i for i in top_level(text, escape="`", single_doubles=True)
+                         if text[i] == "="), None)
+        if not (text[0] in _EXPRESSION_START or ascii_digits(text[0])):
+            return text if assigned is None else None
+        if assigned is None:
+            return None
+        text = text[assigned + 1 :].strip()
+
+
+#: Where a statement :func:`_refused_statement` refuses may be (hints, read with neither
+#: quotes nor brackets, searched in the script between a newline and a ``;``: only where one
+#: matches are the script's blocks split to look): a ``|`` first on a line or after ``;``,
+#: ``{``, ``(``; an operator before a statement's or a block's end; a comma before a comma,
+#: ``|`` or ``&``; a plain word, maybe a command's name, before one. Apart, as one pattern
+#: of alternatives is slower than their searches in turn.
+_REFUSAL_HINTS = tuple(re.compile(hint) for hint in (
+    r"[\n;{(][ \t]*\|",
+    rf"[{_PS_DASH},|&=+*/%!.?]\s*[;)}}]",
+    rf"[{_PS_DASH}](?i:{'|'.join(sorted(_OPERATOR_NAMES))})\s*[;)}}]",
+    r",\s*[,|&]",
+    r"[\n;{(|=][ \t]*(?:(?:return|throw|exit)\s+)?[A-Za-z_][\w.-]*[ \t]*,",
+))
