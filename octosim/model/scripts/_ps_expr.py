@@ -65,7 +65,7 @@ def _unary_minus(text: str) -> bool:
 @functools.lru_cache(maxsize=512)
 def _words(text: str) -> tuple[str, ...]:
     """A command's words, split at spaces outside quotes and brackets (memoised, as
-    :func:`_statements`)."""
+    :func:`._ps_parse._statements`)."""
     return tuple(w for w in split_top(text, _SPACE, escape="`", single_doubles=True) if w)
 
 
@@ -156,9 +156,10 @@ _OPERATOR_STARTS = frozenset("+-*/%,")
 
 @functools.lru_cache(maxsize=512)
 def _splits(text: str) -> _Splits:
-    """``text``'s (stripped) operands at every operator level :meth:`_Shell.expression` and
-    :meth:`_Shell.condition` read, in one pass over it. Memoised, as :func:`_statements`:
-    one lookup per expression evaluated."""
+    """``text``'s (stripped) operands at every operator level
+    :meth:`._ps_exec._Shell.expression` and :meth:`._ps_exec._Shell.condition` read, in one
+    pass over it. Memoised, as :func:`._ps_parse._statements`: one lookup per expression
+    evaluated."""
     expression = _expression_mode(text)
     return _Splits(*_split_levels(text, (
         _OR, _AND, _CHAIN, _ADDITIVE if expression else _PLUS,
@@ -220,7 +221,7 @@ def _postfix(text: str) -> tuple[str, str, str | None] | None:
     ``(receiver, Name, None)``), ``<receiver>.<Name>(<args>)`` (a method call: ``(receiver,
     Name, args)``) or ``<receiver>[<index>]`` (``(receiver, '[', index)``); the receiver
     may hold others (``$a.Trim().Split(';')[-1]``). None if it ends in none. One pass over
-    the text (memoised, as :func:`_statements`)."""
+    the text (memoised, as :func:`._ps_parse._statements`)."""
     if text[-1:] in (")", "]"):
         start = opening(text, escape="`", single_doubles=True)
         if not start:

@@ -255,8 +255,9 @@ def _wildcard(name: str) -> re.Pattern[str]:
 
 @functools.lru_cache(maxsize=512)
 def _command_words(text: str) -> frozenset[str]:
-    """The words of ``text`` that may name a command (case-folded), for :meth:`_Shell.called`:
-    every run of characters but blanks, brackets, quotes and operators."""
+    """The words of ``text`` that may name a command (case-folded), for
+    :meth:`._ps_exec._Shell.called`: every run of characters but blanks, brackets, quotes and
+    operators."""
     return frozenset(w.casefold() for w in _COMMAND_WORD.findall(text))
 
 
@@ -373,7 +374,7 @@ def _literal_target(text: str) -> str | None:
 
 def _filesystem_text(text: str) -> bool:
     """Whether a path's text names no provider nor a drive but a letter's (see
-    :meth:`_Shell.filesystem`)."""
+    :meth:`._ps_exec._Shell.filesystem`)."""
     return not _PROVIDER_PATH.search(text) and not _NAMED_DRIVE.match(text)
 
 

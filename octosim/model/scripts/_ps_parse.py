@@ -173,7 +173,7 @@ _COMMAND_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 @functools.lru_cache(maxsize=16)
 def _code(text: str) -> str:
     """``text`` without its comments, its escaped line endings joined (memoised: a script's
-    is read by :func:`_refused`, then :func:`_statements`)."""
+    is read by :func:`._ps_refuse._refused`, then :func:`_statements`)."""
     return _CONTINUED.sub(" ", strip_comments(text, escape="`", single_doubles=True))
 
 
@@ -184,8 +184,8 @@ def _statements(text: str) -> tuple[str, ...]:
     with its ``try``, a ``{`` on the next line with the header it opens, the next line with
     one ending in an operator (see :func:`_reads_on`), and a line starting with ``|`` with
     the statement before it (PowerShell 7 reads on, Windows PowerShell refuses it: the
-    script is not run, see :func:`_refused`). Memoised: it depends on the text alone, and
-    clients send the same few scripts again and again."""
+    script is not run, see :func:`._ps_refuse._refused`). Memoised: it depends on the text
+    alone, and clients send the same few scripts again and again."""
     text = _code(text)
     pieces: list[str] = []
     start = 0
@@ -317,8 +317,8 @@ class _Statement(NamedTuple):
     ``assignment`` (its match), a .NET environment call, a bare ``value`` (printed), a
     ``pipeline`` (or a redirection: not interpreted), a ``command``: its ``name``
     case-folded and its ``args`` as written, or ``unparsed`` (a line starting with ``|``,
-    which the two PowerShells read differently, where :func:`_refused` does not look: in
-    a double-quoted string's ``$(...)``; not interpreted)."""
+    which the two PowerShells read differently, where :func:`._ps_refuse._refused` does not
+    look: in a double-quoted string's ``$(...)``; not interpreted)."""
 
     kind: _Kind
     assignment: re.Match[str] | None = None

@@ -57,10 +57,10 @@ def _refused_statement(text: str) -> bool:
     joins it to the pipeline before, past comments, Tokenizer.IsPipeContinuation; Windows
     PowerShell, and 7 after a blank line or a ``;``, refuse it: 'An empty pipe element is
     not allowed'), a statement that ends (at a ``;``, a bracket's end or the script's)
-    where the parser reads on for an operand (see :func:`_reads_on`: ``$x = 1 +``, ``'a',``,
-    ``a |``), a comma followed by a ``|`` or ``&`` (no operand: ArrayLiteralRule,
-    GetCommandArgument), and in command mode a comma followed by another or right after
-    the command's name (GetCommandArgument's MissingExpression, CommandRule's
+    where the parser reads on for an operand (see :func:`._ps_parse._reads_on`:
+    ``$x = 1 +``, ``'a',``, ``a |``), a comma followed by a ``|`` or ``&`` (no operand:
+    ArrayLiteralRule, GetCommandArgument), and in command mode a comma followed by another
+    or right after the command's name (GetCommandArgument's MissingExpression, CommandRule's
     MissingArgument: ``Write-Host 'a',,'b'``, ``Write-Host ,'a'``; in expression mode a
     unary comma, ``'a',,'b'`` an array holding an array). After ``--%`` (verbatim
     arguments) no comma is read."""
@@ -85,9 +85,10 @@ def _refused_statement(text: str) -> bool:
 
 def _command_text(text: str) -> str | None:
     """The command the pipeline element ``text`` (stripped, up to a comma) runs, past
-    assignments and a ``return``/``throw``/``exit``, as :func:`_expression_reads_on` reads
-    it; None for an expression, or a command holding a ``=`` (a DSC resource's property
-    block reads ``Name = value`` as a hashtable does)."""
+    assignments and a ``return``/``throw``/``exit``, as
+    :func:`._ps_parse._expression_reads_on` reads it; None for an expression, or a command
+    holding a ``=`` (a DSC resource's property block reads ``Name = value`` as a hashtable
+    does)."""
     while True:
         keyword = _PIPELINE_KEYWORD.match(text)
         if keyword:
