@@ -4,7 +4,9 @@
 Every strategy draws plain data and builds octosim's own frozen dataclasses from it, so
 Hypothesis can shrink a failing example to its simplest form and replay it from its
 database or a ``@reproduce_failure`` blob. The simplest form is always the ordinary one:
-seed 0, the ``default`` preset's single Windows Tentacle, the default timings, no faults.
+seed 0, the ``default`` preset's single Windows Tentacle, the default timings, no faults;
+for what is deployed (:func:`deployment_steps`, :func:`projects`,
+:func:`deployment_scenarios`), one project of one PowerShell step that prints a variable.
 
 **How a value is drawn, and how it shrinks.** A strategy here draws its knobs as one row of
 bytes (a fixed-size ``st.binary``), one choice for Hypothesis however many knobs the value
@@ -16,6 +18,8 @@ low end of its range, so a failing example shrinks knob by knob toward the ordin
 keeping only the knobs its failure needs. Every knob is read whatever the others decoded
 to (a fault rule's latency also when it is a status), so each keeps its own bytes. A
 strategy passed in (``agents(timing=...)``, ``scenarios(agent=...)``) is drawn as usual.
+A project's steps and variables are slots each kept by a knob of its own, not a count and
+the first so many, so a failure that needs the third step alone shrinks to that step.
 
 Every random stream of a simulation is derived from its one seed
 (:mod:`octosim.model.randomness`), so the seed *is* its randomness: draw it with
@@ -31,8 +35,8 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from hypothesis import strategies as st
 
@@ -40,24 +44,38 @@ from octosim.faults import FaultKind, FaultPlan, FaultRule
 from octosim.model.agents import DEFAULT_INSTANCE, ServiceTiming
 from octosim.model.durations import Span
 from octosim.model.health import HealthSettings
+from octosim.model.projects import StartTrigger, StepCondition
 from octosim.scenario import (
+    ActionSpec,
     AgentSpec,
     BackgroundLoad,
     MachinePolicySpec,
+    ProjectSpec,
     Scenario,
     ServerSpec,
+    StepSpec,
+    VariableSpec,
+    WorkersSpec,
 )
 from octosim.scenario import presets as preset_names
+from octosim.scenario.deployment_schema import MAX_STEPS
+from octosim.scenario.schema import OS_FAMILIES
 from octosim.simulation import Simulation
 
 __all__ = [
+    "EXECUTION_LOCATIONS",
     "MAX_SEED",
+    "SCRIPT_BODY_SYNTAXES",
+    "SCRIPT_KINDS",
     "Knobs",
     "agents",
+    "deployment_scenarios",
+    "deployment_steps",
     "fault_plans",
     "fault_rules",
     "knob_values",
     "presets",
+    "projects",
     "scenarios",
     "seeds",
     "simulations",
@@ -533,6 +551,488 @@ def scenarios(
                         faults=drawn.faults)
 
     return world()
+
+
+# -- deployments -------------------------------------------------------------------------------
+#: What a drawn step's script does, the ordinary first: print a variable (``#{Name}``),
+#: sleep a few seconds, set an output variable, set a machine-level environment variable
+#: (which the Tentacle's scripts see only after it restarts), fail with exit code 1.
+SCRIPT_KINDS = ("print", "sleep", "output variable", "machine variable", "fail")
+
+#: Where a step runs, in the words of a script step's "Execution Location" in Octopus, the
+#: ordinary first. Both worker locations run on the ``Default Worker Pool``.
+EXECUTION_LOCATIONS = ("on each deployment target", "once on a worker",
+                       "on a worker on behalf of each deployment target")
+_ON_TARGETS, _ONCE_ON_A_WORKER, _ON_BEHALF = EXECUTION_LOCATIONS
+
+#: The syntaxes there are bodies for: PowerShell (Windows PowerShell, or PowerShell Core on
+#: Linux) and Bash.
+SCRIPT_BODY_SYNTAXES = ("PowerShell", "Bash")
+
+#: Each kind of script in each syntax; ``{variable}`` and ``{seconds}`` are filled in. The
+#: text is what an Octopus user writes, and what octosim's interpreters run.
+_BODIES: Mapping[str, Mapping[str, str]] = {
+    "PowerShell": {
+        "print": 'Write-Host "{variable} is #{{{variable}}}"',
+        "sleep": "Start-Sleep -Seconds {seconds}",
+        "output variable": 'Set-OctopusVariable -name "Deployed" -value "True"',
+        "machine variable": ("[Environment]::SetEnvironmentVariable('APP_HOME', "
+                             "'C:\\Apps\\Shop', 'Machine')"),
+        "fail": "Write-Host 'The smoke test failed'\nexit 1",
+    },
+    "Bash": {
+        "print": 'echo "{variable} is #{{{variable}}}"',
+        "sleep": "sleep {seconds}",
+        "output variable": 'set_octopusvariable "Deployed" "True"',
+        "machine variable": "echo 'APP_HOME=/opt/apps/shop' | sudo tee -a /etc/environment",
+        "fail": "echo 'The smoke test failed'\nexit 1",
+    },
+}
+#: A step's name, after what its script does (made unique in its process by a number).
+_TITLES: Mapping[str, str] = {
+    "print": "Print {variable}", "sleep": "Sleep {seconds} s",
+    "output variable": "Set an output variable", "machine variable": "Set APP_HOME",
+    "fail": "Run the smoke test",
+}
+#: What a step prints when its process has no variable: every deployment and run has it.
+_SYSTEM_VARIABLE = "Octopus.Environment.Name"
+#: Project variables: name, value, and the value a scoped one has. The values read the same
+#: inside double quotes in PowerShell and Bash (no ``$``, backtick, quote or backslash), and
+#: none is part of another or of a name, so a masked one hides only itself.
+_VARIABLES = (
+    ("Greeting", "Hello", "Welcome"),
+    ("LogLevel", "Information", "Warning"),
+    ("AppPort", "8080", "8443"),
+    ("ConnectionString", "Server=db01;Database=Shop", "Server=db02;Database=Shop"),
+    ("SmtpHost", "smtp.example.com", "smtp.example.net"),
+    ("DatabasePassword", "Correct-Horse-Battery", "Staple-Horse-Battery"),
+)
+_VALUES = {name: (value, scoped) for name, value, scoped in _VARIABLES}
+#: A project variable's extra, scoped value: none, one for an environment, one for a role.
+_SCOPES = ("none", "environment", "role")
+_PROJECT_NAMES = ("Shop", "Payments", "Identity", "Catalog")
+_CONDITIONS = (StepCondition.Success, StepCondition.Failure, StepCondition.Always)
+_TRIGGERS = (StartTrigger.StartAfterPrevious, StartTrigger.StartWithPrevious)
+
+
+def _known(what: str, given: Sequence[T], known: Sequence[T]) -> tuple[T, ...]:
+    """``given`` as a tuple; raises ValueError unless it is some of ``known``."""
+    if not given or any(g not in known for g in given):
+        raise ValueError(f"{what}: expected some of {list(known)!r}, got {list(given)!r}")
+    return tuple(given)
+
+
+def _within(what: str, value: int, low: int, high: int) -> None:
+    """Raises ValueError unless ``low <= value <= high``."""
+    if not low <= value <= high:
+        raise ValueError(f"{what} must be from {low} to {high}, got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class _StepOptions:
+    """What a step's knobs choose among: kinds of script, execution locations, and how many
+    roles, syntaxes and variables the step's indices range over."""
+
+    scripts: tuple[str, ...]
+    locations: tuple[str, ...]
+    roles: int
+    syntaxes: int
+    variables: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _StepRead:
+    """A step's knobs as read, before they are resolved against its process and its world
+    (the roles there are, the syntax its machines run, the variables it may print)."""
+
+    kind: str
+    variable: int
+    seconds: int
+    syntax: int
+    location: str
+    roles: int
+    max_parallelism: int | None
+    condition: StepCondition
+    start_trigger: StartTrigger
+
+
+def _read_step(knobs: Knobs, options: _StepOptions) -> _StepRead:
+    return _StepRead(
+        kind=knobs.pick(options.scripts), variable=knobs.below(options.variables),
+        seconds=1 + knobs.below(5), syntax=knobs.below(options.syntaxes),
+        location=knobs.pick(options.locations), roles=knobs.below(options.roles),
+        max_parallelism=knobs.chosen(None, 1 + knobs.below(5)),
+        condition=knobs.pick(_CONDITIONS), start_trigger=knobs.pick(_TRIGGERS))
+
+
+def _title(read: _StepRead, variable: str) -> str:
+    return _TITLES[read.kind].format(variable=variable, seconds=read.seconds)
+
+
+def _step_spec(read: _StepRead, name: str, roles: tuple[str, ...], syntax: str,
+               variable: str) -> StepSpec:
+    """The step ``read`` says, one script action named as its step. A step run once on a
+    worker has no roles, so no rolling window either."""
+    if read.location == _ONCE_ON_A_WORKER:
+        roles = ()
+    body = _BODIES[syntax][read.kind].format(variable=variable, seconds=read.seconds)
+    action = ActionSpec(syntax=syntax, script_body=body,
+                        run_on_server=read.location != _ON_TARGETS)
+    return StepSpec(name=name, actions=(action,), roles=roles,
+                    max_parallelism=read.max_parallelism if roles else None,
+                    condition=read.condition, start_trigger=read.start_trigger)
+
+
+def _step_options(scripts: Sequence[str], locations: Sequence[str], roles: int,
+                  syntaxes: int, variables: int) -> _StepOptions:
+    return _StepOptions(_known("scripts", scripts, SCRIPT_KINDS),
+                        _known("execution_locations", locations, EXECUTION_LOCATIONS),
+                        roles, syntaxes, variables)
+
+
+def _role_sets(roles: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
+    if not roles or any(not r or not all(n.strip() for n in r) for r in roles):
+        raise ValueError(f"roles: expected role lists that are not empty, got {list(roles)!r}")
+    return tuple(tuple(r) for r in roles)
+
+
+def deployment_steps(
+    *,
+    name: str | None = None,
+    roles: Sequence[Sequence[str]] = _ROLES,
+    syntaxes: Sequence[str] = SCRIPT_BODY_SYNTAXES,
+    scripts: Sequence[str] = SCRIPT_KINDS,
+    execution_locations: Sequence[str] = EXECUTION_LOCATIONS,
+    variables: Sequence[str] = (),
+) -> st.SearchStrategy[StepSpec]:
+    """Return a strategy for one deployment process step
+    (:class:`~octosim.scenario.StepSpec`) with one script action.
+
+    Its script (``scripts``, of :data:`SCRIPT_KINDS`) prints a variable (one of
+    ``variables``; none: ``#{Octopus.Environment.Name}``), sleeps 1–5 s, sets an output
+    variable, sets a machine environment variable or fails with exit code 1, in one of
+    ``syntaxes`` (PowerShell, Bash). A syntax must suit the machines that run it, which
+    only the caller knows here: PowerShell on Windows (on Linux only with PowerShell Core,
+    ``AgentSpec(powershell_core=True)``), Bash on Linux; the ``Default Worker Pool`` is
+    Windows unless ``WorkersSpec(os="Linux")``. :func:`deployment_scenarios` chooses by
+    OS itself. It runs ``execution_locations`` (of :data:`EXECUTION_LOCATIONS`) on the
+    targets of one of ``roles``, perhaps a rolling window of 1–5 at a time, or once on a
+    worker (no roles), or on a worker on behalf of each target; its condition is Success,
+    Failure or Always; half the time it starts with the previous step (a process's first
+    step cannot: :func:`projects` starts it after). ``name``: None names the step after its
+    script (``Print Greeting``). Shrinks toward a PowerShell step printing a variable on
+    the targets of the first ``roles``, condition Success, after the previous step.
+
+    Raises ValueError for an unknown script kind, syntax or location, or an empty role list.
+    """
+    role_sets = _role_sets(roles)
+    languages = _known("syntaxes", syntaxes, SCRIPT_BODY_SYNTAXES)
+    names = tuple(variables)
+    options = _step_options(scripts, execution_locations, len(role_sets), len(languages),
+                            max(len(names), 1))
+
+    def read(knobs: Knobs) -> StepSpec:
+        step = _read_step(knobs, options)
+        variable = names[step.variable] if names else _SYSTEM_VARIABLE
+        return _step_spec(step, name or _title(step, variable), role_sets[step.roles],
+                          languages[step.syntax], variable)
+
+    return knob_values(read, "octosim.strategies deployment step")
+
+
+@dataclasses.dataclass(frozen=True)
+class _VariableRead:
+    """A project variable's knobs: its name, whether it is sensitive, its scoped value's
+    scope and where it points (an index into the environments and into the roles)."""
+
+    name: str
+    sensitive: bool
+    scope: str
+    environment: int
+    role: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _ProjectRead:
+    """A project's knobs: its steps and its variables, before they are resolved."""
+
+    steps: list[_StepRead]
+    variables: list[_VariableRead]
+
+
+def _kept(knobs: Knobs, read: Callable[[Knobs], T], slots: int, least: int) -> list[T]:
+    """Up to ``slots`` values, each with a knob of its own saying whether it is kept (fewer
+    than ``least`` kept: the first ``least``). Every slot is read, kept or not, so each
+    keeps its bytes. A count and the first so many slots would make a failure that needs
+    the second slot's value shrink to two, the first kept for the count; here the first
+    drops out by itself."""
+    read_slots = [(knobs.below(2), read(knobs)) for _ in range(slots)]
+    kept = [value for keep, value in read_slots if keep]
+    return kept if len(kept) >= least else [value for _, value in read_slots[:least]]
+
+
+def _read_project(knobs: Knobs, options: _StepOptions, max_steps: int, max_variables: int,
+                  environments: int, roles: int) -> _ProjectRead:
+    """Up to ``max_steps`` steps (at least one) and ``max_variables`` variables, each slot
+    kept or not by a knob of its own (:func:`_kept`)."""
+    pool = [name for name, _, _ in _VARIABLES]  # each name once: a name's values are one slot
+
+    def variable(knobs: Knobs) -> _VariableRead:
+        return _VariableRead(pool.pop(knobs.below(len(pool))), bool(knobs.below(2)),
+                             knobs.pick(_SCOPES), knobs.below(environments), knobs.below(roles))
+
+    variables = _kept(knobs, variable, max_variables, 0)
+    return _ProjectRead(_kept(knobs, lambda k: _read_step(k, options), max_steps, 1), variables)
+
+
+def _variable_specs(read: _VariableRead, environments: Sequence[str],
+                    roles: Sequence[str]) -> tuple[VariableSpec, ...]:
+    """A variable's value everywhere, and perhaps another for one environment or role: so
+    ``#{Name}`` always has a value, and the scoped one wins where its scope holds."""
+    value, scoped = _VALUES[read.name]
+    plain = VariableSpec(read.name, value, read.sensitive)
+    if read.scope == "environment":
+        return plain, VariableSpec(read.name, scoped, read.sensitive,
+                                   environments=(environments[read.environment],))
+    if read.scope == "role":
+        return plain, VariableSpec(read.name, scoped, read.sensitive,
+                                   roles=(roles[read.role],))
+    return (plain,)
+
+
+class _Machines(Protocol):
+    """What a step's role and syntax indices resolve against: the roles there are, and the
+    syntax the machines a step runs on can run."""
+
+    def roles(self, index: int) -> tuple[str, ...]: ...
+
+    def syntax(self, index: int, roles: tuple[str, ...], location: str) -> str: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class _Listed:
+    """The caller's roles and syntaxes, taken as listed (:func:`projects`)."""
+
+    role_sets: tuple[tuple[str, ...], ...]
+    syntaxes: tuple[str, ...]
+
+    def roles(self, index: int) -> tuple[str, ...]:
+        return self.role_sets[index]
+
+    def syntax(self, index: int, roles: tuple[str, ...], location: str) -> str:
+        return self.syntaxes[index]
+
+
+def _unique(title: str, taken: set[str]) -> str:
+    """``title``, or ``title 2``, ``title 3``, ...: step names are unique in a process."""
+    name, n = title, 1
+    while name.lower() in taken:
+        n += 1
+        name = f"{title} {n}"
+    taken.add(name.lower())
+    return name
+
+
+def _project_spec(read: _ProjectRead, name: str, environments: Sequence[str],
+                  role_names: Sequence[str], machines: _Machines) -> ProjectSpec:
+    variables = [spec for v in read.variables
+                 for spec in _variable_specs(v, environments, role_names)]
+    names = [v.name for v in read.variables]
+    steps: list[StepSpec] = []
+    taken: set[str] = set()
+    for step in read.steps:
+        if not steps:  # Octopus starts a process's first step after nothing, whatever it says
+            step = dataclasses.replace(step, start_trigger=StartTrigger.StartAfterPrevious)
+        variable = names[step.variable % len(names)] if names else _SYSTEM_VARIABLE
+        roles = machines.roles(step.roles)
+        steps.append(_step_spec(step, _unique(_title(step, variable), taken), roles,
+                                machines.syntax(step.syntax, roles, step.location), variable))
+    return ProjectSpec(name=name, steps=tuple(steps), variables=tuple(variables))
+
+
+def _flat(role_sets: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r for roles in role_sets for r in roles))
+
+
+def projects(
+    *,
+    name: str = "Shop",
+    max_steps: int = 3,
+    max_variables: int = 3,
+    environments: Sequence[str] = Scenario.environments,
+    roles: Sequence[Sequence[str]] = _ROLES,
+    syntaxes: Sequence[str] = SCRIPT_BODY_SYNTAXES,
+    scripts: Sequence[str] = SCRIPT_KINDS,
+    execution_locations: Sequence[str] = EXECUTION_LOCATIONS,
+) -> st.SearchStrategy[ProjectSpec]:
+    """Return a strategy for a project (:class:`~octosim.scenario.ProjectSpec`) named
+    ``name``: a deployment process of 1 to ``max_steps`` steps drawn as by
+    :func:`deployment_steps` (named after their scripts, unique), and 0 to
+    ``max_variables`` project variables (at most six: Greeting, LogLevel, AppPort,
+    ConnectionString, SmtpHost, DatabasePassword), each sensitive half the time and
+    perhaps with a second value scoped to one of ``environments`` or to one role of
+    ``roles``. A step that prints prints one of them (``#{Greeting}``).
+
+    Put it in a :class:`~octosim.scenario.Scenario` whose environments include
+    ``environments`` and whose machines run ``syntaxes`` (see :func:`deployment_steps`);
+    :func:`deployment_scenarios` does both. Shrinks toward one step printing
+    ``#{Octopus.Environment.Name}`` and no variables.
+
+    Raises ValueError for ``max_steps`` outside 1 to MAX_STEPS, ``max_variables`` outside
+    0 to 6, no environments, or what :func:`deployment_steps` refuses.
+    """
+    read = _project_reader(max_steps, max_variables, len(environments), roles, syntaxes,
+                           scripts, execution_locations)
+    listed = _Listed(_role_sets(roles), _known("syntaxes", syntaxes, SCRIPT_BODY_SYNTAXES))
+    role_names = _flat(listed.role_sets)
+    return knob_values(
+        lambda knobs: _project_spec(read(knobs), name, tuple(environments), role_names,
+                                    listed),
+        "octosim.strategies project")
+
+
+def _project_reader(max_steps: int, max_variables: int, environments: int,
+                    roles: Sequence[Sequence[str]], syntaxes: Sequence[str],
+                    scripts: Sequence[str], locations: Sequence[str]
+                    ) -> Callable[[Knobs], _ProjectRead]:
+    """How to read a project's knobs, its bounds checked."""
+    _within("max_steps", max_steps, 1, MAX_STEPS)
+    _within("max_variables", max_variables, 0, len(_VARIABLES))
+    if not environments:
+        raise ValueError("environments: expected at least one environment")
+    role_count = len(_flat(_role_sets(roles)))
+    options = _step_options(scripts, locations, len(roles), len(syntaxes),
+                            max(max_variables, 1))
+    return lambda knobs: _read_project(knobs, options, max_steps, max_variables,
+                                       environments, role_count)
+
+
+#: The shell each OS runs scripts in as it comes (a Linux machine runs PowerShell only with
+#: PowerShell Core installed; a worker never has it).
+_SHELLS: Mapping[str, str] = {"Windows": "PowerShell", "Linux": "Bash"}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Fleet:
+    """A drawn world's agents, its worker OS and the syntaxes allowed: steps target roles
+    its agents have, in a syntax the machines that run them run."""
+
+    agents: tuple[AgentSpec, ...]
+    worker_os: str
+    syntaxes: tuple[str, ...]
+
+    def roles(self, index: int) -> tuple[str, ...]:
+        # The role lists some agent has a role of, in _ROLES's order: an index into _ROLES
+        # read whatever the agents decoded to, mapped onto those.
+        held = {r for a in self.agents for r in a.roles}
+        options = [roles for roles in _ROLES if held.intersection(roles)]
+        return options[index % len(options)]
+
+    def targets(self, roles: Sequence[str]) -> list[AgentSpec]:
+        return [a for a in self.agents if set(a.roles).intersection(roles)]
+
+    def syntax(self, index: int, roles: tuple[str, ...], location: str) -> str:
+        """PowerShell on Windows, Bash on Linux. Linux targets alone run Bash or PowerShell
+        Core (then installed on them); Windows and Linux targets together run PowerShell, as
+        a mixed fleet does; a worker runs its own OS's shell (a Linux worker has no pwsh).
+        :func:`_worker_families` and ``deployment_scenarios``'s checks make each allowed."""
+        if location != _ON_TARGETS:
+            return _SHELLS[self.worker_os]
+        if {a.os for a in self.targets(roles)} != {"Linux"}:
+            return "PowerShell"
+        native = [s for s in ("Bash", "PowerShell") if s in self.syntaxes]
+        return native[index % len(native)]
+
+    def with_powershell_core(self, projects: Sequence[ProjectSpec]) -> tuple[AgentSpec, ...]:
+        """The agents, with PowerShell Core on each Linux one a PowerShell step targets."""
+        runs_pwsh = {a.name for p in projects for s in p.steps
+                     if s.actions[0].syntax == "PowerShell" and not s.actions[0].run_on_server
+                     for a in self.targets(s.roles)}
+        return tuple(dataclasses.replace(a, powershell_core=True)
+                     if a.os == "Linux" and a.name in runs_pwsh else a
+                     for a in self.agents)
+
+
+def _worker_families(families: tuple[str, ...], syntaxes: tuple[str, ...]) -> tuple[str, ...]:
+    """The OSes the worker may have: those of ``families`` whose shell is allowed, else
+    Windows (PowerShell is allowed then: a Linux fleet may have a Windows worker)."""
+    return tuple(f for f in families if _SHELLS[f] in syntaxes) or ("Windows",)
+
+
+def _fleet_families(os: Sequence[str], syntaxes: Sequence[str]
+                    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The agents' OSes and the syntaxes allowed, checked: Windows runs PowerShell only."""
+    families = _known("os", os, OS_FAMILIES)
+    languages = _known("syntaxes", syntaxes, SCRIPT_BODY_SYNTAXES)
+    if "Windows" in families and "PowerShell" not in languages:
+        raise ValueError("syntaxes: Windows agents run PowerShell; allow it, or draw "
+                         "os=('Linux',)")
+    return families, languages
+
+
+def deployment_scenarios(
+    *,
+    max_agents: int = 2,
+    max_projects: int = 1,
+    max_steps: int = 3,
+    max_variables: int = 3,
+    os: Sequence[str] = OS_FAMILIES,
+    syntaxes: Sequence[str] = SCRIPT_BODY_SYNTAXES,
+    environments: Sequence[str] = ("Development",),
+    scripts: Sequence[str] = SCRIPT_KINDS,
+    execution_locations: Sequence[str] = EXECUTION_LOCATIONS,
+) -> st.SearchStrategy[Scenario]:
+    """Return a strategy for worlds to deploy to, as :class:`~octosim.scenario.Scenario`
+    objects: 1 to ``max_agents`` agents drawn as by :func:`agents` (of ``os``, in one of
+    ``environments``, with the roles ``web-server``, ``app-server`` or both; renamed
+    ``web-01``, ``web-02``, ...), a ``Default Worker Pool`` of one worker, and 1 to
+    ``max_projects`` projects drawn as by :func:`projects` (``Shop``, ``Payments``,
+    ``Identity``, ``Catalog``) whose steps target roles the agents have.
+
+    Each step's syntax, of ``syntaxes``, suits the machines it runs on: PowerShell on
+    Windows targets, Bash or PowerShell Core on Linux ones (PowerShell Core is then
+    installed on them: ``powershell_core``), PowerShell Core on a mix of both, and the
+    worker's own shell on a worker (whose OS is one of ``os`` whose shell is allowed, else
+    Windows). So every step runs where it is sent, and one drawn to fail fails by its
+    ``exit 1`` alone. The agents are in ``environments`` (default Development, where the
+    default lifecycle lets a new release go first); a variable may be scoped to any of the
+    scenario's three environments.
+
+    Every scenario drawn builds (``Simulation.from_scenario``) and survives
+    ``Scenario.from_dict(s.to_dict())``. Shrinks toward the ``default`` preset's agent with
+    one project, ``Shop``, of one PowerShell step that prints a variable on it.
+
+    Raises ValueError for a count outside its bounds (``max_agents`` 1 to 8,
+    ``max_projects`` 1 to 4), an unknown OS, syntax or environment, Windows without
+    PowerShell, or what :func:`projects` refuses.
+    """
+    _within("max_agents", max_agents, 1, _AGENTS_IN_ROW)
+    _within("max_projects", max_projects, 1, len(_PROJECT_NAMES))
+    families, languages = _fleet_families(os, syntaxes)
+    everywhere = Scenario.environments
+    agent = _agent_timed_reader("web-01", families, ("default", "named", "several"),
+                                ("listening", "polling"),
+                                _known("environments", environments, everywhere))
+    workers = _worker_families(families, languages)
+    project = _project_reader(max_steps, max_variables, len(everywhere), _ROLES,
+                              SCRIPT_BODY_SYNTAXES, scripts, execution_locations)
+
+    def read(knobs: Knobs) -> Scenario:
+        count = 1 + knobs.below(max_agents)
+        drawn = [agent(knobs) for _ in range(max_agents)][:count]
+        fleet = _Fleet(tuple(dataclasses.replace(a, name=f"web-{i:02d}")
+                             for i, a in enumerate(drawn, 1)), knobs.pick(workers), languages)
+        kept = 1 + knobs.below(max_projects)
+        pool = list(_PROJECT_NAMES)  # distinct names, each picked from those not taken yet
+        names = [pool.pop(knobs.below(len(pool))) for _ in range(max_projects)]
+        reads = [project(knobs) for _ in range(max_projects)]
+        specs = tuple(_project_spec(p, n, everywhere, _flat(_ROLES), fleet)
+                      for n, p in list(zip(names, reads, strict=True))[:kept])
+        return Scenario(name="drawn", environments=everywhere,
+                        agents=fleet.with_powershell_core(specs),
+                        workers=WorkersSpec(os=fleet.worker_os), projects=specs)
+
+    return knob_values(read, "octosim.strategies deployment world")
 
 
 # simulations() names its parameters after these strategies: keep a way to reach them.

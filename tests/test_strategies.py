@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,16 +15,24 @@ from hypothesis import strategies as st
 
 from octosim.faults import FAULT_STATUSES, FaultKind, FaultPlan, FaultRule
 from octosim.model.agents import DEFAULT_INSTANCE, ServiceTiming
+from octosim.model.deploy_tasks import queue_deployment
+from octosim.model.deployment_rules import create_deployment, create_release
 from octosim.model.invariants import check_invariants
-from octosim.scenario import AgentSpec, Scenario, presets
+from octosim.model.projects import StartTrigger, StepCondition
+from octosim.model.states import TaskState
+from octosim.model.tasks import ActivityStatus, Task
+from octosim.scenario import ActionSpec, AgentSpec, ProjectSpec, Scenario, StepSpec, presets
 from octosim.simulation import Simulation
 from octosim.strategies import (
     MAX_SEED,
     Knobs,
     agents,
+    deployment_scenarios,
+    deployment_steps,
     fault_plans,
     fault_rules,
     knob_values,
+    projects,
     scenarios,
     seeds,
     simulations,
@@ -244,3 +253,241 @@ def test_knob_values_refuses_a_reader_that_reads_a_knob_on_one_branch_only(
     with pytest.raises(ValueError, match=message):
         find(knob_values(read, f"tests.test_strategies {read.__name__}"), lambda n: False,
              settings=settings(database=None, max_examples=200))
+
+
+# -- deployments ---------------------------------------------------------------------------------
+def _steps(scenario: Scenario) -> list[StepSpec]:
+    return [step for project in scenario.projects for step in project.steps]
+
+
+def _targets(scenario: Scenario, step: StepSpec) -> list[AgentSpec]:
+    return [a for a in scenario.agents if set(a.roles) & set(step.roles)]
+
+
+@given(deployment_scenarios(max_agents=3, max_projects=2, max_steps=4), seeds())
+def test_every_drawn_deployment_scenario_builds_and_survives_its_own_schema(
+    scenario: Scenario, seed: int
+) -> None:
+    sim = Simulation.from_scenario(scenario, seed=seed)
+    assert Scenario.from_dict(scenario.to_dict()) == scenario
+    assert 1 <= len(scenario.agents) <= 3 and 1 <= len(scenario.projects) <= 2
+    for project in scenario.projects:
+        built = sim.deployments.project("Spaces-1", project.name)
+        assert len(sim.deployments.process_of(built.id).steps) == len(project.steps) <= 4
+        assert project.steps[0].start_trigger is StartTrigger.StartAfterPrevious
+    for step in _steps(scenario):
+        [action] = step.actions
+        assert step.roles == () or _targets(scenario, step), "a step targets a role nobody has"
+        if step.roles and not action.run_on_server:  # on the targets: their OS's syntax
+            for agent in _targets(scenario, step):
+                assert action.syntax == "PowerShell" if agent.os == "Windows" else (
+                    action.syntax == "Bash" or agent.powershell_core)
+        else:  # on a worker: the worker's own shell
+            assert action.syntax == ("Bash" if scenario.workers.os == "Linux" else "PowerShell")
+
+
+@given(projects(max_steps=5, max_variables=6, environments=("Test", "Production"),
+                roles=(("db-server",), ("web-server", "db-server")), syntaxes=("Bash",)))
+def test_a_drawn_project_is_a_valid_part_of_a_scenario(project: ProjectSpec) -> None:
+    agent = AgentSpec(os="Linux", environment_name="Test", roles=("db-server",))
+    scenario = Scenario(environments=("Test", "Production"), agents=(agent,),
+                        projects=(project,))
+    Simulation.from_scenario(scenario)
+    assert Scenario.from_dict(scenario.to_dict()) == scenario
+    assert 1 <= len(project.steps) <= 5 and len({s.name for s in project.steps}) == len(
+        project.steps)
+    assert all(s.actions[0].syntax == "Bash" for s in project.steps)
+    printed = {v.name for v in project.variables} | {"Octopus.Environment.Name"}
+    for step in project.steps:
+        body = step.actions[0].script_body or ""
+        assert set(re.findall(r"#\{([^}]+)\}", body)) <= printed
+    for variable in project.variables:
+        assert set(variable.environments) <= {"Test", "Production"}
+        assert set(variable.roles) <= {"db-server", "web-server"}
+
+
+@given(deployment_steps(name="Run a Script", roles=(("app-server",),), syntaxes=("Bash",),
+                        scripts=("print", "sleep"), variables=("Greeting",),
+                        execution_locations=("on each deployment target",)))
+def test_a_drawn_step_keeps_to_what_it_is_given(step: StepSpec) -> None:
+    [action] = step.actions
+    assert step.name == "Run a Script" and step.roles == ("app-server",)
+    assert action.syntax == "Bash" and not action.run_on_server
+    assert action.script_body in ('echo "Greeting is #{Greeting}"',
+                                  *(f"sleep {n}" for n in range(1, 6)))
+    scenario = Scenario(agents=(AgentSpec(os="Linux", roles=("app-server",)),),
+                        projects=(ProjectSpec("Shop", steps=(step,)),))
+    Simulation.from_scenario(scenario)
+
+
+def _deploy(scenario: Scenario, seed: int, project: str) -> Task:
+    """Deploy a new release of ``project`` to Development; run it to its end."""
+    sim = Simulation.from_scenario(scenario, seed=seed)
+    store = sim.deployments
+    release = create_release(store, store.project("Spaces-1", project).id)
+    task = queue_deployment(sim.engine, store,
+                            create_deployment(store, release.id, "Development").id)
+    while not task.state.is_completed:  # minutes at most: sleeps of 5 s, scripts of 5 s
+        assert sim.clock.now() < 3600, sim.timeline(last=20)
+        sim.clock.advance_to(sim.clock.now() + 60)
+    return task
+
+
+def _expected_statuses(project: ProjectSpec) -> list[ActivityStatus]:
+    """What Octopus does with the drawn steps: a group of steps started together runs after
+    what failed before it; Success steps run only if nothing failed, Failure ones only if
+    something did, Always ones anyway; a step drawn to fail (named after its script, as
+    drawn steps are) fails."""
+    statuses: list[ActivityStatus] = []
+    failed = in_group = False
+    for step in project.steps:
+        if step.start_trigger is StartTrigger.StartAfterPrevious:
+            failed, in_group = failed or in_group, False
+        runs = {StepCondition.Success: not failed, StepCondition.Failure: failed,
+                StepCondition.Always: True}[step.condition]
+        fails = runs and step.name.startswith("Run the smoke test")
+        in_group = in_group or fails
+        statuses.append(ActivityStatus.Failed if fails else
+                        ActivityStatus.Success if runs else ActivityStatus.Skipped)
+    return statuses
+
+
+def _printed(project: ProjectSpec, name: str, agent: AgentSpec | None) -> str:
+    """What ``#{name}`` is in Development on ``agent`` (None: a worker, no roles): the value
+    scoped to where it runs if there is one, masked if sensitive."""
+    if name == "Octopus.Environment.Name":
+        return "Development"
+    values = [v for v in project.variables if v.name == name]
+    roles = agent.roles if agent else ()
+    [value] = [v for v in values if "Development" in v.environments
+               or set(v.roles) & set(roles)] or [v for v in values if not v.environments
+                                                  and not v.roles]
+    return "********" if value.sensitive else value.value
+
+
+def _check_prints(scenario: Scenario, project: ProjectSpec, task: Task) -> None:
+    agents = {a.name: a for a in scenario.agents}
+    for step, node in zip(project.steps, task.log.children, strict=True):
+        body = step.actions[0].script_body or ""
+        printed = re.search(r"#\{([^}]+)\}", body)
+        if printed is None or node.status is not ActivityStatus.Success:
+            continue
+        for execution in node.children:  # web-01, Worker-1, Worker-1 on behalf of web-01
+            agent = agents.get(execution.name.split()[-1])
+            line = f"{printed.group(1)} is {_printed(project, printed.group(1), agent)}"
+            assert line in [entry.message for entry in execution.log], (line, body)
+
+
+@settings(max_examples=40, deadline=None)
+@given(deployment_scenarios(max_agents=3, max_steps=4), seeds())
+def test_a_drawn_project_deploys_to_the_outcome_its_steps_say(
+    scenario: Scenario, seed: int
+) -> None:
+    [project] = scenario.projects
+    task = _deploy(scenario, seed, project.name)
+    expected = _expected_statuses(project)
+    assert [node.status for node in task.log.children] == expected
+    assert task.state is (TaskState.Failed if ActivityStatus.Failed in expected
+                          else TaskState.Success), task.error_message
+    _check_prints(scenario, project, task)
+
+
+@settings(max_examples=20, deadline=None)
+@given(deployment_scenarios(os=("Linux",), syntaxes=("Bash",), max_agents=3), seeds())
+def test_bodies_drawn_for_linux_are_bash_and_run_on_linux_agents(
+    scenario: Scenario, seed: int
+) -> None:
+    assert all(a.os == "Linux" and not a.powershell_core for a in scenario.agents)
+    assert scenario.workers.os == "Linux"
+    assert all(s.actions[0].syntax == "Bash" for s in _steps(scenario))
+    [project] = scenario.projects
+    task = _deploy(scenario, seed, project.name)
+    for step, node in zip(project.steps, task.log.children, strict=True):
+        hosts = ([a.name for a in _targets(scenario, step)]
+                 if step.roles and not step.actions[0].run_on_server else ["Worker-1"])
+        for execution in node.children:  # every one that ran ran Bash, on a Linux machine
+            lines = [entry.message for entry in execution.log]
+            assert any(f"Executing Bash script on {host}" in lines for host in hosts), lines
+
+
+@given(deployment_scenarios(os=("Windows",)))
+def test_windows_runs_powershell_everywhere(scenario: Scenario) -> None:
+    assert {s.actions[0].syntax for s in _steps(scenario)} == {"PowerShell"}
+    assert scenario.workers.os == "Windows"
+
+
+def test_deployment_strategies_shrink_to_the_ordinary() -> None:
+    printing = 'Write-Host "Octopus.Environment.Name is #{Octopus.Environment.Name}"'
+    step = StepSpec("Print Octopus.Environment.Name", roles=("web-server",),
+                    actions=(ActionSpec(syntax="PowerShell", script_body=printing),))
+    assert find(deployment_steps(), lambda s: True) == step
+    assert find(projects(), lambda p: True) == ProjectSpec("Shop", steps=(step,))
+    simplest = find(deployment_scenarios(), lambda s: True)
+    default = Scenario.load("default")
+    assert simplest == dataclasses.replace(default, name="drawn", description="",
+                                           projects=(ProjectSpec("Shop", steps=(step,)),))
+
+
+def test_a_failing_deployment_shrinks_to_one_step_that_fails() -> None:
+    settle = settings(database=None, max_examples=500, phases=[Phase.generate, Phase.shrink])
+    failing = find(deployment_scenarios(),
+                   lambda s: any("exit 1" in (x.actions[0].script_body or "")
+                                 for x in _steps(s)), settings=settle)
+    [project] = failing.projects
+    assert len(failing.agents) == 1 and not project.variables
+    assert project.steps == (StepSpec(
+        "Run the smoke test", roles=("web-server",), actions=(ActionSpec(
+            syntax="PowerShell", script_body="Write-Host 'The smoke test failed'\nexit 1"),)),)
+
+
+def test_every_deployment_knob_leaves_its_default_and_reaches_its_range() -> None:
+    def has_step(test: Callable[[StepSpec], bool]) -> Callable[[Scenario], bool]:
+        return lambda s: any(test(step) for step in _steps(s))
+
+    corners: list[tuple[st.SearchStrategy[Any], Callable[[Any], bool]]] = [
+        (deployment_steps(), lambda s: s.max_parallelism == 5 and s.actions[0].syntax == "Bash"),
+        (deployment_steps(), lambda s: s.roles == ("web-server", "app-server")
+         and s.start_trigger is StartTrigger.StartWithPrevious),
+        (deployment_steps(), lambda s: s.condition is StepCondition.Always
+         and s.actions[0].script_body == "Start-Sleep -Seconds 5"),
+        (deployment_steps(), lambda s: s.actions[0].run_on_server and not s.roles),
+        (deployment_steps(), lambda s: s.actions[0].run_on_server and s.roles == ("app-server",)),
+        (projects(), lambda p: len(p.steps) == 3 and len({v.name for v in p.variables}) == 3),
+        (projects(), lambda p: any(v.sensitive and v.roles for v in p.variables)),
+        (projects(), lambda p: any(v.environments == ("Production",) for v in p.variables)),
+        (projects(), lambda p: any("DatabasePassword" in (s.actions[0].script_body or "")
+                                   for s in p.steps)),
+        (projects(), lambda p: len(p.steps) > 1 and p.steps[1].name == "Set APP_HOME 2"),
+        (deployment_scenarios(), lambda s: len(s.agents) == 2 and s.workers.os == "Linux"),
+        (deployment_scenarios(), lambda s: any(a.powershell_core for a in s.agents)),
+        (deployment_scenarios(max_projects=2), lambda s: [p.name for p in s.projects] == [
+            "Catalog", "Identity"]),
+        (deployment_scenarios(), has_step(lambda x: x.actions[0].syntax == "Bash"
+                                          and not x.actions[0].run_on_server)),
+        (deployment_scenarios(), has_step(lambda x: x.condition is StepCondition.Failure
+                                          and "APP_HOME" in (x.actions[0].script_body or ""))),
+    ]
+    for strategy, corner in corners:
+        find(strategy, corner, settings=CORNERS)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: deployment_steps(syntaxes=("Python",)), r"syntaxes: expected some of"),
+    (lambda: deployment_steps(scripts=()), r"scripts: expected some of"),
+    (lambda: deployment_steps(execution_locations=("on the server",)),
+     r"execution_locations: expected some of"),
+    (lambda: deployment_steps(roles=((),)), r"roles: expected role lists that are not empty"),
+    (lambda: projects(max_steps=0), r"max_steps must be from 1 to 100, got 0"),
+    (lambda: projects(max_variables=7), r"max_variables must be from 0 to 6, got 7"),
+    (lambda: projects(environments=()), r"environments: expected at least one"),
+    (lambda: deployment_scenarios(max_agents=9), r"max_agents must be from 1 to 8"),
+    (lambda: deployment_scenarios(max_projects=5), r"max_projects must be from 1 to 4"),
+    (lambda: deployment_scenarios(os=("Windows",), syntaxes=("Bash",)),
+     r"Windows agents run PowerShell"),
+    (lambda: deployment_scenarios(environments=("Staging",)), r"environments: expected some of"),
+])
+def test_deployment_strategies_refuse_what_they_cannot_draw(
+    make: Callable[[], object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        make()
