@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TaskInfo",
     "action_variables",
+    "deployment_links",
     "deployment_variables",
     "machine_variables",
     "runbook_run_variables",
@@ -109,6 +110,18 @@ def _common(
     return values
 
 
+def deployment_links(
+    space_id: str, project_id: str, release_id: str, deployment_id: str
+) -> dict[str, str]:
+    """Return ``Octopus.Web.ProjectLink``, ``…ReleaseLink`` and ``…DeploymentLink``: links
+    relative to the server, into its web portal."""
+    return {
+        "Octopus.Web.ProjectLink": f"/app#/{space_id}/projects/{project_id}",
+        "Octopus.Web.ReleaseLink": f"/app#/{space_id}/releases/{release_id}",
+        "Octopus.Web.DeploymentLink": f"/app#/{space_id}/deployments/{deployment_id}",
+    }
+
+
 def deployment_variables(
     store: DeploymentStore, deployment: Deployment, task: TaskInfo,
     machine_ids: Sequence[str] = (),
@@ -139,9 +152,8 @@ def deployment_variables(
         "Octopus.Release.Notes": release.release_notes,
         "Octopus.Release.Created": task.when(release.created),
         "Octopus.Release.Channel.Name": channel.name,
-        "Octopus.Web.ProjectLink": f"/app#/{deployment.space_id}/projects/{deployment.project_id}",
-        "Octopus.Web.ReleaseLink": f"/app#/{deployment.space_id}/releases/{release.id}",
-        "Octopus.Web.DeploymentLink": f"/app#/{deployment.space_id}/deployments/{deployment.id}",
+        **deployment_links(deployment.space_id, deployment.project_id, release.id,
+                           deployment.id),
     })
     previous: list[Deployment] = []
     for earlier in store.deployments.values():  # in creation order
