@@ -556,7 +556,8 @@ def scenarios(
 # -- deployments -------------------------------------------------------------------------------
 #: What a drawn step's script does, the ordinary first: print a variable (``#{Name}``),
 #: sleep a few seconds, set an output variable, set a machine-level environment variable
-#: (which the Tentacle's scripts see only after it restarts), fail with exit code 1.
+#: (which the Tentacle's scripts see only once it has restarted, on Linux only if its unit
+#: reads ``/etc/environment``), fail with exit code 1.
 SCRIPT_KINDS = ("print", "sleep", "output variable", "machine variable", "fail")
 
 #: Where a step runs, in the words of a script step's "Execution Location" in Octopus, the
