@@ -93,7 +93,8 @@ class Simulation:
         #: Projects, releases, deployments and runbooks (octopus-deployments.md §5).
         self.deployments = DeploymentStore(self.world)
         #: What Deploy/RunbookRun tasks share: ``interruptions``, ``actions``, ``workers``.
-        self.deploy: DeployServices = install_deployments(self.engine, self.deployments)
+        self.deploy: DeployServices = install_deployments(
+            self.engine, self.deployments, server_uri=self.options.base_url)
         self._routers: list[respx.MockRouter] = []
         self.api = OctopusApi(
             world=self.world, engine=self.engine, clock=self.clock, journal=self.journal,

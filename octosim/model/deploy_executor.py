@@ -30,7 +30,12 @@ from octosim.model.process_runner import ProcessRun, ProcessRunner
 from octosim.model.runbooks import guided_failure_by_default
 from octosim.model.step_actions import StepActions
 from octosim.model.step_plan import plan_steps
-from octosim.model.system_variables import TaskInfo, deployment_variables, runbook_run_variables
+from octosim.model.system_variables import (
+    DEFAULT_SERVER_URI,
+    TaskInfo,
+    deployment_variables,
+    runbook_run_variables,
+)
 from octosim.model.variables import ScopeContext
 from octosim.model.workers import WorkerPools
 
@@ -48,6 +53,9 @@ class DeployServices:
     workers: WorkerPools
     interruptions: InterruptionBoard
     actions: StepActions
+    #: The server's URL as its scripts see it (``Octopus.Web.BaseUrl``, ``…ServerUri``): the
+    #: simulation's base URL, or the address a live server serves it at.
+    server_uri: str = DEFAULT_SERVER_URI
 
     def runner(self, run: TaskRun, process: ProcessRun) -> ProcessRunner:
         """Return the runner of ``process`` during ``run``."""
@@ -55,9 +63,9 @@ class DeployServices:
                              interruptions=self.interruptions, actions=self.actions)
 
 
-def _task_info(run: TaskRun) -> TaskInfo:
+def _task_info(run: TaskRun, server_uri: str) -> TaskInfo:
     task = run.task
-    return TaskInfo(task.id, task.description, queue_time=task.queue_time,
+    return TaskInfo(task.id, task.description, server_uri, queue_time=task.queue_time,
                     queue_time_expiry=task.queue_time_expiry, epoch=run.clock.epoch)
 
 
@@ -108,7 +116,8 @@ class DeployExecutor:
             return error
         process = ProcessRun(
             deployment.space_id, release.variables,
-            deployment_variables(store, deployment, _task_info(run), plan.machine_ids),
+            deployment_variables(store, deployment, _task_info(run, self.services.server_uri),
+                                 plan.machine_ids),
             ScopeContext(deployment.environment_id, channel_id=deployment.channel_id,
                          tenant_id=deployment.tenant_id),
             plan, _asked_or(deployment.use_guided_failure, environment.use_guided_failure),
@@ -156,7 +165,7 @@ class RunbookRunExecutor:
             return error
         process = ProcessRun(
             runbook_run.space_id, snapshot.variables,
-            runbook_run_variables(store, runbook_run, _task_info(run)),
+            runbook_run_variables(store, runbook_run, _task_info(run, self.services.server_uri)),
             ScopeContext(runbook_run.environment_id, tenant_id=runbook_run.tenant_id,
                          process_owner_id=runbook_run.runbook_id),
             plan, _asked_or(runbook_run.use_guided_failure, guided_failure_by_default(

@@ -20,6 +20,7 @@ from octosim.model.generic import GENERIC_TASK_TYPES, GenericExecutor
 from octosim.model.health import HealthExecutor, HealthSettings
 from octosim.model.interruptions import InterruptionBoard
 from octosim.model.step_actions import StepActions
+from octosim.model.system_variables import DEFAULT_SERVER_URI
 from octosim.model.workers import WorkerPools
 
 if TYPE_CHECKING:
@@ -57,19 +58,20 @@ def install_tentacles(engine: TaskEngine, *, health: HealthSettings | None = Non
 
 def install_deployments(
     engine: TaskEngine, store: DeploymentStore, *, worker_os: str = "Windows",
-    workers_per_pool: int = 1,
+    workers_per_pool: int = 1, server_uri: str = DEFAULT_SERVER_URI,
 ) -> DeployServices:
     """Register the ``Deploy`` and ``RunbookRun`` executors over ``store``; return what they
     share (the interruption board the API answers, the Python step actions a user registers,
     the worker pools: each space's ``Default Worker Pool`` gets ``workers_per_pool`` workers
-    running ``worker_os``, made on first use).
+    running ``worker_os``, made on first use). ``server_uri``: the server's URL as its
+    scripts see it (``Octopus.Web.BaseUrl``).
 
     Draws no random numbers and allocates no id until a deployment needs a worker.
     """
     services = DeployServices(
         store, WorkerPools(engine.world, engine, os_family=worker_os,
                            workers_per_pool=workers_per_pool),
-        InterruptionBoard(engine.world.next_id), StepActions(),
+        InterruptionBoard(engine.world.next_id), StepActions(), server_uri,
     )
     engine.register(DeployExecutor(services))
     engine.register(RunbookRunExecutor(services))

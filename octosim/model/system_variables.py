@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from octosim.model.world import Machine
 
 __all__ = [
+    "DEFAULT_SERVER_URI",
     "TaskInfo",
     "action_variables",
     "deployment_links",
@@ -53,13 +54,17 @@ __all__ = [
 ]
 
 
+#: The server's URL when nothing says otherwise: a fresh Octopus server's listen prefix.
+DEFAULT_SERVER_URI = "http://localhost:8065"
+
+
 @dataclass(frozen=True)
 class TaskInfo:
     """What the variables need to know about the task and the server."""
 
     task_id: str
     description: str
-    base_url: str = "http://localhost:8065"
+    base_url: str = DEFAULT_SERVER_URI
     queue_time: float | None = None
     queue_time_expiry: float | None = None
     epoch: datetime = DEFAULT_EPOCH

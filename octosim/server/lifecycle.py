@@ -169,6 +169,8 @@ class LiveServer:
                 raise
             self.port = sock.getsockname()[1]
             self._socket = sock
+            # Scripts the simulation runs call the server back at Octopus.Web.BaseUrl: here.
+            self.sim.deploy.server_uri = self.url
         return self._socket
 
     def config(self) -> uvicorn.Config:

@@ -40,6 +40,9 @@ from octosim.model.variables import (
     resolve,
     substitute,
 )
+from octosim.options import ServerOptions
+from octosim.server import LiveServer
+from octosim.simulation import Simulation
 from tests.model.deploy.builders import script_step
 from tests.model.deploy.deploy_sim import deploy, deploy_sim, project_with, python_step
 
@@ -385,3 +388,31 @@ def test_a_machine_renamed_mid_deployment_is_named_anew_in_later_steps() -> None
                         for step in task.log.children)
     assert "app-01 app" in before
     assert "app-renamed app,extra" in after
+
+
+def _server_uri_seen(sim: Simulation) -> list[str]:
+    """What a step printing ``Octopus.Web.BaseUrl`` and ``…ServerUri`` says on web-01."""
+    project = project_with(sim, [script_step(
+        "Call back", "Write-Host '#{Octopus.Web.BaseUrl} #{Octopus.Web.ServerUri}'",
+        roles="web-server")])
+    task = deploy(sim, project)
+    sim.clock.advance_to(100)
+    assert task.state == "Success", task.error_message
+    return [entry.message for entry in task.log.children[0].children[0].log]
+
+
+def test_scripts_are_told_the_simulations_own_url() -> None:
+    # A script calling the server back at Octopus.Web.BaseUrl must reach the simulation:
+    # in-process, at the base URL its clients are given.
+    sim = Simulation(options=ServerOptions(base_url="http://octopus.example:8080"))
+    assert "http://octopus.example:8080 http://octopus.example:8080" in _server_uri_seen(sim)
+
+
+def test_a_live_server_tells_scripts_the_address_it_serves_at() -> None:
+    sim = Simulation()
+    server = LiveServer(sim, port=0)
+    server.bind()
+    try:
+        assert f"{server.url} {server.url}" in _server_uri_seen(sim)
+    finally:
+        server.stop()
