@@ -12,6 +12,7 @@ The registry that creates and finds these is :mod:`octosim.model.deployment_stor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -97,8 +98,12 @@ def is_bound(raw: str) -> bool:
     return "#{" in raw
 
 
+@functools.lru_cache(maxsize=256)
 def slug(name: str) -> str:
-    """Return the URL slug Octopus derives from ``name`` (``My App`` → ``my-app``)."""
+    """Return the URL slug Octopus derives from a resource's ``name`` (``My App`` →
+    ``my-app``): a project's, a space's, an environment's."""
+    # Memoised: listings read every space's and environment's slug each time, from a few
+    # names that rarely change.
     return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
 
 

@@ -8,7 +8,6 @@ server). Ids follow Octopus's
 
 from __future__ import annotations
 
-import functools
 import random
 import string
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from octosim.model.projects import slug
 from octosim.model.states import HealthStatus
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ class Space:
     @property
     def slug(self) -> str:
         """The URL slug Octopus derives from the name."""
-        return _slug(self.name)
+        return slug(self.name)
 
 
 @dataclass
@@ -120,7 +120,7 @@ class Environment:
     @property
     def slug(self) -> str:
         """The URL slug Octopus derives from the name."""
-        return _slug(self.name)
+        return slug(self.name)
 
 
 @dataclass
@@ -172,7 +172,7 @@ class Machine:
     @property
     def slug(self) -> str:
         """The URL slug Octopus derives from the name."""
-        return _slug(self.name)
+        return slug(self.name)
 
 
 @dataclass
@@ -221,13 +221,6 @@ class ApiKeyTable(dict[str, ApiKey]):
 def generate_api_key(rng: random.Random) -> str:
     """Return a key in the real format: ``API-`` and 27 uppercase letters and digits."""
     return "API-" + "".join(rng.choices(string.ascii_uppercase + string.digits, k=27))
-
-
-@functools.lru_cache(maxsize=256)
-def _slug(name: str) -> str:
-    # Memoised: listings read every space's and environment's slug each time, from a few
-    # names that rarely change.
-    return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
 
 
 class World:
