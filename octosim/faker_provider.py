@@ -173,7 +173,8 @@ class OctopusProvider(BaseProvider):
         """Return the ``Octopus.*`` variables a step sees, as the seed script reads them:
         ``Octopus.Machine.Id``, ``Octopus.Machine.Name``, ``Octopus.Environment.Id``,
         ``Octopus.Space.Id``, ``Octopus.Web.BaseUrl``, ``Octopus.Action.TargetRoles`` and
-        ``Octopus.Action.RunOnServer`` (``"True"``/``"False"`` as Octopus writes booleans).
+        ``Octopus.Action.RunOnServer`` (``"true"``/``"false"``, the action property as the
+        C# client and the simulator write it).
         A "run on behalf of" step has target roles and runs on the server."""
         return {
             "Octopus.Machine.Id": self.octopus_machine_id(),
@@ -183,7 +184,7 @@ class OctopusProvider(BaseProvider):
             "Octopus.Space.Id": self.octopus_space_id(),
             "Octopus.Web.BaseUrl": server_url,
             "Octopus.Action.TargetRoles": ",".join(self.octopus_roles()) if run_on_server else "",
-            "Octopus.Action.RunOnServer": "True" if run_on_server else "False",
+            "Octopus.Action.RunOnServer": "true" if run_on_server else "false",
         }
 
     def octopus_deployment_variables(
@@ -249,5 +250,5 @@ class OctopusProvider(BaseProvider):
             "Octopus.Space.Id": machine.space_id,
             "Octopus.Web.BaseUrl": sim.base_url,
             "Octopus.Action.TargetRoles": ",".join(machine.roles) if run_on_server else "",
-            "Octopus.Action.RunOnServer": "True" if run_on_server else "False",
+            "Octopus.Action.RunOnServer": "true" if run_on_server else "false",
         }

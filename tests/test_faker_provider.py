@@ -65,10 +65,10 @@ def test_step_variables_cover_what_the_seed_reads(fake: Faker) -> None:
     on_behalf = fake.octopus_step_variables()
     assert seed_reads <= on_behalf.keys()
     assert on_behalf["Octopus.Action.TargetRoles"]
-    assert on_behalf["Octopus.Action.RunOnServer"] == "True"
+    assert on_behalf["Octopus.Action.RunOnServer"] == "true"
     local = fake.octopus_step_variables(run_on_server=False)
     assert local["Octopus.Action.TargetRoles"] == ""
-    assert local["Octopus.Action.RunOnServer"] == "False"
+    assert local["Octopus.Action.RunOnServer"] == "false"
 
 
 def _seeded(seed: int) -> Faker:
