@@ -2,9 +2,20 @@
 
 Interpreted:
 
-* ``sleep``; ``true``/``false``/``:``; ``X=v``, ``export``, ``unset`` (``-f``, ``-v``); Octopus's
-  ``fail_step``, ``set_octopusvariable``, ``get_octopusvariable``; ``sudo`` in front of any
-  of these.
+* ``sleep``; ``true``/``false``/``:``; ``X=v`` and ``X+=v`` (appended), made left to right,
+  each expanded just before it is made (``x=1 y=$x``: y is 1) and after the command's other
+  words; an array's (``a=(x y)``, ``a[0]=x``) not interpreted; ``export``, ``unset`` (``-f``,
+  ``-v``), ``readonly``, ``local``/``declare``/``typeset`` with ``-r``/``-x`` (any other
+  option: the names and what is assigned to them after are not known; assigning a
+  read-only variable is Bash's error, which abandons the command Bash was reading: nothing
+  after is followed); Octopus's ``fail_step``, ``set_octopusvariable``,
+  ``get_octopusvariable`` (as Calamari's Bootstrap.sh defines it: the value as it is, or a
+  newline; it sets ``INPUT``); ``sudo`` in front of any of these.
+* Bash's own variables (:mod:`~._sh_variables`): ``UID``/``EUID`` (root's, read-only),
+  ``OPTIND``, ``OPTERR``, ``TERM`` (``dumb`` unless the environment sets it), ``FUNCNAME``;
+  the others Bash sets (``BASH_VERSION``, ``LINENO``, ``PWD``...) are set and not empty,
+  their values not known: ``[ -n "$X" ]``, ``[ -z "$X" ]``, ``[ "$X" ]`` (``test``, ``[[ ]]``)
+  and ``${X:+word}``, ``${X+word}`` on them are known.
 * ``echo``/``printf`` (``%s``, ``%c``, ``%d``, ``%x``, ``%f``... with flags, width and
   precision; the format used again while arguments remain; ``echo -e``'s and the format's
   escapes as Bash reads them, :func:`~._sh_text.unescape`; after ``shopt -s xpg_echo`` or
@@ -24,7 +35,9 @@ Interpreted:
   a subshell's status ends it.
 * ``[``/``test`` with ``-z``, ``-n``, ``=``, ``==``, ``!=``, ``-eq``..``-ge``, ``!``,
   ``-a``, ``-o``, ``( )`` and the file tests on ``/etc/environment`` (the one file the
-  simulator models: a regular file); ``[[ ]]`` with the same and ``&&``, ``||``,
+  simulator models: a regular file); ``[[ ]]`` with the same (``-eq``..``-ge`` on
+  arithmetic expressions, as Bash reads them: ``[[ 010 -eq 8 ]]``; Bash's arithmetic error
+  there is not known) and ``&&``, ``||``,
   ``=``/``==``/``!=`` against a pattern read as a ``case`` pattern is (below: its quoted
   parts literal, the rest a glob; what ``case`` refuses is not known), ``=~`` (an extended
   regular expression without backslashes or ``[:class:]``, in ASCII text, as
@@ -143,7 +156,9 @@ Interpreted:
   ``$?`` is the last status. The step's script parameters are not modelled: in the script
   itself ``$#`` is 0, ``$@`` and ``$*`` are empty, ``$1``... unset (in a function: the
   call's arguments). ``$(uname)`` (and ``uname -s``) is
-  ``Linux`` on a Linux Tentacle. ``$((...))``: Bash 5.2's integer arithmetic
+  ``Linux`` on a Linux Tentacle, and ``$(get_octopusvariable NAME)`` what Calamari's
+  function prints, its trailing newlines removed and, bare, split and (a ``*``...) not
+  interpreted as any ``$(...)``. ``$((...))``: Bash 5.2's integer arithmetic
   (:func:`~._sh_arith.arithmetic`: signed 64 bits wrapping around; decimal, ``0x``, octal
   ``0`` and ``BASE#DIGITS``; variables by name or ``$X``, unset or empty 0, a value an
   integer constant whose stacked signs are each a unary operator: ``x=+-5`` reads -5,
@@ -203,6 +218,7 @@ exits 1 when X is set.
 
 from __future__ import annotations
 
+import base64
 import functools
 import itertools
 import re
@@ -252,6 +268,13 @@ from octosim.model.scripts._sh_text import (
     trim_glob,
     unescape,
 )
+from octosim.model.scripts._sh_variables import (
+    DYNAMIC,
+    KNOWN,
+    READONLY,
+    SET_IF_UNSET,
+    UNKNOWN_SET,
+)
 
 __all__ = ["run_bash"]
 
@@ -262,16 +285,25 @@ _Status = Generator[float, None, int | None]
 
 _LIST_OP = re.compile(r"&&|\|\|")
 _PIPE = re.compile(r"\|(?!\|)")
-_ASSIGNMENT = re.compile(rf"^({SH_NAME})=(.*)$", re.DOTALL)
+#: ``NAME=value`` and ``NAME+=value`` (appended to NAME's value).
+_ASSIGNMENT = re.compile(rf"^({SH_NAME})(\+?)=(.*)$", re.DOTALL)
+#: An array's assignment, which Bash reads as one where an assignment may stand: ``a=(x y)``,
+#: ``a+=(z)``, ``a[0]=x`` (arrays are not modelled).
+_ARRAY_ASSIGNMENT = re.compile(rf"^{SH_NAME}(?:\[|\+?=\()")
 #: A name in ``/etc/environment`` (pam_env's, which takes names Bash does not): what
 #: :data:`_ENVIRONMENT_LINE` sets and :data:`_GREP_NAME` asks about.
 _ENVIRONMENT_NAME = r"[A-Za-z_]\w*"
 #: A line of ``/etc/environment`` setting a variable: ``NAME=value``.
 _ENVIRONMENT_LINE = re.compile(rf"^({_ENVIRONMENT_NAME})=(.*)$", re.DOTALL)
-#: A name assigned somewhere in a text: ``X=``, ``X+=``, ``export X=``, ``local -r X=``,
-#: ``for X``.
+#: A name assigned somewhere in a text: ``X=``, ``X+=``, ``a[0]=``, ``export X=``, ``local -r
+#: X=``, ``for X``.
 _ASSIGNED = re.compile(r"(?:^|(?<=[\s;&|(){}`]))(?:(?:export|local|readonly|declare|typeset)"
-                       rf"(?:\s+-\w+)*\s+)?({SH_NAME})\+?=|\bfor\s+({SH_NAME})")
+                       rf"(?:\s+-\w+)*\s+)?({SH_NAME})(?:\[[^\]]*\])?\+?=|\bfor\s+({SH_NAME})")
+#: A declaration's names in a text, as written after its options: ``declare -i n``, ``local
+#: -a list=(...)``, ``readonly X``, ``unset X`` (what may give a variable an attribute, or
+#: unset it).
+_DECLARED = re.compile(r"(?:^|(?<=[\s;&|(){}`]))(?P<builtin>declare|typeset|local|readonly|unset)"
+                       r"(?P<args>(?:[ \t]+[^\s;&|<>()]+)*)")
 #: ``${X=v}``, ``${X:=v}``: an expansion assigning X.
 _DEFAULT_ASSIGNED = re.compile(rf"\$\{{({SH_NAME}):?=")
 #: ``${X:?message}``, ``${X?}``: an expansion that may fail (``${X#?}`` too, to be safe).
@@ -292,8 +324,14 @@ _STANDARD: dict[int, tuple[str, bool]] = {1: (_TASK_LOG, True), 2: (_ERRORS, Tru
 _INPUT = re.compile(r"^[0-9]*(?P<op><<<|<<-|<<|<&|<>|<)(?P<target>.*)$", re.DOTALL)
 #: ``$NAME``, ``$1``, ``$?``... (``${...}`` ends where :func:`braced_end` says).
 _PARAMETER = re.compile(rf"\$(?P<name>{SH_NAME}|[0-9?#@*$!-])")
-#: ``$(`` that is not ``$((``: a command substitution.
-_SUBSTITUTION = re.compile(r"\$\((?!\()")
+#: ``"$X"``, ``"${X}"``, and bare (``quote`` empty).
+_PLAIN_PARAMETER = re.compile(rf'(?P<quote>"?)\$(?:(?P<name>{SH_NAME})|\{{(?P<braced>{SH_NAME})\}})'
+                              r"(?P=quote)")
+#: A command substitution that is not Calamari's ``$(get_octopusvariable ...)``.
+_OTHER_SUBSTITUTION = re.compile(r"\$\((?!\(|[ \t\n]*get_octopusvariable[ \t\n])|`")
+#: What ends a command (besides a blank): a ``$(...)`` holding one holds more than one
+#: command.
+_COMMAND_ENDS = frozenset(";&|\n<>()")
 #: What ``${...}`` holds that is interpreted: a name and ``-``, ``=``, ``?``, ``+``, each with
 #: or without ``:``.
 _BRACED = re.compile(rf"^(?P<name>{SH_NAME}|[0-9]+|[?#@*$!-])(?:(?P<op>:?[-=?+])(?P<word>.*))?$",
@@ -371,6 +409,10 @@ class _Frame:
 
     args: list[str]
     hidden: dict[str, str | None] = field(default_factory=dict)
+    #: The function's name: ``FUNCNAME``.
+    function: str = ""
+    #: Its ``local -r`` variables: read-only until it returns.
+    readonly: set[str] = field(default_factory=set)
 
 
 class _Limit(ScriptExit):
@@ -434,6 +476,9 @@ class _Words:
     #: How each word was written: ``bare`` (no quotes), ``quoted`` (one quoted string) or
     #: ``mixed``; a ``for`` loop's words need it (a bare ``*`` is a file name pattern).
     forms: list[str] = field(default_factory=list)
+    #: The assignments before the command's name, as written: Bash expands each after the
+    #: words, just before it makes it (``x=1 y=$x`` sets y to 1).
+    assignments: list[str] = field(default_factory=list)
 
 
 def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
@@ -443,8 +488,6 @@ def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
     # runs it (BashScriptBootstrapper.EnsureValidUnixFile: "\r\n" replaced with "\n"); a
     # lone "\r" stays
     body = body.replace("\r\n", "\n")
-    if "get_octopusvariable" in body:
-        body = _octopus_variables(body, host)
     pieces = _pieces(body)
     if _syntax_error(pieces):
         return ScriptResult()  # Bash's syntax error: not interpreted (see _syntax_error)
@@ -463,37 +506,6 @@ def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
     if status and shell.message:
         return ScriptResult(status, shell.message)
     return ScriptResult(status or 0)  # a last command not interpreted counts as success
-
-
-_GET_VARIABLE = re.compile(
-    r"""\$\(\s*get_octopusvariable\s+(?:"([^"]*)"|'([^']*)'|([^\s)]+))\s*\)""")
-
-
-def _octopus_variables(body: str, host: ScriptHost) -> str:
-    """Put each ``$(get_octopusvariable NAME)`` (Calamari's function, the one command
-    substitution a step script needs) in the text as the value it prints, quoted so that
-    it stays one word and literal: in double quotes, escaped (a ``$`` in the value is still
-    expanded there: a limit of this interpreter); elsewhere, in single quotes. One in single
-    quotes, a comment or a here-document's body is not a command: it stays as written."""
-    out: list[str] = []
-    at = 0
-    parts = iter(sh_parts(body, heredocs=True))
-    kind, _, part_end = "plain", 0, 0
-    for m in _GET_VARIABLE.finditer(body):
-        while part_end <= m.start():  # the part holding the match (parts come in order)
-            kind, _, part_end = next(parts)
-        if kind in ("single", "ansi", "comment", "heredoc"):
-            continue
-        value = host.octopus_variable(m.group(1) or m.group(2) or m.group(3) or "") or ""
-        if kind == "double":
-            text = re.sub(r'(["\\`])', r"\\\1", value)
-        else:
-            text = "'" + value.replace("'", "'\\''") + "'"
-        out.append(body[at : m.start()])
-        out.append(text)
-        at = m.end()
-    out.append(body[at:])
-    return "".join(out)
 
 
 @functools.lru_cache(maxsize=512)
@@ -814,7 +826,22 @@ class _Shell:
         self.uncertain = 0
         #: Variables whose value is not known: what skipped text may have assigned. Reading
         #: one is not interpreted, rather than read as empty.
-        self.unknown: set[str] = set()
+        self.unknown: set[str] = set(UNKNOWN_SET)
+        #: Variables known to be set and not empty though their values are not known (Bash's
+        #: own: ``BASH_VERSION``...), in :attr:`unknown` too: ``[ -n "$X" ]`` is known.
+        self.nonempty: set[str] = set(UNKNOWN_SET)
+        #: Those of Bash's own variables whose values change by themselves (``SECONDS``...):
+        #: still so after an assignment, no longer once unset.
+        self.dynamic: set[str] = set(DYNAMIC)
+        #: Bash's own variables of known value, the shell's and not the environment's.
+        self.own: dict[str, str | None] = {
+            **KNOWN, **{name: value for name, value in SET_IF_UNSET.items()
+                        if host.getenv(name) is None}}
+        #: Read-only variables: assigning one is Bash's error.
+        self.readonly: set[str] = set(READONLY)
+        #: Variables given an attribute not modelled (``declare -i``, ``-u``, ``-l``, ``-n``,
+        #: an array): what an assignment makes of their value is not known.
+        self.attributed: set[str] = set()
         #: Statements run so far (loops and calls repeat theirs): see MAX_STATEMENTS.
         self.statements = 0
         #: > 0 while a command of a pipeline runs (in a subshell of its own, in Bash).
@@ -830,15 +857,24 @@ class _Shell:
         self.partial: dict[str, str] = {}
 
     def getenv(self, name: str) -> str | None:
-        """A variable's value (None: unset), IFS the shell's own."""
-        return self.ifs if name == "IFS" else self.host.getenv(name)
+        """A variable's value (None: unset), IFS and :attr:`own` the shell's own."""
+        if name == "IFS":
+            return self.ifs
+        return self.own[name] if name in self.own else self.host.getenv(name)
 
     def putenv(self, name: str, value: str | None) -> None:
-        """Store a variable's value (None: unset it), IFS the shell's own."""
+        """Store a variable's value (None: unset it), IFS and :attr:`own` the shell's own."""
         if name == "IFS":
             self.ifs = value
+        elif name in self.own:
+            self.own[name] = value
         else:
             self.host.setenv(name, value)
+
+    def forget(self, *names: str) -> None:
+        """What ``names`` hold, and whether they are set, is no longer known."""
+        self.unknown.update(names)
+        self.nonempty.difference_update(names)
 
     def block(self, pieces: Sequence[str]) -> _Status:
         status: int | None = 0
@@ -948,19 +984,35 @@ class _Shell:
         self.partial.clear()
         for text in texts:
             for m in _EXPANDED_BODY_NAMES.finditer(text):  # a here-document's expansions
-                self.unknown.update(name for name in m.group(1).split(",") if name)
-            self.unknown.update(m.group(1) or m.group(2) for m in _ASSIGNED.finditer(text))
-            self.unknown.update(m.group(1) for m in _DEFAULT_ASSIGNED.finditer(text))
+                self.forget(*(name for name in m.group(1).split(",") if name))
+            self.forget(*(m.group(1) or m.group(2) for m in _ASSIGNED.finditer(text)))
+            self.forget(*(m.group(1) for m in _DEFAULT_ASSIGNED.finditer(text)))
             if _ARITHMETIC_TEXT.search(text):  # ((i++)), let i+=1, $((i = 2)), for ((...))
-                self.unknown.update(m.group(1) or m.group(2)
-                                    for m in ARITHMETIC_TARGET.finditer(text))
+                self.forget(*(m.group(1) or m.group(2) for m in ARITHMETIC_TARGET.finditer(text)))
             for m in _READ.finditer(text):
                 names = [w for w in m.group(1).split() if not w.startswith("-")]
-                self.unknown.update(names or ["REPLY"])
+                self.forget(*(names or ["REPLY"]))
+            for m in _DECLARED.finditer(text):
+                self.declared_somewhere(m.group("builtin"), m.group("args").split())
             if "=~" in text:  # [[ x =~ re ]] sets BASH_REMATCH
-                self.unknown.add(_REMATCH)
+                self.forget(_REMATCH)
+            if _first(text) in ("cd", "pushd", "popd"):
+                self.forget("PWD", "OLDPWD")
             if "xpg_echo" in text or "posix" in text:
                 self.xpg_echo = True
+
+    def declared_somewhere(self, builtin: str, args: Sequence[str]) -> None:
+        """``builtin`` (``declare``, ``local``, ``readonly``, ``unset``...) with ``args`` ran,
+        or may have, not followed: its names' values are not known, and with options (or as
+        ``readonly``) they may have an attribute or be read-only."""
+        names = [arg.split("=", 1)[0] for arg in args if not arg.startswith(("-", "+"))]
+        names = [name for name in names if re.fullmatch(SH_NAME, name)]
+        self.forget(*names)
+        options = "".join(arg[1:] for arg in args if arg.startswith(("-", "+")))
+        if builtin == "readonly" or "r" in options:
+            self.readonly.update(names)
+        if builtin != "unset" and options.strip("-grx"):
+            self.attributed.update(names)
 
     def unfollowed(self, pieces: Sequence[str], conditions: Sequence[str] = ()) -> None:
         """Raise :class:`_Unfollowed` when the statements ``pieces`` or the conditions
@@ -1067,7 +1119,7 @@ class _Shell:
             return False
         words = list(_words(stages[-1]))
         if all(_ASSIGNMENT_LIKE.match(w) for w in words):
-            return "$(" not in text and "`" not in text
+            return not _OTHER_SUBSTITUTION.search(text)
         return words[0] in ("true", ":", "echo") and _safe_redirections(words)
 
     # -- loops -----------------------------------------------------------------------------------
@@ -1256,7 +1308,7 @@ class _Shell:
         """``$1``...: the innermost function call's; the script itself has none."""
         return self.frames[-1].args if self.frames else []
 
-    def call(self, name: str, args: list[str], assignments: list[str]) -> _Status:
+    def call(self, name: str, args: list[str], assignments: list[tuple[str, str]]) -> _Status:
         """Run function ``name`` with ``args`` (``X=v f``: X only for the call), its output
         where the call sends it. Its status is its last command's, or ``return``'s."""
         if len(self.frames) >= MAX_FUNCTION_NESTING:
@@ -1265,18 +1317,19 @@ class _Shell:
         body = self.functions[name]
         if body[:1] not in ("{", "("):
             raise Unknown(body)  # `f() if ...; fi` and other bodies: not interpreted
-        frame = _Frame(list(args))
+        frame = _Frame(list(args), function=name)
         self.frames.append(frame)
         loops = self.loops
         self.loops = 0  # the caller's loops are not the function's to break
         try:
-            for assignment in assignments:
-                self.local(*assignment.split("=", 1))
+            for variable, assigned in assignments:
+                self.local(variable, assigned)
             return (yield from self.compound(body))
         except _Return as done:
             return done.status
         finally:
             self.frames.pop()
+            self.readonly -= frame.readonly
             for variable, value in frame.hidden.items():
                 self.setenv(variable, value)
             self.loops = loops
@@ -1314,12 +1367,7 @@ class _Shell:
             if not self.frames:
                 self.error("local: can only be used in a function")
                 return 1
-            if any(a.startswith("-") and a not in ("-r", "-x", "--") for a in args):
-                return None  # arrays, integers...: not interpreted
-            for arg in (a for a in args if not a.startswith("-")):
-                variable, _, value = arg.partition("=")
-                self.local(variable, value if "=" in arg else None)
-            return 0
+            return self.declaration(name, args)
         if name == "shift":
             count = args[0] if args else "1"
             if not (ascii_digits(count) and fits_int64(count)):
@@ -1468,9 +1516,36 @@ class _Shell:
     def command(self, text: str, *, piped: bool = False) -> _Status:
         """A simple command, or a ``[[ ]]`` (whose words Bash expands only as it evaluates
         them)."""
+        if (known := self.emptiness_test(text)) is not None:
+            return known
         if _first(text) == "[[":
             return self.conditional(text)
         return (yield from self.simple(self.expand(text), piped=piped))
+
+    def emptiness_test(self, text: str) -> int | None:
+        """The status of ``[ -n "$X" ]``, ``[ -z "$X" ]``, ``[ "$X" ]`` (``test``, ``[[ ]]``
+        and ``!`` too) on a variable known to be set and not empty whose value is not known
+        (:attr:`nonempty`: ``BASH_VERSION``...); None for any other command."""
+        words = list(_words(text))
+        if words[:1] == ["["] and words[-1:] == ["]"]:
+            words, bare = words[1:-1], False
+        elif words[:1] == ["[["] and words[-1:] == ["]]"]:
+            words, bare = words[1:-1], True  # not split there
+        elif words[:1] == ["test"]:
+            words, bare = words[1:], False
+        else:
+            return None
+        negations = 0
+        while len(words) > 1 and words[0] == "!":
+            words, negations = words[1:], negations + 1
+        m = _PLAIN_PARAMETER.fullmatch(words[-1]) if words else None
+        if (m is None or len(words) > 2 or words[:-1] not in ([], ["-n"], ["-z"])
+                or (not bare and not m.group("quote"))):
+            return None
+        if (m.group("name") or m.group("braced")) not in self.nonempty:
+            return None
+        empty = words[0] == "-z"
+        return int(empty != bool(negations % 2))
 
     def conditional(self, text: str) -> int:
         """``[[ EXPRESSION ]]``: 0 when true, else 1 (:func:`test_expression`, its words
@@ -1485,7 +1560,7 @@ class _Shell:
         if "=~" in words:
             # Bash sets the array BASH_REMATCH: the match and its groups, by POSIX's longest
             # match (Python's re takes the first); arrays are not modelled
-            self.unknown.add(_REMATCH)
+            self.forget(_REMATCH)
         if raws[-1] != "]]" or "]]" in words or glued:
             raise Unknown(text)
         return 0 if test_expression(words, _Conditional(self, words)) else 1
@@ -1530,6 +1605,14 @@ class _Shell:
                                      self.arithmetic_value)
         self.assign(assigned)
         return value
+
+    def arithmetic_of(self, value: str) -> int:
+        """Bash's arithmetic on an expanded ``value`` (a ``[[ ]]`` operand of ``-eq``...),
+        its assignments made."""
+        self.count_work(value, characters=ARITHMETIC_CHARACTERS)
+        result, assigned = arithmetic(value, self.arithmetic_value)
+        self.assign(assigned)
+        return result
 
     def evaluated(self, expression: str) -> int | None:
         """:meth:`evaluate`, or None when it cannot be evaluated."""
@@ -1579,6 +1662,8 @@ class _Shell:
         code). ``loops``: how many loops it runs in, when not the shell's."""
         options = (self.errexit, self.nounset, self.pipefail)
         functions, outer_loops, unknown = dict(self.functions), self.loops, set(self.unknown)
+        attributes = (set(self.nonempty), set(self.dynamic), set(self.readonly),
+                      set(self.attributed))
         if loops is not None:
             self.loops = loops
         self.subshells.append({})
@@ -1587,6 +1672,7 @@ class _Shell:
         finally:
             self.errexit, self.nounset, self.pipefail = options
             self.functions, self.loops, self.unknown = functions, outer_loops, unknown
+            self.nonempty, self.dynamic, self.readonly, self.attributed = attributes
             for name, value in self.subshells.pop().items():
                 self.putenv(name, value)
 
@@ -1608,13 +1694,28 @@ class _Shell:
             return done.status
 
     def setenv(self, name: str, value: str | None) -> None:
-        """Set a variable of the script, remembering its value for a subshell's end."""
+        """Set a variable of the script, remembering its value for a subshell's end. A
+        read-only one is Bash's error, which abandons the command the shell was reading (a
+        line of the script, a function call...): what follows is not followed. One whose
+        value Bash makes of what is assigned (:attr:`attributed`, :attr:`dynamic`) is not
+        known after."""
+        if name in self.readonly:
+            self.error(f"{name}: readonly variable")
+            raise _Unfollowed
         if value is not None and len(value) > MAX_VALUE_LENGTH:
             raise Unknown(name)  # a value doubled in a loop: not followed (memory)
         if self.subshells and name not in self.subshells[-1]:
             self.subshells[-1][name] = self.getenv(name)
         self.unknown.discard(name)
+        self.nonempty.discard(name)
         self.putenv(name, value)
+        if value is None:
+            self.dynamic.discard(name)  # unset, it is an ordinary variable
+        elif name in self.dynamic:
+            self.forget(name)
+            self.nonempty.add(name)
+        elif name in self.attributed:
+            self.forget(name)
 
     def tee(self, first: str, second: str) -> bool:
         """``echo ... | [sudo] tee [-a] FILE...``: True when it was that. The lines go to
@@ -1659,17 +1760,13 @@ class _Shell:
     def simple_command(self, cmd: _Words, *, piped: bool) -> _Status:
         words = strip_sudo(cmd.words)
         sudo = len(words) != len(cmd.words)
+        if not cmd.words:  # assignments alone: each made in turn, for good
+            for raw in cmd.assignments:
+                self.setenv(*self.assignment(raw))
+            return 0
+        assignments = self.temporary_assignments(cmd.assignments)  # X=v cmd: X for cmd
         if not words:
             return 0
-        if all(_ASSIGNMENT.match(w) for w in words):
-            for w in words:
-                name, value = w.split("=", 1)
-                self.setenv(name, value)
-            return 0
-        assignments: list[str] = []
-        while words and _ASSIGNMENT.match(words[0]):
-            assignments.append(words[0])  # X=v cmd: X only for cmd
-            words = words[1:]
         name, args = words[0], words[1:]
         if name in self.functions and not sudo:  # `sudo f` runs a program, not f
             if piped:
@@ -1690,10 +1787,9 @@ class _Shell:
         if name == "grep":
             return self.grep(args, cmd)
         if name == "get_octopusvariable":  # Calamari's: prints the value
-            if not args:
-                return 1
+            text = self.octopus_lookup(args)
             if not piped:
-                self.output((self.host.octopus_variable(args[0]) or "") + "\n")
+                self.output(text)
             return 0
         return self.builtin(name, args)
 
@@ -1752,6 +1848,8 @@ class _Shell:
         if name == "export":
             self.export(args)
             return 0
+        if name in ("readonly", "declare", "typeset"):
+            return self.declaration(name, args)
         if name == "unset":
             return self.unset(args)
         if name in ("shopt", "set") and any(
@@ -1793,7 +1891,7 @@ class _Shell:
             options.update(option[1:])
         if options - {"f", "v"}:
             for arg in args:
-                self.unknown.add(arg)
+                self.forget(arg)
                 self.functions.pop(arg, None)
             return None
         if options == {"f", "v"}:
@@ -1804,6 +1902,9 @@ class _Shell:
             variable = re.fullmatch(SH_NAME, arg) is not None
             if options == {"v"} and not variable:
                 self.error(f"unset: `{arg}': not a valid identifier")
+                status = 1
+            elif options != {"f"} and arg in self.readonly:
+                self.error(f"unset: {arg}: cannot unset: readonly variable")
                 status = 1
             elif options == {"f"} or not variable:
                 self.functions.pop(arg, None)
@@ -1820,17 +1921,45 @@ class _Shell:
         holder = next((frame for frame in reversed(self.frames) if name in frame.hidden),
                       None)
         if holder is not None and holder is not self.frames[-1]:
-            self.unknown.add(name)
+            self.forget(name)
             raise Unknown(name)
         self.setenv(name, None)
+
+    def declaration(self, builtin: str, args: list[str]) -> int | None:
+        """``local``, ``declare``/``typeset`` (in a function: its own variables, as
+        ``local``) and ``readonly`` with ``NAME[=value]`` (``+=`` appends) arguments and at
+        most the options ``-r`` (read-only) and ``-x`` (exported). Not interpreted: none
+        (they print), other options (integers, case, arrays, name references: the names are
+        then not known, nor what is assigned to them later, :meth:`declared_somewhere`), a
+        name Bash refuses."""
+        options = {a for a in args if a.startswith(("-", "+")) and a != "--"}
+        names = [a for a in args if not a.startswith(("-", "+"))]
+        allowed = {"-r", "-x", "-rx", "-xr"} if builtin != "readonly" else set()
+        if not names or options - allowed:
+            self.skipped(" ".join([builtin, *args]))
+            return None
+        read_only = builtin == "readonly" or any("r" in option for option in options)
+        for arg in names:
+            variable, value = self.assigned_value(arg) if "=" in arg else (arg, None)
+            if not re.fullmatch(SH_NAME, variable):
+                raise Unknown(arg)  # Bash's `not a valid identifier'
+            if self.frames and builtin != "readonly":
+                self.local(variable, value)
+                if read_only:
+                    self.frames[-1].readonly.add(variable)
+            elif value is not None:
+                self.setenv(variable, value)
+            if read_only:
+                self.readonly.add(variable)
+        return 0
 
     def export(self, args: list[str]) -> None:
         """``export NAME[=v]...`` (options are not read). Raises Unknown for any other
         argument: a name Bash refuses (``wā``, ``1x``: its ``not a valid identifier``,
-        status 1), ``X+=v``."""
+        status 1)."""
         for arg in args:
-            if (m := _ASSIGNMENT.match(arg)) is not None:
-                self.setenv(m.group(1), m.group(2))
+            if _ASSIGNMENT.match(arg) is not None:
+                self.setenv(*self.assigned_value(arg))
             elif not (re.fullmatch(SH_NAME, arg) or arg.startswith("-")):
                 raise Unknown(arg)
 
@@ -1971,8 +2100,13 @@ class _Shell:
                 raise Unknown(raw)  # "x$@y": words joined to the text around: not interpreted
             # An assignment (`X=v cmd`, `X=v`) or a declaration's (`export X=v`, `local
             # X=v`) is neither split nor matched against file names; any other word is.
-            assignment = (command and (name is None or name in _DECLARATIONS)
-                          and _ASSIGNMENT.match(raw) is not None)
+            declaring = command and (name is None or name in _DECLARATIONS)
+            if declaring and _ARRAY_ASSIGNMENT.match(raw):
+                raise Unknown(raw)  # an array's: not modelled
+            assignment = declaring and _ASSIGNMENT.match(raw) is not None
+            if assignment and name is None:
+                cmd.assignments.append(raw)  # expanded when it is made
+                continue
             segments = self.expanded(_segment_list(raw))
             _file_expansion(raw, segments, assignment=assignment,
                             braces=not assignment or name is not None)
@@ -1987,6 +2121,45 @@ class _Shell:
             cmd.words.extend(fields)
             cmd.forms.extend([form] * len(fields))
         return cmd
+
+    def assignment(self, raw: str) -> tuple[str, str]:
+        """The variable the assignment ``raw`` (``NAME=value``, ``NAME+=value``) sets and the
+        value it gives it, expanded now: neither split nor matched against file names; ``+=``
+        appends to NAME's value."""
+        segments = self.expanded(_segment_list(raw))
+        _file_expansion(raw, segments, assignment=True, braces=False)
+        return self.assigned_value("".join(text for _, text in segments))
+
+    def assigned_value(self, word: str) -> tuple[str, str]:
+        """The variable and value of the expanded assignment ``word`` (``+=``: appended)."""
+        m = _ASSIGNMENT.match(word)
+        if m is None:
+            raise Unknown(word)
+        name, value = m.group(1), m.group(3)
+        if m.group(2):
+            value = (self.value_of(name) or "") + value
+        return name, value
+
+    def temporary_assignments(self, raws: Sequence[str]) -> list[tuple[str, str]]:
+        """The assignments before a command's name (``x=1 y=$x cmd``): each expanded with the
+        ones before it made, as Bash makes them for the command, which alone keeps them."""
+        made: list[tuple[str, str]] = []
+        before: dict[str, tuple[str | None, bool, bool]] = {}
+        try:
+            for raw in raws:
+                name, value = self.assignment(raw)
+                before.setdefault(name, (self.getenv(name), name in self.unknown,
+                                         name in self.nonempty))
+                self.setenv(name, value)
+                made.append((name, value))
+        finally:
+            for name, (held, unknown, nonempty) in before.items():
+                self.putenv(name, held)
+                if unknown:
+                    self.forget(name)
+                if nonempty:
+                    self.nonempty.add(name)
+        return made
 
     def redirect(self, cmd: _Words, m: re.Match[str], raw: str) -> None:
         """Apply one output redirection (``m``, its target written ``raw``) to ``cmd``'s file
@@ -2060,7 +2233,7 @@ class _Shell:
         ``text`` is inside double quotes (a ``${X:-word}``'s word is read as they read it)."""
         if self.host.os_family == "Linux":
             text = _UNAME.sub("Linux", text)
-        if "`" in text or _SUBSTITUTION.search(text):
+        if "`" in text:
             raise Unknown(text)  # command substitution: not interpreted
         if "$" not in text:
             return text
@@ -2073,6 +2246,10 @@ class _Shell:
                 if sh_closing(text, dollar + 2) != close - 1:
                     raise Unknown(text)  # $( (cmd) ...): a command substitution
                 out.append(str(self.evaluate(text[dollar + 3 : close - 1])))
+                at = close + 1
+            elif text.startswith("$(", dollar):
+                close = sh_closing(text, dollar + 1)
+                out.append(self.substitution(text[dollar + 2 : close]))
                 at = close + 1
             elif text.startswith("${", dollar):
                 if (end := braced_end(text, dollar)) is None:
@@ -2087,6 +2264,40 @@ class _Shell:
                 at = dollar + 1
         out.append(text[at:])
         return "".join(out)
+
+    def substitution(self, inner: str) -> str:
+        """``$(COMMAND)``: what it prints, its trailing newlines removed, as Bash does. Only
+        Calamari's ``get_octopusvariable NAME`` (its words expanded: they can neither assign
+        nor fail, as in the subshell Bash runs it in) is interpreted."""
+        words = _words(inner.strip(_BASH_BLANKS))
+        if (words[:1] != ("get_octopusvariable",) or "get_octopusvariable" in self.functions
+                or any(inner[i] in _COMMAND_ENDS for i in _top_positions(inner))
+                or not all(self.pure(word) for word in words)):
+            raise Unknown(inner)  # command substitution: not interpreted
+        cmd = self.expand(inner)
+        if cmd.redirected or cmd.assignments:
+            raise Unknown(inner)
+        return self.octopus_variable(cmd.words[1:]).rstrip("\n")
+
+    def octopus_variable(self, args: Sequence[str]) -> str:
+        """What Calamari's ``get_octopusvariable`` (its Bootstrap.sh) prints for ``args``: the
+        value of the variable named by the first (a ``case`` on its base64 text, so exact),
+        as it is, or a newline (``echo ""``) when there is none."""
+        value = self.host.octopus_variable(args[0] if args else "")
+        return "\n" if value is None else value
+
+    def octopus_lookup(self, args: Sequence[str]) -> str:
+        """``get_octopusvariable NAME`` run in the shell: besides what it prints
+        (:meth:`octopus_variable`), it sets ``INPUT`` (the function's variable, not local)
+        to the name's base64 text (``echo -n "$1" | openssl enc -base64 -A``). Raises
+        :class:`Unknown` for a name ``echo`` reads otherwise (``-n``; with ``xpg_echo`` a
+        backslash) and, under ``set -u``, none (``$1``: Bash's error in the function)."""
+        name = args[0] if args else ""
+        if (re.fullmatch(r"-[neE]+", name) or (self.xpg_echo and "\\" in name)
+                or (self.nounset and not args)):
+            raise Unknown(name)
+        self.setenv("INPUT", base64.b64encode(name.encode()).decode("ascii"))
+        return self.octopus_variable(args)
 
     def arithmetic_value(self, name: str) -> str | None:
         """A variable named in arithmetic (``set -u``: unset is Bash's error)."""
@@ -2107,9 +2318,11 @@ class _Shell:
         name, op, word = braced.group("name"), braced.group("op"), braced.group("word")
         if op is None:
             return self.set_value(name)
+        kind = op[-1]
+        if kind == "+" and name in self.nonempty:  # set, not empty: the word, known
+            return self.operand(word, quoted=quoted)
         value = self.value_of(name)
         missing = value is None or (op.startswith(":") and value == "")
-        kind = op[-1]
         if kind == "+":
             return "" if missing else self.operand(word, quoted=quoted)
         if not missing:
@@ -2231,6 +2444,8 @@ class _Shell:
             return args[int(name) - 1] if len(name) <= 5 and int(name) <= len(args) else None
         if name in ("$", "!", "-"):
             raise Unknown("$" + name)  # process ids, the shell's flags: not modelled
+        if name == "FUNCNAME":  # Bash's: the running function's name, unset outside one
+            return self.frames[-1].function if self.frames else None
         if name in self.unknown:
             raise Unknown("$" + name)  # what a skipped statement may have set
         return self.getenv(name)
@@ -2374,6 +2589,9 @@ class _Conditional:
 
     def pure(self, j: int) -> bool:
         return self.shell.pure(self.raws[j])
+
+    def integer(self, j: int) -> int:
+        return self.shell.arithmetic_of(self.value(j))
 
 
 def _tilde(raw: str) -> bool:
@@ -2569,7 +2787,8 @@ def _unquoted_dollar(raw: str) -> bool:
 @functools.lru_cache(maxsize=1024)
 def _form(raw: str) -> str:
     """How a word was written: ``bare``, ``quoted`` (one quoted string) or ``mixed``."""
-    if not any(c in raw for c in "'\"\\"):
+    if not any(c in raw for c in "'\"\\") or all(
+            kind == "bare" for kind, _ in _segment_list(raw)):  # quotes inside a $(...)
         return "bare"
     parts = list(itertools.islice(sh_parts(raw), 2))
     if len(parts) == 1 and parts[0][0] in ("single", "ansi", "double"):

@@ -721,6 +721,11 @@ class TestOperands(Protocol):
         """Whether expanding word ``j`` can neither assign nor fail."""
         ...
 
+    def integer(self, j: int) -> int:
+        """Word ``j``'s value read as Bash's ``[[ ]]`` reads an operand of ``-eq`` and the
+        like: an arithmetic expression (``[[ 010 -eq 8 ]]``, ``[[ x+1 -eq 2 ]]``)."""
+        ...
+
 
 @dataclass
 class _Expanded:
@@ -739,6 +744,9 @@ class _Expanded:
 
     def pure(self, j: int) -> bool:
         return True
+
+    def integer(self, j: int) -> int:
+        raise Unknown(self.args[j])  # `test` reads decimal integers: Test.numeric
 
 
 def test_expression(args: list[str], operands: TestOperands | None) -> bool:
@@ -856,6 +864,9 @@ class _Test:
         if op in ("-a", "-o"):  # [ A -a B ]: both / either non-empty
             left, right = self.args[j], self.args[j + 2]
             return (left != "" and right != "") if op == "-a" else (left != "" or right != "")
+        if op in _NUMERIC and self.double:  # arithmetic expressions, each in turn
+            left_value = self.integer(j)
+            return bool(_NUMERIC[op](left_value, self.integer(j + 2)))
         left = self.value(j)
         if op in _NUMERIC:
             return self.numeric(op, left, self.value(j + 2))
@@ -867,10 +878,9 @@ class _Test:
         return None  # <, >, -nt, -ot, -ef: not evaluated
 
     def numeric(self, op: str, left: str, right: str) -> bool | None:
+        """``test``'s ``-eq`` and the like: decimal integers (spaces around allowed)."""
         if not (_INTEGER.match(left) and _INTEGER.match(right)
                 and fits_int64(left) and fits_int64(right)):
-            if self.double:
-                return None  # [[ ]] reads them as arithmetic: not evaluated
             wrong = left if not (_INTEGER.match(left) and fits_int64(left)) else right
             raise TestError(f"{wrong}: integer expression expected")
         return bool(_NUMERIC[op](int(left), int(right)))
@@ -878,6 +888,12 @@ class _Test:
     def value(self, j: int) -> str:
         self.guard(j)
         return self.operands.value(j)
+
+    def integer(self, j: int) -> int:
+        self.guard(j)
+        if self.guessing and not _INTEGER.match(self.operands.value(j)):
+            raise Unknown(self.args[j])  # `i++`: Bash may not evaluate it, nor assign
+        return self.operands.integer(j)
 
     def matches(self, subject: str, j: int) -> bool | None:
         self.guard(j)

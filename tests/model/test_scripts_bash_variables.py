@@ -1,0 +1,173 @@
+"""Bash's assignments and its own variables as the interpreter reads them: ``+=``, arrays (not
+modelled), the order of assignments, ``readonly``/``declare``/``local`` attributes, Bash's
+own variables (``BASH_VERSION``, ``UID``, ``FUNCNAME``...), ``[[ ]]``'s arithmetic operands
+and Calamari's ``get_octopusvariable``. Each expected answer is checked against Bash 5.2
+where this machine has it (:func:`~tests.model.test_scripts_bash_flow.real_bash`)."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+from octosim.model.scripts import ScriptSyntax
+from octosim.model.scripts._sh_variables import DYNAMIC
+from tests.model.test_scripts_bash_flow import bash, real_bash
+from tests.model.test_scripts_running import Host, run
+
+
+def _printed(body: str) -> list[str]:
+    _, _, host = bash(body)
+    return host.lines()
+
+
+# -- assignments --------------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    ('a=1; a+=2; echo "a=$a"', ["a=12"]),
+    ('a+=x; echo "[$a]"', ["[x]"]),
+    ('a=1; a+=2 b=$a; echo "$a $b"', ["12 12"]),
+    ('export P=/bin; export P+=:/usr/bin; echo "$P"', ["/bin:/usr/bin"]),
+    ('x=1 y=$x; echo "y=$y"', ["y=1"]),
+    ('x=0; f() { echo "y=$y x=$x"; }; x=2 y=$x f; echo "x=$x"', ["y=2 x=2", "x=0"]),
+    ('x=0; x=5 echo "$x"', ["0"]),
+])
+def test_assignments_are_made_in_order_and_append(body: str, printed: list[str]) -> None:
+    assert _printed(body) == printed
+    assert real_bash(body) in (None, printed)
+
+
+@pytest.mark.parametrize("body", [
+    'a=(x y); echo "a=$a"; echo end',
+    'a=1; a[0]=x; echo "a=$a"; echo end',
+    'a=1; a+=(y); echo "a=$a"; echo end',
+    'f() { local -a a=(x y); echo "a=$a"; }; f; echo end',
+    'a=1; declare -a a=(x y); echo "a=$a"; echo end',
+])
+def test_an_array_s_assignment_leaves_its_variable_not_known(body: str) -> None:
+    assert _printed(body) == ["end"]  # arrays are not modelled: `a=...` not known
+    assert (real_bash(body) or ["a=x", "end"])[-1] == "end"
+
+
+@pytest.mark.parametrize("body", [
+    'declare -i n; n=1+2; echo "n=$n"; echo end',
+    'typeset -u s; s=abc; echo "s=$s"; echo end',
+    'f() { local -l s; s=ABC; echo "s=$s"; }; f; echo end',
+    'if grep -q x /etc/hosts; then declare -i n; fi; n=1+2; echo "n=$n"; echo end',
+])
+def test_an_attribute_not_modelled_leaves_what_is_assigned_not_known(body: str) -> None:
+    assert _printed(body) == ["end"]
+    assert (real_bash(body) or ["end"])[-1] == "end"
+
+
+def test_a_readonly_variable_s_assignment_is_bash_s_error_and_the_rest_not_known() -> None:
+    body = 'readonly X=1; echo "X=$X"\nX=2\necho "X=$X"'
+    _, _, host = bash(body)
+    assert host.out == [("info", "X=1"), ("error", "X: readonly variable")]
+    assert real_bash(body) in (None, ["X=1", "X=1"])  # Bash goes on at the next line
+    body = 'readonly X=1\nunset X; echo "s=$? $X"'
+    _, _, host = bash(body)
+    assert host.out == [("error", "unset: X: cannot unset: readonly variable"), ("info", "s=1 1")]
+    assert real_bash(body) in (None, ["s=1 1"])
+    body = 'f() { local -r L=1; echo "$L"; }; f; L=2; echo "$L"'
+    assert _printed(body) == ["1", "2"]  # read-only only while the call runs
+    assert real_bash(body) in (None, ["1", "2"])
+    _, _, host = bash("UID=5\necho after")
+    assert host.out == [("error", "UID: readonly variable")]
+
+
+# -- Bash's own variables -----------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    ('[ -n "$BASH_VERSION" ] || { echo "needs bash"; exit 1; }; echo fine', ["fine"]),
+    ('[[ -z $HOSTNAME ]] && echo empty; test "${BASH}" && echo set; [ ! -n "$PPID" ]; echo $?',
+     ["set", "1"]),
+    ("echo ${BASH_VERSION:+bash} ${OSTYPE+set}", ["bash set"]),
+    ('f() { echo "in $FUNCNAME"; }; f; echo "[$FUNCNAME]"', ["in f", "[]"]),
+    ('echo "$TERM $OPTIND $OPTERR"', ["dumb 1 1"]),
+    ('unset RANDOM; echo "[$RANDOM]"', ["[]"]),
+])
+def test_bash_s_own_variables_are_set(body: str, printed: list[str]) -> None:
+    assert _printed(body) == printed
+    assert real_bash(body) in (None, printed)
+
+
+@pytest.mark.parametrize("name", ["LINENO", "SECONDS", "BASH_VERSION", "PWD", "HOSTNAME",
+                                  "RANDOM", "SHLVL", "BASHPID", "OSTYPE"])
+def test_bash_s_own_variables_values_are_not_known(name: str) -> None:
+    body = f'echo "[${name}]"; {name}=1; echo "[${name}]"\necho end'
+    real = real_bash(body)
+    assert real is None or real[0] != "[]"  # set, by Bash
+    printed = _printed(body)
+    assert printed[-1] == "end" and "[]" not in printed
+    # an assignment makes one known but those whose value changes by itself
+    assert ("[1]" in printed) == (name not in DYNAMIC)
+
+
+def test_the_tentacle_s_user_is_root() -> None:
+    # The Tentacle's systemd unit runs it as root: UID and EUID are 0 (the machine running
+    # these tests may not be root, so Bash is not asked).
+    body = 'if [ "$EUID" -ne 0 ]; then echo "not root"; exit 1; fi; echo "ok $UID"'
+    assert _printed(body) == ["ok 0"]
+
+
+def test_a_cd_leaves_pwd_not_known() -> None:
+    assert _printed('PWD=/x; cd /; echo "pwd=$PWD"; echo end') == ["end"]
+
+
+# -- [[ ]]'s arithmetic -------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    ("[[ 010 -eq 8 ]] && echo equal || echo differ", ["equal"]),
+    ("x=1; [[ x+1 -eq 2 ]] && echo yes", ["yes"]),
+    ('[[ "" -eq 0 ]] && echo zero', ["zero"]),
+    ("[[ 0x10 -gt 15 ]] && echo hex", ["hex"]),
+    ("[ 010 -eq 10 ] && echo decimal", ["decimal"]),  # test reads decimal integers
+])
+def test_double_brackets_read_integer_operands_as_arithmetic(body: str,
+                                                              printed: list[str]) -> None:
+    assert _printed(body) == printed
+    assert real_bash(body) in (None, printed)
+
+
+def test_a_double_bracket_s_arithmetic_error_is_not_known() -> None:
+    body = 'v=08; [[ $v -lt 10 ]] && echo lt; echo "s=$?"\necho end'
+    assert _printed(body) == ["end"]  # Bash: its error, status 1
+    assert real_bash(body) in (None, ["s=1", "end"])
+
+
+# -- get_octopusvariable ------------------------------------------------------------------------
+class _Variables(Host):
+    VALUES = {"L": "a b", "V": "v\n", "D": "$HOME", "G": "*", "A": "a"}
+
+    def octopus_variable(self, name: str) -> str | None:
+        return self.VALUES.get(name)
+
+
+def _calamari(body: str) -> list[str]:
+    host = _Variables("Linux")
+    run(body, ScriptSyntax.Bash, host)
+    return host.lines()
+
+
+def _with_calamari_s_function(body: str) -> str:
+    """``body`` after a ``get_octopusvariable`` that prints what Calamari's prints."""
+    cases = "".join(f"    {shlex.quote(name)}) printf %s {shlex.quote(value)} ;;\n"
+                    for name, value in _Variables.VALUES.items())
+    return ('get_octopusvariable() {\n  INPUT=$(echo -n "$1" | base64 -w0)\n  case "$1" in\n'
+            f'{cases}    *) echo "" ;;\n  esac\n}}\n{body}')
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ('for i in $(get_octopusvariable "L"); do echo "[$i]"; done', ["[a]", "[b]"]),
+    ('x="$(get_octopusvariable "V")"; echo "[$x]"', ["[v]"]),
+    ('echo "[$(get_octopusvariable "D")]"', ["[$HOME]"]),
+    ('n=A; echo "[$(get_octopusvariable "$n")]"', ["[a]"]),
+    ('get_octopusvariable "A"; echo; echo "$INPUT"', ["a", "QQ=="]),
+    ('get_octopusvariable none; echo "[$(get_octopusvariable none)]"', ["", "[]"]),
+    ("echo 'a $(get_octopusvariable A)'", ["a $(get_octopusvariable A)"]),
+])
+def test_get_octopusvariable_is_calamari_s_function(body: str, printed: list[str]) -> None:
+    assert _calamari(body) == printed
+    assert real_bash(_with_calamari_s_function(body)) in (None, printed)
+
+
+def test_get_octopusvariable_s_value_bare_is_a_file_name_pattern() -> None:
+    assert _calamari('echo $(get_octopusvariable "G"); echo end') == ["end"]
