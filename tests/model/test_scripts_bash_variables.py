@@ -171,3 +171,80 @@ def test_get_octopusvariable_is_calamari_s_function(body: str, printed: list[str
 
 def test_get_octopusvariable_s_value_bare_is_a_file_name_pattern() -> None:
     assert _calamari('echo $(get_octopusvariable "G"); echo end') == ["end"]
+
+
+# -- printf, line continuations, error messages --------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    ('printf -v v "%s-%s" a b; echo "v=$v"', ["v=a-b"]),
+    ("printf -v v -- '%s' x; echo \"v=$v\"", ["v=x"]),
+    ("printf -- '%s\\n' x", ["x"]),
+    # width and precision count bytes, é is two in UTF-8
+    ("printf '%-4s|%.2s|%5.2s|%3s|\\n' é éé éé é", ["é  |é|   é| é|"]),
+    ("printf '%c|\\n' abc", ["a|"]),
+    ('echo "a\\\nb"', ["ab"]),  # a line continuation inside double quotes: removed
+    ("echo a\\\nb", ["ab"]),
+    ("echo 'a\\\nb'", ["a\\", "b"]),  # in single quotes: text
+    ("echo a\\\n#b", ["a#b"]),
+    ("echo a # c \\\necho d", ["a", "d"]),  # a comment ends at its newline
+])
+def test_printf_and_line_continuations_as_bash(body: str, printed: list[str]) -> None:
+    assert _printed(body) == printed
+    assert real_bash(body) in (None, printed)
+
+
+@pytest.mark.parametrize("body", [
+    "printf '%c|\\n' ''; echo end",  # a NUL byte
+    "printf '%.1s|\\n' é; echo end",  # the first of é's two bytes
+    "printf '%c|\\n' é; echo end",
+    "printf -v 'a b' x; echo $?; echo end",
+])
+def test_printf_s_bytes_beyond_text_are_not_known(body: str) -> None:
+    assert _printed(body) == ["end"]
+
+
+def test_a_positional_parameter_s_error_is_named_as_bash_names_it() -> None:
+    _, _, host = bash('f() { echo "${1:?missing}"; }; f')
+    assert host.lines("error") == ["1: missing"]
+    _, _, host = bash('f() { echo "${1:?}"; }; f')
+    assert host.lines("error") == ["1: parameter null or not set"]
+    _, _, host = bash('set -u; f() { echo "$1"; }; f')
+    assert host.lines("error") == ["$1: unbound variable"]
+
+
+# -- exec, set, getopts ---------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    ("exec >/dev/null; echo hidden", []),
+    ("exec 3>&1; echo x >&3", ["x"]),
+    ('set -- a b; echo "$1 $#"; shift; echo "$1 $#"', ["a 2", "b 1"]),
+    ('set -e -- x; echo "$1"; set --; echo "$#"', ["x", "0"]),
+    ("echo a; set -n; echo b", ["a"]),
+    ("set -x; echo hi; set +x; echo done", ["hi", "done"]),
+])
+def test_exec_and_set_as_bash(body: str, printed: list[str]) -> None:
+    assert _printed(body) == printed
+    assert real_bash(body) in (None, printed)
+
+
+def test_exec_s_redirections_stay_the_script_s() -> None:
+    _, _, host = bash("echo a; exec >&2; echo b")
+    assert host.out == [("info", "a"), ("error", "b")]
+
+
+@pytest.mark.parametrize("body", [
+    "set -x; echo hi >&2; echo end",  # Bash's trace among the errors: not known
+])
+def test_set_x_leaves_the_errors_not_known(body: str) -> None:
+    _, _, host = bash(body)
+    assert host.out == [("info", "end")]
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    ("f() { exec >/dev/null; }; f; echo x", []),  # a function's: not followed
+    ("exec ./other.sh; echo x", []),  # the shell replaced
+    ("exec 2>&1; set -x; echo x", []),  # Bash's trace among the lines
+    ("set -C; echo x", []),  # noclobber: what follows is not followed
+    ('getopts ab opt; echo "opt=$opt"; echo end', ["end"]),
+])
+def test_what_exec_set_and_getopts_change_beyond_the_model_is_not_known(
+        body: str, printed: list[str]) -> None:
+    assert _printed(body) == printed

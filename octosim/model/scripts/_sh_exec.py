@@ -25,7 +25,11 @@ Interpreted:
   FILE...`` also prints the lines, as tee copies its input to its output; other files are
   not modelled.
 * ``exit [N]`` (bare: the last status; not a number: Bash's error, exit code 2); ``set -e``,
-  ``-u``, ``-o errexit|nounset|pipefail`` (``set -euo pipefail``; ``+`` for off). ``-u``
+  ``-u``, ``-o errexit|nounset|pipefail`` (``set -euo pipefail``; ``+`` for off); ``set --
+  ARGS`` (the positional parameters); ``set -x``/``-v`` (the errors not known while on),
+  ``-n`` (the script ends), options that change nothing interpreted, any other leaving
+  what follows not followed (:meth:`_Shell.set_option`); ``exec`` with redirections alone
+  (:meth:`_Shell.exec`). ``-u``
   makes an unset variable Bash's error ``X: unbound variable`` and exits 1 (without Bash's
   ``script: line N:`` prefix); ``pipefail`` knows the status of ``echo``/``printf``/
   ``true``/``false`` before the last command of a pipeline, no other. ``set -e`` spares a
@@ -304,6 +308,8 @@ _ASSIGNED = re.compile(r"(?:^|(?<=[\s;&|(){}`]))(?:(?:export|local|readonly|decl
 #: unset it).
 _DECLARED = re.compile(r"(?:^|(?<=[\s;&|(){}`]))(?P<builtin>declare|typeset|local|readonly|unset)"
                        r"(?P<args>(?:[ \t]+[^\s;&|<>()]+)*)")
+#: ``getopts OPTSTRING NAME``: it sets NAME, ``OPTARG`` and ``OPTIND``.
+_GETOPTS = re.compile(rf"\bgetopts[ \t]+\S+[ \t]+({SH_NAME})")
 #: ``${X=v}``, ``${X:=v}``: an expansion assigning X.
 _DEFAULT_ASSIGNED = re.compile(rf"\$\{{({SH_NAME}):?=")
 #: ``${X:?message}``, ``${X?}``: an expansion that may fail (``${X#?}`` too, to be safe).
@@ -355,7 +361,19 @@ PATTERN_VALUE_MAX = 1024
 PATTERN_WORK = 10_000
 #: ``$@`` inside double quotes: one word per argument.
 _QUOTED_ALL = re.compile(r"\$(?:@|\{@\})")
-_SET_LETTERS = {"e": "errexit", "u": "nounset"}
+#: ``set``'s letters and the options they name.
+_SET_LETTERS = {"e": "errexit", "u": "nounset", "x": "xtrace", "v": "verbose", "n": "noexec",
+                "f": "noglob", "a": "allexport", "h": "hashall", "B": "braceexpand",
+                "E": "errtrace", "T": "functrace", "H": "histexpand", "m": "monitor",
+                "b": "notify", "p": "privileged", "P": "physical", "C": "noclobber",
+                "k": "keyword", "t": "onecmd"}
+#: Options that change nothing the interpreter does: what they change it does not interpret
+#: anyway (file name patterns, brace expansion, traps, jobs, ``cd``), or nothing a script
+#: sees. (``posix`` makes ``echo`` not known: :attr:`_Shell.xpg_echo`.)
+_HARMLESS_OPTIONS = frozenset({"allexport", "hashall", "braceexpand", "errtrace", "functrace",
+                               "histexpand", "history", "monitor", "notify", "privileged",
+                               "physical", "noglob", "emacs", "vi", "ignoreeof", "nolog",
+                               "posix"})
 _KEYWORDS = ("then", "else", "do")
 _CLOSER = {"{": "}", "(": ")"}
 #: The one grep pattern on /etc/environment interpreted: a line setting a name, ``^NAME=``.
@@ -521,7 +539,7 @@ def _statements(text: str) -> tuple[str, ...]:
     """:func:`_pieces` of a text whose here-document bodies are already gone: the body of a
     group, subshell, function or ``case`` clause. Its ``<<EOF`` stays, its body does not:
     taking bodies out again would read the lines after it as the body."""
-    text = sh_strip_comments(text.replace("\\\n", " "))
+    text = sh_strip_comments(_continued_lines(text))
     # A `case` is one piece; its pattern lists get their optional `(` so brackets balance.
     text, cases = case_statements(text)
     raw: list[str] = []
@@ -549,6 +567,21 @@ def _statements(text: str) -> tuple[str, ...]:
     while i < len(pieces):
         i = _take(pieces, i, statements)
     return tuple(statements)
+
+
+def _continued_lines(text: str) -> str:
+    """``text`` without its line continuations: a backslash and a newline outside quotes,
+    both removed, as Bash removes them (``echo a\\<newline>b`` prints ``ab``). Inside double
+    quotes :func:`_double_segments` removes them, inside single quotes they are text, and a
+    comment ends at its newline."""
+    if "\\\n" not in text:
+        return text
+    cuts = [start for kind, start, end in sh_parts(text)
+            if kind == "escaped" and text[start + 1 : end] == "\n"]
+    if not cuts:
+        return text
+    return "".join(text[a:b] for a, b in zip([0, *(c + 2 for c in cuts)], [*cuts, len(text)],
+                                             strict=True))
 
 
 def _background(text: str, i: int) -> bool:
@@ -804,6 +837,15 @@ class _Shell:
         self.errexit = False
         self.nounset = False  # set -u
         self.pipefail = False  # set -o pipefail
+        #: How many groups, subshells and function calls are running (each with its own
+        #: redirections, which Bash restores when it ends).
+        self.scopes = 0
+        #: ``set -x``, ``set -v``: Bash writes what it runs, or reads, to its errors.
+        self.xtrace = False
+        self.verbose = False
+        #: The script's own arguments, ``$1``...: none (the step's script parameters are not
+        #: modelled) until ``set -- ARGS``.
+        self.script_args: list[str] = []
         #: ``$?``: the last status, None when it is not known.
         self.last: int | None = 0
         #: > 0 where Bash ignores ``set -e``: in a condition, and before the last ``&&``/``||``.
@@ -853,8 +895,9 @@ class _Shell:
         #: not): then what ``echo`` makes of a backslash or an option is not known.
         self.xpg_echo = False
         #: What the task log's streams (:data:`_TASK_LOG`, :data:`_ERRORS`) have been sent
-        #: after their last newline: the start of a line (:meth:`emit`).
-        self.partial: dict[str, str] = {}
+        #: after their last newline: the start of a line (:meth:`emit`); None when that
+        #: start is not known (a command not interpreted ran after it).
+        self.partial: dict[str, str | None] = {}
 
     def getenv(self, name: str) -> str | None:
         """A variable's value (None: unset), IFS and :attr:`own` the shell's own."""
@@ -979,9 +1022,7 @@ class _Shell:
         forget every variable they may assign (``X=...``, ``export``/``local``/``readonly``
         ``X=...``, ``${X:=v}``, ``read X``, ``for X``)."""
         self.uncertain += 1
-        # What it may have printed would join a rest waiting for its line's end: that line
-        # is not known.
-        self.partial.clear()
+        self.unsure_lines()
         for text in texts:
             for m in _EXPANDED_BODY_NAMES.finditer(text):  # a here-document's expansions
                 self.forget(*(name for name in m.group(1).split(",") if name))
@@ -998,6 +1039,8 @@ class _Shell:
                 self.forget(_REMATCH)
             if _first(text) in ("cd", "pushd", "popd"):
                 self.forget("PWD", "OLDPWD")
+            for m in _GETOPTS.finditer(text):
+                self.forget(m.group(1), "OPTARG", "OPTIND")
             if "xpg_echo" in text or "posix" in text:
                 self.xpg_echo = True
 
@@ -1305,8 +1348,9 @@ class _Shell:
 
     # -- functions -----------------------------------------------------------------------------
     def arguments(self) -> list[str]:
-        """``$1``...: the innermost function call's; the script itself has none."""
-        return self.frames[-1].args if self.frames else []
+        """``$1``...: the innermost function call's; the script's own (none, but after ``set
+        -- ARGS``) outside one."""
+        return self.frames[-1].args if self.frames else self.script_args
 
     def call(self, name: str, args: list[str], assignments: list[tuple[str, str]]) -> _Status:
         """Run function ``name`` with ``args`` (``X=v f``: X only for the call), its output
@@ -1319,6 +1363,7 @@ class _Shell:
             raise Unknown(body)  # `f() if ...; fi` and other bodies: not interpreted
         frame = _Frame(list(args), function=name)
         self.frames.append(frame)
+        self.scopes += 1
         loops = self.loops
         self.loops = 0  # the caller's loops are not the function's to break
         try:
@@ -1329,14 +1374,22 @@ class _Shell:
             return done.status
         finally:
             self.frames.pop()
+            self.scopes -= 1
             self.readonly -= frame.readonly
             for variable, value in frame.hidden.items():
                 self.setenv(variable, value)
             self.loops = loops
 
+    def check_trace(self, fds: dict[int, tuple[str, bool]]) -> None:
+        """Under ``set -x``/``-v``, errors sent to the task log's lines (``2>&1``) would put
+        Bash's trace among them: what follows is not followed."""
+        if (self.xtrace or self.verbose) and fds[2][0] == _TASK_LOG:
+            raise _Unfollowed
+
     def opened(self, fds: dict[int, tuple[str, bool]]) -> dict[int, tuple[str, bool]]:
         """``fds`` as a command, group or call runs with them: ``> /etc/environment``
         truncates it once, as Bash opens it once, and what follows appends."""
+        self.check_trace(fds)
         if (ETC_ENVIRONMENT, False) in fds.values():
             self.to_etc_environment([], append=False)
         return {fd: (target, True) for fd, (target, _) in fds.items()}
@@ -1374,8 +1427,7 @@ class _Shell:
                 return None
             if int(count) > len(self.arguments()):
                 return 1
-            if self.frames:
-                del self.frames[-1].args[: int(count)]
+            del self.arguments()[: int(count)]
             return 0
         # break, continue
         if self.loops == 0:
@@ -1643,12 +1695,14 @@ class _Shell:
         body = _statements(text[1:close])
         outer = self.fds
         self.fds = self.opened(redirect.fds)
+        self.scopes += 1
         try:
             if opener == "{":
                 return (yield from self.block(body))
             return (yield from self.subshell(body))
         finally:
             self.fds = outer
+            self.scopes -= 1
 
     def subshell(self, body: Sequence[str]) -> _Status:
         """``( ... )``: a copy of the shell (:meth:`isolated`); the loops around it are the
@@ -1660,7 +1714,8 @@ class _Shell:
         (and which of them are not known), options and functions are its own, and its
         ``exit`` (in a function: also its ``return``) ends only it (its status is the exit
         code). ``loops``: how many loops it runs in, when not the shell's."""
-        options = (self.errexit, self.nounset, self.pipefail)
+        options = (self.errexit, self.nounset, self.pipefail, self.xtrace, self.verbose)
+        arguments = list(self.script_args)
         functions, outer_loops, unknown = dict(self.functions), self.loops, set(self.unknown)
         attributes = (set(self.nonempty), set(self.dynamic), set(self.readonly),
                       set(self.attributed))
@@ -1670,7 +1725,8 @@ class _Shell:
         try:
             return (yield from self.subshell_status(run))
         finally:
-            self.errexit, self.nounset, self.pipefail = options
+            self.errexit, self.nounset, self.pipefail, self.xtrace, self.verbose = options
+            self.script_args = arguments
             self.functions, self.loops, self.unknown = functions, outer_loops, unknown
             self.nonempty, self.dynamic, self.readonly, self.attributed = attributes
             for name, value in self.subshells.pop().items():
@@ -1747,15 +1803,34 @@ class _Shell:
     def simple(self, cmd: _Words, *, piped: bool = False) -> _Status:
         """A simple command, run with its redirections: what it prints and its errors go
         where they send them."""
+        if strip_sudo(cmd.words)[:1] == ["exec"]:
+            return self.exec(cmd, piped=piped)
         outer = self.fds
         self.fds = self.opened(cmd.fds)
         try:
             status = yield from self.simple_command(cmd, piped=piped)
         finally:
             self.fds = outer
-        if status is None:  # not interpreted: what it printed would end a waiting rest's line
-            self.partial.clear()
+        if status is None:
+            self.unsure_lines()
         return status
+
+    def exec(self, cmd: _Words, *, piped: bool) -> int:
+        """``exec`` with redirections alone (``exec >/dev/null``, ``exec 2>&1``, ``exec
+        3>&1``): they stay the script's for what follows; in a group, function, subshell
+        or pipeline (whose own redirections Bash restores around the change), and ``exec
+        COMMAND`` (the shell replaced by the command), what follows is not followed."""
+        if len(cmd.words) > 1 or cmd.assignments or piped or self.scopes:
+            raise _Unfollowed
+        self.fds = self.opened(cmd.fds)
+        return 0
+
+    def unsure_lines(self) -> None:
+        """Something not interpreted ran: what it printed (it may have) would join a rest
+        waiting for its line's end, so that line is not known (``echo -n a; cmd; echo b``:
+        Bash's line may be ``ab`` or more)."""
+        for target in self.partial:
+            self.partial[target] = None
 
     def simple_command(self, cmd: _Words, *, piped: bool) -> _Status:
         words = strip_sudo(cmd.words)
@@ -1775,6 +1850,8 @@ class _Shell:
         if name == "sleep":
             yield sum(sleep_seconds(a) for a in args)
             return 0
+        if name == "printf" and args[:1] == ["-v"]:
+            return self.printf_to_variable(args[1:])
         if name in ("echo", "printf"):
             text = self.printed(words)
             if text is None:
@@ -1856,8 +1933,7 @@ class _Shell:
                 "xpg_echo" in a or "posix" in a or "$" in a for a in args):
             self.xpg_echo = True
         if name == "set":
-            self.set_options(args)
-            return 0
+            return self.set_options(args)
         if name == "let":
             return self.let(args)
         if name in ("return", "local", "shift", "break", "continue"):
@@ -1963,9 +2039,12 @@ class _Shell:
             elif not (re.fullmatch(SH_NAME, arg) or arg.startswith("-")):
                 raise Unknown(arg)
 
-    def set_options(self, args: list[str]) -> None:
+    def set_options(self, args: list[str]) -> int | None:
         """``set -e``, ``-u``, ``-o errexit|nounset|pipefail`` (also as ``-euo pipefail``),
-        and ``+`` for off."""
+        ``-x``/``-v`` (:meth:`set_option`), ``-n``, the options :data:`_HARMLESS_OPTIONS`,
+        ``+`` for off, and the arguments after the options (``set -- a b``: ``$1``...). None
+        (not interpreted) with no arguments (it prints the variables), ``-o`` alone, ``-``
+        or ``+``."""
         i = 0
         while i < len(args) and re.fullmatch(r"[-+][a-zA-Z]+", args[i]):
             on = args[i][0] == "-"
@@ -1973,17 +2052,41 @@ class _Shell:
                 if letter == "o" and i + 1 < len(args):
                     i += 1
                     self.set_option(args[i], on)
-                elif letter in _SET_LETTERS:
-                    self.set_option(_SET_LETTERS[letter], on)
+                elif letter == "o":
+                    return None  # `set -o` prints the options
+                else:
+                    self.set_option(_SET_LETTERS.get(letter, letter), on)
             i += 1
+        if not args or args[i:i + 1] in (["-"], ["+"]):
+            return None
+        if args[i:i + 1] == ["--"] or i < len(args):
+            self.set_arguments(args[i + (args[i:i + 1] == ["--"]) :])
+        return 0
 
     def set_option(self, name: str, on: bool) -> None:
-        if name == "errexit":
-            self.errexit = on
-        elif name == "nounset":
-            self.nounset = on
-        elif name == "pipefail":
-            self.pipefail = on
+        """One option of ``set``. ``xtrace`` (``-x``) and ``verbose`` (``-v``) write what
+        Bash runs, or reads, to the errors: while on, the errors are not known (nothing is
+        written there), and what follows when they go to the task log's lines is not
+        followed. ``noexec`` (``-n``) ends the script: Bash reads the rest without running
+        it, status 0. Any other option not in :data:`_HARMLESS_OPTIONS` (``noclobber``,
+        ``keyword``, ``onecmd``, ``interactive-comments``...) changes what follows in ways
+        not followed."""
+        if name in ("errexit", "nounset", "pipefail", "xtrace", "verbose"):
+            setattr(self, name, on)
+            if name in ("xtrace", "verbose"):
+                self.check_trace(self.fds)
+        elif name == "noexec":
+            if on:
+                raise ScriptExit(0)
+        elif name not in _HARMLESS_OPTIONS:
+            raise _Unfollowed
+
+    def set_arguments(self, args: list[str]) -> None:
+        """``set -- ARGS``: the positional parameters, the function call's or the script's."""
+        if self.frames:
+            self.frames[-1].args = list(args)
+        else:
+            self.script_args = list(args)
 
     def printed(self, words: list[str]) -> str | None:
         """The text ``echo``/``printf`` print (``echo`` ends it with a newline but with
@@ -2005,9 +2108,26 @@ class _Shell:
                 return (unescape(text) if escapes else text) + newline
             except Unknown:
                 return None
-        if words[0] == "printf" and len(words) > 1:
-            return printf_text(words[1], words[2:])
+        if words[0] == "printf":
+            args = words[2:] if words[1:2] == ["--"] else words[1:]
+            if not args or args[0].startswith("-"):
+                return None  # an option: -v (printf_to_variable), or Bash's usage error
+            return printf_text(args[0], args[1:])
         return None
+
+    def printf_to_variable(self, args: list[str]) -> int:
+        """``printf -v NAME FORMAT ARGS...``: the text assigned to NAME, not printed. Raises
+        :class:`Unknown` for a name that is no variable's (an array's element...), a
+        format Bash reads as an option, and a text holding a NUL (Bash cuts it there)."""
+        if args[1:2] == ["--"]:
+            args = [args[0], *args[2:]]
+        if len(args) < 2 or not re.fullmatch(SH_NAME, args[0]) or args[1].startswith("-"):
+            raise Unknown(" ".join(["printf", "-v", *args]))
+        text = printf_text(args[1], args[2:])
+        if "\0" in text:
+            raise Unknown(args[1])
+        self.setenv(args[0], text)
+        return 0
 
     def output(self, text: str) -> None:
         """What a command prints: where its standard output (descriptor 1) goes."""
@@ -2025,7 +2145,16 @@ class _Shell:
         script's end (:meth:`flush`)."""
         target, append = destination
         if target in (_TASK_LOG, _ERRORS):
-            *lines, rest = (self.partial.pop(target, "") + text).split("\n")
+            if target == _ERRORS and (self.xtrace or self.verbose):
+                self.partial[target] = None  # Bash's trace among them: not known
+                return
+            held = self.partial.pop(target, "")
+            if held is None:  # the line's start is not known: nor is the line
+                if "\n" not in text:
+                    self.partial[target] = None
+                    return
+                held, text = "", text.split("\n", 1)[1]
+            *lines, rest = (held + text).split("\n")
             for line in lines:
                 self.host.write(line, "error" if target == _ERRORS else "info")
             if rest:
@@ -2036,7 +2165,8 @@ class _Shell:
     def flush(self) -> None:
         """The script ended: what waits for the rest of its line is a line of its own."""
         for target, rest in self.partial.items():
-            self.host.write(rest, "error" if target == _ERRORS else "info")
+            if rest is not None:
+                self.host.write(rest, "error" if target == _ERRORS else "info")
         self.partial.clear()
 
     def to_etc_environment(self, lines: list[str], *, append: bool) -> None:
@@ -2305,7 +2435,7 @@ class _Shell:
             raise Unknown(name)
         value = self.getenv(name)
         if value is None and self.nounset:
-            self.expansion_error(name, "unbound variable")
+            self.expansion_error(_unbound_name(name), "unbound variable")
         return value
 
     def parameter(self, text: str, *, quoted: bool) -> str:
@@ -2391,7 +2521,7 @@ class _Shell:
         """``name``'s value for an expansion ('' if unset; ``set -u``: Bash's error)."""
         value = self.value_of(name)
         if value is None and self.nounset and name not in _ARGUMENT_PARAMETERS:
-            self.expansion_error(name, "unbound variable")
+            self.expansion_error(_unbound_name(name), "unbound variable")
         return value or ""
 
     def glob_pattern(self, segments: Sequence[tuple[str, str]], text: str, *,
@@ -2451,10 +2581,16 @@ class _Shell:
         return self.getenv(name)
 
     def expansion_error(self, name: str, message: str) -> None:
-        """``set -u`` on an unset variable, ``${X:?message}``: Bash prints the error and the
-        script exits with 1 (a subshell: the subshell)."""
-        self.error(f"{'$' if ascii_digits(name) else ''}{name}: {message}")
+        """``set -u`` on an unset variable, ``${X:?message}`` (``${1:?message}``: ``1:
+        message``): Bash prints the error and the script exits with 1 (a subshell: the
+        subshell)."""
+        self.error(f"{name}: {message}")
         raise ScriptExit(1)
+
+
+def _unbound_name(name: str) -> str:
+    """How ``set -u``'s error names a variable: a positional parameter as ``$1``."""
+    return "$" + name if ascii_digits(name) else name
 
 
 #: The array ``[[ x =~ re ]]`` sets: not known after one (arrays are not modelled).

@@ -1045,9 +1045,13 @@ def _convert(m: re.Match[str], arg: str | None) -> str:
     if any(len(n) > 5 or int(n) > _PRINTF_FIELD for n in (width, precision or "") if n):
         raise Unknown(m.group(0))
     spec = "%" + flags + width + ("" if precision is None else "." + precision)
-    if kind in "sc":
-        value = arg or ""
-        return (spec + "s") % (value[:1] if kind == "c" else value)
+    if kind == "c":
+        value = (arg or "")[:1]
+        if not value or not value.isascii():
+            raise Unknown(m.group(0))  # Bash prints a NUL byte, or the character's first byte
+        return (spec + "s") % value
+    if kind == "s":
+        return _padded(spec, arg or "")
     if kind in "diuxXo":
         if arg and (not _INTEGER.match(arg) or not fits_int64(arg)
                     or (kind in "uxXo" and "-" in arg)):
@@ -1059,6 +1063,20 @@ def _convert(m: re.Match[str], arg: str | None) -> str:
             raise Unknown(arg)
         return (spec + kind) % float(arg or "0")
     raise Unknown(m.group(0))
+
+
+def _padded(spec: str, value: str) -> str:
+    """``%s`` with ``spec``'s flags, width and precision, which Bash counts in bytes (in
+    the C.UTF-8 locale too): a non-ASCII value is padded by its UTF-8 length, and one that
+    the precision would cut inside a character (Bash prints the bytes before, not UTF-8)
+    raises :class:`Unknown`."""
+    if value.isascii() or spec == "%":
+        return (spec + "s") % value
+    encoded = value.encode("utf-8", "surrogateescape")
+    try:
+        return ((spec + "s") % encoded.decode("latin-1")).encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unknown(value) from None
 
 
 def dequote(value: str) -> str:
