@@ -515,3 +515,25 @@ def test_building_long_values_counts_against_the_statement_bound(
 def test_a_typographic_dash_names_a_parameter_and_a_parameter_is_no_value() -> None:
     host, _ = ps(TEST_JAVA + "Test-Java \u2013Path 'C:\\jdk'\nTest-Java -Path -Force\n'end'")
     assert host.lines() == ["java at C:\\jdk", "end"]  # -Path has no value: not interpreted
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # return, throw and exit each take a pipeline, whose first expression may be a unary
+    # comma (about_Return: `return (, $array)`; Parser.cs's ReturnStatementRule reads a
+    # PipelineRule): no parse error. These were refused: the script printed nothing.
+    ("function F { $a = 1,2; return ,$a }\n'after'", ["after"]),
+    ("function F { $a = 1,2; return ,$a }\n$v = F\n'after'", ["after"]),
+    ("if ($false) { throw ,'x' }\n'after'", ["after"]),
+    ("if ($false) { exit ,1 }\n'after'", ["after"]),
+])
+def test_a_unary_comma_after_return_throw_or_exit_is_no_parse_error(
+        body: str, printed: list[str]) -> None:
+    # what `,$a` returns (an array as one object) is not interpreted: F's value is unknown
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed
+
+
+def test_a_comma_right_after_a_commands_name_is_still_a_parse_error() -> None:
+    # CommandRule's MissingArgument ('Missing argument in parameter list.')
+    host, result = ps("'start'\nWrite-Output ,'a'")
+    assert host.lines() == [] and not result.failed

@@ -238,7 +238,7 @@ _OPERATOR_NAMES = frozenset(
 #: operator; a number too): any other starts a command (``Write-Host``, ``& f``, ``. f``).
 _EXPRESSION_START = frozenset("$@([{+!,'\"" + _PS_SQ + _PS_DQ + _PS_DASH)
 #: A statement's keyword followed by a pipeline (an expression, maybe).
-_PIPELINE_KEYWORD = re.compile(r"(?:return|throw|exit)\s+", re.IGNORECASE)
+_PIPELINE_KEYWORD = re.compile(r"(?:return|throw|exit)(?:\s+|$)", re.IGNORECASE)
 
 
 def _ends_in_operator(text: str) -> bool:
