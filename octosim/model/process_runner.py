@@ -517,7 +517,7 @@ class ProcessRunner:
                            self.interpreter.interpret(body, syntax),
                            behaviours=self.behaviours,
                            unavailable_summary=self.unavailable_summary, outputs=output,
-                           variables=variables.evaluated_value,
+                           variables=variables,
                            masked=(lambda text: mask(text, sensitive)) if sensitive else None)
         try:
             return (yield from script.flow(run))

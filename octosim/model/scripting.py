@@ -51,6 +51,7 @@ from octosim.model.witness import format_process_start
 
 if TYPE_CHECKING:
     from octosim.model.agents import TentacleAgent, TentacleService
+    from octosim.model.variables import VariableDictionary
     from octosim.model.world import Machine
 
 __all__ = [
@@ -224,7 +225,7 @@ class TentacleShell:
 
     def __init__(self, ctx: ScriptContext, additions: Mapping[str, str] | None = None,
                  outputs: OutputSink | None = None,
-                 variables: Callable[[str], str | None] | None = None) -> None:
+                 variables: VariableDictionary | None = None) -> None:
         self.ctx = ctx
         self.store = ctx.agent.environment
         self._additions = additions
@@ -287,8 +288,13 @@ class TentacleShell:
         return sorted(self.ctx.agent.services)
 
     def octopus_variable(self, name: str) -> str | None:
-        """The running step's variable ``name`` (None outside a step, or unknown)."""
-        return self._variables(name) if self._variables is not None else None
+        """The running step's variable ``name``, evaluated (None outside a step, or
+        unknown)."""
+        return self._variables.evaluated_value(name) if self._variables is not None else None
+
+    def octopus_variable_names(self) -> list[str]:
+        """The running step's variable names (none outside a step)."""
+        return list(self._variables) if self._variables is not None else []
 
     def set_output(self, name: str, value: str, sensitive: bool) -> None:
         """Hand an output variable to the step that runs this script (if any)."""
@@ -327,7 +333,7 @@ class ScriptRun:
         unavailable_summary: str,
         environment: Mapping[str, str] | None = None,
         outputs: OutputSink | None = None,
-        variables: Callable[[str], str | None] | None = None,
+        variables: VariableDictionary | None = None,
         masked: Callable[[str], str] | None = None,
     ) -> None:
         self.machine = machine
@@ -376,7 +382,7 @@ class _Execution:
         self, ctx: ScriptContext, effects: tuple[object, ...],
         behaviours: Mapping[type, Behaviour], additions: Mapping[str, str],
         outputs: OutputSink | None = None,
-        variables: Callable[[str], str | None] | None = None,
+        variables: VariableDictionary | None = None,
     ) -> None:
         self.ctx = ctx
         self.effects = effects

@@ -29,6 +29,8 @@ class Host:
         self.env = self.machine.script_environment({"TentacleInstanceName": "Tentacle"}, env)
         self.out: list[tuple[OutputLevel, str]] = []
         self.outputs: list[tuple[str, str, bool]] = []
+        # The step's Octopus variables (names in any case, as Octopus's).
+        self.variables = {"Java.Home": "/opt/java 21", "Quote": "it's \"$x\""}
 
     def getenv(self, name: str) -> str | None:
         return self.env.get(name)
@@ -50,7 +52,11 @@ class Host:
         self.outputs.append((name, value, sensitive))
 
     def octopus_variable(self, name: str) -> str | None:
-        return {"Java.Home": "/opt/java 21", "Quote": "it's \"$x\""}.get(name)
+        return next((v for k, v in self.variables.items() if k.casefold() == name.casefold()),
+                    None)
+
+    def octopus_variable_names(self) -> list[str]:
+        return list(self.variables)
 
     def machine_names(self) -> list[str]:
         return list(self.machine.store)

@@ -164,6 +164,7 @@ from dataclasses import dataclass, field
 from typing import NoReturn, TypeVar
 
 from octosim.model.scripts._ps_args import _ps_resolve, _PsSpec
+from octosim.model.scripts._ps_bootstrap import _declarations
 from octosim.model.scripts._ps_expr import (
     _TARGET,
     _UNARY_TEXT,
@@ -329,9 +330,11 @@ _ENV_VARIABLE = re.compile(r"\$(?:\{env:([^}]+)\}|env:(\w+))", re.IGNORECASE)
 _OCTOPUS_PARAMETER = re.compile(r"""\$OctopusParameters\[\s*(['"])(.+?)\1\s*\]""", re.I)
 _VARIABLE = re.compile(r"\$(\w+)")
 _NEGATION = re.compile(r"(?:-not\s+|!\s*)", re.IGNORECASE)
-#: Variables PowerShell (or Calamari) sets itself: unknown here unless the script assigns
-#: them. ``$LASTEXITCODE`` is a native program's exit code, and the simulator runs none;
-#: Calamari defines ``$Octopus...`` variables for the step's variables.
+#: Variables PowerShell (or Calamari's bootstrap) sets itself: unknown here unless the
+#: script assigns them. ``$LASTEXITCODE`` is a native program's exit code, and the simulator
+#: runs none. The bootstrap's own: its parameter ``$OctopusKey``, ``$MaximumVariableCount``
+#: (and Windows PowerShell's other limits), ``$OctopusParameters``, and ``$OctopusProxy``,
+#: set after it declares the step's variables (see :mod:`._ps_bootstrap`).
 _AUTOMATIC = frozenset({
     "lastexitcode", "matches", "error", "_", "psitem", "args", "input", "this", "pscmdlet",
     "myinvocation", "psscriptroot", "pscommandpath", "psboundparameters", "pwd", "pid",
@@ -345,8 +348,15 @@ _AUTOMATIC = frozenset({
     "pssessionapplicationname", "pssessionconfigurationname", "psstyle",
     "psnativecommanduseerroractionpreference", "psnativecommandargumentpassing",
     "enabledexperimentalfeatures", "event", "eventargs", "eventsubscriber", "sender",
-    "consolefilename",
+    "consolefilename", "octopuskey", "octopusproxy", "maximumvariablecount",
+    "maximumaliascount", "maximumdrivecount", "maximumerrorcount", "maximumfunctioncount",
 })
+#: Keys Calamari may declare for Octopus variables the simulator does not model: Octopus's
+#: and Calamari's system variables (``Octopus.Tentacle.Agent.InstanceName``...), and the
+#: ``env:NAME`` Calamari adds for each environment variable (VariablesFactory.
+#: AddEnvironmentVariables: ``$envPATH``), which may also compete for a key a step variable
+#: declares (``Environment`` and an environment variable ``ironment``).
+_UNMODELLED_KEYS = ("octopus", "env")
 #: The constants, which no script can set (``$null = ...`` discards a value).
 _CONSTANTS: dict[str, Value] = {"true": True, "false": False, "null": None}
 _IN_STRING = re.compile(
@@ -617,6 +627,10 @@ class _Shell:
         self.steps = 0  # statements, loop iterations and function calls run (_MAX_STEPS)
         self.postfixes = 0  # postfix operators being evaluated, nested (_MAX_POSTFIX)
         self.trying = 0  # `try` blocks running (a statement-terminating error is caught)
+        # The variables Calamari declared for the step's, key -> Octopus variable names
+        # (see _ps_bootstrap), read from the host when a variable the script never set is
+        # first read.
+        self.declarations: dict[str, tuple[str, ...]] | None = None
 
     @property
     def strict(self) -> bool:
@@ -1746,20 +1760,45 @@ class _Shell:
             return _CONSTANTS[key]
         qualifier = qualifier.casefold()
         scope: _Scope | None = (self.top if qualifier in ("script", "global") else self.scope)
+        global_read = False  # whether the lookup reached the global scope (the script's)
         while scope is not None:
             if key in scope.variables:
                 return scope.variables[key]
             if key in scope.unknown or scope.every:
                 raise Unknown("$" + name)
+            global_read = scope is self.top
             scope = None if qualifier in ("local", "private") else scope.parent
-        if key in _AUTOMATIC or key.startswith("octopus"):
+        if key in _AUTOMATIC:
             raise Unknown("$" + name)
+        if global_read:
+            names = self.declared(key)
+            if names:
+                return self.declared_value(name, names)
         if self.strict:
-            # PowerShell's "cannot be retrieved because it has not been set", unless
-            # Calamari declared it for a step variable of that name (its name stripped to
-            # letters, digits and _), which the host cannot list: either way not $null.
+            # PowerShell's "cannot be retrieved because it has not been set".
             raise Unknown("$" + name)
         return None
+
+    def declared(self, key: str) -> tuple[str, ...]:
+        """The step's Octopus variables for which Calamari's bootstrap declared the global
+        ``$key`` (casefolded; see :func:`._ps_bootstrap._declarations`), none if it did
+        not. Unknown where a variable the simulator does not model may have declared it
+        (:data:`_UNMODELLED_KEYS`)."""
+        if self.declarations is None:
+            self.declarations = _declarations(self.host.octopus_variable_names())
+        if key.startswith(_UNMODELLED_KEYS) and (key.startswith("env")
+                                                 or key not in self.declarations):
+            raise Unknown("$" + key)
+        return self.declarations.get(key, ())
+
+    def declared_value(self, name: str, names: tuple[str, ...]) -> Value:
+        """What Calamari declared ``$name`` with: ``$OctopusParameters['N']`` (a string,
+        the value evaluated), for the Octopus variable N that declared it first; unknown
+        where ``names`` disagree (which is first is not known)."""
+        values = {self.host.octopus_variable(n) for n in names}
+        if len(values) > 1:
+            raise Unknown("$" + name)
+        return values.pop()
 
     def env_key(self, name: str) -> str:
         return name.casefold() if self.host.os_family == "Windows" else name
@@ -2251,6 +2290,10 @@ class _Shell:
             return self.getenv(m.group(1) or m.group(2))
         m = _OCTOPUS_PARAMETER.fullmatch(text)
         if m:
+            if m.group(2)[:4].casefold() == "env:":
+                # Calamari's own, one for each environment variable (VariablesFactory.
+                # AddEnvironmentVariables): not among the step's the host models
+                raise Unknown(text)
             return self.host.octopus_variable(m.group(2))
         m = _SCOPED_VARIABLE.fullmatch(text)
         if m:

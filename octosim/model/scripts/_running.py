@@ -116,6 +116,13 @@ class ScriptHost(Protocol):
         ``get_octopusvariable N``), or None; a script outside a step has none."""
         ...
 
+    def octopus_variable_names(self) -> list[str]:
+        """The names of the step's Octopus variables, as the simulator models them (Calamari's
+        ``variables.GetNames()``, less the ``env:NAME`` it adds for each environment
+        variable): Calamari's PowerShell bootstrap declares a variable for each. None outside
+        a step."""
+        ...
+
     def set_output(self, name: str, value: str, sensitive: bool) -> None:
         """An output variable for later steps (``Set-OctopusVariable``,
         ``set_octopusvariable``); a script outside a deployment step has nowhere to put it."""

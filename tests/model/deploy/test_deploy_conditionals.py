@@ -225,12 +225,13 @@ def test_a_run_condition_naming_no_variable_skips_the_step() -> None:
 
 def test_a_script_reads_evaluated_values_through_octopus_parameters() -> None:
     sim = deploy_sim(1)
-    body = "Write-Host \"url=$($OctopusParameters['Url'])\""
+    # and through the variable Calamari's bootstrap declares for it, $Url
+    body = "Write-Host \"url=$($OctopusParameters['Url'])\"\nWrite-Host \"url=$Url\""
     task = deploy(sim, project_with(sim, [script_step("Say", body, roles="app")], [
         Variable("Host", "app.example.com"), Variable("Url", "https://#{Host}/api")]))
     sim.clock.advance_to(300)
     assert task.state is TaskState.Success, task.error_message
-    assert "url=https://app.example.com/api" in _log(task)
+    assert _log(task).count("url=https://app.example.com/api") == 2
 
 
 def test_a_script_with_a_block_left_open_fails_saying_where() -> None:

@@ -419,6 +419,9 @@ def test_set_octopus_variable_in_a_script_reaches_later_steps_masked_if_sensitiv
 
 @pytest.mark.parametrize(("syntax", "body"), [
     ("PowerShell", "Write-Host \"dir $($OctopusParameters['Install.Dir'])\""),
+    # Calamari's bootstrap declares $InstallDir for it (PowerShellBootstrapper's
+    # DeclareLocalVariables)
+    ("PowerShell", 'Write-Host "dir $InstallDir"'),
     ("Bash", 'DIR=$(get_octopusvariable "Install.Dir"); echo "dir $DIR"'),
 ])
 def test_a_step_script_reads_its_variables_at_run_time(syntax: str, body: str) -> None:
