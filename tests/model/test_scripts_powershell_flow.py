@@ -537,3 +537,28 @@ def test_a_comma_right_after_a_commands_name_is_still_a_parse_error() -> None:
     # CommandRule's MissingArgument ('Missing argument in parameter list.')
     host, result = ps("'start'\nWrite-Output ,'a'")
     assert host.lines() == [] and not result.failed
+
+
+# -- output lines ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "code", "out"), [
+    # Write-Host -NoNewline: the next Write-Host goes on with its line (Write-Host's docs:
+    # `Write-Host "no newline test " -NoNewline; Write-Host "second string"`); Calamari reads
+    # standard output a line at a time. This printed the lines a and b.
+    ('Write-Host "a" -NoNewline; Write-Host "b"', 0, [("info", "ab")]),
+    ("Write-Host a -NoNewline; Write-Host b -NoNewline; Write-Host c; Write-Host d", 0,
+     [("info", "abc"), ("info", "d")]),
+    ("Write-Host a -NoNewline:$false; Write-Host b", 0, [("info", "a"), ("info", "b")]),
+    # the script's end, or exit, ends the line
+    ("Write-Host a -NoNewline", 0, [("info", "a")]),
+    ("Write-Host a -NoNewline; exit 2", 2, [("info", "a")]),
+    # anything else written, or a statement skipped, may end the line or join it: both
+    # unknown (an error is a line of standard error, known)
+    ("Write-Host a -NoNewline; 'b'; 'c'", 0, [("info", "c")]),
+    ("Write-Host a -NoNewline; Write-Warning w; Write-Host c", 0, [("info", "c")]),
+    ("Write-Host a -NoNewline; Get-Thing; Write-Host c", 0, [("info", "c")]),
+    ("Write-Host a -NoNewline; throw 'x'", 1, [("error", "x")]),
+])
+def test_write_host_no_newline_leaves_its_line_open(
+        body: str, code: int, out: list[tuple[str, str]]) -> None:
+    host, result = ps(body)
+    assert host.out == out and result.exit_code == code

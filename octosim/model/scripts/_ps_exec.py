@@ -3,7 +3,8 @@
 Interpreted: ``Start-Sleep``; ``Write-Host``/``Write-Output``/``echo``/``Write-Warning``/
 ``Write-Verbose``/``Write-Error`` (parameter names bound as PowerShell binds them, prefixes
 too: ``-fore Green``; one not there, or ambiguous, skips the statement; Write-Host's
-``$null`` is an empty text, Write-Output's an object: see :meth:`_Shell.write_output`);
+``$null`` is an empty text, Write-Output's an object: see :meth:`_Shell.write_output`;
+Write-Host's ``-NoNewline`` leaves its line open: :meth:`_Shell.write_host`);
 ``$env:X = ...``;
 ``$x = ...``, ``[string]$x = ...`` (a string variable from then on; ``[int]``/``[long]``:
 an Int32/Int64 one, what it cannot hold unknown); ``[Environment]::
@@ -568,16 +569,18 @@ def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
         pass  # `return` outside a function ends the script as its end does
     except _Thrown as error:
         # What no `catch` took: PowerShell prints it once every `finally` has run.
-        host.write(error.line, "error")
+        shell.write(error.line, "error")
         return ScriptResult(1)
     except _Runaway:
-        host.write(TOO_LONG, "error")
+        shell.write(TOO_LONG, "error")
         return ScriptResult(1, TOO_LONG)
     except ScriptExit as stop:
+        shell.flush()
         if host.os_family == "Windows":
             return stop.result
         # A Linux process's exit status is one byte: pwsh's `exit -1` is 255, `exit 300` 44.
         return ScriptResult(stop.result.exit_code % 256, stop.result.message)
+    shell.flush()
     return _SUCCEEDED
 
 
@@ -631,6 +634,9 @@ class _Shell:
         # (see _ps_bootstrap), read from the host when a variable the script never set is
         # first read.
         self.declarations: dict[str, tuple[str, ...]] | None = None
+        # What `Write-Host -NoNewline` has written since the last line's end: the start of a
+        # line (see write_host).
+        self.partial: str | None = None
 
     @property
     def strict(self) -> bool:
@@ -679,6 +685,7 @@ class _Shell:
         names, _ = _assigned(text)
         for name in names | {"lastexitcode"}:
             self.forget(name)
+        self.partial = None  # what it may have written would end that line: not known
         self.forget_casts(text, self.scope)
         dot_sourced = _DOT_SOURCED.search(text) is not None
         if _STRICT_MODE.search(text) or dot_sourced:
@@ -1594,8 +1601,10 @@ class _Shell:
             separator = _text(named.get("separator", " "))
             # Each object is a text, an array its items' joined: $null and @() are empty
             # ones, still separated ('a' $null 'b' is "a  b").
-            self.write(self.joined(separator, [self.joined(separator, v) if isinstance(v, tuple)
-                                               else v for v in values]))
+            self.write_host(self.joined(separator, [self.joined(separator, v)
+                                                    if isinstance(v, tuple) else v
+                                                    for v in values]),
+                            newline=not _truthy(named.get("nonewline", False)))
         elif name in ("write-output", "echo", "write"):
             values, named = self.write_args(name, args)
             self.write_output(values, not _truthy(named.get("noenumerate", False)))
@@ -1615,6 +1624,9 @@ class _Shell:
         elif name == "fail-step":
             said = " ".join(self.printed(args))
             if said:
+                # Calamari's Fail-Step writes its message as a service message, to standard
+                # output: after Write-Host -NoNewline, the line it joins is not known.
+                self.partial = None
                 self.host.write(said, "error")
             raise ScriptExit(-1, said or None)
         elif name == "setx":
@@ -1682,10 +1694,36 @@ class _Shell:
 
     def write(self, line: str, level: OutputLevel = "info") -> None:
         """A line to the task log, counted against :data:`_MAX_STEPS` a step a thousand
-        characters (writing a long value again and again takes time and memory)."""
+        characters (writing a long value again and again takes time and memory). After a
+        ``Write-Host -NoNewline`` (see :meth:`write_host`) the line it began is unknown, and
+        so is this one unless it is an error (standard error, a stream of its own): the
+        success stream's formatting and the warning and verbose functions of Calamari's
+        bootstrap write to the same standard output, but whether they end that line or join
+        it is not modelled."""
+        if self.partial is not None:
+            self.partial = None
+            if level != "error":
+                return
         if len(line) >= 1000:
             self.step(len(line) // 1000)
         self.host.write(line, level)
+
+    def write_host(self, text: str, newline: bool) -> None:
+        """``Write-Host``'s text, ending its line unless ``-NoNewline``: Calamari reads the
+        script's standard output a line at a time, so ``Write-Host a -NoNewline; Write-Host
+        b`` is the one line ``ab`` (Write-Host's docs), and what waits for the rest of its
+        line at the script's end is a line of its own (:meth:`flush`)."""
+        pending, self.partial = self.partial or "", None
+        if newline:
+            self.write(pending + text)
+        else:
+            self.partial = pending + text
+
+    def flush(self) -> None:
+        """The script ended (its end, ``exit``): a line Write-Host began is a line."""
+        if self.partial is not None:
+            pending, self.partial = self.partial, None
+            self.write(pending)
 
     def joined(self, separator: str, items: Sequence[Value]) -> str:
         """``items``' texts joined by ``separator`` (``-join``, an array in a string or an
