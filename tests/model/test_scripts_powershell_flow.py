@@ -562,3 +562,47 @@ def test_write_host_no_newline_leaves_its_line_open(
         body: str, code: int, out: list[tuple[str, str]]) -> None:
     host, result = ps(body)
     assert host.out == out and result.exit_code == code
+
+
+# -- the two editions -----------------------------------------------------------------------------
+@pytest.mark.parametrize("body", [
+    # PowerShell 7's operators (about_Pipeline_Chain_Operators, about_Operators: ??, ??=, ?.,
+    # ?[], a ? b : c, "introduced in PowerShell 7"): Windows PowerShell 5.1's parser refuses
+    # them, so on Windows (5.1 unless the step chooses Core) the script never runs. These
+    # printed 'end'.
+    'Write-Host a && Write-Host b',
+    'Write-Host a || Write-Host b',
+    '$y = $null ?? "d"',
+    '$y ??= "d"',
+    '$n = ${y}?.Length',
+    '$v = $true ? "a" : "b"',
+    'if ($false) { $v = ($c ? 1 : 2) }',  # anywhere, run or not
+    'function F { $x ?? 1 }',
+])
+def test_powershell_7s_operators_are_a_parse_error_in_windows_powershell(body: str) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines() == [] and not result.failed
+    # pwsh 7 reads them (the statement is not interpreted: skipped), on Linux
+    host, result = ps(body + "\n'end'", "Linux")
+    assert host.lines() == ["end"] and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    # where 5.1 reads them too: a command's arguments, a variable named with ?, quoted text
+    "Write-Host a ?? b",
+    "$x? = 1; $x?",
+    "$q = 'a && b ?? c ? d'",
+    "Get-Thing | ? { $_ }",
+    "$r = Get-Thing ??",
+])
+def test_a_question_mark_windows_powershell_reads_is_no_parse_error(body: str) -> None:
+    host, result = ps(body + "\n'end'")
+    assert host.lines()[-1:] == ["end"] and not result.failed
+
+
+def test_a_windows_step_choosing_another_edition_is_not_refused_for_7s_operators() -> None:
+    # Octopus.Action.PowerShell.Edition = Core runs pwsh: which one is installed is not modelled
+    host = Host()
+    host.variables = {"Octopus.Action.PowerShell.Edition": "Core"}
+    _, result = run('$y = $null ?? "d"\n\'end\'', PS, host)
+    assert host.lines() == ["end"] and not result.failed

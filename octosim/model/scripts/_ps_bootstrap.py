@@ -56,3 +56,18 @@ def _declarations(names: Iterable[str]) -> dict[str, tuple[str, ...]]:
             declared[key] = (*declared.get(key, ()), name)
     return declared
 
+
+#: The step variable choosing the PowerShell a Windows Tentacle runs a script with
+#: (Calamari's PowerShellVariables.Edition): ``Desktop``, or ``Core`` for PowerShell 7.
+_EDITION_VARIABLE = "Octopus.Action.PowerShell.Edition"
+
+
+def _edition(os_family: str, chosen: str | None) -> str | None:
+    """The PowerShell edition Calamari runs the script with, as ``$PSEdition`` names it:
+    ``Desktop`` (Windows PowerShell 5.1, Windows' unless the step chooses another),
+    ``Core`` (PowerShell 7: ``pwsh``, Linux's only one); None where it is not known (a
+    Windows step choosing ``chosen`` other than ``Desktop``: whether and which ``pwsh`` is
+    installed there is not modelled)."""
+    if os_family != "Windows":
+        return "Core"
+    return "Desktop" if not chosen or chosen == "Desktop" else None

@@ -165,7 +165,7 @@ from dataclasses import dataclass, field
 from typing import NoReturn, TypeVar
 
 from octosim.model.scripts._ps_args import _ps_resolve, _PsSpec
-from octosim.model.scripts._ps_bootstrap import _declarations
+from octosim.model.scripts._ps_bootstrap import _EDITION_VARIABLE, _declarations, _edition
 from octosim.model.scripts._ps_expr import (
     _TARGET,
     _UNARY_TEXT,
@@ -560,9 +560,10 @@ class _Capture:
 
 def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
     """Run ``body`` on ``host``: yields seconds slept, returns the :class:`ScriptResult`."""
-    if _refused(body):
+    edition = _edition(host.os_family, host.octopus_variable(_EDITION_VARIABLE))
+    if _refused(body, desktop=edition == "Desktop"):
         return _SUCCEEDED  # PowerShell's parse error (or 7's script, not 5.1's): not run
-    shell = _Shell(host)
+    shell = _Shell(host, edition)
     try:
         yield from shell.block(body)
     except _Return:
@@ -602,8 +603,11 @@ class _Shell:
     """One running PowerShell script: its scopes (variables, functions), and the statements
     it runs."""
 
-    def __init__(self, host: ScriptHost) -> None:
+    def __init__(self, host: ScriptHost, edition: str | None = None) -> None:
         self.host = host
+        # The PowerShell running the script, ``$PSEdition``: Desktop (5.1), Core (7), None
+        # if not known (see _ps_bootstrap._edition).
+        self.edition = edition
         # Calamari's bootstrap sets the error preference before the script runs. The
         # script's scope is also the global one: Calamari dot-sources the script, and the
         # simulator keeps one scope for both.

@@ -1,5 +1,6 @@
 """PowerShell's parse error: whether PowerShell's parser may refuse a script, or Windows
-PowerShell and PowerShell 7 read it differently (:func:`_refused`). Such a script never
+PowerShell and PowerShell 7 read it differently (:func:`_refused`), and what Windows
+PowerShell alone refuses, PowerShell 7's operators (:func:`_core_only`). Such a script never
 starts, so the interpreter (:mod:`._ps_exec`) runs none of it. Read from the text alone, in
 every block, run or not."""
 
@@ -25,15 +26,18 @@ __all__: list[str] = []
 
 
 @functools.lru_cache(maxsize=512)  # as many bodies as _statements remembers
-def _refused(body: str) -> bool:
+def _refused(body: str, desktop: bool = False) -> bool:
     """Whether PowerShell's parser may refuse the script ``body``, which then never starts
     (PowerShell parses a whole script before it runs any of it; the step fails with the
     parse error): a statement of any block, run or not, that Windows PowerShell or
-    PowerShell 7 refuses (see :func:`_refused_statement`). Such a script is not interpreted
-    whole: nothing of it is printed, as for Bash's syntax error."""
+    PowerShell 7 refuses (see :func:`_refused_statement`), and with ``desktop`` (the script
+    runs on Windows PowerShell 5.1) one using what only PowerShell 7 reads
+    (:func:`_core_only`). Such a script is not interpreted whole: nothing of it is printed,
+    as for Bash's syntax error."""
     text = _code(body)
     hinted = f"\n{text}\n;"  # the script's start and end as a line's and a statement's
-    if not any(hint.search(hinted) for hint in _REFUSAL_HINTS):
+    core = desktop and _CORE_HINT.search(text) is not None
+    if not core and not any(hint.search(hinted) for hint in _REFUSAL_HINTS):
         return False  # most scripts: no statement can be refused
     # the script, then every bracket's body but ${name}'s, a hashtable's (its entries are
     # key = statement: the simulator splits them as commands) and [type]'s
@@ -48,7 +52,56 @@ def _refused(body: str) -> bool:
             if start >= 0:
                 blocks.append(text[start + 1 : i])
     split = _statements.__wrapped__  # uncached: these bodies are never run as they are
-    return any(_refused_statement(s) for block in blocks for s in split(block))
+    return any(_refused_statement(s) or (core and _core_only(s))
+               for block in blocks for s in split(block))
+
+
+def _core_only(text: str) -> bool:
+    """Whether the statement ``text`` uses what PowerShell 7 reads and Windows PowerShell's
+    parser refuses: a pipeline chain, ``&&`` or ``||`` (5.1: "The token '&&' is not a valid
+    statement separator in this version.", and ``||`` an empty pipe element), or, in an
+    expression, the operators ``??``, ``??=``, ``?.``, ``?[`` and ``a ? b : c`` (5.1:
+    "Unexpected token"), a ``?`` after no variable name's character (``$x?`` is the
+    variable ``x?`` in both). In command mode ``??`` is an argument in both; after ``--%``
+    nothing is read."""
+    if "--%" in text:
+        return False
+    if ("&&" in text or "||" in text) and any(
+            text.startswith(("&&", "||"), i)
+            for i in top_level(text, escape="`", single_doubles=True)):
+        return True
+    return "?" in text and any(_core_operator(e) for e in _expressions(text))
+
+
+def _expressions(text: str) -> list[str]:
+    """The parts of the statement ``text`` PowerShell reads in expression mode, in its first
+    pipeline element (a later one is a command): each side of its assignments that starts
+    as an expression does (past ``return``/``throw``/``exit``), as
+    :func:`_command_text` reads them."""
+    first = next((i for i in top_level(text, escape="`", single_doubles=True)
+                  if text[i] == "|"), len(text))
+    text = text[:first].strip()
+    parts: list[str] = []
+    while True:
+        keyword = _PIPELINE_KEYWORD.match(text)
+        if keyword:
+            text = text[keyword.end() :]
+        if not text or not (text[0] in _EXPRESSION_START or ascii_digits(text[0])):
+            return parts  # a command: its operators are arguments
+        assigned = next((i for i in top_level(text, escape="`", single_doubles=True)
+                         if text[i] == "="), None)
+        if assigned is None:
+            return [*parts, text]
+        parts.append(text[:assigned])
+        text = text[assigned + 1 :].strip()
+
+
+def _core_operator(expression: str) -> bool:
+    """Whether ``expression`` has, outside quotes and brackets, a ``?`` after no variable
+    name's character: PowerShell 7's ``??``, ``?.``, ``?[`` or ternary."""
+    return any(expression[i] == "?" and not (
+        i > 0 and (expression[i - 1].isalnum() or expression[i - 1] in "_?$:"))
+        for i in top_level(expression, escape="`", single_doubles=True))
 
 
 def _refused_statement(text: str) -> bool:
@@ -104,6 +157,8 @@ def _command_text(text: str) -> str | None:
         text = text[assigned + 1 :].strip()
 
 
+#: Where a statement :func:`_core_only` finds may be: ``&&``, ``||`` or ``?``.
+_CORE_HINT = re.compile(r"&&|\|\||\?")
 #: Where a statement :func:`_refused_statement` refuses may be (hints, read with neither
 #: quotes nor brackets, searched in the script between a newline and a ``;``: only where one
 #: matches are the script's blocks split to look): a ``|`` first on a line or after ``;``,
