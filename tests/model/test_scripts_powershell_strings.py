@@ -319,3 +319,30 @@ def test_a_command_added_to_in_command_mode_is_its_arguments() -> None:
     # crashed the interpreter)
     assert printed("function Foo { 'f' }\n$v = Foo + 'x'\n\"v=$v\"\nif (Foo + 'x') { 't' }") == [
         "v=f", "t"]
+
+
+# -- a variable followed by a colon in a string ---------------------------------------------------
+@pytest.mark.parametrize("body", [
+    # $x: followed by no variable name's character: the tokenizer's drive-qualified name
+    # with nothing after the colon, InvalidVariableReferenceWithDrive ("Variable reference
+    # is not valid. ':' was not followed by a valid variable name character. Consider using
+    # ${} to delimit the name."): the script never runs. This printed 'srv: up'.
+    '$x = "srv"; Write-Host "$x: up"',
+    '$x = "srv"; Write-Host "[$x:]"',
+    'if ($false) { $m = "at $x:" }',
+    '$s = @"\n$x: up\n"@',
+])
+def test_a_variable_and_a_colon_in_a_string_are_a_parse_error(body: str) -> None:
+    host, result = ps("'start'\n" + body)
+    assert host.lines() == [] and not result.failed
+
+
+@pytest.mark.parametrize(("body", "out"), [
+    # "$x:8080" reads the variable ${x:8080}, an item of a drive x: not modelled (this printed
+    # 'http://srv:8080'); delimited, escaped, :: or single-quoted it is $x then the text
+    ('$x = "srv"; "http://$x:8080"', []),
+    ('$x = "srv"; "${x}: up|$($x): up|`$x: up|$x::y"', ["srv: up|srv: up|$x: up|srv::y"]),
+    ("'$x: up'", ["$x: up"]),
+])
+def test_a_variable_and_a_colon_in_a_string(body: str, out: list[str]) -> None:
+    assert printed(body) == out

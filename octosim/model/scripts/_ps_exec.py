@@ -2481,6 +2481,11 @@ class _Shell:
                 i = close + 1
             else:
                 env = m.group(2) or m.group(3)
+                after = inner[m.end() : m.end() + 2]
+                if m.group(6) and after[:1] == ":" and after != "::":
+                    # "$x:8080" reads ${x:8080}, an item of the drive x: (a colon followed by
+                    # no name is a parse error, see _ps_refuse._invalid_drive_reference)
+                    raise Unknown(m.group(0) + ":")
                 value = (self.getenv(env) if env else self.braced(m.group(4)) if m.group(4)
                          else self.read_variable(m.group(6), m.group(5) or ""))
                 out.append(self.text(value))

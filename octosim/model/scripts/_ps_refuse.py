@@ -36,6 +36,8 @@ def _refused(body: str, desktop: bool = False) -> bool:
     as for Bash's syntax error."""
     text = _code(body)
     hinted = f"\n{text}\n;"  # the script's start and end as a line's and a statement's
+    if _DRIVE_COLON.search(text) and _invalid_drive_reference(text):
+        return True
     core = desktop and _CORE_HINT.search(text) is not None
     if not core and not any(hint.search(hinted) for hint in _REFUSAL_HINTS):
         return False  # most scripts: no statement can be refused
@@ -54,6 +56,29 @@ def _refused(body: str, desktop: bool = False) -> bool:
     split = _statements.__wrapped__  # uncached: these bodies are never run as they are
     return any(_refused_statement(s) or (core and _core_only(s))
                for block in blocks for s in split(block))
+
+
+def _invalid_drive_reference(text: str) -> bool:
+    """Whether a double-quoted string (or an expandable here-string) of the script ``text``
+    holds ``$name:`` followed by no variable name's character nor another ``:``
+    (``"$x: up"``, ``"$x:"``): PowerShell's tokenizer reads a drive-qualified name there
+    and refuses it, InvalidVariableReferenceWithDrive ("Variable reference is not valid.
+    ':' was not followed by a valid variable name character. Consider using ${} to delimit
+    the name."). The strings are the gaps between the script's unquoted characters."""
+    previous = -1
+    for i in [*unquoted(text, escape="`", single_doubles=True), len(text)]:
+        start, previous = previous + 1, i
+        if i == start or text[start] not in '"@':
+            continue  # no gap, or a single-quoted string, an escape
+        body = text[start + (2 if text[start] == "@" else 1) : i]
+        if any(_escapes_before(body, m.start()) % 2 == 0 for m in _DRIVE_COLON.finditer(body)):
+            return True
+    return False
+
+
+def _escapes_before(text: str, i: int) -> int:
+    """How many backticks stand right before ``text[i]``."""
+    return i - len(text[:i].rstrip("`"))
 
 
 def _core_only(text: str) -> bool:
@@ -157,6 +182,9 @@ def _command_text(text: str) -> str | None:
         text = text[assigned + 1 :].strip()
 
 
+#: ``$name:`` followed by no variable name's character (letters, digits, ``_``, ``?``) nor
+#: another ``:``: see :func:`_invalid_drive_reference`.
+_DRIVE_COLON = re.compile(r"\$[\w?]+:(?![\w?:])")
 #: Where a statement :func:`_core_only` finds may be: ``&&``, ``||`` or ``?``.
 _CORE_HINT = re.compile(r"&&|\|\||\?")
 #: Where a statement :func:`_refused_statement` refuses may be (hints, read with neither
