@@ -346,3 +346,27 @@ def test_a_variable_and_a_colon_in_a_string_are_a_parse_error(body: str) -> None
 ])
 def test_a_variable_and_a_colon_in_a_string(body: str, out: list[str]) -> None:
     assert printed(body) == out
+
+
+# -- backtick escapes -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "windows", "linux"), [
+    # about_Special_Characters: `f (form feed) and `v (vertical tab) in both editions (these
+    # printed f and v); `e (escape) and `u{X} (a code point) in PowerShell 7 only, Windows
+    # PowerShell 5.1 reading e and u (these printed e and u{e9} on Linux's pwsh 7)
+    ('"a`fb|a`vb"', ["a\fb|a\vb"], ["a\fb|a\vb"]),
+    ('"`e[1m|`u{e9}|`u{1F600}"', ["e[1m|u{e9}|u{1F600}"], ["\x1b[1m|\u00e9|\U0001f600"]),
+    # 7 refuses `u{} with no digits, seven, or beyond U+10FFFF: not interpreted
+    ('"`u{}"', ["u{}"], []),
+    ('"`u{110000}"', ["u{110000}"], []),
+])
+def test_backtick_escapes_by_edition(body: str, windows: list[str], linux: list[str]) -> None:
+    for os_family, out in (("Windows", windows), ("Linux", linux)):
+        host, result = ps(body + "\n'end'", os_family)
+        assert host.lines() == [*out, "end"] and not result.failed
+
+
+def test_an_escape_of_one_edition_is_unknown_where_the_edition_is() -> None:
+    host = Host()
+    host.variables = {"Octopus.Action.PowerShell.Edition": "Core"}  # pwsh: not modelled
+    run("\"`e[1m\"; \"`t|\"\n'end'", PS, host)
+    assert host.lines() == ["\t|", "end"]

@@ -237,7 +237,7 @@ from octosim.model.scripts._ps_forget import (
     _target,
     _wildcard,
 )
-from octosim.model.scripts._ps_lex import _PS_DASH
+from octosim.model.scripts._ps_lex import _PS_DASH, _PS_ESCAPES
 from octosim.model.scripts._ps_parse import (
     _ASSIGN,
     _COMMAND_NAME,
@@ -364,7 +364,8 @@ _IN_STRING = re.compile(
     r"`(.)|\$\{env:([^}]+)\}|\$env:([\w]+)|\$\{([^}]+)\}"
     r"|\$(?:(global|script|local|private|variable):(?=\w))?(\w+)|\$\(", re.IGNORECASE | re.DOTALL
 )
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b"}
+#: PowerShell 7's `` `u{X} ``: a code point, 1 to 6 hex digits (about_Special_Characters).
+_CODE_POINT = re.compile(r"u\{([0-9A-Fa-f]{1,6})\}")
 #: The parameters of the Write-* cmdlets (PowerShell accepts any unambiguous prefix, and the
 #: common parameters): what takes a value, what is a switch, which one is printed.
 _WRITE_SPECS = {
@@ -2472,8 +2473,8 @@ class _Shell:
                 break
             out.append(inner[i : m.start()])
             if m.group(1) is not None:
-                out.append(_ESCAPES.get(m.group(1), m.group(1)))
-                i = m.end()
+                text, i = self.escaped(inner, m.start(1))
+                out.append(text)
             elif m.group(0) == "$(":
                 close = _closing(inner, m.end() - 1)
                 value = self.expression(inner[m.end() : close])
@@ -2494,6 +2495,24 @@ class _Shell:
             if length > _MAX_LENGTH:  # decided before the text is built
                 raise Unknown(f"a string of more than {_MAX_LENGTH:,} characters")
         return self.charged(_bounded("".join(out)))
+
+    def escaped(self, inner: str, i: int) -> tuple[str, int]:
+        """The backtick escape whose character is ``inner[i]`` in a double-quoted string:
+        its text, and the index after it. `` `e `` (escape) and `` `u{X} `` (the code point
+        X) are PowerShell 7's (about_Special_Characters): Windows PowerShell reads ``e``
+        and ``u``; unknown where the edition is, and for a code point 7 refuses."""
+        c = inner[i]
+        if c not in "eu" or self.edition == "Desktop":
+            return _PS_ESCAPES.get(c, c), i + 1
+        if self.edition is None:
+            raise Unknown("`" + c)
+        if c == "e":
+            return "\x1b", i + 1
+        m = _CODE_POINT.match(inner, i)
+        point = -1 if m is None else int(m.group(1), 16)
+        if m is None or point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
+            raise Unknown("`u")  # 7's parse error, or a lone surrogate
+        return chr(point), m.end()
 
     def braced(self, name: str) -> Value:
         """``${name}``: a variable whose name may hold any character, or ``${script:x}``;

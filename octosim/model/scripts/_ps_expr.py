@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from octosim.model.scripts._ps_lex import _PS_DASH
+from octosim.model.scripts._ps_lex import _PS_DASH, _PS_ESCAPES
 from octosim.model.scripts._ps_values import _NUMBER
 from octosim.model.scripts._running import (
     Unknown,
@@ -69,17 +69,13 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w for w in split_top(text, _SPACE, escape="`", single_doubles=True) if w)
 
 
-#: What a backtick makes of the character after it in a bare word, as in a double-quoted
-#: string (Tokenizer.Backtick, which ScanGenericToken applies too): any other character is
-#: itself; `` `e `` and `` `u{...} `` are PowerShell 7's alone (Windows PowerShell reads
-#: ``e``, ``u``): not interpreted.
-_BARE_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t",
-                 "v": "\v"}
 
 
 def _bare_word(word: str) -> str:
-    """A bare word's text, its backtick escapes decoded (``Write-Host `{x`` prints ``{x``,
-    ``a`tb`` a tab between ``a`` and ``b``). Not interpreted: `` `e ``, `` `u ``, a backtick
+    """A bare word's text, its backtick escapes decoded as in a double-quoted string
+    (Tokenizer.Backtick, which ScanGenericToken applies too: ``Write-Host `{x`` prints
+    ``{x``, ``a`tb`` a tab between ``a`` and ``b``). Not interpreted: `` `e ``, `` `u ``
+    (PowerShell 7's alone: see :data:`._ps_lex._PS_ESCAPES`), a backtick
     and a blank starting the word (PowerShell skips both: Tokenizer.NextToken), a backtick
     ending it."""
     if word[0] == "`" and word[1:2].isspace():
@@ -90,7 +86,7 @@ def _bare_word(word: str) -> str:
         if tick + 1 == len(word) or word[tick + 1] in "eu":
             raise Unknown(word)
         out.append(_literal_part(word[i:tick]))
-        out.append(_BARE_ESCAPES.get(word[tick + 1], word[tick + 1]))
+        out.append(_PS_ESCAPES.get(word[tick + 1], word[tick + 1]))
         i = tick + 2
     out.append(_literal_part(word[i:]))
     return "".join(out)

@@ -22,8 +22,14 @@ _PS_SQ = "'\u2018\u2019\u201a\u201b"
 _PS_DQ = '"\u201c\u201d\u201e'
 _PS_DASH = "-\u2013\u2014\u2015"
 _PS_WORD_STOP = frozenset(";|,(){}&>" + _PS_SQ + _PS_DQ)
-_PS_ESC = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "e": "\x1b",
-           "f": "\f", "v": "\v"}
+#: What a backtick makes of the character after it in a double-quoted string (and a bare
+#: word), in Windows PowerShell and PowerShell 7 alike (about_Special_Characters); any other
+#: character is itself, but `` `e `` (escape) and `` `u{X} `` (a code point), PowerShell 7's
+#: alone (5.1 reads ``e``, ``u``).
+_PS_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t",
+               "v": "\v"}
+#: The restart recogniser's, which reads either edition's script: `` `e `` is 7's.
+_PS_ESC = {**_PS_ESCAPES, "e": "\x1b"}
 _PS_REDIRECT = re.compile(r"[1-6*]?>>?(?:&[12])?")
 _PS_SQ_AT = re.compile(f"[{_PS_SQ}]")
 #: Where a bare word may end, escape a character or start ``$(``: up to it, it takes the
