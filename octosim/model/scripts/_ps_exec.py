@@ -364,6 +364,13 @@ _IN_STRING = re.compile(
     r"`(.)|\$\{env:([^}]+)\}|\$env:([\w]+)|\$\{([^}]+)\}"
     r"|\$(?:(global|script|local|private|variable):(?=\w))?(\w+)|\$\(", re.IGNORECASE | re.DOTALL
 )
+#: A command argument PowerShell reads as a number (about_Parsing: "arguments that look like
+#: numbers are treated as numbers"; about_Numeric_Literals): hexadecimal, binary (7's), an
+#: exponent, a type suffix or a multiplier (``1e3`` is 1000, ``0x10`` 16, ``1kb`` 1024).
+#: Those the simulator does not read as literals (_NUMBER's plain ones it does) are unknown.
+_NUMERIC_LITERAL = re.compile(
+    r"[+-]?(?:0x[0-9a-f]+|0b[01]+|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?)"
+    r"(?:ul|us|uy|u|y|s|n|l|d)?(?:kb|mb|gb|tb|pb)?", re.IGNORECASE)
 #: PowerShell 7's `` `u{X} ``: a code point, 1 to 6 hex digits (about_Special_Characters).
 _CODE_POINT = re.compile(r"u\{([0-9A-Fa-f]{1,6})\}")
 #: The parameters of the Write-* cmdlets (PowerShell accepts any unambiguous prefix, and the
@@ -2200,6 +2207,8 @@ class _Shell:
             return self.expression(arg)
         if "," in arg:
             raise Unknown(arg)  # an array of bare words
+        if _NUMERIC_LITERAL.fullmatch(arg):
+            raise Unknown(arg)  # a number PowerShell reads (1e3 is 1000): not modelled
         return _bare_word(arg) if "`" in arg else _literal_part(arg)
 
     def exit_code(self, arg: str) -> int | None:
@@ -2219,6 +2228,10 @@ class _Shell:
     def number(self, arg: str, keyword: bool = False) -> float:
         """``arg`` as a number: a command's argument, or (``keyword``: ``exit``'s) an
         expression, operators and all."""
+        if _DOUBLE_TEXT.fullmatch(arg):
+            # A decimal number (1e400 too): read as PowerShell's literal or as its text
+            # converted, the same number (see _NUMERIC_LITERAL)
+            return float(arg)
         value = self.keyword_value(arg) if keyword else self.word(arg)
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)  # not through its text: a double's may be unknown
