@@ -606,3 +606,34 @@ def test_a_windows_step_choosing_another_edition_is_not_refused_for_7s_operators
     host.variables = {"Octopus.Action.PowerShell.Edition": "Core"}
     _, result = run('$y = $null ?? "d"\n\'end\'', PS, host)
     assert host.lines() == ["end"] and not result.failed
+
+
+@pytest.mark.parametrize(("os_family", "body", "out"), [
+    # $PSEdition in both editions; $IsWindows... are PowerShell 7's constants (5.1: unset)
+    ("Windows", "$PSEdition", ["Desktop"]),
+    ("Linux", "$PSEdition", ["Core"]),
+    ("Linux", "$IsWindows; $IsLinux; $IsMacOS; $IsCoreCLR", ["False", "True", "False", "True"]),
+    ("Windows", "if ($null -eq $IsWindows -and $null -eq $IsLinux) { 'unset' }", ["unset"]),
+    ("Linux", "Set-StrictMode -Version Latest; if ($IsLinux) { 'linux' }", ["linux"]),
+])
+def test_the_edition_and_platform_variables(os_family: str, body: str, out: list[str]) -> None:
+    host, result = ps(body + "\n'end'", os_family)
+    assert host.lines() == [*out, "end"] and not result.failed
+
+
+@pytest.mark.parametrize(("os_family", "body"), [
+    # 5.1 under strict mode: reading an unset variable is PowerShell's error (not modelled)
+    ("Windows", "Set-StrictMode -Version 1; $IsWindows"),
+    ("Linux", "$IsLinux = $false; $IsLinux"),  # a constant: assigning it is an error
+    ("Windows", "$PSEdition = 'x'; $PSEdition"),  # read-only
+])
+def test_edition_variables_not_modelled_are_skipped(os_family: str, body: str) -> None:
+    host, result = ps(body + "\n'end'", os_family)
+    assert host.lines() == ["end"] and not result.failed
+
+
+def test_the_edition_variables_are_unknown_where_the_edition_is() -> None:
+    host = Host()
+    host.variables = {"Octopus.Action.PowerShell.Edition": "Core"}
+    _, result = run("$PSEdition; $IsWindows\n'end'", PS, host)
+    assert host.lines() == ["end"] and not result.failed

@@ -370,3 +370,55 @@ def test_an_escape_of_one_edition_is_unknown_where_the_edition_is() -> None:
     host.variables = {"Octopus.Action.PowerShell.Edition": "Core"}  # pwsh: not modelled
     run("\"`e[1m\"; \"`t|\"\n'end'", PS, host)
     assert host.lines() == ["\t|", "end"]
+
+
+# -- [string]::IsNullOrWhiteSpace, [bool]::Parse, [Convert]::ToBoolean ---------------------------
+@pytest.mark.parametrize(("body", "out"), [
+    ("[string]::IsNullOrWhiteSpace(\" `t`n\"); [string]::IsNullOrWhiteSpace('')", ["True", "True"]),
+    ("[string]::IsNullOrWhiteSpace($null); [String]::IsNullOrWhiteSpace(' x ')", ["True", "False"]),
+    ("[string]::IsNullOrWhiteSpace(0); [System.String]::IsNullOrEmpty(@())", ["False", "True"]),
+    ("$b = [string]::IsNullOrEmpty(' '); $b", ["False"]),
+    ("if (-not [string]::IsNullOrWhiteSpace($env:UNSET)) { 'set' } else { 'blank' }", ["blank"]),
+    ("[bool]::Parse('True'); [bool]::Parse(' fALSE '); [Boolean]::Parse(\"true`0`0\")",
+     ["True", "False", "True"]),
+    ("[System.Boolean]::Parse(\"`0 false`t\")", ["False"]),
+    ("[Convert]::ToBoolean('false'); [Convert]::ToBoolean(2); [Convert]::ToBoolean(0.0)",
+     ["False", "True", "False"]),
+    ("[System.Convert]::ToBoolean($null); [Convert]::ToBoolean($true)", ["False", "True"]),
+])
+def test_dotnet_string_and_boolean_methods(body: str, out: list[str]) -> None:
+    assert printed(body) == out
+
+
+def test_is_null_or_white_space_is_dotnet_s_white_space() -> None:
+    # U+001C is Python's white space, not .NET's (Char.IsWhiteSpace); U+3000 both's
+    host, result = ps("[string]::IsNullOrWhiteSpace(\"`u{1c}\"); "
+                      "[string]::IsNullOrWhiteSpace(\"`u{3000}\")\n'end'", "Linux")
+    assert host.lines() == ["False", "True", "end"] and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    "[bool]::Parse($null)",  # ArgumentNullException
+    "[bool]::Parse(1)",  # not a string
+    "[bool]::Parse('fal\u017fe')",  # a long s: OrdinalIgnoreCase may fold it
+    "[Convert]::ToBoolean('a'[0])",  # a character: InvalidCastException
+    "[string]::IsNullOrEmpty('a', 'b')",
+    "[string]::IsNullOrWhiteSpace(@(' ', ' '))",  # joined by $OFS
+    "[Convert]::ToInt32('1')",
+])
+def test_dotnet_methods_not_modelled_are_skipped(body: str) -> None:
+    assert printed(body) == []
+
+
+@pytest.mark.parametrize(("os_family", "message"), [
+    ("Windows", 'Exception calling "Parse" with "1" argument(s): '
+                '"String was not recognized as a valid Boolean."'),
+    ("Linux", 'Exception calling "Parse" with "1" argument(s): '
+              '"String \'yes\' was not recognized as a valid Boolean."'),
+])
+def test_a_string_boolean_parse_refuses_fails_the_step(os_family: str, message: str) -> None:
+    host, result = ps("[bool]::Parse('yes')\n'after'", os_family)
+    assert result.exit_code == 1 and host.out == [("error", message)]
+    host, result = ps("try { [Convert]::ToBoolean('1') } catch [System.FormatException] "
+                      "{ 'caught' }\n'after'", os_family)
+    assert host.lines() == ["caught", "after"] and not result.failed

@@ -13,7 +13,8 @@ not modelled: what the script set there is unknown when it reads it back); ``exi
 ``Fail-Step``; ``if``/``elseif``/``else`` on values, ``-not``, ``!``, ``-and``/``-or``, the
 comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike``/``-match``/
 ``-notmatch``/``-contains``/``-notcontains``/``-in``/``-notin`` (``i``/``c`` prefixed too),
-``[string]::IsNullOrEmpty``, ``Test-Path env:X``; strings, here-strings, numbers,
+``[string]::IsNullOrEmpty``, ``IsNullOrWhiteSpace``, ``[bool]::Parse``,
+``[Convert]::ToBoolean``, ``Test-Path env:X``; strings, here-strings, numbers,
 ``'a','b'`` arrays, ``+`` (the left operand's type decides: ``1 + '2'`` is 3, an array
 gets items appended), ``-``, ``*`` (a string or array repeated), ``/``, ``%`` (numbers),
 ``a..b`` (Int32 ranges), unary ``-`` (``-$x``, ``-(...)``), ``-join``, ``-f`` (items
@@ -245,6 +246,7 @@ from octosim.model.scripts._ps_parse import (
     _DOTNET_ENV,
     _EXCEPTION_BASE,
     _FUNCTION,
+    _METHOD_INVOCATION,
     _PARAM_BLOCK,
     _PARAMETER_TYPES,
     _RUNTIME,
@@ -264,7 +266,9 @@ from octosim.model.scripts._ps_parse import (
 from octosim.model.scripts._ps_refuse import _refused
 from octosim.model.scripts._ps_strings import (
     _MATCHES,
+    _is_null_or,
     _method,
+    _parsed_bool,
     _regex_escape,
     _replaced,
     _split,
@@ -283,6 +287,7 @@ from octosim.model.scripts._ps_values import (
     _as_number,
     _binary,
     _bounded,
+    _Char,
     _converted,
     _equal,
     _formatted,
@@ -319,10 +324,10 @@ _Steps = Generator[float, None, None]
 _RANGE = re.compile(r"\.\.")
 _GET_SERVICE = re.compile(r"^Get-Service\s+(?P<args>.*)$", re.IGNORECASE | re.DOTALL)
 _WILDCARD = frozenset("*?[")
-_STRING_TEST = re.compile(
-    r"^\[string\]::(?P<method>IsNullOrEmpty|IsNullOrWhiteSpace)\s*\((?P<arg>.*)\)$",
-    re.IGNORECASE | re.DOTALL,
-)
+#: ``[string]::IsNullOrEmpty(``, ``[bool]::Parse(``, ``[Convert]::ToBoolean(``... (the
+#: arguments follow, up to the closing bracket): see :meth:`_Shell.static_call`.
+_STATIC_CALL = re.compile(r"\[(?:System\.)?(?P<type>String|Boolean|bool|Convert)\]::"
+                          r"(?P<method>\w+)\s*\(", re.IGNORECASE)
 _TEST_PATH_ENV = re.compile(r"^Test-Path\s+(?:-Path\s+)?['\"]?env:(?P<name>\w+)['\"]?$",
                             re.IGNORECASE)
 _ENV_VARIABLE = re.compile(r"\$(?:\{env:([^}]+)\}|env:(\w+))", re.IGNORECASE)
@@ -352,6 +357,10 @@ _AUTOMATIC = frozenset({
     "consolefilename", "octopuskey", "octopusproxy", "maximumvariablecount",
     "maximumaliascount", "maximumdrivecount", "maximumerrorcount", "maximumfunctioncount",
 })
+#: The automatic variables telling the edition and platform (see :meth:`_Shell.edition_value`).
+_EDITION_KEYS = frozenset({"psedition", "iswindows", "islinux", "ismacos", "iscoreclr"})
+#: Which of them is true on a host of each OS family (in PowerShell 7).
+_HOST_OS_KEY = {"Windows": "iswindows", "Linux": "islinux"}
 #: Keys Calamari may declare for Octopus variables the simulator does not model: Octopus's
 #: and Calamari's system variables (``Octopus.Tentacle.Agent.InstanceName``...), and the
 #: ``env:NAME`` Calamari adds for each environment variable (VariablesFactory.
@@ -1509,6 +1518,8 @@ class _Shell:
         where PowerShell fails to convert; a double's text may be unknown too)."""
         scope = scope or self.scope
         key = name.casefold()
+        if key in _EDITION_KEYS and self.edition_value(key) is not None:
+            raise Unknown("$" + name)  # read-only (a constant in 7): PowerShell's error
         if scope.every_cast or (scope.casts and key in scope.casts):
             # A constraint the simulator does not know converts (or refuses) the value.
             raise Unknown("$" + name)
@@ -1776,13 +1787,25 @@ class _Shell:
         self.by_preference(line, action, _Thrown(line, line if message is None else message,
                                                  (exception, _STOP)))
 
-    def statement_error(self, message: str) -> NoReturn:
+    def method_error(self, name: str, text: str) -> NoReturn:
+        """``Boolean.Parse``'s FormatException for ``text`` from the .NET method ``name``:
+        PowerShell's MethodInvocationException around it (a :meth:`statement_error`), its
+        message .NET's, which differs by edition (unknown where that is not known)."""
+        if self.edition is None:
+            raise Unknown(name)
+        reason = ("String was not recognized as a valid Boolean." if self.edition == "Desktop"
+                  else f"String '{text}' was not recognized as a valid Boolean.")
+        self.statement_error(f'Exception calling "{name}" with "1" argument(s): "{reason}"',
+                             (_METHOD_INVOCATION, "System.FormatException"))
+
+    def statement_error(self, message: str,
+                        exceptions: tuple[str, ...] = (_RUNTIME,)) -> NoReturn:
         """An error PowerShell itself raises that ends its statement (a RuntimeException: a
         method called on ``$null``). Inside a ``try``, or under ``Stop`` (Calamari's
         preference), it is terminating: a ``catch`` takes it, else the script fails with
         its message. Otherwise the statement ends there, the message printed under
         ``Continue``; what the statement would have assigned is then unknown."""
-        self.by_preference(message, None, _Thrown(message, message, (_RUNTIME,)),
+        self.by_preference(message, None, _Thrown(message, message, exceptions),
                            terminating=self.trying > 0)
         raise Unknown(message)
 
@@ -1818,7 +1841,10 @@ class _Shell:
                 raise Unknown("$" + name)
             global_read = scope is self.top
             scope = None if qualifier in ("local", "private") else scope.parent
-        if key in _AUTOMATIC:
+        if key in _EDITION_KEYS:
+            if (defined := self.edition_value(key)) is not None:
+                return defined[0]
+        elif key in _AUTOMATIC:
             raise Unknown("$" + name)
         if global_read:
             names = self.declared(key)
@@ -1828,6 +1854,24 @@ class _Shell:
             # PowerShell's "cannot be retrieved because it has not been set".
             raise Unknown("$" + name)
         return None
+
+    def edition_value(self, key: str) -> tuple[Value] | None:
+        """What PowerShell itself sets ``$key`` (one of :data:`_EDITION_KEYS`) to in the
+        edition running the script: ``$PSEdition`` (``Desktop`` or ``Core``), and in
+        PowerShell 7 alone the constants ``$IsWindows``, ``$IsLinux``, ``$IsMacOS`` and
+        ``$IsCoreCLR`` (about_Automatic_Variables), as a 1-tuple; None for those 5.1 does not
+        define (then read as any other variable). Unknown where the edition is not
+        known, or a step variable of the same name had Calamari declare it (over a
+        read-only variable: not modelled)."""
+        if self.edition is None:
+            raise Unknown("$" + key)
+        if key != "psedition" and self.edition == "Desktop":
+            return None
+        if self.declared(key):
+            raise Unknown("$" + key)
+        if key == "psedition":
+            return (self.edition,)
+        return (key in ("iscoreclr", _HOST_OS_KEY.get(self.host.os_family)),)
 
     def declared(self, key: str) -> tuple[str, ...]:
         """The step's Octopus variables for which Calamari's bootstrap declared the global
@@ -2385,7 +2429,43 @@ class _Shell:
             value = self.expression(text[m.end() : -1])
             self.weighed(value)
             return self.charged(_regex_escape(value))
+        m = _STATIC_CALL.match(text)
+        if m and _closing(text, m.end() - 1) == len(text) - 1:
+            return self.static_call(m.group("type").casefold(), m.group("method").casefold(),
+                                    text[m.end() : -1])
         raise Unknown(text)
+
+    def static_call(self, type_name: str, method: str, raw_args: str) -> Value:
+        """``[string]::IsNullOrEmpty(x)`` and ``IsNullOrWhiteSpace`` (:func:`_is_null_or`),
+        ``[bool]::Parse(s)`` (``[Boolean]``) and ``[Convert]::ToBoolean(x)``: of a string,
+        .NET's ``Boolean.Parse`` (:func:`_parsed_bool`), whose FormatException is a
+        statement-terminating error (:meth:`method_error`); ``ToBoolean`` of ``$null`` is
+        false, of a boolean itself, of a number whether it is not 0. Other methods, and
+        other arguments (``$null`` to ``Parse``: ArgumentNullException; a character to
+        ``ToBoolean``: InvalidCastException) are not modelled."""
+        args = [self.expression(a) for a in _array_items(raw_args)] if raw_args.strip() else []
+        if len(args) != 1:
+            raise Unknown(raw_args)
+        value = args[0]
+        if type_name == "string" and method in ("isnullorempty", "isnullorwhitespace"):
+            return _is_null_or(value, method == "isnullorwhitespace")
+        if type_name == "convert" and method == "toboolean":
+            if value is None or isinstance(value, bool):
+                return bool(value)
+            if isinstance(value, int | float):
+                return value != 0
+            name = "ToBoolean"
+        elif type_name in ("bool", "boolean") and method == "parse":
+            name = "Parse"
+        else:
+            raise Unknown(method)
+        if not isinstance(value, str) or (name == "ToBoolean" and isinstance(value, _Char)):
+            raise Unknown(repr(value))
+        self.weighed(value)
+        parsed = _parsed_bool(value)
+        if parsed is None:
+            self.method_error(name, value)
+        return parsed
 
     def negation(self, operand: str) -> bool:
         """``-not x``/``!x``: a unary operator, binding tighter than the binary ones (``-not
@@ -2578,13 +2658,6 @@ class _Shell:
             return _truthy(self.chained(splits.chain))
         if text.startswith("(") and _closing(text, 0) == len(text) - 1:
             return self.condition(text[1:-1])
-        m = _STRING_TEST.match(text)
-        if m:
-            value = self.expression(m.group("arg"))
-            blank = value is None or _text(value) == ""
-            if m.group("method").casefold() == "isnullorwhitespace":
-                blank = value is None or not _text(value).strip()
-            return blank
         m = _TEST_PATH_ENV.match(text)
         if m:
             return self.getenv(m.group("name")) is not None

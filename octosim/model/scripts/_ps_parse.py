@@ -106,6 +106,8 @@ _PARAMETER_TYPES = {
 
 _RUNTIME = "System.Management.Automation.RuntimeException"
 _STOP = "System.Management.Automation.ActionPreferenceStopException"
+#: A .NET method's exception, as PowerShell wraps it (its InnerException the method's).
+_METHOD_INVOCATION = "System.Management.Automation.MethodInvocationException"
 #: The .NET exception types a ``catch [T]`` can name that the simulator knows, each with its
 #: base class: a ``catch`` of another type is not interpreted (PowerShell resolves type
 #: names at run time, and the simulator knows no more .NET).
@@ -118,6 +120,10 @@ _EXCEPTION_BASE: dict[str, str | None] = {
     "System.Management.Automation.ParameterBindingValidationException":
         "System.Management.Automation.ParameterBindingException",
     "System.Management.Automation.CommandNotFoundException": _RUNTIME,
+    "System.Management.Automation.ExtendedTypeSystemException": _RUNTIME,
+    "System.Management.Automation.MethodException":
+        "System.Management.Automation.ExtendedTypeSystemException",
+    _METHOD_INVOCATION: "System.Management.Automation.MethodException",
     "System.Management.Automation.SessionStateException": _RUNTIME,
     "System.Management.Automation.ItemNotFoundException":
         "System.Management.Automation.SessionStateException",

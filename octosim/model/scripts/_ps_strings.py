@@ -308,3 +308,54 @@ _METHODS: dict[tuple[str, int], Callable[..., Value]] = {
     ("substring", 1): _substring, ("substring", 2): _substring,
     ("tostring", 0): lambda text: text,
 }
+
+
+#: U+180E (Mongolian vowel separator): white space in Unicode before 6.3, and so to .NET
+#: versions on older Unicode data; which one Windows PowerShell's .NET Framework reads is
+#: not modelled.
+_ONCE_WHITESPACE = "\u180e"
+
+
+def _string_argument(value: Value) -> str | None:
+    """``value`` as PowerShell passes it to a .NET method's ``string`` parameter: ``$null``
+    as null, a string itself, an array as its items' text joined by ``$OFS`` (none: '';
+    one: that item's; more, where ``$OFS`` decides: unknown). Other values are their
+    ``ToString()``: a number's, a boolean's, an object's type name."""
+    if isinstance(value, tuple):
+        if len(value) > 1:
+            raise Unknown("an array passed as a string")
+        return _text(value[0]) if value else ""
+    return None if value is None else _text(value)
+
+
+def _is_null_or(value: Value, white_space: bool) -> bool:
+    """``[string]::IsNullOrEmpty(value)`` (``white_space``: ``IsNullOrWhiteSpace``, .NET's
+    ``Char.IsWhiteSpace`` characters only, :data:`_WHITESPACE`)."""
+    if value is not None and not isinstance(value, str | tuple):
+        return False  # a number's, a boolean's, an object's text: never blank
+    text = _string_argument(value)
+    if text is None or text == "":
+        return True
+    if not white_space:
+        return False
+    rest = set(text).difference(_WHITESPACE)
+    if rest == {_ONCE_WHITESPACE}:
+        raise Unknown("U+180E")
+    return not rest
+
+
+def _parsed_bool(text: str) -> bool | None:
+    """.NET's ``Boolean.Parse(text)``: ``True`` or ``False`` in any case (ordinal, ignoring
+    case), after removing white space (``Char.IsWhiteSpace``) and NUL characters from both
+    ends (``TrimWhiteSpaceAndNull``); None for anything else (its FormatException). Text
+    with other than ASCII characters is unknown: the ordinal case-insensitive comparison
+    folds some (``ſ``, ``ı``) as no Python comparison does alike in both .NETs."""
+    trimmed = text.strip(_WHITESPACE + "\0")
+    if _ONCE_WHITESPACE in text:
+        raise Unknown("U+180E")
+    if not trimmed.isascii():
+        if len(trimmed) in (4, 5):
+            raise Unknown(text)
+        return None
+    folded = trimmed.casefold()
+    return True if folded == "true" else False if folded == "false" else None
