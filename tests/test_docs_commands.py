@@ -44,6 +44,9 @@ _EXIT = re.compile(r"\bexit (\d+)\b")
 RECIPE_SERVER = ("--scenario", "named-instance", "--rate", "10")
 #: Real seconds a shown command may take before it counts as hung.
 COMMAND_TIMEOUT = 120.0
+#: As much for a long one: ``validate --compare-seed-script`` takes about a minute alone on
+#: two cores, and more than two beside the rest of the suite under ``-n 2``.
+LONG_COMMAND_TIMEOUT = 600.0
 
 #: Commands shown but not run, by how they start, and why.
 NOT_RUN = {
@@ -195,7 +198,8 @@ def test_command_exits_as_documented(
         url = request.getfixturevalue("recipe_server").url
     done = subprocess.run(
         ["bash", "-c", shown.command], cwd=scratch, env=_environment(url),
-        capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False,
+        capture_output=True, text=True, check=False,
+        timeout=LONG_COMMAND_TIMEOUT if shown.long else COMMAND_TIMEOUT,
     )
     assert done.returncode == shown.expect, (
         f"{shown}: `{shown.command}` exited {done.returncode}, the doc says {shown.expect}\n"
