@@ -34,8 +34,11 @@ from restart.report import Outcome
 
 #: find() stops at the first counterexample, so a generous budget costs little when the
 #: seed is as broken as expected; a multiple of the profile's, so ``thorough`` searches more.
+#: Derandomized: a search that may come back empty made these tests flaky (the unbounded
+#: hang was not found within the budget for about one Hypothesis seed in fifty), and a
+#: demonstration must show the same counterexample on every run.
 FIND = settings(database=None, max_examples=4 * settings().max_examples,
-                phases=(Phase.generate, Phase.shrink))
+                phases=(Phase.generate, Phase.shrink), derandomize=True)
 TIMELINE_LINES = 30  # with the summary around it, each printout stays within 60 lines
 
 
