@@ -616,6 +616,20 @@ def _console_colour(value: Value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 15
 
 
+def _path_literal(word: str) -> str | None:
+    """The text of the path argument ``word`` when it is written literally: quoted (a
+    double-quoted one expanding nothing), or bare holding nothing PowerShell expands or
+    splits; else None."""
+    if word[0] in "'\"":
+        return _literal(word)
+    return None if set(word) & _EXPANDS_BARE else word
+
+
+#: What makes a bare argument more than its text: a variable, an escape, a subexpression,
+#: an array or a script block, a list.
+_EXPANDS_BARE = frozenset("$`(@{,")
+
+
 class _Shell:
     """One running PowerShell script: its scopes (variables, functions), and the statements
     it runs."""
@@ -1995,19 +2009,13 @@ class _Shell:
         """Whether the path argument ``word`` is written literally (an ``env:`` path too,
         which :func:`_env_sets` reads) or evaluates to a text naming neither the ``env:``
         drive, the registry nor a provider (see :meth:`item_paths_known`)."""
-        literal = _literal(word) if word[0] in "'\"" else (
-            None if set(word) & set("$`(@{,") else word)
+        literal = _path_literal(word)
         if literal is not None:
             return not _PROVIDER_PATH.search(literal)
         if self.filesystem(word):
             return True
-        if not _PATH_VARIABLES.fullmatch(word):
-            return False
-        try:
-            value = self.word(word)
-        except Unknown:
-            return False
-        return (isinstance(value, str) and not _PROVIDER_PATH.search(value)
+        value = self.path_value(word)
+        return (value is not None and not _PROVIDER_PATH.search(value)
                 and not _DRIVE_PATH.match(value))
 
     def filesystem(self, word: str) -> bool:
@@ -2016,8 +2024,7 @@ class _Shell:
         value naming no drive but a letter's (``C:\\x``, ``logs``; a relative path is the
         location's, which :meth:`forget_env` follows); ``$PSScriptRoot``, the script's folder,
         or a text starting with it and a separator; ``(Join-Path ...)`` of such pieces."""
-        literal = _literal(word) if word[0] in "'\"" else (
-            None if set(word) & set("$`(@{,") else word)
+        literal = _path_literal(word)
         if literal is not None:
             return _filesystem_text(literal)
         if _SCRIPT_ROOT_WORD.fullmatch(word):
@@ -2029,13 +2036,19 @@ class _Shell:
                 (w[0] in _PS_DASH and len(w) > 1 and ":" not in w
                  and any(p.startswith(w[1:].casefold()) for p in _JOIN_PATH_PARAMETERS))
                 or (w[0] not in _PS_DASH and self.filesystem(w)) for w in words)
+        value = self.path_value(word)
+        return value is not None and _filesystem_text(value)
+
+    def path_value(self, word: str) -> str | None:
+        """The text the path argument ``word`` holds when it is a variable a path is read
+        from (:data:`_PATH_VARIABLES`) and its value is known text; else None."""
         if not _PATH_VARIABLES.fullmatch(word):
-            return False
+            return None
         try:
             value = self.word(word)
         except Unknown:
-            return False
-        return isinstance(value, str) and _filesystem_text(value)
+            return None
+        return value if isinstance(value, str) else None
 
     def script_root_known(self) -> bool:
         """Whether ``$PSScriptRoot`` is still the script's folder: never set by the script
