@@ -165,7 +165,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn, TypeVar
 
-from octosim.model.scripts._ps_args import _ps_resolve, _PsSpec
+from octosim.model.scripts._ps_args import _PS_COMMON_SWITCHES, _ps_resolve, _PsSpec
 from octosim.model.scripts._ps_bootstrap import _EDITION_VARIABLE, _declarations, _edition
 from octosim.model.scripts._ps_expr import (
     _TARGET,
@@ -401,7 +401,6 @@ _WRITE_SPECS = {
 }
 _WRITE_SPECS["echo"] = _WRITE_SPECS["write"] = _WRITE_SPECS["write-output"]
 _PRINTED_PARAMS = frozenset({"object", "inputobject", "message"})
-_COMMON_SWITCHES = frozenset({"verbose", "debug", "whatif", "confirm"})
 #: How a script that ran to its end without ``exit`` ends (a result is immutable: one will do).
 _SUCCEEDED = ScriptResult()
 #: What ends a ``for`` part: ``;`` or a new line, and the new lines after it.
@@ -2231,7 +2230,7 @@ class _Shell:
             param = _ps_resolve(spec, raw)
             if param is None:
                 raise Unknown(arg)  # PowerShell: "A parameter cannot be found ..."
-            if param in spec.switches or param in _COMMON_SWITCHES:
+            if param in spec.switches or param in _PS_COMMON_SWITCHES:
                 if param in named:
                     raise Unknown(arg)  # PowerShell refuses a parameter given twice
                 named[param] = self.word(inline) if colon and inline else True
