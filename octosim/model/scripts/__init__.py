@@ -78,9 +78,11 @@ output, its environment, the machine store), yielding the seconds it sleeps and 
 its :class:`ScriptResult` (``exit``, ``throw``, ``set -e``, ``Fail-Step``). ``_ps_exec``
 (with ``_ps_parse``: the statements read from a script's text, ``_ps_expr``: expressions and
 arguments read from theirs, ``_ps_refuse``: PowerShell's parse error, ``_ps_forget``: what a
-statement not interpreted may have changed, ``_ps_values``: PowerShell's values, operators
+statement not interpreted may have changed, ``_ps_bootstrap``: what Calamari's bootstrap
+gives a script, its variables and edition, ``_ps_values``: PowerShell's values, operators
 and comparisons, and ``_ps_strings``: its text operators and string methods) and ``_sh_exec``
-(with ``_sh_text``, and ``_sh_arith``: its arithmetic) say what each syntax interprets;
+(with ``_sh_text``, ``_sh_arith``: its arithmetic, and ``_sh_variables``: the variables Bash
+sets itself) say what each syntax interprets;
 ``_running`` holds what they share. The restart effects above stay the recogniser's: running
 never restarts anything.
 """
