@@ -495,12 +495,13 @@ def measure(sides: list[Callable[[], Times]], runs: int, keep_gc: bool) -> list[
 
 
 def compare(labels: tuple[str, str], times: list[list[Times]], target: float,
-            per: tuple[int, str]) -> None:
+            per: tuple[tuple[int, int], str]) -> None:
     """Print both sides' medians and minimums, wall and CPU, and their ratios against
-    ``target``; ``per`` = (count, unit) also prints each median per unit."""
+    ``target``; ``per`` = ((count of side a, count of side b), unit) also prints each side's
+    median per unit."""
     median = statistics.median
-    count, unit = per
-    for label, seen in zip(labels, times, strict=True):
+    counts, unit = per
+    for label, seen, count in zip(labels, times, counts, strict=True):
         wall, cpu = [t[0] for t in seen], [t[1] for t in seen]
         print(f"  {label:<46} wall median {median(wall) * 1e3:9.2f} ms  min "
               f"{min(wall) * 1e3:9.2f} ms | CPU median {median(cpu) * 1e3:9.2f} ms   "
@@ -542,7 +543,7 @@ def main() -> None:
         side()  # warm-up: imports, caches, first-call costs
     print(f"(1) a deployment of {len(STEPS)} script steps, direct path (no HTTP)")
     compare((f"(a) to {large:,} targets", f"(b) to {small:,} targets"),
-            measure(direct, runs, args.gc), 11.0, (large, "target"))
+            measure(direct, runs, args.gc), 11.0, ((large, small), "target"))
 
     world = functools.partial(deploy_world, http_targets)
     conversation, answers = simulator_conversation(world)
@@ -554,7 +555,7 @@ def main() -> None:
     print(f"(2) release -> deploy -> wait over HTTP, {http_targets} target(s), "
           f"{requests} requests")
     compare(("(a) through sim.client()", "(b) the same requests, static MockTransport"),
-            measure(http, runs, args.gc), 1.5, (requests, "request"))
+            measure(http, runs, args.gc), 1.5, ((requests, requests), "request"))
     warm_sim, warm_static = ([t[1] for t in seen] for seen in
                              measure([warm_side(side) for side in http], runs, args.gc))
     median = statistics.median
