@@ -34,13 +34,14 @@ transient: rates of faults and failed starts are capped, not merely probabilitie
 from __future__ import annotations
 
 import dataclasses
+import math
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from hypothesis import strategies as st
 
-from octosim.faults import FaultKind, FaultPlan, FaultRule
+from octosim.faults import FAULT_STATUSES, FaultKind, FaultPlan, FaultRule
 from octosim.model.agents import DEFAULT_INSTANCE, ServiceTiming
 from octosim.model.durations import Span
 from octosim.model.health import HealthSettings
@@ -59,7 +60,7 @@ from octosim.scenario import (
 )
 from octosim.scenario import presets as preset_names
 from octosim.scenario.deployment_schema import MAX_STEPS
-from octosim.scenario.schema import OS_FAMILIES
+from octosim.scenario.schema import MAX_AGENTS, MAX_TASK_CAP, OS_FAMILIES, STYLES
 from octosim.simulation import Simulation
 
 __all__ = [
@@ -93,6 +94,10 @@ _INSTANCE_NAMES = ("Web", "Api", "Worker", "Blue Green")
 _ROLES = (("web-server",), ("app-server",), ("web-server", "app-server"))
 #: The statuses of transient server errors, simplest (and commonest) first.
 _STATUSES = (503, 500, 502, 504, 429)
+#: The shortest latency a Latency rule adds (seconds).
+_LEAST_LATENCY = 0.1
+#: How a drawn agent's Tentacle instances are laid out (see :func:`agents`).
+_LAYOUTS = ("default", "named", "several")
 
 
 def seeds() -> st.SearchStrategy[int]:
@@ -262,7 +267,14 @@ def timings(
     a failed service again 10–300 s later. Each of these keeps its default half the time;
     otherwise spans are two tenths of a second in their range, ordered. Shrinks toward
     ``ServiceTiming()``, the defaults (which never fail), knob by knob.
+
+    Raises ValueError for a negative or infinite bound, or a rate outside [0, 1].
     """
+    for what, bound in (("max_stop", max_stop), ("max_start", max_start),
+                        ("max_startup_delay", max_startup_delay)):
+        if not 0 <= bound < math.inf:
+            raise ValueError(f"{what} must be a finite number of seconds >= 0, got {bound!r}")
+    _rate("max_fail_to_start_rate", max_fail_to_start_rate)
     return knob_values(_timing_reader(max_stop, max_start, max_startup_delay,
                                       max_fail_to_start_rate, watchdog),
                        "octosim.strategies timing")
@@ -340,12 +352,13 @@ def agents(
     toward a Windows listening Tentacle with the default instance, as the ``default``
     preset has: toward the first of each of these.
 
-    Raises ValueError for an unknown layout.
+    Raises ValueError for an unknown OS, layout or communication style, or no environment.
     """
-    unknown = set(instances) - {"default", "named", "several"}
-    if unknown or not instances:
-        raise ValueError(f"instances: expected layouts among 'default', 'named', 'several', "
-                         f"got {list(instances)!r}")
+    _known("os", os, OS_FAMILIES)
+    _known("instances", instances, _LAYOUTS)
+    _known("communication_styles", communication_styles, STYLES)
+    if not environments:
+        raise ValueError("environments: expected at least one environment")
     if timing is None:
         return knob_values(_agent_timed_reader(name, tuple(os), tuple(instances),
                                                tuple(communication_styles),
@@ -370,9 +383,14 @@ def agents(
 def _rule_reader(*, max_rate: float = 0.1, kinds: Sequence[FaultKind] = tuple(FaultKind),
                  statuses: Sequence[int] = _STATUSES, max_latency: float = 5.0,
                  windows: bool = True) -> Callable[[Knobs], FaultRule]:
-    if not 0 <= max_rate <= 1:
-        raise ValueError(f"max_rate must be between 0 and 1, got {max_rate!r}")
-    kinds, statuses = tuple(kinds), tuple(statuses)
+    _rate("max_rate", max_rate)
+    # The kinds as FaultKind members: a StrEnum's value equals it, so "status" passes
+    # _known, and FaultRule tells its kinds apart by identity.
+    kinds = tuple(FaultKind(kind) for kind in _known("kinds", kinds, tuple(FaultKind)))
+    statuses = _known("statuses", statuses, sorted(FAULT_STATUSES))
+    if FaultKind.Latency in kinds and not _LEAST_LATENCY <= max_latency < math.inf:
+        raise ValueError(f"max_latency must be a finite number of seconds >= "
+                         f"{_LEAST_LATENCY}, got {max_latency!r}")
     most = round(max_rate * 1000)  # thousandths: shrinks toward 0, where a rule never fires
 
     def read(knobs: Knobs) -> FaultRule:
@@ -382,7 +400,7 @@ def _rule_reader(*, max_rate: float = 0.1, kinds: Sequence[FaultKind] = tuple(Fa
         rate = knobs.below(most + 1) / 1000
         status = knobs.pick(statuses)
         retry_after = knobs.chosen(None, knobs.tenths(0, 30))
-        latency = knobs.tenths(0.1, max_latency)
+        latency = knobs.tenths(_LEAST_LATENCY, max(max_latency, _LEAST_LATENCY))
         window = knobs.chosen(None, knobs.span(0, 600)) if windows else None
         args: dict[str, Any] = {"kind": kind, "rate": rate, "window": window}
         if kind is FaultKind.Status:
@@ -413,7 +431,9 @@ def fault_rules(
     toward the first of ``kinds`` and of ``statuses`` (a 503) with rate 0, which never
     fires.
 
-    Raises ValueError for a ``max_rate`` outside [0, 1].
+    Raises ValueError for a ``max_rate`` outside [0, 1], an unknown kind, a status other
+    than the transient ones a Status rule may use (``octosim.faults.FAULT_STATUSES``), or
+    a ``max_latency`` below 0.1 s when latency may be drawn.
     """
     return knob_values(_rule_reader(max_rate=max_rate, kinds=kinds, statuses=statuses,
                                     max_latency=max_latency, windows=windows),
@@ -519,7 +539,14 @@ def scenarios(
     half the time. Every scenario drawn builds (``Simulation.from_scenario``) and survives
     ``Scenario.from_dict(s.to_dict())``. Shrinks toward the ``default`` preset's world
     without faults: one agent, then each knob toward its default.
+
+    Raises ValueError for ``max_agents`` outside 1 to 10,000, ``max_task_cap`` outside 1
+    to 10,000 (the scenario file's bounds), or a rate outside [0, 1].
     """
+    _within("max_agents", max_agents, 1, MAX_AGENTS)
+    _within("max_task_cap", max_task_cap, 1, MAX_TASK_CAP)
+    _rate("max_fault_rate", max_fault_rate)
+    _rate("max_flaky_rate", max_flaky_rate)
     environments = Scenario.environments
     own_agent = None
     if agent is None and max_agents <= _AGENTS_IN_ROW:  # agents(environments=environments)
@@ -621,6 +648,12 @@ def _known(what: str, given: Sequence[T], known: Sequence[T]) -> tuple[T, ...]:
     if not given or any(g not in known for g in given):
         raise ValueError(f"{what}: expected some of {list(known)!r}, got {list(given)!r}")
     return tuple(given)
+
+
+def _rate(what: str, value: float) -> None:
+    """Raises ValueError unless ``0 <= value <= 1``."""
+    if not 0 <= value <= 1:
+        raise ValueError(f"{what} must be between 0 and 1, got {value!r}")
 
 
 def _within(what: str, value: int, low: int, high: int) -> None:
@@ -1053,7 +1086,14 @@ def simulations(
 
     Inside pytest, ``octopus_factory(scenario=..., seed=...)`` with drawn values does the
     same and also puts the simulation's timeline in the failure report.
+
+    Raises ValueError for a ``scenario`` or ``seed`` among ``overrides``: pass a strategy
+    as ``scenarios`` or ``seeds`` (``st.just(...)`` for one value).
     """
+    for drawn, name in (("scenario", "scenarios"), ("seed", "seeds")):
+        if drawn in overrides:
+            raise ValueError(f"{drawn} is drawn: pass {name}=st.just({overrides[drawn]!r}), "
+                             f"or another strategy, rather than {drawn}=")
     return st.builds(
         Simulation.from_scenario,
         scenarios if scenarios is not None else _all_scenarios(),

@@ -8,6 +8,7 @@ kept small so one example's virtual run stays short.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,6 +63,8 @@ def _within(low: float, high: float, n: int) -> float:
 #: Picks for the knobs whose range depends on another knob (``_within``): wider than any
 #: such range in tenths, so every value can be drawn.
 _SPREAD = 10_000
+#: The shortest deadline a policy is drawn with (seconds).
+_LEAST_DEADLINE = 30.0
 
 
 def restart_policies(
@@ -80,14 +83,22 @@ def restart_policies(
     evenly over its range. The whole policy is one row of drawn bytes
     (:func:`octosim.strategies.knob_values`), and
     shrinks knob by knob toward ``RestartPolicy()`` and the first of ``instances``.
+
+    Raises ValueError for a ``max_deadline`` below 30 s or infinite, or no ``instances``.
     """
+    if not _LEAST_DEADLINE <= max_deadline < math.inf:
+        raise ValueError(f"max_deadline must be a finite number of seconds >= "
+                         f"{_LEAST_DEADLINE:g}, got {max_deadline!r}")
+    if not instances:
+        raise ValueError("instances: expected at least one (None for the machine's "
+                         "registered instance)")
     d = RestartPolicy()
     # Each knob is its default or a value of its own range (_Knob); one whose range depends
     # on another knob reads a pick from a fixed range and maps it into its own (_within),
     # so that every knob reads the same bytes whatever the others are.
     pick = _Knob(0, _SPREAD)
     task_timeout_k = _seconds(_low("health_task_timeout"), 120)
-    deadline_k = _seconds(30, max_deadline)
+    deadline_k = _seconds(_LEAST_DEADLINE, max_deadline)
     retry_base_k = _seconds(0.1, 5)
     fixed = {
         "poll_interval": _seconds(0.5, 15),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -86,7 +87,7 @@ def test_agent_layouts_can_be_chosen() -> None:
     assert (only_default.instances, only_default.os) == ((DEFAULT_INSTANCE,), "Linux")
     several = find(agents(instances=("several",)), lambda a: True)
     assert len(several.instances) >= 2 and several.instance in several.instances
-    with pytest.raises(ValueError, match="instances: expected layouts"):
+    with pytest.raises(ValueError, match="instances: expected some of"):
         agents(instances=("many",))
 
 
@@ -116,6 +117,48 @@ def test_fault_plans(plan: FaultPlan) -> None:
 def test_fault_rules_refuse_an_impossible_rate() -> None:
     with pytest.raises(ValueError, match="max_rate must be between 0 and 1"):
         fault_rules(max_rate=1.5)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: timings(max_stop=-1), r"max_stop must be a finite number of seconds >= 0, got -1"),
+    (lambda: timings(max_start=math.inf), r"max_start must be a finite number"),
+    (lambda: timings(max_fail_to_start_rate=2), r"max_fail_to_start_rate must be between 0 and 1"),
+    (lambda: agents(os=("Solaris",)),
+     r"os: expected some of \['Windows', 'Linux'\], got \['Solaris'\]"),
+    (lambda: agents(os=()), r"os: expected some of"),
+    (lambda: agents(instances=("many",)), r"instances: expected some of \['default', 'named'"),
+    (lambda: agents(communication_styles=("carrier-pigeon",)),
+     r"communication_styles: expected some of \['listening', 'polling'\]"),
+    (lambda: agents(environments=()), r"environments: expected at least one environment"),
+    (lambda: fault_rules(kinds=("nope",)), r"kinds: expected some of"),  # type: ignore[arg-type]
+    (lambda: fault_rules(kinds=()), r"kinds: expected some of"),
+    (lambda: fault_rules(statuses=(418,)), r"statuses: expected some of \[408, 429, 500"),
+    (lambda: fault_rules(max_latency=0.0),
+     r"max_latency must be a finite number of seconds >= 0.1"),
+    (lambda: fault_plans(statuses=()), r"statuses: expected some of"),
+    (lambda: scenarios(max_agents=0), r"max_agents must be from 1 to 10000, got 0"),
+    (lambda: scenarios(max_task_cap=0), r"max_task_cap must be from 1 to 10000, got 0"),
+    (lambda: scenarios(max_flaky_rate=-0.1), r"max_flaky_rate must be between 0 and 1"),
+    (lambda: scenarios(max_fault_rate=1.1), r"max_fault_rate must be between 0 and 1"),
+    (lambda: simulations(seed=3), r"seed is drawn: pass seeds=st.just\(3\)"),
+    (lambda: simulations(scenario=Scenario()), r"scenario is drawn: pass scenarios=st.just"),
+    (lambda: restart_policies(max_deadline=10),
+     r"max_deadline must be a finite number of seconds >= 30, got 10"),
+    (lambda: restart_policies(max_deadline=math.inf), r"max_deadline must be a finite number"),
+    (lambda: restart_policies(instances=()), r"instances: expected at least one"),
+])
+def test_strategies_refuse_what_they_cannot_draw_when_made(
+    make: Callable[[], object], message: str
+) -> None:
+    # At construction, saying what to pass: not an IndexError or a bad value at draw time.
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_fault_rules_take_kinds_by_value() -> None:
+    rule = find(fault_rules(kinds=("latency",), max_rate=1.0),  # type: ignore[arg-type]
+                lambda r: True)
+    assert rule.kind is FaultKind.Latency and rule.latency >= 0.1
 
 
 @given(preset_scenarios())
