@@ -143,7 +143,12 @@ class OctopusProvider(BaseProvider):
         return str(self.random_element(_ROLES))
 
     def octopus_roles(self, count: int | None = None) -> list[str]:
-        """Return ``count`` distinct roles (1–3 when not given)."""
+        """Return ``count`` distinct roles (1–3 when not given).
+
+        Raises ValueError for a ``count`` below 0 or above the roles there are to draw."""
+        if count is not None and not 0 <= count <= len(_ROLES):
+            raise ValueError(f"count must be from 0 to {len(_ROLES)} (the distinct roles there "
+                             f"are to draw), got {count!r}")
         n = count if count is not None else self.random_int(1, 3)
         return list(self.random_elements(_ROLES, length=n, unique=True))
 

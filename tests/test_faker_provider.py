@@ -182,3 +182,9 @@ def test_step_variables_for_a_simulation_name_what_it_has(fake: Faker) -> None:
     assert fake.octopus_step_variables_for(sim, machine_id=chosen)["Octopus.Machine.Id"] == chosen
     with pytest.raises(ValueError, match="has no machine 'Machines-999'; it has Machines-1"):
         fake.octopus_step_variables_for(sim, machine_id="Machines-999")
+
+
+@pytest.mark.parametrize("count", [-1, 100])
+def test_roles_refuse_a_count_they_cannot_draw(fake: Faker, count: int) -> None:
+    with pytest.raises(ValueError, match=rf"count must be from 0 to \d+ .*got {count}"):
+        fake.octopus_roles(count)
