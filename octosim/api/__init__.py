@@ -27,7 +27,8 @@ A new area (feeds, say): write ``octosim/api/feeds.py`` in the same shape, find 
 ``ctx.find(lookup, permission)``, give its collection route ``link="Feeds"`` (the root
 document and space homes then list it), and add the module to ``AREAS`` in
 :mod:`~octosim.api.routes`. Nothing here imports the layers above
-(simulation, transport, delivery, server, scenario, plugin) or ``restart``.
+(delivery, transport, simulation, server, plugin), ``scenario`` (its neighbour in layer 3)
+or ``restart``.
 """
 
 from octosim.api.app import OctopusApi

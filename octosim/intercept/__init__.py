@@ -1,7 +1,8 @@
 """Every Python HTTP client reaches an entered simulation in-process.
 
 ``with sim:`` (the ``octopus`` fixture, ``with octopus_factory() as sim:``) mounts the
-simulation for httpx through respx, and through this package for the other libraries:
+simulation for httpx through respx (:mod:`.via_httpx`: a router whose "not mocked" error
+says what to do), and through this package for the other libraries:
 
 - urllib3, and so ``requests`` and anything else built on it: :mod:`.via_urllib3` gives
   urllib3's connection pools a simulated connection for the simulation's host, so urllib3's
@@ -11,6 +12,10 @@ simulation for httpx through respx, and through this package for the other libra
   ``responses`` mock pass the simulation's URLs through, and names requests' requests;
 - aiohttp, when installed: :mod:`.via_aiohttp`, through ``aioresponses`` (without it,
   :mod:`.aiohttp_guard` refuses every non-loopback request, saying what to install).
+
+The urllib3 and aiohttp seams hand each request to :mod:`.exchange`, which serves it
+through the simulation's fault plan and logs it in ``sim.requests`` (as httpx's transport
+logs its own).
 
 Inside the block, a request to a host that is neither an entered simulation nor a loopback
 address fails with a message saying what to do, instead of reaching the network.

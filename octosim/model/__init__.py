@@ -4,17 +4,31 @@ Its modules, each knowing only those listed before it (no import cycle; a test r
 imports to keep it so):
 
 - ``states``, ``tasks``, ``datetext``, ``wildcard``, ``durations``, ``timespan``,
-  ``witness``: the vocabulary (state tables, tasks and their logs, dates, wildcards, Spans
-  and draws, .NET TimeSpans, how a process start time prints).
-- ``scripts``: a ScriptBody read into effects. ``agents``: a Tentacle's services, their
-  state machine and the witness. ``world``: spaces, environments, machines, users, keys.
+  ``witness``, ``randomness``: the vocabulary (state tables, tasks and their logs, dates,
+  wildcards, Spans and draws, .NET TimeSpans, how a process start time prints, one random
+  stream per purpose); ``deploy_choices`` (the choices where the facts are unconfirmed),
+  ``deploy_errors`` (the deployment model's errors, in Octopus's words).
+- ``scripts``: a ScriptBody read into effects, and run. ``machine_environment``: a
+  Tentacle's process environment. ``agents``: a Tentacle's services, their state machine
+  and the witness.
+- What a release is made from: ``variables``, ``projects``, ``lifecycles``, ``tenants``,
+  ``runbooks``, ``releases``, ``deployments``. ``world``: spaces, environments, machines,
+  users, keys.
 - ``executors``: how an executor is written (a flow) and driven; ``callbacks``: older
-  callback executors adapted. ``engine``: tasks, the queue and its cap.
+  callback executors adapted; ``deadlock``: the task-cap deadlock watch. ``engine``: tasks,
+  the queue and its cap.
 - The Tentacle-task toolkit: ``targets`` (by machine, environment, role), ``contact``
-  (Halibut reaching a Tentacle), ``scripting`` (a script run on a target).
-- Executors: ``generic``, ``health``, ``adhoc``, ``background``; ``install`` registers them
-  (the one place). ``truth``: what really happened to a Tentacle; ``invariants``: the
-  simulator's own rules, checked from outside.
+  (Halibut reaching a Tentacle), ``script_mutex`` (``RunningScript``), ``scripting`` (a
+  script run on a target).
+- Executors: ``generic``, ``health``, ``adhoc``, ``background``.
+- Deployments: ``step_plan`` (which steps run, where, how many at once),
+  ``deployment_store`` (the per-world registry), ``deployment_rules`` (creating releases,
+  deployments, snapshots and runs), ``deploy_tasks`` (queueing their tasks),
+  ``system_variables``, ``interruptions`` (guided failure), ``workers``, ``step_actions``
+  (Python step actions), ``process_runner`` (steps on Tentacles, one flow) and
+  ``deploy_executor`` (the ``Deploy`` and ``RunbookRun`` executors).
+- ``install`` registers the executors (the one place). ``truth``: what really happened to
+  a Tentacle; ``invariants``: the simulator's own rules, checked from outside.
 """
 
 from octosim.model.engine import DEFAULT_TASK_CAP, EngineError, TaskEngine, UnknownTaskType

@@ -1,7 +1,8 @@
 """The simulator over real HTTP, for clients that are not Python (PowerShell, curl, Go, ...).
 
 :class:`SimulatorApp` (:mod:`octosim.server.app`) is an ASGI application serving one
-:class:`~octosim.simulation.Simulation`; :class:`LiveServer`
+:class:`~octosim.simulation.Simulation` (:mod:`octosim.server.wire`: a request's parts
+read off ASGI, answers and dropped connections written to it); :class:`LiveServer`
 (:mod:`octosim.server.lifecycle`) runs it with uvicorn on a loopback address
 (:mod:`octosim.server.hosts`), in a background thread (tests) or the calling thread
 (``octosim serve``). docs/serve.md has the whole story and the server's limits.

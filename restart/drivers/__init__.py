@@ -4,6 +4,9 @@
 - :func:`restart.drivers.async_.run_async` — an ``httpx.AsyncClient``.
 - :func:`restart.drivers.loop.drive` / :func:`~restart.drivers.loop.adrive` — the loop
   itself, for any transport function (the simulator's direct driver uses it).
+- :func:`restart.drivers.direct.run_direct` — an in-process octosim simulation, no HTTP;
+  :mod:`restart.drivers.inprocess` builds its requests (and :mod:`restart.flows`'),
+  :mod:`restart.drivers._httpx` what both httpx drivers share.
 """
 
 from __future__ import annotations
