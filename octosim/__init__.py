@@ -66,9 +66,11 @@ def __getattr__(name: str) -> Any:
         module = _WHERE[name]
     except KeyError:
         raise AttributeError(f"module 'octosim' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # next time, a plain module attribute
-    return value
+    # Looked up every time rather than kept here: a runner that drops modules from
+    # sys.modules between sessions (pytest's pytester does, after each in-process run)
+    # would otherwise be handed the dropped module's class beside the fresh modules the
+    # next session imports.
+    return getattr(importlib.import_module(module), name)
 
 
 def __dir__() -> list[str]:

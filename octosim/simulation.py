@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from octosim import intercept
+import octosim.intercept as intercept
 from octosim.api.app import OctopusApi
 from octosim.clock import VirtualClock
 from octosim.delivery import ServerParts

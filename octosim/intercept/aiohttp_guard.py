@@ -16,7 +16,7 @@ from unittest import mock
 import aiohttp
 from aiohttp.client_reqrep import ConnectionKey
 
-from octosim import intercept
+import octosim.intercept as intercept
 
 __all__ = ["patched"]
 

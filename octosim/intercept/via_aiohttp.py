@@ -34,7 +34,7 @@ from aioresponses.compat import merge_params, normalize_url
 from aioresponses.core import RequestMatch
 from yarl import URL
 
-from octosim import intercept
+import octosim.intercept as intercept
 from octosim.delivery import Lost
 from octosim.intercept.exchange import serve
 

@@ -17,7 +17,7 @@ import httpx
 import respx
 from respx.models import AllMockedAssertionError
 
-from octosim import intercept
+import octosim.intercept as intercept
 
 __all__ = ["SimulationRouter"]
 

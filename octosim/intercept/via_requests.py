@@ -21,7 +21,7 @@ from unittest import mock
 
 from requests.adapters import HTTPAdapter
 
-from octosim import intercept
+import octosim.intercept as intercept
 from octosim.intercept.via_urllib3 import caller
 
 __all__ = ["patched"]

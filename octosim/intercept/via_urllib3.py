@@ -30,7 +30,7 @@ from urllib3.exceptions import NewConnectionError
 from urllib3.response import HTTPResponse
 from urllib3.util.timeout import Timeout
 
-from octosim import intercept
+import octosim.intercept as intercept
 from octosim.delivery import Lost
 from octosim.intercept.exchange import serve
 from octosim.requestlog import Client
