@@ -237,7 +237,8 @@ def validate(
 ) -> ValidationResult:
     """Run ``policy`` ``runs`` times on each scenario and judge it; see the module docstring.
 
-    ``scenarios``: preset names, ``.toml`` paths or Scenarios (None: every preset).
+    ``scenarios``: preset names, ``.toml`` paths or Scenarios (None: every restart preset,
+    ``octosim.scenario.restart_presets()``).
     ``workers``: processes (None: every CPU; 1: in this process). ``executor``: run the
     chunks on this ``concurrent.futures.Executor`` instead (a thread or process pool, a
     Dask cluster's ``client.get_executor()``, :class:`~restart.validate_exec.InlineExecutor`);

@@ -75,7 +75,8 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     what = parser.add_argument_group("what to run")
     what.add_argument(
         "--scenario", action="append", dest="scenarios", metavar="NAME|PATH",
-        help="a preset name or a scenario .toml file; repeat for several [every preset]",
+        help="a preset name or a scenario .toml file; repeat for several [every restart "
+             "preset: those that declare no project]",
     )
     what.add_argument("--runs", type=int, default=None,
                       help=f"runs per scenario [{DEFAULT_RUNS}; a rollout: "
