@@ -81,7 +81,6 @@ from octosim.model.variables import (
     ScopeContext,
     Variable,
     VariableDictionary,
-    mask,
 )
 
 if TYPE_CHECKING:
@@ -518,7 +517,7 @@ class ProcessRunner:
                            behaviours=self.behaviours,
                            unavailable_summary=self.unavailable_summary, outputs=output,
                            variables=variables,
-                           masked=(lambda text: mask(text, sensitive)) if sensitive else None)
+                           sensitive=sensitive)
         try:
             return (yield from script.flow(run))
         finally:  # also when an execution timeout closes this flow mid-script

@@ -26,7 +26,7 @@ succeeded, or the reason it failed: ``The remote script failed with exit code N`
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from octosim.model.contact import Contact, record_health
 from octosim.model.durations import draw
 from octosim.model.executors import Flow, Resume, Subflow, TaskRun
 from octosim.model.machine_environment import EnvironmentBlock, tentacle_process_variables
+from octosim.model.masking import LogMask, mask
 from octosim.model.scripts import (
     DetachedRestart,
     OutputLevel,
@@ -108,21 +109,45 @@ class ScriptContext:
     body: str
     ended: bool = False
     killed_with: int | None = None
-    #: Hides the step's sensitive values in what is logged or journaled (the script itself
+    #: The step's sensitive values, hidden in what is logged or journaled (the script itself
     #: runs with the real values).
-    masked: Callable[[str], str] | None = None
+    sensitive: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The log is masked as a stream: Octopus holds back lines that may begin a
+        # multi-line sensitive value (octosim.model.masking).
+        mask_ = LogMask(self.sensitive)
+        self._log_mask = mask_ if mask_ else None
 
     def log(self, message: str, category: LogCategory = LogCategory.Info) -> None:
-        """Write a line of script output to this target's log."""
-        if self.masked is not None:
-            message = self.masked(message)
-        self.run.log(message, category, self.element)
+        """Write a line of script output to this target's log, masked as Octopus masks it:
+        perhaps later, when it may begin a multi-line sensitive value (:meth:`end_log`)."""
+        if self._log_mask is None:
+            self.run.log(message, category, self.element)
+        elif "\n" in message or "\r" in message:
+            # Not a line of output but a text the simulator writes in one piece (the body it
+            # shows when no effect was recognised): masked whole, after what is held back.
+            self._log_mask.flush()
+            self.run.log(self.masked(message), category, self.element)
+        else:
+            self._log_mask.apply(message,
+                                 lambda text: self.run.log(text, category, self.element))
+            if self.ended:
+                self._log_mask.flush()
+
+    def end_log(self) -> None:
+        """The script's output ended: write the lines held back for a multi-line match."""
+        if self._log_mask is not None:
+            self._log_mask.flush()
+
+    def masked(self, text: str) -> str:
+        """``text`` with the sensitive values masked, as one piece (a journal note)."""
+        return mask(text, self.sensitive) if self.sensitive else text
 
     def note(self, text: str) -> None:
         """Journal what the script did (``Kind.Script``), about this task."""
-        if self.masked is not None:
-            text = self.masked(text)
-        self.run.note(Kind.Script, f"{self.run.task.id} on {self.machine.name}: {text}")
+        self.run.note(Kind.Script,
+                      f"{self.run.task.id} on {self.machine.name}: {self.masked(text)}")
 
     def resolve(self, targets: tuple[ServiceTarget, ...]) -> list[TentacleService]:
         """Return the agent's services the targets name (each once, in order), logging for
@@ -275,7 +300,7 @@ class TentacleShell:
         else:
             # Masked before repr: repr doubles each backslash, so the note's own masking would
             # not find a sensitive C:\Secrets\key in 'C:\\Secrets\\key'.
-            shown = value if self.ctx.masked is None else self.ctx.masked(value)
+            shown = self.ctx.masked(value)
             what = f"set to {shown!r}"
         self.ctx.note(f"machine environment variable {name} {what}")
 
@@ -334,7 +359,7 @@ class ScriptRun:
         environment: Mapping[str, str] | None = None,
         outputs: OutputSink | None = None,
         variables: VariableDictionary | None = None,
-        masked: Callable[[str], str] | None = None,
+        sensitive: Sequence[str] = (),
     ) -> None:
         self.machine = machine
         self.element = element
@@ -346,7 +371,7 @@ class ScriptRun:
         self.environment = dict(environment or {})
         self.outputs = outputs
         self.variables = variables
-        self.masked = masked
+        self.sensitive = tuple(sensitive)
 
     def begin(self, run: TaskRun, resume: Resume) -> Callable[[], None]:
         """Contact the Tentacle, then run the script."""
@@ -365,7 +390,7 @@ class ScriptRun:
                           reason)
         else:
             ctx = ScriptContext(run, machine, agent, element, self.syntax, self.body,
-                                masked=self.masked)
+                                sensitive=self.sensitive)
             reason = yield _Execution(ctx, self.effects, self.behaviours, self.environment,
                                       self.outputs, self.variables)
         element.finish(run.clock.now(), ActivityStatus.Failed if reason else ActivityStatus.Success)
@@ -398,6 +423,7 @@ class _Execution:
 
         def end(outcome: str | None) -> None:
             ctx.ended = True
+            ctx.end_log()
             unwatch()
             resume(outcome)
 
@@ -458,6 +484,7 @@ class _Execution:
         def stop() -> None:
             # Cancelled (its task, or its action's execution timeout): it runs no further.
             ctx.ended = True
+            ctx.end_log()
             unwatch()
             for cancel in timer:
                 cancel()

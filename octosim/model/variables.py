@@ -36,7 +36,8 @@ Octostache's conditionals, masking and output variables.
   the evaluated form of a sensitive value that references other variables;
   :meth:`VariableDictionary.evaluate_truthy` decides a Variable run condition as Octostache's
   ``EvaluateTruthy`` does (false on anything it cannot evaluate).
-- :func:`mask` hides sensitive values as ``********`` in log text.
+- :func:`mask` hides sensitive values as ``********`` in log text (re-exported from
+  :mod:`octosim.model.masking`, which masks as Octopus does).
 - :class:`OutputVariables` collects ``Set-OctopusVariable`` results for later steps.
 """
 
@@ -46,6 +47,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar, overload
+
+from octosim.model.masking import MASK, mask
 
 __all__ = [
     "MASK",
@@ -63,8 +66,6 @@ __all__ = [
     "substitute",
 ]
 
-#: What a sensitive value looks like in a task log.
-MASK = "********"
 
 
 @dataclass(frozen=True)
@@ -670,16 +671,6 @@ def substitute(text: str, variables: Mapping[str, str], *, strict: bool = False)
     renders as nothing, or with ``strict`` raises :class:`TemplateError`.
     """
     return _expand(text, _Expansion(_table_of(variables), strict), frozenset())
-
-
-def mask(text: str, sensitive_values: Iterable[str]) -> str:
-    """Return ``text`` with each non-empty sensitive value replaced by ``********``.
-
-    Longer values are masked first, so a value containing another is hidden whole.
-    """
-    for value in sorted({v for v in sensitive_values if v}, key=len, reverse=True):
-        text = text.replace(value, MASK)
-    return text
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from octosim.model.dotnet import WHITE_SPACE
 from octosim.model.scripts._ps_values import (
     _INT32_MAX,
     _MAX_LENGTH,
@@ -28,10 +29,8 @@ from octosim.model.scripts._running import Unknown
 
 __all__: list[str] = []
 
-#: .NET's ``Char.IsWhiteSpace``: what ``Trim()`` with no argument removes (Python's
-#: ``str.strip()`` also removes U+001C to U+001F, which .NET keeps).
-_WHITESPACE = ("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-               "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+#: .NET's ``Char.IsWhiteSpace``: what ``Trim()`` with no argument removes.
+_WHITESPACE = WHITE_SPACE
 #: Runs of .NET's white space (unary ``-split``'s ``\s+``: .NET's ``\s`` is the same set).
 _BLANKS = re.compile(f"[{re.escape(_WHITESPACE)}]+")
 #: Text on which a culture-aware comparison (``StartsWith``, ``EndsWith``, ``IndexOf`` with a

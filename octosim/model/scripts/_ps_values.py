@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
+from octosim.model.dotnet import utf16_length
 from octosim.model.scripts._running import DECIMAL_NUMBER, Unknown, may_backtrack
 from octosim.model.wildcard import compile_wildcard
 
@@ -355,7 +356,7 @@ def _size(value: Value, member: str) -> int:
     service too) is one item, as PowerShell's intrinsic members count it, and ``$null``
     none."""
     if isinstance(value, str) and member == "length" and not isinstance(value, _Service):
-        return len(value) if value.isascii() else len(value.encode("utf-16-le")) // 2
+        return utf16_length(value)
     if isinstance(value, tuple):
         return len(value)
     return 0 if value is None else 1

@@ -130,8 +130,9 @@ def test_sensitive_values_are_masked_longest_first() -> None:
 _no_star = st.text(st.characters(blacklist_characters="*"), max_size=12)
 
 
-@given(secret=_no_star.filter(bool), prefix=_no_star)
+@given(secret=_no_star.filter(lambda s: len(s) >= 4 and s.strip()), prefix=_no_star)
 def test_a_masked_line_never_contains_the_secret(secret: str, prefix: str) -> None:
+    # Values Octopus masks: 4 characters or more, not white space only (test_deploy_masking).
     assert secret not in mask(prefix + secret + prefix + secret, [secret])
 
 
