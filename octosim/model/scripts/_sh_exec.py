@@ -4,7 +4,8 @@ Interpreted:
 
 * ``sleep``; ``true``/``false``/``:``; ``X=v`` and ``X+=v`` (appended), made left to right,
   each expanded just before it is made (``x=1 y=$x``: y is 1) and after the command's other
-  words; an array's (``a=(x y)``, ``a[0]=x``) not interpreted; ``export``, ``unset`` (``-f``,
+  words; indexed arrays (below), an element's assignment (``a[0]=x``) not interpreted;
+  ``export``, ``unset`` (``-f``,
   ``-v``), ``readonly``, ``local``/``declare``/``typeset`` with ``-r``/``-x`` (any other
   option: the names and what is assigned to them after are not known; assigning a
   read-only variable is Bash's error, which abandons the command Bash was reading: nothing
@@ -46,7 +47,7 @@ Interpreted:
   parts literal, the rest a glob; what ``case`` refuses is not known), ``=~`` (an extended
   regular expression without backslashes or ``[:class:]``, in ASCII text, as
   :func:`~._sh_text.test_expression` reads it; quoted: a substring; after one,
-  ``BASH_REMATCH``, an array, is not known). As in
+  ``BASH_REMATCH``, an array of Bash's, is not known). As in
   Bash, ``[[ ]]``'s words are parsed as written (an operator only where written bare, a
   unary one first: ``[[ -n = x ]]``, ``[[ a "==" a ]]`` are Bash's syntax errors, not
   interpreted) and each expanded when the evaluation reaches it: the side ``&&``/``||``
@@ -178,6 +179,17 @@ Interpreted:
   value decides; none: Bash's ``let: expression expected``, status 1) use the same
   arithmetic. ``$$``, ``$!``, ``$0``, ``$-`` and the ``${...}`` forms not listed above
   (``${X:1:2}``, ``${X^^}``...) are not interpreted.
+* Indexed arrays (:meth:`_Shell.array_assignment`): ``a=(WORDS)`` (expanded and split as a
+  ``for`` loop's words), ``a+=(WORDS)``, as a statement of its own; ``$a`` is ``${a[0]}``
+  and ``a=x`` assigns it, as in Bash; ``${a[N]}`` (N decimal), ``"${a[@]}"`` (one word per
+  element; ``"x${a[@]}y"`` the first and last joined to x and y), ``${a[@]}`` and
+  ``${a[*]}`` bare (split, IFS Bash's default), ``"${a[*]}"`` (joined by IFS's first
+  character), ``${#a[@]}``; a variable not an array is one of one element, unset of none.
+  Not interpreted: any other use (``${a[i]}``, ``${a[-1]}``, ``${!a[@]}``, ``${a[@]:1}``,
+  ``${#a[0]}``, ``a[1]=x``, ``unset 'a[1]'``, ``local``/``declare``/``export`` with an
+  array, ``local a`` hiding one, ``mapfile``, ``read -a``, ``declare -a``/``-A``), Bash's
+  own arrays (``FUNCNAME``, ``BASH_REMATCH``, ``PIPESTATUS``...); what may have changed an
+  array leaves it not known.
 
 Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for statements, words,
 ``case``, here-documents and Calamari's ``$(get_octopusvariable N)``: ``'...'`` literal;
@@ -273,6 +285,7 @@ from octosim.model.scripts._sh_text import (
     unescape,
 )
 from octosim.model.scripts._sh_variables import (
+    ARRAYS,
     DYNAMIC,
     KNOWN,
     READONLY,
@@ -292,8 +305,25 @@ _PIPE = re.compile(r"\|(?!\|)")
 #: ``NAME=value`` and ``NAME+=value`` (appended to NAME's value).
 _ASSIGNMENT = re.compile(rf"^({SH_NAME})(\+?)=(.*)$", re.DOTALL)
 #: An array's assignment, which Bash reads as one where an assignment may stand: ``a=(x y)``,
-#: ``a+=(z)``, ``a[0]=x`` (arrays are not modelled).
+#: ``a+=(z)``, ``a[0]=x`` (interpreted only as a statement of its own: :data:`_ARRAY_STATEMENT`).
 _ARRAY_ASSIGNMENT = re.compile(rf"^{SH_NAME}(?:\[|\+?=\()")
+#: A statement assigning an indexed array its words, ``a=(x y)``, or appending them,
+#: ``a+=(z)``: its name, ``+``, and where its ``(`` is.
+_ARRAY_STATEMENT = re.compile(rf"[ \t\n]*({SH_NAME})(\+?)=\(")
+#: ``${NAME[N]}``, ``${NAME[@]}``, ``${NAME[*]}``, ``${#NAME[@]}``: an element (N in decimal:
+#: Bash reads a subscript as arithmetic, ``a[010]`` being ``a[8]``), every element, their
+#: count.
+_SUBSCRIPTED = re.compile(
+    rf"(?P<count>#)?(?P<name>{SH_NAME})\[(?P<index>[@*]|0|[1-9][0-9]{{0,8}})\]")
+#: ``${NAME[@]}``: in double quotes, each element a word of its own.
+_ELEMENTS = re.compile(rf"\$\{{({SH_NAME})\[@\]\}}")
+#: What assigns an array's elements by name where the interpreter does not follow it:
+#: ``mapfile``/``readarray`` (their names, ``MAPFILE`` by default), ``printf -v NAME``
+#: (``a[1]`` too), a subscripted name in arithmetic (``(( a[1] = 2 ))``, ``let a[1]=2``).
+_MAPFILE = re.compile(r"(?:^|(?<=[\s;&|(){}`]))(?:mapfile|readarray)(?![\w-])"
+                      r"((?:[ \t]+[^\s;&|<>]+)*)")
+_PRINTF_NAME = re.compile(rf"\bprintf[ \t]+-v[ \t]+['\"]?({SH_NAME})")
+_SUBSCRIPT_NAME = re.compile(rf"({SH_NAME})[ \t]*\[")
 #: A name in ``/etc/environment`` (pam_env's, which takes names Bash does not): what
 #: :data:`_ENVIRONMENT_LINE` sets and :data:`_GREP_NAME` asks about.
 _ENVIRONMENT_NAME = r"[A-Za-z_]\w*"
@@ -882,8 +912,13 @@ class _Shell:
         #: Read-only variables: assigning one is Bash's error.
         self.readonly: set[str] = set(READONLY)
         #: Variables given an attribute not modelled (``declare -i``, ``-u``, ``-l``, ``-n``,
-        #: an array): what an assignment makes of their value is not known.
+        #: ``-a``, ``-A``): what an assignment makes of their value is not known.
         self.attributed: set[str] = set()
+        #: The indexed arrays the script assigned (``a=(x y)``), their elements from 0 with
+        #: none missing (what would leave a gap, ``unset 'a[1]'`` or ``a[5]=x``, is not
+        #: interpreted); element 0 is the variable's value too (:meth:`getenv`), as Bash
+        #: reads ``$a`` as ``${a[0]}``.
+        self.arrays: dict[str, list[str]] = {}
         #: Statements run so far (loops and calls repeat theirs): see MAX_STATEMENTS.
         self.statements = 0
         #: > 0 while a command of a pipeline runs (in a subshell of its own, in Bash).
@@ -918,6 +953,8 @@ class _Shell:
         """What ``names`` hold, and whether they are set, is no longer known."""
         self.unknown.update(names)
         self.nonempty.difference_update(names)
+        for name in names:
+            self.arrays.pop(name, None)
 
     def block(self, pieces: Sequence[str]) -> _Status:
         status: int | None = 0
@@ -1030,6 +1067,11 @@ class _Shell:
             self.forget(*(m.group(1) for m in _DEFAULT_ASSIGNED.finditer(text)))
             if _ARITHMETIC_TEXT.search(text):  # ((i++)), let i+=1, $((i = 2)), for ((...))
                 self.forget(*(m.group(1) or m.group(2) for m in ARITHMETIC_TARGET.finditer(text)))
+                self.forget(*(m.group(1) for m in _SUBSCRIPT_NAME.finditer(text)))
+            for m in _MAPFILE.finditer(text):
+                self.forget("MAPFILE", *(word for word in m.group(1).split()
+                                         if re.fullmatch(SH_NAME, word)))
+            self.forget(*(m.group(1) for m in _PRINTF_NAME.finditer(text)))
             for m in _READ.finditer(text):
                 names = [w for w in m.group(1).split() if not w.startswith("-")]
                 self.forget(*(names or ["REPLY"]))
@@ -1048,8 +1090,9 @@ class _Shell:
         """``builtin`` (``declare``, ``local``, ``readonly``, ``unset``...) with ``args`` ran,
         or may have, not followed: its names' values are not known, and with options (or as
         ``readonly``) they may have an attribute or be read-only."""
-        names = [arg.split("=", 1)[0] for arg in args if not arg.startswith(("-", "+"))]
-        names = [name for name in names if re.fullmatch(SH_NAME, name)]
+        # a name as written, quoted or with a subscript too: `unset "a[1]"`, `local -a l=(...)`
+        names = [m.group(1) for arg in args if not arg.startswith(("-", "+"))
+                 if (m := re.match(rf"['\"]?({SH_NAME})(?![\w])", arg)) is not None]
         self.forget(*names)
         options = "".join(arg[1:] for arg in args if arg.startswith(("-", "+")))
         if builtin == "readonly" or "r" in options:
@@ -1377,6 +1420,7 @@ class _Shell:
             self.scopes -= 1
             self.readonly -= frame.readonly
             for variable, value in frame.hidden.items():
+                self.arrays.pop(variable, None)  # a local made an array: gone with the call
                 self.setenv(variable, value)
             self.loops = loops
 
@@ -1397,6 +1441,8 @@ class _Shell:
     def local(self, name: str, value: str | None) -> None:
         """Make ``name`` the innermost call's own: its value outside comes back on return."""
         hidden = self.frames[-1].hidden
+        if name in self.arrays and name not in hidden:
+            raise Unknown(name)  # an array hidden by a local: not interpreted
         if name not in hidden:
             hidden[name] = self.getenv(name)
         self.setenv(name, value)
@@ -1572,7 +1618,54 @@ class _Shell:
             return known
         if _first(text) == "[[":
             return self.conditional(text)
+        if _ARRAY_STATEMENT.match(text):
+            return self.array_assignment(text, piped=piped)
         return (yield from self.simple(self.expand(text), piped=piped))
+
+    def array_assignment(self, text: str, *, piped: bool) -> int:
+        """``NAME=(WORDS)``: NAME becomes an indexed array of WORDS, expanded and split as a
+        ``for`` loop's (:meth:`loop_words`); ``NAME+=(WORDS)`` appends them to NAME's elements
+        (a variable not an array: its value is element 0). Status 0. Raises Unknown for
+        anything else on the line (another word, a redirection), in a pipeline, for a word
+        with a subscript (``[1]=x``) or a comment, and for a name the interpreter cannot
+        follow as an array (:meth:`elements`)."""
+        m = _ARRAY_STATEMENT.match(text)
+        assert m is not None
+        close = sh_closing(text, m.end() - 1)
+        inner = text[m.end() : close]
+        if piped or text[close + 1 :].strip(_BASH_BLANKS) or any(
+                raw.startswith(("#", "[")) for raw in _words(inner)):
+            raise Unknown(text)
+        name = m.group(1)
+        if (name in ARRAYS or name in self.own or name in self.dynamic
+                or name in self.attributed or name == "IFS"):
+            raise Unknown(text)  # Bash's own arrays and variables, attributes
+        elements = self.elements(name) if m.group(2) else []
+        self.set_array(name, [*elements, *self.loop_words(inner)])
+        return 0
+
+    def set_array(self, name: str, elements: list[str]) -> None:
+        """Make ``name`` the indexed array of ``elements`` (as :meth:`setenv` sets a
+        variable: a read-only one is Bash's error, a subshell's end puts back the old)."""
+        if name in self.readonly:
+            self.error(f"{name}: readonly variable")
+            raise _Unfollowed
+        if sum(map(len, elements)) + len(elements) > MAX_VALUE_LENGTH:
+            raise Unknown(name)  # an array doubled in a loop: not followed (memory)
+        self.setenv(name, elements[0] if elements else None)
+        self.arrays[name] = elements
+
+    def elements(self, name: str) -> list[str]:
+        """The elements of ``name`` as an indexed array: an array's, a variable's value
+        (Bash's ``${x[@]}`` of a variable set), none for a variable unset. Raises Unknown
+        for Bash's own arrays (``FUNCNAME``...) and a variable not known or given an
+        attribute (``declare -A``...)."""
+        if name in ARRAYS or name in self.attributed:
+            raise Unknown(name)
+        if name in self.arrays:
+            return self.arrays[name]
+        value = self.value_of(name)
+        return [] if value is None else [value]
 
     def emptiness_test(self, text: str) -> int | None:
         """The status of ``[ -n "$X" ]``, ``[ -z "$X" ]``, ``[ "$X" ]`` (``test``, ``[[ ]]``
@@ -1611,7 +1704,7 @@ class _Shell:
                     if before != "=~")
         if "=~" in words:
             # Bash sets the array BASH_REMATCH: the match and its groups, by POSIX's longest
-            # match (Python's re takes the first); arrays are not modelled
+            # match (Python's re takes the first): not modelled
             self.forget(_REMATCH)
         if raws[-1] != "]]" or "]]" in words or glued:
             raise Unknown(text)
@@ -1717,6 +1810,7 @@ class _Shell:
         options = (self.errexit, self.nounset, self.pipefail, self.xtrace, self.verbose)
         arguments = list(self.script_args)
         functions, outer_loops, unknown = dict(self.functions), self.loops, set(self.unknown)
+        arrays = {name: list(elements) for name, elements in self.arrays.items()}
         attributes = (set(self.nonempty), set(self.dynamic), set(self.readonly),
                       set(self.attributed))
         if loops is not None:
@@ -1728,6 +1822,7 @@ class _Shell:
             self.errexit, self.nounset, self.pipefail, self.xtrace, self.verbose = options
             self.script_args = arguments
             self.functions, self.loops, self.unknown = functions, outer_loops, unknown
+            self.arrays = arrays
             self.nonempty, self.dynamic, self.readonly, self.attributed = attributes
             for name, value in self.subshells.pop().items():
                 self.putenv(name, value)
@@ -1765,6 +1860,11 @@ class _Shell:
         self.unknown.discard(name)
         self.nonempty.discard(name)
         self.putenv(name, value)
+        if name in self.arrays:  # an array's `a=x` assigns its element 0; `unset a`, all
+            if value is None:
+                del self.arrays[name]
+            else:
+                self.arrays[name][:1] = [value]
         if value is None:
             self.dynamic.discard(name)  # unset, it is an ordinary variable
         elif name in self.dynamic:
@@ -1973,6 +2073,10 @@ class _Shell:
         if options == {"f", "v"}:
             self.error("unset: cannot simultaneously unset a function and a variable")
             return 1
+        if elements := [m.group(1) for arg in args
+                        if (m := re.match(rf"({SH_NAME})\[", arg)) is not None]:
+            self.forget(*elements)  # `unset 'a[1]'`: an element, leaving a gap
+            return None
         status = 0
         for arg in args:
             variable = re.fullmatch(SH_NAME, arg) is not None
@@ -1984,7 +2088,8 @@ class _Shell:
                 status = 1
             elif options == {"f"} or not variable:
                 self.functions.pop(arg, None)
-            elif options or arg in self.unknown or self.getenv(arg) is not None:
+            elif (options or arg in self.unknown or arg in self.arrays
+                  or self.getenv(arg) is not None):
                 self.unset_variable(arg)
             else:
                 self.functions.pop(arg, None)  # no variable by that name: the function
@@ -2226,6 +2331,12 @@ class _Shell:
                 cmd.words.extend(self.arguments())
                 cmd.forms.extend(["quoted"] * len(self.arguments()))
                 continue
+            if (elements := self.quoted_elements(raw)) is not None:  # "${a[@]}"
+                cmd.words.extend(elements)
+                cmd.forms.extend(["quoted"] * len(elements))
+                if name is None and elements:
+                    name = elements[0]
+                continue
             if '"' in raw and len(self.arguments()) > 1 and _QUOTED_ALL.search(raw):
                 raise Unknown(raw)  # "x$@y": words joined to the text around: not interpreted
             # An assignment (`X=v cmd`, `X=v`) or a declaration's (`export X=v`, `local
@@ -2251,6 +2362,36 @@ class _Shell:
             cmd.words.extend(fields)
             cmd.forms.extend([form] * len(fields))
         return cmd
+
+    def quoted_elements(self, raw: str) -> list[str] | None:
+        """The words of ``raw``, a word in double quotes holding ``${a[@]}`` once, as Bash
+        makes them: ``"${a[@]}"`` each element a word (no element: no word), ``"x${a[@]}y"``
+        the same with x before the first and y after the last (no element: the word
+        ``xy``). None for any other word. Raises Unknown for ``${a[@]}`` twice, escaped
+        (``\\${a[@]}``), and for no element where x and y are expansions both empty (Bash
+        then makes no word)."""
+        segments = _segment_list(raw)
+        if len(segments) != 1 or segments[0][0] != "double":
+            return None
+        text = segments[0][1]
+        found = list(_ELEMENTS.finditer(text))
+        if not found:
+            return None
+        m = found[0]
+        if len(found) > 1 or text[m.start() - 1 : m.start()] == "\\":
+            raise Unknown(raw)
+        before = self.variables(text[: m.start()], quoted=True)
+        words = list(self.elements(m.group(1)))
+        after = self.variables(text[m.end() :], quoted=True)
+        if not words:
+            if m.start() == 0 and m.end() == len(text):
+                return []
+            if not before + after:
+                raise Unknown(raw)
+            return [before + after]
+        words[0] = before + words[0]
+        words[-1] += after
+        return words
 
     def assignment(self, raw: str) -> tuple[str, str]:
         """The variable the assignment ``raw`` (``NAME=value``, ``NAME+=value``) sets and the
@@ -2278,6 +2419,8 @@ class _Shell:
         try:
             for raw in raws:
                 name, value = self.assignment(raw)
+                if name in self.arrays:
+                    raise Unknown(raw)  # `a=x cmd` with a an array: not interpreted
                 before.setdefault(name, (self.getenv(name), name in self.unknown,
                                          name in self.nonempty))
                 self.setenv(name, value)
@@ -2442,6 +2585,8 @@ class _Shell:
         """The value of ``${text}``: ``${X}``, ``${X:-d}``, ``${X:=d}``, ``${X:+a}`` and
         ``${X:?message}`` (also without ``:``: only when unset), their word expanded only
         when used (:meth:`operand`); the pattern forms (:meth:`pattern_parameter`)."""
+        if (subscripted := _SUBSCRIPTED.fullmatch(text)) is not None:
+            return self.subscripted(subscripted, quoted=quoted)
         braced = _BRACED.match(text)
         if braced is None:
             return self.pattern_parameter(text)
@@ -2464,6 +2609,39 @@ class _Shell:
         if kind == "=":
             self.setenv(name, replacement)
         return replacement
+
+    def subscripted(self, m: re.Match[str], *, quoted: bool) -> str:
+        """``${a[N]}`` (unset: '', ``set -u``: Bash's ``a[N]: unbound variable``),
+        ``${#a[@]}`` (of a variable not an array, set or not, ``set -u``'s error in Bash
+        5.2) and ``${a[@]}``/``${a[*]}`` in a word (a
+        whole ``"${a[@]}"``: :meth:`expand`): bare, the elements joined by spaces, to be
+        split at blanks as Bash splits each (IFS Bash's default); in double quotes,
+        ``[*]`` joined by IFS's first character, ``[@]`` of one element at most."""
+        name, index = m.group("name"), m.group("index")
+        if m.group("count"):
+            if index not in "@*":
+                raise Unknown(m.group(0))  # ${#a[0]}: an element's length
+            elements = self.elements(name)
+            if self.nounset and name not in self.arrays:
+                # Bash 5.2's error for a variable not an array, set or not
+                self.expansion_error(name, "unbound variable")
+            return str(len(elements))
+        elements = self.elements(name)
+        if index not in "@*":
+            if int(index) < len(elements):
+                return elements[int(index)]
+            if self.nounset:
+                self.expansion_error(f"{name}[{index}]", "unbound variable")
+            return ""
+        if quoted and index == "*":
+            if "IFS" in self.unknown:
+                raise Unknown("IFS")
+            return ("" if self.ifs == "" else (self.ifs or " ")[0]).join(elements)
+        if quoted and len(elements) > 1:
+            raise Unknown(m.group(0))  # "x${a[@]}y": words joined to the text around
+        if not quoted and ("IFS" in self.unknown or self.ifs not in (None, _DEFAULT_IFS)):
+            raise Unknown("IFS")  # each element split with another IFS
+        return " ".join(elements)
 
     def operand(self, word: str, *, quoted: bool) -> str:
         """The word of ``${X:-word}`` (``=``, ``?``, ``+`` too) as Bash 5.2 expands it: a

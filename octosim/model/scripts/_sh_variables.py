@@ -6,7 +6,7 @@ Checked against Bash 5.2 (``declare -p`` in a script it sources, under ``env -i`
 
 from __future__ import annotations
 
-__all__ = ["DYNAMIC", "KNOWN", "READONLY", "SET_IF_UNSET", "UNKNOWN_SET"]
+__all__ = ["ARRAYS", "DYNAMIC", "KNOWN", "READONLY", "SET_IF_UNSET", "UNKNOWN_SET"]
 
 #: Set by Bash, to values the simulator does not know (the Tentacle's bash, host and
 #: process, the working directory, the script's file, the clock, the line): set and not
@@ -36,3 +36,12 @@ KNOWN = {"UID": "0", "EUID": "0", "OPTIND": "1", "OPTERR": "1"}
 SET_IF_UNSET = {"TERM": "dumb"}
 #: Bash's read-only variables: assigning one is Bash's error (``UID: readonly variable``).
 READONLY = frozenset({"BASHOPTS", "BASH_VERSINFO", "EUID", "PPID", "SHELLOPTS", "UID"})
+#: Bash's own arrays (indexed or associative), set when it starts or by what it runs
+#: (``BASH_REMATCH`` by ``=~``, ``PIPESTATUS`` by a pipeline, ``MAPFILE`` by ``mapfile``,
+#: ``COPROC`` by ``coproc``): an array expansion of one (``${FUNCNAME[1]}``,
+#: ``${#BASH_ALIASES[@]}``) or an array assigned to one is not interpreted.
+ARRAYS = frozenset({
+    "BASH_ALIASES", "BASH_ARGC", "BASH_ARGV", "BASH_CMDS", "BASH_LINENO", "BASH_REMATCH",
+    "BASH_SOURCE", "BASH_VERSINFO", "COMP_WORDS", "COPROC", "DIRSTACK", "FUNCNAME", "GROUPS",
+    "MAPFILE", "PIPESTATUS",
+})
