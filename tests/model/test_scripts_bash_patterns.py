@@ -11,7 +11,7 @@ import warnings
 import pytest
 
 from octosim.model.scripts._sh_exec import PATTERN_VALUE_MAX, PATTERN_WORK, TOO_LONG
-from tests.model.test_scripts_bash_flow import bash
+from tests.model.test_scripts_bash_flow import bash, real_bash
 
 
 def printed(body: str, **env: str) -> list[str]:
@@ -55,8 +55,8 @@ def test_pattern_expansions(body: str, out: list[str]) -> None:
 
 
 @pytest.mark.parametrize("body", [
-    'F=abc\necho "${F:1:2}"',  # substrings, case changes, indirection: not interpreted
-    'F=abc\necho "${F^^}"',
+    'F=abc\necho "${F:1:2}"',  # substrings, case changes of a pattern, indirection: not
+    'F=abc\necho "${F^^[ab]}"',  # interpreted
     'F=abc\necho "${F/b/&}"',  # Bash 5.2 writes the match for &, earlier versions an &
     'F=abc\nR="&"\necho "${F/b/$R}"',
     'F=abc\necho "${F/*b*/x}"',  # two * could backtrack for ages on a long value
@@ -90,6 +90,36 @@ def test_pattern_expansions_not_interpreted(body: str) -> None:
 ])
 def test_pattern_expansions_of_non_ascii_values(body: str, out: list[str]) -> None:
     assert printed(body) == out
+
+
+@pytest.mark.parametrize(("body", "out"), [
+    ('X=hello-World_9\necho "${X^^}|${X,,}|${X^}|${X,}"',
+     ["HELLO-WORLD_9|hello-world_9|Hello-World_9|hello-World_9"]),
+    ('Y=\necho "[${Y^^}][${U,}]"', ["[][]"]),
+    ('C=Green\n[[ "${C^^}" == "GREEN" ]] && echo green', ["green"]),
+    ('f() { echo "${1^^} ${2,}"; }\nf ab Cd', ["AB cd"]),
+    ('X=STOP\necho "${X,,}"', ["stop"]),  # no I to lower, no i to upper: as in every locale
+    ('X=bit\necho "${X,,} ${X^}"', ["bit Bit"]),
+])
+def test_case_modification_of_ascii_text(body: str, out: list[str]) -> None:
+    assert printed(body) == out
+    assert real_bash(body) in (None, out)
+
+
+@pytest.mark.parametrize("body", [
+    'X=istanbul\necho "${X^^}"',  # the Turkish locales' i is İ
+    'X=IZMIR\necho "${X,,}"',  # and their I is ı
+    'X=ilk\necho "${X^}"',
+    'X=été\necho "${X^^}"',  # beyond ASCII: the locale's
+    'X=abc\necho "${X^^b}"',  # a pattern
+])
+def test_case_modification_the_locale_decides_is_not_interpreted(body: str) -> None:
+    assert printed(body) == []
+
+
+def test_case_modification_of_an_unset_variable_under_set_u_is_an_error() -> None:
+    _, result, host = bash('set -u\necho "${NOPE^^}"\necho after')
+    assert result.exit_code == 1 and host.lines("error") == ["NOPE: unbound variable"]
 
 
 def test_an_unset_variable_under_set_u_is_an_error() -> None:

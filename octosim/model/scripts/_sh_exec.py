@@ -177,8 +177,10 @@ Interpreted:
   command ``(( EXPRESSION ))`` (status 1 when the value is 0, else 0; so ``(( i++ ))`` with
   i at 0 ends a ``set -e`` script, as in Bash) and ``let EXPRESSION...`` (the last one's
   value decides; none: Bash's ``let: expression expected``, status 1) use the same
-  arithmetic. ``$$``, ``$!``, ``$0``, ``$-`` and the ``${...}`` forms not listed above
-  (``${X:1:2}``, ``${X^^}``...) are not interpreted.
+  arithmetic. ``${X^^}``, ``${X,,}``, ``${X^}``, ``${X,}`` (upper or lower case, all or
+  the first character) of ASCII text, where no ``i`` is made upper case nor ``I`` lower
+  (the Turkish locales' ``İ`` and ``ı``). ``$$``, ``$!``, ``$0``, ``$-`` and the ``${...}``
+  forms not listed above (``${X:1:2}``, ``${X^^p}``...) are not interpreted.
 * Indexed arrays (:meth:`_Shell.array_assignment`): ``a=(WORDS)`` (expanded and split as a
   ``for`` loop's words), ``a+=(WORDS)``, as a statement of its own; ``$a`` is ``${a[0]}``
   and ``a=x`` assigns it, as in Bash; ``${a[N]}`` (N decimal), ``"${a[@]}"`` (one word per
@@ -382,6 +384,9 @@ _LENGTH = re.compile(rf"#(?P<name>{SH_NAME}|[0-9]+)")
 #: ``${X/p/s}``, ``${X//p/s}``, ``${X/#p/s}``, ``${X/%p/s}`` (a match replaced).
 _PATTERN_OPERATION = re.compile(rf"(?P<name>{SH_NAME}|[0-9]+)(?P<op>##?|%%?|/[/#%]?)(?P<word>.*)",
                                 re.DOTALL)
+#: ``${X^^}``, ``${X,,}``, ``${X^}``, ``${X,}``: X's value in upper or lower case, or its
+#: first character (without a pattern after the operator).
+_CASE_MODIFICATION = re.compile(rf"(?P<name>{SH_NAME}|[0-9]+)(?P<op>\^\^?|,,?)")
 #: The longest value those operations are applied to: each tries a match at every position
 #: (longer values are unknown).
 PATTERN_VALUE_MAX = 1024
@@ -2662,7 +2667,8 @@ class _Shell:
         glob ``p`` removed, or with its first (``/``), every (``//``), a leading (``/#``) or
         a trailing (``/%``) longest match of ``p`` replaced by ``s``. ``p`` as
         :meth:`glob_pattern` reads it; ``s`` expanded, its quotes removed (:meth:`replacement`).
-        Not interpreted: other forms (``${X:1:2}``, ``${X^^}``, ``${!X}``), ``${#X}`` of a
+        ``${X^^}`` and the like: :meth:`case_modified`.
+        Not interpreted: other forms (``${X:1:2}``, ``${X^^p}``, ``${!X}``), ``${#X}`` of a
         non-ASCII value (its length depends on the locale), a value longer than
         :data:`PATTERN_VALUE_MAX`, an empty ``p`` or one with a quoted ``*`` after ``/``,
         and what those two methods refuse (where Bash versions differ, the locale decides,
@@ -2672,8 +2678,10 @@ class _Shell:
             if not value.isascii():
                 raise Unknown(text)
             return str(len(value))
+        if (m := _CASE_MODIFICATION.fullmatch(text)) is not None:
+            return self.case_modified(self.set_value(m.group("name")), m.group("op"))
         if (m := _PATTERN_OPERATION.fullmatch(text)) is None:
-            raise Unknown("${" + text + "}")  # ${X:1:2}, ${X^^}, ${!X}...
+            raise Unknown("${" + text + "}")  # ${X:1:2}, ${X^^p}, ${!X}...
         value, op = self.set_value(m.group("name")), m.group("op")
         segments: Sequence[tuple[str, str]] = _segment_list(m.group("word"))
         replacement = ""
@@ -2694,6 +2702,19 @@ class _Shell:
         if not value and glob.fullmatch(value):
             raise Unknown(text)  # Bash 5 replaces the empty match, Bash 4 does not
         return replace_glob(value, glob, op[1:], replacement)
+
+    @staticmethod
+    def case_modified(value: str, op: str) -> str:
+        """``value`` as ``${X^^}`` (``op`` ``^^``), ``${X,,}``, ``${X^}`` or ``${X,}`` makes
+        it: in upper or lower case, or its first character. Raises Unknown where the
+        Tentacle's locale decides: text not ASCII, an ``i`` made upper case or an ``I``
+        lower case (in the Turkish locales, ``İ`` and ``ı``)."""
+        text = value if len(op) == 2 else value[:1]
+        upper = op[0] == "^"
+        if not text.isascii() or ("i" if upper else "I") in text:
+            raise Unknown(value)
+        changed = text.upper() if upper else text.lower()
+        return changed + value[len(text) :]
 
     def set_value(self, name: str) -> str:
         """``name``'s value for an expansion ('' if unset; ``set -u``: Bash's error)."""
