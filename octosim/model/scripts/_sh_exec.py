@@ -94,7 +94,7 @@ Interpreted:
   ``*``); a WORD starting with ``~`` is not interpreted;
   ``;&`` runs the next body as well, ``;;&`` goes on testing. Its status is the body's, 0
   if none matched. A word or pattern it cannot evaluate runs no clause (status not known),
-  nor does a ``case`` piped. It cannot evaluate ``$(...)``, nor any pattern
+  nor does a ``case`` piped. It cannot evaluate a ``$(...)`` not interpreted, nor any pattern
   :func:`_glob` refuses (docs/deployments.md, *Bash patterns*, lists them:
   ``[[:alpha:]]``, extended globs, a backslash or ``~``, quoted bracket members, a WORD not
   in ASCII that ``?`` or a bracket would take a character of...).
@@ -163,10 +163,13 @@ Interpreted:
   call's arguments). ``$(uname)`` (and ``uname -s``) is
   ``Linux`` on a Linux Tentacle, and ``$(get_octopusvariable NAME)`` what Calamari's
   function prints, its trailing newlines removed and, bare, split and (a ``*``...) not
-  interpreted as any ``$(...)``. ``$((...))``: Bash 5.2's integer arithmetic
-  (:func:`~._sh_arith.arithmetic`: signed 64 bits wrapping around; decimal, ``0x``, octal
-  ``0`` and ``BASE#DIGITS``; variables by name or ``$X``, unset or empty 0, a value an
-  integer constant whose stacked signs are each a unary operator: ``x=+-5`` reads -5,
+  interpreted as any ``$(...)``. Any other ``$(COMMANDS)`` runs them in a subshell whose
+  output is its value (:meth:`_Shell.captured`: without ``set -e``, its status ``$?``
+  and an assignment's), unless it runs anything not interpreted. ``$((...))``: Bash 5.2's
+  integer arithmetic (:func:`~._sh_arith.arithmetic`: signed 64 bits wrapping around;
+  decimal, ``0x``, octal ``0`` and ``BASE#DIGITS``; variables by name or ``$X``, unset or
+  empty 0, a value an integer constant whose stacked signs are each a unary operator:
+  ``x=+-5`` reads -5,
   ``x=--5`` 5; every operator of Bash's manual with its precedence: ``id++``, ``++id``,
   unary ``- + ! ~``, ``**``, ``* / %`` truncated as C's, ``+ -``, ``<< >>``, comparisons,
   ``& ^ |``, ``&&``, ``||``, ``?:`` (the operand Bash skips is not evaluated), ``=`` and
@@ -213,8 +216,9 @@ command's process depending on the command: a statement with such a body or word
 
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
 probes separately): any other program (``grep``, ``command -v``, ``curl``, other
-``systemctl`` verbs), a command with another ``$(...)`` or backticks, any other file test,
-an arithmetic command redirected or piped, a group in a pipeline, a command reading a
+``systemctl`` verbs), a command with a ``$(...)`` running any of these, or backticks, any
+other file test, an arithmetic command redirected or piped, a group in a pipeline, a
+command reading a
 here-document (``cat <<EOF``: its body is data, skipped up to its delimiter line, in a
 function, group, subshell or ``case`` clause too; the lines after it run), a
 command reading a file (``< FILE``: it may not exist) other than ``/etc/environment``, and a
@@ -356,6 +360,10 @@ _REDIRECT = re.compile(r"^(?P<all>&)?(?P<fd>[0-9]*)(?P<op>>>|>\|?)(?P<dup>&?)(?P
 #: Where a file descriptor's output goes (besides files): the task log, as lines or errors.
 _TASK_LOG = "<task log>"
 _ERRORS = "<task log errors>"
+#: Where a command substitution's output goes, numbered by its depth: captured as its value.
+_CAPTURE = "<command substitution>"
+#: A ``case`` or a comment in a command substitution (:meth:`_Shell.captured`).
+_CASE_OR_COMMENT = re.compile(r"(?:^|(?<=[\s;&|(){}]))(?:case(?=[\s;&|()<>])|#)")
 #: The file descriptors open in a script: what its commands print, and its errors.
 _STANDARD: dict[int, tuple[str, bool]] = {1: (_TASK_LOG, True), 2: (_ERRORS, True)}
 #: An input redirection: ``< FILE``, ``<<EOF`` (a here-document), ``<<< WORD``...
@@ -938,6 +946,12 @@ class _Shell:
         #: after their last newline: the start of a line (:meth:`emit`); None when that
         #: start is not known (a command not interpreted ran after it).
         self.partial: dict[str, str | None] = {}
+        #: What each command substitution running has captured, innermost last.
+        self.captures: list[list[str]] = []
+        #: How many times something not interpreted ran (:meth:`unsure_lines`).
+        self.unsure = 0
+        #: The status of the last command substitution (an assignment's status).
+        self.substituted = 0
 
     def getenv(self, name: str) -> str | None:
         """A variable's value (None: unset), IFS and :attr:`own` the shell's own."""
@@ -1720,7 +1734,8 @@ class _Shell:
         ``$((i++))``) nor fail (``${X:?}``, ``set -u``)."""
         if "$" not in raw and "`" not in raw:
             return True
-        return not (self.nounset or _MAY_FAIL.search(raw) or _may_assign(raw))
+        return not (self.nounset or _MAY_FAIL.search(raw) or _may_assign(raw)
+                    or _OTHER_SUBSTITUTION.search(raw))  # its commands' errors
 
     def arithmetic_command(self, text: str) -> int:
         """``(( EXPRESSION ))``: status 0 when its value is not 0, else 1, as Bash's."""
@@ -1934,6 +1949,7 @@ class _Shell:
         """Something not interpreted ran: what it printed (it may have) would join a rest
         waiting for its line's end, so that line is not known (``echo -n a; cmd; echo b``:
         Bash's line may be ``ab`` or more)."""
+        self.unsure += 1
         for target in self.partial:
             self.partial[target] = None
 
@@ -1941,9 +1957,10 @@ class _Shell:
         words = strip_sudo(cmd.words)
         sudo = len(words) != len(cmd.words)
         if not cmd.words:  # assignments alone: each made in turn, for good
+            self.substituted = 0  # the status: the last command substitution's
             for raw in cmd.assignments:
                 self.setenv(*self.assignment(raw))
-            return 0
+            return self.substituted
         assignments = self.temporary_assignments(cmd.assignments)  # X=v cmd: X for cmd
         if not words:
             return 0
@@ -2016,6 +2033,8 @@ class _Shell:
                 self.error(f"exit: {args[0]}: numeric argument required")
                 raise ScriptExit(2)
             raise ScriptExit(int(args[0]) % 256)
+        if name in ("fail_step", "set_octopusvariable") and self.captures:
+            raise Unknown(name)  # Calamari's service message, captured by a `$(...)`
         if name == "fail_step":
             message = args[0] if args else None
             if message:
@@ -2271,6 +2290,8 @@ class _Shell:
                 self.partial[target] = rest
         elif target == ETC_ENVIRONMENT:
             self.to_etc_environment(_lines(text), append=append)
+        elif target.startswith(_CAPTURE):
+            self.captures[int(target[len(_CAPTURE) :])].append(text)
 
     def flush(self) -> None:
         """The script ended: what waits for the rest of its line is a line of its own."""
@@ -2294,7 +2315,8 @@ class _Shell:
         """Split a simple command into words: quotes removed, variables expanded (an
         unquoted expansion split at blanks, and gone if empty, as Bash does but in
         assignments), redirections taken out (``[[ ]]`` reads its words itself:
-        :meth:`conditional`). Raises Unknown for command substitution and for a word Bash
+        :meth:`conditional`). Raises Unknown for a command substitution not interpreted
+        (:meth:`captured`) and for a word Bash
         would expand with the file system or the home directory (:func:`_file_expansion`).
         Not a ``command``: the words of a ``for`` loop, none of them an assignment."""
         cmd = _Words([], dict(self.fds))
@@ -2512,7 +2534,7 @@ class _Shell:
         if self.host.os_family == "Linux":
             text = _UNAME.sub("Linux", text)
         if "`" in text:
-            raise Unknown(text)  # command substitution: not interpreted
+            raise Unknown(text)  # backquotes: not interpreted
         if "$" not in text:
             return text
         out: list[str] = []
@@ -2544,18 +2566,57 @@ class _Shell:
         return "".join(out)
 
     def substitution(self, inner: str) -> str:
-        """``$(COMMAND)``: what it prints, its trailing newlines removed, as Bash does. Only
+        """``$(COMMANDS)``: what they print, its trailing newlines removed, as Bash does;
         Calamari's ``get_octopusvariable NAME`` (its words expanded: they can neither assign
-        nor fail, as in the subshell Bash runs it in) is interpreted."""
+        nor fail, as in the subshell Bash runs it in) read at once, any other run
+        (:meth:`captured`)."""
         words = _words(inner.strip(_BASH_BLANKS))
         if (words[:1] != ("get_octopusvariable",) or "get_octopusvariable" in self.functions
                 or any(inner[i] in _COMMAND_ENDS for i in _top_positions(inner))
                 or not all(self.pure(word) for word in words)):
-            raise Unknown(inner)  # command substitution: not interpreted
+            return self.captured(inner)
         cmd = self.expand(inner)
         if cmd.redirected or cmd.assignments:
-            raise Unknown(inner)
+            return self.captured(inner)
+        self.last = self.substituted = 0
         return self.octopus_variable(cmd.words[1:]).rstrip("\n")
+
+    def captured(self, inner: str) -> str:
+        """``$(COMMANDS)`` run as Bash runs it, in a subshell (:meth:`isolated`) whose output
+        is captured, without ``set -e`` (Bash clears it there, ``inherit_errexit`` being
+        off), its errors where the shell's go; its status is ``$?`` from then on, and an
+        assignment's. Raises Unknown when anything it runs is not interpreted, or its
+        status is not known, when it sleeps (an expansion takes no virtual time here), and
+        for Calamari's ``fail_step`` and ``set_octopusvariable`` (their service messages
+        would be captured)."""
+        statements = _pieces(inner)
+        if _syntax_error(statements) or _CASE_OR_COMMENT.search(inner):
+            # a case pattern's `)` or one in a comment, which close no `$(` in Bash: where
+            # the text read as the substitution's ends is not sure
+            raise Unknown(inner)
+        fds = dict(self.fds)
+        fds[1] = (f"{_CAPTURE}{len(self.captures)}", True)
+        outer, errexit, unsure = self.fds, self.errexit, (self.unsure, self.uncertain)
+        self.captures.append([])
+        self.fds, self.errexit = fds, False
+        self.scopes += 1
+        run = self.isolated(self.block(statements), loops=0)
+        try:
+            try:
+                next(run)
+            except StopIteration as done:
+                status: int | None = done.value
+            else:
+                run.close()
+                raise Unknown(inner)  # it sleeps
+        finally:
+            self.fds, self.errexit = outer, errexit
+            self.scopes -= 1
+            text = "".join(self.captures.pop())
+        if status is None or (self.unsure, self.uncertain) != unsure:
+            raise Unknown(inner)
+        self.last = self.substituted = status
+        return text.rstrip("\n")
 
     def octopus_variable(self, args: Sequence[str]) -> str:
         """What Calamari's ``get_octopusvariable`` (its Bootstrap.sh) prints for ``args``: the
