@@ -65,6 +65,13 @@ def _run(body: str) -> tuple[list[str], list[str], int]:
     ('f() { local a=1; a=(p q); echo "${a[1]}"; }; a=z; f; echo "${#a[@]}$a"', ["q", "1z"]),
     ('f() { b=(p q); }; f; echo "${b[1]}"', ["q"]),
     ('a=(x y) | cat; echo "${#a[@]}"', ["0"]),  # a pipeline's subshell
+    # declared, as an array of none (or of the value it has: element 0)
+    ('x=v; declare -a x; echo "${#x[@]} ${x[0]}"; y=(p q); declare -a y; echo "${#y[@]}"',
+     ["1 v", "2"]),
+    ('declare -a z; echo "${#z[@]} [${z-unset}]"; z+=(k); echo "${z[@]}"', ["0 [unset]", "k"]),
+    ('f() { local -a x; echo "f:${#x[@]}"; x+=(k); echo "${x[@]}"; declare -a w; w+=(1); }\n'
+     'x=v; f; echo "${#x[@]} $x ${#w[@]}"', ["f:0", "k", "1 v 0"]),
+    ('f() { echo fn; }; declare -a f; unset f; f', ["fn"]),
 ])
 def test_indexed_arrays_as_bash(body: str, printed: list[str]) -> None:
     assert _run(body)[0] == printed
@@ -77,6 +84,7 @@ def test_indexed_arrays_as_bash(body: str, printed: list[str]) -> None:
     ('set -u; e=(); echo a; echo "$e"; echo b', ["a"], "e: unbound variable"),
     ('set -u; echo a; echo "${#u[@]}"; echo b', ["a"], "u: unbound variable"),
     ('set -u; s=hi; echo a; echo "${#s[@]}"; echo b', ["a"], "s: unbound variable"),
+    ('set -u; declare -a e; echo a; echo "${#e[@]}"; echo b', ["a"], "e: unbound variable"),
 ])
 def test_set_u_on_a_missing_element_is_bash_s_error(body: str, printed: list[str],
                                                     error: str) -> None:
@@ -119,7 +127,12 @@ def test_a_read_only_array_s_assignment_is_bash_s_error() -> None:
     'a=(x y); mapfile -t a < /etc/hosts; echo "${#a[@]}"; echo end',
     'readarray -t b < /etc/hosts; echo "${#b[@]}"; echo end',
     'read -ra b < /etc/hosts; echo "${#b[@]}"; echo end',
-    'declare -a b; echo "${#b[@]}"; echo end',
+    'declare -ar b; echo "${#b[@]}"; echo end',
+    'declare -a b=(x); echo "${#b[@]}"; echo end',
+    'declare -a b=x; echo "${#b[@]}"; echo end',
+    'readonly b=x; declare -a b; echo "${#b[@]}"; echo end',
+    'f() { local b=x; local -a b; echo "${#b[@]}"; }; f; echo end',
+    'b=(x y); f() { local -a b; echo "${#b[@]}"; }; f; echo end',
     'declare -A b; b[k]=v; echo "${#b[@]}"; echo end',
     'x=(1 2) echo hi; echo "${#x[@]}"; echo end',
     'export a=(x y); echo "${#a[@]}"; echo end',

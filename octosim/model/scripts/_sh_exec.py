@@ -189,12 +189,13 @@ Interpreted:
   and ``a=x`` assigns it, as in Bash; ``${a[N]}`` (N decimal), ``"${a[@]}"`` (one word per
   element; ``"x${a[@]}y"`` the first and last joined to x and y), ``${a[@]}`` and
   ``${a[*]}`` bare (split, IFS Bash's default), ``"${a[*]}"`` (joined by IFS's first
-  character), ``${#a[@]}``; a variable not an array is one of one element, unset of none.
-  Not interpreted: any other use (``${a[i]}``, ``${a[-1]}``, ``${!a[@]}``, ``${a[@]:1}``,
-  ``${#a[0]}``, ``a[1]=x``, ``unset 'a[1]'``, ``local``/``declare``/``export`` with an
-  array, ``local a`` hiding one, ``mapfile``, ``read -a``, ``declare -a``/``-A``), Bash's
-  own arrays (``FUNCNAME``, ``BASH_REMATCH``, ``PIPESTATUS``...); what may have changed an
-  array leaves it not known.
+  character), ``${#a[@]}``; a variable not an array is one of one element, unset of none;
+  ``declare -a a``/``local -a a`` (:meth:`_Shell.array_declaration`). Not interpreted:
+  any other use (``${a[i]}``, ``${a[-1]}``, ``${!a[@]}``, ``${a[@]:1}``, ``${#a[0]}``,
+  ``a[1]=x``, ``unset 'a[1]'``, ``local``/``declare``/``export`` with an array, ``local
+  a`` hiding one, ``mapfile``, ``read -a``, ``declare -A``), Bash's own arrays
+  (``FUNCNAME``, ``BASH_REMATCH``, ``PIPESTATUS``...); what may have changed an array
+  leaves it not known.
 
 Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for statements, words,
 ``case``, here-documents and Calamari's ``$(get_octopusvariable N)``: ``'...'`` literal;
@@ -932,6 +933,9 @@ class _Shell:
         #: interpreted); element 0 is the variable's value too (:meth:`getenv`), as Bash
         #: reads ``$a`` as ``${a[0]}``.
         self.arrays: dict[str, list[str]] = {}
+        #: Variables declared arrays and never assigned (``declare -a x``): unset as Bash
+        #: reads them, but variables all the same (``unset x`` spares a function x).
+        self.declared: set[str] = set()
         #: Statements run so far (loops and calls repeat theirs): see MAX_STATEMENTS.
         self.statements = 0
         #: > 0 while a command of a pipeline runs (in a subshell of its own, in Bash).
@@ -972,6 +976,7 @@ class _Shell:
         """What ``names`` hold, and whether they are set, is no longer known."""
         self.unknown.update(names)
         self.nonempty.difference_update(names)
+        self.declared.difference_update(names)
         for name in names:
             self.arrays.pop(name, None)
 
@@ -1460,7 +1465,7 @@ class _Shell:
     def local(self, name: str, value: str | None) -> None:
         """Make ``name`` the innermost call's own: its value outside comes back on return."""
         hidden = self.frames[-1].hidden
-        if name in self.arrays and name not in hidden:
+        if (name in self.arrays or name in self.declared) and name not in hidden:
             raise Unknown(name)  # an array hidden by a local: not interpreted
         if name not in hidden:
             hidden[name] = self.getenv(name)
@@ -1831,6 +1836,7 @@ class _Shell:
         arguments = list(self.script_args)
         functions, outer_loops, unknown = dict(self.functions), self.loops, set(self.unknown)
         arrays = {name: list(elements) for name, elements in self.arrays.items()}
+        declared = set(self.declared)
         attributes = (set(self.nonempty), set(self.dynamic), set(self.readonly),
                       set(self.attributed))
         if loops is not None:
@@ -1842,7 +1848,7 @@ class _Shell:
             self.errexit, self.nounset, self.pipefail, self.xtrace, self.verbose = options
             self.script_args = arguments
             self.functions, self.loops, self.unknown = functions, outer_loops, unknown
-            self.arrays = arrays
+            self.arrays, self.declared = arrays, declared
             self.nonempty, self.dynamic, self.readonly, self.attributed = attributes
             for name, value in self.subshells.pop().items():
                 self.putenv(name, value)
@@ -1879,6 +1885,7 @@ class _Shell:
             self.subshells[-1][name] = self.getenv(name)
         self.unknown.discard(name)
         self.nonempty.discard(name)
+        self.declared.discard(name)
         self.putenv(name, value)
         if name in self.arrays:  # an array's `a=x` assigns its element 0; `unset a`, all
             if value is None:
@@ -2112,7 +2119,7 @@ class _Shell:
                 status = 1
             elif options == {"f"} or not variable:
                 self.functions.pop(arg, None)
-            elif (options or arg in self.unknown or arg in self.arrays
+            elif (options or arg in self.unknown or arg in self.arrays or arg in self.declared
                   or self.getenv(arg) is not None):
                 self.unset_variable(arg)
             else:
@@ -2133,12 +2140,15 @@ class _Shell:
     def declaration(self, builtin: str, args: list[str]) -> int | None:
         """``local``, ``declare``/``typeset`` (in a function: its own variables, as
         ``local``) and ``readonly`` with ``NAME[=value]`` (``+=`` appends) arguments and at
-        most the options ``-r`` (read-only) and ``-x`` (exported). Not interpreted: none
-        (they print), other options (integers, case, arrays, name references: the names are
-        then not known, nor what is assigned to them later, :meth:`declared_somewhere`), a
-        name Bash refuses."""
+        most the options ``-r`` (read-only) and ``-x`` (exported); ``-a`` alone
+        (:meth:`array_declaration`). Not interpreted: none (they print), other options
+        (integers, case, name references, associative arrays: the names are then not known,
+        nor what is assigned to them later, :meth:`declared_somewhere`), a name Bash
+        refuses."""
         options = {a for a in args if a.startswith(("-", "+")) and a != "--"}
         names = [a for a in args if not a.startswith(("-", "+"))]
+        if options == {"-a"} and names and builtin != "readonly":
+            return self.array_declaration(names)
         allowed = {"-r", "-x", "-rx", "-xr"} if builtin != "readonly" else set()
         if not names or options - allowed:
             self.skipped(" ".join([builtin, *args]))
@@ -2156,6 +2166,32 @@ class _Shell:
                 self.setenv(variable, value)
             if read_only:
                 self.readonly.add(variable)
+        return 0
+
+    def array_declaration(self, names: list[str]) -> int:
+        """``declare -a NAME...`` (``typeset``; in a function, or ``local -a``, the call's
+        own): each NAME an indexed array, of the value it has as element 0 (none: an array
+        declared and unset, as Bash reads it: ``${#x[@]}`` is 0, and ``set -u``'s error),
+        an array already unchanged; a local one of no element. Raises Unknown for a value
+        (``declare -a x=v``), a name Bash refuses, one of Bash's own, read-only or with
+        another attribute, and in a function a local already (Bash keeps its value) or an
+        array hidden."""
+        for name in names:
+            if (not re.fullmatch(SH_NAME, name) or name in ARRAYS or name in self.own
+                    or name in self.dynamic or name in self.attributed
+                    or name in self.readonly or name == "IFS"
+                    or (self.frames and name in self.frames[-1].hidden)):
+                raise Unknown(name)
+        for name in names:
+            if self.frames:
+                self.local(name, None)
+                self.declared.add(name)
+            elif name not in self.arrays:
+                value = self.value_of(name)
+                if value is None:
+                    self.declared.add(name)
+                else:
+                    self.set_array(name, [value])
         return 0
 
     def export(self, args: list[str]) -> None:
