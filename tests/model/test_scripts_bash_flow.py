@@ -862,3 +862,32 @@ def test_a_rest_at_the_script_s_end_is_a_line() -> None:
     assert host.lines() == ["start", "x"] and not result.failed
     _, _, host = bash("echo -n e >&2; echo -n o")
     assert (host.lines(), host.lines("error")) == (["o"], ["e"])
+
+
+# -- command -v ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "printed"), [
+    # a function of the script's, a builtin, a reserved word: its name, status 0
+    ('f() { :; }\ncommand -v f; echo "$?"', ["f", "0"]),
+    ('command -v echo; command -v -- [[; echo "$?"', ["echo", "[[", "0"]),
+    ('if command -v f >/dev/null; then echo no; fi\nf() { :; }\n'
+     'if command -v f >/dev/null; then echo yes; fi', ["yes"]),
+    ('p="$(command -v printf)"; echo "[$p]"', ["[printf]"]),
+])
+def test_command_v_of_a_function_builtin_or_reserved_word(body: str,
+                                                          printed: list[str]) -> None:
+    _, _, host = bash(body)
+    assert host.lines() == printed
+    assert real_bash(body) in (None, printed)
+
+
+@pytest.mark.parametrize("body", [
+    'command -v curl; echo "st=$?"; echo end',  # a program on the Tentacle's PATH, or none
+    'f() { :; }; unset -f f; command -v f; echo "st=$?"; echo end',
+    'command -v f g; echo "st=$?"; echo end',  # several names
+    'command -V echo; echo "st=$?"; echo end',
+    'alias ll="ls -l"; command -v echo; echo "st=$?"; echo end',  # an alias
+    'command -v echo; enable -n echo; echo "st=$?"; echo end',  # a builtin disabled
+])
+def test_command_v_of_anything_else_is_not_known(body: str) -> None:
+    _, _, host = bash(body)
+    assert host.lines() == ["end"]

@@ -86,7 +86,8 @@ Interpreted:
   does in a sourced script: ``return: too many arguments``, and the script (in a subshell:
   the subshell) ends with status 1, from inside a function too. A recursion deeper than
   :data:`MAX_FUNCTION_NESTING` calls fails the script (exit 1, an Error line saying so):
-  Bash has no such limit and crashes when its stack runs out.
+  Bash has no such limit and crashes when its stack runs out. ``command -v NAME`` of such a
+  function, a builtin or a reserved word prints NAME (:meth:`_Shell.command_v`).
 * ``case WORD in PATTERN|PATTERN) ...;; esac`` (on one line or many, ``(PATTERN)`` too): the
   first clause whose pattern matches WORD runs; a pattern is a glob (``*``, ``?``,
   ``[...]``, ``[!...]``) but for its quoted parts (an unquoted ``$P`` in it: a glob), read
@@ -216,7 +217,7 @@ command's process depending on the command: a statement with such a body or word
 ``$`` or a backquote is not interpreted (what it may assign is then unknown).
 
 Anything else does nothing and prints nothing (the restart recogniser reads restarts and
-probes separately): any other program (``grep``, ``command -v``, ``curl``, other
+probes separately): any other program (``grep``, ``command -v aws``, ``curl``, other
 ``systemctl`` verbs), a command with a ``$(...)`` running any of these, or backticks, any
 other file test, an arithmetic command redirected or piped, a group in a pipeline, a
 command reading a
@@ -436,6 +437,21 @@ _FOR = re.compile(rf"^for\s+(?P<name>{SH_NAME})(?:\s+(?P<in>in)(?:\s+(?P<words>.
                   re.DOTALL)
 #: Builtins not interpreted that change the shell's own state (variables, arguments): a loop
 #: running one cannot know its next iteration.
+#: Bash 5.2's builtins (``compgen -b``) and reserved words (``compgen -k``): what ``command
+#: -v`` names as themselves, whatever a function of the same name.
+_BUILTINS = frozenset({".", ":", "[", "alias", "bg", "bind", "break", "builtin", "caller", "cd",
+                       "command", "compgen", "complete", "compopt", "continue", "declare", "dirs",
+                       "disown", "echo", "enable", "eval", "exec", "exit", "export", "false", "fc",
+                       "fg", "getopts", "hash", "help", "history", "jobs", "kill", "let", "local",
+                       "logout", "mapfile", "popd", "printf", "pushd", "pwd", "read", "readarray",
+                       "readonly", "return", "set", "shift", "shopt", "source", "suspend", "test",
+                       "times", "trap", "true", "type", "typeset", "ulimit", "umask", "unalias",
+                       "unset", "wait"})
+_RESERVED = frozenset({"if", "then", "else", "elif", "fi", "case", "esac", "for", "select",
+                       "while", "until", "do", "done", "in", "function", "time", "{", "}", "!",
+                       "[[", "]]", "coproc"})
+#: What changes what ``command -v`` says of a builtin: an alias, a builtin disabled.
+_ALIAS_OR_ENABLE = re.compile(r"\b(?:alias|enable)\b")
 _STATE_CHANGING = frozenset({"read", "source", ".", "eval", "declare", "typeset",
                              "readonly", "mapfile", "readarray", "getopts", "cd", "pushd",
                              "popd", "trap"})
@@ -546,6 +562,7 @@ class _Words:
 def run_bash(body: str, host: ScriptHost) -> ScriptProgram:
     """Run ``body`` on ``host``: yields seconds slept, returns the :class:`ScriptResult`."""
     shell = _Shell(host)
+    shell.aliases_possible = _ALIAS_OR_ENABLE.search(body) is not None
     # Calamari writes the script back with its Windows line endings made Linux's before Bash
     # runs it (BashScriptBootstrapper.EnsureValidUnixFile: "\r\n" replaced with "\n"); a
     # lone "\r" stays
@@ -956,6 +973,9 @@ class _Shell:
         self.unsure = 0
         #: The status of the last command substitution (an assignment's status).
         self.substituted = 0
+        #: Whether the script may define an alias or disable a builtin (``alias``,
+        #: ``enable`` anywhere in it): what ``command -v`` prints is then not known.
+        self.aliases_possible = False
 
     def getenv(self, name: str) -> str | None:
         """A variable's value (None: unset), IFS and :attr:`own` the shell's own."""
@@ -1997,7 +2017,26 @@ class _Shell:
             if not piped:
                 self.output(text)
             return 0
+        if name == "command" and args[:1] == ["-v"] and not sudo:
+            return self.command_v(args[1:], piped=piped)
         return self.builtin(name, args)
+
+    def command_v(self, args: list[str], *, piped: bool) -> int | None:
+        """``command -v NAME`` of a function the script defined, a builtin or a reserved
+        word: Bash prints NAME, status 0 (a function named as a builtin changes nothing).
+        None (not interpreted) for any other name, a program found on the Tentacle's PATH
+        or not at all, which the simulator cannot know; for several names; and in a script
+        that may define an alias (``command -v`` prints its definition) or disable a
+        builtin (``enable -n``)."""
+        if args[:1] == ["--"]:
+            args = args[1:]
+        if (len(args) != 1 or self.aliases_possible
+                or not (args[0] in self.functions or args[0] in _BUILTINS
+                        or args[0] in _RESERVED)):
+            return None
+        if not piped:
+            self.output(args[0] + "\n")
+        return 0
 
     def systemctl(self, args: list[str]) -> int | None:
         """``cat UNIT...`` and ``list-units``; any other verb is not run (the recogniser
