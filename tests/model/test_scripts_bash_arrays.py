@@ -72,6 +72,14 @@ def _run(body: str) -> tuple[list[str], list[str], int]:
     ('f() { local -a x; echo "f:${#x[@]}"; x+=(k); echo "${x[@]}"; declare -a w; w+=(1); }\n'
      'x=v; f; echo "${#x[@]} $x ${#w[@]}"', ["f:0", "k", "1 v 0"]),
     ('f() { echo fn; }; declare -a f; unset f; f', ["fn"]),
+    # mapfile/readarray of a here-string: its lines (-t: without their newlines)
+    ("V=$'a b\\nc\\n'; mapfile -t L <<< \"$V\"; printf '<%s>' \"${L[@]}\"; echo \" ${#L[@]}\"",
+     ["<a b><c><> 3"]),
+    ("V=$'a\\nb'; mapfile L <<<\"$V\"; printf '<%s>' \"${L[@]}\"; echo", ["<a", "><b", ">"]),
+    ('E=; mapfile -t L <<< "$E"; echo "${#L[@]}"; readarray -t R <<< \'x y\'; echo "${R[@]}"',
+     ["1", "x y"]),
+    ('L=(1 2 3); mapfile -t L <<< "q"; echo "${#L[@]}"; f() { mapfile -t G <<< "g"; }; f; '
+     'echo "$G"', ["1", "g"]),
 ])
 def test_indexed_arrays_as_bash(body: str, printed: list[str]) -> None:
     assert _run(body)[0] == printed
@@ -125,6 +133,10 @@ def test_a_read_only_array_s_assignment_is_bash_s_error() -> None:
     'a=(x y); let a[1]=3; echo "${a[1]}"; echo end',
     'a=(x y); printf -v "a[1]" z; echo "${a[1]}"; echo end',
     'a=(x y); mapfile -t a < /etc/hosts; echo "${#a[@]}"; echo end',
+    'mapfile -t <<< "m"; echo "$MAPFILE"; echo end',
+    'mapfile -t -d , a <<< "m,n"; echo "${#a[@]}"; echo end',
+    'V=x; mapfile -t a <<< $V; echo "${#a[@]}"; echo end',
+    'readonly r=1; mapfile -t r <<< "z"; echo "$r"; echo end',
     'readarray -t b < /etc/hosts; echo "${#b[@]}"; echo end',
     'read -ra b < /etc/hosts; echo "${#b[@]}"; echo end',
     'declare -ar b; echo "${#b[@]}"; echo end',
@@ -158,6 +170,7 @@ def test_other_array_uses_are_not_known(body: str) -> None:
     'a=(x y); echo "${a[-1]}"; echo end',
     'a=(x y); echo "${!a[@]}"; echo end',
     'a=(x y); i=1; echo "${a[i]}"; echo end',
+    'set -u; mapfile -t a <<< "$V"; echo "${#a[@]}"; echo end',
 ])
 def test_array_forms_that_may_be_bash_s_error_are_not_known(body: str) -> None:
     assert _run(body)[0] == []  # `${a[-1]}` of no element: Bash's bad array subscript

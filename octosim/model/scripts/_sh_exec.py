@@ -191,10 +191,11 @@ Interpreted:
   element; ``"x${a[@]}y"`` the first and last joined to x and y), ``${a[@]}`` and
   ``${a[*]}`` bare (split, IFS Bash's default), ``"${a[*]}"`` (joined by IFS's first
   character), ``${#a[@]}``; a variable not an array is one of one element, unset of none;
-  ``declare -a a``/``local -a a`` (:meth:`_Shell.array_declaration`). Not interpreted:
+  ``declare -a a``/``local -a a`` (:meth:`_Shell.array_declaration`); ``mapfile [-t] a
+  <<< "$V"`` (:meth:`_Shell.mapfile`). Not interpreted:
   any other use (``${a[i]}``, ``${a[-1]}``, ``${!a[@]}``, ``${a[@]:1}``, ``${#a[0]}``,
   ``a[1]=x``, ``unset 'a[1]'``, ``local``/``declare``/``export`` with an array, ``local
-  a`` hiding one, ``mapfile``, ``read -a``, ``declare -A``), Bash's own arrays
+  a`` hiding one, any other ``mapfile``, ``read -a``, ``declare -A``), Bash's own arrays
   (``FUNCNAME``, ``BASH_REMATCH``, ``PIPESTATUS``...); what may have changed an array
   leaves it not known.
 
@@ -1664,6 +1665,8 @@ class _Shell:
             return self.conditional(text)
         if _ARRAY_STATEMENT.match(text):
             return self.array_assignment(text, piped=piped)
+        if _first(text) in ("mapfile", "readarray"):
+            return self.mapfile(text, piped=piped)
         return (yield from self.simple(self.expand(text), piped=piped))
 
     def array_assignment(self, text: str, *, piped: bool) -> int:
@@ -1686,6 +1689,31 @@ class _Shell:
             raise Unknown(text)  # Bash's own arrays and variables, attributes
         elements = self.elements(name) if m.group(2) else []
         self.set_array(name, [*elements, *self.loop_words(inner)])
+        return 0
+
+    def mapfile(self, text: str, *, piped: bool) -> int:
+        """``mapfile [-t] NAME <<< WORD`` (``readarray`` too): NAME the indexed array of the
+        here-string's lines (WORD's value and a newline), each with its newline or, ``-t``,
+        without. Raises Unknown for any other form (another option, input from elsewhere,
+        ``MAPFILE`` by default, a redirection), in a pipeline, for a WORD not quoted whole
+        (Bash versions split it or not) or whose expansion may assign or fail, and for a
+        NAME :meth:`array_assignment` refuses or read-only (Bash's error is mapfile's)."""
+        words = list(_words(text))[1:]
+        trim = words[:1] == ["-t"]
+        words = words[1:] if trim else words
+        if len(words) == 3 and words[1] == "<<<":
+            name, raw = words[0], words[2]
+        elif len(words) == 2 and words[1].startswith("<<<") and len(words[1]) > 3:
+            name, raw = words[0], words[1][3:]
+        else:
+            raise Unknown(text)
+        if (piped or not re.fullmatch(SH_NAME, name) or name in ARRAYS or name in self.own
+                or name in self.dynamic or name in self.attributed or name in self.readonly
+                or name == "IFS" or not self.pure(raw)
+                or any(kind == "bare" for kind, _ in _segment_list(raw))):
+            raise Unknown(text)
+        lines = (self.word(raw) + "\n").split("\n")[:-1]
+        self.set_array(name, lines if trim else [line + "\n" for line in lines])
         return 0
 
     def set_array(self, name: str, elements: list[str]) -> None:
