@@ -151,6 +151,9 @@ def test_a_function_the_script_defines_runs_with_its_arguments(
      ["force a", "after", "plain b", "after"]),
     # return outside a function ends the script
     ('"start"; return; "never"', ["start"]),
+    # a body starting with a type's static member: a statement, no attribute
+    ("function Set-It { [Environment]::SetEnvironmentVariable('XX', 'new') }\nSet-It\n$env:XX",
+     ["new"]),
 ])
 def test_functions_values_and_parameters(body: str, printed: list[str]) -> None:
     host, result = ps(body)

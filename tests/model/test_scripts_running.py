@@ -242,7 +242,7 @@ def test_process_level_sets_change_only_the_running_script() -> None:
     ("function Set-It { $n = 1; [Environment]::SetEnvironmentVariable('XX', 'new') }\n"
      "Set-It | Out-File log.txt", []),
     # a function the simulator cannot read: whatever its text may set
-    ("function Set-It { [Environment]::SetEnvironmentVariable('XX', 'new') }\nSet-It", []),
+    ("filter Set-It { [Environment]::SetEnvironmentVariable('XX', 'new') }\nSet-It", []),
     ("function Set-It { [OutputType([string])] param() $env:XX = 'new' }\nSet-It", []),
     # the machine's or the user's store: the script's own X is as it was
     ("[Environment]::SetEnvironmentVariable('XX', 'a'.PadLeft(3), 'Machine')", ["old"]),

@@ -79,7 +79,8 @@ its :class:`ScriptResult` (``exit``, ``throw``, ``set -e``, ``Fail-Step``). ``_p
 (with ``_ps_parse``: the statements read from a script's text, ``_ps_expr``: expressions and
 arguments read from theirs, ``_ps_refuse``: PowerShell's parse error, ``_ps_forget``: what a
 statement not interpreted may have changed, ``_ps_bootstrap``: what Calamari's bootstrap
-gives a script, its variables and edition, ``_ps_values``: PowerShell's values, operators
+gives a script, its variables and edition, ``_ps_platform``: what it reads of, or sets in,
+the .NET it runs on, ``_ps_values``: PowerShell's values, operators
 and comparisons, and ``_ps_strings``: its text operators and string methods) and ``_sh_exec``
 (with ``_sh_text``, ``_sh_arith``: its arithmetic, and ``_sh_variables``: the variables Bash
 sets itself) say what each syntax interprets;

@@ -14,7 +14,9 @@ not modelled: what the script set there is unknown when it reads it back); ``exi
 comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike``/``-match``/
 ``-notmatch``/``-contains``/``-notcontains``/``-in``/``-notin`` (``i``/``c`` prefixed too),
 ``[string]::IsNullOrEmpty``, ``IsNullOrWhiteSpace``, ``[bool]::Parse``,
-``[Convert]::ToBoolean``, ``Test-Path env:X``; strings, here-strings, numbers,
+``[Convert]::ToBoolean``, ``Test-Path env:X``; ``[Net.ServicePointManager]::SecurityProtocol
+= ...`` of protocols the edition's .NET takes (:func:`._ps_platform._protocols_settable`);
+strings, here-strings, numbers,
 ``'a','b'`` arrays, ``+`` (the left operand's type decides: ``1 + '2'`` is 3, an array
 gets items appended), ``-``, ``*`` (a string or array repeated), ``/``, ``%`` (numbers),
 ``a..b`` (Int32 ranges), unary ``-`` (``-$x``, ``-(...)``), ``-join``, ``-f`` (items
@@ -263,6 +265,7 @@ from octosim.model.scripts._ps_parse import (
     _switch_mode,
     _try_parts,
 )
+from octosim.model.scripts._ps_platform import _protocols_settable
 from octosim.model.scripts._ps_refuse import _refused
 from octosim.model.scripts._ps_strings import (
     _MATCHES,
@@ -790,7 +793,7 @@ class _Shell:
         """Whether ``text`` is a statement that outputs nothing: an assignment, or a command
         that prints to the log, sleeps or ends something."""
         parsed = _parse(text)
-        return parsed.kind == "assignment" or (
+        return parsed.kind in ("assignment", "setting") or (
             parsed.kind == "command" and parsed.name in _NO_OUTPUT
             and self.function(parsed.name) is None)
 
@@ -828,6 +831,8 @@ class _Shell:
                 yield from self.assign_call(parsed.assignment, function)
         elif parsed.kind == "dotnet":
             self.expression(text)  # a Get only reads; a Set acts
+        elif parsed.kind == "setting":
+            _protocols_settable(parsed.args[0], self.edition)
         elif parsed.kind == "value":
             self.output_expression(text)
         elif parsed.name not in _KEYWORDS and (function := self.function(parsed.name)):

@@ -27,6 +27,7 @@ from octosim.model.scripts._ps_expr import (
     _words,
 )
 from octosim.model.scripts._ps_lex import _PS_DASH, _PS_DQ, _PS_SQ
+from octosim.model.scripts._ps_platform import _SECURITY_PROTOCOL_SET
 from octosim.model.scripts._running import (
     Unknown,
     ascii_digits,
@@ -315,12 +316,15 @@ def _expression_reads_on(text: str) -> bool:
 
 
 _Kind = Literal["if", "try", "foreach", "while", "do", "for", "switch", "function", "return",
-                "assignment", "compound", "dotnet", "value", "pipeline", "command", "unparsed"]
+                "assignment", "compound", "dotnet", "setting", "value", "pipeline", "command",
+                "unparsed"]
 
 
 class _Statement(NamedTuple):
     """What a statement is, read from its text alone (see :func:`_parse`): an ``if``, an
-    ``assignment`` (its match), a .NET environment call, a bare ``value`` (printed), a
+    ``assignment`` (its match), a .NET environment call, a ``setting`` (an assignment to a
+    .NET static property, its value in ``args``: see :mod:`._ps_platform`), a bare
+    ``value`` (printed), a
     ``pipeline`` (or a redirection: not interpreted), a ``command``: its ``name``
     case-folded and its ``args`` as written, or ``unparsed`` (a line starting with ``|``,
     which the two PowerShells read differently, where :func:`._ps_refuse._refused` does not
@@ -359,6 +363,9 @@ def _parse(text: str) -> _Statement:
     dotnet = _DOTNET_ENV.match(text)
     if dotnet and _closing(text, dotnet.start("args") - 1) == len(text) - 1:
         return _Statement("dotnet")
+    setting = _SECURITY_PROTOCOL_SET.match(text)
+    if setting:
+        return _Statement("setting", args=(setting.group("value"),))
     compound = _COMPOUND.match(text)
     prefix = _PREFIX_STEP.fullmatch(text)
     if prefix:  # ++$x as a statement is $x++ (neither outputs anything)
@@ -555,6 +562,8 @@ def _function(kind: str, name: str, text: str) -> _Function:
     while _ATTRIBUTES.match(body, j):  # [CmdletBinding()] and the like before param(...)
         open_at = body.index("[", j)
         close = _closing(body, open_at)
+        if body.startswith("::", close + 1):
+            break  # a type's static member ([Net.ServicePointManager]::...): a statement
         if not body[open_at + 1 : close].strip().casefold().startswith("cmdletbinding"):
             raise Unknown(body)
         advanced, j = True, close + 1

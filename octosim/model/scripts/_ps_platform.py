@@ -1,0 +1,55 @@
+"""What a PowerShell script reads of, or sets in, the .NET it runs on, where the edition
+running it (``Desktop``: Windows PowerShell 5.1 on the .NET Framework, ``Core``: PowerShell 7
+on .NET, see :func:`._ps_bootstrap._edition`) decides it exactly: the TLS protocols
+``ServicePointManager`` offers (:func:`_protocols_settable`)."""
+
+from __future__ import annotations
+
+import re
+
+from octosim.model.scripts._running import Unknown
+
+__all__: list[str] = []
+
+#: ``[Net.ServicePointManager]::SecurityProtocol = ...`` (``System.`` optional, ASCII letters
+#: in any case, as PowerShell resolves type and member names: ``re.ASCII``, as Python's
+#: IGNORECASE alone folds ``ſ`` to ``s``).
+_SECURITY_PROTOCOL_SET = re.compile(
+    r"\[(?:System\.)?Net\.ServicePointManager\]::SecurityProtocol\s*=(?!=)\s*(?P<value>.*)$",
+    re.IGNORECASE | re.DOTALL | re.ASCII)
+
+_PROTOCOL_OPERAND = (r"\[(?:System\.)?Net\.(?:SecurityProtocolType\]::(\w+)"
+                     r"|ServicePointManager\]::SecurityProtocol(?!\w))")
+#: Protocols, or the property's own value, joined by ``-bor``: the value scripts give it.
+_PROTOCOL_VALUE = re.compile(rf"{_PROTOCOL_OPERAND}(?:\s+-bor\s+{_PROTOCOL_OPERAND})*",
+                             re.IGNORECASE | re.ASCII)
+_PROTOCOL_MEMBER = re.compile(r"SecurityProtocolType\]::(\w+)", re.IGNORECASE | re.ASCII)
+
+#: The ``SecurityProtocolType`` members each edition's .NET has and its ``SecurityProtocol``
+#: setter takes. .NET (Core 3.0 and later, under PowerShell 7) takes Tls, Tls11, Tls12,
+#: Tls13 and SystemDefault (0), and refuses Ssl3 (NotSupportedException). The .NET Framework
+#: under 5.1 is 4.5.2 or later: Tls11 and Tls12 are 4.5's, SystemDefault 4.7's and Tls13
+#: 4.8's (on an older one PowerShell reads a member it lacks as ``$null``), and from 4.6 on
+#: Ssl3 is refused unless a compatibility switch allows it: those are not known. Where the
+#: edition is not known, what both take.
+_SETTABLE = {
+    "Desktop": frozenset({"tls", "tls11", "tls12"}),
+    "Core": frozenset({"tls", "tls11", "tls12", "tls13", "systemdefault"}),
+}
+
+
+def _protocols_settable(value: str, edition: str | None) -> None:
+    """Check that ``[Net.ServicePointManager]::SecurityProtocol = value`` sets the protocols
+    without an error under ``edition`` (None: not known): ``value`` is protocols each
+    edition has and takes, and the property's current value (which it took), joined by
+    ``-bor`` (PowerShell's bitwise or of two values of one enum is that enum). Such an
+    assignment outputs nothing, and nothing the simulator models reads it. Any other value
+    raises :class:`Unknown`."""
+    m = _PROTOCOL_VALUE.fullmatch(value.strip())
+    if m is None:
+        raise Unknown(value)
+    settable = (_SETTABLE[edition] if edition is not None
+                else _SETTABLE["Desktop"] & _SETTABLE["Core"])
+    for member in _PROTOCOL_MEMBER.findall(value):
+        if member.lower() not in settable:
+            raise Unknown(member)

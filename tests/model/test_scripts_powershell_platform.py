@@ -1,0 +1,79 @@
+"""What a PowerShell script reads of, or sets in, the PowerShell and .NET it runs on: the
+TLS protocols ServicePointManager offers, the version table; and what stays not interpreted
+where the edition or the .NET version decides. The stand-in host and runner are
+test_scripts_running's."""
+
+from __future__ import annotations
+
+import pytest
+
+from octosim.model.scripts import ScriptResult, ScriptSyntax
+from tests.model.test_scripts_running import Host, run
+
+PS = ScriptSyntax.PowerShell
+
+
+def ps(body: str, os_family: str = "Windows", edition: str | None = None
+       ) -> tuple[Host, ScriptResult]:
+    host = Host(os_family)
+    if edition is not None:
+        host.variables = {"Octopus.Action.PowerShell.Edition": edition}
+    _, result = run(body, PS, host)
+    return host, result
+
+
+# -- [Net.ServicePointManager]::SecurityProtocol ------------------------------------------------
+_TLS12 = "[Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12"
+
+
+@pytest.mark.parametrize(("os_family", "setting"), [
+    ("Windows", _TLS12),
+    ("Linux", _TLS12),
+    ("Windows", "[System.Net.ServicePointManager]::SecurityProtocol = "
+                "[System.Net.ServicePointManager]::SecurityProtocol -bor "
+                "[Net.SecurityProtocolType]::Tls11 -bor [System.Net.SecurityProtocolType]::Tls12"),
+    ("Windows", "[net.servicepointmanager]::securityprotocol = [NET.SecurityProtocolType]::TLS "
+                "-bor [Net.SecurityProtocolType]::Tls11 -BOR [Net.SecurityProtocolType]::Tls12;"),
+    # .NET's (Core 3.0 and later) own: PowerShell 7's
+    ("Linux", "[Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls13 "
+              "-bor [Net.SecurityProtocolType]::Tls12"),
+    ("Linux", "[Net.ServicePointManager]::SecurityProtocol = "
+              "[Net.SecurityProtocolType]::SystemDefault"),
+])
+def test_setting_the_tls_protocols_outputs_nothing_and_the_script_goes_on(
+        os_family: str, setting: str) -> None:
+    # An assignment outputs nothing: a line Write-Host left open goes on, and a function's
+    # value holds only what it output.
+    host, result = ps(f"$LASTEXITCODE = 0\nWrite-Host a -NoNewline\n{setting}\nWrite-Host b\n"
+                      f"function Get-V {{ {setting}\n'v' }}\n$v = Get-V\n"
+                      "\"got $v, code $LASTEXITCODE\"", os_family)
+    assert host.lines() == ["ab", "got v, code 0"] and not result.failed
+
+
+@pytest.mark.parametrize(("os_family", "edition", "value"), [
+    # Tls13 is .NET Framework 4.8's, SystemDefault 4.7's: on an older one 5.1 reads $null
+    ("Windows", None, "[Net.SecurityProtocolType]::Tls13"),
+    ("Windows", None, "[Net.SecurityProtocolType]::SystemDefault"),
+    # .NET refuses Ssl3 (NotSupportedException; .NET Framework 4.6 and later unless quirked)
+    ("Linux", None, "[Net.SecurityProtocolType]::Ssl3"),
+    ("Windows", None, "[Net.SecurityProtocolType]::Ssl3"),
+    # no such member: $null, which the property cannot take
+    ("Windows", None, "[Net.SecurityProtocolType]::Tls2"),
+    # a Windows step choosing PowerShell 7: the edition is not known
+    ("Windows", "Core", "[Net.SecurityProtocolType]::Tls13"),
+    # values the simulator does not read: a variable, a conversion, an array, +, a number
+    ("Windows", None, "$protocols"),
+    ("Windows", None, "[Net.SecurityProtocolType]'Tls11,Tls12'"),
+    ("Windows", None, "[Net.SecurityProtocolType]::Tls12, [Net.SecurityProtocolType]::Tls11"),
+    ("Windows", None, "[Net.SecurityProtocolType]::Tls12 + [Net.SecurityProtocolType]::Tls11"),
+    ("Windows", None, "3072"),
+    ("Windows", None, "[Net.SecurityProtocolType]::Tls12 -band [Net.SecurityProtocolType]::Tls"),
+])
+def test_tls_settings_the_simulator_cannot_be_sure_of_are_not_interpreted(
+        os_family: str, edition: str | None, value: str) -> None:
+    # skipped: as after any statement not interpreted, $LASTEXITCODE is unknown (it may
+    # have run a program)
+    host, result = ps("$LASTEXITCODE = 0\n"
+                      f"[Net.ServicePointManager]::SecurityProtocol = {value}\n"
+                      "\"code $LASTEXITCODE\"\n'end'", os_family, edition)
+    assert host.lines() == ["end"] and not result.failed
