@@ -567,6 +567,45 @@ def test_write_host_no_newline_leaves_its_line_open(
     assert host.out == out and result.exit_code == code
 
 
+@pytest.mark.parametrize(("os_family", "body", "out"), [
+    # Calamari reads the script's output a line at a time (.NET's reader ends a line at
+    # "\r\n", "\r" or "\n"): a text holding a line break is several lines of the log
+    ("Windows", 'Write-Host "l1`nl2"', [("info", "l1"), ("info", "l2")]),
+    ("Windows", "Write-Host \"a`r`nb`rc`n`nd\"",
+     [("info", "a"), ("info", "b"), ("info", "c"), ("info", ""), ("info", "d")]),
+    ("Windows", "Write-Output \"a`nb\"; \"c`nd\"",
+     [("info", "a"), ("info", "b"), ("info", "c"), ("info", "d")]),
+    ("Windows", "Write-Host @'\nh1\nh2\n'@", [("info", "h1"), ("info", "h2")]),
+    # a line break ending the text ends an empty line (Write-Host ends its own)
+    ("Windows", 'Write-Host "a`n"', [("info", "a"), ("info", "")]),
+    # a "\r" ending the text: Windows' "\r\n" after it ends an empty line, Linux's "\n"
+    # makes one "\r\n" with it
+    ("Windows", 'Write-Host "a`r"', [("info", "a"), ("info", "")]),
+    ("Linux", 'Write-Host "a`r"', [("info", "a")]),
+    # Calamari's Write-Warning and Write-Verbose write the text between the service
+    # messages that switch the level: each of its lines is at that level
+    ("Windows", 'Write-Warning "w1`nw2"', [("warning", "w1"), ("warning", "w2")]),
+    ("Windows", 'Write-Verbose "v1`nv2"', [("verbose", "v1"), ("verbose", "v2")]),
+    ("Windows", 'throw "e1`ne2"', [("error", "e1"), ("error", "e2")]),
+    ("Windows", 'Write-Error "e1`ne2" -ErrorAction Continue', [("error", "e1"), ("error", "e2")]),
+    # -NoNewline: the lines it ends are written, the rest waits for the line's end
+    ("Windows", 'Write-Host "a`nb" -NoNewline; Write-Host c',
+     [("info", "a"), ("info", "bc")]),
+    ("Windows", 'Write-Host "a`nb" -NoNewline; Write-Warning w; Write-Host c',
+     [("info", "a"), ("info", "c")]),
+    ("Windows", 'Write-Host "a`r" -NoNewline; Write-Host "`nb"', [("info", "a"), ("info", "b")]),
+    ("Windows", 'Write-Host "a`r" -NoNewline; Write-Host "b"', [("info", "a"), ("info", "b")]),
+    ("Windows", 'Write-Host "a`n" -NoNewline', [("info", "a")]),
+    # at the script's end a "\r" ends the last line, and nothing follows it
+    ("Windows", 'Write-Host "a`r" -NoNewline', [("info", "a")]),
+    ("Windows", 'Write-Host "a`n" -NoNewline; Write-Warning w', [("info", "a"), ("warning", "w")]),
+])
+def test_a_text_holding_line_breaks_is_several_lines(
+        os_family: str, body: str, out: list[tuple[str, str]]) -> None:
+    host, _ = ps(body, os_family)
+    assert host.out == out
+
+
 # -- the two editions -----------------------------------------------------------------------------
 @pytest.mark.parametrize("body", [
     # PowerShell 7's operators (about_Pipeline_Chain_Operators, about_Operators: ??, ??=, ?.,

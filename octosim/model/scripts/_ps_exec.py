@@ -4,7 +4,8 @@ Interpreted: ``Start-Sleep``; ``Write-Host``/``Write-Output``/``echo``/``Write-W
 ``Write-Verbose``/``Write-Error`` (parameter names bound as PowerShell binds them, prefixes
 too: ``-fore Green``; one not there, or ambiguous, skips the statement; Write-Host's
 ``$null`` is an empty text, Write-Output's an object: see :meth:`_Shell.write_output`;
-Write-Host's ``-NoNewline`` leaves its line open: :meth:`_Shell.write_host`);
+Write-Host's ``-NoNewline`` leaves its line open: :meth:`_Shell.write_host`; a text's
+line breaks end log lines, as Calamari reads them: :meth:`_Shell.emit`);
 ``$env:X = ...``;
 ``$x = ...``, ``[string]$x = ...`` (a string variable from then on; ``[int]``/``[long]``:
 an Int32/Int64 one, what it cannot hold unknown); ``[Environment]::
@@ -603,6 +604,9 @@ def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
     shell.flush()
     return _SUCCEEDED
 
+
+#: Where .NET's StreamReader.ReadLine ends a line (Calamari reads a script's output so).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 #: System.ConsoleColor's names, in order: its values 0 to 15.
 _CONSOLE_COLOURS = ("black", "darkblue", "darkgreen", "darkcyan", "darkred", "darkmagenta",
@@ -1745,26 +1749,50 @@ class _Shell:
             self.partial = None
             if level != "error":
                 return
-        if len(line) >= 1000:
-            self.step(len(line) // 1000)
-        self.host.write(line, level)
+        self.emit(line + self.newline, level)
+
+    @property
+    def newline(self) -> str:
+        """What ends a line PowerShell writes: the platform's newline."""
+        return "\r\n" if self.host.os_family == "Windows" else "\n"
+
+    def emit(self, text: str, level: OutputLevel = "info") -> None:
+        """``text`` to the task log: Calamari reads the script's output a line at a time, as
+        .NET's StreamReader.ReadLine ends one, at ``\r\n``, ``\r`` or ``\n`` (``"a`nb"``
+        is two lines); a line break ending ``text`` ends its last line. What is written
+        with a newline after it (:meth:`write`) has the platform's, ``\r\n`` on Windows
+        and ``\n`` on Linux, where a ``\r`` ending the text makes one line break with it."""
+        if len(text) >= 1000:
+            self.step(len(text) // 1000)
+        lines = _LINE_BREAK.split(text)
+        if not lines[-1]:
+            lines.pop()
+        for line in lines:
+            self.host.write(line, level)
 
     def write_host(self, text: str, newline: bool) -> None:
         """``Write-Host``'s text, ending its line unless ``-NoNewline``: Calamari reads the
         script's standard output a line at a time, so ``Write-Host a -NoNewline; Write-Host
         b`` is the one line ``ab`` (Write-Host's docs), and what waits for the rest of its
-        line at the script's end is a line of its own (:meth:`flush`)."""
+        line at the script's end is a line of its own (:meth:`flush`). The lines a
+        ``-NoNewline`` text ends are written (a ``\r`` ending it waits too: a ``\n`` after
+        it belongs to it)."""
         pending, self.partial = self.partial or "", None
         if newline:
             self.write(pending + text)
-        else:
-            self.partial = pending + text
+            return
+        written = pending + text
+        cut = len(written) - 1 if written.endswith("\r") else len(written)
+        end = max((m.end() for m in _LINE_BREAK.finditer(written, 0, cut)), default=0)
+        if end:
+            self.emit(written[:end])
+        self.partial = written[end:] or None
 
     def flush(self) -> None:
         """The script ended (its end, ``exit``): a line Write-Host began is a line."""
         if self.partial is not None:
             pending, self.partial = self.partial, None
-            self.write(pending)
+            self.emit(pending)
 
     def joined(self, separator: str, items: Sequence[Value]) -> str:
         """``items``' texts joined by ``separator`` (``-join``, an array in a string or an
@@ -1838,7 +1866,7 @@ class _Shell:
         if terminating or chosen == "stop":
             raise error
         if chosen == "continue":
-            self.host.write(line, "error")
+            self.emit(line + self.newline, "error")
         elif chosen not in ("silentlycontinue", "ignore"):
             raise Unknown(chosen)  # Inquire, Suspend, a number: not modelled
 

@@ -448,6 +448,30 @@ def test_a_script_runs_with_the_real_sensitive_value_and_logs_it_masked() -> Non
     assert not any("hunter2" in m for m in lines) and "hunter2" not in sim.timeline()
 
 
+@pytest.mark.parametrize(("syntax", "value"), [
+    ("PowerShell", "BEGIN-x1\r\nsecret-x2\nEND-x3"),
+    ("Bash", "BEGIN-x1\nsecret-x2\nEND-x3"),
+])
+def test_a_sensitive_value_printed_across_lines_is_masked_as_one_line(
+    syntax: str, value: str
+) -> None:
+    # Calamari reads the output a line at a time, so a value holding a line break reaches
+    # the log split; Octopus writes the lines holding it as one, the first masked, and drops
+    # the rest of them (the "." after it too: test_deploy_masking).
+    sim = deploy_sim(1)
+    body = ('Write-Host "key: $($OctopusParameters[\'Cert\'])."' if syntax == "PowerShell"
+            else 'echo "key: $(get_octopusvariable \'Cert\')."')
+    step = script_step("Print", body, roles="app")
+    step.actions[0].properties["Octopus.Action.Script.Syntax"] = syntax
+    task = deploy(sim, project_with(sim, [step], [
+        Variable("Cert", value, is_sensitive=True)]))
+    sim.clock.advance_to(300)
+    assert task.state is TaskState.Success, task.error_message
+    lines = [line.message for e in task.log.walk() for line in e.log]
+    assert "key: ********" in lines and "********." not in lines and "." not in lines
+    assert not any(part in m for m in lines for part in ("x1", "x2", "x3"))
+
+
 def test_a_script_sees_the_machines_the_deployment_runs_on() -> None:
     sim = deploy_sim(2)
     project = project_with(sim, [script_step(
