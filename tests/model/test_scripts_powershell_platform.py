@@ -77,3 +77,48 @@ def test_tls_settings_the_simulator_cannot_be_sure_of_are_not_interpreted(
                       f"[Net.ServicePointManager]::SecurityProtocol = {value}\n"
                       "\"code $LASTEXITCODE\"\n'end'", os_family, edition)
     assert host.lines() == ["end"] and not result.failed
+
+
+# -- $PSVersionTable ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("os_family", "body", "out"), [
+    # Windows PowerShell 5.1 (Windows' unless the step chooses another), PowerShell 7 on Linux
+    ("Windows", "$PSVersionTable.PSVersion.Major", ["5"]),
+    ("Windows", "$PSVersionTable.PSVersion.Minor", ["1"]),
+    ("Linux", "$PSVersionTable.PSVersion.Major", ["7"]),
+    ("Windows", "if ($PSVersionTable.PSVersion.Major -lt 6) { 'desktop' } else { 'core' }",
+     ["desktop"]),
+    ("Linux", "if ($PSVersionTable.PSVersion.Major -ge 6) { 'core' }", ["core"]),
+    ("Windows", '"v$($PSVersionTable.PSVersion.Major)"', ["v5"]),
+    ("Windows", "$psversiontable.psversion.major + 1", ["6"]),
+    ("Windows", "$PSVersionTable.PSEdition", ["Desktop"]),
+    ("Linux", "$PSVersionTable.PSEdition", ["Core"]),
+    # Platform: PowerShell 7's; 5.1's table has no such key, $null
+    ("Linux", "$PSVersionTable.Platform", ["Unix"]),
+    ("Linux", "if ($PSVersionTable.Platform -eq 'Unix') { 'unix' }", ["unix"]),
+    ("Windows", "if ($null -eq $PSVersionTable.Platform) { 'none' }", ["none"]),
+])
+def test_the_version_table_where_the_edition_decides_it(
+        os_family: str, body: str, out: list[str]) -> None:
+    host, result = ps(body + "\n'end'", os_family)
+    assert host.lines() == [*out, "end"] and not result.failed
+
+
+@pytest.mark.parametrize(("os_family", "edition", "body"), [
+    # PowerShell 7's minor version and the builds are the installed one's: not known
+    ("Linux", None, "$PSVersionTable.PSVersion.Minor"),
+    ("Windows", None, "$PSVersionTable.PSVersion.Build"),
+    ("Windows", None, "$PSVersionTable.PSVersion"),
+    ("Windows", None, "\"$($PSVersionTable.PSVersion)\""),
+    ("Windows", None, "$PSVersionTable.CLRVersion"),
+    ("Windows", None, "$PSVersionTable"),
+    # a Windows step choosing PowerShell 7: the edition is not known
+    ("Windows", "Core", "$PSVersionTable.PSVersion.Major"),
+    # under strict mode a key 5.1's table lacks is not modelled
+    ("Windows", None, "Set-StrictMode -Version Latest; $PSVersionTable.Platform"),
+    # the table changed by a statement not interpreted
+    ("Windows", None, "$PSVersionTable.PSVersion = Get-Thing\n$PSVersionTable.PSVersion.Major"),
+])
+def test_the_version_table_where_it_is_not_known(
+        os_family: str, edition: str | None, body: str) -> None:
+    host, result = ps(body + "\n'end'", os_family, edition)
+    assert host.lines() == ["end"] and not result.failed

@@ -17,6 +17,8 @@ comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike
 ``[string]::IsNullOrEmpty``, ``IsNullOrWhiteSpace``, ``[bool]::Parse``,
 ``[Convert]::ToBoolean``, ``Test-Path env:X``; ``[Net.ServicePointManager]::SecurityProtocol
 = ...`` of protocols the edition's .NET takes (:func:`._ps_platform._protocols_settable`);
+``$PSVersionTable.PSVersion.Major`` and what else the edition decides of the table
+(:meth:`_Shell.version_table`);
 strings, here-strings, numbers,
 ``'a','b'`` arrays, ``+`` (the left operand's type decides: ``1 + '2'`` is 3, an array
 gets items appended), ``-``, ``*`` (a string or array repeated), ``/``, ``%`` (numbers),
@@ -266,7 +268,11 @@ from octosim.model.scripts._ps_parse import (
     _switch_mode,
     _try_parts,
 )
-from octosim.model.scripts._ps_platform import _protocols_settable
+from octosim.model.scripts._ps_platform import (
+    _VERSION_TABLE_MEMBER,
+    _protocols_settable,
+    _version_table,
+)
 from octosim.model.scripts._ps_refuse import _refused
 from octosim.model.scripts._ps_strings import (
     _MATCHES,
@@ -1919,6 +1925,22 @@ class _Shell:
             return (self.edition,)
         return (key in ("iscoreclr", _HOST_OS_KEY.get(self.host.os_family)),)
 
+    def version_table(self, member: str) -> Value:
+        """``$PSVersionTable.<member>``, what the edition decides of it (see
+        :func:`._ps_platform._version_table`); unknown where the variable may not be
+        PowerShell's own table as it was (a statement not interpreted may have changed it;
+        assigning it is PowerShell's error), or Calamari may have declared it for a step
+        variable of that name."""
+        scope: _Scope | None = self.scope
+        while scope is not None:
+            if "psversiontable" in scope.variables or "psversiontable" in scope.unknown or (
+                    scope.every):
+                raise Unknown("$PSVersionTable")
+            scope = scope.parent
+        if self.declared("psversiontable"):
+            raise Unknown("$PSVersionTable")
+        return _version_table(member, self.edition, self.host.os_family, self.strict)
+
     def declared(self, key: str) -> tuple[str, ...]:
         """The step's Octopus variables for which Calamari's bootstrap declared the global
         ``$key`` (casefolded; see :func:`._ps_bootstrap._declarations`), none if it did
@@ -2460,6 +2482,9 @@ class _Shell:
             pieces = _split_words(value)
             self.step(len(pieces) // _MATCHES)
             return self.charged(pieces)
+        m = _VERSION_TABLE_MEMBER.fullmatch(text)
+        if m:
+            return self.version_table(m.group(1))
         postfix = _postfix(text)
         if postfix is not None:
             return self.member(*postfix)

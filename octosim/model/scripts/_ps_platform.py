@@ -1,12 +1,14 @@
 """What a PowerShell script reads of, or sets in, the .NET it runs on, where the edition
 running it (``Desktop``: Windows PowerShell 5.1 on the .NET Framework, ``Core``: PowerShell 7
 on .NET, see :func:`._ps_bootstrap._edition`) decides it exactly: the TLS protocols
-``ServicePointManager`` offers (:func:`_protocols_settable`)."""
+``ServicePointManager`` offers (:func:`_protocols_settable`), and what ``$PSVersionTable``
+holds (:func:`_version_table`)."""
 
 from __future__ import annotations
 
 import re
 
+from octosim.model.scripts._ps_values import Value
 from octosim.model.scripts._running import Unknown
 
 __all__: list[str] = []
@@ -53,3 +55,38 @@ def _protocols_settable(value: str, edition: str | None) -> None:
     for member in _PROTOCOL_MEMBER.findall(value):
         if member.lower() not in settable:
             raise Unknown(member)
+
+
+#: ``$PSVersionTable.<member>`` for the members an edition decides (ASCII names, any case).
+_VERSION_TABLE_MEMBER = re.compile(
+    r"\$PSVersionTable\.(PSVersion\.Major|PSVersion\.Minor|PSEdition|Platform)",
+    re.IGNORECASE | re.ASCII)
+
+#: What each edition's ``$PSVersionTable`` holds that the simulator knows: Windows PowerShell
+#: 5.1 is version 5.1 (its build is the Windows release's); PowerShell 7 is major version 7
+#: (its minor version is the one installed). ``Platform`` is PowerShell 7's alone (``Unix``
+#: on Linux, ``Win32NT`` on Windows); 5.1's table has no such key.
+_VERSION_TABLE: dict[str, dict[str, Value]] = {
+    "Desktop": {"psversion.major": 5, "psversion.minor": 1, "psedition": "Desktop"},
+    "Core": {"psversion.major": 7, "psedition": "Core"},
+}
+
+
+def _version_table(member: str, edition: str | None, os_family: str, strict: bool) -> Value:
+    """``$PSVersionTable.<member>`` (``member`` as :data:`_VERSION_TABLE_MEMBER` matched it)
+    in ``edition`` (None: not known, unknown) on ``os_family``: the major version, 5.1's
+    minor version, the edition, 7's platform; a key 5.1's table lacks is ``$null`` (under
+    strict mode, ``strict``, not modelled). Anything else raises :class:`Unknown`."""
+    key = member.lower()
+    if edition is None:
+        raise Unknown(member)
+    if key == "platform":
+        if edition == "Core":
+            return "Win32NT" if os_family == "Windows" else "Unix"
+        if strict:
+            raise Unknown(member)
+        return None
+    known = _VERSION_TABLE[edition]
+    if key not in known:
+        raise Unknown(member)
+    return known[key]
