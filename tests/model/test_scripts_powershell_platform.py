@@ -122,3 +122,36 @@ def test_the_version_table_where_it_is_not_known(
         os_family: str, edition: str | None, body: str) -> None:
     host, result = ps(body + "\n'end'", os_family, edition)
     assert host.lines() == ["end"] and not result.failed
+
+
+# -- [Environment]::OSVersion.Platform -----------------------------------------------------------
+@pytest.mark.parametrize(("os_family", "body", "out"), [
+    # .NET's PlatformID: Win32NT on Windows (either edition), Unix on Linux; compared with a
+    # text naming one of its members, PowerShell converts the text to the enum
+    ("Windows", '$w = ([System.Environment]::OSVersion.Platform -eq "Win32NT")\n$w', ["True"]),
+    ("Linux", "[Environment]::OSVersion.Platform -eq 'Win32NT'", ["False"]),
+    ("Linux", "if ([Environment]::OSVersion.Platform -eq 'unix') { 'unix' }", ["unix"]),
+    ("Windows", "[environment]::osversion.platform -ne 'Unix'", ["True"]),
+])
+def test_the_os_platform_compared_with_a_members_name(
+        os_family: str, body: str, out: list[str]) -> None:
+    host, result = ps(body + "\n'end'", os_family)
+    assert host.lines() == [*out, "end"] and not result.failed
+
+
+@pytest.mark.parametrize("body", [
+    # the enum itself (printed, in a text, its members), other operators, a number (converted
+    # to the enum: 2 is Win32NT), a text naming no member, the case-sensitive form
+    "[Environment]::OSVersion.Platform",
+    "[Environment]::OSVersion.Platform -eq 2",
+    "[Environment]::OSVersion.Platform -eq 'Windows'",
+    "[Environment]::OSVersion.Platform -like 'Win*'",
+    "[Environment]::OSVersion.Platform -ceq 'Win32NT'",
+    "[Environment]::OSVersion.Platform -eq 'Win32NT' -eq $true",
+    "[Environment]::OSVersion.Version.Major -eq 10",
+    # on Linux PowerShell 7's $IsWindows is a constant: assigning it is PowerShell's error
+    "$IsWindows = ([System.Environment]::OSVersion.Platform -eq 'Win32NT')\n$IsWindows",
+])
+def test_the_os_platform_otherwise_is_not_interpreted(body: str) -> None:
+    host, result = ps(body + "\n'end'", "Linux")
+    assert host.lines() == ["end"] and not result.failed

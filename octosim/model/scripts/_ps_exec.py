@@ -18,7 +18,8 @@ comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike
 ``[Convert]::ToBoolean``, ``Test-Path env:X``; ``[Net.ServicePointManager]::SecurityProtocol
 = ...`` of protocols the edition's .NET takes (:func:`._ps_platform._protocols_settable`);
 ``$PSVersionTable.PSVersion.Major`` and what else the edition decides of the table
-(:meth:`_Shell.version_table`);
+(:meth:`_Shell.version_table`); ``[Environment]::OSVersion.Platform -eq 'Win32NT'``
+(:func:`._ps_platform._platform_is`);
 strings, here-strings, numbers,
 ``'a','b'`` arrays, ``+`` (the left operand's type decides: ``1 + '2'`` is 3, an array
 gets items appended), ``-``, ``*`` (a string or array repeated), ``/``, ``%`` (numbers),
@@ -269,7 +270,9 @@ from octosim.model.scripts._ps_parse import (
     _try_parts,
 )
 from octosim.model.scripts._ps_platform import (
+    _OS_PLATFORM,
     _VERSION_TABLE_MEMBER,
+    _platform_is,
     _protocols_settable,
     _version_table,
 )
@@ -2380,7 +2383,14 @@ class _Shell:
         """Operands around the operators of comparison precedence (:data:`_CHAIN`), applied
         from the left as PowerShell applies them: ``$path -split ';' -contains $dir`` splits,
         then compares. A comparison's result as the next operator's operand (``$a -eq 1
-        -eq $b``, ``$a -eq 1 -join ','``) is not modelled."""
+        -eq $b``, ``$a -eq 1 -join ','``) is not modelled. ``[Environment]::OSVersion.Platform``,
+        a .NET enum, is compared only with ``-eq``/``-ne`` (:func:`._ps_platform._platform_is`)."""
+        if _OS_PLATFORM.fullmatch(chain[0][1].strip()):
+            base, sensitive = _operator(chain[1][0])
+            if len(chain) != 2 or base not in ("eq", "ne") or sensitive:
+                raise Unknown(chain[1][0])
+            return _platform_is(self.host.os_family,
+                                self.expression(chain[1][1])) != (base == "ne")
         value = self.expression(chain[0][1])
         for i, (written, text) in enumerate(chain[1:], 2):
             base, sensitive = _operator(written)

@@ -1,8 +1,9 @@
 """What a PowerShell script reads of, or sets in, the .NET it runs on, where the edition
 running it (``Desktop``: Windows PowerShell 5.1 on the .NET Framework, ``Core``: PowerShell 7
 on .NET, see :func:`._ps_bootstrap._edition`) decides it exactly: the TLS protocols
-``ServicePointManager`` offers (:func:`_protocols_settable`), and what ``$PSVersionTable``
-holds (:func:`_version_table`)."""
+``ServicePointManager`` offers (:func:`_protocols_settable`), what ``$PSVersionTable``
+holds (:func:`_version_table`), and the platform .NET names
+(:func:`_platform_is`)."""
 
 from __future__ import annotations
 
@@ -90,3 +91,23 @@ def _version_table(member: str, edition: str | None, os_family: str, strict: boo
     if key not in known:
         raise Unknown(member)
     return known[key]
+
+
+#: ``[Environment]::OSVersion.Platform`` (``System.`` optional, ASCII names in any case).
+_OS_PLATFORM = re.compile(r"\[(?:System\.)?Environment\]::OSVersion\.Platform",
+                          re.IGNORECASE | re.ASCII)
+
+#: System.PlatformID's members in every .NET the editions run on (.NET 5 added ``Other``).
+_PLATFORM_IDS = frozenset({"win32s", "win32windows", "win32nt", "wince", "unix", "xbox",
+                           "macosx"})
+
+
+def _platform_is(os_family: str, name: Value) -> bool:
+    """Whether ``[Environment]::OSVersion.Platform -eq name``: the PlatformID is ``Win32NT``
+    on Windows, in both .NET Framework and .NET, and ``Unix`` on Linux (.NET). PowerShell
+    converts the right operand to the enum, so a text naming one of its members (in any
+    case) is compared as that member; anything else (a number, which converts too, a text
+    naming none) raises :class:`Unknown`."""
+    if not isinstance(name, str) or not name.isascii() or name.lower() not in _PLATFORM_IDS:
+        raise Unknown(repr(name))
+    return name.lower() == ("win32nt" if os_family == "Windows" else "unix")
