@@ -463,6 +463,40 @@ def test_a_function_piped_to_out_null_runs_and_its_output_is_dropped() -> None:
     assert result.exit_code == 1
 
 
+@pytest.mark.parametrize(("body", "out", "code"), [
+    # an expression piped to Out-Null, or cast to [void], is evaluated and outputs nothing:
+    # the line Write-Host left open goes on, $LASTEXITCODE (no program ran) stays known
+    ("$LASTEXITCODE = 0; $x = ' b '\nWrite-Host a -NoNewline\n$x.Trim() | Out-Null\n"
+     "[void]$x.Trim()\n[void]('c' + $x)\n[VOID] ($x)\nWrite-Host b\n\"code $LASTEXITCODE\"",
+     [("info", "ab"), ("info", "code 0")], 0),
+    # a function's value: nothing of it
+    ("function F { 1 | Out-Null; [void]'x'; 'o' }\n$r = F\n\"r=$r\"", [("info", "r=o")], 0),
+    # its errors are the statement's: a method called on $null
+    ("$null.Trim() | Out-Null\n'never'",
+     [("error", "You cannot call a method on a null-valued expression.")], 1),
+    ("[void]$null.Trim()\n'never'",
+     [("error", "You cannot call a method on a null-valued expression.")], 1),
+])
+def test_an_expression_discarded_outputs_nothing(
+        body: str, out: list[tuple[str, str]], code: int) -> None:
+    host, result = ps(body)
+    assert host.out == out and result.exit_code == code
+
+
+@pytest.mark.parametrize("body", [
+    # a cast binds tighter than +: ([void]$x) + 1 outputs 1; a command, another pipeline,
+    # a script's own Out-Null, its arguments
+    "[void]$x + 1",
+    "[void]Get-Thing",
+    "$x | Out-Null -Force",
+    "'a' | Out-String | Out-Null",
+    "function Out-Null { 'mine' }\n'a' | Out-Null",
+])
+def test_discarding_what_the_simulator_cannot_read_is_not_interpreted(body: str) -> None:
+    host, result = ps(f"$LASTEXITCODE = 0\n{body}\n\"code $LASTEXITCODE\"\n'end'")
+    assert host.lines() == ["end"] and not result.failed
+
+
 @pytest.mark.parametrize(("body", "printed"), [
     ("'a', 'b' | ForEach-Object { \"item $_\" }", ["item a", "item b"]),
     ("$n = 0\n@(1, 2, 3) | % { $n += $PSItem }\n\"n=$n\"", ["n=6"]),  # the caller's scope

@@ -28,7 +28,8 @@ gets items appended), ``-``, ``*`` (a string or array repeated), ``/``, ``%`` (n
 only (``Write-Host $a+1`` is an argument, the text ``5+1``: unknown); ``throw`` and ``exit``
 read theirs as expressions;
 ``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``, ``++$x``, ``--$x``; a bare
-value (it is output, an array one item a line);
+value (it is output, an array one item a line); one piped to ``Out-Null`` or cast to
+``[void]`` (evaluated, nothing output: :meth:`_Shell.discarded`, :meth:`_Shell.void_cast`);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
 matching ``P``, each a :class:`._ps_values._Service` printed as its name and read as it
 by ``-like``, ``-match`` and a text compared with it (on the left of ``-eq`` and the like it
@@ -434,6 +435,8 @@ _FOR_EACH_OBJECT = re.compile(
 #: The versions ``Set-StrictMode -Version`` takes in Windows PowerShell and PowerShell 7 alike.
 _STRICT_VERSIONS = frozenset({"1", "2", "3", "1.0", "2.0", "3.0", "latest"})
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
+#: A cast to ``[void]`` starting a statement (spaces may follow it: ``[void] ($x)``).
+_VOID_CAST = re.compile(r"\[void\]\s*", re.IGNORECASE | re.ASCII)
 _TO_OUT_NULL = re.compile(r"(.+?)\|\s*Out-Null\s*", re.IGNORECASE | re.DOTALL)
 _SLEEPS = re.compile(r"(?<![\w-])(?:start-sleep|sleep)(?![\w-])", re.IGNORECASE)
 #: ``$_.Exception.Message`` in a ``catch``: the error's message.
@@ -846,6 +849,8 @@ class _Shell:
             self.expression(text)  # a Get only reads; a Set acts
         elif parsed.kind == "setting":
             _protocols_settable(parsed.args[0], self.edition)
+        elif parsed.kind == "value" and (void := _VOID_CAST.match(text)):
+            self.void_cast(text[void.end() :])
         elif parsed.kind == "value":
             self.output_expression(text)
         elif parsed.name not in _KEYWORDS and (function := self.function(parsed.name)):
@@ -1262,11 +1267,18 @@ class _Shell:
 
     def discarded(self, text: str) -> _Steps:
         """``Get-Thing ... | Out-Null`` for a function the script defines: it runs, its
-        output is dropped. Any other pipeline is not interpreted."""
+        output is dropped; an expression (``$list.Trim() | Out-Null``) is evaluated, its
+        errors the statement's, and outputs nothing. Any other pipeline is not
+        interpreted."""
         m = _TO_OUT_NULL.fullmatch(text)
-        function = None if m is None else self.invoked(m.group(1))
-        if m is None or function is None or _piped_or_redirected(m.group(1)):
+        if m is None or _piped_or_redirected(m.group(1)) or self.function("out-null"):
             raise Unknown(text)
+        function = self.invoked(m.group(1))
+        if function is None:
+            if not _expression_mode(m.group(1).strip()):
+                raise Unknown(text)  # a command not the script's
+            self.expression(m.group(1))
+            return
         # Whatever it output is dropped: unknown or not, nothing is printed.
         with contextlib.suppress(Unknown):
             yield from self.captured(self.call(function, _words(m.group(1).strip())[1:]))
@@ -1728,6 +1740,15 @@ class _Shell:
             self.output(() if nothing else (None,))
             return
         self.output(value)
+
+    def void_cast(self, operand: str) -> None:
+        """``[void]<operand>``: the operand evaluated (its errors the statement's), nothing
+        output. A cast binds tighter than the binary operators (``[void]$x + 1`` outputs
+        ``$null + 1``), so an operand holding one is not interpreted, nor is a command."""
+        operand = operand.strip()
+        if not _expression_mode(operand) or any(len(level) > 1 for level in _splits(operand)):
+            raise Unknown(operand)
+        self.term(operand)
 
     def output(self, value: Value) -> None:
         """What reaches the success stream is printed, an array one item a line ($null
