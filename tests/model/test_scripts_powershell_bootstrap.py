@@ -89,3 +89,42 @@ def test_a_declared_variable_the_simulator_cannot_know_is_unknown(
 
 def test_no_variable_is_declared_outside_a_step() -> None:
     assert printed('"[$Greeting]"', {}) == ["[]"]
+
+
+@pytest.mark.parametrize(("body", "out"), [
+    # Calamari's bootstrap always makes $OctopusParameters, a dictionary: no $null, true
+    # as a condition (an object that is no list), even without a step's variables
+    ("if ($OctopusParameters -ne $null) { 'set' }", ["set"]),
+    ("if ($null -eq $OctopusParameters) { 'null' } else { 'set' }", ["set"]),
+    ("$OctopusParameters -eq $null", ["False"]),
+    ("if ($OctopusParameters -and $OctopusParameters['Java.Home']) { 'both' }", ["both"]),
+    ("if (-not $OctopusParameters) { 'none' } else { 'some' }", ["some"]),
+    # indexed by any text: the step's variable of that name (names ignore case), else $null
+    ("$name = 'java.home'\n$OctopusParameters[$name]", ["/opt/java 21"]),
+    ("$n = 'Java'\n\"[$($OctopusParameters[\"$n.Home\"])]\"", ["[/opt/java 21]"]),
+    ("$n = 'Java'\n$OctopusParameters[\"$n.Home\"]", ["/opt/java 21"]),
+    ("$OctopusParameters[\"Java`.Home\"]", ["/opt/java 21"]),
+    ("$name = 'Nope'\nif ($null -eq $OctopusParameters[$name]) { 'none' }", ["none"]),
+])
+def test_octopus_parameters_is_calamaris_dictionary(body: str, out: list[str]) -> None:
+    assert printed(body, {"Java.Home": "/opt/java 21"}) == out
+
+
+@pytest.mark.parametrize("body", [
+    # the dictionary itself, compared with anything but $null, indexed by no text
+    "$OctopusParameters",
+    "$OctopusParameters -eq 'x'",
+    "$OctopusParameters[$null]",
+    "$OctopusParameters[1, 2]",
+    "$OctopusParameters[(Get-Thing)]",
+    "$e = 'env:PATH'\n$OctopusParameters[$e]",  # Calamari's own, one per environment variable
+    # changed by a statement not interpreted
+    "$OctopusParameters = Get-Thing\nif ($OctopusParameters) { 'set' } else { 'unset' }",
+])
+def test_octopus_parameters_otherwise_is_not_interpreted(body: str) -> None:
+    assert printed(body, {"Java.Home": "/opt/java 21"}) == []
+
+
+def test_the_scripts_own_octopus_parameters_is_its_value() -> None:
+    assert printed("$OctopusParameters = $null\n"
+                   "if ($OctopusParameters) { 'set' } else { 'unset' }", {}) == ["unset"]

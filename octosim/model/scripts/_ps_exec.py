@@ -18,8 +18,9 @@ comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike
 ``[Convert]::ToBoolean``, ``Test-Path env:X``; ``[Net.ServicePointManager]::SecurityProtocol
 = ...`` of protocols the edition's .NET takes (:func:`._ps_platform._protocols_settable`);
 ``$PSVersionTable.PSVersion.Major`` and what else the edition decides of the table
-(:meth:`_Shell.version_table`); ``[Environment]::OSVersion.Platform -eq 'Win32NT'``
-(:func:`._ps_platform._platform_is`);
+(:meth:`_Shell.version_table`); ``$OctopusParameters`` as Calamari's dictionary, indexed by
+any text, never ``$null`` (:meth:`_Shell.calamari_parameters`);
+``[Environment]::OSVersion.Platform -eq 'Win32NT'`` (:func:`._ps_platform._platform_is`);
 strings, here-strings, numbers,
 ``'a','b'`` arrays, ``+`` (the left operand's type decides: ``1 + '2'`` is 3, an array
 gets items appended), ``-``, ``*`` (a string or array repeated), ``/``, ``%`` (numbers),
@@ -435,6 +436,9 @@ _FOR_EACH_OBJECT = re.compile(
 #: The versions ``Set-StrictMode -Version`` takes in Windows PowerShell and PowerShell 7 alike.
 _STRICT_VERSIONS = frozenset({"1", "2", "3", "1.0", "2.0", "3.0", "latest"})
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
+#: Calamari's ``$OctopusParameters``, as a whole and indexed (its ``[`` the group's end).
+_PARAMETERS = re.compile(r"\$OctopusParameters", re.IGNORECASE | re.ASCII)
+_PARAMETERS_INDEXED = re.compile(r"\$OctopusParameters(\[)", re.IGNORECASE | re.ASCII)
 #: A cast to ``[void]`` starting a statement (spaces may follow it: ``[void] ($x)``).
 _VOID_CAST = re.compile(r"\[void\]\s*", re.IGNORECASE | re.ASCII)
 _TO_OUT_NULL = re.compile(r"(.+?)\|\s*Out-Null\s*", re.IGNORECASE | re.DOTALL)
@@ -1949,6 +1953,32 @@ class _Shell:
             return (self.edition,)
         return (key in ("iscoreclr", _HOST_OS_KEY.get(self.host.os_family)),)
 
+    def calamari_parameters(self) -> bool:
+        """Whether ``$OctopusParameters`` is the dictionary Calamari's bootstrap makes (of
+        the step's variables, none outside a step); False if the script set its own (read as
+        any variable); unknown if a statement not interpreted may have. (A step variable of
+        that name changes nothing: the bootstrap declares one only where ``test-path
+        variable:global:KEY`` fails, and it made ``$OctopusParameters`` first.)"""
+        scope: _Scope | None = self.scope
+        while scope is not None:
+            if "octopusparameters" in scope.variables:
+                return False
+            if "octopusparameters" in scope.unknown or scope.every:
+                raise Unknown("$OctopusParameters")
+            scope = scope.parent
+        return True
+
+    def parameters_compared(self, chain: tuple[tuple[str, str], ...]) -> bool:
+        """``$OctopusParameters -eq $null`` (``-ne``; either side): Calamari's dictionary is
+        no ``$null``. Compared with anything else (PowerShell compares objects) it is not
+        modelled."""
+        base, _ = _operator(chain[1][0])
+        other = chain[1][1] if _PARAMETERS.fullmatch(chain[0][1].strip()) else chain[0][1]
+        if base not in ("eq", "ne") or _PARAMETERS.fullmatch(other.strip()) or (
+                self.expression(other) is not None):
+            raise Unknown(chain[1][0])
+        return base == "ne"
+
     def version_table(self, member: str) -> Value:
         """``$PSVersionTable.<member>``, what the edition decides of it (see
         :func:`._ps_platform._version_table`); unknown where the variable may not be
@@ -2406,6 +2436,9 @@ class _Shell:
         then compares. A comparison's result as the next operator's operand (``$a -eq 1
         -eq $b``, ``$a -eq 1 -join ','``) is not modelled. ``[Environment]::OSVersion.Platform``,
         a .NET enum, is compared only with ``-eq``/``-ne`` (:func:`._ps_platform._platform_is`)."""
+        if len(chain) == 2 and any(_PARAMETERS.fullmatch(text.strip()) for _, text in chain) and (
+                self.calamari_parameters()):
+            return self.parameters_compared(chain)
         if _OS_PLATFORM.fullmatch(chain[0][1].strip()):
             base, sensitive = _operator(chain[1][0])
             if len(chain) != 2 or base not in ("eq", "ne") or sensitive:
@@ -2487,12 +2520,20 @@ class _Shell:
         if m:
             return self.getenv(m.group(1) or m.group(2))
         m = _OCTOPUS_PARAMETER.fullmatch(text)
-        if m:
+        if m and not (m.group(1) == '"' and ("$" in m.group(2) or "`" in m.group(2))):
+            # (a key in double quotes that expands something is read below)
             if m.group(2)[:4].casefold() == "env:":
                 # Calamari's own, one for each environment variable (VariablesFactory.
                 # AddEnvironmentVariables): not among the step's the host models
                 raise Unknown(text)
             return self.host.octopus_variable(m.group(2))
+        m = _PARAMETERS_INDEXED.match(text)
+        if m and _closing(text, m.start(1)) == len(text) - 1 and self.calamari_parameters():
+            key = self.expression(text[m.end(1) : -1])
+            if (not isinstance(key, str) or isinstance(key, _Service)
+                    or key[:4].casefold() == "env:"):
+                raise Unknown(text)  # $null, a number, an array; Calamari's env: (above)
+            return self.host.octopus_variable(key)
         m = _SCOPED_VARIABLE.fullmatch(text)
         if m:
             return self.read_variable(m.group(2), m.group(1))
@@ -2762,6 +2803,8 @@ class _Shell:
         m = _TEST_PATH_ENV.match(text)
         if m:
             return self.getenv(m.group("name")) is not None
+        if _PARAMETERS.fullmatch(text) and self.calamari_parameters():
+            return True  # a dictionary: an object, no list
         return _truthy(self.expression(text))
 
     def compare(self, base: str, sensitive: bool, left: Value, right: Value) -> Value:
