@@ -592,7 +592,18 @@ def test_a_comma_right_after_a_commands_name_is_still_a_parse_error() -> None:
     # unknown (an error is a line of standard error, known)
     ("Write-Host a -NoNewline; 'b'; 'c'", 0, [("info", "c")]),
     ("Write-Host a -NoNewline; Write-Warning w; Write-Host c", 0, [("info", "c")]),
-    ("Write-Host a -NoNewline; Get-Thing; Write-Host c", 0, [("info", "c")]),
+    ("Write-Host a -NoNewline; Get-Thing; Write-Host c", 0, []),
+    ("Write-Host a -NoNewline; Get-Thing; Write-Host c; Write-Host d", 0, [("info", "d")]),
+    ("Write-Host a -NoNewline; Get-Thing; Write-Host \"c`nd\" -NoNewline; Write-Host e", 0,
+     [("info", "de")]),
+    ("Write-Host a -NoNewline; Get-Thing; Write-Host c -NoNewline", 0, []),
+    # a statement not interpreted may itself leave a line open: -NoNewline (any prefix),
+    # [Console]::Write
+    ("Write-Host (Get-Thing) -NoNewline; Write-Host c; Write-Host d", 0, [("info", "d")]),
+    ("$x = 'a'; Write-Host $x.PadLeft(3) -nonew; Write-Host c; Write-Host d", 0,
+     [("info", "d")]),
+    ("[Console]::Write((Get-Thing)); Write-Host c; Write-Host d", 0, [("info", "d")]),
+    ("Get-Thing -Name x; Write-Host c", 0, [("info", "c")]),
     ("Write-Host a -NoNewline; throw 'x'", 1, [("error", "x")]),
 ])
 def test_write_host_no_newline_leaves_its_line_open(

@@ -436,6 +436,12 @@ _FOR_EACH_OBJECT = re.compile(
 #: The versions ``Set-StrictMode -Version`` takes in Windows PowerShell and PowerShell 7 alike.
 _STRICT_VERSIONS = frozenset({"1", "2", "3", "1.0", "2.0", "3.0", "latest"})
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
+#: What may leave a line of the log open in a statement not interpreted: Write-Host's
+#: ``-NoNewline`` (any prefix of it: Write-Host has no other parameter starting with N),
+#: ``[Console]::Write``.
+_MAY_LEAVE_OPEN = re.compile(
+    r"(?<![\w-])-n(?:o(?:n(?:e(?:w(?:l(?:i(?:n(?:e)?)?)?)?)?)?)?)?(?![\w-])|::Write\s*\(",
+    re.IGNORECASE | re.ASCII)
 #: Calamari's ``$OctopusParameters``, as a whole and indexed (its ``[`` the group's end).
 _PARAMETERS = re.compile(r"\$OctopusParameters", re.IGNORECASE | re.ASCII)
 _PARAMETERS_INDEXED = re.compile(r"\$OctopusParameters(\[)", re.IGNORECASE | re.ASCII)
@@ -694,6 +700,9 @@ class _Shell:
         # What `Write-Host -NoNewline` has written since the last line's end: the start of a
         # line (see write_host).
         self.partial: str | None = None
+        # Whether a statement not interpreted may have left a line open (or joined one
+        # open): the start of the next line written is not known (see write).
+        self.start_unknown = False
 
     @property
     def strict(self) -> bool:
@@ -742,7 +751,10 @@ class _Shell:
         names, _ = _assigned(text)
         for name in names | {"lastexitcode"}:
             self.forget(name)
-        self.partial = None  # what it may have written would end that line: not known
+        # It may have written to a line left open, or left one open: the line is not known.
+        if self.partial is not None or _MAY_LEAVE_OPEN.search(text):
+            self.start_unknown = True
+        self.partial = None
         self.forget_casts(text, self.scope)
         dot_sourced = _DOT_SOURCED.search(text) is not None
         if _STRICT_MODE.search(text) or dot_sourced:
@@ -1779,8 +1791,8 @@ class _Shell:
         success stream's formatting and the warning and verbose functions of Calamari's
         bootstrap write to the same standard output, but whether they end that line or join
         it is not modelled."""
-        if self.partial is not None:
-            self.partial = None
+        if self.partial is not None or self.start_unknown:
+            self.partial, self.start_unknown = None, False
             if level != "error":
                 return
         self.emit(line + self.newline, level)
@@ -1811,6 +1823,12 @@ class _Shell:
         line at the script's end is a line of its own (:meth:`flush`). The lines a
         ``-NoNewline`` text ends are written (a ``\r`` ending it waits too: a ``\n`` after
         it belongs to it)."""
+        if self.start_unknown and not newline:
+            # It joins the line not known: what follows its first line break is known.
+            first = _LINE_BREAK.search(text, 0, len(text) - text.endswith("\r"))
+            if first is None:
+                return
+            self.start_unknown, text = False, text[first.end() :]
         pending, self.partial = self.partial or "", None
         if newline:
             self.write(pending + text)
@@ -1823,7 +1841,9 @@ class _Shell:
         self.partial = written[end:] or None
 
     def flush(self) -> None:
-        """The script ended (its end, ``exit``): a line Write-Host began is a line."""
+        """The script ended (its end, ``exit``): a line Write-Host began is a line (one whose
+        start is not known is not known)."""
+        self.start_unknown = False
         if self.partial is not None:
             pending, self.partial = self.partial, None
             self.emit(pending)
