@@ -80,8 +80,9 @@ its :class:`ScriptResult` (``exit``, ``throw``, ``set -e``, ``Fail-Step``). ``_p
 arguments read from theirs, ``_ps_refuse``: PowerShell's parse error, ``_ps_forget``: what a
 statement not interpreted may have changed, ``_ps_bootstrap``: what Calamari's bootstrap
 gives a script, its variables and edition, ``_ps_platform``: what it reads of, or sets in,
-the .NET it runs on, ``_ps_values``: PowerShell's values, operators
-and comparisons, and ``_ps_strings``: its text operators and string methods) and ``_sh_exec``
+the .NET it runs on, ``_ps_hashtable``: its hashtable literals' entries, ``_ps_values``:
+PowerShell's values, operators and comparisons, and ``_ps_strings``: its text operators and
+string methods) and ``_sh_exec``
 (with ``_sh_text``, ``_sh_arith``: its arithmetic, and ``_sh_variables``: the variables Bash
 sets itself) say what each syntax interprets;
 ``_running`` holds what they share. The restart effects above stay the recogniser's: running

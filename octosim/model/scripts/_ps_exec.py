@@ -18,8 +18,9 @@ comparisons ``-eq``/``-ne``/``-gt``/``-ge``/``-lt``/``-le``/``-like``/``-notlike
 ``[Convert]::ToBoolean``, ``Test-Path env:X``; ``[Net.ServicePointManager]::SecurityProtocol
 = ...`` of protocols the edition's .NET takes (:func:`._ps_platform._protocols_settable`);
 ``$PSVersionTable.PSVersion.Major`` and what else the edition decides of the table
-(:meth:`_Shell.version_table`); ``$OctopusParameters`` as Calamari's dictionary, indexed by
-any text, never ``$null`` (:meth:`_Shell.calamari_parameters`);
+(:meth:`_Shell.version_table`); a hashtable literal's entries, ``$h.A``, ``$h['B']``,
+``$h.Count`` (:meth:`_Shell.table_entry`); ``$OctopusParameters`` as Calamari's
+dictionary, indexed by any text, never ``$null`` (:meth:`_Shell.calamari_parameters`);
 ``[Environment]::OSVersion.Platform -eq 'Win32NT'`` (:func:`._ps_platform._platform_is`);
 strings, here-strings, numbers,
 ``'a','b'`` arrays, ``+`` (the left operand's type decides: ``1 + '2'`` is 3, an array
@@ -246,6 +247,7 @@ from octosim.model.scripts._ps_forget import (
     _target,
     _wildcard,
 )
+from octosim.model.scripts._ps_hashtable import _HASHTABLE_PROPERTIES, _hashtable_entries
 from octosim.model.scripts._ps_lex import _PS_DASH, _PS_ESCAPES
 from octosim.model.scripts._ps_parse import (
     _ASSIGN,
@@ -436,6 +438,15 @@ _FOR_EACH_OBJECT = re.compile(
 #: The versions ``Set-StrictMode -Version`` takes in Windows PowerShell and PowerShell 7 alike.
 _STRICT_VERSIONS = frozenset({"1", "2", "3", "1.0", "2.0", "3.0", "latest"})
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
+#: ``$h.Key``, ``$h['Key']``, ``$h["Key"]`` (a text that expands nothing): a table's entry.
+_TABLE_ENTRY = re.compile(
+    r"\$(?P<var>\w+)(?:\.(?P<member>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|\[\s*(?:'(?P<single>[ -&(-~]*)'|\"(?P<double>[ !#%-_a-~]*)\")\s*\])", re.ASCII)
+#: A variable a statement names (``$h``, ``${h}``, ``$script:h``).
+_VARIABLE_NAMED = re.compile(r"\$\{?(?:\w+:)?(\w+)")
+#: What may reach any variable by name: the variable cmdlets, the variable: drive,
+#: PSVariable.
+_NAMES_VARIABLES = re.compile(r"variable", re.IGNORECASE)
 #: What may leave a line of the log open in a statement not interpreted: Write-Host's
 #: ``-NoNewline`` (any prefix of it: Write-Host has no other parameter starting with N),
 #: ``[Console]::Write``.
@@ -553,6 +564,10 @@ class _Scope:
     #: script may have declared any).
     casts: set[str] = field(default_factory=set)
     every_cast: bool = False
+    #: The hashtable literals its variables hold, key -> entries (keys lowercased): such a
+    #: variable is unknown as a whole (in ``unknown``), its entries known (see
+    #: :meth:`_Shell.table`).
+    tables: dict[str, dict[str, Value]] = field(default_factory=dict)
 
 
 @dataclass
@@ -770,6 +785,7 @@ class _Shell:
             self.forget(m.group(1), self.top)
         self.forget_shared(_shared(text))
         self.forget_env(text)
+        self.forget_tables(text)
         if self.defined:
             for function in self.called(text):
                 self.forget_effects(function, set())
@@ -1376,6 +1392,7 @@ class _Shell:
             self.forget(m.group(1), self.top)
         self.forget_casts(function.body, None)
         self.forget_shared(_shared(function.body))
+        self.forget_tables(function.body)
         self.forget_env(function.body)
         for other in self.called(function.body):
             self.forget_effects(other, seen)
@@ -1495,6 +1512,10 @@ class _Shell:
             # have a constraint the script's own scope does not
             raise Unknown(m.group(0))
         scope = self.top if qualifier in ("script", "global") else self.scope
+        if not evaluated and not env_name and not m.group("cast") and (
+                entries := _hashtable_entries(m.group("rhs"))) is not None:
+            self.assign_table(name, entries, scope)
+            return
         try:
             if not evaluated:
                 value = self.expression(m.group("rhs"))
@@ -1533,6 +1554,82 @@ class _Shell:
             return  # the call ran (its effects stand); what it output, and so $v, is unknown
         self.assign(m, _collected(items), evaluated=True,
                     nothing=True if not items else None)
+
+    def assign_table(self, name: str, entries: tuple[tuple[str, str], ...],
+                     scope: _Scope) -> None:
+        """``$name = @{ ... }``: each entry's value evaluated in order (a scalar: an array
+        in a table is shared with whatever copies it out, which the simulator does not
+        follow), the variable the table (see :meth:`table`). What cannot be read leaves
+        the statement not interpreted."""
+        try:
+            table: dict[str, Value] = {}
+            for key, text in entries:
+                if not _expression_mode(text):
+                    raise Unknown(text)  # a command (PowerShell reads a statement there)
+                value = self.expression(text)
+                if isinstance(value, tuple):
+                    raise Unknown(text)
+                table[key] = value
+            if name.casefold() in scope.types:
+                raise Unknown(name)  # [string]$h: the table converted, not modelled
+            self.set_variable(name, None, scope)  # its checks: a constraint, a constant
+        except Unknown:
+            self.forget(name, scope)
+            raise
+        self.forget(name, scope)
+        scope.tables[name.casefold()] = table
+
+    def table(self, name: str) -> dict[str, Value] | None:
+        """The entries of the hashtable literal ``$name`` holds, seen from this scope (None:
+        it holds no table the simulator reads); unknown if a statement not interpreted may
+        have set it."""
+        key = name.casefold()
+        scope: _Scope | None = self.scope
+        while scope is not None:
+            if key in scope.variables:
+                return None
+            if key in scope.tables:
+                return scope.tables[key]
+            if key in scope.unknown or scope.every:
+                raise Unknown("$" + name)
+            scope = scope.parent
+        return None
+
+    def table_entry(self, m: re.Match[str]) -> Value:
+        """``$h.Key``, ``$h['Key']`` of a table (:meth:`table`): the entry (keys ignore
+        case), ``$null`` for none (after ``Set-StrictMode``, not modelled); ``$h.Count``
+        the entries unless a key is named so; the Hashtable's other properties
+        (``.Keys``, whose order is not defined) are not modelled."""
+        table = self.table(m.group("var"))
+        if table is None:
+            raise Unknown(m.group(0))
+        member = m.group("member")
+        key = (member or m.group("single") or m.group("double") or "").lower()
+        if key in table:
+            return table[key]
+        if member and key in _HASHTABLE_PROPERTIES:
+            if key == "count":
+                return len(table)
+            raise Unknown(m.group(0))
+        if self.strict:
+            raise Unknown(m.group(0))
+        return None
+
+    def forget_tables(self, text: str) -> None:
+        """A skipped ``text`` may have changed the tables of the variables it names (or, if
+        it names a variable cmdlet or provider, of any): they are no longer read."""
+        if _NAMES_VARIABLES.search(text):
+            names = None
+        else:
+            names = {m.group(1).casefold() for m in _VARIABLE_NAMED.finditer(text)}
+        scope: _Scope | None = self.scope
+        while scope is not None:
+            if scope.tables:
+                for key in list(scope.tables):
+                    if names is None or key in names:
+                        del scope.tables[key]
+                        scope.unknown.add(key)
+            scope = scope.parent
 
     def compound(self, m: re.Match[str]) -> None:
         """``$x += v``, ``$x -= v``, ``$x *= v``, ``$x /= v``, ``$x %= v``, ``$x++``, ``$x--``:
@@ -1586,6 +1683,7 @@ class _Shell:
         value = value if kind is None else _converted(value, kind)
         scope.unknown.discard(key)
         scope.variables[key] = value
+        scope.tables.pop(key, None)
         if scope.empty:
             scope.empty.pop(key, None)
 
@@ -1598,6 +1696,7 @@ class _Shell:
         scope = scope or self.scope
         key = name.casefold()
         scope.variables.pop(key, None)
+        scope.tables.pop(key, None)
         if constraint:
             scope.types.pop(key, None)
             scope.casts.add(key)
@@ -1632,6 +1731,7 @@ class _Shell:
         while scope is not None:
             scope.variables.clear()
             scope.empty.clear()
+            scope.tables.clear()
             scope.every = True
             if dot_sourced:
                 scope.types.clear()
@@ -2577,6 +2677,9 @@ class _Shell:
         m = _VERSION_TABLE_MEMBER.fullmatch(text)
         if m:
             return self.version_table(m.group(1))
+        m = _TABLE_ENTRY.fullmatch(text)
+        if m and self.table(m.group("var")) is not None:
+            return self.table_entry(m)
         postfix = _postfix(text)
         if postfix is not None:
             return self.member(*postfix)
