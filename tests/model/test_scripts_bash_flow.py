@@ -856,6 +856,25 @@ def test_output_without_a_newline_waits_for_the_rest_of_its_line(
         assert real_bash(body) in (None, printed)
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # Calamari's reader (.NET's ReadLine) ends a line at \r\n, \r or \n
+    ("printf 'a\\rb\\n'", ["a", "b"]),
+    ("printf 'a\\r\\nb\\r\\n'", ["a", "b"]),
+    ("echo -e 'a\\r\\rb'", ["a", "", "b"]),
+    ("printf 'a\\r'; printf '\\nb\\n'", ["a", "b"]),  # one \r\n, split between texts
+    ("printf 'a\\r'; echo b", ["a", "b"]),
+    ("printf 'x\\r'", ["x"]),  # at the end, as the end of a line
+    ("printf 'e\\rf\\n' >&2; echo o", ["o"]),
+    ("echo -n a; cat /etc/hostname; printf 'b\\rc\\n'", ["c"]),
+])
+def test_a_carriage_return_ends_a_line_as_calamari_reads_it(
+        body: str, printed: list[str]) -> None:
+    _, _, host = bash(body)
+    assert host.lines() == printed
+    if "cat" not in body:  # real_bash reads Bash's output with universal newlines: as .NET
+        assert real_bash(body) in (None, printed)
+
+
 def test_a_rest_at_the_script_s_end_is_a_line() -> None:
     # Bash prints `x` and ends; Calamari's reader gives the rest as the last line
     _, result, host = bash("echo start; echo -n x")

@@ -1406,9 +1406,10 @@ def test_sh_words_end_at_bash_s_blanks(body: str, printed: list[str]) -> None:
 
 @pytest.mark.parametrize(("body", "printed", "code"), [
     # a carriage return alone (Calamari makes only \r\n a newline) is a letter too: Bash
-    # prints a<CR>b (it was `a b`), runs no `false<CR>` (`command not found`: not known) and
-    # reads no `fi<CR>` (its syntax error, `unexpected end of file`: not interpreted)
-    ("echo a\rb", ["a\rb"], 0),
+    # prints a<CR>b (it was `a b`; Calamari's reader of the output then ends a line at the
+    # <CR>), runs no `false<CR>` (`command not found`: not known) and reads no `fi<CR>` (its
+    # syntax error, `unexpected end of file`: not interpreted)
+    ("echo a\rb", ["a", "b"], 0),
     ("echo x;\rfalse", ["x"], 0),
     ("if true; then echo a; fi\r", [], 0),
 ])

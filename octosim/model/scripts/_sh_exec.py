@@ -363,6 +363,8 @@ _REDIRECT = re.compile(r"^(?P<all>&)?(?P<fd>[0-9]*)(?P<op>>>|>\|?)(?P<dup>&?)(?P
 #: Where a file descriptor's output goes (besides files): the task log, as lines or errors.
 _TASK_LOG = "<task log>"
 _ERRORS = "<task log errors>"
+#: Where .NET's StreamReader.ReadLine ends a line: Calamari reads a script's output so.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: Where a command substitution's output goes, numbered by its depth: captured as its value.
 _CAPTURE = "<command substitution>"
 #: A ``case`` or a comment in a command substitution (:meth:`_Shell.captured`).
@@ -2370,25 +2372,30 @@ class _Shell:
         self.emit(message + "\n", self.fds[2])
 
     def emit(self, text: str, destination: tuple[str, bool]) -> None:
-        """``text`` written to ``destination``: the task log, ``/etc/environment``, or a
+        r"""``text`` written to ``destination``: the task log, ``/etc/environment``, or a
         file not modelled (``/dev/null`` and any other: they go nowhere). Calamari reads the
-        task log's streams a line at a time: a rest after the last newline waits for the
-        next text to the same stream (``printf a; echo b`` is the line ``ab``), or the
-        script's end (:meth:`flush`)."""
+        task log's streams a line at a time, ending one where .NET's reader does, at
+        ``\r\n``, ``\r`` or ``\n`` (``printf 'a\rb\n'`` is two lines): a rest after the
+        last line break waits for the next text to the same stream (``printf a; echo b`` is
+        the line ``ab``; a ``\r`` ending the text waits too, as a ``\n`` may follow it), or
+        the script's end (:meth:`flush`)."""
         target, append = destination
         if target in (_TASK_LOG, _ERRORS):
             if target == _ERRORS and (self.xtrace or self.verbose):
                 self.partial[target] = None  # Bash's trace among them: not known
                 return
             held = self.partial.pop(target, "")
+            text = ("" if held is None else held) + text
+            cut = len(text) - 1 if text.endswith("\r") else len(text)
+            *lines, rest = _LINE_BREAK.split(text[:cut])
             if held is None:  # the line's start is not known: nor is the line
-                if "\n" not in text:
+                if not lines:
                     self.partial[target] = None
                     return
-                held, text = "", text.split("\n", 1)[1]
-            *lines, rest = (held + text).split("\n")
+                lines = lines[1:]
             for line in lines:
                 self.host.write(line, "error" if target == _ERRORS else "info")
+            rest += text[cut:]
             if rest:
                 self.partial[target] = rest
         elif target == ETC_ENVIRONMENT:
@@ -2399,8 +2406,9 @@ class _Shell:
     def flush(self) -> None:
         """The script ended: what waits for the rest of its line is a line of its own."""
         for target, rest in self.partial.items():
-            if rest is not None:
-                self.host.write(rest, "error" if target == _ERRORS else "info")
+            if rest is not None:  # a \r ending it ends the line, as the end does
+                self.host.write(rest.removesuffix("\r"),
+                                "error" if target == _ERRORS else "info")
         self.partial.clear()
 
     def to_etc_environment(self, lines: list[str], *, append: bool) -> None:
