@@ -199,6 +199,28 @@ def test_a_method_on_null_under_other_preferences(body: str,
     assert not result.failed and host.out == [*out, ("info", "after")]
 
 
+@pytest.mark.parametrize(("body", "out"), [
+    # a property of $null is $null, whatever its name ("References to non-existent
+    # properties return $null" while Set-StrictMode is off)
+    ("$x = $null; if ($x.Foo -eq $null) { 'null' } else { 'other' }", ["null"]),
+    ("$v = $unset.Version; \"[$v]\"", ["[]"]),
+    ("$null.Anything", []),
+])
+def test_a_property_of_null_is_null(body: str, out: list[str]) -> None:
+    assert printed(body) == out
+
+
+def test_a_method_on_a_property_of_null_fails_the_step() -> None:
+    host, result = ps("$y = $u.Prop.Trim()\n'after'")
+    assert result.exit_code == 1 and host.out == [("error", NULL_METHOD)]
+
+
+def test_a_property_of_null_under_strict_mode_is_not_interpreted() -> None:
+    # PowerShell's strict mode makes a missing property an error: not modelled
+    assert printed("Set-StrictMode -Version 2\n$x = $null\n$v = $x.Foo\n"
+                   "if ($v -eq $null) { 'null' }") == []
+
+
 NULL_INDEX = "Cannot index into a null array."
 
 

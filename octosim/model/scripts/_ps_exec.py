@@ -2744,7 +2744,9 @@ class _Shell:
     def member(self, receiver: str, name: str, args: str | None) -> Value:
         """``receiver.Name`` (``args`` None), ``receiver.Name(args)`` or ``receiver[args]``
         (``name`` '['): a value's ``Length``/``Count``, a service's ``Name`` (:func:`_named`),
-        one of the string methods of :func:`_method`, or an item (an Int32 index)."""
+        any property of ``$null`` (``$null``; under Set-StrictMode unknown), one of the
+        string methods of :func:`_method` (any method of ``$null``: PowerShell's error), or
+        an item (an Int32 index)."""
         self.postfixes += 1
         try:
             if self.postfixes > _MAX_POSTFIX:
@@ -2761,6 +2763,10 @@ class _Shell:
         if args is None:
             if key == "name":
                 return self.charged(_named(value, self.strict))
+            if value is None and key not in ("length", "count"):
+                if self.strict:
+                    raise Unknown(name)  # PowerShell's PropertyNotFoundStrict: not modelled
+                return None  # no such property: $null, as Set-StrictMode -Off documents
             if key not in ("length", "count"):
                 raise Unknown(name)  # other properties: not modelled
             self.charged(value)  # counting it is work too
