@@ -129,7 +129,7 @@ def test_the_recogniser_counts_only_the_sleeps_powershell_takes(sleep: str, dela
     ("[int]$n = '7'; $n += 1; \"n=$n\"", ["n=8"]),
     ("[int]$n = 2147483647; $n += 1; if ($n -gt 0) { 'positive' }", []),
     ("[long]$n = 2147483647; $n += 1; $n", ["2147483648"]),
-    ("[int]$n = 2.5; if ($n -eq 2) { 'banker' }", []),  # PowerShell rounds: not modelled
+    ("[int]$n = 2.5; if ($n -eq 2) { 'banker' }", ["banker"]),  # half to even
 ])
 def test_a_typed_parameter_converts_what_it_is_assigned(body: str, printed: list[str]) -> None:
     host, result = ps(body + "\n'end'")

@@ -8,7 +8,9 @@ Write-Host's ``-NoNewline`` leaves its line open: :meth:`_Shell.write_host`; a t
 line breaks end log lines, as Calamari reads them: :meth:`_Shell.emit`);
 ``$env:X = ...``;
 ``$x = ...``, ``[string]$x = ...`` (a string variable from then on; ``[int]``/``[long]``:
-an Int32/Int64 one, what it cannot hold unknown); ``[Environment]::
+an Int32/Int64 one, what it cannot hold unknown); a cast of a value, ``[int]$x``,
+``[string]5``, ``[bool]'false'`` (:func:`._ps_values._cast`; in expression mode only);
+``[Environment]::
 GetEnvironmentVariable``/``SetEnvironmentVariable``; ``setx [/M]`` (the user's store is
 not modelled: what the script set there is unknown when it reads it back); ``exit``; ``throw``;
 ``Fail-Step``; ``if``/``elseif``/``else`` on values, ``-not``, ``!``, ``-and``/``-or``, the
@@ -293,6 +295,7 @@ from octosim.model.scripts._ps_strings import (
     _weight,
 )
 from octosim.model.scripts._ps_values import (
+    _CAST_TYPES,
     _DOUBLE_TEXT,
     _INT32_MAX,
     _INTEGER,
@@ -304,6 +307,7 @@ from octosim.model.scripts._ps_values import (
     _as_number,
     _binary,
     _bounded,
+    _cast,
     _Char,
     _converted,
     _equal,
@@ -343,6 +347,10 @@ _GET_SERVICE = re.compile(r"^Get-Service\s+(?P<args>.*)$", re.IGNORECASE | re.DO
 _WILDCARD = frozenset("*?[")
 #: ``[string]::IsNullOrEmpty(``, ``[bool]::Parse(``, ``[Convert]::ToBoolean(``... (the
 #: arguments follow, up to the closing bracket): see :meth:`_Shell.static_call`.
+#: A cast starting a term, ``[int]$x``, ``[string] 'a'``: its type and where its operand
+#: starts (a variable, a text, a bracket, ``@(...)``, a number or another cast; not ``::``, a
+#: static member).
+_CAST = re.compile(r"\[(?P<type>[A-Za-z][\w.]*)\]\s*(?=[$'\"(\[0-9]|@\()", re.ASCII)
 _STATIC_CALL = re.compile(r"\[(?:System\.)?(?P<type>String|Boolean|bool|Convert)\]::"
                           r"(?P<method>\w+)\s*\(", re.IGNORECASE)
 _TEST_PATH_ENV = re.compile(r"^Test-Path\s+(?:-Path\s+)?['\"]?env:(?P<name>\w+)['\"]?$",
@@ -2486,6 +2494,8 @@ class _Shell:
         """A command argument: an expression, or a bare word taken literally. Operators do
         not work there: ``Write-Host $a+1`` prints ``5+1`` (an expandable string, in
         argument mode), so an argument holding one outside brackets is unknown."""
+        if _CAST.match(arg):
+            raise Unknown(arg)  # argument mode reads no cast: [int]'5' is the text [int]5
         if arg[0] in "'\"$([@" or _NUMBER.match(arg) or _numbers_first(arg):
             if _quoted(arg) is None and any(_has_operator(item) for item in _array_items(arg)):
                 raise Unknown(arg)
@@ -2680,6 +2690,10 @@ class _Shell:
         m = _TABLE_ENTRY.fullmatch(text)
         if m and self.table(m.group("var")) is not None:
             return self.table_entry(m)
+        m = _CAST.match(text)
+        if m and (kind := _CAST_TYPES.get(m.group("type").casefold())):
+            # a cast binds looser than member access and indexing: [int]$s.Length
+            return _cast(self.term(text[m.end() :]), kind)
         postfix = _postfix(text)
         if postfix is not None:
             return self.member(*postfix)

@@ -59,7 +59,11 @@ def _converted(value: Value, kind: str) -> Value:
         return "" if value is None else str(_text(value))
     if kind in ("int", "long"):
         if isinstance(value, float):
-            raise Unknown(repr(value))  # PowerShell rounds half to even: not modelled
+            # .NET's Convert.ToInt32/ToInt64 round half to even, as Python's round does
+            # (about_Arithmetic_Operators: [int](5 / 2) is 2); infinity and NaN overflow
+            if not math.isfinite(value):
+                raise Unknown(repr(value))
+            value = round(value)
         if isinstance(value, tuple):
             raise Unknown("array")
         number = 0 if value is None else _as_number(value, 0)
@@ -76,6 +80,34 @@ def _converted(value: Value, kind: str) -> Value:
     if kind == "array":
         return None if value is None else _items(value)
     return value
+
+
+#: The types a cast (``[int]$x``) converts to as the simulator models it, by PowerShell's
+#: names for them, each a kind :func:`_cast` takes.
+_CAST_TYPES = {
+    "string": "string", "system.string": "string", "int": "int", "int32": "int",
+    "system.int32": "int", "long": "long", "int64": "long", "system.int64": "long",
+    "bool": "bool", "boolean": "bool", "system.boolean": "bool",
+}
+
+
+def _cast(value: Value, kind: str) -> Value:
+    """``[type]value``, as PowerShell's LanguagePrimitives convert it: to ``bool``, a value's
+    truth (a non-empty text is true, ``'false'`` too; an array by its items, as
+    about_Booleans describes); to ``string`` and ``int``/``long``, as a parameter of that type
+    converts its argument (:func:`_converted`: a number's text, a text of decimal digits, a
+    double rounded half to even). A ``[char]`` (an integer to PowerShell), a service (an
+    object) and an array to a string or a number (joined with ``$OFS``, or one item read)
+    are not modelled; nor is what PowerShell cannot convert (its error's text is the
+    edition's .NET's)."""
+    if isinstance(value, _Char | _Service) or (isinstance(value, tuple) and any(
+            isinstance(item, _Char | _Service) for item in value)):
+        raise Unknown(repr(value))
+    if kind == "bool":
+        return _truthy(value)
+    if isinstance(value, tuple):
+        raise Unknown("array")
+    return _converted(value, kind)
 
 
 def _add(left: Value, right: Value) -> Value:
