@@ -34,6 +34,7 @@ read theirs as expressions;
 ``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``, ``++$x``, ``--$x``; a bare
 value (it is output, an array one item a line); one piped to ``Out-Null`` or cast to
 ``[void]`` (evaluated, nothing output: :meth:`_Shell.discarded`, :meth:`_Shell.void_cast`);
+``<value> | Where-Object { condition }`` (:meth:`_Shell.where_object`);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
 matching ``P``, each a :class:`._ps_values._Service` printed as its name and read as it
 by ``-like``, ``-match`` and a text compared with it (on the left of ``-eq`` and the like it
@@ -442,6 +443,10 @@ _UNBOUND: dict[str, Value] = {"string": "", "int": 0, "long": 0, "switch": False
 _ERROR_ACTION = re.compile(r"ea|errora(?:c(?:t(?:i(?:o(?:n)?)?)?)?)?", re.IGNORECASE)
 _FOR_EACH_OBJECT = re.compile(
     r"(?P<left>[^|]+?)\|\s*(?:ForEach-Object|foreach|%)\s*(?:-Process\s*)?(?=\{)",
+    re.IGNORECASE | re.DOTALL)
+#: A pipeline into ``Where-Object`` (``where``, ``?``) with its block.
+_WHERE_OBJECT = re.compile(
+    r"(?P<left>[^|]+?)\|\s*(?:Where-Object|where|\?)\s*(?:-FilterScript\s*)?(?=\{)",
     re.IGNORECASE | re.DOTALL)
 #: The versions ``Set-StrictMode -Version`` takes in Windows PowerShell and PowerShell 7 alike.
 _STRICT_VERSIONS = frozenset({"1", "2", "3", "1.0", "2.0", "3.0", "latest"})
@@ -1219,31 +1224,59 @@ class _Shell:
             self.scope, self.loops_here = caller, callers_loops
 
     def pipeline(self, text: str) -> _Steps:
-        """The pipelines interpreted: ``... | ForEach-Object { }``, as a statement or
-        assigned (``$v = ... | ForEach-Object { }``), and a script's function ``| Out-Null``;
-        any other is not."""
+        """The pipelines interpreted: ``... | ForEach-Object { }`` and ``... | Where-Object
+        { }`` (:meth:`filtered`), as a statement or assigned (``$v = ... | ForEach-Object
+        { }``: what it outputs, collected as a function's output is, one object itself,
+        several an array, none PowerShell's AutomationNull; a statement the block skipped
+        that may have output something leaves ``$v`` unknown, :meth:`skipped` forgets it),
+        and a script's function ``| Out-Null``; any other is not."""
         assignment = _ASSIGN.match(text)
         if assignment is not None:
-            piped = _FOR_EACH_OBJECT.match(assignment.group("rhs"))
-            if piped is None:
+            steps = self.filtered(assignment.group("rhs"))
+            if steps is None:
                 raise Unknown(text)  # another pipeline assigned
-            yield from self.assign_piped(assignment, piped)
+            items = yield from self.captured_items(steps)
+            self.assign(assignment, _collected(items), evaluated=True,
+                        nothing=True if not items else None)
             return
-        m = _FOR_EACH_OBJECT.match(text)
-        if m is not None:
-            yield from self.for_each_object(m.group("left"), text[m.end() :])
+        steps = self.filtered(text)
+        if steps is not None:
+            yield from steps
         else:
             yield from self.discarded(text)
 
-    def assign_piped(self, m: re.Match[str], piped: re.Match[str]) -> _Steps:
-        """``$v = <value> | ForEach-Object { ... }``: what the block outputs for the items,
-        collected as a function's output is (one object itself, several an array), is
-        ``$v``; a statement the block skipped that may have output something leaves ``$v``
-        unknown (:meth:`skipped` forgets it)."""
-        items = yield from self.captured_items(self.for_each_object(
-            piped.group("left"), m.group("rhs")[piped.end() :]))
-        self.assign(m, _collected(items), evaluated=True,
-                    nothing=True if not items else None)
+    def filtered(self, text: str) -> _Steps | None:
+        """``text``'s run if it pipes a value into ``ForEach-Object`` or ``Where-Object``
+        with a block, else None."""
+        m = _FOR_EACH_OBJECT.match(text)
+        if m is not None:
+            return self.for_each_object(m.group("left"), text[m.end() :])
+        m = _WHERE_OBJECT.match(text)
+        if m is not None:
+            return self.where_object(m.group("left"), text[m.end() :])
+        return None
+
+    def where_object(self, left: str, block: str) -> _Steps:
+        """``<value> | Where-Object { condition }`` (``where``, ``?``, ``-FilterScript``):
+        each item of a value the simulator knows, in turn, ``$_`` the item, output when
+        the block's value is true, as an ``if`` reads its condition (PowerShell's IsTrue of
+        what the block outputs). A block of more than one statement, or of anything but an
+        expression (a command, an assignment), is not interpreted, nor is a call of the
+        script's function on the left: PowerShell passes each object on as it is output, so
+        what is kept is written between what the function writes to the host."""
+        close = _closing(block, 0)
+        statements = _statements(block[1:close])
+        if (block[close + 1 :].strip() or _piped_or_redirected(left) or len(statements) != 1
+                or (self.defined and self.invoked(left.strip()) is not None)
+                or _parse(statements[0]).kind != "value" or _VOID_CAST.match(statements[0])):
+            raise Unknown(block)
+        for item in self.enumerated(left):
+            self.step()
+            with self.item_bound(item, None):
+                kept = self.condition(statements[0])
+            if kept:
+                self.output((item,))
+        yield from ()
 
     def for_each_object(self, left: str, block: str) -> _Steps:
         """``<value> | ForEach-Object { ... }`` (``%``, ``foreach``): the block runs for each
