@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.model.test_scripts_powershell_flow import ps
 from tests.model.test_scripts_powershell_strings import printed
 
 
@@ -35,6 +36,15 @@ def test_where_object_keeps_the_items_its_block_is_true_for(body: str, out: list
     "Get-ChildItem | Where-Object { $_ }",  # a command's output
     # a function's: each object goes on as it is output, between its Write-Host lines
     "function F { 'a'; Write-Host 'h' }\nF | Where-Object { $_ }",
+    # an error in the block is a non-terminating one: Where-Object goes on with the next item
+    "$ErrorActionPreference = 'Continue'\n'a', 'b' | Where-Object { $_ -eq 'a' }",
+    "try { 'a' | Where-Object { $_ } } catch { 'caught' }",
 ])
 def test_where_object_not_modelled_is_skipped(body: str) -> None:
     assert printed(body) == []
+
+
+def test_an_error_in_where_object_s_block_ends_the_script_under_stop() -> None:
+    host, result = ps("'a', $null | Where-Object { $_.Trim() -eq 'a' }\n'after'")
+    assert result.exit_code == 1 and host.out == [
+        ("info", "a"), ("error", "You cannot call a method on a null-valued expression.")]

@@ -1263,10 +1263,15 @@ class _Shell:
         what the block outputs). A block of more than one statement, or of anything but an
         expression (a command, an assignment), is not interpreted, nor is a call of the
         script's function on the left: PowerShell passes each object on as it is output, so
-        what is kept is written between what the function writes to the host."""
+        what is kept is written between what the function writes to the host. Nor is it
+        inside a ``try`` or under a preference other than ``Stop``: Where-Object writes an
+        error of its block as a non-terminating one and goes on with the next item, so only
+        ``Stop`` ends the script with it as an ``if`` would."""
         close = _closing(block, 0)
         statements = _statements(block[1:close])
+        preference = _text(self.read_variable("erroractionpreference")).strip().casefold()
         if (block[close + 1 :].strip() or _piped_or_redirected(left) or len(statements) != 1
+                or self.trying > 0 or preference != "stop"
                 or (self.defined and self.invoked(left.strip()) is not None)
                 or _parse(statements[0]).kind != "value" or _VOID_CAST.match(statements[0])):
             raise Unknown(block)
