@@ -1,6 +1,6 @@
-"""PowerShell's pipelines into ``Where-Object { ... }`` as the simulator interprets them:
-the items of a value it knows kept where the block's value is true; what else stays not
-interpreted (skipped, never guessed)."""
+"""PowerShell's pipelines into ``Where-Object { ... }`` and ``Select-Object -First N`` as the
+simulator interprets them: the items of a value it knows kept where the block's value is
+true, the first N; what else stays not interpreted (skipped, never guessed)."""
 
 from __future__ import annotations
 
@@ -48,3 +48,29 @@ def test_an_error_in_where_object_s_block_ends_the_script_under_stop() -> None:
     host, result = ps("'a', $null | Where-Object { $_.Trim() -eq 'a' }\n'after'")
     assert result.exit_code == 1 and host.out == [
         ("info", "a"), ("error", "You cannot call a method on a null-valued expression.")]
+
+
+@pytest.mark.parametrize(("body", "out"), [
+    ("'a', 'b', 'c' | Select-Object -First 2", ["a", "b"]),
+    ("$n = 1; $v = 'a', 'b' | select -First $n; $v.Length", ["1"]),
+    ("'a', 'b' | Select-Object -First 5", ["a", "b"]),
+    ("'ab', 'b', 'cb' | Where-Object { $_ -like '*b' } | Select-Object -First 2", ["ab", "b"]),
+    ("1, 2, 3, 4 | Select-Object -First 3 | Where-Object { $_ -ne 2 }", ["1", "3"]),
+    # once Select-Object has its items the ones before it stop: the $null is never read
+    ("'a', $null | Select-Object -First 1 | Where-Object { $_.Trim() }", ["a"]),
+    ("'a', $null | Where-Object { $_.Trim() } | Select-Object -First 1", ["a"]),
+])
+def test_select_object_first_keeps_the_first_items(body: str, out: list[str]) -> None:
+    assert printed(body) == out
+
+
+@pytest.mark.parametrize("body", [
+    "'a', 'b' | Select-Object -First 0",
+    "'a', 'b' | Select-Object -First -1",  # PowerShell's validation error
+    "'a', 'b' | Select-Object -First '1'",
+    "$null, 'a' | Select-Object -First 1",  # PowerShell 7 drops a $null
+    "'a', 'b' | Select-Object -Last 1",
+    "'a', 'b' | Select-Object -First 1 | Sort-Object",
+])
+def test_select_object_not_modelled_is_skipped(body: str) -> None:
+    assert printed(body) == []

@@ -34,7 +34,7 @@ read theirs as expressions;
 ``$x += v``, ``-=``, ``*=``, ``/=``, ``%=``, ``$x++``, ``$x--``, ``++$x``, ``--$x``; a bare
 value (it is output, an array one item a line); one piped to ``Out-Null`` or cast to
 ``[void]`` (evaluated, nothing output: :meth:`_Shell.discarded`, :meth:`_Shell.void_cast`);
-``<value> | Where-Object { condition }`` (:meth:`_Shell.where_object`);
+``<value> | Where-Object { condition } | Select-Object -First N`` (:meth:`_Shell.piped_through`);
 ``Get-Service [-Name] P [-ErrorAction A]`` as a value (the machine's Tentacle services
 matching ``P``, each a :class:`._ps_values._Service` printed as its name and read as it
 by ``-like``, ``-match`` and a text compared with it (on the left of ``-eq`` and the like it
@@ -444,10 +444,13 @@ _ERROR_ACTION = re.compile(r"ea|errora(?:c(?:t(?:i(?:o(?:n)?)?)?)?)?", re.IGNORE
 _FOR_EACH_OBJECT = re.compile(
     r"(?P<left>[^|]+?)\|\s*(?:ForEach-Object|foreach|%)\s*(?:-Process\s*)?(?=\{)",
     re.IGNORECASE | re.DOTALL)
-#: A pipeline into ``Where-Object`` (``where``, ``?``) with its block.
-_WHERE_OBJECT = re.compile(
-    r"(?P<left>[^|]+?)\|\s*(?:Where-Object|where|\?)\s*(?:-FilterScript\s*)?(?=\{)",
-    re.IGNORECASE | re.DOTALL)
+#: A pipeline's stages the simulator runs, after a value: ``Where-Object`` (``where``,
+#: ``?``) with its block, and ``Select-Object -First N`` (``select``).
+_WHERE_STAGE = re.compile(r"\s*(?:Where-Object|where|\?)\s*(?:-FilterScript\s*)?(?=\{)",
+                          re.IGNORECASE)
+_FIRST_STAGE = re.compile(r"\s*(?:Select-Object|select)\s+-First\s+(?P<count>[^\s|]+)\s*",
+                          re.IGNORECASE)
+_PIPE = re.compile(r"\|")
 #: The versions ``Set-StrictMode -Version`` takes in Windows PowerShell and PowerShell 7 alike.
 _STRICT_VERSIONS = frozenset({"1", "2", "3", "1.0", "2.0", "3.0", "latest"})
 _LOOP_EXIT = re.compile(r"(?<![\w-])(?:break|continue)(?![\w-])", re.IGNORECASE)
@@ -1246,42 +1249,68 @@ class _Shell:
             yield from self.discarded(text)
 
     def filtered(self, text: str) -> _Steps | None:
-        """``text``'s run if it pipes a value into ``ForEach-Object`` or ``Where-Object``
-        with a block, else None."""
+        """``text``'s run if it pipes a value into ``ForEach-Object`` with a block, or
+        through stages of ``Where-Object`` and ``Select-Object -First`` (:func:`_stage`),
+        else None."""
         m = _FOR_EACH_OBJECT.match(text)
         if m is not None:
             return self.for_each_object(m.group("left"), text[m.end() :])
-        m = _WHERE_OBJECT.match(text)
-        if m is not None:
-            return self.where_object(m.group("left"), text[m.end() :])
-        return None
+        left, *rest = split_top(text, _PIPE, escape="`", single_doubles=True)
+        stages = [_stage(part) for part in rest]
+        if not stages or None in stages:
+            return None
+        return self.piped_through(left, [stage for stage in stages if stage is not None])
 
-    def where_object(self, left: str, block: str) -> _Steps:
-        """``<value> | Where-Object { condition }`` (``where``, ``?``, ``-FilterScript``):
-        each item of a value the simulator knows, in turn, ``$_`` the item, output when
-        the block's value is true, as an ``if`` reads its condition (PowerShell's IsTrue of
-        what the block outputs). A block of more than one statement, or of anything but an
-        expression (a command, an assignment), is not interpreted, nor is a call of the
-        script's function on the left: PowerShell passes each object on as it is output, so
-        what is kept is written between what the function writes to the host. Nor is it
-        inside a ``try`` or under a preference other than ``Stop``: Where-Object writes an
-        error of its block as a non-terminating one and goes on with the next item, so only
-        ``Stop`` ends the script with it as an ``if`` would."""
-        close = _closing(block, 0)
-        statements = _statements(block[1:close])
+    def piped_through(self, left: str, stages: Sequence[tuple[str, str]]) -> _Steps:
+        """``<value> | Where-Object { condition } | Select-Object -First N ...``: each item
+        of a value the simulator knows goes through the stages in turn, as PowerShell
+        passes it on. ``Where-Object`` keeps it when its block is true, ``$_`` the item, as an
+        ``if`` reads its condition (PowerShell's IsTrue of what the block outputs);
+        ``Select-Object -First N`` keeps the first N and, once it has them, stops the items
+        before it (StopUpstreamCommandsException): no later item is read. A call of the
+        script's function on the left is not interpreted (PowerShell passes each object on
+        as it is output, so what is kept is written between what the function writes to the
+        host); nor is ``Where-Object`` inside a ``try`` or under a preference other than
+        ``Stop`` (it writes an error of its block as a non-terminating one and goes on with
+        the next item, so only ``Stop`` ends the script with it as an ``if`` would); nor is
+        ``-First`` of anything but a number from 1 to an Int32's largest, nor ``$null``
+        given to it (PowerShell 7 drops it)."""
         preference = _text(self.read_variable("erroractionpreference")).strip().casefold()
-        if (block[close + 1 :].strip() or _piped_or_redirected(left) or len(statements) != 1
-                or self.trying > 0 or preference != "stop"
-                or (self.defined and self.invoked(left.strip()) is not None)
-                or _parse(statements[0]).kind != "value" or _VOID_CAST.match(statements[0])):
-            raise Unknown(block)
+        if (_piped_or_redirected(left) or (self.defined and self.invoked(left.strip()))
+                or (any(kind == "where" for kind, _ in stages)
+                    and (self.trying > 0 or preference != "stop"))):
+            raise Unknown(left)
+        limits = [self.first_count(arg) if kind == "first" else 0 for kind, arg in stages]
+        taken = [0] * len(stages)
         for item in self.enumerated(left):
             self.step()
-            with self.item_bound(item, None):
-                kept = self.condition(statements[0])
+            kept = stopped = False
+            for i, (kind, arg) in enumerate(stages):
+                if kind == "where":
+                    with self.item_bound(item, None):
+                        if not self.condition(arg):
+                            break
+                    continue
+                if item is None:
+                    raise Unknown("$null to Select-Object")
+                taken[i] += 1
+                stopped = stopped or taken[i] == limits[i]
+            else:
+                kept = True
             if kept:
                 self.output((item,))
+            if stopped:
+                break
         yield from ()
+
+    def first_count(self, arg: str) -> int:
+        """``Select-Object -First N``'s N: a number from 1 to an Int32's largest (0 and
+        what PowerShell converts or refuses are not modelled)."""
+        count = self.word(arg)
+        if not isinstance(count, int) or isinstance(count, bool) or not (
+                1 <= count <= _INT32_MAX):
+            raise Unknown(arg)
+        return count
 
     def for_each_object(self, left: str, block: str) -> _Steps:
         """``<value> | ForEach-Object { ... }`` (``%``, ``foreach``): the block runs for each
@@ -3029,3 +3058,22 @@ def _handler(catches: Sequence[tuple[tuple[str, ...], str]], error: _Thrown) -> 
             if ancestry.intersection(types):
                 return body
     return next((body for types, body in catches if not types), None)
+
+
+def _stage(text: str) -> tuple[str, str] | None:
+    """A pipeline stage the simulator runs (:meth:`_Shell.piped_through`): ``("where",
+    condition)`` for ``Where-Object`` with a block of one expression (not a command, an
+    assignment or more than one statement), ``("first", N)`` for ``Select-Object -First
+    N``; None for any other."""
+    m = _FIRST_STAGE.fullmatch(text)
+    if m is not None:
+        return "first", m.group("count")
+    m = _WHERE_STAGE.match(text)
+    if m is None:
+        return None
+    close = _closing(text, m.end())
+    statements = _statements(text[m.end() + 1 : close])
+    if (text[close + 1 :].strip() or len(statements) != 1
+            or _parse(statements[0]).kind != "value" or _VOID_CAST.match(statements[0])):
+        return None
+    return "where", statements[0]
