@@ -18,5 +18,8 @@ def is_null_or_white_space(text: str | None) -> bool:
 
 
 def utf16_length(text: str) -> int:
-    """``text.Length`` in .NET: UTF-16 code units (a character beyond U+FFFF counts 2)."""
-    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+    """``text.Length`` in .NET: UTF-16 code units (a character beyond U+FFFF counts 2, a
+    lone surrogate, which a JSON body can hold, 1)."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2

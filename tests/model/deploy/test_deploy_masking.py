@@ -33,6 +33,7 @@ def test_values_shorter_than_four_utf16_units_or_blank_are_not_masked() -> None:
     # Two characters beyond U+FFFF are four UTF-16 code units: .NET's Length.
     assert mask("k=\U0001d11e\U0001d11e", ["\U0001d11e\U0001d11e"]) == f"k={MASK}"
     assert not LogMask(["abc", "   "])
+    assert mask("k=ab\ud800c", ["ab\ud800c"]) == f"k={MASK}"  # a lone surrogate counts 1
 
 
 def test_a_multi_line_value_in_consecutive_lines_becomes_one_line_masked() -> None:
