@@ -324,3 +324,18 @@ def test_a_sleep_of_a_number_powershell_cannot_read_is_not_interpreted(seconds: 
 def test_an_argument_that_looks_like_a_number_is_one(body: str, out: list[str]) -> None:
     host, result = ps(body + "\n'end'")
     assert host.lines() == [*out, "end"] and not result.failed
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # .NET reads an integer with ASCII white space around it (tab to carriage return, space)
+    ('if (5 -eq " 5`t") { "yes" } else { "no" }', ["yes"]),
+    # other white space (a no-break space, an ideographic space): not confirmed, not known
+    ('if (5 -eq "\u00a05") { "yes" } else { "no" }', []),
+    ('if (5 -eq "5\u3000") { "yes" } else { "no" }', []),
+    ('function F([int]$n) { "n=$n" }\nF "\u00a07"', []),
+])
+def test_an_integer_read_from_text_takes_ascii_white_space_only(
+    body: str, printed: list[str]
+) -> None:
+    host, result = ps(body)
+    assert host.lines() == printed and not result.failed

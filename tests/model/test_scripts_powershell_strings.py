@@ -318,6 +318,24 @@ def test_after_review(body: str, out: list[str]) -> None:
 
 
 @pytest.mark.parametrize("body", [
+    # a string's character is a [char], a number to PowerShell: its code, not its digit
+    # ('5' is 53), where it meets a number; these are not interpreted (they printed n=5, eq,
+    # 51, gt, 55)
+    "$s = '5x'\nfunction F([int]$n) { \"n=$n\" }\nF $s[0]",
+    "$s = '5x'; if (5 -eq $s[0]) { 'eq' } else { 'ne' }",
+    "$s = '5x'; if ($s[0] -eq 5) { 'eq' } else { 'ne' }",
+    "$s = '5x'; $s[0] + 1",
+    "$s = '5x'; 1 + $s[0]",
+    "$s = '5x'; if ($s[0] -gt 4) { 'gt' } else { 'le' }",
+    "$s = '5x'; $s[0] * 2",
+    # ordered by its code, case and all ('a' -lt 'B' is false for two chars)
+    "$s = 'ab'; if ($s[0] -lt 'B') { 'lt' } else { 'ge' }",
+])
+def test_a_character_meeting_a_number_is_not_interpreted(body: str) -> None:
+    assert printed(body) == []
+
+
+@pytest.mark.parametrize("body", [
     "$s = 'abc'; $s[0].ToUpper()",  # a [char] has no ToUpper: PowerShell's error
     "'aa' -replace 'a{,3}', 'X'",  # .NET reads {,3} as text, Python as a repeat
     "'aaa' -replace 'a++', 'X'",  # possessive: .NET's "Nested quantifier" error

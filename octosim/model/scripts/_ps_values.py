@@ -26,8 +26,10 @@ Value = Scalar | tuple[Scalar, ...]
 #: comparison does: ASCII letters and digits only.
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9]*")
 #: PowerShell's numbers are written in ASCII digits only (.NET parses no other): ``[0-9]``,
-#: never ``\d``, which takes any script's digits ('٣', '３').
-_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+#: never ``\d``, which takes any script's digits ('٣', '３'). An integer has the white space
+#: .NET's parsing allows around it, tab to carriage return and space (``\s`` in ASCII; a
+#: no-break space, which Python's ``\s`` and ``int()`` take, is not confirmed).
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
 _NUMBER = re.compile(r"^-?[0-9]+(?:\.[0-9]+)?$")
 #: A string .NET reads as a double the way Python's ``float`` does (ASCII digits, no ``_``,
 #: no ``inf``/``nan``): only these are converted.
@@ -118,6 +120,8 @@ def _add(left: Value, right: Value) -> Value:
         return right
     if isinstance(left, _Service):
         raise Unknown(repr(left))  # a ServiceController has no op_Addition: PowerShell's error
+    if isinstance(left, _Char):
+        raise Unknown(repr(left))  # a [char] adds as its code ('5' + 1 is 54): not modelled
     if isinstance(left, tuple):
         return _bounded(left + (_items(right) if right is not None else (None,)))
     if isinstance(left, str):
@@ -215,6 +219,8 @@ def _binary(op: str, left: Value, right: Value) -> Value:
     is unknown."""
     if op == "+":
         return _add(left, right)
+    if isinstance(left, _Char):
+        raise Unknown(repr(left))  # a number to PowerShell, its code: not modelled
     if op == "*" and isinstance(left, str | tuple):
         return _repeated(left, right)
     if isinstance(left, bool) and op != "*":
@@ -410,6 +416,8 @@ def _as_number(value: Value, like: int | float) -> int | float:
         return value
     if isinstance(value, _Service):
         raise Unknown(repr(value))  # an object, not its name: PowerShell makes no number of it
+    if isinstance(value, _Char):
+        raise Unknown(repr(value))  # a [char] converts to its code (53 for '5'): not modelled
     try:
         if isinstance(value, str) and _INTEGER.fullmatch(value):
             return _integer(value)
@@ -429,6 +437,8 @@ def _equal(left: Value, right: Value, sensitive: bool) -> bool:
     if isinstance(left, tuple) or isinstance(right, tuple):
         raise Unknown("array")
     _object_compared(left)
+    if isinstance(left, _Char) and not isinstance(right, str):
+        raise Unknown(repr(left))  # the right converted to a [char]: 5 is U+0005, not '5'
     if isinstance(left, bool):
         return left == _truthy(right)
     if isinstance(left, int | float):
@@ -483,6 +493,8 @@ def _order(base: str, left: Value, right: Value, sensitive: bool) -> bool:
     a: int | float | str
     b: int | float | str
     _object_compared(left)  # nor does PowerShell order one: no IComparable
+    if isinstance(left, _Char):
+        raise Unknown(repr(left))  # a [char] orders by its code, case and all: not modelled
     if isinstance(left, int | float) and not isinstance(left, bool):
         number = _as_number(right, left)
         a, b = _same_type(left, number), _same_type(number, left)
