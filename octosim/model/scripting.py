@@ -116,8 +116,8 @@ class ScriptContext:
     def __post_init__(self) -> None:
         # The log is masked as a stream: Octopus holds back lines that may begin a
         # multi-line sensitive value (octosim.model.masking).
-        mask_ = LogMask(self.sensitive)
-        self._log_mask = mask_ if mask_ else None
+        log_mask = LogMask(self.sensitive) if self.sensitive else None
+        self._log_mask = log_mask if log_mask else None  # None: nothing Octopus would mask
 
     def log(self, message: str, category: LogCategory = LogCategory.Info) -> None:
         """Write a line of script output to this target's log, masked as Octopus masks it:
