@@ -1,7 +1,8 @@
 """Bash's indexed arrays as the interpreter reads them: ``a=(x y)``, ``a+=(z)``, ``${a[0]}``,
-``$a``, ``"${a[@]}"``, ``${a[*]}``, ``${#a[@]}``, ``for x in "${a[@]}"``; every other use of
-an array not known. Each expected answer is checked against Bash 5.2 where this machine has
-it (:func:`~tests.model.test_scripts_bash_flow.real_bash`)."""
+``${a[i+1]}``, ``${a[-1]}``, ``$a``, ``"${a[@]}"``, ``${a[*]}``, ``${#a[@]}``, ``${!a[@]}``,
+``for x in "${a[@]}"``; every other use of an array not known. Each expected answer is
+checked against Bash 5.2 where this machine has it
+(:func:`~tests.model.test_scripts_bash_flow.real_bash`)."""
 
 from __future__ import annotations
 
@@ -111,12 +112,47 @@ def test_a_read_only_array_s_assignment_is_bash_s_error() -> None:
     assert _run(body)[:2] == (["a"], ["a: readonly variable"])
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # a subscript is arithmetic: a variable, an expression, any base
+    ('a=(x y z); i=1; j=-1; e=; echo "${a[i]} ${a[$i]} ${a[i+1]} ${a[${i}]} ${a[$e]} ${a[ 1 ]}"'
+     ' "${a[0x1]}" "[${a[010]}]"', ["y y z y x y y []"]),
+    # negative: from the end
+    ('a=(x y z); j=-1; echo "${a[-1]} ${a[j]} ${a[-3]} ${a[1-2]}"', ["z z x z"]),
+    # an element's length, 0 beyond the last (under set -u too)
+    ('a=(x yy); echo "${#a[1]} ${#a[-2]} ${#a[5]}"; set -u; echo "${#a[7]}"', ["2 1 0", "0"]),
+    # the subscripts: of an array, a variable (0), an unset variable (none, under set -u too)
+    ('a=(x yy z); for k in "${!a[@]}"; do echo "<$k>"; done; echo "${!a[*]}"',
+     ["<0>", "<1>", "<2>", "0 1 2"]),
+    ('s=v; set -u; printf "<%s>" ${!s[@]} "${!u[@]}" "${!s[*]}"; echo', ["<0><0>"]),
+])
+def test_an_element_by_its_arithmetic_subscript_as_bash(body: str, printed: list[str]) -> None:
+    assert _run(body) == (printed, [], 0)
+    assert real_bash(body) in (None, printed)
+
+
+@pytest.mark.parametrize(("body", "printed", "errors", "code"), [
+    # before the first element, or negative on no array: Bash's error, the element unset
+    ('a=(x y); echo "[${a[-3]}]"; v=${a[-3]}; echo "[$v] $?"', ["[]", "[] 0"],
+     ["a: bad array subscript"] * 2, 0),
+    ('s=v; declare -a e; echo "[${s[-1]}${u[-1]}${e[-1]}]"', ["[]"],
+     ["s: bad array subscript", "u: bad array subscript", "e: bad array subscript"], 0),
+    ('set -u; a=(x); echo a; echo "${a[-5]}"; echo b', ["a"],
+     ["a: bad array subscript", "a[-5]: unbound variable"], 1),
+    ('set -u; a=(x); i=5; echo a; echo "${a[i]}"; echo b', ["a"], ["a[i]: unbound variable"],
+     1),
+    ('set -u; a=(x); echo a; echo "${a[k]}"; echo b', ["a"], ["k: unbound variable"], 1),
+])
+def test_a_subscript_out_of_range_is_bash_s_error(body: str, printed: list[str],
+                                                  errors: list[str], code: int) -> None:
+    assert _run(body) == (printed, errors, code)
+    assert real_bash(body) in (None, printed)
+
+
 @pytest.mark.parametrize("body", [
     # forms not modelled
     'a=(x y); echo "${a[@]:1}"; echo end',
-    'a=(x y); echo "${a[010]}"; echo end',
+    'a=("é"); echo "${#a[0]}"; echo end',
     'a=(x y); echo "${a[@]#x}"; echo end',
-    'a=(x y); echo "${#a[0]}"; echo end',
     'a=(x y); echo "${a[0]:-z}"; echo end',
     'a=(x y); v="-${a[@]}-"; echo "$v"; echo end',
     'a=(x y); echo "${a[@]}${a[@]}"; echo end',
@@ -167,11 +203,14 @@ def test_other_array_uses_are_not_known(body: str) -> None:
 
 
 @pytest.mark.parametrize("body", [
-    'a=(x y); echo "${a[-1]}"; echo end',
-    'a=(x y); echo "${!a[@]}"; echo end',
-    'a=(x y); i=1; echo "${a[i]}"; echo end',
     'set -u; mapfile -t a <<< "$V"; echo "${#a[@]}"; echo end',
+    'a=(x y); i=0; echo "${a[i++]}"; echo end',
+    'a=(x y); echo "${!a[0]}"; echo end',
+    'a=(x y); echo "${a[$(echo 1)]}"; echo end',
+    'a=(x y); echo "${a["1"]}"; echo end',
+    'a=(x y); echo "${#a[-3]}"; echo end',
+    'a=(x y); echo "${a[1/0]}"; echo end',
 ])
 def test_array_forms_that_may_be_bash_s_error_are_not_known(body: str) -> None:
-    assert _run(body)[0] == []  # `${a[-1]}` of no element: Bash's bad array subscript
+    assert _run(body)[0] == []
     assert (real_bash(body) or ["end"])[-1] == "end"

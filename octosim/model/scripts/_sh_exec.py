@@ -187,17 +187,20 @@ Interpreted:
   forms not listed above (``${X:1:2}``, ``${X^^p}``...) are not interpreted.
 * Indexed arrays (:meth:`_Shell.array_assignment`): ``a=(WORDS)`` (expanded and split as a
   ``for`` loop's words), ``a+=(WORDS)``, as a statement of its own; ``$a`` is ``${a[0]}``
-  and ``a=x`` assigns it, as in Bash; ``${a[N]}`` (N decimal), ``"${a[@]}"`` (one word per
+  and ``a=x`` assigns it, as in Bash; ``${a[I]}`` and ``${#a[I]}`` (I arithmetic:
+  ``a[i+1]``, ``a[$i]``, negative from the end; out of range as Bash 5.2:
+  :meth:`_Shell.element`), ``"${a[@]}"`` (one word per
   element; ``"x${a[@]}y"`` the first and last joined to x and y), ``${a[@]}`` and
   ``${a[*]}`` bare (split, IFS Bash's default), ``"${a[*]}"`` (joined by IFS's first
-  character), ``${#a[@]}``; a variable not an array is one of one element, unset of none;
+  character), ``${#a[@]}``, ``${!a[@]}`` (the subscripts: arrays here have no gaps); a
+  variable not an array is one of one element, unset of none;
   ``declare -a a``/``local -a a`` (:meth:`_Shell.array_declaration`); ``mapfile [-t] a
   <<< "$V"`` (:meth:`_Shell.mapfile`). Not interpreted:
-  any other use (``${a[i]}``, ``${a[-1]}``, ``${!a[@]}``, ``${a[@]:1}``, ``${#a[0]}``,
-  ``a[1]=x``, ``unset 'a[1]'``, ``local``/``declare``/``export`` with an array, ``local
-  a`` hiding one, any other ``mapfile``, ``read -a``, ``declare -A``), Bash's own arrays
-  (``FUNCNAME``, ``BASH_REMATCH``, ``PIPESTATUS``...); what may have changed an array
-  leaves it not known.
+  any other use (a subscript that may assign, ``a[i++]``, or holds quotes or a command
+  substitution, ``${a[@]:1}``, ``a[1]=x``, ``unset 'a[1]'``, ``local``/``declare``/
+  ``export`` with an array, ``local a`` hiding one, any other ``mapfile``, ``read -a``,
+  ``declare -A``), Bash's own arrays (``FUNCNAME``, ``BASH_REMATCH``, ``PIPESTATUS``...);
+  what may have changed an array leaves it not known.
 
 Quoting is Bash's, read by one scanner (:func:`~._sh_text.sh_parts`) for statements, words,
 ``case``, here-documents and Calamari's ``$(get_octopusvariable N)``: ``'...'`` literal;
@@ -319,13 +322,17 @@ _ARRAY_ASSIGNMENT = re.compile(rf"^{SH_NAME}(?:\[|\+?=\()")
 #: A statement assigning an indexed array its words, ``a=(x y)``, or appending them,
 #: ``a+=(z)``: its name, ``+``, and where its ``(`` is.
 _ARRAY_STATEMENT = re.compile(rf"[ \t\n]*({SH_NAME})(\+?)=\(")
-#: ``${NAME[N]}``, ``${NAME[@]}``, ``${NAME[*]}``, ``${#NAME[@]}``: an element (N in decimal:
-#: Bash reads a subscript as arithmetic, ``a[010]`` being ``a[8]``), every element, their
-#: count.
+#: ``${NAME[I]}``, ``${NAME[@]}``, ``${NAME[*]}``, ``${#NAME[@]}``, ``${#NAME[I]}``,
+#: ``${!NAME[@]}``: an element (I an arithmetic expression: ``a[i+1]``, ``a[010]`` being
+#: ``a[8]``), every element, their count, an element's length, the subscripts.
 _SUBSCRIPTED = re.compile(
-    rf"(?P<count>#)?(?P<name>{SH_NAME})\[(?P<index>[@*]|0|[1-9][0-9]{{0,8}})\]")
-#: ``${NAME[@]}``: in double quotes, each element a word of its own.
-_ELEMENTS = re.compile(rf"\$\{{({SH_NAME})\[@\]\}}")
+    rf"(?P<count>#)?(?P<keys>!)?(?P<name>{SH_NAME})\[(?P<index>[^][]+)\]")
+#: ``${NAME[@]}`` (``${!NAME[@]}``): in double quotes, each element (subscript) a word.
+_ELEMENTS = re.compile(rf"\$\{{(!?)({SH_NAME})\[@\]\}}")
+#: What an array's subscript may not hold to be evaluated here: what could assign
+#: (``a[i++]``, ``a[i=1]``; the statement's assignments are found by other means), a
+#: command substitution, quotes or a backslash (Bash removes them, or fails on ``\$i``).
+_SUBSCRIPT_REFUSED = re.compile(r"=|\+\+|--|\$\(|[`'\"\\]")
 #: What assigns an array's elements by name where the interpreter does not follow it:
 #: ``mapfile``/``readarray`` (their names, ``MAPFILE`` by default), ``printf -v NAME``
 #: (``a[1]`` too), a subscripted name in arithmetic (``(( a[1] = 2 ))``, ``let a[1]=2``).
@@ -2519,7 +2526,10 @@ class _Shell:
         if len(found) > 1 or text[m.start() - 1 : m.start()] == "\\":
             raise Unknown(raw)
         before = self.variables(text[: m.start()], quoted=True)
-        words = list(self.elements(m.group(1)))
+        words = self.elements(m.group(2))
+        if m.group(1):
+            words = [str(key) for key in range(len(words))]  # ${!a[@]}: the subscripts
+        words = list(words)
         after = self.variables(text[m.end() :], quoted=True)
         if not words:
             if m.start() == 0 and m.end() == len(text):
@@ -2788,28 +2798,33 @@ class _Shell:
         return replacement
 
     def subscripted(self, m: re.Match[str], *, quoted: bool) -> str:
-        """``${a[N]}`` (unset: '', ``set -u``: Bash's ``a[N]: unbound variable``),
-        ``${#a[@]}`` (of a variable not an array, set or not, ``set -u``'s error in Bash
-        5.2) and ``${a[@]}``/``${a[*]}`` in a word (a
-        whole ``"${a[@]}"``: :meth:`expand`): bare, the elements joined by spaces, to be
-        split at blanks as Bash splits each (IFS Bash's default); in double quotes,
-        ``[*]`` joined by IFS's first character, ``[@]`` of one element at most."""
+        """``${a[I]}`` (I's arithmetic value, from the end when negative; beyond the last:
+        '', ``set -u``: Bash's ``a[I]: unbound variable``; before the first, or negative on
+        a variable not an array: Bash's ``a: bad array subscript``, then as unset),
+        ``${#a[I]}`` (the element's length, ASCII only; 0 beyond the last, even under ``set
+        -u``), ``${#a[@]}`` (of a variable not an array, set or not, ``set -u``'s error in
+        Bash 5.2), ``${!a[@]}``/``${!a[*]}`` (the subscripts, 0 to the count less one) and
+        ``${a[@]}``/``${a[*]}`` in a word (a whole ``"${a[@]}"``: :meth:`expand`): bare, the
+        elements joined by spaces, to be split at blanks as Bash splits each (IFS Bash's
+        default); in double quotes, ``[*]`` joined by IFS's first character, ``[@]`` of one
+        element at most."""
         name, index = m.group("name"), m.group("index")
-        if m.group("count"):
-            if index not in "@*":
-                raise Unknown(m.group(0))  # ${#a[0]}: an element's length
+        whole = index in ("@", "*")
+        if m.group("count") and m.group("keys"):
+            raise Unknown(m.group(0))  # ${#!a[@]}: Bash's bad substitution
+        if m.group("count") and whole:
             elements = self.elements(name)
             if self.nounset and name not in self.arrays:
                 # Bash 5.2's error for a variable not an array, set or not
                 self.expansion_error(name, "unbound variable")
             return str(len(elements))
         elements = self.elements(name)
-        if index not in "@*":
-            if int(index) < len(elements):
-                return elements[int(index)]
-            if self.nounset:
-                self.expansion_error(f"{name}[{index}]", "unbound variable")
-            return ""
+        if m.group("keys"):
+            if not whole:
+                raise Unknown(m.group(0))  # ${!a[0]}: indirection
+            elements = [str(key) for key in range(len(elements))]
+        elif not whole:
+            return self.element(name, index, elements, length=bool(m.group("count")))
         if quoted and index == "*":
             if "IFS" in self.unknown:
                 raise Unknown("IFS")
@@ -2819,6 +2834,29 @@ class _Shell:
         if not quoted and ("IFS" in self.unknown or self.ifs not in (None, _DEFAULT_IFS)):
             raise Unknown("IFS")  # each element split with another IFS
         return " ".join(elements)
+
+    def element(self, name: str, index: str, elements: list[str], *, length: bool) -> str:
+        """``${a[I]}`` (``length``: ``${#a[I]}``) of the array ``name`` of ``elements``, I
+        evaluated as Bash's arithmetic, as :meth:`subscripted` reads it."""
+        if not index.strip(_BASH_BLANKS) or _SUBSCRIPT_REFUSED.search(index):
+            raise Unknown(f"{name}[{index}]")
+        position = self.evaluate(index)
+        if position < 0 and name in self.arrays:
+            position += len(elements)
+        if position < 0:
+            if length:
+                raise Unknown(f"{name}[{index}]")  # Bash reads the rest otherwise
+            self.error(f"{name}: bad array subscript")
+        elif position < len(elements):
+            value = elements[position]
+            if length and not value.isascii():
+                raise Unknown(value)  # its length depends on the locale
+            return str(len(value)) if length else value
+        elif length:
+            return "0"
+        if self.nounset:
+            self.expansion_error(f"{name}[{index}]", "unbound variable")
+        return ""
 
     def operand(self, word: str, *, quoted: bool) -> str:
         """The word of ``${X:-word}`` (``=``, ``?``, ``+`` too) as Bash 5.2 expands it: a
