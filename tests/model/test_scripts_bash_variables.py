@@ -49,13 +49,38 @@ def test_an_array_s_assignment_leaves_its_variable_not_known(body: str) -> None:
 
 @pytest.mark.parametrize("body", [
     'declare -i n; n=1+2; echo "n=$n"; echo end',
-    'typeset -u s; s=abc; echo "s=$s"; echo end',
+    'typeset -ux s; s=abc; echo "s=$s"; echo end',
+    'declare -u s; s=\u00e9; echo "s=$s"; echo end',
+    'declare -u s; s=bi; echo "s=$s"; echo end',
+    'declare -l s; s=BI; echo "s=$s"; echo end',
+    'declare -u s; s=ab env; echo end',
+    'declare -u s; f() { local s=ab; echo "s=$s"; }; f; echo end',
+    'declare -l s; s=(A B); echo "s=$s"; echo end',
     'f() { local -l s; s=ABC; echo "s=$s"; }; f; echo end',
     'if grep -q x /etc/hosts; then declare -i n; fi; n=1+2; echo "n=$n"; echo end',
 ])
 def test_an_attribute_not_modelled_leaves_what_is_assigned_not_known(body: str) -> None:
     assert _printed(body) == ["end"]
     assert (real_bash(body) or ["end"])[-1] == "end"
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # each value assigned from then on, the value now kept
+    ('s=ab; declare -u s; echo "$s"; s+=cd; echo "$s"; s=ef; echo "$s"', ["ab", "ABCD", "EF"]),
+    ('typeset -l s=AB t; t=Cd; echo "$s $t"', ["ab cd"]),
+    # the other case's attribute replaced; unset, an ordinary variable again
+    ('declare -l s=AB; declare -u s; echo "$s"; s=Ab; echo "$s"', ["ab", "AB"]),
+    ('declare -u s=ab; unset s; s=cd; echo "$s"', ["cd"]),
+    # whatever assigns: a loop, printf -v, ${s:=...}, arithmetic, a function, a subshell
+    ('declare -u s; for s in pq; do :; done; echo "$s"; printf -v s %s mn; echo "$s"; '
+     'unset s; declare -u s; : "${s:=xy}"; echo "$s"', ["PQ", "MN", "XY"]),
+    ('declare -u s; echo "${s:=ab}"; echo "$s"', ["AB", "AB"]),  # the value assigned
+    ('declare -u s; f() { s=gh; }; f; echo "$s"; (s=ab; echo "$s"); (declare -l s; s=CD; '
+     'echo "$s"); s=Ef; echo "$s"', ["GH", "AB", "cd", "EF"]),
+])
+def test_a_case_attribute_changes_what_is_assigned_as_bash(body: str, printed: list[str]) -> None:
+    assert _printed(body) == printed
+    assert real_bash(body) in (None, printed)
 
 
 def test_a_readonly_variable_s_assignment_is_bash_s_error_and_the_rest_not_known() -> None:

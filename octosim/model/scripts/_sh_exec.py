@@ -6,7 +6,9 @@ Interpreted:
   each expanded just before it is made (``x=1 y=$x``: y is 1) and after the command's other
   words; indexed arrays (below), an element's assignment (``a[0]=x``) not interpreted;
   ``export``, ``unset`` (``-f``,
-  ``-v``), ``readonly``, ``local``/``declare``/``typeset`` with ``-r``/``-x`` (any other
+  ``-v``), ``readonly``, ``local``/``declare``/``typeset`` with ``-r``/``-x``, ``declare
+  -u``/``-l`` outside a function (each value assigned then changed to that case, as
+  ``${X^^}``/``${X,,}`` change it: :meth:`_Shell.case_declaration`; any other
   option: the names and what is assigned to them after are not known; assigning a
   read-only variable is Bash's error, which abandons the command Bash was reading: nothing
   after is followed); Octopus's ``fail_step``, ``set_octopusvariable``,
@@ -952,9 +954,12 @@ class _Shell:
                         if host.getenv(name) is None}}
         #: Read-only variables: assigning one is Bash's error.
         self.readonly: set[str] = set(READONLY)
-        #: Variables given an attribute not modelled (``declare -i``, ``-u``, ``-l``, ``-n``,
-        #: ``-a``, ``-A``): what an assignment makes of their value is not known.
+        #: Variables given an attribute not modelled (``declare -i``, ``-n``, ``-a`` with a
+        #: value, ``-A``, ``local -u``): what an assignment makes of their value is not known.
         self.attributed: set[str] = set()
+        #: Variables given a case attribute (``declare -u``: ``^^``, ``-l``: ``,,``): each value
+        #: assigned is changed to that case, as ``${X^^}`` changes it (:meth:`setenv`).
+        self.cased: dict[str, str] = {}
         #: The indexed arrays the script assigned (``a=(x y)``), their elements from 0 with
         #: none missing (what would leave a gap, ``unset 'a[1]'`` or ``a[5]=x``, is not
         #: interpreted); element 0 is the variable's value too (:meth:`getenv`), as Bash
@@ -1495,8 +1500,9 @@ class _Shell:
     def local(self, name: str, value: str | None) -> None:
         """Make ``name`` the innermost call's own: its value outside comes back on return."""
         hidden = self.frames[-1].hidden
-        if (name in self.arrays or name in self.declared) and name not in hidden:
-            raise Unknown(name)  # an array hidden by a local: not interpreted
+        if (name in self.arrays or name in self.declared or name in self.cased) and (
+                name not in hidden):
+            raise Unknown(name)  # an array, or a case attribute, hidden by a local
         if name not in hidden:
             hidden[name] = self.getenv(name)
         self.setenv(name, value)
@@ -1694,7 +1700,7 @@ class _Shell:
             raise Unknown(text)
         name = m.group(1)
         if (name in ARRAYS or name in self.own or name in self.dynamic
-                or name in self.attributed or name == "IFS"):
+                or name in self.attributed or name in self.cased or name == "IFS"):
             raise Unknown(text)  # Bash's own arrays and variables, attributes
         elements = self.elements(name) if m.group(2) else []
         self.set_array(name, [*elements, *self.loop_words(inner)])
@@ -1718,7 +1724,7 @@ class _Shell:
             raise Unknown(text)
         if (piped or not re.fullmatch(SH_NAME, name) or name in ARRAYS or name in self.own
                 or name in self.dynamic or name in self.attributed or name in self.readonly
-                or name == "IFS" or not self.pure(raw)
+                or name in self.cased or name == "IFS" or not self.pure(raw)
                 or any(kind == "bare" for kind, _ in _segment_list(raw))):
             raise Unknown(text)
         lines = (self.word(raw) + "\n").split("\n")[:-1]
@@ -1896,6 +1902,7 @@ class _Shell:
         declared = set(self.declared)
         attributes = (set(self.nonempty), set(self.dynamic), set(self.readonly),
                       set(self.attributed))
+        cased = dict(self.cased)
         if loops is not None:
             self.loops = loops
         self.subshells.append({})
@@ -1907,6 +1914,7 @@ class _Shell:
             self.functions, self.loops, self.unknown = functions, outer_loops, unknown
             self.arrays, self.declared = arrays, declared
             self.nonempty, self.dynamic, self.readonly, self.attributed = attributes
+            self.cased = cased
             for name, value in self.subshells.pop().items():
                 self.putenv(name, value)
 
@@ -1938,6 +1946,14 @@ class _Shell:
             raise _Unfollowed
         if value is not None and len(value) > MAX_VALUE_LENGTH:
             raise Unknown(name)  # a value doubled in a loop: not followed (memory)
+        case = self.cased.get(name)
+        if value is None:
+            self.cased.pop(name, None)  # unset, it is an ordinary variable
+        elif case is not None:
+            try:
+                value = self.case_modified(value, case)
+            except Unknown:
+                case = "unknown"  # the locale decides: set below, then forgotten
         if self.subshells and name not in self.subshells[-1]:
             self.subshells[-1][name] = self.getenv(name)
         self.unknown.discard(name)
@@ -1954,7 +1970,7 @@ class _Shell:
         elif name in self.dynamic:
             self.forget(name)
             self.nonempty.add(name)
-        elif name in self.attributed:
+        elif name in self.attributed or case == "unknown":
             self.forget(name)
 
     def tee(self, first: str, second: str) -> bool:
@@ -2217,14 +2233,18 @@ class _Shell:
         """``local``, ``declare``/``typeset`` (in a function: its own variables, as
         ``local``) and ``readonly`` with ``NAME[=value]`` (``+=`` appends) arguments and at
         most the options ``-r`` (read-only) and ``-x`` (exported); ``-a`` alone
-        (:meth:`array_declaration`). Not interpreted: none (they print), other options
-        (integers, case, name references, associative arrays: the names are then not known,
+        (:meth:`array_declaration`); ``-u`` or ``-l`` alone outside a function
+        (:meth:`case_declaration`). Not interpreted: none (they print), other options
+        (integers, case in a function, name references, associative arrays, ``-u`` with
+        another option: the names are then not known,
         nor what is assigned to them later, :meth:`declared_somewhere`), a name Bash
         refuses."""
         options = {a for a in args if a.startswith(("-", "+")) and a != "--"}
         names = [a for a in args if not a.startswith(("-", "+"))]
         if options == {"-a"} and names and builtin != "readonly":
             return self.array_declaration(names)
+        if options in ({"-u"}, {"-l"}) and names and builtin != "readonly" and not self.frames:
+            return self.case_declaration(names, "^^" if options == {"-u"} else ",,")
         allowed = {"-r", "-x", "-rx", "-xr"} if builtin != "readonly" else set()
         if not names or options - allowed:
             self.skipped(" ".join([builtin, *args]))
@@ -2244,6 +2264,28 @@ class _Shell:
                 self.readonly.add(variable)
         return 0
 
+    def case_declaration(self, args: list[str], op: str) -> int:
+        """``declare -u NAME[=v]...`` (``op`` ``^^``; ``-l``: ``,,``; ``typeset`` too) outside
+        a function: each value assigned to NAME from then on is changed to that case (its
+        value now is kept), replacing the other case's attribute, as Bash does. Raises
+        Unknown for a name Bash refuses, one of Bash's own, an array, read-only or with
+        another attribute."""
+        for arg in args:
+            name = arg.split("=", 1)[0].removesuffix("+")
+            if (not re.fullmatch(SH_NAME, name) or name in ARRAYS or name in self.own
+                    or name in self.dynamic or name in self.attributed
+                    or name in self.readonly or name in self.arrays or name in self.declared
+                    or name == "IFS"):
+                raise Unknown(arg)
+        for arg in args:
+            if "=" in arg:
+                variable, value = self.assigned_value(arg)
+                self.cased[variable] = op
+                self.setenv(variable, value)
+            else:
+                self.cased[arg] = op
+        return 0
+
     def array_declaration(self, names: list[str]) -> int:
         """``declare -a NAME...`` (``typeset``; in a function, or ``local -a``, the call's
         own): each NAME an indexed array, of the value it has as element 0 (none: an array
@@ -2255,7 +2297,7 @@ class _Shell:
         for name in names:
             if (not re.fullmatch(SH_NAME, name) or name in ARRAYS or name in self.own
                     or name in self.dynamic or name in self.attributed
-                    or name in self.readonly or name == "IFS"
+                    or name in self.readonly or name in self.cased or name == "IFS"
                     or (self.frames and name in self.frames[-1].hidden)):
                 raise Unknown(name)
         for name in names:
@@ -2567,8 +2609,10 @@ class _Shell:
         try:
             for raw in raws:
                 name, value = self.assignment(raw)
-                if name in self.arrays:
-                    raise Unknown(raw)  # `a=x cmd` with a an array: not interpreted
+                if name in self.arrays or name in self.cased:
+                    # `a=x cmd` with a an array, or `x=ab env` with x `declare -u` (Bash
+                    # 5.2 leaves the command's copy as written): not interpreted
+                    raise Unknown(raw)
                 before.setdefault(name, (self.getenv(name), name in self.unknown,
                                          name in self.nonempty))
                 self.setenv(name, value)
@@ -2795,6 +2839,7 @@ class _Shell:
         replacement = self.operand(word, quoted=quoted)
         if kind == "=":
             self.setenv(name, replacement)
+            return self.value_of(name) or ""  # as assigned: `declare -u` changes its case
         return replacement
 
     def subscripted(self, m: re.Match[str], *, quoted: bool) -> str:
