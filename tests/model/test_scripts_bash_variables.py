@@ -48,7 +48,10 @@ def test_an_array_s_assignment_leaves_its_variable_not_known(body: str) -> None:
 
 
 @pytest.mark.parametrize("body", [
-    'declare -i n; n=1+2; echo "n=$n"; echo end',
+    'f() { declare -i n; n=1+2; echo "n=$n"; }; f; echo end',
+    'n=1+2; declare -i n; n+=1; echo "n=$n"; echo end',
+    'declare -i n=1; n+=n++; echo "n=$n"; echo end',
+    'declare -i n; n=1 env; echo end',
     'typeset -ux s; s=abc; echo "s=$s"; echo end',
     'declare -u s; s=\u00e9; echo "s=$s"; echo end',
     'declare -u s; s=bi; echo "s=$s"; echo end',
@@ -81,6 +84,36 @@ def test_an_attribute_not_modelled_leaves_what_is_assigned_not_known(body: str) 
 def test_a_case_attribute_changes_what_is_assigned_as_bash(body: str, printed: list[str]) -> None:
     assert _printed(body) == printed
     assert real_bash(body) in (None, printed)
+
+
+@pytest.mark.parametrize(("body", "printed"), [
+    # each value assigned from then on evaluated as arithmetic; += adds
+    ('n=7; declare -i n; echo "$n"; n=1+2; echo "$n"; n+=2; echo "$n"; n=" 3 "; echo "$n"',
+     ["7", "3", "5", "3"]),
+    ('declare -i n=5 m; x=3; m=x*2; n+=m; echo "$m $n"; n=abc; echo "$n"; n=; echo "[$n]"',
+     ["6 11", "0", "[0]"]),
+    ('declare -i n=9223372036854775807; n+=1; echo "$n"', ["-9223372036854775808"]),
+    # whatever assigns; unset, an ordinary variable again
+    ('declare -i n; for n in 1+1 2+4; do echo "$n"; done; printf -v n %s 4+4; echo "$n"; '
+     'unset n; declare -i n; echo "${n:=2+2}"', ["2", "6", "8", "4"]),
+    ('declare -i n; f() { n=2+2; }; f; echo "$n"; (n=3*3; echo "$n"); echo "$n"; unset n; '
+     'n=1+1; echo "$n"', ["4", "9", "4", "1+1"]),
+])
+def test_an_integer_attribute_evaluates_what_is_assigned_as_bash(body: str,
+                                                                 printed: list[str]) -> None:
+    assert _printed(body) == printed
+    assert real_bash(body) in (None, printed)
+
+
+def test_an_integer_attribute_s_arithmetic_error_ends_the_script_as_bash() -> None:
+    body = 'set -u; declare -i n; n=abc; echo "$n"; echo after'
+    _, result, host = bash(body)
+    assert (host.lines(), host.lines("error"), result.exit_code) == (
+        [], ["abc: unbound variable"], 1)
+    assert real_bash(body) in (None, [])
+    body = 'declare -i n; echo a; n=1/0; echo "$n"; echo after'
+    assert _printed(body) == ["a"]  # Bash's `division by 0` exits 1: nothing after known
+    assert real_bash(body) in (None, ["a"])
 
 
 def test_a_readonly_variable_s_assignment_is_bash_s_error_and_the_rest_not_known() -> None:

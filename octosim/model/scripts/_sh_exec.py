@@ -8,7 +8,9 @@ Interpreted:
   ``export``, ``unset`` (``-f``,
   ``-v``), ``readonly``, ``local``/``declare``/``typeset`` with ``-r``/``-x``, ``declare
   -u``/``-l`` outside a function (each value assigned then changed to that case, as
-  ``${X^^}``/``${X,,}`` change it: :meth:`_Shell.case_declaration`; any other
+  ``${X^^}``/``${X,,}`` change it: :meth:`_Shell.case_declaration`), ``declare -i``
+  outside a function (each value assigned then evaluated as arithmetic, ``+=`` adding:
+  :meth:`_Shell.integer_declaration`; any other
   option: the names and what is assigned to them after are not known; assigning a
   read-only variable is Bash's error, which abandons the command Bash was reading: nothing
   after is followed); Octopus's ``fail_step``, ``set_octopusvariable``,
@@ -331,6 +333,8 @@ _SUBSCRIPTED = re.compile(
     rf"(?P<count>#)?(?P<keys>!)?(?P<name>{SH_NAME})\[(?P<index>[^][]+)\]")
 #: ``${NAME[@]}`` (``${!NAME[@]}``): in double quotes, each element (subscript) a word.
 _ELEMENTS = re.compile(rf"\$\{{(!?)({SH_NAME})\[@\]\}}")
+#: A number as Bash writes an integer variable's value.
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]{0,18})")
 #: What an array's subscript may not hold to be evaluated here: what could assign
 #: (``a[i++]``, ``a[i=1]``; the statement's assignments are found by other means), a
 #: command substitution, quotes or a backslash (Bash removes them, or fails on ``\$i``).
@@ -954,12 +958,16 @@ class _Shell:
                         if host.getenv(name) is None}}
         #: Read-only variables: assigning one is Bash's error.
         self.readonly: set[str] = set(READONLY)
-        #: Variables given an attribute not modelled (``declare -i``, ``-n``, ``-a`` with a
-        #: value, ``-A``, ``local -u``): what an assignment makes of their value is not known.
+        #: Variables given an attribute not modelled (``declare -n``, ``-a`` with a value,
+        #: ``-A``, ``local -i``, ``local -u``): what an assignment makes of their value is not
+        #: known.
         self.attributed: set[str] = set()
         #: Variables given a case attribute (``declare -u``: ``^^``, ``-l``: ``,,``): each value
         #: assigned is changed to that case, as ``${X^^}`` changes it (:meth:`setenv`).
         self.cased: dict[str, str] = {}
+        #: Variables given the integer attribute (``declare -i``): each value assigned is
+        #: evaluated as arithmetic, ``+=`` adding to the value (:meth:`setenv`).
+        self.integers: set[str] = set()
         #: The indexed arrays the script assigned (``a=(x y)``), their elements from 0 with
         #: none missing (what would leave a gap, ``unset 'a[1]'`` or ``a[5]=x``, is not
         #: interpreted); element 0 is the variable's value too (:meth:`getenv`), as Bash
@@ -1500,8 +1508,8 @@ class _Shell:
     def local(self, name: str, value: str | None) -> None:
         """Make ``name`` the innermost call's own: its value outside comes back on return."""
         hidden = self.frames[-1].hidden
-        if (name in self.arrays or name in self.declared or name in self.cased) and (
-                name not in hidden):
+        if (name in self.arrays or name in self.declared or name in self.cased
+                or name in self.integers) and name not in hidden:
             raise Unknown(name)  # an array, or a case attribute, hidden by a local
         if name not in hidden:
             hidden[name] = self.getenv(name)
@@ -1700,7 +1708,8 @@ class _Shell:
             raise Unknown(text)
         name = m.group(1)
         if (name in ARRAYS or name in self.own or name in self.dynamic
-                or name in self.attributed or name in self.cased or name == "IFS"):
+                or name in self.attributed or name in self.cased or name in self.integers
+                or name == "IFS"):
             raise Unknown(text)  # Bash's own arrays and variables, attributes
         elements = self.elements(name) if m.group(2) else []
         self.set_array(name, [*elements, *self.loop_words(inner)])
@@ -1724,7 +1733,8 @@ class _Shell:
             raise Unknown(text)
         if (piped or not re.fullmatch(SH_NAME, name) or name in ARRAYS or name in self.own
                 or name in self.dynamic or name in self.attributed or name in self.readonly
-                or name in self.cased or name == "IFS" or not self.pure(raw)
+                or name in self.cased or name in self.integers or name == "IFS"
+                or not self.pure(raw)
                 or any(kind == "bare" for kind, _ in _segment_list(raw))):
             raise Unknown(text)
         lines = (self.word(raw) + "\n").split("\n")[:-1]
@@ -1902,7 +1912,7 @@ class _Shell:
         declared = set(self.declared)
         attributes = (set(self.nonempty), set(self.dynamic), set(self.readonly),
                       set(self.attributed))
-        cased = dict(self.cased)
+        cased, integers = dict(self.cased), set(self.integers)
         if loops is not None:
             self.loops = loops
         self.subshells.append({})
@@ -1914,7 +1924,7 @@ class _Shell:
             self.functions, self.loops, self.unknown = functions, outer_loops, unknown
             self.arrays, self.declared = arrays, declared
             self.nonempty, self.dynamic, self.readonly, self.attributed = attributes
-            self.cased = cased
+            self.cased, self.integers = cased, integers
             for name, value in self.subshells.pop().items():
                 self.putenv(name, value)
 
@@ -1946,6 +1956,13 @@ class _Shell:
             raise _Unfollowed
         if value is not None and len(value) > MAX_VALUE_LENGTH:
             raise Unknown(name)  # a value doubled in a loop: not followed (memory)
+        if value is None:
+            self.integers.discard(name)
+        elif name in self.integers:
+            try:
+                value = str(self.arithmetic_of(value))
+            except Unknown:
+                raise _Unfollowed from None  # Bash's error ends the script, or not known
         case = self.cased.get(name)
         if value is None:
             self.cased.pop(name, None)  # unset, it is an ordinary variable
@@ -2234,9 +2251,10 @@ class _Shell:
         ``local``) and ``readonly`` with ``NAME[=value]`` (``+=`` appends) arguments and at
         most the options ``-r`` (read-only) and ``-x`` (exported); ``-a`` alone
         (:meth:`array_declaration`); ``-u`` or ``-l`` alone outside a function
-        (:meth:`case_declaration`). Not interpreted: none (they print), other options
-        (integers, case in a function, name references, associative arrays, ``-u`` with
-        another option: the names are then not known,
+        (:meth:`case_declaration`), ``-i`` alone outside a function
+        (:meth:`integer_declaration`). Not interpreted: none (they print), other options
+        (integers or case in a function, name references, associative arrays, ``-u`` or
+        ``-i`` with another option: the names are then not known,
         nor what is assigned to them later, :meth:`declared_somewhere`), a name Bash
         refuses."""
         options = {a for a in args if a.startswith(("-", "+")) and a != "--"}
@@ -2245,6 +2263,8 @@ class _Shell:
             return self.array_declaration(names)
         if options in ({"-u"}, {"-l"}) and names and builtin != "readonly" and not self.frames:
             return self.case_declaration(names, "^^" if options == {"-u"} else ",,")
+        if options == {"-i"} and names and builtin != "readonly" and not self.frames:
+            return self.integer_declaration(names)
         allowed = {"-r", "-x", "-rx", "-xr"} if builtin != "readonly" else set()
         if not names or options - allowed:
             self.skipped(" ".join([builtin, *args]))
@@ -2275,7 +2295,7 @@ class _Shell:
             if (not re.fullmatch(SH_NAME, name) or name in ARRAYS or name in self.own
                     or name in self.dynamic or name in self.attributed
                     or name in self.readonly or name in self.arrays or name in self.declared
-                    or name == "IFS"):
+                    or name in self.integers or name == "IFS"):
                 raise Unknown(arg)
         for arg in args:
             if "=" in arg:
@@ -2284,6 +2304,29 @@ class _Shell:
                 self.setenv(variable, value)
             else:
                 self.cased[arg] = op
+        return 0
+
+    def integer_declaration(self, args: list[str]) -> int:
+        """``declare -i NAME[=v]...`` (``typeset`` too) outside a function: each value
+        assigned to NAME from then on is evaluated as Bash's arithmetic (``+=`` adds to the
+        value), its value now kept. Raises Unknown for a name Bash refuses, one of Bash's
+        own, an array, read-only or with another attribute, or whose value now is not a
+        number as Bash writes one (``n=1+2; declare -i n; n+=1``)."""
+        for arg in args:
+            name = arg.split("=", 1)[0].removesuffix("+")
+            if (not re.fullmatch(SH_NAME, name) or name in ARRAYS or name in self.own
+                    or name in self.dynamic or name in self.attributed
+                    or name in self.readonly or name in self.arrays or name in self.declared
+                    or name in self.cased or name == "IFS"):
+                raise Unknown(arg)
+            value = self.value_of(name)
+            if value is not None and not _INTEGER.fullmatch(value):
+                raise Unknown(arg)
+        for arg in args:
+            name = arg.split("=", 1)[0].removesuffix("+")
+            self.integers.add(name)
+            if "=" in arg:
+                self.setenv(*self.assigned_value(arg))
         return 0
 
     def array_declaration(self, names: list[str]) -> int:
@@ -2297,8 +2340,8 @@ class _Shell:
         for name in names:
             if (not re.fullmatch(SH_NAME, name) or name in ARRAYS or name in self.own
                     or name in self.dynamic or name in self.attributed
-                    or name in self.readonly or name in self.cased or name == "IFS"
-                    or (self.frames and name in self.frames[-1].hidden)):
+                    or name in self.readonly or name in self.cased or name in self.integers
+                    or name == "IFS" or (self.frames and name in self.frames[-1].hidden)):
                 raise Unknown(name)
         for name in names:
             if self.frames:
@@ -2597,7 +2640,12 @@ class _Shell:
         if m is None:
             raise Unknown(word)
         name, value = m.group(1), m.group(3)
-        if m.group(2):
+        if m.group(2) and name in self.integers:
+            if _SUBSCRIPT_REFUSED.search(value):
+                raise Unknown(word)  # `n+=n++`: Bash reads n after the right side
+            total = int(self.value_of(name) or "0") + self.arithmetic_of(value)
+            value = str((total + 2**63) % 2**64 - 2**63)  # 64 bits wrapping, as Bash's
+        elif m.group(2):
             value = (self.value_of(name) or "") + value
         return name, value
 
@@ -2609,7 +2657,7 @@ class _Shell:
         try:
             for raw in raws:
                 name, value = self.assignment(raw)
-                if name in self.arrays or name in self.cased:
+                if name in self.arrays or name in self.cased or name in self.integers:
                     # `a=x cmd` with a an array, or `x=ab env` with x `declare -u` (Bash
                     # 5.2 leaves the command's copy as written): not interpreted
                     raise Unknown(raw)
