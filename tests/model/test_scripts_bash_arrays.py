@@ -148,9 +148,42 @@ def test_a_subscript_out_of_range_is_bash_s_error(body: str, printed: list[str],
     assert real_bash(body) in (None, printed)
 
 
+@pytest.mark.parametrize(("body", "printed"), [
+    # an element set, appended to, or one more; the subscript arithmetic, negative from the end
+    ('a=(x y); a[2]=z; a[-1]+=w; a[0]+=q; i=1; a[i]="p q"; echo "${a[@]}" ${#a[@]}',
+     ["xq p q zw 3"]),
+    # a variable not an array, or unset, is an array of its elements
+    ('s=v; s[1]=w; s[-2]=t; echo "${s[@]}"; u[0]=p; echo "${u[@]}"; declare -a e; e[0]=x; '
+     'echo "${e[@]}"', ["t w", "p", "x"]),
+    ('a=(x); a[0]=$((1 + 1)); a[1]=$a; echo "${a[@]}" "${!a[@]}"', ["2 2 0 1"]),
+    ('a=1; a[0]=x; echo "a=$a"', ["a=x"]),
+])
+def test_an_element_s_assignment_as_bash(body: str, printed: list[str]) -> None:
+    assert _run(body) == (printed, [], 0)
+    assert real_bash(body) in (None, printed)
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    ('a=(x y); echo a; a[-3]=z; echo same\necho next', "a[-3]: bad array subscript"),
+    ('readonly r=x; echo a; r[0]=y; echo same\necho next', "r: readonly variable"),
+])
+def test_an_element_s_assignment_bash_refuses_abandons_the_line(body: str, error: str) -> None:
+    assert _run(body)[:2] == (["a"], [error])  # what follows is not followed
+    assert real_bash(body) in (None, ["a", "next"])
+
+
+def test_a_value_expanded_before_the_subscript_as_bash() -> None:
+    body = 'set -u; echo a; b[k]=$u; echo b'
+    assert _run(body) == (["a"], ["u: unbound variable"], 1)
+    assert real_bash(body) in (None, ["a"])
+
+
 @pytest.mark.parametrize("body", [
     # forms not modelled
     'a=(x y); echo "${a[@]:1}"; echo end',
+    'a=(x y); a[3]=z; echo "${#a[@]}"; echo end',
+    'a=(x y); a[1]=z b=1; echo "${a[1]}"; echo end',
+    'a=(x y); echo | a[1]=z; echo "${a[1]}"; echo end',
     'a=("é"); echo "${#a[0]}"; echo end',
     'a=(x y); echo "${a[@]#x}"; echo end',
     'a=(x y); echo "${a[0]:-z}"; echo end',
@@ -162,7 +195,6 @@ def test_a_subscript_out_of_range_is_bash_s_error(body: str, printed: list[str],
     'a=({p,q}); echo "$a"; echo end',
     'a=(~); echo "$a"; echo end',
     # what changes an array without the interpreter following it
-    'a=(x y); a[1]=z; echo "${a[1]}"; echo end',
     'a=(x y); unset "a[1]"; echo "${#a[@]}"; echo end',
     'a=(x y); unset a[0]; echo "${#a[@]}"; echo end',
     'a=(x y); (( a[1] = 3 )); echo "${a[1]}"; echo end',
@@ -206,6 +238,7 @@ def test_other_array_uses_are_not_known(body: str) -> None:
     'set -u; mapfile -t a <<< "$V"; echo "${#a[@]}"; echo end',
     'a=(x y); i=0; echo "${a[i++]}"; echo end',
     'a=(x y); echo "${!a[0]}"; echo end',
+    'a=(x y); a[1]=$(echo v); echo "${a[1]}"; echo end',
     'a=(x y); echo "${a[$(echo 1)]}"; echo end',
     'a=(x y); echo "${a["1"]}"; echo end',
     'a=(x y); echo "${#a[-3]}"; echo end',

@@ -38,7 +38,6 @@ def test_assignments_are_made_in_order_and_append(body: str, printed: list[str])
 
 
 @pytest.mark.parametrize("body", [
-    'a=1; a[0]=x; echo "a=$a"; echo end',
     'f() { local -a a=(x y); echo "a=$a"; }; f; echo end',
     'a=1; declare -a a=(x y); echo "a=$a"; echo end',
 ])

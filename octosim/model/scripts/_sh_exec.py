@@ -4,7 +4,7 @@ Interpreted:
 
 * ``sleep``; ``true``/``false``/``:``; ``X=v`` and ``X+=v`` (appended), made left to right,
   each expanded just before it is made (``x=1 y=$x``: y is 1) and after the command's other
-  words; indexed arrays (below), an element's assignment (``a[0]=x``) not interpreted;
+  words; indexed arrays (below);
   ``export``, ``unset`` (``-f``,
   ``-v``), ``readonly``, ``local``/``declare``/``typeset`` with ``-r``/``-x``, ``declare
   -u``/``-l`` outside a function (each value assigned then changed to that case, as
@@ -199,9 +199,11 @@ Interpreted:
   character), ``${#a[@]}``, ``${!a[@]}`` (the subscripts: arrays here have no gaps); a
   variable not an array is one of one element, unset of none;
   ``declare -a a``/``local -a a`` (:meth:`_Shell.array_declaration`); ``mapfile [-t] a
-  <<< "$V"`` (:meth:`_Shell.mapfile`). Not interpreted:
+  <<< "$V"`` (:meth:`_Shell.mapfile`); ``a[I]=v``/``a[I]+=v`` as a statement of its own,
+  within the elements or one past the last (:meth:`_Shell.element_assignment`). Not
+  interpreted:
   any other use (a subscript that may assign, ``a[i++]``, or holds quotes or a command
-  substitution, ``${a[@]:1}``, ``a[1]=x``, ``unset 'a[1]'``, ``local``/``declare``/
+  substitution, ``${a[@]:1}``, ``a[9]=x`` leaving a gap, ``unset 'a[1]'``, ``local``/``declare``/
   ``export`` with an array, ``local a`` hiding one, any other ``mapfile``, ``read -a``,
   ``declare -A``), Bash's own arrays (``FUNCNAME``, ``BASH_REMATCH``, ``PIPESTATUS``...);
   what may have changed an array leaves it not known.
@@ -321,7 +323,8 @@ _PIPE = re.compile(r"\|(?!\|)")
 #: ``NAME=value`` and ``NAME+=value`` (appended to NAME's value).
 _ASSIGNMENT = re.compile(rf"^({SH_NAME})(\+?)=(.*)$", re.DOTALL)
 #: An array's assignment, which Bash reads as one where an assignment may stand: ``a=(x y)``,
-#: ``a+=(z)``, ``a[0]=x`` (interpreted only as a statement of its own: :data:`_ARRAY_STATEMENT`).
+#: ``a+=(z)``, ``a[0]=x`` (interpreted only as a statement of its own: :data:`_ARRAY_STATEMENT`,
+#: :data:`_ELEMENT_ASSIGNMENT`).
 _ARRAY_ASSIGNMENT = re.compile(rf"^{SH_NAME}(?:\[|\+?=\()")
 #: A statement assigning an indexed array its words, ``a=(x y)``, or appending them,
 #: ``a+=(z)``: its name, ``+``, and where its ``(`` is.
@@ -333,6 +336,12 @@ _SUBSCRIPTED = re.compile(
     rf"(?P<count>#)?(?P<keys>!)?(?P<name>{SH_NAME})\[(?P<index>[^][]+)\]")
 #: ``${NAME[@]}`` (``${!NAME[@]}``): in double quotes, each element (subscript) a word.
 _ELEMENTS = re.compile(rf"\$\{{(!?)({SH_NAME})\[@\]\}}")
+#: An element's assignment, ``a[I]=v`` or ``a[I]+=v``: the name, the subscript, ``+``, the
+#: value as written.
+_ELEMENT_ASSIGNMENT = re.compile(rf"({SH_NAME})\[([^][]+)\](\+?)=(.*)", re.DOTALL)
+#: A command substitution (``$(...)`` but ``$((...))``, backquotes): its status would be the
+#: assignment's.
+_SUBSTITUTION = re.compile(r"\$\((?!\()|`")
 #: A number as Bash writes an integer variable's value.
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]{0,18})")
 #: What an array's subscript may not hold to be evaluated here: what could assign
@@ -1688,6 +1697,9 @@ class _Shell:
             return self.conditional(text)
         if _ARRAY_STATEMENT.match(text):
             return self.array_assignment(text, piped=piped)
+        words = list(_words(text))
+        if len(words) == 1 and (m := _ELEMENT_ASSIGNMENT.fullmatch(words[0])) is not None:
+            return self.element_assignment(m, piped=piped)
         if _first(text) in ("mapfile", "readarray"):
             return self.mapfile(text, piped=piped)
         return (yield from self.simple(self.expand(text), piped=piped))
@@ -1739,6 +1751,41 @@ class _Shell:
             raise Unknown(text)
         lines = (self.word(raw) + "\n").split("\n")[:-1]
         self.set_array(name, lines if trim else [line + "\n" for line in lines])
+        return 0
+
+    def element_assignment(self, m: re.Match[str], *, piped: bool) -> int:
+        """``a[I]=v`` (``+=``: appended to the element) as a statement of its own: v expanded
+        as an assignment's, then I evaluated as Bash's arithmetic, negative from the end (a
+        variable not an array, or unset, as an array of its elements); element I set, or
+        one more appended. Status 0. Before the first: Bash's ``a[I]: bad array subscript``,
+        which abandons the command Bash was reading: what follows is not followed. Raises
+        Unknown beyond one past the last (the array would have a gap), for a subscript
+        :meth:`element` refuses, a value holding a command substitution (its status), in a
+        pipeline, and for a name :meth:`array_assignment` refuses."""
+        name, index, append, raw = m.groups()
+        if (piped or name in ARRAYS or name in self.own or name in self.dynamic
+                or name in self.attributed or name in self.cased or name in self.integers
+                or name == "IFS" or not index.strip(_BASH_BLANKS)
+                or _SUBSCRIPT_REFUSED.search(index) or _SUBSTITUTION.search(raw)):
+            raise Unknown(m.group(0))
+        _, value = self.assignment(f"{name}={raw}")  # Bash expands it before the subscript
+        if name in self.readonly:
+            if not ascii_digits(index):
+                raise Unknown(m.group(0))  # which of two errors Bash reports first
+            self.error(f"{name}: readonly variable")
+            raise _Unfollowed
+        elements = list(self.elements(name))
+        position = self.evaluate(index)
+        if position < 0:
+            position += len(elements)
+        if position < 0:
+            self.error(f"{name}[{index}]: bad array subscript")
+            raise _Unfollowed
+        if position > len(elements):
+            raise Unknown(m.group(0))  # a gap: sparse arrays are not modelled
+        if append and position < len(elements):
+            value = elements[position] + value
+        self.set_array(name, [*elements[:position], value, *elements[position + 1 :]])
         return 0
 
     def set_array(self, name: str, elements: list[str]) -> None:
