@@ -178,6 +178,14 @@ def test_a_value_expanded_before_the_subscript_as_bash() -> None:
     assert real_bash(body) in (None, ["a"])
 
 
+def test_the_last_element_s_unset_as_bash() -> None:
+    body = ('a=(x y z); unset "a[-1]"; echo "${a[@]}"; unset "a[i+1]" "a[5]"; set -u; '
+            'echo "$? ${a[@]} ${#a[@]}"; unset -v "a[0]"; echo "${#a[@]} [${a+set}]"; a+=(w); '
+            'echo "${a[@]}" "${!a[@]}"')
+    assert _run(body) == (["x y", "0 x 1", "0 []", "w 0"], [], 0)
+    assert real_bash(body) in (None, ["x y", "0 x 1", "0 []", "w 0"])
+
+
 @pytest.mark.parametrize("body", [
     # forms not modelled
     'a=(x y); echo "${a[@]:1}"; echo end',
@@ -195,7 +203,8 @@ def test_a_value_expanded_before_the_subscript_as_bash() -> None:
     'a=({p,q}); echo "$a"; echo end',
     'a=(~); echo "$a"; echo end',
     # what changes an array without the interpreter following it
-    'a=(x y); unset "a[1]"; echo "${#a[@]}"; echo end',
+    'a=(x y); unset "a[0]"; echo "${#a[@]}"; echo end',
+    's=v; unset "s[0]"; echo "${#s[@]}"; echo end',
     'a=(x y); unset a[0]; echo "${#a[@]}"; echo end',
     'a=(x y); (( a[1] = 3 )); echo "${a[1]}"; echo end',
     'a=(x y); let a[1]=3; echo "${a[1]}"; echo end',

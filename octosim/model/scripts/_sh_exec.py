@@ -203,7 +203,8 @@ Interpreted:
   within the elements or one past the last (:meth:`_Shell.element_assignment`). Not
   interpreted:
   any other use (a subscript that may assign, ``a[i++]``, or holds quotes or a command
-  substitution, ``${a[@]:1}``, ``a[9]=x`` leaving a gap, ``unset 'a[1]'``, ``local``/``declare``/
+  substitution, ``${a[@]:1}``, ``a[9]=x`` leaving a gap, ``unset 'a[0]'`` (but
+  the last element's: :meth:`_Shell.unset_last_element`), ``local``/``declare``/
   ``export`` with an array, ``local a`` hiding one, any other ``mapfile``, ``read -a``,
   ``declare -A``), Bash's own arrays (``FUNCNAME``, ``BASH_REMATCH``, ``PIPESTATUS``...);
   what may have changed an array leaves it not known.
@@ -2262,6 +2263,8 @@ class _Shell:
             return 1
         if elements := [m.group(1) for arg in args
                         if (m := re.match(rf"({SH_NAME})\[", arg)) is not None]:
+            if options <= {"v"} and all(self.unset_last_element(arg) for arg in args):
+                return 0
             self.forget(*elements)  # `unset 'a[1]'`: an element, leaving a gap
             return None
         status = 0
@@ -2281,6 +2284,30 @@ class _Shell:
             else:
                 self.functions.pop(arg, None)  # no variable by that name: the function
         return status
+
+    def unset_last_element(self, arg: str) -> bool:
+        """``unset 'a[I]'`` (I as :meth:`element` reads it) of an array's last element, or
+        of one beyond it (nothing): True when it was that, done. False for any other (the
+        array would have a gap), outside an array, in a function, before the first (Bash's
+        ``bad array subscript``), read-only, or a subscript :meth:`element` refuses."""
+        m = re.fullmatch(rf"({SH_NAME})\[([^][]+)\]", arg)
+        if (m is None or self.frames or m.group(1) not in self.arrays
+                or m.group(1) in self.readonly or not m.group(2).strip(_BASH_BLANKS)
+                or _SUBSCRIPT_REFUSED.search(m.group(2))
+                or (self.nounset and not ascii_digits(m.group(2).lstrip("-")))):
+            return False  # under `set -u`: where Bash reports an unset variable there
+        name, elements = m.group(1), self.arrays[m.group(1)]
+        try:
+            position = self.evaluate(m.group(2))
+        except Unknown:
+            return False
+        if position < 0:
+            position += len(elements)
+        if position < 0 or position < len(elements) - 1:
+            return False
+        if position == len(elements) - 1:
+            self.set_array(name, elements[:-1])
+        return True
 
     def unset_variable(self, name: str) -> None:
         """Unset variable ``name``. Raises Unknown when it is a local of a function call
