@@ -257,7 +257,7 @@ import base64
 import functools
 import itertools
 import re
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Container, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from octosim.model.scripts._running import (
@@ -2365,12 +2365,7 @@ class _Shell:
         Unknown for a name Bash refuses, one of Bash's own, an array, read-only or with
         another attribute."""
         for arg in args:
-            name = arg.split("=", 1)[0].removesuffix("+")
-            if (not re.fullmatch(SH_NAME, name) or name in ARRAYS or name in self.own
-                    or name in self.dynamic or name in self.attributed
-                    or name in self.readonly or name in self.arrays or name in self.declared
-                    or name in self.integers or name == "IFS"):
-                raise Unknown(arg)
+            self.attributable(arg, self.integers)
         for arg in args:
             if "=" in arg:
                 variable, value = self.assigned_value(arg)
@@ -2380,6 +2375,18 @@ class _Shell:
                 self.cased[arg] = op
         return 0
 
+    def attributable(self, arg: str, other: Container[str]) -> str:
+        """The NAME of ``declare -u``/``-l``/``-i``'s ``NAME[=v]``; raises Unknown for a name
+        Bash refuses, one of Bash's own, an array, read-only or with another attribute (of
+        ``other``, the other kind's, or one not modelled)."""
+        name = arg.split("=", 1)[0].removesuffix("+")
+        if (not re.fullmatch(SH_NAME, name) or name in ARRAYS or name in self.own
+                or name in self.dynamic or name in self.attributed
+                or name in self.readonly or name in self.arrays or name in self.declared
+                or name in other or name == "IFS"):
+            raise Unknown(arg)
+        return name
+
     def integer_declaration(self, args: list[str]) -> int:
         """``declare -i NAME[=v]...`` (``typeset`` too) outside a function: each value
         assigned to NAME from then on is evaluated as Bash's arithmetic (``+=`` adds to the
@@ -2387,12 +2394,7 @@ class _Shell:
         own, an array, read-only or with another attribute, or whose value now is not a
         number as Bash writes one (``n=1+2; declare -i n; n+=1``)."""
         for arg in args:
-            name = arg.split("=", 1)[0].removesuffix("+")
-            if (not re.fullmatch(SH_NAME, name) or name in ARRAYS or name in self.own
-                    or name in self.dynamic or name in self.attributed
-                    or name in self.readonly or name in self.arrays or name in self.declared
-                    or name in self.cased or name == "IFS"):
-                raise Unknown(arg)
+            name = self.attributable(arg, self.cased)
             value = self.value_of(name)
             if value is not None and not _INTEGER.fullmatch(value):
                 raise Unknown(arg)
