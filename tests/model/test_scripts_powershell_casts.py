@@ -54,3 +54,16 @@ def test_a_cast_converts_as_powershell_does(body: str, out: list[str]) -> None:
 ])
 def test_casts_not_modelled_are_skipped(body: str) -> None:
     assert printed(body) == []
+
+
+@pytest.mark.parametrize("body", [
+    # argument mode reads an expression only from $, @, ', " or ( (about_Parsing): a static
+    # member there is text, [math]::pi the text [math]::pi (these printed the value)
+    "Write-Host [Environment]::GetEnvironmentVariable('PATH')",
+    "Write-Host [string]::IsNullOrEmpty('')",
+    "Write-Output [Environment]::OSVersion.Platform",
+    "function F($v) { \"v=$v\" }\nF [Environment]::GetEnvironmentVariable('PATH')",
+])
+def test_a_static_member_in_a_command_argument_is_not_interpreted(body: str) -> None:
+    assert printed(body) == []
+    assert printed("Write-Host ([string]::IsNullOrEmpty(''))") == ["True"]  # in brackets

@@ -2561,9 +2561,12 @@ class _Shell:
         """A command argument: an expression, or a bare word taken literally. Operators do
         not work there: ``Write-Host $a+1`` prints ``5+1`` (an expandable string, in
         argument mode), so an argument holding one outside brackets is unknown."""
-        if _CAST.match(arg):
-            raise Unknown(arg)  # argument mode reads no cast: [int]'5' is the text [int]5
-        if arg[0] in "'\"$([@" or _NUMBER.match(arg) or _numbers_first(arg):
+        if arg[0] == "[":
+            # Argument mode reads an expression only from $, @, ', " or ( (about_Parsing):
+            # [int]'5' is the text [int]5, [math]::pi the text [math]::pi; where such a text
+            # ends (at a `(`, a `,`) is not modelled.
+            raise Unknown(arg)
+        if arg[0] in "'\"$(@" or _NUMBER.match(arg) or _numbers_first(arg):
             if _quoted(arg) is None and any(_has_operator(item) for item in _array_items(arg)):
                 raise Unknown(arg)
             return self.expression(arg)
