@@ -6,8 +6,8 @@ imports to keep it so):
 - ``states``, ``tasks``, ``datetext``, ``wildcard``, ``durations``, ``timespan``,
   ``witness``, ``randomness``, ``dotnet``, ``masking``: the vocabulary (state tables,
   tasks and their logs, dates, wildcards, Spans and draws, .NET TimeSpans, how a process
-  start time prints, one random stream per purpose, what .NET counts as white space and
-  length, sensitive values masked in a log as Octopus masks them); ``deploy_choices``
+  start time prints, one random stream per purpose, what .NET counts as white space, line
+  breaks and length, sensitive values masked in a log as Octopus masks them); ``deploy_choices``
   (the choices where the facts are unconfirmed), ``deploy_errors`` (the deployment model's
   errors, in Octopus's words).
 - ``scripts``: a ScriptBody read into effects, and run. ``machine_environment``: a

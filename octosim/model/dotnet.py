@@ -3,7 +3,12 @@ Octopus, Calamari and PowerShell (all .NET) read it."""
 
 from __future__ import annotations
 
-__all__ = ["WHITE_SPACE", "is_null_or_white_space", "utf16_length"]
+import re
+
+__all__ = ["LINE_BREAK", "WHITE_SPACE", "is_null_or_white_space", "utf16_length"]
+
+#: Where .NET's ``StreamReader.ReadLine`` ends a line: Calamari reads a script's output so.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 #: .NET's ``Char.IsWhiteSpace``: what ``Trim()`` with no argument removes and what
 #: ``string.IsNullOrWhiteSpace`` looks for (Python's ``str.strip()`` also removes U+001C to

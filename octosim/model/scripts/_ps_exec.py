@@ -177,6 +177,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn, TypeVar
 
+from octosim.model.dotnet import LINE_BREAK
 from octosim.model.scripts._ps_args import _PS_COMMON_SWITCHES, _ps_resolve, _PsSpec
 from octosim.model.scripts._ps_bootstrap import _EDITION_VARIABLE, _declarations, _edition
 from octosim.model.scripts._ps_expr import (
@@ -657,9 +658,6 @@ def run_powershell(body: str, host: ScriptHost) -> ScriptProgram:
     shell.flush()
     return _SUCCEEDED
 
-
-#: Where .NET's StreamReader.ReadLine ends a line (Calamari reads a script's output so).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 #: System.ConsoleColor's names, in order: its values 0 to 15.
 _CONSOLE_COLOURS = ("black", "darkblue", "darkgreen", "darkcyan", "darkred", "darkmagenta",
@@ -1985,7 +1983,7 @@ class _Shell:
         and ``\n`` on Linux, where a ``\r`` ending the text makes one line break with it."""
         if len(text) >= 1000:
             self.step(len(text) // 1000)
-        lines = _LINE_BREAK.split(text)
+        lines = LINE_BREAK.split(text)
         if not lines[-1]:
             lines.pop()
         for line in lines:
@@ -2000,7 +1998,7 @@ class _Shell:
         it belongs to it)."""
         if self.start_unknown and not newline:
             # It joins the line not known: what follows its first line break is known.
-            first = _LINE_BREAK.search(text, 0, len(text) - text.endswith("\r"))
+            first = LINE_BREAK.search(text, 0, len(text) - text.endswith("\r"))
             if first is None:
                 return
             self.start_unknown, text = False, text[first.end() :]
@@ -2010,7 +2008,7 @@ class _Shell:
             return
         written = pending + text
         cut = len(written) - 1 if written.endswith("\r") else len(written)
-        end = max((m.end() for m in _LINE_BREAK.finditer(written, 0, cut)), default=0)
+        end = max((m.end() for m in LINE_BREAK.finditer(written, 0, cut)), default=0)
         if end:
             self.emit(written[:end])
         self.partial = written[end:] or None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from octosim.model.dotnet import WHITE_SPACE
+from octosim.model.dotnet import WHITE_SPACE as _WHITESPACE
 from octosim.model.scripts._ps_values import (
     _INT32_MAX,
     _MAX_LENGTH,
@@ -29,8 +29,6 @@ from octosim.model.scripts._running import Unknown
 
 __all__: list[str] = []
 
-#: .NET's ``Char.IsWhiteSpace``: what ``Trim()`` with no argument removes.
-_WHITESPACE = WHITE_SPACE
 #: Runs of .NET's white space (unary ``-split``'s ``\s+``: .NET's ``\s`` is the same set).
 _BLANKS = re.compile(f"[{re.escape(_WHITESPACE)}]+")
 #: Text on which a culture-aware comparison (``StartsWith``, ``EndsWith``, ``IndexOf`` with a

@@ -260,6 +260,7 @@ import re
 from collections.abc import Container, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from octosim.model.dotnet import LINE_BREAK
 from octosim.model.scripts._running import (
     ScriptExit,
     ScriptHost,
@@ -386,8 +387,6 @@ _REDIRECT = re.compile(r"^(?P<all>&)?(?P<fd>[0-9]*)(?P<op>>>|>\|?)(?P<dup>&?)(?P
 #: Where a file descriptor's output goes (besides files): the task log, as lines or errors.
 _TASK_LOG = "<task log>"
 _ERRORS = "<task log errors>"
-#: Where .NET's StreamReader.ReadLine ends a line: Calamari reads a script's output so.
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: Where a command substitution's output goes, numbered by its depth: captured as its value.
 _CAPTURE = "<command substitution>"
 #: A ``case`` or a comment in a command substitution (:meth:`_Shell.captured`).
@@ -2555,7 +2554,7 @@ class _Shell:
             held = self.partial.pop(target, "")
             text = ("" if held is None else held) + text
             cut = len(text) - 1 if text.endswith("\r") else len(text)
-            *lines, rest = _LINE_BREAK.split(text[:cut])
+            *lines, rest = LINE_BREAK.split(text[:cut])
             if held is None:  # the line's start is not known: nor is the line
                 if not lines:
                     self.partial[target] = None
